@@ -1,0 +1,69 @@
+import winston from 'winston';
+import { currentRequest } from './requestContext';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  level: string;
+  format: 'json' | 'pretty';
+  /** Added to every line (service name, instance id). */
+  defaultMeta?: Record<string, unknown>;
+  /** Write to stderr instead of stdout (the CLI keeps stdout for command output). */
+  stderr?: boolean;
+  silent?: boolean;
+}
+
+/** Adds request_id, trace_id, span_id and tenant_id of the request being served, when there is one. */
+const requestFields = winston.format((info) => {
+  const req = currentRequest();
+  if (req) {
+    info.request_id ??= req.requestId;
+    if (req.traceId) info.trace_id ??= req.traceId;
+    if (req.spanId) info.span_id ??= req.spanId;
+    if (req.tenantId) info.tenant_id ??= req.tenantId;
+  }
+  return info;
+});
+
+/** Keys whose values are never written to a log line, whatever plugin logs them. */
+const SECRET_KEYS = /^(authorization|api[-_]?key|x-api-key|password|secret|client_secret|token|access_token|refresh_token|cookie)$/i;
+
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (SECRET_KEYS.test(key)) (info as Record<string, unknown>)[key] = '[redacted]';
+  }
+  return info;
+});
+
+/** Errors logged as `{ err }` keep their stack and code. */
+const errorFields = winston.format((info) => {
+  const err = (info as { err?: unknown }).err;
+  if (err instanceof Error) {
+    (info as Record<string, unknown>).err = {
+      name: err.name,
+      message: err.message,
+      code: (err as { code?: unknown }).code,
+      stack: err.stack,
+      cause: err.cause instanceof Error ? { name: err.cause.name, message: err.cause.message, stack: err.cause.stack } : undefined,
+    };
+  }
+  return info;
+});
+
+export function createLogger(options: LoggerOptions): Logger {
+  const format =
+    options.format === 'pretty'
+      ? winston.format.combine(requestFields(), redact(), errorFields(), winston.format.timestamp(), winston.format.colorize(), winston.format.simple())
+      : winston.format.combine(requestFields(), redact(), errorFields(), winston.format.timestamp(), winston.format.json());
+  return winston.createLogger({
+    level: options.level,
+    format,
+    defaultMeta: options.defaultMeta,
+    silent: options.silent,
+    transports: [
+      new winston.transports.Console({
+        stderrLevels: options.stderr ? Object.keys(winston.config.npm.levels) : ['error'],
+      }),
+    ],
+  });
+}
