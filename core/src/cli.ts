@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { EXIT_CONFIG, StartupError } from './config/problems';
+import { Kernel } from './kernel/Kernel';
+import { describePipeline } from './kernel/describePipeline';
+import { prepare } from './kernel/prepare';
+import { resolveDatabaseUrl } from './config/loadConfig';
+import { createDatabase } from './services/storage';
+import { CORE_VERSION } from './version';
+
+const program = new Command('aihub').version(CORE_VERSION).description('AI Hub: a plugin-based, multi-tenant AI gateway');
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+};
+
+function fail(err: unknown): never {
+  if (err instanceof StartupError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  process.stderr.write(`aihub: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+}
+
+program
+  .command('start')
+  .description('start the gateway')
+  .option('-c, --config <file>', 'config file (default: AIHUB_CONFIG or config/aihub.yaml)')
+  .option('-p, --port <port>', 'port to listen on (overrides config and AIHUB_PORT)', port)
+  .action(async (opts: { config?: string; port?: number }) => {
+    let kernel: Kernel;
+    try {
+      kernel = await Kernel.start({ file: opts.config, port: opts.port });
+    } catch (err) {
+      fail(err);
+    }
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      signals++;
+      if (signals > 1) {
+        kernel.logger.warn(`second ${signal}: exiting now`);
+        process.exit(1);
+      }
+      kernel.stop(signal).then(
+        () => process.exit(0),
+        (err) => {
+          kernel.logger.error('shutdown failed', { err });
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('unhandledRejection', (err) => kernel.logger.error('unhandled promise rejection', { err }));
+    process.on('uncaughtException', (err) => {
+      kernel.logger.error('uncaught exception; shutting down', { err });
+      process.exitCode = 1;
+      void kernel.stop('uncaughtException').finally(() => process.exit(1));
+    });
+  });
+
+const config = program.command('config').description('configuration commands');
+config
+  .command('validate [file]')
+  .description('check a config file with the same checks as start, without side effects')
+  .action(async (file?: string) => {
+    try {
+      const prepared = await prepare({ file });
+      process.stdout.write(`OK: ${prepared.file ?? 'config'} is valid (${prepared.plugins.length} plugins: ${prepared.plugins.map((p) => p.definition.name).join(', ')})\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('plugins')
+  .description('plugin commands')
+  .command('list')
+  .description('list plugins with versions, dependencies and their hooks by phase in run order')
+  .option('-c, --config <file>', 'config file')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { config?: string; json?: boolean }) => {
+    try {
+      const prepared = await prepare({ file: opts.config });
+      const description = describePipeline(prepared);
+      process.stdout.write(opts.json ? `${JSON.stringify(description.json, null, 2)}\n` : description.text);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('migrate <direction>')
+  .description('database migrations: up | down | status')
+  .option('-c, --config <file>', 'config file')
+  .option('--steps <n>', 'how many migrations `down` reverts', (v) => Number(v), 1)
+  .action(async (direction: string, opts: { config?: string; steps: number }) => {
+    if (!['up', 'down', 'status'].includes(direction)) fail(new Error(`unknown direction "${direction}"; use up, down or status`));
+    try {
+      const prepared = await prepare({ file: opts.config });
+      const db = await createDatabase({ url: resolveDatabaseUrl(prepared.config) });
+      try {
+        const sets = Kernel.migrationSets(prepared);
+        if (direction === 'up') {
+          const applied = await db.migrateUp(sets);
+          process.stdout.write(applied.length ? `applied:\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'nothing to apply\n');
+        } else if (direction === 'down') {
+          const reverted = await db.migrateDown(sets, opts.steps);
+          process.stdout.write(reverted.length ? `reverted:\n${reverted.map((m) => `  ${m}`).join('\n')}\n` : 'nothing to revert\n');
+        } else {
+          for (const s of await db.migrationStatus(sets)) process.stdout.write(`${s.applied ? 'applied ' : 'pending '} ${s.owner}:${s.name}\n`);
+        }
+      } finally {
+        await db.close();
+      }
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { PHASES } from '../kernel/phases';
+
+/** Byte sizes accept numbers or strings like `1mb`, `512kb`. */
+export const byteSize = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'use a number of bytes or a size like "1mb"')])
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(v)!;
+    const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
+    return Math.floor(Number(m[1]) * mult);
+  });
+
+export const pluginEntrySchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'plugin names are kebab-case').describe('Plugin name; resolves to the package @aihub/plugin-<name> unless `package` is set'),
+    package: z.string().optional().describe('npm package name or a path (relative to the config file) to load the plugin from'),
+    enabled: z.boolean().default(true).describe('Set false to keep the entry but not load the plugin'),
+    config: z.record(z.string(), z.unknown()).default({}).describe("The plugin's own configuration, validated by its schema"),
+  })
+  .strict();
+
+export const coreConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0').describe('Interface to listen on'),
+        port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on (AIHUB_PORT, --port)'),
+        bodyLimit: byteSize.default(1024 * 1024).describe('Largest request body accepted; larger bodies get 413'),
+        shutdownTimeoutMs: z.number().int().positive().default(15_000).describe('How long in-flight requests may take to finish on SIGTERM'),
+        pluginStopTimeoutMs: z.number().int().positive().default(5_000).describe('How long each plugin may take to stop'),
+        keepAliveTimeoutMs: z.number().int().positive().default(65_000).describe('HTTP keep-alive timeout; keep it above your load balancer idle timeout'),
+        trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a load balancer)'),
+        requestTimeoutMs: z.number().int().positive().default(300_000).describe('Hard limit for one request, streaming included'),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        url: z.string().optional().describe('sqlite:<file> or postgres://… (DATABASE_URL); default: SQLite under the data directory'),
+        migrate: z.enum(['auto', 'manual']).default('auto').describe('auto: apply pending migrations at start; manual: run `aihub migrate up`'),
+        poolMax: z.number().int().positive().default(10).describe('Largest number of database connections'),
+        logSql: z.boolean().default(false).describe('Log every SQL statement at debug level'),
+      })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({
+        url: z.string().optional().describe('redis://… (REDIS_URL); without it the store and queue are in-process'),
+        keyPrefix: z.string().default('aihub:').describe('Prefix for every key AI Hub writes'),
+      })
+      .strict()
+      .prefault({}),
+    queue: z
+      .object({
+        driver: z.enum(['auto', 'redis', 'database']).default('auto').describe('auto: Redis Streams when Redis is configured, else the database outbox'),
+        flushIntervalMs: z.number().int().positive().default(5).describe('How long published events are buffered before one batched write'),
+      })
+      .strict()
+      .prefault({}),
+    dataDir: z.string().default('./data').describe('Directory for the embedded SQLite database (AIHUB_DATA_DIR)'),
+    logging: z
+      .object({
+        level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+        format: z.enum(['json', 'pretty']).default('json'),
+      })
+      .strict()
+      .prefault({}),
+    telemetry: z
+      .object({
+        serviceName: z.string().default('aihub').describe('service.name on traces (OTEL_SERVICE_NAME)'),
+        tracing: z
+          .object({
+            endpoint: z.string().optional().describe('OTLP/HTTP traces endpoint, e.g. http://jaeger:4318/v1/traces (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is off without one'),
+            sampleRatio: z.number().min(0).max(1).default(0.1).describe('Share of new traces recorded (parent-based: a sampled caller is always followed)'),
+            headers: z.record(z.string(), z.string()).default({}).describe('Extra headers for the OTLP exporter'),
+          })
+          .strict()
+          .prefault({}),
+        metrics: z
+          .object({
+            enabled: z.boolean().default(true),
+            path: z.string().default('/metrics'),
+            tenantLabels: z.boolean().default(false).describe('Add a tenant label to request metrics (watch the cardinality)'),
+            processMetrics: z.boolean().default(true),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    pipeline: z
+      .object({
+        order: z
+          .partialRecord(z.enum(PHASES), z.array(z.string()))
+          .default({})
+          .describe('Operator override of hook order per phase: plugin names (or plugin:hook) listed first run first'),
+      })
+      .strict()
+      .prefault({}),
+    plugins: z.array(pluginEntrySchema).default([]).describe('Plugins to load, in any order (dependencies decide start order)'),
+  })
+  .strict();
+
+export type CoreConfig = z.output<typeof coreConfigSchema>;
+export type PluginEntry = z.output<typeof pluginEntrySchema>;

@@ -1,0 +1,56 @@
+import { formatPath, ProblemCode, type Problem } from './problems';
+
+const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const WHOLE_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config. A value that is exactly
+ * one reference is typed like a YAML scalar (`"${PORT}"` with PORT=9000 becomes the number 9000), so
+ * numbers and booleans can come from the environment. `$${` escapes a literal `${`.
+ */
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, problems: Problem[], path: PropertyKey[] = []): unknown {
+  if (typeof value === 'string') return interpolateString(value, env, problems, path);
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, problems, [...path, i]));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, problems, [...path, k]);
+    return out;
+  }
+  return value;
+}
+
+function interpolateString(s: string, env: NodeJS.ProcessEnv, problems: Problem[], path: PropertyKey[]): unknown {
+  if (!s.includes('${')) return s;
+  const whole = WHOLE_REF.exec(s);
+  if (whole) {
+    const resolved = lookup(whole[1], whole[2], env, problems, path);
+    return resolved === undefined ? s : typeScalar(resolved);
+  }
+  const escaped = s.split('$${');
+  return escaped
+    .map((part) => part.replace(REF, (m, name: string, def: string | undefined) => lookup(name, def, env, problems, path) ?? m))
+    .join('${');
+}
+
+function lookup(name: string, def: string | undefined, env: NodeJS.ProcessEnv, problems: Problem[], path: PropertyKey[]): string | undefined {
+  const v = env[name];
+  if (v !== undefined && v !== '') return v;
+  if (def !== undefined) return def;
+  problems.push({
+    code: ProblemCode.CONFIG_ENV_MISSING,
+    path: formatPath(path),
+    message: `environment variable ${name} is not set; set it, or write \${${name}:-default} to give a default`,
+  });
+  return undefined;
+}
+
+function typeScalar(s: string): unknown {
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  if (s === 'null' || s === '~') return null;
+  if (/^-?\d+(\.\d+)?$/.test(s) && s.length < 16) return Number(s);
+  return s;
+}
+
+/** Exposed for env overrides, which follow the same scalar typing. */
+export { typeScalar };

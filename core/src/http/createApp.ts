@@ -1,0 +1,113 @@
+import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import Router from '@koa/router';
+import Koa, { type Context } from 'koa';
+import { GatewayError } from '../errors/GatewayError';
+import { renderError } from '../errors/render';
+import type { KernelState } from '../kernel/buildRouteChain';
+import type { Logger } from '../services/createLogger';
+import { requestContext } from '../services/requestContext';
+import type { GatewayMetrics } from '../telemetry/createMetrics';
+import { requestIdFrom } from './requestId';
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: GatewayMetrics;
+  tracer: Tracer;
+  tracingEnabled: boolean;
+  tenantLabels: boolean;
+  trustProxy: boolean;
+  /** True once shutdown began: responses ask clients to close keep-alive connections. */
+  isDraining: () => boolean;
+}
+
+const headerGetter = {
+  keys: (carrier: Context['headers']) => Object.keys(carrier),
+  get: (carrier: Context['headers'], key: string) => carrier[key],
+};
+
+/**
+ * The Koa application: one outer middleware owns correlation (request id, trace context, log
+ * context), error rendering, the overhead header and HTTP metrics; the router dispatches to the
+ * per-route chains built at boot.
+ */
+export function createApp(router: Router, deps: AppDeps): Koa {
+  const app = new Koa({ proxy: deps.trustProxy });
+  const { metrics, logger, tracer } = deps;
+  app.silent = true;
+  app.on('error', (err: Error) => {
+    // Errors after the response started (e.g. a stream that broke); the request is already answered.
+    logger.warn('response stream error', { err });
+  });
+
+  app.use(async function aihubGateway(ctx, next) {
+    const startedAt = performance.now();
+    const requestId = requestIdFrom(ctx.headers['x-request-id']);
+    const state = ctx.state as KernelState;
+    state.requestId = requestId;
+    state.startedAt = startedAt;
+    state.upstreamMs = 0;
+    state.sampled = false;
+    ctx.set('x-request-id', requestId);
+    if (deps.isDraining()) ctx.set('connection', 'close');
+    metrics.httpInFlight.inc();
+
+    let span: Span | undefined;
+    let traceId: string | undefined;
+    let spanId: string | undefined;
+    let parentCtx = otelContext.active();
+    if (deps.tracingEnabled) {
+      parentCtx = propagation.extract(parentCtx, ctx.headers, headerGetter);
+      span = tracer.startSpan(`${ctx.method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path, 'aihub.request_id': requestId } }, parentCtx);
+      const sc = span.spanContext();
+      state.sampled = span.isRecording();
+      state.span = span;
+      traceId = sc.traceId;
+      spanId = sc.spanId;
+      if (state.sampled) ctx.set('traceparent', `00-${sc.traceId}-${sc.spanId}-01`);
+    }
+
+    ctx.res.once('close', () => {
+      metrics.httpInFlight.dec();
+      const seconds = (performance.now() - startedAt) / 1000;
+      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      const labels: Record<string, string | number> = { method: ctx.method, route: String(route), status: ctx.res.writableFinished ? ctx.status : 499 };
+      if (deps.tenantLabels) labels.tenant = (ctx.state as { tenantId?: string }).tenantId ?? 'none';
+      metrics.httpRequests.inc(labels);
+      if (state.sampled && traceId) metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: { trace_id: traceId } as never });
+      else metrics.httpDuration.observe(labels, seconds);
+      if (span) {
+        span.setAttribute('http.response.status_code', ctx.status);
+        if (route !== 'unmatched') span.updateName(`${ctx.method} ${route}`);
+        if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+      if (state.afterSend) for (const run of state.afterSend) run(ctx);
+    });
+
+    try {
+      const info = { requestId, traceId, spanId };
+      await requestContext.run(info, () => (span ? otelContext.with(trace.setSpan(parentCtx, span), next) : next()));
+      if (ctx.status === 404 && ctx.body == null) {
+        throw new GatewayError(`No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`, { code: 'route_not_found', status: 404 });
+      }
+    } catch (err) {
+      const ge = GatewayError.from(err);
+      if (ge.status >= 500) {
+        logger.error(`request failed: ${ge.code}`, { err: ge.cause ?? ge, request_id: requestId, method: ctx.method, path: ctx.path, trace_id: traceId });
+        span?.recordException((ge.cause as Error) ?? ge);
+      }
+      span?.setAttribute('aihub.error.code', ge.code);
+      if (ctx.headerSent) {
+        // A streaming response already started: nothing can be rendered; end it.
+        ctx.res.destroy();
+        return;
+      }
+      renderError(ctx, ge, requestId);
+    }
+    if (!ctx.headerSent) ctx.set('x-aihub-overhead-ms', (performance.now() - startedAt - state.upstreamMs).toFixed(3));
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}

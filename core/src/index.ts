@@ -1,0 +1,26 @@
+/**
+ * `@aihub/core`: the kernel, core services and the plugin API. Plugin authors normally import from
+ * `@aihub/core/plugin-api` and `@aihub/core/testing`; this entry adds what hosts and tools need.
+ */
+export * from './plugin-api';
+export { Kernel, redactUrl, type KernelOptions } from './kernel/Kernel';
+export { prepare, type Prepared, type PrepareOptions } from './kernel/prepare';
+export { describePipeline } from './kernel/describePipeline';
+export { CoreTokens } from './kernel/coreTokens';
+export { recordUpstreamTime, kernelState, type KernelState } from './kernel/buildRouteChain';
+export { coreConfigSchema, pluginEntrySchema, byteSize, type CoreConfig, type PluginEntry } from './config/coreSchema';
+export { loadConfig, resolveDatabaseUrl, defaultConfigFile } from './config/loadConfig';
+export { StartupError, ProblemCode, EXIT_CONFIG, formatProblems, type Problem } from './config/problems';
+export { renderError, errorStyleFor } from './errors/render';
+export { buildOpenApi } from './http/openapi';
+export { HealthRegistry, type CheckResult } from './health/HealthRegistry';
+export { createLogger, type Logger, type LoggerOptions } from './services/createLogger';
+export { createHttpClient, type HttpClient } from './services/createHttpClient';
+export { systemClock, type Clock } from './services/Clock';
+export { requestContext, currentRequest, type RequestInfo } from './services/requestContext';
+export type { Database, Dialect, MigrationSet, MigrationStatus } from './services/database/Database';
+export type { KeyValueStore, ScriptDefinition, SetOptions, MemoryScriptApi } from './services/kv/KeyValueStore';
+export type { EventQueue, QueueMessage, ConsumeOptions, Subscription, BatchHandler } from './services/queue/EventQueue';
+export * from './services/storage';
+export { createMetrics, openMetricsToText, type GatewayMetrics } from './telemetry/createMetrics';
+export { CORE_VERSION } from './version';

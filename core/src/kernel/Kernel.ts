@@ -1,0 +1,322 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import { Container } from 'inversify';
+import { resolveDatabaseUrl } from '../config/loadConfig';
+import { ProblemCode, StartupError } from '../config/problems';
+import { HealthRegistry } from '../health/HealthRegistry';
+import { createApp } from '../http/createApp';
+import { buildOpenApi, renderOpenApiHtml } from '../http/openapi';
+import { systemClock, type Clock } from '../services/Clock';
+import { createHttpClient } from '../services/createHttpClient';
+import { createLogger, type Logger } from '../services/createLogger';
+import type { Database, MigrationSet } from '../services/database/Database';
+import type { KeyValueStore } from '../services/kv/KeyValueStore';
+import type { EventQueue } from '../services/queue/EventQueue';
+import { coreQueueMigrations, createDatabase, createEventQueue, createKeyValueStore } from '../services/storage';
+import { createMetrics, type GatewayMetrics } from '../telemetry/createMetrics';
+import { createTracing, type Tracing } from '../telemetry/createTracing';
+import { CORE_VERSION } from '../version';
+import { buildRouteChain } from './buildRouteChain';
+import { collectHealth, collectHooks, collectRoutes, type CollectedRoute } from './collectPlugin';
+import { createPluginContext, pluginTablePrefix, type CoreServices } from './createPluginContext';
+import { orderHooks, type BoundHook } from './orderHooks';
+import { prepare, type Prepared, type PrepareOptions } from './prepare';
+import { asIdentifier } from './tokens';
+import { CoreTokens } from './coreTokens';
+import type { PluginContext } from './types';
+
+export interface KernelOptions extends PrepareOptions {
+  logger?: Logger;
+  clock?: Clock;
+}
+
+interface StartedPlugin {
+  prepared: Prepared['plugins'][number];
+  ctx: PluginContext;
+}
+
+/**
+ * The AI Hub kernel: prepares (config + plugins), creates core services and one child container per
+ * plugin, starts plugins in dependency order, serves HTTP, and stops everything in reverse on
+ * shutdown. `Kernel.start()` fails before anything listens if any step fails.
+ */
+export class Kernel {
+  readonly prepared: Prepared;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly health = new HealthRegistry();
+  private tracing!: Tracing;
+  private database?: Database;
+  private store?: KeyValueStore;
+  private queue?: EventQueue;
+  private httpClient = createHttpClient();
+  private server?: http.Server;
+  private started: StartedPlugin[] = [];
+  private draining = false;
+  private inFlight = 0;
+  private stopping?: Promise<void>;
+  readonly root = new Container();
+  private readonly clock: Clock;
+
+  private constructor(prepared: Prepared, options: KernelOptions) {
+    this.prepared = prepared;
+    const cfg = prepared.config;
+    this.logger = options.logger ?? createLogger({ level: cfg.logging.level, format: cfg.logging.format, defaultMeta: { service: cfg.telemetry.serviceName } });
+    this.metrics = createMetrics({ processMetrics: cfg.telemetry.metrics.processMetrics, tenantLabels: cfg.telemetry.metrics.tenantLabels });
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Prepares, starts every plugin and listens. Throws StartupError (exit 78) for config problems. */
+  static async start(options: KernelOptions = {}): Promise<Kernel> {
+    const prepared = await prepare(options);
+    const kernel = new Kernel(prepared, options);
+    try {
+      await kernel.boot();
+    } catch (err) {
+      await kernel.stop('startup failed').catch(() => {});
+      throw err;
+    }
+    return kernel;
+  }
+
+  /** Migration sets of core and every configured plugin, in start order. */
+  static migrationSets(prepared: Prepared): MigrationSet[] {
+    const sets: MigrationSet[] = [coreQueueMigrations];
+    for (const p of prepared.plugins) {
+      if (p.definition.migrations?.length) {
+        sets.push({ owner: p.definition.name, tablePrefix: pluginTablePrefix(p.definition.name), migrations: p.definition.migrations });
+      }
+    }
+    return sets;
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private async boot(): Promise<void> {
+    const cfg = this.prepared.config;
+    this.tracing = createTracing({
+      serviceName: cfg.telemetry.serviceName,
+      serviceVersion: CORE_VERSION,
+      endpoint: cfg.telemetry.tracing.endpoint,
+      sampleRatio: cfg.telemetry.tracing.sampleRatio,
+      headers: cfg.telemetry.tracing.headers,
+    });
+    const dbUrl = resolveDatabaseUrl(cfg);
+    let database: Database;
+    try {
+      database = await createDatabase({ url: dbUrl, pool: { max: cfg.database.poolMax }, logging: cfg.database.logSql ? (sql: string) => this.logger.debug(sql) : undefined });
+      this.database = database;
+      await database.ping();
+    } catch (err) {
+      throw new StartupError([{ code: ProblemCode.SERVICE_UNAVAILABLE, path: 'database.url', message: `cannot connect to the database (${redactUrl(dbUrl)}): ${(err as Error).message}` }]);
+    }
+    const store = createKeyValueStore({ url: cfg.redis.url, prefix: cfg.redis.keyPrefix });
+    this.store = store;
+    if (cfg.redis.url) {
+      try {
+        await store.ping();
+      } catch (err) {
+        throw new StartupError([{ code: ProblemCode.SERVICE_UNAVAILABLE, path: 'redis.url', message: `cannot connect to Redis (${redactUrl(cfg.redis.url)}): ${(err as Error).message}` }]);
+      }
+    }
+    const useRedisQueue = cfg.queue.driver === 'redis' || (cfg.queue.driver === 'auto' && !!cfg.redis.url);
+    const queue = createEventQueue(
+      useRedisQueue
+        ? { redis: store.redisClient() ?? cfg.redis.url, prefix: cfg.redis.keyPrefix, flushIntervalMs: cfg.queue.flushIntervalMs }
+        : { database, flushIntervalMs: cfg.queue.flushIntervalMs },
+    );
+    this.queue = queue;
+    if (cfg.database.migrate === 'auto') {
+      const applied = await database.migrateUp(Kernel.migrationSets(this.prepared));
+      if (applied.length) this.logger.info('applied migrations', { migrations: applied });
+    }
+    this.registerCoreHealth(database, store, queue);
+    this.bindCore();
+
+    const core: CoreServices = {
+      config: cfg,
+      logger: this.logger,
+      metrics: this.metrics,
+      tracer: (name) => this.tracing.tracer(name),
+      store,
+      database,
+      queue,
+      http: this.httpClient,
+      clock: this.clock,
+      health: this.health,
+      root: this.root,
+    };
+    const hooks: BoundHook[] = [];
+    const routes: CollectedRoute[] = [];
+    for (const p of this.prepared.plugins) {
+      const def = p.definition;
+      const ctx = createPluginContext(def, p.config, core);
+      try {
+        await def.register?.(ctx.binder, ctx);
+        hooks.push(...collectHooks(def, ctx));
+        routes.push(...collectRoutes(def, ctx));
+        for (const check of collectHealth(def, ctx)) this.health.register(def.name, check);
+        await def.start?.(ctx);
+      } catch (err) {
+        if (err instanceof StartupError) throw err;
+        this.logger.error(`plugin ${def.name} failed to start`, { err, plugin: def.name });
+        throw new StartupError([{ code: ProblemCode.PLUGIN_START, path: `plugins[${p.index}]`, message: `plugin "${def.name}" failed to start: ${(err as Error).message}` }]);
+      }
+      this.started.push({ prepared: p, ctx });
+      this.logger.debug(`plugin ${def.name} started`, { plugin: def.name, version: def.version });
+    }
+
+    const { byPhase } = orderHooks(hooks, cfg.pipeline.order);
+    const router = new Router();
+    const deps = { tracer: this.tracing.tracer('@aihub/core'), logger: this.logger, metrics: this.metrics, defaultBodyLimit: cfg.server.bodyLimit };
+    if (cfg.telemetry.metrics.enabled) {
+      router.get(cfg.telemetry.metrics.path, async (ctx) => {
+        const { contentType, body } = await this.metrics.render(ctx.get('accept'));
+        ctx.type = contentType;
+        ctx.body = body;
+      });
+    }
+    if (routes.some((r) => r.info.path.startsWith('/admin/v1'))) {
+      const doc = buildOpenApi(routes.map((r) => r.info));
+      const html = renderOpenApiHtml(doc);
+      router.get('/admin/v1/openapi.json', (ctx) => {
+        ctx.body = doc;
+      });
+      router.get('/admin/v1/docs', (ctx) => {
+        ctx.type = 'text/html';
+        ctx.body = html;
+      });
+    }
+    for (const r of routes) {
+      const chain = buildRouteChain(r.info, r.handler, byPhase, deps);
+      const method = r.info.method === 'ALL' ? 'all' : (r.info.method.toLowerCase() as 'get');
+      router[method](r.info.path, chain as never);
+    }
+    const app = createApp(router, {
+      logger: this.logger,
+      metrics: this.metrics,
+      tracer: this.tracing.tracer('@aihub/core'),
+      tracingEnabled: this.tracing.enabled,
+      tenantLabels: cfg.telemetry.metrics.tenantLabels,
+      trustProxy: cfg.server.trustProxy,
+      isDraining: () => this.draining,
+    });
+    const callback = app.callback();
+    this.server = http.createServer((req, res) => {
+      this.inFlight++;
+      res.once('close', () => this.inFlight--);
+      void callback(req, res);
+    });
+    this.server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
+    this.server.headersTimeout = cfg.server.keepAliveTimeoutMs + 1000;
+    this.server.requestTimeout = cfg.server.requestTimeoutMs;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(cfg.server.port, cfg.server.host, () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
+    this.logger.info(`AI Hub listening on http://${cfg.server.host}:${this.port}`, {
+      plugins: this.started.map((s) => s.prepared.definition.name),
+      database: database.dialect,
+      store: store.kind,
+      queue: queue.kind,
+      tracing: this.tracing.enabled,
+    });
+  }
+
+  private bindCore(): void {
+    const bind = <T>(token: symbol, value: T) => this.root.bind(asIdentifier(token as never)).toConstantValue(value as never);
+    bind(CoreTokens.Config, this.prepared.config);
+    bind(CoreTokens.Logger, this.logger);
+    bind(CoreTokens.Database, this.database);
+    bind(CoreTokens.KeyValueStore, this.store);
+    bind(CoreTokens.EventQueue, this.queue);
+    bind(CoreTokens.HttpClient, this.httpClient);
+    bind(CoreTokens.Clock, this.clock);
+    bind(CoreTokens.Health, this.health);
+    bind(CoreTokens.Metrics, this.metrics);
+  }
+
+  private registerCoreHealth(database: Database, store: KeyValueStore, queue: EventQueue): void {
+    this.health.register('core', { name: 'database', check: async () => { await database.ping(); return { dialect: database.dialect }; } });
+    if (store.kind === 'redis') this.health.register('core', { name: 'redis', check: () => store.ping() });
+    this.health.register('core', { name: 'queue', check: async () => ({ kind: queue.kind, buffered: queue.buffered() }) });
+    this.health.register('core', { name: 'event-loop', kind: 'liveness', check: async () => {} });
+  }
+
+  /** True while shutting down (readiness answers 503 so load balancers stop sending traffic). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (bounded by shutdownTimeoutMs), stop
+   * plugins in reverse start order with a timeout each, flush the queue and telemetry, close services.
+   */
+  stop(reason = 'stop'): Promise<void> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    const cfg = this.prepared.config;
+    this.draining = true;
+    this.health.setDraining();
+    this.logger.info('shutting down', { reason, in_flight: this.inFlight });
+    if (this.server) {
+      const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      this.server.closeIdleConnections();
+      const deadline = Date.now() + cfg.server.shutdownTimeoutMs;
+      while (this.inFlight > 0 && Date.now() < deadline) {
+        await sleep(25);
+        this.server.closeIdleConnections();
+      }
+      if (this.inFlight > 0) this.logger.warn('shutdown timeout: closing remaining connections', { in_flight: this.inFlight });
+      this.server.closeAllConnections();
+      await closed;
+    }
+    for (const s of [...this.started].reverse()) {
+      const def = s.prepared.definition;
+      if (!def.stop) continue;
+      try {
+        await withTimeout(Promise.resolve(def.stop(s.ctx)), cfg.server.pluginStopTimeoutMs, `plugin ${def.name} did not stop within ${cfg.server.pluginStopTimeoutMs} ms`);
+      } catch (err) {
+        this.logger.error(`plugin ${def.name} failed to stop cleanly`, { err, plugin: def.name });
+      }
+    }
+    this.started = [];
+    await this.queue?.flush().catch((err) => this.logger.error('could not flush the event queue', { err }));
+    await this.queue?.close().catch(() => {});
+    await this.store?.close().catch(() => {});
+    await this.database?.close().catch(() => {});
+    await this.httpClient.close().catch(() => {});
+    await this.tracing?.shutdown().catch(() => {});
+    this.logger.info('stopped', { reason });
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Hides passwords in connection URLs before they reach a log or an error. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}

@@ -1,0 +1,150 @@
+import { SpanStatusCode, context as otelContext, trace, type Span, type Tracer } from '@opentelemetry/api';
+import compose from 'koa-compose';
+import type { Context, Next } from 'koa';
+import { GatewayError } from '../errors/GatewayError';
+import { readBody } from '../http/readBody';
+import { validateRequest } from '../http/validate';
+import type { Logger } from '../services/createLogger';
+import type { GatewayMetrics } from '../telemetry/createMetrics';
+import { AFTER_SEND_PHASES, type Phase } from './phases';
+import type { BoundHook } from './orderHooks';
+import type { GatewayMiddleware, ResponseHandler, RouteInfo } from './types';
+
+/** Per-request flags the kernel keeps on ctx.state. */
+export interface KernelState {
+  requestId: string;
+  startedAt: number;
+  /** Milliseconds spent waiting on upstreams; subtracted for x-aihub-overhead-ms. */
+  upstreamMs: number;
+  sampled: boolean;
+  span?: Span;
+  route?: RouteInfo;
+  afterSend?: ((ctx: Context) => void)[];
+}
+
+export function kernelState(ctx: Context): KernelState {
+  return ctx.state as KernelState;
+}
+
+/** Adds time spent waiting on an upstream so the overhead header reports only the gateway's own time. */
+export function recordUpstreamTime(ctx: Context, ms: number): void {
+  (ctx.state as KernelState).upstreamMs += ms;
+}
+
+/** Marks where an error came from once, so outer hooks don't claim an inner hook's failure. */
+const attributed = new WeakSet<object>();
+
+interface ChainDeps {
+  tracer: Tracer;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  defaultBodyLimit: number;
+}
+
+function guard(bound: BoundHook, phase: Phase, deps: ChainDeps, fn: GatewayMiddleware): GatewayMiddleware {
+  return async (ctx, next) => {
+    try {
+      await fn(ctx, next);
+    } catch (err) {
+      throw attribute(err, bound, phase, deps);
+    }
+  };
+}
+
+function attribute(err: unknown, bound: BoundHook, phase: Phase, deps: ChainDeps): unknown {
+  if (err && typeof err === 'object' && !attributed.has(err)) {
+    attributed.add(err);
+    if (!(err instanceof GatewayError) || err.status >= 500) {
+      deps.metrics.hookErrors.inc({ plugin: bound.plugin, phase });
+      deps.logger.error(`hook ${bound.id} (${phase}) failed`, { err, plugin: bound.plugin, phase });
+    }
+  }
+  return err;
+}
+
+function traced(bound: BoundHook, phase: Phase, deps: ChainDeps, fn: GatewayMiddleware): GatewayMiddleware {
+  const name = `${bound.plugin} ${phase}`;
+  const attributes = { 'aihub.plugin': bound.plugin, 'aihub.phase': phase, 'aihub.hook': bound.id };
+  return async (ctx, next) => {
+    const parent = trace.setSpan(otelContext.active(), (ctx.state as KernelState).span!);
+    const span = deps.tracer.startSpan(name, { attributes }, parent);
+    try {
+      await otelContext.with(trace.setSpan(parent, span), () => fn(ctx, next));
+    } catch (err) {
+      const ge = GatewayError.from(err);
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: ge.code });
+      span.setAttribute('aihub.error.code', ge.code);
+      throw err;
+    } finally {
+      span.end();
+    }
+  };
+}
+
+/**
+ * Composes, once at boot, the middleware chain for one route: body reading, the request hooks that
+ * apply to it, the handler, then `response.transform` hooks. Two variants are built (plain and
+ * traced) so an unsampled request pays nothing for per-hook spans.
+ */
+export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, hooks: Map<Phase, BoundHook[]>, deps: ChainDeps): GatewayMiddleware {
+  const applies = (b: BoundHook) => (b.hook.appliesTo ? b.hook.appliesTo(route) : route.pipeline);
+  const requestHooks: { bound: BoundHook; phase: Phase }[] = [];
+  const transform: { bound: BoundHook; handle: ResponseHandler }[] = [];
+  const afterSend: { bound: BoundHook; phase: Phase; handle: ResponseHandler }[] = [];
+  for (const [phase, list] of hooks) {
+    for (const bound of list) {
+      if (!applies(bound)) continue;
+      if (phase === 'response.transform') transform.push({ bound, handle: bound.hook.handle as ResponseHandler });
+      else if (AFTER_SEND_PHASES.includes(phase)) afterSend.push({ bound, phase, handle: bound.hook.handle as ResponseHandler });
+      else requestHooks.push({ bound, phase });
+    }
+  }
+  const schema = route.schema;
+  const terminal: GatewayMiddleware = async (ctx) => {
+    // Validation runs after authentication hooks, so unauthenticated callers learn nothing from it.
+    if (schema) validateRequest(ctx, schema);
+    await handler(ctx, noop);
+    for (const t of transform) {
+      try {
+        await t.handle(ctx);
+      } catch (err) {
+        throw attribute(err, t.bound, 'response.transform', deps);
+      }
+    }
+  };
+  const plain = compose<Context>([
+    ...requestHooks.map(({ bound, phase }) => guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware)),
+    terminal,
+  ] as never[]);
+  const withSpans = compose<Context>([
+    ...requestHooks.map(({ bound, phase }) => traced(bound, phase, deps, guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware))),
+    terminal,
+  ] as never[]);
+
+  const runAfterSend = afterSend.length
+    ? (ctx: Context) => {
+        for (const a of afterSend) {
+          try {
+            const r = a.handle(ctx) as unknown;
+            if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((err) => attribute(err, a.bound, a.phase, deps));
+          } catch (err) {
+            attribute(err, a.bound, a.phase, deps);
+          }
+        }
+      }
+    : undefined;
+  const parseJson = route.body === 'json';
+  const readsBody = route.body !== 'none';
+  const limit = route.bodyLimit ?? deps.defaultBodyLimit;
+
+  return async (ctx: Context, _next: Next) => {
+    const state = ctx.state as KernelState;
+    state.route = route;
+    if (runAfterSend) (state.afterSend ??= []).push(runAfterSend);
+    if (readsBody && ctx.method !== 'GET' && ctx.method !== 'HEAD') await readBody(ctx, limit, parseJson);
+    await (state.sampled ? withSpans : plain)(ctx);
+  };
+}
+
+const noop = async () => {};

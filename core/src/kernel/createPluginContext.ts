@@ -1,0 +1,77 @@
+import { Container } from 'inversify';
+import type { Tracer } from '@opentelemetry/api';
+import type { CoreConfig } from '../config/coreSchema';
+import type { HealthRegistry } from '../health/HealthRegistry';
+import type { Clock } from '../services/Clock';
+import type { Logger } from '../services/createLogger';
+import type { HttpClient } from '../services/createHttpClient';
+import type { Database } from '../services/database/Database';
+import type { KeyValueStore } from '../services/kv/KeyValueStore';
+import type { EventQueue } from '../services/queue/EventQueue';
+import type { GatewayMetrics } from '../telemetry/createMetrics';
+import { asIdentifier, type ServiceToken } from './tokens';
+import type { Binder, PluginContext, PluginDefinition } from './types';
+
+/** The core services every plugin context is cut from. */
+export interface CoreServices {
+  config: CoreConfig;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  tracer(name: string): Tracer;
+  store: KeyValueStore;
+  database: Database;
+  queue: EventQueue;
+  http: HttpClient;
+  clock: Clock;
+  health: HealthRegistry;
+  root: Container;
+}
+
+export function pluginTablePrefix(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+/**
+ * A plugin's view of the gateway: a child container and plugin-scoped logger, meter, tracer and store
+ * (key prefix `<plugin>:`). Tokens a plugin `provides` are re-bound in the root container so plugins
+ * that start after it can resolve them.
+ */
+export function createPluginContext(def: PluginDefinition, config: unknown, core: CoreServices): PluginContext & { binder: Binder } {
+  const container = new Container({ parent: core.root });
+  const prefix = pluginTablePrefix(def.name);
+  const provided = new Set(def.provides ?? []);
+  const exposeToRoot = (token: ServiceToken<unknown>) => {
+    if (provided.has(token)) core.root.bind(asIdentifier(token)).toDynamicValue(() => container.get(asIdentifier(token)));
+  };
+  const binder: Binder = {
+    bindConstant(token, value) {
+      container.bind(asIdentifier(token)).toConstantValue(value);
+      exposeToRoot(token as ServiceToken<unknown>);
+    },
+    bindFactory(token, factory) {
+      container.bind(asIdentifier(token)).toDynamicValue(factory).inSingletonScope();
+      exposeToRoot(token as ServiceToken<unknown>);
+    },
+  };
+  return {
+    name: def.name,
+    version: def.version,
+    config,
+    coreConfig: core.config,
+    logger: core.logger.child({ plugin: def.name }),
+    meter: core.metrics.meterFor(def.name),
+    tracer: core.tracer(`@aihub/plugin-${def.name}`),
+    store: core.store.withPrefix(`${def.name}:`),
+    sharedStore: core.store,
+    database: core.database,
+    table: (name: string) => core.database.tableName(prefix, name),
+    queue: core.queue,
+    http: core.http,
+    clock: core.clock,
+    health: core.health,
+    container,
+    get: <T>(token: ServiceToken<T>) => container.get(asIdentifier(token)) as T,
+    tryGet: <T>(token: ServiceToken<T>) => (container.isBound(asIdentifier(token)) ? (container.get(asIdentifier(token)) as T) : undefined),
+    binder,
+  };
+}

@@ -1,0 +1,200 @@
+import type { Container } from 'inversify';
+import type { Context, Next } from 'koa';
+import type { Registry } from 'prom-client';
+import type { Tracer } from '@opentelemetry/api';
+import type { z } from 'zod';
+import type { CoreConfig } from '../config/coreSchema';
+import type { Clock } from '../services/Clock';
+import type { Logger } from '../services/createLogger';
+import type { HttpClient } from '../services/createHttpClient';
+import type { Database, Migration } from '../services/database/Database';
+import type { KeyValueStore } from '../services/kv/KeyValueStore';
+import type { EventQueue } from '../services/queue/EventQueue';
+import type { HealthRegistry } from '../health/HealthRegistry';
+import type { Phase } from './phases';
+import type { ServiceToken } from './tokens';
+
+export const PLUGIN_API_VERSION = 'aihub.plugin/v1';
+
+/** The Koa context a hook or route handler receives. */
+export type GatewayContext = Context;
+export type GatewayMiddleware = (ctx: GatewayContext, next: Next) => unknown;
+/** Response-phase hooks get no `next`: they run after the handler, in order. */
+export type ResponseHandler = (ctx: GatewayContext) => unknown;
+
+/** What a route expects of the pipeline. Decided at boot, so hooks can be skipped with zero per-request cost. */
+export interface RouteOptions {
+  /**
+   * `required`: auth hooks must authenticate the caller (401 otherwise); `optional`: authenticate when
+   * credentials are sent; `none`: no authentication (health, metrics, OAuth endpoints).
+   */
+  auth?: 'required' | 'optional' | 'none';
+  /** Scopes the caller must hold (checked by the auth plugin in `request.authorize`). */
+  scopes?: string[];
+  /** Body handling: parse JSON (default for POST/PUT/PATCH), keep raw bytes, or leave the stream alone. */
+  body?: 'json' | 'raw' | 'none';
+  /** Body size limit for this route in bytes (default: server.bodyLimit). */
+  bodyLimit?: number;
+  /** Run the plugin hooks for this route (default true). Health and metrics opt out. */
+  pipeline?: boolean;
+  /** Which error format the route answers with (default: `problem` under /admin, `openai` elsewhere). */
+  errors?: 'openai' | 'problem';
+  /** Free-form labels hooks can match on (e.g. `ai`, `admin`, `events`). */
+  tags?: string[];
+  /** Short summary for `aihub plugins list` and generated docs. */
+  summary?: string;
+  /**
+   * zod schemas the kernel validates before the handler runs (400 `validation_failed` listing every
+   * issue) and that the OpenAPI document at /admin/v1/openapi.json is generated from. The parsed
+   * body replaces `ctx.request.body`; parsed query and params are read with `validated(ctx)`.
+   */
+  schema?: RouteSchema;
+}
+
+export interface RouteSchema {
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  /** Success response bodies by status, for the OpenAPI document. */
+  responses?: Record<number, z.ZodType | null>;
+  /** OpenAPI tag (defaults to the plugin name). */
+  tag?: string;
+  /** OpenAPI operationId. */
+  operationId?: string;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** A route as hooks see it when deciding whether they apply (`appliesTo`). */
+export interface RouteInfo extends Required<Pick<RouteOptions, 'auth' | 'body' | 'pipeline'>> {
+  method: HttpMethod | 'ALL';
+  /** Full mounted path pattern (path-to-regexp syntax of @koa/router). */
+  path: string;
+  plugin: string;
+  scopes: string[];
+  tags: string[];
+  errors: 'openai' | 'problem';
+  bodyLimit?: number;
+  summary?: string;
+  schema?: RouteSchema;
+}
+
+export interface PluginRouter {
+  get(path: string, handler: GatewayMiddleware, options?: RouteOptions): void;
+  post(path: string, handler: GatewayMiddleware, options?: RouteOptions): void;
+  put(path: string, handler: GatewayMiddleware, options?: RouteOptions): void;
+  patch(path: string, handler: GatewayMiddleware, options?: RouteOptions): void;
+  delete(path: string, handler: GatewayMiddleware, options?: RouteOptions): void;
+  /** Every method (mount a sub-application such as an OAuth server). */
+  all(path: string, handler: GatewayMiddleware, options?: RouteOptions): void;
+}
+
+interface HookBase {
+  /** Unique within the plugin; shows in `aihub plugins list` and span names. Defaults to the phase. */
+  name?: string;
+  /** Lower runs first within the phase (default 0). */
+  order?: number;
+  /** Run before these plugins' hooks in the same phase (plugin names). */
+  before?: string[];
+  /** Run after these plugins' hooks in the same phase (plugin names). */
+  after?: string[];
+  /**
+   * Decides at boot, per route, whether the hook runs for it. Default: every route whose `pipeline`
+   * is on. Filtering here costs nothing per request, unlike checking the path inside `handle`.
+   */
+  appliesTo?: (route: RouteInfo) => boolean;
+}
+
+export interface RequestHook extends HookBase {
+  phase: Exclude<Phase, 'response.transform' | 'response.meter' | 'response.log'>;
+  /** Koa-style middleware: call `next()` to continue, or answer and return to short-circuit. */
+  handle: GatewayMiddleware;
+}
+
+export interface ResponseHook extends HookBase {
+  phase: 'response.transform' | 'response.meter' | 'response.log';
+  /**
+   * `response.transform` runs before the response is sent. `response.meter` and `response.log` run
+   * once it has been sent or the client went away: they must only enqueue or count, never block.
+   */
+  handle: ResponseHandler;
+}
+
+export type HookDefinition = RequestHook | ResponseHook;
+
+export interface HealthCheck {
+  name: string;
+  /** `readiness` checks gate /health/ready; `liveness` checks gate /health/live. Default readiness. */
+  kind?: 'readiness' | 'liveness';
+  /** Resolve when healthy (optionally with details); reject or throw when not. */
+  check: () => Promise<void | Record<string, unknown>>;
+  timeoutMs?: number;
+}
+
+/** Plugin-scoped metrics: names are prefixed `aihub_`, registered in the gateway's registry. */
+export interface PluginMeter {
+  readonly registry: Registry;
+  counter<L extends string>(name: string, help: string, labelNames?: readonly L[]): import('prom-client').Counter<L>;
+  gauge<L extends string>(name: string, help: string, labelNames?: readonly L[], collect?: () => void | Promise<void>): import('prom-client').Gauge<L>;
+  histogram<L extends string>(name: string, help: string, labelNames?: readonly L[], buckets?: number[]): import('prom-client').Histogram<L>;
+}
+
+/** Everything a plugin gets at register/start/stop/routes time. All services are plugin-scoped. */
+export interface PluginContext<C = unknown> {
+  readonly name: string;
+  readonly version: string;
+  readonly config: C;
+  readonly coreConfig: CoreConfig;
+  readonly logger: Logger;
+  readonly meter: PluginMeter;
+  readonly tracer: Tracer;
+  /** The store with keys prefixed `<global prefix><plugin>:`. */
+  readonly store: KeyValueStore;
+  /** The unprefixed store, for state deliberately shared between plugins. */
+  readonly sharedStore: KeyValueStore;
+  readonly database: Database;
+  /** `<plugin>_<name>` with `-` as `_`: the plugin's own table names. */
+  table(name: string): string;
+  readonly queue: EventQueue;
+  readonly http: HttpClient;
+  readonly clock: Clock;
+  readonly health: HealthRegistry;
+  /** The plugin's child container. */
+  readonly container: Container;
+  /** Resolves a service from the plugin's container (its own bindings, then core and provided ones). */
+  get<T>(token: ServiceToken<T>): T;
+  /** Like get, but undefined when nothing provides the token (for optionalDependsOn). */
+  tryGet<T>(token: ServiceToken<T>): T | undefined;
+}
+
+export interface Binder {
+  bindConstant<T>(token: ServiceToken<T>, value: T): void;
+  bindFactory<T>(token: ServiceToken<T>, factory: () => T): void;
+}
+
+/** What a plugin package exports as default. Build it with `definePlugin`. */
+export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
+  apiVersion: typeof PLUGIN_API_VERSION;
+  /** kebab-case, unique. */
+  name: string;
+  version: string;
+  /** semver range of @aihub/core this plugin works with. */
+  core: string;
+  description?: string;
+  dependsOn?: string[];
+  optionalDependsOn?: string[];
+  /** Tokens this plugin binds that other plugins may consume. */
+  provides?: ServiceToken<unknown>[];
+  consumes?: ServiceToken<unknown>[];
+  /** Config schema (zod). Unknown keys should be rejected: use `z.object({...}).strict()`. */
+  config?: S;
+  /** Where routes mount: default `/plugins/<name>`; `''` mounts at the root (e.g. `/v1/...`). */
+  routePrefix?: string;
+  register?: (bind: Binder, ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  hooks?: HookDefinition[] | ((ctx: PluginContext<z.output<S>>) => HookDefinition[]);
+  routes?: (router: PluginRouter, ctx: PluginContext<z.output<S>>) => void;
+  start?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  stop?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  health?: HealthCheck[] | ((ctx: PluginContext<z.output<S>>) => HealthCheck[]);
+  migrations?: Migration[];
+}

@@ -1,0 +1,52 @@
+/**
+ * The plugin API (`@aihub/core/plugin-api`): everything a plugin author needs, and nothing else.
+ * Stable within `apiVersion: 'aihub.plugin/v1'`.
+ */
+import type { z } from 'zod';
+import { PLUGIN_API_VERSION, type PluginDefinition } from './kernel/types';
+
+export { PLUGIN_API_VERSION } from './kernel/types';
+export type {
+  Binder,
+  GatewayContext,
+  GatewayMiddleware,
+  HealthCheck,
+  HookDefinition,
+  HttpMethod,
+  PluginContext,
+  PluginDefinition,
+  PluginMeter,
+  PluginRouter,
+  RequestHook,
+  ResponseHook,
+  ResponseHandler,
+  RouteInfo,
+  RouteOptions,
+} from './kernel/types';
+export { PHASES, type Phase } from './kernel/phases';
+export { defineStateKey, type StateKey } from './kernel/state';
+export { createToken, type ServiceToken } from './kernel/tokens';
+export { GatewayError, errors } from './errors/GatewayError';
+export type { Migration, MigrationContext } from './services/database/Database';
+export { validated, type Validated } from './http/validate';
+export { recordUpstreamTime } from './kernel/buildRouteChain';
+export type { RouteSchema } from './kernel/types';
+export * from './contracts';
+
+/**
+ * Declares a plugin. Returns the definition unchanged but typed, so `config` in hooks and `start`
+ * is inferred from the zod schema.
+ *
+ * @example
+ * export default definePlugin({
+ *   apiVersion: 'aihub.plugin/v1', name: 'hello', version: '1.0.0', core: '^0.1.0',
+ *   config: z.object({ greeting: z.string().default('hi') }).strict(),
+ *   hooks: (ctx) => [{ phase: 'response.transform', handle: (c) => c.set('x-greeting', ctx.config.greeting) }],
+ * });
+ */
+export function definePlugin<S extends z.ZodType>(definition: PluginDefinition<S> & { config?: S }): PluginDefinition<S> {
+  return definition;
+}
+
+/** The value every manifest must carry. */
+export const apiVersion = PLUGIN_API_VERSION;

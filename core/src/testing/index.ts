@@ -1,0 +1,2 @@
+/** Test helpers for plugin authors (`@aihub/core/testing`). */
+export { startTestGateway, type TestGateway, type TestGatewayOptions } from './startTestGateway';

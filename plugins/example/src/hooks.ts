@@ -1,0 +1,42 @@
+import { GatewayError, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
+import type { ExampleConfig } from './config';
+
+/** Counts of what the plugin did, read by its route and health check. */
+export interface ExampleStats {
+  stamped: number;
+  rejected: number;
+}
+
+export function exampleHooks(ctx: PluginContext<ExampleConfig>, stats: ExampleStats): HookDefinition[] {
+  // Longest prefix first, so `/v1/embeddings` can be stricter than `/v1`.
+  const limits = [...ctx.config.limits].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+  return [
+    {
+      name: 'size-limit',
+      phase: 'request.correlate',
+      // Only routes covered by a limit get this hook at all: no per-request cost elsewhere.
+      appliesTo: (route) => route.pipeline && limits.some((l) => route.path.startsWith(l.pathPrefix)),
+      async handle(c, next) {
+        const size = Number(c.get('content-length') || 0);
+        const limit = limits.find((l) => c.path.startsWith(l.pathPrefix));
+        if (limit && size > limit.maxBytes) {
+          stats.rejected++;
+          throw new GatewayError(`Requests to ${limit.pathPrefix} may be at most ${limit.maxBytes} bytes; this one is ${size}.`, {
+            code: 'request_too_large',
+            status: 413,
+            param: null,
+          });
+        }
+        await next();
+      },
+    },
+    {
+      name: 'stamp',
+      phase: 'response.transform',
+      handle(c) {
+        stats.stamped++;
+        c.set(ctx.config.stampHeader, ctx.config.stampValue);
+      },
+    },
+  ];
+}

@@ -1,0 +1,72 @@
+import { timingSafeEqual } from 'node:crypto';
+import { errors, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import type { CheckResult } from '@aihub/core';
+import type { HealthConfig } from './config';
+
+type Summary = { ok: boolean; checks: CheckResult[] };
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * /health/live: the process serves. /health/ready: every readiness check passes (503 naming the
+ * failing ones). /health/details: every check with latency and last error, access-controlled.
+ */
+export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConfig>): void {
+  const { config } = ctx;
+  let cached: { at: number; result: Promise<Summary> } | undefined;
+  const readiness = (): Promise<Summary> => {
+    const now = Date.now();
+    if (!cached || now - cached.at > config.cacheMs) cached = { at: now, result: ctx.health.run('readiness') };
+    return cached.result;
+  };
+
+  router.get(
+    '/health/live',
+    async (c) => {
+      const { ok, checks } = await ctx.health.run('liveness');
+      c.status = ok ? 200 : 503;
+      c.body = { status: ok ? 'ok' : 'failing', failing: checks.filter((x) => !x.ok).map((x) => `${x.plugin}:${x.name}`) };
+    },
+    { auth: 'none', pipeline: false, summary: 'Liveness: 200 while the process serves' },
+  );
+
+  router.get(
+    '/health/ready',
+    async (c) => {
+      if (ctx.health.draining) {
+        c.status = 503;
+        c.body = { status: 'draining', failing: [] };
+        return;
+      }
+      const { ok, checks } = await readiness();
+      c.status = ok ? 200 : 503;
+      c.body = {
+        status: ok ? 'ok' : 'failing',
+        failing: checks.filter((x) => !x.ok).map((x) => ({ check: `${x.plugin}:${x.name}`, error: x.error })),
+      };
+    },
+    { auth: 'none', pipeline: false, summary: 'Readiness: 200 only when every readiness check passes' },
+  );
+
+  const admin = config.details.access === 'admin';
+  router.get(
+    '/health/details',
+    async (c) => {
+      if (config.details.access === 'token') {
+        const sent = c.get('authorization').replace(/^Bearer\s+/i, '');
+        if (!config.details.token) throw errors.forbidden('Health details are disabled: set plugins[health].config.details.token, or access: admin.', 'health_details_disabled');
+        if (!sent || !sameSecret(sent, config.details.token)) throw errors.unauthorized('Send the health details token as `Authorization: Bearer <token>`.', 'invalid_token');
+      }
+      const { ok, checks } = await ctx.health.run();
+      c.status = ok ? 200 : 503;
+      c.body = { status: ctx.health.draining ? 'draining' : ok ? 'ok' : 'failing', checks };
+    },
+    admin
+      ? { auth: 'required', scopes: ['admin:read'], summary: 'Every health check with latency and last error' }
+      : { auth: 'none', pipeline: false, summary: 'Every health check with latency and last error' },
+  );
+}
