@@ -73,8 +73,8 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       const labels: Record<string, string | number> = { method: ctx.method, route: String(route), status: ctx.res.writableFinished ? ctx.status : 499 };
       if (deps.tenantLabels) labels.tenant = (ctx.state as { tenantId?: string }).tenantId ?? 'none';
       metrics.httpRequests.inc(labels);
-      if (state.sampled && traceId) metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: { trace_id: traceId } as never });
-      else metrics.httpDuration.observe(labels, seconds);
+      // With exemplars enabled prom-client only takes the object form of observe().
+      metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: state.sampled && traceId ? ({ trace_id: traceId } as never) : undefined });
       if (span) {
         span.setAttribute('http.response.status_code', ctx.status);
         if (route !== 'unmatched') span.updateName(`${ctx.method} ${route}`);

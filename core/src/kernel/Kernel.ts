@@ -127,11 +127,20 @@ export class Kernel {
         throw new StartupError([{ code: ProblemCode.SERVICE_UNAVAILABLE, path: 'redis.url', message: `cannot connect to Redis (${redactUrl(cfg.redis.url)}): ${(err as Error).message}` }]);
       }
     }
+    // Background queue failures (a flush while Redis or the database is away) are retried by the
+    // queue; log them at most once per 10 s so an outage does not flood the log.
+    let lastQueueLog = 0;
+    const queueError = (err: unknown) => {
+      const now = Date.now();
+      if (now - lastQueueLog < 10_000) return;
+      lastQueueLog = now;
+      this.logger.warn('event queue background error (will retry)', { err });
+    };
     const useRedisQueue = cfg.queue.driver === 'redis' || (cfg.queue.driver === 'auto' && !!cfg.redis.url);
     const queue = createEventQueue(
       useRedisQueue
-        ? { redis: store.redisClient() ?? cfg.redis.url, prefix: cfg.redis.keyPrefix, flushIntervalMs: cfg.queue.flushIntervalMs }
-        : { database, flushIntervalMs: cfg.queue.flushIntervalMs },
+        ? { redis: store.redisClient() ?? cfg.redis.url!, prefix: cfg.redis.keyPrefix, flushIntervalMs: cfg.queue.flushIntervalMs, onError: queueError }
+        : { database, flushIntervalMs: cfg.queue.flushIntervalMs, onError: queueError },
     );
     this.queue = queue;
     if (cfg.database.migrate === 'auto') {

@@ -21,6 +21,10 @@ export default definePlugin({
     router.get('/info', (c) => {
       c.body = { header: ctx.config.stampHeader, limits: ctx.config.limits, stats };
     }, { auth: 'none', summary: 'What the example plugin is configured to do and has done' });
+    // Mounted at /plugins/example/echo: answers with the size of what it received.
+    router.post('/echo', (c) => {
+      c.body = { bytes: c.request.rawBody?.length ?? 0, body: c.request.body ?? null };
+    }, { auth: 'none', summary: 'Echoes a JSON body and its size' });
   },
   health: [{ name: 'example', check: async () => ({ ...stats }) }],
   start(ctx) {

@@ -1,0 +1,85 @@
+/**
+ * `npm run bench:kernel`: the kernel (health + example plugins, tracing on at the production default
+ * of parent-based 10% sampling, exporting to a local OTLP sink) against a bare Koa app answering the
+ * same route, in one run on loopback. Each server is pinned to core 0, the load generator to core 1.
+ * Each measurement is repeated; the spread between repeats is printed as the noise indicator.
+ * Targets (issue: Foundation): ≥ 85% of bare Koa's requests/s, ≤ +0.2 ms p50.
+ */
+import http from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const ROUTE = '/plugins/example/info';
+
+async function otlpSink(): Promise<{ url: string; spans: () => number; close: () => void }> {
+  let posts = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      posts++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, spans: () => posts, close: () => server.close() };
+}
+
+async function measure(name: string, url: string): Promise<{ c1: LoadResult[]; c50: LoadResult[] }> {
+  await load(url, { connections: 10, seconds: 3 }); // warm-up (JIT, pools)
+  const c1: LoadResult[] = [];
+  const c50: LoadResult[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    c50.push(await load(url, { connections: 50, seconds: SECONDS }));
+    c1.push(await load(url, { connections: 1, seconds: SECONDS }));
+  }
+  process.stdout.write(`${name.padEnd(10)} 50 conn: ${c50.map((r) => Math.round(r.rps)).join(' / ')} req/s   1 conn p50: ${c1.map((r) => r.p50).join(' / ')} ms\n`);
+  return { c1, c50 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs);
+
+async function main() {
+  pinSelf(1);
+  const sink = await otlpSink();
+  const bare = await startServer(['bench/src/kernel/bare-koa.ts', '0']);
+  const bareRes = await measure('bare koa', `http://127.0.0.1:${bare.port}${ROUTE}`);
+  await stopServer(bare.child);
+  const gw = await startServer(['bench/src/kernel/gateway.ts', '0', sink.url]);
+  const gwRes = await measure('aihub', `http://127.0.0.1:${gw.port}${ROUTE}`);
+  await stopServer(gw.child);
+  sink.close();
+
+  const bareRps = median(bareRes.c50.map((r) => r.rps));
+  const gwRps = median(gwRes.c50.map((r) => r.rps));
+  const bareP50 = median(bareRes.c1.map((r) => r.p50));
+  const gwP50 = median(gwRes.c1.map((r) => r.p50));
+  const errors = [...bareRes.c50, ...bareRes.c1, ...gwRes.c50, ...gwRes.c1].reduce((n, r) => n + r.errors + r.non2xx, 0);
+  const result = {
+    when: new Date().toISOString(),
+    seconds: SECONDS,
+    repeats: REPEATS,
+    bareKoa: { rps50: round(bareRps, 0), p50ms: bareP50, p99ms: median(bareRes.c50.map((r) => r.p99)) },
+    aihub: { rps50: round(gwRps, 0), p50ms: gwP50, p99ms: median(gwRes.c50.map((r) => r.p99)) },
+    rpsRatio: round(gwRps / bareRps, 3),
+    addedP50ms: round(gwP50 - bareP50, 3),
+    noise: { bareRps: round(spread(bareRes.c50.map((r) => r.rps)), 3), aihubRps: round(spread(gwRes.c50.map((r) => r.rps)), 3) },
+    otlpExports: sink.spans(),
+    errors,
+    targets: { rpsRatio: 0.85, addedP50ms: 0.2 },
+  };
+  mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(repoRoot, 'bench/results/kernel-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(
+    `\nAI Hub kernel: ${result.rpsRatio * 100}% of bare Koa req/s (target ≥ 85%), p50 at 1 connection +${result.addedP50ms} ms (target ≤ +0.2 ms)\n` +
+      `noise (spread between repeats at 50 conn): bare ${result.noise.bareRps * 100}%, aihub ${result.noise.aihubRps * 100}%; errors ${errors}; OTLP exports ${result.otlpExports}\n`,
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+export const repoRoot = path.resolve(__dirname, '../../..');
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Runs autocannon for `seconds` at `connections` and returns req/s and latency percentiles (ms). */
+export async function load(url: string, opts: { connections: number; seconds: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    method: (opts.method ?? 'GET') as 'GET',
+    body: opts.body,
+    headers: opts.headers,
+    pipelining: 1,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/** Pins a command to one core when there are at least two (the load generator takes the other). */
+export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
+  return availableParallelism() >= 2 ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
+}
+
+/** Starts a server process that prints `listening <port>` and resolves with it. */
+export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0): Promise<{ child: ChildProcess; port: number }> {
+  const [cmd, argv] = pinned(core, process.execPath, ['--conditions=aihub-source', '--import', 'tsx', ...args]);
+  const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`server ${args.join(' ')} did not start: ${err}`)), 60_000);
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server ${args.join(' ')} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Pins this process (the load generator) to a core. */
+export function pinSelf(core: number): void {
+  if (availableParallelism() < 2) return;
+  spawn('taskset', ['-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' });
+}
+
+export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
