@@ -58,7 +58,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?:
   applyEnvOverrides(interpolated, env, options.port);
   const parsed = coreConfigSchema.safeParse(interpolated);
   if (!parsed.success) {
-    problems.push(...zodProblems(parsed.error));
+    // A value whose variable is missing is reported once, as the missing variable.
+    const missing = new Set(problems.filter((p) => p.code === ProblemCode.CONFIG_ENV_MISSING).map((p) => p.path));
+    problems.push(...zodProblems(parsed.error).filter((p) => !missing.has(p.path)));
     return { problems };
   }
   const baseDir = options.baseDir ?? (file ? path.dirname(file) : process.cwd());

@@ -16,7 +16,7 @@ export function zodProblems(error: z.ZodError, basePath: readonly PropertyKey[] 
       }
       continue;
     }
-    problems.push({ code: ProblemCode.CONFIG_INVALID, path: formatPath(path), message: `${issue.message}` });
+    problems.push({ code: ProblemCode.CONFIG_INVALID, path: formatPath(path), message: `invalid value: ${issue.message}; fix it (allowed values are in config/aihub.schema.json and the plugin's README)` });
   }
   return problems;
 }
