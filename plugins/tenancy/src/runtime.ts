@@ -1,0 +1,50 @@
+import type { PluginContext } from '@aihub/core/plugin-api';
+import { TenancyAccessControl } from './accessControl';
+import { TenancyAuditLog } from './audit';
+import type { TenancyConfig } from './config';
+import { CachedTenantDirectory } from './directory';
+import { defineModels, type TenancyModels } from './models';
+import { configurePasswordHashing } from './password';
+import { toTenantContext } from './records';
+import { TenancyStore } from './TenancyStore';
+
+/** Everything one gateway's tenancy plugin holds. */
+export interface TenancyRuntime {
+  models: TenancyModels;
+  store: TenancyStore;
+  audit: TenancyAuditLog;
+  access: TenancyAccessControl;
+  directory: CachedTenantDirectory;
+}
+
+const runtimes = new WeakMap<object, TenancyRuntime>();
+
+/** Creates the runtime of one plugin context (the database is connected and migrated by now). */
+export function createRuntime(ctx: PluginContext<TenancyConfig>): TenancyRuntime {
+  configurePasswordHashing({ N: ctx.config.password.scryptN });
+  const models = defineModels(ctx.database.sequelize, (name) => ctx.table(name));
+  // The directory loads through the store and the store invalidates through the directory.
+  const holder: { store?: TenancyStore } = {};
+  const directory = new CachedTenantDirectory({
+    load: async (id) => {
+      const t = await holder.store!.getTenant(id);
+      return t ? toTenantContext(t) : undefined;
+    },
+    ttlMs: ctx.config.directoryTtlMs,
+    maxEntries: ctx.config.directoryMaxEntries,
+    store: ctx.sharedStore,
+    logger: ctx.logger,
+    now: () => ctx.clock.now(),
+  });
+  const store = new TenancyStore(ctx.database, models, ctx.config, directory, ctx.clock);
+  holder.store = store;
+  const runtime: TenancyRuntime = { models, store, audit: new TenancyAuditLog(models), access: new TenancyAccessControl(), directory };
+  runtimes.set(ctx, runtime);
+  return runtime;
+}
+
+export function runtimeOf(ctx: PluginContext<TenancyConfig>): TenancyRuntime {
+  const r = runtimes.get(ctx);
+  if (!r) throw new Error('tenancy: register() has not run for this context');
+  return r;
+}
