@@ -1,0 +1,316 @@
+import type { Redis } from 'ioredis';
+import { blockingRedisOptions, closeConnection, createRedisConnection, duplicateConnection } from '../kv/createRedisConnection';
+import type { BatchHandler, ConsumeOptions, EventQueue, QueueMessage, Subscription } from './EventQueue';
+import { startConsumerLoop } from './consumeLoop';
+import { PublishBuffer, type WriteOutcome } from './PublishBuffer';
+import { defaultConsumerName, parsePayload, readSettings, serializePayload, validateTopic, type ReadSettings } from './queueMessages';
+
+export interface RedisStreamQueueOptions {
+  /** A connected ioredis client (shared, not closed by the queue) or a URL (own client, closed on close()). */
+  redis: Redis | string;
+  /** Key prefix: streams are `<prefix>stream:<topic>`. */
+  prefix: string;
+  /** How long publish() buffers before writing. Default 5 ms. */
+  flushIntervalMs?: number;
+  /** Write at once when this many messages are buffered. Default 1000. */
+  maxBuffer?: number;
+  /** publish() throws once this many messages are waiting (Redis down). Default 100 000. */
+  bufferLimit?: number;
+  /** Trim each stream to about this many entries (XADD MAXLEN ~). Unset: no trimming. */
+  maxLen?: number;
+  /** Receives background failures (writes, consumer loops, connection errors). */
+  onError?: (err: unknown) => void;
+}
+
+/** Stream entry as ioredis returns it: id and flat field/value list (null for a deleted entry). */
+type StreamEntry = [id: string, fields: string[] | null];
+
+const PAYLOAD_FIELD = 'p';
+const DEFAULT_CONSUME_BLOCK_MS = 1000;
+
+function errorMessage(err: unknown): string {
+  return typeof (err as Error)?.message === 'string' ? (err as Error).message : String(err);
+}
+
+function payloadOf(fields: string[]): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === PAYLOAD_FIELD) return fields[i + 1];
+  return 'null';
+}
+
+/** XINFO GROUPS answers each group as a flat [name, value, …] list. */
+function fieldsToObject(list: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) out[String(list[i])] = list[i + 1];
+  return out;
+}
+
+/**
+ * EventQueue on Redis Streams: one stream per topic, one consumer group per consuming service.
+ * Publishing buffers and writes with one pipelined XADD batch; reads reclaim idle pending entries
+ * (XAUTOCLAIM) before taking new ones (XREADGROUP). Blocking reads run on their own connections so
+ * they never hold up the commands of the request path.
+ */
+class RedisStreamQueue implements EventQueue {
+  readonly kind = 'redis' as const;
+  private readonly buffer: PublishBuffer;
+  private readonly keys = new Map<string, string>();
+  private readonly groups = new Set<string>();
+  /** XAUTOCLAIM resumes where the previous scan of the group's pending list stopped. */
+  private readonly claimCursors = new Map<string, string>();
+  private readonly loops = new Set<Subscription>();
+  private readonly consumer = defaultConsumerName();
+  /** For read() calls that block, made on first use. */
+  private blocking: Redis | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly ownsClient: boolean,
+    private readonly options: RedisStreamQueueOptions,
+  ) {
+    this.buffer = new PublishBuffer({
+      flushIntervalMs: options.flushIntervalMs ?? 5,
+      maxBatch: options.maxBuffer ?? 1000,
+      limit: options.bufferLimit ?? 100_000,
+      backend: 'Redis',
+      write: (topics, payloads) => this.writeBuffered(topics, payloads),
+      onError: options.onError,
+    });
+  }
+
+  publish<T>(topic: string, payload: T): void {
+    validateTopic(topic);
+    this.buffer.push(topic, serializePayload(payload));
+  }
+
+  async publishNow<T>(topic: string, payloads: T[]): Promise<string[]> {
+    validateTopic(topic);
+    if (payloads.length === 0) return [];
+    const key = this.streamKey(topic);
+    const pipeline = this.client.pipeline();
+    for (const payload of payloads) this.addXadd(pipeline, key, serializePayload(payload));
+    const results = await pipeline.exec();
+    if (results === null) throw new Error('Redis discarded the XADD pipeline');
+    return results.map(([err, id]) => {
+      if (err) throw new Error(`XADD to ${key} failed: ${err.message}`, { cause: err });
+      return id as string;
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.buffer.flush();
+  }
+
+  buffered(): number {
+    return this.buffer.size();
+  }
+
+  async read<T>(topic: string, options: ConsumeOptions): Promise<QueueMessage<T>[]> {
+    if (this.closed) throw new Error('The event queue is closed');
+    validateTopic(topic);
+    const settings = readSettings(options, { consumer: this.consumer, blockMs: 0 });
+    // Standalone blocking reads share one extra connection (they queue behind each other on it).
+    return this.readWith<T>(topic, settings, settings.blockMs > 0 ? this.sharedBlocking() : this.client);
+  }
+
+  async ack(topic: string, group: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.client.xack(this.streamKey(topic), group, ...ids);
+  }
+
+  consume<T>(topic: string, options: ConsumeOptions, handler: BatchHandler<T>): Subscription {
+    validateTopic(topic);
+    if (this.closed) throw new Error('The event queue is closed');
+    const settings = readSettings(options, { consumer: this.consumer, blockMs: DEFAULT_CONSUME_BLOCK_MS });
+    // Each loop blocks on its own connection; stop() drops it, which also ends a block in progress.
+    const connection = duplicateConnection(this.client, blockingRedisOptions, this.options.onError);
+    let watching = false;
+    const loop = startConsumerLoop<T>({
+      read: (signal) => {
+        if (!watching) {
+          watching = true;
+          signal.addEventListener('abort', () => connection.disconnect(), { once: true });
+        }
+        if (signal.aborted) return Promise.resolve([]);
+        return this.readWith<T>(topic, settings, connection);
+      },
+      ack: (ids) => this.ack(topic, settings.group, ids),
+      handler,
+      idleDelayMs: settings.blockMs > 0 ? 0 : 100,
+      onError: this.options.onError,
+      onStop: () => {
+        this.loops.delete(subscription);
+        connection.disconnect();
+      },
+    });
+    const subscription: Subscription = { stop: () => loop.stop() };
+    this.loops.add(subscription);
+    return subscription;
+  }
+
+  async lag(topic: string, group: string): Promise<number> {
+    const key = this.streamKey(topic);
+    let groups: unknown[][];
+    try {
+      groups = (await this.client.call('xinfo', ['GROUPS', key])) as unknown[][];
+    } catch (err) {
+      if (/no such key/i.test(errorMessage(err))) return 0;
+      throw err;
+    }
+    const info = groups.map(fieldsToObject).find((g) => g.name === group);
+    // A group is created at the start of the stream, so until then everything in it is lag.
+    if (info === undefined) return this.client.xlen(key);
+    const pending = Number(info.pending ?? 0);
+    // Redis 7 reports `lag` (entries not yet delivered to the group); it is null after some deletions.
+    if (info.lag !== undefined && info.lag !== null) return pending + Number(info.lag);
+    return pending + (await this.countAfter(key, String(info['last-delivered-id'])));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.loops].map((loop) => loop.stop()));
+    try {
+      await this.buffer.close();
+    } finally {
+      if (this.blocking !== undefined) this.blocking.disconnect();
+      if (this.ownsClient) await closeConnection(this.client);
+    }
+  }
+
+  private streamKey(topic: string): string {
+    let key = this.keys.get(topic);
+    if (key === undefined) {
+      key = `${this.options.prefix}stream:${topic}`;
+      this.keys.set(topic, key);
+    }
+    return key;
+  }
+
+  private addXadd(pipeline: ReturnType<Redis['pipeline']>, key: string, payload: string): void {
+    if (this.options.maxLen !== undefined) pipeline.xadd(key, 'MAXLEN', '~', this.options.maxLen, '*', PAYLOAD_FIELD, payload);
+    else pipeline.xadd(key, '*', PAYLOAD_FIELD, payload);
+  }
+
+  /** One pipeline for the whole batch; entries Redis rejected go back to the buffer. */
+  private async writeBuffered(topics: string[], payloads: string[]): Promise<WriteOutcome | undefined> {
+    const pipeline = this.client.pipeline();
+    for (let i = 0; i < topics.length; i++) this.addXadd(pipeline, this.streamKey(topics[i]), payloads[i]);
+    const results = await pipeline.exec();
+    if (results === null) throw new Error('Redis discarded the XADD pipeline');
+    let failed: number[] | undefined;
+    let error: unknown;
+    for (let i = 0; i < results.length; i++) {
+      const err = results[i][0];
+      if (err) {
+        (failed ??= []).push(i);
+        error ??= err;
+      }
+    }
+    if (failed === undefined) return undefined;
+    if (failed.length === topics.length) throw error;
+    return { failed, error };
+  }
+
+  private sharedBlocking(): Redis {
+    this.blocking ??= duplicateConnection(this.client, blockingRedisOptions, this.options.onError);
+    return this.blocking;
+  }
+
+  private async readWith<T>(topic: string, settings: ReadSettings, blockingConnection: Redis): Promise<QueueMessage<T>[]> {
+    const key = this.streamKey(topic);
+    try {
+      return await this.readOnce<T>(topic, key, settings, blockingConnection);
+    } catch (err) {
+      // The stream (and its groups) was deleted since we created the group: create it again, once.
+      if (!errorMessage(err).startsWith('NOGROUP')) throw err;
+      this.groups.delete(`${key}\u0000${settings.group}`);
+      return this.readOnce<T>(topic, key, settings, blockingConnection);
+    }
+  }
+
+  private async readOnce<T>(topic: string, key: string, settings: ReadSettings, blockingConnection: Redis): Promise<QueueMessage<T>[]> {
+    const { group, consumer, batchSize } = settings;
+    await this.ensureGroup(key, group);
+    const messages = await this.reclaimIdle<T>(topic, key, group, consumer, batchSize, settings.claimIdleMs);
+    const remaining = batchSize - messages.length;
+    if (remaining <= 0) return messages;
+    // Block only when there is nothing to hand back yet.
+    const blockMs = messages.length === 0 ? settings.blockMs : 0;
+    const args: (string | number)[] = ['GROUP', group, consumer, 'COUNT', remaining];
+    if (blockMs > 0) args.push('BLOCK', blockMs);
+    args.push('STREAMS', key, '>');
+    const connection = blockMs > 0 ? blockingConnection : this.client;
+    const reply = (await connection.call('xreadgroup', args)) as [string, StreamEntry[]][] | null;
+    if (reply !== null && reply.length > 0) {
+      for (const [id, fields] of reply[0][1]) {
+        if (fields !== null) messages.push({ id, topic, payload: parsePayload<T>(payloadOf(fields)), deliveries: 0 });
+      }
+    }
+    return messages;
+  }
+
+  /** XAUTOCLAIM: take over entries another consumer (or a crashed one) has held for claimIdleMs. */
+  private async reclaimIdle<T>(topic: string, key: string, group: string, consumer: string, count: number, claimIdleMs: number): Promise<QueueMessage<T>[]> {
+    const cursorKey = `${key}\u0000${group}`;
+    const start = this.claimCursors.get(cursorKey) ?? '0-0';
+    const reply = (await this.client.call('xautoclaim', [key, group, consumer, claimIdleMs, start, 'COUNT', count])) as [string, StreamEntry[], string[]?];
+    this.claimCursors.set(cursorKey, reply[0]);
+    const entries = reply[1].filter((entry): entry is [string, string[]] => entry !== null && entry[1] !== null);
+    if (entries.length === 0) return [];
+    const counts = await this.deliveryCounts(key, group, entries.map(([id]) => id));
+    return entries.map(([id, fields]) => ({
+      id,
+      topic,
+      payload: parsePayload<T>(payloadOf(fields)),
+      // XAUTOCLAIM counted this delivery already; the contract counts the ones before it.
+      deliveries: Math.max(0, (counts.get(id) ?? 1) - 1),
+    }));
+  }
+
+  /** Delivery counts from the pending list, one XPENDING per entry in one pipeline (reclaims are rare). */
+  private async deliveryCounts(key: string, group: string, ids: string[]): Promise<Map<string, number>> {
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.xpending(key, group, id, id, 1);
+    const results = (await pipeline.exec()) ?? [];
+    const counts = new Map<string, number>();
+    for (const [err, rows] of results) {
+      if (err) continue;
+      for (const row of rows as [string, string, number, number][]) counts.set(row[0], Number(row[3]));
+    }
+    return counts;
+  }
+
+  /** Creates the group at the start of the stream (MKSTREAM: the stream may not exist yet). */
+  private async ensureGroup(key: string, group: string): Promise<void> {
+    const cacheKey = `${key}\u0000${group}`;
+    if (this.groups.has(cacheKey)) return;
+    try {
+      await this.client.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!errorMessage(err).startsWith('BUSYGROUP')) throw err;
+    }
+    this.groups.add(cacheKey);
+  }
+
+  /** Entries after `lastId` (lag fallback for servers without XINFO's `lag`). */
+  private async countAfter(key: string, lastId: string): Promise<number> {
+    let total = 0;
+    let start = `(${lastId}`;
+    for (;;) {
+      const entries = (await this.client.xrange(key, start, '+', 'COUNT', 1000)) as StreamEntry[];
+      total += entries.length;
+      if (entries.length < 1000) return total;
+      start = `(${entries[entries.length - 1][0]}`;
+    }
+  }
+}
+
+/** Creates the Redis Streams EventQueue. */
+export function createRedisStreamQueue(options: RedisStreamQueueOptions): EventQueue {
+  if (typeof options.redis === 'string') {
+    const client = createRedisConnection(options.redis, undefined, options.onError);
+    return new RedisStreamQueue(client, true, options);
+  }
+  return new RedisStreamQueue(options.redis, false, options);
+}
