@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
+import { latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -33,7 +33,8 @@ async function measure(name: string, url: string): Promise<{ c1: LoadResult[]; c
   const c50: LoadResult[] = [];
   for (let i = 0; i < REPEATS; i++) {
     c50.push(await load(url, { connections: 50, seconds: SECONDS }));
-    c1.push(await load(url, { connections: 1, seconds: SECONDS }));
+    const probe = await latencyProbe(url, { seconds: SECONDS });
+    c1.push({ rps: probe.count / SECONDS, p50: probe.p50, p99: probe.p99, errors: probe.errors, non2xx: 0 });
   }
   process.stdout.write(`${name.padEnd(10)} 50 conn: ${c50.map((r) => Math.round(r.rps)).join(' / ')} req/s   1 conn p50: ${c1.map((r) => r.p50).join(' / ')} ms\n`);
   return { c1, c50 };

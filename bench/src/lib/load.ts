@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -77,3 +78,29 @@ export function pinSelf(core: number): void {
 }
 
 export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+/**
+ * Latency at one connection with microsecond resolution (autocannon reports whole milliseconds):
+ * sequential requests over one keep-alive connection, timed with the monotonic clock.
+ */
+export async function latencyProbe(url: string, opts: { seconds: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<{ p50: number; p99: number; count: number; errors: number }> {
+  const u = new URL(url);
+  const pool = new Pool(u.origin, { connections: 1, pipelining: 1 });
+  const samples: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + opts.seconds * 1000;
+  try {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      const res = await pool.request({ path: u.pathname + u.search, method: (opts.method ?? 'GET') as 'GET', body: opts.body, headers: opts.headers });
+      await res.body.arrayBuffer();
+      samples.push(performance.now() - t0);
+      if (res.statusCode >= 400) errors++;
+    }
+  } finally {
+    await pool.close();
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3);
+  return { p50: at(0.5), p99: at(0.99), count: samples.length, errors };
+}
