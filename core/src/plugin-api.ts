@@ -2,6 +2,8 @@
  * The plugin API (`@aihub/core/plugin-api`): everything a plugin author needs, and nothing else.
  * Stable within `apiVersion: 'aihub.plugin/v1'`.
  */
+// Side-effect import: brings the Koa Request augmentation (`body`, `rawBody`) into plugins' types.
+import './http/readBody';
 import type { z } from 'zod';
 import { PLUGIN_API_VERSION, type PluginDefinition } from './kernel/types';
 
