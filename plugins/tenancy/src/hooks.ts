@@ -17,7 +17,9 @@ function unknownTenant(): GatewayError {
  * them), publishes the tenant (TenantKey, the request log context) and runs the rest of the
  * pipeline in that tenant's scope.
  */
-export function tenancyHooks(directory: CachedTenantDirectory): HookDefinition[] {
+export function tenancyHooks(getDirectory: () => CachedTenantDirectory): HookDefinition[] {
+  // Resolved on first use: hooks are declared (and dry-read at boot) before register() runs.
+  let directory: CachedTenantDirectory | undefined;
   return [
     {
       name: 'resolve-tenant',
@@ -27,7 +29,8 @@ export function tenancyHooks(directory: CachedTenantDirectory): HookDefinition[]
         const principal = PrincipalKey.get(ctx);
         const tenantId = principal?.tenantId;
         if (!tenantId) return next();
-        const tenant = directory.peek(tenantId) ?? (await directory.get(tenantId));
+        const dir = (directory ??= getDirectory());
+        const tenant = dir.peek(tenantId) ?? (await dir.get(tenantId));
         if (!tenant) {
           if (principal.superadmin === true) return next();
           throw unknownTenant();

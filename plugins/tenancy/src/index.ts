@@ -27,8 +27,8 @@ export default definePlugin({
     bind.bindConstant(AUDIT_LOG, rt.audit);
     bind.bindConstant(TENANT_DIRECTORY, rt.directory);
   },
-  hooks: (ctx) => tenancyHooks(runtimeOf(ctx).directory),
-  routes: (router, ctx) => tenancyRoutes(router, ctx, runtimeOf(ctx)),
+  hooks: (ctx) => tenancyHooks(() => runtimeOf(ctx).directory),
+  routes: (router, ctx) => tenancyRoutes(router, ctx, () => runtimeOf(ctx)),
   async start(ctx) {
     await runtimeOf(ctx).directory.start();
   },

@@ -1,0 +1,119 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { errors, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import { memberJson } from '../json';
+import * as s from '../schemas';
+import type { MembershipRecord } from '../types';
+import { audited, bodyOf, existingTenant, paramsOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+
+type TenantParams = z.output<typeof s.tenantParams>;
+type MemberParams = z.output<typeof s.memberParams>;
+
+function memberNotFound() {
+  return errors.notFound('This user is not a member of the tenant.', 'member_not_found');
+}
+
+/**
+ * Tenant members: list, add by e-mail (creating the user when needed), change role or team, remove.
+ * Granting, changing or removing the owner role also needs `members:owner` (owners and superadmins),
+ * and the last owner can be neither demoted nor removed.
+ */
+export function memberRoutes(router: PluginRouter, rt: Runtime): void {
+  const requireOwnerRights = (c: Context, tenantId: string, ...roles: (TenantRole | undefined)[]) => {
+    if (roles.includes('owner')) rt().access.authorize(c, 'members:owner', tenantId);
+  };
+
+  router.get(
+    '/admin/v1/tenants/:tenantId/members',
+    async (c) => {
+      const { tenantId } = paramsOf<TenantParams>(c);
+      rt().access.authorize(c, 'members:read', tenantId);
+      await existingTenant(rt(), tenantId);
+      const q = queryOf<z.output<typeof s.memberListQuery>>(c);
+      const page = await rt().store.listMembers(tenantId, { limit: q.limit, cursor: q.cursor, role: q.role });
+      c.body = { data: page.data.map((m) => memberJson(m)), next_cursor: page.nextCursor };
+    },
+    readRoute("List a tenant's members", { params: s.tenantParams, query: s.memberListQuery, responses: { 200: s.listOf(s.memberOut) }, operationId: 'listMembers' }),
+  );
+
+  router.post(
+    '/admin/v1/tenants/:tenantId/members',
+    async (c) => {
+      const { tenantId } = paramsOf<TenantParams>(c);
+      rt().access.authorize(c, 'members:write', tenantId);
+      const body = bodyOf<z.output<typeof s.memberAdd>>(c);
+      requireOwnerRights(c, tenantId, body.role);
+      await existingTenant(rt(), tenantId);
+      const store = rt().store;
+      const out = await audited(rt(), c, async (t) => {
+        // The answer is the same whether the e-mail had a user: tenant admins must not learn who is registered.
+        const user = (await store.findUserByEmail(body.email, t)) ?? (await store.createUser({ email: body.email }, t));
+        const membership = await store.addMembership({ tenantId, userId: user.id, role: body.role, teamId: body.team_id ?? null }, t);
+        const json = memberJson(membership, user);
+        return { result: json, entry: { tenantId, action: 'member.add', targetType: 'user', targetId: user.id, after: json } };
+      });
+      c.status = 201;
+      c.body = out;
+    },
+    writeRoute('Add a member by e-mail (creates the user if needed)', { params: s.tenantParams, body: s.memberAdd, responses: { 201: s.memberOut }, operationId: 'addMember' }),
+  );
+
+  router.get(
+    '/admin/v1/tenants/:tenantId/members/:userId',
+    async (c) => {
+      const { tenantId, userId } = paramsOf<MemberParams>(c);
+      rt().access.authorize(c, 'members:read', tenantId);
+      const membership = await rt().store.getMembership(tenantId, userId);
+      if (!membership) throw memberNotFound();
+      c.body = memberJson(membership, await rt().store.getUser(userId));
+    },
+    readRoute('Read a member', { params: s.memberParams, responses: { 200: s.memberOut }, operationId: 'getMember' }),
+  );
+
+  router.patch(
+    '/admin/v1/tenants/:tenantId/members/:userId',
+    async (c) => {
+      const { tenantId, userId } = paramsOf<MemberParams>(c);
+      rt().access.authorize(c, 'members:write', tenantId);
+      const body = bodyOf<z.output<typeof s.memberUpdate>>(c);
+      const store = rt().store;
+      const out = await audited(rt(), c, async (t) => {
+        const before = await store.getMembership(tenantId, userId, t);
+        if (!before) throw memberNotFound();
+        if (body.role !== undefined && body.role !== before.role) {
+          requireOwnerRights(c, tenantId, before.role, body.role);
+          if (before.role === 'owner' && (await store.countOwners(tenantId, t)) <= 1) {
+            throw errors.conflict('This is the last owner of the tenant; make another member owner first.', 'last_owner');
+          }
+        }
+        const after: MembershipRecord = await store.updateMembership(tenantId, userId, { role: body.role, teamId: body.team_id }, t);
+        const user = await store.getUser(userId, t);
+        return { result: memberJson(after, user), entry: { tenantId, action: 'member.update', targetType: 'user', targetId: userId, before: memberJson(before, user), after: memberJson(after, user) } };
+      });
+      c.body = out;
+    },
+    writeRoute("Change a member's role or team", { params: s.memberParams, body: s.memberUpdate, responses: { 200: s.memberOut }, operationId: 'updateMember' }),
+  );
+
+  router.delete(
+    '/admin/v1/tenants/:tenantId/members/:userId',
+    async (c) => {
+      const { tenantId, userId } = paramsOf<MemberParams>(c);
+      rt().access.authorize(c, 'members:write', tenantId);
+      const store = rt().store;
+      await audited(rt(), c, async (t) => {
+        const before = await store.getMembership(tenantId, userId, t);
+        if (!before) throw memberNotFound();
+        requireOwnerRights(c, tenantId, before.role);
+        if (before.role === 'owner' && (await store.countOwners(tenantId, t)) <= 1) {
+          throw errors.conflict('This is the last owner of the tenant; make another member owner first.', 'last_owner');
+        }
+        await store.removeMembership(tenantId, userId, t);
+        return { result: undefined, entry: { tenantId, action: 'member.remove', targetType: 'user', targetId: userId, before: memberJson(before) } };
+      });
+      c.status = 204;
+    },
+    writeRoute('Remove a member from the tenant (the user remains)', { params: s.memberParams, responses: { 204: null }, operationId: 'removeMember' }),
+  );
+
+}
