@@ -336,4 +336,16 @@ describe('MemoryStore specifics', () => {
     await store.close();
     await assert.rejects(store.get('k'), /closed/);
   });
+
+  it('refuses to purge everything when it has no prefix', async () => {
+    const store = createMemoryStore();
+    try {
+      await store.set('k', 'v');
+      await assert.rejects(store.deleteByPrefix(''), /every key/);
+      assert.equal(await store.get('k'), 'v');
+      assert.equal(await store.deleteByPrefix('k'), 1);
+    } finally {
+      await store.close();
+    }
+  });
 });

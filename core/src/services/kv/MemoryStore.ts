@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../Clock';
 import type { KeyValueStore, MemoryScriptApi, MessageHandler, ScriptDefinition, SetOptions } from './KeyValueStore';
-import { checkIncrement, checkTtl, notAnInteger, storeClosed } from './kvErrors';
+import { checkIncrement, checkTtl, notAnInteger, refuseEmptyPurge, storeClosed } from './kvErrors';
 
 export interface MemoryStoreOptions {
   /** Prefix of every key and channel of this store (`aihub:`). Default: empty. */
@@ -215,6 +215,7 @@ class MemoryKeyValueStore implements KeyValueStore {
 
   async deleteByPrefix(pattern: string): Promise<number> {
     this.assertOpen();
+    refuseEmptyPurge(this.prefix, pattern);
     const start = this.prefix + pattern;
     const now = this.root.clock.now();
     let removed = 0;

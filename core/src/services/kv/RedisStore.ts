@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { KeyValueStore, MessageHandler, ScriptDefinition, SetOptions } from './KeyValueStore';
 import { closeConnection, createRedisConnection, duplicateConnection } from './createRedisConnection';
-import { checkIncrement, checkTtl, storeClosed } from './kvErrors';
+import { checkIncrement, checkTtl, refuseEmptyPurge, storeClosed } from './kvErrors';
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://…`. */
@@ -201,6 +201,7 @@ class RedisKeyValueStore implements KeyValueStore {
   }
 
   async deleteByPrefix(pattern: string): Promise<number> {
+    refuseEmptyPurge(this.prefix, pattern);
     const match = `${escapeGlob(this.prefix + pattern)}*`;
     let cursor = '0';
     let removed = 0;

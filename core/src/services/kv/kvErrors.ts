@@ -26,3 +26,10 @@ export function notAnInteger(key?: string): Error {
 export function storeClosed(kind: 'memory' | 'redis'): Error {
   return new Error(`The ${kind} KeyValueStore is closed; create a new one (close() was called during shutdown)`);
 }
+
+/** An empty prefix and pattern would purge every key of the server (other applications' too). */
+export function refuseEmptyPurge(prefix: string, pattern: string): void {
+  if (prefix === '' && pattern === '') {
+    throw new Error('deleteByPrefix("") on a store without a prefix would delete every key; give a prefix');
+  }
+}

@@ -190,12 +190,12 @@ for (const backend of [outboxBackend('sqlite'), outboxBackend('postgres'), redis
     it('redelivers what a crashed consumer did not ack to another consumer after claimIdleMs', async () => {
       const topic = newTopic();
       const ids = await queue.publishNow(topic, ['a', 'b', 'c']);
-      const options = { group: 'g', batchSize: 10, claimIdleMs: 200 };
+      const options = { group: 'g', batchSize: 10, claimIdleMs: 300 };
       const crashed = await queue.read(topic, { ...options, consumer: 'crashed' });
       assert.equal(crashed.length, 3);
       const survivor = another();
       assert.deepEqual(await survivor.read(topic, { ...options, consumer: 'survivor' }), [], 'not before claimIdleMs');
-      await sleep(260);
+      await sleep(400);
       const redelivered = await survivor.read<string>(topic, { ...options, consumer: 'survivor' });
       assert.deepEqual(
         redelivered.map((m) => m.id),
@@ -208,7 +208,7 @@ for (const backend of [outboxBackend('sqlite'), outboxBackend('postgres'), redis
       assert.ok(redelivered.every((m) => m.deliveries >= 1), `deliveries: ${redelivered.map((m) => m.deliveries)}`);
       await survivor.ack(topic, 'g', ids);
       assert.equal(await survivor.lag(topic, 'g'), 0);
-      await sleep(260);
+      await sleep(400);
       assert.deepEqual(await survivor.read(topic, { ...options, consumer: 'survivor' }), [], 'acked messages are not redelivered');
     });
 

@@ -3,7 +3,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { systemClock, type Clock } from '../Clock';
 import type { Database } from '../database/Database';
 import type { BatchHandler, ConsumeOptions, EventQueue, QueueMessage, Subscription } from './EventQueue';
-import { pause, startConsumerLoop } from './consumeLoop';
+import { startConsumerLoop } from './consumeLoop';
 import { PublishBuffer, type WriteOutcome } from './PublishBuffer';
 import { defaultConsumerName, parsePayload, readSettings, serializePayload, validateTopic, type ReadSettings } from './queueMessages';
 
@@ -121,11 +121,16 @@ class OutboxQueue implements EventQueue {
     validateTopic(topic);
     if (payloads.length === 0) return [];
     const texts = payloads.map(serializePayload);
-    const ids: string[] = [];
-    for (let start = 0; start < texts.length; start += INSERT_CHUNK) {
-      const end = Math.min(start + INSERT_CHUNK, texts.length);
-      ids.push(...(await this.insert(new Array<string>(end - start).fill(topic), texts.slice(start, end))));
-    }
+    const insertAll = async (transaction?: Transaction): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let start = 0; start < texts.length; start += INSERT_CHUNK) {
+        const end = Math.min(start + INSERT_CHUNK, texts.length);
+        ids.push(...(await this.insert(new Array<string>(end - start).fill(topic), texts.slice(start, end), transaction)));
+      }
+      return ids;
+    };
+    // Several statements in one transaction: on failure none is written, so a retry adds no duplicates.
+    const ids = texts.length > INSERT_CHUNK ? await this.db.transaction(insertAll) : await insertAll();
     this.published.emit(wakeEvent(topic));
     return ids;
   }
@@ -139,6 +144,7 @@ class OutboxQueue implements EventQueue {
   }
 
   async read<T>(topic: string, options: ConsumeOptions): Promise<QueueMessage<T>[]> {
+    if (this.lifetime.signal.aborted) throw new Error('The event queue is closed');
     validateTopic(topic);
     return this.readBlocking<T>(topic, readSettings(options, { consumer: this.consumer, blockMs: 0 }), this.lifetime.signal);
   }
@@ -156,10 +162,12 @@ class OutboxQueue implements EventQueue {
   }
 
   consume<T>(topic: string, options: ConsumeOptions, handler: BatchHandler<T>): Subscription {
+    if (this.lifetime.signal.aborted) throw new Error('The event queue is closed');
     validateTopic(topic);
     const settings = readSettings(options, { consumer: this.consumer, blockMs: DEFAULT_CONSUME_BLOCK_MS });
     const loop = startConsumerLoop<T>({
-      read: (signal) => this.readBlocking<T>(topic, settings, AbortSignal.any([signal, this.lifetime.signal])),
+      // close() stops every loop, which aborts this signal: no need to also watch the queue's lifetime.
+      read: (signal) => this.readBlocking<T>(topic, settings, signal),
       ack: (ids) => this.ack(topic, settings.group, ids),
       handler,
       idleDelayMs: settings.blockMs > 0 ? 0 : this.maxPollMs,
@@ -197,6 +205,8 @@ class OutboxQueue implements EventQueue {
     if (this.cleanupTimer !== undefined) clearInterval(this.cleanupTimer);
     this.lifetime.abort();
     await Promise.all([...this.loops].map((loop) => loop.stop()));
+    // Let a running cleanup finish before the caller closes the database under it.
+    await this.cleaning?.catch(() => {});
     await this.buffer.close();
   }
 
@@ -220,7 +230,7 @@ class OutboxQueue implements EventQueue {
   }
 
   /** One multi-row INSERT; returns the new ids in payload order. */
-  private async insert(topics: string[], payloads: string[]): Promise<string[]> {
+  private async insert(topics: string[], payloads: string[], transaction?: Transaction): Promise<string[]> {
     const bind = new Array<string | number>(1 + topics.length * 2);
     bind[0] = this.clock.now();
     const rows = new Array<string>(topics.length);
@@ -231,7 +241,7 @@ class OutboxQueue implements EventQueue {
     }
     const inserted = await this.db.sequelize.query<{ id: number | string }>(
       `${RETURNS_ROWS}INSERT INTO ${OUTBOX} (topic, payload, created_at) VALUES ${rows.join(', ')} RETURNING id`,
-      { bind, type: QueryTypes.SELECT },
+      { bind, type: QueryTypes.SELECT, transaction },
     );
     // One statement takes consecutive ids in VALUES order; RETURNING order is not guaranteed on SQLite.
     return inserted.map((r) => Number(r.id)).sort((a, b) => a - b).map(String);
@@ -251,12 +261,22 @@ class OutboxQueue implements EventQueue {
     }
   }
 
+  /** Resolves after `ms`, when this process writes to the topic, or when `signal` aborts. */
   private waitForWrite(topic: string, ms: number, signal: AbortSignal): Promise<void> {
-    const wake = new AbortController();
-    const onWrite = (): void => wake.abort();
+    if (signal.aborted) return Promise.resolve();
     const event = wakeEvent(topic);
-    this.published.once(event, onWrite);
-    return pause(ms, AbortSignal.any([signal, wake.signal])).finally(() => this.published.off(event, onWrite));
+    return new Promise((resolve) => {
+      // Plain listeners rather than AbortSignal.any, which would tie a new signal per poll to a long-lived one.
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.published.off(event, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+      this.published.on(event, done);
+    });
   }
 
   private async claim<T>(topic: string, settings: ReadSettings): Promise<QueueMessage<T>[]> {

@@ -122,17 +122,19 @@ class RedisStreamQueue implements EventQueue {
     validateTopic(topic);
     if (this.closed) throw new Error('The event queue is closed');
     const settings = readSettings(options, { consumer: this.consumer, blockMs: DEFAULT_CONSUME_BLOCK_MS });
-    // Each loop blocks on its own connection; stop() drops it, which also ends a block in progress.
-    const connection = duplicateConnection(this.client, blockingRedisOptions, this.options.onError);
+    // Each loop blocks on its own connection (made on its first blocking read); stop() drops it,
+    // which also ends a block in progress at once.
+    let connection: Redis | undefined;
     let watching = false;
     const loop = startConsumerLoop<T>({
       read: (signal) => {
         if (!watching) {
           watching = true;
-          signal.addEventListener('abort', () => connection.disconnect(), { once: true });
+          signal.addEventListener('abort', () => connection?.disconnect(), { once: true });
         }
         if (signal.aborted) return Promise.resolve([]);
-        return this.readWith<T>(topic, settings, connection);
+        if (settings.blockMs > 0) connection ??= duplicateConnection(this.client, blockingRedisOptions, this.options.onError);
+        return this.readWith<T>(topic, settings, connection ?? this.client);
       },
       ack: (ids) => this.ack(topic, settings.group, ids),
       handler,
@@ -140,7 +142,7 @@ class RedisStreamQueue implements EventQueue {
       onError: this.options.onError,
       onStop: () => {
         this.loops.delete(subscription);
-        connection.disconnect();
+        connection?.disconnect();
       },
     });
     const subscription: Subscription = { stop: () => loop.stop() };
