@@ -1,0 +1,57 @@
+import { PrincipalKey, TENANT_ROLES, errors, type GatewayContext, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import type { AuthRuntime } from '../runtime';
+
+/** owner > admin > developer > viewer. */
+export function roleRank(role: TenantRole | undefined): number {
+  return role === undefined ? -1 : TENANT_ROLES.length - TENANT_ROLES.indexOf(role);
+}
+
+export function callerOf(ctx: GatewayContext): Principal {
+  const principal = PrincipalKey.get(ctx);
+  if (!principal) throw errors.unauthorized();
+  return principal;
+}
+
+/** `created_by`: the user behind the credential when there is one, else the credential itself. */
+export function actorId(p: Principal): string {
+  return p.userId ?? `${p.kind}:${p.subject}`;
+}
+
+/**
+ * Authorizes `permission` on the tenant (404 for another tenant, 403 for a role or scope that does
+ * not allow it) and checks the tenant exists, so a superadmin gets 404 for a tenant id that is
+ * not there instead of writing rows for it.
+ */
+export async function authorizeTenant(rt: AuthRuntime, ctx: GatewayContext, permission: string, tenantId: string): Promise<Principal> {
+  rt.access().authorize(ctx, permission, tenantId);
+  const tenant = await rt.tenancy().getTenant(tenantId);
+  if (!tenant) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
+  return callerOf(ctx);
+}
+
+/**
+ * A caller may hand out at most what it holds: no role above its own, no scope it lacks, and only
+ * a superadmin may create superadmin credentials or first-party clients.
+ */
+export function checkDelegation(caller: Principal, wanted: { role?: TenantRole; scopes?: string[]; superadmin?: boolean; what: string }): void {
+  if (caller.superadmin === true) return;
+  if (wanted.superadmin) throw errors.forbidden(`Only a platform superadmin may create a superadmin ${wanted.what}.`, 'permission_denied');
+  if (wanted.role && roleRank(wanted.role) > roleRank(caller.role)) {
+    throw errors.forbidden(`You cannot give a ${wanted.what} the ${wanted.role} role: it is above your own (${caller.role ?? 'none'}).`, 'permission_denied');
+  }
+  for (const scope of wanted.scopes ?? []) {
+    if (!caller.scopes.includes(scope)) throw errors.forbidden(`You cannot give a ${wanted.what} the \`${scope}\` scope: your credential does not have it.`, 'permission_denied');
+  }
+}
+
+export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** The created/updated JSON for audit entries: the view, never secrets (the audit log masks too). */
+export async function audit(rt: AuthRuntime, ctx: GatewayContext, entry: { tenantId: string | null; action: string; targetType: string; targetId: string; before?: unknown; after?: unknown }): Promise<void> {
+  const log = rt.audit();
+  if (!log) {
+    rt.ctx.logger.warn('no AUDIT_LOG provider: admin change not audited', { action: entry.action, target_id: entry.targetId });
+    return;
+  }
+  await log.record(ctx, entry);
+}

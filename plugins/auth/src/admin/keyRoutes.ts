@@ -1,0 +1,183 @@
+import { errors, validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import type { z } from 'zod';
+import type { ApiKeyRecord } from '../keys/ApiKeyStore';
+import type { AuthRuntime } from '../runtime';
+import { actorId, audit, authorizeTenant, checkDelegation, iso } from './common';
+import { apiKeyView, createKeyBody, createdKeyView, keyParams, listKeysQuery, listView, tenantParams, updateKeyBody } from './schemas';
+
+type KeyView = z.output<typeof apiKeyView>;
+
+export function keyView(r: ApiKeyRecord, now: number): KeyView {
+  const status = r.revokedAt ? 'revoked' : r.expiresAt && r.expiresAt.getTime() <= now ? 'expired' : 'active';
+  return {
+    id: r.id,
+    tenant_id: r.tenantId,
+    name: r.name,
+    key_prefix: `ahk_${r.id}`,
+    status,
+    scopes: r.scopes,
+    role: r.role,
+    superadmin: r.superadmin,
+    user_id: r.userId,
+    team_id: r.teamId,
+    expires_at: iso(r.expiresAt),
+    revoked_at: iso(r.revokedAt),
+    last_used_at: iso(r.lastUsedAt),
+    limits: r.limits,
+    budgets: r.budgets,
+    created_by: r.createdBy,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+  };
+}
+
+const notFound = () => errors.notFound('No such API key in this tenant.', 'api_key_not_found');
+
+/** /admin/v1/tenants/:tenantId/api-keys — create (key shown once), list, get, update, revoke. */
+export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
+  const base = '/admin/v1/tenants/:tenantId/api-keys';
+  const tag = 'API keys';
+
+  router.post(
+    base,
+    async (ctx) => {
+      const r = rt();
+      const { tenantId } = validated<unknown, z.output<typeof tenantParams>>(ctx).params;
+      const body = ctx.request.body as z.output<typeof createKeyBody>;
+      const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
+      const scopes = body.scopes ?? r.ctx.config.apiKeys.defaultScopes;
+      const role = (body.role ?? 'developer') as TenantRole;
+      checkDelegation(caller, { role, scopes, superadmin: body.superadmin, what: 'key' });
+      const now = r.ctx.clock.now();
+      let expiresAt: Date | null = null;
+      if (body.expires_at) {
+        expiresAt = new Date(body.expires_at);
+        if (expiresAt.getTime() <= now) throw errors.badRequest('expires_at is in the past; send a future time.', 'invalid_expiry', 'expires_at');
+      } else if (body.expires_in_days) expiresAt = new Date(now + body.expires_in_days * 86_400_000);
+      const maxMs = r.ctx.config.apiKeys.maxExpiresInDays * 86_400_000;
+      if (expiresAt && expiresAt.getTime() - now > maxMs) {
+        throw errors.badRequest(`Keys may live at most ${r.ctx.config.apiKeys.maxExpiresInDays} days.`, 'invalid_expiry', 'expires_at');
+      }
+      if (body.team_id && !(await r.tenancy().getTeam(tenantId, body.team_id))) throw errors.badRequest('team_id is not a team of this tenant.', 'team_not_found', 'team_id');
+      const { record, key } = await r.keys.create({
+        tenantId,
+        name: body.name,
+        userId: caller.userId ?? null,
+        teamId: body.team_id ?? null,
+        scopes,
+        role,
+        superadmin: body.superadmin === true,
+        expiresAt,
+        limits: body.limits ?? null,
+        budgets: body.budgets ?? null,
+        createdBy: actorId(caller),
+      });
+      const view = keyView(record, now);
+      await audit(r, ctx, { tenantId, action: 'api_key.create', targetType: 'api_key', targetId: record.id, after: view });
+      ctx.status = 201;
+      ctx.set('cache-control', 'no-store');
+      ctx.body = { ...view, key };
+    },
+    {
+      scopes: ['admin:write'],
+      tags: ['admin'],
+      summary: 'Create an API key (the full key is in this response only)',
+      schema: { params: tenantParams, body: createKeyBody, responses: { 201: createdKeyView }, tag, operationId: 'createApiKey' },
+    },
+  );
+
+  router.get(
+    base,
+    async (ctx) => {
+      const r = rt();
+      const { query, params } = validated<z.output<typeof listKeysQuery>, z.output<typeof tenantParams>>(ctx);
+      await authorizeTenant(r, ctx, 'keys:read', params.tenantId);
+      const limit = query.limit ?? 50;
+      const page = await r.keys.list(params.tenantId, { cursor: query.cursor, limit, status: query.status, userId: query.user_id, teamId: query.team_id, q: query.q });
+      const now = r.ctx.clock.now();
+      ctx.body = { data: page.data.map((k) => keyView(k, now)), next_cursor: page.nextCursor };
+    },
+    {
+      scopes: ['admin:read'],
+      tags: ['admin'],
+      summary: 'List API keys (never their secrets)',
+      schema: { params: tenantParams, query: listKeysQuery, responses: { 200: listView(apiKeyView) }, tag, operationId: 'listApiKeys' },
+    },
+  );
+
+  router.get(
+    `${base}/:id`,
+    async (ctx) => {
+      const r = rt();
+      const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
+      await authorizeTenant(r, ctx, 'keys:read', tenantId);
+      const record = await r.keys.get(tenantId, id);
+      if (!record) throw notFound();
+      ctx.body = keyView(record, r.ctx.clock.now());
+    },
+    { scopes: ['admin:read'], tags: ['admin'], summary: 'Get an API key', schema: { params: keyParams, responses: { 200: apiKeyView }, tag, operationId: 'getApiKey' } },
+  );
+
+  router.patch(
+    `${base}/:id`,
+    async (ctx) => {
+      const r = rt();
+      const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
+      const body = ctx.request.body as z.output<typeof updateKeyBody>;
+      const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
+      checkDelegation(caller, { role: body.role as TenantRole | undefined, scopes: body.scopes, what: 'key' });
+      const current = await r.keys.get(tenantId, id);
+      if (!current) throw notFound();
+      if (current.revokedAt) throw errors.conflict('This API key is revoked; revoked keys cannot be changed. Create a new key.', 'api_key_revoked');
+      const now = r.ctx.clock.now();
+      if (body.expires_at && new Date(body.expires_at).getTime() <= now) throw errors.badRequest('expires_at is in the past; send a future time.', 'invalid_expiry', 'expires_at');
+      if (body.team_id && !(await r.tenancy().getTeam(tenantId, body.team_id))) throw errors.badRequest('team_id is not a team of this tenant.', 'team_not_found', 'team_id');
+      const changed = await r.keys.update(tenantId, id, {
+        name: body.name,
+        scopes: body.scopes,
+        role: body.role as TenantRole | undefined,
+        teamId: body.team_id,
+        expiresAt: body.expires_at === undefined ? undefined : body.expires_at === null ? null : new Date(body.expires_at),
+        limits: body.limits,
+        budgets: body.budgets,
+      });
+      if (!changed) throw notFound();
+      // Scopes, role, limits take effect everywhere now, not when caches expire.
+      await r.apiKeys.announce(id);
+      const after = keyView(changed.after, now);
+      await audit(r, ctx, { tenantId, action: 'api_key.update', targetType: 'api_key', targetId: id, before: keyView(changed.before, now), after });
+      ctx.body = after;
+    },
+    {
+      scopes: ['admin:write'],
+      tags: ['admin'],
+      summary: 'Change an API key (name, scopes, role, team, expiry, limits, budgets)',
+      schema: { params: keyParams, body: updateKeyBody, responses: { 200: apiKeyView }, tag, operationId: 'updateApiKey' },
+    },
+  );
+
+  router.delete(
+    `${base}/:id`,
+    async (ctx) => {
+      const r = rt();
+      const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
+      await authorizeTenant(r, ctx, 'keys:write', tenantId);
+      const changed = await r.keys.revoke(tenantId, id);
+      if (!changed) throw notFound();
+      // Evict here and on every other instance (pub/sub) before answering.
+      await r.apiKeys.announce(id);
+      const now = r.ctx.clock.now();
+      const after = keyView(changed.after, now);
+      if (!changed.before.revokedAt) {
+        await audit(r, ctx, { tenantId, action: 'api_key.revoke', targetType: 'api_key', targetId: id, before: keyView(changed.before, now), after });
+      }
+      ctx.body = after;
+    },
+    {
+      scopes: ['admin:write'],
+      tags: ['admin'],
+      summary: 'Revoke an API key (idempotent); it stops working on every instance within a second',
+      schema: { params: keyParams, responses: { 200: apiKeyView }, tag, operationId: 'revokeApiKey' },
+    },
+  );
+}

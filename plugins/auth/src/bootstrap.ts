@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { SCOPES } from '@aihub/core/plugin-api';
+import { UniqueConstraintError } from 'sequelize';
+import { KEY_FORMAT_HELP, parseApiKey } from './keyFormat';
+import type { StateRow } from './models';
+import type { AuthRuntime } from './runtime';
+
+const STATE = 'bootstrap';
+/** A claim older than this belongs to an instance that died mid-bootstrap; another may take over. */
+const STALE_MS = 60_000;
+const WAIT_MS = 30_000;
+
+interface BootstrapState {
+  status: 'running' | 'done' | 'skipped';
+  at: number;
+  owner: string;
+}
+
+export interface BootstrapResult {
+  status: 'created' | 'already-done' | 'skipped' | 'disabled';
+  email?: string;
+  password?: string;
+  tenantId?: string;
+  key?: string;
+  keyId?: string;
+}
+
+/** Validates AIHUB_BOOTSTRAP_ADMIN_KEY / bootstrap.adminKey before anything is written. */
+export function bootstrapKeyFrom(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!parseApiKey(value.trim())) {
+    throw new Error(`AIHUB_BOOTSTRAP_ADMIN_KEY (auth.bootstrap.adminKey) is not a valid key: ${KEY_FORMAT_HELP}`);
+  }
+  return value.trim();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * First start against an empty database: a platform superadmin (random password), the default tenant
+ * (the superadmin is its owner) and a superadmin API key with every scope. Two instances starting at
+ * once race for one row (primary key): the winner bootstraps, the loser waits for it to finish.
+ */
+export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapResult> {
+  const cfg = rt.ctx.config.bootstrap;
+  if (!cfg.enabled) return { status: 'disabled' };
+  const presetKey = bootstrapKeyFrom(cfg.adminKey ?? env.AIHUB_BOOTSTRAP_ADMIN_KEY);
+  const email = (cfg.adminEmail ?? env.AIHUB_BOOTSTRAP_ADMIN_EMAIL ?? 'admin@aihub.local').trim().toLowerCase();
+  const { State } = rt.models;
+  const tenancy = rt.tenancy();
+  const owner = randomBytes(8).toString('hex');
+
+  const read = async (): Promise<BootstrapState | undefined> => {
+    const row = (await State.findByPk(STATE, { raw: true })) as StateRow | null;
+    return row?.value ? (JSON.parse(row.value) as BootstrapState) : undefined;
+  };
+
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const state = await read();
+    if (state?.status === 'done' || state?.status === 'skipped') return { status: 'already-done' };
+    if (!state) {
+      if ((await tenancy.countUsers()) > 0) {
+        // Users exist (created before this plugin ran): never add a second superadmin behind their back.
+        await State.create({ name: STATE, value: JSON.stringify({ status: 'skipped', at: Date.now(), owner }), updated_at: new Date() }).catch(() => {});
+        return { status: 'skipped' };
+      }
+      try {
+        await State.create({ name: STATE, value: JSON.stringify({ status: 'running', at: Date.now(), owner }), updated_at: new Date() });
+        break;
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintError)) throw err;
+      }
+    } else if (Date.now() - state.at > STALE_MS) {
+      const [taken] = await State.update(
+        { value: JSON.stringify({ status: 'running', at: Date.now(), owner }), updated_at: new Date() },
+        { where: { name: STATE, value: JSON.stringify(state) } },
+      );
+      if (taken === 1) break;
+    }
+    if (Date.now() > deadline) throw new Error('another instance started bootstrapping and did not finish within 30 s; restart once it is up');
+    await sleep(200);
+  }
+
+  let tenant = await tenancy.getTenantBySlug(cfg.tenantSlug);
+  tenant ??= await tenancy.createTenant({ name: 'Default', slug: cfg.tenantSlug });
+  let user = await tenancy.findUserByEmail(email);
+  let password: string | undefined;
+  if (!user) {
+    password = randomBytes(18).toString('base64url');
+    user = await tenancy.createUser({ email, password, superadmin: true });
+  }
+  if (!(await tenancy.roleOf(user.id, tenant.id))) await tenancy.addMembership({ tenantId: tenant.id, userId: user.id, role: 'owner' });
+  let key: string | undefined;
+  let keyId: string | undefined;
+  const existing = presetKey ? await rt.keys.findForAuth(parseApiKey(presetKey)!.id) : null;
+  if (!existing) {
+    const created = await rt.keys.create({
+      tenantId: tenant.id,
+      name: 'bootstrap superadmin key',
+      userId: user.id,
+      scopes: [...SCOPES],
+      role: 'owner',
+      superadmin: true,
+      createdBy: 'bootstrap',
+      presetKey,
+    });
+    key = created.key;
+    keyId = created.record.id;
+  }
+  await State.update({ value: JSON.stringify({ status: 'done', at: Date.now(), owner }), updated_at: new Date() }, { where: { name: STATE } });
+  await rt
+    .audit()
+    ?.record(null, { tenantId: tenant.id, action: 'auth.bootstrap', targetType: 'user', targetId: user.id, after: { email, tenant: tenant.slug, key_id: keyId ?? null } })
+    .catch((err) => rt.ctx.logger.warn('could not audit the bootstrap', { err }));
+  return { status: 'created', email, password, tenantId: tenant.id, key: presetKey ? undefined : key, keyId };
+}
+
+/** The one-time credentials banner: straight to stdout, never through the JSON logger. */
+export function printBootstrap(result: BootstrapResult, write: (s: string) => void = (s) => process.stdout.write(s)): void {
+  if (result.status !== 'created') return;
+  const lines = [
+    '',
+    '================================================================================',
+    ' AI Hub first start: credentials are shown ONCE. Store them now.',
+    `   superadmin e-mail : ${result.email}`,
+    `   password          : ${result.password ?? '(user existed already; password unchanged)'}`,
+    `   default tenant id : ${result.tenantId}`,
+    `   superadmin API key: ${result.key ?? (result.keyId ? `ahk_${result.keyId}_… (from AIHUB_BOOTSTRAP_ADMIN_KEY)` : '(kept the existing key)')}`,
+    '   try: curl -H "Authorization: Bearer <key>" http://localhost:8080/admin/v1/tenants',
+    '================================================================================',
+    '',
+  ];
+  write(lines.join('\n'));
+}

@@ -1,0 +1,70 @@
+import { definePlugin } from '@aihub/core/plugin-api';
+import { keyRoutes } from './admin/keyRoutes';
+import { printBootstrap, runBootstrap } from './bootstrap';
+import { authConfig, type AuthConfig } from './config';
+import { authHooks } from './hooks';
+import { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
+import { ApiKeyStore } from './keys/ApiKeyStore';
+import { createAuthMetrics } from './metrics';
+import { migrations } from './migrations';
+import { defineModels } from './models';
+import { ClientStore } from './oauth/ClientStore';
+import { runtimeOf } from './runtime';
+import { resolveServerSecrets } from './secrets';
+
+/**
+ * API keys (HMAC-hashed, cached on the hot path, revocation on every instance within a second), the
+ * OAuth 2.0 / OpenID Connect authorization server (oidc-provider) with JWT access tokens verified on
+ * the hot path, the API-key and OAuth-client admin API, and the first-start bootstrap.
+ */
+export default definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'auth',
+  version: '0.1.0',
+  core: '^0.1.0',
+  description: 'API keys, OAuth 2.0 / OIDC authorization server, JWT access tokens',
+  dependsOn: ['tenancy'],
+  config: authConfig,
+  routePrefix: '',
+  migrations,
+  hooks(ctx) {
+    const rt = runtimeOf(ctx);
+    rt.metrics ??= createAuthMetrics(ctx.meter);
+    return authHooks(rt, rt.metrics);
+  },
+  routes(router, ctx) {
+    const rt = () => runtimeOf(ctx);
+    keyRoutes(router, rt);
+  },
+  async start(ctx) {
+    const rt = runtimeOf(ctx);
+    const cfg: AuthConfig = ctx.config;
+    rt.metrics ??= createAuthMetrics(ctx.meter);
+    rt.secrets = await resolveServerSecrets(cfg.keySecret, ctx.coreConfig);
+    if (rt.secrets.source !== 'config') {
+      ctx.logger.warn(
+        rt.secrets.source === 'ephemeral'
+          ? 'auth.keySecret is not set: using a random secret for this process (in-memory database); API keys stop working on restart'
+          : 'auth.keySecret is not set: using a development secret stored in the data directory; set keySecret (the same on every instance) in production',
+      );
+    }
+    rt.models = defineModels(ctx.database.sequelize, ctx.table);
+    const now = () => ctx.clock.now();
+    rt.keys = new ApiKeyStore(rt.models, rt.secrets, now);
+    rt.clients = new ClientStore(rt.models, rt.secrets, ctx.database, now);
+    rt.apiKeys = new ApiKeyAuthenticator(rt.keys, rt.secrets, ctx.sharedStore, rt.metrics, cfg.apiKeys, now, (err, what) =>
+      ctx.logger.warn(`auth: could not ${what}`, { err }),
+    );
+    await rt.apiKeys.start();
+    printBootstrap(await runBootstrap(rt), cfg.bootstrap.print ? undefined : () => {});
+    rt.started = true;
+  },
+  async stop(ctx) {
+    const rt = runtimeOf(ctx);
+    await rt.oauth?.stop();
+    await rt.apiKeys?.stop();
+  },
+});
+
+export { authConfig, type AuthConfig } from './config';
+export { parseApiKey, generateApiKey, KEY_PREFIX } from './keyFormat';

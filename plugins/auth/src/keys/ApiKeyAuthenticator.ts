@@ -1,0 +1,240 @@
+import { LRUCache } from 'lru-cache';
+import { GatewayError, type BudgetSettings, type LimitSettings, type PluginContext, type Principal } from '@aihub/core/plugin-api';
+import { parseApiKey } from '../keyFormat';
+import { parseJson, type ApiKeyRow } from '../models';
+import type { ServerSecrets } from '../secrets';
+import type { AuthMetrics } from '../metrics';
+import type { ApiKeyStore } from './ApiKeyStore';
+
+type KeyValueStore = PluginContext['sharedStore'];
+
+/** Channel on the shared store that carries revoked (or changed) key ids to every instance. */
+export const REVOKED_CHANNEL = 'auth:revoked';
+
+/** A key as the hot path needs it: everything precomputed, the Principal shared and frozen. */
+interface CachedKey {
+  readonly id: string;
+  readonly hash: Buffer;
+  /** Epoch ms; Infinity when the key never expires. */
+  readonly expiresAt: number;
+  readonly revoked: boolean;
+  readonly principal: Principal;
+  /** When last_used_at was last queued for this key (epoch ms). */
+  lastUsedMark: number;
+}
+
+/** Negative cache entry: the key id does not exist. */
+const UNKNOWN = Object.freeze({ unknown: true as const });
+type Entry = CachedKey | typeof UNKNOWN;
+
+export interface ApiKeyAuthOptions {
+  cacheMax: number;
+  cacheTtlMs: number;
+  negativeCacheTtlMs: number;
+  lastUsedIntervalMs: number;
+  lastUsedFlushMs: number;
+}
+
+const invalidKey = () =>
+  new GatewayError('Incorrect API key provided. Check the key, or create a new one in the admin API or console.', {
+    code: 'invalid_api_key',
+    status: 401,
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+
+const expiredKey = () =>
+  new GatewayError('This API key has expired; create a new key.', { code: 'api_key_expired', status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+
+const revokedKey = () =>
+  new GatewayError('This API key has been revoked; create a new key.', { code: 'api_key_revoked', status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+
+function freezePrincipal(row: ApiKeyRow): Principal {
+  const scopes = Object.freeze(parseJson<string[]>(row.scopes, [])) as string[];
+  const limits = parseJson<LimitSettings | null>(row.limits, null);
+  const budgets = parseJson<BudgetSettings | null>(row.budgets, null);
+  const principal: Principal = {
+    kind: 'api_key',
+    subject: row.id,
+    keyId: row.id,
+    tenantId: row.tenant_id,
+    userId: row.user_id ?? undefined,
+    teamId: row.team_id ?? undefined,
+    scopes,
+    role: row.role,
+    superadmin: row.superadmin ? true : undefined,
+    limits: limits ? Object.freeze(limits) : undefined,
+    budgets: budgets ? Object.freeze(budgets) : undefined,
+  };
+  // Shared by every request of this key: nobody may change it in place.
+  return Object.freeze(principal);
+}
+
+/**
+ * API-key authentication on the hot path. A cache hit costs one LRU lookup, one HMAC-SHA-256 and a
+ * constant-time compare, and returns a shared frozen Principal (no allocation beyond the HMAC).
+ * Misses are single-flighted to one database read; unknown ids are cached negatively. Revocations
+ * are published on the shared store and evict the entry on every instance; entries also expire after
+ * `cacheTtlMs` (≤ 30 s), and a periodic poll of changed keys covers a lost message.
+ */
+export class ApiKeyAuthenticator {
+  private readonly cache: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Promise<Entry>>();
+  private readonly pendingLastUsed = new Map<string, number>();
+  private flushTimer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private unsubscribe?: () => Promise<void>;
+  private lastPoll: Date;
+  private flushing?: Promise<void>;
+
+  constructor(
+    private readonly store: ApiKeyStore,
+    private readonly secrets: ServerSecrets,
+    private readonly sharedStore: KeyValueStore,
+    private readonly metrics: AuthMetrics,
+    private readonly options: ApiKeyAuthOptions,
+    private readonly now: () => number = Date.now,
+    private readonly onError: (err: unknown, what: string) => void = () => {},
+  ) {
+    this.cache = new LRUCache<string, Entry>({ max: options.cacheMax, ttl: options.cacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
+    this.lastPoll = new Date(now());
+  }
+
+  /**
+   * Authenticates a presented `ahk_…` value. Returns the Principal synchronously on a cache hit (no
+   * promise, no await on the hot path), a promise on a miss; throws a 401 GatewayError otherwise.
+   */
+  authenticate(presented: string): Principal | Promise<Principal> {
+    const parsed = parseApiKey(presented);
+    if (parsed === undefined) {
+      this.metrics.apiKeyInvalid.inc();
+      throw invalidKey();
+    }
+    const entry = this.cache.get(parsed.id);
+    if (entry !== undefined) {
+      this.metrics.apiKeyCacheHit.inc();
+      return this.check(entry, parsed.secret);
+    }
+    this.metrics.apiKeyCacheMiss.inc();
+    return this.load(parsed.id).then((e) => this.check(e, parsed.secret));
+  }
+
+  private check(entry: Entry, secret: string): Principal {
+    if (entry === UNKNOWN) {
+      // Same work as a wrong secret, so unknown ids and wrong secrets are indistinguishable by timing.
+      this.secrets.hmac(secret);
+      this.metrics.apiKeyInvalid.inc();
+      throw invalidKey();
+    }
+    const key = entry as CachedKey;
+    if (!this.secrets.verify(secret, key.hash)) {
+      this.metrics.apiKeyInvalid.inc();
+      throw invalidKey();
+    }
+    // Only a caller holding the secret learns that the key is revoked or expired.
+    if (key.revoked) {
+      this.metrics.apiKeyRevoked.inc();
+      throw revokedKey();
+    }
+    const now = this.now();
+    if (key.expiresAt <= now) {
+      this.metrics.apiKeyExpired.inc();
+      throw expiredKey();
+    }
+    if (now - key.lastUsedMark >= this.options.lastUsedIntervalMs) {
+      key.lastUsedMark = now;
+      this.pendingLastUsed.set(key.id, now);
+    }
+    this.metrics.apiKeyOk.inc();
+    return key.principal;
+  }
+
+  private load(id: string): Promise<Entry> {
+    let pending = this.inflight.get(id);
+    if (pending) return pending;
+    pending = this.store
+      .findForAuth(id)
+      .then((row) => {
+        const entry: Entry = row ? this.toEntry(row) : UNKNOWN;
+        // A revocation that arrived while we were reading wins: only cache if still wanted.
+        if (this.inflight.get(id) === pending) {
+          if (entry === UNKNOWN) this.cache.set(id, entry, { ttl: this.options.negativeCacheTtlMs });
+          else this.cache.set(id, entry);
+        }
+        return entry;
+      })
+      .finally(() => {
+        if (this.inflight.get(id) === pending) this.inflight.delete(id);
+      });
+    this.inflight.set(id, pending);
+    return pending;
+  }
+
+  private toEntry(row: ApiKeyRow): CachedKey {
+    const lastUsed = row.last_used_at ? new Date(row.last_used_at).getTime() : 0;
+    return {
+      id: row.id,
+      hash: Buffer.from(row.secret_hash, 'hex'),
+      expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : Infinity,
+      revoked: row.revoked_at !== null && row.revoked_at !== undefined,
+      principal: freezePrincipal(row),
+      lastUsedMark: lastUsed,
+    };
+  }
+
+  /** Drops a key from this instance's cache (and any read in flight for it). */
+  evict(id: string): void {
+    this.cache.delete(id);
+    this.inflight.delete(id);
+  }
+
+  /** Evicts locally now, then tells every other instance. */
+  async announce(id: string): Promise<void> {
+    this.evict(id);
+    await this.sharedStore.publish(REVOKED_CHANNEL, id);
+  }
+
+  async start(pollIntervalMs = 10_000): Promise<void> {
+    this.unsubscribe = await this.sharedStore.subscribe(REVOKED_CHANNEL, (message) => this.evict(message));
+    this.flushTimer = setInterval(() => void this.flushLastUsed(), this.options.lastUsedFlushMs);
+    this.flushTimer.unref();
+    this.pollTimer = setInterval(() => void this.poll(), pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  /** Backstop for a lost pub/sub message: evict keys whose row changed since the last poll. */
+  private async poll(): Promise<void> {
+    const since = new Date(this.lastPoll.getTime() - 2_000);
+    this.lastPoll = new Date(this.now());
+    try {
+      for (const id of await this.store.changedSince(since)) this.evict(id);
+    } catch (err) {
+      this.onError(err, 'poll changed API keys');
+    }
+  }
+
+  /** Writes queued last_used_at stamps; never on the request path. */
+  flushLastUsed(): Promise<void> {
+    if (this.flushing || this.pendingLastUsed.size === 0) return this.flushing ?? Promise.resolve();
+    const batch = new Map(this.pendingLastUsed);
+    this.pendingLastUsed.clear();
+    this.flushing = this.store
+      .touchLastUsed(batch)
+      .catch((err) => this.onError(err, 'write last_used_at'))
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.pollTimer);
+    await this.unsubscribe?.().catch(() => {});
+    await this.flushLastUsed();
+  }
+
+  /** For tests and metrics. */
+  get size(): number {
+    return this.cache.size;
+  }
+}

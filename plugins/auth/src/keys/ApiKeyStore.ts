@@ -1,0 +1,219 @@
+import { Op, type Sequelize, type WhereOptions } from 'sequelize';
+import type { BudgetSettings, LimitSettings, TenantRole } from '@aihub/core/plugin-api';
+import { generateApiKey, parseApiKey } from '../keyFormat';
+import { parseJson, type ApiKeyRow, type AuthModels } from '../models';
+import { decodeCursor, encodeCursor, type Page } from '../pagination';
+import type { ServerSecrets } from '../secrets';
+
+/** An API key as the plugin works with it (never the secret; the hash stays in the store). */
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  userId: string | null;
+  teamId: string | null;
+  scopes: string[];
+  role: TenantRole;
+  superadmin: boolean;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  limits: LimitSettings | null;
+  budgets: BudgetSettings | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreateApiKeyInput {
+  tenantId: string;
+  name: string;
+  userId?: string | null;
+  teamId?: string | null;
+  scopes: string[];
+  role: TenantRole;
+  superadmin?: boolean;
+  expiresAt?: Date | null;
+  limits?: LimitSettings | null;
+  budgets?: BudgetSettings | null;
+  createdBy?: string | null;
+  /** A full key to use instead of a random one (bootstrap from AIHUB_BOOTSTRAP_ADMIN_KEY). */
+  presetKey?: string;
+}
+
+export interface UpdateApiKeyInput {
+  name?: string;
+  scopes?: string[];
+  role?: TenantRole;
+  teamId?: string | null;
+  expiresAt?: Date | null;
+  limits?: LimitSettings | null;
+  budgets?: BudgetSettings | null;
+}
+
+export interface ListApiKeysInput {
+  cursor?: string;
+  limit: number;
+  status?: 'active' | 'revoked' | 'expired';
+  userId?: string;
+  teamId?: string;
+  /** Case-insensitive substring of the name. */
+  q?: string;
+}
+
+export function toRecord(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    userId: row.user_id,
+    teamId: row.team_id,
+    scopes: parseJson<string[]>(row.scopes, []),
+    role: row.role,
+    superadmin: !!row.superadmin,
+    expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+    revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+    lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
+    limits: parseJson<LimitSettings | null>(row.limits, null),
+    budgets: parseJson<BudgetSettings | null>(row.budgets, null),
+    createdBy: row.created_by,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/**
+ * Persistence of API keys. Every tenant-facing method takes the tenant id and puts it in the WHERE
+ * clause, so a key id from another tenant reads as "not found".
+ */
+export class ApiKeyStore {
+  constructor(
+    private readonly models: AuthModels,
+    private readonly secrets: ServerSecrets,
+    private readonly now: () => number,
+  ) {}
+
+  /** Creates a key and returns it with the one-time full key value. */
+  async create(input: CreateApiKeyInput): Promise<{ record: ApiKeyRecord; key: string }> {
+    let generated = generateApiKey();
+    if (input.presetKey) {
+      const parsed = parseApiKey(input.presetKey);
+      if (!parsed) throw new Error('presetKey is not a valid AI Hub key');
+      generated = { id: parsed.id, secret: parsed.secret, key: input.presetKey };
+    }
+    const at = new Date(this.now());
+    const row: ApiKeyRow = {
+      id: generated.id,
+      tenant_id: input.tenantId,
+      name: input.name,
+      user_id: input.userId ?? null,
+      team_id: input.teamId ?? null,
+      secret_hash: this.secrets.hmac(generated.secret).toString('hex'),
+      scopes: JSON.stringify(input.scopes),
+      role: input.role,
+      superadmin: !!input.superadmin,
+      expires_at: input.expiresAt ?? null,
+      revoked_at: null,
+      last_used_at: null,
+      limits: json(input.limits),
+      budgets: json(input.budgets),
+      created_by: input.createdBy ?? null,
+      created_at: at,
+      updated_at: at,
+    };
+    await this.models.ApiKey.create(row);
+    return { record: toRecord(row), key: generated.key };
+  }
+
+  /** Hot-path cache fill: the row by key id, any tenant (the id comes from the presented key). */
+  async findForAuth(id: string): Promise<ApiKeyRow | null> {
+    const row = await this.models.ApiKey.findByPk(id, { raw: true });
+    return (row as ApiKeyRow | null) ?? null;
+  }
+
+  async get(tenantId: string, id: string): Promise<ApiKeyRecord | undefined> {
+    const row = (await this.models.ApiKey.findOne({ where: { tenant_id: tenantId, id }, raw: true })) as ApiKeyRow | null;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(tenantId: string, input: ListApiKeysInput): Promise<Page<ApiKeyRecord>> {
+    const now = new Date(this.now());
+    const and: WhereOptions<ApiKeyRow>[] = [{ tenant_id: tenantId }];
+    if (input.status === 'revoked') and.push({ revoked_at: { [Op.ne]: null } });
+    if (input.status === 'active') and.push({ revoked_at: null, [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: now } }] });
+    if (input.status === 'expired') and.push({ revoked_at: null, expires_at: { [Op.lte]: now } });
+    if (input.userId) and.push({ user_id: input.userId });
+    if (input.teamId) and.push({ team_id: input.teamId });
+    if (input.q) and.push(containsInsensitive(this.models.ApiKey.sequelize!, 'name', input.q) as WhereOptions<ApiKeyRow>);
+    const cursor = decodeCursor(input.cursor);
+    if (cursor) {
+      and.push({ [Op.or]: [{ created_at: { [Op.lt]: cursor.at } }, { created_at: cursor.at, id: { [Op.lt]: cursor.id } }] });
+    }
+    const rows = (await this.models.ApiKey.findAll({
+      where: { [Op.and]: and },
+      order: [
+        ['created_at', 'DESC'],
+        ['id', 'DESC'],
+      ],
+      limit: input.limit + 1,
+      raw: true,
+    })) as unknown as ApiKeyRow[];
+    const more = rows.length > input.limit;
+    const page = more ? rows.slice(0, input.limit) : rows;
+    const last = page[page.length - 1];
+    return { data: page.map(toRecord), nextCursor: more && last ? encodeCursor(new Date(last.created_at), last.id) : null };
+  }
+
+  async update(tenantId: string, id: string, patch: UpdateApiKeyInput): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord } | undefined> {
+    const before = await this.get(tenantId, id);
+    if (!before) return undefined;
+    const values: Partial<ApiKeyRow> = { updated_at: new Date(this.now()) };
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.scopes !== undefined) values.scopes = JSON.stringify(patch.scopes);
+    if (patch.role !== undefined) values.role = patch.role;
+    if (patch.teamId !== undefined) values.team_id = patch.teamId;
+    if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt;
+    if (patch.limits !== undefined) values.limits = json(patch.limits);
+    if (patch.budgets !== undefined) values.budgets = json(patch.budgets);
+    await this.models.ApiKey.update(values, { where: { tenant_id: tenantId, id } });
+    const after = await this.get(tenantId, id);
+    return after ? { before, after } : undefined;
+  }
+
+  /** Marks the key revoked (idempotent: an already revoked key keeps its first revocation time). */
+  async revoke(tenantId: string, id: string): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord } | undefined> {
+    const before = await this.get(tenantId, id);
+    if (!before) return undefined;
+    if (!before.revokedAt) {
+      const at = new Date(this.now());
+      await this.models.ApiKey.update({ revoked_at: at, updated_at: at }, { where: { tenant_id: tenantId, id, revoked_at: null } });
+    }
+    const after = (await this.get(tenantId, id))!;
+    return { before, after };
+  }
+
+  /** Background bookkeeping: one UPDATE per key, never moving last_used_at backwards. */
+  async touchLastUsed(entries: Map<string, number>): Promise<void> {
+    for (const [id, at] of entries) {
+      const when = new Date(at);
+      await this.models.ApiKey.update({ last_used_at: when }, { where: { id, [Op.or]: [{ last_used_at: null }, { last_used_at: { [Op.lt]: when } }] }, silent: true });
+    }
+  }
+
+  /** Keys changed since `since` (the poll that backs up lost revocation messages). */
+  async changedSince(since: Date): Promise<string[]> {
+    const rows = (await this.models.ApiKey.findAll({ attributes: ['id'], where: { updated_at: { [Op.gte]: since } }, raw: true })) as unknown as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+}
+
+/**
+ * Case-insensitive substring match without LIKE (so `%` and `_` in the search are plain text on both
+ * dialects): `strpos` on PostgreSQL, `instr` on SQLite.
+ */
+export function containsInsensitive(sequelize: Sequelize, column: string, needle: string): WhereOptions {
+  const fn = sequelize.getDialect() === 'postgres' ? 'strpos' : 'instr';
+  return sequelize.where(sequelize.fn(fn, sequelize.fn('lower', sequelize.col(column)), needle.toLowerCase()), Op.gt, 0);
+}

@@ -1,0 +1,92 @@
+import { createTestDatabase, type TestDatabase } from '@aihub/core';
+import { startTestGateway, type TestGateway } from '@aihub/core/testing';
+import tenancy from '@aihub/plugin-tenancy';
+import { PrincipalKey, TenantKey, definePlugin } from '@aihub/core/plugin-api';
+import auth, { generateApiKey } from '../src/index';
+
+export type Backend = 'sqlite' | 'postgres';
+
+export const KEY_SECRET = 'test-key-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export interface Env {
+  backend: Backend;
+  db: TestDatabase;
+  redisUrl?: string;
+  /** Random Redis key prefix of this test file. */
+  prefix: string;
+}
+
+/** A fresh database (and Redis prefix for PostgreSQL runs) for one test file. */
+export async function createEnv(backend: Backend): Promise<Env> {
+  const db = await createTestDatabase(backend);
+  return { backend, db, redisUrl: backend === 'postgres' ? 'redis://127.0.0.1:6379' : undefined, prefix: `aihub-test-${Math.random().toString(36).slice(2)}:` };
+}
+
+export interface AuthGatewayOptions {
+  adminKey?: string;
+  auth?: Record<string, unknown>;
+  tenancy?: Record<string, unknown>;
+}
+
+/** A gateway with tenancy + auth on the env's database (and Redis on PostgreSQL runs). */
+export async function startAuthGateway(env: Env, options: AuthGatewayOptions = {}): Promise<TestGateway> {
+  return startTestGateway({
+    plugins: [tenancy, auth, probePlugin],
+    pluginConfig: {
+      auth: { keySecret: KEY_SECRET, bootstrap: { adminKey: options.adminKey, print: false }, ...options.auth },
+      tenancy: { ...options.tenancy },
+    },
+    config: {
+      database: { url: env.db.url },
+      ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}),
+    },
+  });
+}
+
+export function newAdminKey(): string {
+  return generateApiKey().key;
+}
+
+export function bearer(key: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${key}`, ...extra };
+}
+
+export async function json(res: Response): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { _text: text };
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A tiny plugin with an OpenAI-surface route guarded by `ai:invoke`, answering with the Principal
+ * and tenant the pipeline resolved: the tests' view of what a real `/v1` route would see.
+ */
+export const probePlugin = definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'auth-probe',
+  version: '0.0.0',
+  core: '^0.1.0',
+  routePrefix: '',
+  dependsOn: ['auth'],
+  routes(router) {
+    router.get(
+      '/v1/probe/whoami',
+      (ctx) => {
+        ctx.body = { principal: PrincipalKey.get(ctx) ?? null, tenant: TenantKey.get(ctx)?.id ?? null };
+      },
+      { scopes: ['ai:invoke'], tags: ['ai'] },
+    );
+    router.get(
+      '/v1/probe/optional',
+      (ctx) => {
+        ctx.body = { principal: PrincipalKey.get(ctx)?.subject ?? null };
+      },
+      { auth: 'optional' },
+    );
+  },
+});
