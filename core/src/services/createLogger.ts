@@ -11,6 +11,8 @@ export interface LoggerOptions {
   /** Write to stderr instead of stdout (the CLI keeps stdout for command output). */
   stderr?: boolean;
   silent?: boolean;
+  /** Write to this stream instead of the console (tests, log shippers). */
+  stream?: NodeJS.WritableStream;
 }
 
 /** Adds request_id, trace_id, span_id and tenant_id of the request being served, when there is one. */
@@ -61,9 +63,9 @@ export function createLogger(options: LoggerOptions): Logger {
     defaultMeta: options.defaultMeta,
     silent: options.silent,
     transports: [
-      new winston.transports.Console({
-        stderrLevels: options.stderr ? Object.keys(winston.config.npm.levels) : ['error'],
-      }),
+      options.stream
+        ? new winston.transports.Stream({ stream: options.stream })
+        : new winston.transports.Console({ stderrLevels: options.stderr ? Object.keys(winston.config.npm.levels) : ['error'] }),
     ],
   });
 }
