@@ -74,22 +74,28 @@ export function tenantWhere(tenantId?: string | null, field = 'tenantId'): Recor
 type AnyModel = ModelStatic<Model>;
 const guarded = new WeakSet<object>();
 
-function hasTenant(where: unknown, field: string): boolean {
+function hasTenant(where: unknown, keys: readonly string[]): boolean {
   if (!where || typeof where !== 'object') return false;
-  const value = (where as Record<string, unknown>)[field];
-  return typeof value === 'string' && value !== '';
+  return keys.some((k) => {
+    const value = (where as Record<string, unknown>)[k];
+    return typeof value === 'string' && value !== '';
+  });
 }
 
-/** Adds the current tenant to a where clause without one, or throws. */
-function scopeWhere(options: { where?: unknown }, field: string, model: string): void {
-  if (hasTenant(options.where, field) || isCrossTenant()) return;
+/**
+ * Adds the current tenant to a where clause without one, or throws. `keys` are the names the tenant
+ * may appear under (attribute and column: Sequelize maps a bulk destroy's where to column names
+ * before its hook runs); `inject` is the one to add.
+ */
+function scopeWhere(options: { where?: unknown }, keys: readonly string[], inject: string, model: string): void {
+  if (hasTenant(options.where, keys) || isCrossTenant()) return;
   const current = currentTenantId();
   if (!current) throw tenantScopeMissing(`A query on ${model}`);
   const where = options.where;
   if (where !== undefined && (where === null || typeof where !== 'object' || Array.isArray(where))) throw tenantScopeMissing(`A query on ${model}`);
-  // A where that names the tenant field with a non-string (null, an operator) is ambiguous: refuse it.
-  if (where && field in (where as object)) throw tenantScopeMissing(`A query on ${model}`);
-  options.where = { ...((where as object) ?? {}), [field]: current };
+  // A where that names the tenant with a non-string (null, an operator) is ambiguous: refuse it.
+  if (where && keys.some((k) => k in (where as object))) throw tenantScopeMissing(`A query on ${model}`);
+  options.where = { ...((where as object) ?? {}), [inject]: current };
 }
 
 function scopeValues(values: Record<string, unknown>, field: string, model: string): void {
@@ -109,11 +115,14 @@ export function guardTenantModel(model: AnyModel, field = 'tenantId'): void {
   if (guarded.has(model)) return;
   guarded.add(model);
   const name = model.name;
-  const check = (options: { where?: unknown }) => scopeWhere(options, field, name);
+  const column = (model.getAttributes() as Record<string, { field?: string }>)[field]?.field ?? field;
+  const keys = column === field ? [field] : [field, column];
+  const check = (options: { where?: unknown }) => scopeWhere(options, keys, field, name);
   model.addHook('beforeFind', check);
   model.addHook('beforeCount', check);
   model.addHook('beforeBulkUpdate', check);
-  model.addHook('beforeBulkDestroy', check);
+  // destroy() maps its where to column names before this hook runs.
+  model.addHook('beforeBulkDestroy', (options: { where?: unknown }) => scopeWhere(options, keys, column, name));
   model.addHook('beforeCreate', (instance: Model) => {
     const v = instance.get(field);
     if (typeof v === 'string' && v !== '') return;
