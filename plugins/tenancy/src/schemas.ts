@@ -98,7 +98,21 @@ const EXTRA_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** Largest serialized settings object. */
 export const MAX_SETTINGS_BYTES = 256 * 1024;
 
+/** Deepest nesting accepted in settings (a database JSON parser may refuse or overflow on deeper input). */
+export const MAX_SETTINGS_DEPTH = 32;
+
+function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit <= 0) return true;
+  for (const v of Object.values(value as object)) if (deeperThan(v, limit - 1)) return true;
+  return false;
+}
+
 function checkExtras(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (deeperThan(value, MAX_SETTINGS_DEPTH)) {
+    ctx.addIssue({ code: 'custom', path: [], message: `settings may be nested at most ${MAX_SETTINGS_DEPTH} levels deep` });
+    return;
+  }
   for (const key of Object.keys(value)) {
     if (!(key in settingsFields) && !EXTRA_KEY.test(key)) {
       ctx.addIssue({ code: 'custom', path: [key], message: 'plugin-specific settings keys are letters, digits, _ . - (at most 64)' });
