@@ -1,0 +1,131 @@
+import { AUDIT_LOG, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { z } from 'zod';
+import type { BudgetOverrides } from '../budgets/BudgetOverrides';
+import type { BudgetResolver } from '../budgets/BudgetResolver';
+import { hardLimit, softLimit, type BudgetLevel } from '../budgets/types';
+import type { UsageConfig } from '../config';
+import { microsToUsd } from '../money';
+import { PERIODS, periodOf, utcDay } from '../time';
+import { actorOf, authorize } from './authz';
+import { budgetBody, budgetResponse, idParam, type BudgetBody } from './schemas';
+import type { UsageReader } from './UsageReader';
+
+type Snake = { daily_hard_micros: number | null; daily_soft_micros: number | null; monthly_hard_micros: number | null; monthly_soft_micros: number | null };
+
+function toSnake(b: BudgetSettings | undefined): Snake | null {
+  if (!b) return null;
+  return {
+    daily_hard_micros: b.dailyHardMicros ?? null,
+    daily_soft_micros: b.dailySoftMicros ?? null,
+    monthly_hard_micros: b.monthlyHardMicros ?? null,
+    monthly_soft_micros: b.monthlySoftMicros ?? null,
+  };
+}
+
+function fromBody(b: BudgetBody): BudgetSettings {
+  const out: BudgetSettings = {};
+  if (b.daily_hard_micros != null) out.dailyHardMicros = b.daily_hard_micros;
+  if (b.daily_soft_micros != null) out.dailySoftMicros = b.daily_soft_micros;
+  if (b.monthly_hard_micros != null) out.monthlyHardMicros = b.monthly_hard_micros;
+  if (b.monthly_soft_micros != null) out.monthlySoftMicros = b.monthly_soft_micros;
+  return out;
+}
+
+const AUDIT_TARGET: Record<BudgetLevel, string> = { tenant: 'tenant', team: 'team', key: 'api_key' };
+
+/**
+ * GET/PUT/DELETE budgets of a tenant, a team or an API key. PUT stores an override that replaces the
+ * budget from tenant settings (tenant) or key settings (key) for that level; DELETE removes it.
+ */
+export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, overrides: BudgetOverrides, resolver: BudgetResolver, reader: UsageReader): void {
+  const describe = async (tenantId: string, level: BudgetLevel, targetId: string) => {
+    const override = overrides.get(tenantId, level, targetId);
+    const settings = resolver.seenSettings(tenantId, level, targetId);
+    const effective = resolver.effective(tenantId, level, targetId, settings);
+    const now = ctx.clock.now();
+    const spend: Record<string, unknown> = {};
+    for (const period of PERIODS) {
+      const p = periodOf(period, now);
+      const spent = await reader.spend(tenantId, level, targetId, period === 'daily' ? p.key : utcDay(p.start), utcDay(now));
+      const hard = effective ? hardLimit(effective.budget, period) : undefined;
+      const soft = effective ? softLimit(effective.budget, period) : undefined;
+      spend[period] = {
+        period_key: p.key,
+        spent_micros: spent,
+        spent_usd: microsToUsd(spent),
+        hard_limit_micros: hard ?? null,
+        soft_limit_micros: soft ?? null,
+        remaining_micros: hard === undefined ? null : Math.max(0, hard - spent),
+        resets_at: new Date(p.end).toISOString(),
+      };
+    }
+    return {
+      object: 'budget',
+      level,
+      tenant_id: tenantId,
+      target_id: targetId,
+      source: override ? 'override' : (effective?.source ?? 'none'),
+      effective: toSnake(override ? override.budget : effective?.budget),
+      override: toSnake(override?.budget),
+      settings: toSnake(settings),
+      spend,
+    };
+  };
+
+  const mount = (path: string, level: BudgetLevel, targetOf: (p: Record<string, string>) => string, params: z.ZodType) => {
+    const schemaBase = { params, tag: 'budgets' };
+    router.get(
+      path,
+      async (c) => {
+        const p = validated<unknown, Record<string, string>>(c).params;
+        authorize(ctx, c, 'usage:read', p.tenantId);
+        c.body = await describe(p.tenantId, level, targetOf(p));
+      },
+      { scopes: ['admin:read'], tags: ['admin', 'budgets'], summary: `The ${level} budget, where it comes from, and current spend`, schema: { ...schemaBase, responses: { 200: budgetResponse }, operationId: `get${level}Budget` } },
+    );
+    router.put(
+      path,
+      async (c) => {
+        const p = validated<unknown, Record<string, string>>(c).params;
+        authorize(ctx, c, 'budgets:write', p.tenantId);
+        const targetId = targetOf(p);
+        const before = overrides.get(p.tenantId, level, targetId);
+        await overrides.put(p.tenantId, level, targetId, fromBody(c.request.body as BudgetBody), actorOf(c));
+        const after = await describe(p.tenantId, level, targetId);
+        await audit(ctx, c, p.tenantId, 'budget.update', level, targetId, toSnake(before?.budget), after.override);
+        c.body = after;
+      },
+      {
+        scopes: ['admin:write'],
+        tags: ['admin', 'budgets'],
+        summary: `Set the ${level} budget (replaces it; null or missing fields mean no limit of that kind)`,
+        schema: { ...schemaBase, body: budgetBody, responses: { 200: budgetResponse }, operationId: `put${level}Budget` },
+      },
+    );
+    router.delete(
+      path,
+      async (c) => {
+        const p = validated<unknown, Record<string, string>>(c).params;
+        authorize(ctx, c, 'budgets:write', p.tenantId);
+        const targetId = targetOf(p);
+        const before = overrides.get(p.tenantId, level, targetId);
+        await overrides.put(p.tenantId, level, targetId, null, actorOf(c));
+        await audit(ctx, c, p.tenantId, 'budget.delete', level, targetId, toSnake(before?.budget), null);
+        c.body = await describe(p.tenantId, level, targetId);
+      },
+      { scopes: ['admin:write'], tags: ['admin', 'budgets'], summary: `Remove the ${level} budget override (settings apply again)`, schema: { ...schemaBase, responses: { 200: budgetResponse }, operationId: `delete${level}Budget` } },
+    );
+  };
+
+  const base = '/admin/v1/tenants/:tenantId';
+  mount(`${base}/budgets`, 'tenant', (p) => p.tenantId, z.object({ tenantId: idParam }).strict());
+  mount(`${base}/teams/:teamId/budgets`, 'team', (p) => p.teamId, z.object({ tenantId: idParam, teamId: idParam }).strict());
+  mount(`${base}/api-keys/:keyId/budgets`, 'key', (p) => p.keyId, z.object({ tenantId: idParam, keyId: idParam }).strict());
+}
+
+async function audit(ctx: PluginContext, c: GatewayContext, tenantId: string, action: string, level: BudgetLevel, targetId: string, before: unknown, after: unknown): Promise<void> {
+  const log = ctx.tryGet(AUDIT_LOG);
+  const entry = { tenantId, action, targetType: `${AUDIT_TARGET[level]}_budget`, targetId, before, after };
+  if (log) await log.record(c, entry);
+  else ctx.logger.info(`audit: ${action}`, { audit: entry });
+}

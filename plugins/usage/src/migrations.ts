@@ -1,0 +1,165 @@
+import type { Migration, MigrationContext } from '@aihub/core/plugin-api';
+
+/**
+ * Instants are `timestamptz` on PostgreSQL and fixed-width ISO-8601 text (`2025-01-02T03:04:05.678Z`)
+ * on SQLite, where text compares in time order. Both are written from ISO strings (see sql.ts).
+ */
+export function instantType(dialect: MigrationContext['dialect']): string {
+  return dialect === 'postgres' ? 'TIMESTAMP WITH TIME ZONE' : 'VARCHAR(24)';
+}
+
+const counter = () => ({ type: 'BIGINT', allowNull: false, defaultValue: 0 });
+const dim = (len: number) => ({ type: `VARCHAR(${len})`, allowNull: false, defaultValue: '' });
+
+export const usageMigrations: Migration[] = [
+  {
+    name: '0001_usage_records',
+    async up({ queryInterface, dialect, table }) {
+      const t = table('records');
+      await queryInterface.createTable(t, {
+        request_id: { type: 'VARCHAR(128)', primaryKey: true },
+        created_at: { type: instantType(dialect), allowNull: false },
+        recorded_at: { type: instantType(dialect), allowNull: false },
+        tenant_id: { type: 'VARCHAR(64)', allowNull: true },
+        key_id: { type: 'VARCHAR(128)', allowNull: true },
+        user_id: { type: 'VARCHAR(128)', allowNull: true },
+        team_id: { type: 'VARCHAR(128)', allowNull: true },
+        endpoint: { type: 'VARCHAR(32)', allowNull: false },
+        model: { type: 'VARCHAR(200)', allowNull: false },
+        resolved_model: { type: 'VARCHAR(200)', allowNull: true },
+        provider: { type: 'VARCHAR(64)', allowNull: true },
+        deployment: { type: 'VARCHAR(128)', allowNull: true },
+        experiment: { type: 'VARCHAR(128)', allowNull: true },
+        variant: { type: 'VARCHAR(128)', allowNull: true },
+        prompt_tokens: { type: 'INTEGER', allowNull: false },
+        completion_tokens: { type: 'INTEGER', allowNull: false },
+        cached_tokens: { type: 'INTEGER', allowNull: false },
+        total_tokens: { type: 'INTEGER', allowNull: false },
+        estimated: { type: 'BOOLEAN', allowNull: false },
+        cost_micros: { type: 'BIGINT', allowNull: true },
+        input_cost_micros: { type: 'BIGINT', allowNull: true },
+        cached_cost_micros: { type: 'BIGINT', allowNull: true },
+        output_cost_micros: { type: 'BIGINT', allowNull: true },
+        priced: { type: 'BOOLEAN', allowNull: false },
+        latency_ms: { type: 'INTEGER', allowNull: false },
+        ttft_ms: { type: 'INTEGER', allowNull: true },
+        status: { type: 'VARCHAR(16)', allowNull: false },
+        http_status: { type: 'INTEGER', allowNull: false },
+        error_code: { type: 'VARCHAR(64)', allowNull: true },
+        cache_hit: { type: 'BOOLEAN', allowNull: false },
+        stream: { type: 'BOOLEAN', allowNull: false },
+      });
+      await queryInterface.addIndex(t, ['tenant_id', 'created_at'], { name: `${t}_tenant_created` });
+    },
+    async down({ queryInterface, table }) {
+      await queryInterface.dropTable(table('records'));
+    },
+  },
+  {
+    name: '0002_usage_daily',
+    async up({ queryInterface, table }) {
+      const t = table('daily');
+      // One row per (day, tenant, team, key, model, provider): every rollup the API serves is a GROUP BY
+      // of this cube. Missing dimensions are '' (not NULL) so the unique key matches on conflict.
+      await queryInterface.createTable(t, {
+        day: { type: 'VARCHAR(10)', primaryKey: true },
+        tenant_id: { ...dim(64), primaryKey: true },
+        team_id: { ...dim(128), primaryKey: true },
+        key_id: { ...dim(128), primaryKey: true },
+        model: { ...dim(200), primaryKey: true },
+        provider: { ...dim(64), primaryKey: true },
+        requests: counter(),
+        success_requests: counter(),
+        error_requests: counter(),
+        cancelled_requests: counter(),
+        cache_hits: counter(),
+        stream_requests: counter(),
+        estimated_requests: counter(),
+        unpriced_requests: counter(),
+        breakdown_requests: counter(),
+        prompt_tokens: counter(),
+        completion_tokens: counter(),
+        cached_tokens: counter(),
+        total_tokens: counter(),
+        cost_micros: counter(),
+        input_cost_micros: counter(),
+        cached_cost_micros: counter(),
+        output_cost_micros: counter(),
+        latency_ms_sum: counter(),
+      });
+      await queryInterface.addIndex(t, ['tenant_id', 'day'], { name: `${t}_tenant_day` });
+    },
+    async down({ queryInterface, table }) {
+      await queryInterface.dropTable(table('daily'));
+    },
+  },
+  {
+    name: '0003_usage_pending',
+    async up({ queryInterface, dialect, table }) {
+      const t = table('pending');
+      await queryInterface.createTable(t, {
+        request_id: { type: 'VARCHAR(128)', primaryKey: true },
+        created_at: { type: instantType(dialect), allowNull: false },
+        payload: { type: 'TEXT', allowNull: false },
+      });
+      await queryInterface.addIndex(t, ['created_at'], { name: `${t}_created` });
+    },
+    async down({ queryInterface, table }) {
+      await queryInterface.dropTable(table('pending'));
+    },
+  },
+  {
+    name: '0004_usage_budgets',
+    async up({ queryInterface, dialect, table }) {
+      await queryInterface.createTable(table('budgets'), {
+        tenant_id: { type: 'VARCHAR(64)', primaryKey: true },
+        level: { type: 'VARCHAR(8)', primaryKey: true },
+        target_id: { type: 'VARCHAR(128)', primaryKey: true },
+        daily_hard_micros: { type: 'BIGINT', allowNull: true },
+        daily_soft_micros: { type: 'BIGINT', allowNull: true },
+        monthly_hard_micros: { type: 'BIGINT', allowNull: true },
+        monthly_soft_micros: { type: 'BIGINT', allowNull: true },
+        updated_at: { type: instantType(dialect), allowNull: false },
+        updated_by: { type: 'VARCHAR(128)', allowNull: true },
+      });
+      const a = table('budget_alerts');
+      await queryInterface.createTable(a, {
+        id: { type: 'VARCHAR(64)', primaryKey: true },
+        tenant_id: { type: 'VARCHAR(64)', allowNull: false },
+        level: { type: 'VARCHAR(8)', allowNull: false },
+        target_id: { type: 'VARCHAR(128)', allowNull: false },
+        period: { type: 'VARCHAR(8)', allowNull: false },
+        period_key: { type: 'VARCHAR(10)', allowNull: false },
+        kind: { type: 'VARCHAR(8)', allowNull: false },
+        limit_micros: { type: 'BIGINT', allowNull: false },
+        spent_micros: { type: 'BIGINT', allowNull: false },
+        created_at: { type: instantType(dialect), allowNull: false },
+        webhook_state: { type: 'VARCHAR(12)', allowNull: false },
+        attempts: { type: 'INTEGER', allowNull: false, defaultValue: 0 },
+        next_attempt_at: { type: instantType(dialect), allowNull: true },
+        last_error: { type: 'VARCHAR(500)', allowNull: true },
+      });
+      await queryInterface.addIndex(a, ['tenant_id', 'level', 'target_id', 'period', 'period_key', 'kind'], { name: `${a}_once`, unique: true });
+      await queryInterface.addIndex(a, ['webhook_state', 'next_attempt_at'], { name: `${a}_webhook` });
+    },
+    async down({ queryInterface, table }) {
+      await queryInterface.dropTable(table('budget_alerts'));
+      await queryInterface.dropTable(table('budgets'));
+    },
+  },
+  {
+    name: '0005_usage_rejected',
+    async up({ queryInterface, dialect, table }) {
+      // Dead letters: records that can never be written (malformed). Kept, never silently dropped.
+      await queryInterface.createTable(table('rejected'), {
+        id: { type: 'VARCHAR(36)', primaryKey: true },
+        created_at: { type: instantType(dialect), allowNull: false },
+        reason: { type: 'VARCHAR(500)', allowNull: false },
+        payload: { type: 'TEXT', allowNull: false },
+      });
+    },
+    async down({ queryInterface, table }) {
+      await queryInterface.dropTable(table('rejected'));
+    },
+  },
+];

@@ -1,0 +1,132 @@
+import type { UsageRecord } from '@aihub/core/plugin-api';
+
+/**
+ * A record as it is stored: a UsageRecord, checked and clamped to the column sizes, with the request
+ * start as an ISO instant. `pending` marks a write-ahead record (published before the upstream call).
+ */
+export interface UsageRow {
+  requestId: string;
+  createdAt: string;
+  createdMs: number;
+  tenantId: string | null;
+  keyId: string | null;
+  userId: string | null;
+  teamId: string | null;
+  endpoint: string;
+  model: string;
+  resolvedModel: string | null;
+  provider: string | null;
+  deployment: string | null;
+  experiment: string | null;
+  variant: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  totalTokens: number;
+  estimated: boolean;
+  costMicros: number | null;
+  inputCostMicros: number | null;
+  cachedCostMicros: number | null;
+  outputCostMicros: number | null;
+  priced: boolean;
+  latencyMs: number;
+  ttftMs: number | null;
+  status: 'success' | 'error' | 'cancelled';
+  httpStatus: number;
+  errorCode: string | null;
+  cacheHit: boolean;
+  stream: boolean;
+}
+
+export type ParsedRecord = { kind: 'final'; row: UsageRow } | { kind: 'pending'; row: UsageRow } | { kind: 'invalid'; reason: string };
+
+/**
+ * The error code of rows made from a write-ahead record whose final record never came: the gateway
+ * died (or lost the record) after it may have called the upstream. A late final record replaces them.
+ */
+export const INTERRUPTED_CODE = 'gateway_interrupted';
+
+const MAX_INT = 2_147_483_647;
+
+function str(v: unknown, max: number): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  const s = typeof v === 'string' ? v : String(v);
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+function count(v: unknown): number {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n) || n < 0) return 0;
+  return Math.min(Math.round(n), MAX_INT);
+}
+
+function micros(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n)) return null;
+  return Math.max(0, Math.round(n));
+}
+
+/** Optional per-component cost the ai plugin may add (see README: requested contract extension). */
+interface CostBreakdown {
+  inputCostMicros?: number | null;
+  cachedCostMicros?: number | null;
+  outputCostMicros?: number | null;
+}
+
+/**
+ * Checks one queue payload. Anything without a request id or a valid timestamp is invalid (kept as
+ * a dead letter); every other field is coerced to what the columns hold, never rejected for it.
+ */
+export function parseRecord(payload: unknown): ParsedRecord {
+  if (!payload || typeof payload !== 'object') return { kind: 'invalid', reason: 'payload is not an object' };
+  const r = payload as Omit<Partial<UsageRecord>, 'status'> & CostBreakdown & { status?: string };
+  const requestId = str(r.requestId, 128);
+  if (!requestId) return { kind: 'invalid', reason: 'requestId is missing' };
+  const createdMs = typeof r.timestamp === 'string' || typeof r.timestamp === 'number' ? new Date(r.timestamp).getTime() : NaN;
+  if (!Number.isFinite(createdMs)) return { kind: 'invalid', reason: `timestamp ${JSON.stringify(r.timestamp)} is not a date` };
+  const status = r.status === 'error' || r.status === 'cancelled' || r.status === 'success' ? r.status : r.status === 'pending' ? 'success' : 'error';
+  const promptTokens = count(r.promptTokens);
+  const completionTokens = count(r.completionTokens);
+  const costMicros = micros(r.costMicros);
+  const row: UsageRow = {
+    requestId,
+    createdAt: new Date(createdMs).toISOString(),
+    createdMs,
+    tenantId: str(r.tenantId, 64),
+    keyId: str(r.keyId, 128),
+    userId: str(r.userId, 128),
+    teamId: str(r.teamId, 128),
+    endpoint: str(r.endpoint, 32) ?? 'chat.completions',
+    model: str(r.model, 200) ?? 'unknown',
+    resolvedModel: str(r.resolvedModel, 200),
+    provider: str(r.provider, 64),
+    deployment: str(r.deployment, 128),
+    experiment: str(r.experiment, 128),
+    variant: str(r.variant, 128),
+    promptTokens,
+    completionTokens,
+    cachedTokens: Math.min(count(r.cachedTokens), promptTokens),
+    totalTokens: r.totalTokens === undefined ? promptTokens + completionTokens : count(r.totalTokens),
+    estimated: r.estimated === true,
+    costMicros,
+    inputCostMicros: micros(r.inputCostMicros),
+    cachedCostMicros: micros(r.cachedCostMicros),
+    outputCostMicros: micros(r.outputCostMicros),
+    // A record without a cost is unpriced whatever it claims: it is never billed as zero silently.
+    priced: r.priced !== false && costMicros !== null,
+    latencyMs: count(r.latencyMs),
+    ttftMs: r.ttftMs === null || r.ttftMs === undefined ? null : count(r.ttftMs),
+    status,
+    httpStatus: count(r.httpStatus),
+    errorCode: str(r.errorCode, 64),
+    cacheHit: r.cacheHit === true,
+    stream: r.stream === true,
+  };
+  return { kind: r.status === 'pending' ? 'pending' : 'final', row };
+}
+
+/** The row billed for a write-ahead record whose request never finished (see INTERRUPTED_CODE). */
+export function interruptedRow(pending: UsageRow): UsageRow {
+  return { ...pending, status: 'error', errorCode: INTERRUPTED_CODE, httpStatus: 0, completionTokens: 0, totalTokens: pending.promptTokens, estimated: true, ttftMs: null };
+}

@@ -1,0 +1,10 @@
+import type { PluginContext, PluginRouter } from '@aihub/core/plugin-api';
+import { budgetRoutes } from './api/budgetRoutes';
+import { usageRoutes } from './api/usageRoutes';
+import type { UsageConfig } from './config';
+import type { UsageRuntime } from './runtime';
+
+export function routes(router: PluginRouter, ctx: PluginContext<UsageConfig>, rt: UsageRuntime): void {
+  usageRoutes(router, ctx, rt.reader, rt.sql, rt.tables);
+  budgetRoutes(router, ctx, rt.overrides, rt.resolver, rt.reader);
+}
