@@ -27,10 +27,13 @@ export type TrafficKind =
   | 'ai-experiment'
   | 'ai-unpriced'
   | 'ratelimit-decision'
+  | 'ratelimit-store-error'
   | 'cache-lookup'
   | 'usage-record'
   | 'usage-duplicate'
-  | 'budget-alert';
+  | 'budget-alert'
+  /** Not traffic as such: enough allocation for V8 to collect garbage once. */
+  | 'gc';
 
 /** One metric family as the gateway exposes it. */
 export interface MetricSpec {
@@ -85,7 +88,14 @@ export const METRICS = {
   eventLoopLagP99: metric({ name: 'aihub_nodejs_eventloop_lag_p99_seconds', type: 'gauge', help: 'The 99th percentile of the recorded event loop delays, in seconds', labels: [], owner: 'core' }),
   heapUsed: metric({ name: 'aihub_nodejs_heap_size_used_bytes', type: 'gauge', help: 'V8 heap size used, in bytes', labels: [], owner: 'core' }),
   heapTotal: metric({ name: 'aihub_nodejs_heap_size_total_bytes', type: 'gauge', help: 'V8 heap size, in bytes', labels: [], owner: 'core' }),
-  gcDuration: metric({ name: 'aihub_nodejs_gc_duration_seconds', type: 'histogram', help: 'Garbage collection duration by kind', labels: ['kind'], owner: 'core' }),
+  gcDuration: metric({
+    name: 'aihub_nodejs_gc_duration_seconds',
+    type: 'histogram',
+    help: 'Garbage collection duration by kind',
+    labels: ['kind'],
+    owner: 'core',
+    appearsAfter: 'gc',
+  }),
 
   // ── ai ───────────────────────────────────────────────────────────────────────────────────────────
   aiRequests: metric({
@@ -181,9 +191,10 @@ export const METRICS = {
   rateLimitStoreErrors: metric({
     name: 'aihub_ratelimit_store_errors_total',
     type: 'counter',
-    help: 'Errors talking to the rate-limit store (the configured failure mode decides the outcome)',
-    labels: [],
+    help: 'Rate-limit store (Redis) calls that failed, by operation (admit | settle | renew); the failure mode decides the outcome',
+    labels: ['operation'],
     owner: 'rate-limit',
+    appearsAfter: 'ratelimit-store-error',
   }),
 
   // ── cache ────────────────────────────────────────────────────────────────────────────────────────
