@@ -123,13 +123,20 @@ export function guardTenantModel(model: AnyModel, field = 'tenantId'): void {
   model.addHook('beforeBulkUpdate', check);
   // destroy() maps its where to column names before this hook runs.
   model.addHook('beforeBulkDestroy', (options: { where?: unknown }) => scopeWhere(options, keys, column, name));
-  model.addHook('beforeCreate', (instance: Model) => {
+  // New rows get the tenant before validation (notNull would fail first) and again before the
+  // insert, for callers that skip validation.
+  const scopeInstance = (instance: Model, options?: { skip?: string[] }) => {
+    // Model.update() validates a throwaway instance of the new values with `skip` listing the
+    // attributes it does not set: that is a bulk update (guarded by beforeBulkUpdate), not a new row.
+    if (!instance.isNewRecord || options?.skip?.includes(field)) return;
     const v = instance.get(field);
     if (typeof v === 'string' && v !== '') return;
     const current = currentTenantId();
     if (!current && !isCrossTenant()) throw tenantScopeMissing(`Creating a row of ${name}`);
     if (current) instance.set(field as never, current as never);
-  });
+  };
+  model.addHook('beforeValidate', (instance: Model, options: unknown) => scopeInstance(instance, options as { skip?: string[] }));
+  model.addHook('beforeCreate', (instance: Model) => scopeInstance(instance));
   model.addHook('beforeBulkCreate', (instances: Model[]) => {
     for (const instance of instances) {
       const values = instance.get() as Record<string, unknown>;
@@ -172,17 +179,18 @@ export function scopedRepository<M extends Model>(model: ModelStatic<M>, field =
   guardTenantModel(model as unknown as AnyModel, field);
   const where = (tenantId: string | null | undefined, extra?: unknown): WhereOptions<Attributes<M>> =>
     ({ ...((extra as object | undefined) ?? {}), [field]: requireTenantScope(tenantId) }) as WhereOptions<Attributes<M>>;
+  // Every method is async, so a missing scope is always a rejected promise, never a synchronous throw.
   return {
-    findAll: (tenantId, options = {}) => model.findAll({ ...options, where: where(tenantId, options.where) }),
-    findOne: (tenantId, options = {}) => model.findOne({ ...options, where: where(tenantId, options.where) }),
-    findById: (tenantId, id, options = {}) => model.findOne({ ...options, where: where(tenantId, { ...((options.where as object | undefined) ?? {}), id }) }),
-    count: (tenantId, options = {}) => model.count({ ...options, where: where(tenantId, options.where) }),
-    create: (tenantId, values, options) =>
+    findAll: async (tenantId, options = {}) => model.findAll({ ...options, where: where(tenantId, options.where) }),
+    findOne: async (tenantId, options = {}) => model.findOne({ ...options, where: where(tenantId, options.where) }),
+    findById: async (tenantId, id, options = {}) => model.findOne({ ...options, where: where(tenantId, { ...((options.where as object | undefined) ?? {}), id }) }),
+    count: async (tenantId, options = {}) => model.count({ ...options, where: where(tenantId, options.where) }),
+    create: async (tenantId, values, options) =>
       model.create({ ...(values as object), [field]: requireTenantScope(tenantId) } as CreationAttributes<M>, options),
     update: async (tenantId, w, values, options = {}) => {
       const [n] = await model.update(values, { ...options, where: where(tenantId, w) } as UpdateOptions<Attributes<M>>);
       return n;
     },
-    destroy: (tenantId, w, options = {}) => model.destroy({ ...options, where: where(tenantId, w) } as DestroyOptions<Attributes<M>>),
+    destroy: async (tenantId, w, options = {}) => model.destroy({ ...options, where: where(tenantId, w) } as DestroyOptions<Attributes<M>>),
   };
 }
