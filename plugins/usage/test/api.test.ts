@@ -86,7 +86,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.equal((await gw.fetch(path)).status, 401, path);
         const cross = await get(path, asCaller({ tenant: 'other', role: 'owner' }));
         assert.equal(cross.status, 404, path);
-        assert.equal((await cross.json()).code, 'tenant_not_found');
+        assert.equal(((await cross.json()) as { code: string }).code, "tenant_not_found");
         assert.equal((await get(path, asCaller({ tenant: 'ti', role: 'viewer' }))).status, 200, path);
         assert.equal((await get(path, asCaller({ tenant: 'ti', superadmin: true }))).status, 200, path);
       }
