@@ -1,4 +1,5 @@
 import { definePlugin } from '@aihub/core/plugin-api';
+import { clientRoutes } from './admin/clientRoutes';
 import { keyRoutes } from './admin/keyRoutes';
 import { printBootstrap, runBootstrap } from './bootstrap';
 import { authConfig, type AuthConfig } from './config';
@@ -9,6 +10,8 @@ import { createAuthMetrics } from './metrics';
 import { migrations } from './migrations';
 import { defineModels } from './models';
 import { ClientStore } from './oauth/ClientStore';
+import { OAuthServer } from './oauth/OAuthServer';
+import { oauthRoutes } from './oauth/oauthRoutes';
 import { runtimeOf } from './runtime';
 import { resolveServerSecrets } from './secrets';
 
@@ -35,6 +38,8 @@ export default definePlugin({
   routes(router, ctx) {
     const rt = () => runtimeOf(ctx);
     keyRoutes(router, rt);
+    clientRoutes(router, rt);
+    if (ctx.config.oauth.enabled) oauthRoutes(router, rt);
   },
   async start(ctx) {
     const rt = runtimeOf(ctx);
@@ -56,6 +61,11 @@ export default definePlugin({
       ctx.logger.warn(`auth: could not ${what}`, { err }),
     );
     await rt.apiKeys.start();
+    if (cfg.oauth.enabled) {
+      rt.oauth = new OAuthServer(rt);
+      await rt.oauth.start();
+      rt.tokens = rt.oauth.verifier;
+    }
     printBootstrap(await runBootstrap(rt), cfg.bootstrap.print ? undefined : () => {});
     rt.started = true;
   },

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@aihub/core';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';
@@ -90,3 +91,64 @@ export const probePlugin = definePlugin({
     );
   },
 });
+
+/** A minimal browser for the authorization-code flow: a cookie jar and manual redirects. */
+export class Browser {
+  private readonly jar = new Map<string, string>();
+
+  constructor(private readonly base: string) {}
+
+  private cookieHeader(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private store(res: Response): void {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '') this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+  }
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const target = url.startsWith('http') ? url : `${this.base}${url}`;
+    const res = await fetch(target, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: this.cookieHeader() } });
+    this.store(res);
+    return res;
+  }
+
+  /** Follows redirects on this gateway until a page, or a redirect elsewhere (the client's redirect_uri). */
+  async follow(url: string, init: RequestInit = {}): Promise<{ res: Response; url: string }> {
+    let res = await this.request(url, init);
+    let current = url;
+    for (let i = 0; i < 10 && res.status >= 300 && res.status < 400; i++) {
+      const location = res.headers.get('location')!;
+      const next = new URL(location, current.startsWith('http') ? current : `${this.base}${current}`).toString();
+      if (!next.startsWith(this.base)) return { res, url: next };
+      current = next;
+      res = await this.request(next);
+    }
+    return { res, url: current };
+  }
+
+  postForm(url: string, fields: Record<string, string>): Promise<{ res: Response; url: string }> {
+    return this.follow(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  }
+}
+
+/** PKCE S256 pair. */
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+export function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() };
+}
