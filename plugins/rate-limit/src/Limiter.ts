@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@aihub/core';
+import type { KeyValueStore } from '@aihub/core';
+import type { RateLimitMetrics } from './metrics';
+import type { Resolution } from './resolve';
+import { ADMIT_OK, admitScript, renewScript, settleScript, type AdmitReply } from './scripts';
+
+/** The outcome of an admission that reached the store. */
+export interface Decision {
+  /** ADMIT_OK, or which dimension refused (ADMIT_REQUESTS / ADMIT_TOKENS / ADMIT_CONCURRENCY). */
+  status: number;
+  requestsUsed: number;
+  tokensUsed: number;
+  concurrentUsed: number;
+  /** Milliseconds until the current window ends. */
+  resetMs: number;
+  /** Tokens reserved (0 when tokens are not limited). */
+  cost: number;
+  /** The token counter of the reservation's window, for reconciliation. */
+  tokensKey?: string;
+  /** The concurrency set and this request's lease in it. */
+  leaseKey?: string;
+  member?: string;
+}
+
+export interface LimiterOptions {
+  windowMs: number;
+  leaseMs: number;
+  warnIntervalMs: number;
+}
+
+/**
+ * Talks to the store: one admission script per request before it runs, one settle script after the
+ * response (token reconciliation + lease release), and periodic lease renewal for requests still in
+ * flight. Store failures are counted, logged at most once per interval, and surface as a thrown
+ * error only to `admit`'s caller, which applies the fail mode.
+ */
+export class Limiter {
+  /** Unique per process, so lease members of different instances never collide. */
+  private readonly instance = randomBytes(6).toString('hex');
+  private sequence = 0;
+  /** Live leases: member → concurrency key, renewed every leaseMs / 3. */
+  private readonly leases = new Map<string, string>();
+  private renewTimer?: NodeJS.Timeout;
+  private errorsSinceWarn = 0;
+  private lastWarnAt = 0;
+  private failing = false;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly options: LimiterOptions,
+    private readonly metrics: RateLimitMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.renewTimer = setInterval(() => void this.renewAll(), Math.max(1000, Math.floor(this.options.leaseMs / 3)));
+    this.renewTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.renewTimer);
+    this.leases.clear();
+  }
+
+  /**
+   * Checks every limited dimension and, only when all pass, consumes them: one store round trip.
+   * Throws when the store is unreachable (after counting and maybe logging it).
+   */
+  async admit(r: Resolution, cost: number): Promise<Decision> {
+    const client = this.store.redisClient();
+    // While ioredis reconnects, fail at once instead of queueing behind a dead connection for ~1 s.
+    if (client !== undefined && client.status !== 'ready') throw this.failed('admit', new Error(`Redis connection is ${client.status}`));
+    const rq = r.requests;
+    const tk = r.tokens;
+    const cc = r.concurrency;
+    const tokenCost = tk ? cost : 0;
+    const member = cc ? `${this.instance}:${++this.sequence}` : '';
+    const tokensBase = tk ? `t:${tk.subject}` : '';
+    const leaseKey = cc ? `c:${cc.subject}` : '';
+    let reply: AdmitReply;
+    try {
+      reply = await this.store.runScript(admitScript, [rq ? `r:${rq.subject}` : '', tokensBase, leaseKey], [
+        this.options.windowMs,
+        rq ? rq.limit : 0,
+        tk ? tk.limit : 0,
+        tokenCost,
+        cc ? cc.limit : 0,
+        member,
+        this.options.leaseMs,
+      ]);
+    } catch (err) {
+      throw this.failed('admit', err);
+    }
+    this.recovered();
+    const status = Number(reply[0]);
+    const decision: Decision = {
+      status,
+      requestsUsed: Number(reply[1]),
+      tokensUsed: Number(reply[2]),
+      concurrentUsed: Number(reply[3]),
+      resetMs: Number(reply[4]),
+      cost: tokenCost,
+    };
+    if (status === ADMIT_OK) {
+      if (tk && tokenCost > 0) decision.tokensKey = `${tokensBase}:${reply[5]}`;
+      if (cc) {
+        decision.leaseKey = leaseKey;
+        decision.member = member;
+        this.leases.set(member, leaseKey);
+      }
+    }
+    return decision;
+  }
+
+  /**
+   * After the response: charges (`delta` > 0) or refunds (`delta` < 0) the reservation's window and
+   * releases the lease. Never throws; a failure is counted and the lease expires by itself.
+   */
+  async settle(d: Decision, delta: number): Promise<void> {
+    if (d.member !== undefined) this.leases.delete(d.member);
+    const adjust = d.tokensKey !== undefined && delta !== 0;
+    if (!adjust && d.member === undefined) return;
+    try {
+      await this.store.runScript(settleScript, [adjust ? d.tokensKey! : '', d.leaseKey ?? ''], [adjust ? Math.round(delta) : 0, d.member ?? '']);
+    } catch (err) {
+      this.failed('settle', err);
+    }
+  }
+
+  /** Number of leases this instance holds (tests and health details). */
+  get inFlight(): number {
+    return this.leases.size;
+  }
+
+  private async renewAll(): Promise<void> {
+    if (this.leases.size === 0) return;
+    const work: Promise<unknown>[] = [];
+    for (const [member, key] of this.leases) {
+      work.push(this.store.runScript(renewScript, [key], [member, this.options.leaseMs]).catch((err: unknown) => this.failed('renew', err)));
+    }
+    await Promise.all(work);
+  }
+
+  private failed(operation: 'admit' | 'settle' | 'renew', err: unknown): unknown {
+    this.metrics.storeErrors.labels({ operation }).inc();
+    this.failing = true;
+    this.errorsSinceWarn++;
+    const now = Date.now();
+    if (now - this.lastWarnAt >= this.options.warnIntervalMs) {
+      this.logger.warn('rate-limit store unreachable; applying each policy’s fail mode until it returns', {
+        err,
+        operation,
+        errors_since_last_warning: this.errorsSinceWarn,
+      });
+      this.lastWarnAt = now;
+      this.errorsSinceWarn = 0;
+    }
+    return err;
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.logger.info('rate-limit store reachable again; limits enforced', { errors_since_last_warning: this.errorsSinceWarn });
+    this.errorsSinceWarn = 0;
+    this.lastWarnAt = 0;
+  }
+}

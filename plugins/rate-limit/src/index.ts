@@ -1,0 +1,74 @@
+import { definePlugin } from '@aihub/core/plugin-api';
+import { rateLimitConfig, type RateLimitConfig } from './config';
+import { rateLimitHooks, type HookDeps } from './hooks';
+import { Limiter } from './Limiter';
+import { RateLimitMetrics } from './metrics';
+import { migrations } from './migrations';
+import { definePolicyModel } from './models';
+import { PolicyStore } from './PolicyStore';
+import { rateLimitRoutes } from './routes';
+
+/**
+ * Requests per minute, tokens per minute and concurrent requests, per key, user, team, tenant,
+ * model and plan; atomic in Redis (one script per request, correct with any number of instances),
+ * in memory without Redis. See README.md.
+ */
+const deps = new WeakMap<object, HookDeps>();
+
+function depsOf(ctx: { config: RateLimitConfig }): HookDeps {
+  const d = deps.get(ctx);
+  if (!d) throw new Error('rate-limit: hooks used before the plugin started');
+  return d;
+}
+
+export default definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'rate-limit',
+  version: '0.1.0',
+  core: '^0.1.0',
+  description: 'Requests/tokens per minute and concurrency limits (Redis or memory) with RateLimit-* headers',
+  // Tenancy (access control, audit, tenant directory) and auth (Principal) start first when present.
+  optionalDependsOn: ['tenancy', 'auth'],
+  routePrefix: '',
+  config: rateLimitConfig,
+  migrations,
+  register(_bind, ctx) {
+    const metrics = new RateLimitMetrics(ctx.meter);
+    const model = definePolicyModel(ctx.database.sequelize, ctx.table('policies'));
+    const policies = new PolicyStore(model, ctx.store, ctx.config.policyCacheSeconds * 1000, ctx.logger);
+    const limiter = new Limiter(
+      ctx.store,
+      { windowMs: ctx.config.windowSeconds * 1000, leaseMs: ctx.config.concurrency.leaseSeconds * 1000, warnIntervalMs: ctx.config.warnIntervalSeconds * 1000 },
+      metrics,
+      ctx.logger,
+    );
+    deps.set(ctx, { limiter, policies, metrics });
+  },
+  hooks: (ctx) => {
+    let cached: HookDeps | undefined;
+    return rateLimitHooks(ctx, () => (cached ??= depsOf(ctx)));
+  },
+  routes: (router, ctx) => rateLimitRoutes(router, ctx, () => depsOf(ctx).policies),
+  async start(ctx) {
+    const d = depsOf(ctx);
+    await d.policies.start();
+    d.limiter.start();
+  },
+  async stop(ctx) {
+    const d = deps.get(ctx);
+    if (!d) return;
+    d.limiter.stop();
+    await d.policies.stop();
+  },
+  health: (ctx) => [
+    {
+      name: 'rate-limit',
+      // Informational: a store outage is handled by the fail mode and reported by core's redis check.
+      check: async () => ({ leasesHeld: deps.get(ctx)?.limiter.inFlight ?? 0, store: ctx.store.kind }),
+    },
+  ],
+});
+
+export { rateLimitConfig, type RateLimitConfig };
+export { estimatePromptTokens, estimateRequestTokens } from './estimate';
+export { resolve, type Resolution, type Level, type Dimension } from './resolve';
