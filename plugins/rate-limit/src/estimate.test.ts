@@ -39,7 +39,7 @@ describe('token estimate', () => {
     assert.equal(completionReserve({ messages: [], max_tokens: 100, n: 3 }, 1024), 300);
     assert.equal(completionReserve({ messages: [] }, 1024), 1024);
     assert.equal(completionReserve({ input: 'x' }, 1024), 0);
-    assert.equal(estimateRequestTokens({ messages: [{ role: 'user', content: 'abcd' }], max_tokens: 10 }, 4), 1 + 7 + 10);
+    assert.equal(estimateRequestTokens({ messages: [{ role: 'user', content: 'abcd' }], max_tokens: 10 }, 4, 1024), 1 + 7 + 10);
   });
 
   it('stays cheap on the hot path (a 4 KB chat estimates in well under 20 µs)', () => {
