@@ -14,6 +14,8 @@ export interface FakeAiOptions {
   upstreamUrl: string;
   /** Publish the write-ahead record (default true). */
   writeAhead?: boolean;
+  /** Send the usage request id upstream as x-request-id (the kill test matches it with the mock's log). */
+  forwardRequestId?: boolean;
 }
 
 type Pending = Omit<UsageRecord, 'status'> & { status: 'pending' };
@@ -135,7 +137,7 @@ export function fakeAiPlugin(options: FakeAiOptions): PluginDefinition & { publi
           try {
             res = await fetch(`${options.upstreamUrl}/v1/chat/completions`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', ...mockHeaders(c) },
+              headers: { 'content-type': 'application/json', ...mockHeaders(c), ...(options.forwardRequestId ? { 'x-request-id': base.requestId } : {}) },
               body: JSON.stringify(upstreamBody),
               signal: abort.signal,
             });
