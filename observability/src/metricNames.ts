@@ -201,7 +201,7 @@ export const METRICS = {
   cacheRequests: metric({
     name: 'aihub_cache_requests_total',
     type: 'counter',
-    help: 'Response cache lookups by layer and result',
+    help: 'Response cache lookups by layer (l1 in-process | l2 shared) and result (hit | miss | bypass)',
     labels: ['layer', 'result'],
     owner: 'cache',
     appearsAfter: 'cache-lookup',
@@ -209,16 +209,22 @@ export const METRICS = {
   cacheBytes: metric({
     name: 'aihub_cache_bytes',
     type: 'gauge',
-    help: 'Bytes held by each cache layer',
+    help: 'Bytes held: l1 = the in-process LRU; l2 = live bytes this instance wrote to the shared layer',
     labels: ['layer'],
     owner: 'cache',
-    appearsAfter: 'cache-lookup',
   }),
 
   // ── usage ────────────────────────────────────────────────────────────────────────────────────────
   usageRecordsWritten: metric({ name: 'aihub_usage_records_written_total', type: 'counter', help: 'Usage records written to the database', labels: [], owner: 'usage' }),
   usageQueueLag: metric({ name: 'aihub_usage_queue_lag', type: 'gauge', help: 'Usage events published but not yet written', labels: [], owner: 'usage' }),
-  usageBatches: metric({ name: 'aihub_usage_batches_total', type: 'counter', help: 'Batches of usage records written', labels: [], owner: 'usage' }),
+  usageBatches: metric({
+    name: 'aihub_usage_batches_total',
+    type: 'counter',
+    help: 'Usage batches processed, by outcome (ok | retry | error)',
+    labels: ['outcome'],
+    owner: 'usage',
+    appearsAfter: 'usage-record',
+  }),
   usageDuplicatesDropped: metric({
     name: 'aihub_usage_duplicates_dropped_total',
     type: 'counter',
@@ -229,7 +235,7 @@ export const METRICS = {
   budgetAlerts: metric({
     name: 'aihub_budget_alerts_total',
     type: 'counter',
-    help: 'Budget alerts raised, by level, period and kind',
+    help: 'Budget alerts fired, by level (tenant | team | key), period (daily | monthly) and kind (soft | hard)',
     labels: ['level', 'period', 'kind'],
     owner: 'usage',
     appearsAfter: 'budget-alert',

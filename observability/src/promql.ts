@@ -43,6 +43,17 @@ export class PromQL {
     return `increase(${this.sel(spec, ...extra)}[${range}])`;
   }
 
+  /**
+   * Increments of a counter over `range`, counting series that were born inside the range. A labelled
+   * counter has no series until its first increment and then appears at 1, so increase() misses that
+   * first event (a budget alert fires once: it would never show). Series that existed `range` ago use
+   * increase() (which handles restarts); newer ones count their whole value.
+   */
+  recentIncrease(spec: MetricSpec, range: string, ...extra: string[]): string {
+    const sel = this.sel(spec, ...extra);
+    return `((increase(${sel}[${range}]) and ${sel} offset ${range}) or ${sel})`;
+  }
+
   /** `sum by (labels) (rate(counter{…}[window]))`; `sum(…)` without labels. */
   sumRate(spec: MetricSpec, by: readonly string[] = [], ...extra: string[]): string {
     return `${sumBy(by)}(${this.rate(spec, ...extra)})`;
@@ -59,12 +70,12 @@ export class PromQL {
   }
 
   /**
-   * Share of `where` among all events of a counter, by `by`. Groups with events but none matching
-   * show 0 rather than disappearing (`or 0 * all`).
+   * Share of `where` among the events of a counter (all of them, or those matching `of`), by `by`.
+   * Groups with events but none matching show 0 rather than disappearing (`or 0 * all`).
    */
-  ratio(spec: MetricSpec, where: string, by: readonly string[] = []): string {
+  ratio(spec: MetricSpec, where: string, by: readonly string[] = [], of?: string): string {
     const part = this.sumRate(spec, by, where);
-    const all = this.sumRate(spec, by);
+    const all = of ? this.sumRate(spec, by, of) : this.sumRate(spec, by);
     return `(${part} or 0 * ${all}) / ${all}`;
   }
 }

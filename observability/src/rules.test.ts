@@ -159,6 +159,12 @@ const CASES: Record<string, Case[]> = {
   AihubUnpricedModel: [
     { name: 'requests for an unpriced model', series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="my-finetune"}`, '0+1x20']], at: '16m', expect: [{ model: 'my-finetune' }] },
     { name: 'none for 15 minutes', series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="my-finetune"}`, '0 1 1x38']], at: '38m', expect: [] },
+    {
+      name: 'the first request of a model (the series appears at 1)',
+      series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="new-model"}`, '_ _ _ 1 1 1']],
+      at: '5m',
+      expect: [{ model: 'new-model' }],
+    },
   ],
   AihubRateLimitStoreErrors: [
     { name: 'store errors', series: [[`aihub_ratelimit_store_errors_total{${J},${I}}`, '0+10x10']], at: '5m', expect: [{ instance: 'gw-1:8080' }] },
@@ -208,11 +214,19 @@ const CASES: Record<string, Case[]> = {
   AihubBudgetAlert: [
     {
       name: 'a budget alert was raised',
-      series: [[`aihub_budget_alerts_total{${J},${I},level="80",period="month",kind="soft"}`, '0 0 1 1 1']],
+      series: [[`aihub_budget_alerts_total{${J},${I},level="tenant",period="daily",kind="soft"}`, '0 0 1 1 1']],
       at: '3m',
-      expect: [{ level: '80', period: 'month', kind: 'soft' }],
+      expect: [{ level: 'tenant', period: 'daily', kind: 'soft' }],
     },
-    { name: 'the last one was long ago', series: [[`aihub_budget_alerts_total{${J},${I},level="80",period="month",kind="soft"}`, '0 1 1x30']], at: '30m', expect: [] },
+    {
+      // Budget alerts fire once per budget and period: the counter series appears at 1 and stays there.
+      name: 'the first alert of its labels (the series appears at 1)',
+      series: [[`aihub_budget_alerts_total{${J},${I},level="key",period="monthly",kind="hard"}`, '_ _ 1 1 1']],
+      at: '4m',
+      expect: [{ level: 'key', period: 'monthly', kind: 'hard' }],
+    },
+    { name: 'the last one was long ago', series: [[`aihub_budget_alerts_total{${J},${I},level="tenant",period="daily",kind="soft"}`, '0 1 1x30']], at: '30m', expect: [] },
+    { name: 'a series that appeared long ago', series: [[`aihub_budget_alerts_total{${J},${I},level="tenant",period="daily",kind="soft"}`, '_ 1 1x30']], at: '30m', expect: [] },
   ],
 };
 

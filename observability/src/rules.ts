@@ -121,7 +121,7 @@ export function alertRules(): RuleGroup[] {
         },
         {
           alert: 'AihubUnpricedModel',
-          expr: `${sumBy(['model'])}(${p.increase(M.aiUnpriced, '15m')}) > 0`,
+          expr: `${sumBy(['model'])}(${p.recentIncrease(M.aiUnpriced, '15m')}) > 0`,
           severity: 'info',
           summary: 'Model {{ $labels.model }} has no price',
           description: 'Requests for {{ $labels.model }} are served without a price: their cost counts as 0 and budgets do not see them. Add the model to the price catalogue.',
@@ -184,10 +184,10 @@ export function alertRules(): RuleGroup[] {
         },
         {
           alert: 'AihubBudgetAlert',
-          expr: `${sumBy(['level', 'period', 'kind'])}(${p.increase(M.budgetAlerts, '10m')}) > 0`,
+          expr: `${sumBy(['level', 'period', 'kind'])}(${p.recentIncrease(M.budgetAlerts, '10m')}) > 0`,
           severity: 'info',
-          summary: 'Budget alert: {{ $labels.level }} of a {{ $labels.period }} budget ({{ $labels.kind }})',
-          description: 'A tenant or key crossed {{ $labels.level }} of its {{ $labels.period }} budget ({{ $labels.kind }}). The usage API lists which budgets.',
+          summary: 'A {{ $labels.level }} reached its {{ $labels.period }} {{ $labels.kind }} budget',
+          description: 'A {{ $labels.level }} budget reached its {{ $labels.period }} {{ $labels.kind }} limit ({{ $labels.kind }} = hard: its requests are refused until the period ends). The usage API and the webhook name which one.',
           dashboard: 'aihub-usage',
         },
       ],

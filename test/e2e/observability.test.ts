@@ -31,7 +31,7 @@ import {
   type TrafficKind,
 } from '@aihub/observability';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/observability-otlp';
-import { availablePlugins, pluginConfigFor, probePlugin, REPO_ROOT } from './support/observability-plugins';
+import { aiStandInPlugin, availablePlugins, pluginConfigFor, probePlugin, REPO_ROOT } from './support/observability-plugins';
 import { waitFor } from './support/observability-process';
 import { PROMETHEUS_INSTALL, startPrometheus, type Prometheus } from './support/observability-prometheus';
 import { startOwnRedis, type OwnRedis } from './support/observability-redis';
@@ -69,7 +69,8 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
   before(async () => {
     otlp = await startOtlpReceiver();
     plugins = await availablePlugins();
-    const definitions: PluginDefinition[] = [probePlugin, ...plugins.definitions];
+    // Without the ai plugin, a stand-in serves /v1/chat/completions so cache and usage see AI traffic.
+    const definitions: PluginDefinition[] = [probePlugin, ...(plugins.names.has('ai') ? [] : [aiStandInPlugin]), ...plugins.definitions];
     const pluginConfig = pluginConfigFor(plugins.names);
 
     const embedded = await startTestGateway({
@@ -307,9 +308,11 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
       }
     }
     assert.deepEqual(problems, []);
-    // Hook errors (obs-probe /boom) and, with rate-limit, store errors and fail-open decisions happened.
+    // Hook errors (obs-probe /boom) happened; with rate-limit, store errors and fail-open decisions; with
+    // usage, a budget alert.
     const expected = ['AihubPluginHookErrors'];
     if (generated.has('ratelimit-store-error')) expected.push('AihubRateLimitStoreErrors', 'AihubRateLimitFailingOpen');
+    if (generated.has('budget-alert')) expected.push('AihubBudgetAlert');
     await waitFor(
       async () => {
         const { alerts } = await prometheus!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>('alerts');

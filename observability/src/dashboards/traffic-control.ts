@@ -68,23 +68,30 @@ export function trafficControlDashboard(): Dashboard {
   d.row('Cache')
     .timeseries({
       title: 'Hit ratio by layer',
-      description: 'Share of lookups answered from each layer (memory LRU, Redis).',
+      description: 'Share of eligible lookups (hits and misses; bypassed requests are not eligible) answered from each layer: l1 = in-process LRU, l2 = shared Redis layer (looked up after an l1 miss).',
       unit: 'percentunit',
       min: 0,
-      queries: [{ expr: q.ratio(M.cacheRequests, 'result="hit"', ['layer']), legend: '{{layer}}' }],
+      queries: [{ expr: q.ratio(M.cacheRequests, 'result="hit"', ['layer'], 'result=~"hit|miss"'), legend: '{{layer}}' }],
     })
     .timeseries({
       title: 'Lookups/s by layer and result',
-      description: 'Cache lookups per second by layer and result.',
+      description: 'Cache lookups per second by layer and result; bypass = the request was not eligible (e.g. temperature > 0 in deterministic mode, or Cache-Control: no-cache).',
       unit: 'short',
       stack: true,
       queries: [{ expr: q.sumRate(M.cacheRequests, ['layer', 'result']), legend: '{{layer}} {{result}}' }],
     })
+    .stat({
+      title: 'Shared cache size',
+      description: 'Live bytes in the shared (l2) layer: the sum of what each instance wrote and has not expired.',
+      unit: 'bytes',
+      width: 8,
+      queries: [{ expr: `sum(${q.sel(M.cacheBytes, 'layer="l2"')})` }],
+    })
     .timeseries({
       title: 'Cache size by layer',
-      description: 'Bytes held per layer and instance (the memory layer is per instance; the Redis layer is shared, so instances report the same value).',
+      description: 'Bytes held per layer and instance: l1 = the in-process LRU; l2 = live bytes this instance wrote to the shared layer (the sum over instances is the shared layer’s size).',
       unit: 'bytes',
-      width: 24,
+      width: 16,
       queries: [{ expr: `sum by (layer, instance) (${q.sel(M.cacheBytes)})`, legend: '{{layer}} {{instance}}' }],
     });
 

@@ -30,9 +30,9 @@ export function usageDashboard(): Dashboard {
     })
     .stat({
       title: 'Records per batch',
-      description: 'Mean records per database write; low values under load mean the writer is not batching.',
+      description: 'Mean records written per successful batch; low values under load mean the writer is not batching.',
       unit: 'short',
-      queries: [{ expr: `${q.sumRate(M.usageRecordsWritten)} / ${q.sumRate(M.usageBatches)}` }],
+      queries: [{ expr: `${q.sumRate(M.usageRecordsWritten)} / ${q.sumRate(M.usageBatches, [], 'outcome="ok"')}` }],
     })
     .stat({
       title: 'Duplicates dropped/s',
@@ -42,11 +42,11 @@ export function usageDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Records and batches/s',
-      description: 'Usage records and write batches per second, per instance.',
+      description: 'Usage records written per second per instance, and batches by outcome: retry = the database was unreachable and the batch is tried again; error = the batch failed.',
       unit: 'short',
       queries: [
         { expr: `sum by (instance) (${q.rate(M.usageRecordsWritten)})`, legend: 'records {{instance}}' },
-        { expr: `sum by (instance) (${q.rate(M.usageBatches)})`, legend: 'batches {{instance}}' },
+        { expr: q.sumRate(M.usageBatches, ['outcome']), legend: 'batches {{outcome}}' },
       ],
     })
     .timeseries({
@@ -67,17 +67,17 @@ export function usageDashboard(): Dashboard {
   d.row('Budgets')
     .timeseries({
       title: 'Budget alerts',
-      description: 'Budget alerts raised, by level (e.g. 80%, 100%), period (day, month) and kind (soft warning, hard stop).',
+      description: 'Budget alerts fired, by level (tenant, team, key), period (daily, monthly, UTC) and kind (soft: warning; hard: requests are refused from now on). Each fires once per budget and period.',
       unit: 'short',
       bars: true,
-      queries: [{ expr: `sum by (level, period, kind) (${q.increase(M.budgetAlerts, '$__rate_interval')})`, legend: '{{level}} {{period}} {{kind}}' }],
+      queries: [{ expr: `sum by (level, period, kind) ${q.recentIncrease(M.budgetAlerts, '$__rate_interval')}`, legend: '{{level}} {{period}} {{kind}}' }],
     })
     .stat({
       title: 'Budget alerts in range',
-      description: 'Budget alerts raised over the dashboard time range, by level, period and kind.',
+      description: 'Budget alerts fired over the dashboard time range, by level, period and kind. The usage API lists which budgets.',
       unit: 'short',
       width: 12,
-      queries: [{ expr: `sum by (level, period, kind) (${q.increase(M.budgetAlerts, '$__range')})`, legend: '{{level}} {{period}} {{kind}}' }],
+      queries: [{ expr: `sum by (level, period, kind) ${q.recentIncrease(M.budgetAlerts, '$__range')}`, legend: '{{level}} {{period}} {{kind}}' }],
       thresholds: [{ value: 1, color: 'orange' }],
     });
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { definePlugin, type PluginDefinition } from '@aihub/core/plugin-api';
+import { randomUUID } from 'node:crypto';
+import { AiCallKey, USAGE_TOPIC, definePlugin, type PluginDefinition, type UsageRecord } from '@aihub/core/plugin-api';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -43,6 +44,73 @@ export const probePlugin = definePlugin({
   },
 });
 
+/** Tenant id on the stand-in's usage records: its spend crosses the usage plugin's default soft budget. */
+export const STANDIN_TENANT = 'ten_observability_probe';
+/** Cost of one stand-in completion (micro-dollars) and the daily soft budget it crosses. */
+export const STANDIN_COST_MICROS = 5_000;
+export const STANDIN_SOFT_BUDGET_MICROS = 1_000;
+
+/**
+ * A stand-in for the ai plugin while it is not written: `POST /v1/chat/completions` (tagged `ai`, like
+ * the real route) answers an OpenAI-shaped completion, reports the call in AiCallKey and publishes
+ * its UsageRecord, as the ai plugin does. The cache and usage plugins then work on real requests. Loaded
+ * only when there is no ai plugin (the real one owns the route).
+ */
+export const aiStandInPlugin = definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'obs-ai-stand-in',
+  version: '0.1.0',
+  core: '^0.1.0',
+  description: 'Observability test stand-in for the ai plugin',
+  routePrefix: '',
+  routes(router, ctx) {
+    router.post(
+      '/v1/chat/completions',
+      (c) => {
+        const body = c.request.body as { model?: string };
+        const model = typeof body?.model === 'string' ? body.model : 'gpt-4o-mini';
+        const usage = { promptTokens: 12, completionTokens: 3, cachedTokens: 0, totalTokens: 15, estimated: false };
+        c.body = {
+          id: `chatcmpl-${randomUUID()}`,
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop', logprobs: null }],
+          usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+        };
+        AiCallKey.set(c, { endpoint: 'chat.completions', model, stream: false, provider: 'stand-in', resolvedModel: model, usage, costMicros: STANDIN_COST_MICROS });
+        const record: UsageRecord = {
+          requestId: (c.state as { requestId: string }).requestId,
+          timestamp: new Date().toISOString(),
+          tenantId: STANDIN_TENANT,
+          keyId: null,
+          userId: null,
+          teamId: null,
+          endpoint: 'chat.completions',
+          model,
+          resolvedModel: model,
+          provider: 'stand-in',
+          deployment: null,
+          experiment: null,
+          variant: null,
+          ...usage,
+          costMicros: STANDIN_COST_MICROS,
+          priced: true,
+          latencyMs: 1,
+          ttftMs: null,
+          status: 'success',
+          httpStatus: 200,
+          errorCode: null,
+          cacheHit: false,
+          stream: false,
+        };
+        ctx.queue.publish(USAGE_TOPIC, record);
+      },
+      { auth: 'none', body: 'json', tags: ['ai'], summary: 'stand-in chat completion' },
+    );
+  },
+});
+
 /**
  * Config the dashboards check gives each plugin it finds. Plugins not listed get `{}` (their
  * defaults). Keep these minimal: they only make the plugin produce the traffic its metrics need.
@@ -52,7 +120,10 @@ export const PLUGIN_CONFIG: Record<string, unknown> = {
   // No first-start credentials banner on stdout in tests.
   auth: { bootstrap: { print: false } },
   example: { limits: [{ pathPrefix: '/plugins', maxBytes: 65_536 }] },
-  'rate-limit': { tags: ['ai', PROBE_TAG], defaults: { requestsPerMinute: PROBE_RPM }, warnIntervalSeconds: 60 },
+  // Only the probe's tagged route is limited, so AI traffic of the other generators is never refused.
+  'rate-limit': { tags: [PROBE_TAG], defaults: { requestsPerMinute: PROBE_RPM }, warnIntervalSeconds: 60 },
+  // A tenant default soft budget the stand-in's spend crosses (budget alerts).
+  usage: { budgets: { defaults: { dailySoftMicros: STANDIN_SOFT_BUDGET_MICROS } } },
 };
 
 export interface AvailablePlugins {

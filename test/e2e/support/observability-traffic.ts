@@ -76,6 +76,49 @@ export const GENERATORS: TrafficGenerator[] = [
     },
   },
   {
+    // With the ai plugin absent, the stand-in serves /v1/chat/completions (observability-plugins.ts).
+    kind: 'cache-lookup',
+    needs: ['cache'],
+    async run({ gateways, plugins }) {
+      if (plugins.has('ai')) throw new Error('traffic: cache-lookup with the real ai plugin needs a generator using its config (API key, mock provider)');
+      const chat = { model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'observability cache probe' }] };
+      for (const { gw } of gateways) {
+        const seen: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat) });
+          await drain(res);
+          if (res.status !== 200) throw new Error(`traffic: stand-in chat completion answered ${res.status}`);
+          seen.push(res.headers.get('x-aihub-cache') ?? 'miss');
+        }
+        // A miss stores the entry once the response is sent; a later identical request hits.
+        if (!seen.includes('hit')) throw new Error(`traffic: no cache hit in ${seen.join(',')}`);
+      }
+    },
+  },
+  {
+    // Completions (stand-in or cache hits) publish UsageRecords; the usage consumer writes them.
+    kind: 'usage-record',
+    needs: ['usage'],
+    async run({ gateways, plugins }) {
+      if (plugins.has('ai')) throw new Error('traffic: usage-record with the real ai plugin needs a generator using its config');
+      for (const { gw } of gateways) {
+        const chat = { model: 'gpt-4o-mini', temperature: 1, messages: [{ role: 'user', content: `usage probe ${Date.now()}` }] };
+        const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat) });
+        await drain(res);
+        if (res.status !== 200) throw new Error(`traffic: stand-in chat completion answered ${res.status}`);
+      }
+    },
+  },
+  {
+    // The stand-in's records belong to a tenant whose default daily soft budget one of them exceeds.
+    kind: 'budget-alert',
+    needs: ['usage'],
+    async run(ctx) {
+      const usage = GENERATORS.find((g) => g.kind === 'usage-record')!;
+      await usage.run(ctx);
+    },
+  },
+  {
     kind: 'ratelimit-decision',
     needs: ['rate-limit'],
     async run({ gateways }) {
