@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { interruptedRow, parseRecord, INTERRUPTED_CODE } from './records';
+
+describe('parseRecord', () => {
+  const base = { requestId: 'r1', timestamp: '2025-01-01T00:00:00Z', model: 'm', promptTokens: 10, completionTokens: 5, costMicros: 70, status: 'success' };
+
+  it('accepts a usage record and normalizes it', () => {
+    const p = parseRecord(base);
+    assert.equal(p.kind, 'final');
+    if (p.kind !== 'final') return;
+    assert.equal(p.row.createdAt, '2025-01-01T00:00:00.000Z');
+    assert.equal(p.row.totalTokens, 15);
+    assert.equal(p.row.priced, true);
+  });
+
+  it('rejects what cannot be billed by id and time', () => {
+    assert.equal(parseRecord(null).kind, 'invalid');
+    assert.equal(parseRecord({ ...base, requestId: '' }).kind, 'invalid');
+    assert.equal(parseRecord({ ...base, timestamp: 'soon' }).kind, 'invalid');
+  });
+
+  it('never bills a record without a cost as priced, and clamps bad numbers', () => {
+    const p = parseRecord({ ...base, costMicros: null, priced: true, promptTokens: -3, completionTokens: 'x', cachedTokens: 99 });
+    assert.equal(p.kind, 'final');
+    if (p.kind !== 'final') return;
+    assert.equal(p.row.priced, false);
+    assert.equal(p.row.promptTokens, 0);
+    assert.equal(p.row.completionTokens, 0);
+    assert.equal(p.row.cachedTokens, 0, 'cached tokens never exceed prompt tokens');
+  });
+
+  it('recognizes write-ahead records and bills them as interrupted', () => {
+    const p = parseRecord({ ...base, status: 'pending', completionTokens: 0 });
+    assert.equal(p.kind, 'pending');
+    if (p.kind !== 'pending') return;
+    const r = interruptedRow(p.row);
+    assert.equal(r.status, 'error');
+    assert.equal(r.errorCode, INTERRUPTED_CODE);
+    assert.equal(r.costMicros, 70);
+  });
+});
