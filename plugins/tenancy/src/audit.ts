@@ -54,7 +54,10 @@ export function actorOf(ctx: Context | null): AuditActor {
  * entry in one transaction through `write`.
  */
 export class TenancyAuditLog implements AuditLog {
-  constructor(private readonly models: TenancyModels) {}
+  constructor(
+    private readonly models: TenancyModels,
+    private readonly written?: { inc(): void },
+  ) {}
 
   record(ctx: Context | null, entry: AuditEntry): Promise<void> {
     return this.write(entry, actorOf(ctx));
@@ -77,6 +80,9 @@ export class TenancyAuditLog implements AuditLog {
     // Entries of the platform (tenant null) belong to no tenant: create them outside any tenant scope.
     if (row.tenantId === null) await withCrossTenantAccess(() => this.models.AuditEntry.create(row, { transaction: t }));
     else await this.models.AuditEntry.create(row, { transaction: t });
+    // Counted when the transaction (if any) commits, so rolled-back entries are not counted.
+    if (t) t.afterCommit(() => this.written?.inc());
+    else this.written?.inc();
   }
 
   /**

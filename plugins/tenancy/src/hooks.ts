@@ -1,6 +1,7 @@
 import { currentRequest } from '@aihub/core';
 import { GatewayError, PrincipalKey, TenantKey, errors, type HookDefinition } from '@aihub/core/plugin-api';
 import type { CachedTenantDirectory } from './directory';
+import type { TenancyMetrics } from './metrics';
 import { runInTenant } from './scope';
 
 function suspended(): GatewayError {
@@ -17,7 +18,7 @@ function unknownTenant(): GatewayError {
  * them), publishes the tenant (TenantKey, the request log context) and runs the rest of the
  * pipeline in that tenant's scope.
  */
-export function tenancyHooks(getDirectory: () => CachedTenantDirectory): HookDefinition[] {
+export function tenancyHooks(getDirectory: () => CachedTenantDirectory, metrics: TenancyMetrics): HookDefinition[] {
   // Resolved on first use: hooks are declared (and dry-read at boot) before register() runs.
   let directory: CachedTenantDirectory | undefined;
   return [
@@ -30,12 +31,21 @@ export function tenancyHooks(getDirectory: () => CachedTenantDirectory): HookDef
         const tenantId = principal?.tenantId;
         if (!tenantId) return next();
         const dir = (directory ??= getDirectory());
-        const tenant = dir.peek(tenantId) ?? (await dir.get(tenantId));
+        let tenant = dir.peek(tenantId);
+        if (tenant) metrics.hit.inc();
+        else {
+          metrics.miss.inc();
+          tenant = await dir.get(tenantId);
+        }
         if (!tenant) {
           if (principal.superadmin === true) return next();
+          metrics.unknownTenant.inc();
           throw unknownTenant();
         }
-        if (tenant.status !== 'active' && principal.superadmin !== true) throw suspended();
+        if (tenant.status !== 'active' && principal.superadmin !== true) {
+          metrics.suspended.inc();
+          throw suspended();
+        }
         TenantKey.set(ctx, tenant);
         // The kernel labels HTTP metrics from ctx.state.tenantId (when configured) and logs from the request context.
         (ctx.state as { tenantId?: string }).tenantId = tenant.id;

@@ -1,6 +1,7 @@
 import { ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY, definePlugin } from '@aihub/core/plugin-api';
 import { tenancyConfig } from './config';
 import { tenancyHooks } from './hooks';
+import { tenancyMetrics } from './metrics';
 import { migrations } from './migrations';
 import { tenancyRoutes } from './routes';
 import { createRuntime, runtimeOf } from './runtime';
@@ -27,10 +28,14 @@ export default definePlugin({
     bind.bindConstant(AUDIT_LOG, rt.audit);
     bind.bindConstant(TENANT_DIRECTORY, rt.directory);
   },
-  hooks: (ctx) => tenancyHooks(() => runtimeOf(ctx).directory),
+  hooks: (ctx) => tenancyHooks(() => runtimeOf(ctx).directory, tenancyMetrics(ctx.meter)),
   routes: (router, ctx) => tenancyRoutes(router, ctx, () => runtimeOf(ctx)),
   async start(ctx) {
-    await runtimeOf(ctx).directory.start();
+    const { directory } = runtimeOf(ctx);
+    await directory.start();
+    ctx.meter.gauge('tenancy_directory_entries', 'Tenants held in the in-memory directory cache', [], function (this: { set(v: number): void }) {
+      this.set(directory.size);
+    });
   },
   async stop(ctx) {
     await runtimeOf(ctx).directory.stop();

@@ -3,6 +3,7 @@ import { TenancyAccessControl } from './accessControl';
 import { TenancyAuditLog } from './audit';
 import type { TenancyConfig } from './config';
 import { CachedTenantDirectory } from './directory';
+import { tenancyMetrics } from './metrics';
 import { defineModels, type TenancyModels } from './models';
 import { configurePasswordHashing } from './password';
 import { toTenantContext } from './records';
@@ -38,7 +39,7 @@ export function createRuntime(ctx: PluginContext<TenancyConfig>): TenancyRuntime
   });
   const store = new TenancyStore(ctx.database, models, ctx.config, directory, ctx.clock);
   holder.store = store;
-  const runtime: TenancyRuntime = { models, store, audit: new TenancyAuditLog(models), access: new TenancyAccessControl(), directory };
+  const runtime: TenancyRuntime = { models, store, audit: new TenancyAuditLog(models, tenancyMetrics(ctx.meter).auditEntries), access: new TenancyAccessControl(), directory };
   runtimes.set(ctx, runtime);
   return runtime;
 }

@@ -340,6 +340,17 @@ for (const kind of DIALECTS) {
       assert.equal((await call(h.gw, 'GET', '/admin/v1/me')).status, 401);
     });
 
+    it('exports tenancy metrics without tenant labels', async () => {
+      const text = await (await h.gw.fetch('/metrics')).text();
+      const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').pop());
+      assert.ok(value('aihub_tenancy_tenant_lookups_total{result="hit"}') >= 1, text);
+      assert.ok(value('aihub_tenancy_tenant_lookups_total{result="miss"}') >= 1);
+      assert.ok(value('aihub_tenancy_requests_rejected_total{reason="suspended"}') >= 1);
+      assert.ok(value('aihub_tenancy_audit_entries_total') >= 10);
+      assert.ok(text.includes('aihub_tenancy_directory_entries'));
+      assert.ok(!/aihub_tenancy_[^\n]*ten_/.test(text), 'no tenant ids in tenancy metrics');
+    });
+
     it('documents every tenancy route in /admin/v1/openapi.json', async () => {
       const r = await h.gw.fetch('/admin/v1/openapi.json');
       const doc = (await r.json()) as { paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string }[] }>> };
