@@ -1,0 +1,187 @@
+import { byteSize } from '@aihub/core';
+import { z } from 'zod';
+
+export const PROVIDER_TYPES = ['openai', 'azure-openai', 'anthropic', 'ollama', 'mock'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** Prices in USD per million tokens (how providers publish them). */
+export const priceSchema = z
+  .object({
+    input: z.number().min(0).describe('USD per 1M prompt (input) tokens'),
+    output: z.number().min(0).default(0).describe('USD per 1M completion (output) tokens'),
+    cachedInput: z.number().min(0).optional().describe('USD per 1M cached prompt tokens (default: the input price)'),
+  })
+  .strict();
+export type PriceConfig = z.output<typeof priceSchema>;
+
+const timeoutsSchema = z
+  .object({
+    connectMs: z.number().int().positive().optional().describe("TCP/TLS connect timeout; when set the provider gets its own connection pool (default: the gateway's shared pool, 10 s)"),
+    firstByteMs: z.number().int().positive().default(120_000).describe("Longest wait for the first byte of the answer (streams: the first event; non-streaming answers arrive whole, so keep it above your longest generation); then the attempt fails as a timeout and is retried or falls back"),
+    totalMs: z.number().int().positive().default(600_000).describe('Longest time one upstream attempt may take, streaming included'),
+  })
+  .strict();
+
+const mockSchema = z
+  .object({
+    latencyMs: z.number().int().min(0).default(0).describe('Delay before the answer (streams: before the first chunk)'),
+    chunkDelayMs: z.number().int().min(0).default(0).describe('Delay between stream chunks'),
+    completionTokens: z.number().int().min(1).default(16).describe('Tokens (words) per answer, unless max_tokens is lower'),
+    failureRate: z.number().min(0).max(1).default(0).describe('Share of requests answered with a 500, spread evenly (deterministic, not random)'),
+    embeddingDimensions: z.number().int().min(1).max(4096).default(16).describe('Embedding vector size unless the request sets `dimensions`'),
+  })
+  .strict();
+
+export const providerSchema = z
+  .object({
+    type: z.enum(PROVIDER_TYPES).optional().describe('Adapter: openai, azure-openai, anthropic, ollama or mock (default: the provider name when it is one of these)'),
+    baseUrl: z.string().url().optional().describe('API base URL: openai https://api.openai.com/v1, azure-openai https://<resource>.openai.azure.com, anthropic https://api.anthropic.com, ollama http://localhost:11434/v1'),
+    apiKey: z.string().optional().describe('Credential; set it from the environment (${OPENAI_API_KEY}). Never logged or returned'),
+    apiVersion: z.string().optional().describe('azure-openai: api-version query parameter (default 2024-10-21); anthropic: anthropic-version header (default 2023-06-01)'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Extra headers sent with every upstream request (e.g. OpenAI-Organization)'),
+    timeouts: timeoutsSchema.prefault({}).describe('Upstream timeouts'),
+    maxTokensDefault: z.number().int().positive().default(4096).describe('anthropic: max_tokens sent when the request sets none (the Messages API requires it)'),
+    mock: mockSchema.prefault({}).describe('mock: behaviour of the in-process provider'),
+  })
+  .strict();
+export type ProviderConfig = z.output<typeof providerSchema>;
+
+export const deploymentSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._:/-]+$/).optional().describe('Deployment id in metrics, logs and breakers (default `<provider>/<model>`)'),
+    provider: z.string().describe('A key of `providers`'),
+    model: z.string().min(1).describe('Model name at the provider (azure-openai: the deployment name)'),
+    weight: z.number().min(0).default(1).describe('Share of traffic under the weighted strategy'),
+    priceOverride: priceSchema.optional().describe('Price of this deployment, over `pricing` and the built-in table'),
+  })
+  .strict();
+export type DeploymentConfig = z.output<typeof deploymentSchema>;
+
+export const modelSchema = z
+  .object({
+    deployments: z.array(deploymentSchema).min(1).describe('Where requests for this alias go'),
+    strategy: z.enum(['weighted', 'least-latency', 'cheapest']).default('weighted').describe('How the first deployment is chosen; the others are fallbacks in the same order of preference'),
+    fallbacks: z.array(z.string()).default([]).describe("Other aliases whose deployments are tried after this alias' own ones fail"),
+    description: z.string().optional().describe('Shown nowhere but in config; for operators'),
+  })
+  .strict();
+export type ModelConfig = z.output<typeof modelSchema>;
+
+const variantSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/).describe('Variant name (x-aihub-variant, metrics)'),
+    model: z.string().optional().describe('An alias of `models` this variant routes to'),
+    deployments: z.array(deploymentSchema).min(1).optional().describe('Or: deployments of its own'),
+    weight: z.number().min(0).default(1).describe('Share of subjects assigned to this variant'),
+  })
+  .strict()
+  .refine((v) => (v.model === undefined) !== (v.deployments === undefined), { message: 'set exactly one of `model` or `deployments`' });
+
+export const experimentSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/).describe('Experiment name (metrics, admin summary)'),
+    alias: z.string().describe('The model name clients send; requests for it are split between the variants'),
+    enabled: z.boolean().default(true).describe('false: the alias routes to the first variant only'),
+    stickyBy: z.enum(['user', 'key']).default('user').describe('Who always gets the same variant: the user (principal user, else the request `user` field, else the key) or the API key'),
+    variants: z.array(variantSchema).min(1).describe('The arms of the experiment'),
+  })
+  .strict();
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+
+const DEFAULT_PROVIDERS = { mock: { type: 'mock' as const } };
+const DEFAULT_MODELS = {
+  'gpt-4o-mini': { deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }] },
+  'text-embedding-3-small': { deployments: [{ provider: 'mock', model: 'text-embedding-3-small' }] },
+};
+
+export const aiConfig = z
+  .object({
+    requireAuth: z.boolean().default(true).describe('Routes require an authenticated caller with the ai:invoke scope (enforced by the auth plugin when loaded)'),
+    bodyLimit: byteSize.default(10 * 1024 * 1024).describe('Largest chat/embeddings request body (images inline as base64 make them big); larger gets 413'),
+    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), providerSchema).prefault(DEFAULT_PROVIDERS).describe('Upstream providers by name (default: the in-process mock)'),
+    models: z.record(z.string().min(1), modelSchema).prefault(DEFAULT_MODELS).describe('Model aliases clients may request, each routed to deployments (default: gpt-4o-mini and text-embedding-3-small on the mock)'),
+    experiments: z.array(experimentSchema).default([]).describe('A/B experiments splitting an alias between variants'),
+    pricing: z.record(z.string(), priceSchema).default({}).describe('Prices by model (the provider model or the alias), over the built-in table of @pydantic/genai-prices'),
+    retry: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(10).default(2).describe('Attempts per deployment (first try included) on 429, 5xx, timeouts and connection errors'),
+        baseDelayMs: z.number().int().min(0).default(100).describe('Backoff before the 2nd attempt; doubles each time, with jitter'),
+        maxDelayMs: z.number().int().min(0).default(2000).describe('Backoff cap'),
+        maxRetryAfterMs: z.number().int().min(0).default(5000).describe('Longest Retry-After honoured; a longer one moves on to a fallback instead of waiting'),
+      })
+      .strict()
+      .prefault({}),
+    breaker: z
+      .object({
+        enabled: z.boolean().default(true).describe('One circuit breaker per deployment; open breakers are skipped by routing'),
+        volumeThreshold: z.number().int().min(1).default(10).describe('Calls in the window before the breaker may open'),
+        errorThresholdPercentage: z.number().min(1).max(100).default(50).describe('Failure share that opens the breaker'),
+        resetTimeoutMs: z.number().int().positive().default(30_000).describe('Open time before a half-open trial call'),
+        rollingWindowMs: z.number().int().positive().default(10_000).describe('Statistics window'),
+      })
+      .strict()
+      .prefault({}),
+    transforms: z
+      .object({
+        systemPrompt: z.boolean().default(true).describe("Inject the tenant's settings.systemPrompt as the first system message"),
+        templates: z.boolean().default(true).describe("Allow named prompt templates from the tenant's settings.promptTemplates (metadata.aihub_template)"),
+        pii: z.boolean().default(true).describe('Allow PII redaction of prompts for tenants with settings.pii.redactPrompts'),
+        redactPromptsByDefault: z.boolean().default(false).describe('Redact PII in prompts of requests without a tenant, or whose tenant does not say'),
+      })
+      .strict()
+      .prefault({}),
+    feedback: z
+      .object({
+        trackRequests: z.enum(['all', 'experiments', 'off']).default('all').describe('Which requests are recorded (ai_requests) so feedback can be given on them'),
+        flushIntervalMs: z.number().int().positive().default(250).describe('Recorded requests are inserted in batches this often'),
+        maxBatch: z.number().int().positive().default(500).describe('Largest insert batch'),
+      })
+      .strict()
+      .prefault({}),
+    health: z
+      .object({
+        failReadinessWhenModelUnavailable: z.boolean().default(false).describe('Fail readiness when every deployment of some alias has an open breaker (off: other instances share the same upstreams, so leaving the pool does not help)'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const providerNames = new Set(Object.keys(cfg.providers));
+    const checkDeployments = (deps: DeploymentConfig[], path: (string | number)[]) => {
+      deps.forEach((d, i) => {
+        if (!providerNames.has(d.provider)) {
+          ctx.addIssue({ code: 'custom', path: [...path, i, 'provider'], message: `unknown provider "${d.provider}"; define it under providers (have: ${[...providerNames].join(', ') || 'none'})` });
+        }
+      });
+    };
+    for (const [name, p] of Object.entries(cfg.providers)) {
+      const type = p.type ?? name;
+      if (!(PROVIDER_TYPES as readonly string[]).includes(type)) {
+        ctx.addIssue({ code: 'custom', path: ['providers', name, 'type'], message: `set type to one of ${PROVIDER_TYPES.join(', ')}` });
+      } else if (type === 'azure-openai' && !p.baseUrl) {
+        ctx.addIssue({ code: 'custom', path: ['providers', name, 'baseUrl'], message: 'azure-openai needs baseUrl https://<resource>.openai.azure.com' });
+      }
+    }
+    for (const [alias, m] of Object.entries(cfg.models)) {
+      checkDeployments(m.deployments, ['models', alias, 'deployments']);
+      m.fallbacks.forEach((f, i) => {
+        if (!cfg.models[f] || f === alias) ctx.addIssue({ code: 'custom', path: ['models', alias, 'fallbacks', i], message: `"${f}" is not another alias under models` });
+      });
+    }
+    const names = new Set<string>();
+    const aliases = new Set<string>();
+    cfg.experiments.forEach((e, i) => {
+      if (names.has(e.name)) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'name'], message: `experiment "${e.name}" is defined twice` });
+      if (aliases.has(e.alias)) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'alias'], message: `alias "${e.alias}" already has an experiment` });
+      names.add(e.name);
+      aliases.add(e.alias);
+      e.variants.forEach((v, j) => {
+        if (v.model !== undefined && !cfg.models[v.model]) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'variants', j, 'model'], message: `"${v.model}" is not an alias under models` });
+        if (v.deployments) checkDeployments(v.deployments, ['experiments', i, 'variants', j, 'deployments']);
+      });
+      if (e.variants.every((v) => v.weight === 0)) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'variants'], message: 'at least one variant needs a weight above 0' });
+    });
+  });
+
+export type AiConfig = z.output<typeof aiConfig>;

@@ -1,0 +1,65 @@
+import type { AiCallInfo, AiUsage, Principal } from '@aihub/core/plugin-api';
+import type { Span } from '@opentelemetry/api';
+import type { ModelRoute, RouteEntry } from '../routing/catalog';
+import type { CallInput } from '../types';
+import type { StreamRelay } from './StreamRelay';
+
+export type CallStatus = 'success' | 'error' | 'cancelled';
+
+/**
+ * Everything the ai plugin knows about one request, from the transform hook (validated body, route,
+ * variant) through the attempts to the usage record. `info` is the object shared with other plugins
+ * under AiCallKey and is updated in place as facts become known.
+ */
+export class AiCall {
+  /** The handler ran (false for a cache hit or a request stopped by another hook). */
+  executed = false;
+  /** The deployment currently tried, then the one that answered. */
+  entry: RouteEntry | undefined;
+  attempts = 0;
+  /** Aborts the attempt in flight (client gone, timeout). */
+  attemptAbort: AbortController | undefined;
+  relay: StreamRelay | undefined;
+  span: Span | undefined;
+  /** Wakes a backoff sleep early when the client leaves. */
+  wake: (() => void) | undefined;
+
+  cancelled = false;
+  finished = false;
+  published = false;
+  status: CallStatus = 'success';
+  httpStatus = 200;
+  errorCode: string | null = null;
+  usage: AiUsage | undefined;
+  costMicros: number | null = null;
+  priced = true;
+  /** performance.now() of the first content token (streams). */
+  firstTokenAt: number | undefined;
+  /** performance.now() when the call settled. */
+  endedAt: number | undefined;
+
+  constructor(
+    readonly input: CallInput,
+    readonly alias: string,
+    readonly route: ModelRoute,
+    readonly info: AiCallInfo,
+    readonly principal: Principal | undefined,
+    readonly tenantId: string | null,
+    readonly requestId: string,
+    /** performance.now() when the gateway received the request. */
+    readonly startedAt: number,
+    /** Epoch ms of the start, for the record's timestamp. */
+    readonly startedAtEpoch: number,
+    readonly experiment: string | undefined,
+    readonly variant: string | undefined,
+  ) {}
+
+  /** The client went away: stop whatever is in flight. Idempotent. */
+  cancel(): void {
+    if (this.cancelled || this.finished) return;
+    this.cancelled = true;
+    this.attemptAbort?.abort();
+    this.wake?.();
+    this.relay?.cancel();
+  }
+}

@@ -1,0 +1,216 @@
+import { GatewayError, recordUpstreamTime, type GatewayContext } from '@aihub/core/plugin-api';
+import type { Logger } from '@aihub/core';
+import type { Tracer } from '@opentelemetry/api';
+import type { Readable } from 'node:stream';
+import type { AiConfig } from '../config';
+import type { AiMetrics } from '../metrics';
+import type { RouteEntry } from '../routing/catalog';
+import { plan, soonestRetryMs } from '../routing/select';
+import { endProviderSpan, startProviderSpan, traceHeaders } from '../tracing';
+import type { ParsedAnswer, UpstreamResponse } from '../types';
+import type { AiCall } from './AiCall';
+import { StreamEventError, UpstreamError, retryAfterMs, scrub, toClientError } from './errors';
+import { StreamRelay, type RelayEnd } from './StreamRelay';
+
+export type Outcome = { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } | { kind: 'stream'; relay: StreamRelay; entry: RouteEntry };
+
+/** Called once per stream when it ends (the usage of a stream is known only then). */
+export type StreamSettled = (call: AiCall, end: RelayEnd) => void;
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+const ANSWER_LIMIT = 64 * 1024 * 1024;
+
+async function readAll(body: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > limit) {
+      body.destroy();
+      break;
+    }
+    chunks.push(c);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+function backoff(attempt: number, base: number, max: number): number {
+  const exp = Math.min(max, base * 2 ** (attempt - 1));
+  // "Equal jitter": at least half the exponential delay, so retries spread without collapsing to zero.
+  return exp / 2 + Math.random() * (exp / 2);
+}
+
+function errorCodeOf(err: unknown): string | undefined {
+  const c = (err as { code?: unknown })?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/**
+ * Routing, retries, fallbacks and breakers for one request. Tries the planned deployments in order;
+ * on each, retries 429/5xx/timeouts/connection errors with exponential backoff and jitter (or the
+ * provider's Retry-After when it is short enough), then falls back to the next deployment. Every
+ * decision happens before the first byte reaches the client: a stream is handed over only once its
+ * first event has arrived.
+ */
+export class Engine {
+  constructor(
+    private readonly config: AiConfig,
+    private readonly metrics: AiMetrics,
+    private readonly tracer: Tracer,
+    private readonly logger: Logger,
+    private readonly onStreamSettled: StreamSettled,
+  ) {}
+
+  async run(ctx: GatewayContext, call: AiCall): Promise<Outcome> {
+    const entries = plan(call.route);
+    if (entries.length === 0) {
+      throw toClientError(new UpstreamError('breaker_open', 'every deployment has an open circuit breaker', call.alias, { retryAfterMs: soonestRetryMs(call.route) }), call.alias);
+    }
+    const { maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.config.retry;
+    let last: UpstreamError | undefined;
+    let prev: RouteEntry | undefined;
+    let supported = false;
+    for (const entry of entries) {
+      if (!entry.dep.provider.supports(call.input.op)) continue;
+      supported = true;
+      if (prev) this.metrics.fallbacks.inc({ from: prev.dep.id, to: entry.dep.id });
+      prev = entry;
+      for (let attempt = 1; ; attempt++) {
+        if (call.cancelled) throw toClientError(new UpstreamError('cancelled', 'client closed the request', entry.dep.id), call.alias);
+        try {
+          return await entry.dep.breaker.fire(() => this.attempt(ctx, call, entry, attempt));
+        } catch (err) {
+          if (!(err instanceof UpstreamError)) throw err;
+          if (err.kind !== 'breaker_open' || !last) last = err;
+          if (err.kind === 'cancelled' || err.isClientError) throw toClientError(err, call.alias);
+          if (err.kind === 'breaker_open' || !err.retryable || attempt >= maxAttempts) break;
+          if (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs) break;
+          const wait = err.retryAfterMs ?? backoff(attempt, baseDelayMs, maxDelayMs);
+          this.metrics.retries.inc({ deployment: entry.dep.id, reason: err.reason });
+          await this.sleep(call, wait);
+          // Waiting on a provider's rate limit is upstream time, not the gateway's own.
+          recordUpstreamTime(ctx, wait);
+        }
+      }
+    }
+    if (!supported) {
+      throw new GatewayError(`Model "${call.alias}" does not support ${call.input.op === 'chat' ? 'chat completions' : 'embeddings'}.`, { code: 'unsupported_operation', status: 400, param: 'model' });
+    }
+    throw toClientError(last!, call.alias);
+  }
+
+  private sleep(call: AiCall, ms: number): Promise<void> {
+    if (call.cancelled) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        call.wake = undefined;
+        resolve();
+      }
+      call.wake = done;
+    });
+  }
+
+  /** One try on one deployment: resolves with the whole answer, or with a stream whose first event arrived. */
+  private async attempt(ctx: GatewayContext, call: AiCall, entry: RouteEntry, n: number): Promise<Outcome> {
+    const dep = entry.dep;
+    const provider = dep.provider;
+    call.entry = entry;
+    call.attempts++;
+    const info = call.info;
+    info.provider = provider.name;
+    info.deployment = dep.id;
+    info.resolvedModel = dep.model;
+    const ac = new AbortController();
+    call.attemptAbort = ac;
+    const started = performance.now();
+    const span = startProviderSpan(this.tracer, call.input, entry, call.alias, n);
+    let timedOut = false;
+    let relay: StreamRelay | undefined;
+    const firstByte = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, provider.firstByteMs);
+    const total = setTimeout(() => {
+      timedOut = true;
+      if (relay) relay.timeout(`The upstream provider did not finish within ${provider.totalMs} ms; the response is incomplete.`);
+      else ac.abort();
+    }, provider.totalMs);
+    let res: UpstreamResponse | undefined;
+    try {
+      res = await provider.send(call.input, dep.model, ac.signal, span ? traceHeaders(span) : undefined);
+      if (res.statusCode >= 300) {
+        const body = provider.parseError(res.statusCode, await readAll(res.body, ERROR_BODY_LIMIT));
+        if (body.message) body.message = scrub(body.message, provider.secrets);
+        throw new UpstreamError('status', `${dep.id} answered HTTP ${res.statusCode}${body.message ? `: ${body.message}` : ''}`, dep.id, {
+          status: res.statusCode,
+          body,
+          retryAfterMs: retryAfterMs(res.headers),
+        });
+      }
+      if (!call.input.stream) {
+        const buf = await readAll(res.body, ANSWER_LIMIT);
+        clearTimeout(firstByte);
+        clearTimeout(total);
+        const answer = provider.parseAnswer(call.input, buf);
+        this.succeeded(ctx, entry, started, res.statusCode);
+        endProviderSpan(span, { usage: answer.usage, responseModel: answer.responseModel, responseId: answer.responseId, finishReasons: answer.finishReasons, status: res.statusCode });
+        return { kind: 'json', answer, entry };
+      }
+      relay = new StreamRelay(res.body, provider.streamTranslator(call.input), () => ac.abort(), (end) => {
+        clearTimeout(total);
+        const t = relay!.translator;
+        endProviderSpan(span, { usage: t.usage, responseModel: t.responseModel, finishReasons: t.finishReason ? [t.finishReason] : undefined, error: end.outcome === 'success' ? undefined : (end.code ?? end.outcome) });
+        this.onStreamSettled(call, end);
+      });
+      call.relay = relay;
+      call.span = span;
+      await relay.firstOutput;
+      clearTimeout(firstByte);
+      this.succeeded(ctx, entry, started, res.statusCode);
+      return { kind: 'stream', relay, entry };
+    } catch (err) {
+      clearTimeout(firstByte);
+      clearTimeout(total);
+      if (call.relay === relay) call.relay = undefined;
+      if (res && !res.body.destroyed) {
+        res.body.on('error', () => {});
+        res.body.destroy();
+      }
+      const failure = this.classify(err, dep.id, timedOut, call.cancelled, provider.secrets);
+      if (failure instanceof GatewayError) throw failure;
+      const elapsed = performance.now() - started;
+      recordUpstreamTime(ctx, elapsed);
+      this.metrics.upstream.observe({ labels: { provider: provider.name, deployment: dep.id, status: failure.kind === 'status' ? String(failure.status) : failure.kind }, value: elapsed / 1000 });
+      endProviderSpan(span, { error: failure.kind === 'status' ? String(failure.status) : failure.kind, status: failure.status });
+      if (failure.kind !== 'cancelled') {
+        this.logger.warn('upstream attempt failed', { deployment: dep.id, provider: provider.name, attempt: n, kind: failure.kind, status: failure.status, reason: failure.message });
+      }
+      throw failure;
+    }
+  }
+
+  private succeeded(ctx: GatewayContext, entry: RouteEntry, started: number, status: number): void {
+    const elapsed = performance.now() - started;
+    recordUpstreamTime(ctx, elapsed);
+    const dep = entry.dep;
+    dep.latencyMs = dep.latencyMs === 0 ? elapsed : dep.latencyMs * 0.8 + elapsed * 0.2;
+    this.metrics.upstream.observe({ labels: { provider: dep.provider.name, deployment: dep.id, status: String(status) }, value: elapsed / 1000 });
+  }
+
+  private classify(err: unknown, deployment: string, timedOut: boolean, cancelled: boolean, secrets: readonly string[]): UpstreamError | GatewayError {
+    if (err instanceof UpstreamError || err instanceof GatewayError) return err;
+    if (cancelled) return new UpstreamError('cancelled', 'client closed the request', deployment);
+    if (err instanceof StreamEventError) {
+      const body = { ...err.body, message: err.body.message ? scrub(err.body.message, secrets) : undefined };
+      return new UpstreamError('stream_error', `${deployment} sent an error event: ${body.message ?? 'unknown'}`, deployment, { body });
+    }
+    const code = errorCodeOf(err);
+    if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new UpstreamError('timeout', `${deployment} timed out${code ? ` (${code})` : ''}`, deployment);
+    }
+    const message = scrub(String((err as Error)?.message ?? err), secrets);
+    return new UpstreamError('connection', `${deployment} connection failed${code ? ` (${code})` : ''}: ${message}`, deployment);
+  }
+}

@@ -1,0 +1,59 @@
+import { kernelState } from '@aihub/core';
+import { GatewayError, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import type { AiConfig } from '../config';
+import { CallKey, prepareCall } from '../hooks';
+import { runtimeOf } from '../runtime';
+import type { Operation } from '../types';
+
+/** Completion text of a complete answer (only needed for an estimate when usage is missing). */
+function answerText(body: Buffer | string): string {
+  try {
+    const j = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { choices?: { message?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] };
+    let text = '';
+    for (const c of j.choices ?? []) {
+      if (typeof c.message?.content === 'string') text += c.message.content;
+      for (const t of c.message?.tool_calls ?? []) if (typeof t.function?.arguments === 'string') text += t.function.arguments;
+    }
+    return text;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * POST /v1/chat/completions and /v1/embeddings: route the prepared call, then answer with the
+ * provider's JSON (bytes as received for OpenAI-compatible upstreams) or pipe the SSE stream.
+ */
+export function invokeHandler(ctx: PluginContext<AiConfig>, op: Operation): GatewayMiddleware {
+  return async (c) => {
+    const rt = runtimeOf(ctx);
+    const call = CallKey.get(c) ?? prepareCall(ctx, c, op);
+    call.executed = true;
+    let out;
+    try {
+      out = await rt.engine.run(c, call);
+    } catch (err) {
+      const ge = GatewayError.from(err);
+      if (call.cancelled) rt.recorder.finish(call, 'cancelled', { httpStatus: 499, errorCode: 'client_closed_request', upstreamCalled: call.attempts > 0 });
+      else rt.recorder.finish(call, 'error', { httpStatus: ge.status, errorCode: ge.code, upstreamCalled: call.attempts > 0 });
+      throw ge;
+    }
+    c.set('x-aihub-provider', out.entry.dep.provider.name);
+    if (out.kind === 'json') {
+      const a = out.answer;
+      rt.recorder.finish(call, 'success', { httpStatus: 200, usage: a.usage, upstreamCalled: true, completionText: a.usage ? undefined : () => answerText(a.body) });
+      c.status = 200;
+      c.type = 'application/json';
+      c.body = a.body;
+      return;
+    }
+    const ks = kernelState(c);
+    c.status = 200;
+    c.type = 'text/event-stream; charset=utf-8';
+    c.set('cache-control', 'no-cache');
+    c.set('x-accel-buffering', 'no');
+    // Headers go out with the first event: the gateway's own time so far (upstream waits excluded).
+    c.set('x-aihub-overhead-ms', (performance.now() - ks.startedAt - ks.upstreamMs).toFixed(3));
+    c.body = out.relay.out;
+  };
+}

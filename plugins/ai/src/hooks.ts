@@ -1,0 +1,133 @@
+import { kernelState } from '@aihub/core';
+import {
+  AiCallKey,
+  GatewayError,
+  PrincipalKey,
+  TenantKey,
+  defineStateKey,
+  type AiCallInfo,
+  type GatewayContext,
+  type HookDefinition,
+  type PluginContext,
+  type Principal,
+  type RouteInfo,
+  type TenantContext,
+} from '@aihub/core/plugin-api';
+import type { AiConfig } from './config';
+import { AiCall } from './engine/AiCall';
+import type { Experiment, ModelRoute } from './routing/catalog';
+import { assignVariant } from './routing/select';
+import { runtimeOf } from './runtime';
+import { applyTransforms } from './transforms';
+import type { Operation } from './types';
+import { validateBody } from './validate';
+
+/** The ai plugin's own per-request state. */
+export const CallKey = defineStateKey<AiCall>('ai.call');
+
+export const CHAT_PATH = '/v1/chat/completions';
+export const EMBEDDINGS_PATH = '/v1/embeddings';
+
+const isInvoke = (route: RouteInfo) => route.plugin === 'ai' && (route.path === CHAT_PATH || route.path === EMBEDDINGS_PATH);
+
+/**
+ * OpenAI answers 404 model_not_found both for models that do not exist and for models the caller
+ * may not use; so does the gateway, so a tenant cannot learn which aliases other tenants have.
+ */
+export function modelNotFound(model: string): GatewayError {
+  return new GatewayError(`The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found', status: 404, type: 'invalid_request_error', param: 'model' });
+}
+
+/** The tenant's allowedModels: absent, or containing `*`, means every alias. */
+export function modelAllowed(tenant: TenantContext | undefined, alias: string): boolean {
+  const allowed = tenant?.settings?.allowedModels;
+  return !Array.isArray(allowed) || allowed.includes('*') || allowed.includes(alias);
+}
+
+/**
+ * Who keeps the same variant. `user`: the end user the client names in the request's `user` field,
+ * else the principal's user, else the principal; `key`: the API key (or OAuth client). Prefixed
+ * with the tenant so equal ids in two tenants are independent. Undefined → a random pick.
+ */
+function stickySubject(exp: Experiment, principal: Principal | undefined, body: Record<string, unknown>, tenantId: string | null): string | undefined {
+  let id: string | undefined;
+  if (exp.stickyBy === 'key') id = principal?.keyId ?? principal?.clientId ?? principal?.subject;
+  else id = (typeof body.user === 'string' && body.user ? body.user : undefined) ?? principal?.userId ?? principal?.subject;
+  return id === undefined ? undefined : `${tenantId ?? ''}:${id}`;
+}
+
+/**
+ * Validates the body, resolves the model (tenant access, experiment variant), applies the tenant's
+ * content transforms and sets AiCallKey, all before cache.lookup so the cache sees the final
+ * request. Also used by the handler when the pipeline is off for the route.
+ */
+export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op: Operation): AiCall {
+  const rt = runtimeOf(ctx);
+  const body = validateBody(op, c.request.body);
+  const alias = body.model as string;
+  const tenant = TenantKey.get(c);
+  const principal = PrincipalKey.get(c);
+  if (!rt.catalog.has(alias) || !modelAllowed(tenant, alias)) throw modelNotFound(alias);
+  const tenantId = tenant?.id ?? principal?.tenantId ?? null;
+  const exp = rt.catalog.experiments.get(alias);
+  let route: ModelRoute;
+  let experiment: string | undefined;
+  let variant: string | undefined;
+  if (exp) {
+    const v = assignVariant(exp, stickySubject(exp, principal, body, tenantId));
+    route = v.route;
+    experiment = exp.name;
+    variant = v.name;
+    c.set('x-aihub-variant', variant);
+  } else route = rt.catalog.routes.get(alias)!;
+  const changed = op === 'chat' ? applyTransforms(body, tenant?.settings, ctx.config.transforms) : false;
+  const stream = op === 'chat' && body.stream === true;
+  const info: AiCallInfo = { endpoint: op === 'chat' ? 'chat.completions' : 'embeddings', model: alias, stream };
+  if (experiment !== undefined) {
+    info.experiment = experiment;
+    info.variant = variant;
+  }
+  AiCallKey.set(c, info);
+  const ks = kernelState(c);
+  const call = new AiCall(
+    { op, body, raw: changed ? undefined : c.request.rawBody, stream, clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true },
+    alias,
+    route,
+    info,
+    principal,
+    tenantId,
+    ks.requestId,
+    ks.startedAt,
+    Date.now() - (performance.now() - ks.startedAt),
+    experiment,
+    variant,
+  );
+  CallKey.set(c, call);
+  return call;
+}
+
+export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
+  return [
+    {
+      name: 'prepare',
+      phase: 'request.transform',
+      appliesTo: isInvoke,
+      async handle(c, next) {
+        prepareCall(ctx, c, c.path === EMBEDDINGS_PATH ? 'embeddings' : 'chat');
+        await next();
+      },
+    },
+    {
+      // First in response.meter so usage is final before rate-limit reconciles it and usage stores it.
+      name: 'usage',
+      phase: 'response.meter',
+      order: -100,
+      before: ['rate-limit', 'usage', 'cache'],
+      appliesTo: isInvoke,
+      handle(c) {
+        const call = CallKey.get(c);
+        if (call) runtimeOf(ctx).recorder.publish(c, call);
+      },
+    },
+  ];
+}

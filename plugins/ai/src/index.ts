@@ -1,0 +1,44 @@
+import { definePlugin } from '@aihub/core/plugin-api';
+import { aiConfig } from './config';
+import { aiHealth } from './health';
+import { aiHooks } from './hooks';
+import { migrations } from './migrations';
+import { aiRoutes } from './routes';
+import { AiRuntime, setRuntime, tryRuntimeOf } from './runtime';
+
+/**
+ * @aihub/plugin-ai: the OpenAI-compatible API (`/v1/chat/completions` with SSE streaming,
+ * `/v1/embeddings`, `/v1/models`, `/v1/feedback`) in front of OpenAI, Azure OpenAI, Anthropic,
+ * Ollama and a built-in mock; model aliases with weighted / least-latency / cheapest routing,
+ * retries, fallbacks before the first byte, a circuit breaker per deployment, sticky A/B
+ * experiments, prices and usage records, per-tenant prompt transforms and PII redaction.
+ */
+export default definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'ai',
+  version: '0.1.0',
+  core: '^0.1.0',
+  description: 'OpenAI-compatible AI provider routing, fallbacks, circuit breakers, experiments and cost',
+  config: aiConfig,
+  routePrefix: '',
+  hooks: aiHooks,
+  routes: aiRoutes,
+  health: aiHealth,
+  migrations,
+  start(ctx) {
+    setRuntime(ctx, new AiRuntime(ctx));
+    ctx.logger.info('ai plugin started', { providers: Object.keys(ctx.config.providers), models: Object.keys(ctx.config.models), experiments: ctx.config.experiments.length });
+  },
+  async stop(ctx) {
+    const rt = tryRuntimeOf(ctx);
+    setRuntime(ctx, undefined);
+    await rt?.close();
+  },
+});
+
+export { aiConfig, type AiConfig, type ProviderConfig, type ModelConfig, type ExperimentConfig, type PriceConfig } from './config';
+export { redactPii, redactMessages, luhnValid, type PiiKind, type PiiRedaction, type PiiRedactionOptions } from './pii';
+export { render as renderPromptTemplate } from './transforms';
+export { costMicros, builtInPrice, resolvePrice, type Price } from './pricing';
+export { estimatePromptTokens, countTokens } from './tokens';
+export { murmur3 } from './routing/hash';

@@ -1,0 +1,24 @@
+import type { HttpClient } from '@aihub/core';
+import type { ProviderConfig, ProviderType } from '../config';
+import type { ProviderAdapter } from '../types';
+import { AnthropicProvider } from './anthropic';
+import { AzureOpenAiProvider } from './azure';
+import { MockProvider } from './mock';
+import { OllamaProvider, OpenAiProvider } from './openai';
+
+/** Builds the adapter for a configured provider (`type`, or the provider's name when it is a type). */
+export function createProvider(name: string, config: ProviderConfig, http: HttpClient): ProviderAdapter {
+  const type = (config.type ?? name) as ProviderType;
+  switch (type) {
+    case 'openai':
+      return new OpenAiProvider(name, config, http);
+    case 'azure-openai':
+      return new AzureOpenAiProvider(name, config, http);
+    case 'anthropic':
+      return new AnthropicProvider(name, config, http);
+    case 'ollama':
+      return new OllamaProvider(name, config, http);
+    case 'mock':
+      return new MockProvider(name, config);
+  }
+}

@@ -1,0 +1,29 @@
+import type { PluginContext, PluginRouter, RouteOptions } from '@aihub/core/plugin-api';
+import { z } from 'zod';
+import type { AiConfig } from './config';
+import { experimentParams, experimentQuery, experimentSummary, experimentsView } from './handlers/experiments';
+import { feedbackBody, feedbackView, postFeedback } from './handlers/feedback';
+import { invokeHandler } from './handlers/invoke';
+import { getModel, listModels } from './handlers/models';
+import { CHAT_PATH, EMBEDDINGS_PATH } from './hooks';
+
+/**
+ * The OpenAI-compatible surface (mounted at the root: the plugin's routePrefix is ''), plus the
+ * experiments summary under the admin API.
+ */
+export function aiRoutes(router: PluginRouter, ctx: PluginContext<AiConfig>): void {
+  const auth: RouteOptions = ctx.config.requireAuth ? { auth: 'required', scopes: ['ai:invoke'] } : { auth: 'optional' };
+  const ai = { ...auth, tags: ['ai'], errors: 'openai' as const };
+  router.post(CHAT_PATH, invokeHandler(ctx, 'chat'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Chat Completions (JSON or SSE streaming), routed to the alias’ deployments' });
+  router.post(EMBEDDINGS_PATH, invokeHandler(ctx, 'embeddings'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Embeddings, routed to the alias’ deployments' });
+  router.get('/v1/models', listModels(ctx), { ...ai, summary: 'Model aliases the caller’s tenant may use' });
+  router.get('/v1/models/:model', getModel(ctx), { ...ai, summary: 'One model alias', schema: { params: z.object({ model: z.string().min(1) }) } });
+  router.post('/v1/feedback', postFeedback(ctx), { ...ai, summary: 'Feedback (a score) on an earlier answer, counted per experiment variant', schema: { body: feedbackBody, responses: { 201: feedbackView } } });
+  router.get('/admin/v1/tenants/:tenantId/experiments', experimentSummary(ctx), {
+    auth: 'required',
+    scopes: ['admin:read'],
+    tags: ['admin'],
+    summary: 'A/B experiments of a tenant: requests, errors, latency, tokens, cost and feedback per variant',
+    schema: { params: experimentParams, query: experimentQuery, responses: { 200: experimentsView }, tag: 'experiments', operationId: 'getTenantExperiments' },
+  });
+}

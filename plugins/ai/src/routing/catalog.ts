@@ -1,0 +1,114 @@
+import type { HttpClient } from '@aihub/core';
+import type { AiConfig, DeploymentConfig, ModelConfig, ProviderType } from '../config';
+import { resolvePrice, type Price } from '../pricing';
+import { createProvider } from '../providers/createProvider';
+import type { ProviderAdapter } from '../types';
+import { DeploymentBreaker, type BreakerState } from './breaker';
+
+/** A provider + model pair with its own breaker and latency statistics (shared by every alias using it). */
+export interface Deployment {
+  id: string;
+  provider: ProviderAdapter;
+  model: string;
+  breaker: DeploymentBreaker;
+  /** Moving average of time to first byte in ms (0 until measured), for least-latency routing. */
+  latencyMs: number;
+}
+
+/** A deployment as one alias uses it: its weight and price there. */
+export interface RouteEntry {
+  dep: Deployment;
+  weight: number;
+  price: Price | null;
+}
+
+export interface ModelRoute {
+  alias: string;
+  strategy: ModelConfig['strategy'];
+  entries: RouteEntry[];
+  totalWeight: number;
+  /** Aliases tried after this one's deployments. */
+  fallbacks: ModelRoute[];
+}
+
+export interface Variant {
+  name: string;
+  weight: number;
+  route: ModelRoute;
+}
+
+export interface Experiment {
+  name: string;
+  alias: string;
+  enabled: boolean;
+  stickyBy: 'user' | 'key';
+  variants: Variant[];
+  totalWeight: number;
+}
+
+/**
+ * Everything routing needs, built once at start from config: providers, deployments (one breaker
+ * each), model routes with resolved prices, and experiments. Request-time lookups are Map gets.
+ */
+export class Catalog {
+  readonly providers = new Map<string, ProviderAdapter>();
+  readonly deployments = new Map<string, Deployment>();
+  readonly routes = new Map<string, ModelRoute>();
+  readonly experiments = new Map<string, Experiment>();
+  /** Every alias a client may request (models and experiment aliases), sorted. */
+  readonly aliases: string[];
+
+  constructor(config: AiConfig, http: HttpClient, onBreakerState: (deployment: string, state: BreakerState) => void) {
+    for (const [name, p] of Object.entries(config.providers)) this.providers.set(name, createProvider(name, p, http));
+    const deployment = (d: DeploymentConfig): Deployment => {
+      const id = d.name ?? `${d.provider}/${d.model}`;
+      let dep = this.deployments.get(id);
+      if (!dep) {
+        dep = { id, provider: this.providers.get(d.provider)!, model: d.model, breaker: new DeploymentBreaker(id, config.breaker, (s) => onBreakerState(id, s)), latencyMs: 0 };
+        this.deployments.set(id, dep);
+      }
+      return dep;
+    };
+    const route = (alias: string, m: Pick<ModelConfig, 'strategy' | 'deployments'>): ModelRoute => {
+      const entries = m.deployments.map((d) => {
+        const dep = deployment(d);
+        const price = resolvePrice({ providerType: dep.provider.type as ProviderType, model: d.model, alias, override: d.priceOverride }, config.pricing);
+        return { dep, weight: d.weight, price };
+      });
+      return { alias, strategy: m.strategy, entries, totalWeight: entries.reduce((s, e) => s + e.weight, 0), fallbacks: [] };
+    };
+    for (const [alias, m] of Object.entries(config.models)) this.routes.set(alias, route(alias, m));
+    for (const [alias, m] of Object.entries(config.models)) this.routes.get(alias)!.fallbacks = m.fallbacks.map((f) => this.routes.get(f)!);
+    for (const e of config.experiments) {
+      const variants = e.variants.map((v) => ({
+        name: v.name,
+        weight: v.weight,
+        route: v.model !== undefined ? this.routes.get(v.model)! : route(e.alias, { strategy: 'weighted', deployments: v.deployments! }),
+      }));
+      this.experiments.set(e.alias, { name: e.name, alias: e.alias, enabled: e.enabled, stickyBy: e.stickyBy, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0) });
+    }
+    this.aliases = [...new Set([...this.routes.keys(), ...this.experiments.keys()])].sort();
+  }
+
+  /** Known alias (routable model or experiment)? */
+  has(alias: string): boolean {
+    return this.routes.has(alias) || this.experiments.has(alias);
+  }
+
+  /** Aliases whose every deployment has an open breaker. */
+  unavailableAliases(): string[] {
+    const out: string[] = [];
+    for (const [alias, r] of this.routes) if (r.entries.every((e) => e.dep.breaker.state === 'open')) out.push(alias);
+    return out;
+  }
+
+  /** Prices of every deployment entry, for the once-per-model unpriced warning at start. */
+  *entries(): Iterable<[string, RouteEntry]> {
+    for (const [alias, r] of this.routes) for (const e of r.entries) yield [alias, e];
+  }
+
+  async close(): Promise<void> {
+    for (const d of this.deployments.values()) d.breaker.shutdown();
+    await Promise.all([...this.providers.values()].map((p) => p.close().catch(() => {})));
+  }
+}

@@ -1,0 +1,105 @@
+import type { Database, Logger } from '@aihub/core';
+
+export interface RequestRow {
+  request_id: string;
+  tenant_id: string | null;
+  experiment: string | null;
+  variant: string | null;
+  model: string;
+  status: string;
+  latency_ms: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_micros: number | null;
+  created_at: number;
+}
+
+const COLUMNS = ['request_id', 'tenant_id', 'experiment', 'variant', 'model', 'status', 'latency_ms', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'created_at'] as const;
+
+/**
+ * Writes ai_requests rows in the background: `add()` only buffers (never awaited on the request
+ * path); a timer inserts everything waiting in one multi-row INSERT. Rows not yet written can still
+ * be found with `pending()` (feedback right after an answer). Rows are best-effort: a failed insert
+ * is retried once with the next batch, then dropped with an error log (usage records are the
+ * durable source of truth; these rows only back feedback and experiment summaries).
+ */
+export class RequestLog {
+  private buffer: RequestRow[] = [];
+  private readonly byId = new Map<string, RequestRow>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private retry: RequestRow[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly table: string,
+    private readonly options: { flushIntervalMs: number; maxBatch: number },
+    private readonly logger: Logger,
+  ) {}
+
+  add(row: RequestRow): void {
+    if (this.closed) return;
+    this.buffer.push(row);
+    this.byId.set(row.request_id, row);
+    if (this.buffer.length >= this.options.maxBatch) this.kick();
+    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
+  }
+
+  /** A row still waiting to be written. */
+  pending(requestId: string): RequestRow | undefined {
+    return this.byId.get(requestId);
+  }
+
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const rows = this.retry.concat(this.buffer);
+    this.retry = [];
+    this.buffer = [];
+    if (rows.length === 0) return;
+    this.writing = this.writing.then(() => this.write(rows, true));
+  }
+
+  private async write(rows: RequestRow[], mayRetry: boolean): Promise<void> {
+    try {
+      for (let i = 0; i < rows.length; i += this.options.maxBatch) await this.insert(rows.slice(i, i + this.options.maxBatch));
+    } catch (err) {
+      if (mayRetry && !this.closed) this.retry = rows;
+      else this.logger.error('could not record ai requests; feedback on them will answer 404', { err, rows: rows.length });
+    } finally {
+      if (this.retry !== rows) for (const r of rows) if (this.byId.get(r.request_id) === r) this.byId.delete(r.request_id);
+    }
+  }
+
+  private async insert(rows: RequestRow[]): Promise<void> {
+    const bind: unknown[] = [];
+    const values: string[] = [];
+    for (const r of rows) {
+      const ph: string[] = [];
+      for (const c of COLUMNS) {
+        bind.push(r[c]);
+        ph.push(`$${bind.length}`);
+      }
+      values.push(`(${ph.join(',')})`);
+    }
+    // ON CONFLICT DO NOTHING: a request id sent twice by a client (x-request-id) keeps its first row.
+    await this.db.sequelize.query(`INSERT INTO ${this.table} (${COLUMNS.join(',')}) VALUES ${values.join(',')} ON CONFLICT (request_id) DO NOTHING`, { bind });
+  }
+
+  /** Writes what is buffered (shutdown, tests). */
+  async flush(): Promise<void> {
+    this.kick();
+    await this.writing;
+    if (this.retry.length) {
+      const rows = this.retry;
+      this.retry = [];
+      await this.write(rows, false);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+}
