@@ -47,8 +47,13 @@ export const userListQuery = z.object({
 export const memberListQuery = z.object({ ...pageQuery, role: role.optional().describe('Only members with this role') });
 export const teamListQuery = z.object({ ...pageQuery, q: safeString(200).optional().describe('Case-insensitive substring of the team name') });
 
+/** Years 1970–9999: what every database stores (PostgreSQL refuses years before 4713 BC, JS allows ±271821). */
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const isoTime = safeString(40)
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date or date-time')
+  .refine((s) => {
+    const t = Date.parse(s);
+    return !Number.isNaN(t) && t >= 0 && t <= MAX_TIME;
+  }, 'must be an ISO-8601 date or date-time between 1970 and 9999')
   .transform((s) => new Date(s));
 
 export const auditQueryFields = {

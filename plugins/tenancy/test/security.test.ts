@@ -241,6 +241,11 @@ for (const kind of DIALECTS) {
       const big = await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/teams`, owner, { name: HUGE });
       assert.equal(big.status, 400);
       assert.equal(big.body.code, 'validation_failed');
+      // Dates a database cannot store are refused, not passed on.
+      for (const when of ['-200000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '0000-01-01', '1e400']) {
+        const r = await call(h.gw, 'GET', `/admin/v1/tenants/${f.a}/audit?since=${encodeURIComponent(when)}&until=${encodeURIComponent(when)}`, owner);
+        assert.equal(r.status, 400, `since=${when} → ${r.status}`);
+      }
       // Deeply nested plugin settings are refused, not pushed into the database's JSON parser.
       const nested = await call(h.gw, 'PATCH', `/admin/v1/tenants/${f.a}/settings`, owner, deepBody(100_000));
       assert.equal(nested.status, 400);
