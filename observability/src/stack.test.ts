@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { generatedFiles, PROVISIONING_DIR, REPO_ROOT, RULES_FILE } from './artifacts';
@@ -75,11 +77,21 @@ describe('docker compose stack', () => {
   });
 
   it('`docker-compose config` fails on a broken file (the check can fail)', async () => {
-    const same = await run('docker-compose', ['-f', '/dev/stdin', 'config', '--quiet'], compose);
-    assert.equal(same.code, 0, same.stderr);
-    const r = await run('docker-compose', ['-f', '/dev/stdin', 'config', '--quiet'], compose.replace('condition: service_healthy', 'condition: service_sleepy'));
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /service_sleepy/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aihub-compose-'));
+    try {
+      const check = async (text: string) => {
+        const file = path.join(dir, 'compose.yaml');
+        await writeFile(file, text);
+        return run('docker-compose', ['-f', file, '--project-directory', DOCKER, 'config', '--quiet']);
+      };
+      const same = await check(compose);
+      assert.equal(same.code, 0, same.stderr);
+      const broken = await check(compose.replace('condition: service_healthy', 'condition: service_sleepy'));
+      assert.notEqual(broken.code, 0);
+      assert.match(broken.stderr, /service_sleepy/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the Prometheus config is valid and loads the generated rules (`promtool check config`)', async () => {
@@ -135,9 +147,9 @@ describe('Dockerfile and nginx', () => {
   });
 
   it('nginx balances both gateways and streams /v1 without buffering', () => {
-    const upstream = /upstream aihub \{([\s\S]*?)\n  \}/.exec(nginx)?.[1] ?? '';
+    const upstream = /upstream aihub \{([\s\S]*?)\n {2}\}/.exec(nginx)?.[1] ?? '';
     assert.deepEqual([...upstream.matchAll(/server (\S+):8080/g)].map((m) => m[1]), ['gateway-1', 'gateway-2']);
-    const v1 = /location \/v1\/ \{([\s\S]*?)\n    \}/.exec(nginx)?.[1] ?? '';
+    const v1 = /location \/v1\/ \{([\s\S]*?)\n {4}\}/.exec(nginx)?.[1] ?? '';
     assert.match(v1, /proxy_buffering off;/);
     assert.match(v1, /proxy_request_buffering off;/);
     assert.match(v1, /proxy_read_timeout 300s;/);
