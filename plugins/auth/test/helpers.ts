@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
+import { QueryTypes, Sequelize } from 'sequelize';
 import { createTestDatabase, type TestDatabase } from '@aihub/core';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';
 import { PrincipalKey, TenantKey, definePlugin } from '@aihub/core/plugin-api';
 import auth, { generateApiKey } from '../src/index';
+import { ServerSecrets } from '../src/secrets';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -151,4 +154,50 @@ export function basic(id: string, secret: string): string {
 
 export function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
   return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() };
+}
+
+/** Direct SQL on the test database (to check what is stored, and to read the signing key). */
+export async function withSql<T>(env: Env, fn: (sql: Sequelize) => Promise<T>): Promise<T> {
+  const sql = env.db.url.startsWith('sqlite:')
+    ? new Sequelize({ dialect: 'sqlite', storage: env.db.url.slice('sqlite:'.length), logging: false })
+    : new Sequelize(env.db.url, { dialect: 'postgres', logging: false, pool: { max: 1 } });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.close();
+  }
+}
+
+export async function rows(env: Env, query: string): Promise<Record<string, unknown>[]> {
+  return withSql(env, async (sql) => (await sql.query(query, { type: QueryTypes.SELECT })) as Record<string, unknown>[]);
+}
+
+const jose = require('jose') as typeof Jose;
+
+/** The gateway's active (or given) signing key, decrypted the way the plugin does, to forge test tokens. */
+export async function signingKey(env: Env, kid?: string): Promise<{ kid: string; alg: string; key: Jose.CryptoKey; publicJwk: Jose.JWK }> {
+  const all = await rows(env, `SELECT kid, alg, private_jwk, public_jwk, status FROM auth_signing_keys ORDER BY created_at DESC`);
+  const row = kid ? all.find((r) => r.kid === kid)! : all.find((r) => r.status === 'active')!;
+  const secrets = new ServerSecrets(KEY_SECRET, 'config');
+  const jwk = JSON.parse(secrets.decrypt(String(row.private_jwk), `aihub-signing-key:${row.kid}`)) as Jose.JWK;
+  return { kid: String(row.kid), alg: String(row.alg), key: (await jose.importJWK(jwk, String(row.alg))) as Jose.CryptoKey, publicJwk: JSON.parse(String(row.public_jwk)) as Jose.JWK };
+}
+
+export interface ForgeOptions {
+  claims?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  expiresIn?: number;
+}
+
+/** Signs an access token with the gateway's key: valid unless the options break it. */
+export async function forge(key: { kid: string; alg: string; key: Jose.CryptoKey }, opts: ForgeOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: 'http://aihub.test', aud: 'http://aihub.test', sub: 'ahc_forged', client_id: 'ahc_forged', scope: 'ai:invoke', jti: randomBytes(16).toString('hex'), iat: now, exp: now + (opts.expiresIn ?? 300), ...opts.claims };
+  for (const [k, v] of Object.entries(claims)) if (v === undefined) delete (claims as Record<string, unknown>)[k];
+  return new jose.SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...opts.header } as Jose.JWTHeaderParameters).sign(key.key);
+}
+
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p] = token.split('.');
+  return { header: JSON.parse(Buffer.from(h, 'base64url').toString()), payload: JSON.parse(Buffer.from(p, 'base64url').toString()) };
 }

@@ -157,7 +157,6 @@ export class OAuthServer {
   handle = async (ctx: GatewayContext): Promise<void> => {
     if (!this.callback) throw new Error('the OAuth server is not started');
     ctx.respond = false;
-    ctx.set('cache-control', 'no-store');
     await this.callback(ctx.req, ctx.res);
   };
 
@@ -178,7 +177,7 @@ export class OAuthServer {
     }
     if (oidc.route === 'token' && ctx.status === 200 && body && typeof body.access_token === 'string') {
       const grantType = typeof oidc.params?.grant_type === 'string' ? oidc.params.grant_type : 'unknown';
-      if (grantType === 'client_credentials' && body.scope === undefined) {
+      if (grantType === 'client_credentials' && body.scope === undefined && !oidc.params?.scope) {
         const scopes = oidc.client?.[CLIENT_SCOPES];
         if (typeof scopes === 'string' && scopes) body.scope = scopes;
       }

@@ -108,6 +108,7 @@ export interface OidcModule {
   errors: {
     InvalidGrant: OidcErrorClass;
     InvalidTarget: OidcErrorClass;
+    InvalidScope: OidcErrorClass;
     InvalidRequest: OidcErrorClass;
     AccessDenied: OidcErrorClass;
     SessionNotFound: OidcErrorClass;

@@ -1,5 +1,5 @@
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
-import type { TenantRole } from '@aihub/core/plugin-api';
+import { SCOPES, type TenantRole } from '@aihub/core/plugin-api';
 import type { TenancyService } from '@aihub/plugin-tenancy';
 import type { AuthConfig } from '../config';
 import type { ServerSecrets } from '../secrets';
@@ -23,6 +23,7 @@ export interface ProviderDeps {
   jwks: Jose.JWK[];
 }
 
+const KNOWN_SCOPES = new Set<string>([...SCOPES, 'openid', 'offline_access', 'email']);
 const ROLE_ORDER: TenantRole[] = ['viewer', 'developer', 'admin', 'owner'];
 const minRole = (a: TenantRole, b: TenantRole): TenantRole => (ROLE_ORDER.indexOf(a) <= ROLE_ORDER.indexOf(b) ? a : b);
 
@@ -167,8 +168,16 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
         enabled: true,
         defaultResource: async () => deps.resource,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx: ProviderContext, resourceIndicator: string, client: OidcClient) => {
+        getResourceServerInfo: async (ctx: ProviderContext, resourceIndicator: string, client: OidcClient) => {
           if (resourceIndicator !== deps.resource && resourceIndicator !== deps.audience) throw new oidc.errors.InvalidTarget();
+          // Unknown scope values are an error (RFC 6749 invalid_scope), not silently dropped; known
+          // scopes the client may not have are narrowed away (the response says what was granted).
+          const requested = ctx?.oidc?.params?.scope;
+          if (typeof requested === 'string') {
+            for (const scope of requested.split(' ')) {
+              if (scope && !KNOWN_SCOPES.has(scope)) throw new oidc.errors.InvalidScope('requested scope is not supported', scope.slice(0, 64));
+            }
+          }
           return {
             scope: clientString(client, CLIENT_SCOPES) ?? '',
             audience: deps.audience,
@@ -185,8 +194,8 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
       customizers: {
         // client_credentials without a `scope` parameter: the client's registered scopes (the token
         // endpoint response gets the same `scope`, see OAuthServer).
-        jwt: async (_ctx: ProviderContext, token: OidcToken, jwt: { payload: Record<string, unknown> }) => {
-          if (token.kind === 'ClientCredentials' && !jwt.payload.scope) {
+        jwt: async (ctx: ProviderContext, token: OidcToken, jwt: { payload: Record<string, unknown> }) => {
+          if (token.kind === 'ClientCredentials' && !jwt.payload.scope && !ctx?.oidc?.params?.scope) {
             const scopes = clientString(token.client, CLIENT_SCOPES);
             if (scopes) jwt.payload.scope = scopes;
           }
