@@ -50,14 +50,14 @@ export function usageDashboard(): Dashboard {
       ],
     })
     .timeseries({
-      title: 'Queue lag',
+      title: 'Queue lag by instance',
       description: 'Usage events waiting to be written, per instance.',
       unit: 'short',
       min: 0,
       queries: [{ expr: `max by (instance) (${q.sel(M.usageQueueLag)})`, legend: '{{instance}}' }],
     })
     .timeseries({
-      title: 'Duplicates dropped/s',
+      title: 'Duplicates dropped/s by instance',
       description: 'Redelivered usage events dropped as duplicates, per instance.',
       unit: 'short',
       bars: true,
