@@ -25,8 +25,10 @@ export default definePlugin({
   routes: aiRoutes,
   health: aiHealth,
   migrations,
-  start(ctx) {
-    setRuntime(ctx, new AiRuntime(ctx));
+  async start(ctx) {
+    const rt = new AiRuntime(ctx);
+    await rt.init();
+    setRuntime(ctx, rt);
     ctx.logger.info('ai plugin started', { providers: Object.keys(ctx.config.providers), models: Object.keys(ctx.config.models), experiments: ctx.config.experiments.length });
   },
   async stop(ctx) {

@@ -37,10 +37,14 @@ export class AiRuntime {
     this.feedback = new FeedbackStore(ctx.database, tables, this.requestLog);
     this.recorder = new UsageRecorder(config, ctx.queue, this.metrics, ctx.logger, this.requestLog);
     this.engine = new Engine(config, this.metrics, ctx.tracer, ctx.logger, (call: AiCall, end: RelayEnd) => this.streamSettled(call, end));
-    void loadTokenizer();
     for (const [alias, entry] of this.catalog.entries()) {
       if (!entry.price) ctx.logger.info(`deployment ${entry.dep.id} of "${alias}" has no price; its requests will be recorded with an unknown cost`, { deployment: entry.dep.id });
     }
+  }
+
+  /** Loads the tokenizer before the first request (~100 ms at boot), so estimates never fall back to a character count. */
+  async init(): Promise<void> {
+    await loadTokenizer();
   }
 
   private streamSettled(call: AiCall, end: RelayEnd): void {

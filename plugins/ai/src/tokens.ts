@@ -1,7 +1,7 @@
 /**
  * Token estimates for when a provider reports no usage (some OpenAI-compatible servers, a stream cut
- * or cancelled before its usage chunk). gpt-tokenizer (o200k_base) loads in the background at start
- * (~100 ms); until it has, four characters count as a token.
+ * or cancelled before its usage chunk). gpt-tokenizer (o200k_base) is loaded at plugin start
+ * (~100 ms); should it fail to load, four characters count as a token.
  */
 type Counter = (text: string) => number;
 

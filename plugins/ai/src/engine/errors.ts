@@ -24,9 +24,13 @@ export class UpstreamError extends Error {
     this.retryAfterMs = extra.retryAfterMs;
   }
 
-  /** A client error the provider answered (bad parameter, too long): not retried, no fallback, not a breaker failure. */
+  /**
+   * A client error the provider answered (bad parameter, too long): not retried, no fallback, not a
+   * breaker failure. 408 and 429 are the provider's state, not the request's fault.
+   */
   get isClientError(): boolean {
-    return this.kind === 'status' && this.status !== undefined && this.status >= 400 && this.status < 500 && !DEPLOYMENT_STATUSES.has(this.status);
+    const s = this.status;
+    return this.kind === 'status' && s !== undefined && s >= 400 && s < 500 && s !== 408 && s !== 429 && !DEPLOYMENT_STATUSES.has(s);
   }
 
   /** Worth trying the same deployment again after a pause. */

@@ -1,0 +1,3 @@
+import { streamSuite } from './stream.suite';
+
+streamSuite('embedded');
