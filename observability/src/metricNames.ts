@@ -157,10 +157,9 @@ export const METRICS = {
   circuitBreakerState: metric({
     name: 'aihub_circuit_breaker_state',
     type: 'gauge',
-    help: 'Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open',
+    help: 'Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open (every deployment from start)',
     labels: ['deployment'],
     owner: 'ai',
-    appearsAfter: 'ai-breaker',
   }),
   aiExperimentRequests: metric({
     name: 'aihub_ai_experiment_requests_total',

@@ -31,7 +31,7 @@ import {
   type TrafficKind,
 } from '@aihub/observability';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/observability-otlp';
-import { aiStandInPlugin, availablePlugins, pluginConfigFor, probePlugin, REPO_ROOT } from './support/observability-plugins';
+import { aiStandInPlugin, availablePlugins, FLAKY_DEPLOYMENT, pluginConfigFor, probePlugin, REPO_ROOT } from './support/observability-plugins';
 import { waitFor } from './support/observability-process';
 import { PROMETHEUS_INSTALL, startPrometheus, type Prometheus } from './support/observability-prometheus';
 import { startOwnRedis, type OwnRedis } from './support/observability-redis';
@@ -102,7 +102,7 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     for (let round = 1; round <= 2; round++) {
       for (const g of runnable) {
         await g.run(ctx);
-        generated.add(g.kind);
+        for (const k of g.kinds) generated.add(k);
       }
       await scrapeBarrier(round);
     }
@@ -142,7 +142,7 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     t.diagnostic(`plugins loaded: ${[...plugins.names].join(', ')}; not written yet: ${plugins.absent.join(', ') || 'none'}`);
     assert.deepEqual(plugins.excluded, [], 'plugins left out with AIHUB_OBS_EXCLUDE_PLUGINS');
     assert.ok(plugins.names.has('health') && plugins.names.has('example'));
-    assert.deepEqual([...generated].sort(), GENERATORS.filter((g) => g.needs.every((n) => plugins.names.has(n))).map((g) => g.kind).sort());
+    assert.deepEqual([...generated].sort(), GENERATORS.filter((g) => g.needs.every((n) => plugins.names.has(n))).flatMap((g) => g.kinds).sort());
   });
 
   it('serves /metrics as Prometheus text 0.0.4 that promtool parses', async (t) => {
@@ -313,6 +313,8 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     const expected = ['AihubPluginHookErrors'];
     if (generated.has('ratelimit-store-error')) expected.push('AihubRateLimitStoreErrors', 'AihubRateLimitFailingOpen');
     if (generated.has('budget-alert')) expected.push('AihubBudgetAlert');
+    if (generated.has('ai-breaker')) expected.push('AihubCircuitBreakerOpen');
+    if (generated.has('ai-unpriced')) expected.push('AihubUnpricedModel');
     await waitFor(
       async () => {
         const { alerts } = await prometheus!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>('alerts');
@@ -325,6 +327,9 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     const { alerts } = await prometheus!.api<{ alerts: { labels: Record<string, string> }[] }>('alerts');
     const hook = alerts.find((a) => a.labels.alertname === 'AihubPluginHookErrors');
     assert.equal(hook?.labels.plugin, 'obs-probe');
+    if (generated.has('ai-breaker')) {
+      assert.deepEqual(alerts.filter((a) => a.labels.alertname === 'AihubCircuitBreakerOpen').map((a) => a.labels.deployment), [FLAKY_DEPLOYMENT]);
+    }
     assert.ok(!alerts.some((a) => a.labels.alertname === 'AihubNoGatewayUp' || a.labels.alertname === 'AihubGatewayDown'), 'no gateway-down alert while both are up');
   });
 

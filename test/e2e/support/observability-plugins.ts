@@ -112,13 +112,46 @@ export const aiStandInPlugin = definePlugin({
 });
 
 /**
+ * The bootstrap superadmin key the auth plugin creates on first start (`ahk_<12>_<43>` base62): AI
+ * requests carry it, so they belong to the default tenant (budgets) and pass `ai:invoke`.
+ */
+export const ADMIN_KEY = 'ahk_ObsProbe0001_' + 'DashboardsCheckKey0123456789abcdefghijKLMNO'.slice(0, 43);
+
+/** Model aliases the ai plugin is configured with for the traffic generators. */
+export const AI_MODELS = {
+  /** Priced (expensive on purpose: one request crosses the tenant's daily soft budget). */
+  priced: 'gpt-4o-mini',
+  /** A mock model with no price. */
+  unpriced: 'obs-unpriced',
+  /** A deployment that always fails (retried, then falls back to gpt-4o-mini; its breaker opens). */
+  flaky: 'obs-flaky',
+  /** An alias split by an A/B experiment. */
+  experiment: 'obs-ab',
+} as const;
+export const FLAKY_DEPLOYMENT = 'flaky';
+
+/**
  * Config the dashboards check gives each plugin it finds. Plugins not listed get `{}` (their
  * defaults). Keep these minimal: they only make the plugin produce the traffic its metrics need.
  */
 export const PLUGIN_CONFIG: Record<string, unknown> = {
   health: { details: { access: 'public' } },
-  // No first-start credentials banner on stdout in tests.
-  auth: { bootstrap: { print: false } },
+  // A known bootstrap key for AI requests, and no first-start credentials banner on stdout.
+  auth: { bootstrap: { print: false, adminKey: ADMIN_KEY } },
+  ai: {
+    providers: { mock: { type: 'mock' }, 'mock-flaky': { type: 'mock', mock: { failureRate: 1 } } },
+    models: {
+      [AI_MODELS.priced]: { deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }] },
+      'text-embedding-3-small': { deployments: [{ provider: 'mock', model: 'text-embedding-3-small' }] },
+      [AI_MODELS.unpriced]: { deployments: [{ provider: 'mock', model: 'obs-unpriced-model' }] },
+      [AI_MODELS.flaky]: { deployments: [{ name: FLAKY_DEPLOYMENT, provider: 'mock-flaky', model: 'gpt-4o-mini' }], fallbacks: [AI_MODELS.priced] },
+    },
+    experiments: [{ name: 'obs-experiment', alias: AI_MODELS.experiment, variants: [{ name: 'a', model: AI_MODELS.priced }, { name: 'b', model: AI_MODELS.priced }] }],
+    pricing: { 'gpt-4o-mini': { input: 1000, output: 1000 } },
+    retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    // Opens after two failed calls and stays open for the whole run.
+    breaker: { volumeThreshold: 2, resetTimeoutMs: 600_000 },
+  },
   example: { limits: [{ pathPrefix: '/plugins', maxBytes: 65_536 }] },
   // Only the probe's tagged route is limited, so AI traffic of the other generators is never refused.
   'rate-limit': { tags: [PROBE_TAG], defaults: { requestsPerMinute: PROBE_RPM }, warnIntervalSeconds: 60 },

@@ -1,6 +1,6 @@
 import type { TestGateway } from '@aihub/core/testing';
 import type { TrafficKind } from '@aihub/observability';
-import { PROBE_RPM } from './observability-plugins';
+import { ADMIN_KEY, AI_MODELS, PROBE_RPM } from './observability-plugins';
 import type { OwnRedis } from './observability-redis';
 import { waitFor } from './observability-process';
 
@@ -17,9 +17,9 @@ export interface TrafficContext {
   plugins: Set<string>;
 }
 
-/** Produces one kind of traffic on the gateways; `needs` names the plugins it requires. */
+/** Produces kinds of traffic on the gateways; `needs` names the plugins it requires. */
 export interface TrafficGenerator {
-  kind: TrafficKind;
+  kinds: TrafficKind[];
   needs: string[];
   run(ctx: TrafficContext): Promise<void>;
 }
@@ -35,13 +35,28 @@ async function expectStatus(gw: TestGateway, path: string, want: number, init?: 
 }
 
 /**
+ * POST to the OpenAI-compatible API: the ai plugin when loaded (with the bootstrap key when auth is
+ * loaded), else the stand-in of observability-plugins.ts. Returns the response, body read.
+ */
+async function openai(ctx: TrafficContext, gw: TestGateway, path: string, body: Record<string, unknown>): Promise<{ status: number; headers: Headers; text: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (ctx.plugins.has('auth')) headers.authorization = `Bearer ${ADMIN_KEY}`;
+  const res = await gw.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`traffic: POST ${path} ${JSON.stringify(body.model)} answered ${res.status}: ${text.slice(0, 300)}`);
+  return { status: res.status, headers: res.headers, text };
+}
+
+const chat = (model: string, content: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content }], ...extra });
+
+/**
  * Every kind of traffic the dashboards check knows how to produce. A metric that appears only after a
  * kind of traffic with no generator here fails the check once its plugin exists: add the generator
  * (it usually needs the plugin's config in observability-plugins.ts too).
  */
 export const GENERATORS: TrafficGenerator[] = [
   {
-    kind: 'http',
+    kinds: ['http'],
     needs: [],
     async run({ gateways }) {
       for (const { gw } of gateways) {
@@ -56,14 +71,14 @@ export const GENERATORS: TrafficGenerator[] = [
     },
   },
   {
-    kind: 'hook-error',
+    kinds: ['hook-error'],
     needs: [],
     async run({ gateways }) {
       for (const { gw } of gateways) for (let i = 0; i < 3; i++) await expectStatus(gw, '/plugins/obs-probe/boom', 500);
     },
   },
   {
-    kind: 'gc',
+    kinds: ['gc'],
     needs: [],
     async run() {
       // Allocation churn until V8 runs a scavenge (prom-client observes GC through perf_hooks).
@@ -76,19 +91,60 @@ export const GENERATORS: TrafficGenerator[] = [
     },
   },
   {
-    // With the ai plugin absent, the stand-in serves /v1/chat/completions (observability-plugins.ts).
-    kind: 'cache-lookup',
+    // Priced completions and an embedding; each publishes a usage record (so also usage traffic).
+    kinds: ['ai-request'],
+    needs: ['ai'],
+    async run(ctx) {
+      for (const { gw } of ctx.gateways) {
+        for (let i = 0; i < 3; i++) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, `observability probe ${i}`, { temperature: 1 }));
+        await openai(ctx, gw, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'observability probe' });
+      }
+    },
+  },
+  {
+    kinds: ['ai-stream'],
+    needs: ['ai'],
+    async run(ctx) {
+      for (const { gw } of ctx.gateways) {
+        const r = await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, 'observability stream probe', { stream: true, temperature: 1 }));
+        if (!r.headers.get('content-type')?.startsWith('text/event-stream') || !r.text.includes('data: [DONE]')) throw new Error(`traffic: the stream was not SSE: ${r.text.slice(0, 200)}`);
+      }
+    },
+  },
+  {
+    // The flaky deployment fails every call: retried once, then the request falls back to the
+    // priced alias; after two failed calls its breaker opens (and later requests skip it).
+    kinds: ['ai-retry', 'ai-fallback', 'ai-breaker'],
+    needs: ['ai'],
+    async run(ctx) {
+      for (const { gw } of ctx.gateways) for (let i = 0; i < 2; i++) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.flaky, `flaky probe ${i}`, { temperature: 1 }));
+    },
+  },
+  {
+    kinds: ['ai-experiment'],
+    needs: ['ai'],
+    async run(ctx) {
+      for (const { gw } of ctx.gateways) for (const user of ['alice', 'bob']) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.experiment, 'experiment probe', { user }));
+    },
+  },
+  {
+    kinds: ['ai-unpriced'],
+    needs: ['ai'],
+    async run(ctx) {
+      for (const { gw } of ctx.gateways) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.unpriced, 'unpriced probe'));
+    },
+  },
+  {
+    // Deterministic (temperature 0) completions are cached: the second identical request is a hit.
+    // Without the ai plugin the stand-in serves /v1/chat/completions.
+    kinds: ['cache-lookup'],
     needs: ['cache'],
-    async run({ gateways, plugins }) {
-      if (plugins.has('ai')) throw new Error('traffic: cache-lookup with the real ai plugin needs a generator using its config (API key, mock provider)');
-      const chat = { model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'observability cache probe' }] };
-      for (const { gw } of gateways) {
+    async run(ctx) {
+      for (const { gw } of ctx.gateways) {
         const seen: string[] = [];
         for (let i = 0; i < 3; i++) {
-          const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat) });
-          await drain(res);
-          if (res.status !== 200) throw new Error(`traffic: stand-in chat completion answered ${res.status}`);
-          seen.push(res.headers.get('x-aihub-cache') ?? 'miss');
+          const r = await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, 'observability cache probe', { temperature: 0 }));
+          seen.push(r.headers.get('x-aihub-cache') ?? 'miss');
         }
         // A miss stores the entry once the response is sent; a later identical request hits.
         if (!seen.includes('hit')) throw new Error(`traffic: no cache hit in ${seen.join(',')}`);
@@ -96,30 +152,16 @@ export const GENERATORS: TrafficGenerator[] = [
     },
   },
   {
-    // Completions (stand-in or cache hits) publish UsageRecords; the usage consumer writes them.
-    kind: 'usage-record',
-    needs: ['usage'],
-    async run({ gateways, plugins }) {
-      if (plugins.has('ai')) throw new Error('traffic: usage-record with the real ai plugin needs a generator using its config');
-      for (const { gw } of gateways) {
-        const chat = { model: 'gpt-4o-mini', temperature: 1, messages: [{ role: 'user', content: `usage probe ${Date.now()}` }] };
-        const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat) });
-        await drain(res);
-        if (res.status !== 200) throw new Error(`traffic: stand-in chat completion answered ${res.status}`);
-      }
-    },
-  },
-  {
-    // The stand-in's records belong to a tenant whose default daily soft budget one of them exceeds.
-    kind: 'budget-alert',
+    // Completions (ai or stand-in) publish usage records; the usage consumer writes them in batches.
+    // One priced completion crosses the tenant's daily soft budget (usage config) → a budget alert.
+    kinds: ['usage-record', 'budget-alert'],
     needs: ['usage'],
     async run(ctx) {
-      const usage = GENERATORS.find((g) => g.kind === 'usage-record')!;
-      await usage.run(ctx);
+      for (const { gw } of ctx.gateways) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, `usage probe ${Date.now()}`, { temperature: 1 }));
     },
   },
   {
-    kind: 'ratelimit-decision',
+    kinds: ['ratelimit-decision'],
     needs: ['rate-limit'],
     async run({ gateways }) {
       for (const { gw } of gateways) {
@@ -133,7 +175,7 @@ export const GENERATORS: TrafficGenerator[] = [
     },
   },
   {
-    kind: 'ratelimit-store-error',
+    kinds: ['ratelimit-store-error'],
     needs: ['rate-limit'],
     async run({ gateways }) {
       const withRedis = gateways.filter((g) => g.redis);
