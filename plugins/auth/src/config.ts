@@ -1,5 +1,6 @@
 import { SCOPES } from '@aihub/core/plugin-api';
 import { z } from 'zod';
+import { KEY_FORMAT_HELP, parseApiKey } from './keyFormat';
 
 const scope = z.enum(SCOPES);
 
@@ -53,7 +54,11 @@ const bootstrapConfig = z
   .object({
     enabled: z.boolean().default(true).describe('On first start against an empty database, create a superadmin, a default tenant and a superadmin API key'),
     adminEmail: z.string().email().max(254).optional().describe('E-mail of the bootstrap superadmin (AIHUB_BOOTSTRAP_ADMIN_EMAIL; default admin@aihub.local)'),
-    adminKey: z.string().max(200).optional().describe('Full value of the bootstrap API key, `ahk_<12 base62>_<32–128 base62>` (AIHUB_BOOTSTRAP_ADMIN_KEY); random when unset'),
+    adminKey: z
+      .string()
+      .max(200)
+      .refine((k) => parseApiKey(k.trim()) !== undefined, { message: `AIHUB_BOOTSTRAP_ADMIN_KEY / bootstrap.adminKey is not a valid key: ${KEY_FORMAT_HELP}` })
+      .optional().describe('Full value of the bootstrap API key, `ahk_<12 base62>_<32–128 base62>` (AIHUB_BOOTSTRAP_ADMIN_KEY); random when unset'),
     tenantSlug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default').describe('Slug of the tenant created at bootstrap'),
     print: z.boolean().default(true).describe('Print the bootstrap credentials once to stdout (never to the log)'),
   })

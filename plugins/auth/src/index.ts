@@ -1,7 +1,7 @@
 import { definePlugin } from '@aihub/core/plugin-api';
 import { clientRoutes } from './admin/clientRoutes';
 import { keyRoutes } from './admin/keyRoutes';
-import { printBootstrap, runBootstrap } from './bootstrap';
+import { bootstrapKeyFrom, printBootstrap, runBootstrap } from './bootstrap';
 import { authConfig, type AuthConfig } from './config';
 import { authHooks } from './hooks';
 import { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
@@ -44,6 +44,8 @@ export default definePlugin({
   async start(ctx) {
     const rt = runtimeOf(ctx);
     const cfg: AuthConfig = ctx.config;
+    // Fail before anything is written when the bootstrap key from the environment is malformed.
+    if (cfg.bootstrap.enabled) bootstrapKeyFrom(cfg.bootstrap.adminKey ?? process.env.AIHUB_BOOTSTRAP_ADMIN_KEY);
     rt.metrics ??= createAuthMetrics(ctx.meter);
     rt.secrets = await resolveServerSecrets(cfg.keySecret, ctx.coreConfig);
     if (rt.secrets.source !== 'config') {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 import type { TestGateway } from '@aihub/core/testing';
 import {
   Browser,
@@ -20,6 +21,7 @@ import {
   type Env,
 } from './helpers';
 
+const jose = require('jose') as typeof Jose;
 const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 const ISSUER = 'http://aihub.test';
 const REDIRECT = 'http://localhost:5555/cb';
@@ -219,7 +221,6 @@ for (const backend of BACKENDS) {
       const [h, p, s] = valid.split('.');
       const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
       const payload = decodeJwt(valid).payload;
-      const jose = require('jose') as typeof import('jose');
       const hmacConfusion = await new jose.SignJWT(payload)
         .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'at+jwt' })
         .sign(Buffer.from(JSON.stringify(key.publicJwk)));
