@@ -50,10 +50,10 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /listening (\d+)/.exec(out);
+      const m = /listening (\d+)|"port":(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
+        resolve({ child, port: Number(m[1] ?? m[2]) });
       }
     });
     child.on('exit', (code) => {
@@ -102,5 +102,34 @@ export async function latencyProbe(url: string, opts: { seconds: number; method?
   }
   samples.sort((a, b) => a - b);
   const at = (q: number) => round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3);
+  return { p50: at(0.5), p99: at(0.99), count: samples.length, errors };
+}
+
+/**
+ * Time to first byte of a streamed answer at one connection: sequential streaming requests, timed
+ * from sending the request to the first body chunk (the first SSE event) with the monotonic clock.
+ */
+export async function ttfbProbe(url: string, opts: { seconds: number; body: string; headers?: Record<string, string> }): Promise<{ p50: number; p99: number; count: number; errors: number }> {
+  const u = new URL(url);
+  const pool = new Pool(u.origin, { connections: 1, pipelining: 1 });
+  const samples: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + opts.seconds * 1000;
+  try {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      const res = await pool.request({ path: u.pathname, method: 'POST', body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers } });
+      let first = 0;
+      for await (const chunk of res.body) {
+        if (!first && (chunk as Buffer).length) first = performance.now() - t0;
+      }
+      if (res.statusCode >= 400) errors++;
+      else samples.push(first);
+    }
+  } finally {
+    await pool.close();
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => (samples.length ? round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3) : NaN);
   return { p50: at(0.5), p99: at(0.99), count: samples.length, errors };
 }

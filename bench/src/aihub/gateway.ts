@@ -1,0 +1,56 @@
+/**
+ * AI Hub as benchmarked: the production plugin chain on PostgreSQL and Redis, tracing at the
+ * production default (parent-based 10%) to a local OTLP sink, metrics on.
+ * Usage: gateway.ts <port>   with env BENCH_PROFILE, BENCH_UPSTREAM, BENCH_DB_URL, BENCH_REDIS_URL,
+ * BENCH_REDIS_PREFIX, BENCH_OTLP, AIHUB_BOOTSTRAP_ADMIN_KEY.
+ *
+ * Profiles: full (health, tenancy, auth, ai, usage), noauth (health, ai, usage; no caller identity),
+ * ratelimit (full + rate-limit with limits far above the load), cache (full + cache).
+ */
+import { Kernel } from '@aihub/core';
+
+const port = Number(process.argv[2] ?? 0);
+const env = process.env;
+const profile = env.BENCH_PROFILE ?? 'full';
+
+const ai = {
+  name: 'ai',
+  config: {
+    requireAuth: profile !== 'noauth',
+    providers: { upstream: { type: 'openai', baseUrl: `${env.BENCH_UPSTREAM}/v1`, apiKey: 'bench-upstream-key' } },
+    models: {
+      'gpt-4o-mini': { deployments: [{ provider: 'upstream', model: 'gpt-4o-mini' }] },
+      'text-embedding-3-small': { deployments: [{ provider: 'upstream', model: 'text-embedding-3-small' }] },
+    },
+  },
+};
+const plugins: { name: string; config?: unknown }[] = [{ name: 'health' }];
+if (profile !== 'noauth') {
+  plugins.push(
+    { name: 'tenancy' },
+    { name: 'auth', config: { keySecret: 'bench-key-secret-0123456789abcdef0123456789', bootstrap: { adminKey: env.AIHUB_BOOTSTRAP_ADMIN_KEY, print: false } } },
+  );
+}
+if (profile === 'ratelimit') plugins.push({ name: 'rate-limit', config: { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 } } });
+if (profile === 'cache') plugins.push({ name: 'cache' });
+plugins.push(ai, { name: 'usage' });
+
+async function main() {
+  const kernel = await Kernel.start({
+    inline: {
+      server: { host: '127.0.0.1', port },
+      database: { url: env.BENCH_DB_URL },
+      redis: { url: env.BENCH_REDIS_URL, keyPrefix: env.BENCH_REDIS_PREFIX ?? 'aihub-bench:' },
+      logging: { level: 'warn' },
+      telemetry: { tracing: { endpoint: env.BENCH_OTLP, sampleRatio: 0.1 } },
+      plugins,
+    },
+    env: {},
+  });
+  process.stdout.write(`listening ${kernel.port}\n`);
+  process.on('SIGTERM', () => void kernel.stop('bench').then(() => process.exit(0)));
+}
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});

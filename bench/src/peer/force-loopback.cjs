@@ -1,0 +1,13 @@
+// Preloaded into the peer gateway: it binds every interface by default; benchmarks only ever listen
+// on loopback, so every listen() without an explicit host is forced onto 127.0.0.1.
+const net = require('node:net');
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function patchedListen(...args) {
+  if (typeof args[0] === 'object' && args[0] !== null && !Array.isArray(args[0])) {
+    args[0] = { ...args[0], host: '127.0.0.1' };
+  } else if (typeof args[0] === 'number' || typeof args[0] === 'string') {
+    if (typeof args[1] !== 'string') args.splice(1, 0, '127.0.0.1');
+    else args[1] = '127.0.0.1';
+  }
+  return listen.apply(this, args);
+};

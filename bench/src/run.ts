@@ -1,0 +1,211 @@
+/**
+ * `npm run bench` (DESIGN §9): in one run on loopback — the mock upstream direct, a bare Node
+ * pass-through proxy, AI Hub (auth + tenancy + ai + usage enqueue + tracing at 10% + metrics, on
+ * PostgreSQL and Redis) in several profiles, and the peer gateway @portkey-ai/gateway. Gateways are
+ * pinned to core 0; the load generator and the upstream share core 1. Each measurement is repeated
+ * and the spread between repeats is printed as the noise indicator. Writes bench/results/latest.json.
+ *
+ * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_ONLY (comma-separated target names).
+ */
+import http from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createTestDatabase } from '@aihub/core';
+import { latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
+const CHAT_T0 = JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 16 });
+const STREAM = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  stream?: boolean;
+}
+
+interface Measured {
+  name: string;
+  rps50: number;
+  p99ms50: number;
+  p50ms1: number;
+  p99ms1: number;
+  ttfbP50ms?: number;
+  noise: number;
+  errors: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
+
+async function measure(t: Target): Promise<Measured> {
+  const opts = { method: 'POST', body: t.body ?? CHAT, headers: { 'content-type': 'application/json', ...t.headers } };
+  await load(t.url, { connections: 10, seconds: 3, ...opts });
+  const rps: number[] = [];
+  const p99s: number[] = [];
+  const p50s: number[] = [];
+  const p99s1: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < REPEATS; i++) {
+    const r = await load(t.url, { connections: 50, seconds: SECONDS, ...opts });
+    rps.push(r.rps);
+    p99s.push(r.p99);
+    errors += r.errors + r.non2xx;
+    const one = await latencyProbe(t.url, { seconds: SECONDS, ...opts });
+    p50s.push(one.p50);
+    p99s1.push(one.p99);
+    errors += one.errors;
+  }
+  const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors };
+  if (t.stream !== false) {
+    const tt = await ttfbProbe(t.url, { seconds: Math.max(3, SECONDS / 2), body: STREAM, headers: t.headers });
+    out.ttfbP50ms = tt.p50;
+    out.errors += tt.errors;
+  }
+  process.stdout.write(
+    `${t.name.padEnd(22)} ${String(out.rps50).padStart(7)} req/s @50  p99 ${String(out.p99ms50).padStart(5)} ms | @1 p50 ${out.p50ms1.toFixed(3)} ms p99 ${out.p99ms1.toFixed(3)} ms | stream TTFB p50 ${out.ttfbP50ms?.toFixed(3) ?? '-'} ms | noise ${(out.noise * 100).toFixed(1)}% | errors ${out.errors}\n`,
+  );
+  return out;
+}
+
+async function otlpSink(): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, close: () => server.close() };
+}
+
+async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
+  const res = await fetch(url, init);
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} → ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A tenant API key with ai:invoke, and an OAuth client_credentials JWT, made through the admin API. */
+async function credentials(base: string, adminKey: string): Promise<{ key: string; jwt?: string }> {
+  const auth = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+  const tenant = await json(`${base}/admin/v1/tenants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench', slug: `bench-${randomBytes(3).toString('hex')}` }) });
+  const key = await json(`${base}/admin/v1/tenants/${tenant.id}/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'bench', scopes: ['ai:invoke'] }) });
+  let jwt: string | undefined;
+  try {
+    const client = await json(`${base}/admin/v1/tenants/${tenant.id}/oauth-clients`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'bench', grant_types: ['client_credentials'], scopes: ['ai:invoke'] }),
+    });
+    const token = await json(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'ai:invoke' }).toString(),
+    });
+    jwt = String(token.access_token);
+  } catch (err) {
+    process.stdout.write(`(no JWT: ${(err as Error).message})\n`);
+  }
+  return { key: String(key.key), jwt };
+}
+
+async function main() {
+  pinSelf(1);
+  const want = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
+  const results: Measured[] = [];
+  const sink = await otlpSink();
+  const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const db = await createTestDatabase('postgres');
+  const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
+  try {
+    if (want('upstream')) results.push(await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }));
+    if (want('bare')) {
+      const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
+      results.push(await measure({ name: 'bare node proxy', url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {} }));
+      await stopServer(bare.child);
+    }
+    const gatewayEnv = (profile: string) => ({
+      BENCH_PROFILE: profile,
+      BENCH_UPSTREAM: upstreamUrl,
+      BENCH_DB_URL: db.url,
+      BENCH_REDIS_URL: 'redis://127.0.0.1:6379',
+      BENCH_REDIS_PREFIX: `aihub-bench-${randomBytes(4).toString('hex')}:`,
+      BENCH_OTLP: sink.url,
+      AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+    });
+    for (const profile of ['full', 'noauth', 'ratelimit', 'cache']) {
+      if (!want(`aihub-${profile}`) && !(profile === 'full' && want('aihub-jwt'))) continue;
+      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], gatewayEnv(profile));
+      const base = `http://127.0.0.1:${gw.port}`;
+      try {
+        const url = `${base}/v1/chat/completions`;
+        if (profile === 'noauth') {
+          results.push(await measure({ name: 'aihub no auth', url, headers: {} }));
+        } else {
+          const creds = await credentials(base, adminKey);
+          const headers = { authorization: `Bearer ${creds.key}` };
+          if (profile === 'full') {
+            if (want('aihub-full')) results.push(await measure({ name: 'aihub (key auth)', url, headers }));
+            if (creds.jwt && want('aihub-jwt')) results.push(await measure({ name: 'aihub (JWT auth)', url, headers: { authorization: `Bearer ${creds.jwt}` }, stream: false }));
+          } else if (profile === 'ratelimit') {
+            results.push(await measure({ name: 'aihub + rate limit', url, headers }));
+          } else if (profile === 'cache') {
+            await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: CHAT_T0 });
+            results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false }));
+          }
+        }
+      } finally {
+        await stopServer(gw.child);
+      }
+    }
+    if (want('peer')) {
+      const [cmd, args] = pinned(0, process.execPath, ['--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', '--port=18787', '--headless']);
+      const peer = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      peer.stdout.resume();
+      peer.stderr.resume();
+      const url = 'http://127.0.0.1:18787/v1/chat/completions';
+      for (let i = 0; i < 100; i++) {
+        if (await fetch('http://127.0.0.1:18787/').then(() => true, () => false)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      try {
+        results.push(await measure({ name: 'peer (portkey)', url, headers: { authorization: 'Bearer bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` } }));
+      } finally {
+        await stopServer(peer);
+      }
+    }
+  } finally {
+    await stopServer(upstream.child);
+    sink.close();
+    await db.drop();
+  }
+
+  const by = (n: string) => results.find((r) => r.name === n);
+  const bare = by('bare node proxy');
+  const full = by('aihub (key auth)');
+  const summary: Record<string, number | undefined> = {
+    addedP50OverBareMs: bare && full ? round(full.p50ms1 - bare.p50ms1, 3) : undefined,
+    rpsVsPeer: full && by('peer (portkey)') ? round(full.rps50 / by('peer (portkey)')!.rps50, 2) : undefined,
+    streamTtfbOverBareMs: bare?.ttfbP50ms !== undefined && full?.ttfbP50ms !== undefined ? round(full.ttfbP50ms - bare.ttfbP50ms, 3) : undefined,
+    peerStreamTtfbOverBareMs: bare?.ttfbP50ms !== undefined && by('peer (portkey)')?.ttfbP50ms !== undefined ? round(by('peer (portkey)')!.ttfbP50ms! - bare.ttfbP50ms, 3) : undefined,
+    authTenancyAddedP50Ms: full && by('aihub no auth') ? round(full.p50ms1 - by('aihub no auth')!.p50ms1, 3) : undefined,
+    jwtAddedP50Ms: by('aihub (JWT auth)') && by('aihub no auth') ? round(by('aihub (JWT auth)')!.p50ms1 - by('aihub no auth')!.p50ms1, 3) : undefined,
+    rateLimitAddedP50Ms: full && by('aihub + rate limit') ? round(by('aihub + rate limit')!.p50ms1 - full.p50ms1, 3) : undefined,
+    cacheHitP50Ms: by('aihub cache hit')?.p50ms1,
+  };
+  const out = { when: new Date().toISOString(), seconds: SECONDS, repeats: REPEATS, results, summary, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
+  mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(repoRoot, 'bench/results/latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(`\nsummary (targets in bench/results/latest.json):\n${Object.entries(summary).map(([k, v]) => `  ${k}: ${v ?? 'n/a'}`).join('\n')}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
