@@ -9,7 +9,7 @@
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** Who emits the metric: the kernel or one plugin (by plugin name). */
-export type MetricOwner = 'core' | 'ai' | 'rate-limit' | 'cache' | 'usage';
+export type MetricOwner = 'core' | 'auth' | 'ai' | 'rate-limit' | 'cache' | 'usage' | 'behavior';
 
 /**
  * Kinds of traffic after which a metric's first series exists. A labelled counter or histogram has no
@@ -95,6 +95,15 @@ export const METRICS = {
     labels: ['kind'],
     owner: 'core',
     appearsAfter: 'gc',
+  }),
+
+  // ── auth ─────────────────────────────────────────────────────────────────────────────────────────
+  authDecisions: metric({
+    name: 'aihub_auth_decisions_total',
+    type: 'counter',
+    help: 'Authentication and authorization decisions by credential kind (api_key | jwt | none | any) and result (ok | invalid | expired | revoked | missing | insufficient_scope)',
+    labels: ['method', 'result'],
+    owner: 'auth',
   }),
 
   // ── ai ───────────────────────────────────────────────────────────────────────────────────────────
@@ -231,6 +240,20 @@ export const METRICS = {
     labels: [],
     owner: 'usage',
   }),
+  usageRecordsRejected: metric({
+    name: 'aihub_usage_records_rejected_total',
+    type: 'counter',
+    help: 'Malformed usage records kept as dead letters instead of being written',
+    labels: [],
+    owner: 'usage',
+  }),
+  usageBatchDuration: metric({
+    name: 'aihub_usage_batch_duration_seconds',
+    type: 'histogram',
+    help: 'Time to write one usage batch (transaction and counters)',
+    labels: [],
+    owner: 'usage',
+  }),
   budgetAlerts: metric({
     name: 'aihub_budget_alerts_total',
     type: 'counter',
@@ -238,6 +261,22 @@ export const METRICS = {
     labels: ['level', 'period', 'kind'],
     owner: 'usage',
     appearsAfter: 'budget-alert',
+  }),
+
+  // ── behavior ─────────────────────────────────────────────────────────────────────────────────────
+  behaviorEventsWritten: metric({
+    name: 'aihub_behavior_events_written_total',
+    type: 'counter',
+    help: 'Behavior events written to the database (first time per message id)',
+    labels: [],
+    owner: 'behavior',
+  }),
+  behaviorQueueLag: metric({
+    name: 'aihub_behavior_queue_lag',
+    type: 'gauge',
+    help: 'Behavior events accepted and not yet written by the behavior consumer group',
+    labels: [],
+    owner: 'behavior',
   }),
 } as const satisfies Record<string, MetricSpec>;
 

@@ -211,6 +211,10 @@ const CASES: Record<string, Case[]> = {
       expect: [],
     },
   ],
+  AihubUsageDeadLetters: [
+    { name: 'records rejected', series: [[`aihub_usage_records_rejected_total{${J},${I}}`, '0 0 2 2 2']], at: '4m', expect: [{}] },
+    { name: 'none rejected lately', series: [[`aihub_usage_records_rejected_total{${J},${I}}`, '0 2 2x30']], at: '30m', expect: [] },
+  ],
   AihubBudgetAlert: [
     {
       name: 'a budget alert was raised',

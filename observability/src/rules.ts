@@ -183,6 +183,14 @@ export function alertRules(): RuleGroup[] {
           dashboard: 'aihub-usage',
         },
         {
+          alert: 'AihubUsageDeadLetters',
+          expr: `sum(${p.increase(M.usageRecordsRejected, '15m')}) > 0`,
+          severity: 'warning',
+          summary: 'Malformed usage records were kept as dead letters',
+          description: '{{ $value | humanize }} usage records in the last 15 minutes could not be written and were kept as dead letters: those requests are not billed until they are fixed and replayed.',
+          dashboard: 'aihub-usage',
+        },
+        {
           alert: 'AihubBudgetAlert',
           expr: `${sumBy(['level', 'period', 'kind'])}(${p.recentIncrease(M.budgetAlerts, '10m')}) > 0`,
           severity: 'info',

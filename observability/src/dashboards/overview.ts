@@ -109,6 +109,22 @@ export function overviewDashboard(): Dashboard {
       queries: [{ expr: `sum by (instance) (${q.sel(M.httpInFlight)})`, legend: '{{instance}}' }],
     });
 
+  d.row('Access')
+    .timeseries({
+      title: 'Authentication results/s',
+      description: 'Credential checks by kind (api_key, jwt) and result. A rise of invalid or revoked keys is a misconfigured client or someone guessing; insufficient_scope is a key used for more than it may.',
+      unit: 'short',
+      stack: true,
+      queries: [{ expr: q.sumRate(M.authDecisions, ['method', 'result']), legend: '{{method}} {{result}}' }],
+    })
+    .timeseries({
+      title: 'Rejected credentials ratio',
+      description: 'Share of credential checks that did not pass (anything but ok).',
+      unit: 'percentunit',
+      min: 0,
+      queries: [{ expr: q.ratio(M.authDecisions, 'result!="ok"'), legend: 'rejected' }],
+    });
+
   d.row('Process')
     .timeseries({
       title: 'Event loop lag',

@@ -7,7 +7,7 @@ export function usageDashboard(): Dashboard {
   const d = new DashboardDraft(
     'aihub-usage',
     'AI Hub / Usage and budgets',
-    'Usage metering: records written, queue lag between the gateways and the usage writer, duplicates dropped on redelivery, and budget alerts.',
+    'Usage metering: records written, queue lag between the gateways and the usage writer, duplicates dropped on redelivery, writer health, behavior events and budget alerts.',
     ['usage'],
   );
 
@@ -62,6 +62,39 @@ export function usageDashboard(): Dashboard {
       unit: 'short',
       bars: true,
       queries: [{ expr: `sum by (instance) (${q.rate(M.usageDuplicatesDropped)})`, legend: '{{instance}}' }],
+    });
+
+  d.row('Writer health')
+    .timeseries({
+      title: 'Batch write time p50 / p95',
+      description: 'Time to write one usage batch (one transaction plus spend counters). Growing times mean database pressure; the queue lag follows.',
+      unit: 's',
+      queries: [
+        { expr: q.quantile(0.5, M.usageBatchDuration), legend: 'p50' },
+        { expr: q.quantile(0.95, M.usageBatchDuration), legend: 'p95', exemplar: true },
+      ],
+    })
+    .timeseries({
+      title: 'Dead letters/s',
+      description: 'Malformed usage records kept as dead letters instead of being written (never dropped silently). Alert AihubUsageDeadLetters fires on any.',
+      unit: 'short',
+      bars: true,
+      queries: [{ expr: `sum by (instance) (${q.rate(M.usageRecordsRejected)})`, legend: '{{instance}}' }],
+    });
+
+  d.row('Behavior events')
+    .timeseries({
+      title: 'Behavior events written/s',
+      description: 'Behavior (track/identify) events written to the database per second, per instance.',
+      unit: 'short',
+      queries: [{ expr: `sum by (instance) (${q.rate(M.behaviorEventsWritten)})`, legend: '{{instance}}' }],
+    })
+    .timeseries({
+      title: 'Behavior queue lag',
+      description: 'Behavior events accepted and not yet written, per instance.',
+      unit: 'short',
+      min: 0,
+      queries: [{ expr: `max by (instance) (${q.sel(M.behaviorQueueLag)})`, legend: '{{instance}}' }],
     });
 
   d.row('Budgets')
