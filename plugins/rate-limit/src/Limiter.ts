@@ -29,6 +29,20 @@ export interface LimiterOptions {
   warnIntervalMs: number;
 }
 
+/** Settles wait this long to share one store call (after the response, so no client waits on it). */
+const SETTLE_BATCH_MS = 5;
+/** Most keys per settle call (Lua's unpack and one script's run time stay small). */
+const SETTLE_BATCH_KEYS = 400;
+
+interface SettleBatch {
+  /** Token window key → summed delta. */
+  tokens: Map<string, number>;
+  /** Lease releases: concurrency key and member. */
+  releases: [string, string][];
+  done: Promise<void>;
+  resolve: () => void;
+}
+
 /**
  * Talks to the store: one admission script per request before it runs, one settle script after the
  * response (token reconciliation + lease release), and periodic lease renewal for requests still in
@@ -45,6 +59,8 @@ export class Limiter {
   private errorsSinceWarn = 0;
   private lastWarnAt = 0;
   private failing = false;
+  private batch: SettleBatch | undefined;
+  private batchTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly store: KeyValueStore,
@@ -58,9 +74,12 @@ export class Limiter {
     this.renewTimer.unref();
   }
 
-  stop(): void {
+  /** Stops renewing and settles what is pending (refunds are not lost on shutdown). */
+  async stop(): Promise<void> {
     clearInterval(this.renewTimer);
     this.leases.clear();
+    clearTimeout(this.batchTimer);
+    await this.flush();
   }
 
   /**
@@ -115,17 +134,57 @@ export class Limiter {
 
   /**
    * After the response: charges (`delta` > 0) or refunds (`delta` < 0) the reservation's window and
-   * releases the lease. Never throws; a failure is counted and the lease expires by itself.
+   * releases the lease. Settles of the next few milliseconds go to the store in one call; the
+   * promise resolves when that call is done. Never rejects: a failure is counted, and the lease
+   * expires by itself.
    */
-  async settle(d: Decision, delta: number): Promise<void> {
-    if (d.member !== undefined) this.leases.delete(d.member);
+  settle(d: Decision, delta: number): Promise<void> {
     const adjust = d.tokensKey !== undefined && delta !== 0;
-    if (!adjust && d.member === undefined) return;
-    try {
-      await this.store.runScript(settleScript, [adjust ? d.tokensKey! : '', d.leaseKey ?? ''], [adjust ? Math.round(delta) : 0, d.member ?? '']);
-    } catch (err) {
-      this.failed('settle', err);
+    if (!adjust && d.member === undefined) return Promise.resolve();
+    const batch = this.currentBatch();
+    if (adjust) batch.tokens.set(d.tokensKey!, (batch.tokens.get(d.tokensKey!) ?? 0) + Math.round(delta));
+    if (d.member !== undefined) {
+      this.leases.delete(d.member);
+      batch.releases.push([d.leaseKey!, d.member]);
     }
+    return batch.done;
+  }
+
+  private currentBatch(): SettleBatch {
+    if (this.batch) return this.batch;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.batch = { tokens: new Map(), releases: [], done, resolve };
+    this.batchTimer = setTimeout(() => void this.flush(), SETTLE_BATCH_MS);
+    return this.batch;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (!batch) return;
+    const tokens = [...batch.tokens].filter(([, delta]) => delta !== 0);
+    const releases = batch.releases;
+    const calls: Promise<unknown>[] = [];
+    // Chunks of at most SETTLE_BATCH_KEYS keys, token keys first (the script's argument layout).
+    let t = 0;
+    let r = 0;
+    while (t < tokens.length || r < releases.length) {
+      const keys: string[] = [];
+      const deltas: number[] = [];
+      const members: string[] = [];
+      for (; t < tokens.length && keys.length < SETTLE_BATCH_KEYS; t++) {
+        keys.push(tokens[t][0]);
+        deltas.push(tokens[t][1]);
+      }
+      for (; r < releases.length && keys.length < SETTLE_BATCH_KEYS; r++) {
+        keys.push(releases[r][0]);
+        members.push(releases[r][1]);
+      }
+      calls.push(this.store.runScript(settleScript, keys, [deltas.length, ...deltas, ...members]).catch((err: unknown) => this.failed('settle', err)));
+    }
+    await Promise.all(calls);
+    batch.resolve();
   }
 
   /** Number of leases this instance holds (tests and health details). */

@@ -57,7 +57,7 @@ export default definePlugin({
   async stop(ctx) {
     const d = deps.get(ctx);
     if (!d) return;
-    d.limiter.stop();
+    await d.limiter.stop();
     await d.policies.stop();
   },
   health: (ctx) => [

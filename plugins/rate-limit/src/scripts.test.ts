@@ -48,7 +48,7 @@ for (const kind of ['memory', 'redis'] as const) {
       const r = await admit('c', 0, 1000, 800, 1, 'm1');
       assert.equal(r[0], ADMIT_OK);
       assert.equal((await admit('c', 0, 1000, 100, 1, 'm2'))[0], ADMIT_CONCURRENCY);
-      await store.runScript(settleScript, [`t:c:${r[5]}`, 'c:c'], [-500, 'm1']);
+      await store.runScript(settleScript, [`t:c:${r[5]}`, 'c:c'], [1, -500, 'm1']);
       const next = await admit('c', 0, 1000, 600, 1, 'm3');
       assert.equal(next[0], ADMIT_OK, 'refund made room and the lease was released');
       assert.equal(next[2], 900);
@@ -56,7 +56,7 @@ for (const kind of ['memory', 'redis'] as const) {
     });
 
     it('does not resurrect an expired window when settling', async () => {
-      await store.runScript(settleScript, ['t:gone:1', ''], [50, '']);
+      await store.runScript(settleScript, ['t:gone:1'], [1, 50]);
       assert.equal(await store.get('t:gone:1'), null);
     });
 

@@ -138,34 +138,38 @@ export const admitScript: ScriptDefinition<AdmitReply> = {
 };
 
 /**
- * After the response: corrects the token counter of the reservation's own window by `delta` (refund
- * when negative) if that window still exists, and releases the concurrency lease.
- * KEYS: tokens window key (base + ':' + window), concurrency set. ARGV: delta, member ('' = none).
+ * After responses, batched: corrects token counters of reservation windows (refund when negative) if
+ * the window still exists, and releases concurrency leases. One call settles many requests.
+ * KEYS: n token window keys, then m concurrency sets. ARGV: n, the n deltas, then the m members.
  */
-const SETTLE_LUA = `if ARGV[1] ~= '0' and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCRBY', KEYS[1], ARGV[1]) end
-if ARGV[2] ~= '' then redis.call('ZREM', KEYS[2], ARGV[2]) end
-return 1`;
+const SETTLE_LUA = `local n = tonumber(ARGV[1])
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[i + 1]) end
+end
+for i = n + 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i + 1]) end
+return #KEYS`;
 
 export const settleScript: ScriptDefinition<number> = {
   name: 'rate-limit.settle',
   lua: SETTLE_LUA,
   memory(api, keys, args) {
-    const delta = Number(args[0]);
-    if (delta !== 0 && api.get(keys[0]) !== null) {
-      const ttl = api.pttl(keys[0]);
-      api.incrBy(keys[0], delta);
-      if (ttl > 0) api.pexpire(keys[0], ttl);
+    const n = Number(args[0]);
+    for (let i = 0; i < n; i++) {
+      if (api.get(keys[i]) === null) continue;
+      const ttl = api.pttl(keys[i]);
+      api.incrBy(keys[i], Number(args[i + 1]));
+      if (ttl > 0) api.pexpire(keys[i], ttl);
     }
-    if (args[1] !== '') {
-      const leases = readLeases(api, keys[1], api.now());
-      if (args[1] in leases) {
-        delete leases[args[1]];
-        const ttl = api.pttl(keys[1]);
-        if (Object.keys(leases).length === 0) api.del(keys[1]);
-        else api.set(keys[1], JSON.stringify(leases), ttl > 0 ? ttl : undefined);
-      }
+    for (let i = n; i < keys.length; i++) {
+      const member = args[i + 1];
+      const leases = readLeases(api, keys[i], api.now());
+      if (!(member in leases)) continue;
+      delete leases[member];
+      const ttl = api.pttl(keys[i]);
+      if (Object.keys(leases).length === 0) api.del(keys[i]);
+      else api.set(keys[i], JSON.stringify(leases), ttl > 0 ? ttl : undefined);
     }
-    return 1;
+    return keys.length;
   },
 };
 
