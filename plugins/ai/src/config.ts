@@ -98,7 +98,7 @@ export const aiConfig = z
   .object({
     requireAuth: z.boolean().default(true).describe('Routes require an authenticated caller with the ai:invoke scope (enforced by the auth plugin when loaded)'),
     bodyLimit: byteSize.default(10 * 1024 * 1024).describe('Largest chat/embeddings request body (images inline as base64 make them big); larger gets 413'),
-    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), providerSchema).prefault(DEFAULT_PROVIDERS).describe('Upstream providers by name (default: the in-process mock)'),
+    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider names are lowercase letters, digits and -'), providerSchema).prefault(DEFAULT_PROVIDERS).describe('Upstream providers by name (default: the in-process mock)'),
     models: z.record(z.string().min(1), modelSchema).prefault(DEFAULT_MODELS).describe('Model aliases clients may request, each routed to deployments (default: gpt-4o-mini and text-embedding-3-small on the mock)'),
     experiments: z.array(experimentSchema).default([]).describe('A/B experiments splitting an alias between variants'),
     pricing: z.record(z.string(), priceSchema).default({}).describe('Prices by model (the provider model or the alias), over the built-in table of @pydantic/genai-prices'),

@@ -98,7 +98,7 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
     tenantId,
     ks.requestId,
     ks.startedAt,
-    Date.now() - (performance.now() - ks.startedAt),
+    Math.round(Date.now() - (performance.now() - ks.startedAt)),
     experiment,
     variant,
   );

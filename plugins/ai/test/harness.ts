@@ -112,6 +112,8 @@ export interface StackOptions {
   backend?: Backend;
   /** Config of the ai plugin (providers default to one openai provider `up` at the mock upstream); a function gets the mock. */
   ai?: Record<string, unknown> | ((mock: MockUpstream) => Record<string, unknown>);
+  /** The ai plugin's config exactly as given (no `up` provider or default models added). */
+  aiRaw?: Record<string, unknown>;
   mock?: MockUpstreamOptions;
   plugins?: PluginDefinition[];
   /** Core config overrides. */
@@ -156,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       'text-embedding-3-small': { deployments: [{ provider: 'up', model: 'text-embedding-3-small' }] },
     },
   };
+  const aiConfig = options.aiRaw ?? ai;
   const defs = [aiPlugin as PluginDefinition, usage.def, fakeIdentity, ...(options.plugins ?? [])];
   let kernel: Kernel;
   try {
@@ -164,7 +167,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...core,
         server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
         telemetry: { metrics: { processMetrics: false } },
-        plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: ai } : { name: d.name })),
+        plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: aiConfig } : { name: d.name })),
       },
       definitions: defs,
       env: {},

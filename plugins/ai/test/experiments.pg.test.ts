@@ -1,0 +1,3 @@
+import { experimentsSuite } from './experiments.suite';
+
+experimentsSuite('postgres');

@@ -1,0 +1,3 @@
+import { providersSuite } from './providers.suite';
+
+providersSuite('embedded');
