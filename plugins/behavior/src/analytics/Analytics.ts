@@ -1,0 +1,237 @@
+import { GatewayError, errors } from '@aihub/core/plugin-api';
+import { iso, num, type Sql } from '../sql';
+import { bucketOf, bucketSql, bucketsBetween, checkProperty, nextBucket, propertyParam, propertySql, TS, type Interval } from './dialect';
+import { Filters } from './Filters';
+import { addUser, funnelResult, newFunnel } from './funnel';
+import { scanByUser } from './scan';
+import { SessionStats, sessionsOf, type Session } from './sessions';
+
+export interface Tables {
+  events: string;
+  profiles: string;
+  deleted: string;
+}
+
+export interface EventFilter {
+  event?: string;
+  type?: string;
+  userId?: string;
+  properties: Record<string, string>;
+}
+
+const MAX_BUCKETS = 10_000;
+
+/** Read side of behavior analytics. Every query is scoped by tenant id; SQL runs on PostgreSQL and SQLite. */
+export class Analytics {
+  constructor(
+    private readonly sql: Sql,
+    private readonly t: Tables,
+    private readonly maxScan: number,
+  ) {}
+
+  private filters(tenantId: string, range: { from: number; to: number } | undefined, f?: EventFilter): Filters {
+    const q = new Filters(this.sql.dialect, tenantId, range);
+    if (f) q.eq('event', f.event).eq('type', f.type).eq('user_id', f.userId).properties(f.properties);
+    return q;
+  }
+
+  /** Event counts (and distinct users) per time bucket, zero-filled; optionally split by event name. */
+  async counts(tenantId: string, range: { from: number; to: number }, interval: Interval, f: EventFilter, byEvent: boolean) {
+    const first = bucketOf(range.from, interval);
+    const last = bucketOf(range.to - 1, interval);
+    if (bucketsBetween(first, last, interval) > MAX_BUCKETS) throw errors.badRequest(`More than ${MAX_BUCKETS} ${interval} buckets: use a larger interval.`, 'invalid_interval', 'interval');
+    const q = this.filters(tenantId, range, f);
+    const b = bucketSql(this.sql.dialect, interval);
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1`,
+      q.bind,
+    );
+    const [total] = await this.sql.rows<Record<string, unknown>>(`SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`, q.bind);
+    const labels: string[] = [];
+    for (let l = first; ; l = nextBucket(l, interval)) {
+      labels.push(l);
+      if (l >= last) break;
+    }
+    if (byEvent) {
+      const series = new Map<string, Map<string, { count: number; users: number }>>();
+      for (const r of rows) {
+        const name = (r.event as string | null) ?? '';
+        if (!series.has(name)) series.set(name, new Map());
+        series.get(name)!.set(String(r.bucket), { count: num(r.n), users: num(r.users) });
+      }
+      return {
+        total: num(total.n),
+        users: num(total.users),
+        events: [...series.entries()].map(([event, m]) => ({
+          event: event || null,
+          total: [...m.values()].reduce((a, v) => a + v.count, 0),
+          series: labels.map((bucket) => ({ bucket, count: m.get(bucket)?.count ?? 0, users: m.get(bucket)?.users ?? 0 })),
+        })),
+      };
+    }
+    const byBucket = new Map(rows.map((r) => [String(r.bucket), r]));
+    return {
+      total: num(total.n),
+      users: num(total.users),
+      series: labels.map((bucket) => ({ bucket, count: num(byBucket.get(bucket)?.n), users: num(byBucket.get(bucket)?.users) })),
+    };
+  }
+
+  async topEvents(tenantId: string, range: { from: number; to: number }, type: string, limit: number) {
+    const q = this.filters(tenantId, range).eq('type', type);
+    const rows = await this.sql.rows<Record<string, unknown>>(
+      `SELECT event, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,
+      q.bind,
+    );
+    return rows.map((r) => ({ event: (r.event as string | null) ?? null, count: num(r.n), users: num(r.users) }));
+  }
+
+  /** Property names by how many events carry them, or (with `property`) that property's top values. */
+  async topProperties(tenantId: string, range: { from: number; to: number }, event: string | undefined, property: string | undefined, limit: number) {
+    const q = this.filters(tenantId, range).eq('event', event);
+    if (property) {
+      const path = q.param(propertyParam(this.sql.dialect, checkProperty(property)));
+      const v = propertySql(this.sql.dialect, path);
+      const rows = await this.sql.rows<Record<string, unknown>>(
+        `SELECT ${v} AS value, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} AND ${v} IS NOT NULL GROUP BY ${v} ORDER BY n DESC, value LIMIT ${Math.floor(limit)}`,
+        q.bind,
+      );
+      return { property, values: rows.map((r) => ({ value: String(r.value), count: num(r.n), users: num(r.users) })) };
+    }
+    const sql =
+      this.sql.dialect === 'postgres'
+        ? `SELECT k AS key, COUNT(*) AS n FROM ${this.t.events} e, jsonb_object_keys(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties ELSE '{}'::jsonb END) AS k WHERE ${q.where} GROUP BY k ORDER BY n DESC, k LIMIT ${Math.floor(limit)}`
+        : `SELECT j.key AS key, COUNT(*) AS n FROM ${this.t.events} e, json_each(CASE WHEN json_valid(e.properties) THEN e.properties ELSE '{}' END) AS j WHERE ${q.where} GROUP BY j.key ORDER BY n DESC, j.key LIMIT ${Math.floor(limit)}`;
+    const rows = await this.sql.rows<Record<string, unknown>>(sql, q.bind);
+    return { properties: rows.map((r) => ({ property: String(r.key), count: num(r.n) })) };
+  }
+
+  async funnel(tenantId: string, range: { from: number; to: number }, steps: string[], windowMs: number) {
+    // Later steps may happen up to one window after the range ends.
+    const q = this.filters(tenantId, { from: range.from, to: range.to + windowMs }).eq('type', 'track').in('event', [...new Set(steps)]);
+    const acc = newFunnel(steps.length);
+    const scanned = await scanByUser(this.sql, this.t.events, q, this.maxScan, (_id, events) => addUser(acc, events, steps, windowMs, range.from, range.to));
+    return { steps: funnelResult(acc, steps), window_ms: windowMs, events_scanned: scanned };
+  }
+
+  /**
+   * Retention cohorts: users grouped by the bucket of their first `startEvent` (any event when not
+   * given) in the range; for each later period, the share who did `returnEvent` (any event) again.
+   */
+  async retention(tenantId: string, range: { from: number; to: number }, interval: Exclude<Interval, 'hour'>, periods: number, startEvent: string | undefined, returnEvent: string | undefined) {
+    const q = this.filters(tenantId, range).eq('event', startEvent);
+    const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id`, q.bind);
+    if (starts.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
+    const cohortOf = new Map<string, string>();
+    for (const r of starts) cohortOf.set(String(r.distinct_id), bucketOf(Date.parse(iso(r.first)), interval));
+    const lastCohort = bucketOf(range.to - 1, interval);
+    let end = lastCohort;
+    for (let i = 0; i < periods; i++) end = nextBucket(end, interval);
+    const endMs = Date.parse(end.length === 7 ? `${end}-01T00:00:00Z` : `${end}T00:00:00Z`);
+    const r = this.filters(tenantId, { from: range.from, to: endMs }).eq('event', returnEvent);
+    const day = bucketSql(this.sql.dialect, 'day');
+    const activity = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day}`, r.bind);
+    if (activity.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} user-days to read; narrow the range.`, { code: 'query_too_large', status: 422 });
+    const returned = new Map<string, Set<number>>();
+    for (const a of activity) {
+      const id = String(a.distinct_id);
+      const cohort = cohortOf.get(id);
+      if (!cohort) continue;
+      const p = bucketsBetween(cohort, bucketOf(Date.parse(`${String(a.d)}T00:00:00Z`), interval), interval);
+      if (p < 0 || p >= periods) continue;
+      if (!returned.has(id)) returned.set(id, new Set());
+      returned.get(id)!.add(p);
+    }
+    const cohorts = new Map<string, { users: number; counts: number[] }>();
+    for (const [id, cohort] of cohortOf) {
+      let c = cohorts.get(cohort);
+      if (!c) cohorts.set(cohort, (c = { users: 0, counts: new Array<number>(periods).fill(0) }));
+      c.users++;
+      c.counts[0]++;
+      for (const p of returned.get(id) ?? []) if (p > 0) c.counts[p]++;
+    }
+    const nowBucket = bucketOf(Date.now(), interval);
+    return [...cohorts.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .map(([cohort, c]) => ({
+        cohort,
+        users: c.users,
+        retention: c.counts
+          .map((users, period) => ({ period, users, rate: Math.round((users / c.users) * 10_000) / 10_000 }))
+          // Periods that have not happened yet are left out rather than shown as 0%.
+          .filter((x) => bucketsBetween(cohort, nowBucket, interval) >= x.period),
+      }));
+  }
+
+  async sessions(tenantId: string, range: { from: number; to: number }, inactivityMs: number, userId: string | undefined, limit: number) {
+    const q = this.filters(tenantId, range).eq('distinct_id', userId);
+    const stats = new SessionStats();
+    const list: Session[] = [];
+    const scanned = await scanByUser(this.sql, this.t.events, q, this.maxScan, (id, events) => {
+      const s = sessionsOf(id, events, inactivityMs);
+      stats.add(s);
+      if (userId) list.push(...s);
+    });
+    return { inactivity_ms: inactivityMs, ...stats.summary(), events_scanned: scanned, ...(userId ? { user_sessions: list.reverse().slice(0, limit) } : {}) };
+  }
+
+  async profile(tenantId: string, userId: string, limit: number) {
+    const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT * FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+    const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
+    const q = new Filters(this.sql.dialect, tenantId);
+    const ids = [q.param(userId), ...anon.map((a) => q.param(a))];
+    q.raw(`(user_id = ${ids[0]}${anon.length ? ` OR (user_id IS NULL AND anonymous_id IN (${ids.slice(1).join(', ')}))` : ''})`);
+    const events = await this.sql.rows<Record<string, unknown>>(
+      `SELECT message_id, type, event, user_id, anonymous_id, ${TS} AS ts, received_at, properties, traits, context FROM ${this.t.events} WHERE ${q.where} ORDER BY ${TS} DESC, id DESC LIMIT ${Math.floor(limit)}`,
+      q.bind,
+    );
+    if (!p && !events.length) return undefined;
+    const parse = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+    return {
+      object: 'user_profile',
+      user_id: userId,
+      traits: p ? parse(p.traits) : {},
+      anonymous_ids: anon,
+      first_seen: p ? iso(p.first_seen) : null,
+      last_seen: p ? iso(p.last_seen) : null,
+      event_count: p ? num(p.event_count) : events.length,
+      recent_events: events.map((e) => ({
+        message_id: e.message_id,
+        type: e.type,
+        event: e.event ?? null,
+        user_id: e.user_id ?? null,
+        anonymous_id: e.anonymous_id ?? null,
+        timestamp: iso(e.ts),
+        received_at: iso(e.received_at),
+        properties: parse(e.properties),
+        traits: parse(e.traits),
+        context: parse(e.context),
+      })),
+    };
+  }
+
+  /**
+   * Deletes a user's events (by user id, and anonymous ids linked to the profile) in batches, the
+   * profile, and records a tombstone so events still in the queue are dropped on arrival.
+   */
+  async deleteUser(tenantId: string, userId: string, batchSize: number): Promise<{ events: number; profile: boolean }> {
+    const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT anonymous_ids FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+    const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
+    const now = new Date().toISOString();
+    await this.sql.rows(
+      `INSERT INTO ${this.t.deleted} (tenant_id, user_id, deleted_at) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, user_id) DO UPDATE SET deleted_at = excluded.deleted_at RETURNING user_id`,
+      [tenantId, userId, now],
+    );
+    let events = 0;
+    for (;;) {
+      const q = new Filters(this.sql.dialect, tenantId);
+      const ids = [q.param(userId), ...anon.map((a) => q.param(a))];
+      q.raw(`(user_id = ${ids[0]}${anon.length ? ` OR (user_id IS NULL AND anonymous_id IN (${ids.slice(1).join(', ')}))` : ''})`);
+      const rows = await this.sql.rows(`DELETE FROM ${this.t.events} WHERE id IN (SELECT id FROM ${this.t.events} WHERE ${q.where} LIMIT ${batchSize}) RETURNING id`, q.bind);
+      events += rows.length;
+      if (rows.length < batchSize) break;
+    }
+    const removed = await this.sql.rows(`DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2 RETURNING user_id`, [tenantId, userId]);
+    return { events, profile: removed.length > 0 };
+  }
+}

@@ -1,0 +1,151 @@
+import { AUDIT_LOG, errors, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { z } from 'zod';
+import { actorOf, authorize } from '../authz';
+import type { BehaviorConfig } from '../config';
+import type { BehaviorMetrics } from '../metrics';
+import type { Analytics } from './Analytics';
+import { propertyFilters } from './Filters';
+import { duration, timeRange } from './range';
+
+const id = z.string().min(1).max(200);
+const tenantParams = z.object({ tenantId: z.string().min(1).max(64) }).strict();
+const rangeQuery = {
+  from: z.string().max(40).optional().describe('Start: YYYY-MM-DD (UTC day) or ISO-8601 date-time; default 7 days before `to`'),
+  to: z.string().max(40).optional().describe('End: YYYY-MM-DD (inclusive day) or ISO-8601 date-time (exclusive); default now'),
+};
+const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+
+const countsQuery = z.object({
+  ...rangeQuery,
+  interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+  event: z.string().max(200).optional().describe('Only this event name'),
+  type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
+  user_id: z.string().max(200).optional(),
+  group_by: z.enum(['event']).optional().describe('event: one series per event name'),
+});
+const topEventsQuery = z.object({ ...rangeQuery, type: z.enum(['track', 'page', 'screen']).default('track'), limit: limit(20, 1000) });
+const topPropsQuery = z.object({ ...rangeQuery, event: z.string().max(200).optional(), property: z.string().max(800).optional().describe('Show this property’s top values instead of property names'), limit: limit(20, 1000) });
+const funnelQuery = z.object({
+  ...rangeQuery,
+  steps: z.string().max(2100).optional().describe('Comma-separated event names, in order (or repeat `step`)'),
+  step: z.union([z.string().max(200), z.array(z.string().max(200)).max(10)]).optional(),
+  window: z.string().max(20).optional().describe('Time allowed from the first step to the last: 30m, 12h, 7d (default 7d)'),
+});
+const retentionQuery = z.object({
+  ...rangeQuery,
+  interval: z.enum(['day', 'week', 'month']).default('week'),
+  periods: limit(8, 60),
+  start_event: z.string().max(200).optional().describe('The event that puts a user in a cohort (default: any event)'),
+  return_event: z.string().max(200).optional().describe('The event that counts as returning (default: any event)'),
+});
+const sessionsQuery = z.object({ ...rangeQuery, user_id: z.string().max(200).optional(), inactivity: z.string().max(20).optional().describe('Inactivity that ends a session, e.g. 30m'), limit: limit(100, 1000) });
+
+/** Analytics API under /admin/v1/tenants/:tenantId/analytics (permission events:read; deletion events:delete). */
+export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<BehaviorConfig>, analytics: Analytics, metrics: BehaviorMetrics): void {
+  const base = '/admin/v1/tenants/:tenantId/analytics';
+  const cfg = ctx.config.analytics;
+  const read = { scopes: ['admin:read'], tags: ['admin', 'analytics'] };
+  const range = (q: { from?: string; to?: string }) => timeRange(q, Date.now(), cfg.maxRangeDays);
+  const iso = (r: { from: number; to: number }) => ({ from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() });
+
+  router.get(
+    `${base}/events`,
+    async (c) => {
+      const { params, query } = validated<z.output<typeof countsQuery>, { tenantId: string }>(c);
+      authorize(ctx, c, 'events:read', params.tenantId);
+      const r = range(query);
+      const result = await analytics.counts(params.tenantId, r, query.interval, { event: query.event, type: query.type, userId: query.user_id, properties: propertyFilters(c.query) }, query.group_by === 'event');
+      c.body = { object: 'event_counts', tenant_id: params.tenantId, ...iso(r), interval: query.interval, ...result };
+    },
+    { ...read, summary: 'Event counts over time (filters: event, type, user_id, property.<name>=<value>)', schema: { params: tenantParams, query: countsQuery, tag: 'analytics', operationId: 'eventCounts' } },
+  );
+
+  router.get(
+    `${base}/top/events`,
+    async (c) => {
+      const { params, query } = validated<z.output<typeof topEventsQuery>, { tenantId: string }>(c);
+      authorize(ctx, c, 'events:read', params.tenantId);
+      const r = range(query);
+      c.body = { object: 'top_events', tenant_id: params.tenantId, ...iso(r), type: query.type, data: await analytics.topEvents(params.tenantId, r, query.type, query.limit) };
+    },
+    { ...read, summary: 'The most frequent events (track), pages or screens', schema: { params: tenantParams, query: topEventsQuery, tag: 'analytics', operationId: 'topEvents' } },
+  );
+
+  router.get(
+    `${base}/top/properties`,
+    async (c) => {
+      const { params, query } = validated<z.output<typeof topPropsQuery>, { tenantId: string }>(c);
+      authorize(ctx, c, 'events:read', params.tenantId);
+      const r = range(query);
+      c.body = { object: 'top_properties', tenant_id: params.tenantId, ...iso(r), event: query.event ?? null, ...(await analytics.topProperties(params.tenantId, r, query.event, query.property, query.limit)) };
+    },
+    { ...read, summary: 'The most used properties, or one property’s most frequent values', schema: { params: tenantParams, query: topPropsQuery, tag: 'analytics', operationId: 'topProperties' } },
+  );
+
+  router.get(
+    `${base}/funnels`,
+    async (c) => {
+      const { params, query } = validated<z.output<typeof funnelQuery>, { tenantId: string }>(c);
+      authorize(ctx, c, 'events:read', params.tenantId);
+      const steps = (query.step !== undefined ? (Array.isArray(query.step) ? query.step : [query.step]) : (query.steps ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
+      if (steps.length < 2 || steps.length > 10) throw errors.badRequest('A funnel needs 2 to 10 steps: steps=signup,activate,purchase', 'invalid_steps', 'steps');
+      const r = range(query);
+      const windowMs = duration(query.window, 7 * 86_400_000, 'window');
+      c.body = { object: 'funnel', tenant_id: params.tenantId, ...iso(r), ...(await analytics.funnel(params.tenantId, r, steps, windowMs)) };
+    },
+    { ...read, summary: 'Conversion through ordered steps within a time window', schema: { params: tenantParams, query: funnelQuery, tag: 'analytics', operationId: 'funnel' } },
+  );
+
+  router.get(
+    `${base}/retention`,
+    async (c) => {
+      const { params, query } = validated<z.output<typeof retentionQuery>, { tenantId: string }>(c);
+      authorize(ctx, c, 'events:read', params.tenantId);
+      const r = range(query);
+      const cohorts = await analytics.retention(params.tenantId, r, query.interval, query.periods, query.start_event, query.return_event);
+      c.body = { object: 'retention', tenant_id: params.tenantId, ...iso(r), interval: query.interval, periods: query.periods, start_event: query.start_event ?? null, return_event: query.return_event ?? null, cohorts };
+    },
+    { ...read, summary: 'Retention cohorts: who came back in each later period', schema: { params: tenantParams, query: retentionQuery, tag: 'analytics', operationId: 'retention' } },
+  );
+
+  router.get(
+    `${base}/sessions`,
+    async (c) => {
+      const { params, query } = validated<z.output<typeof sessionsQuery>, { tenantId: string }>(c);
+      authorize(ctx, c, 'events:read', params.tenantId);
+      const r = range(query);
+      const inactivity = duration(query.inactivity, cfg.sessionInactivityMinutes * 60_000, 'inactivity');
+      c.body = { object: 'sessions', tenant_id: params.tenantId, ...iso(r), ...(await analytics.sessions(params.tenantId, r, inactivity, query.user_id, query.limit)) };
+    },
+    { ...read, summary: 'Sessions (split by inactivity, 30 minutes by default); one user’s sessions with user_id', schema: { params: tenantParams, query: sessionsQuery, tag: 'analytics', operationId: 'sessions' } },
+  );
+
+  const userParams = z.object({ tenantId: z.string().min(1).max(64), userId: id }).strict();
+  router.get(
+    `${base}/users/:userId`,
+    async (c) => {
+      const { params, query } = validated<{ limit: number }, { tenantId: string; userId: string }>(c);
+      authorize(ctx, c, 'events:read', params.tenantId);
+      const profile = await analytics.profile(params.tenantId, params.userId, query.limit);
+      if (!profile) throw errors.notFound(`No events or profile for user ${params.userId} in this tenant.`, 'user_not_found');
+      c.body = profile;
+    },
+    { ...read, summary: 'A user’s profile (traits, first/last seen) and recent events', schema: { params: userParams, query: z.object({ limit: limit(50, 1000) }), tag: 'analytics', operationId: 'userProfile' } },
+  );
+
+  router.delete(
+    `${base}/users/:userId`,
+    async (c) => {
+      const { params } = validated<unknown, { tenantId: string; userId: string }>(c);
+      authorize(ctx, c, 'events:delete', params.tenantId);
+      const result = await analytics.deleteUser(params.tenantId, params.userId, ctx.config.retention.batchSize);
+      metrics.usersDeleted.inc();
+      const entry = { tenantId: params.tenantId, action: 'analytics.user.delete', targetType: 'analytics_user', targetId: params.userId, before: { events: result.events, profile: result.profile }, after: null };
+      const audit = ctx.tryGet(AUDIT_LOG);
+      if (audit) await audit.record(c, entry);
+      else ctx.logger.info('audit: analytics.user.delete', { audit: entry, actor: actorOf(c) });
+      c.body = { object: 'user_deletion', tenant_id: params.tenantId, user_id: params.userId, deleted_events: result.events, deleted_profile: result.profile };
+    },
+    { scopes: ['admin:write'], tags: ['admin', 'analytics'], summary: 'Delete a user’s events and profile (right to erasure)', schema: { params: userParams, tag: 'analytics', operationId: 'deleteUser' } },
+  );
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { PluginContext, QueueMessage, Subscription } from '@aihub/core/plugin-api';
+import type { BehaviorConfig } from '../config';
+import { isTransientDbError } from '../errors';
+import { EVENT_TYPES, type StoredEvent } from '../ingest/events';
+import { EVENTS_TOPIC, type BehaviorMetrics } from '../metrics';
+import type { EventWriter } from './EventWriter';
+
+function isStoredEvent(p: unknown): p is StoredEvent {
+  if (!p || typeof p !== 'object') return false;
+  const e = p as Partial<StoredEvent>;
+  return typeof e.tenantId === 'string' && typeof e.messageId === 'string' && typeof e.timestamp === 'string' && typeof e.receivedAt === 'string' && EVENT_TYPES.includes(e.type as never) && !!(e.userId || e.anonymousId);
+}
+
+/**
+ * Reads `behavior.events` in batches and writes them (EventWriter), then acks. While the database is
+ * unreachable the batch is retried with backoff and nothing is acked: events wait in the queue.
+ */
+export class EventConsumer {
+  private subscription?: Subscription;
+  private stopping = false;
+  private wake?: () => void;
+
+  constructor(
+    private readonly ctx: PluginContext<BehaviorConfig>,
+    private readonly writer: EventWriter,
+    private readonly metrics: BehaviorMetrics,
+  ) {}
+
+  start(): void {
+    const c = this.ctx.config.consumer;
+    this.subscription = this.ctx.queue.consume<unknown>(
+      EVENTS_TOPIC,
+      { group: 'behavior', consumer: `${process.pid}-${randomUUID().slice(0, 8)}`, batchSize: c.batchSize, blockMs: c.blockMs, claimIdleMs: c.claimIdleMs },
+      (messages) => this.handle(messages),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.subscription?.stop();
+  }
+
+  async handle(messages: QueueMessage<unknown>[]): Promise<void> {
+    const events: StoredEvent[] = [];
+    let invalid = 0;
+    for (const m of messages) {
+      if (isStoredEvent(m.payload)) events.push(m.payload);
+      else invalid++;
+    }
+    // Only this plugin publishes on the topic, after validation: anything else is not ours to keep.
+    if (invalid) this.ctx.logger.error('dropped malformed messages on the behavior topic', { count: invalid });
+    const end = this.metrics.batchDuration.startTimer();
+    const { retryInitialMs, retryMaxMs } = this.ctx.config.consumer;
+    let delay = retryInitialMs;
+    let logged = false;
+    for (;;) {
+      try {
+        const r = await this.writer.write(events);
+        if (r.inserted) this.metrics.written.inc(r.inserted);
+        if (r.duplicates) this.metrics.duplicates.inc(r.duplicates);
+        if (r.droppedDeleted) this.metrics.dropped.inc(r.droppedDeleted);
+        this.metrics.batches.inc({ outcome: 'ok' });
+        if (logged) this.ctx.logger.info('behavior event writes resumed');
+        end();
+        return;
+      } catch (err) {
+        if (!isTransientDbError(err) || this.stopping) {
+          this.metrics.batches.inc({ outcome: 'error' });
+          throw err;
+        }
+        this.metrics.batches.inc({ outcome: 'retry' });
+        if (!logged) this.ctx.logger.warn('behavior database unavailable; events wait in the queue and are retried', { err });
+        logged = true;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        delay = Math.min(retryMaxMs, delay * 2);
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { definePlugin, type PluginContext } from '@aihub/core/plugin-api';
+import { behaviorConfig, type BehaviorConfig } from './config';
+import { behaviorMigrations } from './migrations';
+import { routes } from './routes';
+import { createRuntime, type BehaviorRuntime } from './runtime';
+
+const runtimes = new WeakMap<object, BehaviorRuntime>();
+function runtime(ctx: PluginContext<BehaviorConfig>): BehaviorRuntime {
+  let rt = runtimes.get(ctx.container);
+  if (!rt) {
+    rt = createRuntime(ctx);
+    runtimes.set(ctx.container, rt);
+  }
+  return rt;
+}
+
+/**
+ * User behavior tracking: Segment-compatible ingestion (/v1/track, identify, page, screen, group,
+ * alias, batch) through the EventQueue into events and profiles, analytics (counts, funnels,
+ * retention, sessions, profiles, top events and properties), and privacy (PII hashing/dropping,
+ * retention, deleting a user).
+ */
+export default definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'behavior',
+  version: '0.1.0',
+  core: '^0.1.0',
+  description: 'Segment-compatible event collection, analytics (funnels, retention, sessions, profiles) and per-tenant privacy',
+  optionalDependsOn: ['tenancy', 'auth'],
+  routePrefix: '',
+  config: behaviorConfig,
+  migrations: behaviorMigrations,
+  routes: (router, ctx) => routes(router, ctx, runtime(ctx)),
+  async start(ctx) {
+    const rt = runtime(ctx);
+    if (ctx.config.consumer.enabled) rt.consumer.start();
+    rt.retention.start();
+  },
+  async stop(ctx) {
+    const rt = runtime(ctx);
+    rt.retention.stop();
+    await rt.consumer.stop();
+  },
+});
+
+export { behaviorConfig, type BehaviorConfig };
+export { EVENTS_TOPIC } from './metrics';
+export type { StoredEvent } from './ingest/events';

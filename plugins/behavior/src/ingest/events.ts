@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+
+export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+type Json = Record<string, unknown>;
+
+/** An event as queued and stored: validated, normalized, PII policy applied. */
+export interface StoredEvent {
+  tenantId: string;
+  messageId: string;
+  type: EventType;
+  /** track: the event name; page/screen: the page name. */
+  event: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  groupId: string | null;
+  previousId: string | null;
+  /** When it happened (ISO, UTC), corrected for client clock skew with sentAt. */
+  timestamp: string;
+  receivedAt: string;
+  properties: Json | null;
+  traits: Json | null;
+  context: Json | null;
+}
+
+export interface EventError {
+  /** Index in the batch (0 for single-event endpoints). */
+  index: number;
+  message_id: string | null;
+  /** Where in the event: `userId`, `properties`, … */
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface Limits {
+  maxEventBytes: number;
+  maxFutureSkewMs: number;
+}
+
+const ID_MAX = 200;
+const NAME_MAX = 200;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Segment ids may be strings or numbers; numbers become strings. */
+function idOf(v: unknown): string | null | undefined {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'string') return v;
+  return undefined;
+}
+
+function parseTime(v: unknown): number | null | undefined {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const t = typeof v === 'number' ? v : Date.parse(v);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/**
+ * Checks one event against the Segment spec and normalizes it. Returns every problem found (not only
+ * the first), each with the field it concerns, so a client can fix a batch in one go.
+ */
+export function validateEvent(raw: unknown, index: number, impliedType: EventType | undefined, limits: Limits, receivedAtMs: number, batch?: { context?: Json; sentAt?: unknown }): { event?: Omit<StoredEvent, 'tenantId'>; errors: EventError[] } {
+  const errors: EventError[] = [];
+  if (!isObject(raw)) return { errors: [{ index, message_id: null, path: '', code: 'invalid_event', message: 'Each event must be a JSON object.' }] };
+  const messageIdRaw = raw.messageId;
+  const messageId = typeof messageIdRaw === 'string' && messageIdRaw.length > 0 && messageIdRaw.length <= 128 ? messageIdRaw : null;
+  const fail = (path: string, code: string, message: string) => errors.push({ index, message_id: messageId, path, code, message });
+
+  if (messageIdRaw !== undefined && messageId === null) fail('messageId', 'invalid_message_id', 'messageId must be a string of 1 to 128 characters (it de-duplicates retries).');
+  let size = 0;
+  try {
+    size = Buffer.byteLength(JSON.stringify(raw));
+  } catch {
+    fail('', 'invalid_event', 'The event cannot be encoded as JSON.');
+  }
+  if (size > limits.maxEventBytes) fail('', 'event_too_large', `The event is ${size} bytes; at most ${limits.maxEventBytes} are accepted. Send fewer properties.`);
+
+  let type: EventType | undefined = impliedType;
+  if (raw.type !== undefined) {
+    if (!EVENT_TYPES.includes(raw.type as EventType)) fail('type', 'invalid_type', `type must be one of ${EVENT_TYPES.join(', ')}.`);
+    else if (impliedType && raw.type !== impliedType) fail('type', 'invalid_type', `This endpoint takes ${impliedType} events; send "${raw.type}" events to /v1/${raw.type} or /v1/batch.`);
+    else type = raw.type as EventType;
+  } else if (!impliedType) fail('type', 'missing_type', `Events in a batch need a type: one of ${EVENT_TYPES.join(', ')}.`);
+
+  const userId = idOf(raw.userId);
+  const anonymousId = idOf(raw.anonymousId);
+  if (userId === undefined || (userId && userId.length > ID_MAX)) fail('userId', 'invalid_user_id', `userId must be a string or number of at most ${ID_MAX} characters.`);
+  if (anonymousId === undefined || (anonymousId && anonymousId.length > ID_MAX)) fail('anonymousId', 'invalid_anonymous_id', `anonymousId must be a string or number of at most ${ID_MAX} characters.`);
+  if (!userId && !anonymousId && userId !== undefined && anonymousId !== undefined) fail('userId', 'missing_identity', 'Every event needs a userId or an anonymousId.');
+
+  let name: string | null = null;
+  if (type === 'track') {
+    if (typeof raw.event !== 'string' || raw.event.trim() === '') fail('event', 'missing_event', 'A track event needs an "event" name (a non-empty string).');
+    else if (raw.event.length > NAME_MAX) fail('event', 'invalid_event_name', `The event name is longer than ${NAME_MAX} characters.`);
+    else name = raw.event;
+  } else if (type === 'page' || type === 'screen') {
+    if (raw.name !== undefined && raw.name !== null && typeof raw.name !== 'string') fail('name', 'invalid_name', 'name must be a string.');
+    else if (typeof raw.name === 'string') name = raw.name.slice(0, NAME_MAX);
+  }
+  const groupId = idOf(raw.groupId);
+  if (type === 'group' && !groupId) fail('groupId', 'missing_group_id', 'A group event needs a groupId.');
+  const previousId = idOf(raw.previousId);
+  if (type === 'alias' && !previousId) fail('previousId', 'missing_previous_id', 'An alias event needs a previousId.');
+
+  for (const field of ['properties', 'traits', 'context'] as const) {
+    if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field])) fail(field, `invalid_${field}`, `${field} must be a JSON object.`);
+  }
+
+  const ts = parseTime(raw.timestamp ?? raw.originalTimestamp);
+  const sentAt = parseTime(raw.sentAt ?? batch?.sentAt);
+  if (ts === undefined) fail('timestamp', 'invalid_timestamp', 'timestamp must be an ISO-8601 date-time.');
+  if (sentAt === undefined) fail('sentAt', 'invalid_timestamp', 'sentAt must be an ISO-8601 date-time.');
+  if (errors.length) return { errors };
+
+  // Segment's clock-skew correction: the client clock is off by (sentAt - receivedAt).
+  let at = typeof ts === 'number' ? ts : receivedAtMs;
+  if (typeof ts === 'number' && typeof sentAt === 'number') at = ts + (receivedAtMs - sentAt);
+  if (at > receivedAtMs + limits.maxFutureSkewMs || at < Date.UTC(2000, 0, 1)) at = receivedAtMs;
+
+  const context = isObject(raw.context) || isObject(batch?.context) ? { ...(batch?.context ?? {}), ...((raw.context as Json | undefined) ?? {}) } : null;
+  const properties = isObject(raw.properties) ? raw.properties : null;
+  // Page/screen: Segment puts name and category beside properties; keep both in properties.
+  if ((type === 'page' || type === 'screen') && name !== null && properties && properties.name === undefined) properties.name = name;
+  return {
+    errors,
+    event: {
+      messageId: messageId ?? `srv-${randomUUID()}`,
+      type: type!,
+      event: name,
+      userId: userId ?? null,
+      anonymousId: anonymousId ?? null,
+      groupId: groupId ?? null,
+      previousId: previousId ?? null,
+      timestamp: new Date(at).toISOString(),
+      receivedAt: new Date(receivedAtMs).toISOString(),
+      properties,
+      traits: isObject(raw.traits) ? raw.traits : null,
+      context,
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { Sequelize, Transaction } from 'sequelize';
+import type { Db as Database, Dialect } from './deps';
+
+/**
+ * A thin raw-SQL layer over the core Database that behaves the same on PostgreSQL and SQLite:
+ * `$1`-style bind parameters, rows back from `RETURNING`, numbers back as numbers.
+ */
+export interface Sql {
+  readonly dialect: Dialect;
+  readonly sequelize: Sequelize;
+  /** Runs a statement and returns its rows (SELECT, or any statement with RETURNING). */
+  rows<T = Record<string, unknown>>(sql: string, bind?: unknown[], transaction?: Transaction): Promise<T[]>;
+  transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Wraps the core Database. Nothing is touched until the first query: plugins build their objects
+ * while hooks and routes are declared, when I/O services are not available yet.
+ */
+export function createSql(database: Database): Sql {
+  return {
+    get dialect() {
+      return database.dialect;
+    },
+    get sequelize() {
+      return database.sequelize;
+    },
+    rows<T>(sql: string, bind: unknown[] = [], transaction?: Transaction) {
+      // Sequelize's SQLite driver runs statements that start with "INSERT INTO" with run(), which
+      // drops RETURNING rows; a leading comment makes it use all() (PostgreSQL ignores it).
+      const text = database.dialect === 'sqlite' ? `/*rows*/ ${sql}` : sql;
+      return database.sequelize.query(text, { bind, type: 'SELECT', transaction, raw: true }) as Promise<T[]>;
+    },
+    transaction: (fn) => database.transaction(fn),
+  };
+}
+
+/** A number column from either driver (PostgreSQL returns BIGINT and SUM() as strings). */
+export function num(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+/** A boolean column (SQLite stores 0/1). */
+export function bool(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
+}
+
+/** An instant column as ISO-8601 UTC (PostgreSQL returns Date, SQLite the stored text). */
+export function iso(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return value.includes('T') ? new Date(value).toISOString() : new Date(value.replace(' ', 'T')).toISOString();
+  if (typeof value === 'number') return new Date(value).toISOString();
+  return '';
+}
+
+/** `$1, $2, …` placeholders for `count` values starting after `offset`. */
+export function placeholders(count: number, offset: number): string {
+  const out: string[] = [];
+  for (let i = 1; i <= count; i++) out.push(`$${offset + i}`);
+  return out.join(', ');
+}
+
+/** Multi-row VALUES list for rows of `width` columns: `($1, $2), ($3, $4)`. */
+export function valuesList(rowCount: number, width: number, offset = 0): string {
+  const rows: string[] = [];
+  for (let r = 0; r < rowCount; r++) rows.push(`(${placeholders(width, offset + r * width)})`);
+  return rows.join(', ');
+}
+
+/** Placeholder for an instant: PostgreSQL needs the type to compare text with timestamptz in some positions. */
+export function instantParam(dialect: Dialect, index: number): string {
+  return dialect === 'postgres' ? `$${index}::timestamptz` : `$${index}`;
+}
