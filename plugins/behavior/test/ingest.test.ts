@@ -154,7 +154,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       await waitFor('pii events', async () => (await count("message_id LIKE 'pii-%'")) === 3);
       const rows = await q<Record<string, unknown>>("SELECT tenant_id, user_id, properties, context FROM behavior_events WHERE message_id LIKE 'pii-%' ORDER BY message_id");
       const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, Record<string, unknown>>;
-      const [a, b, c] = rows.map((r) => ({ ...r, properties: parse(r.properties), context: parse(r.context) }));
+      const [a, b, c] = rows.map((r) => ({ user_id: r.user_id, properties: parse(r.properties), context: parse(r.context) }));
       assert.match(String(a.properties.email), /^[0-9a-f]{64}$/);
       assert.equal(a.properties.email, b.properties.email, 'the same value hashes the same within a tenant');
       assert.notEqual(a.properties.email, c.properties.email, 'and differently in another tenant');
