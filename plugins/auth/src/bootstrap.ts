@@ -117,7 +117,7 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
 }
 
 /** The one-time credentials banner: straight to stdout, never through the JSON logger. */
-export function printBootstrap(result: BootstrapResult, write: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function printBootstrap(result: BootstrapResult, baseUrl: string, write: (s: string) => void = (s) => process.stdout.write(s)): void {
   if (result.status !== 'created') return;
   const lines = [
     '',
@@ -127,7 +127,7 @@ export function printBootstrap(result: BootstrapResult, write: (s: string) => vo
     `   password          : ${result.password ?? '(user existed already; password unchanged)'}`,
     `   default tenant id : ${result.tenantId}`,
     `   superadmin API key: ${result.key ?? (result.keyId ? `ahk_${result.keyId}_… (from AIHUB_BOOTSTRAP_ADMIN_KEY)` : '(kept the existing key)')}`,
-    '   try: curl -H "Authorization: Bearer <key>" http://localhost:8080/admin/v1/tenants',
+    `   try: curl -H "Authorization: Bearer <key>" ${baseUrl}/admin/v1/tenants`,
     '================================================================================',
     '',
   ];

@@ -10,7 +10,7 @@ import { createAuthMetrics } from './metrics';
 import { migrations } from './migrations';
 import { defineModels } from './models';
 import { ClientStore } from './oauth/ClientStore';
-import { OAuthServer } from './oauth/OAuthServer';
+import { OAuthServer, issuerOf } from './oauth/OAuthServer';
 import { oauthRoutes } from './oauth/oauthRoutes';
 import { runtimeOf } from './runtime';
 import { resolveServerSecrets } from './secrets';
@@ -68,7 +68,7 @@ export default definePlugin({
       await rt.oauth.start();
       rt.tokens = rt.oauth.verifier;
     }
-    printBootstrap(await runBootstrap(rt), cfg.bootstrap.print ? undefined : () => {});
+    printBootstrap(await runBootstrap(rt), issuerOf(cfg, ctx.coreConfig.server.port), cfg.bootstrap.print ? undefined : () => {});
     rt.started = true;
   },
   async stop(ctx) {

@@ -212,6 +212,13 @@ for (const backend of BACKENDS) {
       assert.equal((await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', scopes: ['ai:invoke'] }, adminKey.key)).status, 403, 'scope it lacks');
       assert.equal((await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', scopes: ['admin:read'], superadmin: true }, adminKey.key)).status, 403, 'superadmin');
       assert.equal((await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', role: 'developer', scopes: ['admin:read'] }, adminKey.key)).status, 201);
+      // Keys above the caller are not theirs to change or revoke.
+      const ownerKey = await createKey(tenantA, { name: 'owner-key', role: 'owner', scopes: ['ai:invoke'] });
+      const devKey = await createKey(tenantA, { name: 'dev-key', role: 'developer', scopes: ['ai:invoke'] });
+      assert.equal((await del(`/admin/v1/tenants/${tenantA}/api-keys/${ownerKey.id}`, adminKey.key)).status, 403);
+      assert.equal((await patch(`/admin/v1/tenants/${tenantA}/api-keys/${ownerKey.id}`, { name: 'pwned' }, adminKey.key)).status, 403);
+      assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(ownerKey.key) })).status, 200);
+      assert.equal((await del(`/admin/v1/tenants/${tenantA}/api-keys/${devKey.id}`, adminKey.key)).status, 200);
     });
 
     test('list: cursor pagination and filters', async () => {

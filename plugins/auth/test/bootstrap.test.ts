@@ -127,5 +127,42 @@ for (const backend of BACKENDS) {
       assert.equal((await rows(env, 'SELECT id FROM auth_api_keys')).length, 0);
       assert.equal((await rows(env, 'SELECT id FROM tenancy_users WHERE superadmin = true')).length, 0);
     });
+    test('changing oauth.signingAlg rotates to a key of the new algorithm; old tokens verify through the grace period', async () => {
+      const env = await fresh();
+      const key = newAdminKey();
+      const startWith = (alg: string) =>
+        startTestGateway({
+          plugins: [tenancy, auth],
+          pluginConfig: { auth: { keySecret: KEY_SECRET, issuer: 'http://aihub.test', oauth: { signingAlg: alg }, bootstrap: { adminKey: key, print: false } } },
+          config: { database: { url: env.db.url }, ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}) },
+        });
+      const issue = async (gw: Awaited<ReturnType<typeof startWith>>, client: { client_id: string; client_secret: string }) =>
+        (await json(await gw.fetch('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' }))).access_token as string;
+      const rs = await startWith('RS256');
+      let client: { client_id: string; client_secret: string };
+      let oldToken: string;
+      try {
+        const tenants = await json(await rs.fetch('/admin/v1/tenants', { headers: bearer(key) }));
+        const tenantId = (tenants.data as { id: string }[])[0].id;
+        client = (await json(await rs.fetch(`/admin/v1/tenants/${tenantId}/oauth-clients`, { method: 'POST', headers: bearer(key, { 'content-type': 'application/json' }), body: JSON.stringify({ name: 'svc', grant_types: ['client_credentials'], scopes: ['admin:read'] }) }))) as typeof client;
+        oldToken = await issue(rs, client);
+        assert.equal(JSON.parse(Buffer.from(oldToken.split('.')[0], 'base64url').toString()).alg, 'RS256');
+      } finally {
+        await rs.stop();
+      }
+      const es = await startWith('ES256');
+      try {
+        const fresh = await issue(es, client);
+        assert.equal(JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString()).alg, 'ES256');
+        const tenants = await json(await es.fetch('/admin/v1/auth/signing-keys', { headers: bearer(key) }));
+        assert.deepEqual((tenants.data as { alg: string; status: string }[]).map((k) => `${k.alg}:${k.status}`), ['ES256:active', 'RS256:retiring']);
+        for (const tok of [fresh, oldToken]) {
+          const res = await es.fetch('/admin/v1/auth/signing-keys', { headers: bearer(tok) });
+          assert.equal(res.status, 403, 'authenticated (a client token is not a superadmin), not 401');
+        }
+      } finally {
+        await es.stop();
+      }
+    });
   });
 }

@@ -2,7 +2,7 @@ import { errors, validated, type PluginRouter, type TenantRole } from '@aihub/co
 import type { z } from 'zod';
 import type { ClientRecord } from '../oauth/ClientStore';
 import type { AuthRuntime } from '../runtime';
-import { actorId, audit, authorizeTenant, checkDelegation } from './common';
+import { actorId, audit, authorizeTenant, checkDelegation, checkTargetRank } from './common';
 import { clientParams, clientView, createClientBody, createdClientView, listClientsQuery, listView, tenantParams } from './schemas';
 
 type ClientView = z.output<typeof clientView>;
@@ -104,7 +104,10 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
     async (ctx) => {
       const r = rt();
       const { tenantId, clientId } = validated<unknown, z.output<typeof clientParams>>(ctx).params;
-      await authorizeTenant(r, ctx, 'oauth-clients:write', tenantId);
+      const caller = await authorizeTenant(r, ctx, 'oauth-clients:write', tenantId);
+      const current = await r.clients.get(tenantId, clientId);
+      if (!current) throw notFound();
+      checkTargetRank(caller, { role: current.role, superadmin: current.firstParty }, 'OAuth client');
       const record = await r.clients.delete(tenantId, clientId);
       if (!record) throw notFound();
       // Its refresh tokens and grants are gone with it; its JWT access tokens are denied everywhere.

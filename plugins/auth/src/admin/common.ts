@@ -55,3 +55,12 @@ export async function audit(rt: AuthRuntime, ctx: GatewayContext, entry: { tenan
   }
   await log.record(ctx, entry);
 }
+
+/** Keys or clients above the caller (a higher role, or a superadmin credential) are not theirs to change. */
+export function checkTargetRank(caller: Principal, target: { role: TenantRole; superadmin?: boolean }, what: string): void {
+  if (caller.superadmin === true) return;
+  if (target.superadmin) throw errors.forbidden(`Only a platform superadmin may change a superadmin ${what}.`, 'permission_denied');
+  if (roleRank(target.role) > roleRank(caller.role)) {
+    throw errors.forbidden(`This ${what} has the ${target.role} role, above yours (${caller.role ?? 'none'}); ask an owner.`, 'permission_denied');
+  }
+}

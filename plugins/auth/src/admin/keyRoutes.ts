@@ -2,7 +2,7 @@ import { errors, validated, type PluginRouter, type TenantRole } from '@aihub/co
 import type { z } from 'zod';
 import type { ApiKeyRecord } from '../keys/ApiKeyStore';
 import type { AuthRuntime } from '../runtime';
-import { actorId, audit, authorizeTenant, checkDelegation, iso } from './common';
+import { actorId, audit, authorizeTenant, checkDelegation, checkTargetRank, iso } from './common';
 import { apiKeyView, createKeyBody, createdKeyView, keyParams, listKeysQuery, listView, tenantParams, updateKeyBody } from './schemas';
 
 type KeyView = z.output<typeof apiKeyView>;
@@ -128,6 +128,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       checkDelegation(caller, { role: body.role as TenantRole | undefined, scopes: body.scopes, what: 'key' });
       const current = await r.keys.get(tenantId, id);
       if (!current) throw notFound();
+      checkTargetRank(caller, current, 'key');
       if (current.revokedAt) throw errors.conflict('This API key is revoked; revoked keys cannot be changed. Create a new key.', 'api_key_revoked');
       const now = r.ctx.clock.now();
       if (body.expires_at && new Date(body.expires_at).getTime() <= now) throw errors.badRequest('expires_at is in the past; send a future time.', 'invalid_expiry', 'expires_at');
@@ -161,7 +162,10 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
     async (ctx) => {
       const r = rt();
       const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
-      await authorizeTenant(r, ctx, 'keys:write', tenantId);
+      const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
+      const current = await r.keys.get(tenantId, id);
+      if (!current) throw notFound();
+      checkTargetRank(caller, current, 'key');
       const changed = await r.keys.revoke(tenantId, id);
       if (!changed) throw notFound();
       // Evict here and on every other instance (pub/sub) before answering.

@@ -89,6 +89,7 @@ export class JwtVerifier implements TokenVerifier {
   private keys = new Map<string, VerifierKey>();
   private readonly cache: LRUCache<string, CachedToken>;
   private lastRefresh = 0;
+  private algorithms: string[];
   private refreshing?: Promise<void>;
 
   constructor(
@@ -99,15 +100,21 @@ export class JwtVerifier implements TokenVerifier {
     private readonly now: () => number = Date.now,
   ) {
     this.cache = new LRUCache<string, CachedToken>({ max: options.cacheMax, ttlAutopurge: false });
+    this.algorithms = [...options.algorithms];
     denylist.onAdd((key) => this.evictDenied(key));
   }
 
-  /** Replaces the key set (after a load or rotation); cached tokens of dropped keys stop verifying. */
+  /**
+   * Replaces the key set (after a load or rotation); cached tokens of dropped keys stop verifying.
+   * The algorithms of our own keys join the allow list, so a key of the previous `signingAlg` keeps
+   * verifying through its grace period after the algorithm was changed.
+   */
   async setKeys(keys: SigningKey[]): Promise<void> {
     const next = new Map<string, VerifierKey>();
     for (const k of keys) {
       next.set(k.kid, { alg: k.alg, key: (await jose.importJWK(k.publicJwk, k.alg)) as Jose.CryptoKey, retireAt: k.retireAt });
     }
+    this.algorithms = [...new Set([...this.options.algorithms, ...keys.map((k) => k.alg)])];
     this.keys = next;
   }
 
@@ -163,7 +170,7 @@ export class JwtVerifier implements TokenVerifier {
       this.metrics.jwtInvalid.inc();
       throw invalidToken('malformed');
     }
-    if (typeof header.alg !== 'string' || !this.options.algorithms.includes(header.alg)) {
+    if (typeof header.alg !== 'string' || !this.algorithms.includes(header.alg)) {
       this.metrics.jwtInvalid.inc();
       throw invalidToken('algorithm not allowed');
     }

@@ -74,7 +74,16 @@ export class OAuthServer {
 
   async start(): Promise<void> {
     await this.denylist.start();
-    await this.apply(await this.keyStore.ensureActive());
+    let keys = await this.keyStore.ensureActive();
+    const wanted = this.rt.ctx.config.oauth.signingAlg;
+    if (keys[0].alg !== wanted) {
+      // signingAlg changed in config: a new key of that algorithm; the old one verifies for the grace period.
+      this.rt.ctx.logger.info(`auth: signing algorithm changed to ${wanted}; rotating the signing key`);
+      await this.keyStore.rotate(this.rt.ctx.config.oauth.signingKeyGraceSeconds);
+      keys = await this.keyStore.ensureActive();
+      await this.rt.ctx.sharedStore.publish(SIGNING_KEYS_CHANNEL, keys[0].kid);
+    }
+    await this.apply(keys);
     this.unsubscribe = await this.rt.ctx.sharedStore.subscribe(SIGNING_KEYS_CHANNEL, () => void this.reload());
     this.purgeTimer = setInterval(() => {
       purgeExpired(this.rt.models, this.rt.ctx.clock.now()).catch((err) => this.rt.ctx.logger.warn('auth: could not purge expired OAuth rows', { err }));
