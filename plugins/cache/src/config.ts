@@ -49,7 +49,12 @@ export const cacheConfig = z
       })
       .strict()
       .prefault({}),
-    usageRecords: z.boolean().default(true).describe('Publish a UsageRecord (cacheHit true, costMicros 0, provider "cache") for every hit'),
+    usageRecords: z
+      .enum(['auto', 'always', 'never'])
+      .default('auto')
+      .describe(
+        'Publish a UsageRecord (cacheHit true, costMicros 0, provider "cache") for hits: auto = unless a plugin prepared AiCallKey before the lookup (the ai plugin does, and records hits itself)',
+      ),
   })
   .strict();
 

@@ -50,6 +50,8 @@ interface Hit {
   endpoint: AiCallInfo['endpoint'];
   model: string;
   stream: boolean;
+  /** Whether this plugin publishes the hit's usage record (see config `usageRecords`). */
+  publish: boolean;
 }
 
 const PendingKey = defineStateKey<Pending>('cache.pending');
@@ -62,7 +64,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 }
 
-/** Answers from an entry: JSON, or an SSE replay when the request streams a chat. */
+/**
+ * Answers from an entry: JSON, or an SSE replay when the request streams a chat. AiCallKey gets
+ * cacheHit, the cached usage and no cost; when a plugin already set it (the ai plugin prepares the
+ * call before cache.lookup) that object is updated, so its experiment fields stay and its own
+ * meter hook sees the hit.
+ */
 function serve(c: GatewayContext, hit: Hit, includeUsage: boolean): void {
   const { entry } = hit;
   c.status = 200;
@@ -77,16 +84,16 @@ function serve(c: GatewayContext, hit: Hit, includeUsage: boolean): void {
     c.body = entry.json;
   }
   const resolved = entry.entry.body.model;
-  AiCallKey.set(c, {
-    endpoint: hit.endpoint,
-    model: hit.model,
-    stream: hit.stream,
+  const facts = {
     provider: 'cache',
     resolvedModel: typeof resolved === 'string' ? resolved : undefined,
     usage: entry.usage,
     costMicros: 0,
     cacheHit: true,
-  });
+  };
+  const existing = AiCallKey.get(c);
+  if (existing) Object.assign(existing, facts);
+  else AiCallKey.set(c, { endpoint: hit.endpoint, model: hit.model, stream: hit.stream, ...facts });
   HitKey.set(c, hit);
 }
 
@@ -112,10 +119,15 @@ function lookup(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps, route: C
       c.set('x-aihub-cache', 'bypass');
       return next();
     }
-    const key = cacheKey(tenantId, model, body);
+    // An experiment's variants answer differently: each keeps its own entries.
+    const prepared = AiCallKey.get(c);
+    const key = cacheKey(tenantId, model, body, prepared?.variant === undefined ? undefined : `${prepared.experiment ?? ''}/${prepared.variant}`);
     const stream = body.stream === true;
     const includeUsage = stream && isRecord(body.stream_options) && body.stream_options.include_usage === true;
-    const hit = (entry: StoredEntry) => serve(c, { entry, endpoint, model, stream }, includeUsage);
+    // auto: publish unless a plugin prepared AiCallKey before the lookup (the ai plugin does, and
+    // records the hit itself from the AiCallKey this plugin fills in).
+    const publish = config.usageRecords === 'always' || (config.usageRecords === 'auto' && prepared === undefined);
+    const hit = (entry: StoredEntry) => serve(c, { entry, endpoint, model, stream, publish }, includeUsage);
     const pending: Pending = { key, tenantId, model, kind, ttlMs: decision.ttlMs };
 
     if (decision.read) {
@@ -217,7 +229,7 @@ function finish(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps): (c: Gat
   return (c) => {
     const hit = HitKey.get(c);
     if (hit) {
-      if (ctx.config.usageRecords) ctx.queue.publish(USAGE_TOPIC, hitUsageRecord(c, hit.entry, hit.endpoint, hit.model, hit.stream));
+      if (hit.publish) ctx.queue.publish(USAGE_TOPIC, hitUsageRecord(c, hit.entry, hit.endpoint, hit.model, hit.stream));
       return;
     }
     const p = PendingKey.get(c);

@@ -18,6 +18,8 @@ describe('cache key', () => {
       assert.notEqual(cacheKey('t1', 'gpt-4o', { ...body, ...extra }), k, JSON.stringify(extra));
     }
     assert.notEqual(cacheKey('t1', 'gpt-4o', { ...body, messages: [{ role: 'user', content: 'hi ' }] }), k);
+    assert.notEqual(cacheKey('t1', 'gpt-4o', body, 'exp/b'), k, 'experiment variants keep their own entries');
+    assert.notEqual(cacheKey('t1', 'gpt-4o', body, 'exp/b'), cacheKey('t1', 'gpt-4o', body, 'exp/a'));
   });
 
   it('leads with the encoded tenant and model so one model never matches another model\'s purge prefix', () => {

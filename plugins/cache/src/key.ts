@@ -59,10 +59,13 @@ export function keyPart(text: string): string {
 /**
  * The cache key: `<tenant>:<model>:<sha256 of tenant, model and the normalized request>`. The tenant
  * and model lead so a purge can address them; the tenant is hashed in as well, so two tenants can
- * never share an entry even through a prefix mix-up.
+ * never share an entry even through a prefix mix-up. `variant` (an A/B experiment's arm) keeps the
+ * arms' answers apart.
  */
-export function cacheKey(tenantId: string, model: string, body: Record<string, unknown>): string {
-  const hash = createHash('sha256').update(tenantId).update('\n').update(model).update('\n').update(normalizedRequest(body)).digest('base64url');
+export function cacheKey(tenantId: string, model: string, body: Record<string, unknown>, variant?: string): string {
+  const h = createHash('sha256').update(tenantId).update('\n').update(model).update('\n');
+  if (variant !== undefined) h.update(variant);
+  const hash = h.update('\n').update(normalizedRequest(body)).digest('base64url');
   return `${keyPart(tenantId)}:${keyPart(model)}:${hash}`;
 }
 
