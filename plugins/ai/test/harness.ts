@@ -166,7 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       inline: {
         ...core,
         server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
-        telemetry: { metrics: { processMetrics: false } },
+        telemetry: { ...(core.telemetry as object), metrics: { processMetrics: false } },
         plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: aiConfig } : { name: d.name })),
       },
       definitions: defs,
@@ -179,6 +179,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   const url = kernel.url;
+  let stopping: Promise<void> | undefined;
   return {
     url,
     kernel,
@@ -186,10 +187,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     usage,
     logs: lines,
     fetch: (path, init) => fetch(`${url}${path}`, init),
-    async stop() {
-      await kernel.stop('test');
-      await mock.close();
-      await db?.drop();
+    stop() {
+      stopping ??= (async () => {
+        await kernel.stop('test');
+        await mock.close();
+        await db?.drop();
+      })();
+      return stopping;
     },
   };
 }
