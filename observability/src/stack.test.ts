@@ -26,9 +26,12 @@ const INSTALL = {
   python3: 'apt-get update && apt-get install -y --no-install-recommends docker-compose (it brings python3 and python3-yaml)',
 };
 
-function run(cmd: keyof typeof INSTALL, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The one variable compose requires (the gateways' shared auth secret). */
+const COMPOSE_ENV = { AIHUB_AUTH_KEY_SECRET: 'a-compose-check-secret-of-32-characters-at-least' };
+
+function run(cmd: keyof typeof INSTALL, args: string[], input?: string, env: NodeJS.ProcessEnv = { ...process.env, ...COMPOSE_ENV }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, { cwd: REPO_ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number | string }) | null;
       if (e?.code === 'ENOENT') return reject(new Error(`\`${cmd}\` is not installed; install it with: ${INSTALL[cmd]}`));
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
@@ -71,6 +74,7 @@ describe('docker compose stack', () => {
     assert.match(config, /OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/jaeger:4318/);
     assert.match(config, /DATABASE_URL: postgres:\/\/aihub:aihub@postgres:5432\/aihub/);
     assert.match(config, /REDIS_URL: redis:\/\/redis:6379/);
+    assert.match(config, new RegExp(`AIHUB_AUTH_KEY_SECRET: ${COMPOSE_ENV.AIHUB_AUTH_KEY_SECRET}`));
     assert.ok(config.includes(`${GRAFANA_DASHBOARD_PATH}:ro`), 'Grafana mounts the dashboards where the provider looks');
     const healthchecks = config.match(/healthcheck:\n\s+(?:disable|interval|retries|start_period|test|timeout)/g) ?? [];
     assert.ok(healthchecks.length >= 7, `healthchecks on gateways, stores, nginx, prometheus and grafana (${healthchecks.length})`);
@@ -92,6 +96,14 @@ describe('docker compose stack', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses to start the stack without the shared auth secret', async () => {
+    const env = { ...process.env };
+    delete env.AIHUB_AUTH_KEY_SECRET;
+    const r = await run('docker-compose', ['-f', COMPOSE, 'config', '--quiet'], undefined, env);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /set AIHUB_AUTH_KEY_SECRET to 32\+ random characters/);
   });
 
   it('the Prometheus config is valid and loads the generated rules (`promtool check config`)', async () => {

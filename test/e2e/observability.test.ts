@@ -10,8 +10,9 @@
  * Needs `prometheus`/`promtool` and `redis-server` (CI installs them; nothing is skipped without them).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, loadConfig, prepare, type PluginDefinition } from '@aihub/core';
@@ -32,7 +33,7 @@ import {
 } from '@aihub/observability';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/observability-otlp';
 import { aiStandInPlugin, availablePlugins, FLAKY_DEPLOYMENT, pluginConfigFor, probePlugin, REPO_ROOT } from './support/observability-plugins';
-import { waitFor } from './support/observability-process';
+import { freePort, waitFor } from './support/observability-process';
 import { PROMETHEUS_INSTALL, startPrometheus, type Prometheus } from './support/observability-prometheus';
 import { startOwnRedis, type OwnRedis } from './support/observability-redis';
 import { GENERATORS, type GatewayUnderTest } from './support/observability-traffic';
@@ -340,6 +341,7 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
       REDIS_URL: 'redis://redis:6379',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
       OTEL_SERVICE_NAME: 'aihub',
+      AIHUB_AUTH_KEY_SECRET: 'an-example-secret-of-at-least-32-characters',
     };
     const { loaded, problems } = await loadConfig({ file, env });
     assert.deepEqual(problems, []);
@@ -376,6 +378,65 @@ async function scrapeBarrier(n: number): Promise<void> {
     `Prometheus to scrape marker request ${n} from every gateway`,
   );
 }
+
+describe('config/aihub.production.yaml runs the gateway as the Docker image does', { timeout: 110_000 }, () => {
+  it('migrate up, then start with NODE_ENV=production: ready on PostgreSQL + Redis, /metrics served, SIGTERM exits 0', async () => {
+    const pg = await createTestDatabase('postgres');
+    const ownRedis = await startOwnRedis();
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'aihub-prod-data-'));
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: pg.url,
+      REDIS_URL: ownRedis.url,
+      AIHUB_AUTH_KEY_SECRET: 'an-example-secret-of-at-least-32-characters',
+      AIHUB_PORT: String(port),
+      AIHUB_LOG_LEVEL: 'warn',
+      AIHUB_DATA_DIR: dataDir,
+    };
+    delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+    const cli = (args: string[]) =>
+      spawn(process.execPath, ['--conditions=aihub-source', '--import', 'tsx', path.join(REPO_ROOT, 'core', 'src', 'cli.ts'), ...args, '--config', 'config/aihub.production.yaml'], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const collect = (child: ReturnType<typeof cli>) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      return () => out;
+    };
+    const exit = (child: ReturnType<typeof cli>) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const migrate = cli(['migrate', 'up']);
+      const migrateOut = collect(migrate);
+      assert.equal(await exit(migrate), 0, migrateOut());
+
+      const gateway = cli(['start']);
+      const out = collect(gateway);
+      const exited = exit(gateway);
+      try {
+        await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, 60_000, `the production gateway to be ready\n${out()}`);
+        const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+        assert.equal(metrics.status, 200);
+        const body = await metrics.text();
+        for (const name of ['aihub_http_requests_total', 'aihub_process_resident_memory_bytes', 'aihub_circuit_breaker_state', 'aihub_usage_queue_lag']) {
+          assert.match(body, new RegExp(`^${name}[ {]`, 'm'), `${name} on the production gateway`);
+        }
+      } finally {
+        gateway.kill('SIGTERM');
+      }
+      assert.equal(await exited, 0, `SIGTERM ends the gateway with exit code 0\n${out()}`);
+    } finally {
+      await ownRedis.stop();
+      await pg.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 function exposedBy(spec: MetricSpec, set: Set<string>): boolean {
   return seriesNames(spec).some((s) => set.has(s));

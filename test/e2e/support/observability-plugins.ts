@@ -136,8 +136,9 @@ export const FLAKY_DEPLOYMENT = 'flaky';
  */
 export const PLUGIN_CONFIG: Record<string, unknown> = {
   health: { details: { access: 'public' } },
-  // A known bootstrap key for AI requests, and no first-start credentials banner on stdout.
-  auth: { bootstrap: { print: false, adminKey: ADMIN_KEY } },
+  // A known bootstrap key for AI requests, no first-start credentials banner on stdout, and a server
+  // secret so nothing is written under ./data.
+  auth: { keySecret: 'observability-dashboards-check-secret-0123456789', bootstrap: { print: false, adminKey: ADMIN_KEY } },
   ai: {
     providers: { mock: { type: 'mock' }, 'mock-flaky': { type: 'mock', mock: { failureRate: 1 } } },
     models: {
