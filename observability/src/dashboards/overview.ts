@@ -90,7 +90,7 @@ export function overviewDashboard(): Dashboard {
     .timeseries({
       title: 'Gateway overhead per /v1 request (mean)',
       description:
-        'Mean time an OpenAI-compatible request spends in the gateway itself: request duration minus time waiting on providers. Every response also carries it as the x-aihub-overhead-ms header. Empty until the ai plugin serves traffic.',
+        'Mean request duration minus time waiting for providers (to their answer; for streams, to their first event) on /v1 routes. Without streaming this is the time spent in the gateway itself; streamed responses add the time their stream flows, so compare it with the streaming share. Each response carries its own exact value in the x-aihub-overhead-ms header.',
       unit: 's',
       queries: [
         {
