@@ -71,6 +71,20 @@ export default definePlugin({
     printBootstrap(await runBootstrap(rt), issuerOf(cfg, ctx.coreConfig.server.port), cfg.bootstrap.print ? undefined : () => {});
     rt.started = true;
   },
+  health: (ctx) => [
+    {
+      name: 'auth',
+      // Ready once the key cache and (when enabled) the authorization server with an active signing key are up.
+      check: async () => {
+        const rt = runtimeOf(ctx);
+        if (!rt.started) throw new Error('auth is starting');
+        return {
+          api_keys_cached: rt.apiKeys.size,
+          oauth: rt.oauth ? { issuer: rt.oauth.issuer, jwts_cached: rt.oauth.verifier.cacheSize, denylist: rt.oauth.denylist.size } : 'disabled',
+        };
+      },
+    },
+  ],
   async stop(ctx) {
     const rt = runtimeOf(ctx);
     await rt.oauth?.stop();
