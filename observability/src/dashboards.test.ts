@@ -48,6 +48,7 @@ describe('dashboards', () => {
       for (const p of panels) {
         const where = `${json.uid} / ${p.title}`;
         const targets = (p as { targets?: { expr?: string; refId?: string; datasource?: { uid?: string } }[] }).targets ?? [];
+        assert.equal((p as { datasource?: { uid?: string } }).datasource?.uid, '${datasource}', `${where}: the panel uses the datasource variable`);
         assert.ok(targets.length > 0, `${where} has no query`);
         for (const t of targets) {
           assert.ok(t.expr && t.expr.trim(), `${where} has an empty query`);
