@@ -32,15 +32,16 @@ export const cacheConfig = z
     l1: z
       .object({
         maxEntries: z.number().int().positive().default(10_000).describe('Largest number of entries in the in-process LRU'),
-        maxBytes: byteSize.default(64 * 1024 * 1024).describe('Largest total size of the in-process LRU (JSON bytes, plus rendered streams)'),
+        maxBytes: byteSize.default(64 * 1024 * 1024).describe('Largest total size of the in-process LRU (JSON bytes, plus rendered streams), e.g. 64mb (the default)'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('In-process LRU (L1)'),
     l2: z
       .enum(['auto', 'on', 'off'])
       .default('auto')
       .describe('Shared layer in the core store: auto = on with Redis, off with the in-memory store (an unbounded second copy in the same process adds nothing)'),
-    maxEntryBytes: byteSize.default(1024 * 1024).describe('Responses larger than this are not cached'),
+    maxEntryBytes: byteSize.default(1024 * 1024).describe('Responses larger than this are not cached, e.g. 1mb (the default)'),
     singleFlight: z
       .object({
         enabled: z.boolean().default(true).describe('Concurrent identical misses share one upstream call (in process; across instances with a Redis lock)'),
@@ -48,7 +49,8 @@ export const cacheConfig = z
         pollMs: z.number().int().positive().default(100).describe('Followers on other instances check the shared layer this often (besides a pub/sub wake-up)'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('One upstream call for concurrent identical misses'),
     usageRecords: z
       .enum(['auto', 'always', 'never'])
       .default('auto')

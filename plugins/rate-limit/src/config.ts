@@ -54,10 +54,11 @@ export const rateLimitConfig = z
           .number()
           .positive()
           .default(4)
-          .describe('Prompt estimate: UTF-8 bytes per token (≈4 for English, code ≈2.5, CJK ≈1.2 with OpenAI tokenizers; 4 errs high on prose and low on code); reconciled with real usage after the call'),
+          .describe('Prompt estimate: UTF-8 bytes per token (with OpenAI tokenizers ≈4–5 for English, ≈3.6 for CJK, ≈2.5 for code: 4 errs high on prose, low on code); reconciled with the real usage after the call'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Token reservation before the upstream call'),
     concurrency: z
       .object({
         leaseSeconds: z
@@ -68,7 +69,8 @@ export const rateLimitConfig = z
           .describe("Lease of an in-flight request's slot; live requests renew it every third of it, so a crashed instance's slots free up after this long"),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Concurrency leases'),
     policyCacheSeconds: z
       .number()
       .min(0)
