@@ -77,7 +77,9 @@ function freezePrincipal(row: ApiKeyRow): Principal {
  * `cacheTtlMs` (≤ 30 s), and a periodic poll of changed keys covers a lost message.
  */
 export class ApiKeyAuthenticator {
-  private readonly cache: LRUCache<string, Entry>;
+  private readonly cache: LRUCache<string, CachedKey>;
+  /** Unknown ids live in their own LRU, so a flood of random ids cannot evict real keys. */
+  private readonly unknown: LRUCache<string, typeof UNKNOWN>;
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly pendingLastUsed = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
@@ -95,7 +97,8 @@ export class ApiKeyAuthenticator {
     private readonly now: () => number = Date.now,
     private readonly onError: (err: unknown, what: string) => void = () => {},
   ) {
-    this.cache = new LRUCache<string, Entry>({ max: options.cacheMax, ttl: options.cacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
+    this.cache = new LRUCache<string, CachedKey>({ max: options.cacheMax, ttl: options.cacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
+    this.unknown = new LRUCache<string, typeof UNKNOWN>({ max: options.cacheMax, ttl: options.negativeCacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
     this.lastPoll = new Date(now());
   }
 
@@ -109,7 +112,7 @@ export class ApiKeyAuthenticator {
       this.metrics.apiKeyInvalid.inc();
       throw invalidKey();
     }
-    const entry = this.cache.get(parsed.id);
+    const entry = this.cache.get(parsed.id) ?? this.unknown.get(parsed.id);
     if (entry !== undefined) {
       this.metrics.apiKeyCacheHit.inc();
       return this.check(entry, parsed.secret);
@@ -157,8 +160,8 @@ export class ApiKeyAuthenticator {
         const entry: Entry = row ? this.toEntry(row) : UNKNOWN;
         // A revocation that arrived while we were reading wins: only cache if still wanted.
         if (this.inflight.get(id) === pending) {
-          if (entry === UNKNOWN) this.cache.set(id, entry, { ttl: this.options.negativeCacheTtlMs });
-          else this.cache.set(id, entry);
+          if (entry === UNKNOWN) this.unknown.set(id, UNKNOWN);
+          else this.cache.set(id, entry as CachedKey);
         }
         return entry;
       })
@@ -184,6 +187,7 @@ export class ApiKeyAuthenticator {
   /** Drops a key from this instance's cache (and any read in flight for it). */
   evict(id: string): void {
     this.cache.delete(id);
+    this.unknown.delete(id);
     this.inflight.delete(id);
   }
 

@@ -5,7 +5,7 @@ import type { AuthRuntime } from '../runtime';
 import { CLIENT_FIRST_PARTY, CLIENT_TENANT } from './clientMetadata';
 import { OAuthServer } from './OAuthServer';
 import type { InteractionDetails, OidcClient, OidcGrant } from './oidcTypes';
-import { consentPage, layout, loginPage, escapeHtml } from './pages';
+import { consentPage, escapeHtml, layout, loginPage, pageHeaders } from './pages';
 
 /** The one message for every failed sign-in: unknown e-mail, wrong password, locked or disabled account. */
 export const LOGIN_FAILED = 'Incorrect e-mail or password, or the account is temporarily locked. Try again later.';
@@ -16,16 +16,8 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function securityHeaders(ctx: GatewayContext): void {
-  ctx.set('cache-control', 'no-store');
-  ctx.set('x-frame-options', 'DENY');
-  ctx.set('x-content-type-options', 'nosniff');
-  ctx.set('referrer-policy', 'no-referrer');
-  ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
-}
-
 function html(ctx: GatewayContext, status: number, body: string): void {
-  securityHeaders(ctx);
+  pageHeaders(ctx);
   ctx.status = status;
   ctx.type = 'html';
   ctx.body = body;

@@ -21,8 +21,8 @@ export function oauthRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
   };
   const raw = { auth: 'none' as const, body: 'none' as const, pipeline: false, errors: 'openai' as const };
   router.all('/oauth/{*rest}', handle, { ...raw, summary: 'OAuth 2.0 / OpenID Connect endpoints (oidc-provider)' });
-  router.get('/.well-known/openid-configuration', handle, { ...raw, summary: 'OpenID Connect discovery' });
-  router.get('/.well-known/oauth-authorization-server', handle, { ...raw, summary: 'OAuth 2.0 authorization server metadata (RFC 8414)' });
+  router.all('/.well-known/openid-configuration', handle, { ...raw, summary: 'OpenID Connect discovery' });
+  router.all('/.well-known/oauth-authorization-server', handle, { ...raw, summary: 'OAuth 2.0 authorization server metadata (RFC 8414)' });
 
   router.get(
     '/admin/v1/auth/signing-keys',

@@ -41,10 +41,19 @@ export function consentPage(input: { action: string; clientName: string; scopes:
   );
 }
 
+/** Headers of every HTML page of the authorization server: no framing, no caching, no scripts. */
+export function pageHeaders(ctx: { set(field: string, value: string): void }): void {
+  ctx.set('cache-control', 'no-store');
+  ctx.set('x-frame-options', 'DENY');
+  ctx.set('x-content-type-options', 'nosniff');
+  ctx.set('referrer-policy', 'no-referrer');
+  ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+}
+
 /** oidc-provider `renderError`: the error code and description, escaped; nothing else. */
 export async function renderErrorPage(ctx: ProviderContext, out: Record<string, unknown>): Promise<void> {
+  pageHeaders(ctx);
   ctx.type = 'html';
-  ctx.set('cache-control', 'no-store');
   ctx.body = layout(
     'Sign-in error · AI Hub',
     `<h1>Something went wrong</h1><p><code>${escapeHtml(out.error)}</code></p><p>${escapeHtml(out.error_description ?? '')}</p>`,
@@ -53,6 +62,7 @@ export async function renderErrorPage(ctx: ProviderContext, out: Record<string, 
 
 /** oidc-provider `logoutSource`: `form` is the provider's own form (with its CSRF token). */
 export async function renderLogoutPage(ctx: ProviderContext, form: string): Promise<void> {
+  pageHeaders(ctx);
   ctx.type = 'html';
   ctx.body = layout(
     'Sign out · AI Hub',
@@ -62,6 +72,7 @@ export async function renderLogoutPage(ctx: ProviderContext, form: string): Prom
 }
 
 export async function renderLogoutSuccessPage(ctx: ProviderContext): Promise<void> {
+  pageHeaders(ctx);
   ctx.type = 'html';
   ctx.body = layout('Signed out · AI Hub', '<h1>Signed out</h1><p>You can close this window.</p>');
 }
