@@ -75,6 +75,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       metrics.httpRequests.inc(labels);
       // With exemplars enabled prom-client only takes the object form of observe().
       metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: state.sampled && traceId ? ({ trace_id: traceId } as never) : undefined });
+      if (route !== 'unmatched') metrics.httpOverhead.observe({ route: String(route) }, Math.max(0, seconds - state.upstreamMs / 1000));
       if (span) {
         span.setAttribute('http.response.status_code', ctx.status);
         if (route !== 'unmatched') span.updateName(`${ctx.method} ${route}`);

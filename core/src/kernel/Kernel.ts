@@ -184,6 +184,8 @@ export class Kernel {
     }
 
     const { byPhase } = orderHooks(hooks, cfg.pipeline.order);
+    // Start every hook's error counter at 0 so rate() sees the first error.
+    for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
     const router = new Router();
     const deps = { tracer: this.tracing.tracer('@aihub/core'), logger: this.logger, metrics: this.metrics, defaultBodyLimit: cfg.server.bodyLimit };
     if (cfg.telemetry.metrics.enabled) {

@@ -9,6 +9,8 @@ export interface GatewayMetrics {
   httpRequests: Counter<'method' | 'route' | 'status' | 'tenant'>;
   httpDuration: Histogram<'method' | 'route' | 'status' | 'tenant'>;
   httpInFlight: Gauge<string>;
+  /** Time spent in the gateway itself (request duration minus time waiting on upstreams). */
+  httpOverhead: Histogram<'route'>;
   hookErrors: Counter<'plugin' | 'phase'>;
   meterFor(plugin: string): PluginMeter;
   /** Renders for the Accept header: OpenMetrics (with exemplars) when asked for, else text 0.0.4. */
@@ -38,6 +40,13 @@ export function createMetrics(options: { processMetrics: boolean; tenantLabels: 
     enableExemplars: true,
     registers: [registry],
   }) as Histogram<'method' | 'route' | 'status' | 'tenant'>;
+  const httpOverhead = new client.Histogram({
+    name: 'aihub_http_overhead_seconds',
+    help: "Gateway's own time per request: duration minus time spent waiting on upstreams, by route pattern",
+    labelNames: ['route'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
   const httpInFlight = new client.Gauge({ name: 'aihub_http_requests_in_flight', help: 'Requests being served now', registers: [registry] });
   const hookErrors = new client.Counter({
     name: 'aihub_plugin_hook_errors_total',
@@ -65,6 +74,7 @@ export function createMetrics(options: { processMetrics: boolean; tenantLabels: 
     httpRequests,
     httpDuration,
     httpInFlight,
+    httpOverhead,
     hookErrors,
     meterFor,
     async render(accept) {
