@@ -1,8 +1,38 @@
 import type { Transaction } from 'sequelize';
 import type { StoredEvent } from '../ingest/events';
-import { iso, num, valuesList, type Sql } from '../sql';
+import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '../sql';
 
-const EVENT_COLUMNS = ['tenant_id', 'message_id', 'type', 'event', 'user_id', 'anonymous_id', 'distinct_id', 'group_id', 'previous_id', '"timestamp"', 'received_at', 'properties', 'traits', 'context'];
+const EVENT_COLUMNS: readonly BulkColumn[] = [
+  ['tenant_id', 'text'],
+  ['message_id', 'text'],
+  ['type', 'text'],
+  ['event', 'text'],
+  ['user_id', 'text'],
+  ['anonymous_id', 'text'],
+  ['distinct_id', 'text'],
+  ['group_id', 'text'],
+  ['previous_id', 'text'],
+  ['timestamp', 'timestamptz'],
+  ['received_at', 'timestamptz'],
+  ['properties', 'jsonb'],
+  ['traits', 'jsonb'],
+  ['context', 'jsonb'],
+];
+const PROFILE_COLUMNS: readonly BulkColumn[] = [
+  ['tenant_id', 'text'],
+  ['user_id', 'text'],
+  ['traits', 'text'],
+  ['anonymous_ids', 'text'],
+  ['first_seen', 'timestamptz'],
+  ['last_seen', 'timestamptz'],
+  ['event_count', 'bigint'],
+  ['updated_at', 'timestamptz'],
+];
+const KEY_COLUMNS: readonly BulkColumn[] = [
+  ['tenant_id', 'text'],
+  ['user_id', 'text'],
+];
+/** SQLite binds every value: keep statements under its parameter limit. PostgreSQL sends one jsonb. */
 const ROWS_PER_INSERT = 500;
 const MAX_ANON_IDS = 50;
 
@@ -55,14 +85,37 @@ export class EventWriter {
     const newTenants = [...new Set(kept.map((e) => e.tenantId))].filter((id) => !this.knownTenants.has(id));
     const inserted = await this.sql.transaction(async (tx) => {
       const insertedKeys = new Set<string>();
-      for (let i = 0; i < kept.length; i += ROWS_PER_INSERT) {
-        const chunk = kept.slice(i, i + ROWS_PER_INSERT);
+      const perInsert = this.sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
+      const pg = this.sql.dialect === 'postgres';
+      for (let i = 0; i < kept.length; i += perInsert) {
+        const chunk = kept.slice(i, i + perInsert);
         const bind: unknown[] = [];
-        for (const e of chunk) {
-          bind.push(e.tenantId, e.messageId, e.type, e.event, e.userId, e.anonymousId, e.userId ?? e.anonymousId, e.groupId, e.previousId, e.timestamp, e.receivedAt, json(e.properties), json(e.traits), json(e.context));
-        }
+        // jsonb columns take objects as they are on PostgreSQL (a missing key is SQL NULL; a JSON null
+        // would be stored as jsonb 'null'); SQLite stores their JSON text.
+        const doc = (v: Record<string, unknown> | null) => (pg ? (v ?? undefined) : json(v));
+        const source = bulkSource(
+          this.sql.dialect,
+          EVENT_COLUMNS,
+          chunk.map((e) => ({
+            tenant_id: e.tenantId,
+            message_id: e.messageId,
+            type: e.type,
+            event: e.event,
+            user_id: e.userId,
+            anonymous_id: e.anonymousId,
+            distinct_id: e.userId ?? e.anonymousId,
+            group_id: e.groupId,
+            previous_id: e.previousId,
+            timestamp: e.timestamp,
+            received_at: e.receivedAt,
+            properties: doc(e.properties),
+            traits: doc(e.traits),
+            context: doc(e.context),
+          })),
+          bind,
+        );
         const rows = await this.sql.rows<{ tenant_id: string; message_id: string }>(
-          `INSERT INTO ${this.t.events} (${EVENT_COLUMNS.join(', ')}) VALUES ${valuesList(chunk.length, EVENT_COLUMNS.length)}
+          `INSERT INTO ${this.t.events} (${bulkColumns(EVENT_COLUMNS)}) ${source}
            ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING tenant_id, message_id`,
           bind,
           tx,
@@ -86,17 +139,23 @@ export class EventWriter {
 
   /** Events of users deleted after the event was received are dropped (they sat in the queue during the deletion). */
   private async withoutDeletedUsers(events: StoredEvent[]): Promise<StoredEvent[]> {
-    const users = [...new Set(events.filter((e) => e.userId).map((e) => e.userId!))];
-    if (!users.length) return events;
-    const tenants = [...new Set(events.map((e) => e.tenantId))];
+    const pairs = new Map<string, { tenant_id: string; user_id: string }>();
+    for (const e of events) if (e.userId) pairs.set(`${e.tenantId}\u0000${e.userId}`, { tenant_id: e.tenantId, user_id: e.userId });
+    if (!pairs.size) return events;
     const deleted = new Map<string, string>();
-    for (let i = 0; i < users.length; i += 1000) {
-      const chunk = users.slice(i, i + 1000);
-      // IN × IN over-selects across tenants a little; the exact pair is checked below.
-      const rows = await this.sql.rows<{ tenant_id: string; user_id: string; deleted_at: unknown }>(
-        `SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE tenant_id IN (${tenants.map((_, j) => `$${j + 1}`).join(', ')}) AND user_id IN (${chunk.map((_, j) => `$${tenants.length + j + 1}`).join(', ')})`,
-        [...tenants, ...chunk],
-      );
+    const list = [...pairs.values()];
+    const per = this.sql.dialect === 'postgres' ? 10_000 : 400;
+    for (let i = 0; i < list.length; i += per) {
+      const chunk = list.slice(i, i + per);
+      let rows: { tenant_id: string; user_id: string; deleted_at: unknown }[];
+      if (this.sql.dialect === 'postgres') {
+        const bind: unknown[] = [];
+        const keys = bulkSource('postgres', KEY_COLUMNS, chunk, bind);
+        rows = await this.sql.rows(`SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE (tenant_id, user_id) IN (${keys})`, bind);
+      } else {
+        const cond = chunk.map((_, j) => `(tenant_id = $${2 * j + 1} AND user_id = $${2 * j + 2})`).join(' OR ');
+        rows = await this.sql.rows(`SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE ${cond}`, chunk.flatMap((p) => [p.tenant_id, p.user_id]));
+      }
       for (const r of rows) deleted.set(`${r.tenant_id}\u0000${r.user_id}`, iso(r.deleted_at));
     }
     if (!deleted.size) return events;
@@ -127,37 +186,59 @@ export class EventWriter {
     if (!deltas.size) return;
     const list = [...deltas.values()].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
     const now = new Date().toISOString();
+    if (this.sql.dialect === 'postgres') {
+      // One atomic upsert: the merge happens in SQL on the locked row (jsonb || is the same shallow
+      // merge as Object.assign), so concurrent consumers never lose each other's traits.
+      const p = this.t.profiles;
+      for (let i = 0; i < list.length; i += 5000) {
+        const bind: unknown[] = [];
+        const source = bulkSource(
+          'postgres',
+          PROFILE_COLUMNS,
+          list.slice(i, i + 5000).map((d) => ({ tenant_id: d.tenantId, user_id: d.userId, traits: JSON.stringify(d.traits), anonymous_ids: JSON.stringify([...d.anonymousIds].slice(0, MAX_ANON_IDS)), first_seen: d.first, last_seen: d.last, event_count: d.count, updated_at: now })),
+          bind,
+        );
+        await this.sql.rows(
+          `INSERT INTO ${p} (${bulkColumns(PROFILE_COLUMNS)}) ${source}
+           ON CONFLICT (tenant_id, user_id) DO UPDATE SET
+             traits = (${p}.traits::jsonb || excluded.traits::jsonb)::text,
+             anonymous_ids = CASE WHEN excluded.anonymous_ids = '[]' THEN ${p}.anonymous_ids ELSE (
+               SELECT COALESCE(jsonb_agg(v), '[]'::jsonb)::text FROM (
+                 SELECT DISTINCT v FROM jsonb_array_elements_text(${p}.anonymous_ids::jsonb || excluded.anonymous_ids::jsonb) AS v LIMIT ${MAX_ANON_IDS}) s) END,
+             first_seen = LEAST(${p}.first_seen, excluded.first_seen),
+             last_seen = GREATEST(${p}.last_seen, excluded.last_seen),
+             event_count = ${p}.event_count + excluded.event_count,
+             updated_at = excluded.updated_at
+           RETURNING user_id`,
+          bind,
+          tx,
+        );
+      }
+      return;
+    }
+    // SQLite: one writer at a time (transactions are serialized), so read-merge-write is safe.
     for (let i = 0; i < list.length; i += 300) {
       const chunk = list.slice(i, i + 300);
-      // 1. Make sure every row exists, so 2. can lock it (a concurrent first insert waits here).
-      await this.sql.rows(
-        `INSERT INTO ${this.t.profiles} (tenant_id, user_id, traits, anonymous_ids, first_seen, last_seen, event_count, updated_at)
-         VALUES ${valuesList(chunk.length, 8)} ON CONFLICT (tenant_id, user_id) DO NOTHING RETURNING user_id`,
-        chunk.flatMap((d) => [d.tenantId, d.userId, '{}', '[]', d.first, d.last, 0, now]),
-        tx,
-      );
-      // 2. Read (and on PostgreSQL lock, in key order) the current profiles, merge, write back.
       const cond = chunk.map((_, j) => `(tenant_id = $${2 * j + 1} AND user_id = $${2 * j + 2})`).join(' OR ');
-      const lock = this.sql.dialect === 'postgres' ? ' ORDER BY tenant_id, user_id FOR UPDATE' : '';
       const current = await this.sql.rows<Record<string, unknown>>(
-        `SELECT tenant_id, user_id, traits, anonymous_ids, first_seen, last_seen, event_count FROM ${this.t.profiles} WHERE ${cond}${lock}`,
+        `SELECT tenant_id, user_id, traits, anonymous_ids, first_seen, last_seen, event_count FROM ${this.t.profiles} WHERE ${cond}`,
         chunk.flatMap((d) => [d.tenantId, d.userId]),
         tx,
       );
       const byId = new Map(current.map((r) => [`${r.tenant_id}\u0000${r.user_id}`, r]));
-      const bind: unknown[] = [];
-      for (const d of chunk) {
+      const merged = chunk.map((d) => {
         const cur = byId.get(`${d.tenantId}\u0000${d.userId}`);
         const traits = { ...(cur ? (JSON.parse(String(cur.traits)) as Record<string, unknown>) : {}), ...d.traits };
         const anon = new Set<string>(cur ? (JSON.parse(String(cur.anonymous_ids)) as string[]) : []);
         for (const a of d.anonymousIds) if (anon.size < MAX_ANON_IDS) anon.add(a);
-        const first = cur && num(cur.event_count) > 0 && iso(cur.first_seen) < d.first ? iso(cur.first_seen) : d.first;
-        const last = cur && num(cur.event_count) > 0 && iso(cur.last_seen) > d.last ? iso(cur.last_seen) : d.last;
-        bind.push(d.tenantId, d.userId, JSON.stringify(traits), JSON.stringify([...anon]), first, last, num(cur?.event_count) + d.count, now);
-      }
+        const first = cur && iso(cur.first_seen) < d.first ? iso(cur.first_seen) : d.first;
+        const last = cur && iso(cur.last_seen) > d.last ? iso(cur.last_seen) : d.last;
+        return { tenant_id: d.tenantId, user_id: d.userId, traits: JSON.stringify(traits), anonymous_ids: JSON.stringify([...anon]), first_seen: first, last_seen: last, event_count: num(cur?.event_count) + d.count, updated_at: now };
+      });
+      const bind: unknown[] = [];
+      const source = bulkSource('sqlite', PROFILE_COLUMNS, merged, bind);
       await this.sql.rows(
-        `INSERT INTO ${this.t.profiles} (tenant_id, user_id, traits, anonymous_ids, first_seen, last_seen, event_count, updated_at)
-         VALUES ${valuesList(chunk.length, 8)}
+        `INSERT INTO ${this.t.profiles} (${bulkColumns(PROFILE_COLUMNS)}) ${source}
          ON CONFLICT (tenant_id, user_id) DO UPDATE SET traits = excluded.traits, anonymous_ids = excluded.anonymous_ids,
            first_seen = excluded.first_seen, last_seen = excluded.last_seen, event_count = excluded.event_count, updated_at = excluded.updated_at
          RETURNING user_id`,
