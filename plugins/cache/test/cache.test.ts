@@ -336,3 +336,37 @@ for (const backendName of BACKENDS) {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+describe('cache with the shared layer on the in-memory store (l2: on)', () => {
+  let gw: TestGateway;
+  const identity = identityPlugin();
+  const ai = fakeAiPlugin();
+  identity.tenants.set('mem', { id: 'mem', slug: 'mem', name: 'mem', status: 'active', plan: 'free', settings: {} });
+  const chat = (q: string) =>
+    gw.fetch('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-tenant': 'mem', 'x-test-key': 'k' },
+      body: JSON.stringify({ model: 'm', temperature: 0, messages: [{ role: 'user', content: q }] }),
+    });
+  before(async () => {
+    gw = await startTestGateway({ plugins: [identity.plugin, ai.plugin, cache], pluginConfig: { cache: { l2: 'on', l1: { maxEntries: 1 } } } });
+  });
+  after(() => gw?.stop());
+
+  it('serves from L2 what L1 evicted, and purges L2 through the tenant index', async () => {
+    await (await chat('one')).arrayBuffer();
+    await (await chat('two')).arrayBuffer();
+    await sleep(30);
+    const before = ai.calls.chat;
+    const res = await chat('one');
+    assert.equal(res.headers.get('x-aihub-cache'), 'hit');
+    await res.arrayBuffer();
+    assert.equal(ai.calls.chat, before);
+    const metrics = await (await gw.fetch('/metrics')).text();
+    assert.match(metrics, /aihub_cache_requests_total\{layer="l2",result="hit"\} 1/);
+    assert.match(metrics, /aihub_cache_evictions_total\{layer="l1",reason="evict"\} [1-9]/);
+    const purge = await gw.fetch('/admin/v1/tenants/mem/cache', { method: 'DELETE', headers: { 'x-test-tenant': 'mem', 'x-test-key': 'k', 'x-test-role': 'admin' } });
+    assert.equal(((await purge.json()) as { removed: number }).removed, 2);
+    assert.equal((await chat('two')).headers.get('x-aihub-cache'), 'miss');
+  });
+});
