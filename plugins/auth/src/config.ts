@@ -4,6 +4,9 @@ import { KEY_FORMAT_HELP, parseApiKey } from './keyFormat';
 
 const scope = z.enum(SCOPES);
 
+/** `''` reads as unset, so `${AIHUB_AUTH_KEY_SECRET:-}` in a config file means "not configured". */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
+
 /** Signature algorithms the authorization server can sign access and ID tokens with. */
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -53,12 +56,13 @@ const oauthConfig = z
 const bootstrapConfig = z
   .object({
     enabled: z.boolean().default(true).describe('On first start against an empty database, create a superadmin, a default tenant and a superadmin API key'),
-    adminEmail: z.string().email().max(254).optional().describe('E-mail of the bootstrap superadmin (AIHUB_BOOTSTRAP_ADMIN_EMAIL; default admin@aihub.local)'),
-    adminKey: z
-      .string()
-      .max(200)
-      .refine((k) => parseApiKey(k.trim()) !== undefined, { message: `AIHUB_BOOTSTRAP_ADMIN_KEY / bootstrap.adminKey is not a valid key: ${KEY_FORMAT_HELP}` })
-      .optional().describe('Full value of the bootstrap API key, `ahk_<12 base62>_<32–128 base62>` (AIHUB_BOOTSTRAP_ADMIN_KEY); random when unset'),
+    adminEmail: optional(z.string().email().max(254)).describe('E-mail of the bootstrap superadmin (AIHUB_BOOTSTRAP_ADMIN_EMAIL; default admin@aihub.local)'),
+    adminKey: optional(
+      z
+        .string()
+        .max(200)
+        .refine((k) => parseApiKey(k.trim()) !== undefined, { message: `AIHUB_BOOTSTRAP_ADMIN_KEY / bootstrap.adminKey is not a valid key: ${KEY_FORMAT_HELP}` }),
+    ).describe('Full value of the bootstrap API key, `ahk_<12 base62>_<32–128 base62>` (AIHUB_BOOTSTRAP_ADMIN_KEY); random when unset'),
     tenantSlug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default').describe('Slug of the tenant created at bootstrap'),
     print: z.boolean().default(true).describe('Print the bootstrap credentials once to stdout (never to the log)'),
   })
@@ -67,20 +71,16 @@ const bootstrapConfig = z
 
 export const authConfig = z
   .object({
-    keySecret: z
-      .string()
-      .min(32, 'use at least 32 characters of random data, e.g. `openssl rand -base64 48`')
-      .optional()
-      .describe(
+    keySecret: optional(z.string().min(32, 'use at least 32 characters of random data, e.g. `openssl rand -base64 48`')).describe(
         'Server secret (≥ 32 chars): keys the HMAC of API keys and OAuth client secrets, and encrypts signing keys. Required when NODE_ENV=production; without it a development secret is generated under the data directory',
       ),
-    issuer: z
-      .string()
-      .url()
-      .refine((u) => !u.endsWith('/') && !u.includes('?') && !u.includes('#'), 'the issuer is a URL without a trailing slash, query or fragment')
-      .optional()
-      .describe('OAuth issuer identifier: the public base URL of the gateway (default http://localhost:<port>)'),
-    audience: z.string().min(1).max(200).optional().describe('`aud` of issued access tokens and the one accepted on incoming JWTs (default: the issuer)'),
+    issuer: optional(
+      z
+        .string()
+        .url()
+        .refine((u) => !u.endsWith('/') && !u.includes('?') && !u.includes('#'), 'the issuer is a URL without a trailing slash, query or fragment'),
+    ).describe('OAuth issuer identifier: the public base URL of the gateway (default http://localhost:<port>)'),
+    audience: optional(z.string().min(1).max(200)).describe('`aud` of issued access tokens and the one accepted on incoming JWTs (default: the issuer)'),
     apiKeys: apiKeysConfig.describe('API key lookup cache and bookkeeping'),
     oauth: oauthConfig.describe('OAuth 2.0 / OpenID Connect authorization server'),
     bootstrap: bootstrapConfig.describe('First-start bootstrap'),
