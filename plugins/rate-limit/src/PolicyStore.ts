@@ -12,6 +12,8 @@ const EMPTY: TenantPolicies = new Map();
 export const POLICY_CHANNEL = 'policies';
 /** Upper bound of tenants cached per instance; the oldest entry goes first. */
 const MAX_TENANTS = 50_000;
+/** A request waits at most this long for a tenant's first load (a slow database must not stall it). */
+const FIRST_LOAD_WAIT_MS = 1000;
 
 interface Entry {
   at: number;
@@ -62,6 +64,20 @@ export class PolicyStore {
     if (entry === undefined || entry.at === 0) return undefined;
     if (!entry.loading && Date.now() - entry.at > this.ttlMs) void this.load(tenantId);
     return entry.policies;
+  }
+
+  /**
+   * The tenant's policies for a request: cached ones at once, else the load, waited for at most
+   * FIRST_LOAD_WAIT_MS (then config limits only, for this request; the load goes on in the background).
+   */
+  get(tenantId: string): TenantPolicies | Promise<TenantPolicies> {
+    const cached = this.peek(tenantId);
+    if (cached !== undefined) return cached;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<TenantPolicies>((resolve) => {
+      timer = setTimeout(() => resolve(EMPTY), FIRST_LOAD_WAIT_MS);
+    });
+    return Promise.race([this.load(tenantId), timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Loads (once at a time per tenant) and caches; database errors keep what was cached, or nothing. */

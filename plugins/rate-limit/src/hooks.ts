@@ -59,7 +59,7 @@ function admission(ctx: PluginContext<RateLimitConfig>, deps: () => HookDeps, to
     const principal = PrincipalKey.get(c);
     const tenant = TenantKey.get(c);
     const tenantId = tenant?.id ?? principal?.tenantId ?? '_';
-    const stored = tenantId === '_' ? NO_POLICIES : (policies.peek(tenantId) ?? (await policies.load(tenantId)));
+    const stored = tenantId === '_' ? NO_POLICIES : await policies.get(tenantId);
     const body = c.request.body;
     const model = tokens ? modelOf(body) : undefined;
     const r = resolve(config, {
