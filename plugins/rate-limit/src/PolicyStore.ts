@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@aihub/core';
-import type { KeyValueStore } from '@aihub/core';
+import type { KeyValueStore, Logger } from '@aihub/core';
 import type { Limits } from './config';
 import type { PolicyRow, PolicyScope } from './models';
 
