@@ -35,6 +35,7 @@ export type { EventQueue, QueueMessage, ConsumeOptions, Subscription, BatchHandl
 export type { Logger } from './services/createLogger';
 export type { HttpClient } from './services/createHttpClient';
 export type { Clock } from './services/Clock';
+export type { CoreConfig } from './config/coreSchema';
 export { currentRequest, type RequestInfo } from './services/requestContext';
 export { validated, type Validated } from './http/validate';
 export { recordUpstreamTime } from './kernel/buildRouteChain';

@@ -88,6 +88,8 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     try {
       const info = { requestId, traceId, spanId };
       await requestContext.run(info, () => (span ? otelContext.with(trace.setSpan(parentCtx, span), next) : next()));
+      // A mounted sub-application (the OAuth server) answered on the raw response itself.
+      if (ctx.respond === false) return;
       if (ctx.status === 404 && ctx.body == null) {
         throw new GatewayError(`No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`, { code: 'route_not_found', status: 404 });
       }
