@@ -27,6 +27,20 @@ export const usageConfig = z
       .strict()
       .prefault({})
       .describe('The queue consumer that writes usage rows'),
+    writeAhead: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Before an AI request goes upstream, write a pending usage record durably (one queue write, batched across concurrent requests), so a gateway killed mid-request still bills it'),
+        onFailure: z
+          .enum(['continue', 'reject'])
+          .default('continue')
+          .describe('When the pending record cannot be written (queue backend down): continue (serve, metering relies on the buffered final record) or reject with 503'),
+      })
+      .strict()
+      .prefault({})
+      .describe('No-loss metering of AI requests (see README)'),
     pending: z
       .object({
         timeoutMs: z

@@ -7,6 +7,7 @@ import { hardLimit, softLimit, type BudgetTarget } from './budgets/types';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
 import { PERIODS, periodOf, type Period } from './time';
+import { isInvokeRoute, writeAheadHook } from './writeAhead';
 
 /**
  * `request.limit` on AI routes: refuses the request before any upstream call once a hard budget
@@ -21,7 +22,7 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
       phase: 'request.limit',
       order: 100,
       after: ['rate-limit'],
-      appliesTo: (route) => route.pipeline && route.tags.includes('ai'),
+      appliesTo: isInvokeRoute,
       async handle(c, next) {
         const principal = PrincipalKey.get(c);
         const tenant = TenantKey.get(c);
@@ -62,5 +63,6 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
         return next();
       },
     },
+    writeAheadHook(ctx, metrics),
   ];
 }

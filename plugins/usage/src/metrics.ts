@@ -19,6 +19,7 @@ export function createUsageMetrics(ctx: PluginContext, group: string) {
     rejected: meter.counter('usage_records_rejected_total', 'Malformed usage records kept as dead letters instead of being written'),
     interrupted: meter.counter('usage_interrupted_total', 'Requests billed from their write-ahead record because no final record came (the gateway died mid-request)'),
     replaced: meter.counter('usage_interrupted_replaced_total', 'Interrupted rows replaced by a final record that came late'),
+    writeAheadFailures: meter.counter('usage_write_ahead_failures_total', 'Pending (write-ahead) usage records that could not be written before the upstream call'),
     pending: meter.counter('usage_pending_records_total', 'Write-ahead records parked until their final record comes'),
     lag,
     alerts: meter.counter('budget_alerts_total', 'Budget alerts fired, by level (tenant, team, key), period (daily, monthly) and kind (soft, hard)', ['level', 'period', 'kind'] as const),

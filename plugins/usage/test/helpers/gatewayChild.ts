@@ -4,6 +4,8 @@
  * `{"url": …}` once listening. The test SIGKILLs it.
  */
 import { startTestGateway } from '@aihub/core/testing';
+import type { PluginDefinition } from '@aihub/core/plugin-api';
+import aiPlugin from '@aihub/plugin-ai';
 import usagePlugin from '../../src/index';
 import { fakeAiPlugin } from './fakeAi';
 import { identityPlugin } from './identity';
@@ -12,13 +14,16 @@ interface ChildSettings {
   config: Record<string, unknown>;
   upstreamUrl: string;
   usage: Record<string, unknown>;
+  /** Config of the real ai plugin; without it the test ai route plays the part. */
+  ai?: Record<string, unknown>;
 }
 
 async function main(): Promise<void> {
   const settings = JSON.parse(process.env.AIHUB_TEST_CHILD ?? '{}') as ChildSettings;
+  const ai = settings.ai ? (aiPlugin as PluginDefinition) : fakeAiPlugin({ upstreamUrl: settings.upstreamUrl, forwardRequestId: true });
   const gw = await startTestGateway({
-    plugins: [identityPlugin(), fakeAiPlugin({ upstreamUrl: settings.upstreamUrl, forwardRequestId: true }), usagePlugin],
-    pluginConfig: { usage: settings.usage },
+    plugins: [identityPlugin(), ai, usagePlugin],
+    pluginConfig: { usage: settings.usage, ...(settings.ai ? { ai: settings.ai } : {}) },
     config: settings.config,
   });
   process.stdout.write(`${JSON.stringify({ url: gw.url })}\n`);

@@ -1,0 +1,141 @@
+import { AiCallKey, GatewayError, PrincipalKey, TenantKey, USAGE_TOPIC, type AiCallInfo, type GatewayContext, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
+import { kernelState } from '@aihub/core';
+import type { UsageConfig } from './config';
+import type { UsageMetrics } from './metrics';
+
+/** AI routes that call an upstream (not /v1/models or /v1/feedback). */
+export function isInvokeRoute(route: { method: string; path: string; tags: string[]; pipeline: boolean }): boolean {
+  return route.pipeline && route.tags.includes('ai') && route.method === 'POST' && /(completions|embeddings|responses)$/.test(route.path);
+}
+
+/** A rough prompt size for the pending record (characters / 4 + framing): it is marked estimated. */
+function estimatePrompt(body: unknown): number {
+  if (!body || typeof body !== 'object') return 0;
+  const b = body as { messages?: unknown; input?: unknown };
+  let chars = 0;
+  let framing = 0;
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') chars += v.length;
+    else if (Array.isArray(v)) for (const x of v) visit(x);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.text === 'string') chars += o.text.length;
+      else if (o.content !== undefined) visit(o.content);
+    }
+  };
+  if (Array.isArray(b.messages)) {
+    for (const m of b.messages) {
+      framing += 4;
+      visit((m as { content?: unknown })?.content);
+    }
+  }
+  if (b.input !== undefined) visit(b.input);
+  return Math.ceil(chars / 4) + framing;
+}
+
+/**
+ * Group commit: pending records of requests arriving in the same event-loop turn are written with one
+ * publishNow (one pipelined round trip), and every request waits for that write.
+ */
+class Batcher {
+  private batch: Record<string, unknown>[] = [];
+  private waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly ctx: PluginContext) {}
+
+  add(record: Record<string, unknown>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.batch.push(record);
+      this.waiters.push({ resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    const waiters = this.waiters;
+    this.batch = [];
+    this.waiters = [];
+    this.scheduled = false;
+    try {
+      await this.ctx.queue.publishNow(USAGE_TOPIC, batch);
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+    }
+  }
+}
+
+function pendingRecord(c: GatewayContext, info: AiCallInfo): Record<string, unknown> {
+  const ks = kernelState(c);
+  const principal = PrincipalKey.get(c);
+  const tenant = TenantKey.get(c);
+  const prompt = estimatePrompt(c.request.body);
+  return {
+    requestId: ks.requestId,
+    timestamp: new Date(Date.now() - (performance.now() - ks.startedAt)).toISOString(),
+    tenantId: tenant?.id ?? principal?.tenantId ?? null,
+    keyId: principal?.keyId ?? null,
+    userId: principal?.userId ?? null,
+    teamId: principal?.teamId ?? null,
+    endpoint: info.endpoint,
+    model: info.model,
+    resolvedModel: info.resolvedModel ?? null,
+    provider: info.provider ?? null,
+    deployment: info.deployment ?? null,
+    experiment: info.experiment ?? null,
+    variant: info.variant ?? null,
+    promptTokens: prompt,
+    completionTokens: 0,
+    cachedTokens: 0,
+    totalTokens: prompt,
+    estimated: true,
+    // The price is the ai plugin's to know: a pending record is unpriced, and stays flagged as such
+    // if the request is billed from it (never silently priced at zero).
+    costMicros: null,
+    priced: false,
+    latencyMs: 0,
+    ttftMs: null,
+    status: 'pending',
+    httpStatus: 0,
+    errorCode: null,
+    cacheHit: false,
+    stream: info.stream,
+  };
+}
+
+/**
+ * `provider.invoke` on AI routes (after the cache, right before the ai plugin's handler calls the
+ * upstream): writes a pending usage record with the request's id and waits until it is durable.
+ * The ai plugin's final record (same request id) replaces it; if the process dies first, the
+ * consumer bills the request from it (INTERRUPTED_CODE). Skipped when no AI call was prepared.
+ */
+export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMetrics): HookDefinition {
+  const cfg = ctx.config.writeAhead;
+  let batcher: Batcher | undefined;
+  return {
+    name: 'write-ahead',
+    phase: 'provider.invoke',
+    order: -1000,
+    appliesTo: (route) => cfg.enabled && isInvokeRoute(route),
+    async handle(c, next) {
+      const info = AiCallKey.get(c);
+      if (!info || info.cacheHit) return next();
+      batcher ??= new Batcher(ctx);
+      try {
+        await batcher.add(pendingRecord(c, info));
+      } catch (err) {
+        metrics.writeAheadFailures.inc();
+        if (cfg.onFailure === 'reject') {
+          throw new GatewayError('Usage metering is unavailable right now; retry shortly.', { code: 'metering_unavailable', status: 503, cause: err, headers: { 'retry-after': '1' } });
+        }
+        ctx.logger.warn('could not write the pending usage record; serving anyway (writeAhead.onFailure: continue)', { err });
+      }
+      return next();
+    },
+  };
+}
