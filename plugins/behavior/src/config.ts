@@ -17,6 +17,12 @@ export const behaviorConfig = z
         enabled: z.boolean().default(true).describe('Consume events into the database in this instance'),
         batchSize: z.number().int().min(1).max(5000).default(1000).describe('Events read from the queue and written per transaction'),
         blockMs: z.number().int().positive().default(1000).describe('How long one queue read waits for events'),
+        lingerMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(100)
+          .describe('After a batch smaller than batchSize, wait this long before reading again, so light traffic is written in fewer, larger transactions (0: write at once)'),
         claimIdleMs: z.number().int().positive().default(30_000).describe('Events a dead consumer held this long are taken over'),
         retryInitialMs: z.number().int().positive().default(200).describe('First wait before retrying a batch while the database is unreachable'),
         retryMaxMs: z.number().int().positive().default(5000).describe('Longest wait between retries'),

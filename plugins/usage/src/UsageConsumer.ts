@@ -78,6 +78,20 @@ export class UsageConsumer {
     end();
     if (inBatchDuplicates) this.metrics.duplicates.inc(inBatchDuplicates);
     this.metrics.batches.inc({ outcome: 'ok' });
+    if (!this.backlog) await this.linger();
+  }
+
+  /** Light traffic: let records accumulate so each transaction writes many (stop() cuts it short). */
+  private linger(): Promise<void> {
+    const ms = this.ctx.config.consumer.lingerMs;
+    if (ms <= 0 || this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
   }
 
   /** Writes under the mutex (so reconciliation never interleaves), then updates counters and metrics. */

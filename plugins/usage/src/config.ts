@@ -20,6 +20,12 @@ export const usageConfig = z
         enabled: z.boolean().default(true).describe('Consume usage records in this instance (turn off on instances that should only serve traffic)'),
         batchSize: z.number().int().min(1).max(5000).default(500).describe('Largest batch read from the queue and written in one transaction'),
         blockMs: z.number().int().positive().default(1000).describe('How long one queue read waits for records'),
+        lingerMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(200)
+          .describe('After a batch smaller than batchSize, wait this long before reading again, so light traffic is written in fewer, larger transactions (0: write at once)'),
         claimIdleMs: z.number().int().positive().default(30_000).describe('Records a dead consumer held for this long are taken over by another'),
         retryInitialMs: z.number().int().positive().default(200).describe('First wait before retrying a batch while the database is unreachable (doubles up to retryMaxMs)'),
         retryMaxMs: z.number().int().positive().default(5000).describe('Longest wait between two retries of a batch while the database is unreachable'),

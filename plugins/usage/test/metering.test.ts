@@ -186,7 +186,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.ok(metricValue(text, 'aihub_usage_batches_total', { outcome: 'ok' }) >= 1);
       assert.match(text, /aihub_usage_batch_duration_seconds_bucket/);
       assert.match(text, /aihub_usage_queue_lag \d+/);
-      assert.equal(metricValue(text, 'aihub_usage_queue_lag'), 0);
+      await waitFor('queue drained', async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_queue_lag') === 0);
     });
 
     it('keeps malformed records as dead letters instead of blocking the queue', async () => {

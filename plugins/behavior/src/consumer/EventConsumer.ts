@@ -42,6 +42,19 @@ export class EventConsumer {
     await this.subscription?.stop();
   }
 
+  /** Light traffic: let events accumulate so each transaction writes many (stop() cuts it short). */
+  private linger(): Promise<void> {
+    const ms = this.ctx.config.consumer.lingerMs;
+    if (ms <= 0 || this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
   async handle(messages: QueueMessage<unknown>[]): Promise<void> {
     const events: StoredEvent[] = [];
     let invalid = 0;
@@ -64,6 +77,7 @@ export class EventConsumer {
         this.metrics.batches.inc({ outcome: 'ok' });
         if (logged) this.ctx.logger.info('behavior event writes resumed');
         end();
+        if (messages.length < this.ctx.config.consumer.batchSize) await this.linger();
         return;
       } catch (err) {
         if (!isTransientDbError(err) || this.stopping) {
