@@ -59,7 +59,7 @@ export const usageConfig = z
       })
       .strict()
       .prefault({})
-      .describe('Write-ahead records the ai plugin publishes before calling the upstream (see README: no-loss metering)'),
+      .describe('Write-ahead (pending) records of requests in flight (see README: no-loss metering)'),
     budgets: z
       .object({
         enforce: z.boolean().default(true).describe('Reject requests once a hard budget is spent (false: only alert)'),
@@ -69,10 +69,10 @@ export const usageConfig = z
         counterCheckMs: z.number().int().positive().default(5000).describe('How often the store is checked for lost counters (Redis flush or restart), which triggers a reconcile'),
         defaults: z
           .object({
-            dailyHardMicros: micros.optional(),
-            dailySoftMicros: micros.optional(),
-            monthlyHardMicros: micros.optional(),
-            monthlySoftMicros: micros.optional(),
+            dailyHardMicros: micros.optional().describe('Daily hard limit (micro-dollars): requests are refused once spent'),
+            dailySoftMicros: micros.optional().describe('Daily soft limit: an alert fires once when reached'),
+            monthlyHardMicros: micros.optional().describe('Monthly hard limit'),
+            monthlySoftMicros: micros.optional().describe('Monthly soft limit'),
           })
           .strict()
           .optional()

@@ -13,6 +13,7 @@ import { createDatabase } from '@aihub/core';
 import type { PluginDefinition } from '@aihub/core/plugin-api';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import aiPlugin from '@aihub/plugin-ai';
+import OpenAI from 'openai';
 import cachePlugin from '@aihub/plugin-cache';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
@@ -147,6 +148,22 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(body.error.code, 'budget_exceeded');
       assert.equal(body.error.type, 'insufficient_quota');
       assert.equal(mock.stats.received, received, 'the upstream never saw the refused request');
+
+      // The official SDK: a RateLimitError with the budget code, and no automatic retries.
+      const rejections = async () => {
+        const text = await (await gw.fetch('/metrics')).text();
+        return Number(/aihub_budget_rejections_total\{level="tenant",period="daily"\} (\d+)/.exec(text)?.[1] ?? 0);
+      };
+      const before = await rejections();
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused-by-the-test-identity', defaultHeaders: caller, maxRetries: 2 });
+      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), (err: unknown) => {
+        assert.ok(err instanceof OpenAI.RateLimitError);
+        assert.equal(err.code, 'budget_exceeded');
+        assert.equal(err.type, 'insufficient_quota');
+        assert.match(err.message, /daily budget/);
+        return true;
+      });
+      assert.equal((await rejections()) - before, 1, 'x-should-retry: false stops the SDK from retrying');
     });
   });
 }
