@@ -12,7 +12,10 @@ export type OpenAiErrorType =
   | 'insufficient_quota'
   | 'server_error'
   | 'timeout_error'
-  | 'api_error';
+  | 'api_error'
+  // OpenAI's 429s say which limit was hit.
+  | 'requests'
+  | 'tokens';
 
 export interface GatewayErrorOptions {
   /** Stable machine-readable code, e.g. `invalid_json`, `rate_limit_exceeded`. */
