@@ -42,7 +42,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     let backend: Backend;
     let gw: TestGateway;
     const probe = probePlugin();
-    const viewer = asCaller({ tenant: 'ta', role: 'viewer' });
+    const viewer = asCaller({ tenant: 'ta', role: 'developer' });
     const get = async <T = Record<string, unknown>>(path: string, status = 200, caller = viewer): Promise<T> => {
       const res = await gw.fetch(`/admin/v1/tenants/ta/analytics/${path}`, { headers: caller });
       assert.equal(res.status, status, `${path}: ${await res.clone().text()}`);
@@ -148,6 +148,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.deepEqual(p.recent_events.map((e) => [e.type, e.event, e.timestamp]), [['track', 'login', '2024-03-11T09:10:00.000Z'], ['identify', null, '2024-03-11T09:05:00.000Z'], ['page', 'Home', '2024-03-11T09:00:00.000Z']]);
       await get('users/nobody', 404);
       await get('users/u1', 404, asCaller({ tenant: 'tq', role: 'owner' }));
+      await get('users/u1', 403, asCaller({ tenant: 'ta', role: 'viewer' }));
+      await get('users/u1', 403, asCaller({ tenant: 'ta', role: 'owner', scopes: ['events:write'] }));
       const res = await gw.fetch('/admin/v1/tenants/ta/analytics/users/u1');
       assert.equal(res.status, 401);
     });

@@ -46,7 +46,12 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
     if (tenant) settings.remember(tenantId, tenant.settings);
     const policy = compilePolicy(tenant?.settings.pii ?? settings.get(tenantId)?.pii);
     if (!policy || policy.empty) return events.map((e) => ({ ...e, tenantId }));
-    const key = await keys.get(tenantId);
+    let key: Buffer;
+    try {
+      key = await keys.get(tenantId);
+    } catch (err) {
+      throw new GatewayError('Events cannot be stored right now; retry with the same messageId (duplicates are dropped).', { code: 'events_unavailable', status: 503, cause: err });
+    }
     return events.map((e) => ({ ...applyPolicy(e, policy, key), tenantId }));
   };
 

@@ -136,7 +136,7 @@ export function testTenancy(): TestTenancy {
     owner: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
     admin: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
     developer: ['usage:read', 'events:read'],
-    viewer: ['usage:read', 'events:read'],
+    viewer: ['usage:read'],
   };
   const plugin = definePlugin({
     apiVersion: 'aihub.plugin/v1',

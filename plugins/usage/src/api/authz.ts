@@ -5,17 +5,15 @@ const FALLBACK_ROLES: Record<string, readonly Permission[]> = {
   owner: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
   admin: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
   developer: ['usage:read', 'events:read'],
-  viewer: ['usage:read', 'events:read'],
+  viewer: ['usage:read'],
 };
-
-const WRITE_PERMISSIONS = new Set<Permission>(['budgets:write', 'events:delete']);
 
 /**
  * Server-side authorization of an admin route for one tenant. Delegates to the tenancy plugin's
- * AccessControl when it is loaded (roles, superadmin, 404 for other tenants); otherwise applies a
- * conservative built-in rule so the routes are never open: the caller must be authenticated, in
- * that tenant (else 404, so existence does not leak), and hold a role — or, for a credential without
- * a role, the admin scope — that grants the permission.
+ * AccessControl when it is loaded; otherwise applies the same rules (docs/rbac.md) with the same
+ * role matrix for these permissions, so the routes are never open: authenticated (401), the admin
+ * scope for the permission — `admin:read` for `*:read`, else `admin:write` (403), superadmin
+ * allowed, another tenant 404 (existence does not leak), and a role that grants it (403).
  */
 export function authorize(ctx: PluginContext, c: GatewayContext, permission: Permission, tenantId: string): void {
   const access = ctx.tryGet(ACCESS_CONTROL);
@@ -25,13 +23,13 @@ export function authorize(ctx: PluginContext, c: GatewayContext, permission: Per
   }
   const principal = PrincipalKey.get(c);
   if (!principal) throw errors.unauthorized();
+  const scope = permission.endsWith(':read') ? 'admin:read' : 'admin:write';
+  if (!principal.scopes.includes(scope)) {
+    throw new GatewayError(`This credential lacks the ${scope} scope needed to ${permission.replace(':', ' ')}.`, { code: 'insufficient_scope', status: 403 });
+  }
   if (principal.superadmin) return;
   if (principal.tenantId !== tenantId) throw errors.notFound(`Tenant ${tenantId} was not found.`, 'tenant_not_found');
-  const allowed = principal.role
-    ? (FALLBACK_ROLES[principal.role] ?? []).includes(permission)
-    : WRITE_PERMISSIONS.has(permission)
-      ? principal.scopes.includes('admin:write')
-      : principal.scopes.includes('admin:read') || principal.scopes.includes('admin:write');
+  const allowed = !!principal.role && (FALLBACK_ROLES[principal.role] ?? []).includes(permission);
   if (!allowed) {
     throw new GatewayError(`This credential may not ${permission.replace(':', ' ')} in this tenant; ask a tenant owner or admin.`, { code: 'permission_denied', status: 403 });
   }
