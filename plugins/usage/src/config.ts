@@ -4,8 +4,14 @@ const micros = z.number().int().min(0);
 
 export const webhookConfig = z
   .object({
-    url: z.url().optional().describe('Where budget alerts are POSTed (JSON). Without it alerts are only logged and counted'),
-    secret: z.string().min(16).optional().describe('Shared secret: each delivery carries `x-aihub-signature: t=<unix>,v1=<hex HMAC-SHA-256 of "<t>.<body>">`'),
+    url: z
+      .union([z.literal(''), z.url()])
+      .optional()
+      .describe('Where budget alerts are POSTed (JSON). Empty or unset: alerts are only logged and counted'),
+    secret: z
+      .union([z.literal(''), z.string().min(16)])
+      .optional()
+      .describe('Shared secret: each delivery carries `x-aihub-signature: t=<unix>,v1=<hex HMAC-SHA-256 of "<t>.<body>">`'),
     maxAttempts: z.number().int().min(1).max(20).default(6).describe('Deliveries tried per alert before it is marked failed'),
     initialBackoffMs: z.number().int().positive().default(1000).describe('Wait before the first retry; doubles each attempt (with jitter)'),
     maxBackoffMs: z.number().int().positive().default(60_000).describe('Longest wait between two attempts'),

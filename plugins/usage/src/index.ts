@@ -54,6 +54,9 @@ export default definePlugin({
     await rt.reconciler.run('start', false).catch((err) => ctx.logger.warn('initial spend reconciliation failed; retrying on the next check', { err }));
     rt.reconciler.start(ctx.config.budgets.reconcileIntervalMs, ctx.config.budgets.counterCheckMs);
     if (ctx.config.consumer.enabled) rt.consumer.start();
+    if (ctx.config.budgets.webhook.url && !ctx.config.budgets.webhook.secret) {
+      ctx.logger.warn('budget webhook without a secret: deliveries are not signed; set budgets.webhook.secret');
+    }
     void rt.webhook.resume().catch((err) => ctx.logger.warn('could not resume pending budget webhooks', { err }));
   },
   async stop(ctx) {
