@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
+import { cpuMs, latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -27,17 +27,21 @@ async function otlpSink(): Promise<{ url: string; spans: () => number; close: ()
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, spans: () => posts, close: () => server.close() };
 }
 
-async function measure(name: string, url: string): Promise<{ c1: LoadResult[]; c50: LoadResult[] }> {
+async function measure(name: string, url: string, pid: number): Promise<{ c1: LoadResult[]; c50: LoadResult[]; cpuUs: number[] }> {
   await load(url, { connections: 10, seconds: 3 }); // warm-up (JIT, pools)
   const c1: LoadResult[] = [];
   const c50: LoadResult[] = [];
+  const cpuUs: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
-    c50.push(await load(url, { connections: 50, seconds: SECONDS }));
+    const before = cpuMs(pid);
+    const r = await load(url, { connections: 50, seconds: SECONDS });
+    cpuUs.push(round(((cpuMs(pid) - before) * 1000) / r.total, 1));
+    c50.push(r);
     const probe = await latencyProbe(url, { seconds: SECONDS });
-    c1.push({ rps: probe.count / SECONDS, p50: probe.p50, p99: probe.p99, errors: probe.errors, non2xx: 0 });
+    c1.push({ rps: probe.count / SECONDS, total: probe.count, p50: probe.p50, p99: probe.p99, errors: probe.errors, non2xx: 0 });
   }
-  process.stdout.write(`${name.padEnd(10)} 50 conn: ${c50.map((r) => Math.round(r.rps)).join(' / ')} req/s   1 conn p50: ${c1.map((r) => r.p50).join(' / ')} ms\n`);
-  return { c1, c50 };
+  process.stdout.write(`${name.padEnd(10)} 50 conn: ${c50.map((r) => Math.round(r.rps)).join(' / ')} req/s   CPU ${cpuUs.join(' / ')} µs/req   1 conn p50: ${c1.map((r) => r.p50).join(' / ')} ms\n`);
+  return { c1, c50, cpuUs };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -47,10 +51,10 @@ async function main() {
   pinSelf(1);
   const sink = await otlpSink();
   const bare = await startServer(['bench/src/kernel/bare-koa.ts', '0']);
-  const bareRes = await measure('bare koa', `http://127.0.0.1:${bare.port}${ROUTE}`);
+  const bareRes = await measure('bare koa', `http://127.0.0.1:${bare.port}${ROUTE}`, bare.child.pid!);
   await stopServer(bare.child);
   const gw = await startServer(['bench/src/kernel/gateway.ts', '0', sink.url]);
-  const gwRes = await measure('aihub', `http://127.0.0.1:${gw.port}${ROUTE}`);
+  const gwRes = await measure('aihub', `http://127.0.0.1:${gw.port}${ROUTE}`, gw.child.pid!);
   await stopServer(gw.child);
   sink.close();
 
@@ -66,6 +70,9 @@ async function main() {
     bareKoa: { rps50: round(bareRps, 0), p50ms: bareP50, p99ms: median(bareRes.c50.map((r) => r.p99)) },
     aihub: { rps50: round(gwRps, 0), p50ms: gwP50, p99ms: median(gwRes.c50.map((r) => r.p99)) },
     rpsRatio: round(gwRps / bareRps, 3),
+    cpuUsPerRequest: { bareKoa: median(bareRes.cpuUs), aihub: median(gwRes.cpuUs) },
+    /** Throughput ratio implied by CPU per request (each server has one core): robust to other load. */
+    cpuRatio: round(median(bareRes.cpuUs) / median(gwRes.cpuUs), 3),
     addedP50ms: round(gwP50 - bareP50, 3),
     noise: { bareRps: round(spread(bareRes.c50.map((r) => r.rps)), 3), aihubRps: round(spread(gwRes.c50.map((r) => r.rps)), 3) },
     otlpExports: sink.spans(),
@@ -76,6 +83,7 @@ async function main() {
   writeFileSync(path.join(repoRoot, 'bench/results/kernel-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
     `\nAI Hub kernel: ${result.rpsRatio * 100}% of bare Koa req/s (target ≥ 85%), p50 at 1 connection +${result.addedP50ms} ms (target ≤ +0.2 ms)\n` +
+      `CPU per request: bare ${result.cpuUsPerRequest.bareKoa} µs, aihub ${result.cpuUsPerRequest.aihub} µs → ${round(result.cpuRatio * 100, 1)}% of bare Koa's throughput per core\n` +
       `noise (spread between repeats at 50 conn): bare ${result.noise.bareRps * 100}%, aihub ${result.noise.aihubRps * 100}%; errors ${errors}; OTLP exports ${result.otlpExports}\n`,
   );
 }

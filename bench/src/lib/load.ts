@@ -8,6 +8,8 @@ export const repoRoot = path.resolve(__dirname, '../../..');
 
 export interface LoadResult {
   rps: number;
+  /** Requests completed in the run. */
+  total: number;
   p50: number;
   p99: number;
   errors: number;
@@ -27,6 +29,7 @@ export async function load(url: string, opts: { connections: number; seconds: nu
   });
   return {
     rps: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -132,4 +135,18 @@ export async function ttfbProbe(url: string, opts: { seconds: number; body: stri
   samples.sort((a, b) => a - b);
   const at = (q: number) => (samples.length ? round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3) : NaN);
   return { p50: at(0.5), p99: at(0.99), count: samples.length, errors };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc. CPU per request is far less
+ * sensitive to other load on the machine than requests per second.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 1/100 s ticks
+  } catch {
+    return NaN;
+  }
 }

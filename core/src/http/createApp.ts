@@ -47,9 +47,10 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     state.startedAt = startedAt;
     state.upstreamMs = 0;
     state.sampled = false;
-    ctx.set('x-request-id', requestId);
-    if (deps.isDraining()) ctx.set('connection', 'close');
-    metrics.httpInFlight.inc();
+    // res.setHeader directly: Koa's ctx.set re-validates and normalises on every call.
+    ctx.res.setHeader('x-request-id', requestId);
+    if (deps.isDraining()) ctx.res.setHeader('connection', 'close');
+    metrics.inFlight.value++;
 
     let span: Span | undefined;
     let traceId: string | undefined;
@@ -67,7 +68,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     }
 
     ctx.res.once('close', () => {
-      metrics.httpInFlight.dec();
+      metrics.inFlight.value--;
       const seconds = (performance.now() - startedAt) / 1000;
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       const labels: Record<string, string | number> = { method: ctx.method, route: String(route), status: ctx.res.writableFinished ? ctx.status : 499 };
@@ -107,7 +108,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       }
       renderError(ctx, ge, requestId);
     }
-    if (!ctx.headerSent) ctx.set('x-aihub-overhead-ms', (performance.now() - startedAt - state.upstreamMs).toFixed(3));
+    if (!ctx.headerSent) ctx.res.setHeader('x-aihub-overhead-ms', (performance.now() - startedAt - state.upstreamMs).toFixed(3));
   });
 
   app.use(router.routes());

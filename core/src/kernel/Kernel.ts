@@ -55,7 +55,10 @@ export class Kernel {
   private server?: http.Server;
   private started: StartedPlugin[] = [];
   private draining = false;
-  private inFlight = 0;
+  /** Requests being served (counted by the app's outer middleware). */
+  private get inFlight(): number {
+    return this.metrics.inFlight.value;
+  }
   private stopping?: Promise<void>;
   readonly root = new Container();
   private readonly clock: Clock;
@@ -221,11 +224,7 @@ export class Kernel {
       isDraining: () => this.draining,
     });
     const callback = app.callback();
-    this.server = http.createServer((req, res) => {
-      this.inFlight++;
-      res.once('close', () => this.inFlight--);
-      void callback(req, res);
-    });
+    this.server = http.createServer(callback);
     this.server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
     this.server.headersTimeout = cfg.server.keepAliveTimeoutMs + 1000;
     this.server.requestTimeout = cfg.server.requestTimeoutMs;

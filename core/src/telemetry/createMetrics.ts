@@ -9,6 +9,8 @@ export interface GatewayMetrics {
   httpRequests: Counter<'method' | 'route' | 'status' | 'tenant'>;
   httpDuration: Histogram<'method' | 'route' | 'status' | 'tenant'>;
   httpInFlight: Gauge<string>;
+  /** Requests being served; read by the in-flight gauge at scrape time (no per-request metric call). */
+  inFlight: { value: number };
   /** Time spent in the gateway itself (request duration minus time waiting on upstreams). */
   httpOverhead: Histogram<'route'>;
   hookErrors: Counter<'plugin' | 'phase'>;
@@ -47,7 +49,15 @@ export function createMetrics(options: { processMetrics: boolean; tenantLabels: 
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const httpInFlight = new client.Gauge({ name: 'aihub_http_requests_in_flight', help: 'Requests being served now', registers: [registry] });
+  const inFlight = { value: 0 };
+  const httpInFlight = new client.Gauge({
+    name: 'aihub_http_requests_in_flight',
+    help: 'Requests being served now',
+    registers: [registry],
+    collect() {
+      this.set(inFlight.value);
+    },
+  });
   const hookErrors = new client.Counter({
     name: 'aihub_plugin_hook_errors_total',
     help: 'Errors thrown by plugin hooks, by plugin and phase',
@@ -74,6 +84,7 @@ export function createMetrics(options: { processMetrics: boolean; tenantLabels: 
     httpRequests,
     httpDuration,
     httpInFlight,
+    inFlight,
     httpOverhead,
     hookErrors,
     meterFor,

@@ -1,6 +1,6 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CTraceContextPropagator, W3CBaggagePropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -30,7 +30,8 @@ export interface Tracing {
  */
 export function createTracing(options: TracingOptions): Tracing {
   propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new JaegerPropagator(), new W3CBaggagePropagator()] }),
+    // Baggage is not used by the gateway; leaving its propagator out saves a header parse per request.
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new JaegerPropagator()] }),
   );
   if (!options.endpoint) {
     return { enabled: false, tracer: (name) => trace.getTracer(name), forceFlush: async () => {}, shutdown: async () => {} };
