@@ -76,7 +76,9 @@ function pendingRecord(c: GatewayContext, info: AiCallInfo): Record<string, unkn
   const tenant = TenantKey.get(c);
   const prompt = estimatePrompt(c.request.body);
   return {
-    requestId: ks.requestId,
+    // The id the ai plugin's final record will carry: AiCallInfo.requestId when it provides one
+    // (requested contract field, a gateway-generated unique id), else the kernel's request id.
+    requestId: (info as AiCallInfo & { requestId?: string }).requestId ?? ks.requestId,
     timestamp: new Date(Date.now() - (performance.now() - ks.startedAt)).toISOString(),
     tenantId: tenant?.id ?? principal?.tenantId ?? null,
     keyId: principal?.keyId ?? null,
