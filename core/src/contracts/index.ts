@@ -89,6 +89,12 @@ export interface AiUsage {
 
 /** What the ai plugin knows about the call, for rate-limit reconciliation, cache and logs. */
 export interface AiCallInfo {
+  /** The gateway-generated id of the request (kernel `uid`): the usage idempotency key. */
+  requestId?: string;
+  /** Prompt tokens estimated before the call (for write-ahead records and limits). */
+  estimatedPromptTokens?: number;
+  /** Cost estimated before the call, micro-dollars. */
+  estimatedCostMicros?: number | null;
   endpoint: 'chat.completions' | 'embeddings' | 'completions';
   /** The model the client asked for (alias). */
   model: string;
@@ -111,9 +117,14 @@ export const TokenReservationKey = defineStateKey<number>('aihub.token-reservati
 /** The topic usage records are published on (consumed by the usage plugin). */
 export const USAGE_TOPIC = 'usage';
 
-/** One record per finished AI request; `requestId` is the idempotency key. */
+/**
+ * One record per finished AI request; `requestId` is the idempotency key and is the gateway's own
+ * unique id (kernel `uid`), not the caller's x-request-id (kept in `clientRequestId`).
+ */
 export interface UsageRecord {
   requestId: string;
+  /** The caller's x-request-id, when it sent one (correlation only). */
+  clientRequestId?: string | null;
   /** ISO-8601 UTC time the request started. */
   timestamp: string;
   tenantId: string | null;
@@ -135,9 +146,14 @@ export interface UsageRecord {
   /** Integer micro-dollars; null when the model has no price (then `priced` is false). */
   costMicros: number | null;
   priced: boolean;
+  /** Cost split by token type (micro-dollars), for invoices with a unit price per type. */
+  inputCostMicros?: number | null;
+  cachedCostMicros?: number | null;
+  outputCostMicros?: number | null;
   latencyMs: number;
   ttftMs: number | null;
-  status: 'success' | 'error' | 'cancelled';
+  /** `pending`: a write-ahead record published before the upstream call, replaced by the final one. */
+  status: 'success' | 'error' | 'cancelled' | 'pending';
   httpStatus: number;
   errorCode: string | null;
   cacheHit: boolean;

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import Router from '@koa/router';
+import { randomUUID } from 'node:crypto';
 import Koa, { type Context } from 'koa';
 import { GatewayError } from '../errors/GatewayError';
 import { renderError } from '../errors/render';
@@ -41,9 +42,12 @@ export function createApp(router: Router, deps: AppDeps): Koa {
 
   app.use(async function aihubGateway(ctx, next) {
     const startedAt = performance.now();
-    const requestId = requestIdFrom(ctx.headers['x-request-id']);
+    const callerId = ctx.headers['x-request-id'];
+    const requestId = requestIdFrom(callerId);
     const state = ctx.state as KernelState;
     state.requestId = requestId;
+    // A caller may send the same x-request-id twice; the gateway's own id must stay unique.
+    state.uid = requestId === callerId ? randomUUID() : requestId;
     state.startedAt = startedAt;
     state.upstreamMs = 0;
     state.sampled = false;

@@ -12,7 +12,13 @@ import type { GatewayMiddleware, ResponseHandler, RouteInfo } from './types';
 
 /** Per-request flags the kernel keeps on ctx.state. */
 export interface KernelState {
+  /** The request id: the caller's `x-request-id` when valid, else generated. For correlation only. */
   requestId: string;
+  /**
+   * An id the gateway generated for this request, unique even when callers reuse an x-request-id.
+   * Idempotency keys (usage records) must use this, never the caller-controlled requestId.
+   */
+  uid: string;
   startedAt: number;
   /** Milliseconds spent waiting on upstreams; subtracted for x-aihub-overhead-ms. */
   upstreamMs: number;
