@@ -17,7 +17,7 @@ export type PriceConfig = z.output<typeof priceSchema>;
 const timeoutsSchema = z
   .object({
     connectMs: z.number().int().positive().optional().describe("TCP/TLS connect timeout; when set the provider gets its own connection pool (default: the gateway's shared pool, 10 s)"),
-    firstByteMs: z.number().int().positive().default(120_000).describe("Longest wait for the first byte of the answer (streams: the first event; non-streaming answers arrive whole, so keep it above your longest generation); then the attempt fails as a timeout and is retried or falls back"),
+    firstByteMs: z.number().int().positive().default(120_000).describe("Longest wait for the first byte of the answer (streams: the first event; non-streaming answers arrive whole, so keep it above your longest generation); then the attempt fails as a timeout and is retried or falls back. Also the longest silence between stream chunks. Enforced by undici with ~0.5 s granularity"),
     totalMs: z.number().int().positive().default(600_000).describe('Longest time one upstream attempt may take, streaming included'),
   })
   .strict();

@@ -118,6 +118,23 @@ export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
       },
     },
     {
+      // Last in response.transform: every other hook has set its headers. A stream the handler left
+      // as the body is then written straight to the socket (see StreamRelay.attach) instead of
+      // through Koa's stream pipeline; a body another plugin replaced is left to Koa.
+      name: 'stream',
+      phase: 'response.transform',
+      order: 1000,
+      appliesTo: (route) => route.plugin === 'ai' && route.path === CHAT_PATH,
+      handle(c) {
+        const relay = CallKey.get(c)?.relay;
+        if (!relay || c.headerSent || c.body !== relay.out) return;
+        c.respond = false;
+        const ks = kernelState(c);
+        c.set('x-aihub-overhead-ms', (performance.now() - ks.startedAt - ks.upstreamMs).toFixed(3));
+        relay.attach(c.res);
+      },
+    },
+    {
       // First in response.meter so usage is final before rate-limit reconciles it and usage stores it.
       name: 'usage',
       phase: 'response.meter',

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ProviderType } from './config';
+import type { AttemptSignal } from './engine/AttemptSignal';
 
 /** What the gateway asks of a provider. */
 export type Operation = 'chat' | 'embeddings';
@@ -84,7 +85,7 @@ export interface ProviderAdapter {
   readonly totalMs: number;
   supports(op: Operation): boolean;
   /** Sends the request; resolves with the response head (the body still to be read). */
-  send(call: CallInput, model: string, signal: AbortSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse>;
+  send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse>;
   parseAnswer(call: CallInput, body: Buffer): ParsedAnswer;
   streamTranslator(call: CallInput): StreamTranslator;
   parseError(status: number, body: Buffer): UpstreamErrorBody;

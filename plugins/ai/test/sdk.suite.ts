@@ -163,7 +163,7 @@ export function sdkSuite(backend: Backend): void {
     });
 
     it('answers 504 when the upstream does not answer in time, 502 when it cannot be reached', async () => {
-      stack.mock.setFailure({ delayMs: 1000, times: 2, match: { model: 'slow-upstream' } });
+      stack.mock.setFailure({ delayMs: 5000, times: 2, match: { model: 'slow-upstream' } });
       const started = Date.now();
       await assert.rejects(client.chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
         assert.ok(err instanceof OpenAI.APIError);
@@ -171,7 +171,8 @@ export function sdkSuite(backend: Backend): void {
         assert.equal(err.code, 'upstream_timeout');
         return true;
       });
-      assert.ok(Date.now() - started < 900, 'two attempts of 200 ms, not the upstream delay');
+      // undici's timers tick every ~0.5 s: each 200 ms attempt ends within about a second.
+      assert.ok(Date.now() - started < 3500, 'two short attempts, not the 5 s upstream delay');
       await assert.rejects(client.chat.completions.create({ model: 'dead', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
         assert.ok(err instanceof OpenAI.InternalServerError);
         assert.equal(err.status, 502);

@@ -2,6 +2,7 @@ import type { AiCallInfo, AiUsage, Principal } from '@aihub/core/plugin-api';
 import type { Span } from '@opentelemetry/api';
 import type { ModelRoute, RouteEntry } from '../routing/catalog';
 import type { CallInput } from '../types';
+import type { AttemptSignal } from './AttemptSignal';
 import type { StreamRelay } from './StreamRelay';
 
 export type CallStatus = 'success' | 'error' | 'cancelled';
@@ -18,7 +19,7 @@ export class AiCall {
   entry: RouteEntry | undefined;
   attempts = 0;
   /** Aborts the attempt in flight (client gone, timeout). */
-  attemptAbort: AbortController | undefined;
+  attemptAbort: AttemptSignal | undefined;
   relay: StreamRelay | undefined;
   span: Span | undefined;
   /** Wakes a backoff sleep early when the client leaves. */

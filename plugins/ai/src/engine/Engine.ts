@@ -10,6 +10,7 @@ import { endProviderSpan, startProviderSpan, traceHeaders } from '../tracing';
 import type { ParsedAnswer, UpstreamResponse } from '../types';
 import type { AiCall } from './AiCall';
 import { StreamEventError, UpstreamError, retryAfterMs, scrub, toClientError } from './errors';
+import { AttemptSignal } from './AttemptSignal';
 import { StreamRelay, type RelayEnd } from './StreamRelay';
 
 export type Outcome = { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } | { kind: 'stream'; relay: StreamRelay; entry: RouteEntry };
@@ -20,18 +21,23 @@ export type StreamSettled = (call: AiCall, end: RelayEnd) => void;
 const ERROR_BODY_LIMIT = 64 * 1024;
 const ANSWER_LIMIT = 64 * 1024 * 1024;
 
-async function readAll(body: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > limit) {
-      body.destroy();
-      break;
-    }
-    chunks.push(c);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+/** Reads a whole body (events, not an async iterator: one promise instead of one per chunk). */
+function readAll(body: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        body.destroy();
+        resolve(Buffer.concat(chunks));
+        return;
+      }
+      chunks.push(c);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    body.once('error', reject);
+  });
 }
 
 function backoff(attempt: number, base: number, max: number): number {
@@ -79,7 +85,8 @@ export class Engine {
         if (call.cancelled) throw toClientError(new UpstreamError('cancelled', 'client closed the request', entry.dep.id), call.alias);
         try {
           return await entry.dep.breaker.fire(() => this.attempt(ctx, call, entry, attempt));
-        } catch (err) {
+        } catch (thrown) {
+          const err = entry.dep.breaker.rejection(thrown);
           if (!(err instanceof UpstreamError)) throw err;
           if (err.kind !== 'breaker_open' || !last) last = err;
           if (err.kind === 'cancelled' || err.isClientError) throw toClientError(err, call.alias);
@@ -122,16 +129,14 @@ export class Engine {
     info.provider = provider.name;
     info.deployment = dep.id;
     info.resolvedModel = dep.model;
-    const ac = new AbortController();
+    const ac = new AttemptSignal();
     call.attemptAbort = ac;
     const started = performance.now();
     const span = startProviderSpan(this.tracer, call.input, entry, call.alias, n);
     let timedOut = false;
     let relay: StreamRelay | undefined;
-    const firstByte = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, provider.firstByteMs);
+    // The first-byte limit is undici's headersTimeout / bodyTimeout (set by the provider): one timer
+    // per attempt here, for the total.
     const total = setTimeout(() => {
       timedOut = true;
       if (relay) relay.timeout(`The upstream provider did not finish within ${provider.totalMs} ms; the response is incomplete.`);
@@ -139,7 +144,7 @@ export class Engine {
     }, provider.totalMs);
     let res: UpstreamResponse | undefined;
     try {
-      res = await provider.send(call.input, dep.model, ac.signal, span ? traceHeaders(span) : undefined);
+      res = await provider.send(call.input, dep.model, ac, span ? traceHeaders(span) : undefined);
       if (res.statusCode >= 300) {
         const body = provider.parseError(res.statusCode, await readAll(res.body, ERROR_BODY_LIMIT));
         if (body.message) body.message = scrub(body.message, provider.secrets);
@@ -151,7 +156,6 @@ export class Engine {
       }
       if (!call.input.stream) {
         const buf = await readAll(res.body, ANSWER_LIMIT);
-        clearTimeout(firstByte);
         clearTimeout(total);
         const answer = provider.parseAnswer(call.input, buf);
         this.succeeded(ctx, entry, started, res.statusCode);
@@ -167,11 +171,9 @@ export class Engine {
       call.relay = relay;
       call.span = span;
       await relay.firstOutput;
-      clearTimeout(firstByte);
       this.succeeded(ctx, entry, started, res.statusCode);
       return { kind: 'stream', relay, entry };
     } catch (err) {
-      clearTimeout(firstByte);
       clearTimeout(total);
       if (call.relay === relay) call.relay = undefined;
       if (res && !res.body.destroyed) {

@@ -1,5 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { StreamTranslator, UpstreamErrorBody } from '../types';
+import type { StreamTranslator } from '../types';
 
 export type RelayOutcome = 'success' | 'error' | 'cancelled';
 
@@ -16,22 +17,33 @@ export function errorEvent(message: string, code: string, type = 'server_error')
   return `data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`;
 }
 
+/** Events held while nobody reads yet (before the response starts) before the upstream is paused. */
+const HOLD_LIMIT = 64;
+
 /**
- * Pipes an upstream SSE body to the client as it arrives, through a translator, with backpressure
- * (the upstream is paused while the client is slow). `firstOutput` resolves when the first complete
- * event is ready (until then the attempt may still be retried or fall back) and rejects when the
- * upstream fails before it. After it, a failure ends the stream with an OpenAI error event; the
- * client leaving (Koa destroys `out`) aborts the upstream request. The upstream body has its error
- * listener from the start, so an abort can never become an unhandled 'error'.
+ * Relays an upstream SSE body to the client as it arrives, through a translator. `firstOutput`
+ * resolves when the first complete event is ready (until then the attempt may still be retried or
+ * fall back) and rejects when the upstream fails before it. After it, a failure ends the stream
+ * with an OpenAI error event, and the client leaving aborts the upstream request. The upstream body
+ * has its error listener from the start, so an abort never becomes an unhandled 'error'.
+ *
+ * Output goes one of two ways. `attach(res)` writes straight to the response with backpressure
+ * (the plugin's last response.transform hook does this: no stream pipeline per request, whose
+ * AbortController and DOMException cost ~8 µs). Otherwise `out` is a Readable Koa pipes as the body,
+ * e.g. when another plugin wrapped it. Events are held until one of them starts.
  */
 export class StreamRelay {
-  readonly out: Readable;
   readonly firstOutput: Promise<void>;
   private resolveFirst!: () => void;
   private rejectFirst!: (err: unknown) => void;
   private started = false;
   private settled = false;
   private paused = false;
+  private mode: 'hold' | 'readable' | 'direct' = 'hold';
+  private held: (Buffer | string)[] = [];
+  private ended = false;
+  private sink: ServerResponse | undefined;
+  private outStream: Readable | undefined;
   /** Set when the upstream was stopped on purpose (timeout) so its abort error is reported as such. */
   private stopReason: { code: string; message: string } | undefined;
 
@@ -45,12 +57,22 @@ export class StreamRelay {
       this.resolveFirst = resolve;
       this.rejectFirst = reject;
     });
-    this.out = new Readable({
+    upstream.on('error', this.onError);
+    upstream.on('data', this.onData);
+    upstream.on('end', this.onEnd);
+  }
+
+  /** The stream as a Readable (for Koa's body, when the relay is not attached to the response). */
+  get out(): Readable {
+    this.outStream ??= new Readable({
       read: () => {
-        if (this.paused) {
-          this.paused = false;
-          this.upstream.resume();
+        if (this.mode === 'hold') {
+          this.mode = 'readable';
+          for (const b of this.held) this.outStream!.push(b);
+          this.held = [];
+          if (this.ended) this.outStream!.push(null);
         }
+        this.resume();
       },
       destroy: (err, cb) => {
         // Koa destroys the body when the response closes early: the client went away.
@@ -58,9 +80,58 @@ export class StreamRelay {
         cb(err);
       },
     });
-    upstream.on('error', this.onError);
-    upstream.on('data', this.onData);
-    upstream.on('end', this.onEnd);
+    return this.outStream;
+  }
+
+  /** Writes the stream straight to the response (its headers are set; status and headers go with the first write). */
+  attach(res: ServerResponse): void {
+    this.mode = 'direct';
+    this.sink = res;
+    res.once('close', () => {
+      if (!this.settled && !res.writableFinished) this.cancel();
+    });
+    for (const b of this.held) res.write(b);
+    this.held = [];
+    if (this.ended) res.end();
+    else this.resume();
+  }
+
+  private resume(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.upstream.resume();
+    }
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.upstream.pause();
+  }
+
+  private readonly onDrain = (): void => this.resume();
+
+  private write(bytes: Buffer | string): void {
+    switch (this.mode) {
+      case 'direct':
+        if (!this.sink!.write(bytes)) {
+          this.pause();
+          this.sink!.once('drain', this.onDrain);
+        }
+        return;
+      case 'readable':
+        if (!this.outStream!.push(bytes)) this.pause();
+        return;
+      default:
+        this.held.push(bytes);
+        if (this.held.length >= HOLD_LIMIT) this.pause();
+    }
+  }
+
+  private end(): void {
+    this.ended = true;
+    if (this.mode === 'direct') this.sink!.end();
+    else if (this.mode === 'readable') this.outStream!.push(null);
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -81,10 +152,7 @@ export class StreamRelay {
       this.started = true;
       this.resolveFirst();
     }
-    if (!this.out.push(bytes)) {
-      this.paused = true;
-      this.upstream.pause();
-    }
+    this.write(bytes);
   }
 
   private readonly onEnd = (): void => {
@@ -107,10 +175,10 @@ export class StreamRelay {
     else if (t.streamError) this.settle({ outcome: 'error', code: 'upstream_stream_error', message: t.streamError.message });
     else {
       const message = 'The upstream provider ended the stream before it was complete.';
-      this.out.push(errorEvent(message, 'upstream_stream_truncated'));
+      this.write(errorEvent(message, 'upstream_stream_truncated'));
       this.settle({ outcome: 'error', code: 'upstream_stream_truncated', message });
     }
-    this.out.push(null);
+    this.end();
   };
 
   private readonly onError = (err: unknown): void => {
@@ -121,12 +189,16 @@ export class StreamRelay {
       this.rejectFirst(err);
       return;
     }
-    const reason = this.stopReason ?? { code: 'upstream_stream_error', message: 'The upstream provider failed in the middle of the answer; the response is incomplete.' };
-    const body: UpstreamErrorBody | undefined = this.translator.streamError;
-    if (!body) this.out.push(errorEvent(reason.message, reason.code));
+    const stalled = (err as { code?: unknown } | null)?.code === 'UND_ERR_BODY_TIMEOUT';
+    const reason =
+      this.stopReason ??
+      (stalled
+        ? { code: 'upstream_timeout', message: 'The upstream provider stopped sending in the middle of the answer; the response is incomplete.' }
+        : { code: 'upstream_stream_error', message: 'The upstream provider failed in the middle of the answer; the response is incomplete.' });
+    if (!this.translator.streamError) this.write(errorEvent(reason.message, reason.code));
     this.settle({ outcome: 'error', code: reason.code, message: reason.message });
     this.upstream.destroy();
-    this.out.push(null);
+    this.end();
   };
 
   /** Total timeout while streaming: end with an error event. */
@@ -144,6 +216,7 @@ export class StreamRelay {
     this.settle({ outcome: 'cancelled' });
     this.abortUpstream();
     this.upstream.destroy();
+    this.held = [];
   }
 
   private settle(end: RelayEnd): void {

@@ -1,6 +1,7 @@
 import type { HttpClient } from '@aihub/core';
 import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig, ProviderType } from '../config';
+import type { AttemptSignal } from '../engine/AttemptSignal';
 import type { CallInput, Operation, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
 
 /**
@@ -50,8 +51,8 @@ export abstract class HttpProvider implements ProviderAdapter {
     return true;
   }
 
-  async send(call: CallInput, model: string, signal: AbortSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
-    const res = await this.http.request(this.url(call.op, model), {
+  send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
+    return this.http.request(this.url(call.op, model), {
       method: 'POST',
       headers: extraHeaders ? { ...this.staticHeaders, ...extraHeaders } : this.staticHeaders,
       body: this.requestBody(call, model),
@@ -59,8 +60,7 @@ export abstract class HttpProvider implements ProviderAdapter {
       headersTimeout: this.firstByteMs,
       bodyTimeout: this.firstByteMs,
       ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
-    } as Parameters<HttpClient['request']>[1]);
-    return res as unknown as UpstreamResponse;
+    } as Parameters<HttpClient['request']>[1]) as unknown as Promise<UpstreamResponse>;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ProviderConfig } from '../config';
+import type { AttemptSignal } from '../engine/AttemptSignal';
 import type { CallInput, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
 import { parseOpenAiError } from './HttpProvider';
 import { scanOpenAiAnswer } from './openai';
@@ -36,18 +37,18 @@ function vector(input: string, dims: number): number[] {
   return out;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AttemptSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      signal.removeListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal.reason ?? new Error('aborted'));
+      reject(new Error('aborted'));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.once('abort', onAbort);
   });
 }
 
@@ -92,7 +93,7 @@ export class MockProvider implements ProviderAdapter {
     return rate > 0 && Math.floor((n + 1) * rate) > Math.floor(n * rate);
   }
 
-  async send(call: CallInput, model: string, signal: AbortSignal): Promise<UpstreamResponse> {
+  async send(call: CallInput, model: string, signal: AttemptSignal): Promise<UpstreamResponse> {
     const m = this.config.mock;
     await sleep(m.latencyMs, signal);
     if (this.fails()) {
@@ -163,7 +164,7 @@ export class MockProvider implements ProviderAdapter {
 }
 
 /** A stream of chunks with a pause between them, ended early (destroyed) when the signal aborts. */
-function paced(chunks: string[], delayMs: number, signal: AbortSignal): Readable {
+function paced(chunks: string[], delayMs: number, signal: AttemptSignal): Readable {
   if (delayMs <= 0) return Readable.from([Buffer.from(chunks.join(''))]);
   let i = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -186,6 +187,6 @@ function paced(chunks: string[], delayMs: number, signal: AbortSignal): Readable
       cb(err);
     },
   });
-  signal.addEventListener('abort', () => stream.destroy(new Error('aborted')), { once: true });
+  signal.once('abort', () => stream.destroy(new Error('aborted')));
   return stream;
 }

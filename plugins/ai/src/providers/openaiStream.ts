@@ -1,6 +1,9 @@
 import { StreamEventError } from '../engine/errors';
 import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../types';
 
+const PLAIN_CHUNK_END = '"finish_reason":null}]}';
+const PLAIN_CHUNK_END_WITH_USAGE = '"finish_reason":null}],"usage":null}';
+
 /** Raw bytes kept for a token estimate when the provider reports no usage (bounded). */
 const KEEP_BYTES = 1 << 20;
 
@@ -44,55 +47,74 @@ export class OpenAiStreamTranslator implements StreamTranslator {
     }
     const boundary = last + 2;
     this.pending = boundary === s.length ? '' : s.slice(boundary);
-    let out = '';
-    let dropped = false;
+    // Events are scanned one by one; the output is the input unless an event is dropped.
+    let drops: number[] | undefined;
     let start = 0;
     while (start < boundary) {
       const end = s.indexOf('\n\n', start);
-      const evt = s.slice(start, end);
-      if (this.scan(evt)) out += s.slice(start, end + 2);
-      else dropped = true;
+      if (!this.scanAt(s, start, end)) (drops ??= []).push(start, end + 2);
       start = end + 2;
     }
-    if (same && !dropped && boundary === s.length) {
-      this.forwarded = true;
-      return chunk;
-    }
-    if (out.length === 0) return null;
     this.forwarded = true;
-    return Buffer.from(out, 'latin1');
+    if (drops === undefined) return same && boundary === s.length ? chunk : Buffer.from(s.slice(0, boundary), 'latin1');
+    // Byte offsets equal character offsets in latin1: cut the dropped events out of the bytes.
+    const src = same ? chunk : Buffer.from(s.slice(0, boundary), 'latin1');
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let i = 0; i < drops.length; i += 2) {
+      if (drops[i] > from) parts.push(src.subarray(from, drops[i]));
+      from = drops[i + 1];
+    }
+    if (boundary > from) parts.push(src.subarray(from, boundary));
+    if (parts.length === 0) return null;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   end(): Buffer | string | null {
     if (!this.pending) return null;
     // A last event without its blank line: scan and forward it complete.
-    const evt = this.pending.replace(/\n+$/, '');
+    const evt = `${this.pending.replace(/\n+$/, '')}\n\n`;
     this.pending = '';
-    return this.scan(evt) ? Buffer.from(`${evt}\n\n`, 'latin1') : null;
+    return this.scanAt(evt, 0, evt.length - 2) ? Buffer.from(evt, 'latin1') : null;
   }
 
-  /** Looks at one event; returns false when it must not be forwarded. */
-  private scan(evt: string): boolean {
+  /** Looks at the event s[start, end); returns false when it must not be forwarded. */
+  private scanAt(s: string, start: number, end: number): boolean {
+    // A slice is O(1) in V8 (it shares the parent's characters) and bounds every search to the event.
+    const evt = s.slice(start, end);
+    if (evt.startsWith('data: ')) return this.scanData(evt, 6);
+    if (evt.startsWith('data:')) return this.scanData(evt, 5);
+    // Comments, `event:` lines, multi-line data: the rare, general path.
     const data = dataOf(evt);
-    if (data === undefined) return true;
-    if (data.charCodeAt(0) === 91 /* [ */) {
-      if (data.startsWith('[DONE]')) this.done = true;
+    return data === undefined ? true : this.scanData(data, 0);
+  }
+
+  /** The data payload evt[p…]. Markers that sit at the end of a chunk are looked for from the end. */
+  private scanData(evt: string, p: number): boolean {
+    const c = evt.charCodeAt(p);
+    // Fast path for the bulk of a stream: a content chunk without finish reason or usage, once the
+    // model and the first token are known. Recognised by how OpenAI ends such chunks.
+    if (c === 123 /* { */ && this.firstTokenAt !== undefined && (evt.endsWith(PLAIN_CHUNK_END) || evt.endsWith(PLAIN_CHUNK_END_WITH_USAGE))) return true;
+    if (c === 91 /* [ */) {
+      if (evt.startsWith('[DONE]', p)) this.done = true;
       return true;
     }
-    if (data.startsWith('{"error"') || (data.indexOf('"error":{') !== -1 && data.indexOf('"choices"') === -1)) {
-      const body = parseError(data);
+    if (evt.startsWith('{"error"', p) || evt.startsWith('{"object":"error"', p)) {
+      const body = parseError(evt.slice(p));
       if (!this.forwarded) throw new StreamEventError(body);
       this.streamError = body;
       return true;
     }
-    if (this.responseModel === undefined) this.responseModel = stringField(data, '"model":"');
-    if (this.firstTokenAt === undefined && hasToken(data)) this.firstTokenAt = performance.now();
-    if (data.indexOf('"finish_reason":"') !== -1) this.finishReason = stringField(data, '"finish_reason":"');
-    if (data.indexOf('"usage":{') !== -1) {
-      const u = readUsage(data);
-      if (u) this.usage = u;
+    if (this.responseModel === undefined) this.responseModel = stringAt(evt, '"model":"', p);
+    if (this.firstTokenAt === undefined && hasToken(evt, p)) this.firstTokenAt = performance.now();
+    const f = evt.lastIndexOf('"finish_reason":"');
+    if (f !== -1) this.finishReason = stringAt(evt, '"finish_reason":"', f);
+    const u = evt.lastIndexOf('"usage":{');
+    if (u !== -1) {
+      const usage = readUsage(evt, u);
+      if (usage) this.usage = usage;
       // The usage-only chunk (choices: []) exists because the gateway asked for it.
-      if (this.dropUsageChunk && data.indexOf('"choices":[]') !== -1) return false;
+      if (this.dropUsageChunk && evt.indexOf('"choices":[]', p) !== -1) return false;
     }
     return true;
   }
@@ -127,21 +149,22 @@ export function dataOf(evt: string): string | undefined {
   return data;
 }
 
-function stringField(data: string, marker: string): string | undefined {
-  const i = data.indexOf(marker);
+/** The string value after `marker`, searching from `from`. */
+function stringAt(s: string, marker: string, from: number): string | undefined {
+  const i = s.indexOf(marker, from);
   if (i === -1) return undefined;
-  const from = i + marker.length;
-  const to = data.indexOf('"', from);
-  return to === -1 ? undefined : data.slice(from, to);
+  const v = i + marker.length;
+  const q = s.indexOf('"', v);
+  return q === -1 ? undefined : s.slice(v, q);
 }
 
 /** A content, tool-call or refusal delta that is not empty. */
-function hasToken(data: string): boolean {
-  const c = data.indexOf('"content":"');
-  if (c !== -1 && data.charCodeAt(c + 11) !== 34) return true;
-  if (data.indexOf('"tool_calls":[') !== -1) return true;
-  const r = data.indexOf('"refusal":"');
-  return r !== -1 && data.charCodeAt(r + 11) !== 34;
+function hasToken(s: string, p: number): boolean {
+  const c = s.indexOf('"content":"', p);
+  if (c !== -1 && s.charCodeAt(c + 11) !== 34) return true;
+  if (s.indexOf('"tool_calls":[', p) !== -1) return true;
+  const r = s.indexOf('"refusal":"', p);
+  return r !== -1 && s.charCodeAt(r + 11) !== 34;
 }
 
 interface UsageJson {
@@ -159,12 +182,27 @@ export function usageFrom(u: UsageJson | null | undefined): RawUsage | undefined
   return { promptTokens: prompt, completionTokens: completion, cachedTokens: cached };
 }
 
-function readUsage(data: string): RawUsage | undefined {
-  try {
-    return usageFrom((JSON.parse(data) as { usage?: UsageJson }).usage);
-  } catch {
-    return undefined;
+/** An integer field after `from`, or undefined. */
+function intAt(s: string, key: string, from: number): number | undefined {
+  const i = s.indexOf(key, from);
+  if (i === -1) return undefined;
+  let j = i + key.length;
+  while (s.charCodeAt(j) === 32) j++;
+  let n = 0;
+  let digits = 0;
+  for (let c = s.charCodeAt(j); c >= 48 && c <= 57; c = s.charCodeAt(++j)) {
+    n = n * 10 + (c - 48);
+    digits++;
   }
+  return digits ? n : undefined;
+}
+
+/** The usage object starting at s[u] (`"usage":{`), read field by field without JSON.parse. */
+function readUsage(s: string, u: number): RawUsage | undefined {
+  const prompt = intAt(s, '"prompt_tokens":', u);
+  const completion = intAt(s, '"completion_tokens":', u);
+  if (prompt === undefined && completion === undefined) return undefined;
+  return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0, cachedTokens: intAt(s, '"cached_tokens":', u) ?? 0 };
 }
 
 function parseError(data: string): UpstreamErrorBody {

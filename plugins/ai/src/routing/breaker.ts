@@ -66,15 +66,15 @@ export class DeploymentBreaker {
     return this.state === 'open' ? Math.max(0, this.openedAt + this.resetMs - Date.now()) : 0;
   }
 
-  /** Runs the attempt through the breaker; rejects with UpstreamError('breaker_open') when it is open. */
+  /** Runs the attempt through the breaker. Pass what it rejects with through `rejection()`. */
   fire<T>(attempt: () => Promise<T>): Promise<T> {
-    if (!this.cb) return attempt();
-    return (this.cb.fire(attempt) as Promise<T>).catch((err: unknown) => {
-      if (CircuitBreaker.isOurError(err)) {
-        throw new UpstreamError('breaker_open', `circuit breaker of ${this.deployment} is open`, this.deployment, { retryAfterMs: this.retryAfterMs() });
-      }
-      throw err;
-    });
+    return this.cb ? (this.cb.fire(attempt) as Promise<T>) : attempt();
+  }
+
+  /** The breaker's own rejections (open, half-open trial in flight) as UpstreamError('breaker_open'); others unchanged. */
+  rejection(err: unknown): unknown {
+    if (!CircuitBreaker.isOurError(err)) return err;
+    return new UpstreamError('breaker_open', `circuit breaker of ${this.deployment} is open`, this.deployment, { retryAfterMs: this.retryAfterMs() });
   }
 
   shutdown(): void {
