@@ -97,7 +97,7 @@ const DEFAULT_MODELS = {
 export const aiConfig = z
   .object({
     requireAuth: z.boolean().default(true).describe('Routes require an authenticated caller with the ai:invoke scope (enforced by the auth plugin when loaded)'),
-    bodyLimit: byteSize.default(10 * 1024 * 1024).describe('Largest chat/embeddings request body (images inline as base64 make them big); larger gets 413'),
+    bodyLimit: byteSize.default(10 * 1024 * 1024).describe('Largest chat/embeddings request body in bytes or as "10mb" (default 10 MiB: images inline as base64 make them big); larger gets 413'),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider names are lowercase letters, digits and -'), providerSchema).prefault(DEFAULT_PROVIDERS).describe('Upstream providers by name (default: the in-process mock)'),
     models: z.record(z.string().min(1), modelSchema).prefault(DEFAULT_MODELS).describe('Model aliases clients may request, each routed to deployments (default: gpt-4o-mini and text-embedding-3-small on the mock)'),
     experiments: z.array(experimentSchema).default([]).describe('A/B experiments splitting an alias between variants'),
@@ -110,7 +110,8 @@ export const aiConfig = z
         maxRetryAfterMs: z.number().int().min(0).default(5000).describe('Longest Retry-After honoured; a longer one moves on to a fallback instead of waiting'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Retries on the same deployment, before falling back to the next'),
     breaker: z
       .object({
         enabled: z.boolean().default(true).describe('One circuit breaker per deployment; open breakers are skipped by routing'),
@@ -120,7 +121,8 @@ export const aiConfig = z
         rollingWindowMs: z.number().int().positive().default(10_000).describe('Statistics window'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Circuit breakers (opossum), one per deployment'),
     transforms: z
       .object({
         systemPrompt: z.boolean().default(true).describe("Inject the tenant's settings.systemPrompt as the first system message"),
@@ -129,7 +131,8 @@ export const aiConfig = z
         redactPromptsByDefault: z.boolean().default(false).describe('Redact PII in prompts of requests without a tenant, or whose tenant does not say'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Per-tenant content transforms this gateway allows'),
     feedback: z
       .object({
         trackRequests: z.enum(['all', 'experiments', 'off']).default('all').describe('Which requests are recorded (ai_requests) so feedback can be given on them'),
@@ -137,13 +140,15 @@ export const aiConfig = z
         maxBatch: z.number().int().positive().default(500).describe('Largest insert batch'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Feedback on answers (POST /v1/feedback) and the request records behind it'),
     health: z
       .object({
         failReadinessWhenModelUnavailable: z.boolean().default(false).describe('Fail readiness when every deployment of some alias has an open breaker (off: other instances share the same upstreams, so leaving the pool does not help)'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('The readiness check of the providers'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
