@@ -138,6 +138,7 @@ export const aiConfig = z
         trackRequests: z.enum(['all', 'experiments', 'off']).default('all').describe('Which requests are recorded (ai_requests) so feedback can be given on them'),
         flushIntervalMs: z.number().int().positive().default(250).describe('Recorded requests are inserted in batches this often'),
         maxBatch: z.number().int().positive().default(500).describe('Largest insert batch'),
+        retentionDays: z.number().int().min(0).default(90).describe('Recorded requests older than this are deleted (hourly); 0 keeps them. Feedback rows are kept'),
       })
       .strict()
       .prefault({})

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { MOCK_KEY, metricLines, metricValue, postJson, startStack, type Backend, type Stack } from './harness';
+import { MOCK_KEY, fakeCache, metricLines, metricValue, postJson, startStack, type Backend, type Stack } from './harness';
 
 const tenant = (id: string, settings: Record<string, unknown> = {}) => ({ 'x-test-tenant': id, 'x-test-user': 'u', 'x-test-settings': JSON.stringify(settings) });
 
@@ -15,6 +15,7 @@ export function contentSuite(backend: Backend): void {
       stack = await startStack({
         backend,
         mock: { record: 50 },
+        plugins: [fakeCache],
         ai: (mock) => ({
           requireAuth: false,
           retry: { maxAttempts: 1 },
@@ -118,6 +119,22 @@ export function contentSuite(backend: Backend): void {
       for (const secret of [MOCK_KEY, 'sk-wrong-key-abcdef123456', 'sk-wron', 'hunter2secret', 'sk-never-shown-0000']) {
         assert.ok(!all.includes(secret), `logs contain ${secret}`);
       }
+    });
+
+    it('publishes one record for a cache hit, without calling the provider', async () => {
+      const before = stack.mock.stats.received;
+      const res = await ask('gpt-4o-mini', { 'x-test-cache-hit': '1' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { cached: true });
+      const rec = await stack.usage.waitFor(res.headers.get('x-request-id')!);
+      assert.equal(rec.cacheHit, true);
+      assert.equal(rec.status, 'success');
+      assert.equal(rec.totalTokens, 7);
+      assert.equal(rec.costMicros, 0);
+      assert.equal(rec.provider, null);
+      assert.equal(stack.mock.stats.received, before);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(stack.usage.records.filter((r) => r.requestId === rec.requestId).length, 1);
     });
 
     it('exports the AI metrics under their dashboard names', async () => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kernel, createLogger, createTestDatabase, type Logger, type Subscription, type TestDatabase } from '@aihub/core';
 import {
+  AiCallKey,
   PrincipalKey,
   TenantKey,
   USAGE_TOPIC,
@@ -87,6 +88,28 @@ export const fakeIdentity: PluginDefinition = definePlugin({
           TenantKey.set(c, { id: tenant, slug: tenant, name: tenant, status: 'active', plan: 'test', settings: settings ? (JSON.parse(settings) as TenantSettings) : {} });
         }
         await next();
+      },
+    },
+  ],
+});
+
+/** Stand-in for the cache plugin: `x-test-cache-hit` answers from "cache" in cache.lookup, as a hit would. */
+export const fakeCache: PluginDefinition = definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'fake-cache',
+  version: '0.0.0',
+  core: '^0.1.0',
+  hooks: [
+    {
+      phase: 'cache.lookup',
+      appliesTo: (route) => route.tags.includes('ai'),
+      async handle(c, next) {
+        const info = AiCallKey.get(c);
+        if (!c.get('x-test-cache-hit') || !info) return next();
+        info.cacheHit = true;
+        info.usage = { promptTokens: 3, completionTokens: 4, cachedTokens: 0, totalTokens: 7, estimated: false };
+        info.costMicros = 0;
+        c.body = { cached: true };
       },
     },
   ],

@@ -38,7 +38,6 @@ export function invokeHandler(ctx: PluginContext<AiConfig>, op: Operation): Gate
       else rt.recorder.finish(call, 'error', { httpStatus: ge.status, errorCode: ge.code, upstreamCalled: call.attempts > 0 });
       throw ge;
     }
-    c.set('x-aihub-provider', out.entry.dep.provider.name);
     if (out.kind === 'json') {
       const a = out.answer;
       rt.recorder.finish(call, 'success', { httpStatus: 200, usage: a.usage, upstreamCalled: true, completionText: a.usage ? undefined : () => answerText(a.body) });

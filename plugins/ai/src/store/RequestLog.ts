@@ -14,6 +14,8 @@ export interface RequestRow {
   created_at: number;
 }
 
+const SWEEP_EVERY_MS = 3_600_000;
+
 /** Strings that need no escaping in any SQL dialect (ids, model names); anything else goes through Sequelize. */
 const PLAIN = /^[A-Za-z0-9 _.:/@+-]*$/;
 
@@ -33,13 +35,29 @@ export class RequestLog {
   private writing: Promise<void> = Promise.resolve();
   private retry: RequestRow[] = [];
   private closed = false;
+  private readonly sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Database,
     private readonly table: string,
-    private readonly options: { flushIntervalMs: number; maxBatch: number },
+    private readonly options: { flushIntervalMs: number; maxBatch: number; retentionDays: number },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    if (options.retentionDays > 0) {
+      this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+      this.sweeper.unref();
+    }
+  }
+
+  /** Deletes rows past the retention (every instance may run it: the DELETE is idempotent). */
+  async sweep(now = Date.now()): Promise<void> {
+    const before = now - this.options.retentionDays * 86_400_000;
+    try {
+      await this.db.sequelize.query(`DELETE FROM ${this.table} WHERE created_at < ${Math.trunc(before)}`);
+    } catch (err) {
+      this.logger.warn('could not delete old ai request records', { err });
+    }
+  }
 
   add(row: RequestRow): void {
     if (this.closed) return;
@@ -103,6 +121,7 @@ export class RequestLog {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await this.flush();
     this.closed = true;
   }
