@@ -30,7 +30,7 @@ function readAll(body: Readable, limit: number): Promise<Buffer> {
       size += c.length;
       if (size > limit) {
         body.destroy();
-        resolve(Buffer.concat(chunks));
+        reject(new Error(`the answer is larger than ${limit} bytes`));
         return;
       }
       chunks.push(c);
