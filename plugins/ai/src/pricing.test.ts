@@ -11,6 +11,7 @@ describe('prices', () => {
     assert.ok(builtInPrice('anthropic', 'claude-3-5-haiku-latest'));
     assert.ok(builtInPrice('azure-openai', 'gpt-4o'));
     assert.ok(builtInPrice('mock', 'gpt-4o-mini'), 'the mock is priced as the model it imitates');
+    assert.equal(builtInPrice('mock', 'text-embedding-3-small')!.input, 0.02);
     assert.equal(builtInPrice('ollama', 'llama3.2'), null);
     assert.equal(builtInPrice('openai', 'no-such-model-xyz'), null);
   });

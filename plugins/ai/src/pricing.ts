@@ -39,6 +39,8 @@ export function builtInPrice(providerType: ProviderType, model: string): Price |
   const probe = { input_tokens: 1_000_000, output_tokens: 1_000_000, cache_read_tokens: 0 };
   let r = providerId ? calcPrice(probe, model, { providerId }) : null;
   if (!r && providerType !== 'openai' && providerType !== 'anthropic') r = calcPrice(probe, model);
+  // The mock imitates OpenAI's models by default (embeddings match no provider by name alone).
+  if (!r && providerType === 'mock') r = calcPrice(probe, model, { providerId: 'openai' });
   if (!r) return null;
   const mp = r.model_price as Record<string, PriceValue>;
   const input = flat(mp.input_mtok);
