@@ -82,13 +82,13 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
   } else route = rt.catalog.routes.get(alias)!;
   const changed = op === 'chat' ? applyTransforms(body, tenant?.settings, ctx.config.transforms) : false;
   const stream = op === 'chat' && body.stream === true;
-  const info: AiCallInfo = { endpoint: op === 'chat' ? 'chat.completions' : 'embeddings', model: alias, stream };
+  const ks = kernelState(c);
+  const info: AiCallInfo = { requestId: ks.uid, endpoint: op === 'chat' ? 'chat.completions' : 'embeddings', model: alias, stream };
   if (experiment !== undefined) {
     info.experiment = experiment;
     info.variant = variant;
   }
   AiCallKey.set(c, info);
-  const ks = kernelState(c);
   const call = new AiCall(
     { op, body, raw: changed ? undefined : c.request.rawBody, stream, clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true },
     alias,
@@ -97,6 +97,7 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
     principal,
     tenantId,
     ks.requestId,
+    ks.uid ?? ks.requestId,
     ks.startedAt,
     Math.round(Date.now() - (performance.now() - ks.startedAt)),
     experiment,

@@ -59,8 +59,18 @@ export function resolvePrice(
   return builtInPrice(opts.providerType, opts.model);
 }
 
-/** Cost in integer micro-dollars (cached prompt tokens at the cached price). */
-export function costMicros(price: Price, usage: RawUsage): number {
+/** Cost in integer micro-dollars by token type: uncached prompt, cached prompt, completion. */
+export function costSplit(price: Price, usage: RawUsage): { input: number; cached: number; output: number } {
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
-  return Math.round((usage.promptTokens - cached) * price.input + cached * price.cachedInput + usage.completionTokens * price.output);
+  return {
+    input: Math.round((usage.promptTokens - cached) * price.input),
+    cached: Math.round(cached * price.cachedInput),
+    output: Math.round(usage.completionTokens * price.output),
+  };
+}
+
+/** Cost in integer micro-dollars: the sum of the rounded parts of costSplit (so invoices add up). */
+export function costMicros(price: Price, usage: RawUsage): number {
+  const s = costSplit(price, usage);
+  return s.input + s.cached + s.output;
 }

@@ -44,11 +44,11 @@ export function usageSink() {
   return {
     def,
     records,
-    /** Resolves with the record of a request id once it arrived. */
+    /** Resolves with the record of a request (its x-request-id) once it arrived. */
     async waitFor(requestId: string, timeoutMs = 5000): Promise<UsageRecord> {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const r = records.find((x) => x.requestId === requestId);
+        const r = records.find((x) => x.requestId === requestId || x.clientRequestId === requestId);
         if (r) return r;
         if (Date.now() > until) throw new Error(`no usage record for ${requestId} within ${timeoutMs} ms (have ${records.map((x) => x.requestId).join(', ')})`);
         await new Promise((res) => setTimeout(res, 10));

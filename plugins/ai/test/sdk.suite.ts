@@ -52,9 +52,25 @@ export function sdkSuite(backend: Backend): void {
       assert.equal(rec.estimated, false);
       assert.equal(rec.priced, true);
       assert.ok(rec.costMicros !== null && rec.costMicros > 0, `cost ${rec.costMicros}`);
+      assert.equal(rec.inputCostMicros! + rec.cachedCostMicros! + rec.outputCostMicros!, rec.costMicros);
+      assert.equal(rec.clientRequestId, null);
       assert.equal(rec.stream, false);
       assert.equal(rec.ttftMs, null);
       assert.equal(rec.tenantId, null);
+    });
+
+    it('gives every request its own usage record id, even when the caller reuses an x-request-id', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await postJson(stack, '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }, { 'x-request-id': 'reused-id-1' });
+        assert.equal(res.headers.get('x-request-id'), 'reused-id-1');
+        await res.arrayBuffer();
+      }
+      await stack.usage.waitFor('reused-id-1');
+      await new Promise((r) => setTimeout(r, 100));
+      for (const r of stack.usage.records) if (r.clientRequestId === 'reused-id-1') ids.push(r.requestId);
+      assert.equal(ids.length, 2);
+      assert.notEqual(ids[0], ids[1]);
     });
 
     it('sends the upstream model name of the deployment, not the alias', async () => {

@@ -153,6 +153,8 @@ export function streamSuite(backend: Backend): void {
       await assert.rejects(pending);
       await stack.mock.waitForAborts(aborted + 1, 3000);
       const rec = await stack.usage.waitFor('cancel-non-stream-1');
+      assert.equal(rec.clientRequestId, 'cancel-non-stream-1');
+      assert.notEqual(rec.requestId, 'cancel-non-stream-1', 'the idempotency key is the gateway’s own id');
       assert.equal(rec.status, 'cancelled');
       assert.equal(rec.completionTokens, 0);
       assert.equal(rec.estimated, true);

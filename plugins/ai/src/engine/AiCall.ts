@@ -33,6 +33,8 @@ export class AiCall {
   errorCode: string | null = null;
   usage: AiUsage | undefined;
   costMicros: number | null = null;
+  /** The cost by token type (micro-dollars), when priced; they add up to costMicros. */
+  costSplit: { input: number; cached: number; output: number } | undefined;
   priced = true;
   /** performance.now() of the first content token (streams). */
   firstTokenAt: number | undefined;
@@ -46,7 +48,10 @@ export class AiCall {
     readonly info: AiCallInfo,
     readonly principal: Principal | undefined,
     readonly tenantId: string | null,
+    /** The x-request-id the client sees (its own when it sent one): feedback refers to it. */
     readonly requestId: string,
+    /** The gateway's unique id of the request (kernel uid): the usage record's idempotency key. */
+    readonly uid: string,
     /** performance.now() when the gateway received the request. */
     readonly startedAt: number,
     /** Epoch ms of the start, for the record's timestamp. */

@@ -2,7 +2,7 @@ import type { EventQueue, Logger } from '@aihub/core';
 import { AiCallKey, USAGE_TOPIC, type AiUsage, type GatewayContext, type UsageRecord } from '@aihub/core/plugin-api';
 import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';
-import { costMicros } from '../pricing';
+import { costSplit } from '../pricing';
 import type { RequestLog } from '../store/RequestLog';
 import { countTokens, estimatePromptTokens } from '../tokens';
 import type { RawUsage } from '../types';
@@ -60,7 +60,9 @@ export class UsageRecorder {
 
     const price = call.entry ? call.entry.price : (call.route.entries[0]?.price ?? null);
     if (price) {
-      call.costMicros = usage ? costMicros(price, usage) : 0;
+      const split = usage ? costSplit(price, usage) : { input: 0, cached: 0, output: 0 };
+      call.costSplit = split;
+      call.costMicros = split.input + split.cached + split.output;
       call.priced = true;
     } else {
       call.costMicros = null;
@@ -144,8 +146,10 @@ export class UsageRecorder {
     call.published = true;
     const p = call.principal;
     const u = call.usage;
+    const split = call.costSplit;
     const record: UsageRecord = {
-      requestId: call.requestId,
+      requestId: call.uid,
+      clientRequestId: call.uid !== call.requestId ? call.requestId : null,
       timestamp: new Date(call.startedAtEpoch).toISOString(),
       tenantId: call.tenantId,
       keyId: p?.keyId ?? null,
@@ -165,6 +169,9 @@ export class UsageRecorder {
       estimated: u?.estimated ?? false,
       costMicros: call.costMicros,
       priced: call.costMicros !== null,
+      inputCostMicros: split ? split.input : null,
+      cachedCostMicros: split ? split.cached : null,
+      outputCostMicros: split ? split.output : null,
       latencyMs: Math.round(((call.endedAt ?? performance.now()) - call.startedAt) * 1000) / 1000,
       ttftMs: call.firstTokenAt !== undefined ? Math.round((call.firstTokenAt - call.startedAt) * 1000) / 1000 : null,
       status: call.status,
@@ -177,7 +184,7 @@ export class UsageRecorder {
       this.queue.publish(USAGE_TOPIC, record);
     } catch (err) {
       // A full publish buffer (queue backend down for long) must not fail the request: log and count.
-      this.logger.error('could not enqueue a usage record', { err, request_id: call.requestId });
+      this.logger.error('could not enqueue a usage record', { err, request_id: call.requestId, uid: call.uid });
     }
   }
 }
