@@ -119,12 +119,14 @@ export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
       },
     },
     {
-      // Last in response.transform: every other hook has set its headers. A stream the handler left
-      // as the body is then written straight to the socket (see StreamRelay.attach) instead of
-      // through Koa's stream pipeline; a body another plugin replaced is left to Koa.
+      // Last in response.transform (highest order, after the cache's capture): every other hook has
+      // set its headers or wrapped the body. A stream still the handler's own is then written
+      // straight to the socket (see StreamRelay.attach) instead of through Koa's stream pipeline; a
+      // body another plugin replaced is left to Koa.
       name: 'stream',
       phase: 'response.transform',
-      order: 1000,
+      order: 1_000_000,
+      after: ['cache'],
       appliesTo: (route) => route.plugin === 'ai' && route.path === CHAT_PATH,
       handle(c) {
         const relay = CallKey.get(c)?.relay;
