@@ -17,7 +17,8 @@ export function aiRoutes(router: PluginRouter, ctx: PluginContext<AiConfig>): vo
   router.post(CHAT_PATH, invokeHandler(ctx, 'chat'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Chat Completions (JSON or SSE streaming), routed to the alias’ deployments' });
   router.post(EMBEDDINGS_PATH, invokeHandler(ctx, 'embeddings'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Embeddings, routed to the alias’ deployments' });
   router.get('/v1/models', listModels(ctx), { ...ai, summary: 'Model aliases the caller’s tenant may use' });
-  router.get('/v1/models/:model', getModel(ctx), { ...ai, summary: 'One model alias', schema: { params: z.object({ model: z.string().min(1) }) } });
+  // A wildcard: aliases like `meta-llama/Llama-3.1-8B` contain slashes.
+  router.get('/v1/models/*model', getModel(ctx), { ...ai, summary: 'One model alias', schema: { params: z.object({ model: z.string().min(1) }) } });
   router.post('/v1/feedback', postFeedback(ctx), { ...ai, summary: 'Feedback (a score) on an earlier answer, counted per experiment variant', schema: { body: feedbackBody, responses: { 201: feedbackView } } });
   router.get('/admin/v1/tenants/:tenantId/experiments', experimentSummary(ctx), {
     auth: 'required',

@@ -31,6 +31,7 @@ export function contentSuite(backend: Backend): void {
             priced: { deployments: [{ provider: 'up', model: 'my-priced-model' }] },
             badkey: { deployments: [{ provider: 'badkey', model: 'gpt-4o-mini' }] },
             userinfo: { deployments: [{ provider: 'userinfo', model: 'gpt-4o-mini' }] },
+            'org/slashed-model': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] },
           },
         }),
       });
@@ -51,6 +52,9 @@ export function contentSuite(backend: Backend): void {
       assert.deepEqual(ids, ['gpt-4o-mini']);
       assert.equal((await stack.fetch('/v1/models/other', { headers: h })).status, 404);
       assert.equal((await stack.fetch('/v1/models/other', { headers: tenant('t-open', { allowedModels: ['*'] }) })).status, 200);
+      const slashed = await stack.fetch('/v1/models/org/slashed-model');
+      assert.equal(slashed.status, 200);
+      assert.equal(((await slashed.json()) as { id: string }).id, 'org/slashed-model');
     });
 
     it('injects the tenant system prompt and renders prompt templates, removing gateway fields', async () => {

@@ -17,6 +17,7 @@ export function sdkSuite(backend: Backend): void {
         backend,
         ai: (mock) => ({
           requireAuth: false,
+          bodyLimit: '64kb',
           retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000 },
           providers: {
             dead: { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1' },
@@ -153,6 +154,12 @@ export function sdkSuite(backend: Backend): void {
       assert.deepEqual([body.error.param, body.error.code, body.error.type], ['model', 'missing_required_parameter', 'invalid_request_error']);
       const broken = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' });
       assert.equal(broken.status, 400);
+      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }), (err: unknown) => {
+        assert.ok(err instanceof OpenAI.APIError);
+        assert.equal(err.status, 413);
+        assert.equal(err.type, 'invalid_request_error');
+        return true;
+      });
     });
 
     it('maps upstream failures to the SDK error classes', async () => {
