@@ -47,6 +47,8 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
       c.body = {
         status: ok ? 'ok' : 'failing',
         failing: checks.filter((x) => !x.ok).map((x) => ({ check: `${x.plugin}:${x.name}`, error: x.error })),
+        // Each check's state (e.g. the ai plugin's circuit breakers), without latency or error history.
+        checks: Object.fromEntries(checks.map((x) => [`${x.plugin}:${x.name}`, { ok: x.ok, ...(x.details ? { details: x.details } : {}) }])),
       };
     },
     { auth: 'none', pipeline: false, summary: 'Readiness: 200 only when every readiness check passes' },
