@@ -451,4 +451,37 @@ describe('RedisStreamQueue specifics', () => {
       await client.quit();
     }
   });
+
+  it('trims only what every group acknowledged, and nothing of a stream without groups', async () => {
+    const client = new Redis(REDIS_URL);
+    client.on('error', () => {});
+    const prefix = `aihub-test:${randomBytes(6).toString('hex')}:`;
+    const queue = createRedisStreamQueue({ redis: client, prefix, trimIntervalMs: 0 });
+    const key = `${prefix}stream:t`;
+    try {
+      await queue.publishNow('t', Array.from({ length: 20 }, (_, i) => i));
+      await queue.publishNow('lonely', [1, 2, 3]);
+      assert.equal(await queue.trimAcknowledged(), 0, 'no group has read anything yet');
+      // Group a reads and acks 15; group b reads 10 and acks only the first 5.
+      const a = await queue.read<number>('t', { group: 'a', consumer: 'c', batchSize: 15 });
+      await queue.ack('t', 'a', a.map((m) => m.id));
+      const b = await queue.read<number>('t', { group: 'b', consumer: 'c', batchSize: 10 });
+      await queue.ack('t', 'b', b.slice(0, 5).map((m) => m.id));
+      await queue.trimAcknowledged();
+      // Entries from b's oldest pending one (index 5) on must all survive.
+      const left = (await client.xrange(key, '-', '+')) as [string, string[]][];
+      assert.equal(left.length, 15);
+      assert.equal(left[0][0], b[5].id);
+      assert.equal(await client.xlen(`${prefix}stream:lonely`), 3);
+      // The rest is still delivered to both groups.
+      const restA = await queue.read<number>('t', { group: 'a', consumer: 'c', batchSize: 100 });
+      assert.deepEqual(restA.map((m) => m.payload), [15, 16, 17, 18, 19]);
+      const restB = await queue.read<number>('t', { group: 'b', consumer: 'c', batchSize: 100 });
+      assert.deepEqual(restB.map((m) => m.payload), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    } finally {
+      await queue.close();
+      await deleteRedisPrefix(prefix);
+      await client.quit();
+    }
+  });
 });

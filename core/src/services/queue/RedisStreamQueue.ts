@@ -16,8 +16,16 @@ export interface RedisStreamQueueOptions {
   maxBuffer?: number;
   /** publish() throws once this many messages are waiting (Redis down). Default 100 000. */
   bufferLimit?: number;
-  /** Trim each stream to about this many entries (XADD MAXLEN ~). Unset: no trimming. */
+  /**
+   * Trim each stream to about this many entries (XADD MAXLEN ~). Unset: no length cap. A cap can
+   * drop entries no consumer has read yet (during an outage); prefer `trimIntervalMs`.
+   */
   maxLen?: number;
+  /**
+   * Every this many ms, delete entries every consumer group of the stream has acknowledged
+   * (XTRIM MINID), so streams do not grow forever. 0 disables. Default 30 000.
+   */
+  trimIntervalMs?: number;
   /** Receives background failures (writes, consumer loops, connection errors). */
   onError?: (err: unknown) => void;
 }
@@ -35,6 +43,16 @@ function errorMessage(err: unknown): string {
 function payloadOf(fields: string[]): string {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === PAYLOAD_FIELD) return fields[i + 1];
   return 'null';
+}
+
+/** Orders stream ids (`<ms>-<seq>`) numerically. */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-');
+  const [bm, bs] = b.split('-');
+  const ms = BigInt(am) - BigInt(bm);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(as ?? '0') - BigInt(bs ?? '0');
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
 }
 
 /** XINFO GROUPS answers each group as a flat [name, value, …] list. */
@@ -62,6 +80,7 @@ class RedisStreamQueue implements EventQueue {
   /** For read() calls that block, made on first use. */
   private blocking: Redis | undefined;
   private closed = false;
+  private trimTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: Redis,
@@ -76,6 +95,43 @@ class RedisStreamQueue implements EventQueue {
       write: (topics, payloads) => this.writeBuffered(topics, payloads),
       onError: options.onError,
     });
+    const every = options.trimIntervalMs ?? 30_000;
+    if (every > 0) {
+      this.trimTimer = setInterval(() => {
+        this.trimAcknowledged().catch((err) => options.onError?.(err));
+      }, every);
+      this.trimTimer.unref();
+    }
+  }
+
+  /**
+   * Deletes, in every stream this process knows, the entries that every consumer group has
+   * acknowledged: below the oldest pending entry, and never past a group's last-delivered id
+   * (entries after it have not been read). A stream without groups is left alone, since its
+   * entries still wait for their first consumer. Returns the number of entries deleted.
+   */
+  async trimAcknowledged(): Promise<number> {
+    let deleted = 0;
+    for (const key of this.keys.values()) {
+      let groups: unknown[][];
+      try {
+        groups = (await this.client.call('xinfo', ['GROUPS', key])) as unknown[][];
+      } catch {
+        continue; // no such stream yet
+      }
+      if (!groups.length) continue;
+      let minId: string | undefined;
+      for (const raw of groups.map(fieldsToObject)) {
+        let bound = String(raw['last-delivered-id']);
+        if (Number(raw.pending) > 0) {
+          const summary = (await this.client.xpending(key, String(raw.name))) as [number, string | null, string | null, unknown];
+          if (summary[1] && compareIds(summary[1], bound) < 0) bound = summary[1];
+        }
+        if (minId === undefined || compareIds(bound, minId) < 0) minId = bound;
+      }
+      if (minId && minId !== '0-0') deleted += Number(await this.client.call('xtrim', [key, 'MINID', minId]));
+    }
+    return deleted;
   }
 
   publish<T>(topic: string, payload: T): void {
@@ -171,6 +227,7 @@ class RedisStreamQueue implements EventQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.trimTimer);
     await Promise.all([...this.loops].map((loop) => loop.stop()));
     try {
       await this.buffer.close();
@@ -309,7 +366,7 @@ class RedisStreamQueue implements EventQueue {
 }
 
 /** Creates the Redis Streams EventQueue. */
-export function createRedisStreamQueue(options: RedisStreamQueueOptions): EventQueue {
+export function createRedisStreamQueue(options: RedisStreamQueueOptions): EventQueue & { trimAcknowledged(): Promise<number> } {
   if (typeof options.redis === 'string') {
     const client = createRedisConnection(options.redis, undefined, options.onError);
     return new RedisStreamQueue(client, true, options);
