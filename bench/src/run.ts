@@ -33,6 +33,8 @@ interface Target {
 interface Measured {
   name: string;
   rps50: number;
+  /** autocannon reports whole milliseconds at 50 connections; the 1-connection probe is µs-precise. */
+  p50ms50: number;
   p99ms50: number;
   p50ms1: number;
   p99ms1: number;
@@ -49,6 +51,7 @@ async function measure(t: Target): Promise<Measured> {
   await load(t.url, { connections: 10, seconds: 3, ...opts });
   const rps: number[] = [];
   const p99s: number[] = [];
+  const p50s50: number[] = [];
   const p50s: number[] = [];
   const p99s1: number[] = [];
   let errors = 0;
@@ -56,20 +59,21 @@ async function measure(t: Target): Promise<Measured> {
     const r = await load(t.url, { connections: 50, seconds: SECONDS, ...opts });
     rps.push(r.rps);
     p99s.push(r.p99);
+    p50s50.push(r.p50);
     errors += r.errors + r.non2xx;
     const one = await latencyProbe(t.url, { seconds: SECONDS, ...opts });
     p50s.push(one.p50);
     p99s1.push(one.p99);
     errors += one.errors;
   }
-  const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors };
+  const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p50ms50: median(p50s50), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors };
   if (t.stream !== false) {
     const tt = await ttfbProbe(t.url, { seconds: Math.max(3, SECONDS / 2), body: STREAM, headers: t.headers });
     out.ttfbP50ms = tt.p50;
     out.errors += tt.errors;
   }
   process.stdout.write(
-    `${t.name.padEnd(22)} ${String(out.rps50).padStart(7)} req/s @50  p99 ${String(out.p99ms50).padStart(5)} ms | @1 p50 ${out.p50ms1.toFixed(3)} ms p99 ${out.p99ms1.toFixed(3)} ms | stream TTFB p50 ${out.ttfbP50ms?.toFixed(3) ?? '-'} ms | noise ${(out.noise * 100).toFixed(1)}% | errors ${out.errors}\n`,
+    `${t.name.padEnd(22)} ${String(out.rps50).padStart(7)} req/s @50  p50 ${String(out.p50ms50).padStart(3)} p99 ${String(out.p99ms50).padStart(4)} ms | @1 p50 ${out.p50ms1.toFixed(3)} ms p99 ${out.p99ms1.toFixed(3)} ms | stream TTFB p50 ${out.ttfbP50ms?.toFixed(3) ?? '-'} ms | noise ${(out.noise * 100).toFixed(1)}% | errors ${out.errors}\n`,
   );
   return out;
 }
