@@ -2,7 +2,7 @@ import type { PluginContext } from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from './config';
 import type { BehaviorMetrics } from './metrics';
 import { at, TS } from './analytics/dialect';
-import type { Sql } from './sql';
+import type { Sql } from '@aihub/core/plugin-api';
 import type { TenantSettingsCache } from './TenantSettingsCache';
 
 /** Tombstones of deleted users are kept this long: longer than any event can wait in the queue. */

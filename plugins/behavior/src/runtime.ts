@@ -6,7 +6,7 @@ import { EventWriter } from './consumer/EventWriter';
 import { createBehaviorMetrics } from './metrics';
 import { TenantKeys } from './privacy/TenantKeys';
 import { RetentionJob } from './RetentionJob';
-import { createSql } from './sql';
+import { createSql } from '@aihub/core/plugin-api';
 import { TenantSettingsCache } from './TenantSettingsCache';
 
 /** The plugin's objects, wired once per gateway (no I/O until start). */

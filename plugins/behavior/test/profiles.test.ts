@@ -8,7 +8,7 @@ import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/co
 import { EventWriter } from '../src/consumer/EventWriter';
 import type { StoredEvent } from '../src/ingest/events';
 import { behaviorMigrations } from '../src/migrations';
-import { createSql } from '../src/sql';
+import { createSql } from '@aihub/core/plugin-api';
 
 describe('profiles with concurrent writers (postgres)', () => {
   let tdb: TestDatabase;

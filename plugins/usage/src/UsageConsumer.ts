@@ -1,11 +1,11 @@
 import { USAGE_TOPIC, type PluginContext, type QueueMessage } from '@aihub/core/plugin-api';
 import { randomUUID } from 'node:crypto';
 import type { UsageConfig } from './config';
-import { isTransientDbError } from './errors';
+import { isTransientDbError } from '@aihub/core/plugin-api';
 import type { UsageMetrics } from './metrics';
 import type { Mutex } from './mutex';
 import { interruptedRow, parseRecord, type UsageRow } from './records';
-import type { Sql } from './sql';
+import type { Sql } from '@aihub/core/plugin-api';
 import type { SpendService } from './budgets/SpendService';
 import type { UsageWriter, WriteResult } from './writer/UsageWriter';
 

@@ -10,7 +10,7 @@ import { WebhookSender } from './budgets/webhook';
 import type { UsageConfig } from './config';
 import { createUsageMetrics } from './metrics';
 import { Mutex } from './mutex';
-import { createSql } from './sql';
+import { createSql } from '@aihub/core/plugin-api';
 import { UsageConsumer } from './UsageConsumer';
 import { UsageWriter } from './writer/UsageWriter';
 

@@ -1,5 +1,5 @@
 import { GatewayError, errors } from '@aihub/core/plugin-api';
-import { iso, num, type Sql } from '../sql';
+import { iso, num, type Sql } from '@aihub/core/plugin-api';
 import { bucketOf, bucketSql, bucketsBetween, checkProperty, nextBucket, propertyParam, propertySql, TS, type Interval } from './dialect';
 import { Filters } from './Filters';
 import { addUser, funnelResult, newFunnel } from './funnel';

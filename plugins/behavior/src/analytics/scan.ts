@@ -1,5 +1,5 @@
 import { GatewayError } from '@aihub/core/plugin-api';
-import { iso, num, type Sql } from '../sql';
+import { iso, num, type Sql } from '@aihub/core/plugin-api';
 import { at, TS } from './dialect';
 import type { Filters } from './Filters';
 

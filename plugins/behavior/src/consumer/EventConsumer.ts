@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PluginContext, QueueMessage, Subscription } from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
-import { isTransientDbError } from '../errors';
+import { isTransientDbError } from '@aihub/core/plugin-api';
 import { EVENT_TYPES, type StoredEvent } from '../ingest/events';
 import { EVENTS_TOPIC, type BehaviorMetrics } from '../metrics';
 import type { EventWriter } from './EventWriter';

@@ -1,6 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { StoredEvent } from '../ingest/events';
-import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '../sql';
+import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 
 const EVENT_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Sql } from '../sql';
+import type { Sql } from '@aihub/core/plugin-api';
 
 /**
  * Per-tenant HMAC keys for hashed PII: 32 random bytes per tenant, created on first use, stored in

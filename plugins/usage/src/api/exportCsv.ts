@@ -1,5 +1,5 @@
 import { microsToUsd } from '../money';
-import { bool, iso, num, type Sql } from '../sql';
+import { bool, iso, num, type Sql } from '@aihub/core/plugin-api';
 import { addDays } from '../time';
 import { csvLine } from './csv';
 import type { UsageFilter } from './UsageReader';

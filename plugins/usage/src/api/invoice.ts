@@ -1,5 +1,5 @@
 import { microsToUsd } from '../money';
-import { num, type Sql } from '../sql';
+import { num, type Sql } from '@aihub/core/plugin-api';
 import { monthDays } from '../time';
 
 export interface InvoiceLine {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { errors, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { UsageConfig } from '../config';
-import type { Sql } from '../sql';
+import type { Sql } from '@aihub/core/plugin-api';
 import { addDays, daysBetween, utcDay } from '../time';
 import { authorize } from './authz';
 import { exportDays, exportRequests } from './exportCsv';

@@ -1,7 +1,7 @@
 import type { Logger } from '../deps';
 import { microsToDisplay } from '../money';
 import type { UsageMetrics } from '../metrics';
-import type { Sql } from '../sql';
+import type { Sql } from '@aihub/core/plugin-api';
 import { periodOf, type Period } from '../time';
 import { hardLimit, softLimit, type BudgetTarget } from './types';
 import { newAlertId, type BudgetAlertEvent, type WebhookSender } from './webhook';

@@ -1,6 +1,6 @@
 import type { BudgetSettings } from '@aihub/core/plugin-api';
 import type { Logger, Store } from '../deps';
-import { iso, numOrNull, type Sql } from '../sql';
+import { iso, numOrNull, type Sql } from '@aihub/core/plugin-api';
 import type { BudgetLevel } from './types';
 
 export interface BudgetOverride {

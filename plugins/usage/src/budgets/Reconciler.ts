@@ -1,7 +1,7 @@
 import type { Logger, Store } from '../deps';
 import type { UsageMetrics } from '../metrics';
 import type { Mutex } from '../mutex';
-import { num, type Sql } from '../sql';
+import { num, type Sql } from '@aihub/core/plugin-api';
 import { periodOf, utcDay } from '../time';
 import { SpendCounters, type SpendKey } from './SpendCounters';
 

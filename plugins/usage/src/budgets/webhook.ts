@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config';
 import type { Logger } from '../deps';
 import type { UsageMetrics } from '../metrics';
-import type { Sql } from '../sql';
+import type { Sql } from '@aihub/core/plugin-api';
 
 /** The JSON body of a budget alert delivery. */
 export interface BudgetAlertEvent {

@@ -1,6 +1,6 @@
 import type { Transaction } from 'sequelize';
 import { INTERRUPTED_CODE, type UsageRow } from '../records';
-import { bool, iso, num, numOrNull, valuesList, type Sql } from '../sql';
+import { bool, iso, num, numOrNull, valuesList, type Sql } from '@aihub/core/plugin-api';
 import { CubeAccumulator, DIMENSIONS, MEASURES } from './rollups';
 
 /** Columns of usage_records in insert order, and how a row fills them. */
