@@ -113,9 +113,10 @@ export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
       name: 'prepare',
       phase: 'request.transform',
       appliesTo: isInvoke,
-      async handle(c, next) {
+      // Not async: the kernel attributes a sync throw the same way, and the request costs a promise fewer.
+      handle(c, next) {
         prepareCall(ctx, c, c.path === EMBEDDINGS_PATH ? 'embeddings' : 'chat');
-        await next();
+        return next();
       },
     },
     {

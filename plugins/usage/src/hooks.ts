@@ -16,6 +16,29 @@ import { isInvokeRoute, writeAheadHook } from './writeAhead';
  */
 export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetResolver, counters: SpendCounters, alerts: BudgetAlerts, metrics: UsageMetrics): HookDefinition[] {
   const cfg = ctx.config.budgets;
+  type Check = { target: BudgetTarget; period: Period; key: string };
+  const enforce = async (checks: Check[], now: number, next: () => Promise<unknown>): Promise<unknown> => {
+    let spent: number[];
+    try {
+      spent = await counters.read(checks.map((ch) => ch.key));
+    } catch (err) {
+      if (cfg.failOpen) {
+        ctx.logger.warn('spend counters unreadable; budgets not enforced for this request (failOpen)', { err });
+        return next();
+      }
+      throw new GatewayError('Budgets cannot be checked right now; retry shortly.', { code: 'budget_unavailable', status: 503, cause: err });
+    }
+    for (let i = 0; i < checks.length; i++) {
+      const { target, period } = checks[i];
+      alerts.check(target, period, spent[i], now);
+      const hard = hardLimit(target.budget, period);
+      if (cfg.enforce && hard !== undefined && spent[i] >= hard) {
+        metrics.rejections.inc({ level: target.level, period });
+        throw budgetExceeded(target.level, target.targetId, period, hard, spent[i], periodOf(period, now).end, now);
+      }
+    }
+    return next();
+  };
   return [
     {
       name: 'budget',
@@ -23,7 +46,9 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
       order: 100,
       after: ['rate-limit'],
       appliesTo: isInvokeRoute,
-      async handle(c, next) {
+      // Not async: most requests have no budget (or no counter to read) and pass straight on
+      // without a promise of their own; only a counter read goes through enforce().
+      handle(c, next) {
         const principal = PrincipalKey.get(c);
         const tenant = TenantKey.get(c);
         const tenantId = tenant?.id ?? principal?.tenantId;
@@ -33,7 +58,7 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
         const targets = resolver.resolve(tenantId, principal?.teamId, principal?.keyId, tenantBudgets, principal?.budgets);
         if (!targets.length) return next();
         const now = ctx.clock.now();
-        const checks: { target: BudgetTarget; period: Period; key: string }[] = [];
+        const checks: Check[] = [];
         for (const target of targets) {
           for (const period of PERIODS) {
             if (hardLimit(target.budget, period) === undefined && softLimit(target.budget, period) === undefined) continue;
@@ -41,26 +66,7 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
           }
         }
         if (!checks.length) return next();
-        let spent: number[];
-        try {
-          spent = await counters.read(checks.map((ch) => ch.key));
-        } catch (err) {
-          if (cfg.failOpen) {
-            ctx.logger.warn('spend counters unreadable; budgets not enforced for this request (failOpen)', { err });
-            return next();
-          }
-          throw new GatewayError('Budgets cannot be checked right now; retry shortly.', { code: 'budget_unavailable', status: 503, cause: err });
-        }
-        for (let i = 0; i < checks.length; i++) {
-          const { target, period } = checks[i];
-          alerts.check(target, period, spent[i], now);
-          const hard = hardLimit(target.budget, period);
-          if (cfg.enforce && hard !== undefined && spent[i] >= hard) {
-            metrics.rejections.inc({ level: target.level, period });
-            throw budgetExceeded(target.level, target.targetId, period, hard, spent[i], periodOf(period, now).end, now);
-          }
-        }
-        return next();
+        return enforce(checks, now, next);
       },
     },
     writeAheadHook(ctx, metrics),

@@ -124,20 +124,27 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
     phase: 'provider.invoke',
     order: -1000,
     appliesTo: (route) => cfg.enabled && isInvokeRoute(route),
-    async handle(c, next) {
+    // Not async (promise chain instead): every promise on the request path pays the promise hooks.
+    handle(c, next) {
       const info = AiCallKey.get(c);
       if (!info || info.cacheHit) return next();
-      batcher ??= new Batcher(ctx);
-      try {
-        await batcher.add(pendingRecord(c, info));
-      } catch (err) {
+      const failed = (err: unknown): unknown => {
         metrics.writeAheadFailures.inc();
         if (cfg.onFailure === 'reject') {
           throw new GatewayError('Usage metering is unavailable right now; retry shortly.', { code: 'metering_unavailable', status: 503, cause: err, headers: { 'retry-after': '1' } });
         }
         ctx.logger.warn('could not write the pending usage record; serving anyway (writeAhead.onFailure: continue)', { err });
+        return next();
+      };
+      batcher ??= new Batcher(ctx);
+      let written: Promise<void>;
+      try {
+        written = batcher.add(pendingRecord(c, info));
+      } catch (err) {
+        return Promise.resolve().then(() => failed(err));
       }
-      return next();
+      // next() runs outside the failure handler: a downstream error is not a metering failure.
+      return written.then(() => next(), failed);
     },
   };
 }
