@@ -40,7 +40,9 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     logger.warn('response stream error', { err });
   });
 
-  app.use(async function aihubGateway(ctx, next) {
+  // Not async: with promise hooks on (AsyncLocalStorage) an async frame plus its await cost more
+  // than one then() on the chain's promise; the flow is the same (errors rendered, then the header).
+  app.use(function aihubGateway(ctx, next) {
     const startedAt = performance.now();
     const callerId = ctx.headers['x-request-id'];
     const requestId = requestIdFrom(callerId);
@@ -68,10 +70,11 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       state.span = span;
       traceId = sc.traceId;
       spanId = sc.spanId;
-      if (state.sampled) ctx.set('traceparent', `00-${sc.traceId}-${sc.spanId}-01`);
+      if (state.sampled) ctx.res.setHeader('traceparent', `00-${sc.traceId}-${sc.spanId}-01`);
     }
 
-    ctx.res.once('close', () => {
+    // 'close' fires once per response; on() skips once()'s wrapper and listener removal.
+    ctx.res.on('close', () => {
       metrics.inFlight.value--;
       const seconds = (performance.now() - startedAt) / 1000;
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
@@ -90,15 +93,10 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       if (state.afterSend) for (const run of state.afterSend) run(ctx);
     });
 
-    try {
-      const info = { requestId, traceId, spanId };
-      await requestContext.run(info, () => (span ? otelContext.with(trace.setSpan(parentCtx, span), next) : next()));
-      // A mounted sub-application (the OAuth server) answered on the raw response itself.
-      if (ctx.respond === false) return;
-      if (ctx.status === 404 && ctx.body == null) {
-        throw new GatewayError(`No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`, { code: 'route_not_found', status: 404 });
-      }
-    } catch (err) {
+    const overhead = (): void => {
+      if (!ctx.headerSent) ctx.res.setHeader('x-aihub-overhead-ms', (performance.now() - startedAt - state.upstreamMs).toFixed(3));
+    };
+    const failed = (err: unknown): void => {
       const ge = GatewayError.from(err);
       if (ge.status >= 500) {
         logger.error(`request failed: ${ge.code}`, { err: ge.cause ?? ge, request_id: requestId, method: ctx.method, path: ctx.path, trace_id: traceId });
@@ -111,8 +109,26 @@ export function createApp(router: Router, deps: AppDeps): Koa {
         return;
       }
       renderError(ctx, ge, requestId);
+      overhead();
+    };
+    const answered = (): void => {
+      // A mounted sub-application (the OAuth server) answered on the raw response itself.
+      if (ctx.respond === false) return;
+      if (ctx.status === 404 && ctx.body == null) {
+        failed(new GatewayError(`No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`, { code: 'route_not_found', status: 404 }));
+        return;
+      }
+      overhead();
+    };
+    const info = { requestId, traceId, spanId };
+    let done: Promise<unknown>;
+    try {
+      done = requestContext.run(info, () => (span ? otelContext.with(trace.setSpan(parentCtx, span), next) : next()));
+    } catch (err) {
+      failed(err);
+      return Promise.resolve();
     }
-    if (!ctx.headerSent) ctx.res.setHeader('x-aihub-overhead-ms', (performance.now() - startedAt - state.upstreamMs).toFixed(3));
+    return done.then(answered, failed);
   });
 
   app.use(router.routes());
