@@ -43,6 +43,7 @@ export { validated, type Validated } from './http/validate';
 export { recordUpstreamTime } from './kernel/buildRouteChain';
 export type { RouteSchema } from './kernel/types';
 export * from './contracts';
+export { authorizeTenant, actorOf } from './contracts/authorize';
 
 /**
  * Declares a plugin. Returns the definition unchanged but typed, so `config` in hooks and `start`

@@ -1,6 +1,6 @@
 import { AUDIT_LOG, errors, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { z } from 'zod';
-import { actorOf, authorize } from '../authz';
+import { actorOf, authorizeTenant as authorize } from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
 import type { BehaviorMetrics } from '../metrics';
 import type { Analytics } from './Analytics';

@@ -6,7 +6,7 @@ import { hardLimit, softLimit, type BudgetLevel } from '../budgets/types';
 import type { UsageConfig } from '../config';
 import { microsToUsd } from '../money';
 import { PERIODS, periodOf, utcDay } from '../time';
-import { actorOf, authorize } from './authz';
+import { actorOf, authorizeTenant as authorize } from '@aihub/core/plugin-api';
 import { budgetBody, budgetResponse, idParam, type BudgetBody } from './schemas';
 import type { UsageReader } from './UsageReader';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { UsageConfig } from '../config';
 import type { Sql } from '@aihub/core/plugin-api';
 import { addDays, daysBetween, utcDay } from '../time';
-import { authorize } from './authz';
+import { authorizeTenant as authorize } from '@aihub/core/plugin-api';
 import { exportDays, exportRequests } from './exportCsv';
 import { buildInvoice } from './invoice';
 import { exportQuery, monthParam, tenantParams, usageQuery, usageResponse, type GroupDimension } from './schemas';

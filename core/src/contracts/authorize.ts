@@ -1,21 +1,28 @@
-import { ACCESS_CONTROL, GatewayError, PrincipalKey, errors, type GatewayContext, type Permission, type PluginContext } from '@aihub/core/plugin-api';
+import type { Context } from 'koa';
+import { GatewayError, errors } from '../errors/GatewayError';
+import type { PluginContext } from '../kernel/types';
+import { ACCESS_CONTROL, PrincipalKey, type Permission } from './index';
 
-/** Permissions each tenant role holds when no AccessControl service (tenancy plugin) is loaded. */
-const FALLBACK_ROLES: Record<string, readonly Permission[]> = {
-  owner: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
-  admin: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
-  developer: ['usage:read', 'events:read'],
-  viewer: ['usage:read'],
+/**
+ * What each tenant role may do when no AccessControl service (the tenancy plugin) is loaded — the
+ * same rules as docs/rbac.md: owners and admins everything in their tenant, developers read (but
+ * not the audit log), viewers read the tenant, its teams and its usage.
+ */
+const FALLBACK_ROLES: Record<string, (permission: Permission) => boolean> = {
+  owner: (p) => p !== 'tenants:create',
+  admin: (p) => p !== 'tenants:create' && p !== 'tenants:delete',
+  developer: (p) => p.endsWith(':read') && p !== 'audit:read',
+  viewer: (p) => p === 'tenants:read' || p === 'teams:read' || p === 'usage:read',
 };
 
 /**
- * Server-side authorization of an admin route for one tenant. Delegates to the tenancy plugin's
+ * Server-side authorization of an admin route for one tenant, for any plugin's admin routes. Delegates to the tenancy plugin's
  * AccessControl when it is loaded; otherwise applies the same rules (docs/rbac.md) with the same
  * role matrix for these permissions, so the routes are never open: authenticated (401), the admin
  * scope for the permission — `admin:read` for `*:read`, else `admin:write` (403), superadmin
  * allowed, another tenant 404 (existence does not leak), and a role that grants it (403).
  */
-export function authorize(ctx: PluginContext, c: GatewayContext, permission: Permission, tenantId: string): void {
+export function authorizeTenant(ctx: PluginContext, c: Context, permission: Permission, tenantId: string): void {
   const access = ctx.tryGet(ACCESS_CONTROL);
   if (access) {
     access.authorize(c, permission, tenantId);
@@ -29,14 +36,14 @@ export function authorize(ctx: PluginContext, c: GatewayContext, permission: Per
   }
   if (principal.superadmin) return;
   if (principal.tenantId !== tenantId) throw errors.notFound(`Tenant ${tenantId} was not found.`, 'tenant_not_found');
-  const allowed = !!principal.role && (FALLBACK_ROLES[principal.role] ?? []).includes(permission);
+  const allowed = !!principal.role && (FALLBACK_ROLES[principal.role]?.(permission) ?? false);
   if (!allowed) {
     throw new GatewayError(`This credential may not ${permission.replace(':', ' ')} in this tenant; ask a tenant owner or admin.`, { code: 'permission_denied', status: 403 });
   }
 }
 
 /** Who made an admin change, for audit entries and `updated_by`. */
-export function actorOf(c: GatewayContext): string | null {
+export function actorOf(c: Context): string | null {
   const p = PrincipalKey.get(c);
   return p ? (p.userId ?? p.keyId ?? p.subject) : null;
 }
