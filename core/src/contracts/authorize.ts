@@ -15,6 +15,11 @@ const FALLBACK_ROLES: Record<string, (permission: Permission) => boolean> = {
   viewer: (p) => p === 'tenants:read' || p === 'teams:read' || p === 'usage:read',
 };
 
+/** Whether a tenant role holds a permission under the docs/rbac.md rules (the no-tenancy fallback). */
+export function roleGrants(role: string | undefined, permission: Permission): boolean {
+  return !!role && (FALLBACK_ROLES[role]?.(permission) ?? false);
+}
+
 /**
  * Server-side authorization of an admin route for one tenant, for any plugin's admin routes. Delegates to the tenancy plugin's
  * AccessControl when it is loaded; otherwise applies the same rules (docs/rbac.md) with the same
@@ -36,7 +41,7 @@ export function authorizeTenant(ctx: PluginContext, c: Context, permission: Perm
   }
   if (principal.superadmin) return;
   if (principal.tenantId !== tenantId) throw errors.notFound(`Tenant ${tenantId} was not found.`, 'tenant_not_found');
-  const allowed = !!principal.role && (FALLBACK_ROLES[principal.role]?.(permission) ?? false);
+  const allowed = roleGrants(principal.role, permission);
   if (!allowed) {
     throw new GatewayError(`This credential may not ${permission.replace(':', ' ')} in this tenant; ask a tenant owner or admin.`, { code: 'permission_denied', status: 403 });
   }

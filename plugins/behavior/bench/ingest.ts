@@ -12,8 +12,8 @@
 import { parseArgs } from 'node:util';
 import { startTestGateway } from '@aihub/core/testing';
 import behaviorPlugin from '../src/index';
-import { createBackend } from '../test/helpers/env';
-import { asCaller, identityPlugin } from '../test/helpers/identity';
+import { createBackend } from '@aihub/core/testing';
+import { asCaller, identityPlugin } from '@aihub/core/testing';
 
 const { values } = parseArgs({
   options: {

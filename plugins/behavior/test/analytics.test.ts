@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import behaviorPlugin from '../src/index';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
-import { asCaller, identityPlugin } from './helpers/identity';
-import { probePlugin } from './helpers/probe';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
+import { asCaller, identityPlugin } from '@aihub/core/testing';
+import { probePlugin } from '@aihub/core/testing';
 
 type Ev = Record<string, unknown>;
 let seq = 0;

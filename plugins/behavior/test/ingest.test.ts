@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import behaviorPlugin, { EVENTS_TOPIC, type StoredEvent } from '../src/index';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
-import { asCaller, identityPlugin, testTenancy, type TestHeaders } from './helpers/identity';
-import { metricValue, probePlugin } from './helpers/probe';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
+import { asCaller, identityPlugin, testTenancy, type TestHeaders } from '@aihub/core/testing';
+import { metricValue, probePlugin } from '@aihub/core/testing';
 
 for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
   describe(`behavior ingestion (${kind})`, () => {

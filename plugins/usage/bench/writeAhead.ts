@@ -12,8 +12,8 @@ import { startTestGateway } from '@aihub/core/testing';
 import aiPlugin from '@aihub/plugin-ai';
 import { startMockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
-import { createBackend } from '../test/helpers/env';
-import { asCaller, identityPlugin } from '../test/helpers/identity';
+import { createBackend } from '@aihub/core/testing';
+import { asCaller, identityPlugin } from '@aihub/core/testing';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' } } });
 const N = Number(values.requests);

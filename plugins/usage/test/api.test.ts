@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import { USAGE_TOPIC, type UsageRecord } from '@aihub/core/plugin-api';
 import usagePlugin from '../src/index';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
-import { asCaller, identityPlugin } from './helpers/identity';
-import { probePlugin } from './helpers/probe';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
+import { asCaller, identityPlugin } from '@aihub/core/testing';
+import { probePlugin } from '@aihub/core/testing';
 
 function record(over: Partial<UsageRecord> & { inputCostMicros?: number; cachedCostMicros?: number; outputCostMicros?: number }): UsageRecord {
   return {

@@ -11,10 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
 import { fakeAiPlugin } from './helpers/fakeAi';
-import { asCaller, identityPlugin, testTenancy } from './helpers/identity';
-import { metricValue, probePlugin } from './helpers/probe';
+import { asCaller, identityPlugin, testTenancy } from '@aihub/core/testing';
+import { metricValue, probePlugin } from '@aihub/core/testing';
 
 const SECRET = 'whsec_test_0123456789abcdef';
 const today = () => new Date().toISOString().slice(0, 10);

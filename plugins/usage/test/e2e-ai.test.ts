@@ -18,8 +18,8 @@ import cachePlugin from '@aihub/plugin-cache';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
 import { INTERRUPTED_CODE } from '../src/records';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
-import { asCaller, identityPlugin } from './helpers/identity';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
+import { asCaller, identityPlugin } from '@aihub/core/testing';
 
 const KEY = 'sk-mock-upstream-0123456789abcdef';
 const aiConfig = (mock: MockUpstream) => ({

@@ -9,10 +9,10 @@ import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import { USAGE_TOPIC } from '@aihub/core/plugin-api';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
 import { PRICE, fakeAiPlugin } from './helpers/fakeAi';
-import { asCaller, identityPlugin, testTenancy } from './helpers/identity';
-import { metricValue, probePlugin } from './helpers/probe';
+import { asCaller, identityPlugin, testTenancy } from '@aihub/core/testing';
+import { metricValue, probePlugin } from '@aihub/core/testing';
 
 const ADMIN = asCaller({ tenant: 't1', role: 'owner', user: 'u-admin' });
 

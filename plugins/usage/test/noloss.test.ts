@@ -17,10 +17,10 @@ import { startTestGateway } from '@aihub/core/testing';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
 import { INTERRUPTED_CODE } from '../src/records';
-import { createBackend, waitFor, type Backend } from './helpers/env';
+import { createBackend, waitFor, type Backend } from '@aihub/core/testing';
 import { fakeAiPlugin } from './helpers/fakeAi';
-import { asCaller, identityPlugin } from './helpers/identity';
-import { metricValue } from './helpers/probe';
+import { asCaller, identityPlugin } from '@aihub/core/testing';
+import { metricValue } from '@aihub/core/testing';
 import { startTcpProxy } from './helpers/tcpProxy';
 
 const USAGE = { consumer: { blockMs: 100, claimIdleMs: 1000, retryInitialMs: 100, retryMaxMs: 500 }, pending: { timeoutMs: 1500, sweepIntervalMs: 250 } };

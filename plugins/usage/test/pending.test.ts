@@ -8,8 +8,8 @@ import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import { USAGE_TOPIC } from '@aihub/core/plugin-api';
 import usagePlugin from '../src/index';
 import { INTERRUPTED_CODE } from '../src/records';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
-import { metricValue, probePlugin } from './helpers/probe';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
+import { metricValue, probePlugin } from '@aihub/core/testing';
 
 for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
   describe(`write-ahead records (${kind})`, () => {

@@ -15,8 +15,8 @@ import behaviorPlugin from '@aihub/plugin-behavior';
 import tenancyPlugin from '@aihub/plugin-tenancy';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
-import { createBackend, waitFor, type Backend, type BackendKind } from './helpers/env';
-import { metricValue } from './helpers/probe';
+import { createBackend, waitFor, type Backend, type BackendKind } from '@aihub/core/testing';
+import { metricValue } from '@aihub/core/testing';
 
 const UPSTREAM_KEY = 'sk-mock-upstream-0123456789abcdef';
 

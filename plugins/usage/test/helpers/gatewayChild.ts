@@ -8,7 +8,7 @@ import type { PluginDefinition } from '@aihub/core/plugin-api';
 import aiPlugin from '@aihub/plugin-ai';
 import usagePlugin from '../../src/index';
 import { fakeAiPlugin } from './fakeAi';
-import { identityPlugin } from './identity';
+import { identityPlugin } from '@aihub/core/testing';
 
 interface ChildSettings {
   config: Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * Test stand-ins for the auth and tenancy plugins: they set PrincipalKey / TenantKey from headers,
+ * Test stand-ins for the auth and tenancy plugins, for plugin authors' tests: they set PrincipalKey / TenantKey from headers,
  * enforce `auth: 'required'` and route scopes like the auth plugin, and provide ACCESS_CONTROL,
  * AUDIT_LOG and TENANT_DIRECTORY backed by memory. Only core contracts are used.
  */
@@ -18,7 +18,9 @@ import {
   type TenantContext,
   type TenantSettings,
   type TenantRole,
-} from '@aihub/core/plugin-api';
+  type Permission,
+} from '../plugin-api';
+import { roleGrants } from '../contracts/authorize';
 
 export interface TestHeaders {
   tenant?: string;
@@ -127,17 +129,12 @@ export interface TestTenancy {
   checks: { permission: string; tenantId: string | null | undefined }[];
 }
 
-/** Provides ACCESS_CONTROL (roles like the tenancy plugin), AUDIT_LOG and TENANT_DIRECTORY in memory. */
+/** Provides ACCESS_CONTROL (the docs/rbac.md role rules), AUDIT_LOG and TENANT_DIRECTORY in memory. */
 export function testTenancy(): TestTenancy {
   const audit: AuditEntry[] = [];
   const tenants = new Map<string, TenantContext>();
   const checks: TestTenancy['checks'] = [];
-  const grants: Record<string, string[]> = {
-    owner: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
-    admin: ['usage:read', 'budgets:write', 'events:read', 'events:delete'],
-    developer: ['usage:read', 'events:read'],
-    viewer: ['usage:read'],
-  };
+  const grants = (role: string | undefined, permission: string) => roleGrants(role, permission as Permission);
   const plugin = definePlugin({
     apiVersion: 'aihub.plugin/v1',
     name: 'test-tenancy',
@@ -152,11 +149,11 @@ export function testTenancy(): TestTenancy {
           if (!p) throw errors.unauthorized();
           if (p.superadmin) return;
           if (tenantId && p.tenantId !== tenantId) throw errors.notFound('Tenant not found.', 'tenant_not_found');
-          if (!(grants[p.role ?? ''] ?? []).includes(permission)) throw errors.forbidden(`Role ${p.role} may not ${permission}.`);
+          if (!grants(p.role, permission)) throw errors.forbidden(`Role ${p.role} may not ${permission}.`);
         },
         can(c, permission, tenantId) {
           const p = PrincipalKey.get(c);
-          return !!p && (p.superadmin || ((!tenantId || p.tenantId === tenantId) && (grants[p.role ?? ''] ?? []).includes(permission)));
+          return !!p && (p.superadmin || ((!tenantId || p.tenantId === tenantId) && grants(p.role, permission)));
         },
       });
       bind.bindConstant(AUDIT_LOG, {

@@ -1,9 +1,9 @@
 /**
- * Backends for the usage tests: the embedded default (SQLite file + in-memory store and outbox queue)
+ * Backends for plugin tests: the embedded default (SQLite file + in-memory store and outbox queue)
  * or PostgreSQL + Redis (a fresh database and a random key prefix per test file, removed afterwards).
  */
 import { randomBytes } from 'node:crypto';
-import { createRedisStore, createTestDatabase } from '@aihub/core';
+import { createRedisStore, createTestDatabase } from '../services/storage';
 
 export type BackendKind = 'embedded' | 'postgres';
 

@@ -1,4 +1,4 @@
-import { definePlugin, type PluginContext, type PluginDefinition } from '@aihub/core/plugin-api';
+import { definePlugin, type PluginContext, type PluginDefinition } from '../plugin-api';
 
 /** A plugin that hands its context to the test: the gateway's queue, store and database. */
 export function probePlugin(): { plugin: PluginDefinition; ctx: () => PluginContext } {
