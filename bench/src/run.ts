@@ -5,7 +5,8 @@
  * pinned to core 0; the load generator and the upstream share core 1. Each measurement is repeated
  * and the spread between repeats is printed as the noise indicator. Writes bench/results/latest.json.
  *
- * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_ONLY (comma-separated target names).
+ * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_ONLY (comma-separated target names),
+ * BENCH_CPU_PROF (a directory: each server writes a V8 CPU profile there).
  */
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -42,9 +42,15 @@ export function pinned(core: number, cmd: string, args: string[]): [string, stri
   return availableParallelism() >= 2 ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
 }
 
-/** Starts a server process that prints `listening <port>` and resolves with it. */
+/**
+ * Starts a server process that prints `listening <port>` and resolves with it. The @aihub packages
+ * load from their builds (dist/), as `npm start` runs them: the TypeScript sources go through tsx,
+ * whose transform wraps every closure in a naming helper and would bill that to the gateway.
+ */
 export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, argv] = pinned(core, process.execPath, ['--conditions=aihub-source', '--import', 'tsx', ...args]);
+  // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it stops (open in DevTools).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const [cmd, argv] = pinned(core, process.execPath, [...prof, '--import', 'tsx', ...args]);
   const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';

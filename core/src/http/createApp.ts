@@ -19,6 +19,37 @@ export interface AppDeps {
   trustProxy: boolean;
   /** True once shutdown began: responses ask clients to close keep-alive connections. */
   isDraining: () => boolean;
+  /** Parameterless routes by `METHOD path`, answered without the router (see staticRouteTable). */
+  staticRoutes?: Map<string, StaticRoute>;
+}
+
+/** A route whose path has no parameters: found by exact method and path. */
+export interface StaticRoute {
+  pattern: string;
+  chain: (ctx: Context) => unknown;
+}
+
+/**
+ * The table of parameterless routes. @koa/router tests every route's regular expression and
+ * composes a fresh chain on each request; with the ~100 routes a full plugin set registers, that
+ * is a measurable share of a small request. The hot routes (/v1/chat/completions, /health/live)
+ * have no parameters, so an exact `METHOD path` lookup answers them. A route enters the table only
+ * when the router itself would run it first for that exact method and path (checked once, here),
+ * so answers never change; everything else (parameters, trailing slashes, other letter case, ALL
+ * routes, 404/405) still goes through the router. GET routes also answer HEAD, as in the router.
+ */
+export function staticRouteTable(router: Router, chains: { method: string; path: string; chain: (ctx: Context, next: () => Promise<void>) => unknown }[]): Map<string, StaticRoute> {
+  const table = new Map<string, StaticRoute>();
+  const noopNext = () => Promise.resolve();
+  for (const r of chains) {
+    if (r.method === 'ALL' || /[:*(?]/.test(r.path)) continue;
+    for (const method of r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]) {
+      const first = router.match(r.path, method).pathAndMethod.find((layer) => layer.methods.length > 0);
+      if (!first || !first.stack.includes(r.chain as never) || table.has(`${method} ${r.path}`)) continue;
+      table.set(`${method} ${r.path}`, { pattern: first.path as string, chain: (ctx) => r.chain(ctx, noopNext) });
+    }
+  }
+  return table;
 }
 
 const headerGetter = {
@@ -33,7 +64,7 @@ const headerGetter = {
  */
 export function createApp(router: Router, deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
-  const { metrics, logger, tracer } = deps;
+  const { metrics, logger, tracer, staticRoutes: statics } = deps;
   app.silent = true;
   app.on('error', (err: Error) => {
     // Errors after the response started (e.g. a stream that broke); the request is already answered.
@@ -78,12 +109,9 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       metrics.inFlight.value--;
       const seconds = (performance.now() - startedAt) / 1000;
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      const labels: Record<string, string | number> = { method: ctx.method, route: String(route), status: ctx.res.writableFinished ? ctx.status : 499 };
-      if (deps.tenantLabels) labels.tenant = (ctx.state as { tenantId?: string }).tenantId ?? 'none';
-      metrics.httpRequests.inc(labels);
-      // With exemplars enabled prom-client only takes the object form of observe().
-      metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: state.sampled && traceId ? ({ trace_id: traceId } as never) : undefined });
-      if (route !== 'unmatched') metrics.httpOverhead.observe({ route: String(route) }, Math.max(0, seconds - state.upstreamMs / 1000));
+      const status = ctx.res.writableFinished ? ctx.status : 499;
+      const tenant = deps.tenantLabels ? ((ctx.state as { tenantId?: string }).tenantId ?? 'none') : undefined;
+      metrics.requests.record(ctx.method, route, status, tenant, seconds, Math.max(0, seconds - state.upstreamMs / 1000), state.sampled ? traceId : undefined);
       if (span) {
         span.setAttribute('http.response.status_code', ctx.status);
         if (route !== 'unmatched') span.updateName(`${ctx.method} ${route}`);
@@ -121,9 +149,20 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       overhead();
     };
     const info = { requestId, traceId, spanId };
+    const hit = statics?.get(`${ctx.method} ${ctx.path}`);
+    let dispatch: () => unknown = next;
+    if (hit) {
+      // What the router would have set for a parameterless route.
+      const c = ctx as Context & { params: Record<string, string>; _matchedRoute: string; routerPath: string };
+      c.params = {};
+      c._matchedRoute = hit.pattern;
+      c.routerPath = hit.pattern;
+      dispatch = () => hit.chain(ctx);
+    }
     let done: Promise<unknown>;
     try {
-      done = requestContext.run(info, () => (span ? otelContext.with(trace.setSpan(parentCtx, span), next) : next()));
+      // The chain may answer synchronously (a plain value); then() needs a promise either way.
+      done = Promise.resolve(requestContext.run(info, () => (span ? otelContext.with(trace.setSpan(parentCtx, span), dispatch) : dispatch())));
     } catch (err) {
       failed(err);
       return Promise.resolve();

@@ -6,7 +6,7 @@ import { Container } from 'inversify';
 import { resolveDatabaseUrl } from '../config/loadConfig';
 import { ProblemCode, StartupError } from '../config/problems';
 import { HealthRegistry } from '../health/HealthRegistry';
-import { createApp } from '../http/createApp';
+import { createApp, staticRouteTable } from '../http/createApp';
 import { buildOpenApi, renderOpenApiHtml } from '../http/openapi';
 import { systemClock, type Clock } from '../services/Clock';
 import { createHttpClient } from '../services/createHttpClient';
@@ -25,7 +25,7 @@ import { orderHooks, type BoundHook } from './orderHooks';
 import { prepare, type Prepared, type PrepareOptions } from './prepare';
 import { asIdentifier } from './tokens';
 import { CoreTokens } from './coreTokens';
-import type { PluginContext } from './types';
+import type { GatewayMiddleware, PluginContext } from './types';
 
 export interface KernelOptions extends PrepareOptions {
   logger?: Logger;
@@ -67,7 +67,7 @@ export class Kernel {
     this.prepared = prepared;
     const cfg = prepared.config;
     this.logger = options.logger ?? createLogger({ level: cfg.logging.level, format: cfg.logging.format, defaultMeta: { service: cfg.telemetry.serviceName } });
-    this.metrics = createMetrics({ processMetrics: cfg.telemetry.metrics.processMetrics, tenantLabels: cfg.telemetry.metrics.tenantLabels });
+    this.metrics = createMetrics({ processMetrics: cfg.telemetry.metrics.processMetrics });
     this.clock = options.clock ?? systemClock;
   }
 
@@ -209,10 +209,12 @@ export class Kernel {
         ctx.body = html;
       });
     }
+    const chains: { method: string; path: string; chain: GatewayMiddleware }[] = [];
     for (const r of routes) {
       const chain = buildRouteChain(r.info, r.handler, byPhase, deps);
       const method = r.info.method === 'ALL' ? 'all' : (r.info.method.toLowerCase() as 'get');
       router[method](r.info.path, chain as never);
+      chains.push({ method: r.info.method, path: r.info.path, chain });
     }
     const app = createApp(router, {
       logger: this.logger,
@@ -222,6 +224,7 @@ export class Kernel {
       tenantLabels: cfg.telemetry.metrics.tenantLabels,
       trustProxy: cfg.server.trustProxy,
       isDraining: () => this.draining,
+      staticRoutes: staticRouteTable(router, chains as never),
     });
     const callback = app.callback();
     this.server = http.createServer(callback);

@@ -26,7 +26,7 @@ export function dryContext(def: PluginDefinition, config: unknown, coreConfig: C
     config,
     coreConfig,
     logger: createLogger({ level: 'error', format: 'json', silent: true }),
-    meter: createMetrics({ processMetrics: false, tenantLabels: false }).meterFor(def.name),
+    meter: createMetrics({ processMetrics: false }).meterFor(def.name),
     tracer: trace.getTracer('dry'),
     store: unavailable('store') as PluginContext['store'],
     sharedStore: unavailable('sharedStore') as PluginContext['sharedStore'],

@@ -1,18 +1,19 @@
-import client, { Registry, type Counter, type Gauge, type Histogram } from 'prom-client';
+import client, { Registry, type Counter, type Gauge } from 'prom-client';
 import type { PluginMeter } from '../kernel/types';
+import { RequestMetrics } from './requestMetrics';
 
 /** Request duration buckets in seconds: fine below 100 ms where the gateway's own overhead lives. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** The gateway's own time per request lives well below a millisecond. */
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 export interface GatewayMetrics {
   registry: Registry;
-  httpRequests: Counter<'method' | 'route' | 'status' | 'tenant'>;
-  httpDuration: Histogram<'method' | 'route' | 'status' | 'tenant'>;
+  /** Requests, duration and overhead: one call per request (see RequestMetrics). */
+  requests: RequestMetrics;
   httpInFlight: Gauge<string>;
   /** Requests being served; read by the in-flight gauge at scrape time (no per-request metric call). */
   inFlight: { value: number };
-  /** Time spent in the gateway itself (request duration minus time waiting on upstreams). */
-  httpOverhead: Histogram<'route'>;
   hookErrors: Counter<'plugin' | 'phase'>;
   meterFor(plugin: string): PluginMeter;
   /** Renders for the Accept header: OpenMetrics (with exemplars) when asked for, else text 0.0.4. */
@@ -23,32 +24,11 @@ export interface GatewayMetrics {
  * One prom-client registry for the process, kept in OpenMetrics mode because exemplars (trace ids on
  * histogram buckets) only exist there; plain Prometheus text is derived from it for other scrapers.
  */
-export function createMetrics(options: { processMetrics: boolean; tenantLabels: boolean }): GatewayMetrics {
+export function createMetrics(options: { processMetrics: boolean }): GatewayMetrics {
   const registry = new Registry();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
   if (options.processMetrics) client.collectDefaultMetrics({ register: registry, prefix: 'aihub_' });
-  const labels = options.tenantLabels ? (['method', 'route', 'status', 'tenant'] as const) : (['method', 'route', 'status'] as const);
-  const httpRequests = new client.Counter({
-    name: 'aihub_http_requests_total',
-    help: 'HTTP requests answered by the gateway, by method, route pattern and status',
-    labelNames: labels,
-    registers: [registry],
-  }) as Counter<'method' | 'route' | 'status' | 'tenant'>;
-  const httpDuration = new client.Histogram({
-    name: 'aihub_http_request_duration_seconds',
-    help: 'Time from request received to response finished, by method, route pattern and status',
-    labelNames: labels,
-    buckets: DURATION_BUCKETS,
-    enableExemplars: true,
-    registers: [registry],
-  }) as Histogram<'method' | 'route' | 'status' | 'tenant'>;
-  const httpOverhead = new client.Histogram({
-    name: 'aihub_http_overhead_seconds',
-    help: "Gateway's own time per request: duration minus time spent waiting on upstreams, by route pattern",
-    labelNames: ['route'] as const,
-    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
-  });
+  const requests = new RequestMetrics(registry, DURATION_BUCKETS, OVERHEAD_BUCKETS);
   const inFlight = { value: 0 };
   const httpInFlight = new client.Gauge({
     name: 'aihub_http_requests_in_flight',
@@ -81,11 +61,9 @@ export function createMetrics(options: { processMetrics: boolean; tenantLabels: 
 
   return {
     registry,
-    httpRequests,
-    httpDuration,
+    requests,
     httpInFlight,
     inFlight,
-    httpOverhead,
     hookErrors,
     meterFor,
     async render(accept) {
