@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createTestDatabase } from '@aihub/core';
+import { createDatabase, createTestDatabase } from '@aihub/core';
 import { latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -42,6 +42,8 @@ interface Measured {
   ttfbP50ms?: number;
   noise: number;
   errors: number;
+  /** Responses received (warm-up included): every one must leave exactly one usage row. */
+  served: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -49,7 +51,7 @@ const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(..
 
 async function measure(t: Target): Promise<Measured> {
   const opts = { method: 'POST', body: t.body ?? CHAT, headers: { 'content-type': 'application/json', ...t.headers } };
-  await load(t.url, { connections: 10, seconds: 3, ...opts });
+  let served = (await load(t.url, { connections: 10, seconds: 3, ...opts })).total;
   const rps: number[] = [];
   const p99s: number[] = [];
   const p50s50: number[] = [];
@@ -59,18 +61,21 @@ async function measure(t: Target): Promise<Measured> {
   for (let i = 0; i < REPEATS; i++) {
     const r = await load(t.url, { connections: 50, seconds: SECONDS, ...opts });
     rps.push(r.rps);
+    served += r.total;
     p99s.push(r.p99);
     p50s50.push(r.p50);
     errors += r.errors + r.non2xx;
     const one = await latencyProbe(t.url, { seconds: SECONDS, ...opts });
+    served += one.count;
     p50s.push(one.p50);
     p99s1.push(one.p99);
     errors += one.errors;
   }
-  const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p50ms50: median(p50s50), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors };
+  const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p50ms50: median(p50s50), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors, served };
   if (t.stream !== false) {
     const tt = await ttfbProbe(t.url, { seconds: Math.max(3, SECONDS / 2), body: STREAM, headers: t.headers });
     out.ttfbP50ms = tt.p50;
+    out.served += tt.count;
     out.errors += tt.errors;
   }
   process.stdout.write(
@@ -119,8 +124,26 @@ async function credentials(base: string, adminKey: string): Promise<{ key: strin
   return { key: String(key.key), jwt };
 }
 
+/** Waits (≤ 30 s) for the metering worker to write a row for every answered request; returns the count. */
+async function usageRowsLanded(dbUrl: string, expected: number): Promise<number> {
+  const db = createDatabase({ url: dbUrl, pool: { max: 1 } });
+  try {
+    let rows = 0;
+    for (let i = 0; i < 60; i++) {
+      const [[row]] = (await db.sequelize.query("SELECT count(*) AS n FROM usage_records WHERE status <> 'pending'")) as [{ n: string }[], unknown];
+      rows = Number(row.n);
+      if (rows >= expected) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return rows;
+  } finally {
+    await db.close();
+  }
+}
+
 async function main() {
   pinSelf(1);
+  const usageCheck: Record<string, { served: number; landed: number }> = {};
   const want = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
   const results: Measured[] = [];
   const sink = await otlpSink();
@@ -146,8 +169,12 @@ async function main() {
     });
     for (const profile of ['full', 'noauth', 'ratelimit', 'cache']) {
       if (!want(`aihub-${profile}`) && !(profile === 'full' && want('aihub-jwt'))) continue;
-      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], gatewayEnv(profile));
+      const env = gatewayEnv(profile);
+      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'api' });
+      // The metering worker shares the load generator's core: its work is not the serving node's.
+      const worker = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'worker' }, 1);
       const base = `http://127.0.0.1:${gw.port}`;
+      let servedBefore = results.reduce((n, r) => n + r.served, 0);
       try {
         const url = `${base}/v1/chat/completions`;
         if (profile === 'noauth') {
@@ -162,11 +189,17 @@ async function main() {
             results.push(await measure({ name: 'aihub + rate limit', url, headers }));
           } else if (profile === 'cache') {
             await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: CHAT_T0 });
+            servedBefore -= 1; // the request that fills the cache is metered too
             results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false }));
           }
         }
+        const served = results.reduce((n, r) => n + r.served, 0) - servedBefore;
+        const landed = await usageRowsLanded(db.url, served);
+        process.stdout.write(`  usage rows landed: ${landed} for ${served} answered requests${landed === served ? '' : '  << MISMATCH'}\n`);
+        usageCheck[profile] = { served, landed };
       } finally {
         await stopServer(gw.child);
+        await stopServer(worker.child);
       }
     }
     if (want('peer')) {
@@ -204,7 +237,7 @@ async function main() {
     rateLimitAddedP50Ms: full && by('aihub + rate limit') ? round(by('aihub + rate limit')!.p50ms1 - full.p50ms1, 3) : undefined,
     cacheHitP50Ms: by('aihub cache hit')?.p50ms1,
   };
-  const out = { when: new Date().toISOString(), seconds: SECONDS, repeats: REPEATS, results, summary, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
+  const out = { when: new Date().toISOString(), seconds: SECONDS, repeats: REPEATS, results, summary, usageCheck, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/results/latest.json'), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`\nsummary (targets in bench/results/latest.json):\n${Object.entries(summary).map(([k, v]) => `  ${k}: ${v ?? 'n/a'}`).join('\n')}\n`);

@@ -6,6 +6,10 @@
  *
  * Profiles: full (health, tenancy, auth, ai, usage), noauth (health, ai, usage; no caller identity),
  * ratelimit (full + rate-limit with limits far above the load), cache (full + cache).
+ *
+ * BENCH_ROLE: `api` (default) serves traffic and enqueues usage (write-ahead and final records) with
+ * its usage consumer off; `worker` is a second instance with the same config that only consumes
+ * (usage.consumer.enabled), as a production deployment splits serving nodes from metering workers.
  */
 import { Kernel } from '@aihub/core';
 
@@ -33,7 +37,7 @@ if (profile !== 'noauth') {
 }
 if (profile === 'ratelimit') plugins.push({ name: 'rate-limit', config: { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 } } });
 if (profile === 'cache') plugins.push({ name: 'cache' });
-plugins.push(ai, { name: 'usage' });
+plugins.push(ai, { name: 'usage', config: { consumer: { enabled: env.BENCH_ROLE === 'worker' } } });
 
 async function main() {
   const kernel = await Kernel.start({

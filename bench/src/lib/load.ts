@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
@@ -37,9 +37,16 @@ export async function load(url: string, opts: { connections: number; seconds: nu
   };
 }
 
+/**
+ * The machine's cores. Not availableParallelism(): that follows this process's own affinity, which
+ * pinSelf() narrows to one core, after which every server would silently inherit the load
+ * generator's core instead of getting its own.
+ */
+const CORES = cpus().length;
+
 /** Pins a command to one core when there are at least two (the load generator takes the other). */
 export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
-  return availableParallelism() >= 2 ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
+  return CORES >= 2 ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
 }
 
 /**
@@ -82,7 +89,7 @@ export async function stopServer(child: ChildProcess): Promise<void> {
 
 /** Pins this process (the load generator) to a core. */
 export function pinSelf(core: number): void {
-  if (availableParallelism() < 2) return;
+  if (CORES < 2) return;
   spawn('taskset', ['-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' });
 }
 

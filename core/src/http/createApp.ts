@@ -1,4 +1,5 @@
-import { SpanKind, SpanStatusCode, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
 import Koa, { type Context } from 'koa';
@@ -8,6 +9,7 @@ import type { KernelState } from '../kernel/buildRouteChain';
 import type { Logger } from '../services/createLogger';
 import { requestContext } from '../services/requestContext';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
+import { HEAD_SAMPLED } from '../telemetry/createTracing';
 import { requestIdFrom } from './requestId';
 
 export interface AppDeps {
@@ -15,6 +17,8 @@ export interface AppDeps {
   metrics: GatewayMetrics;
   tracer: Tracer;
   tracingEnabled: boolean;
+  /** Share of new traces kept (parent-based: a caller's decision always wins). */
+  sampleRatio: number;
   tenantLabels: boolean;
   trustProxy: boolean;
   /** True once shutdown began: responses ask clients to close keep-alive connections. */
@@ -51,6 +55,8 @@ export function staticRouteTable(router: Router, chains: { method: string; path:
   }
   return table;
 }
+
+const ids = new RandomIdGenerator();
 
 const headerGetter = {
   keys: (carrier: Context['headers']) => Object.keys(carrier),
@@ -94,8 +100,20 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     let spanId: string | undefined;
     let parentCtx = otelContext.active();
     if (deps.tracingEnabled) {
-      parentCtx = propagation.extract(parentCtx, ctx.headers, headerGetter);
-      span = tracer.startSpan(`${ctx.method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path, 'aihub.request_id': requestId } }, parentCtx);
+      const h = ctx.req.headers;
+      const attributes = () => ({ 'http.request.method': ctx.method, 'url.path': ctx.path, 'aihub.request_id': requestId });
+      if (h.traceparent !== undefined || h['uber-trace-id'] !== undefined) {
+        // Continue the caller's trace; the parent-based sampler follows the caller's decision.
+        parentCtx = propagation.extract(parentCtx, h, headerGetter);
+        span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: attributes() }, parentCtx);
+      } else if (Math.random() < deps.sampleRatio) {
+        span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { ...attributes(), [HEAD_SAMPLED]: true } }, parentCtx);
+      } else {
+        // A new trace the ratio drops (most requests): the SDK would only roll the same dice and
+        // wrap fresh ids in a non-recording span, so the kernel does that directly. The span still
+        // carries a valid, unsampled context, so child spans and upstream calls stay unsampled.
+        span = trace.wrapSpanContext({ traceId: ids.generateTraceId(), spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE });
+      }
       const sc = span.spanContext();
       state.sampled = span.isRecording();
       state.span = span;

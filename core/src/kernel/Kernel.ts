@@ -221,6 +221,7 @@ export class Kernel {
       metrics: this.metrics,
       tracer: this.tracing.tracer('@aihub/core'),
       tracingEnabled: this.tracing.enabled,
+      sampleRatio: this.tracing.sampleRatio,
       tenantLabels: cfg.telemetry.metrics.tenantLabels,
       trustProxy: cfg.server.trustProxy,
       isDraining: () => this.draining,

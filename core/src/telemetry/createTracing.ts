@@ -1,10 +1,18 @@
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, type Attributes, type Context, type Link, type SpanKind, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SamplingResult,
+} from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 export interface TracingOptions {
@@ -17,9 +25,38 @@ export interface TracingOptions {
 
 export interface Tracing {
   readonly enabled: boolean;
+  /** The share of new traces kept (0–1); the kernel makes this decision itself for requests. */
+  readonly sampleRatio: number;
   tracer(name: string): Tracer;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+}
+
+/**
+ * Set (true) on a request's root span when the kernel already decided to keep the trace: the root
+ * sampler records it without deciding again. See createApp for why the kernel decides first.
+ */
+export const HEAD_SAMPLED = 'aihub.sampling.head';
+
+/**
+ * Root sampler: spans the kernel marked with {@link HEAD_SAMPLED} are kept; any other new trace
+ * (a background job's span) is kept at the ratio, by trace id as TraceIdRatioBasedSampler does.
+ */
+class KernelRootSampler implements Sampler {
+  private readonly ratio: TraceIdRatioBasedSampler;
+
+  constructor(ratio: number) {
+    this.ratio = new TraceIdRatioBasedSampler(ratio);
+  }
+
+  shouldSample(ctx: Context, traceId: string, _name: string, _kind: SpanKind, attributes: Attributes, _links: Link[]): SamplingResult {
+    if (attributes[HEAD_SAMPLED] === true) return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    return this.ratio.shouldSample(ctx, traceId);
+  }
+
+  toString(): string {
+    return `KernelRootSampler{${this.ratio.toString()}}`;
+  }
 }
 
 /**
@@ -34,11 +71,11 @@ export function createTracing(options: TracingOptions): Tracing {
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new JaegerPropagator()] }),
   );
   if (!options.endpoint) {
-    return { enabled: false, tracer: (name) => trace.getTracer(name), forceFlush: async () => {}, shutdown: async () => {} };
+    return { enabled: false, sampleRatio: 0, tracer: (name) => trace.getTracer(name), forceFlush: async () => {}, shutdown: async () => {} };
   }
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName, [ATTR_SERVICE_VERSION]: options.serviceVersion }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
+    sampler: new ParentBasedSampler({ root: new KernelRootSampler(options.sampleRatio) }),
     spanProcessors: [
       new BatchSpanProcessor(new OTLPTraceExporter({ url: options.endpoint, headers: options.headers }), {
         maxQueueSize: 4096,
@@ -51,6 +88,7 @@ export function createTracing(options: TracingOptions): Tracing {
   trace.setGlobalTracerProvider(provider);
   return {
     enabled: true,
+    sampleRatio: options.sampleRatio,
     tracer: (name) => provider.getTracer(name),
     forceFlush: () => provider.forceFlush(),
     async shutdown() {

@@ -11,7 +11,7 @@ function setup(store: KeyValueStore) {
   const stream = new PassThrough();
   stream.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
   const logger = createLogger({ level: 'info', format: 'json', stream });
-  const metrics = new RateLimitMetrics(createMetrics({ processMetrics: false, tenantLabels: false }).meterFor('rate-limit'));
+  const metrics = new RateLimitMetrics(createMetrics({ processMetrics: false }).meterFor('rate-limit'));
   const limiter = new Limiter(store, { windowMs: 60_000, leaseMs: 30_000, warnIntervalMs: 60_000 }, metrics, logger);
   return { limiter, lines, metrics };
 }

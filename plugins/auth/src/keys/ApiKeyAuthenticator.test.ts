@@ -11,7 +11,7 @@ import type { ApiKeyStore } from './ApiKeyStore';
 
 const secrets = new ServerSecrets('s'.repeat(40), 'config');
 
-const meter = () => createMetrics({ processMetrics: false, tenantLabels: false }).meterFor('auth');
+const meter = () => createMetrics({ processMetrics: false }).meterFor('auth');
 
 function row(id: string, secret: string, extra: Partial<ApiKeyRow> = {}): ApiKeyRow {
   const at = new Date();
