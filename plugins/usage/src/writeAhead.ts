@@ -34,15 +34,21 @@ function estimatePrompt(body: unknown): number {
 }
 
 /**
- * Group commit: pending records of requests arriving in the same event-loop turn are written with one
- * publishNow (one pipelined round trip), and every request waits for that write.
+ * Group commit: pending records of requests arriving in the same event-loop turn are written in one
+ * pipelined queue write. Each request waits until that write has left the process
+ * (`publishHandedOff`): on Redis, as soon as the kernel holds it, with no round trip; on a database
+ * queue, until it is committed. A write the backend refuses after the hand-off is counted and
+ * logged (`onLateFailure`); the request's final record, published after the call, still bills it.
  */
 class Batcher {
   private batch: Record<string, unknown>[] = [];
   private waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private scheduled = false;
 
-  constructor(private readonly ctx: PluginContext) {}
+  constructor(
+    private readonly ctx: PluginContext,
+    private readonly onLateFailure: (err: unknown) => void,
+  ) {}
 
   add(record: Record<string, unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -50,20 +56,33 @@ class Batcher {
       this.waiters.push({ resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     const batch = this.batch;
     const waiters = this.waiters;
     this.batch = [];
     this.waiters = [];
     this.scheduled = false;
+    let handedOff = false;
     try {
-      await this.ctx.queue.publishNow(USAGE_TOPIC, batch);
-      for (const w of waiters) w.resolve();
+      const hand = this.ctx.queue.publishHandedOff(USAGE_TOPIC, batch);
+      hand.handedOff.then(
+        () => {
+          handedOff = true;
+          for (const w of waiters) w.resolve();
+        },
+        (err: unknown) => {
+          for (const w of waiters) w.reject(err);
+        },
+      );
+      hand.durable.catch((err: unknown) => {
+        // Before the hand-off the waiters get the error (handled above); after it, only this.
+        if (handedOff) this.onLateFailure(err);
+      });
     } catch (err) {
       for (const w of waiters) w.reject(err);
     }
@@ -136,7 +155,10 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
         ctx.logger.warn('could not write the pending usage record; serving anyway (writeAhead.onFailure: continue)', { err });
         return next();
       };
-      batcher ??= new Batcher(ctx);
+      batcher ??= new Batcher(ctx, (err) => {
+        metrics.writeAheadFailures.inc();
+        ctx.logger.warn('a pending usage record the queue had taken was refused; the final record still bills the request', { err });
+      });
       let written: Promise<void>;
       try {
         written = batcher.add(pendingRecord(c, info));

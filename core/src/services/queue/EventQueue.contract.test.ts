@@ -147,6 +147,24 @@ for (const backend of [outboxBackend('sqlite'), outboxBackend('postgres'), redis
       );
     });
 
+    it('hands off a publish (handedOff, then durable with ids) and delivers it; refuses a bad topic at once', async () => {
+      const topic = newTopic();
+      const hand = queue.publishHandedOff(topic, [{ n: 1 }, { n: 2 }]);
+      await hand.handedOff;
+      const ids = await hand.durable;
+      assert.equal(ids.length, 2);
+      const messages = await readAll(queue, topic, { group: 'g', consumer: 'c1', batchSize: 10 });
+      assert.deepEqual(
+        messages.map((m) => m.payload),
+        [{ n: 1 }, { n: 2 }],
+      );
+      assert.deepEqual(
+        messages.map((m) => m.id),
+        ids,
+      );
+      assert.throws(() => queue.publishHandedOff('', [1]), /Invalid queue topic/);
+    });
+
     it('never hands the same message to two consumers of one group', async () => {
       const topic = newTopic();
       const ids = await queue.publishNow(

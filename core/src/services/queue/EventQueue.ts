@@ -28,6 +28,12 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** See {@link EventQueue.publishHandedOff}. */
+export interface HandOff {
+  handedOff: Promise<void>;
+  durable: Promise<string[]>;
+}
+
 export interface EventQueue {
   readonly kind: 'database' | 'redis';
   /**
@@ -37,6 +43,15 @@ export interface EventQueue {
   publish<T>(topic: string, payload: T): void;
   /** Writes the message now and resolves when it is durable. */
   publishNow<T>(topic: string, payloads: T[]): Promise<string[]>;
+  /**
+   * publishNow that also says when the messages have left this process. `handedOff` resolves as
+   * soon as a crash of this process can no longer lose them: on Redis, when the whole write sits in
+   * the kernel's socket buffer of a ready connection (checked synchronously, no round trip; the
+   * kernel delivers it even if the process is killed); otherwise, and on database queues, when
+   * `durable` resolves. `durable` is publishNow's promise; a write the backend refuses after the
+   * hand-off shows up only there.
+   */
+  publishHandedOff<T>(topic: string, payloads: T[]): HandOff;
   flush(): Promise<void>;
   /** Reads up to `batchSize` new or reclaimed messages for this consumer. */
   read<T>(topic: string, options: ConsumeOptions): Promise<QueueMessage<T>[]>;

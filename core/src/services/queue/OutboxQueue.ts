@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { systemClock, type Clock } from '../Clock';
 import type { Database } from '../database/Database';
-import type { BatchHandler, ConsumeOptions, EventQueue, QueueMessage, Subscription } from './EventQueue';
+import type { BatchHandler, ConsumeOptions, EventQueue, HandOff, QueueMessage, Subscription } from './EventQueue';
 import { startConsumerLoop } from './consumeLoop';
 import { PublishBuffer, type WriteOutcome } from './PublishBuffer';
 import { defaultConsumerName, parsePayload, readSettings, serializePayload, validateTopic, type ReadSettings } from './queueMessages';
@@ -115,6 +115,13 @@ class OutboxQueue implements EventQueue {
   publish<T>(topic: string, payload: T): void {
     validateTopic(topic);
     this.buffer.push(topic, serializePayload(payload));
+  }
+
+  /** A database write is handed off when it is committed. */
+  publishHandedOff<T>(topic: string, payloads: T[]): HandOff {
+    validateTopic(topic);
+    const durable = this.publishNow(topic, payloads);
+    return { durable, handedOff: durable.then(() => undefined) };
   }
 
   async publishNow<T>(topic: string, payloads: T[]): Promise<string[]> {

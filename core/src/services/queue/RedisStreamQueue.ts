@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { blockingRedisOptions, closeConnection, createRedisConnection, duplicateConnection } from '../kv/createRedisConnection';
-import type { BatchHandler, ConsumeOptions, EventQueue, QueueMessage, Subscription } from './EventQueue';
+import type { BatchHandler, ConsumeOptions, EventQueue, HandOff, QueueMessage, Subscription } from './EventQueue';
 import { startConsumerLoop } from './consumeLoop';
 import { PublishBuffer, type WriteOutcome } from './PublishBuffer';
 import { defaultConsumerName, parsePayload, readSettings, serializePayload, validateTopic, type ReadSettings } from './queueMessages';
@@ -34,6 +34,7 @@ export interface RedisStreamQueueOptions {
 type StreamEntry = [id: string, fields: string[] | null];
 
 const PAYLOAD_FIELD = 'p';
+const noop = (): void => {};
 const DEFAULT_CONSUME_BLOCK_MS = 1000;
 
 function errorMessage(err: unknown): string {
@@ -139,18 +140,32 @@ class RedisStreamQueue implements EventQueue {
     this.buffer.push(topic, serializePayload(payload));
   }
 
-  async publishNow<T>(topic: string, payloads: T[]): Promise<string[]> {
+  /** Throws synchronously on a bad topic or an unserializable payload (nothing is written then). */
+  publishHandedOff<T>(topic: string, payloads: T[]): HandOff {
     validateTopic(topic);
-    if (payloads.length === 0) return [];
+    if (payloads.length === 0) return { durable: Promise.resolve([]), handedOff: Promise.resolve() };
     const key = this.streamKey(topic);
     const pipeline = this.client.pipeline();
     for (const payload of payloads) this.addXadd(pipeline, key, serializePayload(payload));
-    const results = await pipeline.exec();
-    if (results === null) throw new Error('Redis discarded the XADD pipeline');
-    return results.map(([err, id]) => {
-      if (err) throw new Error(`XADD to ${key} failed: ${err.message}`, { cause: err });
-      return id as string;
+    const exec = pipeline.exec();
+    // On a ready connection ioredis writes the whole pipeline to the socket inside exec(). An empty
+    // userspace write buffer right after means the kernel holds all of it: the messages reach Redis
+    // even if this process is killed now. Otherwise (connecting, offline queue, back-pressure) the
+    // hand-off waits for Redis's reply.
+    const socket = (this.client as unknown as { stream?: { writable?: boolean; writableLength?: number } }).stream;
+    const inKernel = this.client.status === 'ready' && socket?.writable === true && socket.writableLength === 0;
+    const durable = exec.then((results) => {
+      if (results === null) throw new Error('Redis discarded the XADD pipeline');
+      return results.map(([err, id]) => {
+        if (err) throw new Error(`XADD to ${key} failed: ${err.message}`, { cause: err });
+        return id as string;
+      });
     });
+    return { durable, handedOff: inKernel ? Promise.resolve() : durable.then(noop) };
+  }
+
+  async publishNow<T>(topic: string, payloads: T[]): Promise<string[]> {
+    return this.publishHandedOff(topic, payloads).durable;
   }
 
   flush(): Promise<void> {
