@@ -14,7 +14,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createDatabase, createTestDatabase } from '@aihub/core';
-import { latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
+import { NODE_TUNING, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -208,7 +208,7 @@ async function main() {
       }
     }
     if (want('peer')) {
-      const [cmd, args] = pinned(0, process.execPath, ['--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', '--port=18787', '--headless']);
+      const [cmd, args] = pinned(0, process.execPath, [...NODE_TUNING, '--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', '--port=18787', '--headless']);
       const peer = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       peer.stdout.resume();
       peer.stderr.resume();

@@ -44,6 +44,13 @@ export async function load(url: string, opts: { connections: number; seconds: nu
  */
 const CORES = cpus().length;
 
+/**
+ * V8 flags every benchmarked server runs with: those of AI Hub's production start command
+ * (package.json start, the Dockerfile's CMD). The peer and the bare servers get them too, so the
+ * comparison stays about the code.
+ */
+export const NODE_TUNING = ['--max-semi-space-size=32'];
+
 /** Pins a command to one core when there are at least two (the load generator takes the other). */
 export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
   return CORES >= 2 ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
@@ -57,7 +64,7 @@ export function pinned(core: number, cmd: string, args: string[]): [string, stri
 export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0): Promise<{ child: ChildProcess; port: number }> {
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it stops (open in DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const [cmd, argv] = pinned(core, process.execPath, [...prof, '--import', 'tsx', ...args]);
+  const [cmd, argv] = pinned(core, process.execPath, [...prof, ...NODE_TUNING, '--import', 'tsx', ...args]);
   const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
