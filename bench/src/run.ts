@@ -29,6 +29,11 @@ interface Target {
   headers: Record<string, string>;
   body?: string;
   stream?: boolean;
+  /**
+   * Awaited before each 1-connection probe: AI Hub's metering worker shares the load generator's
+   * core and would still be writing the 50-connection phase's usage rows into the probe.
+   */
+  settle?: () => Promise<void>;
 }
 
 interface Measured {
@@ -65,6 +70,7 @@ async function measure(t: Target): Promise<Measured> {
     p99s.push(r.p99);
     p50s50.push(r.p50);
     errors += r.errors + r.non2xx;
+    await t.settle?.();
     const one = await latencyProbe(t.url, { seconds: SECONDS, ...opts });
     served += one.count;
     p50s.push(one.p50);
@@ -73,6 +79,7 @@ async function measure(t: Target): Promise<Measured> {
   }
   const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p50ms50: median(p50s50), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors, served };
   if (t.stream !== false) {
+    await t.settle?.();
     const tt = await ttfbProbe(t.url, { seconds: Math.max(3, SECONDS / 2), body: STREAM, headers: t.headers });
     out.ttfbP50ms = tt.p50;
     out.served += tt.count;
@@ -124,13 +131,24 @@ async function credentials(base: string, adminKey: string): Promise<{ key: strin
   return { key: String(key.key), jwt };
 }
 
+/** Waits (≤ 60 s) until the metering worker has stopped adding usage rows (its backlog is written). */
+async function usageSettled(dbUrl: string): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 120; i++) {
+    const rows = await usageRows(dbUrl, 0, true);
+    if (rows === last) return;
+    last = rows;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Usage rows written so far, waiting (≤ 30 s) for the metering worker to reach `expected`. */
-async function usageRows(dbUrl: string, expected = 0): Promise<number> {
+async function usageRows(dbUrl: string, expected = 0, all = false): Promise<number> {
   const db = createDatabase({ url: dbUrl, pool: { max: 1 } });
   try {
     let rows = 0;
     for (let i = 0; i < 60; i++) {
-      const [[row]] = (await db.sequelize.query("SELECT count(*) AS n FROM usage_records WHERE status <> 'pending'")) as [{ n: string }[], unknown];
+      const [[row]] = (await db.sequelize.query(all ? 'SELECT count(*) AS n FROM usage_records' : "SELECT count(*) AS n FROM usage_records WHERE status <> 'pending'")) as [{ n: string }[], unknown];
       rows = Number(row.n);
       if (rows >= expected) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -176,22 +194,23 @@ async function main() {
       const base = `http://127.0.0.1:${gw.port}`;
       let servedBefore = results.reduce((n, r) => n + r.served, 0);
       const rowsBefore = await usageRows(db.url);
+      const settle = () => usageSettled(db.url);
       try {
         const url = `${base}/v1/chat/completions`;
         if (profile === 'noauth') {
-          results.push(await measure({ name: 'aihub no auth', url, headers: {} }));
+          results.push(await measure({ name: 'aihub no auth', url, headers: {}, settle }));
         } else {
           const creds = await credentials(base, adminKey);
           const headers = { authorization: `Bearer ${creds.key}` };
           if (profile === 'full') {
-            if (want('aihub-full')) results.push(await measure({ name: 'aihub (key auth)', url, headers }));
-            if (creds.jwt && want('aihub-jwt')) results.push(await measure({ name: 'aihub (JWT auth)', url, headers: { authorization: `Bearer ${creds.jwt}` }, stream: false }));
+            if (want('aihub-full')) results.push(await measure({ name: 'aihub (key auth)', url, headers, settle }));
+            if (creds.jwt && want('aihub-jwt')) results.push(await measure({ name: 'aihub (JWT auth)', url, headers: { authorization: `Bearer ${creds.jwt}` }, stream: false, settle }));
           } else if (profile === 'ratelimit') {
-            results.push(await measure({ name: 'aihub + rate limit', url, headers }));
+            results.push(await measure({ name: 'aihub + rate limit', url, headers, settle }));
           } else if (profile === 'cache') {
             await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: CHAT_T0 });
             servedBefore -= 1; // the request that fills the cache is metered too
-            results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false }));
+            results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false, settle }));
           }
         }
         const served = results.reduce((n, r) => n + r.served, 0) - servedBefore;
