@@ -47,9 +47,9 @@ const CORES = cpus().length;
 /**
  * V8 flags every benchmarked server runs with: those of AI Hub's production start command
  * (package.json start, the Dockerfile's CMD). The peer and the bare servers get them too, so the
- * comparison stays about the code.
+ * comparison stays about the code. BENCH_NODE_FLAGS (space-separated) replaces them for experiments.
  */
-export const NODE_TUNING = ['--max-semi-space-size=32'];
+export const NODE_TUNING = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : ['--max-semi-space-size=32'];
 
 /** Pins a command to one core when there are at least two (the load generator takes the other). */
 export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
