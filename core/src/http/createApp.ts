@@ -11,6 +11,7 @@ import { requestContext } from '../services/requestContext';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
 import { HEAD_SAMPLED } from '../telemetry/createTracing';
 import { requestIdFrom } from './requestId';
+import { callStatic, type StaticRoute } from './staticRoutes';
 
 export interface AppDeps {
   logger: Logger;
@@ -25,35 +26,6 @@ export interface AppDeps {
   isDraining: () => boolean;
   /** Parameterless routes by `METHOD path`, answered without the router (see staticRouteTable). */
   staticRoutes?: Map<string, StaticRoute>;
-}
-
-/** A route whose path has no parameters: found by exact method and path. */
-export interface StaticRoute {
-  pattern: string;
-  chain: (ctx: Context) => unknown;
-}
-
-/**
- * The table of parameterless routes. @koa/router tests every route's regular expression and
- * composes a fresh chain on each request; with the ~100 routes a full plugin set registers, that
- * is a measurable share of a small request. The hot routes (/v1/chat/completions, /health/live)
- * have no parameters, so an exact `METHOD path` lookup answers them. A route enters the table only
- * when the router itself would run it first for that exact method and path (checked once, here),
- * so answers never change; everything else (parameters, trailing slashes, other letter case, ALL
- * routes, 404/405) still goes through the router. GET routes also answer HEAD, as in the router.
- */
-export function staticRouteTable(router: Router, chains: { method: string; path: string; chain: (ctx: Context, next: () => Promise<void>) => unknown }[]): Map<string, StaticRoute> {
-  const table = new Map<string, StaticRoute>();
-  const noopNext = () => Promise.resolve();
-  for (const r of chains) {
-    if (r.method === 'ALL' || /[:*(?]/.test(r.path)) continue;
-    for (const method of r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]) {
-      const first = router.match(r.path, method).pathAndMethod.find((layer) => layer.methods.length > 0);
-      if (!first || !first.stack.includes(r.chain as never) || table.has(`${method} ${r.path}`)) continue;
-      table.set(`${method} ${r.path}`, { pattern: first.path as string, chain: (ctx) => r.chain(ctx, noopNext) });
-    }
-  }
-  return table;
 }
 
 const ids = new RandomIdGenerator();
@@ -175,7 +147,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       c.params = {};
       c._matchedRoute = hit.pattern;
       c.routerPath = hit.pattern;
-      dispatch = () => hit.chain(ctx);
+      dispatch = () => callStatic(hit, ctx);
     }
     let done: Promise<unknown>;
     try {

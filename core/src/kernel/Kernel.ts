@@ -6,7 +6,8 @@ import { Container } from 'inversify';
 import { resolveDatabaseUrl } from '../config/loadConfig';
 import { ProblemCode, StartupError } from '../config/problems';
 import { HealthRegistry } from '../health/HealthRegistry';
-import { createApp, staticRouteTable } from '../http/createApp';
+import { createApp } from '../http/createApp';
+import { staticRouteTable } from '../http/staticRoutes';
 import { buildOpenApi, renderOpenApiHtml } from '../http/openapi';
 import { systemClock, type Clock } from '../services/Clock';
 import { createHttpClient } from '../services/createHttpClient';
@@ -225,7 +226,7 @@ export class Kernel {
       tenantLabels: cfg.telemetry.metrics.tenantLabels,
       trustProxy: cfg.server.trustProxy,
       isDraining: () => this.draining,
-      staticRoutes: staticRouteTable(router, chains as never),
+      staticRoutes: staticRouteTable(router, chains),
     });
     const callback = app.callback();
     this.server = http.createServer(callback);
