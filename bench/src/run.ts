@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createDatabase, createTestDatabase } from '@aihub/core';
+import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { NODE_TUNING, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -132,10 +132,10 @@ async function credentials(base: string, adminKey: string): Promise<{ key: strin
 }
 
 /** Waits (≤ 60 s) until the metering worker has stopped adding usage rows (its backlog is written). */
-async function usageSettled(dbUrl: string): Promise<void> {
+async function usageSettled(db: Database): Promise<void> {
   let last = -1;
   for (let i = 0; i < 120; i++) {
-    const rows = await usageRows(dbUrl, 0, true);
+    const rows = await usageRows(db, 0, true);
     if (rows === last) return;
     last = rows;
     await new Promise((r) => setTimeout(r, 500));
@@ -143,20 +143,15 @@ async function usageSettled(dbUrl: string): Promise<void> {
 }
 
 /** Usage rows written so far, waiting (≤ 30 s) for the metering worker to reach `expected`. */
-async function usageRows(dbUrl: string, expected = 0, all = false): Promise<number> {
-  const db = createDatabase({ url: dbUrl, pool: { max: 1 } });
-  try {
-    let rows = 0;
-    for (let i = 0; i < 60; i++) {
-      const [[row]] = (await db.sequelize.query(all ? 'SELECT count(*) AS n FROM usage_records' : "SELECT count(*) AS n FROM usage_records WHERE status <> 'pending'")) as [{ n: string }[], unknown];
-      rows = Number(row.n);
-      if (rows >= expected) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    return rows;
-  } finally {
-    await db.close();
+async function usageRows(db: Database, expected = 0, all = false): Promise<number> {
+  let rows = 0;
+  for (let i = 0; i < 60; i++) {
+    const [[row]] = (await db.sequelize.query(all ? 'SELECT count(*) AS n FROM usage_records' : "SELECT count(*) AS n FROM usage_records WHERE status <> 'pending'")) as [{ n: string }[], unknown];
+    rows = Number(row.n);
+    if (rows >= expected) break;
+    await new Promise((r) => setTimeout(r, 500));
   }
+  return rows;
 }
 
 async function main() {
@@ -168,6 +163,8 @@ async function main() {
   const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const db = await createTestDatabase('postgres');
+  // One connection for the bench's own usage-row counts (the gateways create the table).
+  const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
   try {
     if (want('upstream')) results.push(await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }));
@@ -193,8 +190,8 @@ async function main() {
       const worker = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'worker' }, 1);
       const base = `http://127.0.0.1:${gw.port}`;
       let servedBefore = results.reduce((n, r) => n + r.served, 0);
-      const rowsBefore = await usageRows(db.url);
-      const settle = () => usageSettled(db.url);
+      const rowsBefore = await usageRows(meterDb);
+      const settle = () => usageSettled(meterDb);
       try {
         const url = `${base}/v1/chat/completions`;
         if (profile === 'noauth') {
@@ -214,7 +211,7 @@ async function main() {
           }
         }
         const served = results.reduce((n, r) => n + r.served, 0) - servedBefore;
-        const landed = (await usageRows(db.url, rowsBefore + served)) - rowsBefore;
+        const landed = (await usageRows(meterDb, rowsBefore + served)) - rowsBefore;
         // A timed run ends with up to `connections` requests in flight: the gateway answers and meters
         // them, the load generator no longer counts them. Fewer rows than answers would be lost usage.
         const inFlightBound = 60 * (1 + 2 * REPEATS);
@@ -245,6 +242,7 @@ async function main() {
   } finally {
     await stopServer(upstream.child);
     sink.close();
+    await meterDb.close();
     await db.drop();
   }
 

@@ -102,6 +102,13 @@ export function pinSelf(core: number): void {
 
 export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
+/** p50 and p99 (ms, µs precision) of latency samples; NaN when there are none. */
+function percentiles(samples: number[]): { p50: number; p99: number } {
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => (samples.length ? round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3) : NaN);
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
 /**
  * Latency at one connection with microsecond resolution (autocannon reports whole milliseconds):
  * sequential requests over one keep-alive connection, timed with the monotonic clock.
@@ -123,9 +130,7 @@ export async function latencyProbe(url: string, opts: { seconds: number; method?
   } finally {
     await pool.close();
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3);
-  return { p50: at(0.5), p99: at(0.99), count: samples.length, errors };
+  return { ...percentiles(samples), count: samples.length, errors };
 }
 
 /**
@@ -152,9 +157,7 @@ export async function ttfbProbe(url: string, opts: { seconds: number; body: stri
   } finally {
     await pool.close();
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => (samples.length ? round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3) : NaN);
-  return { p50: at(0.5), p99: at(0.99), count: samples.length, errors };
+  return { ...percentiles(samples), count: samples.length, errors };
 }
 
 /**

@@ -30,6 +30,11 @@ export interface AppDeps {
 
 const ids = new RandomIdGenerator();
 
+/** Attributes of a recorded server span (only built for requests whose trace is kept). */
+function serverAttributes(ctx: Context, requestId: string): Record<string, string> {
+  return { 'http.request.method': ctx.method, 'url.path': ctx.path, 'aihub.request_id': requestId };
+}
+
 const headerGetter = {
   keys: (carrier: Context['headers']) => Object.keys(carrier),
   get: (carrier: Context['headers'], key: string) => carrier[key],
@@ -73,13 +78,12 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     let parentCtx = otelContext.active();
     if (deps.tracingEnabled) {
       const h = ctx.req.headers;
-      const attributes = () => ({ 'http.request.method': ctx.method, 'url.path': ctx.path, 'aihub.request_id': requestId });
       if (h.traceparent !== undefined || h['uber-trace-id'] !== undefined) {
         // Continue the caller's trace; the parent-based sampler follows the caller's decision.
         parentCtx = propagation.extract(parentCtx, h, headerGetter);
-        span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: attributes() }, parentCtx);
+        span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: serverAttributes(ctx, requestId) }, parentCtx);
       } else if (Math.random() < deps.sampleRatio) {
-        span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { ...attributes(), [HEAD_SAMPLED]: true } }, parentCtx);
+        span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { ...serverAttributes(ctx, requestId), [HEAD_SAMPLED]: true } }, parentCtx);
       } else {
         // A new trace the ratio drops (most requests): the SDK would only roll the same dice and
         // wrap fresh ids in a non-recording span, so the kernel does that directly. The span still
