@@ -31,7 +31,7 @@ export { createToken, type ServiceToken } from './kernel/tokens';
 export { GatewayError, errors } from './errors/GatewayError';
 export type { Migration, MigrationContext, Database, Dialect } from './services/database/Database';
 export { createSql, num, numOrNull, bool, iso, placeholders, valuesList, instantParam, bulkSource, bulkColumns, type Sql, type BulkColumn } from './services/database/sql';
-export { isTransientDbError } from './services/database/transientErrors';
+export { InterruptibleSleep, isTransientDbError, retryTransientDb, type RetryTransientOptions } from './services/database/transientErrors';
 export type { KeyValueStore, ScriptDefinition, MemoryScriptApi, SetOptions } from './services/kv/KeyValueStore';
 export type { EventQueue, QueueMessage, ConsumeOptions, Subscription, BatchHandler } from './services/queue/EventQueue';
 export type { Logger } from './services/createLogger';

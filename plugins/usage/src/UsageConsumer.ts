@@ -1,7 +1,7 @@
 import { USAGE_TOPIC, type PluginContext, type QueueMessage } from '@aihub/core/plugin-api';
 import { randomUUID } from 'node:crypto';
 import type { UsageConfig } from './config';
-import { isTransientDbError } from '@aihub/core/plugin-api';
+import { InterruptibleSleep, isTransientDbError, retryTransientDb } from '@aihub/core/plugin-api';
 import type { UsageMetrics } from './metrics';
 import type { Mutex } from './mutex';
 import { interruptedRow, parseRecord, type UsageRow } from './records';
@@ -21,7 +21,7 @@ export class UsageConsumer {
   private subscription?: Subscription;
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
-  private wake?: () => void;
+  private readonly sleeper = new InterruptibleSleep();
   /** The last read returned a full batch: there is a backlog, so write-ahead records are not swept yet. */
   private backlog = false;
   private sweeping = false;
@@ -51,7 +51,7 @@ export class UsageConsumer {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweepTimer);
-    this.wake?.();
+    this.sleeper.interrupt();
     await this.subscription?.stop();
   }
 
@@ -85,13 +85,7 @@ export class UsageConsumer {
   private linger(): Promise<void> {
     const ms = this.ctx.config.consumer.lingerMs;
     if (ms <= 0 || this.stopping) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    return this.sleeper.sleep(ms);
   }
 
   /** Writes under the mutex (so reconciliation never interleaves), then updates counters and metrics. */
@@ -151,33 +145,20 @@ export class UsageConsumer {
    * Retries while the database is unreachable, with exponential backoff, until it succeeds or the
    * plugin stops (then the batch stays unacked and is redelivered after a restart).
    */
-  private async retrying(fn: () => Promise<void>): Promise<void> {
+  private retrying(fn: () => Promise<void>): Promise<void> {
     const { retryInitialMs, retryMaxMs } = this.ctx.config.consumer;
-    let delay = retryInitialMs;
-    let logged = false;
-    for (;;) {
-      try {
-        await fn();
-        if (logged) this.ctx.logger.info('usage writes resumed');
-        return;
-      } catch (err) {
-        if (!isTransientDbError(err) || this.stopping) {
-          this.metrics.batches.inc({ outcome: 'error' });
-          throw err;
-        }
+    return retryTransientDb(fn, {
+      initialMs: retryInitialMs,
+      maxMs: retryMaxMs,
+      sleeper: this.sleeper,
+      stopping: () => this.stopping,
+      onRetry: (err, first) => {
         this.metrics.batches.inc({ outcome: 'retry' });
-        if (!logged) this.ctx.logger.warn('usage database unavailable; records wait in the queue and are retried', { err });
-        logged = true;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delay);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        delay = Math.min(retryMaxMs, delay * 2);
-      }
-    }
+        if (first) this.ctx.logger.warn('usage database unavailable; records wait in the queue and are retried', { err });
+      },
+      onGiveUp: () => this.metrics.batches.inc({ outcome: 'error' }),
+      onResumed: () => this.ctx.logger.info('usage writes resumed'),
+    });
   }
 
   /** Bills write-ahead records whose request cannot still be running (see records.INTERRUPTED_CODE). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PluginContext, QueueMessage, Subscription } from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
-import { isTransientDbError } from '@aihub/core/plugin-api';
+import { InterruptibleSleep, retryTransientDb } from '@aihub/core/plugin-api';
 import { EVENT_TYPES, type StoredEvent } from '../ingest/events';
 import { EVENTS_TOPIC, type BehaviorMetrics } from '../metrics';
 import type { EventWriter } from './EventWriter';
@@ -19,7 +19,7 @@ function isStoredEvent(p: unknown): p is StoredEvent {
 export class EventConsumer {
   private subscription?: Subscription;
   private stopping = false;
-  private wake?: () => void;
+  private readonly sleeper = new InterruptibleSleep();
 
   constructor(
     private readonly ctx: PluginContext<BehaviorConfig>,
@@ -38,7 +38,7 @@ export class EventConsumer {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.sleeper.interrupt();
     await this.subscription?.stop();
   }
 
@@ -46,13 +46,7 @@ export class EventConsumer {
   private linger(): Promise<void> {
     const ms = this.ctx.config.consumer.lingerMs;
     if (ms <= 0 || this.stopping) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    return this.sleeper.sleep(ms);
   }
 
   async handle(messages: QueueMessage<unknown>[]): Promise<void> {
@@ -66,36 +60,23 @@ export class EventConsumer {
     if (invalid) this.ctx.logger.error('dropped malformed messages on the behavior topic', { count: invalid });
     const end = this.metrics.batchDuration.startTimer();
     const { retryInitialMs, retryMaxMs } = this.ctx.config.consumer;
-    let delay = retryInitialMs;
-    let logged = false;
-    for (;;) {
-      try {
-        const r = await this.writer.write(events);
-        if (r.inserted) this.metrics.written.inc(r.inserted);
-        if (r.duplicates) this.metrics.duplicates.inc(r.duplicates);
-        if (r.droppedDeleted) this.metrics.dropped.inc(r.droppedDeleted);
-        this.metrics.batches.inc({ outcome: 'ok' });
-        if (logged) this.ctx.logger.info('behavior event writes resumed');
-        end();
-        if (messages.length < this.ctx.config.consumer.batchSize) await this.linger();
-        return;
-      } catch (err) {
-        if (!isTransientDbError(err) || this.stopping) {
-          this.metrics.batches.inc({ outcome: 'error' });
-          throw err;
-        }
+    const r = await retryTransientDb(() => this.writer.write(events), {
+      initialMs: retryInitialMs,
+      maxMs: retryMaxMs,
+      sleeper: this.sleeper,
+      stopping: () => this.stopping,
+      onRetry: (err, first) => {
         this.metrics.batches.inc({ outcome: 'retry' });
-        if (!logged) this.ctx.logger.warn('behavior database unavailable; events wait in the queue and are retried', { err });
-        logged = true;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delay);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        delay = Math.min(retryMaxMs, delay * 2);
-      }
-    }
+        if (first) this.ctx.logger.warn('behavior database unavailable; events wait in the queue and are retried', { err });
+      },
+      onGiveUp: () => this.metrics.batches.inc({ outcome: 'error' }),
+      onResumed: () => this.ctx.logger.info('behavior event writes resumed'),
+    });
+    if (r.inserted) this.metrics.written.inc(r.inserted);
+    if (r.duplicates) this.metrics.duplicates.inc(r.duplicates);
+    if (r.droppedDeleted) this.metrics.dropped.inc(r.droppedDeleted);
+    this.metrics.batches.inc({ outcome: 'ok' });
+    end();
+    if (messages.length < this.ctx.config.consumer.batchSize) await this.linger();
   }
 }
