@@ -8,12 +8,12 @@
  * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_ONLY (comma-separated target names),
  * BENCH_CPU_PROF (a directory: each server writes a V8 CPU profile there).
  */
-import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
+import { credentials, otlpSink } from './lib/aihub';
 import { NODE_TUNING, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -89,46 +89,6 @@ async function measure(t: Target): Promise<Measured> {
     `${t.name.padEnd(22)} ${String(out.rps50).padStart(7)} req/s @50  p50 ${String(out.p50ms50).padStart(3)} p99 ${String(out.p99ms50).padStart(4)} ms | @1 p50 ${out.p50ms1.toFixed(3)} ms p99 ${out.p99ms1.toFixed(3)} ms | stream TTFB p50 ${out.ttfbP50ms?.toFixed(3) ?? '-'} ms | noise ${(out.noise * 100).toFixed(1)}% | errors ${out.errors}\n`,
   );
   return out;
-}
-
-async function otlpSink(): Promise<{ url: string; close: () => void }> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, close: () => server.close() };
-}
-
-async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
-  const res = await fetch(url, init);
-  const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} → ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** A tenant API key with ai:invoke, and an OAuth client_credentials JWT, made through the admin API. */
-async function credentials(base: string, adminKey: string): Promise<{ key: string; jwt?: string }> {
-  const auth = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
-  const tenant = await json(`${base}/admin/v1/tenants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench', slug: `bench-${randomBytes(3).toString('hex')}` }) });
-  const key = await json(`${base}/admin/v1/tenants/${tenant.id}/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'bench', scopes: ['ai:invoke'] }) });
-  let jwt: string | undefined;
-  try {
-    const client = await json(`${base}/admin/v1/tenants/${tenant.id}/oauth-clients`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ name: 'bench', grant_types: ['client_credentials'], scopes: ['ai:invoke'] }),
-    });
-    const token = await json(`${base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'ai:invoke' }).toString(),
-    });
-    jwt = String(token.access_token);
-  } catch (err) {
-    process.stdout.write(`(no JWT: ${(err as Error).message})\n`);
-  }
-  return { key: String(key.key), jwt };
 }
 
 /** Waits (≤ 60 s) until the metering worker has stopped adding usage rows (its backlog is written). */

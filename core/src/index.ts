@@ -17,7 +17,7 @@ export { HealthRegistry, type CheckResult } from './health/HealthRegistry';
 export { createLogger, type Logger, type LoggerOptions } from './services/createLogger';
 export { createHttpClient, type HttpClient } from './services/createHttpClient';
 export { systemClock, type Clock } from './services/Clock';
-export { requestContext, currentRequest, type RequestInfo } from './services/requestContext';
+export { runInRequest, currentRequest, defineAmbientKey, runWithAmbient, ambientValue, type RequestInfo, type AmbientKey } from './services/requestContext';
 export type { Database, Dialect, MigrationSet, MigrationStatus } from './services/database/Database';
 export type { KeyValueStore, ScriptDefinition, SetOptions, MemoryScriptApi } from './services/kv/KeyValueStore';
 export type { EventQueue, QueueMessage, ConsumeOptions, Subscription, BatchHandler } from './services/queue/EventQueue';

@@ -38,7 +38,7 @@ export type { Logger } from './services/createLogger';
 export type { HttpClient } from './services/createHttpClient';
 export type { Clock } from './services/Clock';
 export type { CoreConfig } from './config/coreSchema';
-export { currentRequest, type RequestInfo } from './services/requestContext';
+export { currentRequest, defineAmbientKey, runWithAmbient, ambientValue, type RequestInfo, type AmbientKey } from './services/requestContext';
 export { validated, type Validated } from './http/validate';
 export { recordUpstreamTime } from './kernel/buildRouteChain';
 export type { RouteSchema } from './kernel/types';

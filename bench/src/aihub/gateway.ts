@@ -7,6 +7,9 @@
  * Profiles: full (health, tenancy, auth, ai, usage), noauth (health, ai, usage; no caller identity),
  * ratelimit (full + rate-limit with limits far above the load), cache (full + cache).
  *
+ * BENCH_ABLATE (comma-separated, for `npm run bench:ablate`): `tracing` (no tracer), `sampled` (tracing on, no trace kept: context propagation without spans), `usage` (no usage
+ * plugin), `writeahead` (usage without the pending record).
+ *
  * BENCH_ROLE: `api` (default) serves traffic and enqueues usage (write-ahead and final records) with
  * its usage consumer off; `worker` is a second instance with the same config that only consumes
  * (usage.consumer.enabled), as a production deployment splits serving nodes from metering workers.
@@ -16,6 +19,7 @@ import { Kernel } from '@aihub/core';
 const port = Number(process.argv[2] ?? 0);
 const env = process.env;
 const profile = env.BENCH_PROFILE ?? 'full';
+const ablate = new Set((env.BENCH_ABLATE ?? '').split(',').filter(Boolean));
 
 const ai = {
   name: 'ai',
@@ -37,7 +41,8 @@ if (profile !== 'noauth') {
 }
 if (profile === 'ratelimit') plugins.push({ name: 'rate-limit', config: { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 } } });
 if (profile === 'cache') plugins.push({ name: 'cache' });
-plugins.push(ai, { name: 'usage', config: { consumer: { enabled: env.BENCH_ROLE === 'worker' } } });
+plugins.push(ai);
+if (!ablate.has('usage')) plugins.push({ name: 'usage', config: { consumer: { enabled: env.BENCH_ROLE === 'worker' }, writeAhead: { enabled: !ablate.has('writeahead') } } });
 
 async function main() {
   const kernel = await Kernel.start({
@@ -46,7 +51,7 @@ async function main() {
       database: { url: env.BENCH_DB_URL },
       redis: { url: env.BENCH_REDIS_URL, keyPrefix: env.BENCH_REDIS_PREFIX ?? 'aihub-bench:' },
       logging: { level: 'warn' },
-      telemetry: { tracing: { endpoint: env.BENCH_OTLP, sampleRatio: 0.1 } },
+      telemetry: { tracing: { endpoint: ablate.has('tracing') ? undefined : env.BENCH_OTLP, sampleRatio: ablate.has('sampled') ? 0 : 0.1 } },
       plugins,
     },
     env: {},

@@ -7,7 +7,7 @@ import { GatewayError } from '../errors/GatewayError';
 import { renderError } from '../errors/render';
 import type { KernelState } from '../kernel/buildRouteChain';
 import type { Logger } from '../services/createLogger';
-import { requestContext } from '../services/requestContext';
+import { runInRequest } from '../services/requestContext';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
 import { HEAD_SAMPLED } from '../telemetry/createTracing';
 import { requestIdFrom } from './requestId';
@@ -156,7 +156,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     let done: Promise<unknown>;
     try {
       // The chain may answer synchronously (a plain value); then() needs a promise either way.
-      done = Promise.resolve(requestContext.run(info, () => (span ? otelContext.with(trace.setSpan(parentCtx, span), dispatch) : dispatch())));
+      done = Promise.resolve(runInRequest(info, span ? trace.setSpan(parentCtx, span) : undefined, dispatch));
     } catch (err) {
       failed(err);
       return Promise.resolve();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLogger } from './createLogger';
-import { requestContext } from './requestContext';
+import { runInRequest } from './requestContext';
 
 function capture() {
   const stream = new PassThrough();
@@ -18,7 +18,7 @@ describe('createLogger', () => {
     const { stream, lines } = capture();
     const logger = createLogger({ level: 'info', format: 'json', stream, defaultMeta: { service: 'aihub' } });
     const info = { requestId: 'req-1', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) } as { requestId: string; traceId: string; spanId: string; tenantId?: string };
-    requestContext.run(info, () => {
+    runInRequest(info, undefined, () => {
       info.tenantId = 'ten_1'; // set later in the request by the tenancy hook
       logger.child({ plugin: 'demo' }).info('inside');
     });

@@ -1,5 +1,4 @@
 import { context, propagation, trace, type Attributes, type Context, type Link, type SpanKind, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
@@ -14,6 +13,7 @@ import {
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { SharedContextManager } from './SharedContextManager';
 
 export interface TracingOptions {
   serviceName: string;
@@ -83,7 +83,7 @@ export function createTracing(options: TracingOptions): Tracing {
       }),
     ],
   });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const contextManager = new SharedContextManager();
   context.setGlobalContextManager(contextManager);
   trace.setGlobalTracerProvider(provider);
   return {

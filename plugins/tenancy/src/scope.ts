@@ -8,8 +8,7 @@
  *
  * Other plugins use the same helpers for their own tenant-owned tables (usage rows, events, keys).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { GatewayError } from '@aihub/core/plugin-api';
+import { GatewayError, ambientValue, defineAmbientKey, runWithAmbient } from '@aihub/core/plugin-api';
 import type { Attributes, CountOptions, CreateOptions, CreationAttributes, DestroyOptions, FindOptions, Model, ModelStatic, UpdateOptions, WhereOptions } from 'sequelize';
 
 interface ScopeState {
@@ -17,7 +16,8 @@ interface ScopeState {
   crossTenant?: boolean;
 }
 
-const scopeStorage = new AsyncLocalStorage<ScopeState>();
+// On the gateway's one async context (no AsyncLocalStorage of our own: each one costs every promise).
+const SCOPE = defineAmbientKey<ScopeState>('tenancy.scope');
 
 /** Thrown (500: a programming error, never a client's fault) when tenant-owned data is reached without a tenant. */
 export function tenantScopeMissing(what: string): GatewayError {
@@ -31,7 +31,7 @@ export function tenantScopeMissing(what: string): GatewayError {
 /** Runs `fn` (and everything it awaits) with `tenantId` as the tenant scope. */
 export function runInTenant<T>(tenantId: string, fn: () => T): T {
   if (typeof tenantId !== 'string' || tenantId === '') throw tenantScopeMissing('runInTenant');
-  return scopeStorage.run({ tenantId }, fn);
+  return runWithAmbient(SCOPE, { tenantId }, fn);
 }
 
 /**
@@ -39,16 +39,16 @@ export function runInTenant<T>(tenantId: string, fn: () => T): T {
  * platform operations that are already authorized as such (superadmin views, a user's own memberships).
  */
 export function withCrossTenantAccess<T>(fn: () => T): T {
-  return scopeStorage.run({ crossTenant: true }, fn);
+  return runWithAmbient(SCOPE, { crossTenant: true }, fn);
 }
 
 /** The tenant of the current scope (request or runInTenant), if any. */
 export function currentTenantId(): string | undefined {
-  return scopeStorage.getStore()?.tenantId;
+  return ambientValue(SCOPE)?.tenantId;
 }
 
 function isCrossTenant(): boolean {
-  return scopeStorage.getStore()?.crossTenant === true;
+  return ambientValue(SCOPE)?.crossTenant === true;
 }
 
 /**

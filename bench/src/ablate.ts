@@ -1,0 +1,102 @@
+/**
+ * `npm run bench:ablate`: what each part of AI Hub's serving path costs, as CPU time per request of
+ * the serving process with one part turned off at a time (key auth + tenancy, usage, write-ahead,
+ * tracing), next to a bare Node proxy. Every variant runs as its own process on core 0 for the whole
+ * run and is measured in interleaved rounds (A B C … A B C …), so this machine's drift hits every
+ * variant alike; the median of the rounds is reported. CPU per request is read from /proc, so it
+ * does not depend on how fast the load generator on core 1 happens to be.
+ *
+ * BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (default 3), BENCH_ONLY (comma-separated
+ * variant names to run besides the full gateway, e.g. `- tracing,bare`).
+ */
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase } from '@aihub/core';
+import { credentials, otlpSink } from './lib/aihub';
+import { cpuMs, load, pinSelf, round, startServer, stopServer } from './lib/load';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
+
+interface Variant {
+  name: string;
+  profile: string;
+  ablate: string;
+  auth: boolean;
+}
+
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const ALL: Variant[] = [
+  { name: 'aihub (key auth)', profile: 'full', ablate: '', auth: true },
+  { name: '- tracing', profile: 'full', ablate: 'tracing', auth: true },
+  { name: '- kept traces', profile: 'full', ablate: 'sampled', auth: true },
+  { name: '- write-ahead', profile: 'full', ablate: 'writeahead', auth: true },
+  { name: '- usage plugin', profile: 'full', ablate: 'usage', auth: true },
+  { name: '- auth + tenancy', profile: 'noauth', ablate: '', auth: false },
+];
+const VARIANTS = ALL.filter((v, i) => i === 0 || !ONLY || ONLY.includes(v.name));
+
+async function main() {
+  pinSelf(1);
+  const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const db = await createTestDatabase('postgres');
+  const sink = await otlpSink();
+  const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
+  const servers: { name: string; pid: number; url: string; headers: Record<string, string>; stop: () => Promise<void> }[] = [];
+  try {
+    if (!ONLY || ONLY.includes('bare')) {
+      const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
+      servers.push({ name: 'bare node proxy', pid: bare.child.pid!, url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, stop: () => stopServer(bare.child) });
+    }
+    let key: string | undefined;
+    for (const v of VARIANTS) {
+      // One at a time: they share the database and its migrations.
+      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], {
+        BENCH_PROFILE: v.profile,
+        BENCH_ABLATE: v.ablate,
+        BENCH_UPSTREAM: upstreamUrl,
+        BENCH_DB_URL: db.url,
+        BENCH_REDIS_URL: 'redis://127.0.0.1:6379',
+        BENCH_REDIS_PREFIX: `aihub-ablate-${randomBytes(4).toString('hex')}:`,
+        BENCH_OTLP: sink.url,
+        AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+      });
+      const base = `http://127.0.0.1:${gw.port}`;
+      if (v.auth) key ??= (await credentials(base, adminKey)).key;
+      servers.push({ name: v.name, pid: gw.child.pid!, url: `${base}/v1/chat/completions`, headers: v.auth ? { authorization: `Bearer ${key}` } : {}, stop: () => stopServer(gw.child) });
+    }
+    const cpu = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+    const rps = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+    const opts = (s: (typeof servers)[number]) => ({ method: 'POST', body: CHAT, headers: { 'content-type': 'application/json', ...s.headers } });
+    for (const s of servers) await load(s.url, { connections: 10, seconds: 3, ...opts(s) }); // warm-up
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const s of servers) {
+        const before = cpuMs(s.pid);
+        const res = await load(s.url, { connections: 50, seconds: SECONDS, ...opts(s) });
+        if (res.errors + res.non2xx > 0) throw new Error(`${s.name}: ${res.errors} errors, ${res.non2xx} non-2xx answers`);
+        cpu.get(s.name)!.push(round(((cpuMs(s.pid) - before) * 1000) / res.total, 1));
+        rps.get(s.name)!.push(Math.round(res.rps));
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    // Each round's variant against the same round's full gateway: drift cancels in the difference.
+    const full = cpu.get(VARIANTS[0].name)!;
+    process.stdout.write(`\nCPU per request of the serving process (${ROUNDS} rounds × ${SECONDS} s at 50 connections; medians)\n`);
+    for (const s of servers) {
+      const xs = cpu.get(s.name)!;
+      const saved = s.name === VARIANTS[0].name ? '' : `  ${s.name === 'bare node proxy' ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
+      process.stdout.write(`${s.name.padEnd(20)} ${String(median(xs)).padStart(6)} µs/req  (${xs.join(' / ')})  ${median(rps.get(s.name)!)} req/s${saved}\n`);
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    await stopServer(upstream.child);
+    await db.drop();
+    sink.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
