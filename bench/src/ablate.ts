@@ -7,12 +7,14 @@
  * does not depend on how fast the load generator on core 1 happens to be.
  *
  * BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (default 3), BENCH_ONLY (comma-separated
- * variant names to run besides the full gateway, e.g. `- tracing,bare`).
+ * variant names to run besides the full gateway, e.g. `- tracing,bare`), BENCH_AB_ROOT (another
+ * checkout, built, with node_modules: its full gateway joins as the variant `other checkout`, for
+ * an A/B of two versions of the code under the same conditions).
  */
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@aihub/core';
 import { credentials, otlpSink } from './lib/aihub';
-import { cpuMs, load, pinSelf, round, startServer, stopServer } from './lib/load';
+import { cpuMs, latencyProbe, load, pinSelf, round, startServer, stopServer } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -20,6 +22,8 @@ const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', c
 
 interface Variant {
   name: string;
+  /** Repository to run the gateway from (default: this one). */
+  root?: string;
   profile: string;
   ablate: string;
   auth: boolean;
@@ -35,6 +39,7 @@ const ALL: Variant[] = [
   { name: '- auth + tenancy', profile: 'noauth', ablate: '', auth: false },
 ];
 const VARIANTS = ALL.filter((v, i) => i === 0 || !ONLY || ONLY.includes(v.name));
+if (process.env.BENCH_AB_ROOT) VARIANTS.push({ name: 'other checkout', profile: 'full', ablate: '', auth: true, root: process.env.BENCH_AB_ROOT });
 
 async function main() {
   pinSelf(1);
@@ -52,22 +57,28 @@ async function main() {
     let key: string | undefined;
     for (const v of VARIANTS) {
       // One at a time: they share the database and its migrations.
-      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], {
-        BENCH_PROFILE: v.profile,
-        BENCH_ABLATE: v.ablate,
-        BENCH_UPSTREAM: upstreamUrl,
-        BENCH_DB_URL: db.url,
-        BENCH_REDIS_URL: 'redis://127.0.0.1:6379',
-        BENCH_REDIS_PREFIX: `aihub-ablate-${randomBytes(4).toString('hex')}:`,
-        BENCH_OTLP: sink.url,
-        AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
-      });
+      const gw = await startServer(
+        ['bench/src/aihub/gateway.ts', '0'],
+        {
+          BENCH_PROFILE: v.profile,
+          BENCH_ABLATE: v.ablate,
+          BENCH_UPSTREAM: upstreamUrl,
+          BENCH_DB_URL: db.url,
+          BENCH_REDIS_URL: 'redis://127.0.0.1:6379',
+          BENCH_REDIS_PREFIX: `aihub-ablate-${randomBytes(4).toString('hex')}:`,
+          BENCH_OTLP: sink.url,
+          AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+        },
+        0,
+        v.root,
+      );
       const base = `http://127.0.0.1:${gw.port}`;
       if (v.auth) key ??= (await credentials(base, adminKey)).key;
       servers.push({ name: v.name, pid: gw.child.pid!, url: `${base}/v1/chat/completions`, headers: v.auth ? { authorization: `Bearer ${key}` } : {}, stop: () => stopServer(gw.child) });
     }
     const cpu = new Map<string, number[]>(servers.map((s) => [s.name, []]));
     const rps = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+    const p50 = new Map<string, number[]>(servers.map((s) => [s.name, []]));
     const opts = (s: (typeof servers)[number]) => ({ method: 'POST', body: CHAT, headers: { 'content-type': 'application/json', ...s.headers } });
     for (const s of servers) await load(s.url, { connections: 10, seconds: 3, ...opts(s) }); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
@@ -77,6 +88,7 @@ async function main() {
         if (res.errors + res.non2xx > 0) throw new Error(`${s.name}: ${res.errors} errors, ${res.non2xx} non-2xx answers`);
         cpu.get(s.name)!.push(round(((cpuMs(s.pid) - before) * 1000) / res.total, 1));
         rps.get(s.name)!.push(Math.round(res.rps));
+        p50.get(s.name)!.push((await latencyProbe(s.url, { seconds: Math.max(1, SECONDS / 2), ...opts(s) })).p50);
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -86,7 +98,7 @@ async function main() {
     for (const s of servers) {
       const xs = cpu.get(s.name)!;
       const saved = s.name === VARIANTS[0].name ? '' : `  ${s.name === 'bare node proxy' ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
-      process.stdout.write(`${s.name.padEnd(20)} ${String(median(xs)).padStart(6)} µs/req  (${xs.join(' / ')})  ${median(rps.get(s.name)!)} req/s${saved}\n`);
+      process.stdout.write(`${s.name.padEnd(20)} ${String(median(xs)).padStart(6)} µs/req  (${xs.join(' / ')})  ${median(rps.get(s.name)!)} req/s  p50 @1 ${median(p50.get(s.name)!)} ms${saved}\n`);
     }
   } finally {
     for (const s of servers) await s.stop();

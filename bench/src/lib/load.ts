@@ -61,11 +61,11 @@ export function pinned(core: number, cmd: string, args: string[]): [string, stri
  * load from their builds (dist/), as `npm start` runs them: the TypeScript sources go through tsx,
  * whose transform wraps every closure in a naming helper and would bill that to the gateway.
  */
-export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0): Promise<{ child: ChildProcess; port: number }> {
+export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0, cwd = repoRoot): Promise<{ child: ChildProcess; port: number }> {
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it stops (open in DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const [cmd, argv] = pinned(core, process.execPath, [...prof, ...NODE_TUNING, '--import', 'tsx', ...args]);
-  const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

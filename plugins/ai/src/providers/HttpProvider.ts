@@ -18,25 +18,33 @@ export abstract class HttpProvider implements ProviderAdapter {
   readonly totalMs: number;
   protected readonly base: string;
   protected readonly staticHeaders: Record<string, string>;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownDispatcher: Dispatcher | undefined;
+  /** `base` split once, so a call needs no URL parsing: scheme://host:port, and the path under it. */
+  private readonly origin: string;
+  private readonly basePath: string | undefined;
 
   constructor(
     readonly name: string,
     protected readonly config: ProviderConfig,
-    private readonly http: HttpClient,
+    http: HttpClient,
     defaultBaseUrl: string,
   ) {
     this.base = (config.baseUrl ?? defaultBaseUrl).replace(/\/+$/, '');
     const u = new URL(this.base);
+    this.origin = u.origin;
+    // A base with a query or fragment cannot be extended by string: such calls parse their URL.
+    this.basePath = u.search || u.hash ? undefined : u.pathname.replace(/\/+$/, '');
     this.serverAddress = u.hostname;
     this.serverPort = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
     this.secrets = [config.apiKey, u.password || undefined].filter((s): s is string => typeof s === 'string' && s.length > 0);
     this.firstByteMs = config.timeouts.firstByteMs;
     this.totalMs = config.timeouts.totalMs;
     this.staticHeaders = { 'content-type': 'application/json', ...this.authHeaders(), ...config.headers };
-    this.dispatcher = config.timeouts.connectMs
+    this.ownDispatcher = config.timeouts.connectMs
       ? new Agent({ connect: { timeout: config.timeouts.connectMs }, keepAliveTimeout: 30_000, connections: 128 })
       : undefined;
+    this.dispatcher = this.ownDispatcher ?? http.dispatcher;
   }
 
   /** Credential headers of the provider (built once). */
@@ -52,19 +60,31 @@ export abstract class HttpProvider implements ProviderAdapter {
   }
 
   send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
-    return this.http.request(this.url(call.op, model), {
+    const url = this.url(call.op, model);
+    // Dispatcher.request with origin and path: undici's top-level request(url) parses the URL and
+    // copies the options on every call.
+    let origin = this.origin;
+    let path: string;
+    if (this.basePath !== undefined && url.startsWith(this.base)) path = this.basePath + url.slice(this.base.length);
+    else {
+      const u = new URL(url);
+      origin = u.origin;
+      path = u.pathname + u.search;
+    }
+    return this.dispatcher.request({
+      origin,
+      path,
       method: 'POST',
       headers: extraHeaders ? { ...this.staticHeaders, ...extraHeaders } : this.staticHeaders,
       body: this.requestBody(call, model),
       signal,
       headersTimeout: this.firstByteMs,
       bodyTimeout: this.firstByteMs,
-      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
-    } as Parameters<HttpClient['request']>[1]) as unknown as Promise<UpstreamResponse>;
+    }) as unknown as Promise<UpstreamResponse>;
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close();
+    await this.ownDispatcher?.close();
   }
 }
 
