@@ -20,7 +20,8 @@ async function otlpSink(): Promise<{ url: string; spans: () => number; close: ()
     req.resume();
     req.on('end', () => {
       posts++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const protobuf = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf');
+      res.writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' }).end(protobuf ? undefined : '{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -189,6 +189,8 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
   it('exports spans over OTLP: a server span per request, a span per plugin hook, W3C and Jaeger parents continued', async () => {
     await waitFor(async () => [traced.fresh, traced.w3c, traced.jaeger].every((id) => otlp.spans.some((s) => s.traceId === id && s.kind === 2)), 15_000, 'server spans at the OTLP receiver');
     assert.deepEqual(otlp.problems, []);
+    // OTLP/HTTP protobuf is the default encoding (the OpenTelemetry SDKs' default too).
+    assert.deepEqual([...otlp.encodings], ['application/x-protobuf']);
     const server = (traceId: string) => otlp.spans.find((s) => s.traceId === traceId && s.kind === 2)!;
 
     const root = server(traced.fresh!);

@@ -38,7 +38,9 @@ export async function credentials(base: string, adminKey: string): Promise<{ key
 export async function otlpSink(): Promise<{ url: string; close: () => void }> {
   const server = http.createServer((req, res) => {
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    // An empty export response in the request's encoding (protobuf: zero bytes).
+    const protobuf = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf');
+    req.on('end', () => res.writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' }).end(protobuf ? undefined : '{}'));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, close: () => server.close() };

@@ -72,6 +72,10 @@ export const coreConfigSchema = z
         tracing: z
           .object({
             endpoint: z.string().optional().describe('OTLP/HTTP traces endpoint, e.g. http://jaeger:4318/v1/traces (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is off without one'),
+            protocol: z
+              .enum(['http/protobuf', 'http/json'])
+              .default('http/protobuf')
+              .describe('OTLP/HTTP encoding (OTEL_EXPORTER_OTLP_PROTOCOL): protobuf, the OpenTelemetry default, is smaller and cheaper to encode; gRPC is not supported'),
             sampleRatio: z.number().min(0).max(1).default(0.1).describe('Share of new traces recorded (parent-based: a sampled caller is always followed)'),
             headers: z.record(z.string(), z.string()).default({}).describe('Extra headers for the OTLP exporter'),
           })

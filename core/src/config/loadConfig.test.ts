@@ -39,6 +39,16 @@ describe('loadConfig', () => {
     assert.equal(loaded!.config.redis.url, 'redis://r:6379');
     assert.equal(loaded!.config.server.bodyLimit, 2 * 1024 * 1024);
     assert.equal(loaded!.config.telemetry.tracing.endpoint, 'http://jaeger:4318/v1/traces');
+    assert.equal(loaded!.config.telemetry.tracing.protocol, 'http/protobuf', 'the OpenTelemetry default');
+  });
+
+  it('takes the OTLP protocol from OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL and refuses gRPC with its config path', async () => {
+    const protocol = async (env: Record<string, string>) => (await loadConfig({ inline: {}, env })).loaded?.config.telemetry.tracing.protocol;
+    assert.equal(await protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), 'http/json');
+    assert.equal(await protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }), 'http/protobuf');
+    const { loaded, problems } = await loadConfig({ inline: {}, env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } });
+    assert.equal(loaded, undefined);
+    assert.ok(problems.some((p) => p.path === 'telemetry.tracing.protocol'), JSON.stringify(problems));
   });
 
   it('reads YAML files, reports syntax errors and missing files as problems', async () => {

@@ -79,7 +79,8 @@ function setPath(target: Record<string, unknown>, keys: string[], value: unknown
 /**
  * Environment overrides, highest precedence after --port:
  * - well-known names: AIHUB_PORT, AIHUB_HOST, DATABASE_URL, REDIS_URL, AIHUB_DATA_DIR, AIHUB_LOG_LEVEL,
- *   OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, OTEL_TRACES_SAMPLER_ARG;
+ *   OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL,
+ *   OTEL_TRACES_SAMPLER_ARG;
  * - any core key as `AIHUB__SECTION__KEY` (double underscores; e.g. AIHUB__SERVER__BODY_LIMIT=2mb),
  *   snake case mapped to camelCase.
  */
@@ -101,6 +102,8 @@ function applyEnvOverrides(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv,
   }
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  if (protocol) setPath(cfg, ['telemetry', 'tracing', 'protocol'], protocol);
   if (traces) setPath(cfg, ['telemetry', 'tracing', 'endpoint'], traces);
   else if (base) setPath(cfg, ['telemetry', 'tracing', 'endpoint'], `${base.replace(/\/$/, '')}/v1/traces`);
   for (const [name, v] of Object.entries(env)) {

@@ -110,6 +110,7 @@ export class Kernel {
       serviceName: cfg.telemetry.serviceName,
       serviceVersion: CORE_VERSION,
       endpoint: cfg.telemetry.tracing.endpoint,
+      protocol: cfg.telemetry.tracing.protocol,
       sampleRatio: cfg.telemetry.tracing.sampleRatio,
       headers: cfg.telemetry.tracing.headers,
     });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { decodeOtlpTraces } from '@aihub/core/testing';
 import { MOCK_KEY, fakeCache, metricLines, metricValue, postJson, startStack, type Backend, type Stack } from './harness';
 
 const tenant = (id: string, settings: Record<string, unknown> = {}) => ({ 'x-test-tenant': id, 'x-test-user': 'u', 'x-test-settings': JSON.stringify(settings) });
@@ -169,12 +170,9 @@ export function contentSuite(backend: Backend): void {
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
           try {
-            const body = JSON.parse(Buffer.concat(chunks).toString()) as { resourceSpans: { scopeSpans: { spans: { name: string; traceId: string; attributes: { key: string; value: Record<string, unknown> }[] }[] }[] }[] };
-            for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) for (const sp of ss.spans) {
-              spans.push({ name: sp.name, traceId: sp.traceId, attributes: Object.fromEntries(sp.attributes.map((a) => [a.key, Object.values(a.value)[0]])) });
-            }
+            spans.push(...decodeOtlpTraces(Buffer.concat(chunks), req.headers['content-type'] ?? ''));
           } catch {}
-          res.end('{}');
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
         });
       });
       await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
