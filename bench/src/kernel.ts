@@ -83,9 +83,9 @@ async function main() {
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/results/kernel-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
-    `\nAI Hub kernel: ${result.rpsRatio * 100}% of bare Koa req/s (target ≥ 85%), p50 at 1 connection +${result.addedP50ms} ms (target ≤ +0.2 ms)\n` +
+    `\nAI Hub kernel: ${round(result.rpsRatio * 100, 1)}% of bare Koa req/s (target ≥ 85%), p50 at 1 connection +${result.addedP50ms} ms (target ≤ +0.2 ms)\n` +
       `CPU per request: bare ${result.cpuUsPerRequest.bareKoa} µs, aihub ${result.cpuUsPerRequest.aihub} µs → ${round(result.cpuRatio * 100, 1)}% of bare Koa's throughput per core\n` +
-      `noise (spread between repeats at 50 conn): bare ${result.noise.bareRps * 100}%, aihub ${result.noise.aihubRps * 100}%; errors ${errors}; OTLP exports ${result.otlpExports}\n`,
+      `noise (spread between repeats at 50 conn): bare ${round(result.noise.bareRps * 100, 1)}%, aihub ${round(result.noise.aihubRps * 100, 1)}%; errors ${errors}; OTLP exports ${result.otlpExports}\n`,
   );
 }
 

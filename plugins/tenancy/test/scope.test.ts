@@ -107,9 +107,27 @@ for (const kind of DIALECTS) {
       await assert.rejects(() => row.destroy(), /append-only/);
       await assert.rejects(() => m.AuditEntry.update({ action: 'tampered' }, { where: { tenantId: A } }), /append-only/);
       await assert.rejects(() => m.AuditEntry.destroy({ where: { tenantId: A } }), /append-only/);
+      // The database refuses too, whoever asks (raw SQL bypasses the model).
+      // (Sequelize wraps SQLite's trigger error as a constraint error; the database's message is in `original`.)
+      const t = db.tableName('tenancy', 'audit_log');
+      const refused = (err: unknown) => /append-only/.test(String((err as { original?: Error }).original?.message ?? (err as Error).message));
+      await assert.rejects(() => db.sequelize.query(`UPDATE "${t}" SET action = 'tampered'`), refused);
+      await assert.rejects(() => db.sequelize.query(`DELETE FROM "${t}"`), refused);
+      if (kind === 'postgres') await assert.rejects(() => db.sequelize.query(`TRUNCATE "${t}"`), refused);
+      const [[{ n }]] = (await db.sequelize.query(`SELECT count(*) AS n FROM "${t}"`)) as [{ n: string | number }[], unknown];
+      assert.equal(Number(n), 1);
       const again = await m.AuditEntry.findOne({ where: { tenantId: A } });
       assert.equal(again?.action, 'x');
       assert.deepEqual(again?.after, { a: 1 });
+    });
+
+    it('migrates the database guard down and up again', async () => {
+      const set = [{ owner: 'tenancy', tablePrefix: 'tenancy', migrations }];
+      const t = db.tableName('tenancy', 'audit_log');
+      assert.deepEqual(await db.migrateDown(set), ['tenancy:0002_audit_append_only']);
+      await db.sequelize.query(`UPDATE "${t}" SET target_id = 'fixed-by-operator' WHERE id = 'aud_1'`);
+      await db.migrateUp(set);
+      await assert.rejects(() => db.sequelize.query(`UPDATE "${t}" SET target_id = NULL`), (err: unknown) => /append-only/.test(String((err as { original?: Error }).original?.message ?? err)));
     });
   });
 }
