@@ -45,6 +45,12 @@ const oauthConfig = z
     authorizationCodeTtlSeconds: z.number().int().min(10).max(600).default(60).describe('Lifetime of authorization codes'),
     sessionTtlSeconds: z.number().int().min(60).default(86_400).describe('Lifetime of the login session cookie at the authorization server'),
     interactionTtlSeconds: z.number().int().min(60).max(3600).default(600).describe('How long a user has to complete the login page'),
+    loginFailuresPerIpPerMinute: z
+      .number()
+      .int()
+      .min(0)
+      .default(20)
+      .describe('Failed sign-ins one client IP may make per minute, over all accounts, before the login page answers 429 (0: no limit). Set server.trustProxy behind a proxy, so the IP is the client\'s'),
     jwtCacheMax: z.number().int().min(100).max(1_000_000).default(10_000).describe('Most verified access tokens cached in process (by token, until they expire)'),
     keyRefreshMinIntervalMs: z.number().int().min(100).default(5_000).describe('An unknown `kid` reloads signing keys from the database at most this often'),
     extraAlgorithms: z.array(z.enum(SIGNING_ALGS)).default([]).describe('Algorithms accepted on incoming JWTs besides signingAlg (while migrating algorithms)'),

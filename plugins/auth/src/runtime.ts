@@ -8,6 +8,7 @@ import type { AuthMetrics } from './metrics';
 import type { AuthModels } from './models';
 import type { ClientStore } from './oauth/ClientStore';
 import type { OAuthServer } from './oauth/OAuthServer';
+import { LoginThrottle } from './oauth/loginThrottle';
 import type { ServerSecrets } from './secrets';
 
 /**
@@ -27,6 +28,8 @@ export interface AuthRuntime {
   oauth?: OAuthServer;
   /** JWT access-token verification on the hot path (undefined when OAuth is disabled). */
   tokens?: TokenVerifier;
+  /** Failed sign-ins per client IP (the login page). */
+  loginThrottle: LoginThrottle;
   /** True once start() finished. */
   started: boolean;
   tenancy(): TenancyService;
@@ -46,6 +49,7 @@ export function runtimeOf(ctx: PluginContext<AuthConfig>): AuthRuntime {
     rt = {
       ctx,
       started: false,
+      loginThrottle: new LoginThrottle(ctx.store, ctx.config.oauth.loginFailuresPerIpPerMinute),
       tenancy: () => (tenancy ??= ctx.get(TENANCY)),
       access: () => (access ??= ctx.get(ACCESS_CONTROL)),
       audit: () => (audit === undefined ? (audit = ctx.tryGet(AUDIT_LOG) ?? null) : audit) ?? undefined,

@@ -30,6 +30,8 @@ export interface AuthGatewayOptions {
   adminKey?: string;
   auth?: Record<string, unknown>;
   tenancy?: Record<string, unknown>;
+  /** Core `server` settings (e.g. trustProxy). */
+  server?: Record<string, unknown>;
 }
 
 /** A gateway with tenancy + auth on the env's database (and Redis on PostgreSQL runs). */
@@ -42,6 +44,7 @@ export async function startAuthGateway(env: Env, options: AuthGatewayOptions = {
     },
     config: {
       database: { url: env.db.url },
+      ...(options.server ? { server: options.server } : {}),
       ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}),
     },
   });
@@ -137,8 +140,8 @@ export class Browser {
     return { res, url: current };
   }
 
-  postForm(url: string, fields: Record<string, string>): Promise<{ res: Response; url: string }> {
-    return this.follow(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ res: Response; url: string }> {
+    return this.follow(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
   }
 }
 

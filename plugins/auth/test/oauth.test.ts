@@ -97,8 +97,10 @@ for (const backend of BACKENDS) {
       env = await createEnv(backend);
       gw = await startAuthGateway(env, {
         adminKey: admin,
-        auth: { issuer: ISSUER, oauth: { keyRefreshMinIntervalMs: 200 } },
+        auth: { issuer: ISSUER, oauth: { keyRefreshMinIntervalMs: 200, loginFailuresPerIpPerMinute: 8 } },
         tenancy: { lockout: { threshold: 3, baseMs: 60_000, maxMs: 600_000 } },
+        // Behind a proxy: the throttle test speaks for other client addresses with X-Forwarded-For.
+        server: { trustProxy: true },
       });
       const list = await json(await gw.fetch('/admin/v1/tenants', { headers: bearer(admin) }));
       tenantA = (list.data as { id: string; slug: string }[]).find((t) => t.slug === 'default')!.id;
@@ -452,6 +454,31 @@ for (const backend of BACKENDS) {
       assert.ok(Math.abs(avg(known) - avg(unknownTimes)) < 150, `known ${avg(known).toFixed(0)} ms vs unknown ${avg(unknownTimes).toFixed(0)} ms`);
       const ok = await attempt('alice@a.example', PASSWORD);
       assert.notEqual(ok.status, 401, 'other accounts are unaffected');
+    });
+
+    test('login password spraying: one address is throttled over all accounts (429, Retry-After), others are not', async () => {
+      const client = await codeClient(tenantA);
+      const sprayer = { 'x-forwarded-for': '203.0.113.7' };
+      const attempt = async (email: string, password: string, headers: Record<string, string>) => {
+        const browser = new Browser(gw.url);
+        const page = await browser.follow(authorizeUrl(client.client_id, pkce().challenge));
+        return browser.postForm(`${new URL(page.url).pathname}/login`, { email, password }, headers);
+      };
+      // 8 failures over 8 different accounts (no account gets locked: each is tried once).
+      for (let i = 0; i < 8; i++) assert.equal((await attempt(`user${i}@a.example`, 'Winter2026!', sprayer)).res.status, 401);
+      // The 9th, even with a real account's right password, is refused before any password check.
+      const blocked = await attempt('alice@a.example', PASSWORD, sprayer);
+      assert.equal(blocked.res.status, 429);
+      const retryAfter = Number(blocked.res.headers.get('retry-after'));
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+      assert.match(await blocked.res.text(), /Too many failed sign-ins/);
+      const users = await rows(env, `SELECT failed_logins FROM tenancy_users WHERE email = 'alice@a.example'`);
+      assert.equal(Number(users[0].failed_logins), 0, "a throttled attempt does not count against the account");
+      // Another address signs in as usual.
+      const other = await attempt('alice@a.example', PASSWORD, { 'x-forwarded-for': '198.51.100.20' });
+      assert.ok(other.url.startsWith(REDIRECT) || other.res.status === 200, `other address: ${other.res.status} ${other.url}`);
+      const metrics = await (await gw.fetch('/metrics')).text();
+      assert.match(metrics, /aihub_auth_logins_total\{result="throttled"\} [1-9]/);
     });
 
     test('interactions cannot be hijacked or replayed without their cookie', async () => {

@@ -148,6 +148,14 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       const fields = form(ctx);
       const email = (fields.email ?? '').trim().toLowerCase();
       const password = fields.password ?? '';
+      const waitMs = await r.loginThrottle.blockedFor(ctx.ip);
+      if (waitMs > 0) {
+        r.metrics.login.inc({ result: 'throttled' });
+        const seconds = Math.ceil(waitMs / 1000);
+        ctx.set('retry-after', String(seconds));
+        const client = await clientOf(d);
+        return html(ctx, 429, loginPage({ action: `/oauth/interaction/${encodeURIComponent(d.uid)}/login`, clientName: String(client?.clientName ?? client?.clientId ?? ''), email: email.slice(0, 254), error: `Too many failed sign-ins from your network. Try again in ${seconds} seconds.` }));
+      }
       let user: UserRecord | undefined;
       let ok = false;
       let result: 'success' | 'failure' | 'locked' = 'failure';
@@ -165,6 +173,7 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       }
       r.metrics.login.inc({ result });
       if (!ok || !user) {
+        await r.loginThrottle.failed(ctx.ip);
         const elapsed = performance.now() - started;
         if (elapsed < MIN_FAILURE_MS) await sleep(MIN_FAILURE_MS - elapsed + Math.random() * 20);
         const client = await clientOf(d);
