@@ -34,6 +34,7 @@ const ALL: Variant[] = [
   { name: 'aihub (key auth)', profile: 'full', ablate: '', auth: true },
   { name: '- tracing', profile: 'full', ablate: 'tracing', auth: true },
   { name: '- kept traces', profile: 'full', ablate: 'sampled', auth: true },
+  { name: 'every trace kept', profile: 'full', ablate: 'keepall', auth: true },
   { name: '- write-ahead', profile: 'full', ablate: 'writeahead', auth: true },
   { name: '- usage plugin', profile: 'full', ablate: 'usage', auth: true },
   { name: '- auth + tenancy', profile: 'noauth', ablate: '', auth: false },

@@ -51,7 +51,7 @@ async function main() {
       database: { url: env.BENCH_DB_URL },
       redis: { url: env.BENCH_REDIS_URL, keyPrefix: env.BENCH_REDIS_PREFIX ?? 'aihub-bench:' },
       logging: { level: 'warn' },
-      telemetry: { tracing: { endpoint: ablate.has('tracing') ? undefined : env.BENCH_OTLP, sampleRatio: ablate.has('sampled') ? 0 : 0.1 } },
+      telemetry: { tracing: { endpoint: ablate.has('tracing') ? undefined : env.BENCH_OTLP, sampleRatio: ablate.has('sampled') ? 0 : ablate.has('keepall') ? 1 : 0.1 } },
       plugins,
     },
     env: {},

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, isSpanContextValid, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, context, isSpanContextValid, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { RouteEntry } from './routing/catalog';
 import type { CallInput, RawUsage } from './types';
 
@@ -14,9 +14,14 @@ const headerSetter = {
  * so unsampled requests pay for nothing but the sampling decision.
  */
 export function startProviderSpan(tracer: Tracer, call: CallInput, entry: RouteEntry, alias: string, attempt: number): Span | undefined {
+  const active = context.active();
+  // A request whose trace is not kept (most of them): the parent-based sampler would only wrap a
+  // fresh id in a non-recording span; skip the SDK altogether.
+  const parent = trace.getSpan(active);
+  if (parent !== undefined && (parent.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
   const op = call.op === 'chat' ? 'chat' : 'embeddings';
   const model = entry.dep.model;
-  const span = tracer.startSpan(`${op} ${model}`, { kind: SpanKind.CLIENT }, context.active());
+  const span = tracer.startSpan(`${op} ${model}`, { kind: SpanKind.CLIENT }, active);
   if (!span.isRecording()) {
     span.end();
     return undefined;
