@@ -5,6 +5,12 @@
  * pinned to core 0; the load generator and the upstream share core 1. Each measurement is repeated
  * and the spread between repeats is printed as the noise indicator. Writes bench/results/latest.json.
  *
+ * AI Hub's metering worker (the usage consumer, a separate instance as in production) is held
+ * (SIGSTOP) while a phase is measured and drains the queue between phases: on this two-core machine
+ * it would otherwise share the load generator's core and bill its PostgreSQL writes to the client's
+ * timings. The serving instance still enqueues every record; the row check after each profile
+ * proves none was lost. BENCH_METER_LIVE=1 keeps the worker running throughout.
+ *
  * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_ONLY (comma-separated target names),
  * BENCH_CPU_PROF (a directory: each server writes a V8 CPU profile there).
  */
@@ -30,8 +36,8 @@ interface Target {
   body?: string;
   stream?: boolean;
   /**
-   * Awaited before each 1-connection probe: AI Hub's metering worker shares the load generator's
-   * core and would still be writing the 50-connection phase's usage rows into the probe.
+   * Awaited between measured phases: AI Hub's metering worker drains the usage queue, then is held
+   * again, so its writes never land in a measurement.
    */
   settle?: () => Promise<void>;
 }
@@ -151,7 +157,15 @@ async function main() {
       const base = `http://127.0.0.1:${gw.port}`;
       let servedBefore = results.reduce((n, r) => n + r.served, 0);
       const rowsBefore = await usageRows(meterDb);
-      const settle = () => usageSettled(meterDb);
+      const live = process.env.BENCH_METER_LIVE === '1';
+      const hold = () => void (live || worker.child.kill('SIGSTOP'));
+      const release = () => void worker.child.kill('SIGCONT');
+      const settle = async () => {
+        release();
+        await usageSettled(meterDb);
+        hold();
+      };
+      hold();
       try {
         const url = `${base}/v1/chat/completions`;
         if (profile === 'noauth') {
@@ -170,6 +184,7 @@ async function main() {
             results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false, settle }));
           }
         }
+        release();
         const served = results.reduce((n, r) => n + r.served, 0) - servedBefore;
         const landed = (await usageRows(meterDb, rowsBefore + served)) - rowsBefore;
         // A timed run ends with up to `connections` requests in flight: the gateway answers and meters
@@ -179,6 +194,7 @@ async function main() {
         process.stdout.write(`  usage rows landed: ${landed} for ${served} counted answers (+ ≤ ${inFlightBound} in flight at run ends)${ok ? ' ok' : '  << MISMATCH'}\n`);
         usageCheck[profile] = { served, landed, ok };
       } finally {
+        release();
         await stopServer(gw.child);
         await stopServer(worker.child);
       }

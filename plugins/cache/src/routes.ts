@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY, errors, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { AUDIT_LOG, TENANT_DIRECTORY, authorizeTenant, errors, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import type { CacheLayers } from './CacheLayers';
 import type { CacheConfig } from './config';
 
@@ -15,10 +15,8 @@ export function cacheRoutes(router: PluginRouter, ctx: PluginContext<CacheConfig
       const v = validated<z.output<typeof query>, z.output<typeof params>>(c);
       const { tenantId } = v.params;
       const model = v.query.model;
-      const access = ctx.tryGet(ACCESS_CONTROL);
-      // Without an access-control provider nobody may purge: fail closed.
-      if (!access) throw errors.unavailable('Cache purges need an access-control provider; enable the tenancy plugin.', 'access_control_unavailable');
-      access.authorize(c, 'cache:purge', tenantId);
+      // The tenancy plugin's access control when loaded, else the same role rules on the caller's principal.
+      authorizeTenant(ctx, c, 'cache:purge', tenantId);
       const directory = ctx.tryGet(TENANT_DIRECTORY);
       if (directory && !(await directory.get(tenantId))) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
       const removed = await layers().purge(tenantId, model);

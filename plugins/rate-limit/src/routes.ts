@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import {
-  ACCESS_CONTROL,
   AUDIT_LOG,
   GatewayError,
   PrincipalKey,
   TENANT_DIRECTORY,
+  authorizeTenant,
   errors,
   validated,
   type GatewayContext,
@@ -66,12 +66,8 @@ function present(row: PolicyRow) {
 
 /** Routes under /admin/v1/tenants/:tenantId: tenant, team, key and user limit policies. */
 export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLimitConfig>, policies: () => PolicyStore): void {
-  const authorize = (c: GatewayContext, permission: 'limits:read' | 'limits:write', tenantId: string) => {
-    const access = ctx.tryGet(ACCESS_CONTROL);
-    // Without an access-control provider nobody may read or change limits: fail closed.
-    if (!access) throw errors.unavailable('Limit policies need an access-control provider; enable the tenancy plugin.', 'access_control_unavailable');
-    access.authorize(c, permission, tenantId);
-  };
+  // The tenancy plugin's access control when loaded, else the same role rules on the caller's principal.
+  const authorize = (c: GatewayContext, permission: 'limits:read' | 'limits:write', tenantId: string) => authorizeTenant(ctx, c, permission, tenantId);
 
   /** The tenant's plan (404 when the tenant does not exist, when a directory is available). */
   const planOf = async (tenantId: string): Promise<string | null> => {
