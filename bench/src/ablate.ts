@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@aihub/core';
 import { credentials, otlpSink } from './lib/aihub';
-import { cpuMs, latencyProbe, load, pinSelf, round, startServer, stopServer } from './lib/load';
+import { cpuMs, endServersOnExit, latencyProbe, load, pinSelf, round, startServer, stopServer } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -44,6 +44,7 @@ if (process.env.BENCH_AB_ROOT) VARIANTS.push({ name: 'other checkout', profile: 
 
 async function main() {
   pinSelf(1);
+  endServersOnExit();
   const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const db = await createTestDatabase('postgres');

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cpuMs, latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
+import { cpuMs, endServersOnExit, latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -50,6 +50,7 @@ const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs
 
 async function main() {
   pinSelf(1);
+  endServersOnExit();
   const sink = await otlpSink();
   const bare = await startServer(['bench/src/kernel/bare-koa.ts', '0']);
   const bareRes = await measure('bare koa', `http://127.0.0.1:${bare.port}${ROUTE}`, bare.child.pid!);

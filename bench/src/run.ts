@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { credentials, otlpSink } from './lib/aihub';
-import { NODE_TUNING, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
+import { NODE_TUNING, endServersOnExit, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -122,6 +122,7 @@ async function usageRows(db: Database, expected = 0, all = false): Promise<numbe
 
 async function main() {
   pinSelf(1);
+  endServersOnExit();
   const usageCheck: Record<string, { served: number; landed: number; ok: boolean }> = {};
   const want = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
   const results: Measured[] = [];

@@ -66,6 +66,8 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const [cmd, argv] = pinned(core, process.execPath, [...prof, ...NODE_TUNING, '--import', 'tsx', ...args]);
   const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -84,6 +86,22 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 
       reject(new Error(`server ${args.join(' ')} exited with ${code}: ${err}`));
     });
   });
+}
+
+const started = new Set<ChildProcess>();
+
+/**
+ * Ends every server still running when the benchmark exits, however it exits (Ctrl-C, a kill, an
+ * error): none is left behind, including a metering worker held with SIGSTOP, which is woken first.
+ */
+export function endServersOnExit(): void {
+  process.once('exit', () => {
+    for (const child of started) {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
