@@ -1,0 +1,143 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { definePlugin, errors } from '../plugin-api';
+import { decodeOtlpTraces, startTestGateway, waitFor, type ExportedSpan, type TestGateway } from '../testing';
+
+/**
+ * Kept traces: a span per plugin hook, child of the request span; what a hook does inside its span
+ * nests under it; a failing hook's span carries the error; sync and async hooks alike.
+ */
+describe('hook spans of a kept trace', () => {
+  const spans: ExportedSpan[] = [];
+  let receiver: http.Server;
+  let gw: TestGateway;
+
+  const plugin = definePlugin({
+    apiVersion: 'aihub.plugin/v1',
+    name: 'span-probe',
+    version: '0.0.0',
+    core: '*',
+    hooks: (ctx) => [
+      {
+        name: 'sync-first',
+        phase: 'request.authenticate',
+        appliesTo: (route) => route.path.startsWith('/plugins/span-probe/'),
+        // Sync: returns next()'s promise without an async frame of its own.
+        handle: (c, next) => {
+          if (c.path.endsWith('/refused')) throw errors.forbidden('span-probe refuses this', 'span_probe_refused');
+          return next();
+        },
+      },
+      {
+        name: 'async-second',
+        phase: 'request.transform',
+        appliesTo: (route) => route.path.startsWith('/plugins/span-probe/'),
+        async handle(_c, next) {
+          const inner = ctx.tracer.startSpan('inside the hook');
+          await new Promise((r) => setTimeout(r, 1));
+          inner.end();
+          await next();
+        },
+      },
+    ],
+    routes(router) {
+      const ok = (c: { body: unknown }) => {
+        c.body = { ok: true };
+      };
+      router.get('/ok', ok, { auth: 'none', summary: 'probe' });
+      router.get('/refused', ok, { auth: 'none', summary: 'probe whose first hook refuses' });
+    },
+  });
+
+  before(async () => {
+    receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        spans.push(...decodeOtlpTraces(Buffer.concat(chunks), req.headers['content-type'] ?? ''));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as AddressInfo).port;
+    gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `http://127.0.0.1:${port}/v1/traces`, sampleRatio: 1 } } } });
+  });
+  after(async () => {
+    await gw?.stop();
+    receiver.close();
+  });
+
+  it('nests hook spans under the request span, and the hook’s own spans under the hook span', async () => {
+    const res = await gw.fetch('/plugins/span-probe/ok');
+    assert.equal(res.status, 200);
+    const traceId = /^00-([0-9a-f]{32})-/.exec(res.headers.get('traceparent') ?? '')?.[1];
+    assert.ok(traceId, 'a kept trace is announced in traceparent');
+    await gw.kernel.stop('test');
+    await waitFor('spans exported', () => spans.some((s) => s.traceId === traceId && s.name === 'inside the hook'), 5000);
+    const ofTrace = spans.filter((s) => s.traceId === traceId);
+    const server = ofTrace.find((s) => s.kind === 2)!;
+    const first = ofTrace.find((s) => s.name === 'span-probe request.authenticate')!;
+    const second = ofTrace.find((s) => s.name === 'span-probe request.transform')!;
+    const inner = ofTrace.find((s) => s.name === 'inside the hook')!;
+    assert.ok(server && first && second && inner, ofTrace.map((s) => s.name).join(', '));
+    assert.equal(first.parentSpanId, server.spanId);
+    assert.equal(second.parentSpanId, server.spanId);
+    assert.equal(inner.parentSpanId, second.spanId);
+    assert.equal(first.attributes['aihub.hook'], 'span-probe:sync-first');
+  });
+});
+
+describe('hook spans of a kept trace: failures', () => {
+  const spans: ExportedSpan[] = [];
+  let receiver: http.Server;
+  let gw: TestGateway;
+  const plugin = definePlugin({
+    apiVersion: 'aihub.plugin/v1',
+    name: 'span-fail',
+    version: '0.0.0',
+    core: '*',
+    hooks: [
+      {
+        name: 'refuse',
+        phase: 'request.authenticate',
+        appliesTo: (route) => route.path.startsWith('/plugins/span-fail/'),
+        handle: () => {
+          throw errors.forbidden('span-fail refuses this', 'span_fail_refused');
+        },
+      },
+    ],
+    routes(router) {
+      router.get('/x', (c: { body: unknown }) => void (c.body = { ok: true }), { auth: 'none', summary: 'refused by its hook' });
+    },
+  });
+
+  before(async () => {
+    receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        spans.push(...decodeOtlpTraces(Buffer.concat(chunks), req.headers['content-type'] ?? ''));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as AddressInfo).port;
+    gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `http://127.0.0.1:${port}/v1/traces`, sampleRatio: 1 } } } });
+  });
+  after(async () => {
+    await gw?.stop();
+    receiver.close();
+  });
+
+  it('a hook that throws: the error answers the request and its span carries the error code', async () => {
+    const res = await gw.fetch('/plugins/span-fail/x');
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'span_fail_refused');
+    await gw.kernel.stop('test');
+    await waitFor('hook span exported', () => spans.some((s) => s.name === 'span-fail request.authenticate'), 5000);
+    const hook = spans.find((s) => s.name === 'span-fail request.authenticate')!;
+    assert.equal(hook.attributes['aihub.error.code'], 'span_fail_refused');
+  });
+});
