@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { credentials, otlpSink } from './lib/aihub';
-import { NODE_TUNING, endServersOnExit, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
+import { NODE_TUNING, endServersOnExit, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, track, ttfbProbe } from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -203,6 +203,7 @@ async function main() {
     if (want('peer')) {
       const [cmd, args] = pinned(0, process.execPath, [...NODE_TUNING, '--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', '--port=18787', '--headless']);
       const peer = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      track(peer);
       peer.stdout.resume();
       peer.stderr.resume();
       const url = 'http://127.0.0.1:18787/v1/chat/completions';

@@ -66,8 +66,7 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const [cmd, argv] = pinned(core, process.execPath, [...prof, ...NODE_TUNING, '--import', 'tsx', ...args]);
   const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.add(child);
-  child.once('exit', () => started.delete(child));
+  track(child);
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -89,6 +88,12 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 
 }
 
 const started = new Set<ChildProcess>();
+
+/** Counts a server the benchmark spawned itself (not through startServer) for endServersOnExit. */
+export function track(child: ChildProcess): void {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+}
 
 /**
  * Ends every server still running when the benchmark exits, however it exits (Ctrl-C, a kill, an
