@@ -16,7 +16,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, loadConfig, prepare, type PluginDefinition } from '@aihub/core';
-import { startTestGateway } from '@aihub/core/testing';
 import {
   DASHBOARDS,
   GATEWAY_JOB,
@@ -31,7 +30,7 @@ import {
   type MetricSpec,
   type TrafficKind,
 } from '@aihub/observability';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/observability-otlp';
+import { startOtlpReceiver, startTestGateway, type ExportedSpan as ReceivedSpan, type OtlpReceiver } from '@aihub/core/testing';
 import { aiStandInPlugin, availablePlugins, FLAKY_DEPLOYMENT, pluginConfigFor, probePlugin, REPO_ROOT } from './support/observability-plugins';
 import { freePort, waitFor } from './support/observability-process';
 import { PROMETHEUS_INSTALL, startPrometheus, type Prometheus } from './support/observability-prometheus';

@@ -1,31 +1,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { definePlugin, errors } from '../plugin-api';
-import { decodeOtlpTraces, startTestGateway, waitFor, type ExportedSpan, type TestGateway } from '../testing';
-
-/** An OTLP/HTTP traces endpoint on loopback that decodes every export into `spans`. */
-async function otlpReceiver(spans: ExportedSpan[]): Promise<{ server: http.Server; endpoint: string }> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      spans.push(...decodeOtlpTraces(Buffer.concat(chunks), req.headers['content-type'] ?? ''));
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces` };
-}
+import { startOtlpReceiver, startTestGateway, waitFor, type OtlpReceiver, type TestGateway } from '../testing';
 
 /**
  * Kept traces: a span per plugin hook, child of the request span; what a hook does inside its span
  * nests under it; a failing hook's span carries the error; sync and async hooks alike.
  */
 describe('hook spans of a kept trace', () => {
-  const spans: ExportedSpan[] = [];
-  let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
+  let receiver: OtlpReceiver;
   let gw: TestGateway;
 
   const plugin = definePlugin({
@@ -66,12 +49,12 @@ describe('hook spans of a kept trace', () => {
   });
 
   before(async () => {
-    receiver = await otlpReceiver(spans);
-    gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: receiver.endpoint, sampleRatio: 1 } } } });
+    receiver = await startOtlpReceiver();
+    gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio: 1 } } } });
   });
   after(async () => {
     await gw?.stop();
-    receiver.server.close();
+    await receiver.close();
   });
 
   it('nests hook spans under the request span and the hook’s own spans under its span; a failing hook’s span carries the error', async () => {
@@ -83,6 +66,7 @@ describe('hook spans of a kept trace', () => {
     assert.equal(refused.status, 403);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'span_probe_refused');
     await gw.kernel.stop('test'); // flushes the exporter
+    const spans = receiver.spans;
     await waitFor('spans exported', () => spans.some((s) => s.traceId === traceId && s.name === 'inside the hook') && spans.some((s) => s.attributes['aihub.error.code'] !== undefined), 5000);
 
     const ofTrace = spans.filter((s) => s.traceId === traceId);

@@ -3,4 +3,4 @@ export { startTestGateway, type TestGateway, type TestGatewayOptions } from './s
 export { asCaller, identityPlugin, testTenancy, type TestHeaders, type TestTenancy } from './identity';
 export { createBackend, waitFor, REDIS_URL, type Backend, type BackendKind } from './backend';
 export { probePlugin, metricValue } from './probe';
-export { decodeOtlpTraces, type ExportedSpan } from './otlp';
+export { decodeOtlpTraces, startOtlpReceiver, type ExportedSpan, type OtlpReceiver } from './otlp';

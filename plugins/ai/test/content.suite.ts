@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { decodeOtlpTraces } from '@aihub/core/testing';
+import { startOtlpReceiver, type OtlpReceiver } from '@aihub/core/testing';
 import { MOCK_KEY, fakeCache, metricLines, metricValue, postJson, startStack, type Backend, type Stack } from './harness';
 
 const tenant = (id: string, settings: Record<string, unknown> = {}) => ({ 'x-test-tenant': id, 'x-test-user': 'u', 'x-test-settings': JSON.stringify(settings) });
@@ -162,26 +160,16 @@ export function contentSuite(backend: Backend): void {
 
   describe(`GenAI spans and trace propagation (${backend})`, () => {
     let stack: Stack;
-    let collector: http.Server;
-    const spans: { name: string; traceId: string; attributes: Record<string, unknown> }[] = [];
+    let collector: OtlpReceiver;
+    let spans: OtlpReceiver['spans'];
     before(async () => {
-      collector = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          try {
-            spans.push(...decodeOtlpTraces(Buffer.concat(chunks), req.headers['content-type'] ?? ''));
-          } catch {}
-          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-        });
-      });
-      await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
-      const port = (collector.address() as AddressInfo).port;
-      stack = await startStack({ backend, ai: { requireAuth: false }, config: { telemetry: { tracing: { endpoint: `http://127.0.0.1:${port}/v1/traces`, sampleRatio: 1 } } } });
+      collector = await startOtlpReceiver();
+      spans = collector.spans;
+      stack = await startStack({ backend, ai: { requireAuth: false }, config: { telemetry: { tracing: { endpoint: `${collector.url}/v1/traces`, sampleRatio: 1 } } } });
     });
     after(async () => {
       await stack.stop();
-      collector.close();
+      await collector.close();
     });
 
     it('sends traceparent upstream and records a `chat {model}` client span with GenAI attributes', async () => {

@@ -136,6 +136,12 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
     options,
   );
 
+  /** The login page again, with what the user typed as e-mail and why the attempt was refused. */
+  async function loginAgain(ctx: GatewayContext, d: InteractionDetails, status: number, email: string, error: string): Promise<void> {
+    const client = await clientOf(d);
+    html(ctx, status, loginPage({ action: `/oauth/interaction/${encodeURIComponent(d.uid)}/login`, clientName: String(client?.clientName ?? client?.clientId ?? ''), email: email.slice(0, 254), error }));
+  }
+
   router.post(
     '/oauth/interaction/:uid/login',
     async (ctx) => {
@@ -153,8 +159,7 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
         r.metrics.login.inc({ result: 'throttled' });
         const seconds = Math.ceil(waitMs / 1000);
         ctx.set('retry-after', String(seconds));
-        const client = await clientOf(d);
-        return html(ctx, 429, loginPage({ action: `/oauth/interaction/${encodeURIComponent(d.uid)}/login`, clientName: String(client?.clientName ?? client?.clientId ?? ''), email: email.slice(0, 254), error: `Too many failed sign-ins from your network. Try again in ${seconds} seconds.` }));
+        return loginAgain(ctx, d, 429, email, `Too many failed sign-ins from your network. Try again in ${seconds} seconds.`);
       }
       let user: UserRecord | undefined;
       let ok = false;
@@ -176,8 +181,7 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
         await r.loginThrottle.failed(ctx.ip);
         const elapsed = performance.now() - started;
         if (elapsed < MIN_FAILURE_MS) await sleep(MIN_FAILURE_MS - elapsed + Math.random() * 20);
-        const client = await clientOf(d);
-        return html(ctx, 401, loginPage({ action: `/oauth/interaction/${encodeURIComponent(d.uid)}/login`, clientName: String(client?.clientName ?? client?.clientId ?? ''), email: email.slice(0, 254), error: LOGIN_FAILED }));
+        return loginAgain(ctx, d, 401, email, LOGIN_FAILED);
       }
       await tenancy.recordLoginSuccess(user.id);
       ctx.respond = false;
