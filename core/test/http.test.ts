@@ -38,6 +38,10 @@ const probe = definePlugin({
     router.get('/probe/handler-throws', () => {
       throw new TypeError('handler bug');
     }, { auth: 'none' });
+    router.get('/probe/typed', (c) => {
+      c.type = String(c.query.t);
+      c.body = Buffer.from('x');
+    }, { auth: 'none' });
     router.get('/probe/teapot', () => {
       throw new GatewayError('No coffee here: ask for tea.', { code: 'teapot', status: 418 });
     }, { auth: 'none' });
@@ -57,6 +61,24 @@ describe('kernel HTTP behaviour (embedded default)', () => {
     });
   });
   after(() => gw.stop());
+
+  it('resolves response types as Koa does, the first time and from memory after', async () => {
+    const cases: [string, string][] = [
+      ['json', 'application/json; charset=utf-8'],
+      ['application/json', 'application/json; charset=utf-8'],
+      ['text/event-stream; charset=utf-8', 'text/event-stream; charset=utf-8'],
+      ['png', 'image/png'],
+      // Not a type mime-types knows: Koa drops it, and the Buffer body then makes it binary.
+      ['no-such-type', 'application/octet-stream'],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [t, expected] of cases) {
+        const res = await gw.fetch(`/probe/typed?t=${encodeURIComponent(t)}`);
+        assert.equal(res.headers.get('content-type'), expected, `${t} (round ${round})`);
+        await res.arrayBuffer();
+      }
+    }
+  });
 
   it('answers /health/live and /health/ready', async () => {
     const live = await gw.fetch('/health/live');

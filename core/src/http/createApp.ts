@@ -41,6 +41,33 @@ const headerGetter = {
 };
 
 /**
+ * Koa resolves `ctx.type` (and the type a JSON or Buffer body implies) through mime-types on every
+ * response, ~1 µs each on this machine; the values come from a handful of call sites, so the
+ * resolution is remembered per input (bounded, in case a handler passes through foreign types).
+ */
+function rememberContentTypes(app: Koa): void {
+  const proto = Object.getPrototypeOf(app.response) as object;
+  const original = Object.getOwnPropertyDescriptor(proto, 'type');
+  if (!original?.set || !original.get) return;
+  const resolved = new Map<string, string | undefined>();
+  Object.defineProperty(app.response, 'type', {
+    configurable: true,
+    enumerable: original.enumerable,
+    get: original.get,
+    set(this: Koa.Response, type: string) {
+      const known = resolved.get(type);
+      if (known !== undefined) {
+        this.set('Content-Type', known);
+        return;
+      }
+      original.set!.call(this, type);
+      const header = this.res.getHeader('content-type');
+      if (typeof header === 'string' && resolved.size < 64) resolved.set(type, header);
+    },
+  });
+}
+
+/**
  * The Koa application: one outer middleware owns correlation (request id, trace context, log
  * context), error rendering, the overhead header and HTTP metrics; the router dispatches to the
  * per-route chains built at boot.
@@ -49,6 +76,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
   const { metrics, logger, tracer, staticRoutes: statics } = deps;
   app.silent = true;
+  rememberContentTypes(app);
   app.on('error', (err: Error) => {
     // Errors after the response started (e.g. a stream that broke); the request is already answered.
     logger.warn('response stream error', { err });

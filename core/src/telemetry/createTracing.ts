@@ -14,6 +14,7 @@ import {
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { KernelTracer } from './KernelTracer';
 import { SharedContextManager } from './SharedContextManager';
 
 export interface TracingOptions {
@@ -76,23 +77,33 @@ export function createTracing(options: TracingOptions): Tracing {
   if (!options.endpoint) {
     return { enabled: false, sampleRatio: 0, tracer: (name) => trace.getTracer(name), forceFlush: async () => {}, shutdown: async () => {} };
   }
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName, [ATTR_SERVICE_VERSION]: options.serviceVersion }),
-    sampler: new ParentBasedSampler({ root: new KernelRootSampler(options.sampleRatio) }),
-    spanProcessors: [
-      new BatchSpanProcessor(new (options.protocol === 'http/json' ? OTLPJsonTraceExporter : OTLPProtobufTraceExporter)({ url: options.endpoint, headers: options.headers }), {
-        maxQueueSize: 4096,
-        scheduledDelayMillis: 1000,
-      }),
-    ],
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName, [ATTR_SERVICE_VERSION]: options.serviceVersion });
+  const processor = new BatchSpanProcessor(new (options.protocol === 'http/json' ? OTLPJsonTraceExporter : OTLPProtobufTraceExporter)({ url: options.endpoint, headers: options.headers }), {
+    maxQueueSize: 4096,
+    scheduledDelayMillis: 1000,
   });
+  const provider = new BasicTracerProvider({
+    resource,
+    sampler: new ParentBasedSampler({ root: new KernelRootSampler(options.sampleRatio) }),
+    spanProcessors: [processor],
+  });
+  // Child spans of kept traces skip the SDK's generic path (see KernelTracer); same processor and resource.
+  const tracers = new Map<string, Tracer>();
+  const tracer = (name: string): Tracer => {
+    let t = tracers.get(name);
+    if (!t) {
+      t = new KernelTracer(provider.getTracer(name) as ConstructorParameters<typeof KernelTracer>[0], { resource, processor });
+      tracers.set(name, t);
+    }
+    return t;
+  };
   const contextManager = new SharedContextManager();
   context.setGlobalContextManager(contextManager);
   trace.setGlobalTracerProvider(provider);
   return {
     enabled: true,
     sampleRatio: options.sampleRatio,
-    tracer: (name) => provider.getTracer(name),
+    tracer,
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       await provider.shutdown();

@@ -107,3 +107,18 @@ test('expired and revoked keys are told apart only with the right secret; last_u
   await auth.announce(used.id);
   assert.deepEqual(published, [used.id]);
 });
+
+test('a remembered secret never lets another secret for the same key id in', async () => {
+  const k = generateApiKey();
+  const { auth } = setup(new Map([[k.id, row(k.id, k.secret)]]));
+  assert.equal((await auth.authenticate(k.key)).keyId, k.id);
+  // Same id, other secrets (a flipped last character, a different one of the same length): the
+  // memo of the verified secret must not match them, and the HMAC must still reject them.
+  const flipped = k.key.slice(0, -1) + (k.key.endsWith('a') ? 'b' : 'a');
+  const other = k.key.slice(0, k.key.length - k.secret.length) + generateApiKey().secret;
+  for (const wrong of [flipped, other]) assert.equal(code(() => auth.authenticate(wrong)), 'invalid_api_key', wrong);
+  // The right secret still passes afterwards, synchronously from the cache.
+  const again = auth.authenticate(k.key);
+  assert.ok(!(again instanceof Promise));
+  assert.equal(again.keyId, k.id);
+});
