@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, TraceFlags, context as otelContext, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, context as otelContext, propagation, trace, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +7,7 @@ import { GatewayError } from '../errors/GatewayError';
 import { renderError } from '../errors/render';
 import type { KernelState } from '../kernel/buildRouteChain';
 import type { Logger } from '../services/createLogger';
-import { runInRequest } from '../services/requestContext';
+import { runInRequest, type RequestInfo } from '../services/requestContext';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
 import { HEAD_SAMPLED } from '../telemetry/createTracing';
 import { requestIdFrom } from './requestId';
@@ -29,6 +29,43 @@ export interface AppDeps {
 }
 
 const ids = new RandomIdGenerator();
+
+/**
+ * The span context of a new trace the ratio dropped (most requests). Its ids are only generated
+ * when something reads them (a log line, an upstream's traceparent, a child span): many requests
+ * never do, and two random hex ids per request are measurable on the kernel's path.
+ */
+class UnsampledSpanContext implements SpanContext {
+  readonly traceFlags = TraceFlags.NONE;
+  private t: string | undefined = undefined;
+  private s: string | undefined = undefined;
+
+  get traceId(): string {
+    return (this.t ??= ids.generateTraceId());
+  }
+
+  get spanId(): string {
+    return (this.s ??= ids.generateSpanId());
+  }
+}
+
+/** The request as logs see it; trace ids read through to the span context (see UnsampledSpanContext). */
+class KernelRequestInfo implements RequestInfo {
+  tenantId?: string = undefined;
+
+  constructor(
+    readonly requestId: string,
+    private readonly sc: SpanContext | undefined,
+  ) {}
+
+  get traceId(): string | undefined {
+    return this.sc?.traceId;
+  }
+
+  get spanId(): string | undefined {
+    return this.sc?.spanId;
+  }
+}
 
 /** Attributes of a recorded server span (only built for requests whose trace is kept). */
 function serverAttributes(ctx: Context, requestId: string): Record<string, string> {
@@ -101,8 +138,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     metrics.inFlight.value++;
 
     let span: Span | undefined;
-    let traceId: string | undefined;
-    let spanId: string | undefined;
+    let sc: SpanContext | undefined;
     let parentCtx = otelContext.active();
     if (deps.tracingEnabled) {
       const h = ctx.req.headers;
@@ -116,13 +152,11 @@ export function createApp(router: Router, deps: AppDeps): Koa {
         // A new trace the ratio drops (most requests): the SDK would only roll the same dice and
         // wrap fresh ids in a non-recording span, so the kernel does that directly. The span still
         // carries a valid, unsampled context, so child spans and upstream calls stay unsampled.
-        span = trace.wrapSpanContext({ traceId: ids.generateTraceId(), spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE });
+        span = trace.wrapSpanContext(new UnsampledSpanContext());
       }
-      const sc = span.spanContext();
+      sc = span.spanContext();
       state.sampled = span.isRecording();
       state.span = span;
-      traceId = sc.traceId;
-      spanId = sc.spanId;
       if (state.sampled) ctx.res.setHeader('traceparent', `00-${sc.traceId}-${sc.spanId}-01`);
     }
 
@@ -133,7 +167,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       const status = ctx.res.writableFinished ? ctx.status : 499;
       const tenant = deps.tenantLabels ? ((ctx.state as { tenantId?: string }).tenantId ?? 'none') : undefined;
-      metrics.requests.record(ctx.method, route, status, tenant, seconds, Math.max(0, seconds - state.upstreamMs / 1000), state.sampled ? traceId : undefined);
+      metrics.requests.record(ctx.method, route, status, tenant, seconds, Math.max(0, seconds - state.upstreamMs / 1000), state.sampled ? sc!.traceId : undefined);
       if (span) {
         span.setAttribute('http.response.status_code', ctx.status);
         if (route !== 'unmatched') span.updateName(`${ctx.method} ${route}`);
@@ -149,7 +183,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     const failed = (err: unknown): void => {
       const ge = GatewayError.from(err);
       if (ge.status >= 500) {
-        logger.error(`request failed: ${ge.code}`, { err: ge.cause ?? ge, request_id: requestId, method: ctx.method, path: ctx.path, trace_id: traceId });
+        logger.error(`request failed: ${ge.code}`, { err: ge.cause ?? ge, request_id: requestId, method: ctx.method, path: ctx.path, trace_id: sc?.traceId });
         span?.recordException((ge.cause as Error) ?? ge);
       }
       span?.setAttribute('aihub.error.code', ge.code);
@@ -170,7 +204,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       }
       overhead();
     };
-    const info = { requestId, traceId, spanId };
+    const info = new KernelRequestInfo(requestId, sc);
     const hit = statics?.get(`${ctx.method} ${ctx.path}`);
     let dispatch: () => unknown = next;
     if (hit) {
@@ -184,7 +218,9 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     let done: Promise<unknown>;
     try {
       // The chain may answer synchronously (a plain value); then() needs a promise either way.
-      done = Promise.resolve(runInRequest(info, span ? trace.setSpan(parentCtx, span) : undefined, dispatch));
+      // The request's OpenTelemetry context is built when first asked for (see runInRequest).
+      const active = span;
+      done = Promise.resolve(runInRequest(info, active ? () => trace.setSpan(parentCtx, active) : undefined, dispatch));
     } catch (err) {
       failed(err);
       return Promise.resolve();

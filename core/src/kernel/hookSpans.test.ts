@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { definePlugin, errors } from '../plugin-api';
+import { context as otelContext, trace } from '@opentelemetry/api';
+import { currentRequest, definePlugin, errors } from '../plugin-api';
 import { startOtlpReceiver, startTestGateway, waitFor, type OtlpReceiver, type TestGateway } from '../testing';
 
 /**
@@ -82,5 +83,63 @@ describe('hook spans of a kept trace', () => {
 
     const failed = spans.find((s) => s.name === 'span-probe request.authenticate' && s.traceId !== traceId)!;
     assert.equal(failed.attributes['aihub.error.code'], 'span_probe_refused');
+  });
+});
+
+/**
+ * Dropped traces: the kernel defers the ids and the OpenTelemetry context of a request whose trace
+ * is not kept until something reads them. Whoever reads first, everyone must see the same trace.
+ */
+describe('a request whose trace is dropped', () => {
+  let receiver: OtlpReceiver;
+  let gw: TestGateway;
+
+  const plugin = definePlugin({
+    apiVersion: 'aihub.plugin/v1',
+    name: 'drop-probe',
+    version: '0.0.0',
+    core: '*',
+    routes(router, ctx) {
+      router.get('/ids', (c) => {
+        const fromLog = currentRequest();
+        const active = trace.getSpan(otelContext.active())?.spanContext();
+        const child = ctx.tracer.startSpan('child of a dropped trace');
+        child.end();
+        c.body = {
+          log: { traceId: fromLog?.traceId, spanId: fromLog?.spanId },
+          active: { traceId: active?.traceId, spanId: active?.spanId, sampled: active ? (active.traceFlags & 1) === 1 : undefined },
+          child: { traceId: child.spanContext().traceId, spanId: child.spanContext().spanId, recording: child.isRecording() },
+        };
+      }, { auth: 'none', summary: 'ids as seen inside a request' });
+    },
+  });
+
+  before(async () => {
+    receiver = await startOtlpReceiver();
+    gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio: 0 } } } });
+  });
+  after(async () => {
+    await gw?.stop();
+    await receiver.close();
+  });
+
+  it('has one trace id for logs, the active context and child spans, none of it exported', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const res = await gw.fetch('/plugins/drop-probe/ids');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('traceparent'), null, 'a dropped trace is not announced');
+      const b = (await res.json()) as { log: { traceId: string; spanId: string }; active: { traceId: string; spanId: string; sampled: boolean }; child: { traceId: string; spanId: string; recording: boolean } };
+      assert.match(b.log.traceId, /^[0-9a-f]{32}$/);
+      assert.match(b.log.spanId, /^[0-9a-f]{16}$/);
+      assert.deepEqual(b.active, { traceId: b.log.traceId, spanId: b.log.spanId, sampled: false });
+      assert.equal(b.child.traceId, b.log.traceId);
+      assert.notEqual(b.child.spanId, b.log.spanId);
+      assert.equal(b.child.recording, false);
+      seen.add(b.log.traceId);
+    }
+    assert.equal(seen.size, 3, 'every request has its own trace');
+    await gw.kernel.stop('test');
+    assert.equal(receiver.spans.length, 0);
   });
 });

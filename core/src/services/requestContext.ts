@@ -32,8 +32,24 @@ interface AmbientValue {
  */
 interface Frame {
   readonly request: RequestInfo | undefined;
-  readonly otel: OtelContext | undefined;
+  /** Read through otelOf(): a frame may defer building its context until someone asks for it. */
+  otel: OtelContext | undefined;
+  pending: (() => OtelContext) | undefined;
   readonly values: AmbientValue | undefined;
+}
+
+/**
+ * The frame's OpenTelemetry context, built on first use when the kernel deferred it: most requests'
+ * traces are not kept and most of those never look at their context, so building it (a copy of the
+ * context map) up front would be wasted. Once built it is kept, so every reader sees the same object.
+ */
+function otelOf(frame: Frame | undefined): OtelContext | undefined {
+  if (frame === undefined) return undefined;
+  if (frame.pending !== undefined) {
+    frame.otel = frame.pending();
+    frame.pending = undefined;
+  }
+  return frame.otel;
 }
 
 /**
@@ -51,10 +67,11 @@ export function currentRequest(): RequestInfo | undefined {
 
 /**
  * Runs `fn` (and everything it awaits) as the request `info`, with `otel` as the active
- * OpenTelemetry context (undefined: the root context). Called by the kernel once per request.
+ * OpenTelemetry context (undefined: the root context; a function: built on first use). Called by
+ * the kernel once per request.
  */
-export function runInRequest<T>(info: RequestInfo, otel: OtelContext | undefined, fn: () => T): T {
-  return storage.run({ request: info, otel, values: undefined }, fn);
+export function runInRequest<T>(info: RequestInfo, otel: OtelContext | (() => OtelContext) | undefined, fn: () => T): T {
+  return storage.run(typeof otel === 'function' ? { request: info, otel: undefined, pending: otel, values: undefined } : { request: info, otel, pending: undefined, values: undefined }, fn);
 }
 
 /** Creates a key for {@link runWithAmbient}; `name` only shows in debugging. */
@@ -69,7 +86,7 @@ export function defineAmbientKey<T>(name: string): AmbientKey<T> {
  */
 export function runWithAmbient<T, R>(key: AmbientKey<T>, value: T, fn: () => R): R {
   const frame = storage.getStore();
-  return storage.run({ request: frame?.request, otel: frame?.otel, values: { key, value, next: frame?.values } }, fn);
+  return storage.run({ request: frame?.request, otel: otelOf(frame), pending: undefined, values: { key, value, next: frame?.values } }, fn);
 }
 
 /** The innermost value set for `key` in the current async flow, if any. */
@@ -80,13 +97,13 @@ export function ambientValue<T>(key: AmbientKey<T>): T | undefined {
 
 /** The active OpenTelemetry context of the current flow (for SharedContextManager). */
 export function activeOtelContext(): OtelContext | undefined {
-  return storage.getStore()?.otel;
+  return otelOf(storage.getStore());
 }
 
 /** Runs `fn` with `otel` as the active OpenTelemetry context (for SharedContextManager). */
 export function runWithOtelContext<A extends unknown[], R>(otel: OtelContext, fn: (...args: A) => R, args: A): R {
   const frame = storage.getStore();
-  return storage.run({ request: frame?.request, otel, values: frame?.values }, fn, ...args);
+  return storage.run({ request: frame?.request, otel, pending: undefined, values: frame?.values }, fn, ...args);
 }
 
 /**
@@ -96,6 +113,6 @@ export function runWithOtelContext<A extends unknown[], R>(otel: OtelContext, fn
  */
 export function enterOtelContext(otel: OtelContext): () => void {
   const frame = storage.getStore();
-  storage.enterWith({ request: frame?.request, otel, values: frame?.values });
+  storage.enterWith({ request: frame?.request, otel, pending: undefined, values: frame?.values });
   return () => storage.enterWith(frame as Frame);
 }
