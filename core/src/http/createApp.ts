@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, TraceFlags, context as otelContext, propagation, trace, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, propagation, trace, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +10,7 @@ import type { Logger } from '../services/createLogger';
 import { runInRequest, type RequestInfo } from '../services/requestContext';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
 import { HEAD_SAMPLED } from '../telemetry/createTracing';
+import { KernelTracer } from '../telemetry/KernelTracer';
 import { requestIdFrom } from './requestId';
 import { callStatic, type StaticRoute } from './staticRoutes';
 
@@ -111,7 +112,17 @@ function rememberContentTypes(app: Koa): void {
  */
 export function createApp(router: Router, deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
-  const { metrics, logger, tracer, staticRoutes: statics } = deps;
+  const { metrics, logger, tracer } = deps;
+  // METHOD → path → route: two lookups on strings the parser and URL already hold, instead of
+  // building a `METHOD path` key per request.
+  const statics = new Map<string, Map<string, StaticRoute>>();
+  for (const [key, route] of deps.staticRoutes ?? []) {
+    const space = key.indexOf(' ');
+    const method = key.slice(0, space);
+    let paths = statics.get(method);
+    if (!paths) statics.set(method, (paths = new Map()));
+    paths.set(key.slice(space + 1), route);
+  }
   app.silent = true;
   rememberContentTypes(app);
   app.on('error', (err: Error) => {
@@ -139,7 +150,8 @@ export function createApp(router: Router, deps: AppDeps): Koa {
 
     let span: Span | undefined;
     let sc: SpanContext | undefined;
-    let parentCtx = otelContext.active();
+    // A request starts a flow of its own: nothing is active yet (no context manager lookup needed).
+    let parentCtx = ROOT_CONTEXT;
     if (deps.tracingEnabled) {
       const h = ctx.req.headers;
       if (h.traceparent !== undefined || h['uber-trace-id'] !== undefined) {
@@ -147,7 +159,9 @@ export function createApp(router: Router, deps: AppDeps): Koa {
         parentCtx = propagation.extract(parentCtx, h, headerGetter);
         span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: serverAttributes(ctx, requestId) }, parentCtx);
       } else if (Math.random() < deps.sampleRatio) {
-        span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { ...serverAttributes(ctx, requestId), [HEAD_SAMPLED]: true } }, parentCtx);
+        // Kept by the kernel's own dice: the root sampler would only say yes (see HEAD_SAMPLED).
+        const attributes = { ...serverAttributes(ctx, requestId), [HEAD_SAMPLED]: true };
+        span = tracer instanceof KernelTracer ? tracer.startKeptRoot(ctx.method, SpanKind.SERVER, attributes) : tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes }, parentCtx);
       } else {
         // A new trace the ratio drops (most requests): the SDK would only roll the same dice and
         // wrap fresh ids in a non-recording span, so the kernel does that directly. The span still
@@ -205,7 +219,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       overhead();
     };
     const info = new KernelRequestInfo(requestId, sc);
-    const hit = statics?.get(`${ctx.method} ${ctx.path}`);
+    const hit = statics.get(ctx.method)?.get(ctx.path);
     let dispatch: () => unknown = next;
     if (hit) {
       // What the router would have set for a parameterless route.

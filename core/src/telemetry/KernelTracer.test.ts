@@ -81,6 +81,24 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
     assert.deepEqual(c.attributes, { 'gen_ai.request.model': 'gpt-4o-mini', 'aihub.attempt': 1 });
   });
 
+  it('starts a root the kernel already kept: new trace, no parent, sampled, its children under it', () => {
+    const { exporter, tracer } = setup();
+    const root = tracer.startKeptRoot('GET', SpanKind.SERVER, { 'url.path': '/v1/models', 'aihub.sampling.head': true });
+    const child = tracer.startSpan('hook', {}, trace.setSpan(ROOT_CONTEXT, root));
+    child.end();
+    root.end();
+    const [c, r] = exporter.getFinishedSpans();
+    assert.match(r.spanContext().traceId, /^[0-9a-f]{32}$/);
+    assert.equal(r.spanContext().traceFlags, TraceFlags.SAMPLED);
+    assert.equal(r.parentSpanContext, undefined);
+    assert.equal(r.kind, SpanKind.SERVER);
+    assert.deepEqual(r.attributes, { 'url.path': '/v1/models', 'aihub.sampling.head': true });
+    assert.equal(c.parentSpanContext?.spanId, r.spanContext().spanId);
+    assert.equal(c.spanContext().traceId, r.spanContext().traceId);
+    const decoded = decodeOtlpTraces(Buffer.from(ProtobufTraceSerializer.serializeRequest([c, r])!), 'application/x-protobuf');
+    assert.equal(decoded.find((s) => s.kind === 2)?.parentSpanId, '');
+  });
+
   it('leaves roots, remote parents, links, explicit start times and suppressed tracing to the SDK', () => {
     const { sdk, tracer } = setup();
     assert.ok(!(tracer.startSpan('root') instanceof ChildSpan), 'no parent: a root, sampled by the SDK');

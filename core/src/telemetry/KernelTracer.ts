@@ -1,4 +1,5 @@
 import {
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   TraceFlags,
@@ -58,7 +59,8 @@ function toHrTime(input: TimeInput | undefined, fallback: () => HrTime): HrTime 
 }
 
 /**
- * A child span of a kept trace, recorded without the SDK's generic path.
+ * A span of a kept trace (a child, or a root the kernel decided to keep), recorded without the
+ * SDK's generic path.
  *
  * Why: a kept request makes about ten spans (the request, one per plugin hook, one per provider
  * attempt), and the SDK's Tracer.startSpan + SpanImpl cost ~10 µs each on this path — a sampler
@@ -87,7 +89,8 @@ export class ChildSpan implements Span, ReadableSpan {
     public name: string,
     readonly kind: SpanKind,
     private readonly context: SpanContext,
-    readonly parentSpanContext: SpanContext,
+    /** Undefined for a root span. */
+    readonly parentSpanContext: SpanContext | undefined,
     attributes: Attributes | undefined,
     readonly resource: Resource,
     readonly instrumentationScope: InstrumentationScope,
@@ -251,6 +254,17 @@ export class KernelTracer implements Tracer {
     const sc: SpanContext = { traceId: pc.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState: pc.traceState };
     const span = new ChildSpan(name, options.kind ?? SpanKind.INTERNAL, sc, pc, options.attributes, this.sink.resource, this.sdk.instrumentationScope, this.sink.processor);
     this.sink.processor.onStart(span as never, ctx);
+    return span;
+  }
+
+  /**
+   * The root span of a new trace the kernel already decided to keep (head sampling in createApp):
+   * the configured root sampler keeps such spans unconditionally, so asking it would change nothing.
+   */
+  startKeptRoot(name: string, kind: SpanKind, attributes: Attributes): Span {
+    const sc: SpanContext = { traceId: ids.generateTraceId(), spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED };
+    const span = new ChildSpan(name, kind, sc, undefined, attributes, this.sink.resource, this.sdk.instrumentationScope, this.sink.processor);
+    this.sink.processor.onStart(span as never, ROOT_CONTEXT);
     return span;
   }
 

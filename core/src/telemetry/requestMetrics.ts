@@ -153,7 +153,8 @@ interface RouteSeries {
 export class RequestMetrics {
   private readonly duration: HistogramFamily;
   private readonly overhead: HistogramFamily;
-  private readonly byKey = new Map<string, RouteSeries>();
+  /** route → method → status (→ tenant): nested lookups on strings the request already holds. */
+  private readonly byRoute = new Map<string, Map<string, Map<number, RouteSeries | Map<string, RouteSeries>>>>();
   private readonly overheadByRoute = new Map<string, HistogramSeries>();
 
   constructor(registry: Registry, durationBuckets: readonly number[], overheadBuckets: readonly number[]) {
@@ -168,14 +169,25 @@ export class RequestMetrics {
    * series for unmatched requests: their paths are not bounded); `tenant` only with tenant labels.
    */
   record(method: string, route: string, status: number, tenant: string | undefined, seconds: number, overheadSeconds: number, traceId: string | undefined): void {
-    const key = tenant === undefined ? `${method} ${status} ${route}` : `${method} ${status} ${tenant} ${route}`;
-    let s = this.byKey.get(key);
-    if (!s) s = this.addSeries(key, method, route, status, tenant);
+    let byMethod = this.byRoute.get(route);
+    if (!byMethod) this.byRoute.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let s: RouteSeries | undefined;
+    if (tenant === undefined) {
+      s = byStatus.get(status) as RouteSeries | undefined;
+      if (!s) byStatus.set(status, (s = this.addSeries(method, route, status, undefined)));
+    } else {
+      let byTenant = byStatus.get(status) as Map<string, RouteSeries> | undefined;
+      if (!byTenant) byStatus.set(status, (byTenant = new Map()));
+      s = byTenant.get(tenant);
+      if (!s) byTenant.set(tenant, (s = this.addSeries(method, route, status, tenant)));
+    }
     s.duration.observe(seconds, traceId);
     s.overhead?.observe(overheadSeconds);
   }
 
-  private addSeries(key: string, method: string, route: string, status: number, tenant: string | undefined): RouteSeries {
+  private addSeries(method: string, route: string, status: number, tenant: string | undefined): RouteSeries {
     const labels: Labels = { method, route, status };
     if (tenant !== undefined) labels.tenant = tenant;
     let overhead: HistogramSeries | undefined;
@@ -186,8 +198,6 @@ export class RequestMetrics {
         this.overheadByRoute.set(route, overhead);
       }
     }
-    const s = { duration: this.duration.add(labels), overhead };
-    this.byKey.set(key, s);
-    return s;
+    return { duration: this.duration.add(labels), overhead };
   }
 }
