@@ -16,7 +16,8 @@ export function exampleHooks(ctx: PluginContext<ExampleConfig>, stats: ExampleSt
       phase: 'request.correlate',
       // Only routes covered by a limit get this hook at all: no per-request cost elsewhere.
       appliesTo: (route) => route.pipeline && limits.some((l) => route.path.startsWith(l.pathPrefix)),
-      async handle(c, next) {
+      // Not async: nothing happens after next(), so returning its promise saves a frame per request.
+      handle(c, next) {
         const size = Number(c.get('content-length') || 0);
         const limit = limits.find((l) => c.path.startsWith(l.pathPrefix));
         if (limit && size > limit.maxBytes) {
@@ -27,7 +28,7 @@ export function exampleHooks(ctx: PluginContext<ExampleConfig>, stats: ExampleSt
             param: null,
           });
         }
-        await next();
+        return next();
       },
     },
     {
