@@ -16,7 +16,7 @@ export function exampleHooks(ctx: PluginContext<ExampleConfig>, stats: ExampleSt
       phase: 'request.correlate',
       // Only routes covered by a limit get this hook at all: no per-request cost elsewhere.
       appliesTo: (route) => route.pipeline && limits.some((l) => route.path.startsWith(l.pathPrefix)),
-      // Not async: nothing happens after next(), so returning its promise saves a frame per request.
+      // Not async: nothing happens after next(), so its promise is returned as is (docs/plugins.md §3).
       handle(c, next) {
         const size = Number(c.get('content-length') || 0);
         const limit = limits.find((l) => c.path.startsWith(l.pathPrefix));
