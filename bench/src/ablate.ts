@@ -8,7 +8,8 @@
  * does not depend on how fast the load generator on core 1 happens to be.
  *
  * BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (default 3), BENCH_ONLY (comma-separated
- * variant names to run besides the full gateway, e.g. `- tracing,bare`), BENCH_AB_ROOT (another
+ * variant names to run besides the full gateway, e.g. `- tracing,bare`; `peer` adds the peer gateway
+ * and prints same-round ratios to it), BENCH_AB_ROOT (another
  * checkout, built, with node_modules: its full gateway joins as the variant `other checkout`, for
  * an A/B of two versions of the code under the same conditions).
  */
@@ -16,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@aihub/core';
 import { credentials, otlpSink } from './lib/aihub';
 import { cpuMs, endServersOnExit, latencyProbe, load, pinSelf, round, startServer, stopServer } from './lib/load';
+import { startPeer } from './peer/startPeer';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -53,6 +55,11 @@ async function main() {
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
   const servers: { name: string; pid: number; url: string; headers: Record<string, string>; stop: () => Promise<void> }[] = [];
   try {
+    if (ONLY?.includes('peer')) {
+      // The peer gateway in the same interleaved rounds: a ratio to it free of the machine's drift.
+      const peer = await startPeer(upstreamUrl);
+      servers.push({ name: 'peer (portkey)', pid: peer.child.pid!, url: peer.url, headers: peer.headers, stop: () => stopServer(peer.child) });
+    }
     if (!ONLY || ONLY.includes('bare')) {
       const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
       servers.push({ name: 'bare node proxy', pid: bare.child.pid!, url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, stop: () => stopServer(bare.child) });
@@ -103,8 +110,17 @@ async function main() {
     process.stdout.write(`\nCPU per request of the serving process (${ROUNDS} rounds × ${SECONDS} s at 50 connections; medians)\n`);
     for (const s of servers) {
       const xs = cpu.get(s.name)!;
-      const saved = s.name === VARIANTS[0].name ? '' : `  ${s.name === 'bare node proxy' ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
+      const saved = s.name === VARIANTS[0].name ? '' : `  ${s.name === 'bare node proxy' || s.name === 'peer (portkey)' ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
       process.stdout.write(`${s.name.padEnd(20)} ${String(median(xs)).padStart(6)} µs/req  (${xs.join(' / ')})  ${median(rps.get(s.name)!)} req/s  p50 @1 ${median(p50.get(s.name)!)} ms${saved}\n`);
+    }
+    const peerRps = rps.get('peer (portkey)');
+    if (peerRps) {
+      // Same-round ratios: AI Hub's req/s over the peer's, and the peer's CPU per request over AI Hub's.
+      const fullRps = rps.get(VARIANTS[0].name)!;
+      const peerCpu = cpu.get('peer (portkey)')!;
+      const rpsRatios = fullRps.map((x, i) => round(x / peerRps[i], 2));
+      const cpuRatios = full.map((x, i) => round(peerCpu[i] / x, 2));
+      process.stdout.write(`\n${VARIANTS[0].name} vs peer, per round: req/s ${rpsRatios.join(' / ')} (median ${median(rpsRatios)}x); CPU per request ${cpuRatios.join(' / ')} (median ${median(cpuRatios)}x)\n`);
     }
   } finally {
     for (const s of servers) await s.stop();

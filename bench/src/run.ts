@@ -17,10 +17,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { credentials, otlpSink } from './lib/aihub';
-import { NODE_TUNING, endServersOnExit, latencyProbe, load, pinned, pinSelf, repoRoot, round, startServer, stopServer, track, ttfbProbe } from './lib/load';
+import { endServersOnExit, latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
+import { startPeer } from './peer/startPeer';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -201,20 +201,11 @@ async function main() {
       }
     }
     if (want('peer')) {
-      const [cmd, args] = pinned(0, process.execPath, [...NODE_TUNING, '--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', '--port=18787', '--headless']);
-      const peer = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-      track(peer);
-      peer.stdout.resume();
-      peer.stderr.resume();
-      const url = 'http://127.0.0.1:18787/v1/chat/completions';
-      for (let i = 0; i < 100; i++) {
-        if (await fetch('http://127.0.0.1:18787/').then(() => true, () => false)) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const peer = await startPeer(upstreamUrl);
       try {
-        results.push(await measure({ name: 'peer (portkey)', url, headers: { authorization: 'Bearer bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` } }));
+        results.push(await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers }));
       } finally {
-        await stopServer(peer);
+        await stopServer(peer.child);
       }
     }
   } finally {

@@ -1,0 +1,31 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { NODE_TUNING, pinned, repoRoot, track } from '../lib/load';
+
+export interface Peer {
+  child: ChildProcess;
+  url: string;
+  /** Headers that make the peer forward to `upstreamUrl` as an OpenAI-compatible provider. */
+  headers: Record<string, string>;
+}
+
+/**
+ * Starts the peer gateway (@portkey-ai/gateway) pinned to core 0 like every benchmarked gateway,
+ * forced onto 127.0.0.1 (it binds every interface otherwise), and waits until it answers.
+ */
+export async function startPeer(upstreamUrl: string, port = 18787): Promise<Peer> {
+  const [cmd, args] = pinned(0, process.execPath, [...NODE_TUNING, '--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${port}`, '--headless']);
+  const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  child.stdout!.resume();
+  child.stderr!.resume();
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) break;
+    if (child.exitCode !== null) throw new Error(`the peer gateway exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: { authorization: 'Bearer bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` },
+  };
+}
