@@ -4,6 +4,13 @@ import { context as otelContext, trace } from '@opentelemetry/api';
 import { currentRequest, definePlugin, errors } from '../plugin-api';
 import { startOtlpReceiver, startTestGateway, waitFor, type OtlpReceiver, type TestGateway } from '../testing';
 
+/** A gateway with one plugin, exporting its traces at `sampleRatio` to a receiver of the test. */
+async function tracedGateway(plugin: ReturnType<typeof definePlugin>, sampleRatio: number): Promise<{ receiver: OtlpReceiver; gw: TestGateway }> {
+  const receiver = await startOtlpReceiver();
+  const gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio } } } });
+  return { receiver, gw };
+}
+
 /**
  * Kept traces: a span per plugin hook, child of the request span; what a hook does inside its span
  * nests under it; a failing hook's span carries the error; sync and async hooks alike.
@@ -50,8 +57,7 @@ describe('hook spans of a kept trace', () => {
   });
 
   before(async () => {
-    receiver = await startOtlpReceiver();
-    gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio: 1 } } } });
+    ({ receiver, gw } = await tracedGateway(plugin, 1));
   });
   after(async () => {
     await gw?.stop();
@@ -115,8 +121,7 @@ describe('a request whose trace is dropped', () => {
   });
 
   before(async () => {
-    receiver = await startOtlpReceiver();
-    gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio: 0 } } } });
+    ({ receiver, gw } = await tracedGateway(plugin, 0));
   });
   after(async () => {
     await gw?.stop();
