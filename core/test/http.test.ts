@@ -169,6 +169,9 @@ describe('kernel HTTP behaviour (embedded default)', () => {
     assert.equal(handler.status, 500);
     const metrics = await (await gw.fetch('/metrics')).text();
     assert.match(metrics, /aihub_plugin_hook_errors_total\{plugin="probe",phase="request.transform"\} 1/);
+    // The handler's bug passed through the async hooks around it: none of them is blamed for it.
+    const blamed = [...metrics.matchAll(/^aihub_plugin_hook_errors_total\{([^}]*)\} (\d+)/gm)].filter((m) => m[2] !== '0').map((m) => `${m[1]} ${m[2]}`);
+    assert.deepEqual(blamed, ['plugin="probe",phase="request.transform" 1']);
   });
 
   it('typed errors keep their status and code; admin routes answer problem+json', async () => {

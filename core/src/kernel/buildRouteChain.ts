@@ -50,7 +50,8 @@ interface ChainDeps {
 /**
  * Attributes a hook's failure (sync throw or rejection) to it. Deliberately not an async function:
  * with promise hooks on (AsyncLocalStorage), every extra async frame per hook per request costs; a
- * sync try/catch plus one rejection handler on the hook's own promise does the same job.
+ * sync try/catch plus one rejection handler on the hook's own promise does the same job. Errors that
+ * only pass through a hook on their way out (another hook's, the handler's) are attributed already.
  */
 function guard(bound: BoundHook, phase: Phase, deps: ChainDeps, fn: GatewayMiddleware): GatewayMiddleware {
   const onRejected = (err: unknown): never => {
@@ -68,6 +69,15 @@ function guard(bound: BoundHook, phase: Phase, deps: ChainDeps, fn: GatewayMiddl
     if (isThenable(result)) return Promise.resolve(result).then(undefined, onRejected);
     return result;
   };
+}
+
+/**
+ * Marks an error of the route handler as settled, so the hooks it passes through on its way out do
+ * not count it as theirs (it is logged once, as the request's failure, by the outer middleware).
+ */
+function notAHookError(err: unknown): unknown {
+  if (err && typeof err === 'object') attributed.add(err);
+  return err;
 }
 
 function attribute(err: unknown, bound: BoundHook, phase: Phase, deps: ChainDeps): unknown {
@@ -143,10 +153,17 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
   };
   // Not async: compose turns a sync throw into a rejection, and a sync handler then costs no promise.
   const terminal = (ctx: Context): unknown => {
-    // Validation runs after authentication hooks, so unauthenticated callers learn nothing from it.
-    if (schema) validateRequest(ctx, schema);
-    const result = handler(ctx, noop);
-    if (isThenable(result)) return Promise.resolve(result).then(() => runTransforms(ctx, 0));
+    let result: unknown;
+    try {
+      // Validation runs after authentication hooks, so unauthenticated callers learn nothing from it.
+      if (schema) validateRequest(ctx, schema);
+      result = handler(ctx, noop);
+    } catch (err) {
+      throw notAHookError(err);
+    }
+    if (isThenable(result)) return Promise.resolve(result).then(() => runTransforms(ctx, 0), (err: unknown) => {
+      throw notAHookError(err);
+    });
     return runTransforms(ctx, 0);
   };
   const plain = compose<Context>([
