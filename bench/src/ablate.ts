@@ -33,6 +33,7 @@ interface Variant {
 }
 
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const PEER = 'peer (portkey)';
 const ALL: Variant[] = [
   { name: 'aihub (key auth)', profile: 'full', ablate: '', auth: true },
   { name: '- tracing', profile: 'full', ablate: 'tracing', auth: true },
@@ -58,7 +59,7 @@ async function main() {
     if (ONLY?.includes('peer')) {
       // The peer gateway in the same interleaved rounds: a ratio to it free of the machine's drift.
       const peer = await startPeer(upstreamUrl);
-      servers.push({ name: 'peer (portkey)', pid: peer.child.pid!, url: peer.url, headers: peer.headers, stop: () => stopServer(peer.child) });
+      servers.push({ name: PEER, pid: peer.child.pid!, url: peer.url, headers: peer.headers, stop: () => stopServer(peer.child) });
     }
     if (!ONLY || ONLY.includes('bare')) {
       const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
@@ -110,14 +111,14 @@ async function main() {
     process.stdout.write(`\nCPU per request of the serving process (${ROUNDS} rounds × ${SECONDS} s at 50 connections; medians)\n`);
     for (const s of servers) {
       const xs = cpu.get(s.name)!;
-      const saved = s.name === VARIANTS[0].name ? '' : `  ${s.name === 'bare node proxy' || s.name === 'peer (portkey)' ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
+      const saved = s.name === VARIANTS[0].name ? '' : `  ${s.name === 'bare node proxy' || s.name === PEER ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
       process.stdout.write(`${s.name.padEnd(20)} ${String(median(xs)).padStart(6)} µs/req  (${xs.join(' / ')})  ${median(rps.get(s.name)!)} req/s  p50 @1 ${median(p50.get(s.name)!)} ms${saved}\n`);
     }
-    const peerRps = rps.get('peer (portkey)');
+    const peerRps = rps.get(PEER);
     if (peerRps) {
       // Same-round ratios: AI Hub's req/s over the peer's, and the peer's CPU per request over AI Hub's.
       const fullRps = rps.get(VARIANTS[0].name)!;
-      const peerCpu = cpu.get('peer (portkey)')!;
+      const peerCpu = cpu.get(PEER)!;
       const rpsRatios = fullRps.map((x, i) => round(x / peerRps[i], 2));
       const cpuRatios = full.map((x, i) => round(peerCpu[i] / x, 2));
       process.stdout.write(`\n${VARIANTS[0].name} vs peer, per round: req/s ${rpsRatios.join(' / ')} (median ${median(rpsRatios)}x); CPU per request ${cpuRatios.join(' / ')} (median ${median(cpuRatios)}x)\n`);

@@ -9,8 +9,7 @@ import type { KernelState } from '../kernel/buildRouteChain';
 import type { Logger } from '../services/createLogger';
 import { runInRequest, type RequestInfo } from '../services/requestContext';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
-import { HEAD_SAMPLED } from '../telemetry/createTracing';
-import { KernelTracer } from '../telemetry/KernelTracer';
+import { HEAD_SAMPLED } from '../telemetry/KernelTracer';
 import { requestIdFrom } from './requestId';
 import { callStatic, type StaticRoute } from './staticRoutes';
 
@@ -165,15 +164,14 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     // A request starts a flow of its own: nothing is active yet (no context manager lookup needed).
     let parentCtx = ROOT_CONTEXT;
     if (deps.tracingEnabled) {
-      const h = ctx.req.headers;
+      const h = req.headers;
       if (h.traceparent !== undefined || h['uber-trace-id'] !== undefined) {
         // Continue the caller's trace; the parent-based sampler follows the caller's decision.
         parentCtx = propagation.extract(parentCtx, h, headerGetter);
         span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: serverAttributes(ctx, requestId) }, parentCtx);
       } else if (Math.random() < deps.sampleRatio) {
-        // Kept by the kernel's own dice: the root sampler would only say yes (see HEAD_SAMPLED).
-        const attributes = { ...serverAttributes(ctx, requestId), [HEAD_SAMPLED]: true };
-        span = tracer instanceof KernelTracer ? tracer.startKeptRoot(method, SpanKind.SERVER, attributes) : tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parentCtx);
+        // Kept by the kernel's own dice: recorded without asking a sampler again (see HEAD_SAMPLED).
+        span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { ...serverAttributes(ctx, requestId), [HEAD_SAMPLED]: true } }, parentCtx);
       } else {
         // A new trace the ratio drops (most requests): the SDK would only roll the same dice and
         // wrap fresh ids in a non-recording span, so the kernel does that directly. The span still
@@ -209,7 +207,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     const failed = (err: unknown): void => {
       const ge = GatewayError.from(err);
       if (ge.status >= 500) {
-        logger.error(`request failed: ${ge.code}`, { err: ge.cause ?? ge, request_id: requestId, method: ctx.method, path: ctx.path, trace_id: sc?.traceId });
+        logger.error(`request failed: ${ge.code}`, { err: ge.cause ?? ge, request_id: requestId, method, path: ctx.path, trace_id: sc?.traceId });
         span?.recordException((ge.cause as Error) ?? ge);
       }
       span?.setAttribute('aihub.error.code', ge.code);

@@ -6,7 +6,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { decodeOtlpTraces } from '../testing/otlp';
-import { ChildSpan, KernelTracer } from './KernelTracer';
+import { ChildSpan, HEAD_SAMPLED, KernelTracer } from './KernelTracer';
 
 /** A provider as createTracing builds it, exporting to memory; the KernelTracer wraps its tracer. */
 function setup() {
@@ -83,7 +83,8 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
 
   it('starts a root the kernel already kept: new trace, no parent, sampled, its children under it', () => {
     const { exporter, tracer } = setup();
-    const root = tracer.startKeptRoot('GET', SpanKind.SERVER, { 'url.path': '/v1/models', 'aihub.sampling.head': true });
+    const root = tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'url.path': '/v1/models', [HEAD_SAMPLED]: true } });
+    assert.ok(root instanceof ChildSpan, 'no sampler is asked for a root the kernel kept');
     const child = tracer.startSpan('hook', {}, trace.setSpan(ROOT_CONTEXT, root));
     child.end();
     root.end();

@@ -1,5 +1,4 @@
 import {
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   TraceFlags,
@@ -222,6 +221,13 @@ export class ChildSpan implements Span, ReadableSpan {
   }
 }
 
+/**
+ * Set (true) on a request's root span when the kernel already decided to keep the trace (head
+ * sampling in createApp): KernelTracer records it without asking a sampler, and the SDK's root
+ * sampler (see createTracing) keeps it unconditionally.
+ */
+export const HEAD_SAMPLED = 'aihub.sampling.head';
+
 /** What KernelTracer needs from the tracing setup. */
 export interface ChildSpanSink {
   resource: Resource;
@@ -231,8 +237,9 @@ export interface ChildSpanSink {
 /**
  * The tracer the kernel and plugins get. Spans whose parent belongs to a kept trace of this process
  * and that ask for nothing unusual (no links, not a new root, no explicit start time) are
- * {@link ChildSpan}s; every other span — roots, remote parents, unsampled parents — goes to the
- * SDK's tracer, which keeps the sampler, propagation and limits exactly as configured.
+ * {@link ChildSpan}s, and so are roots marked {@link HEAD_SAMPLED}; every other span — other roots,
+ * remote parents, unsampled parents — goes to the SDK's tracer, which keeps the sampler,
+ * propagation and limits exactly as configured.
  */
 export class KernelTracer implements Tracer {
   constructor(
@@ -243,7 +250,10 @@ export class KernelTracer implements Tracer {
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = otelContext.active()): Span {
     if (options.root || options.links?.length || options.startTime !== undefined || isTracingSuppressed(ctx)) return this.sdk.startSpan(name, options, ctx);
     const parent = trace.getSpan(ctx);
-    if (parent === undefined) return this.sdk.startSpan(name, options, ctx);
+    if (parent === undefined) {
+      if (options.attributes?.[HEAD_SAMPLED] !== true) return this.sdk.startSpan(name, options, ctx);
+      return this.record(name, options, { traceId: ids.generateTraceId(), spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED }, undefined, ctx);
+    }
     const pc = parent.spanContext();
     if (pc.isRemote || !isSpanContextValid(pc)) return this.sdk.startSpan(name, options, ctx);
     if ((pc.traceFlags & TraceFlags.SAMPLED) === 0) {
@@ -251,20 +261,12 @@ export class KernelTracer implements Tracer {
       // unsampled, so context still propagates (what the SDK returns, without its sampler call).
       return trace.wrapSpanContext({ traceId: pc.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE, traceState: pc.traceState });
     }
-    const sc: SpanContext = { traceId: pc.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState: pc.traceState };
-    const span = new ChildSpan(name, options.kind ?? SpanKind.INTERNAL, sc, pc, options.attributes, this.sink.resource, this.sdk.instrumentationScope, this.sink.processor);
-    this.sink.processor.onStart(span as never, ctx);
-    return span;
+    return this.record(name, options, { traceId: pc.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState: pc.traceState }, pc, ctx);
   }
 
-  /**
-   * The root span of a new trace the kernel already decided to keep (head sampling in createApp):
-   * the configured root sampler keeps such spans unconditionally, so asking it would change nothing.
-   */
-  startKeptRoot(name: string, kind: SpanKind, attributes: Attributes): Span {
-    const sc: SpanContext = { traceId: ids.generateTraceId(), spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED };
-    const span = new ChildSpan(name, kind, sc, undefined, attributes, this.sink.resource, this.sdk.instrumentationScope, this.sink.processor);
-    this.sink.processor.onStart(span as never, ROOT_CONTEXT);
+  private record(name: string, options: SpanOptions, sc: SpanContext, parent: SpanContext | undefined, ctx: Context): ChildSpan {
+    const span = new ChildSpan(name, options.kind ?? SpanKind.INTERNAL, sc, parent, options.attributes, this.sink.resource, this.sdk.instrumentationScope, this.sink.processor);
+    this.sink.processor.onStart(span as never, ctx);
     return span;
   }
 

@@ -14,7 +14,7 @@ import {
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { KernelTracer } from './KernelTracer';
+import { HEAD_SAMPLED, KernelTracer } from './KernelTracer';
 import { SharedContextManager } from './SharedContextManager';
 
 export interface TracingOptions {
@@ -36,11 +36,7 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/**
- * Set (true) on a request's root span when the kernel already decided to keep the trace: the root
- * sampler records it without deciding again. See createApp for why the kernel decides first.
- */
-export const HEAD_SAMPLED = 'aihub.sampling.head';
+export { HEAD_SAMPLED };
 
 /**
  * Root sampler: spans the kernel marked with {@link HEAD_SAMPLED} are kept; any other new trace

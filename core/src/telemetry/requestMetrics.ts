@@ -153,8 +153,8 @@ interface RouteSeries {
 export class RequestMetrics {
   private readonly duration: HistogramFamily;
   private readonly overhead: HistogramFamily;
-  /** route → method → status (→ tenant): nested lookups on strings the request already holds. */
-  private readonly byRoute = new Map<string, Map<string, Map<number, RouteSeries | Map<string, RouteSeries>>>>();
+  /** route → method → status → tenant ('' without tenant labels): lookups on values the request already holds. */
+  private readonly byRoute = new Map<string, Map<string, Map<number, Map<string, RouteSeries>>>>();
   private readonly overheadByRoute = new Map<string, HistogramSeries>();
 
   constructor(registry: Registry, durationBuckets: readonly number[], overheadBuckets: readonly number[]) {
@@ -173,16 +173,10 @@ export class RequestMetrics {
     if (!byMethod) this.byRoute.set(route, (byMethod = new Map()));
     let byStatus = byMethod.get(method);
     if (!byStatus) byMethod.set(method, (byStatus = new Map()));
-    let s: RouteSeries | undefined;
-    if (tenant === undefined) {
-      s = byStatus.get(status) as RouteSeries | undefined;
-      if (!s) byStatus.set(status, (s = this.addSeries(method, route, status, undefined)));
-    } else {
-      let byTenant = byStatus.get(status) as Map<string, RouteSeries> | undefined;
-      if (!byTenant) byStatus.set(status, (byTenant = new Map()));
-      s = byTenant.get(tenant);
-      if (!s) byTenant.set(tenant, (s = this.addSeries(method, route, status, tenant)));
-    }
+    let byTenant = byStatus.get(status);
+    if (!byTenant) byStatus.set(status, (byTenant = new Map()));
+    let s = byTenant.get(tenant ?? '');
+    if (!s) byTenant.set(tenant ?? '', (s = this.addSeries(method, route, status, tenant)));
     s.duration.observe(seconds, traceId);
     s.overhead?.observe(overheadSeconds);
   }
