@@ -1,5 +1,6 @@
 import client, { Registry, type Counter, type Gauge } from 'prom-client';
 import type { PluginMeter } from '../kernel/types';
+import { RememberedCounter, RememberedHistogram } from './rememberedSeries';
 import { RequestMetrics } from './requestMetrics';
 
 /** Request duration buckets in seconds: fine below 100 ms where the gateway's own overhead lives. */
@@ -50,13 +51,13 @@ export function createMetrics(options: { processMetrics: boolean }): GatewayMetr
   const meterFor = (_plugin: string): PluginMeter => ({
     registry,
     counter: (name, help, labelNames = []) =>
-      existing(name) ?? new client.Counter({ name: named(name), help, labelNames: labelNames as unknown as string[], registers: [registry] }),
+      existing(name) ?? new RememberedCounter({ name: named(name), help, labelNames: labelNames as unknown as string[], registers: [registry] }),
     gauge: (name, help, labelNames = [], collect) =>
       existing(name) ??
       new client.Gauge({ name: named(name), help, labelNames: labelNames as unknown as string[], registers: [registry], ...(collect ? { collect } : {}) }),
     histogram: (name, help, labelNames = [], buckets = DURATION_BUCKETS) =>
       existing(name) ??
-      new client.Histogram({ name: named(name), help, labelNames: labelNames as unknown as string[], buckets, enableExemplars: true, registers: [registry] }),
+      new RememberedHistogram({ name: named(name), help, labelNames: labelNames as unknown as string[], buckets, registers: [registry] }),
   });
 
   return {
