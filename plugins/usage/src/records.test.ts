@@ -39,4 +39,21 @@ describe('parseRecord', () => {
     assert.equal(r.errorCode, INTERRUPTED_CODE);
     assert.equal(r.costMicros, 70);
   });
+
+  it('reads a field the write-ahead record leaves out as null, zero or false', () => {
+    const full = {
+      requestId: 'r2', timestamp: '2025-01-01T00:00:00.000Z', tenantId: 't1', keyId: 'k1', userId: null, teamId: null, endpoint: 'chat.completions', model: 'm',
+      resolvedModel: null, provider: null, deployment: null, experiment: null, variant: null, promptTokens: 12, completionTokens: 0, cachedTokens: 0, totalTokens: 12,
+      estimated: true, costMicros: null, priced: false, latencyMs: 0, ttftMs: null, status: 'pending', httpStatus: 0, errorCode: null, cacheHit: false, stream: false,
+    };
+    const compact = { requestId: 'r2', timestamp: '2025-01-01T00:00:00.000Z', tenantId: 't1', keyId: 'k1', endpoint: 'chat.completions', model: 'm', promptTokens: 12, totalTokens: 12, estimated: true, status: 'pending' };
+    const a = parseRecord(full);
+    const b = parseRecord(JSON.parse(JSON.stringify(compact)));
+    assert.equal(b.kind, 'pending');
+    assert.deepEqual(b, a);
+    if (b.kind === 'pending') {
+      assert.equal(b.row.priced, false, 'a pending record is never priced');
+      assert.equal(b.row.costMicros, null);
+    }
+  });
 });
