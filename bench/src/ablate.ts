@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@aihub/core';
-import { credentials, otlpSink } from './lib/aihub';
+import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
 import { cpuMs, endServersOnExit, latencyProbe, load, pinSelf, round, startServer, stopServer } from './lib/load';
 import { startPeer } from './peer/startPeer';
 
@@ -54,6 +54,7 @@ async function main() {
   const db = await createTestDatabase('postgres');
   const sink = await otlpSink();
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
+  const prefixes: string[] = [];
   const servers: { name: string; pid: number; url: string; headers: Record<string, string>; stop: () => Promise<void> }[] = [];
   try {
     if (ONLY?.includes('peer')) {
@@ -67,6 +68,8 @@ async function main() {
     }
     let key: string | undefined;
     for (const v of VARIANTS) {
+      const prefix = `aihub-ablate-${randomBytes(4).toString('hex')}:`;
+      prefixes.push(prefix);
       // One at a time: they share the database and its migrations.
       const gw = await startServer(
         ['bench/src/aihub/gateway.ts', '0'],
@@ -76,7 +79,7 @@ async function main() {
           BENCH_UPSTREAM: upstreamUrl,
           BENCH_DB_URL: db.url,
           BENCH_REDIS_URL: 'redis://127.0.0.1:6379',
-          BENCH_REDIS_PREFIX: `aihub-ablate-${randomBytes(4).toString('hex')}:`,
+          BENCH_REDIS_PREFIX: prefix,
           BENCH_OTLP: sink.url,
           AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
         },
@@ -127,6 +130,7 @@ async function main() {
     for (const s of servers) await s.stop();
     await stopServer(upstream.child);
     await db.drop();
+    for (const prefix of prefixes) await dropRedisPrefix('redis://127.0.0.1:6379', prefix);
     sink.close();
   }
 }

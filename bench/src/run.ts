@@ -11,20 +11,28 @@
  * timings. The serving instance still enqueues every record; the row check after each profile
  * proves none was lost. BENCH_METER_LIVE=1 keeps the worker running throughout.
  *
- * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_ONLY (comma-separated target names),
- * BENCH_CPU_PROF (a directory: each server writes a V8 CPU profile there).
+ * The phases run one after the other, minutes apart, and this machine's speed drifts by up to 2×
+ * over minutes: a comparison of two phases carries that drift. So the three headline figures (ratio
+ * to the peer, added p50 and added stream first byte over the bare proxy) are also measured paired,
+ * in alternating rounds at the end (see pairedRounds), and reported as medians of per-round figures.
+ *
+ * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_PAIRED_ROUNDS (5; 0 skips the paired rounds),
+ * BENCH_ONLY (comma-separated target names), BENCH_CPU_PROF (a directory: each server writes a V8
+ * CPU profile there).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
-import { credentials, otlpSink } from './lib/aihub';
+import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
 import { endServersOnExit, latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
 import { startPeer } from './peer/startPeer';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
+const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
 const CHAT_T0 = JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 16 });
 const STREAM = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
@@ -120,6 +128,79 @@ async function usageRows(db: Database, expected = 0, all = false): Promise<numbe
   return rows;
 }
 
+interface PairedRound {
+  aihubRps: number;
+  peerRps: number;
+  /** AI Hub ÷ peer, requests/s at 50 connections. */
+  ratio: number;
+  /** AI Hub's p50 at one connection minus the bare proxy's, ms. */
+  addedP50Ms: number;
+  /** AI Hub's streaming time to first byte minus the bare proxy's (p50), ms. */
+  addedTtfbMs: number;
+}
+
+interface Paired {
+  rounds: PairedRound[];
+  /** Medians of the per-round figures. */
+  ratio: number;
+  addedP50Ms: number;
+  addedTtfbMs: number;
+}
+
+/**
+ * The three headline figures measured in alternating rounds instead of phases minutes apart: AI Hub
+ * (full chain, key auth) against the peer at 50 connections, and against the bare proxy at one
+ * connection (p50 and streaming first byte). Each round starts with the other server of each pair,
+ * so the machine's drift hits both alike; the medians of the per-round figures are reported. The
+ * serving instance runs without its metering worker here (records wait in the queue, dropped
+ * afterwards); its own work per request is the one of the measured profile.
+ */
+async function pairedRounds(env: Record<string, string>, adminKey: string, upstreamUrl: string, peer: { url: string; headers: Record<string, string> }): Promise<Paired> {
+  const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'api' });
+  const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
+  try {
+    const base = `http://127.0.0.1:${gw.port}`;
+    const aihub = { url: `${base}/v1/chat/completions`, headers: { authorization: `Bearer ${(await credentials(base, adminKey)).key}` } };
+    const bareSide = { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {} };
+    const opts = (h: Record<string, string>) => ({ method: 'POST', body: CHAT, headers: { 'content-type': 'application/json', ...h } });
+    for (const side of [aihub, peer, bareSide]) await load(side.url, { connections: 10, seconds: 3, ...opts(side.headers) }); // warm-up
+    const inOrder = <T>(r: number, pair: [T, T]): [T, T] => (r % 2 ? [pair[1], pair[0]] : pair);
+    const seconds = Math.max(2, SECONDS / 2);
+    const rounds: PairedRound[] = [];
+    for (let r = 0; r < PAIRED_ROUNDS; r++) {
+      const rps = new Map<unknown, number>();
+      for (const side of inOrder(r, [aihub, peer])) {
+        const res = await load(side.url, { connections: 50, seconds, ...opts(side.headers) });
+        if (res.errors + res.non2xx > 0) throw new Error(`paired rounds: ${side.url} had ${res.errors} errors and ${res.non2xx} non-2xx answers`);
+        rps.set(side, Math.round(res.rps));
+      }
+      const p50 = new Map<unknown, number>();
+      for (const side of inOrder(r, [aihub, bareSide])) p50.set(side, (await latencyProbe(side.url, { seconds: seconds / 2, ...opts(side.headers) })).p50);
+      const ttfb = new Map<unknown, number>();
+      for (const side of inOrder(r, [aihub, bareSide])) ttfb.set(side, (await ttfbProbe(side.url, { seconds: seconds / 2, body: STREAM, headers: side.headers })).p50);
+      rounds.push({
+        aihubRps: rps.get(aihub)!,
+        peerRps: rps.get(peer)!,
+        ratio: round(rps.get(aihub)! / rps.get(peer)!, 2),
+        addedP50Ms: round(p50.get(aihub)! - p50.get(bareSide)!, 3),
+        addedTtfbMs: round(ttfb.get(aihub)! - ttfb.get(bareSide)!, 3),
+      });
+    }
+    const out: Paired = { rounds, ratio: median(rounds.map((x) => x.ratio)), addedP50Ms: median(rounds.map((x) => x.addedP50Ms)), addedTtfbMs: median(rounds.map((x) => x.addedTtfbMs)) };
+    process.stdout.write(
+      `paired rounds (${PAIRED_ROUNDS} × ${seconds} s):\n` +
+        `  aihub (key auth) ÷ peer req/s @50: ${rounds.map((x) => `${x.ratio} (${x.aihubRps}/${x.peerRps})`).join(' · ')} → median ${out.ratio}\n` +
+        `  added p50 @1 over the bare proxy: ${rounds.map((x) => x.addedP50Ms).join(' · ')} ms → median ${out.addedP50Ms}\n` +
+        `  added stream TTFB over the bare proxy: ${rounds.map((x) => x.addedTtfbMs).join(' · ')} ms → median ${out.addedTtfbMs}\n`,
+    );
+    return out;
+  } finally {
+    await stopServer(gw.child);
+    await stopServer(bare.child);
+    await dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX);
+  }
+}
+
 async function main() {
   pinSelf(1);
   endServersOnExit();
@@ -133,6 +214,7 @@ async function main() {
   // One connection for the bench's own usage-row counts (the gateways create the table).
   const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
+  let paired: Paired | undefined;
   try {
     if (want('upstream')) results.push(await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }));
     if (want('bare')) {
@@ -144,7 +226,7 @@ async function main() {
       BENCH_PROFILE: profile,
       BENCH_UPSTREAM: upstreamUrl,
       BENCH_DB_URL: db.url,
-      BENCH_REDIS_URL: 'redis://127.0.0.1:6379',
+      BENCH_REDIS_URL: REDIS_URL,
       BENCH_REDIS_PREFIX: `aihub-bench-${randomBytes(4).toString('hex')}:`,
       BENCH_OTLP: sink.url,
       AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
@@ -198,12 +280,14 @@ async function main() {
         release();
         await stopServer(gw.child);
         await stopServer(worker.child);
+        await dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX);
       }
     }
     if (want('peer')) {
       const peer = await startPeer(upstreamUrl);
       try {
         results.push(await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers }));
+        if (PAIRED_ROUNDS > 0 && want('aihub-full')) paired = await pairedRounds(gatewayEnv('full'), adminKey, upstreamUrl, peer);
       } finally {
         await stopServer(peer.child);
       }
@@ -221,6 +305,9 @@ async function main() {
   const summary: Record<string, number | undefined> = {
     addedP50OverBareMs: bare && full ? round(full.p50ms1 - bare.p50ms1, 3) : undefined,
     rpsVsPeer: full && by('peer (portkey)') ? round(full.rps50 / by('peer (portkey)')!.rps50, 2) : undefined,
+    rpsVsPeerPaired: paired?.ratio,
+    addedP50OverBarePairedMs: paired?.addedP50Ms,
+    streamTtfbOverBarePairedMs: paired?.addedTtfbMs,
     streamTtfbOverBareMs: bare?.ttfbP50ms !== undefined && full?.ttfbP50ms !== undefined ? round(full.ttfbP50ms - bare.ttfbP50ms, 3) : undefined,
     peerStreamTtfbOverBareMs: bare?.ttfbP50ms !== undefined && by('peer (portkey)')?.ttfbP50ms !== undefined ? round(by('peer (portkey)')!.ttfbP50ms! - bare.ttfbP50ms, 3) : undefined,
     authTenancyAddedP50Ms: full && by('aihub no auth') ? round(full.p50ms1 - by('aihub no auth')!.p50ms1, 3) : undefined,
@@ -228,7 +315,7 @@ async function main() {
     rateLimitAddedP50Ms: full && by('aihub + rate limit') ? round(by('aihub + rate limit')!.p50ms1 - full.p50ms1, 3) : undefined,
     cacheHitP50Ms: by('aihub cache hit')?.p50ms1,
   };
-  const out = { when: new Date().toISOString(), seconds: SECONDS, repeats: REPEATS, results, summary, usageCheck, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
+  const out = { when: new Date().toISOString(), seconds: SECONDS, repeats: REPEATS, results, paired, summary, usageCheck, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, rpsVsPeerPaired: 4, addedP50OverBarePairedMs: 0.5, streamTtfbOverBarePairedMs: 1, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/results/latest.json'), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`\nsummary (targets in bench/results/latest.json):\n${Object.entries(summary).map(([k, v]) => `  ${k}: ${v ?? 'n/a'}`).join('\n')}\n`);

@@ -1,6 +1,7 @@
 /** Helpers for benchmarks that drive an AI Hub gateway through its admin API. */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { createRedisStore } from '@aihub/core';
 
 async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
   const res = await fetch(url, init);
@@ -44,4 +45,14 @@ export async function otlpSink(): Promise<{ url: string; close: () => void }> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, close: () => server.close() };
+}
+
+/** Deletes every Redis key a benchmarked gateway made under `prefix` (usage streams grow by the million). */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const store = createRedisStore({ url, prefix });
+  try {
+    await store.deleteByPrefix('');
+  } finally {
+    await store.close();
+  }
 }
