@@ -450,6 +450,32 @@ describe('RedisStreamQueue specifics', () => {
     }
   });
 
+  it('keeps only the entries Redis refused buffered, and fails a hand-off with the refused XADD', async () => {
+    const client = new Redis(REDIS_URL);
+    client.on('error', () => {});
+    const prefix = `aihub-test:${randomBytes(6).toString('hex')}:`;
+    const errors: unknown[] = [];
+    const queue = createRedisStreamQueue({ redis: client, prefix, flushIntervalMs: 5, onError: (err) => errors.push(err) });
+    try {
+      // A key of another type where the `bad` topic's stream would be: every XADD to it is refused.
+      await client.set(`${prefix}stream:bad`, 'not a stream');
+      for (let i = 0; i < 6; i++) queue.publish(i % 2 ? 'bad' : 'good', i);
+      await waitFor(() => errors.length >= 1, 2000, 'the refused write');
+      assert.match(String((errors[0] as Error).message), /WRONGTYPE/);
+      assert.equal(queue.buffered(), 3, 'the refused entries stay buffered, the others are written');
+      assert.deepEqual((await client.xrange(`${prefix}stream:good`, '-', '+')).map(([, f]) => JSON.parse(f[1])), [0, 2, 4]);
+      const hand = queue.publishHandedOff('bad', [7]);
+      await assert.rejects(hand.durable, /XADD to .*stream:bad failed: WRONGTYPE/);
+      await client.del(`${prefix}stream:bad`);
+      await waitFor(() => queue.buffered() === 0, 5000, 'the retried write');
+      assert.deepEqual((await client.xrange(`${prefix}stream:bad`, '-', '+')).map(([, f]) => JSON.parse(f[1])), [1, 3, 5]);
+    } finally {
+      await queue.close();
+      await deleteRedisPrefix(prefix);
+      await client.quit();
+    }
+  });
+
   it('trims streams when maxLen is set and leaves a shared client open on close', async () => {
     const client = new Redis(REDIS_URL);
     client.on('error', () => {});
