@@ -18,6 +18,17 @@ const probe = definePlugin({
     { phase: 'request.authenticate', name: 'auth', handle: async (c, next) => { seen.set(c, ['auth']); await next(); } },
     { phase: 'request.limit', name: 'limit', handle: async (c, next) => { seen.get(c)?.push('limit'); await next(); } },
     { phase: 'request.correlate', name: 'correlate', handle: async (c, next) => { c.set('x-probe-correlate', '1'); await next(); } },
+    // Returns what next() returned (no promise of its own): downstream failures are not its own.
+    { phase: 'request.tenant', name: 'pass-through', handle: (_c, next) => next() },
+    {
+      phase: 'request.transform',
+      name: 'late',
+      appliesTo: (r) => r.path === '/probe/late-throws',
+      // Fails after next() settled, on a promise of its own: this failure is the hook's.
+      handle: (_c, next) => next().then(() => {
+        throw new Error('hook failed after next');
+      }),
+    },
     {
       phase: 'request.transform',
       name: 'boom',
@@ -34,6 +45,9 @@ const probe = definePlugin({
     }, { auth: 'none' });
     router.get('/probe/hook-throws', (c) => {
       c.body = 'unreachable';
+    }, { auth: 'none' });
+    router.get('/probe/late-throws', (c) => {
+      c.body = 'ok';
     }, { auth: 'none' });
     router.get('/probe/handler-throws', () => {
       throw new TypeError('handler bug');
@@ -167,11 +181,13 @@ describe('kernel HTTP behaviour (embedded default)', () => {
     assert.equal(again.status, 200);
     const handler = await gw.fetch('/probe/handler-throws');
     assert.equal(handler.status, 500);
+    const late = await gw.fetch('/probe/late-throws');
+    assert.equal(late.status, 500);
     const metrics = await (await gw.fetch('/metrics')).text();
-    assert.match(metrics, /aihub_plugin_hook_errors_total\{plugin="probe",phase="request.transform"\} 1/);
-    // The handler's bug passed through the async hooks around it: none of them is blamed for it.
+    // The throwing hook and the late one; the handler's bug passed through the async and
+    // pass-through hooks around it, and none of them is blamed for it.
     const blamed = [...metrics.matchAll(/^aihub_plugin_hook_errors_total\{([^}]*)\} (\d+)/gm)].filter((m) => m[2] !== '0').map((m) => `${m[1]} ${m[2]}`);
-    assert.deepEqual(blamed, ['plugin="probe",phase="request.transform" 1']);
+    assert.deepEqual(blamed, ['plugin="probe",phase="request.transform" 2']);
   });
 
   it('typed errors keep their status and code; admin routes answer problem+json', async () => {
