@@ -30,6 +30,19 @@ export interface UpstreamResponse {
   body: Readable;
 }
 
+/** A whole upstream response, read before the call returns (non-streaming calls). */
+export interface BufferedResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** Largest body read for a success and for an error status; a larger one fails the attempt. */
+export interface BodyLimits {
+  answer: number;
+  error: number;
+}
+
 /** A complete (non-streaming) answer, in OpenAI's format, ready for the client. */
 export interface ParsedAnswer {
   body: Buffer | string;
@@ -86,6 +99,8 @@ export interface ProviderAdapter {
   supports(op: Operation): boolean;
   /** Sends the request; resolves with the response head (the body still to be read). */
   send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse>;
+  /** Sends the request; resolves once the whole response is read (non-streaming calls). */
+  sendBuffered(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse>;
   parseAnswer(call: CallInput, body: Buffer): ParsedAnswer;
   streamTranslator(call: CallInput): StreamTranslator;
   parseError(status: number, body: Buffer): UpstreamErrorBody;

@@ -7,7 +7,7 @@ import type { AiMetrics } from '../metrics';
 import type { RouteEntry } from '../routing/catalog';
 import { plan, soonestRetryMs } from '../routing/select';
 import { endProviderSpan, startProviderSpan, traceHeaders } from '../tracing';
-import type { ParsedAnswer, UpstreamResponse } from '../types';
+import type { BodyLimits, ParsedAnswer, ProviderAdapter, UpstreamResponse } from '../types';
 import type { AiCall } from './AiCall';
 import { StreamEventError, UpstreamError, retryAfterMs, scrub, toClientError } from './errors';
 import { AttemptSignal } from './AttemptSignal';
@@ -18,8 +18,7 @@ export type Outcome = { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } 
 /** Called once per stream when it ends (the usage of a stream is known only then). */
 export type StreamSettled = (call: AiCall, end: RelayEnd) => void;
 
-const ERROR_BODY_LIMIT = 64 * 1024;
-const ANSWER_LIMIT = 64 * 1024 * 1024;
+const BODY_LIMITS: BodyLimits = { answer: 64 * 1024 * 1024, error: 64 * 1024 };
 
 /** Reads a whole body (events, not an async iterator: one promise instead of one per chunk). */
 function readAll(body: Readable, limit: number): Promise<Buffer> {
@@ -144,24 +143,18 @@ export class Engine {
     }, provider.totalMs);
     let res: UpstreamResponse | undefined;
     try {
-      res = await provider.send(call.input, dep.model, ac, span ? traceHeaders(span) : undefined);
-      if (res.statusCode >= 300) {
-        const body = provider.parseError(res.statusCode, await readAll(res.body, ERROR_BODY_LIMIT));
-        if (body.message) body.message = scrub(body.message, provider.secrets);
-        throw new UpstreamError('status', `${dep.id} answered HTTP ${res.statusCode}${body.message ? `: ${body.message}` : ''}`, dep.id, {
-          status: res.statusCode,
-          body,
-          retryAfterMs: retryAfterMs(res.headers),
-        });
-      }
+      const headers = span ? traceHeaders(span) : undefined;
       if (!call.input.stream) {
-        const buf = await readAll(res.body, ANSWER_LIMIT);
+        const whole = await provider.sendBuffered(call.input, dep.model, ac, headers, BODY_LIMITS);
+        if (whole.statusCode >= 300) throw this.statusError(provider, dep.id, whole.statusCode, whole.headers, whole.body);
         clearTimeout(total);
-        const answer = provider.parseAnswer(call.input, buf);
-        this.succeeded(ctx, entry, started, res.statusCode);
-        endProviderSpan(span, { usage: answer.usage, responseModel: answer.responseModel, responseId: answer.responseId, finishReasons: answer.finishReasons, status: res.statusCode });
+        const answer = provider.parseAnswer(call.input, whole.body);
+        this.succeeded(ctx, entry, started, whole.statusCode);
+        endProviderSpan(span, { usage: answer.usage, responseModel: answer.responseModel, responseId: answer.responseId, finishReasons: answer.finishReasons, status: whole.statusCode });
         return { kind: 'json', answer, entry };
       }
+      res = await provider.send(call.input, dep.model, ac, headers);
+      if (res.statusCode >= 300) throw this.statusError(provider, dep.id, res.statusCode, res.headers, await readAll(res.body, BODY_LIMITS.error));
       relay = new StreamRelay(res.body, provider.streamTranslator(call.input), () => ac.abort(), (end) => {
         clearTimeout(total);
         const t = relay!.translator;
@@ -191,6 +184,17 @@ export class Engine {
       }
       throw failure;
     }
+  }
+
+  /** An upstream error status as a retryable UpstreamError (its message scrubbed of the provider's secrets). */
+  private statusError(provider: ProviderAdapter, deployment: string, status: number, headers: UpstreamResponse['headers'], raw: Buffer): UpstreamError {
+    const body = provider.parseError(status, raw);
+    if (body.message) body.message = scrub(body.message, provider.secrets);
+    return new UpstreamError('status', `${deployment} answered HTTP ${status}${body.message ? `: ${body.message}` : ''}`, deployment, {
+      status,
+      body,
+      retryAfterMs: retryAfterMs(headers),
+    });
   }
 
   private succeeded(ctx: GatewayContext, entry: RouteEntry, started: number, status: number): void {

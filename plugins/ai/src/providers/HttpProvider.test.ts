@@ -63,3 +63,69 @@ describe('HttpProvider request target (origin and path without per-call URL pars
     assert.equal((await send('openai', `${origin}/v1?tenant=a`)).url, '/v1?tenant=a/chat/completions');
   });
 });
+
+describe('HttpProvider.sendBuffered (a whole response without a body stream)', () => {
+  const closed: string[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/v1/chat/completions' && req.headers['x-case'] === 'ok') {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes' });
+        // Two writes: the handler joins chunks.
+        res.write('{"id":"a",');
+        setTimeout(() => res.end('"object":"chat.completion"}'), 5);
+      } else if (req.headers['x-case'] === 'big-error') {
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'x'.repeat(5000) } }));
+      } else if (req.headers['x-case'] === 'slow-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"partial":');
+        res.on('close', () => closed.push('slow-body'));
+        // Never finishes unless the client goes away.
+      } else if (req.headers['x-case'] === 'no-head') {
+        res.on('close', () => closed.push('no-head'));
+      }
+    });
+  });
+  const client = createHttpClient();
+  let origin = '';
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    await client.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  const limits = { answer: 1024, error: 1024 };
+  const provider = (firstByteMs = 10_000) => createProvider('p', providerSchema.parse({ type: 'openai', baseUrl: `${origin}/v1`, apiKey: 'sk-test', timeouts: { firstByteMs } }), client);
+
+  it('resolves with status, headers and every chunk of the body', async () => {
+    const res = await provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'ok' }, limits);
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['x-upstream'], 'yes');
+    assert.equal(res.body.toString(), '{"id":"a","object":"chat.completion"}');
+  });
+
+  it('refuses a body over the limit for its status', async () => {
+    await assert.rejects(provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'big-error' }, limits), /larger than 1024 bytes/);
+    const res = await provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'big-error' }, { answer: 1024, error: 10_000 });
+    assert.equal(res.statusCode, 500);
+  });
+
+  it('aborts the upstream request when the attempt is aborted, before and during the body', async () => {
+    const signal = new AttemptSignal();
+    const pending = provider().sendBuffered(call, 'm', signal, { 'x-case': 'slow-body' }, limits);
+    setTimeout(() => signal.abort(), 50);
+    await assert.rejects(pending, (err: Error & { code?: string }) => err.code === 'UND_ERR_ABORTED');
+    const early = new AttemptSignal();
+    early.abort();
+    await assert.rejects(provider().sendBuffered(call, 'm', early, { 'x-case': 'ok' }, limits), (err: Error & { code?: string }) => err.code === 'UND_ERR_ABORTED');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(closed.includes('slow-body'), 'the upstream saw the connection close');
+  });
+
+  it('times out on a missing response head (headersTimeout)', async () => {
+    await assert.rejects(provider(100).sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'no-head' }, limits), (err: Error & { code?: string }) => err.code === 'UND_ERR_HEADERS_TIMEOUT');
+  });
+});

@@ -2,7 +2,8 @@ import type { HttpClient } from '@aihub/core';
 import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig, ProviderType } from '../config';
 import type { AttemptSignal } from '../engine/AttemptSignal';
-import type { CallInput, Operation, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
+import type { BodyLimits, BufferedResponse, CallInput, Operation, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
+import { dispatchBuffered } from './buffered';
 
 /**
  * Base of the HTTP adapters: one undici request per attempt on the gateway's keep-alive pool (or the
@@ -60,9 +61,17 @@ export abstract class HttpProvider implements ProviderAdapter {
   }
 
   send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
+    return this.dispatcher.request({ ...this.requestOptions(call, model, extraHeaders), signal }) as unknown as Promise<UpstreamResponse>;
+  }
+
+  sendBuffered(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse> {
+    return dispatchBuffered(this.dispatcher, this.requestOptions(call, model, extraHeaders), signal, limits);
+  }
+
+  private requestOptions(call: CallInput, model: string, extraHeaders: Record<string, string> | undefined): Dispatcher.DispatchOptions {
     const url = this.url(call.op, model);
-    // Dispatcher.request with origin and path: undici's top-level request(url) parses the URL and
-    // copies the options on every call.
+    // origin and path: undici's top-level request(url) parses the URL and copies the options on
+    // every call.
     let origin = this.origin;
     let path: string;
     if (this.basePath !== undefined && url.startsWith(this.base)) path = this.basePath + url.slice(this.base.length);
@@ -71,16 +80,15 @@ export abstract class HttpProvider implements ProviderAdapter {
       origin = u.origin;
       path = u.pathname + u.search;
     }
-    return this.dispatcher.request({
+    return {
       origin,
       path,
       method: 'POST',
       headers: extraHeaders ? { ...this.staticHeaders, ...extraHeaders } : this.staticHeaders,
       body: this.requestBody(call, model),
-      signal,
       headersTimeout: this.firstByteMs,
       bodyTimeout: this.firstByteMs,
-    }) as unknown as Promise<UpstreamResponse>;
+    };
   }
 
   async close(): Promise<void> {

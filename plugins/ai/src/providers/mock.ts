@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ProviderConfig } from '../config';
 import type { AttemptSignal } from '../engine/AttemptSignal';
-import type { CallInput, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
+import type { BodyLimits, BufferedResponse, CallInput, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
+import { readWhole } from './buffered';
 import { parseOpenAiError } from './HttpProvider';
 import { scanOpenAiAnswer } from './openai';
 import { OpenAiStreamTranslator } from './openaiStream';
@@ -91,6 +92,10 @@ export class MockProvider implements ProviderAdapter {
     const rate = this.config.mock.failureRate;
     const n = this.calls++;
     return rate > 0 && Math.floor((n + 1) * rate) > Math.floor(n * rate);
+  }
+
+  async sendBuffered(call: CallInput, model: string, signal: AttemptSignal, _extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse> {
+    return readWhole(await this.send(call, model, signal), limits);
   }
 
   async send(call: CallInput, model: string, signal: AttemptSignal): Promise<UpstreamResponse> {
