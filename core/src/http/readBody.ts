@@ -13,18 +13,21 @@ declare module 'koa' {
 /**
  * Reads the request body with a hard size limit. Rejects early on Content-Length, and stops reading
  * (413) as soon as a chunked body passes the limit, so a huge upload costs no memory.
+ *
+ * Not async: one promise for the whole read (an async function awaiting the read made three, and
+ * with the promise hooks on each one costs).
  */
-export async function readBody(ctx: Context, limit: number, parseJson: boolean): Promise<void> {
+export function readBody(ctx: Context, limit: number, parseJson: boolean): Promise<void> {
   const req = ctx.req;
   const declared = Number(req.headers['content-length']);
   if (declared > limit) {
     req.resume();
-    throw errors.tooLarge(limit);
+    return Promise.reject(errors.tooLarge(limit));
   }
-  if (!req.headers['content-length'] && !req.headers['transfer-encoding']) return;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  await new Promise<void>((resolve, reject) => {
+  if (!req.headers['content-length'] && !req.headers['transfer-encoding']) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
@@ -37,7 +40,12 @@ export async function readBody(ctx: Context, limit: number, parseJson: boolean):
     };
     const onEnd = () => {
       cleanup();
-      resolve();
+      try {
+        keepBody(ctx, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), parseJson);
+        resolve();
+      } catch (err) {
+        reject(err);
+      }
     };
     const onError = (err: Error) => {
       cleanup();
@@ -54,10 +62,13 @@ export async function readBody(ctx: Context, limit: number, parseJson: boolean):
     req.on('error', onError);
     req.on('aborted', onError as () => void);
   });
-  const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+/** Stores the raw bytes and, for JSON routes, the parsed body; throws the client's error (415, 400). */
+function keepBody(ctx: Context, raw: Buffer, parseJson: boolean): void {
   ctx.request.rawBody = raw;
   if (!parseJson || raw.length === 0) return;
-  const type = req.headers['content-type'];
+  const type = ctx.req.headers['content-type'];
   if (type && !type.includes('json')) {
     throw new GatewayError(`Content-Type ${type.split(';')[0]} is not supported here; send application/json.`, { code: 'unsupported_media_type', status: 415 });
   }
