@@ -9,9 +9,25 @@ import { createProvider } from './createProvider';
 
 const call: CallInput = { op: 'chat', body: { model: 'm', messages: [] }, raw: Buffer.from('{"model":"m","messages":[]}'), stream: false, clientWantsUsage: false };
 
+/** A local upstream for one suite: started before it, closed (with its connections) after it. */
+function localUpstream(handler: http.RequestListener) {
+  const server = http.createServer(handler);
+  const up = { client: createHttpClient(), origin: '' };
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    up.origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    await up.client.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  return up;
+}
+
 describe('HttpProvider request target (origin and path without per-call URL parsing)', () => {
   const seen: { url: string; auth?: string; apiKey?: string; body: string }[] = [];
-  const server = http.createServer((req, res) => {
+  const up = localUpstream((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -19,19 +35,9 @@ describe('HttpProvider request target (origin and path without per-call URL pars
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
-  const client = createHttpClient();
-  let origin = '';
-  before(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
-  after(async () => {
-    await client.close();
-    server.close();
-  });
 
   const send = async (type: string, baseUrl: string, model = 'm') => {
-    const provider = createProvider('p', providerSchema.parse({ type, baseUrl, apiKey: 'sk-test' }), client);
+    const provider = createProvider('p', providerSchema.parse({ type, baseUrl, apiKey: 'sk-test' }), up.client);
     const res = await (provider as unknown as { send: (c: CallInput, m: string, s: AttemptSignal, h?: Record<string, string>) => Promise<{ statusCode: number; body: { text(): Promise<string> } }> }).send(
       call,
       model,
@@ -44,29 +50,29 @@ describe('HttpProvider request target (origin and path without per-call URL pars
   };
 
   it('keeps the base path (with or without a trailing slash) in front of the operation path', async () => {
-    assert.equal((await send('openai', `${origin}/v1`)).url, '/v1/chat/completions');
-    assert.equal((await send('openai', `${origin}/proxy/openai/v1/`)).url, '/proxy/openai/v1/chat/completions');
-    assert.equal((await send('anthropic', origin)).url, '/v1/messages');
+    assert.equal((await send('openai', `${up.origin}/v1`)).url, '/v1/chat/completions');
+    assert.equal((await send('openai', `${up.origin}/proxy/openai/v1/`)).url, '/proxy/openai/v1/chat/completions');
+    assert.equal((await send('anthropic', up.origin)).url, '/v1/messages');
   });
 
   it('adds Azure deployment paths and its api-version query; sends the body and credentials', async () => {
-    const r = await send('azure-openai', `${origin}/`, 'my deployment');
+    const r = await send('azure-openai', `${up.origin}/`, 'my deployment');
     assert.equal(r.url, '/openai/deployments/my%20deployment/chat/completions?api-version=2024-10-21');
     assert.equal(r.apiKey, 'sk-test');
     assert.equal(r.body, '{"model":"m","messages":[]}');
   });
 
   it('never sends URL user-info to the host; a base with a query falls back to parsing', async () => {
-    const withUser = await send('openai', origin.replace('http://', 'http://user:secret@') + '/v1');
+    const withUser = await send('openai', up.origin.replace('http://', 'http://user:secret@') + '/v1');
     assert.equal(withUser.url, '/v1/chat/completions');
     assert.equal(withUser.auth, 'Bearer sk-test');
-    assert.equal((await send('openai', `${origin}/v1?tenant=a`)).url, '/v1?tenant=a/chat/completions');
+    assert.equal((await send('openai', `${up.origin}/v1?tenant=a`)).url, '/v1?tenant=a/chat/completions');
   });
 });
 
 describe('HttpProvider.sendBuffered (a whole response without a body stream)', () => {
   const closed: string[] = [];
-  const server = http.createServer((req, res) => {
+  const up = localUpstream((req, res) => {
     req.resume();
     req.on('end', () => {
       if (req.url === '/v1/chat/completions' && req.headers['x-case'] === 'ok') {
@@ -86,19 +92,8 @@ describe('HttpProvider.sendBuffered (a whole response without a body stream)', (
       }
     });
   });
-  const client = createHttpClient();
-  let origin = '';
-  before(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
-  after(async () => {
-    await client.close();
-    server.closeAllConnections();
-    server.close();
-  });
   const limits = { answer: 1024, error: 1024 };
-  const provider = (firstByteMs = 10_000) => createProvider('p', providerSchema.parse({ type: 'openai', baseUrl: `${origin}/v1`, apiKey: 'sk-test', timeouts: { firstByteMs } }), client);
+  const provider = (firstByteMs = 10_000) => createProvider('p', providerSchema.parse({ type: 'openai', baseUrl: `${up.origin}/v1`, apiKey: 'sk-test', timeouts: { firstByteMs } }), up.client);
 
   it('resolves with status, headers and every chunk of the body', async () => {
     const res = await provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'ok' }, limits);
