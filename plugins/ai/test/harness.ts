@@ -4,7 +4,7 @@
  * stand-in auth/tenancy plugin driven by `x-test-*` headers, and captured log lines.
  */
 import { randomBytes } from 'node:crypto';
-import { Kernel, createLogger, createTestDatabase, type Logger, type Subscription, type TestDatabase } from '@aihub/core';
+import { Kernel, createLogger, createRedisStore, createTestDatabase, type Logger, type Subscription, type TestDatabase } from '@aihub/core';
 import {
   AiCallKey,
   PrincipalKey,
@@ -164,11 +164,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const usage = usageSink();
   const { logger, lines } = captureLogger();
   let db: TestDatabase | undefined;
+  let redis: { url: string; keyPrefix: string } | undefined;
   const core: Record<string, unknown> = { ...options.config };
   if (backend === 'postgres') {
     db = await createTestDatabase('postgres');
     core.database = { url: db.url };
-    core.redis = { url: process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `aihub-test-${randomBytes(6).toString('hex')}:` };
+    redis = { url: process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `aihub-test-${randomBytes(6).toString('hex')}:` };
+    core.redis = redis;
   } else {
     core.database = { url: 'sqlite::memory:' };
   }
@@ -215,6 +217,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await kernel.stop('test');
         await mock.close();
         await db?.drop();
+        // The usage stream and every other key the stack wrote (after the stop: its last flush too).
+        if (redis) {
+          const store = createRedisStore({ url: redis.url, prefix: redis.keyPrefix });
+          await store.deleteByPrefix('').finally(() => store.close());
+        }
       })();
       return stopping;
     },
