@@ -37,6 +37,25 @@ describe('request context (one async storage for request, trace context and ambi
     assert.equal(activeOtelContext(), undefined);
   });
 
+  it('builds a deferred trace context once, on first read, also when read inside an ambient scope', async () => {
+    let builds = 0;
+    const build = () => {
+      builds++;
+      return ROOT_CONTEXT.setValue(K, 'deferred');
+    };
+    await runInRequest({ requestId: 'r-lazy' }, build, async () => {
+      let inner: unknown;
+      await runWithAmbient(SCOPE, 'ten_a', async () => {
+        await null;
+        assert.equal(builds, 0, 'entering a scope builds nothing');
+        inner = activeOtelContext();
+        assert.equal((inner as typeof ROOT_CONTEXT).getValue(K), 'deferred');
+      });
+      assert.equal(activeOtelContext(), inner, 'the request and its scope share one built context');
+      assert.equal(builds, 1);
+    });
+  });
+
   it('keeps concurrent requests apart', async () => {
     const seen: string[] = [];
     const one = (id: string, delay: number) =>

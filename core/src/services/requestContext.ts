@@ -32,24 +32,30 @@ interface AmbientValue {
  */
 interface Frame {
   readonly request: RequestInfo | undefined;
-  /** Read through otelOf(): a frame may defer building its context until someone asks for it. */
-  otel: OtelContext | undefined;
-  pending: (() => OtelContext) | undefined;
+  /** Read through otelOf(); shared (not copied) by frames that keep their parent's context. */
+  readonly otel: OtelSlot | undefined;
   readonly values: AmbientValue | undefined;
 }
 
 /**
- * The frame's OpenTelemetry context, built on first use when the kernel deferred it: most requests'
- * traces are not kept and most of those never look at their context, so building it (a copy of the
- * context map) up front would be wasted. Once built it is kept, so every reader sees the same object.
+ * A frame's OpenTelemetry context, or how to build it on first use: most requests' traces are not
+ * kept and most of those never look at their context, so building it (a copy of the context map)
+ * up front would be wasted. Frames entered below the request (a tenant scope) share the slot, so
+ * entering them builds nothing, and once built every reader sees the same object.
  */
+interface OtelSlot {
+  context: OtelContext | undefined;
+  build: (() => OtelContext) | undefined;
+}
+
 function otelOf(frame: Frame | undefined): OtelContext | undefined {
-  if (frame === undefined) return undefined;
-  if (frame.pending !== undefined) {
-    frame.otel = frame.pending();
-    frame.pending = undefined;
+  const slot = frame?.otel;
+  if (slot === undefined) return undefined;
+  if (slot.build !== undefined) {
+    slot.context = slot.build();
+    slot.build = undefined;
   }
-  return frame.otel;
+  return slot.context;
 }
 
 /**
@@ -71,7 +77,8 @@ export function currentRequest(): RequestInfo | undefined {
  * the kernel once per request.
  */
 export function runInRequest<T>(info: RequestInfo, otel: OtelContext | (() => OtelContext) | undefined, fn: () => T): T {
-  return storage.run(typeof otel === 'function' ? { request: info, otel: undefined, pending: otel, values: undefined } : { request: info, otel, pending: undefined, values: undefined }, fn);
+  const slot = otel === undefined ? undefined : typeof otel === 'function' ? { context: undefined, build: otel } : { context: otel, build: undefined };
+  return storage.run({ request: info, otel: slot, values: undefined }, fn);
 }
 
 /** Creates a key for {@link runWithAmbient}; `name` only shows in debugging. */
@@ -86,7 +93,7 @@ export function defineAmbientKey<T>(name: string): AmbientKey<T> {
  */
 export function runWithAmbient<T, R>(key: AmbientKey<T>, value: T, fn: () => R): R {
   const frame = storage.getStore();
-  return storage.run({ request: frame?.request, otel: otelOf(frame), pending: undefined, values: { key, value, next: frame?.values } }, fn);
+  return storage.run({ request: frame?.request, otel: frame?.otel, values: { key, value, next: frame?.values } }, fn);
 }
 
 /** The innermost value set for `key` in the current async flow, if any. */
@@ -103,7 +110,7 @@ export function activeOtelContext(): OtelContext | undefined {
 /** Runs `fn` with `otel` as the active OpenTelemetry context (for SharedContextManager). */
 export function runWithOtelContext<A extends unknown[], R>(otel: OtelContext, fn: (...args: A) => R, args: A): R {
   const frame = storage.getStore();
-  return storage.run({ request: frame?.request, otel, pending: undefined, values: frame?.values }, fn, ...args);
+  return storage.run({ request: frame?.request, otel: { context: otel, build: undefined }, values: frame?.values }, fn, ...args);
 }
 
 /**
@@ -113,6 +120,6 @@ export function runWithOtelContext<A extends unknown[], R>(otel: OtelContext, fn
  */
 export function enterOtelContext(otel: OtelContext): () => void {
   const frame = storage.getStore();
-  storage.enterWith({ request: frame?.request, otel, pending: undefined, values: frame?.values });
+  storage.enterWith({ request: frame?.request, otel: { context: otel, build: undefined }, values: frame?.values });
   return () => storage.enterWith(frame as Frame);
 }
