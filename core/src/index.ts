@@ -7,7 +7,7 @@ export { Kernel, redactUrl, type KernelOptions } from './kernel/Kernel';
 export { prepare, type Prepared, type PrepareOptions } from './kernel/prepare';
 export { describePipeline } from './kernel/describePipeline';
 export { CoreTokens } from './kernel/coreTokens';
-export { recordUpstreamTime, kernelState, type KernelState } from './kernel/buildRouteChain';
+export { gatewayOverheadMs, recordUpstreamTime, kernelState, type KernelState } from './kernel/buildRouteChain';
 export { coreConfigSchema, pluginEntrySchema, byteSize, type CoreConfig, type PluginEntry } from './config/coreSchema';
 export { loadConfig, resolveDatabaseUrl, defaultConfigFile } from './config/loadConfig';
 export { StartupError, ProblemCode, EXIT_CONFIG, formatProblems, type Problem } from './config/problems';

@@ -40,7 +40,7 @@ export type { Clock } from './services/Clock';
 export type { CoreConfig } from './config/coreSchema';
 export { currentRequest, defineAmbientKey, runWithAmbient, ambientValue, type RequestInfo, type AmbientKey } from './services/requestContext';
 export { validated, type Validated } from './http/validate';
-export { recordUpstreamTime } from './kernel/buildRouteChain';
+export { gatewayOverheadMs, recordUpstreamTime } from './kernel/buildRouteChain';
 export type { RouteSchema } from './kernel/types';
 export * from './contracts';
 export { authorizeTenant, actorOf } from './contracts/authorize';

@@ -2,6 +2,7 @@ import { kernelState } from '@aihub/core';
 import {
   AiCallKey,
   GatewayError,
+  gatewayOverheadMs,
   PrincipalKey,
   TenantKey,
   defineStateKey,
@@ -133,8 +134,7 @@ export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
         const relay = CallKey.get(c)?.relay;
         if (!relay || c.headerSent || c.body !== relay.out) return;
         c.respond = false;
-        const ks = kernelState(c);
-        c.set('x-aihub-overhead-ms', (performance.now() - ks.startedAt - ks.upstreamMs).toFixed(3));
+        c.set('x-aihub-overhead-ms', gatewayOverheadMs(c));
         relay.attach(c.res);
       },
     },

@@ -85,6 +85,7 @@ export function sdkSuite(backend: Backend): void {
     it('streams chunks as they come and hides the usage chunk the client did not ask for', async () => {
       const { data: stream, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Stream please' }] }).withResponse();
       assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      assert.match(response.headers.get('x-aihub-overhead-ms') ?? '', /^\d+\.\d{3}$/, 'the gateway time goes out with the stream headers');
       let text = '';
       let chunks = 0;
       for await (const chunk of stream) {

@@ -1,5 +1,4 @@
-import { kernelState } from '@aihub/core';
-import { GatewayError, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import { GatewayError, gatewayOverheadMs, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
 import type { AiConfig } from '../config';
 import { CallKey, prepareCall } from '../hooks';
 import { runtimeOf } from '../runtime';
@@ -46,13 +45,12 @@ export function invokeHandler(ctx: PluginContext<AiConfig>, op: Operation): Gate
       c.body = a.body;
       return;
     }
-    const ks = kernelState(c);
     c.status = 200;
     c.type = 'text/event-stream; charset=utf-8';
     c.set('cache-control', 'no-cache');
     c.set('x-accel-buffering', 'no');
     // Headers go out with the first event: the gateway's own time so far (upstream waits excluded).
-    c.set('x-aihub-overhead-ms', (performance.now() - ks.startedAt - ks.upstreamMs).toFixed(3));
+    c.set('x-aihub-overhead-ms', gatewayOverheadMs(c));
     c.body = out.relay.out;
   };
 }
