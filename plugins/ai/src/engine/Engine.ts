@@ -1,11 +1,11 @@
 import { GatewayError, recordUpstreamTime, type GatewayContext } from '@aihub/core/plugin-api';
 import type { Logger } from '@aihub/core';
 import type { Tracer } from '@opentelemetry/api';
-import type { Readable } from 'node:stream';
 import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';
 import type { RouteEntry } from '../routing/catalog';
 import { plan, soonestRetryMs } from '../routing/select';
+import { readWhole } from '../providers/buffered';
 import { endProviderSpan, startProviderSpan, traceHeaders } from '../tracing';
 import type { BodyLimits, ParsedAnswer, ProviderAdapter, UpstreamResponse } from '../types';
 import type { AiCall } from './AiCall';
@@ -19,25 +19,6 @@ export type Outcome = { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } 
 export type StreamSettled = (call: AiCall, end: RelayEnd) => void;
 
 const BODY_LIMITS: BodyLimits = { answer: 64 * 1024 * 1024, error: 64 * 1024 };
-
-/** Reads a whole body (events, not an async iterator: one promise instead of one per chunk). */
-function readAll(body: Readable, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        body.destroy();
-        reject(new Error(`the answer is larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    body.once('error', reject);
-  });
-}
 
 function backoff(attempt: number, base: number, max: number): number {
   const exp = Math.min(max, base * 2 ** (attempt - 1));
@@ -154,7 +135,7 @@ export class Engine {
         return { kind: 'json', answer, entry };
       }
       res = await provider.send(call.input, dep.model, ac, headers);
-      if (res.statusCode >= 300) throw this.statusError(provider, dep.id, res.statusCode, res.headers, await readAll(res.body, BODY_LIMITS.error));
+      if (res.statusCode >= 300) throw this.statusError(provider, dep.id, res.statusCode, res.headers, (await readWhole(res, BODY_LIMITS)).body);
       relay = new StreamRelay(res.body, provider.streamTranslator(call.input), () => ac.abort(), (end) => {
         clearTimeout(total);
         const t = relay!.translator;

@@ -97,7 +97,7 @@ export function dispatchBuffered(dispatcher: Dispatcher, options: Dispatcher.Dis
   });
 }
 
-/** Reads a streamed response whole, with the same limits (providers that produce a stream themselves). */
+/** Reads a streamed response whole, with the same limits (the mock provider's answers, a stream's error body). */
 export function readWhole(res: UpstreamResponse, limits: BodyLimits): Promise<BufferedResponse> {
   const limit = res.statusCode >= 300 ? limits.error : limits.answer;
   return new Promise((resolve, reject) => {
