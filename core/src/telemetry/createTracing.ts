@@ -36,8 +36,6 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export { HEAD_SAMPLED };
-
 /**
  * Root sampler: spans the kernel marked with {@link HEAD_SAMPLED} are kept; any other new trace
  * (a background job's span) is kept at the ratio, by trace id as TraceIdRatioBasedSampler does.

@@ -161,9 +161,13 @@ export class ApiKeyAuthenticator {
    * Any other secret still goes through the HMAC against the stored hash.
    */
   private verifySecret(key: CachedKey, secret: string): boolean {
-    if (key.verified !== undefined && timingSafeEqual(hash('sha256', secret, 'buffer'), key.verified)) return true;
+    let digest: Buffer | undefined;
+    if (key.verified !== undefined) {
+      digest = hash('sha256', secret, 'buffer');
+      if (timingSafeEqual(digest, key.verified)) return true;
+    }
     if (!this.secrets.verify(secret, key.hash)) return false;
-    key.verified = hash('sha256', secret, 'buffer');
+    key.verified = digest ?? hash('sha256', secret, 'buffer');
     return true;
   }
 
