@@ -4,11 +4,21 @@ import { context as otelContext, trace } from '@opentelemetry/api';
 import { currentRequest, definePlugin, errors } from '../plugin-api';
 import { startOtlpReceiver, startTestGateway, waitFor, type OtlpReceiver, type TestGateway } from '../testing';
 
-/** A gateway with one plugin, exporting its traces at `sampleRatio` to a receiver of the test. */
-async function tracedGateway(plugin: ReturnType<typeof definePlugin>, sampleRatio: number): Promise<{ receiver: OtlpReceiver; gw: TestGateway }> {
-  const receiver = await startOtlpReceiver();
-  const gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio } } } });
-  return { receiver, gw };
+/**
+ * For the enclosing suite: a gateway with one plugin, exporting its traces at `sampleRatio` to a
+ * receiver of the test; started before the suite's tests, stopped after them.
+ */
+function tracedGateway(plugin: ReturnType<typeof definePlugin>, sampleRatio: number): { receiver: OtlpReceiver; gw: TestGateway } {
+  const t = {} as { receiver: OtlpReceiver; gw: TestGateway };
+  before(async () => {
+    t.receiver = await startOtlpReceiver();
+    t.gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${t.receiver.url}/v1/traces`, sampleRatio } } } });
+  });
+  after(async () => {
+    await t.gw?.stop();
+    await t.receiver?.close();
+  });
+  return t;
 }
 
 /**
@@ -16,9 +26,6 @@ async function tracedGateway(plugin: ReturnType<typeof definePlugin>, sampleRati
  * nests under it; a failing hook's span carries the error; sync and async hooks alike.
  */
 describe('hook spans of a kept trace', () => {
-  let receiver: OtlpReceiver;
-  let gw: TestGateway;
-
   const plugin = definePlugin({
     apiVersion: 'aihub.plugin/v1',
     name: 'span-probe',
@@ -56,24 +63,18 @@ describe('hook spans of a kept trace', () => {
     },
   });
 
-  before(async () => {
-    ({ receiver, gw } = await tracedGateway(plugin, 1));
-  });
-  after(async () => {
-    await gw?.stop();
-    await receiver.close();
-  });
+  const t = tracedGateway(plugin, 1);
 
   it('nests hook spans under the request span and the hook’s own spans under its span; a failing hook’s span carries the error', async () => {
-    const res = await gw.fetch('/plugins/span-probe/ok');
+    const res = await t.gw.fetch('/plugins/span-probe/ok');
     assert.equal(res.status, 200);
     const traceId = /^00-([0-9a-f]{32})-/.exec(res.headers.get('traceparent') ?? '')?.[1];
     assert.ok(traceId, 'a kept trace is announced in traceparent');
-    const refused = await gw.fetch('/plugins/span-probe/refused');
+    const refused = await t.gw.fetch('/plugins/span-probe/refused');
     assert.equal(refused.status, 403);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'span_probe_refused');
-    await gw.kernel.stop('test'); // flushes the exporter
-    const spans = receiver.spans;
+    await t.gw.kernel.stop('test'); // flushes the exporter
+    const spans = t.receiver.spans;
     await waitFor('spans exported', () => spans.some((s) => s.traceId === traceId && s.name === 'inside the hook') && spans.some((s) => s.attributes['aihub.error.code'] !== undefined), 5000);
 
     const ofTrace = spans.filter((s) => s.traceId === traceId);
@@ -97,9 +98,6 @@ describe('hook spans of a kept trace', () => {
  * is not kept until something reads them. Whoever reads first, everyone must see the same trace.
  */
 describe('a request whose trace is dropped', () => {
-  let receiver: OtlpReceiver;
-  let gw: TestGateway;
-
   const plugin = definePlugin({
     apiVersion: 'aihub.plugin/v1',
     name: 'drop-probe',
@@ -120,18 +118,12 @@ describe('a request whose trace is dropped', () => {
     },
   });
 
-  before(async () => {
-    ({ receiver, gw } = await tracedGateway(plugin, 0));
-  });
-  after(async () => {
-    await gw?.stop();
-    await receiver.close();
-  });
+  const t = tracedGateway(plugin, 0);
 
   it('has one trace id for logs, the active context and child spans, none of it exported', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const res = await gw.fetch('/plugins/drop-probe/ids');
+      const res = await t.gw.fetch('/plugins/drop-probe/ids');
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('traceparent'), null, 'a dropped trace is not announced');
       const b = (await res.json()) as { log: { traceId: string; spanId: string }; active: { traceId: string; spanId: string; sampled: boolean }; child: { traceId: string; spanId: string; recording: boolean } };
@@ -144,7 +136,7 @@ describe('a request whose trace is dropped', () => {
       seen.add(b.log.traceId);
     }
     assert.equal(seen.size, 3, 'every request has its own trace');
-    await gw.kernel.stop('test');
-    assert.equal(receiver.spans.length, 0);
+    await t.gw.kernel.stop('test');
+    assert.equal(t.receiver.spans.length, 0);
   });
 });
