@@ -168,6 +168,27 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.ok(!raw.includes('ann@example.com') && !raw.includes('123-45-6789') && !raw.includes('1 Main St') && !raw.includes('person-1'), 'no raw PII stored');
     });
 
+    it('PII policy: fields inside arrays, any casing, and the previousId of an alias are never stored raw', async () => {
+      const pii = { hashFields: ['email', 'userId'], dropFields: ['ssn'] };
+      const caller = writer({ tenant: 'tp3', tenantSettings: { pii } });
+      const props = { list: [{ email: 'arr@example.com', ssn: '987-65-4321' }], Email: 'cap@example.com', EMAIL: 'up@example.com', SSN: '111-22-3333' };
+      assert.equal((await post('/v1/track', { userId: 'person-9', event: 'Checkout', properties: props, messageId: 'pii2-1' }, caller)).status, 200);
+      assert.equal((await post('/v1/identify', { userId: 'person-9', traits: { Contacts: [{ EMAIL: 'trait@example.com' }] }, messageId: 'pii2-2' }, caller)).status, 200);
+      assert.equal((await post('/v1/alias', { userId: 'person-9', previousId: 'old-person-9', messageId: 'pii2-3' }, caller)).status, 200);
+      await waitFor('pii2 events', async () => (await count("message_id LIKE 'pii2-%'")) === 3);
+      const rows = await q<Record<string, unknown>>("SELECT * FROM behavior_events WHERE message_id LIKE 'pii2-%' ORDER BY message_id");
+      const raw = JSON.stringify(rows) + JSON.stringify(await q("SELECT * FROM behavior_profiles WHERE tenant_id = 'tp3'"));
+      for (const secret of ['arr@example.com', 'cap@example.com', 'up@example.com', 'trait@example.com', '987-65-4321', '111-22-3333', 'old-person-9', 'person-9']) {
+        assert.ok(!raw.includes(secret), `${secret} stored raw`);
+      }
+      const alias = rows.find((r) => r.message_id === 'pii2-3')!;
+      assert.match(String(alias.previous_id), /^[0-9a-f]{64}$/);
+      const props1 = rows[0].properties;
+      const p = (typeof props1 === 'string' ? JSON.parse(props1) : props1) as Record<string, unknown>;
+      assert.deepEqual(Object.keys((p.list as object[])[0]), ['email'], 'ssn dropped inside the array');
+      assert.match(String(p.Email), /^[0-9a-f]{64}$/);
+    });
+
     it('deletes a user’s events and profile, audited, and drops their events still in the queue', async () => {
       const admin = asCaller({ tenant: 'tb1', role: 'admin', user: 'adm' });
       assert.equal((await post('/v1/track', { userId: 'gone', anonymousId: 'anon-gone', event: 'Visit', messageId: 'g-1' })).status, 200);

@@ -4,17 +4,30 @@ import type { StoredEvent } from '../ingest/events';
 
 type Json = Record<string, unknown>;
 
-/** A tenant's PII policy compiled once: plain names match at any depth, dotted names are exact paths. */
+/** The identity fields of an event (top level, not inside properties/traits/context). */
+type IdentityField = 'userId' | 'anonymousId' | 'groupId' | 'previousId';
+
+/**
+ * A tenant's PII policy compiled once. Names and path segments are lower-cased: a configured
+ * `email` matches `Email` and `EMAIL` too (clients spell keys every way; a policy that misses one
+ * casing stores the raw value). Plain names match at any depth, inside arrays included; dotted names
+ * are paths from the top of properties, traits or context, and arrays on the way are crossed
+ * (`list.email` matches `list[0].email`, `list[1].email`, …).
+ */
 export interface CompiledPolicy {
   hashNames: Set<string>;
   hashPaths: string[][];
   dropNames: Set<string>;
   dropPaths: string[][];
-  hashIds: { userId: boolean; anonymousId: boolean };
+  /** Which identity fields are replaced by their HMAC. */
+  hashIds: Record<IdentityField, boolean>;
   empty: boolean;
 }
 
 const cache = new WeakMap<PiiPolicy, CompiledPolicy>();
+
+/** Deepest nesting walked; deeper values are dropped rather than stored unchecked. */
+const MAX_DEPTH = 64;
 
 export function compilePolicy(policy: PiiPolicy | undefined): CompiledPolicy | undefined {
   if (!policy) return undefined;
@@ -25,19 +38,32 @@ export function compilePolicy(policy: PiiPolicy | undefined): CompiledPolicy | u
     const paths: string[][] = [];
     for (const f of fields ?? []) {
       if (typeof f !== 'string' || !f) continue;
-      if (f.includes('.')) paths.push(f.split('.'));
-      else names.add(f);
+      const lower = f.toLowerCase();
+      if (lower.includes('.')) paths.push(lower.split('.').filter(Boolean));
+      else names.add(lower);
     }
     return { names, paths };
   };
   const hash = split(policy.hashFields);
   const drop = split(policy.dropFields);
+  // An identity field cannot be dropped (the event needs one to be attributed): listed under
+  // dropFields it is hashed instead, the stricter of the two choices that keep the event.
+  const listed = (f: string) => hash.names.has(f.toLowerCase()) || drop.names.has(f.toLowerCase());
+  const userOrAnon = listed('userId') || listed('anonymousId');
+  const hashIds: Record<IdentityField, boolean> = {
+    userId: listed('userId'),
+    anonymousId: listed('anonymousId'),
+    groupId: listed('groupId'),
+    // An alias's previousId is a former userId or anonymousId: when either is hashed, so is
+    // previousId, or the alias would store the raw id and no longer join the hashed events.
+    previousId: listed('previousId') || userOrAnon,
+  };
   compiled = {
     hashNames: hash.names,
     hashPaths: hash.paths,
     dropNames: drop.names,
     dropPaths: drop.paths,
-    hashIds: { userId: hash.names.has('userId'), anonymousId: hash.names.has('anonymousId') },
+    hashIds,
     empty: !hash.names.size && !hash.paths.length && !drop.names.size && !drop.paths.length,
   };
   cache.set(policy, compiled);
@@ -50,54 +76,69 @@ export function hashValue(key: Buffer, value: unknown): string {
   return createHmac('sha256', key).update(text).digest('hex');
 }
 
-function walk(obj: Json, p: CompiledPolicy, key: Buffer): Json {
+/** Where a value sits relative to the configured paths: the paths still being followed and how far along each is. */
+type Progress = { path: string[]; at: number; action: 'hash' | 'drop' }[];
+
+function advance(progress: Progress, key: string): Progress {
+  const next: Progress = [];
+  for (const p of progress) if (p.path[p.at] === key) next.push({ ...p, at: p.at + 1 });
+  return next;
+}
+
+/**
+ * A copy of `value` with the policy applied. `progress` follows the dotted paths: a key that
+ * completes a path is dropped or hashed; arrays do not consume a path segment.
+ */
+function walk(value: unknown, p: CompiledPolicy, key: Buffer, progress: Progress, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) out.push(walk(v, p, key, progress, depth + 1));
+    return out;
+  }
   const out: Json = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (p.dropNames.has(k)) continue;
-    if (p.hashNames.has(k)) {
+  for (const [k, v] of Object.entries(value as Json)) {
+    const lower = k.toLowerCase();
+    const here = progress.length ? advance(progress, lower) : progress;
+    const ends = here.filter((x) => x.at === x.path.length);
+    if (p.dropNames.has(lower) || ends.some((x) => x.action === 'drop')) continue;
+    if (p.hashNames.has(lower) || ends.length) {
+      // A hashed object or array is hashed whole: its parts would otherwise leak through.
       out[k] = v === null || v === undefined ? v : hashValue(key, v);
       continue;
     }
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? walk(v as Json, p, key) : v;
+    const walked = walk(v, p, key, ends.length ? here.filter((x) => x.at < x.path.length) : here, depth + 1);
+    if (walked !== undefined) out[k] = walked;
   }
   return out;
 }
 
-function applyPath(obj: Json, path: string[], action: 'hash' | 'drop', key: Buffer): void {
-  let cur: unknown = obj;
-  for (let i = 0; i < path.length - 1; i++) {
-    if (!cur || typeof cur !== 'object') return;
-    cur = (cur as Json)[path[i]];
-  }
-  if (!cur || typeof cur !== 'object') return;
-  const leaf = path[path.length - 1];
-  const o = cur as Json;
-  if (!(leaf in o)) return;
-  if (action === 'drop') delete o[leaf];
-  else if (o[leaf] !== null && o[leaf] !== undefined) o[leaf] = hashValue(key, o[leaf]);
-}
-
-function applyTo(obj: Json | null, p: CompiledPolicy, key: Buffer): Json | null {
+function applyTo(obj: Json | null, p: CompiledPolicy, key: Buffer, start: Progress): Json | null {
   if (!obj) return obj;
-  // walk() copies, so the paths below never modify the client's object.
-  const out = walk(obj, p, key);
-  for (const path of p.dropPaths) applyPath(out, path, 'drop', key);
-  for (const path of p.hashPaths) applyPath(out, path, 'hash', key);
-  return out;
+  return walk(obj, p, key, start, 0) as Json;
 }
 
 /**
  * Applies a tenant's PII policy to an event before it is queued: configured fields are dropped or
- * replaced by their HMAC in properties, traits and context (context.traits included); `userId` and
- * `anonymousId` are hashed too when listed in hashFields. Raw values never reach the queue or the database.
+ * replaced by their HMAC in properties, traits and context (at any depth, inside arrays, whatever
+ * their casing); identity fields (userId, anonymousId, groupId, previousId) are hashed when listed,
+ * and previousId whenever userId or anonymousId is. Raw values never reach the queue or the database.
  */
 export function applyPolicy(event: Omit<StoredEvent, 'tenantId'>, p: CompiledPolicy, key: Buffer): Omit<StoredEvent, 'tenantId'> {
+  const start: Progress = [...p.dropPaths.map((path) => ({ path, at: 0, action: 'drop' as const })), ...p.hashPaths.map((path) => ({ path, at: 0, action: 'hash' as const }))];
+  const id = (field: IdentityField) => {
+    const v = event[field];
+    return p.hashIds[field] && v ? hashValue(key, v) : v;
+  };
   return {
     ...event,
-    userId: p.hashIds.userId && event.userId ? hashValue(key, event.userId) : event.userId,
-    anonymousId: p.hashIds.anonymousId && event.anonymousId ? hashValue(key, event.anonymousId) : event.anonymousId,
-    properties: applyTo(event.properties, p, key),
-    traits: applyTo(event.traits, p, key),
-    context: applyTo(event.context, p, key),
+    userId: id('userId'),
+    anonymousId: id('anonymousId'),
+    groupId: id('groupId'),
+    previousId: id('previousId'),
+    properties: applyTo(event.properties, p, key, start),
+    traits: applyTo(event.traits, p, key, start),
+    context: applyTo(event.context, p, key, start),
   };
 }
