@@ -44,6 +44,7 @@ export { gatewayOverheadMs, recordUpstreamTime } from './kernel/buildRouteChain'
 export type { RouteSchema } from './kernel/types';
 export * from './contracts';
 export { authorizeTenant, actorOf } from './contracts/authorize';
+export * from './contracts/planBounds';
 
 /**
  * Declares a plugin. Returns the definition unchanged but typed, so `config` in hooks and `start`

@@ -108,6 +108,26 @@ export function experimentsSuite(backend: Backend): void {
       assert.equal(((await bad.json()) as { error: { param: string } }).error.param, 'score');
     });
 
+    it('keys requests per tenant: another tenant sending the same x-request-id first does not take it', async () => {
+      const id = `shared-${Date.now()}`;
+      const a = await ask('assistant', asUser('t5', 'eve', { 'x-request-id': id }));
+      const b = await ask('assistant', asUser('t6', 'bob', { 'x-request-id': id }));
+      assert.equal(a.requestId, id);
+      assert.equal(b.requestId, id);
+      await new Promise((r) => setTimeout(r, 150)); // both rows written (flushIntervalMs 20)
+      for (const tenant of ['t6', 't5']) {
+        const res = await postJson(stack, '/v1/feedback', { request_id: id, score: 1 }, asUser(tenant, 'x'));
+        assert.equal(res.status, 201, `${tenant}'s request is recorded`);
+        assert.equal(((await res.json()) as { variant: string }).variant, tenant === 't5' ? a.variant : b.variant);
+      }
+      // The same tenant sending an id twice keeps its first row.
+      await ask('assistant', asUser('t6', 'bob', { 'x-request-id': id }));
+      await new Promise((r) => setTimeout(r, 100));
+      const t6 = await stack.fetch('/admin/v1/tenants/t6/experiments', { headers: asUser('t6', 'admin-6', { 'x-test-role': 'admin' }) });
+      const tone = ((await t6.json()) as { experiments: { name: string; variants: { requests: number }[] }[] }).experiments.find((e) => e.name === 'tone')!;
+      assert.equal(tone.variants.reduce((n, v) => n + v.requests, 0), 1);
+    });
+
     it('summarises a tenant’s experiments for its admins only', async () => {
       const admin = asUser('t3', 'admin-1', { 'x-test-role': 'admin' });
       const res = await stack.fetch('/admin/v1/tenants/t3/experiments', { headers: admin });

@@ -1,4 +1,4 @@
-import { definePlugin } from '@aihub/core/plugin-api';
+import { CREDENTIAL_SUBJECTS, definePlugin } from '@aihub/core/plugin-api';
 import { clientRoutes } from './admin/clientRoutes';
 import { keyRoutes } from './admin/keyRoutes';
 import { bootstrapKeyFrom, printBootstrap, runBootstrap } from './bootstrap';
@@ -30,6 +30,17 @@ export default definePlugin({
   config: authConfig,
   routePrefix: '',
   migrations,
+  provides: [CREDENTIAL_SUBJECTS],
+  register(bind, ctx) {
+    // Limits and budgets may be set only for keys and OAuth clients of the tenant (read when a route asks, after start).
+    bind.bindConstant(CREDENTIAL_SUBJECTS, {
+      async exists(tenantId, kind, id) {
+        if (kind !== 'key') return undefined;
+        const rt = runtimeOf(ctx);
+        return (await rt.keys.get(tenantId, id)) !== undefined || (await rt.clients.get(tenantId, id)) !== undefined;
+      },
+    });
+  },
   hooks(ctx) {
     const rt = runtimeOf(ctx);
     rt.metrics ??= createAuthMetrics(ctx.meter);

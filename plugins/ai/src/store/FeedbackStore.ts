@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@aihub/core';
-import type { RequestLog } from './RequestLog';
+import { NO_TENANT, type RequestLog } from './RequestLog';
 
 export interface RequestOwner {
   tenantId: string | null;
@@ -34,10 +34,16 @@ export interface VariantSummary {
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
-/** `tenant_id = $n`, or IS NULL for requests made without a tenant (no tenancy plugin). */
+/** ai_feedback: `tenant_id = $n`, or IS NULL for feedback given without a tenant (no tenancy plugin). */
 function tenantClause(tenantId: string | null, bind: unknown[]): string {
   if (tenantId === null) return 'tenant_id IS NULL';
   bind.push(tenantId);
+  return `tenant_id = $${bind.length}`;
+}
+
+/** ai_requests: keyed by (tenant_id, request_id), with '' for requests made without a tenant. */
+function requestTenantClause(tenantId: string | null, bind: unknown[]): string {
+  bind.push(tenantId ?? NO_TENANT);
   return `tenant_id = $${bind.length}`;
 }
 
@@ -49,13 +55,16 @@ export class FeedbackStore {
     private readonly log: RequestLog | undefined,
   ) {}
 
-  /** The request, if it exists and belongs to the tenant (else undefined: the caller answers 404). */
+  /**
+   * The tenant's request with this id (else undefined: the caller answers 404). Request ids are
+   * looked up within the tenant only: another tenant's request with the same id is another request.
+   */
   async findRequest(requestId: string, tenantId: string | null): Promise<RequestOwner | undefined> {
-    const pending = this.log?.pending(requestId);
-    if (pending) return pending.tenant_id === tenantId ? { tenantId, experiment: pending.experiment, variant: pending.variant } : undefined;
+    const pending = this.log?.pending(requestId, tenantId);
+    if (pending) return { tenantId, experiment: pending.experiment, variant: pending.variant };
     const bind: unknown[] = [requestId];
     const [rows] = await this.db.sequelize.query(
-      `SELECT experiment, variant FROM ${this.tables.requests} WHERE request_id = $1 AND ${tenantClause(tenantId, bind)}`,
+      `SELECT experiment, variant FROM ${this.tables.requests} WHERE request_id = $1 AND ${requestTenantClause(tenantId, bind)}`,
       { bind },
     );
     const r = (rows as { experiment: string | null; variant: string | null }[])[0];
@@ -76,7 +85,7 @@ export class FeedbackStore {
     const bindR: unknown[] = [since];
     const [reqRows] = await this.db.sequelize.query(
       `SELECT experiment, variant, COUNT(*) AS requests, SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors, SUM(latency_ms) AS latency, SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion, SUM(cost_micros) AS cost
-       FROM ${this.tables.requests} WHERE created_at >= $1 AND experiment IS NOT NULL AND ${tenantClause(tenantId, bindR)} GROUP BY experiment, variant`,
+       FROM ${this.tables.requests} WHERE created_at >= $1 AND experiment IS NOT NULL AND ${requestTenantClause(tenantId, bindR)} GROUP BY experiment, variant`,
       { bind: bindR },
     );
     const bindF: unknown[] = [since];

@@ -42,17 +42,30 @@ describe('request log and feedback store (SQLite)', () => {
     assert.equal(await store.findRequest('r1', null), undefined);
   });
 
-  it('writes in batches (awkward strings escaped, a duplicate id kept once) and reads back from the database', async () => {
+  it('writes in batches (awkward strings escaped, a duplicate id kept once per tenant) and reads back from the database', async () => {
     for (let i = 0; i < 7; i++) log.add(row(`b${i}`, i % 2 ? 't1' : null, { model: i === 3 ? "it's \"quoted\" \\ x" : 'm' }));
-    log.add(row('b1', 't9'));
+    log.add(row('b1', 't9', { variant: 'nine' }));
+    log.add(row('b1', 't1', { variant: 'again' }));
     await log.flush();
-    assert.equal(log.pending('b1'), undefined);
+    assert.equal(log.pending('b1', 't1'), undefined);
     const [rows] = await db.sequelize.query('SELECT request_id, tenant_id, model FROM ai_requests ORDER BY request_id');
-    assert.equal((rows as unknown[]).length, 8);
+    assert.equal((rows as unknown[]).length, 9);
     assert.equal((rows as { request_id: string; model: string }[]).find((r) => r.request_id === 'b3')!.model, "it's \"quoted\" \\ x");
-    assert.ok(await store.findRequest('b1', 't1'));
-    assert.equal(await store.findRequest('b1', 't9'), undefined, 'the first row of an id wins');
+    assert.equal((await store.findRequest('b1', 't1'))?.variant, 'a', 'the first row of an id wins within a tenant');
+    assert.equal((await store.findRequest('b1', 't9'))?.variant, 'nine', 'another tenant using the same id keeps its own row');
     assert.ok(await store.findRequest('b0', null));
+    assert.equal(await store.findRequest('b0', 't1'), undefined);
+  });
+
+  it('keeps pending rows of two tenants with the same id apart', async () => {
+    log.add(row('p1', 'ta', { variant: 'A' }));
+    log.add(row('p1', 'tb', { variant: 'B' }));
+    assert.equal((await store.findRequest('p1', 'ta'))?.variant, 'A');
+    assert.equal((await store.findRequest('p1', 'tb'))?.variant, 'B');
+    assert.equal(await store.findRequest('p1', null), undefined);
+    await log.flush();
+    assert.equal((await store.findRequest('p1', 'ta'))?.variant, 'A');
+    assert.equal((await store.findRequest('p1', 'tb'))?.variant, 'B');
   });
 
   it('adds feedback and summarises per variant', async () => {

@@ -19,6 +19,14 @@ const SWEEP_EVERY_MS = 3_600_000;
 /** Strings that need no escaping in any SQL dialect (ids, model names); anything else goes through Sequelize. */
 const PLAIN = /^[A-Za-z0-9 _.:/@+-]*$/;
 
+/** ai_requests keys rows by (tenant_id, request_id); a request made without a tenant is stored under ''. */
+export const NO_TENANT = '';
+
+/** The in-memory key of a row: request ids are only unique within a tenant. */
+export function requestKey(tenantId: string | null, requestId: string): string {
+  return `${tenantId ?? NO_TENANT}\u0000${requestId}`;
+}
+
 const COLUMNS = ['request_id', 'tenant_id', 'experiment', 'variant', 'model', 'status', 'latency_ms', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'created_at'] as const;
 
 /**
@@ -62,14 +70,14 @@ export class RequestLog {
   add(row: RequestRow): void {
     if (this.closed) return;
     this.buffer.push(row);
-    this.byId.set(row.request_id, row);
+    this.byId.set(requestKey(row.tenant_id, row.request_id), row);
     if (this.buffer.length >= this.options.maxBatch) this.kick();
     else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
   }
 
-  /** A row still waiting to be written. */
-  pending(requestId: string): RequestRow | undefined {
-    return this.byId.get(requestId);
+  /** A row of the tenant still waiting to be written. */
+  pending(requestId: string, tenantId: string | null): RequestRow | undefined {
+    return this.byId.get(requestKey(tenantId, requestId));
   }
 
   private kick(): void {
@@ -89,7 +97,12 @@ export class RequestLog {
       if (mayRetry && !this.closed) this.retry = rows;
       else this.logger.error('could not record ai requests; feedback on them will answer 404', { err, rows: rows.length });
     } finally {
-      if (this.retry !== rows) for (const r of rows) if (this.byId.get(r.request_id) === r) this.byId.delete(r.request_id);
+      if (this.retry !== rows) {
+        for (const r of rows) {
+          const k = requestKey(r.tenant_id, r.request_id);
+          if (this.byId.get(k) === r) this.byId.delete(k);
+        }
+      }
     }
   }
 
@@ -103,10 +116,11 @@ export class RequestLog {
     const lit = (v: string | number | null) => (v === null ? 'NULL' : typeof v === 'number' ? String(Math.trunc(v)) : PLAIN.test(v) ? `'${v}'` : seq.escape(v));
     let values = '';
     for (const r of rows) {
-      values += `${values ? ',' : ''}(${lit(r.request_id)},${lit(r.tenant_id)},${lit(r.experiment)},${lit(r.variant)},${lit(r.model)},${lit(r.status)},${lit(r.latency_ms)},${lit(r.prompt_tokens)},${lit(r.completion_tokens)},${lit(r.cost_micros)},${lit(r.created_at)})`;
+      values += `${values ? ',' : ''}(${lit(r.request_id)},${lit(r.tenant_id ?? NO_TENANT)},${lit(r.experiment)},${lit(r.variant)},${lit(r.model)},${lit(r.status)},${lit(r.latency_ms)},${lit(r.prompt_tokens)},${lit(r.completion_tokens)},${lit(r.cost_micros)},${lit(r.created_at)})`;
     }
-    // ON CONFLICT DO NOTHING: a request id sent twice by a client (x-request-id) keeps its first row.
-    await seq.query(`INSERT INTO ${this.table} (${COLUMNS.join(',')}) VALUES ${values} ON CONFLICT (request_id) DO NOTHING`);
+    // ON CONFLICT DO NOTHING: a request id sent twice by a client (x-request-id) keeps its first row
+    // within the tenant; another tenant's use of the same id is another row (the key is per tenant).
+    await seq.query(`INSERT INTO ${this.table} (${COLUMNS.join(',')}) VALUES ${values} ON CONFLICT (tenant_id, request_id) DO NOTHING`);
   }
 
   /** Writes what is buffered (shutdown, tests). */
