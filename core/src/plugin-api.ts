@@ -34,6 +34,10 @@ export { createSql, num, numOrNull, bool, iso, placeholders, valuesList, instant
 export { InterruptibleSleep, isTransientDbError, retryTransientDb, type RetryTransientOptions } from './services/database/transientErrors';
 export type { KeyValueStore, ScriptDefinition, MemoryScriptApi, SetOptions } from './services/kv/KeyValueStore';
 export type { EventQueue, QueueMessage, ConsumeOptions, Subscription, BatchHandler } from './services/queue/EventQueue';
+export { writeIsolatingPoison, isDataError, type IsolatePoisonOptions, type IsolatedWrite, type PoisonedItem } from './services/queue/isolatePoison';
+export { DeadLetterStore, deadLetterCounter, deadLetterReason, type DeadLetter, type DeadLetterInput, type DeadLetterQuery } from './services/queue/DeadLetterStore';
+export { mountDeadLetterRoutes } from './services/queue/deadLetterRoutes';
+export { findUnstorable, sanitizeStorable, sanitizeText, jsonPath, type UnstorableValue } from './services/queue/storable';
 export type { Logger } from './services/createLogger';
 export type { HttpClient } from './services/createHttpClient';
 export type { Clock } from './services/Clock';

@@ -1,21 +1,32 @@
-import { USAGE_TOPIC, type PluginContext, type QueueMessage } from '@aihub/core/plugin-api';
+import { USAGE_TOPIC, type DeadLetterInput, type PluginContext, type QueueMessage, type RetryTransientOptions } from '@aihub/core/plugin-api';
 import { randomUUID } from 'node:crypto';
 import type { UsageConfig } from './config';
-import { InterruptibleSleep, isTransientDbError, retryTransientDb } from '@aihub/core/plugin-api';
+import { DeadLetterStore, InterruptibleSleep, deadLetterCounter, deadLetterReason, retryTransientDb, writeIsolatingPoison } from '@aihub/core/plugin-api';
 import type { UsageMetrics } from './metrics';
 import type { Mutex } from './mutex';
 import { interruptedRow, parseRecord, type UsageRow } from './records';
-import type { Sql } from '@aihub/core/plugin-api';
 import type { SpendService } from './budgets/SpendService';
 import type { UsageWriter, WriteResult } from './writer/UsageWriter';
+
+const GROUP = 'usage';
+
+/** One record of a batch with the message it came in (for its delivery count and its dead letter). */
+interface Item {
+  kind: 'final' | 'pending';
+  row: UsageRow;
+  message: QueueMessage<unknown>;
+}
 
 type Subscription = ReturnType<PluginContext['queue']['consume']>;
 
 /**
  * Reads usage records from the EventQueue in batches and writes them (UsageWriter), then acks.
  * While the database is unreachable the batch is retried with backoff and nothing is acked, so
- * records wait in the queue (Redis Stream or outbox) and land once it is back. Malformed records go
- * to a dead-letter table instead of blocking the queue.
+ * records wait in the queue (Redis Stream or outbox) and land once it is back. Characters the
+ * database refuses are replaced by the writer (the record is still billed). Malformed records, and
+ * the rare record the database still refuses on its own (writeIsolatingPoison splits the batch by
+ * tenant, then in halves, to find it), go to core's dead letters with their payload, ready to be
+ * replayed, instead of blocking the queue.
  */
 export class UsageConsumer {
   private subscription?: Subscription;
@@ -25,22 +36,24 @@ export class UsageConsumer {
   /** The last read returned a full batch: there is a backlog, so write-ahead records are not swept yet. */
   private backlog = false;
   private sweeping = false;
+  /** Malformed and refused records (core's aihub_dead_letters; listed and replayed by the admin route). */
+  readonly deadLetters: DeadLetterStore;
 
   constructor(
     private readonly ctx: PluginContext<UsageConfig>,
-    private readonly sql: Sql,
     private readonly writer: UsageWriter,
     private readonly spend: SpendService,
     private readonly mutex: Mutex,
     private readonly metrics: UsageMetrics,
-    private readonly rejectedTable: string,
-  ) {}
+  ) {
+    this.deadLetters = new DeadLetterStore(ctx.database, deadLetterCounter(ctx.meter), () => ctx.clock.now());
+  }
 
   start(): void {
     const c = this.ctx.config.consumer;
     this.subscription = this.ctx.queue.consume<unknown>(
       USAGE_TOPIC,
-      { group: 'usage', consumer: `${process.pid}-${randomUUID().slice(0, 8)}`, batchSize: c.batchSize, blockMs: c.blockMs, claimIdleMs: c.claimIdleMs },
+      { group: GROUP, consumer: `${process.pid}-${randomUUID().slice(0, 8)}`, batchSize: c.batchSize, blockMs: c.blockMs, claimIdleMs: c.claimIdleMs },
       (messages) => this.handle(messages),
     );
     const pending = this.ctx.config.pending;
@@ -58,27 +71,46 @@ export class UsageConsumer {
   /** One batch from the queue. Resolves → acked; throws → left for redelivery. */
   async handle(messages: QueueMessage<unknown>[]): Promise<void> {
     this.backlog = messages.length >= this.ctx.config.consumer.batchSize;
-    const finals = new Map<string, UsageRow>();
-    const pendings = new Map<string, UsageRow>();
-    const invalid: { payload: unknown; reason: string }[] = [];
+    const finals = new Map<string, Item>();
+    const pendings = new Map<string, Item>();
+    const dead: DeadLetterInput[] = [];
     let inBatchDuplicates = 0;
     for (const m of messages) {
       const parsed = parseRecord(m.payload);
-      if (parsed.kind === 'invalid') invalid.push({ payload: m.payload, reason: parsed.reason });
-      else if (parsed.kind === 'pending') pendings.set(parsed.row.requestId, parsed.row);
+      if (parsed.kind === 'invalid') dead.push(this.deadLetter(m, 'malformed', parsed.reason));
+      else if (parsed.kind === 'pending') pendings.set(parsed.row.requestId, { kind: 'pending', row: parsed.row, message: m });
       else if (finals.has(parsed.row.requestId)) inBatchDuplicates++;
-      else finals.set(parsed.row.requestId, parsed.row);
+      else finals.set(parsed.row.requestId, { kind: 'final', row: parsed.row, message: m });
     }
     for (const id of finals.keys()) pendings.delete(id);
     const end = this.metrics.batchDuration.startTimer();
-    await this.retrying(async () => {
-      if (invalid.length) await this.deadLetter(invalid);
-      await this.writeRows([...finals.values()], [...pendings.values()]);
-    });
+    const retry = this.retryOptions();
+    try {
+      const r = await writeIsolatingPoison(
+        [...finals.values(), ...pendings.values()],
+        (part) => this.writeRows(part.filter((i) => i.kind === 'final').map((i) => i.row), part.filter((i) => i.kind === 'pending').map((i) => i.row)),
+        { tenantOf: (i) => i.row.tenantId, deliveriesOf: (i) => i.message.deliveries, retry },
+      );
+      for (const p of r.poisoned) dead.push(this.deadLetter(p.item.message, deadLetterReason(p.error), errorText(p.error), p.item.row.tenantId));
+      if (dead.length) await retryTransientDb(() => this.deadLetters.add(dead), retry);
+    } catch (err) {
+      this.metrics.batches.inc({ outcome: 'error' });
+      throw err;
+    }
     end();
+    if (dead.length) {
+      this.metrics.rejected.inc(dead.length);
+      this.ctx.logger.error('usage records kept as dead letters', { count: dead.length, reasons: [...new Set(dead.map((d) => d.reason))], reason: dead[0].error });
+    }
     if (inBatchDuplicates) this.metrics.duplicates.inc(inBatchDuplicates);
     this.metrics.batches.inc({ outcome: 'ok' });
     if (!this.backlog) await this.linger();
+  }
+
+  private deadLetter(m: QueueMessage<unknown>, reason: string, error: string, tenantId?: string | null): DeadLetterInput {
+    const payload = m.payload as { tenantId?: unknown } | null;
+    const tenant = tenantId ?? (payload && typeof payload === 'object' && typeof payload.tenantId === 'string' ? payload.tenantId : null);
+    return { topic: USAGE_TOPIC, group: GROUP, messageId: m.id, tenantId: tenant, reason, error, payload: m.payload };
   }
 
   /** Light traffic: let records accumulate so each transaction writes many (stop() cuts it short). */
@@ -91,63 +123,27 @@ export class UsageConsumer {
   /** Writes under the mutex (so reconciliation never interleaves), then updates counters and metrics. */
   private async writeRows(finals: UsageRow[], pendings: UsageRow[]): Promise<WriteResult> {
     return this.mutex.run(async () => {
-      let result: WriteResult;
-      try {
-        result = await this.writer.write(finals, pendings);
-      } catch (err) {
-        if (isTransientDbError(err) || finals.length + pendings.length <= 1) throw err;
-        // One bad row must not block the rest: write them one by one, dead-lettering what fails.
-        result = await this.writeOneByOne(finals, pendings);
-      }
+      const result = await this.writer.write(finals, pendings);
       await this.spend.apply(result);
       if (result.inserted.length) this.metrics.written.inc(result.inserted.length);
       if (result.duplicates) this.metrics.duplicates.inc(result.duplicates);
       if (result.replaced.length) this.metrics.replaced.inc(result.replaced.length);
       if (result.pendingStored) this.metrics.pending.inc(result.pendingStored);
+      if (result.sanitized.length) {
+        this.metrics.sanitized.inc(result.sanitized.length);
+        this.ctx.logger.warn('usage records stored with characters the database refuses replaced by U+FFFD', { records: result.sanitized.slice(0, 20) });
+      }
       return result;
     });
   }
 
-  private async writeOneByOne(finals: UsageRow[], pendings: UsageRow[]): Promise<WriteResult> {
-    const total: WriteResult = { inserted: [], replaced: [], duplicates: 0, pendingStored: 0 };
-    const items: [UsageRow[], UsageRow[]][] = [...finals.map((f): [UsageRow[], UsageRow[]] => [[f], []]), ...pendings.map((p): [UsageRow[], UsageRow[]] => [[], [p]])];
-    for (const [f, p] of items) {
-      try {
-        const r = await this.writer.write(f, p);
-        total.inserted.push(...r.inserted);
-        total.replaced.push(...r.replaced);
-        total.duplicates += r.duplicates;
-        total.pendingStored += r.pendingStored;
-      } catch (err) {
-        if (isTransientDbError(err)) throw err;
-        await this.deadLetter([{ payload: f[0] ?? p[0], reason: `write failed: ${(err as Error).message}` }]);
-      }
-    }
-    return total;
-  }
-
-  private async deadLetter(items: { payload: unknown; reason: string }[]): Promise<void> {
-    const now = new Date().toISOString();
-    for (const item of items) {
-      let payload: string;
-      try {
-        payload = JSON.stringify(item.payload) ?? 'undefined';
-      } catch {
-        payload = String(item.payload);
-      }
-      await this.sql.rows(`INSERT INTO ${this.rejectedTable} (id, created_at, reason, payload) VALUES ($1, $2, $3, $4) RETURNING id`, [randomUUID(), now, item.reason.slice(0, 500), payload]);
-    }
-    this.metrics.rejected.inc(items.length);
-    this.ctx.logger.error('malformed usage records kept as dead letters', { count: items.length, reason: items[0]?.reason });
-  }
-
   /**
-   * Retries while the database is unreachable, with exponential backoff, until it succeeds or the
-   * plugin stops (then the batch stays unacked and is redelivered after a restart).
+   * Database outages are retried with exponential backoff until the write succeeds or the plugin
+   * stops (then the batch stays unacked and is redelivered after a restart).
    */
-  private retrying(fn: () => Promise<void>): Promise<void> {
+  private retryOptions(): RetryTransientOptions {
     const { retryInitialMs, retryMaxMs } = this.ctx.config.consumer;
-    return retryTransientDb(fn, {
+    return {
       initialMs: retryInitialMs,
       maxMs: retryMaxMs,
       sleeper: this.sleeper,
@@ -156,9 +152,9 @@ export class UsageConsumer {
         this.metrics.batches.inc({ outcome: 'retry' });
         if (first) this.ctx.logger.warn('usage database unavailable; records wait in the queue and are retried', { err });
       },
-      onGiveUp: () => this.metrics.batches.inc({ outcome: 'error' }),
+      onGiveUp: () => {},
       onResumed: () => this.ctx.logger.info('usage writes resumed'),
-    });
+    };
   }
 
   /** Bills write-ahead records whose request cannot still be running (see records.INTERRUPTED_CODE). */
@@ -185,4 +181,10 @@ export class UsageConsumer {
     }
     return total;
   }
+}
+
+function errorText(err: unknown): string {
+  const e = err as { message?: unknown; parent?: { code?: unknown } } | null;
+  const code = e?.parent?.code ? ` [${String(e.parent.code)}]` : '';
+  return `${String(e?.message ?? err)}${code}`;
 }

@@ -1,4 +1,4 @@
-import type { PluginContext, PluginRouter } from '@aihub/core/plugin-api';
+import { USAGE_TOPIC, mountDeadLetterRoutes, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { budgetRoutes } from './api/budgetRoutes';
 import { usageRoutes } from './api/usageRoutes';
 import type { UsageConfig } from './config';
@@ -7,4 +7,5 @@ import type { UsageRuntime } from './runtime';
 export function routes(router: PluginRouter, ctx: PluginContext<UsageConfig>, rt: UsageRuntime): void {
   usageRoutes(router, ctx, rt.reader, rt.sql, rt.tables);
   budgetRoutes(router, ctx, rt.overrides, rt.resolver, rt.reader);
+  mountDeadLetterRoutes(router, ctx, { topic: USAGE_TOPIC, store: rt.consumer.deadLetters, operation: 'UsageRecord' });
 }

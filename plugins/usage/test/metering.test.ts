@@ -193,7 +193,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const n = await count();
       await probe.ctx().queue.publishNow(USAGE_TOPIC, [{ nope: true }, { requestId: 'bad-ts', timestamp: 'yesterday-ish' }]);
       await waitFor('dead letters', async () => {
-        const r = (await probe.ctx().database.sequelize.query('SELECT COUNT(*) AS n FROM usage_rejected', { type: 'SELECT' })) as { n: unknown }[];
+        const r = (await probe.ctx().database.sequelize.query("SELECT COUNT(*) AS n FROM aihub_dead_letters WHERE topic = 'usage' AND reason = 'malformed'", { type: 'SELECT' })) as { n: unknown }[];
         return Number(r[0].n) === 2;
       });
       assert.equal(await count(), n);

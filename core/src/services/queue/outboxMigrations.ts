@@ -33,9 +33,33 @@ async function down({ sequelize, table }: MigrationContext): Promise<void> {
   for (const name of ['outbox_deliveries', 'outbox_groups', 'outbox']) await sequelize.query(`DROP TABLE IF EXISTS ${table(name)}`);
 }
 
-/** Core's migrations: the outbox queue tables. Run them before using a database EventQueue. */
+/**
+ * `aihub_dead_letters`: queue messages a consumer set aside because the database refused them on
+ * their own (see DeadLetterStore). Kept in the database whichever queue backend runs, so they are
+ * durable and listed the same way on Redis Streams and on the outbox.
+ */
+async function upDeadLetters({ sequelize, table }: MigrationContext): Promise<void> {
+  const dead = table('dead_letters');
+  const statements = [
+    `CREATE TABLE ${dead} (id VARCHAR(36) PRIMARY KEY, topic VARCHAR(200) NOT NULL, group_name VARCHAR(200) NOT NULL, ` +
+      `message_id VARCHAR(200), tenant_id VARCHAR(200), reason VARCHAR(64) NOT NULL, error TEXT NOT NULL, payload TEXT NOT NULL, ` +
+      `created_at BIGINT NOT NULL, replayed_at BIGINT, replays INTEGER NOT NULL DEFAULT 0)`,
+    `CREATE INDEX ${dead}_topic_created ON ${dead} (topic, created_at)`,
+    `CREATE INDEX ${dead}_tenant ON ${dead} (tenant_id, created_at)`,
+  ];
+  for (const sql of statements) await sequelize.query(sql);
+}
+
+async function downDeadLetters({ sequelize, table }: MigrationContext): Promise<void> {
+  await sequelize.query(`DROP TABLE IF EXISTS ${table('dead_letters')}`);
+}
+
+/** Core's migrations: the outbox queue tables and the dead letters. Run them before using a database EventQueue. */
 export const coreQueueMigrations: MigrationSet = {
   owner: 'core',
   tablePrefix: 'aihub',
-  migrations: [{ name: '0001_create_outbox', up, down }],
+  migrations: [
+    { name: '0001_create_outbox', up, down },
+    { name: '0002_create_dead_letters', up: upDeadLetters, down: downDeadLetters },
+  ],
 };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { findUnstorable } from '@aihub/core/plugin-api';
 
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -80,6 +81,12 @@ export function validateEvent(raw: unknown, index: number, impliedType: EventTyp
     fail('', 'invalid_event', 'The event cannot be encoded as JSON.');
   }
   if (size > limits.maxEventBytes) fail('', 'event_too_large', `The event is ${size} bytes; at most ${limits.maxEventBytes} are accepted. Send fewer properties.`);
+  else if (size > 0) {
+    // What JSON carries but the database refuses (NUL, lone surrogates, 1e400 → Infinity) is refused
+    // here, with its path, rather than accepted and then refused by the consumer.
+    const bad = findUnstorable(raw);
+    if (bad) fail(bad.path, bad.code, bad.message);
+  }
 
   let type: EventType | undefined = impliedType;
   if (raw.type !== undefined) {
@@ -104,9 +111,11 @@ export function validateEvent(raw: unknown, index: number, impliedType: EventTyp
     else if (typeof raw.name === 'string') name = raw.name.slice(0, NAME_MAX);
   }
   const groupId = idOf(raw.groupId);
-  if (type === 'group' && !groupId) fail('groupId', 'missing_group_id', 'A group event needs a groupId.');
+  if (groupId === undefined || (groupId && groupId.length > ID_MAX)) fail('groupId', 'invalid_group_id', `groupId must be a string or number of at most ${ID_MAX} characters.`);
+  else if (type === 'group' && !groupId) fail('groupId', 'missing_group_id', 'A group event needs a groupId.');
   const previousId = idOf(raw.previousId);
-  if (type === 'alias' && !previousId) fail('previousId', 'missing_previous_id', 'An alias event needs a previousId.');
+  if (previousId === undefined || (previousId && previousId.length > ID_MAX)) fail('previousId', 'invalid_previous_id', `previousId must be a string or number of at most ${ID_MAX} characters.`);
+  else if (type === 'alias' && !previousId) fail('previousId', 'missing_previous_id', 'An alias event needs a previousId.');
 
   for (const field of ['properties', 'traits', 'context'] as const) {
     if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field])) fail(field, `invalid_${field}`, `${field} must be a JSON object.`);

@@ -1,4 +1,4 @@
-import { GatewayError, PrincipalKey, TenantKey, errors, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { GatewayError, PrincipalKey, TenantKey, errors, findUnstorable, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
 import { EVENTS_TOPIC, type BehaviorMetrics } from '../metrics';
 import { applyPolicy, compilePolicy } from '../privacy/pii';
@@ -35,7 +35,10 @@ function rejected(errs: EventError[], single: boolean): GatewayError {
  * Segment-compatible ingestion. Single-event endpoints answer 200 `{success:true}` or 400 with every
  * problem. /v1/batch accepts the valid events and reports the rest (200 with `success:false`,
  * `accepted`, `rejected` and per-event `errors`); 400 only when no event is valid. A 200 means the
- * accepted events are durable in the queue (written before answering).
+ * accepted events are durable in the queue (written before answering). Values the database cannot
+ * store (NUL, lone surrogates, non-finite numbers, anywhere in an event) are refused like any other
+ * invalid field, per event, with the field's JSON path; in the batch's shared `context` they refuse
+ * the whole batch, since every event would carry them.
  */
 export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorConfig>, deps: { keys: TenantKeys; metrics: BehaviorMetrics; settings: TenantSettingsCache }): void {
   const limits = ctx.config.ingest;
@@ -105,6 +108,11 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
         throw new GatewayError(`A batch may hold at most ${limits.maxBatchEvents} events; this one has ${batch.length}. Split it.`, { code: 'batch_too_large', status: 413, param: 'batch' });
       }
       const receivedAt = Date.now();
+      // The shared context is merged into every event: a value the database refuses there refuses the whole batch.
+      const sharedProblem = findUnstorable(body.context, 'context');
+      if (sharedProblem) {
+        throw new GatewayError(`${sharedProblem.path}: ${sharedProblem.message}`, { code: 'validation_failed', status: 400, param: sharedProblem.path, details: { errors: [{ index: null, message_id: null, ...sharedProblem }] } });
+      }
       const shared = { context: body.context && typeof body.context === 'object' && !Array.isArray(body.context) ? (body.context as Json) : undefined, sentAt: body.sentAt };
       const valid: Omit<StoredEvent, 'tenantId'>[] = [];
       const errs: EventError[] = [];

@@ -2,6 +2,7 @@ import type { Transaction } from 'sequelize';
 import { INTERRUPTED_CODE, type UsageRow } from '../records';
 import { bool, iso, num, numOrNull, valuesList, type Sql } from '@aihub/core/plugin-api';
 import { CubeAccumulator, DIMENSIONS, MEASURES } from './rollups';
+import { storableRows, type SanitizedRecord } from './sanitize';
 
 /** Columns of usage_records in insert order, and how a row fills them. */
 const RECORD_COLUMNS = [
@@ -68,6 +69,8 @@ export interface WriteResult {
   duplicates: number;
   /** Write-ahead records parked until their final record comes. */
   pendingStored: number;
+  /** Records stored with characters the database refuses replaced (see storableRows). */
+  sanitized: SanitizedRecord[];
 }
 
 /** Rows per INSERT statement: 31 columns × 400 stays far below both drivers' bind-parameter limits. */
@@ -91,10 +94,14 @@ export class UsageWriter {
   ) {}
 
   /**
-   * @param finals  final records (already de-duplicated by request id within the batch)
-   * @param pendings write-ahead records whose final is not in this batch
+   * @param finalRecords  final records (already de-duplicated by request id within the batch)
+   * @param pendingRecords write-ahead records whose final is not in this batch
    */
-  async write(finals: UsageRow[], pendings: UsageRow[]): Promise<WriteResult> {
+  async write(finalRecords: UsageRow[], pendingRecords: UsageRow[]): Promise<WriteResult> {
+    // Never lose a record over a character: replace what the database refuses, and say so.
+    const { rows: finals, sanitized } = storableRows(finalRecords);
+    const { rows: pendings, sanitized: sanitizedPending } = storableRows(pendingRecords);
+    sanitized.push(...sanitizedPending);
     const sortedFinals = [...finals].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
     return this.sql.transaction(async (t) => {
       const recordedAt = new Date().toISOString();
@@ -129,7 +136,7 @@ export class UsageWriter {
           await this.sql.rows(`DELETE FROM ${this.tables.pending} WHERE request_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING request_id`, chunk.map((r) => r.requestId), t);
         }
       }
-      return { inserted, replaced, duplicates: conflicts.length - replaced.length, pendingStored };
+      return { inserted, replaced, duplicates: conflicts.length - replaced.length, pendingStored, sanitized };
     });
   }
 
