@@ -7,6 +7,7 @@ import {
   type GatewayContext,
   type GatewayMiddleware,
   type HookDefinition,
+  type PlanBoundsService,
   type PluginContext,
   type RouteInfo,
 } from '@aihub/core/plugin-api';
@@ -33,6 +34,8 @@ export interface HookDeps {
   limiter: Limiter;
   policies: PolicyStore;
   metrics: RateLimitMetrics;
+  /** The platform's plans (tenancy plugin), when loaded: the limit where no level sets one. */
+  planBounds?: PlanBoundsService;
 }
 
 function count(metrics: RateLimitMetrics, r: Resolution, outcome: Outcome): void {
@@ -55,7 +58,7 @@ function admission(ctx: PluginContext<RateLimitConfig>, deps: () => HookDeps, to
   const { config } = ctx;
   const { bytesPerToken, defaultCompletionTokens } = config.tokens;
   return async (c: GatewayContext, next: Next) => {
-    const { limiter, policies, metrics } = deps();
+    const { limiter, policies, metrics, planBounds } = deps();
     const principal = PrincipalKey.get(c);
     const tenant = TenantKey.get(c);
     const tenantId = tenant?.id ?? principal?.tenantId ?? '_';
@@ -71,6 +74,7 @@ function admission(ctx: PluginContext<RateLimitConfig>, deps: () => HookDeps, to
       model,
       principalLimits: principal?.limits,
       tenantLimits: tenant?.settings?.limits,
+      planLimits: tenant !== undefined && planBounds !== undefined ? planBounds.bounds(tenant.plan).limits : undefined,
       stored,
     });
     // Only AI routes have tokens to count.

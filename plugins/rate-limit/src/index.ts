@@ -1,4 +1,4 @@
-import { definePlugin } from '@aihub/core/plugin-api';
+import { PLAN_BOUNDS, definePlugin } from '@aihub/core/plugin-api';
 import { rateLimitConfig, type RateLimitConfig } from './config';
 import { rateLimitHooks, type HookDeps } from './hooks';
 import { Limiter } from './Limiter';
@@ -6,6 +6,7 @@ import { RateLimitMetrics } from './metrics';
 import { migrations } from './migrations';
 import { definePolicyModel } from './models';
 import { PolicyStore } from './PolicyStore';
+import { planBounds } from './resolve';
 import { rateLimitRoutes } from './routes';
 
 /**
@@ -42,7 +43,11 @@ export default definePlugin({
       metrics,
       ctx.logger,
     );
-    deps.set(ctx, { limiter, policies, metrics });
+    // This plugin's plans are bounds too: every path that sets a limit (tenant settings included)
+    // checks them through PLAN_BOUNDS (the tenancy plugin registers first when present).
+    const bounds = ctx.tryGet(PLAN_BOUNDS);
+    bounds?.contribute((plan) => ({ limits: planBounds(ctx.config, plan) }));
+    deps.set(ctx, { limiter, policies, metrics, planBounds: bounds });
   },
   hooks: (ctx) => {
     let cached: HookDeps | undefined;

@@ -41,6 +41,12 @@ export interface Subject {
   principalLimits?: LimitSettings;
   /** Tenant settings limits the tenancy plugin put on the TenantContext. */
   tenantLimits?: LimitSettings;
+  /**
+   * The plan's bounds from PLAN_BOUNDS (the tenancy plugin's plans combined with this plugin's):
+   * the limit when no level sets one, so an unset or emptied policy inherits the plan, never
+   * "unlimited" unless the plan is unbounded.
+   */
+  planLimits?: LimitSettings;
   /** Rows of `rate_limit_policies` for the tenant. */
   stored: TenantPolicies;
 }
@@ -53,8 +59,9 @@ function valueOf(limits: LimitSettings | undefined, field: keyof Limits): number
 /**
  * Picks, per dimension, the most specific level that sets a value:
  * key > user > team > tenant > model > global. At the key and tenant levels a stored policy (admin
- * API) wins over the Principal's / tenant settings' value. The tenant's plan then caps the value
- * (level becomes `plan` when it lowered it), and supplies it when no level set one.
+ * API) wins over the Principal's / tenant settings' value. The tenant's plan in this plugin's config
+ * then caps the value (level becomes `plan` when it lowered it); that plan, else the PLAN_BOUNDS
+ * bound (`planLimits`), supplies it when no level set one.
  * Pure and allocation-light: it runs on every limited request.
  */
 export function resolve(config: RateLimitConfig, s: Subject): Resolution {
@@ -82,6 +89,9 @@ export function resolve(config: RateLimitConfig, s: Subject): Resolution {
       if (sel === undefined) sel = { level: 'plan', limit: bound, subject: t };
       else if (bound < sel.limit) sel = { level: 'plan', limit: bound, subject: sel.subject };
     }
+    // Tenancy plan bounds are what tenant admins may set (superadmins may set more), not a clamp;
+    // they apply where nothing else does.
+    if (sel === undefined && (v = valueOf(s.planLimits, f)) !== undefined) sel = { level: 'plan', limit: v, subject: t };
     if (sel !== undefined) out[dim] = sel;
   }
   return out;

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import {
   AUDIT_LOG,
-  GatewayError,
+  PLAN_BOUNDS,
   PrincipalKey,
   TENANT_DIRECTORY,
   authorizeTenant,
+  combineBounds,
+  enforcePlanBounds,
   errors,
+  requireSubject,
   validated,
   type GatewayContext,
   type PluginContext,
@@ -78,15 +81,9 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
     return tenant.plan;
   };
 
-  const checkBounds = (limits: Limits, plan: string | null) => {
-    const bounds = planBounds(ctx.config, plan ?? undefined);
-    const above = (Object.keys(limits) as (keyof Limits)[]).filter((k) => limits[k] !== undefined && bounds[k] !== undefined && limits[k]! > bounds[k]!);
-    if (above.length === 0) return;
-    throw new GatewayError(
-      `${above.map((k) => `${k} ${limits[k]} is above the plan's bound of ${bounds[k]}`).join('; ')}. Choose values within plan "${plan}" or change the plan.`,
-      { code: 'limit_above_plan', status: 400, param: above[0], details: { planBounds: bounds, plan } },
-    );
-  };
+  /** What a tenant on this plan may set: PLAN_BOUNDS (which includes this plugin's plans), else this plugin's plans. */
+  const boundsOf = (plan: string | null): Limits =>
+    plan === null ? {} : combineBounds(ctx.tryGet(PLAN_BOUNDS)?.bounds(plan), { limits: planBounds(ctx.config, plan) }).limits;
 
   router.get(
     '/admin/v1/tenants/:tenantId/limits',
@@ -95,7 +92,7 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
       authorize(c, 'limits:read', tenantId);
       const plan = await planOf(tenantId);
       const rows = await policies().list(tenantId);
-      c.body = { tenantId, plan, planBounds: strip(planBounds(ctx.config, plan ?? undefined)), defaults: strip(ctx.config.defaults), policies: rows.map(present) };
+      c.body = { tenantId, plan, planBounds: strip(boundsOf(plan)), defaults: strip(ctx.config.defaults), policies: rows.map(present) };
     },
     {
       auth: 'required',
@@ -148,8 +145,9 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
           tokensPerMinute: input.tokensPerMinute ?? undefined,
           concurrentRequests: input.concurrentRequests ?? undefined,
         });
-        const plan = await planOf(p.tenantId);
-        checkBounds(limits, plan);
+        // The platform's one bound check (PLAN_BOUNDS; superadmins may exceed the plan), then the subject must be the tenant's.
+        await enforcePlanBounds(ctx, c, p.tenantId, { limits }, { extra: (plan) => ({ limits: planBounds(ctx.config, plan) }), names: (f) => f.slice('limits.'.length) });
+        if (scope !== 'tenant') await requireSubject(ctx, p.tenantId, scope, subjectOf(p));
         const principal = PrincipalKey.get(c);
         const { before, after } = await policies().put(p.tenantId, scope, subjectOf(p), limits, principal?.subject ?? null);
         await ctx.tryGet(AUDIT_LOG)?.record(c, {

@@ -175,8 +175,8 @@ for (const backendName of BACKENDS) {
       const tooHigh = await put('/limits', { requestsPerMinute: 51 });
       assert.equal(tooHigh.status, 400);
       const problem = (await tooHigh.json()) as { code: string; detail: string };
-      assert.equal(problem.code, 'limit_above_plan');
-      assert.match(problem.detail, /requestsPerMinute 51 is above the plan's bound of 50/);
+      assert.equal(problem.code, 'exceeds_plan', 'the same code as tenant settings and budgets');
+      assert.match(problem.detail, /requestsPerMinute is 51, above the bound of 50 in plan "free"/);
 
       // Warm the policy cache, then change the key's limit: the next request sees it.
       assert.equal((await gw.fetch('/v1/chat/completions', chat(h))).status, 200);

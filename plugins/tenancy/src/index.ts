@@ -1,4 +1,4 @@
-import { ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY, definePlugin } from '@aihub/core/plugin-api';
+import { ACCESS_CONTROL, AUDIT_LOG, PLAN_BOUNDS, TENANT_DIRECTORY, TENANT_SUBJECTS, definePlugin } from '@aihub/core/plugin-api';
 import { tenancyConfig } from './config';
 import { tenancyHooks } from './hooks';
 import { tenancyMetrics } from './metrics';
@@ -9,7 +9,7 @@ import { TENANCY } from './service';
 
 /**
  * Tenants, users, teams, roles, the tenant context of every request, RBAC for the admin API and the
- * audit log. Provides TENANCY, ACCESS_CONTROL, AUDIT_LOG and TENANT_DIRECTORY.
+ * audit log. Provides TENANCY, ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY, PLAN_BOUNDS and TENANT_SUBJECTS.
  */
 export default definePlugin({
   apiVersion: 'aihub.plugin/v1',
@@ -19,7 +19,7 @@ export default definePlugin({
   description: 'Tenants, users, teams, roles, tenant context, RBAC and the audit log',
   config: tenancyConfig,
   routePrefix: '',
-  provides: [TENANCY, ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY],
+  provides: [TENANCY, ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY, PLAN_BOUNDS, TENANT_SUBJECTS],
   migrations,
   register(bind, ctx) {
     const rt = createRuntime(ctx);
@@ -27,6 +27,8 @@ export default definePlugin({
     bind.bindConstant(ACCESS_CONTROL, rt.access);
     bind.bindConstant(AUDIT_LOG, rt.audit);
     bind.bindConstant(TENANT_DIRECTORY, rt.directory);
+    bind.bindConstant(PLAN_BOUNDS, rt.planBounds);
+    bind.bindConstant(TENANT_SUBJECTS, rt.subjects);
   },
   hooks: (ctx) => tenancyHooks(() => runtimeOf(ctx).directory, tenancyMetrics(ctx.meter)),
   routes: (router, ctx) => tenancyRoutes(router, ctx, () => runtimeOf(ctx)),

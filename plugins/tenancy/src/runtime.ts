@@ -6,6 +6,7 @@ import { CachedTenantDirectory } from './directory';
 import { tenancyMetrics } from './metrics';
 import { defineModels, type TenancyModels } from './models';
 import { configurePasswordHashing } from './password';
+import { TenancyPlanBounds, TenancySubjects } from './planBounds';
 import { toTenantContext } from './records';
 import { TenancyStore } from './TenancyStore';
 
@@ -16,6 +17,10 @@ export interface TenancyRuntime {
   audit: TenancyAuditLog;
   access: TenancyAccessControl;
   directory: CachedTenantDirectory;
+  /** PLAN_BOUNDS: plans, with bounds other plugins contribute. */
+  planBounds: TenancyPlanBounds;
+  /** TENANT_SUBJECTS: teams and members, for limits and budgets set on them. */
+  subjects: TenancySubjects;
 }
 
 const runtimes = new WeakMap<object, TenancyRuntime>();
@@ -39,7 +44,11 @@ export function createRuntime(ctx: PluginContext<TenancyConfig>): TenancyRuntime
   });
   const store = new TenancyStore(ctx.database, models, ctx.config, directory, ctx.clock);
   holder.store = store;
-  const runtime: TenancyRuntime = { models, store, audit: new TenancyAuditLog(models, tenancyMetrics(ctx.meter).auditEntries), access: new TenancyAccessControl(), directory };
+  const runtime: TenancyRuntime = { models, store, audit: new TenancyAuditLog(models, tenancyMetrics(ctx.meter).auditEntries), access: new TenancyAccessControl(),
+    directory,
+    planBounds: new TenancyPlanBounds(ctx.config.plans),
+    subjects: new TenancySubjects(() => store),
+  };
   runtimes.set(ctx, runtime);
   return runtime;
 }

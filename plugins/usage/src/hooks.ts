@@ -54,8 +54,8 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
         const tenantId = tenant?.id ?? principal?.tenantId;
         if (!tenantId) return next();
         const tenantBudgets = tenant?.settings.budgets;
-        if (tenantBudgets || principal?.budgets) resolver.remember(tenantId, tenantBudgets, principal?.keyId, principal?.budgets);
-        const targets = resolver.resolve(tenantId, principal?.teamId, principal?.keyId, tenantBudgets, principal?.budgets);
+        if (tenantBudgets || principal?.budgets || tenant) resolver.remember(tenantId, tenantBudgets, principal?.keyId, principal?.budgets, tenant?.plan);
+        const targets = resolver.resolve(tenantId, principal?.teamId, principal?.keyId, tenantBudgets, principal?.budgets, tenant?.plan);
         if (!targets.length) return next();
         const now = ctx.clock.now();
         const checks: Check[] = [];

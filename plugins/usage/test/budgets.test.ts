@@ -52,6 +52,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     let probe = probePlugin();
     const owner = (tenant: string) => asCaller({ tenant, role: 'owner', user: 'owner-1' });
 
+    // The tenants the tests use, in the stand-in tenant directory (budget changes look their plan up).
+    for (const id of ['tb', 'tt', 'tk', 'tp']) tenancy.tenants.set(id, { id, slug: id, name: id, status: 'active', plan: 'test', settings: {} });
     const start = async () => {
       probe = probePlugin();
       gw = await startTestGateway({
@@ -183,8 +185,13 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(teamRefused.status, 429);
       assert.equal(((await teamRefused.json()) as { error: { budget: { level: string } } }).error.budget.level, 'team');
       assert.equal((await chat(asCaller({ tenant: 'tt', key: 'k-blue', team: 'blue' }))).status, 200);
-      // An override with no limits lifts the key's own settings budget; DELETE brings it back.
-      assert.equal((await put('/admin/v1/tenants/tk/api-keys/k-small/budgets', {}, owner('tk'))).status, 200);
+      // An override with no limits inherits the key's own budget (it never lifts it: issue 13, finding 1);
+      // a higher value does, and DELETE brings the key's own budget back.
+      const empty = await put('/admin/v1/tenants/tk/api-keys/k-small/budgets', {}, owner('tk'));
+      assert.equal(empty.status, 200);
+      assert.deepEqual(((await empty.json()) as { effective: Record<string, unknown> }).effective, { daily_hard_micros: 150, daily_soft_micros: null, monthly_hard_micros: null, monthly_soft_micros: null });
+      assert.equal((await chat(keyCaller)).status, 429, 'an empty override is no way around the key budget');
+      assert.equal((await put('/admin/v1/tenants/tk/api-keys/k-small/budgets', { daily_hard_micros: 1_000_000 }, owner('tk'))).status, 200);
       assert.equal((await chat(keyCaller)).status, 200);
       const del = await gw.fetch('/admin/v1/tenants/tk/api-keys/k-small/budgets', { method: 'DELETE', headers: owner('tk') });
       assert.equal(del.status, 200);

@@ -1,26 +1,11 @@
 import type { z } from 'zod';
-import { errors, type PluginRouter, type TenantSettings } from '@aihub/core/plugin-api';
+import { assertWithinPlan, errors, type BudgetSettings, type LimitSettings, type PluginRouter, type TenantSettings } from '@aihub/core/plugin-api';
 import { tenantJson } from '../json';
 import * as s from '../schemas';
-import type { PlanDefinition, TenantRecord } from '../types';
+import type { TenantRecord } from '../types';
 import { audited, bodyOf, existingTenant, paramsOf, principalOf, queryOf, readRoute, writeRoute, SETTINGS_BODY_LIMIT, type Runtime } from './common';
 
 type TenantParams = z.output<typeof s.tenantParams>;
-
-/** Limits and budgets a tenant admin sets may not exceed its plan's bounds (a superadmin may). */
-function checkPlanBounds(settings: TenantSettings, plan: PlanDefinition | undefined): void {
-  if (!plan) return;
-  for (const group of ['limits', 'budgets'] as const) {
-    const values = (settings[group] ?? {}) as Record<string, number | undefined>;
-    const bounds = plan[group] as Record<string, number | undefined>;
-    for (const [key, bound] of Object.entries(bounds)) {
-      const v = values[key];
-      if (bound !== undefined && v !== undefined && v > bound) {
-        throw errors.badRequest(`settings.${group}.${key} is ${v}, above the plan's bound of ${bound}; lower it or ask the operator for another plan.`, 'exceeds_plan', `${group}.${key}`);
-      }
-    }
-  }
-}
 
 /** Merges a settings patch: top-level keys replace, `null` removes. */
 export function mergeSettings(current: TenantSettings, patch: Record<string, unknown>): TenantSettings {
@@ -144,13 +129,15 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       const patch = bodyOf<Record<string, unknown>>(c);
       if (patch.limits !== undefined) access.authorize(c, 'limits:write', tenantId);
       if (patch.budgets !== undefined) access.authorize(c, 'budgets:write', tenantId);
-      const principal = principalOf(c);
       const store = rt().store;
       const tenant: TenantRecord = await audited(rt(), c, async (t) => {
         const before = await store.getTenant(tenantId, t);
         if (!before) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
+        // The same bound check as the budget and limit routes, on what this patch sets (a key it leaves
+        // alone keeps its value, even one a superadmin set above the plan).
+        const values = { limits: (patch.limits ?? undefined) as LimitSettings | undefined, budgets: (patch.budgets ?? undefined) as BudgetSettings | undefined };
+        assertWithinPlan(c, values, rt().planBounds.bounds(before.plan), before.plan, (field) => `settings.${field}`);
         const settings = mergeSettings(before.settings, patch);
-        if (principal.superadmin !== true) checkPlanBounds(settings, store.getPlan(before.plan));
         const after = await store.updateTenant(tenantId, { settings }, t);
         return { result: after, entry: { tenantId, action: 'tenant.settings.update', targetType: 'tenant', targetId: tenantId, before: before.settings, after: after.settings } };
       });

@@ -1,4 +1,4 @@
-import { AUDIT_LOG, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { AUDIT_LOG, TENANT_DIRECTORY, enforcePlanBounds, requireSubject, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { BudgetOverrides } from '../budgets/BudgetOverrides';
 import type { BudgetResolver } from '../budgets/BudgetResolver';
@@ -33,15 +33,23 @@ function fromBody(b: BudgetBody): BudgetSettings {
 
 const AUDIT_TARGET: Record<BudgetLevel, string> = { tenant: 'tenant', team: 'team', key: 'api_key' };
 
+/** `budgets.dailyHardMicros` → `daily_hard_micros`: errors name the field as the body spells it. */
+const snakeField = (field: string) => field.slice('budgets.'.length).replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+
 /**
- * GET/PUT/DELETE budgets of a tenant, a team or an API key. PUT stores an override that replaces the
- * budget from tenant settings (tenant) or key settings (key) for that level; DELETE removes it.
+ * GET/PUT/DELETE budgets of a tenant, a team or an API key. PUT stores an override for that level:
+ * each field it sets wins over tenant settings (tenant) or key settings (key); a field it leaves out
+ * inherits them (then config defaults and the plan's bound), so `{}` never lifts a budget. Values
+ * above the plan's bound are refused (400 `exceeds_plan`) except for superadmins; a team or key must
+ * exist in the tenant (404). DELETE removes the override.
  */
 export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, overrides: BudgetOverrides, resolver: BudgetResolver, reader: UsageReader): void {
   const describe = async (tenantId: string, level: BudgetLevel, targetId: string) => {
     const override = overrides.get(tenantId, level, targetId);
-    const settings = resolver.seenSettings(tenantId, level, targetId);
-    const effective = resolver.effective(tenantId, level, targetId, settings);
+    // The tenant's own settings and plan when the tenancy plugin is loaded; else what requests showed.
+    const tenant = level === 'tenant' ? await ctx.tryGet(TENANT_DIRECTORY)?.get(tenantId) : undefined;
+    const settings = tenant ? tenant.settings.budgets : resolver.seenSettings(tenantId, level, targetId);
+    const effective = resolver.effective(tenantId, level, targetId, settings, tenant?.plan);
     const now = ctx.clock.now();
     const spend: Record<string, unknown> = {};
     for (const period of PERIODS) {
@@ -64,8 +72,8 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
       level,
       tenant_id: tenantId,
       target_id: targetId,
-      source: override ? 'override' : (effective?.source ?? 'none'),
-      effective: toSnake(override ? override.budget : effective?.budget),
+      source: effective?.source ?? 'none',
+      effective: toSnake(effective?.budget),
       override: toSnake(override?.budget),
       settings: toSnake(settings),
       spend,
@@ -89,8 +97,12 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
         const p = validated<unknown, Record<string, string>>(c).params;
         authorize(ctx, c, 'budgets:write', p.tenantId);
         const targetId = targetOf(p);
+        const budget = fromBody(c.request.body as BudgetBody);
+        // The platform's one bound check (superadmins may exceed the plan), then the subject must be the tenant's.
+        await enforcePlanBounds(ctx, c, p.tenantId, { budgets: budget }, { names: snakeField });
+        if (level !== 'tenant') await requireSubject(ctx, p.tenantId, level, targetId);
         const before = overrides.get(p.tenantId, level, targetId);
-        await overrides.put(p.tenantId, level, targetId, fromBody(c.request.body as BudgetBody), actorOf(c));
+        await overrides.put(p.tenantId, level, targetId, budget, actorOf(c));
         const after = await describe(p.tenantId, level, targetId);
         await audit(ctx, c, p.tenantId, 'budget.update', level, targetId, toSnake(before?.budget), after.override);
         c.body = after;
@@ -98,7 +110,7 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
       {
         scopes: ['admin:write'],
         tags: ['admin', 'budgets'],
-        summary: `Set the ${level} budget (replaces it; null or missing fields mean no limit of that kind)`,
+        summary: `Set the ${level} budget (replaces the override; null or missing fields inherit: settings, defaults, then the plan's bound)`,
         schema: { ...schemaBase, body: budgetBody, responses: { 200: budgetResponse }, operationId: `put${level}Budget` },
       },
     );

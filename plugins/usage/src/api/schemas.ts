@@ -11,28 +11,47 @@ export const GROUP_DIMENSIONS = ['day', 'model', 'provider', 'key', 'team'] as c
 export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
 
 const groupBy = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(GROUP_DIMENSIONS)).max(5))
+  .string({ error: 'give group_by once, as a comma-separated list' })
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .pipe(
+    z
+      .array(z.enum(GROUP_DIMENSIONS, { error: `each group_by value must be one of ${GROUP_DIMENSIONS.join(', ')}` }))
+      .min(1, 'group_by must name at least one of day, model, provider, key, team (leave it out for day)')
+      .max(5)
+      .refine((dims) => new Set(dims).size === dims.length, 'group_by must not repeat a dimension'),
+  )
   .describe('Comma-separated: day, model, provider, key, team');
+
+/**
+ * A filter value: given once, not empty, no NUL (PostgreSQL cannot compare with one). A repeated
+ * parameter arrives as an array and is refused by the string type.
+ */
+const filter = (max: number, what: string) =>
+  z
+    .string({ error: `give ${what} once, as a single value` })
+    .min(1, `${what} must not be empty; leave it out to include all`)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+const day = (what: string) => z.string({ error: `give ${what} once, as a UTC date YYYY-MM-DD` }).pipe(dayParam);
 
 /** Filters shared by the usage, export and invoice routes. */
 export const usageFilters = {
-  from: dayParam.optional().describe('First UTC day, inclusive (default: 29 days before `to`)'),
-  to: dayParam.optional().describe('Last UTC day, inclusive (default: today)'),
-  model: z.string().max(200).optional().describe('Only this model (as requested by the client)'),
-  provider: z.string().max(64).optional(),
-  key_id: z.string().max(128).optional(),
-  team_id: z.string().max(128).optional(),
+  from: day('from').optional().describe('First UTC day, inclusive (default: 29 days before `to`)'),
+  to: day('to').optional().describe('Last UTC day, inclusive (default: today)'),
+  model: filter(200, 'model').optional().describe('Only this model (as requested by the client)'),
+  provider: filter(64, 'provider').optional(),
+  key_id: filter(128, 'key_id').optional(),
+  team_id: filter(128, 'team_id').optional(),
 };
 
-export const usageQuery = z.object({ ...usageFilters, group_by: groupBy.optional() });
+/** Unknown parameters are refused (strict): a misspelled filter must not silently widen the answer. */
+export const usageQuery = z.object({ ...usageFilters, group_by: groupBy.optional() }).strict();
 
 export const exportQuery = z.object({
   ...usageFilters,
   granularity: z.enum(['request', 'day']).default('request').describe('request: one line per request; day: daily rollups'),
   status: z.enum(['success', 'error', 'cancelled']).optional().describe('Only requests with this status (granularity=request)'),
-});
+}).strict();
 
 const metrics = z.object({
   requests: z.number(),
@@ -64,7 +83,7 @@ export const usageResponse = z.object({
 
 const budgetField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional();
 
-/** PUT body: the whole budget of one level (fields left out or null: no limit of that kind). */
+/** PUT body: the override of one level (fields left out or null inherit: settings, config defaults, then the plan's bound). */
 export const budgetBody = z
   .object({
     daily_hard_micros: budgetField.describe('Daily hard limit in micro-dollars: requests are refused once spent'),
@@ -102,7 +121,7 @@ export const budgetResponse = z.object({
   level: z.enum(['tenant', 'team', 'key']),
   tenant_id: z.string(),
   target_id: z.string(),
-  source: z.enum(['override', 'settings', 'default', 'none']),
+  source: z.enum(['override', 'settings', 'default', 'plan', 'none']),
   effective: budgetShape,
   override: budgetShape,
   settings: budgetShape,

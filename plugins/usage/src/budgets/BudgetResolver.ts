@@ -1,50 +1,77 @@
 import type { BudgetSettings } from '@aihub/core/plugin-api';
 import type { BudgetOverrides } from './BudgetOverrides';
-import { hasAnyLimit, type BudgetLevel, type BudgetTarget } from './types';
+import { hasAnyLimit, type BudgetLevel, type BudgetSource, type BudgetTarget } from './types';
 
 /** Largest number of tenants/keys whose settings budgets are remembered for the consumer's alerts. */
 const SEEN_CAP = 50_000;
 
+const FIELDS = ['dailyHardMicros', 'dailySoftMicros', 'monthlyHardMicros', 'monthlySoftMicros'] as const;
+/** Most specific first: the first source that sets a field decides it. */
+const SOURCES: readonly BudgetSource[] = ['override', 'settings', 'default', 'plan'];
+
+/** A plan's budget bounds by plan name (PLAN_BOUNDS), or undefined without the tenancy plugin. */
+export type PlanBudgets = (plan: string) => BudgetSettings | undefined;
+
 /**
- * Decides which budgets apply to a request: for each level (tenant, team, key) an override set
- * through the API wins; otherwise tenant settings (tenancy) or the key's own budgets (auth); for the
- * tenant, config defaults last. Pure in-memory: the request path does no I/O here.
+ * Decides which budgets apply to a request, field by field: for each level (tenant, team, key) a
+ * value set through the API wins; a field it leaves out inherits from tenant settings (tenancy) or
+ * the key's own budgets (auth); for the tenant, then config defaults, then the plan's bound. So an
+ * empty override removes nothing: a budget is unlimited only where every source, the plan included,
+ * is. Pure in-memory: the request path does no I/O here.
  */
 export class BudgetResolver {
   /** Budgets seen on requests (tenant settings, key budgets) so the consumer can check soft limits. */
   private readonly seen = new Map<string, BudgetSettings>();
+  /** Each tenant's plan as last seen, for the consumer's checks (which have no request). */
+  private readonly plans = new Map<string, string>();
 
   constructor(
     private readonly overrides: BudgetOverrides,
     private readonly defaults: BudgetSettings | undefined,
+    private readonly planBudgets: PlanBudgets = () => undefined,
   ) {}
 
-  resolve(tenantId: string, teamId: string | undefined | null, keyId: string | undefined | null, tenantSettings: BudgetSettings | undefined, keySettings: BudgetSettings | undefined): BudgetTarget[] {
+  resolve(
+    tenantId: string,
+    teamId: string | undefined | null,
+    keyId: string | undefined | null,
+    tenantSettings: BudgetSettings | undefined,
+    keySettings: BudgetSettings | undefined,
+    plan?: string,
+  ): BudgetTarget[] {
     const out: BudgetTarget[] = [];
-    const tenant = this.pick(tenantId, 'tenant', tenantId, tenantSettings ?? this.seen.get(`tenant\u0000${tenantId}`), this.defaults);
+    const planBound = this.planBound(tenantId, plan);
+    const tenant = this.pick(tenantId, 'tenant', tenantId, tenantSettings ?? this.seen.get(`tenant\u0000${tenantId}`), this.defaults, planBound);
     if (tenant) out.push(tenant);
     if (teamId) {
-      const team = this.pick(tenantId, 'team', teamId, undefined, undefined);
+      const team = this.pick(tenantId, 'team', teamId, undefined, undefined, undefined);
       if (team) out.push(team);
     }
     if (keyId) {
-      const key = this.pick(tenantId, 'key', keyId, keySettings ?? this.seen.get(`key\u0000${tenantId}\u0000${keyId}`), undefined);
+      const key = this.pick(tenantId, 'key', keyId, keySettings ?? this.seen.get(`key\u0000${tenantId}\u0000${keyId}`), undefined, undefined);
       if (key) out.push(key);
     }
     return out;
   }
 
   /** One level's effective budget, or undefined when it sets no limit. */
-  effective(tenantId: string, level: BudgetLevel, targetId: string, settings?: BudgetSettings): BudgetTarget | undefined {
+  effective(tenantId: string, level: BudgetLevel, targetId: string, settings?: BudgetSettings, plan?: string): BudgetTarget | undefined {
     const fromSeen = level === 'tenant' ? this.seen.get(`tenant\u0000${tenantId}`) : level === 'key' ? this.seen.get(`key\u0000${tenantId}\u0000${targetId}`) : undefined;
-    return this.pick(tenantId, level, targetId, settings ?? fromSeen, level === 'tenant' ? this.defaults : undefined);
+    if (level !== 'tenant') return this.pick(tenantId, level, targetId, settings ?? fromSeen, undefined, undefined);
+    return this.pick(tenantId, level, targetId, settings ?? fromSeen, this.defaults, this.planBound(tenantId, plan));
   }
 
-  /** Remembers settings budgets from a request (cheap: only when they exist). */
-  remember(tenantId: string, tenantSettings: BudgetSettings | undefined, keyId: string | undefined, keySettings: BudgetSettings | undefined): void {
+  /** Remembers settings budgets (cheap: only when they exist) and the tenant's plan from a request. */
+  remember(tenantId: string, tenantSettings: BudgetSettings | undefined, keyId: string | undefined, keySettings: BudgetSettings | undefined, plan?: string): void {
     if (this.seen.size > SEEN_CAP) this.seen.clear();
     if (tenantSettings) this.seen.set(`tenant\u0000${tenantId}`, tenantSettings);
+    // A known tenant (its plan came with it) without settings budgets has none: forget older ones.
+    else if (plan !== undefined) this.seen.delete(`tenant\u0000${tenantId}`);
     if (keyId && keySettings) this.seen.set(`key\u0000${tenantId}\u0000${keyId}`, keySettings);
+    if (plan !== undefined && this.plans.get(tenantId) !== plan) {
+      if (this.plans.size > SEEN_CAP) this.plans.clear();
+      this.plans.set(tenantId, plan);
+    }
   }
 
   /** Settings budgets seen for a level (for the admin API's "settings" field). */
@@ -54,11 +81,42 @@ export class BudgetResolver {
     return undefined;
   }
 
-  private pick(tenantId: string, level: BudgetLevel, targetId: string, settings: BudgetSettings | undefined, defaults: BudgetSettings | undefined): BudgetTarget | undefined {
-    const override = this.overrides.get(tenantId, level, targetId);
-    if (override) return hasAnyLimit(override.budget) ? { level, tenantId, targetId, budget: override.budget, source: 'override' } : undefined;
-    if (hasAnyLimit(settings)) return { level, tenantId, targetId, budget: settings, source: 'settings' };
-    if (hasAnyLimit(defaults)) return { level, tenantId, targetId, budget: defaults, source: 'default' };
-    return undefined;
+  private planBound(tenantId: string, plan: string | undefined): BudgetSettings | undefined {
+    const name = plan ?? this.plans.get(tenantId);
+    return name === undefined ? undefined : this.planBudgets(name);
+  }
+
+  private pick(
+    tenantId: string,
+    level: BudgetLevel,
+    targetId: string,
+    settings: BudgetSettings | undefined,
+    defaults: BudgetSettings | undefined,
+    planBound: BudgetSettings | undefined,
+  ): BudgetTarget | undefined {
+    const override = this.overrides.get(tenantId, level, targetId)?.budget;
+    let budget: BudgetSettings | undefined;
+    let source: BudgetSource | undefined;
+    let merged = false;
+    for (let i = 0; i < SOURCES.length; i++) {
+      const layer = i === 0 ? override : i === 1 ? settings : i === 2 ? defaults : planBound;
+      if (!hasAnyLimit(layer)) continue;
+      if (budget === undefined) {
+        // The common case (one source) shares the source's object: nothing allocated per request.
+        budget = layer;
+        source = SOURCES[i];
+        continue;
+      }
+      for (const f of FIELDS) {
+        if (budget[f] === undefined && layer[f] !== undefined) {
+          if (!merged) {
+            budget = { ...budget };
+            merged = true;
+          }
+          budget[f] = layer[f];
+        }
+      }
+    }
+    return budget === undefined ? undefined : { level, tenantId, targetId, budget, source: source! };
   }
 }

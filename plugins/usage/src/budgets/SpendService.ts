@@ -50,7 +50,7 @@ export class SpendService {
       [...tenantIds].map(async (id) => {
         try {
           const tenant = await directory.get(id);
-          if (tenant?.settings.budgets) this.resolver.remember(id, tenant.settings.budgets, undefined, undefined);
+          if (tenant) this.resolver.remember(id, tenant.settings.budgets, undefined, undefined, tenant.plan);
         } catch {
           // Alerts for this tenant wait for the next batch; metering is unaffected.
         }

@@ -4,8 +4,11 @@ import type { Period } from '../time';
 export type BudgetLevel = 'tenant' | 'team' | 'key';
 export const BUDGET_LEVELS: readonly BudgetLevel[] = ['tenant', 'team', 'key'];
 
-/** Where an effective budget came from: an override set through the API, tenant/key settings, or config defaults. */
-export type BudgetSource = 'override' | 'settings' | 'default';
+/**
+ * Where an effective budget came from (its most specific source; fields it leaves out are inherited
+ * from the next): an override set through the API, tenant/key settings, config defaults, or the plan's bound.
+ */
+export type BudgetSource = 'override' | 'settings' | 'default' | 'plan';
 
 /** One budget that applies to a request: tenant, its team, or its key. */
 export interface BudgetTarget {
