@@ -40,6 +40,8 @@ export interface Principal {
   /** Per-key overrides read by rate-limit and usage. */
   limits?: LimitSettings;
   budgets?: BudgetSettings;
+  /** Model aliases this credential may call (an API key's allowed_models); absent = every model the tenant may use. */
+  allowedModels?: readonly string[];
 }
 
 export interface PiiPolicy {

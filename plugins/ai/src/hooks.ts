@@ -17,6 +17,7 @@ import {
 import type { AiConfig } from './config';
 import { AiCall } from './engine/AiCall';
 import type { Experiment, ModelRoute } from './routing/catalog';
+import { modelNotAllowed, principalMayUse } from './keyModels';
 import { assignVariant } from './routing/select';
 import { runtimeOf } from './runtime';
 import { applyTransforms } from './transforms';
@@ -69,6 +70,7 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
   const tenant = TenantKey.get(c);
   const principal = PrincipalKey.get(c);
   if (!rt.catalog.has(alias) || !modelAllowed(tenant, alias)) throw modelNotFound(alias);
+  if (!principalMayUse(principal, alias)) throw modelNotAllowed(alias);
   const tenantId = tenant?.id ?? principal?.tenantId ?? null;
   const exp = rt.catalog.experiments.get(alias);
   let route: ModelRoute;

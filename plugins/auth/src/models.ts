@@ -20,6 +20,12 @@ export interface ApiKeyRow {
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
+  /** JSON array of model aliases the key may call; null = every model the tenant may use. */
+  allowed_models?: string | null;
+  /** The key this one replaced by rotation. */
+  rotated_from?: string | null;
+  /** The key that replaced this one by rotation. */
+  replaced_by?: string | null;
 }
 
 export interface OAuthClientRow {
@@ -102,6 +108,9 @@ export function defineModels(sequelize: Sequelize, table: (name: string) => stri
       created_by: str(128, true),
       created_at: date(),
       updated_at: date(),
+      allowed_models: text(true),
+      rotated_from: str(16, true),
+      replaced_by: str(16, true),
     },
     { ...common, tableName: table('api_keys') },
   );

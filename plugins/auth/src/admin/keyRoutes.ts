@@ -1,39 +1,13 @@
-import { errors, validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import { errors, validated, type PluginRouter, type Principal, type TenantRole } from '@aihub/core/plugin-api';
 import type { z } from 'zod';
-import type { ApiKeyRecord } from '../keys/ApiKeyStore';
+import type { KeySort } from '../keys/keyQuery';
 import type { AuthRuntime } from '../runtime';
-import { actorId, audit, authorizeTenant, checkDelegation, checkTargetRank, iso } from './common';
-import { apiKeyView, createKeyBody, createdKeyView, keyParams, listKeysQuery, listView, tenantParams, updateKeyBody } from './schemas';
+import { actorId, audit, authorizeTenant, checkDelegation, checkTargetRank, roleRank } from './common';
+import { keyNotFound, keyView } from './keyView';
+import { rotateKeyRoute } from './rotateKeyRoute';
+import { apiKeyView, createKeyBody, createdKeyView, keyListView, keyParams, listKeysQuery, tenantParams, updateKeyBody } from './schemas';
 
-type KeyView = z.output<typeof apiKeyView>;
-
-export function keyView(r: ApiKeyRecord, now: number): KeyView {
-  const status = r.revokedAt ? 'revoked' : r.expiresAt && r.expiresAt.getTime() <= now ? 'expired' : 'active';
-  return {
-    id: r.id,
-    tenant_id: r.tenantId,
-    name: r.name,
-    key_prefix: `ahk_${r.id}`,
-    status,
-    scopes: r.scopes,
-    role: r.role,
-    superadmin: r.superadmin,
-    user_id: r.userId,
-    team_id: r.teamId,
-    expires_at: iso(r.expiresAt),
-    revoked_at: iso(r.revokedAt),
-    last_used_at: iso(r.lastUsedAt),
-    limits: r.limits,
-    budgets: r.budgets,
-    created_by: r.createdBy,
-    created_at: r.createdAt.toISOString(),
-    updated_at: r.updatedAt.toISOString(),
-  };
-}
-
-const notFound = () => errors.notFound('No such API key in this tenant.', 'api_key_not_found');
-
-/** /admin/v1/tenants/:tenantId/api-keys — create (key shown once), list, get, update, revoke. */
+/** /admin/v1/tenants/:tenantId/api-keys — create (key shown once), list, get, update, rotate, revoke. */
 export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
   const base = '/admin/v1/tenants/:tenantId/api-keys';
   const tag = 'API keys';
@@ -59,10 +33,12 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
         throw errors.badRequest(`Keys may live at most ${r.ctx.config.apiKeys.maxExpiresInDays} days.`, 'invalid_expiry', 'expires_at');
       }
       if (body.team_id && !(await r.tenancy().getTeam(tenantId, body.team_id))) throw errors.badRequest('team_id is not a team of this tenant.', 'team_not_found', 'team_id');
+      const owner = await checkOwner(r, caller, tenantId, body.user_id, role);
       const { record, key } = await r.keys.create({
         tenantId,
         name: body.name,
-        userId: caller.userId ?? null,
+        userId: owner,
+        allowedModels: body.allowed_models ? [...new Set(body.allowed_models)] : null,
         teamId: body.team_id ?? null,
         scopes,
         role,
@@ -93,15 +69,23 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       const { query, params } = validated<z.output<typeof listKeysQuery>, z.output<typeof tenantParams>>(ctx);
       await authorizeTenant(r, ctx, 'keys:read', params.tenantId);
       const limit = query.limit ?? 50;
-      const page = await r.keys.list(params.tenantId, { cursor: query.cursor, limit, status: query.status, userId: query.user_id, teamId: query.team_id, q: query.q });
+      const page = await r.keys.list(params.tenantId, {
+        cursor: query.cursor,
+        limit,
+        status: query.status,
+        userId: query.owner ?? query.user_id,
+        teamId: query.team_id,
+        q: query.q,
+        sort: query.sort as KeySort | undefined,
+      });
       const now = r.ctx.clock.now();
-      ctx.body = { data: page.data.map((k) => keyView(k, now)), next_cursor: page.nextCursor };
+      ctx.body = { data: page.data.map((k) => keyView(k, now)), next_cursor: page.nextCursor, has_more: page.nextCursor !== null };
     },
     {
       scopes: ['admin:read'],
       tags: ['admin'],
-      summary: 'List API keys (never their secrets)',
-      schema: { params: tenantParams, query: listKeysQuery, responses: { 200: listView(apiKeyView) }, tag, operationId: 'listApiKeys' },
+      summary: 'List API keys (never their secrets): search, filter, sort, keyset paging',
+      schema: { params: tenantParams, query: listKeysQuery, responses: { 200: keyListView }, tag, operationId: 'listApiKeys' },
     },
   );
 
@@ -112,7 +96,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
       await authorizeTenant(r, ctx, 'keys:read', tenantId);
       const record = await r.keys.get(tenantId, id);
-      if (!record) throw notFound();
+      if (!record) throw keyNotFound();
       ctx.body = keyView(record, r.ctx.clock.now());
     },
     { scopes: ['admin:read'], tags: ['admin'], summary: 'Get an API key', schema: { params: keyParams, responses: { 200: apiKeyView }, tag, operationId: 'getApiKey' } },
@@ -127,7 +111,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
       checkDelegation(caller, { role: body.role as TenantRole | undefined, scopes: body.scopes, what: 'key' });
       const current = await r.keys.get(tenantId, id);
-      if (!current) throw notFound();
+      if (!current) throw keyNotFound();
       checkTargetRank(caller, current, 'key');
       if (current.revokedAt) throw errors.conflict('This API key is revoked; revoked keys cannot be changed. Create a new key.', 'api_key_revoked');
       const now = r.ctx.clock.now();
@@ -141,8 +125,9 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
         expiresAt: body.expires_at === undefined ? undefined : body.expires_at === null ? null : new Date(body.expires_at),
         limits: body.limits,
         budgets: body.budgets,
+        allowedModels: body.allowed_models === undefined ? undefined : body.allowed_models === null ? null : [...new Set(body.allowed_models)],
       });
-      if (!changed) throw notFound();
+      if (!changed) throw keyNotFound();
       // Scopes, role, limits take effect everywhere now, not when caches expire.
       await r.apiKeys.announce(id);
       const after = keyView(changed.after, now);
@@ -152,10 +137,12 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
     {
       scopes: ['admin:write'],
       tags: ['admin'],
-      summary: 'Change an API key (name, scopes, role, team, expiry, limits, budgets)',
+      summary: 'Change an API key (name, scopes, role, team, expiry, limits, budgets, allowed models)',
       schema: { params: keyParams, body: updateKeyBody, responses: { 200: apiKeyView }, tag, operationId: 'updateApiKey' },
     },
   );
+
+  rotateKeyRoute(router, rt, base, tag);
 
   router.delete(
     `${base}/:id`,
@@ -164,10 +151,10 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
       const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
       const current = await r.keys.get(tenantId, id);
-      if (!current) throw notFound();
+      if (!current) throw keyNotFound();
       checkTargetRank(caller, current, 'key');
       const changed = await r.keys.revoke(tenantId, id);
-      if (!changed) throw notFound();
+      if (!changed) throw keyNotFound();
       // Evict here and on every other instance (pub/sub) before answering.
       await r.apiKeys.announce(id);
       const now = r.ctx.clock.now();
@@ -184,4 +171,22 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       schema: { params: keyParams, responses: { 200: apiKeyView }, tag, operationId: 'revokeApiKey' },
     },
   );
+}
+
+/**
+ * The key's owner: the caller by default, or a member of the tenant named by `user_id`. Handing a
+ * key to someone else is an admin's act (`members:read` is what lets one see who the members are),
+ * and a key never carries a role above its owner's, so it cannot outrank the person behind it.
+ */
+async function checkOwner(r: AuthRuntime, caller: Principal, tenantId: string, userId: string | undefined, role: TenantRole): Promise<string | null> {
+  if (userId === undefined || userId === caller.userId) return caller.userId ?? null;
+  if (caller.superadmin !== true && roleRank(caller.role) < roleRank('admin')) {
+    throw errors.forbidden('Only an admin or owner may create a key for another member; leave user_id out to own the key yourself.', 'permission_denied');
+  }
+  const ownerRole = await r.tenancy().roleOf(userId, tenantId);
+  if (!ownerRole) throw errors.badRequest('user_id is not a member of this tenant; add them as a member first.', 'owner_not_member', 'user_id');
+  if (roleRank(role) > roleRank(ownerRole)) {
+    throw errors.badRequest(`The key's role (${role}) is above its owner's (${ownerRole}); choose ${ownerRole} or lower.`, 'role_above_owner', 'role');
+  }
+  return userId;
 }

@@ -1,5 +1,6 @@
 import { SCOPES, TENANT_ROLES } from '@aihub/core/plugin-api';
 import { z } from 'zod';
+import { KEY_SORTS } from '../keys/keyQuery';
 
 /**
  * zod schemas of the admin API: the kernel validates requests with them (400 `validation_failed`)
@@ -45,12 +46,20 @@ export const clientParams = z.object({ tenantId: idString('tenantId'), clientId:
 
 const isoDate = z.iso.datetime({ offset: true }).describe('RFC 3339 date-time');
 
+export const allowedModelsSchema = z
+  .array(text(200))
+  .min(1)
+  .max(100)
+  .describe('Model names or aliases this key may call (`*` = all); other models answer 403 `model_not_allowed`. Absent or null: every model the tenant may use');
+
 export const createKeyBody = z
   .object({
     name: text(200).describe('Human-readable name'),
     scopes: z.array(scopeSchema).min(1).max(SCOPES.length).optional().describe('Default: the configured default scopes (ai:invoke)'),
     role: roleSchema.optional().describe('Default: developer'),
     team_id: idString('team_id').optional(),
+    user_id: idString('user_id').optional().describe('Owner: a member of the tenant (default: the caller). The key cannot carry a role above its owner'),
+    allowed_models: allowedModelsSchema.optional(),
     expires_at: isoDate.optional(),
     expires_in_days: z.number().int().min(1).max(36_500).optional(),
     limits: limitsSchema.optional(),
@@ -69,6 +78,7 @@ export const updateKeyBody = z
     expires_at: isoDate.nullable().optional(),
     limits: limitsSchema.nullable().optional(),
     budgets: budgetsSchema.nullable().optional(),
+    allowed_models: allowedModelsSchema.nullable().optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'send at least one field to change' });
@@ -81,12 +91,17 @@ const listQueryBase = {
 export const listKeysQuery = z
   .object({
     ...listQueryBase,
+    // A name sort's cursor carries the last name (up to 200 characters).
+    cursor: z.string().max(600).optional().describe('next_cursor of the previous page (with the same sort and filters)'),
     status: z.enum(['active', 'revoked', 'expired']).optional(),
-    user_id: idString('user_id').optional(),
+    owner: idString('owner').optional().describe('Only keys owned by this user id'),
+    user_id: idString('user_id').optional().describe('Same as owner (kept for older clients)'),
     team_id: idString('team_id').optional(),
-    q: text(200).optional().describe('Case-insensitive substring of the name'),
+    q: text(200).optional().describe('Case-insensitive substring of the name, or a prefix of the key id (`ahk_…` accepted)'),
+    sort: z.enum(KEY_SORTS as [string, ...string[]]).optional().describe('created_at, last_used_at, name or expires_at; `-` first for descending. Default -created_at (newest first)'),
   })
-  .strict();
+  .strict()
+  .refine((q) => !(q.owner && q.user_id && q.owner !== q.user_id), { message: 'send owner or user_id, not two different ones', path: ['owner'] });
 
 export const apiKeyView = z.object({
   id: z.string(),
@@ -104,10 +119,31 @@ export const apiKeyView = z.object({
   last_used_at: z.string().nullable(),
   limits: limitsSchema.nullable(),
   budgets: budgetsSchema.nullable(),
+  allowed_models: z.array(z.string()).nullable().describe('null: every model the tenant may use'),
+  rotated_from: z.string().nullable().describe('The key this one replaced by rotation'),
+  replaced_by: z.string().nullable().describe('The key that replaced this one by rotation'),
   created_by: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });
+
+export const keyListView = z.object({
+  data: z.array(apiKeyView),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` (with the same sort and filters) for the next page; null on the last page'),
+  has_more: z.boolean().describe('Whether another page follows. There is no total: counting every matching key would cost more than the page'),
+});
+
+export const rotateKeyBody = z
+  .object({
+    grace_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .optional()
+      .describe('How long the old key keeps working, so deployments can switch over (default 0: it stops now; at most 7 days)'),
+  })
+  .strict();
 
 export const createdKeyView = apiKeyView.extend({ key: z.string().describe('The full key. Shown once: store it now.') });
 export const listView = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page') });

@@ -55,6 +55,7 @@ function freezePrincipal(row: ApiKeyRow): Principal {
   const scopes = Object.freeze(parseJson<string[]>(row.scopes, [])) as string[];
   const limits = parseJson<LimitSettings | null>(row.limits, null);
   const budgets = parseJson<BudgetSettings | null>(row.budgets, null);
+  const allowedModels = parseJson<string[] | null>(row.allowed_models, null);
   const principal: Principal = {
     kind: 'api_key',
     subject: row.id,
@@ -67,6 +68,8 @@ function freezePrincipal(row: ApiKeyRow): Principal {
     superadmin: row.superadmin ? true : undefined,
     limits: limits ? Object.freeze(limits) : undefined,
     budgets: budgets ? Object.freeze(budgets) : undefined,
+    // Checked by the ai plugin on the request's model: read here once per cache fill, never per request.
+    allowedModels: allowedModels ? Object.freeze(allowedModels) : undefined,
   };
   // Shared by every request of this key: nobody may change it in place.
   return Object.freeze(principal);

@@ -2,7 +2,8 @@ import { Op, type Sequelize, type WhereOptions } from 'sequelize';
 import type { BudgetSettings, LimitSettings, TenantRole } from '@aihub/core/plugin-api';
 import { generateApiKey, parseApiKey } from '../keyFormat';
 import { parseJson, type ApiKeyRow, type AuthModels } from '../models';
-import { decodeCursor, encodeCursor, type Page } from '../pagination';
+import type { Page } from '../pagination';
+import { afterCursor, decodeSortCursor, encodeSortCursor, orderOf, searchKeys, type KeySort } from './keyQuery';
 import type { ServerSecrets } from '../secrets';
 
 /** An API key as the plugin works with it (never the secret; the hash stays in the store). */
@@ -23,6 +24,12 @@ export interface ApiKeyRecord {
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Model aliases the key may call; null = every model the tenant may use. */
+  allowedModels: string[] | null;
+  /** The key this one replaced by rotation. */
+  rotatedFrom: string | null;
+  /** The key that replaced this one by rotation. */
+  replacedBy: string | null;
 }
 
 export interface CreateApiKeyInput {
@@ -36,7 +43,9 @@ export interface CreateApiKeyInput {
   expiresAt?: Date | null;
   limits?: LimitSettings | null;
   budgets?: BudgetSettings | null;
+  allowedModels?: string[] | null;
   createdBy?: string | null;
+  rotatedFrom?: string | null;
   /** A full key to use instead of a random one (bootstrap from AIHUB_BOOTSTRAP_ADMIN_KEY). */
   presetKey?: string;
 }
@@ -49,6 +58,7 @@ export interface UpdateApiKeyInput {
   expiresAt?: Date | null;
   limits?: LimitSettings | null;
   budgets?: BudgetSettings | null;
+  allowedModels?: string[] | null;
 }
 
 export interface ListApiKeysInput {
@@ -57,8 +67,10 @@ export interface ListApiKeysInput {
   status?: 'active' | 'revoked' | 'expired';
   userId?: string;
   teamId?: string;
-  /** Case-insensitive substring of the name. */
+  /** Case-insensitive substring of the name, or a prefix of the key id (`ahk_` optional). */
   q?: string;
+  /** Sort key; default newest first (`-created_at`). */
+  sort?: KeySort;
 }
 
 export function toRecord(row: ApiKeyRow): ApiKeyRecord {
@@ -79,8 +91,14 @@ export function toRecord(row: ApiKeyRow): ApiKeyRecord {
     createdBy: row.created_by,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    allowedModels: parseJson<string[] | null>(row.allowed_models, null),
+    rotatedFrom: row.rotated_from ?? null,
+    replacedBy: row.replaced_by ?? null,
   };
 }
+
+/** Another rotation of the same key committed first: this one rolls back. */
+class RotationRace extends Error {}
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -122,6 +140,9 @@ export class ApiKeyStore {
       created_by: input.createdBy ?? null,
       created_at: at,
       updated_at: at,
+      allowed_models: json(input.allowedModels),
+      rotated_from: input.rotatedFrom ?? null,
+      replaced_by: null,
     };
     await this.models.ApiKey.create(row);
     return { record: toRecord(row), key: generated.key };
@@ -138,32 +159,29 @@ export class ApiKeyStore {
     return row ? toRecord(row) : undefined;
   }
 
+  /**
+   * One page of a tenant's keys in the requested order, by keyset: the WHERE clause starts after
+   * the previous page's last (sort value, id), so every page is an index range scan of `limit + 1`
+   * rows, at any depth. No total count: counting 100,000 rows per page view would cost more than the
+   * page; `nextCursor` (null on the last page) says whether there is more.
+   */
   async list(tenantId: string, input: ListApiKeysInput): Promise<Page<ApiKeyRecord>> {
     const now = new Date(this.now());
+    const sort = input.sort ?? '-created_at';
     const and: WhereOptions<ApiKeyRow>[] = [{ tenant_id: tenantId }];
     if (input.status === 'revoked') and.push({ revoked_at: { [Op.ne]: null } });
     if (input.status === 'active') and.push({ revoked_at: null, [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: now } }] });
     if (input.status === 'expired') and.push({ revoked_at: null, expires_at: { [Op.lte]: now } });
     if (input.userId) and.push({ user_id: input.userId });
     if (input.teamId) and.push({ team_id: input.teamId });
-    if (input.q) and.push(containsInsensitive(this.models.ApiKey.sequelize!, 'name', input.q) as WhereOptions<ApiKeyRow>);
-    const cursor = decodeCursor(input.cursor);
-    if (cursor) {
-      and.push({ [Op.or]: [{ created_at: { [Op.lt]: cursor.at } }, { created_at: cursor.at, id: { [Op.lt]: cursor.id } }] });
-    }
-    const rows = (await this.models.ApiKey.findAll({
-      where: { [Op.and]: and },
-      order: [
-        ['created_at', 'DESC'],
-        ['id', 'DESC'],
-      ],
-      limit: input.limit + 1,
-      raw: true,
-    })) as unknown as ApiKeyRow[];
+    if (input.q) and.push(searchKeys(this.models.ApiKey.sequelize!, input.q));
+    const after = decodeSortCursor(input.cursor, sort);
+    if (after) and.push(afterCursor(sort, after));
+    const rows = (await this.models.ApiKey.findAll({ where: { [Op.and]: and }, order: orderOf(sort), limit: input.limit + 1, raw: true })) as unknown as ApiKeyRow[];
     const more = rows.length > input.limit;
     const page = more ? rows.slice(0, input.limit) : rows;
     const last = page[page.length - 1];
-    return { data: page.map(toRecord), nextCursor: more && last ? encodeCursor(new Date(last.created_at), last.id) : null };
+    return { data: page.map(toRecord), nextCursor: more && last ? encodeSortCursor(sort, last) : null };
   }
 
   async update(tenantId: string, id: string, patch: UpdateApiKeyInput): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord } | undefined> {
@@ -177,9 +195,52 @@ export class ApiKeyStore {
     if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt;
     if (patch.limits !== undefined) values.limits = json(patch.limits);
     if (patch.budgets !== undefined) values.budgets = json(patch.budgets);
+    if (patch.allowedModels !== undefined) values.allowed_models = json(patch.allowedModels);
     await this.models.ApiKey.update(values, { where: { tenant_id: tenantId, id } });
     const after = await this.get(tenantId, id);
     return after ? { before, after } : undefined;
+  }
+
+  /**
+   * Rotation: a new key (new id and secret) with the old key's settings, and the old key retired
+   * in the same transaction: revoked now, or (with a grace period) expiring at `now + grace` unless
+   * it expires sooner. Undefined when the key is missing; `conflict` when it is revoked, expired or
+   * already rotated (two concurrent rotations: one wins).
+   */
+  async rotate(tenantId: string, id: string, graceMs: number): Promise<{ old: ApiKeyRecord; record: ApiKeyRecord; key: string } | undefined | 'conflict'> {
+    const sequelize = this.models.ApiKey.sequelize!;
+    return sequelize.transaction(async (transaction) => {
+      const row = (await this.models.ApiKey.findOne({ where: { tenant_id: tenantId, id }, raw: true, transaction })) as ApiKeyRow | null;
+      if (!row) return undefined;
+      const nowMs = this.now();
+      const at = new Date(nowMs);
+      if (row.revoked_at || row.replaced_by || (row.expires_at && new Date(row.expires_at).getTime() <= nowMs)) return 'conflict';
+      const generated = generateApiKey();
+      const fresh: ApiKeyRow = {
+        ...row,
+        id: generated.id,
+        secret_hash: this.secrets.hmac(generated.secret).toString('hex'),
+        last_used_at: null,
+        rotated_from: row.id,
+        replaced_by: null,
+        created_at: at,
+        updated_at: at,
+      };
+      await this.models.ApiKey.create(fresh, { transaction });
+      const retire: Partial<ApiKeyRow> = { replaced_by: fresh.id, updated_at: at };
+      if (graceMs <= 0) retire.revoked_at = at;
+      else {
+        const graceEnd = nowMs + graceMs;
+        if (!row.expires_at || new Date(row.expires_at).getTime() > graceEnd) retire.expires_at = new Date(graceEnd);
+      }
+      const [changed] = await this.models.ApiKey.update(retire, { where: { tenant_id: tenantId, id, revoked_at: null, replaced_by: null }, transaction });
+      if (changed !== 1) throw new RotationRace();
+      const old = (await this.models.ApiKey.findOne({ where: { tenant_id: tenantId, id }, raw: true, transaction })) as unknown as ApiKeyRow;
+      return { old: toRecord(old), record: toRecord(fresh), key: generated.key };
+    }).catch((err: unknown) => {
+      if (err instanceof RotationRace) return 'conflict' as const;
+      throw err;
+    });
   }
 
   /** Marks the key revoked (idempotent: an already revoked key keeps its first revocation time). */
