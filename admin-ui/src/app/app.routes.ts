@@ -1,0 +1,45 @@
+import type { Routes } from '@angular/router';
+import { provideTranslocoScope } from '@jsverse/transloco';
+import { authGuard, requirePermission, requireSuperadmin } from './core/auth/auth.guard';
+import { Shell } from './layout/shell';
+
+/**
+ * Every feature is a lazy route under the shell, with its own translation scope
+ * (public/i18n/<feature>/<lang>.json) and the guard of the permission its nav entry needs
+ * (core/nav/nav-items.ts). See admin-ui/README.md, "Conventions".
+ */
+export const routes: Routes = [
+  { path: 'callback', loadComponent: () => import('./features/auth/callback').then((m) => m.Callback) },
+  { path: 'signed-out', loadComponent: () => import('./features/auth/signed-out').then((m) => m.SignedOut) },
+  // H: the public invitation page (/admin/invite?token=…) goes here, outside the shell.
+  {
+    path: '',
+    component: Shell,
+    canActivate: [authGuard],
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'home' },
+      { path: 'home', loadComponent: () => import('./features/home/home').then((m) => m.Home), providers: [provideTranslocoScope('home')] },
+      { path: 'account', loadComponent: () => import('./features/account/account').then((m) => m.Account), providers: [provideTranslocoScope('account')] },
+      {
+        path: 'audit',
+        canMatch: [requirePermission('audit:read')],
+        loadComponent: () => import('./features/audit/audit-list').then((m) => m.AuditList),
+        providers: [provideTranslocoScope('audit')],
+      },
+      {
+        path: 'tenants',
+        canMatch: [requireSuperadmin],
+        loadChildren: () => import('./features/tenants/tenants.routes').then((m) => m.TENANTS_ROUTES),
+        providers: [provideTranslocoScope('tenants')],
+      },
+      {
+        path: 'users',
+        canMatch: [requireSuperadmin],
+        loadComponent: () => import('./features/users/user-list').then((m) => m.UserList),
+        providers: [provideTranslocoScope('users')],
+      },
+      // H: members, teams, invitations, api-keys, oauth-clients — one lazy route each, same pattern.
+      { path: '**', loadComponent: () => import('./features/home/not-found').then((m) => m.NotFound) },
+    ],
+  },
+];

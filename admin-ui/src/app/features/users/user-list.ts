@@ -1,0 +1,10 @@
+import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { TranslocoDirective } from '@jsverse/transloco';
+
+@Component({
+  selector: 'app-users',
+  imports: [TranslocoDirective],
+  template: `<section class="page" *transloco="let t"><h1>{{ t('users.title') }}</h1></section>`,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class UserList {}
