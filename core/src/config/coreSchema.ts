@@ -32,8 +32,59 @@ export const coreConfigSchema = z
         keepAliveTimeoutMs: z.number().int().positive().default(65_000).describe('HTTP keep-alive timeout; keep it above your load balancer idle timeout'),
         trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a load balancer)'),
         requestTimeoutMs: z.number().int().positive().default(300_000).describe('Hard limit for one request, streaming included'),
+        headersTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(20_000)
+          .describe('How long a client may take to send the request line and headers (408 and the connection closed after); bounds slow-header clients'),
+        bodyTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(30_000)
+          .describe('How long a client may take to send a request body, counted from the start of the request (408 after); separate from requestTimeoutMs so slow uploads cannot hold a connection for minutes'),
+        maxConnections: z.number().int().min(0).default(0).describe('Largest number of open client connections; further ones are closed at once (0: no limit)'),
+        maxConnectionsPerIp: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe('Largest number of open connections from one client address (the socket peer: behind a load balancer, that is the balancer); further ones are closed at once (0: no limit)'),
+        hsts: z
+          .union([
+            z.literal(false),
+            z
+              .object({
+                maxAgeSeconds: z.number().int().min(0).default(31_536_000).describe('max-age of Strict-Transport-Security'),
+                includeSubDomains: z.boolean().default(true),
+                preload: z.boolean().default(false),
+              })
+              .strict(),
+          ])
+          .default(false)
+          .describe('Send Strict-Transport-Security on every response (only when clients reach AI Hub over HTTPS, e.g. behind a TLS-terminating proxy)'),
+        cors: z
+          .object({
+            origins: z
+              .array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'an origin is scheme://host[:port] without a path, or *'))
+              .default([])
+              .describe('Origins allowed to call AI Hub from a browser (exact match); empty: no CORS headers, same-origin only'),
+            methods: z.array(z.string()).default(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).describe('Methods a preflight allows'),
+            headers: z
+              .array(z.string())
+              .default(['authorization', 'content-type', 'x-api-key', 'x-request-id', 'traceparent'])
+              .describe('Request headers a preflight allows'),
+            exposeHeaders: z.array(z.string()).default(['x-request-id', 'x-aihub-overhead-ms', 'retry-after']).describe('Response headers scripts may read'),
+            credentials: z.boolean().default(false).describe('Allow cookies and HTTP auth in cross-origin requests (never together with origin *)'),
+            maxAgeSeconds: z.number().int().min(0).default(600).describe('How long browsers may cache a preflight answer'),
+          })
+          .strict()
+          .prefault({})
+          .refine((c) => !(c.credentials && c.origins.includes('*')), 'credentials: true cannot be combined with origin "*"; list the origins'),
       })
       .strict()
+      .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
       .prefault({}),
     database: z
       .object({
@@ -85,6 +136,19 @@ export const coreConfigSchema = z
           .object({
             enabled: z.boolean().default(true),
             path: z.string().default('/metrics'),
+            port: z
+              .number()
+              .int()
+              .min(0)
+              .max(65535)
+              .optional()
+              .describe('Serve metrics on this port (a listener of their own) instead of the API port; the API port then has no metrics route'),
+            host: z.string().default('127.0.0.1').describe('Interface of the metrics listener (with port); 0.0.0.0 only where the network keeps it private'),
+            bearerToken: z
+              .string()
+              .min(16)
+              .optional()
+              .describe('Require `Authorization: Bearer <token>` to scrape (Prometheus: authorization.credentials); set it from the environment'),
             tenantLabels: z.boolean().default(false).describe('Add a tenant label to request metrics (watch the cardinality)'),
             processMetrics: z.boolean().default(true),
           })

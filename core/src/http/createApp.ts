@@ -2,6 +2,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, propagation, trace,
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa, { type Context } from 'koa';
 import { GatewayError } from '../errors/GatewayError';
 import { renderError } from '../errors/render';
@@ -10,7 +11,9 @@ import type { Logger } from '../services/createLogger';
 import { runInRequest, type RequestInfo } from '../services/requestContext';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
 import { HEAD_SAMPLED } from '../telemetry/KernelTracer';
+import { allowedMethods } from './allowedMethods';
 import { requestIdFrom } from './requestId';
+import type { EdgeHeaders } from './securityHeaders';
 import { callStatic, type StaticRoute } from './staticRoutes';
 
 export interface AppDeps {
@@ -26,6 +29,32 @@ export interface AppDeps {
   isDraining: () => boolean;
   /** Parameterless routes by `METHOD path`, answered without the router (see staticRouteTable). */
   staticRoutes?: Map<string, StaticRoute>;
+  /** Security and CORS headers (server.hsts, server.cors); every response gets them. */
+  edge?: EdgeHeaders;
+  /**
+   * Connections over `server.maxConnectionsPerIp` (marked by the kernel's connection listener): their
+   * requests get 503 and the connection is closed.
+   */
+  overConnectionLimit?: (req: IncomingMessage) => boolean;
+}
+
+/**
+ * Bodies up to this size that nobody read are drained so the keep-alive connection stays usable;
+ * larger or chunked ones close the connection instead (a refused upload is never read to its end).
+ */
+const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * After an error answer: when the request body was not read (refused before the body phase: a bad
+ * credential, 413 on Content-Length, the body deadline), the connection closes after the response
+ * instead of Node reading and discarding the rest of a large upload.
+ */
+function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || res.headersSent) return;
+  const length = req.headers['content-length'];
+  if (length === undefined ? req.headers['transfer-encoding'] !== undefined : Number(length) > DRAIN_LIMIT || !(Number(length) >= 0)) {
+    res.setHeader('connection', 'close');
+  }
 }
 
 const ids = new RandomIdGenerator();
@@ -149,6 +178,11 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     // res.setHeader directly: Koa's ctx.set re-validates and normalises on every call.
     res.setHeader('x-request-id', requestId);
     if (deps.isDraining()) res.setHeader('connection', 'close');
+    if (deps.edge?.apply(req, res, ctx.path)) {
+      // A CORS preflight, answered by the edge (no route, no credentials involved).
+      ctx.respond = false;
+      return Promise.resolve();
+    }
     metrics.inFlight.value++;
 
     let span: Span | undefined;
@@ -208,6 +242,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
         res.destroy();
         return;
       }
+      closeIfBodyUnread(req, res);
       renderError(ctx, ge, requestId);
       overhead();
     };
@@ -220,6 +255,12 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       }
       overhead();
     };
+    if (deps.overConnectionLimit?.(req)) {
+      res.setHeader('connection', 'close');
+      // 429, not 503: the client is over its share, the gateway is fine (no error log, no 5xx series).
+      failed(new GatewayError('Too many open connections from your address; close idle ones or reuse fewer keep-alive connections, then retry.', { code: 'too_many_connections', status: 429, headers: { 'retry-after': '1' } }));
+      return Promise.resolve();
+    }
     const info = new KernelRequestInfo(requestId, sc);
     const hit = statics.get(method)?.get(ctx.path);
     let dispatch: () => unknown = next;
@@ -244,7 +285,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     return done.then(answered, failed);
   });
 
+  app.use(allowedMethods());
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
   return app;
 }

@@ -10,29 +10,37 @@ declare module 'koa' {
   }
 }
 
+/** 408: the body did not arrive within `server.bodyTimeoutMs` of the request's start. */
+export const bodyTimeout = (ms: number) =>
+  new GatewayError(`The request body did not arrive within ${ms} ms; send it at once (or raise server.bodyTimeoutMs for slow links).`, {
+    code: 'body_timeout',
+    status: 408,
+  });
+
 /**
- * Reads the request body with a hard size limit. Rejects early on Content-Length, and stops reading
- * (413) as soon as a chunked body passes the limit, so a huge upload costs no memory.
+ * Reads the request body with a hard size limit and a deadline. Rejects early on Content-Length, and
+ * stops reading (413) as soon as a chunked body passes the limit, so a huge upload costs no memory;
+ * the rest is never read (the kernel closes the connection after the error answer). `deadline` is
+ * a performance.now() instant: a body still arriving then is refused with 408 `body_timeout`.
  *
  * Not async: one promise for the whole read (an async function awaiting the read made three, and
  * with the promise hooks on each one costs).
  */
-export function readBody(ctx: Context, limit: number, parseJson: boolean): Promise<void> {
+export function readBody(ctx: Context, limit: number, parseJson: boolean, deadline = Infinity, timeoutMs = 0): Promise<void> {
   const req = ctx.req;
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) {
-    req.resume();
-    return Promise.reject(errors.tooLarge(limit));
-  }
+  if (declared > limit) return Promise.reject(errors.tooLarge(limit));
   if (!req.headers['content-length'] && !req.headers['transfer-encoding']) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let timer: NodeJS.Timeout | undefined;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.resume();
+        // Not resumed: the rest is not read; the connection closes after the 413.
+        req.pause();
         reject(errors.tooLarge(limit));
         return;
       }
@@ -52,6 +60,7 @@ export function readBody(ctx: Context, limit: number, parseJson: boolean): Promi
       reject(new GatewayError('The request body could not be read; the client closed the connection.', { code: 'request_aborted', status: 400, cause: err }));
     };
     const cleanup = () => {
+      if (timer !== undefined) clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -61,6 +70,15 @@ export function readBody(ctx: Context, limit: number, parseJson: boolean): Promi
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('aborted', onError as () => void);
+    if (deadline !== Infinity && !req.complete) {
+      timer = setTimeout(() => {
+        cleanup();
+        req.pause();
+        // Whatever its size, the rest would arrive as slowly: the connection ends with the 408.
+        ctx.res.setHeader('connection', 'close');
+        reject(bodyTimeout(timeoutMs));
+      }, Math.max(0, deadline - performance.now()));
+    }
   });
 }
 

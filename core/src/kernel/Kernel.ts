@@ -7,6 +7,8 @@ import { resolveDatabaseUrl } from '../config/loadConfig';
 import { ProblemCode, StartupError } from '../config/problems';
 import { HealthRegistry } from '../health/HealthRegistry';
 import { createApp } from '../http/createApp';
+import { connectionsPerIp, listen, listenMetrics, metricsRoute, serverOptions } from '../http/listeners';
+import { edgeHeaders, PAGE_CSP } from '../http/securityHeaders';
 import { staticRouteTable } from '../http/staticRoutes';
 import { buildOpenApi, renderOpenApiHtml } from '../http/openapi';
 import { systemClock, type Clock } from '../services/Clock';
@@ -54,6 +56,7 @@ export class Kernel {
   private queue?: EventQueue;
   private httpClient = createHttpClient();
   private server?: http.Server;
+  private metricsServer?: http.Server;
   private started: StartedPlugin[] = [];
   private draining = false;
   /** Requests being served (counted by the app's outer middleware). */
@@ -102,6 +105,11 @@ export class Kernel {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The metrics listener's port when `telemetry.metrics.port` is set (0 before start or without one). */
+  get metricsPort(): number {
+    return (this.metricsServer?.address() as AddressInfo | null)?.port ?? 0;
   }
 
   private async boot(): Promise<void> {
@@ -192,14 +200,16 @@ export class Kernel {
     // Start every hook's error counter at 0 so rate() sees the first error.
     for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
     const router = new Router();
-    const deps = { tracer: this.tracing.tracer('@aihub/core'), logger: this.logger, metrics: this.metrics, defaultBodyLimit: cfg.server.bodyLimit };
-    if (cfg.telemetry.metrics.enabled) {
-      router.get(cfg.telemetry.metrics.path, async (ctx) => {
-        const { contentType, body } = await this.metrics.render(ctx.get('accept'));
-        ctx.type = contentType;
-        ctx.body = body;
-      });
-    }
+    const deps = {
+      tracer: this.tracing.tracer('@aihub/core'),
+      logger: this.logger,
+      metrics: this.metrics,
+      defaultBodyLimit: cfg.server.bodyLimit,
+      bodyTimeoutMs: cfg.server.bodyTimeoutMs,
+    };
+    const metricsCfg = cfg.telemetry.metrics;
+    // With a port of its own, the metrics route lives only on that listener (see listenMetrics).
+    if (metricsCfg.enabled && metricsCfg.port === undefined) router.get(metricsCfg.path, metricsRoute(this.metrics, metricsCfg.bearerToken));
     if (routes.some((r) => r.info.path.startsWith('/admin/v1'))) {
       const doc = buildOpenApi(routes.map((r) => r.info));
       const html = renderOpenApiHtml(doc);
@@ -207,6 +217,7 @@ export class Kernel {
         ctx.body = doc;
       });
       router.get('/admin/v1/docs', (ctx) => {
+        ctx.set('content-security-policy', PAGE_CSP);
         ctx.type = 'text/html';
         ctx.body = html;
       });
@@ -218,6 +229,7 @@ export class Kernel {
       router[method](r.info.path, chain as never);
       chains.push({ method: r.info.method, path: r.info.path, chain });
     }
+    const perIp = cfg.server.maxConnectionsPerIp > 0 ? connectionsPerIp(cfg.server.maxConnectionsPerIp) : undefined;
     const app = createApp(router, {
       logger: this.logger,
       metrics: this.metrics,
@@ -228,19 +240,20 @@ export class Kernel {
       trustProxy: cfg.server.trustProxy,
       isDraining: () => this.draining,
       staticRoutes: staticRouteTable(router, chains),
+      edge: edgeHeaders(cfg.server),
+      overConnectionLimit: perIp?.over,
     });
     const callback = app.callback();
-    this.server = http.createServer(callback);
+    this.server = http.createServer(serverOptions(cfg.server), callback);
     this.server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
-    this.server.headersTimeout = cfg.server.keepAliveTimeoutMs + 1000;
-    this.server.requestTimeout = cfg.server.requestTimeoutMs;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(cfg.server.port, cfg.server.host, () => {
-        this.server!.off('error', reject);
-        resolve();
-      });
-    });
+    if (cfg.server.maxConnections > 0) this.server.maxConnections = cfg.server.maxConnections;
+    perIp?.attach(this.server);
+    await listen(this.server, cfg.server.port, cfg.server.host);
+    if (metricsCfg.enabled && metricsCfg.port !== undefined) {
+      this.metricsServer = await listenMetrics(this.metrics, metricsCfg);
+      const address = this.metricsServer.address() as AddressInfo;
+      this.logger.info(`metrics on http://${metricsCfg.host}:${address.port}${metricsCfg.path}`);
+    }
     this.logger.info(`AI Hub listening on http://${cfg.server.host}:${this.port}`, {
       plugins: this.started.map((s) => s.prepared.definition.name),
       database: database.dialect,
@@ -299,6 +312,11 @@ export class Kernel {
       }
       if (this.inFlight > 0) this.logger.warn('shutdown timeout: closing remaining connections', { in_flight: this.inFlight });
       this.server.closeAllConnections();
+      await closed;
+    }
+    if (this.metricsServer) {
+      const closed = new Promise<void>((resolve) => this.metricsServer!.close(() => resolve()));
+      this.metricsServer.closeAllConnections();
       await closed;
     }
     for (const s of [...this.started].reverse()) {

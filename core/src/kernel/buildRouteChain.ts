@@ -63,6 +63,8 @@ interface ChainDeps {
   logger: Logger;
   metrics: GatewayMetrics;
   defaultBodyLimit: number;
+  /** server.bodyTimeoutMs: the body must have arrived this long after the request started. */
+  bodyTimeoutMs?: number;
 }
 
 /**
@@ -191,14 +193,30 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
     });
     return runTransforms(ctx, 0);
   };
-  const plain = compose<Context>([
-    ...requestHooks.map(({ bound, phase }) => guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware)),
-    terminal,
-  ] as never[]);
-  const withSpans = compose<Context>([
-    ...requestHooks.map(({ bound, phase }) => traced(bound, phase, deps, guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware))),
-    terminal,
-  ] as never[]);
+  const parseJson = route.body === 'json';
+  const readsBody = route.body !== 'none';
+  const limit = route.bodyLimit ?? deps.defaultBodyLimit;
+  const timeoutMs = deps.bodyTimeoutMs ?? 0;
+  // The body is read once the caller is authenticated: hooks of `request.correlate` and
+  // `request.authenticate` see headers only, so a request without a valid credential is refused
+  // before a byte of its body is read or buffered (and its connection closed; see createApp).
+  const readBodyStep = readsBody
+    ? (ctx: Context, next: Next): unknown => {
+        if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
+        const deadline = timeoutMs > 0 ? (ctx.state as KernelState).startedAt + timeoutMs : Infinity;
+        return readBody(ctx, limit, parseJson, deadline, timeoutMs).then(() => next());
+      }
+    : undefined;
+  const bodyAt = requestHooks.findIndex(({ phase }) => phase !== 'request.correlate' && phase !== 'request.authenticate');
+  const assemble = (wrap: (h: { bound: BoundHook; phase: Phase }) => GatewayMiddleware) => {
+    const steps: unknown[] = requestHooks.map(wrap);
+    if (readBodyStep) steps.splice(bodyAt === -1 ? steps.length : bodyAt, 0, readBodyStep);
+    steps.push(terminal);
+    return compose<Context>(steps as never[]);
+  };
+  const plain = assemble(({ bound, phase }) => guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware));
+  const withSpans = assemble(({ bound, phase }) => traced(bound, phase, deps, guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware)));
+  const headerOverrides = route.headers ? Object.entries(route.headers) : undefined;
 
   const runAfterSend = afterSend.length
     ? (ctx: Context) => {
@@ -212,18 +230,21 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
         }
       }
     : undefined;
-  const parseJson = route.body === 'json';
-  const readsBody = route.body !== 'none';
-  const limit = route.bodyLimit ?? deps.defaultBodyLimit;
 
   // Not async (the router's compose catches a sync throw): one promise fewer per request.
   return (ctx: Context, _next: Next) => {
     const state = ctx.state as KernelState;
     state.route = route;
     if (runAfterSend) (state.afterSend ??= []).push(runAfterSend);
-    const chain = state.sampled ? withSpans : plain;
-    if (readsBody && ctx.method !== 'GET' && ctx.method !== 'HEAD') return readBody(ctx, limit, parseJson).then(() => chain(ctx));
-    return chain(ctx);
+    if (headerOverrides) {
+      // The route's own response headers (RouteOptions.headers) replace the edge defaults.
+      const res = ctx.res;
+      for (const [k, v] of headerOverrides) {
+        if (v === null) res.removeHeader(k);
+        else res.setHeader(k, v);
+      }
+    }
+    return (state.sampled ? withSpans : plain)(ctx);
   };
 }
 

@@ -43,6 +43,7 @@ export function collectRoutes(def: PluginDefinition, ctx: PluginContext): Collec
         bodyLimit: options.bodyLimit,
         summary: options.summary,
         schema: options.schema,
+        ...(options.headers ? { headers: options.headers } : {}),
       },
     });
   };

@@ -49,6 +49,14 @@ export interface RouteOptions {
    * body replaces `ctx.request.body`; parsed query and params are read with `validated(ctx)`.
    */
   schema?: RouteSchema;
+  /**
+   * Response headers of this route that replace the kernel's security defaults (nosniff on every
+   * answer; no-store, frame denial, no-referrer and a data-only Content-Security-Policy under /admin
+   * and /oauth): a value sets the header, `null` removes it. For example a route serving a
+   * browser app under /admin sets its own `content-security-policy`. A handler may also `ctx.set`
+   * any of them itself.
+   */
+  headers?: Record<string, string | null>;
 }
 
 export interface RouteSchema {
@@ -77,6 +85,8 @@ export interface RouteInfo extends Required<Pick<RouteOptions, 'auth' | 'body' |
   bodyLimit?: number;
   summary?: string;
   schema?: RouteSchema;
+  /** See RouteOptions.headers. */
+  headers?: Record<string, string | null>;
 }
 
 export interface PluginRouter {
