@@ -99,11 +99,8 @@ describe('kernel HTTP behaviour (embedded default)', () => {
     assert.equal(live.status, 200);
     const ready = await gw.fetch('/health/ready');
     assert.equal(ready.status, 200);
-    const body = (await ready.json()) as { status: string; failing: unknown[]; checks: Record<string, { ok: boolean; details?: Record<string, unknown> }> };
-    assert.equal(body.status, 'ok');
-    assert.deepEqual(body.failing, []);
-    assert.equal(body.checks['core:database'].ok, true);
-    assert.equal(body.checks['core:database'].details?.dialect, 'sqlite');
+    // Anonymous probes learn ready or not, nothing else (details: plugins/health/src/routes.test.ts).
+    assert.deepEqual(await ready.json(), { status: 'ok' });
   });
 
   it('sets x-request-id (generated, or the caller’s when valid) and x-aihub-overhead-ms', async () => {

@@ -7,7 +7,7 @@ export const healthConfig = z
         access: z
           .enum(['token', 'admin', 'public'])
           .default('token')
-          .describe('Who may read /health/details: a static bearer token, callers with the admin:read scope (needs the auth plugin), or anyone'),
+          .describe('Who may read /health/details: a static bearer token, platform admins (superadmin credentials; needs the auth plugin), or anyone'),
         token: z.string().min(16).optional().describe('Bearer token for access: token (set it from the environment, e.g. ${AIHUB_HEALTH_TOKEN})'),
       })
       .strict()

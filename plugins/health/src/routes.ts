@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { errors, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { errors, PrincipalKey, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import type { CheckResult } from '@aihub/core';
 import type { HealthConfig } from './config';
 
@@ -11,9 +11,14 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Platform admins only: check names, breaker states, deployments and errors describe the platform. */
+const isPlatformAdmin = (c: GatewayContext): boolean => PrincipalKey.get(c)?.superadmin === true;
+
 /**
- * /health/live: the process serves. /health/ready: every readiness check passes (503 naming the
- * failing ones). /health/details: every check with latency and last error, access-controlled.
+ * /health/live: the process serves. /health/ready: every readiness check passes; anyone gets only
+ * `{"status":"ok"|"unavailable"}`, a platform admin (superadmin credential) also the failing checks
+ * and each check's state. /health/details: every check with latency and last error, for the token
+ * holder or platform admins (see `details.access`).
  */
 export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConfig>): void {
   const { config } = ctx;
@@ -37,13 +42,20 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
   router.get(
     '/health/ready',
     async (c) => {
+      // Unauthenticated probes (load balancers) learn ready or not, nothing about the deployment.
+      const detailed = isPlatformAdmin(c);
       if (ctx.health.draining) {
         c.status = 503;
-        c.body = { status: 'draining', failing: [] };
+        c.body = detailed ? { status: 'draining', failing: [] } : { status: 'unavailable' };
         return;
       }
       const { ok, checks } = await readiness();
       c.status = ok ? 200 : 503;
+      c.set('cache-control', 'no-store');
+      if (!detailed) {
+        c.body = { status: ok ? 'ok' : 'unavailable' };
+        return;
+      }
       c.body = {
         status: ok ? 'ok' : 'failing',
         failing: checks.filter((x) => !x.ok).map((x) => ({ check: `${x.plugin}:${x.name}`, error: x.error })),
@@ -51,7 +63,8 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
         checks: Object.fromEntries(checks.map((x) => [`${x.plugin}:${x.name}`, { ok: x.ok, ...(x.details ? { details: x.details } : {}) }])),
       };
     },
-    { auth: 'none', pipeline: false, summary: 'Readiness: 200 only when every readiness check passes' },
+    // Optional credentials: a superadmin's key or token adds the details; a probe sends none.
+    { auth: 'optional', summary: 'Readiness: 200 only when every readiness check passes (details for platform admins)' },
   );
 
   const admin = config.details.access === 'admin';
@@ -62,6 +75,9 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
         const sent = c.get('authorization').replace(/^Bearer\s+/i, '');
         if (!config.details.token) throw errors.forbidden('Health details are disabled: set plugins[health].config.details.token, or access: admin.', 'health_details_disabled');
         if (!sent || !sameSecret(sent, config.details.token)) throw errors.unauthorized('Send the health details token as `Authorization: Bearer <token>`.', 'invalid_token');
+      } else if (admin && !isPlatformAdmin(c)) {
+        // Platform-wide state: a tenant's admin:read covers its own tenant, not the platform.
+        throw errors.forbidden('Health details are for platform admins: use a superadmin key or token.', 'platform_admin_required');
       }
       const { ok, checks } = await ctx.health.run();
       c.status = ok ? 200 : 503;
