@@ -66,7 +66,7 @@ function byTenant<T>(items: T[], tenantOf: (item: T) => string | null | undefine
  *    A transient failure that outlasts the retry (the consumer stops) is thrown: the batch stays
  *    unacked and is redelivered.
  * 2. On a permanent failure the batch is split by tenant and each tenant's share written on its own,
- *    so other tenants' items land after one extra write.
+ *    before any bisection, so other tenants' items land right after the first refusal.
  * 3. A share that still fails is bisected (halves, recursively) until each refused item stands alone:
  *    O(k·log n) extra writes for k bad items among n.
  * 4. A lone refused item is returned in `poisoned` when its error is a data error
@@ -115,10 +115,13 @@ export async function writeIsolatingPoison<T, R>(items: T[], write: (items: T[])
   const tenants = byTenant(items, options.tenantOf);
   if (tenants.length === 1) await bisect(items, first);
   else {
+    // Every tenant's share first, then the bisection of the refused ones: the others land at once.
+    const refusedShares: [T[], unknown][] = [];
     for (const share of tenants) {
       const err = await attempt(share);
-      if (err !== undefined) await bisect(share, err);
+      if (err !== undefined) refusedShares.push([share, err]);
     }
+    for (const [share, err] of refusedShares) await bisect(share, err);
   }
 
   const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
