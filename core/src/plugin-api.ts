@@ -44,6 +44,7 @@ export type { Clock } from './services/Clock';
 export type { CoreConfig } from './config/coreSchema';
 export { currentRequest, defineAmbientKey, runWithAmbient, ambientValue, type RequestInfo, type AmbientKey } from './services/requestContext';
 export { validated, type Validated } from './http/validate';
+export { redactSecrets, redactAddresses, redactProviderText } from './services/redact';
 export { gatewayOverheadMs, recordUpstreamTime } from './kernel/buildRouteChain';
 export type { RouteSchema } from './kernel/types';
 export * from './contracts';

@@ -44,4 +44,20 @@ describe('createLogger', () => {
     assert.equal(lines[0].authorization, '[redacted]');
     assert.match(String((lines[0].err as { stack: string }).stack), /Error: boom/);
   });
+
+  it('redacts key-like strings inside messages, string fields and error texts (issue 13 finding 12)', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ level: 'info', format: 'json', stream });
+    const key = 'ahk_k1abcdef2345_' + 'S'.repeat(40);
+    logger.warn(`key ${key} refused`, {
+      reason: 'deployment answered HTTP 401: Incorrect API key provided: sk-proj-AbCdEf123456. invalid x-api-key: zz-9988776655',
+      err: new Error('upstream said Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl'),
+      trace_id: 'f'.repeat(32),
+    });
+    await new Promise((r) => setImmediate(r));
+    const text = JSON.stringify(lines[0]);
+    assert.doesNotMatch(text, /SSSSSSSS|AbCdEf123456|zz-9988776655|eyJzdWIiOiJhIn0/);
+    assert.match(String(lines[0].message), /ahk_k1abcdef2345_\[redacted\]/);
+    assert.equal(lines[0].trace_id, 'f'.repeat(32));
+  });
 });

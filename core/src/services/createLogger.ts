@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { redactSecrets } from './redact';
 import { currentRequest } from './requestContext';
 
 export type Logger = winston.Logger;
@@ -52,11 +53,36 @@ const errorFields = winston.format((info) => {
   return info;
 });
 
+/** Fields that hold ids the gateway made, never secrets: left alone (and cheap to skip). */
+const ID_FIELDS = new Set(['level', 'timestamp', 'request_id', 'trace_id', 'span_id', 'tenant_id', 'service', 'plugin', 'phase', 'uid']);
+
+/**
+ * Key-like strings in free text (the message, error messages and stacks, string fields such as a
+ * provider's error text) are replaced by markers: whatever a plugin logs, an API key, bearer token,
+ * JWT or password never reaches the log stream in clear. See redactSecrets.
+ */
+const redactText = winston.format((info) => {
+  const record = info as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (ID_FIELDS.has(key)) continue;
+    const value = record[key];
+    if (typeof value === 'string') record[key] = redactSecrets(value);
+    else if (key === 'err' && value && typeof value === 'object') {
+      const err = value as { message?: unknown; stack?: unknown; cause?: { message?: unknown; stack?: unknown } };
+      if (typeof err.message === 'string') err.message = redactSecrets(err.message);
+      if (typeof err.stack === 'string') err.stack = redactSecrets(err.stack);
+      if (err.cause && typeof err.cause.message === 'string') err.cause.message = redactSecrets(err.cause.message);
+      if (err.cause && typeof err.cause.stack === 'string') err.cause.stack = redactSecrets(err.cause.stack);
+    }
+  }
+  return info;
+});
+
 export function createLogger(options: LoggerOptions): Logger {
   const format =
     options.format === 'pretty'
-      ? winston.format.combine(requestFields(), redact(), errorFields(), winston.format.timestamp(), winston.format.colorize(), winston.format.simple())
-      : winston.format.combine(requestFields(), redact(), errorFields(), winston.format.timestamp(), winston.format.json());
+      ? winston.format.combine(requestFields(), redact(), errorFields(), redactText(), winston.format.timestamp(), winston.format.colorize(), winston.format.simple())
+      : winston.format.combine(requestFields(), redact(), errorFields(), redactText(), winston.format.timestamp(), winston.format.json());
   return winston.createLogger({
     level: options.level,
     format,

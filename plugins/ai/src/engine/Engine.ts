@@ -1,4 +1,4 @@
-import { GatewayError, recordUpstreamTime, type GatewayContext } from '@aihub/core/plugin-api';
+import { GatewayError, recordUpstreamTime, redactAddresses, redactProviderText, type GatewayContext } from '@aihub/core/plugin-api';
 import type { Logger } from '@aihub/core';
 import type { Tracer } from '@opentelemetry/api';
 import type { AiConfig } from '../config';
@@ -161,7 +161,9 @@ export class Engine {
       this.metrics.upstream.observe({ labels: { provider: provider.name, deployment: dep.id, status: failure.kind === 'status' ? String(failure.status) : failure.kind }, value: elapsed / 1000 });
       endProviderSpan(span, { error: failure.kind === 'status' ? String(failure.status) : failure.kind, status: failure.status });
       if (failure.kind !== 'cancelled') {
-        this.logger.warn('upstream attempt failed', { deployment: dep.id, provider: provider.name, attempt: n, kind: failure.kind, status: failure.status, reason: failure.message });
+        // The provider's own text only redacted and cut short: auth failures echo key fragments,
+        // connection errors name internal hosts.
+        this.logger.warn('upstream attempt failed', { deployment: dep.id, provider: provider.name, attempt: n, kind: failure.kind, status: failure.status, reason: redactProviderText(failure.message) });
       }
       throw failure;
     }
@@ -197,7 +199,8 @@ export class Engine {
     if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new UpstreamError('timeout', `${deployment} timed out${code ? ` (${code})` : ''}`, deployment);
     }
-    const message = scrub(String((err as Error)?.message ?? err), secrets);
+    // Without the upstream's address: the error travels on as a client error's cause and into logs.
+    const message = redactAddresses(scrub(String((err as Error)?.message ?? err), secrets));
     return new UpstreamError('connection', `${deployment} connection failed${code ? ` (${code})` : ''}: ${message}`, deployment);
   }
 }

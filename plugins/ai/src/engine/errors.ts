@@ -1,4 +1,4 @@
-import { GatewayError } from '@aihub/core/plugin-api';
+import { GatewayError, redactAddresses } from '@aihub/core/plugin-api';
 import type { UpstreamErrorBody } from '../types';
 
 export type UpstreamFailureKind = 'status' | 'timeout' | 'connection' | 'stream_error' | 'cancelled' | 'breaker_open';
@@ -112,7 +112,7 @@ export function toClientError(err: UpstreamError, model: string): GatewayError {
         headers: err.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : undefined,
       });
     case 'stream_error':
-      return new GatewayError(`The upstream provider failed while answering for model "${model}": ${err.body?.message ?? 'stream error'}`, { code: 'upstream_error', status: 502, cause });
+      return new GatewayError(`The upstream provider failed while answering for model "${model}": ${redactAddresses(err.body?.message ?? 'stream error')}`, { code: 'upstream_error', status: 502, cause });
     case 'cancelled':
       return new GatewayError('The client closed the request.', { code: 'client_closed_request', status: 499, cause });
     case 'status':
@@ -131,7 +131,8 @@ export function toClientError(err: UpstreamError, model: string): GatewayError {
   }
   if (status >= 400 && status < 500) {
     const b = err.body;
-    return new GatewayError(b?.message ?? `The provider rejected the request (HTTP ${status}).`, {
+    // The provider's explanation helps the client fix the request; addresses of upstreams are no part of it.
+    return new GatewayError(b?.message ? redactAddresses(b.message) : `The provider rejected the request (HTTP ${status}).`, {
       code: typeof b?.code === 'string' && b.code ? b.code : 'upstream_invalid_request',
       status,
       param: b?.param ?? null,
