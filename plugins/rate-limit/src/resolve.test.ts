@@ -60,6 +60,18 @@ describe('resolve (most specific policy per dimension)', () => {
     assert.equal(open.requests, undefined);
   });
 
+  it('applies PLAN_BOUNDS where no level sets a value and caps config defaults with them, never the tenant’s own levels', () => {
+    const planLimits = { requestsPerMinute: 30, concurrentRequests: 4 };
+    const r = resolve(config, { ...base, planLimits });
+    assert.deepEqual(r.requests, { level: 'plan', limit: 30, subject: 't1' }, 'the global default (600) is above the plan');
+    assert.deepEqual(r.concurrency, { level: 'plan', limit: 4, subject: 't1' }, 'nothing set: the plan bound, not unlimited');
+    assert.equal(r.tokens?.level, 'global', 'no bound for tokens: the default stands');
+    const own = resolve(config, { ...base, planLimits, stored: new Map([['tenant:t1', { requestsPerMinute: 500 }]]) });
+    assert.deepEqual(own.requests, { level: 'tenant', limit: 500, subject: 't1' }, 'a stored value (a superadmin may exceed the plan) is not clamped');
+    const empty = resolve(config, { ...base, planLimits, stored: new Map([['tenant:t1', {}]]) });
+    assert.equal(empty.requests?.limit, 30, 'an empty policy inherits');
+  });
+
   it('takes the fail mode from the model, then the plan, then the global setting', () => {
     assert.equal(resolve(config, { ...base, plan: 'pro', model: 'gpt-4o' }).failClosed, true);
     const c = rateLimitConfig.parse({ failMode: 'closed', plans: { pro: { failMode: 'open' } } });

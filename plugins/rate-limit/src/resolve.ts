@@ -89,9 +89,11 @@ export function resolve(config: RateLimitConfig, s: Subject): Resolution {
       if (sel === undefined) sel = { level: 'plan', limit: bound, subject: t };
       else if (bound < sel.limit) sel = { level: 'plan', limit: bound, subject: sel.subject };
     }
-    // Tenancy plan bounds are what tenant admins may set (superadmins may set more), not a clamp;
-    // they apply where nothing else does.
-    if (sel === undefined && (v = valueOf(s.planLimits, f)) !== undefined) sel = { level: 'plan', limit: v, subject: t };
+    // PLAN_BOUNDS are what tenant admins may set (superadmins may set more), so they do not clamp the
+    // tenant's own levels; they do cap the config's model and global defaults, and apply where nothing else does.
+    if ((v = valueOf(s.planLimits, f)) !== undefined && (sel === undefined || ((sel.level === 'model' || sel.level === 'global') && v < sel.limit))) {
+      sel = { level: 'plan', limit: v, subject: sel?.subject ?? t };
+    }
     if (sel !== undefined) out[dim] = sel;
   }
   return out;

@@ -24,6 +24,8 @@ export class BudgetResolver {
   private readonly seen = new Map<string, BudgetSettings>();
   /** Each tenant's plan as last seen, for the consumer's checks (which have no request). */
   private readonly plans = new Map<string, string>();
+  /** Config defaults capped by a plan's bound, per bound object. */
+  private readonly capped = new WeakMap<BudgetSettings, BudgetSettings>();
 
   constructor(
     private readonly overrides: BudgetOverrides,
@@ -86,6 +88,25 @@ export class BudgetResolver {
     return name === undefined ? undefined : this.planBudgets(name);
   }
 
+  /**
+   * Config defaults capped by the plan's bound: the plan bounds what a tenant gets unless someone set
+   * more for it (a superadmin may); a config default is no one's choice for this tenant. Cached per
+   * bound object (PLAN_BOUNDS returns one per plan), so the request path allocates nothing.
+   */
+  private cappedDefaults(defaults: BudgetSettings | undefined, planBound: BudgetSettings | undefined): BudgetSettings | undefined {
+    if (defaults === undefined || planBound === undefined) return defaults;
+    let capped = this.capped.get(planBound);
+    if (capped === undefined) {
+      capped = { ...defaults };
+      for (const f of FIELDS) {
+        const b = planBound[f];
+        if (b !== undefined && capped[f] !== undefined && capped[f] > b) capped[f] = b;
+      }
+      this.capped.set(planBound, capped);
+    }
+    return capped;
+  }
+
   private pick(
     tenantId: string,
     level: BudgetLevel,
@@ -99,7 +120,7 @@ export class BudgetResolver {
     let source: BudgetSource | undefined;
     let merged = false;
     for (let i = 0; i < SOURCES.length; i++) {
-      const layer = i === 0 ? override : i === 1 ? settings : i === 2 ? defaults : planBound;
+      const layer = i === 0 ? override : i === 1 ? settings : i === 2 ? this.cappedDefaults(defaults, planBound) : planBound;
       if (!hasAnyLimit(layer)) continue;
       if (budget === undefined) {
         // The common case (one source) shares the source's object: nothing allocated per request.
