@@ -2,6 +2,7 @@ import { errors, validated, type PluginRouter, type TenantRole } from '@aihub/co
 import type { z } from 'zod';
 import type { ClientRecord } from '../oauth/ClientStore';
 import type { AuthRuntime } from '../runtime';
+import { clientUpdateRoute } from './clientUpdateRoute';
 import { actorId, audit, authorizeTenant, checkDelegation, checkTargetRank } from './common';
 import { clientParams, clientView, createClientBody, createdClientView, listClientsQuery, listView, tenantParams } from './schemas';
 
@@ -27,7 +28,7 @@ export function toClientView(c: ClientRecord): ClientView {
 
 const notFound = () => errors.notFound('No such OAuth client in this tenant.', 'oauth_client_not_found');
 
-/** /admin/v1/tenants/:tenantId/oauth-clients — create (secret shown once), list, get, delete. */
+/** /admin/v1/tenants/:tenantId/oauth-clients — create (secret shown once), list, get, update, delete. */
 export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
   const base = '/admin/v1/tenants/:tenantId/oauth-clients';
   const tag = 'OAuth clients';
@@ -98,6 +99,8 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
     },
     { scopes: ['admin:read'], tags: ['admin'], summary: 'Get an OAuth client', schema: { params: clientParams, responses: { 200: clientView }, tag, operationId: 'getOAuthClient' } },
   );
+
+  clientUpdateRoute(router, rt, base, tag);
 
   router.delete(
     `${base}/:clientId`,

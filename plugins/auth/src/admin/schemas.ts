@@ -178,14 +178,36 @@ export const createClientBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    const code = b.grant_types.includes('authorization_code');
-    if (code && !(b.redirect_uris?.length)) ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'authorization_code clients need at least one redirect URI' });
-    if (!code && b.redirect_uris?.length) ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'redirect URIs only apply to authorization_code clients' });
-    if (b.grant_types.includes('refresh_token') && !code) ctx.addIssue({ code: 'custom', path: ['grant_types'], message: 'refresh_token needs authorization_code' });
-    if (b.token_endpoint_auth_method === 'none' && b.grant_types.includes('client_credentials')) {
-      ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], message: 'client_credentials needs a confidential client (a secret)' });
-    }
+    for (const issue of clientShapeIssues(b)) ctx.addIssue({ code: 'custom', ...issue });
   });
+
+/**
+ * Rules that tie a client's grant types, redirect URIs and authentication method together: checked
+ * on create, and on the merged result of a PATCH.
+ */
+export function clientShapeIssues(b: { grant_types: readonly string[]; redirect_uris?: readonly string[]; token_endpoint_auth_method?: string }): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  const code = b.grant_types.includes('authorization_code');
+  if (code && !b.redirect_uris?.length) issues.push({ path: ['redirect_uris'], message: 'authorization_code clients need at least one redirect URI' });
+  if (!code && b.redirect_uris?.length) issues.push({ path: ['redirect_uris'], message: 'redirect URIs only apply to authorization_code clients' });
+  if (b.grant_types.includes('refresh_token') && !code) issues.push({ path: ['grant_types'], message: 'refresh_token needs authorization_code' });
+  if (b.token_endpoint_auth_method === 'none' && b.grant_types.includes('client_credentials')) {
+    issues.push({ path: ['token_endpoint_auth_method'], message: 'client_credentials needs a confidential client (a secret)' });
+  }
+  return issues;
+}
+
+export const updateClientBody = z
+  .object({
+    name: text(200).optional(),
+    grant_types: z.array(z.enum(GRANTS)).min(1).max(3).optional(),
+    redirect_uris: z.array(redirectUri).max(20).optional(),
+    post_logout_redirect_uris: z.array(redirectUri).max(20).optional(),
+    scopes: z.array(scopeSchema).min(1).max(SCOPES.length).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'send at least one field to change' })
+  .describe('The authentication method, role and first-party flag are fixed at creation: register a new client to change them');
 
 export const listClientsQuery = z.object({ ...listQueryBase, q: text(200).optional() }).strict();
 

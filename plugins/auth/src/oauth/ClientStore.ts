@@ -39,6 +39,14 @@ export interface CreateClientInput {
   createdBy: string | null;
 }
 
+export interface UpdateClientInput {
+  name?: string;
+  grantTypes?: string[];
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  scopes?: string[];
+}
+
 export function toClient(row: OAuthClientRow): ClientRecord {
   return {
     clientId: row.client_id,
@@ -128,6 +136,33 @@ export class ClientStore {
     const page = more ? rows.slice(0, input.limit) : rows;
     const last = page[page.length - 1];
     return { data: page.map(toClient), nextCursor: more && last ? encodeCursor(new Date(last.created_at), last.client_id) : null };
+  }
+
+  /**
+   * Changes the given fields; returns the record before and after, or undefined when the client is
+   * not this tenant's. With `revokeGrants`, the grants, codes and refresh tokens stored for the
+   * client go too (in the same transaction), so nothing minted under the old settings lives on.
+   */
+  async update(
+    tenantId: string,
+    clientId: string,
+    patch: UpdateClientInput,
+    revokeGrants: boolean,
+  ): Promise<{ before: ClientRecord; after: ClientRecord } | undefined> {
+    const before = await this.get(tenantId, clientId);
+    if (!before) return undefined;
+    const values: Partial<OAuthClientRow> = { updated_at: new Date(this.now()) };
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.grantTypes !== undefined) values.grant_types = JSON.stringify(patch.grantTypes);
+    if (patch.redirectUris !== undefined) values.redirect_uris = JSON.stringify(patch.redirectUris);
+    if (patch.postLogoutRedirectUris !== undefined) values.post_logout_redirect_uris = JSON.stringify(patch.postLogoutRedirectUris);
+    if (patch.scopes !== undefined) values.scopes = JSON.stringify(patch.scopes);
+    await this.db.transaction(async (t) => {
+      await this.models.OAuthClient.update(values, { where: { tenant_id: tenantId, client_id: clientId }, transaction: t });
+      if (revokeGrants) await this.models.OidcPayload.destroy({ where: { client_id: clientId }, transaction: t });
+    });
+    const after = await this.get(tenantId, clientId);
+    return after ? { before, after } : undefined;
   }
 
   /** Deletes the client and everything the authorization server stored for it (grants, refresh tokens, …). */
