@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { SCOPES } from '@aihub/core/plugin-api';
 import { UniqueConstraintError } from 'sequelize';
 import { KEY_FORMAT_HELP, parseApiKey } from './keyFormat';
@@ -132,4 +134,43 @@ export function printBootstrap(result: BootstrapResult, baseUrl: string, write: 
     '',
   ];
   write(lines.join('\n'));
+}
+
+/** Where the one-time credentials banner goes (see credentialsSink). */
+export interface CredentialsSinkOptions {
+  /** The gateway's data directory (core `dataDir`): the file lands there when no terminal is attached. */
+  dataDir: string;
+  /** Told where the file is (never the credentials themselves). */
+  logger: { warn(message: string, meta?: Record<string, unknown>): void };
+  /** Whether a person is watching (default: stderr is a TTY). */
+  isTty?: boolean;
+  /** The terminal writer (default: stderr, which a TTY shows but a log shipper never parses as JSON lines). */
+  terminal?: (s: string) => void;
+}
+
+/**
+ * A writer for printBootstrap that keeps secrets out of the log stream: on a terminal, straight to
+ * it (stderr, not the JSON lines on stdout); without one (containers, systemd, CI: stdout and
+ * stderr are collected as logs), once into `<dataDir>/bootstrap-credentials.txt` created with mode
+ * 0600 (never overwritten), and a log line says where. Returns the writer and, for the file case,
+ * the file's path.
+ */
+export function credentialsSink(options: CredentialsSinkOptions): { write: (s: string) => void; file?: string } {
+  const tty = options.isTty ?? process.stderr.isTTY === true;
+  if (tty) return { write: options.terminal ?? ((s) => process.stderr.write(s)) };
+  const file = path.resolve(options.dataDir, 'bootstrap-credentials.txt');
+  return {
+    file,
+    write(s) {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // 'wx': fails rather than replacing credentials of an earlier start; 0600: the owner only.
+      const fd = openSync(file, 'wx', 0o600);
+      try {
+        writeSync(fd, s);
+      } finally {
+        closeSync(fd);
+      }
+      options.logger.warn(`first start: the superadmin credentials were written once to ${file} (mode 0600); read them, store them safely and delete the file`, { file });
+    },
+  };
 }
