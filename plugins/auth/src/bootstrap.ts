@@ -151,14 +151,15 @@ export interface CredentialsSinkOptions {
 /**
  * A writer for printBootstrap that keeps secrets out of the log stream: on a terminal, straight to
  * it (stderr, not the JSON lines on stdout); without one (containers, systemd, CI: stdout and
- * stderr are collected as logs), once into `<dataDir>/bootstrap-credentials.txt` created with mode
+ * stderr are collected as logs), once into `<dataDir>/bootstrap-credentials-<time>.txt` created with mode
  * 0600 (never overwritten), and a log line says where. Returns the writer and, for the file case,
  * the file's path.
  */
 export function credentialsSink(options: CredentialsSinkOptions): { write: (s: string) => void; file?: string } {
   const tty = options.isTty ?? process.stderr.isTTY === true;
   if (tty) return { write: options.terminal ?? ((s) => process.stderr.write(s)) };
-  const file = path.resolve(options.dataDir, 'bootstrap-credentials.txt');
+  // A name of its own per first start: an old file (another database's) is neither replaced nor a reason to fail.
+  const file = path.resolve(options.dataDir, `bootstrap-credentials-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
   return {
     file,
     write(s) {

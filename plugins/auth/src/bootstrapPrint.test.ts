@@ -23,7 +23,7 @@ describe('bootstrap credentials banner', () => {
       assert.match(text, /KKKKKKKK/);
       assert.equal((await stat(sink.file!)).mode & 0o777, 0o600);
       assert.equal(logged.length, 1);
-      assert.match(logged[0], /bootstrap-credentials\.txt/);
+      assert.match(logged[0], /bootstrap-credentials-[0-9TZ-]+\.txt/);
       assert.doesNotMatch(logged.join(''), /pw-secret|KKKKKKKK/);
       // Never overwritten by a second banner.
       assert.throws(() => sink.write('again'));

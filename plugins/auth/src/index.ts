@@ -1,6 +1,7 @@
 import { CREDENTIAL_SUBJECTS, definePlugin } from '@aihub/core/plugin-api';
 import { clientRoutes } from './admin/clientRoutes';
 import { keyRoutes } from './admin/keyRoutes';
+import { passwordRoute } from './admin/passwordRoute';
 import { bootstrapKeyFrom, printBootstrap, runBootstrap } from './bootstrap';
 import { authConfig, type AuthConfig } from './config';
 import { authHooks } from './hooks';
@@ -50,6 +51,7 @@ export default definePlugin({
     const rt = () => runtimeOf(ctx);
     keyRoutes(router, rt);
     clientRoutes(router, rt);
+    passwordRoute(router, rt);
     if (ctx.config.oauth.enabled) oauthRoutes(router, rt);
   },
   async start(ctx) {
