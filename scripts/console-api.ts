@@ -71,7 +71,12 @@ export async function generateSchema(doc: Record<string, unknown>): Promise<stri
   const components = sorted.components as { schemas?: Record<string, unknown> } | undefined;
   if (components?.schemas) sorted.components = { ...components, schemas: sortKeys(components.schemas) };
   // openapi-typescript is ESM-only; this script runs as CommonJS under tsx.
-  const { default: openapiTS, astToString } = (await import('openapi-typescript')) as typeof import('openapi-typescript');
+  const mod = (await import('openapi-typescript')) as unknown as {
+    default: (doc: unknown, options: Record<string, unknown>) => Promise<unknown>;
+    astToString: (ast: unknown) => string;
+  };
+  const openapiTS = mod.default;
+  const astToString = mod.astToString;
   const ast = await openapiTS(sorted as never, { alphabetize: true, exportType: false });
   return HEADER + astToString(ast);
 }

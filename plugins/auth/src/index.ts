@@ -12,6 +12,7 @@ import { migrations } from './migrations';
 import { defineModels } from './models';
 import { ClientStore } from './oauth/ClientStore';
 import { OAuthServer, issuerOf } from './oauth/OAuthServer';
+import { FIRST_PARTY_CLIENTS, firstPartyClients } from './oauth/firstParty';
 import { oauthRoutes } from './oauth/oauthRoutes';
 import { runtimeOf } from './runtime';
 import { resolveServerSecrets } from './secrets';
@@ -31,7 +32,7 @@ export default definePlugin({
   config: authConfig,
   routePrefix: '',
   migrations,
-  provides: [CREDENTIAL_SUBJECTS],
+  provides: [CREDENTIAL_SUBJECTS, FIRST_PARTY_CLIENTS],
   register(bind, ctx) {
     // Limits and budgets may be set only for keys and OAuth clients of the tenant (read when a route asks, after start).
     bind.bindConstant(CREDENTIAL_SUBJECTS, {
@@ -39,6 +40,8 @@ export default definePlugin({
         if (kind !== 'key') return undefined;
         const rt = runtimeOf(ctx);
         return (await rt.keys.get(tenantId, id)) !== undefined || (await rt.clients.get(tenantId, id)) !== undefined;
+    // The console (and any first-party app) registers its public client through this (after start).
+    bind.bindConstant(FIRST_PARTY_CLIENTS, firstPartyClients(ctx));
       },
     });
   },
@@ -107,3 +110,4 @@ export default definePlugin({
 
 export { authConfig, type AuthConfig } from './config';
 export { parseApiKey, generateApiKey, KEY_PREFIX } from './keyFormat';
+export { FIRST_PARTY_CLIENTS, PLATFORM_CLIENT_TENANT, type FirstPartyClients, type FirstPartyClientSpec } from './oauth/firstParty';
