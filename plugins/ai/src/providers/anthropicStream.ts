@@ -31,6 +31,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
   private forwarded = false;
+  /** No text decoded yet (a BOM may open the stream). */
+  private atStart = true;
+  /** The last chunk ended with CR: a LF opening the next one completes that CRLF. */
+  private lastCR = false;
   private id = 'chatcmpl-anthropic';
   private created = Math.floor(Date.now() / 1000);
   private inputUsage: AnthropicUsage | undefined;
@@ -43,7 +47,16 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   }
 
   push(chunk: Buffer): string | null {
-    let s = this.pending + this.decoder.write(chunk);
+    let text = this.decoder.write(chunk);
+    if (this.atStart && text.length) {
+      // The event-stream format allows a BOM before the first event; it is not part of that event.
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      this.atStart = false;
+    }
+    // A CRLF split between two chunks is one line end, not two (which would end an event early).
+    if (this.lastCR && text.charCodeAt(0) === 10) text = text.slice(1);
+    if (text.length) this.lastCR = text.charCodeAt(text.length - 1) === 13;
+    let s = this.pending + text;
     if (s.indexOf('\r') !== -1) s = s.replace(/\r\n?/g, '\n');
     const last = s.lastIndexOf('\n\n');
     if (last === -1) {

@@ -1,6 +1,8 @@
 import { StreamEventError } from '../engine/errors';
 import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../types';
 
+/** UTF-8 byte order mark, as latin1 characters (chunks are decoded one char per byte). */
+const BOM = '\xef\xbb\xbf';
 const PLAIN_CHUNK_END = '"finish_reason":null}]}';
 const PLAIN_CHUNK_END_WITH_USAGE = '"finish_reason":null}],"usage":null}';
 
@@ -23,6 +25,10 @@ export class OpenAiStreamTranslator implements StreamTranslator {
   streamError: UpstreamErrorBody | undefined;
   private pending = '';
   private forwarded = false;
+  /** Nothing but (part of) a BOM has arrived yet. */
+  private atStart = true;
+  /** The last chunk ended with CR: a LF opening the next one completes that CRLF. */
+  private lastCR = false;
   private readonly kept: Buffer[] = [];
   private keptBytes = 0;
 
@@ -35,6 +41,27 @@ export class OpenAiStreamTranslator implements StreamTranslator {
     }
     let s = chunk.toString('latin1');
     let same = this.pending.length === 0;
+    if (this.atStart) {
+      // The event-stream format allows a BOM before the first event; it is not part of that event
+      // (which would otherwise go unscanned: its usage, model or error missed). It may be split.
+      const head = this.pending + s;
+      if (head.length < 3 && BOM.startsWith(head)) {
+        this.pending = head;
+        return null;
+      }
+      this.atStart = false;
+      if (head.startsWith(BOM)) {
+        s = head.slice(3);
+        this.pending = '';
+        same = false;
+      }
+    }
+    // A CRLF split between two chunks is one line end, not two (which would end an event early).
+    if (this.lastCR && s.charCodeAt(0) === 10) {
+      s = s.slice(1);
+      same = false;
+    }
+    this.lastCR = s.charCodeAt(s.length - 1) === 13;
     if (s.indexOf('\r') !== -1) {
       s = s.replace(/\r\n?/g, '\n');
       same = false;
@@ -121,8 +148,9 @@ export class OpenAiStreamTranslator implements StreamTranslator {
 
   completionText(): string {
     let text = '';
-    const all = Buffer.concat(this.kept).toString('utf8');
-    for (const evt of all.split(/\r?\n\r?\n/)) {
+    // Any line ending an upstream may use (CRLF, LF or a lone CR) counts, as in push().
+    const all = Buffer.concat(this.kept).toString('utf8').replace(/\r\n?/g, '\n');
+    for (const evt of all.split('\n\n')) {
       const data = dataOf(evt.trim());
       if (!data || data.charCodeAt(0) !== 123) continue;
       try {
