@@ -386,9 +386,11 @@ describe('config/aihub.production.yaml runs the gateway as the Docker image does
     const ownRedis = await startOwnRedis();
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'aihub-prod-data-'));
     const port = await freePort();
+    const metricsPort = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
+      AIHUB_METRICS_PORT: String(metricsPort),
       DATABASE_URL: pg.url,
       REDIS_URL: ownRedis.url,
       AIHUB_AUTH_KEY_SECRET: 'an-example-secret-of-at-least-32-characters',
@@ -421,7 +423,9 @@ describe('config/aihub.production.yaml runs the gateway as the Docker image does
       const exited = exit(gateway);
       try {
         await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, 60_000, `the production gateway to be ready\n${out()}`);
-        const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+        // Production serves metrics on their own listener (telemetry.metrics.port), not the API port.
+        assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404);
+        const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
         assert.equal(metrics.status, 200);
         const body = await metrics.text();
         for (const name of ['aihub_http_requests_total', 'aihub_process_resident_memory_bytes', 'aihub_circuit_breaker_state', 'aihub_usage_queue_lag']) {

@@ -34,14 +34,14 @@ export default definePlugin({
   migrations,
   provides: [CREDENTIAL_SUBJECTS, FIRST_PARTY_CLIENTS],
   register(bind, ctx) {
+    // The console (and any first-party app) registers its public client through this (after start).
+    bind.bindConstant(FIRST_PARTY_CLIENTS, firstPartyClients(ctx));
     // Limits and budgets may be set only for keys and OAuth clients of the tenant (read when a route asks, after start).
     bind.bindConstant(CREDENTIAL_SUBJECTS, {
       async exists(tenantId, kind, id) {
         if (kind !== 'key') return undefined;
         const rt = runtimeOf(ctx);
         return (await rt.keys.get(tenantId, id)) !== undefined || (await rt.clients.get(tenantId, id)) !== undefined;
-    // The console (and any first-party app) registers its public client through this (after start).
-    bind.bindConstant(FIRST_PARTY_CLIENTS, firstPartyClients(ctx));
       },
     });
   },
