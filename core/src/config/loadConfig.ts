@@ -52,7 +52,18 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?:
       for (const e of doc.errors) problems.push({ code: ProblemCode.CONFIG_PARSE, path: '', message: `${file}: ${e.message.split('\n')[0]}` });
       return { problems };
     }
-    raw = doc.toJS() ?? {};
+    try {
+      raw = doc.toJS() ?? {};
+    } catch (err) {
+      // toJS refuses alias bombs (billion laughs) and similar; that is a file problem, not a crash.
+      problems.push({ code: ProblemCode.CONFIG_PARSE, path: '', message: `${file}: ${(err as Error).message}; write the values out instead of through so many aliases` });
+      return { problems };
+    }
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    // Env overrides and the schema both need a mapping; a scalar or list at the top is reported, not thrown on.
+    problems.push({ code: ProblemCode.CONFIG_INVALID, path: '', message: `the config must be a mapping of sections (server, database, plugins, …), not ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`}; check the file's indentation` });
+    return { problems };
   }
   const interpolated = interpolate(raw, env, problems) as Record<string, unknown>;
   applyEnvOverrides(interpolated, env, options.port);
