@@ -61,6 +61,25 @@ export const tenancyConfig = z
       .strict()
       .prefault({})
       .describe('Password hashing (scrypt, per-user salt; parameters stored in the hash)'),
+    invitations: z
+      .object({
+        ttlHours: z.number().int().min(1).max(8760).default(168).describe('How long an invitation can be accepted (hours; default 7 days)'),
+        publicUrl: z
+          .string()
+          .url()
+          .max(2000)
+          .refine((u) => /^https?:\/\//.test(u) && !u.endsWith('/') && !u.includes('?') && !u.includes('#'), 'an http(s) URL without a trailing slash, query or fragment')
+          .optional()
+          .describe("The gateway's public base URL for accept links, like the auth plugin's issuer (default http://localhost:<port>)"),
+        consolePath: z
+          .string()
+          .regex(/^\/([A-Za-z0-9._~-]+\/)*$/, 'a path that starts and ends with /')
+          .default('/admin/')
+          .describe('Where the admin console is served; accept links are <publicUrl><consolePath>invite?token=…'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Member invitations: expiry and the accept link shown with a new invitation'),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -194,7 +194,11 @@ for (const kind of DIALECTS) {
       const dupTeam = await call(h.gw, 'POST', `/admin/v1/tenants/${t.id}/teams`, admin, { name: 'Platform' });
       assert.equal(dupTeam.status, 409);
 
-      const added = await call(h.gw, 'POST', `/admin/v1/tenants/${t.id}/members`, admin, { email: 'dev@members.test', role: 'developer', team_id: team.body.id });
+      // A tenant admin adding by e-mail gets an invitation (the person must accept); a superadmin adds directly.
+      const invited = await call(h.gw, 'POST', `/admin/v1/tenants/${t.id}/members`, admin, { email: 'dev@members.test', role: 'developer', team_id: team.body.id });
+      assert.equal(invited.status, 202, JSON.stringify(invited.body));
+      assert.equal(invited.body.status, 'pending');
+      const added = await call(h.gw, 'POST', `/admin/v1/tenants/${t.id}/members`, su, { email: 'dev@members.test', role: 'developer', team_id: team.body.id });
       assert.equal(added.status, 201, JSON.stringify(added.body));
       assert.equal(added.body.team_id, team.body.id);
       const userId = added.body.user_id as string;
@@ -216,7 +220,8 @@ for (const kind of DIALECTS) {
       const last = await call(h.gw, 'DELETE', `/admin/v1/tenants/${t.id}/members/${userId}`, owner);
       assert.equal(last.status, 409);
       assert.equal(last.body.code, 'last_owner');
-      const second = await call(h.gw, 'POST', `/admin/v1/tenants/${t.id}/members`, owner, { email: 'boss@members.test', role: 'owner' });
+      assert.equal((await call(h.gw, 'POST', `/admin/v1/tenants/${t.id}/members`, owner, { email: 'boss@members.test', role: 'owner' })).status, 202, 'an owner may invite an owner');
+      const second = await call(h.gw, 'POST', `/admin/v1/tenants/${t.id}/members`, su, { email: 'boss@members.test', role: 'owner' });
       assert.equal(second.status, 201);
       assert.equal((await call(h.gw, 'PATCH', `/admin/v1/tenants/${t.id}/members/${userId}`, owner, { role: 'admin' })).status, 200);
 

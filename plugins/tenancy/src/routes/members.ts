@@ -4,7 +4,9 @@ import { errors, type PluginRouter, type TenantRole } from '@aihub/core/plugin-a
 import { memberJson } from '../json';
 import * as s from '../schemas';
 import type { MembershipRecord } from '../types';
-import { audited, bodyOf, existingTenant, paramsOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+import { invitationCreated } from '../invitations/schemas';
+import { audited, bodyOf, existingTenant, paramsOf, principalOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+import type { Invitations } from './invitations';
 
 type TenantParams = z.output<typeof s.tenantParams>;
 type MemberParams = z.output<typeof s.memberParams>;
@@ -14,11 +16,14 @@ function memberNotFound() {
 }
 
 /**
- * Tenant members: list, add by e-mail (creating the user when needed), change role or team, remove.
- * Granting, changing or removing the owner role also needs `members:owner` (owners and superadmins),
- * and the last owner can be neither demoted nor removed.
+ * Tenant members: list, add by e-mail, change role or team, remove. Granting, changing or removing
+ * the owner role also needs `members:owner` (owners and superadmins), and the last owner can be
+ * neither demoted nor removed. Only a platform superadmin adds a member directly (and creates the
+ * user when needed); for anyone else adding by e-mail creates an invitation the person accepts, so
+ * no one is put into a tenant without consent and the answer never says whether the address has an
+ * account.
  */
-export function memberRoutes(router: PluginRouter, rt: Runtime): void {
+export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Invitations): void {
   const requireOwnerRights = (c: Context, tenantId: string, ...roles: (TenantRole | undefined)[]) => {
     if (roles.includes('owner')) rt().access.authorize(c, 'members:owner', tenantId);
   };
@@ -43,10 +48,18 @@ export function memberRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'members:write', tenantId);
       const body = bodyOf<z.output<typeof s.memberAdd>>(c);
       requireOwnerRights(c, tenantId, body.role);
+      if (principalOf(c).superadmin !== true) {
+        // A tenant admin invites: 202 with the invitation, whether or not the address has an account.
+        const invitation = await invitations.create(c, tenantId, { email: body.email, role: body.role, team_ids: body.team_id ? [body.team_id] : undefined });
+        c.status = 202;
+        c.set('location', `/admin/v1/tenants/${tenantId}/invitations/${invitation.id}`);
+        c.body = invitation;
+        return;
+      }
       await existingTenant(rt(), tenantId);
       const store = rt().store;
       const out = await audited(rt(), c, async (t) => {
-        // The answer is the same whether the e-mail had a user: tenant admins must not learn who is registered.
+        // Superadmins see every user anyway (users:read): adding directly reveals nothing to them.
         const user = (await store.findUserByEmail(body.email, t)) ?? (await store.createUser({ email: body.email }, t));
         const membership = await store.addMembership({ tenantId, userId: user.id, role: body.role, teamId: body.team_id ?? null }, t);
         const json = memberJson(membership, user);
@@ -55,7 +68,12 @@ export function memberRoutes(router: PluginRouter, rt: Runtime): void {
       c.status = 201;
       c.body = out;
     },
-    writeRoute('Add a member by e-mail (creates the user if needed)', { params: s.tenantParams, body: s.memberAdd, responses: { 201: s.memberOut }, operationId: 'addMember' }),
+    writeRoute('Add a member by e-mail: a superadmin adds directly (201, creating the user if needed); anyone else gets an invitation (202)', {
+      params: s.tenantParams,
+      body: s.memberAdd,
+      responses: { 201: s.memberOut, 202: invitationCreated },
+      operationId: 'addMember',
+    }),
   );
 
   router.get(

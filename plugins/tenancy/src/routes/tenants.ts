@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { assertWithinPlan, errors, type BudgetSettings, type LimitSettings, type PluginRouter, type TenantSettings } from '@aihub/core/plugin-api';
 import { tenantJson } from '../json';
+import { withNeutralSlugConflict } from '../slugs';
 import * as s from '../schemas';
 import type { TenantRecord } from '../types';
 import { audited, bodyOf, existingTenant, paramsOf, principalOf, queryOf, readRoute, writeRoute, SETTINGS_BODY_LIMIT, type Runtime } from './common';
@@ -84,7 +85,8 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
         if (principal.superadmin !== true && ((body.plan !== undefined && body.plan !== before.plan) || (body.status !== undefined && body.status !== before.status))) {
           throw errors.forbidden("Only a platform superadmin may change a tenant's plan or status.", 'permission_denied');
         }
-        const after = await store.updateTenant(tenantId, body, t);
+        const slug = body.slug !== undefined && body.slug !== before.slug ? body.slug : undefined;
+        const after = await withNeutralSlugConflict(slug, principal.superadmin === true, () => store.updateTenant(tenantId, body, t));
         return { result: after, entry: { tenantId, action: 'tenant.update', targetType: 'tenant', targetId: tenantId, before: tenantJson(before), after: tenantJson(after) } };
       });
       c.body = tenantJson(tenant);
