@@ -342,12 +342,13 @@ export class TenancyStore implements TenancyService {
     return out;
   }
 
-  async listMembers(tenantId: string, input: PageRequest & { role?: TenantRole } = {}): Promise<Page<MemberRecord>> {
+  async listMembers(tenantId: string, input: PageRequest & { role?: TenantRole; teamId?: string } = {}): Promise<Page<MemberRecord>> {
     const limit = pageSize(input.limit);
     const after = decodeIdCursor(input.cursor);
     const filter: WhereOptions = {};
     if (after) Object.assign(filter, { id: { [Op.gt]: after } });
     if (input.role) Object.assign(filter, { role: input.role });
+    if (input.teamId) Object.assign(filter, { teamId: input.teamId });
     const rows = await this.memberships.findAll(tenantId, { where: filter, order: [['id', 'ASC']], limit: limit + 1 });
     const users = rows.length ? await this.models.User.findAll({ where: { id: { [Op.in]: rows.map((r) => r.userId) } } }) : [];
     const byId = new Map(users.map((u) => [u.id, u]));

@@ -168,6 +168,8 @@ export interface ListAuditInput extends PageRequest {
   /** Actor id (user id, key id or client id). */
   actor?: string;
   targetType?: string;
+  /** Only entries about this target id (with or without targetType). */
+  targetId?: string;
   since?: Date;
   until?: Date;
 }

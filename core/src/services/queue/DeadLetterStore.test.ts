@@ -61,6 +61,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.replay(queue, 'other-topic', id), undefined, 'a dead letter is replayed only through its own topic');
     });
 
+    it('stores a batch larger than one statement takes (bind-parameter limits)', async () => {
+      const store = new DeadLetterStore(db, undefined, () => clock);
+      const ids = await store.add(Array.from({ length: 1200 }, (_, i) => ({ topic: 'dl.many', group: 'g', tenantId: `t${i % 3}`, reason: 'malformed', error: 'x', payload: { i } })));
+      assert.equal(new Set(ids).size, 1200);
+      const [row] = (await db.sequelize.query("SELECT COUNT(*) AS n FROM aihub_dead_letters WHERE topic = 'dl.many'", { type: 'SELECT' })) as { n: unknown }[];
+      assert.equal(Number(row.n), 1200);
+    });
+
     it('names refusals by a stable reason', () => {
       assert.equal(deadLetterReason({ parent: { code: '22P05' } }), 'invalid_text');
       assert.equal(deadLetterReason({ parent: { code: '22003' } }), 'out_of_range');

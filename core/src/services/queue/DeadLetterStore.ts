@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Counter } from 'prom-client';
 import type { Database } from '../database/Database';
 import type { PluginMeter } from '../../kernel/types';
@@ -9,6 +9,7 @@ import { sanitizeStorable, sanitizeText } from './storable';
 
 const TABLE = 'aihub_dead_letters';
 const MAX_ERROR_CHARS = 2000;
+const ADD_CHUNK = 500;
 
 /** A message to set aside. `payload` is the message's payload as the consumer received it. */
 export interface DeadLetterInput {
@@ -69,6 +70,11 @@ export function deadLetterCounter(meter: PluginMeter): Counter<'stream' | 'reaso
   return meter.counter('queue_dead_letters_total', 'Queue messages set aside as dead letters because the database refused them, by stream (topic) and reason', ['stream', 'reason'] as const);
 }
 
+/** Cut to the column's size, then made storable (cutting may split a surrogate pair). */
+function clip(text: string, max: number): string {
+  return sanitizeText(text.slice(0, max));
+}
+
 function encode(payload: unknown): string {
   try {
     // JSON.stringify escapes NUL and lone surrogates (\u0000, \ud800): the text is storable as is and
@@ -104,9 +110,22 @@ export class DeadLetterStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Stores the entries in one statement, then counts them. Throws when the database refuses (the caller keeps the batch unacked). */
+  /** Stores the entries (one statement per 500), then counts them. Throws when the database refuses (the caller keeps the batch unacked). */
   async add(entries: DeadLetterInput[]): Promise<string[]> {
     if (entries.length === 0) return [];
+    // 9 bind parameters a row: 500 rows stay far below PostgreSQL's 65 535 and SQLite's 32 766.
+    // Several statements share a transaction, so a retried add() never stores a chunk twice.
+    const insertAll = async (transaction?: Transaction) => {
+      const ids: string[] = [];
+      for (let start = 0; start < entries.length; start += ADD_CHUNK) ids.push(...(await this.insert(entries.slice(start, start + ADD_CHUNK), transaction)));
+      return ids;
+    };
+    const ids = entries.length > ADD_CHUNK ? await this.db.transaction(insertAll) : await insertAll();
+    for (const e of entries) this.counter?.inc({ stream: e.topic, reason: e.reason });
+    return ids;
+  }
+
+  private async insert(entries: DeadLetterInput[], transaction?: Transaction): Promise<string[]> {
     const created = this.now();
     const bind: unknown[] = [];
     const rows: string[] = [];
@@ -118,21 +137,20 @@ export class DeadLetterStore {
       rows.push(`(${Array.from({ length: 9 }, (_, i) => `$${at + i + 1}`).join(', ')})`);
       bind.push(
         id,
-        sanitizeText(e.topic).slice(0, 200),
-        sanitizeText(e.group).slice(0, 200),
-        e.messageId == null ? null : sanitizeText(String(e.messageId)).slice(0, 200),
-        e.tenantId == null ? null : sanitizeText(e.tenantId).slice(0, 200),
-        sanitizeText(e.reason).slice(0, 64),
-        sanitizeText(e.error).slice(0, MAX_ERROR_CHARS),
+        clip(e.topic, 200),
+        clip(e.group, 200),
+        e.messageId == null ? null : clip(String(e.messageId), 200),
+        e.tenantId == null ? null : clip(e.tenantId, 200),
+        clip(e.reason, 64),
+        clip(e.error, MAX_ERROR_CHARS),
         encode(e.payload),
         created,
       );
     }
     await this.db.sequelize.query(
       `INSERT INTO ${TABLE} (id, topic, group_name, message_id, tenant_id, reason, error, payload, created_at) VALUES ${rows.join(', ')}`,
-      { bind },
+      { bind, transaction },
     );
-    for (const e of entries) this.counter?.inc({ stream: e.topic, reason: e.reason });
     return ids;
   }
 

@@ -22,16 +22,17 @@ export interface IsolatePoisonOptions<T> {
   /** Earlier deliveries of the item's message (QueueMessage.deliveries). */
   deliveriesOf?: (item: T) => number;
   /**
-   * A lone item whose error does not look like bad data is dead-lettered only once it has been
-   * delivered this often (default 5): until then the whole batch is thrown back for redelivery,
-   * because such an error (a missing table, a bug) would hit every item alike.
+   * When every item of a batch fails alike with an error that is not about data (a missing table,
+   * a read-only database during a failover, a bug), the batch is thrown back for redelivery rather
+   * than dead-lettered. With this set, such items are dead-lettered anyway once their message has
+   * been delivered this often. Off by default: a long systemic failure would otherwise turn the
+   * whole backlog into dead letters, while a message that fails alone is dead-lettered as soon as
+   * it shares a batch with messages that are written (redeliveries are mixed with fresh messages).
    */
   maxDeliveries?: number;
   /** Transient failures of each write are retried with these settings and never split or dead-lettered. */
   retry: RetryTransientOptions;
 }
-
-const DEFAULT_MAX_DELIVERIES = 5;
 
 /**
  * PostgreSQL SQLSTATE classes 22 (data exception: NUL in text, bad Unicode escape, numeric out of
@@ -71,9 +72,9 @@ function byTenant<T>(items: T[], tenantOf: (item: T) => string | null | undefine
  *    O(k·log n) extra writes for k bad items among n.
  * 4. A lone refused item is returned in `poisoned` when its error is a data error
  *    ({@link isDataError}), when other items of the batch were written (so the failure is the
- *    item's own), or when its message has been delivered `maxDeliveries` times. Otherwise the error
- *    looks systemic (every item fails alike) and is thrown, so nothing is dead-lettered by a bug or
- *    a missing table; the batch comes back after the queue's claim timeout.
+ *    item's own), or, if `maxDeliveries` is set, when its message has been delivered that often.
+ *    Otherwise the error looks systemic (every item fails alike) and is thrown, so nothing is
+ *    dead-lettered by a bug or a missing table; the batch comes back after the queue's claim timeout.
  *
  * `write` must be idempotent and atomic per call (one transaction, ON CONFLICT DO NOTHING), since
  * parts of the batch may be written more than once.
@@ -124,7 +125,7 @@ export async function writeIsolatingPoison<T, R>(items: T[], write: (items: T[])
     for (const [share, err] of refusedShares) await bisect(share, err);
   }
 
-  const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+  const maxDeliveries = options.maxDeliveries ?? Number.POSITIVE_INFINITY;
   for (const r of refused) {
     const ownFault = isDataError(r.error) || written > 0 || (options.deliveriesOf?.(r.item) ?? 0) + 1 >= maxDeliveries;
     if (!ownFault) throw r.error;
