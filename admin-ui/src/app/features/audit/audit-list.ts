@@ -1,10 +1,123 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { JsonPipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatSelectModule } from '@angular/material/select';
+import { MatSidenavModule } from '@angular/material/sidenav';
+import { MatTableModule } from '@angular/material/table';
 import { TranslocoDirective } from '@jsverse/transloco';
+import { ApiClient } from '../../core/api/api-client';
+import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
+import { SessionService } from '../../core/session/session.service';
+import { CursorHistory } from '../../shared/list-page/cursor-history';
+import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { listResource } from '../../shared/list-page/list-resource';
+import { urlState } from '../../shared/list-page/url-state';
+import { PageState } from '../../shared/page-state/page-state';
+import { isoToUtcInput, utcInputToIso, type AuditEntry } from './audit-entry';
 
+/**
+ * `/audit`: the tenant's audit log (a superadmin may switch to the platform-wide log). Filters
+ * (actor, action, target type, time range in UTC), paging and the open entry live in the URL; the
+ * entry's before/after opens in a side drawer.
+ */
 @Component({
-  selector: 'app-audit',
-  imports: [TranslocoDirective],
-  template: `<section class="page" *transloco="let t"><h1>{{ t('audit.title') }}</h1></section>`,
+  selector: 'app-audit-list',
+  imports: [JsonPipe, MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatSidenavModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  templateUrl: './audit-list.html',
+  styles: `
+    .drawer-container { min-height: 70vh; background: transparent; }
+    .drawer { width: min(560px, 90vw); padding: 16px 24px; }
+    pre { white-space: pre-wrap; word-break: break-word; background: var(--mat-sys-surface-container); padding: 8px; border-radius: 8px; }
+    dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
+    dt { color: var(--mat-sys-on-surface-variant); }
+    dd { margin: 0; }
+    tr.mat-mdc-row { cursor: pointer; }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class AuditList {}
+export class AuditList {
+  private readonly api = inject(ApiClient);
+  readonly session = inject(SessionService);
+  private readonly history = new CursorHistory();
+
+  readonly url = urlState({ scope: 'tenant', actor: '', action: '', target_type: '', since: '', until: '', cursor: '', limit: 25, entry: '' });
+  /** The list query: everything but the open entry, so opening an entry does not reload the page. */
+  private readonly query = computed(
+    () => {
+      const { entry: _entry, ...rest } = this.url.state();
+      return { ...rest, tenantId: this.session.tenantId() };
+    },
+    { equal: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
+  );
+  readonly list = listResource(this.query, (s) => {
+    const query = {
+      actor: s.actor || undefined,
+      action: s.action || undefined,
+      target_type: s.target_type || undefined,
+      since: s.since || undefined,
+      until: s.until || undefined,
+      cursor: s.cursor || undefined,
+      limit: s.limit,
+    };
+    if (s.scope === 'platform' && this.session.superadmin()) return this.api.call(this.api.client.GET('/admin/v1/audit', { params: { query } }));
+    return this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/audit', { params: { path: { tenantId: s.tenantId ?? '' }, query } }));
+  });
+  readonly selected = computed<AuditEntry | null>(() => this.list.items().find((e) => e.id === this.url.state().entry) ?? null);
+  readonly columns = ['created_at', 'action', 'actor', 'target'];
+  readonly sinceInput = computed(() => isoToUtcInput(this.url.state().since));
+  readonly untilInput = computed(() => isoToUtcInput(this.url.state().until));
+
+  apply(f: { actor: string; action: string; target_type: string; since: string; until: string }): void {
+    this.history.clear();
+    void this.url.patch({
+      actor: f.actor.trim(),
+      action: f.action.trim(),
+      target_type: f.target_type.trim(),
+      since: utcInputToIso(f.since) ?? '',
+      until: utcInputToIso(f.until) ?? '',
+      cursor: '',
+      entry: '',
+    });
+  }
+
+  clear(): void {
+    this.history.clear();
+    void this.url.patch({ actor: '', action: '', target_type: '', since: '', until: '', cursor: '', entry: '' });
+  }
+
+  setScope(scope: string): void {
+    this.history.clear();
+    void this.url.patch({ scope, cursor: '', entry: '' });
+  }
+
+  open(entry: AuditEntry): void {
+    void this.url.patch({ entry: entry.id });
+  }
+
+  close(): void {
+    void this.url.patch({ entry: '' });
+  }
+
+  next(): void {
+    const cursor = this.list.nextCursor();
+    if (!cursor) return;
+    this.history.push(this.url.state().cursor);
+    void this.url.patch({ cursor, entry: '' });
+  }
+
+  previous(): void {
+    void this.url.patch({ cursor: this.history.pop() ?? '', entry: '' });
+  }
+
+  first(): void {
+    this.history.clear();
+    void this.url.patch({ cursor: '', entry: '' });
+  }
+
+  pageSize(limit: number): void {
+    this.history.clear();
+    void this.url.patch({ limit, cursor: '', entry: '' });
+  }
+}
