@@ -54,7 +54,30 @@ function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
   const length = req.headers['content-length'];
   if (length === undefined ? req.headers['transfer-encoding'] !== undefined : Number(length) > DRAIN_LIMIT || !(Number(length) >= 0)) {
     res.setHeader('connection', 'close');
+    lingerOnClose(req.socket);
   }
+}
+
+/** How long a closing connection still reads (and discards) what the client is sending. */
+const LINGER_MS = 2000;
+
+/**
+ * Node ends a `Connection: close` response with socket.destroySoon(): FIN, then destroy. With upload
+ * bytes still unread, the kernel answers them with a reset, and a client still sending may lose the
+ * error answer it was already sent. Lingering close instead (as web servers do): FIN after the
+ * answer, keep discarding what arrives, destroy when the client closes or after LINGER_MS.
+ */
+function lingerOnClose(socket: IncomingMessage['socket']): void {
+  const s = socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  if (typeof s.destroySoon !== 'function') return;
+  s.destroySoon = () => {
+    s.end();
+    const timer = setTimeout(() => s.destroy(), LINGER_MS);
+    timer.unref();
+    s.once('close', () => clearTimeout(timer));
+    // The request stream was dumped by Node after the answer; the bytes are read and dropped.
+    s.resume();
+  };
 }
 
 const ids = new RandomIdGenerator();

@@ -217,6 +217,8 @@ export class TenancyStore implements TenancyService {
     if (patch.email !== undefined) values.email = this.checkEmail(patch.email);
     if (patch.status !== undefined) values.status = patch.status;
     if (patch.superadmin !== undefined) values.superadmin = patch.superadmin;
+    if (patch.displayName !== undefined) values.displayName = patch.displayName;
+    if (patch.preferredLanguage !== undefined) values.preferredLanguage = patch.preferredLanguage;
     if (patch.password === null) values.passwordHash = null;
     else if (patch.password !== undefined) {
       this.checkNewPassword(patch.password);

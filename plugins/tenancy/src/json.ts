@@ -25,6 +25,8 @@ export const userJson = (u: UserRecord): z.output<typeof userOut> => ({
   failed_logins: u.failedLogins,
   locked_until: iso(u.lockedUntil),
   last_login_at: iso(u.lastLoginAt),
+  display_name: u.displayName,
+  preferred_language: u.preferredLanguage,
   created_at: iso(u.createdAt)!,
   updated_at: iso(u.updatedAt)!,
 });

@@ -23,6 +23,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare failedLogins: CreationOptional<number>;
   declare lockedUntil: Date | null;
   declare lastLoginAt: Date | null;
+  declare displayName: CreationOptional<string | null>;
+  declare preferredLanguage: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -103,6 +105,8 @@ export function defineModels(sequelize: Sequelize, table: (name: string) => stri
       failedLogins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       lockedUntil: { type: DataTypes.DATE, allowNull: true },
       lastLoginAt: { type: DataTypes.DATE, allowNull: true },
+      displayName: { type: DataTypes.STRING(200), allowNull: true },
+      preferredLanguage: { type: DataTypes.STRING(35), allowNull: true },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },

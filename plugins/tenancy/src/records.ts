@@ -23,6 +23,8 @@ export const toUser = (m: User): UserRecord => ({
   failedLogins: Number(m.failedLogins ?? 0),
   lockedUntil: m.lockedUntil ?? null,
   lastLoginAt: m.lastLoginAt ?? null,
+  displayName: m.displayName ?? null,
+  preferredLanguage: m.preferredLanguage ?? null,
   createdAt: m.createdAt,
   updatedAt: m.updatedAt,
 });

@@ -29,6 +29,10 @@ export interface UserRecord {
   failedLogins: number;
   lockedUntil: Date | null;
   lastLoginAt: Date | null;
+  /** How the console greets the user; null: the e-mail. */
+  displayName: string | null;
+  /** BCP 47 language tag the console starts in (en, zh-CN); null: the browser's. */
+  preferredLanguage: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -141,6 +145,8 @@ export interface UpdateUserInput {
   password?: string | null;
   superadmin?: boolean;
   status?: UserStatus;
+  displayName?: string | null;
+  preferredLanguage?: string | null;
 }
 
 export interface ListUsersInput extends PageRequest {
