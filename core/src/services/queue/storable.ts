@@ -14,7 +14,6 @@ export interface UnstorableValue {
 
 /** Default nesting limit: deeper documents are refused rather than walked. */
 const MAX_DEPTH = 64;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -25,49 +24,80 @@ export function jsonPath(base: string, key: string | number): string {
   return `${base}[${JSON.stringify(key)}]`;
 }
 
-function stringProblem(s: string, path: string, what: string): UnstorableValue | undefined {
-  if (s.includes('\u0000')) return { path, code: 'nul_character', message: `${what} contains a NUL character (\\u0000), which the database cannot store; remove it.` };
-  if (LONE_SURROGATE.test(s)) return { path, code: 'lone_surrogate', message: `${what} contains a lone UTF-16 surrogate (invalid Unicode); send well-formed UTF-8 text.` };
+type Code = UnstorableValue['code'];
+
+/** Node 20's String.prototype.isWellFormed (ES2024), typed here since the TS lib may predate it. */
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+function stringCode(s: string): Code | undefined {
+  if (s.indexOf('\u0000') !== -1) return 'nul_character';
+  if (!isWellFormed(s)) return 'lone_surrogate';
   return undefined;
+}
+
+const MESSAGES: Record<Code, (where: string, maxDepth: number) => string> = {
+  nul_character: (w) => `${w} contains a NUL character (\\u0000), which the database cannot store; remove it.`,
+  lone_surrogate: (w) => `${w} contains a lone UTF-16 surrogate (invalid Unicode); send well-formed UTF-8 text.`,
+  non_finite_number: (w) => `${w} is not a finite number (too large, NaN or Infinity); send a number the database can store.`,
+  too_deep: (w, max) => `${w} is nested more than ${max} levels deep; flatten it.`,
+};
+
+/** A problem found by the walk: the path is built only then, from the keys on the way back up. */
+interface Found {
+  code: Code;
+  /** The problem is in this key itself, not in its value. */
+  inKey: boolean;
+  keys: (string | number)[];
 }
 
 /**
  * The first string, key or number under `value` that the database cannot store, or undefined.
- * Walks objects and arrays (keys included) down to `maxDepth` levels. Cheap: no copy, stops at the
- * first problem.
+ * Walks objects and arrays (keys included) down to `maxDepth` levels. Cheap on the ingest path: no
+ * copy and no path strings unless a problem is found, and it stops at the first one.
  */
 export function findUnstorable(value: unknown, path = '', maxDepth = MAX_DEPTH): UnstorableValue | undefined {
-  const where = (p: string) => (p ? `"${p}"` : 'The value');
-  const walk = (v: unknown, p: string, depth: number): UnstorableValue | undefined => {
-    if (typeof v === 'string') return stringProblem(v, p, where(p));
-    if (typeof v === 'number') {
-      return Number.isFinite(v) ? undefined : { path: p, code: 'non_finite_number', message: `${where(p)} is not a finite number (too large, NaN or Infinity); send a number the database can store.` };
+  const walk = (v: unknown, depth: number): Found | undefined => {
+    if (typeof v === 'string') {
+      const code = stringCode(v);
+      return code ? { code, inKey: false, keys: [] } : undefined;
     }
+    if (typeof v === 'number') return Number.isFinite(v) ? undefined : { code: 'non_finite_number', inKey: false, keys: [] };
     if (v === null || typeof v !== 'object') return undefined;
-    if (depth >= maxDepth) return { path: p, code: 'too_deep', message: `${where(p)} is nested more than ${maxDepth} levels deep; flatten it.` };
+    if (depth >= maxDepth) return { code: 'too_deep', inKey: false, keys: [] };
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
-        const problem = walk(v[i], jsonPath(p, i), depth + 1);
-        if (problem) return problem;
+        const found = walk(v[i], depth + 1);
+        if (found) {
+          found.keys.push(i);
+          return found;
+        }
       }
       return undefined;
     }
-    for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
-      const at = jsonPath(p, key);
-      const keyProblem = stringProblem(key, at, `The key of ${where(at)}`);
-      if (keyProblem) return keyProblem;
-      const problem = walk(child, at, depth + 1);
-      if (problem) return problem;
+    const obj = v as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const keyCode = stringCode(key);
+      if (keyCode) return { code: keyCode, inKey: true, keys: [key] };
+      const found = walk(obj[key], depth + 1);
+      if (found) {
+        found.keys.push(key);
+        return found;
+      }
     }
     return undefined;
   };
-  return walk(value, path, 0);
+  const found = walk(value, 0);
+  if (!found) return undefined;
+  let at = path;
+  for (let i = found.keys.length - 1; i >= 0; i--) at = jsonPath(at, found.keys[i]);
+  const where = at ? `"${at}"` : 'The value';
+  return { path: at, code: found.code, message: MESSAGES[found.code](found.inKey ? `The key of ${where}` : where, maxDepth) };
 }
 
 /** `s` with NUL and lone surrogates replaced by U+FFFD (the replacement character). */
 export function sanitizeText(s: string): string {
-  let out = s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s;
-  if (LONE_SURROGATE.test(out)) out = out.replace(LONE_SURROGATES, '\uFFFD');
+  let out = s.indexOf('\u0000') === -1 ? s : s.replaceAll('\u0000', '\uFFFD');
+  if (!isWellFormed(out)) out = out.replace(LONE_SURROGATES, '\uFFFD');
   return out;
 }
 
