@@ -71,7 +71,7 @@ export class AuditList {
 
   apply(f: { actor: string; action: string; target_type: string; since: string; until: string }): void {
     this.history.clear();
-    void this.url.patch({
+    const change = {
       actor: f.actor.trim(),
       action: f.action.trim(),
       target_type: f.target_type.trim(),
@@ -79,7 +79,12 @@ export class AuditList {
       until: utcInputToIso(f.until) ?? '',
       cursor: '',
       entry: '',
-    });
+    };
+    const current = this.url.state();
+    const same = (Object.keys(change) as (keyof typeof change)[]).every((k) => current[k] === change[k]);
+    // Applying the same filters again means "refresh": the URL does not change, so load explicitly.
+    if (same) void this.list.reload();
+    else void this.url.patch(change);
   }
 
   clear(): void {

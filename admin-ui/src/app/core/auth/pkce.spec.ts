@@ -1,0 +1,17 @@
+import { base64Url, pkceChallenge, randomToken } from './pkce';
+
+describe('PKCE', () => {
+  it('derives the S256 challenge of RFC 7636 appendix B', async () => {
+    expect(await pkceChallenge('dBjftJeZ4CVP-mJ92IgqNgaJsjRACgHTNNmsQdAmvs8')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  });
+
+  it('makes 43-character base64url verifiers that differ', () => {
+    const a = randomToken(32);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(randomToken(32)).not.toBe(a);
+  });
+
+  it('base64url has no padding and no + or /', () => {
+    expect(base64Url(new Uint8Array([251, 255, 191]))).toBe('-_-_');
+  });
+});

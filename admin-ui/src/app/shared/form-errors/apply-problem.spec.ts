@@ -1,0 +1,26 @@
+import { FormControl, FormGroup } from '@angular/forms';
+import { ApiError } from '../../core/api/problem';
+import { applyProblem } from './apply-problem';
+
+describe('applyProblem', () => {
+  const form = () => new FormGroup({ name: new FormControl(''), slug: new FormControl('') });
+
+  it('puts each validation issue on its field and leaves no form-level message', () => {
+    const f = form();
+    const err = new ApiError({ status: 400, code: 'validation_failed', detail: 'Invalid body', errors: [{ path: 'body.slug', message: 'must be lower-case' }] });
+    expect(applyProblem(f, err)).toBeNull();
+    expect(f.controls.slug.errors?.['server']).toBe('must be lower-case');
+  });
+
+  it('uses `param` when there is no issue list', () => {
+    const f = form();
+    expect(applyProblem(f, new ApiError({ status: 409, code: 'slug_taken', detail: 'That slug is taken.', param: 'slug' }))).toBeNull();
+    expect(f.controls.slug.errors?.['server']).toBe('That slug is taken.');
+  });
+
+  it('returns the detail when the problem names no field of the form', () => {
+    const f = form();
+    expect(applyProblem(f, new ApiError({ status: 403, code: 'permission_denied', detail: 'Not allowed.' }))).toBe('Not allowed.');
+    expect(applyProblem(f, new ApiError({ status: 400, code: 'validation_failed', detail: 'Bad', errors: [{ path: 'body.other', message: 'x' }] }))).toBe('Bad');
+  });
+});

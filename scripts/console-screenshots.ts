@@ -1,0 +1,90 @@
+/**
+ * Screenshots of every console screen, light and dark, plus one in Chinese → docs/console/*.png.
+ * Starts the same environment as the browser tests (a gateway on PostgreSQL + Redis serving the built
+ * console, Debian's chromium), seeds a few tenants, users and audit entries, and signs in as the
+ * bootstrap superadmin. Run: npm run console:screenshots
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startConsoleEnv } from '../test/e2e/console/harness';
+
+const OUT = path.resolve(__dirname, '..', 'docs', 'console');
+
+/** Screen name → console path and what to wait for before the shot. */
+const SCREENS: { name: string; path: string; ready: string; after?: (page: Page) => Promise<void> }[] = [
+  { name: 'overview', path: '/home', ready: '[data-testid=home-role]' },
+  { name: 'tenants', path: '/tenants', ready: '[data-testid=tenant-table]' },
+  {
+    name: 'tenant-create',
+    path: '/tenants',
+    ready: '[data-testid=tenant-table]',
+    after: async (page) => {
+      await page.click('[data-testid=tenant-create]');
+      await page.waitForSelector('[data-testid=tenant-name]');
+    },
+  },
+  { name: 'users', path: '/users', ready: '[data-testid=user-table]' },
+  { name: 'audit', path: '/audit', ready: '[data-testid=audit-table]' },
+  {
+    name: 'audit-detail',
+    path: '/audit?action=tenant.create',
+    ready: '[data-testid=audit-table]',
+    after: async (page) => {
+      await page.click('[data-testid=audit-table] tr[data-action="tenant.create"] button');
+      await page.waitForSelector('[data-testid=audit-drawer] pre');
+    },
+  },
+  { name: 'account', path: '/account', ready: '[data-testid=profile]' },
+];
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const env = await startConsoleEnv();
+  try {
+    for (const [name, slug, plan] of [
+      ['Acme Corp', 'acme', undefined],
+      ['Globex', 'globex', undefined],
+      ['Initech', 'initech', undefined],
+    ] as const) {
+      const t = await env.api<{ id: string }>('POST', '/admin/v1/tenants', { name, slug, ...(plan ? { plan } : {}) });
+      await env.createUser(`owner@${slug}.example`, { tenantId: t.id, role: 'owner' });
+    }
+    await env.createUser('dev@default.example', { tenantId: env.tenantId, role: 'developer' });
+    const shots: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await env.newPage({ colorScheme: scheme });
+      await env.signIn(page, env.admin);
+      for (const screen of SCREENS) {
+        await page.goto(env.consoleUrl(screen.path));
+        await page.waitForSelector(screen.ready, { timeout: 20_000 });
+        await screen.after?.(page);
+        await page.waitForTimeout(300);
+        const file = path.join(OUT, `${screen.name}-${scheme}.png`);
+        await page.screenshot({ path: file });
+        shots.push(file);
+      }
+    }
+    const zh = await env.newPage({ colorScheme: 'light', locale: 'zh-CN' });
+    await env.signIn(zh, env.admin);
+    await zh.click('[data-testid=language-menu]');
+    await zh.click('[data-testid=lang-zh-CN]');
+    await zh.goto(env.consoleUrl('/tenants'));
+    await zh.waitForSelector('[data-testid=tenant-table]');
+    await zh.waitForTimeout(300);
+    const file = path.join(OUT, 'tenants-zh-CN.png');
+    await zh.screenshot({ path: file });
+    shots.push(file);
+    console.log(`console:screenshots: ${shots.length} screenshots in ${path.relative(process.cwd(), OUT)}`);
+  } finally {
+    await env.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startConsoleEnv, type ConsoleEnv } from './harness';
+
+describe('console: tenants, audit, roles', () => {
+  let env: ConsoleEnv;
+  before(async () => {
+    env = await startConsoleEnv();
+  });
+  after(async () => {
+    await env?.stop();
+  });
+
+  test('a superadmin creates a tenant; a slug taken shows next to its field; the audit log shows the action with its details', async () => {
+    const page = await env.newPage();
+    await env.signIn(page, env.admin, '/tenants');
+    await page.click('[data-testid=tenant-create]');
+    await page.fill('[data-testid=tenant-name]', 'Taken');
+    await page.fill('[data-testid=tenant-slug]', 'default');
+    await page.click('[data-testid=tenant-save]');
+    await page.waitForSelector('mat-error');
+    assert.match(await page.locator('mat-error').first().innerText(), /\S/);
+    await env.checkA11y(page, 'tenant form with an error');
+    await page.fill('[data-testid=tenant-name]', 'Acme Corp');
+    await page.fill('[data-testid=tenant-slug]', 'acme');
+    await page.click('[data-testid=tenant-save]');
+    await page.waitForSelector('[data-testid=tenant-table] [data-tenant=acme]');
+
+    // Search is server-side and lives in the URL.
+    await page.fill('[data-testid=tenant-search]', 'acme');
+    await page.press('[data-testid=tenant-search]', 'Enter');
+    await page.waitForURL(/q=acme/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=tenant-table] tr[data-tenant]').length === 1);
+
+    await page.goto(env.consoleUrl('/audit?action=tenant.create'));
+    await page.waitForSelector('[data-testid=audit-table] tr[data-action="tenant.create"]');
+    await page.click('[data-testid=audit-table] tr[data-action="tenant.create"] button');
+    await page.waitForSelector('[data-testid=audit-drawer] pre:has-text("acme")');
+    assert.match(page.url(), /entry=/);
+    await env.checkA11y(page, 'audit with the drawer open');
+  });
+
+  test('suspend and delete a tenant: both confirm, delete only after typing its name', async () => {
+    const t = await env.api<{ id: string }>('POST', '/admin/v1/tenants', { name: 'Doomed', slug: 'doomed' });
+    const page = await env.newPage();
+    await env.signIn(page, env.admin, '/tenants?q=doomed');
+    const row = page.locator('[data-tenant=doomed]');
+    await row.locator('button:has-text("Suspend")').click();
+    await page.click('[data-testid=confirm-button]');
+    await page.waitForSelector('[data-tenant=doomed] >> text=Suspended');
+    await row.locator('button:has-text("Delete")').click();
+    assert.equal(await page.locator('[data-testid=confirm-button]').isDisabled(), true, 'disabled until the name is typed');
+    await page.fill('[data-testid=confirm-input]', 'Doomed');
+    await page.click('[data-testid=confirm-button]');
+    await page.waitForSelector('[data-tenant=doomed]', { state: 'detached' });
+    await assert.rejects(env.api('GET', `/admin/v1/tenants/${t.id}`), /404/);
+  });
+
+  test("a role change shows in the navigation; the server refuses what the role may not do", async () => {
+    const user = await env.createUser('viewer@example.test', { tenantId: env.tenantId, role: 'viewer' });
+    const page = await env.newPage();
+    await env.signIn(page, user);
+    const nav = () => page.locator('[data-testid=nav] a').evaluateAll((as) => as.map((a) => a.getAttribute('data-nav')));
+    let entries = await nav();
+    assert.ok(!entries.includes('audit') && !entries.includes('tenants') && !entries.includes('members'), String(entries));
+    assert.ok(entries.includes('home') && entries.includes('teams'), String(entries));
+    // A deep link to a screen the role may not use lands on the overview.
+    await page.goto(env.consoleUrl('/audit'));
+    await page.waitForURL(/\/admin\/home/);
+    await env.api('PATCH', `/admin/v1/tenants/${env.tenantId}/members/${user.id}`, { role: 'admin' });
+    await page.reload();
+    await page.waitForSelector('[data-testid=nav] a[data-nav=audit]');
+    entries = await nav();
+    assert.ok(entries.includes('members') && entries.includes('audit') && !entries.includes('tenants'), String(entries));
+    assert.match(await page.locator('[data-testid=home-role]').innerText(), /admin/);
+  });
+});
