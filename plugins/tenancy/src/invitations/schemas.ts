@@ -27,7 +27,7 @@ export const invitationCreate = z
 export const invitationAccept = z
   .object({
     token: safeString(200).describe('The token of the invitation (from the accept link)'),
-    password: password.optional().describe('Without a credential: the password of the account of the invited address, or of the new account created for it'),
+    password: password.optional().describe('Without a credential: the password of the new account created for the invited address (an address that has an account signs in instead)'),
     name: safeString(200).optional().describe('Display name for a new account (accepted for the console form; accounts hold no name yet)'),
   })
   .strict();

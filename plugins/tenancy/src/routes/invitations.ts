@@ -36,11 +36,8 @@ export interface Invitations {
   create(c: Context, tenantId: string, body: z.output<typeof s.invitationCreate>): Promise<Created>;
 }
 
-function invalidCredentials(): GatewayError {
-  return errors.unauthorized(
-    'The password does not match the account of the invited address. Sign in as that address and accept while signed in, or check the password.',
-    'invalid_credentials',
-  );
+function signInRequired(): GatewayError {
+  return errors.unauthorized('Sign in as the invited address, then accept the invitation while signed in.', 'sign_in_required');
 }
 
 /** The user id a credential acts for (a user's key, a user's token or a console session), if any. */
@@ -56,12 +53,13 @@ function userIdOf(p: Principal): string | undefined {
  * - The token is the credential of the invited person: shown once, stored as a SHA-256, single-use,
  *   expiring. Unknown, expired, revoked and used tokens answer the same 404.
  * - Accepting signed in (a user's Bearer credential with `admin:write`): the user's e-mail must be the
- *   invitation's. Accepting signed out needs a password: the account of the address is created with
- *   it when there is none, else it must be that account's password (a wrong one counts towards the
- *   account's lockout). Whoever holds a valid token can therefore tell whether the address has an
- *   account: the token stands for control of the address (like a password-reset link), and that
- *   is something the owner of the address knows anyway. An inviting admin who uses the token
- *   themselves spends it and is recorded in the audit log as an anonymous acceptance with their IP.
+ *   invitation's. Accepting signed out, with a password, creates the account of the address when
+ *   there is none; when there is one it answers 401 `sign_in_required` and checks no password (no
+ *   password oracle and no lockout lever for token holders). Whoever holds a valid token can
+ *   therefore tell whether the address has an account: the token stands for control of the address
+ *   (like a password-reset link), and the owner of the address knows that anyway. An inviting admin
+ *   who uses the token themselves spends it (when it creates the account) and is recorded in the
+ *   audit log as an anonymous acceptance with their IP.
  */
 export function invitationRoutes(router: PluginRouter, ctx: PluginContext<TenancyConfig>, rt: Runtime): Invitations {
   let store: InvitationStore | undefined;
@@ -196,17 +194,11 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
         if (body.password === undefined) {
           throw errors.badRequest('Sign in as the invited address and accept, or send `password`: the password of the account of the address, or the one for its new account.', 'password_required', 'password');
         }
-        user = await store.findUserByEmail(inv.email);
-        if (user) {
-          // The same checks as a login: locked or disabled accounts and wrong passwords answer alike.
-          const ok = !store.isLocked(user) && user.status === 'active' && (await store.verifyPassword(user, body.password));
-          if (!ok) {
-            await store.recordLoginFailure(user.id);
-            throw invalidCredentials();
-          }
-        } else {
-          password = body.password;
-        }
+        // An existing account is never signed in here: checking its password would make this route
+        // a password oracle (or, counting failures, a way to lock anyone out) for whoever holds a
+        // token, and an admin can make tokens for any address. Its owner signs in the usual way.
+        if (await store.findUserByEmail(inv.email)) throw signInRequired();
+        password = body.password;
       }
       const actor = actorOf(c);
       const out = await store.transaction(async (t) => {
