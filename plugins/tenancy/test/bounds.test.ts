@@ -142,6 +142,13 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.equal(patch.status, 400, JSON.stringify(patch.body));
         assert.equal(patch.body.code, 'exceeds_plan', 'settings PATCH agrees with the limit routes');
       }
+      // A key's own limits and budgets, at creation and on change, go through the same check.
+      const newKey = await call('POST', tenantPath('acme', '/api-keys'), keys.admin, { name: 'greedy', scopes: ['admin:read'], role: 'viewer', limits: { requestsPerMinute: 100_000 } });
+      assert.equal(newKey.status, 400, JSON.stringify(newKey.body));
+      assert.equal(newKey.body.code, 'exceeds_plan');
+      const patchKey = await call('PATCH', tenantPath('acme', `/api-keys/${ids.app}`), keys.admin, { budgets: { dailyHardMicros: 999_999_999 } });
+      assert.equal(patchKey.status, 400, JSON.stringify(patchKey.body));
+      assert.equal(patchKey.body.code, 'exceeds_plan');
       const overview = await call('GET', tenantPath('acme', '/limits'), keys.admin);
       assert.deepEqual(overview.body.planBounds, { requestsPerMinute: RPM_BOUND, tokensPerMinute: TPM_BOUND });
       assert.equal((await call('PUT', tenantPath('other', '/limits'), superKey, { requestsPerMinute: 100_000 })).status, 200, 'a superadmin may exceed the plan');

@@ -1,4 +1,4 @@
-import { errors, validated, type PluginRouter, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import { enforcePlanBounds, errors, validated, type PluginRouter, type Principal, type TenantRole } from '@aihub/core/plugin-api';
 import type { z } from 'zod';
 import type { KeySort } from '../keys/keyQuery';
 import type { AuthRuntime } from '../runtime';
@@ -22,6 +22,8 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       const scopes = body.scopes ?? r.ctx.config.apiKeys.defaultScopes;
       const role = (body.role ?? 'developer') as TenantRole;
       checkDelegation(caller, { role, scopes, superadmin: body.superadmin, what: 'key' });
+      // A key's own limits and budgets: the platform's one plan-bound check (issue 13).
+      await enforcePlanBounds(r.ctx, ctx, tenantId, { limits: body.limits, budgets: body.budgets });
       const now = r.ctx.clock.now();
       let expiresAt: Date | null = null;
       if (body.expires_at) {
@@ -110,6 +112,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       const body = ctx.request.body as z.output<typeof updateKeyBody>;
       const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
       checkDelegation(caller, { role: body.role as TenantRole | undefined, scopes: body.scopes, what: 'key' });
+      await enforcePlanBounds(r.ctx, ctx, tenantId, { limits: body.limits ?? undefined, budgets: body.budgets ?? undefined });
       const current = await r.keys.get(tenantId, id);
       if (!current) throw keyNotFound();
       checkTargetRank(caller, current, 'key');
