@@ -96,6 +96,7 @@ export class TenancyAuditLog implements AuditLog {
     if (input.action) and.push({ action: input.action });
     if (input.actor) and.push({ actorId: input.actor });
     if (input.targetType) and.push({ targetType: input.targetType });
+    if (input.targetId) and.push({ targetId: input.targetId });
     if (input.since) and.push({ createdAt: { [Op.gte]: input.since } });
     if (input.until) and.push({ createdAt: { [Op.lt]: input.until } });
     if (cursor) and.push({ [Op.or]: [{ createdAt: { [Op.lt]: cursor.at } }, { createdAt: cursor.at, id: { [Op.lt]: cursor.id } }] });

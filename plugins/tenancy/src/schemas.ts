@@ -26,6 +26,7 @@ export const tenantParams = z.object({ tenantId: id });
 export const userParams = z.object({ userId: id });
 export const memberParams = z.object({ tenantId: id, userId: id });
 export const teamParams = z.object({ tenantId: id, teamId: id });
+export const teamMemberParams = z.object({ tenantId: id, teamId: id, userId: id });
 
 const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).optional().describe('Page size, 1–200 (default 50)'),
@@ -61,6 +62,7 @@ export const auditQueryFields = {
   action: safeString(128).optional().describe('Only this action, e.g. `tenant.update`'),
   actor: safeString(128).optional().describe('Only entries by this actor id (user, key or client id)'),
   target_type: safeString(64).optional().describe('Only entries about this kind of target, e.g. `team`'),
+  target_id: safeString(128).optional().describe('Only entries about this target (a tenant, user, team, key or client id)'),
   since: isoTime.optional().describe('Entries at or after this time (ISO-8601)'),
   until: isoTime.optional().describe('Entries before this time (ISO-8601)'),
 };
@@ -161,6 +163,16 @@ export const userUpdate = z
 export const memberAdd = z.object({ email, role, team_id: id.nullable().optional() }).strict();
 export const memberUpdate = z.object({ role: role.optional(), team_id: id.nullable().optional() }).strict();
 
+/** A BCP 47 language tag such as `en` or `zh-CN` (the shape, not a registry lookup). */
+const languageTag = z.string().max(35).regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'preferred_language is a language tag such as en or zh-CN');
+export const meUpdate = z
+  .object({
+    display_name: safeString(200).nullable().optional().describe('How the console names you; null: your e-mail'),
+    preferred_language: languageTag.nullable().optional().describe('The language the console starts in (en, zh-CN); null: the browser\'s'),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'send display_name or preferred_language' });
+
 export const teamCreate = z.object({ name, description: safeString(2000).nullable().optional() }).strict();
 export const teamUpdate = z.object({ name: name.optional(), description: safeString(2000).nullable().optional() }).strict();
 
@@ -187,6 +199,8 @@ export const userOut = z.object({
   failed_logins: z.number().int(),
   locked_until: time.nullable(),
   last_login_at: time.nullable(),
+  display_name: z.string().nullable(),
+  preferred_language: z.string().nullable(),
   created_at: time,
   updated_at: time,
 });

@@ -1,10 +1,15 @@
+import type { z } from 'zod';
 import { PrincipalKey, TenantKey, errors, type PluginRouter } from '@aihub/core/plugin-api';
 import { userJson } from '../json';
 import { ALL_PERMISSIONS } from '../permissions';
-import { meOut } from '../schemas';
-import { principalOf, type Runtime } from './common';
+import { meOut, meUpdate, userOut } from '../schemas';
+import { audited, bodyOf, principalOf, type Runtime } from './common';
 
-/** `GET /admin/v1/me`: who the caller is, their tenant, what they may do there, and their memberships. */
+/**
+ * `GET /admin/v1/me`: who the caller is, their tenant, what they may do there, and their memberships.
+ * `PATCH /admin/v1/me`: the signed-in user's own profile (display name, preferred language).
+ * The password is changed at `POST /admin/v1/me/password` (auth plugin: it also ends other sign-ins).
+ */
 export function meRoutes(router: PluginRouter, rt: Runtime): void {
   router.get(
     '/admin/v1/me',
@@ -39,6 +44,32 @@ export function meRoutes(router: PluginRouter, rt: Runtime): void {
       tags: ['admin'],
       summary: "The caller's identity, tenant, permissions and memberships",
       schema: { tag: 'tenancy', responses: { 200: meOut }, operationId: 'getMe' },
+    },
+  );
+
+  router.patch(
+    '/admin/v1/me',
+    async (c) => {
+      if (!PrincipalKey.get(c)) throw errors.unauthorized('Authentication required: send an API key or access token as `Authorization: Bearer <token>`.', 'unauthenticated');
+      const p = principalOf(c);
+      const userId = p.userId ?? (p.kind === 'session' ? p.subject : undefined);
+      if (!userId || p.kind === 'api_key') throw errors.forbidden('Sign in as yourself (the console, or an OAuth access token of your user) to change your profile.', 'user_session_required');
+      const body = bodyOf<z.output<typeof meUpdate>>(c);
+      const store = rt().store;
+      const user = await audited(rt(), c, async (t) => {
+        const before = await store.getUser(userId, t);
+        if (!before) throw errors.notFound('Your user no longer exists.', 'user_not_found');
+        const after = await store.updateUser(userId, { displayName: body.display_name, preferredLanguage: body.preferred_language }, t);
+        return { result: after, entry: { tenantId: null, action: 'user.profile_update', targetType: 'user', targetId: userId, before: userJson(before), after: userJson(after) } };
+      });
+      c.body = userJson(user);
+    },
+    {
+      auth: 'required',
+      tags: ['admin'],
+      summary: 'Change your own display name or preferred language',
+      bodyLimit: 8 * 1024,
+      schema: { tag: 'tenancy', body: meUpdate, responses: { 200: userOut }, operationId: 'updateMe' },
     },
   );
 }

@@ -3,6 +3,7 @@ import { errors, type PluginRouter } from '@aihub/core/plugin-api';
 import { teamJson } from '../json';
 import * as s from '../schemas';
 import { audited, bodyOf, existingTenant, paramsOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+import { teamMemberRoutes } from './teamMembers';
 
 type TenantParams = z.output<typeof s.tenantParams>;
 type TeamParams = z.output<typeof s.teamParams>;
@@ -11,7 +12,7 @@ function teamNotFound() {
   return errors.notFound('No such team in this tenant.', 'team_not_found');
 }
 
-/** Teams of a tenant: list, create, read, rename, delete. */
+/** Teams of a tenant: list, create, read, rename, delete; and their members (teamMembers.ts). */
 export function teamRoutes(router: PluginRouter, rt: Runtime): void {
   router.get(
     '/admin/v1/tenants/:tenantId/teams',
@@ -90,4 +91,6 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
     },
     writeRoute('Delete a team (its members stay in the tenant without a team)', { params: s.teamParams, responses: { 204: null }, operationId: 'deleteTeam' }),
   );
+
+  teamMemberRoutes(router, rt);
 }
