@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { PrincipalKey } from '../../contracts';
+import { AUDIT_LOG, PrincipalKey } from '../../contracts';
 import { errors } from '../../errors/GatewayError';
 import { validated } from '../../http/validate';
 import type { PluginContext, PluginRouter } from '../../kernel/types';
@@ -89,7 +89,10 @@ export function mountDeadLetterRoutes(router: PluginRouter, ctx: PluginContext, 
       const body = c.request.body as z.output<typeof replayBody>;
       const r = await store.replay(ctx.queue, topic, id, { sanitize: body.sanitize });
       if (!r) throw errors.notFound(`No dead letter ${id} on ${topic}.`, 'dead_letter_not_found');
-      ctx.logger.info('dead letter replayed', { topic, deadLetter: id, tenantId: r.deadLetter.tenantId, sanitized: r.replaced.length });
+      const entry = { tenantId: r.deadLetter.tenantId, action: 'dead_letter.replay', targetType: 'dead_letter', targetId: id, before: null, after: { topic, queue_message_id: r.messageId, replaced_paths: r.replaced } };
+      const audit = ctx.tryGet(AUDIT_LOG);
+      if (audit) await audit.record(c, entry);
+      else ctx.logger.info('audit: dead_letter.replay', { audit: entry });
       c.body = { ...json(r.deadLetter), queue_message_id: r.messageId, replaced_paths: r.replaced };
     },
     {
