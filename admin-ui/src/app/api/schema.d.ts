@@ -102,7 +102,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change your own display name or preferred language */
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/admin/v1/me/password": {
@@ -1193,7 +1194,7 @@ export interface operations {
                 "application/json": {
                     /** @description Display name for a new account (accepted for the console form; accounts hold no name yet) */
                     name?: string;
-                    /** @description Without a credential: the password of the account of the invited address, or of the new account created for it */
+                    /** @description Without a credential: the password of the new account created for the invited address (an address that has an account signs in instead) */
                     password?: string;
                     /** @description The token of the invitation (from the accept link) */
                     token: string;
@@ -1303,18 +1304,101 @@ export interface operations {
                         user: {
                             /** @description ISO-8601 UTC */
                             created_at: string;
+                            display_name: string | null;
                             email: string;
                             failed_logins: number;
                             has_password: boolean;
                             id: string;
                             last_login_at: string | null;
                             locked_until: string | null;
+                            preferred_language: string | null;
                             /** @enum {string} */
                             status: "active" | "disabled";
                             superadmin: boolean;
                             /** @description ISO-8601 UTC */
                             updated_at: string;
                         } | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How the console names you; null: your e-mail */
+                    display_name?: string | null;
+                    /** @description The language the console starts in (en, zh-CN); null: the browser's */
+                    preferred_language?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ISO-8601 UTC */
+                        created_at: string;
+                        display_name: string | null;
+                        email: string;
+                        failed_logins: number;
+                        has_password: boolean;
+                        id: string;
+                        last_login_at: string | null;
+                        locked_until: string | null;
+                        preferred_language: string | null;
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        superadmin: boolean;
+                        /** @description ISO-8601 UTC */
+                        updated_at: string;
                     };
                 };
             };
@@ -7385,12 +7469,14 @@ export interface operations {
                         data: {
                             /** @description ISO-8601 UTC */
                             created_at: string;
+                            display_name: string | null;
                             email: string;
                             failed_logins: number;
                             has_password: boolean;
                             id: string;
                             last_login_at: string | null;
                             locked_until: string | null;
+                            preferred_language: string | null;
                             /** @enum {string} */
                             status: "active" | "disabled";
                             superadmin: boolean;
@@ -7467,12 +7553,14 @@ export interface operations {
                     "application/json": {
                         /** @description ISO-8601 UTC */
                         created_at: string;
+                        display_name: string | null;
                         email: string;
                         failed_logins: number;
                         has_password: boolean;
                         id: string;
                         last_login_at: string | null;
                         locked_until: string | null;
+                        preferred_language: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
                         superadmin: boolean;
@@ -7539,6 +7627,7 @@ export interface operations {
                     "application/json": {
                         /** @description ISO-8601 UTC */
                         created_at: string;
+                        display_name: string | null;
                         email: string;
                         failed_logins: number;
                         has_password: boolean;
@@ -7553,6 +7642,7 @@ export interface operations {
                             team_id: string | null;
                             tenant_id: string;
                         }[];
+                        preferred_language: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
                         superadmin: boolean;
@@ -7686,12 +7776,14 @@ export interface operations {
                     "application/json": {
                         /** @description ISO-8601 UTC */
                         created_at: string;
+                        display_name: string | null;
                         email: string;
                         failed_logins: number;
                         has_password: boolean;
                         id: string;
                         last_login_at: string | null;
                         locked_until: string | null;
+                        preferred_language: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
                         superadmin: boolean;
