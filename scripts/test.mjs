@@ -26,7 +26,10 @@ function walk(dir) {
 roots.forEach(walk);
 const filters = process.argv.slice(2);
 const selected = files.filter((f) => !filters.length || filters.some((x) => f.includes(x))).sort();
-if (!selected.length) {
+// The admin console's unit tests run on Vitest (Angular's `ng test`), after the node tests: on a
+// full run, or when a filter names admin-ui.
+const consoleUnit = !filters.length || filters.some((x) => x.startsWith('admin-ui'));
+if (!selected.length && !consoleUnit) {
   console.error('no test files matched');
   process.exit(1);
 }
@@ -40,5 +43,17 @@ const args = [
   '--test-reporter=spec',
   ...selected,
 ];
-const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+function run(cmd, cmdArgs, options) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { stdio: 'inherit', ...options });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+let code = selected.length ? await run(process.execPath, args, { env: { ...process.env, NODE_ENV: 'test' } }) : 0;
+if (consoleUnit) {
+  const ng = path.join('admin-ui', 'node_modules', '.bin', 'ng');
+  const bin = statSync(ng, { throwIfNoEntry: false }) ? ng : path.join('node_modules', '.bin', 'ng');
+  console.log('\n== admin-ui unit tests (Vitest via ng test)');
+  code = (await run(path.resolve(bin), ['test', '--watch=false'], { cwd: 'admin-ui', env: { ...process.env, NODE_ENV: 'test', NG_CLI_ANALYTICS: 'false' } })) || code;
+}
+process.exit(code);

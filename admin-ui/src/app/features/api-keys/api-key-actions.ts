@@ -1,0 +1,66 @@
+import { Injectable, inject } from '@angular/core';
+import { MatDialog } from '@angular/material/dialog';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { TranslocoService } from '@jsverse/transloco';
+import { ApiClient } from '../../core/api/api-client';
+import { ApiError } from '../../core/api/problem';
+import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
+import { showSecretOnce } from '../../shared/secret-dialog/secret-dialog';
+import type { ApiKey } from './api-key';
+
+/** Revoke and rotate, confirmed, shared by the list and the detail page. Resolve true when something changed. */
+@Injectable()
+export class ApiKeyActions {
+  private readonly api = inject(ApiClient);
+  private readonly confirm = inject(ConfirmService);
+  private readonly dialog = inject(MatDialog);
+  private readonly snack = inject(MatSnackBar);
+  private readonly i18n = inject(TranslocoService);
+
+  async revoke(tenantId: string, key: ApiKey): Promise<boolean> {
+    const ok = await this.confirm.ask({
+      title: this.i18n.translate('apiKeys.revokeTitle', { name: key.name }),
+      message: this.i18n.translate('apiKeys.revokeText'),
+      confirmLabel: this.i18n.translate('apiKeys.revoke'),
+      destructive: true,
+    });
+    if (!ok) return false;
+    return this.run(() => this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/api-keys/{id}', { params: { path: { tenantId, id: key.id } } })));
+  }
+
+  /** Rotates (the old key stops at once, or after an hour when the user chose the grace period). */
+  async rotate(tenantId: string, key: ApiKey, graceSeconds: number): Promise<ApiKey | null> {
+    const ok = await this.confirm.ask({
+      title: this.i18n.translate('apiKeys.rotateTitle', { name: key.name }),
+      message: this.i18n.translate(graceSeconds ? 'apiKeys.rotateGraceText' : 'apiKeys.rotateText'),
+      confirmLabel: this.i18n.translate('apiKeys.rotate'),
+      destructive: true,
+    });
+    if (!ok) return null;
+    try {
+      const created = await this.api.call(
+        this.api.client.POST('/admin/v1/tenants/{tenantId}/api-keys/{id}/rotate', { params: { path: { tenantId, id: key.id } }, body: { grace_seconds: graceSeconds } }),
+      );
+      await showSecretOnce(this.dialog, { title: this.i18n.translate('apiKeys.secretTitle', { name: created.name }), secret: created.key, note: this.i18n.translate('apiKeys.secretNote') });
+      const { key: _secret, ...view } = created;
+      return view;
+    } catch (err) {
+      this.toast(err);
+      return null;
+    }
+  }
+
+  private async run(action: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      this.toast(err);
+      return false;
+    }
+  }
+
+  private toast(err: unknown): void {
+    this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, { duration: 6000, politeness: 'assertive' });
+  }
+}
