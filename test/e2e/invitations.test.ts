@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startRawOtlpReceiver } from './support/secret-scan';
 import { send, startSecurityGateway, type SecurityGateway } from './support/security-gateway';
 
 const PASSWORD = 'a long enough password for tests';
@@ -85,3 +86,26 @@ for (const kind of ['embedded', 'postgres'] as const) {
     });
   });
 }
+
+describe('invitation tokens stay out of traces', () => {
+  it('GET /admin/v1/invitations/{token} records the route, not the token, as url.path', async () => {
+    const otlp = await startRawOtlpReceiver();
+    const sg = await startSecurityGateway('embedded', {
+      plugins: ['tenancy', 'auth'],
+      config: { telemetry: { tracing: { endpoint: `${otlp.url}/v1/traces`, sampleRatio: 1 }, metrics: { processMetrics: false } } },
+    });
+    let token = '';
+    try {
+      const t = await send(sg.gw, 'POST', '/admin/v1/tenants', { key: sg.adminKey, body: { name: 'Traced', slug: 'traced' } });
+      const inv = await send(sg.gw, 'POST', `/admin/v1/tenants/${t.body.id}/invitations`, { key: sg.adminKey, body: { email: 'traced@example.com', role: 'viewer' } });
+      token = inv.body.token;
+      assert.equal((await send(sg.gw, 'GET', `/admin/v1/invitations/${token}`)).status, 200);
+    } finally {
+      await sg.stop();
+      await otlp.close();
+    }
+    assert.ok(otlp.spans.length > 0, 'spans were exported');
+    assert.ok(otlp.spans.some((s) => JSON.stringify(s).includes('/admin/v1/invitations/{token}')));
+    for (const body of otlp.bodies) assert.ok(!body.includes(token.slice(5)), 'the token reached a span export');
+  });
+});
