@@ -205,6 +205,16 @@ for (const kind of DIALECTS) {
       assert.ok(!all.includes(String(rev.body.token)) && !all.includes(String(exp.body.token)), 'no token in the audit log');
     });
 
+    it('drops a deleted tenant’s invitations: their tokens answer 404', async () => {
+      const gone = (await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: 'Gone', slug: 'gone-inv' })).body.id as string;
+      const inv = await call(h.gw, 'POST', `/admin/v1/tenants/${gone}/invitations`, su, { email: 'orphan@example.com', role: 'viewer' });
+      assert.equal(inv.status, 201);
+      assert.equal((await call(h.gw, 'DELETE', `/admin/v1/tenants/${gone}`, su)).status, 204);
+      assert.equal((await call(h.gw, 'GET', `/admin/v1/invitations/${inv.body.token}`)).status, 404);
+      assert.equal((await call(h.gw, 'POST', '/admin/v1/invitations/accept', undefined, { token: inv.body.token, password: PASSWORD })).status, 404);
+      assert.equal(await svc.findUserByEmail('orphan@example.com'), undefined);
+    });
+
     it('answers a tenant admin’s slug conflict neutrally (taken or reserved alike); only superadmins create tenants', async () => {
       const taken = await call(h.gw, 'PATCH', `/admin/v1/tenants/${a}`, adminA, { slug: 'globex-inv' });
       const reserved = await call(h.gw, 'PATCH', `/admin/v1/tenants/${a}`, adminA, { slug: 'admin' });

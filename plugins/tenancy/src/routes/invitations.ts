@@ -178,7 +178,9 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
     async (c) => {
       const body = bodyOf<z.output<typeof s.invitationAccept>>(c);
       const inv = await invitations().findByToken(body.token);
-      if (!inv) throw invitationNotFound();
+      // A deleted tenant's invitations go with it (foreign key); the check covers a database that
+      // does not enforce foreign keys, where a membership in a missing tenant would otherwise appear.
+      if (!inv || !(await rt().store.getTenant(inv.tenantId))) throw invitationNotFound();
       const principal = PrincipalKey.get(c);
       const store = rt().store;
       let user: UserRecord | undefined;
