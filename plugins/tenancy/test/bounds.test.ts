@@ -190,6 +190,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.equal(r.status, 404, `${path}: ${JSON.stringify(r.body)}`);
         assert.equal(r.body.code, code, path);
       }
+      for (const path of [`/teams/${ids.otherTeam}/budgets`, `/api-keys/${ids.otherApp}/budgets`]) {
+        assert.equal((await call('GET', tenantPath('acme', path), keys.admin)).status, 404, `GET ${path}`);
+        assert.equal((await call('DELETE', tenantPath('acme', path), keys.admin)).status, 404, `DELETE ${path}`);
+      }
+      assert.equal((await call('GET', tenantPath('acme', `/teams/${ids.acmeTeam}/budgets`), keys.admin)).status, 200);
       assert.equal((await call('PUT', tenantPath('acme', `/keys/${ids.app}/limits`), keys.admin, { requestsPerMinute: 5 })).status, 200, 'the tenant’s own key');
       assert.equal((await call('PUT', tenantPath('acme', `/api-keys/${ids.app}/budgets`), keys.admin, { daily_hard_micros: 5 })).status, 200);
     });

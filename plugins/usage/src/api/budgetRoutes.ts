@@ -87,6 +87,7 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
       async (c) => {
         const p = validated<unknown, Record<string, string>>(c).params;
         authorize(ctx, c, 'usage:read', p.tenantId);
+        if (level !== 'tenant') await requireSubject(ctx, p.tenantId, level, targetOf(p));
         c.body = await describe(p.tenantId, level, targetOf(p));
       },
       { scopes: ['admin:read'], tags: ['admin', 'budgets'], summary: `The ${level} budget, where it comes from, and current spend`, schema: { ...schemaBase, responses: { 200: budgetResponse }, operationId: `get${level}Budget` } },
@@ -120,6 +121,8 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
         const p = validated<unknown, Record<string, string>>(c).params;
         authorize(ctx, c, 'budgets:write', p.tenantId);
         const targetId = targetOf(p);
+        // An override of a team or key deleted since stays removable (a stale row must not be stuck).
+        if (level !== 'tenant' && !overrides.get(p.tenantId, level, targetId)) await requireSubject(ctx, p.tenantId, level, targetId);
         const before = overrides.get(p.tenantId, level, targetId);
         await overrides.put(p.tenantId, level, targetId, null, actorOf(c));
         await audit(ctx, c, p.tenantId, 'budget.delete', level, targetId, toSnake(before?.budget), null);
