@@ -5,18 +5,30 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"'`=/]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * The console's look (Angular Material M3, azure palette, system fonts), light or dark with the
+ * system setting: the same colour roles as admin-ui's theme, written out since these pages load
+ * nothing from outside.
+ */
 const STYLE =
-  'body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}' +
-  'main{background:#fff;padding:32px 36px;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);width:320px}' +
-  'h1{font-size:20px;margin:0 0 4px}p{color:#555;margin:0 0 16px}label{display:block;font-size:13px;margin:12px 0 4px;color:#333}' +
-  'input{width:100%;box-sizing:border-box;padding:8px 10px;border:1px solid #c8ccd2;border-radius:4px;font-size:15px}' +
-  'button{margin-top:20px;width:100%;padding:9px;border:0;border-radius:4px;background:#2457d6;color:#fff;font-size:15px;cursor:pointer}' +
-  'button.secondary{background:#e6e8ec;color:#222;margin-top:8px}.error{background:#fdecea;color:#8a1c12;padding:8px 10px;border-radius:4px;margin:0 0 12px}' +
-  'ul{padding-left:18px;color:#333}code{font-size:13px}';
+  ':root{color-scheme:light dark;--primary:#005cbb;--on-primary:#fff;--surface:#f9f9ff;--card:#fff;--on-surface:#191c20;--muted:#44474e;--outline:#74777f;--outline-variant:#c4c6d0;--secondary-container:#dae2f9;--on-secondary-container:#131c2b;--error-container:#ffdad6;--on-error-container:#93000a;--focus:#005cbb}' +
+  '@media (prefers-color-scheme:dark){:root{--primary:#abc7ff;--on-primary:#002f65;--surface:#111318;--card:#1d2024;--on-surface:#e2e2e9;--muted:#c4c6d0;--outline:#8e9099;--outline-variant:#44474e;--secondary-container:#3e4759;--on-secondary-container:#dae2f9;--error-container:#93000a;--on-error-container:#ffdad6;--focus:#abc7ff}}' +
+  'body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;background:var(--surface);color:var(--on-surface);margin:0;display:flex;flex-direction:column;min-height:100vh;align-items:center;justify-content:center;gap:16px}' +
+  '.brand{font-size:22px;font-weight:500;letter-spacing:.2px;margin:0}' +
+  'main{background:var(--card);padding:32px 36px;border-radius:16px;border:1px solid var(--outline-variant);width:340px;max-width:calc(100vw - 40px);box-sizing:border-box}' +
+  'h1{font-size:24px;font-weight:400;margin:0 0 4px}p{color:var(--muted);margin:0 0 16px}' +
+  'label{display:block;font-size:13px;margin:14px 0 4px;color:var(--muted)}' +
+  'input{width:100%;box-sizing:border-box;padding:12px 14px;border:1px solid var(--outline);border-radius:4px;font:inherit;background:transparent;color:inherit}' +
+  'input:focus{outline:2px solid var(--focus);outline-offset:-1px;border-color:var(--focus)}' +
+  'button{margin-top:24px;width:100%;padding:10px 24px;border:0;border-radius:20px;background:var(--primary);color:var(--on-primary);font-family:inherit;font-weight:500;font-size:14px;line-height:20px;letter-spacing:.1px;cursor:pointer}' +
+  'button:focus-visible{outline:2px solid var(--focus);outline-offset:2px}' +
+  'button.secondary{background:var(--secondary-container);color:var(--on-secondary-container);margin-top:8px}' +
+  '.error{background:var(--error-container);color:var(--on-error-container);padding:10px 12px;border-radius:8px;margin:0 0 12px}' +
+  'ul{padding-left:18px}code{font-size:13px}';
 
 /** The page shell: no external resources, no scripts. */
 export function layout(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><header class="brand">AI Hub</header><main>${body}</main></body></html>`;
 }
 
 export function loginPage(input: { action: string; clientName: string; email?: string; error?: string }): string {
