@@ -39,6 +39,12 @@ export const routes: Routes = [
         providers: [provideTranslocoScope('users')],
       },
       // H: members, teams, invitations, api-keys, oauth-clients — one lazy route each, same pattern.
+      {
+        path: 'api-keys',
+        canMatch: [requirePermission('keys:read')],
+        loadChildren: () => import('./features/api-keys/api-keys.routes').then((m) => m.API_KEYS_ROUTES),
+        providers: [provideTranslocoScope('api-keys')],
+      },
       { path: '**', loadComponent: () => import('./features/home/not-found').then((m) => m.NotFound) },
     ],
   },
