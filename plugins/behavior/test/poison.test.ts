@@ -7,11 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createDatabase } from '@aihub/core';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import behaviorPlugin, { EVENTS_TOPIC, type StoredEvent } from '../src/index';
 import { createBackend, waitFor, type Backend } from '@aihub/core/testing';
 import { asCaller, identityPlugin, testTenancy } from '@aihub/core/testing';
 import { metricValue, probePlugin } from '@aihub/core/testing';
+// The usage plugin's cuttable TCP proxy: only this gateway loses PostgreSQL, the shared server runs on.
+import { startTcpProxy } from '../../usage/test/helpers/tcpProxy';
 
 type ErrorBody = { error: { code: string; param: string | null; errors: { index: number; path: string; code: string }[] } };
 
@@ -148,3 +151,43 @@ for (const queue of ['redis', 'database'] as const) {
     });
   });
 }
+
+describe('behavior consumer while PostgreSQL is unreachable (Redis queue)', () => {
+  let backend: Backend;
+
+  before(async () => {
+    backend = await createBackend('postgres');
+  });
+
+  after(async () => {
+    await backend?.cleanup();
+  });
+
+  it('retries with backoff and dead-letters nothing; every event lands once the database is back', async () => {
+    const direct = createDatabase({ url: backend.databaseUrl });
+    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(backend.databaseUrl).port || 5432));
+    const proxied = new URL(backend.databaseUrl);
+    proxied.port = String(proxy.port);
+    const probe = probePlugin();
+    const gw = await startTestGateway({
+      plugins: [identityPlugin(), behaviorPlugin, probe.plugin],
+      pluginConfig: { behavior: { consumer: { blockMs: 50, claimIdleMs: 600_000, retryInitialMs: 100, retryMaxMs: 400 } } },
+      config: { ...backend.config, database: { url: proxied.toString(), poolMax: 5 } },
+    });
+    const count = async (sql: string) => Number(((await direct.sequelize.query(sql, { type: 'SELECT' })) as { n: unknown }[])[0].n);
+    try {
+      proxy.cut();
+      await probe.ctx().queue.publishNow(EVENTS_TOPIC, Array.from({ length: 50 }, (_, i) => event(i % 2 ? 'to-a' : 'to-b', `o-${i}`)));
+      await waitFor('retries while the database is away', async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_behavior_batches_total', { outcome: 'retry' }) >= 3, 10_000);
+      proxy.restore();
+      await waitFor('all events land', async () => (await count("SELECT COUNT(*) AS n FROM behavior_events WHERE message_id LIKE 'o-%'")) === 50, 20_000);
+      await waitFor('lag back to 0', async () => (await probe.ctx().queue.lag(EVENTS_TOPIC, 'behavior')) === 0);
+      assert.equal(await count('SELECT COUNT(*) AS n FROM aihub_dead_letters'), 0, 'an outage is never a reason to dead-letter');
+    } finally {
+      proxy.restore();
+      await gw.stop();
+      await proxy.close();
+      await direct.close();
+    }
+  });
+});
