@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Kernel, createLogger } from '@aihub/core';
 import { createBackend, type BackendKind } from '@aihub/core/testing';
@@ -60,6 +61,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const logs = logCapture();
       const adminKey = generateApiKey().key;
       const providerKey = `sk-proj-${randomBytes(24).toString('hex')}`;
+      // Azure OpenAI keys are 32 hex characters with no prefix a pattern could recognise.
+      const azureKey = randomBytes(16).toString('hex');
       const password = `Correct-Horse-${randomBytes(12).toString('hex')}`;
       const newPassword = `Battery-Staple-${randomBytes(12).toString('hex')}`;
       const wrongPassword = `Wrong-Guess-${randomBytes(12).toString('hex')}`;
@@ -67,6 +70,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const secrets: Secret[] = [
         { name: 'bootstrap admin key', value: adminKey },
         { name: 'provider API key', value: providerKey },
+        { name: 'Azure provider key', value: azureKey },
         { name: 'user password', value: password },
         { name: 'new user password', value: newPassword },
         { name: 'wrong password', value: wrongPassword },
@@ -88,9 +92,13 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
               config: productionPluginConfig(adminKey, {
                 ai: {
                   requireAuth: true,
-                  providers: { leaky: { type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: providerKey } },
+                  providers: {
+                    leaky: { type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: providerKey },
+                    'leaky-azure': { type: 'azure-openai', baseUrl: upstream.url, apiKey: azureKey },
+                  },
                   models: {
                     'gpt-4o-mini': { deployments: [{ provider: 'leaky', model: 'gpt-4o-mini' }] },
+                    'gpt-4o': { deployments: [{ provider: 'leaky-azure', model: 'gpt-4o' }] },
                     'text-embedding-3-small': { deployments: [{ provider: 'leaky', model: 'text-embedding-3-small' }] },
                   },
                   retry: { maxAttempts: 1 },
@@ -183,7 +191,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         await call('POST', '/v1/chat/completions', { key: apiKey, body: { ...chat, stream: true } });
         await call('POST', '/v1/embeddings', { key: apiKey, body: { model: 'text-embedding-3-small', input: 'hi' } });
         await call('POST', '/v1/chat/completions', { key: accessToken, body: { ...chat, messages: [{ role: 'user', content: 'from a JWT' }] } });
+        await call('POST', '/v1/chat/completions', { key: apiKey, body: { ...chat, model: 'gpt-4o' } });
+        await call('POST', '/v1/chat/completions', { key: apiKey, body: { ...chat, model: 'gpt-4o', stream: true } });
         assert.ok(upstream.seen.some((a) => a.includes(providerKey)), 'the gateway sent the provider key upstream');
+        assert.ok(upstream.seen.some((a) => a.includes(azureKey)), 'the gateway sent the Azure key upstream');
         // A refused API key, an x-api-key header, a key in the query string, events and admin reads.
         assert.equal((await call('GET', '/v1/models', { key: refusedKey })).status, 401);
         await call('GET', '/v1/models', { headers: { 'x-api-key': refusedKey } });
@@ -210,6 +221,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         kernel = undefined;
 
         if (process.env.AIHUB_SCAN_TIMING === '1') t.diagnostic(steps.join('\n'));
+        // AIHUB_SCAN_DUMP=<file>: what was scanned, to look at by hand.
+        if (process.env.AIHUB_SCAN_DUMP) writeFileSync(`${process.env.AIHUB_SCAN_DUMP}.${kind}`, [...logs.lines, '', ...answers, '', ...auditEntries].join('\n'));
         t.diagnostic(`${logs.lines.length} log lines, ${otlp.spans.length} spans in ${otlp.bodies.length} exports, ${metrics.length} bytes of metrics, ${answers.length} answers, ${auditEntries.length} audit entries`);
         assert.ok(logs.lines.length > 10, 'logs were captured');
         assert.ok(otlp.spans.length > 10, 'spans were exported');

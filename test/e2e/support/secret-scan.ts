@@ -66,7 +66,9 @@ export async function startLeakyUpstream(): Promise<LeakyUpstream> {
       seen.push(auth);
       const key = auth.replace(/^Bearer\s+/i, '');
       res.writeHead(401, { 'content-type': 'application/json', 'x-echo-key': key, 'www-authenticate': `Bearer realm="upstream", error="invalid_token", key="${key}"` });
-      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${key}. You can find your API key at https://platform.example/account/api-keys.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key', key } }));
+      // OpenAI's wording for its own keys; a bare echo for the others (no marker a pattern could use).
+      const message = key.startsWith('sk-') ? `Incorrect API key provided: ${key}. You can find your API key at https://platform.example/account/api-keys.` : `The key ${key} was refused for this resource.`;
+      res.end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key', key } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
