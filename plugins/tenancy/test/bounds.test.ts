@@ -190,6 +190,9 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.equal(r.status, 404, `${path}: ${JSON.stringify(r.body)}`);
         assert.equal(r.body.code, code, path);
       }
+      const ghost = await call('GET', '/admin/v1/tenants/ten_doesnotexist/budgets', superKey);
+      assert.equal(ghost.status, 404, 'no budget report for a tenant that does not exist');
+      assert.equal(ghost.body.code, 'tenant_not_found');
       for (const path of [`/teams/${ids.otherTeam}/budgets`, `/api-keys/${ids.otherApp}/budgets`]) {
         assert.equal((await call('GET', tenantPath('acme', path), keys.admin)).status, 404, `GET ${path}`);
         assert.equal((await call('DELETE', tenantPath('acme', path), keys.admin)).status, 404, `DELETE ${path}`);

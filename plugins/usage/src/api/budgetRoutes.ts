@@ -1,4 +1,4 @@
-import { AUDIT_LOG, TENANT_DIRECTORY, enforcePlanBounds, requireSubject, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { AUDIT_LOG, TENANT_DIRECTORY, enforcePlanBounds, errors, requireSubject, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { BudgetOverrides } from '../budgets/BudgetOverrides';
 import type { BudgetResolver } from '../budgets/BudgetResolver';
@@ -47,7 +47,9 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
   const describe = async (tenantId: string, level: BudgetLevel, targetId: string) => {
     const override = overrides.get(tenantId, level, targetId);
     // The tenant's own settings and plan when the tenancy plugin is loaded; else what requests showed.
-    const tenant = level === 'tenant' ? await ctx.tryGet(TENANT_DIRECTORY)?.get(tenantId) : undefined;
+    const directory = level === 'tenant' ? ctx.tryGet(TENANT_DIRECTORY) : undefined;
+    const tenant = directory ? await directory.get(tenantId) : undefined;
+    if (directory && !tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
     const settings = tenant ? tenant.settings.budgets : resolver.seenSettings(tenantId, level, targetId);
     const effective = resolver.effective(tenantId, level, targetId, settings, tenant?.plan);
     const now = ctx.clock.now();
