@@ -80,7 +80,7 @@ export class TenantFormDialog {
         : await this.api.call(this.api.client.POST('/admin/v1/tenants', { body: { name: v.name, slug: v.slug, ...(v.plan ? { plan: v.plan } : {}) } }));
       this.ref.close({ tenant: tenant as Tenant });
     } catch (err) {
-      this.formError.set(applyProblem(this.form, err));
+      this.formError.set(applyProblem(this.form, err, {}, { slug_taken: 'slug', unknown_plan: 'plan' }));
     } finally {
       this.saving.set(false);
     }

@@ -18,6 +18,12 @@ describe('applyProblem', () => {
     expect(f.controls.slug.errors?.['server']).toBe('That slug is taken.');
   });
 
+  it('places a code the caller maps to a field', () => {
+    const f = form();
+    expect(applyProblem(f, new ApiError({ status: 409, code: 'slug_taken', detail: 'Taken.' }), {}, { slug_taken: 'slug' })).toBeNull();
+    expect(f.controls.slug.errors?.['server']).toBe('Taken.');
+  });
+
   it('returns the detail when the problem names no field of the form', () => {
     const f = form();
     expect(applyProblem(f, new ApiError({ status: 403, code: 'permission_denied', detail: 'Not allowed.' }))).toBe('Not allowed.');

@@ -6,12 +6,15 @@ import { ApiError, type Problem } from '../../core/api/problem';
  * `body.redirect_uris.0`) and `param` that names a control of `form` becomes that control's
  * `server` error (show it with `<mat-error>{{ control.errors?.['server'] }}</mat-error>`).
  * Returns the message for the form as a whole (shown next to the submit button), or null when every
- * issue landed on a field. `fields` maps API field names to control names where they differ.
+ * issue landed on a field. `fields` maps API field names to control names where they differ;
+ * `byCode` names the control a problem code concerns when the API names no field (e.g.
+ * `{ slug_taken: 'slug' }`).
  */
-export function applyProblem(form: FormGroup, error: unknown, fields: Record<string, string> = {}): string | null {
+export function applyProblem(form: FormGroup, error: unknown, fields: Record<string, string> = {}, byCode: Record<string, string> = {}): string | null {
   const problem: Problem = error instanceof ApiError ? error.problem : { status: 0, code: 'error', detail: error instanceof Error ? error.message : String(error) };
   let unplaced = false;
-  const issues = problem.errors?.length ? problem.errors : problem.param ? [{ path: `body.${problem.param}`, message: problem.detail }] : [];
+  const param = problem.param ?? byCode[problem.code];
+  const issues = problem.errors?.length ? problem.errors : param ? [{ path: `body.${param}`, message: problem.detail }] : [];
   for (const issue of issues) {
     const control = controlFor(form, issue.path, fields);
     if (control) {
