@@ -10,12 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Kernel, createLogger } from '@aihub/core';
 import { createBackend, type BackendKind } from '@aihub/core/testing';
 import { generateApiKey } from '@aihub/plugin-auth';
-import { PRODUCTION_PLUGINS, productionPluginConfig } from './support/security-gateway';
+import { PRODUCTION_PLUGINS, SECURITY_KEY_SECRET, productionPluginConfig } from './support/security-gateway';
 import { logCapture, scan, startLeakyUpstream, startRawOtlpReceiver, type Leak, type Secret } from './support/secret-scan';
 
 const REDIRECT = 'https://app.example/callback';
@@ -81,15 +83,26 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const steps: string[] = [];
       const t0 = performance.now();
       let kernel: Kernel | undefined;
+      // The first start prints the superadmin's credentials (bootstrap.print): they must reach the
+      // terminal or a 0600 file in the data directory, never stdout (where the JSON logs go).
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'aihub-secret-scan-'));
+      const consoleOut: string[] = [];
+      const stdoutWrite = process.stdout.write;
+      process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        consoleOut.push(String(chunk));
+        return (stdoutWrite as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+      }) as typeof process.stdout.write;
       try {
         kernel = await Kernel.start({
           inline: {
             ...backend.config,
+            dataDir,
             server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
             telemetry: { tracing: { endpoint: `${otlp.url}/v1/traces`, sampleRatio: 1 }, metrics: { processMetrics: false } },
             plugins: PRODUCTION_PLUGINS.map((name) => ({
               name,
               config: productionPluginConfig(adminKey, {
+                auth: { keySecret: SECURITY_KEY_SECRET, bootstrap: { print: true, adminKey } },
                 ai: {
                   requireAuth: true,
                   providers: {
@@ -109,8 +122,14 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
           env: {},
           logger: createLogger({ level: 'debug', format: 'json', stream: logs.stream }),
         });
+        process.stdout.write = stdoutWrite;
         const base = kernel.url;
         steps.push(`started in ${Math.round(performance.now() - t0)} ms`);
+        const credentialsFile = readdirSync(dataDir).find((f) => f.startsWith('bootstrap-credentials-'));
+        const banner = credentialsFile ? readFileSync(path.join(dataDir, credentialsFile), 'utf8') : consoleOut.join('');
+        const bootstrapPassword = /password\s*:\s*(\S+)/.exec(banner)?.[1];
+        assert.ok(bootstrapPassword && bootstrapPassword.length >= 16, 'the first start handed out a superadmin password (in a file or on the terminal)');
+        secrets.push({ name: 'bootstrap superadmin password', value: bootstrapPassword });
         const call = async (method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string>; form?: Record<string, string>; handsOut?: boolean } = {}) => {
           const headers: Record<string, string> = { ...opts.headers };
           if (opts.key) headers.authorization = `Bearer ${opts.key}`;
@@ -229,6 +248,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.ok(otlp.spans.some((s) => s.kind === 3), 'the upstream calls were traced');
         const leaks: Leak[] = [
           ...scan('log', logs.lines, secrets),
+          ...scan('stdout', consoleOut, secrets),
           ...scan('span export', otlp.bodies, secrets),
           ...scan('span', otlp.spans.map((s) => JSON.stringify(s)), secrets),
           ...scan('metrics', [metrics], secrets),
@@ -241,6 +261,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
           `secrets found:\n${leaks.map((l) => `  ${l.channel} carries the ${l.secret}: …${l.context}…`).join('\n')}`,
         );
       } finally {
+        process.stdout.write = stdoutWrite;
+        rmSync(dataDir, { recursive: true, force: true });
         await kernel?.stop('test').catch(() => {});
         await backend.cleanup().catch(() => {});
         await upstream.close();

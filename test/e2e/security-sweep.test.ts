@@ -10,7 +10,7 @@
  * after every batch.
  *
  * Seeded: a failure prints the seed; `AIHUB_SWEEP_SEED=<n>` replays it, `AIHUB_SWEEP_RUNS=<n>` sets
- * the number of requests per backend (default 1200).
+ * the number of requests per backend (default 600).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +22,7 @@ import { createTenantFixture, send, startSecurityGateway, type SecurityGateway, 
 import { ODD_METHODS, V1_OPERATIONS, bodyFor, encode, operationsOf, pathValue, problemWith, queryFor, rawRequest, type Operation } from './support/security-sweep';
 
 const SEED = process.env.AIHUB_SWEEP_SEED ? Number(process.env.AIHUB_SWEEP_SEED) : randomBytes(4).readInt32LE(0);
-const RUNS = Number(process.env.AIHUB_SWEEP_RUNS ?? 1200);
+const RUNS = Number(process.env.AIHUB_SWEEP_RUNS ?? 600);
 const BATCH = 24;
 const PARALLEL = 6;
 
