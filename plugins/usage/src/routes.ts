@@ -1,4 +1,5 @@
 import { USAGE_TOPIC, mountDeadLetterRoutes, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { alertRoutes } from './api/alertRoutes';
 import { budgetRoutes } from './api/budgetRoutes';
 import { usageRoutes } from './api/usageRoutes';
 import type { UsageConfig } from './config';
@@ -7,5 +8,6 @@ import type { UsageRuntime } from './runtime';
 export function routes(router: PluginRouter, ctx: PluginContext<UsageConfig>, rt: UsageRuntime): void {
   usageRoutes(router, ctx, rt.reader, rt.sql, rt.tables);
   budgetRoutes(router, ctx, rt.overrides, rt.resolver, rt.reader);
+  alertRoutes(router, ctx, rt.sql, rt.tables.alerts);
   mountDeadLetterRoutes(router, ctx, { topic: USAGE_TOPIC, store: rt.consumer.deadLetters, operation: 'UsageRecord' });
 }

@@ -170,6 +170,36 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       });
     });
 
+    it('lists the alert history newest first, paged, with delivery state, for the tenant only', async () => {
+      type Page = { data: { id: string; kind: string; level: string; target_id: string; limit_micros: number; webhook_state: string; created_at: string }[]; next_cursor: string | null; webhook: { configured: boolean } };
+      const viewer = asCaller({ tenant: 'tb', role: 'viewer' });
+      const all = await gw.fetch('/admin/v1/tenants/tb/budget-alerts', { headers: viewer });
+      assert.equal(all.status, 200, await all.clone().text());
+      const body = (await all.json()) as Page;
+      assert.equal(body.webhook.configured, true);
+      assert.equal(body.data.length, 2);
+      assert.deepEqual(body.data.map((a) => a.kind).sort(), ['hard', 'soft']);
+      assert.ok(body.data.every((a) => a.level === 'tenant' && a.target_id === 'tb' && a.webhook_state === 'delivered'));
+      assert.ok(body.data[0].created_at >= body.data[1].created_at, 'newest first');
+      assert.equal(body.next_cursor, null);
+      // One per page: the cursor reaches the second, and nothing is repeated.
+      const p1 = (await (await gw.fetch('/admin/v1/tenants/tb/budget-alerts?limit=1', { headers: viewer })).json()) as Page;
+      assert.equal(p1.data.length, 1);
+      assert.ok(p1.next_cursor);
+      const p2 = (await (await gw.fetch(`/admin/v1/tenants/tb/budget-alerts?limit=1&cursor=${p1.next_cursor}`, { headers: viewer })).json()) as Page;
+      assert.deepEqual([p1.data[0].id, p2.data[0].id].sort(), body.data.map((a) => a.id).sort());
+      assert.equal(p2.next_cursor, null);
+      // Another tenant's admin sees nothing of tb; bad input is a 400 with the field named.
+      assert.equal((await gw.fetch('/admin/v1/tenants/tb/budget-alerts', { headers: owner('tx') })).status, 404);
+      assert.equal((await gw.fetch('/admin/v1/tenants/tb/budget-alerts')).status, 401);
+      const bad = await gw.fetch('/admin/v1/tenants/tb/budget-alerts?cursor=bm9wZQ', { headers: viewer });
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as { code: string }).code, 'invalid_cursor');
+      assert.equal((await gw.fetch('/admin/v1/tenants/tb/budget-alerts?limit=0', { headers: viewer })).status, 400);
+      const empty = (await (await gw.fetch('/admin/v1/tenants/tt/budget-alerts', { headers: owner('tt') })).json()) as Page;
+      assert.ok(empty.data.every((a) => a.target_id !== 'tb'));
+    });
+
     it('enforces key budgets from the principal and team budgets set through the API', async () => {
       const keyCaller = asCaller({ tenant: 'tk', key: 'k-small', keyBudgets: { dailyHardMicros: 150 } });
       const refused = await spendUntilRefused(keyCaller, 'key', 'tk', 'k-small', 150);
