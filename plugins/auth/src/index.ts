@@ -2,7 +2,7 @@ import { CREDENTIAL_SUBJECTS, definePlugin } from '@aihub/core/plugin-api';
 import { clientRoutes } from './admin/clientRoutes';
 import { keyRoutes } from './admin/keyRoutes';
 import { passwordRoute } from './admin/passwordRoute';
-import { bootstrapKeyFrom, printBootstrap, runBootstrap } from './bootstrap';
+import { bootstrapKeyFrom, credentialsSink, printBootstrap, runBootstrap } from './bootstrap';
 import { authConfig, type AuthConfig } from './config';
 import { authHooks } from './hooks';
 import { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
@@ -84,7 +84,9 @@ export default definePlugin({
       await rt.oauth.start();
       rt.tokens = rt.oauth.verifier;
     }
-    printBootstrap(await runBootstrap(rt), issuerOf(cfg, ctx.coreConfig.server.port), cfg.bootstrap.print ? undefined : () => {});
+    // A terminal, else a 0600 file in the data dir: never the log stream (see credentialsSink).
+    const banner = cfg.bootstrap.print ? credentialsSink({ dataDir: ctx.coreConfig.dataDir, logger: ctx.logger }).write : () => {};
+    printBootstrap(await runBootstrap(rt), issuerOf(cfg, ctx.coreConfig.server.port), banner);
     rt.started = true;
   },
   health: (ctx) => [

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startTestGateway } from '@aihub/core/testing';
 import tenancy, { TENANCY, type TenancyService } from '@aihub/plugin-tenancy';
@@ -7,16 +10,35 @@ import { KEY_SECRET, bearer, createEnv, json, newAdminKey, rows, type Backend, t
 
 const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 
-/** Runs `fn` with process.stdout.write captured (the banner bypasses the logger on purpose). */
+/** The gateways' data directory: without a terminal the banner is written there, never to stdout. */
+const DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'aihub-bootstrap-'));
+after(() => rmSync(DATA_DIR, { recursive: true, force: true }));
+
+/** The banners written since the last call (credentials files in DATA_DIR, removed once read). */
+function takeBanners(): string {
+  let out = '';
+  for (const name of readdirSync(DATA_DIR).filter((n) => n.startsWith('bootstrap-credentials-')).sort()) {
+    out += readFileSync(path.join(DATA_DIR, name), 'utf8');
+    rmSync(path.join(DATA_DIR, name));
+  }
+  return out;
+}
+
+/**
+ * Runs `fn` and returns the bootstrap banner it produced. Tests run without a terminal, so the
+ * banner goes to a 0600 file in the data dir; stdout (the log stream) must not carry it.
+ */
 async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
   const original = process.stdout.write.bind(process.stdout);
-  let output = '';
+  let stdout = '';
   process.stdout.write = ((chunk: string | Uint8Array) => {
-    output += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
     return true;
   }) as typeof process.stdout.write;
   try {
-    return { result: await fn(), output };
+    const result = await fn();
+    assert.doesNotMatch(stdout, /ahk_|password {10}:/, 'no credentials on stdout, the log stream');
+    return { result, output: takeBanners() };
   } finally {
     process.stdout.write = original;
   }
@@ -26,7 +48,7 @@ function start(env: Env, bootstrap: Record<string, unknown>) {
   return startTestGateway({
     plugins: [tenancy, auth],
     pluginConfig: { auth: { keySecret: KEY_SECRET, bootstrap } },
-    config: { database: { url: env.db.url }, ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}) },
+    config: { dataDir: DATA_DIR, database: { url: env.db.url }, ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}) },
   });
 }
 
@@ -42,7 +64,7 @@ for (const backend of BACKENDS) {
       for (const env of envs) await env.db.drop();
     });
 
-    test('first start prints the credentials once, to stdout; they work; a restart creates nothing', async () => {
+    test('first start shows the credentials once, outside the log stream; they work; a restart creates nothing', async () => {
       const env = await fresh();
       const { result: gw, output } = await captureStdout(() => start(env, { adminEmail: 'ops@example.com' }));
       try {
