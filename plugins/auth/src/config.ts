@@ -51,10 +51,51 @@ const oauthConfig = z
       .min(0)
       .default(20)
       .describe('Failed sign-ins one client IP may make per minute, over all accounts, before the login page answers 429 (0: no limit). Set server.trustProxy behind a proxy, so the IP is the client\'s'),
+    loginLockout: z
+      .object({
+        threshold: z.number().int().min(1).default(5).describe('Failed sign-ins to one account from one client address before the first pause'),
+        baseMs: z.number().int().min(100).default(30_000).describe('First pause; doubles with every further failure'),
+        maxMs: z.number().int().min(100).default(900_000).describe('Longest pause'),
+      })
+      .strict()
+      .prefault({})
+      .refine((l) => l.maxMs >= l.baseMs, { message: 'maxMs must be at least baseMs', path: ['maxMs'] })
+      .describe(
+        'Backoff per account and client address on the login page (replaces the account-wide lock: an attacker elsewhere cannot lock the real user out). Set server.trustProxy behind a proxy',
+      ),
     jwtCacheMax: z.number().int().min(100).max(1_000_000).default(10_000).describe('Most verified access tokens cached in process (by token, until they expire)'),
     keyRefreshMinIntervalMs: z.number().int().min(100).default(5_000).describe('An unknown `kid` reloads signing keys from the database at most this often'),
     extraAlgorithms: z.array(z.enum(SIGNING_ALGS)).default([]).describe('Algorithms accepted on incoming JWTs besides signingAlg (while migrating algorithms)'),
     clockToleranceSeconds: z.number().int().min(0).max(300).default(5).describe('Clock skew tolerated on exp/nbf/iat of incoming JWTs'),
+  })
+  .strict()
+  .prefault({});
+
+const ownersConfig = z
+  .object({
+    cacheTtlMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(30_000)
+      .describe("How long a user's state (status, superadmin, roles) is cached for re-validating their keys and tokens; changes are announced at once, this bounds staleness if an announcement is lost"),
+    cacheMax: z.number().int().min(100).max(1_000_000).default(10_000).describe('Most users whose state is cached in process'),
+  })
+  .strict()
+  .prefault({});
+
+const authFailuresConfig = z
+  .object({
+    perMinute: z
+      .number()
+      .int()
+      .min(0)
+      .default(100)
+      .describe(
+        "Failed authentications (401s) one client address may make per minute before its refusals become 429 with Retry-After (0: no limit). Cached valid credentials from that address are still served. Set server.trustProxy behind a proxy, so the address is the client's",
+      ),
+    maxClients: z.number().int().min(100).max(10_000_000).default(100_000).describe('Most client addresses tracked in process'),
   })
   .strict()
   .prefault({});
@@ -68,7 +109,7 @@ const bootstrapConfig = z
         .string()
         .max(200)
         .refine((k) => parseApiKey(k.trim()) !== undefined, { message: `AIHUB_BOOTSTRAP_ADMIN_KEY / bootstrap.adminKey is not a valid key: ${KEY_FORMAT_HELP}` }),
-    ).describe('Full value of the bootstrap API key, `ahk_<12 base62>_<32–128 base62>` (AIHUB_BOOTSTRAP_ADMIN_KEY); random when unset'),
+    ).describe('Full value of the bootstrap API key, `ahk_<12 base62>_<32–128 base62>` or the checksummed `ahk_<12 base62><6 base62 CRC32>_<32–128 base62>` (AIHUB_BOOTSTRAP_ADMIN_KEY); random when unset'),
     tenantSlug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default').describe('Slug of the tenant created at bootstrap'),
     print: z.boolean().default(true).describe('Print the bootstrap credentials once to stdout (never to the log)'),
   })
@@ -90,6 +131,8 @@ export const authConfig = z
     apiKeys: apiKeysConfig.describe('API key lookup cache and bookkeeping'),
     oauth: oauthConfig.describe('OAuth 2.0 / OpenID Connect authorization server'),
     bootstrap: bootstrapConfig.describe('First-start bootstrap'),
+    owners: ownersConfig.describe("Re-validation of users' keys and tokens against the user's current status, superadmin flag and role"),
+    authFailures: authFailuresConfig.describe('Throttling of failed authentications per client address'),
   })
   .strict();
 

@@ -2,6 +2,8 @@ import { GatewayError, PrincipalKey, type GatewayContext, type HookDefinition, t
 import type { Next } from 'koa';
 import type { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
 import type { AuthMetrics } from './metrics';
+import type { OwnerGuard } from './owners/OwnerGuard';
+import type { AuthFailureThrottle } from './throttle/AuthFailureThrottle';
 
 /** Verifies JWT access tokens (the OAuth server's); absent when OAuth is disabled. */
 export interface TokenVerifier {
@@ -12,6 +14,10 @@ export interface TokenVerifier {
 export interface HookServices {
   readonly apiKeys: ApiKeyAuthenticator;
   readonly tokens?: TokenVerifier;
+  /** Re-validates credentials of users against the user's current state (absent: no check). */
+  readonly owners?: OwnerGuard;
+  /** Failed authentications per client address (absent or disabled: no throttling). */
+  readonly failures?: AuthFailureThrottle;
 }
 
 const missingCredentials = () =>
@@ -27,6 +33,15 @@ const unrecognised = () =>
     status: 401,
     headers: { 'www-authenticate': 'Bearer' },
   });
+
+const throttled = (ms: number) => {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return new GatewayError(`Too many failed authentication attempts from your address; retry in ${seconds} s with a valid key or token.`, {
+    code: 'too_many_auth_failures',
+    status: 429,
+    headers: { 'retry-after': String(seconds) },
+  });
+};
 
 /** `Bearer <token>` (scheme case-insensitive) without regex or lower-casing copies. */
 export function bearerToken(header: string): string | undefined {
@@ -65,16 +80,44 @@ export function isJwtShaped(token: string): boolean {
 }
 
 /**
- * `request.authenticate`: API keys and JWT access tokens → PrincipalKey. A cached API key resolves
- * synchronously, so the hook then costs no extra promise. `request.authorize`: route scopes.
+ * `request.authenticate`: API keys and JWT access tokens → PrincipalKey, re-validated against their
+ * owner (OwnerGuard). A cached API key of a cached owner resolves synchronously, so the hook then
+ * costs no extra promise. Malformed credentials and keys with a wrong checksum are refused before
+ * any lookup. `request.authorize`: route scopes.
+ *
+ * Failure throttle: every 401 counts against the client address; once it is over its limit, its
+ * refusals become 429 with Retry-After, and credentials that would need a lookup of a key id never
+ * seen are refused without one. Cached valid credentials and known key ids are still served, so a
+ * valid caller behind the same address is not throttled.
  */
 export function authHooks(services: HookServices, metrics: AuthMetrics): HookDefinition[] {
-  const resolve = (token: string): Principal | Promise<Principal> => {
-    if (token.startsWith('ahk_')) return services.apiKeys.authenticate(token);
-    const verifier = services.tokens;
-    if (verifier !== undefined && isJwtShaped(token)) return verifier.verify(token);
-    metrics.apiKeyInvalid.inc();
-    throw unrecognised();
+  const resolve = (token: string, blocked: boolean): Principal | Promise<Principal> | undefined => {
+    let result: Principal | Promise<Principal> | undefined;
+    if (token.startsWith('ahk_')) result = services.apiKeys.authenticate(token, blocked ? 'known' : 'any');
+    else {
+      const verifier = services.tokens;
+      if (verifier === undefined || !isJwtShaped(token)) {
+        metrics.apiKeyInvalid.inc();
+        throw unrecognised();
+      }
+      result = verifier.verify(token);
+    }
+    const owners = services.owners;
+    if (owners === undefined || result === undefined) return result;
+    return result instanceof Promise ? result.then((p) => owners.apply(p)) : owners.apply(result);
+  };
+
+  /** A 401 counts against the address; past the limit the refusal is a 429. */
+  const refuse = (ctx: GatewayContext, err: unknown): never => {
+    const failures = services.failures;
+    if (failures !== undefined && failures.enabled && err instanceof GatewayError && err.status === 401) {
+      const blockedMs = failures.failed(ctx.ip);
+      if (blockedMs > 0) {
+        metrics.throttled.inc();
+        throw throttled(blockedMs);
+      }
+    }
+    throw err;
   };
 
   const authenticate = (required: boolean) => (ctx: GatewayContext, next: Next) => {
@@ -86,16 +129,31 @@ export function authHooks(services: HookServices, metrics: AuthMetrics): HookDef
       }
       return next();
     }
-    if (token === '') {
-      metrics.apiKeyInvalid.inc();
-      throw unrecognised();
+    const failures = services.failures;
+    // The address is resolved only while some address is blocked (or on a failure): not per request.
+    const blockedMs = failures !== undefined && failures.anyBlocked ? failures.blockedFor(ctx.ip) : 0;
+    let result: Principal | Promise<Principal> | undefined;
+    try {
+      if (token === '') {
+        metrics.apiKeyInvalid.inc();
+        throw unrecognised();
+      }
+      result = resolve(token, blockedMs > 0);
+    } catch (err) {
+      return refuse(ctx, err);
     }
-    const result = resolve(token);
+    if (result === undefined) {
+      metrics.throttled.inc();
+      throw throttled(blockedMs);
+    }
     if (result instanceof Promise) {
-      return result.then((principal) => {
-        PrincipalKey.set(ctx, principal);
-        return next();
-      });
+      return result.then(
+        (principal) => {
+          PrincipalKey.set(ctx, principal);
+          return next();
+        },
+        (err: unknown) => refuse(ctx, err),
+      );
     }
     PrincipalKey.set(ctx, result);
     return next();

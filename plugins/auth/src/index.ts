@@ -14,8 +14,14 @@ import { ClientStore } from './oauth/ClientStore';
 import { OAuthServer, issuerOf } from './oauth/OAuthServer';
 import { FIRST_PARTY_CLIENTS, firstPartyClients } from './oauth/firstParty';
 import { oauthRoutes } from './oauth/oauthRoutes';
+import { ownerChangeListener } from './owners/cascade';
+import { OwnerGuard } from './owners/OwnerGuard';
 import { runtimeOf } from './runtime';
+import { AuthFailureThrottle } from './throttle/AuthFailureThrottle';
 import { resolveServerSecrets } from './secrets';
+
+/** Per gateway (two gateways in one process in tests): removes the owner-change listener on stop. */
+const stopOwnerEvents = new WeakMap<object, () => void>();
 
 /**
  * API keys (HMAC-hashed, cached on the hot path, revocation on every instance within a second), the
@@ -79,6 +85,12 @@ export default definePlugin({
       ctx.logger.warn(`auth: could not ${what}`, { err }),
     );
     await rt.apiKeys.start();
+    const tenancy = rt.tenancy();
+    rt.owners = new OwnerGuard((userId) => tenancy.ownerState(userId), rt.metrics, { ttlMs: cfg.owners.cacheTtlMs, max: cfg.owners.cacheMax });
+    stopOwnerEvents.set(ctx, tenancy.onOwnerChange(ownerChangeListener(rt)));
+    rt.failures = new AuthFailureThrottle({ perMinute: cfg.authFailures.perMinute, maxClients: cfg.authFailures.maxClients }, ctx.store, now, (err) =>
+      ctx.logger.warn('auth: could not count a failed authentication on the shared store', { err }),
+    );
     if (cfg.oauth.enabled) {
       rt.oauth = new OAuthServer(rt);
       await rt.oauth.start();
@@ -105,6 +117,7 @@ export default definePlugin({
   ],
   async stop(ctx) {
     const rt = runtimeOf(ctx);
+    stopOwnerEvents.get(ctx)?.();
     await rt.oauth?.stop();
     await rt.apiKeys?.stop();
   },

@@ -23,6 +23,10 @@ export interface AuthMetrics {
   jwtCacheMiss: Child;
   missing: Child;
   insufficientScope: Child;
+  /** Credentials refused because of their owner (removed, disabled, not a member any more). */
+  ownerRefused: Counter<'reason'>;
+  /** Credentials refused with 429 because their client address failed too often. */
+  throttled: Child;
   login: Counter<'result'>;
   tokens: Counter<'grant_type'>;
   signingKeyRotations: Counter<string>;
@@ -46,6 +50,8 @@ export function createAuthMetrics(meter: PluginMeter): AuthMetrics {
     jwtCacheMiss: cache.labels('jwt', 'miss'),
     missing: decisions.labels('none', 'missing'),
     insufficientScope: decisions.labels('any', 'insufficient_scope'),
+    ownerRefused: meter.counter('auth_owner_refusals_total', "Credentials refused because of their owner's current state", ['reason']),
+    throttled: decisions.labels('any', 'throttled'),
     login: meter.counter('auth_logins_total', 'Login page attempts by result', ['result']),
     tokens: meter.counter('auth_tokens_issued_total', 'OAuth access tokens issued by grant type', ['grant_type']),
     signingKeyRotations: meter.counter('auth_signing_key_rotations_total', 'Signing key rotations'),

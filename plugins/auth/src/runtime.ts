@@ -9,6 +9,8 @@ import type { AuthModels } from './models';
 import type { ClientStore } from './oauth/ClientStore';
 import type { OAuthServer } from './oauth/OAuthServer';
 import { LoginThrottle } from './oauth/loginThrottle';
+import type { OwnerGuard } from './owners/OwnerGuard';
+import type { AuthFailureThrottle } from './throttle/AuthFailureThrottle';
 import type { ServerSecrets } from './secrets';
 
 /**
@@ -28,6 +30,10 @@ export interface AuthRuntime {
   oauth?: OAuthServer;
   /** JWT access-token verification on the hot path (undefined when OAuth is disabled). */
   tokens?: TokenVerifier;
+  /** Re-validates users' keys and tokens against the user's current state (set in start). */
+  owners: OwnerGuard;
+  /** Failed authentications per client address on the API (set in start). */
+  failures: AuthFailureThrottle;
   /** Failed sign-ins per client IP (the login page). */
   loginThrottle: LoginThrottle;
   /** True once start() finished. */
@@ -49,7 +55,7 @@ export function runtimeOf(ctx: PluginContext<AuthConfig>): AuthRuntime {
     rt = {
       ctx,
       started: false,
-      loginThrottle: new LoginThrottle(ctx.store, ctx.config.oauth.loginFailuresPerIpPerMinute),
+      loginThrottle: new LoginThrottle(ctx.store, ctx.config.oauth.loginFailuresPerIpPerMinute, ctx.config.oauth.loginLockout),
       tenancy: () => (tenancy ??= ctx.get(TENANCY)),
       access: () => (access ??= ctx.get(ACCESS_CONTROL)),
       audit: () => (audit === undefined ? (audit = ctx.tryGet(AUDIT_LOG) ?? null) : audit) ?? undefined,

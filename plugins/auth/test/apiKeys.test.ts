@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestGateway } from '@aihub/core/testing';
 import { bearer, createEnv, json, newAdminKey, sleep, startAuthGateway, type Backend, type Env } from './helpers';
+import { keyChecksum } from '../src/keyFormat';
 
 const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 
@@ -57,7 +58,7 @@ for (const backend of BACKENDS) {
       assert.equal(res.status, 201);
       assert.equal(res.headers.get('cache-control'), 'no-store');
       const created = await json(res);
-      assert.match(created.key as string, /^ahk_[0-9A-Za-z]{12}_[0-9A-Za-z]{43}$/);
+      assert.match(created.key as string, /^ahk_[0-9A-Za-z]{18}_[0-9A-Za-z]{43}$/, 'id, checksum, secret');
       assert.equal((created.key as string).slice(4, 16), created.id);
       assert.deepEqual(created.scopes, ['ai:invoke']);
       assert.equal(created.role, 'developer');
@@ -95,8 +96,12 @@ for (const backend of BACKENDS) {
 
     test('missing, malformed, unknown and wrong-secret keys get 401 invalid_api_key, and the gateway keeps serving', async () => {
       const { key } = await createKey(tenantA, { name: 'good' });
-      const wrongSecret = key.slice(0, 17) + (key[17] === 'A' ? 'B' : 'A') + key.slice(18);
-      const unknownId = `ahk_${'Z'.repeat(12)}_${key.slice(17)}`;
+      // Well-formed with a valid checksum, so these reach the lookup and the HMAC check.
+      const id = key.slice(4, 16);
+      const secret = key.slice(23);
+      const otherSecret = (secret[0] === 'A' ? 'B' : 'A') + secret.slice(1);
+      const wrongSecret = `ahk_${id}${keyChecksum(id, otherSecret)}_${otherSecret}`;
+      const unknownId = `ahk_${'Z'.repeat(12)}${keyChecksum('Z'.repeat(12), secret)}_${secret}`;
       const cases: Record<string, string>[] = [
         {},
         bearer(''),

@@ -68,7 +68,7 @@ for (const backend of BACKENDS) {
       const env = await fresh();
       const { result: gw, output } = await captureStdout(() => start(env, { adminEmail: 'ops@example.com' }));
       try {
-        const key = /superadmin API key: (ahk_[0-9A-Za-z]{12}_[0-9A-Za-z]{43})/.exec(output)?.[1];
+        const key = /superadmin API key: (ahk_[0-9A-Za-z]{18}_[0-9A-Za-z]{43})/.exec(output)?.[1];
         const password = /password {10}: (\S+)/.exec(output)?.[1];
         assert.ok(key, output);
         assert.ok(password && password.length >= 20, output);

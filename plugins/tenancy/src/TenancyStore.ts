@@ -18,6 +18,9 @@ import type {
   ListUsersInput,
   LoginFailure,
   MemberRecord,
+  OwnerChange,
+  OwnerListener,
+  OwnerState,
   MembershipRecord,
   MembershipWithTenant,
   Page,
@@ -76,6 +79,31 @@ export class TenancyStore implements TenancyService {
   private afterCommit(t: Transaction | undefined, action: () => void): void {
     if (t) t.afterCommit(action);
     else action();
+  }
+
+  /**
+   * Announces a change of a credential owner once it is committed. Sequelize awaits after-commit
+   * hooks, so the route that made the change answers only when this instance's credentials (and the
+   * cascades of its listeners) reflect it; other instances hear it over pub/sub.
+   */
+  private async announce(t: Transaction | undefined, change: OwnerChange): Promise<void> {
+    if (t) t.afterCommit(() => this.directory.owners.emit(change));
+    else await this.directory.owners.emit(change);
+  }
+
+  onOwnerChange(listener: OwnerListener): () => void {
+    return this.directory.owners.on(listener);
+  }
+
+  async ownerState(userId: string): Promise<OwnerState | undefined> {
+    if (!looksLikeId(userId)) return undefined;
+    const user = await this.models.User.findByPk(userId, { attributes: ['id', 'status', 'superadmin'] });
+    if (!user) return undefined;
+    // Deliberately cross-tenant: the owner's role wherever its credentials may act.
+    const rows = await withCrossTenantAccess(() => this.models.Membership.findAll({ where: { userId }, attributes: ['tenantId', 'role'] }));
+    const roles: Record<string, TenantRole> = {};
+    for (const r of rows) roles[r.tenantId] = r.role;
+    return { status: user.status, superadmin: !!user.superadmin, roles: Object.freeze(roles) };
   }
 
   // ---- tenants -------------------------------------------------------------------------------
@@ -152,7 +180,10 @@ export class TenancyStore implements TenancyService {
       return (await this.models.Tenant.destroy({ where: { id }, transaction: tx })) > 0;
     };
     const deleted = t ? await run(t) : await this.db.transaction(run);
-    if (deleted) this.afterCommit(t, () => this.directory.invalidate(id));
+    if (deleted) {
+      this.afterCommit(t, () => this.directory.invalidate(id));
+      await this.announce(t, { kind: 'tenant', id, deleted: true });
+    }
     return deleted;
   }
 
@@ -233,6 +264,7 @@ export class TenancyStore implements TenancyService {
       if (isUniqueViolation(err)) throw errors.conflict('A user with this e-mail already exists.', 'email_taken');
       throw err;
     }
+    if (patch.status !== undefined || patch.superadmin !== undefined) await this.announce(t, { kind: 'user', id, deleted: false });
     return toUser(row);
   }
 
@@ -243,7 +275,9 @@ export class TenancyStore implements TenancyService {
       await withCrossTenantAccess(() => this.models.Membership.destroy({ where: { userId: id }, transaction: tx }));
       return (await this.models.User.destroy({ where: { id }, transaction: tx })) > 0;
     };
-    return t ? run(t) : this.db.transaction(run);
+    const deleted = t ? await run(t) : await this.db.transaction(run);
+    if (deleted) await this.announce(t, { kind: 'user', id, deleted: true });
+    return deleted;
   }
 
   async countUsers(): Promise<number> {
@@ -295,6 +329,8 @@ export class TenancyStore implements TenancyService {
         { id: newId(ID_PREFIX.membership), userId: input.userId, role: input.role, teamId: input.teamId ?? null },
         { transaction: t },
       );
+      // A cached "not a member" must not outlive the membership (the user's credentials now reach this tenant).
+      await this.announce(t, { kind: 'user', id: input.userId, deleted: false });
       return toMembership(row);
     } catch (err) {
       if (isUniqueViolation(err)) throw errors.conflict('This user is already a member of the tenant; change the role with PATCH instead.', 'membership_exists');
@@ -316,12 +352,15 @@ export class TenancyStore implements TenancyService {
     if (patch.role !== undefined) values.role = patch.role;
     if (patch.teamId !== undefined) values.teamId = patch.teamId;
     await row.update(values, { transaction: t });
+    if (patch.role !== undefined) await this.announce(t, { kind: 'user', id: userId, deleted: false });
     return toMembership(row);
   }
 
   async removeMembership(tenantId: string, userId: string, t?: Transaction): Promise<boolean> {
     if (!looksLikeId(userId)) return false;
-    return (await this.memberships.destroy(tenantId, { userId }, { transaction: t })) > 0;
+    const removed = (await this.memberships.destroy(tenantId, { userId }, { transaction: t })) > 0;
+    if (removed) await this.announce(t, { kind: 'user', id: userId, deleted: false });
+    return removed;
   }
 
   /** Number of owners of a tenant (the last owner may not be removed or demoted). */

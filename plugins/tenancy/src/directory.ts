@@ -1,5 +1,6 @@
 import type { KeyValueStore, Logger } from '@aihub/core';
 import type { TenantContext, TenantDirectory } from '@aihub/core/plugin-api';
+import type { OwnerChange, OwnerListener } from './types';
 
 /** The pub/sub channel tenant changes are announced on (every instance drops its cached copy). */
 export const INVALIDATE_CHANNEL = 'tenancy:invalidate';
@@ -34,17 +35,22 @@ export class CachedTenantDirectory implements TenantDirectory {
   private generation = 0;
   private unsubscribe?: () => Promise<void>;
   private readonly now: () => number;
+  /** Changes of credentials' owners (users, memberships, tenant deletions), on every instance. */
+  readonly owners: OwnerEvents;
 
   constructor(private readonly options: DirectoryOptions) {
     this.now = options.now ?? Date.now;
+    this.owners = new OwnerEvents(options.store, options.logger);
   }
 
   /** Subscribes to invalidations from other instances. */
   async start(): Promise<void> {
     this.unsubscribe = await this.options.store.subscribe(INVALIDATE_CHANNEL, (message) => this.drop(message));
+    await this.owners.start();
   }
 
   async stop(): Promise<void> {
+    await this.owners.stop();
     await this.unsubscribe?.().catch(() => {});
     this.unsubscribe = undefined;
     this.entries.clear();
@@ -129,4 +135,63 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value as object)) deepFreeze(v);
   }
   return value;
+}
+
+/** The pub/sub channel changes of a credential's owner (user, membership, tenant) are announced on. */
+export const OWNER_CHANNEL = 'tenancy:owner';
+
+
+/**
+ * Announces owner changes: to this instance's listeners at once (awaited, after the commit) and to
+ * every other instance over the shared store, as `<instance>|<kind>|<id>|<0|1>`. Messages an
+ * instance published itself come back through its own subscription and are skipped.
+ */
+export class OwnerEvents {
+  private readonly listeners = new Set<OwnerListener>();
+  private readonly instance = Math.random().toString(36).slice(2, 12);
+  private unsubscribe?: () => Promise<void>;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.store.subscribe(OWNER_CHANNEL, (message) => {
+      const [from, kind, id, deleted] = message.split('|');
+      if (from === this.instance || (kind !== 'user' && kind !== 'tenant') || !id) return;
+      void this.deliver({ kind, id, deleted: deleted === '1' }, 'remote');
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.unsubscribe?.().catch(() => {});
+    this.unsubscribe = undefined;
+  }
+
+  /** Registers a listener; returns its removal. */
+  on(listener: OwnerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells this instance's listeners (awaited) and every other instance (not awaited). */
+  async emit(change: OwnerChange): Promise<void> {
+    this.store.publish(OWNER_CHANNEL, `${this.instance}|${change.kind}|${change.id}|${change.deleted ? 1 : 0}`).catch((err: unknown) => {
+      // Other instances fall back to their owner-cache TTL; this one is up to date already.
+      this.logger.warn('could not publish an owner change; other instances see it within their cache TTL', { err });
+    });
+    await this.deliver(change, 'local');
+  }
+
+  private async deliver(change: OwnerChange, origin: 'local' | 'remote'): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(change, origin);
+      } catch (err) {
+        // The change is committed; a listener's failure must not turn it into an error for the caller.
+        this.logger.error(`owner change listener failed (${change.kind} ${change.id})`, { err });
+      }
+    }
+  }
 }

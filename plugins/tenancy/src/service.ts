@@ -6,6 +6,8 @@ import type {
   ListTenantsInput,
   ListUsersInput,
   LoginFailure,
+  OwnerListener,
+  OwnerState,
   MemberRecord,
   MembershipRecord,
   MembershipWithTenant,
@@ -74,6 +76,17 @@ export interface TenancyService {
   getMembership(tenantId: string, userId: string): Promise<MembershipRecord | undefined>;
   /** The user's role in the tenant, or undefined when not a member. */
   roleOf(userId: string, tenantId: string): Promise<TenantRole | undefined>;
+
+  /**
+   * The user's status, superadmin flag and roles (two indexed reads): what a key or token of this
+   * user may still do. Undefined when the user does not exist.
+   */
+  ownerState(userId: string): Promise<OwnerState | undefined>;
+  /**
+   * Listens for changes of users, memberships and tenant deletions, on this instance (`local`, after
+   * the commit, awaited) and on every other instance (`remote`).
+   */
+  onOwnerChange(listener: OwnerListener): () => void;
 
   createTeam(tenantId: string, input: { name: string; description?: string | null }): Promise<TeamRecord>;
   getTeam(tenantId: string, teamId: string): Promise<TeamRecord | undefined>;

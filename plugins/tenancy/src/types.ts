@@ -190,3 +190,23 @@ export interface AuditActor {
   requestId?: string | null;
   ip?: string | null;
 }
+
+/** What a credential's owner may do now: read by the auth plugin to re-validate keys and tokens. */
+export interface OwnerState {
+  status: UserStatus;
+  superadmin: boolean;
+  /** The user's role in each tenant it belongs to, by tenant id. */
+  roles: Readonly<Record<string, TenantRole>>;
+}
+
+/**
+ * A change that may take powers away from credentials: a user changed (status, superadmin flag) or
+ * was deleted, a membership of the user changed (role, added, removed), or a tenant was deleted.
+ */
+export type OwnerChange = { kind: 'user'; id: string; deleted: boolean } | { kind: 'tenant'; id: string; deleted: boolean };
+
+/**
+ * `origin` is `local` on the instance that made the change (awaited after its commit: the place for
+ * durable cascades, done once) and `remote` on every other instance (drop caches only).
+ */
+export type OwnerListener = (change: OwnerChange, origin: 'local' | 'remote') => void | Promise<void>;

@@ -86,6 +86,11 @@ export class ApiKeyAuthenticator {
   private readonly cache: LRUCache<string, CachedKey>;
   /** Unknown ids live in their own LRU, so a flood of random ids cannot evict real keys. */
   private readonly unknown: LRUCache<string, typeof UNKNOWN>;
+  /**
+   * Ids that existed when last read (an hour at most): a client address over its failure limit may
+   * still have these looked up again (a valid caller whose entry expired), never ids never seen.
+   */
+  private readonly known: LRUCache<string, true>;
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly pendingLastUsed = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
@@ -105,14 +110,20 @@ export class ApiKeyAuthenticator {
   ) {
     this.cache = new LRUCache<string, CachedKey>({ max: options.cacheMax, ttl: options.cacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
     this.unknown = new LRUCache<string, typeof UNKNOWN>({ max: options.cacheMax, ttl: options.negativeCacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
+    this.known = new LRUCache<string, true>({ max: options.cacheMax, ttl: 3_600_000, ttlAutopurge: false, updateAgeOnGet: false });
     this.lastPoll = new Date(now());
   }
 
   /**
    * Authenticates a presented `ahk_…` value. Returns the Principal synchronously on a cache hit (no
    * promise, no await on the hot path), a promise on a miss; throws a 401 GatewayError otherwise.
+   * A malformed key, or one whose checksum does not match, is refused before any lookup.
+   * With `lookups: 'known'` (a client over its failure limit) a miss is looked up only for an id that
+   * existed when last read; otherwise the answer is `undefined` and nothing is read.
    */
-  authenticate(presented: string): Principal | Promise<Principal> {
+  authenticate(presented: string, lookups?: 'any'): Principal | Promise<Principal>;
+  authenticate(presented: string, lookups: 'any' | 'known'): Principal | Promise<Principal> | undefined;
+  authenticate(presented: string, lookups: 'any' | 'known' = 'any'): Principal | Promise<Principal> | undefined {
     const parsed = parseApiKey(presented);
     if (parsed === undefined) {
       this.metrics.apiKeyInvalid.inc();
@@ -123,6 +134,7 @@ export class ApiKeyAuthenticator {
       this.metrics.apiKeyCacheHit.inc();
       return this.check(entry, parsed.secret);
     }
+    if (lookups === 'known' && !this.known.has(parsed.id)) return undefined;
     this.metrics.apiKeyCacheMiss.inc();
     return this.load(parsed.id).then((e) => this.check(e, parsed.secret));
   }
@@ -184,7 +196,10 @@ export class ApiKeyAuthenticator {
         // A revocation that arrived while we were reading wins: only cache if still wanted.
         if (this.inflight.get(id) === pending) {
           if (entry === UNKNOWN) this.unknown.set(id, UNKNOWN);
-          else this.cache.set(id, entry as CachedKey);
+          else {
+            this.cache.set(id, entry as CachedKey);
+            this.known.set(id, true);
+          }
         }
         return entry;
       })

@@ -11,7 +11,7 @@ export const TOKEN_REVOKED_CHANNEL = 'auth:token-revoked';
 /**
  * JWT access tokens are self-contained, so revoking one (RFC 7009), revoking its grant (refresh-token
  * reuse, logout) or deleting its client has to reach the hot path another way: entries
- * `jti:<id>`, `gid:<grant>`, `cid:<client>` kept until the tokens they cover have expired anyway.
+ * `jti:<id>`, `gid:<grant>`, `cid:<client>`, `tid:<tenant>` (a deleted tenant) kept until the tokens they cover have expired anyway.
  * Stored in the database (instances that start later load them) and published to every instance.
  * Checked only when a token is verified, not on cache hits: a new entry evicts matching cached tokens.
  */
@@ -63,10 +63,15 @@ export class Denylist {
     }
   }
 
-  /** True when any of the token's identifiers is denied. */
-  denies(jti: string | undefined, gid: string | undefined, cid: string | undefined): boolean {
+  /** True when any of the token's identifiers (token, grant, client, tenant) is denied. */
+  denies(jti: string | undefined, gid: string | undefined, cid: string | undefined, tid?: string): boolean {
     if (this.entries.size === 0) return false;
-    return this.hit(jti === undefined ? undefined : `jti:${jti}`) || this.hit(gid === undefined ? undefined : `gid:${gid}`) || this.hit(cid === undefined ? undefined : `cid:${cid}`);
+    return (
+      this.hit(jti === undefined ? undefined : `jti:${jti}`) ||
+      this.hit(gid === undefined ? undefined : `gid:${gid}`) ||
+      this.hit(cid === undefined ? undefined : `cid:${cid}`) ||
+      this.hit(tid === undefined ? undefined : `tid:${tid}`)
+    );
   }
 
   private hit(key: string | undefined): boolean {

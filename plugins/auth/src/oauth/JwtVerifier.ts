@@ -23,6 +23,7 @@ interface CachedToken {
   jti?: string;
   gid?: string;
   cid?: string;
+  tid?: string;
 }
 
 export interface JwtVerifierOptions {
@@ -138,31 +139,13 @@ export class JwtVerifier implements TokenVerifier {
       return hit.principal;
     }
     this.metrics.jwtCacheMiss.inc();
+    // Garbage fails here, synchronously: no promise, no key lookup, no signature work.
+    this.checkHeader(token);
     return this.verifySlow(token);
   }
 
-  /** Full verification; also used by introspection and revocation (`useCache: false`). */
-  async verifySlow(token: string, opts: { checkDenylist?: boolean; cache?: boolean } = {}): Promise<Principal> {
-    const { payload, kid } = await this.verifySignature(token);
-    const jti = typeof payload.jti === 'string' ? payload.jti : undefined;
-    const gid = typeof payload.gid === 'string' ? payload.gid : undefined;
-    const cid = typeof payload.client_id === 'string' ? payload.client_id : undefined;
-    if (opts.checkDenylist !== false && this.denylist.denies(jti, gid, cid)) {
-      this.metrics.jwtRevoked.inc();
-      throw revokedToken();
-    }
-    const principal = principalFromClaims(payload);
-    const exp = (payload.exp as number) * 1000;
-    if (opts.cache !== false) {
-      const ttl = exp - this.now();
-      if (ttl > 0) this.cache.set(token, { principal, exp, kid, jti, gid, cid }, { ttl });
-    }
-    this.metrics.jwtOk.inc();
-    return principal;
-  }
-
-  /** Signature and claim checks; the verified payload. */
-  async verifySignature(token: string): Promise<{ payload: Jose.JWTPayload; kid: string }> {
+  /** The header's alg (allow-listed) and kid; throws a 401 for anything else. */
+  private checkHeader(token: string): { alg: string; kid: string } {
     let header: Jose.ProtectedHeaderParameters;
     try {
       header = jose.decodeProtectedHeader(token);
@@ -179,6 +162,34 @@ export class JwtVerifier implements TokenVerifier {
       this.metrics.jwtInvalid.inc();
       throw invalidToken('no key id');
     }
+    return { alg: header.alg, kid };
+  }
+
+  /** Full verification; also used by introspection and revocation (`useCache: false`). */
+  async verifySlow(token: string, opts: { checkDenylist?: boolean; cache?: boolean } = {}): Promise<Principal> {
+    const { payload, kid } = await this.verifySignature(token);
+    const jti = typeof payload.jti === 'string' ? payload.jti : undefined;
+    const gid = typeof payload.gid === 'string' ? payload.gid : undefined;
+    const cid = typeof payload.client_id === 'string' ? payload.client_id : undefined;
+    const tid = typeof payload.tenant_id === 'string' ? payload.tenant_id : undefined;
+    if (opts.checkDenylist !== false && this.denylist.denies(jti, gid, cid, tid)) {
+      this.metrics.jwtRevoked.inc();
+      throw revokedToken();
+    }
+    const principal = principalFromClaims(payload);
+    const exp = (payload.exp as number) * 1000;
+    if (opts.cache !== false) {
+      const ttl = exp - this.now();
+      if (ttl > 0) this.cache.set(token, { principal, exp, kid, jti, gid, cid, tid }, { ttl });
+    }
+    this.metrics.jwtOk.inc();
+    return principal;
+  }
+
+  /** Signature and claim checks; the verified payload. */
+  async verifySignature(token: string): Promise<{ payload: Jose.JWTPayload; kid: string }> {
+    const header = this.checkHeader(token);
+    const kid = header.kid;
     let key = this.keys.get(kid);
     if (key === undefined) {
       await this.maybeRefresh();
@@ -232,7 +243,9 @@ export class JwtVerifier implements TokenVerifier {
     const kind = key.slice(0, colon);
     const id = key.slice(colon + 1);
     for (const [token, entry] of this.cache.entries()) {
-      if ((kind === 'jti' && entry.jti === id) || (kind === 'gid' && entry.gid === id) || (kind === 'cid' && entry.cid === id)) this.cache.delete(token);
+      if ((kind === 'jti' && entry.jti === id) || (kind === 'gid' && entry.gid === id) || (kind === 'cid' && entry.cid === id) || (kind === 'tid' && entry.tid === id)) {
+        this.cache.delete(token);
+      }
     }
   }
 

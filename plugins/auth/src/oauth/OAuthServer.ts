@@ -209,7 +209,7 @@ export class OAuthServer {
     const sameClient = tokenClient === client.clientId;
     const sameTenant = client.clientAuthMethod !== 'none' && payload.tenant_id === client[CLIENT_TENANT];
     if (!sameClient && !sameTenant) return;
-    if (this.denylist.denies(payload.jti as string, payload.gid as string | undefined, tokenClient as string)) return;
+    if (this.denylist.denies(payload.jti as string, payload.gid as string | undefined, tokenClient as string, payload.tenant_id as string | undefined)) return;
     ctx.body = {
       active: true,
       token_type: 'Bearer',
@@ -248,9 +248,16 @@ export class OAuthServer {
     await this.denylist.add(`jti:${payload.jti as string}`, (payload.exp as number) * 1000);
   }
 
-  private async denyGrant(grantId: string): Promise<void> {
+  /** A revoked grant: its unexpired access tokens stop working everywhere. */
+  async denyGrant(grantId: string): Promise<void> {
     const oauth = this.rt.ctx.config.oauth;
     await this.denylist.add(`gid:${grantId}`, this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000);
+  }
+
+  /** A deleted tenant: every unexpired access token issued for it stops working everywhere. */
+  async denyTenant(tenantId: string): Promise<void> {
+    const oauth = this.rt.ctx.config.oauth;
+    await this.denylist.add(`tid:${tenantId}`, this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000);
   }
 
   /** A deleted client: its unexpired access tokens stop working everywhere. */

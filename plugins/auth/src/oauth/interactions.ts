@@ -34,7 +34,7 @@ function form(ctx: GatewayContext): Record<string, string> {
 
 /**
  * The login and consent pages of the authorization server (oidc-provider's dev interactions are
- * off). Sign-in checks the password through TENANCY with lockout; every failure gets the same
+ * off). Sign-in checks the password through TENANCY, with backoff per account and client address; every failure gets the same
  * message, status and (at least) the same duration, whether the e-mail exists or not. First-party
  * clients (the console) get consent implied; others show a consent page.
  */
@@ -165,24 +165,27 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       let ok = false;
       let result: 'success' | 'failure' | 'locked' = 'failure';
       if (EMAIL.test(email) && email.length <= 254 && password.length > 0 && password.length <= 1024) user = await tenancy.findUserByEmail(email);
-      if (!user || user.status !== 'active') {
-        await tenancy.dummyVerify();
-      } else if (tenancy.isLocked(user)) {
-        // Same work as a real check; the lock stands until it expires (no extension while locked).
+      // Paused for this account from this address only (backoff): the real user elsewhere is unaffected.
+      const paused = (await r.loginThrottle.accountPausedFor(email, ctx.ip)) > 0;
+      if (paused) {
+        // Same work as a real check; the pause stands until it expires (no extension while paused).
         await tenancy.dummyVerify();
         result = 'locked';
+      } else if (!user || user.status !== 'active') {
+        await tenancy.dummyVerify();
       } else {
         ok = await tenancy.verifyPassword(user, password);
         if (ok) result = 'success';
-        else await tenancy.recordLoginFailure(user.id);
       }
       r.metrics.login.inc({ result });
       if (!ok || !user) {
+        if (!paused) await r.loginThrottle.accountFailed(email, ctx.ip);
         await r.loginThrottle.failed(ctx.ip);
         const elapsed = performance.now() - started;
         if (elapsed < MIN_FAILURE_MS) await sleep(MIN_FAILURE_MS - elapsed + Math.random() * 20);
         return loginAgain(ctx, d, 401, email, LOGIN_FAILED);
       }
+      await r.loginThrottle.accountSucceeded(email, ctx.ip);
       await tenancy.recordLoginSuccess(user.id);
       ctx.respond = false;
       await server().current.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id, amr: ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
