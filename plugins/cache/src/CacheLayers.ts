@@ -4,12 +4,14 @@ import type { CacheConfig } from './config';
 import { StoredEntry, type CacheEntry } from './entry';
 import { keyPart, keyPrefix } from './key';
 import type { CacheMetrics } from './metrics';
-import { claimScript, purgeScript, storeScript, unlockScript, type ClaimReply } from './scripts';
+import { claimScript, purgeScript, statsScript, storeScript, unlockScript, type ClaimReply } from './scripts';
 
 /** Pub/sub channels under the plugin prefix. */
 export const PURGE_CHANNEL = 'purge';
 export const FILLED_CHANNEL = 'filled';
 const PURGE_BATCH = 500;
+/** Entries whose bytes a stats call measures in the shared layer; beyond it the bytes are scaled up. */
+const STATS_MEASURE_CAP = 10_000;
 
 export type ClaimResult = { kind: 'hit'; entry: StoredEntry } | { kind: 'lead' } | { kind: 'busy' } | { kind: 'miss' };
 
@@ -155,6 +157,27 @@ export class CacheLayers {
     removed = Math.max(removed, this.purgeL1(`${tenantId}\n${model ?? ''}`));
     await this.bus.publish(PURGE_CHANNEL, `${tenantId}\n${model ?? ''}`);
     return removed;
+  }
+
+  /**
+   * A tenant's entries and bytes: in this instance's L1 (walks the LRU, bounded by l1.maxEntries)
+   * and in L2 (null when L2 is off). L2 bytes beyond STATS_MEASURE_CAP entries are an estimate.
+   */
+  async tenantEntries(tenantId: string): Promise<{ l1: { entries: number; bytes: number }; l2: { entries: number; bytes: number; estimated: boolean } | null }> {
+    const prefix = keyPrefix(tenantId);
+    let entries = 0;
+    let bytes = 0;
+    for (const [k, e] of this.l1.entries()) {
+      if (!k.startsWith(prefix)) continue;
+      entries++;
+      bytes += e.bytes;
+    }
+    if (!this.l2) return { l1: { entries, bytes }, l2: null };
+    const [live, measuredBytes, measured] = await this.l2.runScript(statsScript, [`i:${keyPart(tenantId)}`], [STATS_MEASURE_CAP]);
+    const n = Number(live);
+    const m = Number(measured);
+    const estimated = m < n && m > 0;
+    return { l1: { entries, bytes }, l2: { entries: n, bytes: estimated ? Math.round((Number(measuredBytes) * n) / m) : Number(measuredBytes), estimated } };
   }
 
   /** Handles a purge message `<tenant>\n<model or empty>`; returns how many L1 entries went. */

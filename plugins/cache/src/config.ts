@@ -51,6 +51,13 @@ export const cacheConfig = z
       .strict()
       .prefault({})
       .describe('One upstream call for concurrent identical misses'),
+    statsFlushMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(300_000)
+      .default(5000)
+      .describe('How often each instance adds its per-tenant hit and miss counts to the shared counters the admin API reads (GET /admin/v1/tenants/:id/cache)'),
     usageRecords: z
       .enum(['auto', 'always', 'never'])
       .default('auto')

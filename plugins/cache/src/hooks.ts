@@ -23,12 +23,15 @@ import { cacheKey } from './key';
 import type { CacheMetrics } from './metrics';
 import { decide } from './policy';
 import type { Flight, Flights } from './SingleFlight';
+import type { TenantStats } from './TenantStats';
 import { hitUsageRecord } from './usage';
 
 export interface CacheDeps {
   layers: CacheLayers;
   flights: Flights;
   metrics: CacheMetrics;
+  /** Per-tenant hits and misses by layer (the console's cache screen). */
+  stats: TenantStats;
 }
 
 /** A miss this request will try to fill. */
@@ -107,7 +110,7 @@ function lookup(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps, route: C
     const model = isRecord(body) && typeof body.model === 'string' && body.model.length > 0 ? body.model : undefined;
     // Malformed requests go on to the handler, which explains what is wrong.
     if (!model || !isRecord(body)) return next();
-    const { layers, flights, metrics } = deps();
+    const { layers, flights, metrics, stats } = deps();
     const tenant = TenantKey.get(c);
     const tenantId = tenant?.id ?? PrincipalKey.get(c)?.tenantId ?? '_';
     const decision = decide(config, route, model, body, tenant?.settings?.cache, {
@@ -134,6 +137,7 @@ function lookup(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps, route: C
       const local = layers.getL1(key);
       if (local) {
         metrics.request('l1', 'hit');
+        stats.record(tenantId, 'l1_hit');
         return hit(local);
       }
       const running = sf.enabled ? flights.get(key) : undefined;
@@ -141,9 +145,11 @@ function lookup(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps, route: C
         // Another request of this process is fetching the same answer: wait for it.
         const entry = await running.wait(sf.waitMs);
         metrics.request('l1', entry ? 'hit' : 'miss');
+        stats.record(tenantId, entry ? 'l1_hit' : 'l1_miss');
         if (entry) return hit(entry);
       } else {
         metrics.request('l1', 'miss');
+        stats.record(tenantId, 'l1_miss');
         if (sf.enabled) pending.flight = flights.lead(key);
         if (layers.l2) {
           try {
@@ -154,10 +160,12 @@ function lookup(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps, route: C
             if (r.kind === 'busy') r = await layers.awaitFill(key, token, lockMs, Date.now() + sf.waitMs);
             if (r.kind === 'hit') {
               metrics.request('l2', 'hit');
+              stats.record(tenantId, 'l2_hit');
               if (pending.flight) flights.finish(key, pending.flight, r.entry);
               return hit(r.entry);
             }
             metrics.request('l2', 'miss');
+            stats.record(tenantId, 'l2_miss');
             if (r.kind === 'lead') pending.lockToken = token;
           } catch (err) {
             if (pending.flight) flights.finish(key, pending.flight, undefined);

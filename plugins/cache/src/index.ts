@@ -5,6 +5,7 @@ import { cacheHooks, type CacheDeps } from './hooks';
 import { CacheMetrics } from './metrics';
 import { cacheRoutes } from './routes';
 import { Flights } from './SingleFlight';
+import { TenantStats } from './TenantStats';
 
 const deps = new WeakMap<object, CacheDeps>();
 
@@ -34,17 +35,19 @@ export default definePlugin({
     const metrics = new CacheMetrics(ctx.meter, () => holder.layers?.l1.calculatedSize ?? 0);
     const l2On = ctx.config.l2 === 'on' || (ctx.config.l2 === 'auto' && ctx.store.kind === 'redis');
     const layers = (holder.layers = new CacheLayers(ctx.config, l2On ? ctx.store : undefined, ctx.store, metrics, ctx.logger));
-    deps.set(ctx, { layers, flights: new Flights(), metrics });
+    deps.set(ctx, { layers, flights: new Flights(), metrics, stats: new TenantStats(ctx.store, ctx.logger, ctx.config.statsFlushMs) });
   },
   hooks: (ctx) => {
     let cached: CacheDeps | undefined;
     return cacheHooks(ctx, () => (cached ??= depsOf(ctx)));
   },
-  routes: (router, ctx) => cacheRoutes(router, ctx, () => depsOf(ctx).layers),
+  routes: (router, ctx) => cacheRoutes(router, ctx, () => depsOf(ctx).layers, () => depsOf(ctx).stats),
   async start(ctx) {
     await depsOf(ctx).layers.start();
+    depsOf(ctx).stats.start();
   },
   async stop(ctx) {
+    await deps.get(ctx)?.stats.stop();
     await deps.get(ctx)?.layers.stop();
   },
   health: (ctx) => [

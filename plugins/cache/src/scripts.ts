@@ -131,3 +131,34 @@ export const unlockScript: ScriptDefinition<number> = {
     return 1;
   },
 };
+
+/**
+ * A tenant's live shared-layer entries and their bytes. KEYS: tenant index. ARGV: most entries to
+ * measure. Returns `[liveEntries, bytesOfMeasured, measured]`: beyond the cap the caller scales the
+ * bytes up (an estimate), so one huge tenant cannot make the call slow.
+ */
+const STATS_LUA = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local live = redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
+local bytes = 0
+for _, m in ipairs(members) do bytes = bytes + redis.call('STRLEN', m) end
+return {live, bytes, #members}`;
+
+export const statsScript: ScriptDefinition<[number, number, number]> = {
+  name: 'cache.stats',
+  lua: STATS_LUA,
+  memory(api, keys, args) {
+    const index = readIndex(api, keys[0], nowOf(api));
+    const members = Object.keys(index);
+    let bytes = 0;
+    let measured = 0;
+    for (const m of members.slice(0, Number(args[0]))) {
+      const v = api.get(m);
+      if (v === null) continue;
+      bytes += Buffer.byteLength(v);
+      measured++;
+    }
+    return [members.length, bytes, measured];
+  },
+};

@@ -43,7 +43,7 @@ for (const backendName of BACKENDS) {
       gw = await startTestGateway({
         plugins: [identity.plugin, ai.plugin, sink.plugin, cache],
         config: backend.config,
-        pluginConfig: { cache: { models: { 'short-model': { ttlSeconds: 1 } } } },
+        pluginConfig: { cache: { models: { 'short-model': { ttlSeconds: 1 } }, statsFlushMs: 200 } },
       });
     });
     after(async () => {
@@ -315,6 +315,42 @@ for (const backendName of BACKENDS) {
         audit.map((e) => e.targetId),
         ['other-model', null],
       );
+    });
+
+    it('reports a tenant\'s hits and misses by layer, entries and bytes (counts flushed to the shared counters once)', async () => {
+      type Stats = { lookups: number; hits: number; hit_ratio: number | null; l1: { hits: number; misses: number; entries: number; bytes: number }; l2: { enabled: boolean; hits: number; misses: number; entries: number; bytes: number } };
+      const admin = { 'x-test-role': 'viewer' };
+      for (const id of ['stats-t', 'stats-o']) identity.tenants.set(id, { id, slug: id, name: id, status: 'active', plan: 'free', settings: {} });
+      const get = async (tenant: string, extra: Record<string, string> = admin) => gw.fetch(`/admin/v1/tenants/${tenant}/cache`, { headers: headers(tenant, extra) });
+      const empty = (await (await get('stats-t')).json()) as Stats;
+      assert.deepEqual([empty.lookups, empty.hits, empty.hit_ratio, empty.l1.entries], [0, 0, null, 0]);
+      const q = fresh();
+      await (await chat(q, { tenant: 'stats-t' })).arrayBuffer();
+      await sleep(50);
+      for (let i = 0; i < 3; i++) assert.equal((await chat(q, { tenant: 'stats-t' })).headers.get('x-aihub-cache'), 'hit');
+      // Past a few flushes: each count reaches the shared counters exactly once.
+      await sleep(700);
+      const res = await get('stats-t');
+      assert.equal(res.status, 200, await res.clone().text());
+      const s = (await res.json()) as Stats;
+      assert.equal(s.lookups, 4);
+      assert.equal(s.hits, 3);
+      assert.equal(s.hit_ratio, 0.75);
+      assert.deepEqual([s.l1.hits, s.l1.misses, s.l1.entries], [3, 1, 1]);
+      assert.ok(s.l1.bytes > 0);
+      if (backendName === 'postgres+redis') {
+        assert.deepEqual([s.l2.enabled, s.l2.hits, s.l2.misses, s.l2.entries], [true, 0, 1, 1]);
+        assert.ok(s.l2.bytes > 0);
+      }
+      // Other tenants see none of it; only callers who may read the tenant's usage see it at all.
+      const other = (await (await get('stats-o')).json()) as Stats;
+      assert.deepEqual([other.lookups, other.l1.entries, other.l2.entries], [0, 0, 0]);
+      assert.equal((await gw.fetch('/admin/v1/tenants/stats-t/cache', { headers: headers('stats-o', admin) })).status, 404);
+      assert.equal((await gw.fetch('/admin/v1/tenants/stats-t/cache')).status, 401);
+      // After a purge the entries are gone (the counts stay: they are history).
+      assert.equal((await gw.fetch('/admin/v1/tenants/stats-t/cache', { method: 'DELETE', headers: headers('stats-t', { 'x-test-role': 'admin' }) })).status, 200);
+      const purged = (await (await get('stats-t')).json()) as Stats;
+      assert.deepEqual([purged.l1.entries, purged.l2.entries, purged.lookups], [0, 0, 4]);
     });
 
     it('exports hits, misses, bypasses, bytes and stores per layer', async () => {
