@@ -103,6 +103,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
               name,
               config: productionPluginConfig(adminKey, {
                 auth: { keySecret: SECURITY_KEY_SECRET, bootstrap: { print: true, adminKey } },
+                // The cheapest scrypt cost the policy allows: the tour hashes four passwords.
+                tenancy: { password: { scryptN: 1024 } },
                 ai: {
                   requireAuth: true,
                   providers: {
