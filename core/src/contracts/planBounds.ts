@@ -9,7 +9,7 @@ import type { Context } from 'koa';
 import { GatewayError, errors } from '../errors/GatewayError';
 import type { PluginContext } from '../kernel/types';
 import { createToken } from '../kernel/tokens';
-import { PrincipalKey, TENANT_DIRECTORY, type BudgetSettings, type LimitSettings } from './index';
+import { PrincipalKey, TENANT_DIRECTORY, type BudgetSettings, type LimitSettings, type TenantContext } from './index';
 
 /** Upper bounds of one plan; an absent field is unbounded. */
 export interface PlanBounds {
@@ -33,6 +33,11 @@ export type PlanBoundsSource = (plan: string) => Partial<PlanBounds> | undefined
 export interface PlanBoundsService {
   /** The combined bounds of a plan (sync, from config: usable on the request path). Unknown plan: `{}` bounds. */
   bounds(plan: string): PlanBounds;
+  /**
+   * The bounds of one tenant: its plan's, tightened by the tenant's `settings.bounds` (which only a
+   * superadmin may set), lowest wins. Sync and cached per settings object: usable on the request path.
+   */
+  forTenant(tenant: Pick<TenantContext, 'plan' | 'settings'>): PlanBounds;
   /** Adds a source of bounds; effective for every later `bounds` call. Call it from `register` or `start`. */
   contribute(source: PlanBoundsSource): void;
 }
@@ -118,7 +123,8 @@ export function assertWithinPlan(c: Context, values: BoundedValues, bounds: Plan
 
 /**
  * The bound check for admin routes of any plugin: looks up the tenant (404 `tenant_not_found` when
- * a tenant directory is loaded and it has no such tenant), combines PLAN_BOUNDS with `extra` bounds
+ * a tenant directory is loaded and it has no such tenant), combines the tenant's bounds
+ * (PLAN_BOUNDS `forTenant`: its plan and its superadmin-set `settings.bounds`) with `extra` bounds
  * (a plugin's own plan config when the tenancy plugin is absent) and applies `assertWithinPlan`.
  * Resolves the tenant's plan (undefined without a tenant directory).
  */
@@ -133,7 +139,7 @@ export async function enforcePlanBounds(
   if (!directory) return undefined;
   const tenant = await directory.get(tenantId);
   if (!tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
-  const bounds = combineBounds(ctx.tryGet(PLAN_BOUNDS)?.bounds(tenant.plan), opts.extra?.(tenant.plan));
+  const bounds = combineBounds(ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant), opts.extra?.(tenant.plan));
   assertWithinPlan(c, values, bounds, tenant.plan, opts.names);
   return tenant.plan;
 }

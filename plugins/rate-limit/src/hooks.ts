@@ -74,7 +74,7 @@ function admission(ctx: PluginContext<RateLimitConfig>, deps: () => HookDeps, to
       model,
       principalLimits: principal?.limits,
       tenantLimits: tenant?.settings?.limits,
-      planLimits: tenant !== undefined && planBounds !== undefined ? planBounds.bounds(tenant.plan).limits : undefined,
+      planLimits: tenant !== undefined && planBounds !== undefined ? planBounds.forTenant(tenant).limits : undefined,
       stored,
     });
     // Only AI routes have tokens to count.

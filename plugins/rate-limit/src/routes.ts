@@ -13,6 +13,7 @@ import {
   type GatewayContext,
   type PluginContext,
   type PluginRouter,
+  type TenantContext,
 } from '@aihub/core/plugin-api';
 import type { Limits, RateLimitConfig } from './config';
 import type { PolicyRow, PolicyScope } from './models';
@@ -72,27 +73,27 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
   // The tenancy plugin's access control when loaded, else the same role rules on the caller's principal.
   const authorize = (c: GatewayContext, permission: 'limits:read' | 'limits:write', tenantId: string) => authorizeTenant(ctx, c, permission, tenantId);
 
-  /** The tenant's plan (404 when the tenant does not exist, when a directory is available). */
-  const planOf = async (tenantId: string): Promise<string | null> => {
+  /** The tenant (404 when it does not exist, when a directory is available). */
+  const tenantOf = async (tenantId: string): Promise<TenantContext | null> => {
     const directory = ctx.tryGet(TENANT_DIRECTORY);
     if (!directory) return null;
     const tenant = await directory.get(tenantId);
     if (!tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
-    return tenant.plan;
+    return tenant;
   };
 
-  /** What a tenant on this plan may set: PLAN_BOUNDS (which includes this plugin's plans), else this plugin's plans. */
-  const boundsOf = (plan: string | null): Limits =>
-    plan === null ? {} : combineBounds(ctx.tryGet(PLAN_BOUNDS)?.bounds(plan), { limits: planBounds(ctx.config, plan) }).limits;
+  /** What an admin of this tenant may set: PLAN_BOUNDS for the tenant (which includes this plugin's plans), else this plugin's plans. */
+  const boundsOf = (tenant: TenantContext | null): Limits =>
+    tenant === null ? {} : combineBounds(ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant), { limits: planBounds(ctx.config, tenant.plan) }).limits;
 
   router.get(
     '/admin/v1/tenants/:tenantId/limits',
     async (c) => {
       const { tenantId } = validated<unknown, z.output<typeof tenantParams>>(c).params;
       authorize(c, 'limits:read', tenantId);
-      const plan = await planOf(tenantId);
+      const tenant = await tenantOf(tenantId);
       const rows = await policies().list(tenantId);
-      c.body = { tenantId, plan, planBounds: strip(boundsOf(plan)), defaults: strip(ctx.config.defaults), policies: rows.map(present) };
+      c.body = { tenantId, plan: tenant?.plan ?? null, planBounds: strip(boundsOf(tenant)), defaults: strip(ctx.config.defaults), policies: rows.map(present) };
     },
     {
       auth: 'required',

@@ -99,6 +99,10 @@ export const settingsFields = {
     .describe('Named prompt templates'),
   cache: z.object({ enabled: z.boolean().optional(), ttlSeconds: z.number().int().min(0).max(31_536_000).optional() }).strict().describe('Response cache policy'),
   retentionDays: z.number().int().min(1).max(3650).describe('How long usage and events are kept'),
+  bounds: z
+    .object({ limits: limitSettings.optional(), budgets: budgetSettings.optional() })
+    .strict()
+    .describe("superadmin only: this tenant's own bounds, tightening its plan's (lowest wins) on every path that sets a limit or budget, and the value where none is set"),
 };
 
 const EXTRA_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;

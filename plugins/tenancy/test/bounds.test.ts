@@ -126,6 +126,31 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal((await call('PUT', tenantPath('acme', `/teams/${ids.acmeTeam}/budgets`), superKey, over)).status, 200, 'a superadmin may exceed the plan');
     });
 
+    it('a superadmin’s per-tenant bounds hold on every path: a tenant admin can neither lift nor remove them', async () => {
+      const t = await call('POST', '/admin/v1/tenants', superKey, { name: 'capped', slug: 'capped-bounds' });
+      ids.capped = String(t.body.id);
+      const app = String((await call('POST', tenantPath('capped', '/api-keys'), superKey, { name: 'app', scopes: ['ai:invoke'] })).body.key);
+      const admin = String((await call('POST', tenantPath('capped', '/api-keys'), superKey, { name: 'admin', scopes: ['admin:read', 'admin:write'], role: 'admin' })).body.key);
+      const set = await call('PATCH', tenantPath('capped', '/settings'), superKey, { bounds: { budgets: { dailyHardMicros: 1 }, limits: { requestsPerMinute: 7 } } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      const lift = await call('PATCH', tenantPath('capped', '/settings'), admin, { bounds: null });
+      assert.equal(lift.status, 403, 'bounds are the operator’s, like the plan');
+      const over = await call('PUT', tenantPath('capped', '/budgets'), admin, { daily_hard_micros: 5 });
+      assert.equal(over.status, 400);
+      assert.deepEqual(over.body.exceeded, [{ field: 'daily_hard_micros', value: 5, bound: 1 }]);
+      assert.equal((await call('PATCH', tenantPath('capped', '/settings'), admin, { limits: { requestsPerMinute: 8 } })).status, 400);
+      // Every way of leaving the budget out inherits the bound.
+      assert.equal((await call('PUT', tenantPath('capped', '/budgets'), admin, {})).status, 200);
+      assert.equal((await call('DELETE', tenantPath('capped', '/budgets'), admin)).status, 200);
+      assert.equal((await call('PATCH', tenantPath('capped', '/settings'), admin, { budgets: null, limits: null })).status, 200);
+      const report = await call('GET', tenantPath('capped', '/budgets'), admin);
+      assert.deepEqual([report.body.source, report.body.effective!.daily_hard_micros], ['plan', 1]);
+      const first = await chat(app);
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get('x-ratelimit-limit-requests'), '7', 'the tenant’s bound is its limit where none is set');
+      await waitFor('the bound refuses', async () => (await chat(app)).status === 429);
+    });
+
     it('finding 5: rate limits above the plan are refused on every path, including bounds from the rate-limit plugin', async () => {
       const paths = ['/limits', `/teams/${ids.acmeTeam}/limits`, `/keys/${ids.app}/limits`];
       for (const path of paths) {

@@ -1,4 +1,4 @@
-import { GatewayError, PrincipalKey, TenantKey, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
+import { GatewayError, PLAN_BOUNDS, PrincipalKey, TenantKey, type HookDefinition, type PlanBoundsService, type PluginContext } from '@aihub/core/plugin-api';
 import { budgetExceeded } from './budgets/BudgetExceeded';
 import type { BudgetAlerts } from './budgets/BudgetAlerts';
 import type { BudgetResolver } from './budgets/BudgetResolver';
@@ -16,6 +16,9 @@ import { isInvokeRoute, writeAheadHook } from './writeAhead';
  */
 export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetResolver, counters: SpendCounters, alerts: BudgetAlerts, metrics: UsageMetrics): HookDefinition[] {
   const cfg = ctx.config.budgets;
+  // PLAN_BOUNDS (tenancy), looked up once on first use: the budget where none is set.
+  let bounds: PlanBoundsService | null | undefined;
+  const planBounds = () => (bounds ??= ctx.tryGet(PLAN_BOUNDS) ?? null);
   type Check = { target: BudgetTarget; period: Period; key: string };
   const enforce = async (checks: Check[], now: number, next: () => Promise<unknown>): Promise<unknown> => {
     let spent: number[];
@@ -54,8 +57,9 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
         const tenantId = tenant?.id ?? principal?.tenantId;
         if (!tenantId) return next();
         const tenantBudgets = tenant?.settings.budgets;
-        if (tenantBudgets || principal?.budgets || tenant) resolver.remember(tenantId, tenantBudgets, principal?.keyId, principal?.budgets, tenant?.plan);
-        const targets = resolver.resolve(tenantId, principal?.teamId, principal?.keyId, tenantBudgets, principal?.budgets, tenant?.plan);
+        const planBound = tenant ? planBounds()?.forTenant(tenant).budgets : undefined;
+        if (tenantBudgets || principal?.budgets || tenant) resolver.remember(tenantId, tenantBudgets, principal?.keyId, principal?.budgets, tenant !== undefined, planBound);
+        const targets = resolver.resolve(tenantId, principal?.teamId, principal?.keyId, tenantBudgets, principal?.budgets, planBound);
         if (!targets.length) return next();
         const now = ctx.clock.now();
         const checks: Check[] = [];

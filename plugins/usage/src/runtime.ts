@@ -1,4 +1,4 @@
-import { PLAN_BOUNDS, type PluginContext, type PlanBoundsService } from '@aihub/core/plugin-api';
+import type { PluginContext } from '@aihub/core/plugin-api';
 import { UsageReader } from './api/UsageReader';
 import { BudgetAlerts } from './budgets/BudgetAlerts';
 import { BudgetOverrides } from './budgets/BudgetOverrides';
@@ -30,9 +30,7 @@ export function createRuntime(ctx: PluginContext<UsageConfig>) {
   const mutex = new Mutex();
   const counters = new SpendCounters(ctx.store);
   const overrides = new BudgetOverrides(sql, tables.budgets, ctx.store, ctx.logger);
-  // PLAN_BOUNDS is looked up on first use: the tenancy plugin provides it, when loaded.
-  let plans: PlanBoundsService | null | undefined;
-  const resolver = new BudgetResolver(overrides, cfg.budgets.defaults, (plan) => (plans ??= ctx.tryGet(PLAN_BOUNDS) ?? null)?.bounds(plan).budgets);
+  const resolver = new BudgetResolver(overrides, cfg.budgets.defaults);
   const webhook = new WebhookSender(cfg.budgets.webhook, sql, tables.alerts, ctx.logger, metrics);
   const alerts = new BudgetAlerts(sql, tables.alerts, webhook, ctx.logger, metrics);
   const spend = new SpendService(ctx, counters, resolver, alerts);

@@ -131,6 +131,10 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       const patch = bodyOf<Record<string, unknown>>(c);
       if (patch.limits !== undefined) access.authorize(c, 'limits:write', tenantId);
       if (patch.budgets !== undefined) access.authorize(c, 'budgets:write', tenantId);
+      // A tenant's own bounds are the operator's, like its plan.
+      if (patch.bounds !== undefined && principalOf(c).superadmin !== true) {
+        throw errors.forbidden("Only a platform superadmin may change a tenant's bounds.", 'permission_denied');
+      }
       const store = rt().store;
       const tenant: TenantRecord = await audited(rt(), c, async (t) => {
         const before = await store.getTenant(tenantId, t);
@@ -138,7 +142,7 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
         // The same bound check as the budget and limit routes, on what this patch sets (a key it leaves
         // alone keeps its value, even one a superadmin set above the plan).
         const values = { limits: (patch.limits ?? undefined) as LimitSettings | undefined, budgets: (patch.budgets ?? undefined) as BudgetSettings | undefined };
-        assertWithinPlan(c, values, rt().planBounds.bounds(before.plan), before.plan, (field) => `settings.${field}`);
+        assertWithinPlan(c, values, rt().planBounds.forTenant(before), before.plan, (field) => `settings.${field}`);
         const settings = mergeSettings(before.settings, patch);
         const after = await store.updateTenant(tenantId, { settings }, t);
         return { result: after, entry: { tenantId, action: 'tenant.settings.update', targetType: 'tenant', targetId: tenantId, before: before.settings, after: after.settings } };

@@ -1,4 +1,4 @@
-import { AUDIT_LOG, TENANT_DIRECTORY, enforcePlanBounds, errors, requireSubject, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { AUDIT_LOG, PLAN_BOUNDS, TENANT_DIRECTORY, enforcePlanBounds, errors, requireSubject, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { BudgetOverrides } from '../budgets/BudgetOverrides';
 import type { BudgetResolver } from '../budgets/BudgetResolver';
@@ -51,7 +51,7 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
     const tenant = directory ? await directory.get(tenantId) : undefined;
     if (directory && !tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
     const settings = tenant ? tenant.settings.budgets : resolver.seenSettings(tenantId, level, targetId);
-    const effective = resolver.effective(tenantId, level, targetId, settings, tenant?.plan);
+    const effective = resolver.effective(tenantId, level, targetId, settings, tenant ? ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets : undefined);
     const now = ctx.clock.now();
     const spend: Record<string, unknown> = {};
     for (const period of PERIODS) {

@@ -9,9 +9,6 @@ const FIELDS = ['dailyHardMicros', 'dailySoftMicros', 'monthlyHardMicros', 'mont
 /** Most specific first: the first source that sets a field decides it. */
 const SOURCES: readonly BudgetSource[] = ['override', 'settings', 'default', 'plan'];
 
-/** A plan's budget bounds by plan name (PLAN_BOUNDS), or undefined without the tenancy plugin. */
-export type PlanBudgets = (plan: string) => BudgetSettings | undefined;
-
 /**
  * Decides which budgets apply to a request, field by field: for each level (tenant, team, key) a
  * value set through the API wins; a field it leaves out inherits from tenant settings (tenancy) or
@@ -22,15 +19,14 @@ export type PlanBudgets = (plan: string) => BudgetSettings | undefined;
 export class BudgetResolver {
   /** Budgets seen on requests (tenant settings, key budgets) so the consumer can check soft limits. */
   private readonly seen = new Map<string, BudgetSettings>();
-  /** Each tenant's plan as last seen, for the consumer's checks (which have no request). */
-  private readonly plans = new Map<string, string>();
+  /** Each tenant's budget bounds (PLAN_BOUNDS) as last seen, for the consumer's checks (which have no request). */
+  private readonly bounds = new Map<string, BudgetSettings>();
   /** Config defaults capped by a plan's bound, per bound object. */
   private readonly capped = new WeakMap<BudgetSettings, BudgetSettings>();
 
   constructor(
     private readonly overrides: BudgetOverrides,
     private readonly defaults: BudgetSettings | undefined,
-    private readonly planBudgets: PlanBudgets = () => undefined,
   ) {}
 
   resolve(
@@ -39,10 +35,10 @@ export class BudgetResolver {
     keyId: string | undefined | null,
     tenantSettings: BudgetSettings | undefined,
     keySettings: BudgetSettings | undefined,
-    plan?: string,
+    planBound?: BudgetSettings,
   ): BudgetTarget[] {
     const out: BudgetTarget[] = [];
-    const planBound = this.planBound(tenantId, plan);
+    planBound ??= this.bounds.get(tenantId);
     const tenant = this.pick(tenantId, 'tenant', tenantId, tenantSettings ?? this.seen.get(`tenant\u0000${tenantId}`), this.defaults, planBound);
     if (tenant) out.push(tenant);
     if (teamId) {
@@ -57,22 +53,27 @@ export class BudgetResolver {
   }
 
   /** One level's effective budget, or undefined when it sets no limit. */
-  effective(tenantId: string, level: BudgetLevel, targetId: string, settings?: BudgetSettings, plan?: string): BudgetTarget | undefined {
+  effective(tenantId: string, level: BudgetLevel, targetId: string, settings?: BudgetSettings, planBound?: BudgetSettings): BudgetTarget | undefined {
     const fromSeen = level === 'tenant' ? this.seen.get(`tenant\u0000${tenantId}`) : level === 'key' ? this.seen.get(`key\u0000${tenantId}\u0000${targetId}`) : undefined;
     if (level !== 'tenant') return this.pick(tenantId, level, targetId, settings ?? fromSeen, undefined, undefined);
-    return this.pick(tenantId, level, targetId, settings ?? fromSeen, this.defaults, this.planBound(tenantId, plan));
+    return this.pick(tenantId, level, targetId, settings ?? fromSeen, this.defaults, planBound ?? this.bounds.get(tenantId));
   }
 
-  /** Remembers settings budgets (cheap: only when they exist) and the tenant's plan from a request. */
-  remember(tenantId: string, tenantSettings: BudgetSettings | undefined, keyId: string | undefined, keySettings: BudgetSettings | undefined, plan?: string): void {
+  /**
+   * Remembers settings budgets (cheap: only when they exist) and the tenant's budget bounds from a
+   * request; `known` says the tenant context came with it (its settings are then the whole truth).
+   */
+  remember(tenantId: string, tenantSettings: BudgetSettings | undefined, keyId: string | undefined, keySettings: BudgetSettings | undefined, known = false, planBound?: BudgetSettings): void {
     if (this.seen.size > SEEN_CAP) this.seen.clear();
     if (tenantSettings) this.seen.set(`tenant\u0000${tenantId}`, tenantSettings);
     // A known tenant (its plan came with it) without settings budgets has none: forget older ones.
-    else if (plan !== undefined) this.seen.delete(`tenant\u0000${tenantId}`);
+    else if (known) this.seen.delete(`tenant\u0000${tenantId}`);
     if (keyId && keySettings) this.seen.set(`key\u0000${tenantId}\u0000${keyId}`, keySettings);
-    if (plan !== undefined && this.plans.get(tenantId) !== plan) {
-      if (this.plans.size > SEEN_CAP) this.plans.clear();
-      this.plans.set(tenantId, plan);
+    if (planBound === undefined) {
+      if (known) this.bounds.delete(tenantId);
+    } else if (this.bounds.get(tenantId) !== planBound) {
+      if (this.bounds.size > SEEN_CAP) this.bounds.clear();
+      this.bounds.set(tenantId, planBound);
     }
   }
 
@@ -81,11 +82,6 @@ export class BudgetResolver {
     if (level === 'tenant') return this.seen.get(`tenant\u0000${tenantId}`);
     if (level === 'key') return this.seen.get(`key\u0000${tenantId}\u0000${targetId}`);
     return undefined;
-  }
-
-  private planBound(tenantId: string, plan: string | undefined): BudgetSettings | undefined {
-    const name = plan ?? this.plans.get(tenantId);
-    return name === undefined ? undefined : this.planBudgets(name);
   }
 
   /**

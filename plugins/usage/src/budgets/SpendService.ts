@@ -1,4 +1,4 @@
-import { TENANT_DIRECTORY, type PluginContext } from '@aihub/core/plugin-api';
+import { PLAN_BOUNDS, TENANT_DIRECTORY, type PluginContext } from '@aihub/core/plugin-api';
 import type { UsageRow } from '../records';
 import type { WriteResult } from '../writer/UsageWriter';
 import type { BudgetAlerts } from './BudgetAlerts';
@@ -50,7 +50,7 @@ export class SpendService {
       [...tenantIds].map(async (id) => {
         try {
           const tenant = await directory.get(id);
-          if (tenant) this.resolver.remember(id, tenant.settings.budgets, undefined, undefined, tenant.plan);
+          if (tenant) this.resolver.remember(id, tenant.settings.budgets, undefined, undefined, true, this.ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets);
         } catch {
           // Alerts for this tenant wait for the next batch; metering is unaffected.
         }
