@@ -112,7 +112,7 @@ describe('console plugin', () => {
   test('a missing file is a 404, never index.html', async () => {
     const res = await gw.fetch('/admin/main-ZZZZ9999.js');
     assert.equal(res.status, 404);
-    assert.equal((await res.json()).code, 'console_file_not_found');
+    assert.equal(((await res.json()) as { code: string }).code, 'console_file_not_found');
     assert.equal((await gw.fetch('/admin/..%2f..%2fpackage.json')).status, 404);
   });
 
@@ -123,7 +123,7 @@ describe('console plugin', () => {
     const unknown = await gw.fetch('/admin/v1/no-such-route');
     assert.equal(unknown.status, 404);
     assert.match(unknown.headers.get('content-type')!, /problem\+json/);
-    assert.equal((await unknown.json()).code, 'route_not_found');
+    assert.equal(((await unknown.json()) as { code: string }).code, 'route_not_found');
     assert.equal((await gw.fetch('/admin/v1/openapi.json')).status, 200);
   });
 

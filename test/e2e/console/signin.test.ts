@@ -27,7 +27,7 @@ describe('console: sign-in, navigation, sign-out', () => {
   test('tokens stay in memory: nothing in localStorage or sessionStorage holds a token', async () => {
     const page = await env.newPage();
     await env.signIn(page, env.admin);
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    const stored = String(await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })'));
     assert.doesNotMatch(stored, /eyJ|access_token|refresh_token/);
     await page.close();
   });
@@ -45,57 +45,5 @@ describe('console: sign-in, navigation, sign-out', () => {
     await page.waitForURL(/\/oauth\/interaction\//);
     assert.ok(await page.locator('#password').isVisible(), 'the login page asks for the password again');
     await page.close();
-  });
-});
-
-describe('console: session expiry and language', () => {
-  let env: ConsoleEnv;
-  before(async () => {
-    env = await startConsoleEnv();
-  });
-  after(async () => {
-    await env?.stop();
-  });
-
-  test('an ended session asks to sign in again and returns to the same page with its filters', async () => {
-    const user = await env.createUser('expiry@example.test', { tenantId: env.tenantId, role: 'admin' });
-    const page = await env.newPage();
-    await env.signIn(page, user, '/audit?action=tenant.update');
-    await page.waitForSelector('[data-testid=audit-action]');
-    // Elsewhere, the same user changes the password: every other sign-in ends (grant, refresh token, access tokens).
-    const other = await env.newPage();
-    await env.signIn(other, user, '/account');
-    await other.fill('input[formcontrolname=current_password]', user.password);
-    await other.fill('input[formcontrolname=new_password]', 'a-new-password-for-expiry');
-    await other.fill('input[formcontrolname=confirm]', 'a-new-password-for-expiry');
-    await other.click('form button[type=submit]');
-    await other.waitForSelector('text=Password changed');
-    // The first page's next API call fails, the refresh fails: the prompt appears, the page stays.
-    await page.click('[data-testid=audit-apply]');
-    await page.waitForSelector('[data-testid=session-expired]', { timeout: 15_000 });
-    assert.match(page.url(), /\/admin\/audit\?action=tenant\.update/);
-    await page.click('[data-testid=session-expired] button');
-    await page.waitForURL(/\/oauth\/interaction\//);
-    await page.fill('#email', user.email);
-    await page.fill('#password', 'a-new-password-for-expiry');
-    await Promise.all([page.waitForURL(/\/admin\/audit/), page.click('button[type=submit]')]);
-    await page.waitForSelector('[data-testid=nav]');
-    const back = new URL(page.url());
-    assert.equal(back.pathname, '/admin/audit');
-    assert.equal(back.searchParams.get('action'), 'tenant.update');
-    assert.equal(await page.locator('[data-testid=session-expired]').count(), 0);
-  });
-
-  test('switching to Chinese translates the console at once and is remembered', async () => {
-    const page = await env.newPage();
-    await env.signIn(page, env.admin);
-    await page.click('[data-testid=language-menu]');
-    await page.click('[data-testid=lang-zh-CN]');
-    await page.waitForSelector('[data-testid=nav] a[data-nav=home]:has-text("概览")');
-    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
-    await page.goto(env.consoleUrl('/tenants'));
-    await page.waitForSelector('h1:has-text("租户")');
-    await env.checkA11y(page, 'tenants (zh-CN)');
-    assert.deepEqual(env.pageErrors, []);
   });
 });
