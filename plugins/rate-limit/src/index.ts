@@ -8,6 +8,7 @@ import { definePolicyModel } from './models';
 import { PolicyStore } from './PolicyStore';
 import { planBounds } from './resolve';
 import { rateLimitRoutes } from './routes';
+import { rateLimitUsageRoute } from './usageRoute';
 
 /**
  * Requests per minute, tokens per minute and concurrent requests, per key, user, team, tenant,
@@ -53,7 +54,10 @@ export default definePlugin({
     let cached: HookDeps | undefined;
     return rateLimitHooks(ctx, () => (cached ??= depsOf(ctx)));
   },
-  routes: (router, ctx) => rateLimitRoutes(router, ctx, () => depsOf(ctx).policies),
+  routes: (router, ctx) => {
+    rateLimitRoutes(router, ctx, () => depsOf(ctx).policies);
+    rateLimitUsageRoute(router, ctx, () => depsOf(ctx).policies);
+  },
   async start(ctx) {
     const d = depsOf(ctx);
     await d.policies.start();

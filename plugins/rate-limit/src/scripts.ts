@@ -196,3 +196,30 @@ export const renewScript: ScriptDefinition<number> = {
     return 1;
   },
 };
+
+/** Peek result: `[requestsUsed, tokensUsed, concurrentUsed, resetMs]` of the current window. */
+export type PeekReply = [number, number, number, number];
+
+/**
+ * Reads (never writes) one subject's counters in the current window, for the admin API.
+ * KEYS: requests base, tokens base, concurrency set. ARGV: windowMs.
+ */
+const PEEK_LUA = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local windowMs = tonumber(ARGV[1])
+local win = math.floor(now / windowMs)
+local rpm = tonumber(redis.call('GET', KEYS[1] .. ':' .. win) or '0')
+local tpm = tonumber(redis.call('GET', KEYS[2] .. ':' .. win) or '0')
+local conc = redis.call('ZCOUNT', KEYS[3], '(' .. now, '+inf')
+return {rpm, tpm, conc, (win + 1) * windowMs - now}`;
+
+export const peekScript: ScriptDefinition<PeekReply> = {
+  name: 'rate-limit.peek',
+  lua: PEEK_LUA,
+  memory(api, keys, args) {
+    const now = api.now();
+    const windowMs = Number(args[0]);
+    const win = Math.floor(now / windowMs);
+    return [countOf(api, `${keys[0]}:${win}`), countOf(api, `${keys[1]}:${win}`), Object.keys(readLeases(api, keys[2], now)).length, (win + 1) * windowMs - now];
+  },
+};

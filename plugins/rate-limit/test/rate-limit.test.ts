@@ -224,6 +224,34 @@ for (const backendName of BACKENDS) {
       assert.equal(mine[0].before, null);
     });
 
+    it('reports what each limit has used in the current window (tenant, key policy, configured model)', async () => {
+      const h = tenant({ 'x-test-role': 'admin', 'x-test-plan': 'free' });
+      const tenantId = h['x-test-tenant'];
+      identity.tenants.set(tenantId, { id: tenantId, slug: tenantId, name: tenantId, status: 'active', plan: 'free', settings: {} });
+      const put = (path: string, body: unknown) =>
+        gw.fetch(`/admin/v1/tenants/${tenantId}${path}`, { method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal((await put('/keys/k1/limits', { requestsPerMinute: 10 })).status, 200);
+      assert.equal((await put('/limits', { requestsPerMinute: 20 })).status, 200);
+      for (let i = 0; i < 3; i++) assert.equal((await gw.fetch('/v1/chat/completions', chat(h))).status, 200);
+      // Key k2 has no policy: its request counts at the tenant level, its tokens at big-model's.
+      const k2 = { ...h, 'x-test-key': 'k2' };
+      assert.equal((await gw.fetch('/v1/chat/completions', chat(k2, { model: 'big-model' }))).status, 200);
+      type Usage = { windowSeconds: number; resetMs: number; counters: { scope: string; subjectId: string; requests: number; tokens: number; concurrent: number }[]; truncated: boolean };
+      const ok = await gw.fetch(`/admin/v1/tenants/${tenantId}/limits/usage`, { headers: h });
+      assert.equal(ok.status, 200, await ok.clone().text());
+      const u = (await ok.json()) as Usage;
+      assert.equal(u.windowSeconds, 3600);
+      assert.ok(u.resetMs > 0 && u.resetMs <= 3_600_000);
+      const of = (scope: string, id: string) => u.counters.find((x) => x.scope === scope && x.subjectId === id);
+      assert.equal(of('key', 'k1')?.requests, 3);
+      assert.equal(of('tenant', tenantId)?.requests, 1);
+      assert.ok((of('model', 'big-model')?.tokens ?? 0) > 0, 'the big-model token counter moved');
+      assert.equal(of('model', 'slow-model')?.concurrent, 0);
+      assert.equal(u.truncated, false);
+      assert.equal((await gw.fetch(`/admin/v1/tenants/someone-else/limits/usage`, { headers: h })).status, 404);
+      assert.equal((await gw.fetch(`/admin/v1/tenants/${tenantId}/limits/usage`)).status, 401);
+    });
+
     it('authorizes the admin API: other tenants get 404, developers 403, invalid input 400', async () => {
       const h = tenant({ 'x-test-role': 'admin' });
       const body = { method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ requestsPerMinute: 1 }) };
