@@ -84,6 +84,7 @@ export default definePlugin({
     rt.apiKeys = new ApiKeyAuthenticator(rt.keys, rt.secrets, ctx.sharedStore, rt.metrics, cfg.apiKeys, now, (err, what) =>
       ctx.logger.warn(`auth: could not ${what}`, { err }),
     );
+    rt.keys.onCreated = (id) => rt.apiKeys.remember(id);
     await rt.apiKeys.start();
     const tenancy = rt.tenancy();
     rt.owners = new OwnerGuard((userId) => tenancy.ownerState(userId), rt.metrics, { ttlMs: cfg.owners.cacheTtlMs, max: cfg.owners.cacheMax });

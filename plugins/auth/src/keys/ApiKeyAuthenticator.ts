@@ -26,6 +26,9 @@ interface CachedKey {
   verified?: Buffer;
 }
 
+/** Most key ids remembered as existing (~100 bytes each). */
+const KNOWN_MAX = 1_000_000;
+
 /** Negative cache entry: the key id does not exist. */
 const UNKNOWN = Object.freeze({ unknown: true as const });
 type Entry = CachedKey | typeof UNKNOWN;
@@ -87,10 +90,11 @@ export class ApiKeyAuthenticator {
   /** Unknown ids live in their own LRU, so a flood of random ids cannot evict real keys. */
   private readonly unknown: LRUCache<string, typeof UNKNOWN>;
   /**
-   * Ids that existed when last read (an hour at most): a client address over its failure limit may
-   * still have these looked up again (a valid caller whose entry expired), never ids never seen.
+   * Ids of keys that exist (unrevoked ones loaded at start, new ones from the poll, every id a lookup
+   * found): a client address over its failure limit may still have these looked up (a valid caller
+   * whose entry is not cached here), never ids nobody issued. Ids only, at most KNOWN_MAX.
    */
-  private readonly known: LRUCache<string, true>;
+  private readonly known = new Set<string>();
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly pendingLastUsed = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
@@ -110,7 +114,6 @@ export class ApiKeyAuthenticator {
   ) {
     this.cache = new LRUCache<string, CachedKey>({ max: options.cacheMax, ttl: options.cacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
     this.unknown = new LRUCache<string, typeof UNKNOWN>({ max: options.cacheMax, ttl: options.negativeCacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
-    this.known = new LRUCache<string, true>({ max: options.cacheMax, ttl: 3_600_000, ttlAutopurge: false, updateAgeOnGet: false });
     this.lastPoll = new Date(now());
   }
 
@@ -198,7 +201,7 @@ export class ApiKeyAuthenticator {
           if (entry === UNKNOWN) this.unknown.set(id, UNKNOWN);
           else {
             this.cache.set(id, entry as CachedKey);
-            this.known.set(id, true);
+            this.remember(id);
           }
         }
         return entry;
@@ -222,6 +225,11 @@ export class ApiKeyAuthenticator {
     };
   }
 
+  /** Remembers that a key id exists (bounded: past KNOWN_MAX, new ids wait for a lookup). */
+  remember(id: string): void {
+    if (this.known.size < KNOWN_MAX) this.known.add(id);
+  }
+
   /** Drops a key from this instance's cache (and any read in flight for it). */
   evict(id: string): void {
     this.cache.delete(id);
@@ -236,6 +244,7 @@ export class ApiKeyAuthenticator {
   }
 
   async start(pollIntervalMs = 10_000): Promise<void> {
+    for (const id of await this.store.unrevokedIds(KNOWN_MAX)) this.known.add(id);
     this.unsubscribe = await this.sharedStore.subscribe(REVOKED_CHANNEL, (message) => this.evict(message));
     this.flushTimer = setInterval(() => void this.flushLastUsed(), this.options.lastUsedFlushMs);
     this.flushTimer.unref();
@@ -248,7 +257,12 @@ export class ApiKeyAuthenticator {
     const since = new Date(this.lastPoll.getTime() - 2_000);
     this.lastPoll = new Date(this.now());
     try {
-      for (const id of await this.store.changedSince(since)) this.evict(id);
+      for (const id of await this.store.changedSince(since)) {
+        this.evict(id);
+        // New keys (created on any instance) become known: their first use is looked up even for a
+        // client address over its failure limit.
+        this.remember(id);
+      }
     } catch (err) {
       this.onError(err, 'poll changed API keys');
     }

@@ -107,6 +107,9 @@ const json = (v: unknown) => (v === null || v === undefined ? null : JSON.string
  * clause, so a key id from another tenant reads as "not found".
  */
 export class ApiKeyStore {
+  /** Told each new key id (the authenticator remembers it exists; see ApiKeyAuthenticator.remember). */
+  onCreated?: (id: string) => void;
+
   constructor(
     private readonly models: AuthModels,
     private readonly secrets: ServerSecrets,
@@ -145,6 +148,7 @@ export class ApiKeyStore {
       replaced_by: null,
     };
     await this.models.ApiKey.create(row);
+    this.onCreated?.(row.id);
     return { record: toRecord(row), key: generated.key };
   }
 
@@ -266,6 +270,12 @@ export class ApiKeyStore {
   /** Keys changed since `since` (the poll that backs up lost revocation messages). */
   async changedSince(since: Date): Promise<string[]> {
     const rows = (await this.models.ApiKey.findAll({ attributes: ['id'], where: { updated_at: { [Op.gte]: since } }, raw: true })) as unknown as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Ids of unrevoked keys, newest first (what the authenticator may look up for a throttled address). */
+  async unrevokedIds(limit: number): Promise<string[]> {
+    const rows = (await this.models.ApiKey.findAll({ attributes: ['id'], where: { revoked_at: null }, order: [['created_at', 'DESC']], limit, raw: true })) as unknown as { id: string }[];
     return rows.map((r) => r.id);
   }
 }
