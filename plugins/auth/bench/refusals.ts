@@ -44,7 +44,7 @@ const probe = definePlugin({
 const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
 
 /** `CONNECTIONS` loops for `SECONDS`, each sending `header()` and counting status codes. */
-async function load(url: string, header: () => string): Promise<{ rps: number; p50: number; p99: number; statuses: Record<number, number> }> {
+async function load(url: string, header: () => string): Promise<{ rps: number; p50: number; p99: number; cpuUs: number; statuses: Record<number, number> }> {
   const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
   const statuses: Record<number, number> = {};
   const latencies: number[] = [];
@@ -61,10 +61,14 @@ async function load(url: string, header: () => string): Promise<{ rps: number; p
     }
   };
   const started = performance.now();
+  // CPU time of this process (gateway and load generator) per request: comparable across runs even
+  // on a busy machine, where req/s and latency mostly measure the neighbours.
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const used = process.cpuUsage(cpu);
   const elapsed = (performance.now() - started) / 1000;
   await pool.close();
-  return { rps: n / elapsed, p50: p(latencies, 0.5), p99: p(latencies, 0.99), statuses };
+  return { rps: n / elapsed, p50: p(latencies, 0.5), p99: p(latencies, 0.99), cpuUs: (used.user + used.system) / n, statuses };
 }
 
 async function gateway(db: { url: string }, adminKey: string, perMinute: number): Promise<TestGateway> {
@@ -104,15 +108,15 @@ async function main(): Promise<void> {
     console.log(`${backend}${backend === 'postgres' ? ' + Redis' : ''}, ${CONNECTIONS} connections, ${SECONDS} s per case`);
     for (const [name, header] of cases) {
       const r = await load(gw.url, header);
-      console.log(`  ${name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${JSON.stringify(r.statuses)}`);
+      console.log(`  ${name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  CPU ${r.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(r.statuses)}`);
     }
     await gw.stop();
     // With the failure throttle on (trustProxy so each case can pose as one client address).
     gw = await gateway(db, adminKey, 20);
     const attacker = await load(gw.url, () => `Bearer ${generateApiKey().key}`);
-    console.log(`  ${'throttled: random keys from one IP'.padEnd(38)} ${attacker.rps.toFixed(0).padStart(6)} req/s  p50 ${attacker.p50.toFixed(2)} ms  ${JSON.stringify(attacker.statuses)}`);
+    console.log(`  ${'throttled: random keys from one IP'.padEnd(38)} ${attacker.rps.toFixed(0).padStart(6)} req/s  p50 ${attacker.p50.toFixed(2)} ms  CPU ${attacker.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(attacker.statuses)}`);
     const valid = await load(gw.url, () => `Bearer ${key}`);
-    console.log(`  ${'throttled IP, valid key'.padEnd(38)} ${valid.rps.toFixed(0).padStart(6)} req/s  p50 ${valid.p50.toFixed(2)} ms  ${JSON.stringify(valid.statuses)}`);
+    console.log(`  ${'throttled IP, valid key'.padEnd(38)} ${valid.rps.toFixed(0).padStart(6)} req/s  p50 ${valid.p50.toFixed(2)} ms  CPU ${valid.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(valid.statuses)}`);
   } finally {
     await gw.stop().catch(() => {});
     await db.drop();

@@ -40,7 +40,10 @@ export interface TenancyService {
   updateTenant(id: string, patch: UpdateTenantInput): Promise<TenantRecord>;
   /** Deletes the tenant with its teams and memberships; audit entries are kept. */
   deleteTenant(id: string): Promise<boolean>;
-  /** The plan's bounds (from the plugin config), or undefined for an unknown plan. */
+  /**
+   * This plugin's own bounds of a plan (its config), or undefined for an unknown plan. Other plugins
+   * use PLAN_BOUNDS instead: combined with contributed bounds and a tenant's `settings.bounds`.
+   */
   getPlan(name: string): PlanDefinition | undefined;
 
   createUser(input: CreateUserInput): Promise<UserRecord>;

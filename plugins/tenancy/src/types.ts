@@ -95,7 +95,7 @@ export interface PageRequest {
   limit?: number;
 }
 
-/** Bounds a plan puts on tenant settings; rate-limit and usage read them through `getPlan`. */
+/** Bounds a plan puts on tenant limits and budgets; other plugins read them through PLAN_BOUNDS. */
 export interface PlanDefinition {
   limits: LimitSettings;
   budgets: BudgetSettings;
