@@ -5,7 +5,8 @@
  *
  *   node --conditions=aihub-source --import tsx plugins/auth/bench/refusals.ts [sqlite|postgres] [seconds-per-case]
  *
- * Cases: a valid key; random well-formed keys (a new id each request, so no cache helps); malformed
+ * Cases: a valid key; random keys with a wrong checksum (refused by the parser); random well-formed
+ * keys with a valid checksum or in the old format (a new id each request, so no cache helps); malformed
  * bearer values; JWT-shaped garbage; a valid key from an address that is over its failure limit.
  * The failure throttle is off for the first cases (`authFailures.perMinute: 0`) so they measure the
  * refusal itself; the last case turns it on in a second gateway.
@@ -100,7 +101,8 @@ async function main(): Promise<void> {
     const key = ((await created.json()) as { key: string }).key;
     const cases: [string, () => string][] = [
       ['valid key', () => `Bearer ${key}`],
-      ['random well-formed key (new format)', () => `Bearer ${generateApiKey().key}`],
+      ['random key, wrong checksum', () => `Bearer ahk_${randomBase62(18)}_${randomBase62(43)}`],
+      ['random key, valid checksum', () => `Bearer ${generateApiKey().key}`],
       ['random old-format key', () => `Bearer ahk_${randomBase62(12)}_${randomBase62(43)}`],
       ['malformed bearer', () => `Bearer ${randomBytes(24).toString('base64url')}`],
       ['JWT-shaped garbage', () => `Bearer ${randomBytes(12).toString('base64url')}.${randomBytes(30).toString('base64url')}.${randomBytes(40).toString('base64url')}`],
