@@ -45,6 +45,31 @@ export const routes: Routes = [
         loadChildren: () => import('./features/api-keys/api-keys.routes').then((m) => m.API_KEYS_ROUTES),
         providers: [provideTranslocoScope('api-keys')],
       },
+      // I: usage & spend, budgets & alerts, rate limits, cache.
+      {
+        path: 'usage',
+        canMatch: [requirePermission('usage:read')],
+        loadChildren: () => import('./features/usage/usage.routes').then((m) => m.USAGE_ROUTES),
+        providers: [provideTranslocoScope('usage')],
+      },
+      {
+        path: 'budgets',
+        canMatch: [requirePermission('usage:read')],
+        loadChildren: () => import('./features/budgets/budgets.routes').then((m) => m.BUDGETS_ROUTES),
+        providers: [provideTranslocoScope('budgets')],
+      },
+      {
+        path: 'limits',
+        canMatch: [requirePermission('limits:read')],
+        loadChildren: () => import('./features/limits/limits.routes').then((m) => m.LIMITS_ROUTES),
+        providers: [provideTranslocoScope('limits')],
+      },
+      {
+        path: 'cache',
+        canMatch: [requirePermission('usage:read')],
+        loadChildren: () => import('./features/cache/cache.routes').then((m) => m.CACHE_ROUTES),
+        providers: [provideTranslocoScope('cache')],
+      },
       { path: '**', loadComponent: () => import('./features/home/not-found').then((m) => m.NotFound) },
     ],
   },

@@ -438,6 +438,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{tenantId}/budget-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's budget alerts (soft and hard, newest first) and their webhook delivery state */
+        get: operations["listBudgetAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenantId}/budgets": {
         parameters: {
             query?: never;
@@ -464,7 +481,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A tenant's cache: hits, misses and hit ratio by layer (cluster-wide), entries and bytes held */
+        get: operations["getTenantCache"];
         put?: never;
         post?: never;
         /** Purge a tenant's cached responses (all, or one model's) from the shared layer and every instance's memory */
@@ -576,6 +594,23 @@ export interface paths {
         post?: never;
         /** Remove the limits of the tenant (it inherits the next level's again) */
         delete: operations["deleteTenantLimits"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenantId}/limits/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What each of a tenant's limits (tenant, teams, keys, users, models) has used in the current window */
+        get: operations["getTenantLimitUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1931,6 +1966,20 @@ export interface operations {
                     settings?: {
                         /** @description Model aliases the tenant may use; absent or containing `*` = all */
                         allowedModels?: string[];
+                        /** @description superadmin only: this tenant's own bounds, tightening its plan's (lowest wins) on every path that sets a limit or budget, and the value where none is set */
+                        bounds?: {
+                            budgets?: {
+                                dailyHardMicros?: number;
+                                dailySoftMicros?: number;
+                                monthlyHardMicros?: number;
+                                monthlySoftMicros?: number;
+                            };
+                            limits?: {
+                                concurrentRequests?: number;
+                                requestsPerMinute?: number;
+                                tokensPerMinute?: number;
+                            };
+                        };
                         /** @description Tenant budgets in micro-dollars (bounded by the plan) */
                         budgets?: {
                             dailyHardMicros?: number;
@@ -3811,6 +3860,94 @@ export interface operations {
             };
         };
     };
+    listBudgetAlerts: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            attempts: number;
+                            created_at: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "soft" | "hard";
+                            last_error: string | null;
+                            /** @enum {string} */
+                            level: "tenant" | "team" | "key";
+                            limit_micros: number;
+                            /** @enum {string} */
+                            period: "daily" | "monthly";
+                            period_key: string;
+                            spent_micros: number;
+                            spent_usd: string;
+                            target_id: string;
+                            /** @enum {string} */
+                            webhook_state: "none" | "pending" | "delivered" | "failed";
+                        }[];
+                        next_cursor: string | null;
+                        /** @constant */
+                        object: "list";
+                        webhook: {
+                            /** @description Whether budgets.webhook.url is set (operator config); the URL itself is not shown */
+                            configured: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     gettenantBudget: {
         parameters: {
             query?: never;
@@ -4096,6 +4233,94 @@ export interface operations {
                         };
                         target_id: string;
                         tenant_id: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTenantCache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        hit_ratio: number | null;
+                        hits: number;
+                        l1: {
+                            bytes: number;
+                            entries: number;
+                            /** @description hits / (hits + misses); null before the first lookup */
+                            hit_ratio: number | null;
+                            hits: number;
+                            misses: number;
+                            /**
+                             * @description entries and bytes are those of the instance that answered; hits and misses are cluster-wide
+                             * @constant
+                             */
+                            scope: "instance";
+                        };
+                        l2: {
+                            bytes: number;
+                            /** @description true when the tenant has more entries than one call measures; bytes are scaled up */
+                            bytes_estimated: boolean;
+                            enabled: boolean;
+                            entries: number;
+                            /** @description hits / (hits + misses); null before the first lookup */
+                            hit_ratio: number | null;
+                            hits: number;
+                            misses: number;
+                        };
+                        /** @description Eligible lookups (bypassed requests are not counted) */
+                        lookups: number;
+                        tenantId: string;
                     };
                 };
             };
@@ -4960,6 +5185,82 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTenantLimitUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counters: {
+                            /** @description Requests in flight now */
+                            concurrent: number;
+                            /** @description Requests counted in the current window */
+                            requests: number;
+                            /** @enum {string} */
+                            scope: "tenant" | "team" | "key" | "user" | "model";
+                            /** @description The tenant, team, key or user id, or the model name */
+                            subjectId: string;
+                            /** @description Tokens counted (reserved, then reconciled) in the current window */
+                            tokens: number;
+                        }[];
+                        /** @description Milliseconds until the current window ends */
+                        resetMs: number;
+                        tenantId: string;
+                        truncated: boolean;
+                        windowSeconds: number;
+                    };
+                };
             };
             /** @description Problem */
             400: {
@@ -5878,6 +6179,19 @@ export interface operations {
             content: {
                 "application/json": {
                     allowedModels?: string[] | null;
+                    bounds?: {
+                        budgets?: {
+                            dailyHardMicros?: number;
+                            dailySoftMicros?: number;
+                            monthlyHardMicros?: number;
+                            monthlySoftMicros?: number;
+                        };
+                        limits?: {
+                            concurrentRequests?: number;
+                            requestsPerMinute?: number;
+                            tokensPerMinute?: number;
+                        };
+                    } | null;
                     budgets?: {
                         dailyHardMicros?: number;
                         dailySoftMicros?: number;
