@@ -11,23 +11,24 @@ interface MatchedLayer {
  * `Allow`, rendered in the path's error format by the outer middleware. Replaces the router's own
  * allowedMethods, whose 501 for methods it does not implement was an unexpected error (500, logged
  * with a stack and counted as a server failure). Paths no route matches stay 404 (route_not_found).
+ *
+ * Mounted after the router, so only requests no route took reach it: synchronous, no cost on the
+ * requests routes serve.
  */
 export function allowedMethods() {
-  return function allowedMethodsGuard(ctx: Context, next: Next): Promise<void> {
-    return next().then(() => {
-      const matched = (ctx as Context & { matched?: MatchedLayer[] }).matched;
-      if (!matched?.length || ctx.status !== 404 || ctx.body != null || ctx.respond === false) return;
-      const allowed = new Set<string>();
-      for (const layer of matched) for (const m of layer.methods) allowed.add(m.toUpperCase());
-      if (allowed.size === 0 || allowed.has(ctx.method)) return;
-      allowed.add('OPTIONS');
-      const allow = [...allowed].join(', ');
-      if (ctx.method === 'OPTIONS') {
-        ctx.status = 204;
-        ctx.set('Allow', allow);
-        return;
-      }
-      throw new GatewayError(`${ctx.method} is not allowed on ${ctx.path}; use ${allow}.`, { code: 'method_not_allowed', status: 405, headers: { allow } });
-    });
+  return function allowedMethodsGuard(ctx: Context, _next: Next): void {
+    const matched = (ctx as Context & { matched?: MatchedLayer[] }).matched;
+    if (!matched?.length) return;
+    const allowed = new Set<string>();
+    for (const layer of matched) for (const m of layer.methods) allowed.add(m.toUpperCase());
+    if (allowed.size === 0 || allowed.has(ctx.method)) return;
+    allowed.add('OPTIONS');
+    const allow = [...allowed].join(', ');
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 204;
+      ctx.set('Allow', allow);
+      return;
+    }
+    throw new GatewayError(`${ctx.method} is not allowed on ${ctx.path}; use ${allow}.`, { code: 'method_not_allowed', status: 405, headers: { allow } });
   };
 }

@@ -308,7 +308,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     return done.then(answered, failed);
   });
 
-  app.use(allowedMethods());
   app.use(router.routes());
+  app.use(allowedMethods());
   return app;
 }
