@@ -10,11 +10,11 @@
  * Needs the local PostgreSQL and Redis (the production chain).
  */
 import http from 'node:http';
-import { QueryTypes, Sequelize } from 'sequelize';
 import { createTestDatabase } from '@aihub/core';
 import { startTestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';
 import auth, { generateApiKey } from '../src/index';
+import { seedKeys } from './seedKeys';
 
 const KEYS = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 30);
@@ -42,33 +42,6 @@ function get(port: number, path: string, key: string): Promise<{ ms: number; bod
 
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 
-async function seed(url: string, tenantId: string): Promise<void> {
-  const sql = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 1 } });
-  try {
-    const t0 = performance.now();
-    // 50 owners, 20 teams; 30% never used; half never expire; 5% revoked; newest first by i.
-    await sql.query(
-      `INSERT INTO auth_api_keys (id, tenant_id, name, user_id, team_id, secret_hash, scopes, role, superadmin,
-         expires_at, revoked_at, last_used_at, limits, budgets, created_by, created_at, updated_at)
-       SELECT substr(md5(i::text || 'id'), 1, 12), :tenantId,
-              (ARRAY['prod','staging','ci','batch','dev'])[1 + i % 5] || ' service ' || i,
-              'usr_bench' || (i % 50), 'team_bench' || (i % 20),
-              md5(i::text) || md5(i::text || 's'), '["ai:invoke"]', 'developer', false,
-              CASE WHEN i % 2 = 0 THEN NULL ELSE now() + ((i % 400) - 30) * interval '1 day' END,
-              CASE WHEN i % 20 = 0 THEN now() - (i % 90) * interval '1 day' END,
-              CASE WHEN i % 10 < 3 THEN NULL ELSE now() - (i % 5000) * interval '1 minute' END,
-              NULL, NULL, 'bench', now() - i * interval '1 second', now() - i * interval '1 second'
-         FROM generate_series(1, :n) AS i`,
-      { replacements: { tenantId, n: KEYS } },
-    );
-    await sql.query('ANALYZE auth_api_keys');
-    const [{ count }] = (await sql.query('SELECT count(*)::int AS count FROM auth_api_keys WHERE tenant_id = :tenantId', { replacements: { tenantId }, type: QueryTypes.SELECT })) as { count: number }[];
-    console.log(`seeded ${count} keys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } finally {
-    await sql.close();
-  }
-}
-
 async function main(): Promise<void> {
   const db = await createTestDatabase('postgres');
   const adminKey = generateApiKey().key;
@@ -82,7 +55,9 @@ async function main(): Promise<void> {
     const port = Number(new URL(gw.url).port);
     const tenants = (await (await gw.fetch('/admin/v1/tenants', { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { data: { id: string; slug: string }[] };
     const tenantId = tenants.data.find((t) => t.slug === 'default')!.id;
-    await seed(db.url, tenantId);
+    const t0 = performance.now();
+    const count = await seedKeys(db.url, tenantId, KEYS);
+    console.log(`seeded ${count} keys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const base = `/admin/v1/tenants/${tenantId}/api-keys?limit=50`;
     const someId = (await get(port, `${base}&sort=name`, adminKey)).body.data[0].id;
     const scenarios: [string, string][] = [
@@ -95,12 +70,14 @@ async function main(): Promise<void> {
       ['sort=-expires_at', '&sort=-expires_at'],
       ['status=active', '&status=active'],
       ['status=revoked', '&status=revoked'],
+      ['status=revoked&sort=-last_used_at', '&status=revoked&sort=-last_used_at'],
       ['status=expired&sort=-expires_at', '&status=expired&sort=-expires_at'],
       ['owner', '&owner=usr_bench7'],
       ['team_id + sort=name', '&team_id=team_bench3&sort=name'],
       ['q=staging (substring, many hits)', '&q=staging'],
       ['q=<id prefix>', `&q=ahk_${someId.slice(0, 6)}`],
       ['q=nomatch (full scan)', '&q=nomatch'],
+      ['q=staging&status=revoked&sort=-last_used_at', '&q=staging&status=revoked&sort=-last_used_at'],
       ['owner + status + q', '&owner=usr_bench7&status=active&q=prod'],
     ];
     const rows: { scenario: string; p50: number; p95: number; page2p50: number }[] = [];

@@ -181,7 +181,7 @@ export class ApiKeyStore {
     if (input.q) and.push(searchKeys(this.models.ApiKey.sequelize!, input.q));
     const after = decodeSortCursor(input.cursor, sort);
     if (after) and.push(afterCursor(sort, after));
-    const rows = (await this.models.ApiKey.findAll({ where: { [Op.and]: and }, order: orderOf(sort), limit: input.limit + 1, raw: true })) as unknown as ApiKeyRow[];
+    const rows = (await this.models.ApiKey.findAll({ where: { [Op.and]: and }, order: orderOf(sort, input.status === 'revoked' && this.models.ApiKey.sequelize!.getDialect() === 'postgres'), limit: input.limit + 1, raw: true })) as unknown as ApiKeyRow[];
     const more = rows.length > input.limit;
     const page = more ? rows.slice(0, input.limit) : rows;
     const last = page[page.length - 1];

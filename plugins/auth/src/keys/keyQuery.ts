@@ -1,4 +1,4 @@
-import { Op, type OrderItem, type Sequelize, type WhereOptions } from 'sequelize';
+import { Op, literal, type OrderItem, type Sequelize, type WhereOptions } from 'sequelize';
 import { errors } from '@aihub/core/plugin-api';
 import type { ApiKeyRow } from '../models';
 
@@ -31,10 +31,22 @@ function specOf(sort: KeySort): SortSpec {
   return { column, desc, nullable: nulls !== undefined, nullsFirst: nulls !== undefined && (nulls === 'low') !== desc };
 }
 
-export function orderOf(sort: KeySort): OrderItem[] {
+/**
+ * ORDER BY of a sort. With `viaFilter` (PostgreSQL, a selective filter such as `status=revoked`)
+ * the column is wrapped in a no-op expression so no sort index can serve it: the planner then reads
+ * the few matching rows through the filter's index and sorts them, instead of walking the sort
+ * index through every other key, which it misjudges when the matches cluster at the far end
+ * (revoked keys that were never used, under `-last_used_at`: 800 ms at 100,000 keys).
+ */
+export function orderOf(sort: KeySort, viaFilter = false): OrderItem[] {
   const s = specOf(sort);
   const dir = s.desc ? 'DESC' : 'ASC';
-  return [[s.column, s.nullable ? `${dir} NULLS ${s.nullsFirst ? 'FIRST' : 'LAST'}` : dir], ['id', dir]];
+  const nulls = s.nullable ? ` NULLS ${s.nullsFirst ? 'FIRST' : 'LAST'}` : '';
+  if (viaFilter) {
+    const expr = s.column === 'name' ? `("name" || '')` : `("${s.column}" + interval '0 seconds')`;
+    return [[literal(expr), `${dir}${nulls}`], ['id', dir]];
+  }
+  return [[s.column, `${dir}${nulls}`], ['id', dir]];
 }
 
 /** The last row of a page: its sort value (null, a date or a name) and id. */
