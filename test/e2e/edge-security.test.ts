@@ -16,7 +16,7 @@ import auth, { generateApiKey } from '@aihub/plugin-auth';
 import ai from '@aihub/plugin-ai';
 import health from '@aihub/plugin-health';
 import tenancy from '@aihub/plugin-tenancy';
-import { rawRequest } from '../../core/src/http/edgeTestKit';
+import { rawRequest } from '../../core/src/testing/edgeKit';
 
 const CHROMIUM = process.env.AIHUB_CHROMIUM ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '../testing/startTestGateway';
 import { metricValue } from '../testing/probe';
-import { edgePlugin, GOOD_TOKEN, rawRequest } from './edgeTestKit';
+import { edgePlugin, GOOD_TOKEN, rawRequest } from '../testing/edgeKit';
 
 const AUTH = `Authorization: Bearer ${GOOD_TOKEN}\r\n`;
 
