@@ -16,7 +16,21 @@ const port = (v: string) => {
   return n;
 };
 
+// `aihub migrate status | head` closes our stdout early: that is the reader being done, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+/** A wrong argument on the command line: a usage line, never a stack trace (exit 64, EX_USAGE). */
+class UsageError extends Error {}
+const EXIT_USAGE = 64;
+
 function fail(err: unknown): never {
+  if (err instanceof UsageError) {
+    process.stderr.write(`aihub: ${err.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
   if (err instanceof StartupError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(EXIT_CONFIG);
@@ -98,7 +112,8 @@ program
   .option('-c, --config <file>', 'config file')
   .option('--steps <n>', 'how many migrations `down` reverts', (v) => Number(v), 1)
   .action(async (direction: string, opts: { config?: string; steps: number }) => {
-    if (!['up', 'down', 'status'].includes(direction)) fail(new Error(`unknown direction "${direction}"; use up, down or status`));
+    if (!['up', 'down', 'status'].includes(direction)) fail(new UsageError(`unknown migrate direction "${direction}"; use: aihub migrate up|down|status [--config FILE] [--steps N]`));
+    if (!Number.isInteger(opts.steps) || opts.steps < 1) fail(new UsageError('--steps takes a whole number of migrations, 1 or more'));
     try {
       const prepared = await prepare({ file: opts.config });
       const db = await createDatabase({ url: resolveDatabaseUrl(prepared.config) });

@@ -28,6 +28,13 @@ export const coreConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on (AIHUB_PORT, --port)'),
         bodyLimit: byteSize.default(1024 * 1024).describe('Largest request body accepted; larger bodies get 413'),
         shutdownTimeoutMs: z.number().int().positive().default(15_000).describe('How long in-flight requests may take to finish on SIGTERM'),
+        shutdownDelayMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(600_000)
+          .default(0)
+          .describe('On SIGTERM, keep accepting requests for this long with /health/ready answering 503 before draining, so load balancers take the instance out first (set it above their health-check interval × unhealthy threshold)'),
         pluginStopTimeoutMs: z.number().int().positive().default(5_000).describe('How long each plugin may take to stop'),
         keepAliveTimeoutMs: z.number().int().positive().default(65_000).describe('HTTP keep-alive timeout; keep it above your load balancer idle timeout'),
         trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a load balancer)'),

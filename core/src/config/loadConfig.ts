@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { coreConfigSchema, type CoreConfig } from './coreSchema';
+import { z } from 'zod';
+import { coreConfigSchema, pluginEntrySchema, type CoreConfig, type PluginEntry } from './coreSchema';
 import { interpolate, typeScalar } from './interpolate';
 import { ProblemCode, type Problem } from './problems';
 import { zodProblems } from './zodProblems';
@@ -11,6 +12,13 @@ export interface LoadedConfig {
   /** Absolute path of the file, or undefined for an inline config. */
   file?: string;
   /** Directory relative plugin paths resolve from. */
+  baseDir: string;
+}
+
+/** What is still usable of a config whose core part is invalid: its plugin entries. */
+export interface PartialConfig {
+  plugins: PluginEntry[];
+  file?: string;
   baseDir: string;
 }
 
@@ -33,7 +41,7 @@ export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string 
  * Loads, interpolates, overrides from the environment and validates the core part of the config.
  * Returns problems instead of throwing so they can be reported together with plugin problems.
  */
-export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?: LoadedConfig; problems: Problem[] }> {
+export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?: LoadedConfig; problems: Problem[]; partial?: PartialConfig }> {
   const env = options.env ?? process.env;
   const problems: Problem[] = [];
   let raw: unknown = options.inline;
@@ -47,18 +55,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?:
       problems.push({ code: ProblemCode.CONFIG_NOT_FOUND, path: '', message: `cannot read ${file} (${(err as Error).message}); pass --config FILE or set AIHUB_CONFIG` });
       return { problems };
     }
-    const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-    if (doc.errors.length) {
-      for (const e of doc.errors) problems.push({ code: ProblemCode.CONFIG_PARSE, path: '', message: `${file}: ${e.message.split('\n')[0]}` });
+    const parsed = parseYaml(text, file);
+    if ('problem' in parsed) {
+      problems.push(parsed.problem);
       return { problems };
     }
-    try {
-      raw = doc.toJS() ?? {};
-    } catch (err) {
-      // toJS refuses alias bombs (billion laughs) and similar; that is a file problem, not a crash.
-      problems.push({ code: ProblemCode.CONFIG_PARSE, path: '', message: `${file}: ${(err as Error).message}; write the values out instead of through so many aliases` });
-      return { problems };
-    }
+    raw = parsed.value;
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     // Env overrides and the schema both need a mapping; a scalar or list at the top is reported, not thrown on.
@@ -68,14 +70,63 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?:
   const interpolated = interpolate(raw, env, problems) as Record<string, unknown>;
   applyEnvOverrides(interpolated, env, options.port);
   const parsed = coreConfigSchema.safeParse(interpolated);
+  const baseDir = options.baseDir ?? (file ? path.dirname(file) : process.cwd());
   if (!parsed.success) {
     // A value whose variable is missing is reported once, as the missing variable.
     const missing = new Set(problems.filter((p) => p.code === ProblemCode.CONFIG_ENV_MISSING).map((p) => p.path));
-    problems.push(...zodProblems(parsed.error).filter((p) => !missing.has(p.path)));
-    return { problems };
+    problems.push(...zodProblems(parsed.error, [], { schema: coreConfigSchema }).filter((p) => !missing.has(p.path)));
+    // The plugin list may still be sound: hand it back so its problems join this report (one pass).
+    const plugins = z.array(pluginEntrySchema).safeParse(interpolated.plugins ?? []);
+    return { problems, partial: plugins.success ? { plugins: plugins.data, file, baseDir } : undefined };
   }
-  const baseDir = options.baseDir ?? (file ? path.dirname(file) : process.cwd());
   return { loaded: { config: parsed.data, file, baseDir }, problems };
+}
+
+/** `${VAR}` and `${VAR:-default}` on one line, as written in the file (see parseYaml). */
+const TEXT_REF = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}\n]*)?\}/g;
+
+/**
+ * Parses YAML text. A file that does not parse is ONE problem with its line and column (later errors
+ * are mostly echoes of the first). `${VAR}` is interpolated after parsing, so a reference inside a flow
+ * mapping (`{ key: ${VAR} }`, where `{` would open another mapping) is read as the string it stands for.
+ */
+function parseYaml(text: string, file: string): { value: unknown } | { problem: Problem } {
+  const options = { prettyErrors: true, uniqueKeys: true } as const;
+  let doc = YAML.parseDocument(text, options);
+  let restore = (v: unknown) => v;
+  if (doc.errors.length && text.search(TEXT_REF) >= 0) {
+    // Retry with each reference replaced by a plain word, then put the references back in the values.
+    const nonce = `aihubref${Math.random().toString(36).slice(2, 10)}`;
+    const refs: string[] = [];
+    const masked = text.replace(TEXT_REF, (m) => `${nonce}n${refs.push(m) - 1}e`);
+    const retry = YAML.parseDocument(masked, options);
+    if (!retry.errors.length) {
+      doc = retry;
+      const token = new RegExp(`${nonce}n(\\d+)e`, 'g');
+      const back = (s: string) => s.replace(token, (_, i: string) => refs[Number(i)]);
+      const walk = (v: unknown): unknown => {
+        if (typeof v === 'string') return back(v);
+        if (Array.isArray(v)) return v.map(walk);
+        if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [back(k), walk(x)]));
+        return v;
+      };
+      restore = walk;
+    }
+  }
+  if (doc.errors.length) {
+    const first = doc.errors[0];
+    const at = first.linePos?.[0];
+    const where = at ? `${file}:${at.line}:${at.col}` : file;
+    const more = doc.errors.length > 1 ? ' (fix this first; later errors often follow from it)' : '';
+    const message = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    return { problem: { code: ProblemCode.CONFIG_PARSE, path: '', message: `${where}: YAML syntax error: ${message}${more}` } };
+  }
+  try {
+    return { value: restore(doc.toJS() ?? {}) };
+  } catch (err) {
+    // toJS refuses alias bombs (billion laughs) and similar; that is a file problem, not a crash.
+    return { problem: { code: ProblemCode.CONFIG_PARSE, path: '', message: `${file}: ${(err as Error).message}; write the values out instead of through so many aliases` } };
+  }
 }
 
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {

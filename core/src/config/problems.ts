@@ -18,6 +18,7 @@ export const ProblemCode = {
   ROUTE_CONFLICT: 'AIHUB_E_ROUTE_CONFLICT',
   PLUGIN_START: 'AIHUB_E_PLUGIN_START',
   SERVICE_UNAVAILABLE: 'AIHUB_E_SERVICE_UNAVAILABLE',
+  MIGRATIONS_PENDING: 'AIHUB_E_MIGRATIONS_PENDING',
 } as const;
 
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
@@ -28,6 +29,8 @@ export interface Problem {
   path: string;
   message: string;
 }
+
+const CONFIG_CODES = new Set<string>(Object.values(ProblemCode).filter((c) => c !== ProblemCode.SERVICE_UNAVAILABLE && c !== ProblemCode.MIGRATIONS_PENDING && c !== ProblemCode.PLUGIN_START));
 
 /** sysexits.h EX_CONFIG: the configuration is wrong. */
 export const EXIT_CONFIG = 78;
@@ -44,7 +47,9 @@ export class StartupError extends Error {
 }
 
 export function formatProblems(problems: Problem[]): string {
-  const head = `AI Hub cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}`;
+  // Pending migrations or an unreachable database are not mistakes in the file; say so.
+  const kind = problems.every((p) => CONFIG_CODES.has(p.code)) ? 'configuration problem' : 'startup problem';
+  const head = `AI Hub cannot start: ${problems.length} ${kind}${problems.length === 1 ? '' : 's'}`;
   return [head, ...problems.map((p) => `  ${p.code} ${p.path || '<config>'}: ${p.message}`)].join('\n');
 }
 

@@ -159,6 +159,11 @@ export class Kernel {
     if (cfg.database.migrate === 'auto') {
       const applied = await database.migrateUp(Kernel.migrationSets(this.prepared));
       if (applied.length) this.logger.info('applied migrations', { migrations: applied });
+    } else {
+      // Without this check the first plugin to touch a missing table fails with "relation … does not
+      // exist", which reads like a bug rather than a step the operator has not run yet.
+      const pending = (await database.migrationStatus(Kernel.migrationSets(this.prepared))).filter((m) => !m.applied);
+      if (pending.length) throw new StartupError([pendingMigrationsProblem(pending.map((m) => `${m.owner}:${m.name}`), this.prepared.file)]);
     }
     this.registerCoreHealth(database, store, queue);
     this.bindCore();
@@ -302,6 +307,14 @@ export class Kernel {
     this.draining = true;
     this.health.setDraining();
     this.logger.info('shutting down', { reason, in_flight: this.inFlight });
+    // Keep serving (readiness already answers 503) so load balancers see the instance leave through
+    // their health checks before connections start being refused. Not after a failed start: no one
+    // was ever sent here.
+    const delay = reason === 'startup failed' || reason === 'uncaughtException' ? 0 : cfg.server.shutdownDelayMs;
+    if (this.server && delay > 0) {
+      this.logger.info('draining: readiness reports 503; still accepting requests', { delay_ms: delay });
+      await sleep(delay);
+    }
     if (this.server) {
       const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
       this.server.closeIdleConnections();
@@ -337,6 +350,17 @@ export class Kernel {
     await this.tracing?.shutdown().catch(() => {});
     this.logger.info('stopped', { reason });
   }
+}
+
+/** The problem of a start with `database.migrate: manual` and migrations not yet applied. */
+export function pendingMigrationsProblem(pending: string[], file?: string): { code: typeof ProblemCode.MIGRATIONS_PENDING; path: string; message: string } {
+  const shown = pending.length > 5 ? `${pending.slice(0, 5).join(', ')}, … (${pending.length - 5} more)` : pending.join(', ');
+  const config = file ? ` --config ${file}` : '';
+  return {
+    code: ProblemCode.MIGRATIONS_PENDING,
+    path: 'database.migrate',
+    message: `${pending.length} database migration${pending.length === 1 ? ' is' : 's are'} pending (${shown}); run \`npx aihub migrate up${config}\` (from a checkout: npm run aihub -- migrate up${config}), or set database.migrate: auto`,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -28,9 +28,16 @@ export interface Prepared {
  * them all. Nothing is started and nothing is written.
  */
 export async function prepare(options: PrepareOptions): Promise<Prepared> {
-  const { loaded, problems } = await loadConfig(options);
-  if (!loaded) throw new StartupError(problems);
+  const { loaded, problems, partial } = await loadConfig(options);
   const defs = new Map((options.definitions ?? []).map((d) => [d.name, d]));
+  if (!loaded) {
+    // The core part is invalid, but the plugins can still be checked: one report, one fix-and-retry.
+    if (partial) {
+      const entries: PluginSource[] = partial.plugins.map((e) => ({ ...e, definition: defs.get(e.name) }));
+      problems.push(...(await resolvePlugins(entries, partial.baseDir)).problems);
+    }
+    throw new StartupError(problems);
+  }
   // Inline definitions not listed in the config are added (tests, startTestGateway).
   const entries: PluginSource[] = loaded.config.plugins.map((e) => ({ ...e, definition: defs.get(e.name) }));
   const { plugins, problems: pluginProblems } = await resolvePlugins(entries, loaded.baseDir);

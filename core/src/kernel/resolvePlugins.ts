@@ -1,4 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { didYouMean } from '../config/didYouMean';
 import semver from 'semver';
 import type { PluginEntry } from '../config/coreSchema';
 import { formatPath, ProblemCode, type Problem } from '../config/problems';
@@ -42,6 +44,40 @@ async function importPlugin(spec: string): Promise<unknown> {
   }
 }
 
+/** Names of the `@aihub/plugin-*` packages installed above `baseDir` or this core (for "did you mean"). */
+function installedPluginNames(baseDir: string): string[] {
+  const names = new Set<string>();
+  for (let start of [baseDir, __dirname]) {
+    for (let i = 0; i < 10; i++) {
+      const scope = path.join(start, 'node_modules', '@aihub');
+      if (existsSync(scope)) for (const d of readdirSync(scope)) if (d.startsWith('plugin-')) names.add(d.slice('plugin-'.length));
+      const up = path.dirname(start);
+      if (up === start) break;
+      start = up;
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Why a plugin that exists could not be loaded, with what to do: TypeScript sources run only under
+ * tsx (which `config validate` from a checkout uses), never under plain node (`npm start`).
+ */
+function loadFailure(name: string, spec: string, err: Error): string {
+  let entry = spec;
+  try {
+    entry = require.resolve(spec);
+  } catch {
+    // keep the spec
+  }
+  const ts = /\.(c|m)?tsx?$/.test(entry);
+  const syntax = err instanceof SyntaxError || /Unexpected (identifier|token)|Unknown file extension ".ts"/.test(err.message);
+  if (ts || syntax) {
+    return `plugin "${name}" failed to load from ${entry}: ${err.message.split('\n')[0]}; ${ts ? 'that is a TypeScript file, which plain node cannot run' : 'this looks like source node cannot run (TypeScript?)'}: build the plugin first (tsc) and point "package" (or the package.json "main") to the compiled .js in dist/ — see docs/plugins.md, "Your own plugin package"`;
+  }
+  return `plugin "${name}" failed to load from ${entry}: ${err.message.split('\n')[0]}`;
+}
+
 /**
  * Loads every enabled plugin, validates manifests and configs, checks dependencies and cycles, and
  * returns the plugins in start order. Never throws for bad input: every problem is collected.
@@ -67,8 +103,8 @@ export async function resolvePlugins(entries: PluginSource[], baseDir: string): 
           code: ProblemCode.PLUGIN_MISSING,
           path: `${at}.name`,
           message: notFound
-            ? `plugin "${entry.name}" not found (looked for package ${spec}); install it with npm, or fix the name or "package"`
-            : `plugin "${entry.name}" failed to load from ${spec}: ${(err as Error).message}`,
+            ? `plugin "${entry.name}" not found (looked for ${entry.package ? '' : 'package '}${spec})${entry.package ? '' : didYouMean(entry.name, installedPluginNames(baseDir))}; install it with npm, or fix the name or "package"${entry.package?.startsWith('.') ? ' (a relative "package" path is resolved from the config file\'s directory)' : ''}`
+            : loadFailure(entry.name, spec, err as Error),
         });
         continue;
       }
@@ -86,7 +122,7 @@ export async function resolvePlugins(entries: PluginSource[], baseDir: string): 
     if (def.config) {
       const parsed = def.config.safeParse(entry.config ?? {});
       if (!parsed.success) {
-        problems.push(...zodProblems(parsed.error, ['plugins', index, 'config']));
+        problems.push(...zodProblems(parsed.error, ['plugins', index, 'config'], { schema: def.config, docs: `the "${def.name}" plugin's README` }));
         continue;
       }
       config = parsed.data;

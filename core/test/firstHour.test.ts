@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort, repoRoot, runCli, runCliToEnd, waitFor } from './support';
+
+// Issue 14, the operator's first hour: what the CLI says when the operator or the shell does
+// something ordinary (a typo, a pipe into head, manual migrations, a rolling restart).
+const fixtures = path.join(__dirname, 'fixtures');
+const tmp = mkdtempSync(path.join(tmpdir(), 'aihub-first-hour-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('aihub CLI, first hour', () => {
+  it('a wrong migrate direction is a usage error (exit 64), not a stack trace', async () => {
+    const { code, stderr } = await runCliToEnd(['migrate', 'sideways']);
+    assert.equal(code, 64, stderr);
+    assert.match(stderr, /unknown migrate direction "sideways"; use: aihub migrate up\|down\|status/);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('migrate status into a closed pipe (| head) exits quietly', async () => {
+    const child = runCli(['migrate', 'status', '--config', 'config/aihub.yaml'], { AIHUB_DATA_DIR: path.join(tmp, 'epipe') });
+    // The reader goes away before anything is written, as `| head -1` does after its first line.
+    child.stdout!.destroy();
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error/);
+  });
+
+  it('migrate: manual with migrations pending says so and names the command (not a config problem)', async () => {
+    const file = path.join(tmp, 'manual.yaml');
+    writeFileSync(file, `server: { host: 127.0.0.1, port: 0 }\ndatabase: { url: "sqlite:${path.join(tmp, 'manual.sqlite')}", migrate: manual }\nlogging: { level: error }\nplugins:\n  - name: health\n`);
+    const { code, stderr } = await runCliToEnd(['start', '--config', file]);
+    assert.equal(code, 78, stderr);
+    assert.match(stderr, /1 startup problem/);
+    assert.match(stderr, /AIHUB_E_MIGRATIONS_PENDING database\.migrate: \d+ database migrations are pending \(core:0001_create_outbox/);
+    assert.match(stderr, new RegExp(`npx aihub migrate up --config ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    assert.doesNotMatch(stderr, /does not exist|no such table/);
+    const up = await runCliToEnd(['migrate', 'up', '--config', file]);
+    assert.equal(up.code, 0, up.stderr);
+  });
+
+  it('SIGTERM: keeps serving with readiness 503 for server.shutdownDelayMs, lets in-flight requests finish, exits 0', async () => {
+    const port = await freePort();
+    const child = runCli(['start', '--config', path.join(fixtures, 'slow.yaml')], {
+      TEST_PORT: String(port),
+      TEST_DB_URL: `sqlite:${path.join(tmp, 'delay.sqlite')}`,
+      AIHUB__SERVER__SHUTDOWN_DELAY_MS: '1200',
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 30_000, 'gateway to be ready');
+    const slow = fetch(`${base}/plugins/slow/wait`);
+    await new Promise((r) => setTimeout(r, 200));
+    const signalled = Date.now();
+    child.kill('SIGTERM');
+    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 503, 1000, 'readiness to answer 503');
+    // Still listening during the delay: a load balancer's next probe gets an answer, not a refused connection.
+    const live = await fetch(`${base}/health/live`);
+    assert.equal(live.status, 200);
+    assert.ok(Date.now() - signalled < 1200, 'the probes ran inside the delay');
+    const res = await slow;
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { waited: 1500 });
+    assert.equal(await exited, 0, stderr);
+    assert.ok(Date.now() - signalled >= 1200, 'did not stop before the delay was over');
+    await assert.rejects(fetch(`${base}/health/live`));
+  });
+
+  it('the built CLI is executable (npx aihub / node_modules/.bin/aihub)', { skip: !existsSync(path.join(repoRoot, 'core/dist/cli.js')) && 'core is not built (npm run build)' }, async () => {
+    const bin = path.join(repoRoot, 'core/dist/cli.js');
+    assert.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+    accessSync(bin, constants.X_OK);
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'core/package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    assert.equal(pkg.bin.aihub, './dist/cli.js');
+    assert.match(pkg.scripts.build, /chmodSync\('dist\/cli\.js', 0o755\)/, 'the build keeps it executable');
+  });
+});
