@@ -28,7 +28,7 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'audit', path: '/audit', ready: '[data-testid=audit-table]' },
   {
     name: 'audit-detail',
-    path: '/audit?action=tenant.create',
+    path: '/audit?scope=platform&action=tenant.create',
     ready: '[data-testid=audit-table]',
     after: async (page) => {
       await page.click('[data-testid=audit-table] tr[data-action="tenant.create"] button');
@@ -56,8 +56,8 @@ async function main(): Promise<void> {
       const page = await env.newPage({ colorScheme: scheme });
       await env.signIn(page, env.admin);
       for (const screen of SCREENS) {
-        await page.goto(env.consoleUrl(screen.path));
-        await page.waitForSelector(screen.ready, { timeout: 20_000 });
+        await env.navigate(page, screen.path);
+        await page.waitForSelector(screen.ready, { timeout: 45_000 });
         await screen.after?.(page);
         await page.waitForTimeout(300);
         const file = path.join(OUT, `${screen.name}-${scheme}.png`);
@@ -69,8 +69,8 @@ async function main(): Promise<void> {
     await env.signIn(zh, env.admin);
     await zh.click('[data-testid=language-menu]');
     await zh.click('[data-testid=lang-zh-CN]');
-    await zh.goto(env.consoleUrl('/tenants'));
-    await zh.waitForSelector('[data-testid=tenant-table]');
+    await env.navigate(zh, '/tenants');
+    await zh.waitForSelector('[data-testid=tenant-table]', { timeout: 45_000 });
     await zh.waitForTimeout(300);
     const file = path.join(OUT, 'tenants-zh-CN.png');
     await zh.screenshot({ path: file });

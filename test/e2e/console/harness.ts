@@ -19,6 +19,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createBackend, startTestGateway, type Backend, type TestGateway } from '@aihub/core/testing';
+import type { PluginDefinition } from '@aihub/core/plugin-api';
 import ai from '@aihub/plugin-ai';
 import auth, { generateApiKey } from '@aihub/plugin-auth';
 import consolePlugin from '@aihub/plugin-console';
@@ -41,6 +42,8 @@ export interface ConsoleEnvOptions {
   accessTokenTtlSeconds?: number;
   /** Extra plugin config, merged over the harness's (by plugin name). */
   pluginConfig?: Record<string, Record<string, unknown>>;
+  /** More plugins (usage, rate-limit, cache …), loaded after ai and before the console. */
+  plugins?: PluginDefinition[];
   /** Browser colour scheme and language (screenshots). */
   colorScheme?: 'light' | 'dark';
   locale?: string;
@@ -67,6 +70,12 @@ export interface ConsoleEnv {
   createUser(email: string, membership?: { tenantId: string; role: 'owner' | 'admin' | 'developer' | 'viewer' }): Promise<Account>;
   /** Signs `page` in through the login page; lands on `path` (default the overview). */
   signIn(page: Page, account: { email: string; password: string }, p?: string): Promise<void>;
+  /**
+   * Client-side navigation to a console path (no reload, so no new sign-in round trip): what a
+   * click on a link does. `page.goto` reloads the app, which signs in again through the
+   * authorization server's session.
+   */
+  navigate(page: Page, p: string): Promise<void>;
   /** Runs axe-core in the page: fails on serious or critical violations. */
   checkA11y(page: Page, what?: string): Promise<void>;
   /** CSP violations and page errors seen so far (a test may assert none). */
@@ -114,8 +123,10 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
   let gw: TestGateway;
   try {
     gw = await startTestGateway({
-      plugins: [tenancy, auth, ai, consolePlugin],
+      plugins: [tenancy, auth, ai, ...(options.plugins ?? []), consolePlugin],
       pluginConfig: {
+        // Config of the extra plugins as given; the harness's own plugins merge theirs below.
+        ...extra,
         tenancy: { ...extra.tenancy },
         auth: {
           keySecret: 'console-e2e-secret-0123456789abcdefghijklmnopqrstuv',
@@ -190,6 +201,11 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
       await page.fill('#password', account.password);
       await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/admin/') && !u.pathname.startsWith('/admin/callback'), { timeout: 20_000 }), page.click('button[type=submit]')]);
       await page.waitForSelector('[data-testid=nav]', { timeout: 20_000 });
+    },
+    async navigate(page, p) {
+      const target = JSON.stringify(new URL(env.consoleUrl(p)).pathname + new URL(env.consoleUrl(p)).search);
+      await page.evaluate(`history.pushState(null, '', ${target}); dispatchEvent(new PopStateEvent('popstate', { state: null }))`);
+      await page.waitForURL((u) => u.pathname + u.search === JSON.parse(target));
     },
     async checkA11y(page, what = page.url()) {
       axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
