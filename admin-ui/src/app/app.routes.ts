@@ -45,6 +45,12 @@ export const routes: Routes = [
         loadChildren: () => import('./features/api-keys/api-keys.routes').then((m) => m.API_KEYS_ROUTES),
         providers: [provideTranslocoScope('api-keys')],
       },
+      {
+        path: 'oauth-clients',
+        canMatch: [requirePermission('oauth-clients:read')],
+        loadChildren: () => import('./features/oauth-clients/oauth-clients.routes').then((m) => m.OAUTH_CLIENTS_ROUTES),
+        providers: [provideTranslocoScope('oauth-clients')],
+      },
       // I: usage & spend, budgets & alerts, rate limits, cache.
       {
         path: 'usage',
