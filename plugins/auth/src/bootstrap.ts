@@ -19,7 +19,7 @@ interface BootstrapState {
 }
 
 export interface BootstrapResult {
-  status: 'created' | 'already-done' | 'skipped' | 'disabled';
+  status: 'created' | 'already-done' | 'skipped' | 'disabled' | 'key-added';
   email?: string;
   password?: string;
   tenantId?: string;
@@ -60,7 +60,8 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const state = await read();
-    if (state?.status === 'done' || state?.status === 'skipped') return { status: 'already-done' };
+    if (state?.status === 'done') return presetKey ? applyPresetKey(rt, presetKey, email, cfg.tenantSlug) : { status: 'already-done' };
+    if (state?.status === 'skipped') return { status: 'already-done' };
     if (!state) {
       if ((await tenancy.countUsers()) > 0) {
         // Users exist (created before this plugin ran): never add a second superadmin behind their back.
@@ -116,6 +117,50 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
     ?.record(null, { tenantId: tenant.id, action: 'auth.bootstrap', targetType: 'user', targetId: user.id, after: { email, tenant: tenant.slug, key_id: keyId ?? null } })
     .catch((err) => rt.ctx.logger.warn('could not audit the bootstrap', { err }));
   return { status: 'created', email, password, tenantId: tenant.id, key: presetKey ? undefined : key, keyId };
+}
+
+/**
+ * AIHUB_BOOTSTRAP_ADMIN_KEY set on a later start (the README's tour after a first `npm start`): the
+ * operator explicitly names a key, so it is added as another superadmin key of the bootstrap
+ * superadmin when its id is new. An existing key is never replaced or changed, and nothing happens
+ * when the bootstrap superadmin is gone or no longer a superadmin (that was someone's decision).
+ */
+async function applyPresetKey(rt: AuthRuntime, presetKey: string, email: string, tenantSlug: string): Promise<BootstrapResult> {
+  const log = rt.ctx.logger;
+  const parsed = parseApiKey(presetKey)!;
+  if (await rt.keys.findForAuth(parsed.id)) return { status: 'already-done' };
+  const tenancy = rt.tenancy();
+  const user = await tenancy.findUserByEmail(email);
+  const tenant = await tenancy.getTenantBySlug(tenantSlug);
+  if (!user?.superadmin || !tenant) {
+    log.warn(
+      `AIHUB_BOOTSTRAP_ADMIN_KEY is set but was not applied: the bootstrap superadmin ${email} ${!user ? 'no longer exists' : !user.superadmin ? 'is no longer a superadmin' : `has no "${tenantSlug}" tenant`}; create keys through the admin API, or start on an empty data directory`,
+      { key_id: parsed.id },
+    );
+    return { status: 'already-done' };
+  }
+  try {
+    const created = await rt.keys.create({
+      tenantId: tenant.id,
+      name: 'bootstrap superadmin key (AIHUB_BOOTSTRAP_ADMIN_KEY)',
+      userId: user.id,
+      scopes: [...SCOPES],
+      role: 'owner',
+      superadmin: true,
+      createdBy: 'bootstrap',
+      presetKey,
+    });
+    await rt
+      .audit()
+      ?.record(null, { tenantId: tenant.id, action: 'auth.bootstrap_key', targetType: 'api_key', targetId: created.record.id, after: { key_id: created.record.id, user: email } })
+      .catch((err) => log.warn('could not audit the bootstrap key', { err }));
+    log.info('AIHUB_BOOTSTRAP_ADMIN_KEY applied: added it as a superadmin key of the bootstrap superadmin (the database was bootstrapped earlier)', { key_id: created.record.id, user: email });
+    return { status: 'key-added', keyId: created.record.id, tenantId: tenant.id, email };
+  } catch (err) {
+    // Another instance added the same key at the same moment: it exists now, which is what was asked.
+    if (err instanceof UniqueConstraintError) return { status: 'already-done' };
+    throw err;
+  }
 }
 
 /** The one-time credentials banner: straight to stdout, never through the JSON logger. */
