@@ -58,5 +58,5 @@ test('owner state is cached, single-flighted, evicted on change, and a read raci
   assert.equal(await racing, p, 'the racing request itself got the state it read');
   gate = undefined;
   await assert.rejects(async () => guard.apply(p), (e: { code?: string }) => e.code === 'credential_owner_disabled');
-  assert.equal(guard.apply(key({ userId: undefined })).role, 'admin', 'keys without a user are not checked');
+  assert.equal((guard.apply(key({ userId: undefined })) as Principal).role, 'admin', 'keys without a user are not checked');
 });
