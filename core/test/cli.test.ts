@@ -46,11 +46,14 @@ describe('aihub CLI', () => {
     assert.equal(code, 0, stderr);
     assert.match(stdout, /Plugins \(start order\):/);
     assert.match(stdout, /health\s+0\.1\.0/);
-    assert.match(stdout, /request\.correlate\s+example:size-limit/);
-    assert.match(stdout, /response\.transform\s+example:stamp/);
+    assert.match(stdout, /request\.tenant\s+tenancy:resolve-tenant/);
+    assert.match(stdout, /response\.transform\s+cache:capture/);
+    // The demo plugin is listed but off by default (issue 14 item 16).
+    assert.doesNotMatch(stdout, /example:/);
     const json = await runCliToEnd(['plugins', 'list', '--json', '--config', 'config/aihub.yaml']);
     const parsed = JSON.parse(json.stdout) as { plugins: { name: string }[]; pipeline: { phase: string }[] };
-    assert.ok(parsed.plugins.some((p) => p.name === 'example'));
+    assert.ok(parsed.plugins.some((p) => p.name === 'ai'));
+    assert.ok(!parsed.plugins.some((p) => p.name === 'example'));
     assert.equal(parsed.pipeline.length, 11);
   });
 
