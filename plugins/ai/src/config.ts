@@ -40,6 +40,7 @@ export const providerSchema = z
     apiVersion: z.string().optional().describe('azure-openai: api-version query parameter (default 2024-10-21); anthropic: anthropic-version header (default 2023-06-01)'),
     headers: z.record(z.string(), z.string()).default({}).describe('Extra headers sent with every upstream request (e.g. OpenAI-Organization)'),
     timeouts: timeoutsSchema.prefault({}).describe('Upstream timeouts'),
+    maxConnections: z.number().int().positive().optional().describe("Largest number of open connections to this provider's origin; calls beyond it wait for a free one. When set the provider gets its own keep-alive pool (default: no limit, the gateway's shared pool; idle connections close after 30 s)"),
     maxTokensDefault: z.number().int().positive().default(4096).describe('anthropic: max_tokens sent when the request sets none (the Messages API requires it)'),
     mock: mockSchema.prefault({}).describe('mock: behaviour of the in-process provider'),
   })

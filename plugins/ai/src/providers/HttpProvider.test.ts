@@ -124,3 +124,49 @@ describe('HttpProvider.sendBuffered (a whole response without a body stream)', (
     await assert.rejects(provider(100).sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'no-head' }, limits), (err: Error & { code?: string }) => err.code === 'UND_ERR_HEADERS_TIMEOUT');
   });
 });
+
+describe('HttpProvider connection pool follows demand (issue 14 item 17)', () => {
+  // The upstream holds every answer until `gate` calls are in flight at once (or 4 s pass), like a
+  // slow model. Peak concurrency at the upstream shows the pool's cap whatever the machine's load:
+  // a fixed pool of 128 let 128 through and queued the rest (300 calls at 500 ms took 1.5 s+).
+  const state = { gate: 0, peak: 0, waiting: [] as http.ServerResponse[] };
+  const release = () => {
+    for (const r of state.waiting.splice(0)) r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  };
+  const up = localUpstream((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      state.waiting.push(res);
+      state.peak = Math.max(state.peak, state.waiting.length);
+      if (state.waiting.length >= state.gate) release();
+    });
+  });
+
+  const burst = async (n: number, gate: number, extra: Record<string, unknown>) => {
+    Object.assign(state, { gate, peak: 0 });
+    const timer = setInterval(release, 4_000);
+    const provider = createProvider('p', providerSchema.parse({ type: 'openai', baseUrl: `${up.origin}/v1`, apiKey: 'k', ...extra }), up.client);
+    try {
+      const codes = await Promise.all(
+        Array.from({ length: n }, async () => {
+          const res = await (provider as unknown as { send: (c: CallInput, m: string, s: AttemptSignal, h?: Record<string, string>) => Promise<{ statusCode: number; body: { text(): Promise<string> } }> }).send(call, 'm', new AttemptSignal(), undefined);
+          await res.body.text();
+          return res.statusCode;
+        }),
+      );
+      assert.deepEqual(new Set(codes), new Set([200]));
+      return state.peak;
+    } finally {
+      clearInterval(timer);
+      await provider.close?.();
+    }
+  };
+
+  it('300 concurrent calls on the shared pool are all in flight at the upstream at once', async () => {
+    assert.equal(await burst(300, 300, {}), 300);
+  });
+
+  it('maxConnections caps the provider: 30 calls over 10 connections, never more than 10 in flight', async () => {
+    assert.equal(await burst(30, 10, { maxConnections: 10 }), 10);
+  });
+});
