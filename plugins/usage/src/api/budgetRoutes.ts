@@ -44,43 +44,7 @@ const snakeField = (field: string) => field.slice('budgets.'.length).replace(/[A
  * exist in the tenant (404). DELETE removes the override.
  */
 export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, overrides: BudgetOverrides, resolver: BudgetResolver, reader: UsageReader): void {
-  const describe = async (tenantId: string, level: BudgetLevel, targetId: string) => {
-    const override = overrides.get(tenantId, level, targetId);
-    // The tenant's own settings and plan when the tenancy plugin is loaded; else what requests showed.
-    const directory = level === 'tenant' ? ctx.tryGet(TENANT_DIRECTORY) : undefined;
-    const tenant = directory ? await directory.get(tenantId) : undefined;
-    if (directory && !tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
-    const settings = tenant ? tenant.settings.budgets : resolver.seenSettings(tenantId, level, targetId);
-    const effective = resolver.effective(tenantId, level, targetId, settings, tenant ? ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets : undefined);
-    const now = ctx.clock.now();
-    const spend: Record<string, unknown> = {};
-    for (const period of PERIODS) {
-      const p = periodOf(period, now);
-      const spent = await reader.spend(tenantId, level, targetId, period === 'daily' ? p.key : utcDay(p.start), utcDay(now));
-      const hard = effective ? hardLimit(effective.budget, period) : undefined;
-      const soft = effective ? softLimit(effective.budget, period) : undefined;
-      spend[period] = {
-        period_key: p.key,
-        spent_micros: spent,
-        spent_usd: microsToUsd(spent),
-        hard_limit_micros: hard ?? null,
-        soft_limit_micros: soft ?? null,
-        remaining_micros: hard === undefined ? null : Math.max(0, hard - spent),
-        resets_at: new Date(p.end).toISOString(),
-      };
-    }
-    return {
-      object: 'budget',
-      level,
-      tenant_id: tenantId,
-      target_id: targetId,
-      source: effective?.source ?? 'none',
-      effective: toSnake(effective?.budget),
-      override: toSnake(override?.budget),
-      settings: toSnake(settings),
-      spend,
-    };
-  };
+  const describe = budgetReport(ctx, overrides, resolver, reader);
 
   const mount = (path: string, level: BudgetLevel, targetOf: (p: Record<string, string>) => string, params: z.ZodType) => {
     const schemaBase = { params, tag: 'budgets' };
@@ -138,6 +102,50 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
   mount(`${base}/budgets`, 'tenant', (p) => p.tenantId, z.object({ tenantId: idParam }).strict());
   mount(`${base}/teams/:teamId/budgets`, 'team', (p) => p.teamId, z.object({ tenantId: idParam, teamId: idParam }).strict());
   mount(`${base}/api-keys/:keyId/budgets`, 'key', (p) => p.keyId, z.object({ tenantId: idParam, keyId: idParam }).strict());
+}
+
+/**
+ * The budget report of one level (effective limits, where they come from, spend today and this month):
+ * shared by the budget routes and the overview summary, so both show the same numbers.
+ */
+export function budgetReport(ctx: PluginContext<UsageConfig>, overrides: BudgetOverrides, resolver: BudgetResolver, reader: UsageReader) {
+  return async (tenantId: string, level: BudgetLevel, targetId: string) => {
+    const override = overrides.get(tenantId, level, targetId);
+    // The tenant's own settings and plan when the tenancy plugin is loaded; else what requests showed.
+    const directory = level === 'tenant' ? ctx.tryGet(TENANT_DIRECTORY) : undefined;
+    const tenant = directory ? await directory.get(tenantId) : undefined;
+    if (directory && !tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
+    const settings = tenant ? tenant.settings.budgets : resolver.seenSettings(tenantId, level, targetId);
+    const effective = resolver.effective(tenantId, level, targetId, settings, tenant ? ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets : undefined);
+    const now = ctx.clock.now();
+    const spend: Record<string, unknown> = {};
+    for (const period of PERIODS) {
+      const p = periodOf(period, now);
+      const spent = await reader.spend(tenantId, level, targetId, period === 'daily' ? p.key : utcDay(p.start), utcDay(now));
+      const hard = effective ? hardLimit(effective.budget, period) : undefined;
+      const soft = effective ? softLimit(effective.budget, period) : undefined;
+      spend[period] = {
+        period_key: p.key,
+        spent_micros: spent,
+        spent_usd: microsToUsd(spent),
+        hard_limit_micros: hard ?? null,
+        soft_limit_micros: soft ?? null,
+        remaining_micros: hard === undefined ? null : Math.max(0, hard - spent),
+        resets_at: new Date(p.end).toISOString(),
+      };
+    }
+    return {
+      object: 'budget',
+      level,
+      tenant_id: tenantId,
+      target_id: targetId,
+      source: effective?.source ?? 'none',
+      effective: toSnake(effective?.budget),
+      override: toSnake(override?.budget),
+      settings: toSnake(settings),
+      spend,
+    };
+  };
 }
 
 async function audit(ctx: PluginContext, c: GatewayContext, tenantId: string, action: string, level: BudgetLevel, targetId: string, before: unknown, after: unknown): Promise<void> {
