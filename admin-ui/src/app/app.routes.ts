@@ -51,6 +51,12 @@ export const routes: Routes = [
         loadChildren: () => import('./features/oauth-clients/oauth-clients.routes').then((m) => m.OAUTH_CLIENTS_ROUTES),
         providers: [provideTranslocoScope('oauth-clients')],
       },
+      {
+        path: 'teams',
+        canMatch: [requirePermission('teams:read')],
+        loadChildren: () => import('./features/teams/teams.routes').then((m) => m.TEAMS_ROUTES),
+        providers: [provideTranslocoScope('teams')],
+      },
       // I: usage & spend, budgets & alerts, rate limits, cache.
       {
         path: 'usage',

@@ -141,6 +141,25 @@ describe('HTTP edge: methods Node accepts but no route serves', () => {
     for (const status of ['500', '501']) assert.equal(metricValue(metrics, 'aihub_http_requests_total', { status }), 0, `status ${status} counted`);
   });
 
+  it('answers what Node\'s parser refuses (an over-long request line, a garbled one) in the path\'s error format, not a bare 431/400', async () => {
+    const long = 'a'.repeat(20_000);
+    for (const [path, style] of [[`/admin/v1/thing?${long}`, 'problem'], [`/v1/echo?${long}`, 'openai']] as const) {
+      const res = await rawRequest(gw.kernel.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, { closeWithinMs: 0 });
+      assert.equal(res.status, 431, path.slice(0, 12));
+      const body = JSON.parse(res.body);
+      if (style === 'problem') {
+        assert.match(res.headers['content-type'], /^application\/problem\+json/);
+        assert.equal(body.code, 'headers_too_large');
+      } else {
+        assert.equal(body.error.code, 'headers_too_large');
+      }
+    }
+    const garbled = await rawRequest(gw.kernel.port, `GET /v1/echo HTTP/1.1\r\nHost x\r\n\r\n`, { closeWithinMs: 0 });
+    assert.equal(garbled.status, 400);
+    assert.equal(JSON.parse(garbled.body).error.code, 'bad_request');
+    assert.equal((await gw.fetch('/health/live')).status, 200);
+  });
+
   it('answers OPTIONS with 204 and Allow', async () => {
     const res = await gw.fetch('/v1/echo', { method: 'OPTIONS' });
     assert.equal(res.status, 204);

@@ -124,3 +124,46 @@ export async function listenMetrics(metrics: GatewayMetrics, cfg: CoreConfig['te
   await listen(server, cfg.port ?? 0, cfg.host);
   return server;
 }
+
+/** Node's parser errors that a client caused, with the status and stable code we answer them with. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  // Headers or request not complete within headersTimeoutMs/requestTimeoutMs.
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'request_timeout',
+    message: 'The request headers did not arrive in time. Send the whole request head at once.',
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'headers_too_large',
+    message: 'The request line or headers are too large. Send a shorter URL (move data into the body) or fewer/smaller headers.',
+  },
+};
+const BAD_REQUEST = { status: 400, code: 'bad_request', message: 'The request could not be parsed as HTTP/1.1. Check the request line and headers.' };
+
+/**
+ * Answers requests Node's HTTP parser refused (an over-long request line or headers, a malformed
+ * request line) in the gateway's own error formats instead of Node's bare, body-less 400/431: the
+ * RFC 9457 problem+json when the raw request line names an `/admin/` path, the OpenAI shape otherwise.
+ * These never reach Koa, so nothing else would give them a body a client can read.
+ */
+export function answerClientErrors(server: http.Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const known = CLIENT_ERRORS[err.code ?? ''] ?? BAD_REQUEST;
+    const head = err.rawPacket ? err.rawPacket.subarray(0, 64).toString('latin1') : '';
+    // Same rule as errorStyleFor: problem+json under /admin/, the OpenAI shape everywhere else.
+    const openai = !/^[A-Z]+ \/admin\//.test(head);
+    const body = openai
+      ? JSON.stringify({ error: { message: known.message, type: 'invalid_request_error', param: null, code: known.code } })
+      : JSON.stringify({ type: `https://aihub.dev/problems/${known.code}`, title: known.code.replace(/_/g, ' '), status: known.status, detail: known.message, code: known.code });
+    const type = openai ? 'application/json' : 'application/problem+json';
+    socket.end(
+      `HTTP/1.1 ${known.status} ${http.STATUS_CODES[known.status]}\r\nContent-Type: ${type}; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}

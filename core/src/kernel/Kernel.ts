@@ -7,7 +7,7 @@ import { resolveDatabaseUrl } from '../config/loadConfig';
 import { ProblemCode, StartupError } from '../config/problems';
 import { HealthRegistry } from '../health/HealthRegistry';
 import { createApp } from '../http/createApp';
-import { connectionsPerIp, listen, listenMetrics, metricsRoute, serverOptions } from '../http/listeners';
+import { answerClientErrors, connectionsPerIp, listen, listenMetrics, metricsRoute, serverOptions } from '../http/listeners';
 import { edgeHeaders, PAGE_CSP } from '../http/securityHeaders';
 import { staticRouteTable } from '../http/staticRoutes';
 import { buildOpenApi, renderOpenApiHtml } from '../http/openapi';
@@ -253,6 +253,7 @@ export class Kernel {
     this.server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
     if (cfg.server.maxConnections > 0) this.server.maxConnections = cfg.server.maxConnections;
     perIp?.attach(this.server);
+    answerClientErrors(this.server);
     await listen(this.server, cfg.server.port, cfg.server.host);
     if (metricsCfg.enabled && metricsCfg.port !== undefined) {
       this.metricsServer = await listenMetrics(this.metrics, metricsCfg);
