@@ -7,6 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import cache from '@aihub/plugin-cache';
+import rateLimit from '@aihub/plugin-rate-limit';
+import usage from '@aihub/plugin-usage';
 import { startConsoleEnv } from '../test/e2e/console/harness';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'console');
@@ -36,11 +39,15 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
     },
   },
   { name: 'account', path: '/account', ready: '[data-testid=profile]' },
+  { name: 'usage', path: '/usage', ready: '[data-testid=usage-totals]' },
+  { name: 'budgets', path: '/budgets', ready: '[data-testid=budget-daily]' },
+  { name: 'limits', path: '/limits', ready: '[data-testid=limits-table]' },
+  { name: 'cache', path: '/cache', ready: '[data-testid=cache-overall]' },
 ];
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const env = await startConsoleEnv();
+  const env = await startConsoleEnv({ plugins: [usage, rateLimit, cache], pluginConfig: { usage: { consumer: { blockMs: 50 } } } });
   try {
     for (const [name, slug, plan] of [
       ['Acme Corp', 'acme', undefined],
@@ -51,6 +58,18 @@ async function main(): Promise<void> {
       await env.createUser(`owner@${slug}.example`, { tenantId: t.id, role: 'owner' });
     }
     await env.createUser('dev@default.example', { tenantId: env.tenantId, role: 'developer' });
+    // Some traffic for the usage, budgets, limits and cache screens (a repeat is a cache hit).
+    const key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'screenshots', scopes: ['ai:invoke'] })).key;
+    for (const q of ['a', 'b', 'c', 'a']) {
+      await fetch(`${env.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: `screenshot ${q}` }] }),
+      }).then((r) => r.arrayBuffer());
+    }
+    await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/budgets`, { daily_hard_micros: 5_000, daily_soft_micros: 400 });
+    await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/limits`, { requestsPerMinute: 600, tokensPerMinute: 200_000 });
+    await new Promise((r) => setTimeout(r, 1500));
     const shots: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
       const page = await env.newPage({ colorScheme: scheme });

@@ -20,6 +20,7 @@ import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
+import { planProblemOnFields } from '../limits/plan-problem';
 import { SubjectOptions } from '../limits/subject-options';
 import { dataResource } from '../usage/data-resource';
 import { formatMicros } from '../usage/money';
@@ -152,7 +153,7 @@ export class BudgetsPage {
       await this.budget.reload();
     } catch (err) {
       // exceeds_plan and validation errors name the field (daily_hard_micros …): shown under it.
-      this.formError.set(applyProblem(this.form, err));
+      this.formError.set(applyProblem(this.form, planProblemOnFields(err)));
     } finally {
       this.saving.set(false);
     }

@@ -17,6 +17,7 @@ import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
 import { LIMIT_FIELDS, toLimitBody, type LimitField, type LimitValues } from './limit-values';
+import { planProblemOnFields } from './plan-problem';
 import { SubjectOptions } from './subject-options';
 
 type Scope = 'tenant' | 'team' | 'key' | 'user';
@@ -141,7 +142,7 @@ export class LimitsPage {
       await Promise.all([this.overview.reload(), this.usage.reload()]);
     } catch (err) {
       // exceeds_plan names the field (param requestsPerMinute …); not_found codes concern the subject.
-      this.formError.set(applyProblem(this.form, err, {}, { team_not_found: 'subject', key_not_found: 'subject', member_not_found: 'subject' }));
+      this.formError.set(applyProblem(this.form, planProblemOnFields(err), {}, { team_not_found: 'subject', key_not_found: 'subject', member_not_found: 'subject' }));
     } finally {
       this.saving.set(false);
     }

@@ -24,7 +24,7 @@ describe('formatMicros', () => {
 
 describe('formatMicrosShort', () => {
   it('rounds for axes but does not turn tiny amounts into zero', () => {
-    expect(formatMicrosShort(2_500_000)).toBe('$2.5');
+    expect(formatMicrosShort(2_500_000)).toBe('$2.50');
     expect(formatMicrosShort(400)).toBe('$0.0004');
   });
 });
