@@ -23,6 +23,8 @@ import { createTracing, type Tracing } from '../telemetry/createTracing';
 import { CORE_VERSION } from '../version';
 import { buildRouteChain } from './buildRouteChain';
 import { collectHealth, collectHooks, collectRoutes, type CollectedRoute } from './collectPlugin';
+import { describePipeline } from './describePipeline';
+import { pluginsRoute } from './pluginsRoute';
 import { createPluginContext, pluginTablePrefix, type CoreServices } from './createPluginContext';
 import { orderHooks, type BoundHook } from './orderHooks';
 import { prepare, type Prepared, type PrepareOptions } from './prepare';
@@ -202,6 +204,9 @@ export class Kernel {
     }
 
     const { byPhase } = orderHooks(hooks, cfg.pipeline.order);
+    // Core's own admin route (the console's health & plugins screen): the pipeline as it runs here.
+    const pipelineJson = describePipeline({ ...this.prepared, pipeline: byPhase }).json as { plugins: unknown; pipeline: unknown };
+    routes.push(pluginsRoute(() => pipelineJson, CORE_VERSION));
     // Start every hook's error counter at 0 so rate() sees the first error.
     for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
     const router = new Router();

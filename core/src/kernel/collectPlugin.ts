@@ -70,6 +70,7 @@ export function coreRoutes(config: CoreConfig): { method: string; path: string; 
   const reserved = [
     { method: 'GET', path: '/admin/v1/openapi.json', owner: 'core' },
     { method: 'GET', path: '/admin/v1/docs', owner: 'core' },
+    { method: 'GET', path: '/admin/v1/plugins', owner: 'core' },
   ];
   if (config.telemetry.metrics.enabled) reserved.push({ method: 'GET', path: config.telemetry.metrics.path, owner: 'core' });
   return reserved;
