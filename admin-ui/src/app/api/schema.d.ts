@@ -123,6 +123,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installed plugins, versions and the hooks of every phase in run order (platform admins) */
+        get: operations["listPlugins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/queues/behavior.events/dead-letters": {
         parameters: {
             query?: never;
@@ -852,6 +869,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{tenantId}/usage/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's overview in one request: requests, error rate, latency percentiles, cache hit ratio, spend against budget, top keys, models and teams */
+        get: operations["getUsageSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenantId}/users/{subjectId}/limits": {
         parameters: {
             query?: never;
@@ -1504,6 +1538,82 @@ export interface operations {
                         changed: true;
                         /** @description Other sign-ins (grants and their refresh tokens) that were ended */
                         sessions_revoked: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlugins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        core_version: string;
+                        /** @constant */
+                        object: "plugins";
+                        pipeline: {
+                            hooks: {
+                                id: string;
+                                order: number;
+                                plugin: string;
+                            }[];
+                            phase: string;
+                        }[];
+                        plugins: {
+                            dependsOn: string[];
+                            description: string;
+                            name: string;
+                            optionalDependsOn: string[];
+                            source?: string;
+                            version: string;
+                        }[];
                     };
                 };
             };
@@ -7510,6 +7620,159 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsageSummary: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The tenant budget with spend today and this month (as GET …/budgets) */
+                        budget: {
+                            effective: {
+                                daily_hard_micros: number | null;
+                                daily_soft_micros: number | null;
+                                monthly_hard_micros: number | null;
+                                monthly_soft_micros: number | null;
+                            } | null;
+                            /** @enum {string} */
+                            level: "tenant" | "team" | "key";
+                            /** @constant */
+                            object: "budget";
+                            override: {
+                                daily_hard_micros: number | null;
+                                daily_soft_micros: number | null;
+                                monthly_hard_micros: number | null;
+                                monthly_soft_micros: number | null;
+                            } | null;
+                            settings: {
+                                daily_hard_micros: number | null;
+                                daily_soft_micros: number | null;
+                                monthly_hard_micros: number | null;
+                                monthly_soft_micros: number | null;
+                            } | null;
+                            /** @enum {string} */
+                            source: "override" | "settings" | "default" | "plan" | "none";
+                            spend: {
+                                daily: {
+                                    hard_limit_micros: number | null;
+                                    period_key: string;
+                                    remaining_micros: number | null;
+                                    resets_at: string;
+                                    soft_limit_micros: number | null;
+                                    spent_micros: number;
+                                    spent_usd: string;
+                                };
+                                monthly: {
+                                    hard_limit_micros: number | null;
+                                    period_key: string;
+                                    remaining_micros: number | null;
+                                    resets_at: string;
+                                    soft_limit_micros: number | null;
+                                    spent_micros: number;
+                                    spent_usd: string;
+                                };
+                            };
+                            target_id: string;
+                            tenant_id: string;
+                        };
+                        /** @description cache_hits / requests (null without requests) */
+                        cache_hit_ratio: number | null;
+                        cache_hits: number;
+                        cost_micros: number;
+                        cost_usd: string;
+                        /** @description error_requests / requests (null without requests) */
+                        error_rate: number | null;
+                        error_requests: number;
+                        from: string;
+                        /** @description Nearest-rank percentiles of the request latency over the range (same on PostgreSQL and SQLite) */
+                        latency: {
+                            avg_ms: number | null;
+                            p50_ms: number | null;
+                            p95_ms: number | null;
+                        };
+                        /** @constant */
+                        object: "usage_summary";
+                        requests: number;
+                        tenant_id: string;
+                        to: string;
+                        /** @description The 5 biggest by cost, then requests */
+                        top: {
+                            keys: {
+                                cost_micros: number;
+                                cost_usd: string;
+                                id: string | null;
+                                requests: number;
+                            }[];
+                            models: {
+                                cost_micros: number;
+                                cost_usd: string;
+                                id: string | null;
+                                requests: number;
+                            }[];
+                            teams: {
+                                cost_micros: number;
+                                cost_usd: string;
+                                id: string | null;
+                                requests: number;
+                            }[];
+                        };
+                        total_tokens: number;
+                    };
+                };
             };
             /** @description Problem */
             400: {
