@@ -24,7 +24,7 @@ import type { Team, TeamMember } from './team';
         <div class="toolbar-row">
           <mat-form-field subscriptSizing="dynamic">
             <mat-label>{{ t('teams.addMember') }}</mat-label>
-            <mat-select (openedChange)="$event && loadCandidates()" (selectionChange)="add($event.value)" data-testid="team-add-member">
+            <mat-select (selectionChange)="add($event.value)" data-testid="team-add-member">
               @for (c of candidates(); track c.user_id) { <mat-option [value]="c.user_id">{{ c.email }}</mat-option> }
             </mat-select>
           </mat-form-field>
@@ -92,6 +92,8 @@ export class TeamDetail {
       ]);
       this.team.set(team);
       this.members.set(page.data);
+      // The picker's choices (a select with no options does not open, so not lazily).
+      if (this.canWrite()) await this.loadCandidates();
     } catch (err) {
       this.error.set(err instanceof ApiError ? err.problem : toProblem(0, undefined));
     } finally {
@@ -99,7 +101,7 @@ export class TeamDetail {
     }
   }
 
-  /** The tenant's members not in this team, when the picker opens. */
+  /** The tenant's members not in this team. */
   async loadCandidates(): Promise<void> {
     const tenantId = this.session.tenantId();
     if (!tenantId) return;
