@@ -233,7 +233,11 @@ export class Kernel {
       });
     }
     const chains: { method: string; path: string; chain: GatewayMiddleware }[] = [];
-    for (const r of routes) {
+    // A catch-all (`/admin/*path`, the console) registered by a plugin that starts early must not
+    // shadow the specific routes of plugins that start later (`/admin/v1/tenants/:tenantId/usage`):
+    // the router runs the first match, so wildcard routes go last (stable otherwise).
+    const wildcard = (p: string) => /\*|\(\.\*\)/.test(p);
+    for (const r of [...routes.filter((x) => !wildcard(x.info.path)), ...routes.filter((x) => wildcard(x.info.path))]) {
       const chain = buildRouteChain(r.info, r.handler, byPhase, deps);
       const method = r.info.method === 'ALL' ? 'all' : (r.info.method.toLowerCase() as 'get');
       router[method](r.info.path, chain as never);
