@@ -178,8 +178,19 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
     }
     return undefined;
   };
+  // A hook of `cache.lookup` or `provider.invoke` may answer in the handler's place (a cache hit):
+  // the response transforms still apply to that answer (the client cannot tell a hit from a miss by
+  // a missing header). Only routes with such hooks (and transforms) pay for the check.
+  const answersEarlyAt = transform.length ? requestHooks.findIndex(({ phase }) => phase === 'cache.lookup' || phase === 'provider.invoke') : -1;
+  const handled = answersEarlyAt === -1 ? undefined : new WeakSet<Context>();
+  const transformEarlyAnswer = (ctx: Context, next: Next): unknown => {
+    const after = () => (handled!.has(ctx) ? undefined : runTransforms(ctx, 0));
+    const result: unknown = next();
+    return isThenable(result) ? Promise.resolve(result).then(after) : after();
+  };
   // Not async: compose turns a sync throw into a rejection, and a sync handler then costs no promise.
   const terminal = (ctx: Context): unknown => {
+    handled?.add(ctx);
     let result: unknown;
     try {
       // Validation runs after authentication hooks, so unauthenticated callers learn nothing from it.
@@ -210,6 +221,9 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
   const bodyAt = requestHooks.findIndex(({ phase }) => phase !== 'request.correlate' && phase !== 'request.authenticate');
   const assemble = (wrap: (h: { bound: BoundHook; phase: Phase }) => GatewayMiddleware) => {
     const steps: unknown[] = requestHooks.map(wrap);
+    // The early-answer step goes in first (before the body step shifts the indexes): both sit in
+    // front of the hooks they must precede, and the body is read before cache.lookup anyway.
+    if (handled) steps.splice(answersEarlyAt, 0, transformEarlyAnswer);
     if (readBodyStep) steps.splice(bodyAt === -1 ? steps.length : bodyAt, 0, readBodyStep);
     steps.push(terminal);
     return compose<Context>(steps as never[]);

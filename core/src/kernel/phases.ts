@@ -4,7 +4,7 @@
  *
  * Request phases (`request.*`, `cache.lookup`, `provider.invoke`) are Koa-style onion middleware and run
  * before the route handler. `response.transform` hooks run after the handler, before the response is
- * sent. `response.meter` and `response.log` hooks run after the response has been sent (or the client
+ * sent — also when a `cache.lookup` or `provider.invoke` hook answered in the handler's place (a cache hit). `response.meter` and `response.log` hooks run after the response has been sent (or the client
  * went away), so they can never add latency to it.
  */
 export const PHASES = [

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import ai from '../../ai/src/index';
+import example from '../../example/src/index';
 import rateLimit from '../../rate-limit/src/index';
 import cache from '../src/index';
 import { BACKENDS, createBackend, identityPlugin, readSse, usageSink, eventually, type Backend, type UsageSink } from './fixtures';
@@ -35,7 +36,7 @@ for (const backendName of BACKENDS) {
       mock = await startMockUpstream({ apiKey: KEY, completionTokens: 12, latencyMs: 20 });
       sink = usageSink();
       gw = await startTestGateway({
-        plugins: [identityPlugin().plugin, ai, rateLimit, cache, sink.plugin],
+        plugins: [identityPlugin().plugin, ai, rateLimit, cache, sink.plugin, example],
         config: backend.config,
         pluginConfig: {
           ai: {
@@ -62,6 +63,9 @@ for (const backendName of BACKENDS) {
       await sleep(50);
       const second = await chat('e2e-a', q, { stream: true, stream_options: { include_usage: true } });
       assert.equal(second.headers.get('x-aihub-cache'), 'hit');
+      // Response transforms run on a hit too (issue 14 item 10): the example plugin's header.
+      assert.equal(first.headers.get('x-aihub-example'), 'hello');
+      assert.equal(second.headers.get('x-aihub-example'), 'hello');
       const events = await readSse(second);
       assert.equal(events.at(-1), '[DONE]');
       const chunks = events.slice(0, -1) as Chunk[];
