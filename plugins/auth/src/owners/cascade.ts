@@ -39,7 +39,10 @@ async function cascadeTenant(rt: AuthRuntime, tenantId: string): Promise<void> {
   await revokeKeys(rt, { tenant_id: tenantId });
   const clients = (await rt.models.OAuthClient.findAll({ attributes: ['client_id'], where: { tenant_id: tenantId }, raw: true })) as unknown as Pick<OAuthClientRow, 'client_id'>[];
   for (const { client_id } of clients) {
-    await rt.clients.delete(tenantId, client_id);
+    // Plain statements, no transaction of our own: this runs inside the tenant deletion's commit, and
+    // on SQLite a second transaction would queue behind the one that is committing, forever.
+    await rt.models.OAuthClient.destroy({ where: { tenant_id: tenantId, client_id } });
+    await rt.models.OidcPayload.destroy({ where: { client_id } });
     await rt.oauth?.denyClient(client_id);
   }
   // Grants users signed in to this tenant with (e.g. through the console, a client of another tenant).
