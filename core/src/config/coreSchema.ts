@@ -121,6 +121,10 @@ export const coreConfigSchema = z
       .object({
         level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
         format: z.enum(['json', 'pretty']).default('json'),
+        access: z
+          .boolean()
+          .default(false)
+          .describe('One line per request at info once it is answered: method, route pattern, status, duration_ms, request_id, tenant_id (never the path, query or headers)'),
       })
       .strict()
       .prefault({}),

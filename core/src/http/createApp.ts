@@ -36,6 +36,12 @@ export interface AppDeps {
    * requests get 503 and the connection is closed.
    */
   overConnectionLimit?: (req: IncomingMessage) => boolean;
+  /**
+   * `logging.access`: one JSON line per request at info, after the response is sent (method, route
+   * pattern, status, duration, request id, tenant). The route pattern, never the path or query: paths
+   * and query strings may carry tokens (invitation links, OAuth callbacks).
+   */
+  accessLog?: boolean;
 }
 
 /**
@@ -248,6 +254,17 @@ export function createApp(router: Router, deps: AppDeps): Koa {
         span.end();
       }
       if (state.afterSend) for (const run of state.afterSend) run(ctx);
+      if (deps.accessLog) {
+        logger.info('request', {
+          method,
+          route,
+          status,
+          duration_ms: Math.round(seconds * 10_000) / 10,
+          request_id: requestId,
+          tenant_id: (ctx.state as { tenantId?: string }).tenantId ?? null,
+          trace_id: state.sampled ? sc!.traceId : undefined,
+        });
+      }
     });
 
     const overhead = (): void => {

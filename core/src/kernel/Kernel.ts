@@ -256,6 +256,7 @@ export class Kernel {
       staticRoutes: staticRouteTable(router, chains),
       edge: edgeHeaders(cfg.server),
       overConnectionLimit: perIp?.over,
+      accessLog: cfg.logging.access,
     });
     const callback = app.callback();
     this.server = http.createServer(serverOptions(cfg.server), callback);
