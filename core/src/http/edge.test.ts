@@ -160,6 +160,16 @@ describe('HTTP edge: methods Node accepts but no route serves', () => {
     assert.equal((await gw.fetch('/health/live')).status, 200);
   });
 
+  it('refuses a NUL in a path parameter with 400 before any handler or store sees it', async () => {
+    const ok = await gw.fetch('/admin/v1/things/abc', { headers: { authorization: `Bearer ${GOOD_TOKEN}` } });
+    assert.deepEqual(await ok.json(), { id: 'abc' });
+    const res = await gw.fetch('/admin/v1/things/a%00b', { headers: { authorization: `Bearer ${GOOD_TOKEN}` } });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: string; errors: { path: string }[] };
+    assert.equal(body.code, 'validation_failed');
+    assert.equal(body.errors[0].path, 'params.id');
+  });
+
   it('answers OPTIONS with 204 and Allow', async () => {
     const res = await gw.fetch('/v1/echo', { method: 'OPTIONS' });
     assert.equal(res.status, 204);

@@ -28,8 +28,39 @@ function fail(where: 'body' | 'query' | 'params', error: z.ZodError): GatewayErr
   });
 }
 
+/** True when a string (or a string inside an array) holds U+0000. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  return false;
+}
+
+/**
+ * No id, name or filter contains U+0000, and no database takes it: PostgreSQL refuses it in text, and
+ * Sequelize's SQLite dialect inlines values into SQL where a NUL cuts the statement short (a 500).
+ * Refused here once, as a 400 naming the parameter, instead of in every store.
+ */
+function refuseNul(where: 'query' | 'params', values: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (!hasNul(value)) continue;
+    throw new GatewayError(`Invalid ${where}: ${where}.${name} contains a NUL character (U+0000); remove it.`, {
+      code: 'validation_failed',
+      status: 400,
+      param: name,
+      details: { errors: [{ path: `${where}.${name}`, message: 'contains U+0000', code: 'nul_character' }] },
+    });
+  }
+}
+
+/** Path parameters of a route without a schema: only the NUL check. */
+export function refuseNulParams(ctx: Context): void {
+  refuseNul('params', ((ctx as unknown as { params?: Record<string, unknown> }).params ?? {}));
+}
+
 /** Validates body, query and params against a route's schema; replaces them with parsed values. */
 export function validateRequest(ctx: Context, schema: RouteSchema): void {
+  refuseNul('params', ((ctx as unknown as { params?: Record<string, unknown> }).params ?? {}));
+  if (schema.query) refuseNul('query', ctx.query);
   if (schema.body) {
     const r = schema.body.safeParse(ctx.request.body ?? {});
     if (!r.success) throw fail('body', r.error);

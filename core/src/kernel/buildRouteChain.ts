@@ -3,7 +3,7 @@ import compose from 'koa-compose';
 import type { Context, Next } from 'koa';
 import { GatewayError } from '../errors/GatewayError';
 import { readBody } from '../http/readBody';
-import { validateRequest } from '../http/validate';
+import { refuseNulParams, validateRequest } from '../http/validate';
 import type { Logger } from '../services/createLogger';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
 import { AFTER_SEND_PHASES, type Phase } from './phases';
@@ -157,6 +157,7 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
     }
   }
   const schema = route.schema;
+  const hasParams = route.path.includes(':');
   // Transforms run in order; a sync transform costs no promise (no await of a plain value).
   const runTransforms = (ctx: Context, from: number): Promise<void> | undefined => {
     for (let i = from; i < transform.length; i++) {
@@ -195,6 +196,7 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
     try {
       // Validation runs after authentication hooks, so unauthenticated callers learn nothing from it.
       if (schema) validateRequest(ctx, schema);
+      else if (hasParams) refuseNulParams(ctx);
       result = handler(ctx, noop);
     } catch (err) {
       throw notAHookError(err);

@@ -115,6 +115,9 @@ export function edgePlugin() {
       router.get('/admin/v1/thing', (ctx) => {
         ctx.body = { ok: true };
       });
+      router.get('/admin/v1/things/:id', (ctx) => {
+        ctx.body = { id: (ctx as unknown as { params: { id: string } }).params.id };
+      });
       router.get('/admin/app', (ctx) => {
         ctx.type = 'html';
         ctx.body = '<!doctype html><p>app</p>';
