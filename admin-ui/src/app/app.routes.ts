@@ -82,6 +82,26 @@ export const routes: Routes = [
         loadChildren: () => import('./features/cache/cache.routes').then((m) => m.CACHE_ROUTES),
         providers: [provideTranslocoScope('cache')],
       },
+      // L: overview (tenant dashboard), playground, health & plugins.
+      {
+        path: 'overview',
+        canMatch: [requirePermission('usage:read')],
+        loadChildren: () => import('./features/overview/overview.routes').then((m) => m.OVERVIEW_ROUTES),
+        providers: [provideTranslocoScope('overview')],
+      },
+      {
+        path: 'playground',
+        // Developer and up (keys:read): the chat itself is authorized by the API key the user pastes.
+        canMatch: [requirePermission('keys:read')],
+        loadChildren: () => import('./features/playground/playground.routes').then((m) => m.PLAYGROUND_ROUTES),
+        providers: [provideTranslocoScope('playground')],
+      },
+      {
+        path: 'health',
+        canMatch: [requireSuperadmin],
+        loadChildren: () => import('./features/health/health.routes').then((m) => m.HEALTH_ROUTES),
+        providers: [provideTranslocoScope('health')],
+      },
       { path: '**', loadComponent: () => import('./features/home/not-found').then((m) => m.NotFound) },
     ],
   },

@@ -17,6 +17,8 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { path: 'home', label: 'nav.home', group: 'tenant' },
+  { path: 'overview', label: 'nav.overview', permission: 'usage:read', group: 'tenant' },
+  { path: 'playground', label: 'nav.playground', permission: 'keys:read', group: 'tenant' },
   { path: 'members', label: 'nav.members', permission: 'members:read', group: 'tenant' },
   { path: 'teams', label: 'nav.teams', permission: 'teams:read', group: 'tenant' },
   { path: 'invitations', label: 'nav.invitations', permission: 'members:write', group: 'tenant' },
@@ -29,6 +31,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: 'audit', label: 'nav.audit', permission: 'audit:read', group: 'tenant' },
   { path: 'tenants', label: 'nav.tenants', platform: true, group: 'platform' },
   { path: 'users', label: 'nav.users', platform: true, group: 'platform' },
+  { path: 'health', label: 'nav.health', platform: true, group: 'platform' },
   { path: 'account', label: 'nav.account', group: 'me' },
 ];
 
