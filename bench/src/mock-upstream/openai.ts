@@ -56,41 +56,48 @@ export function chatCompletions(ex: Exchange, modelOverride?: string): void {
   const id = `chatcmpl-mock-${ex.seq}`;
   const created = Math.floor(Date.now() / 1000);
   const noUsage = ex.failure?.noUsage === true;
+  // `n` choices, as OpenAI answers (each its own completion; usage counts them all).
+  const choices = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
+  const completion = tokens * choices;
 
   if (body.stream !== true) {
     const message = tool
       ? `{"role":"assistant","content":null,"tool_calls":[{"id":"call_mock_${ex.seq}","type":"function","function":{"name":${JSON.stringify(tool)},"arguments":${JSON.stringify(TOOL_ARGUMENTS)}}}],"refusal":null,"annotations":[]}`
       : `{"role":"assistant","content":${JSON.stringify(completionText(tokens))},"refusal":null,"annotations":[]}`;
     const text =
-      `{"id":"${id}","object":"chat.completion","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,"message":${message},"logprobs":null,"finish_reason":"${finish}"}]` +
-      (noUsage ? '' : `,"usage":${usageJson(promptTokens, tokens)}`) +
+      `{"id":"${id}","object":"chat.completion","created":${created},"model":${JSON.stringify(model)},"choices":[${Array.from({ length: choices }, (_, j) => `{"index":${j},"message":${message},"logprobs":null,"finish_reason":"${finish}"}`).join(',')}]` +
+      (noUsage ? '' : `,"usage":${usageJson(promptTokens, completion)}`) +
       `,"service_tier":"default","system_fingerprint":"fp_mock"}`;
-    ex.res.once('finish', () => countServed(ex, promptTokens, tokens, false));
+    ex.res.once('finish', () => countServed(ex, promptTokens, completion, false));
     sendJson(ex, 200, text);
     return;
   }
 
   const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true && !noUsage;
   const usageNull = includeUsage ? ',"usage":null' : '';
-  const prefix = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_mock","choices":[{"index":0,"delta":`;
+  const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_mock","choices":[{"index":`;
   const suffix = `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
   const chunks: string[] = [];
+  // Choices interleave chunk by chunk (index 0, 1, …), as OpenAI streams them.
+  const each = (chunk: (prefix: string) => string) => {
+    for (let j = 0; j < choices; j++) chunks.push(chunk(`${head}${j},"delta":`));
+  };
   let tokenChunks: number;
   if (tool) {
-    chunks.push(`${prefix}{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_mock_${ex.seq}","type":"function","function":{"name":${JSON.stringify(tool)},"arguments":""}}],"refusal":null}${suffix}`);
-    for (const part of TOOL_ARG_PARTS) chunks.push(`${prefix}{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(part)}}}]}${suffix}`);
-    tokenChunks = TOOL_ARG_PARTS.length;
+    each((prefix) => `${prefix}{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_mock_${ex.seq}","type":"function","function":{"name":${JSON.stringify(tool)},"arguments":""}}],"refusal":null}${suffix}`);
+    for (const part of TOOL_ARG_PARTS) each((prefix) => `${prefix}{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(part)}}}]}${suffix}`);
+    tokenChunks = TOOL_ARG_PARTS.length * choices;
   } else {
-    chunks.push(`${prefix}{"role":"assistant","content":"","refusal":null}${suffix}`);
-    for (let i = 0; i < tokens; i++) chunks.push(`${prefix}{"content":${escapedWord(i)}}${suffix}`);
-    tokenChunks = tokens;
+    each((prefix) => `${prefix}{"role":"assistant","content":"","refusal":null}${suffix}`);
+    for (let i = 0; i < tokens; i++) each((prefix) => `${prefix}{"content":${escapedWord(i)}}${suffix}`);
+    tokenChunks = tokens * choices;
   }
-  chunks.push(`${prefix}{},"logprobs":null,"finish_reason":"${finish}"}]${usageNull}}\n\n`);
+  each((prefix) => `${prefix}{},"logprobs":null,"finish_reason":"${finish}"}]${usageNull}}\n\n`);
   if (includeUsage) {
-    chunks.push(`data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_mock","choices":[],"usage":${usageJson(promptTokens, tokens)}}\n\n`);
+    chunks.push(`data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_mock","choices":[],"usage":${usageJson(promptTokens, completion)}}\n\n`);
   }
   chunks.push('data: [DONE]\n\n');
-  const plan: StreamPlan = { chunks, firstTokenChunk: 1, tokenChunks, promptTokens, completionTokens: tokens, errorChunk: OPENAI_STREAM_ERROR };
+  const plan: StreamPlan = { chunks, firstTokenChunk: choices, tokenChunks, promptTokens, completionTokens: completion, errorChunk: OPENAI_STREAM_ERROR };
   writeStream(ex, plan);
 }
 

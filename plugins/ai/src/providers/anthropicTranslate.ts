@@ -92,7 +92,7 @@ function toolChoice(choice: unknown, parallel: unknown): Block | undefined {
 
 /** The Anthropic Messages request for an OpenAI chat request. */
 export function toAnthropicRequest(body: Record<string, unknown>, model: string, maxTokensDefault: number, stream: boolean): Record<string, unknown> {
-  if (typeof body.n === 'number' && body.n > 1) throw bad('n > 1 is not supported for this model.', 'n');
+  if (typeof body.n === 'number' && body.n > 1) throw bad('n > 1 is not supported by Anthropic models (the Messages API answers with one choice); send one request per choice, or use a model of an OpenAI-compatible provider.', 'n');
   const system: string[] = [];
   const messages: AnthropicMessage[] = [];
   const push = (role: 'user' | 'assistant', blocks: Block[]) => {

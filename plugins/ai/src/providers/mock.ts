@@ -115,25 +115,31 @@ export class MockProvider implements ProviderAdapter {
     const n = toolName ? 8 : typeof max === 'number' && max > 0 && max < m.completionTokens ? max : m.completionTokens;
     const finish = toolName ? 'tool_calls' : n < m.completionTokens ? 'length' : 'stop';
     const created = Math.floor(Date.now() / 1000);
-    const usage = { prompt_tokens: prompt, completion_tokens: n, total_tokens: prompt + n, prompt_tokens_details: { cached_tokens: 0 } };
+    // `n` choices, as OpenAI answers: each its own completion, usage counts them all.
+    const count = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
+    const usage = { prompt_tokens: prompt, completion_tokens: n * count, total_tokens: prompt + n * count, prompt_tokens_details: { cached_tokens: 0 } };
     const toolCall = toolName ? { id: `call_mock_${id}`, type: 'function', function: { name: toolName, arguments: '{"query":"mock"}' } } : undefined;
     if (!call.stream) {
       let text = '';
       if (!toolCall) for (let i = 0; i < n; i++) text += word(i);
       const message = toolCall ? { role: 'assistant', content: null, tool_calls: [toolCall], refusal: null } : { role: 'assistant', content: text, refusal: null };
-      return json(200, { id: `chatcmpl-mock-${id}`, object: 'chat.completion', created, model, choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, system_fingerprint: 'fp_aihub_mock' });
+      return json(200, { id: `chatcmpl-mock-${id}`, object: 'chat.completion', created, model, choices: Array.from({ length: count }, (_, index) => ({ index, message, logprobs: null, finish_reason: finish })), usage, system_fingerprint: 'fp_aihub_mock' });
     }
-    const head = `data: {"id":"chatcmpl-mock-${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":"fp_aihub_mock","choices":[{"index":0,"delta":`;
+    const start = `data: {"id":"chatcmpl-mock-${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":"fp_aihub_mock","choices":[{"index":`;
     const tail = ',"logprobs":null,"finish_reason":null}],"usage":null}\n\n';
     const chunks: string[] = [];
+    // Choices interleave chunk by chunk (index 0, 1, …), as OpenAI streams them.
+    const each = (chunk: (head: string) => string) => {
+      for (let j = 0; j < count; j++) chunks.push(chunk(`${start}${j},"delta":`));
+    };
     if (toolCall) {
-      chunks.push(`${head}{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"${toolCall.id}","type":"function","function":{"name":${JSON.stringify(toolName)},"arguments":""}}]}${tail}`);
-      chunks.push(`${head}{"tool_calls":[{"index":0,"function":{"arguments":"{\\"query\\":\\"mock\\"}"}}]}${tail}`);
+      each((head) => `${head}{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"${toolCall.id}","type":"function","function":{"name":${JSON.stringify(toolName)},"arguments":""}}]}${tail}`);
+      each((head) => `${head}{"tool_calls":[{"index":0,"function":{"arguments":"{\\"query\\":\\"mock\\"}"}}]}${tail}`);
     } else {
-      chunks.push(`${head}{"role":"assistant","content":"","refusal":null}${tail}`);
-      for (let i = 0; i < n; i++) chunks.push(`${head}{"content":${JSON.stringify(word(i))}}${tail}`);
+      each((head) => `${head}{"role":"assistant","content":"","refusal":null}${tail}`);
+      for (let i = 0; i < n; i++) each((head) => `${head}{"content":${JSON.stringify(word(i))}}${tail}`);
     }
-    chunks.push(`${head}{},"logprobs":null,"finish_reason":"${finish}"}],"usage":null}\n\n`);
+    each((head) => `${head}{},"logprobs":null,"finish_reason":"${finish}"}],"usage":null}\n\n`);
     chunks.push(`data: {"id":"chatcmpl-mock-${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[],"usage":${JSON.stringify(usage)}}\n\ndata: [DONE]\n\n`);
     return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: paced(chunks, m.chunkDelayMs, signal) };
   }
