@@ -7,6 +7,7 @@
  * field; axe-core on every screen.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import cache from '@aihub/plugin-cache';
@@ -95,6 +96,16 @@ describe('console: usage, budgets, limits, cache', () => {
     assert.match(await page.locator('[data-testid=usage-range]').innerText(), new RegExp(`${today()} 00:00 UTC`));
     await page.waitForSelector('[data-testid=usage-chart] canvas');
     await env.checkA11y(page, 'usage');
+
+    // The CSV export of the same range: a header and one line per request.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=usage-export]')]);
+    assert.equal(download.suggestedFilename(), `usage-${today()}-${today()}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    assert.equal(csv.length - 1, api.requests, csv.join('\n'));
+    // This month's invoice total is the invoice API's.
+    const invoice = await env.api<{ totals: { amount_micros: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/invoices/${today().slice(0, 7)}`);
+    await page.waitForSelector('[data-testid=invoice-total]');
+    assert.equal(await domValue('[data-testid=invoice-total]'), invoice.totals.amount_micros);
 
     // Group by model: the URL keeps it, and the model row's requests equal the total.
     await page.click('[data-testid=usage-by-model]');

@@ -12,6 +12,7 @@ import { LanguageService } from '../../core/i18n/language.service';
 import { SessionService } from '../../core/session/session.service';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
+import { SubjectOptions } from '../limits/subject-options';
 import { dataResource } from './data-resource';
 import { saveBlob, type Invoice } from './invoice';
 import { formatMicros } from './money';
@@ -29,6 +30,7 @@ export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
 @Component({
   selector: 'app-usage-page',
   imports: [MatButtonModule, MatButtonToggleModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, TranslocoDirective, PageState, UsageChart],
+  providers: [SubjectOptions],
   templateUrl: './usage-page.html',
   styles: `
     .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 12px; margin: 16px 0; }
@@ -45,6 +47,7 @@ export class UsagePage {
   private readonly api = inject(ApiClient);
   private readonly session = inject(SessionService);
   readonly lang = inject(LanguageService);
+  private readonly subjects = inject(SubjectOptions);
   readonly dimensions = USAGE_DIMENSIONS;
   readonly presets: RangePreset[] = ['today', '7d', '30d', 'month', 'lastMonth'];
 
@@ -88,6 +91,19 @@ export class UsagePage {
 
   readonly exporting = signal(false);
   readonly exportError = signal<string | null>(null);
+
+  constructor() {
+    // Key and team names for the breakdown (ids are shown while they load, or for deleted ones).
+    const tenantId = this.session.tenantId();
+    if (tenantId) void this.subjects.load(tenantId);
+  }
+
+  /** What a breakdown row shows: key and team names, other dimensions as they are. */
+  display(row: Record<string, unknown>): string | null {
+    const id = this.label(row);
+    const by = this.by();
+    return id !== null && (by === 'key' || by === 'team') ? this.subjects.labelOf(by, id) : id;
+  }
 
   money(micros: number | null | undefined): string {
     return formatMicros(micros, this.lang.current());
