@@ -7,7 +7,7 @@ import { runtimeOf } from './runtime';
  * fail readiness by default: every gateway instance calls the same upstreams, so taking instances
  * out of the load balancer would turn one provider's outage into a gateway outage for every model.
  * With `health.failReadinessWhenModelUnavailable`, readiness fails while some alias has no
- * deployment left (all breakers open).
+ * deployment left (all breakers open, its fallback aliases' included).
  */
 export function aiHealth(ctx: PluginContext<AiConfig>): HealthCheck[] {
   return [
@@ -22,7 +22,7 @@ export function aiHealth(ctx: PluginContext<AiConfig>): HealthCheck[] {
         if (unavailable.length && ctx.config.health.failReadinessWhenModelUnavailable) {
           throw new Error(`no available deployment (all circuit breakers open) for: ${unavailable.join(', ')}`);
         }
-        return { breakers, open: Object.keys(breakers).filter((k) => breakers[k] !== 'closed'), unavailableModels: unavailable };
+        return { breakers, open: Object.keys(breakers).filter((k) => breakers[k] !== 'closed'), unavailableModels: unavailable, servedByFallback: rt.catalog.servedByFallback() };
       },
     },
   ];

@@ -126,7 +126,12 @@ export function routingSuite(backend: Backend): void {
           requireAuth: false,
           retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
           breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 400, rollingWindowMs: 10_000 },
-          models: { br: { deployments: [{ provider: 'up', model: 'brk' }] }, ok: { deployments: [{ provider: 'up', model: 'fine' }] } },
+          models: {
+            br: { deployments: [{ provider: 'up', model: 'brk' }] },
+            ok: { deployments: [{ provider: 'up', model: 'fine' }] },
+            primary: { deployments: [{ provider: 'up', model: 'brk-fb' }], fallbacks: ['backup'] },
+            backup: { deployments: [{ provider: 'up', model: 'fine-fb' }] },
+          },
         },
       });
     });
@@ -163,6 +168,23 @@ export function routingSuite(backend: Backend): void {
       assert.equal(res.status, 200);
       await res.arrayBuffer();
       assert.equal(await metricValue(stack, 'aihub_circuit_breaker_state', { deployment: 'up/brk' }), 0);
+    });
+
+    it('counts every request routed around an open breaker as a fallback; the alias stays available while its fallback serves (issue 14 item 5)', async () => {
+      stack.mock.setFailure({ status: 500, times: 2, match: { model: 'brk-fb' } });
+      const metric = () => metricValue(stack, 'aihub_ai_fallbacks_total', { from: 'up/brk-fb', to: 'up/fine-fb' });
+      for (let i = 0; i < 6; i++) {
+        const res = await ask(stack, 'primary');
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+      }
+      assert.equal(await metricValue(stack, 'aihub_circuit_breaker_state', { deployment: 'up/brk-fb' }), 2);
+      assert.equal(servedBy(stack, 'fine-fb'), 6);
+      assert.equal(await metric(), 6, 'six requests served by the fallback, six fallbacks counted');
+      const ready = await stack.kernel.health.run('readiness');
+      const details = ready.checks.find((c) => c.plugin === 'ai' && c.name === 'providers')!.details as { unavailableModels: string[]; servedByFallback: string[] };
+      assert.ok(!details.unavailableModels.includes('primary'), 'its fallback serves it');
+      assert.deepEqual(details.servedByFallback, ['primary']);
     });
 
     it('does not count client errors against the breaker', async () => {

@@ -54,7 +54,10 @@ export class Engine {
     }
     const { maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.config.retry;
     let last: UpstreamError | undefined;
-    let prev: RouteEntry | undefined;
+    // The alias' own deployments all skipped (open breakers): the request moves to a fallback alias
+    // before any attempt, which is a fallback as much as one after a failed attempt (it was not
+    // counted: 6 requests served by the fallback, 2 counted).
+    let prev: RouteEntry | undefined = call.route.entries.includes(entries[0]) ? undefined : call.route.entries[0];
     let supported = false;
     for (const entry of entries) {
       if (!entry.dep.provider.supports(call.input.op)) continue;

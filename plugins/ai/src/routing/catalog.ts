@@ -95,10 +95,20 @@ export class Catalog {
     return this.routes.has(alias) || this.experiments.has(alias);
   }
 
-  /** Aliases whose every deployment has an open breaker. */
+  /**
+   * Aliases nothing can serve: every deployment of their own and of their fallback aliases has an open
+   * breaker. An alias whose fallback still serves it is available (readiness listed it as down).
+   */
   unavailableAliases(): string[] {
     const out: string[] = [];
-    for (const [alias, r] of this.routes) if (r.entries.every((e) => e.dep.breaker.state === 'open')) out.push(alias);
+    for (const [alias, r] of this.routes) if (allOpen(r) && r.fallbacks.every(allOpen)) out.push(alias);
+    return out;
+  }
+
+  /** Aliases whose own deployments all have open breakers while a fallback alias serves them. */
+  servedByFallback(): string[] {
+    const out: string[] = [];
+    for (const [alias, r] of this.routes) if (allOpen(r) && !r.fallbacks.every(allOpen)) out.push(alias);
     return out;
   }
 
@@ -111,4 +121,9 @@ export class Catalog {
     for (const d of this.deployments.values()) d.breaker.shutdown();
     await Promise.all([...this.providers.values()].map((p) => p.close().catch(() => {})));
   }
+}
+
+/** True when every deployment of the alias has an open breaker. */
+function allOpen(r: ModelRoute): boolean {
+  return r.entries.every((e) => e.dep.breaker.state === 'open');
 }
