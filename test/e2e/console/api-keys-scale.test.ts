@@ -28,11 +28,12 @@ describe('console: API key list at scale', () => {
     return times;
   }
 
+  /** The list shows rows or its empty state (an expression evaluated in the page). */
   const settled = (page: Page) =>
-    page.waitForFunction(() => {
+    page.waitForFunction(`(() => {
       const state = document.querySelector('app-page-state')?.textContent ?? '';
       return !state.includes('Loading') && (!!document.querySelector('[data-testid=key-table]') || state.includes('No key matches'));
-    });
+    })()`);
 
   test('one list request per page view, each within the budget', async () => {
     const n = Number(process.env.AIHUB_CONSOLE_KEYS ?? 100_000);
