@@ -34,9 +34,12 @@ async function main() {
   try {
     const url = `http://127.0.0.1:${gw.port}/v1/chat/completions`;
     const opts = { method: 'POST', body: CHAT, headers: { 'content-type': 'application/json' } };
+    // The upstream alone first: the ceiling this machine's load generator reaches at this concurrency.
+    const direct = await load(`http://127.0.0.1:${upstream.port}/v1/chat/completions`, { connections: CONNECTIONS, seconds: SECONDS, ...opts });
     await load(url, { connections: 50, seconds: 2, ...opts });
     const r = await load(url, { connections: CONNECTIONS, seconds: SECONDS, ...opts });
     const result = {
+      direct: { rps: round(direct.rps, 1), p50ms: direct.p50, p99ms: direct.p99, errors: direct.errors },
       latencyMs: LATENCY,
       connections: CONNECTIONS,
       seconds: SECONDS,
