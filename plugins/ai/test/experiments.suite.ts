@@ -140,6 +140,13 @@ export function experimentsSuite(backend: Backend): void {
       assert.equal(withFeedback.feedback.count, 2);
       assert.equal(withFeedback.feedback.avg_score, 0);
       assert.ok(withFeedback.avg_latency_ms !== null);
+      // The baseline (first variant) has no significance; the other is tested against it (one
+      // request in all: a side without requests gives no p-value).
+      const sig = (tone.variants as unknown as { significance: { test: string; baseline: string; p_value: number | null } | null }[]).map((v) => v.significance);
+      assert.equal(sig[0], null);
+      assert.equal(sig[1]?.test, 'two_proportion_z');
+      assert.equal(sig[1]?.baseline, 'control');
+      assert.equal(sig[1]?.p_value, null);
       assert.equal((await stack.fetch('/admin/v1/tenants/t1/experiments', { headers: admin })).status, 404, 'another tenant is invisible');
       assert.equal((await stack.fetch('/admin/v1/tenants/t3/experiments')).status, 401);
       const dev = await stack.fetch('/admin/v1/tenants/t3/experiments', { headers: asUser('t3', 'dev', { 'x-test-scopes': 'ai:invoke' }) });

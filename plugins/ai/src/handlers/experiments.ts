@@ -2,6 +2,7 @@ import { ACCESS_CONTROL, GatewayError, PrincipalKey, errors, validated, type Gat
 import { z } from 'zod';
 import type { AiConfig } from '../config';
 import { runtimeOf } from '../runtime';
+import { twoProportionZ } from '../stats/significance';
 
 export const experimentParams = z.object({ tenantId: z.string().min(1).max(64) });
 export const experimentQuery = z.object({
@@ -20,6 +21,17 @@ const variantView = z.object({
   completion_tokens: z.number(),
   cost_micros: z.number(),
   feedback: z.object({ count: z.number(), avg_score: z.number().nullable() }),
+  significance: z
+    .object({
+      test: z.literal('two_proportion_z').describe('Pooled two-proportion z-test, two-sided'),
+      metric: z.literal('error_rate'),
+      baseline: z.string().describe('The variant compared against (the experiment’s first variant)'),
+      z: z.number().nullable(),
+      p_value: z.number().nullable().describe('Null when either side has no requests or no variance'),
+      significant: z.boolean().describe('p_value < 0.05'),
+    })
+    .nullable()
+    .describe('This variant’s error rate against the baseline; null on the baseline itself'),
 });
 export const experimentsView = z.object({
   tenant_id: z.string(),
@@ -64,13 +76,16 @@ export function experimentSummary(ctx: PluginContext<AiConfig>): GatewayMiddlewa
     const experiments = names.map((name) => {
       const cfg = configured.get(name);
       const variantNames = [...new Set([...(cfg?.variants.map((x) => x.name) ?? []), ...rows.filter((r) => r.experiment === name).map((r) => r.variant)])];
+      const rowOf = (vn: string) => rows.find((x) => x.experiment === name && x.variant === vn);
+      const baseline = variantNames[0];
+      const base = baseline === undefined ? undefined : rowOf(baseline);
       return {
         name,
         alias: cfg?.alias ?? null,
         sticky_by: cfg?.stickyBy ?? null,
         enabled: cfg?.enabled ?? false,
         variants: variantNames.map((vn) => {
-          const r = rows.find((x) => x.experiment === name && x.variant === vn);
+          const r = rowOf(vn);
           const vc = cfg?.variants.find((x) => x.name === vn);
           const requests = r?.requests ?? 0;
           return {
@@ -85,6 +100,7 @@ export function experimentSummary(ctx: PluginContext<AiConfig>): GatewayMiddlewa
             completion_tokens: r?.completionTokens ?? 0,
             cost_micros: r?.costMicros ?? 0,
             feedback: { count: r?.feedbackCount ?? 0, avg_score: r?.feedbackCount ? r.feedbackScoreSum / r.feedbackCount : null },
+            significance: vn === baseline ? null : twoProportionZ(baseline!, base?.errors ?? 0, base?.requests ?? 0, r?.errors ?? 0, requests),
           };
         }),
       };
