@@ -4576,6 +4576,23 @@ export interface operations {
                                 name: string;
                                 prompt_tokens: number;
                                 requests: number;
+                                /** @description This variant’s error rate against the baseline; null on the baseline itself */
+                                significance: {
+                                    /** @description The variant compared against (the experiment’s first variant) */
+                                    baseline: string;
+                                    /** @constant */
+                                    metric: "error_rate";
+                                    /** @description Null when either side has no requests or no variance */
+                                    p_value: number | null;
+                                    /** @description p_value < 0.05 */
+                                    significant: boolean;
+                                    /**
+                                     * @description Pooled two-proportion z-test, two-sided
+                                     * @constant
+                                     */
+                                    test: "two_proportion_z";
+                                    z: number | null;
+                                } | null;
                                 weight: number;
                             }[];
                         }[];
