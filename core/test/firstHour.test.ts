@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -71,6 +72,23 @@ describe('aihub CLI, first hour', () => {
     assert.equal(await exited, 0, stderr);
     assert.ok(Date.now() - signalled >= 1200, 'did not stop before the delay was over');
     await assert.rejects(fetch(`${base}/health/live`));
+  });
+
+  it('a TypeScript plugin entry under plain node (npm start) is refused with where it looked and "build it first"', { skip: !existsSync(path.join(repoRoot, 'core/dist/cli.js')) && 'core is not built (npm run build)' }, async () => {
+    const dir = path.join(tmp, 'ts-plugin');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'mine.ts'), "import { definePlugin } from '@aihub/core/plugin-api';\nconst name: string = 'mine';\nexport default definePlugin({ apiVersion: 'aihub.plugin/v1', name, version: '0.1.0', core: '^0.1.0' });\n");
+    const file = path.join(dir, 'aihub.yaml');
+    writeFileSync(file, 'plugins:\n  - name: mine\n    package: ./mine.ts\n');
+    // The built CLI under plain node, as `npm start` runs it (no tsx).
+    const child = spawn(process.execPath, [path.join(repoRoot, 'core/dist/cli.js'), 'config', 'validate', file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 78, stderr);
+    assert.match(stderr, new RegExp(`AIHUB_E_PLUGIN_MISSING plugins\\[0\\]\\.name: plugin "mine" failed to load from ${path.join(dir, 'mine.ts').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    assert.match(stderr, /TypeScript file, which plain node cannot run.*build the plugin first/);
   });
 
   it('the built CLI is executable (npx aihub / node_modules/.bin/aihub)', { skip: !existsSync(path.join(repoRoot, 'core/dist/cli.js')) && 'core is not built (npm run build)' }, async () => {
