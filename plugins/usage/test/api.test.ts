@@ -67,6 +67,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       records.push(record({ tenantId: 'other', timestamp: '2025-01-10T00:00:00.000Z' }));
       // Hostile strings for the CSV export.
       records.push(record({ model: '=HYPERLINK("http://evil","x")', keyId: '+cmd|calc', userId: 'a,b "q"\nline', timestamp: '2025-01-05T00:00:00.000Z', costMicros: 1, inputCostMicros: 1, cachedCostMicros: 0, outputCostMicros: 0 }));
+      // An A/B alias over two models at their own prices (tenant tab): $0.15/$0.60 and $0.80/$4.00 per 1M.
+      const ab = { tenantId: 'tab', model: 'ab', promptTokens: 1000, completionTokens: 100, cachedTokens: 0, totalTokens: 1100, timestamp: '2025-01-15T00:00:00.000Z' };
+      for (let i = 0; i < 3; i++) records.push(record({ ...ab, resolvedModel: 'gpt-4o-mini', provider: 'openai', costMicros: 150 + 60, inputCostMicros: 150, cachedCostMicros: 0, outputCostMicros: 60 }));
+      records.push(record({ ...ab, resolvedModel: 'claude-3-5-haiku', provider: 'anthropic', costMicros: 800 + 400, inputCostMicros: 800, cachedCostMicros: 0, outputCostMicros: 400 }));
       // Enough rows to page the export several times.
       for (let i = 0; i < 250; i++) records.push(record({ model: 'bulk', keyId: 'k-bulk', timestamp: new Date(Date.parse('2025-01-10T00:00:00Z') + i * 1000).toISOString(), costMicros: 10, inputCostMicros: 10, cachedCostMicros: 0, outputCostMicros: 0, promptTokens: 10, completionTokens: 0, cachedTokens: 0, totalTokens: 10 }));
       await probe.ctx().queue.publishNow(USAGE_TOPIC, records);
@@ -136,6 +140,24 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const dl = daily.split('\r\n').filter(Boolean);
       assert.equal(dl.length, 2);
       assert.match(dl[1], /^2025-01-10,,k-bulk,bulk,openai,250,/);
+    });
+
+    it('invoices an alias by the model that answered, each at its own price (issue 14 item 6)', async () => {
+      const inv = (await (await get('/admin/v1/tenants/tab/invoices/2025-01', asCaller({ tenant: 'tab', role: 'owner' }))).json()) as {
+        line_items: { model: string; answered_by: string; provider: string; requests: number; lines: { kind: string; description: string; unit_price_per_1m_micros: number | null }[] }[];
+        totals: { amount_micros: number };
+      };
+      assert.deepEqual(inv.line_items.map((i) => [i.model, i.answered_by, i.provider, i.requests]), [
+        ['ab', 'claude-3-5-haiku', 'anthropic', 1],
+        ['ab', 'gpt-4o-mini', 'openai', 3],
+      ]);
+      const price = (answeredBy: string, kind: string) => inv.line_items.find((i) => i.answered_by === answeredBy)!.lines.find((l) => l.kind === kind)!.unit_price_per_1m_micros;
+      assert.equal(price('gpt-4o-mini', 'input'), 150_000);
+      assert.equal(price('gpt-4o-mini', 'output'), 600_000);
+      assert.equal(price('claude-3-5-haiku', 'input'), 800_000);
+      assert.equal(price('claude-3-5-haiku', 'output'), 4_000_000);
+      assert.match(inv.line_items[0].lines[0].description, /^claude-3-5-haiku \(as ab\) input tokens$/);
+      assert.equal(inv.totals.amount_micros, 3 * 210 + 1200);
     });
 
     it('builds an invoice per month with line items by model that add up', async () => {

@@ -13,7 +13,11 @@ export interface InvoiceLine {
 }
 
 export interface InvoiceItem {
+  /** The model the client asked for (an alias may route to several models). */
   model: string;
+  /** The model that answered (the provider's name for it) and its provider: an item's price is theirs. */
+  answered_by: string;
+  provider: string | null;
   requests: number;
   cache_hits: number;
   unpriced_requests: number;
@@ -42,24 +46,36 @@ function line(description: string, kind: InvoiceLine['kind'], tokens: number, am
 }
 
 /**
- * The invoice of one tenant for one UTC month, from the daily rollups: one item per model with lines
- * for uncached input, cached input and output tokens. Unit prices are the effective price per
+ * The invoice of one tenant for one UTC month, from the usage records: one item per requested model
+ * and model that answered (with its provider), with lines for uncached input, cached input and output
+ * tokens. By the answering model because that is what is priced: an A/B alias over two models billed
+ * as one item showed a blended unit price neither model has. (The daily rollups have no answering
+ * model, hence the records: one indexed scan of a tenant's month.) Unit prices are the effective price per
  * million tokens (amount ÷ tokens), exact while the price did not change in the month. When records
  * carry no cost breakdown, one blended line per model is shown instead. Each item's lines add up to
  * its amount, which is the sum of the billed records' costs.
  */
-export async function buildInvoice(sql: Sql, dailyTable: string, tenantId: string, period: string, now: number) {
-  const { first, last, start, end } = monthDays(period);
+export async function buildInvoice(sql: Sql, recordsTable: string, tenantId: string, period: string, now: number) {
+  const { start, end } = monthDays(period);
+  const ts = (i: number) => (sql.dialect === 'postgres' ? `$${i}::timestamptz` : `$${i}`);
+  const flag = (cond: string) => `SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
   const rows = await sql.rows(
-    `SELECT model, SUM(requests) AS requests, SUM(cache_hits) AS cache_hits, SUM(unpriced_requests) AS unpriced_requests,
-       SUM(breakdown_requests) AS breakdown_requests, SUM(prompt_tokens) AS prompt_tokens, SUM(cached_tokens) AS cached_tokens,
-       SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens, SUM(cost_micros) AS cost_micros,
-       SUM(input_cost_micros) AS input_cost_micros, SUM(cached_cost_micros) AS cached_cost_micros, SUM(output_cost_micros) AS output_cost_micros
-     FROM ${dailyTable} WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY model ORDER BY model`,
-    [tenantId, first, last],
+    `SELECT model, COALESCE(resolved_model, model) AS answered_by, provider, COUNT(*) AS requests, ${flag('cache_hit')} AS cache_hits,
+       ${flag('NOT priced')} AS unpriced_requests,
+       ${flag('input_cost_micros IS NOT NULL OR cached_cost_micros IS NOT NULL OR output_cost_micros IS NOT NULL')} AS breakdown_requests,
+       SUM(prompt_tokens) AS prompt_tokens, SUM(cached_tokens) AS cached_tokens, SUM(completion_tokens) AS completion_tokens,
+       SUM(total_tokens) AS total_tokens, COALESCE(SUM(cost_micros), 0) AS cost_micros, COALESCE(SUM(input_cost_micros), 0) AS input_cost_micros,
+       COALESCE(SUM(cached_cost_micros), 0) AS cached_cost_micros, COALESCE(SUM(output_cost_micros), 0) AS output_cost_micros
+     FROM ${recordsTable} WHERE tenant_id = $1 AND created_at >= ${ts(2)} AND created_at < ${ts(3)}
+     GROUP BY model, COALESCE(resolved_model, model), provider ORDER BY model, answered_by, provider`,
+    [tenantId, new Date(start).toISOString(), new Date(end).toISOString()],
   );
   const items: InvoiceItem[] = rows.map((r) => {
-    const model = String(r.model);
+    const asked = String(r.model);
+    const answeredBy = String(r.answered_by);
+    const provider = r.provider == null || r.provider === '' ? null : String(r.provider);
+    // Lines name the model that answered (the one whose price they show), and the alias when it differs.
+    const model = answeredBy === asked ? asked : `${answeredBy} (as ${asked})`;
     const requests = num(r.requests);
     const cached = num(r.cached_tokens);
     const input = Math.max(0, num(r.prompt_tokens) - cached);
@@ -79,7 +95,9 @@ export async function buildInvoice(sql: Sql, dailyTable: string, tenantId: strin
       lines.push(line(`${model} tokens (input + output)`, 'blended', num(r.total_tokens), amount));
     }
     return {
-      model,
+      model: asked,
+      answered_by: answeredBy,
+      provider,
       requests,
       cache_hits: num(r.cache_hits),
       unpriced_requests: num(r.unpriced_requests),

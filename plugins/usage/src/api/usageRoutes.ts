@@ -101,7 +101,7 @@ export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
     async (c) => {
       const { params } = validated<unknown, { tenantId: string; period: string }>(c);
       authorize(ctx, c, 'usage:read', params.tenantId);
-      c.body = await buildInvoice(sql, tables.daily, params.tenantId, params.period, ctx.clock.now());
+      c.body = await buildInvoice(sql, tables.records, params.tenantId, params.period, ctx.clock.now());
     },
     {
       scopes: ['admin:read'],
