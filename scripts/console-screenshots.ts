@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import cache from '@aihub/plugin-cache';
 import rateLimit from '@aihub/plugin-rate-limit';
+import health from '@aihub/plugin-health';
 import usage from '@aihub/plugin-usage';
 import { startConsoleEnv } from '../test/e2e/console/harness';
 
@@ -43,11 +44,14 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'budgets', path: '/budgets', ready: '[data-testid=budget-daily]' },
   { name: 'limits', path: '/limits', ready: '[data-testid=limits-table]' },
   { name: 'cache', path: '/cache', ready: '[data-testid=cache-overall]' },
+  { name: 'dashboard', path: '/overview', ready: '[data-testid=ov-requests]' },
+  { name: 'playground', path: '/playground', ready: '[data-testid=pg-key]' },
+  { name: 'health', path: '/health', ready: '[data-testid=health-plugin-list] tbody tr' },
 ];
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const env = await startConsoleEnv({ plugins: [usage, rateLimit, cache], pluginConfig: { usage: { consumer: { blockMs: 50 } } } });
+  const env = await startConsoleEnv({ plugins: [usage, rateLimit, cache, health], pluginConfig: { usage: { consumer: { blockMs: 50 } }, health: { details: { access: 'admin' } } } });
   try {
     for (const [name, slug, plan] of [
       ['Acme Corp', 'acme', undefined],

@@ -63,14 +63,16 @@ import { formatMs, formatRatio, spentRatio } from './ratio';
               @let b = s.budget.spend[period];
               <div class="card" [attr.data-testid]="'ov-budget-' + period">
                 <dt>{{ t('overview.period.' + period) }} <span class="muted">({{ b.period_key }} UTC)</span></dt>
-                <dd [attr.data-value]="b.spent_micros">{{ money(b.spent_micros) }}</dd>
-                @if (b.hard_limit_micros !== null) {
-                  <mat-progress-bar mode="determinate" [value]="(meter(b.spent_micros, b.hard_limit_micros) ?? 0) * 100"
-                    [attr.aria-label]="t('overview.ofLimit', { spent: money(b.spent_micros), limit: money(b.hard_limit_micros) })" />
-                  <small>{{ t('overview.ofLimit', { spent: money(b.spent_micros), limit: money(b.hard_limit_micros) }) }}</small>
-                } @else {
-                  <small class="muted">{{ t('overview.noLimit') }}</small>
-                }
+                <dd [attr.data-value]="b.spent_micros">
+                  <span class="amount">{{ money(b.spent_micros) }}</span>
+                  @if (b.hard_limit_micros !== null) {
+                    <mat-progress-bar mode="determinate" [value]="(meter(b.spent_micros, b.hard_limit_micros) ?? 0) * 100"
+                      [attr.aria-label]="t('overview.ofLimit', { spent: money(b.spent_micros), limit: money(b.hard_limit_micros) })" />
+                    <small>{{ t('overview.ofLimit', { spent: money(b.spent_micros), limit: money(b.hard_limit_micros) }) }}</small>
+                  } @else {
+                    <small class="muted">{{ t('overview.noLimit') }}</small>
+                  }
+                </dd>
               </div>
             }
           </dl>
@@ -104,6 +106,7 @@ import { formatMs, formatRatio, spentRatio } from './ratio';
     .card { border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; padding: 12px 16px; }
     .card dt { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     .card dd { margin: 4px 0 8px; font: var(--mat-sys-title-large); }
+    .card dd small { display: block; font: var(--mat-sys-body-small); margin-top: 4px; }
     .tops { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 16px; }
     table.simple { width: 100%; border-collapse: collapse; }
     table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; }
