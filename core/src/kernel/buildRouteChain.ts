@@ -139,6 +139,46 @@ function traced(bound: BoundHook, phase: Phase, deps: ChainDeps, fn: GatewayMidd
 }
 
 /**
+ * A response-phase hook (`response.transform`, `response.meter`, `response.log`) in its own span, for
+ * the traced chain only: these hooks (cache:capture, ai:stream, ai:usage, cache:store,
+ * rate-limit:settle) had no spans in a kept trace. Sync hooks stay sync (no promise added).
+ */
+function tracedResponse(bound: BoundHook, phase: Phase, deps: ChainDeps, handle: ResponseHandler): ResponseHandler {
+  const name = `${bound.plugin} ${phase}`;
+  const attributes = { 'aihub.plugin': bound.plugin, 'aihub.phase': phase, 'aihub.hook': bound.id };
+  const failed = (span: Span, err: unknown) => {
+    const ge = GatewayError.from(err);
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: ge.code });
+    span.setAttribute('aihub.error.code', ge.code);
+  };
+  return (ctx) => {
+    const parent = trace.setSpan(otelContext.active(), (ctx.state as KernelState).span!);
+    const span = deps.tracer.startSpan(name, { attributes }, parent);
+    let result: unknown;
+    try {
+      result = otelContext.with(trace.setSpan(parent, span), () => handle(ctx));
+    } catch (err) {
+      failed(span, err);
+      span.end();
+      throw err;
+    }
+    if (!isThenable(result)) {
+      span.end();
+      return result as void;
+    }
+    return Promise.resolve(result).then(
+      () => span.end(),
+      (err: unknown) => {
+        failed(span, err);
+        span.end();
+        throw err;
+      },
+    );
+  };
+}
+
+/**
  * Composes, once at boot, the middleware chain for one route: body reading, the request hooks that
  * apply to it, the handler, then `response.transform` hooks. Two variants are built (plain and
  * traced) so an unsampled request pays nothing for per-hook spans.
@@ -158,10 +198,13 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
   }
   const schema = route.schema;
   const hasParams = route.path.includes(':');
+  const tracedTransform = transform.map((t) => ({ bound: t.bound, handle: tracedResponse(t.bound, 'response.transform', deps, t.handle) }));
+  const tracedAfterSend = afterSend.map((a) => ({ ...a, handle: tracedResponse(a.bound, a.phase, deps, a.handle) }));
   // Transforms run in order; a sync transform costs no promise (no await of a plain value).
   const runTransforms = (ctx: Context, from: number): Promise<void> | undefined => {
-    for (let i = from; i < transform.length; i++) {
-      const t = transform[i];
+    const list = (ctx.state as KernelState).sampled ? tracedTransform : transform;
+    for (let i = from; i < list.length; i++) {
+      const t = list[i];
       let result: unknown;
       try {
         result = t.handle(ctx);
@@ -236,7 +279,7 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
 
   const runAfterSend = afterSend.length
     ? (ctx: Context) => {
-        for (const a of afterSend) {
+        for (const a of (ctx.state as KernelState).sampled ? tracedAfterSend : afterSend) {
           try {
             const r = a.handle(ctx) as unknown;
             if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((err) => attribute(err, a.bound, a.phase, deps));

@@ -140,3 +140,68 @@ describe('a request whose trace is dropped', () => {
     assert.equal(t.receiver.spans.length, 0);
   });
 });
+
+/**
+ * Issue 14 item 4: response-phase hooks (response.transform, response.meter, response.log) get
+ * spans in a kept trace too, under the request span; a failing one's span carries the error.
+ */
+describe('response-phase hook spans of a kept trace', () => {
+  const plugin = definePlugin({
+    apiVersion: 'aihub.plugin/v1',
+    name: 'resp-probe',
+    version: '0.0.0',
+    core: '*',
+    hooks: () => [
+      {
+        name: 'stamp',
+        phase: 'response.transform',
+        appliesTo: (route) => route.path.startsWith('/plugins/resp-probe/'),
+        handle: (c) => {
+          c.set('x-resp-probe', '1');
+        },
+      },
+      {
+        name: 'meter',
+        phase: 'response.meter',
+        appliesTo: (route) => route.path.startsWith('/plugins/resp-probe/'),
+        handle: async () => {
+          await new Promise((r) => setTimeout(r, 1));
+        },
+      },
+      {
+        name: 'log',
+        phase: 'response.log',
+        appliesTo: (route) => route.path.startsWith('/plugins/resp-probe/'),
+        handle: () => {
+          throw new Error('resp-probe log failed');
+        },
+      },
+    ],
+    routes(router) {
+      router.get('/ok', (c) => {
+        c.body = { ok: true };
+      }, { auth: 'none', summary: 'probe' });
+    },
+  });
+
+  const t = tracedGateway(plugin, 1);
+
+  it('gives response.transform, response.meter and response.log hooks spans under the request span', async () => {
+    const res = await t.gw.fetch('/plugins/resp-probe/ok');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-resp-probe'), '1');
+    const traceId = /^00-([0-9a-f]{32})-/.exec(res.headers.get('traceparent') ?? '')?.[1];
+    assert.ok(traceId);
+    const names = ['resp-probe response.transform', 'resp-probe response.meter', 'resp-probe response.log'];
+    // The meter and log hooks run after the response went out: give them a moment before the flush.
+    await new Promise((r) => setTimeout(r, 50));
+    await t.gw.kernel.stop('test');
+    const spans = t.receiver.spans;
+    await waitFor('spans exported', () => names.every((n) => spans.some((s) => s.traceId === traceId && s.name === n)), 5000);
+    const server = spans.find((s) => s.traceId === traceId && s.kind === 2)!;
+    for (const n of names) assert.equal(spans.find((s) => s.traceId === traceId && s.name === n)!.parentSpanId, server.spanId, n);
+    const log = spans.find((s) => s.traceId === traceId && s.name === 'resp-probe response.log')!;
+    assert.equal(log.attributes['aihub.hook'], 'resp-probe:log');
+    assert.ok(log.attributes['aihub.error.code'] !== undefined, 'the failing hook’s span carries the error');
+  });
+});
