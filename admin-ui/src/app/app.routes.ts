@@ -102,6 +102,13 @@ export const routes: Routes = [
         loadChildren: () => import('./features/health/health.routes').then((m) => m.HEALTH_ROUTES),
         providers: [provideTranslocoScope('health')],
       },
+      // M: models & providers, routing & experiments, request explorer.
+      {
+        path: 'experiments',
+        canMatch: [requirePermission('experiments:read')],
+        loadChildren: () => import('./features/experiments/experiments.routes').then((m) => m.EXPERIMENTS_ROUTES),
+        providers: [provideTranslocoScope('experiments')],
+      },
       { path: '**', loadComponent: () => import('./features/home/not-found').then((m) => m.NotFound) },
     ],
   },
