@@ -1,6 +1,7 @@
 import type { PluginContext, PluginRouter, RouteOptions } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { AiConfig } from './config';
+import { catalogParams, catalogSummary, catalogView } from './handlers/catalogView';
 import { experimentParams, experimentQuery, experimentSummary, experimentsView } from './handlers/experiments';
 import { feedbackBody, feedbackView, postFeedback } from './handlers/feedback';
 import { invokeHandler } from './handlers/invoke';
@@ -26,5 +27,12 @@ export function aiRoutes(router: PluginRouter, ctx: PluginContext<AiConfig>): vo
     tags: ['admin'],
     summary: 'A/B experiments of a tenant: requests, errors, latency, tokens, cost and feedback per variant',
     schema: { params: experimentParams, query: experimentQuery, responses: { 200: experimentsView }, tag: 'experiments', operationId: 'getTenantExperiments' },
+  });
+  router.get('/admin/v1/tenants/:tenantId/models', catalogSummary(ctx), {
+    auth: 'required',
+    scopes: ['admin:read'],
+    tags: ['admin'],
+    summary: 'Model aliases the tenant may use (a superadmin: all), their deployments, prices and price sources, breaker states and latency (this instance)',
+    schema: { params: catalogParams, responses: { 200: catalogView }, tag: 'models', operationId: 'getTenantModels' },
   });
 }

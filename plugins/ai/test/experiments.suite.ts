@@ -153,5 +153,27 @@ export function experimentsSuite(backend: Backend): void {
       assert.equal(dev.status, 403);
       assert.equal(dev.headers.get('content-type')?.split(';')[0], 'application/problem+json');
     });
+
+    it('lists the catalog (aliases, deployments, prices, breakers) to a tenant’s admins only', async () => {
+      const admin = asUser('t3', 'admin-1', { 'x-test-role': 'admin' });
+      const res = await stack.fetch('/admin/v1/tenants/t3/models', { headers: admin });
+      assert.equal(res.status, 200);
+      type Dep = { id: string; provider: string; model: string; breaker: string; price: { source: string } | null };
+      const body = (await res.json()) as { scope: string; editable: boolean; aliases: { alias: string; kind: string; deployments: Dep[]; variants: { name: string; deployments: Dep[] }[] }[] };
+      assert.equal(body.scope, 'instance');
+      assert.equal(body.editable, false);
+      const a = body.aliases.find((x) => x.alias === 'exp-a')!;
+      assert.equal(a.kind, 'model');
+      assert.deepEqual(a.deployments.map((d) => [d.provider, d.model, d.breaker]), [['up', 'model-a', 'closed']]);
+      const exp = body.aliases.find((x) => x.alias === 'assistant')!;
+      assert.equal(exp.kind, 'experiment');
+      assert.deepEqual(exp.variants.map((v) => [v.name, v.deployments[0]!.model]), [['control', 'model-a'], ['treatment', 'model-b']]);
+      for (const x of body.aliases) for (const d of x.deployments) assert.ok(d.price === null || ['deployment', 'config', 'genai-prices'].includes(d.price.source));
+      assert.equal((await stack.fetch('/admin/v1/tenants/t1/models', { headers: admin })).status, 404, 'another tenant is invisible');
+      assert.equal((await stack.fetch('/admin/v1/tenants/t3/models')).status, 401);
+      const dev = await stack.fetch('/admin/v1/tenants/t3/models', { headers: asUser('t3', 'dev', { 'x-test-scopes': 'ai:invoke' }) });
+      assert.equal(dev.status, 403);
+      assert.equal(dev.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+    });
   });
 }

@@ -670,6 +670,23 @@ export interface paths {
         patch: operations["updateMember"];
         trace?: never;
     };
+    "/admin/v1/tenants/{tenantId}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model aliases the tenant may use (a superadmin: all), their deployments, prices and price sources, breaker states and latency (this instance) */
+        get: operations["getTenantModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenantId}/oauth-clients": {
         parameters: {
             query?: never;
@@ -5781,6 +5798,143 @@ export interface operations {
                         user_id: string;
                         /** @enum {string} */
                         user_status: "active" | "disabled";
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTenantModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        aliases: {
+                            alias: string;
+                            deployments: {
+                                /**
+                                 * @description This instance’s circuit breaker
+                                 * @enum {string}
+                                 */
+                                breaker: "closed" | "half-open" | "open";
+                                id: string;
+                                /** @description This instance’s moving average time to first byte; null until measured */
+                                latency_ms: number | null;
+                                /** @description Upstream model name */
+                                model: string;
+                                /** @description Null: unpriced (requests recorded with an unknown cost) */
+                                price: {
+                                    cached_input: number;
+                                    /** @description USD per million prompt tokens */
+                                    input: number;
+                                    /** @description USD per million completion tokens */
+                                    output: number;
+                                    /**
+                                     * @description deployment: its priceOverride; config: pricing[model or alias]; genai-prices: the built-in table
+                                     * @enum {string}
+                                     */
+                                    source: "deployment" | "config" | "genai-prices";
+                                } | null;
+                                /** @description Provider name in the configuration */
+                                provider: string;
+                                provider_type: string;
+                                weight: number;
+                            }[];
+                            fallbacks: string[];
+                            /** @enum {string} */
+                            kind: "model" | "experiment";
+                            strategy: string | null;
+                            /** @description Experiment aliases: the arms */
+                            variants: {
+                                deployments: {
+                                    /**
+                                     * @description This instance’s circuit breaker
+                                     * @enum {string}
+                                     */
+                                    breaker: "closed" | "half-open" | "open";
+                                    id: string;
+                                    /** @description This instance’s moving average time to first byte; null until measured */
+                                    latency_ms: number | null;
+                                    /** @description Upstream model name */
+                                    model: string;
+                                    /** @description Null: unpriced (requests recorded with an unknown cost) */
+                                    price: {
+                                        cached_input: number;
+                                        /** @description USD per million prompt tokens */
+                                        input: number;
+                                        /** @description USD per million completion tokens */
+                                        output: number;
+                                        /**
+                                         * @description deployment: its priceOverride; config: pricing[model or alias]; genai-prices: the built-in table
+                                         * @enum {string}
+                                         */
+                                        source: "deployment" | "config" | "genai-prices";
+                                    } | null;
+                                    /** @description Provider name in the configuration */
+                                    provider: string;
+                                    provider_type: string;
+                                    weight: number;
+                                }[];
+                                name: string;
+                                weight: number;
+                            }[];
+                        }[];
+                        /** @description False: the catalog is configuration; the admin API cannot edit it yet */
+                        editable: boolean;
+                        /**
+                         * @description Breaker and latency figures are this instance’s (the ai plugin keeps no shared stats)
+                         * @enum {string}
+                         */
+                        scope: "instance";
+                        tenant_id: string;
                     };
                 };
             };

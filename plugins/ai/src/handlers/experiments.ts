@@ -44,7 +44,7 @@ export const experimentsView = z.object({
  * other tenants stay invisible), with a role or the admin:read scope. With tenancy loaded, its
  * AccessControl decides (`experiments:read`).
  */
-function authorize(ctx: PluginContext<AiConfig>, c: GatewayContext, tenantId: string): void {
+export function authorize(ctx: PluginContext<AiConfig>, c: GatewayContext, tenantId: string): void {
   const access = ctx.tryGet(ACCESS_CONTROL);
   if (access) {
     access.authorize(c, 'experiments:read', tenantId);

@@ -1,0 +1,80 @@
+import { PrincipalKey, TenantKey, validated, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import { z } from 'zod';
+import type { AiConfig } from '../config';
+import { modelAllowed } from '../hooks';
+import type { ModelRoute } from '../routing/catalog';
+import { runtimeOf } from '../runtime';
+import { authorize } from './experiments';
+
+export const catalogParams = z.object({ tenantId: z.string().min(1).max(64) });
+
+const deploymentView = z.object({
+  id: z.string(),
+  provider: z.string().describe('Provider name in the configuration'),
+  provider_type: z.string(),
+  model: z.string().describe('Upstream model name'),
+  weight: z.number(),
+  price: z
+    .object({
+      input: z.number().describe('USD per million prompt tokens'),
+      output: z.number().describe('USD per million completion tokens'),
+      cached_input: z.number(),
+      source: z.enum(['deployment', 'config', 'genai-prices']).describe('deployment: its priceOverride; config: pricing[model or alias]; genai-prices: the built-in table'),
+    })
+    .nullable()
+    .describe('Null: unpriced (requests recorded with an unknown cost)'),
+  breaker: z.enum(['closed', 'half-open', 'open']).describe('This instance’s circuit breaker'),
+  latency_ms: z.number().nullable().describe('This instance’s moving average time to first byte; null until measured'),
+});
+const aliasView = z.object({
+  alias: z.string(),
+  kind: z.enum(['model', 'experiment']),
+  strategy: z.string().nullable(),
+  fallbacks: z.array(z.string()),
+  deployments: z.array(deploymentView),
+  variants: z.array(z.object({ name: z.string(), weight: z.number(), deployments: z.array(deploymentView) })).describe('Experiment aliases: the arms'),
+});
+export const catalogView = z.object({
+  tenant_id: z.string(),
+  scope: z.enum(['instance']).describe('Breaker and latency figures are this instance’s (the ai plugin keeps no shared stats)'),
+  editable: z.boolean().describe('False: the catalog is configuration; the admin API cannot edit it yet'),
+  aliases: z.array(aliasView),
+});
+
+function deployments(route: ModelRoute): z.output<typeof deploymentView>[] {
+  return route.entries.map((e) => ({
+    id: e.dep.id,
+    provider: e.dep.provider.name,
+    provider_type: e.dep.provider.type,
+    model: e.dep.model,
+    weight: e.weight,
+    price: e.price ? { input: e.price.input, output: e.price.output, cached_input: e.price.cachedInput, source: e.price.source } : null,
+    breaker: e.dep.breaker.state,
+    latency_ms: e.dep.latencyMs > 0 ? Math.round(e.dep.latencyMs) : null,
+  }));
+}
+
+/**
+ * GET /admin/v1/tenants/:tenantId/models: every alias the tenant may use (a superadmin: every
+ * alias) with its deployments, prices and where each came from, breaker states and latency.
+ */
+export function catalogSummary(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+  return (c) => {
+    const rt = runtimeOf(ctx);
+    const tenantId = validated<Record<string, unknown>, z.output<typeof catalogParams>>(c).params.tenantId;
+    authorize(ctx, c, tenantId);
+    const superadmin = PrincipalKey.get(c)?.superadmin === true;
+    const tenant = TenantKey.get(c);
+    // The tenant's allowedModels apply to its members; a superadmin sees the whole catalog.
+    const visible = rt.catalog.aliases.filter((a) => superadmin || modelAllowed(tenant, a));
+    const aliases = visible.map((alias) => {
+      const exp = rt.catalog.experiments.get(alias);
+      if (exp) {
+        return { alias, kind: 'experiment' as const, strategy: null, fallbacks: [], deployments: [], variants: exp.variants.map((v) => ({ name: v.name, weight: v.weight, deployments: deployments(v.route) })) };
+      }
+      const r = rt.catalog.routes.get(alias)!;
+      return { alias, kind: 'model' as const, strategy: r.strategy ?? null, fallbacks: r.fallbacks.map((f) => f.alias), deployments: deployments(r), variants: [] };
+    });
+    c.body = { tenant_id: tenantId, scope: 'instance', editable: false, aliases };
+  };
+}
