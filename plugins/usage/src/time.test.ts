@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addDays, daysBetween, isDay, monthDays, periodOf } from './time';
+import { budgetExceeded } from './budgets/BudgetExceeded';
 import { microsToDisplay, microsToUsd } from './money';
 
 describe('time and money', () => {
@@ -28,5 +29,13 @@ describe('time and money', () => {
     assert.equal(microsToUsd(9_007_199_254_740_991), '9007199254.740991');
     assert.equal(microsToDisplay(100_000_000), '$100.00');
     assert.equal(microsToDisplay(1_005_000), '$1.01');
+    // Under a dollar, every digit (issue 14 item 9: a half-cent budget read "$0.00 of $0.00").
+    assert.equal(microsToDisplay(5_000), '$0.005');
+    assert.equal(microsToDisplay(1_234), '$0.001234');
+    assert.equal(microsToDisplay(500_000), '$0.50');
+    assert.equal(microsToDisplay(0), '$0.00');
+    assert.equal(microsToDisplay(-5_000), '-$0.005');
+    const refusal = budgetExceeded('key', 'k1', 'daily', 5_000, 5_120, Date.parse('2025-06-02T00:00:00Z'), Date.parse('2025-06-01T12:00:00Z'));
+    assert.match(refusal.message, /budget of \$0\.005 is spent \(\$0\.00512 used\)/);
   });
 });
