@@ -194,6 +194,21 @@ for (const backend of BACKENDS) {
       assert.equal((await send('POST', base(), { name: 'x', allowed_models: [] })).status, 400);
     });
 
+    test("allowed_models within the tenant's (issue 14 item 7): a model outside the tenant's allow-list is a 400", async () => {
+      assert.equal((await send('PATCH', `/admin/v1/tenants/${other}/settings`, { allowedModels: ['gpt-4o-mini', 'embed'] })).status, 200);
+      const otherBase = `/admin/v1/tenants/${other}/api-keys`;
+      const refused = await send('POST', otherBase, { name: 'wide', allowed_models: ['gpt-4o-mini', 'gpt-4o'] });
+      assert.equal(refused.status, 400);
+      const problem = await json(refused);
+      assert.equal(problem.code, 'model_not_in_tenant');
+      assert.match(String(problem.detail), /`gpt-4o` is not among them/);
+      const inside = await send('POST', otherBase, { name: 'narrow', allowed_models: ['embed', '*'] });
+      assert.equal(inside.status, 201);
+      const k = await json(inside);
+      assert.equal((await send('PATCH', `${otherBase}/${k.id}`, { allowed_models: ['o1'] })).status, 400);
+      assert.equal((await send('PATCH', `${otherBase}/${k.id}`, { allowed_models: ['gpt-4o-mini'] })).status, 200);
+    });
+
     test('rotate: a new key shown once with the same settings; the old one stops now, or after the grace', async () => {
       const k = await create({ name: 'rotating', team_id: team, allowed_models: ['m'], limits: { requestsPerMinute: 5 } });
       const res = await send('POST', `${base()}/${k.id}/rotate`, {});

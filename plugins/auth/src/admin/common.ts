@@ -30,6 +30,26 @@ export async function authorizeTenant(rt: AuthRuntime, ctx: GatewayContext, perm
 }
 
 /**
+ * A credential's `allowed_models` must lie within the tenant's: a model outside the tenant's
+ * allow-list is refused (400) instead of stored as a promise the gateway never keeps (the tenant's
+ * list is checked first on every call, so a credential can never widen it). `*` means "whatever the
+ * tenant may use" and is always accepted.
+ */
+export async function checkModelsWithinTenant(rt: AuthRuntime, tenantId: string, models: readonly string[] | null | undefined): Promise<void> {
+  if (!models?.length) return;
+  const allowed = (await rt.tenancy().getTenant(tenantId))?.settings.allowedModels;
+  if (!allowed || allowed.includes('*')) return;
+  const outside = models.filter((m) => m !== '*' && !allowed.includes(m));
+  if (outside.length) {
+    throw errors.badRequest(
+      `allowed_models may only name models the tenant may use; ${outside.map((m) => `\`${m}\``).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among them (the tenant's: ${allowed.join(', ')}). Remove ${outside.length === 1 ? 'it' : 'them'}, or widen the tenant's allowedModels first.`,
+      'model_not_in_tenant',
+      'allowed_models',
+    );
+  }
+}
+
+/**
  * A caller may hand out at most what it holds: no role above its own, no scope it lacks, and only
  * a superadmin may create superadmin credentials or first-party clients.
  */

@@ -2,7 +2,7 @@ import { enforcePlanBounds, errors, validated, type PluginRouter, type Principal
 import type { z } from 'zod';
 import type { KeySort } from '../keys/keyQuery';
 import type { AuthRuntime } from '../runtime';
-import { actorId, audit, authorizeTenant, checkDelegation, checkTargetRank, roleRank } from './common';
+import { actorId, audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, checkTargetRank, roleRank } from './common';
 import { keyNotFound, keyView } from './keyView';
 import { rotateKeyRoute } from './rotateKeyRoute';
 import { apiKeyView, createKeyBody, createdKeyView, keyListView, keyParams, listKeysQuery, tenantParams, updateKeyBody } from './schemas';
@@ -36,6 +36,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       }
       if (body.team_id && !(await r.tenancy().getTeam(tenantId, body.team_id))) throw errors.badRequest('team_id is not a team of this tenant.', 'team_not_found', 'team_id');
       const owner = await checkOwner(r, caller, tenantId, body.user_id, role);
+      await checkModelsWithinTenant(r, tenantId, body.allowed_models);
       const { record, key } = await r.keys.create({
         tenantId,
         name: body.name,
@@ -120,6 +121,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       const now = r.ctx.clock.now();
       if (body.expires_at && new Date(body.expires_at).getTime() <= now) throw errors.badRequest('expires_at is in the past; send a future time.', 'invalid_expiry', 'expires_at');
       if (body.team_id && !(await r.tenancy().getTeam(tenantId, body.team_id))) throw errors.badRequest('team_id is not a team of this tenant.', 'team_not_found', 'team_id');
+      await checkModelsWithinTenant(r, tenantId, body.allowed_models);
       const changed = await r.keys.update(tenantId, id, {
         name: body.name,
         scopes: body.scopes,
