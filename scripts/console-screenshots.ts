@@ -2,7 +2,7 @@
  * Screenshots of every console screen, light and dark, plus one in Chinese → docs/console/*.png.
  * Starts the same environment as the browser tests (a gateway on PostgreSQL + Redis serving the built
  * console, Debian's chromium), seeds a few tenants, users and audit entries, and signs in as the
- * bootstrap superadmin. Run: npm run console:screenshots
+ * bootstrap superadmin. Run: npm run console:screenshots (SCREENS=usage,cache … for some of them only)
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,8 @@ import usage from '@aihub/plugin-usage';
 import { startConsoleEnv } from '../test/e2e/console/harness';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'console');
+/** `SCREENS=usage,cache`: only these (and no Chinese shot), to refresh one area's screenshots. */
+const ONLY = process.env.SCREENS ? new Set(process.env.SCREENS.split(',').map((s) => s.trim())) : undefined;
 
 /** Screen name → console path and what to wait for before the shot. */
 const SCREENS: { name: string; path: string; ready: string; after?: (page: Page) => Promise<void> }[] = [
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     for (const scheme of ['light', 'dark'] as const) {
       const page = await env.newPage({ colorScheme: scheme });
       await env.signIn(page, env.admin);
-      for (const screen of SCREENS) {
+      for (const screen of SCREENS.filter((s) => !ONLY || ONLY.has(s.name))) {
         await env.navigate(page, screen.path);
         await page.waitForSelector(screen.ready, { timeout: 45_000 });
         await screen.after?.(page);
@@ -87,6 +89,10 @@ async function main(): Promise<void> {
         await page.screenshot({ path: file });
         shots.push(file);
       }
+    }
+    if (ONLY) {
+      console.log(`console:screenshots: ${shots.length} screenshots in ${path.relative(process.cwd(), OUT)}`);
+      return;
     }
     const zh = await env.newPage({ colorScheme: 'light', locale: 'zh-CN' });
     await env.signIn(zh, env.admin);

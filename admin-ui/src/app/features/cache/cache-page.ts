@@ -32,6 +32,8 @@ import { formatBytes } from './bytes';
     dt { color: var(--mat-sys-on-surface-variant); }
     dd { margin: 0; text-align: end; font-variant-numeric: tabular-nums; }
     section.block { margin-top: 24px; }
+    section.block h2 { font: var(--mat-sys-title-medium); }
+    .model-field { min-width: 280px; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -26,6 +26,9 @@ describe('formatMicrosShort', () => {
   it('rounds for axes but does not turn tiny amounts into zero', () => {
     expect(formatMicrosShort(2_500_000)).toBe('$2.50');
     expect(formatMicrosShort(400)).toBe('$0.0004');
+    expect(formatMicrosShort(3)).toBe('$0.000003');
+    expect(formatMicrosShort(0)).toBe('$0');
+    expect(formatMicrosShort(12_345_000_000)).toBe('$12.35K');
   });
 });
 

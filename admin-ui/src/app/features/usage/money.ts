@@ -11,11 +11,16 @@ export function formatMicros(micros: number | null | undefined, locale = 'en'): 
   return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(micros / MICROS_PER_USD);
 }
 
-/** A short amount for chart axes (rounded; the exact figure is in the tooltip and the table). */
+/**
+ * A short amount for chart axes: three significant digits under a dollar (so $0.000003 ticks do not
+ * all read "$0.00"), cents above, compact from $10k. The exact figure is in the tooltip and table.
+ */
 export function formatMicrosShort(micros: number, locale = 'en'): string {
   const usd = micros / MICROS_PER_USD;
-  const digits = usd !== 0 && Math.abs(usd) < 0.01 ? 4 : 2;
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', notation: Math.abs(usd) >= 10_000 ? 'compact' : 'standard', maximumFractionDigits: digits }).format(usd);
+  const abs = Math.abs(usd);
+  const options: Intl.NumberFormatOptions =
+    abs === 0 ? { maximumFractionDigits: 0 } : abs < 1 ? { maximumSignificantDigits: 3 } : { maximumFractionDigits: 2, notation: abs >= 10_000 ? 'compact' : 'standard' };
+  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', ...options }).format(usd);
 }
 
 /**

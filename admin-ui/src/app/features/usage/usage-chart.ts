@@ -43,8 +43,8 @@ export class UsageChart {
     return {
       aria: { enabled: true },
       animation: false,
-      grid: { left: 64, right: 64, top: 36, bottom: 32 },
-      legend: { data: [this.costLabel(), this.tokensLabel()] },
+      grid: { left: 72, right: 64, top: 56, bottom: 32 },
+      legend: { top: 0, left: 'center', data: [this.costLabel(), this.tokensLabel()] },
       tooltip: {
         trigger: 'axis',
         valueFormatter: (v: unknown) => String(v),
