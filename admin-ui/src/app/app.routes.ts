@@ -104,6 +104,12 @@ export const routes: Routes = [
       },
       // M: models & providers, routing & experiments, request explorer.
       {
+        path: 'models',
+        canMatch: [requirePermission('experiments:read')],
+        loadChildren: () => import('./features/models/models.routes').then((m) => m.MODELS_ROUTES),
+        providers: [provideTranslocoScope('models')],
+      },
+      {
         path: 'experiments',
         canMatch: [requirePermission('experiments:read')],
         loadChildren: () => import('./features/experiments/experiments.routes').then((m) => m.EXPERIMENTS_ROUTES),

@@ -2,7 +2,8 @@
  * Console AI screens (issue 16, screens 3, 4, 10) in chromium against a real gateway on PostgreSQL
  * + Redis: traffic through an experiment's alias with an API key (mock provider), then the
  * experiments screen shows each variant with the same request counts as the experiments API, the
- * server's significance test named, and axe-core finds nothing serious.
+ * server's significance test named; the models screen shows each alias's deployments with the
+ * API's price and its source; axe-core finds nothing serious on either.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -50,6 +51,28 @@ describe('console: models, experiments, requests', () => {
   });
   after(async () => {
     await env?.stop();
+  });
+
+  test('the models screen shows every alias with its price and the price’s source, filter in the URL', async () => {
+    type Dep = { id: string; price: { input: number; source: string } | null; breaker: string };
+    const api = await env.api<{ aliases: { alias: string; deployments: Dep[] }[] }>('GET', `/admin/v1/tenants/${env.tenantId}/models`);
+    const mini = api.aliases.find((a) => a.alias === 'gpt-4o-mini')!.deployments[0]!;
+    assert.equal(mini.price?.source, 'genai-prices', 'the mock is priced as the model it imitates');
+    await env.navigate(page, '/models');
+    await page.waitForSelector('[data-testid=model-gpt-4o-mini]');
+    const cell = page.locator('[data-testid=model-gpt-4o-mini] [data-testid=model-price]');
+    assert.equal(Number(await cell.getAttribute('data-input')), mini.price!.input);
+    assert.equal(await cell.getAttribute('data-source'), 'genai-prices');
+    assert.match(await cell.innerText(), /built-in price table/);
+    assert.equal((await page.locator('[data-testid=model-gpt-4o-mini] [data-testid=model-breaker]').innerText()).trim(), 'Closed');
+    // The experiment alias lists its variants' deployments.
+    assert.equal(await page.locator('[data-testid=model-assistant]').count(), 2);
+    await env.checkA11y(page, 'models');
+    await page.fill('[data-testid=models-filter]', 'exp-');
+    await page.press('[data-testid=models-filter]', 'Enter');
+    await page.waitForFunction('!document.querySelector("[data-testid=model-gpt-4o-mini]")');
+    assert.match(page.url(), /q=exp-/);
+    assert.equal(await page.locator('[data-testid=models-table] tbody tr').count(), 2);
   });
 
   test('the experiments screen shows each variant with the API’s counts and the named significance test', async () => {

@@ -28,6 +28,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: 'budgets', label: 'nav.budgets', permission: 'usage:read', group: 'tenant' },
   { path: 'limits', label: 'nav.limits', permission: 'limits:read', group: 'tenant' },
   { path: 'cache', label: 'nav.cache', permission: 'usage:read', group: 'tenant' },
+  { path: 'models', label: 'nav.models', permission: 'experiments:read', group: 'tenant' },
   { path: 'experiments', label: 'nav.experiments', permission: 'experiments:read', group: 'tenant' },
   { path: 'audit', label: 'nav.audit', permission: 'audit:read', group: 'tenant' },
   { path: 'tenants', label: 'nav.tenants', platform: true, group: 'platform' },
