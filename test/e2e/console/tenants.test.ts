@@ -39,6 +39,11 @@ describe('console: tenants, audit, roles', () => {
     await page.waitForSelector('[data-testid=audit-drawer] pre:has-text("acme")');
     assert.match(page.url(), /entry=/);
     await env.checkA11y(page, 'audit with the drawer open');
+    // Filtering by target id, from the URL: only the entries about that tenant.
+    const acme = (await env.api<{ data: { id: string }[] }>('GET', '/admin/v1/tenants?q=acme')).data[0];
+    await env.navigate(page, `/audit?scope=platform&target_id=${acme.id}`);
+    await page.waitForFunction(`document.querySelectorAll('[data-testid=audit-table] tr[data-action]').length === 1`);
+    assert.equal(await page.locator('[data-testid=audit-target-id]').inputValue(), acme.id);
   });
 
   test('suspend and delete a tenant: both confirm, delete only after typing its name', async () => {

@@ -42,7 +42,7 @@ export class AuditList {
   readonly session = inject(SessionService);
   private readonly history = new CursorHistory();
 
-  readonly url = urlState({ scope: 'tenant', actor: '', action: '', target_type: '', since: '', until: '', cursor: '', limit: 25, entry: '' });
+  readonly url = urlState({ scope: 'tenant', actor: '', action: '', target_type: '', target_id: '', since: '', until: '', cursor: '', limit: 25, entry: '' });
   /** The list query: everything but the open entry, so opening an entry does not reload the page. */
   private readonly query = computed(
     () => {
@@ -56,6 +56,7 @@ export class AuditList {
       actor: s.actor || undefined,
       action: s.action || undefined,
       target_type: s.target_type || undefined,
+      target_id: s.target_id || undefined,
       since: s.since || undefined,
       until: s.until || undefined,
       cursor: s.cursor || undefined,
@@ -69,12 +70,13 @@ export class AuditList {
   readonly sinceInput = computed(() => isoToUtcInput(this.url.state().since));
   readonly untilInput = computed(() => isoToUtcInput(this.url.state().until));
 
-  apply(f: { actor: string; action: string; target_type: string; since: string; until: string }): void {
+  apply(f: { actor: string; action: string; target_type: string; target_id: string; since: string; until: string }): void {
     this.history.clear();
     const change = {
       actor: f.actor.trim(),
       action: f.action.trim(),
       target_type: f.target_type.trim(),
+      target_id: f.target_id.trim(),
       since: utcInputToIso(f.since) ?? '',
       until: utcInputToIso(f.until) ?? '',
       cursor: '',
@@ -89,7 +91,7 @@ export class AuditList {
 
   clear(): void {
     this.history.clear();
-    void this.url.patch({ actor: '', action: '', target_type: '', since: '', until: '', cursor: '', entry: '' });
+    void this.url.patch({ actor: '', action: '', target_type: '', target_id: '', since: '', until: '', cursor: '', entry: '' });
   }
 
   setScope(scope: string): void {
