@@ -49,6 +49,8 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'dashboard', path: '/overview', ready: '[data-testid=ov-requests]' },
   { name: 'playground', path: '/playground', ready: '[data-testid=pg-key]' },
   { name: 'health', path: '/health', ready: '[data-testid=health-plugin-list] tbody tr' },
+  { name: 'models', path: '/models', ready: '[data-testid=models-table] tbody tr' },
+  { name: 'experiments', path: '/experiments', ready: '[data-testid=exp-window]' },
 ];
 
 async function main(): Promise<void> {
