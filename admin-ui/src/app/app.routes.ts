@@ -11,7 +11,8 @@ import { Shell } from './layout/shell';
 export const routes: Routes = [
   { path: 'callback', loadComponent: () => import('./features/auth/callback').then((m) => m.Callback) },
   { path: 'signed-out', loadComponent: () => import('./features/auth/signed-out').then((m) => m.SignedOut) },
-  // H: the public invitation page (/admin/invite?token=…) goes here, outside the shell.
+  // The public invitation page: the invited person has no session yet, so no shell and no auth guard.
+  { path: 'invite', loadComponent: () => import('./features/invite/invite-accept').then((m) => m.InviteAccept), providers: [provideTranslocoScope('invite')] },
   {
     path: '',
     component: Shell,
@@ -39,6 +40,18 @@ export const routes: Routes = [
         providers: [provideTranslocoScope('users')],
       },
       // H: members, teams, invitations, api-keys, oauth-clients — one lazy route each, same pattern.
+      {
+        path: 'members',
+        canMatch: [requirePermission('members:read')],
+        loadChildren: () => import('./features/members/members.routes').then((m) => m.MEMBERS_ROUTES),
+        providers: [provideTranslocoScope('members')],
+      },
+      {
+        path: 'invitations',
+        canMatch: [requirePermission('members:write')],
+        loadChildren: () => import('./features/invitations/invitations.routes').then((m) => m.INVITATIONS_ROUTES),
+        providers: [provideTranslocoScope('invitations')],
+      },
       {
         path: 'api-keys',
         canMatch: [requirePermission('keys:read')],
