@@ -131,7 +131,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const err = ((await refused.json()) as { error: { code: string; type: string; message: string; budget: { level: string; period: string; limit_micros: number; resets_at: string } } }).error;
       assert.equal(err.code, 'budget_exceeded');
       assert.equal(err.type, 'insufficient_quota');
-      assert.match(err.message, /tenant daily budget of \$0\.00 is spent/);
+      assert.match(err.message, /tenant daily budget of \$0\.0004 is spent/);
       assert.equal(err.budget.level, 'tenant');
       assert.equal(err.budget.period, 'daily');
       assert.equal(err.budget.limit_micros, 400);
