@@ -5999,6 +5999,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** @description null: every model the tenant may use */
+                            allowed_models: string[] | null;
                             client_id: string;
                             created_at: string;
                             created_by: string | null;
@@ -6068,6 +6070,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Model aliases the client's tokens may call, within the tenant's (default: every model the tenant may use) */
+                    allowed_models?: string[];
                     /** @description Platform application (the console): consent is implied and users of any tenant may sign in. Superadmin only */
                     first_party?: boolean;
                     /** @description client_credentials for machines; authorization_code (+ refresh_token) for apps that log users in */
@@ -6099,6 +6103,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description null: every model the tenant may use */
+                        allowed_models: string[] | null;
                         client_id: string;
                         /** @description Shown once (null for public clients) */
                         client_secret: string | null;
@@ -6174,6 +6180,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description null: every model the tenant may use */
+                        allowed_models: string[] | null;
                         client_id: string;
                         created_at: string;
                         created_by: string | null;
@@ -6247,6 +6255,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description null: every model the tenant may use */
+                        allowed_models: string[] | null;
                         client_id: string;
                         created_at: string;
                         created_by: string | null;
@@ -6314,6 +6324,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Model aliases the client's tokens may call, within the tenant's; null: every model the tenant may use */
+                    allowed_models?: string[] | null;
                     grant_types?: ("client_credentials" | "authorization_code" | "refresh_token")[];
                     name?: string;
                     post_logout_redirect_uris?: string[];
@@ -6330,6 +6342,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description null: every model the tenant may use */
+                        allowed_models: string[] | null;
                         client_id: string;
                         created_at: string;
                         created_by: string | null;
