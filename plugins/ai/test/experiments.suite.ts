@@ -169,6 +169,9 @@ export function experimentsSuite(backend: Backend): void {
       assert.equal(exp.kind, 'experiment');
       assert.deepEqual(exp.variants.map((v) => [v.name, v.deployments[0]!.model]), [['control', 'model-a'], ['treatment', 'model-b']]);
       for (const x of body.aliases) for (const d of x.deployments) assert.ok(d.price === null || ['deployment', 'config', 'genai-prices'].includes(d.price.source));
+      // A tenant limited to some models sees only those.
+      const limited = await stack.fetch('/admin/v1/tenants/t3/models', { headers: { ...admin, 'x-test-settings': JSON.stringify({ allowedModels: ['exp-b'] }) } });
+      assert.deepEqual(((await limited.json()) as { aliases: { alias: string }[] }).aliases.map((x) => x.alias), ['exp-b']);
       assert.equal((await stack.fetch('/admin/v1/tenants/t1/models', { headers: admin })).status, 404, 'another tenant is invisible');
       assert.equal((await stack.fetch('/admin/v1/tenants/t3/models')).status, 401);
       const dev = await stack.fetch('/admin/v1/tenants/t3/models', { headers: asUser('t3', 'dev', { 'x-test-scopes': 'ai:invoke' }) });
