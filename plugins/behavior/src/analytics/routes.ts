@@ -146,6 +146,6 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
       else ctx.logger.info('audit: analytics.user.delete', { audit: entry, actor: actorOf(c) });
       c.body = { object: 'user_deletion', tenant_id: params.tenantId, user_id: params.userId, deleted_events: result.events, deleted_profile: result.profile };
     },
-    { scopes: ['admin:write'], tags: ['admin', 'analytics'], summary: 'Delete a user’s events and profile (right to erasure)', schema: { params: userParams, tag: 'analytics', operationId: 'deleteUser' } },
+    { scopes: ['admin:write'], tags: ['admin', 'analytics'], summary: 'Delete a user’s events and profile (right to erasure)', schema: { params: userParams, tag: 'analytics', operationId: 'eraseAnalyticsUser' } },
   );
 }
