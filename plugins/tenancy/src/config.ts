@@ -47,7 +47,7 @@ export const tenancyConfig = z
       })
       .strict()
       .prefault({})
-      .describe('Login lockout with exponential backoff'),
+      .describe('Deprecated, no longer used for sign-in: a whole-account lock let anyone lock out an admin. Sign-in backoff is the auth plugin\'s `oauth.loginLockout`, per account and client address. Kept so existing configs still validate'),
     password: z
       .object({
         minLength: z.number().int().min(8).max(128).default(12).describe('Shortest password accepted for new passwords'),
