@@ -43,6 +43,8 @@ export interface OAuthClientRow {
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
+  /** JSON array of model aliases its tokens may call; null: every model the tenant may use. */
+  allowed_models?: string | null;
 }
 
 export interface OidcPayloadRow {
@@ -131,6 +133,7 @@ export function defineModels(sequelize: Sequelize, table: (name: string) => stri
       created_by: str(128, true),
       created_at: date(),
       updated_at: date(),
+      allowed_models: text(true),
     },
     { ...common, tableName: table('oauth_clients') },
   );

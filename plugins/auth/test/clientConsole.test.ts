@@ -80,6 +80,29 @@ for (const backend of BACKENDS) {
       assert.ok(res.status !== 200 || !String(body.scope ?? '').includes('ai:invoke'), `a scope taken away is never granted: ${JSON.stringify(body)}`);
     });
 
+    test("allowed_models within the tenant's, carried by the client's tokens (issue 14 item 7)", async () => {
+      assert.equal((await send('PATCH', `/admin/v1/tenants/${other}/settings`, { allowedModels: ['gpt-4o-mini', 'embed'] })).status, 200);
+      const otherBase = `/admin/v1/tenants/${other}/oauth-clients`;
+      const wide = await send('POST', otherBase, { name: 'wide', grant_types: ['client_credentials'], allowed_models: ['gpt-4o'] });
+      assert.equal(wide.status, 400);
+      assert.equal((await json(wide)).code, 'model_not_in_tenant');
+      const created = await json(await send('POST', otherBase, { name: 'narrow', grant_types: ['client_credentials'], allowed_models: ['gpt-4o-mini', 'embed'] }));
+      assert.deepEqual(created.allowed_models, ['gpt-4o-mini', 'embed']);
+      const id = created.client_id as string;
+      const principal = async () => {
+        const tok = await json(await gw.fetch('/oauth/token', form({ grant_type: 'client_credentials', scope: 'ai:invoke' }, { authorization: basic(id, created.client_secret as string) })));
+        const who = await json(await gw.fetch('/v1/probe/whoami', { headers: bearer(tok.access_token as string) }));
+        return who.principal as { kind: string; allowedModels?: string[] };
+      };
+      assert.deepEqual((await principal()).allowedModels, ['gpt-4o-mini', 'embed']);
+      assert.equal((await send('PATCH', `${otherBase}/${id}`, { allowed_models: ['o1'] })).status, 400);
+      const narrowed = await json(await send('PATCH', `${otherBase}/${id}`, { allowed_models: ['embed'] }));
+      assert.deepEqual(narrowed.allowed_models, ['embed']);
+      assert.deepEqual((await principal()).allowedModels, ['embed']);
+      assert.equal((await json(await send('PATCH', `${otherBase}/${id}`, { allowed_models: null }))).allowed_models, null);
+      assert.equal((await principal()).allowedModels, undefined);
+    });
+
     test('rank, delegation and tenancy: 403 above the caller, 404 for another tenant', async () => {
       const ownerClient = await json(await send('POST', base(), { name: 'owner svc', grant_types: ['client_credentials'], role: 'owner' }));
       const dev = await json(await send('POST', `/admin/v1/tenants/${tenant}/api-keys`, { name: 'admin key', role: 'admin', scopes: ['admin:read', 'admin:write'] }));

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ClientRecord } from '../oauth/ClientStore';
 import type { AuthRuntime } from '../runtime';
 import { clientUpdateRoute } from './clientUpdateRoute';
-import { actorId, audit, authorizeTenant, checkDelegation, checkTargetRank } from './common';
+import { actorId, audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, checkTargetRank } from './common';
 import { clientParams, clientView, createClientBody, createdClientView, listClientsQuery, listView, tenantParams } from './schemas';
 
 type ClientView = z.output<typeof clientView>;
@@ -20,6 +20,7 @@ export function toClientView(c: ClientRecord): ClientView {
     role: c.role,
     token_endpoint_auth_method: c.tokenEndpointAuthMethod,
     first_party: c.firstParty,
+    allowed_models: c.allowedModels,
     created_by: c.createdBy,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
@@ -44,6 +45,7 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       const role = (body.role ?? 'developer') as TenantRole;
       checkDelegation(caller, { role, scopes, what: 'OAuth client' });
       if (body.first_party && caller.superadmin !== true) throw errors.forbidden('Only a platform superadmin may create a first-party client.', 'permission_denied');
+      await checkModelsWithinTenant(r, tenantId, body.allowed_models);
       const { record, secret } = await r.clients.create({
         tenantId,
         name: body.name,
@@ -54,6 +56,7 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
         role,
         tokenEndpointAuthMethod: body.token_endpoint_auth_method ?? 'client_secret_basic',
         firstParty: body.first_party === true,
+        allowedModels: body.allowed_models ? [...new Set(body.allowed_models)] : null,
         createdBy: actorId(caller),
       });
       const view = toClientView(record);

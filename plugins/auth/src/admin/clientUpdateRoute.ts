@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { errors, validated, type PluginRouter } from '@aihub/core/plugin-api';
 import type { AuthRuntime } from '../runtime';
 import { toClientView } from './clientRoutes';
-import { audit, authorizeTenant, checkDelegation, checkTargetRank } from './common';
+import { audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, checkTargetRank } from './common';
 import { clientParams, clientShapeIssues, clientView, updateClientBody } from './schemas';
 
 const removed = (before: readonly string[], after: readonly string[] | undefined) => after !== undefined && before.some((x) => !after.includes(x));
@@ -31,11 +31,18 @@ export function clientUpdateRoute(router: PluginRouter, rt: () => AuthRuntime, b
       const merged = { grant_types: grantTypes ?? current.grantTypes, redirect_uris: body.redirect_uris ?? current.redirectUris, token_endpoint_auth_method: current.tokenEndpointAuthMethod };
       const [issue] = clientShapeIssues(merged);
       if (issue) throw errors.badRequest(`${issue.message}; send the fields that go together in one PATCH.`, 'invalid_client_settings', issue.path.join('.'));
-      const narrowing = removed(current.scopes, body.scopes) || removed(current.grantTypes, grantTypes) || removed(current.redirectUris, body.redirect_uris);
+      await checkModelsWithinTenant(r, tenantId, body.allowed_models);
+      // Narrowing the models revokes grants too: refresh tokens minted under the wider list would
+      // otherwise mint access tokens carrying it.
+      const narrowing =
+        removed(current.scopes, body.scopes) ||
+        removed(current.grantTypes, grantTypes) ||
+        removed(current.redirectUris, body.redirect_uris) ||
+        (body.allowed_models !== undefined && body.allowed_models !== null && (current.allowedModels === null || removed(current.allowedModels, body.allowed_models)));
       const changed = await r.clients.update(
         tenantId,
         clientId,
-        { name: body.name, grantTypes, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, scopes: body.scopes ? [...new Set(body.scopes)] : undefined },
+        { name: body.name, grantTypes, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, scopes: body.scopes ? [...new Set(body.scopes)] : undefined, allowedModels: body.allowed_models === undefined ? undefined : body.allowed_models === null ? null : [...new Set(body.allowed_models)] },
         narrowing,
       );
       if (!changed) throw errors.notFound('No such OAuth client in this tenant.', 'oauth_client_not_found');

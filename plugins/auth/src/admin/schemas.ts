@@ -175,6 +175,7 @@ export const createClientBody = z
       .optional()
       .describe('`none` makes a public client (SPA, CLI) with no secret; PKCE is always required'),
     first_party: z.boolean().optional().describe('Platform application (the console): consent is implied and users of any tenant may sign in. Superadmin only'),
+    allowed_models: allowedModelsSchema.optional().describe("Model aliases the client's tokens may call, within the tenant's (default: every model the tenant may use)"),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -204,6 +205,7 @@ export const updateClientBody = z
     redirect_uris: z.array(redirectUri).max(20).optional(),
     post_logout_redirect_uris: z.array(redirectUri).max(20).optional(),
     scopes: z.array(scopeSchema).min(1).max(SCOPES.length).optional(),
+    allowed_models: allowedModelsSchema.nullable().optional().describe("Model aliases the client's tokens may call, within the tenant's; null: every model the tenant may use"),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'send at least one field to change' })
@@ -222,6 +224,7 @@ export const clientView = z.object({
   role: z.string(),
   token_endpoint_auth_method: z.string(),
   first_party: z.boolean(),
+  allowed_models: z.array(z.string()).nullable().describe('null: every model the tenant may use'),
   created_by: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),

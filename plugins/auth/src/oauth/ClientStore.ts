@@ -21,6 +21,8 @@ export interface ClientRecord {
   scopes: string[];
   role: TenantRole;
   firstParty: boolean;
+  /** Model aliases its tokens may call; null: every model the tenant may use. */
+  allowedModels: string[] | null;
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -36,6 +38,7 @@ export interface CreateClientInput {
   role: TenantRole;
   tokenEndpointAuthMethod: ClientAuthMethod;
   firstParty: boolean;
+  allowedModels?: string[] | null;
   createdBy: string | null;
 }
 
@@ -45,6 +48,7 @@ export interface UpdateClientInput {
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
   scopes?: string[];
+  allowedModels?: string[] | null;
 }
 
 export function toClient(row: OAuthClientRow): ClientRecord {
@@ -60,6 +64,7 @@ export function toClient(row: OAuthClientRow): ClientRecord {
     scopes: parseJson<string[]>(row.scopes, []),
     role: row.role,
     firstParty: !!row.first_party,
+    allowedModels: row.allowed_models ? parseJson<string[]>(row.allowed_models, []) : null,
     createdBy: row.created_by,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
@@ -93,6 +98,7 @@ export class ClientStore {
       scopes: JSON.stringify(input.scopes),
       role: input.role,
       first_party: input.firstParty,
+      allowed_models: input.allowedModels ? JSON.stringify(input.allowedModels) : null,
       created_by: input.createdBy,
       created_at: at,
       updated_at: at,
@@ -157,6 +163,7 @@ export class ClientStore {
     if (patch.redirectUris !== undefined) values.redirect_uris = JSON.stringify(patch.redirectUris);
     if (patch.postLogoutRedirectUris !== undefined) values.post_logout_redirect_uris = JSON.stringify(patch.postLogoutRedirectUris);
     if (patch.scopes !== undefined) values.scopes = JSON.stringify(patch.scopes);
+    if (patch.allowedModels !== undefined) values.allowed_models = patch.allowedModels === null ? null : JSON.stringify(patch.allowedModels);
     await this.db.transaction(async (t) => {
       await this.models.OAuthClient.update(values, { where: { tenant_id: tenantId, client_id: clientId }, transaction: t });
       if (revokeGrants) await this.models.OidcPayload.destroy({ where: { client_id: clientId }, transaction: t });

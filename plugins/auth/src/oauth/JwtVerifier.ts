@@ -75,6 +75,8 @@ export function principalFromClaims(payload: Jose.JWTPayload): Principal {
     role,
     superadmin: payload.superadmin === true ? true : undefined,
   };
+  const models = payload.allowed_models;
+  if (Array.isArray(models) && models.every((m) => typeof m === 'string')) principal.allowedModels = Object.freeze([...models]);
   return Object.freeze(principal);
 }
 

@@ -5,7 +5,9 @@ export const CLIENT_TENANT = 'urn:aihub:tenant_id';
 export const CLIENT_ROLE = 'urn:aihub:role';
 export const CLIENT_FIRST_PARTY = 'urn:aihub:first_party';
 export const CLIENT_SCOPES = 'urn:aihub:scopes';
-export const EXTRA_CLIENT_METADATA = [CLIENT_TENANT, CLIENT_ROLE, CLIENT_FIRST_PARTY, CLIENT_SCOPES];
+/** JSON array of the model aliases the client's tokens may call (absent: the tenant's models). */
+export const CLIENT_MODELS = 'urn:aihub:allowed_models';
+export const EXTRA_CLIENT_METADATA = [CLIENT_TENANT, CLIENT_ROLE, CLIENT_FIRST_PARTY, CLIENT_SCOPES, CLIENT_MODELS];
 
 /**
  * oidc-provider client metadata for a row of auth_oauth_clients. `scope` is the allow list of the
@@ -30,6 +32,7 @@ export function clientMetadata(row: OAuthClientRow, secret: string | undefined):
     [CLIENT_ROLE]: row.role,
     [CLIENT_FIRST_PARTY]: !!row.first_party,
     [CLIENT_SCOPES]: apiScopes.join(' '),
+    ...(row.allowed_models ? { [CLIENT_MODELS]: row.allowed_models } : {}),
   };
   if (row.token_endpoint_auth_method !== 'none') metadata.client_secret = secret;
   return metadata;

@@ -3,7 +3,8 @@ import { SCOPES, type TenantRole } from '@aihub/core/plugin-api';
 import type { TenancyService } from '@aihub/plugin-tenancy';
 import type { AuthConfig } from '../config';
 import type { ServerSecrets } from '../secrets';
-import { CLIENT_FIRST_PARTY, CLIENT_ROLE, CLIENT_SCOPES, CLIENT_TENANT, EXTRA_CLIENT_METADATA } from './clientMetadata';
+import { CLIENT_FIRST_PARTY, CLIENT_MODELS, CLIENT_ROLE, CLIENT_SCOPES, CLIENT_TENANT, EXTRA_CLIENT_METADATA } from './clientMetadata';
+import { parseJson } from '../models';
 import { renderErrorPage, renderLogoutPage, renderLogoutSuccessPage } from './pages';
 import type { OidcAccount, OidcClient, OidcModule, OidcToken, ProviderContext } from './oidcTypes';
 
@@ -69,11 +70,14 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
     const client = token.client ?? ctx.oidc?.client;
     const clientTenant = clientString(client, CLIENT_TENANT);
     const clientRole = (clientString(client, CLIENT_ROLE) ?? 'viewer') as TenantRole;
-    if (token.kind === 'ClientCredentials') return { tenant_id: clientTenant, role: clientRole };
+    // The client's allowed models travel in its tokens (user tokens too: the client limits them).
+    const modelsJson = clientString(client, CLIENT_MODELS);
+    const models = modelsJson ? { allowed_models: parseJson<string[]>(modelsJson, []) } : {};
+    if (token.kind === 'ClientCredentials') return { tenant_id: clientTenant, role: clientRole, ...models };
     if (!token.accountId || !token.grantId) return undefined;
     const tenantId = await deps.tenantOfGrant(token.grantId);
     const user = await tenancy().getUser(token.accountId);
-    if (!tenantId || !user) return { tenant_id: tenantId ?? clientTenant, role: 'viewer', gid: token.grantId };
+    if (!tenantId || !user) return { tenant_id: tenantId ?? clientTenant, role: 'viewer', gid: token.grantId, ...models };
     const firstParty = client?.[CLIENT_FIRST_PARTY] === true;
     const superadmin = user.superadmin && firstParty;
     const userRole = superadmin ? 'owner' : ((await tenancy().roleOf(user.id, tenantId)) ?? 'viewer');
@@ -82,6 +86,7 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
       role: firstParty ? userRole : minRole(userRole, clientRole),
       gid: token.grantId,
       ...(superadmin ? { superadmin: true } : {}),
+      ...models,
     };
   }
 
