@@ -84,7 +84,7 @@ type InvitationView = paths['/admin/v1/invitations/{token}']['get']['responses']
     .invite { max-width: 520px; margin: 48px auto; padding: 0 16px; display: flex; flex-direction: column; gap: 16px; }
     form { display: flex; flex-direction: column; gap: 8px; }
     h2 { font-size: 1.1rem; margin: 0 0 8px; }
-    .muted { opacity: 0.75; }
+    .muted { color: var(--mat-sys-on-surface-variant); }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

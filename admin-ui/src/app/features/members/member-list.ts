@@ -88,7 +88,7 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
       <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="next()" (previous)="previous()" (first)="first()" (limitChange)="pageSize($event)" />
     </section>
   `,
-  styles: `.inline-select { width: 160px; } .muted { opacity: 0.7; }`,
+  styles: `.inline-select { width: 160px; } .muted { color: var(--mat-sys-on-surface-variant); }`,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class MemberList {
