@@ -16,7 +16,7 @@ export function principalMayUse(principal: Principal | undefined, alias: string)
  * tenant's models: saying why helps them pick another key instead of reporting a missing model.
  */
 export function modelNotAllowed(model: string): GatewayError {
-  return new GatewayError(`This API key may not use the model \`${model}\`; use one of the key's allowed models, or ask an admin to allow it.`, {
+  return new GatewayError(`This credential (API key or OAuth client) may not use the model \`${model}\`; use one of its allowed models, or ask an admin to allow it.`, {
     code: 'model_not_allowed',
     status: 403,
     type: 'permission_error',
