@@ -110,6 +110,28 @@ describe('console: members and invitations', () => {
     assert.deepEqual(env.pageErrors, []);
   });
 
+  test('an address with an account signs in to accept: back on the page the invitation is accepted and the console opens in the tenant', async () => {
+    const other = await env.api<{ id: string }>('POST', '/admin/v1/tenants', { name: 'Elsewhere', slug: 'elsewhere' });
+    const existing = await env.createUser('has-account@example.test', { tenantId: other.id, role: 'developer' });
+    const inv = await env.api<{ id: string; token: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email: existing.email, role: 'developer' });
+    const guest = await env.newPage();
+    await guest.goto(env.consoleUrl(`/invite?token=${encodeURIComponent(inv.token)}`));
+    await guest.waitForSelector('[data-testid=invite-title]');
+    // Creating an account for an address that has one is refused: the page offers sign-in instead.
+    await guest.fill('[data-testid=invite-password]', 'whatever-password-1');
+    await guest.click('[data-testid=invite-create]');
+    await guest.waitForSelector('[data-testid=invite-exists]');
+    await Promise.all([guest.waitForURL(/\/oauth\/interaction\//, { timeout: 20_000 }), guest.click('[data-testid=invite-signin]')]);
+    await guest.fill('#email', existing.email);
+    await guest.fill('#password', existing.password);
+    await Promise.all([guest.waitForURL(/\/admin\/home/, { timeout: 30_000 }), guest.click('button[type=submit]')]);
+    await guest.waitForSelector('[data-testid=nav]', { timeout: 20_000 });
+    const member = await env.api<{ role: string }>('GET', `/admin/v1/tenants/${env.tenantId}/members/${existing.id}`);
+    assert.equal(member.role, 'developer', 'the signed-in user joined the inviting tenant');
+    assert.ok((await audit('invitation.accept')).some((a) => a.target_id === inv.id && a.actor_id === existing.id), 'invitation.accept is audited with the user as actor');
+    assert.deepEqual(env.pageErrors, []);
+  });
+
   test('revoke a pending invitation (confirmed); its link then says it cannot be used', async () => {
     const email = 'to-revoke@example.test';
     const inv = await env.api<{ id: string; token: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email, role: 'developer' });
