@@ -31,6 +31,18 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
     },
   },
   { name: 'users', path: '/users', ready: '[data-testid=user-table]' },
+  { name: 'members', path: '/members', ready: '[data-testid=member-table]' },
+  {
+    name: 'member-invite',
+    path: '/members',
+    ready: '[data-testid=member-table]',
+    after: async (page) => {
+      await page.click('[data-testid=member-invite]');
+      await page.fill('[data-testid=invite-email]', 'grace@default.example');
+      await page.waitForSelector('[data-testid=invite-send]');
+    },
+  },
+  { name: 'invitations', path: '/invitations', ready: '[data-testid=invitation-table]' },
   { name: 'audit', path: '/audit', ready: '[data-testid=audit-table]' },
   {
     name: 'audit-detail',
@@ -66,6 +78,8 @@ async function main(): Promise<void> {
       await env.createUser(`owner@${slug}.example`, { tenantId: t.id, role: 'owner' });
     }
     await env.createUser('dev@default.example', { tenantId: env.tenantId, role: 'developer' });
+    // A pending invitation for the invitations screen and the public accept page (signed out).
+    const invitation = await env.api<{ token: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email: 'ada@default.example', role: 'viewer' });
     // Some traffic for the usage, budgets, limits and cache screens (a repeat is a cache hit).
     const key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'screenshots', scopes: ['ai:invoke'] })).key;
     for (const q of ['a', 'b', 'c', 'a']) {
@@ -89,6 +103,17 @@ async function main(): Promise<void> {
         await page.waitForTimeout(300);
         const file = path.join(OUT, `${screen.name}-${scheme}.png`);
         await page.screenshot({ path: file });
+        shots.push(file);
+      }
+    }
+    if (!ONLY || ONLY.has('invite')) {
+      for (const scheme of ['light', 'dark'] as const) {
+        const guest = await env.newPage({ colorScheme: scheme });
+        await guest.goto(env.consoleUrl(`/invite?token=${encodeURIComponent(invitation.token)}`));
+        await guest.waitForSelector('[data-testid=invite-create]', { timeout: 45_000 });
+        await guest.waitForTimeout(300);
+        const file = path.join(OUT, `invite-${scheme}.png`);
+        await guest.screenshot({ path: file });
         shots.push(file);
       }
     }

@@ -69,6 +69,10 @@ describe('console: members and invitations', () => {
     assert.equal(await guest.locator('[data-testid=nav]').count(), 0, 'the accept page is outside the signed-in shell');
     await env.checkA11y(guest, 'invitation accept page');
     await guest.fill('[data-testid=invite-name]', 'New Comer');
+    // A refused password shows next to the field (problem+json → field error); the token is not spent.
+    await guest.fill('[data-testid=invite-password]', 'short');
+    await guest.click('[data-testid=invite-create]');
+    await guest.waitForSelector(':is(mat-error, [data-testid=accept-error]):has-text("characters")');
     await guest.fill('[data-testid=invite-password]', 'newcomer-password-1');
     await Promise.all([guest.waitForURL(/\/oauth\/interaction\//, { timeout: 20_000 }), guest.click('[data-testid=invite-create]')]);
     // The account exists now: the new user signs in and lands on the console of the tenant.
