@@ -112,7 +112,7 @@ describe('docker compose stack', () => {
     assert.match(r.stdout, /SUCCESS: 1 rule files found/);
     assert.match(r.stdout, new RegExp(`Checking .*${path.basename(RULES_FILE).replace(/\./g, '\\.')}`));
     const prom = readFileSync(path.join(DOCKER, 'prometheus', 'prometheus.yml'), 'utf8');
-    assert.match(prom, /job_name: aihub\n[\s\S]*targets: \['gateway-1:8080', 'gateway-2:8080'\]/);
+    assert.match(prom, /job_name: aihub\n[\s\S]*targets: \['gateway-1:9464', 'gateway-2:9464'\]/);
   });
 
   it('the generated YAML reads back as written (PyYAML): rules and Grafana provisioning', async () => {
