@@ -359,7 +359,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete a user’s events and profile (right to erasure) */
-        delete: operations["deleteUser"];
+        delete: operations["eraseAnalyticsUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -952,7 +952,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete a user and their memberships (superadmin) */
-        delete: operations["deleteUser_delete__admin_v1_users_userId_"];
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /** Change a user (superadmin); a new password also ends a lockout */
@@ -2857,7 +2857,7 @@ export interface operations {
             };
         };
     };
-    deleteUser: {
+    eraseAnalyticsUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -8451,7 +8451,7 @@ export interface operations {
             };
         };
     };
-    deleteUser_delete__admin_v1_users_userId_: {
+    deleteUser: {
         parameters: {
             query?: never;
             header?: never;
