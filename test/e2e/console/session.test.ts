@@ -19,10 +19,18 @@ describe('console: session expiry', () => {
     // Elsewhere, the same user changes the password: every other sign-in ends (grant, refresh token, access tokens).
     const other = await env.newPage();
     await env.signIn(other, user, '/account');
+    // The profile form saves the display name on the account (PATCH /admin/v1/me), shown back by /me.
+    await other.waitForSelector('[data-testid=display-name]');
+    await other.fill('[data-testid=display-name]', 'Expiry Tester');
+    await other.click('[data-testid=save-profile]');
+    await other.waitForSelector('text=Saved.');
+    await other.reload();
+    await other.waitForSelector('[data-testid=display-name]');
+    await other.waitForFunction("document.querySelector('[data-testid=display-name]').value === 'Expiry Tester'");
     await other.fill('input[formcontrolname=current_password]', user.password);
     await other.fill('input[formcontrolname=new_password]', 'a-new-password-for-expiry');
     await other.fill('input[formcontrolname=confirm]', 'a-new-password-for-expiry');
-    await other.click('form button[type=submit]');
+    await other.click('form:has(input[formcontrolname=new_password]) button[type=submit]');
     await other.waitForSelector('text=Password changed');
     // The first page's next API call fails, the refresh fails: the prompt appears, the page stays.
     await page.click('[data-testid=audit-apply]');

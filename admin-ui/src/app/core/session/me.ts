@@ -6,7 +6,7 @@ export interface Me {
   principal: { kind: string; subject: string; tenant_id: string | null; role: string | null; superadmin: boolean; scopes: string[]; user_id: string | null };
   tenant: { id: string; slug: string; name: string; status: string; plan: string } | null;
   permissions: string[];
-  user: { id: string; email: string; superadmin: boolean; last_login_at: string | null; created_at: string } | null;
+  user: { id: string; email: string; superadmin: boolean; last_login_at: string | null; created_at: string; display_name?: string | null; preferred_language?: string | null } | null;
   memberships: { tenant_id: string; slug: string; name: string; status: string; role: string; team_id: string | null }[];
 }
 

@@ -37,6 +37,15 @@ export class Account {
   readonly saving = signal(false);
   readonly formError = signal<string | null>(null);
   readonly changed = signal(false);
+  readonly profileSaving = signal(false);
+  readonly profileError = signal<string | null>(null);
+  readonly profileSaved = signal(false);
+  readonly profile = inject(NonNullableFormBuilder).group({ display_name: ['', Validators.maxLength(200)] });
+
+  constructor() {
+    // Prefill once /me is known; the form stays the user's from then on.
+    void this.session.ensureLoaded().then((me) => this.profile.reset({ display_name: me?.user?.display_name ?? '' }));
+  }
   readonly password = inject(NonNullableFormBuilder).group({
     current_password: ['', Validators.required],
     new_password: ['', Validators.required],
@@ -45,6 +54,25 @@ export class Account {
 
   setLanguage(lang: Language): void {
     this.language.use(lang);
+    // Remembered on the account too, so another browser starts in it; an API key session has no user.
+    if (this.session.me()?.user) void this.api.call(this.api.client.PATCH('/admin/v1/me', { body: { preferred_language: lang } })).catch(() => undefined);
+  }
+
+  async saveProfile(): Promise<void> {
+    this.profileSaved.set(false);
+    this.profileError.set(null);
+    if (this.profile.invalid) return;
+    this.profileSaving.set(true);
+    try {
+      const name = this.profile.getRawValue().display_name.trim();
+      await this.api.call(this.api.client.PATCH('/admin/v1/me', { body: { display_name: name === '' ? null : name } }));
+      await this.session.load();
+      this.profileSaved.set(true);
+    } catch (err) {
+      this.profileError.set(applyProblem(this.profile, err));
+    } finally {
+      this.profileSaving.set(false);
+    }
   }
 
   setTheme(choice: ThemeChoice): void {
