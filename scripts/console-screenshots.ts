@@ -43,6 +43,9 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
     },
   },
   { name: 'invitations', path: '/invitations', ready: '[data-testid=invitation-table]' },
+  { name: 'teams', path: '/teams', ready: '[data-testid=team-table] tbody tr' },
+  { name: 'api-keys', path: '/api-keys', ready: '[data-testid=key-table] tbody tr' },
+  { name: 'oauth-clients', path: '/oauth-clients', ready: '[data-testid=client-table] tbody tr' },
   { name: 'audit', path: '/audit', ready: '[data-testid=audit-table]' },
   {
     name: 'audit-detail',
@@ -89,6 +92,10 @@ async function main(): Promise<void> {
         body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: `screenshot ${q}` }] }),
       }).then((r) => r.arrayBuffer());
     }
+    // A team, more keys and an OAuth client for the identity screens.
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/teams`, { name: 'Platform', description: 'Gateway and tooling' });
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'batch jobs', scopes: ['ai:invoke'], expires_in_days: 90 });
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/oauth-clients`, { name: 'worker', grant_types: ['client_credentials'], scopes: ['ai:invoke'] });
     await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/budgets`, { daily_hard_micros: 5_000, daily_soft_micros: 400 });
     await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/limits`, { requestsPerMinute: 600, tokensPerMinute: 200_000 });
     await new Promise((r) => setTimeout(r, 1500));
