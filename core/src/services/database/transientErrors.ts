@@ -1,4 +1,19 @@
 /**
+ * PostgreSQL SQLSTATEs that pass on their own, so a batch is retried rather than dead-lettered:
+ * - class 08 (connection exception: the server went away or refused us);
+ * - 40001 serialization_failure, 40P01 deadlock_detected (retrying the transaction is the documented cure);
+ * - 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (restart or recovery), 57P05
+ *   idle_session_timeout (the server closed an idle pooled session; a new connection works);
+ * - 53000 insufficient_resources, 53100 disk_full, 53200 out_of_memory, 53300 too_many_connections
+ *   (the server recovers; dead-lettering usage records because a disk filled up would lose them);
+ * - 25006 read_only_sql_transaction: we reached a standby or a primary being demoted — a failover in
+ *   progress; the next connection reaches the new primary.
+ * Deliberately not: 57P04 database_dropped, 53400 configuration_limit_exceeded — they do not pass by
+ * waiting (the old `57P`/`53` prefixes retried them forever).
+ */
+const TRANSIENT_SQLSTATE = /^(08[0-9A-Z]{3}|40001|40P01|57P0[1235]|53[0-3]00|25006)$/;
+
+/**
  * True for database failures that pass on their own (server down or restarting, network cut, pool
  * exhausted, lock contention): the batch is retried rather than split or dead-lettered.
  */
@@ -8,7 +23,7 @@ export function isTransientDbError(err: unknown): boolean {
   const name = e.name ?? '';
   if (/^Sequelize(Connection|HostNotReachable|HostNotFound|InvalidConnection|AccessDenied|Timeout)/.test(name)) return true;
   const code = e.parent?.code ?? e.original?.code ?? e.code ?? '';
-  if (/^(08|57P|53|40001|40P01)/.test(code)) return true;
+  if (TRANSIENT_SQLSTATE.test(code)) return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code)) return true;
   const msg = `${e.message ?? ''} ${e.parent?.message ?? ''}`;
   return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|SQLITE_BUSY|database is locked|The database is closed/i.test(msg);
