@@ -10,7 +10,9 @@ export function errorStyleFor(path: string): ErrorStyle {
 
 /**
  * Writes a GatewayError as the response. OpenAI-compatible routes get `{error:{message,type,param,code}}`
- * (what the official SDKs parse); admin routes get RFC 9457 `application/problem+json`.
+ * (what the official SDKs parse); admin routes get RFC 9457 `application/problem+json`, with the
+ * offending field as the `param` extension member when the error names one (the console puts the
+ * message on that form field by name).
  */
 export function renderError(ctx: Context, err: GatewayError, requestId: string): void {
   const message = err.expose ? err.message : `${err.message} (request id ${requestId})`;
@@ -26,6 +28,7 @@ export function renderError(ctx: Context, err: GatewayError, requestId: string):
       code: err.code,
       instance: ctx.path,
       request_id: requestId,
+      ...(err.param ? { param: err.param } : {}),
       ...(err.expose && err.details ? err.details : {}),
     };
     return;

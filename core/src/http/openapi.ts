@@ -13,6 +13,7 @@ const PROBLEM = {
     code: { type: 'string', description: 'Stable error code' },
     instance: { type: 'string' },
     request_id: { type: 'string' },
+    param: { type: 'string', description: 'The request field at fault, when the error names one (e.g. `slug`)' },
   },
   required: ['type', 'title', 'status', 'detail', 'code'],
 };

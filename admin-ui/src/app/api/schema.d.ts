@@ -969,6 +969,8 @@ export interface components {
             code: string;
             detail: string;
             instance?: string;
+            /** @description The request field at fault, when the error names one (e.g. `slug`) */
+            param?: string;
             request_id?: string;
             status: number;
             title: string;
