@@ -46,6 +46,9 @@ export { currentRequest, defineAmbientKey, runWithAmbient, ambientValue, type Re
 export { validated, type Validated } from './http/validate';
 export { redactSecrets, redactAddresses, redactProviderText } from './services/redact';
 export { gatewayOverheadMs, recordUpstreamTime } from './kernel/buildRouteChain';
+export { requestMeta, type RequestMeta } from './kernel/requestMeta';
+export type { CheckResult } from './health/HealthRegistry';
+export { byteSize } from './config/coreSchema';
 export type { RouteSchema } from './kernel/types';
 export * from './contracts';
 export { authorizeTenant, actorOf } from './contracts/authorize';

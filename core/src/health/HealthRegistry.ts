@@ -1,5 +1,6 @@
 import type { HealthCheck } from '../kernel/types';
 
+/** One health check's outcome, as `/health/*` reports it and the health plugin renders it. */
 export interface CheckResult {
   name: string;
   plugin: string;

@@ -4,3 +4,15 @@ export { asCaller, identityPlugin, testTenancy, type TestHeaders, type TestTenan
 export { createBackend, waitFor, REDIS_URL, type Backend, type BackendKind } from './backend';
 export { probePlugin, metricValue } from './probe';
 export { decodeOtlpTraces, startOtlpReceiver, type ExportedSpan, type OtlpReceiver } from './otlp';
+
+// The host's own factories, for tests that build a store, database, logger or kernel by hand
+// (a plugin's source reaches these through PluginContext; its tests may construct them directly).
+/** Real storage, for unit tests of a plugin's stores: in-memory or Redis key/value, SQLite or PostgreSQL. */
+export { createMemoryStore, createRedisStore, createDatabase, createTestDatabase, type TestDatabase } from '../services/storage';
+/** The host's logger, HTTP client and metrics, as the kernel builds them for a plugin. */
+export { createLogger } from '../services/createLogger';
+export { createHttpClient } from '../services/createHttpClient';
+export { createMetrics } from '../telemetry/createMetrics';
+/** The kernel itself and its service tokens, for tests that boot it without startTestGateway. */
+export { Kernel } from '../kernel/Kernel';
+export { CoreTokens } from '../kernel/coreTokens';
