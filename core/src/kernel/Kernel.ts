@@ -24,6 +24,7 @@ import { CORE_VERSION } from '../version';
 import { buildRouteChain } from './buildRouteChain';
 import { collectHealth, collectHooks, collectRoutes, type CollectedRoute } from './collectPlugin';
 import { describePipeline } from './describePipeline';
+import { runOnRoute, runReady, runShutdownHook } from './lifecycle';
 import { pluginsRoute } from './pluginsRoute';
 import { createPluginContext, pluginTablePrefix, type CoreServices } from './createPluginContext';
 import { orderHooks, type BoundHook } from './orderHooks';
@@ -61,6 +62,8 @@ export class Kernel {
   private metricsServer?: http.Server;
   private started: StartedPlugin[] = [];
   private draining = false;
+  /** Every plugin's `ready` has run: only then does shutdown call `beforeClose`. */
+  private isReady = false;
   /** Requests being served (counted by the app's outer middleware). */
   private get inFlight(): number {
     return this.metrics.inFlight.value;
@@ -207,6 +210,7 @@ export class Kernel {
     // Core's own admin route (the console's health & plugins screen): the pipeline as it runs here.
     const pipelineJson = describePipeline({ ...this.prepared, pipeline: byPhase }).json as { plugins: unknown; pipeline: unknown };
     routes.push(pluginsRoute(() => pipelineJson, CORE_VERSION));
+    runOnRoute(this.started, routes, this.logger);
     // Start every hook's error counter at 0 so rate() sees the first error.
     for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
     const router = new Router();
@@ -270,6 +274,8 @@ export class Kernel {
       const address = this.metricsServer.address() as AddressInfo;
       this.logger.info(`metrics on http://${metricsCfg.host}:${address.port}${metricsCfg.path}`);
     }
+    await runReady(this.started, this.logger);
+    this.isReady = true;
     this.logger.info(`AI Hub listening on http://${cfg.server.host}:${this.port}`, {
       plugins: this.started.map((s) => s.prepared.definition.name),
       database: database.dialect,
@@ -305,8 +311,10 @@ export class Kernel {
   }
 
   /**
-   * Graceful stop: stop accepting, let in-flight requests finish (bounded by shutdownTimeoutMs), stop
-   * plugins in reverse start order with a timeout each, flush the queue and telemetry, close services.
+   * Graceful stop: readiness turns 503 and plugins' `beforeClose` run (reverse start order), requests
+   * are still served for shutdownDelayMs, then stop accepting, let in-flight requests finish (bounded by
+   * shutdownTimeoutMs), stop plugins in reverse start order with a timeout each, flush the queue and
+   * telemetry, close services.
    */
   stop(reason = 'stop'): Promise<void> {
     this.stopping ??= this.doStop(reason);
@@ -318,6 +326,7 @@ export class Kernel {
     this.draining = true;
     this.health.setDraining();
     this.logger.info('shutting down', { reason, in_flight: this.inFlight });
+    if (this.isReady) await runShutdownHook('beforeClose', this.started, cfg.server.pluginStopTimeoutMs, this.logger);
     // Keep serving (readiness already answers 503) so load balancers see the instance leave through
     // their health checks before connections start being refused. Not after a failed start: no one
     // was ever sent here.
@@ -343,15 +352,7 @@ export class Kernel {
       this.metricsServer.closeAllConnections();
       await closed;
     }
-    for (const s of [...this.started].reverse()) {
-      const def = s.prepared.definition;
-      if (!def.stop) continue;
-      try {
-        await withTimeout(Promise.resolve(def.stop(s.ctx)), cfg.server.pluginStopTimeoutMs, `plugin ${def.name} did not stop within ${cfg.server.pluginStopTimeoutMs} ms`);
-      } catch (err) {
-        this.logger.error(`plugin ${def.name} failed to stop cleanly`, { err, plugin: def.name });
-      }
-    }
+    await runShutdownHook('stop', this.started, cfg.server.pluginStopTimeoutMs, this.logger);
     this.started = [];
     await this.queue?.flush().catch((err) => this.logger.error('could not flush the event queue', { err }));
     await this.queue?.close().catch(() => {});
@@ -375,15 +376,6 @@ export function pendingMigrationsProblem(pending: string[], file?: string): { co
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Hides passwords in connection URLs before they reach a log or an error. */
 export function redactUrl(url: string): string {

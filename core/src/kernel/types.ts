@@ -203,7 +203,42 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   register?: (bind: Binder, ctx: PluginContext<z.output<S>>) => void | Promise<void>;
   hooks?: HookDefinition[] | ((ctx: PluginContext<z.output<S>>) => HookDefinition[]);
   routes?: (router: PluginRouter, ctx: PluginContext<z.output<S>>) => void;
+  /**
+   * Builds what the plugin needs before the gateway serves: open pools, warm caches, subscribe to the
+   * queue. Plugins start one after another in dependency order (`dependsOn`, `optionalDependsOn`); the
+   * kernel awaits each before the next, and nothing listens until every plugin has started. A throw
+   * fails startup (`AIHUB_E_PLUGIN_START`, naming the plugin) and stops the plugins already started.
+   */
   start?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  /**
+   * Sees every route as it is registered (Fastify's `onRoute`): each plugin's routes and core's, once
+   * every plugin has started and before the router is built, so a plugin that starts early also sees
+   * the routes of plugins that start after it. Called in start order, one route at a time, in
+   * registration order. Read-only (the route is frozen); use it to index, document or check routes.
+   * A throw fails startup like a failing `start`.
+   */
+  onRoute?: (route: Readonly<RouteInfo>, ctx: PluginContext<z.output<S>>) => void;
+  /**
+   * The gateway is up: every plugin has started and the server listens (requests are being accepted).
+   * Start what must wait for that here, e.g. background jobs and timers, announcements to other
+   * instances. Called in start order, each awaited; `Kernel.start()` (and `aihub start`) resolves
+   * once all are done. A throw fails startup like a failing `start` (the gateway stops again, exit 78).
+   */
+  ready?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  /**
+   * Shutdown has begun and the gateway is draining: readiness already answers 503 and requests are
+   * still served for `server.shutdownDelayMs`. Stop taking new background work here (stop timers that
+   * would start jobs, leave a cluster). Called in reverse start order, each bounded by
+   * `server.pluginStopTimeoutMs`; a throw or timeout is logged with the plugin's name and shutdown
+   * goes on. Only after a start that reached `ready` (never after a failed start).
+   */
+  beforeClose?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  /**
+   * Releases what `start` built, after the server has closed and in-flight requests finished. Called
+   * in reverse start order, each bounded by `server.pluginStopTimeoutMs`; a throw or timeout is
+   * logged with the plugin's name and the other plugins still stop. Also called when startup fails
+   * after this plugin started.
+   */
   stop?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
   health?: HealthCheck[] | ((ctx: PluginContext<z.output<S>>) => HealthCheck[]);
   migrations?: Migration[];
