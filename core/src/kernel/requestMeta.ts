@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { Context } from 'koa';
 import type { KernelState } from './buildRouteChain';
 
@@ -15,10 +16,14 @@ export interface RequestMeta {
   readonly uid: string;
   /** When the kernel took the request, on the `performance.now()` clock. */
   readonly startedAt: number;
+  /** Whether this request's trace is kept (sampled); `span` is its server span then. */
+  readonly sampled: boolean;
+  /** The request's server span, when tracing is on; read its ids, don't end it (the kernel does). */
+  readonly span?: Span;
 }
 
 /**
- * The kernel's facts about the request on `ctx` (ids and start time). Costs nothing: it is the
+ * The kernel's facts about the request on `ctx` (ids, start time, trace). Costs nothing: it is the
  * kernel's state object, typed read-only.
  */
 export function requestMeta(ctx: Context): RequestMeta {
