@@ -1,4 +1,4 @@
-import { byteSize } from '@aihub/core';
+import { byteSize } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 
 export const PROVIDER_TYPES = ['openai', 'azure-openai', 'anthropic', 'ollama', 'mock'] as const;

@@ -1,4 +1,4 @@
-import { kernelState } from '@aihub/core';
+import { requestMeta } from '@aihub/core/plugin-api';
 import {
   AiCallKey,
   GatewayError,
@@ -85,7 +85,7 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
   } else route = rt.catalog.routes.get(alias)!;
   const changed = op === 'chat' ? applyTransforms(body, tenant?.settings, ctx.config.transforms) : false;
   const stream = op === 'chat' && body.stream === true;
-  const ks = kernelState(c);
+  const ks = requestMeta(c);
   const info: AiCallInfo = { requestId: ks.uid, endpoint: op === 'chat' ? 'chat.completions' : 'embeddings', model: alias, stream };
   if (experiment !== undefined) {
     info.experiment = experiment;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDatabase, createTestDatabase } from '@aihub/core';
+import { createDatabase, createTestDatabase } from '@aihub/core/testing';
 import { migrations } from './migrations';
 
 for (const kind of ['sqlite', 'postgres'] as const) {

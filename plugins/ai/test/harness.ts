@@ -4,7 +4,8 @@
  * stand-in auth/tenancy plugin driven by `x-test-*` headers, and captured log lines.
  */
 import { randomBytes } from 'node:crypto';
-import { Kernel, createLogger, createRedisStore, createTestDatabase, type Logger, type Subscription, type TestDatabase } from '@aihub/core';
+import { type Logger, type Subscription } from '@aihub/core/plugin-api';
+import { Kernel, createLogger, createRedisStore, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import {
   AiCallKey,
   PrincipalKey,

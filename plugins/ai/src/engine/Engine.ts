@@ -1,5 +1,5 @@
 import { GatewayError, recordUpstreamTime, redactAddresses, redactProviderText, type GatewayContext } from '@aihub/core/plugin-api';
-import type { Logger } from '@aihub/core';
+import type { Logger } from '@aihub/core/plugin-api';
 import type { Tracer } from '@opentelemetry/api';
 import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';

@@ -1,4 +1,4 @@
-import type { EventQueue, Logger } from '@aihub/core';
+import type { EventQueue, Logger } from '@aihub/core/plugin-api';
 import { AiCallKey, USAGE_TOPIC, type AiUsage, type GatewayContext, type UsageRecord } from '@aihub/core/plugin-api';
 import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createHttpClient } from '@aihub/core';
+import { createHttpClient } from '@aihub/core/testing';
 import { providerSchema } from '../config';
 import { AttemptSignal } from '../engine/AttemptSignal';
 import type { CallInput } from '../types';

@@ -1,4 +1,4 @@
-import type { HttpClient } from '@aihub/core';
+import type { HttpClient } from '@aihub/core/plugin-api';
 import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig, ProviderType } from '../config';
 import type { AttemptSignal } from '../engine/AttemptSignal';

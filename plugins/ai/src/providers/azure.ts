@@ -1,4 +1,4 @@
-import type { HttpClient } from '@aihub/core';
+import type { HttpClient } from '@aihub/core/plugin-api';
 import type { ProviderConfig } from '../config';
 import type { CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody } from '../types';
 import { HttpProvider, parseOpenAiError } from './HttpProvider';

@@ -1,4 +1,4 @@
-import type { HttpClient } from '@aihub/core';
+import type { HttpClient } from '@aihub/core/plugin-api';
 import type { ProviderConfig, ProviderType } from '../config';
 import type { ProviderAdapter } from '../types';
 import { AnthropicProvider } from './anthropic';

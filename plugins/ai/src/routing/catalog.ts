@@ -1,4 +1,4 @@
-import type { HttpClient } from '@aihub/core';
+import type { HttpClient } from '@aihub/core/plugin-api';
 import type { AiConfig, DeploymentConfig, ModelConfig, ProviderType } from '../config';
 import { resolvePrice, type Price } from '../pricing';
 import { createProvider } from '../providers/createProvider';

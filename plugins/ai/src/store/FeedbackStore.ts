@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@aihub/core';
+import type { Database } from '@aihub/core/plugin-api';
 import { NO_TENANT, type RequestLog } from './RequestLog';
 
 export interface RequestOwner {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createDatabase, createLogger, type Database } from '@aihub/core';
+import { type Database } from '@aihub/core/plugin-api';
+import { createDatabase, createLogger } from '@aihub/core/testing';
 import { migrations } from '../migrations';
 import { FeedbackStore } from './FeedbackStore';
 import { RequestLog, type RequestRow } from './RequestLog';

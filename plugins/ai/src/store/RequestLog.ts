@@ -1,4 +1,4 @@
-import type { Database, Logger } from '@aihub/core';
+import type { Database, Logger } from '@aihub/core/plugin-api';
 
 export interface RequestRow {
   request_id: string;
