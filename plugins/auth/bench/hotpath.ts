@@ -11,7 +11,7 @@
  * postgres also uses Redis (the production chain); both need the local services.
  */
 import http from 'node:http';
-import { createTestDatabase } from '@aihub/core';
+import { createTestDatabase } from '@aihub/core/testing';
 import { definePlugin } from '@aihub/core/plugin-api';
 import { startTestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';

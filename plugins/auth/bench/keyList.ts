@@ -10,7 +10,7 @@
  * Needs the local PostgreSQL and Redis (the production chain).
  */
 import http from 'node:http';
-import { createTestDatabase } from '@aihub/core';
+import { createTestDatabase } from '@aihub/core/testing';
 import { startTestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';
 import auth, { generateApiKey } from '../src/index';

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
-import { createTestDatabase } from '@aihub/core';
+import { createTestDatabase } from '@aihub/core/testing';
 import { definePlugin } from '@aihub/core/plugin-api';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';

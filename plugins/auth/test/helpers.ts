@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 import { QueryTypes, Sequelize } from 'sequelize';
-import { createTestDatabase, type TestDatabase } from '@aihub/core';
+import { createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';
 import { PrincipalKey, TenantKey, definePlugin } from '@aihub/core/plugin-api';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatewayError } from '@aihub/core/plugin-api';
-import { createMetrics } from '@aihub/core';
+import { createMetrics } from '@aihub/core/testing';
 import { generateApiKey } from '../keyFormat';
 import { createAuthMetrics } from '../metrics';
 import type { ApiKeyRow } from '../models';
