@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     config: { ...backend.config, telemetry: { metrics: { processMetrics: false } } },
   });
   const headers = { 'content-type': 'application/json', ...asCaller({ tenant: 'bench', key: 'k-bench', scopes: ['events:write'] }) };
-  const { createDatabase } = await import('@aihub/core');
+  const { createDatabase } = await import('@aihub/core/testing');
   const db = createDatabase({ url: backend.databaseUrl });
   const landed = async () => Number(((await db.sequelize.query('SELECT COUNT(*) AS n FROM behavior_events', { type: 'SELECT' })) as { n: string }[])[0].n);
   try {

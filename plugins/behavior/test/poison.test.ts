@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createDatabase } from '@aihub/core';
+import { createDatabase } from '@aihub/core/testing';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import behaviorPlugin, { EVENTS_TOPIC, type StoredEvent } from '../src/index';
 import { createBackend, waitFor, type Backend } from '@aihub/core/testing';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/core';
+import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import { EventWriter } from '../src/consumer/EventWriter';
 import type { StoredEvent } from '../src/ingest/events';
 import { behaviorMigrations } from '../src/migrations';
