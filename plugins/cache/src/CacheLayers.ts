@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { KeyValueStore, Logger } from '@aihub/core';
+import type { KeyValueStore, Logger } from '@aihub/core/plugin-api';
 import type { CacheConfig } from './config';
 import { StoredEntry, type CacheEntry } from './entry';
 import { keyPart, keyPrefix } from './key';

@@ -1,4 +1,4 @@
-import type { KeyValueStore, Logger } from '@aihub/core';
+import type { KeyValueStore, Logger } from '@aihub/core/plugin-api';
 import { keyPart } from './key';
 
 /** Lookup outcomes counted per tenant. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize } from '@aihub/core';
+import { byteSize } from '@aihub/core/plugin-api';
 
 /**
  * `deterministic`: cache only requests whose answer does not depend on sampling (temperature 0);

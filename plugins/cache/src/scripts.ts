@@ -1,4 +1,4 @@
-import type { MemoryScriptApi, ScriptDefinition } from '@aihub/core';
+import type { MemoryScriptApi, ScriptDefinition } from '@aihub/core/plugin-api';
 
 /**
  * The shared layer's atomic scripts (Lua for Redis, JS twins for the in-memory store).
