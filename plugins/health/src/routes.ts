@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { errors, PrincipalKey, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
-import type { CheckResult } from '@aihub/core';
+import type { CheckResult } from '@aihub/core/plugin-api';
 import type { HealthConfig } from './config';
 
 type Summary = { ok: boolean; checks: CheckResult[] };
