@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger, createMemoryStore, createMetrics, type KeyValueStore } from '@aihub/core';
+import { type KeyValueStore } from '@aihub/core/plugin-api';
+import { createLogger, createMemoryStore, createMetrics } from '@aihub/core/testing';
 import { Limiter } from './Limiter';
 import { RateLimitMetrics } from './metrics';
 import type { Resolution } from './resolve';

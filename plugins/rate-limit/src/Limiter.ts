@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { KeyValueStore, Logger } from '@aihub/core';
+import type { KeyValueStore, Logger } from '@aihub/core/plugin-api';
 import type { RateLimitMetrics } from './metrics';
 import type { Resolution } from './resolve';
 import { ADMIT_OK, admitScript, renewScript, settleScript, type AdmitReply } from './scripts';

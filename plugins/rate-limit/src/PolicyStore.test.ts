@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger, createMemoryStore } from '@aihub/core';
+import { createLogger, createMemoryStore } from '@aihub/core/testing';
 import type { PolicyRow } from './models';
 import { PolicyStore } from './PolicyStore';
 

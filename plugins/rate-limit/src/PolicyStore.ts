@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyValueStore, Logger } from '@aihub/core';
+import type { KeyValueStore, Logger } from '@aihub/core/plugin-api';
 import type { Limits } from './config';
 import type { PolicyRow, PolicyScope } from './models';
 

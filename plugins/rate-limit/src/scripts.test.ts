@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { createMemoryStore, createRedisStore, type KeyValueStore } from '@aihub/core';
+import { type KeyValueStore } from '@aihub/core/plugin-api';
+import { createMemoryStore, createRedisStore } from '@aihub/core/testing';
 import { ADMIT_CONCURRENCY, ADMIT_OK, ADMIT_REQUESTS, ADMIT_TOKENS, admitScript, renewScript, settleScript } from './scripts';
 
 const REDIS_URL = process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,4 +1,4 @@
-import type { MemoryScriptApi, ScriptDefinition } from '@aihub/core';
+import type { MemoryScriptApi, ScriptDefinition } from '@aihub/core/plugin-api';
 
 /**
  * The limiter's atomic scripts: Lua for Redis (one EVALSHA each) and a JS twin for the in-memory
