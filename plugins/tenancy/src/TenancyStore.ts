@@ -1,6 +1,6 @@
 import { Op, UniqueConstraintError, fn, col, where as sqlWhere, type Transaction, type WhereOptions } from 'sequelize';
 import { errors, type TenantRole } from '@aihub/core/plugin-api';
-import type { Clock, Database } from '@aihub/core';
+import type { Clock, Database } from '@aihub/core/plugin-api';
 import type { TenancyConfig } from './config';
 import type { CachedTenantDirectory } from './directory';
 import { ID_PREFIX, looksLikeId, newId } from './ids';

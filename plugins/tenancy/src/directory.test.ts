@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger, createMemoryStore } from '@aihub/core';
+import { createLogger, createMemoryStore } from '@aihub/core/testing';
 import type { TenantContext } from '@aihub/core/plugin-api';
 import { CachedTenantDirectory } from './directory';
 

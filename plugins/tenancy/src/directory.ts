@@ -1,4 +1,4 @@
-import type { KeyValueStore, Logger } from '@aihub/core';
+import type { KeyValueStore, Logger } from '@aihub/core/plugin-api';
 import type { TenantContext, TenantDirectory } from '@aihub/core/plugin-api';
 import type { OwnerChange, OwnerListener } from './types';
 

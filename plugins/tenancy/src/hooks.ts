@@ -1,4 +1,4 @@
-import { currentRequest } from '@aihub/core';
+import { currentRequest } from '@aihub/core/plugin-api';
 import { GatewayError, PrincipalKey, TenantKey, errors, type GatewayContext, type HookDefinition, type Principal, type TenantContext } from '@aihub/core/plugin-api';
 import type { CachedTenantDirectory } from './directory';
 import type { TenancyMetrics } from './metrics';

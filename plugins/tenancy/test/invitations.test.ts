@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CoreTokens, type Database } from '@aihub/core';
+import { type Database } from '@aihub/core/plugin-api';
+import { CoreTokens } from '@aihub/core/testing';
 import { TENANCY, type TenancyService } from '@aihub/plugin-tenancy';
 import { DIALECTS, call, member, principal, startHarness, superadmin, type As, type Harness } from './support';
 

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createDatabase, createTestDatabase, type Database, type TestDatabase } from '@aihub/core';
+import { type Database } from '@aihub/core/plugin-api';
+import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import { migrations } from '../src/migrations';
 import { defineModels, type TenancyModels } from '../src/models';
 import { currentTenantId, isTenantGuarded, requireTenantScope, runInTenant, scopedRepository, tenantWhere, withCrossTenantAccess } from '../src/scope';

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CoreTokens, type Database } from '@aihub/core';
+import { type Database } from '@aihub/core/plugin-api';
+import { CoreTokens } from '@aihub/core/testing';
 import { ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY, type TenantDirectory } from '@aihub/core/plugin-api';
 import type { TestGateway } from '@aihub/core/testing';
 import { TENANCY, type TenancyService } from '@aihub/plugin-tenancy';

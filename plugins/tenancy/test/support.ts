@@ -4,7 +4,8 @@
  * a gateway factory for the embedded default (SQLite + memory) and PostgreSQL + Redis.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreTokens, createTestDatabase, currentRequest, type KeyValueStore, type TestDatabase } from '@aihub/core';
+import { currentRequest, type KeyValueStore } from '@aihub/core/plugin-api';
+import { CoreTokens, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import { PrincipalKey, TenantKey, definePlugin, errors, type Principal, type TenantRole } from '@aihub/core/plugin-api';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import tenancy, { currentTenantId } from '@aihub/plugin-tenancy';
