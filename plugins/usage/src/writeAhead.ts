@@ -1,5 +1,5 @@
 import { AiCallKey, GatewayError, PrincipalKey, TenantKey, USAGE_TOPIC, type AiCallInfo, type GatewayContext, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
-import { kernelState } from '@aihub/core';
+import { requestMeta } from '@aihub/core/plugin-api';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
 
@@ -96,7 +96,7 @@ class Batcher {
  * times on the request path's CPU.
  */
 function pendingRecord(c: GatewayContext, info: AiCallInfo): Record<string, unknown> {
-  const ks = kernelState(c);
+  const ks = requestMeta(c);
   const principal = PrincipalKey.get(c);
   const tenant = TenantKey.get(c);
   const prompt = estimatePrompt(c.request.body);

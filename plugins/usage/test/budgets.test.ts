@@ -235,7 +235,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       await gw.stop();
       if (kind === 'postgres') {
         // A Redis flush: the counters are gone.
-        const { createRedisStore } = await import('@aihub/core');
+        const { createRedisStore } = await import('@aihub/core/testing');
         const store = createRedisStore({ url: backend.redisUrl!, prefix: backend.keyPrefix });
         assert.ok((await store.deleteByPrefix('usage:spend')) > 0);
         await store.close();
@@ -244,7 +244,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal((await chat(caller)).status, 429, 'still over budget after restart');
       if (kind === 'postgres') {
         // A flush while running: the counter check notices and reconciles within counterCheckMs.
-        const { createRedisStore } = await import('@aihub/core');
+        const { createRedisStore } = await import('@aihub/core/testing');
         const store = createRedisStore({ url: backend.redisUrl!, prefix: backend.keyPrefix });
         await store.deleteByPrefix('usage:spend');
         await store.close();

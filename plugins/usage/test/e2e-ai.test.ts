@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { createDatabase } from '@aihub/core';
+import { createDatabase } from '@aihub/core/testing';
 import type { PluginDefinition } from '@aihub/core/plugin-api';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import aiPlugin from '@aihub/plugin-ai';

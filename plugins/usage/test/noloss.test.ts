@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { createDatabase } from '@aihub/core';
+import { createDatabase } from '@aihub/core/testing';
 import { startTestGateway } from '@aihub/core/testing';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createDatabase, type Database } from '@aihub/core';
+import { type Database } from '@aihub/core/plugin-api';
+import { createDatabase } from '@aihub/core/testing';
 import { USAGE_TOPIC, type UsageRecord } from '@aihub/core/plugin-api';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import { createBackend, waitFor, type Backend } from '@aihub/core/testing';
