@@ -23,7 +23,7 @@ export const consoleConfig = z
     extraOrigins: z
       .array(z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin without a path'))
       .default([])
-      .describe('More origins the console is reached at (each gets its own redirect URI), e.g. http://127.0.0.1:8080 next to http://localhost:8080'),
+      .describe('More origins the console is reached at (each gets its own redirect URI), e.g. https://aihub.internal.example; the loopback twin of a localhost/127.0.0.1 origin is added without it'),
     clientId: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)

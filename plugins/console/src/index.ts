@@ -17,9 +17,25 @@ function siteOf(ctx: object): ConsoleSite {
   return s;
 }
 
+/**
+ * The other loopback name of a loopback origin (localhost ↔ 127.0.0.1, same scheme and port): a
+ * console opened at http://127.0.0.1:<port> beside an issuer saying localhost. Derived from the
+ * origin, so it follows the port actually configured (--port, server.port, AIHUB_PORT), which a
+ * `${AIHUB_PORT:-8080}` in the config file cannot.
+ */
+function loopbackTwin(origin: string): string | undefined {
+  const u = new URL(origin);
+  const twin = u.hostname === 'localhost' ? '127.0.0.1' : u.hostname === '127.0.0.1' ? 'localhost' : undefined;
+  if (!twin) return undefined;
+  u.hostname = twin;
+  return u.origin;
+}
+
 /** The redirect URIs of the console's client: one per origin the browser may use. */
 export function redirectUris(cfg: ConsoleConfig, issuer: string): { redirect: string[]; logout: string[] } {
-  const origins = new Set([cfg.publicUrl ?? new URL(issuer).origin, ...cfg.extraOrigins]);
+  const main = cfg.publicUrl ?? new URL(issuer).origin;
+  const twin = loopbackTwin(main);
+  const origins = new Set([main, ...(twin ? [twin] : []), ...cfg.extraOrigins]);
   const prefix = `${cfg.apiBase}${cfg.basePath}`;
   return {
     redirect: [...origins].map((o) => `${o}${prefix}callback`),

@@ -9,7 +9,7 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';
 import auth from '@aihub/plugin-auth';
-import consolePlugin from '../src/index';
+import consolePlugin, { redirectUris } from '../src/index';
 
 const INDEX = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AI Hub console</title><base href="/admin/"><link rel="stylesheet" href="styles-ABCD1234.css"></head><body><app-root></app-root><script src="main-EFGH5678.js" type="module"></script></body></html>';
 const MAIN = `console.log(${JSON.stringify('x'.repeat(4000))});`;
@@ -157,6 +157,48 @@ describe('console plugin', () => {
     const refused = decodeURIComponent(noPkce.headers.get('location') ?? '');
     assert.match(refused, /error=invalid_request/);
     assert.match(refused, /PKCE/);
+  });
+});
+
+describe('console redirect URIs follow the port in use', () => {
+  test('the default config started on another port (--port) accepts the console at 127.0.0.1:<that port>', async () => {
+    const port = await freePort();
+    // config/aihub.yaml as `aihub start --port <port>` loads it, with AIHUB_PORT unset.
+    const { loadConfig } = await import('@aihub/core');
+    const { loaded, problems } = await loadConfig({ file: path.resolve(__dirname, '../../../config/aihub.yaml'), env: {}, port });
+    assert.deepEqual(problems, []);
+    const entry = loaded!.config.plugins.find((p: { name: string }) => p.name === 'console')!;
+    const cfg = consolePlugin.config!.parse(entry.config ?? {});
+    const { redirect } = redirectUris(cfg, `http://localhost:${port}`);
+    assert.ok(redirect.includes(`http://127.0.0.1:${port}/admin/callback`), redirect.join(' '));
+    assert.ok(!redirect.some((u) => u.includes(':8080')), `nothing on 8080: ${redirect.join(' ')}`);
+
+    // Through a gateway on that port with the auth plugin's default issuer (http://localhost:<port>).
+    const dist = fakeDist();
+    const gw = await startTestGateway({
+      plugins: [tenancy, auth, consolePlugin],
+      pluginConfig: { auth: { keySecret: 'console-test-secret-0123456789abcdefghijklmnop', bootstrap: { print: false } }, console: { ...cfg, distDir: dist } },
+      config: { server: { port } },
+    });
+    try {
+      const authorize = (redirectUri: string) => {
+        const v = randomBytes(32).toString('base64url');
+        const params = new URLSearchParams({ response_type: 'code', client_id: 'aihub-console', redirect_uri: redirectUri, scope: 'openid admin:read', code_challenge: createHash('sha256').update(v).digest('base64url'), code_challenge_method: 'S256', state: 's' });
+        return gw.fetch(`/oauth/authorize?${params}`, { redirect: 'manual' });
+      };
+      assert.equal((await authorize(`http://127.0.0.1:${port}/admin/callback`)).status, 303);
+      assert.equal((await authorize(`http://localhost:${port}/admin/callback`)).status, 303);
+      assert.notEqual((await authorize('http://127.0.0.1:8080/admin/callback')).status, 303, 'not the default port');
+    } finally {
+      await gw.stop();
+      rmSync(dist, { recursive: true, force: true });
+    }
+  });
+
+  test('the twin is added only for loopback names; extraOrigins still add theirs', () => {
+    const cfg = consolePlugin.config!.parse({ extraOrigins: ['https://ops.example'] });
+    assert.deepEqual(redirectUris(cfg, 'https://aihub.example').redirect, ['https://aihub.example/admin/callback', 'https://ops.example/admin/callback']);
+    assert.deepEqual(redirectUris(consolePlugin.config!.parse({}), 'http://127.0.0.1:9001').redirect, ['http://127.0.0.1:9001/admin/callback', 'http://localhost:9001/admin/callback']);
   });
 });
 
