@@ -1,6 +1,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The rules that keep a plugin's imports of core to the plugin API (and the testing kit in tests). */
+function coreImportRules(allowTesting) {
+  const allowed = allowTesting ? '@aihub/core/plugin-api or @aihub/core/testing' : '@aihub/core/plugin-api (the testing kit is for tests only)';
+  const message = `Plugins import core only from ${allowed}; ask for a plugin-API export instead of reaching into the host.`;
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { regex: `^@aihub/core($|/(?!(plugin-api${allowTesting ? '|testing' : ''})$))`, message },
+          { group: ['./**/core/src/**', '../**/core/src/**', './**/core/dist/**', '../**/core/dist/**'], message: `Plugins never import core files by path: ${message}` },
+        ],
+      },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: `ImportExpression[source.value=/^@aihub\\/core($|\\/(?!(plugin-api${allowTesting ? '|testing' : ''})$))/]`,
+        message,
+      },
+    ],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.nx/**', 'admin-ui/**', 'docker/grafana/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -14,4 +38,9 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
+  // One door into core (issue 19): a plugin imports only the plugin API and, in tests, the testing
+  // kit. Anything else in core is the host's internals; what a plugin legitimately needs is exported
+  // from @aihub/core/plugin-api (or reached through a contract), never imported deep.
+  { files: ['plugins/*/test/**/*.ts', 'plugins/*/bench/**/*.ts', 'plugins/*/src/**/*.test.ts'], rules: coreImportRules(true) },
+  { files: ['plugins/*/src/**/*.ts'], ignores: ['plugins/*/src/**/*.test.ts'], rules: coreImportRules(false) },
 );

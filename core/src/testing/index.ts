@@ -16,3 +16,5 @@ export { createMetrics } from '../telemetry/createMetrics';
 /** The kernel itself and its service tokens, for tests that boot it without startTestGateway. */
 export { Kernel } from '../kernel/Kernel';
 export { CoreTokens } from '../kernel/coreTokens';
+/** The host's config loader, for tests that check a shipped config file the way `aihub start` reads it. */
+export { loadConfig } from '../config/loadConfig';

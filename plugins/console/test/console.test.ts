@@ -164,7 +164,7 @@ describe('console redirect URIs follow the port in use', () => {
   test('the default config started on another port (--port) accepts the console at 127.0.0.1:<that port>', async () => {
     const port = await freePort();
     // config/aihub.yaml as `aihub start --port <port>` loads it, with AIHUB_PORT unset.
-    const { loadConfig } = await import('@aihub/core');
+    const { loadConfig } = await import('@aihub/core/testing');
     const { loaded, problems } = await loadConfig({ file: path.resolve(__dirname, '../../../config/aihub.yaml'), env: {}, port });
     assert.deepEqual(problems, []);
     const entry = loaded!.config.plugins.find((p: { name: string }) => p.name === 'console')!;
