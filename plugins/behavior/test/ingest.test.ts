@@ -216,6 +216,54 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal((await gw.fetch('/admin/v1/tenants/tb1/analytics/users/nobody', { headers: admin })).status, 404);
     });
 
+    it('finds and deletes a user whose id is stored hashed, given the raw id or the stored one', async () => {
+      const pii = { hashFields: ['userId'] };
+      const hw = writer({ tenant: 'th1', tenantSettings: { pii } });
+      const admin = asCaller({ tenant: 'th1', role: 'admin', user: 'adm' });
+      const dev = asCaller({ tenant: 'th1', role: 'developer' });
+      for (const [i, who] of ['person-1', 'person-1', 'person-2', 'person-2', 'person-2'].entries()) {
+        assert.equal((await post('/v1/track', { userId: who, event: 'Visit', messageId: `h-${i}` }, hw)).status, 200);
+      }
+      await waitFor('hashed events', async () => (await count("message_id LIKE 'h-%'")) === 5);
+      const stored = await q<{ user_id: string }>("SELECT DISTINCT user_id FROM behavior_events WHERE message_id LIKE 'h-%'");
+      assert.ok(stored.every((r) => /^[0-9a-f]{64}$/.test(r.user_id)), 'ids are stored hashed');
+      const [h2] = await q<{ user_id: string }>("SELECT user_id FROM behavior_events WHERE message_id = 'h-2'");
+      // Reading: the raw id and the stored (hashed) one find the same user; the answer shows the stored id.
+      const byRaw = await gw.fetch('/admin/v1/tenants/th1/analytics/users/person-2', { headers: dev });
+      assert.equal(byRaw.status, 200);
+      const byHash = await gw.fetch(`/admin/v1/tenants/th1/analytics/users/${h2.user_id}`, { headers: dev });
+      assert.equal(byHash.status, 200);
+      const [a, b] = [(await byRaw.json()) as { user_id: string; recent_events: unknown[] }, (await byHash.json()) as { user_id: string; recent_events: unknown[] }];
+      assert.equal(a.user_id, h2.user_id);
+      assert.deepEqual(a, b);
+      assert.equal(a.recent_events.length, 3);
+      // Deleting by the raw id erases the hashed rows, and the audit names the stored id, not the raw one.
+      const raw = await gw.fetch('/admin/v1/tenants/th1/analytics/users/person-1', { method: 'DELETE', headers: admin });
+      assert.equal(raw.status, 200);
+      const rawBody = (await raw.json()) as { user_id: string; deleted_events: number; deleted_profile: boolean };
+      assert.deepEqual([rawBody.deleted_events, rawBody.deleted_profile], [2, true]);
+      assert.match(rawBody.user_id, /^[0-9a-f]{64}$/);
+      assert.equal(await count("message_id IN ('h-0', 'h-1')"), 0);
+      assert.equal(tenancy.audit.at(-1)?.targetId, rawBody.user_id);
+      assert.ok(!JSON.stringify(tenancy.audit.at(-1)).includes('person-1'), 'the raw id is not in the audit');
+      // Deleting by the stored id as the console shows it.
+      const hashed = await gw.fetch(`/admin/v1/tenants/th1/analytics/users/${h2.user_id}`, { method: 'DELETE', headers: admin });
+      assert.equal(hashed.status, 200);
+      assert.equal(((await hashed.json()) as { deleted_events: number }).deleted_events, 3);
+      assert.equal(await count("message_id LIKE 'h-%'"), 0);
+      assert.equal((await gw.fetch('/admin/v1/tenants/th1/analytics/users/person-2', { headers: dev })).status, 404);
+      // A hashed event of the deleted user still in the queue is dropped on arrival (the tombstone is the stored form).
+      const late: StoredEvent = { tenantId: 'th1', messageId: 'h-late', type: 'track', event: 'Late', userId: h2.user_id, anonymousId: null, groupId: null, previousId: null, timestamp: new Date(Date.now() - 5000).toISOString(), receivedAt: new Date(Date.now() - 5000).toISOString(), properties: null, traits: null, context: null };
+      const dropped = metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_behavior_deleted_user_events_dropped_total') ?? 0;
+      await probe.ctx().queue.publishNow(EVENTS_TOPIC, [late]);
+      await waitFor('dropped late hashed event', async () => (metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_behavior_deleted_user_events_dropped_total') ?? 0) === dropped + 1);
+      assert.equal(await count("message_id = 'h-late'"), 0);
+      // Unknown query parameters on the deletion are refused, naming the parameter.
+      const bad = await gw.fetch('/admin/v1/tenants/th1/analytics/users/person-2?force=1', { method: 'DELETE', headers: admin });
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as { param: string }).param, 'force');
+    });
+
     it('deletes events past the tenant’s retention on schedule', async () => {
       tenancy.tenants.set('tr', { id: 'tr', slug: 'tr', name: 'tr', status: 'active', plan: 'x', settings: { retentionDays: 30 } });
       const old = new Date(Date.now() - 40 * 86_400_000).toISOString();

@@ -1,10 +1,11 @@
 import { GatewayError, errors } from '@aihub/core/plugin-api';
 import { iso, num, type Sql } from '@aihub/core/plugin-api';
-import { bucketOf, bucketSql, bucketsBetween, checkProperty, nextBucket, propertyParam, propertySql, TS, type Interval } from './dialect';
+import { at, bucketOf, bucketSql, bucketsBetween, checkProperty, nextBucket, propertyParam, propertySql, TS, type Interval } from './dialect';
 import { Filters } from './Filters';
 import { addUser, funnelResult, newFunnel } from './funnel';
 import { scanByUser } from './scan';
 import { SessionStats, sessionsOf, type Session } from './sessions';
+import { encodeCursor, type TimelineCursor } from './timeline';
 
 export interface Tables {
   events: string;
@@ -13,13 +14,16 @@ export interface Tables {
 }
 
 export interface EventFilter {
-  event?: string;
+  /** Any of these event names. */
+  events?: string[];
   type?: string;
   userId?: string;
   properties: Record<string, string>;
 }
 
 const MAX_BUCKETS = 10_000;
+/** Most (bucket, event) rows one trends query returns: many distinct event names over many buckets. */
+const MAX_SERIES_ROWS = 100_000;
 
 /** Read side of behavior analytics. Every query is scoped by tenant id; SQL runs on PostgreSQL and SQLite. */
 export class Analytics {
@@ -31,7 +35,10 @@ export class Analytics {
 
   private filters(tenantId: string, range: { from: number; to: number } | undefined, f?: EventFilter): Filters {
     const q = new Filters(this.sql.dialect, tenantId, range);
-    if (f) q.eq('event', f.event).eq('type', f.type).eq('user_id', f.userId).properties(f.properties);
+    if (f) {
+      if (f.events?.length) q.in('event', [...new Set(f.events)]);
+      q.eq('type', f.type).eq('user_id', f.userId).properties(f.properties);
+    }
     return q;
   }
 
@@ -43,9 +50,10 @@ export class Analytics {
     const q = this.filters(tenantId, range, f);
     const b = bucketSql(this.sql.dialect, interval);
     const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1`,
+      `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
       q.bind,
     );
+    if (rows.length > MAX_SERIES_ROWS) throw new GatewayError(`More than ${MAX_SERIES_ROWS} series points; choose events (event=…), a larger interval or a shorter range.`, { code: 'query_too_large', status: 422 });
     const [total] = await this.sql.rows<Record<string, unknown>>(`SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`, q.bind);
     const labels: string[] = [];
     for (let l = first; ; l = nextBucket(l, interval)) {
@@ -120,7 +128,8 @@ export class Analytics {
    */
   async retention(tenantId: string, range: { from: number; to: number }, interval: Exclude<Interval, 'hour'>, periods: number, startEvent: string | undefined, returnEvent: string | undefined) {
     const q = this.filters(tenantId, range).eq('event', startEvent);
-    const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id`, q.bind);
+    // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
+    const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`, q.bind);
     if (starts.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
     const cohortOf = new Map<string, string>();
     for (const r of starts) cohortOf.set(String(r.distinct_id), bucketOf(Date.parse(iso(r.first)), interval));
@@ -130,7 +139,7 @@ export class Analytics {
     const endMs = Date.parse(end.length === 7 ? `${end}-01T00:00:00Z` : `${end}T00:00:00Z`);
     const r = this.filters(tenantId, { from: range.from, to: endMs }).eq('event', returnEvent);
     const day = bucketSql(this.sql.dialect, 'day');
-    const activity = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day}`, r.bind);
+    const activity = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`, r.bind);
     if (activity.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} user-days to read; narrow the range.`, { code: 'query_too_large', status: 422 });
     const returned = new Map<string, Set<number>>();
     for (const a of activity) {
@@ -175,17 +184,48 @@ export class Analytics {
     return { inactivity_ms: inactivityMs, ...stats.summary(), events_scanned: scanned, ...(userId ? { user_sessions: list.reverse().slice(0, limit) } : {}) };
   }
 
-  async profile(tenantId: string, userId: string, limit: number) {
-    const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT * FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
-    const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
+  /** The first of `ids` (forms of one user id, see storedIdsOf) that has a profile or events, and its profile. */
+  private async findUser(tenantId: string, ids: readonly string[]): Promise<{ userId: string; profile: Record<string, unknown> | undefined } | undefined> {
+    for (const userId of [...new Set(ids)]) {
+      const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT * FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+      if (p) return { userId, profile: p };
+      const [e] = await this.sql.rows(`SELECT id FROM ${this.t.events} WHERE tenant_id = $1 AND user_id = $2 LIMIT 1`, [tenantId, userId]);
+      if (e) return { userId, profile: undefined };
+    }
+    return undefined;
+  }
+
+  /** WHERE clause of a user's events: by user id, and by the anonymous ids the profile links to it. */
+  private userEvents(tenantId: string, userId: string, anon: string[]): Filters {
     const q = new Filters(this.sql.dialect, tenantId);
     const ids = [q.param(userId), ...anon.map((a) => q.param(a))];
     q.raw(`(user_id = ${ids[0]}${anon.length ? ` OR (user_id IS NULL AND anonymous_id IN (${ids.slice(1).join(', ')}))` : ''})`);
+    return q;
+  }
+
+  /**
+   * A user's profile and events, newest first, `limit` per page: `before` (the previous page's
+   * `next_before`) continues after the last event shown, by (time, row id) so equal times never
+   * repeat or skip an event.
+   */
+  async profile(tenantId: string, ids: readonly string[], limit: number, before?: TimelineCursor) {
+    const found = await this.findUser(tenantId, ids);
+    if (!found) return undefined;
+    const { userId, profile: p } = found;
+    const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
+    const q = this.userEvents(tenantId, userId, anon);
+    if (before) {
+      q.bind.push(before.ts, before.id);
+      const n = q.bind.length;
+      q.raw(`(${TS}, id) < (${at(this.sql.dialect, n - 1)}, $${n})`);
+    }
     const events = await this.sql.rows<Record<string, unknown>>(
-      `SELECT message_id, type, event, user_id, anonymous_id, ${TS} AS ts, received_at, properties, traits, context FROM ${this.t.events} WHERE ${q.where} ORDER BY ${TS} DESC, id DESC LIMIT ${Math.floor(limit)}`,
+      `SELECT id, message_id, type, event, user_id, anonymous_id, ${TS} AS ts, received_at, properties, traits, context FROM ${this.t.events} WHERE ${q.where} ORDER BY ${TS} DESC, id DESC LIMIT ${Math.floor(limit) + 1}`,
       q.bind,
     );
-    if (!p && !events.length) return undefined;
+    const more = events.length > limit;
+    const page = more ? events.slice(0, limit) : events;
+    const last = page[page.length - 1];
     const parse = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
     return {
       object: 'user_profile',
@@ -194,8 +234,9 @@ export class Analytics {
       anonymous_ids: anon,
       first_seen: p ? iso(p.first_seen) : null,
       last_seen: p ? iso(p.last_seen) : null,
-      event_count: p ? num(p.event_count) : events.length,
-      recent_events: events.map((e) => ({
+      event_count: p ? num(p.event_count) : null,
+      next_before: more && last ? encodeCursor({ ts: iso(last.ts), id: num(last.id) }) : null,
+      recent_events: page.map((e) => ({
         message_id: e.message_id,
         type: e.type,
         event: e.event ?? null,
@@ -212,26 +253,35 @@ export class Analytics {
 
   /**
    * Deletes a user's events (by user id, and anonymous ids linked to the profile) in batches, the
-   * profile, and records a tombstone so events still in the queue are dropped on arrival.
+   * profile, and records a tombstone so events still in the queue are dropped on arrival. `ids` are
+   * the forms the id may be stored under (see storedIdsOf): every form that has data is erased;
+   * when none has, every form is tombstoned, since events may still be queued under any of them.
    */
-  async deleteUser(tenantId: string, userId: string, batchSize: number): Promise<{ events: number; profile: boolean }> {
-    const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT anonymous_ids FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
-    const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
+  async deleteUser(tenantId: string, ids: readonly string[], batchSize: number): Promise<{ userIds: string[]; events: number; profile: boolean }> {
+    const forms = [...new Set(ids)];
+    const present: string[] = [];
+    for (const userId of forms) if (await this.findUser(tenantId, [userId])) present.push(userId);
     const now = new Date().toISOString();
-    await this.sql.rows(
-      `INSERT INTO ${this.t.deleted} (tenant_id, user_id, deleted_at) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, user_id) DO UPDATE SET deleted_at = excluded.deleted_at RETURNING user_id`,
-      [tenantId, userId, now],
-    );
-    let events = 0;
-    for (;;) {
-      const q = new Filters(this.sql.dialect, tenantId);
-      const ids = [q.param(userId), ...anon.map((a) => q.param(a))];
-      q.raw(`(user_id = ${ids[0]}${anon.length ? ` OR (user_id IS NULL AND anonymous_id IN (${ids.slice(1).join(', ')}))` : ''})`);
-      const rows = await this.sql.rows(`DELETE FROM ${this.t.events} WHERE id IN (SELECT id FROM ${this.t.events} WHERE ${q.where} LIMIT ${batchSize}) RETURNING id`, q.bind);
-      events += rows.length;
-      if (rows.length < batchSize) break;
+    for (const userId of present.length ? present : forms) {
+      await this.sql.rows(
+        `INSERT INTO ${this.t.deleted} (tenant_id, user_id, deleted_at) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, user_id) DO UPDATE SET deleted_at = excluded.deleted_at RETURNING user_id`,
+        [tenantId, userId, now],
+      );
     }
-    const removed = await this.sql.rows(`DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2 RETURNING user_id`, [tenantId, userId]);
-    return { events, profile: removed.length > 0 };
+    let events = 0;
+    let profile = false;
+    for (const userId of present) {
+      const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT anonymous_ids FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+      const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
+      for (;;) {
+        const q = this.userEvents(tenantId, userId, anon);
+        const rows = await this.sql.rows(`DELETE FROM ${this.t.events} WHERE id IN (SELECT id FROM ${this.t.events} WHERE ${q.where} LIMIT ${batchSize}) RETURNING id`, q.bind);
+        events += rows.length;
+        if (rows.length < batchSize) break;
+      }
+      const removed = await this.sql.rows(`DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2 RETURNING user_id`, [tenantId, userId]);
+      profile ||= removed.length > 0;
+    }
+    return { userIds: present, events, profile };
   }
 }

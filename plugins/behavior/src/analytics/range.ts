@@ -1,11 +1,18 @@
 import { errors } from '@aihub/core/plugin-api';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * A date-time with an explicit offset (`Z` or `±hh:mm`) and a four-digit year: without the offset
+ * `Date.parse` would read the server's local time zone, and a six-digit year (`+275760-…`) would
+ * push range arithmetic past the largest date and fail later as a 500.
+ */
+const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function parse(value: string, param: string, endOfDay: boolean): number {
-  const t = DATE_RE.test(value) ? Date.parse(`${value}T00:00:00Z`) + (endOfDay ? 86_400_000 : 0) : Date.parse(value);
-  if (!Number.isFinite(t) || (DATE_RE.test(value) && new Date(Date.parse(`${value}T00:00:00Z`)).toISOString().slice(0, 10) !== value)) {
-    throw errors.badRequest(`${param} must be a date (YYYY-MM-DD) or an ISO-8601 date-time.`, 'invalid_range', param);
+  const day = DATE_RE.test(value);
+  const t = day ? Date.parse(`${value}T00:00:00Z`) + (endOfDay ? 86_400_000 : 0) : DATE_TIME_RE.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(t) || (day && new Date(Date.parse(`${value}T00:00:00Z`)).toISOString().slice(0, 10) !== value)) {
+    throw errors.badRequest(`${param} must be a UTC day (YYYY-MM-DD) or an ISO-8601 date-time with its offset (2025-01-02T03:04:05Z).`, 'invalid_range', param);
   }
   return t;
 }
@@ -22,14 +29,16 @@ export function timeRange(q: { from?: string; to?: string }, now: number, maxDay
   return { from, to };
 }
 
-/** `7d`, `12h`, `30m`, `3600s` or milliseconds → ms. */
-export function duration(value: string | undefined, fallbackMs: number, param: string): number {
+const human = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : ms % 3_600_000 === 0 ? `${ms / 3_600_000} hours` : `${ms} ms`);
+
+/** `7d`, `12h`, `30m`, `3600s` or milliseconds → ms, between 1 ms and `maxMs`. */
+export function duration(value: string | undefined, fallbackMs: number, param: string, maxMs = 366 * 86_400_000): number {
   if (value === undefined || value === '') return fallbackMs;
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
   if (!m) throw errors.badRequest(`${param} must be a duration like 30m, 12h or 7d.`, 'invalid_duration', param);
   const n = Number(m[1]);
   const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
   const ms = n * mult;
-  if (ms <= 0 || ms > 366 * 86_400_000) throw errors.badRequest(`${param} must be between 1 ms and 366 days.`, 'invalid_duration', param);
+  if (ms <= 0 || ms > maxMs) throw errors.badRequest(`${param} must be between 1 ms and ${human(maxMs)}.`, 'invalid_duration', param);
   return ms;
 }

@@ -3,45 +3,72 @@ import { z } from 'zod';
 import { actorOf, authorizeTenant as authorize } from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
 import type { BehaviorMetrics } from '../metrics';
+import type { TenantKeys } from '../privacy/TenantKeys';
 import type { Analytics } from './Analytics';
 import { propertyFilters } from './Filters';
+import { strictQuery } from './query';
 import { duration, timeRange } from './range';
+import { decodeCursor } from './timeline';
+import { storedIdsOf } from './userIds';
 
 const id = z.string().min(1).max(200);
+const eventName = z.string().min(1).max(200);
 const tenantParams = z.object({ tenantId: z.string().min(1).max(64) }).strict();
 const rangeQuery = {
-  from: z.string().max(40).optional().describe('Start: YYYY-MM-DD (UTC day) or ISO-8601 date-time; default 7 days before `to`'),
-  to: z.string().max(40).optional().describe('End: YYYY-MM-DD (inclusive day) or ISO-8601 date-time (exclusive); default now'),
+  from: z.string().max(40).optional().describe('Start: YYYY-MM-DD (UTC day) or ISO-8601 date-time with offset; default 7 days before `to`'),
+  to: z.string().max(40).optional().describe('End: YYYY-MM-DD (inclusive day) or ISO-8601 date-time with offset (exclusive); default now'),
 };
 const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+/** Most event names one trends query may chart (`event` repeated). */
+const MAX_EVENTS = 20;
 
-const countsQuery = z.object({
+const countsQuery = strictQuery(
+  {
+    ...rangeQuery,
+    interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+    event: z.union([eventName, z.array(eventName).min(1).max(MAX_EVENTS)]).optional().describe(`Only this event name (repeat for up to ${MAX_EVENTS})`),
+    type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
+    user_id: z.string().min(1).max(200).optional(),
+    group_by: z.enum(['event']).optional().describe('event: one series per event name'),
+  },
+  { properties: true },
+);
+const topEventsQuery = strictQuery({ ...rangeQuery, type: z.enum(['track', 'page', 'screen']).default('track'), limit: limit(20, 1000) });
+const topPropsQuery = strictQuery({
   ...rangeQuery,
-  interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
-  event: z.string().max(200).optional().describe('Only this event name'),
-  type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
-  user_id: z.string().max(200).optional(),
-  group_by: z.enum(['event']).optional().describe('event: one series per event name'),
+  event: eventName.optional(),
+  property: z.string().max(800).optional().describe('Show this property’s top values instead of property names'),
+  limit: limit(20, 1000),
 });
-const topEventsQuery = z.object({ ...rangeQuery, type: z.enum(['track', 'page', 'screen']).default('track'), limit: limit(20, 1000) });
-const topPropsQuery = z.object({ ...rangeQuery, event: z.string().max(200).optional(), property: z.string().max(800).optional().describe('Show this property’s top values instead of property names'), limit: limit(20, 1000) });
-const funnelQuery = z.object({
+const funnelQuery = strictQuery({
   ...rangeQuery,
   steps: z.string().max(2100).optional().describe('Comma-separated event names, in order (or repeat `step`)'),
-  step: z.union([z.string().max(200), z.array(z.string().max(200)).max(10)]).optional(),
-  window: z.string().max(20).optional().describe('Time allowed from the first step to the last: 30m, 12h, 7d (default 7d)'),
+  step: z.union([eventName, z.array(eventName).max(10)]).optional(),
+  window: z.string().max(20).optional().describe('Time allowed from the first step to the last: 30m, 12h, 7d (default 7d, at most 90d)'),
 });
-const retentionQuery = z.object({
+const retentionQuery = strictQuery({
   ...rangeQuery,
   interval: z.enum(['day', 'week', 'month']).default('week'),
   periods: limit(8, 60),
-  start_event: z.string().max(200).optional().describe('The event that puts a user in a cohort (default: any event)'),
-  return_event: z.string().max(200).optional().describe('The event that counts as returning (default: any event)'),
+  start_event: eventName.optional().describe('The event that puts a user in a cohort (default: any event)'),
+  return_event: eventName.optional().describe('The event that counts as returning (default: any event)'),
 });
-const sessionsQuery = z.object({ ...rangeQuery, user_id: z.string().max(200).optional(), inactivity: z.string().max(20).optional().describe('Inactivity that ends a session, e.g. 30m'), limit: limit(100, 1000) });
+const sessionsQuery = strictQuery({
+  ...rangeQuery,
+  user_id: z.string().min(1).max(200).optional(),
+  inactivity: z.string().max(20).optional().describe('Inactivity that ends a session, e.g. 30m (at most 1d)'),
+  limit: limit(100, 1000),
+});
+const profileQuery = strictQuery({
+  limit: limit(50, 1000),
+  before: z.string().max(200).optional().describe('Page cursor: `next_before` of the previous page (events older than it)'),
+});
+/** Longest funnel window: later steps are read up to one window past the range. */
+const MAX_WINDOW_MS = 90 * 86_400_000;
+const MAX_INACTIVITY_MS = 86_400_000;
 
 /** Analytics API under /admin/v1/tenants/:tenantId/analytics (permission events:read; deletion events:delete). */
-export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<BehaviorConfig>, analytics: Analytics, metrics: BehaviorMetrics): void {
+export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<BehaviorConfig>, analytics: Analytics, metrics: BehaviorMetrics, keys: TenantKeys): void {
   const base = '/admin/v1/tenants/:tenantId/analytics';
   const cfg = ctx.config.analytics;
   const read = { scopes: ['admin:read'], tags: ['admin', 'analytics'] };
@@ -54,10 +81,11 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
       const { params, query } = validated<z.output<typeof countsQuery>, { tenantId: string }>(c);
       authorize(ctx, c, 'events:read', params.tenantId);
       const r = range(query);
-      const result = await analytics.counts(params.tenantId, r, query.interval, { event: query.event, type: query.type, userId: query.user_id, properties: propertyFilters(c.query) }, query.group_by === 'event');
+      const events = query.event === undefined ? undefined : Array.isArray(query.event) ? query.event : [query.event];
+      const result = await analytics.counts(params.tenantId, r, query.interval, { events, type: query.type, userId: query.user_id, properties: propertyFilters(c.query) }, query.group_by === 'event');
       c.body = { object: 'event_counts', tenant_id: params.tenantId, ...iso(r), interval: query.interval, ...result };
     },
-    { ...read, summary: 'Event counts over time (filters: event, type, user_id, property.<name>=<value>)', schema: { params: tenantParams, query: countsQuery, tag: 'analytics', operationId: 'eventCounts' } },
+    { ...read, summary: 'Event counts over time (filters: event (repeatable), type, user_id, property.<name>=<value>)', schema: { params: tenantParams, query: countsQuery, tag: 'analytics', operationId: 'eventCounts' } },
   );
 
   router.get(
@@ -90,7 +118,7 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
       const steps = (query.step !== undefined ? (Array.isArray(query.step) ? query.step : [query.step]) : (query.steps ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
       if (steps.length < 2 || steps.length > 10) throw errors.badRequest('A funnel needs 2 to 10 steps: steps=signup,activate,purchase', 'invalid_steps', 'steps');
       const r = range(query);
-      const windowMs = duration(query.window, 7 * 86_400_000, 'window');
+      const windowMs = duration(query.window, 7 * 86_400_000, 'window', MAX_WINDOW_MS);
       c.body = { object: 'funnel', tenant_id: params.tenantId, ...iso(r), ...(await analytics.funnel(params.tenantId, r, steps, windowMs)) };
     },
     { ...read, summary: 'Conversion through ordered steps within a time window', schema: { params: tenantParams, query: funnelQuery, tag: 'analytics', operationId: 'funnel' } },
@@ -114,7 +142,7 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
       const { params, query } = validated<z.output<typeof sessionsQuery>, { tenantId: string }>(c);
       authorize(ctx, c, 'events:read', params.tenantId);
       const r = range(query);
-      const inactivity = duration(query.inactivity, cfg.sessionInactivityMinutes * 60_000, 'inactivity');
+      const inactivity = duration(query.inactivity, cfg.sessionInactivityMinutes * 60_000, 'inactivity', MAX_INACTIVITY_MS);
       c.body = { object: 'sessions', tenant_id: params.tenantId, ...iso(r), ...(await analytics.sessions(params.tenantId, r, inactivity, query.user_id, query.limit)) };
     },
     { ...read, summary: 'Sessions (split by inactivity, 30 minutes by default); one user’s sessions with user_id', schema: { params: tenantParams, query: sessionsQuery, tag: 'analytics', operationId: 'sessions' } },
@@ -124,13 +152,18 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
   router.get(
     `${base}/users/:userId`,
     async (c) => {
-      const { params, query } = validated<{ limit: number }, { tenantId: string; userId: string }>(c);
+      const { params, query } = validated<z.output<typeof profileQuery>, { tenantId: string; userId: string }>(c);
       authorize(ctx, c, 'events:read', params.tenantId);
-      const profile = await analytics.profile(params.tenantId, params.userId, query.limit);
-      if (!profile) throw errors.notFound(`No events or profile for user ${params.userId} in this tenant.`, 'user_not_found');
+      const before = query.before === undefined ? undefined : decodeCursor(query.before, 'before');
+      const profile = await analytics.profile(params.tenantId, await storedIdsOf(keys, params.tenantId, params.userId), query.limit, before);
+      if (!profile) throw errors.notFound('No events or profile for this user in this tenant (searched the id as given and as hashed with the tenant’s key).', 'user_not_found');
       c.body = profile;
     },
-    { ...read, summary: 'A user’s profile (traits, first/last seen) and recent events', schema: { params: userParams, query: z.object({ limit: limit(50, 1000) }), tag: 'analytics', operationId: 'userProfile' } },
+    {
+      ...read,
+      summary: 'A user’s profile (traits, first/last seen) and events, newest first, paged with `before`; the id may be given raw or as stored (hashed)',
+      schema: { params: userParams, query: profileQuery, tag: 'analytics', operationId: 'userProfile' },
+    },
   );
 
   router.delete(
@@ -138,14 +171,22 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
     async (c) => {
       const { params } = validated<unknown, { tenantId: string; userId: string }>(c);
       authorize(ctx, c, 'events:delete', params.tenantId);
-      const result = await analytics.deleteUser(params.tenantId, params.userId, ctx.config.retention.batchSize);
+      const candidates = await storedIdsOf(keys, params.tenantId, params.userId);
+      const result = await analytics.deleteUser(params.tenantId, candidates, ctx.config.retention.batchSize);
       metrics.usersDeleted.inc();
-      const entry = { tenantId: params.tenantId, action: 'analytics.user.delete', targetType: 'analytics_user', targetId: params.userId, before: { events: result.events, profile: result.profile }, after: null };
+      // The audit names the stored id(s), never the raw id an admin may have typed (it may be PII the tenant hashes).
+      const target = result.userIds.length ? result.userIds.join(',') : candidates[candidates.length - 1];
+      const entry = { tenantId: params.tenantId, action: 'analytics.user.delete', targetType: 'analytics_user', targetId: target, before: { events: result.events, profile: result.profile }, after: null };
       const audit = ctx.tryGet(AUDIT_LOG);
       if (audit) await audit.record(c, entry);
       else ctx.logger.info('audit: analytics.user.delete', { audit: entry, actor: actorOf(c) });
-      c.body = { object: 'user_deletion', tenant_id: params.tenantId, user_id: params.userId, deleted_events: result.events, deleted_profile: result.profile };
+      c.body = { object: 'user_deletion', tenant_id: params.tenantId, user_id: result.userIds[0] ?? target, user_ids: result.userIds, deleted_events: result.events, deleted_profile: result.profile };
     },
-    { scopes: ['admin:write'], tags: ['admin', 'analytics'], summary: 'Delete a user’s events and profile (right to erasure)', schema: { params: userParams, tag: 'analytics', operationId: 'eraseAnalyticsUser' } },
+    {
+      scopes: ['admin:write'],
+      tags: ['admin', 'analytics'],
+      summary: 'Delete a user’s events and profile (right to erasure); the id may be given raw or as stored (hashed)',
+      schema: { params: userParams, query: strictQuery({}), tag: 'analytics', operationId: 'eraseAnalyticsUser' },
+    },
   );
 }
