@@ -165,6 +165,15 @@ export const coreConfigSchema = z
           })
           .strict()
           .prefault({}),
+        monitor: z
+          .object({
+            enabled: z.boolean().default(true).describe('Publish this instance\'s live signals for the monitoring wall (GET /admin/v1/monitor): to Redis when configured, in-process otherwise'),
+            intervalMs: z.number().int().min(500).max(60_000).default(2000).describe('How often a snapshot is taken and published; an instance drops off the wall after three missed publications (at least 5 s)'),
+            windowSeconds: z.number().int().min(10).max(3600).default(300).describe('History each instance keeps and publishes (the longest window the wall can ask for)'),
+            instanceId: z.string().min(1).max(120).optional().describe('This instance\'s name on the wall (default: hostname-pid-random)'),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

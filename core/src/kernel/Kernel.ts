@@ -20,6 +20,8 @@ import type { EventQueue } from '../services/queue/EventQueue';
 import { coreQueueMigrations, createDatabase, createEventQueue, createKeyValueStore } from '../services/storage';
 import { createMetrics, type GatewayMetrics } from '../telemetry/createMetrics';
 import { createTracing, type Tracing } from '../telemetry/createTracing';
+import { LiveMonitor } from '../telemetry/monitor/LiveMonitor';
+import { monitorRoute } from '../telemetry/monitor/monitorRoute';
 import { CORE_VERSION } from '../version';
 import { buildRouteChain } from './buildRouteChain';
 import { collectHealth, collectHooks, collectRoutes, type CollectedRoute } from './collectPlugin';
@@ -62,6 +64,8 @@ export class Kernel {
   private metricsServer?: http.Server;
   private started: StartedPlugin[] = [];
   private draining = false;
+  /** This instance's live signals for the monitoring wall (telemetry.monitor). */
+  private monitor?: LiveMonitor;
   /** Every plugin's `ready` has run: only then does shutdown call `beforeClose`. */
   private isReady = false;
   /** Requests being served (counted by the app's outer middleware). */
@@ -210,6 +214,13 @@ export class Kernel {
     // Core's own admin route (the console's health & plugins screen): the pipeline as it runs here.
     const pipelineJson = describePipeline({ ...this.prepared, pipeline: byPhase }).json as { plugins: unknown; pipeline: unknown };
     routes.push(pluginsRoute(() => pipelineJson, CORE_VERSION));
+    const monitorCfg = cfg.telemetry.monitor;
+    if (monitorCfg.enabled) {
+      // Started after every plugin registered its metrics: the first reading is the baseline.
+      this.monitor = new LiveMonitor({ metrics: this.metrics, store, logger: this.logger, intervalMs: monitorCfg.intervalMs, windowSeconds: monitorCfg.windowSeconds, instanceId: monitorCfg.instanceId });
+      await this.monitor.start();
+      routes.push(monitorRoute(this.monitor));
+    }
     runOnRoute(this.started, routes, this.logger);
     // Start every hook's error counter at 0 so rate() sees the first error.
     for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
@@ -354,6 +365,7 @@ export class Kernel {
     }
     await runShutdownHook('stop', this.started, cfg.server.pluginStopTimeoutMs, this.logger);
     this.started = [];
+    await this.monitor?.stop().catch(() => {});
     await this.queue?.flush().catch((err) => this.logger.error('could not flush the event queue', { err }));
     await this.queue?.close().catch(() => {});
     await this.store?.close().catch(() => {});

@@ -181,6 +181,11 @@ export class RequestMetrics {
     s.overhead?.observe(overheadSeconds);
   }
 
+  /** The duration series (one per method, route, status and tenant), read by the live monitor's sampler. */
+  durationSeries(): readonly HistogramSeries[] {
+    return this.duration.series;
+  }
+
   private addSeries(method: string, route: string, status: number, tenant: string | undefined): RouteSeries {
     const labels: Labels = { method, route, status };
     if (tenant !== undefined) labels.tenant = tenant;
