@@ -127,7 +127,8 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
       pluginConfig: {
         // Config of the extra plugins as given; the harness's own plugins merge theirs below.
         ...extra,
-        tenancy: { ...extra.tenancy },
+        // Invitation links as production makes them: <publicUrl>/admin/invite?token=… on the gateway's own origin.
+        tenancy: { ...extra.tenancy, invitations: { publicUrl: url, ...(extra.tenancy?.invitations as object | undefined) } },
         auth: {
           keySecret: 'console-e2e-secret-0123456789abcdefghijklmnopqrstuv',
           issuer: url,

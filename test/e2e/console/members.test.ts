@@ -43,7 +43,9 @@ describe('console: members and invitations', () => {
     await env.checkA11y(page, 'invite dialog');
     await page.click('[data-testid=invite-send]');
     const link = (await page.locator('[data-testid=secret-value]').innerText()).trim();
+    // The real shape: the configured public URL (tenancy.invitations.publicUrl), the console path, the token.
     assert.match(link, /\/admin\/invite\?token=[^&\s]+$/, link);
+    assert.ok(link.startsWith(env.consoleUrl('/invite?token=')), `the link opens on the gateway's public URL: ${link}`);
     await env.checkA11y(page, 'invitation link dialog');
     await page.click('mat-dialog-container button:has-text("I have stored it")');
     await page.waitForSelector('[data-testid=secret-value]', { state: 'detached' });
@@ -58,11 +60,9 @@ describe('console: members and invitations', () => {
     const [created] = await audit('invitation.create');
     assert.equal(created?.actor_id, admin.id, 'invitation.create is audited with the admin as actor');
 
-    // The invited person opens the link in a fresh browser (no session): the public accept page.
-    // The link's origin is the configured public URL (localhost:<port> by default); the harness's
-    // gateway is reached at 127.0.0.1, the OAuth issuer, so the same path is opened there.
+    // The invited person opens the link, as given, in a fresh browser (no session): the public accept page.
     const guest = await env.newPage();
-    await guest.goto(env.consoleUrl(`/invite?token=${encodeURIComponent(token)}`));
+    await guest.goto(link);
     await guest.waitForSelector('[data-testid=invite-title]');
     const intro = await guest.locator('[data-testid=invite-intro]').innerText();
     assert.ok(intro.includes(newEmail) && /viewer/i.test(intro), intro);
@@ -117,9 +117,9 @@ describe('console: members and invitations', () => {
   test('an address with an account signs in to accept: back on the page the invitation is accepted and the console opens in the tenant', async () => {
     const other = await env.api<{ id: string }>('POST', '/admin/v1/tenants', { name: 'Elsewhere', slug: 'elsewhere' });
     const existing = await env.createUser('has-account@example.test', { tenantId: other.id, role: 'developer' });
-    const inv = await env.api<{ id: string; token: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email: existing.email, role: 'developer' });
+    const inv = await env.api<{ id: string; token: string; accept_url: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email: existing.email, role: 'developer' });
     const guest = await env.newPage();
-    await guest.goto(env.consoleUrl(`/invite?token=${encodeURIComponent(inv.token)}`));
+    await guest.goto(inv.accept_url);
     await guest.waitForSelector('[data-testid=invite-title]');
     // Creating an account for an address that has one is refused: the page offers sign-in instead.
     await guest.fill('[data-testid=invite-password]', 'whatever-password-1');
@@ -138,7 +138,7 @@ describe('console: members and invitations', () => {
 
   test('revoke a pending invitation (confirmed); its link then says it cannot be used', async () => {
     const email = 'to-revoke@example.test';
-    const inv = await env.api<{ id: string; token: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email, role: 'developer' });
+    const inv = await env.api<{ id: string; token: string; accept_url: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email, role: 'developer' });
     const page = await env.newPage();
     await env.signIn(page, env.admin, '/invitations');
     const row = `[data-testid=invitation-table] tr[data-invitation="${email}"]`;
@@ -154,7 +154,7 @@ describe('console: members and invitations', () => {
     await page.waitForSelector(row);
 
     const guest = await env.newPage();
-    await guest.goto(env.consoleUrl(`/invite?token=${encodeURIComponent(inv.token)}`));
+    await guest.goto(inv.accept_url);
     await guest.waitForSelector('[data-testid=invite-error]');
     await env.checkA11y(guest, 'accept page with a spent token');
     assert.deepEqual(env.pageErrors, []);
