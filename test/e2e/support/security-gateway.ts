@@ -1,18 +1,32 @@
 /**
- * The production-like gateway the security tests attack: every plugin of config/aihub.yaml (health,
- * tenancy, auth, rate-limit, cache, ai, usage, behavior, example) with the embedded default (SQLite +
+ * The production-like gateway the security tests attack: every plugin of config/aihub.production.yaml
+ * (health, tenancy, auth, console, rate-limit, cache, ai, usage, behavior) with the embedded default (SQLite +
  * in-process store and queue) or PostgreSQL + Redis, a known bootstrap superadmin key, and two
  * tenants (A, the attacker; B, the victim) with an admin key each and a few resources in B whose ids
  * must never show up in an answer to A.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import { createBackend, type Backend, type BackendKind } from '@aihub/core/testing';
 import { generateApiKey } from '@aihub/plugin-auth';
 
 export const SECURITY_KEY_SECRET = 'security-sweep-key-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** Plugin names in the order of config/aihub.yaml (the production chain). */
-export const PRODUCTION_PLUGINS = ['health', 'tenancy', 'auth', 'rate-limit', 'cache', 'ai', 'usage', 'behavior', 'example'] as const;
+/**
+ * Plugin names in the order of config/aihub.production.yaml (the production chain), read from the
+ * file so the security tests attack what production runs (the demo `example` plugin is not in it).
+ */
+export const PRODUCTION_PLUGINS: readonly string[] = productionPluginNames();
+
+function productionPluginNames(): string[] {
+  const file = path.resolve(__dirname, '../../../config/aihub.production.yaml');
+  const doc = YAML.parse(readFileSync(file, 'utf8')) as { plugins?: Array<{ name: string; enabled?: boolean }> };
+  const names = (doc.plugins ?? []).filter((p) => p.enabled !== false).map((p) => p.name);
+  if (names.length === 0) throw new Error(`no plugins listed in ${file}`);
+  return names;
+}
 
 /** Plugin config as config/aihub.yaml has it, with test-friendly secrets and no first-start banner. */
 export function productionPluginConfig(adminKey: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -29,7 +43,6 @@ export function productionPluginConfig(adminKey: string, overrides: Record<strin
         'text-embedding-3-small': { deployments: [{ provider: 'mock', model: 'text-embedding-3-small' }] },
       },
     },
-    example: { limits: [{ pathPrefix: '/plugins/example', maxBytes: 65_536 }] },
     ...overrides,
   };
 }
