@@ -4,6 +4,7 @@ import type { UsageConfig } from './config';
 import { DeadLetterStore, InterruptibleSleep, deadLetterCounter, deadLetterReason, retryTransientDb, writeIsolatingPoison } from '@aihub/core/plugin-api';
 import type { UsageMetrics } from './metrics';
 import type { Mutex } from './mutex';
+import { isStorableTime } from './recordTime';
 import { interruptedRow, parseRecord, type UsageRow } from './records';
 import type { SpendService } from './budgets/SpendService';
 import type { UsageWriter, WriteResult } from './writer/UsageWriter';
@@ -75,14 +76,26 @@ export class UsageConsumer {
     const pendings = new Map<string, Item>();
     const dead: DeadLetterInput[] = [];
     let inBatchDuplicates = 0;
+    const redated: string[] = [];
     for (const m of messages) {
       const parsed = parseRecord(m.payload);
+      // A time the database cannot store (year 10000, before year 1) would be refused by the write and
+      // cost a bisection of the batch; the request still happened, so it is billed now rather than
+      // dead-lettered (never lose a usage record), counted and logged with its original value.
+      if (parsed.kind !== 'invalid' && !isStorableTime(parsed.row.createdAt)) {
+        redated.push(`${parsed.row.requestId}: ${parsed.row.createdAt}`);
+        parsed.row.createdAt = new Date(this.ctx.clock.now()).toISOString();
+      }
       if (parsed.kind === 'invalid') dead.push(this.deadLetter(m, 'malformed', parsed.reason));
       else if (parsed.kind === 'pending') pendings.set(parsed.row.requestId, { kind: 'pending', row: parsed.row, message: m });
       else if (finals.has(parsed.row.requestId)) inBatchDuplicates++;
       else finals.set(parsed.row.requestId, { kind: 'final', row: parsed.row, message: m });
     }
     for (const id of finals.keys()) pendings.delete(id);
+    if (redated.length) {
+      this.metrics.redated.inc(redated.length);
+      this.ctx.logger.warn('usage records with a time the database cannot store were billed at the time they were read', { records: redated.slice(0, 20) });
+    }
     const end = this.metrics.batchDuration.startTimer();
     const retry = this.retryOptions();
     try {

@@ -18,6 +18,7 @@ export function createUsageMetrics(ctx: PluginContext, group: string) {
     batchDuration: meter.histogram('usage_batch_duration_seconds', 'Time to write one usage batch (transaction and counters)', [], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
     rejected: meter.counter('usage_records_rejected_total', 'Usage records kept as dead letters (malformed, or refused by the database) instead of being written'),
     sanitized: meter.counter('usage_records_sanitized_total', 'Usage records stored with characters the database refuses (NUL, lone surrogates) replaced by U+FFFD'),
+    redated: meter.counter('usage_records_redated_total', 'Usage records whose time the database cannot store (e.g. year 10000) billed at the time the consumer read them'),
     interrupted: meter.counter('usage_interrupted_total', 'Requests billed from their write-ahead record because no final record came (the gateway died mid-request)'),
     replaced: meter.counter('usage_interrupted_replaced_total', 'Interrupted rows replaced by a final record that came late'),
     writeAheadFailures: meter.counter('usage_write_ahead_failures_total', 'Pending (write-ahead) usage records that could not be written before the upstream call'),
