@@ -29,7 +29,10 @@ const selected = files.filter((f) => !filters.length || filters.some((x) => f.in
 // The admin console's unit tests run on Vitest (Angular's `ng test`), after the node tests: on a
 // full run, or when a filter names admin-ui.
 const consoleUnit = !filters.length || filters.some((x) => x.startsWith('admin-ui'));
-if (!selected.length && !consoleUnit) {
+// The example plugin's suite also runs under Jest (the testing kit works under both runners; issue
+// 19): on a full run, or when a filter names plugins/example.
+const jestSuites = ['plugins/example'].filter((dir) => !filters.length || filters.some((x) => x.startsWith(dir)));
+if (!selected.length && !consoleUnit && !jestSuites.length) {
   console.error('no test files matched');
   process.exit(1);
 }
@@ -50,6 +53,10 @@ function run(cmd, cmdArgs, options) {
   });
 }
 let code = selected.length ? await run(process.execPath, args, { env: { ...process.env, NODE_ENV: 'test' } }) : 0;
+for (const dir of jestSuites) {
+  console.log(`\n== ${dir} under Jest`);
+  code = (await run(process.execPath, [path.resolve('node_modules/jest/bin/jest.js'), '-c', 'jest.config.js', '--ci'], { cwd: dir, env: { ...process.env, NODE_ENV: 'test' } })) || code;
+}
 if (consoleUnit) {
   const ng = path.join('admin-ui', 'node_modules', '.bin', 'ng');
   const bin = statSync(ng, { throwIfNoEntry: false }) ? ng : path.join('node_modules', '.bin', 'ng');

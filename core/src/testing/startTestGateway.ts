@@ -55,7 +55,18 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   return {
     kernel,
     url,
-    fetch: (path, init) => fetch(`${url}${path}`, init),
+    fetch: async (path, init) => inThisRealm(await fetch(`${url}${path}`, init)),
     stop: () => kernel.stop('test'),
   };
+}
+
+/**
+ * Makes `res.json()` build its objects in the realm of the test that called. Under Jest each test
+ * file runs in its own VM context while `fetch` comes from the outer one: the objects its `json()`
+ * returns have another `Object.prototype`, and `assert.deepStrictEqual` / `toStrictEqual` then fail
+ * on equal values. Under node:test both realms are the same and nothing changes.
+ */
+function inThisRealm(res: Response): Response {
+  Object.defineProperty(res, 'json', { value: async () => JSON.parse(await res.text()) as unknown, configurable: true });
+  return res;
 }
