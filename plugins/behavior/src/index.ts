@@ -34,7 +34,14 @@ export default definePlugin({
   async start(ctx) {
     const rt = runtime(ctx);
     if (ctx.config.consumer.enabled) rt.consumer.start();
-    rt.retention.start();
+  },
+  // The retention job deletes data on a timer: it begins once the whole gateway is up (a start that
+  // fails in a later plugin never purges anything) and schedules no new pass once draining begins.
+  ready(ctx) {
+    runtime(ctx).retention.start();
+  },
+  beforeClose(ctx) {
+    runtime(ctx).retention.stop();
   },
   async stop(ctx) {
     const rt = runtime(ctx);
