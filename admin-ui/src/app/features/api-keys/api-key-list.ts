@@ -12,8 +12,8 @@ import { firstValueFrom } from 'rxjs';
 import { ApiClient } from '../../core/api/api-client';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { SessionService } from '../../core/session/session.service';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -40,7 +40,6 @@ export class ApiKeyList {
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
   private readonly actions = inject(ApiKeyActions);
-  private readonly history = new CursorHistory();
   readonly session = inject(SessionService);
   readonly options = inject(KeyFilterOptions);
 
@@ -59,6 +58,7 @@ export class ApiKeyList {
     return !!(s.q || s.owner || s.team_id || s.status);
   });
   readonly canWrite = computed(() => this.session.can('keys:write'));
+  readonly paging = cursorPaging(this.url, this.list);
 
   statusKey(status: string): string {
     return `apiKeys.status${status.charAt(0).toUpperCase()}${status.slice(1)}`;
@@ -69,13 +69,11 @@ export class ApiKeyList {
   }
 
   sortBy(column: SortColumn): void {
-    this.history.clear();
-    void this.url.patch({ sort: toggleSort(this.url.state().sort, column), cursor: '' });
+    this.paging.reset({ sort: toggleSort(this.url.state().sort, column) });
   }
 
   filter(change: Partial<{ q: string; owner: string; team_id: string; status: string }>): void {
-    this.history.clear();
-    void this.url.patch({ ...change, cursor: '' });
+    this.paging.reset(change);
   }
 
   openMembers(open: boolean): void {
@@ -91,27 +89,6 @@ export class ApiKeyList {
   ownerLabel(userId: string | null): string {
     if (!userId) return '—';
     return this.options.members()?.find((m) => m.id === userId)?.label ?? userId;
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
   }
 
   async create(): Promise<void> {

@@ -10,8 +10,8 @@ import { TranslocoDirective } from '@jsverse/transloco';
 import { ApiClient } from '../../core/api/api-client';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { SessionService } from '../../core/session/session.service';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -40,7 +40,6 @@ import { isoToUtcInput, utcInputToIso, type AuditEntry } from './audit-entry';
 export class AuditList {
   private readonly api = inject(ApiClient);
   readonly session = inject(SessionService);
-  private readonly history = new CursorHistory();
 
   readonly url = urlState({ scope: 'tenant', actor: '', action: '', target_type: '', target_id: '', since: '', until: '', cursor: '', limit: 25, entry: '' });
   /** The list query: everything but the open entry, so opening an entry does not reload the page. */
@@ -69,9 +68,9 @@ export class AuditList {
   readonly columns = ['created_at', 'action', 'actor', 'target'];
   readonly sinceInput = computed(() => isoToUtcInput(this.url.state().since));
   readonly untilInput = computed(() => isoToUtcInput(this.url.state().until));
+  readonly paging = cursorPaging(this.url, this.list, { entry: '' });
 
   apply(f: { actor: string; action: string; target_type: string; target_id: string; since: string; until: string }): void {
-    this.history.clear();
     const change = {
       actor: f.actor.trim(),
       action: f.action.trim(),
@@ -86,17 +85,15 @@ export class AuditList {
     const same = (Object.keys(change) as (keyof typeof change)[]).every((k) => current[k] === change[k]);
     // Applying the same filters again means "refresh": the URL does not change, so load explicitly.
     if (same) void this.list.reload();
-    else void this.url.patch(change);
+    else this.paging.reset(change);
   }
 
   clear(): void {
-    this.history.clear();
-    void this.url.patch({ actor: '', action: '', target_type: '', target_id: '', since: '', until: '', cursor: '', entry: '' });
+    this.paging.reset({ actor: '', action: '', target_type: '', target_id: '', since: '', until: '' });
   }
 
   setScope(scope: string): void {
-    this.history.clear();
-    void this.url.patch({ scope, cursor: '', entry: '' });
+    this.paging.reset({ scope });
   }
 
   open(entry: AuditEntry): void {
@@ -105,26 +102,5 @@ export class AuditList {
 
   close(): void {
     void this.url.patch({ entry: '' });
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor, entry: '' });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '', entry: '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '', entry: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '', entry: '' });
   }
 }

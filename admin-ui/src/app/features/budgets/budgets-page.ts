@@ -15,8 +15,8 @@ import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { SessionService } from '../../core/session/session.service';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
 import { applyProblem } from '../../shared/form-errors/apply-problem';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -57,7 +57,6 @@ export class BudgetsPage {
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
   private readonly lang = inject(LanguageService);
-  private readonly history = new CursorHistory();
   readonly options = inject(SubjectOptions);
   readonly levels = LEVELS;
   readonly fields = BUDGET_FIELDS;
@@ -111,6 +110,7 @@ export class BudgetsPage {
         .catch(() => this.webhook.set(null));
     }
   }
+  readonly paging = cursorPaging(this.url, this.alerts);
 
   money(micros: number | null | undefined): string {
     return formatMicros(micros, this.lang.current());
@@ -179,26 +179,5 @@ export class BudgetsPage {
     } catch (err) {
       this.formError.set(err instanceof ApiError ? err.message : String(err));
     }
-  }
-
-  next(): void {
-    const cursor = this.alerts.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
   }
 }

@@ -10,8 +10,8 @@ import { ApiError } from '../../core/api/problem';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { SessionService } from '../../core/session/session.service';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -72,7 +72,7 @@ import { INVITATION_STATUSES, toStatusFilter, type Invitation } from './invitati
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-invitation]="row.email"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="next()" (previous)="previous()" (first)="first()" (limitChange)="pageSize($event)" />
+      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -82,7 +82,6 @@ export class InvitationList {
   private readonly confirm = inject(ConfirmService);
   private readonly i18n = inject(TranslocoService);
   private readonly session = inject(SessionService);
-  private readonly history = new CursorHistory();
   readonly statuses = INVITATION_STATUSES;
   readonly actionError = signal<string | null>(null);
 
@@ -100,31 +99,10 @@ export class InvitationList {
   );
   readonly columns = ['email', 'role', 'status', 'created', 'expires', 'actions'];
   readonly canWrite = computed(() => this.session.can('members:write'));
+  readonly paging = cursorPaging(this.url, this.list);
 
   filterStatus(status: string): void {
-    this.history.clear();
-    void this.url.patch({ status, cursor: '' });
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
+    this.paging.reset({ status });
   }
 
   async revoke(invitation: Invitation): Promise<void> {

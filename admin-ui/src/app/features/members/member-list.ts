@@ -12,8 +12,8 @@ import { ApiError } from '../../core/api/problem';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { SessionService } from '../../core/session/session.service';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -85,7 +85,7 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-member]="row.email"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="next()" (previous)="previous()" (first)="first()" (limitChange)="pageSize($event)" />
+      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
     </section>
   `,
   styles: `.inline-select { width: 160px; } .muted { color: var(--mat-sys-on-surface-variant); }`,
@@ -97,7 +97,6 @@ export class MemberList {
   private readonly dialog = inject(MatDialog);
   private readonly i18n = inject(TranslocoService);
   private readonly session = inject(SessionService);
-  private readonly history = new CursorHistory();
   readonly roles = MEMBER_ROLES;
   /** The last refusal per member (user id → message), shown next to the row's actions. */
   readonly rowError = signal<Record<string, string>>({});
@@ -116,31 +115,10 @@ export class MemberList {
   );
   readonly columns = ['email', 'role', 'created', 'actions'];
   readonly canWrite = computed(() => this.session.can('members:write'));
+  readonly paging = cursorPaging(this.url, this.list);
 
   filterRole(role: string): void {
-    this.history.clear();
-    void this.url.patch({ role, cursor: '' });
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
+    this.paging.reset({ role });
   }
 
   async invite(): Promise<void> {

@@ -12,8 +12,8 @@ import { ApiError } from '../../core/api/problem';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { SessionService } from '../../core/session/session.service';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -79,7 +79,7 @@ import { OAuthClientFormDialog } from './oauth-client-form-dialog';
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-client]="row.name"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="next()" (previous)="previous()" (first)="first()" (limitChange)="pageSize($event)" />
+      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -91,7 +91,6 @@ export class OAuthClientList {
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
   private readonly session = inject(SessionService);
-  private readonly history = new CursorHistory();
 
   readonly url = urlState({ q: '', cursor: '', limit: 25 });
   private readonly query = computed(() => {
@@ -105,31 +104,10 @@ export class OAuthClientList {
   );
   readonly columns = ['name', 'client_id', 'grant_types', 'redirect_uris', 'scopes', 'created_at', 'actions'];
   readonly canWrite = computed(() => this.session.can('oauth-clients:write'));
+  readonly paging = cursorPaging(this.url, this.list);
 
   search(q: string): void {
-    this.history.clear();
-    void this.url.patch({ q: q.trim(), cursor: '' });
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
+    this.paging.reset({ q: q.trim() });
   }
 
   async create(): Promise<void> {

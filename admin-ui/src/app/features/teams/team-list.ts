@@ -11,8 +11,8 @@ import { ApiClient } from '../../core/api/api-client';
 import { ApiError } from '../../core/api/problem';
 import { SessionService } from '../../core/session/session.service';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -65,7 +65,7 @@ import type { Team } from './team';
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-team]="row.name"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="next()" (previous)="previous()" (first)="first()" (limitChange)="pageSize($event)" />
+      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -76,7 +76,6 @@ export class TeamList {
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
   private readonly session = inject(SessionService);
-  private readonly history = new CursorHistory();
   newName = '';
   readonly createError = signal<string | null>(null);
 
@@ -90,31 +89,10 @@ export class TeamList {
   );
   readonly columns = ['name', 'description', 'actions'];
   readonly canWrite = computed(() => this.session.can('teams:write'));
+  readonly paging = cursorPaging(this.url, this.list);
 
   search(q: string): void {
-    this.history.clear();
-    void this.url.patch({ q: q.trim(), cursor: '' });
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
+    this.paging.reset({ q: q.trim() });
   }
 
   async create(): Promise<void> {

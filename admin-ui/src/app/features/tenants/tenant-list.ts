@@ -13,8 +13,8 @@ import { ApiClient } from '../../core/api/api-client';
 import { ApiError } from '../../core/api/problem';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -37,7 +37,6 @@ export class TenantList {
   private readonly confirm = inject(ConfirmService);
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
-  private readonly history = new CursorHistory();
 
   readonly url = urlState({ q: '', status: '', cursor: '', limit: 25 });
   readonly list = listResource(this.url.state, (s) =>
@@ -49,36 +48,14 @@ export class TenantList {
   );
   readonly columns = ['name', 'slug', 'plan', 'status', 'created_at', 'actions'];
   readonly filtered = computed(() => !!this.url.state().q || !!this.url.state().status);
+  readonly paging = cursorPaging(this.url, this.list);
 
   search(q: string): void {
-    this.history.clear();
-    void this.url.patch({ q: q.trim(), cursor: '' });
+    this.paging.reset({ q: q.trim() });
   }
 
   filterStatus(status: string): void {
-    this.history.clear();
-    void this.url.patch({ status, cursor: '' });
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
+    this.paging.reset({ status });
   }
 
   async create(): Promise<void> {

@@ -7,8 +7,8 @@ import { MatTableModule } from '@angular/material/table';
 import { TranslocoDirective } from '@jsverse/transloco';
 import { ApiClient } from '../../core/api/api-client';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
-import { CursorHistory } from '../../shared/list-page/cursor-history';
 import { CursorPaginator } from '../../shared/list-page/cursor-paginator';
+import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
@@ -64,14 +64,13 @@ type UserStatus = 'active' | 'disabled';
           <tr mat-row *matRowDef="let row; columns: columns"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="next()" (previous)="previous()" (first)="first()" (limitChange)="pageSize($event)" />
+      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class UserList {
   private readonly api = inject(ApiClient);
-  private readonly history = new CursorHistory();
   readonly url = urlState({ q: '', status: '', cursor: '', limit: 25 });
   readonly list = listResource(this.url.state, (s) =>
     this.api.call(
@@ -80,35 +79,13 @@ export class UserList {
   );
   readonly columns = ['email', 'status', 'superadmin', 'last_login_at', 'created_at'];
   readonly filtered = computed(() => !!this.url.state().q || !!this.url.state().status);
+  readonly paging = cursorPaging(this.url, this.list);
 
   search(q: string): void {
-    this.history.clear();
-    void this.url.patch({ q: q.trim(), cursor: '' });
+    this.paging.reset({ q: q.trim() });
   }
 
   filterStatus(status: string): void {
-    this.history.clear();
-    void this.url.patch({ status, cursor: '' });
-  }
-
-  next(): void {
-    const cursor = this.list.nextCursor();
-    if (!cursor) return;
-    this.history.push(this.url.state().cursor);
-    void this.url.patch({ cursor });
-  }
-
-  previous(): void {
-    void this.url.patch({ cursor: this.history.pop() ?? '' });
-  }
-
-  first(): void {
-    this.history.clear();
-    void this.url.patch({ cursor: '' });
-  }
-
-  pageSize(limit: number): void {
-    this.history.clear();
-    void this.url.patch({ limit, cursor: '' });
+    this.paging.reset({ status });
   }
 }
