@@ -160,6 +160,40 @@ export interface UsageRecord {
   errorCode: string | null;
   cacheHit: boolean;
   stream: boolean;
+  /**
+   * The gateway's own time on the request in ms (fractional): the total minus the time spent
+   * waiting on upstreams (and, for a stream, measured when the stream was handed to the client).
+   */
+  overheadMs?: number | null;
+  /** The W3C trace id (32 hex digits) when the request's trace was sampled; else null. */
+  traceId?: string | null;
+  /** Each upstream attempt in order (at most MAX_RECORDED_ATTEMPTS; `attemptCount` says how many there were). */
+  attempts?: AttemptRecord[];
+  /** How many attempts (and breaker skips) the request made, including any beyond the recorded ones. */
+  attemptCount?: number;
+}
+
+/** Attempts kept per usage record: a request that retried more is summarised by `attemptCount`. */
+export const MAX_RECORDED_ATTEMPTS = 16;
+
+/**
+ * One try of a request on one deployment (or one deployment skipped because its breaker was open).
+ * `next` is what the gateway did after a failure: try the same deployment again (`retry`), move on to
+ * the next deployment (`fallback`), or give up (null, also on success).
+ */
+export interface AttemptRecord {
+  deployment: string;
+  provider: string;
+  /** The provider's model name. */
+  model: string;
+  outcome: 'success' | 'error' | 'timeout' | 'breaker_open' | 'cancelled';
+  /** The upstream's HTTP status, when it answered one. */
+  status: number | null;
+  /** What failed (`status`, `connection`, `stream_error`, `timeout`, `breaker_open`, `cancelled`), null on success. */
+  code: string | null;
+  next: 'retry' | 'fallback' | null;
+  /** Time of the attempt in ms (0 for a breaker skip). */
+  latencyMs: number;
 }
 
 export interface AuditEntry {

@@ -1,4 +1,4 @@
-import type { UsageRecord } from '@aihub/core/plugin-api';
+import { MAX_RECORDED_ATTEMPTS, type AttemptRecord, type UsageRecord } from '@aihub/core/plugin-api';
 
 /**
  * A record as it is stored: a UsageRecord, checked and clamped to the column sizes, with the request
@@ -36,6 +36,14 @@ export interface UsageRow {
   errorCode: string | null;
   cacheHit: boolean;
   stream: boolean;
+  /** The gateway's own time in ms (fractional); null on records from before it was measured. */
+  overheadMs: number | null;
+  /** W3C trace id (32 lower-case hex digits) of a sampled request. */
+  traceId: string | null;
+  /** The recorded attempts (at most MAX_RECORDED_ATTEMPTS). */
+  attempts: AttemptRecord[];
+  /** All attempts and breaker skips, including any past the cap. */
+  attemptCount: number;
 }
 
 export type ParsedRecord = { kind: 'final'; row: UsageRow } | { kind: 'pending'; row: UsageRow } | { kind: 'invalid'; reason: string };
@@ -67,6 +75,35 @@ function micros(v: unknown): number | null {
   return Math.max(0, Math.round(n));
 }
 
+const OUTCOMES = new Set<AttemptRecord['outcome']>(['success', 'error', 'timeout', 'breaker_open', 'cancelled']);
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+function ms(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  // Microsecond precision is all a stored millisecond figure needs.
+  return Number.isFinite(n) && n >= 0 ? Math.min(Math.round(n * 1000) / 1000, MAX_INT) : null;
+}
+
+/** The attempts as stored: each field coerced to its kind, the list cut to MAX_RECORDED_ATTEMPTS. */
+function attemptsOf(v: unknown): AttemptRecord[] {
+  if (!Array.isArray(v)) return [];
+  return v.slice(0, MAX_RECORDED_ATTEMPTS).map((a: Partial<Record<keyof AttemptRecord, unknown>>) => {
+    const x = a && typeof a === 'object' ? a : {};
+    const status = x.status === null || x.status === undefined ? null : count(x.status);
+    return {
+      deployment: str(x.deployment, 128) ?? 'unknown',
+      provider: str(x.provider, 64) ?? 'unknown',
+      model: str(x.model, 200) ?? 'unknown',
+      outcome: OUTCOMES.has(x.outcome as AttemptRecord['outcome']) ? (x.outcome as AttemptRecord['outcome']) : 'error',
+      status,
+      code: str(x.code, 64),
+      next: x.next === 'retry' || x.next === 'fallback' ? x.next : null,
+      latencyMs: ms(x.latencyMs) ?? 0,
+    };
+  });
+}
+
 /** Optional per-component cost the ai plugin may add (see README: requested contract extension). */
 interface CostBreakdown {
   inputCostMicros?: number | null;
@@ -89,6 +126,7 @@ export function parseRecord(payload: unknown): ParsedRecord {
   const promptTokens = count(r.promptTokens);
   const completionTokens = count(r.completionTokens);
   const costMicros = micros(r.costMicros);
+  const attempts = attemptsOf(r.attempts);
   const row: UsageRow = {
     requestId,
     createdAt: new Date(createdMs).toISOString(),
@@ -122,6 +160,10 @@ export function parseRecord(payload: unknown): ParsedRecord {
     errorCode: str(r.errorCode, 64),
     cacheHit: r.cacheHit === true,
     stream: r.stream === true,
+    overheadMs: ms(r.overheadMs),
+    traceId: typeof r.traceId === 'string' && TRACE_ID.test(r.traceId) ? r.traceId : null,
+    attempts,
+    attemptCount: Math.max(count(r.attemptCount), attempts.length),
   };
   return { kind: r.status === 'pending' ? 'pending' : 'final', row };
 }

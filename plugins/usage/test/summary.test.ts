@@ -63,6 +63,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         records.push(
           record({
             latencyMs: i * 10,
+            // Fractional overhead, measured on all but the first request (an older record): 19 values 1, 1.5, …, 10.
+            overheadMs: i === 1 ? undefined : i / 2,
             keyId: i <= 12 ? 'k-big' : 'k-small',
             model: i % 2 ? 'gpt-4o' : 'mini',
             teamId: i <= 5 ? 'team-a' : null,
@@ -103,6 +105,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(s.error_rate, 0.2);
       assert.equal(s.cache_hit_ratio, 0.25);
       assert.deepEqual(s.latency, { p50_ms: 100, p95_ms: 190, avg_ms: 105 });
+      // Nearest rank over the 19 measured: rank 10 → 5.5, rank ceil(18.05) = 19 → 10.
+      assert.deepEqual(s.overhead, { p50_ms: 5.5, p95_ms: 10, measured_requests: 19 });
       assert.deepEqual(s.top.keys.map((k: { id: string }) => k.id), ['k-big', 'k-small']);
       assert.equal(s.top.keys[0].cost_micros, 12000);
       // No team (7 × 1000 + 8 × 10) spent more than team-a (5 × 1000): null is listed as such.
@@ -117,6 +121,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(s.error_rate, null);
       assert.equal(s.cache_hit_ratio, null);
       assert.deepEqual(s.latency, { p50_ms: null, p95_ms: null, avg_ms: null });
+      assert.deepEqual(s.overhead, { p50_ms: null, p95_ms: null, measured_requests: 0 });
       assert.deepEqual(s.top.keys, []);
     });
 

@@ -1,4 +1,4 @@
-import type { AiCallInfo, AiUsage, Principal } from '@aihub/core/plugin-api';
+import { MAX_RECORDED_ATTEMPTS, type AiCallInfo, type AiUsage, type AttemptRecord, type Principal } from '@aihub/core/plugin-api';
 import type { Span } from '@opentelemetry/api';
 import type { ModelRoute, RouteEntry } from '../routing/catalog';
 import type { CallInput } from '../types';
@@ -18,6 +18,10 @@ export class AiCall {
   /** The deployment currently tried, then the one that answered. */
   entry: RouteEntry | undefined;
   attempts = 0;
+  /** The attempts and breaker skips so far, for the usage record (the first MAX_RECORDED_ATTEMPTS). */
+  readonly attemptLog: AttemptRecord[] = [];
+  /** Every attempt and skip, including those past the cap. */
+  attemptTotal = 0;
   /** Aborts the attempt in flight (client gone, timeout). */
   attemptAbort: AttemptSignal | undefined;
   relay: StreamRelay | undefined;
@@ -59,6 +63,12 @@ export class AiCall {
     readonly experiment: string | undefined,
     readonly variant: string | undefined,
   ) {}
+
+  /** Notes one attempt or breaker skip (bounded: a request that retried a lot keeps the first ones). */
+  logAttempt(a: AttemptRecord): void {
+    this.attemptTotal++;
+    if (this.attemptLog.length < MAX_RECORDED_ATTEMPTS) this.attemptLog.push(a);
+  }
 
   /** The client went away: stop whatever is in flight. Idempotent. */
   cancel(): void {

@@ -1,4 +1,4 @@
-import { GatewayError, recordUpstreamTime, redactAddresses, redactProviderText, type GatewayContext } from '@aihub/core/plugin-api';
+import { GatewayError, recordUpstreamTime, redactAddresses, redactProviderText, type AttemptRecord, type GatewayContext } from '@aihub/core/plugin-api';
 import type { Logger } from '@aihub/core/plugin-api';
 import type { Tracer } from '@opentelemetry/api';
 import type { AiConfig } from '../config';
@@ -31,6 +31,17 @@ function errorCodeOf(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
+function attemptOf(entry: RouteEntry, outcome: AttemptRecord['outcome'], status: number | null, code: string | null, next: AttemptRecord['next'], ms: number): AttemptRecord {
+  return { deployment: entry.dep.id, provider: entry.dep.provider.name, model: entry.dep.model, outcome, status, code, next, latencyMs: Math.round(ms * 1000) / 1000 };
+}
+
+function failedAttempt(entry: RouteEntry, err: UpstreamError, next: AttemptRecord['next'], ms: number): AttemptRecord {
+  const outcome = err.kind === 'timeout' || err.kind === 'breaker_open' || err.kind === 'cancelled' ? err.kind : 'error';
+  // The provider's own error code when it sent one (bounded: it is stored), else what failed.
+  const code = (typeof err.body?.code === 'string' && err.body.code ? err.body.code : err.kind).slice(0, 64);
+  return attemptOf(entry, outcome, err.status ?? null, code, next, ms);
+}
+
 /**
  * Routing, retries, fallbacks and breakers for one request. Tries the planned deployments in order;
  * on each, retries 429/5xx/timeouts/connection errors with exponential backoff and jitter (or the
@@ -49,6 +60,7 @@ export class Engine {
 
   async run(ctx: GatewayContext, call: AiCall): Promise<Outcome> {
     const entries = plan(call.route);
+    this.logSkips(call);
     if (entries.length === 0) {
       throw toClientError(new UpstreamError('breaker_open', 'every deployment has an open circuit breaker', call.alias, { retryAfterMs: soonestRetryMs(call.route) }), call.alias);
     }
@@ -59,22 +71,37 @@ export class Engine {
     // counted: 6 requests served by the fallback, 2 counted).
     let prev: RouteEntry | undefined = call.route.entries.includes(entries[0]) ? undefined : call.route.entries[0];
     let supported = false;
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       if (!entry.dep.provider.supports(call.input.op)) continue;
       supported = true;
       if (prev) this.metrics.fallbacks.inc({ from: prev.dep.id, to: entry.dep.id });
       prev = entry;
       for (let attempt = 1; ; attempt++) {
         if (call.cancelled) throw toClientError(new UpstreamError('cancelled', 'client closed the request', entry.dep.id), call.alias);
+        const began = performance.now();
         try {
-          return await entry.dep.breaker.fire(() => this.attempt(ctx, call, entry, attempt));
+          const out = await entry.dep.breaker.fire(() => this.attempt(ctx, call, entry, attempt));
+          call.logAttempt(attemptOf(entry, 'success', null, null, null, performance.now() - began));
+          return out;
         } catch (thrown) {
           const err = entry.dep.breaker.rejection(thrown);
-          if (!(err instanceof UpstreamError)) throw err;
+          if (!(err instanceof UpstreamError)) {
+            call.logAttempt(attemptOf(entry, 'error', null, errorCodeOf(err) ?? 'internal_error', null, performance.now() - began));
+            throw err;
+          }
           if (err.kind !== 'breaker_open' || !last) last = err;
-          if (err.kind === 'cancelled' || err.isClientError) throw toClientError(err, call.alias);
-          if (err.kind === 'breaker_open' || !err.retryable || attempt >= maxAttempts) break;
-          if (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs) break;
+          const spent = performance.now() - began;
+          const fallback = i < entries.length - 1 ? 'fallback' : null;
+          if (err.kind === 'cancelled' || err.isClientError) {
+            call.logAttempt(failedAttempt(entry, err, null, spent));
+            throw toClientError(err, call.alias);
+          }
+          if (err.kind === 'breaker_open' || !err.retryable || attempt >= maxAttempts || (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs)) {
+            call.logAttempt(failedAttempt(entry, err, fallback, err.kind === 'breaker_open' ? 0 : spent));
+            break;
+          }
+          call.logAttempt(failedAttempt(entry, err, 'retry', spent));
           const wait = err.retryAfterMs ?? backoff(attempt, baseDelayMs, maxDelayMs);
           this.metrics.retries.inc({ deployment: entry.dep.id, reason: err.reason });
           await this.sleep(call, wait);
@@ -87,6 +114,19 @@ export class Engine {
       throw new GatewayError(`Model "${call.alias}" does not support ${call.input.op === 'chat' ? 'chat completions' : 'embeddings'}.`, { code: 'unsupported_operation', status: 400, param: 'model' });
     }
     throw toClientError(last!, call.alias);
+  }
+
+  /**
+   * Deployments of the route (and its fallbacks) that planning skipped because their breaker is
+   * open: they are part of the request's story ("why did it not go to X?").
+   */
+  private logSkips(call: AiCall): void {
+    const route = call.route;
+    for (const r of route.fallbacks.length ? [route, ...route.fallbacks] : [route]) {
+      for (const e of r.entries) {
+        if (!e.dep.breaker.available()) call.logAttempt(attemptOf(e, 'breaker_open', null, 'breaker_open', 'fallback', 0));
+      }
+    }
   }
 
   private sleep(call: AiCall, ms: number): Promise<void> {

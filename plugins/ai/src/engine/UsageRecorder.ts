@@ -1,5 +1,6 @@
 import type { EventQueue, Logger } from '@aihub/core/plugin-api';
-import { AiCallKey, USAGE_TOPIC, type AiUsage, type GatewayContext, type UsageRecord } from '@aihub/core/plugin-api';
+import { requestMeta } from '@aihub/core/plugin-api';
+import { AiCallKey, USAGE_TOPIC, gatewayOverheadMs, type AiUsage, type GatewayContext, type UsageRecord } from '@aihub/core/plugin-api';
 import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';
 import { costSplit } from '../pricing';
@@ -7,6 +8,16 @@ import type { RequestLog } from '../store/RequestLog';
 import { countTokens, estimatePromptTokens } from '../tokens';
 import type { RawUsage } from '../types';
 import type { AiCall, CallStatus } from './AiCall';
+
+/**
+ * The gateway's own time on the request, as the client saw it in x-aihub-overhead-ms (set by the
+ * kernel on every answer, and when a stream's headers went out, so a stream's relay time is not
+ * counted); computed from the kernel's clock when no header was sent (the client left first).
+ */
+function overheadOf(ctx: GatewayContext): number {
+  const sent = Number(ctx.res.getHeader('x-aihub-overhead-ms'));
+  return Number.isFinite(sent) ? sent : Number(gatewayOverheadMs(ctx));
+}
 
 export interface FinishFacts {
   httpStatus: number;
@@ -144,6 +155,7 @@ export class UsageRecorder {
       }
     }
     call.published = true;
+    const ks = requestMeta(ctx);
     const p = call.principal;
     const u = call.usage;
     const split = call.costSplit;
@@ -179,6 +191,10 @@ export class UsageRecorder {
       errorCode: call.errorCode,
       cacheHit: call.info.cacheHit === true,
       stream: call.input.stream,
+      overheadMs: overheadOf(ctx),
+      traceId: ks.sampled && ks.span ? ks.span.spanContext().traceId : null,
+      attempts: call.attemptLog,
+      attemptCount: call.attemptTotal,
     };
     try {
       this.queue.publish(USAGE_TOPIC, record);

@@ -26,7 +26,7 @@ const groupBy = z
  * A filter value: given once, not empty, no NUL (PostgreSQL cannot compare with one). A repeated
  * parameter arrives as an array and is refused by the string type.
  */
-const filter = (max: number, what: string) =>
+export const filter = (max: number, what: string) =>
   z
     .string({ error: `give ${what} once, as a single value` })
     .min(1, `${what} must not be empty; leave it out to include all`)

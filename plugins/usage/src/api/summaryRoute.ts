@@ -35,6 +35,9 @@ export const summaryResponse = z.object({
   latency: z
     .object({ p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), avg_ms: z.number().nullable() })
     .describe('Nearest-rank percentiles of the request latency over the range (same on PostgreSQL and SQLite)'),
+  overhead: z
+    .object({ p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), measured_requests: z.number().describe('Requests with a recorded overhead (older records have none)') })
+    .describe("Nearest-rank percentiles of the gateway's own time per request (x-aihub-overhead-ms: total minus upstream waits) over the range"),
   budget: budgetResponse.describe('The tenant budget with spend today and this month (as GET …/budgets)'),
   top: z.object({ keys: top, models: top, teams: top }).describe(`The ${TOP_N} biggest by cost, then requests`),
 });
@@ -44,18 +47,19 @@ export const summaryResponse = z.object({
  * ceil(p·n) in ascending order. Both databases answer it exactly with ORDER BY … OFFSET, so SQLite
  * (no percentile_cont) and PostgreSQL agree; the (tenant_id, created_at) index bounds the scan.
  */
-async function percentile(sql: Sql, records: string, where: { clause: string; bind: unknown[] }, n: number, p: number): Promise<number | null> {
+async function percentile(sql: Sql, records: string, where: { clause: string; bind: unknown[] }, n: number, p: number, column: 'latency_ms' | 'overhead_ms' = 'latency_ms'): Promise<number | null> {
   if (n === 0) return null;
   const offset = Math.max(0, Math.ceil(p * n) - 1);
-  const rows = await sql.rows<{ v: unknown }>(`SELECT latency_ms AS v FROM ${records} WHERE ${where.clause} ORDER BY latency_ms LIMIT 1 OFFSET ${offset}`, where.bind);
-  return rows[0] ? num(rows[0].v) : null;
+  const notNull = column === 'latency_ms' ? '' : ` AND ${column} IS NOT NULL`;
+  const rows = await sql.rows<{ v: unknown }>(`SELECT ${column} AS v FROM ${records} WHERE ${where.clause}${notNull} ORDER BY ${column} LIMIT 1 OFFSET ${offset}`, where.bind);
+  return rows[0] ? Number(rows[0].v) : null;
 }
 
 /**
  * GET /admin/v1/tenants/:tenantId/usage/summary: everything the console's overview shows in one
  * request — totals from the daily rollups, latency percentiles from the request records, the tenant
- * budget report and the top keys, models and teams. Gateway overhead is not stored per request (it
- * is a Prometheus histogram, `aihub_http_overhead_seconds`), so it is not part of this summary.
+ * budget report and the top keys, models and teams, and the gateway's overhead percentiles from the
+ * per-request overhead the usage records carry (the same figure as each answer's x-aihub-overhead-ms).
  */
 export function summaryRoute(
   router: PluginRouter,
@@ -84,11 +88,17 @@ export function summaryRoute(
         reader.grouped(f, ['key']),
         reader.grouped(f, ['model']),
         reader.grouped(f, ['team']),
-        sql.rows<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${tables.records} WHERE ${recordsWhere.clause}`, recordsWhere.bind),
+        sql.rows<{ n: unknown; o: unknown }>(`SELECT COUNT(*) AS n, COUNT(overhead_ms) AS o FROM ${tables.records} WHERE ${recordsWhere.clause}`, recordsWhere.bind),
         describeBudget(params.tenantId, 'tenant', params.tenantId),
       ]);
       const n = num(counted[0]?.n);
-      const [p50, p95] = await Promise.all([percentile(sql, tables.records, recordsWhere, n, 0.5), percentile(sql, tables.records, recordsWhere, n, 0.95)]);
+      const measured = num(counted[0]?.o);
+      const [p50, p95, o50, o95] = await Promise.all([
+        percentile(sql, tables.records, recordsWhere, n, 0.5),
+        percentile(sql, tables.records, recordsWhere, n, 0.95),
+        percentile(sql, tables.records, recordsWhere, measured, 0.5, 'overhead_ms'),
+        percentile(sql, tables.records, recordsWhere, measured, 0.95, 'overhead_ms'),
+      ]);
       const totals = metricsOf(totalsRow);
       const topOf = (rows: Record<string, unknown>[], col: string) =>
         rows
@@ -112,6 +122,7 @@ export function summaryRoute(
         cost_usd: totals.cost_usd,
         total_tokens: totals.total_tokens,
         latency: { p50_ms: p50, p95_ms: p95, avg_ms: totals.avg_latency_ms },
+        overhead: { p50_ms: o50, p95_ms: o95, measured_requests: measured },
         budget,
         top: { keys: topOf(byKey, 'key_id'), models: topOf(byModel, 'model'), teams: topOf(byTeam, 'team_id') },
       };

@@ -9,7 +9,7 @@ const RECORD_COLUMNS = [
   'request_id', 'created_at', 'recorded_at', 'tenant_id', 'key_id', 'user_id', 'team_id', 'endpoint', 'model', 'resolved_model',
   'provider', 'deployment', 'experiment', 'variant', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'total_tokens', 'estimated',
   'cost_micros', 'input_cost_micros', 'cached_cost_micros', 'output_cost_micros', 'priced', 'latency_ms', 'ttft_ms', 'status',
-  'http_status', 'error_code', 'cache_hit', 'stream',
+  'http_status', 'error_code', 'cache_hit', 'stream', 'overhead_ms', 'trace_id', 'attempts', 'attempt_count',
 ] as const;
 
 function recordValues(r: UsageRow, recordedAt: string): unknown[] {
@@ -17,7 +17,8 @@ function recordValues(r: UsageRow, recordedAt: string): unknown[] {
     r.requestId, r.createdAt, recordedAt, r.tenantId, r.keyId, r.userId, r.teamId, r.endpoint, r.model, r.resolvedModel,
     r.provider, r.deployment, r.experiment, r.variant, r.promptTokens, r.completionTokens, r.cachedTokens, r.totalTokens, r.estimated,
     r.costMicros, r.inputCostMicros, r.cachedCostMicros, r.outputCostMicros, r.priced, r.latencyMs, r.ttftMs, r.status,
-    r.httpStatus, r.errorCode, r.cacheHit, r.stream,
+    r.httpStatus, r.errorCode, r.cacheHit, r.stream, // Parked write-ahead rows from before these fields existed lack them.
+    r.overheadMs ?? null, r.traceId ?? null, r.attempts?.length ? JSON.stringify(r.attempts) : null, r.attemptCount ?? 0,
   ];
 }
 
@@ -56,6 +57,10 @@ export function rowFromDb(d: Record<string, unknown>): UsageRow {
     errorCode: (d.error_code as string | null) ?? null,
     cacheHit: bool(d.cache_hit),
     stream: bool(d.stream),
+    overheadMs: d.overhead_ms === null || d.overhead_ms === undefined ? null : Number(d.overhead_ms),
+    traceId: (d.trace_id as string | null) ?? null,
+    attempts: typeof d.attempts === 'string' && d.attempts ? (JSON.parse(d.attempts) as UsageRow['attempts']) : [],
+    attemptCount: num(d.attempt_count),
   };
 }
 
@@ -73,7 +78,7 @@ export interface WriteResult {
   sanitized: SanitizedRecord[];
 }
 
-/** Rows per INSERT statement: 31 columns × 400 stays far below both drivers' bind-parameter limits. */
+/** Rows per INSERT statement: 35 columns × 400 stays far below both drivers' bind-parameter limits. */
 const CHUNK = 400;
 
 function chunks<T>(items: T[], size: number): T[][] {
