@@ -30,6 +30,13 @@ export const consoleConfig = z
       .default('aihub-console')
       .describe('Client id of the first-party OAuth client the plugin registers'),
     distDir: z.string().optional().describe('Directory of the built app (default: admin-ui/dist/browser of this installation)'),
+    traceUrl: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+      .refine((u) => u.split('{traceId}').length === 2, 'must contain {traceId} exactly once, e.g. http://jaeger:16686/trace/{traceId}')
+      .refine((u) => URL.canParse(u.replace('{traceId}', '0af7651916cd43dd8448eb211c80319c')), 'is not a valid URL once {traceId} is filled in')
+      .optional()
+      .describe("Link from a request in the console's request explorer to its trace: a URL with {traceId}, e.g. http://jaeger:16686/trace/{traceId} (unset: no link)"),
   })
   .strict();
 

@@ -69,7 +69,7 @@ describe('console plugin', () => {
     assert.match(html, /<base href="\/admin\/">/);
     const meta = /<meta name="aihub-console" content="([^"]+)">/.exec(html);
     assert.ok(meta, 'settings meta tag');
-    assert.deepEqual(JSON.parse(meta[1].replace(/&quot;/g, '"')), { clientId: 'aihub-console', apiBase: '', basePath: '/admin/' });
+    assert.deepEqual(JSON.parse(meta[1].replace(/&quot;/g, '"')), { clientId: 'aihub-console', apiBase: '', basePath: '/admin/', traceUrl: null });
     const nonce = /<app-root ngCspNonce="([^"]+)">/.exec(html)?.[1];
     assert.ok(nonce);
     const csp = res.headers.get('content-security-policy')!;
@@ -205,11 +205,14 @@ describe('console redirect URIs follow the port in use', () => {
 describe('console plugin behind a reverse proxy prefix', () => {
   test('basePath /gw/admin/ and apiBase /gw: base href, meta, callback redirect URI', async () => {
     const dist = fakeDist();
-    const gw = await start(dist, { basePath: '/gw/admin/', apiBase: '/gw' });
+    const gw = await start(dist, { basePath: '/gw/admin/', apiBase: '/gw', traceUrl: 'http://jaeger:16686/trace/{traceId}?uiEmbed=v0&x=1' });
     try {
       const html = await (await gw.fetch('/gw/admin/members')).text();
       assert.match(html, /<base href="\/gw\/admin\/">/);
       assert.match(html, /&quot;apiBase&quot;:&quot;\/gw&quot;/);
+      // The trace link template reaches the app, escaped inside the attribute.
+      const meta = JSON.parse(/<meta name="aihub-console" content="([^"]+)">/.exec(html)![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+      assert.equal(meta.traceUrl, 'http://jaeger:16686/trace/{traceId}?uiEmbed=v0&x=1');
       assert.equal((await gw.fetch('/admin/')).status, 404, 'not served at the default path');
       const v = randomBytes(32).toString('base64url');
       const params = new URLSearchParams({ response_type: 'code', client_id: 'aihub-console', redirect_uri: `${gw.url}/gw/gw/admin/callback`, scope: 'openid admin:read', code_challenge: createHash('sha256').update(v).digest('base64url'), code_challenge_method: 'S256', state: 's' });
@@ -223,6 +226,11 @@ describe('console plugin behind a reverse proxy prefix', () => {
   test('config refuses a base path under the API and a missing build says how to build it', async () => {
     assert.equal(consolePlugin.config!.safeParse({ basePath: '/admin/v1/ui/' }).success, false);
     assert.equal(consolePlugin.config!.safeParse({ basePath: 'admin' }).success, false);
+    // traceUrl: an http(s) URL with {traceId} exactly once.
+    assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'http://jaeger:16686/trace/' }).success, false);
+    assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'javascript:alert(1)//{traceId}' }).success, false);
+    assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'http://j/{traceId}/{traceId}' }).success, false);
+    assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'https://grafana.example/explore?trace={traceId}' }).success, true);
     const empty = mkdtempSync(path.join(tmpdir(), 'aihub-console-empty-'));
     try {
       await assert.rejects(start(empty), /npm run build/);
