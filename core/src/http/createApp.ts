@@ -15,6 +15,7 @@ import { allowedMethods } from './allowedMethods';
 import { requestIdFrom } from './requestId';
 import type { EdgeHeaders } from './securityHeaders';
 import { callStatic, type StaticRoute } from './staticRoutes';
+import { redactedPath } from './spanPath';
 
 export interface AppDeps {
   logger: Logger;
@@ -125,9 +126,13 @@ class KernelRequestInfo implements RequestInfo {
   }
 }
 
-/** Attributes of a recorded server span (only built for requests whose trace is kept). */
+/**
+ * Attributes of a recorded server span (only built for requests whose trace is kept). `url.path`
+ * and `http.route` are added when the response closes, once the route is known (see spanPath.ts):
+ * the raw path may hold a credential.
+ */
 function serverAttributes(ctx: Context, requestId: string): Record<string, string> {
-  return { 'http.request.method': ctx.method, 'url.path': ctx.path, 'aihub.request_id': requestId };
+  return { 'http.request.method': ctx.method, 'aihub.request_id': requestId };
 }
 
 const headerGetter = {
@@ -249,6 +254,10 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       metrics.requests.record(method, route, status, tenant, seconds, Math.max(0, seconds - state.upstreamMs / 1000), state.sampled ? sc!.traceId : undefined);
       if (span) {
         span.setAttribute('http.response.status_code', res.statusCode);
+        if (state.sampled) {
+          span.setAttribute('url.path', redactedPath(ctx.path, route === 'unmatched' ? undefined : route));
+          if (route !== 'unmatched') span.setAttribute('http.route', route);
+        }
         if (route !== 'unmatched') span.updateName(`${method} ${route}`);
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();

@@ -160,9 +160,8 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
   router.get(
     '/admin/v1/invitations/:token',
     async (c) => {
-      // The token is a credential in the path: keep it out of the trace (the kernel records the raw
-      // path as url.path on the server span).
-      (c.state as { span?: { setAttribute(key: string, value: string): unknown } }).span?.setAttribute('url.path', '/admin/v1/invitations/{token}');
+      // The token is a credential in the path: the kernel's server span records url.path with a
+      // `:token` parameter's value redacted (core/src/http/spanPath.ts).
       const { token } = paramsOf<z.output<typeof s.tokenParams>>(c);
       const inv = await invitations().findByToken(token);
       const tenant = inv ? await rt().store.getTenant(inv.tenantId) : undefined;
