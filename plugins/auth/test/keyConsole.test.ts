@@ -12,6 +12,7 @@ interface KeyOut {
   key: string;
   status: string;
   user_id: string | null;
+  owner?: { email: string; display_name: string | null } | null;
   team_id: string | null;
   last_used_at: string | null;
   expires_at: string | null;
@@ -153,6 +154,27 @@ for (const backend of BACKENDS) {
       const revoked = await all('status=revoked');
       assert.deepEqual(ids(revoked), [keys[9].id]);
       assert.ok(!ids(mine(await all('status=active'))).includes(keys[9].id));
+    });
+
+    test("the list names each key's owner (one batched, tenant-scoped lookup): e-mail, display name; a former member is not named", async () => {
+      const listed = new Map(mine(await all('', 4)).map((k) => [k.id, k]));
+      for (const [i, k] of keys.entries()) {
+        const got = listed.get(k.id)?.owner;
+        if (i % 3 === 0) assert.deepEqual(got, { email: 'dev@example.com', display_name: null }, k.name);
+        else assert.equal(got?.email, 'admin@aihub.local', `${k.name}: owned by the bootstrap admin, the default tenant's owner`);
+      }
+      await withSql(env, (sql) => sql.query(`UPDATE tenancy_users SET display_name = 'Dev Person' WHERE id = :id`, { replacements: { id: member } }));
+      const named = await all(`owner=${member}`, 50);
+      assert.ok(named.length > 0 && named.every((k) => k.owner?.display_name === 'Dev Person' && k.owner.email === 'dev@example.com'));
+      // An owner who left the tenant (and may be a member elsewhere) is not named by this tenant's list.
+      const leaver = ((await json(await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'leaver@example.com', role: 'developer' }))) as { user_id: string }).user_id;
+      const leaversKey = await create({ name: 'leaver key', user_id: leaver });
+      assert.equal((await all(`owner=${leaver}`))[0].owner?.email, 'leaver@example.com');
+      assert.equal((await send('POST', `/admin/v1/tenants/${other}/members`, { email: 'leaver@example.com', role: 'developer' })).status, 201);
+      assert.equal((await send('DELETE', `/admin/v1/tenants/${tenant}/members/${leaver}`)).status, 204);
+      const after = await all(`owner=${leaver}`);
+      assert.deepEqual(ids(after), [leaversKey.id]);
+      assert.equal(after[0].owner, null);
     });
 
     test('cursors are checked: another sort, or garbage, is 400 invalid_cursor', async () => {

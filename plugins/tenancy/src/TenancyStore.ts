@@ -17,6 +17,7 @@ import type {
   ListTenantsInput,
   ListUsersInput,
   LoginFailure,
+  MemberLabel,
   MemberRecord,
   OwnerChange,
   OwnerListener,
@@ -395,6 +396,17 @@ export class TenancyStore implements TenancyService {
     const byId = new Map(users.map((u) => [u.id, u]));
     const members = rows.map((r) => ({ ...toMembership(r), email: byId.get(r.userId)?.email ?? '', userStatus: byId.get(r.userId)?.status ?? 'disabled' }));
     return page(members, limit);
+  }
+
+  async memberLabels(tenantId: string, userIds: readonly string[]): Promise<Map<string, MemberLabel>> {
+    const ids = [...new Set(userIds)].filter(looksLikeId);
+    const labels = new Map<string, MemberLabel>();
+    if (!ids.length) return labels;
+    const rows = await this.memberships.findAll(tenantId, { where: { userId: { [Op.in]: ids } }, attributes: ['userId'] });
+    if (!rows.length) return labels;
+    const users = await this.models.User.findAll({ where: { id: { [Op.in]: rows.map((r) => r.userId) } }, attributes: ['id', 'email', 'displayName'] });
+    for (const u of users) labels.set(u.id, { email: u.email, displayName: u.displayName ?? null });
+    return labels;
   }
 
   async roleOf(userId: string, tenantId: string): Promise<TenantRole | undefined> {

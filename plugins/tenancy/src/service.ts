@@ -8,6 +8,7 @@ import type {
   LoginFailure,
   OwnerListener,
   OwnerState,
+  MemberLabel,
   MemberRecord,
   MembershipRecord,
   MembershipWithTenant,
@@ -77,6 +78,12 @@ export interface TenancyService {
   membershipsOf(userId: string): Promise<MembershipWithTenant[]>;
   listMembers(tenantId: string, page?: PageRequest & { role?: TenantRole }): Promise<Page<MemberRecord>>;
   getMembership(tenantId: string, userId: string): Promise<MembershipRecord | undefined>;
+  /**
+   * The e-mail and display name of each of `userIds` that is a member of the tenant (a page of a
+   * list at a time: two indexed reads whatever the count). A user who is not a member is absent, so
+   * no other tenant's people are named.
+   */
+  memberLabels(tenantId: string, userIds: readonly string[]): Promise<Map<string, MemberLabel>>;
   /** The user's role in the tenant, or undefined when not a member. */
   roleOf(userId: string, tenantId: string): Promise<TenantRole | undefined>;
 

@@ -67,6 +67,12 @@ export interface MemberRecord extends MembershipRecord {
   userStatus: UserStatus;
 }
 
+/** How a list names a member: e-mail, and the display name when the user set one. */
+export interface MemberLabel {
+  email: string;
+  displayName: string | null;
+}
+
 export interface AuditRecord {
   id: string;
   tenantId: string | null;

@@ -123,6 +123,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/monitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live signals of every gateway instance, merged, with a row per instance (platform admins) */
+        get: operations["getMonitor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/plugins": {
         parameters: {
             query?: never;
@@ -1632,6 +1649,155 @@ export interface operations {
                             optionalDependsOn: string[];
                             source?: string;
                             version: string;
+    getMonitor: {
+        parameters: {
+            query?: {
+                window?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cluster: {
+                            breakers: {
+                                deployment: string;
+                                half_open_instances: number;
+                                open_instances: number;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                            }[];
+                            cache: {
+                                hit_ratio: number | null;
+                                hits: number;
+                                misses: number;
+                            };
+                            error_ratio: number | null;
+                            errors: {
+                                client: number;
+                                rate_limited: number;
+                                server: number;
+                                total: number;
+                            };
+                            errors_per_second: number;
+                            latency_ms: {
+                                p50: number | null;
+                                p95: number | null;
+                            };
+                            queue_lag: number | null;
+                            rate_limited: number;
+                            requests: number;
+                            requests_per_second: number;
+                            series: {
+                                cache_hits: number;
+                                errors: number;
+                                latency_p95_ms: number | null;
+                                rate_limited: number;
+                                requests: number;
+                                spend_usd: number;
+                                t: string;
+                                ttft_p95_ms: number | null;
+                            }[];
+                            spend_per_minute_usd: number;
+                            spend_usd: number;
+                            ttft_ms: {
+                                p50: number | null;
+                                p95: number | null;
+                            };
+                        };
+                        generated_at: string;
+                        instances: {
+                            breakers: {
+                                deployment: string;
+                                /** @enum {string} */
+                                state: "closed" | "half_open" | "open";
+                            }[];
+                            cache: {
+                                hit_ratio: number | null;
+                                hits: number;
+                                misses: number;
+                            };
+                            error_ratio: number | null;
+                            errors: {
+                                client: number;
+                                rate_limited: number;
+                                server: number;
+                                total: number;
+                            };
+                            errors_per_second: number;
+                            instance_id: string;
+                            last_seen: string;
+                            latency_ms: {
+                                p50: number | null;
+                                p95: number | null;
+                            };
+                            queue_lag: number | null;
+                            rate_limited: number;
+                            requests: number;
+                            requests_per_second: number;
+                            spend_per_minute_usd: number;
+                            spend_usd: number;
+                            started_at: string;
+                            ttft_ms: {
+                                p50: number | null;
+                                p95: number | null;
+                            };
+                        }[];
+                        interval_ms: number;
+                        /** @constant */
+                        object: "monitor";
+                        /** @enum {string} */
+                        source: "redis" | "memory";
+                        window_seconds: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
                         }[];
                     };
                 };

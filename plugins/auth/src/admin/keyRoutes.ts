@@ -82,7 +82,14 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
         sort: query.sort as KeySort | undefined,
       });
       const now = r.ctx.clock.now();
-      ctx.body = { data: page.data.map((k) => keyView(k, now)), next_cursor: page.nextCursor, has_more: page.nextCursor !== null };
+      // The owners of the whole page in one batched, tenant-scoped lookup, so the console shows
+      // e-mails without a request per row or loading the member list.
+      const owners = await r.tenancy().memberLabels(params.tenantId, page.data.flatMap((k) => (k.userId ? [k.userId] : [])));
+      const data = page.data.map((k) => {
+        const owner = k.userId ? owners.get(k.userId) : undefined;
+        return { ...keyView(k, now), owner: owner ? { email: owner.email, display_name: owner.displayName } : null };
+      });
+      ctx.body = { data, next_cursor: page.nextCursor, has_more: page.nextCursor !== null };
     },
     {
       scopes: ['admin:read'],

@@ -127,8 +127,16 @@ export const apiKeyView = z.object({
   updated_at: z.string(),
 });
 
+/** A key in the list: the key, and its owner named so a list can show who it belongs to. */
+export const apiKeyListItem = apiKeyView.extend({
+  owner: z
+    .object({ email: z.string(), display_name: z.string().nullable() })
+    .nullable()
+    .describe("The owner (user_id) as the tenant's member list names them; null when the key has no owner or the owner is no longer a member"),
+});
+
 export const keyListView = z.object({
-  data: z.array(apiKeyView),
+  data: z.array(apiKeyListItem),
   next_cursor: z.string().nullable().describe('Pass as `cursor` (with the same sort and filters) for the next page; null on the last page'),
   has_more: z.boolean().describe('Whether another page follows. There is no total: counting every matching key would cost more than the page'),
 });

@@ -36,6 +36,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: 'health', label: 'nav.health', platform: true, group: 'platform' },
   { path: 'account', label: 'nav.account', group: 'me' },
 ];
+  { path: 'monitor', label: 'nav.monitor', platform: true, group: 'platform' },
 
 /** The entries a caller may use, in order. */
 export function visibleNav(items: NavItem[], caller: { superadmin: boolean; permissions: ReadonlySet<string> }): NavItem[] {
