@@ -121,6 +121,13 @@ export const routes: Routes = [
         canMatch: [requirePermission('experiments:read')],
         loadChildren: () => import('./features/models/models.routes').then((m) => m.MODELS_ROUTES),
         providers: [provideTranslocoScope('models')],
+      // C: the live monitoring wall (cluster-wide, platform admins).
+      {
+        path: 'monitor',
+        canMatch: [requireSuperadmin],
+        loadChildren: () => import('./features/monitor/monitor.routes').then((m) => m.MONITOR_ROUTES),
+        providers: [provideTranslocoScope('monitor')],
+      },
       },
       {
         path: 'experiments',
