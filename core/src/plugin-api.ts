@@ -29,6 +29,8 @@ export { PHASES, type Phase } from './kernel/phases';
 export { defineStateKey, type StateKey } from './kernel/state';
 export { createToken, type ServiceToken } from './kernel/tokens';
 export { GatewayError, errors } from './errors/GatewayError';
+export { defineErrors, ErrorTable, type ErrorSpec, type RaiseOptions } from './errors/defineErrors';
+export { CoreErrors } from './errors/coreErrors';
 export type { Migration, MigrationContext, Database, Dialect } from './services/database/Database';
 export { createSql, num, numOrNull, bool, iso, placeholders, valuesList, instantParam, bulkSource, bulkColumns, type Sql, type BulkColumn } from './services/database/sql';
 export { InterruptibleSleep, isTransientDbError, retryTransientDb, type RetryTransientOptions } from './services/database/transientErrors';
