@@ -1,0 +1,36 @@
+import { defineErrors } from '@aihub/core/plugin-api';
+
+/** Every error the ai plugin answers with (see docs/errors.md; `npm run errors:doc` regenerates it). */
+export const AiErrors = defineErrors('ai', {
+  // The request.
+  missing_required_parameter: { status: 400, message: 'A required request parameter is missing; `param` names it.', fix: 'Send the parameter.' },
+  invalid_value: { status: 400, message: 'A request parameter has a value the API does not accept; `param` names it.', fix: 'Send a value the message allows.' },
+  unsupported_operation: { status: 400, message: 'The model does not support this operation (chat completions or embeddings).', fix: 'Use a model that supports it (GET /v1/models).' },
+  templates_disabled: { status: 400, message: 'Prompt templates are disabled on this gateway.', fix: 'Send the prompt itself, or ask the operator to enable templates.' },
+  template_not_found: { status: 400, message: 'The prompt template named in metadata.aihub_template does not exist for this tenant.', fix: 'Use a template the tenant has.' },
+  template_variable_missing: { status: 400, message: 'A variable the prompt template needs is missing.', fix: 'Send it in aihub_variables.' },
+  // The model.
+  model_not_found: { status: 404, type: 'invalid_request_error', message: 'The model does not exist, or the caller may not use it.', fix: 'Use a model from GET /v1/models.' },
+  model_not_allowed: { status: 403, message: 'The credential (API key or OAuth client) may not use this model.', fix: 'Use one of its allowed models, or ask an admin to allow the model.' },
+  // The upstream provider.
+  upstream_timeout: {
+    status: 504,
+    message: 'The upstream provider did not answer in time (in a stream: stopped sending mid-answer, sent as an error event).',
+    fix: 'Retry, or ask for fewer tokens.',
+  },
+  upstream_unreachable: { status: 502, message: 'The upstream provider could not be reached.', fix: 'Retry later.' },
+  upstream_error: { status: 502, message: 'The upstream provider failed while answering.', fix: 'Retry later.' },
+  upstream_auth_failed: { status: 502, message: 'The provider rejected the gateway\'s credentials.', fix: 'An operator must fix the provider\'s apiKey in the ai plugin\'s config.' },
+  upstream_model_not_found: { status: 502, message: 'The provider does not know the model a deployment is configured with.', fix: 'An operator must fix the deployment\'s model.' },
+  upstream_invalid_request: {
+    status: 400,
+    message: 'The provider refused the request as invalid; the provider\'s own code is passed on when it sends one.',
+    fix: 'Fix the request as the message says.',
+  },
+  upstream_stream_error: { status: 502, message: 'The upstream provider failed in the middle of a streamed answer (sent as an error event; the answer is incomplete).', fix: 'Retry the request.' },
+  upstream_stream_truncated: { status: 502, message: 'The upstream stream ended without its final event (sent as an error event; the answer is incomplete).', fix: 'Retry the request.' },
+  no_healthy_deployment: { status: 503, message: 'Every deployment of the model is failing and temporarily disabled (circuit breakers open).', fix: 'Retry after the Retry-After header\'s seconds.' },
+  mock_failure: { status: 500, message: 'The mock provider failed the request on purpose (its failureRate setting); for tests only.', fix: 'Set the mock provider\'s failureRate to 0.' },
+  client_closed_request: { status: 499, message: 'The client closed the request before the answer was complete (recorded; never seen by that client).', fix: 'Nothing to do; keep the connection open to get the answer.' },
+  ai_unavailable: { status: 503, message: 'The ai plugin is not running (starting or stopping).', fix: 'Retry shortly.' },
+});
