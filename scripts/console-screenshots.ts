@@ -62,6 +62,16 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'limits', path: '/limits', ready: '[data-testid=limits-table]' },
   { name: 'cache', path: '/cache', ready: '[data-testid=cache-overall]' },
   { name: 'dashboard', path: '/overview', ready: '[data-testid=ov-requests]' },
+  { name: 'requests', path: '/requests', ready: '[data-testid=rq-table] tbody tr' },
+  {
+    name: 'request-detail',
+    path: '/requests',
+    ready: '[data-testid=rq-table] tbody tr',
+    after: async (page) => {
+      await page.click('[data-testid=rq-table] tbody tr:first-child');
+      await page.waitForSelector('[data-testid=rq-facts]');
+    },
+  },
   { name: 'playground', path: '/playground', ready: '[data-testid=pg-key]' },
   { name: 'health', path: '/health', ready: '[data-testid=health-plugin-list] tbody tr' },
   { name: 'models', path: '/models', ready: '[data-testid=models-table] tbody tr' },

@@ -78,6 +78,12 @@ export const routes: Routes = [
         providers: [provideTranslocoScope('usage')],
       },
       {
+        path: 'requests',
+        canMatch: [requirePermission('usage:read')],
+        loadComponent: () => import('./features/requests/requests-page').then((m) => m.RequestsPage),
+        providers: [provideTranslocoScope('requests')],
+      },
+      {
         path: 'budgets',
         canMatch: [requirePermission('usage:read')],
         loadChildren: () => import('./features/budgets/budgets.routes').then((m) => m.BUDGETS_ROUTES),
@@ -115,12 +121,6 @@ export const routes: Routes = [
         loadChildren: () => import('./features/health/health.routes').then((m) => m.HEALTH_ROUTES),
         providers: [provideTranslocoScope('health')],
       },
-      // M: models & providers, routing & experiments, request explorer.
-      {
-        path: 'models',
-        canMatch: [requirePermission('experiments:read')],
-        loadChildren: () => import('./features/models/models.routes').then((m) => m.MODELS_ROUTES),
-        providers: [provideTranslocoScope('models')],
       // C: the live monitoring wall (cluster-wide, platform admins).
       {
         path: 'monitor',
@@ -128,12 +128,25 @@ export const routes: Routes = [
         loadChildren: () => import('./features/monitor/monitor.routes').then((m) => m.MONITOR_ROUTES),
         providers: [provideTranslocoScope('monitor')],
       },
+      // M: models & providers, routing & experiments, request explorer.
+      {
+        path: 'models',
+        canMatch: [requirePermission('experiments:read')],
+        loadChildren: () => import('./features/models/models.routes').then((m) => m.MODELS_ROUTES),
+        providers: [provideTranslocoScope('models')],
       },
       {
         path: 'experiments',
         canMatch: [requirePermission('experiments:read')],
         loadChildren: () => import('./features/experiments/experiments.routes').then((m) => m.EXPERIMENTS_ROUTES),
         providers: [provideTranslocoScope('experiments')],
+      },
+      // D: behavior analytics (event trends, funnels, retention, a user's timeline).
+      {
+        path: 'behavior',
+        canMatch: [requirePermission('events:read')],
+        loadChildren: () => import('./features/behavior/behavior.routes').then((m) => m.BEHAVIOR_ROUTES),
+        providers: [provideTranslocoScope('behavior')],
       },
       { path: '**', loadComponent: () => import('./features/home/not-found').then((m) => m.NotFound) },
     ],

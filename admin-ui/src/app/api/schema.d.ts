@@ -269,7 +269,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Event counts over time (filters: event, type, user_id, property.<name>=<value>) */
+        /** Event counts over time (filters: event (repeatable), type, user_id, property.<name>=<value>) */
         get: operations["eventCounts"];
         put?: never;
         post?: never;
@@ -371,11 +371,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user’s profile (traits, first/last seen) and recent events */
+        /** A user’s profile (traits, first/last seen) and events, newest first, paged with `before`; the id may be given raw or as stored (hashed) */
         get: operations["userProfile"];
         put?: never;
         post?: never;
-        /** Delete a user’s events and profile (right to erasure) */
+        /** Delete a user’s events and profile (right to erasure); the id may be given raw or as stored (hashed) */
         delete: operations["eraseAnalyticsUser"];
         options?: never;
         head?: never;
@@ -739,6 +739,40 @@ export interface paths {
         head?: never;
         /** Change an OAuth client's name, grant types, redirect URIs or scopes (taking any away revokes its grants and refresh tokens) */
         patch: operations["updateOAuthClient"];
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenantId}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's requests, newest first, with filters and cursor paging (the request explorer) */
+        get: operations["listRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenantId}/requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request with its attempts (retries, fallbacks, breaker skips), usage, cost, gateway overhead and trace id */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/v1/tenants/{tenantId}/settings": {
@@ -1615,40 +1649,6 @@ export interface operations {
             };
         };
     };
-    listPlugins: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        core_version: string;
-                        /** @constant */
-                        object: "plugins";
-                        pipeline: {
-                            hooks: {
-                                id: string;
-                                order: number;
-                                plugin: string;
-                            }[];
-                            phase: string;
-                        }[];
-                        plugins: {
-                            dependsOn: string[];
-                            description: string;
-                            name: string;
-                            optionalDependsOn: string[];
-                            source?: string;
-                            version: string;
     getMonitor: {
         parameters: {
             query?: {
@@ -1798,6 +1798,40 @@ export interface operations {
             };
         };
     };
+    listPlugins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        core_version: string;
+                        /** @constant */
+                        object: "plugins";
+                        pipeline: {
+                            hooks: {
+                                id: string;
+                                order: number;
+                                plugin: string;
+                            }[];
+                            phase: string;
+                        }[];
+                        plugins: {
+                            dependsOn: string[];
+                            description: string;
+                            name: string;
+                            optionalDependsOn: string[];
+                            source?: string;
+                            version: string;
                         }[];
                     };
                 };
@@ -2595,7 +2629,7 @@ export interface operations {
     eventCounts: {
         parameters: {
             query?: {
-                event?: string;
+                event?: string | string[];
                 from?: string;
                 group_by?: "event";
                 interval?: "hour" | "day" | "week" | "month";
@@ -2969,6 +3003,7 @@ export interface operations {
     userProfile: {
         parameters: {
             query?: {
+                before?: string;
                 limit?: number;
             };
             header?: never;
@@ -3131,6 +3166,11 @@ export interface operations {
                                 tokensPerMinute?: number;
                             } | null;
                             name: string;
+                            /** @description The owner (user_id) as the tenant's member list names them; null when the key has no owner or the owner is no longer a member */
+                            owner: {
+                                display_name: string | null;
+                                email: string;
+                            } | null;
                             /** @description The key that replaced this one by rotation */
                             replaced_by: string | null;
                             revoked_at: string | null;
@@ -6566,6 +6606,242 @@ export interface operations {
             };
         };
     };
+    listRequests: {
+        parameters: {
+            query?: {
+                cache_hit?: "true" | "false";
+                cursor?: string;
+                from?: string;
+                key_id?: string;
+                limit?: number;
+                max_cost_micros?: number;
+                max_latency_ms?: number;
+                min_cost_micros?: number;
+                min_latency_ms?: number;
+                model?: string;
+                provider?: string;
+                status?: "success" | "error" | "cancelled";
+                team_id?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description Upstream attempts and breaker skips */
+                            attempt_count: number;
+                            cache_hit: boolean;
+                            cached_tokens: number;
+                            completion_tokens: number;
+                            cost_micros: number | null;
+                            cost_usd: string | null;
+                            created_at: string;
+                            /** @description The deployment that answered (or was tried last) */
+                            deployment: string | null;
+                            endpoint: string;
+                            error_code: string | null;
+                            estimated: boolean;
+                            experiment: string | null;
+                            http_status: number;
+                            key_id: string | null;
+                            latency_ms: number;
+                            model: string;
+                            /** @description The gateway's own time (total minus upstream waits), as in x-aihub-overhead-ms; null before it was recorded */
+                            overhead_ms: number | null;
+                            priced: boolean;
+                            prompt_tokens: number;
+                            provider: string | null;
+                            /** @description The gateway's id of the request (the x-request-id it answered with, unless the caller sent its own) */
+                            request_id: string;
+                            resolved_model: string | null;
+                            /** @enum {string} */
+                            status: "success" | "error" | "cancelled";
+                            stream: boolean;
+                            team_id: string | null;
+                            total_tokens: number;
+                            /** @description Set when the request was traced (sampled) */
+                            trace_id: string | null;
+                            ttft_ms: number | null;
+                            user_id: string | null;
+                            variant: string | null;
+                        }[];
+                        /** @description Whether another page follows (there is no total: counting would cost more than the page) */
+                        has_more: boolean;
+                        /** @description Pass as `cursor` (with the same filters) for the next page; null on the last page */
+                        next_cursor: string | null;
+                        /** @constant */
+                        object: "list";
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Upstream attempts and breaker skips */
+                        attempt_count: number;
+                        /** @description In order; at most 16 (attempt_count says how many there were) */
+                        attempts: {
+                            code: string | null;
+                            deployment: string;
+                            latency_ms: number;
+                            model: string;
+                            /** @description What the gateway did after this attempt */
+                            next: ("retry" | "fallback") | null;
+                            /**
+                             * @description breaker_open: skipped, its circuit breaker was open
+                             * @enum {string}
+                             */
+                            outcome: "success" | "error" | "timeout" | "breaker_open" | "cancelled";
+                            provider: string;
+                            /** @description The upstream's HTTP status */
+                            status: number | null;
+                        }[];
+                        cache_hit: boolean;
+                        cached_cost_micros: number | null;
+                        cached_tokens: number;
+                        completion_tokens: number;
+                        cost_micros: number | null;
+                        cost_usd: string | null;
+                        created_at: string;
+                        /** @description The deployment that answered (or was tried last) */
+                        deployment: string | null;
+                        endpoint: string;
+                        error_code: string | null;
+                        estimated: boolean;
+                        experiment: string | null;
+                        http_status: number;
+                        input_cost_micros: number | null;
+                        key_id: string | null;
+                        latency_ms: number;
+                        model: string;
+                        /** @constant */
+                        object: "request";
+                        output_cost_micros: number | null;
+                        /** @description The gateway's own time (total minus upstream waits), as in x-aihub-overhead-ms; null before it was recorded */
+                        overhead_ms: number | null;
+                        priced: boolean;
+                        prompt_tokens: number;
+                        provider: string | null;
+                        /** @description The gateway's id of the request (the x-request-id it answered with, unless the caller sent its own) */
+                        request_id: string;
+                        resolved_model: string | null;
+                        /** @enum {string} */
+                        status: "success" | "error" | "cancelled";
+                        stream: boolean;
+                        team_id: string | null;
+                        total_tokens: number;
+                        /** @description Set when the request was traced (sampled) */
+                        trace_id: string | null;
+                        ttft_ms: number | null;
+                        user_id: string | null;
+                        variant: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getTenantSettings: {
         parameters: {
             query?: never;
@@ -8099,6 +8375,13 @@ export interface operations {
                         };
                         /** @constant */
                         object: "usage_summary";
+                        /** @description Nearest-rank percentiles of the gateway's own time per request (x-aihub-overhead-ms: total minus upstream waits) over the range */
+                        overhead: {
+                            /** @description Requests with a recorded overhead (older records have none) */
+                            measured_requests: number;
+                            p50_ms: number | null;
+                            p95_ms: number | null;
+                        };
                         requests: number;
                         tenant_id: string;
                         to: string;

@@ -12,6 +12,8 @@ export interface ConsoleConfig {
   apiBase: string;
   /** The console's base path, with a trailing slash (e.g. '/admin/'). */
   basePath: string;
+  /** Link template to a request's trace, with `{traceId}` (console.traceUrl); null: no trace links. */
+  traceUrl?: string | null;
 }
 
 export const CONSOLE_CONFIG = new InjectionToken<ConsoleConfig>('CONSOLE_CONFIG');
@@ -27,6 +29,7 @@ export function readConsoleConfig(doc: Document = document): ConsoleConfig {
       clientId: typeof parsed.clientId === 'string' ? parsed.clientId : fallback.clientId,
       apiBase: typeof parsed.apiBase === 'string' ? parsed.apiBase.replace(/\/$/, '') : fallback.apiBase,
       basePath: typeof parsed.basePath === 'string' ? parsed.basePath : fallback.basePath,
+      traceUrl: typeof parsed.traceUrl === 'string' && parsed.traceUrl.includes('{traceId}') ? parsed.traceUrl : null,
     };
   } catch {
     return fallback;

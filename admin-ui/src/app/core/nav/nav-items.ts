@@ -25,18 +25,20 @@ export const NAV_ITEMS: NavItem[] = [
   { path: 'api-keys', label: 'nav.apiKeys', permission: 'keys:read', group: 'tenant' },
   { path: 'oauth-clients', label: 'nav.oauthClients', permission: 'oauth-clients:read', group: 'tenant' },
   { path: 'usage', label: 'nav.usage', permission: 'usage:read', group: 'tenant' },
+  { path: 'requests', label: 'nav.requests', permission: 'usage:read', group: 'tenant' },
   { path: 'budgets', label: 'nav.budgets', permission: 'usage:read', group: 'tenant' },
   { path: 'limits', label: 'nav.limits', permission: 'limits:read', group: 'tenant' },
   { path: 'cache', label: 'nav.cache', permission: 'usage:read', group: 'tenant' },
   { path: 'models', label: 'nav.models', permission: 'experiments:read', group: 'tenant' },
   { path: 'experiments', label: 'nav.experiments', permission: 'experiments:read', group: 'tenant' },
+  { path: 'behavior', label: 'nav.behavior', permission: 'events:read', group: 'tenant' },
   { path: 'audit', label: 'nav.audit', permission: 'audit:read', group: 'tenant' },
   { path: 'tenants', label: 'nav.tenants', platform: true, group: 'platform' },
   { path: 'users', label: 'nav.users', platform: true, group: 'platform' },
   { path: 'health', label: 'nav.health', platform: true, group: 'platform' },
+  { path: 'monitor', label: 'nav.monitor', platform: true, group: 'platform' },
   { path: 'account', label: 'nav.account', group: 'me' },
 ];
-  { path: 'monitor', label: 'nav.monitor', platform: true, group: 'platform' },
 
 /** The entries a caller may use, in order. */
 export function visibleNav(items: NavItem[], caller: { superadmin: boolean; permissions: ReadonlySet<string> }): NavItem[] {

@@ -53,6 +53,12 @@ import { formatMs, formatRatio, spentRatio } from './ratio';
           <div class="card"><dt>{{ t('overview.p50') }}</dt><dd data-testid="ov-p50">{{ ms(s.latency.p50_ms) }}</dd></div>
           <div class="card"><dt>{{ t('overview.cacheHitRatio') }}</dt><dd data-testid="ov-cache" [attr.data-value]="s.cache_hit_ratio">{{ ratio(s.cache_hit_ratio) }}</dd></div>
           <div class="card"><dt>{{ t('overview.spend') }}</dt><dd data-testid="ov-spend" [attr.data-value]="s.cost_micros">{{ money(s.cost_micros) }}</dd></div>
+          <div class="card">
+            <dt>{{ t('overview.overhead') }}</dt>
+            <dd data-testid="ov-overhead" [attr.data-p50]="s.overhead.p50_ms" [attr.data-p95]="s.overhead.p95_ms">
+              {{ t('overview.overheadValue', { p50: overheadMs(s.overhead.p50_ms), p95: overheadMs(s.overhead.p95_ms) }) }}
+            </dd>
+          </div>
         </dl>
         <p class="muted">{{ t('overview.overheadNote') }}</p>
 
@@ -146,6 +152,10 @@ export class OverviewPage {
   }
   ms(v: number | null): string {
     return formatMs(v, this.lang.current());
+  }
+  /** The gateway's own time is a few milliseconds: shown to 0.01 ms, not rounded to 0 or 1. */
+  overheadMs(v: number | null): string {
+    return v === null ? '—' : `${new Intl.NumberFormat(this.lang.current(), { maximumFractionDigits: 2 }).format(v)} ms`;
   }
   meter(spent: number, limit: number | null): number | null {
     return spentRatio(spent, limit);

@@ -1,11 +1,16 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal, type OnDestroy } from '@angular/core';
+import { RouterLink } from '@angular/router';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { TranslocoDirective } from '@jsverse/transloco';
+import { ApiClient } from '../../core/api/api-client';
 import { CONSOLE_CONFIG } from '../../core/console-config';
+import { LanguageService } from '../../core/i18n/language.service';
+import { SessionService } from '../../core/session/session.service';
+import { formatMicros } from '../usage/money';
 import { urlState } from '../../shared/list-page/url-state';
 import { readChunk, SseParser, type ChunkView } from './sse';
 
@@ -29,7 +34,7 @@ async function errorMessage(res: Response): Promise<string> {
  */
 @Component({
   selector: 'app-playground-page',
-  imports: [FormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, TranslocoDirective],
+  imports: [FormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, TranslocoDirective],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="pg-title">
       <div class="page-header"><h1 id="pg-title">{{ t('playground.title') }}</h1></div>
@@ -74,8 +79,19 @@ async function errorMessage(res: Response): Promise<string> {
                 @if (usage(); as u) { {{ t('playground.usage', { prompt: u.prompt_tokens, completion: u.completion_tokens, total: u.total_tokens }) }} } @else { — }
               </dd>
             </div>
+            @if (canExplore()) {
+              <div><dt>{{ t('playground.cost') }}</dt>
+                <dd data-testid="pg-cost" [attr.data-micros]="recorded()?.cost_micros" [attr.aria-busy]="recording()">
+                  @if (recorded(); as r) { {{ r.priced ? money(r.cost_micros) : t('playground.unpriced') }} } @else if (recording()) { {{ t('playground.metering') }} } @else { — }
+                </dd>
+              </div>
+            }
           </dl>
-          <p class="muted">{{ t('playground.costNote') }}</p>
+          @if (canExplore() && requestId()) {
+            <p><a [routerLink]="['/requests']" [queryParams]="{ request: requestId() }" data-testid="pg-explorer-link">{{ t('playground.openInExplorer') }}</a></p>
+          } @else {
+            <p class="muted">{{ t('playground.costNote') }}</p>
+          }
         }
       </section>
     </section>
@@ -94,6 +110,13 @@ async function errorMessage(res: Response): Promise<string> {
 })
 export class PlaygroundPage implements OnDestroy {
   private readonly config = inject(CONSOLE_CONFIG);
+  private readonly api = inject(ApiClient);
+  private readonly session = inject(SessionService);
+  private readonly lang = inject(LanguageService);
+  /** The request's cost comes from its usage record (the explorer's detail route): usage readers only. */
+  readonly canExplore = computed(() => this.session.can('usage:read'));
+  readonly recorded = signal<{ cost_micros: number | null; priced: boolean } | null>(null);
+  readonly recording = signal(false);
   readonly url = urlState({ model: '' });
   key = '';
   message = '';
@@ -152,6 +175,7 @@ export class PlaygroundPage implements OnDestroy {
     this.usage.set(null);
     this.requestId.set(null);
     this.overhead.set(null);
+    this.recorded.set(null);
     try {
       const res = await fetch(this.v1('/chat/completions'), {
         method: 'POST',
@@ -177,6 +201,34 @@ export class PlaygroundPage implements OnDestroy {
       this.streaming.set(false);
       this.done.set(true);
       this.abort = null;
+    }
+    void this.loadCost(this.requestId());
+  }
+
+  money(micros: number | null): string {
+    return formatMicros(micros, this.lang.current());
+  }
+
+  /**
+   * The cost as metered: the usage record is written a moment after the answer (a queue between the
+   * gateway and the store), so the detail route is asked a few times before giving up.
+   */
+  private async loadCost(requestId: string | null): Promise<void> {
+    const tenantId = this.session.tenantId();
+    if (!requestId || !tenantId || !this.canExplore()) return;
+    this.recording.set(true);
+    try {
+      for (let i = 0; i < 20 && this.requestId() === requestId; i++) {
+        const res = await this.api.client.GET('/admin/v1/tenants/{tenantId}/requests/{requestId}', { params: { path: { tenantId, requestId } } });
+        if (res.data) {
+          if (this.requestId() === requestId) this.recorded.set({ cost_micros: res.data.cost_micros, priced: res.data.priced });
+          return;
+        }
+        if (res.response.status !== 404) return;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      this.recording.set(false);
     }
   }
 

@@ -1,0 +1,183 @@
+/**
+ * The request explorer (issue 16 screen 10) and the playground's cost and link (screen 5) in chromium
+ * against a real gateway on PostgreSQL + Redis with the bench mock upstream, made to fail for one
+ * deployment: the explorer lists the same requests, and their cost adds up to the same total, as the
+ * usage API for the same UTC range; filters in the URL survive a reload; the detail drawer shows the
+ * retry and the fallback of a failing deployment, then the skip once its breaker is open; the
+ * dashboard shows the gateway overhead percentiles of the summary; the playground shows a chat's
+ * metered cost and links to it in the explorer. axe-core on the screen and the open drawer.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import usage from '@aihub/plugin-usage';
+import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
+import { startConsoleEnv, type ConsoleEnv } from './harness';
+
+const KEY = 'sk-mock-upstream-0123456789abcdef';
+const day = (offset = 0) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+interface ListPage {
+  data: { request_id: string; cost_micros: number | null; model: string }[];
+  next_cursor: string | null;
+}
+
+describe('console: request explorer', () => {
+  let env: ConsoleEnv;
+  let mock: MockUpstream;
+  let key: string;
+  let page: Page;
+  /** The two requests to the failing alias, in the order they were sent. */
+  const flaky: string[] = [];
+  const from = `${day()}T00:00:00.000Z`;
+  const to = `${day(1)}T00:00:00.000Z`;
+
+  const chat = async (model: string, content: string): Promise<Response> => {
+    const res = await fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.arrayBuffer();
+    return res;
+  };
+  const rows = () => page.locator('[data-testid=rq-table] tbody tr');
+
+  before(async () => {
+    mock = await startMockUpstream({ apiKey: KEY, completionTokens: 7, record: 0 });
+    env = await startConsoleEnv({
+      plugins: [usage],
+      pluginConfig: {
+        usage: { consumer: { blockMs: 50 } },
+        ai: {
+          providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: KEY } },
+          models: {
+            'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini', name: 'steady' }] },
+            // A deployment that always fails; its alias falls back to gpt-4o-mini's.
+            flaky: { deployments: [{ provider: 'up', model: 'broken-model', name: 'flaky-primary' }], fallbacks: ['gpt-4o-mini'] },
+          },
+          pricing: { 'gpt-4o-mini': { input: 150, output: 600 } },
+          retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+          breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 600_000 },
+        },
+      },
+    });
+    mock.setFailure({ status: 503, times: 0, match: { model: 'broken-model' } });
+    key = (await env.api<{ key: string; id: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'explorer', scopes: ['ai:invoke'] })).key;
+    for (const q of ['one', 'two', 'three', 'four', 'five']) await chat('gpt-4o-mini', `explorer ${q}`);
+    // The first retries and falls back (opening the breaker); the second skips the open breaker.
+    for (const q of ['first', 'second']) flaky.push((await chat('flaky', `flaky ${q}`)).headers.get('x-request-id')!);
+    const deadline = Date.now() + 20_000;
+    while ((await usageTotals()).requests < 7) {
+      assert.ok(Date.now() < deadline, 'usage records did not arrive');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    page = await env.newPage();
+    await env.signIn(page, env.admin, '/home');
+  });
+  after(async () => {
+    await env?.stop();
+    await mock?.close();
+  });
+
+  const usageTotals = async () => (await env.api<{ totals: { requests: number; cost_micros: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/usage?from=${day()}&to=${day()}`)).totals;
+
+  test('lists the usage API’s requests and cost for the same UTC range', async () => {
+    const totals = await usageTotals();
+    const api = await env.api<ListPage>('GET', `/admin/v1/tenants/${env.tenantId}/requests?from=${from}&to=${to}&limit=100`);
+    await env.navigate(page, `/requests?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=50`);
+    await page.waitForSelector('[data-testid=rq-table] tbody tr');
+    const shown = await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id')));
+    assert.deepEqual(shown, api.data.map((r) => r.request_id), 'the same requests, newest first');
+    assert.equal(shown.length, totals.requests);
+    const micros = await page.locator('[data-testid=rq-table] td[data-micros]').evaluateAll((tds) => tds.reduce((s, td) => s + Number(td.getAttribute('data-micros')), 0));
+    assert.equal(micros, totals.cost_micros, 'the listed costs add up to the usage total');
+    assert.ok(totals.cost_micros > 0);
+    await env.checkA11y(page, 'requests');
+  });
+
+  test('filters live in the URL and survive a reload', async () => {
+    await env.navigate(page, '/requests');
+    await page.waitForSelector('[data-testid=rq-table] tbody tr');
+    await page.fill('[data-testid=rq-model]', 'flaky');
+    await page.fill('[data-testid=rq-min-latency]', '0');
+    await page.click('[data-testid=rq-apply]');
+    await page.waitForURL(/model=flaky/);
+    assert.match(page.url(), /min_latency_ms=0/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=rq-table] tbody tr').length === 2);
+    // A reload (the app starts again, signed in by the authorization server's session) shows the same.
+    await page.reload();
+    await page.waitForSelector('[data-testid=rq-table] tbody tr');
+    assert.equal(await page.inputValue('[data-testid=rq-model]'), 'flaky');
+    assert.deepEqual(await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id'))), [...flaky].reverse());
+  });
+
+  test('the drawer shows the retry and fallback, then the breaker skip; Esc closes it', async () => {
+    await env.navigate(page, '/requests?model=flaky');
+    await page.waitForSelector(`[data-testid=rq-table] tr[data-request-id="${flaky[0]}"]`);
+    await page.click(`[data-testid=rq-table] tr[data-request-id="${flaky[0]}"] td:nth-child(3)`);
+    await page.waitForSelector('[data-testid=rq-attempts] tbody tr');
+    assert.match(page.url(), new RegExp(`request=${flaky[0]}`));
+    const attempts = () => page.locator('[data-testid=rq-attempts] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-deployment'), tr.getAttribute('data-outcome'), tr.getAttribute('data-next')]));
+    assert.deepEqual(await attempts(), [
+      ['flaky-primary', 'error', 'retry'],
+      ['flaky-primary', 'error', 'fallback'],
+      ['steady', 'success', ''],
+    ]);
+    const detail = await env.api<{ cost_micros: number; overhead_ms: number; total_tokens: number }>('GET', `/admin/v1/tenants/${env.tenantId}/requests/${flaky[0]}`);
+    assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), detail.cost_micros);
+    assert.equal(Number(await page.locator('[data-testid=rq-detail-overhead]').getAttribute('data-value')), detail.overhead_ms);
+    assert.equal(Number(await page.locator('[data-testid=rq-detail-tokens]').getAttribute('data-value')), detail.total_tokens);
+    assert.match(await page.locator('[data-testid=rq-trace]').innerText(), /Not traced/);
+    // Focus is inside the drawer (a modal dialog), and axe finds nothing serious with it open.
+    assert.ok(await page.evaluate(() => !!document.activeElement?.closest('[data-testid=rq-drawer]')), 'focus moved into the drawer');
+    await env.checkA11y(page, 'request drawer');
+    await page.keyboard.press('Escape');
+    await page.waitForURL((u) => !u.search.includes('request='));
+
+    // The second request skipped the open breaker and went straight to the fallback.
+    await page.click(`[data-testid=rq-table] tr[data-request-id="${flaky[1]}"] td:nth-child(3)`);
+    await page.waitForSelector(`[data-testid=rq-detail-id]:text("${flaky[1]}")`);
+    await page.waitForSelector('[data-testid=rq-attempts] tbody tr');
+    assert.deepEqual(await attempts(), [
+      ['flaky-primary', 'breaker_open', 'fallback'],
+      ['steady', 'success', ''],
+    ]);
+    assert.match(await page.locator('[data-testid=rq-attempts]').innerText(), /Skipped: breaker open/);
+    // A deep link opens the drawer directly.
+    await page.reload();
+    await page.waitForSelector('[data-testid=rq-attempts] tbody tr');
+    assert.equal(await page.locator('[data-testid=rq-detail-id]').innerText(), flaky[1]);
+  });
+
+  test('the dashboard shows the summary’s gateway overhead percentiles', async () => {
+    const summary = await env.api<{ overhead: { p50_ms: number; p95_ms: number; measured_requests: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/usage/summary?from=${day()}&to=${day()}`);
+    assert.ok(summary.overhead.measured_requests >= 7);
+    await env.navigate(page, `/overview?from=${day()}&to=${day()}`);
+    await page.waitForSelector('[data-testid=ov-overhead]');
+    assert.equal(Number(await page.locator('[data-testid=ov-overhead]').getAttribute('data-p50')), summary.overhead.p50_ms);
+    assert.equal(Number(await page.locator('[data-testid=ov-overhead]').getAttribute('data-p95')), summary.overhead.p95_ms);
+  });
+
+  test('the playground shows a chat’s metered cost and opens it in the explorer', async () => {
+    await env.navigate(page, '/playground');
+    await page.fill('[data-testid=pg-key]', key);
+    await page.click('[data-testid=pg-load-models]');
+    await page.waitForURL(/model=/);
+    await page.click('[data-testid=pg-model]');
+    await page.click('mat-option:has-text("gpt-4o-mini")');
+    await page.fill('[data-testid=pg-message]', 'What does this cost?');
+    await page.click('[data-testid=pg-send]');
+    await page.waitForSelector('[data-testid=pg-cost][data-micros]', { timeout: 20_000 });
+    const id = await page.locator('[data-testid=pg-request-id]').innerText();
+    const detail = await env.api<{ cost_micros: number }>('GET', `/admin/v1/tenants/${env.tenantId}/requests/${id}`);
+    assert.equal(Number(await page.locator('[data-testid=pg-cost]').getAttribute('data-micros')), detail.cost_micros);
+    assert.ok(detail.cost_micros > 0);
+    await page.click('[data-testid=pg-explorer-link]');
+    await page.waitForSelector('[data-testid=rq-detail-id]');
+    assert.equal(await page.locator('[data-testid=rq-detail-id]').innerText(), id);
+    assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), detail.cost_micros);
+    assert.deepEqual(env.pageErrors, []);
+  });
+});
