@@ -1,0 +1,123 @@
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatSelectModule } from '@angular/material/select';
+import { TranslocoDirective } from '@jsverse/transloco';
+import { LanguageService } from '../../core/i18n/language.service';
+import { SessionService } from '../../core/session/session.service';
+import { urlState } from '../../shared/list-page/url-state';
+import { PageState } from '../../shared/page-state/page-state';
+import { dataResource } from '../usage/data-resource';
+import { BehaviorApi } from './behavior-api';
+import { listOf, rangeOf, TABLE_STYLES } from './behavior-range';
+import { BehaviorTabs } from './behavior-tabs';
+import { BehaviorRangeForm } from './range-form';
+import { TrendsChart } from './trends-chart';
+
+export const TREND_INTERVALS = ['hour', 'day', 'week', 'month'] as const;
+type TrendInterval = (typeof TREND_INTERVALS)[number];
+
+/**
+ * `/behavior/trends`: events over time by event name, over an explicit UTC day range and a
+ * granularity (all in the URL), as a chart and the same figures in a table. Every number is the
+ * counts route's (`group_by=event`).
+ */
+@Component({
+  selector: 'app-trends-page',
+  imports: [MatFormFieldModule, MatSelectModule, TranslocoDirective, PageState, BehaviorTabs, BehaviorRangeForm, TrendsChart],
+  template: `
+    <section class="page" *transloco="let t" aria-labelledby="trends-title">
+      <div class="page-header"><h1 id="trends-title">{{ t('behavior.title') }}</h1></div>
+      <app-behavior-tabs />
+      <h2>{{ t('behavior.trends.title') }}</h2>
+      <app-behavior-range [range]="resolved().range" [problem]="resolved().problem" (apply)="url.patch($event)" />
+      <div class="toolbar-row">
+        <mat-form-field subscriptSizing="dynamic">
+          <mat-label>{{ t('behavior.trends.interval') }}</mat-label>
+          <mat-select [value]="interval()" (selectionChange)="url.patch({ interval: $event.value })" data-testid="trends-interval">
+            @for (i of intervals; track i) {
+              <mat-option [value]="i">{{ t('behavior.interval.' + i) }}</mat-option>
+            }
+          </mat-select>
+        </mat-form-field>
+        <mat-form-field subscriptSizing="dynamic" class="wide">
+          <mat-label>{{ t('behavior.trends.events') }}</mat-label>
+          <mat-select multiple [value]="events()" (selectionChange)="url.patch({ events: $event.value.join(',') })" data-testid="trends-events">
+            @for (e of known(); track e) {
+              <mat-option [value]="e">{{ e }}</mat-option>
+            }
+          </mat-select>
+          <mat-hint>{{ t('behavior.trends.eventsHint') }}</mat-hint>
+        </mat-form-field>
+      </div>
+      <app-page-state [loading]="counts.loading()" [error]="counts.error()" [empty]="empty()" [emptyText]="t('behavior.trends.empty')" (retry)="counts.reload()" />
+      @if (counts.value(); as c) {
+        @if (!empty()) {
+          <p data-testid="trends-total" [attr.data-value]="c.total">{{ t('behavior.trends.total', { events: count(c.total), users: count(c.users) }) }}</p>
+          <app-trends-chart [buckets]="buckets()" [series]="series()" [label]="t('behavior.trends.chartLabel', { from: c.from, to: c.to })" />
+          <div class="table-scroll">
+            <table class="data-table" data-testid="trends-table">
+              <caption>{{ t('behavior.trends.tableCaption', { interval: t('behavior.interval.' + interval()) }) }}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{{ t('behavior.trends.bucket') }}</th>
+                  @for (s of series(); track s.name) { <th scope="col" class="num">{{ s.name }}</th> }
+                </tr>
+              </thead>
+              <tbody>
+                @for (b of buckets(); track b; let i = $index) {
+                  <tr [attr.data-bucket]="b">
+                    <th scope="row" class="mono">{{ b }}</th>
+                    @for (s of series(); track s.name) { <td class="num" [attr.data-event]="s.name" [attr.data-value]="s.counts[i]">{{ count(s.counts[i]) }}</td> }
+                  </tr>
+                }
+              </tbody>
+            </table>
+          </div>
+        }
+      }
+    </section>
+  `,
+  styles: [
+    TABLE_STYLES,
+    `
+    .wide { min-width: 320px; }
+    .table-scroll { overflow-x: auto; margin-top: 16px; }
+    h2 { font: var(--mat-sys-title-medium); }
+  `,
+  ],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class TrendsPage {
+  private readonly api = inject(BehaviorApi);
+  private readonly session = inject(SessionService);
+  private readonly lang = inject(LanguageService);
+  readonly intervals = TREND_INTERVALS;
+
+  readonly url = urlState({ from: '', to: '', interval: 'day', events: '' });
+  readonly resolved = rangeOf(this.url.state);
+  readonly interval = computed<TrendInterval>(() => ((TREND_INTERVALS as readonly string[]).includes(this.url.state().interval) ? (this.url.state().interval as TrendInterval) : 'day'));
+  readonly events = computed(() => listOf(this.url.state().events).slice(0, 20));
+
+  private readonly rangeQuery = computed(() => {
+    const tenantId = this.session.tenantId();
+    return tenantId ? { tenantId, ...this.resolved().range } : null;
+  });
+  private readonly top = dataResource(this.rangeQuery, (q) => this.api.topEvents(q.tenantId, q));
+  /** Event names to choose from: the range's tracked events, plus any chosen in the URL. */
+  readonly known = computed(() => [...new Set([...(this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean), ...this.events()])]);
+
+  private readonly query = computed(() => {
+    const r = this.rangeQuery();
+    return r ? { ...r, interval: this.interval(), events: this.events() } : null;
+  });
+  readonly counts = dataResource(this.query, (q) => this.api.counts(q.tenantId, q));
+  readonly empty = computed(() => !this.counts.loading() && !this.counts.error() && (this.counts.value()?.total ?? 0) === 0);
+  readonly buckets = computed(() => this.counts.value()?.events[0]?.series.map((s) => s.bucket) ?? []);
+  readonly series = computed(() =>
+    [...(this.counts.value()?.events ?? [])].sort((a, b) => b.total - a.total).map((e) => ({ name: e.event ?? '—', counts: e.series.map((s) => s.count) })),
+  );
+
+  count(n: number | undefined): string {
+    return (n ?? 0).toLocaleString(this.lang.current());
+  }
+}
