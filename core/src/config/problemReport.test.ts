@@ -38,6 +38,32 @@ describe('config problem report', () => {
     assert.equal(problems.length, 4);
   });
 
+  it('reports a core problem, a plugin schema problem and bad ai provider references in one round', async () => {
+    const file = write(
+      'refs.yaml',
+      [
+        'server:',
+        '  port: 99999',
+        'plugins:',
+        '  - name: ai',
+        '    config:',
+        '      bodyLimit: lots',
+        '      providers:',
+        '        openai: { apiKey: sk-test }',
+        '      models:',
+        '        fast: { deployments: [{ provider: opneai, model: gpt-4o-mini }], fallbacks: [slow] }',
+        '',
+      ].join('\n'),
+    );
+    const problems = await problemsOf(file);
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
+    assert.equal(byPath['server.port']?.code, 'AIHUB_E_CONFIG_INVALID', JSON.stringify(problems));
+    assert.ok(byPath['plugins[0].config.bodyLimit'], `the schema problem: ${JSON.stringify(problems)}`);
+    assert.match(byPath['plugins[0].config.models.fast.deployments[0].provider']?.message ?? '', /unknown provider "opneai"; define it under providers \(have: openai\)/, JSON.stringify(problems));
+    assert.match(byPath['plugins[0].config.models.fast.fallbacks[0]']?.message ?? '', /"slow" is not another alias under models/);
+    assert.equal(problems.length, 4, JSON.stringify(problems));
+  });
+
   it('suggests the closest key or plugin name, and points core keys to the README and schema', async () => {
     const problems = await problemsOf(write('typos.yaml', 'servr: {}\nserver: { bodyLimt: 1mb }\nplugins:\n  - name: helth\n  - name: example\n    config: { stampHeadr: x }\n'));
     const msg = (p: string) => problems.find((x) => x.path === p)?.message ?? '';

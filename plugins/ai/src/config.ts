@@ -1,5 +1,6 @@
 import { byteSize } from '@aihub/core/plugin-api';
 import { z } from 'zod';
+import { referenceIssues } from './configReferences';
 
 export const PROVIDER_TYPES = ['openai', 'azure-openai', 'anthropic', 'ollama', 'mock'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -153,42 +154,9 @@ export const aiConfig = z
       .describe('The readiness check of the providers'),
   })
   .strict()
+  // Runs even when other parts have schema problems, so bad references are in the same report.
   .superRefine((cfg, ctx) => {
-    const providerNames = new Set(Object.keys(cfg.providers));
-    const checkDeployments = (deps: DeploymentConfig[], path: (string | number)[]) => {
-      deps.forEach((d, i) => {
-        if (!providerNames.has(d.provider)) {
-          ctx.addIssue({ code: 'custom', path: [...path, i, 'provider'], message: `unknown provider "${d.provider}"; define it under providers (have: ${[...providerNames].join(', ') || 'none'})` });
-        }
-      });
-    };
-    for (const [name, p] of Object.entries(cfg.providers)) {
-      const type = p.type ?? name;
-      if (!(PROVIDER_TYPES as readonly string[]).includes(type)) {
-        ctx.addIssue({ code: 'custom', path: ['providers', name, 'type'], message: `set type to one of ${PROVIDER_TYPES.join(', ')}` });
-      } else if (type === 'azure-openai' && !p.baseUrl) {
-        ctx.addIssue({ code: 'custom', path: ['providers', name, 'baseUrl'], message: 'azure-openai needs baseUrl https://<resource>.openai.azure.com' });
-      }
-    }
-    for (const [alias, m] of Object.entries(cfg.models)) {
-      checkDeployments(m.deployments, ['models', alias, 'deployments']);
-      m.fallbacks.forEach((f, i) => {
-        if (!cfg.models[f] || f === alias) ctx.addIssue({ code: 'custom', path: ['models', alias, 'fallbacks', i], message: `"${f}" is not another alias under models` });
-      });
-    }
-    const names = new Set<string>();
-    const aliases = new Set<string>();
-    cfg.experiments.forEach((e, i) => {
-      if (names.has(e.name)) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'name'], message: `experiment "${e.name}" is defined twice` });
-      if (aliases.has(e.alias)) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'alias'], message: `alias "${e.alias}" already has an experiment` });
-      names.add(e.name);
-      aliases.add(e.alias);
-      e.variants.forEach((v, j) => {
-        if (v.model !== undefined && !cfg.models[v.model]) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'variants', j, 'model'], message: `"${v.model}" is not an alias under models` });
-        if (v.deployments) checkDeployments(v.deployments, ['experiments', i, 'variants', j, 'deployments']);
-      });
-      if (e.variants.every((v) => v.weight === 0)) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'variants'], message: 'at least one variant needs a weight above 0' });
-    });
-  });
+    for (const issue of referenceIssues(cfg, PROVIDER_TYPES)) ctx.addIssue({ code: 'custom', ...issue });
+  }, { when: () => true });
 
 export type AiConfig = z.output<typeof aiConfig>;
