@@ -56,6 +56,36 @@ describe('console: API keys', () => {
     assert.deepEqual(env.pageErrors, []);
   });
 
+  test('at 1280×800 the list names owners by e-mail (one request per page view) and every column, Revoke included, is in view', async () => {
+    const owner = await env.createUser('key.owner@example.com', { tenantId: env.tenantId, role: 'developer' });
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'Owned by a developer', user_id: owner.id, expires_in_days: 30 });
+    const page = await env.newPage();
+    const calls: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith(`/admin/v1/tenants/${env.tenantId}/`)) calls.push(u.pathname);
+    });
+    await env.signIn(page, env.admin, '/api-keys');
+    const row = page.locator('[data-testid=key-table] tr[data-key]', { hasText: 'Owned by a developer' });
+    await row.waitFor();
+    assert.equal((await row.locator('[data-testid=key-owner]').innerText()).trim(), 'key.owner@example.com');
+    assert.deepEqual(
+      calls.filter((c) => c.includes('/members')),
+      [],
+      'owners come with the list, not from the member list',
+    );
+    assert.equal(calls.filter((c) => c.endsWith('/api-keys')).length, 1, `one list request: ${calls.join(', ')}`);
+    const viewport = page.viewportSize()!;
+    assert.equal(viewport.width, 1280);
+    const revoke = await row.locator('[data-testid=key-revoke]').boundingBox();
+    assert.ok(revoke && revoke.x >= 0 && revoke.x + revoke.width <= viewport.width, `Revoke at ${JSON.stringify(revoke)} is inside 1280 px`);
+    for (const th of await page.locator('[data-testid=key-table] th').all()) {
+      const box = await th.boundingBox();
+      assert.ok(box && box.x + box.width <= viewport.width, `column "${await th.innerText()}" is cut off at ${JSON.stringify(box)}`);
+    }
+    await env.checkA11y(page, 'API keys list with owners');
+  });
+
   test('rotate from the detail page: a new key shown once; the old one stops', async () => {
     const created = await env.api<{ id: string; key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'Rotate me' });
     const page = await env.newPage();

@@ -3,7 +3,9 @@ import type { paths } from '../../api/schema';
 type KeysPath = paths['/admin/v1/tenants/{tenantId}/api-keys'];
 
 /** An API key as the admin API shows it (never its secret), from the generated OpenAPI types. */
-export type ApiKey = KeysPath['get']['responses'][200]['content']['application/json']['data'][number];
+export type ApiKey = paths['/admin/v1/tenants/{tenantId}/api-keys/{id}']['get']['responses'][200]['content']['application/json'];
+/** A key in the list: the key, with its owner named (e-mail, display name) by the same answer. */
+export type ApiKeyListItem = KeysPath['get']['responses'][200]['content']['application/json']['data'][number];
 /** The list's query parameters. */
 export type ApiKeyQuery = NonNullable<KeysPath['get']['parameters']['query']>;
 /** The body of `POST …/api-keys`. */
