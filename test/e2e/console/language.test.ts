@@ -16,7 +16,7 @@ describe('console: language', () => {
     await env.signIn(page, env.admin);
     await page.click('[data-testid=language-menu]');
     await page.click('[data-testid=lang-zh-CN]');
-    await page.waitForSelector('[data-testid=nav] a[data-nav=home]:has-text("概览")');
+    await page.waitForSelector('[data-testid=nav] a[data-nav=home]:has-text("主页")');
     assert.equal(await page.evaluate('document.documentElement.lang'), 'zh-CN');
     await page.goto(env.consoleUrl('/tenants'));
     await page.waitForSelector('h1:has-text("租户")');
