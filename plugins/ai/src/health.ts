@@ -1,10 +1,16 @@
 import type { HealthCheck, PluginContext } from '@aihub/core/plugin-api';
 import type { AiConfig } from './config';
+import { missingApiKeys, modelsWithoutKey } from './providerKeys';
 import { runtimeOf } from './runtime';
 
 /**
- * Readiness contribution: every deployment's breaker state in the details. An open breaker does not
- * fail readiness by default: every gateway instance calls the same upstreams, so taking instances
+ * Readiness contribution: every deployment's breaker state in the details, and the providers without
+ * an API key (`missingApiKeys`, `modelsWithoutKey`). A missing key does not fail readiness: it
+ * is the same on every instance (from the shared config), so failing would take the whole fleet out
+ * of the load balancer, and with it the admin API and console an operator fixes things through; the
+ * models of other providers still answer. It is a warning at start and a detail here.
+ *
+ * An open breaker does not fail readiness by default either: every gateway instance calls the same upstreams, so taking instances
  * out of the load balancer would turn one provider's outage into a gateway outage for every model.
  * With `health.failReadinessWhenModelUnavailable`, readiness fails while some alias has no
  * deployment left (all breakers open, its fallback aliases' included).
@@ -22,7 +28,14 @@ export function aiHealth(ctx: PluginContext<AiConfig>): HealthCheck[] {
         if (unavailable.length && ctx.config.health.failReadinessWhenModelUnavailable) {
           throw new Error(`no available deployment (all circuit breakers open) for: ${unavailable.join(', ')}`);
         }
-        return { breakers, open: Object.keys(breakers).filter((k) => breakers[k] !== 'closed'), unavailableModels: unavailable, servedByFallback: rt.catalog.servedByFallback() };
+        const missing = missingApiKeys(ctx.config);
+        return {
+          breakers,
+          open: Object.keys(breakers).filter((k) => breakers[k] !== 'closed'),
+          unavailableModels: unavailable,
+          servedByFallback: rt.catalog.servedByFallback(),
+          ...(missing.length ? { missingApiKeys: missing.map((m) => m.message), modelsWithoutKey: modelsWithoutKey(ctx.config, missing) } : {}),
+        };
       },
     },
   ];

@@ -3,6 +3,7 @@ import { aiConfig } from './config';
 import { aiHealth } from './health';
 import { aiHooks } from './hooks';
 import { migrations } from './migrations';
+import { missingApiKeys, modelsWithoutKey } from './providerKeys';
 import { aiRoutes } from './routes';
 import { AiRuntime, setRuntime, tryRuntimeOf } from './runtime';
 
@@ -30,6 +31,12 @@ export default definePlugin({
     await rt.init();
     setRuntime(ctx, rt);
     ctx.logger.info('ai plugin started', { providers: Object.keys(ctx.config.providers), models: Object.keys(ctx.config.models), experiments: ctx.config.experiments.length });
+    const missing = missingApiKeys(ctx.config);
+    for (const m of missing) ctx.logger.warn(m.message, { provider: m.provider, type: m.type });
+    if (missing.length) {
+      const models = modelsWithoutKey(ctx.config, missing);
+      if (models.length) ctx.logger.warn(`models that cannot be served until a key is set: ${models.join(', ')}`, { models });
+    }
   },
   async stop(ctx) {
     const rt = tryRuntimeOf(ctx);
