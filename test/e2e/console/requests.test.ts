@@ -131,7 +131,7 @@ describe('console: request explorer', () => {
     assert.equal(Number(await page.locator('[data-testid=rq-detail-tokens]').getAttribute('data-value')), detail.total_tokens);
     assert.match(await page.locator('[data-testid=rq-trace]').innerText(), /Not traced/);
     // Focus is inside the drawer (a modal dialog), and axe finds nothing serious with it open.
-    assert.ok(await page.evaluate(() => !!document.activeElement?.closest('[data-testid=rq-drawer]')), 'focus moved into the drawer');
+    await page.waitForFunction(() => !!document.activeElement?.closest('[data-testid=rq-drawer]'), undefined, { timeout: 5000 });
     await env.checkA11y(page, 'request drawer');
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => !u.search.includes('request='));
