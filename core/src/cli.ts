@@ -6,6 +6,7 @@ import { describePipeline } from './kernel/describePipeline';
 import { prepare } from './kernel/prepare';
 import { resolveDatabaseUrl } from './config/loadConfig';
 import { createDatabase } from './services/storage';
+import { registerPluginCommands } from './cli/pluginCommands';
 import { CORE_VERSION } from './version';
 
 const program = new Command('aihub').version(CORE_VERSION).description('AI Hub: a plugin-based, multi-tenant AI gateway');
@@ -135,5 +136,7 @@ program
       fail(err);
     }
   });
+
+registerPluginCommands(program, fail);
 
 program.parseAsync(process.argv).catch(fail);

@@ -9,6 +9,7 @@ export { describePipeline } from './kernel/describePipeline';
 export { CoreTokens } from './kernel/coreTokens';
 export { gatewayOverheadMs, recordUpstreamTime, kernelState, type KernelState } from './kernel/buildRouteChain';
 export { coreConfigSchema, pluginEntrySchema, byteSize, type CoreConfig, type PluginEntry } from './config/coreSchema';
+export { configRows, configTable, toJsonSchema, withConfigTable, CONFIG_TABLE_START, CONFIG_TABLE_END } from './config/configTable';
 export { loadConfig, resolveDatabaseUrl, defaultConfigFile } from './config/loadConfig';
 export { StartupError, ProblemCode, EXIT_CONFIG, formatProblems, type Problem } from './config/problems';
 export { renderError, errorStyleFor } from './errors/render';
