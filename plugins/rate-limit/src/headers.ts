@@ -1,4 +1,5 @@
 import { GatewayError, type GatewayContext } from '@aihub/core/plugin-api';
+import { RateLimitErrors } from './errors';
 import type { Decision } from './Limiter';
 import type { Resolution, Selected } from './resolve';
 import { ADMIT_CONCURRENCY, ADMIT_REQUESTS, ADMIT_TOKENS } from './scripts';
@@ -96,9 +97,7 @@ export function limitError(r: Resolution, d: Decision, model: string | undefined
 
 /** 503 when the store is down and a policy says fail closed. */
 export function unavailableError(): GatewayError {
-  return new GatewayError('Rate limits cannot be checked right now (the limit store is unreachable) and this policy fails closed; retry shortly.', {
-    code: 'rate_limit_unavailable',
-    status: 503,
+  return RateLimitErrors.create('rate_limit_unavailable', 'Rate limits cannot be checked right now (the limit store is unreachable) and this policy fails closed; retry shortly.', {
     headers: { 'retry-after': '1' },
   });
 }

@@ -16,6 +16,7 @@ import {
   type TenantContext,
 } from '@aihub/core/plugin-api';
 import type { Limits, RateLimitConfig } from './config';
+import { RateLimitErrors } from './errors';
 import type { PolicyRow, PolicyScope } from './models';
 import { limitsOf, type PolicyStore } from './PolicyStore';
 import { planBounds } from './resolve';
@@ -122,7 +123,7 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
           const p = validated<unknown, { tenantId: string; subjectId?: string }>(c).params;
           authorize(c, 'limits:read', p.tenantId);
           const row = await policies().find(p.tenantId, scope, subjectOf(p));
-          if (!row) throw errors.notFound(`No limit policy is set for ${scope} ${subjectOf(p)}; it inherits the tenant's limits.`, 'limit_policy_not_found');
+          if (!row) throw RateLimitErrors.create('limit_policy_not_found', `No limit policy is set for ${scope} ${subjectOf(p)}; it inherits the tenant's limits.`);
           c.body = present(row);
         },
         {
@@ -176,7 +177,7 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
         const p = validated<unknown, { tenantId: string; subjectId?: string }>(c).params;
         authorize(c, 'limits:write', p.tenantId);
         const removed = await policies().remove(p.tenantId, scope, subjectOf(p));
-        if (!removed) throw errors.notFound(`No limit policy is set for ${scope} ${subjectOf(p)}.`, 'limit_policy_not_found');
+        if (!removed) throw RateLimitErrors.create('limit_policy_not_found', `No limit policy is set for ${scope} ${subjectOf(p)}.`);
         await ctx.tryGet(AUDIT_LOG)?.record(c, {
           tenantId: p.tenantId,
           action: 'rate_limit.delete',
