@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { errors, PrincipalKey, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import type { CheckResult } from '@aihub/core/plugin-api';
 import type { HealthConfig } from './config';
+import { HealthErrors } from './errors';
 
 type Summary = { ok: boolean; checks: CheckResult[] };
 
@@ -73,7 +74,7 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
     async (c) => {
       if (config.details.access === 'token') {
         const sent = c.get('authorization').replace(/^Bearer\s+/i, '');
-        if (!config.details.token) throw errors.forbidden('Health details are disabled: set plugins[health].config.details.token, or access: admin.', 'health_details_disabled');
+        if (!config.details.token) throw HealthErrors.create('health_details_disabled', 'Health details are disabled: set plugins[health].config.details.token, or access: admin.');
         if (!sent || !sameSecret(sent, config.details.token)) throw errors.unauthorized('Send the health details token as `Authorization: Bearer <token>`.', 'invalid_token');
       } else if (admin && !isPlatformAdmin(c)) {
         // Platform-wide state: a tenant's admin:read covers its own tenant, not the platform.
