@@ -11,11 +11,16 @@ import cache from '@aihub/plugin-cache';
 import rateLimit from '@aihub/plugin-rate-limit';
 import health from '@aihub/plugin-health';
 import usage from '@aihub/plugin-usage';
+import behavior from '@aihub/plugin-behavior';
 import { startConsoleEnv } from '../test/e2e/console/harness';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'console');
 /** `SCREENS=usage,cache`: only these (and no Chinese shot), to refresh one area's screenshots. */
 const ONLY = process.env.SCREENS ? new Set(process.env.SCREENS.split(',').map((s) => s.trim())) : undefined;
+/** The behavior screens' range: the last 14 UTC days (the seeded events fall in it). */
+const B_TO = new Date().toISOString().slice(0, 10);
+const B_FROM = new Date(Date.now() - 13 * 86_400_000).toISOString().slice(0, 10);
+const B_RANGE = `from=${B_FROM}&to=${B_TO}`;
 
 /** Screen name → console path and what to wait for before the shot. */
 const SCREENS: { name: string; path: string; ready: string; after?: (page: Page) => Promise<void> }[] = [
@@ -76,11 +81,29 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'health', path: '/health', ready: '[data-testid=health-plugin-list] tbody tr' },
   { name: 'models', path: '/models', ready: '[data-testid=models-table] tbody tr' },
   { name: 'experiments', path: '/experiments', ready: '[data-testid=exp-window]' },
+  { name: 'behavior-trends', path: `/behavior/trends?${B_RANGE}`, ready: '[data-testid=trends-table] tbody tr' },
+  { name: 'behavior-funnels', path: `/behavior/funnels?${B_RANGE}&steps=signup,activate,purchase`, ready: '[data-testid=funnel-table] tbody tr' },
+  { name: 'behavior-retention', path: `/behavior/retention?${B_RANGE}&interval=day&periods=10`, ready: '[data-testid=retention-table] tbody tr' },
+  { name: 'behavior-user', path: '/behavior/users?id=user-1', ready: '[data-testid=user-timeline] tbody tr' },
 ];
+
+/** Behavior events for the analytics screens: 40 users over the last 12 days, through the real ingestion API. */
+async function seedBehavior(url: string, key: string): Promise<void> {
+  const batch: Record<string, unknown>[] = [];
+  const day0 = Date.now() - 12 * 86_400_000;
+  for (let u = 0; u < 40; u++) {
+    const start = day0 + (u % 10) * 86_400_000 + u * 600_000;
+    const steps = ['signup', ...(u % 3 !== 0 ? ['activate'] : []), ...(u % 3 === 1 ? ['purchase'] : [])];
+    steps.forEach((event, i) => batch.push({ type: 'track', userId: `user-${u}`, event, timestamp: new Date(start + i * 3_600_000).toISOString(), properties: { plan: u % 2 ? 'pro' : 'free' } }));
+    for (let d = 1; d <= 8; d++) if ((u + d) % 3 === 0 && start + d * 86_400_000 < Date.now()) batch.push({ type: 'track', userId: `user-${u}`, event: 'login', timestamp: new Date(start + d * 86_400_000).toISOString() });
+  }
+  const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+  if (!res.ok) throw new Error(`seeding behavior events: ${res.status} ${await res.text()}`);
+}
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const env = await startConsoleEnv({ plugins: [usage, rateLimit, cache, health], pluginConfig: { usage: { consumer: { blockMs: 50 } }, health: { details: { access: 'admin' } } } });
+  const env = await startConsoleEnv({ plugins: [usage, rateLimit, cache, health, behavior], pluginConfig: { usage: { consumer: { blockMs: 50 } }, behavior: { consumer: { blockMs: 50 } }, health: { details: { access: 'admin' } } } });
   try {
     for (const [name, slug, plan] of [
       ['Acme Corp', 'acme', undefined],
@@ -108,6 +131,7 @@ async function main(): Promise<void> {
     await env.api('POST', `/admin/v1/tenants/${env.tenantId}/oauth-clients`, { name: 'worker', grant_types: ['client_credentials'], scopes: ['ai:invoke'] });
     await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/budgets`, { daily_hard_micros: 5_000, daily_soft_micros: 400 });
     await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/limits`, { requestsPerMinute: 600, tokensPerMinute: 200_000 });
+    await seedBehavior(env.url, (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'events', scopes: ['events:write'] })).key);
     await new Promise((r) => setTimeout(r, 1500));
     const shots: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {

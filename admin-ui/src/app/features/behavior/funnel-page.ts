@@ -1,7 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
-import { MatIconModule } from '@angular/material/icon';
 import { MatSelectModule } from '@angular/material/select';
 import { TranslocoDirective } from '@jsverse/transloco';
 import { LanguageService } from '../../core/i18n/language.service';
@@ -25,7 +24,7 @@ const MAX_STEPS = 10;
  */
 @Component({
   selector: 'app-funnel-page',
-  imports: [MatButtonModule, MatFormFieldModule, MatIconModule, MatSelectModule, TranslocoDirective, PageState, BehaviorTabs, BehaviorRangeForm],
+  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, TranslocoDirective, PageState, BehaviorTabs, BehaviorRangeForm],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="funnel-title">
       <div class="page-header"><h1 id="funnel-title">{{ t('behavior.title') }}</h1></div>
@@ -46,8 +45,8 @@ const MAX_STEPS = 10;
                   }
                 </mat-select>
               </mat-form-field>
-              <button mat-icon-button type="button" (click)="removeStep(i)" [disabled]="steps().length <= 2" [attr.aria-label]="t('behavior.funnel.remove', { n: i + 1 })">
-                <mat-icon>delete</mat-icon>
+              <button mat-button type="button" (click)="removeStep(i)" [disabled]="steps().length <= 2" [attr.aria-label]="t('behavior.funnel.remove', { n: i + 1 })">
+                {{ t('behavior.funnel.removeShort') }}
               </button>
             </li>
           }
