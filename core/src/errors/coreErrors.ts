@@ -55,7 +55,7 @@ export const CoreErrors = defineErrors('core', {
   insufficient_scope: { status: 403, message: 'The credential lacks the scope this route needs.', fix: 'Use a key or token that has the scope named in the message.' },
   permission_denied: { status: 403, message: 'The credential\'s role may not do this in this tenant.', fix: 'Ask a tenant owner or admin, or use a credential with a higher role.' },
   platform_admin_required: { status: 403, message: 'The route is for platform admins.', fix: 'Use a superadmin key or token.' },
-  superadmin_required: { status: 403, message: 'The route is for platform superadmins only.', fix: 'Use a superadmin key or token.' },
+  superadmin_required: { status: 403, message: 'The route is for platform superadmins only (the dead-letter routes).', fix: 'Use a superadmin key or token.', sameAs: 'platform_admin_required' },
   user_session_required: { status: 403, message: 'The action is about the signed-in user, and an API key has no user session.', fix: 'Sign in as yourself (the console, or an OAuth access token of your user).' },
   rate_limit_exceeded: {
     status: 429,

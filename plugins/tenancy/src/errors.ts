@@ -3,7 +3,12 @@ import { defineErrors } from '@aihub/core/plugin-api';
 /** Every error the tenancy plugin answers with (see docs/errors.md; `npm run errors:doc` regenerates it). */
 export const TenancyErrors = defineErrors('tenancy', {
   // Who is asking.
-  unauthenticated: { status: 401, message: 'The route needs a credential and none was sent.', fix: 'Send an API key or access token as `Authorization: Bearer <token>`.' },
+  unauthenticated: {
+    status: 401,
+    message: 'The route needs a credential and none was sent (the tenancy routes\' word for it; elsewhere a missing credential is invalid_api_key).',
+    fix: 'Send an API key or access token as `Authorization: Bearer <token>`.',
+    sameAs: 'invalid_api_key',
+  },
   tenant_suspended: { status: 403, message: 'The tenant is suspended.', fix: 'Contact the platform operator.' },
   tenant_scope_missing: { status: 500, message: 'A query on tenant-owned data ran without a tenant scope and was refused (a bug in the calling code).', fix: 'Report it with the request id; the calling code must pass a tenant id or run inside runInTenant().' },
   // Tenants, users and members.
