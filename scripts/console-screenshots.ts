@@ -79,6 +79,18 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   },
   { name: 'playground', path: '/playground', ready: '[data-testid=pg-key]' },
   { name: 'health', path: '/health', ready: '[data-testid=health-plugin-list] tbody tr' },
+  // The live wall over 5 minutes (the seeded traffic may be older than the default minute), then its kiosk layout.
+  { name: 'monitor', path: '/monitor', ready: '[data-testid=monitor-tiles]', after: (page) => monitorWindow(page) },
+  {
+    name: 'monitor-fullscreen',
+    path: '/monitor',
+    ready: '[data-testid=monitor-tiles]',
+    after: async (page) => {
+      await monitorWindow(page);
+      await page.click('[data-testid=monitor-fullscreen]');
+      await page.waitForSelector('[data-testid=monitor-wall][data-kiosk=true]');
+    },
+  },
   { name: 'models', path: '/models', ready: '[data-testid=models-table] tbody tr' },
   { name: 'experiments', path: '/experiments', ready: '[data-testid=exp-window]' },
   { name: 'behavior-trends', path: `/behavior/trends?${B_RANGE}`, ready: '[data-testid=trends-table] tbody tr' },
@@ -86,6 +98,11 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'behavior-retention', path: `/behavior/retention?${B_RANGE}&interval=day&periods=10`, ready: '[data-testid=retention-table] tbody tr' },
   { name: 'behavior-user', path: '/behavior/users?id=user-1', ready: '[data-testid=user-timeline] tbody tr' },
 ];
+
+async function monitorWindow(page: Page): Promise<void> {
+  await page.selectOption('[data-testid=monitor-window]', '300');
+  await page.waitForSelector('[data-testid=monitor-tiles]');
+}
 
 /** Behavior events for the analytics screens: 40 users over the last 12 days, through the real ingestion API. */
 async function seedBehavior(url: string, key: string): Promise<void> {

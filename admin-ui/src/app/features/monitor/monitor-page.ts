@@ -22,9 +22,11 @@ const WINDOWS = [60, 300] as const;
  */
 @Component({
   selector: 'app-monitor-page',
+  // Escape leaves the kiosk wherever focus is (a listener on the wall needs focus inside it).
+  host: { '(document:keydown.escape)': 'leaveKiosk()' },
   imports: [MatButtonModule, TranslocoDirective, PageState, Sparkline],
   template: `
-    <section class="page wall" [class.kiosk]="kiosk()" #wall *transloco="let t" aria-labelledby="monitor-title" (keydown.escape)="leaveKiosk()" data-testid="monitor-wall" [attr.data-kiosk]="kiosk()">
+    <section class="page wall" [class.kiosk]="kiosk()" #wall *transloco="let t" aria-labelledby="monitor-title" data-testid="monitor-wall" [attr.data-kiosk]="kiosk()">
       <div class="page-header">
         <h1 id="monitor-title">{{ t('monitor.title') }}</h1>
         <label class="window">
@@ -179,13 +181,16 @@ const WINDOWS = [60, 300] as const;
     section.block { margin-top: 24px; }
     h2 { font: var(--mat-sys-title-medium); }
     /* The wall display: the whole screen, large type, same content. */
-    .kiosk { position: fixed; inset: 0; z-index: 1000; overflow: auto; margin: 0; max-width: none; padding: 24px 32px; background: var(--mat-sys-surface); color: var(--mat-sys-on-surface); font-size: 1.25rem; --tile-value: 600 3.5rem/1.1 var(--mat-sys-body-large-font, sans-serif); --spark-height: 64px; }
+    .tile dd:nth-of-type(1) { overflow-wrap: anywhere; }
+    .kiosk { position: fixed; inset: 0; z-index: 1000; overflow: auto; margin: 0; max-width: none; padding: 24px 32px; background: var(--mat-sys-surface); color: var(--mat-sys-on-surface); font-size: 1.25rem; --tile-value: 600 clamp(2.25rem, 3.2vw, 3.5rem)/1.15 var(--mat-sys-body-large-font, sans-serif); --spark-height: 64px; }
+    .kiosk .page-header button { font-size: 1.1rem; }
     .kiosk h1 { font-size: 2.25rem; }
     .kiosk h2 { font-size: 1.6rem; }
     .kiosk .tiles { grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 16px; }
     .kiosk .tile dt { font-size: 1.25rem; }
-    .kiosk .tile .sub, .kiosk .breaker .where { font-size: 1.05rem; }
+    .kiosk .tile .sub, .kiosk .breaker .where { font-size: 1.05rem; line-height: 1.35; }
     .kiosk .breaker { font-size: 1.4rem; }
+    .kiosk .mono { font-size: 1.2rem; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -24,11 +24,26 @@ echarts.use([LineChart, GridComponent, CanvasRenderer]);
 export class Sparkline {
   readonly values = input.required<(number | null)[]>();
 
-  readonly options = computed<EChartsCoreOption>(() => ({
-    animation: false,
-    grid: { left: 0, right: 0, top: 2, bottom: 2 },
-    xAxis: { type: 'category', show: false, boundaryGap: false, data: this.values().map((_, i) => i) },
-    yAxis: { type: 'value', show: false, min: 0 },
-    series: [{ type: 'line', data: this.values(), showSymbol: false, connectNulls: false, lineStyle: { width: 2 }, areaStyle: { opacity: 0.15 } }],
-  }));
+  readonly options = computed<EChartsCoreOption>(() => {
+    const values = this.values();
+    // A point with gaps on both sides (latency in one busy bucket) draws no line: mark it with a dot.
+    const lone = (i: number) => values[i] !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null;
+    return {
+      animation: false,
+      grid: { left: 0, right: 0, top: 2, bottom: 2 },
+      xAxis: { type: 'category', show: false, boundaryGap: false, data: values.map((_, i) => i) },
+      yAxis: { type: 'value', show: false, min: 0 },
+      series: [
+        {
+          type: 'line',
+          data: values,
+          showSymbol: true,
+          symbolSize: (_: unknown, p: { dataIndex: number }) => (lone(p.dataIndex) ? 5 : 0),
+          connectNulls: false,
+          lineStyle: { width: 2 },
+          areaStyle: { opacity: 0.15 },
+        },
+      ],
+    };
+  });
 }
