@@ -62,6 +62,10 @@ export function checkErrorTables(root: string, tables = loadErrorTables(root), f
     }
   }
 
+  for (const [code, { dir, spec }] of owner) {
+    if (spec.sameAs !== undefined && !owner.has(spec.sameAs)) problems.push(`'${code}' in ${dir}'s error table says it means the same as '${spec.sameAs}', which no table declares; name a declared code.`);
+  }
+
   const { uses, dynamic } = scanErrorCodes(root, files);
   const all: CodeUse[] = [...uses];
   for (const d of dynamic) {

@@ -64,7 +64,7 @@ describe('the error-table check fails when it should', () => {
       table: defineErrors('p', {
         x_wrong: { status: 400, message: 'm.', fix: 'f.' },
         from_table: { status: 400, message: 'm.', fix: 'f.' },
-        never_raised: { status: 409, message: 'm.', fix: 'f.' },
+        never_raised: { status: 409, message: 'm.', fix: 'f.', sameAs: 'no_such_code' },
       }),
     },
     { dir: 'q', file: 'plugins/q/src/errors.ts', table: defineErrors('wrong-name', { q_only: { status: 400, message: 'm.', fix: 'f.' }, x_wrong: { status: 400, message: 'm.', fix: 'f.' } }) },
@@ -80,6 +80,7 @@ describe('the error-table check fails when it should', () => {
   it('a status the table does not list', () => has(/routes\.ts:5 raises 'x_wrong' with status 418, but its table says 400/));
   it('a code that is not a literal', () => has(/routes\.ts:6 raises a code that is not a literal \(someCode\)/));
   it('a code declared twice', () => has(/'x_wrong' is declared by both p and q/));
+  it('a synonym of a code no table declares', () => has(/'never_raised' in p's error table says it means the same as 'no_such_code'/));
   it('a table named unlike its plugin', () => has(/declares its table as 'wrong-name'; name it 'q'/));
   it('codes raised through a table\'s create() count as raised', () => assert.ok(!problems.some((p) => p.includes("'from_table'")), problems.join('\n')));
 });
