@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import angular from 'angular-eslint';
 import tseslint from 'typescript-eslint';
 
 /** The rules that keep a plugin's imports of core to the plugin API (and the testing kit in tests). */
@@ -26,7 +27,7 @@ function coreImportRules(allowTesting) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.nx/**', 'admin-ui/**', 'docker/grafana/**', 'bench/results/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.nx/**', 'admin-ui/.angular/**', 'admin-ui/src/app/api/schema.d.ts', 'docker/grafana/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -43,4 +44,20 @@ export default tseslint.config(
   // from @aihub/core/plugin-api (or reached through a contract), never imported deep.
   { files: ['plugins/*/test/**/*.ts', 'plugins/*/bench/**/*.ts', 'plugins/*/src/**/*.test.ts'], rules: coreImportRules(true) },
   { files: ['plugins/*/src/**/*.ts'], ignores: ['plugins/*/src/**/*.test.ts'], rules: coreImportRules(false) },
+  // The console (Angular): angular-eslint's recommended rules over its TypeScript, and over its
+  // templates (external *.html and inline `template:`) the recommended and accessibility rules
+  // (WCAG: labels, alt text, keyboard access for click handlers, valid ARIA).
+  {
+    files: ['admin-ui/src/**/*.ts'],
+    extends: [...angular.configs.tsRecommended],
+    processor: angular.processInlineTemplates,
+    rules: {
+      '@angular-eslint/component-selector': ['error', { type: 'element', prefix: 'app', style: 'kebab-case' }],
+      '@angular-eslint/directive-selector': ['error', { type: 'attribute', prefix: 'app', style: 'camelCase' }],
+    },
+  },
+  {
+    files: ['admin-ui/src/**/*.html'],
+    extends: [...angular.configs.templateRecommended, ...angular.configs.templateAccessibility],
+  },
 );
