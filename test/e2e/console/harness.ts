@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createBackend, startTestGateway, type Backend, type TestGateway } from '@aihub/core/testing';
+import { createBackend, startTestGateway, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
 import type { PluginDefinition } from '@aihub/core/plugin-api';
 import ai from '@aihub/plugin-ai';
 import auth, { generateApiKey } from '@aihub/plugin-auth';
@@ -44,9 +44,13 @@ export interface ConsoleEnvOptions {
   pluginConfig?: Record<string, Record<string, unknown>>;
   /** More plugins (usage, rate-limit, cache …), loaded after ai and before the console. */
   plugins?: PluginDefinition[];
+  /** Core config merged over the harness's (e.g. `telemetry` to trace requests). */
+  config?: Record<string, unknown>;
   /** Browser colour scheme and language (screenshots). */
   colorScheme?: 'light' | 'dark';
   locale?: string;
+  /** The storage behind the gateway: PostgreSQL + Redis (default) or the embedded default (SQLite, in-memory KV; the console bench). */
+  backend?: BackendKind;
 }
 
 export interface ConsoleEnv {
@@ -115,7 +119,7 @@ let axeSource: string | undefined;
 
 export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<ConsoleEnv> {
   ensureConsoleBuilt();
-  const backend = await createBackend('postgres');
+  const backend = await createBackend(options.backend ?? 'postgres');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const adminKey = generateApiKey().key;
@@ -144,7 +148,7 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
         },
         console: { ...extra.console },
       },
-      config: { ...backend.config, server: { port } },
+      config: { ...backend.config, ...options.config, server: { port } },
     });
   } catch (err) {
     await backend.cleanup();

@@ -8,6 +8,7 @@
  * metered cost and links to it in the explorer. axe-core on the screen and the open drawer.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import usage from '@aihub/plugin-usage';
@@ -15,6 +16,19 @@ import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-up
 import { startConsoleEnv, type ConsoleEnv } from './harness';
 
 const KEY = 'sk-mock-upstream-0123456789abcdef';
+/** A caller's sampled trace: the gateway follows it, so the request's trace id is known. */
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const TRACE_URL = 'http://jaeger.example:16686/trace/{traceId}';
+
+/** An OTLP/HTTP endpoint that accepts and drops spans (the gateway exports the traced request's). */
+async function otlpSink(): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
 const day = (offset = 0) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 interface ListPage {
@@ -25,6 +39,8 @@ interface ListPage {
 describe('console: request explorer', () => {
   let env: ConsoleEnv;
   let mock: MockUpstream;
+  let sink: Server;
+  let traced: string;
   let key: string;
   let page: Page;
   /** The two requests to the failing alias, in the order they were sent. */
@@ -32,10 +48,10 @@ describe('console: request explorer', () => {
   const from = `${day()}T00:00:00.000Z`;
   const to = `${day(1)}T00:00:00.000Z`;
 
-  const chat = async (model: string, content: string): Promise<Response> => {
+  const chat = async (model: string, content: string, headers: Record<string, string> = {}): Promise<Response> => {
     const res = await fetch(`${env.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
     });
     assert.equal(res.status, 200, await res.clone().text());
@@ -46,9 +62,13 @@ describe('console: request explorer', () => {
 
   before(async () => {
     mock = await startMockUpstream({ apiKey: KEY, completionTokens: 7, record: 0 });
+    sink = await otlpSink();
     env = await startConsoleEnv({
       plugins: [usage],
+      // Tracing on, new traces never sampled: only a caller's sampled trace is recorded.
+      config: { telemetry: { tracing: { endpoint: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`, sampleRatio: 0 } } },
       pluginConfig: {
+        console: { traceUrl: TRACE_URL },
         usage: { consumer: { blockMs: 50 } },
         ai: {
           providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: KEY } },
@@ -68,8 +88,9 @@ describe('console: request explorer', () => {
     for (const q of ['one', 'two', 'three', 'four', 'five']) await chat('gpt-4o-mini', `explorer ${q}`);
     // The first retries and falls back (opening the breaker); the second skips the open breaker.
     for (const q of ['first', 'second']) flaky.push((await chat('flaky', `flaky ${q}`)).headers.get('x-request-id')!);
+    traced = (await chat('gpt-4o-mini', 'traced', { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` })).headers.get('x-request-id')!;
     const deadline = Date.now() + 20_000;
-    while ((await usageTotals()).requests < 7) {
+    while ((await usageTotals()).requests < 8) {
       assert.ok(Date.now() < deadline, 'usage records did not arrive');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -79,6 +100,7 @@ describe('console: request explorer', () => {
   after(async () => {
     await env?.stop();
     await mock?.close();
+    sink?.close();
   });
 
   const usageTotals = async () => (await env.api<{ totals: { requests: number; cost_micros: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/usage?from=${day()}&to=${day()}`)).totals;
@@ -151,9 +173,22 @@ describe('console: request explorer', () => {
     assert.equal(await page.locator('[data-testid=rq-detail-id]').innerText(), flaky[1]);
   });
 
+  test('a traced request links to its trace with console.traceUrl; an untraced one says so', async () => {
+    await env.navigate(page, `/requests?request=${traced}`);
+    await page.waitForSelector('[data-testid=rq-trace-link]');
+    assert.equal(await page.locator('[data-testid=rq-trace-link]').getAttribute('href'), TRACE_URL.replace('{traceId}', TRACE_ID));
+    assert.equal(await page.locator('[data-testid=rq-trace-link]').getAttribute('rel'), 'noopener noreferrer');
+    await page.keyboard.press('Escape');
+    await page.waitForURL((u) => !u.search.includes('request='));
+    await env.navigate(page, `/requests?request=${flaky[1]}`);
+    await page.waitForSelector(`[data-testid=rq-detail-id]:text("${flaky[1]}")`);
+    assert.equal(await page.locator('[data-testid=rq-trace-link]').count(), 0);
+    assert.match(await page.locator('[data-testid=rq-trace]').innerText(), /Not traced/);
+  });
+
   test('the dashboard shows the summary’s gateway overhead percentiles', async () => {
     const summary = await env.api<{ overhead: { p50_ms: number; p95_ms: number; measured_requests: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/usage/summary?from=${day()}&to=${day()}`);
-    assert.ok(summary.overhead.measured_requests >= 7);
+    assert.ok(summary.overhead.measured_requests >= 8);
     await env.navigate(page, `/overview?from=${day()}&to=${day()}`);
     await page.waitForSelector('[data-testid=ov-overhead]');
     assert.equal(Number(await page.locator('[data-testid=ov-overhead]').getAttribute('data-p50')), summary.overhead.p50_ms);
