@@ -42,6 +42,8 @@ export interface MockUpstream {
 
 const emptyStats = (): MockStats => ({
   received: 0,
+  inFlight: 0,
+  maxInFlight: 0,
   requests: 0,
   streams: 0,
   aborted: 0,
@@ -167,6 +169,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       }
       if (path.startsWith('/_mock/')) return control(req, res, path, body);
       stats.received++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+      res.once('close', () => stats.inFlight--);
       const ex: Exchange = {
         req,
         res,
@@ -209,7 +213,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const port = (server.address() as AddressInfo).port;
 
   function reset(): void {
-    Object.assign(stats, emptyStats());
+    // Requests still open stay counted in flight: they decrement when they close.
+    Object.assign(stats, emptyStats(), { inFlight: stats.inFlight, maxInFlight: stats.inFlight });
     recorded.length = 0;
     failures.clear();
   }

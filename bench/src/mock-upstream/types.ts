@@ -5,6 +5,10 @@ import type { FailureSpec } from './failures';
 export interface MockStats {
   /** Requests received (any path, control endpoints excluded). */
   received: number;
+  /** Requests received and not yet answered or closed (what the caller holds in flight here). */
+  inFlight: number;
+  /** The highest `inFlight` seen since the start or the last reset. */
+  maxInFlight: number;
   /** Successful (2xx) answers sent completely. */
   requests: number;
   /** Streams among `requests`. */
