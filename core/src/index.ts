@@ -1,6 +1,7 @@
 /**
- * `@aihub/core`: the kernel, core services and the plugin API. Plugin authors normally import from
- * `@aihub/core/plugin-api` and `@aihub/core/testing`; this entry adds what hosts and tools need.
+ * `@aihub/core`: the kernel, core services and the plugin API, for hosts and tools (the CLI, benches,
+ * scripts). Plugins never import it: they import `@aihub/core/plugin-api` and, in tests,
+ * `@aihub/core/testing` (eslint.config.mjs enforces it; see docs/plugins.md §11).
  */
 export * from './plugin-api';
 export { Kernel, redactUrl, type KernelOptions } from './kernel/Kernel';
