@@ -25,6 +25,7 @@ export const TABLE_STYLES = `
   table.data-table caption { text-align: start; font: var(--mat-sys-title-small); padding: 8px 0; }
   table.data-table th, table.data-table td { padding: 6px 10px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; }
   table.data-table .num { text-align: end; font-variant-numeric: tabular-nums; }
+  table.data-table th.mono { white-space: nowrap; }
 `;
 
 /** Steps in the URL: each name URI-encoded, joined by commas (so a comma inside a name survives). */

@@ -70,7 +70,7 @@ const MAX_STEPS = 10;
         <app-page-state [loading]="funnel.loading()" [error]="funnel.error()" (retry)="funnel.reload()" />
         @if (funnel.value(); as f) {
           <table class="data-table" data-testid="funnel-table">
-            <caption>{{ t('behavior.funnel.caption', { window: formatDuration(f.window_ms), from: f.from, to: f.to }) }}</caption>
+            <caption>{{ t('behavior.funnel.caption', { window: formatDuration(f.window_ms), from: resolved().range.from, to: resolved().range.to }) }}</caption>
             <thead>
               <tr>
                 <th scope="col">#</th>

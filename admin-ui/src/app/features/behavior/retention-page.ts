@@ -68,7 +68,7 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
         @if (!empty()) {
           <div class="table-scroll">
             <table class="data-table heat" data-testid="retention-table">
-              <caption>{{ t('behavior.retention.caption', { interval: t('behavior.interval.' + r.interval), from: r.from, to: r.to }) }}</caption>
+              <caption>{{ t('behavior.retention.caption', { interval: t('behavior.intervalNoun.' + r.interval), from: resolved().range.from, to: resolved().range.to }) }}</caption>
               <thead>
                 <tr>
                   <th scope="col">{{ t('behavior.retention.cohort') }}</th>

@@ -56,7 +56,7 @@ type TrendInterval = (typeof TREND_INTERVALS)[number];
           <app-trends-chart [buckets]="buckets()" [series]="series()" [label]="t('behavior.trends.chartLabel', { from: c.from, to: c.to })" />
           <div class="table-scroll">
             <table class="data-table" data-testid="trends-table">
-              <caption>{{ t('behavior.trends.tableCaption', { interval: t('behavior.interval.' + interval()) }) }}</caption>
+              <caption>{{ t('behavior.trends.tableCaption', { interval: t('behavior.intervalNoun.' + interval()) }) }}</caption>
               <thead>
                 <tr>
                   <th scope="col">{{ t('behavior.trends.bucket') }}</th>
