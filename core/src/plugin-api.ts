@@ -55,6 +55,7 @@ export type { RouteSchema } from './kernel/types';
 export * from './contracts';
 export { authorizeTenant, actorOf } from './contracts/authorize';
 export * from './contracts/planBounds';
+export { isStorableUsageTime, usageTimestamp } from './contracts/usageTime';
 
 /**
  * Declares a plugin. Returns the definition unchanged but typed, so `config` in hooks and `start`

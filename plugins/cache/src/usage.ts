@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { PrincipalKey, TenantKey, type AiCallInfo, type UsageRecord } from '@aihub/core/plugin-api';
+import { PrincipalKey, TenantKey, usageTimestamp, type AiCallInfo, type UsageRecord } from '@aihub/core/plugin-api';
 import type { StoredEntry } from './entry';
 
 /**
@@ -16,7 +16,7 @@ export function hitUsageRecord(c: Context, entry: StoredEntry, endpoint: AiCallI
   const body = entry.entry.body;
   return {
     requestId: state.requestId ?? '',
-    timestamp: new Date(Date.now() - latencyMs).toISOString(),
+    timestamp: usageTimestamp(Date.now() - latencyMs),
     tenantId: tenant?.id ?? principal?.tenantId ?? null,
     keyId: principal?.keyId ?? null,
     userId: principal?.userId ?? null,

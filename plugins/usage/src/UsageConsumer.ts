@@ -1,10 +1,9 @@
 import { USAGE_TOPIC, type DeadLetterInput, type PluginContext, type QueueMessage, type RetryTransientOptions } from '@aihub/core/plugin-api';
 import { randomUUID } from 'node:crypto';
 import type { UsageConfig } from './config';
-import { DeadLetterStore, InterruptibleSleep, deadLetterCounter, deadLetterReason, retryTransientDb, writeIsolatingPoison } from '@aihub/core/plugin-api';
+import { DeadLetterStore, InterruptibleSleep, deadLetterCounter, deadLetterReason, isStorableUsageTime, retryTransientDb, writeIsolatingPoison } from '@aihub/core/plugin-api';
 import type { UsageMetrics } from './metrics';
 import type { Mutex } from './mutex';
-import { isStorableTime } from './recordTime';
 import { interruptedRow, parseRecord, type UsageRow } from './records';
 import type { SpendService } from './budgets/SpendService';
 import type { UsageWriter, WriteResult } from './writer/UsageWriter';
@@ -82,7 +81,7 @@ export class UsageConsumer {
       // A time the database cannot store (year 10000, before year 1) would be refused by the write and
       // cost a bisection of the batch; the request still happened, so it is billed now rather than
       // dead-lettered (never lose a usage record), counted and logged with its original value.
-      if (parsed.kind !== 'invalid' && !isStorableTime(parsed.row.createdAt)) {
+      if (parsed.kind !== 'invalid' && !isStorableUsageTime(parsed.row.createdAt)) {
         redated.push(`${parsed.row.requestId}: ${parsed.row.createdAt}`);
         parsed.row.createdAt = new Date(this.ctx.clock.now()).toISOString();
       }

@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import { USAGE_TOPIC, type Database, type UsageRecord } from '@aihub/core/plugin-api';
 import { createBackend, identityPlugin, metricValue, probePlugin, startTestGateway, waitFor, type Backend, type TestGateway } from '@aihub/core/testing';
 import usagePlugin from '../src/index';
-import { isStorableTime } from '../src/recordTime';
 
 const USAGE = { consumer: { blockMs: 50, batchSize: 100, claimIdleMs: 600_000, retryInitialMs: 100, retryMaxMs: 400 } };
 
@@ -24,18 +23,6 @@ function record(requestId: string, timestamp: string): UsageRecord {
 async function rows(db: Database, sql: string): Promise<Record<string, unknown>[]> {
   return (await db.sequelize.query(sql, { type: 'SELECT' })) as Record<string, unknown>[];
 }
-
-describe('isStorableTime', () => {
-  it('takes years 0001-9999 and refuses the rest', () => {
-    assert.equal(isStorableTime('2026-12-07T01:00:00.000Z'), true);
-    assert.equal(isStorableTime('9999-12-31T23:59:59.999Z'), true);
-    assert.equal(isStorableTime('0001-01-01T00:00:00.000Z'), true);
-    assert.equal(isStorableTime(new Date(Date.UTC(10000, 0, 1)).toISOString()), false);
-    assert.equal(isStorableTime(new Date(-8.64e15).toISOString()), false);
-    assert.equal(isStorableTime('-000001-06-01T00:00:00.000Z'), false);
-    assert.equal(isStorableTime('not a date'), false);
-  });
-});
 
 for (const kind of ['postgres', 'embedded'] as const) {
   describe(`usage records with times the database cannot store (${kind})`, () => {

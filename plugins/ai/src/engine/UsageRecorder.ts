@@ -1,6 +1,6 @@
 import type { EventQueue, Logger } from '@aihub/core/plugin-api';
 import { requestMeta } from '@aihub/core/plugin-api';
-import { AiCallKey, USAGE_TOPIC, gatewayOverheadMs, type AiUsage, type GatewayContext, type UsageRecord } from '@aihub/core/plugin-api';
+import { AiCallKey, USAGE_TOPIC, gatewayOverheadMs, usageTimestamp, type AiUsage, type GatewayContext, type UsageRecord } from '@aihub/core/plugin-api';
 import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';
 import { costSplit } from '../pricing';
@@ -162,7 +162,7 @@ export class UsageRecorder {
     const record: UsageRecord = {
       requestId: call.uid,
       clientRequestId: call.uid !== call.requestId ? call.requestId : null,
-      timestamp: new Date(call.startedAtEpoch).toISOString(),
+      timestamp: usageTimestamp(call.startedAtEpoch),
       tenantId: call.tenantId,
       keyId: p?.keyId ?? null,
       userId: p?.userId ?? null,
