@@ -27,7 +27,8 @@ export function renderErrorsDoc(tables: LoadedTable[]): string {
     'Each plugin declares its codes in `src/errors.ts` (`defineErrors` from `@aihub/core/plugin-api`);',
     'codes raised by core or by more than one plugin are core\'s (`CoreErrors`). Some codes are passed',
     'through from elsewhere: an upstream provider\'s own code on its 4xx answers, and an HTTP framework',
-    'error\'s code (see `upstream_invalid_request` and `bad_request`).',
+    'error\'s code (see `upstream_invalid_request` and `bad_request`). The OAuth endpoints (`/oauth/*`)',
+    'answer RFC 6749 errors instead (`{"error": "invalid_grant", "error_description": …}`), as OAuth clients expect.',
     '',
   ];
   const total = tables.reduce((n, t) => n + t.table.codes().length, 0);
