@@ -51,6 +51,7 @@ export class LiveMonitor {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private lastErrorLog = 0;
+  private readonly views = new Map<number, { at: number; view: Promise<MonitorView> }>();
 
   constructor(private readonly options: LiveMonitorOptions) {
     this.now = options.now ?? Date.now;
@@ -111,10 +112,23 @@ export class LiveMonitor {
     }
   }
 
-  /** The cluster view over the last `windowSeconds` (at most the configured window). */
-  async view(windowSeconds: number): Promise<MonitorView> {
+  /**
+   * The cluster view over the last `windowSeconds` (at most the configured window). Answers made
+   * less than half an interval ago are shared (nothing newer can have been published since), so
+   * several open walls cost about what one does.
+   */
+  view(windowSeconds: number): Promise<MonitorView> {
     const now = this.now();
-    const snapshots = await this.board.read(now, this.ttlMs);
+    const cached = this.views.get(windowSeconds);
+    if (cached && now - cached.at < this.intervalMs / 2) return cached.view;
+    const view = this.buildView(windowSeconds, now);
+    this.views.set(windowSeconds, { at: now, view });
+    view.catch(() => this.views.delete(windowSeconds));
+    return view;
+  }
+
+  private async buildView(windowSeconds: number, now: number): Promise<MonitorView> {
+    const snapshots = await this.board.read(now, this.ttlMs, now - windowSeconds * 1000);
     return {
       object: 'monitor',
       generated_at: new Date(now).toISOString(),

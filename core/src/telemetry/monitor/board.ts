@@ -10,8 +10,8 @@ import type { InstanceSnapshot } from './snapshot';
 export interface MonitorBoard {
   readonly kind: 'redis' | 'memory';
   publish(snapshot: InstanceSnapshot, ttlMs: number): Promise<void>;
-  /** Snapshots of every live instance. */
-  read(now: number, ttlMs: number): Promise<InstanceSnapshot[]>;
+  /** Snapshots of every live instance, with at least the buckets from `since` (Unix ms) on. */
+  read(now: number, ttlMs: number, since: number): Promise<InstanceSnapshot[]>;
   /** Removes this instance's snapshot (clean shutdown: it leaves the wall at once). */
   withdraw(id: string): Promise<void>;
 }
@@ -33,6 +33,13 @@ export class MemoryBoard implements MonitorBoard {
   }
 }
 
+/**
+ * How much history the head key of an instance holds. The wall's default window (60 s) reads only
+ * the heads; a longer window also reads each instance's older buckets. Parsing the snapshots is most
+ * of what an open wall costs the gateway, so the common read stays small.
+ */
+export const RECENT_MS = 90_000;
+
 export class RedisBoard implements MonitorBoard {
   readonly kind = 'redis' as const;
   private readonly redis: NonNullable<ReturnType<KeyValueStore['redisClient']>>;
@@ -48,9 +55,14 @@ export class RedisBoard implements MonitorBoard {
   }
 
   async publish(snapshot: InstanceSnapshot, ttlMs: number): Promise<void> {
+    const cut = snapshot.publishedAt - RECENT_MS;
+    const first = snapshot.buckets.findIndex((b) => b.t >= cut);
+    const split = first === -1 ? snapshot.buckets.length : first;
+    const key = this.keyPrefix + snapshot.id;
     await this.redis
       .multi()
-      .set(this.keyPrefix + snapshot.id, JSON.stringify(snapshot), 'PX', ttlMs)
+      .set(key, JSON.stringify({ ...snapshot, buckets: snapshot.buckets.slice(split) }), 'PX', ttlMs)
+      .set(`${key}:older`, JSON.stringify(snapshot.buckets.slice(0, split)), 'PX', ttlMs)
       .zadd(this.index, snapshot.publishedAt, snapshot.id)
       // Ids of instances gone for longer than a TTL: their keys have expired already.
       .zremrangebyscore(this.index, '-inf', snapshot.publishedAt - ttlMs)
@@ -58,15 +70,22 @@ export class RedisBoard implements MonitorBoard {
       .exec();
   }
 
-  async read(now: number, ttlMs: number): Promise<InstanceSnapshot[]> {
+  async read(now: number, ttlMs: number, since: number): Promise<InstanceSnapshot[]> {
     const ids = await this.redis.zrangebyscore(this.index, now - ttlMs, '+inf');
     if (ids.length === 0) return [];
-    const raw = await this.redis.mget(ids.map((id) => this.keyPrefix + id));
+    // A head covers RECENT_MS before its publication, which is at most a TTL old.
+    const older = since < now - ttlMs - RECENT_MS;
+    const keys = ids.map((id) => this.keyPrefix + id);
+    const raw = await this.redis.mget(older ? [...keys, ...keys.map((k) => `${k}:older`)] : keys);
     const out: InstanceSnapshot[] = [];
-    for (const text of raw) {
+    for (let i = 0; i < ids.length; i++) {
+      const text = raw[i];
       if (!text) continue; // expired between the two calls
       try {
-        out.push(JSON.parse(text) as InstanceSnapshot);
+        const snapshot = JSON.parse(text) as InstanceSnapshot;
+        const olderText = older ? raw[ids.length + i] : null;
+        if (olderText) snapshot.buckets = [...(JSON.parse(olderText) as InstanceSnapshot['buckets']), ...snapshot.buckets];
+        out.push(snapshot);
       } catch {
         // A foreign or truncated value: leave it out rather than fail the wall.
       }
@@ -75,6 +94,7 @@ export class RedisBoard implements MonitorBoard {
   }
 
   async withdraw(id: string): Promise<void> {
-    await this.redis.multi().del(this.keyPrefix + id).zrem(this.index, id).exec();
+    const key = this.keyPrefix + id;
+    await this.redis.multi().del(key, `${key}:older`).zrem(this.index, id).exec();
   }
 }

@@ -117,7 +117,8 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
     try {
       await crashed.start();
       await crashed.stop(false);
-      assert.ok((await view(a)).instances.some((i) => i.instance_id === 'gw-crashed'));
+      // Views are shared for half an interval, so the new instance shows on the next one.
+      await waitFor('the third instance to show', async () => (await view(a)).instances.some((i) => i.instance_id === 'gw-crashed'), 5000, 100);
       const since = Date.now();
       await waitFor('the crashed instance to drop out', async () => !(await view(a)).instances.some((i) => i.instance_id === 'gw-crashed'), 15_000, 250);
       const gone = Date.now() - since;
@@ -126,6 +127,7 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
       await store.close();
     }
     await b.stop();
+    await new Promise((r) => setTimeout(r, 300));
     const v = await view(a);
     assert.deepEqual(
       v.instances.map((i) => i.instance_id),
