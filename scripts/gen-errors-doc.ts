@@ -6,11 +6,36 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ProblemCode } from '@aihub/core';
 import { loadErrorTables, type LoadedTable } from './errors/checkErrorTables';
 
 const root = path.resolve(__dirname, '..');
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * What each startup problem (core/src/config/problems.ts) means. They are not HTTP errors: the gateway
+ * refuses to start, prints every problem with its config path and a sentence saying what to fix, and
+ * exits 78 (EX_CONFIG). A ProblemCode without a line here fails `npm run errors:doc` and its test.
+ */
+export const STARTUP_PROBLEMS: Record<keyof typeof ProblemCode, string> = {
+  CONFIG_NOT_FOUND: 'The config file does not exist where it was looked for.',
+  CONFIG_PARSE: 'The config file is not valid YAML (or JSON).',
+  CONFIG_ENV_MISSING: 'The config references an environment variable that is not set.',
+  CONFIG_INVALID: 'A config value fails its schema (wrong type, out of range).',
+  CONFIG_UNKNOWN_KEY: 'The config has a key no schema knows (often a typo).',
+  PLUGIN_MISSING: 'A configured plugin cannot be found or loaded (not installed, not built).',
+  PLUGIN_INVALID: 'A loaded module is not a valid plugin definition.',
+  PLUGIN_DUPLICATE: 'Two plugins have the same name.',
+  PLUGIN_INCOMPATIBLE: 'A plugin needs another plugin API or core version than this gateway\'s.',
+  DEPENDENCY_MISSING: 'A plugin depends on a plugin or service that is not configured.',
+  DEPENDENCY_CYCLE: 'Plugins depend on each other in a cycle.',
+  PIPELINE_INVALID: 'pipeline.order names a plugin without hooks, or hooks\' before/after constraints conflict or form a cycle.',
+  ROUTE_CONFLICT: 'Two plugins declare the same method and path.',
+  PLUGIN_START: 'A plugin\'s start failed.',
+  SERVICE_UNAVAILABLE: 'The database or Redis cannot be reached at startup.',
+  MIGRATIONS_PENDING: 'Database migrations are pending and database.migrate is manual (run `aihub migrate up`).',
+};
 
 /** The whole of docs/errors.md. */
 export function renderErrorsDoc(tables: LoadedTable[]): string {
@@ -50,6 +75,22 @@ export function renderErrorsDoc(tables: LoadedTable[]): string {
     }
     lines.push('');
   }
+  lines.push(
+    '## Startup problems',
+    '',
+    'Not HTTP errors: when the configuration or the environment is wrong, `aihub start` (and `aihub config',
+    'validate`) reports every problem at once, each with its code, config path and what to fix, and exits',
+    '78 (EX_CONFIG). Declared in `core/src/config/problems.ts`.',
+    '',
+    '| Code | Meaning |',
+    '| --- | --- |',
+  );
+  for (const [key, code] of Object.entries(ProblemCode) as [keyof typeof ProblemCode, string][]) {
+    const meaning = STARTUP_PROBLEMS[key];
+    if (!meaning) throw new Error(`ProblemCode.${key} has no meaning in STARTUP_PROBLEMS (scripts/gen-errors-doc.ts); add one.`);
+    lines.push(`| \`${code}\` | ${cell(meaning)} |`);
+  }
+  lines.push('');
   return lines.join('\n');
 }
 

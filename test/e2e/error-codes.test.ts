@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ProblemCode } from '@aihub/core';
 import { defineErrors } from '@aihub/core/plugin-api';
 import { checkErrorTables, loadErrorTables } from '../../scripts/errors/checkErrorTables';
 import { ERRORS_DOC, renderErrorsDoc } from '../../scripts/gen-errors-doc';
@@ -21,6 +22,11 @@ describe('error tables (issue 19 item 3)', () => {
     assert.equal(dirs[0], 'core');
     for (const p of ['ai', 'auth', 'behavior', 'cache', 'console', 'health', 'rate-limit', 'tenancy', 'usage']) assert.ok(dirs.includes(p), `plugins/${p}/src/errors.ts`);
     assert.ok(tables.reduce((n, t) => n + t.table.codes().length, 0) >= 130);
+  });
+
+  it('docs/errors.md lists every startup problem code with its meaning', () => {
+    const doc = renderErrorsDoc(tables);
+    for (const code of Object.values(ProblemCode)) assert.match(doc, new RegExp(`\\| \`${code}\` \\| \\S`), code);
   });
 
   it('docs/errors.md is generated from the tables (run `npm run errors:doc` after changing one)', () => {
