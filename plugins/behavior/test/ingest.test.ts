@@ -237,6 +237,12 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(a.user_id, h2.user_id);
       assert.deepEqual(a, b);
       assert.equal(a.recent_events.length, 3);
+      // Counts and sessions filtered by user take the raw id too.
+      const counted = (await (await gw.fetch('/admin/v1/tenants/th1/analytics/events?user_id=person-2', { headers: dev })).json()) as { total: number };
+      assert.equal(counted.total, 3);
+      const sessions = (await (await gw.fetch(`/admin/v1/tenants/th1/analytics/sessions?user_id=person-2`, { headers: dev })).json()) as { users: number; user_sessions: unknown[] };
+      assert.equal(sessions.users, 1);
+      assert.equal(sessions.user_sessions.length, 1);
       // Deleting by the raw id erases the hashed rows, and the audit names the stored id, not the raw one.
       const raw = await gw.fetch('/admin/v1/tenants/th1/analytics/users/person-1', { method: 'DELETE', headers: admin });
       assert.equal(raw.status, 200);

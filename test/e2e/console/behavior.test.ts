@@ -172,7 +172,7 @@ describe('console: behavior analytics', () => {
     const shown = await page.locator('[data-testid=user-timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')));
     assert.equal(shown.length, 10);
     await page.click('button:has-text("Next")');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=user-timeline] tbody tr').length === 2);
+    await page.waitForFunction("document.querySelectorAll('[data-testid=user-timeline] tbody tr').length === 2");
     shown.push(...(await page.locator('[data-testid=user-timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')))));
     assert.deepEqual(shown, api.recent_events.map((e) => e.message_id));
     await env.checkA11y(page, 'behavior user timeline');

@@ -17,7 +17,8 @@ export interface EventFilter {
   /** Any of these event names. */
   events?: string[];
   type?: string;
-  userId?: string;
+  /** Any of these user ids (the forms one id may be stored under, see storedIdsOf). */
+  userIds?: string[];
   properties: Record<string, string>;
 }
 
@@ -37,7 +38,9 @@ export class Analytics {
     const q = new Filters(this.sql.dialect, tenantId, range);
     if (f) {
       if (f.events?.length) q.in('event', [...new Set(f.events)]);
-      q.eq('type', f.type).eq('user_id', f.userId).properties(f.properties);
+      q.eq('type', f.type);
+      if (f.userIds?.length) q.in('user_id', [...new Set(f.userIds)]);
+      q.properties(f.properties);
     }
     return q;
   }
@@ -172,8 +175,10 @@ export class Analytics {
       }));
   }
 
-  async sessions(tenantId: string, range: { from: number; to: number }, inactivityMs: number, userId: string | undefined, limit: number) {
-    const q = this.filters(tenantId, range).eq('distinct_id', userId);
+  async sessions(tenantId: string, range: { from: number; to: number }, inactivityMs: number, userIds: string[] | undefined, limit: number) {
+    const q = this.filters(tenantId, range);
+    if (userIds?.length) q.in('distinct_id', [...new Set(userIds)]);
+    const userId = userIds?.length ? userIds[0] : undefined;
     const stats = new SessionStats();
     const list: Session[] = [];
     const scanned = await scanByUser(this.sql, this.t.events, q, this.maxScan, (id, events) => {

@@ -28,7 +28,7 @@ const countsQuery = strictQuery(
     interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
     event: z.union([eventName, z.array(eventName).min(1).max(MAX_EVENTS)]).optional().describe(`Only this event name (repeat for up to ${MAX_EVENTS})`),
     type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
-    user_id: z.string().min(1).max(200).optional(),
+    user_id: z.string().min(1).max(200).optional().describe('Only this user: the raw id or the stored (hashed) one'),
     group_by: z.enum(['event']).optional().describe('event: one series per event name'),
   },
   { properties: true },
@@ -55,7 +55,7 @@ const retentionQuery = strictQuery({
 });
 const sessionsQuery = strictQuery({
   ...rangeQuery,
-  user_id: z.string().min(1).max(200).optional(),
+  user_id: z.string().min(1).max(200).optional().describe('One user’s sessions: the raw id or the stored (hashed) one'),
   inactivity: z.string().max(20).optional().describe('Inactivity that ends a session, e.g. 30m (at most 1d)'),
   limit: limit(100, 1000),
 });
@@ -82,7 +82,8 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
       authorize(ctx, c, 'events:read', params.tenantId);
       const r = range(query);
       const events = query.event === undefined ? undefined : Array.isArray(query.event) ? query.event : [query.event];
-      const result = await analytics.counts(params.tenantId, r, query.interval, { events, type: query.type, userId: query.user_id, properties: propertyFilters(c.query) }, query.group_by === 'event');
+      const userIds = query.user_id === undefined ? undefined : await storedIdsOf(keys, params.tenantId, query.user_id);
+      const result = await analytics.counts(params.tenantId, r, query.interval, { events, type: query.type, userIds, properties: propertyFilters(c.query) }, query.group_by === 'event');
       c.body = { object: 'event_counts', tenant_id: params.tenantId, ...iso(r), interval: query.interval, ...result };
     },
     { ...read, summary: 'Event counts over time (filters: event (repeatable), type, user_id, property.<name>=<value>)', schema: { params: tenantParams, query: countsQuery, tag: 'analytics', operationId: 'eventCounts' } },
@@ -143,7 +144,8 @@ export function analyticsRoutes(router: PluginRouter, ctx: PluginContext<Behavio
       authorize(ctx, c, 'events:read', params.tenantId);
       const r = range(query);
       const inactivity = duration(query.inactivity, cfg.sessionInactivityMinutes * 60_000, 'inactivity', MAX_INACTIVITY_MS);
-      c.body = { object: 'sessions', tenant_id: params.tenantId, ...iso(r), ...(await analytics.sessions(params.tenantId, r, inactivity, query.user_id, query.limit)) };
+      const userIds = query.user_id === undefined ? undefined : await storedIdsOf(keys, params.tenantId, query.user_id);
+      c.body = { object: 'sessions', tenant_id: params.tenantId, ...iso(r), ...(await analytics.sessions(params.tenantId, r, inactivity, userIds, query.limit)) };
     },
     { ...read, summary: 'Sessions (split by inactivity, 30 minutes by default); one user’s sessions with user_id', schema: { params: tenantParams, query: sessionsQuery, tag: 'analytics', operationId: 'sessions' } },
   );
