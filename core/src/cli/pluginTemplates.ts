@@ -174,14 +174,12 @@ export default definePlugin({
     'README.md': readme(input, description),
   };
   if (runner === 'jest') {
-    files['jest.config.js'] = `// Jest runs the TypeScript tests through SWC; @aihub/core/testing starts a real gateway in each.
+    files['jest.config.js'] = `// @aihub/core's preset: TypeScript through @swc/jest, ESM-only dependencies (jose, oidc-provider)
+// compiled for Jest, a timeout that fits a test starting a real gateway.
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  preset: '@aihub/core',
   roots: ['<rootDir>/src'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
-  testTimeout: 30000,
 };
 `;
   }
