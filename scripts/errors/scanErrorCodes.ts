@@ -130,6 +130,22 @@ function helpersTakingCode(sf: ts.SourceFile): Map<string, { code: number; messa
   return out;
 }
 
+/**
+ * Whether `expr` is the `code` parameter of a helper found by {@link helpersTakingCode}: its callers'
+ * literal codes are counted at the call sites, so the helper's own use of the parameter is not dynamic.
+ */
+function isHelperCodeParam(expr: ts.Expression, helpers: Map<string, { code: number }>): boolean {
+  if (!ts.isIdentifier(expr) || expr.text !== 'code') return false;
+  for (let n: ts.Node | undefined = expr.parent; n; n = n.parent) {
+    if (ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n)) {
+      if (!n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === 'code')) continue;
+      const name = ts.isFunctionDeclaration(n) ? n.name?.text : ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name) ? n.parent.name.text : undefined;
+      return name !== undefined && helpers.has(name);
+    }
+  }
+  return false;
+}
+
 /** Scans the given files for error codes. */
 export function scanErrorCodes(root: string, files = sourceFiles(root)): { uses: CodeUse[]; dynamic: DynamicUse[] } {
   const uses: CodeUse[] = [];
@@ -150,7 +166,7 @@ export function scanErrorCodes(root: string, files = sourceFiles(root)): { uses:
       }
       const codes = literalAlternatives(expr);
       if (codes) for (const code of codes) uses.push({ code, status, scope, file, line: lineOf(at), message });
-      else dynamic.push({ scope, file, line: lineOf(at), text: expr.getText(sf).slice(0, 80) });
+      else if (!isHelperCodeParam(expr, codeParams)) dynamic.push({ scope, file, line: lineOf(at), text: expr.getText(sf).slice(0, 80) });
     };
     const codeParams = helpersTakingCode(sf);
     // Option objects already read as part of a `new GatewayError(…)`.

@@ -57,6 +57,9 @@ describe('the error-table check fails when it should', () => {
           `throw new GatewayError('Dynamic.', { code: someCode, status: 400 });`,
           `function fail(path: string, code: string, message: string) {}`,
           `fail('a', 'helper_code', 'A helper raised it.');`,
+          `const bad = (message: string, code: string) => new GatewayError(message, { code, status: 400 });`,
+          `const worse = (message: string, code: string) => new GatewayError(message, { code: code, status: 400 });`,
+          `throw bad('Bad.', 'x_wrong');`,
           `throw PErrors.create('from_table');`,
         ].join('\n'),
       ),
@@ -88,5 +91,8 @@ describe('the error-table check fails when it should', () => {
   it('a code declared twice', () => has(/'x_wrong' is declared by both p and q/));
   it('a synonym of a code no table declares', () => has(/'never_raised' in p's error table says it means the same as 'no_such_code'/));
   it('a table named unlike its plugin', () => has(/declares its table as 'wrong-name'; name it 'q'/));
+  it('a helper passing its `code` parameter on is not a dynamic site; its callers\' codes count', () => {
+    assert.ok(!problems.some((p) => /routes\.ts:1[01] /.test(p)), problems.join('\n'));
+  });
   it('codes raised through a table\'s create() count as raised', () => assert.ok(!problems.some((p) => p.includes("'from_table'")), problems.join('\n')));
 });
