@@ -166,6 +166,8 @@ for (const backend of BACKENDS) {
       await withSql(env, (sql) => sql.query(`UPDATE tenancy_users SET display_name = 'Dev Person' WHERE id = :id`, { replacements: { id: member } }));
       const named = await all(`owner=${member}`, 50);
       assert.ok(named.length > 0 && named.every((k) => k.owner?.display_name === 'Dev Person' && k.owner.email === 'dev@example.com'));
+      const one = (await json(await send('GET', `${base()}/${named[0].id}`))) as unknown as KeyOut;
+      assert.deepEqual(one.owner, { email: 'dev@example.com', display_name: 'Dev Person' }, "the key's own page names its owner too");
       // An owner who left the tenant (and may be a member elsewhere) is not named by this tenant's list.
       const leaver = ((await json(await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'leaver@example.com', role: 'developer' }))) as { user_id: string }).user_id;
       const leaversKey = await create({ name: 'leaver key', user_id: leaver });
@@ -175,6 +177,7 @@ for (const backend of BACKENDS) {
       const after = await all(`owner=${leaver}`);
       assert.deepEqual(ids(after), [leaversKey.id]);
       assert.equal(after[0].owner, null);
+      assert.equal(((await json(await send('GET', `${base()}/${leaversKey.id}`))) as unknown as KeyOut).owner, null);
     });
 
     test('cursors are checked: another sort, or garbage, is 400 invalid_cursor', async () => {

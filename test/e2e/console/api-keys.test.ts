@@ -84,6 +84,9 @@ describe('console: API keys', () => {
       assert.ok(box && box.x + box.width <= viewport.width, `column "${await th.innerText()}" is cut off at ${JSON.stringify(box)}`);
     }
     await env.checkA11y(page, 'API keys list with owners');
+    await row.locator('a').click();
+    await page.waitForSelector('[data-testid=key-details]');
+    assert.equal((await page.locator('[data-testid=key-details] [data-testid=key-owner]').innerText()).trim(), 'key.owner@example.com');
   });
 
   test('rotate from the detail page: a new key shown once; the old one stops', async () => {

@@ -3407,6 +3407,11 @@ export interface operations {
                             tokensPerMinute?: number;
                         } | null;
                         name: string;
+                        /** @description The owner (user_id) as the tenant's member list names them; null when the key has no owner or the owner is no longer a member */
+                        owner: {
+                            display_name: string | null;
+                            email: string;
+                        } | null;
                         /** @description The key that replaced this one by rotation */
                         replaced_by: string | null;
                         revoked_at: string | null;

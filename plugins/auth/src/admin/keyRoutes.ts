@@ -1,11 +1,25 @@
 import { enforcePlanBounds, errors, validated, type PluginRouter, type Principal, type TenantRole } from '@aihub/core/plugin-api';
 import type { z } from 'zod';
+import type { ApiKeyRecord } from '../keys/ApiKeyStore';
 import type { KeySort } from '../keys/keyQuery';
 import type { AuthRuntime } from '../runtime';
 import { actorId, audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, checkTargetRank, roleRank } from './common';
 import { keyNotFound, keyView } from './keyView';
 import { rotateKeyRoute } from './rotateKeyRoute';
-import { apiKeyView, createKeyBody, createdKeyView, keyListView, keyParams, listKeysQuery, tenantParams, updateKeyBody } from './schemas';
+import { apiKeyListItem, apiKeyView, createKeyBody, createdKeyView, keyListView, keyParams, listKeysQuery, tenantParams, updateKeyBody } from './schemas';
+
+/**
+ * Key views with their owners named: one batched, tenant-scoped lookup for all of them (a page of
+ * the list), so the console shows e-mails without a request per row or loading the member list.
+ */
+async function withOwners(r: AuthRuntime, tenantId: string, records: ApiKeyRecord[]) {
+  const now = r.ctx.clock.now();
+  const owners = await r.tenancy().memberLabels(tenantId, records.flatMap((k) => (k.userId ? [k.userId] : [])));
+  return records.map((k) => {
+    const owner = k.userId ? owners.get(k.userId) : undefined;
+    return { ...keyView(k, now), owner: owner ? { email: owner.email, display_name: owner.displayName } : null };
+  });
+}
 
 /** /admin/v1/tenants/:tenantId/api-keys — create (key shown once), list, get, update, rotate, revoke. */
 export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
@@ -81,14 +95,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
         q: query.q,
         sort: query.sort as KeySort | undefined,
       });
-      const now = r.ctx.clock.now();
-      // The owners of the whole page in one batched, tenant-scoped lookup, so the console shows
-      // e-mails without a request per row or loading the member list.
-      const owners = await r.tenancy().memberLabels(params.tenantId, page.data.flatMap((k) => (k.userId ? [k.userId] : [])));
-      const data = page.data.map((k) => {
-        const owner = k.userId ? owners.get(k.userId) : undefined;
-        return { ...keyView(k, now), owner: owner ? { email: owner.email, display_name: owner.displayName } : null };
-      });
+      const data = await withOwners(r, params.tenantId, page.data);
       ctx.body = { data, next_cursor: page.nextCursor, has_more: page.nextCursor !== null };
     },
     {
@@ -107,9 +114,9 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       await authorizeTenant(r, ctx, 'keys:read', tenantId);
       const record = await r.keys.get(tenantId, id);
       if (!record) throw keyNotFound();
-      ctx.body = keyView(record, r.ctx.clock.now());
+      ctx.body = (await withOwners(r, tenantId, [record]))[0];
     },
-    { scopes: ['admin:read'], tags: ['admin'], summary: 'Get an API key', schema: { params: keyParams, responses: { 200: apiKeyView }, tag, operationId: 'getApiKey' } },
+    { scopes: ['admin:read'], tags: ['admin'], summary: 'Get an API key', schema: { params: keyParams, responses: { 200: apiKeyListItem }, tag, operationId: 'getApiKey' } },
   );
 
   router.patch(

@@ -127,7 +127,7 @@ export const apiKeyView = z.object({
   updated_at: z.string(),
 });
 
-/** A key in the list: the key, and its owner named so a list can show who it belongs to. */
+/** A key as the list and the key's own page show it: with its owner named (e-mail, display name). */
 export const apiKeyListItem = apiKeyView.extend({
   owner: z
     .object({ email: z.string(), display_name: z.string().nullable() })

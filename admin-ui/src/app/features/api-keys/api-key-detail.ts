@@ -9,7 +9,7 @@ import { ApiError, toProblem, type Problem } from '../../core/api/problem';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { SessionService } from '../../core/session/session.service';
 import { PageState } from '../../shared/page-state/page-state';
-import type { ApiKey } from './api-key';
+import { ownerLabel, type ApiKey, type ApiKeyListItem } from './api-key';
 import { ApiKeyActions } from './api-key-actions';
 
 /** `/api-keys/:id`: one key's settings (never its secret), rotate (optionally with a grace period) and revoke. */
@@ -42,7 +42,7 @@ import { ApiKeyActions } from './api-key-actions';
         <dl class="details" data-testid="key-details">
           <dt>{{ t('apiKeys.keyId') }}</dt><dd class="mono">{{ k.key_prefix }}…</dd>
           <dt>{{ t('apiKeys.status') }}</dt><dd data-testid="key-status">{{ t(statusKey(k.status)) }}</dd>
-          <dt>{{ t('apiKeys.owner') }}</dt><dd class="mono">{{ k.user_id ?? '—' }}</dd>
+          <dt>{{ t('apiKeys.owner') }}</dt><dd data-testid="key-owner" [attr.title]="k.user_id">{{ ownerLabel(k) }}</dd>
           <dt>{{ t('apiKeys.team') }}</dt><dd class="mono">{{ k.team_id ?? '—' }}</dd>
           <dt>{{ t('apiKeys.role') }}</dt><dd>{{ k.role }}</dd>
           <dt>{{ t('apiKeys.scopes') }}</dt><dd>{{ k.scopes.join(', ') }}</dd>
@@ -69,7 +69,9 @@ export class ApiKeyDetail {
   private readonly actions = inject(ApiKeyActions);
   private readonly router = inject(Router);
   private readonly session = inject(SessionService);
-  readonly key = signal<ApiKey | null>(null);
+  /** The key; with its owner named when it came from GET (rotation answers the bare key). */
+  readonly key = signal<(ApiKey & { owner?: ApiKeyListItem['owner'] }) | null>(null);
+  readonly ownerLabel = ownerLabel;
   readonly loading = signal(false);
   readonly error = signal<Problem | null>(null);
   readonly grace = signal(0);

@@ -17,7 +17,7 @@ import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
-import { KEY_LIST_DEFAULTS, sortDirection, toKeyQuery, toggleSort, type ApiKey, type ApiKeyListItem, type SortColumn } from './api-key';
+import { KEY_LIST_DEFAULTS, sortDirection, toKeyQuery, ownerLabel, toggleSort, type ApiKey, type SortColumn } from './api-key';
 import { ApiKeyActions } from './api-key-actions';
 import { ApiKeyFormDialog } from './api-key-form-dialog';
 import { KeyFilterOptions } from './key-filter-options';
@@ -95,11 +95,7 @@ export class ApiKeyList {
     if (open && tenantId) void this.options.loadTeams(tenantId).catch(() => this.options.teams.set([]));
   }
 
-  /** The owner as the list answer names them (display name, else e-mail); the id only for a former member. */
-  ownerLabel(key: ApiKeyListItem): string {
-    if (key.owner) return key.owner.display_name || key.owner.email;
-    return key.user_id ?? '—';
-  }
+  readonly ownerLabel = ownerLabel;
 
   async create(): Promise<void> {
     const tenantId = this.session.tenantId();

@@ -1,4 +1,4 @@
-import { KEY_LIST_DEFAULTS, sortDirection, toCreateBody, toKeyQuery, toggleSort, type KeyFormValue } from './api-key';
+import { KEY_LIST_DEFAULTS, ownerLabel, sortDirection, toCreateBody, toKeyQuery, toggleSort, type KeyFormValue } from './api-key';
 
 const form = (over: Partial<KeyFormValue> = {}): KeyFormValue => ({
   name: ' ci ',
@@ -15,6 +15,13 @@ const form = (over: Partial<KeyFormValue> = {}): KeyFormValue => ({
 });
 
 describe('api-key helpers', () => {
+  it('names the owner by display name, else e-mail; the id only when the answer names nobody', () => {
+    expect(ownerLabel({ user_id: 'usr_1', owner: { email: 'ada@example.com', display_name: 'Ada' } })).toBe('Ada');
+    expect(ownerLabel({ user_id: 'usr_1', owner: { email: 'ada@example.com', display_name: null } })).toBe('ada@example.com');
+    expect(ownerLabel({ user_id: 'usr_1', owner: null })).toBe('usr_1');
+    expect(ownerLabel({ user_id: null })).toBe('—');
+  });
+
   it('maps the URL state to the API query, leaving defaults and junk out', () => {
     expect(toKeyQuery(KEY_LIST_DEFAULTS)).toEqual({ q: undefined, owner: undefined, team_id: undefined, status: undefined, sort: undefined, cursor: undefined, limit: 25 });
     const q = toKeyQuery({ ...KEY_LIST_DEFAULTS, q: 'prod', owner: 'usr_1', status: 'revoked', sort: 'name', cursor: 'abc', limit: 50 });

@@ -3,9 +3,15 @@ import type { paths } from '../../api/schema';
 type KeysPath = paths['/admin/v1/tenants/{tenantId}/api-keys'];
 
 /** An API key as the admin API shows it (never its secret), from the generated OpenAPI types. */
-export type ApiKey = paths['/admin/v1/tenants/{tenantId}/api-keys/{id}']['get']['responses'][200]['content']['application/json'];
-/** A key in the list: the key, with its owner named (e-mail, display name) by the same answer. */
+export type ApiKey = paths['/admin/v1/tenants/{tenantId}/api-keys/{id}']['patch']['responses'][200]['content']['application/json'];
+/** A key as the list and its own page show it: with its owner named (e-mail, display name) by the same answer. */
 export type ApiKeyListItem = KeysPath['get']['responses'][200]['content']['application/json']['data'][number];
+
+/** How a screen names a key's owner: display name, else e-mail; the id only for a former member. */
+export function ownerLabel(key: Pick<ApiKeyListItem, 'user_id'> & { owner?: ApiKeyListItem['owner'] }): string {
+  if (key.owner) return key.owner.display_name || key.owner.email;
+  return key.user_id ?? '—';
+}
 /** The list's query parameters. */
 export type ApiKeyQuery = NonNullable<KeysPath['get']['parameters']['query']>;
 /** The body of `POST …/api-keys`. */
