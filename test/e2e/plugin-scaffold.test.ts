@@ -92,7 +92,7 @@ describe('aihub plugin new', { timeout: 900_000 }, () => {
     assert.equal(made.status, 0, output(made));
     assert.match(made.stdout, /Created aihub-plugin-hello-stamp \(plugin "hello-stamp", tests on node:test\)/);
     const dir = path.join(tmp, 'hello-stamp');
-    for (const f of ['package.json', 'tsconfig.json', 'README.md', 'src/index.ts', 'src/config.ts', 'src/hooks.ts', 'src/routes.ts', 'src/hello-stamp.test.ts']) assert.ok(existsSync(path.join(dir, f)), `${f} is scaffolded`);
+    for (const f of ['package.json', 'tsconfig.json', 'README.md', 'src/index.ts', 'src/config.ts', 'src/hooks.ts', 'src/routes.ts', 'src/errors.ts', 'src/hello-stamp.test.ts']) assert.ok(existsSync(path.join(dir, f)), `${f} is scaffolded`);
     assert.match(readFileSync(path.join(dir, 'README.md'), 'utf8'), /\| `greeting` \| string \| `"Hello from AI Hub"` \|/);
 
     const build = run('npm', ['run', 'build'], dir);
@@ -100,7 +100,7 @@ describe('aihub plugin new', { timeout: 900_000 }, () => {
     assert.ok(existsSync(path.join(dir, 'dist/index.js')) && !existsSync(path.join(dir, 'dist/hello-stamp.test.js')), 'dist has the plugin, not its tests');
     const test = run('npm', ['test'], dir);
     assert.equal(test.status, 0, output(test));
-    assert.match(test.stdout, /(#|ℹ) pass 3\n(#|ℹ) fail 0/);
+    assert.match(test.stdout, /(#|ℹ) pass 4\n(#|ℹ) fail 0/);
 
     // The README's table was generated from the same schema the built plugin has.
     const readme = run(process.execPath, [cli, 'plugin', 'readme', '.', '--check'], dir);
@@ -122,7 +122,7 @@ describe('aihub plugin new', { timeout: 900_000 }, () => {
     assert.equal(build.status, 0, output(build));
     const test = run('npm', ['test'], dir);
     assert.equal(test.status, 0, output(test));
-    assert.match(test.stderr, /Tests:\s+3 passed, 3 total/);
+    assert.match(test.stderr, /Tests:\s+4 passed, 4 total/);
 
     const pack = run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp, '--json'], dir);
     assert.equal(pack.status, 0, output(pack));

@@ -3,6 +3,9 @@ import { configTable } from '../config/configTable';
 import { PLUGIN_API_VERSION } from '../kernel/types';
 import { CORE_VERSION } from '../version';
 
+/** Longest `?name=` the scaffold's route accepts (its error table's one entry). */
+const MAX_NAME = 64;
+
 /** Which test runner the scaffold's test and `npm test` use. */
 export type TestRunner = 'node' | 'jest';
 
@@ -139,15 +142,30 @@ export function ${id}Hooks(ctx: PluginContext<${Type}Config>): HookDefinition[] 
   ];
 }
 `,
+    'src/errors.ts': `import { defineErrors } from '@aihub/core/plugin-api';
+
+/**
+ * Every error the plugin answers with, in one table: code (stable: clients match on it, never rename
+ * one), HTTP status, what it means and what to do. Raise one with \`${Type}Errors.create(code, sentence)\`.
+ */
+export const ${Type}Errors = defineErrors('${pluginName}', {
+  name_too_long: { status: 400, message: 'The name is longer than ${MAX_NAME} characters.', fix: 'Send a shorter name.' },
+});
+`,
     'src/routes.ts': `import type { PluginContext, PluginRouter } from '@aihub/core/plugin-api';
 import type { ${Type}Config } from './config';
+import { ${Type}Errors } from './errors';
 
 /** The plugin's HTTP routes, mounted under /plugins/${pluginName}. */
 export function ${id}Routes(router: PluginRouter, ctx: PluginContext<${Type}Config>): void {
   // auth: 'none' answers anyone; leave it out (the default, 'required') once the route needs a caller.
   router.get('/hello', (c) => {
-    c.body = { greeting: ctx.config.greeting };
-  }, { auth: 'none', summary: 'Answers with the configured greeting' });
+    const name = typeof c.query.name === 'string' ? c.query.name : undefined;
+    if (name && name.length > ${MAX_NAME}) {
+      throw ${Type}Errors.create('name_too_long', \`The name is \${name.length} characters; send at most ${MAX_NAME}.\`, { param: 'name' });
+    }
+    c.body = { greeting: name ? \`\${ctx.config.greeting}, \${name}\` : ctx.config.greeting };
+  }, { auth: 'none', summary: 'Answers with the configured greeting (?name= to greet someone)' });
 }
 `,
     'src/index.ts': `import { definePlugin } from '@aihub/core/plugin-api';
@@ -211,6 +229,14 @@ describe('${pluginName} plugin', () => {
     assert.equal(res.headers.get('x-${pluginName}'), '0.1.0');
   });
 
+  it('answers a too long name with the code from its error table', async () => {
+    const res = await gw.fetch(\`/plugins/${pluginName}/hello?name=\${'x'.repeat(${MAX_NAME + 1})}\`);
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; param: string } };
+    assert.equal(body.error.code, 'name_too_long');
+    assert.equal(body.error.param, 'name');
+  });
+
   it('refuses a config key it does not know, naming it', async () => {
     await assert.rejects(startTestGateway({ plugins: [plugin], pluginConfig: { '${pluginName}': { greting: 'hi' } } }), /AIHUB_E_CONFIG_UNKNOWN_KEY .*greting/);
   });
@@ -240,6 +266,12 @@ describe('${pluginName} plugin', () => {
   it('stamps answers with its version', async () => {
     const res = await gw.fetch('/plugins/${pluginName}/hello');
     expect(res.headers.get('x-${pluginName}')).toBe('0.1.0');
+  });
+
+  it('answers a too long name with the code from its error table', async () => {
+    const res = await gw.fetch(\`/plugins/${pluginName}/hello?name=\${'x'.repeat(${MAX_NAME + 1})}\`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'name_too_long', param: 'name' } });
   });
 
   it('refuses a config key it does not know, naming it', async () => {
