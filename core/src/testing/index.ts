@@ -1,4 +1,7 @@
-/** Test helpers for plugin authors (`@aihub/core/testing`). */
+/**
+ * Test helpers for plugin authors (`@aihub/core/testing`). They work under Node's test runner and under
+ * Jest (`preset: '@aihub/core'` in jest.config.js; see docs/plugins.md, "Test it").
+ */
 export { startTestGateway, type TestGateway, type TestGatewayOptions } from './startTestGateway';
 export { asCaller, identityPlugin, testTenancy, type TestHeaders, type TestTenancy } from './identity';
 export { createBackend, waitFor, REDIS_URL, type Backend, type BackendKind } from './backend';
