@@ -37,7 +37,6 @@ import { KeyFilterOptions } from './key-filter-options';
     .key-id { display: block; font-size: 12px; }
     td.owner { max-width: 220px; overflow-wrap: anywhere; }
     td.day { white-space: nowrap; }
-    td.actions { white-space: nowrap; }
     td.actions button { min-width: 0; padding: 0 8px; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
