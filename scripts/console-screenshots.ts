@@ -73,8 +73,9 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
     path: '/requests',
     ready: '[data-testid=rq-table] tbody tr',
     after: async (page) => {
-      await page.click('[data-testid=rq-table] tbody tr:first-child');
-      await page.waitForSelector('[data-testid=rq-facts]');
+      // The oldest request went upstream (the newest is a cache hit, with no attempts to show).
+      await page.click('[data-testid=rq-table] tbody tr:last-child');
+      await page.waitForSelector('[data-testid=rq-attempts]');
     },
   },
   { name: 'playground', path: '/playground', ready: '[data-testid=pg-key]' },
