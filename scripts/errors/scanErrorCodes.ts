@@ -154,7 +154,7 @@ export function scanErrorCodes(root: string, files = sourceFiles(root)): { uses:
     // The tables declare codes; they don't use them.
     if (TABLE_FILE.test(file)) continue;
     const text = readFileSync(path.join(root, file), 'utf8');
-    if (!/code|errors\./.test(text)) continue;
+    if (!/code|errors\./i.test(text)) continue;
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     const lineOf = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
     const messageOf = (n: ts.Node | undefined) => n?.getText(sf).replace(/^[`'"]|[`'"]$/g, '');

@@ -65,6 +65,8 @@ describe('the error-table check fails when it should', () => {
       ),
     },
   ];
+  // A file whose only error is a table's create(): nothing else in it says "code" or "errors.".
+  files.push({ scope: 'q', file: write('plugins/q/src/only.ts', `throw QErrors.create('q_only', 'Raised by its own plugin.');\n`) });
   const tables = [
     { dir: 'core', file: 'core/src/errors/coreErrors.ts', table: defineErrors('core', { internal_error: { status: 500, message: 'm.', fix: 'f.' } }) },
     {
@@ -94,5 +96,6 @@ describe('the error-table check fails when it should', () => {
   it('a helper passing its `code` parameter on is not a dynamic site; its callers\' codes count', () => {
     assert.ok(!problems.some((p) => /routes\.ts:(9|10|11) /.test(p)), problems.join('\n'));
   });
+  it('finds a table\'s create() in a file with no other error', () => assert.ok(!problems.some((p) => p.includes("'q_only' in q's error table is raised only by")), problems.join('\n')));
   it('codes raised through a table\'s create() count as raised', () => assert.ok(!problems.some((p) => p.includes("'from_table'")), problems.join('\n')));
 });
