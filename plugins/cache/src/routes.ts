@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_LOG, TENANT_DIRECTORY, authorizeTenant, errors, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { AUDIT_LOG, CoreErrors, TENANT_DIRECTORY, authorizeTenant, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import type { CacheLayers } from './CacheLayers';
 import type { CacheConfig } from './config';
 import type { TenantStats } from './TenantStats';
@@ -35,7 +35,7 @@ export function cacheRoutes(router: PluginRouter, ctx: PluginContext<CacheConfig
       // Hit ratios are usage figures: whoever may read the tenant's usage may read them.
       authorizeTenant(ctx, c, 'usage:read', tenantId);
       const directory = ctx.tryGet(TENANT_DIRECTORY);
-      if (directory && !(await directory.get(tenantId))) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
+      if (directory && !(await directory.get(tenantId))) throw CoreErrors.create('tenant_not_found', `Tenant ${tenantId} does not exist.`);
       const [counts, held] = await Promise.all([stats().read(tenantId), layers().tenantEntries(tenantId)]);
       // Every eligible lookup starts in L1; an L1 miss goes on to L2 (when on), so L2 misses are the final misses.
       const lookups = counts.l1_hit + counts.l1_miss;
@@ -75,7 +75,7 @@ export function cacheRoutes(router: PluginRouter, ctx: PluginContext<CacheConfig
       // The tenancy plugin's access control when loaded, else the same role rules on the caller's principal.
       authorizeTenant(ctx, c, 'cache:purge', tenantId);
       const directory = ctx.tryGet(TENANT_DIRECTORY);
-      if (directory && !(await directory.get(tenantId))) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
+      if (directory && !(await directory.get(tenantId))) throw CoreErrors.create('tenant_not_found', `Tenant ${tenantId} does not exist.`);
       const removed = await layers().purge(tenantId, model);
       await ctx.tryGet(AUDIT_LOG)?.record(c, {
         tenantId,
