@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import {
   AUDIT_LOG,
+  CoreErrors,
   PLAN_BOUNDS,
   PrincipalKey,
   TENANT_DIRECTORY,
   authorizeTenant,
   combineBounds,
   enforcePlanBounds,
-  errors,
   requireSubject,
   validated,
   type GatewayContext,
@@ -79,7 +79,7 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
     const directory = ctx.tryGet(TENANT_DIRECTORY);
     if (!directory) return null;
     const tenant = await directory.get(tenantId);
-    if (!tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
+    if (!tenant) throw CoreErrors.create('tenant_not_found', `Tenant ${tenantId} does not exist.`);
     return tenant;
   };
 

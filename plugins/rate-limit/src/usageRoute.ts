@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TENANT_DIRECTORY, authorizeTenant, errors, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors, TENANT_DIRECTORY, authorizeTenant, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
 import type { RateLimitConfig } from './config';
 import type { PolicyStore } from './PolicyStore';
 import { peekScript } from './scripts';
@@ -53,7 +53,7 @@ export function rateLimitUsageRoute(router: PluginRouter, ctx: PluginContext<Rat
       const { tenantId } = validated<unknown, z.output<typeof params>>(c).params;
       authorizeTenant(ctx, c, 'limits:read', tenantId);
       const directory = ctx.tryGet(TENANT_DIRECTORY);
-      if (directory && !(await directory.get(tenantId))) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
+      if (directory && !(await directory.get(tenantId))) throw CoreErrors.create('tenant_not_found', `Tenant ${tenantId} does not exist.`);
       const subjects: { scope: z.output<typeof counterOut>['scope']; subjectId: string }[] = [{ scope: 'tenant', subjectId: tenantId }];
       for (const row of await policies().list(tenantId)) if (row.scope !== 'tenant') subjects.push({ scope: row.scope, subjectId: row.subjectId });
       for (const model of Object.keys(ctx.config.models)) subjects.push({ scope: 'model', subjectId: model });
