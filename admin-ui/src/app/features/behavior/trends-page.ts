@@ -8,13 +8,15 @@ import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
 import { BehaviorApi } from './behavior-api';
-import { listOf, rangeOf, TABLE_STYLES } from './behavior-range';
+import { dayCount } from '../usage/range';
+import { decodeSteps, encodeSteps, rangeOf, TABLE_STYLES } from './behavior-range';
 import { BehaviorTabs } from './behavior-tabs';
 import { BehaviorRangeForm } from './range-form';
 import { TrendsChart } from './trends-chart';
 
 export const TREND_INTERVALS = ['hour', 'day', 'week', 'month'] as const;
 type TrendInterval = (typeof TREND_INTERVALS)[number];
+const MAX_HOURLY_DAYS = 31;
 
 /**
  * `/behavior/trends`: events over time by event name, over an explicit UTC day range and a
@@ -41,7 +43,7 @@ type TrendInterval = (typeof TREND_INTERVALS)[number];
         </mat-form-field>
         <mat-form-field subscriptSizing="dynamic" class="wide">
           <mat-label>{{ t('behavior.trends.events') }}</mat-label>
-          <mat-select multiple [value]="events()" (selectionChange)="url.patch({ events: $event.value.join(',') })" data-testid="trends-events">
+          <mat-select multiple [value]="events()" (selectionChange)="url.patch({ events: encode($event.value) })" data-testid="trends-events">
             @for (e of known(); track e) {
               <mat-option [value]="e">{{ e }}</mat-option>
             }
@@ -49,6 +51,9 @@ type TrendInterval = (typeof TREND_INTERVALS)[number];
           <mat-hint>{{ t('behavior.trends.eventsHint') }}</mat-hint>
         </mat-form-field>
       </div>
+      @if (hourlyTooLong()) {
+        <p class="error-text" role="alert">{{ t('behavior.trends.hourlyTooLong') }}</p>
+      }
       <app-page-state [loading]="counts.loading()" [error]="counts.error()" [empty]="empty()" [emptyText]="t('behavior.trends.empty')" (retry)="counts.reload()" />
       @if (counts.value(); as c) {
         @if (!empty()) {
@@ -95,8 +100,11 @@ export class TrendsPage {
 
   readonly url = urlState({ from: '', to: '', interval: 'day', events: '' });
   readonly resolved = rangeOf(this.url.state);
-  readonly interval = computed<TrendInterval>(() => ((TREND_INTERVALS as readonly string[]).includes(this.url.state().interval) ? (this.url.state().interval as TrendInterval) : 'day'));
-  readonly events = computed(() => listOf(this.url.state().events).slice(0, 20));
+  private readonly asked = computed<TrendInterval>(() => ((TREND_INTERVALS as readonly string[]).includes(this.url.state().interval) ? (this.url.state().interval as TrendInterval) : 'day'));
+  /** Hourly only up to 31 days (744 rows): longer ranges are shown by day, and the page says so. */
+  readonly hourlyTooLong = computed(() => this.asked() === 'hour' && dayCount(this.resolved().range) > MAX_HOURLY_DAYS);
+  readonly interval = computed<TrendInterval>(() => (this.hourlyTooLong() ? 'day' : this.asked()));
+  readonly events = computed(() => (this.url.state().events ? decodeSteps(this.url.state().events).filter(Boolean).slice(0, 20) : []));
 
   private readonly rangeQuery = computed(() => {
     const tenantId = this.session.tenantId();
@@ -116,6 +124,10 @@ export class TrendsPage {
   readonly series = computed(() =>
     [...(this.counts.value()?.events ?? [])].sort((a, b) => b.total - a.total).map((e) => ({ name: e.event ?? '—', counts: e.series.map((s) => s.count) })),
   );
+
+  encode(events: string[]): string {
+    return encodeSteps(events);
+  }
 
   count(n: number | undefined): string {
     return (n ?? 0).toLocaleString(this.lang.current());
