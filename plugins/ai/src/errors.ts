@@ -24,7 +24,7 @@ export const AiErrors = defineErrors('ai', {
   upstream_model_not_found: { status: 502, message: 'The provider does not know the model a deployment is configured with.', fix: 'An operator must fix the deployment\'s model.' },
   upstream_invalid_request: {
     status: 400,
-    message: 'The provider refused the request as invalid; the provider\'s own code is passed on when it sends one.',
+    message: 'The provider refused the request (answered with the provider\'s own 4xx status); the provider\'s own code is passed on instead when it sends one.',
     fix: 'Fix the request as the message says.',
   },
   upstream_stream_error: { status: 502, message: 'The upstream provider failed in the middle of a streamed answer (sent as an error event; the answer is incomplete).', fix: 'Retry the request.' },
