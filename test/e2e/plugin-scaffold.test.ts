@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,10 +24,29 @@ const { NODE_TEST_CONTEXT: _ctx, ...parentEnv } = process.env;
 const env = { ...parentEnv, NODE_OPTIONS: '', NODE_ENV: 'test', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function run(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> {
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runSync(cmd: string, args: string[], cwd: string): Ran {
   return spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
 }
-const output = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
+
+/** Runs a command without blocking the event loop, so the two scaffold flows below overlap. */
+function run(cmd: string, args: string[], cwd: string): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+const output = (r: Ran) => `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
 
 /** An installed @aihub/core: its own build in tmp/node_modules, every other package linked from this repo. */
 function installCore(): void {
@@ -39,7 +58,7 @@ function installCore(): void {
   for (const bin of ['tsc', 'tsx', 'jest']) symlinkSync(path.join(root, 'node_modules', '.bin', bin), path.join(modules, '.bin', bin));
   // --noCheck: emit JavaScript and declarations without type-checking core again (npm run typecheck
   // does that); it halves the build, and this whole file must finish within the runner's timeout.
-  const tsc = run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'core/tsconfig.build.json'), '--outDir', path.join(coreDir, 'dist'), '--sourceMap', 'false', '--noCheck'], root);
+  const tsc = runSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'core/tsconfig.build.json'), '--outDir', path.join(coreDir, 'dist'), '--sourceMap', 'false', '--noCheck'], root);
   assert.equal(tsc.status, 0, `core does not build:\n${output(tsc)}`);
   // What npm would install: package.json and the "files" besides dist (the Jest preset).
   const pkg = JSON.parse(readFileSync(path.join(root, 'core/package.json'), 'utf8')) as { files: string[] };
@@ -84,26 +103,27 @@ async function startAndGet(entry: Record<string, unknown>, route: string): Promi
   }
 }
 
-describe('aihub plugin new', { timeout: 900_000 }, () => {
+// The flows run concurrently (own directories each): on a loaded machine two processes get more of it.
+describe('aihub plugin new', { timeout: 900_000, concurrency: true }, () => {
   before(installCore, { timeout: 600_000 });
 
   it('scaffolds a node:test plugin that builds, passes its test, keeps its README table, and loads by path', { timeout: 600_000 }, async () => {
-    const made = run(process.execPath, [cli, 'plugin', 'new', 'aihub-plugin-hello-stamp', '--dir', 'hello-stamp'], tmp);
+    const made = await run(process.execPath, [cli, 'plugin', 'new', 'aihub-plugin-hello-stamp', '--dir', 'hello-stamp'], tmp);
     assert.equal(made.status, 0, output(made));
     assert.match(made.stdout, /Created aihub-plugin-hello-stamp \(plugin "hello-stamp", tests on node:test\)/);
     const dir = path.join(tmp, 'hello-stamp');
     for (const f of ['package.json', 'tsconfig.json', 'README.md', 'src/index.ts', 'src/config.ts', 'src/hooks.ts', 'src/routes.ts', 'src/errors.ts', 'src/hello-stamp.test.ts']) assert.ok(existsSync(path.join(dir, f)), `${f} is scaffolded`);
     assert.match(readFileSync(path.join(dir, 'README.md'), 'utf8'), /\| `greeting` \| string \| `"Hello from AI Hub"` \|/);
 
-    const build = run('npm', ['run', 'build'], dir);
+    const build = await run('npm', ['run', 'build'], dir);
     assert.equal(build.status, 0, output(build));
     assert.ok(existsSync(path.join(dir, 'dist/index.js')) && !existsSync(path.join(dir, 'dist/hello-stamp.test.js')), 'dist has the plugin, not its tests');
-    const test = run('npm', ['test'], dir);
+    const test = await run('npm', ['test'], dir);
     assert.equal(test.status, 0, output(test));
     assert.match(test.stdout, /(#|ℹ) pass 4\n(#|ℹ) fail 0/);
 
     // The README's table was generated from the same schema the built plugin has.
-    const readme = run(process.execPath, [cli, 'plugin', 'readme', '.', '--check'], dir);
+    const readme = await run(process.execPath, [cli, 'plugin', 'readme', '.', '--check'], dir);
     assert.equal(readme.status, 0, output(readme));
     assert.match(readme.stdout, /config table up to date/);
 
@@ -114,22 +134,22 @@ describe('aihub plugin new', { timeout: 900_000 }, () => {
   });
 
   it('scaffolds a Jest plugin that passes its test and, installed as a package, loads by its name', { timeout: 600_000 }, async () => {
-    const made = run(process.execPath, [cli, 'plugin', 'new', '@acme/aihub-plugin-jest-stamp', '--test-runner', 'jest', '--dir', 'jest-stamp'], tmp);
+    const made = await run(process.execPath, [cli, 'plugin', 'new', '@acme/aihub-plugin-jest-stamp', '--test-runner', 'jest', '--dir', 'jest-stamp'], tmp);
     assert.equal(made.status, 0, output(made));
     const dir = path.join(tmp, 'jest-stamp');
     assert.ok(existsSync(path.join(dir, 'jest.config.js')));
-    const build = run('npm', ['run', 'build'], dir);
+    const build = await run('npm', ['run', 'build'], dir);
     assert.equal(build.status, 0, output(build));
-    const test = run('npm', ['test'], dir);
+    const test = await run('npm', ['test'], dir);
     assert.equal(test.status, 0, output(test));
     assert.match(test.stderr, /Tests:\s+4 passed, 4 total/);
 
-    const pack = run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp, '--json'], dir);
+    const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp, '--json'], dir);
     assert.equal(pack.status, 0, output(pack));
     const tarball = path.join(tmp, (JSON.parse(pack.stdout) as { filename: string }[])[0].filename);
     const installed = path.join(modules, '@acme', 'aihub-plugin-jest-stamp');
     mkdirSync(installed, { recursive: true });
-    const tar = run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], tmp);
+    const tar = await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], tmp);
     assert.equal(tar.status, 0, output(tar));
     assert.deepEqual(readdirSync(installed).sort(), ['README.md', 'dist', 'package.json'], 'the package ships dist, not src or tests');
     // Out of the way: the gateway must find the installed copy, not the source directory.
@@ -141,15 +161,15 @@ describe('aihub plugin new', { timeout: 900_000 }, () => {
     assert.equal(res.headers.get('x-jest-stamp'), '0.1.0');
   });
 
-  it('refuses a bad name (64) and a non-empty directory (73) without writing anything', () => {
-    const bad = run(process.execPath, [cli, 'plugin', 'new', 'My_Plugin'], tmp);
+  it('refuses a bad name (64) and a non-empty directory (73) without writing anything', async () => {
+    const bad = await run(process.execPath, [cli, 'plugin', 'new', 'My_Plugin'], tmp);
     assert.equal(bad.status, 64);
     assert.match(bad.stderr, /"My_Plugin" is not a valid npm package name: a package name is lowercase/);
     assert.ok(!existsSync(path.join(tmp, 'My_Plugin')));
     const occupied = path.join(tmp, 'occupied');
     mkdirSync(occupied);
     writeFileSync(path.join(occupied, 'notes.txt'), 'mine');
-    const taken = run(process.execPath, [cli, 'plugin', 'new', 'aihub-plugin-x', '--dir', occupied], tmp);
+    const taken = await run(process.execPath, [cli, 'plugin', 'new', 'aihub-plugin-x', '--dir', occupied], tmp);
     assert.equal(taken.status, 73);
     assert.match(taken.stderr, /exists and is not empty; nothing was written/);
     assert.deepEqual(readdirSync(occupied), ['notes.txt']);
