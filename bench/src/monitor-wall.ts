@@ -121,7 +121,7 @@ async function cpuDuring(fn: () => Promise<void>): Promise<{ pct: number; cpuMs:
   return { pct: ((cpu.user + cpu.system) / elapsedUs) * 100, cpuMs: (cpu.user + cpu.system) / 1000, seconds: elapsedUs / 1e6 };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const backend = await createBackend(BACKEND);

@@ -113,7 +113,7 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
   it('drops an instance that stops publishing once its TTL runs out; a clean stop leaves at once', async () => {
     // A third instance that "crashes": it publishes once and never withdraws.
     const store = createRedisStore({ url: backend.redisUrl!, prefix: backend.keyPrefix });
-    const crashed = new LiveMonitor({ metrics: createMetrics({ processMetrics: false }), store, logger: createLogger({ level: 'error', silent: true }), intervalMs: 500, windowSeconds: 120, instanceId: 'gw-crashed' });
+    const crashed = new LiveMonitor({ metrics: createMetrics({ processMetrics: false }), store, logger: createLogger({ level: 'error', format: 'json', silent: true }), intervalMs: 500, windowSeconds: 120, instanceId: 'gw-crashed' });
     try {
       await crashed.start();
       await crashed.stop(false);
