@@ -21,6 +21,7 @@ export function createRuntime(ctx: PluginContext<UsageConfig>) {
   const tables = {
     records: ctx.table('records'),
     daily: ctx.table('daily'),
+    latency: ctx.table('latency'),
     pending: ctx.table('pending'),
     budgets: ctx.table('budgets'),
     alerts: ctx.table('budget_alerts'),

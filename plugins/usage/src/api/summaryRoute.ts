@@ -5,6 +5,7 @@ import { microsToUsd } from '../money';
 import { addDays, daysBetween, utcDay } from '../time';
 import type { budgetReport } from './budgetRoutes';
 import { budgetResponse, dayParam, tenantParams } from './schemas';
+import { percentiles, type PercentileTables } from './percentile';
 import { metricsOf, type UsageReader } from './UsageReader';
 
 /** How many keys, models and teams the overview lists. */
@@ -43,19 +44,6 @@ export const summaryResponse = z.object({
 });
 
 /**
- * The `p`-th percentile (0 < p ≤ 1) of latency by the nearest-rank method: the value at rank
- * ceil(p·n) in ascending order. Both databases answer it exactly with ORDER BY … OFFSET, so SQLite
- * (no percentile_cont) and PostgreSQL agree; the (tenant_id, created_at) index bounds the scan.
- */
-async function percentile(sql: Sql, records: string, where: { clause: string; bind: unknown[] }, n: number, p: number, column: 'latency_ms' | 'overhead_ms' = 'latency_ms'): Promise<number | null> {
-  if (n === 0) return null;
-  const offset = Math.max(0, Math.ceil(p * n) - 1);
-  const notNull = column === 'latency_ms' ? '' : ` AND ${column} IS NOT NULL`;
-  const rows = await sql.rows<{ v: unknown }>(`SELECT ${column} AS v FROM ${records} WHERE ${where.clause}${notNull} ORDER BY ${column} LIMIT 1 OFFSET ${offset}`, where.bind);
-  return rows[0] ? Number(rows[0].v) : null;
-}
-
-/**
  * GET /admin/v1/tenants/:tenantId/usage/summary: everything the console's overview shows in one
  * request — totals from the daily rollups, latency percentiles from the request records, the tenant
  * budget report and the top keys, models and teams, and the gateway's overhead percentiles from the
@@ -66,7 +54,7 @@ export function summaryRoute(
   ctx: PluginContext<UsageConfig>,
   reader: UsageReader,
   sql: Sql,
-  tables: { records: string },
+  tables: PercentileTables,
   describeBudget: ReturnType<typeof budgetReport>,
 ): void {
   router.get(
@@ -80,25 +68,18 @@ export function summaryRoute(
       const maxDays = ctx.config.api.maxRangeDays;
       if (daysBetween(from, to).length > maxDays) throw errors.badRequest(`The range ${from}..${to} is longer than ${maxDays} days; ask for a shorter one.`, 'invalid_range', 'from');
       const f = { tenantId: params.tenantId, from, to };
-      // Records carry instants; the range is whole UTC days, [from 00:00, to+1 00:00).
-      const ts = (i: number) => (sql.dialect === 'postgres' ? `$${i}::timestamptz` : `$${i}`);
-      const recordsWhere = { clause: `tenant_id = $1 AND created_at >= ${ts(2)} AND created_at < ${ts(3)}`, bind: [params.tenantId, `${from}T00:00:00.000Z`, `${addDays(to, 1)}T00:00:00.000Z`] };
-      const [totalsRow, byKey, byModel, byTeam, counted, budget] = await Promise.all([
+      // Exact nearest-rank percentiles from the daily histograms plus one bucket of the records (percentile.ts).
+      const [totalsRow, byKey, byModel, byTeam, latency, overhead, budget] = await Promise.all([
         reader.totals(f),
         reader.grouped(f, ['key']),
         reader.grouped(f, ['model']),
         reader.grouped(f, ['team']),
-        sql.rows<{ n: unknown; o: unknown }>(`SELECT COUNT(*) AS n, COUNT(overhead_ms) AS o FROM ${tables.records} WHERE ${recordsWhere.clause}`, recordsWhere.bind),
+        percentiles(sql, tables, params.tenantId, from, to, 'latency', [0.5, 0.95]),
+        percentiles(sql, tables, params.tenantId, from, to, 'overhead', [0.5, 0.95]),
         describeBudget(params.tenantId, 'tenant', params.tenantId),
       ]);
-      const n = num(counted[0]?.n);
-      const measured = num(counted[0]?.o);
-      const [p50, p95, o50, o95] = await Promise.all([
-        percentile(sql, tables.records, recordsWhere, n, 0.5),
-        percentile(sql, tables.records, recordsWhere, n, 0.95),
-        percentile(sql, tables.records, recordsWhere, measured, 0.5, 'overhead_ms'),
-        percentile(sql, tables.records, recordsWhere, measured, 0.95, 'overhead_ms'),
-      ]);
+      const [p50, p95] = latency.values;
+      const [o50, o95] = overhead.values;
       const totals = metricsOf(totalsRow);
       const topOf = (rows: Record<string, unknown>[], col: string) =>
         rows
@@ -122,7 +103,7 @@ export function summaryRoute(
         cost_usd: totals.cost_usd,
         total_tokens: totals.total_tokens,
         latency: { p50_ms: p50, p95_ms: p95, avg_ms: totals.avg_latency_ms },
-        overhead: { p50_ms: o50, p95_ms: o95, measured_requests: measured },
+        overhead: { p50_ms: o50, p95_ms: o95, measured_requests: overhead.n },
         budget,
         top: { keys: topOf(byKey, 'key_id'), models: topOf(byModel, 'model'), teams: topOf(byTeam, 'team_id') },
       };

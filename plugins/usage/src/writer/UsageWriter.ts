@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { INTERRUPTED_CODE, type UsageRow } from '../records';
 import { bool, iso, num, numOrNull, valuesList, type Sql } from '@aihub/core/plugin-api';
+import { HistogramAccumulator } from './histogram';
 import { CubeAccumulator, DIMENSIONS, MEASURES } from './rollups';
 import { storableRows, type SanitizedRecord } from './sanitize';
 
@@ -95,7 +96,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 export class UsageWriter {
   constructor(
     private readonly sql: Sql,
-    private readonly tables: { records: string; daily: string; pending: string },
+    private readonly tables: { records: string; daily: string; pending: string; latency: string },
   ) {}
 
   /**
@@ -127,12 +128,19 @@ export class UsageWriter {
       const replaced = conflicts.length ? await this.replaceInterrupted(conflicts, recordedAt, t) : [];
 
       const cube = new CubeAccumulator();
-      for (const r of inserted) cube.add(r);
+      const histogram = new HistogramAccumulator();
+      for (const r of inserted) {
+        cube.add(r);
+        histogram.add(r);
+      }
       for (const [oldRow, newRow] of replaced) {
         cube.add(oldRow, -1);
         cube.add(newRow, 1);
+        histogram.add(oldRow, -1);
+        histogram.add(newRow, 1);
       }
       await this.applyRollups(cube, t);
+      await this.applyHistogram(histogram, t);
 
       const pendingStored = await this.parkPending(pendings, t);
       if (sortedFinals.length) {
@@ -185,6 +193,22 @@ export class UsageWriter {
       await this.sql.rows(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
          ON CONFLICT (${DIMENSIONS.join(', ')}) DO UPDATE SET ${set} RETURNING day`,
+        bind,
+        t,
+      );
+    }
+  }
+
+  /** Adds the batch's latency and overhead counts to the daily histograms (same transaction as the records). */
+  private async applyHistogram(histogram: HistogramAccumulator, t: Transaction): Promise<void> {
+    const entries = histogram.entries();
+    const table = this.tables.latency;
+    for (const chunk of chunks(entries, 500)) {
+      const bind: unknown[] = [];
+      for (const e of chunk) bind.push(e.tenantId, e.metric, e.day, e.bucket, e.n);
+      await this.sql.rows(
+        `INSERT INTO ${table} (tenant_id, metric, day, bucket, requests) VALUES ${valuesList(chunk.length, 5)}
+         ON CONFLICT (tenant_id, metric, day, bucket) DO UPDATE SET requests = ${table}.requests + excluded.requests RETURNING day`,
         bind,
         t,
       );
