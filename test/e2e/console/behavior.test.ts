@@ -172,7 +172,9 @@ describe('console: behavior analytics', () => {
     const shown = await page.locator('[data-testid=user-timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')));
     assert.equal(shown.length, 10);
     await page.click('button:has-text("Next")');
-    await page.waitForFunction("document.querySelectorAll('[data-testid=user-timeline] tbody tr').length === 2");
+    // The second page has the last 2 events (no third row; no in-page function: the console's CSP forbids eval).
+    await page.locator('[data-testid=user-timeline] tbody tr').nth(2).waitFor({ state: 'detached' });
+    await page.locator('[data-testid=user-timeline] tbody tr').nth(1).waitFor();
     shown.push(...(await page.locator('[data-testid=user-timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')))));
     assert.deepEqual(shown, api.recent_events.map((e) => e.message_id));
     await env.checkA11y(page, 'behavior user timeline');
@@ -182,6 +184,14 @@ describe('console: behavior analytics', () => {
     await env.signIn(devPage, developer, '/behavior/users?id=u1');
     await devPage.waitForSelector('[data-testid=user-timeline] tbody tr');
     assert.equal(await devPage.locator('[data-testid=user-delete]').count(), 0);
+    assert.equal(await devPage.locator('[data-testid=nav] a[data-nav=behavior]').count(), 1, 'a developer has the nav entry');
+    // A viewer (no events:read) has no entry, and a deep link lands on the home screen.
+    const viewer = await env.createUser('behavior-viewer@example.com', { tenantId: env.tenantId, role: 'viewer' });
+    const viewerPage = await env.newPage();
+    await env.signIn(viewerPage, viewer);
+    assert.equal(await viewerPage.locator('[data-testid=nav] a[data-nav=behavior]').count(), 0);
+    await viewerPage.goto(env.consoleUrl('/behavior/users?id=u1'));
+    await viewerPage.waitForURL(/\/admin\/home/);
 
     // The admin erases the user after confirming; the API no longer knows them.
     await env.navigate(page, '/behavior/users?id=u1');
