@@ -63,7 +63,8 @@ function screens(): Screen[] {
     { name: 'api keys', path: '/api-keys', ready: ['[data-testid=key-table] tbody tr'] },
     { name: 'audit', path: '/audit', ready: ['[data-testid=audit-table] tbody tr'] },
     { name: 'requests', path: '/requests', ready: ['[data-testid=rq-table] tbody tr'] },
-    { name: 'requests (90 days)', path: `/requests?${ninety}`, ready: ['[data-testid=rq-table] tbody tr'] },
+    { name: 'requests (90 days)', path: `/requests?from=${day(-(DAYS - 1))}T00:00:00.000Z&to=${day(1)}T00:00:00.000Z`, ready: ['[data-testid=rq-table] tbody tr'] },
+    { name: 'requests (errors)', path: '/requests?status=error', ready: ['[data-testid=rq-table] tbody tr'] },
     { name: 'monitor', path: '/monitor', ready: ['[data-testid=mon-requests]', '[data-testid=mon-p95]'] },
   ];
 }
