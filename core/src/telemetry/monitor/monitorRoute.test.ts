@@ -173,3 +173,28 @@ describe('GET /admin/v1/monitor on the embedded default', () => {
     assert.equal(v.interval_ms, 500);
   });
 });
+
+describe('GET /admin/v1/monitor when Redis is gone', () => {
+  let backend: Backend;
+  let gw: TestGateway;
+  before(async () => {
+    backend = await createBackend('postgres');
+    gw = await startTestGateway({ plugins: [identityPlugin()], config: { ...backend.config, ...monitorConfig } });
+  });
+  after(async () => {
+    await gw?.stop();
+    await backend?.cleanup();
+  });
+
+  it('answers 503 problem+json naming what is missing, not a bare 500', async () => {
+    // The kernel's own connection: closing it is what an unreachable Redis looks like to the route.
+    await (gw.kernel as unknown as { store: { close(): Promise<void> } }).store.close();
+    await new Promise((r) => setTimeout(r, 600)); // past the shared answer
+    const res = await gw.fetch('/admin/v1/monitor', { headers: superadmin });
+    assert.equal(res.status, 503);
+    assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+    const body = (await res.json()) as { code: string; detail: string };
+    assert.equal(body.code, 'monitor_unavailable');
+    assert.match(body.detail, /Redis \(redis\.url\) is unreachable/);
+  });
+});

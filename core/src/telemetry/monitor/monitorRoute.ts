@@ -75,7 +75,12 @@ export function monitorRoute(monitor: LiveMonitor): CollectedRoute {
       if (PrincipalKey.get(c)?.superadmin !== true) throw errors.forbidden('The monitoring wall is for platform admins: use a superadmin key or token.', 'platform_admin_required');
       const { window } = validated<{ window: number }>(c).query;
       c.set('cache-control', 'no-store');
-      c.body = await monitor.view(window);
+      try {
+        c.body = await monitor.view(window);
+      } catch {
+        // The board is Redis here (memory never fails): say what is missing rather than a bare 500.
+        throw errors.unavailable('The monitoring wall cannot read the instances’ snapshots: Redis (redis.url) is unreachable. It answers again once Redis is back.', 'monitor_unavailable');
+      }
     },
     info: {
       method: 'GET',
