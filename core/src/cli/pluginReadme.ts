@@ -5,6 +5,9 @@ import { withConfigTable } from '../config/configTable';
 import type { PluginDefinition } from '../kernel/types';
 import { CliError } from './pluginNew';
 
+/** What a package's README names as the command that regenerates its config table. */
+export const README_GENERATOR = 'aihub plugin readme';
+
 /** EX_DATAERR: `--check` found the README out of date. */
 export const EXIT_STALE = 65;
 /** EX_NOINPUT: no built plugin to read the schema from. */
@@ -33,7 +36,7 @@ export async function updateReadme(dirArg: string, check = false): Promise<{ fil
   const def = await loadDefinition(dir);
   const file = path.join(dir, 'README.md');
   const before = await readFile(file, 'utf8').catch(() => `# ${def.name}\n\n${def.description ?? ''}\n`);
-  const after = withConfigTable(before, def);
+  const after = withConfigTable(before, def, README_GENERATOR);
   const changed = after !== before;
   if (changed && check) throw new CliError(`${file}: the config table is out of date; run aihub plugin readme ${dirArg}`, EXIT_STALE);
   if (changed) await writeFile(file, after);

@@ -313,6 +313,6 @@ storage and the testing kit.
 
 ## Configuration reference
 
-${configTable({ config: scaffoldConfigSchema(pluginName) })}
+${configTable({ config: scaffoldConfigSchema(pluginName) }, 'aihub plugin readme')}
 `;
 }
