@@ -127,7 +127,7 @@ describe('console: request explorer', () => {
     await page.click('[data-testid=rq-apply]');
     await page.waitForURL(/model=flaky/);
     assert.match(page.url(), /min_latency_ms=0/);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=rq-table] tbody tr').length === 2);
+    await page.waitForFunction("document.querySelectorAll('[data-testid=rq-table] tbody tr').length === 2");
     // A reload (the app starts again, signed in by the authorization server's session) shows the same.
     await page.reload();
     await page.waitForSelector('[data-testid=rq-table] tbody tr');
@@ -153,7 +153,7 @@ describe('console: request explorer', () => {
     assert.equal(Number(await page.locator('[data-testid=rq-detail-tokens]').getAttribute('data-value')), detail.total_tokens);
     assert.match(await page.locator('[data-testid=rq-trace]').innerText(), /Not traced/);
     // Focus is inside the drawer (a modal dialog), and axe finds nothing serious with it open.
-    await page.waitForFunction(() => !!document.activeElement?.closest('[data-testid=rq-drawer]'), undefined, { timeout: 5000 });
+    await page.waitForFunction("!!document.activeElement?.closest('[data-testid=rq-drawer]')", undefined, { timeout: 5000 });
     await env.checkA11y(page, 'request drawer');
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => !u.search.includes('request='));
