@@ -1,4 +1,4 @@
-import { toLimitBody, usageShare } from './limit-values';
+import { effectiveLimit, toLimitBody, usageShare } from './limit-values';
 
 describe('toLimitBody', () => {
   it('sends empty fields as null (inherit) and numbers as numbers', () => {
@@ -18,5 +18,16 @@ describe('usageShare', () => {
     expect(usageShare(5, 10)).toBe(0.5);
     expect(usageShare(12, 10)).toBe(1);
     expect(usageShare(3, undefined)).toBeNull();
+  });
+});
+
+describe('effectiveLimit', () => {
+  it('shows the plan bound on the tenant row that sets none, not "inherited"', () => {
+    expect(effectiveLimit('tenant', {}, { requestsPerMinute: 100 }, 'requestsPerMinute')).toEqual({ value: 100, source: 'plan' });
+    expect(effectiveLimit('tenant', {}, { requestsPerMinute: 100 }, 'tokensPerMinute')).toEqual({ source: 'unbounded' });
+  });
+  it('prefers the row\'s own value; other levels without one inherit', () => {
+    expect(effectiveLimit('tenant', { requestsPerMinute: 50 }, { requestsPerMinute: 100 }, 'requestsPerMinute')).toEqual({ value: 50, source: 'own' });
+    expect(effectiveLimit('key', {}, { requestsPerMinute: 100 }, 'requestsPerMinute')).toEqual({ source: 'inherit' });
   });
 });

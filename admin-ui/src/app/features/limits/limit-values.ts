@@ -23,3 +23,15 @@ export function toLimitBody(form: Record<LimitField, string>): { body: Record<Li
 export function usageShare(used: number, limit: number | undefined): number | null {
   return limit === undefined || limit <= 0 ? null : Math.min(1, used / limit);
 }
+
+/**
+ * The limit a row is held to in one dimension, and where it comes from: its own value; for the
+ * tenant row with none, the plan's bound (or no bound at all) — the tenant inherits from the plan,
+ * so "inherited" would hide the figure that actually applies; for a team, key or user with none,
+ * the next level's (shown on the tenant row).
+ */
+export function effectiveLimit(scope: string, own: LimitValues, planBounds: LimitValues, f: LimitField): { value: number; source: 'own' | 'plan' } | { source: 'unbounded' | 'inherit' } {
+  if (own[f] !== undefined) return { value: own[f], source: 'own' };
+  if (scope !== 'tenant') return { source: 'inherit' };
+  return planBounds[f] !== undefined ? { value: planBounds[f], source: 'plan' } : { source: 'unbounded' };
+}

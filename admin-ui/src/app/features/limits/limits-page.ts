@@ -16,7 +16,7 @@ import { applyProblem } from '../../shared/form-errors/apply-problem';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
-import { LIMIT_FIELDS, toLimitBody, type LimitField, type LimitValues } from './limit-values';
+import { LIMIT_FIELDS, effectiveLimit, toLimitBody, type LimitField, type LimitValues } from './limit-values';
 import { planProblemOnFields } from './plan-problem';
 import { SubjectOptions } from './subject-options';
 
@@ -101,6 +101,11 @@ export class LimitsPage {
   used(row: LimitRow, f: LimitField): number | null {
     if (!row.used) return null;
     return f === 'requestsPerMinute' ? row.used.requests : f === 'tokensPerMinute' ? row.used.tokens : row.used.concurrent;
+  }
+
+  /** The limit that applies to a row in one dimension (the tenant row falls back to the plan's bound). */
+  limitOf(row: LimitRow, f: LimitField, planBounds: LimitValues): ReturnType<typeof effectiveLimit> {
+    return effectiveLimit(row.scope, row.limits, planBounds, f);
   }
 
   subjectLabel(row: LimitRow): string {
