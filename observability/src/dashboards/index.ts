@@ -1,6 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { aiDashboard } from './ai';
 import { overviewDashboard } from './overview';
+import { saturationDashboard } from './saturation';
 import { trafficControlDashboard } from './traffic-control';
 import { usageDashboard } from './usage';
 
@@ -16,6 +17,7 @@ export const DASHBOARDS: readonly DashboardFile[] = [
   { file: 'aihub-ai.json', build: aiDashboard },
   { file: 'aihub-traffic-control.json', build: trafficControlDashboard },
   { file: 'aihub-usage.json', build: usageDashboard },
+  { file: 'aihub-saturation.json', build: saturationDashboard },
 ];
 
 /** The JSON written for a dashboard: stable key order from the builders, two-space indent, final newline. */
@@ -23,6 +25,6 @@ export function renderDashboard(dashboard: Dashboard): string {
   return JSON.stringify(dashboard, null, 2) + '\n';
 }
 
-export { aiDashboard, overviewDashboard, trafficControlDashboard, usageDashboard };
+export { aiDashboard, overviewDashboard, saturationDashboard, trafficControlDashboard, usageDashboard };
 export { BREAKER_STATES } from './ai';
 export { DASHBOARD_TAG, GATEWAY_JOB, JAEGER_UID, PROMETHEUS_UID } from './common';
