@@ -22,6 +22,7 @@ export const CoreErrors = defineErrors('core', {
   method_not_allowed: { status: 405, message: 'The route exists but not for this HTTP method.', fix: 'Use a method from the Allow header.' },
   route_not_found: { status: 404, message: 'No route matches the method and path.', fix: 'Check the URL: the OpenAI-compatible API is under /v1, the admin API is described at /admin/v1/openapi.json.' },
   too_many_connections: { status: 429, message: 'Too many open connections from your address.', fix: 'Close idle connections or reuse fewer keep-alive connections, then retry.' },
+  monitor_unavailable: { status: 503, message: 'The monitoring wall cannot read the instances\' snapshots: Redis (redis.url) is unreachable.', fix: 'Retry once Redis is back; the wall answers again by itself.' },
   internal_error: {
     status: 500,
     message: 'The gateway hit an internal error; the message carries the request id.',
