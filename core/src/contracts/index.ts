@@ -97,7 +97,7 @@ export interface AiCallInfo {
   estimatedPromptTokens?: number;
   /** Cost estimated before the call, micro-dollars. */
   estimatedCostMicros?: number | null;
-  endpoint: 'chat.completions' | 'embeddings' | 'completions';
+  endpoint: 'chat.completions' | 'embeddings' | 'completions' | 'messages';
   /** The model the client asked for (alias). */
   model: string;
   stream: boolean;

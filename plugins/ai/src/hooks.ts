@@ -18,6 +18,7 @@ import type { AiConfig } from './config';
 import { AiCall } from './engine/AiCall';
 import type { Experiment, ModelRoute } from './routing/catalog';
 import { modelNotAllowed, principalMayUse } from './keyModels';
+import { messagesToChat } from './messages/toChat';
 import { assignVariant } from './routing/select';
 import { runtimeOf } from './runtime';
 import { applyTransforms } from './transforms';
@@ -29,8 +30,10 @@ export const CallKey = defineStateKey<AiCall>('ai.call');
 
 export const CHAT_PATH = '/v1/chat/completions';
 export const EMBEDDINGS_PATH = '/v1/embeddings';
+/** The Anthropic Messages ingress: translated to a chat call, answered in Anthropic's format. */
+export const MESSAGES_PATH = '/v1/messages';
 
-const isInvoke = (route: RouteInfo) => route.plugin === 'ai' && (route.path === CHAT_PATH || route.path === EMBEDDINGS_PATH);
+const isInvoke = (route: RouteInfo) => route.plugin === 'ai' && (route.path === CHAT_PATH || route.path === EMBEDDINGS_PATH || route.path === MESSAGES_PATH);
 
 /**
  * OpenAI answers 404 model_not_found both for models that do not exist and for models the caller
@@ -63,9 +66,11 @@ function stickySubject(exp: Experiment, principal: Principal | undefined, body: 
  * content transforms and sets AiCallKey, all before cache.lookup so the cache sees the final
  * request. Also used by the handler when the pipeline is off for the route.
  */
-export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op: Operation): AiCall {
+export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op: Operation, ingress?: 'messages'): AiCall {
   const rt = runtimeOf(ctx);
-  const body = validateBody(op, c.request.body);
+  // A Messages request becomes the chat request it means; the client's bytes are then not the body sent.
+  const messages = ingress === 'messages';
+  const body = messages ? validateBody('chat', messagesToChat(c.request.body)) : validateBody(op, c.request.body);
   const alias = body.model as string;
   const tenant = TenantKey.get(c);
   const principal = PrincipalKey.get(c);
@@ -86,14 +91,14 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
   const changed = op === 'chat' ? applyTransforms(body, tenant?.settings, ctx.config.transforms) : false;
   const stream = op === 'chat' && body.stream === true;
   const ks = requestMeta(c);
-  const info: AiCallInfo = { requestId: ks.uid, endpoint: op === 'chat' ? 'chat.completions' : 'embeddings', model: alias, stream };
+  const info: AiCallInfo = { requestId: ks.uid, endpoint: messages ? 'messages' : op === 'chat' ? 'chat.completions' : 'embeddings', model: alias, stream };
   if (experiment !== undefined) {
     info.experiment = experiment;
     info.variant = variant;
   }
   AiCallKey.set(c, info);
   const call = new AiCall(
-    { op, body, raw: changed ? undefined : c.request.rawBody, stream, clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true },
+    { op, body, raw: changed || messages ? undefined : c.request.rawBody, stream, clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true },
     alias,
     route,
     info,
@@ -118,7 +123,7 @@ export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
       appliesTo: isInvoke,
       // Not async: the kernel attributes a sync throw the same way, and the request costs a promise fewer.
       handle(c, next) {
-        prepareCall(ctx, c, c.path === EMBEDDINGS_PATH ? 'embeddings' : 'chat');
+        prepareCall(ctx, c, c.path === EMBEDDINGS_PATH ? 'embeddings' : 'chat', c.path === MESSAGES_PATH ? 'messages' : undefined);
         return next();
       },
     },

@@ -5,8 +5,10 @@ import { catalogParams, catalogSummary, catalogView } from './handlers/catalogVi
 import { experimentParams, experimentQuery, experimentSummary, experimentsView } from './handlers/experiments';
 import { feedbackBody, feedbackView, postFeedback } from './handlers/feedback';
 import { invokeHandler } from './handlers/invoke';
+import { countTokensHandler } from './handlers/countTokens';
+import { messagesHandler } from './handlers/messages';
 import { getModel, listModels } from './handlers/models';
-import { CHAT_PATH, EMBEDDINGS_PATH } from './hooks';
+import { CHAT_PATH, EMBEDDINGS_PATH, MESSAGES_PATH } from './hooks';
 
 /**
  * The OpenAI-compatible surface (mounted at the root: the plugin's routePrefix is ''), plus the
@@ -17,6 +19,8 @@ export function aiRoutes(router: PluginRouter, ctx: PluginContext<AiConfig>): vo
   const ai = { ...auth, tags: ['ai'], errors: 'openai' as const };
   router.post(CHAT_PATH, invokeHandler(ctx, 'chat'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Chat Completions (JSON or SSE streaming), routed to the alias’ deployments' });
   router.post(EMBEDDINGS_PATH, invokeHandler(ctx, 'embeddings'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Embeddings, routed to the alias’ deployments' });
+  router.post(MESSAGES_PATH, messagesHandler(ctx), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'Anthropic Messages API (JSON or typed SSE events), translated to and from any provider' });
+  router.post(`${MESSAGES_PATH}/count_tokens`, countTokensHandler(ctx), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'Anthropic token counting: an estimate of a Messages request’s input tokens (header x-aihub-token-count: estimate)' });
   router.get('/v1/models', listModels(ctx), { ...ai, summary: 'Model aliases the caller’s tenant may use' });
   // A wildcard: aliases like `meta-llama/Llama-3.1-8B` contain slashes.
   router.get('/v1/models/*model', getModel(ctx), { ...ai, summary: 'One model alias', schema: { params: z.object({ model: z.string().min(1) }) } });

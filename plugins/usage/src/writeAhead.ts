@@ -5,7 +5,7 @@ import type { UsageMetrics } from './metrics';
 
 /** AI routes that call an upstream (not /v1/models or /v1/feedback). */
 export function isInvokeRoute(route: { method: string; path: string; tags: string[]; pipeline: boolean }): boolean {
-  return route.pipeline && route.tags.includes('ai') && route.method === 'POST' && /(completions|embeddings|responses)$/.test(route.path);
+  return route.pipeline && route.tags.includes('ai') && route.method === 'POST' && /(completions|embeddings|responses|messages)$/.test(route.path);
 }
 
 /** A rough prompt size for the pending record (characters / 4 + framing): it is marked estimated. */
