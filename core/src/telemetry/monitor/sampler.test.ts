@@ -28,7 +28,9 @@ describe('live monitor sampler', () => {
     breaker.set({ deployment: 'a' }, 0);
     breaker.set({ deployment: 'b' }, 2);
     breaker.set({ deployment: 'c' }, 1);
-    const lag = meter.gauge('usage_queue_lag', 'lag', [], () => lag.set(12));
+    meter.gauge('usage_queue_lag', 'lag', [], function (this: { set(v: number): void }) {
+      this.set(12);
+    });
     const ttft = meter.histogram('ai_time_to_first_token_seconds', 'ttft', ['model', 'provider'], [0.1, 1]);
     (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({ labels: { model: 'a', provider: 'p' }, value: 0.5 });
     (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({ labels: { model: 'b', provider: 'p' }, value: 0.05 });
