@@ -97,6 +97,19 @@ describe('Anthropic SDK → /v1/messages → OpenAI-compatible upstream', () => 
     assert.equal(events.at(-1)!.name, 'message_stop');
   });
 
+  it('an upstream error mid-stream reaches the SDK as an Anthropic `error` event (the stream then ends)', async () => {
+    stack.mock.setFailure({ errorAfterChunks: 2, times: 1 });
+    const stream = client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] });
+    let text = '';
+    stream.on('text', (t) => (text += t));
+    await assert.rejects(stream.finalMessage(), (e: unknown) => {
+      assert.ok(e instanceof Anthropic.APIError, String(e));
+      assert.match(String((e as Error).message), /server had an error/);
+      return true;
+    });
+    assert.ok(text.length > 0, 'the text before the error was delivered');
+  });
+
   it('round-trips a tool: tool_use out (JSON and streamed), tool_result back as an OpenAI tool message', async () => {
     const tools = [{ name: 'search', description: 'Search the web', input_schema: { type: 'object' as const, properties: { query: { type: 'string' } }, required: ['query'] } }];
     const first = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 100, tools, tool_choice: { type: 'tool', name: 'search' }, messages: [{ role: 'user', content: 'Find mock' }] });
