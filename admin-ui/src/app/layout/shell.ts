@@ -1,5 +1,6 @@
-import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
-import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { TranslocoDirective } from '@jsverse/transloco';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -12,6 +13,9 @@ import { AuthService } from '../core/auth/auth.service';
 import { LANGUAGES, LanguageService, type Language } from '../core/i18n/language.service';
 import { NAV_ITEMS, visibleNav } from '../core/nav/nav-items';
 import { SessionService } from '../core/session/session.service';
+
+/** Narrower than this, the navigation becomes a drawer (Material's "small" breakpoint ends at 959.98 px; phones and portrait tablets). */
+export const NARROW = '(max-width: 767.98px)';
 
 /**
  * The signed-in frame: top bar (tenant switcher, language, user menu), the navigation the caller's
@@ -31,10 +35,31 @@ export class Shell {
   private readonly router = inject(Router);
   readonly languages = LANGUAGES;
 
+  /**
+   * Below a tablet's width the navigation is a drawer over the screen, opened from the top bar: a
+   * fixed 220 px side column would leave a phone 170 px for the screen itself.
+   */
+  readonly narrow = signal(false);
+  /** The drawer's state on a narrow screen (the side column is always open on a wide one). */
+  readonly navOpen = signal(false);
+
   readonly nav = computed(() => visibleNav(NAV_ITEMS, { superadmin: this.session.superadmin(), permissions: this.session.permissions() }));
   readonly tenantNav = computed(() => this.nav().filter((i) => i.group === 'tenant'));
   readonly platformNav = computed(() => this.nav().filter((i) => i.group === 'platform'));
   readonly showSwitcher = computed(() => this.session.superadmin() || this.session.tenants().length > 1);
+
+  constructor() {
+    // matchMedia directly: the CDK's BreakpointObserver would add its module to the initial bundle for one query.
+    const query = matchMedia(NARROW);
+    this.narrow.set(query.matches);
+    const onChange = (e: MediaQueryListEvent) => this.narrow.set(e.matches);
+    query.addEventListener('change', onChange);
+    inject(DestroyRef).onDestroy(() => query.removeEventListener('change', onChange));
+    // A link in the drawer was followed (by click or keyboard): on a narrow screen the drawer gets out of the way.
+    this.router.events.pipe(takeUntilDestroyed()).subscribe((e) => {
+      if (e instanceof NavigationEnd) this.navOpen.set(false);
+    });
+  }
 
   async switchTenant(id: string): Promise<void> {
     await this.session.switchTenant(id, '/home');
