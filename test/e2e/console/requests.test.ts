@@ -153,7 +153,7 @@ describe('console: request explorer', () => {
     assert.equal(Number(await page.locator('[data-testid=rq-detail-tokens]').getAttribute('data-value')), detail.total_tokens);
     assert.match(await page.locator('[data-testid=rq-trace]').innerText(), /Not traced/);
     // Focus is inside the drawer (a modal dialog), and axe finds nothing serious with it open.
-    await page.waitForFunction("!!document.activeElement?.closest('[data-testid=rq-drawer]')", undefined, { timeout: 5000 });
+    await page.locator('[data-testid=rq-drawer] :focus').first().waitFor({ timeout: 5000 });
     await env.checkA11y(page, 'request drawer');
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => !u.search.includes('request='));
