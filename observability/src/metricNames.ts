@@ -97,6 +97,29 @@ export const METRICS = {
     appearsAfter: 'gc',
   }),
 
+  dbPoolConnections: metric({
+    name: 'aihub_db_pool_connections',
+    type: 'gauge',
+    help: 'Database pool connections by state (in_use | idle), read on scrape',
+    labels: ['state'],
+    owner: 'core',
+  }),
+  dbPoolWaiting: metric({
+    name: 'aihub_db_pool_waiting',
+    type: 'gauge',
+    help: 'Callers waiting for a database connection (the pool is exhausted when above 0), read on scrape',
+    labels: [],
+    owner: 'core',
+  }),
+  dbPoolMax: metric({ name: 'aihub_db_pool_max_connections', type: 'gauge', help: 'Largest number of database connections the pool opens (database.poolMax)', labels: [], owner: 'core' }),
+  kvPing: metric({
+    name: 'aihub_kv_ping_seconds',
+    type: 'gauge',
+    help: 'Round-trip time of one ping to the key-value store (Redis or in-process) measured on scrape, by store',
+    labels: ['store'],
+    owner: 'core',
+  }),
+
   // ── auth ─────────────────────────────────────────────────────────────────────────────────────────
   authDecisions: metric({
     name: 'aihub_auth_decisions_total',

@@ -19,6 +19,7 @@ import type { KeyValueStore } from '../services/kv/KeyValueStore';
 import type { EventQueue } from '../services/queue/EventQueue';
 import { coreQueueMigrations, createDatabase, createEventQueue, createKeyValueStore } from '../services/storage';
 import { createMetrics, type GatewayMetrics } from '../telemetry/createMetrics';
+import { registerStoreMetrics } from '../telemetry/storeMetrics';
 import { createTracing, type Tracing } from '../telemetry/createTracing';
 import { LiveMonitor } from '../telemetry/monitor/LiveMonitor';
 import { monitorRoute } from '../telemetry/monitor/monitorRoute';
@@ -175,6 +176,7 @@ export class Kernel {
       if (pending.length) throw new StartupError([pendingMigrationsProblem(pending.map((m) => `${m.owner}:${m.name}`), this.prepared.file)]);
     }
     this.registerCoreHealth(database, store, queue);
+    registerStoreMetrics(this.metrics.registry, { dbPool: database.poolStats ? () => database.poolStats!() : undefined, kvPing: () => store.ping(), kvKind: store.redisClient() ? 'redis' : 'memory' });
     this.bindCore();
 
     const core: CoreServices = {

@@ -11,7 +11,7 @@ export function saturationDashboard(): Dashboard {
   const d = new DashboardDraft(
     'aihub-saturation',
     'AI Hub / Saturation',
-    'Per-instance saturation: CPU, resident memory, V8 heap, garbage collection, event-loop lag, requests in flight and the usage queue lag.',
+    'Per-instance saturation: CPU, resident memory, V8 heap, garbage collection, event-loop lag, requests in flight, the database pool, Redis round trips and the usage queue lag.',
     ['saturation'],
   );
 
@@ -72,6 +72,32 @@ export function saturationDashboard(): Dashboard {
       unit: 'percentunit',
       width: 8,
       queries: [{ expr: `sum by (instance, kind) (${q.histogramRate(M.gcDuration, '_sum')})`, legend: '{{kind}} {{instance}}' }],
+    });
+
+  d.row('Database and Redis')
+    .timeseries({
+      title: 'Database pool per instance',
+      description: 'Connections in use against the pool limit (database.poolMax). In use at the limit with callers waiting means requests queue for a connection: raise poolMax (within the database’s max_connections) or find the slow queries.',
+      unit: 'short',
+      width: 8,
+      queries: [
+        { expr: `sum by (instance) (${q.sel(M.dbPoolConnections, 'state="in_use"')})`, legend: 'in use {{instance}}' },
+        { expr: `max by (instance) (${q.sel(M.dbPoolMax)})`, legend: 'max {{instance}}' },
+      ],
+    })
+    .timeseries({
+      title: 'Callers waiting for a database connection',
+      description: 'Above 0: the pool is exhausted on that instance and queries wait (SQLite: transactions queued behind the one running).',
+      unit: 'short',
+      width: 8,
+      queries: [{ expr: `max by (instance) (${q.sel(M.dbPoolWaiting)})`, legend: '{{instance}}' }],
+    })
+    .timeseries({
+      title: 'Redis round trip per instance',
+      description: 'Time of one PING to the key-value store, measured at each scrape (store="memory" for the in-process store). Rate limits, caches and queues pay this on every call.',
+      unit: 's',
+      width: 8,
+      queries: [{ expr: `max by (instance, store) (${q.sel(M.kvPing)})`, legend: '{{store}} {{instance}}' }],
     });
 
   d.row('Queues')

@@ -47,4 +47,14 @@ export interface Database {
   transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Connection pool counts now, read from the pool without I/O (the metrics read it on scrape). */
+  poolStats?(): PoolStats;
+}
+
+/** A database connection pool's state: its size limit, connections in use and idle, and callers waiting for one. */
+export interface PoolStats {
+  max: number;
+  inUse: number;
+  idle: number;
+  waiting: number;
 }

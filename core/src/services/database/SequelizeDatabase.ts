@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { QueryTypes, Sequelize, Transaction } from 'sequelize';
-import type { Database, Dialect, MigrationSet, MigrationStatus } from './Database';
+import type { Database, Dialect, MigrationSet, MigrationStatus, PoolStats } from './Database';
 import { parseDatabaseUrl } from './databaseUrl';
 import { appliedNewestFirst, createUmzug, migrationModel, planMigrations, statusOf } from './migrations';
 
@@ -31,12 +31,15 @@ const MIGRATION_LOCK_KEY = 727_011;
 /** Runs async functions one at a time, in call order. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Functions running or waiting (for the pool metrics: SQLite transactions queue here). */
+  pending = 0;
 
   run<T>(fn: () => Promise<T>): Promise<T> {
+    this.pending++;
     const result = this.tail.then(fn);
     this.tail = result.then(
-      () => undefined,
-      () => undefined,
+      () => void this.pending--,
+      () => void this.pending--,
     );
     return result;
   }
@@ -86,6 +89,17 @@ class SequelizeDatabase implements Database {
 
   tableName(prefix: string, name: string): string {
     return `${prefix}_${name}`;
+  }
+
+  poolStats(): PoolStats {
+    if (this.dialect !== 'postgres') {
+      // SQLite bypasses Sequelize's pool: transactions run one at a time through the mutex.
+      const pending = this.sqliteTransactions.pending;
+      return { max: 1, inUse: pending > 0 ? 1 : 0, idle: pending > 0 ? 0 : 1, waiting: Math.max(0, pending - 1) };
+    }
+    const pool = (this.sequelize.connectionManager as unknown as { pool?: { using: number; available: number; waiting: number; maxSize: number } }).pool;
+    if (!pool || typeof pool.using !== 'number') return { max: this.poolMax, inUse: 0, idle: 0, waiting: 0 };
+    return { max: pool.maxSize, inUse: pool.using, idle: pool.available, waiting: pool.waiting };
   }
 
   async migrateUp(sets: MigrationSet[]): Promise<string[]> {
