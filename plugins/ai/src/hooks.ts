@@ -18,7 +18,7 @@ import type { AiConfig } from './config';
 import { AiCall } from './engine/AiCall';
 import type { Experiment, ModelRoute } from './routing/catalog';
 import { modelNotAllowed, principalMayUse } from './keyModels';
-import { messagesToChat } from './messages/toChat';
+import { messagesToChat, servedOnlyBy } from './messages/toChat';
 import { assignVariant } from './routing/select';
 import { runtimeOf } from './runtime';
 import { applyTransforms } from './transforms';
@@ -70,7 +70,7 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
   const rt = runtimeOf(ctx);
   // A Messages request becomes the chat request it means; the client's bytes are then not the body sent.
   const messages = ingress === 'messages';
-  const body = messages ? validateBody('chat', messagesToChat(c.request.body)) : validateBody(op, c.request.body);
+  const body = messages ? validateBody('chat', messagesToChat(c.request.body, { topK: servedOnlyBy(rt.catalog.routes.get(String((c.request.body as { model?: unknown } | undefined)?.model)), 'anthropic') })) : validateBody(op, c.request.body);
   const alias = body.model as string;
   const tenant = TenantKey.get(c);
   const principal = PrincipalKey.get(c);

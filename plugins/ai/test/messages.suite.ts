@@ -229,10 +229,13 @@ export function messagesSuite(backend: Backend): void {
     after(() => stack.stop());
 
     it('answers, streams and calls tools with the upstream’s usage metered', async () => {
-      const { data, response } = await client.messages.create({ model: 'claude', max_tokens: 100, system: 'Be brief.', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+      const { data, response } = await client.messages
+        .create({ model: 'claude', max_tokens: 100, top_k: 5, system: 'Be brief.', messages: [{ role: 'user', content: 'Hi' }] } as Anthropic.MessageCreateParamsNonStreaming)
+        .withResponse();
       const sent = stack.mock.requests.at(-1)!;
       assert.match(sent.url, /\/v1\/messages$/);
       assert.equal((sent.body as { system?: unknown }).system !== undefined, true, 'the system prompt reaches Anthropic as `system`');
+      assert.equal((sent.body as { top_k?: unknown }).top_k, 5, 'top_k reaches a model served only by Anthropic');
       assert.deepEqual(data.content, [{ type: 'text', text: completionText(8) }]);
       assert.equal(data.stop_reason, 'end_turn');
       assert.equal(data.usage.output_tokens, 8);

@@ -4,6 +4,7 @@
  * stop_reason and usage, message_stop; an upstream error event becomes an `error` event).
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { anthropicUsage, messageId, stopReason } from './fromChat';
 
 type Json = Record<string, unknown>;
@@ -25,6 +26,8 @@ const event = (type: string, data: Json) => `event: ${type}\ndata: ${JSON.string
 
 export class AnthropicSseTransform extends Transform {
   private buf = '';
+  // A UTF-8 character may be split across two upstream chunks.
+  private readonly decoder = new StringDecoder('utf8');
   private started = false;
   private ended = false;
   /** Index of the open content block, -1 when none is open. */
@@ -41,7 +44,7 @@ export class AnthropicSseTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.buf += chunk.toString('utf8');
+    this.buf += this.decoder.write(chunk);
     let out = '';
     let i: number;
     while ((i = this.buf.indexOf('\n\n')) >= 0) {
@@ -53,6 +56,7 @@ export class AnthropicSseTransform extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
+    this.buf += this.decoder.end();
     let out = this.buf.trim() ? this.onEvent(this.buf) : '';
     out += this.finishMessage();
     cb(null, out || undefined);

@@ -5,6 +5,7 @@
  * refused with a 400 naming the field instead of being dropped silently.
  */
 import { GatewayError } from '@aihub/core/plugin-api';
+import type { ModelRoute } from '../routing/catalog';
 
 type Json = Record<string, unknown>;
 
@@ -135,9 +136,11 @@ function toolChoice(tc: unknown, out: Json): void {
 
 /**
  * Validates a Messages request and translates it to a chat completion request. `stream` requests
- * ask the upstream for its usage chunk (Anthropic's message_delta carries the usage).
+ * ask the upstream for its usage chunk (Anthropic's message_delta carries the usage). `top_k` is
+ * kept (as a `top_k` field the Anthropic adapter sends on) only when `options.topK` says every
+ * deployment that may serve the model is Anthropic; otherwise it is refused.
  */
-export function messagesToChat(body: unknown): Json {
+export function messagesToChat(body: unknown, options: { topK?: boolean } = {}): Json {
   if (!isObject(body)) throw invalid('The request body must be a JSON object.');
   if (body.model === undefined || body.model === null || body.model === '') throw invalid('model: Field required', 'model');
   if (typeof body.model !== 'string') throw invalid('model: Input should be a valid string', 'model');
@@ -148,8 +151,9 @@ export function messagesToChat(body: unknown): Json {
   if (body.messages.length === 0) throw invalid('messages: at least one message is required', 'messages');
   const temperature = numberIn(body, 'temperature', 0, 1);
   const topP = numberIn(body, 'top_p', 0, 1);
-  if (body.top_k !== undefined && body.top_k !== null) {
-    throw invalid("top_k: not supported when the model is served through an OpenAI-compatible provider; remove top_k or use temperature/top_p", 'top_k');
+  const topK = numberIn(body, 'top_k', 0, Number.MAX_SAFE_INTEGER, true);
+  if (topK !== undefined && !options.topK) {
+    throw invalid("top_k: not supported by this model's provider (only models served by Anthropic deployments take it); remove top_k or use temperature/top_p", 'top_k');
   }
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid('stream: Input should be a valid boolean', 'stream');
 
@@ -167,6 +171,7 @@ export function messagesToChat(body: unknown): Json {
   const out: Json = { model: body.model, messages, max_tokens: maxTokens };
   if (temperature !== undefined) out.temperature = temperature;
   if (topP !== undefined) out.top_p = topP;
+  if (topK !== undefined) out.top_k = topK;
   if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
     if (!Array.isArray(body.stop_sequences) || !body.stop_sequences.every((s) => typeof s === 'string')) throw invalid('stop_sequences: Input should be a list of strings', 'stop_sequences');
     if (body.stop_sequences.length) out.stop = body.stop_sequences;
@@ -181,4 +186,11 @@ export function messagesToChat(body: unknown): Json {
     out.stream_options = { include_usage: true };
   }
   return out;
+}
+
+/** Every deployment that may serve the route (its own and its fallbacks') is of this provider type. */
+export function servedOnlyBy(route: ModelRoute | undefined, type: string, seen = new Set<ModelRoute>()): boolean {
+  if (!route || seen.has(route)) return route !== undefined;
+  seen.add(route);
+  return route.entries.length > 0 && route.entries.every((e) => e.dep.provider.type === type) && route.fallbacks.every((f) => servedOnlyBy(f, type, seen));
 }

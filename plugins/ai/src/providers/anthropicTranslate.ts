@@ -142,6 +142,8 @@ export function toAnthropicRequest(body: Record<string, unknown>, model: string,
   if (system.length) out.system = system.join('\n\n');
   if (typeof body.temperature === 'number') out.temperature = Math.min(1, body.temperature);
   if (typeof body.top_p === 'number') out.top_p = body.top_p;
+  // Not an OpenAI field: set only by the /v1/messages ingress when every deployment is Anthropic.
+  if (typeof body.top_k === 'number') out.top_k = body.top_k;
   if (body.stop !== undefined && body.stop !== null) out.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (stream) out.stream = true;
   if (typeof body.user === 'string') out.metadata = { user_id: body.user };
