@@ -22,6 +22,9 @@ describe('console: roles', () => {
     // A deep link to a screen the role may not use lands on the overview.
     await page.goto(env.consoleUrl('/audit'));
     await page.waitForURL(/\/admin\/home/);
+    // …and says why, naming the screen, instead of looking like a broken link.
+    assert.match(await page.locator('[data-testid=home-denied]').innerText(), /viewer.*\/audit/);
+    await env.checkA11y(page, 'home after a refused deep link');
     await env.api('PATCH', `/admin/v1/tenants/${env.tenantId}/members/${user.id}`, { role: 'admin' });
     await page.reload();
     await page.waitForSelector('[data-testid=nav] a[data-nav=audit]');

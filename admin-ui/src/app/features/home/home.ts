@@ -1,4 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { ActivatedRoute } from '@angular/router';
 import { TranslocoDirective } from '@jsverse/transloco';
 import { SessionService } from '../../core/session/session.service';
 
@@ -9,6 +11,9 @@ import { SessionService } from '../../core/session/session.service';
   template: `
     <section class="page" *transloco="let t">
       <div class="page-header"><h1>{{ t('home.title') }}</h1></div>
+      @if (denied(); as path) {
+        <p class="denied" role="alert" data-testid="home-denied">{{ t('home.denied', { path, role: session.role() ?? '—' }) }}</p>
+      }
       @if (session.me(); as me) {
         <p>{{ t('home.signedInAs', { email: me.user?.email ?? me.principal.subject }) }}</p>
         @if (me.tenant) {
@@ -18,8 +23,17 @@ import { SessionService } from '../../core/session/session.service';
       }
     </section>
   `,
+  styles: `
+    .denied { padding: 12px 16px; border-radius: 8px; background: var(--mat-sys-error-container); color: var(--mat-sys-on-error-container); max-width: 720px; }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Home {
   readonly session = inject(SessionService);
+  private readonly params = toSignal(inject(ActivatedRoute).queryParamMap);
+  /** The screen a guard refused (auth.guard.ts puts it in `?denied=`). */
+  readonly denied = () => {
+    const p = this.params()?.get('denied');
+    return p && p.startsWith('/') ? p : null;
+  };
 }
