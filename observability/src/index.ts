@@ -18,5 +18,6 @@ export {
   type DashboardFile,
 } from './dashboards';
 export { alertRules, renderRules, type AlertRule, type RuleGroup, type Severity } from './rules';
+export { SLOS, renderSloRules, sloRulesDoc, sloAlertNames, errorRatioExpr, ratioRecord, type Slo } from './slos';
 export { dashboardQueries, variableQueries, ruleQueries, expandVariables, seriesIn, metricsIn, panelsOf, type PanelQuery, type VariableValues } from './queries';
 export { PromQL } from './promql';

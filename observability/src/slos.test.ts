@@ -154,6 +154,23 @@ describe('SLO burn-rate rules', () => {
     assert.match(r.stdout, /SUCCESS/);
   });
 
+  it('records a 0 error ratio when no request failed (no 5xx series at all), not nothing', async () => {
+    const rulesFile = path.join(dir, 'slo-zero.rules.yml');
+    await writeFile(rulesFile, renderSloRules(SLOS, { annotations: false }));
+    const file = path.join(dir, 'slo-zero.tests.yml');
+    const series = [...requests({ '200': 100 }, 20), ...durations(100, 100, 20)].map(([s, values]) => ({ series: s, values }));
+    const tests: YamlValue[] = [
+      {
+        interval: '1m',
+        input_series: series,
+        promql_expr_test: SLOS.map((slo) => ({ expr: `aihub:slo_errors_per_request:ratio_rate5m{slo="${slo.name}"}`, eval_time: '10m', exp_samples: [{ labels: `aihub:slo_errors_per_request:ratio_rate5m{slo="${slo.name}"}`, value: 0 }] })),
+      },
+    ];
+    await writeFile(file, toYaml({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
+    const r = await promtool(['test', 'rules', file]);
+    assert.equal(r.code, 0, `promtool test rules failed:\n${r.stdout}\n${r.stderr}`);
+  });
+
   it('a wrong expectation fails (healthy traffic expected to page)', async () => {
     const rulesFile = path.join(dir, 'slo-neg.rules.yml');
     await writeFile(rulesFile, renderSloRules(SLOS, { annotations: false }));

@@ -77,7 +77,8 @@ export function ratioRecord(window: string): string {
 export function errorRatioExpr(slo: Slo, window: string): string {
   const valid = `sum(rate(${M.httpRequests.name}{${JOB},${V1},${NOT_CLIENT_ERROR}}[${window}]))`;
   if (slo.kind === 'availability') {
-    return `sum(rate(${M.httpRequests.name}{${JOB},${V1},status=~"5.."}[${window}])) / ${valid}`;
+    // Without any 5xx series the numerator is empty: `or 0 * valid` records 0 instead of nothing.
+    return `(sum(rate(${M.httpRequests.name}{${JOB},${V1},status=~"5.."}[${window}])) or 0 * ${valid}) / ${valid}`;
   }
   const t = slo.thresholdSeconds;
   if (t === undefined || !(DURATION_BUCKETS as readonly number[]).includes(t)) {
@@ -86,7 +87,7 @@ export function errorRatioExpr(slo: Slo, window: string): string {
   const h = M.httpDuration.name;
   const fast = `sum(rate(${h}_bucket{${JOB},${V1},${NOT_CLIENT_ERROR},le="${t}"}[${window}]))`;
   const all = `sum(rate(${h}_count{${JOB},${V1},${NOT_CLIENT_ERROR}}[${window}]))`;
-  return `1 - ${fast} / ${all}`;
+  return `1 - (${fast} or 0 * ${all}) / ${all}`;
 }
 
 function stem(slo: Slo): string {

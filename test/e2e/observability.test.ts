@@ -26,6 +26,9 @@ import {
   metricsIn,
   ruleQueries,
   seriesNames,
+  SLOS,
+  errorRatioExpr,
+  sloRulesDoc,
   variableQueries,
   type MetricSpec,
   type TrafficKind,
@@ -38,6 +41,7 @@ import { startOwnRedis, type OwnRedis } from './support/observability-redis';
 import { GENERATORS, type GatewayUnderTest } from './support/observability-traffic';
 
 const RULES_FILE = path.join(REPO_ROOT, 'docker', 'prometheus', 'rules', 'aihub.rules.yml');
+const SLO_RULES_FILE = path.join(REPO_ROOT, 'docker', 'prometheus', 'rules', 'aihub-slo.rules.yml');
 const DASHBOARD_DIR = path.join(REPO_ROOT, 'docker', 'grafana', 'dashboards');
 /** Grafana variables when panel queries run outside Grafana: windows cover the whole test run. */
 const VARIABLES = { rateInterval: '1m', interval: '1s', range: '5m', vars: { instance: '.+' } };
@@ -92,7 +96,7 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     prometheus = await startPrometheus({
       job: GATEWAY_JOB,
       targets: gateways.map((g) => ({ address: new URL(g.gw.url).host, labels: { backend: g.backend } })),
-      ruleFiles: [RULES_FILE],
+      ruleFiles: [RULES_FILE, SLO_RULES_FILE],
     });
 
     // Traffic: every kind whose plugins are loaded, twice with a scrape in between. A labelled counter
@@ -217,7 +221,12 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     assert.equal(targets.activeTargets.length, gateways.length);
     for (const t of targets.activeTargets) assert.deepEqual({ backend: t.labels.backend, health: t.health, lastError: t.lastError }, { backend: t.labels.backend, health: 'up', lastError: '' });
 
-    const expected = alertRules();
+    // The alert groups and the SLO groups (recording rules are listed by their record name).
+    const sloGroups = (sloRulesDoc() as { groups: { name: string; rules: { alert?: string; record?: string }[] }[] }).groups;
+    const expected = [
+      ...alertRules().map((g) => ({ name: g.name, rules: g.rules.map((r) => r.alert) })),
+      ...sloGroups.map((g) => ({ name: g.name, rules: g.rules.map((r) => (r.alert ?? r.record)!) })),
+    ];
     await waitFor(
       async () => {
         const { groups } = await prometheus!.api<{ groups: { rules: { health: string }[] }[] }>('rules');
@@ -230,7 +239,7 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
     assert.deepEqual(
       groups.map((g) => ({ name: g.name, rules: g.rules.map((r) => `${r.name}:${r.health}${r.lastError ? ` ${r.lastError}` : ''}`) })).sort(byName),
-      expected.map((g) => ({ name: g.name, rules: g.rules.map((r) => `${r.alert}:ok`) })).sort(byName),
+      expected.map((g) => ({ name: g.name, rules: g.rules.map((r) => `${r}:ok`) })).sort(byName),
     );
   });
 
@@ -298,6 +307,19 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     t.diagnostic(`${ran} panel queries ran; ${withData} returned series${withData < ran ? '; the rest read metrics of plugins not written yet' : ''}`);
     assert.deepEqual(problems, []);
     assert.ok(withData > 20, `most panel queries return data (${withData})`);
+  });
+
+  it('the SLO error ratios run against the gateways: a ratio in [0, 1] for each SLO after /v1 traffic', async (t) => {
+    if (!generated.has('ai-request')) {
+      t.diagnostic('no /v1 traffic without the ai plugin: the ratios were only parsed');
+    }
+    for (const slo of SLOS) {
+      const samples = await prometheus!.vector(errorRatioExpr(slo, '5m'));
+      if (!generated.has('ai-request')) continue;
+      assert.equal(samples.length, 1, `${slo.name}: one ratio over the gateways`);
+      const v = Number(samples[0].value[1]);
+      assert.ok(v >= 0 && v <= 1, `${slo.name}: ratio ${v}`);
+    }
   });
 
   it('runs every alert rule expression; the alerts the traffic provokes go pending', async () => {
