@@ -7,6 +7,7 @@ import { SessionService } from '../../core/session/session.service';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
+import { LanguageService } from '../../core/i18n/language.service';
 import { formatPrice, type PriceView } from './price';
 
 /**
@@ -82,6 +83,7 @@ import { formatPrice, type PriceView } from './price';
 export class ModelsPage {
   private readonly api = inject(ApiClient);
   private readonly session = inject(SessionService);
+  private readonly lang = inject(LanguageService);
   readonly url = urlState({ q: '' });
   private readonly tenant = computed(() => this.session.tenantId() || null);
   readonly data = dataResource(this.tenant, (tenantId) =>
@@ -104,6 +106,6 @@ export class ModelsPage {
     void this.url.patch({ q });
   }
   price(p: PriceView | null): string | null {
-    return formatPrice(p);
+    return formatPrice(p, this.lang.current());
   }
 }
