@@ -112,6 +112,23 @@ export function messagesSuite(backend: Backend): void {
       assert.ok(text.length > 0, 'the text before the error was delivered');
     });
 
+    it('aborts the upstream when the client leaves mid-stream, and records the usage as cancelled', async () => {
+      const aborted = stack.mock.stats.aborted;
+      stack.mock.setFailure({ chunkDelayMs: 100, times: 1 });
+      const ac = new AbortController();
+      const r = await stack.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x' }] }), signal: ac.signal });
+      const reader = r.body!.getReader();
+      const first = await reader.read();
+      assert.match(Buffer.from(first.value!).toString(), /^event: message_start/);
+      ac.abort();
+      await stack.mock.waitForAborts(aborted + 1, 3000);
+      const rec = await stack.usage.waitFor(r.headers.get('x-request-id')!);
+      assert.equal(rec.endpoint, 'messages');
+      assert.equal(rec.status, 'cancelled');
+      assert.equal(rec.httpStatus, 499);
+      assert.ok(rec.completionTokens < 8);
+    });
+
     it('round-trips a tool: tool_use out (JSON and streamed), tool_result back as an OpenAI tool message', async () => {
       const tools = [{ name: 'search', description: 'Search the web', input_schema: { type: 'object' as const, properties: { query: { type: 'string' } }, required: ['query'] } }];
       const first = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 100, tools, tool_choice: { type: 'tool', name: 'search' }, messages: [{ role: 'user', content: 'Find mock' }] });
