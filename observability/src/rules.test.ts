@@ -130,6 +130,23 @@ const CASES: Record<string, Case[]> = {
     { name: '500 ms lag', series: [[`aihub_nodejs_eventloop_lag_p99_seconds{${J},${I}}`, '0.5x10']], at: '7m', expect: [{ instance: 'gw-1:8080' }] },
     { name: '20 ms lag', series: [[`aihub_nodejs_eventloop_lag_p99_seconds{${J},${I}}`, '0.02x10']], at: '7m', expect: [] },
   ],
+  AihubDbPoolExhausted: [
+    {
+      name: 'callers wait for connections at every scrape',
+      series: [
+        [`aihub_db_pool_waiting{${J},${I}}`, '3x20'],
+        [`aihub_db_pool_waiting{${J},instance="gw-2:8080"}`, '0x20'],
+      ],
+      at: '15m',
+      expect: [{ instance: 'gw-1:8080' }],
+    },
+    { name: 'a short burst of waiting', series: [[`aihub_db_pool_waiting{${J},${I}}`, '0 0 0 5 5 0 0 0 0 0 0 0 0 0 0 0 0']], at: '15m', expect: [] },
+  ],
+  AihubRedisSlow: [
+    { name: '80 ms round trips', series: [[`aihub_kv_ping_seconds{${J},${I},store="redis"}`, '0.08x20']], at: '15m', expect: [{ instance: 'gw-1:8080' }] },
+    { name: 'sub-millisecond round trips', series: [[`aihub_kv_ping_seconds{${J},${I},store="redis"}`, '0.0004x20']], at: '15m', expect: [] },
+    { name: 'the in-process store is not Redis', series: [[`aihub_kv_ping_seconds{${J},${I},store="memory"}`, '0.08x20']], at: '15m', expect: [] },
+  ],
   AihubCircuitBreakerOpen: [
     {
       name: 'one deployment open, one closed',

@@ -99,6 +99,29 @@ export function alertRules(): RuleGroup[] {
       ],
     },
     {
+      name: 'aihub-saturation',
+      rules: [
+        {
+          alert: 'AihubDbPoolExhausted',
+          expr: `max by (instance) (${p.sel(M.dbPoolWaiting)}) > 0`,
+          for: '10m',
+          severity: 'warning',
+          summary: 'Requests on {{ $labels.instance }} wait for database connections',
+          description: 'Every scrape for 10 minutes found callers waiting for a connection of the database pool of {{ $labels.instance }}: queries queue and latency grows. Raise database.poolMax (within max_connections) or find the slow queries.',
+          dashboard: 'aihub-saturation',
+        },
+        {
+          alert: 'AihubRedisSlow',
+          expr: `max by (instance) (${p.sel(M.kvPing, 'store="redis"')}) > 0.05`,
+          for: '10m',
+          severity: 'warning',
+          summary: 'Redis round trips from {{ $labels.instance }} are slow',
+          description: 'A PING from {{ $labels.instance }} to Redis has taken {{ $value | humanizeDuration }} for 10 minutes. Rate limits, caches and queues pay this on every call; check Redis CPU, memory and the network.',
+          dashboard: 'aihub-saturation',
+        },
+      ],
+    },
+    {
       name: 'aihub-ai',
       rules: [
         {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { DURATION_BUCKETS as CORE_BUCKETS } from '../../core/src/telemetry/createMetrics';
-import { SLO_RULES_FILE } from './artifacts';
+import { REPO_ROOT, SLO_RULES_FILE } from './artifacts';
+import { alertRules } from './rules';
 import { metricsIn } from './queries';
 import { DURATION_BUCKETS, errorRatioExpr, renderSloRules, SLO_WINDOWS, SLOS, sloAlertNames } from './slos';
 import { toYaml, type YamlValue } from './yaml';
@@ -169,6 +170,13 @@ describe('SLO burn-rate rules', () => {
     await writeFile(file, toYaml({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
     const r = await promtool(['test', 'rules', file]);
     assert.equal(r.code, 0, `promtool test rules failed:\n${r.stdout}\n${r.stderr}`);
+  });
+
+  it('docs/operations.md has a runbook section for every alert (rules.ts and the SLOs)', async () => {
+    const doc = await readFile(path.join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
+    const headings = new Set([...doc.matchAll(/^### (\S+)$/gm)].map((m) => m[1]));
+    const alerts = [...alertRules().flatMap((g) => g.rules.map((r) => r.alert)), ...SLOS.flatMap((s) => Object.values(sloAlertNames(s)))];
+    assert.deepEqual(alerts.filter((a) => !headings.has(a)), [], 'add a "### <alert>" runbook to docs/operations.md');
   });
 
   it('a wrong expectation fails (healthy traffic expected to page)', async () => {
