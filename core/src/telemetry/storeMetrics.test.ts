@@ -75,5 +75,9 @@ describe('store saturation metrics (collected on scrape)', () => {
     registerStoreMetrics(registry, { kvPing: () => Promise.reject(new Error('down')) });
     assert.ok(Number.isNaN(await value(registry, 'aihub_kv_ping_seconds{store="redis"}')));
     assert.equal(await value(registry, 'aihub_db_pool_waiting'), undefined, 'no pool gauges without a pool');
+    // Registering again (a kernel restarted) replaces the gauges instead of throwing.
+    registerStoreMetrics(registry, { kvPing: () => Promise.resolve(), kvKind: 'memory' });
+    assert.equal(await value(registry, 'aihub_kv_ping_seconds{store="redis"}'), undefined);
+    assert.ok((await value(registry, 'aihub_kv_ping_seconds{store="memory"}'))! >= 0);
   });
 });
