@@ -52,6 +52,14 @@ describe('console: narrow screens', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.locator('[data-testid=nav]').waitFor({ state: 'visible' });
     assert.equal(await page.locator('[data-testid=nav-toggle]').count(), 0);
+
+    // Keyboard focus is plain to see (WCAG 2.4.7): a nav link reached by Shift+Tab from the screen has a 2 px outline.
+    await page.locator('main').focus();
+    await page.keyboard.press('Shift+Tab');
+    const ring = (await page.evaluate(
+      `(() => { const e = document.activeElement; const s = getComputedStyle(e); return { nav: !!e.closest('[data-testid=nav]'), style: s.outlineStyle, width: s.outlineWidth }; })()`,
+    )) as { nav: boolean; style: string; width: string };
+    assert.deepEqual(ring, { nav: true, style: 'solid', width: '2px' });
     assert.deepEqual(env.pageErrors, []);
   });
 });
