@@ -7,21 +7,24 @@ import ai from '@aihub/plugin-ai';
 import auth, { generateApiKey } from '@aihub/plugin-auth';
 import rateLimit from '@aihub/plugin-rate-limit';
 import tenancy from '@aihub/plugin-tenancy';
+import usage from '@aihub/plugin-usage';
 
 /**
  * The Anthropic SDK with real AI Hub keys (tenancy + auth + rate-limit + ai): `x-api-key` as
- * Anthropic sends it, 401 and a rate limit's 429 in Anthropic's error shape, as the SDK's classes.
+ * Anthropic sends it, 401 and a rate limit's 429 in Anthropic's error shape, as the SDK's classes;
+ * the request stored by the usage plugin with endpoint `messages`.
  */
 describe('Anthropic SDK against the full pipeline', () => {
   let db: TestDatabase;
   let gw: TestGateway;
   let key: string;
+  let tenantId: string;
   const admin = generateApiKey().key;
 
   before(async () => {
     db = await createTestDatabase('sqlite');
     gw = await startTestGateway({
-      plugins: [tenancy, auth, rateLimit, ai],
+      plugins: [tenancy, auth, rateLimit, ai, usage],
       pluginConfig: {
         auth: { keySecret: 'anthropic-sdk-key-secret-0123456789abcdefghijklmn', bootstrap: { adminKey: admin, print: false } },
         'rate-limit': { defaults: { requestsPerMinute: 2 } },
@@ -35,7 +38,7 @@ describe('Anthropic SDK against the full pipeline', () => {
     });
     const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
     const tenants = (await (await gw.fetch('/admin/v1/tenants', { headers })).json()) as { data: { id: string; slug: string }[] };
-    const tenantId = tenants.data.find((t) => t.slug === 'default')!.id;
+    tenantId = tenants.data.find((t) => t.slug === 'default')!.id;
     const created = await gw.fetch(`/admin/v1/tenants/${tenantId}/api-keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'claude code', scopes: ['ai:invoke'] }) });
     assert.equal(created.status, 201, await created.clone().text());
     key = ((await created.json()) as { key: string }).key;
@@ -51,6 +54,17 @@ describe('Anthropic SDK against the full pipeline', () => {
     const msg = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }] });
     assert.equal(msg.type, 'message');
     assert.equal(msg.usage.output_tokens, 3);
+    const rid = msg._request_id!;
+    assert.match(rid, /\S/, 'the SDK reads the request id from the request-id header');
+    let row: { endpoint: string; model: string; completion_tokens?: number; completionTokens?: number } | undefined;
+    for (let i = 0; i < 100 && !row; i++) {
+      const list = (await (await gw.fetch(`/admin/v1/tenants/${tenantId}/requests?limit=50`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { data: { request_id?: string; requestId?: string; endpoint: string; model: string }[] };
+      row = list.data.find((r) => (r.request_id ?? r.requestId) === rid);
+      if (!row) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(row, `request ${rid} stored by the usage plugin`);
+    assert.equal(row.endpoint, 'messages');
+    assert.equal(row.model, 'gpt-4o-mini');
 
     const raw = await gw.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) });
     assert.equal(raw.status, 401);
