@@ -149,6 +149,10 @@ describe('console: usage, budgets, limits, cache', () => {
     await page.goto(env.consoleUrl('/limits'));
     await page.waitForSelector('[data-testid=limits-table]');
     await env.checkA11y(page, 'limits');
+    // Without its own limit the tenant row shows the plan's bound that applies, not "inherited".
+    const tenantRow = page.locator(`[data-row="tenant:${env.tenantId}"]`);
+    assert.match(await tenantRow.locator('td.mat-column-requestsPerMinute').innerText(), /of 100 \(plan\)/);
+    assert.match(await tenantRow.locator('td.mat-column-tokensPerMinute').innerText(), /of no bound/);
     await page.fill('[data-testid=limit-requestsPerMinute]', '1000');
     await page.click('[data-testid=limit-save]');
     await page.waitForSelector('[data-testid=limit-error-requestsPerMinute], [data-testid=form-error], td[data-limit="1000"]');
