@@ -148,13 +148,6 @@ export const routes: Routes = [
         loadChildren: () => import('./features/behavior/behavior.routes').then((m) => m.BEHAVIOR_ROUTES),
         providers: [provideTranslocoScope('behavior')],
       },
-      // D: behavior analytics (event trends, funnels, retention, a user's timeline).
-      {
-        path: 'behavior',
-        canMatch: [requirePermission('events:read')],
-        loadChildren: () => import('./features/behavior/behavior.routes').then((m) => m.BEHAVIOR_ROUTES),
-        providers: [provideTranslocoScope('behavior')],
-      },
       { path: '**', loadComponent: () => import('./features/home/not-found').then((m) => m.NotFound) },
     ],
   },

@@ -32,7 +32,6 @@ export const NAV_ITEMS: NavItem[] = [
   { path: 'models', label: 'nav.models', permission: 'experiments:read', group: 'tenant' },
   { path: 'experiments', label: 'nav.experiments', permission: 'experiments:read', group: 'tenant' },
   { path: 'behavior', label: 'nav.behavior', permission: 'events:read', group: 'tenant' },
-  { path: 'behavior', label: 'nav.behavior', permission: 'events:read', group: 'tenant' },
   { path: 'audit', label: 'nav.audit', permission: 'audit:read', group: 'tenant' },
   { path: 'tenants', label: 'nav.tenants', platform: true, group: 'platform' },
   { path: 'users', label: 'nav.users', platform: true, group: 'platform' },
