@@ -8,7 +8,8 @@ describe('formatMicros', () => {
     expect(formatMicros(4_000)).toBe('$0.004');
   });
   it('keeps two decimals for whole cents and is exact beyond them', () => {
-    expect(formatMicros(0)).toBe('$0.00');
+    expect(formatMicros(0)).toBe('$0');
+    expect(formatMicros(0, 'zh-CN')).toBe('US$0');
     expect(formatMicros(1_000_000)).toBe('$1.00');
     expect(formatMicros(1_234_567)).toBe('$1.234567');
     expect(formatMicros(12_345_670_000)).toBe('$12,345.67');

@@ -2,12 +2,14 @@
 export const MICROS_PER_USD = 1_000_000;
 
 /**
- * Formats integer micro-dollars as dollars, exactly: at least 2 and up to 6 decimals, so an amount
+ * Formats integer micro-dollars as dollars, exactly: at least 2 and up to 6 decimals (a zero is "$0"), so an amount
  * under a cent never reads "$0.00" (400 µ$ → "$0.0004") and two different amounts never print the
  * same. `locale` is the UI language.
  */
 export function formatMicros(micros: number | null | undefined, locale = 'en'): string {
   if (micros === null || micros === undefined || !Number.isFinite(micros)) return '—';
+  // A zero is "$0": "$0.00" beside "$0.000006" in one column reads as a rounded-away amount.
+  if (micros === 0) return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(0);
   return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(micros / MICROS_PER_USD);
 }
 

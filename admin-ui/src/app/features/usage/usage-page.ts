@@ -38,6 +38,8 @@ export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
     .card dt { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     .card dd { margin: 4px 0 0; font: var(--mat-sys-title-large); }
     .num { text-align: end; font-variant-numeric: tabular-nums; }
+    .presets { display: flex; flex-wrap: nowrap; gap: 4px; }
+    .presets button { white-space: nowrap; }
     section.block { margin-top: 24px; }
     h2 { font: var(--mat-sys-title-medium); }
   `,
