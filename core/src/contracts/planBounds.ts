@@ -52,6 +52,12 @@ export type TenantSubjectKind = 'team' | 'user' | 'key';
  */
 export interface TenantSubjects {
   exists(tenantId: string, kind: TenantSubjectKind, id: string): Promise<boolean | undefined>;
+  /**
+   * The display names of those of `ids` that are subjects of this kind in the tenant, in one batched
+   * tenant-scoped read (a page of a list at a time). An id of another tenant, or one that no longer
+   * exists, is absent, so the caller shows the id. Optional: a provider without names leaves it out.
+   */
+  names?(tenantId: string, kind: TenantSubjectKind, ids: readonly string[]): Promise<Map<string, string>>;
 }
 /** Teams and members (a `user` is a member of the tenant). Provided by the tenancy plugin. */
 export const TENANT_SUBJECTS = createToken<TenantSubjects>('tenant-subjects');

@@ -7,6 +7,7 @@ import { authConfig, type AuthConfig } from './config';
 import { authHooks } from './hooks';
 import { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
 import { ApiKeyStore } from './keys/ApiKeyStore';
+import { credentialNames } from './keys/credentialNames';
 import { createAuthMetrics } from './metrics';
 import { migrations } from './migrations';
 import { defineModels } from './models';
@@ -49,6 +50,8 @@ export default definePlugin({
         const rt = runtimeOf(ctx);
         return (await rt.keys.get(tenantId, id)) !== undefined || (await rt.clients.get(tenantId, id)) !== undefined;
       },
+      // Names of keys and OAuth clients for usage answers (usage shows key_id): two indexed reads per page.
+      names: (tenantId, kind, ids) => (kind === 'key' ? credentialNames(runtimeOf(ctx).models, tenantId, ids) : Promise.resolve(new Map())),
     });
   },
   hooks(ctx) {

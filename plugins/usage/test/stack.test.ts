@@ -134,5 +134,25 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const audit = await call('GET', `/admin/v1/tenants/${ids.acme}/audit`, keys.admin);
       assert.ok(audit.body.data!.some((e) => e.action === 'analytics.user.delete' && e.target_id === 'person'));
     });
+
+    it('names each key beside its id in usage by key, the summary top keys and the request list and detail', async () => {
+      const base = `/admin/v1/tenants/${ids.acme}`;
+      const byKey = await call('GET', `${base}/usage?group_by=key`, keys.viewer);
+      assert.equal(byKey.status, 200);
+      const named = (pairs: unknown[][]) => pairs.sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+      assert.deepEqual(named(byKey.body.data!.map((d) => [d.key_id, d.key_name])), [[ids.app, 'app'], [ids.small, 'small']]);
+      const summary = await call('GET', `${base}/usage/summary`, keys.viewer);
+      const top = (summary.body.top as { keys: { id: string; name: string | null }[] }).keys;
+      assert.deepEqual(named(top.map((k) => [k.id, k.name])), [[ids.app, 'app'], [ids.small, 'small']]);
+      const list = await call('GET', `${base}/requests?key_id=${ids.app}`, keys.viewer);
+      assert.ok(list.body.data!.length > 0);
+      assert.ok(list.body.data!.every((r) => r.key_id === ids.app && r.key_name === 'app'));
+      const detail = await call('GET', `${base}/requests/${String(list.body.data![0].request_id)}`, keys.viewer);
+      assert.equal(detail.body.key_name, 'app');
+      // A revoked key's usage keeps its name: the key still exists (revoked), and the id is shown beside it.
+      assert.equal((await call('DELETE', `${base}/api-keys/${ids.app}`, keys.admin)).status, 200);
+      const after = await call('GET', `${base}/usage?group_by=key`, keys.viewer);
+      assert.equal(after.body.data!.find((d) => d.key_id === ids.app)?.key_name, 'app');
+    });
   });
 }

@@ -6661,6 +6661,8 @@ export interface operations {
                             experiment: string | null;
                             http_status: number;
                             key_id: string | null;
+                            /** @description The API key's (or OAuth client's) name; null without a key or when the key was deleted */
+                            key_name: string | null;
                             latency_ms: number;
                             model: string;
                             /** @description The gateway's own time (total minus upstream waits), as in x-aihub-overhead-ms; null before it was recorded */
@@ -6783,6 +6785,8 @@ export interface operations {
                         http_status: number;
                         input_cost_micros: number | null;
                         key_id: string | null;
+                        /** @description The API key's (or OAuth client's) name; null without a key or when the key was deleted */
+                        key_name: string | null;
                         latency_ms: number;
                         model: string;
                         /** @constant */
@@ -8154,6 +8158,8 @@ export interface operations {
                             error_requests: number;
                             estimated_requests: number;
                             key_id?: string | null;
+                            /** @description With group_by key: the key's name (null when deleted) */
+                            key_name?: string | null;
                             model?: string | null;
                             prompt_tokens: number;
                             provider?: string | null;
@@ -8396,6 +8402,8 @@ export interface operations {
                                 cost_micros: number;
                                 cost_usd: string;
                                 id: string | null;
+                                /** @description The key's (or OAuth client's) name; null when deleted */
+                                name: string | null;
                                 requests: number;
                             }[];
                             models: {

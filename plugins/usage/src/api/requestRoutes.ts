@@ -4,6 +4,7 @@ import type { UsageConfig } from '../config';
 import { microsToUsd } from '../money';
 import type { UsageRow } from '../records';
 import { rowFromDb } from '../writer/UsageWriter';
+import { keyNames } from './keyNames';
 import { requestDetailView, requestListQuery, requestListView, requestParams, type RequestListQuery } from './requestSchemas';
 
 const DEFAULT_LIMIT = 50;
@@ -24,7 +25,7 @@ export function decodeRequestCursor(cursor: string): { createdAt: string; reques
 }
 
 /** One request as the API shows it (the list's item; the detail adds the attempts). */
-export function requestView(r: UsageRow) {
+export function requestView(r: UsageRow, keyName: string | null = null) {
   return {
     request_id: r.requestId,
     created_at: r.createdAt,
@@ -34,6 +35,7 @@ export function requestView(r: UsageRow) {
     provider: r.provider,
     deployment: r.deployment,
     key_id: r.keyId,
+    key_name: keyName,
     team_id: r.teamId,
     user_id: r.userId,
     experiment: r.experiment,
@@ -111,7 +113,9 @@ export function requestRoutes(router: PluginRouter, ctx: PluginContext<UsageConf
       const last = page[page.length - 1];
       const hasMore = rows.length > limit;
       c.set('cache-control', 'no-store');
-      c.body = { object: 'list', data: page.map(requestView), next_cursor: hasMore && last ? encodeRequestCursor(last.createdAt, last.requestId) : null, has_more: hasMore };
+      // The page's key names in one batched, tenant-scoped lookup (usage records carry ids only).
+      const names = await keyNames(ctx, params.tenantId, page.map((r) => r.keyId));
+      c.body = { object: 'list', data: page.map((r) => requestView(r, (r.keyId && names.get(r.keyId)) ?? null)), next_cursor: hasMore && last ? encodeRequestCursor(last.createdAt, last.requestId) : null, has_more: hasMore };
     },
     {
       scopes: ['admin:read'],
@@ -129,10 +133,11 @@ export function requestRoutes(router: PluginRouter, ctx: PluginContext<UsageConf
       const rows = await sql.rows(`SELECT * FROM ${tables.records} WHERE request_id = $1 AND tenant_id = $2`, [params.requestId, params.tenantId]);
       if (!rows[0]) throw errors.notFound(`No request ${params.requestId} in tenant ${params.tenantId}; its usage record may not be written yet (records are stored within seconds).`, 'request_not_found');
       const row = rowFromDb(rows[0]);
+      const names = await keyNames(ctx, params.tenantId, [row.keyId]);
       c.set('cache-control', 'no-store');
       c.body = {
         object: 'request',
-        ...requestView(row),
+        ...requestView(row, (row.keyId && names.get(row.keyId)) ?? null),
         input_cost_micros: row.inputCostMicros,
         cached_cost_micros: row.cachedCostMicros,
         output_cost_micros: row.outputCostMicros,

@@ -52,6 +52,7 @@ export const requestItem = z.object({
   provider: z.string().nullable(),
   deployment: z.string().nullable().describe('The deployment that answered (or was tried last)'),
   key_id: z.string().nullable(),
+  key_name: z.string().nullable().describe("The API key's (or OAuth client's) name; null without a key or when the key was deleted"),
   team_id: z.string().nullable(),
   user_id: z.string().nullable(),
   experiment: z.string().nullable(),

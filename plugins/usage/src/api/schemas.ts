@@ -78,7 +78,7 @@ export const usageResponse = z.object({
   to: z.string(),
   group_by: z.array(z.string()),
   totals: metrics,
-  data: z.array(metrics.extend({ day: z.string().optional(), model: z.string().nullable().optional(), provider: z.string().nullable().optional(), key_id: z.string().nullable().optional(), team_id: z.string().nullable().optional() })),
+  data: z.array(metrics.extend({ day: z.string().optional(), model: z.string().nullable().optional(), provider: z.string().nullable().optional(), key_id: z.string().nullable().optional(), key_name: z.string().nullable().optional().describe("With group_by key: the key's name (null when deleted)"), team_id: z.string().nullable().optional() })),
 });
 
 const budgetField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional();

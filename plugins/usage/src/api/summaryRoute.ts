@@ -6,6 +6,7 @@ import { addDays, daysBetween, utcDay } from '../time';
 import type { budgetReport } from './budgetRoutes';
 import { budgetResponse, dayParam, tenantParams } from './schemas';
 import { percentiles, type PercentileTables } from './percentile';
+import { keyNames } from './keyNames';
 import { metricsOf, type UsageReader } from './UsageReader';
 
 /** How many keys, models and teams the overview lists. */
@@ -18,7 +19,9 @@ const summaryQuery = z
   })
   .strict();
 
-const top = z.array(z.object({ id: z.string().nullable(), requests: z.number(), cost_micros: z.number(), cost_usd: z.string() }));
+const topItem = z.object({ id: z.string().nullable(), requests: z.number(), cost_micros: z.number(), cost_usd: z.string() });
+const top = z.array(topItem);
+const topKeys = z.array(topItem.extend({ name: z.string().nullable().describe("The key's (or OAuth client's) name; null when deleted") }));
 
 export const summaryResponse = z.object({
   object: z.literal('usage_summary'),
@@ -40,7 +43,7 @@ export const summaryResponse = z.object({
     .object({ p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), measured_requests: z.number().describe('Requests with a recorded overhead (older records have none)') })
     .describe("Nearest-rank percentiles of the gateway's own time per request (x-aihub-overhead-ms: total minus upstream waits) over the range"),
   budget: budgetResponse.describe('The tenant budget with spend today and this month (as GET …/budgets)'),
-  top: z.object({ keys: top, models: top, teams: top }).describe(`The ${TOP_N} biggest by cost, then requests`),
+  top: z.object({ keys: topKeys, models: top, teams: top }).describe(`The ${TOP_N} biggest by cost, then requests`),
 });
 
 /**
@@ -87,6 +90,8 @@ export function summaryRoute(
           .sort((a, b) => b.cost_micros - a.cost_micros || b.requests - a.requests || String(a.id).localeCompare(String(b.id)))
           .slice(0, TOP_N)
           .map((r) => ({ ...r, cost_usd: microsToUsd(r.cost_micros) }));
+      const topKeyRows = topOf(byKey, 'key_id');
+      const names = await keyNames(ctx, params.tenantId, topKeyRows.map((k) => k.id));
       const ratio = (x: number) => (totals.requests ? x / totals.requests : null);
       c.set('cache-control', 'no-store');
       c.body = {
@@ -105,7 +110,7 @@ export function summaryRoute(
         latency: { p50_ms: p50, p95_ms: p95, avg_ms: totals.avg_latency_ms },
         overhead: { p50_ms: o50, p95_ms: o95, measured_requests: overhead.n },
         budget,
-        top: { keys: topOf(byKey, 'key_id'), models: topOf(byModel, 'model'), teams: topOf(byTeam, 'team_id') },
+        top: { keys: topKeyRows.map((k) => ({ ...k, name: (k.id && names.get(k.id)) ?? null })), models: topOf(byModel, 'model'), teams: topOf(byTeam, 'team_id') },
       };
     },
     {

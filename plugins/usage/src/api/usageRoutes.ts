@@ -7,6 +7,7 @@ import { addDays, daysBetween, utcDay } from '../time';
 import { authorizeTenant as authorize } from '@aihub/core/plugin-api';
 import { exportDays, exportRequests } from './exportCsv';
 import { buildInvoice } from './invoice';
+import { keyNames } from './keyNames';
 import { exportQuery, monthParam, tenantParams, usageQuery, usageResponse, type GroupDimension } from './schemas';
 import { DIMENSION_COLUMN, metricsOf, type UsageFilter, type UsageReader } from './UsageReader';
 
@@ -47,6 +48,10 @@ export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
         }
         return { ...out, ...metricsOf(row) };
       });
+      if (groupBy.includes('key')) {
+        const names = await keyNames(ctx, params.tenantId, data.map((d) => d.key_id as string | null));
+        data = data.map((d) => ({ ...d, key_name: (d.key_id && names.get(d.key_id as string)) ?? null }));
+      }
       if (groupBy.length === 1 && groupBy[0] === 'day') {
         // A time series: every day of the range, zero where nothing was used.
         const byDay = new Map(data.map((d) => [d.day as string, d]));
