@@ -62,6 +62,8 @@ describe('console: dashboard, playground, health & plugins', () => {
     assert.match(await page.locator('[data-testid=overview-range]').innerText(), new RegExp(`${today()} 00:00 UTC`));
     assert.ok(Number(await page.locator('[data-testid=ov-p95]').getAttribute('data-value')) >= 0);
     assert.match(await page.locator('[data-testid=ov-top-keys]').innerText(), /\d/);
+    // Top API keys are named (the summary's name), not shown as bare ids.
+    assert.match(await page.locator('[data-testid=ov-top-keys] tbody').innerText(), /\boverview\b/);
     assert.deepEqual(summaryCalls.length, 1, `one usage request per page view: ${summaryCalls.join(', ')}`);
     assert.ok(summaryCalls[0].includes('/usage/summary'));
     await env.checkA11y(page, 'dashboard');

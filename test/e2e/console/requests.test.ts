@@ -116,6 +116,13 @@ describe('console: request explorer', () => {
     const micros = await page.locator('[data-testid=rq-table] td[data-micros]').evaluateAll((tds) => tds.reduce((s, td) => s + Number(td.getAttribute('data-micros')), 0));
     assert.equal(micros, totals.cost_micros, 'the listed costs add up to the usage total');
     assert.ok(totals.cost_micros > 0);
+    // The key column names the key (the API's key_name), with its id beside it.
+    const keyCells = await page.locator('[data-testid=rq-key-cell]').allInnerTexts();
+    assert.equal(keyCells.length, api.data.length);
+    assert.ok(keyCells.every((text) => text.includes('explorer')), `key names shown: ${keyCells.join(' | ')}`);
+    // One precision rule for the cost column: no "$0.00" beside "$0.000006" (a zero is "$0").
+    const costTexts = await page.locator('[data-testid=rq-table] td[data-micros]').allInnerTexts();
+    assert.ok(!costTexts.some((text) => text.trim() === '$0.00'), `costs shown: ${costTexts.join(' | ')}`);
     await env.checkA11y(page, 'requests');
   });
 

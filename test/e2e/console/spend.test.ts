@@ -30,6 +30,7 @@ interface Totals {
 describe('console: usage, budgets, limits, cache', () => {
   let env: ConsoleEnv;
   let key: string;
+  let keyId: string;
   let tenantAdmin: Account;
   let page: Page;
 
@@ -58,7 +59,9 @@ describe('console: usage, budgets, limits, cache', () => {
         cache: { statsFlushMs: 200 },
       },
     });
-    key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'spend', scopes: ['ai:invoke'] })).key;
+    const created = await env.api<{ key: string; id: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'spend', scopes: ['ai:invoke'] });
+    key = created.key;
+    keyId = created.id;
     // A tenant admin (not a superadmin): the plan's bounds apply to them.
     tenantAdmin = await env.createUser('spend-admin@example.com', { tenantId: env.tenantId, role: 'admin' });
     page = await env.newPage();
@@ -112,6 +115,21 @@ describe('console: usage, budgets, limits, cache', () => {
     await page.waitForURL(/by=model/);
     await page.waitForSelector('[data-testid=usage-table] tr[data-row="gpt-4o-mini"]');
     assert.equal(Number(await page.locator('[data-testid=usage-table] tr[data-row="gpt-4o-mini"] td[data-value]').first().getAttribute('data-value')), api.requests);
+
+    // Group by key: the row shows the key's name (the API's key_name), its id as secondary text.
+    await page.click('[data-testid=usage-by-key]');
+    await page.waitForSelector(`[data-testid=usage-table] tr[data-row="${keyId}"]`);
+    const keyRow = await page.locator(`[data-testid=usage-table] tr[data-row="${keyId}"] td`).first().innerText();
+    assert.match(keyRow, /^spend\b/);
+    assert.ok(keyRow.includes(keyId));
+
+    // At 1280 px the range presets stay on one line: "Last month" does not wrap away from the others.
+    const viewport = page.viewportSize();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const tops = await page.locator('[data-testid=usage-presets] button').evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().top)));
+    assert.equal(tops.length, 5);
+    assert.equal(new Set(tops).size, 1, `preset rows: ${tops.join(', ')}`);
+    if (viewport) await page.setViewportSize(viewport);
   });
 
   test('the cache screen shows entries and hits; a confirmed purge makes the next identical call a miss', async () => {

@@ -94,7 +94,7 @@ import { formatMs, formatRatio, spentRatio } from './ratio';
                   <thead><tr><th scope="col">{{ t('overview.name') }}</th><th scope="col" class="num">{{ t('overview.requests') }}</th><th scope="col" class="num">{{ t('overview.spend') }}</th></tr></thead>
                   <tbody>
                     @for (row of s.top[list]; track row.id) {
-                      <tr><td class="mono">{{ row.id ?? t('overview.none') }}</td><td class="num">{{ count(row.requests) }}</td><td class="num">{{ money(row.cost_micros) }}</td></tr>
+                      <tr><td>@if (nameOf(row); as name) { <span [title]="row.id">{{ name }}</span><span class="id-sub mono muted">{{ row.id }}</span> } @else { <span class="mono">{{ row.id ?? t('overview.none') }}</span> }</td><td class="num">{{ count(row.requests) }}</td><td class="num">{{ money(row.cost_micros) }}</td></tr>
                     }
                   </tbody>
                 </table>
@@ -115,6 +115,8 @@ import { formatMs, formatRatio, spentRatio } from './ratio';
     .card dt { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     .card dd { margin: 4px 0 8px; font: var(--mat-sys-title-large); }
     .card dd small { display: block; font: var(--mat-sys-body-small); margin-top: 4px; }
+    /* A key's id under its name (the overview's top keys). */
+    .id-sub { display: block; font-size: 12px; }
     .tops { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 16px; }
     table.simple { width: 100%; border-collapse: collapse; }
     table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; }
@@ -131,6 +133,11 @@ export class OverviewPage {
   readonly presets: RangePreset[] = ['today', '7d', '30d', 'month'];
   readonly periods = ['daily', 'monthly'] as const;
   readonly topLists = ['keys', 'models', 'teams'] as const;
+
+  /** A top entry's name when the API gives one (keys: null when deleted, so the id is shown). */
+  nameOf(row: { id: string | null; name?: string | null }): string | null {
+    return row.name ?? null;
+  }
 
   readonly url = urlState({ from: '', to: '' });
   readonly resolved = computed(() => resolveRange(this.url.state().from, this.url.state().to, Date.now()));

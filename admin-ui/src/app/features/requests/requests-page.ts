@@ -47,6 +47,8 @@ import { FILTER_KEYS, formatDuration, REQUEST_URL_DEFAULTS, toApiQuery, traceLin
     .status-error, .outcome-error, .outcome-timeout { color: var(--mat-sys-error); }
     tr.mat-mdc-row { cursor: pointer; }
     .nowrap { white-space: nowrap; }
+    /* The key's id under its name: the name is what people recognise, the id what they search for. */
+    .id-sub { display: block; font-size: 12px; }
     .table-scroll { overflow-x: auto; }
     /* Nine columns beside the navigation: tighter cells than Material's 16 px. */
     .table-scroll .mat-mdc-cell, .table-scroll .mat-mdc-header-cell { padding: 0 6px; }

@@ -38,6 +38,7 @@ export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
     .card dt { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     .card dd { margin: 4px 0 0; font: var(--mat-sys-title-large); }
     .num { text-align: end; font-variant-numeric: tabular-nums; }
+    .id-sub { display: block; font-size: 12px; }
     .presets { display: flex; flex-wrap: nowrap; gap: 4px; }
     .presets button { white-space: nowrap; }
     section.block { margin-top: 24px; }
@@ -104,7 +105,10 @@ export class UsagePage {
   display(row: Record<string, unknown>): string | null {
     const id = this.label(row);
     const by = this.by();
-    return id !== null && (by === 'key' || by === 'team') ? this.subjects.labelOf(by, id) : id;
+    if (id === null) return null;
+    // The API names keys itself (key_name, any page of keys); the loaded key list is the fallback.
+    if (by === 'key' && typeof row['key_name'] === 'string') return row['key_name'];
+    return by === 'key' || by === 'team' ? this.subjects.labelOf(by, id) : id;
   }
 
   money(micros: number | null | undefined): string {
