@@ -109,7 +109,9 @@ describe('docker compose stack', () => {
   it('the Prometheus config is valid and loads the generated rules (`promtool check config`)', async () => {
     const r = await run('promtool', ['check', 'config', path.join(DOCKER, 'prometheus', 'prometheus.yml')]);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, /SUCCESS: 1 rule files found/);
+    // Two rule files: the hand-kept alerts and the SLO burn-rate rules generated from observability/src/slos.ts.
+    assert.match(r.stdout, /SUCCESS: 2 rule files found/);
+    assert.match(r.stdout, /Checking .*aihub-slo\.rules\.yml/);
     assert.match(r.stdout, new RegExp(`Checking .*${path.basename(RULES_FILE).replace(/\./g, '\\.')}`));
     const prom = readFileSync(path.join(DOCKER, 'prometheus', 'prometheus.yml'), 'utf8');
     assert.match(prom, /job_name: aihub\n[\s\S]*targets: \['gateway-1:9464', 'gateway-2:9464'\]/);
