@@ -70,7 +70,8 @@ describe('console: models, experiments, requests', () => {
     await env.checkA11y(page, 'models');
     await page.fill('[data-testid=models-filter]', 'exp-');
     await page.press('[data-testid=models-filter]', 'Enter');
-    await page.waitForFunction('!document.querySelector("[data-testid=model-gpt-4o-mini]")');
+    // A locator, not a string page function: the console's CSP (script-src 'self') refuses eval.
+    await page.locator('[data-testid=model-gpt-4o-mini]').waitFor({ state: 'detached' });
     assert.match(page.url(), /q=exp-/);
     assert.equal(await page.locator('[data-testid=models-table] tbody tr').count(), 2);
   });
