@@ -88,6 +88,21 @@ export interface ConsoleEnv {
 }
 
 /** Builds admin-ui when its output is missing (CI builds it in `npm run build` first). */
+/**
+ * Waits until `poll()` answers `want` (polled from the test, 50 ms apart). Page state is read through
+ * locators rather than a string `page.waitForFunction`, which the console's CSP (script-src 'self',
+ * no eval) refuses whenever Playwright has to evaluate the string inside the page.
+ */
+export async function waitUntil<T>(poll: () => Promise<T>, want: T, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await poll();
+  while (last !== want) {
+    if (Date.now() > deadline) assert.fail(`${what}: waited ${timeoutMs} ms for ${String(want)}, last saw ${String(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = await poll();
+  }
+}
+
 export function ensureConsoleBuilt(): void {
   if (existsSync(path.join(DIST, 'index.html'))) return;
   console.log('test/e2e/console: admin-ui is not built; building it (npm run build -w admin-ui)…');

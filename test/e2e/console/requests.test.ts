@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import usage from '@aihub/plugin-usage';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
-import { startConsoleEnv, type ConsoleEnv } from './harness';
+import { startConsoleEnv, waitUntil, type ConsoleEnv } from './harness';
 
 const KEY = 'sk-mock-upstream-0123456789abcdef';
 /** A caller's sampled trace: the gateway follows it, so the request's trace id is known. */
@@ -134,7 +134,7 @@ describe('console: request explorer', () => {
     await page.click('[data-testid=rq-apply]');
     await page.waitForURL(/model=flaky/);
     assert.match(page.url(), /min_latency_ms=0/);
-    await page.waitForFunction("document.querySelectorAll('[data-testid=rq-table] tbody tr').length === 2");
+    await waitUntil(() => page.locator('[data-testid=rq-table] tbody tr').count(), 2, 'filtered request rows');
     // A reload (the app starts again, signed in by the authorization server's session) shows the same.
     await page.reload();
     await page.waitForSelector('[data-testid=rq-table] tbody tr');

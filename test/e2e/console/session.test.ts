@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startConsoleEnv, type ConsoleEnv } from './harness';
+import { startConsoleEnv, waitUntil, type ConsoleEnv } from './harness';
 
 describe('console: session expiry', () => {
   let env: ConsoleEnv;
@@ -26,7 +26,7 @@ describe('console: session expiry', () => {
     await other.waitForSelector('text=Saved.');
     await other.reload();
     await other.waitForSelector('[data-testid=display-name]');
-    await other.waitForFunction("document.querySelector('[data-testid=display-name]').value === 'Expiry Tester'");
+    await waitUntil(() => other.locator('[data-testid=display-name]').inputValue(), 'Expiry Tester', 'display name after reload');
     await other.fill('input[formcontrolname=current_password]', user.password);
     await other.fill('input[formcontrolname=new_password]', 'a-new-password-for-expiry');
     await other.fill('input[formcontrolname=confirm]', 'a-new-password-for-expiry');

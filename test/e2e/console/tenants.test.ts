@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startConsoleEnv, type ConsoleEnv } from './harness';
+import { startConsoleEnv, waitUntil, type ConsoleEnv } from './harness';
 
 describe('console: tenants, audit, roles', () => {
   let env: ConsoleEnv;
@@ -30,7 +30,7 @@ describe('console: tenants, audit, roles', () => {
     await page.fill('[data-testid=tenant-search]', 'acme');
     await page.press('[data-testid=tenant-search]', 'Enter');
     await page.waitForURL(/q=acme/);
-    await page.waitForFunction("document.querySelectorAll('[data-testid=tenant-table] tr[data-tenant]').length === 1");
+    await waitUntil(() => page.locator('[data-testid=tenant-table] tr[data-tenant]').count(), 1, 'tenant rows matching acme');
 
     // The new tenant's own log holds its creation: the platform-wide log shows it to a superadmin.
     await page.goto(env.consoleUrl('/audit?scope=platform&action=tenant.create'));
@@ -42,7 +42,7 @@ describe('console: tenants, audit, roles', () => {
     // Filtering by target id, from the URL: only the entries about that tenant.
     const acme = (await env.api<{ data: { id: string }[] }>('GET', '/admin/v1/tenants?q=acme')).data[0];
     await env.navigate(page, `/audit?scope=platform&target_id=${acme.id}`);
-    await page.waitForFunction(`document.querySelectorAll('[data-testid=audit-table] tr[data-action]').length === 1`);
+    await waitUntil(() => page.locator('[data-testid=audit-table] tr[data-action]').count(), 1, 'audit rows for the tenant');
     assert.equal(await page.locator('[data-testid=audit-target-id]').inputValue(), acme.id);
   });
 
