@@ -1,6 +1,15 @@
-import type { EventQueue, Logger } from '@aihub/core/plugin-api';
-import { requestMeta } from '@aihub/core/plugin-api';
-import { AiCallKey, USAGE_TOPIC, gatewayOverheadMs, usageTimestamp, type AiUsage, type GatewayContext, type UsageRecord } from '@aihub/core/plugin-api';
+import {
+  AiCallKey,
+  USAGE_TOPIC,
+  gatewayOverheadMs,
+  requestMeta,
+  usageTimestamp,
+  type AiUsage,
+  type EventQueue,
+  type GatewayContext,
+  type Logger,
+  type UsageRecord,
+} from '@aihub/core/plugin-api';
 import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';
 import { costSplit } from '../pricing';
