@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import behavior from '@aihub/plugin-behavior';
-import { startConsoleEnv, type Account, type ConsoleEnv } from './harness';
+import { startConsoleEnv, waitUntil, type Account, type ConsoleEnv } from './harness';
 
 const DAY = 86_400_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -168,7 +168,8 @@ describe('console: behavior analytics', () => {
     assert.equal((await page.locator('[data-testid=user-last-seen]').innerText()).trim(), api.last_seen);
     // Page through with 10 per page: every ingested event once, newest first.
     await env.navigate(page, '/behavior/users?id=u1&limit=10');
-    await page.waitForSelector('[data-testid=user-timeline] tbody tr');
+    // In-app navigation keeps the 12-row table until the 10-row answer replaces it: wait for the count.
+    await waitUntil(() => page.locator('[data-testid=user-timeline] tbody tr').count(), 10, 'first page of 10');
     const shown = await page.locator('[data-testid=user-timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')));
     assert.equal(shown.length, 10);
     await page.click('button:has-text("Next")');
