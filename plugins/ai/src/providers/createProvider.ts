@@ -1,10 +1,10 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
 import type { ProviderConfig, ProviderType } from '../config';
 import type { ProviderAdapter } from '../types';
-import { AnthropicProvider } from './anthropic';
-import { AzureOpenAiProvider } from './azure';
+import { AnthropicProvider } from './anthropic/adapter';
+import { AzureOpenAiProvider } from './azure/adapter';
 import { MockProvider } from './mock';
-import { OllamaProvider, OpenAiProvider } from './openai';
+import { OllamaProvider, OpenAiProvider } from './openai/adapter';
 
 /** Builds the adapter for a configured provider (`type`, or the provider's name when it is a type). */
 export function createProvider(name: string, config: ProviderConfig, http: HttpClient): ProviderAdapter {

@@ -4,8 +4,8 @@ import type { AttemptSignal } from '../engine/AttemptSignal';
 import type { BodyLimits, BufferedResponse, CallInput, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
 import { readWhole } from './buffered';
 import { parseOpenAiError } from './HttpProvider';
-import { scanOpenAiAnswer } from './openai';
-import { OpenAiStreamTranslator } from './openaiStream';
+import { scanOpenAiAnswer } from './openai/adapter';
+import { OpenAiStreamTranslator } from './openai/stream';
 
 /** Words that are one token each in the cl100k and o200k encodings, so counts match a tokenizer. */
 const WORDS = ['Hello', ' from', ' the', ' mock', ' provider', ' of', ' AI', ' Hub', ' this', ' is', ' a', ' deterministic', ' answer', ' with', ' one', ' token', ' per', ' word'];

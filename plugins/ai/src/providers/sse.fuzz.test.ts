@@ -11,8 +11,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StreamEventError } from '../engine/errors';
 import type { StreamTranslator } from '../types';
-import { AnthropicStreamTranslator } from './anthropicStream';
-import { OpenAiStreamTranslator } from './openaiStream';
+import { AnthropicStreamTranslator } from './anthropic/stream';
+import { OpenAiStreamTranslator } from './openai/stream';
 
 const RUNS = Number(process.env.AIHUB_FUZZ_RUNS ?? 100);
 

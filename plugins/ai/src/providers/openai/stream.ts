@@ -1,5 +1,5 @@
-import { StreamEventError } from '../engine/errors';
-import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../types';
+import { StreamEventError } from '../../engine/errors';
+import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../../types';
 
 /** UTF-8 byte order mark, as latin1 characters (chunks are decoded one char per byte). */
 const BOM = '\xef\xbb\xbf';

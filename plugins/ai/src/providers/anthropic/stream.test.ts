@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamEventError } from '../engine/errors';
-import { AnthropicStreamTranslator } from './anthropicStream';
+import { StreamEventError } from '../../engine/errors';
+import { AnthropicStreamTranslator } from './stream';
 
 const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 const start = ev('message_start', { message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 12, cache_read_input_tokens: 2, output_tokens: 1 } } });

@@ -4,7 +4,7 @@
  * the other.
  */
 import { GatewayError } from '@aihub/core/plugin-api';
-import type { RawUsage } from '../types';
+import type { RawUsage } from '../../types';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamEventError } from '../engine/errors';
-import { OpenAiStreamTranslator } from './openaiStream';
+import { StreamEventError } from '../../engine/errors';
+import { OpenAiStreamTranslator } from './stream';
 
 const chunk = (delta: string, extra = '') => `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":${delta},"finish_reason":null}]${extra}}\n\n`;
 const usage = 'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9,"prompt_tokens_details":{"cached_tokens":3}}}\n\n';

@@ -1,9 +1,9 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
-import type { ProviderConfig } from '../config';
-import type { CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody } from '../types';
-import { HttpProvider } from './HttpProvider';
-import { AnthropicStreamTranslator } from './anthropicStream';
-import { fromAnthropicAnswer, toAnthropicRequest } from './anthropicTranslate';
+import type { ProviderConfig } from '../../config';
+import type { CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody } from '../../types';
+import { HttpProvider } from '../HttpProvider';
+import { AnthropicStreamTranslator } from './stream';
+import { fromAnthropicAnswer, toAnthropicRequest } from './translate';
 
 export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
 

@@ -1,9 +1,9 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
-import type { ProviderConfig } from '../config';
-import type { CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody } from '../types';
-import { HttpProvider, parseOpenAiError } from './HttpProvider';
-import { OpenAiStreamTranslator, usageFrom } from './openaiStream';
-import { allStrings, firstString, lastObject } from './scan';
+import type { ProviderConfig } from '../../config';
+import type { CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody } from '../../types';
+import { HttpProvider, parseOpenAiError } from '../HttpProvider';
+import { OpenAiStreamTranslator, usageFrom } from './stream';
+import { allStrings, firstString, lastObject } from '../scan';
 
 const INCLUDE_USAGE = Buffer.from(',"stream_options":{"include_usage":true}}');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '@aihub/core/plugin-api';
-import { finishReason, fromAnthropicAnswer, toAnthropicRequest, usageFromAnthropic } from './anthropicTranslate';
+import { finishReason, fromAnthropicAnswer, toAnthropicRequest, usageFromAnthropic } from './translate';
 
 describe('OpenAI → Anthropic requests', () => {
   it('moves system and developer messages to `system` and merges consecutive user turns', () => {

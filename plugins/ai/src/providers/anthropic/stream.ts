@@ -1,8 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
-import { StreamEventError } from '../engine/errors';
-import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../types';
-import { finishReason, openAiUsageJson, usageFromAnthropic, type AnthropicUsage } from './anthropicTranslate';
-import { dataOf } from './openaiStream';
+import { StreamEventError } from '../../engine/errors';
+import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../../types';
+import { finishReason, openAiUsageJson, usageFromAnthropic, type AnthropicUsage } from './translate';
+import { dataOf } from '../openai/stream';
 
 interface AnthropicEvent {
   type?: string;
