@@ -5,8 +5,11 @@
  * cross-references Kubernetes only checks at run time (selectors, port names, ConfigMap/Secret names,
  * the drain budget, the Prometheus job name).
  *
- * The schemas here cover the fields the manifests use, not the whole Kubernetes API: the full
- * OpenAPI-derived schemas need a package this tree does not have yet (see docs/operations.md).
+ * Two layers, because each misses what the other catches: the full OpenAPI-derived schemas of the
+ * Kubernetes API and the Prometheus Operator CRDs (`kubernetes-models`: types, required fields, enums,
+ * formats of every field), which accept unknown fields as the API server's non-strict decoding does;
+ * and our strict schemas of the fields we use, which fail on a misspelt field (`readinesProbe` would
+ * otherwise be dropped silently by the cluster).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -18,6 +21,7 @@ import Ajv from 'ajv';
 import { parseAllDocuments, parse } from 'yaml';
 import { GATEWAY_JOB } from '../../observability/src/dashboards/common';
 import { K8S_SCHEMAS } from './support/kubernetesSchemas';
+import { fullSchemaErrors } from './support/kubernetesModels';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -78,6 +82,7 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
       const ns = one(objs, 'Namespace').metadata.name;
       for (const o of objs) {
         assert.deepEqual(schemaErrors(o), [], `${overlay}: ${o.kind} ${o.metadata.name}`);
+        assert.deepEqual(fullSchemaErrors(o), [], `${overlay}: ${o.kind} ${o.metadata.name} (Kubernetes OpenAPI schema)`);
         if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, ns, `${overlay}: ${o.kind} ${o.metadata.name} is not in ${ns}`);
       }
     }
@@ -98,6 +103,25 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
     const sm = structuredClone(one(rendered.get('production')!, 'ServiceMonitor'));
     sm.spec.endpoints[0].intervall = '15s';
     assert.notDeepEqual(schemaErrors(sm), []);
+  });
+
+  it('the full Kubernetes schemas reject what the API server would: wrong types, missing fields, bad enums', () => {
+    const objs = rendered.get('production')!;
+    const dep = structuredClone(one(objs, 'Deployment'));
+    assert.deepEqual(fullSchemaErrors(dep), []);
+    const port = structuredClone(dep);
+    port.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    assert.notDeepEqual(fullSchemaErrors(port), []);
+    const noImage = structuredClone(dep);
+    delete noImage.spec.template.spec.containers[0].name;
+    assert.notDeepEqual(fullSchemaErrors(noImage), []);
+    const hpa = structuredClone(one(objs, 'HorizontalPodAutoscaler'));
+    hpa.spec.maxReplicas = 'ten';
+    assert.notDeepEqual(fullSchemaErrors(hpa), []);
+    const sm = structuredClone(one(objs, 'ServiceMonitor'));
+    sm.spec.endpoints[0].interval = 15;
+    assert.notDeepEqual(fullSchemaErrors(sm), []);
+    assert.deepEqual(fullSchemaErrors({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), ['no schema for example.com/v1/Widget']);
   });
 
   it('probes, ports, selectors and the Prometheus job line up', () => {
