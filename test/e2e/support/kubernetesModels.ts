@@ -32,7 +32,7 @@ const MODELS: Record<string, ModelClass> = {
 };
 
 /** The full-schema errors of one rendered object ([] when valid). */
-export function fullSchemaErrors(o: { apiVersion: string; kind: string }): string[] {
+export function fullSchemaErrors(o: { apiVersion: string; kind: string; [field: string]: unknown }): string[] {
   const Model = MODELS[`${o.apiVersion}/${o.kind}`];
   if (!Model) return [`no schema for ${o.apiVersion}/${o.kind}`];
   const copy = structuredClone(o) as { kind: string; data?: Record<string, string> };
