@@ -7,6 +7,7 @@ import { hardLimit, softLimit, type BudgetTarget } from './budgets/types';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
 import { PERIODS, periodOf, type Period } from './time';
+import { refusalHook } from './refusals';
 import { isInvokeRoute, writeAheadHook } from './writeAhead';
 
 /**
@@ -74,5 +75,6 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
       },
     },
     writeAheadHook(ctx, metrics),
+    refusalHook(ctx, metrics),
   ];
 }

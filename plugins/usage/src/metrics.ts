@@ -25,6 +25,7 @@ export function createUsageMetrics(ctx: PluginContext, group: string) {
     pending: meter.counter('usage_pending_records_total', 'Write-ahead records parked until their final record comes'),
     lag,
     alerts: meter.counter('budget_alerts_total', 'Budget alerts fired, by level (tenant, team, key), period (daily, monthly) and kind (soft, hard)', ['level', 'period', 'kind'] as const),
+    refusals: meter.counter('usage_refusals_recorded_total', 'Requests refused before an AI call was prepared (validation, model, scope, rate limit, budget) recorded as usage, by HTTP status', ['status'] as const),
     rejections: meter.counter('budget_rejections_total', 'Requests refused because a hard budget was spent, by level and period', ['level', 'period'] as const),
     webhook: meter.counter('budget_webhook_deliveries_total', 'Budget alert webhook attempts, by outcome (delivered, retry, failed)', ['outcome'] as const),
     reconciles: meter.counter('usage_spend_reconciles_total', 'Times spend counters were recomputed from the database, by reason', ['reason'] as const),

@@ -172,3 +172,12 @@ export function parseRecord(payload: unknown): ParsedRecord {
 export function interruptedRow(pending: UsageRow): UsageRow {
   return { ...pending, status: 'error', errorCode: INTERRUPTED_CODE, httpStatus: 0, completionTokens: 0, totalTokens: pending.promptTokens, estimated: true, ttftMs: null };
 }
+
+/**
+ * A request refused before any AI call was prepared (see refusals.ts): an error with no provider, no
+ * attempt, no tokens and nothing spent. It counts as a request (and an error) but is never billed, so
+ * invoices leave it out.
+ */
+export function isRefusal(row: Pick<UsageRow, 'status' | 'provider' | 'attemptCount' | 'totalTokens' | 'costMicros' | 'cacheHit'>): boolean {
+  return row.status === 'error' && row.provider === null && row.attemptCount === 0 && row.totalTokens === 0 && row.costMicros === 0 && !row.cacheHit;
+}
