@@ -2,10 +2,12 @@
  * Bulk seed for the console bench: a tenant's usage records (usage_records) and the ai plugin's
  * request log (ai_requests) written straight into the plugins' own tables (created by their
  * migrations when the gateway started), then the daily rollups rebuilt from the records exactly as
- * the usage consumer keeps them (plugins/usage/src/writer/rollups.ts), and the latency histograms. Deterministic: the same plan
+ * the usage consumer keeps them (plugins/usage/src/writer/rollups.ts), the latency histograms and the
+ * invoice rollup by answering model. Deterministic: the same plan
  * gives the same rows on SQLite and PostgreSQL, so the two backends are measured on equal data.
  */
 import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
+import { rebuildAnswered } from '../../../plugins/usage/src/writer/answered';
 import { rebuildHistograms } from '../../../plugins/usage/src/writer/histogram';
 
 export interface SeedPlan {
@@ -260,6 +262,8 @@ export async function rebuildUsageRollups(sql: Sql, tenantId: string): Promise<v
   await sql.transaction(async (t) => {
     await sql.rows('DELETE FROM usage_daily WHERE tenant_id = $1', [tenantId], t);
     await sql.rows('DELETE FROM usage_latency WHERE tenant_id = $1', [tenantId], t);
+    await sql.rows('DELETE FROM usage_answered WHERE tenant_id = $1', [tenantId], t);
+    await rebuildAnswered(sql.dialect, (statement, bind) => sql.rows(statement, bind, t), { records: 'usage_records', answered: 'usage_answered' }, tenantId);
     await rebuildHistograms(sql.dialect, (statement, bind) => sql.rows(statement, bind, t), { records: 'usage_records', latency: 'usage_latency' }, tenantId);
     await sql.rows(
       `INSERT INTO usage_daily (day, tenant_id, team_id, key_id, model, provider, requests, success_requests, error_requests, cancelled_requests,

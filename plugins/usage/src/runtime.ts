@@ -22,6 +22,7 @@ export function createRuntime(ctx: PluginContext<UsageConfig>) {
     records: ctx.table('records'),
     daily: ctx.table('daily'),
     latency: ctx.table('latency'),
+    answered: ctx.table('answered'),
     pending: ctx.table('pending'),
     budgets: ctx.table('budgets'),
     alerts: ctx.table('budget_alerts'),

@@ -46,29 +46,26 @@ function line(description: string, kind: InvoiceLine['kind'], tokens: number, am
 }
 
 /**
- * The invoice of one tenant for one UTC month, from the usage records: one item per requested model
- * and model that answered (with its provider), with lines for uncached input, cached input and output
- * tokens. By the answering model because that is what is priced: an A/B alias over two models billed
- * as one item showed a blended unit price neither model has. (The daily rollups have no answering
- * model, hence the records: one indexed scan of a tenant's month.) Unit prices are the effective price per
- * million tokens (amount ÷ tokens), exact while the price did not change in the month. When records
- * carry no cost breakdown, one blended line per model is shown instead. Each item's lines add up to
- * its amount, which is the sum of the billed records' costs.
+ * The invoice of one tenant for one UTC month: one item per requested model and model that answered
+ * (with its provider), with lines for uncached input, cached input and output tokens. By the
+ * answering model because that is what is priced: an A/B alias over two models billed as one item
+ * showed a blended unit price neither model has. Read from the invoice rollup (usage_answered, kept
+ * with the records in one transaction, writer/answered.ts): at most a few hundred rows for a month,
+ * however many records it has. Unit prices are the effective price per million tokens (amount ÷
+ * tokens), exact while the price did not change in the month. When records carry no cost breakdown,
+ * one blended line per model is shown instead. Each item's lines add up to its amount, which is the
+ * sum of the billed records' costs.
  */
-export async function buildInvoice(sql: Sql, recordsTable: string, tenantId: string, period: string, now: number) {
-  const { start, end } = monthDays(period);
-  const ts = (i: number) => (sql.dialect === 'postgres' ? `$${i}::timestamptz` : `$${i}`);
-  const flag = (cond: string) => `SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
+export async function buildInvoice(sql: Sql, answeredTable: string, tenantId: string, period: string, now: number) {
+  const { start, end, first, last } = monthDays(period);
+  const sums = ['requests', 'cache_hits', 'unpriced_requests', 'breakdown_requests', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'total_tokens', 'cost_micros', 'input_cost_micros', 'cached_cost_micros', 'output_cost_micros']
+    .map((m) => `SUM(${m}) AS ${m}`)
+    .join(', ');
   const rows = await sql.rows(
-    `SELECT model, COALESCE(resolved_model, model) AS answered_by, provider, COUNT(*) AS requests, ${flag('cache_hit')} AS cache_hits,
-       ${flag('NOT priced')} AS unpriced_requests,
-       ${flag('input_cost_micros IS NOT NULL OR cached_cost_micros IS NOT NULL OR output_cost_micros IS NOT NULL')} AS breakdown_requests,
-       SUM(prompt_tokens) AS prompt_tokens, SUM(cached_tokens) AS cached_tokens, SUM(completion_tokens) AS completion_tokens,
-       SUM(total_tokens) AS total_tokens, COALESCE(SUM(cost_micros), 0) AS cost_micros, COALESCE(SUM(input_cost_micros), 0) AS input_cost_micros,
-       COALESCE(SUM(cached_cost_micros), 0) AS cached_cost_micros, COALESCE(SUM(output_cost_micros), 0) AS output_cost_micros
-     FROM ${recordsTable} WHERE tenant_id = $1 AND created_at >= ${ts(2)} AND created_at < ${ts(3)}
-     GROUP BY model, COALESCE(resolved_model, model), provider ORDER BY model, answered_by, provider`,
-    [tenantId, new Date(start).toISOString(), new Date(end).toISOString()],
+    `SELECT model, answered_by, provider, ${sums} FROM ${answeredTable}
+     WHERE tenant_id = $1 AND day >= $2 AND day <= $3
+     GROUP BY model, answered_by, provider HAVING SUM(requests) > 0 ORDER BY model, answered_by, provider`,
+    [tenantId, first, last],
   );
   const items: InvoiceItem[] = rows.map((r) => {
     const asked = String(r.model);

@@ -27,7 +27,7 @@ function filterOf(tenantId: string, q: Omit<UsageQuery, 'group_by'>, r: { from: 
 }
 
 /** Usage totals and series, the CSV export and invoices under /admin/v1/tenants/:tenantId. */
-export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, reader: UsageReader, sql: Sql, tables: { records: string; daily: string }): void {
+export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, reader: UsageReader, sql: Sql, tables: { records: string; daily: string; answered: string }): void {
   const base = '/admin/v1/tenants/:tenantId';
   const api = ctx.config.api;
 
@@ -106,7 +106,7 @@ export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
     async (c) => {
       const { params } = validated<unknown, { tenantId: string; period: string }>(c);
       authorize(ctx, c, 'usage:read', params.tenantId);
-      c.body = await buildInvoice(sql, tables.records, params.tenantId, params.period, ctx.clock.now());
+      c.body = await buildInvoice(sql, tables.answered, params.tenantId, params.period, ctx.clock.now());
     },
     {
       scopes: ['admin:read'],

@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { INTERRUPTED_CODE, type UsageRow } from '../records';
 import { bool, iso, num, numOrNull, valuesList, type Sql } from '@aihub/core/plugin-api';
+import { ANSWERED_DIMENSIONS, ANSWERED_MEASURES, AnsweredAccumulator } from './answered';
 import { HistogramAccumulator } from './histogram';
 import { CubeAccumulator, DIMENSIONS, MEASURES } from './rollups';
 import { storableRows, type SanitizedRecord } from './sanitize';
@@ -96,7 +97,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 export class UsageWriter {
   constructor(
     private readonly sql: Sql,
-    private readonly tables: { records: string; daily: string; pending: string; latency: string },
+    private readonly tables: { records: string; daily: string; pending: string; latency: string; answered: string },
   ) {}
 
   /**
@@ -129,18 +130,23 @@ export class UsageWriter {
 
       const cube = new CubeAccumulator();
       const histogram = new HistogramAccumulator();
+      const answered = new AnsweredAccumulator();
       for (const r of inserted) {
         cube.add(r);
         histogram.add(r);
+        answered.add(r);
       }
       for (const [oldRow, newRow] of replaced) {
         cube.add(oldRow, -1);
         cube.add(newRow, 1);
         histogram.add(oldRow, -1);
         histogram.add(newRow, 1);
+        answered.add(oldRow, -1);
+        answered.add(newRow, 1);
       }
       await this.applyRollups(cube, t);
       await this.applyHistogram(histogram, t);
+      await this.applyAnswered(answered, t);
 
       const pendingStored = await this.parkPending(pendings, t);
       if (sortedFinals.length) {
@@ -193,6 +199,24 @@ export class UsageWriter {
       await this.sql.rows(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
          ON CONFLICT (${DIMENSIONS.join(', ')}) DO UPDATE SET ${set} RETURNING day`,
+        bind,
+        t,
+      );
+    }
+  }
+
+  /** Adds the batch to the invoice rollup by answering model (same transaction as the records). */
+  private async applyAnswered(answered: AnsweredAccumulator, t: Transaction): Promise<void> {
+    if (!answered.size) return;
+    const cols = [...ANSWERED_DIMENSIONS, ...ANSWERED_MEASURES];
+    const table = this.tables.answered;
+    const set = ANSWERED_MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
+    for (const chunk of chunks(answered.sorted(), 300)) {
+      const bind: unknown[] = [];
+      for (const d of chunk) bind.push(d.key.tenantId, d.key.day, d.key.model, d.key.answeredBy, d.key.provider, ...d.values);
+      await this.sql.rows(
+        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
+         ON CONFLICT (${ANSWERED_DIMENSIONS.join(', ')}) DO UPDATE SET ${set} RETURNING day`,
         bind,
         t,
       );
