@@ -6,13 +6,13 @@ import { ACCESS_CONTROL, PrincipalKey, type Permission } from './index';
 /**
  * What each tenant role may do when no AccessControl service (the tenancy plugin) is loaded — the
  * same rules as docs/rbac.md: owners and admins everything in their tenant, developers read (but
- * not the audit log), viewers read the tenant, its teams and its usage.
+ * not the audit log), viewers read the tenant, its teams, its usage and its behavior analytics.
  */
 const FALLBACK_ROLES: Record<string, (permission: Permission) => boolean> = {
   owner: (p) => p !== 'tenants:create',
   admin: (p) => p !== 'tenants:create' && p !== 'tenants:delete',
   developer: (p) => p.endsWith(':read') && p !== 'audit:read',
-  viewer: (p) => p === 'tenants:read' || p === 'teams:read' || p === 'usage:read',
+  viewer: (p) => p === 'tenants:read' || p === 'teams:read' || p === 'usage:read' || p === 'events:read',
 };
 
 /** Whether a tenant role holds a permission under the docs/rbac.md rules (the no-tenancy fallback). */

@@ -1,8 +1,9 @@
 import { byteSize } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { referenceIssues } from './configReferences';
+import { PRESET_NAMES } from './providers/openai-compatible/presets';
 
-export const PROVIDER_TYPES = ['openai', 'azure-openai', 'anthropic', 'ollama', 'mock'] as const;
+export const PROVIDER_TYPES = ['openai', 'azure-openai', 'anthropic', 'ollama', 'openai-compatible', 'mock'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 /** Prices in USD per million tokens (how providers publish them). */
@@ -35,9 +36,17 @@ const mockSchema = z
 
 export const providerSchema = z
   .object({
-    type: z.enum(PROVIDER_TYPES).optional().describe('Adapter: openai, azure-openai, anthropic, ollama or mock (default: the provider name when it is one of these)'),
-    baseUrl: z.string().url().optional().describe('API base URL: openai https://api.openai.com/v1, azure-openai https://<resource>.openai.azure.com, anthropic https://api.anthropic.com, ollama http://localhost:11434/v1'),
+    type: z.enum(PROVIDER_TYPES).optional().describe('Adapter: openai, azure-openai, anthropic, ollama, openai-compatible (with `preset`), gemini, vertex-ai, bedrock or mock (default: the provider name when it is one of these)'),
+    preset: z.enum(PRESET_NAMES).optional().describe('openai-compatible: the server it speaks to (vllm, groq, together, deepseek, openrouter, lmstudio, mistral), which sets the default baseUrl and its quirks'),
+    baseUrl: z.string().url().optional().describe('API base URL: openai https://api.openai.com/v1, azure-openai https://<resource>.openai.azure.com, anthropic https://api.anthropic.com, ollama http://localhost:11434/v1, gemini https://generativelanguage.googleapis.com/v1beta, vertex-ai https://<location>-aiplatform.googleapis.com/v1, bedrock https://bedrock-runtime.<region>.amazonaws.com (openai-compatible: the preset\'s)'),
     apiKey: z.string().optional().describe('Credential; set it from the environment (${OPENAI_API_KEY}). Never logged or returned'),
+    project: z.string().optional().describe("vertex-ai: Google Cloud project id (default: the service account's project_id)"),
+    location: z.string().regex(/^[a-z0-9-]+$/).optional().describe('vertex-ai: region of the endpoint (default us-central1; europe-west4, …, or global)'),
+    serviceAccount: z.string().optional().describe('vertex-ai: the service-account key JSON (its content, from the environment: ${GOOGLE_SERVICE_ACCOUNT_JSON}) or the path of the file; the private key signs OAuth token requests. Never logged'),
+    region: z.string().regex(/^[a-z0-9-]+$/).optional().describe('bedrock: AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)'),
+    accessKeyId: z.string().optional().describe('bedrock: AWS access key id (default: AWS_ACCESS_KEY_ID)'),
+    secretAccessKey: z.string().optional().describe('bedrock: AWS secret access key (default: AWS_SECRET_ACCESS_KEY). Never logged'),
+    sessionToken: z.string().optional().describe('bedrock: AWS session token of temporary credentials (default: AWS_SESSION_TOKEN). Never logged'),
     apiVersion: z.string().optional().describe('azure-openai: api-version query parameter (default 2024-10-21); anthropic: anthropic-version header (default 2023-06-01)'),
     headers: z.record(z.string(), z.string()).default({}).describe('Extra headers sent with every upstream request (e.g. OpenAI-Organization)'),
     timeouts: timeoutsSchema.prefault({}).describe('Upstream timeouts'),

@@ -20,6 +20,8 @@ const PRICE_PROVIDER: Record<ProviderType, string | undefined> = {
   'azure-openai': 'azure',
   anthropic: 'anthropic',
   ollama: undefined,
+  // The preset names the provider (the adapter's priceProvider); without one, the model name decides.
+  'openai-compatible': undefined,
   mock: undefined,
 };
 

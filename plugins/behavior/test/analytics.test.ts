@@ -148,7 +148,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.deepEqual(p.recent_events.map((e) => [e.type, e.event, e.timestamp]), [['track', 'login', '2024-03-11T09:10:00.000Z'], ['identify', null, '2024-03-11T09:05:00.000Z'], ['page', 'Home', '2024-03-11T09:00:00.000Z']]);
       await get('users/nobody', 404);
       await get('users/u1', 404, asCaller({ tenant: 'tq', role: 'owner' }));
-      await get('users/u1', 403, asCaller({ tenant: 'ta', role: 'viewer' }));
+      // A viewer reads analytics (ids are shown as stored) but may not erase a user's events.
+      await get('users/u1', 200, asCaller({ tenant: 'ta', role: 'viewer' }));
+      const erase = await gw.fetch('/admin/v1/tenants/ta/analytics/users/u1', { method: 'DELETE', headers: asCaller({ tenant: 'ta', role: 'viewer' }) });
+      assert.equal(erase.status, 403, await erase.clone().text());
+      assert.equal(((await erase.json()) as { code: string }).code, 'permission_denied');
       await get('users/u1', 403, asCaller({ tenant: 'ta', role: 'owner', scopes: ['events:write'] }));
       const res = await gw.fetch('/admin/v1/tenants/ta/analytics/users/u1');
       assert.equal(res.status, 401);

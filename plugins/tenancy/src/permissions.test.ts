@@ -29,7 +29,8 @@ describe('permission matrix', () => {
       for (const perm of ROLE_PERMISSIONS[role]) assert.ok(isReadPermission(perm), `${role} may only read, not ${perm}`);
     }
     for (const perm of ['keys:read', 'usage:read', 'events:read', 'experiments:read', 'limits:read']) assert.ok(ROLE_PERMISSIONS.developer.has(perm), perm);
-    assert.deepEqual([...ROLE_PERMISSIONS.viewer].sort(), ['teams:read', 'tenants:read', 'usage:read']);
+    assert.deepEqual([...ROLE_PERMISSIONS.viewer].sort(), ['events:read', 'teams:read', 'tenants:read', 'usage:read']);
+    assert.ok(!ROLE_PERMISSIONS.viewer.has('events:delete'), "a viewer reads analytics but may not erase a user's events");
     for (const role of ['owner', 'admin', 'developer', 'viewer'] as const) assert.ok(!ROLE_PERMISSIONS[role].has('tenants:create'));
   });
 

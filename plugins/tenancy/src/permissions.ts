@@ -4,7 +4,9 @@
  *
  * Rules: a platform superadmin may do everything in every tenant. In its own tenant, `owner` may do
  * everything; `admin` everything except deleting the tenant and granting or removing the owner role;
- * `developer` and `viewer` only read. Permissions marked platform-only are never granted by a tenant
+ * `developer` and `viewer` only read; a viewer reads the tenant, its teams, its usage and its behavior
+ * analytics (end-user ids are stored hashed where the PII policy says so, and a viewer may not erase
+ * a user's events: that is `events:delete`). Permissions marked platform-only are never granted by a tenant
  * role. A caller never reaches another tenant's resources: those answer 404.
  */
 import { PERMISSIONS, TENANT_ROLES, type TenantRole } from '@aihub/core/plugin-api';
@@ -21,7 +23,7 @@ export const ALL_PERMISSIONS: readonly string[] = [...PERMISSIONS, ...TENANCY_PE
 export const PLATFORM_PERMISSIONS: ReadonlySet<string> = new Set(['tenants:create', 'users:read', 'users:write']);
 
 const READ_ONLY_DEVELOPER = ['tenants:read', 'teams:read', 'keys:read', 'usage:read', 'events:read', 'experiments:read', 'limits:read'];
-const READ_ONLY_VIEWER = ['tenants:read', 'teams:read', 'usage:read'];
+const READ_ONLY_VIEWER = ['tenants:read', 'teams:read', 'usage:read', 'events:read'];
 
 function tenantScoped(except: string[] = []): string[] {
   return ALL_PERMISSIONS.filter((p) => !PLATFORM_PERMISSIONS.has(p) && !except.includes(p));

@@ -4,6 +4,7 @@ import type { ProviderAdapter } from '../types';
 import { AnthropicProvider } from './anthropic/adapter';
 import { AzureOpenAiProvider } from './azure/adapter';
 import { MockProvider } from './mock';
+import { OpenAiCompatibleProvider } from './openai-compatible/adapter';
 import { OllamaProvider, OpenAiProvider } from './openai/adapter';
 
 /** Builds the adapter for a configured provider (`type`, or the provider's name when it is a type). */
@@ -18,6 +19,8 @@ export function createProvider(name: string, config: ProviderConfig, http: HttpC
       return new AnthropicProvider(name, config, http);
     case 'ollama':
       return new OllamaProvider(name, config, http);
+    case 'openai-compatible':
+      return new OpenAiCompatibleProvider(name, config, http);
     case 'mock':
       return new MockProvider(name, config);
   }

@@ -4,7 +4,7 @@ import type { AttemptSignal } from '../engine/AttemptSignal';
 import type { BodyLimits, BufferedResponse, CallInput, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
 import { readWhole } from './buffered';
 import { parseOpenAiError } from './HttpProvider';
-import { scanOpenAiAnswer } from './openai/adapter';
+import { scanOpenAiAnswer } from './openai/translate';
 import { OpenAiStreamTranslator } from './openai/stream';
 
 /** Words that are one token each in the cl100k and o200k encodings, so counts match a tokenizer. */

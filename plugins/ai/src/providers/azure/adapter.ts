@@ -2,7 +2,7 @@ import type { HttpClient } from '@aihub/core/plugin-api';
 import type { ProviderConfig } from '../../config';
 import type { CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody } from '../../types';
 import { HttpProvider, parseOpenAiError } from '../HttpProvider';
-import { openAiBody, scanOpenAiAnswer } from '../openai/adapter';
+import { openAiBody, scanOpenAiAnswer } from '../openai/translate';
 import { OpenAiStreamTranslator } from '../openai/stream';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';

@@ -199,6 +199,8 @@ interface UsageJson {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  /** DeepSeek's name for cached prompt tokens. */
+  prompt_cache_hit_tokens?: number;
 }
 
 /** Reads OpenAI usage fields (shared by streams and complete answers). */
@@ -206,7 +208,7 @@ export function usageFrom(u: UsageJson | null | undefined): RawUsage | undefined
   if (!u || typeof u !== 'object') return undefined;
   const prompt = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
   const completion = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
-  const cached = typeof u.prompt_tokens_details?.cached_tokens === 'number' ? u.prompt_tokens_details.cached_tokens : 0;
+  const cached = typeof u.prompt_tokens_details?.cached_tokens === 'number' ? u.prompt_tokens_details.cached_tokens : typeof u.prompt_cache_hit_tokens === 'number' ? u.prompt_cache_hit_tokens : 0;
   return { promptTokens: prompt, completionTokens: completion, cachedTokens: cached };
 }
 
@@ -230,7 +232,7 @@ function readUsage(s: string, u: number): RawUsage | undefined {
   const prompt = intAt(s, '"prompt_tokens":', u);
   const completion = intAt(s, '"completion_tokens":', u);
   if (prompt === undefined && completion === undefined) return undefined;
-  return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0, cachedTokens: intAt(s, '"cached_tokens":', u) ?? 0 };
+  return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0, cachedTokens: intAt(s, '"cached_tokens":', u) ?? intAt(s, '"prompt_cache_hit_tokens":', u) ?? 0 };
 }
 
 function parseError(data: string): UpstreamErrorBody {

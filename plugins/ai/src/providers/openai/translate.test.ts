@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallInput } from '../../types';
-import { openAiBody, scanOpenAiAnswer } from './adapter';
+import { openAiBody, scanOpenAiAnswer } from './translate';
 
 const input = (body: Record<string, unknown>, stream = false, raw = true): CallInput => ({
   op: 'chat',
