@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { GatewayError, PrincipalKey, errors, type AccessControl, type Principal } from '@aihub/core/plugin-api';
 import { PLATFORM_PERMISSIONS, roleGrants, scopeFor } from './permissions';
-import { tenantNotFound } from './TenancyStore';
+import { tenantNotFound } from './store/shared';
 
 type Denial = 'unauthenticated' | 'scope' | 'platform' | 'not_found' | 'role';
 

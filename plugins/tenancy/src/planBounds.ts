@@ -50,8 +50,8 @@ export class TenancySubjects implements TenantSubjects {
   constructor(private readonly store: () => TenancyStore) {}
 
   async exists(tenantId: string, kind: TenantSubjectKind, id: string): Promise<boolean | undefined> {
-    if (kind === 'team') return (await this.store().getTeam(tenantId, id)) !== undefined;
-    if (kind === 'user') return (await this.store().getMembership(tenantId, id)) !== undefined;
+    if (kind === 'team') return (await this.store().teams.get(tenantId, id)) !== undefined;
+    if (kind === 'user') return (await this.store().memberships.get(tenantId, id)) !== undefined;
     return undefined;
   }
 }

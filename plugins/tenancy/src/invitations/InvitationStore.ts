@@ -3,7 +3,8 @@ import { errors, type TenantRole } from '@aihub/core/plugin-api';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
 import { decodeIdCursor, encodeIdCursor, pageSize } from '../pagination';
 import { withCrossTenantAccess } from '../scope';
-import { normalizeEmail, type TenancyStore } from '../TenancyStore';
+import type { TenancyStore } from '../TenancyStore';
+import { normalizeEmail } from '../store/shared';
 import type { Page, PageRequest } from '../types';
 import { invitationModel, type Invitation } from './model';
 import { hashInvitationToken, looksLikeInvitationToken, newInvitationToken } from './token';
@@ -107,7 +108,7 @@ export class InvitationStore {
   /** Checks that every team id is a team of the tenant (400 `team_not_found` otherwise). */
   async checkTeams(tenantId: string, teamIds: string[], t?: Transaction): Promise<void> {
     for (const teamId of teamIds) {
-      if (!(await this.tenancy.getTeam(tenantId, teamId, t))) throw errors.badRequest(`team_ids: ${teamId} is not a team of this tenant.`, 'team_not_found', 'team_ids');
+      if (!(await this.tenancy.teams.get(tenantId, teamId, t))) throw errors.badRequest(`team_ids: ${teamId} is not a team of this tenant.`, 'team_not_found', 'team_ids');
     }
   }
 

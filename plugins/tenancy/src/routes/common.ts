@@ -3,7 +3,7 @@ import type { Transaction } from 'sequelize';
 import { PrincipalKey, validated, type AuditEntry, type Principal, type RouteOptions } from '@aihub/core/plugin-api';
 import { actorOf } from '../audit';
 import type { TenancyRuntime } from '../runtime';
-import { tenantNotFound } from '../TenancyStore';
+import { tenantNotFound } from '../store/shared';
 import type { TenantRecord } from '../types';
 
 export type Runtime = () => TenancyRuntime;
@@ -41,7 +41,7 @@ export function principalOf(c: Context): Principal {
 
 /** The tenant, or the same 404 whether it does not exist or is not the caller's. */
 export async function existingTenant(rt: TenancyRuntime, tenantId: string): Promise<TenantRecord> {
-  const tenant = await rt.store.getTenant(tenantId);
+  const tenant = await rt.store.tenants.get(tenantId);
   if (!tenant) throw tenantNotFound();
   return tenant;
 }

@@ -164,7 +164,7 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
       // `:token` parameter's value redacted (core/src/http/spanPath.ts).
       const { token } = paramsOf<z.output<typeof s.tokenParams>>(c);
       const inv = await invitations().findByToken(token);
-      const tenant = inv ? await rt().store.getTenant(inv.tenantId) : undefined;
+      const tenant = inv ? await rt().store.tenants.get(inv.tenantId) : undefined;
       if (!inv || !tenant) throw invitationNotFound();
       c.set('cache-control', 'no-store');
       c.body = { tenant: { id: tenant.id, name: tenant.name }, email: inv.email, role: inv.role, expires_at: inv.expiresAt.toISOString() };
@@ -179,7 +179,7 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
       const inv = await invitations().findByToken(body.token);
       // A deleted tenant's invitations go with it (foreign key); the check covers a database that
       // does not enforce foreign keys, where a membership in a missing tenant would otherwise appear.
-      if (!inv || !(await rt().store.getTenant(inv.tenantId))) throw invitationNotFound();
+      if (!inv || !(await rt().store.tenants.get(inv.tenantId))) throw invitationNotFound();
       const principal = PrincipalKey.get(c);
       const store = rt().store;
       let user: UserRecord | undefined;
@@ -190,7 +190,7 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
         if (principal.superadmin !== true && !principal.scopes.includes('admin:write')) {
           throw errors.forbidden('This credential lacks the `admin:write` scope needed to accept an invitation; sign in to the console or use a key that has it.', 'insufficient_scope');
         }
-        user = await store.getUser(userId);
+        user = await store.users.get(userId);
         if (!user || user.status !== 'active' || user.email !== inv.email.toLowerCase()) {
           throw errors.forbidden('This invitation is for another e-mail address; sign in as the invited address to accept it.', 'invitation_email_mismatch');
         }
@@ -201,7 +201,7 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
         // An existing account is never signed in here: checking its password would make this route
         // a password oracle (or, counting failures, a way to lock anyone out) for whoever holds a
         // token, and an admin can make tokens for any address. Its owner signs in the usual way.
-        if (await store.findUserByEmail(inv.email)) throw signInRequired();
+        if (await store.users.byEmail(inv.email)) throw signInRequired();
         password = body.password;
       }
       const actor = actorOf(c);
@@ -209,15 +209,15 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
         let account = user;
         if (!account) {
           // A concurrent creation of the same address answers 409 email_taken: retrying then signs in.
-          account = await store.createUser({ email: inv.email, password }, t);
+          account = await store.users.create({ email: inv.email, password }, t);
           // Platform entry (no tenant): the tenant's admins do not see which members were new accounts.
           await rt().audit.write({ tenantId: null, action: 'user.create', targetType: 'user', targetId: account.id, after: { id: account.id, email: account.email, via: 'invitation', invitation_id: inv.id } }, actor, t);
         }
         if (!(await invitations().claim(inv, account.id, t))) throw invitationNotFound();
-        let membership = await store.getMembership(inv.tenantId, account.id, t);
+        let membership = await store.memberships.get(inv.tenantId, account.id, t);
         if (!membership) {
-          const team = inv.teamIds.length ? await store.getTeam(inv.tenantId, inv.teamIds[0], t) : undefined;
-          membership = await store.addMembership({ tenantId: inv.tenantId, userId: account.id, role: inv.role, teamId: team?.id ?? null }, t);
+          const team = inv.teamIds.length ? await store.teams.get(inv.tenantId, inv.teamIds[0], t) : undefined;
+          membership = await store.memberships.add({ tenantId: inv.tenantId, userId: account.id, role: inv.role, teamId: team?.id ?? null }, t);
         }
         await rt().audit.write(
           {

@@ -18,8 +18,8 @@ export function meRoutes(router: PluginRouter, rt: Runtime): void {
       const p = principalOf(c);
       const tenant = TenantKey.get(c) ?? (p.tenantId ? await rt().directory.get(p.tenantId) : undefined);
       const userId = p.userId ?? (p.kind === 'session' ? p.subject : undefined);
-      const user = userId ? await rt().store.getUser(userId) : undefined;
-      const memberships = user ? await rt().store.membershipsOf(user.id) : [];
+      const user = userId ? await rt().store.users.get(userId) : undefined;
+      const memberships = user ? await rt().store.memberships.of(user.id) : [];
       c.body = {
         principal: {
           kind: p.kind,
@@ -57,9 +57,9 @@ export function meRoutes(router: PluginRouter, rt: Runtime): void {
       const body = bodyOf<z.output<typeof meUpdate>>(c);
       const store = rt().store;
       const user = await audited(rt(), c, async (t) => {
-        const before = await store.getUser(userId, t);
+        const before = await store.users.get(userId, t);
         if (!before) throw errors.notFound('Your user no longer exists.', 'user_not_found');
-        const after = await store.updateUser(userId, { displayName: body.display_name, preferredLanguage: body.preferred_language }, t);
+        const after = await store.users.update(userId, { displayName: body.display_name, preferredLanguage: body.preferred_language }, t);
         return { result: after, entry: { tenantId: null, action: 'user.profile_update', targetType: 'user', targetId: userId, before: userJson(before), after: userJson(after) } };
       });
       c.body = userJson(user);

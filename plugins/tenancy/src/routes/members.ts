@@ -35,7 +35,7 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
       rt().access.authorize(c, 'members:read', tenantId);
       await existingTenant(rt(), tenantId);
       const q = queryOf<z.output<typeof s.memberListQuery>>(c);
-      const page = await rt().store.listMembers(tenantId, { limit: q.limit, cursor: q.cursor, role: q.role });
+      const page = await rt().store.memberships.listMembers(tenantId, { limit: q.limit, cursor: q.cursor, role: q.role });
       c.body = { data: page.data.map((m) => memberJson(m)), next_cursor: page.nextCursor };
     },
     readRoute("List a tenant's members", { params: s.tenantParams, query: s.memberListQuery, responses: { 200: s.listOf(s.memberOut) }, operationId: 'listMembers' }),
@@ -60,8 +60,8 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
       const store = rt().store;
       const out = await audited(rt(), c, async (t) => {
         // Superadmins see every user anyway (users:read): adding directly reveals nothing to them.
-        const user = (await store.findUserByEmail(body.email, t)) ?? (await store.createUser({ email: body.email }, t));
-        const membership = await store.addMembership({ tenantId, userId: user.id, role: body.role, teamId: body.team_id ?? null }, t);
+        const user = (await store.users.byEmail(body.email, t)) ?? (await store.users.create({ email: body.email }, t));
+        const membership = await store.memberships.add({ tenantId, userId: user.id, role: body.role, teamId: body.team_id ?? null }, t);
         const json = memberJson(membership, user);
         return { result: json, entry: { tenantId, action: 'member.add', targetType: 'user', targetId: user.id, after: json } };
       });
@@ -81,9 +81,9 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
     async (c) => {
       const { tenantId, userId } = paramsOf<MemberParams>(c);
       rt().access.authorize(c, 'members:read', tenantId);
-      const membership = await rt().store.getMembership(tenantId, userId);
+      const membership = await rt().store.memberships.get(tenantId, userId);
       if (!membership) throw memberNotFound();
-      c.body = memberJson(membership, await rt().store.getUser(userId));
+      c.body = memberJson(membership, await rt().store.users.get(userId));
     },
     readRoute('Read a member', { params: s.memberParams, responses: { 200: s.memberOut }, operationId: 'getMember' }),
   );
@@ -96,16 +96,16 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
       const body = bodyOf<z.output<typeof s.memberUpdate>>(c);
       const store = rt().store;
       const out = await audited(rt(), c, async (t) => {
-        const before = await store.getMembership(tenantId, userId, t);
+        const before = await store.memberships.get(tenantId, userId, t);
         if (!before) throw memberNotFound();
         if (body.role !== undefined && body.role !== before.role) {
           requireOwnerRights(c, tenantId, before.role, body.role);
-          if (before.role === 'owner' && (await store.countOwners(tenantId, t)) <= 1) {
+          if (before.role === 'owner' && (await store.memberships.countOwners(tenantId, t)) <= 1) {
             throw errors.conflict('This is the last owner of the tenant; make another member owner first.', 'last_owner');
           }
         }
-        const after: MembershipRecord = await store.updateMembership(tenantId, userId, { role: body.role, teamId: body.team_id }, t);
-        const user = await store.getUser(userId, t);
+        const after: MembershipRecord = await store.memberships.update(tenantId, userId, { role: body.role, teamId: body.team_id }, t);
+        const user = await store.users.get(userId, t);
         return { result: memberJson(after, user), entry: { tenantId, action: 'member.update', targetType: 'user', targetId: userId, before: memberJson(before, user), after: memberJson(after, user) } };
       });
       c.body = out;
@@ -120,13 +120,13 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
       rt().access.authorize(c, 'members:write', tenantId);
       const store = rt().store;
       await audited(rt(), c, async (t) => {
-        const before = await store.getMembership(tenantId, userId, t);
+        const before = await store.memberships.get(tenantId, userId, t);
         if (!before) throw memberNotFound();
         requireOwnerRights(c, tenantId, before.role);
-        if (before.role === 'owner' && (await store.countOwners(tenantId, t)) <= 1) {
+        if (before.role === 'owner' && (await store.memberships.countOwners(tenantId, t)) <= 1) {
           throw errors.conflict('This is the last owner of the tenant; make another member owner first.', 'last_owner');
         }
-        await store.removeMembership(tenantId, userId, t);
+        await store.memberships.remove(tenantId, userId, t);
         return { result: undefined, entry: { tenantId, action: 'member.remove', targetType: 'user', targetId: userId, before: memberJson(before) } };
       });
       c.status = 204;

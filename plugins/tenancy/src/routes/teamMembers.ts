@@ -23,9 +23,9 @@ export function teamMemberRoutes(router: PluginRouter, rt: Runtime): void {
       const { tenantId, teamId } = paramsOf<TeamParams>(c);
       rt().access.authorize(c, 'members:read', tenantId);
       await existingTenant(rt(), tenantId);
-      if (!(await rt().store.getTeam(tenantId, teamId))) throw teamNotFound();
+      if (!(await rt().store.teams.get(tenantId, teamId))) throw teamNotFound();
       const q = queryOf<z.output<typeof s.memberListQuery>>(c);
-      const page = await rt().store.listMembers(tenantId, { limit: q.limit, cursor: q.cursor, role: q.role, teamId });
+      const page = await rt().store.memberships.listMembers(tenantId, { limit: q.limit, cursor: q.cursor, role: q.role, teamId });
       c.body = { data: page.data.map((m) => memberJson(m)), next_cursor: page.nextCursor };
     },
     readRoute("List a team's members", { params: s.teamParams, query: s.memberListQuery, responses: { 200: s.listOf(s.memberOut) }, operationId: 'listTeamMembers' }),
@@ -38,11 +38,11 @@ export function teamMemberRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'members:write', tenantId);
       const store = rt().store;
       const out = await audited(rt(), c, async (t) => {
-        if (!(await store.getTeam(tenantId, teamId, t))) throw teamNotFound();
-        const before = await store.getMembership(tenantId, userId, t);
+        if (!(await store.teams.get(tenantId, teamId, t))) throw teamNotFound();
+        const before = await store.memberships.get(tenantId, userId, t);
         if (!before) throw errors.notFound('This user is not a member of the tenant; add them as a member (or invite them) first.', 'member_not_found');
-        const after = await store.updateMembership(tenantId, userId, { teamId }, t);
-        const user = await store.getUser(userId, t);
+        const after = await store.memberships.update(tenantId, userId, { teamId }, t);
+        const user = await store.users.get(userId, t);
         return { result: memberJson(after, user), entry: { tenantId, action: 'team.member_add', targetType: 'team', targetId: teamId, before: memberJson(before, user), after: memberJson(after, user) } };
       });
       c.body = out;
@@ -57,9 +57,9 @@ export function teamMemberRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'members:write', tenantId);
       const store = rt().store;
       await audited(rt(), c, async (t) => {
-        const before = await store.getMembership(tenantId, userId, t);
+        const before = await store.memberships.get(tenantId, userId, t);
         if (!before || before.teamId !== teamId) throw errors.notFound('This user is not a member of this team.', 'team_member_not_found');
-        const after = await store.updateMembership(tenantId, userId, { teamId: null }, t);
+        const after = await store.memberships.update(tenantId, userId, { teamId: null }, t);
         return { result: undefined, entry: { tenantId, action: 'team.member_remove', targetType: 'team', targetId: teamId, before: memberJson(before), after: memberJson(after) } };
       });
       c.status = 204;

@@ -21,7 +21,7 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'teams:read', tenantId);
       await existingTenant(rt(), tenantId);
       const q = queryOf<z.output<typeof s.teamListQuery>>(c);
-      const page = await rt().store.listTeams(tenantId, { limit: q.limit, cursor: q.cursor, q: q.q });
+      const page = await rt().store.teams.list(tenantId, { limit: q.limit, cursor: q.cursor, q: q.q });
       c.body = { data: page.data.map(teamJson), next_cursor: page.nextCursor };
     },
     readRoute("List a tenant's teams", { params: s.tenantParams, query: s.teamListQuery, responses: { 200: s.listOf(s.teamOut) }, operationId: 'listTeams' }),
@@ -35,7 +35,7 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
       await existingTenant(rt(), tenantId);
       const body = bodyOf<z.output<typeof s.teamCreate>>(c);
       const team = await audited(rt(), c, async (t) => {
-        const created = await rt().store.createTeam(tenantId, { name: body.name, description: body.description ?? null }, t);
+        const created = await rt().store.teams.create(tenantId, { name: body.name, description: body.description ?? null }, t);
         return { result: created, entry: { tenantId, action: 'team.create', targetType: 'team', targetId: created.id, after: teamJson(created) } };
       });
       c.status = 201;
@@ -50,7 +50,7 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
     async (c) => {
       const { tenantId, teamId } = paramsOf<TeamParams>(c);
       rt().access.authorize(c, 'teams:read', tenantId);
-      const team = await rt().store.getTeam(tenantId, teamId);
+      const team = await rt().store.teams.get(tenantId, teamId);
       if (!team) throw teamNotFound();
       c.body = teamJson(team);
     },
@@ -65,9 +65,9 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
       const body = bodyOf<z.output<typeof s.teamUpdate>>(c);
       const store = rt().store;
       const team = await audited(rt(), c, async (t) => {
-        const before = await store.getTeam(tenantId, teamId, t);
+        const before = await store.teams.get(tenantId, teamId, t);
         if (!before) throw teamNotFound();
-        const after = await store.updateTeam(tenantId, teamId, body, t);
+        const after = await store.teams.update(tenantId, teamId, body, t);
         return { result: after, entry: { tenantId, action: 'team.update', targetType: 'team', targetId: teamId, before: teamJson(before), after: teamJson(after) } };
       });
       c.body = teamJson(team);
@@ -82,9 +82,9 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'teams:write', tenantId);
       const store = rt().store;
       await audited(rt(), c, async (t) => {
-        const before = await store.getTeam(tenantId, teamId, t);
+        const before = await store.teams.get(tenantId, teamId, t);
         if (!before) throw teamNotFound();
-        await store.deleteTeam(tenantId, teamId, t);
+        await store.teams.delete(tenantId, teamId, t);
         return { result: undefined, entry: { tenantId, action: 'team.delete', targetType: 'team', targetId: teamId, before: teamJson(before) } };
       });
       c.status = 204;

@@ -27,13 +27,13 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       const q = queryOf<z.output<typeof s.tenantListQuery>>(c);
       if (principal.superadmin === true) {
         rt().access.authorize(c, 'tenants:read', null);
-        const page = await rt().store.listTenants({ limit: q.limit, cursor: q.cursor, status: q.status, q: q.q });
+        const page = await rt().store.tenants.list({ limit: q.limit, cursor: q.cursor, status: q.status, q: q.q });
         c.body = { data: page.data.map(tenantJson), next_cursor: page.nextCursor };
         return;
       }
       // Everyone else sees at most their own tenant.
       rt().access.authorize(c, 'tenants:read');
-      const own = await rt().store.getTenant(principal.tenantId!);
+      const own = await rt().store.tenants.get(principal.tenantId!);
       const matches = own && (!q.status || own.status === q.status) && (!q.q || `${own.name}\n${own.slug}`.toLowerCase().includes(q.q.toLowerCase()));
       c.body = { data: matches && !q.cursor ? [tenantJson(own)] : [], next_cursor: null };
     },
@@ -50,7 +50,7 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'tenants:create', null);
       const body = bodyOf<z.output<typeof s.tenantCreate>>(c);
       const tenant = await audited(rt(), c, async (t) => {
-        const created = await rt().store.createTenant({ name: body.name, slug: body.slug, plan: body.plan, settings: body.settings as TenantSettings | undefined, status: body.status }, t);
+        const created = await rt().store.tenants.create({ name: body.name, slug: body.slug, plan: body.plan, settings: body.settings as TenantSettings | undefined, status: body.status }, t);
         return { result: created, entry: { tenantId: created.id, action: 'tenant.create', targetType: 'tenant', targetId: created.id, after: tenantJson(created) } };
       });
       c.status = 201;
@@ -79,14 +79,14 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       const principal = principalOf(c);
       const store = rt().store;
       const tenant = await audited(rt(), c, async (t) => {
-        const before = await store.getTenant(tenantId, t);
+        const before = await store.tenants.get(tenantId, t);
         if (!before) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
         // Plan and status are the operator's: a tenant must not upgrade or reactivate itself.
         if (principal.superadmin !== true && ((body.plan !== undefined && body.plan !== before.plan) || (body.status !== undefined && body.status !== before.status))) {
           throw errors.forbidden("Only a platform superadmin may change a tenant's plan or status.", 'permission_denied');
         }
         const slug = body.slug !== undefined && body.slug !== before.slug ? body.slug : undefined;
-        const after = await withNeutralSlugConflict(slug, principal.superadmin === true, () => store.updateTenant(tenantId, body, t));
+        const after = await withNeutralSlugConflict(slug, principal.superadmin === true, () => store.tenants.update(tenantId, body, t));
         return { result: after, entry: { tenantId, action: 'tenant.update', targetType: 'tenant', targetId: tenantId, before: tenantJson(before), after: tenantJson(after) } };
       });
       c.body = tenantJson(tenant);
@@ -101,9 +101,9 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'tenants:delete', tenantId);
       const store = rt().store;
       await audited(rt(), c, async (t) => {
-        const before = await store.getTenant(tenantId, t);
+        const before = await store.tenants.get(tenantId, t);
         if (!before) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
-        await store.deleteTenant(tenantId, t);
+        await store.tenants.delete(tenantId, t);
         return { result: undefined, entry: { tenantId, action: 'tenant.delete', targetType: 'tenant', targetId: tenantId, before: tenantJson(before) } };
       });
       c.status = 204;
@@ -137,14 +137,14 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       }
       const store = rt().store;
       const tenant: TenantRecord = await audited(rt(), c, async (t) => {
-        const before = await store.getTenant(tenantId, t);
+        const before = await store.tenants.get(tenantId, t);
         if (!before) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
         // The same bound check as the budget and limit routes, on what this patch sets (a key it leaves
         // alone keeps its value, even one a superadmin set above the plan).
         const values = { limits: (patch.limits ?? undefined) as LimitSettings | undefined, budgets: (patch.budgets ?? undefined) as BudgetSettings | undefined };
         assertWithinPlan(c, values, rt().planBounds.forTenant(before), before.plan, (field) => `settings.${field}`);
         const settings = mergeSettings(before.settings, patch);
-        const after = await store.updateTenant(tenantId, { settings }, t);
+        const after = await store.tenants.update(tenantId, { settings }, t);
         return { result: after, entry: { tenantId, action: 'tenant.settings.update', targetType: 'tenant', targetId: tenantId, before: before.settings, after: after.settings } };
       });
       c.body = { tenant_id: tenant.id, settings: tenant.settings };

@@ -23,7 +23,7 @@ export function userRoutes(router: PluginRouter, rt: Runtime): void {
     async (c) => {
       rt().access.authorize(c, 'users:read', null);
       const q = queryOf<z.output<typeof s.userListQuery>>(c);
-      const page = await rt().store.listUsers({ limit: q.limit, cursor: q.cursor, status: q.status, q: q.q });
+      const page = await rt().store.users.list({ limit: q.limit, cursor: q.cursor, status: q.status, q: q.q });
       c.body = { data: page.data.map(userJson), next_cursor: page.nextCursor };
     },
     readRoute('List users (superadmin)', { query: s.userListQuery, responses: { 200: s.listOf(s.userOut) }, operationId: 'listUsers' }),
@@ -35,7 +35,7 @@ export function userRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'users:write', null);
       const body = bodyOf<z.output<typeof s.userCreate>>(c);
       const user = await audited(rt(), c, async (t) => {
-        const created = await rt().store.createUser(body, t);
+        const created = await rt().store.users.create(body, t);
         return { result: created, entry: { tenantId: null, action: 'user.create', targetType: 'user', targetId: created.id, after: { ...userJson(created), password: body.password } } };
       });
       c.status = 201;
@@ -50,9 +50,9 @@ export function userRoutes(router: PluginRouter, rt: Runtime): void {
     async (c) => {
       rt().access.authorize(c, 'users:read', null);
       const { userId } = paramsOf<UserParams>(c);
-      const user = await rt().store.getUser(userId);
+      const user = await rt().store.users.get(userId);
       if (!user) throw userNotFound();
-      const memberships = await rt().store.membershipsOf(userId);
+      const memberships = await rt().store.memberships.of(userId);
       c.body = { ...userJson(user), memberships: memberships.map((m) => ({ tenant_id: m.tenantId, slug: m.tenant.slug, name: m.tenant.name, role: m.role, team_id: m.teamId })) };
     },
     readRoute('Read a user with their memberships (superadmin)', { params: s.userParams, responses: { 200: s.userDetailOut }, operationId: 'getUser' }),
@@ -69,9 +69,9 @@ export function userRoutes(router: PluginRouter, rt: Runtime): void {
       }
       const store = rt().store;
       const user = await audited(rt(), c, async (t) => {
-        const before = await store.getUser(userId, t);
+        const before = await store.users.get(userId, t);
         if (!before) throw userNotFound();
-        const after = await store.updateUser(userId, body, t);
+        const after = await store.users.update(userId, body, t);
         const changedPassword = body.password !== undefined ? { password: body.password } : {};
         return { result: after, entry: { tenantId: null, action: 'user.update', targetType: 'user', targetId: userId, before: userJson(before), after: { ...userJson(after), ...changedPassword } } };
       });
@@ -88,9 +88,9 @@ export function userRoutes(router: PluginRouter, rt: Runtime): void {
       if (isSelf(c, userId)) throw errors.conflict('You cannot delete yourself; ask another superadmin.', 'cannot_modify_self');
       const store = rt().store;
       await audited(rt(), c, async (t) => {
-        const before = await store.getUser(userId, t);
+        const before = await store.users.get(userId, t);
         if (!before) throw userNotFound();
-        await store.deleteUser(userId, t);
+        await store.users.delete(userId, t);
         return { result: undefined, entry: { tenantId: null, action: 'user.delete', targetType: 'user', targetId: userId, before: userJson(before) } };
       });
       c.status = 204;
