@@ -97,7 +97,7 @@ export interface AiCallInfo {
   estimatedPromptTokens?: number;
   /** Cost estimated before the call, micro-dollars. */
   estimatedCostMicros?: number | null;
-  endpoint: 'chat.completions' | 'embeddings' | 'completions' | 'messages';
+  endpoint: 'chat.completions' | 'embeddings' | 'completions' | 'messages' | 'responses';
   /** The model the client asked for (alias). */
   model: string;
   stream: boolean;

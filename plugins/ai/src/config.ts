@@ -154,6 +154,13 @@ export const aiConfig = z
       .strict()
       .prefault({})
       .describe('Feedback on answers (POST /v1/feedback) and the request records behind it'),
+    responses: z
+      .object({
+        retentionDays: z.number().int().min(1).default(30).describe('Responses stored by POST /v1/responses (store: true, the default) can be read and continued from (previous_response_id) for this many days, then are deleted'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The OpenAI Responses API ingress (POST /v1/responses) and its stored responses'),
     health: z
       .object({
         failReadinessWhenModelUnavailable: z.boolean().default(false).describe('Fail readiness when every deployment of some alias has an open breaker (off: other instances share the same upstreams, so leaving the pool does not help)'),

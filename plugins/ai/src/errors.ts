@@ -9,6 +9,8 @@ export const AiErrors = defineErrors('ai', {
   templates_disabled: { status: 400, message: 'Prompt templates are disabled on this gateway.', fix: 'Send the prompt itself, or ask the operator to enable templates.' },
   template_not_found: { status: 400, message: 'The prompt template named in metadata.aihub_template does not exist for this tenant.', fix: 'Use a template the tenant has.' },
   template_variable_missing: { status: 400, message: 'A variable the prompt template needs is missing.', fix: 'Send it in aihub_variables.' },
+  previous_response_not_found: { status: 400, type: 'invalid_request_error', message: 'previous_response_id names no stored response of the tenant (never stored, deleted, expired, or another tenant\'s).', fix: 'Continue from a response created with `store: true` within the retention, or send the whole conversation as input.' },
+  response_not_found: { status: 404, type: 'invalid_request_error', message: 'No stored response of the tenant has this id (never stored, deleted, expired, or another tenant\'s).', fix: 'Use the id of a response created with `store: true` within the retention.' },
   // The model.
   model_not_found: { status: 404, type: 'invalid_request_error', message: 'The model does not exist, or the caller may not use it.', fix: 'Use a model from GET /v1/models.' },
   model_not_allowed: { status: 403, message: 'The credential (API key or OAuth client) may not use this model.', fix: 'Use one of its allowed models, or ask an admin to allow the model.' },

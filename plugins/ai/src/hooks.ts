@@ -19,6 +19,7 @@ import { AiCall } from './engine/AiCall';
 import type { Experiment, ModelRoute } from './routing/catalog';
 import { modelNotAllowed, principalMayUse } from './keyModels';
 import { messagesToChat, servedOnlyBy } from './messages/toChat';
+import { prepareResponses } from './responses/prepare';
 import { assignVariant } from './routing/select';
 import { runtimeOf } from './runtime';
 import { applyTransforms } from './transforms';
@@ -32,8 +33,10 @@ export const CHAT_PATH = '/v1/chat/completions';
 export const EMBEDDINGS_PATH = '/v1/embeddings';
 /** The Anthropic Messages ingress: translated to a chat call, answered in Anthropic's format. */
 export const MESSAGES_PATH = '/v1/messages';
+/** The OpenAI Responses ingress: translated to a chat call, answered (and stored) as a Response. */
+export const RESPONSES_PATH = '/v1/responses';
 
-const isInvoke = (route: RouteInfo) => route.plugin === 'ai' && (route.path === CHAT_PATH || route.path === EMBEDDINGS_PATH || route.path === MESSAGES_PATH);
+const isInvoke = (route: RouteInfo) => route.plugin === 'ai' && (route.path === CHAT_PATH || route.path === EMBEDDINGS_PATH || route.path === MESSAGES_PATH || route.path === RESPONSES_PATH);
 
 /**
  * OpenAI answers 404 model_not_found both for models that do not exist and for models the caller
@@ -66,11 +69,11 @@ function stickySubject(exp: Experiment, principal: Principal | undefined, body: 
  * content transforms and sets AiCallKey, all before cache.lookup so the cache sees the final
  * request. Also used by the handler when the pipeline is off for the route.
  */
-export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op: Operation, ingress?: 'messages'): AiCall {
+export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op: Operation, ingress?: 'messages' | 'responses', translated?: Record<string, unknown>): AiCall {
   const rt = runtimeOf(ctx);
-  // A Messages request becomes the chat request it means; the client's bytes are then not the body sent.
+  // A Messages or Responses request becomes the chat request it means; the client's bytes are then not the body sent.
   const messages = ingress === 'messages';
-  const body = messages ? validateBody('chat', messagesToChat(c.request.body, { topK: servedOnlyBy(rt.catalog.routes.get(String((c.request.body as { model?: unknown } | undefined)?.model)), 'anthropic') })) : validateBody(op, c.request.body);
+  const body = translated ? validateBody('chat', translated) : messages ? validateBody('chat', messagesToChat(c.request.body, { topK: servedOnlyBy(rt.catalog.routes.get(String((c.request.body as { model?: unknown } | undefined)?.model)), 'anthropic') })) : validateBody(op, c.request.body);
   const alias = body.model as string;
   const tenant = TenantKey.get(c);
   const principal = PrincipalKey.get(c);
@@ -91,14 +94,14 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
   const changed = op === 'chat' ? applyTransforms(body, tenant?.settings, ctx.config.transforms) : false;
   const stream = op === 'chat' && body.stream === true;
   const ks = requestMeta(c);
-  const info: AiCallInfo = { requestId: ks.uid, endpoint: messages ? 'messages' : op === 'chat' ? 'chat.completions' : 'embeddings', model: alias, stream };
+  const info: AiCallInfo = { requestId: ks.uid, endpoint: ingress ?? (op === 'chat' ? 'chat.completions' : 'embeddings'), model: alias, stream };
   if (experiment !== undefined) {
     info.experiment = experiment;
     info.variant = variant;
   }
   AiCallKey.set(c, info);
   const call = new AiCall(
-    { op, body, raw: changed || messages ? undefined : c.request.rawBody, stream, clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true },
+    { op, body, raw: changed || ingress ? undefined : c.request.rawBody, stream, clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true },
     alias,
     route,
     info,
@@ -123,6 +126,8 @@ export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
       appliesTo: isInvoke,
       // Not async: the kernel attributes a sync throw the same way, and the request costs a promise fewer.
       handle(c, next) {
+        // A Responses request may continue a stored conversation: loading it is the one await.
+        if (c.path === RESPONSES_PATH) return prepareResponses(ctx, c).then(() => next());
         prepareCall(ctx, c, c.path === EMBEDDINGS_PATH ? 'embeddings' : 'chat', c.path === MESSAGES_PATH ? 'messages' : undefined);
         return next();
       },

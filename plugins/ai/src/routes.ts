@@ -7,8 +7,9 @@ import { feedbackBody, feedbackView, postFeedback } from './handlers/feedback';
 import { invokeHandler } from './handlers/invoke';
 import { countTokensHandler } from './handlers/countTokens';
 import { messagesHandler } from './handlers/messages';
+import { createResponse, deleteResponse, getResponse, inputItemsQuery, listInputItems, responseParams } from './handlers/responses';
 import { getModel, listModels } from './handlers/models';
-import { CHAT_PATH, EMBEDDINGS_PATH, MESSAGES_PATH } from './hooks';
+import { CHAT_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, RESPONSES_PATH } from './hooks';
 
 /**
  * The OpenAI-compatible surface (mounted at the root: the plugin's routePrefix is ''), plus the
@@ -21,6 +22,10 @@ export function aiRoutes(router: PluginRouter, ctx: PluginContext<AiConfig>): vo
   router.post(EMBEDDINGS_PATH, invokeHandler(ctx, 'embeddings'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Embeddings, routed to the alias’ deployments' });
   router.post(MESSAGES_PATH, messagesHandler(ctx), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'Anthropic Messages API (JSON or typed SSE events), translated to and from any provider' });
   router.post(`${MESSAGES_PATH}/count_tokens`, countTokensHandler(ctx), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'Anthropic token counting: an estimate of a Messages request’s input tokens (header x-aihub-token-count: estimate)' });
+  router.post(RESPONSES_PATH, createResponse(ctx), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Responses API (JSON or typed SSE events), translated to and from any provider; stored for previous_response_id' });
+  router.get(`${RESPONSES_PATH}/:id`, getResponse(ctx), { ...ai, summary: 'A stored response of the caller’s tenant', schema: { params: responseParams } });
+  router.delete(`${RESPONSES_PATH}/:id`, deleteResponse(ctx), { ...ai, summary: 'Deletes a stored response of the caller’s tenant', schema: { params: responseParams } });
+  router.get(`${RESPONSES_PATH}/:id/input_items`, listInputItems(ctx), { ...ai, summary: 'The input items of a stored response', schema: { params: responseParams, query: inputItemsQuery } });
   router.get('/v1/models', listModels(ctx), { ...ai, summary: 'Model aliases the caller’s tenant may use' });
   // A wildcard: aliases like `meta-llama/Llama-3.1-8B` contain slashes.
   router.get('/v1/models/*model', getModel(ctx), { ...ai, summary: 'One model alias', schema: { params: z.object({ model: z.string().min(1) }) } });

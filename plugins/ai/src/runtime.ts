@@ -9,6 +9,7 @@ import { BREAKER_STATE_VALUE } from './routing/breaker';
 import { Catalog } from './routing/catalog';
 import { FeedbackStore } from './store/FeedbackStore';
 import { RequestLog } from './store/RequestLog';
+import { ResponseStore } from './responses/store';
 import { loadTokenizer } from './tokens';
 
 /** Everything the plugin builds at start; hooks and routes reach it through `runtimeOf(ctx)`. */
@@ -19,6 +20,8 @@ export class AiRuntime {
   readonly recorder: UsageRecorder;
   readonly requestLog: RequestLog | undefined;
   readonly feedback: FeedbackStore;
+  /** Stored Responses API responses (ai_responses). */
+  readonly responses: ResponseStore;
   /** Unix seconds the catalog was built (the `created` of /v1/models entries). */
   readonly createdAt = Math.floor(Date.now() / 1000);
 
@@ -35,6 +38,7 @@ export class AiRuntime {
     const tables = { requests: ctx.table('requests'), feedback: ctx.table('feedback') };
     this.requestLog = config.feedback.trackRequests === 'off' ? undefined : new RequestLog(ctx.database, tables.requests, config.feedback, ctx.logger);
     this.feedback = new FeedbackStore(ctx.database, tables, this.requestLog);
+    this.responses = new ResponseStore(ctx.database, ctx.table('responses'), config.responses.retentionDays, ctx.logger);
     this.recorder = new UsageRecorder(config, ctx.queue, this.metrics, ctx.logger, this.requestLog);
     this.engine = new Engine(config, this.metrics, ctx.tracer, ctx.logger, (call: AiCall, end: RelayEnd) => this.streamSettled(call, end));
     for (const [alias, entry] of this.catalog.entries()) {
@@ -61,6 +65,7 @@ export class AiRuntime {
 
   async close(): Promise<void> {
     await this.requestLog?.close().catch((err: unknown) => this.ctx.logger.error('could not flush ai requests', { err }));
+    this.responses.close();
     await this.catalog.close();
   }
 }

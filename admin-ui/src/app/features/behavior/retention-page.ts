@@ -10,9 +10,8 @@ import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
 import { BehaviorApi } from './behavior-api';
 import { percent, rangeOf, TABLE_STYLES } from './behavior-range';
-import { BehaviorTabs } from './behavior-tabs';
+import { BehaviorPageHeader } from './behavior-page-header';
 import { heatColor } from './heat';
-import { BehaviorRangeForm } from './range-form';
 
 export const RETENTION_INTERVALS = ['day', 'week', 'month'] as const;
 type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
@@ -24,22 +23,21 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
  */
 @Component({
   selector: 'app-retention-page',
-  imports: [MatFormFieldModule, MatInputModule, MatSelectModule, TranslocoDirective, PageState, BehaviorTabs, BehaviorRangeForm],
+  imports: [MatFormFieldModule, MatInputModule, MatSelectModule, TranslocoDirective, PageState, BehaviorPageHeader],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="retention-title">
-      <div class="page-header"><h1 id="retention-title">{{ t('behavior.title') }}</h1></div>
-      <app-behavior-tabs />
-      <h2>{{ t('behavior.retention.title') }}</h2>
-      <app-behavior-range [range]="resolved().range" [problem]="resolved().problem" (apply)="url.patch($event)" />
-      <div class="toolbar-row">
-        <mat-form-field subscriptSizing="dynamic">
-          <mat-label>{{ t('behavior.retention.cohortBy') }}</mat-label>
-          <mat-select [value]="interval()" (selectionChange)="url.patch({ interval: $event.value })" data-testid="retention-interval">
-            @for (i of intervals; track i) {
-              <mat-option [value]="i">{{ t('behavior.interval.' + i) }}</mat-option>
-            }
-          </mat-select>
-        </mat-form-field>
+      <app-behavior-page-header
+        titleId="retention-title"
+        [subtitle]="t('behavior.retention.title')"
+        [range]="resolved().range"
+        [problem]="resolved().problem"
+        [intervals]="intervals"
+        [interval]="interval()"
+        [intervalLabel]="t('behavior.retention.cohortBy')"
+        intervalTestId="retention-interval"
+        (apply)="url.patch($event)"
+        (intervalChange)="url.patch({ interval: $event })"
+      >
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('behavior.retention.periods') }}</mat-label>
           <input matInput type="number" min="1" max="60" [value]="periods()" (change)="setPeriods($any($event.target).value)" data-testid="retention-periods" />
@@ -62,7 +60,7 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
             }
           </mat-select>
         </mat-form-field>
-      </div>
+      </app-behavior-page-header>
       <app-page-state [loading]="retention.loading()" [error]="retention.error()" [empty]="empty()" [emptyText]="t('behavior.retention.empty')" (retry)="retention.reload()" />
       @if (retention.value(); as r) {
         @if (!empty()) {
@@ -102,7 +100,6 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
   styles: [
     TABLE_STYLES,
     `
-    h2 { font: var(--mat-sys-title-medium); }
     .table-scroll { overflow-x: auto; margin-top: 16px; }
     table.heat td.cell { color: #000; }
     .small { font-size: 12px; }

@@ -10,8 +10,7 @@ import { dataResource } from '../usage/data-resource';
 import { BehaviorApi } from './behavior-api';
 import { dayCount } from '../usage/range';
 import { decodeSteps, encodeSteps, rangeOf, TABLE_STYLES } from './behavior-range';
-import { BehaviorTabs } from './behavior-tabs';
-import { BehaviorRangeForm } from './range-form';
+import { BehaviorPageHeader } from './behavior-page-header';
 import { TrendsChart } from './trends-chart';
 
 export const TREND_INTERVALS = ['hour', 'day', 'week', 'month'] as const;
@@ -25,22 +24,21 @@ const MAX_HOURLY_DAYS = 31;
  */
 @Component({
   selector: 'app-trends-page',
-  imports: [MatFormFieldModule, MatSelectModule, TranslocoDirective, PageState, BehaviorTabs, BehaviorRangeForm, TrendsChart],
+  imports: [MatFormFieldModule, MatSelectModule, TranslocoDirective, PageState, BehaviorPageHeader, TrendsChart],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="trends-title">
-      <div class="page-header"><h1 id="trends-title">{{ t('behavior.title') }}</h1></div>
-      <app-behavior-tabs />
-      <h2>{{ t('behavior.trends.title') }}</h2>
-      <app-behavior-range [range]="resolved().range" [problem]="resolved().problem" (apply)="url.patch($event)" />
-      <div class="toolbar-row">
-        <mat-form-field subscriptSizing="dynamic">
-          <mat-label>{{ t('behavior.trends.interval') }}</mat-label>
-          <mat-select [value]="interval()" (selectionChange)="url.patch({ interval: $event.value })" data-testid="trends-interval">
-            @for (i of intervals; track i) {
-              <mat-option [value]="i">{{ t('behavior.interval.' + i) }}</mat-option>
-            }
-          </mat-select>
-        </mat-form-field>
+      <app-behavior-page-header
+        titleId="trends-title"
+        [subtitle]="t('behavior.trends.title')"
+        [range]="resolved().range"
+        [problem]="resolved().problem"
+        [intervals]="intervals"
+        [interval]="interval()"
+        [intervalLabel]="t('behavior.trends.interval')"
+        intervalTestId="trends-interval"
+        (apply)="url.patch($event)"
+        (intervalChange)="url.patch({ interval: $event })"
+      >
         <mat-form-field subscriptSizing="dynamic" class="wide">
           <mat-label>{{ t('behavior.trends.events') }}</mat-label>
           <mat-select multiple [value]="events()" (selectionChange)="url.patch({ events: encode($event.value) })" data-testid="trends-events">
@@ -50,7 +48,7 @@ const MAX_HOURLY_DAYS = 31;
           </mat-select>
           <mat-hint>{{ t('behavior.trends.eventsHint') }}</mat-hint>
         </mat-form-field>
-      </div>
+      </app-behavior-page-header>
       @if (hourlyTooLong()) {
         <p class="error-text" role="alert">{{ t('behavior.trends.hourlyTooLong') }}</p>
       }
@@ -87,7 +85,6 @@ const MAX_HOURLY_DAYS = 31;
     `
     .wide { min-width: 320px; }
     .table-scroll { overflow-x: auto; margin-top: 16px; }
-    h2 { font: var(--mat-sys-title-medium); }
   `,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
