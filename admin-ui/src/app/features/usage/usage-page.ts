@@ -96,9 +96,10 @@ export class UsagePage {
   readonly exportError = signal<string | null>(null);
 
   constructor() {
-    // Key and team names for the breakdown (ids are shown while they load, or for deleted ones).
+    // Team names for the breakdown (ids are shown while they load, or for deleted teams). Keys are
+    // named by the usage answer itself (key_name), so the key list is not loaded.
     const tenantId = this.session.tenantId();
-    if (tenantId) void this.subjects.load(tenantId);
+    if (tenantId) void this.subjects.load(tenantId, { keys: false });
   }
 
   /** What a breakdown row shows: key and team names, other dimensions as they are. */
@@ -106,9 +107,9 @@ export class UsagePage {
     const id = this.label(row);
     const by = this.by();
     if (id === null) return null;
-    // The API names keys itself (key_name, any page of keys); the loaded key list is the fallback.
-    if (by === 'key' && typeof row['key_name'] === 'string') return row['key_name'];
-    return by === 'key' || by === 'team' ? this.subjects.labelOf(by, id) : id;
+    // The API names keys itself (key_name; null for a deleted key, shown by its id).
+    if (by === 'key') return typeof row['key_name'] === 'string' ? row['key_name'] : id;
+    return by === 'team' ? this.subjects.labelOf(by, id) : id;
   }
 
   money(micros: number | null | undefined): string {
