@@ -58,17 +58,20 @@ export * from './contracts/planBounds';
 export { isStorableUsageTime, usageTimestamp } from './contracts/usageTime';
 
 /**
- * Declares a plugin. Returns the definition unchanged but typed, so `config` in hooks and `start`
- * is inferred from the zod schema.
+ * Declares a plugin. Returns the definition unchanged but typed: `config` is inferred from the zod
+ * schema, and `ctx.runtime` from what `start` returns. TypeScript infers the runtime in source
+ * order, so write `start` before the callbacks that read `ctx.runtime`, or pass a named function
+ * (`start: createRuntime`); otherwise `ctx.runtime` is `unknown` and the compiler says so.
  *
  * @example
  * export default definePlugin({
  *   apiVersion: 'aihub.plugin/v1', name: 'hello', version: '1.0.0', core: '^0.1.0',
  *   config: z.object({ greeting: z.string().default('hi') }).strict(),
- *   hooks: (ctx) => [{ phase: 'response.transform', handle: (c) => c.set('x-greeting', ctx.config.greeting) }],
+ *   start: (ctx) => ({ greeted: 0 }),
+ *   hooks: (ctx) => [{ phase: 'response.transform', handle: (c) => { ctx.runtime.greeted++; c.set('x-greeting', ctx.config.greeting); } }],
  * });
  */
-export function definePlugin<S extends z.ZodType>(definition: PluginDefinition<S> & { config?: S }): PluginDefinition<S> {
+export function definePlugin<S extends z.ZodType, R = unknown>(definition: PluginDefinition<S, R> & { config?: S }): PluginDefinition<S, R> {
   return definition;
 }
 

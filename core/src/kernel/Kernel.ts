@@ -1,49 +1,45 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Router from '@koa/router';
 import { Container } from 'inversify';
-import { resolveDatabaseUrl } from '../config/loadConfig';
-import { ProblemCode, StartupError } from '../config/problems';
 import { HealthRegistry } from '../health/HealthRegistry';
 import { createApp } from '../http/createApp';
-import { answerClientErrors, connectionsPerIp, listen, listenMetrics, metricsRoute, serverOptions } from '../http/listeners';
-import { edgeHeaders, PAGE_CSP } from '../http/securityHeaders';
+import { answerClientErrors, connectionsPerIp, listen, listenMetrics, serverOptions } from '../http/listeners';
+import { edgeHeaders } from '../http/securityHeaders';
 import { staticRouteTable } from '../http/staticRoutes';
-import { buildOpenApi, renderOpenApiHtml } from '../http/openapi';
 import { systemClock, type Clock } from '../services/Clock';
 import { createHttpClient } from '../services/createHttpClient';
 import { createLogger, type Logger } from '../services/createLogger';
 import type { Database, MigrationSet } from '../services/database/Database';
 import type { KeyValueStore } from '../services/kv/KeyValueStore';
 import type { EventQueue } from '../services/queue/EventQueue';
-import { coreQueueMigrations, createDatabase, createEventQueue, createKeyValueStore } from '../services/storage';
 import { createMetrics, type GatewayMetrics } from '../telemetry/createMetrics';
 import { registerStoreMetrics } from '../telemetry/storeMetrics';
 import { createTracing, type Tracing } from '../telemetry/createTracing';
 import { LiveMonitor } from '../telemetry/monitor/LiveMonitor';
 import { monitorRoute } from '../telemetry/monitor/monitorRoute';
 import { CORE_VERSION } from '../version';
-import { buildRouteChain } from './buildRouteChain';
-import { collectHealth, collectHooks, collectRoutes, type CollectedRoute } from './collectPlugin';
+import { buildRouter, type BuiltRouter } from './buildRouter';
+import type { CollectedRoute } from './collectPlugin';
+import type { CoreServices } from './createPluginContext';
 import { describePipeline } from './describePipeline';
 import { runOnRoute, runReady, runShutdownHook } from './lifecycle';
-import { pluginsRoute } from './pluginsRoute';
-import { createPluginContext, pluginTablePrefix, type CoreServices } from './createPluginContext';
+import { migrateOnBoot, migrationSets } from './migrateOnBoot';
+import { checkDatabase, checkStore, openDatabase, openQueue, openStore } from './openServices';
 import { orderHooks, type BoundHook } from './orderHooks';
+import type { Phase } from './phases';
+import { pluginsRoute } from './pluginsRoute';
 import { prepare, type Prepared, type PrepareOptions } from './prepare';
+import { startPlugins, type StartedPlugin } from './startPlugins';
 import { asIdentifier } from './tokens';
 import { CoreTokens } from './coreTokens';
-import type { GatewayMiddleware, PluginContext } from './types';
+
+export { pendingMigrationsProblem } from './migrateOnBoot';
+export { redactUrl } from './openServices';
 
 export interface KernelOptions extends PrepareOptions {
   logger?: Logger;
   clock?: Clock;
-}
-
-interface StartedPlugin {
-  prepared: Prepared['plugins'][number];
-  ctx: PluginContext;
 }
 
 /**
@@ -100,13 +96,7 @@ export class Kernel {
 
   /** Migration sets of core and every configured plugin, in start order. */
   static migrationSets(prepared: Prepared): MigrationSet[] {
-    const sets: MigrationSet[] = [coreQueueMigrations];
-    for (const p of prepared.plugins) {
-      if (p.definition.migrations?.length) {
-        sets.push({ owner: p.definition.name, tablePrefix: pluginTablePrefix(p.definition.name), migrations: p.definition.migrations });
-      }
-    }
-    return sets;
+    return migrationSets(prepared);
   }
 
   get port(): number {
@@ -117,13 +107,29 @@ export class Kernel {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * A started plugin's runtime: what its `start` returned (its `ctx.runtime`). For tests and tools
+   * (the testing kit's `gw.runtime(plugin)`); plugins read their own through `ctx.runtime`.
+   */
+  pluginRuntime(name: string): unknown {
+    const started = this.started.find((s) => s.prepared.definition.name === name);
+    if (!started) throw new Error(`plugin "${name}" has not started here (started: ${this.started.map((s) => s.prepared.definition.name).join(', ') || 'none'})`);
+    return started.ctx.runtime;
+  }
+
   /** The metrics listener's port when `telemetry.metrics.port` is set (0 before start or without one). */
   get metricsPort(): number {
     return (this.metricsServer?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /**
+   * The boot steps after `prepare` (config, plugins, hook order and routes already checked), in an
+   * order each step depends on. Every service is kept on the kernel as soon as it is open, so a
+   * failure at any step lets `stop` close exactly what was opened.
+   */
   private async boot(): Promise<void> {
     const cfg = this.prepared.config;
+    // Telemetry first: every later step may log, count or trace.
     this.tracing = createTracing({
       serviceName: cfg.telemetry.serviceName,
       serviceVersion: CORE_VERSION,
@@ -132,90 +138,47 @@ export class Kernel {
       sampleRatio: cfg.telemetry.tracing.sampleRatio,
       headers: cfg.telemetry.tracing.headers,
     });
-    const dbUrl = resolveDatabaseUrl(cfg);
-    let database: Database;
-    try {
-      database = await createDatabase({ url: dbUrl, pool: { max: cfg.database.poolMax }, logging: cfg.database.logSql ? (sql: string) => this.logger.debug(sql) : undefined });
-      this.database = database;
-      await database.ping();
-    } catch (err) {
-      throw new StartupError([{ code: ProblemCode.SERVICE_UNAVAILABLE, path: 'database.url', message: `cannot connect to the database (${redactUrl(dbUrl)}): ${(err as Error).message}` }]);
-    }
-    const store = createKeyValueStore({ url: cfg.redis.url, prefix: cfg.redis.keyPrefix });
-    this.store = store;
-    if (cfg.redis.url) {
-      try {
-        await store.ping();
-      } catch (err) {
-        throw new StartupError([{ code: ProblemCode.SERVICE_UNAVAILABLE, path: 'redis.url', message: `cannot connect to Redis (${redactUrl(cfg.redis.url)}): ${(err as Error).message}` }]);
-      }
-    }
-    // Background queue failures (a flush while Redis or the database is away) are retried by the
-    // queue; log them at most once per 10 s so an outage does not flood the log.
-    let lastQueueLog = 0;
-    const queueError = (err: unknown) => {
-      const now = Date.now();
-      if (now - lastQueueLog < 10_000) return;
-      lastQueueLog = now;
-      this.logger.warn('event queue background error (will retry)', { err });
-    };
-    const useRedisQueue = cfg.queue.driver === 'redis' || (cfg.queue.driver === 'auto' && !!cfg.redis.url);
-    const queue = createEventQueue(
-      useRedisQueue
-        ? { redis: store.redisClient() ?? cfg.redis.url!, prefix: cfg.redis.keyPrefix, flushIntervalMs: cfg.queue.flushIntervalMs, onError: queueError }
-        : { database, flushIntervalMs: cfg.queue.flushIntervalMs, onError: queueError },
-    );
-    this.queue = queue;
-    if (cfg.database.migrate === 'auto') {
-      const applied = await database.migrateUp(Kernel.migrationSets(this.prepared));
-      if (applied.length) this.logger.info('applied migrations', { migrations: applied });
-    } else {
-      // Without this check the first plugin to touch a missing table fails with "relation … does not
-      // exist", which reads like a bug rather than a step the operator has not run yet.
-      const pending = (await database.migrationStatus(Kernel.migrationSets(this.prepared))).filter((m) => !m.applied);
-      if (pending.length) throw new StartupError([pendingMigrationsProblem(pending.map((m) => `${m.owner}:${m.name}`), this.prepared.file)]);
-    }
+    // Core services: the database, then the store, then the queue (a Redis queue shares the store's connection).
+    const database = (this.database = await openDatabase(cfg, this.logger));
+    await checkDatabase(database, cfg);
+    const store = (this.store = openStore(cfg));
+    await checkStore(store, cfg);
+    const queue = (this.queue = openQueue(cfg, database, store, this.logger));
+    // The schema before any plugin: `start` reads and writes its tables.
+    await migrateOnBoot(database, this.prepared, this.logger);
+    // Core's checks, store metrics and DI bindings before the plugins, which resolve core tokens.
     this.registerCoreHealth(database, store, queue);
     registerStoreMetrics(this.metrics.registry, { dbPool: database.poolStats ? () => database.poolStats!() : undefined, kvPing: () => store.ping(), kvKind: store.redisClient() ? 'redis' : 'memory' });
     this.bindCore();
-
-    const core: CoreServices = {
-      config: cfg,
-      logger: this.logger,
-      metrics: this.metrics,
-      tracer: (name) => this.tracing.tracer(name),
-      store,
-      database,
-      queue,
-      http: this.httpClient,
-      clock: this.clock,
-      health: this.health,
-      root: this.root,
-    };
-    const hooks: BoundHook[] = [];
-    const routes: CollectedRoute[] = [];
-    for (const p of this.prepared.plugins) {
-      const def = p.definition;
-      const ctx = createPluginContext(def, p.config, core);
-      try {
-        await def.register?.(ctx.binder, ctx);
-        hooks.push(...collectHooks(def, ctx));
-        routes.push(...collectRoutes(def, ctx));
-        for (const check of collectHealth(def, ctx)) this.health.register(def.name, check);
-        await def.start?.(ctx);
-      } catch (err) {
-        if (err instanceof StartupError) throw err;
-        this.logger.error(`plugin ${def.name} failed to start`, { err, plugin: def.name });
-        throw new StartupError([{ code: ProblemCode.PLUGIN_START, path: `plugins[${p.index}]`, message: `plugin "${def.name}" failed to start: ${(err as Error).message}` }]);
-      }
-      this.started.push({ prepared: p, ctx });
-      this.logger.debug(`plugin ${def.name} started`, { plugin: def.name, version: def.version });
-    }
-
+    const core: CoreServices = { config: cfg, logger: this.logger, metrics: this.metrics, tracer: (name) => this.tracing.tracer(name), store, database, queue, http: this.httpClient, clock: this.clock, health: this.health, root: this.root };
+    const { hooks, routes } = await startPlugins(this.prepared, core, this.health, this.logger, this.started);
+    // Hook order, then core's own routes: they describe the started pipeline and read plugins' metrics.
     const { byPhase } = orderHooks(hooks, cfg.pipeline.order);
-    // Core's own admin route (the console's health & plugins screen): the pipeline as it runs here.
+    routes.push(...(await this.coreRoutes(byPhase, store)));
+    // Every route, core's included, is final: plugins observe them before the router is built.
+    runOnRoute(this.started, routes, this.logger);
+    // Start every hook's error counter at 0 so rate() sees the first error.
+    for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
+    const { router, chains } = buildRouter(routes, byPhase, { config: cfg, metrics: this.metrics, tracer: this.tracing.tracer('@aihub/core'), logger: this.logger });
+    await this.listen(router, chains);
+    // Only once requests are accepted: `ready` is where plugins start background work.
+    await runReady(this.started, this.logger);
+    this.isReady = true;
+    this.logger.info(`AI Hub listening on http://${cfg.server.host}:${this.port}`, {
+      plugins: this.started.map((s) => s.prepared.definition.name),
+      database: database.dialect,
+      store: store.kind,
+      queue: queue.kind,
+      tracing: this.tracing.enabled,
+    });
+  }
+
+  /** Core's routes beside the plugins': the pipeline as it runs here, and the live monitor when on. */
+  private async coreRoutes(byPhase: Map<Phase, BoundHook[]>, store: KeyValueStore): Promise<CollectedRoute[]> {
+    const cfg = this.prepared.config;
+    // The console's health & plugins screen.
     const pipelineJson = describePipeline({ ...this.prepared, pipeline: byPhase }).json as { plugins: unknown; pipeline: unknown };
-    routes.push(pluginsRoute(() => pipelineJson, CORE_VERSION));
+    const routes = [pluginsRoute(() => pipelineJson, CORE_VERSION)];
     const monitorCfg = cfg.telemetry.monitor;
     if (monitorCfg.enabled) {
       // Started after every plugin registered its metrics: the first reading is the baseline.
@@ -223,43 +186,12 @@ export class Kernel {
       await this.monitor.start();
       routes.push(monitorRoute(this.monitor));
     }
-    runOnRoute(this.started, routes, this.logger);
-    // Start every hook's error counter at 0 so rate() sees the first error.
-    for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
-    const router = new Router();
-    const deps = {
-      tracer: this.tracing.tracer('@aihub/core'),
-      logger: this.logger,
-      metrics: this.metrics,
-      defaultBodyLimit: cfg.server.bodyLimit,
-      bodyTimeoutMs: cfg.server.bodyTimeoutMs,
-    };
-    const metricsCfg = cfg.telemetry.metrics;
-    // With a port of its own, the metrics route lives only on that listener (see listenMetrics).
-    if (metricsCfg.enabled && metricsCfg.port === undefined) router.get(metricsCfg.path, metricsRoute(this.metrics, metricsCfg.bearerToken));
-    if (routes.some((r) => r.info.path.startsWith('/admin/v1'))) {
-      const doc = buildOpenApi(routes.map((r) => r.info));
-      const html = renderOpenApiHtml(doc);
-      router.get('/admin/v1/openapi.json', (ctx) => {
-        ctx.body = doc;
-      });
-      router.get('/admin/v1/docs', (ctx) => {
-        ctx.set('content-security-policy', PAGE_CSP);
-        ctx.type = 'text/html';
-        ctx.body = html;
-      });
-    }
-    const chains: { method: string; path: string; chain: GatewayMiddleware }[] = [];
-    // A catch-all (`/admin/*path`, the console) registered by a plugin that starts early must not
-    // shadow the specific routes of plugins that start later (`/admin/v1/tenants/:tenantId/usage`):
-    // the router runs the first match, so wildcard routes go last (stable otherwise).
-    const wildcard = (p: string) => /\*|\(\.\*\)/.test(p);
-    for (const r of [...routes.filter((x) => !wildcard(x.info.path)), ...routes.filter((x) => wildcard(x.info.path))]) {
-      const chain = buildRouteChain(r.info, r.handler, byPhase, deps);
-      const method = r.info.method === 'ALL' ? 'all' : (r.info.method.toLowerCase() as 'get');
-      router[method](r.info.path, chain as never);
-      chains.push({ method: r.info.method, path: r.info.path, chain });
-    }
+    return routes;
+  }
+
+  /** Boot step "listen": the Koa app over the router, the HTTP server and, when configured, the metrics listener. */
+  private async listen(router: BuiltRouter['router'], chains: BuiltRouter['chains']): Promise<void> {
+    const cfg = this.prepared.config;
     const perIp = cfg.server.maxConnectionsPerIp > 0 ? connectionsPerIp(cfg.server.maxConnectionsPerIp) : undefined;
     const app = createApp(router, {
       logger: this.logger,
@@ -275,27 +207,18 @@ export class Kernel {
       overConnectionLimit: perIp?.over,
       accessLog: cfg.logging.access,
     });
-    const callback = app.callback();
-    this.server = http.createServer(serverOptions(cfg.server), callback);
+    this.server = http.createServer(serverOptions(cfg.server), app.callback());
     this.server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
     if (cfg.server.maxConnections > 0) this.server.maxConnections = cfg.server.maxConnections;
     perIp?.attach(this.server);
     answerClientErrors(this.server);
     await listen(this.server, cfg.server.port, cfg.server.host);
+    const metricsCfg = cfg.telemetry.metrics;
     if (metricsCfg.enabled && metricsCfg.port !== undefined) {
       this.metricsServer = await listenMetrics(this.metrics, metricsCfg);
       const address = this.metricsServer.address() as AddressInfo;
       this.logger.info(`metrics on http://${metricsCfg.host}:${address.port}${metricsCfg.path}`);
     }
-    await runReady(this.started, this.logger);
-    this.isReady = true;
-    this.logger.info(`AI Hub listening on http://${cfg.server.host}:${this.port}`, {
-      plugins: this.started.map((s) => s.prepared.definition.name),
-      database: database.dialect,
-      store: store.kind,
-      queue: queue.kind,
-      tracing: this.tracing.enabled,
-    });
   }
 
   private bindCore(): void {
@@ -378,20 +301,4 @@ export class Kernel {
   }
 }
 
-/** The problem of a start with `database.migrate: manual` and migrations not yet applied. */
-export function pendingMigrationsProblem(pending: string[], file?: string): { code: typeof ProblemCode.MIGRATIONS_PENDING; path: string; message: string } {
-  const shown = pending.length > 5 ? `${pending.slice(0, 5).join(', ')}, … (${pending.length - 5} more)` : pending.join(', ');
-  const config = file ? ` --config ${file}` : '';
-  return {
-    code: ProblemCode.MIGRATIONS_PENDING,
-    path: 'database.migrate',
-    message: `${pending.length} database migration${pending.length === 1 ? ' is' : 's are'} pending (${shown}); run \`npx aihub migrate up${config}\` (from a checkout: npm run aihub -- migrate up${config}), or set database.migrate: auto`,
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Hides passwords in connection URLs before they reach a log or an error. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
-}

@@ -31,12 +31,26 @@ export function pluginTablePrefix(name: string): string {
   return name.replace(/-/g, '_');
 }
 
+/** A plugin context as the kernel holds it: the binder for `register`, and the runtime's setter. */
+export type KernelPluginContext = PluginContext & {
+  binder: Binder;
+  /** Hands what `start` resolved to to every later reader of `ctx.runtime`. */
+  setRuntime(runtime: unknown): void;
+};
+
+/** The error of reading `ctx.runtime` before the plugin's `start` resolved. */
+export function runtimeNotStarted(plugin: string): Error {
+  return new Error(
+    `plugin "${plugin}" read ctx.runtime before its start() resolved; read it when a request is handled (inside a hook's handle, a route handler or a health check), not while declaring hooks and routes or in register()`,
+  );
+}
+
 /**
  * A plugin's view of the gateway: a child container and plugin-scoped logger, meter, tracer and store
  * (key prefix `<plugin>:`). Tokens a plugin `provides` are re-bound in the root container so plugins
  * that start after it can resolve them.
  */
-export function createPluginContext(def: PluginDefinition, config: unknown, core: CoreServices): PluginContext & { binder: Binder } {
+export function createPluginContext(def: PluginDefinition, config: unknown, core: CoreServices): KernelPluginContext {
   const container = new Container({ parent: core.root });
   const prefix = pluginTablePrefix(def.name);
   const provided = new Set(def.provides ?? []);
@@ -53,6 +67,10 @@ export function createPluginContext(def: PluginDefinition, config: unknown, core
       exposeToRoot(token as ServiceToken<unknown>);
     },
   };
+  // A getter over two closure slots: one branch per read, where a side table keyed by context cost a
+  // WeakMap lookup per request.
+  let runtime: unknown;
+  let started = false;
   return {
     name: def.name,
     version: def.version,
@@ -73,5 +91,13 @@ export function createPluginContext(def: PluginDefinition, config: unknown, core
     get: <T>(token: ServiceToken<T>) => container.get(asIdentifier(token)) as T,
     tryGet: <T>(token: ServiceToken<T>) => (container.isBound(asIdentifier(token)) ? (container.get(asIdentifier(token)) as T) : undefined),
     binder,
+    get runtime() {
+      if (!started) throw runtimeNotStarted(def.name);
+      return runtime;
+    },
+    setRuntime(value: unknown) {
+      runtime = value;
+      started = true;
+    },
   };
 }

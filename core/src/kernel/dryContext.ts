@@ -3,6 +3,7 @@ import { trace } from '@opentelemetry/api';
 import type { CoreConfig } from '../config/coreSchema';
 import { createLogger } from '../services/createLogger';
 import { createMetrics } from '../telemetry/createMetrics';
+import { runtimeNotStarted } from './createPluginContext';
 import type { PluginContext, PluginDefinition } from './types';
 
 /**
@@ -41,5 +42,9 @@ export function dryContext(def: PluginDefinition, config: unknown, coreConfig: C
       throw new Error(`plugin "${def.name}" resolved a service while declaring hooks or routes; resolve it in start()`);
     },
     tryGet: () => undefined,
+    // Nothing starts in a dry run: reading the runtime while declaring is the same mistake as at boot.
+    get runtime(): never {
+      throw runtimeNotStarted(def.name);
+    },
   };
 }

@@ -149,8 +149,11 @@ export interface PluginMeter {
   histogram<L extends string>(name: string, help: string, labelNames?: readonly L[], buckets?: number[]): import('prom-client').Histogram<L>;
 }
 
-/** Everything a plugin gets at register/start/stop/routes time. All services are plugin-scoped. */
-export interface PluginContext<C = unknown> {
+/**
+ * Everything a plugin gets at register/start/stop/routes time. All services are plugin-scoped.
+ * `C` is the parsed config, `R` the plugin's runtime (what `start` returned).
+ */
+export interface PluginContext<C = unknown, R = unknown> {
   readonly name: string;
   readonly version: string;
   readonly config: C;
@@ -175,6 +178,14 @@ export interface PluginContext<C = unknown> {
   get<T>(token: ServiceToken<T>): T;
   /** Like get, but undefined when nothing provides the token (for optionalDependsOn). */
   tryGet<T>(token: ServiceToken<T>): T | undefined;
+  /**
+   * What the plugin's `start` returned (resolved), typed by `definePlugin`: its stores, clients and
+   * caches, read by hooks, route handlers, health checks, `onRoute`, `ready`, `beforeClose` and `stop`.
+   * Hooks and routes are declared before `start` runs, so read it when a request is handled (inside
+   * `handle`, a handler, a check), not while declaring them: before `start` resolved it throws an
+   * error naming the plugin. It stays readable after `stop`. A property read, no lookup per request.
+   */
+  readonly runtime: R;
 }
 
 export interface Binder {
@@ -182,8 +193,13 @@ export interface Binder {
   bindFactory<T>(token: ServiceToken<T>, factory: () => T): void;
 }
 
-/** What a plugin package exports as default. Build it with `definePlugin`. */
-export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
+/**
+ * What a plugin package exports as default. Build it with `definePlugin`. `S` is the config schema,
+ * `R` the runtime `start` returns (`ctx.runtime` everywhere else).
+ */
+// `any` by default so a definition with any runtime fits a plugin list (`PluginDefinition[]`).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface PluginDefinition<S extends z.ZodType = z.ZodType, R = any> {
   apiVersion: typeof PLUGIN_API_VERSION;
   /** kebab-case, unique. */
   name: string;
@@ -200,16 +216,19 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   config?: S;
   /** Where routes mount: default `/plugins/<name>`; `''` mounts at the root (e.g. `/v1/...`). */
   routePrefix?: string;
-  register?: (bind: Binder, ctx: PluginContext<z.output<S>>) => void | Promise<void>;
-  hooks?: HookDefinition[] | ((ctx: PluginContext<z.output<S>>) => HookDefinition[]);
-  routes?: (router: PluginRouter, ctx: PluginContext<z.output<S>>) => void;
+  register?: (bind: Binder, ctx: PluginContext<z.output<S>, R>) => void | Promise<void>;
+  hooks?: HookDefinition[] | ((ctx: PluginContext<z.output<S>, R>) => HookDefinition[]);
+  routes?: (router: PluginRouter, ctx: PluginContext<z.output<S>, R>) => void;
   /**
    * Builds what the plugin needs before the gateway serves: open pools, warm caches, subscribe to the
    * queue. Plugins start one after another in dependency order (`dependsOn`, `optionalDependsOn`); the
    * kernel awaits each before the next, and nothing listens until every plugin has started. A throw
    * fails startup (`AIHUB_E_PLUGIN_START`, naming the plugin) and stops the plugins already started.
+   *
+   * What it returns (or resolves to) is the plugin's runtime: `ctx.runtime` in every other callback,
+   * typed. Returning nothing is fine for a plugin without state. Its `ctx` has no runtime yet.
    */
-  start?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  start?: (ctx: PluginContext<z.output<S>>) => R | Promise<R>;
   /**
    * Sees every route as it is registered (Fastify's `onRoute`): each plugin's routes and core's, once
    * every plugin has started and before the router is built, so a plugin that starts early also sees
@@ -217,14 +236,14 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
    * registration order. Read-only (the route is frozen); use it to index, document or check routes.
    * A throw fails startup like a failing `start`.
    */
-  onRoute?: (route: Readonly<RouteInfo>, ctx: PluginContext<z.output<S>>) => void;
+  onRoute?: (route: Readonly<RouteInfo>, ctx: PluginContext<z.output<S>, R>) => void;
   /**
    * The gateway is up: every plugin has started and the server listens (requests are being accepted).
    * Start what must wait for that here, e.g. background jobs and timers, announcements to other
    * instances. Called in start order, each awaited; `Kernel.start()` (and `aihub start`) resolves
    * once all are done. A throw fails startup like a failing `start` (the gateway stops again, exit 78).
    */
-  ready?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  ready?: (ctx: PluginContext<z.output<S>, R>) => void | Promise<void>;
   /**
    * Shutdown has begun and the gateway is draining: readiness already answers 503 and requests are
    * still served for `server.shutdownDelayMs`. Stop taking new background work here (stop timers that
@@ -232,14 +251,14 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
    * `server.pluginStopTimeoutMs`; a throw or timeout is logged with the plugin's name and shutdown
    * goes on. Only after a start that reached `ready` (never after a failed start).
    */
-  beforeClose?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
+  beforeClose?: (ctx: PluginContext<z.output<S>, R>) => void | Promise<void>;
   /**
    * Releases what `start` built, after the server has closed and in-flight requests finished. Called
    * in reverse start order, each bounded by `server.pluginStopTimeoutMs`; a throw or timeout is
    * logged with the plugin's name and the other plugins still stop. Also called when startup fails
    * after this plugin started.
    */
-  stop?: (ctx: PluginContext<z.output<S>>) => void | Promise<void>;
-  health?: HealthCheck[] | ((ctx: PluginContext<z.output<S>>) => HealthCheck[]);
+  stop?: (ctx: PluginContext<z.output<S>, R>) => void | Promise<void>;
+  health?: HealthCheck[] | ((ctx: PluginContext<z.output<S>, R>) => HealthCheck[]);
   migrations?: Migration[];
 }

@@ -19,6 +19,13 @@ export interface TestGateway {
   url: string;
   /** fetch against the gateway: `gw.fetch('/v1/models', { headers })` */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * A started plugin's runtime (what its `start` returned, its `ctx.runtime`), to reach its stores
+   * from a test: `gw.runtime(myPlugin).store`. Typed when given the definition; by name it is `unknown`.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any config schema
+  runtime<R>(plugin: PluginDefinition<any, R>): R;
+  runtime(plugin: string): unknown;
   stop(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     kernel,
     url,
     fetch: async (path, init) => inThisRealm(await fetch(`${url}${path}`, init)),
+    runtime: ((plugin: string | PluginDefinition) => kernel.pluginRuntime(typeof plugin === 'string' ? plugin : plugin.name)) as TestGateway['runtime'],
     stop: () => kernel.stop('test'),
   };
 }

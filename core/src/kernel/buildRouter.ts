@@ -1,0 +1,61 @@
+import Router from '@koa/router';
+import type { Tracer } from '@opentelemetry/api';
+import type { CoreConfig } from '../config/coreSchema';
+import { metricsRoute } from '../http/listeners';
+import { buildOpenApi, renderOpenApiHtml } from '../http/openapi';
+import { PAGE_CSP } from '../http/securityHeaders';
+import type { Logger } from '../services/createLogger';
+import type { GatewayMetrics } from '../telemetry/createMetrics';
+import { buildRouteChain } from './buildRouteChain';
+import type { CollectedRoute } from './collectPlugin';
+import type { BoundHook } from './orderHooks';
+import type { Phase } from './phases';
+import type { GatewayMiddleware } from './types';
+
+export interface BuiltRouter {
+  router: Router;
+  /** Every route's full chain (hooks + handler), for the static-route fast path. */
+  chains: { method: string; path: string; chain: GatewayMiddleware }[];
+}
+
+/**
+ * Boot step "routes": core's metrics and OpenAPI routes, then every route with its hook chain built
+ * once (`buildRouteChain`), so a request runs a prebuilt array and decides nothing about hooks.
+ * Needs every route, core's included, and the final hook order: it runs after all plugins started.
+ */
+export function buildRouter(
+  routes: readonly CollectedRoute[],
+  byPhase: Map<Phase, BoundHook[]>,
+  opts: { config: CoreConfig; metrics: GatewayMetrics; tracer: Tracer; logger: Logger },
+): BuiltRouter {
+  const cfg = opts.config;
+  const router = new Router();
+  const deps = { tracer: opts.tracer, logger: opts.logger, metrics: opts.metrics, defaultBodyLimit: cfg.server.bodyLimit, bodyTimeoutMs: cfg.server.bodyTimeoutMs };
+  const metricsCfg = cfg.telemetry.metrics;
+  // With a port of its own, the metrics route lives only on that listener (see listenMetrics).
+  if (metricsCfg.enabled && metricsCfg.port === undefined) router.get(metricsCfg.path, metricsRoute(opts.metrics, metricsCfg.bearerToken));
+  if (routes.some((r) => r.info.path.startsWith('/admin/v1'))) {
+    const doc = buildOpenApi(routes.map((r) => r.info));
+    const html = renderOpenApiHtml(doc);
+    router.get('/admin/v1/openapi.json', (ctx) => {
+      ctx.body = doc;
+    });
+    router.get('/admin/v1/docs', (ctx) => {
+      ctx.set('content-security-policy', PAGE_CSP);
+      ctx.type = 'text/html';
+      ctx.body = html;
+    });
+  }
+  const chains: BuiltRouter['chains'] = [];
+  // A catch-all (`/admin/*path`, the console) registered by a plugin that starts early must not
+  // shadow the specific routes of plugins that start later (`/admin/v1/tenants/:tenantId/usage`):
+  // the router runs the first match, so wildcard routes go last (stable otherwise).
+  const wildcard = (p: string) => /\*|\(\.\*\)/.test(p);
+  for (const r of [...routes.filter((x) => !wildcard(x.info.path)), ...routes.filter((x) => wildcard(x.info.path))]) {
+    const chain = buildRouteChain(r.info, r.handler, byPhase, deps);
+    const method = r.info.method === 'ALL' ? 'all' : (r.info.method.toLowerCase() as 'get');
+    router[method](r.info.path, chain as never);
+    chains.push({ method: r.info.method, path: r.info.path, chain });
+  }
+  return { router, chains };
+}
