@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { createTestDatabase, type TestDatabase } from '@aihub/core';
+import { startTestGateway, type TestGateway } from '@aihub/core/testing';
+import ai from '@aihub/plugin-ai';
+import auth, { generateApiKey } from '@aihub/plugin-auth';
+import tenancy from '@aihub/plugin-tenancy';
+import usage from '@aihub/plugin-usage';
 import { completionText } from '../../bench/src/mock-upstream/content';
 import { TOOL_ARGUMENTS } from '../../bench/src/mock-upstream/openai';
 import { MOCK_KEY, startStack, type Backend, type Stack } from '../../plugins/ai/test/harness';
@@ -295,3 +301,70 @@ function responsesSuite(backend: Backend): void {
 
 responsesSuite('embedded');
 responsesSuite('postgres');
+
+/**
+ * Real AI Hub keys (tenancy + auth + ai + usage): a key of one tenant cannot read, continue or
+ * delete another tenant's response; the usage plugin stores the request with endpoint `responses`.
+ */
+describe('openai SDK → /v1/responses with real keys of two tenants', () => {
+  let db: TestDatabase;
+  let gw: TestGateway;
+  const admin = generateApiKey().key;
+  const keys: Record<string, { key: string; tenantId: string }> = {};
+
+  before(async () => {
+    db = await createTestDatabase('sqlite');
+    gw = await startTestGateway({
+      plugins: [tenancy, auth, ai, usage],
+      pluginConfig: {
+        auth: { keySecret: 'responses-sdk-key-secret-0123456789abcdefghijklmn', bootstrap: { adminKey: admin, print: false } },
+        ai: {
+          requireAuth: true,
+          providers: { mock: { type: 'mock', mock: { latencyMs: 0, completionTokens: 3 } } },
+          models: { 'gpt-4o-mini': { deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }] } },
+        },
+      },
+      config: { database: { url: db.url } },
+    });
+    const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+    const made = await gw.fetch('/admin/v1/tenants', { method: 'POST', headers, body: JSON.stringify({ name: 'Other', slug: 'other' }) });
+    assert.equal(made.status, 201, await made.clone().text());
+    const tenants = (await (await gw.fetch('/admin/v1/tenants', { headers })).json()) as { data: { id: string; slug: string }[] };
+    for (const slug of ['default', 'other']) {
+      const tenantId = tenants.data.find((t) => t.slug === slug)!.id;
+      const created = await gw.fetch(`/admin/v1/tenants/${tenantId}/api-keys`, { method: 'POST', headers, body: JSON.stringify({ name: `${slug} app`, scopes: ['ai:invoke'] }) });
+      assert.equal(created.status, 201, await created.clone().text());
+      keys[slug] = { key: ((await created.json()) as { key: string }).key, tenantId };
+    }
+  });
+
+  after(async () => {
+    await gw?.stop();
+    await db?.drop();
+  });
+
+  it('keeps each tenant’s responses its own and stores the request as endpoint responses', async () => {
+    const a = new OpenAI({ apiKey: keys.default.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const b = new OpenAI({ apiKey: keys.other.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const mine = await a.responses.create({ model: 'gpt-4o-mini', input: 'Hello' });
+    assert.equal(mine.status, 'completed');
+    assert.equal(mine.usage?.output_tokens, 3);
+    assert.equal((await a.responses.retrieve(mine.id)).id, mine.id);
+    await assert.rejects(b.responses.retrieve(mine.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+    await assert.rejects(b.responses.delete(mine.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+    await assert.rejects(b.responses.create({ model: 'gpt-4o-mini', input: 'x', previous_response_id: mine.id }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === 'previous_response_not_found');
+    const follow = await a.responses.create({ model: 'gpt-4o-mini', input: 'Again', previous_response_id: mine.id });
+    assert.equal(follow.previous_response_id, mine.id);
+    await assert.rejects(new OpenAI({ apiKey: 'not-a-key', baseURL: `${gw.url}/v1`, maxRetries: 0 }).responses.retrieve(mine.id), (e: unknown) => e instanceof OpenAI.AuthenticationError);
+
+    const rid = mine._request_id!;
+    let row: { endpoint: string; model: string } | undefined;
+    for (let i = 0; i < 100 && !row; i++) {
+      const list = (await (await gw.fetch(`/admin/v1/tenants/${keys.default.tenantId}/requests?limit=50`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { data: { request_id?: string; requestId?: string; endpoint: string; model: string }[] };
+      row = list.data.find((r) => (r.request_id ?? r.requestId) === rid);
+      if (!row) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(row, `request ${rid} stored by the usage plugin`);
+    assert.equal(row.endpoint, 'responses');
+  });
+});
