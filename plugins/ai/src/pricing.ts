@@ -22,6 +22,8 @@ const PRICE_PROVIDER: Record<ProviderType, string | undefined> = {
   ollama: undefined,
   // The preset names the provider (the adapter's priceProvider); without one, the model name decides.
   'openai-compatible': undefined,
+  gemini: 'google',
+  'vertex-ai': 'google',
   mock: undefined,
 };
 

@@ -10,6 +10,12 @@ export interface RawUsage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** Prompt tokens written to the provider's cache (Anthropic, Bedrock), 5-minute rate; inside promptTokens. */
+  cacheWriteTokens?: number;
+  /** Prompt tokens written to Anthropic's 1-hour cache; inside promptTokens and cacheWriteTokens. */
+  cacheWrite1hTokens?: number;
+  /** Reasoning ("thinking") tokens; inside completionTokens, priced as output. */
+  reasoningTokens?: number;
 }
 
 /** The request as the adapters see it: the parsed body, and the raw bytes while they still match it. */

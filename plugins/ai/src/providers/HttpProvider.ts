@@ -53,7 +53,7 @@ export abstract class HttpProvider implements ProviderAdapter {
 
   /** Credential headers of the provider (built once). */
   protected abstract authHeaders(): Record<string, string>;
-  protected abstract url(op: Operation, model: string): string;
+  protected abstract url(op: Operation, model: string, stream: boolean): string;
   protected abstract requestBody(call: CallInput, model: string): string | Buffer;
   abstract parseAnswer(call: CallInput, body: Buffer): ParsedAnswer;
   abstract streamTranslator(call: CallInput): StreamTranslator;
@@ -72,7 +72,7 @@ export abstract class HttpProvider implements ProviderAdapter {
   }
 
   private requestOptions(call: CallInput, model: string, extraHeaders: Record<string, string> | undefined): Dispatcher.DispatchOptions {
-    const url = this.url(call.op, model);
+    const url = this.url(call.op, model, call.stream);
     // origin and path: undici's top-level request(url) parses the URL and copies the options on
     // every call.
     let origin = this.origin;

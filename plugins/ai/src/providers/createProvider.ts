@@ -3,6 +3,7 @@ import type { ProviderConfig, ProviderType } from '../config';
 import type { ProviderAdapter } from '../types';
 import { AnthropicProvider } from './anthropic/adapter';
 import { AzureOpenAiProvider } from './azure/adapter';
+import { GeminiProvider, VertexAiProvider } from './gemini/adapter';
 import { MockProvider } from './mock';
 import { OpenAiCompatibleProvider } from './openai-compatible/adapter';
 import { OllamaProvider, OpenAiProvider } from './openai/adapter';
@@ -21,6 +22,10 @@ export function createProvider(name: string, config: ProviderConfig, http: HttpC
       return new OllamaProvider(name, config, http);
     case 'openai-compatible':
       return new OpenAiCompatibleProvider(name, config, http);
+    case 'gemini':
+      return new GeminiProvider(name, config, http);
+    case 'vertex-ai':
+      return new VertexAiProvider(name, config, http);
     case 'mock':
       return new MockProvider(name, config);
   }
