@@ -6,6 +6,8 @@ import type { Context } from 'koa';
 import { defineStateKey } from '../kernel/state';
 import { createToken } from '../kernel/tokens';
 
+export * from './control';
+
 export type TenantRole = 'owner' | 'admin' | 'developer' | 'viewer';
 export const TENANT_ROLES: readonly TenantRole[] = ['owner', 'admin', 'developer', 'viewer'];
 

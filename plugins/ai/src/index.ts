@@ -1,5 +1,6 @@
-import { definePlugin } from '@aihub/core/plugin-api';
+import { AI_CONTROL, definePlugin } from '@aihub/core/plugin-api';
 import { aiConfig } from './config';
+import { controlService, startControl, stopControl } from './control/control';
 import { aiHealth } from './health';
 import { aiHooks } from './hooks';
 import { migrations } from './migrations';
@@ -26,10 +27,16 @@ export default definePlugin({
   routes: aiRoutes,
   health: aiHealth,
   migrations,
+  // Drains, weights, forced breakers and fallback switches for automation (the ops plugin).
+  provides: [AI_CONTROL],
+  register(bind, ctx) {
+    bind.bindConstant(AI_CONTROL, controlService(ctx));
+  },
   async start(ctx) {
     const rt = new AiRuntime(ctx);
     await rt.init();
     setRuntime(ctx, rt);
+    await startControl(ctx, rt);
     ctx.logger.info('ai plugin started', { providers: Object.keys(ctx.config.providers), models: Object.keys(ctx.config.models), experiments: ctx.config.experiments.length });
     const missing = missingApiKeys(ctx.config);
     for (const m of missing) ctx.logger.warn(m.message, { provider: m.provider, type: m.type });
@@ -39,6 +46,7 @@ export default definePlugin({
     }
   },
   async stop(ctx) {
+    await stopControl(ctx);
     const rt = tryRuntimeOf(ctx);
     setRuntime(ctx, undefined);
     await rt?.close();

@@ -1,4 +1,4 @@
-import { CREDENTIAL_SUBJECTS, definePlugin } from '@aihub/core/plugin-api';
+import { CREDENTIAL_SUBJECTS, KEY_CONTROL, definePlugin } from '@aihub/core/plugin-api';
 import { clientRoutes } from './admin/clientRoutes';
 import { keyRoutes } from './admin/keyRoutes';
 import { passwordRoute } from './admin/passwordRoute';
@@ -8,6 +8,7 @@ import { authHooks } from './hooks';
 import { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
 import { ApiKeyStore } from './keys/ApiKeyStore';
 import { credentialNames } from './keys/credentialNames';
+import { keyControl } from './keys/keyControl';
 import { createAuthMetrics } from './metrics';
 import { migrations } from './migrations';
 import { defineModels } from './models';
@@ -39,8 +40,10 @@ export default definePlugin({
   config: authConfig,
   routePrefix: '',
   migrations,
-  provides: [CREDENTIAL_SUBJECTS, FIRST_PARTY_CLIENTS],
+  provides: [CREDENTIAL_SUBJECTS, FIRST_PARTY_CLIENTS, KEY_CONTROL],
   register(bind, ctx) {
+    // Automation (the ops plugin) suspends keys through this.
+    bind.bindConstant(KEY_CONTROL, keyControl(ctx));
     // The console (and any first-party app) registers its public client through this (after start).
     bind.bindConstant(FIRST_PARTY_CLIENTS, firstPartyClients(ctx));
     // Limits and budgets may be set only for keys and OAuth clients of the tenant (read when a route asks, after start).

@@ -21,6 +21,8 @@ export class DeploymentBreaker {
   private readonly cb: CircuitBreaker<[() => Promise<unknown>], unknown> | undefined;
   private openedAt = 0;
   private readonly resetMs: number;
+  /** Held open or closed by operational control (`AiControl.forceBreaker`), whatever the error rate. */
+  forced: 'open' | 'closed' | null = null;
 
   constructor(
     readonly deployment: string,
@@ -51,11 +53,13 @@ export class DeploymentBreaker {
 
   /** May routing send a request here now? */
   available(): boolean {
+    if (this.forced) return this.forced === 'closed';
     const cb = this.cb;
     return !cb || cb.closed || (cb.halfOpen && cb.pendingClose);
   }
 
   get state(): BreakerState {
+    if (this.forced) return this.forced;
     const cb = this.cb;
     if (!cb || cb.closed) return 'closed';
     return cb.halfOpen ? 'half-open' : 'open';

@@ -13,6 +13,8 @@ export interface Deployment {
   breaker: DeploymentBreaker;
   /** Moving average of time to first byte in ms (0 until measured), for least-latency routing. */
   latencyMs: number;
+  /** Set by operational control (`AiControl.drain`): routing skips the deployment until restored. */
+  drained?: { reason: string; at: string };
 }
 
 /** A deployment as one alias uses it: its weight and price there. */
@@ -29,6 +31,8 @@ export interface ModelRoute {
   totalWeight: number;
   /** Aliases tried after this one's deployments. */
   fallbacks: ModelRoute[];
+  /** Set by operational control (`AiControl.switchToFallback`): the fallbacks are tried first. */
+  fallbackFirst?: boolean;
 }
 
 export interface Variant {

@@ -15,10 +15,12 @@ function weightedPick(entries: RouteEntry[], total: number): number {
 }
 
 /** One alias' available entries in its strategy's order of preference. */
+const usable = (e: RouteEntry) => !e.dep.drained && e.dep.breaker.available();
+
 function ordered(route: ModelRoute): RouteEntry[] {
   const all = route.entries;
-  if (all.length === 1) return all[0].dep.breaker.available() ? all : [];
-  const avail = all.filter((e) => e.dep.breaker.available());
+  if (all.length === 1) return usable(all[0]) ? all : [];
+  const avail = all.filter(usable);
   if (avail.length <= 1) return avail;
   switch (route.strategy) {
     case 'least-latency':
@@ -44,6 +46,8 @@ export function plan(route: ModelRoute): RouteEntry[] {
   if (route.fallbacks.length === 0) return own;
   const seen = new Set(own.map((e) => e.dep.id));
   const out = [...own];
+  // Switched to its fallback by operational control: the fallbacks first, its own deployments last.
+  const tail = route.fallbackFirst ? out.splice(0) : [];
   for (const fb of route.fallbacks) {
     for (const e of ordered(fb)) {
       if (seen.has(e.dep.id)) continue;
@@ -51,7 +55,7 @@ export function plan(route: ModelRoute): RouteEntry[] {
       out.push(e);
     }
   }
-  return out;
+  return tail.length ? [...out, ...tail] : out;
 }
 
 /** Shortest wait until some deployment of the route (or its fallbacks) accepts a trial call. */

@@ -1,0 +1,270 @@
+import type { AiControl, KeyControl, KeyValueStore, Logger, HttpClient, ScriptDefinition } from '@aihub/core/plugin-api';
+import type { OpsConfig } from './config';
+import type { EventLog, OpsEvent } from './EventLog';
+import type { OpsMetrics } from './metrics';
+import type { RuleStore, StoredRule } from './RuleStore';
+import type { Observation, Signals } from './signals/Signals';
+import { sendWebhook } from './webhook';
+
+/** Renews the leader lease only while this instance still holds it (compare and extend, atomically). */
+const RENEW: ScriptDefinition<number> = {
+  name: 'ops_leader_renew',
+  lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end return 0`,
+  memory: (s, keys, args) => {
+    if (s.get(keys[0]) !== args[0]) return 0;
+    s.pexpire(keys[0], Number(args[1]));
+    return 1;
+  },
+};
+
+/** Reason prefix of drains made by rules: only those are probed and restored automatically. */
+export const RULE_DRAIN = 'ops rule ';
+
+export interface EngineDeps {
+  id: string;
+  config: OpsConfig;
+  store: KeyValueStore;
+  rules: RuleStore;
+  signals: Signals;
+  events: EventLog;
+  metrics: OpsMetrics;
+  logger: Logger;
+  http: HttpClient;
+  ai: () => AiControl | undefined;
+  keys: () => KeyControl | undefined;
+  now?: () => number;
+}
+
+/**
+ * Evaluates the rules and acts, on one instance at a time. Safety, in order:
+ * 1. Leadership: a lease in the shared store (`SET NX PX`, renewed by compare-and-extend) — only the
+ *    leader evaluates and probes.
+ * 2. A per-rule-and-target lock (`SET NX PX` for the cooldown): even two instances that both believe
+ *    they lead (a lease lost mid-evaluation) cannot act twice on the same thing; the lock is the cooldown.
+ * 3. The cap: an action counter per window (`INCR` with a TTL); over it, the decision is recorded as
+ *    `capped` and nothing is done.
+ * 4. Dry-run (the plugin's or the rule's): decided and recorded, never done.
+ * Every decision is recorded (events table, metric, log) with its reason.
+ */
+export class Engine {
+  private timer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private probing?: Promise<void>;
+  private leading = false;
+  private lastPurge = 0;
+  /** Consecutive successful probes per drained deployment (reset by a failure). */
+  private readonly streaks = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly d: EngineDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    const c = this.d.config;
+    this.timer = setInterval(() => void this.evaluate(), c.evaluateIntervalMs);
+    this.timer.unref();
+    if (c.probe.enabled) {
+      this.probeTimer = setInterval(() => void this.probe(), c.probe.intervalMs);
+      this.probeTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    await Promise.allSettled([this.running, this.probing]);
+    if (this.leading) {
+      // Hand over at once rather than after the lease runs out.
+      const holder = await this.d.store.get('leader').catch(() => null);
+      if (holder === this.d.id) await this.d.store.del('leader').catch(() => {});
+      this.leading = false;
+      this.d.metrics.leader.set(0);
+    }
+  }
+
+  /** Takes or renews the lease; true while this instance leads. */
+  async lead(): Promise<boolean> {
+    const ttl = Math.max(3 * this.d.config.evaluateIntervalMs, 2_000);
+    const store = this.d.store;
+    let leads = (await store.runScript(RENEW, ['leader'], [this.d.id, ttl])) === 1;
+    if (!leads) leads = await store.set('leader', this.d.id, { nx: true, ttlMs: ttl });
+    if (leads !== this.leading) this.d.logger.info(leads ? 'ops: this instance now evaluates the automation rules' : 'ops: another instance evaluates the automation rules', { instance: this.d.id });
+    this.leading = leads;
+    this.d.metrics.leader.set(leads ? 1 : 0);
+    return leads;
+  }
+
+  /** One evaluation (never two at once on an instance). Exposed for tests. */
+  evaluate(): Promise<void> {
+    this.running ??= this.evaluateOnce()
+      .catch((err: unknown) => void this.d.logger.warn('ops: rule evaluation failed (will retry)', { err }))
+      .finally(() => (this.running = undefined));
+    return this.running!;
+  }
+
+  private async evaluateOnce(): Promise<void> {
+    if (!this.d.config.enabled || !(await this.lead())) return;
+    this.d.signals.reset();
+    const rules = (await this.d.rules.all()).filter((r) => r.enabled);
+    for (const rule of rules) {
+      let observations: Observation[];
+      try {
+        observations = await this.d.signals.read(rule.when.signal, rule.when.windowSeconds);
+      } catch (err) {
+        this.d.logger.warn(`ops: could not read signal ${rule.when.signal} for rule ${rule.name}`, { err });
+        continue;
+      }
+      for (const o of observations) {
+        if (rule.when.subject !== undefined && o.subject !== rule.when.subject) continue;
+        if (o.samples !== null && ['error_ratio', 'latency_p95_ms', 'ttft_p95_ms'].includes(rule.when.signal) && o.samples < rule.when.minSamples) continue;
+        if (!(o.value > rule.when.above)) continue;
+        await this.decide(rule, o);
+      }
+    }
+    const ai = this.d.ai();
+    if (ai) this.d.metrics.drained.set(ai.deployments().filter((x) => x.drained).length);
+    if (this.now() - this.lastPurge > 3_600_000) {
+      this.lastPurge = this.now();
+      await this.d.events.purge(this.now() - this.d.config.eventRetentionDays * 86_400_000).catch(() => {});
+    }
+  }
+
+  private async decide(rule: StoredRule, o: Observation): Promise<void> {
+    const a = rule.action;
+    const target = a.target ?? o.subject;
+    const reason = `${rule.when.signal} of ${o.subject} is ${round(o.value)} (above ${rule.when.above}): ${o.detail}`;
+    if (this.alreadyInState(rule, target)) return;
+    // The cooldown lock first: it also keeps a second instance from deciding the same thing.
+    const lock = `cooldown:${rule.name}:${target}`;
+    if (!(await this.d.store.set(lock, this.d.id, { nx: true, ttlMs: Math.max(rule.cooldownSeconds * 1000, 1) }))) return;
+    const base = { rule: rule.name, action: a.type, target, reason, signal: rule.when.signal, value: Number.isFinite(o.value) ? o.value : null, instance: this.d.id };
+    if (this.d.config.dryRun || rule.dryRun) return void (await this.record({ ...base, outcome: 'dry_run', error: null }));
+    const windowMs = this.d.config.actionWindowSeconds * 1000;
+    const slot = Math.floor(this.now() / windowMs);
+    const used = await this.d.store.incr(`cap:${slot}`, 1, windowMs * 2);
+    if (used > this.d.config.maxActions) {
+      return void (await this.record({ ...base, outcome: 'capped', error: `${this.d.config.maxActions} actions per ${this.d.config.actionWindowSeconds}s reached` }));
+    }
+    try {
+      await this.act(rule, target, o, reason);
+      await this.record({ ...base, outcome: 'acted', error: null });
+    } catch (err) {
+      await this.record({ ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** A drain of a drained deployment (and the like) is no decision: nothing would change. */
+  private alreadyInState(rule: StoredRule, target: string): boolean {
+    const ai = this.d.ai();
+    if (!ai) return false;
+    const a = rule.action;
+    if (a.type === 'drain' || a.type === 'restore') {
+      const dep = ai.deployments().find((x) => x.id === target);
+      return !!dep && !!dep.drained === (a.type === 'drain');
+    }
+    if (a.type === 'switch_fallback') {
+      const alias = ai.aliases().find((x) => x.alias === target);
+      return !!alias && alias.switchedToFallback === (a.on ?? true);
+    }
+    return false;
+  }
+
+  private async act(rule: StoredRule, target: string, o: Observation, reason: string): Promise<void> {
+    const a = rule.action;
+    const needAi = () => {
+      const ai = this.d.ai();
+      if (!ai) throw new Error('the ai plugin is not loaded');
+      return ai;
+    };
+    switch (a.type) {
+      case 'drain':
+        return void (await needAi().drain(target, `${RULE_DRAIN}${rule.name}${a.probe === false ? ' (no probe)' : ''}: ${reason}`));
+      case 'restore':
+        return void (await needAi().restore(target));
+      case 'set_weight':
+        return void (await needAi().setWeight(a.alias!, target, a.weight!));
+      case 'force_breaker':
+        return void (await needAi().forceBreaker(target, a.state === 'auto' ? null : a.state!));
+      case 'switch_fallback':
+        return void (await needAi().switchToFallback(target, a.on ?? true));
+      case 'suspend_key': {
+        const keys = this.d.keys();
+        if (!keys) throw new Error('the auth plugin is not loaded');
+        if (!o.tenantId) throw new Error(`signal ${rule.when.signal} names no key's tenant; suspend_key needs a key budget alert`);
+        if (!(await keys.suspendKey(o.tenantId, target, `${RULE_DRAIN}${rule.name}: ${reason}`))) throw new Error(`key ${target} does not exist in tenant ${o.tenantId}`);
+        return;
+      }
+      case 'webhook': {
+        const hook = this.d.config.webhooks[a.webhook!];
+        if (!hook) throw new Error(`webhook ${a.webhook} is not configured`);
+        const event: OpsEvent = { id: 'pending', created_at: new Date(this.now()).toISOString(), rule: rule.name, action: a.type, target, outcome: 'acted', reason, signal: rule.when.signal, value: o.value, instance: this.d.id, error: null };
+        await sendWebhook(this.d.http, hook, event);
+        return;
+      }
+    }
+  }
+
+  private async record(e: Omit<OpsEvent, 'id' | 'created_at'>): Promise<void> {
+    this.d.metrics.decisions.inc({ rule: e.rule, action: e.action, outcome: e.outcome });
+    const log = e.outcome === 'failed' || e.outcome === 'capped' ? 'warn' : 'info';
+    this.d.logger[log](`ops: rule ${e.rule} ${e.outcome === 'acted' ? 'did' : e.outcome === 'dry_run' ? 'would do (dry run)' : e.outcome === 'capped' ? 'was capped from doing' : 'failed to do'} ${e.action}${e.target ? ` ${e.target}` : ''}: ${e.reason}`, {
+      rule: e.rule,
+      action: e.action,
+      target: e.target,
+      outcome: e.outcome,
+      error: e.error,
+    });
+    try {
+      await this.d.events.record(e, this.now());
+    } catch (err) {
+      this.d.logger.error('ops: could not record a decision', { err, rule: e.rule, action: e.action });
+    }
+  }
+
+  /**
+   * Probes each deployment a rule drained (drains by hand stay until restored by hand), and restores
+   * it after `probe.successes` consecutive successes; a failure starts the count again, so a flapping
+   * deployment stays drained. Leader only. Exposed for tests.
+   */
+  probe(): Promise<void> {
+    this.probing ??= this.probeOnce()
+      .catch((err: unknown) => void this.d.logger.warn('ops: probing failed (will retry)', { err }))
+      .finally(() => (this.probing = undefined));
+    return this.probing!;
+  }
+
+  private async probeOnce(): Promise<void> {
+    const ai = this.d.ai();
+    if (!ai || !this.d.config.enabled || !(await this.lead())) return;
+    const p = this.d.config.probe;
+    const drained = ai.deployments().filter((x) => x.drained?.reason.startsWith(RULE_DRAIN) && !x.drained.reason.includes(' (no probe)'));
+    for (const id of this.streaks.keys()) if (!drained.some((x) => x.id === id)) this.streaks.delete(id);
+    for (const dep of drained) {
+      const r = await ai.probe(dep.id, p.timeoutMs);
+      this.d.metrics.probes.inc({ deployment: dep.id, result: r.ok ? 'ok' : 'failed' });
+      const streak = r.ok ? (this.streaks.get(dep.id) ?? 0) + 1 : 0;
+      this.streaks.set(dep.id, streak);
+      if (streak < p.successes) continue;
+      this.streaks.delete(dep.id);
+      const rule = /^ops rule ([^:]+):/.exec(dep.drained!.reason)?.[1] ?? 'probe';
+      const base = { rule, action: 'restore', target: dep.id, reason: `${streak} consecutive probes succeeded (last ${Math.round(r.latencyMs)} ms, HTTP ${r.status}); drained since ${dep.drained!.at}`, signal: null, value: null, instance: this.d.id };
+      try {
+        await ai.restore(dep.id);
+        await this.record({ ...base, outcome: 'acted', error: null });
+      } catch (err) {
+        await this.record({ ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+}
+
+function round(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 1000) / 1000);
+}

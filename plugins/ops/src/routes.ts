@@ -1,0 +1,162 @@
+import { actorOf, errors, PrincipalKey, validated, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { z } from 'zod';
+import { OpsErrors } from './errors';
+import { ACTIONS, ruleSchema, type Rule } from './rules';
+import type { OpsRuntime } from './runtime';
+
+const tag = 'ops';
+const nameParams = z.object({ name: z.string().min(1).max(64) }).strict();
+const eventsQuery = z
+  .object({
+    rule: z.string().max(64).optional(),
+    action: z.enum([...ACTIONS]).optional(),
+    outcome: z.enum(['acted', 'dry_run', 'capped', 'failed']).optional(),
+    limit: z.coerce.number().int().min(1, 'limit must be 1 to 200').max(200, 'limit must be 1 to 200').default(50),
+    cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+
+const ruleOut = ruleSchema.extend({ source: z.enum(['config', 'api']) });
+const eventOut = z.object({
+  id: z.string(),
+  created_at: z.string(),
+  rule: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  outcome: z.enum(['acted', 'dry_run', 'capped', 'failed']),
+  reason: z.string(),
+  signal: z.string().nullable(),
+  value: z.number().nullable(),
+  instance: z.string(),
+  error: z.string().nullable(),
+});
+
+/** Platform setting: superadmins only, `admin:read` to read and `admin:write` to change. */
+function superadmin(c: GatewayContext, write: boolean): void {
+  const p = PrincipalKey.get(c);
+  if (!p) throw errors.unauthorized();
+  const scope = write ? 'admin:write' : 'admin:read';
+  if (!p.superadmin || !p.scopes.includes(scope)) throw OpsErrors.create('ops_superadmin_only');
+}
+
+/** Checks that the rule's fixed targets exist (a rule acting on its signal's subject is checked when it fires). */
+function checkTargets(rt: OpsRuntime, rule: Rule): void {
+  const a = rule.action;
+  if (a.webhook && !rt.ctx.config.webhooks[a.webhook]) throw OpsErrors.create('invalid_rule_target', `Webhook "${a.webhook}" is not configured in the ops plugin's webhooks.`, { param: 'action.webhook' });
+  const ai = rt.ai();
+  if (!ai) return;
+  const deps = new Set(ai.deployments().map((d) => d.id));
+  const aliases = new Set(ai.aliases().map((x) => x.alias));
+  const isDep = ['drain', 'restore', 'force_breaker', 'set_weight'].includes(a.type);
+  if (a.target && isDep && !deps.has(a.target)) throw OpsErrors.create('invalid_rule_target', `Deployment "${a.target}" is not one of the ai plugin's (${[...deps].join(', ')}).`, { param: 'action.target' });
+  if (a.target && a.type === 'switch_fallback' && !aliases.has(a.target)) throw OpsErrors.create('invalid_rule_target', `Model alias "${a.target}" is not one of the ai plugin's.`, { param: 'action.target' });
+  if (a.alias && !aliases.has(a.alias)) throw OpsErrors.create('invalid_rule_target', `Model alias "${a.alias}" is not one of the ai plugin's.`, { param: 'action.alias' });
+}
+
+/** `/admin/v1/ops/rules` (CRUD; config rules read-only), `/admin/v1/ops/events` and `/admin/v1/ops/state`. */
+export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
+  const opts = (summary: string, write: boolean, schema: Record<string, unknown>) => ({ scopes: [write ? 'admin:write' : 'admin:read'], tags: ['admin'], summary, schema: { tag, ...schema } });
+
+  router.get(
+    '/admin/v1/ops/rules',
+    async (c) => {
+      superadmin(c, false);
+      c.body = { object: 'list', data: await rt().rules.all() };
+    },
+    opts('List automation rules (from config and the API)', false, { responses: { 200: z.object({ object: z.literal('list'), data: z.array(ruleOut) }) }, operationId: 'listOpsRules' }),
+  );
+
+  router.post(
+    '/admin/v1/ops/rules',
+    async (c) => {
+      superadmin(c, true);
+      const r = rt();
+      const rule = c.request.body as Rule;
+      checkTargets(r, rule);
+      if (r.rules.isConfigRule(rule.name) || !(await r.rules.put(rule, actorOf(c), true))) throw OpsErrors.create('rule_exists', `A rule named "${rule.name}" exists already.`, { param: 'name' });
+      await r.audit(c, 'ops_rule.create', rule.name, undefined, rule);
+      c.status = 201;
+      c.body = { ...rule, source: 'api' };
+    },
+    opts('Create an automation rule', true, { body: ruleSchema, responses: { 201: ruleOut }, operationId: 'createOpsRule' }),
+  );
+
+  router.get(
+    '/admin/v1/ops/rules/:name',
+    async (c) => {
+      superadmin(c, false);
+      const { name } = validated<unknown, z.output<typeof nameParams>>(c).params;
+      const rule = await rt().rules.get(name);
+      if (!rule) throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
+      c.body = rule;
+    },
+    opts('Get an automation rule', false, { params: nameParams, responses: { 200: ruleOut }, operationId: 'getOpsRule' }),
+  );
+
+  router.put(
+    '/admin/v1/ops/rules/:name',
+    async (c) => {
+      superadmin(c, true);
+      const r = rt();
+      const { name } = validated<unknown, z.output<typeof nameParams>>(c).params;
+      const rule = c.request.body as Rule;
+      if (rule.name !== name) throw errors.badRequest(`The body's name "${rule.name}" differs from the path's "${name}"; a rule cannot be renamed (create a new one).`, 'validation_failed', 'name');
+      if (r.rules.isConfigRule(name)) throw OpsErrors.create('rule_from_config', `Rule "${name}" is defined in config.`);
+      checkTargets(r, rule);
+      const before = await r.rules.get(name);
+      if (!before || !(await r.rules.put(rule, actorOf(c), false))) throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
+      await r.audit(c, 'ops_rule.update', name, before, rule);
+      c.body = { ...rule, source: 'api' };
+    },
+    opts('Replace an automation rule (API rules only)', true, { params: nameParams, body: ruleSchema, responses: { 200: ruleOut }, operationId: 'replaceOpsRule' }),
+  );
+
+  router.delete(
+    '/admin/v1/ops/rules/:name',
+    async (c) => {
+      superadmin(c, true);
+      const r = rt();
+      const { name } = validated<unknown, z.output<typeof nameParams>>(c).params;
+      if (r.rules.isConfigRule(name)) throw OpsErrors.create('rule_from_config', `Rule "${name}" is defined in config.`);
+      const before = await r.rules.get(name);
+      if (!before || !(await r.rules.delete(name))) throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
+      await r.audit(c, 'ops_rule.delete', name, before, undefined);
+      c.status = 204;
+    },
+    opts('Delete an automation rule (API rules only)', true, { params: nameParams, responses: { 204: null }, operationId: 'deleteOpsRule' }),
+  );
+
+  router.get(
+    '/admin/v1/ops/events',
+    async (c) => {
+      superadmin(c, false);
+      const { query } = validated<z.output<typeof eventsQuery>>(c);
+      const page = await rt().events.list(query);
+      c.body = { object: 'list', ...page };
+    },
+    opts('Automation decisions and actions with their reasons, newest first', false, {
+      query: eventsQuery,
+      responses: { 200: z.object({ object: z.literal('list'), data: z.array(eventOut), next_cursor: z.string().nullable() }) },
+      operationId: 'listOpsEvents',
+    }),
+  );
+
+  router.get(
+    '/admin/v1/ops/state',
+    async (c) => {
+      superadmin(c, false);
+      const r = rt();
+      const ai = r.ai();
+      c.body = {
+        object: 'ops.state',
+        enabled: r.ctx.config.enabled,
+        dry_run: r.ctx.config.dryRun,
+        leader: (await r.ctx.store.get('leader')) ?? null,
+        instance: r.id,
+        deployments: ai?.deployments() ?? [],
+        aliases: ai?.aliases() ?? [],
+      };
+    },
+    opts('Drained deployments, weights, forced breakers and fallback switches now, and which instance leads', false, { operationId: 'getOpsState' }),
+  );
+}
