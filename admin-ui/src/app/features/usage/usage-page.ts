@@ -12,6 +12,7 @@ import { LanguageService } from '../../core/i18n/language.service';
 import { SessionService } from '../../core/session/session.service';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
+import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { SubjectOptions } from '../limits/subject-options';
 import { dataResource } from './data-resource';
 import { saveBlob, type Invoice } from './invoice';
@@ -29,7 +30,7 @@ export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
  */
 @Component({
   selector: 'app-usage-page',
-  imports: [MatButtonModule, MatButtonToggleModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, TranslocoDirective, PageState, UsageChart],
+  imports: [MatButtonModule, MatButtonToggleModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, TranslocoDirective, PageState, UsageChart, StackedTable],
   providers: [SubjectOptions],
   templateUrl: './usage-page.html',
   styles: `
@@ -43,6 +44,8 @@ export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
     .presets button { white-space: nowrap; }
     section.block { margin-top: 24px; }
     h2 { font: var(--mat-sys-title-medium); }
+    /* The chart's height, kept while its chunk loads so nothing below it moves when it arrives. */
+    .chart-pending { height: 280px; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
