@@ -17,6 +17,7 @@ import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
+import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { KEY_LIST_DEFAULTS, sortDirection, toKeyQuery, ownerLabel, toggleSort, type ApiKey, type SortColumn } from './api-key';
 import { ApiKeyActions } from './api-key-actions';
 import { ApiKeyFormDialog } from './api-key-form-dialog';
@@ -29,7 +30,7 @@ import { KeyFilterOptions } from './key-filter-options';
  */
 @Component({
   selector: 'app-api-key-list',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator, StackedTable],
   providers: [ApiKeyActions, KeyFilterOptions],
   templateUrl: './api-key-list.html',
   styles: `

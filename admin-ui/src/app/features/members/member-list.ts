@@ -17,6 +17,7 @@ import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
+import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { InviteDialog } from './invite-dialog';
 import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './member';
 
@@ -27,7 +28,7 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
  */
 @Component({
   selector: 'app-member-list',
-  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, PageState, CursorPaginator, LocalDatePipe],
+  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, PageState, CursorPaginator, LocalDatePipe, StackedTable],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="members-title">
       <div class="page-header">
@@ -48,7 +49,7 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
       </div>
       <app-page-state [loading]="list.loading()" [error]="list.error()" [empty]="list.empty()" [emptyText]="t('members.empty')" (retry)="list.reload()" />
       @if (list.items().length) {
-        <table mat-table [dataSource]="list.items()" [attr.aria-label]="t('members.title')" data-testid="member-table">
+        <table mat-table [dataSource]="list.items()" [attr.aria-label]="t('members.title')" data-testid="member-table" appStackedTable>
           <ng-container matColumnDef="email">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('members.email') }}</th>
             <td mat-cell *matCellDef="let row">{{ row.email }}@if (row.user_status === 'disabled') { <span class="muted"> ({{ t('members.disabled') }})</span> }</td>

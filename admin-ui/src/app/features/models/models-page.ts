@@ -6,6 +6,7 @@ import { ApiClient } from '../../core/api/api-client';
 import { SessionService } from '../../core/session/session.service';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
+import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { dataResource } from '../usage/data-resource';
 import { LanguageService } from '../../core/i18n/language.service';
 import { formatPrice, type PriceView } from './price';
@@ -17,7 +18,7 @@ import { formatPrice, type PriceView } from './price';
  */
 @Component({
   selector: 'app-models-page',
-  imports: [MatFormFieldModule, MatInputModule, TranslocoDirective, PageState],
+  imports: [MatFormFieldModule, MatInputModule, TranslocoDirective, PageState, StackedTable],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="models-title">
       <div class="page-header"><h1 id="models-title">{{ t('models.title') }}</h1></div>
@@ -31,7 +32,7 @@ import { formatPrice, type PriceView } from './price';
 
       @if (data.value(); as d) {
         <p class="muted small">{{ t('models.scope.' + d.scope) }}</p>
-        <table class="simple" data-testid="models-table">
+        <table class="simple" data-testid="models-table" appStackedTable>
           <caption class="visually-hidden">{{ t('models.caption') }}</caption>
           <thead>
             <tr>

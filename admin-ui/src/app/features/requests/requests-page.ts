@@ -16,6 +16,7 @@ import { cursorPaging } from '../../shared/list-page/cursor-paging';
 import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
+import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { isoToUtcInput, utcInputToIso } from '../audit/audit-entry';
 import { dataResource } from '../usage/data-resource';
 import { formatMicros } from '../usage/money';
@@ -31,7 +32,7 @@ import { FILTER_KEYS, formatDuration, REQUEST_URL_DEFAULTS, toApiQuery, traceLin
  */
 @Component({
   selector: 'app-requests-page',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatSidenavModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatSidenavModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator, StackedTable],
   templateUrl: './requests-page.html',
   styles: `
     .drawer-container { min-height: 70vh; background: transparent; }
