@@ -2,6 +2,7 @@ import type { Migration } from '@aihub/core/plugin-api';
 import { migration as behaviorEvents } from './0001_behavior_events';
 import { migration as behaviorProfiles } from './0002_behavior_profiles';
 import { migration as behaviorPrivacy } from './0003_behavior_privacy';
+import { migration as behaviorAnalyticsIndexes } from './0004_behavior_analytics_indexes';
 
 /** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
-export const behaviorMigrations: Migration[] = [behaviorEvents, behaviorProfiles, behaviorPrivacy];
+export const behaviorMigrations: Migration[] = [behaviorEvents, behaviorProfiles, behaviorPrivacy, behaviorAnalyticsIndexes];
