@@ -2,7 +2,7 @@
  * Requests refused before an AI call was prepared (invalid body, unknown model, missing scope, rate
  * limit, budget) are usage records: the model as asked, the status and error code, no provider,
  * zero tokens, cost 0. They show in the request explorer and the overview's error rate, and leave
- * spend, budgets and invoices as they were. Unauthenticated requests (no tenant) are not recorded.
+ * spend, budgets and invoices as they were (an invoice has no item for them). Unauthenticated requests (no tenant) are not recorded.
  * With the real ai, rate-limit and usage plugins, on SQLite and on PostgreSQL + Redis.
  */
 import assert from 'node:assert/strict';
@@ -140,6 +140,12 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(spent.error_requests, refusals.length);
       assert.equal(spent.total_tokens - spentBefore.total_tokens, list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.total_tokens);
       assert.equal(spent.cost_micros - spentBefore.cost_micros, list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.cost_micros);
+
+      // Never invoiced: the month's invoice has the two answered requests and no item for a refused model.
+      const invoice = await api(`/admin/v1/tenants/${tenant}/invoices/${new Date().toISOString().slice(0, 7)}`);
+      assert.deepEqual((invoice.line_items as Json[]).map((i) => [i.model, i.requests]).sort(), [['gpt-4o-mini', 1], ['gpt-limited', 1]]);
+      assert.equal(invoice.totals.requests, 2);
+      assert.equal(invoice.totals.amount_micros, spent.cost_micros);
     });
   });
 }

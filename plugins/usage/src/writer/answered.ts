@@ -1,5 +1,5 @@
 import type { Dialect } from '@aihub/core/plugin-api';
-import type { UsageRow } from '../records';
+import { isRefusal, type UsageRow } from '../records';
 import { utcDay } from '../time';
 import { daySql } from './histogram';
 
@@ -65,7 +65,8 @@ export class AnsweredAccumulator {
   private readonly map = new Map<string, AnsweredDelta>();
 
   add(row: UsageRow, sign: 1 | -1 = 1): void {
-    if (row.tenantId === null) return;
+    // A request refused before routing is counted (explorer, error rates) but never invoiced.
+    if (row.tenantId === null || isRefusal(row)) return;
     const key: AnsweredKey = { tenantId: row.tenantId, day: utcDay(row.createdMs), model: row.model, answeredBy: row.resolvedModel ?? row.model, provider: row.provider ?? '' };
     const id = `${key.tenantId}\u0000${key.day}\u0000${key.model}\u0000${key.answeredBy}\u0000${key.provider}`;
     let delta = this.map.get(id);
