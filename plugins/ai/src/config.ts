@@ -11,7 +11,24 @@ export const priceSchema = z
   .object({
     input: z.number().min(0).describe('USD per 1M prompt (input) tokens'),
     output: z.number().min(0).default(0).describe('USD per 1M completion (output) tokens'),
-    cachedInput: z.number().min(0).optional().describe('USD per 1M cached prompt tokens (default: the input price)'),
+    cachedInput: z.number().min(0).optional().describe('USD per 1M cached prompt tokens (cache reads; default: the input price)'),
+    cacheWrite: z.number().min(0).optional().describe("USD per 1M prompt tokens written to the provider's cache (Anthropic's 5-minute cache, Bedrock; default: the input price)"),
+    cacheWrite1h: z.number().min(0).optional().describe("USD per 1M prompt tokens written to Anthropic's 1-hour cache (default: cacheWrite)"),
+    tiers: z
+      .array(
+        z
+          .object({
+            above: z.number().int().min(0).describe('The tier applies to the whole request when its prompt (cached tokens included) has more tokens than this'),
+            input: z.number().min(0),
+            output: z.number().min(0).default(0),
+            cachedInput: z.number().min(0).optional(),
+            cacheWrite: z.number().min(0).optional(),
+            cacheWrite1h: z.number().min(0).optional(),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe('Prices for long prompts (e.g. Gemini 2.5 Pro over 200k tokens), each in USD per 1M tokens like the base price'),
   })
   .strict();
 export type PriceConfig = z.output<typeof priceSchema>;

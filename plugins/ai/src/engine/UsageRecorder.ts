@@ -80,7 +80,8 @@ export class UsageRecorder {
 
     const price = call.entry ? call.entry.price : (call.route.entries[0]?.price ?? null);
     if (price) {
-      const split = usage ? costSplit(price, usage) : { input: 0, cached: 0, output: 0 };
+      // The provider's own counts when it gave them: they also say how many prompt tokens were cache writes.
+      const split = usage ? costSplit(price, facts.usage ?? usage) : { input: 0, cached: 0, output: 0 };
       call.costSplit = split;
       call.costMicros = split.input + split.cached + split.output;
       call.priced = true;

@@ -71,6 +71,15 @@ export abstract class HttpProvider implements ProviderAdapter {
     return dispatchBuffered(this.dispatcher, this.requestOptions(call, model, extraHeaders), signal, limits);
   }
 
+  /**
+   * POSTs a JSON body to another endpoint of the provider (not a completion: no streaming, no
+   * retries, no breaker), with its credentials; resolves once the whole answer is read.
+   */
+  protected postJson(url: string, body: string, signal: AttemptSignal, limits: BodyLimits): Promise<BufferedResponse> {
+    const u = new URL(url);
+    return dispatchBuffered(this.dispatcher, { origin: u.origin, path: u.pathname + u.search, method: 'POST', headers: this.staticHeaders, body, headersTimeout: this.firstByteMs, bodyTimeout: this.firstByteMs }, signal, limits);
+  }
+
   private requestOptions(call: CallInput, model: string, extraHeaders: Record<string, string> | undefined): Dispatcher.DispatchOptions {
     const url = this.url(call.op, model, call.stream);
     // origin and path: undici's top-level request(url) parses the URL and copies the options on

@@ -33,6 +33,9 @@ const ADAPTERS: Adapter[] = [
   { name: 'vertex', dialect: 'gemini', model: 'gemini-2.5-flash', provider: (u) => ({ type: 'vertex-ai', baseUrl: `${u}/v1`, location: 'europe-west4', serviceAccount: serviceAccount(u) }) },
 ];
 
+/** USD per 1M tokens: the usage of every case costs 7 × 2 + 4 × 0.5 + 3 × 8 = 40 micro-dollars. */
+const PRICE = { input: 2, output: 8, cachedInput: 0.5 };
+
 const tools = [{ type: 'function' as const, function: { name: 'lookup', description: 'Look something up', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }];
 const hi = [{ role: 'user' as const, content: 'Hi' }];
 
@@ -49,7 +52,7 @@ describe('provider conformance', () => {
         retry: { maxAttempts: 1, maxRetryAfterMs: 1000 },
         breaker: { enabled: false },
         providers: Object.fromEntries(ADAPTERS.map((a) => [a.name, a.provider(up.url)])),
-        models: Object.fromEntries(ADAPTERS.map((a) => [a.name, { deployments: [{ provider: a.name, model: a.model }] }])),
+        models: Object.fromEntries(ADAPTERS.map((a) => [a.name, { deployments: [{ provider: a.name, model: a.model, priceOverride: PRICE }] }])),
       },
     });
     client = new OpenAI({ apiKey: 'x', baseURL: `${stack.url}/v1`, maxRetries: 0 });
@@ -77,6 +80,7 @@ describe('provider conformance', () => {
         assert.equal(rec.completionTokens, USAGE.completion);
         assert.equal(rec.cachedTokens, USAGE.cached);
         assert.equal(rec.estimated, false);
+        assert.equal(rec.costMicros, 40, 'cached prompt tokens at the cached rate');
       });
 
       it('stream: deltas, finish reason and the usage chunk', async () => {

@@ -1,5 +1,6 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
 import type { ProviderConfig } from '../../config';
+import { AttemptSignal } from '../../engine/AttemptSignal';
 import type { CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody } from '../../types';
 import { HttpProvider } from '../HttpProvider';
 import { AnthropicStreamTranslator } from './stream';
@@ -31,16 +32,36 @@ export class AnthropicProvider extends HttpProvider {
   }
 
   protected requestBody(call: CallInput, model: string): string {
+    // A Messages request from the /v1/messages ingress goes as the client wrote it.
+    if (call.native?.format === 'anthropic') return JSON.stringify({ ...call.native.body, model, stream: call.stream || undefined });
     return JSON.stringify(toAnthropicRequest(call.body, model, this.config.maxTokensDefault, call.stream));
   }
 
-  parseAnswer(_call: CallInput, body: Buffer): ParsedAnswer {
+  parseAnswer(call: CallInput, body: Buffer): ParsedAnswer {
     const { json, usage, finish } = fromAnthropicAnswer(JSON.parse(body.toString('utf8')));
-    return { body: JSON.stringify(json), usage, responseModel: json.model as string | undefined, responseId: json.id as string | undefined, finishReasons: [finish] };
+    return { body: JSON.stringify(json), usage, responseModel: json.model as string | undefined, responseId: json.id as string | undefined, finishReasons: [finish], native: call.native?.format === 'anthropic' ? body : undefined };
   }
 
   streamTranslator(call: CallInput): StreamTranslator {
-    return new AnthropicStreamTranslator(call.clientWantsUsage);
+    return new AnthropicStreamTranslator(call.clientWantsUsage, call.native?.format === 'anthropic');
+  }
+
+  /**
+   * Anthropic's own count of a Messages request's input tokens (POST /v1/messages/count_tokens,
+   * free of charge); `body` is the client's request, sent with this deployment's model.
+   */
+  async countTokens(body: Record<string, unknown>, model: string): Promise<number> {
+    const signal = new AttemptSignal();
+    const timer = setTimeout(() => signal.abort(), this.totalMs);
+    try {
+      const res = await this.postJson(`${this.base}/v1/messages/count_tokens`, JSON.stringify({ ...body, model }), signal, { answer: 65_536, error: 65_536 });
+      if (res.statusCode !== 200) throw Object.assign(new Error(this.parseError(res.statusCode, res.body).message ?? `count_tokens answered ${res.statusCode}`), { status: res.statusCode });
+      const n = (JSON.parse(res.body.toString('utf8')) as { input_tokens?: unknown }).input_tokens;
+      if (typeof n !== 'number') throw new Error('count_tokens answered without input_tokens');
+      return n;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   parseError(_status: number, body: Buffer): UpstreamErrorBody {

@@ -42,7 +42,14 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private text = '';
   private readonly usageField: string;
 
-  constructor(private readonly includeUsage: boolean) {
+  /**
+   * @param native forward Anthropic's own events as they are (a /v1/messages request sent natively)
+   *   instead of OpenAI chunks; usage, the end and errors are still read from them.
+   */
+  constructor(
+    private readonly includeUsage: boolean,
+    private readonly native = false,
+  ) {
     this.usageField = includeUsage ? ',"usage":null' : '';
   }
 
@@ -65,7 +72,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     }
     this.pending = s.slice(last + 2);
     let out = '';
-    for (const evt of s.slice(0, last).split('\n\n')) out += this.event(evt);
+    for (const evt of s.slice(0, last).split('\n\n')) {
+      const translated = this.event(evt);
+      out += this.native ? `${evt}\n\n` : translated;
+    }
     if (!out) return null;
     this.forwarded = true;
     return out;
@@ -74,7 +84,9 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   end(): string | null {
     const rest = (this.pending + this.decoder.end()).trim();
     this.pending = '';
-    return rest ? this.event(rest) || null : null;
+    if (!rest) return null;
+    const translated = this.event(rest);
+    return this.native ? `${rest}\n\n` : translated || null;
   }
 
   completionText(): string {

@@ -81,7 +81,7 @@ describe('Anthropic → OpenAI answers', () => {
       usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 },
     });
     assert.equal(finish, 'tool_calls');
-    assert.deepEqual(usage, { promptTokens: 130, completionTokens: 5, cachedTokens: 100 });
+    assert.deepEqual(usage, { promptTokens: 130, completionTokens: 5, cachedTokens: 100, cacheWriteTokens: 20 });
     const choice = (json.choices as { message: { content: string; tool_calls: unknown[] } }[])[0];
     assert.equal(choice.message.content, 'Hi there');
     assert.deepEqual(choice.message.tool_calls, [{ id: 'tu', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }]);

@@ -179,6 +179,8 @@ export interface AnthropicUsage {
   output_tokens?: number;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** Cache writes by lifetime (the 1-hour cache costs more). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number } | null;
 }
 
 /** OpenAI counts cached and cache-writing tokens inside prompt_tokens; Anthropic lists them apart. */
@@ -187,7 +189,12 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined, outputTokens?:
   const cached = u.cache_read_input_tokens ?? 0;
   const output = outputTokens ?? u.output_tokens;
   if (typeof output !== 'number') return undefined;
-  return { promptTokens: u.input_tokens + cached + (u.cache_creation_input_tokens ?? 0), completionTokens: output, cachedTokens: cached };
+  const writes = u.cache_creation_input_tokens ?? 0;
+  const usage: RawUsage = { promptTokens: u.input_tokens + cached + writes, completionTokens: output, cachedTokens: cached };
+  if (writes) usage.cacheWriteTokens = writes;
+  const writes1h = u.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+  if (writes1h) usage.cacheWrite1hTokens = Math.min(writes1h, writes);
+  return usage;
 }
 
 export function openAiUsageJson(u: RawUsage): Record<string, unknown> {

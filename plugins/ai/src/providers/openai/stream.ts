@@ -201,6 +201,7 @@ interface UsageJson {
   prompt_tokens_details?: { cached_tokens?: number } | null;
   /** DeepSeek's name for cached prompt tokens. */
   prompt_cache_hit_tokens?: number;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 /** Reads OpenAI usage fields (shared by streams and complete answers). */
@@ -209,7 +210,10 @@ export function usageFrom(u: UsageJson | null | undefined): RawUsage | undefined
   const prompt = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
   const completion = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
   const cached = typeof u.prompt_tokens_details?.cached_tokens === 'number' ? u.prompt_tokens_details.cached_tokens : typeof u.prompt_cache_hit_tokens === 'number' ? u.prompt_cache_hit_tokens : 0;
-  return { promptTokens: prompt, completionTokens: completion, cachedTokens: cached };
+  const usage: RawUsage = { promptTokens: prompt, completionTokens: completion, cachedTokens: cached };
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === 'number' && reasoning > 0) usage.reasoningTokens = reasoning;
+  return usage;
 }
 
 /** An integer field after `from`, or undefined. */
