@@ -27,6 +27,13 @@ export interface CallInput {
   stream: boolean;
   /** The client asked for `stream_options.include_usage` itself (else the usage chunk is dropped). */
   clientWantsUsage: boolean;
+  /**
+   * The client's request in a provider's own format (the /v1/messages ingress when every deployment
+   * of the model is Anthropic): that provider's adapter sends it as it is (only the model replaced)
+   * and answers in it too (ParsedAnswer.native; the stream's own events), so nothing the
+   * translation to chat cannot carry is lost (cache_control, thinking, documents, server tools).
+   */
+  native?: { format: 'anthropic'; body: Record<string, unknown> };
 }
 
 /** An upstream answer before it is read: status, headers and the body stream. */
@@ -56,6 +63,8 @@ export interface ParsedAnswer {
   responseModel?: string;
   responseId?: string;
   finishReasons?: string[];
+  /** The provider's own answer body, for a call sent in its own format (CallInput.native). */
+  native?: Buffer;
 }
 
 /** An error body from the provider, normalised to OpenAI's fields. */
