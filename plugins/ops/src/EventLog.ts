@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { instantParam, iso, type Sql } from '@aihub/core/plugin-api';
-import { OpsErrors } from './errors';
+import { errors, instantParam, iso, type Sql } from '@aihub/core/plugin-api';
 
 export type Outcome = 'acted' | 'dry_run' | 'capped' | 'failed';
 
@@ -59,7 +58,7 @@ export class EventLog {
     }
     if (q.cursor) {
       const id = Buffer.from(q.cursor, 'base64url').toString('utf8');
-      if (!/^ope_[0-9a-z]{21}$/.test(id)) throw OpsErrors.create('invalid_cursor', undefined, { param: 'cursor' });
+      if (!/^ope_[0-9a-z]{21}$/.test(id)) throw errors.badRequest('cursor is not one this API returned; start again without it.', 'invalid_cursor', 'cursor');
       bind.push(id);
       where.push(`id < $${bind.length}`);
     }

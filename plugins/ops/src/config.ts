@@ -25,20 +25,20 @@ export const opsConfig = z
     actionWindowSeconds: z.number().int().min(1).max(86_400).default(600).describe('Window of maxActions'),
     probe: z
       .object({
-        enabled: z.boolean().default(true),
-        intervalMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        enabled: z.boolean().default(true).describe('Probe drained deployments and restore them when healthy'),
+        intervalMs: z.number().int().min(100).max(3_600_000).default(30_000).describe('How often each drained deployment is probed'),
         /** Consecutive successful probes before a drained deployment is restored; a failure starts the count again. */
-        successes: z.number().int().min(1).max(100).default(3),
-        timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+        successes: z.number().int().min(1).max(100).default(3).describe('Consecutive successful probes before a restore (a failure starts again)'),
+        timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('A probe slower than this fails'),
       })
       .strict()
       .default({ enabled: true, intervalMs: 30_000, successes: 3, timeoutMs: 10_000 })
       .describe('Probing of deployments drained by rules'),
     spendAnomaly: z
       .object({
-        historyHours: z.number().int().min(6).max(24 * 14).default(24),
+        historyHours: z.number().int().min(6).max(24 * 14).default(24).describe('Hours of history the last hour is compared with'),
         /** Hourly spend below this (micro-dollars) is never an anomaly, whatever its z-score. */
-        minSpendMicros: z.number().int().min(0).default(1_000_000),
+        minSpendMicros: z.number().int().min(0).default(1_000_000).describe('An hour below this spend (micro-dollars) is never an anomaly'),
       })
       .strict()
       .default({ historyHours: 24, minSpendMicros: 1_000_000 })

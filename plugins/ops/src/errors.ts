@@ -7,5 +7,4 @@ export const OpsErrors = defineErrors('ops', {
   rule_exists: { status: 409, message: 'A rule with this name exists already (in config or through the API).', fix: 'Choose another name, or change the rule with PUT.' },
   rule_from_config: { status: 409, message: 'This rule is defined in the gateway config and cannot be changed through the API.', fix: 'Change it in the ops plugin\'s config (or disable it there).' },
   invalid_rule_target: { status: 422, message: 'The rule names a deployment, model alias or webhook the gateway does not have.', fix: 'Use a deployment or alias of the ai plugin\'s config, or a webhook of the ops plugin\'s config.' },
-  invalid_cursor: { status: 400, message: 'cursor is not one this API returned.', fix: 'Start again without it.' },
 });
