@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import angular from 'angular-eslint';
+import prettier from 'eslint-config-prettier/flat';
 import tseslint from 'typescript-eslint';
 
 /** The rules that keep a plugin's imports of core to the plugin API (and the testing kit in tests). */
@@ -60,4 +61,6 @@ export default tseslint.config(
     files: ['admin-ui/src/**/*.html'],
     extends: [...angular.configs.templateRecommended, ...angular.configs.templateAccessibility],
   },
+  // Last: turns off every rule that formatting decides, so Prettier (npm run format) and lint never fight.
+  prettier,
 );

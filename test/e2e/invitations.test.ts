@@ -19,7 +19,8 @@ for (const kind of ['embedded', 'postgres'] as const) {
     let bobId: string;
     let bobKey: string;
 
-    const must = (r: { status: number; text: string; body: any }, what: string) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const must = (r: { status: number; text: string; body: any }, what: string) => {
       assert.ok(r.status < 300, `${what}: ${r.status} ${r.text.slice(0, 300)}`);
       return r.body;
     };
