@@ -8,6 +8,7 @@ import { SessionService } from '../../core/session/session.service';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
+import { afterFigures } from './after-figures';
 import { BehaviorApi } from './behavior-api';
 import { decodeSteps, encodeSteps, formatDuration, percent, rangeOf, TABLE_STYLES } from './behavior-range';
 import { BehaviorTabs } from './behavior-tabs';
@@ -139,7 +140,6 @@ export class FunnelPage {
     const tenantId = this.session.tenantId();
     return tenantId ? { tenantId, ...this.resolved().range } : null;
   });
-  private readonly top = dataResource(this.rangeQuery, (q) => this.api.topEvents(q.tenantId, q));
   readonly known = computed(() => [...new Set([...(this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean), ...this.steps().filter(Boolean)])]);
 
   private readonly query = computed(() => {
@@ -147,6 +147,7 @@ export class FunnelPage {
     return r && this.ready() ? { ...r, steps: this.steps(), window: this.window() } : null;
   });
   readonly funnel = dataResource(this.query, (q) => this.api.funnel(q.tenantId, q));
+  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.funnel), (q) => this.api.topEvents(q.tenantId, q));
 
   setStep(i: number, event: string): void {
     const s = [...this.steps()];

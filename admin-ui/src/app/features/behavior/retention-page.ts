@@ -8,6 +8,7 @@ import { SessionService } from '../../core/session/session.service';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
+import { afterFigures } from './after-figures';
 import { BehaviorApi } from './behavior-api';
 import { percent, rangeOf, TABLE_STYLES } from './behavior-range';
 import { BehaviorPageHeader } from './behavior-page-header';
@@ -126,7 +127,6 @@ export class RetentionPage {
     const tenantId = this.session.tenantId();
     return tenantId ? { tenantId, ...this.resolved().range } : null;
   });
-  private readonly top = dataResource(this.rangeQuery, (q) => this.api.topEvents(q.tenantId, q));
   readonly known = computed(() => (this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean));
 
   private readonly query = computed(() => {
@@ -135,6 +135,7 @@ export class RetentionPage {
     return r ? { ...r, interval: this.interval(), periods: this.periods(), start_event: s.start || undefined, return_event: s.ret || undefined } : null;
   });
   readonly retention = dataResource(this.query, (q) => this.api.retention(q.tenantId, q));
+  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.retention), (q) => this.api.topEvents(q.tenantId, q));
   readonly empty = computed(() => !this.retention.loading() && !this.retention.error() && (this.retention.value()?.cohorts.length ?? 0) === 0);
 
   cell(list: { period: number; users: number; rate: number }[], period: number) {

@@ -7,6 +7,7 @@ import { SessionService } from '../../core/session/session.service';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { dataResource } from '../usage/data-resource';
+import { afterFigures } from './after-figures';
 import { BehaviorApi } from './behavior-api';
 import { dayCount } from '../usage/range';
 import { decodeSteps, encodeSteps, rangeOf, TABLE_STYLES } from './behavior-range';
@@ -56,7 +57,12 @@ const MAX_HOURLY_DAYS = 31;
       @if (counts.value(); as c) {
         @if (!empty()) {
           <p data-testid="trends-total" [attr.data-value]="c.total">{{ t('behavior.trends.total', { events: count(c.total), users: count(c.users) }) }}</p>
-          <app-trends-chart [buckets]="buckets()" [series]="series()" [label]="t('behavior.trends.chartLabel', { from: c.from, to: c.to })" />
+          <!-- ECharts is its own chunk, loaded once the page has rendered: the total and table never wait for it. -->
+          @defer (on immediate) {
+            <app-trends-chart [buckets]="buckets()" [series]="series()" [label]="t('behavior.trends.chartLabel', { from: c.from, to: c.to })" />
+          } @placeholder {
+            <div class="chart-pending"></div>
+          }
           <div class="table-scroll">
             <table class="data-table" data-testid="trends-table">
               <caption>{{ t('behavior.trends.tableCaption', { interval: t('behavior.intervalNoun.' + interval()) }) }}</caption>
@@ -85,6 +91,7 @@ const MAX_HOURLY_DAYS = 31;
     `
     .wide { min-width: 320px; }
     .table-scroll { overflow-x: auto; margin-top: 16px; }
+    .chart-pending { height: 300px; }
   `,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -107,7 +114,6 @@ export class TrendsPage {
     const tenantId = this.session.tenantId();
     return tenantId ? { tenantId, ...this.resolved().range } : null;
   });
-  private readonly top = dataResource(this.rangeQuery, (q) => this.api.topEvents(q.tenantId, q));
   /** Event names to choose from: the range's tracked events, plus any chosen in the URL. */
   readonly known = computed(() => [...new Set([...(this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean), ...this.events()])]);
 
@@ -116,6 +122,7 @@ export class TrendsPage {
     return r ? { ...r, interval: this.interval(), events: this.events() } : null;
   });
   readonly counts = dataResource(this.query, (q) => this.api.counts(q.tenantId, q));
+  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.counts), (q) => this.api.topEvents(q.tenantId, q));
   readonly empty = computed(() => !this.counts.loading() && !this.counts.error() && (this.counts.value()?.total ?? 0) === 0);
   readonly buckets = computed(() => this.counts.value()?.events[0]?.series.map((s) => s.bucket) ?? []);
   readonly series = computed(() =>
