@@ -124,6 +124,9 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         ((await requests('&model=no-such-model')).data as Json[]).map((x) => x.http_status),
         [404],
       );
+      // And by the error code: every refusal of one kind, e.g. the two unknown models.
+      assert.deepEqual(((await requests('&error_code=model_not_found')).data as Json[]).map((x) => x.model).sort(), ['gpt-4o-mini', 'nope-embed', 'no-such-model'].sort());
+      assert.deepEqual(((await requests('&error_code=budget_exceeded')).data as Json[]).map((x) => x.http_status), [429]);
       const detail = await api(`/admin/v1/tenants/${tenant}/requests/${refusals[0].res.headers.get('x-request-id')}`);
       assert.equal(detail.error_code, 'model_not_found');
       assert.deepEqual(detail.attempts, []);

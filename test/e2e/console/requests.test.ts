@@ -5,7 +5,9 @@
  * usage API for the same UTC range; filters in the URL survive a reload; the detail drawer shows the
  * retry and the fallback of a failing deployment, then the skip once its breaker is open; the
  * dashboard shows the gateway overhead percentiles of the summary; the playground shows a chat's
- * metered cost and links to it in the explorer. axe-core on the screen and the open drawer.
+ * metered cost and links to it in the explorer; a request refused before routing (unknown model) is
+ * listed, filtered by its error code, and counted in the overview's error rate. axe-core on the
+ * screen and the open drawers.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -140,6 +142,41 @@ describe('console: request explorer', () => {
     await page.waitForSelector('[data-testid=rq-table] tbody tr');
     assert.equal(await page.inputValue('[data-testid=rq-model]'), 'flaky');
     assert.deepEqual(await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id'))), [...flaky].reverse());
+  });
+
+  test('a request refused before routing is listed, found by its error code, and counted in the error rate', async () => {
+    const before = (await usageTotals()).requests;
+    const refused = await fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'refused' }] }),
+    });
+    assert.equal(refused.status, 404);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'model_not_found');
+    const id = refused.headers.get('x-request-id')!;
+    await waitUntil(async () => (await usageTotals()).requests, before + 1, 'the refusal recorded');
+    // Filtered by status and error code in the URL: only the refusal, with its code beside the status.
+    await env.navigate(page, '/requests?status=error&error_code=model_not_found');
+    await waitUntil(() => rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id')).join()), id, 'the refused request alone');
+    assert.equal(await page.inputValue('[data-testid=rq-error-code]'), 'model_not_found');
+    assert.match(await rows().first().innerText(), /no-such-model/);
+    assert.equal(await page.locator('[data-testid=rq-error]').innerText(), 'model_not_found');
+    // Its drawer: HTTP 404 with the code, no upstream attempt, nothing spent.
+    await page.click(`[data-testid=rq-table] tr[data-request-id="${id}"] td:nth-child(3)`);
+    await page.waitForSelector(`[data-testid=rq-detail-id]:text("${id}")`);
+    assert.match(await page.locator('[data-testid=rq-drawer]').innerText(), /HTTP 404 · model_not_found/);
+    assert.match(await page.locator('[data-testid=rq-drawer]').innerText(), /No upstream attempt \(stopped before routing\)/);
+    assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), 0);
+    await env.checkA11y(page, 'refused request drawer');
+    await page.keyboard.press('Escape');
+    await page.waitForURL((u) => !u.search.includes('request='));
+    // The overview's error rate is the summary's, and the summary counts the refusal.
+    const summary = await env.api<{ requests: number; error_requests: number; error_rate: number }>('GET', `/admin/v1/tenants/${env.tenantId}/usage/summary?from=${day()}&to=${day()}`);
+    assert.ok(summary.error_requests >= 1);
+    assert.equal(summary.requests, before + 1);
+    await env.navigate(page, `/overview?from=${day()}&to=${day()}`);
+    await waitUntil(async () => Number(await page.locator('[data-testid=ov-requests]').getAttribute('data-value')), summary.requests, 'overview requests');
+    assert.equal(Number(await page.locator('[data-testid=ov-error-rate]').getAttribute('data-value')), summary.error_rate);
   });
 
   test('the drawer shows the retry and fallback, then the breaker skip; Esc closes it', async () => {

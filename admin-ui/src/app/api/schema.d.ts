@@ -6616,6 +6616,7 @@ export interface operations {
             query?: {
                 cache_hit?: "true" | "false";
                 cursor?: string;
+                error_code?: string;
                 from?: string;
                 key_id?: string;
                 limit?: number;

@@ -75,6 +75,7 @@ function whereOf(sql: Sql, tenantId: string, q: RequestListQuery): { clause: str
   if (q.key_id) add((i) => `key_id = $${i}`, q.key_id);
   if (q.team_id) add((i) => `team_id = $${i}`, q.team_id);
   if (q.provider) add((i) => `provider = $${i}`, q.provider);
+  if (q.error_code) add((i) => `error_code = $${i}`, q.error_code);
   if (q.min_latency_ms !== undefined) add((i) => `latency_ms >= $${i}`, q.min_latency_ms);
   if (q.max_latency_ms !== undefined) add((i) => `latency_ms <= $${i}`, q.max_latency_ms);
   if (q.min_cost_micros !== undefined) add((i) => `cost_micros >= $${i}`, q.min_cost_micros);

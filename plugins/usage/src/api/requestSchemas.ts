@@ -27,6 +27,7 @@ export const requestListQuery = z
     key_id: filter(128, 'key_id').optional(),
     team_id: filter(128, 'team_id').optional(),
     provider: filter(64, 'provider').optional(),
+    error_code: filter(64, 'error_code').optional().describe('Only requests answered with this error code (e.g. model_not_found, rate_limit_exceeded, budget_exceeded)'),
     min_latency_ms: nonNegative('min_latency_ms', 'milliseconds').optional(),
     max_latency_ms: nonNegative('max_latency_ms', 'milliseconds').optional(),
     min_cost_micros: z.coerce.number().int('min_cost_micros must be whole micro-dollars').min(0, 'min_cost_micros must be 0 or more').optional().describe('Micro-dollars (1 USD = 1000000); unpriced requests never match a cost bound'),

@@ -17,6 +17,7 @@ export const REQUEST_URL_DEFAULTS = {
   model: '',
   key_id: '',
   provider: '',
+  error_code: '',
   cache_hit: '',
   min_latency_ms: '',
   max_latency_ms: '',
@@ -31,7 +32,7 @@ export const REQUEST_URL_DEFAULTS = {
 export type RequestUrlState = typeof REQUEST_URL_DEFAULTS;
 
 /** The filter fields of the URL state (what the filter form edits). */
-export const FILTER_KEYS = ['status', 'model', 'key_id', 'provider', 'cache_hit', 'min_latency_ms', 'max_latency_ms', 'min_cost', 'max_cost', 'from', 'to'] as const;
+export const FILTER_KEYS = ['status', 'model', 'key_id', 'provider', 'error_code', 'cache_hit', 'min_latency_ms', 'max_latency_ms', 'min_cost', 'max_cost', 'from', 'to'] as const;
 export type RequestFilters = Pick<RequestUrlState, (typeof FILTER_KEYS)[number]>;
 
 const number = (s: string): number | undefined => (s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
@@ -50,6 +51,7 @@ export function toApiQuery(s: RequestUrlState): RequestListQuery {
   if (s.model.trim()) q.model = s.model.trim();
   if (s.key_id.trim()) q.key_id = s.key_id.trim();
   if (s.provider.trim()) q.provider = s.provider.trim();
+  if (s.error_code.trim()) q.error_code = s.error_code.trim();
   if (s.cache_hit === 'true' || s.cache_hit === 'false') q.cache_hit = s.cache_hit;
   q.min_latency_ms = number(s.min_latency_ms);
   q.max_latency_ms = number(s.max_latency_ms);
