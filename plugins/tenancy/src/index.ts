@@ -4,7 +4,7 @@ import { tenancyHooks } from './hooks';
 import { tenancyMetrics } from './metrics';
 import { migrations } from './migrations';
 import { tenancyRoutes } from './routes';
-import { createRuntime, runtimeOf } from './runtime';
+import { createRuntime } from './runtime';
 import { TENANCY } from './service';
 
 /**
@@ -21,31 +21,34 @@ export default definePlugin({
   routePrefix: '',
   provides: [TENANCY, ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY, PLAN_BOUNDS, TENANT_SUBJECTS],
   migrations,
-  register(bind, ctx) {
-    const rt = createRuntime(ctx);
-    bind.bindConstant(TENANCY, rt.store);
-    bind.bindConstant(ACCESS_CONTROL, rt.access);
-    bind.bindConstant(AUDIT_LOG, rt.audit);
-    bind.bindConstant(TENANT_DIRECTORY, rt.directory);
-    bind.bindConstant(PLAN_BOUNDS, rt.planBounds);
-    bind.bindConstant(TENANT_SUBJECTS, rt.subjects);
-  },
-  hooks: (ctx) => tenancyHooks(() => runtimeOf(ctx).directory, tenancyMetrics(ctx.meter)),
-  routes: (router, ctx) => tenancyRoutes(router, ctx, () => runtimeOf(ctx)),
+  // `start` comes first: TypeScript infers `ctx.runtime` (a TenancyRuntime) from what it returns.
   async start(ctx) {
-    const { directory } = runtimeOf(ctx);
+    const rt = createRuntime(ctx);
+    const { directory } = rt;
     await directory.start();
     ctx.meter.gauge('tenancy_directory_entries', 'Tenants held in the in-memory directory cache', [], function (this: { set(v: number): void }) {
       this.set(directory.size);
     });
+    return rt;
   },
+  // Factories: the plugins that consume these resolve them when they register, after tenancy started.
+  register(bind, ctx) {
+    bind.bindFactory(TENANCY, () => ctx.runtime.store);
+    bind.bindFactory(ACCESS_CONTROL, () => ctx.runtime.access);
+    bind.bindFactory(AUDIT_LOG, () => ctx.runtime.audit);
+    bind.bindFactory(TENANT_DIRECTORY, () => ctx.runtime.directory);
+    bind.bindFactory(PLAN_BOUNDS, () => ctx.runtime.planBounds);
+    bind.bindFactory(TENANT_SUBJECTS, () => ctx.runtime.subjects);
+  },
+  hooks: (ctx) => tenancyHooks(() => ctx.runtime.directory, tenancyMetrics(ctx.meter)),
+  routes: (router, ctx) => tenancyRoutes(router, ctx, () => ctx.runtime),
   async stop(ctx) {
-    await runtimeOf(ctx).directory.stop();
+    await ctx.runtime.directory.stop();
   },
   health: (ctx) => [
     {
       name: 'tenant-directory',
-      check: async () => ({ cached: runtimeOf(ctx).directory.size }),
+      check: async () => ({ cached: ctx.runtime.directory.size }),
     },
   ],
 });

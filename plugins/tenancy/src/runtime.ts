@@ -23,9 +23,7 @@ export interface TenancyRuntime {
   subjects: TenancySubjects;
 }
 
-const runtimes = new WeakMap<object, TenancyRuntime>();
-
-/** Creates the runtime of one plugin context (the database is connected and migrated by now). */
+/** Creates the runtime of one plugin context at start (the database is connected and migrated by now). */
 export function createRuntime(ctx: PluginContext<TenancyConfig>): TenancyRuntime {
   configurePasswordHashing({ N: ctx.config.password.scryptN });
   const models = defineModels(ctx.database.sequelize, (name) => ctx.table(name));
@@ -49,12 +47,5 @@ export function createRuntime(ctx: PluginContext<TenancyConfig>): TenancyRuntime
     planBounds: new TenancyPlanBounds(ctx.config.plans),
     subjects: new TenancySubjects(() => store),
   };
-  runtimes.set(ctx, runtime);
   return runtime;
-}
-
-export function runtimeOf(ctx: PluginContext<TenancyConfig>): TenancyRuntime {
-  const r = runtimes.get(ctx);
-  if (!r) throw new Error('tenancy: register() has not run for this context');
-  return r;
 }
