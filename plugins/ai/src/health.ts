@@ -1,7 +1,6 @@
-import type { HealthCheck, PluginContext } from '@aihub/core/plugin-api';
-import type { AiConfig } from './config';
+import type { HealthCheck } from '@aihub/core/plugin-api';
 import { missingApiKeys, modelsWithoutKey } from './providerKeys';
-import { runtimeOf } from './runtime';
+import type { AiContext } from './runtime';
 
 /**
  * Readiness contribution: every deployment's breaker state in the details, and the providers without
@@ -15,13 +14,13 @@ import { runtimeOf } from './runtime';
  * With `health.failReadinessWhenModelUnavailable`, readiness fails while some alias has no
  * deployment left (all breakers open, its fallback aliases' included).
  */
-export function aiHealth(ctx: PluginContext<AiConfig>): HealthCheck[] {
+export function aiHealth(ctx: AiContext): HealthCheck[] {
   return [
     {
       name: 'providers',
       kind: 'readiness',
       async check() {
-        const rt = runtimeOf(ctx);
+        const rt = ctx.runtime;
         const breakers: Record<string, string> = {};
         for (const [id, d] of rt.catalog.deployments) breakers[id] = d.breaker.state;
         const unavailable = rt.catalog.unavailableAliases();

@@ -6,7 +6,7 @@ import { aiHooks } from './hooks';
 import { migrations } from './migrations';
 import { missingApiKeys, modelsWithoutKey } from './providerKeys';
 import { aiRoutes } from './routes';
-import { AiRuntime, setRuntime, tryRuntimeOf } from './runtime';
+import { AiRuntime } from './runtime';
 
 /**
  * @aihub/plugin-ai: the OpenAI-compatible API (`/v1/chat/completions` with SSE streaming,
@@ -35,7 +35,6 @@ export default definePlugin({
   async start(ctx) {
     const rt = new AiRuntime(ctx);
     await rt.init();
-    setRuntime(ctx, rt);
     await startControl(ctx, rt);
     ctx.logger.info('ai plugin started', { providers: Object.keys(ctx.config.providers), models: Object.keys(ctx.config.models), experiments: ctx.config.experiments.length });
     const missing = missingApiKeys(ctx.config);
@@ -44,12 +43,11 @@ export default definePlugin({
       const models = modelsWithoutKey(ctx.config, missing);
       if (models.length) ctx.logger.warn(`models that cannot be served until a key is set: ${models.join(', ')}`, { models });
     }
+    return rt;
   },
   async stop(ctx) {
     await stopControl(ctx);
-    const rt = tryRuntimeOf(ctx);
-    setRuntime(ctx, undefined);
-    await rt?.close();
+    await ctx.runtime.close();
   },
 });
 

@@ -1,6 +1,5 @@
-import type { PluginContext, PluginRouter, RouteOptions } from '@aihub/core/plugin-api';
+import type { PluginRouter, RouteOptions } from '@aihub/core/plugin-api';
 import { z } from 'zod';
-import type { AiConfig } from './config';
 import { catalogParams, catalogSummary, catalogView } from './handlers/catalogView';
 import { experimentParams, experimentQuery, experimentSummary, experimentsView } from './handlers/experiments';
 import { feedbackBody, feedbackView, postFeedback } from './handlers/feedback';
@@ -10,12 +9,13 @@ import { messagesHandler } from './handlers/messages';
 import { createResponse, deleteResponse, getResponse, inputItemsQuery, listInputItems, responseParams } from './handlers/responses';
 import { getModel, listModels } from './handlers/models';
 import { CHAT_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, RESPONSES_PATH } from './hooks';
+import type { AiContext } from './runtime';
 
 /**
  * The OpenAI-compatible surface (mounted at the root: the plugin's routePrefix is ''), plus the
  * experiments summary under the admin API.
  */
-export function aiRoutes(router: PluginRouter, ctx: PluginContext<AiConfig>): void {
+export function aiRoutes(router: PluginRouter, ctx: AiContext): void {
   const auth: RouteOptions = ctx.config.requireAuth ? { auth: 'required', scopes: ['ai:invoke'] } : { auth: 'optional' };
   const ai = { ...auth, tags: ['ai'], errors: 'openai' as const };
   router.post(CHAT_PATH, invokeHandler(ctx, 'chat'), { ...ai, bodyLimit: ctx.config.bodyLimit, summary: 'OpenAI Chat Completions (JSON or SSE streaming), routed to the alias’ deployments' });

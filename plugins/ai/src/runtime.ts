@@ -1,4 +1,4 @@
-import { errors, type PluginContext } from '@aihub/core/plugin-api';
+import type { PluginContext } from '@aihub/core/plugin-api';
 import type { AiConfig } from './config';
 import { Engine } from './engine/Engine';
 import type { AiCall } from './engine/AiCall';
@@ -12,7 +12,7 @@ import { RequestLog } from './store/RequestLog';
 import { ResponseStore } from './responses/store';
 import { loadTokenizer } from './tokens';
 
-/** Everything the plugin builds at start; hooks and routes reach it through `runtimeOf(ctx)`. */
+/** Everything the plugin builds at start; hooks and routes reach it as `ctx.runtime`. */
 export class AiRuntime {
   readonly metrics: AiMetrics;
   readonly catalog: Catalog;
@@ -70,20 +70,5 @@ export class AiRuntime {
   }
 }
 
-const runtimes = new WeakMap<object, AiRuntime>();
-
-export function setRuntime(ctx: PluginContext<AiConfig>, rt: AiRuntime | undefined): void {
-  if (rt) runtimes.set(ctx, rt);
-  else runtimes.delete(ctx);
-}
-
-export function tryRuntimeOf(ctx: PluginContext<AiConfig>): AiRuntime | undefined {
-  return runtimes.get(ctx);
-}
-
-/** The started runtime (a request cannot arrive before start; after stop, answer 503). */
-export function runtimeOf(ctx: PluginContext<AiConfig>): AiRuntime {
-  const rt = runtimes.get(ctx);
-  if (!rt) throw errors.unavailable('The ai plugin is not running.', 'ai_unavailable');
-  return rt;
-}
+/** The ai plugin's context: `ctx.runtime` is the AiRuntime its `start` built. */
+export type AiContext = PluginContext<AiConfig, AiRuntime>;

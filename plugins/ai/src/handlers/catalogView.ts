@@ -1,10 +1,9 @@
-import { PrincipalKey, TenantKey, validated, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import { PrincipalKey, TenantKey, validated, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { z } from 'zod';
-import type { AiConfig } from '../config';
 import { modelAllowed } from '../hooks';
 import type { ModelRoute } from '../routing/catalog';
-import { runtimeOf } from '../runtime';
 import { authorize } from './experiments';
+import type { AiContext } from '../runtime';
 
 export const catalogParams = z.object({ tenantId: z.string().min(1).max(64) });
 
@@ -58,9 +57,9 @@ function deployments(route: ModelRoute): z.output<typeof deploymentView>[] {
  * GET /admin/v1/tenants/:tenantId/models: every alias the tenant may use (a superadmin: every
  * alias) with its deployments, prices and where each came from, breaker states and latency.
  */
-export function catalogSummary(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function catalogSummary(ctx: AiContext): GatewayMiddleware {
   return (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const tenantId = validated<Record<string, unknown>, z.output<typeof catalogParams>>(c).params.tenantId;
     authorize(ctx, c, tenantId);
     const superadmin = PrincipalKey.get(c)?.superadmin === true;

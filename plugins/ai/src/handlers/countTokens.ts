@@ -1,10 +1,9 @@
-import { PrincipalKey, TenantKey, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
-import type { AiConfig } from '../config';
+import { PrincipalKey, TenantKey, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { modelAllowed, modelNotFound } from '../hooks';
 import { modelNotAllowed, principalMayUse } from '../keyModels';
 import { messagesToChat } from '../messages/toChat';
-import { runtimeOf } from '../runtime';
 import { estimatePromptTokens } from '../tokens';
+import type { AiContext } from '../runtime';
 
 /**
  * POST /v1/messages/count_tokens: the prompt's input tokens, counted with the tokenizer the
@@ -12,9 +11,9 @@ import { estimatePromptTokens } from '../tokens';
  * estimate — exact only for models that use that tokenizer — and the answer says so in
  * `x-aihub-token-count: estimate`. The same access rules as /v1/messages apply.
  */
-export function countTokensHandler(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function countTokensHandler(ctx: AiContext): GatewayMiddleware {
   return (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const raw = c.request.body as Record<string, unknown> | undefined;
     // count_tokens takes no max_tokens; the rest is validated as /v1/messages validates it.
     const body = messagesToChat(raw && typeof raw === 'object' && !Array.isArray(raw) ? { max_tokens: 1, ...raw } : raw);

@@ -1,8 +1,7 @@
-import { ACCESS_CONTROL, GatewayError, PrincipalKey, errors, validated, type GatewayContext, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import { ACCESS_CONTROL, GatewayError, PrincipalKey, errors, validated, type GatewayContext, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { z } from 'zod';
-import type { AiConfig } from '../config';
-import { runtimeOf } from '../runtime';
 import { twoProportionZ } from '../stats/significance';
+import type { AiContext } from '../runtime';
 
 export const experimentParams = z.object({ tenantId: z.string().min(1).max(64) });
 export const experimentQuery = z.object({
@@ -44,7 +43,7 @@ export const experimentsView = z.object({
  * other tenants stay invisible), with a role or the admin:read scope. With tenancy loaded, its
  * AccessControl decides (`experiments:read`).
  */
-export function authorize(ctx: PluginContext<AiConfig>, c: GatewayContext, tenantId: string): void {
+export function authorize(ctx: AiContext, c: GatewayContext, tenantId: string): void {
   const access = ctx.tryGet(ACCESS_CONTROL);
   if (access) {
     access.authorize(c, 'experiments:read', tenantId);
@@ -62,9 +61,9 @@ export function authorize(ctx: PluginContext<AiConfig>, c: GatewayContext, tenan
 const DAY = 86_400_000;
 
 /** GET /admin/v1/tenants/:tenantId/experiments: per experiment and variant, what the tenant's requests did. */
-export function experimentSummary(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function experimentSummary(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const v = validated<z.output<typeof experimentQuery>, z.output<typeof experimentParams>>(c);
     const tenantId = v.params.tenantId;
     authorize(ctx, c, tenantId);

@@ -1,7 +1,6 @@
-import { GatewayError, PrincipalKey, TenantKey, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import { GatewayError, PrincipalKey, TenantKey, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { z } from 'zod';
-import type { AiConfig } from '../config';
-import { runtimeOf } from '../runtime';
+import type { AiContext } from '../runtime';
 
 export const feedbackBody = z
   .object({
@@ -27,9 +26,9 @@ export const feedbackView = z.object({
  * variant when the request was in an experiment. A request id of another tenant answers 404, like
  * one that does not exist.
  */
-export function postFeedback(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function postFeedback(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const body = c.request.body as z.output<typeof feedbackBody>;
     const tenantId = TenantKey.get(c)?.id ?? PrincipalKey.get(c)?.tenantId ?? null;
     const notFound = () =>

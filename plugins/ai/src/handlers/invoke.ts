@@ -1,8 +1,7 @@
-import { GatewayError, gatewayOverheadMs, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
-import type { AiConfig } from '../config';
+import { GatewayError, gatewayOverheadMs, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { CallKey, prepareCall } from '../hooks';
-import { runtimeOf } from '../runtime';
 import type { Operation } from '../types';
+import type { AiContext } from '../runtime';
 
 /** Completion text of a complete answer (only needed for an estimate when usage is missing). */
 function answerText(body: Buffer | string): string {
@@ -23,9 +22,9 @@ function answerText(body: Buffer | string): string {
  * POST /v1/chat/completions and /v1/embeddings: route the prepared call, then answer with the
  * provider's JSON (bytes as received for OpenAI-compatible upstreams) or pipe the SSE stream.
  */
-export function invokeHandler(ctx: PluginContext<AiConfig>, op: Operation): GatewayMiddleware {
+export function invokeHandler(ctx: AiContext, op: Operation): GatewayMiddleware {
   return async (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const call = CallKey.get(c) ?? prepareCall(ctx, c, op);
     call.executed = true;
     let out;

@@ -1,19 +1,18 @@
 import { pipeline } from 'node:stream';
-import { GatewayError, gatewayOverheadMs, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
-import type { AiConfig } from '../config';
+import { GatewayError, gatewayOverheadMs, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { CallKey, prepareCall } from '../hooks';
 import { chatToMessage } from '../messages/fromChat';
 import { AnthropicSseTransform } from '../messages/streamToAnthropic';
-import { runtimeOf } from '../runtime';
+import type { AiContext } from '../runtime';
 
 /**
  * POST /v1/messages (Anthropic Messages API): the request was translated to a chat call in the
  * prepare hook, so routing, fallbacks, limits, pricing and usage are chat's; the answer (JSON or
  * the SSE stream) is translated back to Anthropic's format here.
  */
-export function messagesHandler(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function messagesHandler(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const call = CallKey.get(c) ?? prepareCall(ctx, c, 'chat', 'messages');
     call.executed = true;
     // Anthropic's SDKs read the request id from `request-id` (message._request_id, stream.request_id).

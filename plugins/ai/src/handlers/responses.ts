@@ -1,13 +1,13 @@
 import { pipeline } from 'node:stream';
-import { GatewayError, gatewayOverheadMs, validated, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import { GatewayError, gatewayOverheadMs, validated, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { z } from 'zod';
-import type { AiConfig } from '../config';
 import type { AiCall } from '../engine/AiCall';
 import { CallKey } from '../hooks';
 import { assistantTurn, chatOutput, responseObject, responseUsage, statusOf, type ResponseTokens } from '../responses/fromChat';
 import { prepareResponses, responseTenant, ResponsesKey, type ResponsesTurn } from '../responses/prepare';
 import { ResponsesSseTransform } from '../responses/stream';
-import { runtimeOf, type AiRuntime } from '../runtime';
+import { type AiRuntime } from '../runtime';
+import type { AiContext } from '../runtime';
 
 type Json = Record<string, unknown>;
 
@@ -31,7 +31,7 @@ function tokensOf(call: AiCall, reasoningTokens: number): ResponseTokens | undef
  * earlier turns, this input and this output. A failed write is logged, not failed: the client
  * has its answer, only continuing from it will say "not found".
  */
-async function storeResponse(ctx: PluginContext<AiConfig>, rt: AiRuntime, call: AiCall, turn: ResponsesTurn, response: Json, output: Json[]): Promise<void> {
+async function storeResponse(ctx: AiContext, rt: AiRuntime, call: AiCall, turn: ResponsesTurn, response: Json, output: Json[]): Promise<void> {
   if (!turn.req.store) return;
   const assistant = assistantTurn(output);
   const now = Date.now();
@@ -59,9 +59,9 @@ async function storeResponse(ctx: PluginContext<AiConfig>, rt: AiRuntime, call: 
  * limits, pricing and usage are chat's; the answer (JSON or the typed SSE events) is translated
  * to a Response here and stored for follow-ups and GET.
  */
-export function createResponse(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function createResponse(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const call = CallKey.get(c) ?? (await prepareResponses(ctx, c));
     const turn = ResponsesKey.get(c)!;
     call.executed = true;
@@ -110,29 +110,29 @@ export function createResponse(ctx: PluginContext<AiConfig>): GatewayMiddleware 
 }
 
 /** GET /v1/responses/:id: a stored response of the caller's tenant. */
-export function getResponse(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function getResponse(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
     const { id } = validated<Record<string, unknown>, z.output<typeof responseParams>>(c).params;
-    const found = await runtimeOf(ctx).responses.get(responseTenant(c), id);
+    const found = await ctx.runtime.responses.get(responseTenant(c), id);
     if (!found) throw notFound(id);
     c.body = found.response;
   };
 }
 
 /** DELETE /v1/responses/:id: removes a stored response of the caller's tenant. */
-export function deleteResponse(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function deleteResponse(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
     const { id } = validated<Record<string, unknown>, z.output<typeof responseParams>>(c).params;
-    if (!(await runtimeOf(ctx).responses.delete(responseTenant(c), id))) throw notFound(id);
+    if (!(await ctx.runtime.responses.delete(responseTenant(c), id))) throw notFound(id);
     c.body = { id, object: 'response', deleted: true };
   };
 }
 
 /** GET /v1/responses/:id/input_items: the request's input items (a cursor list, as OpenAI pages it). */
-export function listInputItems(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function listInputItems(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
     const v = validated<z.output<typeof inputItemsQuery>, z.output<typeof responseParams>>(c);
-    const found = await runtimeOf(ctx).responses.get(responseTenant(c), v.params.id);
+    const found = await ctx.runtime.responses.get(responseTenant(c), v.params.id);
     if (!found) throw notFound(v.params.id);
     let items = v.query.order === 'desc' ? found.inputItems.slice().reverse() : found.inputItems;
     if (v.query.after) {

@@ -1,9 +1,8 @@
-import { defineStateKey, GatewayError, PrincipalKey, TenantKey, type GatewayContext, type PluginContext } from '@aihub/core/plugin-api';
-import type { AiConfig } from '../config';
+import { defineStateKey, GatewayError, PrincipalKey, TenantKey, type GatewayContext } from '@aihub/core/plugin-api';
 import type { AiCall } from '../engine/AiCall';
 import { prepareCall } from '../hooks';
-import { runtimeOf } from '../runtime';
 import { newId, parseResponsesRequest, withConversation, type ResponsesRequest } from './toChat';
+import type { AiContext } from '../runtime';
 
 type Json = Record<string, unknown>;
 
@@ -28,11 +27,11 @@ export function responseTenant(c: GatewayContext): string | null {
  * Validates a Responses request, loads the conversation of `previous_response_id` (the tenant's
  * only: another tenant's id is "not found"), and prepares the chat call it means.
  */
-export async function prepareResponses(ctx: PluginContext<AiConfig>, c: GatewayContext): Promise<AiCall> {
+export async function prepareResponses(ctx: AiContext, c: GatewayContext): Promise<AiCall> {
   const req = parseResponsesRequest(c.request.body);
   let previous: Json[] = [];
   if (req.previousResponseId) {
-    const found = await runtimeOf(ctx).responses.get(responseTenant(c), req.previousResponseId);
+    const found = await ctx.runtime.responses.get(responseTenant(c), req.previousResponseId);
     if (!found) {
       throw new GatewayError(`Previous response with id '${req.previousResponseId}' not found.`, { code: 'previous_response_not_found', status: 400, type: 'invalid_request_error', param: 'previous_response_id' });
     }
