@@ -130,20 +130,43 @@ export class Analytics {
    * given) in the range; for each later period, the share who did `returnEvent` (any event) again.
    */
   async retention(tenantId: string, range: { from: number; to: number }, interval: Exclude<Interval, 'hour'>, periods: number, startEvent: string | undefined, returnEvent: string | undefined) {
-    const q = this.filters(tenantId, range).eq('event', startEvent);
-    // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
-    const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`, q.bind);
-    if (starts.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
-    const cohortOf = new Map<string, string>();
-    for (const r of starts) cohortOf.set(String(r.distinct_id), bucketOf(Date.parse(iso(r.first)), interval));
     const lastCohort = bucketOf(range.to - 1, interval);
     let end = lastCohort;
     for (let i = 0; i < periods; i++) end = nextBucket(end, interval);
     const endMs = Date.parse(end.length === 7 ? `${end}-01T00:00:00Z` : `${end}T00:00:00Z`);
     const r = this.filters(tenantId, { from: range.from, to: endMs }).eq('event', returnEvent);
     const day = bucketSql(this.sql.dialect, 'day');
-    const activity = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`, r.bind);
-    if (activity.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} user-days to read; narrow the range.`, { code: 'query_too_large', status: 422 });
+    const readActivity = async () => {
+      const rows = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`, r.bind);
+      if (rows.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} user-days to read; narrow the range.`, { code: 'query_too_large', status: 422 });
+      return rows;
+    };
+    const cohortOf = new Map<string, string>();
+    let activity: Record<string, unknown>[];
+    if (startEvent === returnEvent && range.to % 86_400_000 === 0) {
+      // One read: the cohort event is the return event and the range ends at a UTC midnight, so a
+      // user's first event in the range falls on their first active day before the range's end, and
+      // cohorts (whole days, weeks, months) only need that day. The active days are read anyway.
+      activity = await readActivity();
+      const toDay = bucketOf(range.to, 'day');
+      const first = new Map<string, string>();
+      for (const a of activity) {
+        const id = String(a.distinct_id);
+        const d = String(a.d);
+        if (d >= toDay) continue;
+        const seen = first.get(id);
+        if (seen === undefined || d < seen) first.set(id, d);
+      }
+      if (first.size > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
+      for (const [id, d] of first) cohortOf.set(id, bucketOf(Date.parse(`${d}T00:00:00Z`), interval));
+    } else {
+      const q = this.filters(tenantId, range).eq('event', startEvent);
+      // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
+      const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`, q.bind);
+      if (starts.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
+      for (const row of starts) cohortOf.set(String(row.distinct_id), bucketOf(Date.parse(iso(row.first)), interval));
+      activity = await readActivity();
+    }
     const returned = new Map<string, Set<number>>();
     for (const a of activity) {
       const id = String(a.distinct_id);
