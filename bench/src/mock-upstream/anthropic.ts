@@ -30,6 +30,13 @@ const sse = (event: string, data: string) => `event: ${event}\ndata: ${data}\n\n
 /** Anthropic's mid-stream error event. */
 export const ANTHROPIC_STREAM_ERROR = sse('error', '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
 
+/** POST /v1/messages/count_tokens: the prompt's tokens as the mock counts them for its usage. */
+export function countTokens(ex: Exchange): void {
+  if (typeof ex.req.headers['anthropic-version'] !== 'string') return anthropicError(ex, 400, 'anthropic-version: header is required');
+  if (!Array.isArray(ex.body.messages) || ex.body.messages.length === 0) return anthropicError(ex, 400, 'messages: Field required');
+  sendJson(ex, 200, { input_tokens: countPromptTokens(ex.body) });
+}
+
 /** POST /v1/messages: the Anthropic Messages API, non-streaming and streaming. */
 export function messages(ex: Exchange): void {
   const body = ex.body;

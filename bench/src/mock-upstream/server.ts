@@ -6,12 +6,12 @@
  *
  * Endpoints: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models[/:id] (OpenAI);
  * POST /openai/deployments/:deployment/{chat/completions,embeddings}?api-version=… (Azure OpenAI);
- * POST /v1/messages (Anthropic); GET /_mock/stats, POST|DELETE /_mock/failures, POST /_mock/reset.
+ * POST /v1/messages, POST /v1/messages/count_tokens (Anthropic); GET /_mock/stats, POST|DELETE /_mock/failures, POST /_mock/reset.
  */
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { anthropicError, messages } from './anthropic';
+import { anthropicError, countTokens, messages } from './anthropic';
 import { FailureQueue, failureFromHeaders, mergeFailure, type FailureSpec } from './failures';
 import { chatCompletions, embeddings, getModel, listModels, openAiError } from './openai';
 import type { Exchange, MockStats, MockUpstreamOptions, RecordedRequest } from './types';
@@ -123,6 +123,10 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     if (post && path === '/v1/messages') {
       if (!authorized(req, 'anthropic')) return unauthorized(ex, 'anthropic');
       return messages(ex);
+    }
+    if (post && path === '/v1/messages/count_tokens') {
+      if (!authorized(req, 'anthropic')) return unauthorized(ex, 'anthropic');
+      return countTokens(ex);
     }
     if (!authorized(req, 'openai')) return unauthorized(ex, 'openai');
     if (post && path === '/v1/chat/completions') return chatCompletions(ex);

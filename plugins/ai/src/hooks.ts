@@ -1,15 +1,30 @@
 import { requestMeta } from '@aihub/core/plugin-api';
-import { AiCallKey, GatewayError, gatewayOverheadMs, PrincipalKey, TenantKey, defineStateKey, type AiCallInfo, type GatewayContext, type HookDefinition, type Principal, type RouteInfo, type TenantContext } from '@aihub/core/plugin-api';
+import {
+  AiCallKey,
+  GatewayError,
+  gatewayOverheadMs,
+  PrincipalKey,
+  TenantKey,
+  defineStateKey,
+  type AiCallInfo,
+  type GatewayContext,
+  type HookDefinition,
+  type PluginContext,
+  type Principal,
+  type RouteInfo,
+  type TenantContext,
+} from '@aihub/core/plugin-api';
+import type { AiConfig } from './config';
 import { AiCall } from './engine/AiCall';
 import type { Experiment, ModelRoute } from './routing/catalog';
 import { modelNotAllowed, principalMayUse } from './keyModels';
 import { messagesToChat, servedOnlyBy } from './messages/toChat';
 import { prepareResponses } from './responses/prepare';
 import { assignVariant } from './routing/select';
+import { runtimeOf } from './runtime';
 import { applyTransforms } from './transforms';
 import type { Operation } from './types';
 import { validateBody } from './validate';
-import type { AiContext } from './runtime';
 
 /** The ai plugin's own per-request state. */
 export const CallKey = defineStateKey<AiCall>('ai.call');
@@ -54,11 +69,13 @@ function stickySubject(exp: Experiment, principal: Principal | undefined, body: 
  * content transforms and sets AiCallKey, all before cache.lookup so the cache sees the final
  * request. Also used by the handler when the pipeline is off for the route.
  */
-export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, ingress?: 'messages' | 'responses', translated?: Record<string, unknown>): AiCall {
-  const rt = ctx.runtime;
+export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op: Operation, ingress?: 'messages' | 'responses', translated?: Record<string, unknown>): AiCall {
+  const rt = runtimeOf(ctx);
   // A Messages or Responses request becomes the chat request it means; the client's bytes are then not the body sent.
   const messages = ingress === 'messages';
-  const body = translated ? validateBody('chat', translated) : messages ? validateBody('chat', messagesToChat(c.request.body, { topK: servedOnlyBy(rt.catalog.routes.get(String((c.request.body as { model?: unknown } | undefined)?.model)), 'anthropic') })) : validateBody(op, c.request.body);
+  // Served by Anthropic alone (fallbacks included), a Messages request goes to it as the client wrote it.
+  let native = messages && servedOnlyBy(rt.catalog.routes.get(String((c.request.body as { model?: unknown } | undefined)?.model)), 'anthropic');
+  const body = translated ? validateBody('chat', translated) : messages ? validateBody('chat', messagesToChat(c.request.body, { topK: native, native })) : validateBody(op, c.request.body);
   const alias = body.model as string;
   const tenant = TenantKey.get(c);
   const principal = PrincipalKey.get(c);
@@ -77,6 +94,12 @@ export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, in
     c.set('x-aihub-variant', variant);
   } else route = rt.catalog.routes.get(alias)!;
   const changed = op === 'chat' ? applyTransforms(body, tenant?.settings, ctx.config.transforms) : false;
+  if (native && changed) {
+    // The tenant's transforms (system prompt, templates, PII redaction) apply to the chat request:
+    // it is sent instead, so what only the native request could carry is refused, not dropped.
+    native = false;
+    messagesToChat(c.request.body, { topK: true });
+  }
   const stream = op === 'chat' && body.stream === true;
   const ks = requestMeta(c);
   const info: AiCallInfo = { requestId: ks.uid, endpoint: ingress ?? (op === 'chat' ? 'chat.completions' : 'embeddings'), model: alias, stream };
@@ -86,7 +109,14 @@ export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, in
   }
   AiCallKey.set(c, info);
   const call = new AiCall(
-    { op, body, raw: changed || ingress ? undefined : c.request.rawBody, stream, clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true },
+    {
+      op,
+      body,
+      raw: changed || ingress ? undefined : c.request.rawBody,
+      stream,
+      clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
+      native: native ? { format: 'anthropic', body: c.request.body as Record<string, unknown> } : undefined,
+    },
     alias,
     route,
     info,
@@ -103,7 +133,7 @@ export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, in
   return call;
 }
 
-export function aiHooks(ctx: AiContext): HookDefinition[] {
+export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
   return [
     {
       name: 'prepare',
@@ -144,7 +174,7 @@ export function aiHooks(ctx: AiContext): HookDefinition[] {
       appliesTo: isInvoke,
       handle(c) {
         const call = CallKey.get(c);
-        if (call) ctx.runtime.recorder.publish(c, call);
+        if (call) runtimeOf(ctx).recorder.publish(c, call);
       },
     },
   ];

@@ -275,5 +275,85 @@ export function messagesSuite(backend: Backend): void {
       const upTools = (stack.mock.requests.at(-1)!.body as { tools: { name: string; input_schema: unknown }[] }).tools;
       assert.deepEqual(upTools.map((t) => t.name), ['search']);
     });
+
+    it('sends the request natively: cache_control, thinking, documents and server tools reach Anthropic unchanged; the answer is Anthropic’s own', async () => {
+      const params = {
+        model: 'claude',
+        max_tokens: 2048,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        system: [{ type: 'text', text: 'You read contracts.', cache_control: { type: 'ephemeral' } }],
+        tools: [
+          { type: 'web_search_20250305', name: 'web_search', max_uses: 2 },
+          { name: 'search', input_schema: { type: 'object', properties: { query: { type: 'string' } } }, cache_control: { type: 'ephemeral' } },
+        ],
+        tool_choice: { type: 'none' },
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Clause 1: pay on time.' }, title: 'Contract', citations: { enabled: true } },
+              { type: 'text', text: 'Summarise it.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+            ],
+          },
+          { role: 'assistant', content: [{ type: 'thinking', thinking: 'The user wants a summary.', signature: 'sig-abc' }, { type: 'text', text: 'It says: pay on time.' }] },
+          { role: 'user', content: 'Shorter.' },
+        ],
+      };
+      const { data, response } = await client.messages.create(params as unknown as Anthropic.MessageCreateParamsNonStreaming).withResponse();
+      const sent = stack.mock.requests.at(-1)!;
+      assert.match(sent.url, /\/v1\/messages$/);
+      assert.deepEqual(sent.body, { ...params, model: 'claude-3-5-haiku-latest' }, 'the client’s request, with the deployment’s model');
+      assert.equal(data.type, 'message');
+      assert.match(data.id, /^msg_mock/, 'Anthropic’s own message id: the answer was not re-built');
+      assert.deepEqual(data.content, [{ type: 'text', text: completionText(8) }]);
+      assert.equal(data.usage.cache_creation_input_tokens, 0);
+      const rec = await stack.usage.waitFor(response.headers.get('x-request-id')!);
+      assert.equal(rec.endpoint, 'messages');
+      assert.equal(rec.provider, 'claude');
+      assert.equal(rec.promptTokens, data.usage.input_tokens);
+      assert.equal(rec.completionTokens, 8);
+      assert.equal(rec.estimated, false);
+
+      // Streamed: Anthropic's own events (its ping included) reach the client.
+      const raw = await stack.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ ...params, stream: true }) });
+      const text = await raw.text();
+      assert.equal((stack.mock.requests.at(-1)!.body as { stream?: unknown; thinking?: unknown }).stream, true);
+      assert.deepEqual((stack.mock.requests.at(-1)!.body as { thinking?: unknown }).thinking, params.thinking);
+      assert.match(text, /^event: message_start\ndata: \{"type":"message_start","message":\{"id":"msg_mock/);
+      assert.match(text, /event: message_stop\n/);
+      const final = await client.messages.stream(params as unknown as Anthropic.MessageCreateParamsStreaming).finalMessage();
+      assert.equal(final.content[0].type === 'text' && final.content[0].text, completionText(8));
+      assert.equal(final.usage.output_tokens, 8);
+    });
+
+    it('a tenant’s content transforms apply to the translated request: blocks only the native request carries are then refused', async () => {
+      const settings = JSON.stringify({ systemPrompt: 'Tenant rules.' });
+      const res = await stack.fetch('/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-test-tenant': 't-transform', 'x-test-settings': settings },
+        body: JSON.stringify({ model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }] }] }),
+      });
+      assert.equal(res.status, 400);
+      const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+      assert.equal(body.error.type, 'invalid_request_error');
+      assert.match(body.error.message, /document/);
+      const ok = await stack.fetch('/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-test-tenant': 't-transform', 'x-test-settings': settings },
+        body: JSON.stringify({ model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      assert.equal(ok.status, 200);
+      assert.match(String((stack.mock.requests.at(-1)!.body as { system?: unknown }).system), /Tenant rules\./);
+    });
+
+    it('count_tokens asks Anthropic for a model it serves alone', async () => {
+      const params = { model: 'claude', system: 'Be brief.', messages: [{ role: 'user' as const, content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'A long contract.' } }] }] };
+      const { data, response } = await client.messages.countTokens(params as unknown as Anthropic.MessageCountTokensParams).withResponse();
+      assert.equal(response.headers.get('x-aihub-token-count'), 'anthropic');
+      const sent = stack.mock.requests.at(-1)!;
+      assert.match(sent.url, /\/v1\/messages\/count_tokens$/);
+      assert.deepEqual(sent.body, { ...params, model: 'claude-3-5-haiku-latest' });
+      assert.ok(data.input_tokens > 0);
+    });
   });
 }

@@ -1,18 +1,21 @@
 import { pipeline } from 'node:stream';
-import { GatewayError, gatewayOverheadMs, type GatewayMiddleware } from '@aihub/core/plugin-api';
+import { GatewayError, gatewayOverheadMs, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
+import type { AiConfig } from '../config';
 import { CallKey, prepareCall } from '../hooks';
 import { chatToMessage } from '../messages/fromChat';
+import { NativeAnthropicStream } from '../messages/nativeStream';
 import { AnthropicSseTransform } from '../messages/streamToAnthropic';
-import type { AiContext } from '../runtime';
+import { runtimeOf } from '../runtime';
 
 /**
  * POST /v1/messages (Anthropic Messages API): the request was translated to a chat call in the
  * prepare hook, so routing, fallbacks, limits, pricing and usage are chat's; the answer (JSON or
- * the SSE stream) is translated back to Anthropic's format here.
+ * the SSE stream) is translated back to Anthropic's format here. When every deployment of the model
+ * is Anthropic the request went natively, and the answer is Anthropic's own (see CallInput.native).
  */
-export function messagesHandler(ctx: AiContext): GatewayMiddleware {
+export function messagesHandler(ctx: PluginContext<AiConfig>): GatewayMiddleware {
   return async (c) => {
-    const rt = ctx.runtime;
+    const rt = runtimeOf(ctx);
     const call = CallKey.get(c) ?? prepareCall(ctx, c, 'chat', 'messages');
     call.executed = true;
     // Anthropic's SDKs read the request id from `request-id` (message._request_id, stream.request_id).
@@ -28,6 +31,13 @@ export function messagesHandler(ctx: AiContext): GatewayMiddleware {
     }
     if (out.kind === 'json') {
       const a = out.answer;
+      if (a.native) {
+        rt.recorder.finish(call, 'success', { httpStatus: 200, usage: a.usage, upstreamCalled: true });
+        c.status = 200;
+        c.type = 'application/json';
+        c.body = a.native;
+        return;
+      }
       const message = chatToMessage(a.body, a.usage, call.alias);
       const content = message.content as { type: string; text?: string; input?: unknown }[];
       rt.recorder.finish(call, 'success', {
@@ -45,7 +55,7 @@ export function messagesHandler(ctx: AiContext): GatewayMiddleware {
     c.set('cache-control', 'no-cache');
     c.set('x-accel-buffering', 'no');
     c.set('x-aihub-overhead-ms', gatewayOverheadMs(c));
-    const sse = new AnthropicSseTransform(call.alias);
+    const sse = call.input.native ? new NativeAnthropicStream() : new AnthropicSseTransform(call.alias);
     // pipeline: a client that leaves destroys `sse`, which destroys the relay's output (the relay cancels the upstream).
     pipeline(out.relay.out, sse, () => {});
     c.body = sse;

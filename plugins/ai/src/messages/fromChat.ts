@@ -25,13 +25,14 @@ export function stopReason(finish: string | null | undefined): string | null {
   }
 }
 
-/** Anthropic usage from OpenAI-semantics counts (prompt includes cached tokens). */
+/** Anthropic usage from OpenAI-semantics counts (prompt includes cache reads and writes; Anthropic lists them apart). */
 export function anthropicUsage(u: RawUsage | undefined): Json {
   if (!u) return { input_tokens: 0, output_tokens: 0 };
+  const writes = u.cacheWriteTokens ?? 0;
   return {
-    input_tokens: Math.max(0, u.promptTokens - u.cachedTokens),
+    input_tokens: Math.max(0, u.promptTokens - u.cachedTokens - writes),
     output_tokens: u.completionTokens,
-    cache_creation_input_tokens: 0,
+    cache_creation_input_tokens: writes,
     cache_read_input_tokens: u.cachedTokens,
   };
 }

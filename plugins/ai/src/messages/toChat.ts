@@ -41,19 +41,20 @@ function blocksOf(content: unknown, param: string): Json[] {
 }
 
 /** Text of a tool_result's content (a string or text blocks; images there are refused). */
-function toolResultText(content: unknown, param: string): string {
+function toolResultText(content: unknown, param: string, lenient: boolean): string {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw invalid(`${param}: Input should be a valid string or a list of content blocks`, param);
   return content
     .map((b: Json, i) => {
       if (b?.type === 'text' && typeof b.text === 'string') return b.text;
+      if (lenient) return '';
       throw invalid(`${param}.${i}: only text blocks are supported inside tool_result for this model's provider (got ${String(b?.type)})`, `${param}.${i}.type`);
     })
     .join('\n');
 }
 
-function userMessages(content: unknown, param: string): Json[] {
+function userMessages(content: unknown, param: string, lenient: boolean): Json[] {
   const out: Json[] = [];
   let parts: Json[] = [];
   const flush = () => {
@@ -70,15 +71,20 @@ function userMessages(content: unknown, param: string): Json[] {
       if (typeof b.tool_use_id !== 'string') throw invalid(`${p}.tool_use_id: Field required`, `${p}.tool_use_id`);
       // Tool results answer the previous assistant turn: they go first, as OpenAI `tool` messages.
       flush();
-      const text = toolResultText(b.content, `${p}.content`);
+      const text = toolResultText(b.content, `${p}.content`, lenient);
       out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: b.is_error === true ? `Error: ${text}` : text });
-    } else throw invalid(`${p}.type: '${String(b.type)}' blocks are not supported in user messages for this model's provider (text, image, tool_result are)`, `${p}.type`);
+    } else if (lenient && b.type === 'document' && isObject(b.source) && b.source.type === 'text' && typeof b.source.data === 'string') {
+      // Counted in the estimate; the native request carries the document itself.
+      parts.push({ type: 'text', text: b.source.data });
+    } else if (!lenient) throw invalid(`${p}.type: '${String(b.type)}' blocks are not supported in user messages for this model's provider (text, image, tool_result are)`, `${p}.type`);
   });
   flush();
+  // Only blocks the chat request leaves out (native): still a user turn.
+  if (out.length === 0 && lenient) out.push({ role: 'user', content: '' });
   return out;
 }
 
-function assistantMessage(content: unknown, param: string): Json {
+function assistantMessage(content: unknown, param: string, lenient: boolean): Json {
   let text = '';
   const calls: Json[] = [];
   blocksOf(content, param).forEach((b, i) => {
@@ -89,7 +95,7 @@ function assistantMessage(content: unknown, param: string): Json {
       calls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
     } else if (b.type === 'thinking' || b.type === 'redacted_thinking') {
       // Earlier reasoning is the model's own scratchpad: it is not part of an OpenAI conversation.
-    } else throw invalid(`${p}.type: '${String(b.type)}' blocks are not supported in assistant messages for this model's provider`, `${p}.type`);
+    } else if (!lenient) throw invalid(`${p}.type: '${String(b.type)}' blocks are not supported in assistant messages for this model's provider`, `${p}.type`);
   });
   const m: Json = { role: 'assistant', content: text || (calls.length ? null : '') };
   if (calls.length) m.tool_calls = calls;
@@ -108,10 +114,12 @@ function systemText(system: unknown): string | undefined {
     .join('\n');
 }
 
-function tools(list: unknown): Json[] | undefined {
+function tools(list: unknown, lenient: boolean): Json[] | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) throw invalid('tools: Input should be a valid list', 'tools');
-  return list.map((t: Json, i) => {
+  // Server tools (web search, code execution, …) run at Anthropic: the native request carries them.
+  const own = lenient ? list.filter((t: Json) => !isObject(t) || t.type === undefined || t.type === 'custom') : list;
+  return own.map((t: Json, i) => {
     if (!isObject(t) || typeof t.name !== 'string') throw invalid(`tools.${i}.name: Field required`, `tools.${i}.name`);
     if (t.type !== undefined && t.type !== 'custom') throw invalid(`tools.${i}.type: Anthropic server tools ('${String(t.type)}') are not available through this model's provider`, `tools.${i}.type`);
     if (!isObject(t.input_schema)) throw invalid(`tools.${i}.input_schema: Field required`, `tools.${i}.input_schema`);
@@ -138,9 +146,13 @@ function toolChoice(tc: unknown, out: Json): void {
  * Validates a Messages request and translates it to a chat completion request. `stream` requests
  * ask the upstream for its usage chunk (Anthropic's message_delta carries the usage). `top_k` is
  * kept (as a `top_k` field the Anthropic adapter sends on) only when `options.topK` says every
- * deployment that may serve the model is Anthropic; otherwise it is refused.
+ * deployment that may serve the model is Anthropic; otherwise it is refused. With `options.native`
+ * (every deployment is Anthropic: the client's request is sent as it is) blocks and tools only
+ * Anthropic understands (thinking, documents, server tools, …) are left out of the chat request,
+ * which then only serves estimates and checks, instead of being refused.
  */
-export function messagesToChat(body: unknown, options: { topK?: boolean } = {}): Json {
+export function messagesToChat(body: unknown, options: { topK?: boolean; native?: boolean } = {}): Json {
+  const lenient = options.native === true;
   if (!isObject(body)) throw invalid('The request body must be a JSON object.');
   if (body.model === undefined || body.model === null || body.model === '') throw invalid('model: Field required', 'model');
   if (typeof body.model !== 'string') throw invalid('model: Input should be a valid string', 'model');
@@ -163,8 +175,8 @@ export function messagesToChat(body: unknown, options: { topK?: boolean } = {}):
   body.messages.forEach((m: unknown, i) => {
     const p = `messages.${i}`;
     if (!isObject(m)) throw invalid(`${p}: Input should be an object`, p);
-    if (m.role === 'user') messages.push(...userMessages(m.content, `${p}.content`));
-    else if (m.role === 'assistant') messages.push(assistantMessage(m.content, `${p}.content`));
+    if (m.role === 'user') messages.push(...userMessages(m.content, `${p}.content`, lenient));
+    else if (m.role === 'assistant') messages.push(assistantMessage(m.content, `${p}.content`, lenient));
     else throw invalid(`${p}.role: Input should be 'user' or 'assistant'`, `${p}.role`);
   });
 
@@ -176,7 +188,7 @@ export function messagesToChat(body: unknown, options: { topK?: boolean } = {}):
     if (!Array.isArray(body.stop_sequences) || !body.stop_sequences.every((s) => typeof s === 'string')) throw invalid('stop_sequences: Input should be a list of strings', 'stop_sequences');
     if (body.stop_sequences.length) out.stop = body.stop_sequences;
   }
-  const t = tools(body.tools);
+  const t = tools(body.tools, lenient);
   if (t?.length) out.tools = t;
   toolChoice(body.tool_choice, out);
   const meta = body.metadata;
