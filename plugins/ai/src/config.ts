@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { referenceIssues } from './configReferences';
 import { PRESET_NAMES } from './providers/openai-compatible/presets';
 
-export const PROVIDER_TYPES = ['openai', 'azure-openai', 'anthropic', 'ollama', 'openai-compatible', 'gemini', 'vertex-ai', 'mock'] as const;
+export const PROVIDER_TYPES = ['openai', 'azure-openai', 'anthropic', 'ollama', 'openai-compatible', 'gemini', 'vertex-ai', 'bedrock', 'mock'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 /** Prices in USD per million tokens (how providers publish them). */

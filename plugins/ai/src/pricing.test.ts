@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { builtInPrice, costMicros, costSplit, resolvePrice } from './pricing';
 import { usageFromAnthropic } from './providers/anthropic/translate';
+import { usageFromConverse } from './providers/bedrock/translate';
 import { usageFromGemini } from './providers/gemini/translate';
 import { usageFrom } from './providers/openai/stream';
 
@@ -81,6 +82,16 @@ describe('costs per provider (cached and uncached, hand-computed)', () => {
     assert.equal(costMicros(ds, u), Math.round(400 * 0.27) + Math.round(600 * 0.07) + Math.round(100 * 1.1)); // 260
     const mistral = builtInPrice('openai-compatible', 'mistral-large-latest', 'mistral')!;
     assert.equal(costMicros(mistral, usageFrom({ prompt_tokens: 1000, completion_tokens: 100 })!), 1000 * 2 + 100 * 6);
+  });
+
+  it('bedrock claude 3.5 haiku: cache reads and writes each at their rate (inference profiles priced too)', () => {
+    const p = builtInPrice('bedrock', 'anthropic.claude-3-5-haiku-20241022-v1:0')!;
+    assert.deepEqual([p.input, p.cachedInput, p.cacheWrite, p.output], [0.8, 0.08, 1, 4]);
+    const u = usageFromConverse({ inputTokens: 100, cacheReadInputTokens: 2000, cacheWriteInputTokens: 1000, outputTokens: 50 })!;
+    assert.deepEqual(u, { promptTokens: 3100, completionTokens: 50, cachedTokens: 2000, cacheWriteTokens: 1000 });
+    assert.equal(costMicros(p, u), 100 * 0.8 + 1000 * 1 + 2000 * 0.08 + 50 * 4); // 1440
+    assert.equal(costMicros(p, usageFromConverse({ inputTokens: 100, outputTokens: 50 })!), 280);
+    assert.equal(builtInPrice('bedrock', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0')!.cacheWrite, 3.75);
   });
 
   it('configured prices: cache write rates and tiers, source config', () => {

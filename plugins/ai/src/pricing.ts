@@ -40,6 +40,7 @@ const PRICE_PROVIDER: Record<ProviderType, string | undefined> = {
   'openai-compatible': undefined,
   gemini: 'google',
   'vertex-ai': 'google',
+  bedrock: 'aws',
   mock: undefined,
 };
 

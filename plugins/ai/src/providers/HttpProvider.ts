@@ -63,12 +63,22 @@ export abstract class HttpProvider implements ProviderAdapter {
     return true;
   }
 
+  /**
+   * Adds what depends on the whole request (AWS SigV4 signs method, path, headers and body) before
+   * it is sent; only providers that need it define it.
+   */
+  protected sign?(options: Dispatcher.DispatchOptions): Promise<Dispatcher.DispatchOptions>;
+
   send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
-    return this.dispatcher.request({ ...this.requestOptions(call, model, extraHeaders), signal }) as unknown as Promise<UpstreamResponse>;
+    const options = this.requestOptions(call, model, extraHeaders);
+    if (this.sign) return this.sign(options).then((o) => this.dispatcher.request({ ...o, signal }) as unknown as Promise<UpstreamResponse>);
+    return this.dispatcher.request({ ...options, signal }) as unknown as Promise<UpstreamResponse>;
   }
 
   sendBuffered(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse> {
-    return dispatchBuffered(this.dispatcher, this.requestOptions(call, model, extraHeaders), signal, limits);
+    const options = this.requestOptions(call, model, extraHeaders);
+    if (this.sign) return this.sign(options).then((o) => dispatchBuffered(this.dispatcher, o, signal, limits));
+    return dispatchBuffered(this.dispatcher, options, signal, limits);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { ProviderConfig, ProviderType } from '../config';
 import type { ProviderAdapter } from '../types';
 import { AnthropicProvider } from './anthropic/adapter';
 import { AzureOpenAiProvider } from './azure/adapter';
+import { BedrockProvider } from './bedrock/adapter';
 import { GeminiProvider, VertexAiProvider } from './gemini/adapter';
 import { MockProvider } from './mock';
 import { OpenAiCompatibleProvider } from './openai-compatible/adapter';
@@ -26,6 +27,8 @@ export function createProvider(name: string, config: ProviderConfig, http: HttpC
       return new GeminiProvider(name, config, http);
     case 'vertex-ai':
       return new VertexAiProvider(name, config, http);
+    case 'bedrock':
+      return new BedrockProvider(name, config, http);
     case 'mock':
       return new MockProvider(name, config);
   }

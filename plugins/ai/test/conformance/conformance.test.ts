@@ -22,6 +22,8 @@ interface Adapter {
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const serviceAccount = (url: string) => JSON.stringify({ type: 'service_account', project_id: 'proj-1', private_key_id: 'kid1', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), client_email: 'gw@proj-1.iam.gserviceaccount.com', token_uri: `${url}/token` });
 
+const AWS = { region: 'us-east-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
+
 const ADAPTERS: Adapter[] = [
   { name: 'openai', dialect: 'openai', model: 'gpt-4o-mini', provider: (u) => ({ type: 'openai', baseUrl: `${u}/v1`, apiKey: MOCK_KEY }) },
   { name: 'azure', dialect: 'openai', model: 'my-deployment', provider: (u) => ({ type: 'azure-openai', baseUrl: u, apiKey: MOCK_KEY }) },
@@ -30,6 +32,7 @@ const ADAPTERS: Adapter[] = [
   ...(['vllm', 'groq', 'together', 'deepseek', 'openrouter', 'lmstudio'] as const).map((preset) => ({ name: preset, dialect: 'openai' as const, model: 'some-model', provider: (u: string) => ({ type: 'openai-compatible', preset, baseUrl: `${u}/v1`, apiKey: MOCK_KEY }) })),
   { name: 'mistral', dialect: 'mistral', model: 'mistral-small-latest', provider: (u) => ({ type: 'openai-compatible', preset: 'mistral', baseUrl: `${u}/mistral/v1`, apiKey: MOCK_KEY }) },
   { name: 'gemini', dialect: 'gemini', model: 'gemini-2.5-flash', provider: (u) => ({ type: 'gemini', baseUrl: `${u}/v1beta`, apiKey: MOCK_KEY }) },
+  { name: 'bedrock', dialect: 'bedrock', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', provider: (u) => ({ type: 'bedrock', baseUrl: u, region: AWS.region, accessKeyId: AWS.accessKeyId, secretAccessKey: AWS.secretAccessKey, sessionToken: AWS.sessionToken }) },
   { name: 'vertex', dialect: 'gemini', model: 'gemini-2.5-flash', provider: (u) => ({ type: 'vertex-ai', baseUrl: `${u}/v1`, location: 'europe-west4', serviceAccount: serviceAccount(u) }) },
 ];
 
@@ -44,7 +47,7 @@ describe('provider conformance', () => {
   let stack: Stack;
   let client: OpenAI;
   before(async () => {
-    up = await startConformanceUpstream(publicKey);
+    up = await startConformanceUpstream(publicKey, AWS);
     stack = await startStack({
       ai: {
         requireAuth: false,
@@ -153,7 +156,8 @@ describe('provider conformance', () => {
         up.next = 'rate_limited';
         const res = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: a.name, messages: hi }) });
         assert.equal(res.status, 429);
-        assert.equal(res.headers.get('retry-after'), '7');
+        // Bedrock's throttling answer names no delay: none is invented.
+        assert.equal(res.headers.get('retry-after'), a.dialect === 'bedrock' ? null : '7');
         const body = (await res.json()) as { error: { code: string } };
         assert.equal(body.error.code, 'rate_limit_exceeded');
       });
@@ -185,5 +189,22 @@ describe('provider conformance', () => {
     const gemini = up.requests.filter((r) => r.url.startsWith('/v1beta/models/gemini-2.5-flash:'));
     assert.ok(gemini.every((r) => r.headers['x-goog-api-key'] === MOCK_KEY && r.headers.authorization === undefined));
     assert.ok(gemini.some((r) => r.url.endsWith(':streamGenerateContent?alt=sse')));
+  });
+});
+
+describe('provider conformance: bedrock signing', () => {
+  it('every Bedrock call carried a valid SigV4 signature (the suite above would have seen 403s)', async () => {
+    // Checked here by the upstream: a request signed with another secret is refused.
+    const up = await startConformanceUpstream(undefined, { ...AWS, secretAccessKey: 'another-secret' });
+    const stack = await startStack({ ai: { requireAuth: false, retry: { maxAttempts: 1 }, providers: { br: { type: 'bedrock', baseUrl: up.url, ...AWS } }, models: { br: { deployments: [{ provider: 'br', model: 'm' }] } } } });
+    try {
+      const res = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'br', messages: hi }) });
+      assert.equal(res.status, 502);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'upstream_auth_failed');
+      assert.equal(up.badSignatures, 1);
+    } finally {
+      await stack.stop();
+      await up.close();
+    }
   });
 });

@@ -4,13 +4,17 @@
  * answers next is set by the test (`next`); every request is recorded.
  */
 import http from 'node:http';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { AddressInfo } from 'node:net';
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 
 // jose is ESM-only; Node 20.19+ loads it with require.
 const jose = require('jose') as typeof Jose;
 
-export type Dialect = 'openai' | 'mistral' | 'anthropic' | 'gemini';
+export type Dialect = 'openai' | 'mistral' | 'anthropic' | 'gemini' | 'bedrock';
 export type Scenario = 'text' | 'tool' | 'length' | 'bad_request' | 'rate_limited' | 'server_error' | 'malformed_stream';
 
 export interface Recorded {
@@ -26,6 +30,8 @@ export interface ConformanceUpstream {
   requests: Recorded[];
   /** Calls of the OAuth token endpoint (`/token`) with a valid assertion. */
   tokenGrants: number;
+  /** Bedrock calls whose SigV4 signature did not verify. */
+  badSignatures: number;
   close(): Promise<void>;
 }
 
@@ -49,12 +55,13 @@ function dialectOf(url: string): Dialect | 'token' | undefined {
   if (url.endsWith('/chat/completions') || url.includes('/chat/completions?')) return 'openai';
   if (url.endsWith('/v1/messages')) return 'anthropic';
   if (url.includes(':generateContent') || url.includes(':streamGenerateContent')) return 'gemini';
+  if (/^\/model\/[^/]+\/converse(-stream)?$/.test(url)) return 'bedrock';
   return undefined;
 }
 
 /** Starts the server on 127.0.0.1; `publicKey` verifies the service-account assertions at /token. */
-export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint8Array | Jose.KeyObject): Promise<ConformanceUpstream> {
-  const state = { next: 'text' as Scenario, requests: [] as Recorded[], tokenGrants: 0 };
+export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint8Array | Jose.KeyObject, aws?: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Promise<ConformanceUpstream> {
+  const state = { next: 'text' as Scenario, requests: [] as Recorded[], tokenGrants: 0, badSignatures: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -69,6 +76,15 @@ export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint
       } catch {}
       state.requests.push({ method: req.method ?? 'GET', url, headers: req.headers, body });
       if (!dialect) return json(res, 404, { error: { message: `no route ${url}` } });
+      if (dialect === 'bedrock') {
+        return void verifySigV4(req, raw, aws).then((ok) => {
+          if (!ok) {
+            state.badSignatures++;
+            return json(res, 403, { message: 'The request signature we calculated does not match the signature you provided.' }, { 'x-amzn-errortype': 'InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/' });
+          }
+          answer('bedrock', state.next, url.endsWith('/converse-stream'), body as Record<string, unknown>, res);
+        });
+      }
       const b = body as Record<string, unknown>;
       const stream = dialect === 'gemini' ? url.includes(':streamGenerateContent') : b.stream === true;
       answer(dialect, state.next, stream, b, res);
@@ -101,6 +117,9 @@ export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint
     get tokenGrants() {
       return state.tokenGrants;
     },
+    get badSignatures() {
+      return state.badSignatures;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -119,6 +138,15 @@ function answer(dialect: Dialect, scenario: Scenario, stream: boolean, body: Rec
     case 'server_error':
       return errorAnswer(dialect, 500, res);
     case 'malformed_stream':
+      if (dialect === 'bedrock') {
+        // One good frame, then a frame whose checksum is wrong.
+        res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+        res.write(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hel' } }));
+        const broken = Buffer.from(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'lo' } }));
+        broken[broken.length - 1] ^= 0xff;
+        res.end(broken);
+        return;
+      }
       // One good event, then bytes that are no event of the dialect, then the connection ends.
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(firstEvent(dialect));
@@ -127,6 +155,7 @@ function answer(dialect: Dialect, scenario: Scenario, stream: boolean, body: Rec
     default:
       if (dialect === 'openai' || dialect === 'mistral') return openAi(dialect, scenario, stream, body, res);
       if (dialect === 'anthropic') return anthropic(scenario, stream, res);
+      if (dialect === 'bedrock') return bedrock(scenario, stream, res);
       return gemini(scenario, stream, res);
   }
 }
@@ -138,6 +167,11 @@ function firstEvent(dialect: Dialect): string {
 }
 
 function errorAnswer(dialect: Dialect, status: number, res: http.ServerResponse): void {
+  if (dialect === 'bedrock') {
+    // Bedrock names the error in a header and sends no Retry-After.
+    const type = status === 400 ? 'ValidationException' : status === 429 ? 'ThrottlingException' : 'InternalServerException';
+    return json(res, status, { message: status === 400 ? 'Bad thing' : 'Too many requests, please wait before trying again.' }, { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`, 'x-amzn-requestid': 'req-1' });
+  }
   const rateHeaders: Record<string, string> = status === 429 && dialect !== 'gemini' ? { 'retry-after': '7' } : {};
   if (dialect === 'anthropic') {
     const type = status === 400 ? 'invalid_request_error' : status === 429 ? 'rate_limit_error' : 'api_error';
@@ -215,4 +249,49 @@ function gemini(scenario: Scenario, stream: boolean, res: http.ServerResponse): 
         ];
   // Google ends SSE events with CRLF pairs.
   sse(res, events.map((e) => e.replace(/\n\n$/, '\r\n\r\n')));
+}
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/** One ConverseStream event as an event-stream frame. */
+function frame(type: string, payload: unknown): Uint8Array {
+  return codec.encode({
+    headers: { ':event-type': { type: 'string', value: type }, ':content-type': { type: 'string', value: 'application/json' }, ':message-type': { type: 'string', value: 'event' } },
+    body: fromUtf8(JSON.stringify({ ...(payload as object), p: 'abcdefghij' })),
+  });
+}
+
+function bedrock(scenario: Scenario, stream: boolean, res: http.ServerResponse): void {
+  const stopReason = scenario === 'tool' ? 'tool_use' : scenario === 'length' ? 'max_tokens' : 'end_turn';
+  // Like Anthropic, Bedrock lists cache reads and writes apart from inputTokens.
+  const usage = { inputTokens: USAGE.prompt - USAGE.cached, outputTokens: USAGE.completion, totalTokens: USAGE.prompt + USAGE.completion, cacheReadInputTokens: USAGE.cached, cacheWriteInputTokens: 0 };
+  if (!stream) {
+    const content = scenario === 'tool' ? [{ toolUse: { toolUseId: 'tooluse_1', name: 'lookup', input: { q: 'x' } } }] : [{ text: 'Hello there' }];
+    return json(res, 200, { output: { message: { role: 'assistant', content } }, stopReason, usage, metrics: { latencyMs: 12 } });
+  }
+  res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+  res.write(frame('messageStart', { role: 'assistant' }));
+  if (scenario === 'tool') {
+    res.write(frame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_1', name: 'lookup' } } }));
+    res.write(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{"q":' } } }));
+    res.write(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '"x"}' } } }));
+  } else {
+    res.write(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hel' } }));
+    res.write(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'lo' } }));
+  }
+  res.write(frame('contentBlockStop', { contentBlockIndex: 0 }));
+  res.write(frame('messageStop', { stopReason }));
+  res.end(frame('metadata', { usage, metrics: { latencyMs: 12 } }));
+}
+
+/** Recomputes the request's SigV4 signature with the known credentials and compares it. */
+async function verifySigV4(req: http.IncomingMessage, body: string, aws: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined): Promise<boolean> {
+  const auth = req.headers.authorization;
+  const date = req.headers['x-amz-date'];
+  if (!aws || typeof auth !== 'string' || typeof date !== 'string') return false;
+  if (aws.sessionToken && req.headers['x-amz-security-token'] !== aws.sessionToken) return false;
+  const signer = new SignatureV4({ service: 'bedrock', region: aws.region, credentials: aws, sha256: Sha256 });
+  const signingDate = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+  const signed = await signer.sign({ method: req.method ?? 'POST', protocol: 'http:', hostname: '127.0.0.1', path: req.url ?? '/', query: {}, headers: { host: String(req.headers.host), 'content-type': String(req.headers['content-type']) }, body }, { signingDate });
+  return signed.headers.authorization === auth;
 }
