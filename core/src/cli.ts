@@ -7,6 +7,7 @@ import { prepare } from './kernel/prepare';
 import { resolveDatabaseUrl } from './config/loadConfig';
 import { createDatabase } from './services/storage';
 import { registerPluginCommands } from './cli/pluginCommands';
+import { registerConfigReload } from './cli/configReload';
 import { CORE_VERSION } from './version';
 
 const program = new Command('aihub').version(CORE_VERSION).description('AI Hub: a plugin-based, multi-tenant AI gateway');
@@ -67,6 +68,10 @@ program
         },
       );
     };
+    // SIGHUP re-reads the config file (as `aihub config reload` does); the outcome is logged.
+    process.on('SIGHUP', () => {
+      kernel.reload().catch((err: unknown) => kernel.logger.error('config reload failed', { err }));
+    });
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('unhandledRejection', (err) => kernel.logger.error('unhandled promise rejection', { err }));
@@ -89,6 +94,8 @@ config
       fail(err);
     }
   });
+
+registerConfigReload(config, fail, (message) => fail(new UsageError(message)));
 
 program
   .command('plugins')

@@ -29,6 +29,8 @@ import { checkDatabase, checkStore, openDatabase, openQueue, openStore } from '.
 import { orderHooks, type BoundHook } from './orderHooks';
 import type { Phase } from './phases';
 import { pluginsRoute } from './pluginsRoute';
+import { reloadConfig, reloadCounter, type ReloadReport } from '../config/reload';
+import { reloadRoute } from '../config/reloadRoute';
 import { prepare, type Prepared, type PrepareOptions } from './prepare';
 import { startPlugins, type StartedPlugin } from './startPlugins';
 import { asIdentifier } from './tokens';
@@ -72,9 +74,15 @@ export class Kernel {
   private stopping?: Promise<void>;
   readonly root = new Container();
   private readonly clock: Clock;
+  private readonly options: KernelOptions;
+  /** The config last applied by a reload (`prepared` stays the one the process started with). */
+  private running: Prepared;
+  private reloading?: Promise<ReloadReport>;
 
   private constructor(prepared: Prepared, options: KernelOptions) {
     this.prepared = prepared;
+    this.running = prepared;
+    this.options = options;
     const cfg = prepared.config;
     this.logger = options.logger ?? createLogger({ level: cfg.logging.level, format: cfg.logging.format, defaultMeta: { service: cfg.telemetry.serviceName } });
     this.metrics = createMetrics({ processMetrics: cfg.telemetry.metrics.processMetrics });
@@ -173,12 +181,34 @@ export class Kernel {
     });
   }
 
+  /**
+   * Reads the config file again (SIGHUP, `aihub config reload`, POST /admin/v1/config/reload) and
+   * applies what can change live; see reloadConfig. One at a time: a second call while one runs
+   * gets the same report.
+   */
+  reload(): Promise<ReloadReport> {
+    this.reloading ??= reloadConfig({
+      options: this.options,
+      boot: this.prepared,
+      running: this.running,
+      plugins: this.started.map((s) => ({ definition: s.prepared.definition, ctx: s.ctx })),
+      logger: this.logger,
+    })
+      .then(({ report, next }) => {
+        if (next) this.running = next;
+        reloadCounter(this.metrics.registry).inc({ outcome: report.outcome });
+        return report;
+      })
+      .finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
   /** Core's routes beside the plugins': the pipeline as it runs here, and the live monitor when on. */
   private async coreRoutes(byPhase: Map<Phase, BoundHook[]>, store: KeyValueStore): Promise<CollectedRoute[]> {
     const cfg = this.prepared.config;
     // The console's health & plugins screen.
     const pipelineJson = describePipeline({ ...this.prepared, pipeline: byPhase }).json as { plugins: unknown; pipeline: unknown };
-    const routes = [pluginsRoute(() => pipelineJson, CORE_VERSION)];
+    const routes = [pluginsRoute(() => pipelineJson, CORE_VERSION), reloadRoute(() => this.reload())];
     const monitorCfg = cfg.telemetry.monitor;
     if (monitorCfg.enabled) {
       // Started after every plugin registered its metrics: the first reading is the baseline.

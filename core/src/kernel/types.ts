@@ -259,6 +259,19 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType, R = any> {
    * after this plugin started.
    */
   stop?: (ctx: PluginContext<z.output<S>, R>) => void | Promise<void>;
+  /**
+   * Top-level keys of this plugin's config that `reload` can apply while running (e.g. `models`).
+   * A changed key outside the list is reported as needing a restart.
+   */
+  reloadable?: string[];
+  /**
+   * Applies a changed config without a restart (SIGHUP, `aihub config reload`, POST
+   * /admin/v1/config/reload). `next` is the whole new config, validated as at start; `changed` the
+   * paths under `reloadable` that differ from the running one (`models.gpt-4o.deployments[0]`).
+   * Throw to refuse it (the plugin keeps its running config; an error with `problems` reports each
+   * with its path); `ctx.config` stays the config the plugin started with.
+   */
+  reload?: (ctx: PluginContext<z.output<S>, R>, next: z.output<S>, changed: string[]) => void | Promise<void>;
   health?: HealthCheck[] | ((ctx: PluginContext<z.output<S>, R>) => HealthCheck[]);
   migrations?: Migration[];
 }

@@ -171,6 +171,20 @@ export const aiConfig = z
       .strict()
       .prefault({})
       .describe('Feedback on answers (POST /v1/feedback) and the request records behind it'),
+    catalog: z
+      .object({
+        encryptionKey: z
+          .string()
+          .refine((k) => Buffer.from(k, 'base64').length === 32, 'the key is 32 random bytes in base64 (openssl rand -base64 32)')
+          .optional()
+          .describe('AES-256-GCM key sealing provider credentials stored through the admin API (32 bytes, base64; set it from the environment: ${AIHUB_CATALOG_KEY}). Without it the API refuses credentials'),
+        encryptionKeyId: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('k1').describe('Id stored beside each sealed credential, so a rotated key is found again'),
+        previousKeys: z.record(z.string(), z.string()).default({}).describe('Older keys by id (base64), still used to open credentials sealed before a rotation'),
+        pollIntervalMs: z.number().int().min(100).default(1000).describe('How often each instance checks the catalog revision (a safety net beside the Redis notification)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The live catalog: providers, models, experiments and prices changed through the admin API over this file'),
     responses: z
       .object({
         retentionDays: z.number().int().min(1).default(30).describe('Responses stored by POST /v1/responses (store: true, the default) can be read and continued from (previous_response_id) for this many days, then are deleted'),

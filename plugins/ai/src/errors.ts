@@ -34,5 +34,12 @@ export const AiErrors = defineErrors('ai', {
   no_healthy_deployment: { status: 503, message: 'Every deployment of the model is failing and temporarily disabled (circuit breakers open).', fix: 'Retry after the Retry-After header\'s seconds.' },
   mock_failure: { status: 500, message: 'The mock provider failed the request on purpose (its failureRate setting); for tests only.', fix: 'Set the mock provider\'s failureRate to 0.' },
   client_closed_request: { status: 499, message: 'The client closed the request before the answer was complete (recorded; never seen by that client).', fix: 'Nothing to do; keep the connection open to get the answer.' },
+  // The live catalog (admin API).
+  catalog_invalid: { status: 400, message: 'The change would make the ai catalog invalid (the same checks as the config file); `details.issues` lists each problem with its path.', fix: 'Fix the entry as the issues say and send it again.' },
+  catalog_entry_not_found: { status: 404, message: 'The catalog has no API entry of this name in this section (file entries cannot be deleted, only disabled).', fix: 'Use a name from GET /admin/v1/ai/catalog, or disable a file entry with PUT {"disabled": true}.' },
+  catalog_revision_not_found: { status: 404, message: 'No catalog revision has this number.', fix: 'Use a number from GET /admin/v1/ai/catalog/revisions.' },
+  catalog_revision_mismatch: { status: 412, message: 'If-Match names another catalog revision than the current one: the catalog changed since it was read.', fix: 'Read the catalog again (its ETag) and redo the change on top of it.' },
+  catalog_conflict: { status: 409, message: 'Another change to the catalog was stored at the same time.', fix: 'Read the catalog again and redo the change.' },
+  catalog_key_missing: { status: 400, message: 'A provider credential was sent, but no catalog encryption key is configured to seal it.', fix: 'Set the ai plugin\'s catalog.encryptionKey (32 bytes base64, from the environment), or put the credential in the config file.' },
   ai_unavailable: { status: 503, message: 'The ai plugin is not running (starting or stopping).', fix: 'Retry shortly.' },
 });

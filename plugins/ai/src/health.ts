@@ -27,13 +27,13 @@ export function aiHealth(ctx: AiContext): HealthCheck[] {
         if (unavailable.length && ctx.config.health.failReadinessWhenModelUnavailable) {
           throw new Error(`no available deployment (all circuit breakers open) for: ${unavailable.join(', ')}`);
         }
-        const missing = missingApiKeys(ctx.config);
+        const missing = missingApiKeys(rt.catalogConfig);
         return {
           breakers,
           open: Object.keys(breakers).filter((k) => breakers[k] !== 'closed'),
           unavailableModels: unavailable,
           servedByFallback: rt.catalog.servedByFallback(),
-          ...(missing.length ? { missingApiKeys: missing.map((m) => m.message), modelsWithoutKey: modelsWithoutKey(ctx.config, missing) } : {}),
+          ...(missing.length ? { missingApiKeys: missing.map((m) => m.message), modelsWithoutKey: modelsWithoutKey(rt.catalogConfig, missing) } : {}),
         };
       },
     },

@@ -45,6 +45,12 @@ export default definePlugin({
     }
     return rt;
   },
+  // A config reload (SIGHUP, `aihub config reload`) rebuilds the catalog from the file's sections,
+  // with the admin API's overlay over them; the rest of the plugin's config needs a restart.
+  reloadable: ['providers', 'models', 'experiments', 'pricing'],
+  reload(ctx, next) {
+    ctx.runtime.reloadFile(next);
+  },
   async stop(ctx) {
     await stopControl(ctx);
     await ctx.runtime.close();

@@ -1,5 +1,6 @@
 import type { PluginRouter, RouteOptions } from '@aihub/core/plugin-api';
 import { z } from 'zod';
+import { catalogRoutes } from './catalog/routes';
 import { catalogParams, catalogSummary, catalogView } from './handlers/catalogView';
 import { experimentParams, experimentQuery, experimentSummary, experimentsView } from './handlers/experiments';
 import { feedbackBody, feedbackView, postFeedback } from './handlers/feedback';
@@ -37,6 +38,7 @@ export function aiRoutes(router: PluginRouter, ctx: AiContext): void {
     summary: 'A/B experiments of a tenant: requests, errors, latency, tokens, cost and feedback per variant',
     schema: { params: experimentParams, query: experimentQuery, responses: { 200: experimentsView }, tag: 'experiments', operationId: 'getTenantExperiments' },
   });
+  catalogRoutes(router, ctx);
   router.get('/admin/v1/tenants/:tenantId/models', catalogSummary(ctx), {
     auth: 'required',
     scopes: ['admin:read'],

@@ -70,7 +70,7 @@ export function experimentSummary(ctx: AiContext): GatewayMiddleware {
     const since = v.query.since ? Date.parse(v.query.since) : Date.now() - 30 * DAY;
     await rt.requestLog?.flush();
     const rows = await rt.feedback.summary(tenantId, since);
-    const configured = new Map(ctx.config.experiments.map((e) => [e.name, e]));
+    const configured = new Map(rt.catalogConfig.experiments.map((e) => [e.name, e]));
     const names = [...new Set([...configured.keys(), ...rows.map((r) => r.experiment)])].sort();
     const experiments = names.map((name) => {
       const cfg = configured.get(name);

@@ -51,7 +51,7 @@ export interface Experiment {
 }
 
 /**
- * Everything routing needs, built once at start from config: providers, deployments (one breaker
+ * Everything routing needs, built from config at start and again on each live catalog change: providers, deployments (one breaker
  * each), model routes with resolved prices, and experiments. Request-time lookups are Map gets.
  */
 export class Catalog {
@@ -62,13 +62,31 @@ export class Catalog {
   /** Every alias a client may request (models and experiment aliases), sorted. */
   readonly aliases: string[];
 
-  constructor(config: AiConfig, http: HttpClient, onBreakerState: (deployment: string, state: BreakerState) => void) {
-    for (const [name, p] of Object.entries(config.providers)) this.providers.set(name, createProvider(name, p, http));
+  /** Each provider's config as built (JSON), to tell an unchanged provider on the next build. */
+  private readonly providerConfigs = new Map<string, string>();
+  private readonly breakerConfig: string;
+
+  /**
+   * `previous`: the catalog this one replaces (a live change). Providers whose config is unchanged
+   * and deployments on them with the same id and model are taken over as they are, so breakers,
+   * latency figures and connection pools survive the swap; `retire` then closes what was not.
+   */
+  constructor(config: AiConfig, http: HttpClient, onBreakerState: (deployment: string, state: BreakerState) => void, previous?: Catalog) {
+    this.breakerConfig = JSON.stringify(config.breaker);
+    for (const [name, p] of Object.entries(config.providers)) {
+      const json = JSON.stringify(p);
+      const old = previous?.providerConfigs.get(name) === json ? previous.providers.get(name) : undefined;
+      this.providers.set(name, old ?? createProvider(name, p, http));
+      this.providerConfigs.set(name, json);
+    }
+    const reuse = previous?.breakerConfig === this.breakerConfig ? previous : undefined;
     const deployment = (d: DeploymentConfig): Deployment => {
       const id = d.name ?? `${d.provider}/${d.model}`;
       let dep = this.deployments.get(id);
       if (!dep) {
-        dep = { id, provider: this.providers.get(d.provider)!, model: d.model, breaker: new DeploymentBreaker(id, config.breaker, (s) => onBreakerState(id, s)), latencyMs: 0 };
+        const provider = this.providers.get(d.provider)!;
+        const old = reuse?.deployments.get(id);
+        dep = old && old.provider === provider && old.model === d.model ? old : { id, provider, model: d.model, breaker: new DeploymentBreaker(id, config.breaker, (s) => onBreakerState(id, s)), latencyMs: 0 };
         this.deployments.set(id, dep);
       }
       return dep;
@@ -119,6 +137,14 @@ export class Catalog {
   /** Prices of every deployment entry, for the once-per-model unpriced warning at start. */
   *entries(): Iterable<[string, RouteEntry]> {
     for (const [alias, r] of this.routes) for (const e of r.entries) yield [alias, e];
+  }
+
+  /** Closes the providers and breakers of this catalog that `next` did not take over. */
+  async retire(next: Catalog): Promise<void> {
+    const keptDeps = new Set(next.deployments.values());
+    const keptProviders = new Set(next.providers.values());
+    for (const d of this.deployments.values()) if (!keptDeps.has(d)) d.breaker.shutdown();
+    await Promise.all([...this.providers.values()].filter((p) => !keptProviders.has(p)).map((p) => p.close().catch(() => {})));
   }
 
   async close(): Promise<void> {

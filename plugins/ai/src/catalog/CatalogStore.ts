@@ -1,0 +1,73 @@
+import type { Database } from '@aihub/core/plugin-api';
+import { emptyOverlay, type Overlay } from './overlay';
+
+export interface RevisionRow {
+  revision: number;
+  author: string | null;
+  action: string;
+  target: string | null;
+  createdAt: number;
+}
+
+/** Another writer took the revision this change expected to follow. */
+export class RevisionConflict extends Error {
+  constructor(readonly current: number) {
+    super(`the catalog changed meanwhile (now at revision ${current})`);
+  }
+}
+
+/**
+ * ai_catalog_revisions: one row per change of the catalog overlay, each holding the whole overlay as
+ * it was after the change (small: tens of entries), so a diff is two reads and a rollback is a copy.
+ * The revision number is the primary key: two instances writing on the same revision collide on
+ * insert, which is the optimistic lock.
+ */
+export class CatalogStore {
+  constructor(
+    private readonly db: Database,
+    private readonly table: string,
+  ) {}
+
+  /** The newest revision number (0: never changed through the API). */
+  async currentRevision(): Promise<number> {
+    const [rows] = await this.db.sequelize.query(`SELECT MAX(revision) AS n FROM ${this.table}`);
+    return Number((rows as { n: unknown }[])[0]?.n ?? 0);
+  }
+
+  /** The overlay as of `revision` (default: the newest). */
+  async overlayAt(revision?: number): Promise<{ revision: number; overlay: Overlay } | undefined> {
+    const sql = revision === undefined ? `SELECT revision, overlay FROM ${this.table} ORDER BY revision DESC LIMIT 1` : `SELECT revision, overlay FROM ${this.table} WHERE revision = $1`;
+    const [rows] = await this.db.sequelize.query(sql, { bind: revision === undefined ? [] : [revision] });
+    const row = (rows as { revision: unknown; overlay: string }[])[0];
+    if (!row) return revision === undefined || revision === 0 ? { revision: 0, overlay: emptyOverlay() } : undefined;
+    return { revision: Number(row.revision), overlay: { ...emptyOverlay(), ...(JSON.parse(row.overlay) as Partial<Overlay>) } };
+  }
+
+  /** Revisions newest first. */
+  async list(limit: number, before?: number): Promise<RevisionRow[]> {
+    const bind: unknown[] = [limit];
+    const where = before !== undefined ? `WHERE revision < $${bind.push(before)}` : '';
+    const [rows] = await this.db.sequelize.query(`SELECT revision, author, action, target, created_at FROM ${this.table} ${where} ORDER BY revision DESC LIMIT $1`, { bind });
+    return (rows as Record<string, unknown>[]).map((r) => ({
+      revision: Number(r.revision),
+      author: (r.author as string | null) ?? null,
+      action: String(r.action),
+      target: (r.target as string | null) ?? null,
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  /** Stores the overlay as revision `expected + 1`; RevisionConflict when another change got there first. */
+  async append(expected: number, change: { author: string | null; action: string; target: string | null; overlay: Overlay }): Promise<number> {
+    const revision = expected + 1;
+    try {
+      await this.db.sequelize.query(`INSERT INTO ${this.table} (revision, author, action, target, overlay, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, {
+        bind: [revision, change.author, change.action, change.target, JSON.stringify(change.overlay), Date.now()],
+      });
+    } catch (err) {
+      if ((err as Error).name === 'SequelizeUniqueConstraintError') throw new RevisionConflict(await this.currentRevision());
+      throw err;
+    }
+    return revision;
+  }
+}
