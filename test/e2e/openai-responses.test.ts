@@ -69,6 +69,7 @@ function responsesSuite(backend: Backend): void {
       assert.ok(data.usage!.input_tokens > 0);
       assert.equal(data.usage!.total_tokens, data.usage!.input_tokens + 8);
       assert.equal(data.usage!.input_tokens_details.cached_tokens, 0);
+      assert.equal(data.usage!.input_tokens_details.cache_write_tokens, 0);
       assert.equal(data.usage!.output_tokens_details.reasoning_tokens, 0);
       const sent = lastSent(stack);
       assert.deepEqual(sent.messages, [

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream';
 import { GatewayError, gatewayOverheadMs, validated, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { AiCall } from '../engine/AiCall';
+import type { RawUsage } from '../types';
 import { CallKey } from '../hooks';
 import { assistantTurn, chatOutput, responseObject, responseUsage, statusOf, type ResponseTokens } from '../responses/fromChat';
 import { prepareResponses, responseTenant, ResponsesKey, type ResponsesTurn } from '../responses/prepare';
@@ -20,10 +21,11 @@ export const inputItemsQuery = z.object({
 
 const notFound = (id: string) => new GatewayError(`Response with id '${id}' not found.`, { code: 'response_not_found', status: 404, type: 'invalid_request_error', param: null });
 
-/** Token counts of the call as settled (the provider's, else the gateway's estimate). */
-function tokensOf(call: AiCall, reasoningTokens: number): ResponseTokens | undefined {
+/** Token counts of the call: the provider's (`raw`), else as settled (the gateway's estimate). */
+function tokensOf(call: AiCall, raw: RawUsage | undefined, reasoningTokens = 0): ResponseTokens | undefined {
+  if (raw) return { promptTokens: raw.promptTokens, completionTokens: raw.completionTokens, cachedTokens: raw.cachedTokens, cacheWriteTokens: raw.cacheWriteTokens ?? 0, reasoningTokens: raw.reasoningTokens ?? reasoningTokens };
   const u = call.usage;
-  return u ? { promptTokens: u.promptTokens, completionTokens: u.completionTokens, cachedTokens: u.cachedTokens, reasoningTokens } : undefined;
+  return u ? { promptTokens: u.promptTokens, completionTokens: u.completionTokens, cachedTokens: u.cachedTokens, cacheWriteTokens: 0, reasoningTokens } : undefined;
 }
 
 /**
@@ -84,7 +86,7 @@ export function createResponse(ctx: AiContext): GatewayMiddleware {
         completionText: a.usage ? undefined : () => output.map((o) => (o.type === 'message' ? ((o.content as Json[])[0].text as string) : String(o.arguments))).join(''),
       });
       const { status, incomplete_details } = statusOf(finish);
-      const response = responseObject(turn.id, turn.createdAt, turn.req, model ?? call.alias, { status, output, usage: responseUsage(tokensOf(call, reasoningTokens)), incomplete_details });
+      const response = responseObject(turn.id, turn.createdAt, turn.req, model ?? call.alias, { status, output, usage: responseUsage(tokensOf(call, a.usage, reasoningTokens)), incomplete_details });
       await storeResponse(ctx, rt, call, turn, response, output);
       c.status = 200;
       c.body = response;
@@ -101,7 +103,7 @@ export function createResponse(ctx: AiContext): GatewayMiddleware {
       turn.req,
       call.alias,
       (end) => storeResponse(ctx, rt, call, turn, end.response, end.output),
-      () => tokensOf(call, 0),
+      () => tokensOf(call, call.relay?.translator.usage),
     );
     // pipeline: a client that leaves destroys `sse`, which destroys the relay's output (the relay cancels the upstream).
     pipeline(out.relay.out, sse, () => {});

@@ -7,19 +7,21 @@ import { newId } from './toChat';
 
 type Json = Record<string, unknown>;
 
-/** Token counts in chat's semantics (prompt includes cached), plus reasoning tokens when reported. */
+/** Token counts in chat's semantics (prompt includes cache reads and writes), plus reasoning tokens when reported. */
 export interface ResponseTokens {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** Prompt tokens written to the provider's cache (Anthropic, Bedrock). */
+  cacheWriteTokens: number;
   reasoningTokens: number;
 }
 
 export function responseUsage(u: ResponseTokens | undefined): Json {
-  const t = u ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
+  const t = u ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
   return {
     input_tokens: t.promptTokens,
-    input_tokens_details: { cached_tokens: t.cachedTokens },
+    input_tokens_details: { cached_tokens: t.cachedTokens, cache_write_tokens: t.cacheWriteTokens },
     output_tokens: t.completionTokens,
     output_tokens_details: { reasoning_tokens: t.reasoningTokens },
     total_tokens: t.promptTokens + t.completionTokens,

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ResponseTokens } from './fromChat';
 import { ResponsesSseTransform, type StreamEnd } from './stream';
 import { parseResponsesRequest } from './toChat';
 
 type Json = Record<string, unknown>;
 
 /** Feeds OpenAI chunk SSE (in awkward byte pieces) through the transform; returns the events and what was settled. */
-async function translate(sse: string, pieces = 7): Promise<{ events: { event: string; data: Json }[]; settled: StreamEnd[] }> {
+async function translate(sse: string, pieces = 7, settledTokens?: ResponseTokens): Promise<{ events: { event: string; data: Json }[]; settled: StreamEnd[] }> {
   const settled: StreamEnd[] = [];
-  const t = new ResponsesSseTransform('resp_1', 1700000000, parseResponsesRequest({ model: 'alias', input: 'x', stream: true }), 'alias', async (end) => void settled.push(end), () => undefined);
+  const t = new ResponsesSseTransform('resp_1', 1700000000, parseResponsesRequest({ model: 'alias', input: 'x', stream: true }), 'alias', async (end) => void settled.push(end), () => settledTokens);
   let out = '';
   t.on('data', (b: Buffer) => (out += b.toString()));
   const done = new Promise((r) => t.on('end', r));
@@ -69,12 +70,19 @@ describe('ResponsesSseTransform', () => {
     const final = events.at(-1)!.data.response as Json;
     assert.equal(final.status, 'completed');
     assert.equal(final.model, 'up-1');
-    assert.deepEqual(final.usage, { input_tokens: 10, input_tokens_details: { cached_tokens: 4 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 17 });
+    assert.deepEqual(final.usage, { input_tokens: 10, input_tokens_details: { cached_tokens: 4, cache_write_tokens: 0 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 17 });
     const output = final.output as Json[];
     assert.deepEqual(output.map((o) => [o.type, o.status]), [['message', 'completed'], ['function_call', 'completed'], ['function_call', 'completed']]);
     assert.deepEqual(output.slice(1).map((o) => [o.call_id, o.name, o.arguments]), [['call_a', 'f', '{"a":1}'], ['call_b', 'g', '{}']]);
     assert.equal(settled.length, 1);
     assert.deepEqual(settled[0].response, final, 'the response is settled (stored) before its last event');
+  });
+
+  it('takes the usage the gateway read from the provider (cache writes, which chunks cannot carry), keeping the chunk’s reasoning tokens', async () => {
+    const sse = chunk({ choices: [{ delta: { content: 'x' }, finish_reason: 'stop' }] }) + chunk({ choices: [], usage: { prompt_tokens: 30, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 3 } } }) + 'data: [DONE]\n\n';
+    const { events } = await translate(sse, 7, { promptTokens: 30, completionTokens: 5, cachedTokens: 10, cacheWriteTokens: 12, reasoningTokens: 0 });
+    const usage = (events.at(-1)!.data.response as Json).usage;
+    assert.deepEqual(usage, { input_tokens: 30, input_tokens_details: { cached_tokens: 10, cache_write_tokens: 12 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 3 }, total_tokens: 35 });
   });
 
   it('a cut answer ends with response.incomplete (max_output_tokens)', async () => {

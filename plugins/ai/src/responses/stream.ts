@@ -59,7 +59,8 @@ export class ResponsesSseTransform extends Transform {
   /**
    * @param settle called once with the final response before its last event is written (stores it);
    *   the stream waits for it, so a follow-up request made on `response.completed` finds it.
-   * @param fallbackTokens usage when the upstream reported none (the gateway's estimate, if known yet).
+   * @param settledTokens the usage as the gateway read it from the provider (cache writes included,
+   *   which chat chunks cannot carry), else its estimate; the usage chunk is used when this has none.
    */
   constructor(
     private readonly id: string,
@@ -68,7 +69,7 @@ export class ResponsesSseTransform extends Transform {
     private readonly request: ResponsesRequest,
     alias: string,
     private readonly settle: (end: StreamEnd) => Promise<void>,
-    private readonly fallbackTokens: () => ResponseTokens | undefined,
+    private readonly settledTokens: () => ResponseTokens | undefined,
   ) {
     super();
     this.model = alias;
@@ -126,7 +127,7 @@ export class ResponsesSseTransform extends Transform {
     let out = this.start();
     if (j.usage) {
       const u = j.usage;
-      this.tokens = { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0, cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0, reasoningTokens: reasoningTokensOf(u) };
+      this.tokens = { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0, cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0, cacheWriteTokens: 0, reasoningTokens: reasoningTokensOf(u) };
     }
     // Responses has no `n`: the first choice is the answer.
     const c = j.choices?.[0];
@@ -226,7 +227,9 @@ export class ResponsesSseTransform extends Transform {
     if (this.output.length === 0) out += this.openMessage();
     out += this.closeItem();
     const { status, incomplete_details } = statusOf(this.finish);
-    const response = this.snapshot(status, { usage: responseUsage(this.tokens ?? this.fallbackTokens()), incomplete_details });
+    const settled = this.settledTokens();
+    const tokens = settled && this.tokens ? { ...settled, reasoningTokens: settled.reasoningTokens || this.tokens.reasoningTokens } : (settled ?? this.tokens);
+    const response = this.snapshot(status, { usage: responseUsage(tokens), incomplete_details });
     await this.settle({ response, output: this.output });
     return out + this.event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
   }
