@@ -1,4 +1,5 @@
-import { GatewayError, PrincipalKey, type GatewayContext, type HookDefinition, type Principal, type RouteInfo } from '@aihub/core/plugin-api';
+import { CoreErrors, GatewayError, PrincipalKey, type GatewayContext, type HookDefinition, type Principal, type RouteInfo } from '@aihub/core/plugin-api';
+import { AuthErrors } from './errors';
 import type { Next } from 'koa';
 import type { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
 import type { AuthMetrics } from './metrics';
@@ -21,24 +22,18 @@ export interface HookServices {
 }
 
 const missingCredentials = () =>
-  new GatewayError("You didn't provide an API key. Send it as `Authorization: Bearer <key>` or `x-api-key: <key>`.", {
-    code: 'invalid_api_key',
-    status: 401,
+  CoreErrors.create('invalid_api_key', "You didn't provide an API key. Send it as `Authorization: Bearer <key>` or `x-api-key: <key>`.", {
     headers: { 'www-authenticate': 'Bearer' },
   });
 
 const unrecognised = () =>
-  new GatewayError('The credential is neither an AI Hub API key (`ahk_…`) nor an access token issued by this gateway; check the Authorization header.', {
-    code: 'invalid_api_key',
-    status: 401,
+  CoreErrors.create('invalid_api_key', 'The credential is neither an AI Hub API key (`ahk_…`) nor an access token issued by this gateway; check the Authorization header.', {
     headers: { 'www-authenticate': 'Bearer' },
   });
 
 const throttled = (ms: number) => {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
-  return new GatewayError(`Too many failed authentication attempts from your address; retry in ${seconds} s with a valid key or token.`, {
-    code: 'too_many_auth_failures',
-    status: 429,
+  return AuthErrors.create('too_many_auth_failures', `Too many failed authentication attempts from your address; retry in ${seconds} s with a valid key or token.`, {
     headers: { 'retry-after': String(seconds) },
   });
 };
@@ -187,9 +182,7 @@ export function authHooks(services: HookServices, metrics: AuthMetrics): HookDef
           for (const scope of required) {
             if (!principal.scopes.includes(scope)) {
               metrics.insufficientScope.inc();
-              throw new GatewayError(`This credential lacks the \`${scope}\` scope needed here; use a key or token that has it.`, {
-                code: 'insufficient_scope',
-                status: 403,
+              throw CoreErrors.create('insufficient_scope', `This credential lacks the \`${scope}\` scope needed here; use a key or token that has it.`, {
                 param: null,
                 headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
                 details: { missing_scope: scope },

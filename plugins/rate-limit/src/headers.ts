@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayContext } from '@aihub/core/plugin-api';
+import { CoreErrors, GatewayError, type GatewayContext } from '@aihub/core/plugin-api';
 import { RateLimitErrors } from './errors';
 import type { Decision } from './Limiter';
 import type { Resolution, Selected } from './resolve';
@@ -86,9 +86,7 @@ export function limitError(r: Resolution, d: Decision, model: string | undefined
     type = 'requests';
     message = `Concurrency limit reached${on}, set by ${LEVEL_NAME[s.level]} (${s.level} level): Limit ${s.limit} requests in flight, In flight ${d.concurrentUsed}. Retry when one of them has finished.`;
   }
-  return new GatewayError(message, {
-    code: 'rate_limit_exceeded',
-    status: 429,
+  return CoreErrors.create('rate_limit_exceeded', message, {
     // OpenAI's 429 bodies carry `type: "requests"` or `"tokens"`; core's union lacks these two values.
     type: type as unknown as ErrorType,
     headers: { 'retry-after': String(retryAfter) },

@@ -9,6 +9,7 @@
  * Other plugins use the same helpers for their own tenant-owned tables (usage rows, events, keys).
  */
 import { GatewayError, ambientValue, defineAmbientKey, runWithAmbient } from '@aihub/core/plugin-api';
+import { TenancyErrors } from './errors';
 import type { Attributes, CountOptions, CreateOptions, CreationAttributes, DestroyOptions, FindOptions, Model, ModelStatic, UpdateOptions, WhereOptions } from 'sequelize';
 
 interface ScopeState {
@@ -21,9 +22,7 @@ const SCOPE = defineAmbientKey<ScopeState>('tenancy.scope');
 
 /** Thrown (500: a programming error, never a client's fault) when tenant-owned data is reached without a tenant. */
 export function tenantScopeMissing(what: string): GatewayError {
-  return new GatewayError(`${what} needs a tenant scope: pass a tenant id or run inside runInTenant(); refusing an unscoped query on tenant-owned data.`, {
-    code: 'tenant_scope_missing',
-    status: 500,
+  return TenancyErrors.create('tenant_scope_missing', `${what} needs a tenant scope: pass a tenant id or run inside runInTenant(); refusing an unscoped query on tenant-owned data.`, {
     expose: false,
   });
 }

@@ -1,6 +1,7 @@
 import { Op } from 'sequelize';
 import { z } from 'zod';
 import { GatewayError, errors, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { AuthErrors } from '../errors';
 import type { OidcPayloadRow } from '../models';
 import type { AuthRuntime } from '../runtime';
 import { audit, callerOf } from './common';
@@ -72,7 +73,7 @@ export function passwordRoute(router: PluginRouter, rt: () => AuthRuntime): void
       const tenancy = r.tenancy();
       const user = await tenancy.getUser(caller.userId);
       if (!user) throw errors.notFound('Your user no longer exists.', 'user_not_found');
-      if (tenancy.isLocked(user)) throw new GatewayError('Too many wrong passwords: try again later.', { code: 'account_locked', status: 429 });
+      if (tenancy.isLocked(user)) throw AuthErrors.create('account_locked', 'Too many wrong passwords: try again later.');
       if (!(await tenancy.verifyPassword(user, body.current_password))) {
         // Counted like a failed login, so this endpoint cannot be used to guess the password faster.
         await tenancy.recordLoginFailure(user.id);

@@ -1,6 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { GatewayError, type BudgetSettings, type LimitSettings, type PluginContext, type Principal } from '@aihub/core/plugin-api';
+import { CoreErrors, type BudgetSettings, type LimitSettings, type PluginContext, type Principal } from '@aihub/core/plugin-api';
+import { AuthErrors } from '../errors';
 import { parseApiKey } from '../keyFormat';
 import { parseJson, type ApiKeyRow } from '../models';
 import type { ServerSecrets } from '../secrets';
@@ -42,17 +43,15 @@ export interface ApiKeyAuthOptions {
 }
 
 const invalidKey = () =>
-  new GatewayError('Incorrect API key provided. Check the key, or create a new one in the admin API or console.', {
-    code: 'invalid_api_key',
-    status: 401,
+  CoreErrors.create('invalid_api_key', 'Incorrect API key provided. Check the key, or create a new one in the admin API or console.', {
     headers: { 'www-authenticate': 'Bearer' },
   });
 
 const expiredKey = () =>
-  new GatewayError('This API key has expired; create a new key.', { code: 'api_key_expired', status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  AuthErrors.create('api_key_expired', 'This API key has expired; create a new key.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
 
 const revokedKey = () =>
-  new GatewayError('This API key has been revoked; create a new key.', { code: 'api_key_revoked', status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  AuthErrors.create('api_key_revoked', 'This API key has been revoked; create a new key.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
 
 function freezePrincipal(row: ApiKeyRow): Principal {
   const scopes = Object.freeze(parseJson<string[]>(row.scopes, [])) as string[];

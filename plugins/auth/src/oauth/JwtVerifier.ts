@@ -1,6 +1,7 @@
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 import { LRUCache } from 'lru-cache';
-import { GatewayError, TENANT_ROLES, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors, TENANT_ROLES, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import { AuthErrors } from '../errors';
 import type { TokenVerifier } from '../hooks';
 import type { AuthMetrics } from '../metrics';
 import type { Denylist } from './Denylist';
@@ -37,23 +38,17 @@ export interface JwtVerifierOptions {
 }
 
 const invalidToken = (why: string) =>
-  new GatewayError(`The access token is not valid (${why}); get a new token from /oauth/token.`, {
-    code: 'invalid_token',
-    status: 401,
+  CoreErrors.create('invalid_token', `The access token is not valid (${why}); get a new token from /oauth/token.`, {
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
   });
 
 const expiredToken = () =>
-  new GatewayError('The access token has expired; get a new one from /oauth/token (or use your refresh token).', {
-    code: 'token_expired',
-    status: 401,
+  AuthErrors.create('token_expired', 'The access token has expired; get a new one from /oauth/token (or use your refresh token).', {
     headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"' },
   });
 
 const revokedToken = () =>
-  new GatewayError('The access token has been revoked; get a new one from /oauth/token.', {
-    code: 'token_revoked',
-    status: 401,
+  AuthErrors.create('token_revoked', 'The access token has been revoked; get a new one from /oauth/token.', {
     headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="revoked"' },
   });
 

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { GatewayError, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import { AuthErrors } from '../errors';
 import type { OwnerState } from '@aihub/plugin-tenancy';
 import type { AuthMetrics } from '../metrics';
 
@@ -27,21 +28,15 @@ const header = { 'www-authenticate': 'Bearer error="invalid_token"' };
 export function ownerRefusal(why: Refusal): GatewayError {
   switch (why) {
     case 'removed':
-      return new GatewayError('The user this credential belongs to no longer exists; it stopped working with them. Use a credential of a current user.', {
-        code: 'credential_owner_removed',
-        status: 401,
+      return AuthErrors.create('credential_owner_removed', 'The user this credential belongs to no longer exists; it stopped working with them. Use a credential of a current user.', {
         headers: header,
       });
     case 'disabled':
-      return new GatewayError('The user this credential belongs to is disabled; it works again only if a platform admin re-enables them.', {
-        code: 'credential_owner_disabled',
-        status: 401,
+      return AuthErrors.create('credential_owner_disabled', 'The user this credential belongs to is disabled; it works again only if a platform admin re-enables them.', {
         headers: header,
       });
     case 'not_member':
-      return new GatewayError("The user this credential belongs to is no longer a member of the credential's tenant; use a credential of a current member.", {
-        code: 'credential_owner_not_member',
-        status: 401,
+      return AuthErrors.create('credential_owner_not_member', "The user this credential belongs to is no longer a member of the credential's tenant; use a credential of a current member.", {
         headers: header,
       });
   }
