@@ -112,10 +112,11 @@ export class Engine {
     if (!this.d.config.enabled || !(await this.lead())) return;
     this.d.signals.reset();
     const rules = (await this.d.rules.all()).filter((r) => r.enabled);
+    const since = await this.restoredSince();
     for (const rule of rules) {
       let observations: Observation[];
       try {
-        observations = await this.d.signals.read(rule.when.signal, rule.when.windowSeconds);
+        observations = await this.d.signals.read(rule.when.signal, rule.when.windowSeconds, since);
       } catch (err) {
         this.d.logger.warn(`ops: could not read signal ${rule.when.signal} for rule ${rule.name}`, { err });
         continue;
@@ -133,6 +134,29 @@ export class Engine {
       this.lastPurge = this.now();
       await this.d.events.purge(this.now() - this.d.config.eventRetentionDays * 86_400_000).catch(() => {});
     }
+  }
+
+  /**
+   * When each deployment was last restored (shared, for an hour: the longest window), so the failures
+   * that had it drained do not drain it again at once; it is judged on its traffic since.
+   */
+  private async restoredSince(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const ai = this.d.ai();
+    if (!ai) return out;
+    const ids = ai.deployments().map((x) => x.id);
+    if (!ids.length) return out;
+    const values = await this.d.store.mget(ids.map((id) => `restored:${id}`));
+    values.forEach((v, i) => {
+      if (v !== null && Number.isFinite(Number(v))) out.set(ids[i], Number(v));
+    });
+    return out;
+  }
+
+  /** Restores a deployment and marks when (see restoredSince). */
+  async restore(ai: AiControl, deployment: string): Promise<void> {
+    await ai.restore(deployment);
+    await this.d.store.set(`restored:${deployment}`, String(this.now()), { ttlMs: 3_600_000 });
   }
 
   private async decide(rule: StoredRule, o: Observation): Promise<void> {
@@ -186,7 +210,7 @@ export class Engine {
       case 'drain':
         return void (await needAi().drain(target, `${RULE_DRAIN}${rule.name}${a.probe === false ? ' (no probe)' : ''}: ${reason}`));
       case 'restore':
-        return void (await needAi().restore(target));
+        return void (await this.restore(needAi(), target));
       case 'set_weight':
         return void (await needAi().setWeight(a.alias!, target, a.weight!));
       case 'force_breaker':
@@ -255,7 +279,7 @@ export class Engine {
       const rule = /^ops rule ([^:]+):/.exec(dep.drained!.reason)?.[1] ?? 'probe';
       const base = { rule, action: 'restore', target: dep.id, reason: `${streak} consecutive probes succeeded (last ${Math.round(r.latencyMs)} ms, HTTP ${r.status}); drained since ${dep.drained!.at}`, signal: null, value: null, instance: this.d.id };
       try {
-        await ai.restore(dep.id);
+        await this.restore(ai, dep.id);
         await this.record({ ...base, outcome: 'acted', error: null });
       } catch (err) {
         await this.record({ ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) });

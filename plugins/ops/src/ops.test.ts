@@ -167,6 +167,22 @@ describe('ops on the embedded default (SQLite, in-process store)', () => {
     assert.equal((await gw.fetch('/admin/v1/ops/rules/slow-weight', { headers: ADMIN })).status, 404);
     assert.equal((await gw.fetch('/admin/v1/ops/events?outcome=maybe', { headers: ADMIN })).status, 400);
   });
+
+  it('drains and restores by hand; a drain by hand is never restored by the probe', async () => {
+    const drained = await gw.fetch('/admin/v1/ops/deployments/backup/drain', { method: 'POST', headers: ADMIN, body: JSON.stringify({ reason: 'provider maintenance' }) });
+    assert.equal(drained.status, 200, await drained.clone().text());
+    assert.match(((await drained.json()) as { drained: { reason: string } }).drained.reason, /by hand: provider maintenance/);
+    assert.equal((await gw.fetch('/admin/v1/ops/deployments/nope/drain', { method: 'POST', headers: ADMIN, body: JSON.stringify({ reason: 'x' }) })).status, 422);
+    // The probe runs every 150 ms against a healthy upstream: wait for several rounds of it.
+    const probes = async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_ops_probes_total');
+    const before = await probes();
+    await waitFor('a few probe rounds', async () => (await answeredBy(gw)) === 'primary' && (await events(gw, '?rule=manual')).length === 1);
+    assert.equal(await probes(), before, 'a drain by hand is not probed');
+    assert.ok((await state(gw)).deployments.find((d) => d.id === 'backup')?.drained);
+    assert.equal((await gw.fetch('/admin/v1/ops/deployments/backup/restore', { method: 'POST', headers: ADMIN })).status, 200);
+    assert.equal((await state(gw)).deployments.find((d) => d.id === 'backup')?.drained, null);
+    assert.deepEqual((await events(gw, '?rule=manual')).map((e) => e.action), ['restore', 'drain']);
+  });
 });
 
 describe('ops safety: dry-run, the cap, signed webhooks', () => {

@@ -141,6 +141,32 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
     }),
   );
 
+  const depParams = z.object({ id: z.string().min(1).max(200) }).strict();
+  const drainBody = z.object({ reason: z.string().min(1).max(500).describe('Why (kept with the drain and in the events)') }).strict();
+  for (const verb of ['drain', 'restore'] as const) {
+    router.post(
+      `/admin/v1/ops/deployments/:id/${verb}`,
+      async (c) => {
+        superadmin(c, true);
+        const r = rt();
+        const { id } = validated<unknown, z.output<typeof depParams>>(c).params;
+        const ai = r.ai();
+        if (!ai || !ai.deployments().some((d) => d.id === id)) throw OpsErrors.create('invalid_rule_target', `Deployment "${id}" is not one of the ai plugin's.`, { param: 'id' });
+        const reason = verb === 'drain' ? (c.request.body as z.output<typeof drainBody>).reason : 'restored by hand';
+        if (verb === 'drain') await ai.drain(id, `by hand: ${reason}`);
+        else await r.engine.restore(ai, id);
+        await r.events.record({ rule: 'manual', action: verb, target: id, outcome: 'acted', reason, signal: null, value: null, instance: r.id, error: null });
+        await r.audit(c, `ops_deployment.${verb}`, id, undefined, { reason });
+        c.body = ai.deployments().find((d) => d.id === id);
+      },
+      opts(verb === 'drain' ? 'Drain a deployment on every instance (never restored by probes)' : 'Restore a drained deployment on every instance', true, {
+        params: depParams,
+        ...(verb === 'drain' ? { body: drainBody } : {}),
+        operationId: verb === 'drain' ? 'drainDeployment' : 'restoreDeployment',
+      }),
+    );
+  }
+
   router.get(
     '/admin/v1/ops/state',
     async (c) => {

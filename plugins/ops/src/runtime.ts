@@ -51,7 +51,7 @@ export class OpsRuntime {
   }
 
   async audit(c: GatewayContext, action: string, name: string, before: unknown, after: unknown): Promise<void> {
-    await this.ctx.tryGet(AUDIT_LOG)?.record(c, { tenantId: null, action, targetType: 'ops_rule', targetId: name, before, after });
+    await this.ctx.tryGet(AUDIT_LOG)?.record(c, { tenantId: null, action, targetType: action.split('.')[0], targetId: name, before, after });
   }
 
   async start(): Promise<void> {

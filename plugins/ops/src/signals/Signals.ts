@@ -53,13 +53,14 @@ export class Signals {
     this.budget = undefined;
   }
 
-  async read(signal: SignalName, windowSeconds: number): Promise<Observation[]> {
+  /** `since`: per subject, count only figures after this instant (see `merge`). */
+  async read(signal: SignalName, windowSeconds: number, since?: ReadonlyMap<string, number>): Promise<Observation[]> {
     switch (signal) {
       case 'error_ratio':
       case 'latency_p95_ms':
       case 'ttft_p95_ms': {
         const snaps = await (this.snapshots ??= this.sampler.snapshots(this.now()));
-        const { figures } = merge(snaps, signal === 'ttft_p95_ms' ? 'ttft' : 'dep', windowSeconds * 1000, this.now());
+        const { figures } = merge(snaps, signal === 'ttft_p95_ms' ? 'ttft' : 'dep', windowSeconds * 1000, this.now(), since);
         const out: Observation[] = [];
         for (const [subject, f] of figures) {
           const value = signal === 'error_ratio' ? f.errorRatio : f.p95Ms;

@@ -66,14 +66,22 @@ export function quantileMs(h: number[], bounds: number[], q: number): number | n
   return bounds.length ? bounds[bounds.length - 1] * 1000 : null;
 }
 
-/** Merges the buckets of every instance that closed within `[now - windowMs, now]`, per subject. */
-export function merge(snapshots: StatsSnapshot[], which: 'dep' | 'ttft', windowMs: number, now: number): { figures: Map<string, Figures>; bounds: number[] } {
+/**
+ * Merges the buckets of every instance that closed within `[now - windowMs, now]`, per subject; a
+ * subject with a `since` (Unix ms) counts only buckets closed after it (a restored deployment is not
+ * judged on the failures that had it drained).
+ */
+export function merge(snapshots: StatsSnapshot[], which: 'dep' | 'ttft', windowMs: number, now: number, since?: ReadonlyMap<string, number>): { figures: Map<string, Figures>; bounds: number[] } {
   const bounds = snapshots[0] ? (which === 'dep' ? snapshots[0].bounds : snapshots[0].ttftBounds) : [];
   const sums = new Map<string, Series>();
   for (const snap of snapshots) {
     for (const b of snap.buckets) {
       if (b.t <= now - windowMs || b.t > now + 1000) continue;
-      for (const [k, s] of Object.entries(b[which])) sums.set(k, addSeries(sums.get(k), s));
+      for (const [k, s] of Object.entries(b[which])) {
+        const from = since?.get(k);
+        if (from !== undefined && b.t <= from) continue;
+        sums.set(k, addSeries(sums.get(k), s));
+      }
     }
   }
   const figures = new Map<string, Figures>();
