@@ -9,7 +9,7 @@
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** Who emits the metric: the kernel or one plugin (by plugin name). */
-export type MetricOwner = 'core' | 'auth' | 'ai' | 'rate-limit' | 'cache' | 'usage' | 'behavior';
+export type MetricOwner = 'core' | 'auth' | 'ai' | 'rate-limit' | 'cache' | 'usage' | 'behavior' | 'ops';
 
 /**
  * Kinds of traffic after which a metric's first series exists. A labelled counter or histogram has no
@@ -32,6 +32,7 @@ export type TrafficKind =
   | 'usage-record'
   | 'usage-duplicate'
   | 'budget-alert'
+  | 'ops-decision'
   /** Not traffic as such: enough allocation for V8 to collect garbage once. */
   | 'gc';
 
@@ -284,6 +285,16 @@ export const METRICS = {
     labels: ['level', 'period', 'kind'],
     owner: 'usage',
     appearsAfter: 'budget-alert',
+  }),
+
+  // ── ops ──────────────────────────────────────────────────────────────────────────────────────────
+  opsDecisions: metric({
+    name: 'aihub_ops_decisions_total',
+    type: 'counter',
+    help: 'Automation decisions, by rule, action and outcome (acted, dry_run, capped, failed)',
+    labels: ['rule', 'action', 'outcome'],
+    owner: 'ops',
+    appearsAfter: 'ops-decision',
   }),
 
   // ── behavior ─────────────────────────────────────────────────────────────────────────────────────

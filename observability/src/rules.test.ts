@@ -183,6 +183,29 @@ const CASES: Record<string, Case[]> = {
       expect: [{ model: 'new-model' }],
     },
   ],
+  AihubOpsActionsFailing: [
+    {
+      name: 'a rule failed its first action (the series appears at 1)',
+      series: [[`aihub_ops_decisions_total{${J},${I},rule="drain-failing",action="drain",outcome="failed"}`, '_ _ 1x10']],
+      at: '5m',
+      expect: [{ rule: 'drain-failing', action: 'drain', outcome: 'failed' }],
+    },
+    {
+      name: 'a capped action',
+      series: [[`aihub_ops_decisions_total{${J},${I},rule="page",action="webhook",outcome="capped"}`, '2 2 2 3 3 3 3']],
+      at: '5m',
+      expect: [{ rule: 'page', action: 'webhook', outcome: 'capped' }],
+    },
+    {
+      name: 'actions that succeed, and a failure long ago',
+      series: [
+        [`aihub_ops_decisions_total{${J},${I},rule="drain-failing",action="drain",outcome="acted"}`, '0 1 2 3 4 5 6'],
+        [`aihub_ops_decisions_total{${J},${I},rule="old",action="drain",outcome="failed"}`, '1x40'],
+      ],
+      at: '30m',
+      expect: [],
+    },
+  ],
   AihubRateLimitStoreErrors: [
     { name: 'store errors', series: [[`aihub_ratelimit_store_errors_total{${J},${I}}`, '0+10x10']], at: '5m', expect: [{ instance: 'gw-1:8080' }] },
     { name: 'no store errors', series: [[`aihub_ratelimit_store_errors_total{${J},${I}}`, '0x10']], at: '5m', expect: [] },

@@ -153,6 +153,21 @@ export function alertRules(): RuleGroup[] {
       ],
     },
     {
+      name: 'aihub-ops',
+      rules: [
+        {
+          alert: 'AihubOpsActionsFailing',
+          // recentIncrease: a rule's first failure creates its series at 1, which increase() alone misses.
+          expr: `sum by (rule, action, outcome) (${p.recentIncrease(M.opsDecisions, '15m', 'outcome=~"failed|capped"')}) > 0`,
+          severity: 'warning',
+          summary: 'Automation rule {{ $labels.rule }} could not {{ $labels.action }} ({{ $labels.outcome }})',
+          description:
+            'The ops plugin decided to {{ $labels.action }} for rule {{ $labels.rule }} and the action {{ $labels.outcome }} in the last 15 minutes: the condition it reacts to is not being handled automatically. GET /admin/v1/ops/events?outcome={{ $labels.outcome }} shows the reason and the error.',
+          dashboard: 'aihub-ai',
+        },
+      ],
+    },
+    {
       name: 'aihub-traffic-control',
       rules: [
         {

@@ -376,7 +376,7 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     assert.equal(cfg.server.trustProxy, true, 'behind the load balancer');
     assert.deepEqual(
       cfg.plugins.map((p) => p.name),
-      ['health', 'tenancy', 'auth', 'console', 'rate-limit', 'cache', 'ai', 'usage', 'behavior'],
+      ['health', 'tenancy', 'auth', 'console', 'rate-limit', 'cache', 'ai', 'usage', 'behavior', 'ops'],
     );
     // The loaded plugins' configs validate with their own schemas (the others are not written yet).
     const inline = { ...cfg, plugins: cfg.plugins.filter((p) => plugins.names.has(p.name)) };

@@ -117,6 +117,14 @@ export function aiDashboard(): Dashboard {
       unit: 'short',
       queries: [{ expr: `max by (deployment) (${q.sel(M.circuitBreakerState)})`, legend: '{{deployment}}' }],
       mappings: [valueMapping(BREAKER_STATES)],
+    })
+    .timeseries({
+      title: 'Automation decisions',
+      description: 'Decisions of the ops plugin\'s rules by rule, action and outcome: acted, dry_run (decided, not done), capped (over maxActions), failed. Reasons are at GET /admin/v1/ops/events.',
+      unit: 'short',
+      bars: true,
+      width: 24,
+      queries: [{ expr: `sum by (rule, action, outcome) ${q.recentIncrease(M.opsDecisions, '$__rate_interval')}`, legend: '{{rule}} {{action}} {{outcome}}' }],
     });
 
   d.row('Experiments')

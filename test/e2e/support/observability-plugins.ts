@@ -158,6 +158,12 @@ export const PLUGIN_CONFIG: Record<string, unknown> = {
   'rate-limit': { tags: [PROBE_TAG], defaults: { requestsPerMinute: PROBE_RPM }, warnIntervalSeconds: 60 },
   // A tenant default soft budget the stand-in's spend crosses (budget alerts).
   usage: { budgets: { defaults: { dailySoftMicros: STANDIN_SOFT_BUDGET_MICROS } } },
+  // A dry-run rule that holds for every readiness check (0 > -1): decisions without any action.
+  ops: {
+    evaluateIntervalMs: 300,
+    sampleIntervalMs: 500,
+    rules: [{ name: 'obs-dry-run', when: { signal: 'health_failing', above: -1 }, action: { type: 'restore', target: 'none' }, dryRun: true, cooldownSeconds: 3600 }],
+  },
 };
 
 export interface AvailablePlugins {

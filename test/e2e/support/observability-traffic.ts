@@ -78,6 +78,19 @@ export const GENERATORS: TrafficGenerator[] = [
     },
   },
   {
+    // The ops plugin's dry-run rule (observability-plugins.ts) decides on its own within a second:
+    // wait until the leader among the gateways has counted a decision.
+    kinds: ['ops-decision'],
+    needs: ['ops'],
+    async run({ gateways }) {
+      const counted = async () => {
+        for (const { gw } of gateways) if ((await (await gw.fetch('/metrics')).text()).includes('aihub_ops_decisions_total{')) return true;
+        return false;
+      };
+      await waitFor(counted, 15_000, 'an ops decision counted in aihub_ops_decisions_total');
+    },
+  },
+  {
     kinds: ['gc'],
     needs: [],
     async run() {
