@@ -144,6 +144,37 @@ function responsesSuite(backend: Backend): void {
       assert.equal(got.output_text, text);
     });
 
+    it('an upstream failure mid-stream ends with error and response.failed; the usage record says error', async () => {
+      stack.mock.setFailure({ errorAfterChunks: 2, times: 1 });
+      const { data: stream, response } = await client.responses.create({ model: 'gpt-4o-mini', input: 'x', stream: true }).withResponse();
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      for await (const e of stream) events.push(e);
+      assert.deepEqual(events.slice(-2).map((e) => e.type), ['error', 'response.failed']);
+      assert.ok(events.some((e) => e.type === 'response.output_text.delta'), 'the text before the failure was delivered');
+      const failed = events.at(-1)!;
+      assert.ok(failed.type === 'response.failed' && failed.response.status === 'failed' && failed.response.error !== null);
+      const rec = await stack.usage.waitFor(response.headers.get('x-request-id')!);
+      assert.equal(rec.endpoint, 'responses');
+      assert.equal(rec.status, 'error');
+    });
+
+    it('aborts the upstream when the client leaves mid-stream, and records the usage as cancelled', async () => {
+      const aborted = stack.mock.stats.aborted;
+      stack.mock.setFailure({ chunkDelayMs: 100, times: 1 });
+      const ac = new AbortController();
+      const r = await stack.fetch('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-tenant': 'tenant-a' }, body: JSON.stringify({ model: 'gpt-4o-mini', input: 'x', stream: true }), signal: ac.signal });
+      const reader = r.body!.getReader();
+      const first = await reader.read();
+      assert.match(Buffer.from(first.value!).toString(), /^event: response\.created\n/);
+      ac.abort();
+      await stack.mock.waitForAborts(aborted + 1, 3000);
+      const rec = await stack.usage.waitFor(r.headers.get('x-request-id')!);
+      assert.equal(rec.endpoint, 'responses');
+      assert.equal(rec.status, 'cancelled');
+      assert.equal(rec.httpStatus, 499);
+      assert.ok(rec.completionTokens < 8);
+    });
+
     it('works with the SDK’s stream helper: text deltas and finalResponse()', async () => {
       let deltas = '';
       const stream = client.responses.stream({ model: 'gpt-4o-mini', input: 'Helper' }).on('response.output_text.delta', (e) => (deltas += e.delta));
