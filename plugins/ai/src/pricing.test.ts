@@ -94,6 +94,12 @@ describe('costs per provider (cached and uncached, hand-computed)', () => {
     assert.equal(builtInPrice('bedrock', 'us.anthropic.claude-3-7-sonnet-20250219-v1:0')!.cacheWrite, 3.75);
   });
 
+  it("a preset's provider narrows the built-in lookup (OpenRouter's ids, Groq's models)", () => {
+    assert.equal(resolvePrice({ providerType: 'openai-compatible', model: 'openai/gpt-4o-mini', alias: 'a', priceProvider: 'openrouter' }, {})!.input, 0.15);
+    const groq = resolvePrice({ providerType: 'openai-compatible', model: 'llama-3.3-70b-versatile', alias: 'a', priceProvider: 'groq' }, {})!;
+    assert.deepEqual([groq.input, groq.output, groq.source], [0.59, 0.79, 'genai-prices']);
+  });
+
   it('configured prices: cache write rates and tiers, source config', () => {
     const p = resolvePrice({ providerType: 'openai-compatible', model: 'm', alias: 'a' }, { m: { input: 1, output: 2, cachedInput: 0.1, cacheWrite: 1.25, tiers: [{ above: 1000, input: 2, output: 4 }] } })!;
     assert.equal(p.source, 'config');

@@ -105,6 +105,8 @@ export interface ProviderAdapter {
   readonly type: ProviderType;
   /** `gen_ai.provider.name` (OTel GenAI semantic conventions). */
   readonly genAiSystem: string;
+  /** Provider id in @pydantic/genai-prices when the type alone does not say (an openai-compatible preset's). */
+  readonly priceProvider?: string;
   readonly serverAddress: string | undefined;
   readonly serverPort: number | undefined;
   /** Values never to show in logs, errors or traces (API keys). */

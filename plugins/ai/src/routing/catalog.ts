@@ -94,7 +94,7 @@ export class Catalog {
     const route = (alias: string, m: Pick<ModelConfig, 'strategy' | 'deployments'>): ModelRoute => {
       const entries = m.deployments.map((d) => {
         const dep = deployment(d);
-        const price = resolvePrice({ providerType: dep.provider.type as ProviderType, model: d.model, alias, override: d.priceOverride }, config.pricing);
+        const price = resolvePrice({ providerType: dep.provider.type as ProviderType, model: d.model, alias, override: d.priceOverride, priceProvider: dep.provider.priceProvider }, config.pricing);
         return { dep, weight: d.weight, price };
       });
       return { alias, strategy: m.strategy, entries, totalWeight: entries.reduce((s, e) => s + e.weight, 0), fallbacks: [] };
