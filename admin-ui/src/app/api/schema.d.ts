@@ -3,6 +3,92 @@
  */
 
 export interface paths {
+    "/admin/v1/ai/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live model catalog: providers, model aliases, experiments and prices, each with its source (file or api) */
+        get: operations["getAiCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ai/catalog/{section}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace an API entry of the catalog (wins over a file entry of the same name); {"disabled": true} hides a file entry */
+        put: operations["putAiCatalogEntry"];
+        post?: never;
+        /** Remove an API entry of the catalog (a file entry of the same name comes back) */
+        delete: operations["deleteAiCatalogEntry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ai/catalog/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Revisions of the catalog, newest first */
+        get: operations["listAiCatalogRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ai/catalog/revisions/{revision}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a revision changed against the one before it (credentials masked) */
+        get: operations["diffAiCatalogRevision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ai/catalog/revisions/{revision}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the catalog as it was at a revision again (stored as a new revision) */
+        post: operations["rollbackAiCatalog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/audit": {
         parameters: {
             query?: never;
@@ -48,6 +134,23 @@ export interface paths {
         put?: never;
         /** Rotate the signing key: new tokens use a new key, the previous one verifies for the grace period */
         post: operations["rotateSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/config/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-read the config file on this instance: apply what can change live, list what needs a restart (platform admins) */
+        post: operations["reloadConfig"];
         delete?: never;
         options?: never;
         head?: never;
@@ -132,6 +235,111 @@ export interface paths {
         };
         /** Live signals of every gateway instance, merged, with a row per instance (platform admins) */
         get: operations["getMonitor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/deployments/{id}/drain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drain a deployment on every instance (never restored by probes) */
+        post: operations["drainDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/deployments/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a drained deployment on every instance */
+        post: operations["restoreDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Automation decisions and actions with their reasons, newest first */
+        get: operations["listOpsEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List automation rules (from config and the API) */
+        get: operations["listOpsRules"];
+        put?: never;
+        /** Create an automation rule */
+        post: operations["createOpsRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/rules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an automation rule */
+        get: operations["getOpsRule"];
+        /** Replace an automation rule (API rules only) */
+        put: operations["replaceOpsRule"];
+        post?: never;
+        /** Delete an automation rule (API rules only) */
+        delete: operations["deleteOpsRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Drained deployments, weights, forced breakers and fallback switches now, and which instance leads */
+        get: operations["getOpsState"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1036,6 +1244,640 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAiCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiments: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        models: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @constant */
+                        precedence: "api-over-file";
+                        pricing: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        providers: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @description The revision this instance serves (0: the file alone). Send it as If-Match to change the catalog */
+                        revision: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putAiCatalogEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                section: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiments: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        models: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @constant */
+                        precedence: "api-over-file";
+                        pricing: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        providers: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @description The revision this instance serves (0: the file alone). Send it as If-Match to change the catalog */
+                        revision: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAiCatalogEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                section: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiments: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        models: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @constant */
+                        precedence: "api-over-file";
+                        pricing: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        providers: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @description The revision this instance serves (0: the file alone). Send it as If-Match to change the catalog */
+                        revision: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAiCatalogRevisions: {
+        parameters: {
+            query?: {
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revisions: {
+                            action: string;
+                            author: string | null;
+                            created_at: string;
+                            revision: number;
+                            target: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diffAiCatalogRevision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                revision: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changes: {
+                            after: unknown;
+                            before: unknown;
+                            name: string;
+                            /** @enum {string} */
+                            op: "add" | "remove" | "change";
+                            /** @enum {string} */
+                            section: "providers" | "models" | "experiments" | "pricing";
+                        }[];
+                        revision: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rollbackAiCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                revision: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiments: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        models: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @constant */
+                        precedence: "api-over-file";
+                        pricing: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        providers: {
+                            /** @description The entry in effect (credentials masked); null when disabled */
+                            config: unknown;
+                            /** @description Providers: false when no configured key opens the stored credential (it runs without one) */
+                            credential_readable: boolean;
+                            disabled: boolean;
+                            name: string;
+                            /** @description An API entry replacing (or disabling) a file entry of the same name */
+                            overrides_file: boolean;
+                            /**
+                             * @description file: from the config file; api: set through this API (wins over the file)
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
+                        }[];
+                        /** @description The revision this instance serves (0: the file alone). Send it as If-Match to change the catalog */
+                        revision: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listAudit: {
         parameters: {
             query?: {
@@ -1212,6 +2054,79 @@ export interface operations {
                         previous_key_grace_seconds: number;
                         retire_after: string | null;
                         status: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reloadConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Config paths now in effect */
+                        applied: string[];
+                        file: string | null;
+                        /**
+                         * @description invalid: the file (or a plugin) refused the change; the running config stays
+                         * @enum {string}
+                         */
+                        outcome: "applied" | "unchanged" | "invalid";
+                        /** @description Why the file was refused: the problems a start would report */
+                        problems: {
+                            code: string;
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description Changed paths that take effect only after a restart */
+                        restart_required: string[];
                     };
                 };
             };
@@ -1759,6 +2674,749 @@ export interface operations {
                         window_seconds: number;
                     };
                 };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    drainDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why (kept with the drain and in the events) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOpsEvents: {
+        parameters: {
+            query?: {
+                action?: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                cursor?: string;
+                limit?: number;
+                outcome?: "acted" | "dry_run" | "capped" | "failed";
+                rule?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            action: string;
+                            created_at: string;
+                            error: string | null;
+                            id: string;
+                            instance: string;
+                            /** @enum {string} */
+                            outcome: "acted" | "dry_run" | "capped" | "failed";
+                            reason: string;
+                            rule: string;
+                            signal: string | null;
+                            target: string | null;
+                            value: number | null;
+                        }[];
+                        next_cursor: string | null;
+                        /** @constant */
+                        object: "list";
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOpsRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            action: {
+                                alias?: string;
+                                on?: boolean;
+                                probe?: boolean;
+                                /** @enum {string} */
+                                state?: "open" | "closed" | "auto";
+                                target?: string;
+                                /** @enum {string} */
+                                type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                                webhook?: string;
+                                weight?: number;
+                            };
+                            /** @default 300 */
+                            cooldownSeconds: number;
+                            description?: string;
+                            /** @default false */
+                            dryRun: boolean;
+                            /** @default true */
+                            enabled: boolean;
+                            name: string;
+                            /** @enum {string} */
+                            source: "config" | "api";
+                            when: {
+                                above: number;
+                                /** @default 20 */
+                                minSamples: number;
+                                /** @enum {string} */
+                                signal: "error_ratio" | "latency_p95_ms" | "ttft_p95_ms" | "breaker_open" | "budget_alert" | "spend_anomaly" | "queue_lag" | "health_failing";
+                                subject?: string;
+                                /** @default 60 */
+                                windowSeconds: number;
+                            };
+                        }[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOpsRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: {
+                        alias?: string;
+                        on?: boolean;
+                        probe?: boolean;
+                        /** @enum {string} */
+                        state?: "open" | "closed" | "auto";
+                        target?: string;
+                        /** @enum {string} */
+                        type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                        webhook?: string;
+                        weight?: number;
+                    };
+                    /** @default 300 */
+                    cooldownSeconds?: number;
+                    description?: string;
+                    /** @default false */
+                    dryRun?: boolean;
+                    /** @default true */
+                    enabled?: boolean;
+                    name: string;
+                    when: {
+                        above: number;
+                        /** @default 20 */
+                        minSamples?: number;
+                        /** @enum {string} */
+                        signal: "error_ratio" | "latency_p95_ms" | "ttft_p95_ms" | "breaker_open" | "budget_alert" | "spend_anomaly" | "queue_lag" | "health_failing";
+                        subject?: string;
+                        /** @default 60 */
+                        windowSeconds?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: {
+                            alias?: string;
+                            on?: boolean;
+                            probe?: boolean;
+                            /** @enum {string} */
+                            state?: "open" | "closed" | "auto";
+                            target?: string;
+                            /** @enum {string} */
+                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                            webhook?: string;
+                            weight?: number;
+                        };
+                        /** @default 300 */
+                        cooldownSeconds: number;
+                        description?: string;
+                        /** @default false */
+                        dryRun: boolean;
+                        /** @default true */
+                        enabled: boolean;
+                        name: string;
+                        /** @enum {string} */
+                        source: "config" | "api";
+                        when: {
+                            above: number;
+                            /** @default 20 */
+                            minSamples: number;
+                            /** @enum {string} */
+                            signal: "error_ratio" | "latency_p95_ms" | "ttft_p95_ms" | "breaker_open" | "budget_alert" | "spend_anomaly" | "queue_lag" | "health_failing";
+                            subject?: string;
+                            /** @default 60 */
+                            windowSeconds: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpsRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: {
+                            alias?: string;
+                            on?: boolean;
+                            probe?: boolean;
+                            /** @enum {string} */
+                            state?: "open" | "closed" | "auto";
+                            target?: string;
+                            /** @enum {string} */
+                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                            webhook?: string;
+                            weight?: number;
+                        };
+                        /** @default 300 */
+                        cooldownSeconds: number;
+                        description?: string;
+                        /** @default false */
+                        dryRun: boolean;
+                        /** @default true */
+                        enabled: boolean;
+                        name: string;
+                        /** @enum {string} */
+                        source: "config" | "api";
+                        when: {
+                            above: number;
+                            /** @default 20 */
+                            minSamples: number;
+                            /** @enum {string} */
+                            signal: "error_ratio" | "latency_p95_ms" | "ttft_p95_ms" | "breaker_open" | "budget_alert" | "spend_anomaly" | "queue_lag" | "health_failing";
+                            subject?: string;
+                            /** @default 60 */
+                            windowSeconds: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceOpsRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: {
+                        alias?: string;
+                        on?: boolean;
+                        probe?: boolean;
+                        /** @enum {string} */
+                        state?: "open" | "closed" | "auto";
+                        target?: string;
+                        /** @enum {string} */
+                        type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                        webhook?: string;
+                        weight?: number;
+                    };
+                    /** @default 300 */
+                    cooldownSeconds?: number;
+                    description?: string;
+                    /** @default false */
+                    dryRun?: boolean;
+                    /** @default true */
+                    enabled?: boolean;
+                    name: string;
+                    when: {
+                        above: number;
+                        /** @default 20 */
+                        minSamples?: number;
+                        /** @enum {string} */
+                        signal: "error_ratio" | "latency_p95_ms" | "ttft_p95_ms" | "breaker_open" | "budget_alert" | "spend_anomaly" | "queue_lag" | "health_failing";
+                        subject?: string;
+                        /** @default 60 */
+                        windowSeconds?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: {
+                            alias?: string;
+                            on?: boolean;
+                            probe?: boolean;
+                            /** @enum {string} */
+                            state?: "open" | "closed" | "auto";
+                            target?: string;
+                            /** @enum {string} */
+                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                            webhook?: string;
+                            weight?: number;
+                        };
+                        /** @default 300 */
+                        cooldownSeconds: number;
+                        description?: string;
+                        /** @default false */
+                        dryRun: boolean;
+                        /** @default true */
+                        enabled: boolean;
+                        name: string;
+                        /** @enum {string} */
+                        source: "config" | "api";
+                        when: {
+                            above: number;
+                            /** @default 20 */
+                            minSamples: number;
+                            /** @enum {string} */
+                            signal: "error_ratio" | "latency_p95_ms" | "ttft_p95_ms" | "breaker_open" | "budget_alert" | "spend_anomaly" | "queue_lag" | "health_failing";
+                            subject?: string;
+                            /** @default 60 */
+                            windowSeconds: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOpsRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpsState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem */
             400: {
@@ -6104,6 +7762,11 @@ export interface operations {
                             fallbacks: string[];
                             /** @enum {string} */
                             kind: "model" | "experiment";
+                            /**
+                             * @description file: from the config file; api: set through the catalog admin API (/admin/v1/ai/catalog), which wins over the file
+                             * @enum {string}
+                             */
+                            source: "file" | "api";
                             strategy: string | null;
                             /** @description Experiment aliases: the arms */
                             variants: {
@@ -6140,7 +7803,7 @@ export interface operations {
                                 weight: number;
                             }[];
                         }[];
-                        /** @description False: the catalog is configuration; the admin API cannot edit it yet */
+                        /** @description True when the caller may change the catalog through /admin/v1/ai/catalog (platform superadmins) */
                         editable: boolean;
                         /**
                          * @description Breaker and latency figures are this instance’s (the ai plugin keeps no shared stats)

@@ -88,11 +88,22 @@ describe('live catalog through the admin API (embedded SQLite)', () => {
     assert.equal((await postJson(stack, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'x' })).status, 200);
   });
 
+  it('takes a name with a slash URL-encoded, and tells tenants which aliases came through the API', async () => {
+    const res = await put(`models/${encodeURIComponent('meta-llama/Llama-3.1-8B')}`, { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await postJson(stack, '/v1/chat/completions', chat('meta-llama/Llama-3.1-8B'))).status, 200);
+    const view = (await (await stack.fetch('/admin/v1/tenants/t1/models', { headers: ROOT })).json()) as { editable: boolean; aliases: { alias: string; source: string }[] };
+    assert.equal(view.editable, true);
+    assert.equal(view.aliases.find((a) => a.alias === 'meta-llama/Llama-3.1-8B')?.source, 'api');
+    assert.equal(view.aliases.find((a) => a.alias === 'gpt-4o-mini')?.source, 'file');
+    assert.equal((await stack.fetch(`/admin/v1/ai/catalog/models/${encodeURIComponent('meta-llama/Llama-3.1-8B')}`, { method: 'DELETE', headers: ROOT })).status, 200);
+  });
+
   it('lists revisions, diffs one (credentials masked) and rolls back', async () => {
     const revs = (await (await stack.fetch('/admin/v1/ai/catalog/revisions', { headers: ROOT })).json()) as { revisions: { revision: number; action: string; author: string }[] };
-    assert.deepEqual(revs.revisions.map((r) => r.revision), [4, 3, 2, 1]);
-    assert.equal(revs.revisions[3].action, 'ai_catalog.providers.update');
-    assert.equal(revs.revisions[3].author, 'usr_root');
+    assert.deepEqual(revs.revisions.map((r) => r.revision), [6, 5, 4, 3, 2, 1]);
+    assert.equal(revs.revisions[5].action, 'ai_catalog.providers.update');
+    assert.equal(revs.revisions[5].author, 'usr_root');
     const diff = (await (await stack.fetch('/admin/v1/ai/catalog/revisions/1/diff', { headers: ROOT })).json()) as { changes: { op: string; name: string; after: { apiKey: string } }[] };
     assert.deepEqual(diff.changes.map((c) => [c.op, c.name]), [['add', 'up2']]);
     assert.equal(diff.changes[0].after.apiKey, 'sk-…6789');
@@ -100,10 +111,10 @@ describe('live catalog through the admin API (embedded SQLite)', () => {
     // Back to revision 1: the provider only, team-model gone.
     const res = await stack.fetch('/admin/v1/ai/catalog/revisions/1/rollback', { method: 'POST', headers: ROOT });
     assert.equal(res.status, 200, await res.clone().text());
-    assert.equal(res.headers.get('etag'), '"5"');
+    assert.equal(res.headers.get('etag'), '"7"');
     assert.equal((await postJson(stack, '/v1/chat/completions', chat('team-model'))).status, 404);
     const body = await catalog();
-    assert.equal(body.revision, 5);
+    assert.equal(body.revision, 7);
     assert.ok(body.providers.some((p) => p.name === 'up2' && p.source === 'api'));
   });
 });

@@ -78,7 +78,7 @@ export function catalogRoutes(router: PluginRouter, ctx: AiContext): void {
     c.body = describeCatalog(snap);
   }, { ...admin('admin:read'), summary: 'The live model catalog: providers, model aliases, experiments and prices, each with its source (file or api)', schema: { responses: { 200: catalogAnswer }, tag: 'catalog', operationId: 'getAiCatalog' } });
 
-  router.put(`${BASE}/:section/*name`, async (c) => {
+  router.put(`${BASE}/:section/:name`, async (c) => {
     platformAdmin(c);
     const { section, name } = entryName(c);
     const body = c.request.body as Record<string, unknown>;
@@ -110,7 +110,7 @@ export function catalogRoutes(router: PluginRouter, ctx: AiContext): void {
     });
   }, { ...admin('admin:write'), summary: 'Create or replace an API entry of the catalog (wins over a file entry of the same name); {"disabled": true} hides a file entry', schema: { params: entryParams, body: entryBody, responses: { 200: catalogAnswer }, tag: 'catalog', operationId: 'putAiCatalogEntry' } });
 
-  router.delete(`${BASE}/:section/*name`, async (c) => {
+  router.delete(`${BASE}/:section/:name`, async (c) => {
     platformAdmin(c);
     const { section, name } = entryName(c);
     await change(ctx, c, `${section}.delete`, `${section}/${name}`, (overlay) => {

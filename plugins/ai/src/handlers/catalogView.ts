@@ -28,6 +28,7 @@ const deploymentView = z.object({
 const aliasView = z.object({
   alias: z.string(),
   kind: z.enum(['model', 'experiment']),
+  source: z.enum(['file', 'api']).describe('file: from the config file; api: set through the catalog admin API (/admin/v1/ai/catalog), which wins over the file'),
   strategy: z.string().nullable(),
   fallbacks: z.array(z.string()),
   deployments: z.array(deploymentView),
@@ -36,7 +37,7 @@ const aliasView = z.object({
 export const catalogView = z.object({
   tenant_id: z.string(),
   scope: z.enum(['instance']).describe('Breaker and latency figures are this instance’s (the ai plugin keeps no shared stats)'),
-  editable: z.boolean().describe('False: the catalog is configuration; the admin API cannot edit it yet'),
+  editable: z.boolean().describe('True when the caller may change the catalog through /admin/v1/ai/catalog (platform superadmins)'),
   aliases: z.array(aliasView),
 });
 
@@ -59,21 +60,22 @@ function deployments(route: ModelRoute): z.output<typeof deploymentView>[] {
  */
 export function catalogSummary(ctx: AiContext): GatewayMiddleware {
   return (c) => {
-    const rt = ctx.runtime;
+    // One snapshot for the whole answer: a catalog change meanwhile does not mix two versions.
+    const snap = ctx.runtime.live.current;
     const tenantId = validated<Record<string, unknown>, z.output<typeof catalogParams>>(c).params.tenantId;
     authorize(ctx, c, tenantId);
     const superadmin = PrincipalKey.get(c)?.superadmin === true;
     const tenant = TenantKey.get(c);
     // The tenant's allowedModels apply to its members; a superadmin sees the whole catalog.
-    const visible = rt.catalog.aliases.filter((a) => superadmin || modelAllowed(tenant, a));
+    const visible = snap.catalog.aliases.filter((a) => superadmin || modelAllowed(tenant, a));
     const aliases = visible.map((alias) => {
-      const exp = rt.catalog.experiments.get(alias);
+      const exp = snap.catalog.experiments.get(alias);
       if (exp) {
-        return { alias, kind: 'experiment' as const, strategy: null, fallbacks: [], deployments: [], variants: exp.variants.map((v) => ({ name: v.name, weight: v.weight, deployments: deployments(v.route) })) };
+        return { alias, kind: 'experiment' as const, source: snap.sources.experiments[exp.name]?.source ?? 'file', strategy: null, fallbacks: [], deployments: [], variants: exp.variants.map((v) => ({ name: v.name, weight: v.weight, deployments: deployments(v.route) })) };
       }
-      const r = rt.catalog.routes.get(alias)!;
-      return { alias, kind: 'model' as const, strategy: r.strategy ?? null, fallbacks: r.fallbacks.map((f) => f.alias), deployments: deployments(r), variants: [] };
+      const r = snap.catalog.routes.get(alias)!;
+      return { alias, kind: 'model' as const, source: snap.sources.models[alias]?.source ?? 'file', strategy: r.strategy ?? null, fallbacks: r.fallbacks.map((f) => f.alias), deployments: deployments(r), variants: [] };
     });
-    c.body = { tenant_id: tenantId, scope: 'instance', editable: false, aliases };
+    c.body = { tenant_id: tenantId, scope: 'instance', editable: superadmin, aliases };
   };
 }

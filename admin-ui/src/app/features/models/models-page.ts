@@ -51,6 +51,7 @@ import { formatPrice, type PriceView } from './price';
                 <th scope="row" class="mono">{{ row.alias }}
                   @if (row.variant) { <span class="muted">· {{ t('models.variant', { name: row.variant }) }}</span> }
                   @if (row.fallbacks.length) { <span class="muted small block">{{ t('models.fallbacks', { list: row.fallbacks.join(', ') }) }}</span> }
+                  <span class="muted small block" data-testid="model-origin" [attr.data-origin]="row.source">{{ t('models.origin.' + row.source) }}</span>
                 </th>
                 <td class="mono">{{ row.dep.model }}</td>
                 <td>{{ row.dep.provider }} <span class="muted">({{ row.dep.provider_type }})</span></td>
@@ -96,8 +97,8 @@ export class ModelsPage {
     const out = [];
     for (const a of this.data.value()?.aliases ?? []) {
       if (q && !a.alias.toLowerCase().includes(q)) continue;
-      for (const dep of a.deployments) out.push({ key: `${a.alias}|${dep.id}`, alias: a.alias, variant: null as string | null, fallbacks: a.fallbacks, dep });
-      for (const v of a.variants) for (const dep of v.deployments) out.push({ key: `${a.alias}|${v.name}|${dep.id}`, alias: a.alias, variant: v.name as string | null, fallbacks: [] as string[], dep });
+      for (const dep of a.deployments) out.push({ key: `${a.alias}|${dep.id}`, alias: a.alias, source: a.source, variant: null as string | null, fallbacks: a.fallbacks, dep });
+      for (const v of a.variants) for (const dep of v.deployments) out.push({ key: `${a.alias}|${v.name}|${dep.id}`, alias: a.alias, source: a.source, variant: v.name as string | null, fallbacks: [] as string[], dep });
     }
     return out;
   });
