@@ -100,6 +100,15 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'behavior-user', path: '/behavior/users?id=user-1', ready: '[data-testid=user-timeline] tbody tr' },
 ];
 
+/** Screens also shot at 390 px (name in SCREENS, extra query). */
+const PHONE_SCREENS: [name: string, query: string][] = [
+  ['requests', ''],
+  ['api-keys', ''],
+  ['usage', '?by=key'],
+  ['members', ''],
+  ['models', ''],
+];
+
 async function monitorWindow(page: Page): Promise<void> {
   await page.selectOption('[data-testid=monitor-window]', '300');
   await page.waitForSelector('[data-testid=monitor-tiles]');
@@ -143,6 +152,12 @@ async function main(): Promise<void> {
         body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: `screenshot ${q}` }] }),
       }).then((r) => r.arrayBuffer());
     }
+    // A request refused before routing (an unknown model): the explorer lists it with its error code.
+    await fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5-typo', messages: [{ role: 'user', content: 'screenshot refused' }] }),
+    }).then((r) => r.arrayBuffer());
     // A team, more keys and an OAuth client for the identity screens.
     await env.api('POST', `/admin/v1/tenants/${env.tenantId}/teams`, { name: 'Platform', description: 'Gateway and tooling' });
     await env.api('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'batch jobs', scopes: ['ai:invoke'], expires_in_days: 90 });
@@ -162,6 +177,21 @@ async function main(): Promise<void> {
         await page.waitForTimeout(300);
         const file = path.join(OUT, `${screen.name}-${scheme}.png`);
         await page.screenshot({ path: file });
+        shots.push(file);
+      }
+    }
+    // The list screens on a phone (390 px), whole page: rows as stacked cards (`SCREENS=phone`).
+    if (!ONLY || ONLY.has('phone')) {
+      const phone = await env.newPage({ colorScheme: 'light' });
+      await env.signIn(phone, env.admin);
+      await phone.setViewportSize({ width: 390, height: 844 });
+      for (const [name, query] of PHONE_SCREENS) {
+        const screen = SCREENS.find((s) => s.name === name)!;
+        await env.navigate(phone, screen.path + query);
+        await phone.waitForSelector(screen.ready, { timeout: 45_000 });
+        await phone.waitForTimeout(300);
+        const file = path.join(OUT, `${name}-phone.png`);
+        await phone.screenshot({ path: file, fullPage: true });
         shots.push(file);
       }
     }

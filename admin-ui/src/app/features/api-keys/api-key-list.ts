@@ -39,6 +39,8 @@ import { KeyFilterOptions } from './key-filter-options';
     td.owner { max-width: 220px; overflow-wrap: anywhere; }
     td.day { white-space: nowrap; }
     td.actions button { min-width: 0; padding: 0 8px; }
+    /* A stacked card on a phone (appStackedTable): the owner's line is the card's full width. */
+    @media (max-width: 599.98px) { td.owner { max-width: none; } }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -79,6 +79,8 @@ import { formatPrice, type PriceView } from './price';
     .small { font: var(--mat-sys-body-small); }
     .block { display: block; }
     .bad { color: var(--mat-sys-error); font-weight: 600; }
+    /* Stacked cards on a phone (appStackedTable): values at the line's end, like every list. */
+    @media (max-width: 599.98px) { table.simple th, table.simple td { text-align: end; padding-inline: 0; } }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
