@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { GatewayError, PrincipalKey, errors, type AccessControl, type Principal } from '@aihub/core/plugin-api';
+import { CoreErrors, GatewayError, PrincipalKey, errors, type AccessControl, type Principal } from '@aihub/core/plugin-api';
 import { PLATFORM_PERMISSIONS, roleGrants, scopeFor } from './permissions';
 import { tenantNotFound } from './store/shared';
 
@@ -28,13 +28,13 @@ function denialError(denial: Denial, principal: Principal | undefined, permissio
     case 'unauthenticated':
       return errors.unauthorized('Authentication required: send an API key or access token as `Authorization: Bearer <token>`.', 'unauthenticated');
     case 'scope':
-      return errors.forbidden(`This credential lacks the \`${scopeFor(permission)}\` scope needed for ${permission}; use a key or token that has it.`, 'insufficient_scope');
+      return CoreErrors.create('insufficient_scope', `This credential lacks the \`${scopeFor(permission)}\` scope needed for ${permission}; use a key or token that has it.`);
     case 'platform':
-      return errors.forbidden(`Only a platform superadmin may ${permission.replace(':', ' ')}.`, 'permission_denied');
+      return CoreErrors.create('permission_denied', `Only a platform superadmin may ${permission.replace(':', ' ')}.`);
     case 'not_found':
       return tenantNotFound();
     case 'role':
-      return errors.forbidden(`Your role (${principal?.role ?? 'none'}) does not grant ${permission}; ask an owner or admin of the tenant.`, 'permission_denied');
+      return CoreErrors.create('permission_denied', `Your role (${principal?.role ?? 'none'}) does not grant ${permission}; ask an owner or admin of the tenant.`);
   }
 }
 

@@ -3,9 +3,10 @@ import { GatewayError, PrincipalKey, TenantKey, errors, type GatewayContext, typ
 import type { CachedTenantDirectory } from './directory';
 import type { TenancyMetrics } from './metrics';
 import { runInTenant } from './scope';
+import { TenancyErrors } from './errors';
 
 function suspended(): GatewayError {
-  return errors.forbidden('This tenant is suspended; contact the platform operator.', 'tenant_suspended');
+  return TenancyErrors.create('tenant_suspended', 'This tenant is suspended; contact the platform operator.');
 }
 
 function unknownTenant(): GatewayError {

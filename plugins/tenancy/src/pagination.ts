@@ -1,17 +1,18 @@
-import { errors } from '@aihub/core/plugin-api';
+import { CoreErrors,  } from '@aihub/core/plugin-api';
 import { looksLikeId } from './ids';
+import { TenancyErrors } from './errors';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw errors.badRequest(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, 'invalid_limit', 'limit');
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw TenancyErrors.create('invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, { param: 'limit' });
   return limit;
 }
 
 function invalidCursor() {
-  return errors.badRequest('The cursor is not one this API returned; pass next_cursor from the previous page unchanged.', 'invalid_cursor', 'cursor');
+  return CoreErrors.create('invalid_cursor', 'The cursor is not one this API returned; pass next_cursor from the previous page unchanged.', { param: 'cursor' });
 }
 
 /** Cursor of an id-ordered list: the last id of the page, opaque to clients. */

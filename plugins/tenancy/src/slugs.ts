@@ -1,4 +1,5 @@
-import { GatewayError, errors } from '@aihub/core/plugin-api';
+import { GatewayError,  } from '@aihub/core/plugin-api';
+import { TenancyErrors } from './errors';
 
 /**
  * Slugs a tenant admin may not take. Besides keeping names that look official for the platform,
@@ -12,7 +13,7 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
 
 /** The one answer a tenant admin gets for a slug that is taken or reserved: it names no other tenant. */
 export function slugUnavailable(): GatewayError {
-  return errors.conflict('This slug is not available; choose another.', 'slug_unavailable');
+  return TenancyErrors.create('slug_unavailable', 'This slug is not available; choose another.');
 }
 
 /**

@@ -1,10 +1,11 @@
-import { errors, validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors,  validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
 import type { z } from 'zod';
 import type { ClientRecord } from '../oauth/ClientStore';
 import type { AuthRuntime } from '../runtime';
 import { clientUpdateRoute } from './clientUpdateRoute';
 import { actorId, audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, checkTargetRank } from './common';
 import { clientParams, clientView, createClientBody, createdClientView, listClientsQuery, listView, tenantParams } from './schemas';
+import { AuthErrors } from '../errors';
 
 type ClientView = z.output<typeof clientView>;
 
@@ -27,7 +28,7 @@ export function toClientView(c: ClientRecord): ClientView {
   };
 }
 
-const notFound = () => errors.notFound('No such OAuth client in this tenant.', 'oauth_client_not_found');
+const notFound = () => AuthErrors.create('oauth_client_not_found', 'No such OAuth client in this tenant.');
 
 /** /admin/v1/tenants/:tenantId/oauth-clients — create (secret shown once), list, get, update, delete. */
 export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
@@ -44,7 +45,7 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       const scopes = body.scopes ?? ['ai:invoke'];
       const role = (body.role ?? 'developer') as TenantRole;
       checkDelegation(caller, { role, scopes, what: 'OAuth client' });
-      if (body.first_party && caller.superadmin !== true) throw errors.forbidden('Only a platform superadmin may create a first-party client.', 'permission_denied');
+      if (body.first_party && caller.superadmin !== true) throw CoreErrors.create('permission_denied', 'Only a platform superadmin may create a first-party client.');
       await checkModelsWithinTenant(r, tenantId, body.allowed_models);
       const { record, secret } = await r.clients.create({
         tenantId,

@@ -4,6 +4,7 @@ import type { AuthRuntime } from '../runtime';
 import { toClientView } from './clientRoutes';
 import { audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, checkTargetRank } from './common';
 import { clientParams, clientShapeIssues, clientView, updateClientBody } from './schemas';
+import { AuthErrors } from '../errors';
 
 const removed = (before: readonly string[], after: readonly string[] | undefined) => after !== undefined && before.some((x) => !after.includes(x));
 
@@ -24,7 +25,7 @@ export function clientUpdateRoute(router: PluginRouter, rt: () => AuthRuntime, b
       const body = ctx.request.body as z.output<typeof updateClientBody>;
       const caller = await authorizeTenant(r, ctx, 'oauth-clients:write', tenantId);
       const current = await r.clients.get(tenantId, clientId);
-      if (!current) throw errors.notFound('No such OAuth client in this tenant.', 'oauth_client_not_found');
+      if (!current) throw AuthErrors.create('oauth_client_not_found', 'No such OAuth client in this tenant.');
       checkTargetRank(caller, { role: current.role, superadmin: current.firstParty }, 'OAuth client');
       checkDelegation(caller, { scopes: body.scopes, what: 'OAuth client' });
       const grantTypes = body.grant_types ? [...new Set(body.grant_types)] : undefined;
@@ -45,7 +46,7 @@ export function clientUpdateRoute(router: PluginRouter, rt: () => AuthRuntime, b
         { name: body.name, grantTypes, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, scopes: body.scopes ? [...new Set(body.scopes)] : undefined, allowedModels: body.allowed_models === undefined ? undefined : body.allowed_models === null ? null : [...new Set(body.allowed_models)] },
         narrowing,
       );
-      if (!changed) throw errors.notFound('No such OAuth client in this tenant.', 'oauth_client_not_found');
+      if (!changed) throw AuthErrors.create('oauth_client_not_found', 'No such OAuth client in this tenant.');
       const after = toClientView(changed.after);
       await audit(r, ctx, { tenantId, action: 'oauth_client.update', targetType: 'oauth_client', targetId: clientId, before: toClientView(changed.before), after: { ...after, grants_revoked: narrowing } });
       ctx.body = after;

@@ -1,5 +1,6 @@
-import { PrincipalKey, TENANT_ROLES, errors, type GatewayContext, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors, PrincipalKey, TENANT_ROLES, errors, type GatewayContext, type Principal, type TenantRole } from '@aihub/core/plugin-api';
 import type { AuthRuntime } from '../runtime';
+import { AuthErrors } from '../errors';
 
 /** owner > admin > developer > viewer. */
 export function roleRank(role: TenantRole | undefined): number {
@@ -25,7 +26,7 @@ export function actorId(p: Principal): string {
 export async function authorizeTenant(rt: AuthRuntime, ctx: GatewayContext, permission: string, tenantId: string): Promise<Principal> {
   rt.access().authorize(ctx, permission, tenantId);
   const tenant = await rt.tenancy().getTenant(tenantId);
-  if (!tenant) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
+  if (!tenant) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
   return callerOf(ctx);
 }
 
@@ -41,11 +42,7 @@ export async function checkModelsWithinTenant(rt: AuthRuntime, tenantId: string,
   if (!allowed || allowed.includes('*')) return;
   const outside = models.filter((m) => m !== '*' && !allowed.includes(m));
   if (outside.length) {
-    throw errors.badRequest(
-      `allowed_models may only name models the tenant may use; ${outside.map((m) => `\`${m}\``).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among them (the tenant's: ${allowed.join(', ')}). Remove ${outside.length === 1 ? 'it' : 'them'}, or widen the tenant's allowedModels first.`,
-      'model_not_in_tenant',
-      'allowed_models',
-    );
+    throw AuthErrors.create('model_not_in_tenant', `allowed_models may only name models the tenant may use; ${outside.map((m) => `\`${m}\``).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among them (the tenant's: ${allowed.join(', ')}). Remove ${outside.length === 1 ? 'it' : 'them'}, or widen the tenant's allowedModels first.`, { param: 'allowed_models' });
   }
 }
 
@@ -55,12 +52,12 @@ export async function checkModelsWithinTenant(rt: AuthRuntime, tenantId: string,
  */
 export function checkDelegation(caller: Principal, wanted: { role?: TenantRole; scopes?: string[]; superadmin?: boolean; what: string }): void {
   if (caller.superadmin === true) return;
-  if (wanted.superadmin) throw errors.forbidden(`Only a platform superadmin may create a superadmin ${wanted.what}.`, 'permission_denied');
+  if (wanted.superadmin) throw CoreErrors.create('permission_denied', `Only a platform superadmin may create a superadmin ${wanted.what}.`);
   if (wanted.role && roleRank(wanted.role) > roleRank(caller.role)) {
-    throw errors.forbidden(`You cannot give a ${wanted.what} the ${wanted.role} role: it is above your own (${caller.role ?? 'none'}).`, 'permission_denied');
+    throw CoreErrors.create('permission_denied', `You cannot give a ${wanted.what} the ${wanted.role} role: it is above your own (${caller.role ?? 'none'}).`);
   }
   for (const scope of wanted.scopes ?? []) {
-    if (!caller.scopes.includes(scope)) throw errors.forbidden(`You cannot give a ${wanted.what} the \`${scope}\` scope: your credential does not have it.`, 'permission_denied');
+    if (!caller.scopes.includes(scope)) throw CoreErrors.create('permission_denied', `You cannot give a ${wanted.what} the \`${scope}\` scope: your credential does not have it.`);
   }
 }
 
@@ -79,8 +76,8 @@ export async function audit(rt: AuthRuntime, ctx: GatewayContext, entry: { tenan
 /** Keys or clients above the caller (a higher role, or a superadmin credential) are not theirs to change. */
 export function checkTargetRank(caller: Principal, target: { role: TenantRole; superadmin?: boolean }, what: string): void {
   if (caller.superadmin === true) return;
-  if (target.superadmin) throw errors.forbidden(`Only a platform superadmin may change a superadmin ${what}.`, 'permission_denied');
+  if (target.superadmin) throw CoreErrors.create('permission_denied', `Only a platform superadmin may change a superadmin ${what}.`);
   if (roleRank(target.role) > roleRank(caller.role)) {
-    throw errors.forbidden(`This ${what} has the ${target.role} role, above yours (${caller.role ?? 'none'}); ask an owner.`, 'permission_denied');
+    throw CoreErrors.create('permission_denied', `This ${what} has the ${target.role} role, above yours (${caller.role ?? 'none'}); ask an owner.`);
   }
 }

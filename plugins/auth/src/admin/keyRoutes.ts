@@ -1,4 +1,4 @@
-import { enforcePlanBounds, errors, validated, type PluginRouter, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors, enforcePlanBounds, errors, validated, type PluginRouter, type Principal, type TenantRole } from '@aihub/core/plugin-api';
 import type { z } from 'zod';
 import type { ApiKeyRecord } from '../keys/ApiKeyStore';
 import type { KeySort } from '../keys/keyQuery';
@@ -7,6 +7,7 @@ import { actorId, audit, authorizeTenant, checkDelegation, checkModelsWithinTena
 import { keyNotFound, keyView } from './keyView';
 import { rotateKeyRoute } from './rotateKeyRoute';
 import { apiKeyListItem, apiKeyView, createKeyBody, createdKeyView, keyListView, keyParams, listKeysQuery, tenantParams, updateKeyBody } from './schemas';
+import { AuthErrors } from '../errors';
 
 /**
  * Key views with their owners named: one batched, tenant-scoped lookup for all of them (a page of
@@ -42,11 +43,11 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       let expiresAt: Date | null = null;
       if (body.expires_at) {
         expiresAt = new Date(body.expires_at);
-        if (expiresAt.getTime() <= now) throw errors.badRequest('expires_at is in the past; send a future time.', 'invalid_expiry', 'expires_at');
+        if (expiresAt.getTime() <= now) throw AuthErrors.create('invalid_expiry', 'expires_at is in the past; send a future time.', { param: 'expires_at' });
       } else if (body.expires_in_days) expiresAt = new Date(now + body.expires_in_days * 86_400_000);
       const maxMs = r.ctx.config.apiKeys.maxExpiresInDays * 86_400_000;
       if (expiresAt && expiresAt.getTime() - now > maxMs) {
-        throw errors.badRequest(`Keys may live at most ${r.ctx.config.apiKeys.maxExpiresInDays} days.`, 'invalid_expiry', 'expires_at');
+        throw AuthErrors.create('invalid_expiry', `Keys may live at most ${r.ctx.config.apiKeys.maxExpiresInDays} days.`, { param: 'expires_at' });
       }
       if (body.team_id && !(await r.tenancy().getTeam(tenantId, body.team_id))) throw errors.badRequest('team_id is not a team of this tenant.', 'team_not_found', 'team_id');
       const owner = await checkOwner(r, caller, tenantId, body.user_id, role);
@@ -133,7 +134,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
       checkTargetRank(caller, current, 'key');
       if (current.revokedAt) throw errors.conflict('This API key is revoked; revoked keys cannot be changed. Create a new key.', 'api_key_revoked');
       const now = r.ctx.clock.now();
-      if (body.expires_at && new Date(body.expires_at).getTime() <= now) throw errors.badRequest('expires_at is in the past; send a future time.', 'invalid_expiry', 'expires_at');
+      if (body.expires_at && new Date(body.expires_at).getTime() <= now) throw AuthErrors.create('invalid_expiry', 'expires_at is in the past; send a future time.', { param: 'expires_at' });
       if (body.team_id && !(await r.tenancy().getTeam(tenantId, body.team_id))) throw errors.badRequest('team_id is not a team of this tenant.', 'team_not_found', 'team_id');
       await checkModelsWithinTenant(r, tenantId, body.allowed_models);
       const changed = await r.keys.update(tenantId, id, {
@@ -200,12 +201,12 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
 async function checkOwner(r: AuthRuntime, caller: Principal, tenantId: string, userId: string | undefined, role: TenantRole): Promise<string | null> {
   if (userId === undefined || userId === caller.userId) return caller.userId ?? null;
   if (caller.superadmin !== true && roleRank(caller.role) < roleRank('admin')) {
-    throw errors.forbidden('Only an admin or owner may create a key for another member; leave user_id out to own the key yourself.', 'permission_denied');
+    throw CoreErrors.create('permission_denied', 'Only an admin or owner may create a key for another member; leave user_id out to own the key yourself.');
   }
   const ownerRole = await r.tenancy().roleOf(userId, tenantId);
-  if (!ownerRole) throw errors.badRequest('user_id is not a member of this tenant; add them as a member first.', 'owner_not_member', 'user_id');
+  if (!ownerRole) throw AuthErrors.create('owner_not_member', 'user_id is not a member of this tenant; add them as a member first.', { param: 'user_id' });
   if (roleRank(role) > roleRank(ownerRole)) {
-    throw errors.badRequest(`The key's role (${role}) is above its owner's (${ownerRole}); choose ${ownerRole} or lower.`, 'role_above_owner', 'role');
+    throw AuthErrors.create('role_above_owner', `The key's role (${role}) is above its owner's (${ownerRole}); choose ${ownerRole} or lower.`, { param: 'role' });
   }
   return userId;
 }

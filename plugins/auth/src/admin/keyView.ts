@@ -1,8 +1,9 @@
 import type { z } from 'zod';
-import { errors } from '@aihub/core/plugin-api';
+import {  } from '@aihub/core/plugin-api';
 import type { ApiKeyRecord } from '../keys/ApiKeyStore';
 import { iso } from './common';
 import type { apiKeyView } from './schemas';
+import { AuthErrors } from '../errors';
 
 export type KeyView = z.output<typeof apiKeyView>;
 
@@ -34,4 +35,4 @@ export function keyView(r: ApiKeyRecord, now: number): KeyView {
   };
 }
 
-export const keyNotFound = () => errors.notFound('No such API key in this tenant.', 'api_key_not_found');
+export const keyNotFound = () => AuthErrors.create('api_key_not_found', 'No such API key in this tenant.');

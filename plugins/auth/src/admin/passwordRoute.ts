@@ -1,6 +1,6 @@
 import { Op } from 'sequelize';
 import { z } from 'zod';
-import { GatewayError, errors, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors, GatewayError,  type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { AuthErrors } from '../errors';
 import type { OidcPayloadRow } from '../models';
 import type { AuthRuntime } from '../runtime';
@@ -68,22 +68,22 @@ export function passwordRoute(router: PluginRouter, rt: () => AuthRuntime): void
       const caller = callerOf(ctx);
       const body = ctx.request.body as z.output<typeof changePasswordBody>;
       if (caller.kind === 'api_key' || !caller.userId) {
-        throw errors.forbidden('Sign in as yourself (the console, or an OAuth access token of your user) to change your password; API keys cannot.', 'user_session_required');
+        throw CoreErrors.create('user_session_required', 'Sign in as yourself (the console, or an OAuth access token of your user) to change your password; API keys cannot.');
       }
       const tenancy = r.tenancy();
       const user = await tenancy.getUser(caller.userId);
-      if (!user) throw errors.notFound('Your user no longer exists.', 'user_not_found');
+      if (!user) throw CoreErrors.create('user_not_found', 'Your user no longer exists.');
       if (tenancy.isLocked(user)) throw AuthErrors.create('account_locked', 'Too many wrong passwords: try again later.');
       if (!(await tenancy.verifyPassword(user, body.current_password))) {
         // Counted like a failed login, so this endpoint cannot be used to guess the password faster.
         await tenancy.recordLoginFailure(user.id);
-        throw errors.badRequest('The current password is wrong.', 'invalid_current_password', 'current_password');
+        throw AuthErrors.create('invalid_current_password', 'The current password is wrong.', { param: 'current_password' });
       }
-      if (body.new_password === body.current_password) throw errors.badRequest('The new password is the current one; choose another.', 'password_unchanged', 'new_password');
+      if (body.new_password === body.current_password) throw AuthErrors.create('password_unchanged', 'The new password is the current one; choose another.', { param: 'new_password' });
       try {
         await tenancy.updateUser(user.id, { password: body.new_password });
       } catch (err) {
-        if (GatewayError.is(err) && err.code === 'invalid_password') throw errors.badRequest(err.message, 'invalid_password', 'new_password');
+        if (GatewayError.is(err) && err.code === 'invalid_password') throw CoreErrors.create('invalid_password', err.message, { param: 'new_password' });
         throw err;
       }
       const revoked = await revokeOtherSignIns(r, user.id, currentGrant(ctx));

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
-import { errors, validated, type PluginRouter } from '@aihub/core/plugin-api';
+import {  validated, type PluginRouter } from '@aihub/core/plugin-api';
 import type { AuthRuntime } from '../runtime';
 import { audit, authorizeTenant, checkTargetRank } from './common';
 import { keyNotFound, keyView } from './keyView';
 import { createdKeyView, keyParams, rotateKeyBody } from './schemas';
+import { AuthErrors } from '../errors';
 
 /**
  * `POST /admin/v1/tenants/:tenantId/api-keys/:id/rotate`: a new key with the same settings (new id
@@ -26,7 +27,7 @@ export function rotateKeyRoute(router: PluginRouter, rt: () => AuthRuntime, base
       const out = await r.keys.rotate(tenantId, id, grace * 1000);
       if (out === undefined) throw keyNotFound();
       if (out === 'conflict') {
-        throw errors.conflict('Only an active key that has not been rotated yet can be rotated; create a new key instead.', 'api_key_not_rotatable');
+        throw AuthErrors.create('api_key_not_rotatable', 'Only an active key that has not been rotated yet can be rotated; create a new key instead.');
       }
       // The old key's revocation or shortened expiry applies on every instance now, not when caches expire.
       await r.apiKeys.announce(id);

@@ -1,5 +1,5 @@
 import { Op, literal, type OrderItem, type Sequelize, type WhereOptions } from 'sequelize';
-import { errors } from '@aihub/core/plugin-api';
+import { CoreErrors,  } from '@aihub/core/plugin-api';
 import type { ApiKeyRow } from '../models';
 
 /** Columns the key list sorts by. */
@@ -79,7 +79,7 @@ export function afterCursor(sort: KeySort, pos: SortPosition): WhereOptions<ApiK
 const CURSOR = /^k1:([a-z_-]{1,20}):([0-9A-Za-z]{1,64}):(n|d\d{1,15}|s[\s\S]*)$/;
 
 function invalidCursor(why = 'pass next_cursor from the previous page unchanged') {
-  return errors.badRequest(`The cursor is not one this API returned for this list; ${why}.`, 'invalid_cursor', 'cursor');
+  return CoreErrors.create('invalid_cursor', `The cursor is not one this API returned for this list; ${why}.`, { param: 'cursor' });
 }
 
 /** Opaque cursor: the sort it belongs to, the last id, and the last sort value. */

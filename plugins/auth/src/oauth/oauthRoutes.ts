@@ -1,9 +1,10 @@
-import { errors, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors,  type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { audit, callerOf } from '../admin/common';
 import { rotateBody } from '../admin/schemas';
 import type { AuthRuntime } from '../runtime';
 import { interactionRoutes } from './interactions';
+import { AuthErrors } from '../errors';
 
 const keyView = z.object({ kid: z.string(), alg: z.string(), status: z.string(), created_at: z.string(), retire_after: z.string().nullable() });
 
@@ -16,7 +17,7 @@ export function oauthRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
   interactionRoutes(router, rt);
   const handle = (ctx: GatewayContext) => {
     const oauth = rt().oauth;
-    if (!oauth) throw errors.notFound('The OAuth server is disabled on this gateway.', 'oauth_disabled');
+    if (!oauth) throw AuthErrors.create('oauth_disabled', 'The OAuth server is disabled on this gateway.');
     return oauth.handle(ctx);
   };
   const raw = { auth: 'none' as const, body: 'none' as const, pipeline: false, errors: 'openai' as const };
@@ -28,8 +29,8 @@ export function oauthRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
     '/admin/v1/auth/signing-keys',
     async (ctx) => {
       const r = rt();
-      if (callerOf(ctx).superadmin !== true) throw errors.forbidden('Only a platform superadmin may see signing keys.', 'permission_denied');
-      if (!r.oauth) throw errors.notFound('The OAuth server is disabled on this gateway.', 'oauth_disabled');
+      if (callerOf(ctx).superadmin !== true) throw CoreErrors.create('permission_denied', 'Only a platform superadmin may see signing keys.');
+      if (!r.oauth) throw AuthErrors.create('oauth_disabled', 'The OAuth server is disabled on this gateway.');
       ctx.body = { data: await r.oauth.keyStore.list() };
     },
     {
@@ -44,8 +45,8 @@ export function oauthRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
     '/admin/v1/auth/signing-keys/rotate',
     async (ctx) => {
       const r = rt();
-      if (callerOf(ctx).superadmin !== true) throw errors.forbidden('Only a platform superadmin may rotate signing keys.', 'permission_denied');
-      if (!r.oauth) throw errors.notFound('The OAuth server is disabled on this gateway.', 'oauth_disabled');
+      if (callerOf(ctx).superadmin !== true) throw CoreErrors.create('permission_denied', 'Only a platform superadmin may rotate signing keys.');
+      if (!r.oauth) throw AuthErrors.create('oauth_disabled', 'The OAuth server is disabled on this gateway.');
       const body = (ctx.request.body ?? {}) as z.output<typeof rotateBody>;
       const grace = body.grace_seconds ?? r.ctx.config.oauth.signingKeyGraceSeconds;
       const key = await r.oauth.rotate(grace);

@@ -8,6 +8,7 @@ import { normalizeEmail } from '../store/shared';
 import type { Page, PageRequest } from '../types';
 import { invitationModel, type Invitation } from './model';
 import { hashInvitationToken, looksLikeInvitationToken, newInvitationToken } from './token';
+import { TenancyErrors } from '../errors';
 
 /** The users table's rule: something, @, something, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -42,7 +43,7 @@ export interface CreateInvitationInput {
 
 /** The one answer for unknown, expired, revoked and used tokens: a token holder learns nothing more. */
 export function invitationNotFound() {
-  return errors.notFound('This invitation does not exist, has expired, was revoked or was already used; ask for a new one.', 'invitation_not_found');
+  return TenancyErrors.create('invitation_not_found', 'This invitation does not exist, has expired, was revoked or was already used; ask for a new one.');
 }
 
 function teamIdsOf(raw: string[] | string): string[] {
@@ -118,7 +119,7 @@ export class InvitationStore {
    */
   async create(input: CreateInvitationInput, ttlMs: number, t: Transaction): Promise<{ invitation: InvitationRecord; token: string; replaced: InvitationRecord[] }> {
     const email = normalizeEmail(input.email);
-    if (email.length > 254 || !EMAIL.test(email)) throw errors.badRequest('email must be an e-mail address of at most 254 characters.', 'invalid_email', 'email');
+    if (email.length > 254 || !EMAIL.test(email)) throw TenancyErrors.create('invalid_email', 'email must be an e-mail address of at most 254 characters.', { param: 'email' });
     const teamIds = [...new Set(input.teamIds ?? [])];
     await this.checkTeams(input.tenantId, teamIds, t);
     const previous = await this.model.findAll({ where: { tenantId: input.tenantId, email, status: 'pending' }, transaction: t });
@@ -143,7 +144,7 @@ export class InvitationStore {
       );
       return { invitation: this.toRecord(row), token, replaced: previous.map((p) => ({ ...this.toRecord(p), status: 'revoked' as const })) };
     } catch (err) {
-      if (err instanceof UniqueConstraintError) throw errors.conflict('Another invitation for this address was created at the same moment; list the invitations and retry.', 'invitation_conflict');
+      if (err instanceof UniqueConstraintError) throw TenancyErrors.create('invitation_conflict', 'Another invitation for this address was created at the same moment; list the invitations and retry.');
       throw err;
     }
   }

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { GatewayError, PrincipalKey, errors, type PluginContext, type PluginRouter, type Principal, type RouteOptions } from '@aihub/core/plugin-api';
+import { CoreErrors, GatewayError, PrincipalKey, errors, type PluginContext, type PluginRouter, type Principal, type RouteOptions } from '@aihub/core/plugin-api';
 import { actorOf } from '../audit';
 import type { TenancyConfig } from '../config';
 import { InvitationStore, invitationNotFound, type InvitationRecord } from '../invitations/InvitationStore';
@@ -8,6 +8,7 @@ import * as s from '../invitations/schemas';
 import { tenantParams } from '../schemas';
 import type { UserRecord } from '../types';
 import { bodyOf, existingTenant, paramsOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+import { TenancyErrors } from '../errors';
 
 type Created = z.output<typeof s.invitationCreated>;
 
@@ -83,7 +84,7 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
     const cfg = ctx.config.invitations;
     return rt().store.transaction(async (t) => {
       if (await invitations().isMember(tenantId, body.email, t)) {
-        throw errors.conflict('This address already belongs to a member of the tenant; change their role with PATCH on the member instead.', 'already_member');
+        throw TenancyErrors.create('already_member', 'This address already belongs to a member of the tenant; change their role with PATCH on the member instead.');
       }
       const { invitation, token, replaced } = await invitations().create({ tenantId, email: body.email, role: body.role, teamIds: body.team_ids, invitedBy: actor.id }, cfg.ttlHours * 3_600_000, t);
       const json = invitationJson(invitation);
@@ -137,10 +138,10 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
       const actor = actorOf(c);
       await rt().store.transaction(async (t) => {
         const before = await invitations().get(tenantId, invitationId, t);
-        if (!before) throw errors.notFound('No such invitation in this tenant.', 'invitation_not_found');
+        if (!before) throw TenancyErrors.create('invitation_not_found', 'No such invitation in this tenant.');
         if (before.role === 'owner') rt().access.authorize(c, 'members:owner', tenantId);
         if (!(await invitations().revoke(tenantId, invitationId, t))) {
-          throw errors.conflict(`This invitation is already ${before.status}; only a pending invitation can be revoked.`, 'invitation_not_pending');
+          throw TenancyErrors.create('invitation_not_pending', `This invitation is already ${before.status}; only a pending invitation can be revoked.`);
         }
         await rt().audit.write({ tenantId, action: 'invitation.revoke', targetType: 'invitation', targetId: invitationId, before: invitationJson(before), after: { ...invitationJson(before), status: 'revoked' } }, actor, t);
       });
@@ -186,17 +187,17 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
       let password: string | undefined;
       if (principal) {
         const userId = userIdOf(principal);
-        if (!userId) throw errors.forbidden("Accept an invitation with a user's credential (sign in as the invited address), or without any credential and with a password.", 'user_credential_required');
+        if (!userId) throw TenancyErrors.create('user_credential_required', "Accept an invitation with a user's credential (sign in as the invited address), or without any credential and with a password.");
         if (principal.superadmin !== true && !principal.scopes.includes('admin:write')) {
-          throw errors.forbidden('This credential lacks the `admin:write` scope needed to accept an invitation; sign in to the console or use a key that has it.', 'insufficient_scope');
+          throw CoreErrors.create('insufficient_scope', 'This credential lacks the `admin:write` scope needed to accept an invitation; sign in to the console or use a key that has it.');
         }
         user = await store.users.get(userId);
         if (!user || user.status !== 'active' || user.email !== inv.email.toLowerCase()) {
-          throw errors.forbidden('This invitation is for another e-mail address; sign in as the invited address to accept it.', 'invitation_email_mismatch');
+          throw TenancyErrors.create('invitation_email_mismatch', 'This invitation is for another e-mail address; sign in as the invited address to accept it.');
         }
       } else {
         if (body.password === undefined) {
-          throw errors.badRequest('Sign in as the invited address and accept, or send `password`: the password of the account of the address, or the one for its new account.', 'password_required', 'password');
+          throw TenancyErrors.create('password_required', 'Sign in as the invited address and accept, or send `password`: the password of the account of the address, or the one for its new account.', { param: 'password' });
         }
         // An existing account is never signed in here: checking its password would make this route
         // a password oracle (or, counting failures, a way to lock anyone out) for whoever holds a

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { PrincipalKey, TenantKey, errors, type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors, PrincipalKey, TenantKey, errors, type PluginRouter } from '@aihub/core/plugin-api';
 import { userJson } from '../json';
 import { ALL_PERMISSIONS } from '../permissions';
 import { meOut, meUpdate, userOut } from '../schemas';
@@ -53,12 +53,12 @@ export function meRoutes(router: PluginRouter, rt: Runtime): void {
       if (!PrincipalKey.get(c)) throw errors.unauthorized('Authentication required: send an API key or access token as `Authorization: Bearer <token>`.', 'unauthenticated');
       const p = principalOf(c);
       const userId = p.userId ?? (p.kind === 'session' ? p.subject : undefined);
-      if (!userId || p.kind === 'api_key') throw errors.forbidden('Sign in as yourself (the console, or an OAuth access token of your user) to change your profile.', 'user_session_required');
+      if (!userId || p.kind === 'api_key') throw CoreErrors.create('user_session_required', 'Sign in as yourself (the console, or an OAuth access token of your user) to change your profile.');
       const body = bodyOf<z.output<typeof meUpdate>>(c);
       const store = rt().store;
       const user = await audited(rt(), c, async (t) => {
         const before = await store.users.get(userId, t);
-        if (!before) throw errors.notFound('Your user no longer exists.', 'user_not_found');
+        if (!before) throw CoreErrors.create('user_not_found', 'Your user no longer exists.');
         const after = await store.users.update(userId, { displayName: body.display_name, preferredLanguage: body.preferred_language }, t);
         return { result: after, entry: { tenantId: null, action: 'user.profile_update', targetType: 'user', targetId: userId, before: userJson(before), after: userJson(after) } };
       });

@@ -1,18 +1,19 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { errors, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors,  type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
 import { memberJson } from '../json';
 import * as s from '../schemas';
 import type { MembershipRecord } from '../types';
 import { invitationCreated } from '../invitations/schemas';
 import { audited, bodyOf, existingTenant, paramsOf, principalOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
 import type { Invitations } from './invitations';
+import { TenancyErrors } from '../errors';
 
 type TenantParams = z.output<typeof s.tenantParams>;
 type MemberParams = z.output<typeof s.memberParams>;
 
 function memberNotFound() {
-  return errors.notFound('This user is not a member of the tenant.', 'member_not_found');
+  return CoreErrors.create('member_not_found', 'This user is not a member of the tenant.');
 }
 
 /**
@@ -101,7 +102,7 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
         if (body.role !== undefined && body.role !== before.role) {
           requireOwnerRights(c, tenantId, before.role, body.role);
           if (before.role === 'owner' && (await store.memberships.countOwners(tenantId, t)) <= 1) {
-            throw errors.conflict('This is the last owner of the tenant; make another member owner first.', 'last_owner');
+            throw TenancyErrors.create('last_owner', 'This is the last owner of the tenant; make another member owner first.');
           }
         }
         const after: MembershipRecord = await store.memberships.update(tenantId, userId, { role: body.role, teamId: body.team_id }, t);
@@ -124,7 +125,7 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
         if (!before) throw memberNotFound();
         requireOwnerRights(c, tenantId, before.role);
         if (before.role === 'owner' && (await store.memberships.countOwners(tenantId, t)) <= 1) {
-          throw errors.conflict('This is the last owner of the tenant; make another member owner first.', 'last_owner');
+          throw TenancyErrors.create('last_owner', 'This is the last owner of the tenant; make another member owner first.');
         }
         await store.memberships.remove(tenantId, userId, t);
         return { result: undefined, entry: { tenantId, action: 'member.remove', targetType: 'user', targetId: userId, before: memberJson(before) } };

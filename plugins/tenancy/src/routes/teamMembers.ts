@@ -1,13 +1,14 @@
 import type { z } from 'zod';
-import { errors, type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors,  type PluginRouter } from '@aihub/core/plugin-api';
 import { memberJson } from '../json';
 import * as s from '../schemas';
 import { audited, existingTenant, paramsOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+import { TenancyErrors } from '../errors';
 
 type TeamParams = z.output<typeof s.teamParams>;
 type TeamMemberParams = z.output<typeof s.teamMemberParams>;
 
-const teamNotFound = () => errors.notFound('No such team in this tenant.', 'team_not_found');
+const teamNotFound = () => CoreErrors.create('team_not_found', 'No such team in this tenant.');
 
 /**
  * A team's members: list, add, remove. A member belongs to at most one team (the membership's
@@ -40,7 +41,7 @@ export function teamMemberRoutes(router: PluginRouter, rt: Runtime): void {
       const out = await audited(rt(), c, async (t) => {
         if (!(await store.teams.get(tenantId, teamId, t))) throw teamNotFound();
         const before = await store.memberships.get(tenantId, userId, t);
-        if (!before) throw errors.notFound('This user is not a member of the tenant; add them as a member (or invite them) first.', 'member_not_found');
+        if (!before) throw CoreErrors.create('member_not_found', 'This user is not a member of the tenant; add them as a member (or invite them) first.');
         const after = await store.memberships.update(tenantId, userId, { teamId }, t);
         const user = await store.users.get(userId, t);
         return { result: memberJson(after, user), entry: { tenantId, action: 'team.member_add', targetType: 'team', targetId: teamId, before: memberJson(before, user), after: memberJson(after, user) } };
@@ -58,7 +59,7 @@ export function teamMemberRoutes(router: PluginRouter, rt: Runtime): void {
       const store = rt().store;
       await audited(rt(), c, async (t) => {
         const before = await store.memberships.get(tenantId, userId, t);
-        if (!before || before.teamId !== teamId) throw errors.notFound('This user is not a member of this team.', 'team_member_not_found');
+        if (!before || before.teamId !== teamId) throw TenancyErrors.create('team_member_not_found', 'This user is not a member of this team.');
         const after = await store.memberships.update(tenantId, userId, { teamId: null }, t);
         return { result: undefined, entry: { tenantId, action: 'team.member_remove', targetType: 'team', targetId: teamId, before: memberJson(before), after: memberJson(after) } };
       });

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { errors, type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors,  type PluginRouter } from '@aihub/core/plugin-api';
 import { teamJson } from '../json';
 import * as s from '../schemas';
 import { audited, bodyOf, existingTenant, paramsOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
@@ -9,7 +9,7 @@ type TenantParams = z.output<typeof s.tenantParams>;
 type TeamParams = z.output<typeof s.teamParams>;
 
 function teamNotFound() {
-  return errors.notFound('No such team in this tenant.', 'team_not_found');
+  return CoreErrors.create('team_not_found', 'No such team in this tenant.');
 }
 
 /** Teams of a tenant: list, create, read, rename, delete; and their members (teamMembers.ts). */

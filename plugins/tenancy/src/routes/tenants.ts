@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { assertWithinPlan, errors, type BudgetSettings, type LimitSettings, type PluginRouter, type TenantSettings } from '@aihub/core/plugin-api';
+import { CoreErrors, assertWithinPlan,  type BudgetSettings, type LimitSettings, type PluginRouter, type TenantSettings } from '@aihub/core/plugin-api';
 import { tenantJson } from '../json';
 import { withNeutralSlugConflict } from '../slugs';
 import * as s from '../schemas';
@@ -80,10 +80,10 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       const store = rt().store;
       const tenant = await audited(rt(), c, async (t) => {
         const before = await store.tenants.get(tenantId, t);
-        if (!before) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
+        if (!before) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
         // Plan and status are the operator's: a tenant must not upgrade or reactivate itself.
         if (principal.superadmin !== true && ((body.plan !== undefined && body.plan !== before.plan) || (body.status !== undefined && body.status !== before.status))) {
-          throw errors.forbidden("Only a platform superadmin may change a tenant's plan or status.", 'permission_denied');
+          throw CoreErrors.create('permission_denied', "Only a platform superadmin may change a tenant's plan or status.");
         }
         const slug = body.slug !== undefined && body.slug !== before.slug ? body.slug : undefined;
         const after = await withNeutralSlugConflict(slug, principal.superadmin === true, () => store.tenants.update(tenantId, body, t));
@@ -102,7 +102,7 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       const store = rt().store;
       await audited(rt(), c, async (t) => {
         const before = await store.tenants.get(tenantId, t);
-        if (!before) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
+        if (!before) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
         await store.tenants.delete(tenantId, t);
         return { result: undefined, entry: { tenantId, action: 'tenant.delete', targetType: 'tenant', targetId: tenantId, before: tenantJson(before) } };
       });
@@ -133,12 +133,12 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       if (patch.budgets !== undefined) access.authorize(c, 'budgets:write', tenantId);
       // A tenant's own bounds are the operator's, like its plan.
       if (patch.bounds !== undefined && principalOf(c).superadmin !== true) {
-        throw errors.forbidden("Only a platform superadmin may change a tenant's bounds.", 'permission_denied');
+        throw CoreErrors.create('permission_denied', "Only a platform superadmin may change a tenant's bounds.");
       }
       const store = rt().store;
       const tenant: TenantRecord = await audited(rt(), c, async (t) => {
         const before = await store.tenants.get(tenantId, t);
-        if (!before) throw errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
+        if (!before) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
         // The same bound check as the budget and limit routes, on what this patch sets (a key it leaves
         // alone keeps its value, even one a superadmin set above the plan).
         const values = { limits: (patch.limits ?? undefined) as LimitSettings | undefined, budgets: (patch.budgets ?? undefined) as BudgetSettings | undefined };

@@ -1,14 +1,15 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { errors, type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors,  type PluginRouter } from '@aihub/core/plugin-api';
 import { userJson } from '../json';
 import * as s from '../schemas';
 import { audited, bodyOf, paramsOf, principalOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+import { TenancyErrors } from '../errors';
 
 type UserParams = z.output<typeof s.userParams>;
 
 function userNotFound() {
-  return errors.notFound('No such user.', 'user_not_found');
+  return CoreErrors.create('user_not_found', 'No such user.');
 }
 
 function isSelf(c: Context, userId: string): boolean {
@@ -65,7 +66,7 @@ export function userRoutes(router: PluginRouter, rt: Runtime): void {
       const { userId } = paramsOf<UserParams>(c);
       const body = bodyOf<z.output<typeof s.userUpdate>>(c);
       if (isSelf(c, userId) && (body.superadmin === false || (body.status !== undefined && body.status !== 'active'))) {
-        throw errors.conflict('You cannot remove your own superadmin rights or disable yourself; ask another superadmin.', 'cannot_modify_self');
+        throw TenancyErrors.create('cannot_modify_self', 'You cannot remove your own superadmin rights or disable yourself; ask another superadmin.');
       }
       const store = rt().store;
       const user = await audited(rt(), c, async (t) => {
@@ -85,7 +86,7 @@ export function userRoutes(router: PluginRouter, rt: Runtime): void {
     async (c) => {
       rt().access.authorize(c, 'users:write', null);
       const { userId } = paramsOf<UserParams>(c);
-      if (isSelf(c, userId)) throw errors.conflict('You cannot delete yourself; ask another superadmin.', 'cannot_modify_self');
+      if (isSelf(c, userId)) throw TenancyErrors.create('cannot_modify_self', 'You cannot delete yourself; ask another superadmin.');
       const store = rt().store;
       await audited(rt(), c, async (t) => {
         const before = await store.users.get(userId, t);

@@ -1,5 +1,5 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import { errors, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors, errors, type TenantRole } from '@aihub/core/plugin-api';
 import type { CachedTenantDirectory } from '../directory';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
 import type { Membership, Team, TenancyModels } from '../models';
@@ -18,6 +18,7 @@ import type {
   UpdateMembershipInput,
 } from '../types';
 import { announce, isUniqueViolation, page } from './shared';
+import { TenancyErrors } from '../errors';
 
 /**
  * Who belongs to which tenant, with which role and team. Tenant-owned: queries go through the
@@ -50,7 +51,7 @@ export class MembershipStore {
       await announce(this.directory, t, { kind: 'user', id: input.userId, deleted: false });
       return toMembership(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict('This user is already a member of the tenant; change the role with PATCH instead.', 'membership_exists');
+      if (isUniqueViolation(err)) throw TenancyErrors.create('membership_exists', 'This user is already a member of the tenant; change the role with PATCH instead.');
       throw err;
     }
   }
@@ -63,7 +64,7 @@ export class MembershipStore {
 
   async update(tenantId: string, userId: string, patch: UpdateMembershipInput, t?: Transaction): Promise<MembershipRecord> {
     const row = looksLikeId(userId) ? await this.memberships.findOne(tenantId, { where: { userId }, transaction: t }) : null;
-    if (!row) throw errors.notFound('This user is not a member of the tenant.', 'member_not_found');
+    if (!row) throw CoreErrors.create('member_not_found', 'This user is not a member of the tenant.');
     if (patch.teamId !== undefined) await this.checkTeam(tenantId, patch.teamId, t);
     const values: Partial<Pick<Membership, 'role' | 'teamId'>> = {};
     if (patch.role !== undefined) values.role = patch.role;

@@ -1,5 +1,5 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import { errors, type Database } from '@aihub/core/plugin-api';
+import { CoreErrors,  type Database } from '@aihub/core/plugin-api';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
 import type { Membership, Team } from '../models';
 import { decodeIdCursor, pageSize } from '../pagination';
@@ -7,6 +7,7 @@ import { toTeam } from '../records';
 import type { TenantScope } from '../scope';
 import type { Page, PageRequest, TeamRecord } from '../types';
 import { contains, inTransaction, isUniqueViolation, page } from './shared';
+import { TenancyErrors } from '../errors';
 
 /** A tenant's teams; every query goes through the tenant-scoped repository. */
 export class TeamStore {
@@ -21,7 +22,7 @@ export class TeamStore {
       const row = await this.teams.create(tenantId, { id: newId(ID_PREFIX.team), name: input.name, description: input.description ?? null }, { transaction: t });
       return toTeam(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict(`A team named "${input.name}" already exists in this tenant.`, 'team_name_taken');
+      if (isUniqueViolation(err)) throw TenancyErrors.create('team_name_taken', `A team named "${input.name}" already exists in this tenant.`);
       throw err;
     }
   }
@@ -44,14 +45,14 @@ export class TeamStore {
 
   async update(tenantId: string, teamId: string, patch: { name?: string; description?: string | null }, t?: Transaction): Promise<TeamRecord> {
     const row = looksLikeId(teamId) ? await this.teams.findById(tenantId, teamId, { transaction: t }) : null;
-    if (!row) throw errors.notFound('No such team in this tenant.', 'team_not_found');
+    if (!row) throw CoreErrors.create('team_not_found', 'No such team in this tenant.');
     const values: Partial<Pick<Team, 'name' | 'description'>> = {};
     if (patch.name !== undefined) values.name = patch.name;
     if (patch.description !== undefined) values.description = patch.description;
     try {
       await row.update(values, { transaction: t });
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict(`A team named "${patch.name}" already exists in this tenant.`, 'team_name_taken');
+      if (isUniqueViolation(err)) throw TenancyErrors.create('team_name_taken', `A team named "${patch.name}" already exists in this tenant.`);
       throw err;
     }
     return toTeam(row);

@@ -1,5 +1,5 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import { errors, type Database } from '@aihub/core/plugin-api';
+import {  type Database } from '@aihub/core/plugin-api';
 import type { TenancyConfig } from '../config';
 import type { CachedTenantDirectory } from '../directory';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
@@ -10,6 +10,7 @@ import type { TenantScope } from '../scope';
 import type { Membership, Team } from '../models';
 import type { CreateTenantInput, ListTenantsInput, Page, PlanDefinition, TenantRecord, UpdateTenantInput } from '../types';
 import { afterCommit, announce, contains, inTransaction, isUniqueViolation, page, tenantNotFound } from './shared';
+import { TenancyErrors } from '../errors';
 
 /** Tenants and the plans they are on. A change invalidates the tenant in every instance's directory. */
 export class TenantStore {
@@ -28,7 +29,7 @@ export class TenantStore {
 
   private checkPlan(plan: string): void {
     if (!this.plan(plan)) {
-      throw errors.badRequest(`Unknown plan "${plan}"; use one of: ${Object.keys(this.config.plans).join(', ')}.`, 'unknown_plan', 'plan');
+      throw TenancyErrors.create('unknown_plan', `Unknown plan "${plan}"; use one of: ${Object.keys(this.config.plans).join(', ')}.`, { param: 'plan' });
     }
   }
 
@@ -42,7 +43,7 @@ export class TenantStore {
       );
       return toTenant(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict(`A tenant with slug "${input.slug}" already exists; choose another slug.`, 'slug_taken');
+      if (isUniqueViolation(err)) throw TenancyErrors.create('slug_taken', `A tenant with slug "${input.slug}" already exists; choose another slug.`);
       throw err;
     }
   }
@@ -79,7 +80,7 @@ export class TenantStore {
     try {
       await row.update(values, { transaction: t });
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict(`A tenant with slug "${patch.slug}" already exists; choose another slug.`, 'slug_taken');
+      if (isUniqueViolation(err)) throw TenancyErrors.create('slug_taken', `A tenant with slug "${patch.slug}" already exists; choose another slug.`);
       throw err;
     }
     afterCommit(t, () => this.directory.invalidate(id));

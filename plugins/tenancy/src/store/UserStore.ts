@@ -1,5 +1,5 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import { errors, type Database } from '@aihub/core/plugin-api';
+import { CoreErrors,  type Database } from '@aihub/core/plugin-api';
 import type { TenancyConfig } from '../config';
 import type { CachedTenantDirectory } from '../directory';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
@@ -10,6 +10,7 @@ import { toUser } from '../records';
 import { withCrossTenantAccess } from '../scope';
 import type { CreateUserInput, ListUsersInput, Page, UpdateUserInput, UserRecord } from '../types';
 import { announce, checkEmail, contains, inTransaction, isUniqueViolation, normalizeEmail, page } from './shared';
+import { TenancyErrors } from '../errors';
 
 /** Users (platform-wide, not tenant-owned) and their passwords. */
 export class UserStore {
@@ -22,7 +23,7 @@ export class UserStore {
 
   private checkNewPassword(password: string): void {
     if (password.length < this.config.password.minLength || password.length > MAX_PASSWORD_LENGTH) {
-      throw errors.badRequest(`Passwords must be ${this.config.password.minLength} to ${MAX_PASSWORD_LENGTH} characters long.`, 'invalid_password', 'password');
+      throw CoreErrors.create('invalid_password', `Passwords must be ${this.config.password.minLength} to ${MAX_PASSWORD_LENGTH} characters long.`, { param: 'password' });
     }
   }
 
@@ -37,7 +38,7 @@ export class UserStore {
       );
       return toUser(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict('A user with this e-mail already exists.', 'email_taken');
+      if (isUniqueViolation(err)) throw TenancyErrors.create('email_taken', 'A user with this e-mail already exists.');
       throw err;
     }
   }
@@ -69,7 +70,7 @@ export class UserStore {
 
   async update(id: string, patch: UpdateUserInput, t?: Transaction): Promise<UserRecord> {
     const row = looksLikeId(id) ? await this.models.User.findByPk(id, { transaction: t }) : null;
-    if (!row) throw errors.notFound('No such user.', 'user_not_found');
+    if (!row) throw CoreErrors.create('user_not_found', 'No such user.');
     const values: Record<string, unknown> = {};
     if (patch.email !== undefined) values.email = checkEmail(patch.email);
     if (patch.status !== undefined) values.status = patch.status;
@@ -87,7 +88,7 @@ export class UserStore {
     try {
       await row.update(values, { transaction: t });
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict('A user with this e-mail already exists.', 'email_taken');
+      if (isUniqueViolation(err)) throw TenancyErrors.create('email_taken', 'A user with this e-mail already exists.');
       throw err;
     }
     if (patch.status !== undefined || patch.superadmin !== undefined) await announce(this.directory, t, { kind: 'user', id, deleted: false });

@@ -1,8 +1,9 @@
 import { Op, UniqueConstraintError, col, fn, where as sqlWhere, type Transaction, type WhereOptions } from 'sequelize';
-import { errors, type Database } from '@aihub/core/plugin-api';
+import { CoreErrors,  type Database } from '@aihub/core/plugin-api';
 import type { CachedTenantDirectory } from '../directory';
 import { encodeIdCursor } from '../pagination';
 import type { OwnerChange, Page } from '../types';
+import { TenancyErrors } from '../errors';
 
 // What the entity stores (tenants, users, lockout, memberships, teams) share.
 
@@ -16,7 +17,7 @@ export function normalizeEmail(email: string): string {
 /** A normalized e-mail, or a 400 `invalid_email`. */
 export function checkEmail(email: string): string {
   const normalized = normalizeEmail(email);
-  if (normalized.length > 254 || !EMAIL.test(normalized)) throw errors.badRequest('email must be an e-mail address of at most 254 characters.', 'invalid_email', 'email');
+  if (normalized.length > 254 || !EMAIL.test(normalized)) throw TenancyErrors.create('invalid_email', 'email must be an e-mail address of at most 254 characters.', { param: 'email' });
   return normalized;
 }
 
@@ -26,7 +27,7 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /** The one answer for "no such tenant" and "not your tenant": existence must not leak. */
 export function tenantNotFound() {
-  return errors.notFound('No such tenant (or it is not yours).', 'tenant_not_found');
+  return CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
 }
 
 /** Case-insensitive substring match that needs no LIKE escaping (user input may contain % and _). */
