@@ -61,5 +61,5 @@ export { aiConfig, type AiConfig, type ProviderConfig, type ModelConfig, type Ex
 export { redactPii, redactMessages, luhnValid, type PiiKind, type PiiRedaction, type PiiRedactionOptions } from './pii';
 export { render as renderPromptTemplate } from './transforms';
 export { costMicros, builtInPrice, resolvePrice, type Price } from './pricing';
-export { estimatePromptTokens, countTokens } from './tokens';
+export { estimatePromptTokens, countTokens } from './tokenCount';
 export { murmur3 } from './routing/hash';

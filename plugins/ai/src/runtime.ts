@@ -13,7 +13,7 @@ import { Catalog } from './routing/catalog';
 import { FeedbackStore } from './store/FeedbackStore';
 import { RequestLog } from './store/RequestLog';
 import { ResponseStore } from './responses/store';
-import { loadTokenizer } from './tokens';
+import { loadTokenizer } from './tokenCount';
 
 /** Everything the plugin builds at start; hooks and routes reach it as `ctx.runtime`. */
 export class AiRuntime {

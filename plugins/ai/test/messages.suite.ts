@@ -4,7 +4,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { completionText } from '../../../bench/src/mock-upstream/content';
 import { TOOL_ARGUMENTS } from '../../../bench/src/mock-upstream/openai';
 import { messagesToChat } from '../src/messages/toChat';
-import { estimatePromptTokens, loadTokenizer } from '../src/tokens';
+import { estimatePromptTokens, loadTokenizer } from '../src/tokenCount';
 import { MOCK_KEY, startStack, type Backend, type Stack } from './harness';
 
 /** The Messages ingress suite on one storage backend (embedded SQLite + memory, or PostgreSQL + Redis). */

@@ -14,7 +14,7 @@ import type { AiConfig } from '../config';
 import type { AiMetrics } from '../metrics';
 import { costSplit } from '../pricing';
 import type { RequestLog } from '../store/RequestLog';
-import { countTokens, estimatePromptTokens } from '../tokens';
+import { countTokens, estimatePromptTokens } from '../tokenCount';
 import type { RawUsage } from '../types';
 import type { AiCall, CallStatus } from './AiCall';
 

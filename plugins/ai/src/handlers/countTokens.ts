@@ -5,7 +5,7 @@ import { modelNotAllowed, principalMayUse } from '../keyModels';
 import { messagesToChat, servedOnlyBy } from '../messages/toChat';
 import { AnthropicProvider } from '../providers/anthropic/adapter';
 import { runtimeOf } from '../runtime';
-import { estimatePromptTokens } from '../tokens';
+import { estimatePromptTokens } from '../tokenCount';
 
 /**
  * POST /v1/messages/count_tokens: the prompt's input tokens. A model served by Anthropic alone is
