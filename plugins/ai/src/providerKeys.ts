@@ -1,9 +1,24 @@
 import type { AiConfig, ProviderConfig } from './config';
+import { PRESETS } from './providers/openai-compatible/presets';
 
 /** The environment variable the shipped configs read each keyed provider type's key from. */
-const KEY_ENV: Record<string, string> = { openai: 'OPENAI_API_KEY', 'azure-openai': 'AZURE_OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
+const KEY_ENV: Record<string, string> = {
+  openai: 'OPENAI_API_KEY',
+  'azure-openai': 'AZURE_OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  gemini: 'GEMINI_API_KEY',
+  'vertex-ai': 'GOOGLE_SERVICE_ACCOUNT_JSON',
+  bedrock: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+  groq: 'GROQ_API_KEY',
+  together: 'TOGETHER_API_KEY',
+  deepseek: 'DEEPSEEK_API_KEY',
+  openrouter: 'OPENROUTER_API_KEY',
+  mistral: 'MISTRAL_API_KEY',
+};
+/** Where each credential-holding type keeps it, for the message. */
+const KEY_FIELD: Record<string, string> = { 'vertex-ai': 'serviceAccount', bedrock: 'accessKeyId / secretAccessKey' };
 /** Headers that carry a credential when an operator sets it by hand instead of `apiKey`. */
-const AUTH_HEADERS = new Set(['authorization', 'api-key', 'x-api-key']);
+const AUTH_HEADERS = new Set(['authorization', 'api-key', 'x-api-key', 'x-goog-api-key']);
 
 /** A provider that will be refused upstream because no credential is configured for it. */
 export interface MissingKey {
@@ -22,8 +37,9 @@ export function missingApiKeys(config: AiConfig): MissingKey[] {
   const out: MissingKey[] = [];
   for (const [name, p] of Object.entries(config.providers)) {
     const type = p.type ?? name;
-    if (!needsKey(type, p) || hasCredential(p)) continue;
-    out.push({ provider: name, type, message: `no API key configured for provider "${name}" (${type}): its calls will be refused upstream; set ${KEY_ENV[type]} (or providers.${name}.apiKey)` });
+    if (!needsKey(type, p) || hasCredential(type, p)) continue;
+    const env = KEY_ENV[type === 'openai-compatible' ? (p.preset ?? type) : type];
+    out.push({ provider: name, type, message: `no API key configured for provider "${name}" (${type}): its calls will be refused upstream; set ${env} (or providers.${name}.${KEY_FIELD[type] ?? 'apiKey'})` });
   }
   return out;
 }
@@ -37,10 +53,16 @@ export function modelsWithoutKey(config: AiConfig, missing: readonly MissingKey[
 
 function needsKey(type: string, p: ProviderConfig): boolean {
   if (type === 'openai') return !p.baseUrl || new URL(p.baseUrl).hostname === 'api.openai.com';
-  return type === 'azure-openai' || type === 'anthropic';
+  // A preset of a hosted service needs its key; local servers (vllm, lmstudio) and own base URLs may not.
+  if (type === 'openai-compatible') return p.preset !== undefined && PRESETS[p.preset].keyRequired && (!p.baseUrl || new URL(p.baseUrl).hostname === new URL(PRESETS[p.preset].baseUrl).hostname);
+  return type === 'azure-openai' || type === 'anthropic' || type === 'gemini' || type === 'vertex-ai' || type === 'bedrock';
 }
 
-function hasCredential(p: ProviderConfig): boolean {
+function hasCredential(type: string, p: ProviderConfig): boolean {
+  if (p.serviceAccount && p.serviceAccount.trim() !== '') return true;
+  if (p.accessKeyId && p.secretAccessKey) return true;
+  // Bedrock also takes the standard AWS variables, as AWS's SDKs do.
+  if (type === 'bedrock' && (p.accessKeyId ?? process.env.AWS_ACCESS_KEY_ID) && (p.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY)) return true;
   if (p.apiKey && p.apiKey.trim() !== '') return true;
   return Object.entries(p.headers).some(([h, v]) => AUTH_HEADERS.has(h.toLowerCase()) && v.trim() !== '');
 }

@@ -31,6 +31,12 @@ describe('providers without an API key', () => {
         vllm: { type: 'openai', baseUrl: 'http://127.0.0.1:8000/v1' },
         ollama: {},
         mock: {},
+        gemini: {},
+        groq: { type: 'openai-compatible', preset: 'groq' },
+        lmstudio: { type: 'openai-compatible', preset: 'lmstudio' },
+        'groq-proxy': { type: 'openai-compatible', preset: 'groq', baseUrl: 'http://127.0.0.1:9000/v1' },
+        vertex: { type: 'vertex-ai', project: 'p' },
+        aws: { type: 'bedrock', region: 'us-east-1', accessKeyId: 'AKIA', secretAccessKey: 's' },
       },
       models: {
         a: { deployments: [{ provider: 'openai', model: 'gpt-4o' }] },
@@ -40,7 +46,10 @@ describe('providers without an API key', () => {
       },
     });
     const missing = missingApiKeys(cfg);
-    assert.deepEqual(missing.map((m) => m.provider), ['openai', 'anthropic']);
+    assert.deepEqual(missing.map((m) => m.provider), ['openai', 'anthropic', 'gemini', 'groq', 'vertex']);
+    assert.match(missing[2].message, /set GEMINI_API_KEY/);
+    assert.match(missing[3].message, /\(openai-compatible\).*set GROQ_API_KEY \(or providers\.groq\.apiKey\)/);
+    assert.match(missing[4].message, /set GOOGLE_SERVICE_ACCOUNT_JSON \(or providers\.vertex\.serviceAccount\)/);
     assert.match(missing[0].message, /no API key configured for provider "openai" \(openai\).*set OPENAI_API_KEY/);
     assert.match(missing[1].message, /set ANTHROPIC_API_KEY/);
     assert.deepEqual(modelsWithoutKey(cfg, missing), ['a', 'd'], 'b is served by its fallback c');

@@ -208,3 +208,19 @@ describe('provider conformance: bedrock signing', () => {
     }
   });
 });
+
+describe('provider conformance: missing credentials', () => {
+  it('a vertex-ai provider without a service account starts, and its calls fail as an authentication error', async () => {
+    const up = await startConformanceUpstream();
+    const stack = await startStack({ ai: { requireAuth: false, retry: { maxAttempts: 1 }, providers: { vx: { type: 'vertex-ai', baseUrl: `${up.url}/v1`, project: 'p' } }, models: { vx: { deployments: [{ provider: 'vx', model: 'gemini-2.5-flash' }] } } } });
+    try {
+      const res = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'vx', messages: hi }) });
+      assert.equal(res.status, 502);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'upstream_auth_failed');
+      assert.equal(up.requests.length, 0, 'nothing was sent without a token');
+    } finally {
+      await stack.stop();
+      await up.close();
+    }
+  });
+});

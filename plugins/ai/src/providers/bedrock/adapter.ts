@@ -5,6 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Dispatcher } from 'undici';
 import type { ProviderConfig } from '../../config';
 import type { AttemptSignal } from '../../engine/AttemptSignal';
+import { UpstreamError } from '../../engine/errors';
 import type { BodyLimits, BufferedResponse, CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../../types';
 import { readWhole } from '../buffered';
 import { HttpProvider } from '../HttpProvider';
@@ -20,7 +21,9 @@ function awsSettings(name: string, config: ProviderConfig) {
   if (!region) throw new Error(`provider "${name}" (bedrock) needs region (or AWS_REGION)`);
   const accessKeyId = config.accessKeyId ?? env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = config.secretAccessKey ?? env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) throw new Error(`provider "${name}" (bedrock) needs accessKeyId and secretAccessKey (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`);
+  // Without credentials the provider starts (a warning names the variables, see providerKeys.ts)
+  // and its calls fail as an authentication error, like a keyless provider of any other type.
+  if (!accessKeyId || !secretAccessKey) return { region, credentials: undefined };
   const sessionToken = config.sessionToken ?? (config.accessKeyId ? undefined : env.AWS_SESSION_TOKEN);
   return { region, credentials: { accessKeyId, secretAccessKey, sessionToken } };
 }
@@ -34,13 +37,14 @@ function awsSettings(name: string, config: ProviderConfig) {
 export class BedrockProvider extends HttpProvider {
   readonly type = 'bedrock' as const;
   readonly genAiSystem = 'aws.bedrock';
-  private readonly signer: SignatureV4;
+  private readonly signer: SignatureV4 | undefined;
 
   constructor(name: string, config: ProviderConfig, http: HttpClient) {
     const aws = awsSettings(name, config);
     super(name, config, http, `https://bedrock-runtime.${aws.region}.amazonaws.com`);
-    this.signer = new SignatureV4({ service: 'bedrock', region: aws.region, credentials: aws.credentials, sha256: Sha256 });
-    (this.secrets as string[]).push(aws.credentials.secretAccessKey, ...(aws.credentials.sessionToken ? [aws.credentials.sessionToken] : []));
+    const c = aws.credentials;
+    this.signer = c ? new SignatureV4({ service: 'bedrock', region: aws.region, credentials: c, sha256: Sha256 }) : undefined;
+    if (c) (this.secrets as string[]).push(c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : []));
   }
 
   protected authHeaders(): Record<string, string> {
@@ -61,6 +65,7 @@ export class BedrockProvider extends HttpProvider {
 
   /** SigV4 over method, path, host, content type and body; other headers (trace context) go unsigned. */
   protected override async sign(options: Dispatcher.DispatchOptions): Promise<Dispatcher.DispatchOptions> {
+    if (!this.signer) throw new UpstreamError('status', `${this.name}: no AWS credentials configured (accessKeyId and secretAccessKey, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`, this.name, { status: 401 });
     const origin = new URL(String(options.origin));
     const headers = options.headers as Record<string, string>;
     const signed = await this.signer.sign({

@@ -93,19 +93,20 @@ function withRetryDelay(res: BufferedResponse): BufferedResponse['headers'] {
 export class VertexAiProvider extends GeminiProvider {
   override readonly type = 'vertex-ai' as const;
   override readonly genAiSystem = 'gcp.vertex_ai';
-  private readonly tokens: GoogleTokenSource;
+  private readonly tokens: GoogleTokenSource | undefined;
   private readonly prefix: string;
 
   constructor(name: string, config: ProviderConfig, http: HttpClient) {
     const location = config.location ?? 'us-central1';
     super(name, config, http, location === 'global' ? 'https://aiplatform.googleapis.com/v1' : `https://${location}-aiplatform.googleapis.com/v1`);
-    if (!config.serviceAccount) throw new Error(`provider "${name}" (vertex-ai) needs serviceAccount: the service-account key JSON or its path`);
-    const sa = loadServiceAccount(config.serviceAccount);
-    const project = config.project ?? sa.project_id;
-    if (!project) throw new Error(`provider "${name}" (vertex-ai) needs project: the service account names none`);
-    this.tokens = new GoogleTokenSource(sa, http.dispatcher);
+    // Without a service account the provider starts (a warning names it, see providerKeys.ts) and its
+    // calls fail as an authentication error, like a keyless provider of any other type.
+    const sa = config.serviceAccount?.trim() ? loadServiceAccount(config.serviceAccount) : undefined;
+    const project = config.project ?? sa?.project_id;
+    if (!project) throw new Error(`provider "${name}" (vertex-ai) needs project (or a serviceAccount naming its project_id)`);
+    this.tokens = sa ? new GoogleTokenSource(sa, http.dispatcher) : undefined;
     this.prefix = `/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models/`;
-    (this.secrets as string[]).push(sa.private_key);
+    if (sa) (this.secrets as string[]).push(sa.private_key);
   }
 
   protected override authHeaders(): Record<string, string> {
@@ -117,6 +118,7 @@ export class VertexAiProvider extends GeminiProvider {
   }
 
   protected override async callHeaders(extra: Record<string, string> | undefined): Promise<Record<string, string>> {
+    if (!this.tokens) throw new UpstreamError('status', `${this.name}: no service account configured (serviceAccount)`, this.name, { status: 401 });
     let token: string;
     try {
       token = await this.tokens.get();
