@@ -242,6 +242,44 @@ describe('ops safety: dry-run, the cap, signed webhooks', () => {
   });
 });
 
+describe('ops on a slow upstream', () => {
+  let up: Upstream;
+  after(async () => up?.close());
+  before(async () => {
+    up = await startUpstream();
+  });
+
+  it('a slow deployment switches its alias to the fallback, and a forced breaker holds it out', async () => {
+    const gw = await startGateway(up, {
+      rules: [
+        { name: 'slow-switch', when: { signal: 'latency_p95_ms', subject: 'primary', above: 200, minSamples: 3 }, action: { type: 'switch_fallback', target: 'chat' }, cooldownSeconds: 3600 },
+        { name: 'slow-breaker', when: { signal: 'latency_p95_ms', subject: 'primary', above: 200, minSamples: 3 }, action: { type: 'force_breaker', state: 'open' }, cooldownSeconds: 3600 },
+      ],
+    });
+    try {
+      up.mode.primary = 'slow';
+      for (let i = 0; i < 3; i++) assert.equal(await answeredBy(gw), 'primary');
+      await waitFor('both rules acted', async () => (await events(gw, '?outcome=acted')).length === 2);
+      const st = (await state(gw)) as unknown as { aliases: { alias: string; switchedToFallback: boolean }[]; deployments: { id: string; breaker: string; forcedBreaker: string | null }[] };
+      assert.equal(st.aliases.find((a) => a.alias === 'chat')?.switchedToFallback, true);
+      assert.deepEqual(
+        st.deployments.filter((d) => d.id === 'primary').map((d) => [d.breaker, d.forcedBreaker]),
+        [['open', 'open']],
+      );
+      const metrics = await (await gw.fetch('/metrics')).text();
+      assert.equal(metricValue(metrics, 'aihub_circuit_breaker_state', { deployment: 'primary' }), 2);
+      const before = up.hits.primary;
+      for (let i = 0; i < 3; i++) assert.equal(await answeredBy(gw), 'backup');
+      assert.equal(up.hits.primary, before, 'no request reached the slow deployment');
+      const reasons = (await events(gw)).map((e) => e.reason);
+      assert.ok(reasons.every((r) => /^latency_p95_ms of primary is \d+ \(above 200\): p95 \d+ ms over \d+ attempts/.test(r)), reasons.join('\n'));
+    } finally {
+      up.mode.primary = 'ok';
+      await gw.stop();
+    }
+  });
+});
+
 describe('two gateways on PostgreSQL + Redis', () => {
   let up: Upstream;
   let backend: Backend;
