@@ -71,7 +71,7 @@ export async function reloadConfig(input: { options: PrepareOptions; boot: Prepa
     next = await prepare(input.options);
   } catch (err) {
     const problems = err instanceof StartupError ? err.problems : [{ code: ProblemCode.CONFIG_INVALID, path: '', message: (err as Error).message }];
-    logger.error(`config reload refused; the running config stays:\n${err instanceof StartupError ? err.message : (err as Error).message}`, { file, problems });
+    logger.error(`config reload refused; the running config stays (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p.code} ${p.path || '<config>'}: ${p.message}`).join('\n')}`, { file, problems });
     return { report: { outcome: 'invalid', file, applied: [], restartRequired: [], problems } };
   }
   const applied: string[] = [];
