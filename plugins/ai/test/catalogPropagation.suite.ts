@@ -20,7 +20,8 @@ export function propagationSuite(kind: BackendKind): void {
     const ai = {
       providers: { mock: { type: 'mock', mock: { chunkDelayMs: 100, completionTokens: TOKENS } } },
       models: { slow: { deployments: [{ provider: 'mock', model: 'slow' }] } },
-      catalog: { encryptionKey: CATALOG_KEY, pollIntervalMs: 1000 },
+      // With Redis the poll is slowed down so only the notification can deliver within 2 s.
+      catalog: { encryptionKey: CATALOG_KEY, pollIntervalMs: kind === 'postgres' ? 60_000 : 1000 },
     };
     const start = async () => {
       const defs = [aiPlugin as PluginDefinition, fakeIdentity, superadminIdentity];
@@ -86,6 +87,9 @@ export function propagationSuite(kind: BackendKind): void {
       assert.notEqual(view.aliases.find((x) => x.alias === 'slow')!.deployments[0].latency_ms, null, 'latency of an unchanged deployment survives the swap');
       const cat = (await (await fetch(`${b.url}/admin/v1/ai/catalog`, { headers: ROOT })).json()) as { revision: number };
       assert.equal(cat.revision, 1);
+      const metrics = await (await fetch(`${b.url}/metrics`)).text();
+      assert.match(metrics, /^aihub_ai_catalog_revision 1$/m);
+      assert.match(metrics, new RegExp(`^aihub_ai_catalog_reloads_total\\{trigger="${kind === 'postgres' ? 'notify' : 'poll'}",outcome="applied"\\} 1$`, 'm'));
     });
   });
 }
