@@ -8,10 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import fc from 'fast-check';
 import { StreamEventError } from '../engine/errors';
 import type { StreamTranslator } from '../types';
 import { AnthropicStreamTranslator } from './anthropic/stream';
+import { ConverseStreamTranslator } from './bedrock/stream';
+import { GeminiStreamTranslator } from './gemini/stream';
 import { OpenAiStreamTranslator } from './openai/stream';
 
 const RUNS = Number(process.env.AIHUB_FUZZ_RUNS ?? 100);
@@ -256,6 +260,55 @@ for (const [name, data, make] of [
     });
   });
 }
+
+// Translators that mint ids (Gemini, Bedrock) are held to the weaker property; Bedrock's input is a
+// binary event stream, so arbitrary bytes test its frame decoder.
+for (const [name, make] of [
+  ['Gemini translator', () => new GeminiStreamTranslator('m', true)],
+  ['Bedrock ConverseStream translator', () => new ConverseStreamTranslator('m', true)],
+] as const) {
+  describe(`fuzz: ${name}`, () => {
+    it('never throws on arbitrary bytes (but the error events it is meant to raise), and returns', () => {
+      fc.assert(
+        fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 8 }), (chunks) => {
+          run(make, chunks.map((c) => Buffer.from(c)));
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  });
+}
+
+describe('fuzz: Gemini translator on JSON of any shape', () => {
+  it('never throws on events whose JSON is not the shape it expects', () => {
+    const part = fc.oneof(fc.jsonValue(), fc.record({ text: fc.jsonValue(), thought: fc.jsonValue(), functionCall: fc.jsonValue() }, { requiredKeys: [] }));
+    const candidate = fc.oneof(fc.jsonValue(), fc.record({ index: fc.jsonValue(), finishReason: fc.jsonValue(), content: fc.oneof(fc.jsonValue(), fc.record({ parts: fc.oneof(fc.jsonValue(), fc.array(part)) })) }, { requiredKeys: [] }));
+    const event = fc.oneof(fc.jsonValue(), fc.record({ candidates: fc.oneof(fc.jsonValue(), fc.array(candidate)), usageMetadata: fc.jsonValue(), modelVersion: fc.jsonValue(), error: fc.jsonValue(), promptFeedback: fc.jsonValue() }, { requiredKeys: [] }));
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 6 }), (events) => {
+        run(() => new GeminiStreamTranslator('m', true), [Buffer.from(events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join(''))]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('fuzz: Bedrock translator on frames of any JSON', () => {
+  it('never throws on event frames whose JSON is not the shape it expects', () => {
+    const codec = new EventStreamCodec(toUtf8, fromUtf8);
+    const type = fc.constantFrom('messageStart', 'contentBlockStart', 'contentBlockDelta', 'contentBlockStop', 'messageStop', 'metadata', 'other');
+    const payload = fc.oneof(fc.jsonValue(), fc.record({ contentBlockIndex: fc.jsonValue(), start: fc.jsonValue(), delta: fc.oneof(fc.jsonValue(), fc.record({ text: fc.jsonValue(), toolUse: fc.jsonValue() }, { requiredKeys: [] })), stopReason: fc.jsonValue(), usage: fc.jsonValue() }, { requiredKeys: [] }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(type, payload, fc.boolean()), { maxLength: 6 }), (frames) => {
+        const bytes = frames.map(([t, p, exception]) =>
+          Buffer.from(codec.encode({ headers: { ':message-type': { type: 'string', value: exception ? 'exception' : 'event' }, ':event-type': { type: 'string', value: t } }, body: fromUtf8(JSON.stringify(p) ?? 'null') })),
+        );
+        run(() => new ConverseStreamTranslator('m', true), bytes);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
 
 describe('SSE parsers: what the fuzzing found (regressions)', () => {
   const usageChunk = 'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\n';

@@ -104,11 +104,12 @@ export class ConverseStreamTranslator implements StreamTranslator {
     };
     let e: ConverseEvent = {};
     try {
-      e = JSON.parse(toUtf8(message.body) || '{}') as ConverseEvent;
+      const parsed = JSON.parse(toUtf8(message.body) || '{}') as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) e = parsed as ConverseEvent;
     } catch {}
     if (header(':message-type') === 'exception' || header(':message-type') === 'error') {
       const type = header(':exception-type') ?? header(':error-code') ?? 'serviceException';
-      const body: UpstreamErrorBody = { message: e.message ?? header(':error-message') ?? 'the provider failed mid-stream', type, code: type, param: null };
+      const body: UpstreamErrorBody = { message: typeof e.message === 'string' ? e.message : (header(':error-message') ?? 'the provider failed mid-stream'), type, code: type, param: null };
       if (!this.forwarded) throw new StreamEventError(body);
       this.streamError = body;
       return `data: ${JSON.stringify({ error: { message: body.message, type: 'server_error', param: null, code: body.code } })}\n\n`;
@@ -118,7 +119,7 @@ export class ConverseStreamTranslator implements StreamTranslator {
         return this.chunk({ role: 'assistant', content: '', refusal: null }, null);
       case 'contentBlockStart': {
         const tool = e.start?.toolUse;
-        if (!tool) return '';
+        if (!tool || typeof tool !== 'object') return '';
         const idx = this.toolIndex.size;
         this.toolIndex.set(e.contentBlockIndex ?? 0, idx);
         this.firstTokenAt ??= performance.now();
@@ -139,7 +140,7 @@ export class ConverseStreamTranslator implements StreamTranslator {
       }
       case 'messageStop':
         this.stopped = true;
-        this.finishReason = finishReason(e.stopReason);
+        this.finishReason = finishReason(typeof e.stopReason === 'string' ? e.stopReason : undefined);
         return this.chunk({}, this.finishReason);
       case 'metadata':
         this.usage = usageFromConverse(e.usage) ?? this.usage;

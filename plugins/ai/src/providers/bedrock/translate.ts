@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '@aihub/core/plugin-api';
 import type { RawUsage, UpstreamErrorBody } from '../../types';
-import { openAiUsage } from '../gemini/translate';
+import { count, objects, openAiUsage } from '../gemini/translate';
 
 type Obj = Record<string, unknown>;
 type Block = Obj;
@@ -171,10 +171,10 @@ export interface ConverseUsage {
 
 /** Converse usage → usage: cache reads and writes are listed apart from inputTokens, as Anthropic does. */
 export function usageFromConverse(u: ConverseUsage | undefined): RawUsage | undefined {
-  if (!u || typeof u.inputTokens !== 'number') return undefined;
-  const read = u.cacheReadInputTokens ?? 0;
-  const write = u.cacheWriteInputTokens ?? 0;
-  const usage: RawUsage = { promptTokens: u.inputTokens + read + write, completionTokens: u.outputTokens ?? 0, cachedTokens: read };
+  if (!u || typeof u !== 'object' || typeof u.inputTokens !== 'number') return undefined;
+  const read = count(u.cacheReadInputTokens);
+  const write = count(u.cacheWriteInputTokens);
+  const usage: RawUsage = { promptTokens: count(u.inputTokens) + read + write, completionTokens: count(u.outputTokens), cachedTokens: read };
   if (write) usage.cacheWriteTokens = write;
   return usage;
 }
@@ -189,12 +189,12 @@ interface ConverseAnswer {
 export function fromConverseAnswer(a: ConverseAnswer, model: string): { json: Obj; usage: RawUsage | undefined; finish: string } {
   let text = '';
   const toolCalls: Obj[] = [];
-  for (const b of a.output?.message?.content ?? []) {
+  for (const b of objects<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }>(a.output?.message?.content)) {
     if (typeof b.text === 'string') text += b.text;
-    else if (b.toolUse) toolCalls.push({ id: b.toolUse.toolUseId, type: 'function', function: { name: b.toolUse.name, arguments: JSON.stringify(b.toolUse.input ?? {}) } });
+    else if (b.toolUse && typeof b.toolUse === 'object') toolCalls.push({ id: b.toolUse.toolUseId, type: 'function', function: { name: b.toolUse.name, arguments: JSON.stringify(b.toolUse.input ?? {}) } });
   }
   const usage = usageFromConverse(a.usage);
-  const finish = finishReason(a.stopReason);
+  const finish = finishReason(typeof a.stopReason === 'string' ? a.stopReason : undefined);
   const message: Obj = { role: 'assistant', content: text || (toolCalls.length ? null : ''), refusal: null };
   if (toolCalls.length) message.tool_calls = toolCalls;
   const json: Obj = { id: `chatcmpl-${randomBytes(12).toString('base64url')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, message, logprobs: null, finish_reason: finish }] };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StreamEventError } from '../../engine/errors';
 import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../../types';
 import { SseEvents } from '../sse';
-import { finishReason, newCallId, openAiUsage, usageFromGemini, type GeminiResponse } from './translate';
+import { finishReason, newCallId, objects, openAiUsage, usageFromGemini, type GeminiCandidate, type GeminiPart, type GeminiResponse } from './translate';
 
 /**
  * `streamGenerateContent?alt=sse` → OpenAI chat.completion.chunk events. Each Gemini event is a
@@ -62,47 +62,50 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   private event(data: string): string {
-    let e: GeminiResponse & { error?: { message?: string; status?: string } };
+    let e: GeminiResponse & { error?: { message?: unknown; status?: unknown } };
     try {
       e = JSON.parse(data) as typeof e;
     } catch {
       return '';
     }
+    if (!e || typeof e !== 'object' || Array.isArray(e)) return '';
     if (e.error) {
-      const body: UpstreamErrorBody = { message: e.error.message ?? 'the provider failed mid-stream', type: e.error.status?.toLowerCase(), code: e.error.status?.toLowerCase() ?? null, param: null };
+      const status = typeof e.error.status === 'string' ? e.error.status.toLowerCase() : undefined;
+      const body: UpstreamErrorBody = { message: typeof e.error.message === 'string' ? e.error.message : 'the provider failed mid-stream', type: status, code: status ?? null, param: null };
       if (!this.forwarded) throw new StreamEventError(body);
       this.streamError = body;
       return `data: ${JSON.stringify({ error: { message: body.message, type: 'server_error', param: null, code: body.code } })}\n\n`;
     }
-    if (e.modelVersion) this.responseModel = e.modelVersion;
-    if (e.usageMetadata) this.usage = usageFromGemini(e.usageMetadata);
+    if (typeof e.modelVersion === 'string') this.responseModel = e.modelVersion;
+    if (e.usageMetadata) this.usage = usageFromGemini(e.usageMetadata) ?? this.usage;
     let out = '';
     if (!this.started) {
       this.started = true;
       out += this.chunk(0, { role: 'assistant', content: '', refusal: null }, null);
     }
-    const candidates = e.candidates ?? [];
+    const candidates = objects<GeminiCandidate>(e.candidates);
     if (candidates.length === 0 && e.promptFeedback?.blockReason) {
       this.finishReason = 'content_filter';
       return out + this.chunk(0, {}, 'content_filter');
     }
     for (const c of candidates) {
-      const index = c.index ?? 0;
-      for (const p of c.content?.parts ?? []) {
+      const index = typeof c.index === 'number' ? c.index : 0;
+      for (const p of objects<GeminiPart>(c.content?.parts)) {
         if (typeof p.text === 'string' && !p.thought && p.text) {
           this.firstTokenAt ??= performance.now();
           this.text += p.text;
           out += this.chunk(index, { content: p.text }, null);
-        } else if (p.functionCall) {
+        } else if (p.functionCall && typeof p.functionCall === 'object') {
           this.firstTokenAt ??= performance.now();
           const n = this.toolCount.get(index) ?? 0;
           this.toolCount.set(index, n + 1);
           const args = JSON.stringify(p.functionCall.args ?? {});
           this.text += args;
-          out += this.chunk(index, { tool_calls: [{ index: n, id: p.functionCall.id || newCallId(), type: 'function', function: { name: p.functionCall.name ?? '', arguments: args } }] }, null);
+          const id = typeof p.functionCall.id === 'string' && p.functionCall.id ? p.functionCall.id : newCallId();
+          out += this.chunk(index, { tool_calls: [{ index: n, id, type: 'function', function: { name: String(p.functionCall.name ?? ''), arguments: args } }] }, null);
         }
       }
-      const finish = finishReason(c.finishReason, (this.toolCount.get(index) ?? 0) > 0);
+      const finish = finishReason(typeof c.finishReason === 'string' ? c.finishReason : undefined, (this.toolCount.get(index) ?? 0) > 0);
       if (finish) {
         this.finishReason = finish;
         out += this.chunk(index, {}, finish);

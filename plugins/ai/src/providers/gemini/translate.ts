@@ -239,15 +239,21 @@ export interface GeminiUsage {
  */
 export function usageFromGemini(u: GeminiUsage | undefined): RawUsage | undefined {
   if (!u || typeof u !== 'object') return undefined;
-  const thoughts = u.thoughtsTokenCount ?? 0;
+  const thoughts = count(u.thoughtsTokenCount);
   const usage: RawUsage = {
-    promptTokens: (u.promptTokenCount ?? 0) + (u.toolUsePromptTokenCount ?? 0),
-    completionTokens: (u.candidatesTokenCount ?? 0) + thoughts,
-    cachedTokens: u.cachedContentTokenCount ?? 0,
+    promptTokens: count(u.promptTokenCount) + count(u.toolUsePromptTokenCount),
+    completionTokens: count(u.candidatesTokenCount) + thoughts,
+    cachedTokens: count(u.cachedContentTokenCount),
   };
   if (thoughts) usage.reasoningTokens = thoughts;
   return usage;
 }
+
+/** A token count from the provider, or 0 when it is not a count. */
+export const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0);
+
+/** The objects of what should be an array of objects (a provider's JSON is not trusted to have its shape). */
+export const objects = <T>(v: unknown): T[] => (Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) as T[]) : []);
 
 /** OpenAI's usage object, with the details OpenAI reports (cached prompt, reasoning). */
 export function openAiUsage(u: RawUsage): Obj {
@@ -261,7 +267,7 @@ export function openAiUsage(u: RawUsage): Obj {
   return out;
 }
 
-interface GeminiPart {
+export interface GeminiPart {
   text?: string;
   thought?: boolean;
   functionCall?: { id?: string; name?: string; args?: unknown };
@@ -285,24 +291,24 @@ export const newCallId = (): string => `call_${randomBytes(12).toString('base64u
 export function candidateParts(c: GeminiCandidate): { text: string; calls: { id: string; name: string; args: string }[] } {
   let text = '';
   const calls: { id: string; name: string; args: string }[] = [];
-  for (const p of c.content?.parts ?? []) {
+  for (const p of objects<GeminiPart>(c.content?.parts)) {
     if (typeof p.text === 'string' && !p.thought) text += p.text;
-    else if (p.functionCall) calls.push({ id: p.functionCall.id || newCallId(), name: p.functionCall.name ?? '', args: JSON.stringify(p.functionCall.args ?? {}) });
+    else if (p.functionCall && typeof p.functionCall === 'object') calls.push({ id: typeof p.functionCall.id === 'string' && p.functionCall.id ? p.functionCall.id : newCallId(), name: String(p.functionCall.name ?? ''), args: JSON.stringify(p.functionCall.args ?? {}) });
   }
   return { text, calls };
 }
 
 /** A generateContent answer → an OpenAI chat.completion. */
 export function fromGeminiAnswer(a: GeminiResponse, model: string): { json: Obj; usage: RawUsage | undefined; finishReasons: string[] } {
-  const candidates = a.candidates ?? [];
+  const candidates = objects<GeminiCandidate>(a.candidates);
   const finishReasons: string[] = [];
   const choices = candidates.map((c, i) => {
     const { text, calls } = candidateParts(c);
-    const finish = finishReason(c.finishReason, calls.length > 0) ?? 'stop';
+    const finish = finishReason(typeof c.finishReason === 'string' ? c.finishReason : undefined, calls.length > 0) ?? 'stop';
     finishReasons.push(finish);
     const message: Obj = { role: 'assistant', content: text || (calls.length ? null : ''), refusal: null };
     if (calls.length) message.tool_calls = calls.map((k) => ({ id: k.id, type: 'function', function: { name: k.name, arguments: k.args } }));
-    return { index: c.index ?? i, message, logprobs: null, finish_reason: finish };
+    return { index: typeof c.index === 'number' ? c.index : i, message, logprobs: null, finish_reason: finish };
   });
   // A blocked prompt has no candidates, only promptFeedback.blockReason.
   if (choices.length === 0) {
@@ -310,7 +316,7 @@ export function fromGeminiAnswer(a: GeminiResponse, model: string): { json: Obj;
     choices.push({ index: 0, message: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: 'content_filter' });
   }
   const usage = usageFromGemini(a.usageMetadata);
-  const json: Obj = { id: a.responseId ? `chatcmpl-${a.responseId}` : `chatcmpl-${randomBytes(12).toString('base64url')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: a.modelVersion ?? model, choices };
+  const json: Obj = { id: typeof a.responseId === 'string' ? `chatcmpl-${a.responseId}` : `chatcmpl-${randomBytes(12).toString('base64url')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: typeof a.modelVersion === 'string' ? a.modelVersion : model, choices };
   if (usage) json.usage = openAiUsage(usage);
   return { json, usage, finishReasons };
 }
