@@ -56,6 +56,9 @@ export * from './contracts';
 export { authorizeTenant, actorOf } from './contracts/authorize';
 export * from './contracts/planBounds';
 export { isStorableUsageTime, usageTimestamp } from './contracts/usageTime';
+export { ApiVersionKey } from './versioning/state';
+export { API_VERSIONS, VERSION_HEADER } from './versioning/catalog';
+export type { VersionChange } from './versioning/types';
 
 /**
  * Declares a plugin. Returns the definition unchanged but typed: `config` is inferred from the zod

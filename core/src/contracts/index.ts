@@ -44,6 +44,8 @@ export interface Principal {
   budgets?: BudgetSettings;
   /** Model aliases this credential may call (an API key's allowed_models); absent = every model the tenant may use. */
   allowedModels?: readonly string[];
+  /** The API version pinned on the credential (an API key's `api_version`): answers default to it. */
+  apiVersion?: string;
 }
 
 export interface PiiPolicy {
@@ -65,6 +67,8 @@ export interface TenantSettings {
   promptTemplates?: Record<string, string>;
   cache?: { enabled?: boolean; ttlSeconds?: number };
   retentionDays?: number;
+  /** The API version the tenant's requests default to (pinned at creation; after a key's own pin). */
+  apiVersion?: string;
   [key: string]: unknown;
 }
 

@@ -30,6 +30,11 @@ export const CoreErrors = defineErrors('core', {
   },
 
   // Validation.
+  unsupported_api_version: {
+    status: 400,
+    message: 'The AIHub-Version header (or a pinned version) names no version of this API; the message lists the known ones.',
+    fix: 'Send a version listed at GET /admin/v1/versions, or leave the header out for the current one.',
+  },
   invalid_request: { status: 400, message: 'The request is malformed (for example a body that is not a JSON object).', fix: 'Fix the request as the message says.' },
   validation_failed: {
     status: 400,

@@ -20,6 +20,7 @@ import { LiveMonitor } from '../telemetry/monitor/LiveMonitor';
 import { monitorRoute } from '../telemetry/monitor/monitorRoute';
 import { CORE_VERSION } from '../version';
 import { buildRouter, type BuiltRouter } from './buildRouter';
+import { buildApiVersions } from '../versioning/collect';
 import type { CollectedRoute } from './collectPlugin';
 import type { CoreServices } from './createPluginContext';
 import { describePipeline } from './describePipeline';
@@ -167,7 +168,8 @@ export class Kernel {
     runOnRoute(this.started, routes, this.logger);
     // Start every hook's error counter at 0 so rate() sees the first error.
     for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
-    const { router, chains } = buildRouter(routes, byPhase, { config: cfg, metrics: this.metrics, tracer: this.tracing.tracer('@aihub/core'), logger: this.logger });
+    const versions = buildApiVersions(this.started.map((s) => s.prepared.definition));
+    const { router, chains } = buildRouter(routes, byPhase, { config: cfg, metrics: this.metrics, tracer: this.tracing.tracer('@aihub/core'), logger: this.logger, versions });
     await this.listen(router, chains);
     // Only once requests are accepted: `ready` is where plugins start background work.
     await runReady(this.started, this.logger);

@@ -11,6 +11,8 @@ import type { CollectedRoute } from './collectPlugin';
 import type { BoundHook } from './orderHooks';
 import type { Phase } from './phases';
 import type { GatewayMiddleware } from './types';
+import type { ApiVersions } from '../versioning/ApiVersions';
+import { versionsRoute } from '../versioning/versionsRoute';
 
 export interface BuiltRouter {
   router: Router;
@@ -26,8 +28,10 @@ export interface BuiltRouter {
 export function buildRouter(
   routes: readonly CollectedRoute[],
   byPhase: Map<Phase, BoundHook[]>,
-  opts: { config: CoreConfig; metrics: GatewayMetrics; tracer: Tracer; logger: Logger },
+  opts: { config: CoreConfig; metrics: GatewayMetrics; tracer: Tracer; logger: Logger; versions?: ApiVersions },
 ): BuiltRouter {
+  // API versions: the changelog route, and every /v1 and /admin/v1 handler behind its version step.
+  if (opts.versions) routes = [...routes, versionsRoute(opts.versions, Date)];
   const cfg = opts.config;
   const router = new Router();
   const deps = { tracer: opts.tracer, logger: opts.logger, metrics: opts.metrics, defaultBodyLimit: cfg.server.bodyLimit, bodyTimeoutMs: cfg.server.bodyTimeoutMs };
@@ -52,7 +56,8 @@ export function buildRouter(
   // the router runs the first match, so wildcard routes go last (stable otherwise).
   const wildcard = (p: string) => /\*|\(\.\*\)/.test(p);
   for (const r of [...routes.filter((x) => !wildcard(x.info.path)), ...routes.filter((x) => wildcard(x.info.path))]) {
-    const chain = buildRouteChain(r.info, r.handler, byPhase, deps);
+    const { route, handler } = opts.versions ? opts.versions.wrap(r.info, r.handler) : { route: r.info, handler: r.handler };
+    const chain = buildRouteChain(route, handler, byPhase, deps);
     const method = r.info.method === 'ALL' ? 'all' : (r.info.method.toLowerCase() as 'get');
     router[method](r.info.path, chain as never);
     chains.push({ method: r.info.method, path: r.info.path, chain });

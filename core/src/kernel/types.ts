@@ -13,6 +13,7 @@ import type { EventQueue } from '../services/queue/EventQueue';
 import type { HealthRegistry } from '../health/HealthRegistry';
 import type { Phase } from './phases';
 import type { ServiceToken } from './tokens';
+import type { VersionChange } from '../versioning/types';
 
 export const PLUGIN_API_VERSION = 'aihub.plugin/v1';
 
@@ -274,4 +275,10 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType, R = any> {
   reload?: (ctx: PluginContext<z.output<S>, R>, next: z.output<S>, changed: string[]) => void | Promise<void>;
   health?: HealthCheck[] | ((ctx: PluginContext<z.output<S>, R>) => HealthCheck[]);
   migrations?: Migration[];
+  /**
+   * Changes this plugin made to its `/v1` or `/admin/v1` routes, each at an API version of the
+   * catalog: callers pinned to an older version are served through them (see docs/plugins.md,
+   * "API versions").
+   */
+  versionChanges?: VersionChange[];
 }

@@ -32,8 +32,10 @@ export interface TestHeaders {
   superadmin?: boolean;
   keyBudgets?: BudgetSettings;
   tenantBudgets?: BudgetSettings;
-  /** Whole tenant settings (pii, retentionDays, …). */
+  /** Whole tenant settings (pii, retentionDays, apiVersion, …). */
   tenantSettings?: TenantSettings;
+  /** The API version pinned on the key (Principal.apiVersion). */
+  keyApiVersion?: string;
 }
 
 /** Headers the identity plugin turns into a principal and tenant. */
@@ -49,6 +51,7 @@ export function asCaller(h: TestHeaders): Record<string, string> {
   if (h.keyBudgets) out['x-test-key-budgets'] = JSON.stringify(h.keyBudgets);
   if (h.tenantBudgets) out['x-test-tenant-budgets'] = JSON.stringify(h.tenantBudgets);
   if (h.tenantSettings) out['x-test-tenant-settings'] = JSON.stringify(h.tenantSettings);
+  if (h.keyApiVersion) out['x-test-key-api-version'] = h.keyApiVersion;
   return out;
 }
 
@@ -77,6 +80,7 @@ export function identityPlugin(): PluginDefinition {
               superadmin,
               scopes: (c.get('x-test-scopes') || '').split(',').filter(Boolean),
               budgets: c.get('x-test-key-budgets') ? (JSON.parse(c.get('x-test-key-budgets')) as BudgetSettings) : undefined,
+              apiVersion: c.get('x-test-key-api-version') || undefined,
             };
             PrincipalKey.set(c, p);
           }

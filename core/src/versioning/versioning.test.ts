@@ -1,0 +1,182 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { ApiVersionKey, API_VERSIONS, definePlugin, type VersionChange } from '../plugin-api';
+import { asCaller, identityPlugin, startTestGateway, type TestGateway } from '../testing';
+import { ApiVersions } from './ApiVersions';
+
+const [OLD, CURRENT] = API_VERSIONS;
+
+/**
+ * A plugin whose answer changed at the current version: `/v1/widgets` answers `{ data, has_more }`
+ * now, `{ items }` before; its POST takes `size_cm` now and `size` (inches) before. Both directions
+ * are declared as a version change, the way a plugin ships one.
+ */
+const widgetChanges: VersionChange[] = [
+  {
+    version: CURRENT,
+    description: 'Widget lists answer `data` and `has_more` instead of `items`; widgets take `size_cm` instead of `size` in inches.',
+    appliesTo: (r) => r.path.startsWith('/v1/widgets'),
+    upgradeRequest: (body) => {
+      const b = body as { size?: number };
+      if (b && typeof b.size === 'number') return { size_cm: b.size * 2.54 };
+      return body;
+    },
+    downgradeResponse: (body) => {
+      const b = body as { data?: unknown; has_more?: boolean; size_cm?: number };
+      if (Array.isArray(b.data)) return { items: b.data };
+      if (typeof b.size_cm === 'number') return { size: b.size_cm / 2.54 };
+      return body;
+    },
+  },
+];
+
+const widgets = definePlugin({
+  apiVersion: 'aihub.plugin/v1',
+  name: 'widgets',
+  version: '1.0.0',
+  core: '*',
+  routePrefix: '',
+  versionChanges: widgetChanges,
+  routes(router) {
+    router.get('/v1/widgets', (c) => {
+      c.body = { data: [{ id: 'w1' }], has_more: false, served_at: ApiVersionKey.get(c) };
+    });
+    router.post(
+      '/v1/widgets',
+      (c) => {
+        const body = c.request.body as { size_cm: number };
+        c.status = 201;
+        c.body = { size_cm: body.size_cm };
+      },
+      { schema: { body: z.object({ size_cm: z.number().positive() }).strict() } },
+    );
+    router.get('/admin/v1/widgets', (c) => {
+      c.body = { ok: true };
+    });
+    router.get('/plugins/widgets/raw', (c) => {
+      c.body = { ok: true };
+    });
+  },
+});
+
+describe('API versions (AIHub-Version)', () => {
+  let gw: TestGateway;
+  const caller = asCaller({ tenant: 't1', key: 'k1' });
+
+  before(async () => {
+    gw = await startTestGateway({ plugins: [identityPlugin(), widgets] });
+  });
+  after(async () => {
+    await gw?.stop();
+  });
+
+  it('serves the current version without a header or pin, with no deprecation headers', async () => {
+    const res = await gw.fetch('/v1/widgets', { headers: caller });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('aihub-version'), CURRENT);
+    assert.equal(res.headers.get('deprecation'), null);
+    assert.equal(res.headers.get('sunset'), null);
+    assert.deepEqual(await res.json(), { data: [{ id: 'w1' }], has_more: false, served_at: CURRENT });
+  });
+
+  it('serves an older version through the change: answer downgraded, deprecation and sunset announced', async () => {
+    const res = await gw.fetch('/v1/widgets', { headers: { ...caller, 'AIHub-Version': OLD } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('aihub-version'), OLD);
+    assert.deepEqual(await res.json(), { items: [{ id: 'w1' }] });
+    assert.equal(res.headers.get('deprecation'), `@${Date.parse(`${CURRENT}T00:00:00Z`) / 1000}`);
+    const sunset = res.headers.get('sunset')!;
+    assert.match(sunset, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} 00:00:00 GMT$/);
+    assert.equal(new Date(sunset).getTime(), Date.parse(`${CURRENT}T00:00:00Z`) + 365 * 86_400_000);
+    const link = res.headers.get('link')!;
+    assert.match(link, /<\/admin\/v1\/versions>; rel="deprecation"/);
+    assert.match(link, /<\/admin\/v1\/versions>; rel="sunset"/);
+  });
+
+  it('upgrades an older request before the schema is validated, and downgrades the answer', async () => {
+    const old = await gw.fetch('/v1/widgets', { method: 'POST', headers: { ...caller, 'content-type': 'application/json', 'AIHub-Version': OLD }, body: JSON.stringify({ size: 10 }) });
+    assert.equal(old.status, 201);
+    assert.deepEqual(await old.json(), { size: 10 });
+    const now = await gw.fetch('/v1/widgets', { method: 'POST', headers: { ...caller, 'content-type': 'application/json' }, body: JSON.stringify({ size_cm: 25.4 }) });
+    assert.equal(now.status, 201);
+    assert.deepEqual(await now.json(), { size_cm: 25.4 });
+    // The current version validates the current shape: the old field is refused.
+    const wrong = await gw.fetch('/v1/widgets', { method: 'POST', headers: { ...caller, 'content-type': 'application/json' }, body: JSON.stringify({ size: 10 }) });
+    assert.equal(wrong.status, 400);
+    assert.equal(((await wrong.json()) as { error: { code: string } }).error.code, 'validation_failed');
+  });
+
+  it('pins: the key pin beats the tenant pin, the header beats both', async () => {
+    const tenantPinned = asCaller({ tenant: 't1', key: 'k1', tenantSettings: { apiVersion: OLD } });
+    let res = await gw.fetch('/v1/widgets', { headers: tenantPinned });
+    assert.equal(res.headers.get('aihub-version'), OLD);
+    assert.deepEqual(await res.json(), { items: [{ id: 'w1' }] });
+
+    const keyPinned = asCaller({ tenant: 't1', key: 'k1', tenantSettings: { apiVersion: OLD }, keyApiVersion: CURRENT });
+    res = await gw.fetch('/v1/widgets', { headers: keyPinned });
+    assert.equal(res.headers.get('aihub-version'), CURRENT);
+    await res.body?.cancel();
+
+    const keyOld = asCaller({ tenant: 't1', key: 'k1', keyApiVersion: OLD });
+    res = await gw.fetch('/v1/widgets', { headers: { ...keyOld, 'aihub-version': CURRENT } });
+    assert.equal(res.headers.get('aihub-version'), CURRENT);
+    assert.deepEqual(await res.json(), { data: [{ id: 'w1' }], has_more: false, served_at: CURRENT });
+  });
+
+  it('refuses an unknown version in the route family’s error format, naming the known versions', async () => {
+    const v1 = await gw.fetch('/v1/widgets', { headers: { ...caller, 'AIHub-Version': '2020-01-01' } });
+    assert.equal(v1.status, 400);
+    const err = ((await v1.json()) as { error: { code: string; param: string; message: string } }).error;
+    assert.equal(err.code, 'unsupported_api_version');
+    assert.equal(err.param, 'AIHub-Version');
+    for (const v of API_VERSIONS) assert.ok(err.message.includes(v), err.message);
+
+    const admin = await gw.fetch('/admin/v1/widgets', { headers: { ...caller, 'AIHub-Version': 'latest' } });
+    assert.equal(admin.status, 400);
+    assert.match(admin.headers.get('content-type') ?? '', /application\/problem\+json/);
+    const problem = (await admin.json()) as { code: string; detail: string };
+    assert.equal(problem.code, 'unsupported_api_version');
+    assert.ok(problem.detail.includes(CURRENT));
+  });
+
+  it('leaves routes outside /v1 and /admin/v1 unversioned', async () => {
+    const res = await gw.fetch('/plugins/widgets/raw', { headers: { ...caller, 'AIHub-Version': 'nonsense' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('aihub-version'), null);
+    await res.body?.cancel();
+  });
+
+  it('GET /admin/v1/versions lists versions newest first with status, dates and changes', async () => {
+    const res = await gw.fetch('/admin/v1/versions');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('aihub-version'), CURRENT);
+    const body = (await res.json()) as { current: string; data: { id: string; status: string; deprecated?: string; sunset?: string; changes: { plugin: string; description: string }[] }[] };
+    assert.equal(body.current, CURRENT);
+    assert.deepEqual(
+      body.data.map((v) => v.id),
+      [...API_VERSIONS].reverse(),
+    );
+    const current = body.data[0];
+    assert.equal(current.status, 'current');
+    assert.ok(current.changes.some((c) => c.plugin === 'widgets' && c.description.includes('size_cm')));
+    const old = body.data.find((v) => v.id === OLD)!;
+    assert.equal(old.deprecated, CURRENT);
+    assert.equal(old.status, 'deprecated');
+    assert.ok(old.sunset! > CURRENT);
+  });
+});
+
+describe('ApiVersions catalog checks', () => {
+  const noop = { description: 'x', appliesTo: () => true };
+  it('refuses a change for a version that is not in the catalog, naming the plugin', () => {
+    assert.throws(() => new ApiVersions([{ ...noop, version: '2031-01-01', plugin: 'p' }]), /plugin "p".*2031-01-01/);
+  });
+  it('refuses a change for the first version (there is nothing before it to serve)', () => {
+    assert.throws(() => new ApiVersions([{ ...noop, version: API_VERSIONS[0], plugin: 'p' }]), /first version/);
+  });
+  it('refuses versions out of order or not dates', () => {
+    assert.throws(() => new ApiVersions([], ['2026-02-01', '2026-01-01']), /ascending/);
+    assert.throws(() => new ApiVersions([], ['2026-02-30']), /YYYY-MM-DD/);
+  });
+});
