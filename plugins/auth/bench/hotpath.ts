@@ -16,7 +16,6 @@ import { definePlugin } from '@aihub/core/plugin-api';
 import { startTestGateway } from '@aihub/core/testing';
 import tenancy from '@aihub/plugin-tenancy';
 import auth, { generateApiKey } from '../src/index';
-import { runtimeOf } from '../src/runtime';
 
 const backend = (process.argv[2] ?? 'sqlite') as 'sqlite' | 'postgres';
 const N = Number(process.argv[3] ?? 20_000);
@@ -78,7 +77,7 @@ async function main(): Promise<void> {
     const jwt = ((await tokenRes.json()) as { access_token: string }).access_token;
 
     // 1. In process.
-    const rt = runtimeOf((gw.kernel as unknown as { started: { ctx: Parameters<typeof runtimeOf>[0]; prepared: { definition: { name: string } } }[] }).started.find((s) => s.prepared.definition.name === 'auth')!.ctx);
+    const rt = gw.runtime(auth);
     rt.apiKeys.authenticate(key);
     await rt.tokens!.verify(jwt);
     for (const [name, fn] of [

@@ -4,7 +4,7 @@ import { keyRoutes } from './admin/keyRoutes';
 import { passwordRoute } from './admin/passwordRoute';
 import { bootstrapKeyFrom, credentialsSink, printBootstrap, runBootstrap } from './bootstrap';
 import { authConfig, type AuthConfig } from './config';
-import { authHooks } from './hooks';
+import { authHooks, type HookServices } from './hooks';
 import { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
 import { ApiKeyStore } from './keys/ApiKeyStore';
 import { credentialNames } from './keys/credentialNames';
@@ -18,12 +18,9 @@ import { FIRST_PARTY_CLIENTS, firstPartyClients } from './oauth/firstParty';
 import { oauthRoutes } from './oauth/oauthRoutes';
 import { ownerChangeListener } from './owners/cascade';
 import { OwnerGuard } from './owners/OwnerGuard';
-import { runtimeOf } from './runtime';
+import { newAuthRuntime } from './runtime';
 import { AuthFailureThrottle } from './throttle/AuthFailureThrottle';
 import { resolveServerSecrets } from './secrets';
-
-/** Per gateway (two gateways in one process in tests): removes the owner-change listener on stop. */
-const stopOwnerEvents = new WeakMap<object, () => void>();
 
 /**
  * API keys (HMAC-hashed, cached on the hot path, revocation on every instance within a second), the
@@ -41,40 +38,13 @@ export default definePlugin({
   routePrefix: '',
   migrations,
   provides: [CREDENTIAL_SUBJECTS, FIRST_PARTY_CLIENTS, KEY_CONTROL],
-  register(bind, ctx) {
-    // Automation (the ops plugin) suspends keys through this.
-    bind.bindConstant(KEY_CONTROL, keyControl(ctx));
-    // The console (and any first-party app) registers its public client through this (after start).
-    bind.bindConstant(FIRST_PARTY_CLIENTS, firstPartyClients(ctx));
-    // Limits and budgets may be set only for keys and OAuth clients of the tenant (read when a route asks, after start).
-    bind.bindConstant(CREDENTIAL_SUBJECTS, {
-      async exists(tenantId, kind, id) {
-        if (kind !== 'key') return undefined;
-        const rt = runtimeOf(ctx);
-        return (await rt.keys.get(tenantId, id)) !== undefined || (await rt.clients.get(tenantId, id)) !== undefined;
-      },
-      // Names of keys and OAuth clients for usage answers (usage shows key_id): two indexed reads per page.
-      names: (tenantId, kind, ids) => (kind === 'key' ? credentialNames(runtimeOf(ctx).models, tenantId, ids) : Promise.resolve(new Map())),
-    });
-  },
-  hooks(ctx) {
-    const rt = runtimeOf(ctx);
-    rt.metrics ??= createAuthMetrics(ctx.meter);
-    return authHooks(rt, rt.metrics);
-  },
-  routes(router, ctx) {
-    const rt = () => runtimeOf(ctx);
-    keyRoutes(router, rt);
-    clientRoutes(router, rt);
-    passwordRoute(router, rt);
-    if (ctx.config.oauth.enabled) oauthRoutes(router, rt);
-  },
+  // `start` comes first: TypeScript infers `ctx.runtime` (the AuthRuntime) from what it returns.
   async start(ctx) {
-    const rt = runtimeOf(ctx);
     const cfg: AuthConfig = ctx.config;
     // Fail before anything is written when the bootstrap key from the environment is malformed.
     if (cfg.bootstrap.enabled) bootstrapKeyFrom(cfg.bootstrap.adminKey ?? process.env.AIHUB_BOOTSTRAP_ADMIN_KEY);
-    rt.metrics ??= createAuthMetrics(ctx.meter);
+    // The same counters the hooks count with: the meter hands back a metric already registered.
+    const rt = newAuthRuntime(ctx, createAuthMetrics(ctx.meter));
     rt.secrets = await resolveServerSecrets(cfg.keySecret, ctx.coreConfig);
     if (rt.secrets.source !== 'config') {
       ctx.logger.warn(
@@ -94,7 +64,7 @@ export default definePlugin({
     await rt.apiKeys.start();
     const tenancy = rt.tenancy();
     rt.owners = new OwnerGuard((userId) => tenancy.ownerState(userId), rt.metrics, { ttlMs: cfg.owners.cacheTtlMs, max: cfg.owners.cacheMax });
-    stopOwnerEvents.set(ctx, tenancy.onOwnerChange(ownerChangeListener(rt)));
+    rt.stopOwnerEvents = tenancy.onOwnerChange(ownerChangeListener(rt));
     rt.failures = new AuthFailureThrottle({ perMinute: cfg.authFailures.perMinute, maxClients: cfg.authFailures.maxClients }, ctx.store, now, (err) =>
       ctx.logger.warn('auth: could not count a failed authentication on the shared store', { err }),
     );
@@ -107,13 +77,55 @@ export default definePlugin({
     const banner = cfg.bootstrap.print ? credentialsSink({ dataDir: ctx.coreConfig.dataDir, logger: ctx.logger }).write : () => {};
     printBootstrap(await runBootstrap(rt), issuerOf(cfg, ctx.coreConfig.server.port), banner);
     rt.started = true;
+    return rt;
+  },
+  register(bind, ctx) {
+    // Automation (the ops plugin) suspends keys through this.
+    bind.bindConstant(KEY_CONTROL, keyControl(ctx));
+    // The console (and any first-party app) registers its public client through this (after start).
+    bind.bindConstant(FIRST_PARTY_CLIENTS, firstPartyClients(ctx));
+    // Limits and budgets may be set only for keys and OAuth clients of the tenant (read when a route asks, after start).
+    bind.bindConstant(CREDENTIAL_SUBJECTS, {
+      async exists(tenantId, kind, id) {
+        if (kind !== 'key') return undefined;
+        const rt = ctx.runtime;
+        return (await rt.keys.get(tenantId, id)) !== undefined || (await rt.clients.get(tenantId, id)) !== undefined;
+      },
+      // Names of keys and OAuth clients for usage answers (usage shows key_id): two indexed reads per page.
+      names: (tenantId, kind, ids) => (kind === 'key' ? credentialNames(ctx.runtime.models, tenantId, ids) : Promise.resolve(new Map())),
+    });
+  },
+  hooks(ctx) {
+    // The services exist once the plugin started; the hooks read them per request.
+    const services: HookServices = {
+      get apiKeys() {
+        return ctx.runtime.apiKeys;
+      },
+      get tokens() {
+        return ctx.runtime.tokens;
+      },
+      get owners() {
+        return ctx.runtime.owners;
+      },
+      get failures() {
+        return ctx.runtime.failures;
+      },
+    };
+    return authHooks(services, createAuthMetrics(ctx.meter));
+  },
+  routes(router, ctx) {
+    const rt = () => ctx.runtime;
+    keyRoutes(router, rt);
+    clientRoutes(router, rt);
+    passwordRoute(router, rt);
+    if (ctx.config.oauth.enabled) oauthRoutes(router, rt);
   },
   health: (ctx) => [
     {
       name: 'auth',
       // Ready once the key cache and (when enabled) the authorization server with an active signing key are up.
       check: async () => {
-        const rt = runtimeOf(ctx);
+        const rt = ctx.runtime;
         if (!rt.started) throw new Error('auth is starting');
         return {
           api_keys_cached: rt.apiKeys.size,
@@ -123,8 +135,8 @@ export default definePlugin({
     },
   ],
   async stop(ctx) {
-    const rt = runtimeOf(ctx);
-    stopOwnerEvents.get(ctx)?.();
+    const rt = ctx.runtime;
+    rt.stopOwnerEvents?.();
     await rt.oauth?.stop();
     await rt.apiKeys?.stop();
   },

@@ -14,9 +14,8 @@ import type { AuthFailureThrottle } from './throttle/AuthFailureThrottle';
 import type { ServerSecrets } from './secrets';
 
 /**
- * Per-gateway state of the plugin. Hooks and routes are collected before `start` runs, so they hold
- * the runtime and read its services when a request arrives. Keyed by the plugin context: two
- * gateways in one process (tests) each get their own.
+ * Per-gateway state of the plugin: `start` builds it and returns it, so it is `ctx.runtime`. Hooks
+ * and routes are collected before `start` runs: they read it when a request arrives.
  */
 export interface AuthRuntime {
   ctx: PluginContext<AuthConfig>;
@@ -38,29 +37,32 @@ export interface AuthRuntime {
   loginThrottle: LoginThrottle;
   /** True once start() finished. */
   started: boolean;
+  /** Removes the owner-change listener (on stop). */
+  stopOwnerEvents?: () => void;
   tenancy(): TenancyService;
   access(): AccessControl;
   audit(): AuditLog | undefined;
 }
 
-const runtimes = new WeakMap<object, Partial<AuthRuntime>>();
+/** The auth plugin's context: `ctx.runtime` is the AuthRuntime its `start` built. */
+export type AuthContext = PluginContext<AuthConfig, AuthRuntime>;
 
-/** The runtime of this gateway's auth plugin (filled during start). */
-export function runtimeOf(ctx: PluginContext<AuthConfig>): AuthRuntime {
-  let rt = runtimes.get(ctx);
-  if (!rt) {
-    let tenancy: TenancyService | undefined;
-    let access: AccessControl | undefined;
-    let audit: AuditLog | null | undefined;
-    rt = {
-      ctx,
-      started: false,
-      loginThrottle: new LoginThrottle(ctx.store, ctx.config.oauth.loginFailuresPerIpPerMinute, ctx.config.oauth.loginLockout),
-      tenancy: () => (tenancy ??= ctx.get(TENANCY)),
-      access: () => (access ??= ctx.get(ACCESS_CONTROL)),
-      audit: () => (audit === undefined ? (audit = ctx.tryGet(AUDIT_LOG) ?? null) : audit) ?? undefined,
-    };
-    runtimes.set(ctx, rt);
-  }
+/**
+ * The runtime's first part, which `start` fills in as it opens each service (the rest of the fields
+ * are set before `start` returns it).
+ */
+export function newAuthRuntime(ctx: PluginContext<AuthConfig>, metrics: AuthMetrics): AuthRuntime {
+  let tenancy: TenancyService | undefined;
+  let access: AccessControl | undefined;
+  let audit: AuditLog | null | undefined;
+  const rt: Partial<AuthRuntime> = {
+    ctx,
+    metrics,
+    started: false,
+    loginThrottle: new LoginThrottle(ctx.store, ctx.config.oauth.loginFailuresPerIpPerMinute, ctx.config.oauth.loginLockout),
+    tenancy: () => (tenancy ??= ctx.get(TENANCY)),
+    access: () => (access ??= ctx.get(ACCESS_CONTROL)),
+    audit: () => (audit === undefined ? (audit = ctx.tryGet(AUDIT_LOG) ?? null) : audit) ?? undefined,
+  };
   return rt as AuthRuntime;
 }

@@ -7,7 +7,6 @@ import tenancy from '@aihub/plugin-tenancy';
 import { PrincipalKey, TenantKey, definePlugin } from '@aihub/core/plugin-api';
 import auth, { generateApiKey } from '../src/index';
 import { ServerSecrets } from '../src/secrets';
-import { runtimeOf as runtimeOfAuth } from '../src/runtime';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -208,8 +207,5 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
 
 /** The auth plugin's runtime of a started test gateway (its stores and the tenancy service). */
 export function authRuntimeOf(gw: TestGateway): import('../src/runtime').AuthRuntime {
-  const started = (gw.kernel as unknown as { started: { ctx: unknown; prepared: { definition: { name: string } } }[] }).started;
-  const entry = started.find((s) => s.prepared.definition.name === 'auth');
-  if (!entry) throw new Error('the auth plugin is not started');
-  return runtimeOfAuth(entry.ctx as Parameters<typeof runtimeOfAuth>[0]);
+  return gw.runtime(auth);
 }

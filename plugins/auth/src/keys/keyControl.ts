@@ -1,16 +1,15 @@
-import type { KeyControl, PluginContext } from '@aihub/core/plugin-api';
+import type { KeyControl } from '@aihub/core/plugin-api';
 import { keyView } from '../admin/keyView';
-import type { AuthConfig } from '../config';
-import { runtimeOf } from '../runtime';
+import type { AuthContext } from '../runtime';
 
 /**
  * KEY_CONTROL for automation (the ops plugin): suspending a key revokes it as `DELETE …/api-keys/:id`
  * does — on every instance within a second — and audits `api_key.revoke` with the reason.
  */
-export function keyControl(ctx: PluginContext<AuthConfig>): KeyControl {
+export function keyControl(ctx: AuthContext): KeyControl {
   return {
     async suspendKey(tenantId, keyId, reason) {
-      const rt = runtimeOf(ctx);
+      const rt = ctx.runtime;
       const changed = await rt.keys.revoke(tenantId, keyId);
       if (!changed) return false;
       await rt.apiKeys.announce(keyId);

@@ -1,7 +1,6 @@
-import { createToken, type PluginContext } from '@aihub/core/plugin-api';
-import type { AuthConfig } from '../config';
+import { createToken } from '@aihub/core/plugin-api';
 import type { OAuthClientRow } from '../models';
-import { runtimeOf } from '../runtime';
+import type { AuthContext } from '../runtime';
 import { issuerOf } from './OAuthServer';
 
 /**
@@ -36,13 +35,13 @@ export interface FirstPartyClients {
 export const FIRST_PARTY_CLIENTS = createToken<FirstPartyClients>('auth-first-party-clients');
 
 /** The service bound by the auth plugin; it reads the runtime when called (after the plugin started). */
-export function firstPartyClients(ctx: PluginContext<AuthConfig>): FirstPartyClients {
+export function firstPartyClients(ctx: AuthContext): FirstPartyClients {
   return {
     get issuer() {
       return issuerOf(ctx.config, ctx.coreConfig.server.port);
     },
     async ensureFirstPartyClient(spec) {
-      const rt = runtimeOf(ctx);
+      const rt = ctx.runtime;
       if (!rt.oauth) throw new Error('auth.oauth.enabled is false: the console needs the OAuth server of the auth plugin to sign users in');
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(spec.clientId)) throw new Error(`first-party client id ${JSON.stringify(spec.clientId)} must be 1–64 letters, digits, '.', '_' or '-'`);
       const at = new Date(ctx.clock.now());
