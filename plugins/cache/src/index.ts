@@ -7,14 +7,6 @@ import { cacheRoutes } from './routes';
 import { Flights } from './SingleFlight';
 import { TenantStats } from './TenantStats';
 
-const deps = new WeakMap<object, CacheDeps>();
-
-function depsOf(ctx: object): CacheDeps {
-  const d = deps.get(ctx);
-  if (!d) throw new Error('cache: hooks used before the plugin started');
-  return d;
-}
-
 /**
  * Response cache for OpenAI-compatible chat completions and embeddings: an in-process LRU (L1) and
  * the shared store (L2, Redis), tenant-scoped keys from the normalized request, single-flight
@@ -30,32 +22,29 @@ export default definePlugin({
   optionalDependsOn: ['tenancy', 'auth'],
   routePrefix: '',
   config: cacheConfig,
-  register(_bind, ctx) {
+  // `start` comes first: TypeScript infers `ctx.runtime` (the CacheDeps) from what it returns.
+  async start(ctx): Promise<CacheDeps> {
     const holder: { layers?: CacheLayers } = {};
     const metrics = new CacheMetrics(ctx.meter, () => holder.layers?.l1.calculatedSize ?? 0);
     const l2On = ctx.config.l2 === 'on' || (ctx.config.l2 === 'auto' && ctx.store.kind === 'redis');
     const layers = (holder.layers = new CacheLayers(ctx.config, l2On ? ctx.store : undefined, ctx.store, metrics, ctx.logger));
-    deps.set(ctx, { layers, flights: new Flights(), metrics, stats: new TenantStats(ctx.store, ctx.logger, ctx.config.statsFlushMs) });
+    const deps: CacheDeps = { layers, flights: new Flights(), metrics, stats: new TenantStats(ctx.store, ctx.logger, ctx.config.statsFlushMs) };
+    await layers.start();
+    deps.stats.start();
+    return deps;
   },
-  hooks: (ctx) => {
-    let cached: CacheDeps | undefined;
-    return cacheHooks(ctx, () => (cached ??= depsOf(ctx)));
-  },
-  routes: (router, ctx) => cacheRoutes(router, ctx, () => depsOf(ctx).layers, () => depsOf(ctx).stats),
-  async start(ctx) {
-    await depsOf(ctx).layers.start();
-    depsOf(ctx).stats.start();
-  },
+  hooks: (ctx) => cacheHooks(ctx, () => ctx.runtime),
+  routes: (router, ctx) => cacheRoutes(router, ctx, () => ctx.runtime.layers, () => ctx.runtime.stats),
   async stop(ctx) {
-    await deps.get(ctx)?.stats.stop();
-    await deps.get(ctx)?.layers.stop();
+    await ctx.runtime.stats.stop();
+    await ctx.runtime.layers.stop();
   },
   health: (ctx) => [
     {
       name: 'cache',
       check: async () => {
-        const d = deps.get(ctx);
-        return { l1Entries: d?.layers.l1.size ?? 0, l1Bytes: d?.layers.l1.calculatedSize ?? 0, l2: d?.layers.l2 ? d.layers.l2.kind : 'off', flights: d?.flights.size ?? 0 };
+        const d = ctx.runtime;
+        return { l1Entries: d.layers.l1.size, l1Bytes: d.layers.l1.calculatedSize, l2: d.layers.l2 ? d.layers.l2.kind : 'off', flights: d.flights.size };
       },
     },
   ],
