@@ -15,14 +15,6 @@ import { rateLimitUsageRoute } from './usageRoute';
  * model and plan; atomic in Redis (one script per request, correct with any number of instances),
  * in memory without Redis. See README.md.
  */
-const deps = new WeakMap<object, HookDeps>();
-
-function depsOf(ctx: { config: RateLimitConfig }): HookDeps {
-  const d = deps.get(ctx);
-  if (!d) throw new Error('rate-limit: hooks used before the plugin started');
-  return d;
-}
-
 export default definePlugin({
   apiVersion: 'aihub.plugin/v1',
   name: 'rate-limit',
@@ -34,7 +26,8 @@ export default definePlugin({
   routePrefix: '',
   config: rateLimitConfig,
   migrations,
-  register(_bind, ctx) {
+  // `start` comes first: TypeScript infers `ctx.runtime` (the HookDeps) from what it returns.
+  async start(ctx): Promise<HookDeps> {
     const metrics = new RateLimitMetrics(ctx.meter);
     const model = definePolicyModel(ctx.database.sequelize, ctx.table('policies'));
     const policies = new PolicyStore(model, ctx.store, ctx.config.policyCacheSeconds * 1000, ctx.logger);
@@ -45,35 +38,27 @@ export default definePlugin({
       ctx.logger,
     );
     // This plugin's plans are bounds too: every path that sets a limit (tenant settings included)
-    // checks them through PLAN_BOUNDS (the tenancy plugin registers first when present).
+    // checks them through PLAN_BOUNDS (the tenancy plugin starts first when present).
     const bounds = ctx.tryGet(PLAN_BOUNDS);
     bounds?.contribute((plan) => ({ limits: planBounds(ctx.config, plan) }));
-    deps.set(ctx, { limiter, policies, metrics, planBounds: bounds });
+    await policies.start();
+    limiter.start();
+    return { limiter, policies, metrics, planBounds: bounds };
   },
-  hooks: (ctx) => {
-    let cached: HookDeps | undefined;
-    return rateLimitHooks(ctx, () => (cached ??= depsOf(ctx)));
-  },
+  hooks: (ctx) => rateLimitHooks(ctx, () => ctx.runtime),
   routes: (router, ctx) => {
-    rateLimitRoutes(router, ctx, () => depsOf(ctx).policies);
-    rateLimitUsageRoute(router, ctx, () => depsOf(ctx).policies);
-  },
-  async start(ctx) {
-    const d = depsOf(ctx);
-    await d.policies.start();
-    d.limiter.start();
+    rateLimitRoutes(router, ctx, () => ctx.runtime.policies);
+    rateLimitUsageRoute(router, ctx, () => ctx.runtime.policies);
   },
   async stop(ctx) {
-    const d = deps.get(ctx);
-    if (!d) return;
-    await d.limiter.stop();
-    await d.policies.stop();
+    await ctx.runtime.limiter.stop();
+    await ctx.runtime.policies.stop();
   },
   health: (ctx) => [
     {
       name: 'rate-limit',
       // Informational: a store outage is handled by the fail mode and reported by core's redis check.
-      check: async () => ({ leasesHeld: deps.get(ctx)?.limiter.inFlight ?? 0, store: ctx.store.kind }),
+      check: async () => ({ leasesHeld: ctx.runtime.limiter.inFlight, store: ctx.store.kind }),
     },
   ],
 });
