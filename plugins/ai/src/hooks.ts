@@ -1,30 +1,15 @@
 import { requestMeta } from '@aihub/core/plugin-api';
-import {
-  AiCallKey,
-  GatewayError,
-  gatewayOverheadMs,
-  PrincipalKey,
-  TenantKey,
-  defineStateKey,
-  type AiCallInfo,
-  type GatewayContext,
-  type HookDefinition,
-  type PluginContext,
-  type Principal,
-  type RouteInfo,
-  type TenantContext,
-} from '@aihub/core/plugin-api';
-import type { AiConfig } from './config';
+import { AiCallKey, GatewayError, gatewayOverheadMs, PrincipalKey, TenantKey, defineStateKey, type AiCallInfo, type GatewayContext, type HookDefinition, type Principal, type RouteInfo, type TenantContext } from '@aihub/core/plugin-api';
 import { AiCall } from './engine/AiCall';
 import type { Experiment, ModelRoute } from './routing/catalog';
 import { modelNotAllowed, principalMayUse } from './keyModels';
 import { messagesToChat, servedOnlyBy } from './messages/toChat';
 import { prepareResponses } from './responses/prepare';
 import { assignVariant } from './routing/select';
-import { runtimeOf } from './runtime';
 import { applyTransforms } from './transforms';
 import type { Operation } from './types';
 import { validateBody } from './validate';
+import type { AiContext } from './runtime';
 
 /** The ai plugin's own per-request state. */
 export const CallKey = defineStateKey<AiCall>('ai.call');
@@ -69,8 +54,8 @@ function stickySubject(exp: Experiment, principal: Principal | undefined, body: 
  * content transforms and sets AiCallKey, all before cache.lookup so the cache sees the final
  * request. Also used by the handler when the pipeline is off for the route.
  */
-export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op: Operation, ingress?: 'messages' | 'responses', translated?: Record<string, unknown>): AiCall {
-  const rt = runtimeOf(ctx);
+export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, ingress?: 'messages' | 'responses', translated?: Record<string, unknown>): AiCall {
+  const rt = ctx.runtime;
   // A Messages or Responses request becomes the chat request it means; the client's bytes are then not the body sent.
   const messages = ingress === 'messages';
   // Served by Anthropic alone (fallbacks included), a Messages request goes to it as the client wrote it.
@@ -115,7 +100,7 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
       raw: changed || ingress ? undefined : c.request.rawBody,
       stream,
       clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
-      native: native ? { format: 'anthropic', body: c.request.body as Record<string, unknown> } : undefined,
+      native: native ? { format: 'anthropic', body: c.request.body as Record<string, unknown>, beta: c.get('anthropic-beta') || undefined } : undefined,
     },
     alias,
     route,
@@ -133,7 +118,7 @@ export function prepareCall(ctx: PluginContext<AiConfig>, c: GatewayContext, op:
   return call;
 }
 
-export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
+export function aiHooks(ctx: AiContext): HookDefinition[] {
   return [
     {
       name: 'prepare',
@@ -174,7 +159,7 @@ export function aiHooks(ctx: PluginContext<AiConfig>): HookDefinition[] {
       appliesTo: isInvoke,
       handle(c) {
         const call = CallKey.get(c);
-        if (call) runtimeOf(ctx).recorder.publish(c, call);
+        if (call) ctx.runtime.recorder.publish(c, call);
       },
     },
   ];

@@ -33,7 +33,7 @@ export interface CallInput {
    * and answers in it too (ParsedAnswer.native; the stream's own events), so nothing the
    * translation to chat cannot carry is lost (cache_control, thinking, documents, server tools).
    */
-  native?: { format: 'anthropic'; body: Record<string, unknown> };
+  native?: { format: 'anthropic'; body: Record<string, unknown>; /** The client's `anthropic-beta` header: features in beta need it. */ beta?: string };
 }
 
 /** An upstream answer before it is read: status, headers and the body stream. */

@@ -299,10 +299,12 @@ export function messagesSuite(backend: Backend): void {
           { role: 'user', content: 'Shorter.' },
         ],
       };
-      const { data, response } = await client.messages.create(params as unknown as Anthropic.MessageCreateParamsNonStreaming).withResponse();
+      const { data, response } = await client.messages.create(params as unknown as Anthropic.MessageCreateParamsNonStreaming, { headers: { 'anthropic-beta': 'extended-cache-ttl-2025-04-11' } }).withResponse();
       const sent = stack.mock.requests.at(-1)!;
       assert.match(sent.url, /\/v1\/messages$/);
       assert.deepEqual(sent.body, { ...params, model: 'claude-3-5-haiku-latest' }, 'the client’s request, with the deployment’s model');
+      assert.equal(sent.headers['anthropic-beta'], 'extended-cache-ttl-2025-04-11', 'the client’s beta features are asked for');
+      assert.equal(sent.headers['x-api-key'], MOCK_KEY, 'with the gateway’s credential');
       assert.equal(data.type, 'message');
       assert.match(data.id, /^msg_mock/, 'Anthropic’s own message id: the answer was not re-built');
       assert.deepEqual(data.content, [{ type: 'text', text: completionText(8) }]);
@@ -348,9 +350,10 @@ export function messagesSuite(backend: Backend): void {
 
     it('count_tokens asks Anthropic for a model it serves alone', async () => {
       const params = { model: 'claude', system: 'Be brief.', messages: [{ role: 'user' as const, content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'A long contract.' } }] }] };
-      const { data, response } = await client.messages.countTokens(params as unknown as Anthropic.MessageCountTokensParams).withResponse();
+      const { data, response } = await client.messages.countTokens(params as unknown as Anthropic.MessageCountTokensParams, { headers: { 'anthropic-beta': 'token-counting-2024-11-01' } }).withResponse();
       assert.equal(response.headers.get('x-aihub-token-count'), 'anthropic');
       const sent = stack.mock.requests.at(-1)!;
+      assert.equal(sent.headers['anthropic-beta'], 'token-counting-2024-11-01');
       assert.match(sent.url, /\/v1\/messages\/count_tokens$/);
       assert.deepEqual(sent.body, { ...params, model: 'claude-3-5-haiku-latest' });
       assert.ok(data.input_tokens > 0);

@@ -1,11 +1,10 @@
-import { PrincipalKey, TenantKey, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
-import type { AiConfig } from '../config';
+import { PrincipalKey, TenantKey, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { modelAllowed, modelNotFound } from '../hooks';
 import { modelNotAllowed, principalMayUse } from '../keyModels';
 import { messagesToChat, servedOnlyBy } from '../messages/toChat';
 import { AnthropicProvider } from '../providers/anthropic/adapter';
-import { runtimeOf } from '../runtime';
 import { estimatePromptTokens } from '../tokenCount';
+import type { AiContext } from '../runtime';
 
 /**
  * POST /v1/messages/count_tokens: the prompt's input tokens. A model served by Anthropic alone is
@@ -15,9 +14,9 @@ import { estimatePromptTokens } from '../tokenCount';
  * for models that use that tokenizer, and the answer says so in `x-aihub-token-count: estimate`.
  * The same access rules as /v1/messages apply.
  */
-export function countTokensHandler(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function countTokensHandler(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const raw = c.request.body as Record<string, unknown> | undefined;
     const route = rt.catalog.routes.get(String((raw as { model?: unknown } | undefined)?.model));
     const native = servedOnlyBy(route, 'anthropic');
@@ -29,7 +28,7 @@ export function countTokensHandler(ctx: PluginContext<AiConfig>): GatewayMiddlew
     const entry = native ? route?.entries.find((e) => e.dep.breaker.state !== 'open' && !e.dep.drained) : undefined;
     if (entry && entry.dep.provider instanceof AnthropicProvider) {
       try {
-        const n = await entry.dep.provider.countTokens(raw!, entry.dep.model);
+        const n = await entry.dep.provider.countTokens(raw!, entry.dep.model, c.get('anthropic-beta') || undefined);
         c.set('x-aihub-token-count', 'anthropic');
         c.status = 200;
         c.body = { input_tokens: n };

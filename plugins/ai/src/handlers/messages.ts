@@ -1,11 +1,10 @@
 import { pipeline } from 'node:stream';
-import { GatewayError, gatewayOverheadMs, type GatewayMiddleware, type PluginContext } from '@aihub/core/plugin-api';
-import type { AiConfig } from '../config';
+import { GatewayError, gatewayOverheadMs, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { CallKey, prepareCall } from '../hooks';
 import { chatToMessage } from '../messages/fromChat';
 import { NativeAnthropicStream } from '../messages/nativeStream';
 import { AnthropicSseTransform } from '../messages/streamToAnthropic';
-import { runtimeOf } from '../runtime';
+import type { AiContext } from '../runtime';
 
 /**
  * POST /v1/messages (Anthropic Messages API): the request was translated to a chat call in the
@@ -13,9 +12,9 @@ import { runtimeOf } from '../runtime';
  * the SSE stream) is translated back to Anthropic's format here. When every deployment of the model
  * is Anthropic the request went natively, and the answer is Anthropic's own (see CallInput.native).
  */
-export function messagesHandler(ctx: PluginContext<AiConfig>): GatewayMiddleware {
+export function messagesHandler(ctx: AiContext): GatewayMiddleware {
   return async (c) => {
-    const rt = runtimeOf(ctx);
+    const rt = ctx.runtime;
     const call = CallKey.get(c) ?? prepareCall(ctx, c, 'chat', 'messages');
     call.executed = true;
     // Anthropic's SDKs read the request id from `request-id` (message._request_id, stream.request_id).

@@ -85,9 +85,9 @@ export abstract class HttpProvider implements ProviderAdapter {
    * POSTs a JSON body to another endpoint of the provider (not a completion: no streaming, no
    * retries, no breaker), with its credentials; resolves once the whole answer is read.
    */
-  protected postJson(url: string, body: string, signal: AttemptSignal, limits: BodyLimits): Promise<BufferedResponse> {
+  protected postJson(url: string, body: string, signal: AttemptSignal, limits: BodyLimits, extraHeaders?: Record<string, string>): Promise<BufferedResponse> {
     const u = new URL(url);
-    return dispatchBuffered(this.dispatcher, { origin: u.origin, path: u.pathname + u.search, method: 'POST', headers: this.staticHeaders, body, headersTimeout: this.firstByteMs, bodyTimeout: this.firstByteMs }, signal, limits);
+    return dispatchBuffered(this.dispatcher, { origin: u.origin, path: u.pathname + u.search, method: 'POST', headers: extraHeaders ? { ...this.staticHeaders, ...extraHeaders } : this.staticHeaders, body, headersTimeout: this.firstByteMs, bodyTimeout: this.firstByteMs }, signal, limits);
   }
 
   private requestOptions(call: CallInput, model: string, extraHeaders: Record<string, string> | undefined): Dispatcher.DispatchOptions {
