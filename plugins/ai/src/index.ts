@@ -6,6 +6,7 @@ import { aiHooks } from './hooks';
 import { migrations } from './migrations';
 import { missingApiKeys, modelsWithoutKey } from './providerKeys';
 import { aiRoutes } from './routes';
+import { aiVersionChanges } from './versionChanges';
 import { AiRuntime } from './runtime';
 
 /**
@@ -27,6 +28,8 @@ export default definePlugin({
   routes: aiRoutes,
   health: aiHealth,
   migrations,
+  // API version changes of /v1 answers (callers pinned to an older version are served through them).
+  versionChanges: aiVersionChanges,
   // Drains, weights, forced breakers and fallback switches for automation (the ops plugin).
   provides: [AI_CONTROL],
   register(bind, ctx) {

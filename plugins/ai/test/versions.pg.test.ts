@@ -1,0 +1,3 @@
+import { versionsSuite } from './versions.suite';
+
+versionsSuite('postgres');
