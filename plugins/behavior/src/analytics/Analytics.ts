@@ -136,54 +136,62 @@ export class Analytics {
     const endMs = Date.parse(end.length === 7 ? `${end}-01T00:00:00Z` : `${end}T00:00:00Z`);
     const r = this.filters(tenantId, { from: range.from, to: endMs }).eq('event', returnEvent);
     const day = bucketSql(this.sql.dialect, 'day');
-    const readActivity = async () => {
-      const rows = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`, r.bind);
-      if (rows.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} user-days to read; narrow the range.`, { code: 'query_too_large', status: 422 });
-      return rows;
+    const cohorts = new Map<string, { users: number; counts: number[] }>();
+    const cohortAt = (label: string) => {
+      let c = cohorts.get(label);
+      if (!c) cohorts.set(label, (c = { users: 0, counts: new Array<number>(periods).fill(0) }));
+      return c;
     };
-    const cohortOf = new Map<string, string>();
-    let activity: Record<string, unknown>[];
     if (startEvent === returnEvent && range.to % 86_400_000 === 0) {
-      // One read: the cohort event is the return event and the range ends at a UTC midnight, so a
-      // user's first event in the range falls on their first active day before the range's end, and
-      // cohorts (whole days, weeks, months) only need that day. The active days are read anyway.
-      activity = await readActivity();
-      const toDay = bucketOf(range.to, 'day');
-      const first = new Map<string, string>();
-      for (const a of activity) {
-        const id = String(a.distinct_id);
-        const d = String(a.d);
-        if (d >= toDay) continue;
-        const seen = first.get(id);
-        if (seen === undefined || d < seen) first.set(id, d);
+      // One read, counted by the database: the cohort event is the return event and the range ends
+      // at a UTC midnight, so a user's first event in the range falls on their first active day
+      // before the range's end, and cohorts (whole days, weeks, months) only need that day. Per user
+      // and bucket, the bucket's first active day; per user, the first of those before the end; then
+      // users per (first day, bucket): a few thousand rows, however many events the range holds.
+      const b = bucketSql(this.sql.dialect, interval);
+      const bind = [...r.bind, bucketOf(range.to, 'day')];
+      const rows = await this.sql.rows<Record<string, unknown>>(
+        `WITH a AS (SELECT distinct_id, ${b} AS b, MIN(${day}) AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${b}),
+         f AS (SELECT distinct_id, MIN(d) AS first FROM a WHERE d < $${bind.length} GROUP BY distinct_id)
+         SELECT f.first AS first, a.b AS b, COUNT(*) AS n FROM a JOIN f ON f.distinct_id = a.distinct_id GROUP BY f.first, a.b`,
+        bind,
+      );
+      for (const row of rows) {
+        const label = bucketOf(Date.parse(`${String(row.first)}T00:00:00Z`), interval);
+        const p = bucketsBetween(label, String(row.b), interval);
+        if (p < 0 || p >= periods) continue;
+        const c = cohortAt(label);
+        // Every user has exactly one row in the bucket of their first day: period 0, the cohort's size.
+        if (p === 0) c.users += num(row.n);
+        c.counts[p] += num(row.n);
       }
-      if (first.size > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
-      for (const [id, d] of first) cohortOf.set(id, bucketOf(Date.parse(`${d}T00:00:00Z`), interval));
+      const users = [...cohorts.values()].reduce((a, c) => a + c.users, 0);
+      if (users > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
     } else {
       const q = this.filters(tenantId, range).eq('event', startEvent);
       // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
       const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`, q.bind);
       if (starts.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
+      const cohortOf = new Map<string, string>();
       for (const row of starts) cohortOf.set(String(row.distinct_id), bucketOf(Date.parse(iso(row.first)), interval));
-      activity = await readActivity();
-    }
-    const returned = new Map<string, Set<number>>();
-    for (const a of activity) {
-      const id = String(a.distinct_id);
-      const cohort = cohortOf.get(id);
-      if (!cohort) continue;
-      const p = bucketsBetween(cohort, bucketOf(Date.parse(`${String(a.d)}T00:00:00Z`), interval), interval);
-      if (p < 0 || p >= periods) continue;
-      if (!returned.has(id)) returned.set(id, new Set());
-      returned.get(id)!.add(p);
-    }
-    const cohorts = new Map<string, { users: number; counts: number[] }>();
-    for (const [id, cohort] of cohortOf) {
-      let c = cohorts.get(cohort);
-      if (!c) cohorts.set(cohort, (c = { users: 0, counts: new Array<number>(periods).fill(0) }));
-      c.users++;
-      c.counts[0]++;
-      for (const p of returned.get(id) ?? []) if (p > 0) c.counts[p]++;
+      const activity = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`, r.bind);
+      if (activity.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} user-days to read; narrow the range.`, { code: 'query_too_large', status: 422 });
+      const returned = new Map<string, Set<number>>();
+      for (const a of activity) {
+        const id = String(a.distinct_id);
+        const label = cohortOf.get(id);
+        if (!label) continue;
+        const p = bucketsBetween(label, bucketOf(Date.parse(`${String(a.d)}T00:00:00Z`), interval), interval);
+        if (p < 0 || p >= periods) continue;
+        if (!returned.has(id)) returned.set(id, new Set());
+        returned.get(id)!.add(p);
+      }
+      for (const [id, label] of cohortOf) {
+        const c = cohortAt(label);
+        c.users++;
+        c.counts[0]++;
+        for (const p of returned.get(id) ?? []) if (p > 0) c.counts[p]++;
+      }
     }
     const nowBucket = bucketOf(Date.now(), interval);
     return [...cohorts.entries()]
