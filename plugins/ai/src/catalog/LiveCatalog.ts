@@ -42,6 +42,7 @@ export class LiveCatalog {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
   private readonly retiring = new Set<{ catalog: Catalog; timer: NodeJS.Timeout }>();
+  private readonly listeners: ((snap: CatalogSnapshot) => void)[] = [];
   private readonly revisionGauge;
   private readonly reloads;
 
@@ -54,6 +55,14 @@ export class LiveCatalog {
     this.file = ctx.config;
     this.revisionGauge = ctx.meter.gauge('ai_catalog_revision', 'Revision of the live model catalog this instance serves (0: the config file alone)');
     this.reloads = ctx.meter.counter('ai_catalog_reloads_total', 'Catalog rebuilds, by trigger (api, notify, poll, file, start) and outcome (applied, invalid)', ['trigger', 'outcome'] as const);
+  }
+
+  /**
+   * Runs after each swap, with the new snapshot: state kept beside the catalog (the operational
+   * control overlay's drains and weights) is applied to it at once instead of at its next poll.
+   */
+  onSwap(listener: (snap: CatalogSnapshot) => void): void {
+    this.listeners.push(listener);
   }
 
   /** The file's config (the baseline the overlay applies to). */
@@ -137,6 +146,13 @@ export class LiveCatalog {
     this.current = next;
     this.revisionGauge.set(next.revision);
     this.reloads.inc({ trigger, outcome: 'applied' });
+    for (const listener of this.listeners) {
+      try {
+        listener(next);
+      } catch (err) {
+        this.ctx.logger.error('a catalog swap listener failed', { err });
+      }
+    }
     for (const name of next.unreadable) this.ctx.logger.error(`the stored credential of provider ${name} opens with no configured key (ai.catalog.encryptionKey / previousKeys); it runs without one`, { provider: name });
     this.ctx.logger.info(`catalog revision ${next.revision} in effect`, { revision: next.revision, trigger, models: next.catalog.aliases.length });
     // Requests still running on the old snapshot keep its providers; close what the new one did not

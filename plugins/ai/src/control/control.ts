@@ -12,6 +12,8 @@ const overlays = new WeakMap<object, OpsOverlay>();
 export async function startControl(ctx: PluginContext<AiConfig>, rt: AiRuntime): Promise<void> {
   const overlay = new OpsOverlay(() => rt.catalog, ctx.store, rt.metrics, ctx.logger);
   await overlay.start(SYNC_MS);
+  // A live catalog change builds new routes: give them the control state now, not at the next poll.
+  rt.live.onSwap(() => void overlay.sync());
   overlays.set(ctx, overlay);
 }
 
