@@ -1,5 +1,5 @@
 import type { KeyValueStore, Logger, PluginMeter } from '@aihub/core/plugin-api';
-import { subSeries, type Series, type StatsBucket, type StatsSnapshot } from './stats';
+import { addSeries, subSeries, type Series, type StatsBucket, type StatsSnapshot } from './stats';
 
 /** The ai and usage plugins' metrics this reads (their names are a contract: dashboards use them too). */
 const UPSTREAM = 'aihub_ai_upstream_duration_seconds';
@@ -9,6 +9,9 @@ const QUEUE_LAG = 'aihub_usage_queue_lag';
 
 /** History an instance publishes (the longest rule window). */
 export const HISTORY_MS = 3_600_000;
+/** Buckets older than this are folded into one per minute, so an hour of history stays ~60 small buckets. */
+const FINE_MS = 120_000;
+const COARSE_MS = 60_000;
 
 interface Value {
   value: number;
@@ -99,6 +102,7 @@ export class Sampler {
       }
       if (any) this.buckets.push(bucket);
       while (this.buckets.length && this.buckets[0].t < now - HISTORY_MS) this.buckets.shift();
+      this.buckets = compact(this.buckets, now - FINE_MS);
       const snapshot: StatsSnapshot = {
         id: this.id,
         at: now,
@@ -145,6 +149,30 @@ export class Sampler {
     }
     return out;
   }
+}
+
+/**
+ * Folds buckets closed before `before` into one per minute (closing at the end of their minute): a
+ * window's edge is then exact to a minute for old figures, and to a sample for the last two minutes.
+ */
+export function compact(buckets: StatsBucket[], before: number): StatsBucket[] {
+  const out: StatsBucket[] = [];
+  for (const b of buckets) {
+    if (b.t >= before) {
+      out.push(b);
+      continue;
+    }
+    const t = Math.ceil(b.t / COARSE_MS) * COARSE_MS;
+    const last = out[out.length - 1];
+    if (last && last.t === t) {
+      for (const which of ['dep', 'ttft'] as const) for (const [k, s] of Object.entries(b[which])) last[which][k] = addSeries(last[which][k], s);
+    } else {
+      // Copies: the series of a bucket may be shared with the last reading's totals.
+      const copy = (m: Record<string, Series>) => Object.fromEntries(Object.entries(m).map(([k, x]) => [k, addSeries(undefined, x)]));
+      out.push({ t, dep: copy(b.dep), ttft: copy(b.ttft) });
+    }
+  }
+  return out;
 }
 
 /** Cumulative series per subject from a histogram's `_bucket` and `_count` values. */

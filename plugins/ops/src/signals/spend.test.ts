@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { median, robustZ } from './spend';
+import { compact } from './Sampler';
 import { merge, quantileMs, type StatsSnapshot } from './stats';
 
 describe('spend anomaly: robust z-score', () => {
@@ -50,5 +51,28 @@ describe('deployment figures merged across instances', () => {
     assert.equal(Math.round(quantileMs([0, 10, 10, 10], bounds, 0.5)!), 300);
     assert.equal(quantileMs([0, 0, 0, 10], bounds, 0.95), 1000);
     assert.equal(quantileMs([0, 0, 0, 0], bounds, 0.95), null);
+  });
+});
+
+describe('sampler history compaction', () => {
+  it('folds old buckets into minutes, keeps recent ones, and never changes the originals', () => {
+    const s = (n: number) => ({ n, err: 0, h: [n] });
+    const original = s(1);
+    const buckets = [
+      { t: 1_000, dep: { d: original }, ttft: {} },
+      { t: 30_000, dep: { d: s(2) }, ttft: {} },
+      { t: 61_000, dep: { d: s(4) }, ttft: {} },
+      { t: 200_000, dep: { d: s(8) }, ttft: {} },
+    ];
+    const out = compact(buckets, 150_000);
+    assert.deepEqual(
+      out.map((b) => [b.t, b.dep.d.n]),
+      [
+        [60_000, 3],
+        [120_000, 4],
+        [200_000, 8],
+      ],
+    );
+    assert.equal(original.n, 1);
   });
 });
