@@ -36,8 +36,11 @@ const ADAPTERS: Adapter[] = [
   { name: 'vertex', dialect: 'gemini', model: 'gemini-2.5-flash', provider: (u) => ({ type: 'vertex-ai', baseUrl: `${u}/v1`, location: 'europe-west4', serviceAccount: serviceAccount(u) }) },
 ];
 
-/** USD per 1M tokens: the usage of every case costs 7 × 2 + 4 × 0.5 + 3 × 8 = 40 micro-dollars. */
-const PRICE = { input: 2, output: 8, cachedInput: 0.5 };
+/**
+ * USD per 1M tokens: the usage of every case costs 7 × 2 + 4 × 0.5 + 3 × 8 = 40 micro-dollars; with
+ * 2 of the 7 uncached tokens written to the cache, 5 × 2 + 2 × 10 + 4 × 0.5 + 3 × 8 = 56.
+ */
+const PRICE = { input: 2, output: 8, cachedInput: 0.5, cacheWrite: 10 };
 
 const tools = [{ type: 'function' as const, function: { name: 'lookup', description: 'Look something up', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }];
 export const hi = [{ role: 'user' as const, content: 'Hi' }];
@@ -87,6 +90,19 @@ describe(`provider conformance (${backend})`, () => {
         assert.equal(rec.cachedTokens, USAGE.cached);
         assert.equal(rec.estimated, false);
         assert.equal(rec.costMicros, 40, 'cached prompt tokens at the cached rate');
+      });
+
+      it('cache writes: priced at the cache-write rate where the provider reports them', async () => {
+        up.next = 'cache_write';
+        const writes = a.dialect === 'anthropic' || a.dialect === 'bedrock';
+        for (const stream of [false, true]) {
+          const res = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: a.name, messages: hi, stream }) });
+          assert.equal(res.status, 200);
+          await res.text();
+          const rec = await stack.usage.waitFor(res.headers.get('x-request-id')!);
+          assert.equal(rec.promptTokens, USAGE.prompt);
+          assert.equal(rec.costMicros, writes ? 56 : 40, `stream: ${stream}`);
+        }
       });
 
       it('stream: deltas, finish reason and the usage chunk', async () => {

@@ -15,7 +15,7 @@ import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 const jose = require('jose') as typeof Jose;
 
 export type Dialect = 'openai' | 'mistral' | 'anthropic' | 'gemini' | 'bedrock';
-export type Scenario = 'text' | 'tool' | 'length' | 'bad_request' | 'rate_limited' | 'server_error' | 'malformed_stream';
+export type Scenario = 'text' | 'cache_write' | 'tool' | 'length' | 'bad_request' | 'rate_limited' | 'server_error' | 'malformed_stream';
 
 export interface Recorded {
   method: string;
@@ -35,8 +35,11 @@ export interface ConformanceUpstream {
   close(): Promise<void>;
 }
 
-/** Token usage every scenario reports: 11 prompt tokens (4 of them cached), 3 completion tokens. */
-export const USAGE = { prompt: 11, completion: 3, cached: 4 };
+/**
+ * Token usage every scenario reports: 11 prompt tokens (4 of them cached), 3 completion tokens; in
+ * `cache_write`, providers that cache on request (Anthropic, Bedrock) say 2 of the 11 were written.
+ */
+export const USAGE = { prompt: 11, completion: 3, cached: 4, cacheWrites: 2 };
 
 const sse = (res: http.ServerResponse, events: string[]) => {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -215,8 +218,9 @@ function openAi(dialect: 'openai' | 'mistral', scenario: Scenario, stream: boole
 
 function anthropic(scenario: Scenario, stream: boolean, res: http.ServerResponse): void {
   const stop = scenario === 'tool' ? 'tool_use' : scenario === 'length' ? 'max_tokens' : 'end_turn';
-  // Anthropic lists cache reads apart from input: 7 + 4 = 11 prompt tokens.
-  const usage = { input_tokens: USAGE.prompt - USAGE.cached, cache_read_input_tokens: USAGE.cached, cache_creation_input_tokens: 0, output_tokens: USAGE.completion };
+  // Anthropic lists cache reads and writes apart from input: 7 + 4 = 11 prompt tokens (5 + 2 + 4 with writes).
+  const writes = scenario === 'cache_write' ? USAGE.cacheWrites : 0;
+  const usage = { input_tokens: USAGE.prompt - USAGE.cached - writes, cache_read_input_tokens: USAGE.cached, cache_creation_input_tokens: writes, output_tokens: USAGE.completion };
   if (!stream) {
     const content = scenario === 'tool' ? [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 'x' } }] : [{ type: 'text', text: 'Hello there' }];
     return json(res, 200, { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content, stop_reason: stop, stop_sequence: null, usage });
@@ -264,7 +268,8 @@ function frame(type: string, payload: unknown): Uint8Array {
 function bedrock(scenario: Scenario, stream: boolean, res: http.ServerResponse): void {
   const stopReason = scenario === 'tool' ? 'tool_use' : scenario === 'length' ? 'max_tokens' : 'end_turn';
   // Like Anthropic, Bedrock lists cache reads and writes apart from inputTokens.
-  const usage = { inputTokens: USAGE.prompt - USAGE.cached, outputTokens: USAGE.completion, totalTokens: USAGE.prompt + USAGE.completion, cacheReadInputTokens: USAGE.cached, cacheWriteInputTokens: 0 };
+  const writes = scenario === 'cache_write' ? USAGE.cacheWrites : 0;
+  const usage = { inputTokens: USAGE.prompt - USAGE.cached - writes, outputTokens: USAGE.completion, totalTokens: USAGE.prompt + USAGE.completion, cacheReadInputTokens: USAGE.cached, cacheWriteInputTokens: writes };
   if (!stream) {
     const content = scenario === 'tool' ? [{ toolUse: { toolUseId: 'tooluse_1', name: 'lookup', input: { q: 'x' } } }] : [{ text: 'Hello there' }];
     return json(res, 200, { output: { message: { role: 'assistant', content } }, stopReason, usage, metrics: { latencyMs: 12 } });
