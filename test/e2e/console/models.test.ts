@@ -65,6 +65,10 @@ describe('console: models, experiments, requests', () => {
     assert.equal(await cell.getAttribute('data-source'), 'genai-prices');
     assert.match(await cell.innerText(), /built-in price table/);
     assert.equal((await page.locator('[data-testid=model-gpt-4o-mini] [data-testid=model-breaker]').innerText()).trim(), 'Closed');
+    // Where the alias comes from: the config file here (the catalog admin API's entries say so too).
+    const origin = page.locator('[data-testid=model-gpt-4o-mini] [data-testid=model-origin]');
+    assert.equal(await origin.getAttribute('data-origin'), 'file');
+    assert.equal((await origin.innerText()).trim(), 'config file');
     // The experiment alias lists its variants' deployments.
     assert.equal(await page.locator('[data-testid=model-assistant]').count(), 2);
     await env.checkA11y(page, 'models');
