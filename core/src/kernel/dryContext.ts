@@ -21,7 +21,9 @@ export function dryContext(def: PluginDefinition, config: unknown, coreConfig: C
         },
       },
     );
-  return {
+  let runtime: unknown;
+  let built = false;
+  const ctx: PluginContext = {
     name: def.name,
     version: def.version,
     config,
@@ -42,9 +44,15 @@ export function dryContext(def: PluginDefinition, config: unknown, coreConfig: C
       throw new Error(`plugin "${def.name}" resolved a service while declaring hooks or routes; resolve it in start()`);
     },
     tryGet: () => undefined,
-    // Nothing starts in a dry run: reading the runtime while declaring is the same mistake as at boot.
-    get runtime(): never {
-      throw runtimeNotStarted(def.name);
+    // Nothing starts in a dry run: only a runtime built by `runtime()` is there, as at boot.
+    get runtime(): unknown {
+      if (!built) throw runtimeNotStarted(def.name);
+      return runtime;
     },
   };
+  if (def.runtime) {
+    runtime = def.runtime(ctx);
+    built = true;
+  }
+  return ctx;
 }

@@ -104,6 +104,34 @@ describe('plugin runtime (ctx.runtime)', () => {
     }
   });
 
+  it('a runtime() builder runs before hooks and routes are declared, in dry runs too; start opens it', async () => {
+    const opened: string[] = [];
+    const build = (ctx: PluginContext) => ({ name: ctx.name, open: false });
+    const wired = definePlugin({
+      apiVersion: 'aihub.plugin/v1',
+      name: 'rt-built',
+      version: '1.0.0',
+      core: '*',
+      runtime: build,
+      // Wired with the runtime's object as it is declared: no per-request read.
+      routes(router, ctx) {
+        const rt = ctx.runtime;
+        router.get('/open', (c) => void (c.body = { name: rt.name, open: rt.open }), { auth: 'none' });
+      },
+      async start(ctx: PluginContext<unknown, ReturnType<typeof build>>) {
+        ctx.runtime.open = true;
+        opened.push(ctx.runtime.name);
+      },
+    });
+    const gw = await startTestGateway({ plugins: [wired] });
+    try {
+      assert.deepEqual(await (await gw.fetch('/plugins/rt-built/open')).json(), { name: 'rt-built', open: true });
+      assert.deepEqual(opened, ['rt-built']);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('reading ctx.runtime while declaring hooks fails startup naming the plugin', async () => {
     const eager = definePlugin({
       apiVersion: 'aihub.plugin/v1',

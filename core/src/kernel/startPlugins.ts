@@ -15,8 +15,9 @@ export interface StartedPlugin {
 /**
  * Boot step "register and start plugins", one plugin at a time in dependency order (`prepare` sorted
  * them): its context, `register` (its bindings, so plugins after it can resolve what it provides),
- * its hooks, routes and health checks (declared before `start`: they are closures that read
- * `ctx.runtime` when a request comes), then `start`, whose result becomes `ctx.runtime`.
+ * its `runtime()` when it has one, its hooks, routes and health checks (declared before `start`: they
+ * are closures that read `ctx.runtime` when a request comes), then `start`, whose result becomes
+ * `ctx.runtime`.
  *
  * Each plugin goes into `started` as soon as it has started, so that a later failure stops exactly
  * those. A failure names the plugin (`AIHUB_E_PLUGIN_START`).
@@ -35,10 +36,13 @@ export async function startPlugins(
     const ctx = createPluginContext(def, p.config, core);
     try {
       await def.register?.(ctx.binder, ctx);
+      if (def.runtime) ctx.setRuntime(def.runtime(ctx));
       hooks.push(...collectHooks(def, ctx));
       routes.push(...collectRoutes(def, ctx));
       for (const check of collectHealth(def, ctx)) health.register(def.name, check);
-      ctx.setRuntime(await def.start?.(ctx));
+      const result = await def.start?.(ctx);
+      // A start that returns nothing keeps the runtime `runtime()` built (or leaves it undefined).
+      if (result !== undefined || !def.runtime) ctx.setRuntime(result);
     } catch (err) {
       if (err instanceof StartupError) throw err;
       logger.error(`plugin ${def.name} failed to start`, { err, plugin: def.name });

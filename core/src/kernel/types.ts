@@ -218,6 +218,14 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType, R = any> {
   /** Where routes mount: default `/plugins/<name>`; `''` mounts at the root (e.g. `/v1/...`). */
   routePrefix?: string;
   register?: (bind: Binder, ctx: PluginContext<z.output<S>, R>) => void | Promise<void>;
+  /**
+   * Builds the runtime before hooks and routes are declared, for a plugin whose hooks and routes take
+   * its objects as they are declared (no per-request read of `ctx.runtime`). Construct only: no
+   * I/O, nothing started (that is `start`'s job); it also runs in dry runs (`config validate`,
+   * `plugins list`), where the I/O services throw. Most plugins leave it out and return their
+   * runtime from `start`.
+   */
+  runtime?: (ctx: PluginContext<z.output<S>>) => R;
   hooks?: HookDefinition[] | ((ctx: PluginContext<z.output<S>, R>) => HookDefinition[]);
   routes?: (router: PluginRouter, ctx: PluginContext<z.output<S>, R>) => void;
   /**
@@ -227,9 +235,12 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType, R = any> {
    * fails startup (`AIHUB_E_PLUGIN_START`, naming the plugin) and stops the plugins already started.
    *
    * What it returns (or resolves to) is the plugin's runtime: `ctx.runtime` in every other callback,
-   * typed. Returning nothing is fine for a plugin without state. Its `ctx` has no runtime yet.
+   * typed. Returning nothing is fine for a plugin without state, or one that built its runtime in
+   * `runtime` (which `ctx.runtime` then stays). Its `ctx` has no runtime yet (unless `runtime` built it).
    */
-  start?: (ctx: PluginContext<z.output<S>>) => R | Promise<R>;
+  // A method signature, so a plugin that built its runtime in `runtime` may type `ctx` as
+  // `PluginContext<Config, Runtime>` here (TypeScript cannot infer it for `start`'s own context).
+  start?(ctx: PluginContext<z.output<S>>): R | void | Promise<R | void>;
   /**
    * Sees every route as it is registered (Fastify's `onRoute`): each plugin's routes and core's, once
    * every plugin has started and before the router is built, so a plugin that starts early also sees
