@@ -5,17 +5,6 @@ import { usageMigrations } from './migrations';
 import { routes } from './routes';
 import { createRuntime, type UsageRuntime } from './runtime';
 
-/** One runtime per plugin context (a process may host several gateways, e.g. in tests). */
-const runtimes = new WeakMap<object, UsageRuntime>();
-function runtime(ctx: PluginContext<UsageConfig>): UsageRuntime {
-  let rt = runtimes.get(ctx.container);
-  if (!rt) {
-    rt = createRuntime(ctx);
-    runtimes.set(ctx.container, rt);
-  }
-  return rt;
-}
-
 /**
  * Usage metering, budgets and billing: consumes the ai plugin's usage records from the EventQueue
  * into usage rows and daily rollups (exactly once per request id), enforces tenant/team/key budgets
@@ -31,24 +20,26 @@ export default definePlugin({
   routePrefix: '',
   config: usageConfig,
   migrations: usageMigrations,
+  // Built before hooks and routes, which are wired with its objects; `start` opens them.
+  runtime: createRuntime,
   hooks: (ctx) => {
-    const rt = runtime(ctx);
+    const rt = ctx.runtime;
     return usageHooks(ctx, rt.resolver, rt.counters, rt.alerts, rt.metrics);
   },
-  routes: (router, ctx) => routes(router, ctx, runtime(ctx)),
+  routes: (router, ctx) => routes(router, ctx, ctx.runtime),
   health: (ctx) => [
     {
       name: 'usage-consumer',
       // Liveness of metering, not readiness: a lagging consumer must not take the gateway out of rotation.
       kind: 'liveness',
       check: async () => {
-        const rt = runtime(ctx);
+        const rt = ctx.runtime;
         return { enabled: ctx.config.consumer.enabled, counters_stale: rt.spend.stale };
       },
     },
   ],
-  async start(ctx) {
-    const rt = runtime(ctx);
+  async start(ctx: PluginContext<UsageConfig, UsageRuntime>) {
+    const rt = ctx.runtime;
     await rt.overrides.start(ctx.config.budgets.overridesRefreshMs);
     // Counters first: a restart or a flushed Redis must not forget the spend so far.
     await rt.reconciler.run('start', false).catch((err) => ctx.logger.warn('initial spend reconciliation failed; retrying on the next check', { err }));
@@ -60,7 +51,7 @@ export default definePlugin({
     void rt.webhook.resume().catch((err) => ctx.logger.warn('could not resume pending budget webhooks', { err }));
   },
   async stop(ctx) {
-    const rt = runtime(ctx);
+    const rt = ctx.runtime;
     rt.reconciler.stop();
     rt.webhook.stop();
     await rt.consumer.stop();
