@@ -4,16 +4,6 @@ import { behaviorMigrations } from './migrations';
 import { routes } from './routes';
 import { createRuntime, type BehaviorRuntime } from './runtime';
 
-const runtimes = new WeakMap<object, BehaviorRuntime>();
-function runtime(ctx: PluginContext<BehaviorConfig>): BehaviorRuntime {
-  let rt = runtimes.get(ctx.container);
-  if (!rt) {
-    rt = createRuntime(ctx);
-    runtimes.set(ctx.container, rt);
-  }
-  return rt;
-}
-
 /**
  * User behavior tracking: Segment-compatible ingestion (/v1/track, identify, page, screen, group,
  * alias, batch) through the EventQueue into events and profiles, analytics (counts, funnels,
@@ -30,21 +20,23 @@ export default definePlugin({
   routePrefix: '',
   config: behaviorConfig,
   migrations: behaviorMigrations,
-  routes: (router, ctx) => routes(router, ctx, runtime(ctx)),
-  async start(ctx) {
-    const rt = runtime(ctx);
+  // Built before the routes, which are wired with its objects; `start` opens them.
+  runtime: createRuntime,
+  routes: (router, ctx) => routes(router, ctx, ctx.runtime),
+  async start(ctx: PluginContext<BehaviorConfig, BehaviorRuntime>) {
+    const rt = ctx.runtime;
     if (ctx.config.consumer.enabled) rt.consumer.start();
   },
   // The retention job deletes data on a timer: it begins once the whole gateway is up (a start that
   // fails in a later plugin never purges anything) and schedules no new pass once draining begins.
   ready(ctx) {
-    runtime(ctx).retention.start();
+    ctx.runtime.retention.start();
   },
   beforeClose(ctx) {
-    runtime(ctx).retention.stop();
+    ctx.runtime.retention.stop();
   },
   async stop(ctx) {
-    const rt = runtime(ctx);
+    const rt = ctx.runtime;
     rt.retention.stop();
     await rt.consumer.stop();
   },
