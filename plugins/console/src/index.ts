@@ -10,13 +10,6 @@ import { consoleRoutes, type ConsoleSite } from './routes';
 /** The API scopes the console's client may receive; the user's role decides what they allow. */
 export const CONSOLE_SCOPES = ['admin:read', 'admin:write'];
 
-const sites = new WeakMap<object, ConsoleSite>();
-function siteOf(ctx: object): ConsoleSite {
-  let s = sites.get(ctx);
-  if (!s) sites.set(ctx, (s = {}));
-  return s;
-}
-
 /**
  * The other loopback name of a loopback origin (localhost ↔ 127.0.0.1, same scheme and port): a
  * console opened at http://127.0.0.1:<port> beside an issuer saying localhost. Derived from the
@@ -57,10 +50,8 @@ export default definePlugin({
   dependsOn: ['auth'],
   config: consoleConfig,
   routePrefix: '',
-  routes(router, ctx) {
-    consoleRoutes(router, ctx.config, () => siteOf(ctx));
-  },
-  async start(ctx) {
+  // `start` comes first: TypeScript infers `ctx.runtime` (the ConsoleSite) from what it returns.
+  async start(ctx): Promise<ConsoleSite> {
     const cfg: ConsoleConfig = ctx.config;
     const dir = resolveDistDir(cfg.distDir);
     const assets = await loadAssets(dir);
@@ -74,14 +65,17 @@ export default definePlugin({
       postLogoutRedirectUris: uris.logout,
       scopes: CONSOLE_SCOPES,
     });
-    Object.assign(siteOf(ctx), { assets, index });
     ctx.logger.info(`console: serving ${assets.size} files from ${dir} at ${cfg.basePath}`, { redirect_uris: uris.redirect });
+    return { assets, index };
+  },
+  routes(router, ctx) {
+    consoleRoutes(router, ctx.config, () => ctx.runtime);
   },
   health: (ctx) => [
     {
       name: 'console',
       check: async () => {
-        const s = siteOf(ctx);
+        const s = ctx.runtime;
         if (!s.assets) throw new Error('console is starting');
         return { files: s.assets.size };
       },
