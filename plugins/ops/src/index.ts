@@ -1,15 +1,8 @@
-import { definePlugin, type PluginContext } from '@aihub/core/plugin-api';
+import { definePlugin } from '@aihub/core/plugin-api';
 import { opsConfig, type OpsConfig } from './config';
 import { opsMigrations } from './migrations';
 import { opsRoutes } from './routes';
 import { OpsRuntime } from './runtime';
-
-const runtimes = new WeakMap<object, OpsRuntime>();
-function runtime(ctx: PluginContext<OpsConfig>): OpsRuntime {
-  let rt = runtimes.get(ctx.container);
-  if (!rt) runtimes.set(ctx.container, (rt = new OpsRuntime(ctx)));
-  return rt;
-}
 
 /**
  * Operations automation: rules on live, cluster-wide signals (per-deployment error ratio and
@@ -30,19 +23,22 @@ export default definePlugin({
   routePrefix: '',
   config: opsConfig,
   migrations: opsMigrations,
-  routes: (router, ctx) => opsRoutes(router, () => runtime(ctx)),
+  // `start` comes first: TypeScript infers `ctx.runtime` (the OpsRuntime) from what it returns.
   async start(ctx) {
-    await runtime(ctx).start();
+    const rt = new OpsRuntime(ctx);
+    await rt.start();
+    return rt;
   },
+  routes: (router, ctx) => opsRoutes(router, () => ctx.runtime),
   // Rules act only once the whole gateway serves (a start that fails later never acts).
   ready(ctx) {
-    runtime(ctx).engine.start();
+    ctx.runtime.engine.start();
   },
   async beforeClose(ctx) {
-    await runtime(ctx).engine.stop();
+    await ctx.runtime.engine.stop();
   },
   async stop(ctx) {
-    await runtime(ctx).stop();
+    await ctx.runtime.stop();
   },
 });
 
