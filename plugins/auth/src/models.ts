@@ -26,6 +26,8 @@ export interface ApiKeyRow {
   rotated_from?: string | null;
   /** The key that replaced this one by rotation. */
   replaced_by?: string | null;
+  /** The API version (AIHub-Version) the key's requests default to; null: the tenant's pin. */
+  api_version?: string | null;
 }
 
 export interface OAuthClientRow {
@@ -113,6 +115,7 @@ export function defineModels(sequelize: Sequelize, table: (name: string) => stri
       allowed_models: text(true),
       rotated_from: str(16, true),
       replaced_by: str(16, true),
+      api_version: str(10, true),
     },
     { ...common, tableName: table('api_keys') },
   );

@@ -5,7 +5,7 @@
  * input is a 400, never a 500.
  */
 import { z } from 'zod';
-import { TENANT_ROLES, type TenantRole } from '@aihub/core/plugin-api';
+import { API_VERSIONS, TENANT_ROLES, type TenantRole } from '@aihub/core/plugin-api';
 
 /** A string of at most `max` characters without NUL. */
 export const safeString = (max: number) => z.string().max(max).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
@@ -99,6 +99,7 @@ export const settingsFields = {
     .describe('Named prompt templates'),
   cache: z.object({ enabled: z.boolean().optional(), ttlSeconds: z.number().int().min(0).max(31_536_000).optional() }).strict().describe('Response cache policy'),
   retentionDays: z.number().int().min(1).max(3650).describe('How long usage and events are kept'),
+  apiVersion: z.enum(API_VERSIONS as [string, ...string[]]).describe("API version (AIHub-Version) the tenant's requests default to, after a key's own pin; absent: the current version"),
   bounds: z
     .object({ limits: limitSettings.optional(), budgets: budgetSettings.optional() })
     .strict()

@@ -57,6 +57,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
         name: body.name,
         userId: owner,
         allowedModels: body.allowed_models ? [...new Set(body.allowed_models)] : null,
+        apiVersion: body.api_version,
         teamId: body.team_id ?? null,
         scopes,
         role,
@@ -146,6 +147,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
         limits: body.limits,
         budgets: body.budgets,
         allowedModels: body.allowed_models === undefined ? undefined : body.allowed_models === null ? null : [...new Set(body.allowed_models)],
+        apiVersion: body.api_version,
       });
       if (!changed) throw keyNotFound();
       // Scopes, role, limits take effect everywhere now, not when caches expire.

@@ -29,6 +29,7 @@ export function keyView(r: ApiKeyRecord, now: number): KeyView {
     allowed_models: r.allowedModels,
     rotated_from: r.rotatedFrom,
     replaced_by: r.replacedBy,
+    api_version: r.apiVersion,
     created_by: r.createdBy,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),

@@ -1,4 +1,4 @@
-import { SCOPES, TENANT_ROLES } from '@aihub/core/plugin-api';
+import { API_VERSIONS, SCOPES, TENANT_ROLES } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { KEY_SORTS } from '../keys/keyQuery';
 
@@ -52,6 +52,9 @@ export const allowedModelsSchema = z
   .max(100)
   .describe('Model names or aliases this key may call (`*` = all); other models answer 403 `model_not_allowed`. Absent or null: every model the tenant may use');
 
+/** A released API version (`GET /admin/v1/versions`). */
+const apiVersionSchema = z.enum(API_VERSIONS as [string, ...string[]]);
+
 export const createKeyBody = z
   .object({
     name: text(200).describe('Human-readable name'),
@@ -60,6 +63,7 @@ export const createKeyBody = z
     team_id: idString('team_id').optional(),
     user_id: idString('user_id').optional().describe('Owner: a member of the tenant (default: the caller). The key cannot carry a role above its owner'),
     allowed_models: allowedModelsSchema.optional(),
+    api_version: apiVersionSchema.optional().describe('API version (AIHub-Version) the key\'s requests default to; default: the current version'),
     expires_at: isoDate.optional(),
     expires_in_days: z.number().int().min(1).max(36_500).optional(),
     limits: limitsSchema.optional(),
@@ -79,6 +83,7 @@ export const updateKeyBody = z
     limits: limitsSchema.nullable().optional(),
     budgets: budgetsSchema.nullable().optional(),
     allowed_models: allowedModelsSchema.nullable().optional(),
+    api_version: apiVersionSchema.nullable().optional().describe("API version the key's requests default to; null: the tenant's pin"),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'send at least one field to change' });
@@ -122,6 +127,7 @@ export const apiKeyView = z.object({
   allowed_models: z.array(z.string()).nullable().describe('null: every model the tenant may use'),
   rotated_from: z.string().nullable().describe('The key this one replaced by rotation'),
   replaced_by: z.string().nullable().describe('The key that replaced this one by rotation'),
+  api_version: z.string().nullable().describe("API version (AIHub-Version) the key's requests default to; null: the tenant's pin"),
   created_by: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),

@@ -72,6 +72,8 @@ function freezePrincipal(row: ApiKeyRow): Principal {
     budgets: budgets ? Object.freeze(budgets) : undefined,
     // Checked by the ai plugin on the request's model: read here once per cache fill, never per request.
     allowedModels: allowedModels ? Object.freeze(allowedModels) : undefined,
+    // The key's AIHub-Version pin (after the request's header, before the tenant's pin).
+    apiVersion: row.api_version ?? undefined,
   };
   // Shared by every request of this key: nobody may change it in place.
   return Object.freeze(principal);

@@ -1,5 +1,5 @@
 import { Op, type Sequelize, type WhereOptions } from 'sequelize';
-import type { BudgetSettings, LimitSettings, TenantRole } from '@aihub/core/plugin-api';
+import { API_VERSIONS, type BudgetSettings, type LimitSettings, type TenantRole } from '@aihub/core/plugin-api';
 import { generateApiKey, parseApiKey } from '../keyFormat';
 import { parseJson, type ApiKeyRow, type AuthModels } from '../models';
 import type { Page } from '../pagination';
@@ -30,6 +30,8 @@ export interface ApiKeyRecord {
   rotatedFrom: string | null;
   /** The key that replaced this one by rotation. */
   replacedBy: string | null;
+  /** The API version the key's requests default to (pinned at creation); null: the tenant's pin. */
+  apiVersion: string | null;
 }
 
 export interface CreateApiKeyInput {
@@ -44,6 +46,8 @@ export interface CreateApiKeyInput {
   limits?: LimitSettings | null;
   budgets?: BudgetSettings | null;
   allowedModels?: string[] | null;
+  /** Default: the current API version (a key is pinned to the version it was created at). */
+  apiVersion?: string | null;
   createdBy?: string | null;
   rotatedFrom?: string | null;
   /** A full key to use instead of a random one (bootstrap from AIHUB_BOOTSTRAP_ADMIN_KEY). */
@@ -59,6 +63,7 @@ export interface UpdateApiKeyInput {
   limits?: LimitSettings | null;
   budgets?: BudgetSettings | null;
   allowedModels?: string[] | null;
+  apiVersion?: string | null;
 }
 
 export interface ListApiKeysInput {
@@ -94,6 +99,7 @@ export function toRecord(row: ApiKeyRow): ApiKeyRecord {
     allowedModels: parseJson<string[] | null>(row.allowed_models, null),
     rotatedFrom: row.rotated_from ?? null,
     replacedBy: row.replaced_by ?? null,
+    apiVersion: row.api_version ?? null,
   };
 }
 
@@ -146,6 +152,7 @@ export class ApiKeyStore {
       allowed_models: json(input.allowedModels),
       rotated_from: input.rotatedFrom ?? null,
       replaced_by: null,
+      api_version: input.apiVersion === undefined ? API_VERSIONS[API_VERSIONS.length - 1] : input.apiVersion,
     };
     await this.models.ApiKey.create(row);
     this.onCreated?.(row.id);
@@ -200,6 +207,7 @@ export class ApiKeyStore {
     if (patch.limits !== undefined) values.limits = json(patch.limits);
     if (patch.budgets !== undefined) values.budgets = json(patch.budgets);
     if (patch.allowedModels !== undefined) values.allowed_models = json(patch.allowedModels);
+    if (patch.apiVersion !== undefined) values.api_version = patch.apiVersion;
     await this.models.ApiKey.update(values, { where: { tenant_id: tenantId, id } });
     const after = await this.get(tenantId, id);
     return after ? { before, after } : undefined;

@@ -3,6 +3,7 @@ import { migration as createAuth } from './0001_create_auth';
 import { migration as apiKeyListAndRotation } from './0002_api_key_list_and_rotation';
 import { migration as apiKeyRevokedIndex } from './0003_api_key_revoked_index';
 import { migration as oauthClientAllowedModels } from './0004_oauth_client_allowed_models';
+import { migration as apiKeyApiVersion } from './0005_api_key_api_version';
 
 /**
  * Auth schema, identical on SQLite and PostgreSQL. JSON columns are TEXT parsed by the plugin (read
@@ -11,4 +12,4 @@ import { migration as oauthClientAllowedModels } from './0004_oauth_client_allow
  *
  * One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename.
  */
-export const migrations: Migration[] = [createAuth, apiKeyListAndRotation, apiKeyRevokedIndex, oauthClientAllowedModels];
+export const migrations: Migration[] = [createAuth, apiKeyListAndRotation, apiKeyRevokedIndex, oauthClientAllowedModels, apiKeyApiVersion];
