@@ -1218,6 +1218,23 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/admin/v1/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API versions (AIHub-Version), their status, deprecation and sunset dates, and changes */
+        get: operations["listApiVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3953,6 +3970,11 @@ export interface operations {
                     settings?: {
                         /** @description Model aliases the tenant may use; absent or containing `*` = all */
                         allowedModels?: string[];
+                        /**
+                         * @description API version (AIHub-Version) the tenant's requests default to, after a key's own pin; absent: the current version
+                         * @enum {string}
+                         */
+                        apiVersion?: "2026-06-01" | "2026-12-01";
                         /** @description superadmin only: this tenant's own bounds, tightening its plan's (lowest wins) on every path that sets a limit or budget, and the value where none is set */
                         bounds?: {
                             budgets?: {
@@ -4805,6 +4827,8 @@ export interface operations {
                         data: {
                             /** @description null: every model the tenant may use */
                             allowed_models: string[] | null;
+                            /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                            api_version: string | null;
                             budgets: {
                                 dailyHardMicros?: number;
                                 dailySoftMicros?: number;
@@ -4903,6 +4927,11 @@ export interface operations {
                 "application/json": {
                     /** @description Model names or aliases this key may call (`*` = all); other models answer 403 `model_not_allowed`. Absent or null: every model the tenant may use */
                     allowed_models?: string[];
+                    /**
+                     * @description API version (AIHub-Version) the key's requests default to; default: the current version
+                     * @enum {string}
+                     */
+                    api_version?: "2026-06-01" | "2026-12-01";
                     /** @description Per-key budgets in micro-dollars, read by the usage plugin */
                     budgets?: {
                         dailyHardMicros?: number;
@@ -4949,6 +4978,8 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         budgets: {
                             dailyHardMicros?: number;
                             dailySoftMicros?: number;
@@ -5046,6 +5077,8 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         budgets: {
                             dailyHardMicros?: number;
                             dailySoftMicros?: number;
@@ -5146,6 +5179,8 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         budgets: {
                             dailyHardMicros?: number;
                             dailySoftMicros?: number;
@@ -5234,6 +5269,8 @@ export interface operations {
             content: {
                 "application/json": {
                     allowed_models?: string[] | null;
+                    /** @description API version the key's requests default to; null: the tenant's pin */
+                    api_version?: ("2026-06-01" | "2026-12-01") | null;
                     budgets?: {
                         dailyHardMicros?: number;
                         dailySoftMicros?: number;
@@ -5267,6 +5304,8 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         budgets: {
                             dailyHardMicros?: number;
                             dailySoftMicros?: number;
@@ -5369,6 +5408,8 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         budgets: {
                             dailyHardMicros?: number;
                             dailySoftMicros?: number;
@@ -8591,6 +8632,7 @@ export interface operations {
             content: {
                 "application/json": {
                     allowedModels?: string[] | null;
+                    apiVersion?: ("2026-06-01" | "2026-12-01") | null;
                     bounds?: {
                         budgets?: {
                             dailyHardMicros?: number;
@@ -10679,6 +10721,78 @@ export interface operations {
                         superadmin: boolean;
                         /** @description ISO-8601 UTC */
                         updated_at: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        current: string;
+                        data: {
+                            changes: {
+                                description: string;
+                                plugin: string;
+                            }[];
+                            deprecated?: string;
+                            id: string;
+                            released: string;
+                            /** @enum {string} */
+                            status: "current" | "deprecated" | "sunset";
+                            sunset?: string;
+                        }[];
+                        /** @constant */
+                        object: "list";
                     };
                 };
             };
