@@ -1,4 +1,4 @@
-import type { Dialect } from '../deps';
+import type { Dialect } from '../types';
 import { at, checkProperty, propertyParam, propertySql, TS } from './dialect';
 
 /** Builds `WHERE` clauses with bound parameters, always starting with the tenant and time range. */

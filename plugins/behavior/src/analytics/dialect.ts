@@ -1,5 +1,5 @@
 import { errors } from '@aihub/core/plugin-api';
-import type { Dialect } from '../deps';
+import type { Dialect } from '../types';
 
 export type Interval = 'hour' | 'day' | 'week' | 'month';
 export const INTERVALS: readonly Interval[] = ['hour', 'day', 'week', 'month'];

@@ -1,4 +1,4 @@
-import type { Logger } from '../deps';
+import type { Logger } from '../types';
 import { microsToDisplay } from '../money';
 import type { UsageMetrics } from '../metrics';
 import type { Sql } from '@aihub/core/plugin-api';

@@ -1,5 +1,5 @@
 import type { BudgetSettings } from '@aihub/core/plugin-api';
-import type { Logger, Store } from '../deps';
+import type { Logger, Store } from '../types';
 import { iso, numOrNull, type Sql } from '@aihub/core/plugin-api';
 import type { BudgetLevel } from './types';
 

@@ -1,4 +1,4 @@
-import type { Logger, Store } from '../deps';
+import type { Logger, Store } from '../types';
 import type { UsageMetrics } from '../metrics';
 import type { Mutex } from '../mutex';
 import { num, type Sql } from '@aihub/core/plugin-api';

@@ -1,4 +1,4 @@
-import type { Store as KeyValueStore } from '../deps';
+import type { Store as KeyValueStore } from '../types';
 import type { UsageRow } from '../records';
 import { PERIODS, periodOf, type Period } from '../time';
 import type { BudgetLevel } from './types';

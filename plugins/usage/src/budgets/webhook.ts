@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config';
-import type { Logger } from '../deps';
+import type { Logger } from '../types';
 import type { UsageMetrics } from '../metrics';
 import type { Sql } from '@aihub/core/plugin-api';
 
