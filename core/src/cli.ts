@@ -8,6 +8,7 @@ import { resolveDatabaseUrl } from './config/loadConfig';
 import { createDatabase } from './services/storage';
 import { registerPluginCommands } from './cli/pluginCommands';
 import { registerConfigReload } from './cli/configReload';
+import { registerVersionsCommands } from './cli/versionsReport';
 import { CORE_VERSION } from './version';
 
 const program = new Command('aihub').version(CORE_VERSION).description('AI Hub: a plugin-based, multi-tenant AI gateway');
@@ -145,5 +146,6 @@ program
   });
 
 registerPluginCommands(program, fail);
+registerVersionsCommands(program, fail, (message) => fail(new UsageError(message)));
 
 program.parseAsync(process.argv).catch(fail);

@@ -139,6 +139,8 @@ export interface UsageRecord {
   keyId: string | null;
   userId: string | null;
   teamId: string | null;
+  /** The API version (AIHub-Version) the request was served at; null in records from before versions. */
+  apiVersion?: string | null;
   endpoint: AiCallInfo['endpoint'];
   model: string;
   resolvedModel: string | null;

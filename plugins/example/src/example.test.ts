@@ -38,6 +38,8 @@ describe('example plugin', () => {
     const mine = checks.checks.find((c) => c.plugin === 'example');
     assert.ok(mine?.ok);
     assert.ok(Number(mine?.details?.stamped) >= 1);
+    // The same counts, from the plugin's runtime (what its start returned).
+    assert.equal(gw.runtime(example).stamped, mine?.details?.stamped);
   });
 
   it('rejects an unknown config key at start', async () => {

@@ -1,13 +1,13 @@
 import { GatewayError, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
 import type { ExampleConfig } from './config';
 
-/** Counts of what the plugin did, read by its route and health check. */
+/** Counts of what the plugin did: its runtime (`ctx.runtime`), read by its route and health check. */
 export interface ExampleStats {
   stamped: number;
   rejected: number;
 }
 
-export function exampleHooks(ctx: PluginContext<ExampleConfig>, stats: ExampleStats): HookDefinition[] {
+export function exampleHooks(ctx: PluginContext<ExampleConfig, ExampleStats>): HookDefinition[] {
   // Longest prefix first, so `/v1/embeddings` can be stricter than `/v1`.
   const limits = [...ctx.config.limits].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
   return [
@@ -21,7 +21,7 @@ export function exampleHooks(ctx: PluginContext<ExampleConfig>, stats: ExampleSt
         const size = Number(c.get('content-length') || 0);
         const limit = limits.find((l) => c.path.startsWith(l.pathPrefix));
         if (limit && size > limit.maxBytes) {
-          stats.rejected++;
+          ctx.runtime.rejected++;
           throw new GatewayError(`Requests to ${limit.pathPrefix} may be at most ${limit.maxBytes} bytes; this one is ${size}.`, {
             code: 'request_too_large',
             status: 413,
@@ -35,7 +35,7 @@ export function exampleHooks(ctx: PluginContext<ExampleConfig>, stats: ExampleSt
       name: 'stamp',
       phase: 'response.transform',
       handle(c) {
-        stats.stamped++;
+        ctx.runtime.stamped++;
         c.set(ctx.config.stampHeader, ctx.config.stampValue);
       },
     },

@@ -12,6 +12,8 @@ export interface UsageRow {
   keyId: string | null;
   userId: string | null;
   teamId: string | null;
+  /** The API version (AIHub-Version) the request was served at; null before versions were recorded. */
+  apiVersion?: string | null;
   endpoint: string;
   model: string;
   resolvedModel: string | null;
@@ -135,6 +137,7 @@ export function parseRecord(payload: unknown): ParsedRecord {
     keyId: str(r.keyId, 128),
     userId: str(r.userId, 128),
     teamId: str(r.teamId, 128),
+    apiVersion: str(r.apiVersion, 10),
     endpoint: str(r.endpoint, 32) ?? 'chat.completions',
     model: str(r.model, 200) ?? 'unknown',
     resolvedModel: str(r.resolvedModel, 200),

@@ -1,4 +1,4 @@
-import { AiCallKey, PrincipalKey, TenantKey, USAGE_TOPIC, gatewayOverheadMs, requestMeta, usageTimestamp, type GatewayContext, type HookDefinition, type PluginContext, type UsageRecord } from '@aihub/core/plugin-api';
+import { AiCallKey, ApiVersionKey, PrincipalKey, TenantKey, USAGE_TOPIC, gatewayOverheadMs, requestMeta, usageTimestamp, type GatewayContext, type HookDefinition, type PluginContext, type UsageRecord } from '@aihub/core/plugin-api';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
 import { isInvokeRoute } from './writeAhead';
@@ -42,6 +42,7 @@ export function refusalRecord(c: GatewayContext, tenantId: string): UsageRecord 
     timestamp: usageTimestamp(Math.round(Date.now() - elapsed)),
     tenantId,
     keyId: principal?.keyId ?? null,
+    apiVersion: ApiVersionKey.get(c) ?? null,
     userId: principal?.userId ?? null,
     teamId: principal?.teamId ?? null,
     endpoint: endpointOf(c.path),

@@ -1,5 +1,6 @@
 import {
   AiCallKey,
+  ApiVersionKey,
   USAGE_TOPIC,
   gatewayOverheadMs,
   requestMeta,
@@ -177,6 +178,7 @@ export class UsageRecorder {
       keyId: p?.keyId ?? null,
       userId: p?.userId ?? null,
       teamId: p?.teamId ?? null,
+      apiVersion: ApiVersionKey.get(ctx) ?? null,
       endpoint: call.info.endpoint,
       model: call.alias,
       resolvedModel: call.entry?.dep.model ?? null,

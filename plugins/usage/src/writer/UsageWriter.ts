@@ -8,7 +8,7 @@ import { storableRows, type SanitizedRecord } from './sanitize';
 
 /** Columns of usage_records in insert order, and how a row fills them. */
 const RECORD_COLUMNS = [
-  'request_id', 'created_at', 'recorded_at', 'tenant_id', 'key_id', 'user_id', 'team_id', 'endpoint', 'model', 'resolved_model',
+  'request_id', 'created_at', 'recorded_at', 'tenant_id', 'key_id', 'user_id', 'team_id', 'api_version', 'endpoint', 'model', 'resolved_model',
   'provider', 'deployment', 'experiment', 'variant', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'total_tokens', 'estimated',
   'cost_micros', 'input_cost_micros', 'cached_cost_micros', 'output_cost_micros', 'priced', 'latency_ms', 'ttft_ms', 'status',
   'http_status', 'error_code', 'cache_hit', 'stream', 'overhead_ms', 'trace_id', 'attempts', 'attempt_count',
@@ -16,7 +16,7 @@ const RECORD_COLUMNS = [
 
 function recordValues(r: UsageRow, recordedAt: string): unknown[] {
   return [
-    r.requestId, r.createdAt, recordedAt, r.tenantId, r.keyId, r.userId, r.teamId, r.endpoint, r.model, r.resolvedModel,
+    r.requestId, r.createdAt, recordedAt, r.tenantId, r.keyId, r.userId, r.teamId, r.apiVersion ?? null, r.endpoint, r.model, r.resolvedModel,
     r.provider, r.deployment, r.experiment, r.variant, r.promptTokens, r.completionTokens, r.cachedTokens, r.totalTokens, r.estimated,
     r.costMicros, r.inputCostMicros, r.cachedCostMicros, r.outputCostMicros, r.priced, r.latencyMs, r.ttftMs, r.status,
     r.httpStatus, r.errorCode, r.cacheHit, r.stream, // Parked write-ahead rows from before these fields existed lack them.
@@ -35,6 +35,7 @@ export function rowFromDb(d: Record<string, unknown>): UsageRow {
     keyId: (d.key_id as string | null) ?? null,
     userId: (d.user_id as string | null) ?? null,
     teamId: (d.team_id as string | null) ?? null,
+    apiVersion: (d.api_version as string | null) ?? null,
     endpoint: String(d.endpoint),
     model: String(d.model),
     resolvedModel: (d.resolved_model as string | null) ?? null,
