@@ -93,6 +93,10 @@ export interface AiUsage {
   totalTokens: number;
   /** True when counted with a tokenizer because the provider reported none. */
   estimated: boolean;
+  /** Prompt tokens written to the provider's cache (Anthropic, Bedrock); inside promptTokens. */
+  cacheWriteTokens?: number;
+  /** Reasoning tokens; inside completionTokens. */
+  reasoningTokens?: number;
 }
 
 /** What the ai plugin knows about the call, for rate-limit reconciliation, cache and logs. */
@@ -153,6 +157,10 @@ export interface UsageRecord {
   cachedTokens: number;
   totalTokens: number;
   estimated: boolean;
+  /** Prompt tokens written to the provider's cache (priced at its cache-write rate); inside promptTokens. */
+  cacheWriteTokens?: number | null;
+  /** Reasoning ("thinking") tokens; inside completionTokens, priced as output. */
+  reasoningTokens?: number | null;
   /** Integer micro-dollars; null when the model has no price (then `priced` is false). */
   costMicros: number | null;
   priced: boolean;

@@ -25,6 +25,10 @@ export interface UsageRow {
   completionTokens: number;
   cachedTokens: number;
   totalTokens: number;
+  /** Prompt tokens written to the provider's cache (inside promptTokens); absent in rows from before they were recorded. */
+  cacheWriteTokens?: number;
+  /** Reasoning tokens (inside completionTokens). */
+  reasoningTokens?: number;
   estimated: boolean;
   costMicros: number | null;
   inputCostMicros: number | null;
@@ -149,6 +153,8 @@ export function parseRecord(payload: unknown): ParsedRecord {
     completionTokens,
     cachedTokens: Math.min(count(r.cachedTokens), promptTokens),
     totalTokens: r.totalTokens === undefined ? promptTokens + completionTokens : count(r.totalTokens),
+    cacheWriteTokens: Math.min(count(r.cacheWriteTokens), promptTokens),
+    reasoningTokens: Math.min(count(r.reasoningTokens), completionTokens),
     estimated: r.estimated === true,
     costMicros,
     inputCostMicros: micros(r.inputCostMicros),

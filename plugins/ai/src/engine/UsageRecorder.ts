@@ -70,6 +70,8 @@ export class UsageRecorder {
     if (facts.usage) {
       const u = facts.usage;
       usage = { promptTokens: u.promptTokens, completionTokens: u.completionTokens, cachedTokens: u.cachedTokens, totalTokens: u.promptTokens + u.completionTokens, estimated: false };
+      if (u.cacheWriteTokens) usage.cacheWriteTokens = u.cacheWriteTokens;
+      if (u.reasoningTokens) usage.reasoningTokens = u.reasoningTokens;
     } else if (facts.upstreamCalled && (status !== 'error' || facts.completionText)) {
       // The provider spent tokens but did not say how many: count them ourselves, and say so.
       const prompt = estimatePromptTokens(call.input.body);
@@ -190,6 +192,8 @@ export class UsageRecorder {
       completionTokens: u?.completionTokens ?? 0,
       cachedTokens: u?.cachedTokens ?? 0,
       totalTokens: u?.totalTokens ?? 0,
+      cacheWriteTokens: u?.cacheWriteTokens ?? 0,
+      reasoningTokens: u?.reasoningTokens ?? 0,
       estimated: u?.estimated ?? false,
       costMicros: call.costMicros,
       priced: call.costMicros !== null,

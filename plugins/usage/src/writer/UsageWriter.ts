@@ -12,6 +12,7 @@ const RECORD_COLUMNS = [
   'provider', 'deployment', 'experiment', 'variant', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'total_tokens', 'estimated',
   'cost_micros', 'input_cost_micros', 'cached_cost_micros', 'output_cost_micros', 'priced', 'latency_ms', 'ttft_ms', 'status',
   'http_status', 'error_code', 'cache_hit', 'stream', 'overhead_ms', 'trace_id', 'attempts', 'attempt_count',
+  'cache_write_tokens', 'reasoning_tokens',
 ] as const;
 
 function recordValues(r: UsageRow, recordedAt: string): unknown[] {
@@ -21,6 +22,7 @@ function recordValues(r: UsageRow, recordedAt: string): unknown[] {
     r.costMicros, r.inputCostMicros, r.cachedCostMicros, r.outputCostMicros, r.priced, r.latencyMs, r.ttftMs, r.status,
     r.httpStatus, r.errorCode, r.cacheHit, r.stream, // Parked write-ahead rows from before these fields existed lack them.
     r.overheadMs ?? null, r.traceId ?? null, r.attempts?.length ? JSON.stringify(r.attempts) : null, r.attemptCount ?? 0,
+    r.cacheWriteTokens ?? 0, r.reasoningTokens ?? 0,
   ];
 }
 
@@ -47,6 +49,8 @@ export function rowFromDb(d: Record<string, unknown>): UsageRow {
     completionTokens: num(d.completion_tokens),
     cachedTokens: num(d.cached_tokens),
     totalTokens: num(d.total_tokens),
+    cacheWriteTokens: num(d.cache_write_tokens),
+    reasoningTokens: num(d.reasoning_tokens),
     estimated: bool(d.estimated),
     costMicros: numOrNull(d.cost_micros),
     inputCostMicros: numOrNull(d.input_cost_micros),
