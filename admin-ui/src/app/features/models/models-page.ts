@@ -10,15 +10,17 @@ import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { dataResource } from '../usage/data-resource';
 import { LanguageService } from '../../core/i18n/language.service';
 import { formatPrice, type PriceView } from './price';
+import { CatalogPanel } from './catalog/catalog-panel';
 
 /**
  * `/models`: every alias the tenant may use (a superadmin: all), each deployment's provider, model,
  * weight, price and its source, breaker state and average time to first byte — this instance's, as
- * the API says. Read-only: the catalog is configuration today. Filter by alias in the URL (`q`).
+ * the API says. Filter by alias in the URL (`q`). Platform admins (`editable`) also get the live
+ * catalog's editor below the table: aliases, providers, prices and revisions.
  */
 @Component({
   selector: 'app-models-page',
-  imports: [MatFormFieldModule, MatInputModule, TranslocoDirective, PageState, StackedTable],
+  imports: [MatFormFieldModule, MatInputModule, TranslocoDirective, PageState, StackedTable, CatalogPanel],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="models-title">
       <div class="page-header"><h1 id="models-title">{{ t('models.title') }}</h1></div>
@@ -70,6 +72,8 @@ import { formatPrice, type PriceView } from './price';
           </tbody>
         </table>
       }
+      <!-- Platform admins edit the live catalog here; others get no controls (the server refuses them anyway). -->
+      @if (editable()) { <app-catalog-panel (changed)="data.reload()" /> }
     </section>
   `,
   styles: `
@@ -104,6 +108,8 @@ export class ModelsPage {
     }
     return out;
   });
+  /** The caller may change the catalog (a platform superadmin), as the models answer says. */
+  readonly editable = computed(() => this.data.value()?.editable === true);
   readonly empty = computed(() => !this.data.loading() && !this.data.error() && this.rows().length === 0);
 
   filter(q: string): void {

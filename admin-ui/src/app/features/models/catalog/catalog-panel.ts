@@ -1,0 +1,171 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, output, signal } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
+import { ApiError } from '../../../core/api/problem';
+import { ConfirmService } from '../../../shared/confirm-dialog/confirm.service';
+import { AliasEditor } from './alias-editor';
+import { changeFailure, type AliasEntry, type ChangeFailure } from './alias-form';
+import { CatalogState, type CatalogEntry } from './catalog-state';
+import { ProvidersPanel } from './providers-panel';
+import { RevisionsPanel } from './revisions-panel';
+
+/**
+ * The live catalog's model aliases for platform admins: add or edit an alias, disable or enable a
+ * file entry, delete an API entry (revert to the file's when it overrides one), then providers,
+ * prices and the revision history. Every destructive action asks first; a change made meanwhile
+ * by someone else is reported (412/409) rather than overwritten.
+ */
+@Component({
+  selector: 'app-catalog-panel',
+  imports: [MatButtonModule, TranslocoDirective, AliasEditor, ProvidersPanel, RevisionsPanel],
+  providers: [CatalogState],
+  template: `
+    <section class="catalog" *transloco="let t" aria-labelledby="catalog-title" data-testid="catalog-panel">
+      <div class="head">
+        <h2 id="catalog-title">{{ t('models.catalog.title') }}</h2>
+        @if (state.catalog(); as c) { <span class="muted small" data-testid="catalog-revision" [attr.data-revision]="c.revision">{{ t('models.catalog.revision', { n: c.revision }) }}</span> }
+        <span class="spacer"></span>
+        <button mat-stroked-button type="button" (click)="open('')" data-testid="add-alias">{{ t('models.catalog.addAlias') }}</button>
+      </div>
+      <p class="muted">{{ t('models.catalog.intro') }}</p>
+      <div role="alert" data-testid="catalog-message">
+        @if (failure() === 'stale') {
+          <p class="issue">{{ t('models.catalog.stale') }} <button mat-button type="button" (click)="reload()" data-testid="catalog-reload">{{ t('models.catalog.reload') }}</button></p>
+        } @else if (message(); as m) { <p class="issue">{{ m }}</p> }
+      </div>
+
+      @if (editing(); as e) {
+        <app-alias-editor [name]="e.name" [entry]="e.entry" [providers]="providerNames()" (closed)="editing.set(null)" (saved)="savedAlias()" (reload)="reload()" />
+      }
+
+      @if (state.catalog(); as c) {
+        <table class="simple" data-testid="catalog-models">
+          <caption class="visually-hidden">{{ t('models.catalog.aliasesCaption') }}</caption>
+          <thead><tr><th scope="col">{{ t('models.alias') }}</th><th scope="col">{{ t('models.catalog.state') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
+          <tbody>
+            @for (m of c.models; track m.name) {
+              <tr [attr.data-testid]="'catalog-' + m.name" [attr.data-source]="m.source" [attr.data-disabled]="m.disabled">
+                <th scope="row" class="mono">{{ m.name }}</th>
+                <td>{{ t('models.origin.' + m.source) }}@if (m.overrides_file) { · {{ t('models.catalog.overrides') }} }@if (m.disabled) { · <strong>{{ t('models.catalog.disabled') }}</strong> }</td>
+                <td class="actions">
+                  @if (!m.disabled) { <button mat-button type="button" (click)="open(m.name, m)" data-testid="edit" [attr.aria-label]="t('models.catalog.editAlias', { name: m.name })">{{ t('models.catalog.edit') }}</button> }
+                  @if (m.disabled) {
+                    <button mat-button type="button" (click)="enable(m)" data-testid="enable" [attr.aria-label]="t('models.catalog.enableNamed', { name: m.name })">{{ t('models.catalog.enable') }}</button>
+                  } @else if (m.source === 'file') {
+                    <button mat-button type="button" (click)="disable(m)" data-testid="disable" [attr.aria-label]="t('models.catalog.disableNamed', { name: m.name })">{{ t('models.catalog.disable') }}</button>
+                  } @else if (m.overrides_file) {
+                    <button mat-button type="button" (click)="remove(m)" data-testid="revert" [attr.aria-label]="t('models.catalog.revertNamed', { name: m.name })">{{ t('models.catalog.revert') }}</button>
+                  } @else {
+                    <button mat-button type="button" class="danger" (click)="remove(m)" data-testid="delete" [attr.aria-label]="t('models.catalog.deleteNamed', { name: m.name })">{{ t('models.catalog.delete') }}</button>
+                  }
+                </td>
+              </tr>
+            }
+          </tbody>
+        </table>
+        <app-providers-panel (failed)="failed($event)" />
+        <app-revisions-panel (failed)="failed($event)" />
+      }
+    </section>
+  `,
+  styles: `
+    .catalog { margin-top: 24px; }
+    .head { display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; }
+    .spacer { flex: 1; }
+    .issue { color: var(--mat-sys-error); }
+    .danger { color: var(--mat-sys-error); }
+    .small { font: var(--mat-sys-body-small); }
+    table.simple { width: 100%; border-collapse: collapse; margin-top: 12px; }
+    table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; vertical-align: middle; }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class CatalogPanel {
+  readonly state = inject(CatalogState);
+  private readonly confirm = inject(ConfirmService);
+  private readonly i18n = inject(TranslocoService);
+  /** Emitted after every stored change so the models table above reloads. */
+  readonly changed = output<void>();
+  readonly editing = signal<{ name: string; entry: AliasEntry | null } | null>(null);
+  readonly failure = signal<ChangeFailure | null>(null);
+  readonly message = signal<string | null>(null);
+  readonly providerNames = computed(() => (this.state.catalog()?.providers ?? []).filter((p) => !p.disabled).map((p) => p.name));
+
+  constructor() {
+    void this.reload();
+    // Every stored change (alias, provider, price, rollback) refreshes the models table above.
+    effect(() => {
+      if (this.state.changes() > 0) this.changed.emit();
+    });
+  }
+
+  async reload(): Promise<void> {
+    this.failure.set(null);
+    this.message.set(null);
+    try {
+      await this.state.load();
+      // An open editor starts again from what is stored now.
+      const e = this.editing();
+      if (e) {
+        this.editing.set(null);
+        if (e.name) {
+          const m = this.state.catalog()?.models.find((x) => x.name === e.name);
+          if (m && !m.disabled) queueMicrotask(() => this.open(m.name, m));
+        } else queueMicrotask(() => this.open(''));
+      }
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  open(name: string, m?: CatalogEntry): void {
+    this.failure.set(null);
+    this.message.set(null);
+    this.editing.set({ name, entry: (m?.config as AliasEntry | null) ?? null });
+  }
+
+  savedAlias(): void {
+    this.editing.set(null);
+  }
+
+  async disable(m: CatalogEntry): Promise<void> {
+    const ok = await this.confirm.ask({ title: this.t('models.catalog.disableTitle', { name: m.name }), message: this.t('models.catalog.disableBody'), confirmLabel: this.t('models.catalog.disable'), destructive: true });
+    if (ok) await this.run(() => this.state.put('models', m.name, { disabled: true }));
+  }
+
+  async enable(m: CatalogEntry): Promise<void> {
+    await this.run(() => this.state.remove('models', m.name));
+  }
+
+  async remove(m: CatalogEntry): Promise<void> {
+    const revert = m.overrides_file;
+    const ok = await this.confirm.ask({
+      title: this.t(revert ? 'models.catalog.revertTitle' : 'models.catalog.deleteTitle', { name: m.name }),
+      message: this.t(revert ? 'models.catalog.revertBody' : 'models.catalog.deleteBody'),
+      confirmLabel: this.t(revert ? 'models.catalog.revert' : 'models.catalog.delete'),
+      destructive: true,
+    });
+    if (ok) await this.run(() => this.state.remove('models', m.name));
+  }
+
+  failed(err: unknown): void {
+    if (!(err instanceof ApiError)) throw err;
+    const kind = changeFailure(err);
+    this.failure.set(kind);
+    this.message.set(kind === 'stale' ? null : err.problem.detail);
+  }
+
+  private async run(change: () => Promise<void>): Promise<void> {
+    this.failure.set(null);
+    this.message.set(null);
+    try {
+      await change();
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private t(key: string, params?: Record<string, unknown>): string {
+    return this.i18n.translate(key, params);
+  }
+}
