@@ -7784,6 +7784,11 @@ export interface operations {
                                 model: string;
                                 /** @description Null: unpriced (requests recorded with an unknown cost) */
                                 price: {
+                                    /** @description USD per million prompt tokens written to the provider’s cache (Anthropic 5-minute, Bedrock) */
+                                    cache_write: number;
+                                    /** @description USD per million prompt tokens written to Anthropic’s 1-hour cache */
+                                    cache_write_1h: number;
+                                    /** @description USD per million prompt tokens read from the provider’s cache */
                                     cached_input: number;
                                     /** @description USD per million prompt tokens */
                                     input: number;
@@ -7794,6 +7799,16 @@ export interface operations {
                                      * @enum {string}
                                      */
                                     source: "deployment" | "config" | "genai-prices";
+                                    /** @description Rates for long prompts (e.g. over 200k tokens); empty when the model has one rate */
+                                    tiers: {
+                                        /** @description Applies to the whole request when the prompt has more tokens than this */
+                                        above: number;
+                                        cache_write: number;
+                                        cache_write_1h: number;
+                                        cached_input: number;
+                                        input: number;
+                                        output: number;
+                                    }[];
                                 } | null;
                                 /** @description Provider name in the configuration */
                                 provider: string;
@@ -7824,6 +7839,11 @@ export interface operations {
                                     model: string;
                                     /** @description Null: unpriced (requests recorded with an unknown cost) */
                                     price: {
+                                        /** @description USD per million prompt tokens written to the provider’s cache (Anthropic 5-minute, Bedrock) */
+                                        cache_write: number;
+                                        /** @description USD per million prompt tokens written to Anthropic’s 1-hour cache */
+                                        cache_write_1h: number;
+                                        /** @description USD per million prompt tokens read from the provider’s cache */
                                         cached_input: number;
                                         /** @description USD per million prompt tokens */
                                         input: number;
@@ -7834,6 +7854,16 @@ export interface operations {
                                          * @enum {string}
                                          */
                                         source: "deployment" | "config" | "genai-prices";
+                                        /** @description Rates for long prompts (e.g. over 200k tokens); empty when the model has one rate */
+                                        tiers: {
+                                            /** @description Applies to the whole request when the prompt has more tokens than this */
+                                            above: number;
+                                            cache_write: number;
+                                            cache_write_1h: number;
+                                            cached_input: number;
+                                            input: number;
+                                            output: number;
+                                        }[];
                                     } | null;
                                     /** @description Provider name in the configuration */
                                     provider: string;

@@ -1,6 +1,7 @@
 import { PrincipalKey, TenantKey, validated, type GatewayMiddleware } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { modelAllowed } from '../hooks';
+import type { Rates } from '../pricing';
 import type { ModelRoute } from '../routing/catalog';
 import { authorize } from './experiments';
 import type { AiContext } from '../runtime';
@@ -17,7 +18,12 @@ const deploymentView = z.object({
     .object({
       input: z.number().describe('USD per million prompt tokens'),
       output: z.number().describe('USD per million completion tokens'),
-      cached_input: z.number(),
+      cached_input: z.number().describe('USD per million prompt tokens read from the provider’s cache'),
+      cache_write: z.number().describe('USD per million prompt tokens written to the provider’s cache (Anthropic 5-minute, Bedrock)'),
+      cache_write_1h: z.number().describe('USD per million prompt tokens written to Anthropic’s 1-hour cache'),
+      tiers: z
+        .array(z.object({ above: z.number().describe('Applies to the whole request when the prompt has more tokens than this'), input: z.number(), output: z.number(), cached_input: z.number(), cache_write: z.number(), cache_write_1h: z.number() }))
+        .describe('Rates for long prompts (e.g. over 200k tokens); empty when the model has one rate'),
       source: z.enum(['deployment', 'config', 'genai-prices']).describe('deployment: its priceOverride; config: pricing[model or alias]; genai-prices: the built-in table'),
     })
     .nullable()
@@ -41,6 +47,12 @@ export const catalogView = z.object({
   aliases: z.array(aliasView),
 });
 
+/** A price's rates in the view's names, cache-write rates defaulted as they are charged. */
+function rates(r: Rates): { input: number; output: number; cached_input: number; cache_write: number; cache_write_1h: number } {
+  const write = r.cacheWrite ?? r.input;
+  return { input: r.input, output: r.output, cached_input: r.cachedInput, cache_write: write, cache_write_1h: r.cacheWrite1h ?? write };
+}
+
 function deployments(route: ModelRoute): z.output<typeof deploymentView>[] {
   return route.entries.map((e) => ({
     id: e.dep.id,
@@ -48,7 +60,7 @@ function deployments(route: ModelRoute): z.output<typeof deploymentView>[] {
     provider_type: e.dep.provider.type,
     model: e.dep.model,
     weight: e.weight,
-    price: e.price ? { input: e.price.input, output: e.price.output, cached_input: e.price.cachedInput, source: e.price.source } : null,
+    price: e.price ? { ...rates(e.price), tiers: (e.price.tiers ?? []).map((t) => ({ above: t.above, ...rates(t.rates) })), source: e.price.source } : null,
     breaker: e.dep.breaker.state,
     latency_ms: e.dep.latencyMs > 0 ? Math.round(e.dep.latencyMs) : null,
   }));

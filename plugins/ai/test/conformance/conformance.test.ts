@@ -42,3 +42,31 @@ describe('provider conformance: missing credentials', () => {
     }
   });
 });
+
+describe('the models catalog shows every rate of a price and where it came from', () => {
+  it('built-in tiers (Gemini 2.5 Pro over 200k) and configured cache-write rates', async () => {
+    const stack = await startStack({
+      ai: {
+        requireAuth: false,
+        providers: { gem: { type: 'gemini', apiKey: 'k' }, claude: { type: 'anthropic', apiKey: 'k' } },
+        models: {
+          pro: { deployments: [{ provider: 'gem', model: 'gemini-2.5-pro' }] },
+          claude: { deployments: [{ provider: 'claude', model: 'claude-x', priceOverride: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 } }] },
+        },
+      },
+    });
+    try {
+      const res = await stack.fetch('/admin/v1/tenants/t1/models', { headers: { 'x-test-tenant': 't1', 'x-test-user': 'u1', 'x-test-role': 'admin' } });
+      assert.equal(res.status, 200);
+      type Price = { input: number; cached_input: number; cache_write: number; cache_write_1h: number; tiers: { above: number; input: number; output: number }[]; source: string };
+      const body = (await res.json()) as { aliases: { alias: string; deployments: { price: Price | null }[] }[] };
+      const price = (alias: string) => body.aliases.find((a) => a.alias === alias)!.deployments[0].price!;
+      assert.equal(price('pro').source, 'genai-prices');
+      assert.deepEqual([price('pro').input, price('pro').cached_input], [1.25, 0.125]);
+      assert.deepEqual(price('pro').tiers.map((t) => [t.above, t.input, t.output]), [[200_000, 2.5, 15]]);
+      assert.deepEqual(price('claude'), { input: 3, output: 15, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 3.75, tiers: [], source: 'deployment' });
+    } finally {
+      await stack.stop();
+    }
+  });
+});
