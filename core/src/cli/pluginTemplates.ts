@@ -142,6 +142,28 @@ export function ${id}Hooks(ctx: PluginContext<${Type}Config>): HookDefinition[] 
   ];
 }
 `,
+    'src/runtime.ts': `import type { PluginContext } from '@aihub/core/plugin-api';
+import type { ${Type}Config } from './config';
+
+/**
+ * What the plugin builds at start: \`ctx.runtime\` in its hooks, routes, health checks and stop. Keep
+ * the plugin's state here (clients, caches, counters), never in module variables: each gateway, two in
+ * one test process too, has its own.
+ */
+export interface ${Type}Runtime {
+  /** Greetings answered since start. */
+  greeted: number;
+}
+
+/** The plugin's context with its runtime typed. */
+export type ${Type}Context = PluginContext<${Type}Config, ${Type}Runtime>;
+
+/** The plugin's \`start\`: open here what the runtime needs (pools, subscriptions), then return it. */
+export async function start${Type}(ctx: PluginContext<${Type}Config>): Promise<${Type}Runtime> {
+  ctx.logger.info('${pluginName} started', { header: ctx.config.header });
+  return { greeted: 0 };
+}
+`,
     'src/errors.ts': `import { defineErrors } from '@aihub/core/plugin-api';
 
 /**
@@ -152,18 +174,20 @@ export const ${Type}Errors = defineErrors('${pluginName}', {
   name_too_long: { status: 400, message: 'The name is longer than ${MAX_NAME} characters.', fix: 'Send a shorter name.' },
 });
 `,
-    'src/routes.ts': `import type { PluginContext, PluginRouter } from '@aihub/core/plugin-api';
-import type { ${Type}Config } from './config';
+    'src/routes.ts': `import type { PluginRouter } from '@aihub/core/plugin-api';
 import { ${Type}Errors } from './errors';
+import type { ${Type}Context } from './runtime';
 
 /** The plugin's HTTP routes, mounted under /plugins/${pluginName}. */
-export function ${id}Routes(router: PluginRouter, ctx: PluginContext<${Type}Config>): void {
+export function ${id}Routes(router: PluginRouter, ctx: ${Type}Context): void {
   // auth: 'none' answers anyone; leave it out (the default, 'required') once the route needs a caller.
   router.get('/hello', (c) => {
     const name = typeof c.query.name === 'string' ? c.query.name : undefined;
     if (name && name.length > ${MAX_NAME}) {
       throw ${Type}Errors.create('name_too_long', \`The name is \${name.length} characters; send at most ${MAX_NAME}.\`, { param: 'name' });
     }
+    // The runtime is read when a request comes: routes are declared before start has built it.
+    ctx.runtime.greeted++;
     c.body = { greeting: name ? \`\${ctx.config.greeting}, \${name}\` : ctx.config.greeting };
   }, { auth: 'none', summary: 'Answers with the configured greeting (?name= to greet someone)' });
 }
@@ -172,6 +196,7 @@ export function ${id}Routes(router: PluginRouter, ctx: PluginContext<${Type}Conf
 import { ${id}Config } from './config';
 import { ${id}Hooks } from './hooks';
 import { ${id}Routes } from './routes';
+import { start${Type} } from './runtime';
 
 /** ${description}. Load it with \`- name: ${pluginName}\` and \`package:\` in aihub.yaml. */
 export default definePlugin({
@@ -181,11 +206,11 @@ export default definePlugin({
   core: '^${CORE_VERSION}',
   description: '${description}',
   config: ${id}Config,
+  // What start returns is ctx.runtime in the hooks, routes and health checks (typed from it).
+  start: start${Type},
   hooks: (ctx) => ${id}Hooks(ctx),
   routes: (router, ctx) => ${id}Routes(router, ctx),
-  start(ctx) {
-    ctx.logger.info('${pluginName} started', { header: ctx.config.header });
-  },
+  health: (ctx) => [{ name: '${pluginName}', check: async () => ({ greeted: ctx.runtime.greeted }) }],
 });
 `,
     [`src/${pluginName}.test.ts`]: runner === 'jest' ? jestTest(pluginName) : nodeTest(pluginName),
