@@ -9,7 +9,7 @@ import type { GatewayMetrics } from '../telemetry/createMetrics';
 import { buildRouteChain } from './buildRouteChain';
 import type { CollectedRoute } from './collectPlugin';
 import type { BoundHook } from './orderHooks';
-import type { Phase } from './phases';
+import { PHASES, type Phase } from './phases';
 import type { GatewayMiddleware } from './types';
 import type { ApiVersions } from '../versioning/ApiVersions';
 import { versionsRoute } from '../versioning/versionsRoute';
@@ -31,7 +31,17 @@ export function buildRouter(
   opts: { config: CoreConfig; metrics: GatewayMetrics; tracer: Tracer; logger: Logger; versions?: ApiVersions },
 ): BuiltRouter {
   // API versions: the changelog route, and every /v1 and /admin/v1 handler behind its version step.
-  if (opts.versions) routes = [...routes, versionsRoute(opts.versions, Date)];
+  if (opts.versions) {
+    routes = [...routes, versionsRoute(opts.versions, Date)];
+    // Last in request.authorize; the map keeps phase order (chains are built in its iteration order).
+    const withVersion = new Map<Phase, BoundHook[]>();
+    for (const phase of PHASES) {
+      const list = byPhase.get(phase);
+      if (phase === 'request.authorize') withVersion.set(phase, [...(list ?? []), opts.versions.resolveHook()]);
+      else if (list) withVersion.set(phase, list);
+    }
+    byPhase = withVersion;
+  }
   const cfg = opts.config;
   const router = new Router();
   const deps = { tracer: opts.tracer, logger: opts.logger, metrics: opts.metrics, defaultBodyLimit: cfg.server.bodyLimit, bodyTimeoutMs: cfg.server.bodyTimeoutMs };

@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { PrincipalKey, TenantKey } from '../contracts';
 import { CoreErrors } from '../errors/coreErrors';
 import { validateRequest } from '../http/validate';
-import type { GatewayMiddleware, RouteInfo } from '../kernel/types';
+import type { BoundHook } from '../kernel/orderHooks';
+import type { GatewayContext, GatewayMiddleware, RouteInfo } from '../kernel/types';
 import { API_VERSIONS, VERSION_HEADER, isVersionDate } from './catalog';
 import { sunsetOf, versionHeaders, versionTime } from './headers';
 import { ApiVersionKey } from './state';
@@ -99,6 +100,40 @@ export class ApiVersions {
     return this.versions.length - 1;
   }
 
+  /**
+   * Resolves the request's version, records it (ApiVersionKey) and sets the answer's headers; the
+   * version's index.
+   */
+  enter(ctx: GatewayContext): number {
+    const i = this.resolve(ctx);
+    ApiVersionKey.set(ctx, this.versions[i]);
+    applyHeaders(ctx.res, this.headers[i]);
+    return i;
+  }
+
+  /**
+   * Core's hook on `/v1` and `/admin/v1` routes, last in `request.authorize` (the caller and the
+   * tenant are known, nothing has answered yet): the version is resolved there, so an answer given
+   * before the handler (a cache hit, a rate-limit refusal) carries `AIHub-Version` too and its usage
+   * record the version. The handler's step then reads it instead of resolving again.
+   */
+  resolveHook(): BoundHook {
+    return {
+      plugin: 'core',
+      id: 'core:api-version',
+      hook: {
+        name: 'api-version',
+        phase: 'request.authorize',
+        order: 1_000_000,
+        appliesTo: (r) => r.pipeline && isVersionedPath(r.path),
+        handle: (ctx, next) => {
+          this.enter(ctx);
+          return next();
+        },
+      },
+    };
+  }
+
   isKnown(version: string): boolean {
     return this.index.has(version);
   }
@@ -117,12 +152,11 @@ export class ApiVersions {
     const downgrades = this.versions.map((_, i) => mine.filter((c) => this.index.get(c.version)! > i && c.downgradeResponse).sort((a, b) => (a.version < b.version ? 1 : -1)));
     const schema = route.schema;
     const validateHere = schema !== undefined && upgrades.some((u) => u.length > 0);
-    const headers = this.headers;
-    const ids = this.versions;
+    const index = this.index;
     const versioned: GatewayMiddleware = (ctx, next) => {
-      const i = this.resolve(ctx);
-      ApiVersionKey.set(ctx, ids[i]);
-      applyHeaders(ctx.res, headers[i]);
+      // Resolved by the hook (resolveHook) on pipeline routes; routes without the pipeline resolve here.
+      const known = ApiVersionKey.get(ctx);
+      const i = known === undefined ? this.enter(ctx) : index.get(known)!;
       if (i === latest || (upgrades[i].length === 0 && downgrades[i].length === 0)) {
         if (validateHere) validateRequest(ctx, schema);
         return handler(ctx, next);

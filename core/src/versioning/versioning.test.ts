@@ -38,7 +38,20 @@ const widgets = definePlugin({
   core: '*',
   routePrefix: '',
   versionChanges: widgetChanges,
+  hooks: [
+    {
+      // Answers in the handler's place, as a cache hit does.
+      phase: 'cache.lookup',
+      appliesTo: (r) => r.path === '/v1/widgets/cached',
+      handle: (c) => {
+        c.body = { hit: true, served_at: ApiVersionKey.get(c) };
+      },
+    },
+  ],
   routes(router) {
+    router.get('/v1/widgets/cached', () => {
+      throw new Error('the hook answers first');
+    });
     router.get('/v1/widgets', (c) => {
       c.body = { data: [{ id: 'w1' }], has_more: false, served_at: ApiVersionKey.get(c) };
     });
@@ -138,6 +151,14 @@ describe('API versions (AIHub-Version)', () => {
     const problem = (await admin.json()) as { code: string; detail: string };
     assert.equal(problem.code, 'unsupported_api_version');
     assert.ok(problem.detail.includes(CURRENT));
+  });
+
+  it('an answer given before the handler (a cache hit) carries the version too', async () => {
+    const res = await gw.fetch('/v1/widgets/cached', { headers: { ...caller, 'AIHub-Version': OLD } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('aihub-version'), OLD);
+    assert.ok(res.headers.get('deprecation'));
+    assert.deepEqual(await res.json(), { hit: true, served_at: OLD });
   });
 
   it('leaves routes outside /v1 and /admin/v1 unversioned', async () => {
