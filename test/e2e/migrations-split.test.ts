@@ -1,26 +1,36 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import ai from '@aihub/plugin-ai';
 import auth from '@aihub/plugin-auth';
 import behavior from '@aihub/plugin-behavior';
+import ops from '@aihub/plugin-ops';
 import rateLimit from '@aihub/plugin-rate-limit';
 import tenancy from '@aihub/plugin-tenancy';
+import usage from '@aihub/plugin-usage';
 import { createDatabase, createTestDatabase } from '@aihub/core/testing';
 import type { Database, Migration, PluginDefinition } from '@aihub/core/plugin-api';
+import { migrations as aiBefore } from './fixtures/migrations-before-split/ai';
 import { migrations as authBefore } from './fixtures/migrations-before-split/auth';
 import { behaviorMigrations as behaviorBefore } from './fixtures/migrations-before-split/behavior';
+import { opsMigrations as opsBefore } from './fixtures/migrations-before-split/ops';
 import { migrations as rateLimitBefore } from './fixtures/migrations-before-split/rate-limit';
 import { migrations as tenancyBefore } from './fixtures/migrations-before-split/tenancy';
+import { usageMigrations as usageBefore } from './fixtures/migrations-before-split/usage';
 
 /**
  * Each plugin's migrations moved from one growing array to one file per migration (Kong's layout).
  * Applied migrations are recorded by name, so a database migrated with the old single-file list must
- * find every migration of the new list already applied, and end with the schema a fresh database gets.
+ * find each of those already applied (only migrations added since run), and end with the schema a
+ * fresh database gets.
  */
 const cases: { plugin: PluginDefinition; before: Migration[] }[] = [
   { plugin: auth, before: authBefore },
   { plugin: tenancy, before: tenancyBefore },
   { plugin: rateLimit, before: rateLimitBefore },
   { plugin: behavior, before: behaviorBefore },
+  { plugin: ai, before: aiBefore },
+  { plugin: usage, before: usageBefore },
+  { plugin: ops, before: opsBefore },
 ];
 
 /** Tables, columns, indexes and triggers, in an order that does not depend on creation order. */
@@ -50,17 +60,18 @@ async function withDatabase<T>(kind: 'sqlite' | 'postgres', fn: (db: Database) =
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`one migration file per version: databases migrated before the split (${kind})`, () => {
     for (const { plugin, before } of cases) {
-      it(`${plugin.name}: the per-file list applies nothing after the old list and yields the same schema`, async () => {
+      it(`${plugin.name}: after the old list, the per-file list applies only what was added since, and yields the same schema`, async () => {
         const set = (migrations: Migration[]) => [{ owner: plugin.name, tablePrefix: plugin.name.replace(/-/g, '_'), migrations }];
         const now = plugin.migrations ?? [];
         assert.deepEqual(
-          now.map((m) => m.name),
+          now.slice(0, before.length).map((m) => m.name),
           before.map((m) => m.name),
-          'the same names in the same order (append new migrations after these)',
+          'the same names in the same order (new migrations are appended after these)',
         );
+        const added = now.slice(before.length).map((m) => `${plugin.name}:${m.name}`);
         const migratedBefore = await withDatabase(kind, async (db) => {
           assert.equal((await db.migrateUp(set(before))).length, before.length);
-          assert.deepEqual(await db.migrateUp(set(now)), [], 'nothing left to apply');
+          assert.deepEqual(await db.migrateUp(set(now)), added, 'nothing of the old list applies again');
           return schemaOf(db);
         });
         const fresh = await withDatabase(kind, async (db) => {

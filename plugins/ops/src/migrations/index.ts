@@ -1,0 +1,5 @@
+import type { Migration } from '@aihub/core/plugin-api';
+import { migration as ops } from './0001_ops';
+
+/** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
+export const opsMigrations: Migration[] = [ops];
