@@ -10,6 +10,7 @@ import { CredentialSealer } from './catalog/crypto';
 import { LiveCatalog } from './catalog/LiveCatalog';
 import { BREAKER_STATE_VALUE, type BreakerState } from './routing/breaker';
 import { Catalog } from './routing/catalog';
+import type { OpsOverlay } from './control/OpsOverlay';
 import { FeedbackStore } from './store/FeedbackStore';
 import { RequestLog } from './store/RequestLog';
 import { ResponseStore } from './responses/store';
@@ -26,6 +27,8 @@ export class AiRuntime {
   readonly responses: ResponseStore;
   /** The live catalog: the current snapshot, swapped whole on a change (see catalog/LiveCatalog). */
   readonly live: LiveCatalog;
+  /** Automation's control state over the catalog (AI_CONTROL): set by startControl, cleared on stop. */
+  control: OpsOverlay | undefined;
 
   /** The current catalog. Read it once per request: the route a request resolved keeps its snapshot. */
   get catalog(): Catalog {
