@@ -7,8 +7,8 @@ import { bearer, createEnv, json, newAdminKey, startAuthGateway, type Backend, t
 const [OLD, CURRENT] = API_VERSIONS;
 
 /**
- * API version pins with the real auth and tenancy plugins: a key is pinned to the current version
- * when created; the request's AIHub-Version beats the key's pin, which beats the
+ * API version pins with the real auth and tenancy plugins: keys and tenants are pinned to the
+ * current version when created; the request's AIHub-Version beats the key's pin, which beats the
  * tenant's; upgrading a tenant is one PATCH of its settings.
  */
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
@@ -31,6 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       gw = await startAuthGateway(env, { adminKey: admin });
       const created = await json(await send('POST', '/admin/v1/tenants', { name: 'Pinned', slug: 'pinned' }));
       tenant = created.id as string;
+      assert.equal((created.settings as { apiVersion?: string }).apiVersion, CURRENT, 'a new tenant is pinned to the current version');
     });
     after(async () => {
       await gw?.stop();

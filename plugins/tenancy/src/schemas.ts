@@ -99,7 +99,7 @@ export const settingsFields = {
     .describe('Named prompt templates'),
   cache: z.object({ enabled: z.boolean().optional(), ttlSeconds: z.number().int().min(0).max(31_536_000).optional() }).strict().describe('Response cache policy'),
   retentionDays: z.number().int().min(1).max(3650).describe('How long usage and events are kept'),
-  apiVersion: z.enum(API_VERSIONS as [string, ...string[]]).describe("API version (AIHub-Version) the tenant's requests default to, after a key's own pin; absent: the current version"),
+  apiVersion: z.enum(API_VERSIONS as [string, ...string[]]).describe("API version (AIHub-Version) the tenant's requests default to, after a key's own pin; set to the current version when the tenant is created"),
   bounds: z
     .object({ limits: limitSettings.optional(), budgets: budgetSettings.optional() })
     .strict()

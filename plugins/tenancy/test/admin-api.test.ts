@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { API_VERSIONS } from '@aihub/core/plugin-api';
 import { DIALECTS, call, member, startHarness, superadmin, type Harness } from './support';
 
 for (const kind of DIALECTS) {
@@ -30,7 +31,8 @@ for (const kind of DIALECTS) {
       assert.equal(got.status, 200);
       assert.equal(got.body.slug, 'crud-one');
       assert.equal(got.body.plan, 'pro');
-      assert.deepEqual(got.body.settings, { allowedModels: ['gpt-4o-mini'], retentionDays: 30 });
+      // A new tenant is pinned to the current API version.
+      assert.deepEqual(got.body.settings, { allowedModels: ['gpt-4o-mini'], retentionDays: 30, apiVersion: API_VERSIONS[API_VERSIONS.length - 1] });
 
       const dup = await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: 'Again', slug: 'crud-one' });
       assert.equal(dup.status, 409);
@@ -114,6 +116,7 @@ for (const kind of DIALECTS) {
         promptTemplates: { greet: 'Hello {{name}}' },
         'acme.feature': { on: true },
         retentionDays: 7,
+        apiVersion: API_VERSIONS[API_VERSIONS.length - 1],
       });
       const invalid = await call(h.gw, 'PATCH', `/admin/v1/tenants/${t.id}/settings`, owner, { limits: { requestsPerMinute: -1 } });
       assert.equal(invalid.status, 400);

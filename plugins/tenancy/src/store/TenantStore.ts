@@ -1,5 +1,5 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import {  type Database } from '@aihub/core/plugin-api';
+import { API_VERSIONS, type Database } from '@aihub/core/plugin-api';
 import type { TenancyConfig } from '../config';
 import type { CachedTenantDirectory } from '../directory';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
@@ -11,6 +11,9 @@ import type { Membership, Team } from '../models';
 import type { CreateTenantInput, ListTenantsInput, Page, PlanDefinition, TenantRecord, UpdateTenantInput } from '../types';
 import { afterCommit, announce, contains, inTransaction, isUniqueViolation, page, tenantNotFound } from './shared';
 import { TenancyErrors } from '../errors';
+
+/** A new tenant is pinned to the API version current when it is created (settings.apiVersion). */
+const CURRENT_API_VERSION = API_VERSIONS[API_VERSIONS.length - 1];
 
 /** Tenants and the plans they are on. A change invalidates the tenant in every instance's directory. */
 export class TenantStore {
@@ -38,7 +41,7 @@ export class TenantStore {
     this.checkPlan(plan);
     try {
       const row = await this.models.Tenant.create(
-        { id: newId(ID_PREFIX.tenant), slug: input.slug, name: input.name, status: input.status ?? 'active', plan, settings: input.settings ?? {} },
+        { id: newId(ID_PREFIX.tenant), slug: input.slug, name: input.name, status: input.status ?? 'active', plan, settings: { apiVersion: CURRENT_API_VERSION, ...input.settings } },
         { transaction: t },
       );
       return toTenant(row);
