@@ -3971,7 +3971,7 @@ export interface operations {
                         /** @description Model aliases the tenant may use; absent or containing `*` = all */
                         allowedModels?: string[];
                         /**
-                         * @description API version (AIHub-Version) the tenant's requests default to, after a key's own pin; absent: the current version
+                         * @description API version (AIHub-Version) the tenant's requests default to, after a key's own pin; set to the current version when the tenant is created
                          * @enum {string}
                          */
                         apiVersion?: "2026-06-01" | "2026-12-01";
