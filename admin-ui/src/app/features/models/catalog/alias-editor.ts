@@ -3,7 +3,7 @@ import { FormArray, FormControl, FormGroup, ReactiveFormsModule, Validators } fr
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { TranslocoDirective } from '@jsverse/transloco';
+import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
 import { ApiError } from '../../../core/api/problem';
 import { aliasEntry, aliasValue, changeFailure, placeIssues, problemIssues, type AliasEntry, type ChangeFailure } from './alias-form';
 import { CatalogState } from './catalog-state';
@@ -65,7 +65,7 @@ type DeploymentGroup = FormGroup<{ provider: FormControl<string>; model: FormCon
 
       <div role="alert" data-testid="alias-message">
         @if (failure() === 'stale') {
-          <p class="issue">{{ t('models.catalog.stale') }} <button mat-button type="button" (click)="reload.emit()" data-testid="alias-reload">{{ t('models.catalog.reload') }}</button></p>
+          <p class="issue">{{ t('models.catalog.stale') }} <button mat-button type="button" (click)="reload()" data-testid="alias-reload">{{ t('models.catalog.reload') }}</button></p>
         } @else if (failure() === 'invalid') {
           <p class="issue">{{ t('models.catalog.invalid') }}</p>
         }
@@ -92,6 +92,7 @@ type DeploymentGroup = FormGroup<{ provider: FormControl<string>; model: FormCon
 export class AliasEditor {
   private readonly state = inject(CatalogState);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly i18n = inject(TranslocoService);
   /** The alias edited; empty for a new one. */
   readonly name = input<string>('');
   /** Its entry in effect (null: a new alias). */
@@ -99,7 +100,6 @@ export class AliasEditor {
   readonly providers = input<string[]>([]);
   readonly closed = output<void>();
   readonly saved = output<string>();
-  readonly reload = output<void>();
 
   readonly form = new FormGroup({
     name: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
@@ -110,16 +110,43 @@ export class AliasEditor {
   readonly failure = signal<ChangeFailure | null>(null);
   private readonly issues = signal<ReturnType<typeof placeIssues>>([]);
   readonly formIssues = signal<string[]>([]);
+  /** The stored entry the form started from (read again on reload). */
+  private current: AliasEntry | null = null;
 
   constructor() {
     afterNextRender(() => {
-      const v = aliasValue(this.name(), this.entry(), this.providers()[0] ?? '');
-      this.form.controls.name.setValue(v.name);
-      this.form.controls.fallbacks.setValue(v.fallbacks);
-      for (const d of v.deployments) this.deployments.push(this.group(d.provider, d.model, d.weight));
+      this.fill(this.entry());
       // Focus the form's heading so keyboard and screen-reader users land in it.
       this.host.nativeElement.querySelector<HTMLElement>('#alias-editor-title')?.focus();
     });
+  }
+
+  private fill(entry: AliasEntry | null): void {
+    this.current = entry;
+    const v = aliasValue(this.name(), entry, this.providers()[0] ?? '');
+    if (!this.name()) v.name = this.form.controls.name.value;
+    this.form.controls.name.setValue(v.name);
+    this.form.controls.fallbacks.setValue(v.fallbacks);
+    this.deployments.clear();
+    for (const d of v.deployments) this.deployments.push(this.group(d.provider, d.model, d.weight));
+  }
+
+  /** After a 412/409: read the catalog again and start the form from what is stored now. */
+  async reload(): Promise<void> {
+    try {
+      const c = await this.state.load();
+      const stored = this.name() ? (c.models.find((m) => m.name === this.name())?.config as AliasEntry | null | undefined) : null;
+      this.failure.set(null);
+      this.issues.set([]);
+      this.formIssues.set([]);
+      if (this.name() && !stored) {
+        this.formIssues.set([this.i18n.translate('models.catalog.gone', { name: this.name() })]);
+        return;
+      }
+      this.fill(stored ?? null);
+    } catch (err) {
+      this.formIssues.set([err instanceof Error ? err.message : String(err)]);
+    }
   }
 
   get deployments(): FormArray<DeploymentGroup> {
@@ -159,7 +186,7 @@ export class AliasEditor {
     this.issues.set([]);
     this.formIssues.set([]);
     try {
-      await this.state.put('models', name, aliasEntry({ ...value, name }, this.entry()));
+      await this.state.put('models', name, aliasEntry({ ...value, name }, this.current));
       this.saved.emit(name);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

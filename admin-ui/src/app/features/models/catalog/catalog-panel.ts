@@ -34,8 +34,9 @@ import { RevisionsPanel } from './revisions-panel';
         } @else if (message(); as m) { <p class="issue">{{ m }}</p> }
       </div>
 
-      @if (editing(); as e) {
-        <app-alias-editor [name]="e.name" [entry]="e.entry" [providers]="providerNames()" (closed)="editing.set(null)" (saved)="savedAlias()" (reload)="reload()" />
+      <!-- Tracked by identity: opening another alias makes a new editor, filled from that alias. -->
+      @for (e of editors(); track e) {
+        <app-alias-editor [name]="e.name" [entry]="e.entry" [providers]="providerNames()" (closed)="editing.set(null)" (saved)="savedAlias()" />
       }
 
       @if (state.catalog(); as c) {
@@ -87,6 +88,10 @@ export class CatalogPanel {
   /** Emitted after every stored change so the models table above reloads. */
   readonly changed = output<void>();
   readonly editing = signal<{ name: string; entry: AliasEntry | null } | null>(null);
+  readonly editors = computed(() => {
+    const e = this.editing();
+    return e ? [e] : [];
+  });
   readonly failure = signal<ChangeFailure | null>(null);
   readonly message = signal<string | null>(null);
   readonly providerNames = computed(() => (this.state.catalog()?.providers ?? []).filter((p) => !p.disabled).map((p) => p.name));
@@ -104,15 +109,6 @@ export class CatalogPanel {
     this.message.set(null);
     try {
       await this.state.load();
-      // An open editor starts again from what is stored now.
-      const e = this.editing();
-      if (e) {
-        this.editing.set(null);
-        if (e.name) {
-          const m = this.state.catalog()?.models.find((x) => x.name === e.name);
-          if (m && !m.disabled) queueMicrotask(() => this.open(m.name, m));
-        } else queueMicrotask(() => this.open(''));
-      }
     } catch (err) {
       this.failed(err);
     }
