@@ -341,7 +341,7 @@ for (const kind of DIALECTS) {
       assert.equal(me.status, 200);
       assert.equal((me.body.principal as { role: string }).role, 'viewer');
       assert.equal((me.body.tenant as { id: string }).id, t.id);
-      assert.deepEqual([...(me.body.permissions as string[])].sort(), ['teams:read', 'tenants:read', 'usage:read']);
+      assert.deepEqual([...(me.body.permissions as string[])].sort(), ['events:read', 'teams:read', 'tenants:read', 'usage:read']);
       assert.deepEqual((me.body.memberships as { tenant_id: string; role: string }[]).map((m) => [m.tenant_id, m.role]), [[t.id, 'viewer']]);
       assert.equal((me.body.user as { email: string }).email, 'me@example.com');
       assert.ok(!JSON.stringify(me.body).includes('scrypt$'));
