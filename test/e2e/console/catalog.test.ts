@@ -37,7 +37,8 @@ describe('console: live catalog editor', () => {
   };
 
   before(async () => {
-    env = await startConsoleEnv();
+    // A catalog key so credentials can be set through the API (sealed at rest).
+    env = await startConsoleEnv({ pluginConfig: { ai: { catalog: { encryptionKey: Buffer.alloc(32, 7).toString('base64') } } } });
     key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'catalog', scopes: ['ai:invoke'] })).key;
     page = await env.newPage();
     await env.signIn(page, env.admin);
@@ -126,6 +127,35 @@ describe('console: live catalog editor', () => {
     await page.waitForSelector('[data-testid=catalog-gpt-4o-mini][data-disabled=false]');
     const res = await chat('gpt-4o-mini');
     assert.equal(res.status, 200, await res.text());
+  });
+
+  test('a provider credential is write-only (shown masked), and a price per 1M tokens shows with its source', async () => {
+    const secret = 'sk-console-secret-0123456789';
+    await page.click('[data-testid=provider-mock] [data-testid=provider-edit]');
+    await page.waitForSelector('[data-testid=provider-editor]');
+    assert.equal(await page.getAttribute('[data-testid=provider-api-key]', 'type'), 'password');
+    await page.fill('[data-testid=provider-api-key]', secret);
+    await env.checkA11y(page, 'catalog: provider');
+    await page.click('[data-testid=provider-save]');
+    await page.locator('[data-testid=provider-editor]').waitFor({ state: 'detached' });
+    await waitUntil(async () => (await page.locator('[data-testid=provider-mock] [data-testid=provider-credential]').innerText()).trim(), 'sk-…6789', 'the masked credential');
+    assert.ok(!(await page.content()).includes(secret), 'the credential is never shown back');
+    await page.click('[data-testid=provider-mock] [data-testid=provider-edit]');
+    assert.equal(await page.inputValue('[data-testid=provider-api-key]'), '', 'the credential field starts empty');
+    await page.click('[data-testid=provider-editor] button:has-text("Cancel")');
+    assert.equal((await chat('gpt-4o-mini')).status, 200);
+
+    await page.click('[data-testid=add-price]');
+    await page.fill('[data-testid=price-name]', 'gpt-4o-mini');
+    await page.fill('[data-testid=price-input]', '1.5');
+    await page.fill('[data-testid=price-output]', '6');
+    await env.checkA11y(page, 'catalog: price');
+    await page.click('[data-testid=price-save]');
+    await page.waitForSelector('[data-testid=price-gpt-4o-mini]');
+    // The models table above now prices the alias from the catalog's pricing.
+    const cell = page.locator('[data-testid=models-table] [data-testid=model-gpt-4o-mini] [data-testid=model-price]');
+    await waitUntil(() => cell.getAttribute('data-source'), 'config', 'the price source');
+    assert.equal(Number(await cell.getAttribute('data-input')), 1.5);
   });
 
   test('revisions: the list, a diff, and a rollback after confirmation', async () => {
