@@ -92,7 +92,7 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
       await page.waitForSelector('[data-testid=monitor-wall][data-kiosk=true]');
     },
   },
-  { name: 'models', path: '/models', ready: '[data-testid=models-table] tbody tr' },
+  { name: 'models', path: '/models', ready: '[data-testid=catalog-models] tbody tr' },
   { name: 'experiments', path: '/experiments', ready: '[data-testid=exp-window]' },
   { name: 'behavior-trends', path: `/behavior/trends?${B_RANGE}`, ready: '[data-testid=trends-table] tbody tr' },
   { name: 'behavior-funnels', path: `/behavior/funnels?${B_RANGE}&steps=signup,activate,purchase`, ready: '[data-testid=funnel-table] tbody tr' },

@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
+import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
 import { ApiError } from '../../../core/api/problem';
 import { ConfirmService } from '../../../shared/confirm-dialog/confirm.service';
@@ -17,7 +18,7 @@ import { RevisionsPanel } from './revisions-panel';
  */
 @Component({
   selector: 'app-catalog-panel',
-  imports: [MatButtonModule, TranslocoDirective, AliasEditor, ProvidersPanel, RevisionsPanel],
+  imports: [StackedTable, MatButtonModule, TranslocoDirective, AliasEditor, ProvidersPanel, RevisionsPanel],
   providers: [CatalogState],
   template: `
     <section class="catalog" *transloco="let t" aria-labelledby="catalog-title" data-testid="catalog-panel">
@@ -40,7 +41,7 @@ import { RevisionsPanel } from './revisions-panel';
       }
 
       @if (state.catalog(); as c) {
-        <table class="simple" data-testid="catalog-models">
+        <table class="simple" data-testid="catalog-models" appStackedTable>
           <caption class="visually-hidden">{{ t('models.catalog.aliasesCaption') }}</caption>
           <thead><tr><th scope="col">{{ t('models.alias') }}</th><th scope="col">{{ t('models.catalog.state') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
           <tbody>
@@ -77,6 +78,7 @@ import { RevisionsPanel } from './revisions-panel';
     .danger { color: var(--mat-sys-error); }
     .small { font: var(--mat-sys-body-small); }
     table.simple { width: 100%; border-collapse: collapse; margin-top: 12px; }
+    @media (max-width: 599.98px) { table.simple th, table.simple td { text-align: end !important; padding-inline: 0; } }
     table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; vertical-align: middle; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

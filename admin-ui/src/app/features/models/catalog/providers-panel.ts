@@ -3,6 +3,7 @@ import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angula
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
+import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective } from '@jsverse/transloco';
 import { providerEntry, priceEntry, type PriceValue, type ProviderConfig } from './provider-form';
 import { CatalogState, type CatalogEntry } from './catalog-state';
@@ -13,12 +14,12 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
  */
 @Component({
   selector: 'app-providers-panel',
-  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective],
+  imports: [StackedTable, ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective],
   template: `
     <ng-container *transloco="let t">
       <section aria-labelledby="providers-title" data-testid="catalog-providers">
         <h3 id="providers-title">{{ t('models.catalog.providers') }}</h3>
-        <table class="simple">
+        <table class="simple" appStackedTable>
           <caption class="visually-hidden">{{ t('models.catalog.providers') }}</caption>
           <thead><tr><th scope="col">{{ t('models.provider') }}</th><th scope="col">{{ t('models.catalog.type') }}</th><th scope="col">{{ t('models.catalog.baseUrl') }}</th><th scope="col">{{ t('models.catalog.credential') }}</th><th scope="col">{{ t('models.catalog.state') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
           <tbody>
@@ -59,7 +60,7 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
       <section aria-labelledby="prices-title" data-testid="catalog-prices">
         <h3 id="prices-title">{{ t('models.catalog.prices') }}</h3>
         <p class="muted small">{{ t('models.catalog.pricesIntro') }}</p>
-        <table class="simple">
+        <table class="simple" appStackedTable>
           <caption class="visually-hidden">{{ t('models.catalog.prices') }}</caption>
           <thead><tr><th scope="col">{{ t('models.catalog.priceModel') }}</th><th scope="col" class="num">{{ t('models.catalog.input') }}</th><th scope="col" class="num">{{ t('models.catalog.output') }}</th><th scope="col" class="num">{{ t('models.catalog.cached') }}</th><th scope="col">{{ t('models.catalog.state') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
           <tbody>
@@ -98,6 +99,7 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
   `,
   styles: `
     table.simple { width: 100%; border-collapse: collapse; margin-top: 8px; }
+    @media (max-width: 599.98px) { table.simple th, table.simple td { text-align: end !important; padding-inline: 0; } }
     table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; vertical-align: middle; }
     .num { text-align: end !important; font-variant-numeric: tabular-nums; }
     .editor { border: 1px solid var(--mat-sys-outline-variant); border-radius: 8px; padding: 12px 16px; margin: 12px 0; display: flex; flex-wrap: wrap; gap: 8px; align-items: baseline; }

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, effect, inject, output, signal, untracked } from '@angular/core';
 import { DatePipe, JsonPipe } from '@angular/common';
 import { MatButtonModule } from '@angular/material/button';
+import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
 import { ConfirmService } from '../../../shared/confirm-dialog/confirm.service';
 import { CatalogState, type Revision, type RevisionDiff } from './catalog-state';
@@ -11,13 +12,13 @@ import { CatalogState, type Revision, type RevisionDiff } from './catalog-state'
  */
 @Component({
   selector: 'app-revisions-panel',
-  imports: [DatePipe, JsonPipe, MatButtonModule, TranslocoDirective],
+  imports: [StackedTable, DatePipe, JsonPipe, MatButtonModule, TranslocoDirective],
   template: `
     <section *transloco="let t" aria-labelledby="revisions-title" data-testid="catalog-revisions">
       <h3 id="revisions-title">{{ t('models.catalog.revisions') }}</h3>
       @if (!rows().length) { <p class="muted">{{ t('models.catalog.noRevisions') }}</p> }
       @else {
-        <table class="simple">
+        <table class="simple" appStackedTable>
           <caption class="visually-hidden">{{ t('models.catalog.revisions') }}</caption>
           <thead><tr><th scope="col" class="num">{{ t('models.catalog.number') }}</th><th scope="col">{{ t('models.catalog.author') }}</th><th scope="col">{{ t('models.catalog.time') }}</th><th scope="col">{{ t('models.catalog.summary') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
           <tbody>
@@ -52,6 +53,7 @@ import { CatalogState, type Revision, type RevisionDiff } from './catalog-state'
   `,
   styles: `
     table.simple { width: 100%; border-collapse: collapse; margin-top: 8px; }
+    @media (max-width: 599.98px) { table.simple th, table.simple td { text-align: end !important; padding-inline: 0; } }
     table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; vertical-align: middle; }
     .num { text-align: end !important; font-variant-numeric: tabular-nums; }
     .diff { margin-top: 12px; }
