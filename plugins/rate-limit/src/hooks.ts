@@ -80,7 +80,10 @@ function admission(ctx: PluginContext<RateLimitConfig>, deps: () => HookDeps, to
     // Only AI routes have tokens to count.
     if (!tokens) r.tokens = undefined;
     if (r.requests === undefined && r.tokens === undefined && r.concurrency === undefined) return next();
-    const cost = tokens && r.tokens !== undefined ? estimateRequestTokens(body, bytesPerToken, defaultCompletionTokens) : 0;
+    const cost =
+      tokens && r.tokens !== undefined
+        ? estimateRequestTokens(body, bytesPerToken, defaultCompletionTokens, c.path)
+        : 0;
     let decision: Decision;
     try {
       decision = await limiter.admit(r, cost);
@@ -136,7 +139,8 @@ function settle(deps: () => HookDeps): (c: GatewayContext) => Promise<void> | un
 export function rateLimitHooks(ctx: PluginContext<RateLimitConfig>, deps: () => HookDeps): HookDefinition[] {
   const tags = new Set(ctx.config.tags);
   const isAi = (route: RouteInfo) => route.pipeline && tags.has('ai') && route.tags.includes('ai');
-  const isOther = (route: RouteInfo) => route.pipeline && !route.tags.includes('ai') && route.tags.some((t) => tags.has(t));
+  const isOther = (route: RouteInfo) =>
+    route.pipeline && !route.tags.includes('ai') && route.tags.some((t) => tags.has(t));
   const limited = (route: RouteInfo) => isAi(route) || isOther(route);
   return [
     { name: 'limit-ai', phase: 'request.limit', appliesTo: isAi, handle: admission(ctx, deps, true) },

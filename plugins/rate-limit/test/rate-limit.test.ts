@@ -23,7 +23,11 @@ for (const backendName of BACKENDS) {
     let ai: FakeAi;
     let tenantSeq = 0;
     /** A fresh tenant per test, so counters never leak between tests. */
-    const tenant = (extra: Record<string, string> = {}) => ({ 'x-test-tenant': `t${++tenantSeq}-${Date.now()}`, 'x-test-key': 'k1', ...extra });
+    const tenant = (extra: Record<string, string> = {}) => ({
+      'x-test-tenant': `t${++tenantSeq}-${Date.now()}`,
+      'x-test-key': 'k1',
+      ...extra,
+    });
 
     before(async () => {
       backend = await createBackend(backendName);
@@ -126,14 +130,48 @@ for (const backendName of BACKENDS) {
       const body = (await res.json()) as OpenAiError;
       assert.equal(body.error.type, 'tokens');
       assert.equal(body.error.code, 'rate_limit_exceeded');
-      assert.match(body.error.message, /Request too large for big-model on tokens per minute \(TPM\).*model level\): Limit 1000, Requested 5010/);
+      assert.match(
+        body.error.message,
+        /Request too large for big-model on tokens per minute \(TPM\).*model level\): Limit 1000, Requested 5010/,
+      );
       assert.equal(res.headers.get('ratelimit-limit'), '1000', 'RateLimit-* names the dimension that refused');
       assert.equal(ai.calls.chat, before);
     });
 
+    it('reserves a Responses request from its input items and max_output_tokens, refusing a big one before upstream', async () => {
+      const h = tenant();
+      const post = (body: Record<string, unknown>) =>
+        gw.fetch('/v1/responses', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...h },
+          body: JSON.stringify({ model: 'big-model', ...body }),
+        });
+      const input = [
+        { role: 'user', content: [{ type: 'input_text', text: 'look it up' }] },
+        { type: 'function_call', call_id: 'c1', name: 'search', arguments: '{"q":"x"}' },
+        { type: 'function_call_output', call_id: 'c1', output: 'z'.repeat(3600) },
+      ];
+      const before = ai.calls.responses;
+      // 10 + (6 + 9) + 3600 bytes → 907 tokens, framing 3 + 3×4 = 15, plus max_output_tokens 100: 1022 > 1000.
+      const big = await post({ input, max_output_tokens: 100 });
+      assert.equal(big.status, 429);
+      const body = (await big.json()) as OpenAiError;
+      assert.equal(body.error.type, 'tokens');
+      assert.match(body.error.message, /Limit 1000, Requested 1022/);
+      assert.equal(ai.calls.responses, before, 'the upstream was not called');
+      const small = await post({ input: 'hi', instructions: 'Be brief.', max_output_tokens: 50 });
+      assert.equal(small.status, 200);
+      // ceil((2 + 9) / 4) = 3, framing 3 + 4 + 4 = 11, plus 50.
+      assert.equal(small.headers.get('x-ratelimit-remaining-tokens'), String(1000 - 64));
+      assert.equal(ai.calls.responses, before + 1);
+    });
+
     it('reconciles streamed requests after the stream ends (usage from AiCallKey)', async () => {
       const h = tenant();
-      const res = await gw.fetch('/v1/chat/completions', chat(h, { model: 'big-model', max_tokens: 300, stream: true }));
+      const res = await gw.fetch(
+        '/v1/chat/completions',
+        chat(h, { model: 'big-model', max_tokens: 300, stream: true }),
+      );
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('x-ratelimit-remaining-tokens'), String(1000 - 310));
       const events = await readSse(res);
@@ -147,19 +185,28 @@ for (const backendName of BACKENDS) {
     it('limits concurrent requests and releases the slot when a request ends', async () => {
       const h = tenant();
       const slow = { 'x-test-delay-ms': '300' };
-      const inFlight = [gw.fetch('/v1/chat/completions', chat({ ...h, ...slow }, { model: 'slow-model' })), gw.fetch('/v1/chat/completions', chat({ ...h, ...slow }, { model: 'slow-model' }))];
+      const inFlight = [
+        gw.fetch('/v1/chat/completions', chat({ ...h, ...slow }, { model: 'slow-model' })),
+        gw.fetch('/v1/chat/completions', chat({ ...h, ...slow }, { model: 'slow-model' })),
+      ];
       await sleep(100);
       const third = await gw.fetch('/v1/chat/completions', chat(h, { model: 'slow-model' }));
       assert.equal(third.status, 429);
       assert.equal(third.headers.get('retry-after'), '1');
-      assert.match(((await third.json()) as OpenAiError).error.message, /Concurrency limit reached for slow-model.*Limit 2 requests in flight/);
+      assert.match(
+        ((await third.json()) as OpenAiError).error.message,
+        /Concurrency limit reached for slow-model.*Limit 2 requests in flight/,
+      );
       for (const r of await Promise.all(inFlight)) assert.equal(r.status, 200);
-      await waitFor(async () => (await gw.fetch('/v1/chat/completions', chat(h, { model: 'slow-model' }))).status === 200);
+      await waitFor(
+        async () => (await gw.fetch('/v1/chat/completions', chat(h, { model: 'slow-model' }))).status === 200,
+      );
     });
 
     it('limits other configured tags by requests only, and leaves untagged routes alone', async () => {
       const h = tenant();
-      for (let i = 0; i < 5; i++) assert.equal((await gw.fetch('/v1/other', { method: 'POST', headers: h })).status, 200);
+      for (let i = 0; i < 5; i++)
+        assert.equal((await gw.fetch('/v1/other', { method: 'POST', headers: h })).status, 200);
       const res = await gw.fetch('/v1/other', { method: 'POST', headers: h });
       assert.equal(res.status, 429);
       assert.equal(res.headers.get('x-ratelimit-limit-tokens'), null);
@@ -168,9 +215,20 @@ for (const backendName of BACKENDS) {
     it('lets tenant admins set limits within their plan through the admin API (audited, effective at once)', async () => {
       const h = tenant({ 'x-test-role': 'admin', 'x-test-plan': 'free' });
       const tenantId = h['x-test-tenant'];
-      identity.tenants.set(tenantId, { id: tenantId, slug: tenantId, name: tenantId, status: 'active', plan: 'free', settings: {} });
+      identity.tenants.set(tenantId, {
+        id: tenantId,
+        slug: tenantId,
+        name: tenantId,
+        status: 'active',
+        plan: 'free',
+        settings: {},
+      });
       const put = (path: string, body: unknown, headers = h) =>
-        gw.fetch(`/admin/v1/tenants/${tenantId}${path}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        gw.fetch(`/admin/v1/tenants/${tenantId}${path}`, {
+          method: 'PUT',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
 
       const tooHigh = await put('/limits', { requestsPerMinute: 51 });
       assert.equal(tooHigh.status, 400);
@@ -193,7 +251,11 @@ for (const backendName of BACKENDS) {
       assert.equal((await put('/limits', { requestsPerMinute: 40, concurrentRequests: 3 })).status, 200);
       const overview = await gw.fetch(`/admin/v1/tenants/${tenantId}/limits`, { headers: h });
       assert.equal(overview.status, 200);
-      const o = (await overview.json()) as { plan: string; planBounds: Record<string, number>; policies: { scope: string; limits: Record<string, number> }[] };
+      const o = (await overview.json()) as {
+        plan: string;
+        planBounds: Record<string, number>;
+        policies: { scope: string; limits: Record<string, number> }[];
+      };
       assert.equal(o.plan, 'free');
       assert.deepEqual(o.planBounds, { requestsPerMinute: 50, tokensPerMinute: 100_000 });
       assert.deepEqual(
@@ -227,16 +289,32 @@ for (const backendName of BACKENDS) {
     it('reports what each limit has used in the current window (tenant, key policy, configured model)', async () => {
       const h = tenant({ 'x-test-role': 'admin', 'x-test-plan': 'free' });
       const tenantId = h['x-test-tenant'];
-      identity.tenants.set(tenantId, { id: tenantId, slug: tenantId, name: tenantId, status: 'active', plan: 'free', settings: {} });
+      identity.tenants.set(tenantId, {
+        id: tenantId,
+        slug: tenantId,
+        name: tenantId,
+        status: 'active',
+        plan: 'free',
+        settings: {},
+      });
       const put = (path: string, body: unknown) =>
-        gw.fetch(`/admin/v1/tenants/${tenantId}${path}`, { method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        gw.fetch(`/admin/v1/tenants/${tenantId}${path}`, {
+          method: 'PUT',
+          headers: { ...h, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       assert.equal((await put('/keys/k1/limits', { requestsPerMinute: 10 })).status, 200);
       assert.equal((await put('/limits', { requestsPerMinute: 20 })).status, 200);
       for (let i = 0; i < 3; i++) assert.equal((await gw.fetch('/v1/chat/completions', chat(h))).status, 200);
       // Key k2 has no policy: its request counts at the tenant level, its tokens at big-model's.
       const k2 = { ...h, 'x-test-key': 'k2' };
       assert.equal((await gw.fetch('/v1/chat/completions', chat(k2, { model: 'big-model' }))).status, 200);
-      type Usage = { windowSeconds: number; resetMs: number; counters: { scope: string; subjectId: string; requests: number; tokens: number; concurrent: number }[]; truncated: boolean };
+      type Usage = {
+        windowSeconds: number;
+        resetMs: number;
+        counters: { scope: string; subjectId: string; requests: number; tokens: number; concurrent: number }[];
+        truncated: boolean;
+      };
       const ok = await gw.fetch(`/admin/v1/tenants/${tenantId}/limits/usage`, { headers: h });
       assert.equal(ok.status, 200, await ok.clone().text());
       const u = (await ok.json()) as Usage;
@@ -254,11 +332,18 @@ for (const backendName of BACKENDS) {
 
     it('authorizes the admin API: other tenants get 404, developers 403, invalid input 400', async () => {
       const h = tenant({ 'x-test-role': 'admin' });
-      const body = { method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ requestsPerMinute: 1 }) };
+      const body = {
+        method: 'PUT',
+        headers: { ...h, 'content-type': 'application/json' },
+        body: JSON.stringify({ requestsPerMinute: 1 }),
+      };
       assert.equal((await gw.fetch('/admin/v1/tenants/someone-else/limits', body)).status, 404);
       const dev = { ...body, headers: { ...body.headers, 'x-test-role': 'developer' } };
       assert.equal((await gw.fetch(`/admin/v1/tenants/${h['x-test-tenant']}/limits`, dev)).status, 403);
-      const bad = await gw.fetch(`/admin/v1/tenants/${h['x-test-tenant']}/limits`, { ...body, body: JSON.stringify({ requestsPerMinute: -3, extra: 1 }) });
+      const bad = await gw.fetch(`/admin/v1/tenants/${h['x-test-tenant']}/limits`, {
+        ...body,
+        body: JSON.stringify({ requestsPerMinute: -3, extra: 1 }),
+      });
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { code: string }).code, 'validation_failed');
       assert.equal((await gw.fetch(`/admin/v1/tenants/${h['x-test-tenant']}/limits`, { method: 'GET' })).status, 401);
@@ -266,9 +351,15 @@ for (const backendName of BACKENDS) {
 
     it('exports decisions by outcome, level and dimension', async () => {
       const text = await (await gw.fetch('/metrics')).text();
-      assert.match(text, /aihub_ratelimit_decisions_total\{outcome="allowed",level="global",dimension="requests"\} \d+/);
+      assert.match(
+        text,
+        /aihub_ratelimit_decisions_total\{outcome="allowed",level="global",dimension="requests"\} \d+/,
+      );
       assert.match(text, /aihub_ratelimit_decisions_total\{outcome="limited",level="key",dimension="requests"\} \d+/);
-      assert.match(text, /aihub_ratelimit_decisions_total\{outcome="limited",level="model",dimension="concurrency"\} \d+/);
+      assert.match(
+        text,
+        /aihub_ratelimit_decisions_total\{outcome="limited",level="model",dimension="concurrency"\} \d+/,
+      );
       assert.match(text, /aihub_ratelimit_decisions_total\{outcome="limited",level="model",dimension="tokens"\} \d+/);
     });
   });
