@@ -14,7 +14,6 @@ import type { OpsOverlay } from './control/OpsOverlay';
 import { FeedbackStore } from './store/FeedbackStore';
 import { RequestLog } from './store/RequestLog';
 import { ResponseStore } from './responses/store';
-import { loadTokenizer } from './tokenCount';
 
 /** Everything the plugin builds at start; hooks and routes reach it as `ctx.runtime`. */
 export class AiRuntime {
@@ -72,12 +71,11 @@ export class AiRuntime {
   }
 
   /**
-   * Builds the catalog (the file's, then the stored API overlay over it) and loads the tokenizer
-   * before the first request (~100 ms at boot), so estimates never fall back to a character count.
+   * Builds the catalog (the file's, then the stored API overlay over it). The tokenizer is not
+   * loaded here: it loads at the first estimate (tokenCount.ts), most processes never need it.
    */
   async init(): Promise<void> {
     await this.live.init();
-    await loadTokenizer();
     await this.live.start();
   }
 

@@ -1,13 +1,18 @@
 /**
  * Token estimates for when a provider reports no usage (some OpenAI-compatible servers, a stream cut
- * or cancelled before its usage chunk). gpt-tokenizer (o200k_base) is loaded at plugin start
- * (~100 ms); should it fail to load, four characters count as a token.
+ * or cancelled before its usage chunk). gpt-tokenizer (o200k_base) is loaded at the first estimate,
+ * not at start: its tables cost ~20 MB of heap and ~45 MB of RSS, and with providers that report
+ * usage (OpenAI, Anthropic, Bedrock, streams with include_usage) a process never needs them. The
+ * estimate that triggers the load (and any made during its ~200 ms) counts four characters as a
+ * token, as does every estimate should the tokenizer fail to load; the record says `estimated`
+ * either way. count_tokens awaits the load (see handlers/countTokens.ts).
  */
 type Counter = (text: string) => number;
 
 let counter: Counter | undefined;
 let loading: Promise<void> | undefined;
 
+/** Loads the tokenizer once (asynchronously, off the request path); resolves when it is ready or has failed. */
 export function loadTokenizer(): Promise<void> {
   loading ??= import('gpt-tokenizer').then(
     (m) => {
@@ -20,7 +25,9 @@ export function loadTokenizer(): Promise<void> {
 
 export function countTokens(text: string): number {
   if (!text) return 0;
-  return counter ? counter(text) : Math.ceil(text.length / 4);
+  if (counter) return counter(text);
+  void loadTokenizer();
+  return Math.ceil(text.length / 4);
 }
 
 /** Per-message framing of the chat format, and the reply priming, as OpenAI documents them. */

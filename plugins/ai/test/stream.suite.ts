@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { completionText } from '../../../bench/src/mock-upstream/content';
+import { loadTokenizer } from '../src/tokenCount';
 import { MOCK_KEY, metricValue, postJson, startStack, type Backend, type Stack } from './harness';
 
 function events(text: string): string[] {
@@ -25,6 +26,7 @@ export function streamSuite(backend: Backend): void {
   describe(`streaming failures and cancellation (${backend})`, () => {
     let stack: Stack;
     before(async () => {
+      await loadTokenizer(); // estimates below are the tokenizer's, not the fallback's while it loads
       stack = await startStack({
         backend,
         mock: { record: 200 },

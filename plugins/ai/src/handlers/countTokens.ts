@@ -3,7 +3,7 @@ import { modelAllowed, modelNotFound } from '../hooks';
 import { modelNotAllowed, principalMayUse } from '../keyModels';
 import { messagesToChat, servedOnlyBy } from '../messages/toChat';
 import { AnthropicProvider } from '../providers/anthropic/adapter';
-import { estimatePromptTokens } from '../tokenCount';
+import { estimatePromptTokens, loadTokenizer } from '../tokenCount';
 import type { AiContext } from '../runtime';
 
 /**
@@ -38,6 +38,7 @@ export function countTokensHandler(ctx: AiContext): GatewayMiddleware {
         ctx.logger.warn('Anthropic count_tokens failed; answering with the estimate', { err, deployment: entry.dep.id });
       }
     }
+    await loadTokenizer(); // loaded at its first use, not at start (tokenCount.ts)
     c.set('x-aihub-token-count', 'estimate');
     c.status = 200;
     c.body = { input_tokens: estimatePromptTokens(body) };
