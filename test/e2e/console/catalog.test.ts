@@ -113,8 +113,12 @@ describe('console: live catalog editor', () => {
     await waitUntil(async () => /invalid/.test(await page.locator('[data-testid=alias-message]').innerText()), true, 'the catalog_invalid message');
     assert.match(await page.locator('[data-testid=alias-editor] [data-testid=issue]').first().innerText(), /no-such-alias|unknown|not/i);
     await env.checkA11y(page, 'catalog: invalid');
-    await page.click('[data-testid=alias-editor] button:has-text("Cancel")');
+    // Keyboard: Escape closes the editor and focus goes back to the alias' Edit button.
+    await page.focus('[data-testid=alias-fallbacks]');
+    await page.keyboard.press('Escape');
     await page.locator('[data-testid=alias-editor]').waitFor({ state: 'detached' });
+    const focused = () => page.evaluate(() => `${document.activeElement?.closest('tr')?.getAttribute('data-name')}/${document.activeElement?.getAttribute('data-testid')}`);
+    await waitUntil(focused, 'team-chat/edit', 'focus back on the Edit button');
   });
 
   test('disables a file alias after confirmation and enables it again', async () => {

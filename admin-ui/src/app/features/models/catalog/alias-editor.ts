@@ -19,7 +19,7 @@ type DeploymentGroup = FormGroup<{ provider: FormControl<string>; model: FormCon
   selector: 'app-alias-editor',
   imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective],
   template: `
-    <form class="editor" *transloco="let t" [formGroup]="form" (ngSubmit)="save()" data-testid="alias-editor" [attr.aria-labelledby]="'alias-editor-title'">
+    <form class="editor" *transloco="let t" [formGroup]="form" (ngSubmit)="save()" (keydown.escape)="closed.emit()" data-testid="alias-editor" [attr.aria-labelledby]="'alias-editor-title'">
       <h3 id="alias-editor-title" tabindex="-1">{{ name() ? t('models.catalog.editAlias', { name: name() }) : t('models.catalog.addAlias') }}</h3>
       <mat-form-field>
         <mat-label>{{ t('models.alias') }}</mat-label>

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, computed, effect, inject, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
@@ -37,7 +37,7 @@ import { RevisionsPanel } from './revisions-panel';
 
       <!-- Tracked by identity: opening another alias makes a new editor, filled from that alias. -->
       @for (e of editors(); track e) {
-        <app-alias-editor [name]="e.name" [entry]="e.entry" [providers]="providerNames()" (closed)="editing.set(null)" (saved)="savedAlias()" />
+        <app-alias-editor [name]="e.name" [entry]="e.entry" [providers]="providerNames()" (closed)="closeEditor()" (saved)="closeEditor()" />
       }
 
       @if (state.catalog(); as c) {
@@ -46,7 +46,7 @@ import { RevisionsPanel } from './revisions-panel';
           <thead><tr><th scope="col">{{ t('models.alias') }}</th><th scope="col">{{ t('models.catalog.state') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
           <tbody>
             @for (m of c.models; track m.name) {
-              <tr [attr.data-testid]="'catalog-' + m.name" [attr.data-source]="m.source" [attr.data-disabled]="m.disabled">
+              <tr [attr.data-testid]="'catalog-' + m.name" [attr.data-name]="m.name" [attr.data-source]="m.source" [attr.data-disabled]="m.disabled">
                 <th scope="row" class="mono">{{ m.name }}</th>
                 <td>{{ t('models.origin.' + m.source) }}@if (m.overrides_file) { · {{ t('models.catalog.overrides') }} }@if (m.disabled) { · <strong>{{ t('models.catalog.disabled') }}</strong> }</td>
                 <td class="actions">
@@ -87,6 +87,8 @@ export class CatalogPanel {
   readonly state = inject(CatalogState);
   private readonly confirm = inject(ConfirmService);
   private readonly i18n = inject(TranslocoService);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly injector = inject(Injector);
   /** Emitted after every stored change so the models table above reloads. */
   readonly changed = output<void>();
   readonly editing = signal<{ name: string; entry: AliasEntry | null } | null>(null);
@@ -122,8 +124,18 @@ export class CatalogPanel {
     this.editing.set({ name, entry: (m?.config as AliasEntry | null) ?? null });
   }
 
-  savedAlias(): void {
+  /** Closes the editor and puts focus back where it was opened from (the alias' Edit button, or Add alias). */
+  closeEditor(): void {
+    const name = this.editing()?.name;
     this.editing.set(null);
+    afterNextRender(
+      () => {
+        const host = this.host.nativeElement;
+        const row = name ? [...host.querySelectorAll<HTMLElement>('[data-testid=catalog-models] tbody tr')].find((r) => r.dataset['name'] === name) : undefined;
+        (row?.querySelector<HTMLElement>('[data-testid=edit]') ?? host.querySelector<HTMLElement>('[data-testid=add-alias]'))?.focus();
+      },
+      { injector: this.injector },
+    );
   }
 
   async disable(m: CatalogEntry): Promise<void> {
