@@ -60,7 +60,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       // January 2025: gpt-4o with a cost breakdown (input $2.50/1M... as integer micros per token here).
       for (let i = 0; i < 3; i++) records.push(record({ inputCostMicros: 2000, cachedCostMicros: 250, outputCostMicros: 5000, timestamp: `2025-01-0${i + 1}T23:59:59.999Z` }));
       // mini without a breakdown, one unpriced request.
-      records.push(record({ model: 'gpt-4o-mini', promptTokens: 100, completionTokens: 100, cachedTokens: 0, totalTokens: 200, costMicros: 300, timestamp: '2025-01-31T23:59:59.999Z' }));
+      records.push(record({ model: 'gpt-4o-mini', promptTokens: 100, completionTokens: 100, cachedTokens: 0, cacheWriteTokens: 30, reasoningTokens: 40, totalTokens: 200, costMicros: 300, timestamp: '2025-01-31T23:59:59.999Z' }));
       records.push(record({ model: 'mystery', costMicros: null, priced: false, timestamp: '2025-01-20T00:00:00.000Z' }));
       // February (not in January's invoice), and another tenant.
       records.push(record({ timestamp: '2025-02-01T00:00:00.000Z', inputCostMicros: 2000, cachedCostMicros: 250, outputCostMicros: 5000 }));
@@ -135,6 +135,15 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       // Rows come in time order across pages.
       const times = lines.slice(1).filter((l) => /^req-/.test(l)).map((l) => l.split(',')[1]);
       assert.deepEqual([...times].sort(), times);
+      // Columns added later come last, so earlier columns keep their positions.
+      const header = lines[0].split(',');
+      assert.deepEqual(header.slice(17, 21), ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'total_tokens']);
+      assert.deepEqual(header.slice(-3), ['ttft_ms', 'cache_write_tokens', 'reasoning_tokens']);
+      const mini = lines.map((l) => l.split(',')).find((cells) => cells[6] === 'gpt-4o-mini');
+      assert.ok(mini, 'the gpt-4o-mini row is exported');
+      assert.equal(mini.length, header.length);
+      assert.deepEqual(mini.slice(-2), ['30', '40']);
+      assert.deepEqual(lines.map((l) => l.split(',')).find((cells) => cells[6] === 'bulk')?.slice(-2), ['0', '0']);
 
       const daily = await (await get('/admin/v1/tenants/ti/usage/export.csv?from=2025-01-01&to=2025-01-31&granularity=day&model=bulk')).text();
       const dl = daily.split('\r\n').filter(Boolean);

@@ -77,7 +77,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       for (let i = 1; i <= 30; i++) records.push(record(i));
       // Two requests in the same millisecond: the id breaks the tie, so paging never skips one.
       records.push(record(31, { requestId: 'req-tie-a', timestamp: records[29].timestamp }));
-      records.push(record(32, { requestId: 'req-fallback', timestamp: '2025-03-10T12:00:00.000Z', attempts, attemptCount: 4, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', overheadMs: 2.125, costMicros: 4321 }));
+      records.push(record(32, { requestId: 'req-fallback', timestamp: '2025-03-10T12:00:00.000Z', attempts, attemptCount: 4, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', overheadMs: 2.125, costMicros: 4321, cacheWriteTokens: 6, reasoningTokens: 20 }));
       records.push(record(33, { requestId: 'req-other-tenant', tenantId: 'other' }));
       await probe.ctx().queue.publishNow(USAGE_TOPIC, records);
       await waitFor('records written', async () => {
@@ -128,6 +128,9 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(item.overhead_ms, 2.125);
       assert.equal(item.attempt_count, 4);
       assert.equal(item.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736');
+      assert.equal(item.reasoning_tokens, 20);
+      const plain = (await list('?limit=1&to=2025-03-10T00:02:00Z')).data[0] as Json;
+      assert.deepEqual([plain.request_id, plain.cache_write_tokens, plain.reasoning_tokens], ['req-001', 0, 0]);
     });
 
     it('shows one request with its attempts, cost and overhead; another tenant’s id is a 404', async () => {
@@ -137,6 +140,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(d.object, 'request');
       assert.equal(d.cost_micros, 4321);
       assert.equal(d.overhead_ms, 2.125);
+      assert.deepEqual([d.cached_tokens, d.cache_write_tokens, d.reasoning_tokens, d.completion_tokens], [0, 6, 20, 32]);
       assert.deepEqual(
         d.attempts.map((a: Json) => [a.deployment, a.outcome, a.status, a.next, a.latency_ms]),
         [

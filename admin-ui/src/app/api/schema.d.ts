@@ -8383,6 +8383,8 @@ export interface operations {
                             /** @description Upstream attempts and breaker skips */
                             attempt_count: number;
                             cache_hit: boolean;
+                            /** @description Prompt tokens written to the provider's prompt cache (part of prompt_tokens; Anthropic, Bedrock) */
+                            cache_write_tokens: number;
                             cached_tokens: number;
                             completion_tokens: number;
                             cost_micros: number | null;
@@ -8405,6 +8407,8 @@ export interface operations {
                             priced: boolean;
                             prompt_tokens: number;
                             provider: string | null;
+                            /** @description Completion tokens the model spent reasoning, not shown in the answer (part of completion_tokens) */
+                            reasoning_tokens: number;
                             /** @description The gateway's id of the request (the x-request-id it answered with, unless the caller sent its own) */
                             request_id: string;
                             resolved_model: string | null;
@@ -8505,6 +8509,8 @@ export interface operations {
                             status: number | null;
                         }[];
                         cache_hit: boolean;
+                        /** @description Prompt tokens written to the provider's prompt cache (part of prompt_tokens; Anthropic, Bedrock) */
+                        cache_write_tokens: number;
                         cached_cost_micros: number | null;
                         cached_tokens: number;
                         completion_tokens: number;
@@ -8532,6 +8538,8 @@ export interface operations {
                         priced: boolean;
                         prompt_tokens: number;
                         provider: string | null;
+                        /** @description Completion tokens the model spent reasoning, not shown in the answer (part of completion_tokens) */
+                        reasoning_tokens: number;
                         /** @description The gateway's id of the request (the x-request-id it answered with, unless the caller sent its own) */
                         request_id: string;
                         resolved_model: string | null;

@@ -8,6 +8,8 @@ const REQUEST_COLUMNS = [
   'request_id', 'timestamp', 'key_id', 'user_id', 'team_id', 'endpoint', 'model', 'resolved_model', 'provider', 'deployment', 'experiment',
   'variant', 'status', 'http_status', 'error_code', 'stream', 'cache_hit', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
   'total_tokens', 'estimated', 'priced', 'cost_micros', 'cost_usd', 'latency_ms', 'ttft_ms',
+  // Added later: at the end, so consumers that read columns by position keep working.
+  'cache_write_tokens', 'reasoning_tokens',
 ];
 
 const DAY_COLUMNS = [
@@ -52,6 +54,7 @@ export async function* exportRequests(sql: Sql, table: string, f: UsageFilter & 
         r.experiment, r.variant, r.status, num(r.http_status), r.error_code, bool(r.stream), bool(r.cache_hit), num(r.prompt_tokens),
         num(r.completion_tokens), num(r.cached_tokens), num(r.total_tokens), bool(r.estimated), bool(r.priced), cost,
         cost === null ? null : microsToUsd(cost), num(r.latency_ms), r.ttft_ms === null ? null : num(r.ttft_ms),
+        num(r.cache_write_tokens), num(r.reasoning_tokens),
       ]);
     }
     if (chunk) yield chunk;

@@ -49,6 +49,8 @@ export function requestView(r: UsageRow, keyName: string | null = null) {
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,
     cached_tokens: r.cachedTokens,
+    cache_write_tokens: r.cacheWriteTokens ?? 0,
+    reasoning_tokens: r.reasoningTokens ?? 0,
     total_tokens: r.totalTokens,
     estimated: r.estimated,
     priced: r.priced,

@@ -67,6 +67,8 @@ export const requestItem = z.object({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   cached_tokens: z.number(),
+  cache_write_tokens: z.number().describe('Prompt tokens written to the provider\'s prompt cache (part of prompt_tokens; Anthropic, Bedrock)'),
+  reasoning_tokens: z.number().describe('Completion tokens the model spent reasoning, not shown in the answer (part of completion_tokens)'),
   total_tokens: z.number(),
   estimated: z.boolean(),
   priced: z.boolean(),
