@@ -16,22 +16,33 @@
  * to the peer, added p50 and added stream first byte over the bare proxy) are also measured paired,
  * in alternating rounds at the end (see pairedRounds), and reported as medians of per-round figures.
  *
+ * Last, one table per runtime (BENCH_RUNTIMES, default `20,24`: the servers on this Node 20 and on
+ * Node 24 from the npm registry's `node` package, as .ci/run): req/s at 50 connections, p50 at one
+ * connection, stream first byte and RSS idle / steady / peak of the bare proxy, AI Hub as ONE
+ * process (usage consumed in-process) and the peer, with AI Hub's ratios to both (runtimeTable).
+ * Every measured server's RSS is sampled (/proc) and printed on its line.
+ *
  * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_PAIRED_ROUNDS (5; 0 skips the paired rounds),
- * BENCH_ONLY (comma-separated target names), BENCH_CPU_PROF (a directory: each server writes a V8
- * CPU profile there).
+ * BENCH_RUNTIMES (`20,24`; empty skips the tables), BENCH_ONLY (comma-separated target names:
+ * upstream, bare, aihub-full, aihub-jwt, aihub-noauth, aihub-ratelimit, aihub-cache, aihub-single,
+ * peer), BENCH_CPU_PROF (a directory: each server writes a V8 CPU profile there). About 12 minutes
+ * with the defaults; `BENCH_SECONDS=3 BENCH_REPEATS=1 BENCH_PAIRED_ROUNDS=0` takes about 4.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
-import { endServersOnExit, latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, ttfbProbe } from './lib/load';
+import { endServersOnExit, latencyProbe, load, pinSelf, repoRoot, round, rssMb, rssSampler, startServer, stopServer, ttfbProbe, useRuntime } from './lib/load';
 import { startPeer } from './peer/startPeer';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
+/** Node majors the servers run on for the per-runtime tables (empty: none). */
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? '20,24').split(',').filter(Boolean);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
 const CHAT_T0 = JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 16 });
@@ -48,6 +59,8 @@ interface Target {
    * again, so its writes never land in a measurement.
    */
   settle?: () => Promise<void>;
+  /** The server's process: its RSS is sampled (idle before the warm-up, steady during the loads at 50). */
+  pid?: number;
 }
 
 interface Measured {
@@ -63,6 +76,10 @@ interface Measured {
   errors: number;
   /** Responses received (warm-up included): every one must leave exactly one usage row. */
   served: number;
+  /** The server's RSS (MB): before any request, and the median and peak while loaded at 50 connections. */
+  rssIdleMb?: number;
+  rssSteadyMb?: number;
+  rssPeakMb?: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -70,6 +87,8 @@ const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(..
 
 async function measure(t: Target): Promise<Measured> {
   const opts = { method: 'POST', body: t.body ?? CHAT, headers: { 'content-type': 'application/json', ...t.headers } };
+  const rssIdleMb = t.pid ? rssMb(t.pid) : undefined;
+  const rssLoaded: number[] = [];
   let served = (await load(t.url, { connections: 10, seconds: 3, ...opts })).total;
   const rps: number[] = [];
   const p99s: number[] = [];
@@ -78,7 +97,9 @@ async function measure(t: Target): Promise<Measured> {
   const p99s1: number[] = [];
   let errors = 0;
   for (let i = 0; i < REPEATS; i++) {
+    const sampler = t.pid ? rssSampler(t.pid) : undefined;
     const r = await load(t.url, { connections: 50, seconds: SECONDS, ...opts });
+    rssLoaded.push(...(sampler?.stop().samples ?? []));
     rps.push(r.rps);
     served += r.total;
     p99s.push(r.p99);
@@ -92,6 +113,7 @@ async function measure(t: Target): Promise<Measured> {
     errors += one.errors;
   }
   const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p50ms50: median(p50s50), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors, served };
+  if (t.pid) Object.assign(out, { rssIdleMb, rssSteadyMb: median(rssLoaded), rssPeakMb: Math.max(...rssLoaded) });
   if (t.stream !== false) {
     await t.settle?.();
     const tt = await ttfbProbe(t.url, { seconds: Math.max(3, SECONDS / 2), body: STREAM, headers: t.headers });
@@ -100,7 +122,7 @@ async function measure(t: Target): Promise<Measured> {
     out.errors += tt.errors;
   }
   process.stdout.write(
-    `${t.name.padEnd(22)} ${String(out.rps50).padStart(7)} req/s @50  p50 ${String(out.p50ms50).padStart(3)} p99 ${String(out.p99ms50).padStart(4)} ms | @1 p50 ${out.p50ms1.toFixed(3)} ms p99 ${out.p99ms1.toFixed(3)} ms | stream TTFB p50 ${out.ttfbP50ms?.toFixed(3) ?? '-'} ms | noise ${(out.noise * 100).toFixed(1)}% | errors ${out.errors}\n`,
+    `${t.name.padEnd(22)} ${String(out.rps50).padStart(7)} req/s @50  p50 ${String(out.p50ms50).padStart(3)} p99 ${String(out.p99ms50).padStart(4)} ms | @1 p50 ${out.p50ms1.toFixed(3)} ms p99 ${out.p99ms1.toFixed(3)} ms | stream TTFB p50 ${out.ttfbP50ms?.toFixed(3) ?? '-'} ms | noise ${(out.noise * 100).toFixed(1)}% | errors ${out.errors}${out.rssIdleMb !== undefined ? ` | RSS idle ${out.rssIdleMb} steady ${out.rssSteadyMb} peak ${out.rssPeakMb} MB` : ''}\n`,
   );
   return out;
 }
@@ -201,11 +223,109 @@ async function pairedRounds(env: Record<string, string>, adminKey: string, upstr
   }
 }
 
+/** One runtime's table: the bare proxy, AI Hub as one process doing everything, the peer. */
+interface RuntimeTable {
+  runtime: string;
+  rows: Measured[];
+  /** AI Hub single process ÷ the others, and its added latency over the bare proxy. */
+  ratios: { rpsVsBare?: number; rpsVsPeer?: number; addedP50Ms?: number; addedTtfbMs?: number; peerAddedTtfbMs?: number };
+  usage?: { served: number; landed: number; ok: boolean };
+}
+
+/** The binary of Node `major`: this process's when it is that major, else the npm registry's `node` package (as .ci/run). */
+function nodeBinary(major: string): string {
+  if (process.versions.node.split('.')[0] === major) return process.execPath;
+  return execFileSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], { encoding: 'utf8', cwd: repoRoot }).trim();
+}
+
+/**
+ * The figures issue 20 asks of each runtime, with the servers on that runtime (the load generator
+ * and the mock upstream stay on this one): req/s at 50 connections, p50 at one connection, stream
+ * first byte, RSS idle and steady — for the bare proxy, AI Hub as ONE process (key auth, tenancy,
+ * ai, usage enqueued AND consumed in-process, tracing at 10%, metrics; PostgreSQL and Redis) and
+ * the peer. AI Hub's idle RSS is read 2 s after start, before any request.
+ */
+async function runtimeTable(major: string, base: { upstreamUrl: string; env: (profile: string) => Record<string, string>; adminKey: string; meterDb: Database }): Promise<RuntimeTable> {
+  const node = nodeBinary(major);
+  useRuntime(node);
+  const runtime = execFileSync(node, ['-v'], { encoding: 'utf8' }).trim();
+  process.stdout.write(`\n== servers on Node ${runtime}\n`);
+  const rows: Measured[] = [];
+  let usage: RuntimeTable['usage'];
+  try {
+    if (want('bare')) {
+      const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', base.upstreamUrl]);
+      try {
+        rows.push(await measure({ name: 'bare node proxy', url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, pid: bare.child.pid }));
+      } finally {
+        await stopServer(bare.child);
+      }
+    }
+    if (want('aihub-single')) {
+      const env = base.env('full');
+      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'single' });
+      try {
+        await new Promise((r) => setTimeout(r, 2000));
+        const idle = rssMb(gw.child.pid!);
+        const rowsBefore = await usageRows(base.meterDb);
+        const url = `http://127.0.0.1:${gw.port}`;
+        const m = await measure({ name: 'aihub single process', url: `${url}/v1/chat/completions`, headers: { authorization: `Bearer ${(await credentials(url, base.adminKey)).key}` }, pid: gw.child.pid });
+        m.rssIdleMb = idle;
+        rows.push(m);
+        const landed = (await usageRows(base.meterDb, rowsBefore + m.served)) - rowsBefore;
+        usage = { served: m.served, landed, ok: landed >= m.served && landed <= m.served + 60 * (1 + 2 * REPEATS) };
+      } finally {
+        await stopServer(gw.child);
+        await dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX);
+      }
+    }
+    if (want('peer')) {
+      const peer = await startPeer(base.upstreamUrl);
+      try {
+        rows.push(await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers, pid: peer.child.pid }));
+      } finally {
+        await stopServer(peer.child);
+      }
+    }
+  } finally {
+    useRuntime(process.execPath);
+  }
+  const by = (n: string) => rows.find((r) => r.name === n);
+  const [bare, aihub, peer] = [by('bare node proxy'), by('aihub single process'), by('peer (portkey)')];
+  const ratios: RuntimeTable['ratios'] = {
+    rpsVsBare: aihub && bare ? round(aihub.rps50 / bare.rps50, 2) : undefined,
+    rpsVsPeer: aihub && peer ? round(aihub.rps50 / peer.rps50, 2) : undefined,
+    addedP50Ms: aihub && bare ? round(aihub.p50ms1 - bare.p50ms1, 3) : undefined,
+    addedTtfbMs: aihub?.ttfbP50ms !== undefined && bare?.ttfbP50ms !== undefined ? round(aihub.ttfbP50ms - bare.ttfbP50ms, 3) : undefined,
+    peerAddedTtfbMs: peer?.ttfbP50ms !== undefined && bare?.ttfbP50ms !== undefined ? round(peer.ttfbP50ms - bare.ttfbP50ms, 3) : undefined,
+  };
+  return { runtime, rows, ratios, usage };
+}
+
+/** Prints the runtime tables side by side in the form issue 20 states its targets. */
+function printRuntimeTables(tables: RuntimeTable[]): void {
+  const cell = (v: number | undefined, d = 0) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
+  for (const t of tables) {
+    process.stdout.write(`\nNode ${t.runtime} (servers; load average ${loadAverage()})\n`);
+    process.stdout.write(`  ${''.padEnd(22)} ${'req/s @50'.padStart(9)} ${'p50 @1 ms'.padStart(10)} ${'stream 1st byte ms'.padStart(19)} ${'RSS idle MB'.padStart(12)} ${'steady MB'.padStart(10)} ${'peak MB'.padStart(8)}\n`);
+    for (const r of t.rows) {
+      process.stdout.write(`  ${r.name.padEnd(22)} ${cell(r.rps50).padStart(9)} ${cell(r.p50ms1, 3).padStart(10)} ${cell(r.ttfbP50ms, 3).padStart(19)} ${cell(r.rssIdleMb, 1).padStart(12)} ${cell(r.rssSteadyMb, 1).padStart(10)} ${cell(r.rssPeakMb, 1).padStart(8)}\n`);
+    }
+    const x = t.ratios;
+    process.stdout.write(
+      `  aihub ÷ bare req/s ${x.rpsVsBare ?? '-'} · aihub ÷ peer req/s ${x.rpsVsPeer ?? '-'} (target ≥ 4) · added p50 @1 ${x.addedP50Ms ?? '-'} ms (≤ 0.2) · added stream first byte ${x.addedTtfbMs ?? '-'} ms (≤ 0.5; peer ${x.peerAddedTtfbMs ?? '-'})\n` +
+        (t.usage ? `  usage rows (consumed in-process): ${t.usage.landed} for ${t.usage.served} counted answers${t.usage.ok ? ' ok' : '  << MISMATCH'} · RSS targets: idle ≤ 120, steady ≤ 200 MB\n` : ''),
+    );
+  }
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const want = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
+
 async function main() {
   pinSelf(1);
   endServersOnExit();
   const usageCheck: Record<string, { served: number; landed: number; ok: boolean }> = {};
-  const want = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
   const results: Measured[] = [];
   const sink = await otlpSink();
   const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
@@ -215,11 +335,12 @@ async function main() {
   const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
   let paired: Paired | undefined;
+  const tables: RuntimeTable[] = [];
   try {
     if (want('upstream')) results.push(await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }));
     if (want('bare')) {
       const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
-      results.push(await measure({ name: 'bare node proxy', url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {} }));
+      results.push(await measure({ name: 'bare node proxy', url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, pid: bare.child.pid }));
       await stopServer(bare.child);
     }
     const gatewayEnv = (profile: string) => ({
@@ -252,19 +373,19 @@ async function main() {
       try {
         const url = `${base}/v1/chat/completions`;
         if (profile === 'noauth') {
-          results.push(await measure({ name: 'aihub no auth', url, headers: {}, settle }));
+          results.push(await measure({ name: 'aihub no auth', url, headers: {}, settle, pid: gw.child.pid }));
         } else {
           const creds = await credentials(base, adminKey);
           const headers = { authorization: `Bearer ${creds.key}` };
           if (profile === 'full') {
-            if (want('aihub-full')) results.push(await measure({ name: 'aihub (key auth)', url, headers, settle }));
-            if (creds.jwt && want('aihub-jwt')) results.push(await measure({ name: 'aihub (JWT auth)', url, headers: { authorization: `Bearer ${creds.jwt}` }, stream: false, settle }));
+            if (want('aihub-full')) results.push(await measure({ name: 'aihub (key auth)', url, headers, settle, pid: gw.child.pid }));
+            if (creds.jwt && want('aihub-jwt')) results.push(await measure({ name: 'aihub (JWT auth)', url, headers: { authorization: `Bearer ${creds.jwt}` }, stream: false, settle, pid: gw.child.pid }));
           } else if (profile === 'ratelimit') {
-            results.push(await measure({ name: 'aihub + rate limit', url, headers, settle }));
+            results.push(await measure({ name: 'aihub + rate limit', url, headers, settle, pid: gw.child.pid }));
           } else if (profile === 'cache') {
             await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: CHAT_T0 });
             servedBefore -= 1; // the request that fills the cache is metered too
-            results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false, settle }));
+            results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false, settle, pid: gw.child.pid }));
           }
         }
         release();
@@ -286,12 +407,13 @@ async function main() {
     if (want('peer')) {
       const peer = await startPeer(upstreamUrl);
       try {
-        results.push(await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers }));
+        results.push(await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers, pid: peer.child.pid }));
         if (PAIRED_ROUNDS > 0 && want('aihub-full')) paired = await pairedRounds(gatewayEnv('full'), adminKey, upstreamUrl, peer);
       } finally {
         await stopServer(peer.child);
       }
     }
+    for (const major of RUNTIMES) tables.push(await runtimeTable(major, { upstreamUrl, env: gatewayEnv, adminKey, meterDb }));
   } finally {
     await stopServer(upstream.child);
     sink.close();
@@ -315,10 +437,11 @@ async function main() {
     rateLimitAddedP50Ms: full && by('aihub + rate limit') ? round(by('aihub + rate limit')!.p50ms1 - full.p50ms1, 3) : undefined,
     cacheHitP50Ms: by('aihub cache hit')?.p50ms1,
   };
-  const out = { when: new Date().toISOString(), seconds: SECONDS, repeats: REPEATS, results, paired, summary, usageCheck, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, rpsVsPeerPaired: 4, addedP50OverBarePairedMs: 0.5, streamTtfbOverBarePairedMs: 1, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
+  const out = { when: new Date().toISOString(), loadAverage: loadAverage(), seconds: SECONDS, repeats: REPEATS, results, paired, runtimes: tables, summary, usageCheck, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, rpsVsPeerPaired: 4, addedP50OverBarePairedMs: 0.5, streamTtfbOverBarePairedMs: 1, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/results/latest.json'), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`\nsummary (targets in bench/results/latest.json):\n${Object.entries(summary).map(([k, v]) => `  ${k}: ${v ?? 'n/a'}`).join('\n')}\n`);
+  printRuntimeTables(tables);
 }
 
 main().catch((err) => {

@@ -12,8 +12,14 @@
  *
  * BENCH_ROLE: `api` (default) serves traffic and enqueues usage (write-ahead and final records) with
  * its usage consumer off; `worker` is a second instance with the same config that only consumes
- * (usage.consumer.enabled), as a production deployment splits serving nodes from metering workers.
+ * (usage.consumer.enabled), as a production deployment splits serving nodes from metering workers;
+ * `single` serves AND consumes in one process, as a small deployment runs (the RSS figures).
+ *
+ * BENCH_MEMORY_REPORT=1: on SIGUSR2 the process prints one `memory {json}` line on stdout (heap,
+ * external, array buffers, code space, loaded modules; after a full GC when --expose-gc is on).
  */
+import { writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Kernel } from '@aihub/core';
 
 const port = Number(process.argv[2] ?? 0);
@@ -42,7 +48,17 @@ if (profile !== 'noauth') {
 if (profile === 'ratelimit') plugins.push({ name: 'rate-limit', config: { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 } } });
 if (profile === 'cache') plugins.push({ name: 'cache' });
 plugins.push(ai);
-if (!ablate.has('usage')) plugins.push({ name: 'usage', config: { consumer: { enabled: env.BENCH_ROLE === 'worker' }, writeAhead: { enabled: !ablate.has('writeahead') } } });
+if (!ablate.has('usage')) plugins.push({ name: 'usage', config: { consumer: { enabled: env.BENCH_ROLE === 'worker' || env.BENCH_ROLE === 'single' }, writeAhead: { enabled: !ablate.has('writeahead') } } });
+
+/** What the process's memory is made of, in MB (after a full GC when the process runs with --expose-gc). */
+function memoryReport(): Record<string, number> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const mb = (n: number) => Math.round(n / 1e5) / 10;
+  const m = process.memoryUsage();
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, mb(s.space_used_size)]));
+  const modules = Object.keys(require.cache).length;
+  return { rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...spaces, modules };
+}
 
 async function main() {
   const kernel = await Kernel.start({
@@ -56,6 +72,16 @@ async function main() {
     },
     env: {},
   });
+  if (env.BENCH_MODULES) {
+    const byPackage = new Map<string, number>();
+    for (const file of Object.keys(require.cache)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file.slice(file.lastIndexOf('node_modules/')));
+      const key = m ? m[1] : file.replace(/^.*\/(core|plugins\/[^/]+|bench)\/.*$/, '$1');
+      byPackage.set(key, (byPackage.get(key) ?? 0) + 1);
+    }
+    writeFileSync(env.BENCH_MODULES, `${[...byPackage].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join('\n')}\n`);
+  }
+  if (env.BENCH_MEMORY_REPORT === '1') process.on('SIGUSR2', () => process.stdout.write(`memory ${JSON.stringify(memoryReport())}\n`));
   process.stdout.write(`listening ${kernel.port}\n`);
   process.on('SIGTERM', () => void kernel.stop('bench').then(() => process.exit(0)));
 }

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import ts from 'typescript';
 import { Pool } from 'undici';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
@@ -16,12 +18,14 @@ export interface LoadResult {
   non2xx: number;
 }
 
-/** Runs autocannon for `seconds` at `connections` and returns req/s and latency percentiles (ms). */
-export async function load(url: string, opts: { connections: number; seconds: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<LoadResult> {
+/** Runs autocannon for `seconds` (or `amount` requests) at `connections`; returns req/s and latency percentiles (ms). */
+export async function load(url: string, opts: { connections: number; seconds: number; amount?: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: opts.connections,
     duration: opts.seconds,
+    // A number of requests instead of a duration (the soak).
+    ...(opts.amount ? { amount: opts.amount } : {}),
     method: (opts.method ?? 'GET') as 'GET',
     body: opts.body,
     headers: opts.headers,
@@ -51,20 +55,57 @@ const CORES = cpus().length;
  */
 export const NODE_TUNING = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : ['--max-semi-space-size=32'];
 
+let serverNode = process.execPath;
+
+/**
+ * The Node binary benchmarked servers run on from now on (default: this process's). The load
+ * generator and the mock upstream stay on this process's runtime, so two runtimes' figures differ
+ * only by the servers'.
+ */
+export function useRuntime(execPath: string): void {
+  serverNode = execPath;
+}
+
+/** The Node binary benchmarked servers run on (see useRuntime). */
+export function serverRuntime(): string {
+  return serverNode;
+}
+
 /** Pins a command to one core when there are at least two (the load generator takes the other). */
 export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
   return CORES >= 2 ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
 }
 
 /**
- * Starts a server process that prints `listening <port>` and resolves with it. The @aihub packages
- * load from their builds (dist/), as `npm start` runs them: the TypeScript sources go through tsx,
- * whose transform wraps every closure in a naming helper and would bill that to the gateway.
+ * A benchmarked server's entry as plain JavaScript when it imports only packages (no relative
+ * files): transpiled once into bench/dist/, so the process runs as `npm start` runs AI Hub, without
+ * tsx, whose loader alone adds ~35 MB of RSS and would be billed to the server. Other entries (the
+ * mock upstream) keep running through tsx.
  */
-export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0, cwd = repoRoot): Promise<{ child: ChildProcess; port: number }> {
+function plainEntry(entry: string): string | undefined {
+  const file = path.resolve(repoRoot, entry);
+  if (!file.endsWith('.ts')) return undefined;
+  const source = readFileSync(file, 'utf8');
+  if (/from '\./.test(source)) return undefined;
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true }, fileName: file }).outputText;
+  const out = path.join(repoRoot, 'bench/dist', `${path.basename(file, '.ts')}.js`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, js);
+  return out;
+}
+
+/**
+ * Starts a server process that prints `listening <port>` and resolves with it. The @aihub packages
+ * load from their builds (dist/), as `npm start` runs them, and the entry runs as plain JavaScript
+ * when it can (plainEntry): tsx's transform wraps every closure in a naming helper and its loader
+ * takes memory, both of which would be billed to the gateway.
+ */
+export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0, cwd = repoRoot, node = serverNode): Promise<{ child: ChildProcess; port: number }> {
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it stops (open in DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const [cmd, argv] = pinned(core, process.execPath, [...prof, ...NODE_TUNING, '--import', 'tsx', ...args]);
+  const plain = plainEntry(args[0]);
+  const entry = plain ? [plain, ...args.slice(1)] : ['--import', 'tsx', ...args];
+  const [cmd, argv] = pinned(core, node, [...prof, ...NODE_TUNING, ...(env.BENCH_NODE_EXTRA?.split(' ').filter(Boolean) ?? []), ...entry]);
   const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   return new Promise((resolve, reject) => {
@@ -115,6 +156,28 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** A process's resident set size in MB (Linux /proc; NaN once it has exited). */
+export function rssMb(pid: number): number {
+  try {
+    return round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024, 1);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Samples a process's RSS every 250 ms until stopped; returns the peak and the last sample (MB). */
+export function rssSampler(pid: number): { stop: () => { peak: number; last: number; samples: number[] } } {
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(rssMb(pid)), 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      samples.push(rssMb(pid));
+      return { peak: Math.max(...samples.filter((x) => !Number.isNaN(x))), last: samples.at(-1)!, samples };
+    },
+  };
 }
 
 /** Pins this process (the load generator) to a core. */
@@ -189,7 +252,7 @@ export async function ttfbProbe(url: string, opts: { seconds: number; body: stri
  */
 export function cpuMs(pid: number): number {
   try {
-    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 1/100 s ticks
   } catch {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { NODE_TUNING, pinned, repoRoot, track } from '../lib/load';
+import { NODE_TUNING, pinned, repoRoot, serverRuntime, track } from '../lib/load';
 
 export interface Peer {
   child: ChildProcess;
@@ -13,7 +13,7 @@ export interface Peer {
  * forced onto 127.0.0.1 (it binds every interface otherwise), and waits until it answers.
  */
 export async function startPeer(upstreamUrl: string, port = 18787): Promise<Peer> {
-  const [cmd, args] = pinned(0, process.execPath, [...NODE_TUNING, '--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${port}`, '--headless']);
+  const [cmd, args] = pinned(0, serverRuntime(), [...NODE_TUNING, '--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${port}`, '--headless']);
   const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   child.stdout!.resume();
