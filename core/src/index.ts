@@ -7,7 +7,7 @@ export * from './plugin-api';
 export { Kernel, redactUrl, type KernelOptions } from './kernel/Kernel';
 export { prepare, type Prepared, type PrepareOptions } from './kernel/prepare';
 export { describePipeline } from './kernel/describePipeline';
-export { CoreTokens } from './kernel/coreTokens';
+export { CoreTokens } from './kernel/coreServiceTokens';
 export { gatewayOverheadMs, recordUpstreamTime, kernelState, type KernelState } from './kernel/buildRouteChain';
 export { coreConfigSchema, pluginEntrySchema, byteSize, type CoreConfig, type PluginEntry } from './config/coreSchema';
 export { configRows, configTable, toJsonSchema, withConfigTable, CONFIG_TABLE_START, CONFIG_TABLE_END } from './config/configTable';

@@ -27,7 +27,7 @@ export type {
 } from './kernel/types';
 export { PHASES, type Phase } from './kernel/phases';
 export { defineStateKey, type StateKey } from './kernel/state';
-export { createToken, type ServiceToken } from './kernel/tokens';
+export { createToken, type ServiceToken } from './kernel/serviceTokens';
 export { GatewayError, errors } from './errors/GatewayError';
 export { defineErrors, ErrorTable, type ErrorSpec, type RaiseOptions } from './errors/defineErrors';
 export { CoreErrors } from './errors/coreErrors';

@@ -19,7 +19,7 @@ import usage from '@aihub/plugin-usage';
 import { oldVersionCallers } from '../../core/src/cli/versionsReport';
 
 const run = promisify(execFile);
-const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const [OLD, CURRENT] = API_VERSIONS;
 
 function startUpstream(): Promise<{ url: string; close(): Promise<void> }> {

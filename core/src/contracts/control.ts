@@ -1,4 +1,4 @@
-import { createToken } from '../kernel/tokens';
+import { createToken } from '../kernel/serviceTokens';
 
 /**
  * Operational control of the ai plugin's routing, for automation (the ops plugin) and operators.

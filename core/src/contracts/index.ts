@@ -4,7 +4,7 @@
  */
 import type { Context } from 'koa';
 import { defineStateKey } from '../kernel/state';
-import { createToken } from '../kernel/tokens';
+import { createToken } from '../kernel/serviceTokens';
 
 export * from './control';
 

@@ -8,7 +8,7 @@
 import type { Context } from 'koa';
 import { GatewayError, errors } from '../errors/GatewayError';
 import type { PluginContext } from '../kernel/types';
-import { createToken } from '../kernel/tokens';
+import { createToken } from '../kernel/serviceTokens';
 import { PrincipalKey, TENANT_DIRECTORY, type BudgetSettings, type LimitSettings, type TenantContext } from './index';
 
 /** Upper bounds of one plan; an absent field is unbounded. */

@@ -34,8 +34,8 @@ import { reloadConfig, reloadCounter, type ReloadReport } from '../config/reload
 import { reloadRoute } from '../config/reloadRoute';
 import { prepare, type Prepared, type PrepareOptions } from './prepare';
 import { startPlugins, type StartedPlugin } from './startPlugins';
-import { asIdentifier } from './tokens';
-import { CoreTokens } from './coreTokens';
+import { asIdentifier } from './serviceTokens';
+import { CoreTokens } from './coreServiceTokens';
 
 export { pendingMigrationsProblem } from './migrateOnBoot';
 export { redactUrl } from './openServices';

@@ -9,7 +9,7 @@ import type { Database } from '../services/database/Database';
 import type { KeyValueStore } from '../services/kv/KeyValueStore';
 import type { EventQueue } from '../services/queue/EventQueue';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
-import { asIdentifier, type ServiceToken } from './tokens';
+import { asIdentifier, type ServiceToken } from './serviceTokens';
 import type { Binder, PluginContext, PluginDefinition } from './types';
 
 /** The core services every plugin context is cut from. */

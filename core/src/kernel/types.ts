@@ -12,7 +12,7 @@ import type { KeyValueStore } from '../services/kv/KeyValueStore';
 import type { EventQueue } from '../services/queue/EventQueue';
 import type { HealthRegistry } from '../health/HealthRegistry';
 import type { Phase } from './phases';
-import type { ServiceToken } from './tokens';
+import type { ServiceToken } from './serviceTokens';
 import type { VersionChange } from '../versioning/types';
 
 export const PLUGIN_API_VERSION = 'aihub.plugin/v1';

@@ -18,6 +18,6 @@ export { createHttpClient } from '../services/createHttpClient';
 export { createMetrics } from '../telemetry/createMetrics';
 /** The kernel itself and its service tokens, for tests that boot it without startTestGateway. */
 export { Kernel } from '../kernel/Kernel';
-export { CoreTokens } from '../kernel/coreTokens';
+export { CoreTokens } from '../kernel/coreServiceTokens';
 /** The host's config loader, for tests that check a shipped config file the way `aihub start` reads it. */
 export { loadConfig } from '../config/loadConfig';

@@ -7,7 +7,7 @@ import type { Database } from '../services/database/Database';
 import type { KeyValueStore } from '../services/kv/KeyValueStore';
 import type { EventQueue } from '../services/queue/EventQueue';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
-import { createToken } from './tokens';
+import { createToken } from './serviceTokens';
 
 /** Tokens of the core services in the root container (unscoped; plugins normally use their context). */
 export const CoreTokens = {
