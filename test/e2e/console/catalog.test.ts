@@ -133,7 +133,7 @@ describe('console: live catalog editor', () => {
     assert.equal(res.status, 200, await res.text());
   });
 
-  test('a provider credential is write-only (shown masked), and a price per 1M tokens shows with its source', async () => {
+  test('a provider credential is write-only (shown masked); a price per 1M tokens shows with its source and is deleted', async () => {
     const secret = 'sk-console-secret-0123456789';
     await page.click('[data-testid=provider-mock] [data-testid=provider-edit]');
     await page.waitForSelector('[data-testid=provider-editor]');
@@ -160,6 +160,11 @@ describe('console: live catalog editor', () => {
     const cell = page.locator('[data-testid=models-table] [data-testid=model-gpt-4o-mini] [data-testid=model-price]');
     await waitUntil(() => cell.getAttribute('data-source'), 'config', 'the price source');
     assert.equal(Number(await cell.getAttribute('data-input')), 1.5);
+    // Deleting the API price (after confirmation) brings the built-in table back.
+    await page.click('[data-testid=price-gpt-4o-mini] [data-testid=price-remove]');
+    await confirm();
+    await page.locator('[data-testid=price-gpt-4o-mini]').waitFor({ state: 'detached' });
+    await waitUntil(() => cell.getAttribute('data-source'), 'genai-prices', 'the built-in price again');
   });
 
   test('revisions: the list, a diff, and a rollback after confirmation', async () => {

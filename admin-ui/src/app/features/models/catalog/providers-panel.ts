@@ -4,7 +4,8 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { StackedTable } from '../../../shared/stacked-table/stacked-table';
-import { TranslocoDirective } from '@jsverse/transloco';
+import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
+import { ConfirmService } from '../../../shared/confirm-dialog/confirm.service';
 import { providerEntry, priceEntry, type PriceValue, type ProviderConfig } from './provider-form';
 import { CatalogState, type CatalogEntry } from './catalog-state';
 
@@ -30,7 +31,10 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                 <td class="mono">{{ cfg(p).baseUrl ?? '—' }}</td>
                 <td class="mono" data-testid="provider-credential">{{ cfg(p).apiKey ?? '—' }}@if (!p.credential_readable) { <span class="issue"> · {{ t('models.catalog.unreadable') }}</span> }</td>
                 <td>{{ t('models.origin.' + p.source) }}@if (p.disabled) { · {{ t('models.catalog.disabled') }} }</td>
-                <td>@if (!p.disabled) { <button mat-button type="button" (click)="editProvider(p)" data-testid="provider-edit" [attr.aria-label]="t('models.catalog.editProvider', { name: p.name })">{{ t('models.catalog.edit') }}</button> }</td>
+                <td>
+                  @if (!p.disabled) { <button mat-button type="button" (click)="editProvider(p)" data-testid="provider-edit" [attr.aria-label]="t('models.catalog.editProvider', { name: p.name })">{{ t('models.catalog.edit') }}</button> }
+                  @if (p.source === 'api') { <button mat-button type="button" (click)="removeEntry('providers', p)" data-testid="provider-remove" [attr.aria-label]="t(p.overrides_file ? 'models.catalog.revertNamed' : 'models.catalog.deleteNamed', { name: p.name })">{{ t(p.overrides_file ? 'models.catalog.revert' : 'models.catalog.delete') }}</button> }
+                </td>
               </tr>
             }
           </tbody>
@@ -71,7 +75,10 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                 <td class="num">{{ price(p).output ?? '—' }}</td>
                 <td class="num">{{ price(p).cachedInput ?? '—' }}</td>
                 <td>{{ t('models.origin.' + p.source) }}@if (p.disabled) { · {{ t('models.catalog.disabled') }} }</td>
-                <td>@if (!p.disabled) { <button mat-button type="button" (click)="editPrice(p.name, p)" [attr.aria-label]="t('models.catalog.editPrice', { name: p.name })">{{ t('models.catalog.edit') }}</button> }</td>
+                <td>
+                  @if (!p.disabled) { <button mat-button type="button" (click)="editPrice(p.name, p)" data-testid="price-edit" [attr.aria-label]="t('models.catalog.editPrice', { name: p.name })">{{ t('models.catalog.edit') }}</button> }
+                  @if (p.source === 'api') { <button mat-button type="button" (click)="removeEntry('pricing', p)" data-testid="price-remove" [attr.aria-label]="t(p.overrides_file ? 'models.catalog.revertNamed' : 'models.catalog.deleteNamed', { name: p.name })">{{ t(p.overrides_file ? 'models.catalog.revert' : 'models.catalog.delete') }}</button> }
+                </td>
               </tr>
             } @empty { <tr><td colspan="6" class="muted">{{ t('models.catalog.noPrices') }}</td></tr> }
           </tbody>
@@ -114,6 +121,8 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
 })
 export class ProvidersPanel {
   readonly state = inject(CatalogState);
+  private readonly confirm = inject(ConfirmService);
+  private readonly i18n = inject(TranslocoService);
   readonly failed = output<unknown>();
   readonly provider = signal<CatalogEntry | null>(null);
   readonly providerError = signal('');
@@ -154,6 +163,23 @@ export class ProvidersPanel {
       this.provider.set(null);
     } catch (err) {
       this.providerError.set(err instanceof Error ? err.message : String(err));
+      this.failed.emit(err);
+    }
+  }
+
+  /** Removes an API provider or price after confirmation (the file's entry of the same name comes back). */
+  async removeEntry(section: 'providers' | 'pricing', p: CatalogEntry): Promise<void> {
+    const revert = p.overrides_file;
+    const ok = await this.confirm.ask({
+      title: this.i18n.translate(revert ? 'models.catalog.revertTitle' : 'models.catalog.deleteTitle', { name: p.name }),
+      message: this.i18n.translate(revert ? 'models.catalog.revertEntryBody' : `models.catalog.deleteEntry.${section}`),
+      confirmLabel: this.i18n.translate(revert ? 'models.catalog.revert' : 'models.catalog.delete'),
+      destructive: true,
+    });
+    if (!ok) return;
+    try {
+      await this.state.remove(section, p.name);
+    } catch (err) {
       this.failed.emit(err);
     }
   }
