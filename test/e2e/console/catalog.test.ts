@@ -117,8 +117,7 @@ describe('console: live catalog editor', () => {
     await page.focus('[data-testid=alias-fallbacks]');
     await page.keyboard.press('Escape');
     await page.locator('[data-testid=alias-editor]').waitFor({ state: 'detached' });
-    const focused = () => page.evaluate(() => `${document.activeElement?.closest('tr')?.getAttribute('data-name')}/${document.activeElement?.getAttribute('data-testid')}`);
-    await waitUntil(focused, 'team-chat/edit', 'focus back on the Edit button');
+    await waitUntil(() => page.locator('[data-testid=catalog-team-chat] [data-testid=edit]:focus').count(), 1, 'focus back on the Edit button');
   });
 
   test('disables a file alias after confirmation and enables it again', async () => {
