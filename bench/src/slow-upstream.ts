@@ -1,10 +1,18 @@
 /**
- * `npm run bench:slow-upstream` (issue 14 item 17): many clients against an upstream answering in
- * BENCH_LATENCY_MS (default 1000 ms), through AI Hub (noauth profile: ai + usage on PostgreSQL and
- * Redis). Real completions take seconds, so what bounds throughput here is how many upstream calls
- * the gateway keeps in flight, not its CPU: ideal throughput is connections / latency. A fixed pool of
- * 128 connections per origin gave 119 req/s and p50 4.4 s at 600 clients and 1 s.
- * BENCH_CONNECTIONS (default 600), BENCH_SECONDS (default 10). Writes bench/results/slow-upstream.json.
+ * `npm run bench:slow-upstream` (issue 20): many clients against an upstream that takes
+ * BENCH_LATENCY_MS (default 2000 ms) per answer, through AI Hub as one process doing everything a
+ * small deployment does (key-less `noauth` profile: ai + usage enqueued AND consumed in-process, on
+ * PostgreSQL and Redis). Real completions take seconds, so what bounds throughput here is how many
+ * upstream calls the gateway keeps in flight, not its CPU: ideal throughput is connections / latency.
+ * A fixed pool of 128 connections per origin gave 119 req/s and p50 4.4 s at 600 clients and 1 s.
+ *
+ * BENCH_CONNECTIONS (default 1000), of which BENCH_STREAM_SHARE (default 0.5) stream their answers
+ * (two load generators side by side, each with its own latency figures); BENCH_SECONDS (default 10;
+ * issue 20's target holds them 120 s: `BENCH_SECONDS=120`). It reports throughput against the ideal,
+ * latency over the upstream's, errors, and usage rows written against answers counted (none may be
+ * missing: a timed run ends with up to BENCH_CONNECTIONS calls in flight, which the gateway records
+ * as cancelled, so landed rows may exceed answers by at most that). Writes
+ * bench/results/slow-upstream.json.
  *
  * It also prints why: calls in flight at the upstream (mean, max) and the gateway's CPU (cores used,
  * share of wall time spent waiting for a core, CPU ms per request). The unexplained 123 req/s at
@@ -18,15 +26,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase } from '@aihub/core';
+import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { dropRedisPrefix } from './lib/aihub';
-import { endServersOnExit, load, repoRoot, round, startServer, stopServer } from './lib/load';
+import { endServersOnExit, load, repoRoot, round, rssSampler, startServer, stopServer, type LoadResult } from './lib/load';
 
-const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 1000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 600);
+const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 2000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
+const STREAM_SHARE = Number(process.env.BENCH_STREAM_SHARE ?? 0.5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }], max_tokens: 16 });
+const STREAM = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello!' }], max_tokens: 16 });
 
 /** CPU seconds a process has used and seconds it waited runnable for a core (Linux /proc). */
 function cpuOf(pid: number): { cpu: number; waited: number } {
@@ -67,13 +77,44 @@ async function instrumented<T>(upstreamPort: number, gatewayPid: number, run: ()
   }
 }
 
+/**
+ * Usage rows written so far, once the in-process consumer has caught up: at least `expected` and
+ * unchanged for a second (≤ 90 s). `pending` counts write-ahead records never finalised.
+ */
+async function usageRows(db: Database, expected: number): Promise<{ rows: number; pending: number }> {
+  let last = -1;
+  let out = { rows: 0, pending: 0 };
+  for (let i = 0; i < 90; i++) {
+    const [[row]] = (await db.sequelize.query("SELECT count(*) AS n, count(*) FILTER (WHERE status = 'pending') AS p FROM usage_records")) as [{ n: string; p: string }[], unknown];
+    out = { rows: Number(row.n), pending: Number(row.p) };
+    if (out.rows >= expected && out.rows === last) break;
+    last = out.rows;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return out;
+}
+
+/** Both loads at once: `streams` connections asking for streamed answers, the rest for whole ones. */
+async function mixedLoad(url: string, streams: number, seconds: number): Promise<{ whole?: LoadResult; stream?: LoadResult }> {
+  const headers = { 'content-type': 'application/json' };
+  const [whole, stream] = await Promise.all([
+    CONNECTIONS - streams > 0 ? load(url, { connections: CONNECTIONS - streams, seconds, method: 'POST', body: CHAT, headers }) : undefined,
+    streams > 0 ? load(url, { connections: streams, seconds, method: 'POST', body: STREAM, headers }) : undefined,
+  ]);
+  return { whole, stream };
+}
+
+const figures = (r: LoadResult | undefined, seconds: number) => r && { rps: round(r.rps, 1), answers: r.total, p50ms: r.p50, p99ms: r.p99, errors: r.errors, non2xx: r.non2xx, perConnectionRps: round(r.total / seconds, 1) };
+
 async function main() {
   endServersOnExit();
   const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0', '--latency-ms', String(LATENCY)], {}, 1);
   const db = await createTestDatabase('postgres');
+  const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
   const prefix = `aihub-bench-slow-${randomBytes(4).toString('hex')}:`;
   const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], {
     BENCH_PROFILE: 'noauth',
+    BENCH_ROLE: 'single',
     BENCH_UPSTREAM: `http://127.0.0.1:${upstream.port}`,
     BENCH_DB_URL: db.url,
     BENCH_REDIS_URL: REDIS_URL,
@@ -81,35 +122,48 @@ async function main() {
   });
   try {
     const url = `http://127.0.0.1:${gw.port}/v1/chat/completions`;
-    const opts = { method: 'POST', body: CHAT, headers: { 'content-type': 'application/json' } };
+    const streams = Math.round(CONNECTIONS * STREAM_SHARE);
     // The upstream alone first: the ceiling this machine's load generator reaches at this concurrency.
-    const direct = await load(`http://127.0.0.1:${upstream.port}/v1/chat/completions`, { connections: CONNECTIONS, seconds: SECONDS, ...opts });
-    await load(url, { connections: 50, seconds: 2, ...opts });
-    const probe = await instrumented(upstream.port, gw.child.pid!, () => load(url, { connections: CONNECTIONS, seconds: SECONDS, ...opts }));
-    const r = probe.result;
+    const direct = await mixedLoad(`http://127.0.0.1:${upstream.port}/v1/chat/completions`, streams, Math.min(SECONDS, 10));
+    const warm = await load(url, { connections: 50, seconds: 2, method: 'POST', body: CHAT, headers: { 'content-type': 'application/json' } });
+    const before = await usageRows(meterDb, warm.total);
+    const rss = rssSampler(gw.child.pid!);
+    const probe = await instrumented(upstream.port, gw.child.pid!, () => mixedLoad(url, streams, SECONDS));
+    const memory = rss.stop();
+    const { whole, stream } = probe.result;
+    const answers = (whole?.total ?? 0) + (stream?.total ?? 0);
+    const after = await usageRows(meterDb, before.rows + answers);
+    const landed = after.rows - before.rows;
+    const rps = (whole?.rps ?? 0) + (stream?.rps ?? 0);
+    const total = { rps: round(rps, 1), idealRps: round(CONNECTIONS / (LATENCY / 1000), 1), answers, errors: (whole?.errors ?? 0) + (stream?.errors ?? 0), non2xx: (whole?.non2xx ?? 0) + (stream?.non2xx ?? 0) };
     const result = {
-      direct: { rps: round(direct.rps, 1), p50ms: direct.p50, p99ms: direct.p99, errors: direct.errors },
       latencyMs: LATENCY,
       connections: CONNECTIONS,
+      streamConnections: streams,
       seconds: SECONDS,
-      rps: round(r.rps, 1),
-      idealRps: round(CONNECTIONS / (LATENCY / 1000), 1),
-      p50ms: r.p50,
-      p99ms: r.p99,
-      errors: r.errors,
-      non2xx: r.non2xx,
+      direct: { whole: figures(direct.whole, Math.min(SECONDS, 10)), stream: figures(direct.stream, Math.min(SECONDS, 10)) },
+      gateway: { ...total, ofIdeal: round(rps / total.idealRps, 2), ofDirect: round(rps / ((direct.whole?.rps ?? 0) + (direct.stream?.rps ?? 0)), 2), whole: figures(whole, SECONDS), stream: figures(stream, SECONDS) },
+      // Every answer leaves a usage row; calls cut at the run's end leave one too (cancelled).
+      usage: { answers, rowsLanded: landed, lost: Math.max(0, answers - landed), pendingLeft: after.pending - before.pending, ok: landed >= answers && landed <= answers + CONNECTIONS },
       // Why: calls the gateway held in flight at the upstream, and the gateway's CPU (1 = one core).
       upstreamInFlight: { mean: probe.inFlightMean, max: probe.inFlightMax },
-      gatewayCpu: { used: probe.cpuShare, waitingForCore: probe.runQueueShare, msPerRequest: r.total ? round((probe.cpuShare * SECONDS * 1000) / r.total, 2) : null },
+      gatewayCpu: { used: probe.cpuShare, waitingForCore: probe.runQueueShare, msPerRequest: answers ? round((probe.cpuShare * SECONDS * 1000) / answers, 2) : null },
+      gatewayRssMb: { peak: memory.peak, last: memory.last },
       loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(
+      `\n${CONNECTIONS} connections (${streams} streaming), upstream ${LATENCY} ms, ${SECONDS} s: ${result.gateway.rps} req/s of an ideal ${total.idealRps} (${result.gateway.ofIdeal}×; the upstream direct: ${round((direct.whole?.rps ?? 0) + (direct.stream?.rps ?? 0), 1)}), ` +
+        `p50 whole ${whole?.p50 ?? '-'} ms / stream ${stream?.p50 ?? '-'} ms, errors ${total.errors + total.non2xx}, usage rows ${landed} for ${answers} answers${result.usage.ok ? ' ok' : '  << MISMATCH'}, ` +
+        `gateway RSS peak ${memory.peak} MB, load average ${result.loadAverage}\n`,
+    );
     mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
     writeFileSync(path.join(repoRoot, 'bench/results/slow-upstream.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await stopServer(gw.child);
     await stopServer(upstream.child);
     await dropRedisPrefix(REDIS_URL, prefix);
+    await meterDb.close();
     await db.drop();
   }
 }
