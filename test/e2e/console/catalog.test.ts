@@ -14,7 +14,12 @@ import { startConsoleEnv, waitUntil, type ConsoleEnv } from './harness';
 
 interface CatalogView {
   revision: number;
-  models: { name: string; source: string; disabled: boolean; config: { deployments: { provider: string; model: string; weight: number }[] } | null }[];
+  models: {
+    name: string;
+    source: string;
+    disabled: boolean;
+    config: { deployments: { provider: string; model: string; weight: number }[] } | null;
+  }[];
 }
 
 describe('console: live catalog editor', () => {
@@ -30,7 +35,8 @@ describe('console: live catalog editor', () => {
     });
   const catalog = () => env.api<CatalogView>('GET', '/admin/v1/ai/catalog');
   const alias = async (name: string) => (await catalog()).models.find((m) => m.name === name);
-  const revisionShown = async () => Number(await page.locator('[data-testid=catalog-revision]').getAttribute('data-revision'));
+  const revisionShown = async () =>
+    Number(await page.locator('[data-testid=catalog-revision]').getAttribute('data-revision'));
   const confirm = async () => {
     await page.click('[data-testid=confirm-button]');
     await page.locator('[data-testid=confirm-button]').waitFor({ state: 'detached' });
@@ -38,8 +44,15 @@ describe('console: live catalog editor', () => {
 
   before(async () => {
     // A catalog key so credentials can be set through the API (sealed at rest).
-    env = await startConsoleEnv({ pluginConfig: { ai: { catalog: { encryptionKey: Buffer.alloc(32, 7).toString('base64') } } } });
-    key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'catalog', scopes: ['ai:invoke'] })).key;
+    env = await startConsoleEnv({
+      pluginConfig: { ai: { catalog: { encryptionKey: Buffer.alloc(32, 7).toString('base64') } } },
+    });
+    key = (
+      await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+        name: 'catalog',
+        scopes: ['ai:invoke'],
+      })
+    ).key;
     page = await env.newPage();
     await env.signIn(page, env.admin);
     await env.navigate(page, '/models');
@@ -64,9 +77,17 @@ describe('console: live catalog editor', () => {
     // The models table above shows it too (reloaded after the change).
     await page.waitForSelector('[data-testid=models-table] [data-testid=model-team-chat]');
     const entry = await alias('team-chat');
-    assert.deepEqual(entry?.config?.deployments.map((d) => [d.provider, d.model, d.weight]), [['mock', 'gpt-4o-mini', 1]]);
-    const listed = (await (await fetch(`${env.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { id: string }[] };
-    assert.ok(listed.data.some((m) => m.id === 'team-chat'), JSON.stringify(listed));
+    assert.deepEqual(
+      entry?.config?.deployments.map((d) => [d.provider, d.model, d.weight]),
+      [['mock', 'gpt-4o-mini', 1]],
+    );
+    const listed = (await (
+      await fetch(`${env.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { data: { id: string }[] };
+    assert.ok(
+      listed.data.some((m) => m.id === 'team-chat'),
+      JSON.stringify(listed),
+    );
     const res = await chat('team-chat');
     assert.equal(res.status, 200, await res.text());
   });
@@ -75,7 +96,11 @@ describe('console: live catalog editor', () => {
     await page.click('[data-testid=catalog-team-chat] [data-testid=edit]');
     await page.waitForSelector('[data-testid=alias-editor]');
     assert.equal(await page.inputValue('[data-testid=alias-name]'), 'team-chat');
-    await waitUntil(() => page.inputValue('[data-testid=deployment-0] [data-testid=deployment-model]'), 'gpt-4o-mini', 'the editor shows the stored deployment');
+    await waitUntil(
+      () => page.inputValue('[data-testid=deployment-0] [data-testid=deployment-model]'),
+      'gpt-4o-mini',
+      'the editor shows the stored deployment',
+    );
     await page.fill('[data-testid=deployment-0] [data-testid=deployment-weight]', '3');
     await page.click('[data-testid=alias-save]');
     await page.locator('[data-testid=alias-editor]').waitFor({ state: 'detached' });
@@ -84,7 +109,11 @@ describe('console: live catalog editor', () => {
     // Open the editor, then change the catalog through the API: the screen's revision is stale.
     const before = await revisionShown();
     await page.click('[data-testid=catalog-team-chat] [data-testid=edit]');
-    await waitUntil(() => page.inputValue('[data-testid=deployment-0] [data-testid=deployment-weight]'), '3', 'the editor shows weight 3');
+    await waitUntil(
+      () => page.inputValue('[data-testid=deployment-0] [data-testid=deployment-weight]'),
+      '3',
+      'the editor shows weight 3',
+    );
     const behind = await fetch(`${env.url}/admin/v1/ai/catalog/pricing/behind-the-back`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' },
@@ -93,12 +122,20 @@ describe('console: live catalog editor', () => {
     assert.equal(behind.status, 200, await behind.text());
     await page.fill('[data-testid=deployment-0] [data-testid=deployment-weight]', '5');
     await page.click('[data-testid=alias-save]');
-    await waitUntil(async () => /changed by someone else/.test(await page.locator('[data-testid=alias-message]').innerText()), true, 'the stale-revision message');
+    await waitUntil(
+      async () => /changed by someone else/.test(await page.locator('[data-testid=alias-message]').innerText()),
+      true,
+      'the stale-revision message',
+    );
     assert.equal((await alias('team-chat'))?.config?.deployments[0]?.weight, 3, 'nothing was overwritten');
     await env.checkA11y(page, 'catalog: stale');
     await page.click('[data-testid=alias-reload]');
     await waitUntil(revisionShown, before + 1, 'the reloaded revision');
-    await waitUntil(async () => (await page.locator('[data-testid=alias-message]').innerText()).trim(), '', 'the message goes after the reload');
+    await waitUntil(
+      async () => (await page.locator('[data-testid=alias-message]').innerText()).trim(),
+      '',
+      'the message goes after the reload',
+    );
     await page.fill('[data-testid=deployment-0] [data-testid=deployment-weight]', '5');
     await page.click('[data-testid=alias-save]');
     await page.locator('[data-testid=alias-editor]').waitFor({ state: 'detached' });
@@ -107,17 +144,32 @@ describe('console: live catalog editor', () => {
 
   test('an invalid change shows the server’s problem next to the field', async () => {
     await page.click('[data-testid=catalog-team-chat] [data-testid=edit]');
-    await waitUntil(() => page.inputValue('[data-testid=deployment-0] [data-testid=deployment-model]'), 'gpt-4o-mini', 'the editor is filled');
+    await waitUntil(
+      () => page.inputValue('[data-testid=deployment-0] [data-testid=deployment-model]'),
+      'gpt-4o-mini',
+      'the editor is filled',
+    );
     await page.fill('[data-testid=alias-fallbacks]', 'no-such-alias');
     await page.click('[data-testid=alias-save]');
-    await waitUntil(async () => /invalid/.test(await page.locator('[data-testid=alias-message]').innerText()), true, 'the catalog_invalid message');
-    assert.match(await page.locator('[data-testid=alias-editor] [data-testid=issue]').first().innerText(), /no-such-alias|unknown|not/i);
+    await waitUntil(
+      async () => /invalid/.test(await page.locator('[data-testid=alias-message]').innerText()),
+      true,
+      'the catalog_invalid message',
+    );
+    assert.match(
+      await page.locator('[data-testid=alias-editor] [data-testid=issue]').first().innerText(),
+      /no-such-alias|unknown|not/i,
+    );
     await env.checkA11y(page, 'catalog: invalid');
     // Keyboard: Escape closes the editor and focus goes back to the alias' Edit button.
     await page.focus('[data-testid=alias-fallbacks]');
     await page.keyboard.press('Escape');
     await page.locator('[data-testid=alias-editor]').waitFor({ state: 'detached' });
-    await waitUntil(() => page.locator('[data-testid=catalog-team-chat] [data-testid=edit]:focus').count(), 1, 'focus back on the Edit button');
+    await waitUntil(
+      () => page.locator('[data-testid=catalog-team-chat] [data-testid=edit]:focus').count(),
+      1,
+      'focus back on the Edit button',
+    );
   });
 
   test('disables a file alias after confirmation and enables it again', async () => {
@@ -141,7 +193,12 @@ describe('console: live catalog editor', () => {
     await env.checkA11y(page, 'catalog: provider');
     await page.click('[data-testid=provider-save]');
     await page.locator('[data-testid=provider-editor]').waitFor({ state: 'detached' });
-    await waitUntil(async () => (await page.locator('[data-testid=provider-mock] [data-testid=provider-credential]').innerText()).trim(), 'sk-…6789', 'the masked credential');
+    await waitUntil(
+      async () =>
+        (await page.locator('[data-testid=provider-mock] [data-testid=provider-credential]').innerText()).trim(),
+      'sk-…6789',
+      'the masked credential',
+    );
     assert.ok(!(await page.content()).includes(secret), 'the credential is never shown back');
     await page.click('[data-testid=provider-mock] [data-testid=provider-edit]');
     assert.equal(await page.inputValue('[data-testid=provider-api-key]'), '', 'the credential field starts empty');
@@ -177,7 +234,11 @@ describe('console: live catalog editor', () => {
     await env.checkA11y(page, 'catalog: diff');
     await page.click(`[data-testid=revision-${first}] [data-testid=revision-rollback]`);
     await confirm();
-    await waitUntil(async () => (await alias('team-chat'))?.config?.deployments[0]?.weight, 1, 'the weight of revision 1');
+    await waitUntil(
+      async () => (await alias('team-chat'))?.config?.deployments[0]?.weight,
+      1,
+      'the weight of revision 1',
+    );
     await page.waitForSelector(`[data-testid=revision-${rows + 1}]`);
     assert.equal(await revisionShown(), rows + 1);
   });

@@ -12,6 +12,11 @@ export interface PriceView {
  */
 export function formatPrice(p: PriceView | null, locale = 'en'): string | null {
   if (!p) return null;
-  const fmt = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 0, maximumFractionDigits: 4 });
+  const fmt = new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 0,
+    maximumFractionDigits: 4,
+  });
   return `${fmt.format(p.input)} / ${fmt.format(p.output)}`;
 }

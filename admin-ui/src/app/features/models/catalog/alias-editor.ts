@@ -1,14 +1,35 @@
-import { ChangeDetectionStrategy, Component, ElementRef, afterNextRender, inject, input, output, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  afterNextRender,
+  inject,
+  input,
+  output,
+  signal,
+} from '@angular/core';
 import { FormArray, FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
 import { ApiError } from '../../../core/api/problem';
-import { aliasEntry, aliasValue, changeFailure, placeIssues, problemIssues, type AliasEntry, type ChangeFailure } from './alias-form';
+import {
+  aliasEntry,
+  aliasValue,
+  changeFailure,
+  placeIssues,
+  problemIssues,
+  type AliasEntry,
+  type ChangeFailure,
+} from './alias-form';
 import { CatalogState } from './catalog-state';
 
-type DeploymentGroup = FormGroup<{ provider: FormControl<string>; model: FormControl<string>; weight: FormControl<number> }>;
+type DeploymentGroup = FormGroup<{
+  provider: FormControl<string>;
+  model: FormControl<string>;
+  weight: FormControl<number>;
+}>;
 
 /**
  * Adds or edits a model alias of the live catalog: its deployments (provider, upstream model,
@@ -19,12 +40,24 @@ type DeploymentGroup = FormGroup<{ provider: FormControl<string>; model: FormCon
   selector: 'app-alias-editor',
   imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective],
   template: `
-    <form class="editor" *transloco="let t" [formGroup]="form" (ngSubmit)="save()" (keydown.escape)="closed.emit()" data-testid="alias-editor" [attr.aria-labelledby]="'alias-editor-title'">
-      <h3 id="alias-editor-title" tabindex="-1">{{ name() ? t('models.catalog.editAlias', { name: name() }) : t('models.catalog.addAlias') }}</h3>
+    <form
+      class="editor"
+      *transloco="let t"
+      [formGroup]="form"
+      (ngSubmit)="save()"
+      (keydown.escape)="closed.emit()"
+      data-testid="alias-editor"
+      [attr.aria-labelledby]="'alias-editor-title'"
+    >
+      <h3 id="alias-editor-title" tabindex="-1">
+        {{ name() ? t('models.catalog.editAlias', { name: name() }) : t('models.catalog.addAlias') }}
+      </h3>
       <mat-form-field>
         <mat-label>{{ t('models.alias') }}</mat-label>
         <input matInput formControlName="name" [readonly]="!!name()" autocomplete="off" data-testid="alias-name" />
-        @if (form.controls.name.errors?.['required']) { <mat-error>{{ t('common.required') }}</mat-error> }
+        @if (form.controls.name.errors?.['required']) {
+          <mat-error>{{ t('common.required') }}</mat-error>
+        }
       </mat-form-field>
 
       <fieldset formArrayName="deployments">
@@ -34,58 +67,118 @@ type DeploymentGroup = FormGroup<{ provider: FormControl<string>; model: FormCon
             <mat-form-field>
               <mat-label>{{ t('models.provider') }}</mat-label>
               <select matNativeControl formControlName="provider" data-testid="deployment-provider">
-                @for (p of providers(); track p) { <option [value]="p">{{ p }}</option> }
+                @for (p of providers(); track p) {
+                  <option [value]="p">{{ p }}</option>
+                }
               </select>
-              @if (depError(i, 'provider'); as e) { <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint> }
+              @if (depError(i, 'provider'); as e) {
+                <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint>
+              }
             </mat-form-field>
             <mat-form-field>
               <mat-label>{{ t('models.deployment') }}</mat-label>
               <input matInput formControlName="model" autocomplete="off" data-testid="deployment-model" />
-              @if (depError(i, 'model'); as e) { <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint> }
-              @else if (g.controls.model.errors?.['required']) { <mat-error>{{ t('common.required') }}</mat-error> }
+              @if (depError(i, 'model'); as e) {
+                <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint>
+              } @else if (g.controls.model.errors?.['required']) {
+                <mat-error>{{ t('common.required') }}</mat-error>
+              }
             </mat-form-field>
             <mat-form-field class="narrow">
               <mat-label>{{ t('models.weight') }}</mat-label>
               <input matInput type="number" min="0" step="1" formControlName="weight" data-testid="deployment-weight" />
-              @if (depError(i, 'weight'); as e) { <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint> }
+              @if (depError(i, 'weight'); as e) {
+                <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint>
+              }
             </mat-form-field>
-            <button mat-button type="button" (click)="removeDeployment(i)" [disabled]="deployments.length === 1" [attr.aria-label]="t('models.catalog.removeDeployment', { n: i + 1 })">{{ t('models.catalog.remove') }}</button>
-            @if (depError(i, null); as e) { <p class="issue" data-testid="issue">{{ e }}</p> }
+            <button
+              mat-button
+              type="button"
+              (click)="removeDeployment(i)"
+              [disabled]="deployments.length === 1"
+              [attr.aria-label]="t('models.catalog.removeDeployment', { n: i + 1 })"
+            >
+              {{ t('models.catalog.remove') }}
+            </button>
+            @if (depError(i, null); as e) {
+              <p class="issue" data-testid="issue">{{ e }}</p>
+            }
           </div>
         }
-        <button mat-button type="button" (click)="addDeployment()" data-testid="add-deployment">{{ t('models.catalog.addDeployment') }}</button>
+        <button mat-button type="button" (click)="addDeployment()" data-testid="add-deployment">
+          {{ t('models.catalog.addDeployment') }}
+        </button>
       </fieldset>
 
       <mat-form-field class="full">
         <mat-label>{{ t('models.catalog.fallbacks') }}</mat-label>
         <input matInput formControlName="fallbacks" autocomplete="off" data-testid="alias-fallbacks" />
-        @if (fallbackError(); as e) { <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint> }
-        @else { <mat-hint>{{ t('models.catalog.fallbacksHint') }}</mat-hint> }
+        @if (fallbackError(); as e) {
+          <mat-hint class="issue" data-testid="issue">{{ e }}</mat-hint>
+        } @else {
+          <mat-hint>{{ t('models.catalog.fallbacksHint') }}</mat-hint>
+        }
       </mat-form-field>
 
       <div role="alert" data-testid="alias-message">
         @if (failure() === 'stale') {
-          <p class="issue">{{ t('models.catalog.stale') }} <button mat-button type="button" (click)="reload()" data-testid="alias-reload">{{ t('models.catalog.reload') }}</button></p>
+          <p class="issue">
+            {{ t('models.catalog.stale') }}
+            <button mat-button type="button" (click)="reload()" data-testid="alias-reload">
+              {{ t('models.catalog.reload') }}
+            </button>
+          </p>
         } @else if (failure() === 'invalid') {
           <p class="issue">{{ t('models.catalog.invalid') }}</p>
         }
-        @for (m of formIssues(); track m) { <p class="issue" data-testid="issue">{{ m }}</p> }
+        @for (m of formIssues(); track m) {
+          <p class="issue" data-testid="issue">{{ m }}</p>
+        }
       </div>
       <div class="actions">
         <button mat-button type="button" (click)="closed.emit()">{{ t('common.cancel') }}</button>
-        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="alias-save">{{ t('models.catalog.save') }}</button>
+        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="alias-save">
+          {{ t('models.catalog.save') }}
+        </button>
       </div>
     </form>
   `,
   styles: `
-    .editor { border: 1px solid var(--mat-sys-outline-variant); border-radius: 8px; padding: 12px 16px; margin: 12px 0; }
-    fieldset { border: 0; padding: 0; margin: 0 0 8px; }
-    legend { font: var(--mat-sys-title-small); margin-bottom: 8px; }
-    .row { display: flex; flex-wrap: wrap; gap: 8px; align-items: baseline; }
-    .narrow { width: 110px; }
-    .full { width: 100%; }
-    .issue { color: var(--mat-sys-error); }
-    .actions { display: flex; gap: 8px; justify-content: flex-end; }
+    .editor {
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 8px;
+      padding: 12px 16px;
+      margin: 12px 0;
+    }
+    fieldset {
+      border: 0;
+      padding: 0;
+      margin: 0 0 8px;
+    }
+    legend {
+      font: var(--mat-sys-title-small);
+      margin-bottom: 8px;
+    }
+    .row {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 8px;
+      align-items: baseline;
+    }
+    .narrow {
+      width: 110px;
+    }
+    .full {
+      width: 100%;
+    }
+    .issue {
+      color: var(--mat-sys-error);
+    }
+    .actions {
+      display: flex;
+      gap: 8px;
+      justify-content: flex-end;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -135,7 +228,9 @@ export class AliasEditor {
   async reload(): Promise<void> {
     try {
       const c = await this.state.load();
-      const stored = this.name() ? (c.models.find((m) => m.name === this.name())?.config as AliasEntry | null | undefined) : null;
+      const stored = this.name()
+        ? (c.models.find((m) => m.name === this.name())?.config as AliasEntry | null | undefined)
+        : null;
       this.failure.set(null);
       this.issues.set([]);
       this.formIssues.set([]);
@@ -169,7 +264,9 @@ export class AliasEditor {
   }
 
   depError(i: number, key: 'provider' | 'model' | 'weight' | null): string | null {
-    const hit = this.issues().find((x) => x.target.field === 'deployment' && x.target.index === i && x.target.key === key);
+    const hit = this.issues().find(
+      (x) => x.target.field === 'deployment' && x.target.index === i && x.target.key === key,
+    );
     return hit?.message ?? null;
   }
   fallbackError(): string | null {

@@ -24,7 +24,11 @@ export function aliasValue(name: string, entry: AliasEntry | null, firstProvider
   return {
     name,
     deployments: deps.length
-      ? deps.map((d) => ({ provider: String(d['provider'] ?? ''), model: String(d['model'] ?? ''), weight: typeof d['weight'] === 'number' ? d['weight'] : 1 }))
+      ? deps.map((d) => ({
+          provider: String(d['provider'] ?? ''),
+          model: String(d['model'] ?? ''),
+          weight: typeof d['weight'] === 'number' ? d['weight'] : 1,
+        }))
       : [{ provider: firstProvider, model: '', weight: 1 }],
     fallbacks: (entry?.fallbacks ?? []).join(', '),
   };
@@ -36,8 +40,16 @@ export function aliasValue(name: string, entry: AliasEntry | null, firstProvider
  */
 export function aliasEntry(value: AliasValue, original: AliasEntry | null): AliasEntry {
   const before = original?.deployments ?? [];
-  const deployments = value.deployments.map((d, i) => ({ ...(before[i] ?? {}), provider: d.provider.trim(), model: d.model.trim(), weight: Number(d.weight) }));
-  const fallbacks = value.fallbacks.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  const deployments = value.deployments.map((d, i) => ({
+    ...(before[i] ?? {}),
+    provider: d.provider.trim(),
+    model: d.model.trim(),
+    weight: Number(d.weight),
+  }));
+  const fallbacks = value.fallbacks
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out: AliasEntry = { ...(original ?? {}), deployments };
   if (fallbacks.length) out.fallbacks = fallbacks;
   else delete out.fallbacks;
@@ -45,7 +57,10 @@ export function aliasEntry(value: AliasValue, original: AliasEntry | null): Alia
 }
 
 /** Where a `catalog_invalid` issue belongs on the alias form. */
-export type IssueTarget = { field: 'fallbacks' } | { field: 'deployment'; index: number; key: 'provider' | 'model' | 'weight' | null } | { field: 'form' };
+export type IssueTarget =
+  | { field: 'fallbacks' }
+  | { field: 'deployment'; index: number; key: 'provider' | 'model' | 'weight' | null }
+  | { field: 'form' };
 
 /** One problem of a `catalog_invalid` answer with where the form shows it. */
 export interface PlacedIssue {
@@ -61,7 +76,8 @@ export interface PlacedIssue {
 export function placeIssues(name: string, issues: { path: string; message: string }[]): PlacedIssue[] {
   const prefix = `models.${name}.`;
   return issues.map((i) => {
-    if (!i.path.startsWith(prefix)) return { target: { field: 'form' }, message: i.path ? `${i.path}: ${i.message}` : i.message };
+    if (!i.path.startsWith(prefix))
+      return { target: { field: 'form' }, message: i.path ? `${i.path}: ${i.message}` : i.message };
     const rest = i.path.slice(prefix.length).split('.');
     if (rest[0] === 'fallbacks') return { target: { field: 'fallbacks' }, message: i.message };
     if (rest[0] === 'deployments' && rest[1] !== undefined && /^\d+$/.test(rest[1])) {
@@ -75,14 +91,22 @@ export function placeIssues(name: string, issues: { path: string; message: strin
 /** The issue list of a `catalog_invalid` problem (an extension member of the problem body). */
 export function problemIssues(err: ApiError): { path: string; message: string }[] {
   const p = err.problem as unknown as { issues?: unknown };
-  return Array.isArray(p.issues) ? (p.issues as { path: string; message: string }[]).filter((i) => i && typeof i.path === 'string') : [];
+  return Array.isArray(p.issues)
+    ? (p.issues as { path: string; message: string }[]).filter((i) => i && typeof i.path === 'string')
+    : [];
 }
 
 /** What the screen says about a failed change: a stale or concurrent edit, an invalid catalog, or the server's own sentence. */
 export type ChangeFailure = 'stale' | 'invalid' | 'other';
 
 export function changeFailure(err: ApiError): ChangeFailure {
-  if (err.status === 412 || err.status === 409 || err.code === 'catalog_revision_mismatch' || err.code === 'catalog_conflict') return 'stale';
+  if (
+    err.status === 412 ||
+    err.status === 409 ||
+    err.code === 'catalog_revision_mismatch' ||
+    err.code === 'catalog_conflict'
+  )
+    return 'stale';
   if (err.code === 'catalog_invalid') return 'invalid';
   return 'other';
 }

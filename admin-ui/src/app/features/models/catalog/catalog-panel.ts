@@ -1,4 +1,15 @@
-import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, computed, effect, inject, output, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  Injector,
+  afterNextRender,
+  computed,
+  effect,
+  inject,
+  output,
+  signal,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
@@ -24,41 +35,126 @@ import { RevisionsPanel } from './revisions-panel';
     <section class="catalog" *transloco="let t" aria-labelledby="catalog-title" data-testid="catalog-panel">
       <div class="head">
         <h2 id="catalog-title">{{ t('models.catalog.title') }}</h2>
-        @if (state.catalog(); as c) { <span class="muted small" data-testid="catalog-revision" [attr.data-revision]="c.revision">{{ t('models.catalog.revision', { n: c.revision }) }}</span> }
+        @if (state.catalog(); as c) {
+          <span class="muted small" data-testid="catalog-revision" [attr.data-revision]="c.revision">{{
+            t('models.catalog.revision', { n: c.revision })
+          }}</span>
+        }
         <span class="spacer"></span>
-        <button mat-stroked-button type="button" (click)="open('')" data-testid="add-alias">{{ t('models.catalog.addAlias') }}</button>
+        <button mat-stroked-button type="button" (click)="open('')" data-testid="add-alias">
+          {{ t('models.catalog.addAlias') }}
+        </button>
       </div>
       <p class="muted">{{ t('models.catalog.intro') }}</p>
       <div role="alert" data-testid="catalog-message">
         @if (failure() === 'stale') {
-          <p class="issue">{{ t('models.catalog.stale') }} <button mat-button type="button" (click)="reload()" data-testid="catalog-reload">{{ t('models.catalog.reload') }}</button></p>
-        } @else if (message(); as m) { <p class="issue">{{ m }}</p> }
+          <p class="issue">
+            {{ t('models.catalog.stale') }}
+            <button mat-button type="button" (click)="reload()" data-testid="catalog-reload">
+              {{ t('models.catalog.reload') }}
+            </button>
+          </p>
+        } @else if (message(); as m) {
+          <p class="issue">{{ m }}</p>
+        }
       </div>
 
       <!-- Tracked by identity: opening another alias makes a new editor, filled from that alias. -->
       @for (e of editors(); track e) {
-        <app-alias-editor [name]="e.name" [entry]="e.entry" [providers]="providerNames()" (closed)="closeEditor()" (saved)="closeEditor()" />
+        <app-alias-editor
+          [name]="e.name"
+          [entry]="e.entry"
+          [providers]="providerNames()"
+          (closed)="closeEditor()"
+          (saved)="closeEditor()"
+        />
       }
 
       @if (state.catalog(); as c) {
         <table class="simple" data-testid="catalog-models" appStackedTable>
-          <caption class="visually-hidden">{{ t('models.catalog.aliasesCaption') }}</caption>
-          <thead><tr><th scope="col">{{ t('models.alias') }}</th><th scope="col">{{ t('models.catalog.state') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
+          <caption class="visually-hidden">
+            {{
+              t('models.catalog.aliasesCaption')
+            }}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">{{ t('models.alias') }}</th>
+              <th scope="col">{{ t('models.catalog.state') }}</th>
+              <th scope="col">{{ t('models.catalog.actions') }}</th>
+            </tr>
+          </thead>
           <tbody>
             @for (m of c.models; track m.name) {
-              <tr [attr.data-testid]="'catalog-' + m.name" [attr.data-name]="m.name" [attr.data-source]="m.source" [attr.data-disabled]="m.disabled">
+              <tr
+                [attr.data-testid]="'catalog-' + m.name"
+                [attr.data-name]="m.name"
+                [attr.data-source]="m.source"
+                [attr.data-disabled]="m.disabled"
+              >
                 <th scope="row" class="mono">{{ m.name }}</th>
-                <td>{{ t('models.origin.' + m.source) }}@if (m.overrides_file) { · {{ t('models.catalog.overrides') }} }@if (m.disabled) { · <strong>{{ t('models.catalog.disabled') }}</strong> }</td>
-                <td class="actions">
-                  @if (!m.disabled) { <button mat-button type="button" (click)="open(m.name, m)" data-testid="edit" [attr.aria-label]="t('models.catalog.editAlias', { name: m.name })">{{ t('models.catalog.edit') }}</button> }
+                <td>
+                  {{ t('models.origin.' + m.source) }}
+                  @if (m.overrides_file) {
+                    · {{ t('models.catalog.overrides') }}
+                  }
                   @if (m.disabled) {
-                    <button mat-button type="button" (click)="enable(m)" data-testid="enable" [attr.aria-label]="t('models.catalog.enableNamed', { name: m.name })">{{ t('models.catalog.enable') }}</button>
+                    · <strong>{{ t('models.catalog.disabled') }}</strong>
+                  }
+                </td>
+                <td class="actions">
+                  @if (!m.disabled) {
+                    <button
+                      mat-button
+                      type="button"
+                      (click)="open(m.name, m)"
+                      data-testid="edit"
+                      [attr.aria-label]="t('models.catalog.editAlias', { name: m.name })"
+                    >
+                      {{ t('models.catalog.edit') }}
+                    </button>
+                  }
+                  @if (m.disabled) {
+                    <button
+                      mat-button
+                      type="button"
+                      (click)="enable(m)"
+                      data-testid="enable"
+                      [attr.aria-label]="t('models.catalog.enableNamed', { name: m.name })"
+                    >
+                      {{ t('models.catalog.enable') }}
+                    </button>
                   } @else if (m.source === 'file') {
-                    <button mat-button type="button" (click)="disable(m)" data-testid="disable" [attr.aria-label]="t('models.catalog.disableNamed', { name: m.name })">{{ t('models.catalog.disable') }}</button>
+                    <button
+                      mat-button
+                      type="button"
+                      (click)="disable(m)"
+                      data-testid="disable"
+                      [attr.aria-label]="t('models.catalog.disableNamed', { name: m.name })"
+                    >
+                      {{ t('models.catalog.disable') }}
+                    </button>
                   } @else if (m.overrides_file) {
-                    <button mat-button type="button" (click)="remove(m)" data-testid="revert" [attr.aria-label]="t('models.catalog.revertNamed', { name: m.name })">{{ t('models.catalog.revert') }}</button>
+                    <button
+                      mat-button
+                      type="button"
+                      (click)="remove(m)"
+                      data-testid="revert"
+                      [attr.aria-label]="t('models.catalog.revertNamed', { name: m.name })"
+                    >
+                      {{ t('models.catalog.revert') }}
+                    </button>
                   } @else {
-                    <button mat-button type="button" class="danger" (click)="remove(m)" data-testid="delete" [attr.aria-label]="t('models.catalog.deleteNamed', { name: m.name })">{{ t('models.catalog.delete') }}</button>
+                    <button
+                      mat-button
+                      type="button"
+                      class="danger"
+                      (click)="remove(m)"
+                      data-testid="delete"
+                      [attr.aria-label]="t('models.catalog.deleteNamed', { name: m.name })"
+                    >
+                      {{ t('models.catalog.delete') }}
+                    </button>
                   }
                 </td>
               </tr>
@@ -71,15 +167,46 @@ import { RevisionsPanel } from './revisions-panel';
     </section>
   `,
   styles: `
-    .catalog { margin-top: 24px; }
-    .head { display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; }
-    .spacer { flex: 1; }
-    .issue { color: var(--mat-sys-error); }
-    .danger { color: var(--mat-sys-error); }
-    .small { font: var(--mat-sys-body-small); }
-    table.simple { width: 100%; border-collapse: collapse; margin-top: 12px; }
-    @media (max-width: 599.98px) { table.simple th, table.simple td { text-align: end !important; padding-inline: 0; } }
-    table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; vertical-align: middle; }
+    .catalog {
+      margin-top: 24px;
+    }
+    .head {
+      display: flex;
+      align-items: baseline;
+      gap: 12px;
+      flex-wrap: wrap;
+    }
+    .spacer {
+      flex: 1;
+    }
+    .issue {
+      color: var(--mat-sys-error);
+    }
+    .danger {
+      color: var(--mat-sys-error);
+    }
+    .small {
+      font: var(--mat-sys-body-small);
+    }
+    table.simple {
+      width: 100%;
+      border-collapse: collapse;
+      margin-top: 12px;
+    }
+    @media (max-width: 599.98px) {
+      table.simple th,
+      table.simple td {
+        text-align: end !important;
+        padding-inline: 0;
+      }
+    }
+    table.simple th,
+    table.simple td {
+      padding: 6px 8px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+      text-align: start;
+      vertical-align: middle;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -98,7 +225,9 @@ export class CatalogPanel {
   });
   readonly failure = signal<ChangeFailure | null>(null);
   readonly message = signal<string | null>(null);
-  readonly providerNames = computed(() => (this.state.catalog()?.providers ?? []).filter((p) => !p.disabled).map((p) => p.name));
+  readonly providerNames = computed(() =>
+    (this.state.catalog()?.providers ?? []).filter((p) => !p.disabled).map((p) => p.name),
+  );
 
   constructor() {
     void this.reload();
@@ -131,15 +260,27 @@ export class CatalogPanel {
     afterNextRender(
       () => {
         const host = this.host.nativeElement;
-        const row = name ? [...host.querySelectorAll<HTMLElement>('[data-testid=catalog-models] tbody tr')].find((r) => r.dataset['name'] === name) : undefined;
-        (row?.querySelector<HTMLElement>('[data-testid=edit]') ?? host.querySelector<HTMLElement>('[data-testid=add-alias]'))?.focus();
+        const row = name
+          ? [...host.querySelectorAll<HTMLElement>('[data-testid=catalog-models] tbody tr')].find(
+              (r) => r.dataset['name'] === name,
+            )
+          : undefined;
+        (
+          row?.querySelector<HTMLElement>('[data-testid=edit]') ??
+          host.querySelector<HTMLElement>('[data-testid=add-alias]')
+        )?.focus();
       },
       { injector: this.injector },
     );
   }
 
   async disable(m: CatalogEntry): Promise<void> {
-    const ok = await this.confirm.ask({ title: this.t('models.catalog.disableTitle', { name: m.name }), message: this.t('models.catalog.disableBody'), confirmLabel: this.t('models.catalog.disable'), destructive: true });
+    const ok = await this.confirm.ask({
+      title: this.t('models.catalog.disableTitle', { name: m.name }),
+      message: this.t('models.catalog.disableBody'),
+      confirmLabel: this.t('models.catalog.disable'),
+      destructive: true,
+    });
     if (ok) await this.run(() => this.state.put('models', m.name, { disabled: true }));
   }
 

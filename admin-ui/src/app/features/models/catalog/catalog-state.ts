@@ -7,8 +7,10 @@ import { ifMatch } from './alias-form';
 export type Catalog = paths['/admin/v1/ai/catalog']['get']['responses'][200]['content']['application/json'];
 export type CatalogEntry = Catalog['models'][number];
 export type Section = 'providers' | 'models' | 'experiments' | 'pricing';
-export type Revision = paths['/admin/v1/ai/catalog/revisions']['get']['responses'][200]['content']['application/json']['revisions'][number];
-export type RevisionDiff = paths['/admin/v1/ai/catalog/revisions/{revision}/diff']['get']['responses'][200]['content']['application/json'];
+export type Revision =
+  paths['/admin/v1/ai/catalog/revisions']['get']['responses'][200]['content']['application/json']['revisions'][number];
+export type RevisionDiff =
+  paths['/admin/v1/ai/catalog/revisions/{revision}/diff']['get']['responses'][200]['content']['application/json'];
 
 /**
  * The live catalog as this screen last read it, and every change to it: each change is sent with
@@ -33,15 +35,37 @@ export class CatalogState {
   }
 
   async put(section: Section, name: string, body: Record<string, unknown>): Promise<void> {
-    this.stored(await this.api.call(this.api.client.PUT('/admin/v1/ai/catalog/{section}/{name}', { params: { path: { section, name } }, body, headers: { 'if-match': this.revision } })));
+    this.stored(
+      await this.api.call(
+        this.api.client.PUT('/admin/v1/ai/catalog/{section}/{name}', {
+          params: { path: { section, name } },
+          body,
+          headers: { 'if-match': this.revision },
+        }),
+      ),
+    );
   }
 
   async remove(section: Section, name: string): Promise<void> {
-    this.stored(await this.api.call(this.api.client.DELETE('/admin/v1/ai/catalog/{section}/{name}', { params: { path: { section, name } }, headers: { 'if-match': this.revision } })));
+    this.stored(
+      await this.api.call(
+        this.api.client.DELETE('/admin/v1/ai/catalog/{section}/{name}', {
+          params: { path: { section, name } },
+          headers: { 'if-match': this.revision },
+        }),
+      ),
+    );
   }
 
   async rollback(revision: number): Promise<void> {
-    this.stored(await this.api.call(this.api.client.POST('/admin/v1/ai/catalog/revisions/{revision}/rollback', { params: { path: { revision: String(revision) } }, headers: { 'if-match': this.revision } })));
+    this.stored(
+      await this.api.call(
+        this.api.client.POST('/admin/v1/ai/catalog/revisions/{revision}/rollback', {
+          params: { path: { revision: String(revision) } },
+          headers: { 'if-match': this.revision },
+        }),
+      ),
+    );
   }
 
   revisions(): Promise<{ revisions: Revision[] }> {
@@ -49,7 +73,11 @@ export class CatalogState {
   }
 
   diff(revision: number): Promise<RevisionDiff> {
-    return this.api.call(this.api.client.GET('/admin/v1/ai/catalog/revisions/{revision}/diff', { params: { path: { revision: String(revision) } } }));
+    return this.api.call(
+      this.api.client.GET('/admin/v1/ai/catalog/revisions/{revision}/diff', {
+        params: { path: { revision: String(revision) } },
+      }),
+    );
   }
 
   private stored(c: Catalog): void {

@@ -13,7 +13,10 @@ export interface PriceValue {
  * only when one was typed. The shown `apiKey` is a mask and is never sent back: left out, the API
  * keeps the stored credential.
  */
-export function providerEntry(shown: ProviderConfig, form: { baseUrl: string; apiKey: string }): Record<string, unknown> {
+export function providerEntry(
+  shown: ProviderConfig,
+  form: { baseUrl: string; apiKey: string },
+): Record<string, unknown> {
   const { apiKey: _mask, ...rest } = shown;
   const out: Record<string, unknown> = { ...rest };
   const baseUrl = form.baseUrl.trim();
@@ -26,7 +29,8 @@ export function providerEntry(shown: ProviderConfig, form: { baseUrl: string; ap
 /** The price entry to PUT: other fields (tiers, cache writes) kept; an empty cached price left to its default. */
 export function priceEntry(original: Record<string, unknown> | null, v: PriceValue): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(original ?? {}), input: Number(v.input), output: Number(v.output) };
-  if (v.cachedInput === null || v.cachedInput === undefined || (v.cachedInput as unknown) === '') delete out['cachedInput'];
+  if (v.cachedInput === null || v.cachedInput === undefined || (v.cachedInput as unknown) === '')
+    delete out['cachedInput'];
   else out['cachedInput'] = Number(v.cachedInput);
   return out;
 }

@@ -16,21 +16,53 @@ import { CatalogState, type Revision, type RevisionDiff } from './catalog-state'
   template: `
     <section *transloco="let t" aria-labelledby="revisions-title" data-testid="catalog-revisions">
       <h3 id="revisions-title">{{ t('models.catalog.revisions') }}</h3>
-      @if (!rows().length) { <p class="muted">{{ t('models.catalog.noRevisions') }}</p> }
-      @else {
+      @if (!rows().length) {
+        <p class="muted">{{ t('models.catalog.noRevisions') }}</p>
+      } @else {
         <table class="simple" appStackedTable>
-          <caption class="visually-hidden">{{ t('models.catalog.revisions') }}</caption>
-          <thead><tr><th scope="col" class="num">{{ t('models.catalog.number') }}</th><th scope="col">{{ t('models.catalog.author') }}</th><th scope="col">{{ t('models.catalog.time') }}</th><th scope="col">{{ t('models.catalog.summary') }}</th><th scope="col">{{ t('models.catalog.actions') }}</th></tr></thead>
+          <caption class="visually-hidden">
+            {{
+              t('models.catalog.revisions')
+            }}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col" class="num">{{ t('models.catalog.number') }}</th>
+              <th scope="col">{{ t('models.catalog.author') }}</th>
+              <th scope="col">{{ t('models.catalog.time') }}</th>
+              <th scope="col">{{ t('models.catalog.summary') }}</th>
+              <th scope="col">{{ t('models.catalog.actions') }}</th>
+            </tr>
+          </thead>
           <tbody>
             @for (r of rows(); track r.revision) {
               <tr [attr.data-testid]="'revision-' + r.revision">
                 <td class="num">{{ r.revision }}</td>
                 <td class="mono">{{ r.author ?? '—' }}</td>
-                <td><time [attr.datetime]="r.created_at">{{ r.created_at | date: 'medium' }}</time></td>
+                <td>
+                  <time [attr.datetime]="r.created_at">{{ r.created_at | date: 'medium' }}</time>
+                </td>
                 <td>{{ summary(r) }}</td>
                 <td>
-                  <button mat-button type="button" (click)="showDiff(r.revision)" data-testid="revision-diff" [attr.aria-expanded]="diff()?.revision === r.revision" [attr.aria-label]="t('models.catalog.diffOf', { n: r.revision })">{{ t('models.catalog.diff') }}</button>
-                  <button mat-button type="button" (click)="rollback(r.revision)" data-testid="revision-rollback" [attr.aria-label]="t('models.catalog.rollbackTo', { n: r.revision })">{{ t('models.catalog.rollback') }}</button>
+                  <button
+                    mat-button
+                    type="button"
+                    (click)="showDiff(r.revision)"
+                    data-testid="revision-diff"
+                    [attr.aria-expanded]="diff()?.revision === r.revision"
+                    [attr.aria-label]="t('models.catalog.diffOf', { n: r.revision })"
+                  >
+                    {{ t('models.catalog.diff') }}
+                  </button>
+                  <button
+                    mat-button
+                    type="button"
+                    (click)="rollback(r.revision)"
+                    data-testid="revision-rollback"
+                    [attr.aria-label]="t('models.catalog.rollbackTo', { n: r.revision })"
+                  >
+                    {{ t('models.catalog.rollback') }}
+                  </button>
                 </td>
               </tr>
             }
@@ -38,29 +70,77 @@ import { CatalogState, type Revision, type RevisionDiff } from './catalog-state'
         </table>
       }
       @if (diff(); as d) {
-        <section class="diff" data-testid="revision-diff-view" [attr.aria-label]="t('models.catalog.diffOf', { n: d.revision })">
+        <section
+          class="diff"
+          data-testid="revision-diff-view"
+          [attr.aria-label]="t('models.catalog.diffOf', { n: d.revision })"
+        >
           <h4>{{ t('models.catalog.diffOf', { n: d.revision }) }}</h4>
           @for (c of d.changes; track c.section + c.name) {
             <div class="change" [attr.data-op]="c.op">
-              <p><strong>{{ t('models.catalog.op.' + c.op) }}</strong> <span class="mono">{{ c.section }}/{{ c.name }}</span></p>
-              @if (c.before !== undefined && c.before !== null) { <pre class="before" [attr.aria-label]="t('models.catalog.before')">{{ c.before | json }}</pre> }
-              @if (c.after !== undefined && c.after !== null) { <pre class="after" [attr.aria-label]="t('models.catalog.after')">{{ c.after | json }}</pre> }
+              <p>
+                <strong>{{ t('models.catalog.op.' + c.op) }}</strong>
+                <span class="mono">{{ c.section }}/{{ c.name }}</span>
+              </p>
+              @if (c.before !== undefined && c.before !== null) {
+                <pre class="before" [attr.aria-label]="t('models.catalog.before')">{{ c.before | json }}</pre>
+              }
+              @if (c.after !== undefined && c.after !== null) {
+                <pre class="after" [attr.aria-label]="t('models.catalog.after')">{{ c.after | json }}</pre>
+              }
             </div>
-          } @empty { <p class="muted">{{ t('models.catalog.noChanges') }}</p> }
+          } @empty {
+            <p class="muted">{{ t('models.catalog.noChanges') }}</p>
+          }
         </section>
       }
     </section>
   `,
   styles: `
-    table.simple { width: 100%; border-collapse: collapse; margin-top: 8px; }
-    @media (max-width: 599.98px) { table.simple th, table.simple td { text-align: end !important; padding-inline: 0; } }
-    table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; vertical-align: middle; }
-    .num { text-align: end !important; font-variant-numeric: tabular-nums; }
-    .diff { margin-top: 12px; }
-    .change { display: grid; gap: 4px; margin-bottom: 8px; }
-    pre { margin: 0; padding: 8px; overflow: auto; border-radius: 4px; font-size: 12px; }
-    .before { background: color-mix(in srgb, var(--mat-sys-error) 10%, transparent); }
-    .after { background: color-mix(in srgb, var(--mat-sys-primary) 10%, transparent); }
+    table.simple {
+      width: 100%;
+      border-collapse: collapse;
+      margin-top: 8px;
+    }
+    @media (max-width: 599.98px) {
+      table.simple th,
+      table.simple td {
+        text-align: end !important;
+        padding-inline: 0;
+      }
+    }
+    table.simple th,
+    table.simple td {
+      padding: 6px 8px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+      text-align: start;
+      vertical-align: middle;
+    }
+    .num {
+      text-align: end !important;
+      font-variant-numeric: tabular-nums;
+    }
+    .diff {
+      margin-top: 12px;
+    }
+    .change {
+      display: grid;
+      gap: 4px;
+      margin-bottom: 8px;
+    }
+    pre {
+      margin: 0;
+      padding: 8px;
+      overflow: auto;
+      border-radius: 4px;
+      font-size: 12px;
+    }
+    .before {
+      background: color-mix(in srgb, var(--mat-sys-error) 10%, transparent);
+    }
+    .after {
+      background: color-mix(in srgb, var(--mat-sys-primary) 10%, transparent);
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -106,7 +186,12 @@ export class RevisionsPanel {
   }
 
   async rollback(n: number): Promise<void> {
-    const ok = await this.confirm.ask({ title: this.i18n.translate('models.catalog.rollbackTitle', { n }), message: this.i18n.translate('models.catalog.rollbackBody', { n }), confirmLabel: this.i18n.translate('models.catalog.rollback'), destructive: true });
+    const ok = await this.confirm.ask({
+      title: this.i18n.translate('models.catalog.rollbackTitle', { n }),
+      message: this.i18n.translate('models.catalog.rollbackBody', { n }),
+      confirmLabel: this.i18n.translate('models.catalog.rollback'),
+      destructive: true,
+    });
     if (!ok) return;
     try {
       await this.state.rollback(n);
