@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { EXIT_CONFIG, StartupError } from './config/problems';
 import { Kernel } from './kernel/Kernel';
 import { describePipeline } from './kernel/describePipeline';
@@ -9,15 +9,10 @@ import { createDatabase } from './services/storage';
 import { registerPluginCommands } from './cli/pluginCommands';
 import { registerConfigReload } from './cli/configReload';
 import { registerVersionsCommands } from './cli/versionsReport';
+import { registerStart } from './cli/start';
 import { CORE_VERSION } from './version';
 
 const program = new Command('aihub').version(CORE_VERSION).description('AI Hub: a plugin-based, multi-tenant AI gateway');
-
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
-  return n;
-};
 
 // `aihub migrate status | head` closes our stdout early: that is the reader being done, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -42,46 +37,7 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-program
-  .command('start')
-  .description('start the gateway')
-  .option('-c, --config <file>', 'config file (default: AIHUB_CONFIG or config/aihub.yaml)')
-  .option('-p, --port <port>', 'port to listen on (overrides config and AIHUB_PORT)', port)
-  .action(async (opts: { config?: string; port?: number }) => {
-    let kernel: Kernel;
-    try {
-      kernel = await Kernel.start({ file: opts.config, port: opts.port });
-    } catch (err) {
-      fail(err);
-    }
-    let signals = 0;
-    const shutdown = (signal: string) => {
-      signals++;
-      if (signals > 1) {
-        kernel.logger.warn(`second ${signal}: exiting now`);
-        process.exit(1);
-      }
-      kernel.stop(signal).then(
-        () => process.exit(0),
-        (err) => {
-          kernel.logger.error('shutdown failed', { err });
-          process.exit(1);
-        },
-      );
-    };
-    // SIGHUP re-reads the config file (as `aihub config reload` does); the outcome is logged.
-    process.on('SIGHUP', () => {
-      kernel.reload().catch((err: unknown) => kernel.logger.error('config reload failed', { err }));
-    });
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    process.on('unhandledRejection', (err) => kernel.logger.error('unhandled promise rejection', { err }));
-    process.on('uncaughtException', (err) => {
-      kernel.logger.error('uncaught exception; shutting down', { err });
-      process.exitCode = 1;
-      void kernel.stop('uncaughtException').finally(() => process.exit(1));
-    });
-  });
+registerStart(program, fail);
 
 const config = program.command('config').description('configuration commands');
 config

@@ -26,6 +26,10 @@ export const coreConfigSchema = z
       .object({
         host: z.string().default('0.0.0.0').describe('Interface to listen on'),
         port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on (AIHUB_PORT, --port)'),
+        workers: z
+          .union([z.literal('auto'), z.number().int().min(1).max(256)])
+          .default(1)
+          .describe('Worker processes sharing the port (`aihub start --workers` overrides); auto = one per core. More than 1 needs PostgreSQL and Redis'),
         bodyLimit: byteSize.default(1024 * 1024).describe('Largest request body accepted; larger bodies get 413'),
         shutdownTimeoutMs: z.number().int().positive().default(15_000).describe('How long in-flight requests may take to finish on SIGTERM'),
         shutdownDelayMs: z

@@ -67,14 +67,20 @@ export function createMetrics(options: { processMetrics: boolean }): GatewayMetr
     inFlight,
     hookErrors,
     meterFor,
-    async render(accept) {
-      const text = await registry.metrics();
-      if (accept && accept.includes('application/openmetrics-text')) {
-        return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: text };
-      }
-      return { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: openMetricsToText(text) };
-    },
+    render: (accept) => renderRegistry(registry, accept),
   };
+}
+
+/**
+ * Renders an OpenMetrics-mode registry for the Accept header: OpenMetrics (with exemplars) when asked
+ * for, else text 0.0.4. Also renders the cluster's merged registry (see cluster/aggregate).
+ */
+export async function renderRegistry(registry: Registry, accept: string | undefined): Promise<{ contentType: string; body: string }> {
+  const text = await registry.metrics();
+  if (accept && accept.includes('application/openmetrics-text')) {
+    return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: text };
+  }
+  return { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: openMetricsToText(text) };
 }
 
 /**
