@@ -42,7 +42,10 @@ describe('console: list tables at phone width', () => {
         },
       },
     });
-    const { key } = await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'a rather long key name for a phone', scopes: ['ai:invoke'] });
+    const { key } = await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+      name: 'a rather long key name for a phone',
+      scopes: ['ai:invoke'],
+    });
     for (const model of ['gpt-4o-mini', 'gpt-4o-mini', 'no-such-model']) {
       const res = await fetch(`${env.url}/v1/chat/completions`, {
         method: 'POST',
@@ -51,7 +54,11 @@ describe('console: list tables at phone width', () => {
       });
       await res.arrayBuffer();
     }
-    await waitUntil(async () => (await env.api<{ data: unknown[] }>('GET', `/admin/v1/tenants/${env.tenantId}/requests`)).data.length, 3, 'three usage records');
+    await waitUntil(
+      async () => (await env.api<{ data: unknown[] }>('GET', `/admin/v1/tenants/${env.tenantId}/requests`)).data.length,
+      3,
+      'three usage records',
+    );
     page = await env.newPage();
     await env.signIn(page, env.admin, '/home');
     await page.setViewportSize({ width: 390, height: 844 });
@@ -78,7 +85,14 @@ describe('console: list tables at phone width', () => {
           headers: [...t.tHead.rows[t.tHead.rows.length - 1].cells].map((c) => c.textContent.replace(/\\s+/g, ' ').trim()).filter(Boolean),
         };
       })()`,
-    )) as { scrollWidth: number; innerWidth: number; cellRight: number; display: string; labels: string[]; headers: string[] };
+    )) as {
+      scrollWidth: number;
+      innerWidth: number;
+      cellRight: number;
+      display: string;
+      labels: string[];
+      headers: string[];
+    };
 
   for (const [path, table] of SCREENS) {
     test(`${path.split('?')[0]} at 390 px: rows are cards, no sideways scrolling, every column named; a table again at 1280 px`, async () => {
@@ -91,18 +105,42 @@ describe('console: list tables at phone width', () => {
       await page.waitForSelector(`[data-testid=${table}] tbody tr`);
       await waitUntil(async () => (await measure(table)).labels.length > 0, true, `${path}: cells labelled`);
       const m = await measure(table);
-      assert.ok(m.scrollWidth <= m.innerWidth, `${path}: the page scrolls sideways (${m.scrollWidth} > ${m.innerWidth})`);
-      assert.ok(m.cellRight <= m.innerWidth, `${path}: a cell ends at ${m.cellRight}px, past the ${m.innerWidth}px screen`);
+      assert.ok(
+        m.scrollWidth <= m.innerWidth,
+        `${path}: the page scrolls sideways (${m.scrollWidth} > ${m.innerWidth})`,
+      );
+      assert.ok(
+        m.cellRight <= m.innerWidth,
+        `${path}: a cell ends at ${m.cellRight}px, past the ${m.innerWidth}px screen`,
+      );
       assert.equal(m.display, 'block', `${path}: stacked below 600 px`);
       // Every value line says which column it is (the header's name), so nothing is lost with the header row.
-      for (const label of m.labels) assert.ok(m.headers.includes(label), `${path}: label ${label} is a column header (${m.headers.join(', ')})`);
+      for (const label of m.labels)
+        assert.ok(m.headers.includes(label), `${path}: label ${label} is a column header (${m.headers.join(', ')})`);
       assert.ok(m.labels.length >= Math.min(3, m.headers.length), `${path}: ${m.labels.join(', ')}`);
       await env.checkA11y(page, `${path} at 390 px`);
       await page.setViewportSize({ width: 1280, height: 800 });
       await waitUntil(async () => (await measure(table)).display, 'table', `${path}: a table at 1280 px`);
       await page.setViewportSize({ width: 390, height: 844 });
       page.off('request', onRequest);
-      if (path.startsWith('/usage')) assert.deepEqual(keyListCalls, [], 'the usage screen names keys from its own answer');
+      if (path.startsWith('/usage'))
+        assert.deepEqual(keyListCalls, [], 'the usage screen names keys from its own answer');
+      if (path.startsWith('/usage')) {
+        // The range presets wrap instead of running off the right edge ("Last month" was cut off).
+        const presets = await page.locator('[data-testid=usage-presets] button').evaluateAll((bs) =>
+          bs.map((b) => {
+            const r = b.getBoundingClientRect();
+            return { text: (b.textContent ?? '').trim(), left: Math.floor(r.left), right: Math.ceil(r.right) };
+          }),
+        );
+        const width = page.viewportSize()?.width ?? 390;
+        assert.equal(presets.length, 5);
+        for (const b of presets)
+          assert.ok(
+            b.left >= 0 && b.right <= width,
+            `preset "${b.text}" spans ${b.left}–${b.right}px on a ${width}px screen`,
+          );
+      }
     });
   }
 });

@@ -40,7 +40,8 @@ export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
     .card dd { margin: 4px 0 0; font: var(--mat-sys-title-large); }
     .num { text-align: end; font-variant-numeric: tabular-nums; }
     .id-sub { display: block; font-size: 12px; }
-    .presets { display: flex; flex-wrap: nowrap; gap: 4px; }
+    /* Its buttons wrap too when the group alone is wider than the screen (390 px phones). */
+    .presets { display: flex; flex-wrap: wrap; gap: 4px; max-width: 100%; min-width: 0; }
     .presets button { white-space: nowrap; }
     section.block { margin-top: 24px; }
     h2 { font: var(--mat-sys-title-medium); }
