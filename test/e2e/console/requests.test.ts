@@ -191,10 +191,13 @@ describe('console: request explorer', () => {
       ['flaky-primary', 'error', 'fallback'],
       ['steady', 'success', ''],
     ]);
-    const detail = await env.api<{ cost_micros: number; overhead_ms: number; total_tokens: number }>('GET', `/admin/v1/tenants/${env.tenantId}/requests/${flaky[0]}`);
+    const detail = await env.api<{ cost_micros: number; overhead_ms: number; total_tokens: number; cache_write_tokens: number; reasoning_tokens: number }>('GET', `/admin/v1/tenants/${env.tenantId}/requests/${flaky[0]}`);
     assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), detail.cost_micros);
     assert.equal(Number(await page.locator('[data-testid=rq-detail-overhead]').getAttribute('data-value')), detail.overhead_ms);
     assert.equal(Number(await page.locator('[data-testid=rq-detail-tokens]').getAttribute('data-value')), detail.total_tokens);
+    // Cache-write and reasoning tokens are shown only when the request had some.
+    assert.equal(await page.locator('[data-testid=rq-detail-cache-write]').count(), detail.cache_write_tokens > 0 ? 1 : 0);
+    assert.equal(await page.locator('[data-testid=rq-detail-reasoning]').count(), detail.reasoning_tokens > 0 ? 1 : 0);
     assert.match(await page.locator('[data-testid=rq-trace]').innerText(), /Not traced/);
     // Focus is inside the drawer (a modal dialog), and axe finds nothing serious with it open.
     await page.locator('[data-testid=rq-drawer] :focus').first().waitFor({ timeout: 5000 });
