@@ -6,8 +6,9 @@
  * retry and the fallback of a failing deployment, then the skip once its breaker is open; the
  * dashboard shows the gateway overhead percentiles of the summary; the playground shows a chat's
  * metered cost and links to it in the explorer; a request refused before routing (unknown model) is
- * listed, filtered by its error code, and counted in the overview's error rate. axe-core on the
- * screen and the open drawers.
+ * listed, filtered by its error code, and counted in the overview's error rate; the drawer shows
+ * cache-write and reasoning tokens only when a request has them. axe-core on the screen and the open
+ * drawers.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -15,6 +16,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import usage from '@aihub/plugin-usage';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
+import { USAGE_TOPIC, type UsageRecord } from '@aihub/core/plugin-api';
+import { probePlugin } from '@aihub/core/testing';
 import { startConsoleEnv, waitUntil, type ConsoleEnv } from './harness';
 
 const KEY = 'sk-mock-upstream-0123456789abcdef';
@@ -61,12 +64,14 @@ describe('console: request explorer', () => {
     return res;
   };
   const rows = () => page.locator('[data-testid=rq-table] tbody tr');
+  /** Publishes usage records as the gateway would (for token kinds the mock upstream never reports). */
+  const probe = probePlugin();
 
   before(async () => {
     mock = await startMockUpstream({ apiKey: KEY, completionTokens: 7, record: 0 });
     sink = await otlpSink();
     env = await startConsoleEnv({
-      plugins: [usage],
+      plugins: [usage, probe.plugin],
       // Tracing on, new traces never sampled: only a caller's sampled trace is recorded.
       config: { telemetry: { tracing: { endpoint: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`, sampleRatio: 0 } } },
       pluginConfig: {
@@ -261,5 +266,55 @@ describe('console: request explorer', () => {
     assert.equal(await page.locator('[data-testid=rq-detail-id]').innerText(), id);
     assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), detail.cost_micros);
     assert.deepEqual(env.pageErrors, []);
+  });
+
+  test('the drawer shows cache-write and reasoning tokens when a request has them', async () => {
+    const requestId = `req-token-kinds-${Date.now()}`;
+    const record: UsageRecord = {
+      requestId,
+      timestamp: new Date().toISOString(),
+      tenantId: env.tenantId,
+      keyId: null,
+      userId: null,
+      teamId: null,
+      endpoint: 'messages',
+      model: 'claude-sonnet',
+      resolvedModel: 'claude-sonnet',
+      provider: 'anthropic',
+      deployment: 'claude',
+      experiment: null,
+      variant: null,
+      promptTokens: 1200,
+      completionTokens: 800,
+      cachedTokens: 0,
+      cacheWriteTokens: 1024,
+      reasoningTokens: 512,
+      totalTokens: 2000,
+      estimated: false,
+      costMicros: null,
+      priced: false,
+      latencyMs: 900,
+      ttftMs: null,
+      status: 'success',
+      httpStatus: 200,
+      errorCode: null,
+      cacheHit: false,
+      stream: false,
+      attempts: [],
+      attemptCount: 1,
+    };
+    await probe.ctx().queue.publishNow(USAGE_TOPIC, [record]);
+    await waitUntil(
+      async () => (await env.api<{ data: { request_id: string }[] }>('GET', `/admin/v1/tenants/${env.tenantId}/requests?model=claude-sonnet`)).data.length,
+      1,
+      'the published record is stored',
+    );
+    await env.navigate(page, `/requests?model=claude-sonnet&request=${requestId}`);
+    await page.waitForSelector(`[data-testid=rq-detail-id]:text("${requestId}")`);
+    await page.waitForSelector('[data-testid=rq-detail-reasoning]');
+    assert.equal(Number(await page.locator('[data-testid=rq-detail-cache-write]').getAttribute('data-value')), 1024);
+    assert.equal(Number(await page.locator('[data-testid=rq-detail-reasoning]').getAttribute('data-value')), 512);
+    assert.match(await page.locator('[data-testid=rq-detail-tokens]').innerText(), /1,024 of the input written to the prompt cache[\s\S]*512 of the output spent on reasoning/);
+    await page.keyboard.press('Escape');
   });
 });
