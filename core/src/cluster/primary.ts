@@ -129,7 +129,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
         if (slots.get(slot) === w) slots.delete(slot);
         for (const c of collecting.values()) if (c.want.delete(w) && !c.want.size) c.done();
         if (stopping) {
-          if (code !== 0) exitCode = exitCode || 1;
+          // A worker still starting is ended by SIGTERM (nothing to drain): not a failed shutdown.
+          if (code !== 0 && wasReady) exitCode = exitCode || 1;
           logger.info('worker exited', { worker: slot, pid: w.process.pid, code, signal });
           return finishIfEmpty();
         }
