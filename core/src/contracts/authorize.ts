@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
-import { GatewayError, errors } from '../errors/GatewayError';
+import { errors } from '../errors/GatewayError';
 import type { PluginContext } from '../kernel/types';
 import { ACCESS_CONTROL, PrincipalKey, type Permission } from './index';
+import { CoreErrors } from '../errors/coreErrors';
 
 /**
  * What each tenant role may do when no AccessControl service (the tenancy plugin) is loaded — the
@@ -37,13 +38,13 @@ export function authorizeTenant(ctx: PluginContext, c: Context, permission: Perm
   if (!principal) throw errors.unauthorized();
   const scope = permission.endsWith(':read') ? 'admin:read' : 'admin:write';
   if (!principal.scopes.includes(scope)) {
-    throw new GatewayError(`This credential lacks the ${scope} scope needed to ${permission.replace(':', ' ')}.`, { code: 'insufficient_scope', status: 403 });
+    throw CoreErrors.create('insufficient_scope', `This credential lacks the ${scope} scope needed to ${permission.replace(':', ' ')}.`);
   }
   if (principal.superadmin) return;
   if (principal.tenantId !== tenantId) throw errors.notFound(`Tenant ${tenantId} was not found.`, 'tenant_not_found');
   const allowed = roleGrants(principal.role, permission);
   if (!allowed) {
-    throw new GatewayError(`This credential may not ${permission.replace(':', ' ')} in this tenant; ask a tenant owner or admin.`, { code: 'permission_denied', status: 403 });
+    throw CoreErrors.create('permission_denied', `This credential may not ${permission.replace(':', ' ')} in this tenant; ask a tenant owner or admin.`);
   }
 }
 

@@ -6,10 +6,11 @@
  * `contribute` instead of importing each other.
  */
 import type { Context } from 'koa';
-import { GatewayError, errors } from '../errors/GatewayError';
+import { errors } from '../errors/GatewayError';
 import type { PluginContext } from '../kernel/types';
 import { createToken } from '../kernel/serviceTokens';
 import { PrincipalKey, TENANT_DIRECTORY, type BudgetSettings, type LimitSettings, type TenantContext } from './index';
+import { CoreErrors } from '../errors/coreErrors';
 
 /** Upper bounds of one plan; an absent field is unbounded. */
 export interface PlanBounds {
@@ -119,12 +120,7 @@ export function assertWithinPlan(c: Context, values: BoundedValues, bounds: Plan
   if (excess.length === 0) return;
   const name = names ?? ((f: string) => f);
   const what = excess.map((e) => `${name(e.field)} is ${e.value}, above the bound of ${e.bound}`).join('; ');
-  throw new GatewayError(`${what} in plan "${plan}"; lower it or ask the platform operator for another plan.`, {
-    code: 'exceeds_plan',
-    status: 400,
-    param: name(excess[0].field),
-    details: { plan, exceeded: excess.map((e) => ({ field: name(e.field), value: e.value, bound: e.bound })) },
-  });
+  throw CoreErrors.create('exceeds_plan', `${what} in plan "${plan}"; lower it or ask the platform operator for another plan.`, { param: name(excess[0].field), details: { plan, exceeded: excess.map((e) => ({ field: name(e.field), value: e.value, bound: e.bound })) } });
 }
 
 /**

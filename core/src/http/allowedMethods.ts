@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { GatewayError } from '../errors/GatewayError';
+import { CoreErrors } from '../errors/coreErrors';
 
 interface MatchedLayer {
   methods: string[];
@@ -29,6 +29,6 @@ export function allowedMethods() {
       ctx.set('Allow', allow);
       return;
     }
-    throw new GatewayError(`${ctx.method} is not allowed on ${ctx.path}; use ${allow}.`, { code: 'method_not_allowed', status: 405, headers: { allow } });
+    throw CoreErrors.create('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; use ${allow}.`, { headers: { allow } });
   };
 }

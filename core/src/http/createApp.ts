@@ -16,6 +16,7 @@ import { requestIdFrom } from './requestId';
 import type { EdgeHeaders } from './securityHeaders';
 import { callStatic, type StaticRoute } from './staticRoutes';
 import { redactedPath } from './spanPath';
+import { CoreErrors } from '../errors/coreErrors';
 
 export interface AppDeps {
   logger: Logger;
@@ -299,7 +300,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       // A mounted sub-application (the OAuth server) answered on the raw response itself.
       if (ctx.respond === false) return;
       if (ctx.status === 404 && ctx.body == null) {
-        failed(new GatewayError(`No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`, { code: 'route_not_found', status: 404 }));
+        failed(CoreErrors.create('route_not_found', `No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`));
         return;
       }
       overhead();
@@ -307,7 +308,7 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     if (deps.overConnectionLimit?.(req)) {
       res.setHeader('connection', 'close');
       // 429, not 503: the client is over its share, the gateway is fine (no error log, no 5xx series).
-      failed(new GatewayError('Too many open connections from your address; close idle ones or reuse fewer keep-alive connections, then retry.', { code: 'too_many_connections', status: 429, headers: { 'retry-after': '1' } }));
+      failed(CoreErrors.create('too_many_connections', 'Too many open connections from your address; close idle ones or reuse fewer keep-alive connections, then retry.', { headers: { 'retry-after': '1' } }));
       return Promise.resolve();
     }
     const info = new KernelRequestInfo(requestId, sc);

@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Context } from 'koa';
 import type { CoreConfig } from '../config/coreSchema';
-import { GatewayError } from '../errors/GatewayError';
 import type { GatewayMetrics } from '../telemetry/createMetrics';
+import { CoreErrors } from '../errors/coreErrors';
 
 /**
  * Node's server options from `server.*`. Timeouts are checked every second rather than Node's
@@ -78,11 +78,7 @@ function scrapeAllowed(authorization: string | undefined, token: string | undefi
 }
 
 const unauthorizedScrape = () =>
-  new GatewayError('Metrics need `Authorization: Bearer <token>` with telemetry.metrics.bearerToken (Prometheus: authorization.credentials).', {
-    code: 'invalid_token',
-    status: 401,
-    headers: { 'www-authenticate': 'Bearer realm="metrics"' },
-  });
+  CoreErrors.create('invalid_token', 'Metrics need `Authorization: Bearer <token>` with telemetry.metrics.bearerToken (Prometheus: authorization.credentials).', { headers: { 'www-authenticate': 'Bearer realm="metrics"' } });
 
 /** The metrics route on the API port: the exposition, behind the bearer token when one is set. */
 export function metricsRoute(metrics: GatewayMetrics, bearerToken: string | undefined) {

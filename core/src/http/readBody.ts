@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import { GatewayError, errors } from '../errors/GatewayError';
+import { errors } from '../errors/GatewayError';
+import { CoreErrors } from '../errors/coreErrors';
 
 declare module 'koa' {
   interface Request {
@@ -12,10 +13,7 @@ declare module 'koa' {
 
 /** 408: the body did not arrive within `server.bodyTimeoutMs` of the request's start. */
 export const bodyTimeout = (ms: number) =>
-  new GatewayError(`The request body did not arrive within ${ms} ms; send it at once (or raise server.bodyTimeoutMs for slow links).`, {
-    code: 'body_timeout',
-    status: 408,
-  });
+  CoreErrors.create('body_timeout', `The request body did not arrive within ${ms} ms; send it at once (or raise server.bodyTimeoutMs for slow links).`);
 
 /**
  * Reads the request body with a hard size limit and a deadline. Rejects early on Content-Length, and
@@ -57,7 +55,7 @@ export function readBody(ctx: Context, limit: number, parseJson: boolean, deadli
     };
     const onError = (err: Error) => {
       cleanup();
-      reject(new GatewayError('The request body could not be read; the client closed the connection.', { code: 'request_aborted', status: 400, cause: err }));
+      reject(CoreErrors.create('request_aborted', 'The request body could not be read; the client closed the connection.', { cause: err }));
     };
     const cleanup = () => {
       if (timer !== undefined) clearTimeout(timer);
@@ -88,14 +86,11 @@ function keepBody(ctx: Context, raw: Buffer, parseJson: boolean): void {
   if (!parseJson || raw.length === 0) return;
   const type = ctx.req.headers['content-type'];
   if (type && !type.includes('json')) {
-    throw new GatewayError(`Content-Type ${type.split(';')[0]} is not supported here; send application/json.`, { code: 'unsupported_media_type', status: 415 });
+    throw CoreErrors.create('unsupported_media_type', `Content-Type ${type.split(';')[0]} is not supported here; send application/json.`);
   }
   try {
     ctx.request.body = JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw new GatewayError(`The request body is not valid JSON: ${(err as Error).message}. Check quoting and commas.`, {
-      code: 'invalid_json',
-      status: 400,
-    });
+    throw CoreErrors.create('invalid_json', `The request body is not valid JSON: ${(err as Error).message}. Check quoting and commas.`);
   }
 }

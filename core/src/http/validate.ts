@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { GatewayError } from '../errors/GatewayError';
 import { formatPath } from '../config/problems';
 import type { RouteSchema } from '../kernel/types';
+import { CoreErrors } from '../errors/coreErrors';
 
 const VALIDATED = Symbol('aihub.validated');
 
@@ -20,12 +21,7 @@ export function validated<Q = Record<string, unknown>, P = Record<string, string
 function fail(where: 'body' | 'query' | 'params', error: z.ZodError): GatewayError {
   const issues = error.issues.map((i) => ({ path: formatPath([where, ...i.path]), message: i.message, code: i.code }));
   const first = issues[0];
-  return new GatewayError(`Invalid ${where}: ${first.path} ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}.`, {
-    code: 'validation_failed',
-    status: 400,
-    param: first.path.replace(/^(body|query|params)\.?/, '') || null,
-    details: { errors: issues },
-  });
+  return CoreErrors.create('validation_failed', `Invalid ${where}: ${first.path} ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}.`, { param: first.path.replace(/^(body|query|params)\.?/, '') || null, details: { errors: issues } });
 }
 
 /** True when a string (or a string inside an array) holds U+0000. */
@@ -43,12 +39,7 @@ function hasNul(value: unknown): boolean {
 function refuseNul(where: 'query' | 'params', values: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(values)) {
     if (!hasNul(value)) continue;
-    throw new GatewayError(`Invalid ${where}: ${where}.${name} contains a NUL character (U+0000); remove it.`, {
-      code: 'validation_failed',
-      status: 400,
-      param: name,
-      details: { errors: [{ path: `${where}.${name}`, message: 'contains U+0000', code: 'nul_character' }] },
-    });
+    throw CoreErrors.create('validation_failed', `Invalid ${where}: ${where}.${name} contains a NUL character (U+0000); remove it.`, { param: name, details: { errors: [{ path: `${where}.${name}`, message: 'contains U+0000', code: 'nul_character' }] } });
   }
 }
 
