@@ -1,4 +1,4 @@
-import { GatewayError, errors } from '@aihub/core/plugin-api';
+import { errors } from '@aihub/core/plugin-api';
 import { iso, num, type Sql } from '@aihub/core/plugin-api';
 import { at, bucketOf, bucketSql, bucketsBetween, checkProperty, nextBucket, propertyParam, propertySql, TS, type Interval } from './dialect';
 import { Filters } from './Filters';
@@ -6,6 +6,7 @@ import { addUser, funnelResult, newFunnel } from './funnel';
 import { scanByUser } from './scan';
 import { SessionStats, sessionsOf, type Session } from './sessions';
 import { encodeCursor, type TimelineCursor } from './timeline';
+import { BehaviorErrors } from '../errors';
 
 export interface Tables {
   events: string;
@@ -56,7 +57,7 @@ export class Analytics {
       `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
       q.bind,
     );
-    if (rows.length > MAX_SERIES_ROWS) throw new GatewayError(`More than ${MAX_SERIES_ROWS} series points; choose events (event=…), a larger interval or a shorter range.`, { code: 'query_too_large', status: 422 });
+    if (rows.length > MAX_SERIES_ROWS) throw BehaviorErrors.create('query_too_large', `More than ${MAX_SERIES_ROWS} series points; choose events (event=…), a larger interval or a shorter range.`);
     const [total] = await this.sql.rows<Record<string, unknown>>(`SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`, q.bind);
     const labels: string[] = [];
     for (let l = first; ; l = nextBucket(l, interval)) {
@@ -166,16 +167,16 @@ export class Analytics {
         c.counts[p] += num(row.n);
       }
       const users = [...cohorts.values()].reduce((a, c) => a + c.users, 0);
-      if (users > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
+      if (users > this.maxScan) throw BehaviorErrors.create('query_too_large', `More than ${this.maxScan} users in the cohorts; narrow the range.`);
     } else {
       const q = this.filters(tenantId, range).eq('event', startEvent);
       // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
       const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`, q.bind);
-      if (starts.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} users in the cohorts; narrow the range.`, { code: 'query_too_large', status: 422 });
+      if (starts.length > this.maxScan) throw BehaviorErrors.create('query_too_large', `More than ${this.maxScan} users in the cohorts; narrow the range.`);
       const cohortOf = new Map<string, string>();
       for (const row of starts) cohortOf.set(String(row.distinct_id), bucketOf(Date.parse(iso(row.first)), interval));
       const activity = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`, r.bind);
-      if (activity.length > this.maxScan) throw new GatewayError(`More than ${this.maxScan} user-days to read; narrow the range.`, { code: 'query_too_large', status: 422 });
+      if (activity.length > this.maxScan) throw BehaviorErrors.create('query_too_large', `More than ${this.maxScan} user-days to read; narrow the range.`);
       const returned = new Map<string, Set<number>>();
       for (const a of activity) {
         const id = String(a.distinct_id);

@@ -1,7 +1,7 @@
-import { GatewayError } from '@aihub/core/plugin-api';
 import { iso, num, type Sql } from '@aihub/core/plugin-api';
 import { at, TS } from './dialect';
 import type { Filters } from './Filters';
+import { BehaviorErrors } from '../errors';
 
 export interface ScannedEvent {
   distinctId: string;
@@ -42,7 +42,7 @@ export async function scanByUser(sql: Sql, table: string, filters: Filters, maxE
     }
     total += rows.length;
     if (total > maxEvents) {
-      throw new GatewayError(`This query reads more than ${maxEvents} events; narrow the time range or the filters.`, { code: 'query_too_large', status: 422 });
+      throw BehaviorErrors.create('query_too_large', `This query reads more than ${maxEvents} events; narrow the time range or the filters.`);
     }
     if (rows.length < PAGE) break;
     const last = rows[rows.length - 1];

@@ -1,10 +1,11 @@
-import { GatewayError, PrincipalKey, TenantKey, errors, findUnstorable, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { GatewayError, PrincipalKey, TenantKey, errors, findUnstorable, type GatewayContext, type PluginContext, type PluginRouter, CoreErrors } from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
 import { EVENTS_TOPIC, type BehaviorMetrics } from '../metrics';
 import { applyPolicy, compilePolicy } from '../privacy/pii';
 import type { TenantKeys } from '../privacy/TenantKeys';
 import type { TenantSettingsCache } from '../TenantSettingsCache';
 import { validateEvent, type EventError, type EventType, type StoredEvent } from './events';
+import { BehaviorErrors } from '../errors';
 
 type Json = Record<string, unknown>;
 
@@ -23,12 +24,7 @@ function tenantOf(c: GatewayContext): string {
 function rejected(errs: EventError[], single: boolean): GatewayError {
   const first = errs[0];
   const where = single ? '' : `event ${first.index}: `;
-  return new GatewayError(`${where}${first.path ? `${first.path}: ` : ''}${first.message}${errs.length > 1 ? ` (and ${errs.length - 1} more problems)` : ''}`, {
-    code: 'validation_failed',
-    status: 400,
-    param: first.path || null,
-    details: { errors: errs },
-  });
+  return CoreErrors.create('validation_failed', `${where}${first.path ? `${first.path}: ` : ''}${first.message}${errs.length > 1 ? ` (and ${errs.length - 1} more problems)` : ''}`, { param: first.path || null, details: { errors: errs } });
 }
 
 /**
@@ -53,7 +49,7 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
     try {
       key = await keys.get(tenantId);
     } catch (err) {
-      throw new GatewayError('Events cannot be stored right now; retry with the same messageId (duplicates are dropped).', { code: 'events_unavailable', status: 503, cause: err });
+      throw BehaviorErrors.create('events_unavailable', 'Events cannot be stored right now; retry with the same messageId (duplicates are dropped).', { cause: err });
     }
     return events.map((e) => ({ ...applyPolicy(e, policy, key), tenantId }));
   };
@@ -105,13 +101,13 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
       const batch = body.batch as unknown[];
       if (batch.length === 0) throw errors.badRequest('The batch is empty.', 'invalid_batch', 'batch');
       if (batch.length > limits.maxBatchEvents) {
-        throw new GatewayError(`A batch may hold at most ${limits.maxBatchEvents} events; this one has ${batch.length}. Split it.`, { code: 'batch_too_large', status: 413, param: 'batch' });
+        throw BehaviorErrors.create('batch_too_large', `A batch may hold at most ${limits.maxBatchEvents} events; this one has ${batch.length}. Split it.`, { param: 'batch' });
       }
       const receivedAt = Date.now();
       // The shared context is merged into every event: a value the database refuses there refuses the whole batch.
       const sharedProblem = findUnstorable(body.context, 'context');
       if (sharedProblem) {
-        throw new GatewayError(`${sharedProblem.path}: ${sharedProblem.message}`, { code: 'validation_failed', status: 400, param: sharedProblem.path, details: { errors: [{ index: null, message_id: null, ...sharedProblem }] } });
+        throw CoreErrors.create('validation_failed', `${sharedProblem.path}: ${sharedProblem.message}`, { param: sharedProblem.path, details: { errors: [{ index: null, message_id: null, ...sharedProblem }] } });
       }
       const shared = { context: body.context && typeof body.context === 'object' && !Array.isArray(body.context) ? (body.context as Json) : undefined, sentAt: body.sentAt };
       const valid: Omit<StoredEvent, 'tenantId'>[] = [];
