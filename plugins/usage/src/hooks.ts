@@ -1,4 +1,4 @@
-import { GatewayError, PLAN_BOUNDS, PrincipalKey, TenantKey, type HookDefinition, type PlanBoundsService, type PluginContext } from '@aihub/core/plugin-api';
+import { PLAN_BOUNDS, PrincipalKey, TenantKey, type HookDefinition, type PlanBoundsService, type PluginContext } from '@aihub/core/plugin-api';
 import { budgetExceeded } from './budgets/BudgetExceeded';
 import type { BudgetAlerts } from './budgets/BudgetAlerts';
 import type { BudgetResolver } from './budgets/BudgetResolver';
@@ -9,6 +9,7 @@ import type { UsageMetrics } from './metrics';
 import { PERIODS, periodOf, type Period } from './time';
 import { refusalHook } from './refusals';
 import { isInvokeRoute, writeAheadHook } from './writeAhead';
+import { UsageErrors } from './errors';
 
 /**
  * `request.limit` on AI routes: refuses the request before any upstream call once a hard budget
@@ -30,7 +31,7 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
         ctx.logger.warn('spend counters unreadable; budgets not enforced for this request (failOpen)', { err });
         return next();
       }
-      throw new GatewayError('Budgets cannot be checked right now; retry shortly.', { code: 'budget_unavailable', status: 503, cause: err });
+      throw UsageErrors.create('budget_unavailable', 'Budgets cannot be checked right now; retry shortly.', { cause: err });
     }
     for (let i = 0; i < checks.length; i++) {
       const { target, period } = checks[i];

@@ -1,7 +1,8 @@
-import { AiCallKey, GatewayError, PrincipalKey, TenantKey, USAGE_TOPIC, type AiCallInfo, type GatewayContext, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
+import { AiCallKey, PrincipalKey, TenantKey, USAGE_TOPIC, type AiCallInfo, type GatewayContext, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
 import { requestMeta } from '@aihub/core/plugin-api';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
+import { UsageErrors } from './errors';
 
 /** AI routes that call an upstream (not /v1/models or /v1/feedback). */
 export function isInvokeRoute(route: { method: string; path: string; tags: string[]; pipeline: boolean }): boolean {
@@ -147,7 +148,7 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
       const failed = (err: unknown): unknown => {
         metrics.writeAheadFailures.inc();
         if (cfg.onFailure === 'reject') {
-          throw new GatewayError('Usage metering is unavailable right now; retry shortly.', { code: 'metering_unavailable', status: 503, cause: err, headers: { 'retry-after': '1' } });
+          throw UsageErrors.create('metering_unavailable', 'Usage metering is unavailable right now; retry shortly.', { cause: err, headers: { 'retry-after': '1' } });
         }
         ctx.logger.warn('could not write the pending usage record; serving anyway (writeAhead.onFailure: continue)', { err });
         return next();

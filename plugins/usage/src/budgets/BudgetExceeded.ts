@@ -2,6 +2,7 @@ import { GatewayError } from '@aihub/core/plugin-api';
 import { microsToDisplay, microsToUsd } from '../money';
 import type { Period } from '../time';
 import type { BudgetLevel } from './types';
+import { UsageErrors } from '../errors';
 
 const LEVEL_NAMES: Record<BudgetLevel, string> = { tenant: 'tenant', team: 'team', key: 'API key' };
 
@@ -14,11 +15,10 @@ const LEVEL_NAMES: Record<BudgetLevel, string> = { tenant: 'tenant', team: 'team
 export function budgetExceeded(level: BudgetLevel, targetId: string, period: Period, limitMicros: number, spentMicros: number, resetsAtMs: number, nowMs: number): GatewayError {
   const resetsAt = new Date(resetsAtMs).toISOString();
   const retryAfter = Math.max(1, Math.ceil((resetsAtMs - nowMs) / 1000));
-  return new GatewayError(
+  return UsageErrors.create(
+    'budget_exceeded',
     `The ${LEVEL_NAMES[level]} ${period} budget of ${microsToDisplay(limitMicros)} is spent (${microsToDisplay(spentMicros)} used); requests are refused until it resets at ${resetsAt}. Ask an admin to raise the budget, or wait for the reset.`,
     {
-      code: 'budget_exceeded',
-      status: 429,
       type: 'insufficient_quota',
       headers: {
         'retry-after': String(retryAfter),
