@@ -1,4 +1,4 @@
-import { GatewayError, errors, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
+import { errors, type GatewayContext, type PluginRouter, CoreErrors } from '@aihub/core/plugin-api';
 import type { Asset } from './assets';
 import type { ConsoleConfig } from './config';
 import { consoleCsp, newNonce } from './indexPage';
@@ -56,7 +56,7 @@ export function consoleRoutes(router: PluginRouter, cfg: ConsoleConfig, site: ()
 
   const handler = async (ctx: GatewayContext): Promise<void> => {
     if (ctx.path === '/admin/v1' || ctx.path.startsWith('/admin/v1/')) {
-      throw new GatewayError(`No route for ${ctx.method} ${ctx.path}; the admin API is described at /admin/v1/openapi.json.`, { code: 'route_not_found', status: 404 });
+      throw CoreErrors.create('route_not_found', `No route for ${ctx.method} ${ctx.path}; the admin API is described at /admin/v1/openapi.json.`);
     }
     const s = site();
     if (!s.assets || !s.index) throw errors.unavailable('The console is starting; try again in a moment.', 'console_starting');

@@ -1,4 +1,4 @@
-import { GatewayError, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
+import { type HookDefinition, type PluginContext, CoreErrors } from '@aihub/core/plugin-api';
 import type { ExampleConfig } from './config';
 
 /** Counts of what the plugin did: its runtime (`ctx.runtime`), read by its route and health check. */
@@ -22,11 +22,7 @@ export function exampleHooks(ctx: PluginContext<ExampleConfig, ExampleStats>): H
         const limit = limits.find((l) => c.path.startsWith(l.pathPrefix));
         if (limit && size > limit.maxBytes) {
           ctx.runtime.rejected++;
-          throw new GatewayError(`Requests to ${limit.pathPrefix} may be at most ${limit.maxBytes} bytes; this one is ${size}.`, {
-            code: 'request_too_large',
-            status: 413,
-            param: null,
-          });
+          throw CoreErrors.create('request_too_large', `Requests to ${limit.pathPrefix} may be at most ${limit.maxBytes} bytes; this one is ${size}.`, { param: null });
         }
         return next();
       },
