@@ -10,6 +10,7 @@ import { applyTransforms } from './transforms';
 import type { Operation } from './types';
 import { validateBody } from './validate';
 import type { AiContext } from './runtime';
+import { AiErrors } from './errors';
 
 /** The ai plugin's own per-request state. */
 export const CallKey = defineStateKey<AiCall>('ai.call');
@@ -28,7 +29,7 @@ const isInvoke = (route: RouteInfo) => route.plugin === 'ai' && (route.path === 
  * may not use; so does the gateway, so a tenant cannot learn which aliases other tenants have.
  */
 export function modelNotFound(model: string): GatewayError {
-  return new GatewayError(`The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found', status: 404, type: 'invalid_request_error', param: 'model' });
+  return AiErrors.create('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model' });
 }
 
 /** The tenant's allowedModels: absent, or containing `*`, means every alias. */

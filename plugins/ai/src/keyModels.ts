@@ -1,4 +1,5 @@
 import { GatewayError, type Principal } from '@aihub/core/plugin-api';
+import { AiErrors } from './errors';
 
 /**
  * Per-credential model allow-list (an API key's `allowed_models`). The list travels on the frozen
@@ -16,10 +17,5 @@ export function principalMayUse(principal: Principal | undefined, alias: string)
  * tenant's models: saying why helps them pick another key instead of reporting a missing model.
  */
 export function modelNotAllowed(model: string): GatewayError {
-  return new GatewayError(`This credential (API key or OAuth client) may not use the model \`${model}\`; use one of its allowed models, or ask an admin to allow it.`, {
-    code: 'model_not_allowed',
-    status: 403,
-    type: 'permission_error',
-    param: 'model',
-  });
+  return AiErrors.create('model_not_allowed', `This credential (API key or OAuth client) may not use the model \`${model}\`; use one of its allowed models, or ask an admin to allow it.`, { type: 'permission_error', param: 'model' });
 }

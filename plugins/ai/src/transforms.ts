@@ -1,6 +1,7 @@
-import { GatewayError, type TenantSettings } from '@aihub/core/plugin-api';
+import { type TenantSettings, CoreErrors } from '@aihub/core/plugin-api';
 import type { AiConfig } from './config';
 import { redactMessages } from './pii';
+import { AiErrors } from './errors';
 
 /**
  * Per-tenant content transforms of a chat request (request.transform), each switched by the
@@ -32,7 +33,7 @@ export function applyTransforms(body: Record<string, unknown>, settings: TenantS
   }
   if (body.aihub_variables !== undefined) {
     const v = body.aihub_variables;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new GatewayError('aihub_variables must be an object of template variables.', { code: 'invalid_type', status: 400, param: 'aihub_variables' });
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw CoreErrors.create('invalid_type', 'aihub_variables must be an object of template variables.', { param: 'aihub_variables' });
     variables = { ...(v as Record<string, unknown>), ...variables };
     delete body.aihub_variables;
     changed = true;
@@ -44,9 +45,9 @@ export function applyTransforms(body: Record<string, unknown>, settings: TenantS
     prefix.push({ role: 'system', content: settings.systemPrompt });
   }
   if (template !== undefined) {
-    if (!config.templates) throw new GatewayError('Prompt templates are disabled on this gateway.', { code: 'templates_disabled', status: 400, param: 'metadata.aihub_template' });
+    if (!config.templates) throw AiErrors.create('templates_disabled', 'Prompt templates are disabled on this gateway.', { param: 'metadata.aihub_template' });
     const text = settings?.promptTemplates?.[template];
-    if (typeof text !== 'string') throw new GatewayError(`Prompt template "${template}" does not exist for this tenant.`, { code: 'template_not_found', status: 400, param: 'metadata.aihub_template' });
+    if (typeof text !== 'string') throw AiErrors.create('template_not_found', `Prompt template "${template}" does not exist for this tenant.`, { param: 'metadata.aihub_template' });
     prefix.push({ role: 'system', content: render(text, variables ?? {}) });
   }
   if (prefix.length) {
@@ -70,7 +71,7 @@ export function render(template: string, variables: Record<string, unknown>): st
   return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (_, name: string) => {
     const v = variables[name];
     if (v === undefined || v === null) {
-      throw new GatewayError(`Prompt template variable "${name}" is missing; send it in aihub_variables.`, { code: 'template_variable_missing', status: 400, param: `aihub_variables.${name}` });
+      throw AiErrors.create('template_variable_missing', `Prompt template variable "${name}" is missing; send it in aihub_variables.`, { param: `aihub_variables.${name}` });
     }
     return typeof v === 'string' ? v : JSON.stringify(v);
   });

@@ -1,14 +1,15 @@
-import { GatewayError } from '@aihub/core/plugin-api';
+import { CoreErrors } from '@aihub/core/plugin-api';
 import type { Operation } from './types';
+import { AiErrors } from './errors';
 
 /**
  * OpenAI-style validation of the fields the gateway itself relies on, with OpenAI's error shape
  * (400 invalid_request_error, a `param`, codes like missing_required_parameter / invalid_type /
  * invalid_value). Everything else is the provider's to judge: the body passes through.
  */
-const missing = (param: string) => new GatewayError(`Missing required parameter: '${param}'.`, { code: 'missing_required_parameter', status: 400, param });
-const invalidType = (param: string, expected: string) => new GatewayError(`Invalid type for '${param}': expected ${expected}.`, { code: 'invalid_type', status: 400, param });
-const invalidValue = (param: string, message: string) => new GatewayError(`Invalid value for '${param}': ${message}`, { code: 'invalid_value', status: 400, param });
+const missing = (param: string) => AiErrors.create('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
+const invalidType = (param: string, expected: string) => CoreErrors.create('invalid_type', `Invalid type for '${param}': expected ${expected}.`, { param });
+const invalidValue = (param: string, message: string) => AiErrors.create('invalid_value', `Invalid value for '${param}': ${message}`, { param });
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -22,7 +23,7 @@ function optionalNumber(body: Record<string, unknown>, key: string, min: number,
 
 export function validateBody(op: Operation, body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    throw new GatewayError('The request body must be a JSON object.', { code: 'invalid_request', status: 400, param: null });
+    throw CoreErrors.create('invalid_request', 'The request body must be a JSON object.', { param: null });
   }
   const b = body as Record<string, unknown>;
   if (b.model === undefined || b.model === null || b.model === '') throw missing('model');

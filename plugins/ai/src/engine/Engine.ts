@@ -12,6 +12,7 @@ import type { AiCall } from './AiCall';
 import { StreamEventError, UpstreamError, retryAfterMs, scrub, toClientError } from './errors';
 import { AttemptSignal } from './AttemptSignal';
 import { StreamRelay, type RelayEnd } from './StreamRelay';
+import { AiErrors } from '../errors';
 
 export type Outcome = { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } | { kind: 'stream'; relay: StreamRelay; entry: RouteEntry };
 
@@ -111,7 +112,7 @@ export class Engine {
       }
     }
     if (!supported) {
-      throw new GatewayError(`Model "${call.alias}" does not support ${call.input.op === 'chat' ? 'chat completions' : 'embeddings'}.`, { code: 'unsupported_operation', status: 400, param: 'model' });
+      throw AiErrors.create('unsupported_operation', `Model "${call.alias}" does not support ${call.input.op === 'chat' ? 'chat completions' : 'embeddings'}.`, { param: 'model' });
     }
     throw toClientError(last!, call.alias);
   }

@@ -1,5 +1,6 @@
-import { GatewayError, redactAddresses } from '@aihub/core/plugin-api';
+import { GatewayError, redactAddresses, CoreErrors } from '@aihub/core/plugin-api';
 import type { UpstreamErrorBody } from '../types';
+import { AiErrors } from '../errors';
 
 export type UpstreamFailureKind = 'status' | 'timeout' | 'connection' | 'stream_error' | 'cancelled' | 'breaker_open';
 
@@ -101,33 +102,28 @@ export function toClientError(err: UpstreamError, model: string): GatewayError {
   const cause = err;
   switch (err.kind) {
     case 'timeout':
-      return new GatewayError(`The upstream provider did not answer in time for model "${model}"; retry, or ask for fewer tokens.`, { code: 'upstream_timeout', status: 504, cause });
+      return AiErrors.create('upstream_timeout', `The upstream provider did not answer in time for model "${model}"; retry, or ask for fewer tokens.`, { cause });
     case 'connection':
-      return new GatewayError(`The upstream provider for model "${model}" could not be reached; retry later.`, { code: 'upstream_unreachable', status: 502, cause });
+      return AiErrors.create('upstream_unreachable', `The upstream provider for model "${model}" could not be reached; retry later.`, { cause });
     case 'breaker_open':
-      return new GatewayError(`Every deployment of model "${model}" is failing and temporarily disabled; retry later.`, {
-        code: 'no_healthy_deployment',
-        status: 503,
-        cause,
-        headers: err.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : undefined,
-      });
+      return AiErrors.create('no_healthy_deployment', `Every deployment of model "${model}" is failing and temporarily disabled; retry later.`, { cause, headers: err.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : undefined });
     case 'stream_error':
-      return new GatewayError(`The upstream provider failed while answering for model "${model}": ${redactAddresses(err.body?.message ?? 'stream error')}`, { code: 'upstream_error', status: 502, cause });
+      return AiErrors.create('upstream_error', `The upstream provider failed while answering for model "${model}": ${redactAddresses(err.body?.message ?? 'stream error')}`, { cause });
     case 'cancelled':
-      return new GatewayError('The client closed the request.', { code: 'client_closed_request', status: 499, cause });
+      return AiErrors.create('client_closed_request', 'The client closed the request.', { cause });
     case 'status':
       break;
   }
   const status = err.status!;
   if (status === 429) {
     const headers = err.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : undefined;
-    return new GatewayError(`The upstream provider is rate limiting model "${model}"; retry after a pause.`, { code: 'rate_limit_exceeded', status: 429, headers, cause });
+    return CoreErrors.create('rate_limit_exceeded', `The upstream provider is rate limiting model "${model}"; retry after a pause.`, { headers, cause });
   }
   if (status === 401 || status === 403) {
-    return new GatewayError(`The provider rejected the gateway's credentials for model "${model}"; an operator must fix the provider's apiKey.`, { code: 'upstream_auth_failed', status: 502, cause, expose: true });
+    return AiErrors.create('upstream_auth_failed', `The provider rejected the gateway's credentials for model "${model}"; an operator must fix the provider's apiKey.`, { cause, expose: true });
   }
   if (status === 404) {
-    return new GatewayError(`The provider does not know the model configured for "${model}"; an operator must fix the deployment.`, { code: 'upstream_model_not_found', status: 502, cause, expose: true });
+    return AiErrors.create('upstream_model_not_found', `The provider does not know the model configured for "${model}"; an operator must fix the deployment.`, { cause, expose: true });
   }
   if (status >= 400 && status < 500) {
     const b = err.body;
@@ -139,5 +135,5 @@ export function toClientError(err: UpstreamError, model: string): GatewayError {
       cause,
     });
   }
-  return new GatewayError(`The upstream provider failed (HTTP ${status}) for model "${model}"; retry later.`, { code: 'upstream_error', status: 502, cause, expose: true });
+  return AiErrors.create('upstream_error', `The upstream provider failed (HTTP ${status}) for model "${model}"; retry later.`, { cause, expose: true });
 }

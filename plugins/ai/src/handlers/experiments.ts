@@ -1,4 +1,4 @@
-import { ACCESS_CONTROL, GatewayError, PrincipalKey, errors, validated, type GatewayContext, type GatewayMiddleware } from '@aihub/core/plugin-api';
+import { ACCESS_CONTROL, PrincipalKey, errors, validated, type GatewayContext, type GatewayMiddleware, CoreErrors } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { twoProportionZ } from '../stats/significance';
 import type { AiContext } from '../runtime';
@@ -54,7 +54,7 @@ export function authorize(ctx: AiContext, c: GatewayContext, tenantId: string): 
   if (p.superadmin) return;
   if (p.tenantId !== tenantId) throw errors.notFound(`Tenant ${tenantId} was not found.`, 'tenant_not_found');
   if (!p.role && !p.scopes.includes('admin:read') && !p.scopes.includes('admin:write')) {
-    throw new GatewayError('This credential may not read experiments in this tenant; it needs a tenant role or the admin:read scope.', { code: 'permission_denied', status: 403 });
+    throw CoreErrors.create('permission_denied', 'This credential may not read experiments in this tenant; it needs a tenant role or the admin:read scope.');
   }
 }
 

@@ -1,4 +1,4 @@
-import { GatewayError, PrincipalKey, TenantKey, type GatewayMiddleware } from '@aihub/core/plugin-api';
+import { PrincipalKey, TenantKey, type GatewayMiddleware, CoreErrors } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { AiContext } from '../runtime';
 
@@ -32,11 +32,7 @@ export function postFeedback(ctx: AiContext): GatewayMiddleware {
     const body = c.request.body as z.output<typeof feedbackBody>;
     const tenantId = TenantKey.get(c)?.id ?? PrincipalKey.get(c)?.tenantId ?? null;
     const notFound = () =>
-      new GatewayError(`No request ${body.request_id} was found for your tenant${ctx.config.feedback.trackRequests === 'all' ? '' : ' (this gateway records only some requests for feedback: feedback.trackRequests)'}.`, {
-        code: 'request_not_found',
-        status: 404,
-        param: 'request_id',
-      });
+      CoreErrors.create('request_not_found', `No request ${body.request_id} was found for your tenant${ctx.config.feedback.trackRequests === 'all' ? '' : ' (this gateway records only some requests for feedback: feedback.trackRequests)'}.`, { param: 'request_id' });
     if (!rt.requestLog) throw notFound();
     const owner = await rt.feedback.findRequest(body.request_id, tenantId);
     if (!owner) throw notFound();

@@ -9,6 +9,7 @@ import { prepareResponses, responseTenant, ResponsesKey, type ResponsesTurn } fr
 import { ResponsesSseTransform } from '../responses/stream';
 import { type AiRuntime } from '../runtime';
 import type { AiContext } from '../runtime';
+import { AiErrors } from '../errors';
 
 type Json = Record<string, unknown>;
 
@@ -19,7 +20,7 @@ export const inputItemsQuery = z.object({
   after: z.string().max(128).optional(),
 });
 
-const notFound = (id: string) => new GatewayError(`Response with id '${id}' not found.`, { code: 'response_not_found', status: 404, type: 'invalid_request_error', param: null });
+const notFound = (id: string) => AiErrors.create('response_not_found', `Response with id '${id}' not found.`, { param: null });
 
 /** Token counts of the call: the provider's (`raw`), else as settled (the gateway's estimate). */
 function tokensOf(call: AiCall, raw: RawUsage | undefined, reasoningTokens = 0): ResponseTokens | undefined {

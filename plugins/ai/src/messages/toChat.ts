@@ -4,12 +4,12 @@
  * (max_tokens required, roles user/assistant, content blocks); what the target cannot express is
  * refused with a 400 naming the field instead of being dropped silently.
  */
-import { GatewayError } from '@aihub/core/plugin-api';
+import { CoreErrors } from '@aihub/core/plugin-api';
 import type { ModelRoute } from '../routing/catalog';
 
 type Json = Record<string, unknown>;
 
-const invalid = (message: string, param: string | null = null) => new GatewayError(message, { code: 'invalid_request', status: 400, type: 'invalid_request_error', param });
+const invalid = (message: string, param: string | null = null) => CoreErrors.create('invalid_request', message, { type: 'invalid_request_error', param });
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

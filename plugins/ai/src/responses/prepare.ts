@@ -1,8 +1,9 @@
-import { defineStateKey, GatewayError, PrincipalKey, TenantKey, type GatewayContext } from '@aihub/core/plugin-api';
+import { defineStateKey, PrincipalKey, TenantKey, type GatewayContext } from '@aihub/core/plugin-api';
 import type { AiCall } from '../engine/AiCall';
 import { prepareCall } from '../hooks';
 import { newId, parseResponsesRequest, withConversation, type ResponsesRequest } from './toChat';
 import type { AiContext } from '../runtime';
+import { AiErrors } from '../errors';
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export async function prepareResponses(ctx: AiContext, c: GatewayContext): Promi
   if (req.previousResponseId) {
     const found = await ctx.runtime.responses.get(responseTenant(c), req.previousResponseId);
     if (!found) {
-      throw new GatewayError(`Previous response with id '${req.previousResponseId}' not found.`, { code: 'previous_response_not_found', status: 400, type: 'invalid_request_error', param: 'previous_response_id' });
+      throw AiErrors.create('previous_response_not_found', `Previous response with id '${req.previousResponseId}' not found.`, { param: 'previous_response_id' });
     }
     previous = found.conversation;
   }

@@ -6,13 +6,14 @@
  * with a 400 naming the field instead of being dropped silently.
  */
 import { randomBytes } from 'node:crypto';
-import { GatewayError } from '@aihub/core/plugin-api';
+import { CoreErrors } from '@aihub/core/plugin-api';
+import { AiErrors } from '../errors';
 
 type Json = Record<string, unknown>;
 
-const missing = (param: string) => new GatewayError(`Missing required parameter: '${param}'.`, { code: 'missing_required_parameter', status: 400, param });
-const invalidType = (param: string, expected: string) => new GatewayError(`Invalid type for '${param}': expected ${expected}.`, { code: 'invalid_type', status: 400, param });
-const invalidValue = (param: string, message: string) => new GatewayError(`Invalid value for '${param}': ${message}`, { code: 'invalid_value', status: 400, param });
+const missing = (param: string) => AiErrors.create('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
+const invalidType = (param: string, expected: string) => CoreErrors.create('invalid_type', `Invalid type for '${param}': expected ${expected}.`, { param });
+const invalidValue = (param: string, message: string) => AiErrors.create('invalid_value', `Invalid value for '${param}': ${message}`, { param });
 
 /** Built-in (hosted) tools run by OpenAI itself: nothing the gateway can route to another provider. */
 const BUILT_IN_TOOLS = new Set([
@@ -252,7 +253,7 @@ export interface ResponsesRequest {
  * conversation: `withConversation` adds it once the previous response is loaded).
  */
 export function parseResponsesRequest(body: unknown): ResponsesRequest {
-  if (!isObject(body)) throw new GatewayError('The request body must be a JSON object.', { code: 'invalid_request', status: 400, param: null });
+  if (!isObject(body)) throw CoreErrors.create('invalid_request', 'The request body must be a JSON object.', { param: null });
   if (body.model === undefined || body.model === null || body.model === '') throw missing('model');
   if (typeof body.model !== 'string') throw invalidType('model', 'a string');
   for (const [field, why] of Object.entries(REFUSED_FIELDS)) {

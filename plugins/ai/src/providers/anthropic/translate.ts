@@ -3,8 +3,8 @@
  * tool_choice, tool results, stop sequences) one way, answers (text, tool_use, stop reasons, usage)
  * the other.
  */
-import { GatewayError } from '@aihub/core/plugin-api';
 import type { RawUsage } from '../../types';
+import { AiErrors } from '../../errors';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
@@ -25,7 +25,7 @@ interface OpenAiMessage {
   name?: string;
 }
 
-const bad = (message: string, param: string) => new GatewayError(message, { code: 'invalid_value', status: 400, param });
+const bad = (message: string, param: string) => AiErrors.create('invalid_value', message, { param });
 
 function textOf(content: unknown, param: string): string {
   if (typeof content === 'string') return content;

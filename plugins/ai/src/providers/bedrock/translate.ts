@@ -4,9 +4,9 @@
  * stopReason, usage with cache reads and writes) the other.
  */
 import { randomBytes } from 'node:crypto';
-import { GatewayError } from '@aihub/core/plugin-api';
 import type { RawUsage, UpstreamErrorBody } from '../../types';
 import { count, objects, openAiUsage } from '../gemini/translate';
+import { AiErrors } from '../../errors';
 
 type Obj = Record<string, unknown>;
 type Block = Obj;
@@ -21,7 +21,7 @@ interface OpenAiMessage {
   tool_call_id?: string;
 }
 
-const bad = (message: string, param: string) => new GatewayError(message, { code: 'invalid_value', status: 400, param });
+const bad = (message: string, param: string) => AiErrors.create('invalid_value', message, { param });
 
 function textOf(content: unknown, param: string): string {
   if (typeof content === 'string') return content;

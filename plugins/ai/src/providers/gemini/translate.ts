@@ -5,8 +5,8 @@
  * reasons, usageMetadata) the other way.
  */
 import { randomBytes } from 'node:crypto';
-import { GatewayError } from '@aihub/core/plugin-api';
 import type { RawUsage, UpstreamErrorBody } from '../../types';
+import { AiErrors } from '../../errors';
 
 type Obj = Record<string, unknown>;
 type Part = Obj;
@@ -21,7 +21,7 @@ interface OpenAiMessage {
   tool_call_id?: string;
 }
 
-const bad = (message: string, param: string) => new GatewayError(message, { code: 'invalid_value', status: 400, param });
+const bad = (message: string, param: string) => AiErrors.create('invalid_value', message, { param });
 
 function textOf(content: unknown, param: string): string {
   if (typeof content === 'string') return content;
