@@ -4,7 +4,7 @@ import path from 'node:path';
 import { QueryTypes, Sequelize, Transaction } from 'sequelize';
 import type { Database, Dialect, MigrationSet, MigrationStatus, PoolStats } from './Database';
 import { parseDatabaseUrl } from './databaseUrl';
-import { appliedNewestFirst, createUmzug, migrationModel, planMigrations, statusOf } from './migrations';
+import { appliedNewestFirst, createUmzug, migrationModel, pendingIn, planMigrations, statusOf } from './migrations';
 
 export interface DatabaseOptions {
   /** `sqlite:./data/aihub.sqlite`, `sqlite::memory:` or `postgres://user:pass@host:5432/db`. */
@@ -105,7 +105,11 @@ class SequelizeDatabase implements Database {
   async migrateUp(sets: MigrationSet[]): Promise<string[]> {
     const plan = planMigrations(sets);
     return this.withMigrationLock(async () => {
-      const umzug = createUmzug(this.sequelize, this.dialect, plan, migrationModel(this.sequelize));
+      const model = migrationModel(this.sequelize);
+      // Read under the lock, as umzug would: when nothing is pending (every restart but the first
+      // after an upgrade) umzug is not loaded at all.
+      if (pendingIn(plan, new Set(await appliedNewestFirst(model))).length === 0) return [];
+      const umzug = createUmzug(this.sequelize, this.dialect, plan, model);
       const applied = await umzug.up();
       return applied.map((m) => m.name);
     });

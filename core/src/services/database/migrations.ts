@@ -1,5 +1,5 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
-import { SequelizeStorage, Umzug } from 'umzug';
+import type { Umzug } from 'umzug';
 import type { Dialect, Migration, MigrationContext, MigrationSet, MigrationStatus } from './Database';
 
 /** One migration of one owner, with the name it is recorded under: `<owner>:<name>`. */
@@ -57,7 +57,15 @@ export function migrationModel(sequelize: Sequelize): ModelStatic<MigrationRow> 
   );
 }
 
+/**
+ * umzug is loaded here, when migrations are applied or reverted, not with the kernel: its main entry
+ * pulls its CLI (@rushstack/ts-command-line, ~20 MB of RSS) and no deeper entry avoids it (lib/umzug
+ * requires lib/cli itself). A `database.migrate: manual` gateway, or an `auto` one that finds nothing
+ * pending (see `pendingIn`), never loads it.
+ */
 export function createUmzug(sequelize: Sequelize, dialect: Dialect, plan: PlannedMigration[], model: ModelStatic<MigrationRow>): Umzug {
+  // Lazy on purpose (see above).
+  const { SequelizeStorage, Umzug } = require('umzug') as typeof import('umzug');
   return new Umzug({
     migrations: plan.map(({ id, set, migration }) => {
       const context: MigrationContext = {
@@ -86,6 +94,11 @@ export async function appliedNewestFirst(model: ModelStatic<MigrationRow>): Prom
   await model.sync();
   const rows = await model.findAll({ attributes: ['id', 'name'], order: [['id', 'DESC']] });
   return rows.map((row) => row.name);
+}
+
+/** Planned ids not yet applied, in plan order: what umzug's `up()` would run. */
+export function pendingIn(plan: PlannedMigration[], applied: Set<string>): string[] {
+  return plan.filter(({ id }) => !applied.has(id)).map(({ id }) => id);
 }
 
 export function statusOf(plan: PlannedMigration[], applied: Set<string>): MigrationStatus[] {
