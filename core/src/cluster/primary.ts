@@ -54,10 +54,10 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       }
     };
 
-    const stop = (reason: string, code: number) => {
+    const stop = (reason: string, processExitCode: number) => {
       if (stopping) return;
       stopping = reason;
-      exitCode = code;
+      exitCode = processExitCode;
       for (const t of restartTimers) clearTimeout(t);
       restartTimers.clear();
       logger.info('stopping the cluster: every worker drains and exits', { reason, workers: slots.size });
