@@ -5,7 +5,9 @@ import tseslint from 'typescript-eslint';
 
 /** The rules that keep a plugin's imports of core to the plugin API (and the testing kit in tests). */
 function coreImportRules(allowTesting) {
-  const allowed = allowTesting ? '@aihub/core/plugin-api or @aihub/core/testing' : '@aihub/core/plugin-api (the testing kit is for tests only)';
+  const allowed = allowTesting
+    ? '@aihub/core/plugin-api or @aihub/core/testing'
+    : '@aihub/core/plugin-api (the testing kit is for tests only)';
   const message = `Plugins import core only from ${allowed}; ask for a plugin-API export instead of reaching into the host.`;
   return {
     'no-restricted-imports': [
@@ -13,7 +15,10 @@ function coreImportRules(allowTesting) {
       {
         patterns: [
           { regex: `^@aihub/core($|/(?!(plugin-api${allowTesting ? '|testing' : ''})$))`, message },
-          { group: ['./**/core/src/**', '../**/core/src/**', './**/core/dist/**', '../**/core/dist/**'], message: `Plugins never import core files by path: ${message}` },
+          {
+            group: ['./**/core/src/**', '../**/core/src/**', './**/core/dist/**', '../**/core/dist/**'],
+            message: `Plugins never import core files by path: ${message}`,
+          },
         ],
       },
     ],
@@ -28,13 +33,54 @@ function coreImportRules(allowTesting) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.nx/**', 'admin-ui/.angular/**', 'admin-ui/src/app/api/schema.d.ts', 'docker/grafana/**', 'bench/results/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'data/**',
+      '.nx/**',
+      'admin-ui/.angular/**',
+      'admin-ui/src/app/api/schema.d.ts',
+      'docker/grafana/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', performance: 'readonly', fetch: 'readonly', URL: 'readonly', AbortController: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', require: 'readonly', module: 'readonly', __dirname: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly', AbortSignal: 'readonly', ReadableStream: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
+        AbortController: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        require: 'readonly',
+        module: 'readonly',
+        __dirname: 'readonly',
+        Response: 'readonly',
+        Request: 'readonly',
+        Headers: 'readonly',
+        AbortSignal: 'readonly',
+        ReadableStream: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-require-imports': 'off',
       '@typescript-eslint/no-explicit-any': 'error',
       'no-empty': ['error', { allowEmptyCatch: true }],
@@ -43,7 +89,10 @@ export default tseslint.config(
   // One door into core (issue 19): a plugin imports only the plugin API and, in tests, the testing
   // kit. Anything else in core is the host's internals; what a plugin legitimately needs is exported
   // from @aihub/core/plugin-api (or reached through a contract), never imported deep.
-  { files: ['plugins/*/test/**/*.ts', 'plugins/*/bench/**/*.ts', 'plugins/*/src/**/*.test.ts'], rules: coreImportRules(true) },
+  {
+    files: ['plugins/*/test/**/*.ts', 'plugins/*/bench/**/*.ts', 'plugins/*/src/**/*.test.ts'],
+    rules: coreImportRules(true),
+  },
   { files: ['plugins/*/src/**/*.ts'], ignores: ['plugins/*/src/**/*.test.ts'], rules: coreImportRules(false) },
   // The console (Angular): angular-eslint's recommended rules over its TypeScript, and over its
   // templates (external *.html and inline `template:`) the recommended and accessibility rules

@@ -95,8 +95,16 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'models', path: '/models', ready: '[data-testid=catalog-models] tbody tr' },
   { name: 'experiments', path: '/experiments', ready: '[data-testid=exp-window]' },
   { name: 'behavior-trends', path: `/behavior/trends?${B_RANGE}`, ready: '[data-testid=trends-table] tbody tr' },
-  { name: 'behavior-funnels', path: `/behavior/funnels?${B_RANGE}&steps=signup,activate,purchase`, ready: '[data-testid=funnel-table] tbody tr' },
-  { name: 'behavior-retention', path: `/behavior/retention?${B_RANGE}&interval=day&periods=10`, ready: '[data-testid=retention-table] tbody tr' },
+  {
+    name: 'behavior-funnels',
+    path: `/behavior/funnels?${B_RANGE}&steps=signup,activate,purchase`,
+    ready: '[data-testid=funnel-table] tbody tr',
+  },
+  {
+    name: 'behavior-retention',
+    path: `/behavior/retention?${B_RANGE}&interval=day&periods=10`,
+    ready: '[data-testid=retention-table] tbody tr',
+  },
   { name: 'behavior-user', path: '/behavior/users?id=user-1', ready: '[data-testid=user-timeline] tbody tr' },
 ];
 
@@ -121,16 +129,42 @@ async function seedBehavior(url: string, key: string): Promise<void> {
   for (let u = 0; u < 40; u++) {
     const start = day0 + (u % 10) * 86_400_000 + u * 600_000;
     const steps = ['signup', ...(u % 3 !== 0 ? ['activate'] : []), ...(u % 3 === 1 ? ['purchase'] : [])];
-    steps.forEach((event, i) => batch.push({ type: 'track', userId: `user-${u}`, event, timestamp: new Date(start + i * 3_600_000).toISOString(), properties: { plan: u % 2 ? 'pro' : 'free' } }));
-    for (let d = 1; d <= 8; d++) if ((u + d) % 3 === 0 && start + d * 86_400_000 < Date.now()) batch.push({ type: 'track', userId: `user-${u}`, event: 'login', timestamp: new Date(start + d * 86_400_000).toISOString() });
+    steps.forEach((event, i) =>
+      batch.push({
+        type: 'track',
+        userId: `user-${u}`,
+        event,
+        timestamp: new Date(start + i * 3_600_000).toISOString(),
+        properties: { plan: u % 2 ? 'pro' : 'free' },
+      }),
+    );
+    for (let d = 1; d <= 8; d++)
+      if ((u + d) % 3 === 0 && start + d * 86_400_000 < Date.now())
+        batch.push({
+          type: 'track',
+          userId: `user-${u}`,
+          event: 'login',
+          timestamp: new Date(start + d * 86_400_000).toISOString(),
+        });
   }
-  const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+  const res = await fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ batch }),
+  });
   if (!res.ok) throw new Error(`seeding behavior events: ${res.status} ${await res.text()}`);
 }
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const env = await startConsoleEnv({ plugins: [usage, rateLimit, cache, health, behavior], pluginConfig: { usage: { consumer: { blockMs: 50 } }, behavior: { consumer: { blockMs: 50 } }, health: { details: { access: 'admin' } } } });
+  const env = await startConsoleEnv({
+    plugins: [usage, rateLimit, cache, health, behavior],
+    pluginConfig: {
+      usage: { consumer: { blockMs: 50 } },
+      behavior: { consumer: { blockMs: 50 } },
+      health: { details: { access: 'admin' } },
+    },
+  });
   try {
     for (const [name, slug, plan] of [
       ['Acme Corp', 'acme', undefined],
@@ -142,14 +176,26 @@ async function main(): Promise<void> {
     }
     await env.createUser('dev@default.example', { tenantId: env.tenantId, role: 'developer' });
     // A pending invitation for the invitations screen and the public accept page (signed out).
-    const invitation = await env.api<{ token: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, { email: 'ada@default.example', role: 'viewer' });
+    const invitation = await env.api<{ token: string }>('POST', `/admin/v1/tenants/${env.tenantId}/invitations`, {
+      email: 'ada@default.example',
+      role: 'viewer',
+    });
     // Some traffic for the usage, budgets, limits and cache screens (a repeat is a cache hit).
-    const key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'screenshots', scopes: ['ai:invoke'] })).key;
+    const key = (
+      await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+        name: 'screenshots',
+        scopes: ['ai:invoke'],
+      })
+    ).key;
     for (const q of ['a', 'b', 'c', 'a']) {
       await fetch(`${env.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: `screenshot ${q}` }] }),
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          temperature: 0,
+          messages: [{ role: 'user', content: `screenshot ${q}` }],
+        }),
       }).then((r) => r.arrayBuffer());
     }
     // A request refused before routing (an unknown model): the explorer lists it with its error code.
@@ -159,12 +205,37 @@ async function main(): Promise<void> {
       body: JSON.stringify({ model: 'gpt-5-typo', messages: [{ role: 'user', content: 'screenshot refused' }] }),
     }).then((r) => r.arrayBuffer());
     // A team, more keys and an OAuth client for the identity screens.
-    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/teams`, { name: 'Platform', description: 'Gateway and tooling' });
-    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'batch jobs', scopes: ['ai:invoke'], expires_in_days: 90 });
-    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/oauth-clients`, { name: 'worker', grant_types: ['client_credentials'], scopes: ['ai:invoke'] });
-    await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/budgets`, { daily_hard_micros: 5_000, daily_soft_micros: 400 });
-    await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/limits`, { requestsPerMinute: 600, tokensPerMinute: 200_000 });
-    await seedBehavior(env.url, (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'events', scopes: ['events:write'] })).key);
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/teams`, {
+      name: 'Platform',
+      description: 'Gateway and tooling',
+    });
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+      name: 'batch jobs',
+      scopes: ['ai:invoke'],
+      expires_in_days: 90,
+    });
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/oauth-clients`, {
+      name: 'worker',
+      grant_types: ['client_credentials'],
+      scopes: ['ai:invoke'],
+    });
+    await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/budgets`, {
+      daily_hard_micros: 5_000,
+      daily_soft_micros: 400,
+    });
+    await env.api('PUT', `/admin/v1/tenants/${env.tenantId}/limits`, {
+      requestsPerMinute: 600,
+      tokensPerMinute: 200_000,
+    });
+    await seedBehavior(
+      env.url,
+      (
+        await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+          name: 'events',
+          scopes: ['events:write'],
+        })
+      ).key,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const shots: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {

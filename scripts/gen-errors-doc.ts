@@ -27,12 +27,13 @@ export const STARTUP_PROBLEMS: Record<keyof typeof ProblemCode, string> = {
   PLUGIN_MISSING: 'A configured plugin cannot be found or loaded (not installed, not built).',
   PLUGIN_INVALID: 'A loaded module is not a valid plugin definition.',
   PLUGIN_DUPLICATE: 'Two plugins have the same name.',
-  PLUGIN_INCOMPATIBLE: 'A plugin needs another plugin API or core version than this gateway\'s.',
+  PLUGIN_INCOMPATIBLE: "A plugin needs another plugin API or core version than this gateway's.",
   DEPENDENCY_MISSING: 'A plugin depends on a plugin or service that is not configured.',
   DEPENDENCY_CYCLE: 'Plugins depend on each other in a cycle.',
-  PIPELINE_INVALID: 'pipeline.order names a plugin without hooks, or hooks\' before/after constraints conflict or form a cycle.',
+  PIPELINE_INVALID:
+    "pipeline.order names a plugin without hooks, or hooks' before/after constraints conflict or form a cycle.",
   ROUTE_CONFLICT: 'Two plugins declare the same method and path.',
-  PLUGIN_START: 'A plugin\'s start failed.',
+  PLUGIN_START: "A plugin's start failed.",
   SERVICE_UNAVAILABLE: 'The database or Redis cannot be reached at startup.',
   MIGRATIONS_PENDING: 'Database migrations are pending and database.migrate is manual (run `aihub migrate up`).',
 };
@@ -50,9 +51,9 @@ export function renderErrorsDoc(tables: LoadedTable[]): string {
     '`code`. Codes are never renamed; where two codes mean the same thing both are kept and the table says so.',
     '',
     'Each plugin declares its codes in `src/errors.ts` (`defineErrors` from `@aihub/core/plugin-api`);',
-    'codes raised by core or by more than one plugin are core\'s (`CoreErrors`). Some codes are passed',
-    'through from elsewhere: an upstream provider\'s own code on its 4xx answers, and an HTTP framework',
-    'error\'s code (see `upstream_invalid_request` and `bad_request`). The OAuth endpoints (`/oauth/*`)',
+    "codes raised by core or by more than one plugin are core's (`CoreErrors`). Some codes are passed",
+    "through from elsewhere: an upstream provider's own code on its 4xx answers, and an HTTP framework",
+    "error's code (see `upstream_invalid_request` and `bad_request`). The OAuth endpoints (`/oauth/*`)",
     'answer RFC 6749 errors instead (`{"error": "invalid_grant", "error_description": …}`), as OAuth clients expect.',
     '',
   ];
@@ -87,7 +88,8 @@ export function renderErrorsDoc(tables: LoadedTable[]): string {
   );
   for (const [key, code] of Object.entries(ProblemCode) as [keyof typeof ProblemCode, string][]) {
     const meaning = STARTUP_PROBLEMS[key];
-    if (!meaning) throw new Error(`ProblemCode.${key} has no meaning in STARTUP_PROBLEMS (scripts/gen-errors-doc.ts); add one.`);
+    if (!meaning)
+      throw new Error(`ProblemCode.${key} has no meaning in STARTUP_PROBLEMS (scripts/gen-errors-doc.ts); add one.`);
     lines.push(`| \`${code}\` | ${cell(meaning)} |`);
   }
   lines.push('');

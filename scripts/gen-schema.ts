@@ -6,7 +6,14 @@
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { configRows, configTable, coreConfigSchema, toJsonSchema, withConfigTable, type PluginDefinition } from '@aihub/core';
+import {
+  configRows,
+  configTable,
+  coreConfigSchema,
+  toJsonSchema,
+  withConfigTable,
+  type PluginDefinition,
+} from '@aihub/core';
 
 const root = path.resolve(__dirname, '..');
 
@@ -40,10 +47,18 @@ export function buildConfigSchema(plugins: { def: PluginDefinition }[]): JsonSch
   });
   (props.plugins as { items: JsonSchema }).items = {
     ...entry,
-    properties: { ...(entry.properties as object), name: { ...((entry.properties as Record<string, JsonSchema>).name), examples: plugins.map((p) => p.def.name) } },
+    properties: {
+      ...(entry.properties as object),
+      name: { ...(entry.properties as Record<string, JsonSchema>).name, examples: plugins.map((p) => p.def.name) },
+    },
     allOf: variants,
   };
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://aihub.dev/schemas/aihub.schema.json', title: 'AI Hub configuration', ...core };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://aihub.dev/schemas/aihub.schema.json',
+    title: 'AI Hub configuration',
+    ...core,
+  };
 }
 
 export { configRows, configTable, withConfigTable };
@@ -54,7 +69,9 @@ if (require.main === module) {
   writeFileSync(schemaFile, `${JSON.stringify(buildConfigSchema(plugins), null, 2)}\n`);
   for (const { dir, def } of plugins) {
     const file = path.join(root, 'plugins', dir, 'README.md');
-    const readme = existsSync(file) ? readFileSync(file, 'utf8') : `# @aihub/plugin-${def.name}\n\n${def.description ?? ''}\n`;
+    const readme = existsSync(file)
+      ? readFileSync(file, 'utf8')
+      : `# @aihub/plugin-${def.name}\n\n${def.description ?? ''}\n`;
     writeFileSync(file, withConfigTable(readme, def));
   }
   process.stdout.write(`wrote ${path.relative(root, schemaFile)} and ${plugins.length} plugin config tables\n`);

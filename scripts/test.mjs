@@ -55,12 +55,20 @@ function run(cmd, cmdArgs, options) {
 let code = selected.length ? await run(process.execPath, args, { env: { ...process.env, NODE_ENV: 'test' } }) : 0;
 for (const dir of jestSuites) {
   console.log(`\n== ${dir} under Jest`);
-  code = (await run(process.execPath, [path.resolve('node_modules/jest/bin/jest.js'), '-c', 'jest.config.js', '--ci'], { cwd: dir, env: { ...process.env, NODE_ENV: 'test' } })) || code;
+  code =
+    (await run(process.execPath, [path.resolve('node_modules/jest/bin/jest.js'), '-c', 'jest.config.js', '--ci'], {
+      cwd: dir,
+      env: { ...process.env, NODE_ENV: 'test' },
+    })) || code;
 }
 if (consoleUnit) {
   const ng = path.join('admin-ui', 'node_modules', '.bin', 'ng');
   const bin = statSync(ng, { throwIfNoEntry: false }) ? ng : path.join('node_modules', '.bin', 'ng');
   console.log('\n== admin-ui unit tests (Vitest via ng test)');
-  code = (await run(path.resolve(bin), ['test', '--watch=false'], { cwd: 'admin-ui', env: { ...process.env, NODE_ENV: 'test', NG_CLI_ANALYTICS: 'false' } })) || code;
+  code =
+    (await run(path.resolve(bin), ['test', '--watch=false'], {
+      cwd: 'admin-ui',
+      env: { ...process.env, NODE_ENV: 'test', NG_CLI_ANALYTICS: 'false' },
+    })) || code;
 }
 process.exit(code);

@@ -21,7 +21,11 @@ import { startPeer } from './peer/startPeer';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
+const CHAT = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
+  max_tokens: 16,
+});
 
 interface Variant {
   name: string;
@@ -44,7 +48,8 @@ const ALL: Variant[] = [
   { name: '- auth + tenancy', profile: 'noauth', ablate: '', auth: false },
 ];
 const VARIANTS = ALL.filter((v, i) => i === 0 || !ONLY || ONLY.includes(v.name));
-if (process.env.BENCH_AB_ROOT) VARIANTS.push({ name: 'other checkout', profile: 'full', ablate: '', auth: true, root: process.env.BENCH_AB_ROOT });
+if (process.env.BENCH_AB_ROOT)
+  VARIANTS.push({ name: 'other checkout', profile: 'full', ablate: '', auth: true, root: process.env.BENCH_AB_ROOT });
 
 async function main() {
   pinSelf(1);
@@ -55,16 +60,34 @@ async function main() {
   const sink = await otlpSink();
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
   const prefixes: string[] = [];
-  const servers: { name: string; pid: number; url: string; headers: Record<string, string>; stop: () => Promise<void> }[] = [];
+  const servers: {
+    name: string;
+    pid: number;
+    url: string;
+    headers: Record<string, string>;
+    stop: () => Promise<void>;
+  }[] = [];
   try {
     if (ONLY?.includes('peer')) {
       // The peer gateway in the same interleaved rounds: a ratio to it free of the machine's drift.
       const peer = await startPeer(upstreamUrl);
-      servers.push({ name: PEER, pid: peer.child.pid!, url: peer.url, headers: peer.headers, stop: () => stopServer(peer.child) });
+      servers.push({
+        name: PEER,
+        pid: peer.child.pid!,
+        url: peer.url,
+        headers: peer.headers,
+        stop: () => stopServer(peer.child),
+      });
     }
     if (!ONLY || ONLY.includes('bare')) {
       const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
-      servers.push({ name: 'bare node proxy', pid: bare.child.pid!, url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, stop: () => stopServer(bare.child) });
+      servers.push({
+        name: 'bare node proxy',
+        pid: bare.child.pid!,
+        url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
+        headers: {},
+        stop: () => stopServer(bare.child),
+      });
     }
     let key: string | undefined;
     for (const v of VARIANTS) {
@@ -88,12 +111,22 @@ async function main() {
       );
       const base = `http://127.0.0.1:${gw.port}`;
       if (v.auth) key ??= (await credentials(base, adminKey)).key;
-      servers.push({ name: v.name, pid: gw.child.pid!, url: `${base}/v1/chat/completions`, headers: v.auth ? { authorization: `Bearer ${key}` } : {}, stop: () => stopServer(gw.child) });
+      servers.push({
+        name: v.name,
+        pid: gw.child.pid!,
+        url: `${base}/v1/chat/completions`,
+        headers: v.auth ? { authorization: `Bearer ${key}` } : {},
+        stop: () => stopServer(gw.child),
+      });
     }
     const cpu = new Map<string, number[]>(servers.map((s) => [s.name, []]));
     const rps = new Map<string, number[]>(servers.map((s) => [s.name, []]));
     const p50 = new Map<string, number[]>(servers.map((s) => [s.name, []]));
-    const opts = (s: (typeof servers)[number]) => ({ method: 'POST', body: CHAT, headers: { 'content-type': 'application/json', ...s.headers } });
+    const opts = (s: (typeof servers)[number]) => ({
+      method: 'POST',
+      body: CHAT,
+      headers: { 'content-type': 'application/json', ...s.headers },
+    });
     for (const s of servers) await load(s.url, { connections: 10, seconds: 3, ...opts(s) }); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
       // Each round starts one variant later (A B C, B C A, C A B, …): measured here, the variant
@@ -102,7 +135,8 @@ async function main() {
         const s = servers[(r + k) % servers.length];
         const before = cpuMs(s.pid);
         const res = await load(s.url, { connections: 50, seconds: SECONDS, ...opts(s) });
-        if (res.errors + res.non2xx > 0) throw new Error(`${s.name}: ${res.errors} errors, ${res.non2xx} non-2xx answers`);
+        if (res.errors + res.non2xx > 0)
+          throw new Error(`${s.name}: ${res.errors} errors, ${res.non2xx} non-2xx answers`);
         cpu.get(s.name)!.push(round(((cpuMs(s.pid) - before) * 1000) / res.total, 1));
         rps.get(s.name)!.push(Math.round(res.rps));
         p50.get(s.name)!.push((await latencyProbe(s.url, { seconds: Math.max(1, SECONDS / 2), ...opts(s) })).p50);
@@ -111,11 +145,18 @@ async function main() {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     // Each round's variant against the same round's full gateway: drift cancels in the difference.
     const full = cpu.get(VARIANTS[0].name)!;
-    process.stdout.write(`\nCPU per request of the serving process (${ROUNDS} rounds × ${SECONDS} s at 50 connections; medians)\n`);
+    process.stdout.write(
+      `\nCPU per request of the serving process (${ROUNDS} rounds × ${SECONDS} s at 50 connections; medians)\n`,
+    );
     for (const s of servers) {
       const xs = cpu.get(s.name)!;
-      const saved = s.name === VARIANTS[0].name ? '' : `  ${s.name === 'bare node proxy' || s.name === PEER ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
-      process.stdout.write(`${s.name.padEnd(20)} ${String(median(xs)).padStart(6)} µs/req  (${xs.join(' / ')})  ${median(rps.get(s.name)!)} req/s  p50 @1 ${median(p50.get(s.name)!)} ms${saved}\n`);
+      const saved =
+        s.name === VARIANTS[0].name
+          ? ''
+          : `  ${s.name === 'bare node proxy' || s.name === PEER ? 'below full' : 'saves'} ${median(xs.map((x, i) => round(full[i] - x, 1)))} µs`;
+      process.stdout.write(
+        `${s.name.padEnd(20)} ${String(median(xs)).padStart(6)} µs/req  (${xs.join(' / ')})  ${median(rps.get(s.name)!)} req/s  p50 @1 ${median(p50.get(s.name)!)} ms${saved}\n`,
+      );
     }
     const peerRps = rps.get(PEER);
     if (peerRps) {
@@ -124,7 +165,9 @@ async function main() {
       const peerCpu = cpu.get(PEER)!;
       const rpsRatios = fullRps.map((x, i) => round(x / peerRps[i], 2));
       const cpuRatios = full.map((x, i) => round(peerCpu[i] / x, 2));
-      process.stdout.write(`\n${VARIANTS[0].name} vs peer, per round: req/s ${rpsRatios.join(' / ')} (median ${median(rpsRatios)}x); CPU per request ${cpuRatios.join(' / ')} (median ${median(cpuRatios)}x)\n`);
+      process.stdout.write(
+        `\n${VARIANTS[0].name} vs peer, per round: req/s ${rpsRatios.join(' / ')} (median ${median(rpsRatios)}x); CPU per request ${cpuRatios.join(' / ')} (median ${median(cpuRatios)}x)\n`,
+      );
     }
   } finally {
     for (const s of servers) await s.stop();

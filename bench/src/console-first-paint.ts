@@ -64,10 +64,38 @@ interface Screen {
 function screens(): Screen[] {
   const ninety = `from=${day(-(DAYS - 1))}&to=${day(0)}`;
   return [
-    { name: 'overview (7 days)', path: '/overview', ready: ['[data-testid=ov-requests]', '[data-testid=ov-p95]', '[data-testid=ov-top-keys]'] },
-    { name: 'overview (90 days)', path: `/overview?${ninety}`, ready: ['[data-testid=ov-requests]', '[data-testid=ov-p95]', '[data-testid=ov-top-keys]'] },
-    { name: 'usage (30 days)', path: '/usage', ready: ['[data-testid=usage-totals]', '[data-testid=usage-chart], [data-testid=usage-chart-pending]', '[data-testid=usage-table]', '[data-testid=invoice-total]'], then: '[data-testid=usage-chart] canvas' },
-    { name: 'usage (90 days)', path: `/usage?${ninety}`, ready: ['[data-testid=usage-totals]', '[data-testid=usage-chart], [data-testid=usage-chart-pending]', '[data-testid=usage-table]', '[data-testid=invoice-total]'], then: '[data-testid=usage-chart] canvas' },
+    {
+      name: 'overview (7 days)',
+      path: '/overview',
+      ready: ['[data-testid=ov-requests]', '[data-testid=ov-p95]', '[data-testid=ov-top-keys]'],
+    },
+    {
+      name: 'overview (90 days)',
+      path: `/overview?${ninety}`,
+      ready: ['[data-testid=ov-requests]', '[data-testid=ov-p95]', '[data-testid=ov-top-keys]'],
+    },
+    {
+      name: 'usage (30 days)',
+      path: '/usage',
+      ready: [
+        '[data-testid=usage-totals]',
+        '[data-testid=usage-chart], [data-testid=usage-chart-pending]',
+        '[data-testid=usage-table]',
+        '[data-testid=invoice-total]',
+      ],
+      then: '[data-testid=usage-chart] canvas',
+    },
+    {
+      name: 'usage (90 days)',
+      path: `/usage?${ninety}`,
+      ready: [
+        '[data-testid=usage-totals]',
+        '[data-testid=usage-chart], [data-testid=usage-chart-pending]',
+        '[data-testid=usage-table]',
+        '[data-testid=invoice-total]',
+      ],
+      then: '[data-testid=usage-chart] canvas',
+    },
     { name: 'budgets', path: '/budgets', ready: ['[data-testid=budget-daily]', '[data-testid=budget-monthly]'] },
     { name: 'rate limits', path: '/limits', ready: ['[data-testid=limits-table]'] },
     { name: 'cache', path: '/cache', ready: ['[data-testid=cache-overall]'] },
@@ -76,14 +104,34 @@ function screens(): Screen[] {
     { name: 'api keys', path: '/api-keys', ready: ['[data-testid=key-table] tbody tr'] },
     { name: 'audit', path: '/audit', ready: ['[data-testid=audit-table] tbody tr'] },
     { name: 'requests', path: '/requests', ready: ['[data-testid=rq-table] tbody tr'] },
-    { name: 'requests (90 days)', path: `/requests?from=${day(-(DAYS - 1))}T00:00:00.000Z&to=${day(1)}T00:00:00.000Z`, ready: ['[data-testid=rq-table] tbody tr'] },
+    {
+      name: 'requests (90 days)',
+      path: `/requests?from=${day(-(DAYS - 1))}T00:00:00.000Z&to=${day(1)}T00:00:00.000Z`,
+      ready: ['[data-testid=rq-table] tbody tr'],
+    },
     { name: 'requests (errors)', path: '/requests?status=error', ready: ['[data-testid=rq-table] tbody tr'] },
     { name: 'monitor', path: '/monitor', ready: ['[data-testid=mon-requests]', '[data-testid=mon-p95]'] },
-    { name: 'behavior trends (30 days)', path: '/behavior/trends', ready: ['[data-testid=trends-total]', '[data-testid=trends-table]'] },
-    { name: 'behavior trends (90 days)', path: `/behavior/trends?${ninety}`, ready: ['[data-testid=trends-total]', '[data-testid=trends-table]'] },
-    { name: 'behavior funnel (30 days)', path: `/behavior/funnels?steps=${FUNNEL_STEPS.map(encodeURIComponent).join(',')}`, ready: ['[data-testid=funnel-table]'] },
+    {
+      name: 'behavior trends (30 days)',
+      path: '/behavior/trends',
+      ready: ['[data-testid=trends-total]', '[data-testid=trends-table]'],
+    },
+    {
+      name: 'behavior trends (90 days)',
+      path: `/behavior/trends?${ninety}`,
+      ready: ['[data-testid=trends-total]', '[data-testid=trends-table]'],
+    },
+    {
+      name: 'behavior funnel (30 days)',
+      path: `/behavior/funnels?steps=${FUNNEL_STEPS.map(encodeURIComponent).join(',')}`,
+      ready: ['[data-testid=funnel-table]'],
+    },
     { name: 'behavior retention', path: '/behavior/retention', ready: ['[data-testid=retention-table]'] },
-    { name: 'behavior user timeline', path: '/behavior/users?id=user-3', ready: ['[data-testid=user-profile]', '[data-testid=user-timeline]'] },
+    {
+      name: 'behavior user timeline',
+      path: '/behavior/users?id=user-3',
+      ready: ['[data-testid=user-profile]', '[data-testid=user-timeline]'],
+    },
   ];
 }
 
@@ -93,7 +141,12 @@ function screens(): Screen[] {
  * visible and no loading indicator (app-page-state's progress bar) is left (`paint`), and, with
  * `then`, until that element is visible too. An error state fails.
  */
-function measureIn(page: Page, target: string, ready: string[], then?: string): Promise<{ paint: number; then: number | null }> {
+function measureIn(
+  page: Page,
+  target: string,
+  ready: string[],
+  then?: string,
+): Promise<{ paint: number; then: number | null }> {
   const script = `new Promise((resolve, reject) => {
     const ready = ${JSON.stringify(ready)};
     const then = ${JSON.stringify(then ?? null)};
@@ -128,22 +181,39 @@ async function seed(env: ConsoleEnv): Promise<SeedPlan & { seconds: number }> {
   const t = env.tenantId;
   // Real teams and keys (their names show on the screens), and more key ids than a page lists.
   const teams: string[] = [];
-  for (const name of ['Platform', 'Search', 'Support', 'Growth', 'Data', 'Mobile']) teams.push((await env.api<{ id: string }>('POST', `/admin/v1/tenants/${t}/teams`, { name })).id);
+  for (const name of ['Platform', 'Search', 'Support', 'Growth', 'Data', 'Mobile'])
+    teams.push((await env.api<{ id: string }>('POST', `/admin/v1/tenants/${t}/teams`, { name })).id);
   const keys: string[] = [];
-  for (let i = 0; i < 60; i++) keys.push((await env.api<{ id: string }>('POST', `/admin/v1/tenants/${t}/api-keys`, { name: `service ${i}`, scopes: ['ai:invoke'] })).id);
-  await env.api('PUT', `/admin/v1/tenants/${t}/budgets`, { daily_hard_micros: 500_000_000, daily_soft_micros: 300_000_000, monthly_hard_micros: 9_000_000_000 });
+  for (let i = 0; i < 60; i++)
+    keys.push(
+      (
+        await env.api<{ id: string }>('POST', `/admin/v1/tenants/${t}/api-keys`, {
+          name: `service ${i}`,
+          scopes: ['ai:invoke'],
+        })
+      ).id,
+    );
+  await env.api('PUT', `/admin/v1/tenants/${t}/budgets`, {
+    daily_hard_micros: 500_000_000,
+    daily_soft_micros: 300_000_000,
+    monthly_hard_micros: 9_000_000_000,
+  });
   await env.api('PUT', `/admin/v1/tenants/${t}/limits`, { requestsPerMinute: 6000, tokensPerMinute: 2_000_000 });
   // The gateway's own connection: on SQLite a second writer would fight the gateway's single
   // connection for the write lock (busy waits, failed rollbacks); this way the seed queues with it.
   const sql: Sql = createSql(env.gw.kernel.root.get(CoreTokens.Database as never) as Database);
   {
     const plan: SeedPlan = { tenantId: t, rows: ROWS, days: DAYS, teams, keys, now: Date.now() };
-    await seedUsage(sql, plan, (done) => process.stdout.write(`\r  seeded ${done.toLocaleString('en')} / ${ROWS.toLocaleString('en')} rows`));
+    await seedUsage(sql, plan, (done) =>
+      process.stdout.write(`\r  seeded ${done.toLocaleString('en')} / ${ROWS.toLocaleString('en')} rows`),
+    );
     process.stdout.write('\n');
     await rebuildUsageRollups(sql, t);
     if (selected().some((x) => x.name.startsWith('behavior'))) {
       await seedBehavior(sql, { tenantId: t, events: EVENTS, users: USERS, days: DAYS, now: plan.now }, (done) =>
-        process.stdout.write(`\r  seeded ${done.toLocaleString('en')} / ${EVENTS.toLocaleString('en')} behavior events`),
+        process.stdout.write(
+          `\r  seeded ${done.toLocaleString('en')} / ${EVENTS.toLocaleString('en')} behavior events`,
+        ),
       );
       process.stdout.write('\n');
     }
@@ -154,7 +224,9 @@ async function seed(env: ConsoleEnv): Promise<SeedPlan & { seconds: number }> {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:console — backend ${BACKEND}, ${ROWS.toLocaleString('en')} usage rows, ${RUNS} runs per screen, budget ${BUDGET_MS} ms`);
+  console.log(
+    `bench:console — backend ${BACKEND}, ${ROWS.toLocaleString('en')} usage rows, ${RUNS} runs per screen, budget ${BUDGET_MS} ms`,
+  );
   const env = await startConsoleEnv({
     backend: BACKEND,
     plugins: [usage, rateLimit, cache, health, behavior],
@@ -165,19 +237,49 @@ async function main(): Promise<void> {
       ai: {
         providers: { mock: { type: 'mock', mock: { latencyMs: 0, completionTokens: 8 } } },
         models: Object.fromEntries(
-          ['gpt-4o-mini', 'gpt-4o', 'o3-mini', 'claude-sonnet', 'claude-haiku', 'gemini-flash', 'llama-70b', 'mistral-large', 'exp-a', 'exp-b'].map((m) => [
-            m,
-            { deployments: [{ provider: 'mock', model: m }] },
-          ]),
+          [
+            'gpt-4o-mini',
+            'gpt-4o',
+            'o3-mini',
+            'claude-sonnet',
+            'claude-haiku',
+            'gemini-flash',
+            'llama-70b',
+            'mistral-large',
+            'exp-a',
+            'exp-b',
+          ].map((m) => [m, { deployments: [{ provider: 'mock', model: m }] }]),
         ),
-        experiments: [{ name: 'tone', alias: 'assistant', variants: [{ name: 'control', model: 'exp-a' }, { name: 'treatment', model: 'exp-b' }] }],
+        experiments: [
+          {
+            name: 'tone',
+            alias: 'assistant',
+            variants: [
+              { name: 'control', model: 'exp-a' },
+              { name: 'treatment', model: 'exp-b' },
+            ],
+          },
+        ],
       },
     },
   });
-  const results: { screen: string; path: string; cold_ms: number; median_ms: number; max_ms: number; runs_ms: number[]; pass: boolean; then?: string; then_cold_ms?: number; then_median_ms?: number }[] = [];
+  const results: {
+    screen: string;
+    path: string;
+    cold_ms: number;
+    median_ms: number;
+    max_ms: number;
+    runs_ms: number[];
+    pass: boolean;
+    then?: string;
+    then_cold_ms?: number;
+    then_median_ms?: number;
+  }[] = [];
   try {
     const s = await seed(env);
-    console.log(`  seed: ${ROWS.toLocaleString('en')} records (+ ai_requests, daily rollups; behavior events when measured) in ${s.seconds.toFixed(1)} s`);
+    console.log(
+      `  seed: ${ROWS.toLocaleString('en')} records (+ ai_requests, daily rollups; behavior events when measured) in ${s.seconds.toFixed(1)} s`,
+    );
     const page = await env.newPage();
     await env.signIn(page, env.admin, '/home');
     for (const screen of selected()) {
@@ -195,16 +297,40 @@ async function main(): Promise<void> {
       } catch (err) {
         // A screen that never shows its data is a failure of the budget, not of the whole run.
         console.log(`  FAIL ${screen.name.padEnd(20)} ${(err as Error).message.split('\n')[0]}`);
-        results.push({ screen: screen.name, path: screen.path, cold_ms: NaN, median_ms: NaN, max_ms: NaN, runs_ms: times.map(Math.round), pass: false });
+        results.push({
+          screen: screen.name,
+          path: screen.path,
+          cold_ms: NaN,
+          median_ms: NaN,
+          max_ms: NaN,
+          runs_ms: times.map(Math.round),
+          pass: false,
+        });
         continue;
       }
       const [cold, ...warm] = times;
       const med = median(warm);
-      const r = { screen: screen.name, path: screen.path, cold_ms: Math.round(cold), median_ms: Math.round(med), max_ms: Math.round(Math.max(...warm)), runs_ms: warm.map(Math.round), pass: med < BUDGET_MS && cold < BUDGET_MS,
-        ...(later.length ? { then: screen.then, then_cold_ms: Math.round(later[0]), then_median_ms: Math.round(median(later.slice(1))) } : {}) };
+      const r = {
+        screen: screen.name,
+        path: screen.path,
+        cold_ms: Math.round(cold),
+        median_ms: Math.round(med),
+        max_ms: Math.round(Math.max(...warm)),
+        runs_ms: warm.map(Math.round),
+        pass: med < BUDGET_MS && cold < BUDGET_MS,
+        ...(later.length
+          ? {
+              then: screen.then,
+              then_cold_ms: Math.round(later[0]),
+              then_median_ms: Math.round(median(later.slice(1))),
+            }
+          : {}),
+      };
       results.push(r);
       const thenText = r.then ? `   (${screen.then}: cold ${r.then_cold_ms} ms, median ${r.then_median_ms} ms)` : '';
-      console.log(`  ${r.pass ? 'ok  ' : 'SLOW'} ${screen.name.padEnd(26)} cold ${String(r.cold_ms).padStart(5)} ms   median ${String(r.median_ms).padStart(5)} ms   max ${String(r.max_ms).padStart(5)} ms${thenText}`);
+      console.log(
+        `  ${r.pass ? 'ok  ' : 'SLOW'} ${screen.name.padEnd(26)} cold ${String(r.cold_ms).padStart(5)} ms   median ${String(r.median_ms).padStart(5)} ms   max ${String(r.max_ms).padStart(5)} ms${thenText}`,
+      );
     }
     if (env.pageErrors.length) console.log(`  page errors: ${env.pageErrors.join('; ')}`);
   } finally {
@@ -222,7 +348,9 @@ async function main(): Promise<void> {
   );
   const slow = results.filter((r) => !r.pass);
   if (slow.length) {
-    console.error(`bench:console: ${slow.length} screen(s) at or over ${BUDGET_MS} ms: ${slow.map((r) => r.screen).join(', ')}`);
+    console.error(
+      `bench:console: ${slow.length} screen(s) at or over ${BUDGET_MS} ms: ${slow.map((r) => r.screen).join(', ')}`,
+    );
     process.exitCode = 1;
   }
 }

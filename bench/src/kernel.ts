@@ -9,7 +9,18 @@
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cpuMs, endServersOnExit, latencyProbe, load, pinSelf, repoRoot, round, startServer, stopServer, type LoadResult } from './lib/load';
+import {
+  cpuMs,
+  endServersOnExit,
+  latencyProbe,
+  load,
+  pinSelf,
+  repoRoot,
+  round,
+  startServer,
+  stopServer,
+  type LoadResult,
+} from './lib/load';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -22,11 +33,17 @@ async function otlpSink(): Promise<{ url: string; spans: () => number; close: ()
     req.on('end', () => {
       posts++;
       const protobuf = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf');
-      res.writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' }).end(protobuf ? undefined : '{}');
+      res
+        .writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' })
+        .end(protobuf ? undefined : '{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, spans: () => posts, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`,
+    spans: () => posts,
+    close: () => server.close(),
+  };
 }
 
 interface Target {
@@ -45,7 +62,14 @@ async function measureRound(t: Target): Promise<void> {
   t.cpuUs.push(round(((cpuMs(t.pid) - before) * 1000) / r.total, 1));
   t.c50.push(r);
   const probe = await latencyProbe(t.url, { seconds: SECONDS });
-  t.c1.push({ rps: probe.count / SECONDS, total: probe.count, p50: probe.p50, p99: probe.p99, errors: probe.errors, non2xx: 0 });
+  t.c1.push({
+    rps: probe.count / SECONDS,
+    total: probe.count,
+    p50: probe.p50,
+    p99: probe.p99,
+    errors: probe.errors,
+    non2xx: 0,
+  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -61,7 +85,14 @@ async function main() {
   const bare = await startServer(['bench/src/kernel/bare-koa.ts', '0']);
   const gw = await startServer(['bench/src/kernel/gateway.ts', '0', sink.url]);
   const targets: Target[] = [
-    { name: 'bare koa', url: `http://127.0.0.1:${bare.port}${ROUTE}`, pid: bare.child.pid!, c1: [], c50: [], cpuUs: [] },
+    {
+      name: 'bare koa',
+      url: `http://127.0.0.1:${bare.port}${ROUTE}`,
+      pid: bare.child.pid!,
+      c1: [],
+      c50: [],
+      cpuUs: [],
+    },
     { name: 'aihub', url: `http://127.0.0.1:${gw.port}${ROUTE}`, pid: gw.child.pid!, c1: [], c50: [], cpuUs: [] },
   ];
   for (const t of targets) await load(t.url, { connections: 10, seconds: 3 }); // warm-up (JIT, pools)
@@ -73,7 +104,9 @@ async function main() {
   sink.close();
   const [b, a] = targets;
   for (const t of targets) {
-    process.stdout.write(`${t.name.padEnd(10)} 50 conn: ${t.c50.map((r) => Math.round(r.rps)).join(' / ')} req/s   CPU ${t.cpuUs.join(' / ')} µs/req   1 conn p50: ${t.c1.map((r) => r.p50).join(' / ')} ms\n`);
+    process.stdout.write(
+      `${t.name.padEnd(10)} 50 conn: ${t.c50.map((r) => Math.round(r.rps)).join(' / ')} req/s   CPU ${t.cpuUs.join(' / ')} µs/req   1 conn p50: ${t.c1.map((r) => r.p50).join(' / ')} ms\n`,
+    );
   }
 
   const rpsRatios = a.c50.map((r, i) => r.rps / b.c50[i].rps);
@@ -84,8 +117,16 @@ async function main() {
     when: new Date().toISOString(),
     seconds: SECONDS,
     repeats: REPEATS,
-    bareKoa: { rps50: round(median(b.c50.map((r) => r.rps)), 0), p50ms: median(b.c1.map((r) => r.p50)), p99ms: median(b.c50.map((r) => r.p99)) },
-    aihub: { rps50: round(median(a.c50.map((r) => r.rps)), 0), p50ms: median(a.c1.map((r) => r.p50)), p99ms: median(a.c50.map((r) => r.p99)) },
+    bareKoa: {
+      rps50: round(median(b.c50.map((r) => r.rps)), 0),
+      p50ms: median(b.c1.map((r) => r.p50)),
+      p99ms: median(b.c50.map((r) => r.p99)),
+    },
+    aihub: {
+      rps50: round(median(a.c50.map((r) => r.rps)), 0),
+      p50ms: median(a.c1.map((r) => r.p50)),
+      p99ms: median(a.c50.map((r) => r.p99)),
+    },
     /** Median over rounds of AI Hub's req/s over bare Koa's in the same round. */
     rpsRatio: round(median(rpsRatios), 3),
     rpsRatioPerRound: rpsRatios.map((x) => round(x, 3)),
@@ -94,7 +135,11 @@ async function main() {
     cpuRatio: round(median(cpuRatios), 3),
     cpuRatioPerRound: cpuRatios.map((x) => round(x, 3)),
     addedP50ms: round(median(addedP50), 3),
-    noise: { bareRps: round(spread(b.c50.map((r) => r.rps)), 3), aihubRps: round(spread(a.c50.map((r) => r.rps)), 3), rpsRatio: round(spread(rpsRatios), 3) },
+    noise: {
+      bareRps: round(spread(b.c50.map((r) => r.rps)), 3),
+      aihubRps: round(spread(a.c50.map((r) => r.rps)), 3),
+      rpsRatio: round(spread(rpsRatios), 3),
+    },
     otlpExports: sink.spans(),
     errors,
     targets: { rpsRatio: 0.85, addedP50ms: 0.2 },

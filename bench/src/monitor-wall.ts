@@ -54,7 +54,17 @@ function syntheticSnapshot(id: string, now: number): InstanceSnapshot {
   }
   const breakers: Record<string, 0 | 1 | 2> = {};
   for (let d = 0; d < 12; d++) breakers[`provider-${d % 3}/model-${d}`] = d === 5 ? 2 : 0;
-  return { id, startedAt: now - 3_600_000, publishedAt: now, intervalMs: INTERVAL_MS, latencyBounds: DURATION_BUCKETS, ttftBounds: TTFT_BOUNDS, buckets, breakers, queueLag: 12 };
+  return {
+    id,
+    startedAt: now - 3_600_000,
+    publishedAt: now,
+    intervalMs: INTERVAL_MS,
+    latencyBounds: DURATION_BUCKETS,
+    ttftBounds: TTFT_BOUNDS,
+    buckets,
+    breakers,
+    queueLag: 12,
+  };
 }
 
 /** Child: keeps synthetic peers on the board until killed. */
@@ -62,7 +72,8 @@ async function runPeers(redisUrl: string, prefix: string, count: number): Promis
   const store = createRedisStore({ url: redisUrl, prefix });
   const board = new RedisBoard(store);
   const publish = async () => {
-    for (let i = 0; i < count; i++) await board.publish(syntheticSnapshot(`synthetic-peer-${i}`, Date.now()), 3 * INTERVAL_MS);
+    for (let i = 0; i < count; i++)
+      await board.publish(syntheticSnapshot(`synthetic-peer-${i}`, Date.now()), 3 * INTERVAL_MS);
   };
   await publish();
   process.send?.('ready');
@@ -100,7 +111,13 @@ function runPoller(url: string, key: string): void {
       active = false;
       void running.then(() => {
         const sorted = [...times].sort((a, b) => a - b);
-        process.send?.({ polls: sorted.length, medianMs: sorted[Math.floor(sorted.length / 2)], p95Ms: sorted[Math.floor(sorted.length * 0.95)], bytes, instances });
+        process.send?.({
+          polls: sorted.length,
+          medianMs: sorted[Math.floor(sorted.length / 2)],
+          p95Ms: sorted[Math.floor(sorted.length * 0.95)],
+          bytes,
+          instances,
+        });
       });
     } else if (m === 'exit') process.exit(0);
   });
@@ -118,7 +135,11 @@ async function cpuDuring(fn: () => Promise<void>): Promise<{ pct: number; cpuMs:
   await fn();
   const cpu = process.cpuUsage(cpu0);
   const elapsedUs = Number(process.hrtime.bigint() - t0) / 1000;
-  return { pct: ((cpu.user + cpu.system) / elapsedUs) * 100, cpuMs: (cpu.user + cpu.system) / 1000, seconds: elapsedUs / 1e6 };
+  return {
+    pct: ((cpu.user + cpu.system) / elapsedUs) * 100,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    seconds: elapsedUs / 1e6,
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -129,7 +150,11 @@ async function main(): Promise<void> {
   const gw = await startTestGateway({
     plugins: [tenancy, auth, ai, usage],
     pluginConfig: {
-      auth: { keySecret: 'bench-monitor-wall-secret-0123456789abcdefghij', issuer: 'http://127.0.0.1', bootstrap: { adminKey, print: false } },
+      auth: {
+        keySecret: 'bench-monitor-wall-secret-0123456789abcdefghij',
+        issuer: 'http://127.0.0.1',
+        bootstrap: { adminKey, print: false },
+      },
       ai: { requireAuth: true },
     },
     config: { ...backend.config, telemetry: { monitor: { intervalMs: INTERVAL_MS, windowSeconds: WINDOW_S } } },
@@ -153,7 +178,9 @@ async function main(): Promise<void> {
     await polling(6000);
     await sleep(2000);
 
-    console.log(`monitor-wall: ${BACKEND}, ${PEERS} synthetic peer(s), ${ROUNDS} rounds of ${SECONDS} s idle + ${SECONDS} s with the wall open; polling every ${POLL_MS} ms`);
+    console.log(
+      `monitor-wall: ${BACKEND}, ${PEERS} synthetic peer(s), ${ROUNDS} rounds of ${SECONDS} s idle + ${SECONDS} s with the wall open; polling every ${POLL_MS} ms`,
+    );
     const rounds: { idlePct: number; openPct: number; costPct: number; polls: number }[] = [];
     let pollStats: PollStats | undefined;
     let idleCpuMs = 0;
@@ -172,7 +199,9 @@ async function main(): Promise<void> {
       openS += open.seconds;
       polls += pollStats!.polls;
       rounds.push({ idlePct: idle.pct, openPct: open.pct, costPct: open.pct - idle.pct, polls: pollStats!.polls });
-      console.log(`  round ${r + 1}: idle ${idle.pct.toFixed(3)}%, wall open ${open.pct.toFixed(3)}% of a core (${pollStats!.polls} polls, median ${pollStats!.medianMs} ms, p95 ${pollStats!.p95Ms} ms, ${pollStats!.bytes} bytes, ${pollStats!.instances} instances)`);
+      console.log(
+        `  round ${r + 1}: idle ${idle.pct.toFixed(3)}%, wall open ${open.pct.toFixed(3)}% of a core (${pollStats!.polls} polls, median ${pollStats!.medianMs} ms, p95 ${pollStats!.p95Ms} ms, ${pollStats!.bytes} bytes, ${pollStats!.instances} instances)`,
+      );
     }
     poller.send('exit');
     const idlePct = (idleCpuMs / 1000 / idleS) * 100;
@@ -189,8 +218,12 @@ async function main(): Promise<void> {
     });
     const tickMs = tick.cpuMs / ticks;
     const publishPct = (tickMs / INTERVAL_MS) * 100;
-    console.log(`  one open wall costs ${wallPct.toFixed(3)}% of a core over all rounds (median round ${medianRound.toFixed(3)}%; ${perPollMs.toFixed(2)} ms CPU per poll); budget ${BUDGET_PCT}%`);
-    console.log(`  publication (every instance, wall or not): ${tickMs.toFixed(3)} ms CPU per tick = ${publishPct.toFixed(3)}% of a core at ${INTERVAL_MS} ms`);
+    console.log(
+      `  one open wall costs ${wallPct.toFixed(3)}% of a core over all rounds (median round ${medianRound.toFixed(3)}%; ${perPollMs.toFixed(2)} ms CPU per poll); budget ${BUDGET_PCT}%`,
+    );
+    console.log(
+      `  publication (every instance, wall or not): ${tickMs.toFixed(3)} ms CPU per tick = ${publishPct.toFixed(3)}% of a core at ${INTERVAL_MS} ms`,
+    );
 
     const result = {
       backend: BACKEND,

@@ -34,7 +34,20 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
-import { endServersOnExit, latencyProbe, load, pinSelf, repoRoot, round, rssMb, rssSampler, startServer, stopServer, ttfbProbe, useRuntime } from './lib/load';
+import {
+  endServersOnExit,
+  latencyProbe,
+  load,
+  pinSelf,
+  repoRoot,
+  round,
+  rssMb,
+  rssSampler,
+  startServer,
+  stopServer,
+  ttfbProbe,
+  useRuntime,
+} from './lib/load';
 import { startPeer } from './peer/startPeer';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -44,9 +57,23 @@ const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
 /** Node majors the servers run on for the per-runtime tables (empty: none). */
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? '20,24').split(',').filter(Boolean);
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
-const CHAT_T0 = JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 16 });
-const STREAM = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
+const CHAT = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
+  max_tokens: 16,
+});
+const CHAT_T0 = JSON.stringify({
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  messages: [{ role: 'user', content: 'What is the capital of France?' }],
+  max_tokens: 16,
+});
+const STREAM = JSON.stringify({
+  model: 'gpt-4o-mini',
+  stream: true,
+  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
+  max_tokens: 16,
+});
 
 interface Target {
   name: string;
@@ -112,7 +139,17 @@ async function measure(t: Target): Promise<Measured> {
     p99s1.push(one.p99);
     errors += one.errors;
   }
-  const out: Measured = { name: t.name, rps50: Math.round(median(rps)), p50ms50: median(p50s50), p99ms50: median(p99s), p50ms1: median(p50s), p99ms1: median(p99s1), noise: round(spread(rps), 3), errors, served };
+  const out: Measured = {
+    name: t.name,
+    rps50: Math.round(median(rps)),
+    p50ms50: median(p50s50),
+    p99ms50: median(p99s),
+    p50ms1: median(p50s),
+    p99ms1: median(p99s1),
+    noise: round(spread(rps), 3),
+    errors,
+    served,
+  };
   if (t.pid) Object.assign(out, { rssIdleMb, rssSteadyMb: median(rssLoaded), rssPeakMb: Math.max(...rssLoaded) });
   if (t.stream !== false) {
     await t.settle?.();
@@ -142,7 +179,11 @@ async function usageSettled(db: Database): Promise<void> {
 async function usageRows(db: Database, expected = 0, all = false): Promise<number> {
   let rows = 0;
   for (let i = 0; i < 60; i++) {
-    const [[row]] = (await db.sequelize.query(all ? 'SELECT count(*) AS n FROM usage_records' : "SELECT count(*) AS n FROM usage_records WHERE status <> 'pending'")) as [{ n: string }[], unknown];
+    const [[row]] = (await db.sequelize.query(
+      all
+        ? 'SELECT count(*) AS n FROM usage_records'
+        : "SELECT count(*) AS n FROM usage_records WHERE status <> 'pending'",
+    )) as [{ n: string }[], unknown];
     rows = Number(row.n);
     if (rows >= expected) break;
     await new Promise((r) => setTimeout(r, 500));
@@ -177,15 +218,28 @@ interface Paired {
  * serving instance runs without its metering worker here (records wait in the queue, dropped
  * afterwards); its own work per request is the one of the measured profile.
  */
-async function pairedRounds(env: Record<string, string>, adminKey: string, upstreamUrl: string, peer: { url: string; headers: Record<string, string> }): Promise<Paired> {
+async function pairedRounds(
+  env: Record<string, string>,
+  adminKey: string,
+  upstreamUrl: string,
+  peer: { url: string; headers: Record<string, string> },
+): Promise<Paired> {
   const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'api' });
   const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
   try {
     const base = `http://127.0.0.1:${gw.port}`;
-    const aihub = { url: `${base}/v1/chat/completions`, headers: { authorization: `Bearer ${(await credentials(base, adminKey)).key}` } };
+    const aihub = {
+      url: `${base}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${(await credentials(base, adminKey)).key}` },
+    };
     const bareSide = { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {} };
-    const opts = (h: Record<string, string>) => ({ method: 'POST', body: CHAT, headers: { 'content-type': 'application/json', ...h } });
-    for (const side of [aihub, peer, bareSide]) await load(side.url, { connections: 10, seconds: 3, ...opts(side.headers) }); // warm-up
+    const opts = (h: Record<string, string>) => ({
+      method: 'POST',
+      body: CHAT,
+      headers: { 'content-type': 'application/json', ...h },
+    });
+    for (const side of [aihub, peer, bareSide])
+      await load(side.url, { connections: 10, seconds: 3, ...opts(side.headers) }); // warm-up
     const inOrder = <T>(r: number, pair: [T, T]): [T, T] => (r % 2 ? [pair[1], pair[0]] : pair);
     const seconds = Math.max(2, SECONDS / 2);
     const rounds: PairedRound[] = [];
@@ -193,13 +247,16 @@ async function pairedRounds(env: Record<string, string>, adminKey: string, upstr
       const rps = new Map<unknown, number>();
       for (const side of inOrder(r, [aihub, peer])) {
         const res = await load(side.url, { connections: 50, seconds, ...opts(side.headers) });
-        if (res.errors + res.non2xx > 0) throw new Error(`paired rounds: ${side.url} had ${res.errors} errors and ${res.non2xx} non-2xx answers`);
+        if (res.errors + res.non2xx > 0)
+          throw new Error(`paired rounds: ${side.url} had ${res.errors} errors and ${res.non2xx} non-2xx answers`);
         rps.set(side, Math.round(res.rps));
       }
       const p50 = new Map<unknown, number>();
-      for (const side of inOrder(r, [aihub, bareSide])) p50.set(side, (await latencyProbe(side.url, { seconds: seconds / 2, ...opts(side.headers) })).p50);
+      for (const side of inOrder(r, [aihub, bareSide]))
+        p50.set(side, (await latencyProbe(side.url, { seconds: seconds / 2, ...opts(side.headers) })).p50);
       const ttfb = new Map<unknown, number>();
-      for (const side of inOrder(r, [aihub, bareSide])) ttfb.set(side, (await ttfbProbe(side.url, { seconds: seconds / 2, body: STREAM, headers: side.headers })).p50);
+      for (const side of inOrder(r, [aihub, bareSide]))
+        ttfb.set(side, (await ttfbProbe(side.url, { seconds: seconds / 2, body: STREAM, headers: side.headers })).p50);
       rounds.push({
         aihubRps: rps.get(aihub)!,
         peerRps: rps.get(peer)!,
@@ -208,7 +265,12 @@ async function pairedRounds(env: Record<string, string>, adminKey: string, upstr
         addedTtfbMs: round(ttfb.get(aihub)! - ttfb.get(bareSide)!, 3),
       });
     }
-    const out: Paired = { rounds, ratio: median(rounds.map((x) => x.ratio)), addedP50Ms: median(rounds.map((x) => x.addedP50Ms)), addedTtfbMs: median(rounds.map((x) => x.addedTtfbMs)) };
+    const out: Paired = {
+      rounds,
+      ratio: median(rounds.map((x) => x.ratio)),
+      addedP50Ms: median(rounds.map((x) => x.addedP50Ms)),
+      addedTtfbMs: median(rounds.map((x) => x.addedTtfbMs)),
+    };
     process.stdout.write(
       `paired rounds (${PAIRED_ROUNDS} × ${seconds} s):\n` +
         `  aihub (key auth) ÷ peer req/s @50: ${rounds.map((x) => `${x.ratio} (${x.aihubRps}/${x.peerRps})`).join(' · ')} → median ${out.ratio}\n` +
@@ -228,14 +290,23 @@ interface RuntimeTable {
   runtime: string;
   rows: Measured[];
   /** AI Hub single process ÷ the others, and its added latency over the bare proxy. */
-  ratios: { rpsVsBare?: number; rpsVsPeer?: number; addedP50Ms?: number; addedTtfbMs?: number; peerAddedTtfbMs?: number };
+  ratios: {
+    rpsVsBare?: number;
+    rpsVsPeer?: number;
+    addedP50Ms?: number;
+    addedTtfbMs?: number;
+    peerAddedTtfbMs?: number;
+  };
   usage?: { served: number; landed: number; ok: boolean };
 }
 
 /** The binary of Node `major`: this process's when it is that major, else the npm registry's `node` package (as .ci/run). */
 function nodeBinary(major: string): string {
   if (process.versions.node.split('.')[0] === major) return process.execPath;
-  return execFileSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], { encoding: 'utf8', cwd: repoRoot }).trim();
+  return execFileSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+  }).trim();
 }
 
 /**
@@ -245,7 +316,10 @@ function nodeBinary(major: string): string {
  * ai, usage enqueued AND consumed in-process, tracing at 10%, metrics; PostgreSQL and Redis) and
  * the peer. AI Hub's idle RSS is read 2 s after start, before any request.
  */
-async function runtimeTable(major: string, base: { upstreamUrl: string; env: (profile: string) => Record<string, string>; adminKey: string; meterDb: Database }): Promise<RuntimeTable> {
+async function runtimeTable(
+  major: string,
+  base: { upstreamUrl: string; env: (profile: string) => Record<string, string>; adminKey: string; meterDb: Database },
+): Promise<RuntimeTable> {
   const node = nodeBinary(major);
   useRuntime(node);
   const runtime = execFileSync(node, ['-v'], { encoding: 'utf8' }).trim();
@@ -256,7 +330,14 @@ async function runtimeTable(major: string, base: { upstreamUrl: string; env: (pr
     if (want('bare')) {
       const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', base.upstreamUrl]);
       try {
-        rows.push(await measure({ name: 'bare node proxy', url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, pid: bare.child.pid }));
+        rows.push(
+          await measure({
+            name: 'bare node proxy',
+            url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
+            headers: {},
+            pid: bare.child.pid,
+          }),
+        );
       } finally {
         await stopServer(bare.child);
       }
@@ -269,7 +350,12 @@ async function runtimeTable(major: string, base: { upstreamUrl: string; env: (pr
         const idle = rssMb(gw.child.pid!);
         const rowsBefore = await usageRows(base.meterDb);
         const url = `http://127.0.0.1:${gw.port}`;
-        const m = await measure({ name: 'aihub single process', url: `${url}/v1/chat/completions`, headers: { authorization: `Bearer ${(await credentials(url, base.adminKey)).key}` }, pid: gw.child.pid });
+        const m = await measure({
+          name: 'aihub single process',
+          url: `${url}/v1/chat/completions`,
+          headers: { authorization: `Bearer ${(await credentials(url, base.adminKey)).key}` },
+          pid: gw.child.pid,
+        });
         m.rssIdleMb = idle;
         rows.push(m);
         const landed = (await usageRows(base.meterDb, rowsBefore + m.served)) - rowsBefore;
@@ -296,8 +382,14 @@ async function runtimeTable(major: string, base: { upstreamUrl: string; env: (pr
     rpsVsBare: aihub && bare ? round(aihub.rps50 / bare.rps50, 2) : undefined,
     rpsVsPeer: aihub && peer ? round(aihub.rps50 / peer.rps50, 2) : undefined,
     addedP50Ms: aihub && bare ? round(aihub.p50ms1 - bare.p50ms1, 3) : undefined,
-    addedTtfbMs: aihub?.ttfbP50ms !== undefined && bare?.ttfbP50ms !== undefined ? round(aihub.ttfbP50ms - bare.ttfbP50ms, 3) : undefined,
-    peerAddedTtfbMs: peer?.ttfbP50ms !== undefined && bare?.ttfbP50ms !== undefined ? round(peer.ttfbP50ms - bare.ttfbP50ms, 3) : undefined,
+    addedTtfbMs:
+      aihub?.ttfbP50ms !== undefined && bare?.ttfbP50ms !== undefined
+        ? round(aihub.ttfbP50ms - bare.ttfbP50ms, 3)
+        : undefined,
+    peerAddedTtfbMs:
+      peer?.ttfbP50ms !== undefined && bare?.ttfbP50ms !== undefined
+        ? round(peer.ttfbP50ms - bare.ttfbP50ms, 3)
+        : undefined,
   };
   return { runtime, rows, ratios, usage };
 }
@@ -307,14 +399,20 @@ function printRuntimeTables(tables: RuntimeTable[]): void {
   const cell = (v: number | undefined, d = 0) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
   for (const t of tables) {
     process.stdout.write(`\nNode ${t.runtime} (servers; load average ${loadAverage()})\n`);
-    process.stdout.write(`  ${''.padEnd(22)} ${'req/s @50'.padStart(9)} ${'p50 @1 ms'.padStart(10)} ${'stream 1st byte ms'.padStart(19)} ${'RSS idle MB'.padStart(12)} ${'steady MB'.padStart(10)} ${'peak MB'.padStart(8)}\n`);
+    process.stdout.write(
+      `  ${''.padEnd(22)} ${'req/s @50'.padStart(9)} ${'p50 @1 ms'.padStart(10)} ${'stream 1st byte ms'.padStart(19)} ${'RSS idle MB'.padStart(12)} ${'steady MB'.padStart(10)} ${'peak MB'.padStart(8)}\n`,
+    );
     for (const r of t.rows) {
-      process.stdout.write(`  ${r.name.padEnd(22)} ${cell(r.rps50).padStart(9)} ${cell(r.p50ms1, 3).padStart(10)} ${cell(r.ttfbP50ms, 3).padStart(19)} ${cell(r.rssIdleMb, 1).padStart(12)} ${cell(r.rssSteadyMb, 1).padStart(10)} ${cell(r.rssPeakMb, 1).padStart(8)}\n`);
+      process.stdout.write(
+        `  ${r.name.padEnd(22)} ${cell(r.rps50).padStart(9)} ${cell(r.p50ms1, 3).padStart(10)} ${cell(r.ttfbP50ms, 3).padStart(19)} ${cell(r.rssIdleMb, 1).padStart(12)} ${cell(r.rssSteadyMb, 1).padStart(10)} ${cell(r.rssPeakMb, 1).padStart(8)}\n`,
+      );
     }
     const x = t.ratios;
     process.stdout.write(
       `  aihub ÷ bare req/s ${x.rpsVsBare ?? '-'} · aihub ÷ peer req/s ${x.rpsVsPeer ?? '-'} (target ≥ 4) · added p50 @1 ${x.addedP50Ms ?? '-'} ms (≤ 0.2) · added stream first byte ${x.addedTtfbMs ?? '-'} ms (≤ 0.5; peer ${x.peerAddedTtfbMs ?? '-'})\n` +
-        (t.usage ? `  usage rows (consumed in-process): ${t.usage.landed} for ${t.usage.served} counted answers${t.usage.ok ? ' ok' : '  << MISMATCH'} · RSS targets: idle ≤ 120, steady ≤ 200 MB\n` : ''),
+        (t.usage
+          ? `  usage rows (consumed in-process): ${t.usage.landed} for ${t.usage.served} counted answers${t.usage.ok ? ' ok' : '  << MISMATCH'} · RSS targets: idle ≤ 120, steady ≤ 200 MB\n`
+          : ''),
     );
   }
 }
@@ -337,10 +435,20 @@ async function main() {
   let paired: Paired | undefined;
   const tables: RuntimeTable[] = [];
   try {
-    if (want('upstream')) results.push(await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }));
+    if (want('upstream'))
+      results.push(
+        await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }),
+      );
     if (want('bare')) {
       const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
-      results.push(await measure({ name: 'bare node proxy', url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, pid: bare.child.pid }));
+      results.push(
+        await measure({
+          name: 'bare node proxy',
+          url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
+          headers: {},
+          pid: bare.child.pid,
+        }),
+      );
       await stopServer(bare.child);
     }
     const gatewayEnv = (profile: string) => ({
@@ -378,14 +486,39 @@ async function main() {
           const creds = await credentials(base, adminKey);
           const headers = { authorization: `Bearer ${creds.key}` };
           if (profile === 'full') {
-            if (want('aihub-full')) results.push(await measure({ name: 'aihub (key auth)', url, headers, settle, pid: gw.child.pid }));
-            if (creds.jwt && want('aihub-jwt')) results.push(await measure({ name: 'aihub (JWT auth)', url, headers: { authorization: `Bearer ${creds.jwt}` }, stream: false, settle, pid: gw.child.pid }));
+            if (want('aihub-full'))
+              results.push(await measure({ name: 'aihub (key auth)', url, headers, settle, pid: gw.child.pid }));
+            if (creds.jwt && want('aihub-jwt'))
+              results.push(
+                await measure({
+                  name: 'aihub (JWT auth)',
+                  url,
+                  headers: { authorization: `Bearer ${creds.jwt}` },
+                  stream: false,
+                  settle,
+                  pid: gw.child.pid,
+                }),
+              );
           } else if (profile === 'ratelimit') {
             results.push(await measure({ name: 'aihub + rate limit', url, headers, settle, pid: gw.child.pid }));
           } else if (profile === 'cache') {
-            await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: CHAT_T0 });
+            await fetch(url, {
+              method: 'POST',
+              headers: { ...headers, 'content-type': 'application/json' },
+              body: CHAT_T0,
+            });
             servedBefore -= 1; // the request that fills the cache is metered too
-            results.push(await measure({ name: 'aihub cache hit', url, headers, body: CHAT_T0, stream: false, settle, pid: gw.child.pid }));
+            results.push(
+              await measure({
+                name: 'aihub cache hit',
+                url,
+                headers,
+                body: CHAT_T0,
+                stream: false,
+                settle,
+                pid: gw.child.pid,
+              }),
+            );
           }
         }
         release();
@@ -395,7 +528,9 @@ async function main() {
         // them, the load generator no longer counts them. Fewer rows than answers would be lost usage.
         const inFlightBound = 60 * (1 + 2 * REPEATS);
         const ok = landed >= served && landed <= served + inFlightBound;
-        process.stdout.write(`  usage rows landed: ${landed} for ${served} counted answers (+ ≤ ${inFlightBound} in flight at run ends)${ok ? ' ok' : '  << MISMATCH'}\n`);
+        process.stdout.write(
+          `  usage rows landed: ${landed} for ${served} counted answers (+ ≤ ${inFlightBound} in flight at run ends)${ok ? ' ok' : '  << MISMATCH'}\n`,
+        );
         usageCheck[profile] = { served, landed, ok };
       } finally {
         release();
@@ -407,13 +542,17 @@ async function main() {
     if (want('peer')) {
       const peer = await startPeer(upstreamUrl);
       try {
-        results.push(await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers, pid: peer.child.pid }));
-        if (PAIRED_ROUNDS > 0 && want('aihub-full')) paired = await pairedRounds(gatewayEnv('full'), adminKey, upstreamUrl, peer);
+        results.push(
+          await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers, pid: peer.child.pid }),
+        );
+        if (PAIRED_ROUNDS > 0 && want('aihub-full'))
+          paired = await pairedRounds(gatewayEnv('full'), adminKey, upstreamUrl, peer);
       } finally {
         await stopServer(peer.child);
       }
     }
-    for (const major of RUNTIMES) tables.push(await runtimeTable(major, { upstreamUrl, env: gatewayEnv, adminKey, meterDb }));
+    for (const major of RUNTIMES)
+      tables.push(await runtimeTable(major, { upstreamUrl, env: gatewayEnv, adminKey, meterDb }));
   } finally {
     await stopServer(upstream.child);
     sink.close();
@@ -430,17 +569,54 @@ async function main() {
     rpsVsPeerPaired: paired?.ratio,
     addedP50OverBarePairedMs: paired?.addedP50Ms,
     streamTtfbOverBarePairedMs: paired?.addedTtfbMs,
-    streamTtfbOverBareMs: bare?.ttfbP50ms !== undefined && full?.ttfbP50ms !== undefined ? round(full.ttfbP50ms - bare.ttfbP50ms, 3) : undefined,
-    peerStreamTtfbOverBareMs: bare?.ttfbP50ms !== undefined && by('peer (portkey)')?.ttfbP50ms !== undefined ? round(by('peer (portkey)')!.ttfbP50ms! - bare.ttfbP50ms, 3) : undefined,
-    authTenancyAddedP50Ms: full && by('aihub no auth') ? round(full.p50ms1 - by('aihub no auth')!.p50ms1, 3) : undefined,
-    jwtAddedP50Ms: by('aihub (JWT auth)') && by('aihub no auth') ? round(by('aihub (JWT auth)')!.p50ms1 - by('aihub no auth')!.p50ms1, 3) : undefined,
-    rateLimitAddedP50Ms: full && by('aihub + rate limit') ? round(by('aihub + rate limit')!.p50ms1 - full.p50ms1, 3) : undefined,
+    streamTtfbOverBareMs:
+      bare?.ttfbP50ms !== undefined && full?.ttfbP50ms !== undefined
+        ? round(full.ttfbP50ms - bare.ttfbP50ms, 3)
+        : undefined,
+    peerStreamTtfbOverBareMs:
+      bare?.ttfbP50ms !== undefined && by('peer (portkey)')?.ttfbP50ms !== undefined
+        ? round(by('peer (portkey)')!.ttfbP50ms! - bare.ttfbP50ms, 3)
+        : undefined,
+    authTenancyAddedP50Ms:
+      full && by('aihub no auth') ? round(full.p50ms1 - by('aihub no auth')!.p50ms1, 3) : undefined,
+    jwtAddedP50Ms:
+      by('aihub (JWT auth)') && by('aihub no auth')
+        ? round(by('aihub (JWT auth)')!.p50ms1 - by('aihub no auth')!.p50ms1, 3)
+        : undefined,
+    rateLimitAddedP50Ms:
+      full && by('aihub + rate limit') ? round(by('aihub + rate limit')!.p50ms1 - full.p50ms1, 3) : undefined,
     cacheHitP50Ms: by('aihub cache hit')?.p50ms1,
   };
-  const out = { when: new Date().toISOString(), loadAverage: loadAverage(), seconds: SECONDS, repeats: REPEATS, results, paired, runtimes: tables, summary, usageCheck, targets: { addedP50OverBareMs: 0.5, rpsVsPeer: 4, rpsVsPeerPaired: 4, addedP50OverBarePairedMs: 0.5, streamTtfbOverBarePairedMs: 1, streamTtfbOverBareMs: 1, authTenancyAddedP50Ms: 0.1, jwtAddedP50Ms: 0.2, rateLimitAddedP50Ms: 0.3, cacheHitP50Ms: 1 } };
+  const out = {
+    when: new Date().toISOString(),
+    loadAverage: loadAverage(),
+    seconds: SECONDS,
+    repeats: REPEATS,
+    results,
+    paired,
+    runtimes: tables,
+    summary,
+    usageCheck,
+    targets: {
+      addedP50OverBareMs: 0.5,
+      rpsVsPeer: 4,
+      rpsVsPeerPaired: 4,
+      addedP50OverBarePairedMs: 0.5,
+      streamTtfbOverBarePairedMs: 1,
+      streamTtfbOverBareMs: 1,
+      authTenancyAddedP50Ms: 0.1,
+      jwtAddedP50Ms: 0.2,
+      rateLimitAddedP50Ms: 0.3,
+      cacheHitP50Ms: 1,
+    },
+  };
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/results/latest.json'), `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`\nsummary (targets in bench/results/latest.json):\n${Object.entries(summary).map(([k, v]) => `  ${k}: ${v ?? 'n/a'}`).join('\n')}\n`);
+  process.stdout.write(
+    `\nsummary (targets in bench/results/latest.json):\n${Object.entries(summary)
+      .map(([k, v]) => `  ${k}: ${v ?? 'n/a'}`)
+      .join('\n')}\n`,
+  );
   printRuntimeTables(tables);
 }
 

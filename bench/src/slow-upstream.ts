@@ -28,7 +28,16 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { dropRedisPrefix } from './lib/aihub';
-import { endServersOnExit, load, repoRoot, round, rssSampler, startServer, stopServer, type LoadResult } from './lib/load';
+import {
+  endServersOnExit,
+  load,
+  repoRoot,
+  round,
+  rssSampler,
+  startServer,
+  stopServer,
+  type LoadResult,
+} from './lib/load';
 
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
@@ -36,7 +45,12 @@ const STREAM_SHARE = Number(process.env.BENCH_STREAM_SHARE ?? 0.5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }], max_tokens: 16 });
-const STREAM = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello!' }], max_tokens: 16 });
+const STREAM = JSON.stringify({
+  model: 'gpt-4o-mini',
+  stream: true,
+  messages: [{ role: 'user', content: 'Hello!' }],
+  max_tokens: 16,
+});
 
 /** CPU seconds a process has used and seconds it waited runnable for a core (Linux /proc). */
 function cpuOf(pid: number): { cpu: number; waited: number } {
@@ -58,20 +72,40 @@ function cpuOf(pid: number): { cpu: number; waited: number } {
  * waits for a core most of the time is CPU-bound (or starved by other processes); a gateway with
  * CPU to spare and few calls in flight is queueing somewhere.
  */
-async function instrumented<T>(upstreamPort: number, gatewayPid: number, run: () => Promise<T>): Promise<{ result: T; inFlightMean: number; inFlightMax: number; cpuShare: number; runQueueShare: number }> {
-  const stats = () => fetch(`http://127.0.0.1:${upstreamPort}/_mock/stats`).then((r) => r.json() as Promise<{ inFlight: number; maxInFlight: number }>);
+async function instrumented<T>(
+  upstreamPort: number,
+  gatewayPid: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; inFlightMean: number; inFlightMax: number; cpuShare: number; runQueueShare: number }> {
+  const stats = () =>
+    fetch(`http://127.0.0.1:${upstreamPort}/_mock/stats`).then(
+      (r) => r.json() as Promise<{ inFlight: number; maxInFlight: number }>,
+    );
   await fetch(`http://127.0.0.1:${upstreamPort}/_mock/reset`, { method: 'POST' });
   const samples: number[] = [];
   const c0 = cpuOf(gatewayPid);
   const t0 = performance.now();
-  const timer = setInterval(() => void stats().then((s) => samples.push(s.inFlight), () => {}), 250);
+  const timer = setInterval(
+    () =>
+      void stats().then(
+        (s) => samples.push(s.inFlight),
+        () => {},
+      ),
+    250,
+  );
   try {
     const result = await run();
     const wall = (performance.now() - t0) / 1000;
     const c1 = cpuOf(gatewayPid);
     const { maxInFlight } = await stats();
     const mean = samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : 0;
-    return { result, inFlightMean: round(mean, 1), inFlightMax: maxInFlight, cpuShare: round((c1.cpu - c0.cpu) / wall, 2), runQueueShare: round((c1.waited - c0.waited) / wall, 2) };
+    return {
+      result,
+      inFlightMean: round(mean, 1),
+      inFlightMax: maxInFlight,
+      cpuShare: round((c1.cpu - c0.cpu) / wall, 2),
+      runQueueShare: round((c1.waited - c0.waited) / wall, 2),
+    };
   } finally {
     clearInterval(timer);
   }
@@ -85,7 +119,9 @@ async function usageRows(db: Database, expected: number): Promise<{ rows: number
   let last = -1;
   let out = { rows: 0, pending: 0 };
   for (let i = 0; i < 90; i++) {
-    const [[row]] = (await db.sequelize.query("SELECT count(*) AS n, count(*) FILTER (WHERE status = 'pending') AS p FROM usage_records")) as [{ n: string; p: string }[], unknown];
+    const [[row]] = (await db.sequelize.query(
+      "SELECT count(*) AS n, count(*) FILTER (WHERE status = 'pending') AS p FROM usage_records",
+    )) as [{ n: string; p: string }[], unknown];
     out = { rows: Number(row.n), pending: Number(row.p) };
     if (out.rows >= expected && out.rows === last) break;
     last = out.rows;
@@ -95,20 +131,39 @@ async function usageRows(db: Database, expected: number): Promise<{ rows: number
 }
 
 /** Both loads at once: `streams` connections asking for streamed answers, the rest for whole ones. */
-async function mixedLoad(url: string, streams: number, seconds: number): Promise<{ whole?: LoadResult; stream?: LoadResult }> {
+async function mixedLoad(
+  url: string,
+  streams: number,
+  seconds: number,
+): Promise<{ whole?: LoadResult; stream?: LoadResult }> {
   const headers = { 'content-type': 'application/json' };
   const [whole, stream] = await Promise.all([
-    CONNECTIONS - streams > 0 ? load(url, { connections: CONNECTIONS - streams, seconds, method: 'POST', body: CHAT, headers }) : undefined,
+    CONNECTIONS - streams > 0
+      ? load(url, { connections: CONNECTIONS - streams, seconds, method: 'POST', body: CHAT, headers })
+      : undefined,
     streams > 0 ? load(url, { connections: streams, seconds, method: 'POST', body: STREAM, headers }) : undefined,
   ]);
   return { whole, stream };
 }
 
-const figures = (r: LoadResult | undefined, seconds: number) => r && { rps: round(r.rps, 1), answers: r.total, p50ms: r.p50, p99ms: r.p99, errors: r.errors, non2xx: r.non2xx, perConnectionRps: round(r.total / seconds, 1) };
+const figures = (r: LoadResult | undefined, seconds: number) =>
+  r && {
+    rps: round(r.rps, 1),
+    answers: r.total,
+    p50ms: r.p50,
+    p99ms: r.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    perConnectionRps: round(r.total / seconds, 1),
+  };
 
 async function main() {
   endServersOnExit();
-  const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0', '--latency-ms', String(LATENCY)], {}, 1);
+  const upstream = await startServer(
+    ['bench/src/mock-upstream/cli.ts', '--port', '0', '--latency-ms', String(LATENCY)],
+    {},
+    1,
+  );
   const db = await createTestDatabase('postgres');
   const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
   const prefix = `aihub-bench-slow-${randomBytes(4).toString('hex')}:`;
@@ -124,8 +179,18 @@ async function main() {
     const url = `http://127.0.0.1:${gw.port}/v1/chat/completions`;
     const streams = Math.round(CONNECTIONS * STREAM_SHARE);
     // The upstream alone first: the ceiling this machine's load generator reaches at this concurrency.
-    const direct = await mixedLoad(`http://127.0.0.1:${upstream.port}/v1/chat/completions`, streams, Math.min(SECONDS, 10));
-    const warm = await load(url, { connections: 50, seconds: 2, method: 'POST', body: CHAT, headers: { 'content-type': 'application/json' } });
+    const direct = await mixedLoad(
+      `http://127.0.0.1:${upstream.port}/v1/chat/completions`,
+      streams,
+      Math.min(SECONDS, 10),
+    );
+    const warm = await load(url, {
+      connections: 50,
+      seconds: 2,
+      method: 'POST',
+      body: CHAT,
+      headers: { 'content-type': 'application/json' },
+    });
     const before = await usageRows(meterDb, warm.total);
     const rss = rssSampler(gw.child.pid!);
     const probe = await instrumented(upstream.port, gw.child.pid!, () => mixedLoad(url, streams, SECONDS));
@@ -135,19 +200,44 @@ async function main() {
     const after = await usageRows(meterDb, before.rows + answers);
     const landed = after.rows - before.rows;
     const rps = (whole?.rps ?? 0) + (stream?.rps ?? 0);
-    const total = { rps: round(rps, 1), idealRps: round(CONNECTIONS / (LATENCY / 1000), 1), answers, errors: (whole?.errors ?? 0) + (stream?.errors ?? 0), non2xx: (whole?.non2xx ?? 0) + (stream?.non2xx ?? 0) };
+    const total = {
+      rps: round(rps, 1),
+      idealRps: round(CONNECTIONS / (LATENCY / 1000), 1),
+      answers,
+      errors: (whole?.errors ?? 0) + (stream?.errors ?? 0),
+      non2xx: (whole?.non2xx ?? 0) + (stream?.non2xx ?? 0),
+    };
     const result = {
       latencyMs: LATENCY,
       connections: CONNECTIONS,
       streamConnections: streams,
       seconds: SECONDS,
-      direct: { whole: figures(direct.whole, Math.min(SECONDS, 10)), stream: figures(direct.stream, Math.min(SECONDS, 10)) },
-      gateway: { ...total, ofIdeal: round(rps / total.idealRps, 2), ofDirect: round(rps / ((direct.whole?.rps ?? 0) + (direct.stream?.rps ?? 0)), 2), whole: figures(whole, SECONDS), stream: figures(stream, SECONDS) },
+      direct: {
+        whole: figures(direct.whole, Math.min(SECONDS, 10)),
+        stream: figures(direct.stream, Math.min(SECONDS, 10)),
+      },
+      gateway: {
+        ...total,
+        ofIdeal: round(rps / total.idealRps, 2),
+        ofDirect: round(rps / ((direct.whole?.rps ?? 0) + (direct.stream?.rps ?? 0)), 2),
+        whole: figures(whole, SECONDS),
+        stream: figures(stream, SECONDS),
+      },
       // Every answer leaves a usage row; calls cut at the run's end leave one too (cancelled).
-      usage: { answers, rowsLanded: landed, lost: Math.max(0, answers - landed), pendingLeft: after.pending - before.pending, ok: landed >= answers && landed <= answers + CONNECTIONS },
+      usage: {
+        answers,
+        rowsLanded: landed,
+        lost: Math.max(0, answers - landed),
+        pendingLeft: after.pending - before.pending,
+        ok: landed >= answers && landed <= answers + CONNECTIONS,
+      },
       // Why: calls the gateway held in flight at the upstream, and the gateway's CPU (1 = one core).
       upstreamInFlight: { mean: probe.inFlightMean, max: probe.inFlightMax },
-      gatewayCpu: { used: probe.cpuShare, waitingForCore: probe.runQueueShare, msPerRequest: answers ? round((probe.cpuShare * SECONDS * 1000) / answers, 2) : null },
+      gatewayCpu: {
+        used: probe.cpuShare,
+        waitingForCore: probe.runQueueShare,
+        msPerRequest: answers ? round((probe.cpuShare * SECONDS * 1000) / answers, 2) : null,
+      },
       gatewayRssMb: { peak: memory.peak, last: memory.last },
       loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     };

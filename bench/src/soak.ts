@@ -21,7 +21,11 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const GC = process.env.BENCH_SOAK_GC === '1';
 const SLICES = 10;
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello! How are you today?' }], max_tokens: 16 });
+const CHAT = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
+  max_tokens: 16,
+});
 
 /** Usage rows written so far, waiting (≤ 120 s) for the in-process consumer to reach `expected`. */
 async function usageRows(db: Database, expected: number): Promise<number> {
@@ -75,17 +79,35 @@ async function main() {
   try {
     const base = `http://127.0.0.1:${gw.port}`;
     const idle = rssMb(gw.child.pid!);
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${(await credentials(base, adminKey)).key}` };
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${(await credentials(base, adminKey)).key}`,
+    };
     const per = Math.ceil(REQUESTS / SLICES);
     const slices: { requests: number; rps: number; errors: number; rssMb: number; heapMb?: number }[] = [];
     let answers = 0;
     const t0 = performance.now();
     for (let i = 0; i < SLICES; i++) {
-      const r = await load(`${base}/v1/chat/completions`, { connections: CONNECTIONS, seconds: 0, amount: per, method: 'POST', body: CHAT, headers });
+      const r = await load(`${base}/v1/chat/completions`, {
+        connections: CONNECTIONS,
+        seconds: 0,
+        amount: per,
+        method: 'POST',
+        body: CHAT,
+        headers,
+      });
       answers += r.total;
-      const slice = { requests: answers, rps: round(r.rps), errors: r.errors + r.non2xx, rssMb: rssMb(gw.child.pid!), heapMb: GC ? await heapAfterGc(gw.child) : undefined };
+      const slice = {
+        requests: answers,
+        rps: round(r.rps),
+        errors: r.errors + r.non2xx,
+        rssMb: rssMb(gw.child.pid!),
+        heapMb: GC ? await heapAfterGc(gw.child) : undefined,
+      };
       slices.push(slice);
-      process.stdout.write(`${String(answers).padStart(9)} requests  ${String(slice.rps).padStart(7)} req/s  RSS ${slice.rssMb} MB${slice.heapMb !== undefined ? `  heap after GC ${slice.heapMb} MB` : ''}  errors ${slice.errors}\n`);
+      process.stdout.write(
+        `${String(answers).padStart(9)} requests  ${String(slice.rps).padStart(7)} req/s  RSS ${slice.rssMb} MB${slice.heapMb !== undefined ? `  heap after GC ${slice.heapMb} MB` : ''}  errors ${slice.errors}\n`,
+      );
     }
     const landed = await usageRows(meterDb, answers);
     const from = slices[Math.min(1, slices.length - 1)].rssMb;

@@ -12,7 +12,9 @@ import { registerVersionsCommands } from './cli/versionsReport';
 import { registerStart } from './cli/start';
 import { CORE_VERSION } from './version';
 
-const program = new Command('aihub').version(CORE_VERSION).description('AI Hub: a plugin-based, multi-tenant AI gateway');
+const program = new Command('aihub')
+  .version(CORE_VERSION)
+  .description('AI Hub: a plugin-based, multi-tenant AI gateway');
 
 // `aihub migrate status | head` closes our stdout early: that is the reader being done, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -46,7 +48,9 @@ config
   .action(async (file?: string) => {
     try {
       const prepared = await prepare({ file });
-      process.stdout.write(`OK: ${prepared.file ?? 'config'} is valid (${prepared.plugins.length} plugins: ${prepared.plugins.map((p) => p.definition.name).join(', ')})\n`);
+      process.stdout.write(
+        `OK: ${prepared.file ?? 'config'} is valid (${prepared.plugins.length} plugins: ${prepared.plugins.map((p) => p.definition.name).join(', ')})\n`,
+      );
     } catch (err) {
       fail(err);
     }
@@ -77,8 +81,14 @@ program
   .option('-c, --config <file>', 'config file')
   .option('--steps <n>', 'how many migrations `down` reverts', (v) => Number(v), 1)
   .action(async (direction: string, opts: { config?: string; steps: number }) => {
-    if (!['up', 'down', 'status'].includes(direction)) fail(new UsageError(`unknown migrate direction "${direction}"; use: aihub migrate up|down|status [--config FILE] [--steps N]`));
-    if (!Number.isInteger(opts.steps) || opts.steps < 1) fail(new UsageError('--steps takes a whole number of migrations, 1 or more'));
+    if (!['up', 'down', 'status'].includes(direction))
+      fail(
+        new UsageError(
+          `unknown migrate direction "${direction}"; use: aihub migrate up|down|status [--config FILE] [--steps N]`,
+        ),
+      );
+    if (!Number.isInteger(opts.steps) || opts.steps < 1)
+      fail(new UsageError('--steps takes a whole number of migrations, 1 or more'));
     try {
       const prepared = await prepare({ file: opts.config });
       const db = await createDatabase({ url: resolveDatabaseUrl(prepared.config) });
@@ -86,12 +96,17 @@ program
         const sets = Kernel.migrationSets(prepared);
         if (direction === 'up') {
           const applied = await db.migrateUp(sets);
-          process.stdout.write(applied.length ? `applied:\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'nothing to apply\n');
+          process.stdout.write(
+            applied.length ? `applied:\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'nothing to apply\n',
+          );
         } else if (direction === 'down') {
           const reverted = await db.migrateDown(sets, opts.steps);
-          process.stdout.write(reverted.length ? `reverted:\n${reverted.map((m) => `  ${m}`).join('\n')}\n` : 'nothing to revert\n');
+          process.stdout.write(
+            reverted.length ? `reverted:\n${reverted.map((m) => `  ${m}`).join('\n')}\n` : 'nothing to revert\n',
+          );
         } else {
-          for (const s of await db.migrationStatus(sets)) process.stdout.write(`${s.applied ? 'applied ' : 'pending '} ${s.owner}:${s.name}\n`);
+          for (const s of await db.migrationStatus(sets))
+            process.stdout.write(`${s.applied ? 'applied ' : 'pending '} ${s.owner}:${s.name}\n`);
         }
       } finally {
         await db.close();

@@ -10,7 +10,14 @@ export { describePipeline } from './kernel/describePipeline';
 export { CoreTokens } from './kernel/coreServiceTokens';
 export { gatewayOverheadMs, recordUpstreamTime, kernelState, type KernelState } from './kernel/buildRouteChain';
 export { coreConfigSchema, pluginEntrySchema, byteSize, type CoreConfig, type PluginEntry } from './config/coreSchema';
-export { configRows, configTable, toJsonSchema, withConfigTable, CONFIG_TABLE_START, CONFIG_TABLE_END } from './config/configTable';
+export {
+  configRows,
+  configTable,
+  toJsonSchema,
+  withConfigTable,
+  CONFIG_TABLE_START,
+  CONFIG_TABLE_END,
+} from './config/configTable';
 export { loadConfig, resolveDatabaseUrl, defaultConfigFile } from './config/loadConfig';
 export { StartupError, ProblemCode, EXIT_CONFIG, formatProblems, type Problem } from './config/problems';
 export { renderError, errorStyleFor } from './errors/render';
@@ -19,7 +26,15 @@ export { HealthRegistry, type CheckResult } from './health/HealthRegistry';
 export { createLogger, type Logger, type LoggerOptions } from './services/createLogger';
 export { createHttpClient, type HttpClient } from './services/createHttpClient';
 export { systemClock, type Clock } from './services/Clock';
-export { runInRequest, currentRequest, defineAmbientKey, runWithAmbient, ambientValue, type RequestInfo, type AmbientKey } from './services/requestContext';
+export {
+  runInRequest,
+  currentRequest,
+  defineAmbientKey,
+  runWithAmbient,
+  ambientValue,
+  type RequestInfo,
+  type AmbientKey,
+} from './services/requestContext';
 export type { Database, Dialect, MigrationSet, MigrationStatus } from './services/database/Database';
 export type { KeyValueStore, ScriptDefinition, SetOptions, MemoryScriptApi } from './services/kv/KeyValueStore';
 export type { EventQueue, QueueMessage, ConsumeOptions, Subscription, BatchHandler } from './services/queue/EventQueue';

@@ -32,19 +32,63 @@ export { GatewayError, errors } from './errors/GatewayError';
 export { defineErrors, ErrorTable, type ErrorSpec, type RaiseOptions } from './errors/defineErrors';
 export { CoreErrors } from './errors/coreErrors';
 export type { Migration, MigrationContext, Database, Dialect } from './services/database/Database';
-export { createSql, num, numOrNull, bool, iso, placeholders, valuesList, instantParam, bulkSource, bulkColumns, type Sql, type BulkColumn } from './services/database/sql';
-export { InterruptibleSleep, isTransientDbError, retryTransientDb, type RetryTransientOptions } from './services/database/transientErrors';
+export {
+  createSql,
+  num,
+  numOrNull,
+  bool,
+  iso,
+  placeholders,
+  valuesList,
+  instantParam,
+  bulkSource,
+  bulkColumns,
+  type Sql,
+  type BulkColumn,
+} from './services/database/sql';
+export {
+  InterruptibleSleep,
+  isTransientDbError,
+  retryTransientDb,
+  type RetryTransientOptions,
+} from './services/database/transientErrors';
 export type { KeyValueStore, ScriptDefinition, MemoryScriptApi, SetOptions } from './services/kv/KeyValueStore';
 export type { EventQueue, QueueMessage, ConsumeOptions, Subscription, BatchHandler } from './services/queue/EventQueue';
-export { writeIsolatingPoison, isDataError, type IsolatePoisonOptions, type IsolatedWrite, type PoisonedItem } from './services/queue/isolatePoison';
-export { DeadLetterStore, deadLetterCounter, deadLetterReason, type DeadLetter, type DeadLetterInput, type DeadLetterQuery } from './services/queue/DeadLetterStore';
+export {
+  writeIsolatingPoison,
+  isDataError,
+  type IsolatePoisonOptions,
+  type IsolatedWrite,
+  type PoisonedItem,
+} from './services/queue/isolatePoison';
+export {
+  DeadLetterStore,
+  deadLetterCounter,
+  deadLetterReason,
+  type DeadLetter,
+  type DeadLetterInput,
+  type DeadLetterQuery,
+} from './services/queue/DeadLetterStore';
 export { mountDeadLetterRoutes } from './services/queue/deadLetterRoutes';
-export { findUnstorable, sanitizeStorable, sanitizeText, jsonPath, type UnstorableValue } from './services/queue/storable';
+export {
+  findUnstorable,
+  sanitizeStorable,
+  sanitizeText,
+  jsonPath,
+  type UnstorableValue,
+} from './services/queue/storable';
 export type { Logger } from './services/createLogger';
 export type { HttpClient } from './services/createHttpClient';
 export type { Clock } from './services/Clock';
 export type { CoreConfig } from './config/coreSchema';
-export { currentRequest, defineAmbientKey, runWithAmbient, ambientValue, type RequestInfo, type AmbientKey } from './services/requestContext';
+export {
+  currentRequest,
+  defineAmbientKey,
+  runWithAmbient,
+  ambientValue,
+  type RequestInfo,
+  type AmbientKey,
+} from './services/requestContext';
 export { validated, type Validated } from './http/validate';
 export { redactSecrets, redactAddresses, redactProviderText } from './services/redact';
 export { gatewayOverheadMs, recordUpstreamTime } from './kernel/buildRouteChain';
@@ -74,7 +118,9 @@ export type { VersionChange } from './versioning/types';
  *   hooks: (ctx) => [{ phase: 'response.transform', handle: (c) => { ctx.runtime.greeted++; c.set('x-greeting', ctx.config.greeting); } }],
  * });
  */
-export function definePlugin<S extends z.ZodType, R = unknown>(definition: PluginDefinition<S, R> & { config?: S }): PluginDefinition<S, R> {
+export function definePlugin<S extends z.ZodType, R = unknown>(
+  definition: PluginDefinition<S, R> & { config?: S },
+): PluginDefinition<S, R> {
   return definition;
 }
 

@@ -15,14 +15,19 @@ describe('aihub CLI', () => {
     assert.equal(code, 78, stderr);
     assert.match(stderr, /5 configuration problems/);
     assert.match(stderr, /AIHUB_E_PLUGIN_MISSING plugins\[0\]\.name: plugin "does-not-exist" not found/);
-    assert.match(stderr, /AIHUB_E_DEPENDENCY_MISSING plugins\[1\]: plugin "needs-missing" depends on "not-installed-dependency"/);
+    assert.match(
+      stderr,
+      /AIHUB_E_DEPENDENCY_MISSING plugins\[1\]: plugin "needs-missing" depends on "not-installed-dependency"/,
+    );
     assert.match(stderr, /AIHUB_E_DEPENDENCY_CYCLE plugins\[2\]: .*cycle-a → cycle-b → cycle-a/);
     assert.match(stderr, /AIHUB_E_CONFIG_INVALID plugins\[4\]\.config\.cacheMs: /);
     assert.match(stderr, /AIHUB_E_CONFIG_UNKNOWN_KEY plugins\[5\]\.config\.stampHeadr: unknown key "stampHeadr"/);
   });
 
   it('start rejects the same config with the same problems and exit 78, without listening', async () => {
-    const { code, stderr } = await runCliToEnd(['start', '--config', path.join(fixtures, 'bad.yaml')], { AIHUB_DATA_DIR: tmp });
+    const { code, stderr } = await runCliToEnd(['start', '--config', path.join(fixtures, 'bad.yaml')], {
+      AIHUB_DATA_DIR: tmp,
+    });
     assert.equal(code, 78);
     assert.match(stderr, /5 configuration problems/);
     assert.doesNotMatch(stderr, /listening/);
@@ -35,7 +40,10 @@ describe('aihub CLI', () => {
   });
 
   it('a missing environment variable is a problem with its path', async () => {
-    const { code, stderr } = await runCliToEnd(['config', 'validate', path.join(fixtures, 'slow.yaml')], { TEST_PORT: '', TEST_DB_URL: '' });
+    const { code, stderr } = await runCliToEnd(['config', 'validate', path.join(fixtures, 'slow.yaml')], {
+      TEST_PORT: '',
+      TEST_DB_URL: '',
+    });
     assert.equal(code, 78);
     assert.match(stderr, /AIHUB_E_CONFIG_ENV_MISSING server\.port: environment variable TEST_PORT is not set/);
     assert.match(stderr, /AIHUB_E_CONFIG_ENV_MISSING database\.url: environment variable TEST_DB_URL/);
@@ -74,7 +82,10 @@ describe('aihub CLI', () => {
 
   it('SIGTERM during a slow request lets it finish, then exits 0', async () => {
     const port = await freePort();
-    const child = runCli(['start', '--config', path.join(fixtures, 'slow.yaml')], { TEST_PORT: String(port), TEST_DB_URL: `sqlite:${path.join(tmp, 'slow.sqlite')}` });
+    const child = runCli(['start', '--config', path.join(fixtures, 'slow.yaml')], {
+      TEST_PORT: String(port),
+      TEST_DB_URL: `sqlite:${path.join(tmp, 'slow.sqlite')}`,
+    });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     child.stdout!.resume();

@@ -21,8 +21,22 @@ const bearer = definePlugin({
       phase: 'request.authenticate',
       async handle(c, next) {
         const auth = c.get('authorization');
-        if (auth === 'Bearer root-token') PrincipalKey.set(c, { kind: 'api_key', subject: 'key_root', tenantId: null, scopes: ['admin:read', 'admin:write'], superadmin: true });
-        if (auth === 'Bearer tenant-token') PrincipalKey.set(c, { kind: 'api_key', subject: 'key_t', tenantId: 't1', role: 'owner', scopes: ['admin:read', 'admin:write'] });
+        if (auth === 'Bearer root-token')
+          PrincipalKey.set(c, {
+            kind: 'api_key',
+            subject: 'key_root',
+            tenantId: null,
+            scopes: ['admin:read', 'admin:write'],
+            superadmin: true,
+          });
+        if (auth === 'Bearer tenant-token')
+          PrincipalKey.set(c, {
+            kind: 'api_key',
+            subject: 'key_t',
+            tenantId: 't1',
+            role: 'owner',
+            scopes: ['admin:read', 'admin:write'],
+          });
         await next();
       },
     },
@@ -39,7 +53,10 @@ const tunable = definePlugin({
   config: z.object({ mode: z.string().default('a'), limits: z.record(z.string(), z.number()).default({}) }).strict(),
   reloadable: ['limits'],
   reload(_ctx, next, changed) {
-    if (Object.values(next.limits).includes(13)) throw Object.assign(new Error('refused'), { problems: [{ code: 'AIHUB_E_CONFIG_INVALID', path: 'limits.x', message: '13 is unlucky' }] });
+    if (Object.values(next.limits).includes(13))
+      throw Object.assign(new Error('refused'), {
+        problems: [{ code: 'AIHUB_E_CONFIG_INVALID', path: 'limits.x', message: '13 is unlucky' }],
+      });
     applied.push({ next, changed });
   },
 });
@@ -74,10 +91,16 @@ describe('config reload', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const reload = (token: string) => fetch(`${kernel.url}/admin/v1/config/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const reload = (token: string) =>
+    fetch(`${kernel.url}/admin/v1/config/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
 
   it('changedPaths names each differing leaf', () => {
-    assert.deepEqual(changedPaths({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3, 4] }, e: 'y' }), ['b.c[1]', 'b.c[2]', 'd', 'e']);
+    assert.deepEqual(changedPaths({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3, 4] }, e: 'y' }), [
+      'b.c[1]',
+      'b.c[2]',
+      'd',
+      'e',
+    ]);
     assert.deepEqual(changedPaths({ a: { b: 1 } }, { a: { b: 1 } }), []);
   });
 
@@ -90,7 +113,12 @@ describe('config reload', () => {
     writeFileSync(file, yaml(dir, { level: 'debug', bodyLimit: '2mb', mode: 'b', limit: 5 }));
     const res = await reload('root-token');
     assert.equal(res.status, 200);
-    const report = (await res.json()) as { outcome: string; applied: string[]; restart_required: string[]; problems: unknown[] };
+    const report = (await res.json()) as {
+      outcome: string;
+      applied: string[];
+      restart_required: string[];
+      problems: unknown[];
+    };
     assert.equal(report.outcome, 'applied');
     assert.deepEqual(report.applied.sort(), ['logging.level', 'plugins[1].config.limits.x']);
     assert.deepEqual(report.restart_required.sort(), ['plugins[1].config.mode', 'server.bodyLimit']);
@@ -100,15 +128,23 @@ describe('config reload', () => {
 
   it('keeps the running config when the file is invalid or a plugin refuses it, with the problems of a start', async () => {
     writeFileSync(file, yaml(dir, { bodyLimit: 'lots' }));
-    let report = (await (await reload('root-token')).json()) as { outcome: string; problems: { code: string; path: string }[] };
+    let report = (await (await reload('root-token')).json()) as {
+      outcome: string;
+      problems: { code: string; path: string }[];
+    };
     assert.equal(report.outcome, 'invalid');
-    assert.ok(report.problems.some((p) => p.code === 'AIHUB_E_CONFIG_INVALID' && p.path === 'server.bodyLimit'), JSON.stringify(report.problems));
+    assert.ok(
+      report.problems.some((p) => p.code === 'AIHUB_E_CONFIG_INVALID' && p.path === 'server.bodyLimit'),
+      JSON.stringify(report.problems),
+    );
 
     const before = applied.length;
     writeFileSync(file, yaml(dir, { limit: 13 }));
     report = (await (await reload('root-token')).json()) as typeof report;
     assert.equal(report.outcome, 'invalid');
-    assert.deepEqual(report.problems, [{ code: 'AIHUB_E_CONFIG_INVALID', path: 'plugins[1].config.limits.x', message: '13 is unlucky' }]);
+    assert.deepEqual(report.problems, [
+      { code: 'AIHUB_E_CONFIG_INVALID', path: 'plugins[1].config.limits.x', message: '13 is unlucky' },
+    ]);
     assert.equal(applied.length, before);
   });
 

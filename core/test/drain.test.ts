@@ -23,7 +23,11 @@ describe('aihub start, SIGTERM with server.shutdownDelayMs', () => {
     child.stdout!.resume();
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 120_000, 'gateway to be ready').catch((err) => {
+    await waitFor(
+      async () => (await fetch(`${base}/health/ready`)).status === 200,
+      120_000,
+      'gateway to be ready',
+    ).catch((err) => {
       child.kill('SIGKILL');
       throw new Error(`${(err as Error).message}:\n${stderr}`);
     });
@@ -31,7 +35,11 @@ describe('aihub start, SIGTERM with server.shutdownDelayMs', () => {
     await new Promise((r) => setTimeout(r, 200));
     const signalled = Date.now();
     child.kill('SIGTERM');
-    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 503, 2500, 'readiness to answer 503').catch((err) => {
+    await waitFor(
+      async () => (await fetch(`${base}/health/ready`)).status === 503,
+      2500,
+      'readiness to answer 503',
+    ).catch((err) => {
       child.kill('SIGKILL');
       throw err;
     });
@@ -46,5 +54,4 @@ describe('aihub start, SIGTERM with server.shutdownDelayMs', () => {
     assert.ok(Date.now() - signalled >= 3000, 'did not stop before the delay was over');
     await assert.rejects(fetch(`${base}/health/live`));
   });
-
 });

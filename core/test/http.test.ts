@@ -15,9 +15,30 @@ const probe = definePlugin({
   core: '^0.1.0',
   routePrefix: '',
   hooks: [
-    { phase: 'request.authenticate', name: 'auth', handle: async (c, next) => { seen.set(c, ['auth']); await next(); } },
-    { phase: 'request.limit', name: 'limit', handle: async (c, next) => { seen.get(c)?.push('limit'); await next(); } },
-    { phase: 'request.correlate', name: 'correlate', handle: async (c, next) => { c.set('x-probe-correlate', '1'); await next(); } },
+    {
+      phase: 'request.authenticate',
+      name: 'auth',
+      handle: async (c, next) => {
+        seen.set(c, ['auth']);
+        await next();
+      },
+    },
+    {
+      phase: 'request.limit',
+      name: 'limit',
+      handle: async (c, next) => {
+        seen.get(c)?.push('limit');
+        await next();
+      },
+    },
+    {
+      phase: 'request.correlate',
+      name: 'correlate',
+      handle: async (c, next) => {
+        c.set('x-probe-correlate', '1');
+        await next();
+      },
+    },
     // Returns what next() returned (no promise of its own): downstream failures are not its own.
     { phase: 'request.tenant', name: 'pass-through', handle: (_c, next) => next() },
     {
@@ -25,9 +46,10 @@ const probe = definePlugin({
       name: 'late',
       appliesTo: (r) => r.path === '/probe/late-throws',
       // Fails after next() settled, on a promise of its own: this failure is the hook's.
-      handle: (_c, next) => next().then(() => {
-        throw new Error('hook failed after next');
-      }),
+      handle: (_c, next) =>
+        next().then(() => {
+          throw new Error('hook failed after next');
+        }),
     },
     {
       phase: 'request.transform',
@@ -37,31 +59,63 @@ const probe = definePlugin({
         throw new Error('hook exploded with secret details');
       },
     },
-    { phase: 'response.transform', name: 'order', handle: (c) => c.set('x-probe-order', (seen.get(c) ?? []).join(',')) },
+    {
+      phase: 'response.transform',
+      name: 'order',
+      handle: (c) => c.set('x-probe-order', (seen.get(c) ?? []).join(',')),
+    },
   ],
   routes(router) {
-    router.post('/probe/echo', (c) => {
-      c.body = { got: c.request.body };
-    }, { auth: 'none' });
-    router.get('/probe/hook-throws', (c) => {
-      c.body = 'unreachable';
-    }, { auth: 'none' });
-    router.get('/probe/late-throws', (c) => {
-      c.body = 'ok';
-    }, { auth: 'none' });
-    router.get('/probe/handler-throws', () => {
-      throw new TypeError('handler bug');
-    }, { auth: 'none' });
-    router.get('/probe/typed', (c) => {
-      c.type = String(c.query.t);
-      c.body = Buffer.from('x');
-    }, { auth: 'none' });
-    router.get('/probe/teapot', () => {
-      throw new GatewayError('No coffee here: ask for tea.', { code: 'teapot', status: 418 });
-    }, { auth: 'none' });
-    router.get('/admin/v1/probe', () => {
-      throw new GatewayError('Problem here.', { code: 'admin_problem', status: 409 });
-    }, { auth: 'none' });
+    router.post(
+      '/probe/echo',
+      (c) => {
+        c.body = { got: c.request.body };
+      },
+      { auth: 'none' },
+    );
+    router.get(
+      '/probe/hook-throws',
+      (c) => {
+        c.body = 'unreachable';
+      },
+      { auth: 'none' },
+    );
+    router.get(
+      '/probe/late-throws',
+      (c) => {
+        c.body = 'ok';
+      },
+      { auth: 'none' },
+    );
+    router.get(
+      '/probe/handler-throws',
+      () => {
+        throw new TypeError('handler bug');
+      },
+      { auth: 'none' },
+    );
+    router.get(
+      '/probe/typed',
+      (c) => {
+        c.type = String(c.query.t);
+        c.body = Buffer.from('x');
+      },
+      { auth: 'none' },
+    );
+    router.get(
+      '/probe/teapot',
+      () => {
+        throw new GatewayError('No coffee here: ask for tea.', { code: 'teapot', status: 418 });
+      },
+      { auth: 'none' },
+    );
+    router.get(
+      '/admin/v1/probe',
+      () => {
+        throw new GatewayError('Problem here.', { code: 'admin_problem', status: 409 });
+      },
+      { auth: 'none' },
+    );
   },
 });
 
@@ -116,7 +170,11 @@ describe('kernel HTTP behaviour (embedded default)', () => {
   });
 
   it('runs hooks in phase order and response transforms after the handler', async () => {
-    const res = await gw.fetch('/probe/echo', { method: 'POST', body: JSON.stringify({ a: 1 }), headers: { 'content-type': 'application/json' } });
+    const res = await gw.fetch('/probe/echo', {
+      method: 'POST',
+      body: JSON.stringify({ a: 1 }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { got: { a: 1 } });
     assert.equal(res.headers.get('x-probe-order'), 'auth,limit');
@@ -139,7 +197,11 @@ describe('kernel HTTP behaviour (embedded default)', () => {
   });
 
   it('malformed JSON gets 400 invalid_json', async () => {
-    const res = await gw.fetch('/probe/echo', { method: 'POST', body: '{"a": ', headers: { 'content-type': 'application/json' } });
+    const res = await gw.fetch('/probe/echo', {
+      method: 'POST',
+      body: '{"a": ',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: string; type: string } };
     assert.equal(body.error.code, 'invalid_json');
@@ -148,7 +210,11 @@ describe('kernel HTTP behaviour (embedded default)', () => {
 
   it('bodies over the limit get 413, by Content-Length and by chunked stream', async () => {
     const big = 'x'.repeat(10_000);
-    const res = await gw.fetch('/probe/echo', { method: 'POST', body: JSON.stringify({ big }), headers: { 'content-type': 'application/json' } });
+    const res = await gw.fetch('/probe/echo', {
+      method: 'POST',
+      body: JSON.stringify({ big }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 413);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'request_too_large');
     const stream = new ReadableStream({
@@ -157,12 +223,21 @@ describe('kernel HTTP behaviour (embedded default)', () => {
         controller.close();
       },
     });
-    const chunked = await gw.fetch('/probe/echo', { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const chunked = await gw.fetch('/probe/echo', {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     assert.equal(chunked.status, 413);
   });
 
   it('a per-route plugin limit (example plugin) applies before the global one', async () => {
-    const res = await gw.fetch('/probe/echo', { method: 'POST', body: JSON.stringify({ s: 'z'.repeat(3000) }), headers: { 'content-type': 'application/json' } });
+    const res = await gw.fetch('/probe/echo', {
+      method: 'POST',
+      body: JSON.stringify({ s: 'z'.repeat(3000) }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 413);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /at most 2048 bytes/);
   });
@@ -183,7 +258,9 @@ describe('kernel HTTP behaviour (embedded default)', () => {
     const metrics = await (await gw.fetch('/metrics')).text();
     // The throwing hook and the late one; the handler's bug passed through the async and
     // pass-through hooks around it, and none of them is blamed for it.
-    const blamed = [...metrics.matchAll(/^aihub_plugin_hook_errors_total\{([^}]*)\} (\d+)/gm)].filter((m) => m[2] !== '0').map((m) => `${m[1]} ${m[2]}`);
+    const blamed = [...metrics.matchAll(/^aihub_plugin_hook_errors_total\{([^}]*)\} (\d+)/gm)]
+      .filter((m) => m[2] !== '0')
+      .map((m) => `${m[1]} ${m[2]}`);
     assert.deepEqual(blamed, ['plugin="probe",phase="request.transform" 2']);
   });
 
@@ -207,7 +284,10 @@ describe('kernel HTTP behaviour (embedded default)', () => {
     const body = await text.text();
     assert.match(body, /# TYPE aihub_http_requests_total counter/);
     assert.match(body, /aihub_http_requests_total\{method="GET",route="\/health\/live",status="200"\} \d+/);
-    assert.match(body, /aihub_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health\/live",status="200"\} \d+/);
+    assert.match(
+      body,
+      /aihub_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health\/live",status="200"\} \d+/,
+    );
     assert.doesNotMatch(body, /# EOF/);
     const om = await gw.fetch('/metrics', { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
     assert.match(om.headers.get('content-type')!, /application\/openmetrics-text/);

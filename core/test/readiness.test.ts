@@ -8,17 +8,25 @@ import { freePort, waitFor } from './support';
 
 /** A Redis server of this test's own, so stopping it affects nothing else on the machine. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(async () => {
-    const net = await import('node:net');
-    return new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await waitFor(
+    async () => {
+      const net = await import('node:net');
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.end();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
       });
-      s.on('error', () => resolve(false));
-    });
-  }, 10_000, 'redis-server to listen');
+    },
+    10_000,
+    'redis-server to listen',
+  );
   return child;
 }
 
@@ -54,9 +62,13 @@ describe('kernel on PostgreSQL + Redis: readiness follows its dependencies', () 
   it('is ready with PostgreSQL, Redis and the Redis Streams queue', async () => {
     const res = await gw.fetch('/health/ready');
     assert.equal(res.status, 200);
-    const details = await gw.fetch('/health/details', { headers: { authorization: 'Bearer test-health-token-123456' } });
+    const details = await gw.fetch('/health/details', {
+      headers: { authorization: 'Bearer test-health-token-123456' },
+    });
     assert.equal(details.status, 200);
-    const body = (await details.json()) as { checks: { plugin: string; name: string; ok: boolean; latencyMs: number; details?: Record<string, unknown> }[] };
+    const body = (await details.json()) as {
+      checks: { plugin: string; name: string; ok: boolean; latencyMs: number; details?: Record<string, unknown> }[];
+    };
     const byName = Object.fromEntries(body.checks.map((c) => [`${c.plugin}:${c.name}`, c]));
     assert.equal(byName['core:database'].details?.dialect, 'postgres');
     assert.equal(byName['core:queue'].details?.kind, 'redis');
@@ -66,7 +78,10 @@ describe('kernel on PostgreSQL + Redis: readiness follows its dependencies', () 
 
   it('protects /health/details', async () => {
     assert.equal((await gw.fetch('/health/details')).status, 401);
-    assert.equal((await gw.fetch('/health/details', { headers: { authorization: 'Bearer wrong-token-000000000' } })).status, 401);
+    assert.equal(
+      (await gw.fetch('/health/details', { headers: { authorization: 'Bearer wrong-token-000000000' } })).status,
+      401,
+    );
   });
 
   it('answers 503 naming core:redis while Redis is down, and recovers when it returns', async () => {
@@ -76,7 +91,9 @@ describe('kernel on PostgreSQL + Redis: readiness follows its dependencies', () 
     assert.deepEqual(await res.json(), { status: 'unavailable' });
     // Liveness is not readiness: the process still serves.
     assert.equal((await gw.fetch('/health/live')).status, 200);
-    const details = (await (await gw.fetch('/health/details', { headers: { authorization: 'Bearer test-health-token-123456' } })).json()) as { checks: { name: string; lastError?: { message: string } }[] };
+    const details = (await (
+      await gw.fetch('/health/details', { headers: { authorization: 'Bearer test-health-token-123456' } })
+    ).json()) as { checks: { name: string; lastError?: { message: string } }[] };
     assert.ok(details.checks.find((c) => c.name === 'redis')?.lastError?.message);
     redis = await startRedis(redisPort);
     await waitFor(async () => (await gw.fetch('/health/ready')).status === 200, 15_000, 'readiness to recover');

@@ -14,7 +14,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRo
   });
 }
 
-export async function runCliToEnd(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCliToEnd(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = runCli(args, env);
   let stdout = '';
   let stderr = '';

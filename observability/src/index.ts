@@ -2,7 +2,17 @@
  * `@aihub/observability`: the metric catalogue, Grafana dashboards as code and Prometheus alert rules
  * for AI Hub. The generated JSON/YAML lives under docker/ (see observability/README.md).
  */
-export { METRICS, METRIC_LIST, metricForSeries, seriesNames, type MetricKey, type MetricOwner, type MetricSpec, type MetricType, type TrafficKind } from './metricNames';
+export {
+  METRICS,
+  METRIC_LIST,
+  metricForSeries,
+  seriesNames,
+  type MetricKey,
+  type MetricOwner,
+  type MetricSpec,
+  type MetricType,
+  type TrafficKind,
+} from './metricNames';
 export {
   DASHBOARDS,
   renderDashboard,
@@ -19,5 +29,15 @@ export {
 } from './dashboards';
 export { alertRules, renderRules, type AlertRule, type RuleGroup, type Severity } from './rules';
 export { SLOS, renderSloRules, sloRulesDoc, sloAlertNames, errorRatioExpr, ratioRecord, type Slo } from './slos';
-export { dashboardQueries, variableQueries, ruleQueries, expandVariables, seriesIn, metricsIn, panelsOf, type PanelQuery, type VariableValues } from './queries';
+export {
+  dashboardQueries,
+  variableQueries,
+  ruleQueries,
+  expandVariables,
+  seriesIn,
+  metricsIn,
+  panelsOf,
+  type PanelQuery,
+  type VariableValues,
+} from './queries';
 export { PromQL } from './promql';

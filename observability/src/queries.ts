@@ -61,7 +61,10 @@ export function variableQueries(dashboard: unknown): { name: string; expr: strin
     .map((v) => {
       const def = v.definition ?? '';
       const m = /^label_values\((.+),\s*([a-zA-Z_][a-zA-Z0-9_]*)\)$/.exec(def);
-      if (!m) throw new Error(`variable ${v.name}: unsupported query ${JSON.stringify(def)} (only label_values(selector, label))`);
+      if (!m)
+        throw new Error(
+          `variable ${v.name}: unsupported query ${JSON.stringify(def)} (only label_values(selector, label))`,
+        );
       return { name: v.name ?? '', expr: `group by (${m[2]}) (${m[1]})` };
     });
 }
@@ -129,7 +132,32 @@ export function metricsIn(expr: string): { metrics: MetricSpec[]; unknown: strin
 }
 
 const PROMQL_WORDS = new Set([
-  'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile',
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'atan2',
-  'inf', 'nan', 'Inf', 'NaN',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'bool',
+  'atan2',
+  'inf',
+  'nan',
+  'Inf',
+  'NaN',
 ]);

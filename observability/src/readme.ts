@@ -14,9 +14,14 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function metricsTable(): string {
   const rows = METRIC_LIST.map(
-    (m) => `| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${m.owner} | ${m.appearsAfter ?? '—'} | ${cell(m.help)} |`,
+    (m) =>
+      `| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${m.owner} | ${m.appearsAfter ?? '—'} | ${cell(m.help)} |`,
   );
-  return ['| Metric | Type | Labels | Emitted by | First series after | Meaning |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| Metric | Type | Labels | Emitted by | First series after | Meaning |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 function dashboardsTable(): string {
@@ -30,14 +35,21 @@ function dashboardsTable(): string {
 
 function alertsTable(): string {
   const rows = alertRules().flatMap((g) =>
-    g.rules.map((r) => `| \`${r.alert}\` | ${r.severity} | ${r.for ?? '—'} | ${cell(r.summary.replace(/\{\{ \$labels\.(\w+) \}\}/g, '`$1`'))} | \`${cell(r.expr)}\` |`),
+    g.rules.map(
+      (r) =>
+        `| \`${r.alert}\` | ${r.severity} | ${r.for ?? '—'} | ${cell(r.summary.replace(/\{\{ \$labels\.(\w+) \}\}/g, '`$1`'))} | \`${cell(r.expr)}\` |`,
+    ),
   );
   return ['| Alert | Severity | For | Summary | Expression |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** Replaces the generated sections of the README text (which must contain every marker pair). */
 export function renderReadme(current: string): string {
-  const content: Record<keyof typeof SECTIONS, string> = { metrics: metricsTable(), dashboards: dashboardsTable(), alerts: alertsTable() };
+  const content: Record<keyof typeof SECTIONS, string> = {
+    metrics: metricsTable(),
+    dashboards: dashboardsTable(),
+    alerts: alertsTable(),
+  };
   let out = current;
   for (const [key, [start, end]] of Object.entries(SECTIONS) as [keyof typeof SECTIONS, readonly [string, string]][]) {
     const a = out.indexOf(start);

@@ -19,7 +19,9 @@ async function promtool(args: string[]): Promise<{ stdout: string; stderr: strin
   } catch (err) {
     const e = err as { code?: string | number; stdout?: string; stderr?: string };
     if (e.code === 'ENOENT') {
-      throw new Error('promtool is not installed: run `apt-get update && apt-get install -y --no-install-recommends prometheus` (CI does this in .ci/run)');
+      throw new Error(
+        'promtool is not installed: run `apt-get update && apt-get install -y --no-install-recommends prometheus` (CI does this in .ci/run)',
+      );
     }
     return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : 1 };
   }
@@ -95,7 +97,12 @@ const CASES: Record<string, Case[]> = {
     },
     {
       name: 'everything fails but almost no traffic (one request per 2 minutes)',
-      series: [[`aihub_http_requests_total{${J},${I},method="GET",route="/admin/v1/tenants",status="500"}`, '0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8']],
+      series: [
+        [
+          `aihub_http_requests_total{${J},${I},method="GET",route="/admin/v1/tenants",status="500"}`,
+          '0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8',
+        ],
+      ],
       at: '12m',
       expect: [],
     },
@@ -104,15 +111,27 @@ const CASES: Record<string, Case[]> = {
     {
       name: 'an admin route takes 1–2.5 s (and a slow /v1 route is ignored)',
       series: [
-        ...histogram('aihub_http_request_duration_seconds', `${J},${I},method="GET",route="/admin/v1/tenants",status="200"`, { '0.5': '0x20', '1': '0x20', '2.5': '0+60x20', '+Inf': '0+60x20' }),
-        ...histogram('aihub_http_request_duration_seconds', `${J},${I},method="POST",route="/v1/chat/completions",status="200"`, { '0.5': '0x20', '1': '0x20', '2.5': '0x20', '+Inf': '0+60x20' }),
+        ...histogram(
+          'aihub_http_request_duration_seconds',
+          `${J},${I},method="GET",route="/admin/v1/tenants",status="200"`,
+          { '0.5': '0x20', '1': '0x20', '2.5': '0+60x20', '+Inf': '0+60x20' },
+        ),
+        ...histogram(
+          'aihub_http_request_duration_seconds',
+          `${J},${I},method="POST",route="/v1/chat/completions",status="200"`,
+          { '0.5': '0x20', '1': '0x20', '2.5': '0x20', '+Inf': '0+60x20' },
+        ),
       ],
       at: '15m',
       expect: [{ route: '/admin/v1/tenants' }],
     },
     {
       name: 'fast admin route',
-      series: histogram('aihub_http_request_duration_seconds', `${J},${I},method="GET",route="/admin/v1/tenants",status="200"`, { '0.5': '0+60x20', '1': '0+60x20', '2.5': '0+60x20', '+Inf': '0+60x20' }),
+      series: histogram(
+        'aihub_http_request_duration_seconds',
+        `${J},${I},method="GET",route="/admin/v1/tenants",status="200"`,
+        { '0.5': '0+60x20', '1': '0+60x20', '2.5': '0+60x20', '+Inf': '0+60x20' },
+      ),
       at: '15m',
       expect: [],
     },
@@ -124,11 +143,26 @@ const CASES: Record<string, Case[]> = {
       at: '8m',
       expect: [{ plugin: 'auth', phase: 'request.authenticate' }],
     },
-    { name: 'one error long ago', series: [[`aihub_plugin_hook_errors_total{${J},${I},plugin="auth",phase="request.authenticate"}`, '0 1 1x18']], at: '19m', expect: [] },
+    {
+      name: 'one error long ago',
+      series: [[`aihub_plugin_hook_errors_total{${J},${I},plugin="auth",phase="request.authenticate"}`, '0 1 1x18']],
+      at: '19m',
+      expect: [],
+    },
   ],
   AihubEventLoopLag: [
-    { name: '500 ms lag', series: [[`aihub_nodejs_eventloop_lag_p99_seconds{${J},${I}}`, '0.5x10']], at: '7m', expect: [{ instance: 'gw-1:8080' }] },
-    { name: '20 ms lag', series: [[`aihub_nodejs_eventloop_lag_p99_seconds{${J},${I}}`, '0.02x10']], at: '7m', expect: [] },
+    {
+      name: '500 ms lag',
+      series: [[`aihub_nodejs_eventloop_lag_p99_seconds{${J},${I}}`, '0.5x10']],
+      at: '7m',
+      expect: [{ instance: 'gw-1:8080' }],
+    },
+    {
+      name: '20 ms lag',
+      series: [[`aihub_nodejs_eventloop_lag_p99_seconds{${J},${I}}`, '0.02x10']],
+      at: '7m',
+      expect: [],
+    },
   ],
   AihubDbPoolExhausted: [
     {
@@ -140,12 +174,32 @@ const CASES: Record<string, Case[]> = {
       at: '15m',
       expect: [{ instance: 'gw-1:8080' }],
     },
-    { name: 'a short burst of waiting', series: [[`aihub_db_pool_waiting{${J},${I}}`, '0 0 0 5 5 0 0 0 0 0 0 0 0 0 0 0 0']], at: '15m', expect: [] },
+    {
+      name: 'a short burst of waiting',
+      series: [[`aihub_db_pool_waiting{${J},${I}}`, '0 0 0 5 5 0 0 0 0 0 0 0 0 0 0 0 0']],
+      at: '15m',
+      expect: [],
+    },
   ],
   AihubRedisSlow: [
-    { name: '80 ms round trips', series: [[`aihub_kv_ping_seconds{${J},${I},store="redis"}`, '0.08x20']], at: '15m', expect: [{ instance: 'gw-1:8080' }] },
-    { name: 'sub-millisecond round trips', series: [[`aihub_kv_ping_seconds{${J},${I},store="redis"}`, '0.0004x20']], at: '15m', expect: [] },
-    { name: 'the in-process store is not Redis', series: [[`aihub_kv_ping_seconds{${J},${I},store="memory"}`, '0.08x20']], at: '15m', expect: [] },
+    {
+      name: '80 ms round trips',
+      series: [[`aihub_kv_ping_seconds{${J},${I},store="redis"}`, '0.08x20']],
+      at: '15m',
+      expect: [{ instance: 'gw-1:8080' }],
+    },
+    {
+      name: 'sub-millisecond round trips',
+      series: [[`aihub_kv_ping_seconds{${J},${I},store="redis"}`, '0.0004x20']],
+      at: '15m',
+      expect: [],
+    },
+    {
+      name: 'the in-process store is not Redis',
+      series: [[`aihub_kv_ping_seconds{${J},${I},store="memory"}`, '0.08x20']],
+      at: '15m',
+      expect: [],
+    },
   ],
   AihubCircuitBreakerOpen: [
     {
@@ -157,25 +211,50 @@ const CASES: Record<string, Case[]> = {
       at: '3m',
       expect: [{ deployment: 'openai-east' }],
     },
-    { name: 'half-open', series: [[`aihub_circuit_breaker_state{${J},${I},deployment="openai-east"}`, '1x5']], at: '3m', expect: [] },
+    {
+      name: 'half-open',
+      series: [[`aihub_circuit_breaker_state{${J},${I},deployment="openai-east"}`, '1x5']],
+      at: '3m',
+      expect: [],
+    },
   ],
   AihubSlowTimeToFirstToken: [
     {
       name: 'first tokens after 10–30 s',
-      series: histogram('aihub_ai_time_to_first_token_seconds', `${J},${I},model="gpt-4o",provider="openai"`, { '1': '0x20', '10': '0x20', '30': '0+10x20', '+Inf': '0+10x20' }),
+      series: histogram('aihub_ai_time_to_first_token_seconds', `${J},${I},model="gpt-4o",provider="openai"`, {
+        '1': '0x20',
+        '10': '0x20',
+        '30': '0+10x20',
+        '+Inf': '0+10x20',
+      }),
       at: '15m',
       expect: [{ model: 'gpt-4o' }],
     },
     {
       name: 'first tokens within a second',
-      series: histogram('aihub_ai_time_to_first_token_seconds', `${J},${I},model="gpt-4o",provider="openai"`, { '1': '0+10x20', '10': '0+10x20', '30': '0+10x20', '+Inf': '0+10x20' }),
+      series: histogram('aihub_ai_time_to_first_token_seconds', `${J},${I},model="gpt-4o",provider="openai"`, {
+        '1': '0+10x20',
+        '10': '0+10x20',
+        '30': '0+10x20',
+        '+Inf': '0+10x20',
+      }),
       at: '15m',
       expect: [],
     },
   ],
   AihubUnpricedModel: [
-    { name: 'requests for an unpriced model', series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="my-finetune"}`, '0+1x20']], at: '16m', expect: [{ model: 'my-finetune' }] },
-    { name: 'none for 15 minutes', series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="my-finetune"}`, '0 1 1x38']], at: '38m', expect: [] },
+    {
+      name: 'requests for an unpriced model',
+      series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="my-finetune"}`, '0+1x20']],
+      at: '16m',
+      expect: [{ model: 'my-finetune' }],
+    },
+    {
+      name: 'none for 15 minutes',
+      series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="my-finetune"}`, '0 1 1x38']],
+      at: '38m',
+      expect: [],
+    },
     {
       name: 'the first request of a model (the series appears at 1)',
       series: [[`aihub_ai_unpriced_requests_total{${J},${I},model="new-model"}`, '_ _ _ 1 1 1']],
@@ -186,7 +265,9 @@ const CASES: Record<string, Case[]> = {
   AihubOpsActionsFailing: [
     {
       name: 'a rule failed its first action (the series appears at 1)',
-      series: [[`aihub_ops_decisions_total{${J},${I},rule="drain-failing",action="drain",outcome="failed"}`, '_ _ 1x10']],
+      series: [
+        [`aihub_ops_decisions_total{${J},${I},rule="drain-failing",action="drain",outcome="failed"}`, '_ _ 1x10'],
+      ],
       at: '5m',
       expect: [{ rule: 'drain-failing', action: 'drain', outcome: 'failed' }],
     },
@@ -207,27 +288,66 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   AihubRateLimitStoreErrors: [
-    { name: 'store errors', series: [[`aihub_ratelimit_store_errors_total{${J},${I}}`, '0+10x10']], at: '5m', expect: [{ instance: 'gw-1:8080' }] },
-    { name: 'no store errors', series: [[`aihub_ratelimit_store_errors_total{${J},${I}}`, '0x10']], at: '5m', expect: [] },
+    {
+      name: 'store errors',
+      series: [[`aihub_ratelimit_store_errors_total{${J},${I}}`, '0+10x10']],
+      at: '5m',
+      expect: [{ instance: 'gw-1:8080' }],
+    },
+    {
+      name: 'no store errors',
+      series: [[`aihub_ratelimit_store_errors_total{${J},${I}}`, '0x10']],
+      at: '5m',
+      expect: [],
+    },
   ],
   AihubRateLimitFailingOpen: [
     {
       name: 'decisions fail open',
       series: [
-        [`aihub_ratelimit_decisions_total{${J},${I},outcome="error_open",level="tenant",dimension="requests"}`, '0+30x10'],
+        [
+          `aihub_ratelimit_decisions_total{${J},${I},outcome="error_open",level="tenant",dimension="requests"}`,
+          '0+30x10',
+        ],
         [`aihub_ratelimit_decisions_total{${J},${I},outcome="allowed",level="tenant",dimension="requests"}`, '0+30x10'],
       ],
       at: '5m',
       expect: [{}],
     },
-    { name: 'only allowed', series: [[`aihub_ratelimit_decisions_total{${J},${I},outcome="allowed",level="tenant",dimension="requests"}`, '0+30x10']], at: '5m', expect: [] },
+    {
+      name: 'only allowed',
+      series: [
+        [`aihub_ratelimit_decisions_total{${J},${I},outcome="allowed",level="tenant",dimension="requests"}`, '0+30x10'],
+      ],
+      at: '5m',
+      expect: [],
+    },
   ],
   AihubRateLimitFailingClosed: [
-    { name: 'decisions fail closed', series: [[`aihub_ratelimit_decisions_total{${J},${I},outcome="error_closed",level="key",dimension="tokens"}`, '0+30x10']], at: '5m', expect: [{}] },
-    { name: 'some limited, none failing', series: [[`aihub_ratelimit_decisions_total{${J},${I},outcome="limited",level="key",dimension="tokens"}`, '0+30x10']], at: '5m', expect: [] },
+    {
+      name: 'decisions fail closed',
+      series: [
+        [`aihub_ratelimit_decisions_total{${J},${I},outcome="error_closed",level="key",dimension="tokens"}`, '0+30x10'],
+      ],
+      at: '5m',
+      expect: [{}],
+    },
+    {
+      name: 'some limited, none failing',
+      series: [
+        [`aihub_ratelimit_decisions_total{${J},${I},outcome="limited",level="key",dimension="tokens"}`, '0+30x10'],
+      ],
+      at: '5m',
+      expect: [],
+    },
   ],
   AihubUsageQueueLagGrowing: [
-    { name: 'lag above 1000 and growing', series: [[`aihub_usage_queue_lag{${J},${I}}`, '2000+100x30']], at: '25m', expect: [{ job: 'aihub', instance: 'gw-1:8080' }] },
+    {
+      name: 'lag above 1000 and growing',
+      series: [[`aihub_usage_queue_lag{${J},${I}}`, '2000+100x30']],
+      at: '25m',
+      expect: [{ job: 'aihub', instance: 'gw-1:8080' }],
+    },
     { name: 'lag high but flat', series: [[`aihub_usage_queue_lag{${J},${I}}`, '2000x30']], at: '25m', expect: [] },
     { name: 'lag growing but small', series: [[`aihub_usage_queue_lag{${J},${I}}`, '0+10x30']], at: '25m', expect: [] },
   ],
@@ -252,8 +372,18 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   AihubUsageDeadLetters: [
-    { name: 'records rejected', series: [[`aihub_usage_records_rejected_total{${J},${I}}`, '0 0 2 2 2']], at: '4m', expect: [{}] },
-    { name: 'none rejected lately', series: [[`aihub_usage_records_rejected_total{${J},${I}}`, '0 2 2x30']], at: '30m', expect: [] },
+    {
+      name: 'records rejected',
+      series: [[`aihub_usage_records_rejected_total{${J},${I}}`, '0 0 2 2 2']],
+      at: '4m',
+      expect: [{}],
+    },
+    {
+      name: 'none rejected lately',
+      series: [[`aihub_usage_records_rejected_total{${J},${I}}`, '0 2 2x30']],
+      at: '30m',
+      expect: [],
+    },
   ],
   AihubBudgetAlert: [
     {
@@ -269,14 +399,27 @@ const CASES: Record<string, Case[]> = {
       at: '4m',
       expect: [{ level: 'key', period: 'monthly', kind: 'hard' }],
     },
-    { name: 'the last one was long ago', series: [[`aihub_budget_alerts_total{${J},${I},level="tenant",period="daily",kind="soft"}`, '0 1 1x30']], at: '30m', expect: [] },
-    { name: 'a series that appeared long ago', series: [[`aihub_budget_alerts_total{${J},${I},level="tenant",period="daily",kind="soft"}`, '_ 1 1x30']], at: '30m', expect: [] },
+    {
+      name: 'the last one was long ago',
+      series: [[`aihub_budget_alerts_total{${J},${I},level="tenant",period="daily",kind="soft"}`, '0 1 1x30']],
+      at: '30m',
+      expect: [],
+    },
+    {
+      name: 'a series that appeared long ago',
+      series: [[`aihub_budget_alerts_total{${J},${I},level="tenant",period="daily",kind="soft"}`, '_ 1 1x30']],
+      at: '30m',
+      expect: [],
+    },
   ],
 };
 
 /** Cumulative histogram series for the given buckets (`le` → promtool expanding notation) plus _count. */
 function histogram(name: string, labels: string, buckets: Record<string, string>): [string, string][] {
-  const out: [string, string][] = Object.entries(buckets).map(([le, values]) => [`${name}_bucket{${labels},le="${le}"}`, values]);
+  const out: [string, string][] = Object.entries(buckets).map(([le, values]) => [
+    `${name}_bucket{${labels},le="${le}"}`,
+    values,
+  ]);
   out.push([`${name}_count{${labels}}`, buckets['+Inf']]);
   return out;
 }
@@ -300,7 +443,11 @@ describe('Prometheus rules', () => {
   it('every alert has unit cases, and each fires exactly when expected (`promtool test rules`)', async () => {
     const groups = alertRules();
     const severity = new Map(groups.flatMap((g) => g.rules.map((r) => [r.alert, r.severity] as const)));
-    assert.deepEqual([...severity.keys()].sort(), Object.keys(CASES).sort(), 'each alert in rules.ts needs cases in rules.test.ts (and no stale ones)');
+    assert.deepEqual(
+      [...severity.keys()].sort(),
+      Object.keys(CASES).sort(),
+      'each alert in rules.ts needs cases in rules.test.ts (and no stale ones)',
+    );
 
     const rulesFile = path.join(dir, 'rules.yml');
     await writeFile(rulesFile, renderRules(groups, { annotations: false }));
@@ -338,7 +485,13 @@ describe('Prometheus rules', () => {
           {
             interval: '1m',
             input_series: [{ series: `up{${J},${I}}`, values: '1x5' }],
-            alert_rule_test: [{ eval_time: '5m', alertname: 'AihubGatewayDown', exp_alerts: [{ exp_labels: { job: 'aihub', instance: 'gw-1:8080', severity: 'critical' } }] }],
+            alert_rule_test: [
+              {
+                eval_time: '5m',
+                alertname: 'AihubGatewayDown',
+                exp_alerts: [{ exp_labels: { job: 'aihub', instance: 'gw-1:8080', severity: 'critical' } }],
+              },
+            ],
           },
         ],
       }),

@@ -43,7 +43,8 @@ export function alertRules(): RuleGroup[] {
           for: '2m',
           severity: 'critical',
           summary: 'Gateway {{ $labels.instance }} is down',
-          description: 'Prometheus cannot scrape {{ $labels.instance }} for 2 minutes. The load balancer should have taken it out; check the container logs and /health/ready.',
+          description:
+            'Prometheus cannot scrape {{ $labels.instance }} for 2 minutes. The load balancer should have taken it out; check the container logs and /health/ready.',
           dashboard: 'aihub-overview',
         },
         {
@@ -63,7 +64,8 @@ export function alertRules(): RuleGroup[] {
           for: '5m',
           severity: 'critical',
           summary: 'More than 5% of requests fail with 5xx',
-          description: '{{ $value | humanizePercentage }} of requests were answered with a 5xx status over the last 5 minutes. The Overview dashboard shows which routes; logs carry the request ids.',
+          description:
+            '{{ $value | humanizePercentage }} of requests were answered with a 5xx status over the last 5 minutes. The Overview dashboard shows which routes; logs carry the request ids.',
           dashboard: 'aihub-overview',
         },
         {
@@ -84,7 +86,8 @@ export function alertRules(): RuleGroup[] {
           for: '5m',
           severity: 'warning',
           summary: 'Plugin {{ $labels.plugin }} keeps failing in {{ $labels.phase }}',
-          description: 'Hooks of {{ $labels.plugin }} threw unexpected errors in {{ $labels.phase }} for 5 minutes ({{ $value | humanize }}/s); the requests got 500. Each error is logged with its stack and request id.',
+          description:
+            'Hooks of {{ $labels.plugin }} threw unexpected errors in {{ $labels.phase }} for 5 minutes ({{ $value | humanize }}/s); the requests got 500. Each error is logged with its stack and request id.',
           dashboard: 'aihub-overview',
         },
         {
@@ -93,7 +96,8 @@ export function alertRules(): RuleGroup[] {
           for: '5m',
           severity: 'warning',
           summary: 'Event loop of {{ $labels.instance }} lags',
-          description: 'The p99 event loop delay of {{ $labels.instance }} is {{ $value | humanizeDuration }}: every request on it waits that long. Look for CPU saturation or synchronous work.',
+          description:
+            'The p99 event loop delay of {{ $labels.instance }} is {{ $value | humanizeDuration }}: every request on it waits that long. Look for CPU saturation or synchronous work.',
           dashboard: 'aihub-overview',
         },
       ],
@@ -107,7 +111,8 @@ export function alertRules(): RuleGroup[] {
           for: '10m',
           severity: 'warning',
           summary: 'Requests on {{ $labels.instance }} wait for database connections',
-          description: 'Every scrape for 10 minutes found callers waiting for a connection of the database pool of {{ $labels.instance }}: queries queue and latency grows. Raise database.poolMax (within max_connections) or find the slow queries.',
+          description:
+            'Every scrape for 10 minutes found callers waiting for a connection of the database pool of {{ $labels.instance }}: queries queue and latency grows. Raise database.poolMax (within max_connections) or find the slow queries.',
           dashboard: 'aihub-saturation',
         },
         {
@@ -116,7 +121,8 @@ export function alertRules(): RuleGroup[] {
           for: '10m',
           severity: 'warning',
           summary: 'Redis round trips from {{ $labels.instance }} are slow',
-          description: 'A PING from {{ $labels.instance }} to Redis has taken {{ $value | humanizeDuration }} for 10 minutes. Rate limits, caches and queues pay this on every call; check Redis CPU, memory and the network.',
+          description:
+            'A PING from {{ $labels.instance }} to Redis has taken {{ $value | humanizeDuration }} for 10 minutes. Rate limits, caches and queues pay this on every call; check Redis CPU, memory and the network.',
           dashboard: 'aihub-saturation',
         },
       ],
@@ -130,7 +136,8 @@ export function alertRules(): RuleGroup[] {
           for: '1m',
           severity: 'warning',
           summary: 'Circuit breaker of {{ $labels.deployment }} is open',
-          description: 'Deployment {{ $labels.deployment }} failed often enough that requests skip it and fall back. Check the provider status and the Upstream panels.',
+          description:
+            'Deployment {{ $labels.deployment }} failed often enough that requests skip it and fall back. Check the provider status and the Upstream panels.',
           dashboard: 'aihub-ai',
         },
         {
@@ -139,7 +146,8 @@ export function alertRules(): RuleGroup[] {
           for: '10m',
           severity: 'warning',
           summary: 'Time to first token of {{ $labels.model }} is high',
-          description: 'The p95 time to first token of {{ $labels.model }} has been {{ $value | humanizeDuration }} for 10 minutes.',
+          description:
+            'The p95 time to first token of {{ $labels.model }} has been {{ $value | humanizeDuration }} for 10 minutes.',
           dashboard: 'aihub-ai',
         },
         {
@@ -147,7 +155,8 @@ export function alertRules(): RuleGroup[] {
           expr: `${sumBy(['model'])}(${p.recentIncrease(M.aiUnpriced, '15m')}) > 0`,
           severity: 'info',
           summary: 'Model {{ $labels.model }} has no price',
-          description: 'Requests for {{ $labels.model }} are served without a price: their cost counts as 0 and budgets do not see them. Add the model to the price catalogue.',
+          description:
+            'Requests for {{ $labels.model }} are served without a price: their cost counts as 0 and budgets do not see them. Add the model to the price catalogue.',
           dashboard: 'aihub-ai',
         },
       ],
@@ -176,7 +185,8 @@ export function alertRules(): RuleGroup[] {
           for: '2m',
           severity: 'warning',
           summary: 'Rate-limit store errors on {{ $labels.instance }}',
-          description: 'The rate limiter on {{ $labels.instance }} cannot reach its store (Redis): decisions follow the configured failure mode (see AihubRateLimitFailingOpen / FailingClosed).',
+          description:
+            'The rate limiter on {{ $labels.instance }} cannot reach its store (Redis): decisions follow the configured failure mode (see AihubRateLimitFailingOpen / FailingClosed).',
           dashboard: 'aihub-traffic-control',
         },
         {
@@ -185,7 +195,8 @@ export function alertRules(): RuleGroup[] {
           for: '2m',
           severity: 'warning',
           summary: 'Rate limits are not enforced (failing open)',
-          description: '{{ $value | humanize }} requests/s pass without a rate-limit check because the store fails. Quotas and spend limits are not enforced until it recovers.',
+          description:
+            '{{ $value | humanize }} requests/s pass without a rate-limit check because the store fails. Quotas and spend limits are not enforced until it recovers.',
           dashboard: 'aihub-traffic-control',
         },
         {
@@ -194,7 +205,8 @@ export function alertRules(): RuleGroup[] {
           for: '1m',
           severity: 'critical',
           summary: 'Requests are rejected because the rate-limit store fails (failing closed)',
-          description: '{{ $value | humanize }} requests/s are rejected because the rate-limit store fails; callers see errors they did not cause.',
+          description:
+            '{{ $value | humanize }} requests/s are rejected because the rate-limit store fails; callers see errors they did not cause.',
           dashboard: 'aihub-traffic-control',
         },
       ],
@@ -208,7 +220,8 @@ export function alertRules(): RuleGroup[] {
           for: '10m',
           severity: 'warning',
           summary: 'Usage queue lag keeps growing on {{ $labels.instance }}',
-          description: 'Usage events are published faster than they are written ({{ $value | humanize }} waiting and growing for 10 minutes). Usage, invoices and budgets fall behind; check the database and the usage writer.',
+          description:
+            'Usage events are published faster than they are written ({{ $value | humanize }} waiting and growing for 10 minutes). Usage, invoices and budgets fall behind; check the database and the usage writer.',
           dashboard: 'aihub-usage',
         },
         {
@@ -217,7 +230,8 @@ export function alertRules(): RuleGroup[] {
           for: '10m',
           severity: 'critical',
           summary: 'Usage events wait but none are written',
-          description: 'Usage events are queued but no record was written for 10 minutes: the usage writer is stuck or cannot write to the database.',
+          description:
+            'Usage events are queued but no record was written for 10 minutes: the usage writer is stuck or cannot write to the database.',
           dashboard: 'aihub-usage',
         },
         {
@@ -225,7 +239,8 @@ export function alertRules(): RuleGroup[] {
           expr: `sum(${p.increase(M.usageRecordsRejected, '15m')}) > 0`,
           severity: 'warning',
           summary: 'Malformed usage records were kept as dead letters',
-          description: '{{ $value | humanize }} usage records in the last 15 minutes could not be written and were kept as dead letters: those requests are not billed until they are fixed and replayed.',
+          description:
+            '{{ $value | humanize }} usage records in the last 15 minutes could not be written and were kept as dead letters: those requests are not billed until they are fixed and replayed.',
           dashboard: 'aihub-usage',
         },
         {
@@ -233,7 +248,8 @@ export function alertRules(): RuleGroup[] {
           expr: `${sumBy(['level', 'period', 'kind'])}(${p.recentIncrease(M.budgetAlerts, '10m')}) > 0`,
           severity: 'info',
           summary: 'A {{ $labels.level }} reached its {{ $labels.period }} {{ $labels.kind }} budget',
-          description: 'A {{ $labels.level }} budget reached its {{ $labels.period }} {{ $labels.kind }} limit ({{ $labels.kind }} = hard: its requests are refused until the period ends). The usage API and the webhook name which one.',
+          description:
+            'A {{ $labels.level }} budget reached its {{ $labels.period }} {{ $labels.kind }} limit ({{ $labels.kind }} = hard: its requests are refused until the period ends). The usage API and the webhook name which one.',
           dashboard: 'aihub-usage',
         },
       ],
@@ -246,7 +262,10 @@ export function alertRules(): RuleGroup[] {
  * the annotations, for promtool unit tests that check when alerts fire and with which labels.
  */
 export function renderRules(groups: RuleGroup[] = alertRules(), options: { annotations?: boolean } = {}): string {
-  return toYaml(rulesDoc(groups, options), 'Generated by observability/src/build.ts from observability/src/rules.ts — do not edit; run `npm run build:dashboards`.');
+  return toYaml(
+    rulesDoc(groups, options),
+    'Generated by observability/src/build.ts from observability/src/rules.ts — do not edit; run `npm run build:dashboards`.',
+  );
 }
 
 /** The rule file as a value (what renderRules writes as YAML). */
@@ -260,7 +279,10 @@ export function rulesDoc(groups: RuleGroup[] = alertRules(), options: { annotati
         expr: r.expr,
         for: r.for,
         labels: { severity: r.severity },
-        annotations: options.annotations === false ? undefined : { summary: r.summary, description: r.description, dashboard: `/d/${r.dashboard}` },
+        annotations:
+          options.annotations === false
+            ? undefined
+            : { summary: r.summary, description: r.description, dashboard: `/d/${r.dashboard}` },
       })),
     })),
   };

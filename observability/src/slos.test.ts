@@ -21,7 +21,10 @@ async function promtool(args: string[]): Promise<{ stdout: string; stderr: strin
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const e = err as { code?: string | number; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('promtool is not installed: run `apt-get install -y --no-install-recommends prometheus` (CI does this in .ci/run)');
+    if (e.code === 'ENOENT')
+      throw new Error(
+        'promtool is not installed: run `apt-get install -y --no-install-recommends prometheus` (CI does this in .ci/run)',
+      );
     return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : 1 };
   }
 }
@@ -33,7 +36,10 @@ const ALL_ALERTS = [AVAIL.page, AVAIL.ticket, LAT.page, LAT.ticket];
 
 /** Requests per minute by status over `minutes` (counters in promtool's expanding notation). */
 function requests(perMinute: Record<string, number>, minutes: number): [string, string][] {
-  return Object.entries(perMinute).map(([status, n]) => [`aihub_http_requests_total{${L},status="${status}"}`, `0+${n}x${minutes}`]);
+  return Object.entries(perMinute).map(([status, n]) => [
+    `aihub_http_requests_total{${L},status="${status}"}`,
+    `0+${n}x${minutes}`,
+  ]);
 }
 
 /** Duration histogram of 200s: `total` per minute, `fast` of them within 30 s. */
@@ -102,8 +108,18 @@ const CASES: Case[] = [
   },
 ];
 
-const SEVERITY: Record<string, string> = { [AVAIL.page]: 'critical', [LAT.page]: 'critical', [AVAIL.ticket]: 'warning', [LAT.ticket]: 'warning' };
-const SLO_OF: Record<string, string> = { [AVAIL.page]: 'availability', [AVAIL.ticket]: 'availability', [LAT.page]: 'latency', [LAT.ticket]: 'latency' };
+const SEVERITY: Record<string, string> = {
+  [AVAIL.page]: 'critical',
+  [LAT.page]: 'critical',
+  [AVAIL.ticket]: 'warning',
+  [LAT.ticket]: 'warning',
+};
+const SLO_OF: Record<string, string> = {
+  [AVAIL.page]: 'availability',
+  [AVAIL.ticket]: 'availability',
+  [LAT.page]: 'latency',
+  [LAT.ticket]: 'latency',
+};
 
 function testFile(rulesFile: string, cases: Case[]): string {
   const tests: YamlValue[] = cases.map((c) => ({
@@ -130,7 +146,10 @@ describe('SLO burn-rate rules', () => {
 
   it('the duration buckets match the gateway histogram, and a threshold off the buckets is refused', () => {
     assert.deepEqual([...DURATION_BUCKETS], CORE_BUCKETS);
-    assert.throws(() => errorRatioExpr({ name: 'x', kind: 'latency', objective: 0.99, thresholdSeconds: 3, description: '' }, '5m'), /thresholdSeconds must be one of the duration buckets/);
+    assert.throws(
+      () => errorRatioExpr({ name: 'x', kind: 'latency', objective: 0.99, thresholdSeconds: 3, description: '' }, '5m'),
+      /thresholdSeconds must be one of the duration buckets/,
+    );
   });
 
   it('recording rules read only catalogued metrics; the committed file passes `promtool check rules`', async () => {
@@ -159,12 +178,19 @@ describe('SLO burn-rate rules', () => {
     const rulesFile = path.join(dir, 'slo-zero.rules.yml');
     await writeFile(rulesFile, renderSloRules(SLOS, { annotations: false }));
     const file = path.join(dir, 'slo-zero.tests.yml');
-    const series = [...requests({ '200': 100 }, 20), ...durations(100, 100, 20)].map(([s, values]) => ({ series: s, values }));
+    const series = [...requests({ '200': 100 }, 20), ...durations(100, 100, 20)].map(([s, values]) => ({
+      series: s,
+      values,
+    }));
     const tests: YamlValue[] = [
       {
         interval: '1m',
         input_series: series,
-        promql_expr_test: SLOS.map((slo) => ({ expr: `aihub:slo_errors_per_request:ratio_rate5m{slo="${slo.name}"}`, eval_time: '10m', exp_samples: [{ labels: `aihub:slo_errors_per_request:ratio_rate5m{slo="${slo.name}"}`, value: 0 }] })),
+        promql_expr_test: SLOS.map((slo) => ({
+          expr: `aihub:slo_errors_per_request:ratio_rate5m{slo="${slo.name}"}`,
+          eval_time: '10m',
+          exp_samples: [{ labels: `aihub:slo_errors_per_request:ratio_rate5m{slo="${slo.name}"}`, value: 0 }],
+        })),
       },
     ];
     await writeFile(file, toYaml({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
@@ -175,8 +201,15 @@ describe('SLO burn-rate rules', () => {
   it('docs/operations.md has a runbook section for every alert (rules.ts and the SLOs)', async () => {
     const doc = await readFile(path.join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
     const headings = new Set([...doc.matchAll(/^### (\S+)$/gm)].map((m) => m[1]));
-    const alerts = [...alertRules().flatMap((g) => g.rules.map((r) => r.alert)), ...SLOS.flatMap((s) => Object.values(sloAlertNames(s)))];
-    assert.deepEqual(alerts.filter((a) => !headings.has(a)), [], 'add a "### <alert>" runbook to docs/operations.md');
+    const alerts = [
+      ...alertRules().flatMap((g) => g.rules.map((r) => r.alert)),
+      ...SLOS.flatMap((s) => Object.values(sloAlertNames(s))),
+    ];
+    assert.deepEqual(
+      alerts.filter((a) => !headings.has(a)),
+      [],
+      'add a "### <alert>" runbook to docs/operations.md',
+    );
   });
 
   it('a wrong expectation fails (healthy traffic expected to page)', async () => {

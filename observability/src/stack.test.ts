@@ -23,26 +23,42 @@ const COMPOSE = path.join(DOCKER, 'compose.yaml');
 const INSTALL = {
   'docker-compose': 'apt-get update && apt-get install -y --no-install-recommends docker-compose',
   promtool: 'apt-get update && apt-get install -y --no-install-recommends prometheus',
-  python3: 'apt-get update && apt-get install -y --no-install-recommends docker-compose (it brings python3 and python3-yaml)',
+  python3:
+    'apt-get update && apt-get install -y --no-install-recommends docker-compose (it brings python3 and python3-yaml)',
 };
 
 /** The one variable compose requires (the gateways' shared auth secret). */
 const COMPOSE_ENV = { AIHUB_AUTH_KEY_SECRET: 'a-compose-check-secret-of-32-characters-at-least' };
 
-function run(cmd: keyof typeof INSTALL, args: string[], input?: string, env: NodeJS.ProcessEnv = { ...process.env, ...COMPOSE_ENV }): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: keyof typeof INSTALL,
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = { ...process.env, ...COMPOSE_ENV },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { cwd: REPO_ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number | string }) | null;
-      if (e?.code === 'ENOENT') return reject(new Error(`\`${cmd}\` is not installed; install it with: ${INSTALL[cmd]}`));
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { cwd: REPO_ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { code?: number | string }) | null;
+        if (e?.code === 'ENOENT')
+          return reject(new Error(`\`${cmd}\` is not installed; install it with: ${INSTALL[cmd]}`));
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
+      },
+    );
     child.stdin?.end(input ?? '');
   });
 }
 
 /** Parses YAML with PyYAML (a real YAML 1.1 parser) into JSON. */
 async function parseYaml(text: string): Promise<unknown> {
-  const r = await run('python3', ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin.read()), sys.stdout)'], text);
+  const r = await run(
+    'python3',
+    ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin.read()), sys.stdout)'],
+    text,
+  );
   assert.equal(r.code, 0, `PyYAML could not parse:\n${r.stderr}`);
   return JSON.parse(r.stdout) as unknown;
 }
@@ -61,7 +77,17 @@ describe('docker compose stack', () => {
     const r = await run('docker-compose', ['-f', COMPOSE, 'config']);
     assert.equal(r.code, 0, `docker-compose config failed:\n${r.stderr}`);
     const services = await run('docker-compose', ['-f', COMPOSE, 'config', '--services']);
-    assert.deepEqual(services.stdout.trim().split('\n').sort(), ['gateway-1', 'gateway-2', 'grafana', 'jaeger', 'migrate', 'nginx', 'postgres', 'prometheus', 'redis']);
+    assert.deepEqual(services.stdout.trim().split('\n').sort(), [
+      'gateway-1',
+      'gateway-2',
+      'grafana',
+      'jaeger',
+      'migrate',
+      'nginx',
+      'postgres',
+      'prometheus',
+      'redis',
+    ]);
     const config = r.stdout;
     // Readiness gates: gateways wait for migrations and healthy stores; nginx for healthy gateways.
     assert.match(config, /migrate:\n\s+condition: service_completed_successfully/);
@@ -75,9 +101,15 @@ describe('docker compose stack', () => {
     assert.match(config, /DATABASE_URL: postgres:\/\/aihub:aihub@postgres:5432\/aihub/);
     assert.match(config, /REDIS_URL: redis:\/\/redis:6379/);
     assert.match(config, new RegExp(`AIHUB_AUTH_KEY_SECRET: ${COMPOSE_ENV.AIHUB_AUTH_KEY_SECRET}`));
-    assert.ok(config.includes(`${GRAFANA_DASHBOARD_PATH}:ro`), 'Grafana mounts the dashboards where the provider looks');
+    assert.ok(
+      config.includes(`${GRAFANA_DASHBOARD_PATH}:ro`),
+      'Grafana mounts the dashboards where the provider looks',
+    );
     const healthchecks = config.match(/healthcheck:\n\s+(?:disable|interval|retries|start_period|test|timeout)/g) ?? [];
-    assert.ok(healthchecks.length >= 7, `healthchecks on gateways, stores, nginx, prometheus and grafana (${healthchecks.length})`);
+    assert.ok(
+      healthchecks.length >= 7,
+      `healthchecks on gateways, stores, nginx, prometheus and grafana (${healthchecks.length})`,
+    );
   });
 
   it('`docker-compose config` fails on a broken file (the check can fail)', async () => {
@@ -121,17 +153,60 @@ describe('docker compose stack', () => {
     assert.deepEqual(await parseYaml(readFileSync(RULES_FILE, 'utf8')), plain(rulesDoc()));
     const ds = await parseYaml(readFileSync(path.join(PROVISIONING_DIR, 'datasources', 'aihub.yml'), 'utf8'));
     assert.deepEqual(ds, plain(datasourcesDoc()));
-    const prometheus = (ds as { datasources: { uid: string; jsonData?: { exemplarTraceIdDestinations?: { datasourceUid: string }[] } }[] }).datasources;
+    const prometheus = (
+      ds as { datasources: { uid: string; jsonData?: { exemplarTraceIdDestinations?: { datasourceUid: string }[] } }[] }
+    ).datasources;
     assert.equal(prometheus[0].uid, PROMETHEUS_UID);
     assert.equal(prometheus[0].jsonData?.exemplarTraceIdDestinations?.[0].datasourceUid, JAEGER_UID);
     assert.ok(prometheus.some((d) => d.uid === JAEGER_UID));
-    assert.deepEqual(await parseYaml(readFileSync(path.join(PROVISIONING_DIR, 'dashboards', 'aihub.yml'), 'utf8')), plain(dashboardProviderDoc()));
+    assert.deepEqual(
+      await parseYaml(readFileSync(path.join(PROVISIONING_DIR, 'dashboards', 'aihub.yml'), 'utf8')),
+      plain(dashboardProviderDoc()),
+    );
     for (const file of generatedFiles().keys()) assert.ok(existsSync(file), `${file} is committed`);
   });
 
   it('the YAML writer quotes whatever needs quoting', async () => {
     const tricky: YamlValue = {
-      words: ['yes', 'No', 'on', 'null', '~', '1', '0x1F', '1e3', '1_000', '.5', '12:30', '', ' lead', 'trail ', '#hash', 'a # b', '- dash', '? q', ': c', '@at', '`tick', '%pct', '!bang', '&amp', '*star', '|pipe', '>gt', "'single'", '"double"', '{a}', '[b]', 'x: y', 'tab\there', 'line\nbreak', 'ünïcödé', '{{ $labels.instance }}', 'rate(x{a="b"}[5m])'],
+      words: [
+        'yes',
+        'No',
+        'on',
+        'null',
+        '~',
+        '1',
+        '0x1F',
+        '1e3',
+        '1_000',
+        '.5',
+        '12:30',
+        '',
+        ' lead',
+        'trail ',
+        '#hash',
+        'a # b',
+        '- dash',
+        '? q',
+        ': c',
+        '@at',
+        '`tick',
+        '%pct',
+        '!bang',
+        '&amp',
+        '*star',
+        '|pipe',
+        '>gt',
+        "'single'",
+        '"double"',
+        '{a}',
+        '[b]',
+        'x: y',
+        'tab\there',
+        'line\nbreak',
+        'ünïcödé',
+        '{{ $labels.instance }}',
+        'rate(x{a="b"}[5m])',
+      ],
       numbers: [0, 1.5, -2],
       flags: [true, false],
       nested: { empty: [], obj: {}, list: [{ a: 1, b: ['c'] }] },
@@ -157,13 +232,19 @@ describe('Dockerfile and nginx', () => {
     assert.match(runtime, /^USER node$/m);
     assert.match(runtime, /^HEALTHCHECK [\s\S]*\/health\/live/m);
     // The same V8 tuning as npm start (a 32 MB young generation, see README: Deployment).
-    assert.match(runtime, /^CMD \["node", "--max-semi-space-size=32", "core\/dist\/cli\.js", "start", "--config", "config\/aihub\.production\.yaml"\]$/m);
+    assert.match(
+      runtime,
+      /^CMD \["node", "--max-semi-space-size=32", "core\/dist\/cli\.js", "start", "--config", "config\/aihub\.production\.yaml"\]$/m,
+    );
     assert.ok(existsSync(path.join(REPO_ROOT, 'config', 'aihub.production.yaml')));
   });
 
   it('nginx balances both gateways and streams /v1 without buffering', () => {
     const upstream = /upstream aihub \{([\s\S]*?)\n {2}\}/.exec(nginx)?.[1] ?? '';
-    assert.deepEqual([...upstream.matchAll(/server (\S+):8080/g)].map((m) => m[1]), ['gateway-1', 'gateway-2']);
+    assert.deepEqual(
+      [...upstream.matchAll(/server (\S+):8080/g)].map((m) => m[1]),
+      ['gateway-1', 'gateway-2'],
+    );
     const v1 = /location \/v1\/ \{([\s\S]*?)\n {4}\}/.exec(nginx)?.[1] ?? '';
     assert.match(v1, /proxy_buffering off;/);
     assert.match(v1, /proxy_request_buffering off;/);

@@ -46,6 +46,11 @@ function lines(value: YamlValue, indent: string): string[] {
 
 /** Serialises a value as a YAML document (ends with a newline). */
 export function toYaml(value: YamlValue, header?: string): string {
-  const head = header ? header.split('\n').map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n' : '';
+  const head = header
+    ? header
+        .split('\n')
+        .map((l) => (l ? `# ${l}` : '#'))
+        .join('\n') + '\n'
+    : '';
   return head + lines(value, '').join('\n') + '\n';
 }

@@ -83,7 +83,11 @@ function numberValue(node: ts.Node | undefined): number | null {
 
 function property(obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const p of obj.properties) {
-    if (ts.isPropertyAssignment(p) && ((ts.isIdentifier(p.name) && p.name.text === name) || stringValue(p.name) === name)) return p.initializer;
+    if (
+      ts.isPropertyAssignment(p) &&
+      ((ts.isIdentifier(p.name) && p.name.text === name) || stringValue(p.name) === name)
+    )
+      return p.initializer;
   }
   return undefined;
 }
@@ -121,7 +125,12 @@ function helpersTakingCode(sf: ts.SourceFile): Map<string, { code: number; messa
   };
   const visit = (node: ts.Node) => {
     if (ts.isFunctionDeclaration(node) && node.name) consider(node.name.text, node.parameters);
-    else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer))) {
+    else if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.initializer &&
+      (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer))
+    ) {
       consider(node.name.text, node.initializer.parameters);
     }
     ts.forEachChild(node, visit);
@@ -139,7 +148,11 @@ function isHelperCodeParam(expr: ts.Expression, helpers: Map<string, { code: num
   for (let n: ts.Node | undefined = expr.parent; n; n = n.parent) {
     if (ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n)) {
       if (!n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === 'code')) continue;
-      const name = ts.isFunctionDeclaration(n) ? n.name?.text : ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name) ? n.parent.name.text : undefined;
+      const name = ts.isFunctionDeclaration(n)
+        ? n.name?.text
+        : ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name)
+          ? n.parent.name.text
+          : undefined;
       return name !== undefined && helpers.has(name);
     }
   }
@@ -158,7 +171,13 @@ export function scanErrorCodes(root: string, files = sourceFiles(root)): { uses:
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     const lineOf = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
     const messageOf = (n: ts.Node | undefined) => n?.getText(sf).replace(/^[`'"]|[`'"]$/g, '');
-    const record = (expr: ts.Expression | undefined, status: number | null, at: ts.Node, fallback?: string, msg?: ts.Node) => {
+    const record = (
+      expr: ts.Expression | undefined,
+      status: number | null,
+      at: ts.Node,
+      fallback?: string,
+      msg?: ts.Node,
+    ) => {
       const message = messageOf(msg);
       if (!expr) {
         if (fallback) uses.push({ code: fallback, status, scope, file, line: lineOf(at), message });
@@ -166,7 +185,8 @@ export function scanErrorCodes(root: string, files = sourceFiles(root)): { uses:
       }
       const codes = literalAlternatives(expr);
       if (codes) for (const code of codes) uses.push({ code, status, scope, file, line: lineOf(at), message });
-      else if (!isHelperCodeParam(expr, codeParams)) dynamic.push({ scope, file, line: lineOf(at), text: expr.getText(sf).slice(0, 80) });
+      else if (!isHelperCodeParam(expr, codeParams))
+        dynamic.push({ scope, file, line: lineOf(at), text: expr.getText(sf).slice(0, 80) });
     };
     const codeParams = helpersTakingCode(sf);
     // Option objects already read as part of a `new GatewayError(…)`.
@@ -189,17 +209,28 @@ export function scanErrorCodes(root: string, files = sourceFiles(root)): { uses:
         } else if (ts.isIdentifier(target) && /Errors$/.test(target.text) && name === 'create') {
           record(node.arguments[0], null, node, undefined, node.arguments[1]);
         }
-      } else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && codeParams.has(node.expression.text)) {
+      } else if (
+        ts.isCallExpression(node) &&
+        ts.isIdentifier(node.expression) &&
+        codeParams.has(node.expression.text)
+      ) {
         // A helper of this file that takes a `code` parameter (a stream's errorEvent(message, code),
         // an ingest validator's fail(path, code, message)): its literal argument there is a code.
         const { code, message } = codeParams.get(node.expression.text)!;
         const arg = node.arguments[code];
-        if (arg && !ts.isIdentifier(arg) && arg.kind !== ts.SyntaxKind.NullKeyword) record(arg, null, node, undefined, message === undefined ? undefined : node.arguments[message]);
+        if (arg && !ts.isIdentifier(arg) && arg.kind !== ts.SyntaxKind.NullKeyword)
+          record(arg, null, node, undefined, message === undefined ? undefined : node.arguments[message]);
       } else if (ts.isObjectLiteralExpression(node) && !handled.has(node)) {
         // Any other error shape: a literal snake_case `code` (zod issues, which carry a `path`, are not errors we answer with).
         const code = stringValue(property(node, 'code'));
         if (code !== undefined && /^[a-z][a-z0-9_]*$/.test(code) && code !== 'custom' && !property(node, 'path')) {
-          record(property(node, 'code'), numberValue(property(node, 'status')), node, undefined, property(node, 'message'));
+          record(
+            property(node, 'code'),
+            numberValue(property(node, 'status')),
+            node,
+            undefined,
+            property(node, 'message'),
+          );
         }
       }
       ts.forEachChild(node, visit);

@@ -41,41 +41,68 @@ describe('documentation snippets', () => {
   mkdirSync(dir, { recursive: true });
   for (const s of all) writeFileSync(s.file, `// ${s.doc}:${s.line}\n${s.code}`);
 
-  it('the docs have tested snippets (the README plugin and the guide\'s whole plugin)', () => {
-    assert.ok(all.some((s) => s.doc === 'README.md'), 'README.md has a ```ts test block');
-    assert.ok(all.some((s) => s.doc === 'docs/plugins.md'), 'docs/plugins.md has a ```ts test block');
+  it("the docs have tested snippets (the README plugin and the guide's whole plugin)", () => {
+    assert.ok(
+      all.some((s) => s.doc === 'README.md'),
+      'README.md has a ```ts test block',
+    );
+    assert.ok(
+      all.some((s) => s.doc === 'docs/plugins.md'),
+      'docs/plugins.md has a ```ts test block',
+    );
   });
 
   it('every ```ts test block typechecks', { timeout: 180_000 }, () => {
     const tsconfig = path.join(dir, 'tsconfig.json');
-    writeFileSync(tsconfig, JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true }, include: [], files: all.map((s) => path.basename(s.file)) }));
-    const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig], { cwd: root, encoding: 'utf8' });
-    const where = (out: string) => all.reduce((o, s) => o.replaceAll(path.relative(root, s.file), `${s.doc} block at line ${s.line}`), out);
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        extends: '../../../tsconfig.json',
+        compilerOptions: { noEmit: true },
+        include: [],
+        files: all.map((s) => path.basename(s.file)),
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    const where = (out: string) =>
+      all.reduce((o, s) => o.replaceAll(path.relative(root, s.file), `${s.doc} block at line ${s.line}`), out);
     assert.equal(tsc.status, 0, `snippets do not compile:\n${where(tsc.stdout + tsc.stderr)}`);
   });
 
-  it('every plugin in a snippet starts on startTestGateway and its hooks and routes work', { timeout: 120_000 }, async () => {
-    for (const s of all) {
-      const mod = (await import(s.file)) as { default?: PluginDefinition | { default?: PluginDefinition } };
-      const def = (mod.default && 'default' in mod.default ? mod.default.default : mod.default) as PluginDefinition | undefined;
-      if (!def || typeof def !== 'object' || !('apiVersion' in def)) continue;
-      let gw: TestGateway | undefined;
-      try {
-        gw = await startTestGateway({ plugins: [def] });
-        const hooks = [...gw.kernel.prepared.pipeline.values()].flat().filter((h) => h.plugin === def.name);
-        assert.ok(hooks.length > 0 || def.routes, `${s.doc}:${s.line}: the plugin declares hooks or routes`);
-        if (def.name === 'my-example') {
-          const res = await gw.fetch('/plugins/my-example/info');
-          assert.equal(res.status, 200);
-          assert.equal(res.headers.get('x-aihub-example'), 'hello', 'the response hook stamped the answer');
-          assert.deepEqual(await res.json(), { limits: [] });
-          const ready = await gw.fetch('/health/ready');
-          assert.notEqual(ready.status, 500);
+  it(
+    'every plugin in a snippet starts on startTestGateway and its hooks and routes work',
+    { timeout: 120_000 },
+    async () => {
+      for (const s of all) {
+        const mod = (await import(s.file)) as { default?: PluginDefinition | { default?: PluginDefinition } };
+        const def = (mod.default && 'default' in mod.default ? mod.default.default : mod.default) as
+          PluginDefinition | undefined;
+        if (!def || typeof def !== 'object' || !('apiVersion' in def)) continue;
+        let gw: TestGateway | undefined;
+        try {
+          gw = await startTestGateway({ plugins: [def] });
+          const hooks = [...gw.kernel.prepared.pipeline.values()].flat().filter((h) => h.plugin === def.name);
+          assert.ok(hooks.length > 0 || def.routes, `${s.doc}:${s.line}: the plugin declares hooks or routes`);
+          if (def.name === 'my-example') {
+            const res = await gw.fetch('/plugins/my-example/info');
+            assert.equal(res.status, 200);
+            assert.equal(res.headers.get('x-aihub-example'), 'hello', 'the response hook stamped the answer');
+            assert.deepEqual(await res.json(), { limits: [] });
+            const ready = await gw.fetch('/health/ready');
+            assert.notEqual(ready.status, 500);
+          }
+          if (def.name === 'hello')
+            assert.ok(
+              (gw.kernel.prepared.pipeline.get('response.transform') ?? []).some((h) => h.plugin === 'hello'),
+              'hello stamps responses',
+            );
+        } finally {
+          await gw?.stop();
         }
-        if (def.name === 'hello') assert.ok((gw.kernel.prepared.pipeline.get('response.transform') ?? []).some((h) => h.plugin === 'hello'), 'hello stamps responses');
-      } finally {
-        await gw?.stop();
       }
-    }
-  });
+    },
+  );
 });

@@ -28,10 +28,19 @@ for (const kind of ['embedded', 'postgres'] as const) {
     /** A user who is a member of the tenant with `role`, and an API key they own there. */
     async function userWithKey(tenantId: string, email: string, role: string): Promise<{ id: string; key: string }> {
       const su = sg.adminKey;
-      const user = must(await send(sg.gw, 'POST', '/admin/v1/users', { key: su, body: { email, password: PASSWORD } }), 'create user');
-      must(await send(sg.gw, 'POST', `/admin/v1/tenants/${tenantId}/members`, { key: su, body: { email, role } }), 'add member');
+      const user = must(
+        await send(sg.gw, 'POST', '/admin/v1/users', { key: su, body: { email, password: PASSWORD } }),
+        'create user',
+      );
+      must(
+        await send(sg.gw, 'POST', `/admin/v1/tenants/${tenantId}/members`, { key: su, body: { email, role } }),
+        'add member',
+      );
       const key = must(
-        await send(sg.gw, 'POST', `/admin/v1/tenants/${tenantId}/api-keys`, { key: su, body: { name: `${role}-${email}`, scopes: ['admin:read', 'admin:write'], role, user_id: user.id } }),
+        await send(sg.gw, 'POST', `/admin/v1/tenants/${tenantId}/api-keys`, {
+          key: su,
+          body: { name: `${role}-${email}`, scopes: ['admin:read', 'admin:write'], role, user_id: user.id },
+        }),
         'create key',
       );
       return { id: user.id, key: key.key };
@@ -40,8 +49,14 @@ for (const kind of ['embedded', 'postgres'] as const) {
     before(async () => {
       sg = await startSecurityGateway(kind, { plugins: ['tenancy', 'auth'] });
       const su = sg.adminKey;
-      a = must(await send(sg.gw, 'POST', '/admin/v1/tenants', { key: su, body: { name: 'Acme', slug: 'acme-e2e' } }), 'tenant a').id;
-      const b = must(await send(sg.gw, 'POST', '/admin/v1/tenants', { key: su, body: { name: 'Globex', slug: 'globex-e2e' } }), 'tenant b').id;
+      a = must(
+        await send(sg.gw, 'POST', '/admin/v1/tenants', { key: su, body: { name: 'Acme', slug: 'acme-e2e' } }),
+        'tenant a',
+      ).id;
+      const b = must(
+        await send(sg.gw, 'POST', '/admin/v1/tenants', { key: su, body: { name: 'Globex', slug: 'globex-e2e' } }),
+        'tenant b',
+      ).id;
       adminKeyA = (await userWithKey(a, 'admin@acme.test', 'admin')).key;
       const bob = await userWithKey(b, 'Bob@Globex.test', 'developer');
       bobId = bob.id;
@@ -52,27 +67,56 @@ for (const kind of ['embedded', 'postgres'] as const) {
     });
 
     it('a tenant admin adding a registered user by e-mail gets an invitation, not a member; the same answer for an unknown address', async () => {
-      const registered = await send(sg.gw, 'POST', `/admin/v1/tenants/${a}/members`, { key: adminKeyA, body: { email: 'bob@globex.test', role: 'developer' } });
-      const unknown = await send(sg.gw, 'POST', `/admin/v1/tenants/${a}/members`, { key: adminKeyA, body: { email: 'nobody@globex.test', role: 'developer' } });
+      const registered = await send(sg.gw, 'POST', `/admin/v1/tenants/${a}/members`, {
+        key: adminKeyA,
+        body: { email: 'bob@globex.test', role: 'developer' },
+      });
+      const unknown = await send(sg.gw, 'POST', `/admin/v1/tenants/${a}/members`, {
+        key: adminKeyA,
+        body: { email: 'nobody@globex.test', role: 'developer' },
+      });
       assert.equal(registered.status, 202, registered.text);
       assert.equal(unknown.status, 202);
       assert.deepEqual(Object.keys(registered.body).sort(), Object.keys(unknown.body).sort());
       assert.equal(registered.body.user_id, undefined, 'no user id: nothing says the account exists');
-      assert.equal((await send(sg.gw, 'GET', `/admin/v1/tenants/${a}/members/${bobId}`, { key: adminKeyA })).status, 404, 'not added without consent');
+      assert.equal(
+        (await send(sg.gw, 'GET', `/admin/v1/tenants/${a}/members/${bobId}`, { key: adminKeyA })).status,
+        404,
+        'not added without consent',
+      );
 
       // Bob accepts with his own key (issued in another tenant): now he is a member of A.
-      const accepted = await send(sg.gw, 'POST', '/admin/v1/invitations/accept', { key: bobKey, body: { token: registered.body.token } });
+      const accepted = await send(sg.gw, 'POST', '/admin/v1/invitations/accept', {
+        key: bobKey,
+        body: { token: registered.body.token },
+      });
       assert.equal(accepted.status, 200, accepted.text);
       assert.deepEqual(accepted.body, { tenant_id: a, role: 'developer' });
-      assert.equal((await send(sg.gw, 'GET', `/admin/v1/tenants/${a}/members/${bobId}`, { key: adminKeyA })).body.role, 'developer');
+      assert.equal(
+        (await send(sg.gw, 'GET', `/admin/v1/tenants/${a}/members/${bobId}`, { key: adminKeyA })).body.role,
+        'developer',
+      );
       const me = await send(sg.gw, 'GET', '/admin/v1/me', { key: bobKey });
       assert.ok((me.body.memberships as { tenant_id: string }[]).some((m) => m.tenant_id === a));
 
       // The admin's own key cannot accept someone else's invitation, nor can the bootstrap key (no such address).
-      const other = await send(sg.gw, 'POST', `/admin/v1/tenants/${a}/invitations`, { key: adminKeyA, body: { email: 'carol@globex.test', role: 'viewer' } });
-      assert.equal((await send(sg.gw, 'POST', '/admin/v1/invitations/accept', { key: adminKeyA, body: { token: other.body.token } })).body.code, 'invitation_email_mismatch');
+      const other = await send(sg.gw, 'POST', `/admin/v1/tenants/${a}/invitations`, {
+        key: adminKeyA,
+        body: { email: 'carol@globex.test', role: 'viewer' },
+      });
+      assert.equal(
+        (
+          await send(sg.gw, 'POST', '/admin/v1/invitations/accept', {
+            key: adminKeyA,
+            body: { token: other.body.token },
+          })
+        ).body.code,
+        'invitation_email_mismatch',
+      );
       // Unauthenticated: a new account with the chosen password.
-      const signedOut = await send(sg.gw, 'POST', '/admin/v1/invitations/accept', { body: { token: unknown.body.token, password: PASSWORD } });
+      const signedOut = await send(sg.gw, 'POST', '/admin/v1/invitations/accept', {
+        body: { token: unknown.body.token, password: PASSWORD },
+      });
       assert.equal(signedOut.status, 200, signedOut.text);
       const users = await send(sg.gw, 'GET', '/admin/v1/users?q=nobody%40globex.test', { key: sg.adminKey });
       assert.equal(users.body.data.length, 1);
@@ -93,12 +137,23 @@ describe('invitation tokens stay out of traces', () => {
     const otlp = await startRawOtlpReceiver();
     const sg = await startSecurityGateway('embedded', {
       plugins: ['tenancy', 'auth'],
-      config: { telemetry: { tracing: { endpoint: `${otlp.url}/v1/traces`, sampleRatio: 1 }, metrics: { processMetrics: false } } },
+      config: {
+        telemetry: {
+          tracing: { endpoint: `${otlp.url}/v1/traces`, sampleRatio: 1 },
+          metrics: { processMetrics: false },
+        },
+      },
     });
     let token = '';
     try {
-      const t = await send(sg.gw, 'POST', '/admin/v1/tenants', { key: sg.adminKey, body: { name: 'Traced', slug: 'traced' } });
-      const inv = await send(sg.gw, 'POST', `/admin/v1/tenants/${t.body.id}/invitations`, { key: sg.adminKey, body: { email: 'traced@example.com', role: 'viewer' } });
+      const t = await send(sg.gw, 'POST', '/admin/v1/tenants', {
+        key: sg.adminKey,
+        body: { name: 'Traced', slug: 'traced' },
+      });
+      const inv = await send(sg.gw, 'POST', `/admin/v1/tenants/${t.body.id}/invitations`, {
+        key: sg.adminKey,
+        body: { email: 'traced@example.com', role: 'viewer' },
+      });
       token = inv.body.token;
       assert.equal((await send(sg.gw, 'GET', `/admin/v1/invitations/${token}`)).status, 200);
     } finally {
@@ -106,8 +161,14 @@ describe('invitation tokens stay out of traces', () => {
       await otlp.close();
     }
     assert.ok(otlp.spans.length > 0, 'spans were exported');
-    assert.ok(otlp.spans.some((s) => JSON.stringify(s).includes('/admin/v1/invitations/:token')), 'http.route is the template');
-    assert.ok(otlp.spans.some((s) => JSON.stringify(s).includes('/admin/v1/invitations/REDACTED')), 'url.path has the token redacted');
+    assert.ok(
+      otlp.spans.some((s) => JSON.stringify(s).includes('/admin/v1/invitations/:token')),
+      'http.route is the template',
+    );
+    assert.ok(
+      otlp.spans.some((s) => JSON.stringify(s).includes('/admin/v1/invitations/REDACTED')),
+      'url.path has the token redacted',
+    );
     for (const body of otlp.bodies) assert.ok(!body.includes(token.slice(5)), 'the token reached a span export');
   });
 });

@@ -31,15 +31,26 @@ const OVERLAYS = ['dev', 'production'] as const;
 /** Secrets an overlay may leave to the cluster (created from a secret store, documented in the overlay). */
 const EXTERNAL_SECRETS: Record<(typeof OVERLAYS)[number], string[]> = { dev: [], production: ['aihub-secrets'] };
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [k: string]: unknown;
+};
 
 async function render(overlay: string): Promise<Obj[]> {
   let stdout: string;
   try {
-    ({ stdout } = await run('kubectl', ['kustomize', path.join(K8S, 'overlays', overlay)], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }));
+    ({ stdout } = await run('kubectl', ['kustomize', path.join(K8S, 'overlays', overlay)], {
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }));
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('kubectl is not installed: apt-get install -y --no-install-recommends kubernetes-client (CI does this in .ci/run)');
+    if (e.code === 'ENOENT')
+      throw new Error(
+        'kubectl is not installed: apt-get install -y --no-install-recommends kubernetes-client (CI does this in .ci/run)',
+      );
     throw new Error(`kubectl kustomize overlays/${overlay} failed: ${e.stderr ?? String(err)}`);
   }
   return parseAllDocuments(stdout).map((d) => d.toJSON() as Obj);
@@ -76,14 +87,29 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
     for (const overlay of OVERLAYS) {
       const objs = rendered.get(overlay)!;
       const kinds = objs.map((o) => o.kind).sort();
-      for (const k of ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Job', 'Namespace', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor']) {
+      for (const k of [
+        'ConfigMap',
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'Job',
+        'Namespace',
+        'PodDisruptionBudget',
+        'Service',
+        'ServiceAccount',
+        'ServiceMonitor',
+      ]) {
         assert.ok(kinds.includes(k), `${overlay}: no ${k}`);
       }
       const ns = one(objs, 'Namespace').metadata.name;
       for (const o of objs) {
         assert.deepEqual(schemaErrors(o), [], `${overlay}: ${o.kind} ${o.metadata.name}`);
-        assert.deepEqual(fullSchemaErrors(o), [], `${overlay}: ${o.kind} ${o.metadata.name} (Kubernetes OpenAPI schema)`);
-        if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, ns, `${overlay}: ${o.kind} ${o.metadata.name} is not in ${ns}`);
+        assert.deepEqual(
+          fullSchemaErrors(o),
+          [],
+          `${overlay}: ${o.kind} ${o.metadata.name} (Kubernetes OpenAPI schema)`,
+        );
+        if (o.kind !== 'Namespace')
+          assert.equal(o.metadata.namespace, ns, `${overlay}: ${o.kind} ${o.metadata.name} is not in ${ns}`);
       }
     }
   });
@@ -121,7 +147,9 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
     const sm = structuredClone(one(objs, 'ServiceMonitor'));
     sm.spec.endpoints[0].interval = 15;
     assert.notDeepEqual(fullSchemaErrors(sm), []);
-    assert.deepEqual(fullSchemaErrors({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), ['no schema for example.com/v1/Widget']);
+    assert.deepEqual(fullSchemaErrors({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), [
+      'no schema for example.com/v1/Widget',
+    ]);
   });
 
   it('probes, ports, selectors and the Prometheus job line up', () => {
@@ -131,25 +159,37 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
       const pod = dep.spec.template;
       const c = pod.spec.containers[0];
       const portNames = new Set(c.ports.map((p: { name: string }) => p.name));
-      assert.ok(matches(dep.spec.selector.matchLabels, pod.metadata.labels), `${overlay}: the Deployment selects its own pods`);
+      assert.ok(
+        matches(dep.spec.selector.matchLabels, pod.metadata.labels),
+        `${overlay}: the Deployment selects its own pods`,
+      );
       assert.equal(c.livenessProbe.httpGet.path, '/health/live');
       assert.equal(c.startupProbe.httpGet.path, '/health/live');
       assert.equal(c.readinessProbe.httpGet.path, '/health/ready');
-      for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) assert.ok(portNames.has(probe.httpGet.port), `${overlay}: probe port ${probe.httpGet.port}`);
+      for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe])
+        assert.ok(portNames.has(probe.httpGet.port), `${overlay}: probe port ${probe.httpGet.port}`);
 
       const svc = one(objs, 'Service');
       assert.equal(svc.metadata.name, GATEWAY_JOB, 'the Service name is the job label the dashboards and rules select');
       assert.ok(matches(svc.spec.selector, pod.metadata.labels), `${overlay}: the Service selects the gateway pods`);
-      for (const p of svc.spec.ports) assert.ok(portNames.has(p.targetPort), `${overlay}: Service targetPort ${p.targetPort}`);
+      for (const p of svc.spec.ports)
+        assert.ok(portNames.has(p.targetPort), `${overlay}: Service targetPort ${p.targetPort}`);
 
       const sm = one(objs, 'ServiceMonitor');
-      assert.ok(matches(sm.spec.selector.matchLabels, svc.metadata.labels), `${overlay}: the ServiceMonitor selects the Service`);
+      assert.ok(
+        matches(sm.spec.selector.matchLabels, svc.metadata.labels),
+        `${overlay}: the ServiceMonitor selects the Service`,
+      );
       const svcPorts = new Set(svc.spec.ports.map((p: { name: string }) => p.name));
       for (const e of sm.spec.endpoints) assert.ok(svcPorts.has(e.port), `${overlay}: ServiceMonitor port ${e.port}`);
       const metricsPort = c.ports.find((p: { name: string }) => p.name === 'metrics').containerPort;
 
       const envCm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('aihub-env')) as any;
-      assert.equal(Number(envCm.data.AIHUB_METRICS_PORT), metricsPort, `${overlay}: the metrics listener is on the metrics port`);
+      assert.equal(
+        Number(envCm.data.AIHUB_METRICS_PORT),
+        metricsPort,
+        `${overlay}: the metrics listener is on the metrics port`,
+      );
       assert.equal(envCm.data.AIHUB_METRICS_HOST, '0.0.0.0', `${overlay}: Prometheus can reach the metrics listener`);
 
       const pdb = one(objs, 'PodDisruptionBudget');
@@ -158,7 +198,11 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
       assert.equal(hpa.spec.scaleTargetRef.kind, 'Deployment');
       assert.equal(hpa.spec.scaleTargetRef.name, dep.metadata.name);
       assert.ok(hpa.spec.minReplicas <= hpa.spec.maxReplicas);
-      if (pdb.spec.minAvailable !== undefined) assert.ok(pdb.spec.minAvailable < hpa.spec.minReplicas, `${overlay}: the PDB must leave room for a voluntary disruption`);
+      if (pdb.spec.minAvailable !== undefined)
+        assert.ok(
+          pdb.spec.minAvailable < hpa.spec.minReplicas,
+          `${overlay}: the PDB must leave room for a voluntary disruption`,
+        );
     }
   });
 
@@ -166,24 +210,39 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
     for (const overlay of OVERLAYS) {
       const objs = rendered.get(overlay)!;
       const configMaps = new Set(objs.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name));
-      const secrets = new Set([...objs.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name), ...EXTERNAL_SECRETS[overlay]]);
+      const secrets = new Set([
+        ...objs.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name),
+        ...EXTERNAL_SECRETS[overlay],
+      ]);
       for (const o of objs.filter((x) => x.kind === 'Deployment' || x.kind === 'Job') as any[]) {
         const spec = o.spec.template.spec;
         const volumes = new Set(spec.volumes.map((v: { name: string }) => v.name));
-        for (const v of spec.volumes) if (v.configMap) assert.ok(configMaps.has(v.configMap.name), `${overlay}: ${o.kind} volume ConfigMap ${v.configMap.name}`);
+        for (const v of spec.volumes)
+          if (v.configMap)
+            assert.ok(configMaps.has(v.configMap.name), `${overlay}: ${o.kind} volume ConfigMap ${v.configMap.name}`);
         for (const c of spec.containers) {
-          for (const m of c.volumeMounts ?? []) assert.ok(volumes.has(m.name), `${overlay}: ${o.kind} mounts unknown volume ${m.name}`);
-          for (const f of c.envFrom ?? []) assert.ok(configMaps.has(f.configMapRef.name), `${overlay}: ${o.kind} envFrom ${f.configMapRef.name}`);
+          for (const m of c.volumeMounts ?? [])
+            assert.ok(volumes.has(m.name), `${overlay}: ${o.kind} mounts unknown volume ${m.name}`);
+          for (const f of c.envFrom ?? [])
+            assert.ok(configMaps.has(f.configMapRef.name), `${overlay}: ${o.kind} envFrom ${f.configMapRef.name}`);
           for (const e of c.env ?? []) {
             const ref = e.valueFrom?.secretKeyRef;
-            if (ref) assert.ok(secrets.has(ref.name), `${overlay}: ${o.kind} reads Secret ${ref.name}, which neither the overlay nor EXTERNAL_SECRETS provides`);
+            if (ref)
+              assert.ok(
+                secrets.has(ref.name),
+                `${overlay}: ${o.kind} reads Secret ${ref.name}, which neither the overlay nor EXTERNAL_SECRETS provides`,
+              );
           }
         }
       }
       if (overlay === 'dev') {
         const s = one(objs, 'Secret', 'aihub-secrets');
-        for (const k of ['DATABASE_URL', 'REDIS_URL', 'AIHUB_AUTH_KEY_SECRET']) assert.ok(s.data?.[k], `dev Secret has ${k}`);
-        assert.ok(Buffer.from(s.data.AIHUB_AUTH_KEY_SECRET, 'base64').length >= 32, 'the key secret has the 32 characters the gateway requires');
+        for (const k of ['DATABASE_URL', 'REDIS_URL', 'AIHUB_AUTH_KEY_SECRET'])
+          assert.ok(s.data?.[k], `dev Secret has ${k}`);
+        assert.ok(
+          Buffer.from(s.data.AIHUB_AUTH_KEY_SECRET, 'base64').length >= 32,
+          'the key secret has the 32 characters the gateway requires',
+        );
       }
     }
   });
@@ -198,23 +257,34 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
           assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${overlay}: ${o.kind}/${c.name}`);
           assert.equal(c.securityContext.allowPrivilegeEscalation, false);
           assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
-          assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, `${overlay}: ${o.kind}/${c.name} resources`);
+          assert.ok(
+            c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory,
+            `${overlay}: ${o.kind}/${c.name} resources`,
+          );
         }
       }
     }
   });
 
   it('the grace period covers the drain: shutdownDelayMs + shutdownTimeoutMs < terminationGracePeriodSeconds', async () => {
-    const config = parse(await readFile(path.join(K8S, 'base', 'aihub.yaml'), 'utf8')) as { server: { shutdownTimeoutMs: number } };
+    const config = parse(await readFile(path.join(K8S, 'base', 'aihub.yaml'), 'utf8')) as {
+      server: { shutdownTimeoutMs: number };
+    };
     for (const overlay of OVERLAYS) {
       const objs = rendered.get(overlay)!;
       const dep = one(objs, 'Deployment');
       const envCm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('aihub-env')) as any;
       const delayMs = Number(envCm.data.AIHUB_SHUTDOWN_DELAY_MS);
       const readiness = dep.spec.template.spec.containers[0].readinessProbe;
-      assert.ok(delayMs >= readiness.periodSeconds * readiness.failureThreshold * 1000, `${overlay}: readiness takes the pod out before draining starts`);
+      assert.ok(
+        delayMs >= readiness.periodSeconds * readiness.failureThreshold * 1000,
+        `${overlay}: readiness takes the pod out before draining starts`,
+      );
       const grace = dep.spec.template.spec.terminationGracePeriodSeconds;
-      assert.ok(delayMs + config.server.shutdownTimeoutMs < grace * 1000, `${overlay}: ${delayMs} + ${config.server.shutdownTimeoutMs} ms must fit in ${grace} s`);
+      assert.ok(
+        delayMs + config.server.shutdownTimeoutMs < grace * 1000,
+        `${overlay}: ${delayMs} + ${config.server.shutdownTimeoutMs} ms must fit in ${grace} s`,
+      );
     }
   });
 
@@ -234,7 +304,10 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
       assert.equal(jc.args.at(-1), gc.args.at(-1), `${overlay}: same --config`);
       assert.equal(job.spec.template.spec.restartPolicy, 'Never');
     }
-    assert.equal(one(rendered.get('production')!, 'Deployment').spec.template.spec.containers[0].image, 'ghcr.io/example/aihub-gateway:0.1.0');
+    assert.equal(
+      one(rendered.get('production')!, 'Deployment').spec.template.spec.containers[0].image,
+      'ghcr.io/example/aihub-gateway:0.1.0',
+    );
   });
 
   it('the ConfigMap config is config/aihub.production.yaml (the header aside)', async () => {
@@ -245,6 +318,10 @@ describe('Kubernetes manifests (kubectl kustomize, offline validation)', () => {
         .join('\n');
     const k8s = await readFile(path.join(K8S, 'base', 'aihub.yaml'), 'utf8');
     const prod = await readFile(path.join(ROOT, 'config', 'aihub.production.yaml'), 'utf8');
-    assert.equal(strip(k8s), strip(prod), 'copy config/aihub.production.yaml to deploy/kubernetes/base/aihub.yaml (keep its first line)');
+    assert.equal(
+      strip(k8s),
+      strip(prod),
+      'copy config/aihub.production.yaml to deploy/kubernetes/base/aihub.yaml (keep its first line)',
+    );
   });
 });

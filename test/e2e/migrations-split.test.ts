@@ -40,9 +40,13 @@ async function schemaOf(db: Database): Promise<unknown[]> {
     return q(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`);
   }
   return [
-    await q(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name`),
+    await q(
+      `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name`,
+    ),
     await q(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`),
-    await q(`SELECT trigger_name, event_manipulation, action_statement FROM information_schema.triggers ORDER BY trigger_name, event_manipulation`),
+    await q(
+      `SELECT trigger_name, event_manipulation, action_statement FROM information_schema.triggers ORDER BY trigger_name, event_manipulation`,
+    ),
   ];
 }
 
@@ -61,7 +65,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`one migration file per version: databases migrated before the split (${kind})`, () => {
     for (const { plugin, before } of cases) {
       it(`${plugin.name}: after the old list, the per-file list applies only what was added since, and yields the same schema`, async () => {
-        const set = (migrations: Migration[]) => [{ owner: plugin.name, tablePrefix: plugin.name.replace(/-/g, '_'), migrations }];
+        const set = (migrations: Migration[]) => [
+          { owner: plugin.name, tablePrefix: plugin.name.replace(/-/g, '_'), migrations },
+        ];
         const now = plugin.migrations ?? [];
         assert.deepEqual(
           now.slice(0, before.length).map((m) => m.name),

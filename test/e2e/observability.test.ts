@@ -33,8 +33,20 @@ import {
   type MetricSpec,
   type TrafficKind,
 } from '@aihub/observability';
-import { startOtlpReceiver, startTestGateway, type ExportedSpan as ReceivedSpan, type OtlpReceiver } from '@aihub/core/testing';
-import { aiStandInPlugin, availablePlugins, FLAKY_DEPLOYMENT, pluginConfigFor, probePlugin, REPO_ROOT } from './support/observability-plugins';
+import {
+  startOtlpReceiver,
+  startTestGateway,
+  type ExportedSpan as ReceivedSpan,
+  type OtlpReceiver,
+} from '@aihub/core/testing';
+import {
+  aiStandInPlugin,
+  availablePlugins,
+  FLAKY_DEPLOYMENT,
+  pluginConfigFor,
+  probePlugin,
+  REPO_ROOT,
+} from './support/observability-plugins';
 import { freePort, waitFor } from './support/observability-process';
 import { PROMETHEUS_INSTALL, startPrometheus, type Prometheus } from './support/observability-prometheus';
 import { startOwnRedis, type OwnRedis } from './support/observability-redis';
@@ -74,13 +86,22 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     otlp = await startOtlpReceiver();
     plugins = await availablePlugins();
     // Without the ai plugin, a stand-in serves /v1/chat/completions so cache and usage see AI traffic.
-    const definitions: PluginDefinition[] = [probePlugin, ...(plugins.names.has('ai') ? [] : [aiStandInPlugin]), ...plugins.definitions];
+    const definitions: PluginDefinition[] = [
+      probePlugin,
+      ...(plugins.names.has('ai') ? [] : [aiStandInPlugin]),
+      ...plugins.definitions,
+    ];
     const pluginConfig = pluginConfigFor(plugins.names);
 
     const embedded = await startTestGateway({
       plugins: definitions,
       pluginConfig,
-      config: { telemetry: { tracing: { endpoint: `${otlp.url}/v1/traces`, sampleRatio: 1 }, metrics: { processMetrics: true } } },
+      config: {
+        telemetry: {
+          tracing: { endpoint: `${otlp.url}/v1/traces`, sampleRatio: 1 },
+          metrics: { processMetrics: true },
+        },
+      },
     });
     gateways.push({ backend: 'embedded', gw: embedded });
 
@@ -89,7 +110,11 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     const pgRedis = await startTestGateway({
       plugins: definitions,
       pluginConfig,
-      config: { database: { url: db.url }, redis: { url: redis.url }, telemetry: { metrics: { processMetrics: true } } },
+      config: {
+        database: { url: db.url },
+        redis: { url: redis.url },
+        telemetry: { metrics: { processMetrics: true } },
+      },
     });
     gateways.push({ backend: 'pg-redis', gw: pgRedis, redis });
 
@@ -126,7 +151,9 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     await scrapeBarrier(5);
     // Two more scrapes so every rate() window holds samples after the last traffic.
     await scrapeBarrier(6);
-    for (const s of await prometheus.vector(`group by (__name__, backend) ({job="${GATEWAY_JOB}",__name__=~"aihub_.+"})`)) {
+    for (const s of await prometheus.vector(
+      `group by (__name__, backend) ({job="${GATEWAY_JOB}",__name__=~"aihub_.+"})`,
+    )) {
       const set = present.get(s.metric.backend) ?? new Set<string>();
       set.add(s.metric.__name__);
       present.set(s.metric.backend, set);
@@ -143,10 +170,17 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
   });
 
   it('loads every plugin that has a src/index.ts', (t) => {
-    t.diagnostic(`plugins loaded: ${[...plugins.names].join(', ')}; not written yet: ${plugins.absent.join(', ') || 'none'}`);
+    t.diagnostic(
+      `plugins loaded: ${[...plugins.names].join(', ')}; not written yet: ${plugins.absent.join(', ') || 'none'}`,
+    );
     assert.deepEqual(plugins.excluded, [], 'plugins left out with AIHUB_OBS_EXCLUDE_PLUGINS');
     assert.ok(plugins.names.has('health') && plugins.names.has('example'));
-    assert.deepEqual([...generated].sort(), GENERATORS.filter((g) => g.needs.every((n) => plugins.names.has(n))).flatMap((g) => g.kinds).sort());
+    assert.deepEqual(
+      [...generated].sort(),
+      GENERATORS.filter((g) => g.needs.every((n) => plugins.names.has(n)))
+        .flatMap((g) => g.kinds)
+        .sort(),
+    );
   });
 
   it('serves /metrics as Prometheus text 0.0.4 that promtool parses', async (t) => {
@@ -158,10 +192,18 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
       assert.doesNotMatch(body, /# EOF/, 'no OpenMetrics terminator in text format');
       assert.doesNotMatch(body, / # \{/, 'no exemplars in text format');
       const r = await promtoolCheckMetrics(body);
-      assert.ok(r.code === 0 || r.code === 3, `promtool could not parse the ${backend} exposition (exit ${r.code}):\n${r.output}`);
+      assert.ok(
+        r.code === 0 || r.code === 3,
+        `promtool could not parse the ${backend} exposition (exit ${r.code}):\n${r.output}`,
+      );
       assert.doesNotMatch(r.output, /error while linting|parsing error/);
       if (r.output.trim()) t.diagnostic(`promtool lint notes (${backend}):\n${r.output.trim()}`);
-      for (const name of ['aihub_http_requests_total', 'aihub_http_request_duration_seconds_bucket', 'aihub_http_requests_in_flight', 'aihub_process_cpu_seconds_total']) {
+      for (const name of [
+        'aihub_http_requests_total',
+        'aihub_http_request_duration_seconds_bucket',
+        'aihub_http_requests_in_flight',
+        'aihub_process_cpu_seconds_total',
+      ]) {
         assert.match(body, new RegExp(`^${name}[ {]`, 'm'), `${backend} exposes ${name}`);
       }
     }
@@ -173,24 +215,45 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     assert.match(res.headers.get('content-type') ?? '', /^application\/openmetrics-text/);
     const body = await res.text();
     assert.ok(body.trimEnd().endsWith('# EOF'), 'OpenMetrics ends with # EOF');
-    const exemplarIds = [...body.matchAll(/^aihub_http_request_duration_seconds_bucket\{[^}]*\} \d+ # \{trace_id="([0-9a-f]{32})"\} [0-9.e+-]+/gm)].map((m) => m[1]);
+    const exemplarIds = [
+      ...body.matchAll(
+        /^aihub_http_request_duration_seconds_bucket\{[^}]*\} \d+ # \{trace_id="([0-9a-f]{32})"\} [0-9.e+-]+/gm,
+      ),
+    ].map((m) => m[1]);
     assert.ok(exemplarIds.length > 0, 'the duration histogram carries exemplars');
     // A bucket keeps its latest exemplar: the last traced request's.
-    assert.ok(exemplarIds.includes(traced.jaeger!), `exemplar for the last traced request (${traced.jaeger}) in the exposition`);
+    assert.ok(
+      exemplarIds.includes(traced.jaeger!),
+      `exemplar for the last traced request (${traced.jaeger}) in the exposition`,
+    );
 
     const end = Date.now() / 1000;
-    const stored = await prometheus!.api<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]>(
+    const stored = await prometheus!.api<
+      { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]
+    >(
       `query_exemplars?query=${encodeURIComponent('aihub_http_request_duration_seconds_bucket{route="/plugins/obs-probe/ok"}')}&start=${end - 600}&end=${end + 60}`,
     );
     const storedIds = new Set(stored.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));
     // Each traced request was followed by a scrape, so Prometheus stored the exemplar of every one.
-    for (const id of [traced.fresh, traced.w3c, traced.jaeger]) assert.ok(storedIds.has(id!), `Prometheus stored the exemplar of trace ${id} (has ${[...storedIds].join(', ')})`);
+    for (const id of [traced.fresh, traced.w3c, traced.jaeger])
+      assert.ok(storedIds.has(id!), `Prometheus stored the exemplar of trace ${id} (has ${[...storedIds].join(', ')})`);
     // Every stored exemplar is a trace the gateway exported: an exemplar click finds its trace.
-    await waitFor(async () => [...storedIds].every((id) => otlp.spans.some((sp) => sp.traceId === id)), 10_000, 'spans for every exemplar trace id');
+    await waitFor(
+      async () => [...storedIds].every((id) => otlp.spans.some((sp) => sp.traceId === id)),
+      10_000,
+      'spans for every exemplar trace id',
+    );
   });
 
   it('exports spans over OTLP: a server span per request, a span per plugin hook, W3C and Jaeger parents continued', async () => {
-    await waitFor(async () => [traced.fresh, traced.w3c, traced.jaeger].every((id) => otlp.spans.some((s) => s.traceId === id && s.kind === 2)), 15_000, 'server spans at the OTLP receiver');
+    await waitFor(
+      async () =>
+        [traced.fresh, traced.w3c, traced.jaeger].every((id) =>
+          otlp.spans.some((s) => s.traceId === id && s.kind === 2),
+        ),
+      15_000,
+      'server spans at the OTLP receiver',
+    );
     assert.deepEqual(otlp.problems, []);
     // OTLP/HTTP protobuf is the default encoding (the OpenTelemetry SDKs' default too).
     assert.deepEqual([...otlp.encodings], ['application/x-protobuf']);
@@ -217,12 +280,19 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
   });
 
   it('Prometheus scrapes every gateway without errors and loads and evaluates every rule', async () => {
-    const targets = await prometheus!.api<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>('targets?state=active');
+    const targets = await prometheus!.api<{
+      activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
+    }>('targets?state=active');
     assert.equal(targets.activeTargets.length, gateways.length);
-    for (const t of targets.activeTargets) assert.deepEqual({ backend: t.labels.backend, health: t.health, lastError: t.lastError }, { backend: t.labels.backend, health: 'up', lastError: '' });
+    for (const t of targets.activeTargets)
+      assert.deepEqual(
+        { backend: t.labels.backend, health: t.health, lastError: t.lastError },
+        { backend: t.labels.backend, health: 'up', lastError: '' },
+      );
 
     // The alert groups and the SLO groups (recording rules are listed by their record name).
-    const sloGroups = (sloRulesDoc() as { groups: { name: string; rules: { alert?: string; record?: string }[] }[] }).groups;
+    const sloGroups = (sloRulesDoc() as { groups: { name: string; rules: { alert?: string; record?: string }[] }[] })
+      .groups;
     const expected = [
       ...alertRules().map((g) => ({ name: g.name, rules: g.rules.map((r) => r.alert) })),
       ...sloGroups.map((g) => ({ name: g.name, rules: g.rules.map((r) => (r.alert ?? r.record)!) })),
@@ -235,10 +305,17 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
       15_000,
       'every rule group loaded and evaluated',
     );
-    const { groups } = await prometheus!.api<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>('rules');
+    const { groups } = await prometheus!.api<{
+      groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[];
+    }>('rules');
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
     assert.deepEqual(
-      groups.map((g) => ({ name: g.name, rules: g.rules.map((r) => `${r.name}:${r.health}${r.lastError ? ` ${r.lastError}` : ''}`) })).sort(byName),
+      groups
+        .map((g) => ({
+          name: g.name,
+          rules: g.rules.map((r) => `${r.name}:${r.health}${r.lastError ? ` ${r.lastError}` : ''}`),
+        }))
+        .sort(byName),
       expected.map((g) => ({ name: g.name, rules: g.rules.map((r) => `${r}:ok`) })).sort(byName),
     );
   });
@@ -253,12 +330,19 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
         continue;
       }
       if (spec.appearsAfter && !generated.has(spec.appearsAfter)) {
-        problems.push(`${spec.name} appears only after "${spec.appearsAfter}" traffic, which no generator in test/e2e/support/observability-traffic.ts produces for the loaded plugins`);
+        problems.push(
+          `${spec.name} appears only after "${spec.appearsAfter}" traffic, which no generator in test/e2e/support/observability-traffic.ts produces for the loaded plugins`,
+        );
         continue;
       }
-      if (!exposedBy(spec, union)) problems.push(`${spec.name} (${spec.owner}) is not exposed by any gateway${spec.appearsAfter ? ` even after "${spec.appearsAfter}" traffic` : ''}`);
+      if (!exposedBy(spec, union))
+        problems.push(
+          `${spec.name} (${spec.owner}) is not exposed by any gateway${spec.appearsAfter ? ` even after "${spec.appearsAfter}" traffic` : ''}`,
+        );
       else if (!spec.appearsAfter) {
-        for (const [backend, set] of present) if (!exposedBy(spec, set)) problems.push(`${spec.name} (${spec.owner}) is not exposed by the ${backend} gateway`);
+        for (const [backend, set] of present)
+          if (!exposedBy(spec, set))
+            problems.push(`${spec.name} (${spec.owner}) is not exposed by the ${backend} gateway`);
       }
     }
     const catalogued = new Set(METRIC_LIST.flatMap(seriesNames));
@@ -292,7 +376,8 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
         const { metrics } = metricsIn(q.expr);
         const missing = metrics.filter((m) => !exposedBy(m, union));
         if (missing.length) continue; // its plugin is absent (the catalogue test fails if it should be there)
-        if (result.length === 0) problems.push(`${where}: no series although ${metrics.map((m) => m.name).join(', ')} exist\n    ${expr}`);
+        if (result.length === 0)
+          problems.push(`${where}: no series although ${metrics.map((m) => m.name).join(', ')} exist\n    ${expr}`);
         else withData++;
       }
       for (const v of variableQueries(json)) {
@@ -304,7 +389,9 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
         }
       }
     }
-    t.diagnostic(`${ran} panel queries ran; ${withData} returned series${withData < ran ? '; the rest read metrics of plugins not written yet' : ''}`);
+    t.diagnostic(
+      `${ran} panel queries ran; ${withData} returned series${withData < ran ? '; the rest read metrics of plugins not written yet' : ''}`,
+    );
     assert.deepEqual(problems, []);
     assert.ok(withData > 20, `most panel queries return data (${withData})`);
   });
@@ -341,8 +428,12 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     if (generated.has('ai-unpriced')) expected.push('AihubUnpricedModel');
     await waitFor(
       async () => {
-        const { alerts } = await prometheus!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>('alerts');
-        const active = new Set(alerts.filter((a) => a.state === 'pending' || a.state === 'firing').map((a) => a.labels.alertname));
+        const { alerts } = await prometheus!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
+          'alerts',
+        );
+        const active = new Set(
+          alerts.filter((a) => a.state === 'pending' || a.state === 'firing').map((a) => a.labels.alertname),
+        );
         return expected.every((a) => active.has(a));
       },
       10_000,
@@ -352,9 +443,15 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     const hook = alerts.find((a) => a.labels.alertname === 'AihubPluginHookErrors');
     assert.equal(hook?.labels.plugin, 'obs-probe');
     if (generated.has('ai-breaker')) {
-      assert.deepEqual(alerts.filter((a) => a.labels.alertname === 'AihubCircuitBreakerOpen').map((a) => a.labels.deployment), [FLAKY_DEPLOYMENT]);
+      assert.deepEqual(
+        alerts.filter((a) => a.labels.alertname === 'AihubCircuitBreakerOpen').map((a) => a.labels.deployment),
+        [FLAKY_DEPLOYMENT],
+      );
     }
-    assert.ok(!alerts.some((a) => a.labels.alertname === 'AihubNoGatewayUp' || a.labels.alertname === 'AihubGatewayDown'), 'no gateway-down alert while both are up');
+    assert.ok(
+      !alerts.some((a) => a.labels.alertname === 'AihubNoGatewayUp' || a.labels.alertname === 'AihubGatewayDown'),
+      'no gateway-down alert while both are up',
+    );
   });
 
   it('config/aihub.production.yaml validates with DATABASE_URL, REDIS_URL and OTEL_* from the environment', async (t) => {
@@ -372,7 +469,11 @@ describe('observability: dashboards, rules and telemetry against a real Promethe
     assert.equal(cfg.database.url, env.DATABASE_URL);
     assert.equal(cfg.redis.url, env.REDIS_URL);
     assert.equal(cfg.telemetry.tracing.endpoint, 'http://jaeger:4318/v1/traces');
-    assert.equal(cfg.database.migrate, 'manual', 'instances do not race to migrate; the compose stack runs `aihub migrate up` once');
+    assert.equal(
+      cfg.database.migrate,
+      'manual',
+      'instances do not race to migrate; the compose stack runs `aihub migrate up` once',
+    );
     assert.equal(cfg.server.trustProxy, true, 'behind the load balancer');
     assert.deepEqual(
       cfg.plugins.map((p) => p.name),
@@ -423,18 +524,31 @@ describe('config/aihub.production.yaml runs the gateway as the Docker image does
     delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
     delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
     const cli = (args: string[]) =>
-      spawn(process.execPath, ['--conditions=aihub-source', '--import', 'tsx', path.join(REPO_ROOT, 'core', 'src', 'cli.ts'), ...args, '--config', 'config/aihub.production.yaml'], {
-        cwd: REPO_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      spawn(
+        process.execPath,
+        [
+          '--conditions=aihub-source',
+          '--import',
+          'tsx',
+          path.join(REPO_ROOT, 'core', 'src', 'cli.ts'),
+          ...args,
+          '--config',
+          'config/aihub.production.yaml',
+        ],
+        {
+          cwd: REPO_ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
     const collect = (child: ReturnType<typeof cli>) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       return () => out;
     };
-    const exit = (child: ReturnType<typeof cli>) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exit = (child: ReturnType<typeof cli>) =>
+      new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const migrate = cli(['migrate', 'up']);
       const migrateOut = collect(migrate);
@@ -444,13 +558,22 @@ describe('config/aihub.production.yaml runs the gateway as the Docker image does
       const out = collect(gateway);
       const exited = exit(gateway);
       try {
-        await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, 60_000, `the production gateway to be ready\n${out()}`);
+        await waitFor(
+          async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200,
+          60_000,
+          `the production gateway to be ready\n${out()}`,
+        );
         // Production serves metrics on their own listener (telemetry.metrics.port), not the API port.
         assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404);
         const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
         assert.equal(metrics.status, 200);
         const body = await metrics.text();
-        for (const name of ['aihub_http_requests_total', 'aihub_process_resident_memory_bytes', 'aihub_circuit_breaker_state', 'aihub_usage_queue_lag']) {
+        for (const name of [
+          'aihub_http_requests_total',
+          'aihub_process_resident_memory_bytes',
+          'aihub_circuit_breaker_state',
+          'aihub_usage_queue_lag',
+        ]) {
           assert.match(body, new RegExp(`^${name}[ {]`, 'm'), `${name} on the production gateway`);
         }
       } finally {
@@ -470,14 +593,17 @@ function exposedBy(spec: MetricSpec, set: Set<string>): boolean {
 }
 
 function hookSpans(traceId: string, server: ReceivedSpan): ReceivedSpan[] {
-  return otlp.spans.filter((s) => s.traceId === traceId && s.parentSpanId === server.spanId && s.attributes['aihub.plugin'] !== undefined);
+  return otlp.spans.filter(
+    (s) => s.traceId === traceId && s.parentSpanId === server.spanId && s.attributes['aihub.plugin'] !== undefined,
+  );
 }
 
 function promtoolCheckMetrics(body: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = execFile('promtool', ['check', 'metrics'], { timeout: 30_000 }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number | string }) | null;
-      if (e?.code === 'ENOENT') return reject(new Error(`promtool is not installed; install it with: ${PROMETHEUS_INSTALL}`));
+      if (e?.code === 'ENOENT')
+        return reject(new Error(`promtool is not installed; install it with: ${PROMETHEUS_INSTALL}`));
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, output: `${stdout}${stderr}` });
     });
     child.stdin!.end(body);

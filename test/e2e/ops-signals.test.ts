@@ -9,7 +9,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createSql, instantParam } from '@aihub/core/plugin-api';
-import { createBackend, createDatabase, startTestGateway, waitFor, type Backend, type TestGateway } from '@aihub/core/testing';
+import {
+  createBackend,
+  createDatabase,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type TestGateway,
+} from '@aihub/core/testing';
 
 for (const kind of ['embedded', 'postgres'] as const) {
   describe(`ops signals from usage tables (${kind})`, () => {
@@ -40,8 +47,18 @@ for (const kind of ['embedded', 'postgres'] as const) {
                 evaluateIntervalMs: 200,
                 webhooks: { h: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` } },
                 rules: [
-                  { name: 'spend', when: { signal: 'spend_anomaly', above: 3.5 }, action: { type: 'webhook', webhook: 'h' }, cooldownSeconds: 3600 },
-                  { name: 'budget', when: { signal: 'budget_alert', above: 0 }, action: { type: 'webhook', webhook: 'h' }, cooldownSeconds: 3600 },
+                  {
+                    name: 'spend',
+                    when: { signal: 'spend_anomaly', above: 3.5 },
+                    action: { type: 'webhook', webhook: 'h' },
+                    cooldownSeconds: 3600,
+                  },
+                  {
+                    name: 'budget',
+                    when: { signal: 'budget_alert', above: 0 },
+                    action: { type: 'webhook', webhook: 'h' },
+                    cooldownSeconds: 3600,
+                  },
                 ],
               },
             },
@@ -87,7 +104,10 @@ for (const kind of ['embedded', 'postgres'] as const) {
       const byRule = new Map(received.map((r) => [r.rule, r]));
       assert.equal(received.length, 2);
       assert.equal(byRule.get('spend')?.target, 'ten_spiky');
-      assert.match(byRule.get('spend')!.reason, /spend_anomaly of ten_spiky is \d+ \(above 3\.5\): last hour's spend \$40\.00 has a robust z-score/);
+      assert.match(
+        byRule.get('spend')!.reason,
+        /spend_anomaly of ten_spiky is \d+ \(above 3\.5\): last hour's spend \$40\.00 has a robust z-score/,
+      );
       assert.equal(byRule.get('budget')?.target, 'ten_budget');
       assert.match(byRule.get('budget')!.reason, /hard daily budget of tenant ten_budget reached: \$5\.10 of \$5\.00/);
       assert.ok(received.every((r) => r.type === 'ops.decision'));

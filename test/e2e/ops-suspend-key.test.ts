@@ -20,16 +20,27 @@ describe('ops suspends a key whose budget alert fires (tenancy + auth + ai + usa
   let tenant: string;
 
   const adminCall = (method: string, path: string, body?: unknown) =>
-    gw.fetch(path, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    gw.fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   const chat = (key: string) =>
-    gw.fetch('/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+    gw.fetch('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
 
   before(async () => {
     db = await createTestDatabase('sqlite');
     gw = await startTestGateway({
       plugins: [tenancy, auth, ai, usage, ops],
       pluginConfig: {
-        auth: { keySecret: 'ops-suspend-key-secret-0123456789abcdefghijklmn', bootstrap: { adminKey: admin, print: false } },
+        auth: {
+          keySecret: 'ops-suspend-key-secret-0123456789abcdefghijklmn',
+          bootstrap: { adminKey: admin, print: false },
+        },
         ai: {
           providers: { mock: { type: 'mock', mock: { latencyMs: 0, completionTokens: 5 } } },
           models: { 'gpt-4o-mini': { deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }] } },
@@ -37,12 +48,21 @@ describe('ops suspends a key whose budget alert fires (tenancy + auth + ai + usa
         },
         ops: {
           evaluateIntervalMs: 200,
-          rules: [{ name: 'suspend-overspending-key', when: { signal: 'budget_alert', above: 0 }, action: { type: 'suspend_key' }, cooldownSeconds: 3600 }],
+          rules: [
+            {
+              name: 'suspend-overspending-key',
+              when: { signal: 'budget_alert', above: 0 },
+              action: { type: 'suspend_key' },
+              cooldownSeconds: 3600,
+            },
+          ],
         },
       },
       config: { database: { url: db.url }, queue: { flushIntervalMs: 5 } },
     });
-    const tenants = (await (await adminCall('GET', '/admin/v1/tenants')).json()) as { data: { id: string; slug: string }[] };
+    const tenants = (await (await adminCall('GET', '/admin/v1/tenants')).json()) as {
+      data: { id: string; slug: string }[];
+    };
     tenant = tenants.data.find((t) => t.slug === 'default')!.id;
   });
 
@@ -52,16 +72,27 @@ describe('ops suspends a key whose budget alert fires (tenancy + auth + ai + usa
   });
 
   test('the key crosses its soft budget, the rule suspends it, and it is refused from then on', async () => {
-    const created = (await (await adminCall('POST', `/admin/v1/tenants/${tenant}/api-keys`, { name: 'spender', scopes: ['ai:invoke'] })).json()) as { id: string; key: string };
-    const budget = await adminCall('PUT', `/admin/v1/tenants/${tenant}/api-keys/${created.id}/budgets`, { daily_soft_micros: 1 });
+    const created = (await (
+      await adminCall('POST', `/admin/v1/tenants/${tenant}/api-keys`, { name: 'spender', scopes: ['ai:invoke'] })
+    ).json()) as { id: string; key: string };
+    const budget = await adminCall('PUT', `/admin/v1/tenants/${tenant}/api-keys/${created.id}/budgets`, {
+      daily_soft_micros: 1,
+    });
     assert.equal(budget.status, 200, await budget.clone().text());
     const first = await chat(created.key);
     assert.equal(first.status, 200, await first.clone().text());
     await waitFor('the key refused', async () => (await chat(created.key)).status === 401, 20_000, 100);
-    const events = (await (await adminCall('GET', '/admin/v1/ops/events?action=suspend_key')).json()) as { data: { target: string; outcome: string; reason: string }[] };
-    assert.deepEqual(events.data.map((e) => [e.target, e.outcome]), [[created.id, 'acted']]);
+    const events = (await (await adminCall('GET', '/admin/v1/ops/events?action=suspend_key')).json()) as {
+      data: { target: string; outcome: string; reason: string }[];
+    };
+    assert.deepEqual(
+      events.data.map((e) => [e.target, e.outcome]),
+      [[created.id, 'acted']],
+    );
     assert.match(events.data[0].reason, /^budget_alert of .+ is 1 \(above 0\): soft daily budget of key /);
-    const audit = (await (await adminCall('GET', `/admin/v1/tenants/${tenant}/audit?action=api_key.revoke`)).json()) as { data: { action: string; target_id: string; after: { reason?: string } }[] };
+    const audit = (await (
+      await adminCall('GET', `/admin/v1/tenants/${tenant}/audit?action=api_key.revoke`)
+    ).json()) as { data: { action: string; target_id: string; after: { reason?: string } }[] };
     const entry = audit.data.find((e) => e.action === 'api_key.revoke' && e.target_id === created.id);
     assert.ok(entry, JSON.stringify(audit.data).slice(0, 500));
     assert.match(entry.after.reason ?? '', /ops rule suspend-overspending-key/);

@@ -13,7 +13,9 @@ import { pluginFiles } from '../../core/src/cli/pluginTemplates';
  */
 const root = path.resolve(__dirname, '../..');
 const pluginsDir = path.join(root, 'plugins');
-const plugins = readdirSync(pluginsDir).filter((d) => existsSync(path.join(pluginsDir, d, 'package.json'))).sort();
+const plugins = readdirSync(pluginsDir)
+  .filter((d) => existsSync(path.join(pluginsDir, d, 'package.json')))
+  .sort();
 
 /** Files every plugin has. */
 const REQUIRED = ['package.json', 'README.md', 'src/index.ts', 'src/config.ts', 'src/errors.ts'];
@@ -38,7 +40,11 @@ const SETTLED_NAME: Record<string, string> = {
 const ROLES: { what: string; file: string; marker: RegExp }[] = [
   { what: 'the plugin definition (definePlugin)', file: 'index.ts', marker: /\bdefinePlugin\s*\(/ },
   { what: 'the error table (defineErrors)', file: 'errors.ts', marker: /\bdefineErrors\s*\(/ },
-  { what: 'the runtime factory (createRuntime)', file: 'runtime.ts', marker: /export\s+(async\s+)?function\s+createRuntime\b/ },
+  {
+    what: 'the runtime factory (createRuntime)',
+    file: 'runtime.ts',
+    marker: /export\s+(async\s+)?function\s+createRuntime\b/,
+  },
   { what: 'database models (Sequelize)', file: 'models.ts', marker: /\bextends\s+Model<|\bsequelize\.define\s*[<(]/ },
   { what: 'a service token for other plugins (createToken)', file: 'service.ts', marker: /\bcreateToken\s*[<(]/ },
 ];
@@ -69,10 +75,12 @@ function deviations(files: Map<string, string>): string[] {
     if (topLevel && SETTLED_NAME[base]) problems.push(`${rel}: name it ${SETTLED_NAME[base]}`);
     if (topLevel) {
       for (const role of ROLES) {
-        if (base !== role.file && role.marker.test(text)) problems.push(`${rel} holds ${role.what}: that is src/${role.file}`);
+        if (base !== role.file && role.marker.test(text))
+          problems.push(`${rel} holds ${role.what}: that is src/${role.file}`);
       }
     }
-    if (!inSrc.startsWith('migrations/') && MIGRATION_OUTSIDE.test(text)) problems.push(`${rel} defines a migration: one file per migration in src/migrations/`);
+    if (!inSrc.startsWith('migrations/') && MIGRATION_OUTSIDE.test(text))
+      problems.push(`${rel} defines a migration: one file per migration in src/migrations/`);
     if (inSrc.startsWith('migrations/')) {
       const name = inSrc.slice('migrations/'.length);
       if (name !== 'index.ts' && name !== 'columns.ts' && !MIGRATION_FILE.test(name)) {
@@ -87,12 +95,15 @@ function pluginTree(plugin: string): Map<string, string> {
   const dir = path.join(pluginsDir, plugin);
   const files = new Map<string, string>();
   for (const name of ['package.json', 'README.md']) if (existsSync(path.join(dir, name))) files.set(name, '');
-  for (const file of sourceFiles(path.join(dir, 'src'))) files.set(path.relative(dir, file).split(path.sep).join('/'), readFileSync(file, 'utf8'));
+  for (const file of sourceFiles(path.join(dir, 'src')))
+    files.set(path.relative(dir, file).split(path.sep).join('/'), readFileSync(file, 'utf8'));
   return files;
 }
 
 async function definitionOf(plugin: string): Promise<PluginDefinition> {
-  const mod = (await import(path.join(pluginsDir, plugin, 'src', 'index.ts'))) as { default: PluginDefinition | { default: PluginDefinition } };
+  const mod = (await import(path.join(pluginsDir, plugin, 'src', 'index.ts'))) as {
+    default: PluginDefinition | { default: PluginDefinition };
+  };
   const def = mod.default;
   return 'default' in def ? def.default : def;
 }
@@ -107,19 +118,31 @@ describe('the same files in every plugin', () => {
   for (const plugin of plugins.filter((p) => existsSync(path.join(pluginsDir, p, 'src', 'migrations')))) {
     it(`${plugin}: one file per migration, named as it is recorded, all listed in order`, async () => {
       const dir = path.join(pluginsDir, plugin, 'src', 'migrations');
-      const files = readdirSync(dir).filter((f) => MIGRATION_FILE.test(f)).sort();
+      const files = readdirSync(dir)
+        .filter((f) => MIGRATION_FILE.test(f))
+        .sort();
       for (const file of files) {
         const mod = (await import(path.join(dir, file))) as { migration?: Migration };
-        assert.equal(mod.migration?.name, file.replace(/\.ts$/, ''), `${plugin}/src/migrations/${file} exports \`migration\` named as its file`);
+        assert.equal(
+          mod.migration?.name,
+          file.replace(/\.ts$/, ''),
+          `${plugin}/src/migrations/${file} exports \`migration\` named as its file`,
+        );
       }
       const listed = ((await definitionOf(plugin)).migrations ?? []).map((m) => m.name);
-      assert.deepEqual(listed, files.map((f) => f.replace(/\.ts$/, '')), 'the definition lists every migration file, in order');
+      assert.deepEqual(
+        listed,
+        files.map((f) => f.replace(/\.ts$/, '')),
+        'the definition lists every migration file, in order',
+      );
     });
   }
 
   it('the scaffold (aihub plugin new) writes the skeleton', () => {
     for (const runner of ['node', 'jest'] as const) {
-      const files = new Map(Object.entries(pluginFiles({ packageName: 'aihub-plugin-skel', pluginName: 'skel', runner })));
+      const files = new Map(
+        Object.entries(pluginFiles({ packageName: 'aihub-plugin-skel', pluginName: 'skel', runner })),
+      );
       assert.deepEqual(deviations(files), [], runner);
     }
   });

@@ -8,7 +8,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { PluginDefinition } from '@aihub/core/plugin-api';
-import { asCaller, createBackend, createDatabase, identityPlugin, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  asCaller,
+  createBackend,
+  createDatabase,
+  identityPlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import ai from '@aihub/plugin-ai';
 import usage from '@aihub/plugin-usage';
 
@@ -19,14 +29,45 @@ function startUpstream(): Promise<{ url: string; close(): Promise<void> }> {
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       if (req.url === '/v1/messages') {
-        res.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage: { input_tokens: 100, cache_creation_input_tokens: 600, cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 200 }, cache_read_input_tokens: 2000, output_tokens: 50 } }));
+        res.end(
+          JSON.stringify({
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-x',
+            content: [{ type: 'text', text: 'ok' }],
+            stop_reason: 'end_turn',
+            usage: {
+              input_tokens: 100,
+              cache_creation_input_tokens: 600,
+              cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 200 },
+              cache_read_input_tokens: 2000,
+              output_tokens: 50,
+            },
+          }),
+        );
       } else {
-        res.end(JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 1000, cachedContentTokenCount: 800, candidatesTokenCount: 50, thoughtsTokenCount: 30 } }));
+        res.end(
+          JSON.stringify({
+            candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP' }],
+            usageMetadata: {
+              promptTokenCount: 1000,
+              cachedContentTokenCount: 800,
+              candidatesTokenCount: 50,
+              thoughtsTokenCount: 30,
+            },
+          }),
+        );
       }
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      }),
+    ),
   );
 }
 
@@ -44,11 +85,30 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         plugins: [identityPlugin(), ai as PluginDefinition, usage as PluginDefinition],
         pluginConfig: {
           ai: {
-            providers: { claude: { type: 'anthropic', baseUrl: up.url, apiKey: 'k' }, gem: { type: 'gemini', baseUrl: `${up.url}/v1beta`, apiKey: 'k' } },
+            providers: {
+              claude: { type: 'anthropic', baseUrl: up.url, apiKey: 'k' },
+              gem: { type: 'gemini', baseUrl: `${up.url}/v1beta`, apiKey: 'k' },
+            },
             models: {
               // USD per 1M tokens, so costs are easy to check by hand.
-              claude: { deployments: [{ provider: 'claude', model: 'claude-x', priceOverride: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6 } }] },
-              gem: { deployments: [{ provider: 'gem', model: 'gemini-x', priceOverride: { input: 1.25, output: 10, cachedInput: 0.125 } }] },
+              claude: {
+                deployments: [
+                  {
+                    provider: 'claude',
+                    model: 'claude-x',
+                    priceOverride: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6 },
+                  },
+                ],
+              },
+              gem: {
+                deployments: [
+                  {
+                    provider: 'gem',
+                    model: 'gemini-x',
+                    priceOverride: { input: 1.25, output: 10, cachedInput: 0.125 },
+                  },
+                ],
+              },
             },
             retry: { maxAttempts: 1 },
           },
@@ -65,7 +125,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     });
 
     async function row(model: string): Promise<Record<string, unknown>> {
-      const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: { ...caller, 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await gw.fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { ...caller, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
       assert.equal(res.status, 200, await res.clone().text());
       const id = res.headers.get('x-request-id')!;
       await res.arrayBuffer();
@@ -73,7 +137,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       try {
         let found: Record<string, unknown> | undefined;
         await waitFor('usage row', async () => {
-          const rows = (await db.sequelize.query('SELECT * FROM usage_records WHERE request_id = :id', { replacements: { id }, type: 'SELECT' })) as Record<string, unknown>[];
+          const rows = (await db.sequelize.query('SELECT * FROM usage_records WHERE request_id = :id', {
+            replacements: { id },
+            type: 'SELECT',
+          })) as Record<string, unknown>[];
           found = rows[0];
           return found !== undefined;
         });

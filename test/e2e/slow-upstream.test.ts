@@ -10,7 +10,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createBackend, metricValue, startTestGateway, waitFor, type Backend, type TestGateway } from '@aihub/core/testing';
+import {
+  createBackend,
+  metricValue,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type TestGateway,
+} from '@aihub/core/testing';
 
 const N = 400;
 const COMPLETION = JSON.stringify({
@@ -77,7 +84,11 @@ describe(`${N} clients at a slow upstream through the whole gateway`, () => {
     try {
       const statuses = await Promise.all(
         Array.from({ length: N }, async () => {
-          const res = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] }) });
+          const res = await gw.fetch('/v1/chat/completions', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] }),
+          });
           await res.arrayBuffer();
           return res.status;
         }),
@@ -87,6 +98,11 @@ describe(`${N} clients at a slow upstream through the whole gateway`, () => {
       clearInterval(safety);
     }
     assert.equal(state.peak, N, `peak concurrency at the upstream: ${state.peak} of ${N}`);
-    await waitFor(`${N} usage records written`, async () => (await metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_records_written_total')) === N, 30_000);
+    await waitFor(
+      `${N} usage records written`,
+      async () =>
+        (await metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_records_written_total')) === N,
+      30_000,
+    );
   });
 });

@@ -12,15 +12,27 @@ export const routes: Routes = [
   { path: 'callback', loadComponent: () => import('./features/auth/callback').then((m) => m.Callback) },
   { path: 'signed-out', loadComponent: () => import('./features/auth/signed-out').then((m) => m.SignedOut) },
   // The public invitation page: the invited person has no session yet, so no shell and no auth guard.
-  { path: 'invite', loadComponent: () => import('./features/invite/invite-accept').then((m) => m.InviteAccept), providers: [provideTranslocoScope('invite')] },
+  {
+    path: 'invite',
+    loadComponent: () => import('./features/invite/invite-accept').then((m) => m.InviteAccept),
+    providers: [provideTranslocoScope('invite')],
+  },
   {
     path: '',
     component: Shell,
     canActivate: [authGuard],
     children: [
       { path: '', pathMatch: 'full', redirectTo: 'home' },
-      { path: 'home', loadComponent: () => import('./features/home/home').then((m) => m.Home), providers: [provideTranslocoScope('home')] },
-      { path: 'account', loadComponent: () => import('./features/account/account').then((m) => m.Account), providers: [provideTranslocoScope('account')] },
+      {
+        path: 'home',
+        loadComponent: () => import('./features/home/home').then((m) => m.Home),
+        providers: [provideTranslocoScope('home')],
+      },
+      {
+        path: 'account',
+        loadComponent: () => import('./features/account/account').then((m) => m.Account),
+        providers: [provideTranslocoScope('account')],
+      },
       {
         path: 'audit',
         canMatch: [requirePermission('audit:read')],

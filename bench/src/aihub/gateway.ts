@@ -42,13 +42,30 @@ const plugins: { name: string; config?: unknown }[] = [{ name: 'health' }];
 if (profile !== 'noauth') {
   plugins.push(
     { name: 'tenancy' },
-    { name: 'auth', config: { keySecret: 'bench-key-secret-0123456789abcdef0123456789', bootstrap: { adminKey: env.AIHUB_BOOTSTRAP_ADMIN_KEY, print: false } } },
+    {
+      name: 'auth',
+      config: {
+        keySecret: 'bench-key-secret-0123456789abcdef0123456789',
+        bootstrap: { adminKey: env.AIHUB_BOOTSTRAP_ADMIN_KEY, print: false },
+      },
+    },
   );
 }
-if (profile === 'ratelimit') plugins.push({ name: 'rate-limit', config: { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 } } });
+if (profile === 'ratelimit')
+  plugins.push({
+    name: 'rate-limit',
+    config: { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 10_000_000_000 } },
+  });
 if (profile === 'cache') plugins.push({ name: 'cache' });
 plugins.push(ai);
-if (!ablate.has('usage')) plugins.push({ name: 'usage', config: { consumer: { enabled: env.BENCH_ROLE === 'worker' || env.BENCH_ROLE === 'single' }, writeAhead: { enabled: !ablate.has('writeahead') } } });
+if (!ablate.has('usage'))
+  plugins.push({
+    name: 'usage',
+    config: {
+      consumer: { enabled: env.BENCH_ROLE === 'worker' || env.BENCH_ROLE === 'single' },
+      writeAhead: { enabled: !ablate.has('writeahead') },
+    },
+  });
 
 /** What the process's memory is made of, in MB (after a full GC when the process runs with --expose-gc). */
 function memoryReport(): Record<string, number> {
@@ -57,7 +74,15 @@ function memoryReport(): Record<string, number> {
   const m = process.memoryUsage();
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, mb(s.space_used_size)]));
   const modules = Object.keys(require.cache).length;
-  return { rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...spaces, modules };
+  return {
+    rss: mb(m.rss),
+    heapTotal: mb(m.heapTotal),
+    heapUsed: mb(m.heapUsed),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers),
+    ...spaces,
+    modules,
+  };
 }
 
 async function main() {
@@ -67,7 +92,12 @@ async function main() {
       database: { url: env.BENCH_DB_URL },
       redis: { url: env.BENCH_REDIS_URL, keyPrefix: env.BENCH_REDIS_PREFIX ?? 'aihub-bench:' },
       logging: { level: 'warn' },
-      telemetry: { tracing: { endpoint: ablate.has('tracing') ? undefined : env.BENCH_OTLP, sampleRatio: ablate.has('sampled') ? 0 : ablate.has('keepall') ? 1 : 0.1 } },
+      telemetry: {
+        tracing: {
+          endpoint: ablate.has('tracing') ? undefined : env.BENCH_OTLP,
+          sampleRatio: ablate.has('sampled') ? 0 : ablate.has('keepall') ? 1 : 0.1,
+        },
+      },
       plugins,
     },
     env: {},
@@ -79,9 +109,16 @@ async function main() {
       const key = m ? m[1] : file.replace(/^.*\/(core|plugins\/[^/]+|bench)\/.*$/, '$1');
       byPackage.set(key, (byPackage.get(key) ?? 0) + 1);
     }
-    writeFileSync(env.BENCH_MODULES, `${[...byPackage].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join('\n')}\n`);
+    writeFileSync(
+      env.BENCH_MODULES,
+      `${[...byPackage]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${n} ${k}`)
+        .join('\n')}\n`,
+    );
   }
-  if (env.BENCH_MEMORY_REPORT === '1') process.on('SIGUSR2', () => process.stdout.write(`memory ${JSON.stringify(memoryReport())}\n`));
+  if (env.BENCH_MEMORY_REPORT === '1')
+    process.on('SIGUSR2', () => process.stdout.write(`memory ${JSON.stringify(memoryReport())}\n`));
   process.stdout.write(`listening ${kernel.port}\n`);
   process.on('SIGTERM', () => void kernel.stop('bench').then(() => process.exit(0)));
 }

@@ -75,14 +75,23 @@ async function write(sql: Sql, rows: Record<string, unknown>[][]): Promise<void>
     // One exec() script on the gateway's own connection (see seed.ts: Sequelize parses big statements slowly).
     const manager = sql.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<RawSqlite> };
     const conn = await manager.getConnection({});
-    const statements = rows.map((batch) => `INSERT INTO behavior_events (${bulkColumns(COLUMNS)}) VALUES ${batch.map((r) => `(${COLUMNS.map(([n]) => literal(r[n])).join(',')})`).join(',')};`);
-    await new Promise<void>((resolve, reject) => conn.exec(`BEGIN;\n${statements.join('\n')}\nCOMMIT;`, (err) => (err ? reject(err) : resolve())));
+    const statements = rows.map(
+      (batch) =>
+        `INSERT INTO behavior_events (${bulkColumns(COLUMNS)}) VALUES ${batch.map((r) => `(${COLUMNS.map(([n]) => literal(r[n])).join(',')})`).join(',')};`,
+    );
+    await new Promise<void>((resolve, reject) =>
+      conn.exec(`BEGIN;\n${statements.join('\n')}\nCOMMIT;`, (err) => (err ? reject(err) : resolve())),
+    );
     return;
   }
   await sql.transaction(async (t) => {
     for (const batch of rows) {
       const bind: unknown[] = [];
-      await sql.rows(`INSERT INTO behavior_events (${bulkColumns(COLUMNS)}) ${bulkSource(sql.dialect, COLUMNS, batch, bind)}`, bind, t);
+      await sql.rows(
+        `INSERT INTO behavior_events (${bulkColumns(COLUMNS)}) ${bulkSource(sql.dialect, COLUMNS, batch, bind)}`,
+        bind,
+        t,
+      );
     }
   });
 }

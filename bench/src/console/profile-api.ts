@@ -30,8 +30,21 @@ async function main(): Promise<void> {
       ai: {
         requireAuth: true,
         providers: { mock: { type: 'mock', mock: { latencyMs: 0 } } },
-        models: { assistant: { deployments: [{ provider: 'mock', model: 'a' }] }, 'exp-a': { deployments: [{ provider: 'mock', model: 'a' }] }, 'exp-b': { deployments: [{ provider: 'mock', model: 'b' }] } },
-        experiments: [{ name: 'tone', alias: 'assistant', variants: [{ name: 'control', model: 'exp-a' }, { name: 'treatment', model: 'exp-b' }] }],
+        models: {
+          assistant: { deployments: [{ provider: 'mock', model: 'a' }] },
+          'exp-a': { deployments: [{ provider: 'mock', model: 'a' }] },
+          'exp-b': { deployments: [{ provider: 'mock', model: 'b' }] },
+        },
+        experiments: [
+          {
+            name: 'tone',
+            alias: 'assistant',
+            variants: [
+              { name: 'control', model: 'exp-a' },
+              { name: 'treatment', model: 'exp-b' },
+            ],
+          },
+        ],
       },
     },
     config: { ...backend.config },
@@ -49,7 +62,11 @@ async function main(): Promise<void> {
     const sql: Sql = createSql(gw.kernel.root.get(CoreTokens.Database as never) as Database);
     const started = Date.now();
     const keys = Array.from({ length: 60 }, (_, i) => `key-${i}`);
-    await seedUsage(sql, { tenantId: t, rows: ROWS, days: 90, teams: ['t1', 't2', 't3', 't4', 't5', 't6'], keys, now: Date.now() }, (d) => process.stdout.write(`\r  seeded ${d}`));
+    await seedUsage(
+      sql,
+      { tenantId: t, rows: ROWS, days: 90, teams: ['t1', 't2', 't3', 't4', 't5', 't6'], keys, now: Date.now() },
+      (d) => process.stdout.write(`\r  seeded ${d}`),
+    );
     await rebuildUsageRollups(sql, t);
     await sql.rows('ANALYZE');
     console.log(`\n  seed ${((Date.now() - started) / 1000).toFixed(1)} s`);

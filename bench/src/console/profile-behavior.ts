@@ -6,7 +6,14 @@
  * Env: BK=embedded|postgres, BE (events, default 1,000,000), RUNS (default 3), KEEP=1 keeps the
  * seeded database to profile its queries by hand.
  */
-import { asCaller, createBackend, identityPlugin, probePlugin, startTestGateway, type BackendKind } from '@aihub/core/testing';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  probePlugin,
+  startTestGateway,
+  type BackendKind,
+} from '@aihub/core/testing';
 import { createSql } from '@aihub/core/plugin-api';
 import behaviorPlugin from '@aihub/plugin-behavior';
 import { seedBehavior, FUNNEL_STEPS } from './behavior-seed';
@@ -17,10 +24,16 @@ const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().s
 async function main() {
   const backend = await createBackend(kind);
   const probe = probePlugin();
-  const gw = await startTestGateway({ plugins: [identityPlugin(), behaviorPlugin, probe.plugin], pluginConfig: { behavior: { consumer: { enabled: false } } }, config: backend.config });
+  const gw = await startTestGateway({
+    plugins: [identityPlugin(), behaviorPlugin, probe.plugin],
+    pluginConfig: { behavior: { consumer: { enabled: false } } },
+    config: backend.config,
+  });
   const sql = createSql(probe.ctx().database);
   const t0 = Date.now();
-  await seedBehavior(sql, { tenantId: 'bench', events: EVENTS, users: 40_000, days: 90, now: Date.now() }, (d) => process.stdout.write(`\r${d}`));
+  await seedBehavior(sql, { tenantId: 'bench', events: EVENTS, users: 40_000, days: 90, now: Date.now() }, (d) =>
+    process.stdout.write(`\r${d}`),
+  );
   await sql.rows('ANALYZE');
   console.log(`\nseed ${(Date.now() - t0) / 1000}s  db=${backend.databaseUrl}`);
   const headers = asCaller({ tenant: 'bench', role: 'developer' });
@@ -41,13 +54,24 @@ async function main() {
       const s = performance.now();
       const res = await gw.fetch(`/admin/v1/tenants/bench/analytics/${q}`, { headers });
       body = await res.text();
-      if (res.status !== 200) { console.log(name, res.status, body.slice(0, 300)); break; }
+      if (res.status !== 200) {
+        console.log(name, res.status, body.slice(0, 300));
+        break;
+      }
       ms.push(performance.now() - s);
     }
     ms.sort((a, b) => a - b);
-    console.log(`${name.padEnd(24)} ${ms.map((m) => m.toFixed(0)).join(' ')}   ${body.length} bytes ${body.slice(0, 150)}`);
+    console.log(
+      `${name.padEnd(24)} ${ms.map((m) => m.toFixed(0)).join(' ')}   ${body.length} bytes ${body.slice(0, 150)}`,
+    );
   }
   await gw.stop();
   if (!process.env.KEEP) await backend.cleanup();
 }
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

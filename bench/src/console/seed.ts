@@ -124,20 +124,30 @@ interface RawSqlite {
  * statements slowly (a 1M-row seed took many minutes). PostgreSQL gets each batch as one jsonb
  * parameter (bulkSource).
  */
-async function writeGroup(sql: Sql, batches: { table: string; columns: readonly BulkColumn[]; rows: Record<string, unknown>[] }[]): Promise<void> {
+async function writeGroup(
+  sql: Sql,
+  batches: { table: string; columns: readonly BulkColumn[]; rows: Record<string, unknown>[] }[],
+): Promise<void> {
   if (sql.dialect === 'sqlite') {
     const manager = sql.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<RawSqlite> };
     const conn = await manager.getConnection({});
     const statements = batches.map(
-      (b) => `INSERT INTO ${b.table} (${bulkColumns(b.columns)}) VALUES ${b.rows.map((r) => `(${b.columns.map(([n]) => literal(r[n])).join(',')})`).join(',')};`,
+      (b) =>
+        `INSERT INTO ${b.table} (${bulkColumns(b.columns)}) VALUES ${b.rows.map((r) => `(${b.columns.map(([n]) => literal(r[n])).join(',')})`).join(',')};`,
     );
-    await new Promise<void>((resolve, reject) => conn.exec(`BEGIN;\n${statements.join('\n')}\nCOMMIT;`, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      conn.exec(`BEGIN;\n${statements.join('\n')}\nCOMMIT;`, (err) => (err ? reject(err) : resolve())),
+    );
     return;
   }
   await sql.transaction(async (t) => {
     for (const b of batches) {
       const bind: unknown[] = [];
-      await sql.rows(`INSERT INTO ${b.table} (${bulkColumns(b.columns)}) ${bulkSource(sql.dialect, b.columns, b.rows, bind)}`, bind, t);
+      await sql.rows(
+        `INSERT INTO ${b.table} (${bulkColumns(b.columns)}) ${bulkSource(sql.dialect, b.columns, b.rows, bind)}`,
+        bind,
+        t,
+      );
     }
   });
 }
@@ -183,7 +193,9 @@ export async function seedUsage(sql: Sql, plan: SeedPlan, progress: (done: numbe
           const completion = status === 'success' ? 5 + Math.floor(rand() * rand() * 1500) : 0;
           const cached = rand() < 0.25 ? Math.floor(prompt * rand() * 0.8) : 0;
           // Log-normal-ish latency: most requests 300-2000 ms, a long tail to 60 s; cache hits are fast.
-          const latency = cacheHit ? 2 + Math.floor(rand() * 20) : Math.min(60_000, Math.floor(Math.exp(5.8 + rand() * 1.6 + (rand() < 0.02 ? 2.5 : 0))));
+          const latency = cacheHit
+            ? 2 + Math.floor(rand() * 20)
+            : Math.min(60_000, Math.floor(Math.exp(5.8 + rand() * 1.6 + (rand() < 0.02 ? 2.5 : 0))));
           const priced = m.price[2] > 0;
           const input = cacheHit ? 0 : Math.round(((prompt - cached) * m.price[0]) / 1_000_000);
           const cachedCost = cacheHit ? 0 : Math.round((cached * m.price[1]) / 1_000_000);
@@ -243,7 +255,10 @@ export async function seedUsage(sql: Sql, plan: SeedPlan, progress: (done: numbe
             created_at: created,
           });
         }
-        group.push({ table: 'usage_records', columns: RECORD_COLUMNS, rows: records }, { table: 'ai_requests', columns: AI_COLUMNS, rows: ai });
+        group.push(
+          { table: 'usage_records', columns: RECORD_COLUMNS, rows: records },
+          { table: 'ai_requests', columns: AI_COLUMNS, rows: ai },
+        );
         done += n;
       }
     }
@@ -257,14 +272,25 @@ export async function seedUsage(sql: Sql, plan: SeedPlan, progress: (done: numbe
  * provider) with the same measures and '' for a missing dimension (plugins/usage/src/writer/rollups.ts).
  */
 export async function rebuildUsageRollups(sql: Sql, tenantId: string): Promise<void> {
-  const day = sql.dialect === 'postgres' ? `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : 'substr(created_at, 1, 10)';
+  const day =
+    sql.dialect === 'postgres' ? `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : 'substr(created_at, 1, 10)';
   const flag = (cond: string) => `SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
   await sql.transaction(async (t) => {
     await sql.rows('DELETE FROM usage_daily WHERE tenant_id = $1', [tenantId], t);
     await sql.rows('DELETE FROM usage_latency WHERE tenant_id = $1', [tenantId], t);
     await sql.rows('DELETE FROM usage_answered WHERE tenant_id = $1', [tenantId], t);
-    await rebuildAnswered(sql.dialect, (statement, bind) => sql.rows(statement, bind, t), { records: 'usage_records', answered: 'usage_answered' }, tenantId);
-    await rebuildHistograms(sql.dialect, (statement, bind) => sql.rows(statement, bind, t), { records: 'usage_records', latency: 'usage_latency' }, tenantId);
+    await rebuildAnswered(
+      sql.dialect,
+      (statement, bind) => sql.rows(statement, bind, t),
+      { records: 'usage_records', answered: 'usage_answered' },
+      tenantId,
+    );
+    await rebuildHistograms(
+      sql.dialect,
+      (statement, bind) => sql.rows(statement, bind, t),
+      { records: 'usage_records', latency: 'usage_latency' },
+      tenantId,
+    );
     await sql.rows(
       `INSERT INTO usage_daily (day, tenant_id, team_id, key_id, model, provider, requests, success_requests, error_requests, cancelled_requests,
          cache_hits, stream_requests, estimated_requests, unpriced_requests, breakdown_requests, prompt_tokens, completion_tokens, cached_tokens,

@@ -10,7 +10,10 @@ async function main() {
       database: { url: 'sqlite::memory:' },
       logging: { level: 'warn' },
       telemetry: { tracing: { endpoint: otlp, sampleRatio: 0.1 } },
-      plugins: [{ name: 'health' }, { name: 'example', config: { limits: [{ pathPrefix: '/plugins/example', maxBytes: 65536 }] } }],
+      plugins: [
+        { name: 'health' },
+        { name: 'example', config: { limits: [{ pathPrefix: '/plugins/example', maxBytes: 65536 }] } },
+      ],
     },
     env: {},
   });

@@ -19,7 +19,17 @@ export interface LoadResult {
 }
 
 /** Runs autocannon for `seconds` (or `amount` requests) at `connections`; returns req/s and latency percentiles (ms). */
-export async function load(url: string, opts: { connections: number; seconds: number; amount?: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  opts: {
+    connections: number;
+    seconds: number;
+    amount?: number;
+    method?: string;
+    body?: string;
+    headers?: Record<string, string>;
+  },
+): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: opts.connections,
@@ -53,7 +63,10 @@ const CORES = cpus().length;
  * (package.json start, the Dockerfile's CMD). The peer and the bare servers get them too, so the
  * comparison stays about the code. BENCH_NODE_FLAGS (space-separated) replaces them for experiments.
  */
-export const NODE_TUNING = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : ['--max-semi-space-size=32'];
+export const NODE_TUNING =
+  process.env.BENCH_NODE_FLAGS !== undefined
+    ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean)
+    : ['--max-semi-space-size=32'];
 
 let serverNode = process.execPath;
 
@@ -87,7 +100,10 @@ function plainEntry(entry: string): string | undefined {
   if (!file.endsWith('.ts')) return undefined;
   const source = readFileSync(file, 'utf8');
   if (/from '\./.test(source)) return undefined;
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true }, fileName: file }).outputText;
+  const js = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    fileName: file,
+  }).outputText;
   const out = path.join(repoRoot, 'bench/dist', `${path.basename(file, '.ts')}.js`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, js);
@@ -100,12 +116,23 @@ function plainEntry(entry: string): string | undefined {
  * when it can (plainEntry): tsx's transform wraps every closure in a naming helper and its loader
  * takes memory, both of which would be billed to the gateway.
  */
-export function startServer(args: string[], env: NodeJS.ProcessEnv = {}, core = 0, cwd = repoRoot, node = serverNode): Promise<{ child: ChildProcess; port: number }> {
+export function startServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  core = 0,
+  cwd = repoRoot,
+  node = serverNode,
+): Promise<{ child: ChildProcess; port: number }> {
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it stops (open in DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const plain = plainEntry(args[0]);
   const entry = plain ? [plain, ...args.slice(1)] : ['--import', 'tsx', ...args];
-  const [cmd, argv] = pinned(core, node, [...prof, ...NODE_TUNING, ...(env.BENCH_NODE_EXTRA?.split(' ').filter(Boolean) ?? []), ...entry]);
+  const [cmd, argv] = pinned(core, node, [
+    ...prof,
+    ...NODE_TUNING,
+    ...(env.BENCH_NODE_EXTRA?.split(' ').filter(Boolean) ?? []),
+    ...entry,
+  ]);
   const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   return new Promise((resolve, reject) => {
@@ -191,7 +218,8 @@ export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 /** p50 and p99 (ms, µs precision) of latency samples; NaN when there are none. */
 function percentiles(samples: number[]): { p50: number; p99: number } {
   samples.sort((a, b) => a - b);
-  const at = (q: number) => (samples.length ? round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3) : NaN);
+  const at = (q: number) =>
+    samples.length ? round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))], 3) : NaN;
   return { p50: at(0.5), p99: at(0.99) };
 }
 
@@ -199,7 +227,10 @@ function percentiles(samples: number[]): { p50: number; p99: number } {
  * Latency at one connection with microsecond resolution (autocannon reports whole milliseconds):
  * sequential requests over one keep-alive connection, timed with the monotonic clock.
  */
-export async function latencyProbe(url: string, opts: { seconds: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<{ p50: number; p99: number; count: number; errors: number }> {
+export async function latencyProbe(
+  url: string,
+  opts: { seconds: number; method?: string; body?: string; headers?: Record<string, string> },
+): Promise<{ p50: number; p99: number; count: number; errors: number }> {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: 1, pipelining: 1 });
   const samples: number[] = [];
@@ -208,7 +239,12 @@ export async function latencyProbe(url: string, opts: { seconds: number; method?
   try {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      const res = await pool.request({ path: u.pathname + u.search, method: (opts.method ?? 'GET') as 'GET', body: opts.body, headers: opts.headers });
+      const res = await pool.request({
+        path: u.pathname + u.search,
+        method: (opts.method ?? 'GET') as 'GET',
+        body: opts.body,
+        headers: opts.headers,
+      });
       await res.body.arrayBuffer();
       samples.push(performance.now() - t0);
       if (res.statusCode >= 400) errors++;
@@ -223,7 +259,10 @@ export async function latencyProbe(url: string, opts: { seconds: number; method?
  * Time to first byte of a streamed answer at one connection: sequential streaming requests, timed
  * from sending the request to the first body chunk (the first SSE event) with the monotonic clock.
  */
-export async function ttfbProbe(url: string, opts: { seconds: number; body: string; headers?: Record<string, string> }): Promise<{ p50: number; p99: number; count: number; errors: number }> {
+export async function ttfbProbe(
+  url: string,
+  opts: { seconds: number; body: string; headers?: Record<string, string> },
+): Promise<{ p50: number; p99: number; count: number; errors: number }> {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: 1, pipelining: 1 });
   const samples: number[] = [];
@@ -232,7 +271,12 @@ export async function ttfbProbe(url: string, opts: { seconds: number; body: stri
   try {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      const res = await pool.request({ path: u.pathname, method: 'POST', body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers } });
+      const res = await pool.request({
+        path: u.pathname,
+        method: 'POST',
+        body: opts.body,
+        headers: { 'content-type': 'application/json', ...opts.headers },
+      });
       let first = 0;
       for await (const chunk of res.body) {
         if (!first && (chunk as Buffer).length) first = performance.now() - t0;

@@ -4,8 +4,28 @@
  * tokenizer estimate alike.
  */
 export const WORDS = [
-  'Hello', ' from', ' the', ' mock', ' upstream', ' server', ' this', ' is', ' a', ' deterministic', ' answer',
-  ' with', ' one', ' token', ' per', ' word', ' and', ' it', ' keeps', ' going', ' until', ' done',
+  'Hello',
+  ' from',
+  ' the',
+  ' mock',
+  ' upstream',
+  ' server',
+  ' this',
+  ' is',
+  ' a',
+  ' deterministic',
+  ' answer',
+  ' with',
+  ' one',
+  ' token',
+  ' per',
+  ' word',
+  ' and',
+  ' it',
+  ' keeps',
+  ' going',
+  ' until',
+  ' done',
 ] as const;
 
 /** JSON-escaped words, computed once: chunk building is string concatenation only. */

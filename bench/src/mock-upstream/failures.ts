@@ -78,9 +78,17 @@ const num = (v: string | string[] | undefined): number | undefined => {
 
 /** Reads `x-mock-*` headers into a spec (undefined when there are none: the common, fast case). */
 export function failureFromHeaders(h: IncomingHttpHeaders): FailureSpec | undefined {
-  if (h['x-mock-status'] === undefined && h['x-mock-delay-ms'] === undefined && h['x-mock-chunk-delay-ms'] === undefined &&
-    h['x-mock-drop'] === undefined && h['x-mock-cut-after'] === undefined && h['x-mock-end-after'] === undefined &&
-    h['x-mock-no-usage'] === undefined && h['x-mock-completion-tokens'] === undefined && h['x-mock-error-after'] === undefined) {
+  if (
+    h['x-mock-status'] === undefined &&
+    h['x-mock-delay-ms'] === undefined &&
+    h['x-mock-chunk-delay-ms'] === undefined &&
+    h['x-mock-drop'] === undefined &&
+    h['x-mock-cut-after'] === undefined &&
+    h['x-mock-end-after'] === undefined &&
+    h['x-mock-no-usage'] === undefined &&
+    h['x-mock-completion-tokens'] === undefined &&
+    h['x-mock-error-after'] === undefined
+  ) {
     return undefined;
   }
   return {

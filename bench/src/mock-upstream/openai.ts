@@ -3,7 +3,14 @@ import type { Exchange } from './types';
 import { countServed, sendJson, writeStream, type StreamPlan } from './write';
 
 /** OpenAI's error body. */
-export function openAiError(ex: Exchange, status: number, message: string, type: string, code: string | null, headers?: Record<string, string>): void {
+export function openAiError(
+  ex: Exchange,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  headers?: Record<string, string>,
+): void {
   ex.stats.failed++;
   sendJson(ex, status, { error: { message, type, param: null, code } }, headers);
 }
@@ -28,7 +35,8 @@ const TOOL_ARG_PARTS = ['{"query"', ':"mo', 'ck"}'];
 const TOOL_CALL_TOKENS = 8;
 
 /** What OpenAI sends when a stream fails after it started. */
-export const OPENAI_STREAM_ERROR = 'data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}\n\n';
+export const OPENAI_STREAM_ERROR =
+  'data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}\n\n';
 
 function limits(ex: Exchange): { tokens: number; truncated: boolean } {
   const want = ex.failure?.completionTokens ?? ex.options.completionTokens;
@@ -46,7 +54,13 @@ export function chatCompletions(ex: Exchange, modelOverride?: string): void {
   const body = ex.body;
   const model = modelOverride ?? (typeof body.model === 'string' ? body.model : 'mock');
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
-    openAiError(ex, 400, "Invalid 'messages': empty array. Expected an array with minimum length 1.", 'invalid_request_error', 'empty_array');
+    openAiError(
+      ex,
+      400,
+      "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+      'invalid_request_error',
+      'empty_array',
+    );
     return;
   }
   const promptTokens = countPromptTokens(body);
@@ -73,7 +87,8 @@ export function chatCompletions(ex: Exchange, modelOverride?: string): void {
     return;
   }
 
-  const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true && !noUsage;
+  const includeUsage =
+    (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true && !noUsage;
   const usageNull = includeUsage ? ',"usage":null' : '';
   const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_mock","choices":[{"index":`;
   const suffix = `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
@@ -84,8 +99,14 @@ export function chatCompletions(ex: Exchange, modelOverride?: string): void {
   };
   let tokenChunks: number;
   if (tool) {
-    each((prefix) => `${prefix}{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_mock_${ex.seq}","type":"function","function":{"name":${JSON.stringify(tool)},"arguments":""}}],"refusal":null}${suffix}`);
-    for (const part of TOOL_ARG_PARTS) each((prefix) => `${prefix}{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(part)}}}]}${suffix}`);
+    each(
+      (prefix) =>
+        `${prefix}{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_mock_${ex.seq}","type":"function","function":{"name":${JSON.stringify(tool)},"arguments":""}}],"refusal":null}${suffix}`,
+    );
+    for (const part of TOOL_ARG_PARTS)
+      each(
+        (prefix) => `${prefix}{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(part)}}}]}${suffix}`,
+      );
     tokenChunks = TOOL_ARG_PARTS.length * choices;
   } else {
     each((prefix) => `${prefix}{"role":"assistant","content":"","refusal":null}${suffix}`);
@@ -94,10 +115,19 @@ export function chatCompletions(ex: Exchange, modelOverride?: string): void {
   }
   each((prefix) => `${prefix}{},"logprobs":null,"finish_reason":"${finish}"}]${usageNull}}\n\n`);
   if (includeUsage) {
-    chunks.push(`data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_mock","choices":[],"usage":${usageJson(promptTokens, completion)}}\n\n`);
+    chunks.push(
+      `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_mock","choices":[],"usage":${usageJson(promptTokens, completion)}}\n\n`,
+    );
   }
   chunks.push('data: [DONE]\n\n');
-  const plan: StreamPlan = { chunks, firstTokenChunk: choices, tokenChunks, promptTokens, completionTokens: completion, errorChunk: OPENAI_STREAM_ERROR };
+  const plan: StreamPlan = {
+    chunks,
+    firstTokenChunk: choices,
+    tokenChunks,
+    promptTokens,
+    completionTokens: completion,
+    errorChunk: OPENAI_STREAM_ERROR,
+  };
   writeStream(ex, plan);
 }
 
@@ -128,7 +158,10 @@ export function embeddings(ex: Exchange, modelOverride?: string): void {
 
 export function listModels(ex: Exchange): void {
   const created = 1700000000;
-  sendJson(ex, 200, { object: 'list', data: ex.options.models.map((id) => ({ id, object: 'model', created, owned_by: 'mock' })) });
+  sendJson(ex, 200, {
+    object: 'list',
+    data: ex.options.models.map((id) => ({ id, object: 'model', created, owned_by: 'mock' })),
+  });
 }
 
 export function getModel(ex: Exchange, id: string): void {

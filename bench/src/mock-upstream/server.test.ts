@@ -8,12 +8,19 @@ import { completionText } from './content';
 import { startMockUpstream, type MockUpstream } from './server';
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi there' }] };
 
 function events(text: string): string[] {
-  return text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+  return text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((e) => e.replace(/^data: /, ''));
 }
 
 describe('mock upstream', () => {
@@ -28,7 +35,10 @@ describe('mock upstream', () => {
     mock.reset();
     const res = await post(`${mock.url}/v1/chat/completions`, chat, auth);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { choices: { message: { content: string }; finish_reason: string }[]; usage: { completion_tokens: number; prompt_tokens: number } };
+    const body = (await res.json()) as {
+      choices: { message: { content: string }; finish_reason: string }[];
+      usage: { completion_tokens: number; prompt_tokens: number };
+    };
     assert.equal(body.choices[0].message.content, completionText(5));
     assert.equal(body.choices[0].finish_reason, 'stop');
     assert.equal(body.usage.completion_tokens, 5);
@@ -46,18 +56,31 @@ describe('mock upstream', () => {
   });
 
   it('streams chunks and a usage chunk only when include_usage is set', async () => {
-    const withUsage = events(await (await post(`${mock.url}/v1/chat/completions`, { ...chat, stream: true, stream_options: { include_usage: true } }, auth)).text());
+    const withUsage = events(
+      await (
+        await post(
+          `${mock.url}/v1/chat/completions`,
+          { ...chat, stream: true, stream_options: { include_usage: true } },
+          auth,
+        )
+      ).text(),
+    );
     assert.equal(withUsage.at(-1), '[DONE]');
     const usage = JSON.parse(withUsage.at(-2)!) as { choices: unknown[]; usage: { completion_tokens: number } };
     assert.deepEqual(usage.choices, []);
     assert.equal(usage.usage.completion_tokens, 5);
-    const without = events(await (await post(`${mock.url}/v1/chat/completions`, { ...chat, stream: true }, auth)).text());
+    const without = events(
+      await (await post(`${mock.url}/v1/chat/completions`, { ...chat, stream: true }, auth)).text(),
+    );
     assert.equal(without.filter((e) => e.includes('"usage":{')).length, 0);
     assert.equal(without.length, 1 + 5 + 1 + 1);
   });
 
   it('honours max_tokens with finish_reason length', async () => {
-    const body = (await (await post(`${mock.url}/v1/chat/completions`, { ...chat, max_tokens: 2 }, auth)).json()) as { choices: { finish_reason: string }[]; usage: { completion_tokens: number } };
+    const body = (await (await post(`${mock.url}/v1/chat/completions`, { ...chat, max_tokens: 2 }, auth)).json()) as {
+      choices: { finish_reason: string }[];
+      usage: { completion_tokens: number };
+    };
     assert.equal(body.choices[0].finish_reason, 'length');
     assert.equal(body.usage.completion_tokens, 2);
   });
@@ -99,7 +122,10 @@ describe('mock upstream', () => {
 
   it('counts a client that goes away as aborted', async () => {
     mock.reset();
-    const req = request(`${mock.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'x-mock-delay-ms': '2000' } });
+    const req = request(`${mock.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'x-mock-delay-ms': '2000' },
+    });
     req.on('error', () => {});
     req.end(JSON.stringify(chat));
     await new Promise((r) => setTimeout(r, 50));
@@ -110,10 +136,18 @@ describe('mock upstream', () => {
   });
 
   it('serves embeddings as floats and base64', async () => {
-    const floats = (await (await post(`${mock.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: ['a', 'b'] }, auth)).json()) as { data: { embedding: number[] }[]; usage: { prompt_tokens: number } };
+    const floats = (await (
+      await post(`${mock.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: ['a', 'b'] }, auth)
+    ).json()) as { data: { embedding: number[] }[]; usage: { prompt_tokens: number } };
     assert.equal(floats.data.length, 2);
     assert.equal(floats.data[0].embedding.length, 8);
-    const b64 = (await (await post(`${mock.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: 'a', encoding_format: 'base64' }, auth)).json()) as { data: { embedding: string }[] };
+    const b64 = (await (
+      await post(
+        `${mock.url}/v1/embeddings`,
+        { model: 'text-embedding-3-small', input: 'a', encoding_format: 'base64' },
+        auth,
+      )
+    ).json()) as { data: { embedding: string }[] };
     const buf = Buffer.from(b64.data[0].embedding, 'base64');
     assert.equal(buf.length, 8 * 4);
     assert.ok(Math.abs(new Float32Array(buf.buffer, buf.byteOffset, 8)[0] - floats.data[0].embedding[0]) < 1e-6);
@@ -129,12 +163,34 @@ describe('mock upstream', () => {
 
   it('speaks the Anthropic Messages API, streaming and tools included', async () => {
     const h = { 'x-api-key': 'sk-test-key-123456', 'anthropic-version': '2023-06-01' };
-    const bad = await post(`${mock.url}/v1/messages`, { model: 'claude', max_tokens: 10, messages: [{ role: 'system', content: 'x' }] }, h);
+    const bad = await post(
+      `${mock.url}/v1/messages`,
+      { model: 'claude', max_tokens: 10, messages: [{ role: 'system', content: 'x' }] },
+      h,
+    );
     assert.equal(bad.status, 400);
-    const res = (await (await post(`${mock.url}/v1/messages`, { model: 'claude', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }, h)).json()) as { stop_reason: string; usage: { output_tokens: number } };
+    const res = (await (
+      await post(
+        `${mock.url}/v1/messages`,
+        { model: 'claude', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] },
+        h,
+      )
+    ).json()) as { stop_reason: string; usage: { output_tokens: number } };
     assert.equal(res.stop_reason, 'max_tokens');
     assert.equal(res.usage.output_tokens, 3);
-    const text = await (await post(`${mock.url}/v1/messages`, { model: 'claude', max_tokens: 100, stream: true, tools: [{ name: 'lookup', input_schema: { type: 'object' } }], messages: [{ role: 'user', content: 'hi' }] }, h)).text();
+    const text = await (
+      await post(
+        `${mock.url}/v1/messages`,
+        {
+          model: 'claude',
+          max_tokens: 100,
+          stream: true,
+          tools: [{ name: 'lookup', input_schema: { type: 'object' } }],
+          messages: [{ role: 'user', content: 'hi' }],
+        },
+        h,
+      )
+    ).text();
     assert.match(text, /event: content_block_start\ndata: .*"tool_use"/);
     assert.match(text, /"stop_reason":"tool_use"/);
     assert.match(text, /event: message_stop/);
@@ -142,7 +198,9 @@ describe('mock upstream', () => {
 
   it('runs as a separate process from the CLI', async () => {
     const cli = path.join(__dirname, 'cli.ts');
-    const child = spawn(process.execPath, ['--conditions=aihub-source', '--import', 'tsx', cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=aihub-source', '--import', 'tsx', cli, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     const { url } = JSON.parse(line.toString()) as { url: string };
     const res = await fetch(`${url}/v1/models`);

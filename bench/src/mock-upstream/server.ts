@@ -100,10 +100,18 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
   /** A masked key in the message, as OpenAI does: the gateway must not pass it on. */
   const unauthorized = (ex: Exchange, style: 'openai' | 'azure' | 'anthropic'): void => {
-    const sent = String(ex.req.headers.authorization ?? ex.req.headers['api-key'] ?? ex.req.headers['x-api-key'] ?? '').replace(/^Bearer /, '');
+    const sent = String(
+      ex.req.headers.authorization ?? ex.req.headers['api-key'] ?? ex.req.headers['x-api-key'] ?? '',
+    ).replace(/^Bearer /, '');
     const masked = sent.length > 8 ? `${sent.slice(0, 7)}***${sent.slice(-4)}` : '***';
     if (style === 'anthropic') return anthropicError(ex, 401, 'invalid x-api-key');
-    openAiError(ex, 401, `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key');
+    openAiError(
+      ex,
+      401,
+      `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      'invalid_request_error',
+      'invalid_api_key',
+    );
   };
 
   const dispatch = (ex: Exchange): void => {
@@ -114,7 +122,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       const slash = rest.indexOf('/');
       const deployment = decodeURIComponent(rest.slice(0, slash));
       const op = rest.slice(slash + 1);
-      if (!ex.query.get('api-version')) return openAiError(ex, 404, 'Resource not found', 'invalid_request_error', '404');
+      if (!ex.query.get('api-version'))
+        return openAiError(ex, 404, 'Resource not found', 'invalid_request_error', '404');
       if (!authorized(req, 'azure')) return unauthorized(ex, 'azure');
       if (post && op === 'chat/completions') return chatCompletions(ex, deployment);
       if (post && op === 'embeddings') return embeddings(ex, deployment);
@@ -132,7 +141,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     if (post && path === '/v1/chat/completions') return chatCompletions(ex);
     if (post && path === '/v1/embeddings') return embeddings(ex);
     if (req.method === 'GET' && path === '/v1/models') return listModels(ex);
-    if (req.method === 'GET' && path.startsWith('/v1/models/')) return getModel(ex, decodeURIComponent(path.slice('/v1/models/'.length)));
+    if (req.method === 'GET' && path.startsWith('/v1/models/'))
+      return getModel(ex, decodeURIComponent(path.slice('/v1/models/'.length)));
     openAiError(ex, 404, `Invalid URL (${req.method} ${path})`, 'invalid_request_error', null);
   };
 
@@ -149,7 +159,13 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       const headers: Record<string, string> = {};
       if (f.retryAfter !== undefined) headers['retry-after'] = String(f.retryAfter);
       if (f.retryAfterMs !== undefined) headers['retry-after-ms'] = String(f.retryAfterMs);
-      const message = f.message ?? (f.status === 429 ? 'Rate limit reached for requests' : f.status >= 500 ? 'The server had an error while processing your request.' : 'Injected failure');
+      const message =
+        f.message ??
+        (f.status === 429
+          ? 'Rate limit reached for requests'
+          : f.status >= 500
+            ? 'The server had an error while processing your request.'
+            : 'Injected failure');
       if (ex.path === '/v1/messages') return anthropicError(ex, f.status, message, undefined, headers);
       const type = f.status === 429 ? 'requests' : f.status >= 500 ? 'server_error' : 'invalid_request_error';
       return openAiError(ex, f.status, message, type, f.status === 429 ? 'rate_limit_exceeded' : null, headers);
@@ -168,7 +184,14 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         try {
           body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
         } catch {
-          return sendJson({ res } as Exchange, 400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
+          return sendJson({ res } as Exchange, 400, {
+            error: {
+              message: 'We could not parse the JSON body of your request.',
+              type: 'invalid_request_error',
+              param: null,
+              code: null,
+            },
+          });
         }
       }
       if (path.startsWith('/_mock/')) return control(req, res, path, body);
@@ -181,7 +204,10 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         path,
         query: new URLSearchParams(q === -1 ? '' : req.url!.slice(q + 1)),
         body,
-        failure: mergeFailure(failures.take(path, typeof body.model === 'string' ? body.model : undefined), failureFromHeaders(req.headers)),
+        failure: mergeFailure(
+          failures.take(path, typeof body.model === 'string' ? body.model : undefined),
+          failureFromHeaders(req.headers),
+        ),
         options: opts,
         stats,
         seq: ++seq,

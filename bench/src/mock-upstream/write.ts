@@ -2,7 +2,11 @@ import type { Exchange } from './types';
 
 export function sendJson(ex: Exchange, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  ex.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  ex.res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   ex.res.end(text);
 }
 

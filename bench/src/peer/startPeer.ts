@@ -13,19 +13,36 @@ export interface Peer {
  * forced onto 127.0.0.1 (it binds every interface otherwise), and waits until it answers.
  */
 export async function startPeer(upstreamUrl: string, port = 18787): Promise<Peer> {
-  const [cmd, args] = pinned(0, serverRuntime(), [...NODE_TUNING, '--require', './bench/src/peer/force-loopback.cjs', 'node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${port}`, '--headless']);
+  const [cmd, args] = pinned(0, serverRuntime(), [
+    ...NODE_TUNING,
+    '--require',
+    './bench/src/peer/force-loopback.cjs',
+    'node_modules/@portkey-ai/gateway/build/start-server.js',
+    `--port=${port}`,
+    '--headless',
+  ]);
   const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   child.stdout!.resume();
   child.stderr!.resume();
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (child.exitCode !== null) throw new Error(`the peer gateway exited with ${child.exitCode}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
     child,
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
-    headers: { authorization: 'Bearer bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` },
+    headers: {
+      authorization: 'Bearer bench',
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `${upstreamUrl}/v1`,
+    },
   };
 }

@@ -18,10 +18,16 @@ const server = http.createServer((req, res) => {
     delete headers.host;
     delete headers.connection;
     pool
-      .request({ path: req.url ?? '/', method: req.method as 'POST', headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
+      .request({
+        path: req.url ?? '/',
+        method: req.method as 'POST',
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      })
       .then((up) => {
         const out: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') out[k] = v;
+        for (const [k, v] of Object.entries(up.headers))
+          if (v !== undefined && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') out[k] = v;
         res.writeHead(up.statusCode, out);
         up.body.on('error', () => res.destroy());
         up.body.pipe(res);
@@ -33,5 +39,7 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`));
+server.listen(port, '127.0.0.1', () =>
+  process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`),
+);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

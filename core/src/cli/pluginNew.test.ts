@@ -10,7 +10,8 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('aihub plugin new: names', () => {
   it('accepts npm package names, plain and scoped', () => {
-    for (const ok of ['aihub-plugin-stamp', '@acme/aihub-plugin-stamp', 'stamp', 'a1-b2', 'x.y']) assert.equal(npmNameProblem(ok), undefined, ok);
+    for (const ok of ['aihub-plugin-stamp', '@acme/aihub-plugin-stamp', 'stamp', 'a1-b2', 'x.y'])
+      assert.equal(npmNameProblem(ok), undefined, ok);
   });
 
   it('says what is wrong with a name npm would refuse', () => {
@@ -40,7 +41,11 @@ describe('aihub plugin new: files', () => {
     const r = await scaffoldPlugin({ name: '@acme/aihub-plugin-my-stamp', dir: 'my-stamp', runner: 'jest', cwd: tmp });
     assert.equal(r.pluginName, 'my-stamp');
     assert.ok(r.files.includes('jest.config.js') && r.files.includes('src/my-stamp.test.ts'));
-    const pkg = JSON.parse(readFileSync(path.join(r.dir, 'package.json'), 'utf8')) as { name: string; scripts: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(r.dir, 'package.json'), 'utf8')) as {
+      name: string;
+      scripts: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     assert.equal(pkg.name, '@acme/aihub-plugin-my-stamp');
     assert.equal(pkg.scripts.test, 'jest');
     assert.ok(pkg.devDependencies['@swc/jest'] && !pkg.devDependencies.tsx);
@@ -50,7 +55,11 @@ describe('aihub plugin new: files', () => {
   });
 
   it('refuses bad names and runners with exit 64, an occupied directory with 73, writing nothing', async () => {
-    const code = (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof CliError ? e.exitCode : -1));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 0,
+        (e: unknown) => (e instanceof CliError ? e.exitCode : -1),
+      );
     assert.equal(await code(scaffoldPlugin({ name: 'Bad', cwd: tmp })), EXIT_USAGE);
     assert.equal(await code(scaffoldPlugin({ name: 'aihub-plugin-9lives', cwd: tmp })), EXIT_USAGE);
     assert.equal(await code(scaffoldPlugin({ name: 'good', runner: 'mocha', cwd: tmp })), EXIT_USAGE);

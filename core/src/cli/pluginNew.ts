@@ -34,9 +34,11 @@ export function npmNameProblem(name: string): string | undefined {
   const parts = scoped ? [scoped[1], scoped[2]] : [name];
   for (const part of parts) {
     if (part.startsWith('.') || part.startsWith('_')) return 'a package name cannot start with a dot or an underscore';
-    if (/[~'!()*]/.test(part) || encodeURIComponent(part) !== part) return 'a package name has only URL-safe characters (letters, digits, - . _)';
+    if (/[~'!()*]/.test(part) || encodeURIComponent(part) !== part)
+      return 'a package name has only URL-safe characters (letters, digits, - . _)';
   }
-  if (!scoped && (builtinModules.includes(name) || name === 'node_modules' || name === 'favicon.ico')) return `"${name}" is reserved (a Node built-in module or an npm reserved name)`;
+  if (!scoped && (builtinModules.includes(name) || name === 'node_modules' || name === 'favicon.ico'))
+    return `"${name}" is reserved (a Node built-in module or an npm reserved name)`;
   return undefined;
 }
 
@@ -74,13 +76,24 @@ export interface ScaffoldResult {
 export async function scaffoldPlugin(options: ScaffoldOptions): Promise<ScaffoldResult> {
   const packageName = options.name;
   const problem = npmNameProblem(packageName);
-  if (problem) throw new CliError(`"${packageName}" is not a valid npm package name: ${problem}; e.g. aihub plugin new aihub-plugin-my-feature`, EXIT_USAGE);
+  if (problem)
+    throw new CliError(
+      `"${packageName}" is not a valid npm package name: ${problem}; e.g. aihub plugin new aihub-plugin-my-feature`,
+      EXIT_USAGE,
+    );
   const pluginName = pluginNameFor(packageName);
   if (!PLUGIN_NAME.test(pluginName)) {
-    throw new CliError(`the plugin name taken from "${packageName}" would be "${pluginName}", which is not kebab-case (a-z, 0-9, -; starting with a letter); choose a package name whose last part is, e.g. aihub-plugin-my-feature`, EXIT_USAGE);
+    throw new CliError(
+      `the plugin name taken from "${packageName}" would be "${pluginName}", which is not kebab-case (a-z, 0-9, -; starting with a letter); choose a package name whose last part is, e.g. aihub-plugin-my-feature`,
+      EXIT_USAGE,
+    );
   }
   const runner = (options.runner ?? 'node') as TestRunner;
-  if (runner !== 'node' && runner !== 'jest') throw new CliError(`unknown test runner "${options.runner}"; use --test-runner node or --test-runner jest`, EXIT_USAGE);
+  if (runner !== 'node' && runner !== 'jest')
+    throw new CliError(
+      `unknown test runner "${options.runner}"; use --test-runner node or --test-runner jest`,
+      EXIT_USAGE,
+    );
   const cwd = options.cwd ?? process.cwd();
   const dir = path.resolve(cwd, options.dir ?? packageName.split('/').pop()!);
   const existing = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
@@ -88,7 +101,11 @@ export async function scaffoldPlugin(options: ScaffoldOptions): Promise<Scaffold
     if (err.code === 'ENOTDIR') throw new CliError(`${dir} exists and is a file; choose another --dir`, EXIT_CANTCREAT);
     throw err;
   });
-  if (existing.length) throw new CliError(`${dir} exists and is not empty; nothing was written. Choose another --dir or an empty directory`, EXIT_CANTCREAT);
+  if (existing.length)
+    throw new CliError(
+      `${dir} exists and is not empty; nothing was written. Choose another --dir or an empty directory`,
+      EXIT_CANTCREAT,
+    );
   const files = pluginFiles({ packageName, pluginName, runner });
   for (const [rel, text] of Object.entries(files)) {
     const file = path.join(dir, rel);

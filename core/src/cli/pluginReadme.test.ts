@@ -13,7 +13,10 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 function builtPlugin(name: string, fields: string): string {
   const dir = path.join(tmp, name);
   mkdirSync(path.join(dir, 'dist'), { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `aihub-plugin-${name}`, main: 'dist/index.js' }));
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: `aihub-plugin-${name}`, main: 'dist/index.js' }),
+  );
   writeFileSync(
     path.join(dir, 'dist/index.js'),
     `const { z } = require(${JSON.stringify(require.resolve('zod'))});
@@ -22,7 +25,11 @@ exports.default = { apiVersion: 'aihub.plugin/v1', name: '${name}', version: '1.
   return dir;
 }
 
-const exitCode = (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof CliError ? e.exitCode : -1));
+const exitCode = (p: Promise<unknown>) =>
+  p.then(
+    () => 0,
+    (e: unknown) => (e instanceof CliError ? e.exitCode : -1),
+  );
 
 describe('aihub plugin readme', () => {
   it('appends the config table to a README without one, then finds it up to date', async () => {
@@ -49,6 +56,9 @@ describe('aihub plugin readme', () => {
     const dir = path.join(tmp, 'rd-unbuilt');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x', main: 'dist/index.js' }));
-    await assert.rejects(updateReadme(dir), (e: unknown) => e instanceof CliError && e.exitCode === EXIT_NOINPUT && /build it first/.test(e.message));
+    await assert.rejects(
+      updateReadme(dir),
+      (e: unknown) => e instanceof CliError && e.exitCode === EXIT_NOINPUT && /build it first/.test(e.message),
+    );
   });
 });

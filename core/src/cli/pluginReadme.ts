@@ -19,11 +19,17 @@ async function loadDefinition(dir: string): Promise<PluginDefinition> {
     mod = require(dir);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') mod = await import(pathToFileURL(require.resolve(dir)).href);
-    else throw new CliError(`cannot load the plugin in ${dir}: ${(err as Error).message.split('\n')[0]}; build it first (npm run build)`, EXIT_NOINPUT);
+    if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE')
+      mod = await import(pathToFileURL(require.resolve(dir)).href);
+    else
+      throw new CliError(
+        `cannot load the plugin in ${dir}: ${(err as Error).message.split('\n')[0]}; build it first (npm run build)`,
+        EXIT_NOINPUT,
+      );
   }
   const def = mod?.default ?? mod;
-  if (!def || typeof def !== 'object' || !('apiVersion' in def)) throw new CliError(`${dir} does not export a plugin (definePlugin({...}) as its default export)`, EXIT_NOINPUT);
+  if (!def || typeof def !== 'object' || !('apiVersion' in def))
+    throw new CliError(`${dir} does not export a plugin (definePlugin({...}) as its default export)`, EXIT_NOINPUT);
   return def;
 }
 
@@ -38,7 +44,8 @@ export async function updateReadme(dirArg: string, check = false): Promise<{ fil
   const before = await readFile(file, 'utf8').catch(() => `# ${def.name}\n\n${def.description ?? ''}\n`);
   const after = withConfigTable(before, def, README_GENERATOR);
   const changed = after !== before;
-  if (changed && check) throw new CliError(`${file}: the config table is out of date; run aihub plugin readme ${dirArg}`, EXIT_STALE);
+  if (changed && check)
+    throw new CliError(`${file}: the config table is out of date; run aihub plugin readme ${dirArg}`, EXIT_STALE);
   if (changed) await writeFile(file, after);
   return { file, changed };
 }

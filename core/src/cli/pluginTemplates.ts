@@ -41,8 +41,16 @@ const VERSIONS = {
 export function scaffoldConfigSchema(pluginName: string): z.ZodType {
   return z
     .object({
-      greeting: z.string().min(1).default('Hello from AI Hub').describe(`What GET /plugins/${pluginName}/hello answers`),
-      header: z.string().regex(/^[a-z0-9-]+$/i).default(`x-${pluginName}`).describe('Response header stamped with the plugin version on every answer'),
+      greeting: z
+        .string()
+        .min(1)
+        .default('Hello from AI Hub')
+        .describe(`What GET /plugins/${pluginName}/hello answers`),
+      header: z
+        .string()
+        .regex(/^[a-z0-9-]+$/i)
+        .default(`x-${pluginName}`)
+        .describe('Response header stamped with the plugin version on every answer'),
     })
     .strict();
 }
@@ -62,7 +70,12 @@ export function pluginFiles(input: TemplateInput): Record<string, string> {
 
   const testDeps: Record<string, string> =
     runner === 'jest'
-      ? { '@jest/globals': VERSIONS.jestGlobals, '@swc/core': VERSIONS.swcCore, '@swc/jest': VERSIONS.swcJest, jest: VERSIONS.jest }
+      ? {
+          '@jest/globals': VERSIONS.jestGlobals,
+          '@swc/core': VERSIONS.swcCore,
+          '@swc/jest': VERSIONS.swcJest,
+          jest: VERSIONS.jest,
+        }
       : { tsx: VERSIONS.tsx };
   const files: Record<string, string> = {
     'package.json': json({
@@ -217,7 +230,8 @@ export default definePlugin({
     'README.md': readme(input, description),
   };
   if (runner === 'jest') {
-    files['jest.config.js'] = `// @aihub/core's preset: TypeScript through @swc/jest, ESM-only dependencies (jose, oidc-provider)
+    files['jest.config.js'] =
+      `// @aihub/core's preset: TypeScript through @swc/jest, ESM-only dependencies (jose, oidc-provider)
 // compiled for Jest, a timeout that fits a test starting a real gateway.
 /** @type {import('jest').Config} */
 module.exports = {

@@ -21,7 +21,11 @@ export interface OldVersionCaller {
  * (the usage plugin's table): per tenant, key and version, the number of calls since `sinceIso`
  * and the last one, busiest first.
  */
-export async function oldVersionCallers(database: Database, sinceIso: string, current = API_VERSIONS[API_VERSIONS.length - 1]): Promise<OldVersionCaller[]> {
+export async function oldVersionCallers(
+  database: Database,
+  sinceIso: string,
+  current = API_VERSIONS[API_VERSIONS.length - 1],
+): Promise<OldVersionCaller[]> {
   const sql = createSql(database);
   const table = database.tableName('usage', 'records');
   const rows = await sql.rows<Record<string, unknown>>(
@@ -45,12 +49,20 @@ export function renderReport(rows: OldVersionCaller[], current: string, days: nu
   const head = ['TENANT', 'KEY', 'VERSION', 'CALLS', 'LAST USED'];
   const body = rows.map((r) => [r.tenantId ?? '-', r.keyId ?? '-', r.apiVersion, String(r.calls), r.lastUsed]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return `Calls at versions older than ${current} in the last ${days} days:\n${[line(head), ...body.map(line)].join('\n')}\n`;
 }
 
 /** `aihub versions report`: tenants and keys still calling older API versions, with counts and last use. */
-export function registerVersionsCommands(program: Command, fail: (err: unknown) => never, usage: (message: string) => never): void {
+export function registerVersionsCommands(
+  program: Command,
+  fail: (err: unknown) => never,
+  usage: (message: string) => never,
+): void {
   program
     .command('versions')
     .description('API versions (AIHub-Version)')
@@ -68,7 +80,11 @@ export function registerVersionsCommands(program: Command, fail: (err: unknown) 
           const current = API_VERSIONS[API_VERSIONS.length - 1];
           const since = new Date(Date.now() - opts.days * 86_400_000).toISOString();
           const rows = await oldVersionCallers(db, since, current);
-          process.stdout.write(opts.json ? `${JSON.stringify({ current, days: opts.days, callers: rows }, null, 2)}\n` : renderReport(rows, current, opts.days));
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify({ current, days: opts.days, callers: rows }, null, 2)}\n`
+              : renderReport(rows, current, opts.days),
+          );
         } finally {
           await db.close();
         }

@@ -34,7 +34,14 @@ export function configRows(schema: JsonSchema, prefix = ''): string[][] {
     const type = sub.type ? String(sub.type) : sub.anyOf ? 'union' : sub.enum ? 'enum' : '';
     const enumVals = sub.enum ? ` (${(sub.enum as unknown[]).map((v) => JSON.stringify(v)).join(' \\| ')})` : '';
     const def = sub.default === undefined ? '' : `\`${JSON.stringify(sub.default)}\``;
-    rows.push([`\`${keyPath}\``, `${type}${enumVals}`, def, String(sub.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')]);
+    rows.push([
+      `\`${keyPath}\``,
+      `${type}${enumVals}`,
+      def,
+      String(sub.description ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\n/g, ' '),
+    ]);
     if (sub.type === 'object' && sub.properties) rows.push(...configRows(sub, keyPath));
   }
   return rows;
@@ -48,12 +55,20 @@ export function configTable(def: Pick<PluginDefinition, 'config'>, generator = '
   const start = startMarker(generator);
   if (!def.config) return `${start}\nThis plugin takes no configuration.\n${CONFIG_TABLE_END}`;
   const rows = configRows(toJsonSchema(def.config));
-  const lines = ['| Key | Type | Default | Description |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  const lines = [
+    '| Key | Type | Default | Description |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
   return `${start}\n${lines.join('\n')}\n${CONFIG_TABLE_END}`;
 }
 
 /** The README with its table replaced, or with a "Configuration reference" section appended. */
-export function withConfigTable(readme: string, def: Pick<PluginDefinition, 'config'>, generator = 'npm run schema'): string {
+export function withConfigTable(
+  readme: string,
+  def: Pick<PluginDefinition, 'config'>,
+  generator = 'npm run schema',
+): string {
   const table = configTable(def, generator);
   const s = readme.search(START_MARKER);
   const e = readme.indexOf(CONFIG_TABLE_END);

@@ -8,7 +8,12 @@ const WHOLE_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
  * one reference is typed like a YAML scalar (`"${PORT}"` with PORT=9000 becomes the number 9000), so
  * numbers and booleans can come from the environment. `$${` escapes a literal `${`.
  */
-export function interpolate(value: unknown, env: NodeJS.ProcessEnv, problems: Problem[], path: PropertyKey[] = []): unknown {
+export function interpolate(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  problems: Problem[],
+  path: PropertyKey[] = [],
+): unknown {
   if (typeof value === 'string') return interpolateString(value, env, problems, path);
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, problems, [...path, i]));
   if (value && typeof value === 'object') {
@@ -28,11 +33,19 @@ function interpolateString(s: string, env: NodeJS.ProcessEnv, problems: Problem[
   }
   const escaped = s.split('$${');
   return escaped
-    .map((part) => part.replace(REF, (m, name: string, def: string | undefined) => lookup(name, def, env, problems, path) ?? m))
+    .map((part) =>
+      part.replace(REF, (m, name: string, def: string | undefined) => lookup(name, def, env, problems, path) ?? m),
+    )
     .join('${');
 }
 
-function lookup(name: string, def: string | undefined, env: NodeJS.ProcessEnv, problems: Problem[], path: PropertyKey[]): string | undefined {
+function lookup(
+  name: string,
+  def: string | undefined,
+  env: NodeJS.ProcessEnv,
+  problems: Problem[],
+  path: PropertyKey[],
+): string | undefined {
   const v = env[name];
   if (v !== undefined && v !== '') return v;
   if (def !== undefined) return def;

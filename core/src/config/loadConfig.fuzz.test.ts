@@ -28,7 +28,13 @@ const fuzzPlugin = definePlugin({
   name: 'fuzz-plugin',
   version: '1.0.0',
   core: '*',
-  config: z.object({ max: z.number().int().min(0).default(1), name: z.string().optional(), nested: z.object({ on: z.boolean() }).strict().optional() }).strict(),
+  config: z
+    .object({
+      max: z.number().int().min(0).default(1),
+      name: z.string().optional(),
+      nested: z.object({ on: z.boolean() }).strict().optional(),
+    })
+    .strict(),
 });
 
 function checkProblems(problems: Problem[], where: string): void {
@@ -41,24 +47,86 @@ function checkProblems(problems: Problem[], where: string): void {
 
 function assertNoPollution(): void {
   const probe = {} as Record<string, unknown>;
-  for (const k of ['polluted', 'port', 'url', 'host', 'x', 'isAdmin']) assert.equal(probe[k], undefined, `Object.prototype.${k} was set`);
+  for (const k of ['polluted', 'port', 'url', 'host', 'x', 'isAdmin'])
+    assert.equal(probe[k], undefined, `Object.prototype.${k} was set`);
 }
 
 const NAMES = ['PORT', 'HOST', 'EMPTY', 'NUM', 'BOOL', 'NULLISH', 'UNSET', 'WEIRD', 'a', '_'];
-const env = fc.dictionary(fc.constantFrom(...NAMES, 'AIHUB_PORT', 'AIHUB__SERVER__BODY_LIMIT', 'AIHUB__CONSTRUCTOR__PROTOTYPE__POLLUTED', 'AIHUB____PROTO____POLLUTED', 'AIHUB__SERVER', 'DATABASE_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_TRACES_SAMPLER_ARG'), fc.oneof(fc.constantFrom('', '8080', '-1', '1e309', 'true', 'null', '~', '0x10', '${PORT}', '$${x}', '{}', '[]', 'a\u0000b', '99999999999999999999', 'postgres://u:p@h/db'), fc.string({ maxLength: 20 })), { maxKeys: 6 });
+const env = fc.dictionary(
+  fc.constantFrom(
+    ...NAMES,
+    'AIHUB_PORT',
+    'AIHUB__SERVER__BODY_LIMIT',
+    'AIHUB__CONSTRUCTOR__PROTOTYPE__POLLUTED',
+    'AIHUB____PROTO____POLLUTED',
+    'AIHUB__SERVER',
+    'DATABASE_URL',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'OTEL_TRACES_SAMPLER_ARG',
+  ),
+  fc.oneof(
+    fc.constantFrom(
+      '',
+      '8080',
+      '-1',
+      '1e309',
+      'true',
+      'null',
+      '~',
+      '0x10',
+      '${PORT}',
+      '$${x}',
+      '{}',
+      '[]',
+      'a\u0000b',
+      '99999999999999999999',
+      'postgres://u:p@h/db',
+    ),
+    fc.string({ maxLength: 20 }),
+  ),
+  { maxKeys: 6 },
+);
 
 const ref = fc.oneof(
   fc.constantFrom(...NAMES).map((n) => `\${${n}}`),
   fc.tuple(fc.constantFrom(...NAMES), fc.string({ maxLength: 8 })).map(([n, d]) => `\${${n}:-${d}}`),
-  fc.constantFrom('${', '${}', '${1X}', '$${PORT}', '${PORT:-}', '${PORT:-${HOST}}', '${PORT}}', 'x${PORT}y${HOST}', '${ PORT }', '${PORT:?err}', '${__proto__}'),
+  fc.constantFrom(
+    '${',
+    '${}',
+    '${1X}',
+    '$${PORT}',
+    '${PORT:-}',
+    '${PORT:-${HOST}}',
+    '${PORT}}',
+    'x${PORT}y${HOST}',
+    '${ PORT }',
+    '${PORT:?err}',
+    '${__proto__}',
+  ),
 );
-const scalar = fc.oneof(ref, fc.string({ maxLength: 16 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom(1e308, -0, 2 ** 53 + 1, '4mb', '1gb', '-1kb', '10 mb', 'NaN'));
+const scalar = fc.oneof(
+  ref,
+  fc.string({ maxLength: 16 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom(1e308, -0, 2 ** 53 + 1, '4mb', '1gb', '-1kb', '10 mb', 'NaN'),
+);
 
 /** Config-shaped values: known sections and keys with random values, unknown keys, wrong kinds. */
-const section = (keys: string[]) => fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 8 })), fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }), { maxKeys: 4 });
+const section = (keys: string[]) =>
+  fc.dictionary(
+    fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 8 })),
+    fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }),
+    { maxKeys: 4 },
+  );
 const pluginEntry = fc.record(
   {
-    name: fc.oneof(fc.constantFrom('fuzz-plugin', 'fuzz-plugin', 'Not-Kebab', '', 'no-such-plugin-xyz', '__proto__'), ref),
+    name: fc.oneof(
+      fc.constantFrom('fuzz-plugin', 'fuzz-plugin', 'Not-Kebab', '', 'no-such-plugin-xyz', '__proto__'),
+      ref,
+    ),
     package: fc.constantFrom('no-such-package-xyz', './missing-plugin.js', 'node:path', 'semver'),
     enabled: fc.oneof(fc.boolean(), scalar),
     config: fc.oneof(section(['max', 'name', 'nested']), scalar, fc.constant({ nested: { on: 'yes' } })),
@@ -66,9 +134,40 @@ const pluginEntry = fc.record(
   { requiredKeys: ['name'] },
 );
 const structure = fc.dictionary(
-  fc.oneof(fc.constantFrom('server', 'database', 'redis', 'logging', 'telemetry', 'pipeline', 'queue', 'dataDir', 'plugins', '__proto__', 'constructor'), fc.string({ maxLength: 8 })),
   fc.oneof(
-    section(['host', 'port', 'bodyLimit', 'url', 'migrate', 'level', 'format', 'keyPrefix', 'shutdownTimeoutMs', 'trustProxy', 'requestTimeoutMs', 'serviceName', 'tracing', 'metrics', 'order']),
+    fc.constantFrom(
+      'server',
+      'database',
+      'redis',
+      'logging',
+      'telemetry',
+      'pipeline',
+      'queue',
+      'dataDir',
+      'plugins',
+      '__proto__',
+      'constructor',
+    ),
+    fc.string({ maxLength: 8 }),
+  ),
+  fc.oneof(
+    section([
+      'host',
+      'port',
+      'bodyLimit',
+      'url',
+      'migrate',
+      'level',
+      'format',
+      'keyPrefix',
+      'shutdownTimeoutMs',
+      'trustProxy',
+      'requestTimeoutMs',
+      'serviceName',
+      'tracing',
+      'metrics',
+      'order',
+    ]),
     fc.array(pluginEntry, { maxLength: 3 }),
     scalar,
   ),
@@ -122,7 +221,9 @@ const yamlLine = fc.oneof(
     '\ufeffserver: {}',
   ),
   fc.string({ maxLength: 30 }),
-  fc.tuple(fc.constantFrom('server', 'redis', 'logging', 'x'), scalar).map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`),
+  fc
+    .tuple(fc.constantFrom('server', 'redis', 'logging', 'x'), scalar)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`),
 );
 const yamlText = fc.array(yamlLine, { maxLength: 14 }).map((lines) => lines.join('\n'));
 
@@ -157,7 +258,10 @@ describe('config loader fuzz', () => {
   it('prepare: a StartupError with coded problems or a prepared gateway, nothing else', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(structure, yamlText), env, async (input, e) => {
-        const options = typeof input === 'string' ? { file: path.join(dir, 'p.yaml'), env: e, definitions: [fuzzPlugin] } : { inline: input, env: e, definitions: [fuzzPlugin] };
+        const options =
+          typeof input === 'string'
+            ? { file: path.join(dir, 'p.yaml'), env: e, definitions: [fuzzPlugin] }
+            : { inline: input, env: e, definitions: [fuzzPlugin] };
         if (typeof input === 'string') writeFileSync(options.file!, input);
         try {
           const prepared = await prepare(options);
@@ -186,7 +290,12 @@ describe('config loader fuzz', () => {
   it('an alias bomb is a coded problem, not a crash', async () => {
     const file = path.join(dir, 'bomb.yaml');
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let l = 1; l < 9; l++) levels.push(`${String.fromCharCode(97 + l)}: &${String.fromCharCode(97 + l)} [${Array(10).fill(`*${String.fromCharCode(96 + l)}`).join(', ')}]`);
+    for (let l = 1; l < 9; l++)
+      levels.push(
+        `${String.fromCharCode(97 + l)}: &${String.fromCharCode(97 + l)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + l)}`)
+          .join(', ')}]`,
+      );
     writeFileSync(file, levels.join('\n'));
     const { loaded, problems } = await loadConfig({ file, env: {} });
     assert.equal(loaded, undefined);

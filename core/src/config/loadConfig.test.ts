@@ -8,7 +8,11 @@ import { loadConfig, resolveDatabaseUrl } from './loadConfig';
 describe('loadConfig', () => {
   it('interpolates ${VAR} and ${VAR:-default}, typing whole-value references as scalars', async () => {
     const { loaded, problems } = await loadConfig({
-      inline: { server: { port: '${PORT}', host: '${HOST:-127.0.0.1}' }, redis: { url: 'redis://${RHOST:-localhost}:6379/0' }, database: { logSql: '${SQL_LOG:-false}' } },
+      inline: {
+        server: { port: '${PORT}', host: '${HOST:-127.0.0.1}' },
+        redis: { url: 'redis://${RHOST:-localhost}:6379/0' },
+        database: { logSql: '${SQL_LOG:-false}' },
+      },
       env: { PORT: '9001' },
     });
     assert.deepEqual(problems, []);
@@ -19,7 +23,10 @@ describe('loadConfig', () => {
   });
 
   it('reports every missing variable and every invalid value at once, with paths', async () => {
-    const { loaded, problems } = await loadConfig({ inline: { server: { port: '${NOPE}', bodyLimit: 'lots' }, database: { migrate: 'sometimes' }, extra: 1 }, env: {} });
+    const { loaded, problems } = await loadConfig({
+      inline: { server: { port: '${NOPE}', bodyLimit: 'lots' }, database: { migrate: 'sometimes' }, extra: 1 },
+      env: {},
+    });
     assert.equal(loaded, undefined);
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p.code]));
     assert.equal(byPath['server.port'], 'AIHUB_E_CONFIG_ENV_MISSING');
@@ -31,7 +38,13 @@ describe('loadConfig', () => {
   it('applies env overrides: well-known names, AIHUB__ paths and --port last', async () => {
     const { loaded } = await loadConfig({
       inline: { server: { port: 1000 } },
-      env: { AIHUB_PORT: '2000', DATABASE_URL: 'postgres://u:p@db/x', REDIS_URL: 'redis://r:6379', AIHUB__SERVER__BODY_LIMIT: '2mb', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/' },
+      env: {
+        AIHUB_PORT: '2000',
+        DATABASE_URL: 'postgres://u:p@db/x',
+        REDIS_URL: 'redis://r:6379',
+        AIHUB__SERVER__BODY_LIMIT: '2mb',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/',
+      },
       port: 3000,
     });
     assert.equal(loaded!.config.server.port, 3000);
@@ -43,12 +56,19 @@ describe('loadConfig', () => {
   });
 
   it('takes the OTLP protocol from OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL and refuses gRPC with its config path', async () => {
-    const protocol = async (env: Record<string, string>) => (await loadConfig({ inline: {}, env })).loaded?.config.telemetry.tracing.protocol;
+    const protocol = async (env: Record<string, string>) =>
+      (await loadConfig({ inline: {}, env })).loaded?.config.telemetry.tracing.protocol;
     assert.equal(await protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), 'http/json');
-    assert.equal(await protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }), 'http/protobuf');
+    assert.equal(
+      await protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }),
+      'http/protobuf',
+    );
     const { loaded, problems } = await loadConfig({ inline: {}, env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } });
     assert.equal(loaded, undefined);
-    assert.ok(problems.some((p) => p.path === 'telemetry.tracing.protocol'), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.path === 'telemetry.tracing.protocol'),
+      JSON.stringify(problems),
+    );
   });
 
   it('reads YAML files, reports syntax errors and missing files as problems', async () => {
@@ -62,7 +82,10 @@ describe('loadConfig', () => {
     const dup = path.join(dir, 'dup.yaml');
     writeFileSync(dup, 'server:\n  port: 1\n  port: 2\n');
     assert.equal((await loadConfig({ file: dup, env: {} })).problems[0].code, 'AIHUB_E_CONFIG_PARSE');
-    assert.equal((await loadConfig({ file: path.join(dir, 'missing.yaml'), env: {} })).problems[0].code, 'AIHUB_E_CONFIG_NOT_FOUND');
+    assert.equal(
+      (await loadConfig({ file: path.join(dir, 'missing.yaml'), env: {} })).problems[0].code,
+      'AIHUB_E_CONFIG_NOT_FOUND',
+    );
   });
 
   it('defaults to an SQLite file under the data directory', async () => {

@@ -41,7 +41,9 @@ export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string 
  * Loads, interpolates, overrides from the environment and validates the core part of the config.
  * Returns problems instead of throwing so they can be reported together with plugin problems.
  */
-export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?: LoadedConfig; problems: Problem[]; partial?: PartialConfig }> {
+export async function loadConfig(
+  options: LoadConfigOptions,
+): Promise<{ loaded?: LoadedConfig; problems: Problem[]; partial?: PartialConfig }> {
   const env = options.env ?? process.env;
   const problems: Problem[] = [];
   let raw: unknown = options.inline;
@@ -52,7 +54,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?:
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      problems.push({ code: ProblemCode.CONFIG_NOT_FOUND, path: '', message: `cannot read ${file} (${(err as Error).message}); pass --config FILE or set AIHUB_CONFIG` });
+      problems.push({
+        code: ProblemCode.CONFIG_NOT_FOUND,
+        path: '',
+        message: `cannot read ${file} (${(err as Error).message}); pass --config FILE or set AIHUB_CONFIG`,
+      });
       return { problems };
     }
     const parsed = parseYaml(text, file);
@@ -64,7 +70,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ loaded?:
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     // Env overrides and the schema both need a mapping; a scalar or list at the top is reported, not thrown on.
-    problems.push({ code: ProblemCode.CONFIG_INVALID, path: '', message: `the config must be a mapping of sections (server, database, plugins, …), not ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`}; check the file's indentation` });
+    problems.push({
+      code: ProblemCode.CONFIG_INVALID,
+      path: '',
+      message: `the config must be a mapping of sections (server, database, plugins, …), not ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`}; check the file's indentation`,
+    });
     return { problems };
   }
   const interpolated = interpolate(raw, env, problems) as Record<string, unknown>;
@@ -107,7 +117,8 @@ function parseYaml(text: string, file: string): { value: unknown } | { problem: 
       const walk = (v: unknown): unknown => {
         if (typeof v === 'string') return back(v);
         if (Array.isArray(v)) return v.map(walk);
-        if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [back(k), walk(x)]));
+        if (v && typeof v === 'object')
+          return Object.fromEntries(Object.entries(v).map(([k, x]) => [back(k), walk(x)]));
         return v;
       };
       restore = walk;
@@ -119,13 +130,21 @@ function parseYaml(text: string, file: string): { value: unknown } | { problem: 
     const where = at ? `${file}:${at.line}:${at.col}` : file;
     const more = doc.errors.length > 1 ? ' (fix this first; later errors often follow from it)' : '';
     const message = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    return { problem: { code: ProblemCode.CONFIG_PARSE, path: '', message: `${where}: YAML syntax error: ${message}${more}` } };
+    return {
+      problem: { code: ProblemCode.CONFIG_PARSE, path: '', message: `${where}: YAML syntax error: ${message}${more}` },
+    };
   }
   try {
     return { value: restore(doc.toJS() ?? {}) };
   } catch (err) {
     // toJS refuses alias bombs (billion laughs) and similar; that is a file problem, not a crash.
-    return { problem: { code: ProblemCode.CONFIG_PARSE, path: '', message: `${file}: ${(err as Error).message}; write the values out instead of through so many aliases` } };
+    return {
+      problem: {
+        code: ProblemCode.CONFIG_PARSE,
+        path: '',
+        message: `${file}: ${(err as Error).message}; write the values out instead of through so many aliases`,
+      },
+    };
   }
 }
 

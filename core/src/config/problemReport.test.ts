@@ -28,7 +28,10 @@ async function problemsOf(file: string): Promise<Problem[]> {
 
 describe('config problem report', () => {
   it('reports core problems and plugin problems of one file together', async () => {
-    const file = write('both.yaml', 'server:\n  port: -1\n  bodyLimt: 1mb\nplugins:\n  - name: helth\n  - name: example\n    config: { stampHeadr: x }\n');
+    const file = write(
+      'both.yaml',
+      'server:\n  port: -1\n  bodyLimt: 1mb\nplugins:\n  - name: helth\n  - name: example\n    config: { stampHeadr: x }\n',
+    );
     const problems = await problemsOf(file);
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
     assert.equal(byPath['server.port']?.code, 'AIHUB_E_CONFIG_INVALID', JSON.stringify(problems));
@@ -59,16 +62,31 @@ describe('config problem report', () => {
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
     assert.equal(byPath['server.port']?.code, 'AIHUB_E_CONFIG_INVALID', JSON.stringify(problems));
     assert.ok(byPath['plugins[0].config.bodyLimit'], `the schema problem: ${JSON.stringify(problems)}`);
-    assert.match(byPath['plugins[0].config.models.fast.deployments[0].provider']?.message ?? '', /unknown provider "opneai"; define it under providers \(have: openai\)/, JSON.stringify(problems));
-    assert.match(byPath['plugins[0].config.models.fast.fallbacks[0]']?.message ?? '', /"slow" is not another alias under models/);
+    assert.match(
+      byPath['plugins[0].config.models.fast.deployments[0].provider']?.message ?? '',
+      /unknown provider "opneai"; define it under providers \(have: openai\)/,
+      JSON.stringify(problems),
+    );
+    assert.match(
+      byPath['plugins[0].config.models.fast.fallbacks[0]']?.message ?? '',
+      /"slow" is not another alias under models/,
+    );
     assert.equal(problems.length, 4, JSON.stringify(problems));
   });
 
   it('suggests the closest key or plugin name, and points core keys to the README and schema', async () => {
-    const problems = await problemsOf(write('typos.yaml', 'servr: {}\nserver: { bodyLimt: 1mb }\nplugins:\n  - name: helth\n  - name: example\n    config: { stampHeadr: x }\n'));
+    const problems = await problemsOf(
+      write(
+        'typos.yaml',
+        'servr: {}\nserver: { bodyLimt: 1mb }\nplugins:\n  - name: helth\n  - name: example\n    config: { stampHeadr: x }\n',
+      ),
+    );
     const msg = (p: string) => problems.find((x) => x.path === p)?.message ?? '';
     assert.match(msg('servr'), /did you mean "server"\?/);
-    assert.match(msg('server.bodyLimt'), /did you mean "bodyLimit"\?.*Configuration section of README\.md and config\/aihub\.schema\.json/);
+    assert.match(
+      msg('server.bodyLimt'),
+      /did you mean "bodyLimit"\?.*Configuration section of README\.md and config\/aihub\.schema\.json/,
+    );
     assert.doesNotMatch(msg('server.bodyLimt'), /plugin's README/);
     assert.match(msg('plugins[0].name'), /did you mean "health"\?/);
     assert.match(msg('plugins[1].config.stampHeadr'), /did you mean "stampHeader"\?.*"example" plugin's README/);
@@ -84,7 +102,10 @@ describe('config problem report', () => {
   });
 
   it('reads ${VAR} inside a flow mapping as the reference it is, and interpolates it', async () => {
-    const file = write('flow.yaml', 'server: { port: ${TPORT:-9123}, host: ${THOST} }\nplugins:\n  - { name: health, config: { details: { access: ${ACCESS:-admin} } } }\n');
+    const file = write(
+      'flow.yaml',
+      'server: { port: ${TPORT:-9123}, host: ${THOST} }\nplugins:\n  - { name: health, config: { details: { access: ${ACCESS:-admin} } } }\n',
+    );
     const { loaded, problems } = await loadConfig({ file, env: { THOST: '127.0.0.2' } });
     assert.deepEqual(problems, []);
     assert.equal(loaded!.config.server.port, 9123);

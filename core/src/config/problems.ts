@@ -30,7 +30,12 @@ export interface Problem {
   message: string;
 }
 
-const CONFIG_CODES = new Set<string>(Object.values(ProblemCode).filter((c) => c !== ProblemCode.SERVICE_UNAVAILABLE && c !== ProblemCode.MIGRATIONS_PENDING && c !== ProblemCode.PLUGIN_START));
+const CONFIG_CODES = new Set<string>(
+  Object.values(ProblemCode).filter(
+    (c) =>
+      c !== ProblemCode.SERVICE_UNAVAILABLE && c !== ProblemCode.MIGRATIONS_PENDING && c !== ProblemCode.PLUGIN_START,
+  ),
+);
 
 /** sysexits.h EX_CONFIG: the configuration is wrong. */
 export const EXIT_CONFIG = 78;

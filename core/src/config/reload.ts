@@ -38,7 +38,8 @@ export function changedPaths(a: unknown, b: unknown, path: PropertyKey[] = []): 
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (Array.isArray(a) && Array.isArray(b)) {
     const out: string[] = [];
-    for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...(i < a.length && i < b.length ? changedPaths(a[i], b[i], [...path, i]) : [formatPath([...path, i])]));
+    for (let i = 0; i < Math.max(a.length, b.length); i++)
+      out.push(...(i < a.length && i < b.length ? changedPaths(a[i], b[i], [...path, i]) : [formatPath([...path, i])]));
     return out;
   }
   if (isObj(a) && isObj(b)) {
@@ -52,7 +53,8 @@ export function changedPaths(a: unknown, b: unknown, path: PropertyKey[] = []): 
   return [formatPath(path)];
 }
 
-const under = (path: string, roots: readonly string[]) => roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+const under = (path: string, roots: readonly string[]) =>
+  roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
 
 /**
  * Reads the config file again with every check of a start (`prepare`), then applies what can change
@@ -63,15 +65,27 @@ const under = (path: string, roots: readonly string[]) => roots.some((r) => path
  * `boot` is the config the process started with (restart-required paths are measured against it);
  * `running` the config last applied (what a plugin's `reload` gets a change against).
  */
-export async function reloadConfig(input: { options: PrepareOptions; boot: Prepared; running: Prepared; plugins: ReloadTarget[]; logger: Logger }): Promise<{ report: ReloadReport; next?: Prepared }> {
+export async function reloadConfig(input: {
+  options: PrepareOptions;
+  boot: Prepared;
+  running: Prepared;
+  plugins: ReloadTarget[];
+  logger: Logger;
+}): Promise<{ report: ReloadReport; next?: Prepared }> {
   const { boot, running, logger } = input;
   const file = boot.file ?? null;
   let next: Prepared;
   try {
     next = await prepare(input.options);
   } catch (err) {
-    const problems = err instanceof StartupError ? err.problems : [{ code: ProblemCode.CONFIG_INVALID, path: '', message: (err as Error).message }];
-    logger.error(`config reload refused; the running config stays (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p.code} ${p.path || '<config>'}: ${p.message}`).join('\n')}`, { file, problems });
+    const problems =
+      err instanceof StartupError
+        ? err.problems
+        : [{ code: ProblemCode.CONFIG_INVALID, path: '', message: (err as Error).message }];
+    logger.error(
+      `config reload refused; the running config stays (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p.code} ${p.path || '<config>'}: ${p.message}`).join('\n')}`,
+      { file, problems },
+    );
     return { report: { outcome: 'invalid', file, applied: [], restartRequired: [], problems } };
   }
   const applied: string[] = [];
@@ -97,7 +111,8 @@ export async function reloadConfig(input: { options: PrepareOptions; boot: Prepa
     if (!before || !now || !last) continue;
     const prefix = `plugins[${now.index}].config`;
     const reloadable = def.reload ? (def.reloadable ?? []) : [];
-    for (const p of changedPaths(before.config, now.config)) if (!under(p, reloadable)) restartRequired.push(`${prefix}.${p}`);
+    for (const p of changedPaths(before.config, now.config))
+      if (!under(p, reloadable)) restartRequired.push(`${prefix}.${p}`);
     const live = changedPaths(last.config, now.config).filter((p) => under(p, reloadable));
     if (!live.length) continue;
     try {
@@ -105,18 +120,39 @@ export async function reloadConfig(input: { options: PrepareOptions; boot: Prepa
       applied.push(...live.map((p) => `${prefix}.${p}`));
     } catch (err) {
       const list = (err as { problems?: Problem[] }).problems;
-      problems.push(...(list ?? [{ code: ProblemCode.CONFIG_INVALID, path: prefix, message: (err as Error).message }]).map((x) => ({ ...x, path: x.path.startsWith('plugins[') ? x.path : `${prefix}${x.path ? `.${x.path}` : ''}` })));
+      problems.push(
+        ...(list ?? [{ code: ProblemCode.CONFIG_INVALID, path: prefix, message: (err as Error).message }]).map((x) => ({
+          ...x,
+          path: x.path.startsWith('plugins[') ? x.path : `${prefix}${x.path ? `.${x.path}` : ''}`,
+        })),
+      );
     }
   }
   const outcome = problems.length ? 'invalid' : applied.length ? 'applied' : 'unchanged';
   const report: ReloadReport = { outcome, file, applied, restartRequired, problems };
-  if (problems.length) logger.error(`config reload: a plugin refused its new config; it keeps running with the old one:\n${problems.map((p) => `  ${p.code} ${p.path}: ${p.message}`).join('\n')}`, { file, problems, applied });
-  else logger.info(`config reloaded: ${applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply'}${restartRequired.length ? `; needs a restart: ${restartRequired.join(', ')}` : ''}`, { file, applied, restart_required: restartRequired });
+  if (problems.length)
+    logger.error(
+      `config reload: a plugin refused its new config; it keeps running with the old one:\n${problems.map((p) => `  ${p.code} ${p.path}: ${p.message}`).join('\n')}`,
+      { file, problems, applied },
+    );
+  else
+    logger.info(
+      `config reloaded: ${applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply'}${restartRequired.length ? `; needs a restart: ${restartRequired.join(', ')}` : ''}`,
+      { file, applied, restart_required: restartRequired },
+    );
   return { report, next: problems.length ? undefined : next };
 }
 
 /** `aihub_config_reloads_total{outcome}`: config reloads by outcome (applied, unchanged, invalid). */
 export function reloadCounter(registry: Registry): Counter<'outcome'> {
   const name = 'aihub_config_reloads_total';
-  return (registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ?? new Counter({ name, help: 'Config file reloads (SIGHUP, aihub config reload), by outcome: applied, unchanged, invalid (the running config stays)', labelNames: ['outcome'], registers: [registry] });
+  return (
+    (registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ??
+    new Counter({
+      name,
+      help: 'Config file reloads (SIGHUP, aihub config reload), by outcome: applied, unchanged, invalid (the running config stays)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    })
+  );
 }

@@ -13,7 +13,11 @@ export interface ProblemSource {
 const CORE_DOCS = 'the Configuration section of README.md and config/aihub.schema.json';
 
 /** Turns zod issues into problems with full config paths and a hint of what to fix. */
-export function zodProblems(error: z.ZodError, basePath: readonly PropertyKey[] = [], source: ProblemSource = {}): Problem[] {
+export function zodProblems(
+  error: z.ZodError,
+  basePath: readonly PropertyKey[] = [],
+  source: ProblemSource = {},
+): Problem[] {
   const problems: Problem[] = [];
   const docs = source.docs ?? CORE_DOCS;
   for (const issue of error.issues) {
@@ -30,7 +34,11 @@ export function zodProblems(error: z.ZodError, basePath: readonly PropertyKey[] 
       }
       continue;
     }
-    problems.push({ code: ProblemCode.CONFIG_INVALID, path: formatPath(path), message: `invalid value: ${issue.message}; fix it (allowed values: ${docs})` });
+    problems.push({
+      code: ProblemCode.CONFIG_INVALID,
+      path: formatPath(path),
+      message: `invalid value: ${issue.message}; fix it (allowed values: ${docs})`,
+    });
   }
   return problems;
 }
@@ -63,7 +71,14 @@ export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[
   let s = unwrap(schema);
   for (const seg of path) {
     const def = defOf(s);
-    const next = def.type === 'object' ? def.shape?.[String(seg)] : def.type === 'record' ? def.valueType : def.type === 'array' ? def.element : undefined;
+    const next =
+      def.type === 'object'
+        ? def.shape?.[String(seg)]
+        : def.type === 'record'
+          ? def.valueType
+          : def.type === 'array'
+            ? def.element
+            : undefined;
     if (!next) return [];
     s = unwrap(next);
   }

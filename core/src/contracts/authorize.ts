@@ -38,13 +38,19 @@ export function authorizeTenant(ctx: PluginContext, c: Context, permission: Perm
   if (!principal) throw errors.unauthorized();
   const scope = permission.endsWith(':read') ? 'admin:read' : 'admin:write';
   if (!principal.scopes.includes(scope)) {
-    throw CoreErrors.create('insufficient_scope', `This credential lacks the ${scope} scope needed to ${permission.replace(':', ' ')}.`);
+    throw CoreErrors.create(
+      'insufficient_scope',
+      `This credential lacks the ${scope} scope needed to ${permission.replace(':', ' ')}.`,
+    );
   }
   if (principal.superadmin) return;
   if (principal.tenantId !== tenantId) throw errors.notFound(`Tenant ${tenantId} was not found.`, 'tenant_not_found');
   const allowed = roleGrants(principal.role, permission);
   if (!allowed) {
-    throw CoreErrors.create('permission_denied', `This credential may not ${permission.replace(':', ' ')} in this tenant; ask a tenant owner or admin.`);
+    throw CoreErrors.create(
+      'permission_denied',
+      `This credential may not ${permission.replace(':', ' ')} in this tenant; ask a tenant owner or admin.`,
+    );
   }
 }
 

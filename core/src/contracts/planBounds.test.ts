@@ -7,20 +7,37 @@ import { assertWithinPlan, combineBounds, planExcess } from './planBounds';
 
 const request = (principal: Partial<Principal>): Context => {
   const c = { state: {} } as unknown as Context;
-  PrincipalKey.set(c, { kind: 'api_key', subject: 'k', tenantId: 't', scopes: ['admin:write'], role: 'admin', ...principal } as Principal);
+  PrincipalKey.set(c, {
+    kind: 'api_key',
+    subject: 'k',
+    tenantId: 't',
+    scopes: ['admin:write'],
+    role: 'admin',
+    ...principal,
+  } as Principal);
   return c;
 };
 
 describe('plan bounds', () => {
   it('combines sources field by field, the lowest bound winning; absent stays unbounded', () => {
-    const b = combineBounds({ limits: { requestsPerMinute: 60 }, budgets: { dailyHardMicros: 10 } }, { limits: { requestsPerMinute: 100, tokensPerMinute: 5 } }, undefined);
+    const b = combineBounds(
+      { limits: { requestsPerMinute: 60 }, budgets: { dailyHardMicros: 10 } },
+      { limits: { requestsPerMinute: 100, tokensPerMinute: 5 } },
+      undefined,
+    );
     assert.deepEqual(b, { limits: { requestsPerMinute: 60, tokensPerMinute: 5 }, budgets: { dailyHardMicros: 10 } });
     assert.deepEqual(combineBounds(), { limits: {}, budgets: {} });
   });
 
   it('lists every value above its bound, and nothing at or under it', () => {
     const bounds = combineBounds({ limits: { requestsPerMinute: 60 }, budgets: { dailyHardMicros: 10 } });
-    assert.deepEqual(planExcess({ limits: { requestsPerMinute: 60 }, budgets: { dailyHardMicros: 10, monthlyHardMicros: 1e12 } }, bounds), []);
+    assert.deepEqual(
+      planExcess(
+        { limits: { requestsPerMinute: 60 }, budgets: { dailyHardMicros: 10, monthlyHardMicros: 1e12 } },
+        bounds,
+      ),
+      [],
+    );
     assert.deepEqual(planExcess({ limits: { requestsPerMinute: 61 }, budgets: { dailyHardMicros: 11 } }, bounds), [
       { field: 'limits.requestsPerMinute', value: 61, bound: 60 },
       { field: 'budgets.dailyHardMicros', value: 11, bound: 10 },

@@ -114,13 +114,26 @@ export function planExcess(values: BoundedValues, bounds: PlanBounds): PlanExces
  * wrote it: `names` maps `budgets.dailyHardMicros` → `daily_hard_micros` for a snake_case body) and
  * its bound. Superadmins may exceed the plan (docs/rbac.md), so they are never refused here.
  */
-export function assertWithinPlan(c: Context, values: BoundedValues, bounds: PlanBounds, plan: string, names?: (field: string) => string): void {
+export function assertWithinPlan(
+  c: Context,
+  values: BoundedValues,
+  bounds: PlanBounds,
+  plan: string,
+  names?: (field: string) => string,
+): void {
   if (PrincipalKey.get(c)?.superadmin === true) return;
   const excess = planExcess(values, bounds);
   if (excess.length === 0) return;
   const name = names ?? ((f: string) => f);
   const what = excess.map((e) => `${name(e.field)} is ${e.value}, above the bound of ${e.bound}`).join('; ');
-  throw CoreErrors.create('exceeds_plan', `${what} in plan "${plan}"; lower it or ask the platform operator for another plan.`, { param: name(excess[0].field), details: { plan, exceeded: excess.map((e) => ({ field: name(e.field), value: e.value, bound: e.bound })) } });
+  throw CoreErrors.create(
+    'exceeds_plan',
+    `${what} in plan "${plan}"; lower it or ask the platform operator for another plan.`,
+    {
+      param: name(excess[0].field),
+      details: { plan, exceeded: excess.map((e) => ({ field: name(e.field), value: e.value, bound: e.bound })) },
+    },
+  );
 }
 
 /**
@@ -147,9 +160,21 @@ export async function enforcePlanBounds(
 }
 
 const SUBJECT_NOUN: Record<TenantSubjectKind, { noun: string; code: string; fix: string }> = {
-  team: { noun: 'team', code: 'team_not_found', fix: 'use the id of one of its teams (GET /admin/v1/tenants/{id}/teams)' },
-  user: { noun: 'member', code: 'member_not_found', fix: 'use the user id of one of its members (GET /admin/v1/tenants/{id}/members)' },
-  key: { noun: 'API key or OAuth client', code: 'key_not_found', fix: 'use the id of one of its API keys or OAuth clients' },
+  team: {
+    noun: 'team',
+    code: 'team_not_found',
+    fix: 'use the id of one of its teams (GET /admin/v1/tenants/{id}/teams)',
+  },
+  user: {
+    noun: 'member',
+    code: 'member_not_found',
+    fix: 'use the user id of one of its members (GET /admin/v1/tenants/{id}/members)',
+  },
+  key: {
+    noun: 'API key or OAuth client',
+    code: 'key_not_found',
+    fix: 'use the id of one of its API keys or OAuth clients',
+  },
 };
 
 /**
@@ -157,7 +182,12 @@ const SUBJECT_NOUN: Record<TenantSubjectKind, { noun: string; code: string; fix:
  * tenant. Asks TENANT_SUBJECTS and CREDENTIAL_SUBJECTS; when no loaded plugin owns the kind (a
  * gateway without tenancy or auth) nothing can be checked and the subject is accepted.
  */
-export async function requireSubject(ctx: PluginContext, tenantId: string, kind: TenantSubjectKind, id: string): Promise<void> {
+export async function requireSubject(
+  ctx: PluginContext,
+  tenantId: string,
+  kind: TenantSubjectKind,
+  id: string,
+): Promise<void> {
   for (const token of [TENANT_SUBJECTS, CREDENTIAL_SUBJECTS]) {
     const found = await ctx.tryGet(token)?.exists(tenantId, kind, id);
     if (found === true) return;

@@ -77,7 +77,11 @@ export class GatewayError extends Error {
     const status = e?.status ?? e?.statusCode;
     // Koa/http-errors style errors that are meant for the client keep their status and message.
     if (typeof status === 'number' && status >= 400 && status < 500 && e.expose !== false) {
-      return new GatewayError(e.message ?? 'Bad request', { code: typeof e.code === 'string' ? e.code.toLowerCase() : 'bad_request', status, cause: err });
+      return new GatewayError(e.message ?? 'Bad request', {
+        code: typeof e.code === 'string' ? e.code.toLowerCase() : 'bad_request',
+        status,
+        cause: err,
+      });
     }
     return new GatewayError('The gateway hit an internal error; retry, and report the request id if it persists.', {
       code: 'internal_error',
@@ -92,8 +96,10 @@ export class GatewayError extends Error {
 export const errors = {
   badRequest: (message: string, code = 'invalid_request', param?: string) =>
     new GatewayError(message, { code, status: 400, param }),
-  unauthorized: (message = 'Missing or invalid credentials: send an API key as `Authorization: Bearer <key>`.', code = 'invalid_api_key') =>
-    new GatewayError(message, { code, status: 401, headers: { 'www-authenticate': 'Bearer' } }),
+  unauthorized: (
+    message = 'Missing or invalid credentials: send an API key as `Authorization: Bearer <key>`.',
+    code = 'invalid_api_key',
+  ) => new GatewayError(message, { code, status: 401, headers: { 'www-authenticate': 'Bearer' } }),
   forbidden: (message: string, code = 'permission_denied') => new GatewayError(message, { code, status: 403 }),
   notFound: (message: string, code = 'not_found') => new GatewayError(message, { code, status: 404 }),
   conflict: (message: string, code = 'conflict') => new GatewayError(message, { code, status: 409 }),

@@ -9,8 +9,11 @@ describe('defineErrors', () => {
     too_fast: { status: 429, type: 'requests', message: 'Too many things.', fix: 'Slow down.' },
   });
 
-  it('create() takes the status and type from the table, and the site\'s message', () => {
-    const err = T.create('thing_missing', 'Thing 7 does not exist; create it first.', { param: 'thing_id', details: { id: 7 } });
+  it("create() takes the status and type from the table, and the site's message", () => {
+    const err = T.create('thing_missing', 'Thing 7 does not exist; create it first.', {
+      param: 'thing_id',
+      details: { id: 7 },
+    });
     assert.ok(err instanceof GatewayError);
     assert.equal(err.code, 'thing_missing');
     assert.equal(err.status, 404);

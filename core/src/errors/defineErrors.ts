@@ -64,6 +64,9 @@ export class ErrorTable<C extends string = string> {
  * });
  * throw HelloErrors.create('greeting_too_long', undefined, { param: 'greeting' });
  */
-export function defineErrors<const T extends Record<string, ErrorSpec>>(scope: string, entries: T): ErrorTable<keyof T & string> {
+export function defineErrors<const T extends Record<string, ErrorSpec>>(
+  scope: string,
+  entries: T,
+): ErrorTable<keyof T & string> {
   return new ErrorTable<keyof T & string>(scope, entries as Readonly<Record<keyof T & string, ErrorSpec>>);
 }

@@ -44,19 +44,39 @@ describe('renderError', () => {
 
   it('/v1 routes: the OpenAI error body, unchanged (param null when there is none)', async () => {
     const taken = (await (await fetch(`${base}/v1/models?e=taken`)).json()) as Record<string, unknown>;
-    assert.deepEqual(taken, { error: { message: 'That slug is taken; choose another.', type: 'invalid_request_error', param: 'slug', code: 'slug_taken' } });
+    assert.deepEqual(taken, {
+      error: {
+        message: 'That slug is taken; choose another.',
+        type: 'invalid_request_error',
+        param: 'slug',
+        code: 'slug_taken',
+      },
+    });
     const plain = (await (await fetch(`${base}/v1/models?e=plain`)).json()) as Record<string, unknown>;
-    assert.deepEqual(plain, { error: { message: 'You may not do that.', type: 'permission_error', param: null, code: 'permission_denied' } });
+    assert.deepEqual(plain, {
+      error: { message: 'You may not do that.', type: 'permission_error', param: null, code: 'permission_denied' },
+    });
   });
 
   it('the Anthropic Messages routes: Anthropic’s error shape, its type from the status', async () => {
     for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
       const res = await fetch(`${base}${path}?e=plain`);
       assert.equal(res.status, 403);
-      const body = (await res.json()) as { type: string; error: { type: string; message: string; code: string }; request_id: string };
-      assert.deepEqual(body, { type: 'error', error: { type: 'permission_error', message: 'You may not do that.', code: 'permission_denied' }, request_id: 'req-render-1' });
+      const body = (await res.json()) as {
+        type: string;
+        error: { type: string; message: string; code: string };
+        request_id: string;
+      };
+      assert.deepEqual(body, {
+        type: 'error',
+        error: { type: 'permission_error', message: 'You may not do that.', code: 'permission_denied' },
+        request_id: 'req-render-1',
+      });
     }
-    const other = (await (await fetch(`${base}/v1/messagesx?e=plain`)).json()) as { type?: string; error: { code: string; param: null } };
+    const other = (await (await fetch(`${base}/v1/messagesx?e=plain`)).json()) as {
+      type?: string;
+      error: { code: string; param: null };
+    };
     assert.equal(other.type, undefined, 'a neighbouring path keeps the OpenAI shape');
     assert.equal(other.error.code, 'permission_denied');
     assert.equal(other.error.param, null);

@@ -37,7 +37,11 @@ export function renderError(ctx: Context, err: GatewayError, requestId: string):
   const style = errorStyleFor(ctx.path);
   if (style === 'anthropic') {
     // Anthropic's shape (what @anthropic-ai/sdk parses); the gateway's stable code rides along as `code`.
-    ctx.body = { type: 'error', error: { type: anthropicType(err.status), message, code: err.code }, request_id: requestId };
+    ctx.body = {
+      type: 'error',
+      error: { type: anthropicType(err.status), message, code: err.code },
+      request_id: requestId,
+    };
     return;
   }
   if (style === 'problem') {

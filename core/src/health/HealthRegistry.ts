@@ -52,15 +52,34 @@ export class HealthRegistry {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${check.timeoutMs ?? 2000} ms`)), check.timeoutMs ?? 2000);
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${check.timeoutMs ?? 2000} ms`)),
+          check.timeoutMs ?? 2000,
+        );
       });
       const details = await Promise.race([check.check(), timeout]);
-      return { name: check.name, plugin, kind, ok: true, latencyMs: round(performance.now() - started), details: details ?? undefined, lastError: this.lastErrors.get(key) };
+      return {
+        name: check.name,
+        plugin,
+        kind,
+        ok: true,
+        latencyMs: round(performance.now() - started),
+        details: details ?? undefined,
+        lastError: this.lastErrors.get(key),
+      };
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const lastError = { at: new Date().toISOString(), message };
       this.lastErrors.set(key, lastError);
-      return { name: check.name, plugin, kind, ok: false, latencyMs: round(performance.now() - started), error: message, lastError };
+      return {
+        name: check.name,
+        plugin,
+        kind,
+        ok: false,
+        latencyMs: round(performance.now() - started),
+        error: message,
+        lastError,
+      };
     } finally {
       clearTimeout(timer);
     }

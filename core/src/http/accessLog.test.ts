@@ -13,9 +13,13 @@ const plugin = definePlugin({
   version: '1.0.0',
   core: '^0.1.0',
   routes: (r) => {
-    r.get('/:id', (c) => {
-      c.body = { ok: true };
-    }, { auth: 'none', pipeline: false, summary: 'echo' });
+    r.get(
+      '/:id',
+      (c) => {
+        c.body = { ok: true };
+      },
+      { auth: 'none', pipeline: false, summary: 'echo' },
+    );
   },
 });
 
@@ -24,7 +28,13 @@ async function linesOf(access: boolean, run: (url: string) => Promise<void>): Pr
   let text = '';
   stream.on('data', (d) => (text += d));
   const kernel = await Kernel.start({
-    inline: { server: { host: '127.0.0.1', port: 0 }, database: { url: 'sqlite::memory:' }, logging: { access }, telemetry: { metrics: { processMetrics: false } }, plugins: [{ name: 'echo' }] },
+    inline: {
+      server: { host: '127.0.0.1', port: 0 },
+      database: { url: 'sqlite::memory:' },
+      logging: { access },
+      telemetry: { metrics: { processMetrics: false } },
+      plugins: [{ name: 'echo' }],
+    },
     definitions: [plugin],
     logger: createLogger({ level: 'info', format: 'json', stream }),
   });
@@ -45,7 +55,9 @@ async function linesOf(access: boolean, run: (url: string) => Promise<void>): Pr
 describe('access log', () => {
   it('logging.access: one line per request with route, status, duration and request id; no path or query', async () => {
     const lines = await linesOf(true, async (url) => {
-      const res = await fetch(`${url}/plugins/echo/secret-id-123?token=tok_very_secret`, { headers: { 'x-request-id': 'req-access-1' } });
+      const res = await fetch(`${url}/plugins/echo/secret-id-123?token=tok_very_secret`, {
+        headers: { 'x-request-id': 'req-access-1' },
+      });
       assert.equal(res.status, 200);
       assert.equal((await fetch(`${url}/nowhere?token=tok_very_secret`)).status, 404);
     });

@@ -29,6 +29,8 @@ export function allowedMethods() {
       ctx.set('Allow', allow);
       return;
     }
-    throw CoreErrors.create('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; use ${allow}.`, { headers: { allow } });
+    throw CoreErrors.create('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; use ${allow}.`, {
+      headers: { allow },
+    });
   };
 }

@@ -1,4 +1,14 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, propagation, trace, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  propagation,
+  trace,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
@@ -60,7 +70,11 @@ const DRAIN_LIMIT = 64 * 1024;
 function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete || res.headersSent) return;
   const length = req.headers['content-length'];
-  if (length === undefined ? req.headers['transfer-encoding'] !== undefined : Number(length) > DRAIN_LIMIT || !(Number(length) >= 0)) {
+  if (
+    length === undefined
+      ? req.headers['transfer-encoding'] !== undefined
+      : Number(length) > DRAIN_LIMIT || !(Number(length) >= 0)
+  ) {
     res.setHeader('connection', 'close');
     lingerOnClose(req.socket);
   }
@@ -229,10 +243,18 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       if (h.traceparent !== undefined || h['uber-trace-id'] !== undefined) {
         // Continue the caller's trace; the parent-based sampler follows the caller's decision.
         parentCtx = propagation.extract(parentCtx, h, headerGetter);
-        span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: serverAttributes(ctx, requestId) }, parentCtx);
+        span = tracer.startSpan(
+          method,
+          { kind: SpanKind.SERVER, attributes: serverAttributes(ctx, requestId) },
+          parentCtx,
+        );
       } else if (Math.random() < deps.sampleRatio) {
         // Kept by the kernel's own dice: recorded without asking a sampler again (see HEAD_SAMPLED).
-        span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { ...serverAttributes(ctx, requestId), [HEAD_SAMPLED]: true } }, parentCtx);
+        span = tracer.startSpan(
+          method,
+          { kind: SpanKind.SERVER, attributes: { ...serverAttributes(ctx, requestId), [HEAD_SAMPLED]: true } },
+          parentCtx,
+        );
       } else {
         // A new trace the ratio drops (most requests): the SDK would only roll the same dice and
         // wrap fresh ids in a non-recording span, so the kernel does that directly. The span still
@@ -252,7 +274,15 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       const status = res.writableFinished ? res.statusCode : 499;
       const tenant = deps.tenantLabels ? ((ctx.state as { tenantId?: string }).tenantId ?? 'none') : undefined;
-      metrics.requests.record(method, route, status, tenant, seconds, Math.max(0, seconds - state.upstreamMs / 1000), state.sampled ? sc!.traceId : undefined);
+      metrics.requests.record(
+        method,
+        route,
+        status,
+        tenant,
+        seconds,
+        Math.max(0, seconds - state.upstreamMs / 1000),
+        state.sampled ? sc!.traceId : undefined,
+      );
       if (span) {
         span.setAttribute('http.response.status_code', res.statusCode);
         if (state.sampled) {
@@ -283,7 +313,13 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     const failed = (err: unknown): void => {
       const ge = GatewayError.from(err);
       if (ge.status >= 500) {
-        logger.error(`request failed: ${ge.code}`, { err: ge.cause ?? ge, request_id: requestId, method, path: ctx.path, trace_id: sc?.traceId });
+        logger.error(`request failed: ${ge.code}`, {
+          err: ge.cause ?? ge,
+          request_id: requestId,
+          method,
+          path: ctx.path,
+          trace_id: sc?.traceId,
+        });
         span?.recordException((ge.cause as Error) ?? ge);
       }
       span?.setAttribute('aihub.error.code', ge.code);
@@ -300,7 +336,12 @@ export function createApp(router: Router, deps: AppDeps): Koa {
       // A mounted sub-application (the OAuth server) answered on the raw response itself.
       if (ctx.respond === false) return;
       if (ctx.status === 404 && ctx.body == null) {
-        failed(CoreErrors.create('route_not_found', `No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`));
+        failed(
+          CoreErrors.create(
+            'route_not_found',
+            `No route for ${ctx.method} ${ctx.path}; check the URL (the OpenAI-compatible API is under /v1).`,
+          ),
+        );
         return;
       }
       overhead();
@@ -308,7 +349,13 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     if (deps.overConnectionLimit?.(req)) {
       res.setHeader('connection', 'close');
       // 429, not 503: the client is over its share, the gateway is fine (no error log, no 5xx series).
-      failed(CoreErrors.create('too_many_connections', 'Too many open connections from your address; close idle ones or reuse fewer keep-alive connections, then retry.', { headers: { 'retry-after': '1' } }));
+      failed(
+        CoreErrors.create(
+          'too_many_connections',
+          'Too many open connections from your address; close idle ones or reuse fewer keep-alive connections, then retry.',
+          { headers: { 'retry-after': '1' } },
+        ),
+      );
       return Promise.resolve();
     }
     const info = new KernelRequestInfo(requestId, sc);

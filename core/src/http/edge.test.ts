@@ -28,10 +28,14 @@ describe('HTTP edge: pre-auth body, deadlines, connection caps', () => {
 
   it('refuses an unauthenticated 9.9 MB upload from its headers, without waiting for or reading the body, and closes the connection', async () => {
     const before = seen.bodies;
-    const res = await rawRequest(port, `POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9900000\r\n\r\n`, {
-      body: Buffer.alloc(1024, 0x20),
-      timeoutMs: 5000,
-    });
+    const res = await rawRequest(
+      port,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9900000\r\n\r\n`,
+      {
+        body: Buffer.alloc(1024, 0x20),
+        timeoutMs: 5000,
+      },
+    );
     assert.equal(res.status, 401);
     assert.equal(JSON.parse(res.body).error.code, 'invalid_api_key');
     // Today's main waits for the whole body first (it never comes here): no answer at all.
@@ -42,19 +46,29 @@ describe('HTTP edge: pre-auth body, deadlines, connection caps', () => {
   });
 
   it('serves an authenticated body as before and keeps small refused bodies on a keep-alive connection', async () => {
-    const ok = await gw.fetch('/v1/echo', { method: 'POST', headers: { authorization: `Bearer ${GOOD_TOKEN}`, 'content-type': 'application/json' }, body: '{"a":1}' });
+    const ok = await gw.fetch('/v1/echo', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${GOOD_TOKEN}`, 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { bytes: 7 });
-    const refused = await rawRequest(port, `POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{"a":1}`, { closeWithinMs: 300 });
+    const refused = await rawRequest(port, `POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{"a":1}`, {
+      closeWithinMs: 300,
+    });
     assert.equal(refused.status, 401);
     assert.equal(refused.closed, false);
   });
 
   it('answers 408 body_timeout when an authenticated body stalls past server.bodyTimeoutMs, long before requestTimeoutMs', async () => {
-    const res = await rawRequest(port, `POST /v1/echo HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n`, {
-      body: '{"a":',
-      timeoutMs: 4000,
-    });
+    const res = await rawRequest(
+      port,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+      {
+        body: '{"a":',
+        timeoutMs: 4000,
+      },
+    );
     assert.equal(res.status, 408);
     assert.equal(JSON.parse(res.body).error.code, 'body_timeout');
     assert.ok(res.answeredAfterMs >= 700 && res.answeredAfterMs < 2500, `answered after ${res.answeredAfterMs} ms`);
@@ -62,7 +76,9 @@ describe('HTTP edge: pre-auth body, deadlines, connection caps', () => {
   });
 
   it('answers 413 on a declared oversize body without reading it, and closes the connection', async () => {
-    const res = await rawRequest(port, `POST /v1/echo HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Length: 50000000\r\n\r\n`, { body: 'x' });
+    const res = await rawRequest(port, `POST /v1/echo HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Length: 50000000\r\n\r\n`, {
+      body: 'x',
+    });
     assert.equal(res.status, 413);
     assert.ok(res.closed);
   });
@@ -76,7 +92,13 @@ describe('HTTP edge: pre-auth body, deadlines, connection caps', () => {
 
   it('answers 429 too_many_connections beyond server.maxConnectionsPerIp and serves again once connections close', async () => {
     const idle = await Promise.all(
-      Array.from({ length: 4 }, () => new Promise<net.Socket>((resolve) => { const s = net.connect(port, '127.0.0.1', () => resolve(s)); })),
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect(port, '127.0.0.1', () => resolve(s));
+          }),
+      ),
     );
     try {
       await new Promise((r) => setTimeout(r, 50));
@@ -100,7 +122,10 @@ describe('HTTP edge: server.maxConnections', () => {
     try {
       await new Promise((r) => first.once('connect', r));
       await new Promise((r) => setTimeout(r, 50));
-      await assert.rejects(rawRequest(gw.kernel.port, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 2000 }), /closed without an answer/);
+      await assert.rejects(
+        rawRequest(gw.kernel.port, 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 2000 }),
+        /closed without an answer/,
+      );
     } finally {
       first.destroy();
       await gw.stop();
@@ -116,14 +141,32 @@ describe('HTTP edge: methods Node accepts but no route serves', () => {
   });
   after(() => gw.stop());
 
-  const METHODS = ['TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'UNLOCK', 'SEARCH', 'PURGE', 'LINK', 'UNLINK', 'COPY', 'MOVE', 'REPORT', 'CONNECT'];
+  const METHODS = [
+    'TRACE',
+    'PROPFIND',
+    'MKCOL',
+    'LOCK',
+    'UNLOCK',
+    'SEARCH',
+    'PURGE',
+    'LINK',
+    'UNLINK',
+    'COPY',
+    'MOVE',
+    'REPORT',
+    'CONNECT',
+  ];
   const PATHS = ['/v1/echo', '/v1/nothing-here', '/admin/v1/thing', '/admin/v1/nope', '/health/live', '/metrics', '/'];
 
-  it('answers 405 with Allow where the path exists and 404 where it does not, in the path\'s error format, never 5xx', async () => {
+  it("answers 405 with Allow where the path exists and 404 where it does not, in the path's error format, never 5xx", async () => {
     for (const method of METHODS) {
       for (const path of PATHS) {
         if (method === 'CONNECT') continue;
-        const res = await rawRequest(gw.kernel.port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`, { closeWithinMs: 0 });
+        const res = await rawRequest(
+          gw.kernel.port,
+          `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`,
+          { closeWithinMs: 0 },
+        );
         const known = !path.includes('nothing') && !path.includes('nope') && path !== '/';
         assert.equal(res.status, known ? 405 : 404, `${method} ${path}`);
         const body = JSON.parse(res.body);
@@ -138,12 +181,16 @@ describe('HTTP edge: methods Node accepts but no route serves', () => {
       }
     }
     const metrics = await (await gw.fetch('/metrics')).text();
-    for (const status of ['500', '501']) assert.equal(metricValue(metrics, 'aihub_http_requests_total', { status }), 0, `status ${status} counted`);
+    for (const status of ['500', '501'])
+      assert.equal(metricValue(metrics, 'aihub_http_requests_total', { status }), 0, `status ${status} counted`);
   });
 
-  it('answers what Node\'s parser refuses (an over-long request line, a garbled one) in the path\'s error format, not a bare 431/400', async () => {
+  it("answers what Node's parser refuses (an over-long request line, a garbled one) in the path's error format, not a bare 431/400", async () => {
     const long = 'a'.repeat(20_000);
-    for (const [path, style] of [[`/admin/v1/thing?${long}`, 'problem'], [`/v1/echo?${long}`, 'openai']] as const) {
+    for (const [path, style] of [
+      [`/admin/v1/thing?${long}`, 'problem'],
+      [`/v1/echo?${long}`, 'openai'],
+    ] as const) {
       const res = await rawRequest(gw.kernel.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, { closeWithinMs: 0 });
       assert.equal(res.status, 431, path.slice(0, 12));
       const body = JSON.parse(res.body);
@@ -185,7 +232,9 @@ describe('HTTP edge: security headers and CORS', () => {
     plain = await startTestGateway({ plugins: [plugin] });
     strict = await startTestGateway({
       plugins: [plugin],
-      config: { server: { hsts: { maxAgeSeconds: 600 }, cors: { origins: ['https://app.example'], credentials: true } } },
+      config: {
+        server: { hsts: { maxAgeSeconds: 600 }, cors: { origins: ['https://app.example'], credentials: true } },
+      },
     });
   });
   after(async () => {
@@ -197,7 +246,11 @@ describe('HTTP edge: security headers and CORS', () => {
     const v1 = await plain.fetch('/v1/echo', { headers: { authorization: `Bearer ${GOOD_TOKEN}` } });
     assert.equal(v1.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(v1.headers.get('cache-control'), null);
-    for (const [path, status] of [['/admin/v1/thing', 200], ['/admin/v1/thing', 401], ['/admin/v1/none', 404]] as const) {
+    for (const [path, status] of [
+      ['/admin/v1/thing', 200],
+      ['/admin/v1/thing', 401],
+      ['/admin/v1/none', 404],
+    ] as const) {
       const res = await plain.fetch(path, { headers: status === 200 ? { authorization: `Bearer ${GOOD_TOKEN}` } : {} });
       assert.equal(res.status, status);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
@@ -223,22 +276,37 @@ describe('HTTP edge: security headers and CORS', () => {
   });
 
   it('without server.cors.origins a preflight gets no CORS headers', async () => {
-    const res = await plain.fetch('/v1/echo', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    const res = await plain.fetch('/v1/echo', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(res.headers.get('access-control-allow-origin'), null);
   });
 
   it('answers a preflight from an allowed origin before authentication, and nothing for other origins', async () => {
-    const pre = await strict.fetch('/v1/echo', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const pre = await strict.fetch('/v1/echo', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
     assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
     assert.match(pre.headers.get('access-control-allow-headers') ?? '', /authorization/);
     assert.match(pre.headers.get('vary') ?? '', /Origin/);
-    const actual = await strict.fetch('/v1/echo', { headers: { origin: 'https://app.example', authorization: `Bearer ${GOOD_TOKEN}` } });
+    const actual = await strict.fetch('/v1/echo', {
+      headers: { origin: 'https://app.example', authorization: `Bearer ${GOOD_TOKEN}` },
+    });
     assert.equal(actual.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(actual.headers.get('access-control-expose-headers') ?? '', /x-request-id/);
-    const evil = await strict.fetch('/v1/echo', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const evil = await strict.fetch('/v1/echo', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
     assert.notEqual(evil.status, 500);
   });
@@ -267,7 +335,10 @@ describe('HTTP edge: metrics port and bearer token', () => {
       const none = await gw.fetch('/metrics');
       assert.equal(none.status, 401);
       assert.equal(((await none.json()) as { error: { code: string } }).error.code, 'invalid_token');
-      assert.equal((await gw.fetch('/metrics', { headers: { authorization: 'Bearer scrape-token-0123456780' } })).status, 401);
+      assert.equal(
+        (await gw.fetch('/metrics', { headers: { authorization: 'Bearer scrape-token-0123456780' } })).status,
+        401,
+      );
       const ok = await gw.fetch('/metrics', { headers: { authorization: `Bearer ${token}` } });
       assert.equal(ok.status, 200);
       assert.match(await ok.text(), /aihub_http_requests_in_flight/);

@@ -78,7 +78,11 @@ function scrapeAllowed(authorization: string | undefined, token: string | undefi
 }
 
 const unauthorizedScrape = () =>
-  CoreErrors.create('invalid_token', 'Metrics need `Authorization: Bearer <token>` with telemetry.metrics.bearerToken (Prometheus: authorization.credentials).', { headers: { 'www-authenticate': 'Bearer realm="metrics"' } });
+  CoreErrors.create(
+    'invalid_token',
+    'Metrics need `Authorization: Bearer <token>` with telemetry.metrics.bearerToken (Prometheus: authorization.credentials).',
+    { headers: { 'www-authenticate': 'Bearer realm="metrics"' } },
+  );
 
 /** The metrics route on the API port: the exposition, behind the bearer token when one is set. */
 export function metricsRoute(metrics: GatewayMetrics, bearerToken: string | undefined) {
@@ -96,22 +100,40 @@ export function metricsRoute(metrics: GatewayMetrics, bearerToken: string | unde
  * 127.0.0.1 by default): Prometheus scrapes a port that is not exposed with the API. Answers the
  * metrics path only (bearer token still checked when set), plain JSON errors otherwise.
  */
-export async function listenMetrics(metrics: GatewayMetrics, cfg: CoreConfig['telemetry']['metrics']): Promise<http.Server> {
-  const answer = (res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+export async function listenMetrics(
+  metrics: GatewayMetrics,
+  cfg: CoreConfig['telemetry']['metrics'],
+): Promise<http.Server> {
+  const answer = (
+    res: http.ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ) => {
     res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', ...headers });
-    res.end(JSON.stringify({ error: { message, type: status === 401 ? 'authentication_error' : 'invalid_request_error', param: null, code } }));
+    res.end(
+      JSON.stringify({
+        error: { message, type: status === 401 ? 'authentication_error' : 'invalid_request_error', param: null, code },
+      }),
+    );
   };
   const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== cfg.path) return answer(res, 404, 'route_not_found', `Only ${cfg.path} is served on this port.`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return answer(res, 405, 'method_not_allowed', `Use GET on ${cfg.path}.`, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return answer(res, 405, 'method_not_allowed', `Use GET on ${cfg.path}.`, { allow: 'GET, HEAD' });
     if (!scrapeAllowed(req.headers.authorization, cfg.bearerToken)) {
       const err = unauthorizedScrape();
       return answer(res, 401, err.code, err.message, err.headers);
     }
     metrics.render(req.headers.accept).then(
       ({ contentType, body }) => {
-        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+        res.writeHead(200, {
+          'content-type': contentType,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        });
         res.end(req.method === 'HEAD' ? undefined : body);
       },
       () => answer(res, 500, 'internal_error', 'The metrics could not be rendered; see the gateway log.'),
@@ -132,10 +154,15 @@ const CLIENT_ERRORS: Record<string, { status: number; code: string; message: str
   HPE_HEADER_OVERFLOW: {
     status: 431,
     code: 'headers_too_large',
-    message: 'The request line or headers are too large. Send a shorter URL (move data into the body) or fewer/smaller headers.',
+    message:
+      'The request line or headers are too large. Send a shorter URL (move data into the body) or fewer/smaller headers.',
   },
 };
-const BAD_REQUEST = { status: 400, code: 'bad_request', message: 'The request could not be parsed as HTTP/1.1. Check the request line and headers.' };
+const BAD_REQUEST = {
+  status: 400,
+  code: 'bad_request',
+  message: 'The request could not be parsed as HTTP/1.1. Check the request line and headers.',
+};
 
 /**
  * Answers requests Node's HTTP parser refused (an over-long request line or headers, a malformed
@@ -154,8 +181,16 @@ export function answerClientErrors(server: http.Server): void {
     // Same rule as errorStyleFor: problem+json under /admin/, the OpenAI shape everywhere else.
     const openai = !/^[A-Z]+ \/admin\//.test(head);
     const body = openai
-      ? JSON.stringify({ error: { message: known.message, type: 'invalid_request_error', param: null, code: known.code } })
-      : JSON.stringify({ type: `https://aihub.dev/problems/${known.code}`, title: known.code.replace(/_/g, ' '), status: known.status, detail: known.message, code: known.code });
+      ? JSON.stringify({
+          error: { message: known.message, type: 'invalid_request_error', param: null, code: known.code },
+        })
+      : JSON.stringify({
+          type: `https://aihub.dev/problems/${known.code}`,
+          title: known.code.replace(/_/g, ' '),
+          status: known.status,
+          detail: known.message,
+          code: known.code,
+        });
     const type = openai ? 'application/json' : 'application/problem+json';
     socket.end(
       `HTTP/1.1 ${known.status} ${http.STATUS_CODES[known.status]}\r\nContent-Type: ${type}; charset=utf-8\r\n` +

@@ -40,9 +40,16 @@ export function buildOpenApi(routes: RouteInfo[], prefix = '/admin/v1'): Record<
   for (const r of routes) {
     if (!r.path.startsWith(prefix) || r.method === 'ALL') continue;
     const p = openApiPath(r.path);
-    const params = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const query: unknown[] = [];
-    const qs = r.schema?.query ? (jsonSchema(r.schema.query, 'input') as { properties?: Record<string, unknown>; required?: string[] }) : undefined;
+    const qs = r.schema?.query
+      ? (jsonSchema(r.schema.query, 'input') as { properties?: Record<string, unknown>; required?: string[] })
+      : undefined;
     for (const [name, schema] of Object.entries(qs?.properties ?? {})) {
       query.push({ name, in: 'query', required: qs?.required?.includes(name) ?? false, schema });
     }
@@ -53,7 +60,10 @@ export function buildOpenApi(routes: RouteInfo[], prefix = '/admin/v1'): Record<
         : { description: 'Success' };
     }
     for (const status of ['400', '401', '403', '404']) {
-      responses[status] = { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      responses[status] = {
+        description: 'Problem',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
     }
     (paths[p] ??= {})[r.method.toLowerCase()] = {
       summary: r.summary,
@@ -62,32 +72,54 @@ export function buildOpenApi(routes: RouteInfo[], prefix = '/admin/v1'): Record<
       security: r.auth === 'none' ? [] : [{ bearer: [] }],
       'x-aihub-scopes': r.scopes,
       parameters: [...params, ...query],
-      ...(r.schema?.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.schema.body, 'input') } } } } : {}),
+      ...(r.schema?.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(r.schema.body, 'input') } },
+            },
+          }
+        : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'AI Hub admin API', version: CORE_VERSION, description: 'Tenants, identities, keys, limits, usage and analytics. Errors are RFC 9457 problem+json with a stable `code`.' },
+    info: {
+      title: 'AI Hub admin API',
+      version: CORE_VERSION,
+      description:
+        'Tenants, identities, keys, limits, usage and analytics. Errors are RFC 9457 problem+json with a stable `code`.',
+    },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (ahk_…) or an OAuth 2.0 access token' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (ahk_…) or an OAuth 2.0 access token' },
+      },
       schemas: { Problem: PROBLEM },
     },
     paths,
   };
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escape = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** A dependency-free HTML rendering of the document (the gateway ships no CDN assets). */
 export function renderOpenApiHtml(doc: Record<string, unknown>): string {
-  const paths = doc.paths as Record<string, Record<string, { summary?: string; tags?: string[]; requestBody?: unknown; 'x-aihub-scopes'?: string[] }>>;
+  const paths = doc.paths as Record<
+    string,
+    Record<string, { summary?: string; tags?: string[]; requestBody?: unknown; 'x-aihub-scopes'?: string[] }>
+  >;
   const rows: string[] = [];
   for (const [path, ops] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(ops)) {
-      const body = op.requestBody ? `<details><summary>request body</summary><pre>${escape(JSON.stringify((op.requestBody as { content: { 'application/json': { schema: unknown } } }).content['application/json'].schema, null, 2))}</pre></details>` : '';
-      rows.push(`<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(op.summary ?? '')}${body}</td><td>${escape((op.tags ?? []).join(', '))}</td><td>${escape((op['x-aihub-scopes'] ?? []).join(' '))}</td></tr>`);
+      const body = op.requestBody
+        ? `<details><summary>request body</summary><pre>${escape(JSON.stringify((op.requestBody as { content: { 'application/json': { schema: unknown } } }).content['application/json'].schema, null, 2))}</pre></details>`
+        : '';
+      rows.push(
+        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(op.summary ?? '')}${body}</td><td>${escape((op.tags ?? []).join(', '))}</td><td>${escape((op['x-aihub-scopes'] ?? []).join(' '))}</td></tr>`,
+      );
     }
   }
   return `<!doctype html><html><head><meta charset="utf-8"><title>AI Hub admin API</title>

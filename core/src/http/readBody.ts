@@ -13,7 +13,10 @@ declare module 'koa' {
 
 /** 408: the body did not arrive within `server.bodyTimeoutMs` of the request's start. */
 export const bodyTimeout = (ms: number) =>
-  CoreErrors.create('body_timeout', `The request body did not arrive within ${ms} ms; send it at once (or raise server.bodyTimeoutMs for slow links).`);
+  CoreErrors.create(
+    'body_timeout',
+    `The request body did not arrive within ${ms} ms; send it at once (or raise server.bodyTimeoutMs for slow links).`,
+  );
 
 /**
  * Reads the request body with a hard size limit and a deadline. Rejects early on Content-Length, and
@@ -24,7 +27,13 @@ export const bodyTimeout = (ms: number) =>
  * Not async: one promise for the whole read (an async function awaiting the read made three, and
  * with the promise hooks on each one costs).
  */
-export function readBody(ctx: Context, limit: number, parseJson: boolean, deadline = Infinity, timeoutMs = 0): Promise<void> {
+export function readBody(
+  ctx: Context,
+  limit: number,
+  parseJson: boolean,
+  deadline = Infinity,
+  timeoutMs = 0,
+): Promise<void> {
   const req = ctx.req;
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(errors.tooLarge(limit));
@@ -55,7 +64,11 @@ export function readBody(ctx: Context, limit: number, parseJson: boolean, deadli
     };
     const onError = (err: Error) => {
       cleanup();
-      reject(CoreErrors.create('request_aborted', 'The request body could not be read; the client closed the connection.', { cause: err }));
+      reject(
+        CoreErrors.create('request_aborted', 'The request body could not be read; the client closed the connection.', {
+          cause: err,
+        }),
+      );
     };
     const cleanup = () => {
       if (timer !== undefined) clearTimeout(timer);
@@ -69,13 +82,16 @@ export function readBody(ctx: Context, limit: number, parseJson: boolean, deadli
     req.on('error', onError);
     req.on('aborted', onError as () => void);
     if (deadline !== Infinity && !req.complete) {
-      timer = setTimeout(() => {
-        cleanup();
-        req.pause();
-        // Whatever its size, the rest would arrive as slowly: the connection ends with the 408.
-        ctx.res.setHeader('connection', 'close');
-        reject(bodyTimeout(timeoutMs));
-      }, Math.max(0, deadline - performance.now()));
+      timer = setTimeout(
+        () => {
+          cleanup();
+          req.pause();
+          // Whatever its size, the rest would arrive as slowly: the connection ends with the 408.
+          ctx.res.setHeader('connection', 'close');
+          reject(bodyTimeout(timeoutMs));
+        },
+        Math.max(0, deadline - performance.now()),
+      );
     }
   });
 }
@@ -86,11 +102,17 @@ function keepBody(ctx: Context, raw: Buffer, parseJson: boolean): void {
   if (!parseJson || raw.length === 0) return;
   const type = ctx.req.headers['content-type'];
   if (type && !type.includes('json')) {
-    throw CoreErrors.create('unsupported_media_type', `Content-Type ${type.split(';')[0]} is not supported here; send application/json.`);
+    throw CoreErrors.create(
+      'unsupported_media_type',
+      `Content-Type ${type.split(';')[0]} is not supported here; send application/json.`,
+    );
   }
   try {
     ctx.request.body = JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw CoreErrors.create('invalid_json', `The request body is not valid JSON: ${(err as Error).message}. Check quoting and commas.`);
+    throw CoreErrors.create(
+      'invalid_json',
+      `The request body is not valid JSON: ${(err as Error).message}. Check quoting and commas.`,
+    );
   }
 }

@@ -11,7 +11,8 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'no
  * A strict policy for the gateway's own HTML pages (OAuth login and consent, the API docs): no
  * script, inline styles only, forms post to the same origin, never framed.
  */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * Headers of the admin API and the authentication pages: never cached (they carry keys, secrets,
@@ -34,7 +35,10 @@ const SENSITIVE: readonly [string, string][] = [
 const OAUTH: readonly [string, string][] = [
   ['cache-control', 'no-store'],
   ['x-frame-options', 'DENY'],
-  ['content-security-policy', "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"],
+  [
+    'content-security-policy',
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  ],
   ['referrer-policy', 'no-referrer'],
 ];
 
@@ -78,7 +82,9 @@ export function edgeHeaders(server: Pick<CoreConfig['server'], 'hsts' | 'cors'>)
  * CORS for an allowlist of origins (exact match; `*` allows any origin without credentials).
  * Without origins there are no CORS headers at all: browsers keep the API same-origin.
  */
-function corsPolicy(cfg: CorsConfig): ((req: IncomingMessage, res: ServerResponse, origin: string) => boolean) | undefined {
+function corsPolicy(
+  cfg: CorsConfig,
+): ((req: IncomingMessage, res: ServerResponse, origin: string) => boolean) | undefined {
   if (cfg.origins.length === 0) return undefined;
   const any = cfg.origins.includes('*');
   const allowed = new Set(cfg.origins.map((o) => o.toLowerCase()));

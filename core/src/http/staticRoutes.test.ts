@@ -15,7 +15,8 @@ describe('staticRouteTable', () => {
       { method: 'GET', path: '/v1/models/:model', chain: chain() },
       { method: 'ALL', path: '/oauth/token', chain: chain() },
     ];
-    for (const r of routes) router[r.method === 'ALL' ? 'all' : (r.method.toLowerCase() as 'get')](r.path, r.chain as never);
+    for (const r of routes)
+      router[r.method === 'ALL' ? 'all' : (r.method.toLowerCase() as 'get')](r.path, r.chain as never);
     const table = staticRouteTable(router, routes);
     assert.deepEqual([...table.keys()].sort(), ['GET /v1/models', 'HEAD /v1/models', 'POST /v1/chat/completions']);
     assert.equal(table.get('GET /v1/models')?.chain, routes[1].chain);

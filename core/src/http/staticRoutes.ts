@@ -24,7 +24,10 @@ export function callStatic(route: StaticRoute, ctx: Context): unknown {
  * so answers never change; everything else (parameters, trailing slashes, other letter case, ALL
  * routes, 404/405) still goes through the router. GET routes also answer HEAD, as in the router.
  */
-export function staticRouteTable(router: Router, routes: { method: string; path: string; chain: GatewayMiddleware }[]): Map<string, StaticRoute> {
+export function staticRouteTable(
+  router: Router,
+  routes: { method: string; path: string; chain: GatewayMiddleware }[],
+): Map<string, StaticRoute> {
   const table = new Map<string, StaticRoute>();
   for (const r of routes) {
     // A pattern with parameters would match itself literally in router.match below.

@@ -21,7 +21,11 @@ export function validated<Q = Record<string, unknown>, P = Record<string, string
 function fail(where: 'body' | 'query' | 'params', error: z.ZodError): GatewayError {
   const issues = error.issues.map((i) => ({ path: formatPath([where, ...i.path]), message: i.message, code: i.code }));
   const first = issues[0];
-  return CoreErrors.create('validation_failed', `Invalid ${where}: ${first.path} ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}.`, { param: first.path.replace(/^(body|query|params)\.?/, '') || null, details: { errors: issues } });
+  return CoreErrors.create(
+    'validation_failed',
+    `Invalid ${where}: ${first.path} ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}.`,
+    { param: first.path.replace(/^(body|query|params)\.?/, '') || null, details: { errors: issues } },
+  );
 }
 
 /** True when a string (or a string inside an array) holds U+0000. */
@@ -39,18 +43,25 @@ function hasNul(value: unknown): boolean {
 function refuseNul(where: 'query' | 'params', values: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(values)) {
     if (!hasNul(value)) continue;
-    throw CoreErrors.create('validation_failed', `Invalid ${where}: ${where}.${name} contains a NUL character (U+0000); remove it.`, { param: name, details: { errors: [{ path: `${where}.${name}`, message: 'contains U+0000', code: 'nul_character' }] } });
+    throw CoreErrors.create(
+      'validation_failed',
+      `Invalid ${where}: ${where}.${name} contains a NUL character (U+0000); remove it.`,
+      {
+        param: name,
+        details: { errors: [{ path: `${where}.${name}`, message: 'contains U+0000', code: 'nul_character' }] },
+      },
+    );
   }
 }
 
 /** Path parameters of a route without a schema: only the NUL check. */
 export function refuseNulParams(ctx: Context): void {
-  refuseNul('params', ((ctx as unknown as { params?: Record<string, unknown> }).params ?? {}));
+  refuseNul('params', (ctx as unknown as { params?: Record<string, unknown> }).params ?? {});
 }
 
 /** Validates body, query and params against a route's schema; replaces them with parsed values. */
 export function validateRequest(ctx: Context, schema: RouteSchema): void {
-  refuseNul('params', ((ctx as unknown as { params?: Record<string, unknown> }).params ?? {}));
+  refuseNul('params', (ctx as unknown as { params?: Record<string, unknown> }).params ?? {});
   if (schema.query) refuseNul('query', ctx.query);
   if (schema.body) {
     const r = schema.body.safeParse(ctx.request.body ?? {});

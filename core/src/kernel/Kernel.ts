@@ -85,7 +85,13 @@ export class Kernel {
     this.running = prepared;
     this.options = options;
     const cfg = prepared.config;
-    this.logger = options.logger ?? createLogger({ level: cfg.logging.level, format: cfg.logging.format, defaultMeta: { service: cfg.telemetry.serviceName } });
+    this.logger =
+      options.logger ??
+      createLogger({
+        level: cfg.logging.level,
+        format: cfg.logging.format,
+        defaultMeta: { service: cfg.telemetry.serviceName },
+      });
     this.metrics = createMetrics({ processMetrics: cfg.telemetry.metrics.processMetrics });
     this.clock = options.clock ?? systemClock;
   }
@@ -122,7 +128,10 @@ export class Kernel {
    */
   pluginRuntime(name: string): unknown {
     const started = this.started.find((s) => s.prepared.definition.name === name);
-    if (!started) throw new Error(`plugin "${name}" has not started here (started: ${this.started.map((s) => s.prepared.definition.name).join(', ') || 'none'})`);
+    if (!started)
+      throw new Error(
+        `plugin "${name}" has not started here (started: ${this.started.map((s) => s.prepared.definition.name).join(', ') || 'none'})`,
+      );
     return started.ctx.runtime;
   }
 
@@ -157,9 +166,25 @@ export class Kernel {
     await migrateOnBoot(database, this.prepared, this.logger);
     // Core's checks, store metrics and DI bindings before the plugins, which resolve core tokens.
     this.registerCoreHealth(database, store, queue);
-    registerStoreMetrics(this.metrics.registry, { dbPool: database.poolStats ? () => database.poolStats!() : undefined, kvPing: () => store.ping(), kvKind: store.redisClient() ? 'redis' : 'memory' });
+    registerStoreMetrics(this.metrics.registry, {
+      dbPool: database.poolStats ? () => database.poolStats!() : undefined,
+      kvPing: () => store.ping(),
+      kvKind: store.redisClient() ? 'redis' : 'memory',
+    });
     this.bindCore();
-    const core: CoreServices = { config: cfg, logger: this.logger, metrics: this.metrics, tracer: (name) => this.tracing.tracer(name), store, database, queue, http: this.httpClient, clock: this.clock, health: this.health, root: this.root };
+    const core: CoreServices = {
+      config: cfg,
+      logger: this.logger,
+      metrics: this.metrics,
+      tracer: (name) => this.tracing.tracer(name),
+      store,
+      database,
+      queue,
+      http: this.httpClient,
+      clock: this.clock,
+      health: this.health,
+      root: this.root,
+    };
     const { hooks, routes } = await startPlugins(this.prepared, core, this.health, this.logger, this.started);
     // Hook order, then core's own routes: they describe the started pipeline and read plugins' metrics.
     const { byPhase } = orderHooks(hooks, cfg.pipeline.order);
@@ -167,9 +192,16 @@ export class Kernel {
     // Every route, core's included, is final: plugins observe them before the router is built.
     runOnRoute(this.started, routes, this.logger);
     // Start every hook's error counter at 0 so rate() sees the first error.
-    for (const [phase, list] of byPhase) for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
+    for (const [phase, list] of byPhase)
+      for (const b of list) this.metrics.hookErrors.inc({ plugin: b.plugin, phase }, 0);
     const versions = buildApiVersions(this.started.map((s) => s.prepared.definition));
-    const { router, chains } = buildRouter(routes, byPhase, { config: cfg, metrics: this.metrics, tracer: this.tracing.tracer('@aihub/core'), logger: this.logger, versions });
+    const { router, chains } = buildRouter(routes, byPhase, {
+      config: cfg,
+      metrics: this.metrics,
+      tracer: this.tracing.tracer('@aihub/core'),
+      logger: this.logger,
+      versions,
+    });
     await this.listen(router, chains);
     // Only once requests are accepted: `ready` is where plugins start background work.
     await runReady(this.started, this.logger);
@@ -209,12 +241,22 @@ export class Kernel {
   private async coreRoutes(byPhase: Map<Phase, BoundHook[]>, store: KeyValueStore): Promise<CollectedRoute[]> {
     const cfg = this.prepared.config;
     // The console's health & plugins screen.
-    const pipelineJson = describePipeline({ ...this.prepared, pipeline: byPhase }).json as { plugins: unknown; pipeline: unknown };
+    const pipelineJson = describePipeline({ ...this.prepared, pipeline: byPhase }).json as {
+      plugins: unknown;
+      pipeline: unknown;
+    };
     const routes = [pluginsRoute(() => pipelineJson, CORE_VERSION), reloadRoute(() => this.reload())];
     const monitorCfg = cfg.telemetry.monitor;
     if (monitorCfg.enabled) {
       // Started after every plugin registered its metrics: the first reading is the baseline.
-      this.monitor = new LiveMonitor({ metrics: this.metrics, store, logger: this.logger, intervalMs: monitorCfg.intervalMs, windowSeconds: monitorCfg.windowSeconds, instanceId: monitorCfg.instanceId });
+      this.monitor = new LiveMonitor({
+        metrics: this.metrics,
+        store,
+        logger: this.logger,
+        intervalMs: monitorCfg.intervalMs,
+        windowSeconds: monitorCfg.windowSeconds,
+        instanceId: monitorCfg.instanceId,
+      });
       await this.monitor.start();
       routes.push(monitorRoute(this.monitor));
     }
@@ -254,7 +296,8 @@ export class Kernel {
   }
 
   private bindCore(): void {
-    const bind = <T>(token: symbol, value: T) => this.root.bind(asIdentifier(token as never)).toConstantValue(value as never);
+    const bind = <T>(token: symbol, value: T) =>
+      this.root.bind(asIdentifier(token as never)).toConstantValue(value as never);
     bind(CoreTokens.Config, this.prepared.config);
     bind(CoreTokens.Logger, this.logger);
     bind(CoreTokens.Database, this.database);
@@ -267,9 +310,18 @@ export class Kernel {
   }
 
   private registerCoreHealth(database: Database, store: KeyValueStore, queue: EventQueue): void {
-    this.health.register('core', { name: 'database', check: async () => { await database.ping(); return { dialect: database.dialect }; } });
+    this.health.register('core', {
+      name: 'database',
+      check: async () => {
+        await database.ping();
+        return { dialect: database.dialect };
+      },
+    });
     if (store.kind === 'redis') this.health.register('core', { name: 'redis', check: () => store.ping() });
-    this.health.register('core', { name: 'queue', check: async () => ({ kind: queue.kind, buffered: queue.buffered() }) });
+    this.health.register('core', {
+      name: 'queue',
+      check: async () => ({ kind: queue.kind, buffered: queue.buffered() }),
+    });
     this.health.register('core', { name: 'event-loop', kind: 'liveness', check: async () => {} });
   }
 
@@ -311,7 +363,8 @@ export class Kernel {
         await sleep(25);
         this.server.closeIdleConnections();
       }
-      if (this.inFlight > 0) this.logger.warn('shutdown timeout: closing remaining connections', { in_flight: this.inFlight });
+      if (this.inFlight > 0)
+        this.logger.warn('shutdown timeout: closing remaining connections', { in_flight: this.inFlight });
       this.server.closeAllConnections();
       await closed;
     }

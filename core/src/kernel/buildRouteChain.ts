@@ -183,7 +183,12 @@ function tracedResponse(bound: BoundHook, phase: Phase, deps: ChainDeps, handle:
  * apply to it, the handler, then `response.transform` hooks. Two variants are built (plain and
  * traced) so an unsampled request pays nothing for per-hook spans.
  */
-export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, hooks: Map<Phase, BoundHook[]>, deps: ChainDeps): GatewayMiddleware {
+export function buildRouteChain(
+  route: RouteInfo,
+  handler: GatewayMiddleware,
+  hooks: Map<Phase, BoundHook[]>,
+  deps: ChainDeps,
+): GatewayMiddleware {
   const applies = (b: BoundHook) => (b.hook.appliesTo ? b.hook.appliesTo(route) : route.pipeline);
   const requestHooks: { bound: BoundHook; phase: Phase }[] = [];
   const transform: { bound: BoundHook; handle: ResponseHandler }[] = [];
@@ -192,13 +197,17 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
     for (const bound of list) {
       if (!applies(bound)) continue;
       if (phase === 'response.transform') transform.push({ bound, handle: bound.hook.handle as ResponseHandler });
-      else if (AFTER_SEND_PHASES.includes(phase)) afterSend.push({ bound, phase, handle: bound.hook.handle as ResponseHandler });
+      else if (AFTER_SEND_PHASES.includes(phase))
+        afterSend.push({ bound, phase, handle: bound.hook.handle as ResponseHandler });
       else requestHooks.push({ bound, phase });
     }
   }
   const schema = route.schema;
   const hasParams = route.path.includes(':');
-  const tracedTransform = transform.map((t) => ({ bound: t.bound, handle: tracedResponse(t.bound, 'response.transform', deps, t.handle) }));
+  const tracedTransform = transform.map((t) => ({
+    bound: t.bound,
+    handle: tracedResponse(t.bound, 'response.transform', deps, t.handle),
+  }));
   const tracedAfterSend = afterSend.map((a) => ({ ...a, handle: tracedResponse(a.bound, a.phase, deps, a.handle) }));
   // Transforms run in order; a sync transform costs no promise (no await of a plain value).
   const runTransforms = (ctx: Context, from: number): Promise<void> | undefined => {
@@ -225,7 +234,9 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
   // A hook of `cache.lookup` or `provider.invoke` may answer in the handler's place (a cache hit):
   // the response transforms still apply to that answer (the client cannot tell a hit from a miss by
   // a missing header). Only routes with such hooks (and transforms) pay for the check.
-  const answersEarlyAt = transform.length ? requestHooks.findIndex(({ phase }) => phase === 'cache.lookup' || phase === 'provider.invoke') : -1;
+  const answersEarlyAt = transform.length
+    ? requestHooks.findIndex(({ phase }) => phase === 'cache.lookup' || phase === 'provider.invoke')
+    : -1;
   const handled = answersEarlyAt === -1 ? undefined : new WeakSet<Context>();
   const transformEarlyAnswer = (ctx: Context, next: Next): unknown => {
     const after = () => (handled!.has(ctx) ? undefined : runTransforms(ctx, 0));
@@ -244,9 +255,13 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
     } catch (err) {
       throw notAHookError(err);
     }
-    if (isThenable(result)) return Promise.resolve(result).then(() => runTransforms(ctx, 0), (err: unknown) => {
-      throw notAHookError(err);
-    });
+    if (isThenable(result))
+      return Promise.resolve(result).then(
+        () => runTransforms(ctx, 0),
+        (err: unknown) => {
+          throw notAHookError(err);
+        },
+      );
     return runTransforms(ctx, 0);
   };
   const parseJson = route.body === 'json';
@@ -263,7 +278,9 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
         return readBody(ctx, limit, parseJson, deadline, timeoutMs).then(() => next());
       }
     : undefined;
-  const bodyAt = requestHooks.findIndex(({ phase }) => phase !== 'request.correlate' && phase !== 'request.authenticate');
+  const bodyAt = requestHooks.findIndex(
+    ({ phase }) => phase !== 'request.correlate' && phase !== 'request.authenticate',
+  );
   const assemble = (wrap: (h: { bound: BoundHook; phase: Phase }) => GatewayMiddleware) => {
     const steps: unknown[] = requestHooks.map(wrap);
     // The early-answer step goes in first (before the body step shifts the indexes): both sit in
@@ -274,7 +291,9 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
     return compose<Context>(steps as never[]);
   };
   const plain = assemble(({ bound, phase }) => guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware));
-  const withSpans = assemble(({ bound, phase }) => traced(bound, phase, deps, guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware)));
+  const withSpans = assemble(({ bound, phase }) =>
+    traced(bound, phase, deps, guard(bound, phase, deps, bound.hook.handle as GatewayMiddleware)),
+  );
   const headerOverrides = route.headers ? Object.entries(route.headers) : undefined;
 
   const runAfterSend = afterSend.length
@@ -282,7 +301,8 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
         for (const a of (ctx.state as KernelState).sampled ? tracedAfterSend : afterSend) {
           try {
             const r = a.handle(ctx) as unknown;
-            if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((err) => attribute(err, a.bound, a.phase, deps));
+            if (r && typeof (r as Promise<void>).catch === 'function')
+              (r as Promise<void>).catch((err) => attribute(err, a.bound, a.phase, deps));
           } catch (err) {
             attribute(err, a.bound, a.phase, deps);
           }
@@ -308,7 +328,11 @@ export function buildRouteChain(route: RouteInfo, handler: GatewayMiddleware, ho
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 const noop = async () => {};

@@ -44,10 +44,17 @@ export function buildRouter(
   }
   const cfg = opts.config;
   const router = new Router();
-  const deps = { tracer: opts.tracer, logger: opts.logger, metrics: opts.metrics, defaultBodyLimit: cfg.server.bodyLimit, bodyTimeoutMs: cfg.server.bodyTimeoutMs };
+  const deps = {
+    tracer: opts.tracer,
+    logger: opts.logger,
+    metrics: opts.metrics,
+    defaultBodyLimit: cfg.server.bodyLimit,
+    bodyTimeoutMs: cfg.server.bodyTimeoutMs,
+  };
   const metricsCfg = cfg.telemetry.metrics;
   // With a port of its own, the metrics route lives only on that listener (see listenMetrics).
-  if (metricsCfg.enabled && metricsCfg.port === undefined) router.get(metricsCfg.path, metricsRoute(opts.metrics, metricsCfg.bearerToken));
+  if (metricsCfg.enabled && metricsCfg.port === undefined)
+    router.get(metricsCfg.path, metricsRoute(opts.metrics, metricsCfg.bearerToken));
   if (routes.some((r) => r.info.path.startsWith('/admin/v1'))) {
     const doc = buildOpenApi(routes.map((r) => r.info));
     const html = renderOpenApiHtml(doc);
@@ -66,7 +73,9 @@ export function buildRouter(
   // the router runs the first match, so wildcard routes go last (stable otherwise).
   const wildcard = (p: string) => /\*|\(\.\*\)/.test(p);
   for (const r of [...routes.filter((x) => !wildcard(x.info.path)), ...routes.filter((x) => wildcard(x.info.path))]) {
-    const { route, handler } = opts.versions ? opts.versions.wrap(r.info, r.handler) : { route: r.info, handler: r.handler };
+    const { route, handler } = opts.versions
+      ? opts.versions.wrap(r.info, r.handler)
+      : { route: r.info, handler: r.handler };
     const chain = buildRouteChain(route, handler, byPhase, deps);
     const method = r.info.method === 'ALL' ? 'all' : (r.info.method.toLowerCase() as 'get');
     router[method](r.info.path, chain as never);

@@ -55,7 +55,8 @@ export function createPluginContext(def: PluginDefinition, config: unknown, core
   const prefix = pluginTablePrefix(def.name);
   const provided = new Set(def.provides ?? []);
   const exposeToRoot = (token: ServiceToken<unknown>) => {
-    if (provided.has(token)) core.root.bind(asIdentifier(token)).toDynamicValue(() => container.get(asIdentifier(token)));
+    if (provided.has(token))
+      core.root.bind(asIdentifier(token)).toDynamicValue(() => container.get(asIdentifier(token)));
   };
   const binder: Binder = {
     bindConstant(token, value) {
@@ -89,7 +90,8 @@ export function createPluginContext(def: PluginDefinition, config: unknown, core
     health: core.health,
     container,
     get: <T>(token: ServiceToken<T>) => container.get(asIdentifier(token)) as T,
-    tryGet: <T>(token: ServiceToken<T>) => (container.isBound(asIdentifier(token)) ? (container.get(asIdentifier(token)) as T) : undefined),
+    tryGet: <T>(token: ServiceToken<T>) =>
+      container.isBound(asIdentifier(token)) ? (container.get(asIdentifier(token)) as T) : undefined,
     binder,
     get runtime() {
       if (!started) throw runtimeNotStarted(def.name);

@@ -18,7 +18,9 @@ export function describePipeline(prepared: Prepared): { text: string; json: unkn
   const lines: string[] = ['Plugins (start order):'];
   for (const p of plugins) {
     const deps = [...p.dependsOn, ...p.optionalDependsOn.map((d) => `${d}?`)];
-    lines.push(`  ${p.name.padEnd(14)} ${p.version.padEnd(8)} ${deps.length ? `depends on ${deps.join(', ')}` : ''}`.trimEnd());
+    lines.push(
+      `  ${p.name.padEnd(14)} ${p.version.padEnd(8)} ${deps.length ? `depends on ${deps.join(', ')}` : ''}`.trimEnd(),
+    );
   }
   lines.push('', 'Pipeline (hooks by phase, in run order):');
   for (const { phase, hooks } of phases) {

@@ -17,7 +17,9 @@ export function dryContext(def: PluginDefinition, config: unknown, coreConfig: C
       {},
       {
         get() {
-          throw new Error(`plugin "${def.name}" used ${what} while its hooks or routes were being declared; move I/O into start()`);
+          throw new Error(
+            `plugin "${def.name}" used ${what} while its hooks or routes were being declared; move I/O into start()`,
+          );
         },
       },
     );

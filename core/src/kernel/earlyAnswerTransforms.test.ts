@@ -43,10 +43,14 @@ describe('response transforms on an answer from cache.lookup', () => {
       },
     ],
     routes(router) {
-      router.get('/answer', (c) => {
-        handlerRuns++;
-        c.body = { from: 'handler' };
-      }, { auth: 'none', summary: 'probe' });
+      router.get(
+        '/answer',
+        (c) => {
+          handlerRuns++;
+          c.body = { from: 'handler' };
+        },
+        { auth: 'none', summary: 'probe' },
+      );
     },
   });
 
@@ -56,7 +60,10 @@ describe('response transforms on an answer from cache.lookup', () => {
       let gw: TestGateway;
       before(async () => {
         receiver = await startOtlpReceiver();
-        gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio } } } });
+        gw = await startTestGateway({
+          plugins: [plugin],
+          config: { telemetry: { tracing: { endpoint: `${receiver.url}/v1/traces`, sampleRatio } } },
+        });
       });
       after(async () => {
         await gw?.stop();

@@ -8,11 +8,17 @@ import { startOtlpReceiver, startTestGateway, waitFor, type OtlpReceiver, type T
  * For the enclosing suite: a gateway with one plugin, exporting its traces at `sampleRatio` to a
  * receiver of the test; started before the suite's tests, stopped after them.
  */
-function tracedGateway(plugin: ReturnType<typeof definePlugin>, sampleRatio: number): { receiver: OtlpReceiver; gw: TestGateway } {
+function tracedGateway(
+  plugin: ReturnType<typeof definePlugin>,
+  sampleRatio: number,
+): { receiver: OtlpReceiver; gw: TestGateway } {
   const t = {} as { receiver: OtlpReceiver; gw: TestGateway };
   before(async () => {
     t.receiver = await startOtlpReceiver();
-    t.gw = await startTestGateway({ plugins: [plugin], config: { telemetry: { tracing: { endpoint: `${t.receiver.url}/v1/traces`, sampleRatio } } } });
+    t.gw = await startTestGateway({
+      plugins: [plugin],
+      config: { telemetry: { tracing: { endpoint: `${t.receiver.url}/v1/traces`, sampleRatio } } },
+    });
   });
   after(async () => {
     await t.gw?.stop();
@@ -75,7 +81,13 @@ describe('hook spans of a kept trace', () => {
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'span_probe_refused');
     await t.gw.kernel.stop('test'); // flushes the exporter
     const spans = t.receiver.spans;
-    await waitFor('spans exported', () => spans.some((s) => s.traceId === traceId && s.name === 'inside the hook') && spans.some((s) => s.attributes['aihub.error.code'] !== undefined), 5000);
+    await waitFor(
+      'spans exported',
+      () =>
+        spans.some((s) => s.traceId === traceId && s.name === 'inside the hook') &&
+        spans.some((s) => s.attributes['aihub.error.code'] !== undefined),
+      5000,
+    );
 
     const ofTrace = spans.filter((s) => s.traceId === traceId);
     const server = ofTrace.find((s) => s.kind === 2)!;
@@ -104,17 +116,29 @@ describe('a request whose trace is dropped', () => {
     version: '0.0.0',
     core: '*',
     routes(router, ctx) {
-      router.get('/ids', (c) => {
-        const fromLog = currentRequest();
-        const active = trace.getSpan(otelContext.active())?.spanContext();
-        const child = ctx.tracer.startSpan('child of a dropped trace');
-        child.end();
-        c.body = {
-          log: { traceId: fromLog?.traceId, spanId: fromLog?.spanId },
-          active: { traceId: active?.traceId, spanId: active?.spanId, sampled: active ? (active.traceFlags & 1) === 1 : undefined },
-          child: { traceId: child.spanContext().traceId, spanId: child.spanContext().spanId, recording: child.isRecording() },
-        };
-      }, { auth: 'none', summary: 'ids as seen inside a request' });
+      router.get(
+        '/ids',
+        (c) => {
+          const fromLog = currentRequest();
+          const active = trace.getSpan(otelContext.active())?.spanContext();
+          const child = ctx.tracer.startSpan('child of a dropped trace');
+          child.end();
+          c.body = {
+            log: { traceId: fromLog?.traceId, spanId: fromLog?.spanId },
+            active: {
+              traceId: active?.traceId,
+              spanId: active?.spanId,
+              sampled: active ? (active.traceFlags & 1) === 1 : undefined,
+            },
+            child: {
+              traceId: child.spanContext().traceId,
+              spanId: child.spanContext().spanId,
+              recording: child.isRecording(),
+            },
+          };
+        },
+        { auth: 'none', summary: 'ids as seen inside a request' },
+      );
     },
   });
 
@@ -126,7 +150,11 @@ describe('a request whose trace is dropped', () => {
       const res = await t.gw.fetch('/plugins/drop-probe/ids');
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('traceparent'), null, 'a dropped trace is not announced');
-      const b = (await res.json()) as { log: { traceId: string; spanId: string }; active: { traceId: string; spanId: string; sampled: boolean }; child: { traceId: string; spanId: string; recording: boolean } };
+      const b = (await res.json()) as {
+        log: { traceId: string; spanId: string };
+        active: { traceId: string; spanId: string; sampled: boolean };
+        child: { traceId: string; spanId: string; recording: boolean };
+      };
       assert.match(b.log.traceId, /^[0-9a-f]{32}$/);
       assert.match(b.log.spanId, /^[0-9a-f]{16}$/);
       assert.deepEqual(b.active, { traceId: b.log.traceId, spanId: b.log.spanId, sampled: false });
@@ -178,9 +206,13 @@ describe('response-phase hook spans of a kept trace', () => {
       },
     ],
     routes(router) {
-      router.get('/ok', (c) => {
-        c.body = { ok: true };
-      }, { auth: 'none', summary: 'probe' });
+      router.get(
+        '/ok',
+        (c) => {
+          c.body = { ok: true };
+        },
+        { auth: 'none', summary: 'probe' },
+      );
     },
   });
 
@@ -197,9 +229,14 @@ describe('response-phase hook spans of a kept trace', () => {
     await new Promise((r) => setTimeout(r, 50));
     await t.gw.kernel.stop('test');
     const spans = t.receiver.spans;
-    await waitFor('spans exported', () => names.every((n) => spans.some((s) => s.traceId === traceId && s.name === n)), 5000);
+    await waitFor(
+      'spans exported',
+      () => names.every((n) => spans.some((s) => s.traceId === traceId && s.name === n)),
+      5000,
+    );
     const server = spans.find((s) => s.traceId === traceId && s.kind === 2)!;
-    for (const n of names) assert.equal(spans.find((s) => s.traceId === traceId && s.name === n)!.parentSpanId, server.spanId, n);
+    for (const n of names)
+      assert.equal(spans.find((s) => s.traceId === traceId && s.name === n)!.parentSpanId, server.spanId, n);
     const log = spans.find((s) => s.traceId === traceId && s.name === 'resp-probe response.log')!;
     assert.equal(log.attributes['aihub.hook'], 'resp-probe:log');
     assert.ok(log.attributes['aihub.error.code'] !== undefined, 'the failing hook’s span carries the error');

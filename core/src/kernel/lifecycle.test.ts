@@ -29,9 +29,13 @@ function recorder(name: string, events: string[], extra: Partial<PluginDefinitio
     version: '1.0.0',
     core: '*',
     routes(router) {
-      router.get('/ping', (c) => {
-        c.body = { pong: name };
-      }, { auth: 'none' });
+      router.get(
+        '/ping',
+        (c) => {
+          c.body = { pong: name };
+        },
+        { auth: 'none' },
+      );
     },
     start: () => void events.push(`${name}:start`),
     ready: () => void events.push(`${name}:ready`),
@@ -64,18 +68,44 @@ describe('plugin lifecycle hooks', () => {
         events.push(`draining-ping:${(await fetch(`http://127.0.0.1:${port}/plugins/lc-upstream/ping`)).status}`);
       },
     });
-    const gw = await startTestGateway({ plugins: [downstream, upstream], config: { server: { port, shutdownDelayMs: 100 } } });
-    assert.deepEqual(events, ['lc-upstream:start', 'lc-downstream:start', 'lc-upstream:ready', 'ready-fetch:200', 'lc-downstream:ready']);
-    assert.ok(seen.includes('GET /plugins/lc-upstream/ping') && seen.includes('GET /plugins/lc-downstream/ping'), `onRoute saw ${seen.join(', ')}`);
+    const gw = await startTestGateway({
+      plugins: [downstream, upstream],
+      config: { server: { port, shutdownDelayMs: 100 } },
+    });
+    assert.deepEqual(events, [
+      'lc-upstream:start',
+      'lc-downstream:start',
+      'lc-upstream:ready',
+      'ready-fetch:200',
+      'lc-downstream:ready',
+    ]);
+    assert.ok(
+      seen.includes('GET /plugins/lc-upstream/ping') && seen.includes('GET /plugins/lc-downstream/ping'),
+      `onRoute saw ${seen.join(', ')}`,
+    );
     assert.ok(seen.includes('GET /admin/v1/plugins'), 'onRoute sees core routes too');
     events.length = 0;
     await gw.stop();
-    assert.deepEqual(events, ['lc-downstream:beforeClose', 'lc-upstream:beforeClose', 'draining:true', 'draining-ping:200', 'lc-downstream:stop', 'lc-upstream:stop']);
+    assert.deepEqual(events, [
+      'lc-downstream:beforeClose',
+      'lc-upstream:beforeClose',
+      'draining:true',
+      'draining-ping:200',
+      'lc-downstream:stop',
+      'lc-upstream:stop',
+    ]);
   });
 
   it('hands onRoute a frozen route: a plugin observes routes, it cannot rewrite them', async () => {
     const frozen: boolean[] = [];
-    const gw = await startTestGateway({ plugins: [recorder('lc-frozen', [], { onRoute: (route: Readonly<RouteInfo>) => void frozen.push(Object.isFrozen(route) && Object.isFrozen(route.scopes)) })] });
+    const gw = await startTestGateway({
+      plugins: [
+        recorder('lc-frozen', [], {
+          onRoute: (route: Readonly<RouteInfo>) =>
+            void frozen.push(Object.isFrozen(route) && Object.isFrozen(route.scopes)),
+        }),
+      ],
+    });
     try {
       assert.ok(frozen.length > 0 && frozen.every(Boolean));
     } finally {
@@ -95,7 +125,13 @@ describe('plugin lifecycle hooks', () => {
       startTestGateway({ plugins: [recorder('lc-fine', events), bad], config: { server: { port } } }),
       /AIHUB_E_PLUGIN_START plugins\[1\]: plugin "lc-bad-ready" failed in ready: cannot reach the license server/,
     );
-    assert.deepEqual(events, ['lc-fine:start', 'lc-bad-ready:start', 'lc-fine:ready', 'lc-bad-ready:stop', 'lc-fine:stop']);
+    assert.deepEqual(events, [
+      'lc-fine:start',
+      'lc-bad-ready:start',
+      'lc-fine:ready',
+      'lc-bad-ready:stop',
+      'lc-fine:stop',
+    ]);
     // The listener is closed again.
     await assert.rejects(fetch(`http://127.0.0.1:${port}/health/live`));
   });
@@ -106,7 +142,10 @@ describe('plugin lifecycle hooks', () => {
         if (route.path.endsWith('/ping')) throw new Error(`route ${route.path} has no summary`);
       },
     });
-    await assert.rejects(startTestGateway({ plugins: [bad] }), /plugin "lc-bad-route" failed in onRoute: route \/plugins\/lc-bad-route\/ping has no summary/);
+    await assert.rejects(
+      startTestGateway({ plugins: [bad] }),
+      /plugin "lc-bad-route" failed in onRoute: route \/plugins\/lc-bad-route\/ping has no summary/,
+    );
   });
 
   it('logs a failing or hanging beforeClose and still closes and stops every plugin', async () => {

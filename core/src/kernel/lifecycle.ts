@@ -20,7 +20,11 @@ function startupFailure(p: LifecyclePlugin, hook: string, err: unknown, logger: 
   const name = p.prepared.definition.name;
   logger.error(`plugin ${name} failed in ${hook}`, { err, plugin: name });
   return new StartupError([
-    { code: ProblemCode.PLUGIN_START, path: `plugins[${p.prepared.index}]`, message: `plugin "${name}" failed in ${hook}: ${(err as Error)?.message ?? String(err)}` },
+    {
+      code: ProblemCode.PLUGIN_START,
+      path: `plugins[${p.prepared.index}]`,
+      message: `plugin "${name}" failed in ${hook}: ${(err as Error)?.message ?? String(err)}`,
+    },
   ]);
 }
 
@@ -28,10 +32,20 @@ function startupFailure(p: LifecyclePlugin, hook: string, err: unknown, logger: 
  * Shows every route to each plugin's `onRoute`, in start order. The route is a frozen copy: `onRoute`
  * observes, it cannot change what the pipeline was built for.
  */
-export function runOnRoute(started: readonly LifecyclePlugin[], routes: readonly CollectedRoute[], logger: Logger): void {
+export function runOnRoute(
+  started: readonly LifecyclePlugin[],
+  routes: readonly CollectedRoute[],
+  logger: Logger,
+): void {
   const watchers = started.filter((p) => p.prepared.definition.onRoute);
   if (!watchers.length) return;
-  const frozen: Readonly<RouteInfo>[] = routes.map((r) => Object.freeze({ ...r.info, scopes: Object.freeze([...r.info.scopes]) as string[], tags: Object.freeze([...r.info.tags]) as string[] }));
+  const frozen: Readonly<RouteInfo>[] = routes.map((r) =>
+    Object.freeze({
+      ...r.info,
+      scopes: Object.freeze([...r.info.scopes]) as string[],
+      tags: Object.freeze([...r.info.tags]) as string[],
+    }),
+  );
   for (const p of watchers) {
     try {
       for (const route of frozen) p.prepared.definition.onRoute!(route, p.ctx);
@@ -58,16 +72,28 @@ export async function runReady(started: readonly LifecyclePlugin[], logger: Logg
  * Runs every plugin's `beforeClose` (or `stop`: `hook` says which) in reverse start order, each
  * bounded by `timeoutMs`. A failure is logged with the plugin's name; the others still run.
  */
-export async function runShutdownHook(hook: 'beforeClose' | 'stop', started: readonly LifecyclePlugin[], timeoutMs: number, logger: Logger): Promise<void> {
+export async function runShutdownHook(
+  hook: 'beforeClose' | 'stop',
+  started: readonly LifecyclePlugin[],
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
   for (const p of [...started].reverse()) {
     const def = p.prepared.definition;
     const fn = def[hook];
     if (!fn) continue;
     const what = hook === 'stop' ? 'stop' : 'run beforeClose';
     try {
-      await withTimeout(Promise.resolve().then(() => fn(p.ctx)), timeoutMs, `plugin ${def.name} did not ${what} within ${timeoutMs} ms`);
+      await withTimeout(
+        Promise.resolve().then(() => fn(p.ctx)),
+        timeoutMs,
+        `plugin ${def.name} did not ${what} within ${timeoutMs} ms`,
+      );
     } catch (err) {
-      logger.error(hook === 'stop' ? `plugin ${def.name} failed to stop cleanly` : `plugin ${def.name} failed in beforeClose`, { err, plugin: def.name });
+      logger.error(
+        hook === 'stop' ? `plugin ${def.name} failed to stop cleanly` : `plugin ${def.name} failed in beforeClose`,
+        { err, plugin: def.name },
+      );
     }
   }
 }
@@ -75,7 +101,10 @@ export async function runShutdownHook(hook: 'beforeClose' | 'stop', started: rea
 async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

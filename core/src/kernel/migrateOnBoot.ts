@@ -10,7 +10,11 @@ export function migrationSets(prepared: Prepared): MigrationSet[] {
   const sets: MigrationSet[] = [coreQueueMigrations];
   for (const p of prepared.plugins) {
     if (p.definition.migrations?.length) {
-      sets.push({ owner: p.definition.name, tablePrefix: pluginTablePrefix(p.definition.name), migrations: p.definition.migrations });
+      sets.push({
+        owner: p.definition.name,
+        tablePrefix: pluginTablePrefix(p.definition.name),
+        migrations: p.definition.migrations,
+      });
     }
   }
   return sets;
@@ -29,12 +33,22 @@ export async function migrateOnBoot(database: Database, prepared: Prepared, logg
   // Without this check the first plugin to touch a missing table fails with "relation … does not
   // exist", which reads like a bug rather than a step the operator has not run yet.
   const pending = (await database.migrationStatus(migrationSets(prepared))).filter((m) => !m.applied);
-  if (pending.length) throw new StartupError([pendingMigrationsProblem(pending.map((m) => `${m.owner}:${m.name}`), prepared.file)]);
+  if (pending.length)
+    throw new StartupError([
+      pendingMigrationsProblem(
+        pending.map((m) => `${m.owner}:${m.name}`),
+        prepared.file,
+      ),
+    ]);
 }
 
 /** The problem of a start with `database.migrate: manual` and migrations not yet applied. */
-export function pendingMigrationsProblem(pending: string[], file?: string): { code: typeof ProblemCode.MIGRATIONS_PENDING; path: string; message: string } {
-  const shown = pending.length > 5 ? `${pending.slice(0, 5).join(', ')}, … (${pending.length - 5} more)` : pending.join(', ');
+export function pendingMigrationsProblem(
+  pending: string[],
+  file?: string,
+): { code: typeof ProblemCode.MIGRATIONS_PENDING; path: string; message: string } {
+  const shown =
+    pending.length > 5 ? `${pending.slice(0, 5).join(', ')}, … (${pending.length - 5} more)` : pending.join(', ');
   const config = file ? ` --config ${file}` : '';
   return {
     code: ProblemCode.MIGRATIONS_PENDING,

@@ -16,7 +16,11 @@ import { createDatabase, createEventQueue, createKeyValueStore } from '../servic
 /** Opens the configured database (embedded SQLite by default). */
 export async function openDatabase(cfg: CoreConfig, logger: Logger): Promise<Database> {
   try {
-    return await createDatabase({ url: resolveDatabaseUrl(cfg), pool: { max: cfg.database.poolMax }, logging: cfg.database.logSql ? (sql: string) => logger.debug(sql) : undefined });
+    return await createDatabase({
+      url: resolveDatabaseUrl(cfg),
+      pool: { max: cfg.database.poolMax },
+      logging: cfg.database.logSql ? (sql: string) => logger.debug(sql) : undefined,
+    });
   } catch (err) {
     throw unreachableDatabase(cfg, err);
   }
@@ -32,7 +36,13 @@ export async function checkDatabase(database: Database, cfg: CoreConfig): Promis
 }
 
 function unreachableDatabase(cfg: CoreConfig, err: unknown): StartupError {
-  return new StartupError([{ code: ProblemCode.SERVICE_UNAVAILABLE, path: 'database.url', message: `cannot connect to the database (${redactUrl(resolveDatabaseUrl(cfg))}): ${(err as Error).message}` }]);
+  return new StartupError([
+    {
+      code: ProblemCode.SERVICE_UNAVAILABLE,
+      path: 'database.url',
+      message: `cannot connect to the database (${redactUrl(resolveDatabaseUrl(cfg))}): ${(err as Error).message}`,
+    },
+  ]);
 }
 
 /** Opens the key-value store: Redis when `redis.url` is set, in memory otherwise. */
@@ -46,7 +56,13 @@ export async function checkStore(store: KeyValueStore, cfg: CoreConfig): Promise
   try {
     await store.ping();
   } catch (err) {
-    throw new StartupError([{ code: ProblemCode.SERVICE_UNAVAILABLE, path: 'redis.url', message: `cannot connect to Redis (${redactUrl(cfg.redis.url)}): ${(err as Error).message}` }]);
+    throw new StartupError([
+      {
+        code: ProblemCode.SERVICE_UNAVAILABLE,
+        path: 'redis.url',
+        message: `cannot connect to Redis (${redactUrl(cfg.redis.url)}): ${(err as Error).message}`,
+      },
+    ]);
   }
 }
 
@@ -67,7 +83,12 @@ export function openQueue(cfg: CoreConfig, database: Database, store: KeyValueSt
   const useRedisQueue = cfg.queue.driver === 'redis' || (cfg.queue.driver === 'auto' && !!cfg.redis.url);
   return createEventQueue(
     useRedisQueue
-      ? { redis: store.redisClient() ?? cfg.redis.url!, prefix: cfg.redis.keyPrefix, flushIntervalMs: cfg.queue.flushIntervalMs, onError }
+      ? {
+          redis: store.redisClient() ?? cfg.redis.url!,
+          prefix: cfg.redis.keyPrefix,
+          flushIntervalMs: cfg.queue.flushIntervalMs,
+          onError,
+        }
       : { database, flushIntervalMs: cfg.queue.flushIntervalMs, onError },
   );
 }

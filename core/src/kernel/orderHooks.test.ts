@@ -9,7 +9,10 @@ const hook = (plugin: string, extra: Partial<HookDefinition> = {}): BoundHook =>
   hook: { phase: 'request.limit', handle: async () => {}, ...extra } as HookDefinition,
 });
 
-const ids = (hooks: BoundHook[]) => orderHooks(hooks, {}).byPhase.get('request.limit')!.map((h) => h.plugin);
+const ids = (hooks: BoundHook[]) =>
+  orderHooks(hooks, {})
+    .byPhase.get('request.limit')!
+    .map((h) => h.plugin);
 
 describe('orderHooks', () => {
   it('orders by `order`, then plugin name', () => {
@@ -18,13 +21,20 @@ describe('orderHooks', () => {
 
   it('applies before/after constraints over order', () => {
     // c sorts first by order, but must wait for b; b must precede a.
-    assert.deepEqual(ids([hook('a'), hook('b', { before: ['a'] }), hook('c', { after: ['b'], order: -5 })]), ['b', 'c', 'a']);
+    assert.deepEqual(ids([hook('a'), hook('b', { before: ['a'] }), hook('c', { after: ['b'], order: -5 })]), [
+      'b',
+      'c',
+      'a',
+    ]);
   });
 
   it('lets the operator override the order per phase', () => {
     const { byPhase, problems } = orderHooks([hook('a'), hook('b'), hook('c')], { 'request.limit': ['c', 'a'] });
     assert.deepEqual(problems, []);
-    assert.deepEqual(byPhase.get('request.limit')!.map((h) => h.plugin), ['c', 'a', 'b']);
+    assert.deepEqual(
+      byPhase.get('request.limit')!.map((h) => h.plugin),
+      ['c', 'a', 'b'],
+    );
   });
 
   it("the operator's order wins over a plugin's own before/after (README: request.limit: [usage, rate-limit])", () => {
@@ -33,7 +43,10 @@ describe('orderHooks', () => {
     const { byPhase, problems } = orderHooks(hooks, { 'request.limit': ['usage', 'rate-limit'] });
     assert.deepEqual(problems, []);
     // budgets was not listed: its own constraint (after usage) still holds.
-    assert.deepEqual(byPhase.get('request.limit')!.map((h) => h.plugin), ['usage', 'rate-limit', 'budgets']);
+    assert.deepEqual(
+      byPhase.get('request.limit')!.map((h) => h.plugin),
+      ['usage', 'rate-limit', 'budgets'],
+    );
   });
 
   it('a constraint with an unlisted hook cannot reorder the listed ones', () => {
@@ -45,13 +58,20 @@ describe('orderHooks', () => {
   });
 
   it('settles a before/after cycle when the operator lists the hooks', () => {
-    const { byPhase, problems } = orderHooks([hook('a', { before: ['b'] }), hook('b', { before: ['a'] })], { 'request.limit': ['b', 'a'] });
+    const { byPhase, problems } = orderHooks([hook('a', { before: ['b'] }), hook('b', { before: ['a'] })], {
+      'request.limit': ['b', 'a'],
+    });
     assert.deepEqual(problems, []);
-    assert.deepEqual(byPhase.get('request.limit')!.map((h) => h.plugin), ['b', 'a']);
+    assert.deepEqual(
+      byPhase.get('request.limit')!.map((h) => h.plugin),
+      ['b', 'a'],
+    );
   });
 
   it('reports constraint cycles and overrides naming unknown plugins', () => {
-    const { problems } = orderHooks([hook('a', { before: ['b'] }), hook('b', { before: ['a'] })], { 'request.limit': ['zzz'] });
+    const { problems } = orderHooks([hook('a', { before: ['b'] }), hook('b', { before: ['a'] })], {
+      'request.limit': ['zzz'],
+    });
     assert.equal(problems.length, 2);
     assert.ok(problems.every((p) => p.code === 'AIHUB_E_PIPELINE_INVALID'));
   });

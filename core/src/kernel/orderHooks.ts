@@ -17,7 +17,10 @@ export interface BoundHook {
  * stable topological sort. The operator's order wins over the plugins' `before`/`after` between the
  * hooks it lists. Constraint cycles and overrides naming unknown plugins are problems.
  */
-export function orderHooks(hooks: BoundHook[], overrides: CoreConfig['pipeline']['order']): { byPhase: Map<Phase, BoundHook[]>; problems: Problem[] } {
+export function orderHooks(
+  hooks: BoundHook[],
+  overrides: CoreConfig['pipeline']['order'],
+): { byPhase: Map<Phase, BoundHook[]>; problems: Problem[] } {
   const problems: Problem[] = [];
   const byPhase = new Map<Phase, BoundHook[]>();
   const plugins = new Set(hooks.map((h) => h.plugin));
@@ -25,7 +28,11 @@ export function orderHooks(hooks: BoundHook[], overrides: CoreConfig['pipeline']
     for (const [i, ref] of (list ?? []).entries()) {
       const plugin = ref.split(':')[0];
       if (!plugins.has(plugin)) {
-        problems.push({ code: ProblemCode.PIPELINE_INVALID, path: `pipeline.order.${phase}[${i}]`, message: `"${ref}" names no loaded plugin with hooks; fix the name or remove it` });
+        problems.push({
+          code: ProblemCode.PIPELINE_INVALID,
+          path: `pipeline.order.${phase}[${i}]`,
+          message: `"${ref}" names no loaded plugin with hooks; fix the name or remove it`,
+        });
       }
     }
   }
@@ -40,7 +47,11 @@ export function orderHooks(hooks: BoundHook[], overrides: CoreConfig['pipeline']
       return byPlugin === -1 ? Number.MAX_SAFE_INTEGER : byPlugin;
     };
     const base = [...inPhase].sort(
-      (a, b) => rank(a) - rank(b) || (a.hook.order ?? 0) - (b.hook.order ?? 0) || a.plugin.localeCompare(b.plugin) || a.id.localeCompare(b.id),
+      (a, b) =>
+        rank(a) - rank(b) ||
+        (a.hook.order ?? 0) - (b.hook.order ?? 0) ||
+        a.plugin.localeCompare(b.plugin) ||
+        a.id.localeCompare(b.id),
     );
     const sorted = applyConstraints(base, phase, problems, (h) => rank(h) !== Number.MAX_SAFE_INTEGER);
     byPhase.set(phase, sorted);
@@ -54,7 +65,12 @@ export function orderHooks(hooks: BoundHook[], overrides: CoreConfig['pipeline']
  * example (`request.limit: [usage, rate-limit]`) used to be silently undone by rate-limit's `before`.
  * Constraints with hooks the operator did not list still hold.
  */
-function applyConstraints(base: BoundHook[], phase: Phase, problems: Problem[], listed: (h: BoundHook) => boolean): BoundHook[] {
+function applyConstraints(
+  base: BoundHook[],
+  phase: Phase,
+  problems: Problem[],
+  listed: (h: BoundHook) => boolean,
+): BoundHook[] {
   // edges: a → b means a runs before b
   const edges = new Map<BoundHook, Set<BoundHook>>(base.map((h) => [h, new Set()]));
   const operatorDecides = (a: BoundHook, b: BoundHook) => listed(a) && listed(b);

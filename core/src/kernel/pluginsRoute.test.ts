@@ -30,7 +30,12 @@ describe('GET /admin/v1/plugins', () => {
   it('lists plugins with versions and each phase’s hooks in run order for a superadmin', async () => {
     const res = await gw.fetch('/admin/v1/plugins', { headers: asCaller({ superadmin: true }) });
     assert.equal(res.status, 200, await res.clone().text());
-    const body = (await res.json()) as { object: string; core_version: string; plugins: { name: string; version: string }[]; pipeline: { phase: string; hooks: { id: string }[] }[] };
+    const body = (await res.json()) as {
+      object: string;
+      core_version: string;
+      plugins: { name: string; version: string }[];
+      pipeline: { phase: string; hooks: { id: string }[] }[];
+    };
     assert.equal(body.object, 'plugins');
     assert.ok(body.core_version);
     assert.deepEqual(
@@ -41,8 +46,15 @@ describe('GET /admin/v1/plugins', () => {
       ],
     );
     const received = body.pipeline.find((p) => p.phase === 'request.transform');
-    assert.deepEqual(received?.hooks.map((h) => h.id), ['order-probe:early', 'order-probe:late']);
-    assert.ok(body.pipeline.find((p) => p.phase === 'request.authenticate')?.hooks.some((h) => h.id.startsWith('test-identity:')));
+    assert.deepEqual(
+      received?.hooks.map((h) => h.id),
+      ['order-probe:early', 'order-probe:late'],
+    );
+    assert.ok(
+      body.pipeline
+        .find((p) => p.phase === 'request.authenticate')
+        ?.hooks.some((h) => h.id.startsWith('test-identity:')),
+    );
   });
 
   it('refuses tenant admins (403) and anonymous callers (401) with problem+json', async () => {
@@ -54,7 +66,12 @@ describe('GET /admin/v1/plugins', () => {
   });
 
   it('is in the OpenAPI document', async () => {
-    const doc = (await (await gw.fetch('/admin/v1/openapi.json')).json()) as { paths: Record<string, { get?: { operationId?: string } }> };
-    assert.equal(doc.paths['/plugins']?.get?.operationId ?? doc.paths['/admin/v1/plugins']?.get?.operationId, 'listPlugins');
+    const doc = (await (await gw.fetch('/admin/v1/openapi.json')).json()) as {
+      paths: Record<string, { get?: { operationId?: string } }>;
+    };
+    assert.equal(
+      doc.paths['/plugins']?.get?.operationId ?? doc.paths['/admin/v1/plugins']?.get?.operationId,
+      'listPlugins',
+    );
   });
 });

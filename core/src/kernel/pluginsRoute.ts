@@ -19,7 +19,12 @@ const pluginsResponse = z.object({
       source: z.string().optional(),
     }),
   ),
-  pipeline: z.array(z.object({ phase: z.string(), hooks: z.array(z.object({ id: z.string(), plugin: z.string(), order: z.number() })) })),
+  pipeline: z.array(
+    z.object({
+      phase: z.string(),
+      hooks: z.array(z.object({ id: z.string(), plugin: z.string(), order: z.number() })),
+    }),
+  ),
 });
 
 /**
@@ -29,10 +34,17 @@ const pluginsResponse = z.object({
  * the route pipeline like a plugin route, so the auth plugin authenticates it; without a superadmin
  * principal it is a 403.
  */
-export function pluginsRoute(describe: () => { plugins: unknown; pipeline: unknown }, coreVersion: string): CollectedRoute {
+export function pluginsRoute(
+  describe: () => { plugins: unknown; pipeline: unknown },
+  coreVersion: string,
+): CollectedRoute {
   return {
     handler: async (c) => {
-      if (PrincipalKey.get(c)?.superadmin !== true) throw errors.forbidden('The plugin list is for platform admins: use a superadmin key or token.', 'platform_admin_required');
+      if (PrincipalKey.get(c)?.superadmin !== true)
+        throw errors.forbidden(
+          'The plugin list is for platform admins: use a superadmin key or token.',
+          'platform_admin_required',
+        );
       const { plugins, pipeline } = describe();
       c.set('cache-control', 'no-store');
       c.body = { object: 'plugins', core_version: coreVersion, plugins, pipeline };

@@ -50,7 +50,11 @@ export async function prepare(options: PrepareOptions): Promise<Prepared> {
       hooks.push(...collectHooks(p.definition, ctx));
       routes.push(...collectRoutes(p.definition, ctx));
     } catch (err) {
-      all.push({ code: 'AIHUB_E_PLUGIN_INVALID', path: `plugins[${p.index}]`, message: `plugin "${p.definition.name}" failed to declare hooks or routes: ${(err as Error).message}` });
+      all.push({
+        code: 'AIHUB_E_PLUGIN_INVALID',
+        path: `plugins[${p.index}]`,
+        message: `plugin "${p.definition.name}" failed to declare hooks or routes: ${(err as Error).message}`,
+      });
     }
   }
   const { byPhase, problems: orderProblems } = orderHooks(hooks, loaded.config.pipeline.order);

@@ -36,7 +36,10 @@ async function importPlugin(spec: string): Promise<unknown> {
     const mod = require(spec);
     return mod?.default ?? mod;
   } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_REQUIRE_ESM' || (err as { code?: string }).code === 'ERR_REQUIRE_ASYNC_MODULE') {
+    if (
+      (err as { code?: string }).code === 'ERR_REQUIRE_ESM' ||
+      (err as { code?: string }).code === 'ERR_REQUIRE_ASYNC_MODULE'
+    ) {
       const mod = await import(spec);
       return mod?.default ?? mod;
     }
@@ -50,7 +53,8 @@ function installedPluginNames(baseDir: string): string[] {
   for (let start of [baseDir, __dirname]) {
     for (let i = 0; i < 10; i++) {
       const scope = path.join(start, 'node_modules', '@aihub');
-      if (existsSync(scope)) for (const d of readdirSync(scope)) if (d.startsWith('plugin-')) names.add(d.slice('plugin-'.length));
+      if (existsSync(scope))
+        for (const d of readdirSync(scope)) if (d.startsWith('plugin-')) names.add(d.slice('plugin-'.length));
       const up = path.dirname(start);
       if (up === start) break;
       start = up;
@@ -71,7 +75,8 @@ function loadFailure(name: string, spec: string, err: Error): string {
     // keep the spec
   }
   const ts = /\.(c|m)?tsx?$/.test(entry);
-  const syntax = err instanceof SyntaxError || /Unexpected (identifier|token)|Unknown file extension ".ts"/.test(err.message);
+  const syntax =
+    err instanceof SyntaxError || /Unexpected (identifier|token)|Unknown file extension ".ts"/.test(err.message);
   if (ts || syntax) {
     return `plugin "${name}" failed to load from ${entry}: ${err.message.split('\n')[0]}; ${ts ? 'that is a TypeScript file, which plain node cannot run' : 'this looks like source node cannot run (TypeScript?)'}: build the plugin first (tsc) and point "package" (or the package.json "main") to the compiled .js in dist/ — see docs/plugins.md, "Your own plugin package"`;
   }
@@ -82,7 +87,10 @@ function loadFailure(name: string, spec: string, err: Error): string {
  * Loads every enabled plugin, validates manifests and configs, checks dependencies and cycles, and
  * returns the plugins in start order. Never throws for bad input: every problem is collected.
  */
-export async function resolvePlugins(entries: PluginSource[], baseDir: string): Promise<{ plugins: ResolvedPlugin[]; problems: Problem[] }> {
+export async function resolvePlugins(
+  entries: PluginSource[],
+  baseDir: string,
+): Promise<{ plugins: ResolvedPlugin[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const byName = new Map<string, ResolvedPlugin>();
   const enabledNames = new Set(entries.filter((e) => e.enabled !== false).map((e) => e.name));
@@ -98,7 +106,8 @@ export async function resolvePlugins(entries: PluginSource[], baseDir: string): 
       try {
         def = (await importPlugin(spec)) as PluginDefinition;
       } catch (err) {
-        const notFound = (err as { code?: string }).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(spec);
+        const notFound =
+          (err as { code?: string }).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(spec);
         problems.push({
           code: ProblemCode.PLUGIN_MISSING,
           path: `${at}.name`,
@@ -115,19 +124,32 @@ export async function resolvePlugins(entries: PluginSource[], baseDir: string): 
       continue;
     }
     if (byName.has(def.name)) {
-      problems.push({ code: ProblemCode.PLUGIN_DUPLICATE, path: at, message: `plugin "${def.name}" is listed twice (also at plugins[${byName.get(def.name)!.index}]); keep one entry` });
+      problems.push({
+        code: ProblemCode.PLUGIN_DUPLICATE,
+        path: at,
+        message: `plugin "${def.name}" is listed twice (also at plugins[${byName.get(def.name)!.index}]); keep one entry`,
+      });
       continue;
     }
     let config: unknown = entry.config ?? {};
     if (def.config) {
       const parsed = def.config.safeParse(entry.config ?? {});
       if (!parsed.success) {
-        problems.push(...zodProblems(parsed.error, ['plugins', index, 'config'], { schema: def.config, docs: `the "${def.name}" plugin's README` }));
+        problems.push(
+          ...zodProblems(parsed.error, ['plugins', index, 'config'], {
+            schema: def.config,
+            docs: `the "${def.name}" plugin's README`,
+          }),
+        );
         continue;
       }
       config = parsed.data;
     } else if (entry.config && Object.keys(entry.config).length) {
-      problems.push({ code: ProblemCode.CONFIG_UNKNOWN_KEY, path: `${at}.config`, message: `plugin "${def.name}" takes no configuration; remove "config"` });
+      problems.push({
+        code: ProblemCode.CONFIG_UNKNOWN_KEY,
+        path: `${at}.config`,
+        message: `plugin "${def.name}" takes no configuration; remove "config"`,
+      });
     }
     byName.set(def.name, { definition: def, config, index, source: spec });
   }
@@ -158,19 +180,33 @@ export async function resolvePlugins(entries: PluginSource[], baseDir: string): 
 
 function checkManifest(def: PluginDefinition | undefined, entryName: string, at: string): Problem[] {
   const bad = (message: string): Problem => ({ code: ProblemCode.PLUGIN_INVALID, path: at, message });
-  if (!def || typeof def !== 'object') return [bad(`plugin "${entryName}" has no default export; export definePlugin({...}) as default`)];
+  if (!def || typeof def !== 'object')
+    return [bad(`plugin "${entryName}" has no default export; export definePlugin({...}) as default`)];
   const out: Problem[] = [];
-  if (def.apiVersion !== PLUGIN_API_VERSION) out.push(bad(`plugin "${entryName}" declares apiVersion "${def.apiVersion}"; this core supports "${PLUGIN_API_VERSION}"`));
-  if (typeof def.name !== 'string' || !NAME.test(def.name)) out.push(bad(`plugin "${entryName}" has an invalid name "${def.name}"; names are kebab-case`));
-  else if (def.name !== entryName) out.push(bad(`plugin at this entry is named "${def.name}", not "${entryName}"; make the config name match the plugin`));
-  if (typeof def.version !== 'string' || !semver.valid(def.version)) out.push(bad(`plugin "${entryName}" has an invalid version "${def.version}"; use semver`));
+  if (def.apiVersion !== PLUGIN_API_VERSION)
+    out.push(
+      bad(`plugin "${entryName}" declares apiVersion "${def.apiVersion}"; this core supports "${PLUGIN_API_VERSION}"`),
+    );
+  if (typeof def.name !== 'string' || !NAME.test(def.name))
+    out.push(bad(`plugin "${entryName}" has an invalid name "${def.name}"; names are kebab-case`));
+  else if (def.name !== entryName)
+    out.push(
+      bad(`plugin at this entry is named "${def.name}", not "${entryName}"; make the config name match the plugin`),
+    );
+  if (typeof def.version !== 'string' || !semver.valid(def.version))
+    out.push(bad(`plugin "${entryName}" has an invalid version "${def.version}"; use semver`));
   if (typeof def.core !== 'string' || !semver.validRange(def.core)) {
     out.push(bad(`plugin "${entryName}" has an invalid core range "${def.core}"; use a semver range such as ^0.1.0`));
   } else if (!semver.satisfies(CORE_VERSION, def.core, { includePrerelease: true })) {
-    out.push({ code: ProblemCode.PLUGIN_INCOMPATIBLE, path: at, message: `plugin "${entryName}" needs core ${def.core}, but this is core ${CORE_VERSION}; upgrade one of them` });
+    out.push({
+      code: ProblemCode.PLUGIN_INCOMPATIBLE,
+      path: at,
+      message: `plugin "${entryName}" needs core ${def.core}, but this is core ${CORE_VERSION}; upgrade one of them`,
+    });
   }
   if (Array.isArray(def.hooks)) {
-    for (const hook of def.hooks) if (!isPhase(hook.phase)) out.push(bad(`plugin "${entryName}" has a hook in unknown phase "${hook.phase}"`));
+    for (const hook of def.hooks)
+      if (!isPhase(hook.phase)) out.push(bad(`plugin "${entryName}" has a hook in unknown phase "${hook.phase}"`));
   }
   return out;
 }
@@ -180,7 +216,9 @@ function topoSort(plugins: ResolvedPlugin[]): { order: ResolvedPlugin[]; cycles:
   const byName = new Map(plugins.map((p) => [p.definition.name, p]));
   const deps = new Map<string, string[]>();
   for (const p of plugins) {
-    const all = [...(p.definition.dependsOn ?? []), ...(p.definition.optionalDependsOn ?? [])].filter((d) => byName.has(d));
+    const all = [...(p.definition.dependsOn ?? []), ...(p.definition.optionalDependsOn ?? [])].filter((d) =>
+      byName.has(d),
+    );
     deps.set(p.definition.name, all);
   }
   const order: ResolvedPlugin[] = [];

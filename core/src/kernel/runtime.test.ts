@@ -45,9 +45,13 @@ function counterPlugin(events: string[]) {
       },
     ],
     routes(router, ctx) {
-      router.get('/hits', (c) => {
-        c.body = { [ctx.runtime.label]: ctx.runtime.hits };
-      }, { auth: 'none' });
+      router.get(
+        '/hits',
+        (c) => {
+          c.body = { [ctx.runtime.label]: ctx.runtime.hits };
+        },
+        { auth: 'none' },
+      );
     },
     health: (ctx) => [{ name: 'counter', check: async () => ({ hits: ctx.runtime.hits }) }],
     onRoute: (route, ctx) => void events.push(`onRoute:${ctx.runtime.label}:${route.path}`),
@@ -90,9 +94,23 @@ describe('plugin runtime (ctx.runtime)', () => {
   });
 
   it('a sync start works, and a start that returns nothing leaves the runtime undefined', async () => {
-    const sync = definePlugin({ apiVersion: 'aihub.plugin/v1', name: 'rt-sync', version: '1.0.0', core: '*', start: () => ({ n: 41 }), routes: (router, ctx) => router.get('/n', (c) => void (c.body = { n: ctx.runtime.n + 1 }), { auth: 'none' }) });
+    const sync = definePlugin({
+      apiVersion: 'aihub.plugin/v1',
+      name: 'rt-sync',
+      version: '1.0.0',
+      core: '*',
+      start: () => ({ n: 41 }),
+      routes: (router, ctx) => router.get('/n', (c) => void (c.body = { n: ctx.runtime.n + 1 }), { auth: 'none' }),
+    });
     let seen: unknown = 'unset';
-    const none = definePlugin({ apiVersion: 'aihub.plugin/v1', name: 'rt-none', version: '1.0.0', core: '*', start: async () => {}, ready: (ctx) => void (seen = ctx.runtime) });
+    const none = definePlugin({
+      apiVersion: 'aihub.plugin/v1',
+      name: 'rt-none',
+      version: '1.0.0',
+      core: '*',
+      start: async () => {},
+      ready: (ctx) => void (seen = ctx.runtime),
+    });
     const gw = await startTestGateway({ plugins: [sync, none] });
     try {
       assert.deepEqual(await (await gw.fetch('/plugins/rt-sync/n')).json(), { n: 42 });
@@ -141,12 +159,22 @@ describe('plugin runtime (ctx.runtime)', () => {
       start: () => ({ ok: true }),
       hooks: (ctx) => (ctx.runtime.ok ? [] : []),
     });
-    await assert.rejects(startTestGateway({ plugins: [eager] }), /plugin "rt-eager" read ctx\.runtime before its start\(\) resolved/);
+    await assert.rejects(
+      startTestGateway({ plugins: [eager] }),
+      /plugin "rt-eager" read ctx\.runtime before its start\(\) resolved/,
+    );
   });
 
   it('reading ctx.runtime in register fails startup naming the plugin, and plugins started before it stop', async () => {
     let stopped = false;
-    const first = definePlugin({ apiVersion: 'aihub.plugin/v1', name: 'rt-first', version: '1.0.0', core: '*', start: () => 'first', stop: () => void (stopped = true) });
+    const first = definePlugin({
+      apiVersion: 'aihub.plugin/v1',
+      name: 'rt-first',
+      version: '1.0.0',
+      core: '*',
+      start: () => 'first',
+      stop: () => void (stopped = true),
+    });
     const early = definePlugin({
       apiVersion: 'aihub.plugin/v1',
       name: 'rt-early',
@@ -156,7 +184,10 @@ describe('plugin runtime (ctx.runtime)', () => {
       start: () => 1,
       register: (_bind, ctx) => void ctx.runtime,
     });
-    await assert.rejects(startTestGateway({ plugins: [first, early] }), /plugin "rt-early" failed to start: plugin "rt-early" read ctx\.runtime before its start\(\) resolved/);
+    await assert.rejects(
+      startTestGateway({ plugins: [first, early] }),
+      /plugin "rt-early" failed to start: plugin "rt-early" read ctx\.runtime before its start\(\) resolved/,
+    );
     assert.equal(stopped, true);
   });
 

@@ -46,7 +46,13 @@ export async function startPlugins(
     } catch (err) {
       if (err instanceof StartupError) throw err;
       logger.error(`plugin ${def.name} failed to start`, { err, plugin: def.name });
-      throw new StartupError([{ code: ProblemCode.PLUGIN_START, path: `plugins[${p.index}]`, message: `plugin "${def.name}" failed to start: ${(err as Error).message}` }]);
+      throw new StartupError([
+        {
+          code: ProblemCode.PLUGIN_START,
+          path: `plugins[${p.index}]`,
+          message: `plugin "${def.name}" failed to start: ${(err as Error).message}`,
+        },
+      ]);
     }
     started.push({ prepared: p, ctx });
     logger.debug(`plugin ${def.name} started`, { plugin: def.name, version: def.version });

@@ -18,7 +18,9 @@ const registered = new Set<string>();
 
 export function defineStateKey<T>(name: string): StateKey<T> {
   if (registered.has(name)) {
-    throw new Error(`AIHUB_E_STATE_KEY_DUPLICATE: request state key "${name}" is defined twice; give each key a unique, plugin-prefixed name.`);
+    throw new Error(
+      `AIHUB_E_STATE_KEY_DUPLICATE: request state key "${name}" is defined twice; give each key a unique, plugin-prefixed name.`,
+    );
   }
   registered.add(name);
   const sym = Symbol(name);

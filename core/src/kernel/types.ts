@@ -146,8 +146,18 @@ export interface HealthCheck {
 export interface PluginMeter {
   readonly registry: Registry;
   counter<L extends string>(name: string, help: string, labelNames?: readonly L[]): import('prom-client').Counter<L>;
-  gauge<L extends string>(name: string, help: string, labelNames?: readonly L[], collect?: () => void | Promise<void>): import('prom-client').Gauge<L>;
-  histogram<L extends string>(name: string, help: string, labelNames?: readonly L[], buckets?: number[]): import('prom-client').Histogram<L>;
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames?: readonly L[],
+    collect?: () => void | Promise<void>,
+  ): import('prom-client').Gauge<L>;
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames?: readonly L[],
+    buckets?: number[],
+  ): import('prom-client').Histogram<L>;
 }
 
 /**

@@ -17,7 +17,12 @@ describe('createLogger', () => {
   it('writes JSON lines with the request, trace and tenant of the request being served', async () => {
     const { stream, lines } = capture();
     const logger = createLogger({ level: 'info', format: 'json', stream, defaultMeta: { service: 'aihub' } });
-    const info = { requestId: 'req-1', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) } as { requestId: string; traceId: string; spanId: string; tenantId?: string };
+    const info = { requestId: 'req-1', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) } as {
+      requestId: string;
+      traceId: string;
+      spanId: string;
+      tenantId?: string;
+    };
     runInRequest(info, undefined, () => {
       info.tenantId = 'ten_1'; // set later in the request by the tenancy hook
       logger.child({ plugin: 'demo' }).info('inside');
@@ -37,7 +42,12 @@ describe('createLogger', () => {
   it('never writes secrets, and keeps error stacks', async () => {
     const { stream, lines } = capture();
     const logger = createLogger({ level: 'info', format: 'json', stream });
-    logger.warn('call failed', { authorization: 'Bearer sk-live-123', apiKey: 'sk-live-456', password: 'hunter2', err: new Error('boom') });
+    logger.warn('call failed', {
+      authorization: 'Bearer sk-live-123',
+      apiKey: 'sk-live-456',
+      password: 'hunter2',
+      err: new Error('boom'),
+    });
     await new Promise((r) => setImmediate(r));
     const text = JSON.stringify(lines[0]);
     assert.doesNotMatch(text, /sk-live|hunter2/);
@@ -50,7 +60,8 @@ describe('createLogger', () => {
     const logger = createLogger({ level: 'info', format: 'json', stream });
     const key = 'ahk_k1abcdef2345_' + 'S'.repeat(40);
     logger.warn(`key ${key} refused`, {
-      reason: 'deployment answered HTTP 401: Incorrect API key provided: sk-proj-AbCdEf123456. invalid x-api-key: zz-9988776655',
+      reason:
+        'deployment answered HTTP 401: Incorrect API key provided: sk-proj-AbCdEf123456. invalid x-api-key: zz-9988776655',
       err: new Error('upstream said Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl'),
       trace_id: 'f'.repeat(32),
     });

@@ -29,7 +29,8 @@ const requestFields = winston.format((info) => {
 });
 
 /** Keys whose values are never written to a log line, whatever plugin logs them. */
-const SECRET_KEYS = /^(authorization|api[-_]?key|x-api-key|password|secret|client_secret|token|access_token|refresh_token|cookie)$/i;
+const SECRET_KEYS =
+  /^(authorization|api[-_]?key|x-api-key|password|secret|client_secret|token|access_token|refresh_token|cookie)$/i;
 
 const redact = winston.format((info) => {
   for (const key of Object.keys(info)) {
@@ -47,14 +48,28 @@ const errorFields = winston.format((info) => {
       message: err.message,
       code: (err as { code?: unknown }).code,
       stack: err.stack,
-      cause: err.cause instanceof Error ? { name: err.cause.name, message: err.cause.message, stack: err.cause.stack } : undefined,
+      cause:
+        err.cause instanceof Error
+          ? { name: err.cause.name, message: err.cause.message, stack: err.cause.stack }
+          : undefined,
     };
   }
   return info;
 });
 
 /** Fields that hold ids the gateway made, never secrets: left alone (and cheap to skip). */
-const ID_FIELDS = new Set(['level', 'timestamp', 'request_id', 'trace_id', 'span_id', 'tenant_id', 'service', 'plugin', 'phase', 'uid']);
+const ID_FIELDS = new Set([
+  'level',
+  'timestamp',
+  'request_id',
+  'trace_id',
+  'span_id',
+  'tenant_id',
+  'service',
+  'plugin',
+  'phase',
+  'uid',
+]);
 
 /**
  * Key-like strings in free text (the message, error messages and stacks, string fields such as a
@@ -81,8 +96,23 @@ const redactText = winston.format((info) => {
 export function createLogger(options: LoggerOptions): Logger {
   const format =
     options.format === 'pretty'
-      ? winston.format.combine(requestFields(), redact(), errorFields(), redactText(), winston.format.timestamp(), winston.format.colorize(), winston.format.simple())
-      : winston.format.combine(requestFields(), redact(), errorFields(), redactText(), winston.format.timestamp(), winston.format.json());
+      ? winston.format.combine(
+          requestFields(),
+          redact(),
+          errorFields(),
+          redactText(),
+          winston.format.timestamp(),
+          winston.format.colorize(),
+          winston.format.simple(),
+        )
+      : winston.format.combine(
+          requestFields(),
+          redact(),
+          errorFields(),
+          redactText(),
+          winston.format.timestamp(),
+          winston.format.json(),
+        );
   return winston.createLogger({
     level: options.level,
     format,
@@ -91,7 +121,9 @@ export function createLogger(options: LoggerOptions): Logger {
     transports: [
       options.stream
         ? new winston.transports.Stream({ stream: options.stream })
-        : new winston.transports.Console({ stderrLevels: options.stderr ? Object.keys(winston.config.npm.levels) : ['error'] }),
+        : new winston.transports.Console({
+            stderrLevels: options.stderr ? Object.keys(winston.config.npm.levels) : ['error'],
+          }),
     ],
   });
 }

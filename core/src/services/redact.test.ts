@@ -4,10 +4,15 @@ import { redactProviderText, redactSecrets } from './redact';
 
 describe('redaction of provider texts and secrets (issue 13 finding 12)', () => {
   it('removes key fragments providers echo in auth errors, and upstream addresses, and cuts long texts', () => {
-    const openai = redactProviderText('deployment answered HTTP 401: Incorrect API key provided: sk-proj-AbCd1234EfGh. See https://platform.openai.com/account/api-keys.');
+    const openai = redactProviderText(
+      'deployment answered HTTP 401: Incorrect API key provided: sk-proj-AbCd1234EfGh. See https://platform.openai.com/account/api-keys.',
+    );
     assert.doesNotMatch(openai, /AbCd1234EfGh|platform\.openai\.com/);
     assert.match(openai, /HTTP 401/);
-    assert.equal(redactProviderText('azure-1 connection failed (ECONNREFUSED): connect ECONNREFUSED 10.20.30.40:8443'), 'azure-1 connection failed (ECONNREFUSED): connect ECONNREFUSED [upstream]');
+    assert.equal(
+      redactProviderText('azure-1 connection failed (ECONNREFUSED): connect ECONNREFUSED 10.20.30.40:8443'),
+      'azure-1 connection failed (ECONNREFUSED): connect ECONNREFUSED [upstream]',
+    );
     assert.doesNotMatch(redactProviderText('getaddrinfo ENOTFOUND my-resource.openai.azure.com:443'), /my-resource/);
     assert.equal(redactProviderText('x'.repeat(500)).length, 201);
     // Model names with dots are not hosts.

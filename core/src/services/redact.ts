@@ -12,7 +12,10 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   // Authorization header values of any scheme that carries a credential.
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
   // `api-key: …`, `x-api-key=…`, `"client_secret":"…"`, `password=…`, `?key=…`.
-  [/((?:x-)?api[-_]?key|client_secret|password|secret|access_token|refresh_token|token|subscription[-_]key|sig)("?\s*[:=]\s*"?)[^\s"'&,;}]{4,}/gi, '$1$2[redacted]'],
+  [
+    /((?:x-)?api[-_]?key|client_secret|password|secret|access_token|refresh_token|token|subscription[-_]key|sig)("?\s*[:=]\s*"?)[^\s"'&,;}]{4,}/gi,
+    '$1$2[redacted]',
+  ],
   // Credentials in URLs: scheme://user:password@host.
   [/(\/\/[^/:@\s]+:)[^@\s/]+@/g, '$1[redacted]@'],
 ];
@@ -25,7 +28,8 @@ export function redactSecrets(text: string): string {
 }
 
 /** host:port and IP addresses of upstreams: internal topology, not for clients. */
-const ADDRESS = /(?:\b(?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-f:]+\]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}|\blocalhost)(?::\d{1,5})?\b/gi;
+const ADDRESS =
+  /(?:\b(?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-f:]+\]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}|\blocalhost)(?::\d{1,5})?\b/gi;
 
 /** Removes network addresses (IPs, host names with a dot, host:port) from text meant for a client or a log. */
 export function redactAddresses(text: string): string {

@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT_CONTEXT, createContextKey } from '@opentelemetry/api';
-import { activeOtelContext, ambientValue, currentRequest, defineAmbientKey, runInRequest, runWithAmbient, runWithOtelContext } from './requestContext';
+import {
+  activeOtelContext,
+  ambientValue,
+  currentRequest,
+  defineAmbientKey,
+  runInRequest,
+  runWithAmbient,
+  runWithOtelContext,
+} from './requestContext';
 
 const SCOPE = defineAmbientKey<string>('test.scope');
 const OTHER = defineAmbientKey<number>('test.other');
@@ -25,11 +33,15 @@ describe('request context (one async storage for request, trace context and ambi
         assert.equal(ambientValue(SCOPE), 'ten_a', 'the inner value ends with its run');
         assert.equal(ambientValue(OTHER), undefined, 'keys do not see each other');
         // Entering a trace context keeps the ambient values.
-        runWithOtelContext(ROOT_CONTEXT.setValue(K, 'child'), () => {
-          assert.equal(activeOtelContext()?.getValue(K), 'child');
-          assert.equal(ambientValue(SCOPE), 'ten_a');
-          assert.equal(currentRequest(), info);
-        }, []);
+        runWithOtelContext(
+          ROOT_CONTEXT.setValue(K, 'child'),
+          () => {
+            assert.equal(activeOtelContext()?.getValue(K), 'child');
+            assert.equal(ambientValue(SCOPE), 'ten_a');
+            assert.equal(currentRequest(), info);
+          },
+          [],
+        );
       });
       assert.equal(ambientValue(SCOPE), undefined);
     });

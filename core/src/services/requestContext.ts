@@ -76,8 +76,17 @@ export function currentRequest(): RequestInfo | undefined {
  * OpenTelemetry context (undefined: the root context; a function: built on first use). Called by
  * the kernel once per request.
  */
-export function runInRequest<T>(info: RequestInfo, otel: OtelContext | (() => OtelContext) | undefined, fn: () => T): T {
-  const slot = otel === undefined ? undefined : typeof otel === 'function' ? { context: undefined, build: otel } : { context: otel, build: undefined };
+export function runInRequest<T>(
+  info: RequestInfo,
+  otel: OtelContext | (() => OtelContext) | undefined,
+  fn: () => T,
+): T {
+  const slot =
+    otel === undefined
+      ? undefined
+      : typeof otel === 'function'
+        ? { context: undefined, build: otel }
+        : { context: otel, build: undefined };
   return storage.run({ request: info, otel: slot, values: undefined }, fn);
 }
 
@@ -110,7 +119,11 @@ export function activeOtelContext(): OtelContext | undefined {
 /** Runs `fn` with `otel` as the active OpenTelemetry context (for SharedContextManager). */
 export function runWithOtelContext<A extends unknown[], R>(otel: OtelContext, fn: (...args: A) => R, args: A): R {
   const frame = storage.getStore();
-  return storage.run({ request: frame?.request, otel: { context: otel, build: undefined }, values: frame?.values }, fn, ...args);
+  return storage.run(
+    { request: frame?.request, otel: { context: otel, build: undefined }, values: frame?.values },
+    fn,
+    ...args,
+  );
 }
 
 /**

@@ -7,7 +7,14 @@ export { createMemoryStore, type MemoryStoreOptions } from './kv/MemoryStore';
 export { createRedisStore, type RedisStoreOptions } from './kv/RedisStore';
 export { createKeyValueStore, type KeyValueStoreOptions } from './kv/createKeyValueStore';
 
-export type { Database, Dialect, Migration, MigrationContext, MigrationSet, MigrationStatus } from './database/Database';
+export type {
+  Database,
+  Dialect,
+  Migration,
+  MigrationContext,
+  MigrationSet,
+  MigrationStatus,
+} from './database/Database';
 export { createDatabase, type DatabaseOptions } from './database/SequelizeDatabase';
 export { createTestDatabase, type TestDatabase } from './database/createTestDatabase';
 export { parseDatabaseUrl } from './database/databaseUrl';

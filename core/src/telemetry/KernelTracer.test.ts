@@ -4,7 +4,14 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@open
 import { suppressTracing } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { decodeOtlpTraces } from '../testing/otlp';
 import { ChildSpan, HEAD_SAMPLED, KernelTracer } from './KernelTracer';
 
@@ -13,7 +20,11 @@ function setup() {
   const exporter = new InMemorySpanExporter();
   const processor = new SimpleSpanProcessor(exporter);
   const resource = resourceFromAttributes({ 'service.name': 'kernel-tracer-test' });
-  const provider = new BasicTracerProvider({ resource, sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }), spanProcessors: [processor] });
+  const provider = new BasicTracerProvider({
+    resource,
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    spanProcessors: [processor],
+  });
   const sdk = provider.getTracer('@aihub/test', '1.0.0') as ConstructorParameters<typeof KernelTracer>[0];
   return { exporter, sdk, tracer: new KernelTracer(sdk, { resource, processor }) };
 }
@@ -25,7 +36,11 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
     const { exporter, sdk, tracer } = setup();
     const root = sdk.startSpan('GET /v1/models', { kind: SpanKind.SERVER });
     const parentCtx = trace.setSpan(ROOT_CONTEXT, root);
-    const child = tracer.startSpan('auth request.authenticate', { attributes: { 'aihub.plugin': 'auth', 'aihub.bad': { nested: true } as never } }, parentCtx);
+    const child = tracer.startSpan(
+      'auth request.authenticate',
+      { attributes: { 'aihub.plugin': 'auth', 'aihub.bad': { nested: true } as never } },
+      parentCtx,
+    );
     assert.ok(child instanceof ChildSpan, 'a sampled local parent takes the fast path');
     assert.ok(child.isRecording());
     child.setAttribute('gen_ai.usage.input_tokens', 12);
@@ -50,8 +65,16 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
     assert.equal(c.spanContext().traceFlags, TraceFlags.SAMPLED);
     assert.equal(c.parentSpanContext?.spanId, r.spanContext().spanId);
     assert.equal(c.kind, SpanKind.INTERNAL);
-    assert.deepEqual(c.attributes, { 'aihub.plugin': 'auth', 'gen_ai.usage.input_tokens': 12, 'gen_ai.response.finish_reasons': ['stop'] }, 'invalid values and writes after end are dropped');
-    assert.deepEqual(c.status, { code: SpanStatusCode.ERROR, message: 'upstream_error' }, 'UNSET never overrides a status');
+    assert.deepEqual(
+      c.attributes,
+      { 'aihub.plugin': 'auth', 'gen_ai.usage.input_tokens': 12, 'gen_ai.response.finish_reasons': ['stop'] },
+      'invalid values and writes after end are dropped',
+    );
+    assert.deepEqual(
+      c.status,
+      { code: SpanStatusCode.ERROR, message: 'upstream_error' },
+      'UNSET never overrides a status',
+    );
     assert.equal(c.events.length, 1);
     assert.equal(c.events[0].name, 'exception');
     assert.equal(c.events[0].attributes?.['exception.type'], 'upstream_error');
@@ -62,13 +85,20 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
     const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
     assert.ok(ms(c.duration) >= 4 && ms(c.duration) < 1000, `duration ${ms(c.duration)} ms`);
     assert.ok(Math.abs(ms(c.endTime) - ms(c.startTime) - ms(c.duration)) < 0.01, 'end = start + duration');
-    assert.ok(ms(c.startTime) >= ms(r.startTime) - 1 && ms(c.endTime) <= ms(r.endTime) + 1, 'inside its parent (ms-anchored like SDK spans)');
+    assert.ok(
+      ms(c.startTime) >= ms(r.startTime) - 1 && ms(c.endTime) <= ms(r.endTime) + 1,
+      'inside its parent (ms-anchored like SDK spans)',
+    );
   });
 
   it('exports through the OTLP protobuf serializer next to SDK spans', () => {
     const { exporter, sdk, tracer } = setup();
     const root = sdk.startSpan('POST /v1/chat/completions', { kind: SpanKind.SERVER });
-    const provider = tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'aihub.attempt': 1 } }, trace.setSpan(ROOT_CONTEXT, root));
+    const provider = tracer.startSpan(
+      'chat gpt-4o-mini',
+      { kind: SpanKind.CLIENT, attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'aihub.attempt': 1 } },
+      trace.setSpan(ROOT_CONTEXT, root),
+    );
     provider.end();
     root.end();
     const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!);
@@ -83,7 +113,10 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
 
   it('starts a root the kernel already kept: new trace, no parent, sampled, its children under it', () => {
     const { exporter, tracer } = setup();
-    const root = tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'url.path': '/v1/models', [HEAD_SAMPLED]: true } });
+    const root = tracer.startSpan('GET', {
+      kind: SpanKind.SERVER,
+      attributes: { 'url.path': '/v1/models', [HEAD_SAMPLED]: true },
+    });
     assert.ok(root instanceof ChildSpan, 'no sampler is asked for a root the kernel kept');
     const child = tracer.startSpan('hook', {}, trace.setSpan(ROOT_CONTEXT, root));
     child.end();
@@ -96,14 +129,22 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
     assert.deepEqual(r.attributes, { 'url.path': '/v1/models', 'aihub.sampling.head': true });
     assert.equal(c.parentSpanContext?.spanId, r.spanContext().spanId);
     assert.equal(c.spanContext().traceId, r.spanContext().traceId);
-    const decoded = decodeOtlpTraces(Buffer.from(ProtobufTraceSerializer.serializeRequest([c, r])!), 'application/x-protobuf');
+    const decoded = decodeOtlpTraces(
+      Buffer.from(ProtobufTraceSerializer.serializeRequest([c, r])!),
+      'application/x-protobuf',
+    );
     assert.equal(decoded.find((s) => s.kind === 2)?.parentSpanId, '');
   });
 
   it('leaves roots, remote parents, links, explicit start times and suppressed tracing to the SDK', () => {
     const { sdk, tracer } = setup();
     assert.ok(!(tracer.startSpan('root') instanceof ChildSpan), 'no parent: a root, sampled by the SDK');
-    const remote = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    const remote = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
     const fromRemote = tracer.startSpan('server', {}, remote);
     assert.ok(!(fromRemote instanceof ChildSpan));
     assert.equal(fromRemote.spanContext().traceId, 'a'.repeat(32));
@@ -116,7 +157,11 @@ describe('KernelTracer (child spans of kept traces without the SDK path)', () =>
 
   it('gives a child of an unsampled trace a fresh span id in the same trace, not recorded', () => {
     const { exporter, tracer } = setup();
-    const dropped = trace.wrapSpanContext({ traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: TraceFlags.NONE });
+    const dropped = trace.wrapSpanContext({
+      traceId: 'c'.repeat(32),
+      spanId: 'd'.repeat(16),
+      traceFlags: TraceFlags.NONE,
+    });
     const child = tracer.startSpan('hook', {}, trace.setSpan(ROOT_CONTEXT, dropped));
     assert.equal(child.isRecording(), false);
     assert.equal(child.spanContext().traceId, 'c'.repeat(32));

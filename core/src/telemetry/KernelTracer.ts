@@ -159,7 +159,10 @@ export class ChildSpan implements Span, ReadableSpan {
   addEvent(name: string, attributesOrTime?: SpanAttributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this;
     let attributes: SpanAttributes | undefined;
-    if (attributesOrTime !== undefined && (typeof attributesOrTime === 'number' || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date)) {
+    if (
+      attributesOrTime !== undefined &&
+      (typeof attributesOrTime === 'number' || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date)
+    ) {
       time = attributesOrTime;
     } else {
       attributes = attributesOrTime;
@@ -170,7 +173,12 @@ export class ChildSpan implements Span, ReadableSpan {
     }
     const clean: Attributes = {};
     if (attributes) for (const k in attributes) if (k && isAttributeValue(attributes[k])) clean[k] = attributes[k];
-    this.events.push({ name, attributes: clean, time: toHrTime(time, () => millisToHrTime(this.startMs + (performance.now() - this.perfStart))), droppedAttributesCount: 0 });
+    this.events.push({
+      name,
+      attributes: clean,
+      time: toHrTime(time, () => millisToHrTime(this.startMs + (performance.now() - this.perfStart))),
+      droppedAttributesCount: 0,
+    });
     return this;
   }
 
@@ -188,7 +196,10 @@ export class ChildSpan implements Span, ReadableSpan {
     if (this.ended) return this;
     // As the SDK: OK is final, UNSET never overrides.
     if (this.status.code === SpanStatusCode.OK || status.code === SpanStatusCode.UNSET) return this;
-    this.status = status.code === SpanStatusCode.ERROR && typeof status.message === 'string' ? { code: status.code, message: status.message } : { code: status.code };
+    this.status =
+      status.code === SpanStatusCode.ERROR && typeof status.message === 'string'
+        ? { code: status.code, message: status.message }
+        : { code: status.code };
     return this;
   }
 
@@ -212,7 +223,9 @@ export class ChildSpan implements Span, ReadableSpan {
 
   end(endTime?: TimeInput): void {
     if (this.ended) {
-      diag.error(`${this.name} ${this.context.traceId}-${this.context.spanId} - You can only call end() on a span once.`);
+      diag.error(
+        `${this.name} ${this.context.traceId}-${this.context.spanId} - You can only call end() on a span once.`,
+      );
       return;
     }
     this.perfEnd = performance.now();
@@ -248,31 +261,69 @@ export class KernelTracer implements Tracer {
   ) {}
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = otelContext.active()): Span {
-    if (options.root || options.links?.length || options.startTime !== undefined || isTracingSuppressed(ctx)) return this.sdk.startSpan(name, options, ctx);
+    if (options.root || options.links?.length || options.startTime !== undefined || isTracingSuppressed(ctx))
+      return this.sdk.startSpan(name, options, ctx);
     const parent = trace.getSpan(ctx);
     if (parent === undefined) {
       if (options.attributes?.[HEAD_SAMPLED] !== true) return this.sdk.startSpan(name, options, ctx);
-      return this.record(name, options, { traceId: ids.generateTraceId(), spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED }, undefined, ctx);
+      return this.record(
+        name,
+        options,
+        { traceId: ids.generateTraceId(), spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED },
+        undefined,
+        ctx,
+      );
     }
     const pc = parent.spanContext();
     if (pc.isRemote || !isSpanContextValid(pc)) return this.sdk.startSpan(name, options, ctx);
     if ((pc.traceFlags & TraceFlags.SAMPLED) === 0) {
       // The parent-based sampler drops children of a dropped trace: a fresh span id, same trace,
       // unsampled, so context still propagates (what the SDK returns, without its sampler call).
-      return trace.wrapSpanContext({ traceId: pc.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE, traceState: pc.traceState });
+      return trace.wrapSpanContext({
+        traceId: pc.traceId,
+        spanId: ids.generateSpanId(),
+        traceFlags: TraceFlags.NONE,
+        traceState: pc.traceState,
+      });
     }
-    return this.record(name, options, { traceId: pc.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState: pc.traceState }, pc, ctx);
+    return this.record(
+      name,
+      options,
+      { traceId: pc.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState: pc.traceState },
+      pc,
+      ctx,
+    );
   }
 
-  private record(name: string, options: SpanOptions, sc: SpanContext, parent: SpanContext | undefined, ctx: Context): ChildSpan {
-    const span = new ChildSpan(name, options.kind ?? SpanKind.INTERNAL, sc, parent, options.attributes, this.sink.resource, this.sdk.instrumentationScope, this.sink.processor);
+  private record(
+    name: string,
+    options: SpanOptions,
+    sc: SpanContext,
+    parent: SpanContext | undefined,
+    ctx: Context,
+  ): ChildSpan {
+    const span = new ChildSpan(
+      name,
+      options.kind ?? SpanKind.INTERNAL,
+      sc,
+      parent,
+      options.attributes,
+      this.sink.resource,
+      this.sdk.instrumentationScope,
+      this.sink.processor,
+    );
     this.sink.processor.onStart(span as never, ctx);
     return span;
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
-  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, context: Context, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    context: Context,
+    fn: F,
+  ): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
     // Same argument forms as the API: (name, fn), (name, options, fn), (name, options, context, fn).
     const fn = rest[rest.length - 1] as F;

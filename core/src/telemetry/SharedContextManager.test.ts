@@ -2,7 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { ROOT_CONTEXT, createContextKey } from '@opentelemetry/api';
-import { ambientValue, currentRequest, defineAmbientKey, runInRequest, runWithAmbient } from '../services/requestContext';
+import {
+  ambientValue,
+  currentRequest,
+  defineAmbientKey,
+  runInRequest,
+  runWithAmbient,
+} from '../services/requestContext';
 import { SharedContextManager } from './SharedContextManager';
 
 const K = createContextKey('test');
@@ -14,16 +20,22 @@ describe('SharedContextManager (OpenTelemetry context on the gateway storage)', 
   it('is the root context outside any run, and the entered context inside with(), across awaits', async () => {
     assert.equal(cm.active(), ROOT_CONTEXT);
     const ctx = ROOT_CONTEXT.setValue(K, 1);
-    const result = await cm.with(ctx, async (a: number, b: number) => {
-      await new Promise((r) => setTimeout(r, 1));
-      assert.equal(cm.active().getValue(K), 1);
-      await cm.with(cm.active().setValue(K, 2), async () => {
-        await null;
-        assert.equal(cm.active().getValue(K), 2);
-      });
-      assert.equal(cm.active().getValue(K), 1);
-      return a + b;
-    }, undefined, 2, 3);
+    const result = await cm.with(
+      ctx,
+      async (a: number, b: number) => {
+        await new Promise((r) => setTimeout(r, 1));
+        assert.equal(cm.active().getValue(K), 1);
+        await cm.with(cm.active().setValue(K, 2), async () => {
+          await null;
+          assert.equal(cm.active().getValue(K), 2);
+        });
+        assert.equal(cm.active().getValue(K), 1);
+        return a + b;
+      },
+      undefined,
+      2,
+      3,
+    );
     assert.equal(result, 5, 'arguments are passed through');
     assert.equal(cm.active(), ROOT_CONTEXT);
   });
@@ -34,12 +46,16 @@ describe('SharedContextManager (OpenTelemetry context on the gateway storage)', 
       runWithAmbient(SCOPE, 'ten_a', () => {
         assert.equal(cm.active().getValue(K), 'kernel', 'the kernel entered the request span context');
         const self = { n: 7 };
-        cm.with(ROOT_CONTEXT.setValue(K, 'hook'), function (this: typeof self) {
-          assert.equal(this.n, 7);
-          assert.equal(cm.active().getValue(K), 'hook');
-          assert.equal(currentRequest(), info);
-          assert.equal(ambientValue(SCOPE), 'ten_a');
-        }, self);
+        cm.with(
+          ROOT_CONTEXT.setValue(K, 'hook'),
+          function (this: typeof self) {
+            assert.equal(this.n, 7);
+            assert.equal(cm.active().getValue(K), 'hook');
+            assert.equal(currentRequest(), info);
+            assert.equal(ambientValue(SCOPE), 'ten_a');
+          },
+          self,
+        );
       }),
     );
   });

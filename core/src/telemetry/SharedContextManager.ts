@@ -16,7 +16,12 @@ export class SharedContextManager extends AsyncLocalStorageContextManager {
     return activeOtelContext() ?? ROOT_CONTEXT;
   }
 
-  override with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(context: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  override with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    context: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     const cb = thisArg == null ? fn : (fn.bind(thisArg) as F);
     return runWithOtelContext(context, cb, args) as ReturnType<F>;
   }

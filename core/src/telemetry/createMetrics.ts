@@ -51,13 +51,31 @@ export function createMetrics(options: { processMetrics: boolean }): GatewayMetr
   const meterFor = (_plugin: string): PluginMeter => ({
     registry,
     counter: (name, help, labelNames = []) =>
-      existing(name) ?? new RememberedCounter({ name: named(name), help, labelNames: labelNames as unknown as string[], registers: [registry] }),
+      existing(name) ??
+      new RememberedCounter({
+        name: named(name),
+        help,
+        labelNames: labelNames as unknown as string[],
+        registers: [registry],
+      }),
     gauge: (name, help, labelNames = [], collect) =>
       existing(name) ??
-      new client.Gauge({ name: named(name), help, labelNames: labelNames as unknown as string[], registers: [registry], ...(collect ? { collect } : {}) }),
+      new client.Gauge({
+        name: named(name),
+        help,
+        labelNames: labelNames as unknown as string[],
+        registers: [registry],
+        ...(collect ? { collect } : {}),
+      }),
     histogram: (name, help, labelNames = [], buckets = DURATION_BUCKETS) =>
       existing(name) ??
-      new RememberedHistogram({ name: named(name), help, labelNames: labelNames as unknown as string[], buckets, registers: [registry] }),
+      new RememberedHistogram({
+        name: named(name),
+        help,
+        labelNames: labelNames as unknown as string[],
+        buckets,
+        registers: [registry],
+      }),
   });
 
   return {
@@ -75,7 +93,10 @@ export function createMetrics(options: { processMetrics: boolean }): GatewayMetr
  * Renders an OpenMetrics-mode registry for the Accept header: OpenMetrics (with exemplars) when asked
  * for, else text 0.0.4. Also renders the cluster's merged registry (see cluster/aggregate).
  */
-export async function renderRegistry(registry: Registry, accept: string | undefined): Promise<{ contentType: string; body: string }> {
+export async function renderRegistry(
+  registry: Registry,
+  accept: string | undefined,
+): Promise<{ contentType: string; body: string }> {
   const text = await registry.metrics();
   if (accept && accept.includes('application/openmetrics-text')) {
     return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: text };

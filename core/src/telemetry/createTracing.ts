@@ -1,4 +1,13 @@
-import { context, propagation, trace, type Attributes, type Context, type Link, type SpanKind, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type SpanKind,
+  type Tracer,
+} from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -47,7 +56,14 @@ class KernelRootSampler implements Sampler {
     this.ratio = new TraceIdRatioBasedSampler(ratio);
   }
 
-  shouldSample(ctx: Context, traceId: string, _name: string, _kind: SpanKind, attributes: Attributes, _links: Link[]): SamplingResult {
+  shouldSample(
+    ctx: Context,
+    traceId: string,
+    _name: string,
+    _kind: SpanKind,
+    attributes: Attributes,
+    _links: Link[],
+  ): SamplingResult {
     if (attributes[HEAD_SAMPLED] === true) return { decision: SamplingDecision.RECORD_AND_SAMPLED };
     return this.ratio.shouldSample(ctx, traceId);
   }
@@ -69,13 +85,28 @@ export function createTracing(options: TracingOptions): Tracing {
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new JaegerPropagator()] }),
   );
   if (!options.endpoint) {
-    return { enabled: false, sampleRatio: 0, tracer: (name) => trace.getTracer(name), forceFlush: async () => {}, shutdown: async () => {} };
+    return {
+      enabled: false,
+      sampleRatio: 0,
+      tracer: (name) => trace.getTracer(name),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
   }
-  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName, [ATTR_SERVICE_VERSION]: options.serviceVersion });
-  const processor = new BatchSpanProcessor(new (options.protocol === 'http/json' ? OTLPJsonTraceExporter : OTLPProtobufTraceExporter)({ url: options.endpoint, headers: options.headers }), {
-    maxQueueSize: 4096,
-    scheduledDelayMillis: 1000,
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: options.serviceName,
+    [ATTR_SERVICE_VERSION]: options.serviceVersion,
   });
+  const processor = new BatchSpanProcessor(
+    new (options.protocol === 'http/json' ? OTLPJsonTraceExporter : OTLPProtobufTraceExporter)({
+      url: options.endpoint,
+      headers: options.headers,
+    }),
+    {
+      maxQueueSize: 4096,
+      scheduledDelayMillis: 1000,
+    },
+  );
   const provider = new BasicTracerProvider({
     resource,
     sampler: new ParentBasedSampler({ root: new KernelRootSampler(options.sampleRatio) }),
@@ -86,7 +117,10 @@ export function createTracing(options: TracingOptions): Tracing {
   const tracer = (name: string): Tracer => {
     let t = tracers.get(name);
     if (!t) {
-      t = new KernelTracer(provider.getTracer(name) as ConstructorParameters<typeof KernelTracer>[0], { resource, processor });
+      t = new KernelTracer(provider.getTracer(name) as ConstructorParameters<typeof KernelTracer>[0], {
+        resource,
+        processor,
+      });
       tracers.set(name, t);
     }
     return t;

@@ -12,10 +12,20 @@ function pair() {
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
     const labelNames = ['model', 'provider', 'status'] as const;
     const counterConfig = { name: 'aihub_t_requests', help: 'requests', labelNames, registers: [registry] };
-    const histConfig = { name: 'aihub_t_seconds', help: 'seconds', labelNames: ['provider'] as const, buckets: BUCKETS, registers: [registry] };
+    const histConfig = {
+      name: 'aihub_t_seconds',
+      help: 'seconds',
+      labelNames: ['provider'] as const,
+      buckets: BUCKETS,
+      registers: [registry],
+    };
     const counter = remembered ? new RememberedCounter(counterConfig) : new client.Counter(counterConfig);
-    const hist = remembered ? new RememberedHistogram(histConfig) : new client.Histogram({ ...histConfig, enableExemplars: true });
-    const bare = remembered ? new RememberedCounter({ name: 'aihub_t_bare', help: 'no labels', registers: [registry] }) : new client.Counter({ name: 'aihub_t_bare', help: 'no labels', registers: [registry] });
+    const hist = remembered
+      ? new RememberedHistogram(histConfig)
+      : new client.Histogram({ ...histConfig, enableExemplars: true });
+    const bare = remembered
+      ? new RememberedCounter({ name: 'aihub_t_bare', help: 'no labels', registers: [registry] })
+      : new client.Counter({ name: 'aihub_t_bare', help: 'no labels', registers: [registry] });
     return { registry, counter, hist, bare };
   };
   return [make(false), make(true)] as const;
@@ -54,17 +64,27 @@ describe('RememberedCounter / RememberedHistogram', () => {
     both(sides, (s) => s.counter.inc({ model: 'gpt-4o-mini', provider: 'a', status: 'success' }, '3' as never));
     both(sides, (s) => s.hist.observe({ labels: { provider: 'a' }, value: Number.POSITIVE_INFINITY }));
     // An extra label, and a missing one, after the set without them was remembered.
-    both(sides, (s) => s.counter.inc({ model: 'gpt-4o-mini', provider: 'a', status: 'success', tenant: 't1' } as never));
+    both(sides, (s) =>
+      s.counter.inc({ model: 'gpt-4o-mini', provider: 'a', status: 'success', tenant: 't1' } as never),
+    );
     both(sides, (s) => s.counter.inc({ model: 'gpt-4o-mini', provider: 'a' } as never));
     both(sides, (s) => s.hist.observe({ labels: { provider: 'a', region: 'eu' } as never, value: 1 }));
     // A number and its string are one series for prom-client.
     both(sides, (s) => s.counter.inc({ model: 'm', provider: 'p', status: 200 as never }));
     both(sides, (s) => s.counter.inc({ model: 'm', provider: 'p', status: '200' }));
     // Exemplars still go through prom-client.
-    both(sides, (s) => s.hist.observe({ labels: { provider: 'a' }, value: 0.05, exemplarLabels: { trace_id: 'abc' } as never }));
+    both(sides, (s) =>
+      s.hist.observe({ labels: { provider: 'a' }, value: 0.05, exemplarLabels: { trace_id: 'abc' } as never }),
+    );
     assert.equal(stable(await sides[1].registry.metrics()), stable(await sides[0].registry.metrics()));
-    assert.match(await sides[1].registry.metrics(), /aihub_t_requests_total\{model="gpt-4o-mini",provider="a",status="success"\} \d+/);
-    assert.match(await sides[1].registry.metrics(), /aihub_t_seconds_bucket\{le="0.1",provider="a"\} 2 # \{trace_id="abc"\}/);
+    assert.match(
+      await sides[1].registry.metrics(),
+      /aihub_t_requests_total\{model="gpt-4o-mini",provider="a",status="success"\} \d+/,
+    );
+    assert.match(
+      await sides[1].registry.metrics(),
+      /aihub_t_seconds_bucket\{le="0.1",provider="a"\} 2 # \{trace_id="abc"\}/,
+    );
   });
 
   it('stop updating a series prom-client dropped (reset, resetMetrics, remove)', async () => {

@@ -44,7 +44,8 @@ class SeriesIndex {
     // An extra or missing label is prom-client's to refuse.
     if (keys !== names.length) return undefined;
     let node: Map<unknown, unknown> | undefined = this.root;
-    for (let i = 0; i < names.length - 1 && node; i++) node = node.get(labels[names[i]]) as Map<unknown, unknown> | undefined;
+    for (let i = 0; i < names.length - 1 && node; i++)
+      node = node.get(labels[names[i]]) as Map<unknown, unknown> | undefined;
     return node?.get(labels[names[names.length - 1]]) as Entry | undefined;
   }
 
@@ -58,7 +59,9 @@ class SeriesIndex {
     const names = metric.labelNames;
     for (const name of names) if (labels[name] === undefined) return;
     // Found by its labels (once per label set): prom-client keys the map with a string it builds privately.
-    const entry = Object.values(metric.hashMap).find((e) => names.every((n) => String(e.labels[n]) === String(labels[n])));
+    const entry = Object.values(metric.hashMap).find((e) =>
+      names.every((n) => String(e.labels[n]) === String(labels[n])),
+    );
     if (!entry) return;
     let node = this.root;
     for (let i = 0; i < names.length - 1; i++) {
@@ -110,7 +113,6 @@ export class RememberedCounter<T extends string = string> extends client.Counter
     }) as client.Counter<T>['inc'];
     this.remove = forgetOnRemove(this.index, this.remove.bind(this));
   }
-
 }
 
 /** A prom-client Histogram with exemplars enabled and remembered label sets. */
@@ -124,11 +126,24 @@ export class RememberedHistogram<T extends string = string> extends client.Histo
     // prom-client keys buckets by the bound as a property name: converted once here, not per call.
     const keys = bounds.map(String);
     const hasLabels = (config.labelNames?.length ?? 0) > 0;
-    this.observe = ((arg: { labels?: Labels; value: number; exemplarLabels?: Labels } | Labels | number, value?: number): void => {
+    this.observe = ((
+      arg: { labels?: Labels; value: number; exemplarLabels?: Labels } | Labels | number,
+      value?: number,
+    ): void => {
       // The exemplar form `observe({ labels, value })`; with exemplar labels, prom-client records them.
       const o = arg as { labels?: Labels; value?: unknown; exemplarLabels?: Labels } | undefined;
-      if (hasLabels && value === undefined && o && typeof o === 'object' && o.labels && o.exemplarLabels === undefined && typeof o.value === 'number' && Number.isFinite(o.value)) {
-        const entry = this.index.find(o.labels) as { sum: number; count: number; bucketValues: Record<string, number> } | undefined;
+      if (
+        hasLabels &&
+        value === undefined &&
+        o &&
+        typeof o === 'object' &&
+        o.labels &&
+        o.exemplarLabels === undefined &&
+        typeof o.value === 'number' &&
+        Number.isFinite(o.value)
+      ) {
+        const entry = this.index.find(o.labels) as
+          { sum: number; count: number; bucketValues: Record<string, number> } | undefined;
         if (entry) {
           const v = o.value;
           entry.sum += v;
@@ -150,5 +165,4 @@ export class RememberedHistogram<T extends string = string> extends client.Histo
     }) as client.Histogram<T>['observe'];
     this.remove = forgetOnRemove(this.index, this.remove.bind(this));
   }
-
 }

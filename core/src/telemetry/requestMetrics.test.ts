@@ -10,9 +10,26 @@ async function reference(observations: [string, string, number, number][]): Prom
   const registry = new Registry();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
   const labelNames = ['method', 'route', 'status'];
-  const counter = new client.Counter({ name: 'aihub_http_requests_total', help: 'HTTP requests answered by the gateway, by method, route pattern and status', labelNames, registers: [registry] });
-  const hist = new client.Histogram({ name: 'aihub_http_request_duration_seconds', help: 'Time from request received to response finished, by method, route pattern and status', labelNames, buckets: BUCKETS, registers: [registry] });
-  const over = new client.Histogram({ name: 'aihub_http_overhead_seconds', help: "Gateway's own time per request: duration minus time spent waiting on upstreams, by route pattern", labelNames: ['route'], buckets: BUCKETS, registers: [registry] });
+  const counter = new client.Counter({
+    name: 'aihub_http_requests_total',
+    help: 'HTTP requests answered by the gateway, by method, route pattern and status',
+    labelNames,
+    registers: [registry],
+  });
+  const hist = new client.Histogram({
+    name: 'aihub_http_request_duration_seconds',
+    help: 'Time from request received to response finished, by method, route pattern and status',
+    labelNames,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const over = new client.Histogram({
+    name: 'aihub_http_overhead_seconds',
+    help: "Gateway's own time per request: duration minus time spent waiting on upstreams, by route pattern",
+    labelNames: ['route'],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
   for (const [method, route, status, seconds] of observations) {
     counter.inc({ method, route, status });
     hist.observe({ method, route, status }, seconds);
@@ -35,7 +52,8 @@ describe('RequestMetrics', () => {
     const registry = new Registry();
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
     const m = new RequestMetrics(registry, BUCKETS, BUCKETS);
-    for (const [method, route, status, seconds] of observations) m.record(method, route, status, undefined, seconds, seconds / 2, undefined);
+    for (const [method, route, status, seconds] of observations)
+      m.record(method, route, status, undefined, seconds, seconds / 2, undefined);
     const ours = (await registry.metrics()).split('\n').sort();
     const theirs = (await reference(observations)).split('\n').sort();
     assert.deepEqual(ours, theirs);
@@ -48,7 +66,10 @@ describe('RequestMetrics', () => {
     m.record('GET', '/x', 200, undefined, 0.05, 0.01, '0af7651916cd43dd8448eb211c80319c');
     m.record('GET', '/x', 200, undefined, 0.0005, 0.0001, undefined);
     const text = await registry.metrics();
-    assert.match(text, /aihub_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/x",status="200"\} 2 # \{trace_id="0af7651916cd43dd8448eb211c80319c"\} 0.05 \d+/);
+    assert.match(
+      text,
+      /aihub_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/x",status="200"\} 2 # \{trace_id="0af7651916cd43dd8448eb211c80319c"\} 0.05 \d+/,
+    );
     assert.doesNotMatch(text, /le="0.001".* # \{/, 'unsampled requests leave no exemplar');
   });
 
@@ -67,7 +88,9 @@ describe('RequestMetrics', () => {
     const overhead = json.find((f) => f.name === 'aihub_http_overhead_seconds')!;
     const routes = new Set(overhead.values.map((v) => v.labels.route));
     assert.deepEqual([...routes], ['/x']);
-    const count = overhead.values.find((v) => (v as { metricName?: string }).metricName === 'aihub_http_overhead_seconds_count')!;
+    const count = overhead.values.find(
+      (v) => (v as { metricName?: string }).metricName === 'aihub_http_overhead_seconds_count',
+    )!;
     assert.equal(count.value, 2, 'both tenants share the route-only overhead series');
   });
 });

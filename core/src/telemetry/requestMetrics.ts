@@ -85,7 +85,11 @@ abstract class CollectedMetric {
   /** The JSON form (`registry.getMetricsAsJSON()`): shared labels merged into each value's labels. */
   get(): Collected {
     const data = this.getForPromString();
-    data.values = data.values.map((v) => ({ ...v, labels: { ...v.sharedLabels, ...v.labels }, sharedLabels: undefined }));
+    data.values = data.values.map((v) => ({
+      ...v,
+      labels: { ...v.sharedLabels, ...v.labels },
+      sharedLabels: undefined,
+    }));
     return data;
   }
 }
@@ -116,9 +120,21 @@ export class HistogramFamily extends CollectedMetric {
       let acc = 0;
       for (let i = 0; i < this.upperBounds.length; i++) {
         acc += s.counts[i];
-        out.push({ labels: { le: this.upperBounds[i] }, sharedLabels: s.labels, value: acc, metricName: bucket, exemplar: s.exemplars[i] ?? null });
+        out.push({
+          labels: { le: this.upperBounds[i] },
+          sharedLabels: s.labels,
+          value: acc,
+          metricName: bucket,
+          exemplar: s.exemplars[i] ?? null,
+        });
       }
-      out.push({ labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: bucket, exemplar: s.exemplars[this.upperBounds.length] ?? null });
+      out.push({
+        labels: { le: '+Inf' },
+        sharedLabels: s.labels,
+        value: s.count,
+        metricName: bucket,
+        exemplar: s.exemplars[this.upperBounds.length] ?? null,
+      });
       out.push({ labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
       out.push({ labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${this.name}_count` });
     }
@@ -158,9 +174,21 @@ export class RequestMetrics {
   private readonly overheadByRoute = new Map<string, HistogramSeries>();
 
   constructor(registry: Registry, durationBuckets: readonly number[], overheadBuckets: readonly number[]) {
-    this.duration = new HistogramFamily('aihub_http_request_duration_seconds', 'Time from request received to response finished, by method, route pattern and status', durationBuckets);
-    this.overhead = new HistogramFamily('aihub_http_overhead_seconds', "Gateway's own time per request: duration minus time spent waiting on upstreams, by route pattern", overheadBuckets);
-    const requests = new CountOf('aihub_http_requests_total', 'HTTP requests answered by the gateway, by method, route pattern and status', this.duration);
+    this.duration = new HistogramFamily(
+      'aihub_http_request_duration_seconds',
+      'Time from request received to response finished, by method, route pattern and status',
+      durationBuckets,
+    );
+    this.overhead = new HistogramFamily(
+      'aihub_http_overhead_seconds',
+      "Gateway's own time per request: duration minus time spent waiting on upstreams, by route pattern",
+      overheadBuckets,
+    );
+    const requests = new CountOf(
+      'aihub_http_requests_total',
+      'HTTP requests answered by the gateway, by method, route pattern and status',
+      this.duration,
+    );
     for (const m of [requests, this.duration, this.overhead]) registry.registerMetric(m as never);
   }
 
@@ -168,7 +196,15 @@ export class RequestMetrics {
    * Records one answered request. `route` is the matched route pattern or 'unmatched' (no overhead
    * series for unmatched requests: their paths are not bounded); `tenant` only with tenant labels.
    */
-  record(method: string, route: string, status: number, tenant: string | undefined, seconds: number, overheadSeconds: number, traceId: string | undefined): void {
+  record(
+    method: string,
+    route: string,
+    status: number,
+    tenant: string | undefined,
+    seconds: number,
+    overheadSeconds: number,
+    traceId: string | undefined,
+  ): void {
     let byMethod = this.byRoute.get(route);
     if (!byMethod) this.byRoute.set(route, (byMethod = new Map()));
     let byStatus = byMethod.get(method);

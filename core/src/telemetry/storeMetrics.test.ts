@@ -35,7 +35,11 @@ describe('store saturation metrics (collected on scrape)', () => {
 
       it('pool gauges follow connections in use and callers waiting; the store ping is measured', async () => {
         const registry = new Registry();
-        registerStoreMetrics(registry, { dbPool: () => db.poolStats!(), kvPing: () => store.ping(), kvKind: backend.redisUrl ? 'redis' : 'memory' });
+        registerStoreMetrics(registry, {
+          dbPool: () => db.poolStats!(),
+          kvPing: () => store.ping(),
+          kvKind: backend.redisUrl ? 'redis' : 'memory',
+        });
         const max = kind === 'postgres' ? 2 : 1;
         assert.equal(await value(registry, 'aihub_db_pool_max_connections'), max);
         assert.equal(await value(registry, 'aihub_db_pool_waiting'), 0);
@@ -57,7 +61,7 @@ describe('store saturation metrics (collected on scrape)', () => {
         assert.equal(await value(registry, 'aihub_db_pool_waiting'), 1, 'the extra caller waits for a connection');
         // Release each holder as it gets its connection, until all have run.
         const all = Promise.all(holders).then(() => true);
-        for (let done = false; !done; ) {
+        for (let done = false; !done;) {
           while (releases.length) releases.shift()!();
           done = await Promise.race([all, new Promise<false>((r) => setTimeout(() => r(false), 10))]);
         }

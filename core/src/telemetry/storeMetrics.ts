@@ -22,7 +22,13 @@ const PING_TIMEOUT_S = 2;
 export function registerStoreMetrics(registry: Registry, probes: StoreProbes): void {
   const { dbPool, kvPing, kvKind = 'redis' } = probes;
   // A kernel started again (after stop) brings new stores: replace the gauges, never register twice.
-  for (const name of ['aihub_db_pool_connections', 'aihub_db_pool_waiting', 'aihub_db_pool_max_connections', 'aihub_kv_ping_seconds']) registry.removeSingleMetric(name);
+  for (const name of [
+    'aihub_db_pool_connections',
+    'aihub_db_pool_waiting',
+    'aihub_db_pool_max_connections',
+    'aihub_kv_ping_seconds',
+  ])
+    registry.removeSingleMetric(name);
   if (dbPool) {
     new client.Gauge({
       name: 'aihub_db_pool_connections',

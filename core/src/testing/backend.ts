@@ -47,7 +47,12 @@ export async function createBackend(kind: BackendKind): Promise<Backend> {
 }
 
 /** Polls until `fn` returns true (or fails the test after `timeoutMs`). */
-export async function waitFor(what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 15_000, everyMs = 25): Promise<void> {
+export async function waitFor(
+  what: string,
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+  everyMs = 25,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await fn()) return;

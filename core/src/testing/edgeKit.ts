@@ -16,7 +16,9 @@ export interface RawResponse {
 }
 
 /** Parses one HTTP/1.1 response head and its Content-Length body out of raw text. */
-function parse(raw: string): { status: number; headers: Record<string, string>; body: string; complete: boolean } | undefined {
+function parse(
+  raw: string,
+): { status: number; headers: Record<string, string>; body: string; complete: boolean } | undefined {
   const end = raw.indexOf('\r\n\r\n');
   if (end === -1) return undefined;
   const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
@@ -35,7 +37,11 @@ function parse(raw: string): { status: number; headers: Record<string, string>; 
  * up to `closeWithinMs` for the server to close the connection. Rejects after `timeoutMs` without
  * an answer. The socket is destroyed afterwards.
  */
-export function rawRequest(port: number, head: string, options: { body?: Buffer | string; timeoutMs?: number; closeWithinMs?: number } = {}): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  head: string,
+  options: { body?: Buffer | string; timeoutMs?: number; closeWithinMs?: number } = {},
+): Promise<RawResponse> {
   const { timeoutMs = 5000, closeWithinMs = 1000 } = options;
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -98,7 +104,8 @@ export function edgePlugin() {
         phase: 'request.authenticate',
         appliesTo: (r) => r.pipeline && r.auth === 'required',
         handle(ctx, next) {
-          if (ctx.get('authorization') !== `Bearer ${GOOD_TOKEN}`) throw errors.unauthorized('Send the test token.', 'invalid_api_key');
+          if (ctx.get('authorization') !== `Bearer ${GOOD_TOKEN}`)
+            throw errors.unauthorized('Send the test token.', 'invalid_api_key');
           PrincipalKey.set(ctx, { kind: 'api_key', subject: 'k', tenantId: 't', scopes: ['ai:invoke'] });
           return next();
         },
@@ -118,10 +125,14 @@ export function edgePlugin() {
       router.get('/admin/v1/things/:id', (ctx) => {
         ctx.body = { id: (ctx as unknown as { params: { id: string } }).params.id };
       });
-      router.get('/admin/app', (ctx) => {
-        ctx.type = 'html';
-        ctx.body = '<!doctype html><p>app</p>';
-      }, { auth: 'none', headers: { 'content-security-policy': "default-src 'self'", 'cache-control': null } });
+      router.get(
+        '/admin/app',
+        (ctx) => {
+          ctx.type = 'html';
+          ctx.body = '<!doctype html><p>app</p>';
+        },
+        { auth: 'none', headers: { 'content-security-policy': "default-src 'self'", 'cache-control': null } },
+      );
     },
   });
   return { plugin, seen };

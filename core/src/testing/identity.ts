@@ -79,7 +79,9 @@ export function identityPlugin(): PluginDefinition {
               role: (c.get('x-test-role') || undefined) as TenantRole | undefined,
               superadmin,
               scopes: (c.get('x-test-scopes') || '').split(',').filter(Boolean),
-              budgets: c.get('x-test-key-budgets') ? (JSON.parse(c.get('x-test-key-budgets')) as BudgetSettings) : undefined,
+              budgets: c.get('x-test-key-budgets')
+                ? (JSON.parse(c.get('x-test-key-budgets')) as BudgetSettings)
+                : undefined,
               apiVersion: c.get('x-test-key-api-version') || undefined,
             };
             PrincipalKey.set(c, p);
@@ -100,8 +102,12 @@ export function identityPlugin(): PluginDefinition {
               status: 'active',
               plan: 'test',
               settings: {
-                budgets: c.get('x-test-tenant-budgets') ? (JSON.parse(c.get('x-test-tenant-budgets')) as BudgetSettings) : undefined,
-                ...(c.get('x-test-tenant-settings') ? (JSON.parse(c.get('x-test-tenant-settings')) as TenantSettings) : {}),
+                budgets: c.get('x-test-tenant-budgets')
+                  ? (JSON.parse(c.get('x-test-tenant-budgets')) as BudgetSettings)
+                  : undefined,
+                ...(c.get('x-test-tenant-settings')
+                  ? (JSON.parse(c.get('x-test-tenant-settings')) as TenantSettings)
+                  : {}),
               },
             };
             TenantKey.set(c, t);
@@ -117,7 +123,8 @@ export function identityPlugin(): PluginDefinition {
           const route = (c.state as { route?: { auth: string; scopes: string[] } }).route;
           if (route?.auth === 'required' && !p) throw errors.unauthorized();
           for (const s of route?.scopes ?? []) {
-            if (p && !p.superadmin && !p.scopes.includes(s)) throw errors.forbidden(`This key lacks the ${s} scope.`, 'insufficient_scope');
+            if (p && !p.superadmin && !p.scopes.includes(s))
+              throw errors.forbidden(`This key lacks the ${s} scope.`, 'insufficient_scope');
           }
           await next();
         },

@@ -11,7 +11,13 @@ export { decodeOtlpTraces, startOtlpReceiver, type ExportedSpan, type OtlpReceiv
 // The host's own factories, for tests that build a store, database, logger or kernel by hand
 // (a plugin's source reaches these through PluginContext; its tests may construct them directly).
 /** Real storage, for unit tests of a plugin's stores: in-memory or Redis key/value, SQLite or PostgreSQL. */
-export { createMemoryStore, createRedisStore, createDatabase, createTestDatabase, type TestDatabase } from '../services/storage';
+export {
+  createMemoryStore,
+  createRedisStore,
+  createDatabase,
+  createTestDatabase,
+  type TestDatabase,
+} from '../services/storage';
 /** The host's logger, HTTP client and metrics, as the kernel builds them for a plugin. */
 export { createLogger } from '../services/createLogger';
 export { createHttpClient } from '../services/createHttpClient';

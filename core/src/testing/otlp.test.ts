@@ -9,10 +9,20 @@ import { decodeOtlpTraces } from './otlp';
 /** Real spans from the SDK, encoded by OpenTelemetry's own serializers. */
 function spans() {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'aihub-test' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'aihub-test' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   const tracer = provider.getTracer('t');
-  const root = tracer.startSpan('POST /v1/chat/completions', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'http.response.status_code': 200, ratio: 0.25, sampled: true } });
-  const child = tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: { 'gen_ai.usage.input_tokens': -3, 'gen_ai.request.model': 'gpt-4o-mini' } }, trace.setSpan(context.active(), root));
+  const root = tracer.startSpan('POST /v1/chat/completions', {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': 'POST', 'http.response.status_code': 200, ratio: 0.25, sampled: true },
+  });
+  const child = tracer.startSpan(
+    'chat gpt-4o-mini',
+    { kind: SpanKind.CLIENT, attributes: { 'gen_ai.usage.input_tokens': -3, 'gen_ai.request.model': 'gpt-4o-mini' } },
+    trace.setSpan(context.active(), root),
+  );
   child.end();
   root.end();
   return { finished: exporter.getFinishedSpans(), root, child };
@@ -35,7 +45,12 @@ describe('decodeOtlpTraces (test receivers)', () => {
       assert.equal(r.parentSpanId, '');
       assert.equal(r.kind, 2);
       assert.equal(r.serviceName, 'aihub-test');
-      assert.deepEqual(r.attributes, { 'http.request.method': 'POST', 'http.response.status_code': 200, ratio: 0.25, sampled: true });
+      assert.deepEqual(r.attributes, {
+        'http.request.method': 'POST',
+        'http.response.status_code': 200,
+        ratio: 0.25,
+        sampled: true,
+      });
       assert.equal(c.traceId, root.spanContext().traceId);
       assert.equal(c.spanId, child.spanContext().spanId);
       assert.equal(c.parentSpanId, root.spanContext().spanId);

@@ -39,7 +39,16 @@ type JsonAttrs = { key: string; value: JsonValue }[] | undefined;
 interface JsonRequest {
   resourceSpans?: {
     resource?: { attributes?: JsonAttrs };
-    scopeSpans?: { spans?: { traceId?: string; spanId?: string; parentSpanId?: string; name?: string; kind?: number; attributes?: JsonAttrs }[] }[];
+    scopeSpans?: {
+      spans?: {
+        traceId?: string;
+        spanId?: string;
+        parentSpanId?: string;
+        name?: string;
+        kind?: number;
+        attributes?: JsonAttrs;
+      }[];
+    }[];
   }[];
 }
 
@@ -208,7 +217,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         spans.push(...decodeOtlpTraces(Buffer.concat(chunks), type));
         encodings.add(type);
         // An empty ExportTraceServiceResponse, in the request's encoding.
-        if (type.startsWith('application/x-protobuf')) res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        if (type.startsWith('application/x-protobuf'))
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
         else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       } catch (err) {
         problems.push(`undecodable body: ${(err as Error).message}`);

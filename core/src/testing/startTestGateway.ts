@@ -50,7 +50,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   }
   const server = { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000, ...((config.server as object) ?? {}) };
   const database = { url: 'sqlite::memory:', ...((config.database as object) ?? {}) };
-  const telemetry = { ...((config.telemetry as object) ?? {}), metrics: { processMetrics: false, ...(((config.telemetry as { metrics?: object })?.metrics) ?? {}) } };
+  const telemetry = {
+    ...((config.telemetry as object) ?? {}),
+    metrics: { processMetrics: false, ...((config.telemetry as { metrics?: object })?.metrics ?? {}) },
+  };
   const logs = options.logs ?? process.env.AIHUB_TEST_LOGS === '1';
   const kernel = await Kernel.start({
     inline: { ...config, server, database, telemetry, plugins: entries },
@@ -63,7 +66,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     kernel,
     url,
     fetch: async (path, init) => inThisRealm(await fetch(`${url}${path}`, init)),
-    runtime: ((plugin: string | PluginDefinition) => kernel.pluginRuntime(typeof plugin === 'string' ? plugin : plugin.name)) as TestGateway['runtime'],
+    runtime: ((plugin: string | PluginDefinition) =>
+      kernel.pluginRuntime(typeof plugin === 'string' ? plugin : plugin.name)) as TestGateway['runtime'],
     stop: () => kernel.stop('test'),
   };
 }
@@ -75,6 +79,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
  * on equal values. Under node:test both realms are the same and nothing changes.
  */
 function inThisRealm(res: Response): Response {
-  Object.defineProperty(res, 'json', { value: async () => JSON.parse(await res.text()) as unknown, configurable: true });
+  Object.defineProperty(res, 'json', {
+    value: async () => JSON.parse(await res.text()) as unknown,
+    configurable: true,
+  });
   return res;
 }

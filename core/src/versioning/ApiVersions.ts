@@ -26,7 +26,11 @@ function isJsonBody(body: unknown): body is object {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 function applyHeaders(res: ServerResponse, headers: [string, string][]): void {
@@ -58,7 +62,10 @@ export class ApiVersions {
     for (let i = 0; i < versions.length; i++) {
       const v = versions[i];
       if (!isVersionDate(v)) throw new Error(`AIHUB_E_API_VERSIONS: version "${v}" is not a YYYY-MM-DD date`);
-      if (i > 0 && v <= versions[i - 1]) throw new Error(`AIHUB_E_API_VERSIONS: versions must be in ascending date order ("${versions[i - 1]}" before "${v}")`);
+      if (i > 0 && v <= versions[i - 1])
+        throw new Error(
+          `AIHUB_E_API_VERSIONS: versions must be in ascending date order ("${versions[i - 1]}" before "${v}")`,
+        );
       this.index.set(v, i);
     }
     this.versions = versions;
@@ -66,9 +73,14 @@ export class ApiVersions {
     for (const c of changes) {
       const i = this.index.get(c.version);
       if (i === undefined) {
-        throw new Error(`AIHUB_E_VERSION_CHANGE: plugin "${c.plugin}" registers a change for version "${c.version}", which is not one of ${versions.join(', ')}; name a released version.`);
+        throw new Error(
+          `AIHUB_E_VERSION_CHANGE: plugin "${c.plugin}" registers a change for version "${c.version}", which is not one of ${versions.join(', ')}; name a released version.`,
+        );
       }
-      if (i === 0) throw new Error(`AIHUB_E_VERSION_CHANGE: plugin "${c.plugin}" registers a change for "${c.version}", the first version; a change belongs to the version that introduced it.`);
+      if (i === 0)
+        throw new Error(
+          `AIHUB_E_VERSION_CHANGE: plugin "${c.plugin}" registers a change for "${c.version}", the first version; a change belongs to the version that introduced it.`,
+        );
     }
     this.headers = versions.map((v, i) => versionHeaders(v, versions[i + 1]));
   }
@@ -148,8 +160,16 @@ export class ApiVersions {
     const latest = this.versions.length - 1;
     const mine = this.changes.filter((c) => c.appliesTo(route));
     // Per version: the request upgrades (oldest change first) and response downgrades (newest first).
-    const upgrades = this.versions.map((_, i) => mine.filter((c) => this.index.get(c.version)! > i && c.upgradeRequest).sort((a, b) => (a.version < b.version ? -1 : 1)));
-    const downgrades = this.versions.map((_, i) => mine.filter((c) => this.index.get(c.version)! > i && c.downgradeResponse).sort((a, b) => (a.version < b.version ? 1 : -1)));
+    const upgrades = this.versions.map((_, i) =>
+      mine
+        .filter((c) => this.index.get(c.version)! > i && c.upgradeRequest)
+        .sort((a, b) => (a.version < b.version ? -1 : 1)),
+    );
+    const downgrades = this.versions.map((_, i) =>
+      mine
+        .filter((c) => this.index.get(c.version)! > i && c.downgradeResponse)
+        .sort((a, b) => (a.version < b.version ? 1 : -1)),
+    );
     const schema = route.schema;
     const validateHere = schema !== undefined && upgrades.some((u) => u.length > 0);
     const index = this.index;
@@ -182,7 +202,9 @@ export class ApiVersions {
   list(now: number): ApiVersionInfo[] {
     const out: ApiVersionInfo[] = this.versions.map((id, i) => {
       const next = this.versions[i + 1];
-      const changes = this.changes.filter((c) => c.version === id).map((c) => ({ plugin: c.plugin, description: c.description }));
+      const changes = this.changes
+        .filter((c) => c.version === id)
+        .map((c) => ({ plugin: c.plugin, description: c.description }));
       if (next === undefined) return { id, status: 'current', released: id, changes };
       const sunset = sunsetOf(next);
       return {

@@ -22,6 +22,9 @@ export function versionHeaders(version: string, replacedBy: string | undefined):
   if (replacedBy === undefined) return out;
   out.push(['deprecation', `@${Math.floor(versionTime(replacedBy) / 1000)}`]);
   out.push(['sunset', new Date(sunsetOf(replacedBy)).toUTCString()]);
-  out.push(['link', `<${CHANGELOG_PATH}>; rel="deprecation"; type="application/json", <${CHANGELOG_PATH}>; rel="sunset"; type="application/json"`]);
+  out.push([
+    'link',
+    `<${CHANGELOG_PATH}>; rel="deprecation"; type="application/json", <${CHANGELOG_PATH}>; rel="sunset"; type="application/json"`,
+  ]);
   return out;
 }

@@ -15,7 +15,8 @@ const [OLD, CURRENT] = API_VERSIONS;
 const widgetChanges: VersionChange[] = [
   {
     version: CURRENT,
-    description: 'Widget lists answer `data` and `has_more` instead of `items`; widgets take `size_cm` instead of `size` in inches.',
+    description:
+      'Widget lists answer `data` and `has_more` instead of `items`; widgets take `size_cm` instead of `size` in inches.',
     appliesTo: (r) => r.path.startsWith('/v1/widgets'),
     upgradeRequest: (body) => {
       const b = body as { size?: number };
@@ -108,14 +109,26 @@ describe('API versions (AIHub-Version)', () => {
   });
 
   it('upgrades an older request before the schema is validated, and downgrades the answer', async () => {
-    const old = await gw.fetch('/v1/widgets', { method: 'POST', headers: { ...caller, 'content-type': 'application/json', 'AIHub-Version': OLD }, body: JSON.stringify({ size: 10 }) });
+    const old = await gw.fetch('/v1/widgets', {
+      method: 'POST',
+      headers: { ...caller, 'content-type': 'application/json', 'AIHub-Version': OLD },
+      body: JSON.stringify({ size: 10 }),
+    });
     assert.equal(old.status, 201);
     assert.deepEqual(await old.json(), { size: 10 });
-    const now = await gw.fetch('/v1/widgets', { method: 'POST', headers: { ...caller, 'content-type': 'application/json' }, body: JSON.stringify({ size_cm: 25.4 }) });
+    const now = await gw.fetch('/v1/widgets', {
+      method: 'POST',
+      headers: { ...caller, 'content-type': 'application/json' },
+      body: JSON.stringify({ size_cm: 25.4 }),
+    });
     assert.equal(now.status, 201);
     assert.deepEqual(await now.json(), { size_cm: 25.4 });
     // The current version validates the current shape: the old field is refused.
-    const wrong = await gw.fetch('/v1/widgets', { method: 'POST', headers: { ...caller, 'content-type': 'application/json' }, body: JSON.stringify({ size: 10 }) });
+    const wrong = await gw.fetch('/v1/widgets', {
+      method: 'POST',
+      headers: { ...caller, 'content-type': 'application/json' },
+      body: JSON.stringify({ size: 10 }),
+    });
     assert.equal(wrong.status, 400);
     assert.equal(((await wrong.json()) as { error: { code: string } }).error.code, 'validation_failed');
   });
@@ -126,7 +139,12 @@ describe('API versions (AIHub-Version)', () => {
     assert.equal(res.headers.get('aihub-version'), OLD);
     assert.deepEqual(await res.json(), { items: [{ id: 'w1' }] });
 
-    const keyPinned = asCaller({ tenant: 't1', key: 'k1', tenantSettings: { apiVersion: OLD }, keyApiVersion: CURRENT });
+    const keyPinned = asCaller({
+      tenant: 't1',
+      key: 'k1',
+      tenantSettings: { apiVersion: OLD },
+      keyApiVersion: CURRENT,
+    });
     res = await gw.fetch('/v1/widgets', { headers: keyPinned });
     assert.equal(res.headers.get('aihub-version'), CURRENT);
     await res.body?.cancel();
@@ -172,7 +190,16 @@ describe('API versions (AIHub-Version)', () => {
     const res = await gw.fetch('/admin/v1/versions');
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('aihub-version'), CURRENT);
-    const body = (await res.json()) as { current: string; data: { id: string; status: string; deprecated?: string; sunset?: string; changes: { plugin: string; description: string }[] }[] };
+    const body = (await res.json()) as {
+      current: string;
+      data: {
+        id: string;
+        status: string;
+        deprecated?: string;
+        sunset?: string;
+        changes: { plugin: string; description: string }[];
+      }[];
+    };
     assert.equal(body.current, CURRENT);
     assert.deepEqual(
       body.data.map((v) => v.id),

@@ -48,7 +48,12 @@ export function aiDashboard(): Dashboard {
       description: 'AI request rate by requested model, serving provider and outcome.',
       unit: 'reqps',
       stack: true,
-      queries: [{ expr: q.sumRate(M.aiRequests, ['model', 'provider', 'status']), legend: '{{model}} via {{provider}} ({{status}})' }],
+      queries: [
+        {
+          expr: q.sumRate(M.aiRequests, ['model', 'provider', 'status']),
+          legend: '{{model}} via {{provider}} ({{status}})',
+        },
+      ],
     })
     .timeseries({
       title: 'Tokens/s by type',
@@ -66,7 +71,8 @@ export function aiDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Unpriced requests/s by model',
-      description: 'Requests for models with no price in the catalogue: their cost is counted as 0 and budgets do not see them. Add a price.',
+      description:
+        'Requests for models with no price in the catalogue: their cost is counted as 0 and budgets do not see them. Add a price.',
       unit: 'reqps',
       bars: true,
       queries: [{ expr: q.sumRate(M.aiUnpriced, ['model']), legend: '{{model}}' }],
@@ -75,7 +81,8 @@ export function aiDashboard(): Dashboard {
   d.row('Latency')
     .timeseries({
       title: 'Time to first token p50 / p95',
-      description: 'Streaming requests: time from request to the first token, by model. Click an exemplar dot to open the trace.',
+      description:
+        'Streaming requests: time from request to the first token, by model. Click an exemplar dot to open the trace.',
       unit: 's',
       queries: [
         { expr: q.quantile(0.5, M.aiTimeToFirstToken, ['model']), legend: 'p50 {{model}}' },
@@ -86,14 +93,26 @@ export function aiDashboard(): Dashboard {
       title: 'Upstream latency p95 by deployment',
       description: 'Duration of each provider call (retries are separate calls), by provider and deployment.',
       unit: 's',
-      queries: [{ expr: q.quantile(0.95, M.aiUpstreamDuration, ['provider', 'deployment']), legend: '{{provider}}/{{deployment}}', exemplar: true }],
+      queries: [
+        {
+          expr: q.quantile(0.95, M.aiUpstreamDuration, ['provider', 'deployment']),
+          legend: '{{provider}}/{{deployment}}',
+          exemplar: true,
+        },
+      ],
     })
     .timeseries({
       title: 'Upstream calls/s by deployment and status',
-      description: 'Provider calls per second by deployment and outcome; failing deployments show up here before their breaker opens.',
+      description:
+        'Provider calls per second by deployment and outcome; failing deployments show up here before their breaker opens.',
       unit: 'reqps',
       stack: true,
-      queries: [{ expr: `sum by (deployment, status) (${q.histogramRate(M.aiUpstreamDuration, '_count')})`, legend: '{{deployment}} {{status}}' }],
+      queries: [
+        {
+          expr: `sum by (deployment, status) (${q.histogramRate(M.aiUpstreamDuration, '_count')})`,
+          legend: '{{deployment}} {{status}}',
+        },
+      ],
     });
 
   d.row('Resilience')
@@ -113,28 +132,39 @@ export function aiDashboard(): Dashboard {
     })
     .stateTimeline({
       title: 'Circuit breaker state',
-      description: 'Per deployment: closed (traffic flows), half-open (probing), open (skipped; requests fall back). Worst state across instances.',
+      description:
+        'Per deployment: closed (traffic flows), half-open (probing), open (skipped; requests fall back). Worst state across instances.',
       unit: 'short',
       queries: [{ expr: `max by (deployment) (${q.sel(M.circuitBreakerState)})`, legend: '{{deployment}}' }],
       mappings: [valueMapping(BREAKER_STATES)],
     })
     .timeseries({
       title: 'Automation decisions',
-      description: 'Decisions of the ops plugin\'s rules by rule, action and outcome: acted, dry_run (decided, not done), capped (over maxActions), failed. Reasons are at GET /admin/v1/ops/events.',
+      description:
+        "Decisions of the ops plugin's rules by rule, action and outcome: acted, dry_run (decided, not done), capped (over maxActions), failed. Reasons are at GET /admin/v1/ops/events.",
       unit: 'short',
       bars: true,
       width: 24,
-      queries: [{ expr: `sum by (rule, action, outcome) ${q.recentIncrease(M.opsDecisions, '$__rate_interval')}`, legend: '{{rule}} {{action}} {{outcome}}' }],
+      queries: [
+        {
+          expr: `sum by (rule, action, outcome) ${q.recentIncrease(M.opsDecisions, '$__rate_interval')}`,
+          legend: '{{rule}} {{action}} {{outcome}}',
+        },
+      ],
     });
 
-  d.row('Experiments')
-    .timeseries({
-      title: 'Experiment requests/s by variant',
-      description: 'Requests routed by each experiment to each variant, by outcome.',
-      unit: 'reqps',
-      width: 24,
-      queries: [{ expr: q.sumRate(M.aiExperimentRequests, ['experiment', 'variant', 'status']), legend: '{{experiment}}/{{variant}} {{status}}' }],
-    });
+  d.row('Experiments').timeseries({
+    title: 'Experiment requests/s by variant',
+    description: 'Requests routed by each experiment to each variant, by outcome.',
+    unit: 'reqps',
+    width: 24,
+    queries: [
+      {
+        expr: q.sumRate(M.aiExperimentRequests, ['experiment', 'variant', 'status']),
+        legend: '{{experiment}}/{{variant}} {{status}}',
+      },
+    ],
+  });
 
   return d.build();
 }

@@ -95,7 +95,11 @@ export class DashboardDraft {
         new QueryVariableBuilder('instance')
           .label('Gateway instance')
           .datasource(DATASOURCE)
-          .query({ query: `label_values(up{job="${GATEWAY_JOB}"}, instance)`, refId: 'PrometheusVariableQueryEditor-VariableQuery', qryType: 1 })
+          .query({
+            query: `label_values(up{job="${GATEWAY_JOB}"}, instance)`,
+            refId: 'PrometheusVariableQueryEditor-VariableQuery',
+            qryType: 1,
+          })
           .definition(`label_values(up{job="${GATEWAY_JOB}"}, instance)`)
           .refresh(VariableRefresh.OnTimeRangeChanged)
           .sort(VariableSort.NaturalAsc)
@@ -104,7 +108,14 @@ export class DashboardDraft {
           .allValue('.+')
           .current({ selected: true, text: ['All'], value: ['$__all'] }),
       )
-      .link(new DashboardLinkBuilder('AI Hub').type(DashboardLinkType.Dashboards).tags([DASHBOARD_TAG]).asDropdown(true).includeVars(true).keepTime(true));
+      .link(
+        new DashboardLinkBuilder('AI Hub')
+          .type(DashboardLinkType.Dashboards)
+          .tags([DASHBOARD_TAG])
+          .asDropdown(true)
+          .includeVars(true)
+          .keepTime(true),
+      );
   }
 
   row(title: string): this {
@@ -131,8 +142,15 @@ export class DashboardDraft {
       .lineWidth(1)
       .fillOpacity(o.stack ? 30 : 10)
       .showPoints(common.VisibilityMode.Never)
-      .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
-      .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending));
+      .legend(
+        new common.VizLegendOptionsBuilder()
+          .showLegend(true)
+          .displayMode(common.LegendDisplayMode.List)
+          .placement(common.LegendPlacement.Bottom),
+      )
+      .tooltip(
+        new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
+      );
     if (o.min !== undefined) p.min(o.min);
     if (o.stack) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
     if (o.bars) p.drawStyle(common.GraphDrawStyle.Bars);
@@ -155,7 +173,9 @@ export class DashboardDraft {
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
       .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
       .thresholds(
-        new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }, ...(o.thresholds ?? [])]),
+        new ThresholdsConfigBuilder()
+          .mode(ThresholdsMode.Absolute)
+          .steps([{ value: null, color: 'green' }, ...(o.thresholds ?? [])]),
       );
     if (o.mappings) p.mappings(o.mappings);
     return this.add(p);
@@ -175,7 +195,12 @@ export class DashboardDraft {
       .mappings(o.mappings)
       .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
       .thresholds(new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }]))
-      .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom));
+      .legend(
+        new common.VizLegendOptionsBuilder()
+          .showLegend(true)
+          .displayMode(common.LegendDisplayMode.List)
+          .placement(common.LegendPlacement.Bottom),
+      );
     return this.add(p);
   }
 

@@ -27,7 +27,8 @@ export function overviewDashboard(): Dashboard {
     })
     .stat({
       title: '5xx ratio',
-      description: 'Share of requests answered with a 5xx status. Alert AihubHigh5xxRatio fires above 5% for 5 minutes.',
+      description:
+        'Share of requests answered with a 5xx status. Alert AihubHigh5xxRatio fires above 5% for 5 minutes.',
       unit: 'percentunit',
       queries: [{ expr: q.ratio(M.httpRequests, ERRORS) }],
       thresholds: [
@@ -37,7 +38,8 @@ export function overviewDashboard(): Dashboard {
     })
     .stat({
       title: 'p95 latency',
-      description: '95th percentile of request duration, streaming responses included (without /metrics and /health probes).',
+      description:
+        '95th percentile of request duration, streaming responses included (without /metrics and /health probes).',
       unit: 's',
       queries: [{ expr: q.quantile(0.95, M.httpDuration, [], API_ROUTES) }],
       thresholds: [
@@ -53,7 +55,8 @@ export function overviewDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Requests/s by route and status',
-      description: 'Request rate per route pattern and HTTP status. `unmatched` counts requests to unknown routes (404).',
+      description:
+        'Request rate per route pattern and HTTP status. `unmatched` counts requests to unknown routes (404).',
       unit: 'reqps',
       stack: true,
       queries: [{ expr: q.sumRate(M.httpRequests, ['route', 'status']), legend: '{{route}} {{status}}' }],
@@ -112,7 +115,8 @@ export function overviewDashboard(): Dashboard {
   d.row('Access')
     .timeseries({
       title: 'Authentication results/s',
-      description: 'Credential checks by kind (api_key, jwt) and result. A rise of invalid or revoked keys is a misconfigured client or someone guessing; insufficient_scope is a key used for more than it may.',
+      description:
+        'Credential checks by kind (api_key, jwt) and result. A rise of invalid or revoked keys is a misconfigured client or someone guessing; insufficient_scope is a key used for more than it may.',
       unit: 'short',
       stack: true,
       queries: [{ expr: q.sumRate(M.authDecisions, ['method', 'result']), legend: '{{method}} {{result}}' }],
@@ -128,7 +132,8 @@ export function overviewDashboard(): Dashboard {
   d.row('Process')
     .timeseries({
       title: 'Event loop lag',
-      description: 'How late the Node.js event loop runs timers. Sustained lag above 100 ms adds directly to every request.',
+      description:
+        'How late the Node.js event loop runs timers. Sustained lag above 100 ms adds directly to every request.',
       unit: 's',
       width: 8,
       queries: [
@@ -156,7 +161,8 @@ export function overviewDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Plugin hook errors/s',
-      description: 'Unexpected errors thrown by plugin hooks, by plugin and phase. Each is logged with its stack and the request id.',
+      description:
+        'Unexpected errors thrown by plugin hooks, by plugin and phase. Each is logged with its stack and the request id.',
       unit: 'short',
       width: 8,
       bars: true,
@@ -164,7 +170,8 @@ export function overviewDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Open file descriptors',
-      description: 'Sockets and files held open per instance (connections to clients, providers, the database and Redis).',
+      description:
+        'Sockets and files held open per instance (connections to clients, providers, the database and Redis).',
       unit: 'short',
       width: 8,
       queries: [{ expr: `sum by (instance) (${q.sel(M.processOpenFds)})`, legend: '{{instance}}' }],

@@ -18,14 +18,16 @@ export function saturationDashboard(): Dashboard {
   d.row('CPU and event loop')
     .timeseries({
       title: 'CPU per instance',
-      description: 'CPU time per second (1 = one core busy). Node runs JavaScript on one core: near 1, requests queue on the event loop; the Kubernetes HPA scales on CPU.',
+      description:
+        'CPU time per second (1 = one core busy). Node runs JavaScript on one core: near 1, requests queue on the event loop; the Kubernetes HPA scales on CPU.',
       unit: 'percentunit',
       width: 12,
       queries: [{ expr: `sum by (instance) (${q.rate(M.processCpu)})`, legend: '{{instance}}' }],
     })
     .timeseries({
       title: 'Event-loop lag p99 per instance',
-      description: 'The 99th percentile of event-loop delay: every request on the instance waits at least this long. Alert AihubEventLoopLag fires above 200 ms.',
+      description:
+        'The 99th percentile of event-loop delay: every request on the instance waits at least this long. Alert AihubEventLoopLag fires above 200 ms.',
       unit: 's',
       width: 12,
       queries: [
@@ -35,7 +37,8 @@ export function saturationDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Requests in flight per instance',
-      description: 'Requests being served now; with streaming completions this grows with provider latency, not only with load.',
+      description:
+        'Requests being served now; with streaming completions this grows with provider latency, not only with load.',
       unit: 'short',
       width: 12,
       queries: [{ expr: `sum by (instance) (${q.sel(M.httpInFlight)})`, legend: '{{instance}}' }],
@@ -51,7 +54,8 @@ export function saturationDashboard(): Dashboard {
   d.row('Memory and GC')
     .timeseries({
       title: 'Resident memory per instance',
-      description: 'RSS: what the container memory limit counts. Compare with the pod limit (1 Gi in the Kubernetes base).',
+      description:
+        'RSS: what the container memory limit counts. Compare with the pod limit (1 Gi in the Kubernetes base).',
       unit: 'bytes',
       width: 8,
       queries: [{ expr: `sum by (instance) (${q.sel(M.processResidentMemory)})`, legend: '{{instance}}' }],
@@ -71,13 +75,16 @@ export function saturationDashboard(): Dashboard {
       description: 'Seconds per second spent in garbage collection (0.05 = 5% of the time), per instance and kind.',
       unit: 'percentunit',
       width: 8,
-      queries: [{ expr: `sum by (instance, kind) (${q.histogramRate(M.gcDuration, '_sum')})`, legend: '{{kind}} {{instance}}' }],
+      queries: [
+        { expr: `sum by (instance, kind) (${q.histogramRate(M.gcDuration, '_sum')})`, legend: '{{kind}} {{instance}}' },
+      ],
     });
 
   d.row('Database and Redis')
     .timeseries({
       title: 'Database pool per instance',
-      description: 'Connections in use against the pool limit (database.poolMax). In use at the limit with callers waiting means requests queue for a connection: raise poolMax (within the database’s max_connections) or find the slow queries.',
+      description:
+        'Connections in use against the pool limit (database.poolMax). In use at the limit with callers waiting means requests queue for a connection: raise poolMax (within the database’s max_connections) or find the slow queries.',
       unit: 'short',
       width: 8,
       queries: [
@@ -87,14 +94,16 @@ export function saturationDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Callers waiting for a database connection',
-      description: 'Above 0: the pool is exhausted on that instance and queries wait (SQLite: transactions queued behind the one running).',
+      description:
+        'Above 0: the pool is exhausted on that instance and queries wait (SQLite: transactions queued behind the one running).',
       unit: 'short',
       width: 8,
       queries: [{ expr: `max by (instance) (${q.sel(M.dbPoolWaiting)})`, legend: '{{instance}}' }],
     })
     .timeseries({
       title: 'Redis round trip per instance',
-      description: 'Time of one PING to the key-value store, measured at each scrape (store="memory" for the in-process store). Rate limits, caches and queues pay this on every call.',
+      description:
+        'Time of one PING to the key-value store, measured at each scrape (store="memory" for the in-process store). Rate limits, caches and queues pay this on every call.',
       unit: 's',
       width: 8,
       queries: [{ expr: `max by (instance, store) (${q.sel(M.kvPing)})`, legend: '{{store}} {{instance}}' }],
@@ -103,7 +112,8 @@ export function saturationDashboard(): Dashboard {
   d.row('Queues')
     .timeseries({
       title: 'Usage queue lag per instance',
-      description: 'Usage events published but not yet written. Growing lag means the writer or the database cannot keep up (AihubUsageQueueLagGrowing).',
+      description:
+        'Usage events published but not yet written. Growing lag means the writer or the database cannot keep up (AihubUsageQueueLagGrowing).',
       unit: 'short',
       width: 12,
       queries: [{ expr: `max by (instance) (${q.sel(M.usageQueueLag)})`, legend: '{{instance}}' }],

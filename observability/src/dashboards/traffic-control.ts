@@ -24,21 +24,24 @@ export function trafficControlDashboard(): Dashboard {
     })
     .stat({
       title: 'Failing open',
-      description: 'Share of decisions let through without a check because the store failed (error_open). Anything above 0 means limits are not enforced.',
+      description:
+        'Share of decisions let through without a check because the store failed (error_open). Anything above 0 means limits are not enforced.',
       unit: 'percentunit',
       queries: [{ expr: q.ratio(M.rateLimitDecisions, 'outcome="error_open"') }],
       thresholds: [{ value: 0.000001, color: 'red' }],
     })
     .stat({
       title: 'Failing closed',
-      description: 'Share of decisions rejected because the store failed (error_closed): callers get errors they did not cause.',
+      description:
+        'Share of decisions rejected because the store failed (error_closed): callers get errors they did not cause.',
       unit: 'percentunit',
       queries: [{ expr: q.ratio(M.rateLimitDecisions, 'outcome="error_closed"') }],
       thresholds: [{ value: 0.000001, color: 'red' }],
     })
     .stat({
       title: 'Store errors/s',
-      description: 'Errors talking to the rate-limit store (Redis). Alert AihubRateLimitStoreErrors fires while this is above 0.',
+      description:
+        'Errors talking to the rate-limit store (Redis). Alert AihubRateLimitStoreErrors fires while this is above 0.',
       unit: 'short',
       queries: [{ expr: q.sumRate(M.rateLimitStoreErrors) }],
       thresholds: [{ value: 0.000001, color: 'red' }],
@@ -52,13 +55,20 @@ export function trafficControlDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Decisions/s by level and dimension',
-      description: 'Which limit decided: level (global, tenant, key, user, …) and dimension (requests, tokens, concurrency), by outcome.',
+      description:
+        'Which limit decided: level (global, tenant, key, user, …) and dimension (requests, tokens, concurrency), by outcome.',
       unit: 'short',
-      queries: [{ expr: q.sumRate(M.rateLimitDecisions, ['level', 'dimension', 'outcome']), legend: '{{level}}/{{dimension}} {{outcome}}' }],
+      queries: [
+        {
+          expr: q.sumRate(M.rateLimitDecisions, ['level', 'dimension', 'outcome']),
+          legend: '{{level}}/{{dimension}} {{outcome}}',
+        },
+      ],
     })
     .timeseries({
       title: 'Rate-limit store errors/s by instance',
-      description: 'Store errors per gateway instance: one instance alone usually means its connection, all of them the store.',
+      description:
+        'Store errors per gateway instance: one instance alone usually means its connection, all of them the store.',
       unit: 'short',
       bars: true,
       width: 24,
@@ -68,14 +78,18 @@ export function trafficControlDashboard(): Dashboard {
   d.row('Cache')
     .timeseries({
       title: 'Hit ratio by layer',
-      description: 'Share of eligible lookups (hits and misses; bypassed requests are not eligible) answered from each layer: l1 = in-process LRU, l2 = shared Redis layer (looked up after an l1 miss).',
+      description:
+        'Share of eligible lookups (hits and misses; bypassed requests are not eligible) answered from each layer: l1 = in-process LRU, l2 = shared Redis layer (looked up after an l1 miss).',
       unit: 'percentunit',
       min: 0,
-      queries: [{ expr: q.ratio(M.cacheRequests, 'result="hit"', ['layer'], 'result=~"hit|miss"'), legend: '{{layer}}' }],
+      queries: [
+        { expr: q.ratio(M.cacheRequests, 'result="hit"', ['layer'], 'result=~"hit|miss"'), legend: '{{layer}}' },
+      ],
     })
     .timeseries({
       title: 'Lookups/s by layer and result',
-      description: 'Cache lookups per second by layer and result; bypass = the request was not eligible (e.g. temperature > 0 in deterministic mode, or Cache-Control: no-cache).',
+      description:
+        'Cache lookups per second by layer and result; bypass = the request was not eligible (e.g. temperature > 0 in deterministic mode, or Cache-Control: no-cache).',
       unit: 'short',
       stack: true,
       queries: [{ expr: q.sumRate(M.cacheRequests, ['layer', 'result']), legend: '{{layer}} {{result}}' }],
@@ -89,7 +103,8 @@ export function trafficControlDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Cache size by layer',
-      description: 'Bytes held per layer and instance: l1 = the in-process LRU; l2 = live bytes this instance wrote to the shared layer (the sum over instances is the shared layer’s size).',
+      description:
+        'Bytes held per layer and instance: l1 = the in-process LRU; l2 = live bytes this instance wrote to the shared layer (the sum over instances is the shared layer’s size).',
       unit: 'bytes',
       width: 16,
       queries: [{ expr: `sum by (layer, instance) (${q.sel(M.cacheBytes)})`, legend: '{{layer}} {{instance}}' }],

@@ -20,7 +20,8 @@ export function usageDashboard(): Dashboard {
     })
     .stat({
       title: 'Queue lag',
-      description: 'Usage events published but not yet written (highest instance). Alert AihubUsageQueueLagGrowing fires when it keeps growing.',
+      description:
+        'Usage events published but not yet written (highest instance). Alert AihubUsageQueueLagGrowing fires when it keeps growing.',
       unit: 'short',
       queries: [{ expr: `max(${q.sel(M.usageQueueLag)})` }],
       thresholds: [
@@ -36,13 +37,15 @@ export function usageDashboard(): Dashboard {
     })
     .stat({
       title: 'Duplicates dropped/s',
-      description: 'Redelivered events recognised and dropped (at-least-once delivery); a steady rate means consumers crash or time out before acknowledging.',
+      description:
+        'Redelivered events recognised and dropped (at-least-once delivery); a steady rate means consumers crash or time out before acknowledging.',
       unit: 'short',
       queries: [{ expr: q.sumRate(M.usageDuplicatesDropped) }],
     })
     .timeseries({
       title: 'Records and batches/s',
-      description: 'Usage records written per second per instance, and batches by outcome: retry = the database was unreachable and the batch is tried again; error = the batch failed.',
+      description:
+        'Usage records written per second per instance, and batches by outcome: retry = the database was unreachable and the batch is tried again; error = the batch failed.',
       unit: 'short',
       queries: [
         { expr: `sum by (instance) (${q.rate(M.usageRecordsWritten)})`, legend: 'records {{instance}}' },
@@ -67,7 +70,8 @@ export function usageDashboard(): Dashboard {
   d.row('Writer health')
     .timeseries({
       title: 'Batch write time p50 / p95',
-      description: 'Time to write one usage batch (one transaction plus spend counters). Growing times mean database pressure; the queue lag follows.',
+      description:
+        'Time to write one usage batch (one transaction plus spend counters). Growing times mean database pressure; the queue lag follows.',
       unit: 's',
       queries: [
         { expr: q.quantile(0.5, M.usageBatchDuration), legend: 'p50' },
@@ -76,7 +80,8 @@ export function usageDashboard(): Dashboard {
     })
     .timeseries({
       title: 'Dead letters/s',
-      description: 'Malformed usage records kept as dead letters instead of being written (never dropped silently). Alert AihubUsageDeadLetters fires on any.',
+      description:
+        'Malformed usage records kept as dead letters instead of being written (never dropped silently). Alert AihubUsageDeadLetters fires on any.',
       unit: 'short',
       bars: true,
       queries: [{ expr: `sum by (instance) (${q.rate(M.usageRecordsRejected)})`, legend: '{{instance}}' }],
@@ -100,17 +105,29 @@ export function usageDashboard(): Dashboard {
   d.row('Budgets')
     .timeseries({
       title: 'Budget alerts',
-      description: 'Budget alerts fired, by level (tenant, team, key), period (daily, monthly, UTC) and kind (soft: warning; hard: requests are refused from now on). Each fires once per budget and period.',
+      description:
+        'Budget alerts fired, by level (tenant, team, key), period (daily, monthly, UTC) and kind (soft: warning; hard: requests are refused from now on). Each fires once per budget and period.',
       unit: 'short',
       bars: true,
-      queries: [{ expr: `sum by (level, period, kind) ${q.recentIncrease(M.budgetAlerts, '$__rate_interval')}`, legend: '{{level}} {{period}} {{kind}}' }],
+      queries: [
+        {
+          expr: `sum by (level, period, kind) ${q.recentIncrease(M.budgetAlerts, '$__rate_interval')}`,
+          legend: '{{level}} {{period}} {{kind}}',
+        },
+      ],
     })
     .stat({
       title: 'Budget alerts in range',
-      description: 'Budget alerts fired over the dashboard time range, by level, period and kind. The usage API lists which budgets.',
+      description:
+        'Budget alerts fired over the dashboard time range, by level, period and kind. The usage API lists which budgets.',
       unit: 'short',
       width: 12,
-      queries: [{ expr: `sum by (level, period, kind) ${q.recentIncrease(M.budgetAlerts, '$__range')}`, legend: '{{level}} {{period}} {{kind}}' }],
+      queries: [
+        {
+          expr: `sum by (level, period, kind) ${q.recentIncrease(M.budgetAlerts, '$__range')}`,
+          legend: '{{level}} {{period}} {{kind}}',
+        },
+      ],
       thresholds: [{ value: 1, color: 'orange' }],
     });
 

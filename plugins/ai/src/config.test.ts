@@ -20,12 +20,32 @@ describe('ai config', () => {
       providers: { az: { type: 'azure-openai' }, weird: {} },
       models: { a: { deployments: [{ provider: 'nope', model: 'm' }], fallbacks: ['a', 'zz'] } },
       experiments: [
-        { name: 'e', alias: 'x', variants: [{ name: 'v', model: 'missing' }, { name: 'w', weight: 0, deployments: [{ provider: 'az', model: 'd' }] }] },
+        {
+          name: 'e',
+          alias: 'x',
+          variants: [
+            { name: 'v', model: 'missing' },
+            { name: 'w', weight: 0, deployments: [{ provider: 'az', model: 'd' }] },
+          ],
+        },
         { name: 'e', alias: 'x', variants: [{ name: 'v', model: 'a', deployments: [{ provider: 'az', model: 'd' }] }] },
       ],
     });
-    for (const expected of ['providers.az.baseUrl', 'providers.weird.type', 'models.a.deployments.0.provider', 'models.a.fallbacks.0', 'models.a.fallbacks.1', 'experiments.0.variants.0.model', 'experiments.1.name', 'experiments.1.alias', 'experiments.1.variants.0']) {
-      assert.ok(got.some((g) => g.startsWith(`${expected}:`)), `${expected} in ${JSON.stringify(got)}`);
+    for (const expected of [
+      'providers.az.baseUrl',
+      'providers.weird.type',
+      'models.a.deployments.0.provider',
+      'models.a.fallbacks.0',
+      'models.a.fallbacks.1',
+      'experiments.0.variants.0.model',
+      'experiments.1.name',
+      'experiments.1.alias',
+      'experiments.1.variants.0',
+    ]) {
+      assert.ok(
+        got.some((g) => g.startsWith(`${expected}:`)),
+        `${expected} in ${JSON.stringify(got)}`,
+      );
     }
   });
 

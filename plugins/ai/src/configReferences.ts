@@ -32,7 +32,10 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
     list(deps).forEach((d, i) => {
       if (!isObj(d) || typeof d.provider !== 'string') return;
       if (!providerNames.has(d.provider)) {
-        issues.push({ path: [...path, i, 'provider'], message: `unknown provider "${d.provider}"; define it under providers (have: ${[...providerNames].join(', ') || 'none'})` });
+        issues.push({
+          path: [...path, i, 'provider'],
+          message: `unknown provider "${d.provider}"; define it under providers (have: ${[...providerNames].join(', ') || 'none'})`,
+        });
       }
     });
   };
@@ -42,9 +45,13 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
     const type = typeof p.type === 'string' ? p.type : name;
     if (!providerTypes.includes(type)) {
       // An explicit unknown type is the enum's problem; only the implied one (the name) is ours.
-      if (p.type === undefined) issues.push({ path: ['providers', name, 'type'], message: `set type to one of ${providerTypes.join(', ')}` });
+      if (p.type === undefined)
+        issues.push({ path: ['providers', name, 'type'], message: `set type to one of ${providerTypes.join(', ')}` });
     } else if (type === 'azure-openai' && !p.baseUrl) {
-      issues.push({ path: ['providers', name, 'baseUrl'], message: 'azure-openai needs baseUrl https://<resource>.openai.azure.com' });
+      issues.push({
+        path: ['providers', name, 'baseUrl'],
+        message: 'azure-openai needs baseUrl https://<resource>.openai.azure.com',
+      });
     }
   }
 
@@ -53,7 +60,8 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
     checkDeployments(m.deployments, ['models', alias, 'deployments']);
     list(m.fallbacks).forEach((f, i) => {
       if (typeof f !== 'string') return;
-      if (!models![f] || f === alias) issues.push({ path: ['models', alias, 'fallbacks', i], message: `"${f}" is not another alias under models` });
+      if (!models![f] || f === alias)
+        issues.push({ path: ['models', alias, 'fallbacks', i], message: `"${f}" is not another alias under models` });
     });
   }
 
@@ -62,20 +70,28 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
   list(cfg.experiments).forEach((e, i) => {
     if (!isObj(e)) return;
     if (typeof e.name === 'string') {
-      if (names.has(e.name)) issues.push({ path: ['experiments', i, 'name'], message: `experiment "${e.name}" is defined twice` });
+      if (names.has(e.name))
+        issues.push({ path: ['experiments', i, 'name'], message: `experiment "${e.name}" is defined twice` });
       names.add(e.name);
     }
     if (typeof e.alias === 'string') {
-      if (aliases.has(e.alias)) issues.push({ path: ['experiments', i, 'alias'], message: `alias "${e.alias}" already has an experiment` });
+      if (aliases.has(e.alias))
+        issues.push({ path: ['experiments', i, 'alias'], message: `alias "${e.alias}" already has an experiment` });
       aliases.add(e.alias);
     }
     const variants = list(e.variants);
     variants.forEach((v, j) => {
       if (!isObj(v)) return;
-      if (typeof v.model === 'string' && models && !models[v.model]) issues.push({ path: ['experiments', i, 'variants', j, 'model'], message: `"${v.model}" is not an alias under models` });
-      if (v.deployments !== undefined) checkDeployments(v.deployments, ['experiments', i, 'variants', j, 'deployments']);
+      if (typeof v.model === 'string' && models && !models[v.model])
+        issues.push({
+          path: ['experiments', i, 'variants', j, 'model'],
+          message: `"${v.model}" is not an alias under models`,
+        });
+      if (v.deployments !== undefined)
+        checkDeployments(v.deployments, ['experiments', i, 'variants', j, 'deployments']);
     });
-    if (variants.length > 0 && variants.every((v) => isObj(v) && v.weight === 0)) issues.push({ path: ['experiments', i, 'variants'], message: 'at least one variant needs a weight above 0' });
+    if (variants.length > 0 && variants.every((v) => isObj(v) && v.weight === 0))
+      issues.push({ path: ['experiments', i, 'variants'], message: 'at least one variant needs a weight above 0' });
   });
   return issues;
 }

@@ -33,7 +33,12 @@ export function aiHealth(ctx: AiContext): HealthCheck[] {
           open: Object.keys(breakers).filter((k) => breakers[k] !== 'closed'),
           unavailableModels: unavailable,
           servedByFallback: rt.catalog.servedByFallback(),
-          ...(missing.length ? { missingApiKeys: missing.map((m) => m.message), modelsWithoutKey: modelsWithoutKey(rt.catalogConfig, missing) } : {}),
+          ...(missing.length
+            ? {
+                missingApiKeys: missing.map((m) => m.message),
+                modelsWithoutKey: modelsWithoutKey(rt.catalogConfig, missing),
+              }
+            : {}),
         };
       },
     },

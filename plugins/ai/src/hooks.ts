@@ -1,5 +1,18 @@
 import { requestMeta } from '@aihub/core/plugin-api';
-import { AiCallKey, GatewayError, gatewayOverheadMs, PrincipalKey, TenantKey, defineStateKey, type AiCallInfo, type GatewayContext, type HookDefinition, type Principal, type RouteInfo, type TenantContext } from '@aihub/core/plugin-api';
+import {
+  AiCallKey,
+  GatewayError,
+  gatewayOverheadMs,
+  PrincipalKey,
+  TenantKey,
+  defineStateKey,
+  type AiCallInfo,
+  type GatewayContext,
+  type HookDefinition,
+  type Principal,
+  type RouteInfo,
+  type TenantContext,
+} from '@aihub/core/plugin-api';
 import { AiCall } from './engine/AiCall';
 import type { Experiment, ModelRoute } from './routing/catalog';
 import { modelNotAllowed, principalMayUse } from './keyModels';
@@ -22,14 +35,21 @@ export const MESSAGES_PATH = '/v1/messages';
 /** The OpenAI Responses ingress: translated to a chat call, answered (and stored) as a Response. */
 export const RESPONSES_PATH = '/v1/responses';
 
-const isInvoke = (route: RouteInfo) => route.plugin === 'ai' && (route.path === CHAT_PATH || route.path === EMBEDDINGS_PATH || route.path === MESSAGES_PATH || route.path === RESPONSES_PATH);
+const isInvoke = (route: RouteInfo) =>
+  route.plugin === 'ai' &&
+  (route.path === CHAT_PATH ||
+    route.path === EMBEDDINGS_PATH ||
+    route.path === MESSAGES_PATH ||
+    route.path === RESPONSES_PATH);
 
 /**
  * OpenAI answers 404 model_not_found both for models that do not exist and for models the caller
  * may not use; so does the gateway, so a tenant cannot learn which aliases other tenants have.
  */
 export function modelNotFound(model: string): GatewayError {
-  return AiErrors.create('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model' });
+  return AiErrors.create('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, {
+    param: 'model',
+  });
 }
 
 /** The tenant's allowedModels: absent, or containing `*`, means every alias. */
@@ -43,10 +63,17 @@ export function modelAllowed(tenant: TenantContext | undefined, alias: string): 
  * else the principal's user, else the principal; `key`: the API key (or OAuth client). Prefixed
  * with the tenant so equal ids in two tenants are independent. Undefined → a random pick.
  */
-function stickySubject(exp: Experiment, principal: Principal | undefined, body: Record<string, unknown>, tenantId: string | null): string | undefined {
+function stickySubject(
+  exp: Experiment,
+  principal: Principal | undefined,
+  body: Record<string, unknown>,
+  tenantId: string | null,
+): string | undefined {
   let id: string | undefined;
   if (exp.stickyBy === 'key') id = principal?.keyId ?? principal?.clientId ?? principal?.subject;
-  else id = (typeof body.user === 'string' && body.user ? body.user : undefined) ?? principal?.userId ?? principal?.subject;
+  else
+    id =
+      (typeof body.user === 'string' && body.user ? body.user : undefined) ?? principal?.userId ?? principal?.subject;
   return id === undefined ? undefined : `${tenantId ?? ''}:${id}`;
 }
 
@@ -55,13 +82,28 @@ function stickySubject(exp: Experiment, principal: Principal | undefined, body: 
  * content transforms and sets AiCallKey, all before cache.lookup so the cache sees the final
  * request. Also used by the handler when the pipeline is off for the route.
  */
-export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, ingress?: 'messages' | 'responses', translated?: Record<string, unknown>): AiCall {
+export function prepareCall(
+  ctx: AiContext,
+  c: GatewayContext,
+  op: Operation,
+  ingress?: 'messages' | 'responses',
+  translated?: Record<string, unknown>,
+): AiCall {
   const rt = ctx.runtime;
   // A Messages or Responses request becomes the chat request it means; the client's bytes are then not the body sent.
   const messages = ingress === 'messages';
   // Served by Anthropic alone (fallbacks included), a Messages request goes to it as the client wrote it.
-  let native = messages && servedOnlyBy(rt.catalog.routes.get(String((c.request.body as { model?: unknown } | undefined)?.model)), 'anthropic');
-  const body = translated ? validateBody('chat', translated) : messages ? validateBody('chat', messagesToChat(c.request.body, { topK: native, native })) : validateBody(op, c.request.body);
+  let native =
+    messages &&
+    servedOnlyBy(
+      rt.catalog.routes.get(String((c.request.body as { model?: unknown } | undefined)?.model)),
+      'anthropic',
+    );
+  const body = translated
+    ? validateBody('chat', translated)
+    : messages
+      ? validateBody('chat', messagesToChat(c.request.body, { topK: native, native }))
+      : validateBody(op, c.request.body);
   const alias = body.model as string;
   const tenant = TenantKey.get(c);
   const principal = PrincipalKey.get(c);
@@ -88,7 +130,12 @@ export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, in
   }
   const stream = op === 'chat' && body.stream === true;
   const ks = requestMeta(c);
-  const info: AiCallInfo = { requestId: ks.uid, endpoint: ingress ?? (op === 'chat' ? 'chat.completions' : 'embeddings'), model: alias, stream };
+  const info: AiCallInfo = {
+    requestId: ks.uid,
+    endpoint: ingress ?? (op === 'chat' ? 'chat.completions' : 'embeddings'),
+    model: alias,
+    stream,
+  };
   if (experiment !== undefined) {
     info.experiment = experiment;
     info.variant = variant;
@@ -101,7 +148,13 @@ export function prepareCall(ctx: AiContext, c: GatewayContext, op: Operation, in
       raw: changed || ingress ? undefined : c.request.rawBody,
       stream,
       clientWantsUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
-      native: native ? { format: 'anthropic', body: c.request.body as Record<string, unknown>, beta: c.get('anthropic-beta') || undefined } : undefined,
+      native: native
+        ? {
+            format: 'anthropic',
+            body: c.request.body as Record<string, unknown>,
+            beta: c.get('anthropic-beta') || undefined,
+          }
+        : undefined,
     },
     alias,
     route,
@@ -129,7 +182,12 @@ export function aiHooks(ctx: AiContext): HookDefinition[] {
       handle(c, next) {
         // A Responses request may continue a stored conversation: loading it is the one await.
         if (c.path === RESPONSES_PATH) return prepareResponses(ctx, c).then(() => next());
-        prepareCall(ctx, c, c.path === EMBEDDINGS_PATH ? 'embeddings' : 'chat', c.path === MESSAGES_PATH ? 'messages' : undefined);
+        prepareCall(
+          ctx,
+          c,
+          c.path === EMBEDDINGS_PATH ? 'embeddings' : 'chat',
+          c.path === MESSAGES_PATH ? 'messages' : undefined,
+        );
         return next();
       },
     },

@@ -39,12 +39,17 @@ export default definePlugin({
     const rt = new AiRuntime(ctx);
     await rt.init();
     await startControl(ctx, rt);
-    ctx.logger.info('ai plugin started', { providers: Object.keys(ctx.config.providers), models: Object.keys(ctx.config.models), experiments: ctx.config.experiments.length });
+    ctx.logger.info('ai plugin started', {
+      providers: Object.keys(ctx.config.providers),
+      models: Object.keys(ctx.config.models),
+      experiments: ctx.config.experiments.length,
+    });
     const missing = missingApiKeys(ctx.config);
     for (const m of missing) ctx.logger.warn(m.message, { provider: m.provider, type: m.type });
     if (missing.length) {
       const models = modelsWithoutKey(ctx.config, missing);
-      if (models.length) ctx.logger.warn(`models that cannot be served until a key is set: ${models.join(', ')}`, { models });
+      if (models.length)
+        ctx.logger.warn(`models that cannot be served until a key is set: ${models.join(', ')}`, { models });
     }
     return rt;
   },
@@ -60,7 +65,14 @@ export default definePlugin({
   },
 });
 
-export { aiConfig, type AiConfig, type ProviderConfig, type ModelConfig, type ExperimentConfig, type PriceConfig } from './config';
+export {
+  aiConfig,
+  type AiConfig,
+  type ProviderConfig,
+  type ModelConfig,
+  type ExperimentConfig,
+  type PriceConfig,
+} from './config';
 export { redactPii, redactMessages, luhnValid, type PiiKind, type PiiRedaction, type PiiRedactionOptions } from './pii';
 export { render as renderPromptTemplate } from './transforms';
 export { costMicros, builtInPrice, resolvePrice, type Price } from './pricing';

@@ -17,5 +17,9 @@ export function principalMayUse(principal: Principal | undefined, alias: string)
  * tenant's models: saying why helps them pick another key instead of reporting a missing model.
  */
 export function modelNotAllowed(model: string): GatewayError {
-  return AiErrors.create('model_not_allowed', `This credential (API key or OAuth client) may not use the model \`${model}\`; use one of its allowed models, or ask an admin to allow it.`, { type: 'permission_error', param: 'model' });
+  return AiErrors.create(
+    'model_not_allowed',
+    `This credential (API key or OAuth client) may not use the model \`${model}\`; use one of its allowed models, or ask an admin to allow it.`,
+    { type: 'permission_error', param: 'model' },
+  );
 }

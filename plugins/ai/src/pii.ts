@@ -19,9 +19,14 @@ export interface PiiRedaction {
   counts: Record<PiiKind, number>;
 }
 
-const DEFAULT_PLACEHOLDERS: Record<PiiKind, string> = { email: '[REDACTED_EMAIL]', card: '[REDACTED_CARD]', phone: '[REDACTED_PHONE]' };
+const DEFAULT_PLACEHOLDERS: Record<PiiKind, string> = {
+  email: '[REDACTED_EMAIL]',
+  card: '[REDACTED_CARD]',
+  phone: '[REDACTED_PHONE]',
+};
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}/g;
+const EMAIL =
+  /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}/g;
 const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 const DATE = /^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{4}$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
@@ -104,7 +109,8 @@ export function redactMessages(messages: { content?: unknown }[], options?: PiiR
   for (const m of messages) {
     if (typeof m.content === 'string') m.content = one(m.content);
     else if (Array.isArray(m.content)) {
-      for (const part of m.content as { type?: string; text?: unknown }[]) if (part && typeof part.text === 'string') part.text = one(part.text);
+      for (const part of m.content as { type?: string; text?: unknown }[])
+        if (part && typeof part.text === 'string') part.text = one(part.text);
     }
   }
   return n;

@@ -44,19 +44,33 @@ const PRICE_PROVIDER: Record<ProviderType, string | undefined> = {
   mock: undefined,
 };
 
-function ratesOf(p: { input: number; output?: number; cachedInput?: number; cacheWrite?: number; cacheWrite1h?: number }): Rates {
+function ratesOf(p: {
+  input: number;
+  output?: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+  cacheWrite1h?: number;
+}): Rates {
   const cacheWrite = p.cacheWrite ?? p.input;
-  return { input: p.input, output: p.output ?? 0, cachedInput: p.cachedInput ?? p.input, cacheWrite, cacheWrite1h: p.cacheWrite1h ?? cacheWrite };
+  return {
+    input: p.input,
+    output: p.output ?? 0,
+    cachedInput: p.cachedInput ?? p.input,
+    cacheWrite,
+    cacheWrite1h: p.cacheWrite1h ?? cacheWrite,
+  };
 }
 
 const fromConfig = (p: PriceConfig, source: Price['source']): Price => {
   const price: Price = { ...ratesOf(p), source };
-  if (p.tiers?.length) price.tiers = [...p.tiers].sort((a, b) => a.above - b.above).map((t) => ({ above: t.above, rates: ratesOf(t) }));
+  if (p.tiers?.length)
+    price.tiers = [...p.tiers].sort((a, b) => a.above - b.above).map((t) => ({ above: t.above, rates: ratesOf(t) }));
   return price;
 };
 
 type PriceValue = number | { base?: number; tiers?: { start: number; price: number }[] } | undefined;
-const flat = (v: PriceValue): number | undefined => (typeof v === 'number' ? v : typeof v?.base === 'number' ? v.base : undefined);
+const flat = (v: PriceValue): number | undefined =>
+  typeof v === 'number' ? v : typeof v?.base === 'number' ? v.base : undefined;
 /** The rate of a (possibly tiered) genai-prices value for prompts over `above` tokens. */
 const atTier = (v: PriceValue, above: number): number | undefined => {
   if (typeof v === 'number' || v === undefined) return v;
@@ -86,12 +100,19 @@ export function builtInPrice(providerType: ProviderType, model: string, pricePro
   const rates = (at: (v: PriceValue) => number | undefined): Rates => {
     const inp = at(mp.input_mtok) ?? input;
     const write = at(mp.cache_write_mtok) ?? inp;
-    return { input: inp, output: at(mp.output_mtok) ?? 0, cachedInput: at(mp.cache_read_mtok) ?? inp, cacheWrite: write, cacheWrite1h: at(mp.cache_write_1h_mtok) ?? write };
+    return {
+      input: inp,
+      output: at(mp.output_mtok) ?? 0,
+      cachedInput: at(mp.cache_read_mtok) ?? inp,
+      cacheWrite: write,
+      cacheWrite1h: at(mp.cache_write_1h_mtok) ?? write,
+    };
   };
   const price: Price = { ...rates(flat), source: 'genai-prices' };
   const starts = new Set<number>();
   for (const v of Object.values(mp)) if (v && typeof v === 'object') for (const t of v.tiers ?? []) starts.add(t.start);
-  if (starts.size) price.tiers = [...starts].sort((a, b) => a - b).map((above) => ({ above, rates: rates((v) => atTier(v, above)) }));
+  if (starts.size)
+    price.tiers = [...starts].sort((a, b) => a - b).map((above) => ({ above, rates: rates((v) => atTier(v, above)) }));
   return price;
 }
 

@@ -39,7 +39,11 @@ export function missingApiKeys(config: AiConfig): MissingKey[] {
     const type = p.type ?? name;
     if (!needsKey(type, p) || hasCredential(type, p)) continue;
     const env = KEY_ENV[type === 'openai-compatible' ? (p.preset ?? type) : type];
-    out.push({ provider: name, type, message: `no API key configured for provider "${name}" (${type}): its calls will be refused upstream; set ${env} (or providers.${name}.${KEY_FIELD[type] ?? 'apiKey'})` });
+    out.push({
+      provider: name,
+      type,
+      message: `no API key configured for provider "${name}" (${type}): its calls will be refused upstream; set ${env} (or providers.${name}.${KEY_FIELD[type] ?? 'apiKey'})`,
+    });
   }
   return out;
 }
@@ -54,15 +58,27 @@ export function modelsWithoutKey(config: AiConfig, missing: readonly MissingKey[
 function needsKey(type: string, p: ProviderConfig): boolean {
   if (type === 'openai') return !p.baseUrl || new URL(p.baseUrl).hostname === 'api.openai.com';
   // A preset of a hosted service needs its key; local servers (vllm, lmstudio) and own base URLs may not.
-  if (type === 'openai-compatible') return p.preset !== undefined && PRESETS[p.preset].keyRequired && (!p.baseUrl || new URL(p.baseUrl).hostname === new URL(PRESETS[p.preset].baseUrl).hostname);
-  return type === 'azure-openai' || type === 'anthropic' || type === 'gemini' || type === 'vertex-ai' || type === 'bedrock';
+  if (type === 'openai-compatible')
+    return (
+      p.preset !== undefined &&
+      PRESETS[p.preset].keyRequired &&
+      (!p.baseUrl || new URL(p.baseUrl).hostname === new URL(PRESETS[p.preset].baseUrl).hostname)
+    );
+  return (
+    type === 'azure-openai' || type === 'anthropic' || type === 'gemini' || type === 'vertex-ai' || type === 'bedrock'
+  );
 }
 
 function hasCredential(type: string, p: ProviderConfig): boolean {
   if (p.serviceAccount && p.serviceAccount.trim() !== '') return true;
   if (p.accessKeyId && p.secretAccessKey) return true;
   // Bedrock also takes the standard AWS variables, as AWS's SDKs do.
-  if (type === 'bedrock' && (p.accessKeyId ?? process.env.AWS_ACCESS_KEY_ID) && (p.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY)) return true;
+  if (
+    type === 'bedrock' &&
+    (p.accessKeyId ?? process.env.AWS_ACCESS_KEY_ID) &&
+    (p.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY)
+  )
+    return true;
   if (p.apiKey && p.apiKey.trim() !== '') return true;
   return Object.entries(p.headers).some(([h, v]) => AUTH_HEADERS.has(h.toLowerCase()) && v.trim() !== '');
 }

@@ -50,24 +50,48 @@ export class AiRuntime {
     const gauge = this.metrics.breakerState;
     const onBreaker = (deployment: string, state: BreakerState) => {
       gauge.set({ deployment }, BREAKER_STATE_VALUE[state]);
-      if (state === 'open') ctx.logger.warn(`circuit breaker of deployment ${deployment} opened: routing skips it until a trial call succeeds`, { deployment });
+      if (state === 'open')
+        ctx.logger.warn(
+          `circuit breaker of deployment ${deployment} opened: routing skips it until a trial call succeeds`,
+          { deployment },
+        );
       else ctx.logger.info(`circuit breaker of deployment ${deployment} is ${state}`, { deployment, state });
     };
     const build = (cfg: AiConfig, previous?: Catalog) => {
       const catalog = new Catalog(cfg, ctx.http, onBreaker, previous);
-      for (const [id, d] of catalog.deployments) if (!previous?.deployments.has(id)) gauge.set({ deployment: id }, BREAKER_STATE_VALUE[d.breaker.state]);
+      for (const [id, d] of catalog.deployments)
+        if (!previous?.deployments.has(id)) gauge.set({ deployment: id }, BREAKER_STATE_VALUE[d.breaker.state]);
       for (const [alias, entry] of catalog.entries()) {
-        if (!entry.price) ctx.logger.info(`deployment ${entry.dep.id} of "${alias}" has no price; its requests will be recorded with an unknown cost`, { deployment: entry.dep.id });
+        if (!entry.price)
+          ctx.logger.info(
+            `deployment ${entry.dep.id} of "${alias}" has no price; its requests will be recorded with an unknown cost`,
+            { deployment: entry.dep.id },
+          );
       }
       return catalog;
     };
-    this.live = new LiveCatalog(ctx, new CatalogStore(ctx.database, ctx.table('catalog_revisions')), new CredentialSealer(config.catalog), build);
+    this.live = new LiveCatalog(
+      ctx,
+      new CatalogStore(ctx.database, ctx.table('catalog_revisions')),
+      new CredentialSealer(config.catalog),
+      build,
+    );
     const tables = { requests: ctx.table('requests'), feedback: ctx.table('feedback') };
-    this.requestLog = config.feedback.trackRequests === 'off' ? undefined : new RequestLog(ctx.database, tables.requests, config.feedback, ctx.logger);
+    this.requestLog =
+      config.feedback.trackRequests === 'off'
+        ? undefined
+        : new RequestLog(ctx.database, tables.requests, config.feedback, ctx.logger);
     this.feedback = new FeedbackStore(ctx.database, tables, this.requestLog);
-    this.responses = new ResponseStore(ctx.database, ctx.table('responses'), config.responses.retentionDays, ctx.logger);
+    this.responses = new ResponseStore(
+      ctx.database,
+      ctx.table('responses'),
+      config.responses.retentionDays,
+      ctx.logger,
+    );
     this.recorder = new UsageRecorder(config, ctx.queue, this.metrics, ctx.logger, this.requestLog);
-    this.engine = new Engine(config, this.metrics, ctx.tracer, ctx.logger, (call: AiCall, end: RelayEnd) => this.streamSettled(call, end));
+    this.engine = new Engine(config, this.metrics, ctx.tracer, ctx.logger, (call: AiCall, end: RelayEnd) =>
+      this.streamSettled(call, end),
+    );
   }
 
   /**
@@ -84,10 +108,20 @@ export class AiRuntime {
    * over them). Throws with the problems when the result is invalid; the catalog then stays as it is.
    */
   reloadFile(next: AiConfig): void {
-    const file = { ...this.live.fileConfig, providers: next.providers, models: next.models, experiments: next.experiments, pricing: next.pricing };
+    const file = {
+      ...this.live.fileConfig,
+      providers: next.providers,
+      models: next.models,
+      experiments: next.experiments,
+      pricing: next.pricing,
+    };
     const result = this.live.applyFile(file);
     if (!result.ok) {
-      const problems = result.issues.map((i) => ({ code: 'AIHUB_E_CONFIG_INVALID' as const, path: i.path, message: `${i.message} (with the catalog's admin API entries over the file)` }));
+      const problems = result.issues.map((i) => ({
+        code: 'AIHUB_E_CONFIG_INVALID' as const,
+        path: i.path,
+        message: `${i.message} (with the catalog's admin API entries over the file)`,
+      }));
       throw Object.assign(new Error(problems.map((p) => `${p.path}: ${p.message}`).join('; ')), { problems });
     }
   }
@@ -105,7 +139,9 @@ export class AiRuntime {
   }
 
   async close(): Promise<void> {
-    await this.requestLog?.close().catch((err: unknown) => this.ctx.logger.error('could not flush ai requests', { err }));
+    await this.requestLog
+      ?.close()
+      .catch((err: unknown) => this.ctx.logger.error('could not flush ai requests', { err }));
     this.responses.close();
     await this.live.close();
   }

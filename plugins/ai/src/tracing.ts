@@ -1,4 +1,14 @@
-import { SpanKind, SpanStatusCode, TraceFlags, context, isSpanContextValid, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  isSpanContextValid,
+  propagation,
+  trace,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { RouteEntry } from './routing/catalog';
 import type { CallInput, RawUsage } from './types';
 
@@ -13,7 +23,13 @@ const headerSetter = {
  * kind CLIENT, child of the active (request) span. Returns undefined when the trace is not sampled,
  * so unsampled requests pay for nothing but the sampling decision.
  */
-export function startProviderSpan(tracer: Tracer, call: CallInput, entry: RouteEntry, alias: string, attempt: number): Span | undefined {
+export function startProviderSpan(
+  tracer: Tracer,
+  call: CallInput,
+  entry: RouteEntry,
+  alias: string,
+  attempt: number,
+): Span | undefined {
   const active = context.active();
   // A request whose trace is not kept (most of them): the parent-based sampler would only wrap a
   // fresh id in a non-recording span; skip the SDK altogether.
@@ -56,7 +72,14 @@ export function traceHeaders(span: Span): Record<string, string> | undefined {
 
 export function endProviderSpan(
   span: Span | undefined,
-  result: { usage?: RawUsage; responseModel?: string; responseId?: string; finishReasons?: string[]; error?: string; status?: number },
+  result: {
+    usage?: RawUsage;
+    responseModel?: string;
+    responseId?: string;
+    finishReasons?: string[];
+    error?: string;
+    status?: number;
+  },
 ): void {
   if (!span) return;
   if (result.responseModel) span.setAttribute('gen_ai.response.model', result.responseModel);

@@ -16,7 +16,11 @@ import { AiErrors } from './errors';
  * Gateway-only fields (`aihub_variables`, `metadata.aihub_*`) are always removed before the body
  * goes upstream. Returns true when the body changed (its raw bytes can no longer be sent as-is).
  */
-export function applyTransforms(body: Record<string, unknown>, settings: TenantSettings | undefined, config: AiConfig['transforms']): boolean {
+export function applyTransforms(
+  body: Record<string, unknown>,
+  settings: TenantSettings | undefined,
+  config: AiConfig['transforms'],
+): boolean {
   let changed = false;
   const meta = body.metadata as Record<string, unknown> | undefined;
   let template: string | undefined;
@@ -33,7 +37,10 @@ export function applyTransforms(body: Record<string, unknown>, settings: TenantS
   }
   if (body.aihub_variables !== undefined) {
     const v = body.aihub_variables;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw CoreErrors.create('invalid_type', 'aihub_variables must be an object of template variables.', { param: 'aihub_variables' });
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw CoreErrors.create('invalid_type', 'aihub_variables must be an object of template variables.', {
+        param: 'aihub_variables',
+      });
     variables = { ...(v as Record<string, unknown>), ...variables };
     delete body.aihub_variables;
     changed = true;
@@ -45,9 +52,15 @@ export function applyTransforms(body: Record<string, unknown>, settings: TenantS
     prefix.push({ role: 'system', content: settings.systemPrompt });
   }
   if (template !== undefined) {
-    if (!config.templates) throw AiErrors.create('templates_disabled', 'Prompt templates are disabled on this gateway.', { param: 'metadata.aihub_template' });
+    if (!config.templates)
+      throw AiErrors.create('templates_disabled', 'Prompt templates are disabled on this gateway.', {
+        param: 'metadata.aihub_template',
+      });
     const text = settings?.promptTemplates?.[template];
-    if (typeof text !== 'string') throw AiErrors.create('template_not_found', `Prompt template "${template}" does not exist for this tenant.`, { param: 'metadata.aihub_template' });
+    if (typeof text !== 'string')
+      throw AiErrors.create('template_not_found', `Prompt template "${template}" does not exist for this tenant.`, {
+        param: 'metadata.aihub_template',
+      });
     prefix.push({ role: 'system', content: render(text, variables ?? {}) });
   }
   if (prefix.length) {
@@ -57,7 +70,10 @@ export function applyTransforms(body: Record<string, unknown>, settings: TenantS
   const redact = settings?.pii?.redactPrompts ?? config.redactPromptsByDefault;
   if (config.pii && redact) {
     // Copy the messages the client sent before changing them (the cache and logs may hold the original).
-    const copy = (body.messages as { content?: unknown }[]).map((m) => ({ ...m, content: Array.isArray(m.content) ? m.content.map((p: object) => ({ ...p })) : m.content }));
+    const copy = (body.messages as { content?: unknown }[]).map((m) => ({
+      ...m,
+      content: Array.isArray(m.content) ? m.content.map((p: object) => ({ ...p })) : m.content,
+    }));
     if (redactMessages(copy) > 0) {
       body.messages = copy;
       changed = true;
@@ -71,7 +87,11 @@ export function render(template: string, variables: Record<string, unknown>): st
   return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (_, name: string) => {
     const v = variables[name];
     if (v === undefined || v === null) {
-      throw AiErrors.create('template_variable_missing', `Prompt template variable "${name}" is missing; send it in aihub_variables.`, { param: `aihub_variables.${name}` });
+      throw AiErrors.create(
+        'template_variable_missing',
+        `Prompt template variable "${name}" is missing; send it in aihub_variables.`,
+        { param: `aihub_variables.${name}` },
+      );
     }
     return typeof v === 'string' ? v : JSON.stringify(v);
   });

@@ -33,7 +33,11 @@ export interface CallInput {
    * and answers in it too (ParsedAnswer.native; the stream's own events), so nothing the
    * translation to chat cannot carry is lost (cache_control, thinking, documents, server tools).
    */
-  native?: { format: 'anthropic'; body: Record<string, unknown>; /** The client's `anthropic-beta` header: features in beta need it. */ beta?: string };
+  native?: {
+    format: 'anthropic';
+    body: Record<string, unknown>;
+    /** The client's `anthropic-beta` header: features in beta need it. */ beta?: string;
+  };
 }
 
 /** An upstream answer before it is read: status, headers and the body stream. */
@@ -115,9 +119,20 @@ export interface ProviderAdapter {
   readonly totalMs: number;
   supports(op: Operation): boolean;
   /** Sends the request; resolves with the response head (the body still to be read). */
-  send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse>;
+  send(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<UpstreamResponse>;
   /** Sends the request; resolves once the whole response is read (non-streaming calls). */
-  sendBuffered(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse>;
+  sendBuffered(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+    limits: BodyLimits,
+  ): Promise<BufferedResponse>;
   parseAnswer(call: CallInput, body: Buffer): ParsedAnswer;
   streamTranslator(call: CallInput): StreamTranslator;
   parseError(status: number, body: Buffer): UpstreamErrorBody;

@@ -7,9 +7,12 @@ import { AiErrors } from './errors';
  * (400 invalid_request_error, a `param`, codes like missing_required_parameter / invalid_type /
  * invalid_value). Everything else is the provider's to judge: the body passes through.
  */
-const missing = (param: string) => AiErrors.create('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
-const invalidType = (param: string, expected: string) => CoreErrors.create('invalid_type', `Invalid type for '${param}': expected ${expected}.`, { param });
-const invalidValue = (param: string, message: string) => AiErrors.create('invalid_value', `Invalid value for '${param}': ${message}`, { param });
+const missing = (param: string) =>
+  AiErrors.create('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
+const invalidType = (param: string, expected: string) =>
+  CoreErrors.create('invalid_type', `Invalid type for '${param}': expected ${expected}.`, { param });
+const invalidValue = (param: string, message: string) =>
+  AiErrors.create('invalid_value', `Invalid value for '${param}': ${message}`, { param });
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -33,9 +36,17 @@ export function validateBody(op: Operation, body: unknown): Record<string, unkno
     if (input === undefined || input === null) throw missing('input');
     const ok =
       typeof input === 'string' ||
-      (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string' || typeof x === 'number' || (Array.isArray(x) && x.every((y) => typeof y === 'number'))));
+      (Array.isArray(input) &&
+        input.length > 0 &&
+        input.every(
+          (x) =>
+            typeof x === 'string' ||
+            typeof x === 'number' ||
+            (Array.isArray(x) && x.every((y) => typeof y === 'number')),
+        ));
     if (!ok) throw invalidType('input', 'a string, an array of strings, or an array of token arrays');
-    if (input === '' || (Array.isArray(input) && input.some((x) => x === ''))) throw invalidValue('input', "'$.input' is invalid: empty strings are not allowed.");
+    if (input === '' || (Array.isArray(input) && input.some((x) => x === '')))
+      throw invalidValue('input', "'$.input' is invalid: empty strings are not allowed.");
     return b;
   }
   const messages = b.messages;
@@ -46,10 +57,20 @@ export function validateBody(op: Operation, body: unknown): Record<string, unkno
     const m = messages[i] as { role?: unknown } | null;
     if (!m || typeof m !== 'object') throw invalidType(`messages[${i}]`, 'an object');
     if (m.role === undefined) throw missing(`messages[${i}].role`);
-    if (typeof m.role !== 'string' || !ROLES.has(m.role)) throw invalidValue(`messages[${i}].role`, `'${String(m.role)}' is not one of system, developer, user, assistant, tool.`);
+    if (typeof m.role !== 'string' || !ROLES.has(m.role))
+      throw invalidValue(
+        `messages[${i}].role`,
+        `'${String(m.role)}' is not one of system, developer, user, assistant, tool.`,
+      );
   }
-  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') throw invalidType('stream', 'a boolean');
-  if (b.stream_options !== undefined && b.stream_options !== null && (typeof b.stream_options !== 'object' || Array.isArray(b.stream_options))) throw invalidType('stream_options', 'an object');
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean')
+    throw invalidType('stream', 'a boolean');
+  if (
+    b.stream_options !== undefined &&
+    b.stream_options !== null &&
+    (typeof b.stream_options !== 'object' || Array.isArray(b.stream_options))
+  )
+    throw invalidType('stream_options', 'an object');
   optionalNumber(b, 'temperature', 0, 2);
   optionalNumber(b, 'top_p', 0, 1);
   optionalNumber(b, 'n', 1, 128, true);

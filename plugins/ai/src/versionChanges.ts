@@ -22,8 +22,10 @@ function withoutPricing(model: ModelObject): ModelObject {
 export const aiVersionChanges: VersionChange[] = [
   {
     version: '2026-12-01',
-    description: '`/v1/models` objects carry `pricing` (USD per million input, output and cached input tokens; null when the price is unknown).',
-    appliesTo: (route) => route.method === 'GET' && (route.path === '/v1/models' || route.path.startsWith('/v1/models/')),
+    description:
+      '`/v1/models` objects carry `pricing` (USD per million input, output and cached input tokens; null when the price is unknown).',
+    appliesTo: (route) =>
+      route.method === 'GET' && (route.path === '/v1/models' || route.path.startsWith('/v1/models/')),
     downgradeResponse: (body) => {
       const b = body as { object?: string; data?: ModelObject[] } & ModelObject;
       if (b.object === 'list' && Array.isArray(b.data)) return { ...b, data: b.data.map(withoutPricing) };

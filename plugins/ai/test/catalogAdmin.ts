@@ -17,8 +17,24 @@ export const superadminIdentity: PluginDefinition = definePlugin({
       phase: 'request.authenticate',
       order: 10,
       async handle(c, next) {
-        if (c.get('x-test-superadmin') === '1') PrincipalKey.set(c, { kind: 'session', subject: 'usr_root', userId: 'usr_root', tenantId: null, scopes: ['admin:read', 'admin:write'], superadmin: true });
-        else if (c.get('x-test-admin') === '1') PrincipalKey.set(c, { kind: 'session', subject: 'usr_t', userId: 'usr_t', tenantId: 't1', role: 'owner', scopes: ['admin:read', 'admin:write'] });
+        if (c.get('x-test-superadmin') === '1')
+          PrincipalKey.set(c, {
+            kind: 'session',
+            subject: 'usr_root',
+            userId: 'usr_root',
+            tenantId: null,
+            scopes: ['admin:read', 'admin:write'],
+            superadmin: true,
+          });
+        else if (c.get('x-test-admin') === '1')
+          PrincipalKey.set(c, {
+            kind: 'session',
+            subject: 'usr_t',
+            userId: 'usr_t',
+            tenantId: 't1',
+            role: 'owner',
+            scopes: ['admin:read', 'admin:write'],
+          });
         await next();
       },
     },

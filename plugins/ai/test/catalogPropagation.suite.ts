@@ -26,7 +26,12 @@ export function propagationSuite(kind: BackendKind): void {
     const start = async () => {
       const defs = [aiPlugin as PluginDefinition, fakeIdentity, superadminIdentity];
       const k = await Kernel.start({
-        inline: { ...backend.config, server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 }, telemetry: { metrics: { processMetrics: false } }, plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: ai } : { name: d.name })) },
+        inline: {
+          ...backend.config,
+          server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
+          telemetry: { metrics: { processMetrics: false } },
+          plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: ai } : { name: d.name })),
+        },
         definitions: defs,
         env: {},
         logger: captureLogger().logger,
@@ -47,7 +52,11 @@ export function propagationSuite(kind: BackendKind): void {
     it('a model added on A is served by B within 2 s; a stream in flight on B across the swap completes', async () => {
       const [a, b] = kernels;
       const chat = (k: Kernel, model: string, stream = false) =>
-        fetch(`${k.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] }) });
+        fetch(`${k.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] }),
+        });
       // The stream starts on B's catalog of revision 0.
       const stream = await chat(b, 'slow', true);
       assert.equal(stream.status, 200);
@@ -55,7 +64,11 @@ export function propagationSuite(kind: BackendKind): void {
       const decoder = new TextDecoder();
       let text = decoder.decode((await reader.read()).value);
 
-      const put = await fetch(`${a.url}/admin/v1/ai/catalog/models/fresh`, { method: 'PUT', headers: { 'content-type': 'application/json', ...ROOT }, body: JSON.stringify({ deployments: [{ provider: 'mock', model: 'fresh' }] }) });
+      const put = await fetch(`${a.url}/admin/v1/ai/catalog/models/fresh`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...ROOT },
+        body: JSON.stringify({ deployments: [{ provider: 'mock', model: 'fresh' }] }),
+      });
       assert.equal(put.status, 200, await put.clone().text());
       const changedAt = Date.now();
       assert.equal((await chat(a, 'fresh')).status, 200, 'A serves its change at once');
@@ -79,17 +92,36 @@ export function propagationSuite(kind: BackendKind): void {
       }
       assert.match(text, /data: \[DONE\]/);
       assert.doesNotMatch(text, /"error"/);
-      const words = [...text.matchAll(/"content":"([^"]*)"/g)].map((m) => m[1]).join('').trim().split(/\s+/).filter(Boolean);
+      const words = [...text.matchAll(/"content":"([^"]*)"/g)]
+        .map((m) => m[1])
+        .join('')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
       assert.equal(words.length, TOKENS, 'the whole answer arrived');
 
       // B serves revision 1, and the deployment B measured before the swap kept its statistics.
-      const view = (await (await fetch(`${b.url}/admin/v1/tenants/t1/models`, { headers: ROOT })).json()) as { aliases: { alias: string; deployments: { id: string; latency_ms: number | null }[] }[] };
-      assert.notEqual(view.aliases.find((x) => x.alias === 'slow')!.deployments[0].latency_ms, null, 'latency of an unchanged deployment survives the swap');
-      const cat = (await (await fetch(`${b.url}/admin/v1/ai/catalog`, { headers: ROOT })).json()) as { revision: number };
+      const view = (await (await fetch(`${b.url}/admin/v1/tenants/t1/models`, { headers: ROOT })).json()) as {
+        aliases: { alias: string; deployments: { id: string; latency_ms: number | null }[] }[];
+      };
+      assert.notEqual(
+        view.aliases.find((x) => x.alias === 'slow')!.deployments[0].latency_ms,
+        null,
+        'latency of an unchanged deployment survives the swap',
+      );
+      const cat = (await (await fetch(`${b.url}/admin/v1/ai/catalog`, { headers: ROOT })).json()) as {
+        revision: number;
+      };
       assert.equal(cat.revision, 1);
       const metrics = await (await fetch(`${b.url}/metrics`)).text();
       assert.match(metrics, /^aihub_ai_catalog_revision 1$/m);
-      assert.match(metrics, new RegExp(`^aihub_ai_catalog_reloads_total\\{trigger="${kind === 'postgres' ? 'notify' : 'poll'}",outcome="applied"\\} 1$`, 'm'));
+      assert.match(
+        metrics,
+        new RegExp(
+          `^aihub_ai_catalog_reloads_total\\{trigger="${kind === 'postgres' ? 'notify' : 'poll'}",outcome="applied"\\} 1$`,
+          'm',
+        ),
+      );
     });
   });
 }

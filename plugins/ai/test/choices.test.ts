@@ -34,15 +34,34 @@ describe('n choices', () => {
 
   for (const model of ['gpt-4o-mini', 'demo']) {
     it(`${model}: n: 3 answers three choices, usage counts them all`, async () => {
-      const one = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 });
-      const three = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, n: 3 });
-      assert.deepEqual(three.choices.map((c) => c.index), [0, 1, 2]);
+      const one = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 4,
+      });
+      const three = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 4,
+        n: 3,
+      });
+      assert.deepEqual(
+        three.choices.map((c) => c.index),
+        [0, 1, 2],
+      );
       assert.ok(three.choices.every((c) => c.message.content === one.choices[0].message.content && c.finish_reason));
       assert.equal(three.usage?.completion_tokens, 3 * one.usage!.completion_tokens);
     });
 
     it(`${model}: n: 2 streams both choices to their finish, with usage`, async () => {
-      const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, n: 2, stream: true, stream_options: { include_usage: true } });
+      const stream = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 4,
+        n: 2,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       const text = ['', ''];
       const finish: (string | null)[] = [null, null];
       let completion = 0;
@@ -55,7 +74,10 @@ describe('n choices', () => {
       }
       assert.ok(text[0].length > 0);
       assert.equal(text[1], text[0]);
-      assert.ok(finish.every((f) => f !== null), `both choices finished: ${finish.join(', ')}`);
+      assert.ok(
+        finish.every((f) => f !== null),
+        `both choices finished: ${finish.join(', ')}`,
+      );
       assert.equal(completion, 8);
     });
   }

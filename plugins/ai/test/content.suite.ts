@@ -2,9 +2,22 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startOtlpReceiver, type OtlpReceiver } from '@aihub/core/testing';
-import { MOCK_KEY, fakeCache, metricLines, metricValue, postJson, startStack, type Backend, type Stack } from './harness';
+import {
+  MOCK_KEY,
+  fakeCache,
+  metricLines,
+  metricValue,
+  postJson,
+  startStack,
+  type Backend,
+  type Stack,
+} from './harness';
 
-const tenant = (id: string, settings: Record<string, unknown> = {}) => ({ 'x-test-tenant': id, 'x-test-user': 'u', 'x-test-settings': JSON.stringify(settings) });
+const tenant = (id: string, settings: Record<string, unknown> = {}) => ({
+  'x-test-tenant': id,
+  'x-test-user': 'u',
+  'x-test-settings': JSON.stringify(settings),
+});
 
 /** Tenant transforms, model access, prices, credential hygiene, metrics and GenAI spans. */
 export function contentSuite(backend: Backend): void {
@@ -21,7 +34,11 @@ export function contentSuite(backend: Backend): void {
           pricing: { 'my-priced-model': { input: 1, output: 2 } },
           providers: {
             badkey: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: 'sk-wrong-key-abcdef123456' },
-            userinfo: { type: 'openai', baseUrl: 'http://admin:hunter2secret@127.0.0.1:9/v1', apiKey: 'sk-never-shown-0000' },
+            userinfo: {
+              type: 'openai',
+              baseUrl: 'http://admin:hunter2secret@127.0.0.1:9/v1',
+              apiKey: 'sk-never-shown-0000',
+            },
           },
           models: {
             'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] },
@@ -37,9 +54,19 @@ export function contentSuite(backend: Backend): void {
     });
     after(() => stack.stop());
 
-    const sent = () => stack.mock.requests.at(-1)!.body as { messages: { role: string; content: unknown }[]; metadata?: unknown; aihub_variables?: unknown };
+    const sent = () =>
+      stack.mock.requests.at(-1)!.body as {
+        messages: { role: string; content: unknown }[];
+        metadata?: unknown;
+        aihub_variables?: unknown;
+      };
     const ask = (model: string, headers: Record<string, string>, body: Record<string, unknown> = {}) =>
-      postJson(stack, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'Hello' }], ...body }, headers);
+      postJson(
+        stack,
+        '/v1/chat/completions',
+        { model, messages: [{ role: 'user', content: 'Hello' }], ...body },
+        headers,
+      );
 
     it('hides models the tenant may not use (404, like unknown ones) and lists only allowed ones', async () => {
       const h = tenant('t-limited', { allowedModels: ['gpt-4o-mini'] });
@@ -47,18 +74,29 @@ export function contentSuite(backend: Backend): void {
       assert.equal(res.status, 404);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'model_not_found');
       assert.equal((await ask('gpt-4o-mini', h)).status, 200);
-      const ids = ((await (await stack.fetch('/v1/models', { headers: h })).json()) as { data: { id: string }[] }).data.map((m) => m.id);
+      const ids = (
+        (await (await stack.fetch('/v1/models', { headers: h })).json()) as { data: { id: string }[] }
+      ).data.map((m) => m.id);
       assert.deepEqual(ids, ['gpt-4o-mini']);
       assert.equal((await stack.fetch('/v1/models/other', { headers: h })).status, 404);
-      assert.equal((await stack.fetch('/v1/models/other', { headers: tenant('t-open', { allowedModels: ['*'] }) })).status, 200);
+      assert.equal(
+        (await stack.fetch('/v1/models/other', { headers: tenant('t-open', { allowedModels: ['*'] }) })).status,
+        200,
+      );
       const slashed = await stack.fetch('/v1/models/org/slashed-model');
       assert.equal(slashed.status, 200);
       assert.equal(((await slashed.json()) as { id: string }).id, 'org/slashed-model');
     });
 
     it('injects the tenant system prompt and renders prompt templates, removing gateway fields', async () => {
-      const settings = { systemPrompt: 'You are ACME support.', promptTemplates: { support: 'Help {{customer}} with {{product}}.' } };
-      let res = await ask('gpt-4o-mini', tenant('t-acme', settings), { metadata: { aihub_template: 'support', aihub_var_product: 'Widgets', order: '42' }, aihub_variables: { customer: 'Ann' } });
+      const settings = {
+        systemPrompt: 'You are ACME support.',
+        promptTemplates: { support: 'Help {{customer}} with {{product}}.' },
+      };
+      let res = await ask('gpt-4o-mini', tenant('t-acme', settings), {
+        metadata: { aihub_template: 'support', aihub_var_product: 'Widgets', order: '42' },
+        aihub_variables: { customer: 'Ann' },
+      });
       assert.equal(res.status, 200);
       await res.arrayBuffer();
       const body = sent();
@@ -70,7 +108,10 @@ export function contentSuite(backend: Backend): void {
       assert.deepEqual(body.metadata, { order: '42' });
       assert.equal(body.aihub_variables, undefined);
 
-      res = await ask('gpt-4o-mini', tenant('t-acme', settings), { metadata: { aihub_template: 'support' }, aihub_variables: { customer: 'Ann' } });
+      res = await ask('gpt-4o-mini', tenant('t-acme', settings), {
+        metadata: { aihub_template: 'support' },
+        aihub_variables: { customer: 'Ann' },
+      });
       assert.equal(res.status, 400);
       assert.equal(((await res.json()) as { error: { param: string } }).error.param, 'aihub_variables.product');
       res = await ask('gpt-4o-mini', tenant('t-acme', settings), { metadata: { aihub_template: 'nope' } });
@@ -79,9 +120,16 @@ export function contentSuite(backend: Backend): void {
 
     it('redacts e-mails, phone numbers and Luhn-valid card numbers for tenants that ask', async () => {
       const text = 'Mail a.b@example.com, card 4111 1111 1111 1111, ref 4111 1111 1111 1112, call +1 415 555 2671';
-      let res = await ask('gpt-4o-mini', tenant('t-pii', { pii: { redactPrompts: true } }), { messages: [{ role: 'user', content: [{ type: 'text', text }] }] });
+      let res = await ask('gpt-4o-mini', tenant('t-pii', { pii: { redactPrompts: true } }), {
+        messages: [{ role: 'user', content: [{ type: 'text', text }] }],
+      });
       await res.arrayBuffer();
-      assert.deepEqual(sent().messages[0].content, [{ type: 'text', text: 'Mail [REDACTED_EMAIL], card [REDACTED_CARD], ref 4111 1111 1111 1112, call [REDACTED_PHONE]' }]);
+      assert.deepEqual(sent().messages[0].content, [
+        {
+          type: 'text',
+          text: 'Mail [REDACTED_EMAIL], card [REDACTED_CARD], ref 4111 1111 1111 1112, call [REDACTED_PHONE]',
+        },
+      ]);
       res = await ask('gpt-4o-mini', tenant('t-plain'), { messages: [{ role: 'user', content: text }] });
       await res.arrayBuffer();
       assert.equal(sent().messages[0].content, text);
@@ -98,7 +146,11 @@ export function contentSuite(backend: Backend): void {
       assert.equal(rec.costMicros, null);
       assert.equal(rec.priced, false);
       assert.equal(await metricValue(stack, 'aihub_ai_unpriced_requests_total', { model: 'custom' }), 2);
-      assert.equal(stack.logs.filter((l) => l.includes('has no price') && l.includes('my-custom-model') && l.includes('"warn"')).length, 1);
+      assert.equal(
+        stack.logs.filter((l) => l.includes('has no price') && l.includes('my-custom-model') && l.includes('"warn"'))
+          .length,
+        1,
+      );
 
       const res = await ask('priced', {});
       await res.arrayBuffer();
@@ -110,12 +162,18 @@ export function contentSuite(backend: Backend): void {
     it('never shows provider credentials in errors or logs', async () => {
       const client = new OpenAI({ apiKey: 'x', baseURL: `${stack.url}/v1`, maxRetries: 0 });
       for (const model of ['badkey', 'userinfo']) {
-        await assert.rejects(client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-          assert.ok(err instanceof OpenAI.APIError);
-          assert.equal(err.status, 502);
-          assert.doesNotMatch(JSON.stringify(err.error) + err.message, /sk-wrong|sk-wron|abcdef123456|hunter2|sk-never/);
-          return true;
-        });
+        await assert.rejects(
+          client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }),
+          (err: unknown) => {
+            assert.ok(err instanceof OpenAI.APIError);
+            assert.equal(err.status, 502);
+            assert.doesNotMatch(
+              JSON.stringify(err.error) + err.message,
+              /sk-wrong|sk-wron|abcdef123456|hunter2|sk-never/,
+            );
+            return true;
+          },
+        );
       }
       const all = stack.logs.join('\n');
       assert.ok(all.includes('upstream attempt failed'), 'the failures were logged');
@@ -141,16 +199,49 @@ export function contentSuite(backend: Backend): void {
     });
 
     it('exports the AI metrics under their dashboard names', async () => {
-      const s = await postJson(stack, '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x' }] });
+      const s = await postJson(stack, '/v1/chat/completions', {
+        model: 'gpt-4o-mini',
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      });
       await s.text();
       await stack.usage.waitFor(s.headers.get('x-request-id')!);
-      assert.ok((await metricValue(stack, 'aihub_ai_requests_total', { model: 'gpt-4o-mini', provider: 'up', status: 'success' }))! >= 1);
-      assert.ok((await metricValue(stack, 'aihub_ai_tokens_total', { model: 'gpt-4o-mini', provider: 'up', type: 'completion' }))! >= 8);
+      assert.ok(
+        (await metricValue(stack, 'aihub_ai_requests_total', {
+          model: 'gpt-4o-mini',
+          provider: 'up',
+          status: 'success',
+        }))! >= 1,
+      );
+      assert.ok(
+        (await metricValue(stack, 'aihub_ai_tokens_total', {
+          model: 'gpt-4o-mini',
+          provider: 'up',
+          type: 'completion',
+        }))! >= 8,
+      );
       assert.ok((await metricValue(stack, 'aihub_ai_cost_usd_total', { model: 'gpt-4o-mini', provider: 'up' }))! > 0);
-      assert.ok((await metricValue(stack, 'aihub_ai_time_to_first_token_seconds_count', { model: 'gpt-4o-mini', provider: 'up' }))! >= 1);
-      assert.ok((await metricValue(stack, 'aihub_ai_upstream_duration_seconds_count', { provider: 'up', deployment: 'up/gpt-4o-mini', status: '200' }))! >= 1);
+      assert.ok(
+        (await metricValue(stack, 'aihub_ai_time_to_first_token_seconds_count', {
+          model: 'gpt-4o-mini',
+          provider: 'up',
+        }))! >= 1,
+      );
+      assert.ok(
+        (await metricValue(stack, 'aihub_ai_upstream_duration_seconds_count', {
+          provider: 'up',
+          deployment: 'up/gpt-4o-mini',
+          status: '200',
+        }))! >= 1,
+      );
       assert.equal(await metricValue(stack, 'aihub_circuit_breaker_state', { deployment: 'up/gpt-4o-mini' }), 0);
-      for (const name of ['aihub_ai_retries_total', 'aihub_ai_fallbacks_total', 'aihub_ai_experiment_requests_total', 'aihub_ai_experiment_feedback_total', 'aihub_ai_experiment_feedback_score_sum']) {
+      for (const name of [
+        'aihub_ai_retries_total',
+        'aihub_ai_fallbacks_total',
+        'aihub_ai_experiment_requests_total',
+        'aihub_ai_experiment_feedback_total',
+        'aihub_ai_experiment_feedback_score_sum',
+      ]) {
         const text = await (await stack.fetch('/metrics')).text();
         assert.ok(text.includes(`# TYPE ${name}`) || text.includes(`# HELP ${name}`), `${name} is registered`);
       }
@@ -165,7 +256,11 @@ export function contentSuite(backend: Backend): void {
     before(async () => {
       collector = await startOtlpReceiver();
       spans = collector.spans;
-      stack = await startStack({ backend, ai: { requireAuth: false }, config: { telemetry: { tracing: { endpoint: `${collector.url}/v1/traces`, sampleRatio: 1 } } } });
+      stack = await startStack({
+        backend,
+        ai: { requireAuth: false },
+        config: { telemetry: { tracing: { endpoint: `${collector.url}/v1/traces`, sampleRatio: 1 } } },
+      });
     });
     after(async () => {
       await stack.stop();
@@ -174,7 +269,12 @@ export function contentSuite(backend: Backend): void {
 
     it('sends traceparent upstream and records a `chat {model}` client span with GenAI attributes', async () => {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      const res = await postJson(stack, '/v1/chat/completions', { model: 'gpt-4o-mini', max_tokens: 50, temperature: 0.5, messages: [{ role: 'user', content: 'x' }] }, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+      const res = await postJson(
+        stack,
+        '/v1/chat/completions',
+        { model: 'gpt-4o-mini', max_tokens: 50, temperature: 0.5, messages: [{ role: 'user', content: 'x' }] },
+        { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      );
       assert.equal(res.status, 200);
       await res.arrayBuffer();
       const upstream = stack.mock.requests.at(-1)!.headers.traceparent as string;

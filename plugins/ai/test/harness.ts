@@ -17,7 +17,11 @@ import {
   type UsageRecord,
 } from '@aihub/core/plugin-api';
 import Transport from 'winston-transport';
-import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../../bench/src/mock-upstream/server';
+import {
+  startMockUpstream,
+  type MockUpstream,
+  type MockUpstreamOptions,
+} from '../../../bench/src/mock-upstream/server';
 import aiPlugin from '../src/index';
 
 export type Backend = 'embedded' | 'postgres';
@@ -34,9 +38,13 @@ export function usageSink() {
     version: '0.0.0',
     core: '^0.1.0',
     start(ctx) {
-      sub = ctx.queue.consume<UsageRecord>(USAGE_TOPIC, { group: `sink-${randomBytes(4).toString('hex')}`, blockMs: 20 }, async (msgs) => {
-        for (const m of msgs) records.push(m.payload);
-      });
+      sub = ctx.queue.consume<UsageRecord>(
+        USAGE_TOPIC,
+        { group: `sink-${randomBytes(4).toString('hex')}`, blockMs: 20 },
+        async (msgs) => {
+          for (const m of msgs) records.push(m.payload);
+        },
+      );
     },
     async stop() {
       await sub?.stop();
@@ -51,7 +59,10 @@ export function usageSink() {
       for (;;) {
         const r = records.find((x) => x.requestId === requestId || x.clientRequestId === requestId);
         if (r) return r;
-        if (Date.now() > until) throw new Error(`no usage record for ${requestId} within ${timeoutMs} ms (have ${records.map((x) => x.requestId).join(', ')})`);
+        if (Date.now() > until)
+          throw new Error(
+            `no usage record for ${requestId} within ${timeoutMs} ms (have ${records.map((x) => x.requestId).join(', ')})`,
+          );
         await new Promise((res) => setTimeout(res, 10));
       }
     },
@@ -86,7 +97,14 @@ export const fakeIdentity: PluginDefinition = definePlugin({
             role: (c.get('x-test-role') || undefined) as 'owner' | undefined,
           });
           const settings = c.get('x-test-settings');
-          TenantKey.set(c, { id: tenant, slug: tenant, name: tenant, status: 'active', plan: 'test', settings: settings ? (JSON.parse(settings) as TenantSettings) : {} });
+          TenantKey.set(c, {
+            id: tenant,
+            slug: tenant,
+            name: tenant,
+            status: 'active',
+            plan: 'test',
+            settings: settings ? (JSON.parse(settings) as TenantSettings) : {},
+          });
         }
         await next();
       },
@@ -170,12 +188,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (backend === 'postgres') {
     db = await createTestDatabase('postgres');
     core.database = { url: db.url };
-    redis = { url: process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `aihub-test-${randomBytes(6).toString('hex')}:` };
+    redis = {
+      url: process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      keyPrefix: `aihub-test-${randomBytes(6).toString('hex')}:`,
+    };
     core.redis = redis;
   } else {
     core.database = { url: 'sqlite::memory:' };
   }
-  const given = (typeof options.ai === 'function' ? options.ai(mock) : (options.ai ?? {})) as { providers?: Record<string, unknown>; models?: Record<string, unknown> };
+  const given = (typeof options.ai === 'function' ? options.ai(mock) : (options.ai ?? {})) as {
+    providers?: Record<string, unknown>;
+    models?: Record<string, unknown>;
+  };
   const ai = {
     ...given,
     providers: { up: upstreamProvider(mock), ...given.providers },
@@ -230,8 +254,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** JSON POST helper. */
-export function postJson(stack: Stack, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return stack.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export function postJson(
+  stack: Stack,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return stack.fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** The text of a metric family's samples (Prometheus text format). */
@@ -241,7 +274,11 @@ export async function metricLines(stack: Stack, name: string): Promise<string[]>
 }
 
 /** A sample's value by exact label set (labels in any order). */
-export async function metricValue(stack: Stack, name: string, labels: Record<string, string>): Promise<number | undefined> {
+export async function metricValue(
+  stack: Stack,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
   for (const line of await metricLines(stack, name)) {
     const m = /^[^{]+\{(.*)\} (\S+)/.exec(line);
     if (!m) continue;

@@ -17,7 +17,10 @@ export function messagesSuite(backend: Backend): void {
     let stack: Stack;
     let client: Anthropic;
     before(async () => {
-      stack = await startStack({ backend, ai: { requireAuth: false, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000 } } });
+      stack = await startStack({
+        backend,
+        ai: { requireAuth: false, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000 } },
+      });
       client = new Anthropic({ apiKey: 'unused-without-auth', baseURL: stack.url, maxRetries: 0 });
     });
     after(() => stack.stop());
@@ -25,7 +28,15 @@ export function messagesSuite(backend: Backend): void {
     it('answers a message with text content, stop_reason and usage, and meters it as endpoint messages', async () => {
       const { data, response } = await client.messages
         // temperature is in the API (and in the SDK's docs) but not in this SDK build's param types.
-        .create({ model: 'gpt-4o-mini', max_tokens: 100, system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: 'Say hello' }], temperature: 0.5, stop_sequences: ['END'], metadata: { user_id: 'u-1' } } as Anthropic.MessageCreateParamsNonStreaming)
+        .create({
+          model: 'gpt-4o-mini',
+          max_tokens: 100,
+          system: [{ type: 'text', text: 'Be brief.' }],
+          messages: [{ role: 'user', content: 'Say hello' }],
+          temperature: 0.5,
+          stop_sequences: ['END'],
+          metadata: { user_id: 'u-1' },
+        } as Anthropic.MessageCreateParamsNonStreaming)
         .withResponse();
       assert.equal(data.type, 'message');
       assert.equal(data.role, 'assistant');
@@ -53,13 +64,21 @@ export function messagesSuite(backend: Backend): void {
     });
 
     it('maps finish_reason length to stop_reason max_tokens', async () => {
-      const data = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 3, messages: [{ role: 'user', content: 'long' }] });
+      const data = await client.messages.create({
+        model: 'gpt-4o-mini',
+        max_tokens: 3,
+        messages: [{ role: 'user', content: 'long' }],
+      });
       assert.equal(data.stop_reason, 'max_tokens');
       assert.equal(data.usage.output_tokens, 3);
     });
 
     it('streams typed events; the SDK’s final message equals the accumulated text and usage', async () => {
-      const stream = client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'Stream please' }] });
+      const stream = client.messages.stream({
+        model: 'gpt-4o-mini',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'Stream please' }],
+      });
       const types: string[] = [];
       let text = '';
       stream.on('streamEvent', (e) => types.push(e.type));
@@ -83,15 +102,37 @@ export function messagesSuite(backend: Backend): void {
     });
 
     it('speaks the SSE wire format: event names, ping, message_delta with usage', async () => {
-      const res = await stack.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+      const res = await stack.fetch('/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          max_tokens: 50,
+          stream: true,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      });
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type')!, /^text\/event-stream/);
-      const events = (await res.text()).trim().split('\n\n').map((e) => {
-        const [ev, data] = e.split('\n');
-        return { name: ev.slice('event: '.length), data: JSON.parse(data.slice('data: '.length)) as { type: string; delta?: { stop_reason?: string }; usage?: { output_tokens: number; input_tokens: number } } };
-      });
+      const events = (await res.text())
+        .trim()
+        .split('\n\n')
+        .map((e) => {
+          const [ev, data] = e.split('\n');
+          return {
+            name: ev.slice('event: '.length),
+            data: JSON.parse(data.slice('data: '.length)) as {
+              type: string;
+              delta?: { stop_reason?: string };
+              usage?: { output_tokens: number; input_tokens: number };
+            },
+          };
+        });
       for (const e of events) assert.equal(e.name, e.data.type);
-      assert.deepEqual(events.slice(0, 3).map((e) => e.name), ['message_start', 'ping', 'content_block_start']);
+      assert.deepEqual(
+        events.slice(0, 3).map((e) => e.name),
+        ['message_start', 'ping', 'content_block_start'],
+      );
       const delta = events.find((e) => e.name === 'message_delta')!;
       assert.equal(delta.data.delta?.stop_reason, 'end_turn');
       assert.equal(delta.data.usage?.output_tokens, 8);
@@ -101,7 +142,11 @@ export function messagesSuite(backend: Backend): void {
 
     it('an upstream error mid-stream reaches the SDK as an Anthropic `error` event (the stream then ends)', async () => {
       stack.mock.setFailure({ errorAfterChunks: 2, times: 1 });
-      const stream = client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] });
+      const stream = client.messages.stream({
+        model: 'gpt-4o-mini',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'x' }],
+      });
       let text = '';
       stream.on('text', (t) => (text += t));
       await assert.rejects(stream.finalMessage(), (e: unknown) => {
@@ -116,7 +161,17 @@ export function messagesSuite(backend: Backend): void {
       const aborted = stack.mock.stats.aborted;
       stack.mock.setFailure({ chunkDelayMs: 100, times: 1 });
       const ac = new AbortController();
-      const r = await stack.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x' }] }), signal: ac.signal });
+      const r = await stack.fetch('/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          max_tokens: 50,
+          stream: true,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+        signal: ac.signal,
+      });
       const reader = r.body!.getReader();
       const first = await reader.read();
       assert.match(Buffer.from(first.value!).toString(), /^event: message_start/);
@@ -130,18 +185,37 @@ export function messagesSuite(backend: Backend): void {
     });
 
     it('round-trips a tool: tool_use out (JSON and streamed), tool_result back as an OpenAI tool message', async () => {
-      const tools = [{ name: 'search', description: 'Search the web', input_schema: { type: 'object' as const, properties: { query: { type: 'string' } }, required: ['query'] } }];
-      const first = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 100, tools, tool_choice: { type: 'tool', name: 'search' }, messages: [{ role: 'user', content: 'Find mock' }] });
+      const tools = [
+        {
+          name: 'search',
+          description: 'Search the web',
+          input_schema: { type: 'object' as const, properties: { query: { type: 'string' } }, required: ['query'] },
+        },
+      ];
+      const first = await client.messages.create({
+        model: 'gpt-4o-mini',
+        max_tokens: 100,
+        tools,
+        tool_choice: { type: 'tool', name: 'search' },
+        messages: [{ role: 'user', content: 'Find mock' }],
+      });
       assert.equal(first.stop_reason, 'tool_use');
       const use = first.content.find((b) => b.type === 'tool_use')!;
       assert.ok(use && use.type === 'tool_use');
       assert.equal(use.name, 'search');
       assert.deepEqual(use.input, JSON.parse(TOOL_ARGUMENTS));
-      const sentTools = (stack.mock.requests.at(-1)!.body as { tools: unknown; tool_choice: unknown });
-      assert.deepEqual(sentTools.tools, [{ type: 'function', function: { name: 'search', description: 'Search the web', parameters: tools[0].input_schema } }]);
+      const sentTools = stack.mock.requests.at(-1)!.body as { tools: unknown; tool_choice: unknown };
+      assert.deepEqual(sentTools.tools, [
+        {
+          type: 'function',
+          function: { name: 'search', description: 'Search the web', parameters: tools[0].input_schema },
+        },
+      ]);
       assert.deepEqual(sentTools.tool_choice, { type: 'function', function: { name: 'search' } });
 
-      const streamed = await client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Find mock' }] }).finalMessage();
+      const streamed = await client.messages
+        .stream({ model: 'gpt-4o-mini', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Find mock' }] })
+        .finalMessage();
       const su = streamed.content.find((b) => b.type === 'tool_use');
       assert.ok(su && su.type === 'tool_use');
       assert.deepEqual(su.input, JSON.parse(TOOL_ARGUMENTS), 'input_json_delta fragments accumulate to the arguments');
@@ -155,7 +229,13 @@ export function messagesSuite(backend: Backend): void {
         messages: [
           { role: 'user', content: 'Find mock' },
           { role: 'assistant', content: first.content },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'mock results' }, { type: 'text', text: 'Summarise' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: use.id, content: 'mock results' },
+              { type: 'text', text: 'Summarise' },
+            ],
+          },
         ],
       });
       assert.equal(second.stop_reason, 'end_turn');
@@ -163,7 +243,13 @@ export function messagesSuite(backend: Backend): void {
       const sent = stack.mock.requests.at(-1)!.body as { messages: unknown[]; tool_choice: unknown };
       assert.equal(sent.tool_choice, 'none');
       assert.deepEqual(sent.messages.slice(1), [
-        { role: 'assistant', content: null, tool_calls: [{ id: use.id, type: 'function', function: { name: 'search', arguments: JSON.stringify(use.input) } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: use.id, type: 'function', function: { name: 'search', arguments: JSON.stringify(use.input) } },
+          ],
+        },
         { role: 'tool', tool_call_id: use.id, content: 'mock results' },
         { role: 'user', content: 'Summarise' },
       ]);
@@ -182,17 +268,32 @@ export function messagesSuite(backend: Backend): void {
           return true;
         },
       );
-      await assert.rejects(client.messages.create({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => {
-        assert.ok(e instanceof Anthropic.NotFoundError);
-        assert.equal((e.error as { error: { type: string } }).error.type, 'not_found_error');
-        return true;
+      await assert.rejects(
+        client.messages.create({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+        (e: unknown) => {
+          assert.ok(e instanceof Anthropic.NotFoundError);
+          assert.equal((e.error as { error: { type: string } }).error.type, 'not_found_error');
+          return true;
+        },
+      );
+      await assert.rejects(
+        client.messages.create({
+          model: 'gpt-4o-mini',
+          max_tokens: 5,
+          top_k: 5,
+          messages: [{ role: 'user', content: 'x' }],
+        } as Anthropic.MessageCreateParamsNonStreaming),
+        (e: unknown) => {
+          assert.ok(e instanceof Anthropic.BadRequestError);
+          assert.match((e.error as { error: { message: string } }).error.message, /top_k/);
+          return true;
+        },
+      );
+      const res = await stack.fetch('/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'system', content: 'x' }] }),
       });
-      await assert.rejects(client.messages.create({ model: 'gpt-4o-mini', max_tokens: 5, top_k: 5, messages: [{ role: 'user', content: 'x' }] } as Anthropic.MessageCreateParamsNonStreaming), (e: unknown) => {
-        assert.ok(e instanceof Anthropic.BadRequestError);
-        assert.match((e.error as { error: { message: string } }).error.message, /top_k/);
-        return true;
-      });
-      const res = await stack.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'system', content: 'x' }] }) });
       assert.equal(res.status, 400);
       const body = (await res.json()) as { type: string; error: { type: string; message: string } };
       assert.equal(body.type, 'error');
@@ -201,23 +302,36 @@ export function messagesSuite(backend: Backend): void {
 
     it('passes an upstream 429 on as rate_limit_error with its retry-after', async () => {
       stack.mock.setFailure({ status: 429, retryAfter: 7, times: 1, match: { model: 'gpt-4o-mini' } });
-      await assert.rejects(client.messages.create({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => {
-        assert.ok(e instanceof Anthropic.RateLimitError, String(e));
-        assert.equal((e.error as { error: { type: string } }).error.type, 'rate_limit_error');
-        return true;
-      });
+      await assert.rejects(
+        client.messages.create({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+        (e: unknown) => {
+          assert.ok(e instanceof Anthropic.RateLimitError, String(e));
+          assert.equal((e.error as { error: { type: string } }).error.type, 'rate_limit_error');
+          return true;
+        },
+      );
     });
 
     it('counts tokens (an estimate with the gateway’s tokenizer, said in a header) under the same access rules', async () => {
       await loadTokenizer();
-      const params = { model: 'gpt-4o-mini', system: 'You are terse.', messages: [{ role: 'user' as const, content: 'How many tokens is this sentence, roughly?' }] };
+      const params = {
+        model: 'gpt-4o-mini',
+        system: 'You are terse.',
+        messages: [{ role: 'user' as const, content: 'How many tokens is this sentence, roughly?' }],
+      };
       const { data, response } = await client.messages.countTokens(params).withResponse();
       assert.equal(data.input_tokens, estimatePromptTokens(messagesToChat({ ...params, max_tokens: 1 })));
       assert.ok(data.input_tokens > 10);
       assert.equal(response.headers.get('x-aihub-token-count'), 'estimate');
-      const longer = await client.messages.countTokens({ ...params, messages: [...params.messages, { role: 'assistant', content: 'About ten.' }] });
+      const longer = await client.messages.countTokens({
+        ...params,
+        messages: [...params.messages, { role: 'assistant', content: 'About ten.' }],
+      });
       assert.ok(longer.input_tokens > data.input_tokens);
-      await assert.rejects(client.messages.countTokens({ ...params, model: 'no-such-model' }), (e: unknown) => e instanceof Anthropic.NotFoundError);
+      await assert.rejects(
+        client.messages.countTokens({ ...params, model: 'no-such-model' }),
+        (e: unknown) => e instanceof Anthropic.NotFoundError,
+      );
       const before = stack.mock.requests.length;
       await client.messages.countTokens(params);
       assert.equal(stack.mock.requests.length, before, 'no upstream call');
@@ -247,11 +361,21 @@ export function messagesSuite(backend: Backend): void {
 
     it('answers, streams and calls tools with the upstream’s usage metered', async () => {
       const { data, response } = await client.messages
-        .create({ model: 'claude', max_tokens: 100, top_k: 5, system: 'Be brief.', messages: [{ role: 'user', content: 'Hi' }] } as Anthropic.MessageCreateParamsNonStreaming)
+        .create({
+          model: 'claude',
+          max_tokens: 100,
+          top_k: 5,
+          system: 'Be brief.',
+          messages: [{ role: 'user', content: 'Hi' }],
+        } as Anthropic.MessageCreateParamsNonStreaming)
         .withResponse();
       const sent = stack.mock.requests.at(-1)!;
       assert.match(sent.url, /\/v1\/messages$/);
-      assert.equal((sent.body as { system?: unknown }).system !== undefined, true, 'the system prompt reaches Anthropic as `system`');
+      assert.equal(
+        (sent.body as { system?: unknown }).system !== undefined,
+        true,
+        'the system prompt reaches Anthropic as `system`',
+      );
       assert.equal((sent.body as { top_k?: unknown }).top_k, 5, 'top_k reaches a model served only by Anthropic');
       assert.deepEqual(data.content, [{ type: 'text', text: completionText(8) }]);
       assert.equal(data.stop_reason, 'end_turn');
@@ -262,18 +386,30 @@ export function messagesSuite(backend: Backend): void {
       assert.equal(rec.completionTokens, 8);
       assert.equal(rec.promptTokens, data.usage.input_tokens + (data.usage.cache_read_input_tokens ?? 0));
 
-      const final = await client.messages.stream({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage();
+      const final = await client.messages
+        .stream({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] })
+        .finalMessage();
       assert.equal(final.content[0].type === 'text' && final.content[0].text, completionText(8));
       assert.equal(final.usage.output_tokens, 8);
 
-      const tools = [{ name: 'search', input_schema: { type: 'object' as const, properties: { query: { type: 'string' } } } }];
-      const toolMsg = await client.messages.create({ model: 'claude', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Find' }] });
+      const tools = [
+        { name: 'search', input_schema: { type: 'object' as const, properties: { query: { type: 'string' } } } },
+      ];
+      const toolMsg = await client.messages.create({
+        model: 'claude',
+        max_tokens: 100,
+        tools,
+        messages: [{ role: 'user', content: 'Find' }],
+      });
       assert.equal(toolMsg.stop_reason, 'tool_use');
       const use = toolMsg.content.find((b) => b.type === 'tool_use');
       assert.ok(use && use.type === 'tool_use');
       assert.equal(use.name, 'search');
       const upTools = (stack.mock.requests.at(-1)!.body as { tools: { name: string; input_schema: unknown }[] }).tools;
-      assert.deepEqual(upTools.map((t) => t.name), ['search']);
+      assert.deepEqual(
+        upTools.map((t) => t.name),
+        ['search'],
+      );
     });
 
     it('sends the request natively: cache_control, thinking, documents and server tools reach Anthropic unchanged; the answer is Anthropic’s own', async () => {
@@ -284,26 +420,53 @@ export function messagesSuite(backend: Backend): void {
         system: [{ type: 'text', text: 'You read contracts.', cache_control: { type: 'ephemeral' } }],
         tools: [
           { type: 'web_search_20250305', name: 'web_search', max_uses: 2 },
-          { name: 'search', input_schema: { type: 'object', properties: { query: { type: 'string' } } }, cache_control: { type: 'ephemeral' } },
+          {
+            name: 'search',
+            input_schema: { type: 'object', properties: { query: { type: 'string' } } },
+            cache_control: { type: 'ephemeral' },
+          },
         ],
         tool_choice: { type: 'none' },
         messages: [
           {
             role: 'user',
             content: [
-              { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Clause 1: pay on time.' }, title: 'Contract', citations: { enabled: true } },
+              {
+                type: 'document',
+                source: { type: 'text', media_type: 'text/plain', data: 'Clause 1: pay on time.' },
+                title: 'Contract',
+                citations: { enabled: true },
+              },
               { type: 'text', text: 'Summarise it.', cache_control: { type: 'ephemeral', ttl: '1h' } },
             ],
           },
-          { role: 'assistant', content: [{ type: 'thinking', thinking: 'The user wants a summary.', signature: 'sig-abc' }, { type: 'text', text: 'It says: pay on time.' }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'The user wants a summary.', signature: 'sig-abc' },
+              { type: 'text', text: 'It says: pay on time.' },
+            ],
+          },
           { role: 'user', content: 'Shorter.' },
         ],
       };
-      const { data, response } = await client.messages.create(params as unknown as Anthropic.MessageCreateParamsNonStreaming, { headers: { 'anthropic-beta': 'extended-cache-ttl-2025-04-11' } }).withResponse();
+      const { data, response } = await client.messages
+        .create(params as unknown as Anthropic.MessageCreateParamsNonStreaming, {
+          headers: { 'anthropic-beta': 'extended-cache-ttl-2025-04-11' },
+        })
+        .withResponse();
       const sent = stack.mock.requests.at(-1)!;
       assert.match(sent.url, /\/v1\/messages$/);
-      assert.deepEqual(sent.body, { ...params, model: 'claude-3-5-haiku-latest' }, 'the client’s request, with the deployment’s model');
-      assert.equal(sent.headers['anthropic-beta'], 'extended-cache-ttl-2025-04-11', 'the client’s beta features are asked for');
+      assert.deepEqual(
+        sent.body,
+        { ...params, model: 'claude-3-5-haiku-latest' },
+        'the client’s request, with the deployment’s model',
+      );
+      assert.equal(
+        sent.headers['anthropic-beta'],
+        'extended-cache-ttl-2025-04-11',
+        'the client’s beta features are asked for',
+      );
       assert.equal(sent.headers['x-api-key'], MOCK_KEY, 'with the gateway’s credential');
       assert.equal(data.type, 'message');
       assert.match(data.id, /^msg_mock/, 'Anthropic’s own message id: the answer was not re-built');
@@ -317,13 +480,19 @@ export function messagesSuite(backend: Backend): void {
       assert.equal(rec.estimated, false);
 
       // Streamed: Anthropic's own events (its ping included) reach the client.
-      const raw = await stack.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ ...params, stream: true }) });
+      const raw = await stack.fetch('/v1/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ ...params, stream: true }),
+      });
       const text = await raw.text();
       assert.equal((stack.mock.requests.at(-1)!.body as { stream?: unknown; thinking?: unknown }).stream, true);
       assert.deepEqual((stack.mock.requests.at(-1)!.body as { thinking?: unknown }).thinking, params.thinking);
       assert.match(text, /^event: message_start\ndata: \{"type":"message_start","message":\{"id":"msg_mock/);
       assert.match(text, /event: message_stop\n/);
-      const final = await client.messages.stream(params as unknown as Anthropic.MessageCreateParamsStreaming).finalMessage();
+      const final = await client.messages
+        .stream(params as unknown as Anthropic.MessageCreateParamsStreaming)
+        .finalMessage();
       assert.equal(final.content[0].type === 'text' && final.content[0].text, completionText(8));
       assert.equal(final.usage.output_tokens, 8);
     });
@@ -332,8 +501,22 @@ export function messagesSuite(backend: Backend): void {
       const settings = JSON.stringify({ systemPrompt: 'Tenant rules.' });
       const res = await stack.fetch('/v1/messages', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-test-tenant': 't-transform', 'x-test-settings': settings },
-        body: JSON.stringify({ model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }] }] }),
+        headers: {
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+          'x-test-tenant': 't-transform',
+          'x-test-settings': settings,
+        },
+        body: JSON.stringify({
+          model: 'claude',
+          max_tokens: 50,
+          messages: [
+            {
+              role: 'user',
+              content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }],
+            },
+          ],
+        }),
       });
       assert.equal(res.status, 400);
       const body = (await res.json()) as { type: string; error: { type: string; message: string } };
@@ -341,7 +524,12 @@ export function messagesSuite(backend: Backend): void {
       assert.match(body.error.message, /document/);
       const ok = await stack.fetch('/v1/messages', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-test-tenant': 't-transform', 'x-test-settings': settings },
+        headers: {
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+          'x-test-tenant': 't-transform',
+          'x-test-settings': settings,
+        },
         body: JSON.stringify({ model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] }),
       });
       assert.equal(ok.status, 200);
@@ -349,8 +537,23 @@ export function messagesSuite(backend: Backend): void {
     });
 
     it('count_tokens asks Anthropic for a model it serves alone', async () => {
-      const params = { model: 'claude', system: 'Be brief.', messages: [{ role: 'user' as const, content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'A long contract.' } }] }] };
-      const { data, response } = await client.messages.countTokens(params as unknown as Anthropic.MessageCountTokensParams, { headers: { 'anthropic-beta': 'token-counting-2024-11-01' } }).withResponse();
+      const params = {
+        model: 'claude',
+        system: 'Be brief.',
+        messages: [
+          {
+            role: 'user' as const,
+            content: [
+              { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'A long contract.' } },
+            ],
+          },
+        ],
+      };
+      const { data, response } = await client.messages
+        .countTokens(params as unknown as Anthropic.MessageCountTokensParams, {
+          headers: { 'anthropic-beta': 'token-counting-2024-11-01' },
+        })
+        .withResponse();
       assert.equal(response.headers.get('x-aihub-token-count'), 'anthropic');
       const sent = stack.mock.requests.at(-1)!;
       assert.equal(sent.headers['anthropic-beta'], 'token-counting-2024-11-01');

@@ -16,7 +16,15 @@ const PRODUCTION = path.resolve(__dirname, '../../../config/aihub.production.yam
 
 /** The ai plugin's config as config/aihub.production.yaml gives it with these variables set. */
 async function productionAi(env: Record<string, string>): Promise<unknown> {
-  const { loaded, problems } = await loadConfig({ file: PRODUCTION, env: { AIHUB_AUTH_KEY_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://unused@127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1:6379', ...env } });
+  const { loaded, problems } = await loadConfig({
+    file: PRODUCTION,
+    env: {
+      AIHUB_AUTH_KEY_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgres://unused@127.0.0.1/x',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      ...env,
+    },
+  });
   assert.deepEqual(problems, []);
   return loaded!.config.plugins.find((p: { name: string }) => p.name === 'ai')!.config;
 }
@@ -46,7 +54,10 @@ describe('providers without an API key', () => {
       },
     });
     const missing = missingApiKeys(cfg);
-    assert.deepEqual(missing.map((m) => m.provider), ['openai', 'anthropic', 'gemini', 'groq', 'vertex']);
+    assert.deepEqual(
+      missing.map((m) => m.provider),
+      ['openai', 'anthropic', 'gemini', 'groq', 'vertex'],
+    );
     assert.match(missing[2].message, /set GEMINI_API_KEY/);
     assert.match(missing[3].message, /\(openai-compatible\).*set GROQ_API_KEY \(or providers\.groq\.apiKey\)/);
     assert.match(missing[4].message, /set GOOGLE_SERVICE_ACCOUNT_JSON \(or providers\.vertex\.serviceAccount\)/);
@@ -64,7 +75,12 @@ describe('providers without an API key', () => {
         for (const l of d.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
       });
       kernel = await Kernel.start({
-        inline: { server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 }, database: { url: 'sqlite::memory:' }, telemetry: { metrics: { processMetrics: false } }, plugins: [{ name: 'ai', config: await productionAi({}) }] },
+        inline: {
+          server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
+          database: { url: 'sqlite::memory:' },
+          telemetry: { metrics: { processMetrics: false } },
+          plugins: [{ name: 'ai', config: await productionAi({}) }],
+        },
         definitions: [ai],
         env: {},
         logger: createLogger({ level: 'info', format: 'json', stream }),
@@ -76,18 +92,37 @@ describe('providers without an API key', () => {
 
     it('warns at start naming each provider and the variable to set', () => {
       const warnings = lines.filter((l) => l.level === 'warn').map((l) => String(l.message));
-      assert.ok(warnings.some((w) => /provider "openai" \(openai\).*set OPENAI_API_KEY/.test(w)), warnings.join('\n'));
-      assert.ok(warnings.some((w) => /provider "anthropic" \(anthropic\).*set ANTHROPIC_API_KEY/.test(w)), warnings.join('\n'));
-      assert.ok(warnings.some((w) => /cannot be served until a key is set: gpt-4o-mini, gpt-4o, claude-3-5-haiku, text-embedding-3-small/.test(w)), warnings.join('\n'));
+      assert.ok(
+        warnings.some((w) => /provider "openai" \(openai\).*set OPENAI_API_KEY/.test(w)),
+        warnings.join('\n'),
+      );
+      assert.ok(
+        warnings.some((w) => /provider "anthropic" \(anthropic\).*set ANTHROPIC_API_KEY/.test(w)),
+        warnings.join('\n'),
+      );
+      assert.ok(
+        warnings.some((w) =>
+          /cannot be served until a key is set: gpt-4o-mini, gpt-4o, claude-3-5-haiku, text-embedding-3-small/.test(w),
+        ),
+        warnings.join('\n'),
+      );
     });
 
     it('stays ready, with the missing keys and the models they stop in the readiness details', async () => {
       const ready = await kernel.health.run('readiness');
       assert.equal(ready.ok, true);
-      const details = ready.checks.find((c) => c.plugin === 'ai' && c.name === 'providers')!.details as { missingApiKeys: string[]; modelsWithoutKey: string[] };
+      const details = ready.checks.find((c) => c.plugin === 'ai' && c.name === 'providers')!.details as {
+        missingApiKeys: string[];
+        modelsWithoutKey: string[];
+      };
       assert.equal(details.missingApiKeys.length, 2);
       assert.match(details.missingApiKeys[0], /OPENAI_API_KEY/);
-      assert.deepEqual(details.modelsWithoutKey, ['gpt-4o-mini', 'gpt-4o', 'claude-3-5-haiku', 'text-embedding-3-small']);
+      assert.deepEqual(details.modelsWithoutKey, [
+        'gpt-4o-mini',
+        'gpt-4o',
+        'claude-3-5-haiku',
+        'text-embedding-3-small',
+      ]);
     });
   });
 

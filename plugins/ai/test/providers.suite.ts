@@ -4,7 +4,14 @@ import OpenAI from 'openai';
 import { completionText } from '../../../bench/src/mock-upstream/content';
 import { MOCK_KEY, postJson, startStack, type Backend, type Stack } from './harness';
 
-const lookupTool = { type: 'function' as const, function: { name: 'lookup', description: 'Look something up', parameters: { type: 'object', properties: { query: { type: 'string' } } } } };
+const lookupTool = {
+  type: 'function' as const,
+  function: {
+    name: 'lookup',
+    description: 'Look something up',
+    parameters: { type: 'object', properties: { query: { type: 'string' } } },
+  },
+};
 
 /** Provider adapters against the mock upstream: Anthropic translation both ways, Azure URL shape, Ollama, the in-process mock. */
 export function providersSuite(backend: Backend): void {
@@ -45,7 +52,16 @@ export function providersSuite(backend: Backend): void {
 
     it('anthropic: translates system prompt, messages and defaults, and the answer back', async () => {
       const { data, response } = await client.chat.completions
-        .create({ model: 'claude', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], temperature: 1.5, stop: 'END', user: 'u-1' })
+        .create({
+          model: 'claude',
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'Hi' },
+          ],
+          temperature: 1.5,
+          stop: 'END',
+          user: 'u-1',
+        })
         .withResponse();
       const sent = last();
       assert.equal(sent.url, '/v1/messages');
@@ -72,21 +88,35 @@ export function providersSuite(backend: Backend): void {
     });
 
     it('anthropic: max_tokens stop reason becomes finish_reason length', async () => {
-      const data = await client.chat.completions.create({ model: 'claude', max_tokens: 3, messages: [{ role: 'user', content: 'Hi' }] });
+      const data = await client.chat.completions.create({
+        model: 'claude',
+        max_tokens: 3,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       assert.equal(data.choices[0].finish_reason, 'length');
       assert.equal((last().body as { max_tokens: number }).max_tokens, 3);
     });
 
     it('anthropic: tools and tool_choice out, tool_use back as tool_calls, tool results in', async () => {
-      const data = await client.chat.completions.create({ model: 'claude', tools: [lookupTool], tool_choice: 'required', parallel_tool_calls: false, messages: [{ role: 'user', content: 'Find it' }] });
+      const data = await client.chat.completions.create({
+        model: 'claude',
+        tools: [lookupTool],
+        tool_choice: 'required',
+        parallel_tool_calls: false,
+        messages: [{ role: 'user', content: 'Find it' }],
+      });
       const sent = last().body as Record<string, unknown>;
-      assert.deepEqual(sent.tools, [{ name: 'lookup', description: 'Look something up', input_schema: lookupTool.function.parameters }]);
+      assert.deepEqual(sent.tools, [
+        { name: 'lookup', description: 'Look something up', input_schema: lookupTool.function.parameters },
+      ]);
       assert.deepEqual(sent.tool_choice, { type: 'any', disable_parallel_tool_use: true });
       const call = data.choices[0].message.tool_calls![0];
       assert.equal(data.choices[0].finish_reason, 'tool_calls');
       assert.equal(data.choices[0].message.content, null);
       assert.equal(call.type, 'function');
-      assert.ok(call.type === 'function' && call.function.name === 'lookup' && call.function.arguments === '{"query":"mock"}');
+      assert.ok(
+        call.type === 'function' && call.function.name === 'lookup' && call.function.arguments === '{"query":"mock"}',
+      );
       assert.match(call.id, /^toolu_mock_/);
 
       await client.chat.completions.create({
@@ -95,7 +125,13 @@ export function providersSuite(backend: Backend): void {
         tool_choice: { type: 'function', function: { name: 'lookup' } },
         messages: [
           { role: 'user', content: 'Find it' },
-          { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: 'lookup', arguments: '{"query":"mock"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: call.id, type: 'function', function: { name: 'lookup', arguments: '{"query":"mock"}' } },
+            ],
+          },
           { role: 'tool', tool_call_id: call.id, content: '42' },
         ],
       });
@@ -109,7 +145,12 @@ export function providersSuite(backend: Backend): void {
     });
 
     it('anthropic: streams text as OpenAI chunks with usage when asked', async () => {
-      const stream = await client.chat.completions.create({ model: 'claude', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hi' }] });
+      const stream = await client.chat.completions.create({
+        model: 'claude',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       let text = '';
       let finish: string | null = null;
       let usage: OpenAI.CompletionUsage | null | undefined;
@@ -125,8 +166,16 @@ export function providersSuite(backend: Backend): void {
     });
 
     it('anthropic: streams tool calls (id and name, then argument fragments)', async () => {
-      const res = await postJson(stack, '/v1/chat/completions', { model: 'claude', stream: true, tools: [lookupTool], messages: [{ role: 'user', content: 'Find it' }] });
-      const chunks = (await res.text()).split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)) as OpenAI.ChatCompletionChunk);
+      const res = await postJson(stack, '/v1/chat/completions', {
+        model: 'claude',
+        stream: true,
+        tools: [lookupTool],
+        messages: [{ role: 'user', content: 'Find it' }],
+      });
+      const chunks = (await res.text())
+        .split('\n\n')
+        .filter((e) => e.startsWith('data: {'))
+        .map((e) => JSON.parse(e.slice(6)) as OpenAI.ChatCompletionChunk);
       let args = '';
       let id: string | undefined;
       let name: string | undefined;
@@ -144,31 +193,53 @@ export function providersSuite(backend: Backend): void {
       assert.equal(name, 'lookup');
       assert.equal(args, '{"query":"mock"}');
       assert.equal(finish, 'tool_calls');
-      assert.ok(chunks.every((c) => c.choices.length === 1), 'no usage chunk unless asked');
+      assert.ok(
+        chunks.every((c) => c.choices.length === 1),
+        'no usage chunk unless asked',
+      );
       const rec = await stack.usage.waitFor(res.headers.get('x-request-id')!);
       assert.equal(rec.status, 'success');
       assert.equal(rec.completionTokens, 8);
     });
 
     it('anthropic: refuses embeddings, maps its errors', async () => {
-      await assert.rejects(client.embeddings.create({ model: 'claude', input: 'x' }), (err: unknown) => err instanceof OpenAI.BadRequestError && err.code === 'unsupported_operation');
+      await assert.rejects(
+        client.embeddings.create({ model: 'claude', input: 'x' }),
+        (err: unknown) => err instanceof OpenAI.BadRequestError && err.code === 'unsupported_operation',
+      );
       stack.mock.setFailure({ status: 529, times: 2, match: { path: '/v1/messages' } });
-      await assert.rejects(client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => err instanceof OpenAI.InternalServerError && err.status === 502);
-      await assert.rejects(client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.BadRequestError);
-        assert.equal(err.param, 'messages[0].content[0].type');
-        return true;
-      });
+      await assert.rejects(
+        client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => err instanceof OpenAI.InternalServerError && err.status === 502,
+      );
+      await assert.rejects(
+        client.chat.completions.create({
+          model: 'claude',
+          messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }],
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.BadRequestError);
+          assert.equal(err.param, 'messages[0].content[0].type');
+          return true;
+        },
+      );
     });
 
     it('azure-openai: deployment URL, api-version and api-key header', async () => {
-      const data = await client.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'Hi' }] });
+      const data = await client.chat.completions.create({
+        model: 'azure-gpt',
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       const sent = last();
       assert.equal(sent.url, '/openai/deployments/my-gpt-deployment/chat/completions?api-version=2024-10-21');
       assert.equal(sent.headers['api-key'], MOCK_KEY);
       assert.equal(sent.headers.authorization, undefined);
       assert.equal(data.model, 'my-gpt-deployment');
-      const stream = await client.chat.completions.create({ model: 'azure-gpt', stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+      const stream = await client.chat.completions.create({
+        model: 'azure-gpt',
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       assert.equal(text, completionText(8));
@@ -178,15 +249,21 @@ export function providersSuite(backend: Backend): void {
     });
 
     it('ollama: OpenAI-compatible /v1; a rejected key becomes a 502 without the provider message', async () => {
-      const data = await client.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'Hi' }] });
-      assert.equal(data.choices[0].message.content, completionText(8));
-      await assert.rejects(client.chat.completions.create({ model: 'llama-nokey', messages: [{ role: 'user', content: 'Hi' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.InternalServerError);
-        assert.equal(err.status, 502);
-        assert.equal(err.code, 'upstream_auth_failed');
-        assert.doesNotMatch(err.message, /sk-|\*\*\*|platform\.openai\.com/);
-        return true;
+      const data = await client.chat.completions.create({
+        model: 'llama',
+        messages: [{ role: 'user', content: 'Hi' }],
       });
+      assert.equal(data.choices[0].message.content, completionText(8));
+      await assert.rejects(
+        client.chat.completions.create({ model: 'llama-nokey', messages: [{ role: 'user', content: 'Hi' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.InternalServerError);
+          assert.equal(err.status, 502);
+          assert.equal(err.code, 'upstream_auth_failed');
+          assert.doesNotMatch(err.message, /sk-|\*\*\*|platform\.openai\.com/);
+          return true;
+        },
+      );
     });
 
     it('mock provider: answers in-process, streams, embeds; failureRate fails deterministically', async () => {
@@ -194,14 +271,21 @@ export function providersSuite(backend: Backend): void {
       const data = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'Hi' }] });
       assert.equal(data.choices[0].message.content, 'Hello from the mock provider');
       assert.equal(data.usage?.completion_tokens, 5);
-      const stream = await client.chat.completions.create({ model: 'demo', stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+      const stream = await client.chat.completions.create({
+        model: 'demo',
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       assert.equal(text, 'Hello from the mock provider');
       const emb = await client.embeddings.create({ model: 'demo', input: ['a', 'b'] });
       assert.equal(emb.data[1].embedding.length, 16);
       assert.equal(stack.mock.stats.received, before, 'no network call');
-      await assert.rejects(client.chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content: 'Hi' }] }), (err: unknown) => err instanceof OpenAI.InternalServerError);
+      await assert.rejects(
+        client.chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content: 'Hi' }] }),
+        (err: unknown) => err instanceof OpenAI.InternalServerError,
+      );
     });
   });
 
@@ -216,9 +300,16 @@ export function providersSuite(backend: Backend): void {
       const client = new OpenAI({ apiKey: 'x', baseURL: `${stack.url}/v1`, maxRetries: 0 });
       const models = (await client.models.list()).data.map((m) => m.id);
       assert.deepEqual(models, ['gpt-4o-mini', 'text-embedding-3-small']);
-      const data = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+      const data = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       assert.equal(data.usage?.completion_tokens, 16);
-      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       let n = 0;
       for await (const chunk of stream) if (chunk.choices[0]?.delta.content) n++;
       assert.equal(n, 16);

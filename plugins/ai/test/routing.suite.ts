@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { metricValue, postJson, startStack, type Backend, type Stack } from './harness';
 
-const ask = (stack: Stack, model: string, extra: Record<string, unknown> = {}) => postJson(stack, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'route me' }], ...extra });
+const ask = (stack: Stack, model: string, extra: Record<string, unknown> = {}) =>
+  postJson(stack, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'route me' }], ...extra });
 
 async function recordOf(stack: Stack, res: Response) {
   await res.arrayBuffer();
   return stack.usage.waitFor(res.headers.get('x-request-id')!);
 }
 
-const servedBy = (stack: Stack, model: string) => stack.mock.requests.filter((r) => (r.body as { model?: string }).model === model).length;
+const servedBy = (stack: Stack, model: string) =>
+  stack.mock.requests.filter((r) => (r.body as { model?: string }).model === model).length;
 
 /** Routing: retries with backoff and Retry-After, fallbacks, circuit breakers and strategies. */
 export function routingSuite(backend: Backend): void {
@@ -24,11 +26,26 @@ export function routingSuite(backend: Backend): void {
           retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 2000 },
           breaker: { volumeThreshold: 1000 },
           models: {
-            fb: { deployments: [{ provider: 'up', model: 'primary', weight: 1 }, { provider: 'up', model: 'secondary', weight: 0 }] },
-            ra: { deployments: [{ provider: 'up', model: 'ra-primary', weight: 1 }, { provider: 'up', model: 'ra-secondary', weight: 0 }] },
+            fb: {
+              deployments: [
+                { provider: 'up', model: 'primary', weight: 1 },
+                { provider: 'up', model: 'secondary', weight: 0 },
+              ],
+            },
+            ra: {
+              deployments: [
+                { provider: 'up', model: 'ra-primary', weight: 1 },
+                { provider: 'up', model: 'ra-secondary', weight: 0 },
+              ],
+            },
             cross: { deployments: [{ provider: 'up', model: 'cross-own' }], fallbacks: ['other'] },
             other: { deployments: [{ provider: 'up', model: 'cross-other' }] },
-            split: { deployments: [{ provider: 'up', model: 'split-a', weight: 3 }, { provider: 'up', model: 'split-b', weight: 1 }] },
+            split: {
+              deployments: [
+                { provider: 'up', model: 'split-a', weight: 3 },
+                { provider: 'up', model: 'split-b', weight: 1 },
+              ],
+            },
             cheap: {
               strategy: 'cheapest',
               deployments: [
@@ -36,7 +53,13 @@ export function routingSuite(backend: Backend): void {
                 { provider: 'up', model: 'thrifty', priceOverride: { input: 0.1, output: 0.2 } },
               ],
             },
-            fast: { strategy: 'least-latency', deployments: [{ provider: 'up', model: 'lat-slow' }, { provider: 'up', model: 'lat-fast' }] },
+            fast: {
+              strategy: 'least-latency',
+              deployments: [
+                { provider: 'up', model: 'lat-slow' },
+                { provider: 'up', model: 'lat-fast' },
+              ],
+            },
           },
         },
       });
@@ -66,7 +89,10 @@ export function routingSuite(backend: Backend): void {
       const waited = Date.now() - t;
       assert.ok(waited >= 280 && waited < 950, `waited ${waited} ms`);
       assert.equal(rec.deployment, 'up/ra-primary');
-      assert.equal(await metricValue(stack, 'aihub_ai_retries_total', { deployment: 'up/ra-primary', reason: '429' }), 2);
+      assert.equal(
+        await metricValue(stack, 'aihub_ai_retries_total', { deployment: 'up/ra-primary', reason: '429' }),
+        2,
+      );
     });
 
     it('falls back at once when Retry-After is longer than allowed, and answers 429 when nothing is left', async () => {
@@ -106,12 +132,14 @@ export function routingSuite(backend: Backend): void {
     });
 
     it('cheapest strategy picks the lowest price; least-latency measures and prefers the faster', async () => {
-      for (let i = 0; i < 3; i++) assert.equal((await recordOf(stack, await ask(stack, 'cheap'))).deployment, 'up/thrifty');
+      for (let i = 0; i < 3; i++)
+        assert.equal((await recordOf(stack, await ask(stack, 'cheap'))).deployment, 'up/thrifty');
       stack.mock.setFailure({ delayMs: 60, times: 0, match: { model: 'lat-slow' } });
       const seen = new Set<string>();
       for (let i = 0; i < 3; i++) seen.add((await recordOf(stack, await ask(stack, 'fast'))).deployment!);
       assert.ok(seen.has('up/lat-slow') && seen.has('up/lat-fast'), 'each unmeasured deployment is tried');
-      for (let i = 0; i < 5; i++) assert.equal((await recordOf(stack, await ask(stack, 'fast'))).deployment, 'up/lat-fast');
+      for (let i = 0; i < 5; i++)
+        assert.equal((await recordOf(stack, await ask(stack, 'fast'))).deployment, 'up/lat-fast');
       stack.mock.clearFailures();
     });
   });
@@ -182,7 +210,10 @@ export function routingSuite(backend: Backend): void {
       assert.equal(servedBy(stack, 'fine-fb'), 6);
       assert.equal(await metric(), 6, 'six requests served by the fallback, six fallbacks counted');
       const ready = await stack.kernel.health.run('readiness');
-      const details = ready.checks.find((c) => c.plugin === 'ai' && c.name === 'providers')!.details as { unavailableModels: string[]; servedByFallback: string[] };
+      const details = ready.checks.find((c) => c.plugin === 'ai' && c.name === 'providers')!.details as {
+        unavailableModels: string[];
+        servedByFallback: string[];
+      };
       assert.ok(!details.unavailableModels.includes('primary'), 'its fallback serves it');
       assert.deepEqual(details.servedByFallback, ['primary']);
     });

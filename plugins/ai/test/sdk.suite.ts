@@ -26,9 +26,9 @@ export function sdkSuite(backend: Backend): void {
           models: {
             'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] },
             'text-embedding-3-small': { deployments: [{ provider: 'up', model: 'text-embedding-3-small' }] },
-            'renamed': { deployments: [{ provider: 'up', model: 'upstream-name' }] },
-            'slow': { deployments: [{ provider: 'hasty', model: 'slow-upstream' }] },
-            'dead': { deployments: [{ provider: 'dead', model: 'gpt-4o-mini' }] },
+            renamed: { deployments: [{ provider: 'up', model: 'upstream-name' }] },
+            slow: { deployments: [{ provider: 'hasty', model: 'slow-upstream' }] },
+            dead: { deployments: [{ provider: 'dead', model: 'gpt-4o-mini' }] },
           },
         }),
       });
@@ -37,7 +37,9 @@ export function sdkSuite(backend: Backend): void {
     after(() => stack.stop());
 
     it('answers a chat completion and records its usage and cost', async () => {
-      const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }] }).withResponse();
+      const { data, response } = await client.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }] })
+        .withResponse();
       assert.equal(data.choices[0].message.content, completionText(8));
       assert.equal(data.choices[0].finish_reason, 'stop');
       assert.equal(data.usage?.completion_tokens, 8);
@@ -63,7 +65,12 @@ export function sdkSuite(backend: Backend): void {
     it('gives every request its own usage record id, even when the caller reuses an x-request-id', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 2; i++) {
-        const res = await postJson(stack, '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }, { 'x-request-id': 'reused-id-1' });
+        const res = await postJson(
+          stack,
+          '/v1/chat/completions',
+          { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] },
+          { 'x-request-id': 'reused-id-1' },
+        );
         assert.equal(res.headers.get('x-request-id'), 'reused-id-1');
         await res.arrayBuffer();
       }
@@ -75,7 +82,10 @@ export function sdkSuite(backend: Backend): void {
     });
 
     it('sends the upstream model name of the deployment, not the alias', async () => {
-      const data = await client.chat.completions.create({ model: 'renamed', messages: [{ role: 'user', content: 'x' }] });
+      const data = await client.chat.completions.create({
+        model: 'renamed',
+        messages: [{ role: 'user', content: 'x' }],
+      });
       assert.equal(data.model, 'upstream-name');
       const sent = stack.mock.requests.at(-1)!;
       assert.equal((sent.body as { model: string }).model, 'upstream-name');
@@ -83,9 +93,15 @@ export function sdkSuite(backend: Backend): void {
     });
 
     it('streams chunks as they come and hides the usage chunk the client did not ask for', async () => {
-      const { data: stream, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Stream please' }] }).withResponse();
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Stream please' }] })
+        .withResponse();
       assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
-      assert.match(response.headers.get('x-aihub-overhead-ms') ?? '', /^\d+\.\d{3}$/, 'the gateway time goes out with the stream headers');
+      assert.match(
+        response.headers.get('x-aihub-overhead-ms') ?? '',
+        /^\d+\.\d{3}$/,
+        'the gateway time goes out with the stream headers',
+      );
       let text = '';
       let chunks = 0;
       for await (const chunk of stream) {
@@ -106,14 +122,21 @@ export function sdkSuite(backend: Backend): void {
     });
 
     it('passes the usage chunk through when the client asks for it', async () => {
-      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Usage' }] });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Usage' }],
+      });
       let usage: OpenAI.CompletionUsage | null | undefined;
       for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
       assert.equal(usage?.completion_tokens, 8);
     });
 
     it('answers embeddings (the SDK asks for base64 and decodes it)', async () => {
-      const { data, response } = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['one', 'two'] }).withResponse();
+      const { data, response } = await client.embeddings
+        .create({ model: 'text-embedding-3-small', input: ['one', 'two'] })
+        .withResponse();
       assert.equal(data.data.length, 2);
       assert.equal(data.data[0].embedding.length, 8);
       assert.ok(data.data[0].embedding.every((x) => typeof x === 'number' && Math.abs(x) <= 1));
@@ -133,77 +156,125 @@ export function sdkSuite(backend: Backend): void {
     });
 
     it('rejects an unknown model with NotFoundError model_not_found, and bad input with BadRequestError and param', async () => {
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-unknown', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.NotFoundError);
-        assert.equal(err.code, 'model_not_found');
-        return true;
-      });
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-unknown', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.NotFoundError);
+          assert.equal(err.code, 'model_not_found');
+          return true;
+        },
+      );
       await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }), (err: unknown) => {
         assert.ok(err instanceof OpenAI.BadRequestError);
         assert.equal(err.param, 'messages');
         assert.equal(err.type, 'invalid_request_error');
         return true;
       });
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], temperature: 7 }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.BadRequestError);
-        assert.equal(err.param, 'temperature');
-        return true;
-      });
+      await assert.rejects(
+        client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'x' }],
+          temperature: 7,
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.BadRequestError);
+          assert.equal(err.param, 'temperature');
+          return true;
+        },
+      );
       const res = await postJson(stack, '/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }] });
       assert.equal(res.status, 400);
       const body = (await res.json()) as { error: { param: string; code: string; type: string } };
-      assert.deepEqual([body.error.param, body.error.code, body.error.type], ['model', 'missing_required_parameter', 'invalid_request_error']);
-      const broken = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' });
-      assert.equal(broken.status, 400);
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.APIError);
-        assert.equal(err.status, 413);
-        assert.equal(err.type, 'invalid_request_error');
-        return true;
+      assert.deepEqual(
+        [body.error.param, body.error.code, body.error.type],
+        ['model', 'missing_required_parameter', 'invalid_request_error'],
+      );
+      const broken = await stack.fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"model":',
       });
+      assert.equal(broken.status, 400);
+      await assert.rejects(
+        client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'x'.repeat(100_000) }],
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.APIError);
+          assert.equal(err.status, 413);
+          assert.equal(err.type, 'invalid_request_error');
+          return true;
+        },
+      );
     });
 
     it('maps upstream failures to the SDK error classes', async () => {
       stack.mock.setFailure({ status: 429, retryAfter: 30, match: { model: 'gpt-4o-mini' } });
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.RateLimitError, String(err));
-        assert.equal(err.headers.get('retry-after'), '30');
-        return true;
-      });
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.RateLimitError, String(err));
+          assert.equal(err.headers.get('retry-after'), '30');
+          return true;
+        },
+      );
       stack.mock.setFailure({ status: 503, times: 2, match: { model: 'gpt-4o-mini' } });
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.InternalServerError);
-        assert.equal(err.status, 502);
-        assert.equal(err.code, 'upstream_error');
-        return true;
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.InternalServerError);
+          assert.equal(err.status, 502);
+          assert.equal(err.code, 'upstream_error');
+          return true;
+        },
+      );
+      stack.mock.setFailure({
+        status: 400,
+        message: "Invalid value for 'logit_bias'.",
+        match: { model: 'gpt-4o-mini' },
       });
-      stack.mock.setFailure({ status: 400, message: "Invalid value for 'logit_bias'.", match: { model: 'gpt-4o-mini' } });
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.BadRequestError);
-        assert.match(err.message, /logit_bias/);
-        return true;
-      });
-      assert.ok(((await metricValue(stack, 'aihub_ai_requests_total', { model: 'gpt-4o-mini', provider: 'up', status: 'error' })) ?? 0) >= 3);
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.BadRequestError);
+          assert.match(err.message, /logit_bias/);
+          return true;
+        },
+      );
+      assert.ok(
+        ((await metricValue(stack, 'aihub_ai_requests_total', {
+          model: 'gpt-4o-mini',
+          provider: 'up',
+          status: 'error',
+        })) ?? 0) >= 3,
+      );
     });
 
     it('answers 504 when the upstream does not answer in time, 502 when it cannot be reached', async () => {
       stack.mock.setFailure({ delayMs: 5000, times: 2, match: { model: 'slow-upstream' } });
       const started = Date.now();
-      await assert.rejects(client.chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.APIError);
-        assert.equal(err.status, 504);
-        assert.equal(err.code, 'upstream_timeout');
-        return true;
-      });
+      await assert.rejects(
+        client.chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.APIError);
+          assert.equal(err.status, 504);
+          assert.equal(err.code, 'upstream_timeout');
+          return true;
+        },
+      );
       // undici's timers tick every ~0.5 s: each 200 ms attempt ends within about a second.
       assert.ok(Date.now() - started < 3500, 'two short attempts, not the 5 s upstream delay');
-      await assert.rejects(client.chat.completions.create({ model: 'dead', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.InternalServerError);
-        assert.equal(err.status, 502);
-        assert.equal(err.code, 'upstream_unreachable');
-        assert.doesNotMatch(err.message, /127\.0\.0\.1|:9/);
-        return true;
-      });
+      await assert.rejects(
+        client.chat.completions.create({ model: 'dead', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.InternalServerError);
+          assert.equal(err.status, 502);
+          assert.equal(err.code, 'upstream_unreachable');
+          assert.doesNotMatch(err.message, /127\.0\.0\.1|:9/);
+          return true;
+        },
+      );
     });
   });
 }

@@ -6,7 +6,10 @@ import { loadTokenizer } from '../src/tokenCount';
 import { MOCK_KEY, metricValue, postJson, startStack, type Backend, type Stack } from './harness';
 
 function events(text: string): string[] {
-  return text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+  return text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((e) => e.replace(/^data: /, ''));
 }
 
 function contentOf(evts: string[]): string {
@@ -19,7 +22,12 @@ function contentOf(evts: string[]): string {
   return s;
 }
 
-const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, stream: true, messages: [{ role: 'user', content: 'Tell me a story' }], ...extra });
+const chat = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  stream: true,
+  messages: [{ role: 'user', content: 'Tell me a story' }],
+  ...extra,
+});
 
 /** Streams: failures after the first byte, missing usage, client disconnects, timeouts. */
 export function streamSuite(backend: Backend): void {
@@ -33,9 +41,16 @@ export function streamSuite(backend: Backend): void {
         ai: (mock) => ({
           requireAuth: false,
           retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
-          providers: { short: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: MOCK_KEY, timeouts: { totalMs: 300 } } },
+          providers: {
+            short: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: MOCK_KEY, timeouts: { totalMs: 300 } },
+          },
           models: {
-            s: { deployments: [{ provider: 'up', model: 's-primary', weight: 1 }, { provider: 'up', model: 's-secondary', weight: 0 }] },
+            s: {
+              deployments: [
+                { provider: 'up', model: 's-primary', weight: 1 },
+                { provider: 'up', model: 's-secondary', weight: 0 },
+              ],
+            },
             t: { deployments: [{ provider: 'short', model: 't-slow' }] },
           },
         }),
@@ -43,7 +58,8 @@ export function streamSuite(backend: Backend): void {
     });
     after(() => stack.stop());
 
-    const served = (model: string) => stack.mock.requests.filter((r) => (r.body as { model?: string }).model === model).length;
+    const served = (model: string) =>
+      stack.mock.requests.filter((r) => (r.body as { model?: string }).model === model).length;
 
     it('ends a stream cut mid-way with an OpenAI error event, no fallback, and records it as an error', async () => {
       const secondaryBefore = served('s-secondary');
@@ -68,7 +84,11 @@ export function streamSuite(backend: Backend): void {
     it('makes the openai SDK throw on the error event', async () => {
       stack.mock.setFailure({ cutAfterChunks: 3, match: { model: 's-primary' } });
       const client = new OpenAI({ apiKey: 'x', baseURL: `${stack.url}/v1`, maxRetries: 0 });
-      const stream = await client.chat.completions.create({ model: 's', stream: true, messages: [{ role: 'user', content: 'x' }] });
+      const stream = await client.chat.completions.create({
+        model: 's',
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      });
       let text = '';
       await assert.rejects(
         (async () => {
@@ -107,7 +127,10 @@ export function streamSuite(backend: Backend): void {
       assert.equal(evts.at(-1), '[DONE]');
       const rec = await stack.usage.waitFor(res.headers.get('x-request-id')!);
       assert.equal(rec.deployment, 'up/s-secondary');
-      assert.equal(await metricValue(stack, 'aihub_ai_retries_total', { deployment: 'up/s-primary', reason: 'stream_error' }), 1);
+      assert.equal(
+        await metricValue(stack, 'aihub_ai_retries_total', { deployment: 'up/s-primary', reason: 'stream_error' }),
+        1,
+      );
     });
 
     it('estimates usage with a tokenizer when the provider reports none, and marks it', async () => {
@@ -131,7 +154,12 @@ export function streamSuite(backend: Backend): void {
       const aborted = stack.mock.stats.aborted;
       stack.mock.setFailure({ chunkDelayMs: 100, match: { model: 's-primary' } });
       const ac = new AbortController();
-      const r = await fetch(`${stack.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat('s')), signal: ac.signal });
+      const r = await fetch(`${stack.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chat('s')),
+        signal: ac.signal,
+      });
       const reader = r.body!.getReader();
       const first = await reader.read();
       assert.ok(first.value && first.value.length > 0);
@@ -142,14 +170,22 @@ export function streamSuite(backend: Backend): void {
       assert.equal(rec.httpStatus, 499);
       assert.equal(rec.estimated, true);
       assert.ok(rec.completionTokens < 8);
-      assert.equal(await metricValue(stack, 'aihub_ai_requests_total', { model: 's', provider: 'up', status: 'cancelled' }), 1);
+      assert.equal(
+        await metricValue(stack, 'aihub_ai_requests_total', { model: 's', provider: 'up', status: 'cancelled' }),
+        1,
+      );
     });
 
     it('aborts the upstream when the client leaves while a non-streaming answer is pending', async () => {
       const aborted = stack.mock.stats.aborted;
       stack.mock.setFailure({ delayMs: 3000, match: { model: 's-primary' } });
       const ac = new AbortController();
-      const pending = fetch(`${stack.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'cancel-non-stream-1' }, body: JSON.stringify({ ...chat('s'), stream: false }), signal: ac.signal });
+      const pending = fetch(`${stack.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'cancel-non-stream-1' },
+        body: JSON.stringify({ ...chat('s'), stream: false }),
+        signal: ac.signal,
+      });
       await new Promise((r) => setTimeout(r, 150));
       ac.abort();
       await assert.rejects(pending);

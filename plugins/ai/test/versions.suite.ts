@@ -4,7 +4,12 @@ import { startStack, type Backend, type Stack } from './harness';
 
 interface ModelList {
   object: string;
-  data: { id: string; object: string; owned_by: string; pricing?: { currency: string; unit: string; input: number; output: number; cached_input: number } | null }[];
+  data: {
+    id: string;
+    object: string;
+    owned_by: string;
+    pricing?: { currency: string; unit: string; input: number; output: number; cached_input: number } | null;
+  }[];
 }
 
 /**
@@ -20,7 +25,11 @@ export function versionsSuite(backend: Backend): void {
         ai: {
           requireAuth: false,
           models: {
-            priced: { deployments: [{ provider: 'up', model: 'priced-model', priceOverride: { input: 2.5, output: 10, cachedInput: 1.25 } }] },
+            priced: {
+              deployments: [
+                { provider: 'up', model: 'priced-model', priceOverride: { input: 2.5, output: 10, cachedInput: 1.25 } },
+              ],
+            },
             unpriced: { deployments: [{ provider: 'up', model: 'no-such-list-price-model' }] },
           },
         },
@@ -35,7 +44,13 @@ export function versionsSuite(backend: Backend): void {
       assert.equal(res.headers.get('deprecation'), null);
       const body = (await res.json()) as ModelList;
       const priced = body.data.find((m) => m.id === 'priced')!;
-      assert.deepEqual(priced.pricing, { currency: 'USD', unit: 'per_million_tokens', input: 2.5, output: 10, cached_input: 1.25 });
+      assert.deepEqual(priced.pricing, {
+        currency: 'USD',
+        unit: 'per_million_tokens',
+        input: 2.5,
+        output: 10,
+        cached_input: 1.25,
+      });
       assert.equal(body.data.find((m) => m.id === 'unpriced')!.pricing, null);
 
       const one = await stack.fetch('/v1/models/priced');

@@ -43,7 +43,9 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
     const t = performance.now();
     const req = http.request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
       res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`${path}: ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`${path}: ${res.statusCode}`)),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -58,20 +60,46 @@ async function main(): Promise<void> {
   const adminKey = generateApiKey().key;
   const gw = await startTestGateway({
     plugins: [tenancy, auth, probe],
-    pluginConfig: { auth: { keySecret: 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz', issuer: 'http://aihub.bench', bootstrap: { adminKey, print: false } } },
-    config: { database: { url: db.url }, ...(backend === 'postgres' ? { redis: { url: 'redis://127.0.0.1:6379', keyPrefix: `aihub-bench-${Date.now()}:` } } : {}), telemetry: { tracing: { sampleRatio: 0 } } },
+    pluginConfig: {
+      auth: {
+        keySecret: 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+        issuer: 'http://aihub.bench',
+        bootstrap: { adminKey, print: false },
+      },
+    },
+    config: {
+      database: { url: db.url },
+      ...(backend === 'postgres'
+        ? { redis: { url: 'redis://127.0.0.1:6379', keyPrefix: `aihub-bench-${Date.now()}:` } }
+        : {}),
+      telemetry: { tracing: { sampleRatio: 0 } },
+    },
   });
   try {
     const port = Number(new URL(gw.url).port);
     const post = async (path: string, body: unknown) =>
-      (await (await gw.fetch(path, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as Record<string, string>;
-    const tenants = (await (await gw.fetch('/admin/v1/tenants', { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { data: { id: string }[] };
+      (await (
+        await gw.fetch(path, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as Record<string, string>;
+    const tenants = (await (
+      await gw.fetch('/admin/v1/tenants', { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { data: { id: string }[] };
     const tenant = tenants.data[0].id;
     const key = (await post(`/admin/v1/tenants/${tenant}/api-keys`, { name: 'bench' })).key;
-    const client = await post(`/admin/v1/tenants/${tenant}/oauth-clients`, { name: 'bench', grant_types: ['client_credentials'] });
+    const client = await post(`/admin/v1/tenants/${tenant}/oauth-clients`, {
+      name: 'bench',
+      grant_types: ['client_credentials'],
+    });
     const tokenRes = await gw.fetch('/oauth/token', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      },
       body: 'grant_type=client_credentials',
     });
     const jwt = ((await tokenRes.json()) as { access_token: string }).access_token;
@@ -118,7 +146,9 @@ async function main(): Promise<void> {
     console.log(`\nHTTP (${backend}${backend === 'postgres' ? ' + Redis' : ''}), ${N} requests each, 1 in flight`);
     for (let v = 0; v < variants.length; v++) {
       const p50 = p(times[v], 0.5);
-      console.log(`  ${variants[v][0].padEnd(8)} p50 ${us(p50)}  p99 ${us(p(times[v], 0.99))}${v > 0 ? `  added p50 ${us(p50 - base)}` : ''}`);
+      console.log(
+        `  ${variants[v][0].padEnd(8)} p50 ${us(p50)}  p99 ${us(p(times[v], 0.99))}${v > 0 ? `  added p50 ${us(p50 - base)}` : ''}`,
+      );
     }
   } finally {
     agent.destroy();

@@ -22,25 +22,33 @@ const BUDGET_MS = 300;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function get(port: number, path: string, key: string): Promise<{ ms: number; body: { data: { id: string }[]; next_cursor: string | null } }> {
+function get(
+  port: number,
+  path: string,
+  key: string,
+): Promise<{ ms: number; body: { data: { id: string }[]; next_cursor: string | null } }> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const req = http.request({ host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${key}` }, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const ms = performance.now() - t;
-        const text = Buffer.concat(chunks).toString();
-        if (res.statusCode !== 200) reject(new Error(`${path}: ${res.statusCode} ${text.slice(0, 300)}`));
-        else resolve({ ms, body: JSON.parse(text) });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${key}` }, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const ms = performance.now() - t;
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode !== 200) reject(new Error(`${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+          else resolve({ ms, body: JSON.parse(text) });
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+const pct = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('postgres');
@@ -48,12 +56,16 @@ async function main(): Promise<void> {
   const prefix = `aihub-bench-${Math.random().toString(36).slice(2)}:`;
   const gw = await startTestGateway({
     plugins: [tenancy, auth],
-    pluginConfig: { auth: { keySecret: 'bench-key-secret-0123456789abcdefghijklmnop', bootstrap: { adminKey, print: false } } },
+    pluginConfig: {
+      auth: { keySecret: 'bench-key-secret-0123456789abcdefghijklmnop', bootstrap: { adminKey, print: false } },
+    },
     config: { database: { url: db.url }, redis: { url: 'redis://127.0.0.1:6379', keyPrefix: prefix } },
   });
   try {
     const port = Number(new URL(gw.url).port);
-    const tenants = (await (await gw.fetch('/admin/v1/tenants', { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { data: { id: string; slug: string }[] };
+    const tenants = (await (
+      await gw.fetch('/admin/v1/tenants', { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { data: { id: string; slug: string }[] };
     const tenantId = tenants.data.find((t) => t.slug === 'default')!.id;
     const t0 = performance.now();
     const count = await seedKeys(db.url, tenantId, KEYS);
@@ -88,9 +100,15 @@ async function main(): Promise<void> {
       for (let i = 0; i < RUNS; i++) {
         const r = await get(port, base + query, adminKey);
         first.push(r.ms);
-        if (r.body.next_cursor) second.push((await get(port, `${base}${query}&cursor=${r.body.next_cursor}`, adminKey)).ms);
+        if (r.body.next_cursor)
+          second.push((await get(port, `${base}${query}&cursor=${r.body.next_cursor}`, adminKey)).ms);
       }
-      rows.push({ scenario: name, p50: pct(first, 0.5), p95: pct(first, 0.95), page2p50: second.length ? pct(second, 0.5) : NaN });
+      rows.push({
+        scenario: name,
+        p50: pct(first, 0.5),
+        p95: pct(first, 0.95),
+        page2p50: second.length ? pct(second, 0.5) : NaN,
+      });
     }
     // Deep paging: follow next_cursor 200 pages (10,000 keys in) for two sorts and time each page.
     for (const query of ['', '&sort=-last_used_at']) {
@@ -102,13 +120,26 @@ async function main(): Promise<void> {
         cursor = r.body.next_cursor;
         if (!cursor) break;
       }
-      rows.push({ scenario: `pages 1-200${query || ' (default)'}`, p50: pct(times, 0.5), p95: pct(times, 0.95), page2p50: times[times.length - 1] });
+      rows.push({
+        scenario: `pages 1-200${query || ' (default)'}`,
+        p50: pct(times, 0.5),
+        p95: pct(times, 0.95),
+        page2p50: times[times.length - 1],
+      });
     }
     console.log(`\nGET …/api-keys?limit=50 over HTTP, ${KEYS} keys in one tenant, PostgreSQL, ${RUNS} runs each (ms)`);
     console.log('scenario'.padEnd(40), 'p50'.padStart(8), 'p95'.padStart(8), 'next page p50 / last'.padStart(22));
-    for (const r of rows) console.log(r.scenario.padEnd(40), r.p50.toFixed(2).padStart(8), r.p95.toFixed(2).padStart(8), r.page2p50.toFixed(2).padStart(22));
+    for (const r of rows)
+      console.log(
+        r.scenario.padEnd(40),
+        r.p50.toFixed(2).padStart(8),
+        r.p95.toFixed(2).padStart(8),
+        r.page2p50.toFixed(2).padStart(22),
+      );
     const worst = Math.max(...rows.map((r) => r.p95));
-    console.log(`\nworst p95 ${worst.toFixed(1)} ms: ${worst < BUDGET_MS ? 'within' : 'OVER'} the ${BUDGET_MS} ms budget`);
+    console.log(
+      `\nworst p95 ${worst.toFixed(1)} ms: ${worst < BUDGET_MS ? 'within' : 'OVER'} the ${BUDGET_MS} ms budget`,
+    );
     if (worst >= BUDGET_MS) process.exitCode = 1;
   } finally {
     agent.destroy();

@@ -42,10 +42,14 @@ const probe = definePlugin({
   },
 });
 
-const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
+const p = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
 
 /** `CONNECTIONS` loops for `SECONDS`, each sending `header()` and counting status codes. */
-async function load(url: string, header: () => string): Promise<{ rps: number; p50: number; p99: number; cpuUs: number; statuses: Record<number, number> }> {
+async function load(
+  url: string,
+  header: () => string,
+): Promise<{ rps: number; p50: number; p99: number; cpuUs: number; statuses: Record<number, number> }> {
   const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
   const statuses: Record<number, number> = {};
   const latencies: number[] = [];
@@ -69,18 +73,31 @@ async function load(url: string, header: () => string): Promise<{ rps: number; p
   const used = process.cpuUsage(cpu);
   const elapsed = (performance.now() - started) / 1000;
   await pool.close();
-  return { rps: n / elapsed, p50: p(latencies, 0.5), p99: p(latencies, 0.99), cpuUs: (used.user + used.system) / n, statuses };
+  return {
+    rps: n / elapsed,
+    p50: p(latencies, 0.5),
+    p99: p(latencies, 0.99),
+    cpuUs: (used.user + used.system) / n,
+    statuses,
+  };
 }
 
 async function gateway(db: { url: string }, adminKey: string, perMinute: number): Promise<TestGateway> {
   return startTestGateway({
     plugins: [tenancy, auth, probe],
     pluginConfig: {
-      auth: { keySecret: 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz', issuer: 'http://aihub.bench', bootstrap: { adminKey, print: false }, authFailures: { perMinute } },
+      auth: {
+        keySecret: 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+        issuer: 'http://aihub.bench',
+        bootstrap: { adminKey, print: false },
+        authFailures: { perMinute },
+      },
     },
     config: {
       database: { url: db.url },
-      ...(backend === 'postgres' ? { redis: { url: 'redis://127.0.0.1:6379', keyPrefix: `aihub-bench-${Date.now()}:` } } : {}),
+      ...(backend === 'postgres'
+        ? { redis: { url: 'redis://127.0.0.1:6379', keyPrefix: `aihub-bench-${Date.now()}:` } }
+        : {}),
       telemetry: { tracing: { sampleRatio: 0 } },
       logging: { level: 'error' },
     },
@@ -92,7 +109,9 @@ async function main(): Promise<void> {
   const adminKey = generateApiKey().key;
   let gw = await gateway(db, adminKey, 0);
   try {
-    const tenants = (await (await gw.fetch('/admin/v1/tenants', { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { data: { id: string }[] };
+    const tenants = (await (
+      await gw.fetch('/admin/v1/tenants', { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { data: { id: string }[] };
     const created = await gw.fetch(`/admin/v1/tenants/${tenants.data[0].id}/api-keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
@@ -105,20 +124,32 @@ async function main(): Promise<void> {
       ['random key, valid checksum', () => `Bearer ${generateApiKey().key}`],
       ['random old-format key', () => `Bearer ahk_${randomBase62(12)}_${randomBase62(43)}`],
       ['malformed bearer', () => `Bearer ${randomBytes(24).toString('base64url')}`],
-      ['JWT-shaped garbage', () => `Bearer ${randomBytes(12).toString('base64url')}.${randomBytes(30).toString('base64url')}.${randomBytes(40).toString('base64url')}`],
+      [
+        'JWT-shaped garbage',
+        () =>
+          `Bearer ${randomBytes(12).toString('base64url')}.${randomBytes(30).toString('base64url')}.${randomBytes(40).toString('base64url')}`,
+      ],
     ];
-    console.log(`${backend}${backend === 'postgres' ? ' + Redis' : ''}, ${CONNECTIONS} connections, ${SECONDS} s per case`);
+    console.log(
+      `${backend}${backend === 'postgres' ? ' + Redis' : ''}, ${CONNECTIONS} connections, ${SECONDS} s per case`,
+    );
     for (const [name, header] of cases) {
       const r = await load(gw.url, header);
-      console.log(`  ${name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  CPU ${r.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(r.statuses)}`);
+      console.log(
+        `  ${name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  CPU ${r.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(r.statuses)}`,
+      );
     }
     await gw.stop();
     // With the failure throttle on (trustProxy so each case can pose as one client address).
     gw = await gateway(db, adminKey, 20);
     const attacker = await load(gw.url, () => `Bearer ${generateApiKey().key}`);
-    console.log(`  ${'throttled: random keys from one IP'.padEnd(38)} ${attacker.rps.toFixed(0).padStart(6)} req/s  p50 ${attacker.p50.toFixed(2)} ms  CPU ${attacker.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(attacker.statuses)}`);
+    console.log(
+      `  ${'throttled: random keys from one IP'.padEnd(38)} ${attacker.rps.toFixed(0).padStart(6)} req/s  p50 ${attacker.p50.toFixed(2)} ms  CPU ${attacker.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(attacker.statuses)}`,
+    );
     const valid = await load(gw.url, () => `Bearer ${key}`);
-    console.log(`  ${'throttled IP, valid key'.padEnd(38)} ${valid.rps.toFixed(0).padStart(6)} req/s  p50 ${valid.p50.toFixed(2)} ms  CPU ${valid.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(valid.statuses)}`);
+    console.log(
+      `  ${'throttled IP, valid key'.padEnd(38)} ${valid.rps.toFixed(0).padStart(6)} req/s  p50 ${valid.p50.toFixed(2)} ms  CPU ${valid.cpuUs.toFixed(0)} µs/req  ${JSON.stringify(valid.statuses)}`,
+    );
   } finally {
     await gw.stop().catch(() => {});
     await db.drop();

@@ -25,7 +25,10 @@ export async function seedKeys(url: string, tenantId: string, n: number): Promis
       { replacements: { tenantId, n } },
     );
     await sql.query('ANALYZE auth_api_keys');
-    const [{ count }] = (await sql.query('SELECT count(*)::int AS count FROM auth_api_keys WHERE tenant_id = :tenantId', { replacements: { tenantId }, type: QueryTypes.SELECT })) as { count: number }[];
+    const [{ count }] = (await sql.query(
+      'SELECT count(*)::int AS count FROM auth_api_keys WHERE tenant_id = :tenantId',
+      { replacements: { tenantId }, type: QueryTypes.SELECT },
+    )) as { count: number }[];
     return count;
   } finally {
     await sql.close();

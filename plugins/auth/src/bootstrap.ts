@@ -60,16 +60,25 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const state = await read();
-    if (state?.status === 'done') return presetKey ? applyPresetKey(rt, presetKey, email, cfg.tenantSlug) : { status: 'already-done' };
+    if (state?.status === 'done')
+      return presetKey ? applyPresetKey(rt, presetKey, email, cfg.tenantSlug) : { status: 'already-done' };
     if (state?.status === 'skipped') return { status: 'already-done' };
     if (!state) {
       if ((await tenancy.countUsers()) > 0) {
         // Users exist (created before this plugin ran): never add a second superadmin behind their back.
-        await State.create({ name: STATE, value: JSON.stringify({ status: 'skipped', at: Date.now(), owner }), updated_at: new Date() }).catch(() => {});
+        await State.create({
+          name: STATE,
+          value: JSON.stringify({ status: 'skipped', at: Date.now(), owner }),
+          updated_at: new Date(),
+        }).catch(() => {});
         return { status: 'skipped' };
       }
       try {
-        await State.create({ name: STATE, value: JSON.stringify({ status: 'running', at: Date.now(), owner }), updated_at: new Date() });
+        await State.create({
+          name: STATE,
+          value: JSON.stringify({ status: 'running', at: Date.now(), owner }),
+          updated_at: new Date(),
+        });
         break;
       } catch (err) {
         if (!(err instanceof UniqueConstraintError)) throw err;
@@ -81,7 +90,8 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
       );
       if (taken === 1) break;
     }
-    if (Date.now() > deadline) throw new Error('another instance started bootstrapping and did not finish within 30 s; restart once it is up');
+    if (Date.now() > deadline)
+      throw new Error('another instance started bootstrapping and did not finish within 30 s; restart once it is up');
     await sleep(200);
   }
 
@@ -93,7 +103,8 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
     password = randomBytes(18).toString('base64url');
     user = await tenancy.createUser({ email, password, superadmin: true });
   }
-  if (!(await tenancy.roleOf(user.id, tenant.id))) await tenancy.addMembership({ tenantId: tenant.id, userId: user.id, role: 'owner' });
+  if (!(await tenancy.roleOf(user.id, tenant.id)))
+    await tenancy.addMembership({ tenantId: tenant.id, userId: user.id, role: 'owner' });
   let key: string | undefined;
   let keyId: string | undefined;
   const existing = presetKey ? await rt.keys.findForAuth(parseApiKey(presetKey)!.id) : null;
@@ -111,10 +122,19 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
     key = created.key;
     keyId = created.record.id;
   }
-  await State.update({ value: JSON.stringify({ status: 'done', at: Date.now(), owner }), updated_at: new Date() }, { where: { name: STATE } });
+  await State.update(
+    { value: JSON.stringify({ status: 'done', at: Date.now(), owner }), updated_at: new Date() },
+    { where: { name: STATE } },
+  );
   await rt
     .audit()
-    ?.record(null, { tenantId: tenant.id, action: 'auth.bootstrap', targetType: 'user', targetId: user.id, after: { email, tenant: tenant.slug, key_id: keyId ?? null } })
+    ?.record(null, {
+      tenantId: tenant.id,
+      action: 'auth.bootstrap',
+      targetType: 'user',
+      targetId: user.id,
+      after: { email, tenant: tenant.slug, key_id: keyId ?? null },
+    })
     .catch((err) => rt.ctx.logger.warn('could not audit the bootstrap', { err }));
   return { status: 'created', email, password, tenantId: tenant.id, key: presetKey ? undefined : key, keyId };
 }
@@ -125,7 +145,12 @@ export async function runBootstrap(rt: AuthRuntime, env: NodeJS.ProcessEnv = pro
  * superadmin when its id is new. An existing key is never replaced or changed, and nothing happens
  * when the bootstrap superadmin is gone or no longer a superadmin (that was someone's decision).
  */
-async function applyPresetKey(rt: AuthRuntime, presetKey: string, email: string, tenantSlug: string): Promise<BootstrapResult> {
+async function applyPresetKey(
+  rt: AuthRuntime,
+  presetKey: string,
+  email: string,
+  tenantSlug: string,
+): Promise<BootstrapResult> {
   const log = rt.ctx.logger;
   const parsed = parseApiKey(presetKey)!;
   if (await rt.keys.findForAuth(parsed.id)) return { status: 'already-done' };
@@ -152,9 +177,18 @@ async function applyPresetKey(rt: AuthRuntime, presetKey: string, email: string,
     });
     await rt
       .audit()
-      ?.record(null, { tenantId: tenant.id, action: 'auth.bootstrap_key', targetType: 'api_key', targetId: created.record.id, after: { key_id: created.record.id, user: email } })
+      ?.record(null, {
+        tenantId: tenant.id,
+        action: 'auth.bootstrap_key',
+        targetType: 'api_key',
+        targetId: created.record.id,
+        after: { key_id: created.record.id, user: email },
+      })
       .catch((err) => log.warn('could not audit the bootstrap key', { err }));
-    log.info('AIHUB_BOOTSTRAP_ADMIN_KEY applied: added it as a superadmin key of the bootstrap superadmin (the database was bootstrapped earlier)', { key_id: created.record.id, user: email });
+    log.info(
+      'AIHUB_BOOTSTRAP_ADMIN_KEY applied: added it as a superadmin key of the bootstrap superadmin (the database was bootstrapped earlier)',
+      { key_id: created.record.id, user: email },
+    );
     return { status: 'key-added', keyId: created.record.id, tenantId: tenant.id, email };
   } catch (err) {
     // Another instance added the same key at the same moment: it exists now, which is what was asked.
@@ -164,7 +198,11 @@ async function applyPresetKey(rt: AuthRuntime, presetKey: string, email: string,
 }
 
 /** The one-time credentials banner: straight to stdout, never through the JSON logger. */
-export function printBootstrap(result: BootstrapResult, baseUrl: string, write: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function printBootstrap(
+  result: BootstrapResult,
+  baseUrl: string,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): void {
   if (result.status !== 'created') return;
   const lines = [
     '',
@@ -204,7 +242,10 @@ export function credentialsSink(options: CredentialsSinkOptions): { write: (s: s
   const tty = options.isTty ?? process.stderr.isTTY === true;
   if (tty) return { write: options.terminal ?? ((s) => process.stderr.write(s)) };
   // A name of its own per first start: an old file (another database's) is neither replaced nor a reason to fail.
-  const file = path.resolve(options.dataDir, `bootstrap-credentials-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
+  const file = path.resolve(
+    options.dataDir,
+    `bootstrap-credentials-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`,
+  );
   return {
     file,
     write(s) {
@@ -216,7 +257,10 @@ export function credentialsSink(options: CredentialsSinkOptions): { write: (s: s
       } finally {
         closeSync(fd);
       }
-      options.logger.warn(`first start: the superadmin credentials were written once to ${file} (mode 0600); read them, store them safely and delete the file`, { file });
+      options.logger.warn(
+        `first start: the superadmin credentials were written once to ${file} (mode 0600); read them, store them safely and delete the file`,
+        { file },
+      );
     },
   };
 }

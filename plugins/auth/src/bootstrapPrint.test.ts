@@ -9,14 +9,25 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { credentialsSink, printBootstrap } from './bootstrap';
 
-const result = { status: 'created' as const, email: 'ops@example.com', password: 'pw-secret-123456789', tenantId: 't1', key: 'ahk_abcdefabcdef_' + 'K'.repeat(43), keyId: 'abcdefabcdef' };
+const result = {
+  status: 'created' as const,
+  email: 'ops@example.com',
+  password: 'pw-secret-123456789',
+  tenantId: 't1',
+  key: 'ahk_abcdefabcdef_' + 'K'.repeat(43),
+  keyId: 'abcdefabcdef',
+};
 
 describe('bootstrap credentials banner', () => {
   it('without a terminal: written once to a 0600 file in the data dir; the log names the file, not the secrets', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aihub-boot-'));
     const logged: string[] = [];
     try {
-      const sink = credentialsSink({ dataDir: dir, isTty: false, logger: { warn: (m, meta) => logged.push(m + JSON.stringify(meta)) } });
+      const sink = credentialsSink({
+        dataDir: dir,
+        isTty: false,
+        logger: { warn: (m, meta) => logged.push(m + JSON.stringify(meta)) },
+      });
       printBootstrap(result, 'http://localhost:8080', sink.write);
       const text = await readFile(sink.file!, 'utf8');
       assert.match(text, /pw-secret-123456789/);
@@ -35,7 +46,12 @@ describe('bootstrap credentials banner', () => {
   it('on a terminal: to the terminal writer only', () => {
     let shown = '';
     const logged: string[] = [];
-    const sink = credentialsSink({ dataDir: '/nonexistent', isTty: true, terminal: (s) => (shown += s), logger: { warn: (m) => logged.push(m) } });
+    const sink = credentialsSink({
+      dataDir: '/nonexistent',
+      isTty: true,
+      terminal: (s) => (shown += s),
+      logger: { warn: (m) => logged.push(m) },
+    });
     printBootstrap(result, 'http://localhost:8080', sink.write);
     assert.match(shown, /pw-secret-123456789/);
     assert.equal(sink.file, undefined);

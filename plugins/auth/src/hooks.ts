@@ -1,4 +1,12 @@
-import { CoreErrors, GatewayError, PrincipalKey, type GatewayContext, type HookDefinition, type Principal, type RouteInfo } from '@aihub/core/plugin-api';
+import {
+  CoreErrors,
+  GatewayError,
+  PrincipalKey,
+  type GatewayContext,
+  type HookDefinition,
+  type Principal,
+  type RouteInfo,
+} from '@aihub/core/plugin-api';
 import { AuthErrors } from './errors';
 import type { Next } from 'koa';
 import type { ApiKeyAuthenticator } from './keys/ApiKeyAuthenticator';
@@ -22,20 +30,32 @@ export interface HookServices {
 }
 
 const missingCredentials = () =>
-  CoreErrors.create('invalid_api_key', "You didn't provide an API key. Send it as `Authorization: Bearer <key>` or `x-api-key: <key>`.", {
-    headers: { 'www-authenticate': 'Bearer' },
-  });
+  CoreErrors.create(
+    'invalid_api_key',
+    "You didn't provide an API key. Send it as `Authorization: Bearer <key>` or `x-api-key: <key>`.",
+    {
+      headers: { 'www-authenticate': 'Bearer' },
+    },
+  );
 
 const unrecognised = () =>
-  CoreErrors.create('invalid_api_key', 'The credential is neither an AI Hub API key (`ahk_…`) nor an access token issued by this gateway; check the Authorization header.', {
-    headers: { 'www-authenticate': 'Bearer' },
-  });
+  CoreErrors.create(
+    'invalid_api_key',
+    'The credential is neither an AI Hub API key (`ahk_…`) nor an access token issued by this gateway; check the Authorization header.',
+    {
+      headers: { 'www-authenticate': 'Bearer' },
+    },
+  );
 
 const throttled = (ms: number) => {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
-  return AuthErrors.create('too_many_auth_failures', `Too many failed authentication attempts from your address; retry in ${seconds} s with a valid key or token.`, {
-    headers: { 'retry-after': String(seconds) },
-  });
+  return AuthErrors.create(
+    'too_many_auth_failures',
+    `Too many failed authentication attempts from your address; retry in ${seconds} s with a valid key or token.`,
+    {
+      headers: { 'retry-after': String(seconds) },
+    },
+  );
 };
 
 /** `Bearer <token>` (scheme case-insensitive) without regex or lower-casing copies. */
@@ -182,11 +202,15 @@ export function authHooks(services: HookServices, metrics: AuthMetrics): HookDef
           for (const scope of required) {
             if (!principal.scopes.includes(scope)) {
               metrics.insufficientScope.inc();
-              throw CoreErrors.create('insufficient_scope', `This credential lacks the \`${scope}\` scope needed here; use a key or token that has it.`, {
-                param: null,
-                headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
-                details: { missing_scope: scope },
-              });
+              throw CoreErrors.create(
+                'insufficient_scope',
+                `This credential lacks the \`${scope}\` scope needed here; use a key or token that has it.`,
+                {
+                  param: null,
+                  headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+                  details: { missing_scope: scope },
+                },
+              );
             }
           }
         }

@@ -57,16 +57,28 @@ export default definePlugin({
     const now = () => ctx.clock.now();
     rt.keys = new ApiKeyStore(rt.models, rt.secrets, now);
     rt.clients = new ClientStore(rt.models, rt.secrets, ctx.database, now);
-    rt.apiKeys = new ApiKeyAuthenticator(rt.keys, rt.secrets, ctx.sharedStore, rt.metrics, cfg.apiKeys, now, (err, what) =>
-      ctx.logger.warn(`auth: could not ${what}`, { err }),
+    rt.apiKeys = new ApiKeyAuthenticator(
+      rt.keys,
+      rt.secrets,
+      ctx.sharedStore,
+      rt.metrics,
+      cfg.apiKeys,
+      now,
+      (err, what) => ctx.logger.warn(`auth: could not ${what}`, { err }),
     );
     rt.keys.onCreated = (id) => rt.apiKeys.remember(id);
     await rt.apiKeys.start();
     const tenancy = rt.tenancy();
-    rt.owners = new OwnerGuard((userId) => tenancy.ownerState(userId), rt.metrics, { ttlMs: cfg.owners.cacheTtlMs, max: cfg.owners.cacheMax });
+    rt.owners = new OwnerGuard((userId) => tenancy.ownerState(userId), rt.metrics, {
+      ttlMs: cfg.owners.cacheTtlMs,
+      max: cfg.owners.cacheMax,
+    });
     rt.stopOwnerEvents = tenancy.onOwnerChange(ownerChangeListener(rt));
-    rt.failures = new AuthFailureThrottle({ perMinute: cfg.authFailures.perMinute, maxClients: cfg.authFailures.maxClients }, ctx.store, now, (err) =>
-      ctx.logger.warn('auth: could not count a failed authentication on the shared store', { err }),
+    rt.failures = new AuthFailureThrottle(
+      { perMinute: cfg.authFailures.perMinute, maxClients: cfg.authFailures.maxClients },
+      ctx.store,
+      now,
+      (err) => ctx.logger.warn('auth: could not count a failed authentication on the shared store', { err }),
     );
     if (cfg.oauth.enabled) {
       rt.oauth = new OAuthServer(rt);
@@ -74,7 +86,9 @@ export default definePlugin({
       rt.tokens = rt.oauth.verifier;
     }
     // A terminal, else a 0600 file in the data dir: never the log stream (see credentialsSink).
-    const banner = cfg.bootstrap.print ? credentialsSink({ dataDir: ctx.coreConfig.dataDir, logger: ctx.logger }).write : () => {};
+    const banner = cfg.bootstrap.print
+      ? credentialsSink({ dataDir: ctx.coreConfig.dataDir, logger: ctx.logger }).write
+      : () => {};
     printBootstrap(await runBootstrap(rt), issuerOf(cfg, ctx.coreConfig.server.port), banner);
     rt.started = true;
     return rt;
@@ -92,7 +106,8 @@ export default definePlugin({
         return (await rt.keys.get(tenantId, id)) !== undefined || (await rt.clients.get(tenantId, id)) !== undefined;
       },
       // Names of keys and OAuth clients for usage answers (usage shows key_id): two indexed reads per page.
-      names: (tenantId, kind, ids) => (kind === 'key' ? credentialNames(ctx.runtime.models, tenantId, ids) : Promise.resolve(new Map())),
+      names: (tenantId, kind, ids) =>
+        kind === 'key' ? credentialNames(ctx.runtime.models, tenantId, ids) : Promise.resolve(new Map()),
     });
   },
   hooks(ctx) {
@@ -129,7 +144,9 @@ export default definePlugin({
         if (!rt.started) throw new Error('auth is starting');
         return {
           api_keys_cached: rt.apiKeys.size,
-          oauth: rt.oauth ? { issuer: rt.oauth.issuer, jwts_cached: rt.oauth.verifier.cacheSize, denylist: rt.oauth.denylist.size } : 'disabled',
+          oauth: rt.oauth
+            ? { issuer: rt.oauth.issuer, jwts_cached: rt.oauth.verifier.cacheSize, denylist: rt.oauth.denylist.size }
+            : 'disabled',
         };
       },
     },
@@ -144,4 +161,9 @@ export default definePlugin({
 
 export { authConfig, type AuthConfig } from './config';
 export { parseApiKey, generateApiKey, KEY_PREFIX } from './keyFormat';
-export { FIRST_PARTY_CLIENTS, PLATFORM_CLIENT_TENANT, type FirstPartyClients, type FirstPartyClientSpec } from './oauth/firstParty';
+export {
+  FIRST_PARTY_CLIENTS,
+  PLATFORM_CLIENT_TENANT,
+  type FirstPartyClients,
+  type FirstPartyClientSpec,
+} from './oauth/firstParty';

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KEY_SECRET_LENGTH, generateApiKey, generateClientId, generateClientSecret, isKeyId, keyChecksum, parseApiKey, randomBase62 } from './keyFormat';
+import {
+  KEY_SECRET_LENGTH,
+  generateApiKey,
+  generateClientId,
+  generateClientSecret,
+  isKeyId,
+  keyChecksum,
+  parseApiKey,
+  randomBase62,
+} from './keyFormat';
 
 test('generated keys parse back into their id and secret', () => {
   for (let i = 0; i < 200; i++) {
@@ -57,7 +66,10 @@ test('issue 13 finding 8: keys carry a checksum; a typo or a forgery is refused 
   // The original format (existing keys, AIHUB_BOOTSTRAP_ADMIN_KEY values) has no checksum and still parses.
   const old = `ahk_${id}_${secret}`;
   assert.deepEqual(parseApiKey(old), { id, secret });
-  assert.deepEqual(parseApiKey(`ahk_${'a'.repeat(12)}_${'b'.repeat(32)}`), { id: 'a'.repeat(12), secret: 'b'.repeat(32) });
+  assert.deepEqual(parseApiKey(`ahk_${'a'.repeat(12)}_${'b'.repeat(32)}`), {
+    id: 'a'.repeat(12),
+    secret: 'b'.repeat(32),
+  });
   // Both formats give the same id at offsets 4–16 (what `cut -c5-16` and the key list search read).
   assert.equal(key.slice(4, 16), old.slice(4, 16));
   assert.equal(keyChecksum(id, secret).length, 6);

@@ -33,7 +33,11 @@ export interface AuthMetrics {
 }
 
 export function createAuthMetrics(meter: PluginMeter): AuthMetrics {
-  const decisions = meter.counter('auth_decisions_total', 'Authentication and authorization decisions by credential kind and result', ['method', 'result']);
+  const decisions = meter.counter(
+    'auth_decisions_total',
+    'Authentication and authorization decisions by credential kind and result',
+    ['method', 'result'],
+  );
   const cache = meter.counter('auth_cache_lookups_total', 'Hot-path credential cache lookups', ['cache', 'result']);
   return {
     apiKeyOk: decisions.labels('api_key', 'ok'),
@@ -50,7 +54,11 @@ export function createAuthMetrics(meter: PluginMeter): AuthMetrics {
     jwtCacheMiss: cache.labels('jwt', 'miss'),
     missing: decisions.labels('none', 'missing'),
     insufficientScope: decisions.labels('any', 'insufficient_scope'),
-    ownerRefused: meter.counter('auth_owner_refusals_total', "Credentials refused because of their owner's current state", ['reason']),
+    ownerRefused: meter.counter(
+      'auth_owner_refusals_total',
+      "Credentials refused because of their owner's current state",
+      ['reason'],
+    ),
     throttled: decisions.labels('any', 'throttled'),
     login: meter.counter('auth_logins_total', 'Login page attempts by result', ['result']),
     tokens: meter.counter('auth_tokens_issued_total', 'OAuth access tokens issued by grant type', ['grant_type']),

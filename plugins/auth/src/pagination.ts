@@ -1,4 +1,4 @@
-import { CoreErrors,  } from '@aihub/core/plugin-api';
+import { CoreErrors } from '@aihub/core/plugin-api';
 
 /** One page of a cursor-paginated list; `nextCursor` is null on the last page. */
 export interface Page<T> {
@@ -13,7 +13,11 @@ const ID = /^[A-Za-z0-9_]{1,64}$/;
 const CURSOR = /^t:(\d{1,15}):(.+)$/;
 
 function invalidCursor() {
-  return CoreErrors.create('invalid_cursor', 'The cursor is not one this API returned; pass next_cursor from the previous page unchanged.', { param: 'cursor' });
+  return CoreErrors.create(
+    'invalid_cursor',
+    'The cursor is not one this API returned; pass next_cursor from the previous page unchanged.',
+    { param: 'cursor' },
+  );
 }
 
 /** Cursor of a (created_at, id) list, newest first; opaque to clients. */

@@ -1,4 +1,10 @@
-import { ACCESS_CONTROL, AUDIT_LOG, type AccessControl, type AuditLog, type PluginContext } from '@aihub/core/plugin-api';
+import {
+  ACCESS_CONTROL,
+  AUDIT_LOG,
+  type AccessControl,
+  type AuditLog,
+  type PluginContext,
+} from '@aihub/core/plugin-api';
 import { TENANCY, type TenancyService } from '@aihub/plugin-tenancy';
 import type { AuthConfig } from './config';
 import type { TokenVerifier } from './hooks';
@@ -59,7 +65,11 @@ export function newAuthRuntime(ctx: PluginContext<AuthConfig>, metrics: AuthMetr
     ctx,
     metrics,
     started: false,
-    loginThrottle: new LoginThrottle(ctx.store, ctx.config.oauth.loginFailuresPerIpPerMinute, ctx.config.oauth.loginLockout),
+    loginThrottle: new LoginThrottle(
+      ctx.store,
+      ctx.config.oauth.loginFailuresPerIpPerMinute,
+      ctx.config.oauth.loginLockout,
+    ),
     tenancy: () => (tenancy ??= ctx.get(TENANCY)),
     access: () => (access ??= ctx.get(ACCESS_CONTROL)),
     audit: () => (audit === undefined ? (audit = ctx.tryGet(AUDIT_LOG) ?? null) : audit) ?? undefined,

@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual, type KeyObject, createSecretKey } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+  createSecretKey,
+} from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PluginContext } from '@aihub/core/plugin-api';
@@ -68,7 +77,11 @@ const DEV_SECRET_FILE = 'auth-dev-secret';
  * kept in `<dataDir>/auth-dev-secret` (mode 0600), or an ephemeral one for an in-memory database,
  * whose keys die with the process anyway.
  */
-export async function resolveServerSecrets(keySecret: string | undefined, core: CoreConfig, env: NodeJS.ProcessEnv = process.env): Promise<ServerSecrets> {
+export async function resolveServerSecrets(
+  keySecret: string | undefined,
+  core: CoreConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ServerSecrets> {
   if (keySecret) return new ServerSecrets(keySecret, 'config');
   if (env.NODE_ENV === 'production') {
     throw new Error(

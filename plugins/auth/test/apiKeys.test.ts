@@ -15,13 +15,25 @@ for (const backend of BACKENDS) {
     let tenantB: string;
 
     const post = (path: string, body: unknown, key = admin) =>
-      gw.fetch(path, { method: 'POST', headers: bearer(key, { 'content-type': 'application/json' }), body: JSON.stringify(body) });
+      gw.fetch(path, {
+        method: 'POST',
+        headers: bearer(key, { 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+      });
     const patch = (path: string, body: unknown, key = admin) =>
-      gw.fetch(path, { method: 'PATCH', headers: bearer(key, { 'content-type': 'application/json' }), body: JSON.stringify(body) });
+      gw.fetch(path, {
+        method: 'PATCH',
+        headers: bearer(key, { 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+      });
     const get = (path: string, key = admin) => gw.fetch(path, { headers: bearer(key) });
     const del = (path: string, key = admin) => gw.fetch(path, { method: 'DELETE', headers: bearer(key) });
 
-    async function createKey(tenantId: string, body: Record<string, unknown>, key = admin): Promise<{ id: string; key: string }> {
+    async function createKey(
+      tenantId: string,
+      body: Record<string, unknown>,
+      key = admin,
+    ): Promise<{ id: string; key: string }> {
       const res = await post(`/admin/v1/tenants/${tenantId}/api-keys`, body, key);
       const out = await json(res);
       assert.equal(res.status, 201, JSON.stringify(out));
@@ -30,7 +42,10 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       env = await createEnv(backend);
-      gw = await startAuthGateway(env, { adminKey: admin, auth: { apiKeys: { lastUsedFlushMs: 100, lastUsedIntervalMs: 1000 } } });
+      gw = await startAuthGateway(env, {
+        adminKey: admin,
+        auth: { apiKeys: { lastUsedFlushMs: 100, lastUsedIntervalMs: 1000 } },
+      });
       const list = await json(await get('/admin/v1/tenants'));
       tenantA = (list.data as { id: string; slug: string }[]).find((t) => t.slug === 'default')!.id;
       const b = await json(await post('/admin/v1/tenants', { name: 'Tenant B', slug: 'tenant-b' }));
@@ -120,7 +135,11 @@ for (const backend of BACKENDS) {
       for (const headers of cases) {
         const res = await gw.fetch('/v1/probe/whoami', { headers });
         const body = await json(res);
-        assert.equal(res.status, 401, `${JSON.stringify(headers).slice(0, 80)} → ${res.status} ${JSON.stringify(body)}`);
+        assert.equal(
+          res.status,
+          401,
+          `${JSON.stringify(headers).slice(0, 80)} → ${res.status} ${JSON.stringify(body)}`,
+        );
         const error = body.error as Record<string, unknown>;
         assert.equal(error.code, 'invalid_api_key');
         assert.equal(error.type, 'authentication_error');
@@ -138,13 +157,19 @@ for (const backend of BACKENDS) {
     });
 
     test('an expired key gets 401 api_key_expired', async () => {
-      const { key } = await createKey(tenantA, { name: 'short', expires_at: new Date(Date.now() + 1200).toISOString() });
+      const { key } = await createKey(tenantA, {
+        name: 'short',
+        expires_at: new Date(Date.now() + 1200).toISOString(),
+      });
       assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(key) })).status, 200);
       await sleep(1300);
       const res = await gw.fetch('/v1/probe/whoami', { headers: bearer(key) });
       assert.equal(res.status, 401);
       assert.equal(((await json(res)).error as { code: string }).code, 'api_key_expired');
-      const past = await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'past', expires_at: new Date(Date.now() - 1000).toISOString() });
+      const past = await post(`/admin/v1/tenants/${tenantA}/api-keys`, {
+        name: 'past',
+        expires_at: new Date(Date.now() - 1000).toISOString(),
+      });
       assert.equal(past.status, 400);
     });
 
@@ -168,7 +193,10 @@ for (const backend of BACKENDS) {
     test('changes (PATCH) apply at once: removing ai:invoke makes the key fail the scope check', async () => {
       const { key, id } = await createKey(tenantA, { name: 'narrow', scopes: ['ai:invoke', 'events:write'] });
       assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(key) })).status, 200);
-      const res = await patch(`/admin/v1/tenants/${tenantA}/api-keys/${id}`, { scopes: ['events:write'], limits: { requestsPerMinute: 10 } });
+      const res = await patch(`/admin/v1/tenants/${tenantA}/api-keys/${id}`, {
+        scopes: ['events:write'],
+        limits: { requestsPerMinute: 10 },
+      });
       assert.equal(res.status, 200);
       const denied = await gw.fetch('/v1/probe/whoami', { headers: bearer(key) });
       assert.equal(denied.status, 403);
@@ -178,7 +206,11 @@ for (const backend of BACKENDS) {
     });
 
     test("another tenant's keys are 404 to a tenant owner key", async () => {
-      const owner = await createKey(tenantA, { name: 'owner', role: 'owner', scopes: ['admin:read', 'admin:write', 'ai:invoke'] });
+      const owner = await createKey(tenantA, {
+        name: 'owner',
+        role: 'owner',
+        scopes: ['admin:read', 'admin:write', 'ai:invoke'],
+      });
       const bKey = await createKey(tenantB, { name: 'b-key' });
       const attempts: [string, Response][] = [
         ['list B', await get(`/admin/v1/tenants/${tenantB}/api-keys`, owner.key)],
@@ -195,7 +227,11 @@ for (const backend of BACKENDS) {
         assert.ok(!text.includes('b-key'), `${what} leaks nothing of B`);
         assert.equal(res.headers.get('content-type'), 'application/problem+json');
       }
-      assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(bKey.key) })).status, 200, 'B key still works');
+      assert.equal(
+        (await gw.fetch('/v1/probe/whoami', { headers: bearer(bKey.key) })).status,
+        200,
+        'B key still works',
+      );
       const own = await get(`/admin/v1/tenants/${tenantA}/api-keys`, owner.key);
       assert.equal(own.status, 200);
     });
@@ -212,16 +248,57 @@ for (const backend of BACKENDS) {
       const res = await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x' }, noAdminScope.key);
       assert.equal(res.status, 403);
       assert.equal((await json(res)).code, 'insufficient_scope');
-      const adminKey = await createKey(tenantA, { name: 'admin', role: 'admin', scopes: ['admin:read', 'admin:write'] });
-      assert.equal((await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', role: 'owner', scopes: ['admin:read'] }, adminKey.key)).status, 403, 'role above own');
-      assert.equal((await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', scopes: ['ai:invoke'] }, adminKey.key)).status, 403, 'scope it lacks');
-      assert.equal((await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', scopes: ['admin:read'], superadmin: true }, adminKey.key)).status, 403, 'superadmin');
-      assert.equal((await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', role: 'developer', scopes: ['admin:read'] }, adminKey.key)).status, 201);
+      const adminKey = await createKey(tenantA, {
+        name: 'admin',
+        role: 'admin',
+        scopes: ['admin:read', 'admin:write'],
+      });
+      assert.equal(
+        (
+          await post(
+            `/admin/v1/tenants/${tenantA}/api-keys`,
+            { name: 'x', role: 'owner', scopes: ['admin:read'] },
+            adminKey.key,
+          )
+        ).status,
+        403,
+        'role above own',
+      );
+      assert.equal(
+        (await post(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'x', scopes: ['ai:invoke'] }, adminKey.key))
+          .status,
+        403,
+        'scope it lacks',
+      );
+      assert.equal(
+        (
+          await post(
+            `/admin/v1/tenants/${tenantA}/api-keys`,
+            { name: 'x', scopes: ['admin:read'], superadmin: true },
+            adminKey.key,
+          )
+        ).status,
+        403,
+        'superadmin',
+      );
+      assert.equal(
+        (
+          await post(
+            `/admin/v1/tenants/${tenantA}/api-keys`,
+            { name: 'x', role: 'developer', scopes: ['admin:read'] },
+            adminKey.key,
+          )
+        ).status,
+        201,
+      );
       // Keys above the caller are not theirs to change or revoke.
       const ownerKey = await createKey(tenantA, { name: 'owner-key', role: 'owner', scopes: ['ai:invoke'] });
       const devKey = await createKey(tenantA, { name: 'dev-key', role: 'developer', scopes: ['ai:invoke'] });
       assert.equal((await del(`/admin/v1/tenants/${tenantA}/api-keys/${ownerKey.id}`, adminKey.key)).status, 403);
-      assert.equal((await patch(`/admin/v1/tenants/${tenantA}/api-keys/${ownerKey.id}`, { name: 'pwned' }, adminKey.key)).status, 403);
+      assert.equal(
+        (await patch(`/admin/v1/tenants/${tenantA}/api-keys/${ownerKey.id}`, { name: 'pwned' }, adminKey.key)).status,
+        403,
+      );
       assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(ownerKey.key) })).status, 200);
       assert.equal((await del(`/admin/v1/tenants/${tenantA}/api-keys/${devKey.id}`, adminKey.key)).status, 200);
     });
@@ -236,7 +313,9 @@ for (const backend of BACKENDS) {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const page: Record<string, unknown> = await json(await get(`/admin/v1/tenants/${t.id}/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+        const page: Record<string, unknown> = await json(
+          await get(`/admin/v1/tenants/${t.id}/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`),
+        );
         seen.push(...(page.data as { id: string }[]).map((k) => k.id));
         cursor = page.next_cursor as string | null;
         pages++;
@@ -246,9 +325,15 @@ for (const backend of BACKENDS) {
       const active = await json(await get(`/admin/v1/tenants/${t.id}/api-keys?status=active`));
       assert.equal((active.data as unknown[]).length, 4);
       const onlyRevoked = await json(await get(`/admin/v1/tenants/${t.id}/api-keys?status=revoked`));
-      assert.deepEqual((onlyRevoked.data as { id: string }[]).map((k) => k.id), [revoked]);
+      assert.deepEqual(
+        (onlyRevoked.data as { id: string }[]).map((k) => k.id),
+        [revoked],
+      );
       const q = await json(await get(`/admin/v1/tenants/${t.id}/api-keys?q=K3`));
-      assert.deepEqual((q.data as { name: string }[]).map((k) => k.name), ['k3']);
+      assert.deepEqual(
+        (q.data as { name: string }[]).map((k) => k.name),
+        ['k3'],
+      );
       assert.equal((await get(`/admin/v1/tenants/${t.id}/api-keys?cursor=bm9wZQ`)).status, 400);
     });
 
@@ -307,7 +392,11 @@ for (const backend of BACKENDS) {
         const res = await get(path);
         assert.equal(res.status, 400, `${path.slice(0, 80)} → ${res.status} ${await res.text()}`);
       }
-      const raw = await gw.fetch(base, { method: 'POST', headers: bearer(admin, { 'content-type': 'application/json' }), body: '{"name": ' });
+      const raw = await gw.fetch(base, {
+        method: 'POST',
+        headers: bearer(admin, { 'content-type': 'application/json' }),
+        body: '{"name": ',
+      });
       assert.equal(raw.status, 400);
       // Quotes and SQL in a free-text name are just text: stored verbatim, nothing executed.
       const stored = await post(base, { name: injection });

@@ -18,7 +18,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     const admin = newAdminKey();
     let tenant: string;
     const send = (method: string, path: string, body?: unknown) =>
-      gw.fetch(path, { method, headers: bearer(admin, { 'content-type': 'application/json' }), body: body === undefined ? undefined : JSON.stringify(body) });
+      gw.fetch(path, {
+        method,
+        headers: bearer(admin, { 'content-type': 'application/json' }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     const servedAt = async (key: string, headers: Record<string, string> = {}) => {
       const res = await gw.fetch('/v1/probe/whoami', { headers: bearer(key, headers) });
       assert.equal(res.status, 200);
@@ -31,7 +35,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       gw = await startAuthGateway(env, { adminKey: admin });
       const created = await json(await send('POST', '/admin/v1/tenants', { name: 'Pinned', slug: 'pinned' }));
       tenant = created.id as string;
-      assert.equal((created.settings as { apiVersion?: string }).apiVersion, CURRENT, 'a new tenant is pinned to the current version');
+      assert.equal(
+        (created.settings as { apiVersion?: string }).apiVersion,
+        CURRENT,
+        'a new tenant is pinned to the current version',
+      );
     });
     after(async () => {
       await gw?.stop();
@@ -43,20 +51,27 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(fresh.api_version, CURRENT);
       assert.equal(await servedAt(fresh.key as string), CURRENT);
 
-      const old = await json(await send('POST', `/admin/v1/tenants/${tenant}/api-keys`, { name: 'old', api_version: OLD }));
+      const old = await json(
+        await send('POST', `/admin/v1/tenants/${tenant}/api-keys`, { name: 'old', api_version: OLD }),
+      );
       assert.equal(old.api_version, OLD);
       assert.equal(await servedAt(old.key as string), OLD);
       // The request's header wins over the key's pin.
       assert.equal(await servedAt(old.key as string, { 'AIHub-Version': CURRENT }), CURRENT);
 
-      const bad = await send('POST', `/admin/v1/tenants/${tenant}/api-keys`, { name: 'bad', api_version: '2019-01-01' });
+      const bad = await send('POST', `/admin/v1/tenants/${tenant}/api-keys`, {
+        name: 'bad',
+        api_version: '2019-01-01',
+      });
       assert.equal(bad.status, 400);
       assert.equal((await json(bad)).param, 'api_version');
     });
 
     test('a key without a pin follows the tenant’s; one PATCH moves the tenant', async () => {
       const k = await json(await send('POST', `/admin/v1/tenants/${tenant}/api-keys`, { name: 'follows' }));
-      const patched = await send('PATCH', `/admin/v1/tenants/${tenant}/api-keys/${k.id as string}`, { api_version: null });
+      const patched = await send('PATCH', `/admin/v1/tenants/${tenant}/api-keys/${k.id as string}`, {
+        api_version: null,
+      });
       assert.equal(patched.status, 200);
       assert.equal((await json(patched)).api_version, null);
 

@@ -17,7 +17,9 @@ after(() => rmSync(DATA_DIR, { recursive: true, force: true }));
 /** The banners written since the last call (credentials files in DATA_DIR, removed once read). */
 function takeBanners(): string {
   let out = '';
-  for (const name of readdirSync(DATA_DIR).filter((n) => n.startsWith('bootstrap-credentials-')).sort()) {
+  for (const name of readdirSync(DATA_DIR)
+    .filter((n) => n.startsWith('bootstrap-credentials-'))
+    .sort()) {
     out += readFileSync(path.join(DATA_DIR, name), 'utf8');
     rmSync(path.join(DATA_DIR, name));
   }
@@ -48,7 +50,11 @@ function start(env: Env, bootstrap: Record<string, unknown>) {
   return startTestGateway({
     plugins: [tenancy, auth],
     pluginConfig: { auth: { keySecret: KEY_SECRET, bootstrap } },
-    config: { dataDir: DATA_DIR, database: { url: env.db.url }, ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}) },
+    config: {
+      dataDir: DATA_DIR,
+      database: { url: env.db.url },
+      ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}),
+    },
   });
 }
 
@@ -78,7 +84,10 @@ for (const backend of BACKENDS) {
         const tenants = await gw.fetch('/admin/v1/tenants', { headers: bearer(key) });
         assert.equal(tenants.status, 200);
         const list = await json(tenants);
-        assert.deepEqual((list.data as { slug: string }[]).map((t) => t.slug), ['default']);
+        assert.deepEqual(
+          (list.data as { slug: string }[]).map((t) => t.slug),
+          ['default'],
+        );
         const svc = gw.kernel.root.get<TenancyService>(TENANCY as never);
         const user = await svc.findUserByEmail('ops@example.com');
         assert.ok(user?.superadmin);
@@ -86,7 +95,12 @@ for (const backend of BACKENDS) {
         const stored = await rows(env, 'SELECT secret_hash, scopes FROM auth_api_keys');
         assert.equal(stored.length, 1);
         assert.ok(!JSON.stringify(stored).includes(key.slice(17)), 'only the HMAC is stored');
-        assert.deepEqual(JSON.parse(String(stored[0].scopes)), ['ai:invoke', 'events:write', 'admin:read', 'admin:write']);
+        assert.deepEqual(JSON.parse(String(stored[0].scopes)), [
+          'ai:invoke',
+          'events:write',
+          'admin:read',
+          'admin:write',
+        ]);
       } finally {
         await gw.stop();
       }
@@ -118,8 +132,14 @@ for (const backend of BACKENDS) {
 
     test('an invalid AIHUB_BOOTSTRAP_ADMIN_KEY stops the start with an explanation', async () => {
       const env = await fresh();
-      const explains = (err: Error) => /AIHUB_BOOTSTRAP_ADMIN_KEY/.test(err.message) && /ahk_<id>_<secret>/.test(err.message);
-      for (const bad of ['sk-123', 'ahk_short_x', `ahk_${'a'.repeat(12)}_${'b'.repeat(10)}`, `ahk_${'a'.repeat(12)}_${'!'.repeat(43)}`]) {
+      const explains = (err: Error) =>
+        /AIHUB_BOOTSTRAP_ADMIN_KEY/.test(err.message) && /ahk_<id>_<secret>/.test(err.message);
+      for (const bad of [
+        'sk-123',
+        'ahk_short_x',
+        `ahk_${'a'.repeat(12)}_${'b'.repeat(10)}`,
+        `ahk_${'a'.repeat(12)}_${'!'.repeat(43)}`,
+      ]) {
         // From the config file: refused while the config is validated, before anything runs.
         await assert.rejects(() => start(env, { adminKey: bad, print: false }), explains, bad);
         process.env.AIHUB_BOOTSTRAP_ADMIN_KEY = bad;
@@ -155,18 +175,48 @@ for (const backend of BACKENDS) {
       const startWith = (alg: string) =>
         startTestGateway({
           plugins: [tenancy, auth],
-          pluginConfig: { auth: { keySecret: KEY_SECRET, issuer: 'http://aihub.test', oauth: { signingAlg: alg }, bootstrap: { adminKey: key, print: false } } },
-          config: { database: { url: env.db.url }, ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}) },
+          pluginConfig: {
+            auth: {
+              keySecret: KEY_SECRET,
+              issuer: 'http://aihub.test',
+              oauth: { signingAlg: alg },
+              bootstrap: { adminKey: key, print: false },
+            },
+          },
+          config: {
+            database: { url: env.db.url },
+            ...(env.redisUrl ? { redis: { url: env.redisUrl, keyPrefix: env.prefix } } : {}),
+          },
         });
-      const issue = async (gw: Awaited<ReturnType<typeof startWith>>, client: { client_id: string; client_secret: string }) =>
-        (await json(await gw.fetch('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' }))).access_token as string;
+      const issue = async (
+        gw: Awaited<ReturnType<typeof startWith>>,
+        client: { client_id: string; client_secret: string },
+      ) =>
+        (
+          await json(
+            await gw.fetch('/oauth/token', {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/x-www-form-urlencoded',
+                authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+              },
+              body: 'grant_type=client_credentials',
+            }),
+          )
+        ).access_token as string;
       const rs = await startWith('RS256');
       let client: { client_id: string; client_secret: string };
       let oldToken: string;
       try {
         const tenants = await json(await rs.fetch('/admin/v1/tenants', { headers: bearer(key) }));
         const tenantId = (tenants.data as { id: string }[])[0].id;
-        client = (await json(await rs.fetch(`/admin/v1/tenants/${tenantId}/oauth-clients`, { method: 'POST', headers: bearer(key, { 'content-type': 'application/json' }), body: JSON.stringify({ name: 'svc', grant_types: ['client_credentials'], scopes: ['admin:read'] }) }))) as typeof client;
+        client = (await json(
+          await rs.fetch(`/admin/v1/tenants/${tenantId}/oauth-clients`, {
+            method: 'POST',
+            headers: bearer(key, { 'content-type': 'application/json' }),
+            body: JSON.stringify({ name: 'svc', grant_types: ['client_credentials'], scopes: ['admin:read'] }),
+          }),
+        )) as typeof client;
         oldToken = await issue(rs, client);
         assert.equal(JSON.parse(Buffer.from(oldToken.split('.')[0], 'base64url').toString()).alg, 'RS256');
       } finally {
@@ -177,7 +227,10 @@ for (const backend of BACKENDS) {
         const fresh = await issue(es, client);
         assert.equal(JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString()).alg, 'ES256');
         const tenants = await json(await es.fetch('/admin/v1/auth/signing-keys', { headers: bearer(key) }));
-        assert.deepEqual((tenants.data as { alg: string; status: string }[]).map((k) => `${k.alg}:${k.status}`), ['ES256:active', 'RS256:retiring']);
+        assert.deepEqual(
+          (tenants.data as { alg: string; status: string }[]).map((k) => `${k.alg}:${k.status}`),
+          ['ES256:active', 'RS256:retiring'],
+        );
         for (const tok of [fresh, oldToken]) {
           const res = await es.fetch('/admin/v1/auth/signing-keys', { headers: bearer(tok) });
           assert.equal(res.status, 403, 'authenticated (a client token is not a superadmin), not 401');

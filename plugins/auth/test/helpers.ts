@@ -23,7 +23,12 @@ export interface Env {
 /** A fresh database (and Redis prefix for PostgreSQL runs) for one test file. */
 export async function createEnv(backend: Backend): Promise<Env> {
   const db = await createTestDatabase(backend);
-  return { backend, db, redisUrl: backend === 'postgres' ? 'redis://127.0.0.1:6379' : undefined, prefix: `aihub-test-${Math.random().toString(36).slice(2)}:` };
+  return {
+    backend,
+    db,
+    redisUrl: backend === 'postgres' ? 'redis://127.0.0.1:6379' : undefined,
+    prefix: `aihub-test-${Math.random().toString(36).slice(2)}:`,
+  };
 }
 
 export interface AuthGatewayOptions {
@@ -121,7 +126,11 @@ export class Browser {
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const target = url.startsWith('http') ? url : `${this.base}${url}`;
-    const res = await fetch(target, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: this.cookieHeader() } });
+    const res = await fetch(target, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: this.cookieHeader() },
+    });
     this.store(res);
     return res;
   }
@@ -140,8 +149,16 @@ export class Browser {
     return { res, url: current };
   }
 
-  postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ res: Response; url: string }> {
-    return this.follow(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+  postForm(
+    url: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<{ res: Response; url: string }> {
+    return this.follow(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    });
   }
 }
 
@@ -156,7 +173,11 @@ export function basic(id: string, secret: string): string {
 }
 
 export function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() };
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  };
 }
 
 /** Direct SQL on the test database (to check what is stored, and to read the signing key). */
@@ -172,18 +193,32 @@ export async function withSql<T>(env: Env, fn: (sql: Sequelize) => Promise<T>): 
 }
 
 export async function rows(env: Env, query: string): Promise<Record<string, unknown>[]> {
-  return withSql(env, async (sql) => (await sql.query(query, { type: QueryTypes.SELECT })) as Record<string, unknown>[]);
+  return withSql(
+    env,
+    async (sql) => (await sql.query(query, { type: QueryTypes.SELECT })) as Record<string, unknown>[],
+  );
 }
 
 const jose = require('jose') as typeof Jose;
 
 /** The gateway's active (or given) signing key, decrypted the way the plugin does, to forge test tokens. */
-export async function signingKey(env: Env, kid?: string): Promise<{ kid: string; alg: string; key: Jose.CryptoKey; publicJwk: Jose.JWK }> {
-  const all = await rows(env, `SELECT kid, alg, private_jwk, public_jwk, status FROM auth_signing_keys ORDER BY created_at DESC`);
+export async function signingKey(
+  env: Env,
+  kid?: string,
+): Promise<{ kid: string; alg: string; key: Jose.CryptoKey; publicJwk: Jose.JWK }> {
+  const all = await rows(
+    env,
+    `SELECT kid, alg, private_jwk, public_jwk, status FROM auth_signing_keys ORDER BY created_at DESC`,
+  );
   const row = kid ? all.find((r) => r.kid === kid)! : all.find((r) => r.status === 'active')!;
   const secrets = new ServerSecrets(KEY_SECRET, 'config');
   const jwk = JSON.parse(secrets.decrypt(String(row.private_jwk), `aihub-signing-key:${row.kid}`)) as Jose.JWK;
-  return { kid: String(row.kid), alg: String(row.alg), key: (await jose.importJWK(jwk, String(row.alg))) as Jose.CryptoKey, publicJwk: JSON.parse(String(row.public_jwk)) as Jose.JWK };
+  return {
+    kid: String(row.kid),
+    alg: String(row.alg),
+    key: (await jose.importJWK(jwk, String(row.alg))) as Jose.CryptoKey,
+    publicJwk: JSON.parse(String(row.public_jwk)) as Jose.JWK,
+  };
 }
 
 export interface ForgeOptions {
@@ -193,16 +228,34 @@ export interface ForgeOptions {
 }
 
 /** Signs an access token with the gateway's key: valid unless the options break it. */
-export async function forge(key: { kid: string; alg: string; key: Jose.CryptoKey }, opts: ForgeOptions = {}): Promise<string> {
+export async function forge(
+  key: { kid: string; alg: string; key: Jose.CryptoKey },
+  opts: ForgeOptions = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const claims = { iss: 'http://aihub.test', aud: 'http://aihub.test', sub: 'ahc_forged', client_id: 'ahc_forged', scope: 'ai:invoke', jti: randomBytes(16).toString('hex'), iat: now, exp: now + (opts.expiresIn ?? 300), ...opts.claims };
+  const claims = {
+    iss: 'http://aihub.test',
+    aud: 'http://aihub.test',
+    sub: 'ahc_forged',
+    client_id: 'ahc_forged',
+    scope: 'ai:invoke',
+    jti: randomBytes(16).toString('hex'),
+    iat: now,
+    exp: now + (opts.expiresIn ?? 300),
+    ...opts.claims,
+  };
   for (const [k, v] of Object.entries(claims)) if (v === undefined) delete (claims as Record<string, unknown>)[k];
-  return new jose.SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...opts.header } as Jose.JWTHeaderParameters).sign(key.key);
+  return new jose.SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...opts.header } as Jose.JWTHeaderParameters)
+    .sign(key.key);
 }
 
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [h, p] = token.split('.');
-  return { header: JSON.parse(Buffer.from(h, 'base64url').toString()), payload: JSON.parse(Buffer.from(p, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(h, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(p, 'base64url').toString()),
+  };
 }
 
 /** The auth plugin's runtime of a started test gateway (its stores and the tenancy service). */

@@ -35,7 +35,11 @@ for (const backend of BACKENDS) {
     const keys: KeyOut[] = [];
 
     const send = (method: string, path: string, body?: unknown, key = admin) =>
-      gw.fetch(path, { method, headers: bearer(key, { 'content-type': 'application/json' }), body: body === undefined ? undefined : JSON.stringify(body) });
+      gw.fetch(path, {
+        method,
+        headers: bearer(key, { 'content-type': 'application/json' }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     const base = () => `/admin/v1/tenants/${tenant}/api-keys`;
 
     async function create(body: Record<string, unknown>, key = admin): Promise<KeyOut> {
@@ -50,7 +54,10 @@ for (const backend of BACKENDS) {
       const out: KeyOut[] = [];
       let cursor: string | null = null;
       for (let i = 0; i < 100; i++) {
-        const res = await send('GET', `${base()}?limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`);
+        const res = await send(
+          'GET',
+          `${base()}?limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         const page = await json(res);
         assert.equal(res.status, 200, JSON.stringify(page));
         out.push(...(page.data as KeyOut[]));
@@ -66,10 +73,22 @@ for (const backend of BACKENDS) {
       gw = await startAuthGateway(env, { adminKey: admin });
       const list = await json(await send('GET', '/admin/v1/tenants'));
       tenant = (list.data as { id: string; slug: string }[]).find((t) => t.slug === 'default')!.id;
-      other = ((await json(await send('POST', '/admin/v1/tenants', { name: 'Other', slug: 'other' }))) as { id: string }).id;
-      member = ((await json(await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'dev@example.com', role: 'developer' }))) as { user_id: string }).user_id;
-      viewer = ((await json(await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'viewer@example.com', role: 'viewer' }))) as { user_id: string }).user_id;
-      team = ((await json(await send('POST', `/admin/v1/tenants/${tenant}/teams`, { name: 'Search' }))) as { id: string }).id;
+      other = (
+        (await json(await send('POST', '/admin/v1/tenants', { name: 'Other', slug: 'other' }))) as { id: string }
+      ).id;
+      member = (
+        (await json(
+          await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'dev@example.com', role: 'developer' }),
+        )) as { user_id: string }
+      ).user_id;
+      viewer = (
+        (await json(
+          await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'viewer@example.com', role: 'viewer' }),
+        )) as { user_id: string }
+      ).user_id;
+      team = (
+        (await json(await send('POST', `/admin/v1/tenants/${tenant}/teams`, { name: 'Search' }))) as { id: string }
+      ).id;
       // Ten keys: some owned by the member, some in the team, some never used, some without expiry.
       for (let i = 0; i < 10; i++) {
         keys.push(
@@ -161,18 +180,42 @@ for (const backend of BACKENDS) {
       for (const [i, k] of keys.entries()) {
         const got = listed.get(k.id)?.owner;
         if (i % 3 === 0) assert.deepEqual(got, { email: 'dev@example.com', display_name: null }, k.name);
-        else assert.equal(got?.email, 'admin@aihub.local', `${k.name}: owned by the bootstrap admin, the default tenant's owner`);
+        else
+          assert.equal(
+            got?.email,
+            'admin@aihub.local',
+            `${k.name}: owned by the bootstrap admin, the default tenant's owner`,
+          );
       }
-      await withSql(env, (sql) => sql.query(`UPDATE tenancy_users SET display_name = 'Dev Person' WHERE id = :id`, { replacements: { id: member } }));
+      await withSql(env, (sql) =>
+        sql.query(`UPDATE tenancy_users SET display_name = 'Dev Person' WHERE id = :id`, {
+          replacements: { id: member },
+        }),
+      );
       const named = await all(`owner=${member}`, 50);
-      assert.ok(named.length > 0 && named.every((k) => k.owner?.display_name === 'Dev Person' && k.owner.email === 'dev@example.com'));
+      assert.ok(
+        named.length > 0 &&
+          named.every((k) => k.owner?.display_name === 'Dev Person' && k.owner.email === 'dev@example.com'),
+      );
       const one = (await json(await send('GET', `${base()}/${named[0].id}`))) as unknown as KeyOut;
-      assert.deepEqual(one.owner, { email: 'dev@example.com', display_name: 'Dev Person' }, "the key's own page names its owner too");
+      assert.deepEqual(
+        one.owner,
+        { email: 'dev@example.com', display_name: 'Dev Person' },
+        "the key's own page names its owner too",
+      );
       // An owner who left the tenant (and may be a member elsewhere) is not named by this tenant's list.
-      const leaver = ((await json(await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'leaver@example.com', role: 'developer' }))) as { user_id: string }).user_id;
+      const leaver = (
+        (await json(
+          await send('POST', `/admin/v1/tenants/${tenant}/members`, { email: 'leaver@example.com', role: 'developer' }),
+        )) as { user_id: string }
+      ).user_id;
       const leaversKey = await create({ name: 'leaver key', user_id: leaver });
       assert.equal((await all(`owner=${leaver}`))[0].owner?.email, 'leaver@example.com');
-      assert.equal((await send('POST', `/admin/v1/tenants/${other}/members`, { email: 'leaver@example.com', role: 'developer' })).status, 201);
+      assert.equal(
+        (await send('POST', `/admin/v1/tenants/${other}/members`, { email: 'leaver@example.com', role: 'developer' }))
+          .status,
+        201,
+      );
       assert.equal((await send('DELETE', `/admin/v1/tenants/${tenant}/members/${leaver}`)).status, 204);
       const after = await all(`owner=${leaver}`);
       assert.deepEqual(ids(after), [leaversKey.id]);
@@ -187,7 +230,11 @@ for (const backend of BACKENDS) {
       assert.equal(res.status, 400);
       assert.equal(body.code, 'invalid_cursor');
       assert.match(body.detail as string, /sort=name/);
-      assert.equal((await send('GET', `${base()}?cursor=${Buffer.from('k1:name:abc:d12').toString('base64url')}&sort=name`)).status, 400);
+      assert.equal(
+        (await send('GET', `${base()}?cursor=${Buffer.from('k1:name:abc:d12').toString('base64url')}&sort=name`))
+          .status,
+        400,
+      );
       assert.equal((await send('GET', `${base()}?sort=bogus`)).status, 400);
       assert.equal((await send('GET', `${base()}?owner=a&user_id=b`)).status, 400);
     });
@@ -196,13 +243,21 @@ for (const backend of BACKENDS) {
       const forViewer = await send('POST', base(), { name: 'x', user_id: viewer, role: 'developer' });
       assert.equal(forViewer.status, 400);
       assert.equal((await json(forViewer)).code, 'role_above_owner');
-      const outsider = ((await json(await send('POST', `/admin/v1/tenants/${other}/members`, { email: 'out@example.com', role: 'owner' }))) as { user_id: string }).user_id;
+      const outsider = (
+        (await json(
+          await send('POST', `/admin/v1/tenants/${other}/members`, { email: 'out@example.com', role: 'owner' }),
+        )) as { user_id: string }
+      ).user_id;
       const notMember = await send('POST', base(), { name: 'x', user_id: outsider });
       assert.equal(notMember.status, 400);
       assert.equal((await json(notMember)).code, 'owner_not_member');
       const ok = await create({ name: 'for viewer', user_id: viewer, role: 'viewer' });
       assert.equal(ok.user_id, viewer);
-      const dev = await create({ name: 'dev admin key', role: 'developer', scopes: ['admin:read', 'admin:write', 'ai:invoke'] });
+      const dev = await create({
+        name: 'dev admin key',
+        role: 'developer',
+        scopes: ['admin:read', 'admin:write', 'ai:invoke'],
+      });
       const denied = await send('POST', base(), { name: 'x', user_id: member }, dev.key);
       assert.equal(denied.status, 403);
     });
@@ -215,12 +270,20 @@ for (const backend of BACKENDS) {
       const cleared = await json(await send('PATCH', `${base()}/${k.id}`, { allowed_models: null }));
       assert.equal(cleared.allowed_models, null);
       const who2 = await json(await gw.fetch('/v1/probe/whoami', { headers: bearer(k.key) }));
-      assert.equal((who2.principal as { allowedModels?: string[] }).allowedModels, undefined, 'the change applies at once');
+      assert.equal(
+        (who2.principal as { allowedModels?: string[] }).allowedModels,
+        undefined,
+        'the change applies at once',
+      );
       assert.equal((await send('POST', base(), { name: 'x', allowed_models: [] })).status, 400);
     });
 
     test("allowed_models within the tenant's (issue 14 item 7): a model outside the tenant's allow-list is a 400", async () => {
-      assert.equal((await send('PATCH', `/admin/v1/tenants/${other}/settings`, { allowedModels: ['gpt-4o-mini', 'embed'] })).status, 200);
+      assert.equal(
+        (await send('PATCH', `/admin/v1/tenants/${other}/settings`, { allowedModels: ['gpt-4o-mini', 'embed'] }))
+          .status,
+        200,
+      );
       const otherBase = `/admin/v1/tenants/${other}/api-keys`;
       const refused = await send('POST', otherBase, { name: 'wide', allowed_models: ['gpt-4o-mini', 'gpt-4o'] });
       assert.equal(refused.status, 400);
@@ -235,7 +298,12 @@ for (const backend of BACKENDS) {
     });
 
     test('rotate: a new key shown once with the same settings; the old one stops now, or after the grace', async () => {
-      const k = await create({ name: 'rotating', team_id: team, allowed_models: ['m'], limits: { requestsPerMinute: 5 } });
+      const k = await create({
+        name: 'rotating',
+        team_id: team,
+        allowed_models: ['m'],
+        limits: { requestsPerMinute: 5 },
+      });
       const res = await send('POST', `${base()}/${k.id}/rotate`, {});
       const rotated = (await json(res)) as unknown as KeyOut;
       assert.equal(res.status, 201);
@@ -245,19 +313,32 @@ for (const backend of BACKENDS) {
       assert.equal(rotated.rotated_from, k.id);
       assert.equal(rotated.team_id, team);
       assert.deepEqual(rotated.allowed_models, ['m']);
-      assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(k.key) })).status, 401, 'old key stops at once');
+      assert.equal(
+        (await gw.fetch('/v1/probe/whoami', { headers: bearer(k.key) })).status,
+        401,
+        'old key stops at once',
+      );
       assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(rotated.key) })).status, 200);
       const old = await json(await send('GET', `${base()}/${k.id}`));
       assert.equal(old.status, 'revoked');
       assert.equal(old.replaced_by, rotated.id);
-      assert.ok(!JSON.stringify(await json(await send('GET', `${base()}/${rotated.id}`))).includes(rotated.key.slice(17)), 'never shown again');
+      assert.ok(
+        !JSON.stringify(await json(await send('GET', `${base()}/${rotated.id}`))).includes(rotated.key.slice(17)),
+        'never shown again',
+      );
       const again = await send('POST', `${base()}/${k.id}/rotate`, {});
       assert.equal(again.status, 409);
       assert.equal((await json(again)).code, 'api_key_not_rotatable');
 
       const graced = await create({ name: 'graced' });
-      const next = (await json(await send('POST', `${base()}/${graced.id}/rotate`, { grace_seconds: 3600 }))) as unknown as KeyOut;
-      assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(graced.key) })).status, 200, 'old key works during the grace');
+      const next = (await json(
+        await send('POST', `${base()}/${graced.id}/rotate`, { grace_seconds: 3600 }),
+      )) as unknown as KeyOut;
+      assert.equal(
+        (await gw.fetch('/v1/probe/whoami', { headers: bearer(graced.key) })).status,
+        200,
+        'old key works during the grace',
+      );
       assert.equal((await gw.fetch('/v1/probe/whoami', { headers: bearer(next.key) })).status, 200);
       const oldView = await json(await send('GET', `${base()}/${graced.id}`));
       assert.equal(oldView.status, 'active');
@@ -267,7 +348,11 @@ for (const backend of BACKENDS) {
       assert.ok(audit.includes(graced.id) && audit.includes(next.id), audit);
       assert.ok(!audit.includes(next.key.slice(17)), 'the audit log never holds the secret');
       assert.equal((await send('POST', `${base()}/${graced.id}/rotate`, { grace_seconds: 8 * 86_400 })).status, 400);
-      assert.equal((await send('POST', `/admin/v1/tenants/${other}/api-keys/${next.id}/rotate`, {})).status, 404, "another tenant's key is not found");
+      assert.equal(
+        (await send('POST', `/admin/v1/tenants/${other}/api-keys/${next.id}/rotate`, {})).status,
+        404,
+        "another tenant's key is not found",
+      );
     });
   });
 }

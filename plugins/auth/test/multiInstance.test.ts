@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestGateway } from '@aihub/core/testing';
-import { basic, bearer, createEnv, decodeJwt, form, json, newAdminKey, rows, sleep, startAuthGateway, type Env } from './helpers';
+import {
+  basic,
+  bearer,
+  createEnv,
+  decodeJwt,
+  form,
+  json,
+  newAdminKey,
+  rows,
+  sleep,
+  startAuthGateway,
+  type Env,
+} from './helpers';
 
 /**
  * Two gateway instances on one PostgreSQL database and one Redis: what one instance revokes or
@@ -15,7 +27,11 @@ describe('two instances sharing PostgreSQL + Redis', () => {
   let tenant: string;
 
   const post = async (gw: TestGateway, path: string, body: unknown) => {
-    const res = await gw.fetch(path, { method: 'POST', headers: bearer(admin, { 'content-type': 'application/json' }), body: JSON.stringify(body) });
+    const res = await gw.fetch(path, {
+      method: 'POST',
+      headers: bearer(admin, { 'content-type': 'application/json' }),
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: await json(res) };
   };
   const whoami = (gw: TestGateway, credential: string) => gw.fetch('/v1/probe/whoami', { headers: bearer(credential) });
@@ -58,7 +74,10 @@ describe('two instances sharing PostgreSQL + Redis', () => {
     const created = await post(a, `/admin/v1/tenants/${tenant}/api-keys`, { name: 'shared' });
     const key = created.body.key as string;
     for (let i = 0; i < 3; i++) assert.equal((await whoami(b, key)).status, 200, 'B has the key cached');
-    const res = await a.fetch(`/admin/v1/tenants/${tenant}/api-keys/${created.body.id}`, { method: 'DELETE', headers: bearer(admin) });
+    const res = await a.fetch(`/admin/v1/tenants/${tenant}/api-keys/${created.body.id}`, {
+      method: 'DELETE',
+      headers: bearer(admin),
+    });
     assert.equal(res.status, 200);
     const ms = await timeUntil(b, key, 401);
     assert.ok(ms < 1000, `B refused the revoked key after ${ms.toFixed(0)} ms`);
@@ -80,21 +99,43 @@ describe('two instances sharing PostgreSQL + Redis', () => {
   });
 
   test('a JWT revoked on A (RFC 7009) is refused by B within a second', async () => {
-    const client = (await post(a, `/admin/v1/tenants/${tenant}/oauth-clients`, { name: 'svc', grant_types: ['client_credentials'] })).body as { client_id: string; client_secret: string };
-    const tok = await json(await b.fetch('/oauth/token', form({ grant_type: 'client_credentials' }, { authorization: basic(client.client_id, client.client_secret) })));
+    const client = (
+      await post(a, `/admin/v1/tenants/${tenant}/oauth-clients`, { name: 'svc', grant_types: ['client_credentials'] })
+    ).body as { client_id: string; client_secret: string };
+    const tok = await json(
+      await b.fetch(
+        '/oauth/token',
+        form({ grant_type: 'client_credentials' }, { authorization: basic(client.client_id, client.client_secret) }),
+      ),
+    );
     const access = tok.access_token as string;
     assert.equal((await whoami(b, access)).status, 200, 'B has the token cached');
     assert.equal((await whoami(a, access)).status, 200);
-    const res = await a.fetch('/oauth/revoke', form({ token: access }, { authorization: basic(client.client_id, client.client_secret) }));
+    const res = await a.fetch(
+      '/oauth/revoke',
+      form({ token: access }, { authorization: basic(client.client_id, client.client_secret) }),
+    );
     assert.equal(res.status, 200);
     const ms = await timeUntil(b, access, 401);
     assert.ok(ms < 1000, `B refused the revoked token after ${ms.toFixed(0)} ms`);
   });
 
   test('a signing-key rotation on A: B verifies the new key and publishes it', async () => {
-    const client = (await post(a, `/admin/v1/tenants/${tenant}/oauth-clients`, { name: 'svc2', grant_types: ['client_credentials'] })).body as { client_id: string; client_secret: string };
+    const client = (
+      await post(a, `/admin/v1/tenants/${tenant}/oauth-clients`, { name: 'svc2', grant_types: ['client_credentials'] })
+    ).body as { client_id: string; client_secret: string };
     const issue = async (gw: TestGateway) =>
-      (await json(await gw.fetch('/oauth/token', form({ grant_type: 'client_credentials' }, { authorization: basic(client.client_id, client.client_secret) })))).access_token as string;
+      (
+        await json(
+          await gw.fetch(
+            '/oauth/token',
+            form(
+              { grant_type: 'client_credentials' },
+              { authorization: basic(client.client_id, client.client_secret) },
+            ),
+          ),
+        )
+      ).access_token as string;
     const oldFromB = await issue(b);
     const rotated = await post(a, '/admin/v1/auth/signing-keys/rotate', { grace_seconds: 60 });
     assert.equal(rotated.status, 201);

@@ -38,15 +38,23 @@ for (const backend of BACKENDS) {
     let ccB: { client_id: string; client_secret: string };
 
     const adminPost = async (path: string, body: unknown) => {
-      const res = await gw.fetch(path, { method: 'POST', headers: bearer(admin, { 'content-type': 'application/json' }), body: JSON.stringify(body) });
+      const res = await gw.fetch(path, {
+        method: 'POST',
+        headers: bearer(admin, { 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+      });
       const out = await json(res);
       return { status: res.status, body: out };
     };
-    const token = (fields: Record<string, string>, headers: Record<string, string> = {}) => gw.fetch('/oauth/token', form(fields, headers));
+    const token = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      gw.fetch('/oauth/token', form(fields, headers));
     const whoami = (accessToken: string) => gw.fetch('/v1/probe/whoami', { headers: bearer(accessToken) });
 
     async function ccToken(client: { client_id: string; client_secret: string }, scope?: string): Promise<string> {
-      const res = await token({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }, { authorization: basic(client.client_id, client.client_secret) });
+      const res = await token(
+        { grant_type: 'client_credentials', ...(scope ? { scope } : {}) },
+        { authorization: basic(client.client_id, client.client_secret) },
+      );
       const body = await json(res);
       assert.equal(res.status, 200, JSON.stringify(body));
       return body.access_token as string;
@@ -55,10 +63,14 @@ for (const backend of BACKENDS) {
     async function createUser(email: string, tenantId: string | null, role = 'developer'): Promise<void> {
       const u = await adminPost('/admin/v1/users', { email, password: PASSWORD });
       assert.equal(u.status, 201, JSON.stringify(u.body));
-      if (tenantId) assert.equal((await adminPost(`/admin/v1/tenants/${tenantId}/members`, { email, role })).status, 201);
+      if (tenantId)
+        assert.equal((await adminPost(`/admin/v1/tenants/${tenantId}/members`, { email, role })).status, 201);
     }
 
-    async function codeClient(tenantId: string, extra: Record<string, unknown> = {}): Promise<{ client_id: string; client_secret: string | null }> {
+    async function codeClient(
+      tenantId: string,
+      extra: Record<string, unknown> = {},
+    ): Promise<{ client_id: string; client_secret: string | null }> {
       const c = await adminPost(`/admin/v1/tenants/${tenantId}/oauth-clients`, {
         name: 'web app',
         grant_types: ['authorization_code', 'refresh_token'],
@@ -72,7 +84,14 @@ for (const backend of BACKENDS) {
     }
 
     function authorizeUrl(clientId: string, challenge: string | undefined, extra: Record<string, string> = {}): string {
-      const q = new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid ai:invoke admin:read', state: 'st4te', ...extra });
+      const q = new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        scope: 'openid ai:invoke admin:read',
+        state: 'st4te',
+        ...extra,
+      });
       if (challenge) {
         q.set('code_challenge', challenge);
         q.set('code_challenge_method', 'S256');
@@ -81,7 +100,13 @@ for (const backend of BACKENDS) {
     }
 
     /** Signs in through the login page (and consent page when shown); the code on the redirect URI. */
-    async function signIn(browser: Browser, clientId: string, email: string, challenge: string, extra: Record<string, string> = {}): Promise<URL> {
+    async function signIn(
+      browser: Browser,
+      clientId: string,
+      email: string,
+      challenge: string,
+      extra: Record<string, string> = {},
+    ): Promise<URL> {
       let r = await browser.follow(authorizeUrl(clientId, challenge, extra));
       if (r.url.startsWith(REDIRECT)) return new URL(r.url);
       assert.equal(r.res.status, 200, `login page: ${r.url}`);
@@ -89,7 +114,10 @@ for (const backend of BACKENDS) {
       if (!r.url.startsWith(REDIRECT) && r.res.status === 200 && (await r.res.clone().text()).includes('Authorize')) {
         r = await browser.postForm(`${new URL(r.url).pathname}/confirm`, { decision: 'allow' });
       }
-      assert.ok(r.url.startsWith(REDIRECT), `ended at ${r.url} (${r.res.status}) ${r.res.status === 200 ? await r.res.text() : ''}`);
+      assert.ok(
+        r.url.startsWith(REDIRECT),
+        `ended at ${r.url} (${r.res.status}) ${r.res.status === 200 ? await r.res.text() : ''}`,
+      );
       return new URL(r.url);
     }
 
@@ -97,7 +125,14 @@ for (const backend of BACKENDS) {
       env = await createEnv(backend);
       gw = await startAuthGateway(env, {
         adminKey: admin,
-        auth: { issuer: ISSUER, oauth: { keyRefreshMinIntervalMs: 200, loginFailuresPerIpPerMinute: 8, loginLockout: { threshold: 3, baseMs: 60_000, maxMs: 600_000 } } },
+        auth: {
+          issuer: ISSUER,
+          oauth: {
+            keyRefreshMinIntervalMs: 200,
+            loginFailuresPerIpPerMinute: 8,
+            loginLockout: { threshold: 3, baseMs: 60_000, maxMs: 600_000 },
+          },
+        },
         tenancy: { lockout: { threshold: 3, baseMs: 60_000, maxMs: 600_000 } },
         // Behind a proxy: the throttle test speaks for other client addresses with X-Forwarded-For.
         server: { trustProxy: true },
@@ -106,8 +141,20 @@ for (const backend of BACKENDS) {
       tenantA = (list.data as { id: string; slug: string }[]).find((t) => t.slug === 'default')!.id;
       tenantB = (await adminPost('/admin/v1/tenants', { name: 'B', slug: 'tenant-b' })).body.id as string;
       assert.ok(tenantB);
-      cc = (await adminPost(`/admin/v1/tenants/${tenantA}/oauth-clients`, { name: 'svc', grant_types: ['client_credentials'], scopes: ['ai:invoke', 'events:write'] })).body as typeof cc;
-      ccB = (await adminPost(`/admin/v1/tenants/${tenantB}/oauth-clients`, { name: 'svc-b', grant_types: ['client_credentials'], scopes: ['ai:invoke'] })).body as typeof ccB;
+      cc = (
+        await adminPost(`/admin/v1/tenants/${tenantA}/oauth-clients`, {
+          name: 'svc',
+          grant_types: ['client_credentials'],
+          scopes: ['ai:invoke', 'events:write'],
+        })
+      ).body as typeof cc;
+      ccB = (
+        await adminPost(`/admin/v1/tenants/${tenantB}/oauth-clients`, {
+          name: 'svc-b',
+          grant_types: ['client_credentials'],
+          scopes: ['ai:invoke'],
+        })
+      ).body as typeof ccB;
       await createUser('alice@a.example', tenantA, 'admin');
       await createUser('bob@b.example', tenantB, 'owner');
       await createUser('victim@a.example', tenantA, 'developer');
@@ -129,7 +176,11 @@ for (const backend of BACKENDS) {
         assert.ok((doc.introspection_endpoint as string).endsWith('/oauth/introspect'));
         assert.ok((doc.revocation_endpoint as string).endsWith('/oauth/revoke'));
         assert.ok((doc.jwks_uri as string).endsWith('/oauth/jwks'));
-        assert.deepEqual([...(doc.grant_types_supported as string[])].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
+        assert.deepEqual([...(doc.grant_types_supported as string[])].sort(), [
+          'authorization_code',
+          'client_credentials',
+          'refresh_token',
+        ]);
         assert.deepEqual(doc.response_types_supported, ['code']);
       }
       const jwks = await json(await gw.fetch('/oauth/jwks'));
@@ -140,7 +191,11 @@ for (const backend of BACKENDS) {
         assert.equal(k.use, 'sig');
       }
       const stored = await rows(env, 'SELECT private_jwk FROM auth_signing_keys');
-      for (const r of stored) assert.ok(String(r.private_jwk).startsWith('v1.') && !String(r.private_jwk).includes('"d"'), 'private keys are stored encrypted');
+      for (const r of stored)
+        assert.ok(
+          String(r.private_jwk).startsWith('v1.') && !String(r.private_jwk).includes('"d"'),
+          'private keys are stored encrypted',
+        );
     });
 
     test('client_credentials with a real HTTP client: token, claims, hot path, introspection, revocation', async () => {
@@ -149,7 +204,10 @@ for (const backend of BACKENDS) {
       assert.ok(!JSON.stringify(stored).includes(cc.client_secret), 'the client secret is stored hashed');
       assert.match(cc.client_secret, /^ahcs_[0-9A-Za-z]{43}$/);
 
-      const res = await token({ grant_type: 'client_credentials', scope: 'ai:invoke' }, { authorization: basic(cc.client_id, cc.client_secret) });
+      const res = await token(
+        { grant_type: 'client_credentials', scope: 'ai:invoke' },
+        { authorization: basic(cc.client_id, cc.client_secret) },
+      );
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('cache-control'), 'no-store');
       const body = await json(res);
@@ -177,41 +235,74 @@ for (const backend of BACKENDS) {
       assert.equal(who.tenant, tenantA);
 
       // client_secret_post works too; no scope = the client's registered scopes; a scope it lacks is not granted.
-      const post = await json(await token({ grant_type: 'client_credentials', client_id: cc.client_id, client_secret: cc.client_secret }));
+      const post = await json(
+        await token({ grant_type: 'client_credentials', client_id: cc.client_id, client_secret: cc.client_secret }),
+      );
       assert.equal(post.scope, 'ai:invoke events:write');
-      const narrowed = await json(await token({ grant_type: 'client_credentials', scope: 'ai:invoke admin:write' }, { authorization: basic(cc.client_id, cc.client_secret) }));
+      const narrowed = await json(
+        await token(
+          { grant_type: 'client_credentials', scope: 'ai:invoke admin:write' },
+          { authorization: basic(cc.client_id, cc.client_secret) },
+        ),
+      );
       assert.equal(decodeJwt(narrowed.access_token as string).payload.scope, 'ai:invoke');
       const adminTry = await gw.fetch(`/admin/v1/tenants/${tenantA}/api-keys`, { headers: bearer(access) });
       assert.equal(adminTry.status, 403);
 
-      const wrong = await token({ grant_type: 'client_credentials' }, { authorization: basic(cc.client_id, `${cc.client_secret}x`) });
+      const wrong = await token(
+        { grant_type: 'client_credentials' },
+        { authorization: basic(cc.client_id, `${cc.client_secret}x`) },
+      );
       assert.equal(wrong.status, 401);
       assert.equal((await json(wrong)).error, 'invalid_client');
-      const other = await token({ grant_type: 'client_credentials' }, { authorization: basic(cc.client_id, ccB.client_secret) });
+      const other = await token(
+        { grant_type: 'client_credentials' },
+        { authorization: basic(cc.client_id, ccB.client_secret) },
+      );
       assert.equal(other.status, 401, "another client's secret");
 
-      const introspect = (tok: string, client = cc) => gw.fetch('/oauth/introspect', form({ token: tok }, { authorization: basic(client.client_id, client.client_secret) }));
+      const introspect = (tok: string, client = cc) =>
+        gw.fetch(
+          '/oauth/introspect',
+          form({ token: tok }, { authorization: basic(client.client_id, client.client_secret) }),
+        );
       const active = await json(await introspect(access));
       assert.equal(active.active, true);
       assert.equal(active.client_id, cc.client_id);
       assert.equal(active.tenant_id, tenantA);
       assert.equal(active.scope, 'ai:invoke');
-      assert.deepEqual(await json(await introspect(access, ccB)), { active: false }, 'another tenant cannot introspect it');
+      assert.deepEqual(
+        await json(await introspect(access, ccB)),
+        { active: false },
+        'another tenant cannot introspect it',
+      );
       assert.deepEqual(await json(await introspect('garbage')), { active: false });
       const unauth = await gw.fetch('/oauth/introspect', form({ token: access }));
       assert.ok([400, 401].includes(unauth.status), 'introspection needs client authentication');
       assert.ok(['invalid_request', 'invalid_client'].includes((await json(unauth)).error as string));
 
-      const notMine = await gw.fetch('/oauth/revoke', form({ token: access }, { authorization: basic(ccB.client_id, ccB.client_secret) }));
-      assert.equal(notMine.status, 400, "another client cannot revoke it");
+      const notMine = await gw.fetch(
+        '/oauth/revoke',
+        form({ token: access }, { authorization: basic(ccB.client_id, ccB.client_secret) }),
+      );
+      assert.equal(notMine.status, 400, 'another client cannot revoke it');
       assert.equal((await whoami(access)).status, 200, 'still valid');
-      const revoked = await gw.fetch('/oauth/revoke', form({ token: access, token_type_hint: 'access_token' }, { authorization: basic(cc.client_id, cc.client_secret) }));
+      const revoked = await gw.fetch(
+        '/oauth/revoke',
+        form(
+          { token: access, token_type_hint: 'access_token' },
+          { authorization: basic(cc.client_id, cc.client_secret) },
+        ),
+      );
       assert.equal(revoked.status, 200);
       const after = await whoami(access);
       assert.equal(after.status, 401);
       assert.equal(((await json(after)).error as { code: string }).code, 'token_revoked');
       assert.deepEqual(await json(await introspect(access)), { active: false });
-      const again = await gw.fetch('/oauth/revoke', form({ token: access }, { authorization: basic(cc.client_id, cc.client_secret) }));
+      const again = await gw.fetch(
+        '/oauth/revoke',
+        form({ token: access }, { authorization: basic(cc.client_id, cc.client_secret) }),
+      );
       assert.equal(again.status, 200, 'revocation is idempotent');
       assert.equal((await whoami(await ccToken(cc))).status, 200, 'new tokens still work');
     });
@@ -227,13 +318,17 @@ for (const backend of BACKENDS) {
         .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'at+jwt' })
         .sign(Buffer.from(JSON.stringify(key.publicJwk)));
       const foreign = await jose.generateKeyPair('RS256');
-      const foreignToken = await new jose.SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'at+jwt' }).sign(foreign.privateKey);
+      const foreignToken = await new jose.SignJWT(payload)
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'at+jwt' })
+        .sign(foreign.privateKey);
       const cases: Record<string, string> = {
         'alg none': `${enc({ alg: 'none', kid: key.kid, typ: 'at+jwt' })}.${p}.`,
         'alg none with signature': `${enc({ alg: 'none', kid: key.kid, typ: 'at+jwt' })}.${p}.${s}`,
         'wrong issuer': await forge(key, { claims: { iss: 'https://evil.example' } }),
         'wrong audience': await forge(key, { claims: { aud: 'https://other-api.example' } }),
-        'expired': await forge(key, { claims: { exp: Math.floor(Date.now() / 1000) - 60, iat: Math.floor(Date.now() / 1000) - 120 } }),
+        expired: await forge(key, {
+          claims: { exp: Math.floor(Date.now() / 1000) - 60, iat: Math.floor(Date.now() / 1000) - 120 },
+        }),
         'not yet valid': await forge(key, { claims: { nbf: Math.floor(Date.now() / 1000) + 600 } }),
         'ID token type': await forge(key, { header: { typ: 'JWT' } }),
         'tampered payload': `${h}.${enc({ ...payload, scope: 'ai:invoke admin:write', superadmin: true })}.${s}`,
@@ -265,7 +360,16 @@ for (const backend of BACKENDS) {
       const forgedOld = await forge(before);
       const denied = await gw.fetch('/admin/v1/auth/signing-keys/rotate', {
         method: 'POST',
-        headers: bearer((await adminPost(`/admin/v1/tenants/${tenantA}/api-keys`, { name: 'owner', role: 'owner', scopes: ['admin:read', 'admin:write'] })).body.key as string, { 'content-type': 'application/json' }),
+        headers: bearer(
+          (
+            await adminPost(`/admin/v1/tenants/${tenantA}/api-keys`, {
+              name: 'owner',
+              role: 'owner',
+              scopes: ['admin:read', 'admin:write'],
+            })
+          ).body.key as string,
+          { 'content-type': 'application/json' },
+        ),
         body: '{}',
       });
       assert.equal(denied.status, 403, 'only a superadmin rotates');
@@ -273,7 +377,10 @@ for (const backend of BACKENDS) {
       assert.equal(rotated.status, 201, JSON.stringify(rotated.body));
       assert.notEqual(rotated.body.kid, before.kid);
       const kids = ((await json(await gw.fetch('/oauth/jwks'))).keys as { kid: string }[]).map((k) => k.kid);
-      assert.ok(kids.includes(before.kid) && kids.includes(rotated.body.kid as string), 'both keys are published during the grace period');
+      assert.ok(
+        kids.includes(before.kid) && kids.includes(rotated.body.kid as string),
+        'both keys are published during the grace period',
+      );
       const newToken = await ccToken(cc);
       assert.equal(decodeJwt(newToken).header.kid, rotated.body.kid);
       assert.equal((await whoami(newToken)).status, 200);
@@ -288,7 +395,10 @@ for (const backend of BACKENDS) {
       const kidsAfter = ((await json(await gw.fetch('/oauth/jwks'))).keys as { kid: string }[]).map((k) => k.kid);
       assert.ok(!kidsAfter.includes(before.kid), 'the retired key left the JWKS');
       const list = await json(await gw.fetch('/admin/v1/auth/signing-keys', { headers: bearer(admin) }));
-      assert.equal((list.data as { kid: string; status: string }[]).find((k) => k.kid === before.kid)?.status, 'retired');
+      assert.equal(
+        (list.data as { kid: string; status: string }[]).find((k) => k.kid === before.kid)?.status,
+        'retired',
+      );
       assert.ok(!JSON.stringify(list).includes('private'), 'the admin API shows no key material');
     });
 
@@ -303,18 +413,31 @@ for (const backend of BACKENDS) {
       assert.equal(e1.get('code'), null);
 
       const { challenge } = pkce();
-      const plain = await browser.follow(authorizeUrl(client.client_id, undefined, { code_challenge: challenge, code_challenge_method: 'plain' }));
+      const plain = await browser.follow(
+        authorizeUrl(client.client_id, undefined, { code_challenge: challenge, code_challenge_method: 'plain' }),
+      );
       const e2 = new URL(plain.url).searchParams;
       assert.equal(e2.get('error'), 'invalid_request', plain.url);
       assert.equal(e2.get('code'), null);
 
-      for (const redirect of ['http://localhost:5555/cb/../evil', 'https://evil.example/cb', 'http://localhost:5555/cb?x=1', 'http://localhost:5555/CB']) {
+      for (const redirect of [
+        'http://localhost:5555/cb/../evil',
+        'https://evil.example/cb',
+        'http://localhost:5555/cb?x=1',
+        'http://localhost:5555/CB',
+      ]) {
         const res = await browser.request(authorizeUrl(client.client_id, challenge, { redirect_uri: redirect }));
         assert.equal(res.status, 400, `${redirect} → ${res.status}`);
         assert.equal(res.headers.get('location'), null, 'never redirects to an unregistered URI');
         assert.match(await res.text(), /redirect_uri/);
       }
-      const omitted = new URLSearchParams({ client_id: client.client_id, response_type: 'code', scope: 'openid ai:invoke', code_challenge: challenge, code_challenge_method: 'S256' });
+      const omitted = new URLSearchParams({
+        client_id: client.client_id,
+        response_type: 'code',
+        scope: 'openid ai:invoke',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
       assert.equal((await browser.request(`/oauth/authorize?${omitted}`)).status, 400, 'redirect_uri is required');
 
       const pair = pkce();
@@ -322,10 +445,21 @@ for (const backend of BACKENDS) {
       const code = cb.searchParams.get('code')!;
       assert.equal(cb.searchParams.get('state'), 'st4te');
       assert.equal(cb.searchParams.get('iss'), ISSUER);
-      const bad = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pkce().verifier, client_id: client.client_id });
+      const bad = await token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        code_verifier: pkce().verifier,
+        client_id: client.client_id,
+      });
       assert.equal(bad.status, 400);
       assert.equal((await json(bad)).error, 'invalid_grant');
-      const noVerifier = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: client.client_id });
+      const noVerifier = await token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: client.client_id,
+      });
       assert.equal(noVerifier.status, 400);
     });
 
@@ -333,7 +467,13 @@ for (const backend of BACKENDS) {
       const client = await codeClient(tenantA);
       const pair = pkce();
       const cb = await signIn(new Browser(gw.url), client.client_id, 'alice@a.example', pair.challenge);
-      const exchange = { grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: pair.verifier, client_id: client.client_id };
+      const exchange = {
+        grant_type: 'authorization_code',
+        code: cb.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: pair.verifier,
+        client_id: client.client_id,
+      };
       const res = await token(exchange);
       const tokens = await json(res);
       assert.equal(res.status, 200, JSON.stringify(tokens));
@@ -342,23 +482,54 @@ for (const backend of BACKENDS) {
       const users = await rows(env, `SELECT id FROM tenancy_users WHERE email = 'alice@a.example'`);
       assert.equal(claims.sub, users[0].id);
       assert.equal(claims.tenant_id, tenantA);
-      assert.equal(claims.role, 'developer', 'a third-party client caps the role (alice is admin, the client developer)');
+      assert.equal(
+        claims.role,
+        'developer',
+        'a third-party client caps the role (alice is admin, the client developer)',
+      );
       assert.deepEqual(String(claims.scope).split(' ').sort(), ['admin:read', 'ai:invoke']);
       const idClaims = decodeJwt(tokens.id_token as string).payload;
       assert.equal(idClaims.aud, client.client_id);
       assert.equal((await whoami(tokens.id_token as string)).status, 401, 'an ID token is not an access token');
       const who = (await json(await whoami(tokens.access_token as string))).principal as Record<string, unknown>;
       assert.equal(who.userId, users[0].id);
-      assert.equal((await gw.fetch(`/admin/v1/tenants/${tenantA}/api-keys`, { headers: bearer(tokens.access_token as string) })).status, 200, 'admin:read + developer may list keys');
-      assert.equal((await gw.fetch(`/admin/v1/tenants/${tenantB}/api-keys`, { headers: bearer(tokens.access_token as string) })).status, 404, 'not another tenant');
+      assert.equal(
+        (await gw.fetch(`/admin/v1/tenants/${tenantA}/api-keys`, { headers: bearer(tokens.access_token as string) }))
+          .status,
+        200,
+        'admin:read + developer may list keys',
+      );
+      assert.equal(
+        (await gw.fetch(`/admin/v1/tenants/${tenantB}/api-keys`, { headers: bearer(tokens.access_token as string) }))
+          .status,
+        404,
+        'not another tenant',
+      );
 
-      const r1 = await json(await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: client.client_id }));
-      assert.ok(r1.refresh_token && r1.refresh_token !== tokens.refresh_token, `refresh tokens rotate: ${JSON.stringify(r1)}`);
+      const r1 = await json(
+        await token({
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token as string,
+          client_id: client.client_id,
+        }),
+      );
+      assert.ok(
+        r1.refresh_token && r1.refresh_token !== tokens.refresh_token,
+        `refresh tokens rotate: ${JSON.stringify(r1)}`,
+      );
       assert.equal((await whoami(r1.access_token as string)).status, 200);
-      const reuse = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: client.client_id });
+      const reuse = await token({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token as string,
+        client_id: client.client_id,
+      });
       assert.equal(reuse.status, 400);
       assert.equal((await json(reuse)).error, 'invalid_grant');
-      const family = await token({ grant_type: 'refresh_token', refresh_token: r1.refresh_token as string, client_id: client.client_id });
+      const family = await token({
+        grant_type: 'refresh_token',
+        refresh_token: r1.refresh_token as string,
+        client_id: client.client_id,
+      });
       assert.equal(family.status, 400, 'the newest refresh token of the family is revoked too');
       const at = await whoami(r1.access_token as string);
       assert.equal(at.status, 401, 'and so are its access tokens');
@@ -367,47 +538,112 @@ for (const backend of BACKENDS) {
       // A code works once; replaying it revokes what it produced.
       const pair2 = pkce();
       const cb2 = await signIn(new Browser(gw.url), client.client_id, 'alice@a.example', pair2.challenge);
-      const exchange2 = { grant_type: 'authorization_code', code: cb2.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: pair2.verifier, client_id: client.client_id };
+      const exchange2 = {
+        grant_type: 'authorization_code',
+        code: cb2.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: pair2.verifier,
+        client_id: client.client_id,
+      };
       const first = await json(await token(exchange2));
       assert.equal((await whoami(first.access_token as string)).status, 200);
       const replay = await token(exchange2);
       assert.equal(replay.status, 400);
       assert.equal((await json(replay)).error, 'invalid_grant');
       assert.equal((await whoami(first.access_token as string)).status, 401, 'tokens of a replayed code are revoked');
-      assert.equal((await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token as string, client_id: client.client_id })).status, 400);
+      assert.equal(
+        (
+          await token({
+            grant_type: 'refresh_token',
+            refresh_token: first.refresh_token as string,
+            client_id: client.client_id,
+          })
+        ).status,
+        400,
+      );
     });
 
     test('concurrent use of one refresh token: one wins, the family is revoked', async () => {
       const client = await codeClient(tenantA);
       const pair = pkce();
       const cb = await signIn(new Browser(gw.url), client.client_id, 'alice@a.example', pair.challenge);
-      const tokens = await json(await token({ grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: pair.verifier, client_id: client.client_id }));
-      const results = await Promise.all([1, 2, 3].map(() => token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: client.client_id })));
+      const tokens = await json(
+        await token({
+          grant_type: 'authorization_code',
+          code: cb.searchParams.get('code')!,
+          redirect_uri: REDIRECT,
+          code_verifier: pair.verifier,
+          client_id: client.client_id,
+        }),
+      );
+      const results = await Promise.all(
+        [1, 2, 3].map(() =>
+          token({
+            grant_type: 'refresh_token',
+            refresh_token: tokens.refresh_token as string,
+            client_id: client.client_id,
+          }),
+        ),
+      );
       const statuses = results.map((r) => r.status);
       assert.ok(statuses.filter((s) => s === 400).length >= 2, `statuses ${statuses}`);
       for (const r of results.filter((x) => x.status === 200)) {
         const body = await json(r);
-        const next = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token as string, client_id: client.client_id });
+        const next = await token({
+          grant_type: 'refresh_token',
+          refresh_token: body.refresh_token as string,
+          client_id: client.client_id,
+        });
         assert.equal(next.status, 400, 'the winner of the race is revoked with the family');
       }
     });
 
     test('first-party clients: implied consent, user role, superadmin only through them, tenant parameter', async () => {
-      const console = await codeClient(tenantA, { first_party: true, scopes: ['ai:invoke', 'admin:read', 'admin:write'], role: 'viewer' });
+      const console = await codeClient(tenantA, {
+        first_party: true,
+        scopes: ['ai:invoke', 'admin:read', 'admin:write'],
+        role: 'viewer',
+      });
       const pair = pkce();
-      const cb = await signIn(new Browser(gw.url), console.client_id, 'alice@a.example', pair.challenge, { scope: 'openid admin:read admin:write' });
-      const t = await json(await token({ grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: pair.verifier, client_id: console.client_id }));
+      const cb = await signIn(new Browser(gw.url), console.client_id, 'alice@a.example', pair.challenge, {
+        scope: 'openid admin:read admin:write',
+      });
+      const t = await json(
+        await token({
+          grant_type: 'authorization_code',
+          code: cb.searchParams.get('code')!,
+          redirect_uri: REDIRECT,
+          code_verifier: pair.verifier,
+          client_id: console.client_id,
+        }),
+      );
       const claims = decodeJwt(t.access_token as string).payload;
       assert.equal(claims.role, 'admin', "a first-party client carries the user's own role");
       assert.equal(claims.superadmin, undefined);
 
       const bobPair = pkce();
-      const bobCb = await signIn(new Browser(gw.url), console.client_id, 'bob@b.example', bobPair.challenge, { scope: 'openid admin:read' });
-      const bob = await json(await token({ grant_type: 'authorization_code', code: bobCb.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: bobPair.verifier, client_id: console.client_id }));
-      assert.equal(decodeJwt(bob.access_token as string).payload.tenant_id, tenantB, "a user of another tenant signs in to their own tenant");
+      const bobCb = await signIn(new Browser(gw.url), console.client_id, 'bob@b.example', bobPair.challenge, {
+        scope: 'openid admin:read',
+      });
+      const bob = await json(
+        await token({
+          grant_type: 'authorization_code',
+          code: bobCb.searchParams.get('code')!,
+          redirect_uri: REDIRECT,
+          code_verifier: bobPair.verifier,
+          client_id: console.client_id,
+        }),
+      );
+      assert.equal(
+        decodeJwt(bob.access_token as string).payload.tenant_id,
+        tenantB,
+        'a user of another tenant signs in to their own tenant',
+      );
 
       const wrongTenant = pkce();
-      const denied = await signIn(new Browser(gw.url), console.client_id, 'bob@b.example', wrongTenant.challenge, { tenant: 'default' });
+      const denied = await signIn(new Browser(gw.url), console.client_id, 'bob@b.example', wrongTenant.challenge, {
+        tenant: 'default',
+      });
       assert.equal(denied.searchParams.get('error'), 'access_denied', 'not a member of the requested tenant');
 
       const admins = await rows(env, `SELECT email FROM tenancy_users WHERE superadmin = true`);
@@ -437,7 +673,10 @@ for (const backend of BACKENDS) {
       const wrong = [];
       for (let i = 0; i < 3; i++) wrong.push(await attempt('victim@a.example', 'wrong password!'));
       const locked = await attempt('victim@a.example', PASSWORD);
-      const unknown = [await attempt('nobody@a.example', 'wrong password!'), await attempt('nobody@a.example', PASSWORD)];
+      const unknown = [
+        await attempt('nobody@a.example', 'wrong password!'),
+        await attempt('nobody@a.example', PASSWORD),
+      ];
       const all = [...wrong, locked, ...unknown];
       for (const a of all) {
         assert.equal(a.status, 401);
@@ -455,7 +694,10 @@ for (const backend of BACKENDS) {
       const unknownTimes = unknown.map((a) => a.ms);
       for (const t of times) assert.ok(t >= 290, `every failure takes the floor time (${t.toFixed(0)} ms)`);
       const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      assert.ok(Math.abs(avg(known) - avg(unknownTimes)) < 150, `known ${avg(known).toFixed(0)} ms vs unknown ${avg(unknownTimes).toFixed(0)} ms`);
+      assert.ok(
+        Math.abs(avg(known) - avg(unknownTimes)) < 150,
+        `known ${avg(known).toFixed(0)} ms vs unknown ${avg(unknownTimes).toFixed(0)} ms`,
+      );
       const ok = await attempt('alice@a.example', PASSWORD);
       assert.notEqual(ok.status, 401, 'other accounts are unaffected');
     });
@@ -469,7 +711,8 @@ for (const backend of BACKENDS) {
         return browser.postForm(`${new URL(page.url).pathname}/login`, { email, password }, headers);
       };
       // 8 failures over 8 different accounts (no account gets locked: each is tried once).
-      for (let i = 0; i < 8; i++) assert.equal((await attempt(`user${i}@a.example`, 'Winter2026!', sprayer)).res.status, 401);
+      for (let i = 0; i < 8; i++)
+        assert.equal((await attempt(`user${i}@a.example`, 'Winter2026!', sprayer)).res.status, 401);
       // The 9th, even with a real account's right password, is refused before any password check.
       const blocked = await attempt('alice@a.example', PASSWORD, sprayer);
       assert.equal(blocked.res.status, 429);
@@ -477,10 +720,13 @@ for (const backend of BACKENDS) {
       assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
       assert.match(await blocked.res.text(), /Too many failed sign-ins/);
       const users = await rows(env, `SELECT failed_logins FROM tenancy_users WHERE email = 'alice@a.example'`);
-      assert.equal(Number(users[0].failed_logins), 0, "a throttled attempt does not count against the account");
+      assert.equal(Number(users[0].failed_logins), 0, 'a throttled attempt does not count against the account');
       // Another address signs in as usual.
       const other = await attempt('alice@a.example', PASSWORD, { 'x-forwarded-for': '198.51.100.20' });
-      assert.ok(other.url.startsWith(REDIRECT) || other.res.status === 200, `other address: ${other.res.status} ${other.url}`);
+      assert.ok(
+        other.url.startsWith(REDIRECT) || other.res.status === 200,
+        `other address: ${other.res.status} ${other.url}`,
+      );
       const metrics = await (await gw.fetch('/metrics')).text();
       assert.match(metrics, /aihub_auth_logins_total\{result="throttled"\} [1-9]/);
     });
@@ -495,15 +741,30 @@ for (const backend of BACKENDS) {
       assert.equal(r.res.status, 400);
       assert.equal((await stranger.request(path)).status, 400);
       assert.equal((await stranger.request('/oauth/interaction/nope')).status, 400);
-      const big = await browser.request(`${path}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `email=${'a'.repeat(20_000)}` });
+      const big = await browser.request(`${path}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `email=${'a'.repeat(20_000)}`,
+      });
       assert.equal(big.status, 413);
     });
 
     test('deleting a client revokes its tokens; cross-tenant client admin is 404', async () => {
-      const svc = (await adminPost(`/admin/v1/tenants/${tenantA}/oauth-clients`, { name: 'temp', grant_types: ['client_credentials'] })).body as typeof cc;
+      const svc = (
+        await adminPost(`/admin/v1/tenants/${tenantA}/oauth-clients`, {
+          name: 'temp',
+          grant_types: ['client_credentials'],
+        })
+      ).body as typeof cc;
       const access = await ccToken(svc);
       assert.equal((await whoami(access)).status, 200);
-      const ownerB = (await adminPost(`/admin/v1/tenants/${tenantB}/api-keys`, { name: 'ownerB', role: 'owner', scopes: ['admin:read', 'admin:write'] })).body.key as string;
+      const ownerB = (
+        await adminPost(`/admin/v1/tenants/${tenantB}/api-keys`, {
+          name: 'ownerB',
+          role: 'owner',
+          scopes: ['admin:read', 'admin:write'],
+        })
+      ).body.key as string;
       for (const [method, path] of [
         ['GET', `/admin/v1/tenants/${tenantA}/oauth-clients`],
         ['GET', `/admin/v1/tenants/${tenantA}/oauth-clients/${svc.client_id}`],
@@ -516,12 +777,22 @@ for (const backend of BACKENDS) {
       }
       const list = await json(await gw.fetch(`/admin/v1/tenants/${tenantA}/oauth-clients`, { headers: bearer(admin) }));
       assert.ok(!JSON.stringify(list).includes(svc.client_secret), 'secrets are never listed');
-      const del = await gw.fetch(`/admin/v1/tenants/${tenantA}/oauth-clients/${svc.client_id}`, { method: 'DELETE', headers: bearer(admin) });
+      const del = await gw.fetch(`/admin/v1/tenants/${tenantA}/oauth-clients/${svc.client_id}`, {
+        method: 'DELETE',
+        headers: bearer(admin),
+      });
       assert.equal(del.status, 200);
       assert.equal((await whoami(access)).status, 401, 'its access tokens stop working');
-      const res = await token({ grant_type: 'client_credentials' }, { authorization: basic(svc.client_id, svc.client_secret) });
+      const res = await token(
+        { grant_type: 'client_credentials' },
+        { authorization: basic(svc.client_id, svc.client_secret) },
+      );
       assert.equal(res.status, 401);
-      assert.equal((await gw.fetch(`/admin/v1/tenants/${tenantA}/oauth-clients/${svc.client_id}`, { headers: bearer(admin) })).status, 404);
+      assert.equal(
+        (await gw.fetch(`/admin/v1/tenants/${tenantA}/oauth-clients/${svc.client_id}`, { headers: bearer(admin) }))
+          .status,
+        404,
+      );
       const audit = await (await gw.fetch(`/admin/v1/tenants/${tenantA}/audit`, { headers: bearer(admin) })).text();
       assert.ok(audit.includes('oauth_client.delete') && audit.includes('oauth_client.create'));
       assert.ok(!audit.includes(svc.client_secret));
@@ -534,18 +805,44 @@ for (const backend of BACKENDS) {
         [{ grant_type: 'client_credentials', client_id: 'x'.repeat(5000), client_secret: 'y' }, {}],
         [{ grant_type: 'client_credentials' }, { authorization: `Basic ${'!'.repeat(100)}` }],
         [{ grant_type: 'client_credentials' }, { authorization: basic(injection, injection) }],
-        [{ grant_type: 'authorization_code', code: injection, redirect_uri: REDIRECT, code_verifier: 'a'.repeat(50), client_id: cc.client_id }, {}],
-        [{ grant_type: 'refresh_token', refresh_token: 'r'.repeat(5000), client_id: cc.client_id, client_secret: cc.client_secret }, {}],
+        [
+          {
+            grant_type: 'authorization_code',
+            code: injection,
+            redirect_uri: REDIRECT,
+            code_verifier: 'a'.repeat(50),
+            client_id: cc.client_id,
+          },
+          {},
+        ],
+        [
+          {
+            grant_type: 'refresh_token',
+            refresh_token: 'r'.repeat(5000),
+            client_id: cc.client_id,
+            client_secret: cc.client_secret,
+          },
+          {},
+        ],
         [{ grant_type: injection }, { authorization: basic(cc.client_id, cc.client_secret) }],
-        [{ grant_type: 'client_credentials', scope: injection }, { authorization: basic(cc.client_id, cc.client_secret) }],
+        [
+          { grant_type: 'client_credentials', scope: injection },
+          { authorization: basic(cc.client_id, cc.client_secret) },
+        ],
       ];
       for (const [fields, headers] of tokenCases) {
         const res = await token(fields, headers);
         assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(fields).slice(0, 60)} → ${res.status}`);
       }
-      const huge = await gw.fetch('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&x=${'a'.repeat(200_000)}` });
+      const huge = await gw.fetch('/oauth/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=client_credentials&x=${'a'.repeat(200_000)}`,
+      });
       assert.ok(huge.status >= 400 && huge.status < 500, `huge body → ${huge.status}`);
-      const authz = await new Browser(gw.url).request(`/oauth/authorize?client_id=${encodeURIComponent(injection)}&response_type=code&redirect_uri=${REDIRECT}`);
+      const authz = await new Browser(gw.url).request(
+        `/oauth/authorize?client_id=${encodeURIComponent(injection)}&response_type=code&redirect_uri=${REDIRECT}`,
+      );
       assert.equal(authz.status, 400);
 
       const base = `/admin/v1/tenants/${tenantA}/oauth-clients`;
@@ -571,7 +868,10 @@ for (const backend of BACKENDS) {
         const r = await adminPost(base, body);
         assert.equal(r.status, 400, `${JSON.stringify(body).slice(0, 80)} → ${r.status} ${JSON.stringify(r.body)}`);
       }
-      assert.equal((await gw.fetch(`${base}/${encodeURIComponent(injection)}`, { headers: bearer(admin) })).status, 400);
+      assert.equal(
+        (await gw.fetch(`${base}/${encodeURIComponent(injection)}`, { headers: bearer(admin) })).status,
+        400,
+      );
       const named = await adminPost(base, { name: injection, grant_types: ['client_credentials'] });
       assert.equal(named.status, 201);
       assert.equal(named.body.name, injection);

@@ -2,7 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SCOPES } from '@aihub/core/plugin-api';
 import type { TestGateway } from '@aihub/core/testing';
-import { Browser, authRuntimeOf, basic, bearer, createEnv, form, json, newAdminKey, pkce, sleep, startAuthGateway, type Backend, type Env } from './helpers';
+import {
+  Browser,
+  authRuntimeOf,
+  basic,
+  bearer,
+  createEnv,
+  form,
+  json,
+  newAdminKey,
+  pkce,
+  sleep,
+  startAuthGateway,
+  type Backend,
+  type Env,
+} from './helpers';
 
 /**
  * Issue 13, findings 2 and 14a: credentials follow their owner. A key or token of a user who was
@@ -32,7 +46,8 @@ for (const backend of BACKENDS) {
       });
       return { status: res.status, body: await json(res) };
     };
-    const code = (r: { body: Record<string, unknown> }) => ((r.body.error as { code?: string } | undefined)?.code ?? r.body.code) as string | undefined;
+    const code = (r: { body: Record<string, unknown> }) =>
+      ((r.body.error as { code?: string } | undefined)?.code ?? r.body.code) as string | undefined;
 
     /** Polls until `probe` answers `status` (every 10 ms, up to 3 s); the elapsed milliseconds. */
     async function timeUntil(probe: () => Promise<{ status: number }>, status: number): Promise<number> {
@@ -45,7 +60,11 @@ for (const backend of BACKENDS) {
     }
 
     /** A user (through the tenancy service, so invitations do not get in the way) with a membership. */
-    async function user(email: string, role: 'owner' | 'admin' | 'developer' | 'viewer' | null, superadmin = false): Promise<string> {
+    async function user(
+      email: string,
+      role: 'owner' | 'admin' | 'developer' | 'viewer' | null,
+      superadmin = false,
+    ): Promise<string> {
       const tenancy = authRuntimeOf(a).tenancy();
       const u = await tenancy.createUser({ email, password: PASSWORD, superadmin });
       if (role) await tenancy.addMembership({ tenantId: tenant, userId: u.id, role });
@@ -53,8 +72,21 @@ for (const backend of BACKENDS) {
     }
 
     /** A key the user created for themselves (what POST /api-keys does with the caller's user id). */
-    async function keyOf(userId: string, role: 'owner' | 'admin' | 'developer' | 'viewer', superadmin = false, tenantId = tenant): Promise<string> {
-      const created = await authRuntimeOf(a).keys.create({ tenantId, name: `key of ${userId}`, userId, scopes: [...SCOPES], role, superadmin, createdBy: userId });
+    async function keyOf(
+      userId: string,
+      role: 'owner' | 'admin' | 'developer' | 'viewer',
+      superadmin = false,
+      tenantId = tenant,
+    ): Promise<string> {
+      const created = await authRuntimeOf(a).keys.create({
+        tenantId,
+        name: `key of ${userId}`,
+        userId,
+        scopes: [...SCOPES],
+        role,
+        superadmin,
+        createdBy: userId,
+      });
       return created.key;
     }
 
@@ -62,13 +94,31 @@ for (const backend of BACKENDS) {
     async function tokensOf(email: string, clientId: string): Promise<{ access: string; refresh: string }> {
       const browser = new Browser(a.url);
       const { verifier, challenge } = pkce();
-      const q = new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid ai:invoke admin:read admin:write', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+      const q = new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        scope: 'openid ai:invoke admin:read admin:write',
+        state: 's',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
       let r = await browser.follow(`/oauth/authorize?${q}`);
       r = await browser.postForm(`${new URL(r.url).pathname}/login`, { email, password: PASSWORD });
-      if (!r.url.startsWith(REDIRECT)) r = await browser.postForm(`${new URL(r.url).pathname}/confirm`, { decision: 'allow' });
+      if (!r.url.startsWith(REDIRECT))
+        r = await browser.postForm(`${new URL(r.url).pathname}/confirm`, { decision: 'allow' });
       assert.ok(r.url.startsWith(REDIRECT), `sign-in ended at ${r.url}`);
       const authCode = new URL(r.url).searchParams.get('code')!;
-      const res = await a.fetch('/oauth/token', form({ grant_type: 'authorization_code', client_id: clientId, code: authCode, code_verifier: verifier, redirect_uri: REDIRECT }));
+      const res = await a.fetch(
+        '/oauth/token',
+        form({
+          grant_type: 'authorization_code',
+          client_id: clientId,
+          code: authCode,
+          code_verifier: verifier,
+          redirect_uri: REDIRECT,
+        }),
+      );
       const body = await json(res);
       assert.equal(res.status, 200, JSON.stringify(body));
       return { access: body.access_token as string, refresh: body.refresh_token as string };
@@ -120,10 +170,17 @@ for (const backend of BACKENDS) {
       }
       const byToken = await call(b, 'GET', '/v1/probe/whoami', tokens.access);
       assert.equal(code(byToken), 'credential_owner_removed');
-      const byKey = await call(b, 'POST', `/admin/v1/tenants/${tenant}/api-keys`, key, { name: 'backdoor', role: 'admin', scopes: ['admin:write'] });
+      const byKey = await call(b, 'POST', `/admin/v1/tenants/${tenant}/api-keys`, key, {
+        name: 'backdoor',
+        role: 'admin',
+        scopes: ['admin:write'],
+      });
       assert.equal(byKey.status, 401);
       assert.ok(['api_key_revoked', 'credential_owner_removed'].includes(code(byKey)!), JSON.stringify(byKey.body));
-      const refreshed = await b.fetch('/oauth/token', form({ grant_type: 'refresh_token', client_id: appClient, refresh_token: tokens.refresh }));
+      const refreshed = await b.fetch(
+        '/oauth/token',
+        form({ grant_type: 'refresh_token', client_id: appClient, refresh_token: tokens.refresh }),
+      );
       assert.equal(refreshed.status, 400);
       assert.equal((await json(refreshed)).error, 'invalid_grant');
     });
@@ -140,7 +197,9 @@ for (const backend of BACKENDS) {
       for (const credential of [key, tokens.access]) {
         const me = await call(b, 'GET', '/admin/v1/me', credential);
         assert.equal((me.body.principal as { role: string }).role, 'viewer', 'the key never exceeds its owner');
-        const promote = await call(b, 'PATCH', `/admin/v1/tenants/${tenant}/members/${userId}`, credential, { role: 'owner' });
+        const promote = await call(b, 'PATCH', `/admin/v1/tenants/${tenant}/members/${userId}`, credential, {
+          role: 'owner',
+        });
         assert.equal(promote.status, 403, 'a capped credential cannot promote anyone');
       }
       assert.equal((await call(a, 'DELETE', `/admin/v1/tenants/${tenant}/members/${userId}`, admin)).status, 204);
@@ -158,7 +217,10 @@ for (const backend of BACKENDS) {
       const ms = await timeUntil(() => call(b, 'GET', '/admin/v1/users', key), 403);
       assert.ok(ms < 2000, `demoted on B after ${ms.toFixed(0)} ms`);
       const me = await call(b, 'GET', '/admin/v1/me', key);
-      assert.deepEqual([(me.body.principal as { role: string }).role, (me.body.principal as { superadmin: boolean }).superadmin], ['developer', false]);
+      assert.deepEqual(
+        [(me.body.principal as { role: string }).role, (me.body.principal as { superadmin: boolean }).superadmin],
+        ['developer', false],
+      );
       assert.equal((await call(a, 'PATCH', `/admin/v1/users/${userId}`, admin, { status: 'disabled' })).status, 200);
       const off = await timeUntil(() => call(b, 'GET', '/v1/probe/whoami', key), 401);
       assert.ok(off < 2000, `refused on B after ${off.toFixed(0)} ms`);
@@ -173,14 +235,20 @@ for (const backend of BACKENDS) {
       const created = await call(a, 'POST', '/admin/v1/tenants', admin, { name: 'Doomed', slug: `doomed-${backend}` });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const doomed = created.body.id as string;
-      const client = await call(a, 'POST', `/admin/v1/tenants/${doomed}/oauth-clients`, admin, { name: 'batch', grant_types: ['client_credentials'], scopes: ['ai:invoke'] });
+      const client = await call(a, 'POST', `/admin/v1/tenants/${doomed}/oauth-clients`, admin, {
+        name: 'batch',
+        grant_types: ['client_credentials'],
+        scopes: ['ai:invoke'],
+      });
       const secret = client.body.client_secret as string;
       const clientId = client.body.client_id as string;
-      const getToken = () => b.fetch('/oauth/token', form({ grant_type: 'client_credentials' }, { authorization: basic(clientId, secret) }));
+      const getToken = () =>
+        b.fetch('/oauth/token', form({ grant_type: 'client_credentials' }, { authorization: basic(clientId, secret) }));
       const issued = await getToken();
       assert.equal(issued.status, 200);
       const access = (await json(issued)).access_token as string;
-      const key = (await call(a, 'POST', `/admin/v1/tenants/${doomed}/api-keys`, admin, { name: 'doomed key' })).body.key as string;
+      const key = (await call(a, 'POST', `/admin/v1/tenants/${doomed}/api-keys`, admin, { name: 'doomed key' })).body
+        .key as string;
       assert.equal((await call(b, 'GET', '/v1/probe/whoami', access)).status, 200);
       assert.equal((await call(b, 'GET', '/v1/probe/whoami', key)).status, 200);
 

@@ -1,7 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestGateway } from '@aihub/core/testing';
-import { Browser, bearer, createEnv, decodeJwt, form, json, newAdminKey, pkce, rows, startAuthGateway, type Backend, type Env } from './helpers';
+import {
+  Browser,
+  bearer,
+  createEnv,
+  decodeJwt,
+  form,
+  json,
+  newAdminKey,
+  pkce,
+  rows,
+  startAuthGateway,
+  type Backend,
+  type Env,
+} from './helpers';
 
 /** `POST /admin/v1/me/password`: the console's password change. */
 const BACKENDS: Backend[] = ['sqlite', 'postgres'];
@@ -17,21 +30,47 @@ for (const backend of BACKENDS) {
     let tenant: string;
     let clientId: string;
 
-    const adminPost = async (path: string, body: unknown) => json(await gw.fetch(path, { method: 'POST', headers: bearer(admin, { 'content-type': 'application/json' }), body: JSON.stringify(body) }));
+    const adminPost = async (path: string, body: unknown) =>
+      json(
+        await gw.fetch(path, {
+          method: 'POST',
+          headers: bearer(admin, { 'content-type': 'application/json' }),
+          body: JSON.stringify(body),
+        }),
+      );
     const token = (fields: Record<string, string>) => gw.fetch('/oauth/token', form(fields));
     const change = (accessToken: string, body: unknown) =>
-      gw.fetch('/admin/v1/me/password', { method: 'POST', headers: bearer(accessToken, { 'content-type': 'application/json' }), body: JSON.stringify(body) });
+      gw.fetch('/admin/v1/me/password', {
+        method: 'POST',
+        headers: bearer(accessToken, { 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+      });
 
     /** Signs in through the login page; the token response. */
     async function signIn(email: string, password = PASSWORD): Promise<Record<string, unknown>> {
       const browser = new Browser(gw.url);
       const pair = pkce();
-      const q = new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid admin:read admin:write', state: 's', code_challenge: pair.challenge, code_challenge_method: 'S256' });
+      const q = new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        scope: 'openid admin:read admin:write',
+        state: 's',
+        code_challenge: pair.challenge,
+        code_challenge_method: 'S256',
+      });
       let r = await browser.follow(`/oauth/authorize?${q}`);
       r = await browser.postForm(`${new URL(r.url).pathname}/login`, { email, password });
-      if (!r.url.startsWith(REDIRECT) && r.res.status === 200 && (await r.res.clone().text()).includes('Authorize')) r = await browser.postForm(`${new URL(r.url).pathname}/confirm`, { decision: 'allow' });
+      if (!r.url.startsWith(REDIRECT) && r.res.status === 200 && (await r.res.clone().text()).includes('Authorize'))
+        r = await browser.postForm(`${new URL(r.url).pathname}/confirm`, { decision: 'allow' });
       assert.ok(r.url.startsWith(REDIRECT), `sign-in ended at ${r.url}`);
-      const res = await token({ grant_type: 'authorization_code', code: new URL(r.url).searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: pair.verifier, client_id: clientId });
+      const res = await token({
+        grant_type: 'authorization_code',
+        code: new URL(r.url).searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: pair.verifier,
+        client_id: clientId,
+      });
       const tokens = await json(res);
       assert.equal(res.status, 200, JSON.stringify(tokens));
       return tokens;
@@ -76,7 +115,11 @@ for (const backend of BACKENDS) {
       assert.equal(short.status, 400);
       assert.equal(shortBody.code, 'invalid_password');
       assert.match(shortBody.detail as string, /12/);
-      assert.equal((await change(at, { current_password: PASSWORD, new_password: PASSWORD })).status, 400, 'the same password is refused');
+      assert.equal(
+        (await change(at, { current_password: PASSWORD, new_password: PASSWORD })).status,
+        400,
+        'the same password is refused',
+      );
 
       const ok = await change(at, { current_password: PASSWORD, new_password: NEW_PASSWORD });
       const okBody = await json(ok);
@@ -84,18 +127,43 @@ for (const backend of BACKENDS) {
       assert.equal(okBody.sessions_revoked, 1);
 
       // The other sign-in: its refresh token is gone and its access token denied.
-      assert.equal((await token({ grant_type: 'refresh_token', refresh_token: elsewhere.refresh_token as string, client_id: clientId })).status, 400);
+      assert.equal(
+        (
+          await token({
+            grant_type: 'refresh_token',
+            refresh_token: elsewhere.refresh_token as string,
+            client_id: clientId,
+          })
+        ).status,
+        400,
+      );
       assert.equal((await gw.fetch('/admin/v1/me', { headers: bearer(elsewhere.access_token as string) })).status, 401);
       // This one keeps working, and can refresh.
       assert.equal((await gw.fetch('/admin/v1/me', { headers: bearer(at) })).status, 200);
-      const refreshed = await token({ grant_type: 'refresh_token', refresh_token: here.refresh_token as string, client_id: clientId });
+      const refreshed = await token({
+        grant_type: 'refresh_token',
+        refresh_token: here.refresh_token as string,
+        client_id: clientId,
+      });
       assert.equal(refreshed.status, 200);
       // Another user's sign-in is untouched.
-      assert.equal((await token({ grant_type: 'refresh_token', refresh_token: other.refresh_token as string, client_id: clientId })).status, 200);
+      assert.equal(
+        (
+          await token({
+            grant_type: 'refresh_token',
+            refresh_token: other.refresh_token as string,
+            client_id: clientId,
+          })
+        ).status,
+        200,
+      );
       // The new password signs in; the old one does not.
       await signIn('carol@example.com', NEW_PASSWORD);
       const userId = decodeJwt(at).payload.sub as string;
-      const entries = await rows(env, `SELECT action, target_id, "before", "after" FROM tenancy_audit_log WHERE action = 'user.password_change'`);
+      const entries = await rows(
+        env,
+        `SELECT action, target_id, "before", "after" FROM tenancy_audit_log WHERE action = 'user.password_change'`,
+      );
       assert.equal(entries.length, 1);
       assert.equal(entries[0].target_id, userId);
       const text = JSON.stringify(entries);
@@ -107,7 +175,16 @@ for (const backend of BACKENDS) {
       const res = await change(key.key as string, { current_password: PASSWORD, new_password: NEW_PASSWORD });
       assert.equal(res.status, 403);
       assert.equal((await json(res)).code, 'user_session_required');
-      assert.equal((await gw.fetch('/admin/v1/me/password', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 401);
+      assert.equal(
+        (
+          await gw.fetch('/admin/v1/me/password', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).status,
+        401,
+      );
     });
   });
 }

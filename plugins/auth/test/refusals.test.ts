@@ -4,7 +4,16 @@ import { randomBytes } from 'node:crypto';
 import type { TestGateway } from '@aihub/core/testing';
 import { generateApiKey } from '../src/index';
 import { randomBase62 } from '../src/keyFormat';
-import { authRuntimeOf, bearer, createEnv, json, newAdminKey, startAuthGateway, type Backend, type Env } from './helpers';
+import {
+  authRuntimeOf,
+  bearer,
+  createEnv,
+  json,
+  newAdminKey,
+  startAuthGateway,
+  type Backend,
+  type Env,
+} from './helpers';
 
 /**
  * Issue 13, finding 8: a forged or malformed credential is the cheapest request there is. Keys with a
@@ -25,10 +34,18 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       env = await createEnv(backend);
-      gw = await startAuthGateway(env, { adminKey: admin, auth: { issuer: 'http://aihub.test', authFailures: { perMinute: LIMIT } }, server: { trustProxy: true } });
+      gw = await startAuthGateway(env, {
+        adminKey: admin,
+        auth: { issuer: 'http://aihub.test', authFailures: { perMinute: LIMIT } },
+        server: { trustProxy: true },
+      });
       const tenants = await json(await gw.fetch('/admin/v1/tenants', { headers: bearer(admin) }));
       const tenant = (tenants.data as { id: string }[])[0].id;
-      const created = await gw.fetch(`/admin/v1/tenants/${tenant}/api-keys`, { method: 'POST', headers: bearer(admin, { 'content-type': 'application/json' }), body: JSON.stringify({ name: 'valid' }) });
+      const created = await gw.fetch(`/admin/v1/tenants/${tenant}/api-keys`, {
+        method: 'POST',
+        headers: bearer(admin, { 'content-type': 'application/json' }),
+        body: JSON.stringify({ name: 'valid' }),
+      });
       key = (await json(created)).key as string;
       // Count every key read the hot path makes from here on.
       const keys = authRuntimeOf(gw).keys;
@@ -44,7 +61,8 @@ for (const backend of BACKENDS) {
       await env?.db.drop();
     });
 
-    const whoami = (credential: string, ip: string) => gw.fetch('/v1/probe/whoami', { headers: bearer(credential, { 'x-forwarded-for': ip }) });
+    const whoami = (credential: string, ip: string) =>
+      gw.fetch('/v1/probe/whoami', { headers: bearer(credential, { 'x-forwarded-for': ip }) });
 
     test('keys with a wrong checksum and garbage tokens are refused (401) without any lookup', async () => {
       const before = lookups;

@@ -9,7 +9,14 @@
  * PostgreSQL at 127.0.0.1:5432 (AIHUB_TEST_PG_URL) for --backend postgres; its own database, removed afterwards.
  */
 import { parseArgs } from 'node:util';
-import { asCaller, createBackend, identityPlugin, probePlugin, startTestGateway, type BackendKind } from '@aihub/core/testing';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  probePlugin,
+  startTestGateway,
+  type BackendKind,
+} from '@aihub/core/testing';
 import { createSql } from '@aihub/core/plugin-api';
 import { EventWriter } from '../src/consumer/EventWriter';
 import type { StoredEvent } from '../src/ingest/events';
@@ -32,23 +39,48 @@ const DAY = 86_400_000;
 async function main(): Promise<void> {
   const backend = await createBackend(values.backend as BackendKind);
   const probe = probePlugin();
-  const gw = await startTestGateway({ plugins: [identityPlugin(), behaviorPlugin, probe.plugin], pluginConfig: { behavior: { consumer: { enabled: false } } }, config: backend.config });
+  const gw = await startTestGateway({
+    plugins: [identityPlugin(), behaviorPlugin, probe.plugin],
+    pluginConfig: { behavior: { consumer: { enabled: false } } },
+    config: backend.config,
+  });
   try {
-    const writer = new EventWriter(createSql(probe.ctx().database), { events: 'behavior_events', profiles: 'behavior_profiles', deleted: 'behavior_deleted_users', tenants: 'behavior_tenants' });
+    const writer = new EventWriter(createSql(probe.ctx().database), {
+      events: 'behavior_events',
+      profiles: 'behavior_profiles',
+      deleted: 'behavior_deleted_users',
+      tenants: 'behavior_tenants',
+    });
     const end = Date.UTC(2026, 0, 31);
     const t0 = performance.now();
-    for (let written = 0; written < total; ) {
+    for (let written = 0; written < total;) {
       const batch: StoredEvent[] = [];
       for (let i = 0; i < 2000 && written < total; i++, written++) {
         const u = written % users;
         // Users go deeper into the funnel less often; their events spread over 30 days.
         const step = Math.min(STEPS.length - 1, Math.floor(written / users) % (1 + (u % STEPS.length)));
         const ts = end - 30 * DAY + ((u * 7919 + written * 104_729) % (30 * DAY));
-        batch.push({ tenantId: 'bench', messageId: `m-${written}`, type: 'track', event: STEPS[step], userId: `user-${u}`, anonymousId: null, groupId: null, previousId: null, timestamp: new Date(ts).toISOString(), receivedAt: new Date(ts).toISOString(), properties: { plan: u % 3 ? 'free' : 'pro' }, traits: null, context: null });
+        batch.push({
+          tenantId: 'bench',
+          messageId: `m-${written}`,
+          type: 'track',
+          event: STEPS[step],
+          userId: `user-${u}`,
+          anonymousId: null,
+          groupId: null,
+          previousId: null,
+          timestamp: new Date(ts).toISOString(),
+          receivedAt: new Date(ts).toISOString(),
+          properties: { plan: u % 3 ? 'free' : 'pro' },
+          traits: null,
+          context: null,
+        });
       }
       await writer.write(batch);
     }
-    console.log(`${values.backend}: wrote ${total} events of ${users} users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `${values.backend}: wrote ${total} events of ${users} users in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const headers = asCaller({ tenant: 'bench', role: 'developer' });
     const range = 'from=2026-01-01&to=2026-01-30';
     const queries: [string, string][] = [
@@ -68,7 +100,9 @@ async function main(): Promise<void> {
         times.push(performance.now() - s);
       }
       times.sort((a, b) => a - b);
-      console.log(`${name.padEnd(28)} median ${times[times.length >> 1].toFixed(0).padStart(6)} ms  (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)})`);
+      console.log(
+        `${name.padEnd(28)} median ${times[times.length >> 1].toFixed(0).padStart(6)} ms  (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)})`,
+      );
     }
   } finally {
     await gw.stop();

@@ -37,8 +37,22 @@ function makeBatch(worker: number, n: number): string {
     const user = `user-${(worker * 7919 + n * 31 + i) % users}`;
     batch.push(
       i % 20 === 0
-        ? { type: 'identify', userId: user, traits: { plan: i % 3 ? 'free' : 'pro', company: 'Acme' }, messageId: `w${worker}-${n}-${i}`, timestamp: new Date(now - i).toISOString() }
-        : { type: 'track', userId: user, event: EVENTS[i % EVENTS.length], properties: { sku: `sku-${i % 50}`, price: (i % 9) + 0.99, currency: 'USD' }, context: { ip: '203.0.113.7', userAgent: 'bench/1.0' }, messageId: `w${worker}-${n}-${i}`, timestamp: new Date(now - i).toISOString() },
+        ? {
+            type: 'identify',
+            userId: user,
+            traits: { plan: i % 3 ? 'free' : 'pro', company: 'Acme' },
+            messageId: `w${worker}-${n}-${i}`,
+            timestamp: new Date(now - i).toISOString(),
+          }
+        : {
+            type: 'track',
+            userId: user,
+            event: EVENTS[i % EVENTS.length],
+            properties: { sku: `sku-${i % 50}`, price: (i % 9) + 0.99, currency: 'USD' },
+            context: { ip: '203.0.113.7', userAgent: 'bench/1.0' },
+            messageId: `w${worker}-${n}-${i}`,
+            timestamp: new Date(now - i).toISOString(),
+          },
     );
   }
   return JSON.stringify({ batch, sentAt: new Date(now).toISOString() });
@@ -51,13 +65,22 @@ async function main(): Promise<void> {
     pluginConfig: { behavior: { consumer: { batchSize: 2000, blockMs: 200 } } },
     config: { ...backend.config, telemetry: { metrics: { processMetrics: false } } },
   });
-  const headers = { 'content-type': 'application/json', ...asCaller({ tenant: 'bench', key: 'k-bench', scopes: ['events:write'] }) };
+  const headers = {
+    'content-type': 'application/json',
+    ...asCaller({ tenant: 'bench', key: 'k-bench', scopes: ['events:write'] }),
+  };
   const { createDatabase } = await import('@aihub/core/testing');
   const db = createDatabase({ url: backend.databaseUrl });
-  const landed = async () => Number(((await db.sequelize.query('SELECT COUNT(*) AS n FROM behavior_events', { type: 'SELECT' })) as { n: string }[])[0].n);
+  const landed = async () =>
+    Number(
+      (
+        (await db.sequelize.query('SELECT COUNT(*) AS n FROM behavior_events', { type: 'SELECT' })) as { n: string }[]
+      )[0].n,
+    );
   try {
     // Warm-up: connections, prepared paths, JIT.
-    for (let i = 0; i < 5; i++) await (await fetch(`${gw.url}/v1/batch`, { method: 'POST', headers, body: makeBatch(999, i) })).arrayBuffer();
+    for (let i = 0; i < 5; i++)
+      await (await fetch(`${gw.url}/v1/batch`, { method: 'POST', headers, body: makeBatch(999, i) })).arrayBuffer();
     while ((await landed()) < 5 * batchSize) await new Promise((r) => setTimeout(r, 50));
     const base = await landed();
 
@@ -83,7 +106,8 @@ async function main(): Promise<void> {
     while ((await landed()) - base < accepted) await new Promise((r) => setTimeout(r, 20));
     const landSeconds = (performance.now() - start) / 1000;
     latencies.sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
     const result = {
       setup: { batch: batchSize, concurrency, seconds, database: 'postgresql', queue: 'redis-streams', users },
       accepted_events: accepted,

@@ -27,7 +27,10 @@ export class RetentionJob {
 
   start(): void {
     const every = this.ctx.config.retention.intervalMs;
-    this.timer = setInterval(() => void this.run().catch((err) => this.ctx.logger.warn('behavior retention job failed; will retry', { err })), every);
+    this.timer = setInterval(
+      () => void this.run().catch((err) => this.ctx.logger.warn('behavior retention job failed; will retry', { err })),
+      every,
+    );
     this.timer.unref();
   }
 
@@ -49,15 +52,26 @@ export class RetentionJob {
       let total = 0;
       for (const { tenant_id: tenantId } of tenants) {
         const s = await this.settings.load(tenantId);
-        const days = typeof s?.retentionDays === 'number' && s.retentionDays > 0 ? s.retentionDays : this.ctx.config.retention.defaultDays;
+        const days =
+          typeof s?.retentionDays === 'number' && s.retentionDays > 0
+            ? s.retentionDays
+            : this.ctx.config.retention.defaultDays;
         if (!days) continue;
         const cutoff = new Date(this.ctx.clock.now() - days * 86_400_000).toISOString();
         const n = await this.purge(tenantId, cutoff);
-        if (n) this.ctx.logger.info('deleted expired behavior events', { tenant_id: tenantId, events: n, retention_days: days });
+        if (n)
+          this.ctx.logger.info('deleted expired behavior events', {
+            tenant_id: tenantId,
+            events: n,
+            retention_days: days,
+          });
         total += n;
       }
       const old = new Date(this.ctx.clock.now() - TOMBSTONE_DAYS * 86_400_000).toISOString();
-      await this.sql.rows(`DELETE FROM ${this.t.deleted} WHERE deleted_at < ${at(this.sql.dialect, 1)} RETURNING user_id`, [old]);
+      await this.sql.rows(
+        `DELETE FROM ${this.t.deleted} WHERE deleted_at < ${at(this.sql.dialect, 1)} RETURNING user_id`,
+        [old],
+      );
       return total;
     } finally {
       await this.ctx.store.del('retention-lock').catch(() => {});
@@ -79,7 +93,10 @@ export class RetentionJob {
       await new Promise((r) => setImmediate(r));
     }
     // Profiles of users not seen within the retention period go too.
-    await this.sql.rows(`DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND last_seen < ${at(this.sql.dialect, 2)} RETURNING user_id`, [tenantId, cutoff]);
+    await this.sql.rows(
+      `DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND last_seen < ${at(this.sql.dialect, 2)} RETURNING user_id`,
+      [tenantId, cutoff],
+    );
     return total;
   }
 }

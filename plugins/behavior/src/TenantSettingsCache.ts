@@ -28,7 +28,10 @@ export class TenantSettingsCache {
         const t = await directory.get(tenantId);
         if (t) return t.settings;
       } catch (err) {
-        this.ctx.logger.warn('tenant directory unavailable; using settings seen on requests', { err, tenant_id: tenantId });
+        this.ctx.logger.warn('tenant directory unavailable; using settings seen on requests', {
+          err,
+          tenant_id: tenantId,
+        });
       }
     }
     return this.seen.get(tenantId);

@@ -15,7 +15,8 @@ export default definePlugin({
   name: 'behavior',
   version: '0.1.0',
   core: '^0.1.0',
-  description: 'Segment-compatible event collection, analytics (funnels, retention, sessions, profiles) and per-tenant privacy',
+  description:
+    'Segment-compatible event collection, analytics (funnels, retention, sessions, profiles) and per-tenant privacy',
   optionalDependsOn: ['tenancy', 'auth'],
   routePrefix: '',
   config: behaviorConfig,

@@ -26,7 +26,12 @@ describe('profiles with concurrent writers (postgres)', () => {
   });
 
   it('merges traits from concurrent batches without losing any', async () => {
-    const tables = { events: 'behavior_events', profiles: 'behavior_profiles', deleted: 'behavior_deleted_users', tenants: 'behavior_tenants' };
+    const tables = {
+      events: 'behavior_events',
+      profiles: 'behavior_profiles',
+      deleted: 'behavior_deleted_users',
+      tenants: 'behavior_tenants',
+    };
     const writers = dbs.map((d) => new EventWriter(createSql(d), tables));
     const ev = (w: number, round: number, user: number): StoredEvent => ({
       tenantId: 'tc',
@@ -54,7 +59,10 @@ describe('profiles with concurrent writers (postgres)', () => {
     const again = await writers[0].write(Array.from({ length: users }, (_, u) => ev(0, 3, u)));
     assert.equal(again.inserted, 0);
     assert.equal(again.duplicates, users);
-    const rows = (await dbs[0].sequelize.query("SELECT user_id, traits, anonymous_ids, event_count, first_seen, last_seen FROM behavior_profiles WHERE tenant_id = 'tc'", { type: 'SELECT' })) as Record<string, unknown>[];
+    const rows = (await dbs[0].sequelize.query(
+      "SELECT user_id, traits, anonymous_ids, event_count, first_seen, last_seen FROM behavior_profiles WHERE tenant_id = 'tc'",
+      { type: 'SELECT' },
+    )) as Record<string, unknown>[];
     assert.equal(rows.length, users);
     for (const r of rows) {
       const traits = JSON.parse(String(r.traits)) as Record<string, boolean>;

@@ -24,20 +24,45 @@ const base = [{ name: 'test-identity' }, { name: 'test-ai' }];
 const variants: { name: string; plugins: unknown[]; body: Record<string, unknown> }[] = [
   { name: 'baseline (no cache, handler answers)', plugins: base, body: {} },
   { name: 'cache hit from L1 (JSON)', plugins: [...base, { name: 'cache' }], body: {} },
-  { name: 'cache hit from L1 (SSE replay)', plugins: [...base, { name: 'cache' }], body: { stream: true, stream_options: { include_usage: true } } },
-  { name: 'cache hit from L2 Redis (L1 too small)', plugins: [...base, { name: 'cache', config: { l1: { maxEntries: 1, maxBytes: 1 } } }], body: {} },
+  {
+    name: 'cache hit from L1 (SSE replay)',
+    plugins: [...base, { name: 'cache' }],
+    body: { stream: true, stream_options: { include_usage: true } },
+  },
+  {
+    name: 'cache hit from L2 Redis (L1 too small)',
+    plugins: [...base, { name: 'cache', config: { l1: { maxEntries: 1, maxBytes: 1 } } }],
+    body: {},
+  },
 ];
 
 const headers = { 'content-type': 'application/json', 'x-test-tenant': 'bench', 'x-test-key': 'k1' };
 const bodyOf = (extra: Record<string, unknown>) =>
-  JSON.stringify({ model: 'gpt-bench', temperature: 0, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 20, ...extra });
+  JSON.stringify({
+    model: 'gpt-bench',
+    temperature: 0,
+    messages: [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Say hello in one short sentence.' },
+    ],
+    max_tokens: 20,
+    ...extra,
+  });
 
 async function main(): Promise<void> {
   const instances: Instance[] = [];
   try {
     for (const v of variants) {
       instances.push(
-        await startInstance({ config: { redis: { url: redisUrl, keyPrefix: `${keyPrefix}${instances.length}:` }, logging: { level: 'error' }, plugins: v.plugins }, modules: [cacheModule], fakeAi: { completionTokens: 12 } }),
+        await startInstance({
+          config: {
+            redis: { url: redisUrl, keyPrefix: `${keyPrefix}${instances.length}:` },
+            logging: { level: 'error' },
+            plugins: v.plugins,
+          },
+          modules: [cacheModule],
+          fakeAi: { completionTokens: 12 },
+        }),
       );
     }
     const url = (i: number) => `${instances[i].url}/v1/chat/completions`;
@@ -47,15 +72,26 @@ async function main(): Promise<void> {
       await load({ url: url(i), connections: 4, seconds: 2, body: bodyOf(variants[i].body), headers });
       const probe = await fetch(url(i), { method: 'POST', headers, body: bodyOf(variants[i].body) });
       await probe.arrayBuffer();
-      if (i > 0 && probe.headers.get('x-aihub-cache') !== 'hit') throw new Error(`${variants[i].name}: expected hits, got ${probe.headers.get('x-aihub-cache')}`);
+      if (i > 0 && probe.headers.get('x-aihub-cache') !== 'hit')
+        throw new Error(`${variants[i].name}: expected hits, got ${probe.headers.get('x-aihub-cache')}`);
     }
     const latency: LoadResult[][] = variants.map(() => []);
     const rounds = 2;
     for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < variants.length; i++) latency[i].push(await load({ url: url(i), connections: 1, seconds: seconds / rounds, body: bodyOf(variants[i].body), headers }));
+      for (let i = 0; i < variants.length; i++)
+        latency[i].push(
+          await load({
+            url: url(i),
+            connections: 1,
+            seconds: seconds / rounds,
+            body: bodyOf(variants[i].body),
+            headers,
+          }),
+        );
     }
     const throughput: LoadResult[] = [];
-    for (let i = 0; i < variants.length; i++) throughput.push(await load({ url: url(i), connections: 16, seconds, body: bodyOf(variants[i].body), headers }));
+    for (let i = 0; i < variants.length; i++)
+      throughput.push(await load({ url: url(i), connections: 16, seconds, body: bodyOf(variants[i].body), headers }));
     console.log(`\ncache hit latency, ${seconds} s per measurement, node ${process.version}, redis ${redisUrl}`);
     for (let i = 0; i < variants.length; i++) {
       console.log(`\n${variants[i].name}`);

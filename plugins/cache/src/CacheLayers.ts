@@ -148,7 +148,11 @@ export class CacheLayers {
       const prefix = `${this.l2.prefix}e:${keyPrefix(tenantId, model)}`;
       let offset = 0;
       for (;;) {
-        const [scanned, gone] = await this.l2.runScript(purgeScript, [`i:${keyPart(tenantId)}`], [model === undefined ? '' : prefix, PURGE_BATCH, offset]);
+        const [scanned, gone] = await this.l2.runScript(
+          purgeScript,
+          [`i:${keyPart(tenantId)}`],
+          [model === undefined ? '' : prefix, PURGE_BATCH, offset],
+        );
         removed += Number(gone);
         offset += Number(scanned) - Number(gone);
         if (Number(scanned) < PURGE_BATCH) break;
@@ -163,7 +167,10 @@ export class CacheLayers {
    * A tenant's entries and bytes: in this instance's L1 (walks the LRU, bounded by l1.maxEntries)
    * and in L2 (null when L2 is off). L2 bytes beyond STATS_MEASURE_CAP entries are an estimate.
    */
-  async tenantEntries(tenantId: string): Promise<{ l1: { entries: number; bytes: number }; l2: { entries: number; bytes: number; estimated: boolean } | null }> {
+  async tenantEntries(tenantId: string): Promise<{
+    l1: { entries: number; bytes: number };
+    l2: { entries: number; bytes: number; estimated: boolean } | null;
+  }> {
     const prefix = keyPrefix(tenantId);
     let entries = 0;
     let bytes = 0;
@@ -173,11 +180,22 @@ export class CacheLayers {
       bytes += e.bytes;
     }
     if (!this.l2) return { l1: { entries, bytes }, l2: null };
-    const [live, measuredBytes, measured] = await this.l2.runScript(statsScript, [`i:${keyPart(tenantId)}`], [STATS_MEASURE_CAP]);
+    const [live, measuredBytes, measured] = await this.l2.runScript(
+      statsScript,
+      [`i:${keyPart(tenantId)}`],
+      [STATS_MEASURE_CAP],
+    );
     const n = Number(live);
     const m = Number(measured);
     const estimated = m < n && m > 0;
-    return { l1: { entries, bytes }, l2: { entries: n, bytes: estimated ? Math.round((Number(measuredBytes) * n) / m) : Number(measuredBytes), estimated } };
+    return {
+      l1: { entries, bytes },
+      l2: {
+        entries: n,
+        bytes: estimated ? Math.round((Number(measuredBytes) * n) / m) : Number(measuredBytes),
+        estimated,
+      },
+    };
   }
 
   /** Handles a purge message `<tenant>\n<model or empty>`; returns how many L1 entries went. */
@@ -233,7 +251,10 @@ export class CacheLayers {
     const now = Date.now();
     if (now - this.lastErrorLog > 30_000) {
       this.lastErrorLog = now;
-      this.logger.warn('cache shared layer unreachable; serving misses from upstream until it returns', { err, operation });
+      this.logger.warn('cache shared layer unreachable; serving misses from upstream until it returns', {
+        err,
+        operation,
+      });
     }
   }
 }

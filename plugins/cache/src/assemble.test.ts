@@ -8,9 +8,36 @@ const events = [
   { ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
   { ...head, choices: [{ index: 0, delta: { content: 'Grüße, ' }, finish_reason: null }] },
   { ...head, choices: [{ index: 0, delta: { content: '東京' }, finish_reason: null }] },
-  { ...head, choices: [{ index: 1, delta: { role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_', arguments: '{"a"' } }] }, finish_reason: null }] },
-  { ...head, choices: [{ index: 1, delta: { tool_calls: [{ index: 0, function: { name: 'weather', arguments: ':1}' } }] }, finish_reason: null }] },
-  { ...head, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }, { index: 1, delta: {}, finish_reason: 'tool_calls' }] },
+  {
+    ...head,
+    choices: [
+      {
+        index: 1,
+        delta: {
+          role: 'assistant',
+          tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_', arguments: '{"a"' } }],
+        },
+        finish_reason: null,
+      },
+    ],
+  },
+  {
+    ...head,
+    choices: [
+      {
+        index: 1,
+        delta: { tool_calls: [{ index: 0, function: { name: 'weather', arguments: ':1}' } }] },
+        finish_reason: null,
+      },
+    ],
+  },
+  {
+    ...head,
+    choices: [
+      { index: 0, delta: {}, finish_reason: 'stop' },
+      { index: 1, delta: {}, finish_reason: 'tool_calls' },
+    ],
+  },
   { ...head, choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
 ];
 const wire = `: comment\n\n${events.map((e) => `data: ${JSON.stringify(e)}\r\n\r\n`).join('')}data: [DONE]\n\n`;
@@ -30,9 +57,15 @@ describe('SSE assembly', () => {
     for (const size of [1, 3, 7, 64, 100_000]) {
       const a = assemble(wire, size);
       assert.equal(a.complete, true);
-      const body = a.result() as { choices: { index: number; message: Record<string, unknown>; finish_reason: string }[]; usage: unknown; system_fingerprint: string };
+      const body = a.result() as {
+        choices: { index: number; message: Record<string, unknown>; finish_reason: string }[];
+        usage: unknown;
+        system_fingerprint: string;
+      };
       assert.equal(body.choices[0].message.content, 'Grüße, 東京');
-      assert.deepEqual(body.choices[1].message.tool_calls, [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"a":1}' } }]);
+      assert.deepEqual(body.choices[1].message.tool_calls, [
+        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"a":1}' } },
+      ]);
       assert.equal(body.choices[1].finish_reason, 'tool_calls');
       assert.deepEqual(body.usage, { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
       assert.equal(body.system_fingerprint, 'fp');
@@ -42,7 +75,11 @@ describe('SSE assembly', () => {
   it('is not complete without [DONE], with an unfinished choice, or after an error event', () => {
     assert.equal(assemble(wire.replace('data: [DONE]\n\n', ''), 50).complete, false);
     assert.equal(assemble(`data: ${JSON.stringify(events[1])}\n\ndata: [DONE]\n\n`, 50).complete, false);
-    assert.equal(assemble(`${wire.replace('data: [DONE]\n\n', '')}data: {"error":{"message":"x"}}\n\ndata: [DONE]\n\n`, 50).complete, false);
+    assert.equal(
+      assemble(`${wire.replace('data: [DONE]\n\n', '')}data: {"error":{"message":"x"}}\n\ndata: [DONE]\n\n`, 50)
+        .complete,
+      false,
+    );
   });
 
   it('replays what it assembled as an equivalent stream', () => {

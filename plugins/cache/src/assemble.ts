@@ -93,14 +93,33 @@ export class ChatStreamAssembler {
       this.error = true;
       return;
     }
-    this.head ??= { id: chunk.id, created: chunk.created, model: chunk.model, system_fingerprint: chunk.system_fingerprint, service_tier: chunk.service_tier };
+    this.head ??= {
+      id: chunk.id,
+      created: chunk.created,
+      model: chunk.model,
+      system_fingerprint: chunk.system_fingerprint,
+      service_tier: chunk.service_tier,
+    };
     if (chunk.usage) this.usage = chunk.usage;
     if (!Array.isArray(chunk.choices)) return;
-    for (const raw of chunk.choices as { index?: number; delta?: Delta; finish_reason?: string | null; logprobs?: { content?: unknown[] } | null }[]) {
+    for (const raw of chunk.choices as {
+      index?: number;
+      delta?: Delta;
+      finish_reason?: string | null;
+      logprobs?: { content?: unknown[] } | null;
+    }[]) {
       const index = typeof raw.index === 'number' ? raw.index : 0;
       let acc = this.choices.get(index);
       if (!acc) {
-        acc = { content: '', refusal: '', hasContent: false, hasRefusal: false, tools: new Map(), finish: null, logprobs: undefined };
+        acc = {
+          content: '',
+          refusal: '',
+          hasContent: false,
+          hasRefusal: false,
+          tools: new Map(),
+          finish: null,
+          logprobs: undefined,
+        };
         this.choices.set(index, acc);
       }
       const d = raw.delta;
@@ -126,7 +145,8 @@ export class ChatStreamAssembler {
           }
         }
       }
-      if (raw.logprobs?.content && Array.isArray(raw.logprobs.content)) (acc.logprobs ??= []).push(...raw.logprobs.content);
+      if (raw.logprobs?.content && Array.isArray(raw.logprobs.content))
+        (acc.logprobs ??= []).push(...raw.logprobs.content);
       if (raw.finish_reason) acc.finish = raw.finish_reason;
     }
   }
@@ -147,7 +167,11 @@ export class ChatStreamAssembler {
     const choices = [...this.choices.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([index, c]) => {
-        const message: Record<string, unknown> = { role: c.role ?? 'assistant', content: c.hasContent ? c.content : null, refusal: c.hasRefusal ? c.refusal : null };
+        const message: Record<string, unknown> = {
+          role: c.role ?? 'assistant',
+          content: c.hasContent ? c.content : null,
+          refusal: c.hasRefusal ? c.refusal : null,
+        };
         if (c.tools.size) {
           message.tool_calls = [...c.tools.entries()]
             .sort((a, b) => a[0] - b[0])
@@ -155,8 +179,15 @@ export class ChatStreamAssembler {
         }
         return { index, message, logprobs: c.logprobs ? { content: c.logprobs } : null, finish_reason: c.finish };
       });
-    const body: Record<string, unknown> = { id: h.id, object: 'chat.completion', created: h.created, model: h.model, choices };
-    if (h.system_fingerprint !== undefined && h.system_fingerprint !== null) body.system_fingerprint = h.system_fingerprint;
+    const body: Record<string, unknown> = {
+      id: h.id,
+      object: 'chat.completion',
+      created: h.created,
+      model: h.model,
+      choices,
+    };
+    if (h.system_fingerprint !== undefined && h.system_fingerprint !== null)
+      body.system_fingerprint = h.system_fingerprint;
     if (h.service_tier !== undefined && h.service_tier !== null) body.service_tier = h.service_tier;
     if (this.usage) body.usage = this.usage;
     return body;

@@ -49,7 +49,12 @@ function num(v: unknown): number {
 
 interface ChatChoice {
   index?: number;
-  message?: { role?: string; content?: string | null; refusal?: string | null; tool_calls?: { id?: string; type?: string; function?: { name?: string; arguments?: string } }[] };
+  message?: {
+    role?: string;
+    content?: string | null;
+    refusal?: string | null;
+    tool_calls?: { id?: string; type?: string; function?: { name?: string; arguments?: string } }[];
+  };
   finish_reason?: string | null;
   logprobs?: unknown;
 }
@@ -91,7 +96,12 @@ export class StoredEntry {
  * carries `usage: null` and a last chunk with empty choices carries the usage.
  */
 export function renderSse(body: Record<string, unknown>, includeUsage: boolean): string {
-  const base: Record<string, unknown> = { id: body.id, object: 'chat.completion.chunk', created: body.created, model: body.model };
+  const base: Record<string, unknown> = {
+    id: body.id,
+    object: 'chat.completion.chunk',
+    created: body.created,
+    model: body.model,
+  };
   if (body.system_fingerprint !== undefined) base.system_fingerprint = body.system_fingerprint;
   if (body.service_tier !== undefined) base.service_tier = body.service_tier;
   let out = '';
@@ -106,11 +116,25 @@ export function renderSse(body: Record<string, unknown>, includeUsage: boolean):
     const index = typeof c.index === 'number' ? c.index : i;
     const m = c.message ?? {};
     // Like OpenAI: the first chunk has content '' for a text answer and null for a tool-call answer.
-    emit([{ index, delta: { role: m.role ?? 'assistant', content: typeof m.content === 'string' ? '' : null, refusal: null }, logprobs: null, finish_reason: null }]);
-    if (typeof m.content === 'string' && m.content.length) emit([{ index, delta: { content: m.content }, logprobs: c.logprobs ?? null, finish_reason: null }]);
-    if (typeof m.refusal === 'string' && m.refusal.length) emit([{ index, delta: { refusal: m.refusal }, logprobs: null, finish_reason: null }]);
+    emit([
+      {
+        index,
+        delta: { role: m.role ?? 'assistant', content: typeof m.content === 'string' ? '' : null, refusal: null },
+        logprobs: null,
+        finish_reason: null,
+      },
+    ]);
+    if (typeof m.content === 'string' && m.content.length)
+      emit([{ index, delta: { content: m.content }, logprobs: c.logprobs ?? null, finish_reason: null }]);
+    if (typeof m.refusal === 'string' && m.refusal.length)
+      emit([{ index, delta: { refusal: m.refusal }, logprobs: null, finish_reason: null }]);
     if (Array.isArray(m.tool_calls) && m.tool_calls.length) {
-      const calls = m.tool_calls.map((t, k) => ({ index: k, id: t.id, type: t.type ?? 'function', function: { name: t.function?.name ?? '', arguments: t.function?.arguments ?? '' } }));
+      const calls = m.tool_calls.map((t, k) => ({
+        index: k,
+        id: t.id,
+        type: t.type ?? 'function',
+        function: { name: t.function?.name ?? '', arguments: t.function?.arguments ?? '' },
+      }));
       emit([{ index, delta: { tool_calls: calls }, logprobs: null, finish_reason: null }]);
     }
     emit([{ index, delta: {}, logprobs: null, finish_reason: c.finish_reason ?? 'stop' }]);

@@ -60,7 +60,10 @@ interface Hit {
 const PendingKey = defineStateKey<Pending>('cache.pending');
 const HitKey = defineStateKey<Hit>('cache.hit');
 
-const ENDPOINT: Record<CacheRoute, AiCallInfo['endpoint']> = { '/v1/chat/completions': 'chat.completions', '/v1/embeddings': 'embeddings' };
+const ENDPOINT: Record<CacheRoute, AiCallInfo['endpoint']> = {
+  '/v1/chat/completions': 'chat.completions',
+  '/v1/embeddings': 'embeddings',
+};
 const KIND: Record<CacheRoute, CacheEntry['kind']> = { '/v1/chat/completions': 'chat', '/v1/embeddings': 'embeddings' };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -124,7 +127,12 @@ function lookup(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps, route: C
     }
     // An experiment's variants answer differently: each keeps its own entries.
     const prepared = AiCallKey.get(c);
-    const key = cacheKey(tenantId, model, body, prepared?.variant === undefined ? undefined : `${prepared.experiment ?? ''}/${prepared.variant}`);
+    const key = cacheKey(
+      tenantId,
+      model,
+      body,
+      prepared?.variant === undefined ? undefined : `${prepared.experiment ?? ''}/${prepared.variant}`,
+    );
     const stream = body.stream === true;
     const includeUsage = stream && isRecord(body.stream_options) && body.stream_options.include_usage === true;
     // auto: publish unless a plugin prepared AiCallKey before the lookup (the ai plugin does, and
@@ -217,7 +225,14 @@ function entryOf(c: GatewayContext, p: Pending): CacheEntry | undefined {
     if (usage) body = { ...body, usage: toOpenAiUsage(usage) satisfies OpenAiUsage };
   }
   const now = Date.now();
-  return { v: 1, kind: p.kind, model: p.model, storedAt: now, expiresAt: now + p.ttlMs, body: body as Record<string, unknown> };
+  return {
+    v: 1,
+    kind: p.kind,
+    model: p.model,
+    storedAt: now,
+    expiresAt: now + p.ttlMs,
+    body: body as Record<string, unknown>,
+  };
 }
 
 function parseJson(text: string | undefined): unknown {
@@ -237,7 +252,8 @@ function finish(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps): (c: Gat
   return (c) => {
     const hit = HitKey.get(c);
     if (hit) {
-      if (hit.publish) ctx.queue.publish(USAGE_TOPIC, hitUsageRecord(c, hit.entry, hit.endpoint, hit.model, hit.stream));
+      if (hit.publish)
+        ctx.queue.publish(USAGE_TOPIC, hitUsageRecord(c, hit.entry, hit.endpoint, hit.model, hit.stream));
       return;
     }
     const p = PendingKey.get(c);
@@ -264,16 +280,15 @@ function finish(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps): (c: Gat
  */
 export function cacheHooks(ctx: PluginContext<CacheConfig>, deps: () => CacheDeps): HookDefinition[] {
   const routes = Object.keys(ctx.config.routes) as CacheRoute[];
-  const cached = (r: RouteInfo) => r.pipeline && r.method === 'POST' && r.tags.includes('ai') && (routes as string[]).includes(r.path);
+  const cached = (r: RouteInfo) =>
+    r.pipeline && r.method === 'POST' && r.tags.includes('ai') && (routes as string[]).includes(r.path);
   return [
-    ...routes.map(
-      (route): HookDefinition => ({
-        name: `lookup${route.replace(/\//g, '-')}`,
-        phase: 'cache.lookup',
-        appliesTo: (r) => cached(r) && r.path === route,
-        handle: lookup(ctx, deps, route),
-      }),
-    ),
+    ...routes.map((route): HookDefinition => ({
+      name: `lookup${route.replace(/\//g, '-')}`,
+      phase: 'cache.lookup',
+      appliesTo: (r) => cached(r) && r.path === route,
+      handle: lookup(ctx, deps, route),
+    })),
     { name: 'capture', phase: 'response.transform', order: 1000, appliesTo: cached, handle: capture(ctx.config) },
     { name: 'store', phase: 'response.meter', appliesTo: cached, handle: finish(ctx, deps) },
   ];

@@ -27,14 +27,31 @@ export default definePlugin({
     const holder: { layers?: CacheLayers } = {};
     const metrics = new CacheMetrics(ctx.meter, () => holder.layers?.l1.calculatedSize ?? 0);
     const l2On = ctx.config.l2 === 'on' || (ctx.config.l2 === 'auto' && ctx.store.kind === 'redis');
-    const layers = (holder.layers = new CacheLayers(ctx.config, l2On ? ctx.store : undefined, ctx.store, metrics, ctx.logger));
-    const deps: CacheDeps = { layers, flights: new Flights(), metrics, stats: new TenantStats(ctx.store, ctx.logger, ctx.config.statsFlushMs) };
+    const layers = (holder.layers = new CacheLayers(
+      ctx.config,
+      l2On ? ctx.store : undefined,
+      ctx.store,
+      metrics,
+      ctx.logger,
+    ));
+    const deps: CacheDeps = {
+      layers,
+      flights: new Flights(),
+      metrics,
+      stats: new TenantStats(ctx.store, ctx.logger, ctx.config.statsFlushMs),
+    };
     await layers.start();
     deps.stats.start();
     return deps;
   },
   hooks: (ctx) => cacheHooks(ctx, () => ctx.runtime),
-  routes: (router, ctx) => cacheRoutes(router, ctx, () => ctx.runtime.layers, () => ctx.runtime.stats),
+  routes: (router, ctx) =>
+    cacheRoutes(
+      router,
+      ctx,
+      () => ctx.runtime.layers,
+      () => ctx.runtime.stats,
+    ),
   async stop(ctx) {
     await ctx.runtime.stats.stop();
     await ctx.runtime.layers.stop();
@@ -44,7 +61,12 @@ export default definePlugin({
       name: 'cache',
       check: async () => {
         const d = ctx.runtime;
-        return { l1Entries: d.layers.l1.size, l1Bytes: d.layers.l1.calculatedSize, l2: d.layers.l2 ? d.layers.l2.kind : 'off', flights: d.flights.size };
+        return {
+          l1Entries: d.layers.l1.size,
+          l1Bytes: d.layers.l1.calculatedSize,
+          l2: d.layers.l2 ? d.layers.l2.kind : 'off',
+          flights: d.flights.size,
+        };
       },
     },
   ],

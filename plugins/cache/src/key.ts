@@ -7,10 +7,26 @@ import { createHash } from 'node:crypto';
  * on its own). Everything else is part of the key, unknown fields included: an unfamiliar parameter
  * can only cause a miss, never a wrong hit.
  */
-const IGNORED = new Set(['model', 'user', 'stream', 'stream_options', 'metadata', 'store', 'service_tier', 'safety_identifier', 'prompt_cache_key']);
+const IGNORED = new Set([
+  'model',
+  'user',
+  'stream',
+  'stream_options',
+  'metadata',
+  'store',
+  'service_tier',
+  'safety_identifier',
+  'prompt_cache_key',
+]);
 
 /** Parameters whose OpenAI default equals leaving them out, so `n: 1` and no `n` share an entry. */
-const DEFAULTS: Record<string, unknown> = { n: 1, top_p: 1, presence_penalty: 0, frequency_penalty: 0, logprobs: false };
+const DEFAULTS: Record<string, unknown> = {
+  n: 1,
+  top_p: 1,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+  logprobs: false,
+};
 
 /**
  * Canonical JSON: object keys sorted at every depth, so `{a,b}` and `{b,a}` hash alike. Message

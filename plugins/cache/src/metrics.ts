@@ -22,14 +22,31 @@ export class CacheMetrics {
   private readonly l2Ledger = new Map<number, number>();
 
   constructor(meter: PluginMeter, l1Bytes: () => number) {
-    this.requests = meter.counter('cache_requests_total', 'Cache lookups by layer and result (bypass: the request was not eligible)', ['layer', 'result'] as const);
+    this.requests = meter.counter(
+      'cache_requests_total',
+      'Cache lookups by layer and result (bypass: the request was not eligible)',
+      ['layer', 'result'] as const,
+    );
     this.stores = meter.counter('cache_stores_total', 'Responses stored, by layer', ['layer'] as const);
-    this.evictions = meter.counter('cache_evictions_total', 'In-process entries dropped before being purged: evict (LRU bound) or expire (TTL)', ['layer', 'reason'] as const);
-    this.errors = meter.counter('cache_store_errors_total', 'Failed shared-layer (Redis) operations; the request goes on as a miss', ['operation'] as const);
-    const bytes = meter.gauge('cache_bytes', 'Bytes held: l1 = the in-process LRU; l2 = live bytes this instance wrote to the shared layer', ['layer'] as const, () => {
-      bytes.set({ layer: 'l1' }, l1Bytes());
-      bytes.set({ layer: 'l2' }, this.l2Bytes());
-    });
+    this.evictions = meter.counter(
+      'cache_evictions_total',
+      'In-process entries dropped before being purged: evict (LRU bound) or expire (TTL)',
+      ['layer', 'reason'] as const,
+    );
+    this.errors = meter.counter(
+      'cache_store_errors_total',
+      'Failed shared-layer (Redis) operations; the request goes on as a miss',
+      ['operation'] as const,
+    );
+    const bytes = meter.gauge(
+      'cache_bytes',
+      'Bytes held: l1 = the in-process LRU; l2 = live bytes this instance wrote to the shared layer',
+      ['layer'] as const,
+      () => {
+        bytes.set({ layer: 'l1' }, l1Bytes());
+        bytes.set({ layer: 'l2' }, this.l2Bytes());
+      },
+    );
   }
 
   request(layer: Layer, result: Result): void {

@@ -54,7 +54,8 @@ export function decide(
   if (mode === 'off') return undefined;
   if (tenant?.enabled === true || aihub === 'force') mode = 'always';
   if (mode === 'deterministic' && route === '/v1/chat/completions' && body.temperature !== 0) return undefined;
-  const ttlSeconds = positive(tenant?.ttlSeconds) ?? modelPolicy?.ttlSeconds ?? routePolicy?.ttlSeconds ?? config.ttlSeconds;
+  const ttlSeconds =
+    positive(tenant?.ttlSeconds) ?? modelPolicy?.ttlSeconds ?? routePolicy?.ttlSeconds ?? config.ttlSeconds;
   return { read: !hasDirective(d.cacheControl, 'no-cache'), write: true, ttlMs: ttlSeconds * 1000 };
 }
 

@@ -10,7 +10,8 @@ const REDIS_URL = process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 for (const kind of ['memory', 'redis'] as const) {
   describe(`cache scripts (${kind})`, () => {
     const prefix = `aihub-test-${randomBytes(4).toString('hex')}:`;
-    const store: KeyValueStore = kind === 'memory' ? createMemoryStore({ prefix }) : createRedisStore({ url: REDIS_URL, prefix });
+    const store: KeyValueStore =
+      kind === 'memory' ? createMemoryStore({ prefix }) : createRedisStore({ url: REDIS_URL, prefix });
     after(async () => {
       await store.deleteByPrefix('');
       await store.close();

@@ -7,7 +7,13 @@ import type { StoredEntry } from './entry';
  * the cached answer's (what the call would have cost), `costMicros` 0 and `priced` true (the price
  * of a hit is known: nothing), provider `cache`.
  */
-export function hitUsageRecord(c: Context, entry: StoredEntry, endpoint: AiCallInfo['endpoint'], model: string, stream: boolean): UsageRecord {
+export function hitUsageRecord(
+  c: Context,
+  entry: StoredEntry,
+  endpoint: AiCallInfo['endpoint'],
+  model: string,
+  stream: boolean,
+): UsageRecord {
   const state = c.state as { requestId?: string; startedAt?: number };
   const principal = PrincipalKey.get(c);
   const tenant = TenantKey.get(c);

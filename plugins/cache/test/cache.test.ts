@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '@aihub/core/testing';
 import cache from '../src/index';
-import { BACKENDS, createBackend, eventually, fakeAiPlugin, identityPlugin, readSse, usageSink, type Backend, type FakeAi, type IdentityFixture, type UsageSink } from './fixtures';
+import {
+  BACKENDS,
+  createBackend,
+  eventually,
+  fakeAiPlugin,
+  identityPlugin,
+  readSse,
+  usageSink,
+  type Backend,
+  type FakeAi,
+  type IdentityFixture,
+  type UsageSink,
+} from './fixtures';
 
 interface Completion {
   id: string;
@@ -27,12 +39,25 @@ for (const backendName of BACKENDS) {
     let ai: FakeAi;
     let identity: IdentityFixture;
     let sink: UsageSink;
-    const headers = (tenant = 'acme', extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', 'x-test-tenant': tenant, 'x-test-key': 'k1', ...extra });
-    const chat = (question: string, opts: { tenant?: string; headers?: Record<string, string>; body?: Record<string, unknown> } = {}) =>
+    const headers = (tenant = 'acme', extra: Record<string, string> = {}) => ({
+      'content-type': 'application/json',
+      'x-test-tenant': tenant,
+      'x-test-key': 'k1',
+      ...extra,
+    });
+    const chat = (
+      question: string,
+      opts: { tenant?: string; headers?: Record<string, string>; body?: Record<string, unknown> } = {},
+    ) =>
       gw.fetch('/v1/chat/completions', {
         method: 'POST',
         headers: headers(opts.tenant, opts.headers),
-        body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: question }], temperature: 0, ...opts.body }),
+        body: JSON.stringify({
+          model: 'gpt-test',
+          messages: [{ role: 'user', content: question }],
+          temperature: 0,
+          ...opts.body,
+        }),
       });
 
     before(async () => {
@@ -75,7 +100,15 @@ for (const backendName of BACKENDS) {
       const res = await gw.fetch('/v1/chat/completions', {
         method: 'POST',
         headers: headers(),
-        body: JSON.stringify({ max_tokens: 50, temperature: 0, user: 'bob', metadata: { a: '1' }, messages: [{ content: q, role: 'user' }], model: 'gpt-test', n: 1 }),
+        body: JSON.stringify({
+          max_tokens: 50,
+          temperature: 0,
+          user: 'bob',
+          metadata: { a: '1' },
+          messages: [{ content: q, role: 'user' }],
+          model: 'gpt-test',
+          n: 1,
+        }),
       });
       assert.equal(res.headers.get('x-aihub-cache'), 'hit');
       await res.arrayBuffer();
@@ -130,7 +163,10 @@ for (const backendName of BACKENDS) {
       const last = chunks.at(-1)!;
       assert.deepEqual(last.choices, []);
       assert.equal(last.usage?.total_tokens, json.usage.total_tokens);
-      assert.ok(chunks.slice(0, -1).every((c) => c.usage === null), 'usage: null on the other chunks, as OpenAI sends');
+      assert.ok(
+        chunks.slice(0, -1).every((c) => c.usage === null),
+        'usage: null on the other chunks, as OpenAI sends',
+      );
 
       const plain = await readSse(await chat(q, { body: { stream: true } }));
       assert.ok((plain.slice(0, -1) as Chunk[]).every((c) => c.usage === undefined && c.choices.length === 1));
@@ -142,7 +178,9 @@ for (const backendName of BACKENDS) {
       const first = await chat(q, { body: { stream: true } });
       assert.equal(first.headers.get('x-aihub-cache'), 'miss');
       const events = await readSse(first);
-      const streamed = (events.slice(0, -1) as Chunk[]).flatMap((c) => c.choices.map((x) => x.delta.content ?? '')).join('');
+      const streamed = (events.slice(0, -1) as Chunk[])
+        .flatMap((c) => c.choices.map((x) => x.delta.content ?? ''))
+        .join('');
       assert.equal(streamed, `echo: ${q}`);
       await eventually(() => true);
       await sleep(50);
@@ -211,9 +249,17 @@ for (const backendName of BACKENDS) {
       const on = { 'x-test-tenant-cache': JSON.stringify({ enabled: true }) };
       await (await chat(q, { tenant: 'opt-in', headers: on, body: { temperature: 0.9 } })).arrayBuffer();
       await sleep(30);
-      assert.equal((await chat(q, { tenant: 'opt-in', headers: on, body: { temperature: 0.9 } })).headers.get('x-aihub-cache'), 'hit');
+      assert.equal(
+        (await chat(q, { tenant: 'opt-in', headers: on, body: { temperature: 0.9 } })).headers.get('x-aihub-cache'),
+        'hit',
+      );
       const off = { 'x-test-tenant-cache': JSON.stringify({ enabled: false }) };
-      assert.equal((await chat(q, { tenant: 'opt-out', headers: { ...off, 'x-aihub-cache': 'force' } })).headers.get('x-aihub-cache'), 'bypass');
+      assert.equal(
+        (await chat(q, { tenant: 'opt-out', headers: { ...off, 'x-aihub-cache': 'force' } })).headers.get(
+          'x-aihub-cache',
+        ),
+        'bypass',
+      );
     });
 
     it('expires entries after the TTL of their model', async () => {
@@ -228,7 +274,12 @@ for (const backendName of BACKENDS) {
     it('caches embeddings', async () => {
       const input = [fresh('emb'), 'second'];
       const before = ai.calls.embeddings;
-      const call = () => gw.fetch('/v1/embeddings', { method: 'POST', headers: headers(), body: JSON.stringify({ model: 'emb-test', input }) });
+      const call = () =>
+        gw.fetch('/v1/embeddings', {
+          method: 'POST',
+          headers: headers(),
+          body: JSON.stringify({ model: 'emb-test', input }),
+        });
       const a = await call();
       assert.equal(a.headers.get('x-aihub-cache'), 'miss');
       const ja = await a.json();
@@ -242,14 +293,24 @@ for (const backendName of BACKENDS) {
     it('makes one upstream call for 100 concurrent identical misses (single-flight)', async () => {
       const q = fresh('stampede');
       const before = ai.calls.chat;
-      const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => chat(q, { headers: { 'x-test-delay-ms': '200' }, body: i % 2 ? { stream: true } : {} })));
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          chat(q, { headers: { 'x-test-delay-ms': '200' }, body: i % 2 ? { stream: true } : {} }),
+        ),
+      );
       const states = responses.map((r) => r.headers.get('x-aihub-cache'));
       for (const r of responses) assert.equal(r.status, 200);
       assert.equal(ai.calls.chat - before, 1, 'exactly one upstream call');
       assert.equal(states.filter((s) => s === 'miss').length, 1);
       assert.equal(states.filter((s) => s === 'hit').length, 99);
       const texts = await Promise.all(
-        responses.map(async (r, i) => (i % 2 ? ((await readSse(r)).slice(0, -1) as Chunk[]).flatMap((c) => c.choices.map((x) => x.delta.content ?? '')).join('') : ((await r.json()) as Completion).choices[0].message.content)),
+        responses.map(async (r, i) =>
+          i % 2
+            ? ((await readSse(r)).slice(0, -1) as Chunk[])
+                .flatMap((c) => c.choices.map((x) => x.delta.content ?? ''))
+                .join('')
+            : ((await r.json()) as Completion).choices[0].message.content,
+        ),
       );
       assert.ok(texts.every((t) => t === `echo: ${q}`));
     });
@@ -286,30 +347,42 @@ for (const backendName of BACKENDS) {
     it('purges a tenant (or one model of it) through the admin API, authorized and audited', async () => {
       const q = fresh();
       const admin = { 'x-test-role': 'admin' };
-      for (const id of ['purge-t', 'keep-t']) identity.tenants.set(id, { id, slug: id, name: id, status: 'active', plan: 'free', settings: {} });
+      for (const id of ['purge-t', 'keep-t'])
+        identity.tenants.set(id, { id, slug: id, name: id, status: 'active', plan: 'free', settings: {} });
       await (await chat(q, { tenant: 'purge-t' })).arrayBuffer();
       await (await chat(q, { tenant: 'purge-t', body: { model: 'other-model' } })).arrayBuffer();
       await (await chat(q, { tenant: 'keep-t' })).arrayBuffer();
       await sleep(50);
       const purge = (query: string, extra: Record<string, string> = admin, tenant = 'purge-t') =>
         gw.fetch(`/admin/v1/tenants/${tenant}/cache${query}`, { method: 'DELETE', headers: headers(tenant, extra) });
-      assert.equal((await purge('', admin, 'keep-t').then((r) => r.status)), 200);
+      assert.equal(await purge('', admin, 'keep-t').then((r) => r.status), 200);
       await (await chat(q, { tenant: 'keep-t' })).arrayBuffer();
       await sleep(50);
 
       assert.equal((await purge('', { 'x-test-role': 'developer' })).status, 403);
-      assert.equal((await gw.fetch('/admin/v1/tenants/keep-t/cache', { method: 'DELETE', headers: headers('purge-t', admin) })).status, 404);
+      assert.equal(
+        (await gw.fetch('/admin/v1/tenants/keep-t/cache', { method: 'DELETE', headers: headers('purge-t', admin) }))
+          .status,
+        404,
+      );
       const one = await purge('?model=other-model');
       assert.equal(one.status, 200);
       const body = (await one.json()) as { tenantId: string; model: string; removed: number };
       assert.deepEqual([body.tenantId, body.model], ['purge-t', 'other-model']);
       assert.ok(body.removed >= 1);
       assert.equal((await chat(q, { tenant: 'purge-t' })).headers.get('x-aihub-cache'), 'hit', 'the other model stays');
-      assert.equal((await chat(q, { tenant: 'purge-t', body: { model: 'other-model' } })).headers.get('x-aihub-cache'), 'miss');
+      assert.equal(
+        (await chat(q, { tenant: 'purge-t', body: { model: 'other-model' } })).headers.get('x-aihub-cache'),
+        'miss',
+      );
       await sleep(50);
       assert.equal((await purge('')).status, 200);
       assert.equal((await chat(q, { tenant: 'purge-t' })).headers.get('x-aihub-cache'), 'miss');
-      assert.equal((await chat(q, { tenant: 'keep-t' })).headers.get('x-aihub-cache'), 'hit', 'other tenants keep theirs');
+      assert.equal(
+        (await chat(q, { tenant: 'keep-t' })).headers.get('x-aihub-cache'),
+        'hit',
+        'other tenants keep theirs',
+      );
       const audit = identity.audit.filter((e) => e.tenantId === 'purge-t' && e.action === 'cache.purge');
       assert.deepEqual(
         audit.map((e) => e.targetId),
@@ -317,17 +390,26 @@ for (const backendName of BACKENDS) {
       );
     });
 
-    it('reports a tenant\'s hits and misses by layer, entries and bytes (counts flushed to the shared counters once)', async () => {
-      type Stats = { lookups: number; hits: number; hit_ratio: number | null; l1: { hits: number; misses: number; entries: number; bytes: number }; l2: { enabled: boolean; hits: number; misses: number; entries: number; bytes: number } };
+    it("reports a tenant's hits and misses by layer, entries and bytes (counts flushed to the shared counters once)", async () => {
+      type Stats = {
+        lookups: number;
+        hits: number;
+        hit_ratio: number | null;
+        l1: { hits: number; misses: number; entries: number; bytes: number };
+        l2: { enabled: boolean; hits: number; misses: number; entries: number; bytes: number };
+      };
       const admin = { 'x-test-role': 'viewer' };
-      for (const id of ['stats-t', 'stats-o']) identity.tenants.set(id, { id, slug: id, name: id, status: 'active', plan: 'free', settings: {} });
-      const get = async (tenant: string, extra: Record<string, string> = admin) => gw.fetch(`/admin/v1/tenants/${tenant}/cache`, { headers: headers(tenant, extra) });
+      for (const id of ['stats-t', 'stats-o'])
+        identity.tenants.set(id, { id, slug: id, name: id, status: 'active', plan: 'free', settings: {} });
+      const get = async (tenant: string, extra: Record<string, string> = admin) =>
+        gw.fetch(`/admin/v1/tenants/${tenant}/cache`, { headers: headers(tenant, extra) });
       const empty = (await (await get('stats-t')).json()) as Stats;
       assert.deepEqual([empty.lookups, empty.hits, empty.hit_ratio, empty.l1.entries], [0, 0, null, 0]);
       const q = fresh();
       await (await chat(q, { tenant: 'stats-t' })).arrayBuffer();
       await sleep(50);
-      for (let i = 0; i < 3; i++) assert.equal((await chat(q, { tenant: 'stats-t' })).headers.get('x-aihub-cache'), 'hit');
+      for (let i = 0; i < 3; i++)
+        assert.equal((await chat(q, { tenant: 'stats-t' })).headers.get('x-aihub-cache'), 'hit');
       // Past a few flushes: each count reaches the shared counters exactly once.
       await sleep(700);
       const res = await get('stats-t');
@@ -345,10 +427,21 @@ for (const backendName of BACKENDS) {
       // Other tenants see none of it; only callers who may read the tenant's usage see it at all.
       const other = (await (await get('stats-o')).json()) as Stats;
       assert.deepEqual([other.lookups, other.l1.entries, other.l2.entries], [0, 0, 0]);
-      assert.equal((await gw.fetch('/admin/v1/tenants/stats-t/cache', { headers: headers('stats-o', admin) })).status, 404);
+      assert.equal(
+        (await gw.fetch('/admin/v1/tenants/stats-t/cache', { headers: headers('stats-o', admin) })).status,
+        404,
+      );
       assert.equal((await gw.fetch('/admin/v1/tenants/stats-t/cache')).status, 401);
       // After a purge the entries are gone (the counts stay: they are history).
-      assert.equal((await gw.fetch('/admin/v1/tenants/stats-t/cache', { method: 'DELETE', headers: headers('stats-t', { 'x-test-role': 'admin' }) })).status, 200);
+      assert.equal(
+        (
+          await gw.fetch('/admin/v1/tenants/stats-t/cache', {
+            method: 'DELETE',
+            headers: headers('stats-t', { 'x-test-role': 'admin' }),
+          })
+        ).status,
+        200,
+      );
       const purged = (await (await get('stats-t')).json()) as Stats;
       assert.deepEqual([purged.l1.entries, purged.l2.entries, purged.lookups], [0, 0, 4]);
     });
@@ -385,7 +478,10 @@ describe('cache with the shared layer on the in-memory store (l2: on)', () => {
       body: JSON.stringify({ model: 'm', temperature: 0, messages: [{ role: 'user', content: q }] }),
     });
   before(async () => {
-    gw = await startTestGateway({ plugins: [identity.plugin, ai.plugin, cache], pluginConfig: { cache: { l2: 'on', l1: { maxEntries: 1 } } } });
+    gw = await startTestGateway({
+      plugins: [identity.plugin, ai.plugin, cache],
+      pluginConfig: { cache: { l2: 'on', l1: { maxEntries: 1 } } },
+    });
   });
   after(() => gw?.stop());
 
@@ -401,7 +497,10 @@ describe('cache with the shared layer on the in-memory store (l2: on)', () => {
     const metrics = await (await gw.fetch('/metrics')).text();
     assert.match(metrics, /aihub_cache_requests_total\{layer="l2",result="hit"\} 1/);
     assert.match(metrics, /aihub_cache_evictions_total\{layer="l1",reason="evict"\} [1-9]/);
-    const purge = await gw.fetch('/admin/v1/tenants/mem/cache', { method: 'DELETE', headers: { 'x-test-tenant': 'mem', 'x-test-key': 'k', 'x-test-role': 'admin' } });
+    const purge = await gw.fetch('/admin/v1/tenants/mem/cache', {
+      method: 'DELETE',
+      headers: { 'x-test-tenant': 'mem', 'x-test-key': 'k', 'x-test-role': 'admin' },
+    });
     assert.equal(((await purge.json()) as { removed: number }).removed, 2);
     assert.equal((await chat('two')).headers.get('x-aihub-cache'), 'miss');
   });

@@ -10,7 +10,16 @@ import ai from '../../ai/src/index';
 import example from '../../example/src/index';
 import rateLimit from '../../rate-limit/src/index';
 import cache from '../src/index';
-import { BACKENDS, createBackend, identityPlugin, readSse, usageSink, eventually, type Backend, type UsageSink } from './fixtures';
+import {
+  BACKENDS,
+  createBackend,
+  identityPlugin,
+  readSse,
+  usageSink,
+  eventually,
+  type Backend,
+  type UsageSink,
+} from './fixtures';
 
 const KEY = 'sk-mock-upstream-key-0123456789';
 
@@ -27,9 +36,23 @@ for (const backendName of BACKENDS) {
     let sink: UsageSink;
     let seq = 0;
     const fresh = () => `question ${++seq} at ${Date.now()}`;
-    const headers = (tenant: string) => ({ 'content-type': 'application/json', 'x-test-tenant': tenant, 'x-test-key': 'k1', 'x-test-scopes': 'ai:invoke' });
+    const headers = (tenant: string) => ({
+      'content-type': 'application/json',
+      'x-test-tenant': tenant,
+      'x-test-key': 'k1',
+      'x-test-scopes': 'ai:invoke',
+    });
     const chat = (tenant: string, q: string, extra: Record<string, unknown> = {}) =>
-      gw.fetch('/v1/chat/completions', { method: 'POST', headers: headers(tenant), body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: q }], temperature: 0, ...extra }) });
+      gw.fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: headers(tenant),
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: q }],
+          temperature: 0,
+          ...extra,
+        }),
+      });
 
     before(async () => {
       backend = await createBackend(backendName);
@@ -59,7 +82,10 @@ for (const backendName of BACKENDS) {
       const first = await chat('e2e-a', q);
       assert.equal(first.status, 200);
       assert.equal(first.headers.get('x-aihub-cache'), 'miss');
-      const body = (await first.json()) as { choices: { message: { content: string } }[]; usage: { total_tokens: number } };
+      const body = (await first.json()) as {
+        choices: { message: { content: string } }[];
+        usage: { total_tokens: number };
+      };
       await sleep(50);
       const second = await chat('e2e-a', q, { stream: true, stream_options: { include_usage: true } });
       assert.equal(second.headers.get('x-aihub-cache'), 'hit');
@@ -69,7 +95,10 @@ for (const backendName of BACKENDS) {
       const events = await readSse(second);
       assert.equal(events.at(-1), '[DONE]');
       const chunks = events.slice(0, -1) as Chunk[];
-      assert.equal(chunks.flatMap((c) => c.choices.map((x) => x.delta.content ?? '')).join(''), body.choices[0].message.content);
+      assert.equal(
+        chunks.flatMap((c) => c.choices.map((x) => x.delta.content ?? '')).join(''),
+        body.choices[0].message.content,
+      );
       assert.equal(chunks.at(-1)?.usage?.total_tokens, body.usage.total_tokens);
       assert.equal(mock.stats.received - before, 1);
     });
@@ -79,11 +108,16 @@ for (const backendName of BACKENDS) {
       const before = mock.stats.received;
       const first = await chat('e2e-a', q, { stream: true });
       assert.equal(first.headers.get('x-aihub-cache'), 'miss');
-      const streamed = ((await readSse(first)).slice(0, -1) as Chunk[]).flatMap((c) => c.choices.map((x) => x.delta.content ?? '')).join('');
+      const streamed = ((await readSse(first)).slice(0, -1) as Chunk[])
+        .flatMap((c) => c.choices.map((x) => x.delta.content ?? ''))
+        .join('');
       await sleep(80);
       const second = await chat('e2e-a', q);
       assert.equal(second.headers.get('x-aihub-cache'), 'hit');
-      const body = (await second.json()) as { choices: { message: { content: string } }[]; usage: { completion_tokens: number } };
+      const body = (await second.json()) as {
+        choices: { message: { content: string } }[];
+        usage: { completion_tokens: number };
+      };
       assert.equal(body.choices[0].message.content, streamed);
       assert.equal(body.usage.completion_tokens, 12);
       assert.equal(mock.stats.received - before, 1);
@@ -108,10 +142,17 @@ for (const backendName of BACKENDS) {
       assert.equal(hit.headers.get('x-aihub-cache'), 'hit');
       const hitId = hit.headers.get('x-request-id')!;
       await hit.arrayBuffer();
-      await eventually(() => sink.records.some((r) => r.requestId === hitId) && sink.records.some((r) => r.requestId === missId), 10_000);
+      await eventually(
+        () => sink.records.some((r) => r.requestId === hitId) && sink.records.some((r) => r.requestId === missId),
+        10_000,
+      );
       await sleep(200);
       const hits = sink.records.filter((r) => r.requestId === hitId);
-      assert.equal(hits.length, 1, 'one record for the hit (the ai plugin records it; the cache does not duplicate it)');
+      assert.equal(
+        hits.length,
+        1,
+        'one record for the hit (the ai plugin records it; the cache does not duplicate it)',
+      );
       assert.equal(hits[0].cacheHit, true);
       assert.equal(hits[0].costMicros, 0);
       assert.equal(hits[0].completionTokens, 12);
@@ -136,10 +177,15 @@ for (const backendName of BACKENDS) {
       await sleep(100);
       const probe = await chat('e2e-d', fresh(), { max_tokens: 1 });
       await probe.arrayBuffer();
-      const probeReserved = Number(probe.headers.get('x-ratelimit-limit-tokens')) - Number(probe.headers.get('x-ratelimit-remaining-tokens'));
+      const probeReserved =
+        Number(probe.headers.get('x-ratelimit-limit-tokens')) -
+        Number(probe.headers.get('x-ratelimit-remaining-tokens'));
       // Used before the probe = the first call's real usage only (the hit cost nothing).
       const probeCost = probeReserved - real;
-      assert.ok(probeCost > 0 && probeCost < 30, `probe reservation ${probeCost} (counter ${probeReserved}, first call ${real})`);
+      assert.ok(
+        probeCost > 0 && probeCost < 30,
+        `probe reservation ${probeCost} (counter ${probeReserved}, first call ${real})`,
+      );
     });
   });
 }

@@ -3,10 +3,29 @@
  * rate-limit tests (core contracts only); this adds a sink that records what reaches USAGE_TOPIC
  * and the AiCallKey each request ended with.
  */
-import { AiCallKey, USAGE_TOPIC, definePlugin, type AiCallInfo, type PluginDefinition, type UsageRecord } from '@aihub/core/plugin-api';
+import {
+  AiCallKey,
+  USAGE_TOPIC,
+  definePlugin,
+  type AiCallInfo,
+  type PluginDefinition,
+  type UsageRecord,
+} from '@aihub/core/plugin-api';
 
-export { fakeAiPlugin, identityPlugin, readSse, type FakeAi, type IdentityFixture } from '../../rate-limit/test/fixtures/plugins';
-export { BACKENDS, createBackend, deleteRedisPrefix, REDIS_URL, type Backend } from '../../rate-limit/test/fixtures/backends';
+export {
+  fakeAiPlugin,
+  identityPlugin,
+  readSse,
+  type FakeAi,
+  type IdentityFixture,
+} from '../../rate-limit/test/fixtures/plugins';
+export {
+  BACKENDS,
+  createBackend,
+  deleteRedisPrefix,
+  REDIS_URL,
+  type Backend,
+} from '../../rate-limit/test/fixtures/backends';
 
 export interface UsageSink {
   plugin: PluginDefinition;

@@ -27,7 +27,14 @@ describe('cache across two instances sharing Redis', () => {
   before(async () => {
     for (let i = 0; i < 2; i++) {
       const identity = identityPlugin();
-      identity.tenants.set('acme', { id: 'acme', slug: 'acme', name: 'acme', status: 'active', plan: 'free', settings: {} });
+      identity.tenants.set('acme', {
+        id: 'acme',
+        slug: 'acme',
+        name: 'acme',
+        status: 'active',
+        plan: 'free',
+        settings: {},
+      });
       const ai = fakeAiPlugin({ completionTokens: 3 });
       ais.push(ai);
       gws.push(
@@ -68,7 +75,10 @@ describe('cache across two instances sharing Redis', () => {
     // Both instances now hold the entry in L1.
     assert.equal((await chat(0, q)).headers.get('x-aihub-cache'), 'hit');
     assert.equal((await chat(1, q)).headers.get('x-aihub-cache'), 'hit');
-    const purge = await gws[0].fetch('/admin/v1/tenants/acme/cache', { method: 'DELETE', headers: { 'x-test-tenant': 'acme', 'x-test-key': 'k', 'x-test-role': 'owner' } });
+    const purge = await gws[0].fetch('/admin/v1/tenants/acme/cache', {
+      method: 'DELETE',
+      headers: { 'x-test-tenant': 'acme', 'x-test-key': 'k', 'x-test-role': 'owner' },
+    });
     assert.equal(purge.status, 200);
     const { removed } = (await purge.json()) as { removed: number };
     assert.ok(removed >= 1);
@@ -83,9 +93,13 @@ describe('cache across two instances sharing Redis', () => {
   it('makes one upstream call for concurrent identical misses spread over both instances (Redis lock)', async () => {
     const q = fresh();
     const before = calls();
-    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => chat(i % 2, q, { 'x-test-delay-ms': '300' })));
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => chat(i % 2, q, { 'x-test-delay-ms': '300' })),
+    );
     for (const r of responses) assert.equal(r.status, 200);
-    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ choices: { message: { content: string } }[] }>));
+    const bodies = await Promise.all(
+      responses.map((r) => r.json() as Promise<{ choices: { message: { content: string } }[] }>),
+    );
     assert.ok(bodies.every((b) => b.choices[0].message.content === `echo: ${q}`));
     assert.equal(calls() - before, 1, `upstream calls: ${calls() - before}`);
     assert.equal(responses.filter((r) => r.headers.get('x-aihub-cache') === 'miss').length, 1);

@@ -56,7 +56,9 @@ function walk(dir: string, base = dir, out: string[] = []): string[] {
  */
 export async function loadAssets(dir: string): Promise<Map<string, Asset>> {
   if (!existsSync(path.join(dir, 'index.html'))) {
-    throw new Error(`the console is not built: ${path.join(dir, 'index.html')} is missing. Run \`npm run build\` (or \`npm run build -w admin-ui\`), or set console.distDir`);
+    throw new Error(
+      `the console is not built: ${path.join(dir, 'index.html')} is missing. Run \`npm run build\` (or \`npm run build -w admin-ui\`), or set console.distDir`,
+    );
   }
   const assets = new Map<string, Asset>();
   await Promise.all(
@@ -72,7 +74,9 @@ export async function loadAssets(dir: string): Promise<Map<string, Asset>> {
       if (COMPRESSIBLE.has(ext) && body.length > 512) {
         const [gz, br] = await Promise.all([
           gzipAsync(body, { level: 9 }),
-          brotliAsync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 10, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+          brotliAsync(body, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 10, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+          }),
         ]);
         if (gz.length < body.length) asset.gzip = gz;
         if (br.length < body.length) asset.br = br;

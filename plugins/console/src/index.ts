@@ -65,7 +65,9 @@ export default definePlugin({
       postLogoutRedirectUris: uris.logout,
       scopes: CONSOLE_SCOPES,
     });
-    ctx.logger.info(`console: serving ${assets.size} files from ${dir} at ${cfg.basePath}`, { redirect_uris: uris.redirect });
+    ctx.logger.info(`console: serving ${assets.size} files from ${dir} at ${cfg.basePath}`, {
+      redirect_uris: uris.redirect,
+    });
     return { assets, index };
   },
   routes(router, ctx) {

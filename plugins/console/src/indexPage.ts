@@ -11,8 +11,16 @@ function attr(value: string): string {
  * `<meta name="aihub-console">` tag (not an inline script: the CSP allows none), and a fresh CSP
  * nonce on `<app-root ngCspNonce>` for the styles Angular and Material insert at run time.
  */
-export function renderIndex(template: string, cfg: Pick<ConsoleConfig, 'basePath' | 'apiBase' | 'clientId'> & Partial<Pick<ConsoleConfig, 'traceUrl'>>): (nonce: string) => string {
-  const settings = { clientId: cfg.clientId, apiBase: cfg.apiBase, basePath: cfg.basePath, traceUrl: cfg.traceUrl ?? null };
+export function renderIndex(
+  template: string,
+  cfg: Pick<ConsoleConfig, 'basePath' | 'apiBase' | 'clientId'> & Partial<Pick<ConsoleConfig, 'traceUrl'>>,
+): (nonce: string) => string {
+  const settings = {
+    clientId: cfg.clientId,
+    apiBase: cfg.apiBase,
+    basePath: cfg.basePath,
+    traceUrl: cfg.traceUrl ?? null,
+  };
   const meta = `<meta name="aihub-console" content="${attr(JSON.stringify(settings))}">`;
   let html = template.replace(/<base href="[^"]*">/, `<base href="${attr(cfg.basePath)}">`);
   if (!html.includes('<base href=')) throw new Error('the console index.html has no <base href>');

@@ -52,14 +52,23 @@ function sendIndex(ctx: GatewayContext, site: ConsoleSite): void {
  */
 export function consoleRoutes(router: PluginRouter, cfg: ConsoleConfig, site: () => ConsoleSite): void {
   const base = cfg.basePath;
-  const options = { auth: 'none' as const, pipeline: false, body: 'none' as const, summary: 'The admin console (static app)' };
+  const options = {
+    auth: 'none' as const,
+    pipeline: false,
+    body: 'none' as const,
+    summary: 'The admin console (static app)',
+  };
 
   const handler = async (ctx: GatewayContext): Promise<void> => {
     if (ctx.path === '/admin/v1' || ctx.path.startsWith('/admin/v1/')) {
-      throw CoreErrors.create('route_not_found', `No route for ${ctx.method} ${ctx.path}; the admin API is described at /admin/v1/openapi.json.`);
+      throw CoreErrors.create(
+        'route_not_found',
+        `No route for ${ctx.method} ${ctx.path}; the admin API is described at /admin/v1/openapi.json.`,
+      );
     }
     const s = site();
-    if (!s.assets || !s.index) throw errors.unavailable('The console is starting; try again in a moment.', 'console_starting');
+    if (!s.assets || !s.index)
+      throw errors.unavailable('The console is starting; try again in a moment.', 'console_starting');
     let rel: string;
     try {
       rel = decodeURIComponent(ctx.path.slice(base.length));
@@ -70,15 +79,23 @@ export function consoleRoutes(router: PluginRouter, cfg: ConsoleConfig, site: ()
     const asset = rel.includes('..') ? undefined : s.assets.get(rel);
     if (asset) return sendAsset(ctx, asset);
     // A missing file (it has an extension) is a 404; anything else is a route of the app.
-    if (/\.[A-Za-z0-9]{1,8}$/.test(rel)) throw errors.notFound(`No console file ${rel}; reload the console (a new version may have been deployed).`, 'console_file_not_found');
+    if (/\.[A-Za-z0-9]{1,8}$/.test(rel))
+      throw errors.notFound(
+        `No console file ${rel}; reload the console (a new version may have been deployed).`,
+        'console_file_not_found',
+      );
     sendIndex(ctx, s);
   };
 
   router.get(base, handler, options);
   router.get(`${base}*path`, handler, options);
   // `/admin` → `/admin/`: relative asset URLs resolve against the base href only with the slash.
-  router.get(base.slice(0, -1), async (ctx) => {
-    ctx.status = 308;
-    ctx.redirect(`${cfg.apiBase}${base}`.replace(/^\/\//, '/'));
-  }, { ...options, summary: 'Redirect to the console' });
+  router.get(
+    base.slice(0, -1),
+    async (ctx) => {
+      ctx.status = 308;
+      ctx.redirect(`${cfg.apiBase}${base}`.replace(/^\/\//, '/'));
+    },
+    { ...options, summary: 'Redirect to the console' },
+  );
 }

@@ -11,7 +11,8 @@ import tenancy from '@aihub/plugin-tenancy';
 import auth from '@aihub/plugin-auth';
 import consolePlugin, { redirectUris } from '../src/index';
 
-const INDEX = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AI Hub console</title><base href="/admin/"><link rel="stylesheet" href="styles-ABCD1234.css"></head><body><app-root></app-root><script src="main-EFGH5678.js" type="module"></script></body></html>';
+const INDEX =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AI Hub console</title><base href="/admin/"><link rel="stylesheet" href="styles-ABCD1234.css"></head><body><app-root></app-root><script src="main-EFGH5678.js" type="module"></script></body></html>';
 const MAIN = `console.log(${JSON.stringify('x'.repeat(4000))});`;
 
 /** A stand-in for admin-ui/dist/browser: the plugin's behaviour does not depend on Angular's output. */
@@ -41,7 +42,11 @@ async function start(dist: string, console: Record<string, unknown> = {}): Promi
   return startTestGateway({
     plugins: [tenancy, auth, consolePlugin],
     pluginConfig: {
-      auth: { keySecret: 'console-test-secret-0123456789abcdefghijklmnop', issuer: `http://127.0.0.1:${port}`, bootstrap: { print: false } },
+      auth: {
+        keySecret: 'console-test-secret-0123456789abcdefghijklmnop',
+        issuer: `http://127.0.0.1:${port}`,
+        bootstrap: { print: false },
+      },
       console: { distDir: dist, ...console },
     },
     config: { server: { port } },
@@ -69,7 +74,12 @@ describe('console plugin', () => {
     assert.match(html, /<base href="\/admin\/">/);
     const meta = /<meta name="aihub-console" content="([^"]+)">/.exec(html);
     assert.ok(meta, 'settings meta tag');
-    assert.deepEqual(JSON.parse(meta[1].replace(/&quot;/g, '"')), { clientId: 'aihub-console', apiBase: '', basePath: '/admin/', traceUrl: null });
+    assert.deepEqual(JSON.parse(meta[1].replace(/&quot;/g, '"')), {
+      clientId: 'aihub-console',
+      apiBase: '',
+      basePath: '/admin/',
+      traceUrl: null,
+    });
     const nonce = /<app-root ngCspNonce="([^"]+)">/.exec(html)?.[1];
     assert.ok(nonce);
     const csp = res.headers.get('content-security-policy')!;
@@ -94,7 +104,9 @@ describe('console plugin', () => {
     assert.equal(plain.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     assert.match(plain.headers.get('content-type')!, /javascript/);
     assert.equal(await plain.text(), MAIN);
-    const gz = await fetch(`${gw.url}/admin/main-EFGH5678.js`, { headers: { 'accept-encoding': 'gzip' } }).then(async (r) => ({ enc: r.headers.get('content-encoding'), body: Buffer.from(await r.arrayBuffer()) }));
+    const gz = await fetch(`${gw.url}/admin/main-EFGH5678.js`, { headers: { 'accept-encoding': 'gzip' } }).then(
+      async (r) => ({ enc: r.headers.get('content-encoding'), body: Buffer.from(await r.arrayBuffer()) }),
+    );
     // fetch decodes transparently; ask node:http-level bytes via a raw request instead.
     assert.ok(gz.enc === 'gzip' || gz.body.toString() === MAIN);
     const raw = await rawGet(gw.url, '/admin/main-EFGH5678.js', { 'accept-encoding': 'br, gzip' });
@@ -148,7 +160,10 @@ describe('console plugin', () => {
     const res = await gw.fetch(`/oauth/authorize?${params}`, { redirect: 'manual' });
     assert.equal(res.status, 303, await res.text());
     assert.match(res.headers.get('location')!, /\/oauth\/interaction\//);
-    const wrong = await gw.fetch(`/oauth/authorize?${new URLSearchParams({ ...Object.fromEntries(params), redirect_uri: 'https://evil.example/admin/callback' })}`, { redirect: 'manual' });
+    const wrong = await gw.fetch(
+      `/oauth/authorize?${new URLSearchParams({ ...Object.fromEntries(params), redirect_uri: 'https://evil.example/admin/callback' })}`,
+      { redirect: 'manual' },
+    );
     assert.notEqual(wrong.status, 303, 'an unregistered redirect URI is refused');
     // Without PKCE the authorization server refuses a public client.
     params.delete('code_challenge');
@@ -165,7 +180,11 @@ describe('console redirect URIs follow the port in use', () => {
     const port = await freePort();
     // config/aihub.yaml as `aihub start --port <port>` loads it, with AIHUB_PORT unset.
     const { loadConfig } = await import('@aihub/core/testing');
-    const { loaded, problems } = await loadConfig({ file: path.resolve(__dirname, '../../../config/aihub.yaml'), env: {}, port });
+    const { loaded, problems } = await loadConfig({
+      file: path.resolve(__dirname, '../../../config/aihub.yaml'),
+      env: {},
+      port,
+    });
     assert.deepEqual(problems, []);
     const entry = loaded!.config.plugins.find((p: { name: string }) => p.name === 'console')!;
     const cfg = consolePlugin.config!.parse(entry.config ?? {});
@@ -177,13 +196,24 @@ describe('console redirect URIs follow the port in use', () => {
     const dist = fakeDist();
     const gw = await startTestGateway({
       plugins: [tenancy, auth, consolePlugin],
-      pluginConfig: { auth: { keySecret: 'console-test-secret-0123456789abcdefghijklmnop', bootstrap: { print: false } }, console: { ...cfg, distDir: dist } },
+      pluginConfig: {
+        auth: { keySecret: 'console-test-secret-0123456789abcdefghijklmnop', bootstrap: { print: false } },
+        console: { ...cfg, distDir: dist },
+      },
       config: { server: { port } },
     });
     try {
       const authorize = (redirectUri: string) => {
         const v = randomBytes(32).toString('base64url');
-        const params = new URLSearchParams({ response_type: 'code', client_id: 'aihub-console', redirect_uri: redirectUri, scope: 'openid admin:read', code_challenge: createHash('sha256').update(v).digest('base64url'), code_challenge_method: 'S256', state: 's' });
+        const params = new URLSearchParams({
+          response_type: 'code',
+          client_id: 'aihub-console',
+          redirect_uri: redirectUri,
+          scope: 'openid admin:read',
+          code_challenge: createHash('sha256').update(v).digest('base64url'),
+          code_challenge_method: 'S256',
+          state: 's',
+        });
         return gw.fetch(`/oauth/authorize?${params}`, { redirect: 'manual' });
       };
       assert.equal((await authorize(`http://127.0.0.1:${port}/admin/callback`)).status, 303);
@@ -197,25 +227,48 @@ describe('console redirect URIs follow the port in use', () => {
 
   test('the twin is added only for loopback names; extraOrigins still add theirs', () => {
     const cfg = consolePlugin.config!.parse({ extraOrigins: ['https://ops.example'] });
-    assert.deepEqual(redirectUris(cfg, 'https://aihub.example').redirect, ['https://aihub.example/admin/callback', 'https://ops.example/admin/callback']);
-    assert.deepEqual(redirectUris(consolePlugin.config!.parse({}), 'http://127.0.0.1:9001').redirect, ['http://127.0.0.1:9001/admin/callback', 'http://localhost:9001/admin/callback']);
+    assert.deepEqual(redirectUris(cfg, 'https://aihub.example').redirect, [
+      'https://aihub.example/admin/callback',
+      'https://ops.example/admin/callback',
+    ]);
+    assert.deepEqual(redirectUris(consolePlugin.config!.parse({}), 'http://127.0.0.1:9001').redirect, [
+      'http://127.0.0.1:9001/admin/callback',
+      'http://localhost:9001/admin/callback',
+    ]);
   });
 });
 
 describe('console plugin behind a reverse proxy prefix', () => {
   test('basePath /gw/admin/ and apiBase /gw: base href, meta, callback redirect URI', async () => {
     const dist = fakeDist();
-    const gw = await start(dist, { basePath: '/gw/admin/', apiBase: '/gw', traceUrl: 'http://jaeger:16686/trace/{traceId}?uiEmbed=v0&x=1' });
+    const gw = await start(dist, {
+      basePath: '/gw/admin/',
+      apiBase: '/gw',
+      traceUrl: 'http://jaeger:16686/trace/{traceId}?uiEmbed=v0&x=1',
+    });
     try {
       const html = await (await gw.fetch('/gw/admin/members')).text();
       assert.match(html, /<base href="\/gw\/admin\/">/);
       assert.match(html, /&quot;apiBase&quot;:&quot;\/gw&quot;/);
       // The trace link template reaches the app, escaped inside the attribute.
-      const meta = JSON.parse(/<meta name="aihub-console" content="([^"]+)">/.exec(html)![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+      const meta = JSON.parse(
+        /<meta name="aihub-console" content="([^"]+)">/
+          .exec(html)![1]
+          .replace(/&quot;/g, '"')
+          .replace(/&amp;/g, '&'),
+      );
       assert.equal(meta.traceUrl, 'http://jaeger:16686/trace/{traceId}?uiEmbed=v0&x=1');
       assert.equal((await gw.fetch('/admin/')).status, 404, 'not served at the default path');
       const v = randomBytes(32).toString('base64url');
-      const params = new URLSearchParams({ response_type: 'code', client_id: 'aihub-console', redirect_uri: `${gw.url}/gw/gw/admin/callback`, scope: 'openid admin:read', code_challenge: createHash('sha256').update(v).digest('base64url'), code_challenge_method: 'S256', state: 's' });
+      const params = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'aihub-console',
+        redirect_uri: `${gw.url}/gw/gw/admin/callback`,
+        scope: 'openid admin:read',
+        code_challenge: createHash('sha256').update(v).digest('base64url'),
+        code_challenge_method: 'S256',
+        state: 's',
+      });
       assert.equal((await gw.fetch(`/oauth/authorize?${params}`, { redirect: 'manual' })).status, 303);
     } finally {
       await gw.stop();
@@ -230,7 +283,10 @@ describe('console plugin behind a reverse proxy prefix', () => {
     assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'http://jaeger:16686/trace/' }).success, false);
     assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'javascript:alert(1)//{traceId}' }).success, false);
     assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'http://j/{traceId}/{traceId}' }).success, false);
-    assert.equal(consolePlugin.config!.safeParse({ traceUrl: 'https://grafana.example/explore?trace={traceId}' }).success, true);
+    assert.equal(
+      consolePlugin.config!.safeParse({ traceUrl: 'https://grafana.example/explore?trace={traceId}' }).success,
+      true,
+    );
     const empty = mkdtempSync(path.join(tmpdir(), 'aihub-console-empty-'));
     try {
       await assert.rejects(start(empty), /npm run build/);
@@ -241,7 +297,11 @@ describe('console plugin behind a reverse proxy prefix', () => {
 });
 
 /** A GET whose body is not decoded (fetch would undo the content encoding). */
-async function rawGet(base: string, p: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+async function rawGet(
+  base: string,
+  p: string,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
     http

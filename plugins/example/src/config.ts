@@ -2,7 +2,11 @@ import { z } from 'zod';
 
 export const exampleConfig = z
   .object({
-    stampHeader: z.string().regex(/^[a-z0-9-]+$/i).default('x-aihub-example').describe('Response header the plugin stamps on every response'),
+    stampHeader: z
+      .string()
+      .regex(/^[a-z0-9-]+$/i)
+      .default('x-aihub-example')
+      .describe('Response header the plugin stamps on every response'),
     stampValue: z.string().default('hello').describe('Value of the stamped header'),
     limits: z
       .array(

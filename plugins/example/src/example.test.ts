@@ -23,10 +23,18 @@ describe('example plugin', () => {
   });
 
   it('accepts a body within the route limit and rejects a larger one with 413 before the handler', async () => {
-    const small = await gw.fetch('/plugins/example/echo', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const small = await gw.fetch('/plugins/example/echo', {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(small.status, 200);
     assert.deepEqual(await small.json(), { bytes: 7, body: { a: 1 } });
-    const big = await gw.fetch('/plugins/example/echo', { method: 'POST', body: JSON.stringify({ a: 'x'.repeat(50) }), headers: { 'content-type': 'application/json' } });
+    const big = await gw.fetch('/plugins/example/echo', {
+      method: 'POST',
+      body: JSON.stringify({ a: 'x'.repeat(50) }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(big.status, 413);
     const err = (await big.json()) as { error: { code: string; message: string } };
     assert.equal(err.error.code, 'request_too_large');
@@ -43,6 +51,9 @@ describe('example plugin', () => {
   });
 
   it('rejects an unknown config key at start', async () => {
-    await assert.rejects(startTestGateway({ plugins: [example], pluginConfig: { example: { stampHeadr: 'x' } } }), /AIHUB_E_CONFIG_UNKNOWN_KEY plugins\[0\]\.config\.stampHeadr/);
+    await assert.rejects(
+      startTestGateway({ plugins: [example], pluginConfig: { example: { stampHeadr: 'x' } } }),
+      /AIHUB_E_CONFIG_UNKNOWN_KEY plugins\[0\]\.config\.stampHeadr/,
+    );
   });
 });

@@ -22,7 +22,11 @@ export function exampleHooks(ctx: PluginContext<ExampleConfig, ExampleStats>): H
         const limit = limits.find((l) => c.path.startsWith(l.pathPrefix));
         if (limit && size > limit.maxBytes) {
           ctx.runtime.rejected++;
-          throw CoreErrors.create('request_too_large', `Requests to ${limit.pathPrefix} may be at most ${limit.maxBytes} bytes; this one is ${size}.`, { param: null });
+          throw CoreErrors.create(
+            'request_too_large',
+            `Requests to ${limit.pathPrefix} may be at most ${limit.maxBytes} bytes; this one is ${size}.`,
+            { param: null },
+          );
         }
         return next();
       },

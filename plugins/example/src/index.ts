@@ -21,13 +21,21 @@ export default definePlugin({
   hooks: exampleHooks,
   routes(router, ctx) {
     // Mounted at /plugins/example/info.
-    router.get('/info', (c) => {
-      c.body = { header: ctx.config.stampHeader, limits: ctx.config.limits, stats: ctx.runtime };
-    }, { auth: 'none', summary: 'What the example plugin is configured to do and has done' });
+    router.get(
+      '/info',
+      (c) => {
+        c.body = { header: ctx.config.stampHeader, limits: ctx.config.limits, stats: ctx.runtime };
+      },
+      { auth: 'none', summary: 'What the example plugin is configured to do and has done' },
+    );
     // Mounted at /plugins/example/echo: answers with the size of what it received.
-    router.post('/echo', (c) => {
-      c.body = { bytes: c.request.rawBody?.length ?? 0, body: c.request.body ?? null };
-    }, { auth: 'none', summary: 'Echoes a JSON body and its size' });
+    router.post(
+      '/echo',
+      (c) => {
+        c.body = { bytes: c.request.rawBody?.length ?? 0, body: c.request.body ?? null };
+      },
+      { auth: 'none', summary: 'Echoes a JSON body and its size' },
+    );
   },
   health: (ctx) => [{ name: 'example', check: async () => ({ ...ctx.runtime }) }],
 });

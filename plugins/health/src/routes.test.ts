@@ -21,7 +21,10 @@ const revealing = definePlugin({
 describe('health: what readiness and details reveal, and to whom', () => {
   let gw: TestGateway;
   before(async () => {
-    gw = await startTestGateway({ plugins: [identityPlugin(), health, revealing], pluginConfig: { health: { cacheMs: 0, details: { access: 'admin' } } } });
+    gw = await startTestGateway({
+      plugins: [identityPlugin(), health, revealing],
+      pluginConfig: { health: { cacheMs: 0, details: { access: 'admin' } } },
+    });
   });
   after(() => gw.stop());
 
@@ -44,7 +47,11 @@ describe('health: what readiness and details reveal, and to whom', () => {
 
   it('gives a superadmin every check on /health/ready and /health/details', async () => {
     const superadmin = asCaller({ superadmin: true });
-    const ready = (await (await gw.fetch('/health/ready', { headers: superadmin })).json()) as { status: string; failing: unknown[]; checks: Record<string, { details?: unknown }> };
+    const ready = (await (await gw.fetch('/health/ready', { headers: superadmin })).json()) as {
+      status: string;
+      failing: unknown[];
+      checks: Record<string, { details?: unknown }>;
+    };
     assert.equal(ready.status, 'ok');
     assert.deepEqual(ready.failing, []);
     assert.deepEqual(ready.checks['revealing:breakers'].details, { 'azure-eastus-prod': 'closed' });

@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { errors, PrincipalKey, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import {
+  errors,
+  PrincipalKey,
+  type GatewayContext,
+  type PluginContext,
+  type PluginRouter,
+} from '@aihub/core/plugin-api';
 import type { CheckResult } from '@aihub/core/plugin-api';
 import type { HealthConfig } from './config';
 import { HealthErrors } from './errors';
@@ -35,7 +41,10 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
     async (c) => {
       const { ok, checks } = await ctx.health.run('liveness');
       c.status = ok ? 200 : 503;
-      c.body = { status: ok ? 'ok' : 'failing', failing: checks.filter((x) => !x.ok).map((x) => `${x.plugin}:${x.name}`) };
+      c.body = {
+        status: ok ? 'ok' : 'failing',
+        failing: checks.filter((x) => !x.ok).map((x) => `${x.plugin}:${x.name}`),
+      };
     },
     { auth: 'none', pipeline: false, summary: 'Liveness: 200 while the process serves' },
   );
@@ -61,11 +70,16 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
         status: ok ? 'ok' : 'failing',
         failing: checks.filter((x) => !x.ok).map((x) => ({ check: `${x.plugin}:${x.name}`, error: x.error })),
         // Each check's state (e.g. the ai plugin's circuit breakers), without latency or error history.
-        checks: Object.fromEntries(checks.map((x) => [`${x.plugin}:${x.name}`, { ok: x.ok, ...(x.details ? { details: x.details } : {}) }])),
+        checks: Object.fromEntries(
+          checks.map((x) => [`${x.plugin}:${x.name}`, { ok: x.ok, ...(x.details ? { details: x.details } : {}) }]),
+        ),
       };
     },
     // Optional credentials: a superadmin's key or token adds the details; a probe sends none.
-    { auth: 'optional', summary: 'Readiness: 200 only when every readiness check passes (details for platform admins)' },
+    {
+      auth: 'optional',
+      summary: 'Readiness: 200 only when every readiness check passes (details for platform admins)',
+    },
   );
 
   const admin = config.details.access === 'admin';
@@ -74,11 +88,22 @@ export function healthRoutes(router: PluginRouter, ctx: PluginContext<HealthConf
     async (c) => {
       if (config.details.access === 'token') {
         const sent = c.get('authorization').replace(/^Bearer\s+/i, '');
-        if (!config.details.token) throw HealthErrors.create('health_details_disabled', 'Health details are disabled: set plugins[health].config.details.token, or access: admin.');
-        if (!sent || !sameSecret(sent, config.details.token)) throw errors.unauthorized('Send the health details token as `Authorization: Bearer <token>`.', 'invalid_token');
+        if (!config.details.token)
+          throw HealthErrors.create(
+            'health_details_disabled',
+            'Health details are disabled: set plugins[health].config.details.token, or access: admin.',
+          );
+        if (!sent || !sameSecret(sent, config.details.token))
+          throw errors.unauthorized(
+            'Send the health details token as `Authorization: Bearer <token>`.',
+            'invalid_token',
+          );
       } else if (admin && !isPlatformAdmin(c)) {
         // Platform-wide state: a tenant's admin:read covers its own tenant, not the platform.
-        throw errors.forbidden('Health details are for platform admins: use a superadmin key or token.', 'platform_admin_required');
+        throw errors.forbidden(
+          'Health details are for platform admins: use a superadmin key or token.',
+          'platform_admin_required',
+        );
       }
       const { ok, checks } = await ctx.health.run();
       c.status = ok ? 200 : 503;

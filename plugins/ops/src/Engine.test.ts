@@ -9,7 +9,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createSql } from '@aihub/core/plugin-api';
-import { createDatabase, createHttpClient, createLogger, createMetrics, createRedisStore, createTestDatabase, REDIS_URL, type TestDatabase } from '@aihub/core/testing';
+import {
+  createDatabase,
+  createHttpClient,
+  createLogger,
+  createMetrics,
+  createRedisStore,
+  createTestDatabase,
+  REDIS_URL,
+  type TestDatabase,
+} from '@aihub/core/testing';
 import { opsConfig } from './config';
 import { Engine } from './Engine';
 import { EventLog } from './EventLog';
@@ -52,12 +61,24 @@ describe('two engines that both lead act once', () => {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const config = opsConfig.parse({
       webhooks: { oncall: { url } },
-      rules: [{ name: 'page', when: { signal: 'queue_lag', above: 100 }, action: { type: 'webhook', webhook: 'oncall' }, cooldownSeconds: 3600 }],
+      rules: [
+        {
+          name: 'page',
+          when: { signal: 'queue_lag', above: 100 },
+          action: { type: 'webhook', webhook: 'oncall' },
+          cooldownSeconds: 3600,
+        },
+      ],
     });
     const sql = createSql(db);
     const events = new EventLog(sql, 'ops_events');
     // The signal as the sampler would report it: a lag far above the threshold.
-    const signals = { reset() {}, read: async () => [{ subject: 'usage', value: 5000, samples: null, detail: '5000 usage records not yet written' }] } as unknown as Signals;
+    const signals = {
+      reset() {},
+      read: async () => [
+        { subject: 'usage', value: 5000, samples: null, detail: '5000 usage records not yet written' },
+      ],
+    } as unknown as Signals;
     const engine = (id: string) => {
       const e = new Engine({
         id,

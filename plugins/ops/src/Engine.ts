@@ -1,4 +1,11 @@
-import type { AiControl, KeyControl, KeyValueStore, Logger, HttpClient, ScriptDefinition } from '@aihub/core/plugin-api';
+import type {
+  AiControl,
+  KeyControl,
+  KeyValueStore,
+  Logger,
+  HttpClient,
+  ScriptDefinition,
+} from '@aihub/core/plugin-api';
 import type { OpsConfig } from './config';
 import type { EventLog, OpsEvent } from './EventLog';
 import type { OpsMetrics } from './metrics';
@@ -94,7 +101,13 @@ export class Engine {
     const store = this.d.store;
     let leads = (await store.runScript(RENEW, ['leader'], [this.d.id, ttl])) === 1;
     if (!leads) leads = await store.set('leader', this.d.id, { nx: true, ttlMs: ttl });
-    if (leads !== this.leading) this.d.logger.info(leads ? 'ops: this instance now evaluates the automation rules' : 'ops: another instance evaluates the automation rules', { instance: this.d.id });
+    if (leads !== this.leading)
+      this.d.logger.info(
+        leads
+          ? 'ops: this instance now evaluates the automation rules'
+          : 'ops: another instance evaluates the automation rules',
+        { instance: this.d.id },
+      );
     this.leading = leads;
     this.d.metrics.leader.set(leads ? 1 : 0);
     return leads;
@@ -123,7 +136,12 @@ export class Engine {
       }
       for (const o of observations) {
         if (rule.when.subject !== undefined && o.subject !== rule.when.subject) continue;
-        if (o.samples !== null && ['error_ratio', 'latency_p95_ms', 'ttft_p95_ms'].includes(rule.when.signal) && o.samples < rule.when.minSamples) continue;
+        if (
+          o.samples !== null &&
+          ['error_ratio', 'latency_p95_ms', 'ttft_p95_ms'].includes(rule.when.signal) &&
+          o.samples < rule.when.minSamples
+        )
+          continue;
         if (!(o.value > rule.when.above)) continue;
         await this.decide(rule, o);
       }
@@ -166,14 +184,28 @@ export class Engine {
     if (this.alreadyInState(rule, target)) return;
     // The cooldown lock first: it also keeps a second instance from deciding the same thing.
     const lock = `cooldown:${rule.name}:${target}`;
-    if (!(await this.d.store.set(lock, this.d.id, { nx: true, ttlMs: Math.max(rule.cooldownSeconds * 1000, 1) }))) return;
-    const base = { rule: rule.name, action: a.type, target, reason, signal: rule.when.signal, value: Number.isFinite(o.value) ? o.value : null, instance: this.d.id };
-    if (this.d.config.dryRun || rule.dryRun) return void (await this.record({ ...base, outcome: 'dry_run', error: null }));
+    if (!(await this.d.store.set(lock, this.d.id, { nx: true, ttlMs: Math.max(rule.cooldownSeconds * 1000, 1) })))
+      return;
+    const base = {
+      rule: rule.name,
+      action: a.type,
+      target,
+      reason,
+      signal: rule.when.signal,
+      value: Number.isFinite(o.value) ? o.value : null,
+      instance: this.d.id,
+    };
+    if (this.d.config.dryRun || rule.dryRun)
+      return void (await this.record({ ...base, outcome: 'dry_run', error: null }));
     const windowMs = this.d.config.actionWindowSeconds * 1000;
     const slot = Math.floor(this.now() / windowMs);
     const used = await this.d.store.incr(`cap:${slot}`, 1, windowMs * 2);
     if (used > this.d.config.maxActions) {
-      return void (await this.record({ ...base, outcome: 'capped', error: `${this.d.config.maxActions} actions per ${this.d.config.actionWindowSeconds}s reached` }));
+      return void (await this.record({
+        ...base,
+        outcome: 'capped',
+        error: `${this.d.config.maxActions} actions per ${this.d.config.actionWindowSeconds}s reached`,
+      }));
     }
     try {
       await this.act(rule, target, o, reason);
@@ -208,7 +240,10 @@ export class Engine {
     };
     switch (a.type) {
       case 'drain':
-        return void (await needAi().drain(target, `${RULE_DRAIN}${rule.name}${a.probe === false ? ' (no probe)' : ''}: ${reason}`));
+        return void (await needAi().drain(
+          target,
+          `${RULE_DRAIN}${rule.name}${a.probe === false ? ' (no probe)' : ''}: ${reason}`,
+        ));
       case 'restore':
         return void (await this.restore(needAi(), target));
       case 'set_weight':
@@ -220,14 +255,28 @@ export class Engine {
       case 'suspend_key': {
         const keys = this.d.keys();
         if (!keys) throw new Error('the auth plugin is not loaded');
-        if (!o.tenantId) throw new Error(`signal ${rule.when.signal} names no key's tenant; suspend_key needs a key budget alert`);
-        if (!(await keys.suspendKey(o.tenantId, target, `${RULE_DRAIN}${rule.name}: ${reason}`))) throw new Error(`key ${target} does not exist in tenant ${o.tenantId}`);
+        if (!o.tenantId)
+          throw new Error(`signal ${rule.when.signal} names no key's tenant; suspend_key needs a key budget alert`);
+        if (!(await keys.suspendKey(o.tenantId, target, `${RULE_DRAIN}${rule.name}: ${reason}`)))
+          throw new Error(`key ${target} does not exist in tenant ${o.tenantId}`);
         return;
       }
       case 'webhook': {
         const hook = this.d.config.webhooks[a.webhook!];
         if (!hook) throw new Error(`webhook ${a.webhook} is not configured`);
-        const event: OpsEvent = { id: 'pending', created_at: new Date(this.now()).toISOString(), rule: rule.name, action: a.type, target, outcome: 'acted', reason, signal: rule.when.signal, value: o.value, instance: this.d.id, error: null };
+        const event: OpsEvent = {
+          id: 'pending',
+          created_at: new Date(this.now()).toISOString(),
+          rule: rule.name,
+          action: a.type,
+          target,
+          outcome: 'acted',
+          reason,
+          signal: rule.when.signal,
+          value: o.value,
+          instance: this.d.id,
+          error: null,
+        };
         await sendWebhook(this.d.http, hook, event);
         return;
       }
@@ -237,13 +286,16 @@ export class Engine {
   private async record(e: Omit<OpsEvent, 'id' | 'created_at'>): Promise<void> {
     this.d.metrics.decisions.inc({ rule: e.rule, action: e.action, outcome: e.outcome });
     const log = e.outcome === 'failed' || e.outcome === 'capped' ? 'warn' : 'info';
-    this.d.logger[log](`ops: rule ${e.rule} ${e.outcome === 'acted' ? 'did' : e.outcome === 'dry_run' ? 'would do (dry run)' : e.outcome === 'capped' ? 'was capped from doing' : 'failed to do'} ${e.action}${e.target ? ` ${e.target}` : ''}: ${e.reason}`, {
-      rule: e.rule,
-      action: e.action,
-      target: e.target,
-      outcome: e.outcome,
-      error: e.error,
-    });
+    this.d.logger[log](
+      `ops: rule ${e.rule} ${e.outcome === 'acted' ? 'did' : e.outcome === 'dry_run' ? 'would do (dry run)' : e.outcome === 'capped' ? 'was capped from doing' : 'failed to do'} ${e.action}${e.target ? ` ${e.target}` : ''}: ${e.reason}`,
+      {
+        rule: e.rule,
+        action: e.action,
+        target: e.target,
+        outcome: e.outcome,
+        error: e.error,
+      },
+    );
     try {
       await this.d.events.record(e, this.now());
     } catch (err) {
@@ -267,7 +319,9 @@ export class Engine {
     const ai = this.d.ai();
     if (!ai || !this.d.config.enabled || !(await this.lead())) return;
     const p = this.d.config.probe;
-    const drained = ai.deployments().filter((x) => x.drained?.reason.startsWith(RULE_DRAIN) && !x.drained.reason.includes(' (no probe)'));
+    const drained = ai
+      .deployments()
+      .filter((x) => x.drained?.reason.startsWith(RULE_DRAIN) && !x.drained.reason.includes(' (no probe)'));
     for (const id of this.streaks.keys()) if (!drained.some((x) => x.id === id)) this.streaks.delete(id);
     for (const dep of drained) {
       const r = await ai.probe(dep.id, p.timeoutMs);
@@ -277,7 +331,15 @@ export class Engine {
       if (streak < p.successes) continue;
       this.streaks.delete(dep.id);
       const rule = /^ops rule ([^:]+):/.exec(dep.drained!.reason)?.[1] ?? 'probe';
-      const base = { rule, action: 'restore', target: dep.id, reason: `${streak} consecutive probes succeeded (last ${Math.round(r.latencyMs)} ms, HTTP ${r.status}); drained since ${dep.drained!.at}`, signal: null, value: null, instance: this.d.id };
+      const base = {
+        rule,
+        action: 'restore',
+        target: dep.id,
+        reason: `${streak} consecutive probes succeeded (last ${Math.round(r.latencyMs)} ms, HTTP ${r.status}); drained since ${dep.drained!.at}`,
+        signal: null,
+        value: null,
+        instance: this.d.id,
+      };
       try {
         await this.restore(ai, dep.id);
         await this.record({ ...base, outcome: 'acted', error: null });

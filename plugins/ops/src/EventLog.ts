@@ -38,10 +38,28 @@ export class EventLog {
   ) {}
 
   async record(e: Omit<OpsEvent, 'id' | 'created_at'>, at = Date.now()): Promise<OpsEvent> {
-    const row: OpsEvent = { id: newId(at), created_at: new Date(at).toISOString(), ...e, reason: e.reason.slice(0, 2000), error: e.error?.slice(0, 2000) ?? null };
+    const row: OpsEvent = {
+      id: newId(at),
+      created_at: new Date(at).toISOString(),
+      ...e,
+      reason: e.reason.slice(0, 2000),
+      error: e.error?.slice(0, 2000) ?? null,
+    };
     await this.sql.rows(
       `INSERT INTO ${this.table} (id, created_at, rule, action, target, outcome, reason, signal, value, instance, error) VALUES ($1, ${instantParam(this.sql.dialect, 2)}, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [row.id, row.created_at, row.rule, row.action, row.target, row.outcome, row.reason, row.signal, row.value, row.instance, row.error],
+      [
+        row.id,
+        row.created_at,
+        row.rule,
+        row.action,
+        row.target,
+        row.outcome,
+        row.reason,
+        row.signal,
+        row.value,
+        row.instance,
+        row.error,
+      ],
     );
     return row;
   }
@@ -58,33 +76,43 @@ export class EventLog {
     }
     if (q.cursor) {
       const id = Buffer.from(q.cursor, 'base64url').toString('utf8');
-      if (!/^ope_[0-9a-z]{21}$/.test(id)) throw errors.badRequest('cursor is not one this API returned; start again without it.', 'invalid_cursor', 'cursor');
+      if (!/^ope_[0-9a-z]{21}$/.test(id))
+        throw errors.badRequest(
+          'cursor is not one this API returned; start again without it.',
+          'invalid_cursor',
+          'cursor',
+        );
       bind.push(id);
       where.push(`id < $${bind.length}`);
     }
     bind.push(q.limit + 1);
-    const rows = await this.sql.rows(`SELECT * FROM ${this.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${bind.length}`, bind);
-    const data = rows.slice(0, q.limit).map(
-      (r): OpsEvent => ({
-        id: String(r.id),
-        created_at: iso(r.created_at as string | Date),
-        rule: String(r.rule),
-        action: String(r.action),
-        target: (r.target as string | null) ?? null,
-        outcome: r.outcome as Outcome,
-        reason: String(r.reason),
-        signal: (r.signal as string | null) ?? null,
-        value: r.value === null || r.value === undefined ? null : Number(r.value),
-        instance: String(r.instance),
-        error: (r.error as string | null) ?? null,
-      }),
+    const rows = await this.sql.rows(
+      `SELECT * FROM ${this.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${bind.length}`,
+      bind,
     );
-    return { data, next_cursor: rows.length > q.limit ? Buffer.from(data[data.length - 1].id).toString('base64url') : null };
+    const data = rows.slice(0, q.limit).map((r): OpsEvent => ({
+      id: String(r.id),
+      created_at: iso(r.created_at as string | Date),
+      rule: String(r.rule),
+      action: String(r.action),
+      target: (r.target as string | null) ?? null,
+      outcome: r.outcome as Outcome,
+      reason: String(r.reason),
+      signal: (r.signal as string | null) ?? null,
+      value: r.value === null || r.value === undefined ? null : Number(r.value),
+      instance: String(r.instance),
+      error: (r.error as string | null) ?? null,
+    }));
+    return {
+      data,
+      next_cursor: rows.length > q.limit ? Buffer.from(data[data.length - 1].id).toString('base64url') : null,
+    };
   }
 
   /** Deletes events older than the retention (leader only, once an hour). */
   async purge(olderThanMs: number): Promise<void> {
-    await this.sql.rows(`DELETE FROM ${this.table} WHERE created_at < ${instantParam(this.sql.dialect, 1)}`, [new Date(olderThanMs).toISOString()]);
+    await this.sql.rows(`DELETE FROM ${this.table} WHERE created_at < ${instantParam(this.sql.dialect, 1)}`, [
+      new Date(olderThanMs).toISOString(),
+    ]);
   }
 }
-

@@ -18,7 +18,9 @@ export class RuleStore {
   }
 
   async all(): Promise<StoredRule[]> {
-    const rows = await this.sql.rows<{ name: string; definition: string }>(`SELECT name, definition FROM ${this.table} ORDER BY name`);
+    const rows = await this.sql.rows<{ name: string; definition: string }>(
+      `SELECT name, definition FROM ${this.table} ORDER BY name`,
+    );
     const api: StoredRule[] = [];
     for (const r of rows) {
       const parsed = ruleSchema.safeParse(JSON.parse(r.definition));
@@ -37,10 +39,16 @@ export class RuleStore {
     const now = new Date().toISOString();
     const ts = instantParam(this.sql.dialect, 3);
     if (create) {
-      const rows = await this.sql.rows(`INSERT INTO ${this.table} (name, definition, created_at, updated_at, updated_by) VALUES ($1, $2, ${ts}, ${ts}, $4) ON CONFLICT (name) DO NOTHING RETURNING name`, [rule.name, JSON.stringify(rule), now, actor]);
+      const rows = await this.sql.rows(
+        `INSERT INTO ${this.table} (name, definition, created_at, updated_at, updated_by) VALUES ($1, $2, ${ts}, ${ts}, $4) ON CONFLICT (name) DO NOTHING RETURNING name`,
+        [rule.name, JSON.stringify(rule), now, actor],
+      );
       return rows.length > 0;
     }
-    const rows = await this.sql.rows(`UPDATE ${this.table} SET definition = $2, updated_at = ${ts}, updated_by = $4 WHERE name = $1 RETURNING name`, [rule.name, JSON.stringify(rule), now, actor]);
+    const rows = await this.sql.rows(
+      `UPDATE ${this.table} SET definition = $2, updated_at = ${ts}, updated_by = $4 WHERE name = $1 RETURNING name`,
+      [rule.name, JSON.stringify(rule), now, actor],
+    );
     return rows.length > 0;
   }
 

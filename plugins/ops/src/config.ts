@@ -18,17 +18,47 @@ export const opsConfig = z
     enabled: z.boolean().default(true).describe('Evaluate rules and act'),
     /** Decide and record every decision, never act (for trying rules in production). */
     dryRun: z.boolean().default(false).describe('Decide and record, never act'),
-    evaluateIntervalMs: z.number().int().min(100).max(600_000).default(5_000).describe('How often the leader evaluates the rules'),
-    sampleIntervalMs: z.number().int().min(100).max(60_000).default(5_000).describe('How often each instance publishes its per-deployment figures'),
+    evaluateIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(5_000)
+      .describe('How often the leader evaluates the rules'),
+    sampleIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(5_000)
+      .describe('How often each instance publishes its per-deployment figures'),
     /** At most this many actions (not counting restores after probes) per window, cluster-wide. */
-    maxActions: z.number().int().min(0).max(10_000).default(10).describe('Actions allowed per actionWindowSeconds, cluster-wide'),
+    maxActions: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(10)
+      .describe('Actions allowed per actionWindowSeconds, cluster-wide'),
     actionWindowSeconds: z.number().int().min(1).max(86_400).default(600).describe('Window of maxActions'),
     probe: z
       .object({
         enabled: z.boolean().default(true).describe('Probe drained deployments and restore them when healthy'),
-        intervalMs: z.number().int().min(100).max(3_600_000).default(30_000).describe('How often each drained deployment is probed'),
+        intervalMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(3_600_000)
+          .default(30_000)
+          .describe('How often each drained deployment is probed'),
         /** Consecutive successful probes before a drained deployment is restored; a failure starts the count again. */
-        successes: z.number().int().min(1).max(100).default(3).describe('Consecutive successful probes before a restore (a failure starts again)'),
+        successes: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe('Consecutive successful probes before a restore (a failure starts again)'),
         timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('A probe slower than this fails'),
       })
       .strict()
@@ -36,14 +66,28 @@ export const opsConfig = z
       .describe('Probing of deployments drained by rules'),
     spendAnomaly: z
       .object({
-        historyHours: z.number().int().min(6).max(24 * 14).default(24).describe('Hours of history the last hour is compared with'),
+        historyHours: z
+          .number()
+          .int()
+          .min(6)
+          .max(24 * 14)
+          .default(24)
+          .describe('Hours of history the last hour is compared with'),
         /** Hourly spend below this (micro-dollars) is never an anomaly, whatever its z-score. */
-        minSpendMicros: z.number().int().min(0).default(1_000_000).describe('An hour below this spend (micro-dollars) is never an anomaly'),
+        minSpendMicros: z
+          .number()
+          .int()
+          .min(0)
+          .default(1_000_000)
+          .describe('An hour below this spend (micro-dollars) is never an anomaly'),
       })
       .strict()
       .default({ historyHours: 24, minSpendMicros: 1_000_000 })
       .describe('Spend anomaly signal: robust z-score of the last hour against the tenant’s hourly history'),
-    webhooks: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), webhookSchema).default({}).describe('Named webhooks rules may send to'),
+    webhooks: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), webhookSchema)
+      .default({})
+      .describe('Named webhooks rules may send to'),
     rules: z.array(ruleSchema).default([]).describe('Rules from config (read-only through the API)'),
     /** Events older than this are deleted. */
     eventRetentionDays: z.number().int().min(1).max(3650).default(30).describe('How long decisions are kept'),
@@ -52,9 +96,15 @@ export const opsConfig = z
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.rules.forEach((r, i) => {
-      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', message: `rule "${r.name}" is defined twice`, path: ['rules', i, 'name'] });
+      if (seen.has(r.name))
+        ctx.addIssue({ code: 'custom', message: `rule "${r.name}" is defined twice`, path: ['rules', i, 'name'] });
       seen.add(r.name);
-      if (r.action.webhook && !c.webhooks[r.action.webhook]) ctx.addIssue({ code: 'custom', message: `webhook "${r.action.webhook}" is not configured under webhooks`, path: ['rules', i, 'action', 'webhook'] });
+      if (r.action.webhook && !c.webhooks[r.action.webhook])
+        ctx.addIssue({
+          code: 'custom',
+          message: `webhook "${r.action.webhook}" is not configured under webhooks`,
+          path: ['rules', i, 'action', 'webhook'],
+        });
     });
   });
 

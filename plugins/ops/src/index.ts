@@ -16,7 +16,8 @@ export default definePlugin({
   name: 'ops',
   version: '0.1.0',
   core: '^0.1.0',
-  description: 'Automation rules on live signals: drain, reweight, switch to fallback, suspend keys, webhooks; probing recovery',
+  description:
+    'Automation rules on live signals: drain, reweight, switch to fallback, suspend keys, webhooks; probing recovery',
   // Started after the plugins it acts through and reads from (all optional: without ai, rules on
   // tenants and health still run; without usage, spend and budget signals are empty).
   optionalDependsOn: ['ai', 'auth', 'usage', 'tenancy', 'health'],

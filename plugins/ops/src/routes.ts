@@ -1,4 +1,11 @@
-import { actorOf, errors, PrincipalKey, validated, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
+import {
+  actorOf,
+  errors,
+  PrincipalKey,
+  validated,
+  type GatewayContext,
+  type PluginRouter,
+} from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { OpsErrors } from './errors';
 import { ACTIONS, ruleSchema, type Rule } from './rules';
@@ -42,20 +49,41 @@ function superadmin(c: GatewayContext, write: boolean): void {
 /** Checks that the rule's fixed targets exist (a rule acting on its signal's subject is checked when it fires). */
 function checkTargets(rt: OpsRuntime, rule: Rule): void {
   const a = rule.action;
-  if (a.webhook && !rt.ctx.config.webhooks[a.webhook]) throw OpsErrors.create('invalid_rule_target', `Webhook "${a.webhook}" is not configured in the ops plugin's webhooks.`, { param: 'action.webhook' });
+  if (a.webhook && !rt.ctx.config.webhooks[a.webhook])
+    throw OpsErrors.create(
+      'invalid_rule_target',
+      `Webhook "${a.webhook}" is not configured in the ops plugin's webhooks.`,
+      { param: 'action.webhook' },
+    );
   const ai = rt.ai();
   if (!ai) return;
   const deps = new Set(ai.deployments().map((d) => d.id));
   const aliases = new Set(ai.aliases().map((x) => x.alias));
   const isDep = ['drain', 'restore', 'force_breaker', 'set_weight'].includes(a.type);
-  if (a.target && isDep && !deps.has(a.target)) throw OpsErrors.create('invalid_rule_target', `Deployment "${a.target}" is not one of the ai plugin's (${[...deps].join(', ')}).`, { param: 'action.target' });
-  if (a.target && a.type === 'switch_fallback' && !aliases.has(a.target)) throw OpsErrors.create('invalid_rule_target', `Model alias "${a.target}" is not one of the ai plugin's.`, { param: 'action.target' });
-  if (a.alias && !aliases.has(a.alias)) throw OpsErrors.create('invalid_rule_target', `Model alias "${a.alias}" is not one of the ai plugin's.`, { param: 'action.alias' });
+  if (a.target && isDep && !deps.has(a.target))
+    throw OpsErrors.create(
+      'invalid_rule_target',
+      `Deployment "${a.target}" is not one of the ai plugin's (${[...deps].join(', ')}).`,
+      { param: 'action.target' },
+    );
+  if (a.target && a.type === 'switch_fallback' && !aliases.has(a.target))
+    throw OpsErrors.create('invalid_rule_target', `Model alias "${a.target}" is not one of the ai plugin's.`, {
+      param: 'action.target',
+    });
+  if (a.alias && !aliases.has(a.alias))
+    throw OpsErrors.create('invalid_rule_target', `Model alias "${a.alias}" is not one of the ai plugin's.`, {
+      param: 'action.alias',
+    });
 }
 
 /** `/admin/v1/ops/rules` (CRUD; config rules read-only), `/admin/v1/ops/events` and `/admin/v1/ops/state`. */
 export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
-  const opts = (summary: string, write: boolean, schema: Record<string, unknown>) => ({ scopes: [write ? 'admin:write' : 'admin:read'], tags: ['admin'], summary, schema: { tag, ...schema } });
+  const opts = (summary: string, write: boolean, schema: Record<string, unknown>) => ({
+    scopes: [write ? 'admin:write' : 'admin:read'],
+    tags: ['admin'],
+    summary,
+    schema: { tag, ...schema },
+  });
 
   router.get(
     '/admin/v1/ops/rules',
@@ -63,7 +91,10 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
       superadmin(c, false);
       c.body = { object: 'list', data: await rt().rules.all() };
     },
-    opts('List automation rules (from config and the API)', false, { responses: { 200: z.object({ object: z.literal('list'), data: z.array(ruleOut) }) }, operationId: 'listOpsRules' }),
+    opts('List automation rules (from config and the API)', false, {
+      responses: { 200: z.object({ object: z.literal('list'), data: z.array(ruleOut) }) },
+      operationId: 'listOpsRules',
+    }),
   );
 
   router.post(
@@ -73,12 +104,17 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
       const r = rt();
       const rule = c.request.body as Rule;
       checkTargets(r, rule);
-      if (r.rules.isConfigRule(rule.name) || !(await r.rules.put(rule, actorOf(c), true))) throw OpsErrors.create('rule_exists', `A rule named "${rule.name}" exists already.`, { param: 'name' });
+      if (r.rules.isConfigRule(rule.name) || !(await r.rules.put(rule, actorOf(c), true)))
+        throw OpsErrors.create('rule_exists', `A rule named "${rule.name}" exists already.`, { param: 'name' });
       await r.audit(c, 'ops_rule.create', rule.name, undefined, rule);
       c.status = 201;
       c.body = { ...rule, source: 'api' };
     },
-    opts('Create an automation rule', true, { body: ruleSchema, responses: { 201: ruleOut }, operationId: 'createOpsRule' }),
+    opts('Create an automation rule', true, {
+      body: ruleSchema,
+      responses: { 201: ruleOut },
+      operationId: 'createOpsRule',
+    }),
   );
 
   router.get(
@@ -90,7 +126,11 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
       if (!rule) throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
       c.body = rule;
     },
-    opts('Get an automation rule', false, { params: nameParams, responses: { 200: ruleOut }, operationId: 'getOpsRule' }),
+    opts('Get an automation rule', false, {
+      params: nameParams,
+      responses: { 200: ruleOut },
+      operationId: 'getOpsRule',
+    }),
   );
 
   router.put(
@@ -100,15 +140,27 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
       const r = rt();
       const { name } = validated<unknown, z.output<typeof nameParams>>(c).params;
       const rule = c.request.body as Rule;
-      if (rule.name !== name) throw errors.badRequest(`The body's name "${rule.name}" differs from the path's "${name}"; a rule cannot be renamed (create a new one).`, 'validation_failed', 'name');
-      if (r.rules.isConfigRule(name)) throw OpsErrors.create('rule_from_config', `Rule "${name}" is defined in config.`);
+      if (rule.name !== name)
+        throw errors.badRequest(
+          `The body's name "${rule.name}" differs from the path's "${name}"; a rule cannot be renamed (create a new one).`,
+          'validation_failed',
+          'name',
+        );
+      if (r.rules.isConfigRule(name))
+        throw OpsErrors.create('rule_from_config', `Rule "${name}" is defined in config.`);
       checkTargets(r, rule);
       const before = await r.rules.get(name);
-      if (!before || !(await r.rules.put(rule, actorOf(c), false))) throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
+      if (!before || !(await r.rules.put(rule, actorOf(c), false)))
+        throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
       await r.audit(c, 'ops_rule.update', name, before, rule);
       c.body = { ...rule, source: 'api' };
     },
-    opts('Replace an automation rule (API rules only)', true, { params: nameParams, body: ruleSchema, responses: { 200: ruleOut }, operationId: 'replaceOpsRule' }),
+    opts('Replace an automation rule (API rules only)', true, {
+      params: nameParams,
+      body: ruleSchema,
+      responses: { 200: ruleOut },
+      operationId: 'replaceOpsRule',
+    }),
   );
 
   router.delete(
@@ -117,13 +169,19 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
       superadmin(c, true);
       const r = rt();
       const { name } = validated<unknown, z.output<typeof nameParams>>(c).params;
-      if (r.rules.isConfigRule(name)) throw OpsErrors.create('rule_from_config', `Rule "${name}" is defined in config.`);
+      if (r.rules.isConfigRule(name))
+        throw OpsErrors.create('rule_from_config', `Rule "${name}" is defined in config.`);
       const before = await r.rules.get(name);
-      if (!before || !(await r.rules.delete(name))) throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
+      if (!before || !(await r.rules.delete(name)))
+        throw OpsErrors.create('rule_not_found', `No rule is named "${name}".`);
       await r.audit(c, 'ops_rule.delete', name, before, undefined);
       c.status = 204;
     },
-    opts('Delete an automation rule (API rules only)', true, { params: nameParams, responses: { 204: null }, operationId: 'deleteOpsRule' }),
+    opts('Delete an automation rule (API rules only)', true, {
+      params: nameParams,
+      responses: { 204: null },
+      operationId: 'deleteOpsRule',
+    }),
   );
 
   router.get(
@@ -136,13 +194,17 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
     },
     opts('Automation decisions and actions with their reasons, newest first', false, {
       query: eventsQuery,
-      responses: { 200: z.object({ object: z.literal('list'), data: z.array(eventOut), next_cursor: z.string().nullable() }) },
+      responses: {
+        200: z.object({ object: z.literal('list'), data: z.array(eventOut), next_cursor: z.string().nullable() }),
+      },
       operationId: 'listOpsEvents',
     }),
   );
 
   const depParams = z.object({ id: z.string().min(1).max(200) }).strict();
-  const drainBody = z.object({ reason: z.string().min(1).max(500).describe('Why (kept with the drain and in the events)') }).strict();
+  const drainBody = z
+    .object({ reason: z.string().min(1).max(500).describe('Why (kept with the drain and in the events)') })
+    .strict();
   for (const verb of ['drain', 'restore'] as const) {
     router.post(
       `/admin/v1/ops/deployments/:id/${verb}`,
@@ -151,19 +213,38 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
         const r = rt();
         const { id } = validated<unknown, z.output<typeof depParams>>(c).params;
         const ai = r.ai();
-        if (!ai || !ai.deployments().some((d) => d.id === id)) throw OpsErrors.create('invalid_rule_target', `Deployment "${id}" is not one of the ai plugin's.`, { param: 'id' });
+        if (!ai || !ai.deployments().some((d) => d.id === id))
+          throw OpsErrors.create('invalid_rule_target', `Deployment "${id}" is not one of the ai plugin's.`, {
+            param: 'id',
+          });
         const reason = verb === 'drain' ? (c.request.body as z.output<typeof drainBody>).reason : 'restored by hand';
         if (verb === 'drain') await ai.drain(id, `by hand: ${reason}`);
         else await r.engine.restore(ai, id);
-        await r.events.record({ rule: 'manual', action: verb, target: id, outcome: 'acted', reason, signal: null, value: null, instance: r.id, error: null });
+        await r.events.record({
+          rule: 'manual',
+          action: verb,
+          target: id,
+          outcome: 'acted',
+          reason,
+          signal: null,
+          value: null,
+          instance: r.id,
+          error: null,
+        });
         await r.audit(c, `ops_deployment.${verb}`, id, undefined, { reason });
         c.body = ai.deployments().find((d) => d.id === id);
       },
-      opts(verb === 'drain' ? 'Drain a deployment on every instance (never restored by probes)' : 'Restore a drained deployment on every instance', true, {
-        params: depParams,
-        ...(verb === 'drain' ? { body: drainBody } : {}),
-        operationId: verb === 'drain' ? 'drainDeployment' : 'restoreDeployment',
-      }),
+      opts(
+        verb === 'drain'
+          ? 'Drain a deployment on every instance (never restored by probes)'
+          : 'Restore a drained deployment on every instance',
+        true,
+        {
+          params: depParams,
+          ...(verb === 'drain' ? { body: drainBody } : {}),
+          operationId: verb === 'drain' ? 'drainDeployment' : 'restoreDeployment',
+        },
+      ),
     );
   }
 
@@ -183,6 +264,8 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
         aliases: ai?.aliases() ?? [],
       };
     },
-    opts('Drained deployments, weights, forced breakers and fallback switches now, and which instance leads', false, { operationId: 'getOpsState' }),
+    opts('Drained deployments, weights, forced breakers and fallback switches now, and which instance leads', false, {
+      operationId: 'getOpsState',
+    }),
   );
 }

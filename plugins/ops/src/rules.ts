@@ -10,15 +10,35 @@ import { z } from 'zod';
  * key for key budgets). Cluster: `queue_lag` (usage records not yet written), `health_failing`
  * (1 per failing readiness check, subject the check).
  */
-export const SIGNALS = ['error_ratio', 'latency_p95_ms', 'ttft_p95_ms', 'breaker_open', 'budget_alert', 'spend_anomaly', 'queue_lag', 'health_failing'] as const;
+export const SIGNALS = [
+  'error_ratio',
+  'latency_p95_ms',
+  'ttft_p95_ms',
+  'breaker_open',
+  'budget_alert',
+  'spend_anomaly',
+  'queue_lag',
+  'health_failing',
+] as const;
 export type SignalName = (typeof SIGNALS)[number];
 
-export const ACTIONS = ['drain', 'restore', 'set_weight', 'force_breaker', 'switch_fallback', 'suspend_key', 'webhook'] as const;
+export const ACTIONS = [
+  'drain',
+  'restore',
+  'set_weight',
+  'force_breaker',
+  'switch_fallback',
+  'suspend_key',
+  'webhook',
+] as const;
 export type ActionType = (typeof ACTIONS)[number];
 
 const name = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a name is 1 to 64 lowercase letters, digits, _ . - (starting with a letter or digit)');
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+    'a name is 1 to 64 lowercase letters, digits, _ . - (starting with a letter or digit)',
+  );
 
 export const conditionSchema = z
   .object({
@@ -54,9 +74,12 @@ export const actionSchema = z
   })
   .strict()
   .superRefine((a, c) => {
-    if (a.type === 'set_weight' && (a.weight === undefined || !a.alias)) c.addIssue({ code: 'custom', message: 'set_weight needs alias and weight', path: ['weight'] });
-    if (a.type === 'force_breaker' && !a.state) c.addIssue({ code: 'custom', message: 'force_breaker needs state (open, closed or auto)', path: ['state'] });
-    if (a.type === 'webhook' && !a.webhook) c.addIssue({ code: 'custom', message: 'webhook needs the name of a configured webhook', path: ['webhook'] });
+    if (a.type === 'set_weight' && (a.weight === undefined || !a.alias))
+      c.addIssue({ code: 'custom', message: 'set_weight needs alias and weight', path: ['weight'] });
+    if (a.type === 'force_breaker' && !a.state)
+      c.addIssue({ code: 'custom', message: 'force_breaker needs state (open, closed or auto)', path: ['state'] });
+    if (a.type === 'webhook' && !a.webhook)
+      c.addIssue({ code: 'custom', message: 'webhook needs the name of a configured webhook', path: ['webhook'] });
   });
 
 export const ruleSchema = z
@@ -67,7 +90,12 @@ export const ruleSchema = z
     when: conditionSchema,
     action: actionSchema,
     /** After acting on a subject, the rule does not act on it again for this long (cluster-wide). */
-    cooldownSeconds: z.number().int().min(0).max(7 * 86_400).default(300),
+    cooldownSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(300),
     /** Decide and record, never act (also when the plugin's dryRun is off). */
     dryRun: z.boolean().default(false),
   })

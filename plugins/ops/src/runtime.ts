@@ -1,6 +1,13 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { AI_CONTROL, AUDIT_LOG, KEY_CONTROL, createSql, type GatewayContext, type PluginContext } from '@aihub/core/plugin-api';
+import {
+  AI_CONTROL,
+  AUDIT_LOG,
+  KEY_CONTROL,
+  createSql,
+  type GatewayContext,
+  type PluginContext,
+} from '@aihub/core/plugin-api';
 import type { OpsConfig } from './config';
 import { Engine } from './Engine';
 import { EventLog } from './EventLog';
@@ -51,7 +58,9 @@ export class OpsRuntime {
   }
 
   async audit(c: GatewayContext, action: string, name: string, before: unknown, after: unknown): Promise<void> {
-    await this.ctx.tryGet(AUDIT_LOG)?.record(c, { tenantId: null, action, targetType: action.split('.')[0], targetId: name, before, after });
+    await this.ctx
+      .tryGet(AUDIT_LOG)
+      ?.record(c, { tenantId: null, action, targetType: action.split('.')[0], targetId: name, before, after });
   }
 
   async start(): Promise<void> {

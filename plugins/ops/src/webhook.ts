@@ -16,8 +16,17 @@ export function webhookBody(format: WebhookConfig['format'], event: OpsEvent): s
     text: `${title}: ${event.reason}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
-      { type: 'section', text: { type: 'mrkdwn', text: event.reason.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${event.created_at} · instance ${event.instance} · event ${event.id}` }] },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: event.reason.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!),
+        },
+      },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `${event.created_at} · instance ${event.instance} · event ${event.id}` }],
+      },
     ],
   });
 }
@@ -27,7 +36,13 @@ export async function sendWebhook(http: HttpClient, hook: WebhookConfig, event: 
   const body = webhookBody(hook.format, event);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-aihub-delivery-id': event.id };
   if (hook.secret) headers['x-aihub-signature'] = signBody(hook.secret, body, Math.floor(Date.now() / 1000));
-  const res = await http.request(hook.url, { method: 'POST', headers, body, headersTimeout: hook.timeoutMs, bodyTimeout: hook.timeoutMs });
+  const res = await http.request(hook.url, {
+    method: 'POST',
+    headers,
+    body,
+    headersTimeout: hook.timeoutMs,
+    bodyTimeout: hook.timeoutMs,
+  });
   await res.body.dump();
   if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`webhook answered HTTP ${res.statusCode}`);
 }

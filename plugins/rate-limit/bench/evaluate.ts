@@ -60,27 +60,45 @@ async function main(): Promise<void> {
   const tpm = new RateLimiterRedis({ storeClient: redis, points: big, duration: 60, keyPrefix: `${prefix}rlf-tpm` });
   const keys = 50; // tenants
   const variants: Record<string, Decide> = {
-    'rlf rpm+tpm (2 commands in parallel)': (i) => Promise.all([rpm.consume(`t${i % keys}`, 1), tpm.consume(`t${i % keys}`, 100)]),
-    'script rpm+tpm (1 EVALSHA)': (i) => admit([`${prefix}r:t${i % keys}`, `${prefix}tk:t${i % keys}`, `${prefix}c:t${i % keys}`], [60000, big, big, 100, 0, '', 0]),
+    'rlf rpm+tpm (2 commands in parallel)': (i) =>
+      Promise.all([rpm.consume(`t${i % keys}`, 1), tpm.consume(`t${i % keys}`, 100)]),
+    'script rpm+tpm (1 EVALSHA)': (i) =>
+      admit(
+        [`${prefix}r:t${i % keys}`, `${prefix}tk:t${i % keys}`, `${prefix}c:t${i % keys}`],
+        [60000, big, big, 100, 0, '', 0],
+      ),
     'rlf rpm+tpm + lease script (3 commands)': (i) =>
       Promise.all([
         rpm.consume(`t${i % keys}`, 1),
         tpm.consume(`t${i % keys}`, 100),
-        admit([`${prefix}r2:t${i % keys}`, `${prefix}tk2:t${i % keys}`, `${prefix}c2:t${i % keys}`], [60000, 0, 0, 0, big, `m${i}`, 30000]),
+        admit(
+          [`${prefix}r2:t${i % keys}`, `${prefix}tk2:t${i % keys}`, `${prefix}c2:t${i % keys}`],
+          [60000, 0, 0, 0, big, `m${i}`, 30000],
+        ),
       ]),
     'script rpm+tpm+concurrency (1 EVALSHA)': (i) =>
-      admit([`${prefix}r3:t${i % keys}`, `${prefix}tk3:t${i % keys}`, `${prefix}c3:t${i % keys}`], [60000, big, big, 100, big, `m${i}`, 30000]),
+      admit(
+        [`${prefix}r3:t${i % keys}`, `${prefix}tk3:t${i % keys}`, `${prefix}c3:t${i % keys}`],
+        [60000, big, big, 100, big, `m${i}`, 30000],
+      ),
   };
   console.log(`redis ${url}, ${keys} keys; latency at 1 in flight (µs), throughput at 64 in flight`);
   for (const [name, decide] of Object.entries(variants)) {
     await latency(decide, 2000); // warm up
     const l = await latency(decide, 20000);
     const tp = await throughput(decide, 3000, 64);
-    console.log(`${name.padEnd(44)} p50 ${l.p50.toFixed(0).padStart(4)} µs  p99 ${l.p99.toFixed(0).padStart(4)} µs  ${String(tp).padStart(7)} decisions/s`);
+    console.log(
+      `${name.padEnd(44)} p50 ${l.p50.toFixed(0).padStart(4)} µs  p99 ${l.p99.toFixed(0).padStart(4)} µs  ${String(tp).padStart(7)} decisions/s`,
+    );
   }
   // The settle script is the only other round trip (after the response is sent).
-  const s = await latency((i) => settle([`${prefix}tk3:t${i % keys}:0`, `${prefix}c3:t${i % keys}`], [-5, `m${i}`]), 20000);
-  console.log(`${'settle (after the response)'.padEnd(44)} p50 ${s.p50.toFixed(0).padStart(4)} µs  p99 ${s.p99.toFixed(0).padStart(4)} µs`);
+  const s = await latency(
+    (i) => settle([`${prefix}tk3:t${i % keys}:0`, `${prefix}c3:t${i % keys}`], [-5, `m${i}`]),
+    20000,
+  );
+  console.log(
+    `${'settle (after the response)'.padEnd(44)} p50 ${s.p50.toFixed(0).padStart(4)} µs  p99 ${s.p99.toFixed(0).padStart(4)} µs`,
+  );
   let cursor = '0';
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);

@@ -21,21 +21,37 @@ const huge = { requestsPerMinute: 2_000_000_000, tokensPerMinute: 2_000_000_000 
 
 const variants: { name: string; plugins: unknown[] }[] = [
   { name: 'baseline (no rate limit)', plugins: [{ name: 'test-identity' }, { name: 'test-ai' }] },
-  { name: 'rate-limit RPM+TPM on Redis', plugins: [{ name: 'test-identity' }, { name: 'test-ai' }, { name: 'rate-limit', config: { defaults: huge } }] },
+  {
+    name: 'rate-limit RPM+TPM on Redis',
+    plugins: [{ name: 'test-identity' }, { name: 'test-ai' }, { name: 'rate-limit', config: { defaults: huge } }],
+  },
   {
     name: 'rate-limit RPM+TPM+concurrency on Redis',
-    plugins: [{ name: 'test-identity' }, { name: 'test-ai' }, { name: 'rate-limit', config: { defaults: { ...huge, concurrentRequests: 1_000_000 } } }],
+    plugins: [
+      { name: 'test-identity' },
+      { name: 'test-ai' },
+      { name: 'rate-limit', config: { defaults: { ...huge, concurrentRequests: 1_000_000 } } },
+    ],
   },
 ];
 
-const body = JSON.stringify({ model: 'gpt-bench', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 20 });
+const body = JSON.stringify({
+  model: 'gpt-bench',
+  messages: [{ role: 'user', content: 'Say hello in one short sentence.' }],
+  max_tokens: 20,
+});
 const headers = { 'content-type': 'application/json', 'x-test-tenant': 'bench', 'x-test-key': 'k1' };
 
 async function main(): Promise<void> {
   const instances: Instance[] = [];
   try {
     for (const v of variants) {
-      instances.push(await startInstance({ config: { redis: { url: redisUrl, keyPrefix }, logging: { level: 'error' }, plugins: v.plugins }, fakeAi: { promptTokens: 8, completionTokens: 12 } }));
+      instances.push(
+        await startInstance({
+          config: { redis: { url: redisUrl, keyPrefix }, logging: { level: 'error' }, plugins: v.plugins },
+          fakeAi: { promptTokens: 8, completionTokens: 12 },
+        }),
+      );
     }
     const url = (i: number) => `${instances[i].url}/v1/chat/completions`;
     // Warm-up: JIT, connection pools, the policy cache, Redis script cache.
@@ -43,10 +59,12 @@ async function main(): Promise<void> {
     const latency: LoadResult[][] = variants.map(() => []);
     const rounds = 2;
     for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < variants.length; i++) latency[i].push(await load({ url: url(i), connections: 1, seconds: seconds / rounds, body, headers }));
+      for (let i = 0; i < variants.length; i++)
+        latency[i].push(await load({ url: url(i), connections: 1, seconds: seconds / rounds, body, headers }));
     }
     const throughput: LoadResult[] = [];
-    for (let i = 0; i < variants.length; i++) throughput.push(await load({ url: url(i), connections: 16, seconds, body, headers }));
+    for (let i = 0; i < variants.length; i++)
+      throughput.push(await load({ url: url(i), connections: 16, seconds, body, headers }));
 
     console.log(`\nrate-limit overhead, ${seconds} s per measurement, node ${process.version}, redis ${redisUrl}`);
     const p50 = latency.map((runs) => runs.map((x) => x.p50).sort((a, b) => a - b)[0]);
@@ -54,7 +72,8 @@ async function main(): Promise<void> {
       console.log(`\n${variants[i].name}`);
       for (const run of latency[i]) console.log(`  1 conn   ${fmt(run)}`);
       console.log(`  16 conn  ${fmt(throughput[i])}`);
-      if (i > 0) console.log(`  p50 delta over baseline (best round each): ${((p50[i] - p50[0]) * 1000).toFixed(0)} µs`);
+      if (i > 0)
+        console.log(`  p50 delta over baseline (best round each): ${((p50[i] - p50[0]) * 1000).toFixed(0)} µs`);
     }
   } finally {
     await Promise.all(instances.map((i) => i.stop()));

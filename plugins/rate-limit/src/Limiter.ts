@@ -88,7 +88,8 @@ export class Limiter {
   async admit(r: Resolution, cost: number): Promise<Decision> {
     const client = this.store.redisClient();
     // While ioredis reconnects, fail at once instead of queueing behind a dead connection for ~1 s.
-    if (client !== undefined && client.status !== 'ready') throw this.failed('admit', new Error(`Redis connection is ${client.status}`));
+    if (client !== undefined && client.status !== 'ready')
+      throw this.failed('admit', new Error(`Redis connection is ${client.status}`));
     const rq = r.requests;
     const tk = r.tokens;
     const cc = r.concurrency;
@@ -98,15 +99,19 @@ export class Limiter {
     const leaseKey = cc ? `c:${cc.subject}` : '';
     let reply: AdmitReply;
     try {
-      reply = await this.store.runScript(admitScript, [rq ? `r:${rq.subject}` : '', tokensBase, leaseKey], [
-        this.options.windowMs,
-        rq ? rq.limit : 0,
-        tk ? tk.limit : 0,
-        tokenCost,
-        cc ? cc.limit : 0,
-        member,
-        this.options.leaseMs,
-      ]);
+      reply = await this.store.runScript(
+        admitScript,
+        [rq ? `r:${rq.subject}` : '', tokensBase, leaseKey],
+        [
+          this.options.windowMs,
+          rq ? rq.limit : 0,
+          tk ? tk.limit : 0,
+          tokenCost,
+          cc ? cc.limit : 0,
+          member,
+          this.options.leaseMs,
+        ],
+      );
     } catch (err) {
       throw this.failed('admit', err);
     }
@@ -180,7 +185,11 @@ export class Limiter {
         keys.push(releases[r][0]);
         members.push(releases[r][1]);
       }
-      calls.push(this.store.runScript(settleScript, keys, [deltas.length, ...deltas, ...members]).catch((err: unknown) => this.failed('settle', err)));
+      calls.push(
+        this.store
+          .runScript(settleScript, keys, [deltas.length, ...deltas, ...members])
+          .catch((err: unknown) => this.failed('settle', err)),
+      );
     }
     await Promise.all(calls);
     batch.resolve();
@@ -195,7 +204,11 @@ export class Limiter {
     if (this.leases.size === 0) return;
     const work: Promise<unknown>[] = [];
     for (const [member, key] of this.leases) {
-      work.push(this.store.runScript(renewScript, [key], [member, this.options.leaseMs]).catch((err: unknown) => this.failed('renew', err)));
+      work.push(
+        this.store
+          .runScript(renewScript, [key], [member, this.options.leaseMs])
+          .catch((err: unknown) => this.failed('renew', err)),
+      );
     }
     await Promise.all(work);
   }
@@ -220,7 +233,9 @@ export class Limiter {
   private recovered(): void {
     if (!this.failing) return;
     this.failing = false;
-    this.logger.info('rate-limit store reachable again; limits enforced', { errors_since_last_warning: this.errorsSinceWarn });
+    this.logger.info('rate-limit store reachable again; limits enforced', {
+      errors_since_last_warning: this.errorsSinceWarn,
+    });
     this.errorsSinceWarn = 0;
     this.lastWarnAt = 0;
   }

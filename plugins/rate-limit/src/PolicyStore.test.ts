@@ -15,7 +15,17 @@ describe('PolicyStore', () => {
     const store = createMemoryStore();
     let loads = 0;
     let limit = 10;
-    const policies = new PolicyStore(fakeModel(async () => (loads++, [{ scope: 'key', subjectId: 'k', requestsPerMinute: limit, tokensPerMinute: null, concurrentRequests: null }])), store, 60_000, logger);
+    const policies = new PolicyStore(
+      fakeModel(
+        async () => (
+          loads++,
+          [{ scope: 'key', subjectId: 'k', requestsPerMinute: limit, tokensPerMinute: null, concurrentRequests: null }]
+        ),
+      ),
+      store,
+      60_000,
+      logger,
+    );
     await policies.start();
     assert.deepEqual((await policies.get('t')).get('key:k'), { requestsPerMinute: 10 });
     assert.deepEqual((await policies.get('t')).get('key:k'), { requestsPerMinute: 10 });
@@ -31,7 +41,12 @@ describe('PolicyStore', () => {
 
   it('answers within a second with config-only limits when the database hangs', async () => {
     const store = createMemoryStore();
-    const policies = new PolicyStore(fakeModel(() => new Promise(() => {})), store, 60_000, logger);
+    const policies = new PolicyStore(
+      fakeModel(() => new Promise(() => {})),
+      store,
+      60_000,
+      logger,
+    );
     const t = Date.now();
     const got = await policies.get('slow');
     assert.equal(got.size, 0);
@@ -42,7 +57,15 @@ describe('PolicyStore', () => {
   it('serves nothing but config limits when the database fails, and retries later', async () => {
     const store = createMemoryStore();
     let calls = 0;
-    const policies = new PolicyStore(fakeModel(async () => { calls++; throw new Error('db down'); }), store, 0, logger);
+    const policies = new PolicyStore(
+      fakeModel(async () => {
+        calls++;
+        throw new Error('db down');
+      }),
+      store,
+      0,
+      logger,
+    );
     assert.equal((await policies.get('x')).size, 0);
     assert.equal((await policies.get('x')).size, 0);
     assert.equal(calls, 1, 'a failed load is not retried on every request');

@@ -95,7 +95,10 @@ export class PolicyStore {
         return result;
       })
       .catch((err: unknown) => {
-        this.logger.warn('could not load rate-limit policies; using the cached ones or config only', { err, tenant_id: tenantId });
+        this.logger.warn('could not load rate-limit policies; using the cached ones or config only', {
+          err,
+          tenant_id: tenantId,
+        });
         const stale = this.cache.get(tenantId)?.policies ?? EMPTY;
         // Retry after a short while instead of hammering a failing database on every request.
         this.cachePut(tenantId, stale, Date.now() - this.ttlMs + 1000);
@@ -108,7 +111,13 @@ export class PolicyStore {
 
   /** Rows of one tenant for the admin API (always from the database). */
   list(tenantId: string): Promise<PolicyRow[]> {
-    return this.model.findAll({ where: { tenantId }, order: [['scope', 'ASC'], ['subjectId', 'ASC']] });
+    return this.model.findAll({
+      where: { tenantId },
+      order: [
+        ['scope', 'ASC'],
+        ['subjectId', 'ASC'],
+      ],
+    });
   }
 
   find(tenantId: string, scope: PolicyScope, subjectId: string): Promise<PolicyRow | null> {
@@ -116,7 +125,13 @@ export class PolicyStore {
   }
 
   /** Creates or replaces a policy; returns the row before the change (null when new) and after. */
-  async put(tenantId: string, scope: PolicyScope, subjectId: string, limits: Limits, updatedBy: string | null): Promise<{ before: PolicyRow | null; after: PolicyRow }> {
+  async put(
+    tenantId: string,
+    scope: PolicyScope,
+    subjectId: string,
+    limits: Limits,
+    updatedBy: string | null,
+  ): Promise<{ before: PolicyRow | null; after: PolicyRow }> {
     const values = {
       requestsPerMinute: limits.requestsPerMinute ?? null,
       tokensPerMinute: limits.tokensPerMinute ?? null,
@@ -157,7 +172,10 @@ export class PolicyStore {
   private async announce(tenantId: string): Promise<void> {
     this.invalidate(tenantId);
     await this.store.publish(POLICY_CHANNEL, tenantId).catch((err: unknown) => {
-      this.logger.warn('could not broadcast a rate-limit policy change; other instances pick it up when their cache expires', { err, tenant_id: tenantId });
+      this.logger.warn(
+        'could not broadcast a rate-limit policy change; other instances pick it up when their cache expires',
+        { err, tenant_id: tenantId },
+      );
     });
   }
 }

@@ -16,8 +16,13 @@ describe('rate-limit config', () => {
 
   it('rejects typos and impossible values at start, naming the path', async () => {
     await assert.rejects(
-      startTestGateway({ plugins: [rateLimit], pluginConfig: { 'rate-limit': { defaults: { requestPerMinute: 5 }, models: { m: { tokensPerMinute: -1 } } } } }),
-      (err: Error) => /plugins\[0\]\.config\.defaults\.requestPerMinute/.test(err.message) && /plugins\[0\]\.config\.models\.m\.tokensPerMinute/.test(err.message),
+      startTestGateway({
+        plugins: [rateLimit],
+        pluginConfig: { 'rate-limit': { defaults: { requestPerMinute: 5 }, models: { m: { tokensPerMinute: -1 } } } },
+      }),
+      (err: Error) =>
+        /plugins\[0\]\.config\.defaults\.requestPerMinute/.test(err.message) &&
+        /plugins\[0\]\.config\.models\.m\.tokensPerMinute/.test(err.message),
     );
   });
 });

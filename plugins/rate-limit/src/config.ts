@@ -6,12 +6,17 @@ const positive = (what: string) => z.number().int().positive().optional().descri
 export const limitsSchema = z
   .object({
     requestsPerMinute: positive('Requests allowed per window (per minute at the default windowSeconds)'),
-    tokensPerMinute: positive('Tokens (prompt + completion) allowed per window; reserved before the call, reconciled after'),
+    tokensPerMinute: positive(
+      'Tokens (prompt + completion) allowed per window; reserved before the call, reconciled after',
+    ),
     concurrentRequests: positive('Requests allowed in flight at the same time'),
   })
   .strict();
 
-const failMode = z.enum(['open', 'closed']).optional().describe('When the store (Redis) is unreachable: open lets requests through, closed answers 503');
+const failMode = z
+  .enum(['open', 'closed'])
+  .optional()
+  .describe('When the store (Redis) is unreachable: open lets requests through, closed answers 503');
 
 const configPolicy = limitsSchema.extend({ failMode }).strict();
 
@@ -30,18 +35,25 @@ export const rateLimitConfig = z
       .describe(
         'Per-plan bounds by tenant plan: the ceiling for every limit a tenant gets (values above it are clamped) and what tenant admins may set; used as the tenant limit when nothing more specific exists (level "plan")',
       ),
-    failMode: z.enum(['open', 'closed']).default('open').describe('Default store-outage behaviour; models and plans may override it (model, then plan, then this)'),
+    failMode: z
+      .enum(['open', 'closed'])
+      .default('open')
+      .describe('Default store-outage behaviour; models and plans may override it (model, then plan, then this)'),
     tags: z
       .array(z.string().min(1))
       .default(['ai'])
-      .describe('Route tags to limit. Routes tagged "ai" get requests, tokens and concurrency; other tags get requests and concurrency'),
+      .describe(
+        'Route tags to limit. Routes tagged "ai" get requests, tokens and concurrency; other tags get requests and concurrency',
+      ),
     windowSeconds: z
       .number()
       .int()
       .min(1)
       .max(3600)
       .default(60)
-      .describe('Length of the fixed window the per-minute values are counted in; keep 60 in production (tests shorten it)'),
+      .describe(
+        'Length of the fixed window the per-minute values are counted in; keep 60 in production (tests shorten it)',
+      ),
     tokens: z
       .object({
         defaultCompletionTokens: z
@@ -54,7 +66,9 @@ export const rateLimitConfig = z
           .number()
           .positive()
           .default(4)
-          .describe('Prompt estimate: UTF-8 bytes per token (with OpenAI tokenizers ≈4–5 for English, ≈3.6 for CJK, ≈2.5 for code: 4 errs high on prose, low on code); reconciled with the real usage after the call'),
+          .describe(
+            'Prompt estimate: UTF-8 bytes per token (with OpenAI tokenizers ≈4–5 for English, ≈3.6 for CJK, ≈2.5 for code: 4 errs high on prose, low on code); reconciled with the real usage after the call',
+          ),
       })
       .strict()
       .prefault({})
@@ -66,7 +80,9 @@ export const rateLimitConfig = z
           .int()
           .min(5)
           .default(60)
-          .describe("Lease of an in-flight request's slot; live requests renew it every third of it, so a crashed instance's slots free up after this long"),
+          .describe(
+            "Lease of an in-flight request's slot; live requests renew it every third of it, so a crashed instance's slots free up after this long",
+          ),
       })
       .strict()
       .prefault({})
@@ -75,7 +91,9 @@ export const rateLimitConfig = z
       .number()
       .min(0)
       .default(30)
-      .describe('How long tenant, team, key and user policies from the database are cached per instance (admin changes are pushed to every instance at once)'),
+      .describe(
+        'How long tenant, team, key and user policies from the database are cached per instance (admin changes are pushed to every instance at once)',
+      ),
     headers: z.boolean().default(true).describe('Send RateLimit-* and x-ratelimit-* headers on limited routes'),
     warnIntervalSeconds: z
       .number()

@@ -95,7 +95,11 @@ export function limitError(r: Resolution, d: Decision, model: string | undefined
 
 /** 503 when the store is down and a policy says fail closed. */
 export function unavailableError(): GatewayError {
-  return RateLimitErrors.create('rate_limit_unavailable', 'Rate limits cannot be checked right now (the limit store is unreachable) and this policy fails closed; retry shortly.', {
-    headers: { 'retry-after': '1' },
-  });
+  return RateLimitErrors.create(
+    'rate_limit_unavailable',
+    'Rate limits cannot be checked right now (the limit store is unreachable) and this policy fails closed; retry shortly.',
+    {
+      headers: { 'retry-after': '1' },
+    },
+  );
 }

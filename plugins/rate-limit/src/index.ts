@@ -33,7 +33,11 @@ export default definePlugin({
     const policies = new PolicyStore(model, ctx.store, ctx.config.policyCacheSeconds * 1000, ctx.logger);
     const limiter = new Limiter(
       ctx.store,
-      { windowMs: ctx.config.windowSeconds * 1000, leaseMs: ctx.config.concurrency.leaseSeconds * 1000, warnIntervalMs: ctx.config.warnIntervalSeconds * 1000 },
+      {
+        windowMs: ctx.config.windowSeconds * 1000,
+        leaseMs: ctx.config.concurrency.leaseSeconds * 1000,
+        warnIntervalMs: ctx.config.warnIntervalSeconds * 1000,
+      },
       metrics,
       ctx.logger,
     );

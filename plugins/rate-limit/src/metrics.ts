@@ -14,12 +14,16 @@ export class RateLimitMetrics {
   private readonly children = new Map<string, { inc(): void }>();
 
   constructor(meter: PluginMeter) {
-    this.decisions = meter.counter('ratelimit_decisions_total', 'Rate-limit decisions per checked dimension, by outcome and the level of the policy that decided', [
-      'outcome',
-      'level',
-      'dimension',
-    ] as const);
-    this.storeErrors = meter.counter('ratelimit_store_errors_total', 'Rate-limit store (Redis) calls that failed, by operation', ['operation'] as const);
+    this.decisions = meter.counter(
+      'ratelimit_decisions_total',
+      'Rate-limit decisions per checked dimension, by outcome and the level of the policy that decided',
+      ['outcome', 'level', 'dimension'] as const,
+    );
+    this.storeErrors = meter.counter(
+      'ratelimit_store_errors_total',
+      'Rate-limit store (Redis) calls that failed, by operation',
+      ['operation'] as const,
+    );
   }
 
   decision(outcome: Outcome, level: Level, dimension: Dimension): void {

@@ -1,4 +1,11 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
 
 /** The level a stored policy applies to. */
 export type PolicyScope = 'tenant' | 'team' | 'key' | 'user';
@@ -35,7 +42,13 @@ export function definePolicyModel(sequelize: Sequelize, tableName: string): type
       createdAt: { type: DataTypes.DATE, field: 'created_at' },
       updatedAt: { type: DataTypes.DATE, field: 'updated_at' },
     },
-    { sequelize, tableName, modelName: `RateLimitPolicy_${tableName}_${++bindings}`, timestamps: true, underscored: true },
+    {
+      sequelize,
+      tableName,
+      modelName: `RateLimitPolicy_${tableName}_${++bindings}`,
+      timestamps: true,
+      underscored: true,
+    },
   );
   return Bound;
 }

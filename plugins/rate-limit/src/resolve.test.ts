@@ -35,10 +35,30 @@ describe('resolve (most specific policy per dimension)', () => {
       ['tenant:t1', { concurrentRequests: 4 }],
       ['key:k1', { requestsPerMinute: 10 }],
     ]);
-    const r = resolve(config, { ...base, keyId: 'k1', userId: 'u1', teamId: 'g1', stored, principalLimits: { requestsPerMinute: 99, tokensPerMinute: 1000 }, tenantLimits: { concurrentRequests: 9 } });
-    assert.deepEqual(r.requests, { level: 'key', limit: 10, subject: 't1:k:k1' }, 'stored key policy beats the Principal value');
-    assert.deepEqual(r.tokens, { level: 'key', limit: 1000, subject: 't1:k:k1' }, 'Principal key limit beats the user policy');
-    assert.deepEqual(r.concurrency, { level: 'tenant', limit: 4, subject: 't1' }, 'stored tenant policy beats settings');
+    const r = resolve(config, {
+      ...base,
+      keyId: 'k1',
+      userId: 'u1',
+      teamId: 'g1',
+      stored,
+      principalLimits: { requestsPerMinute: 99, tokensPerMinute: 1000 },
+      tenantLimits: { concurrentRequests: 9 },
+    });
+    assert.deepEqual(
+      r.requests,
+      { level: 'key', limit: 10, subject: 't1:k:k1' },
+      'stored key policy beats the Principal value',
+    );
+    assert.deepEqual(
+      r.tokens,
+      { level: 'key', limit: 1000, subject: 't1:k:k1' },
+      'Principal key limit beats the user policy',
+    );
+    assert.deepEqual(
+      r.concurrency,
+      { level: 'tenant', limit: 4, subject: 't1' },
+      'stored tenant policy beats settings',
+    );
   });
 
   it('uses team and user levels when the key sets nothing', () => {
@@ -52,10 +72,18 @@ describe('resolve (most specific policy per dimension)', () => {
   });
 
   it('caps every value at the plan bound and fills dimensions the levels leave open', () => {
-    const r = resolve(config, { ...base, plan: 'free', keyId: 'k1', principalLimits: { requestsPerMinute: 500, tokensPerMinute: 10 } });
+    const r = resolve(config, {
+      ...base,
+      plan: 'free',
+      keyId: 'k1',
+      principalLimits: { requestsPerMinute: 500, tokensPerMinute: 10 },
+    });
     assert.deepEqual(r.requests, { level: 'plan', limit: 60, subject: 't1:k:k1' }, 'clamped, still counted per key');
     assert.deepEqual(r.tokens, { level: 'key', limit: 10, subject: 't1:k:k1' }, 'below the bound: unchanged');
-    const open = resolve(rateLimitConfig.parse({ plans: { free: { concurrentRequests: 3 } } }), { ...base, plan: 'free' });
+    const open = resolve(rateLimitConfig.parse({ plans: { free: { concurrentRequests: 3 } } }), {
+      ...base,
+      plan: 'free',
+    });
     assert.deepEqual(open.concurrency, { level: 'plan', limit: 3, subject: 't1' });
     assert.equal(open.requests, undefined);
   });
@@ -63,11 +91,23 @@ describe('resolve (most specific policy per dimension)', () => {
   it('applies PLAN_BOUNDS where no level sets a value and caps config defaults with them, never the tenant’s own levels', () => {
     const planLimits = { requestsPerMinute: 30, concurrentRequests: 4 };
     const r = resolve(config, { ...base, planLimits });
-    assert.deepEqual(r.requests, { level: 'plan', limit: 30, subject: 't1' }, 'the global default (600) is above the plan');
-    assert.deepEqual(r.concurrency, { level: 'plan', limit: 4, subject: 't1' }, 'nothing set: the plan bound, not unlimited');
+    assert.deepEqual(
+      r.requests,
+      { level: 'plan', limit: 30, subject: 't1' },
+      'the global default (600) is above the plan',
+    );
+    assert.deepEqual(
+      r.concurrency,
+      { level: 'plan', limit: 4, subject: 't1' },
+      'nothing set: the plan bound, not unlimited',
+    );
     assert.equal(r.tokens?.level, 'global', 'no bound for tokens: the default stands');
     const own = resolve(config, { ...base, planLimits, stored: new Map([['tenant:t1', { requestsPerMinute: 500 }]]) });
-    assert.deepEqual(own.requests, { level: 'tenant', limit: 500, subject: 't1' }, 'a stored value (a superadmin may exceed the plan) is not clamped');
+    assert.deepEqual(
+      own.requests,
+      { level: 'tenant', limit: 500, subject: 't1' },
+      'a stored value (a superadmin may exceed the plan) is not clamped',
+    );
     const empty = resolve(config, { ...base, planLimits, stored: new Map([['tenant:t1', {}]]) });
     assert.equal(empty.requests?.limit, 30, 'an empty policy inherits');
   });

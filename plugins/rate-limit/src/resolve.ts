@@ -73,16 +73,23 @@ export function resolve(config: RateLimitConfig, s: Subject): Resolution {
   const tenantPolicy = stored.size ? stored.get(`tenant:${t}`) : undefined;
   const modelPolicy: ConfigPolicy | undefined = s.model !== undefined ? config.models[s.model] : undefined;
   const planPolicy: ConfigPolicy | undefined = s.plan !== undefined ? config.plans[s.plan] : undefined;
-  const out: Resolution = { failClosed: (modelPolicy?.failMode ?? planPolicy?.failMode ?? config.failMode) === 'closed' };
+  const out: Resolution = {
+    failClosed: (modelPolicy?.failMode ?? planPolicy?.failMode ?? config.failMode) === 'closed',
+  };
   for (const dim of DIMENSIONS) {
     const f = FIELD[dim];
     let sel: Selected | undefined;
     let v: number | undefined;
-    if (s.keyId !== undefined && (v = valueOf(keyPolicy, f) ?? valueOf(s.principalLimits, f)) !== undefined) sel = { level: 'key', limit: v, subject: `${t}:k:${s.keyId}` };
-    else if (s.userId !== undefined && (v = valueOf(userPolicy, f)) !== undefined) sel = { level: 'user', limit: v, subject: `${t}:u:${s.userId}` };
-    else if (s.teamId !== undefined && (v = valueOf(teamPolicy, f)) !== undefined) sel = { level: 'team', limit: v, subject: `${t}:g:${s.teamId}` };
-    else if ((v = valueOf(tenantPolicy, f) ?? valueOf(s.tenantLimits, f)) !== undefined) sel = { level: 'tenant', limit: v, subject: t };
-    else if ((v = valueOf(modelPolicy, f)) !== undefined) sel = { level: 'model', limit: v, subject: `${t}:m:${s.model}` };
+    if (s.keyId !== undefined && (v = valueOf(keyPolicy, f) ?? valueOf(s.principalLimits, f)) !== undefined)
+      sel = { level: 'key', limit: v, subject: `${t}:k:${s.keyId}` };
+    else if (s.userId !== undefined && (v = valueOf(userPolicy, f)) !== undefined)
+      sel = { level: 'user', limit: v, subject: `${t}:u:${s.userId}` };
+    else if (s.teamId !== undefined && (v = valueOf(teamPolicy, f)) !== undefined)
+      sel = { level: 'team', limit: v, subject: `${t}:g:${s.teamId}` };
+    else if ((v = valueOf(tenantPolicy, f) ?? valueOf(s.tenantLimits, f)) !== undefined)
+      sel = { level: 'tenant', limit: v, subject: t };
+    else if ((v = valueOf(modelPolicy, f)) !== undefined)
+      sel = { level: 'model', limit: v, subject: `${t}:m:${s.model}` };
     else if ((v = valueOf(config.defaults, f)) !== undefined) sel = { level: 'global', limit: v, subject: t };
     const bound = valueOf(planPolicy, f);
     if (bound !== undefined) {
@@ -91,7 +98,10 @@ export function resolve(config: RateLimitConfig, s: Subject): Resolution {
     }
     // PLAN_BOUNDS are what tenant admins may set (superadmins may set more), so they do not clamp the
     // tenant's own levels; they do cap the config's model and global defaults, and apply where nothing else does.
-    if ((v = valueOf(s.planLimits, f)) !== undefined && (sel === undefined || ((sel.level === 'model' || sel.level === 'global') && v < sel.limit))) {
+    if (
+      (v = valueOf(s.planLimits, f)) !== undefined &&
+      (sel === undefined || ((sel.level === 'model' || sel.level === 'global') && v < sel.limit))
+    ) {
       sel = { level: 'plan', limit: v, subject: sel?.subject ?? t };
     }
     if (sel !== undefined) out[dim] = sel;
@@ -102,7 +112,13 @@ export function resolve(config: RateLimitConfig, s: Subject): Resolution {
 /** Plan bounds a tenant admin's values must stay within (undefined: no plan bound for it). */
 export function planBounds(config: RateLimitConfig, plan: string | undefined): Limits {
   const p = plan !== undefined ? config.plans[plan] : undefined;
-  return p ? { requestsPerMinute: p.requestsPerMinute, tokensPerMinute: p.tokensPerMinute, concurrentRequests: p.concurrentRequests } : {};
+  return p
+    ? {
+        requestsPerMinute: p.requestsPerMinute,
+        tokensPerMinute: p.tokensPerMinute,
+        concurrentRequests: p.concurrentRequests,
+      }
+    : {};
 }
 
 export { FIELD as DIMENSION_FIELD };

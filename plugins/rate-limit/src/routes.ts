@@ -21,7 +21,8 @@ import type { PolicyRow, PolicyScope } from './models';
 import { limitsOf, type PolicyStore } from './PolicyStore';
 import { planBounds } from './resolve';
 
-const limitValue = (what: string) => z.number().int().positive().max(2_000_000_000).nullable().optional().describe(`${what}; null or absent: inherit`);
+const limitValue = (what: string) =>
+  z.number().int().positive().max(2_000_000_000).nullable().optional().describe(`${what}; null or absent: inherit`);
 
 const limitsBody = z
   .object({
@@ -70,9 +71,14 @@ function present(row: PolicyRow) {
 }
 
 /** Routes under /admin/v1/tenants/:tenantId: tenant, team, key and user limit policies. */
-export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLimitConfig>, policies: () => PolicyStore): void {
+export function rateLimitRoutes(
+  router: PluginRouter,
+  ctx: PluginContext<RateLimitConfig>,
+  policies: () => PolicyStore,
+): void {
   // The tenancy plugin's access control when loaded, else the same role rules on the caller's principal.
-  const authorize = (c: GatewayContext, permission: 'limits:read' | 'limits:write', tenantId: string) => authorizeTenant(ctx, c, permission, tenantId);
+  const authorize = (c: GatewayContext, permission: 'limits:read' | 'limits:write', tenantId: string) =>
+    authorizeTenant(ctx, c, permission, tenantId);
 
   /** The tenant (404 when it does not exist, when a directory is available). */
   const tenantOf = async (tenantId: string): Promise<TenantContext | null> => {
@@ -85,7 +91,10 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
 
   /** What an admin of this tenant may set: PLAN_BOUNDS for the tenant (which includes this plugin's plans), else this plugin's plans. */
   const boundsOf = (tenant: TenantContext | null): Limits =>
-    tenant === null ? {} : combineBounds(ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant), { limits: planBounds(ctx.config, tenant.plan) }).limits;
+    tenant === null
+      ? {}
+      : combineBounds(ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant), { limits: planBounds(ctx.config, tenant.plan) })
+          .limits;
 
   router.get(
     '/admin/v1/tenants/:tenantId/limits',
@@ -94,14 +103,25 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
       authorize(c, 'limits:read', tenantId);
       const tenant = await tenantOf(tenantId);
       const rows = await policies().list(tenantId);
-      c.body = { tenantId, plan: tenant?.plan ?? null, planBounds: strip(boundsOf(tenant)), defaults: strip(ctx.config.defaults), policies: rows.map(present) };
+      c.body = {
+        tenantId,
+        plan: tenant?.plan ?? null,
+        planBounds: strip(boundsOf(tenant)),
+        defaults: strip(ctx.config.defaults),
+        policies: rows.map(present),
+      };
     },
     {
       auth: 'required',
       scopes: ['admin:read'],
       tags: ['admin'],
       summary: "A tenant's limit policies (tenant, teams, keys, users) with its plan's bounds",
-      schema: { params: tenantParams, responses: { 200: overviewOut }, tag: 'rate-limit', operationId: 'getTenantLimits' },
+      schema: {
+        params: tenantParams,
+        responses: { 200: overviewOut },
+        tag: 'rate-limit',
+        operationId: 'getTenantLimits',
+      },
     },
   );
 
@@ -123,7 +143,11 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
           const p = validated<unknown, { tenantId: string; subjectId?: string }>(c).params;
           authorize(c, 'limits:read', p.tenantId);
           const row = await policies().find(p.tenantId, scope, subjectOf(p));
-          if (!row) throw RateLimitErrors.create('limit_policy_not_found', `No limit policy is set for ${scope} ${subjectOf(p)}; it inherits the tenant's limits.`);
+          if (!row)
+            throw RateLimitErrors.create(
+              'limit_policy_not_found',
+              `No limit policy is set for ${scope} ${subjectOf(p)}; it inherits the tenant's limits.`,
+            );
           c.body = present(row);
         },
         {
@@ -148,10 +172,22 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
           concurrentRequests: input.concurrentRequests ?? undefined,
         });
         // The platform's one bound check (PLAN_BOUNDS; superadmins may exceed the plan), then the subject must be the tenant's.
-        await enforcePlanBounds(ctx, c, p.tenantId, { limits }, { extra: (plan) => ({ limits: planBounds(ctx.config, plan) }), names: (f) => f.slice('limits.'.length) });
+        await enforcePlanBounds(
+          ctx,
+          c,
+          p.tenantId,
+          { limits },
+          { extra: (plan) => ({ limits: planBounds(ctx.config, plan) }), names: (f) => f.slice('limits.'.length) },
+        );
         if (scope !== 'tenant') await requireSubject(ctx, p.tenantId, scope, subjectOf(p));
         const principal = PrincipalKey.get(c);
-        const { before, after } = await policies().put(p.tenantId, scope, subjectOf(p), limits, principal?.subject ?? null);
+        const { before, after } = await policies().put(
+          p.tenantId,
+          scope,
+          subjectOf(p),
+          limits,
+          principal?.subject ?? null,
+        );
         await ctx.tryGet(AUDIT_LOG)?.record(c, {
           tenantId: p.tenantId,
           action: 'rate_limit.update',
@@ -167,7 +203,13 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
         scopes: ['admin:write'],
         tags: ['admin'],
         summary: `Set the limits of ${what} (replaces the previous policy; each value must be within the plan's bounds)`,
-        schema: { params, body: limitsBody, responses: { 200: policyOut }, tag: 'rate-limit', operationId: `put${op}Limits` },
+        schema: {
+          params,
+          body: limitsBody,
+          responses: { 200: policyOut },
+          tag: 'rate-limit',
+          operationId: `put${op}Limits`,
+        },
       },
     );
 
@@ -177,7 +219,11 @@ export function rateLimitRoutes(router: PluginRouter, ctx: PluginContext<RateLim
         const p = validated<unknown, { tenantId: string; subjectId?: string }>(c).params;
         authorize(c, 'limits:write', p.tenantId);
         const removed = await policies().remove(p.tenantId, scope, subjectOf(p));
-        if (!removed) throw RateLimitErrors.create('limit_policy_not_found', `No limit policy is set for ${scope} ${subjectOf(p)}.`);
+        if (!removed)
+          throw RateLimitErrors.create(
+            'limit_policy_not_found',
+            `No limit policy is set for ${scope} ${subjectOf(p)}.`,
+          );
         await ctx.tryGet(AUDIT_LOG)?.record(c, {
           tenantId: p.tenantId,
           action: 'rate_limit.delete',

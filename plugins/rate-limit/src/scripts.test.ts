@@ -3,7 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { type KeyValueStore } from '@aihub/core/plugin-api';
 import { createMemoryStore, createRedisStore } from '@aihub/core/testing';
-import { ADMIT_CONCURRENCY, ADMIT_OK, ADMIT_REQUESTS, ADMIT_TOKENS, admitScript, renewScript, settleScript } from './scripts';
+import {
+  ADMIT_CONCURRENCY,
+  ADMIT_OK,
+  ADMIT_REQUESTS,
+  ADMIT_TOKENS,
+  admitScript,
+  renewScript,
+  settleScript,
+} from './scripts';
 
 const REDIS_URL = process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -11,7 +19,8 @@ const REDIS_URL = process.env.AIHUB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 for (const kind of ['memory', 'redis'] as const) {
   describe(`limiter scripts (${kind})`, () => {
     const prefix = `aihub-test-${randomBytes(4).toString('hex')}:`;
-    const store: KeyValueStore = kind === 'memory' ? createMemoryStore({ prefix }) : createRedisStore({ url: REDIS_URL, prefix });
+    const store: KeyValueStore =
+      kind === 'memory' ? createMemoryStore({ prefix }) : createRedisStore({ url: REDIS_URL, prefix });
     after(async () => {
       await store.deleteByPrefix('');
       await store.close();
@@ -70,7 +79,11 @@ for (const kind of ['memory', 'redis'] as const) {
         await new Promise((r) => setTimeout(r, 150));
         assert.equal(await store.runScript(renewScript, ['c:d'], ['live', 300]), 1);
       }
-      assert.equal((await admit('d', 0, 0, 0, 1, 'y', 300))[0], ADMIT_CONCURRENCY, 'the renewed lease is still held after 450 ms');
+      assert.equal(
+        (await admit('d', 0, 0, 0, 1, 'y', 300))[0],
+        ADMIT_CONCURRENCY,
+        'the renewed lease is still held after 450 ms',
+      );
       assert.equal(await store.runScript(renewScript, ['c:d'], ['never-admitted', 300]), 0);
     });
   });

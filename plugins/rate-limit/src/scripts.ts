@@ -220,6 +220,11 @@ export const peekScript: ScriptDefinition<PeekReply> = {
     const now = api.now();
     const windowMs = Number(args[0]);
     const win = Math.floor(now / windowMs);
-    return [countOf(api, `${keys[0]}:${win}`), countOf(api, `${keys[1]}:${win}`), Object.keys(readLeases(api, keys[2], now)).length, (win + 1) * windowMs - now];
+    return [
+      countOf(api, `${keys[0]}:${win}`),
+      countOf(api, `${keys[1]}:${win}`),
+      Object.keys(readLeases(api, keys[2], now)).length,
+      (win + 1) * windowMs - now,
+    ];
   },
 };

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CoreErrors, TENANT_DIRECTORY, authorizeTenant, validated, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import {
+  CoreErrors,
+  TENANT_DIRECTORY,
+  authorizeTenant,
+  validated,
+  type PluginContext,
+  type PluginRouter,
+} from '@aihub/core/plugin-api';
 import type { RateLimitConfig } from './config';
 import type { PolicyStore } from './PolicyStore';
 import { peekScript } from './scripts';
@@ -46,16 +53,24 @@ function subjectKey(tenantId: string, scope: z.output<typeof counterOut>['scope'
  * current window — the tenant counter, every team, key and user with a policy, and every model with
  * configured limits. A dimension is counted only where a limit applies, so an unlimited one reads 0.
  */
-export function rateLimitUsageRoute(router: PluginRouter, ctx: PluginContext<RateLimitConfig>, policies: () => PolicyStore): void {
+export function rateLimitUsageRoute(
+  router: PluginRouter,
+  ctx: PluginContext<RateLimitConfig>,
+  policies: () => PolicyStore,
+): void {
   router.get(
     '/admin/v1/tenants/:tenantId/limits/usage',
     async (c) => {
       const { tenantId } = validated<unknown, z.output<typeof params>>(c).params;
       authorizeTenant(ctx, c, 'limits:read', tenantId);
       const directory = ctx.tryGet(TENANT_DIRECTORY);
-      if (directory && !(await directory.get(tenantId))) throw CoreErrors.create('tenant_not_found', `Tenant ${tenantId} does not exist.`);
-      const subjects: { scope: z.output<typeof counterOut>['scope']; subjectId: string }[] = [{ scope: 'tenant', subjectId: tenantId }];
-      for (const row of await policies().list(tenantId)) if (row.scope !== 'tenant') subjects.push({ scope: row.scope, subjectId: row.subjectId });
+      if (directory && !(await directory.get(tenantId)))
+        throw CoreErrors.create('tenant_not_found', `Tenant ${tenantId} does not exist.`);
+      const subjects: { scope: z.output<typeof counterOut>['scope']; subjectId: string }[] = [
+        { scope: 'tenant', subjectId: tenantId },
+      ];
+      for (const row of await policies().list(tenantId))
+        if (row.scope !== 'tenant') subjects.push({ scope: row.scope, subjectId: row.subjectId });
       for (const model of Object.keys(ctx.config.models)) subjects.push({ scope: 'model', subjectId: model });
       const windowMs = ctx.config.windowSeconds * 1000;
       const shown = subjects.slice(0, MAX_SUBJECTS);
@@ -63,12 +78,22 @@ export function rateLimitUsageRoute(router: PluginRouter, ctx: PluginContext<Rat
       const counters = await Promise.all(
         shown.map(async (s) => {
           const key = subjectKey(tenantId, s.scope, s.subjectId);
-          const [requests, tokens, concurrent, reset] = await ctx.store.runScript(peekScript, [`r:${key}`, `t:${key}`, `c:${key}`], [windowMs]);
+          const [requests, tokens, concurrent, reset] = await ctx.store.runScript(
+            peekScript,
+            [`r:${key}`, `t:${key}`, `c:${key}`],
+            [windowMs],
+          );
           resetMs = Number(reset);
           return { ...s, requests: Number(requests), tokens: Number(tokens), concurrent: Number(concurrent) };
         }),
       );
-      c.body = { tenantId, windowSeconds: ctx.config.windowSeconds, resetMs, counters, truncated: subjects.length > shown.length };
+      c.body = {
+        tenantId,
+        windowSeconds: ctx.config.windowSeconds,
+        resetMs,
+        counters,
+        truncated: subjects.length > shown.length,
+      };
     },
     {
       auth: 'required',

@@ -93,7 +93,9 @@ describe('rate limits across three gateway processes sharing one Redis', () => {
     const started = Date.now();
     await Promise.all(Array.from({ length: 60 }, worker));
     const elapsed = Date.now() - started;
-    t.diagnostic(`allowed ${allowed} of ${total} (L ${RPM_LIMIT}), per instance ${perInstance.join('/')}, ${elapsed} ms`);
+    t.diagnostic(
+      `allowed ${allowed} of ${total} (L ${RPM_LIMIT}), per instance ${perInstance.join('/')}, ${elapsed} ms`,
+    );
     assert.equal(other, 0, 'only 200 and 429 answers');
     assert.ok(allowed <= RPM_LIMIT, `allowed ${allowed} > L ${RPM_LIMIT}`);
     assert.ok(allowed >= Math.ceil(RPM_LIMIT * 0.99), `allowed ${allowed} < L − 1%`);
@@ -106,7 +108,13 @@ describe('rate limits across three gateway processes sharing one Redis', () => {
     const tenant = `tpm-${randomBytes(3).toString('hex')}`;
     const window = await freshWindow(12_000);
     // 400 bytes of prompt → estimate 100 + 7 framing; max_tokens 100: 207 reserved, 150 really used.
-    const body = JSON.stringify({ model: 'tpm-model', messages: [{ role: 'user', content: 'x'.repeat(400) }], max_tokens: 100, stream: true, stream_options: { include_usage: true } });
+    const body = JSON.stringify({
+      model: 'tpm-model',
+      messages: [{ role: 'user', content: 'x'.repeat(400) }],
+      max_tokens: 100,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let allowed = 0;
     let seq = 0;
     let stop = false;

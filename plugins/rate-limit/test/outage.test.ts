@@ -17,7 +17,11 @@ describe('rate-limit when Redis goes away and comes back', () => {
   let gw: TestGateway;
   const headers = { 'content-type': 'application/json', 'x-test-tenant': 'acme', 'x-test-key': 'k1' };
   const call = (model: string) =>
-    gw.fetch('/v1/chat/completions', { method: 'POST', headers, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }) });
+    gw.fetch('/v1/chat/completions', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
+    });
 
   before(async () => {
     redis = await privateRedis();
@@ -28,7 +32,10 @@ describe('rate-limit when Redis goes away and comes back', () => {
         'rate-limit': {
           windowSeconds: 3600,
           warnIntervalSeconds: 60,
-          models: { 'open-model': { requestsPerMinute: 3 }, 'closed-model': { requestsPerMinute: 3, failMode: 'closed' } },
+          models: {
+            'open-model': { requestsPerMinute: 3 },
+            'closed-model': { requestsPerMinute: 3, failMode: 'closed' },
+          },
         },
       },
     });
@@ -66,8 +73,14 @@ describe('rate-limit when Redis goes away and comes back', () => {
 
     const metrics = await (await gw.fetch('/metrics')).text();
     assert.match(metrics, /aihub_ratelimit_store_errors_total\{operation="admit"\} [1-9]/);
-    assert.match(metrics, /aihub_ratelimit_decisions_total\{outcome="error_open",level="model",dimension="requests"\} 5/);
-    assert.match(metrics, /aihub_ratelimit_decisions_total\{outcome="error_closed",level="model",dimension="requests"\} 1/);
+    assert.match(
+      metrics,
+      /aihub_ratelimit_decisions_total\{outcome="error_open",level="model",dimension="requests"\} 5/,
+    );
+    assert.match(
+      metrics,
+      /aihub_ratelimit_decisions_total\{outcome="error_closed",level="model",dimension="requests"\} 1/,
+    );
   });
 
   it('recovers by itself when Redis returns on the same port', async () => {

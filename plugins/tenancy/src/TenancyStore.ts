@@ -139,7 +139,12 @@ export class TenancyStore implements TenancyService {
   getMembership(tenantId: string, userId: string, t?: Transaction): Promise<MembershipRecord | undefined> {
     return this.memberships.get(tenantId, userId, t);
   }
-  updateMembership(tenantId: string, userId: string, patch: UpdateMembershipInput, t?: Transaction): Promise<MembershipRecord> {
+  updateMembership(
+    tenantId: string,
+    userId: string,
+    patch: UpdateMembershipInput,
+    t?: Transaction,
+  ): Promise<MembershipRecord> {
     return this.memberships.update(tenantId, userId, patch, t);
   }
   removeMembership(tenantId: string, userId: string, t?: Transaction): Promise<boolean> {
@@ -148,7 +153,10 @@ export class TenancyStore implements TenancyService {
   membershipsOf(userId: string): Promise<MembershipWithTenant[]> {
     return this.memberships.of(userId);
   }
-  listMembers(tenantId: string, input?: PageRequest & { role?: TenantRole; teamId?: string }): Promise<Page<MemberRecord>> {
+  listMembers(
+    tenantId: string,
+    input?: PageRequest & { role?: TenantRole; teamId?: string },
+  ): Promise<Page<MemberRecord>> {
     return this.memberships.listMembers(tenantId, input);
   }
   memberLabels(tenantId: string, userIds: readonly string[]): Promise<Map<string, MemberLabel>> {
@@ -161,7 +169,11 @@ export class TenancyStore implements TenancyService {
     return this.memberships.ownerState(userId);
   }
 
-  createTeam(tenantId: string, input: { name: string; description?: string | null }, t?: Transaction): Promise<TeamRecord> {
+  createTeam(
+    tenantId: string,
+    input: { name: string; description?: string | null },
+    t?: Transaction,
+  ): Promise<TeamRecord> {
     return this.teams.create(tenantId, input, t);
   }
   getTeam(tenantId: string, teamId: string, t?: Transaction): Promise<TeamRecord | undefined> {
@@ -170,7 +182,12 @@ export class TenancyStore implements TenancyService {
   listTeams(tenantId: string, input?: PageRequest & { q?: string }): Promise<Page<TeamRecord>> {
     return this.teams.list(tenantId, input);
   }
-  updateTeam(tenantId: string, teamId: string, patch: { name?: string; description?: string | null }, t?: Transaction): Promise<TeamRecord> {
+  updateTeam(
+    tenantId: string,
+    teamId: string,
+    patch: { name?: string; description?: string | null },
+    t?: Transaction,
+  ): Promise<TeamRecord> {
     return this.teams.update(tenantId, teamId, patch, t);
   }
   deleteTeam(tenantId: string, teamId: string, t?: Transaction): Promise<boolean> {

@@ -1,5 +1,12 @@
 import type { Context } from 'koa';
-import { CoreErrors, GatewayError, PrincipalKey, errors, type AccessControl, type Principal } from '@aihub/core/plugin-api';
+import {
+  CoreErrors,
+  GatewayError,
+  PrincipalKey,
+  errors,
+  type AccessControl,
+  type Principal,
+} from '@aihub/core/plugin-api';
 import { PLATFORM_PERMISSIONS, roleGrants, scopeFor } from './permissions';
 import { tenantNotFound } from './store/shared';
 
@@ -12,7 +19,11 @@ type Denial = 'unauthenticated' | 'scope' | 'platform' | 'not_found' | 'role';
  * superadmin → allowed; platform permission → 403; another tenant → 404 (indistinguishable from a
  * tenant that does not exist); role without the permission → 403.
  */
-export function decide(principal: Principal | undefined, permission: string, tenantId: string | null | undefined): Denial | undefined {
+export function decide(
+  principal: Principal | undefined,
+  permission: string,
+  tenantId: string | null | undefined,
+): Denial | undefined {
   if (!principal) return 'unauthenticated';
   if (!principal.scopes?.includes(scopeFor(permission))) return 'scope';
   if (principal.superadmin === true) return undefined;
@@ -26,15 +37,24 @@ export function decide(principal: Principal | undefined, permission: string, ten
 function denialError(denial: Denial, principal: Principal | undefined, permission: string): GatewayError {
   switch (denial) {
     case 'unauthenticated':
-      return errors.unauthorized('Authentication required: send an API key or access token as `Authorization: Bearer <token>`.', 'unauthenticated');
+      return errors.unauthorized(
+        'Authentication required: send an API key or access token as `Authorization: Bearer <token>`.',
+        'unauthenticated',
+      );
     case 'scope':
-      return CoreErrors.create('insufficient_scope', `This credential lacks the \`${scopeFor(permission)}\` scope needed for ${permission}; use a key or token that has it.`);
+      return CoreErrors.create(
+        'insufficient_scope',
+        `This credential lacks the \`${scopeFor(permission)}\` scope needed for ${permission}; use a key or token that has it.`,
+      );
     case 'platform':
       return CoreErrors.create('permission_denied', `Only a platform superadmin may ${permission.replace(':', ' ')}.`);
     case 'not_found':
       return tenantNotFound();
     case 'role':
-      return CoreErrors.create('permission_denied', `Your role (${principal?.role ?? 'none'}) does not grant ${permission}; ask an owner or admin of the tenant.`);
+      return CoreErrors.create(
+        'permission_denied',
+        `Your role (${principal?.role ?? 'none'}) does not grant ${permission}; ask an owner or admin of the tenant.`,
+      );
   }
 }
 

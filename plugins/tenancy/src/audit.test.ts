@@ -44,7 +44,9 @@ describe('audit secret masking', () => {
   });
 
   it('recognizes secret key names', () => {
-    for (const k of ['secret', 'apiKey', 'api_key', 'Authorization', 'privateKey', 'hash', 'id_token']) assert.ok(isSecretKey(k), k);
-    for (const k of ['name', 'keyId', 'key_id', 'tokensPerMinute', 'promptTokens', 'email']) assert.ok(!isSecretKey(k), k);
+    for (const k of ['secret', 'apiKey', 'api_key', 'Authorization', 'privateKey', 'hash', 'id_token'])
+      assert.ok(isSecretKey(k), k);
+    for (const k of ['name', 'keyId', 'key_id', 'tokensPerMinute', 'promptTokens', 'email'])
+      assert.ok(!isSecretKey(k), k);
   });
 });

@@ -11,7 +11,8 @@ import type { AuditActor, AuditRecord, ListAuditInput, Page } from './types';
 
 /** Keys whose values are secrets. `token` alone is masked but counts such as `tokensPerMinute` are not. */
 const SECRET_KEY = /secret|password|passwd|token|hash|private_?key|credential|authorization|cookie|^key$|api_?key$/i;
-const COUNT_KEY = /tokens?_?per_?(second|minute|hour|day)|(max|total|prompt|completion|cached|input|output|reasoning)_?tokens$/i;
+const COUNT_KEY =
+  /tokens?_?per_?(second|minute|hour|day)|(max|total|prompt|completion|cached|input|output|reasoning)_?tokens$/i;
 export const MASK = '***';
 const MAX_DEPTH = 20;
 
@@ -78,7 +79,8 @@ export class TenancyAuditLog implements AuditLog {
       ip: clip(actor.ip ?? null, 64),
     };
     // Entries of the platform (tenant null) belong to no tenant: create them outside any tenant scope.
-    if (row.tenantId === null) await withCrossTenantAccess(() => this.models.AuditEntry.create(row, { transaction: t }));
+    if (row.tenantId === null)
+      await withCrossTenantAccess(() => this.models.AuditEntry.create(row, { transaction: t }));
     else await this.models.AuditEntry.create(row, { transaction: t });
     // Counted when the transaction (if any) commits, so rolled-back entries are not counted.
     if (t) t.afterCommit(() => this.written?.inc());
@@ -99,12 +101,24 @@ export class TenancyAuditLog implements AuditLog {
     if (input.targetId) and.push({ targetId: input.targetId });
     if (input.since) and.push({ createdAt: { [Op.gte]: input.since } });
     if (input.until) and.push({ createdAt: { [Op.lt]: input.until } });
-    if (cursor) and.push({ [Op.or]: [{ createdAt: { [Op.lt]: cursor.at } }, { createdAt: cursor.at, id: { [Op.lt]: cursor.id } }] });
-    const order: [string, string][] = [['createdAt', 'DESC'], ['id', 'DESC']];
+    if (cursor)
+      and.push({
+        [Op.or]: [{ createdAt: { [Op.lt]: cursor.at } }, { createdAt: cursor.at, id: { [Op.lt]: cursor.id } }],
+      });
+    const order: [string, string][] = [
+      ['createdAt', 'DESC'],
+      ['id', 'DESC'],
+    ];
     const rows =
       input.tenantId === undefined
-        ? await withCrossTenantAccess(() => this.models.AuditEntry.findAll({ where: { [Op.and]: and }, order, limit: limit + 1 }))
-        : await this.models.AuditEntry.findAll({ where: { tenantId: requireTenantScope(input.tenantId), [Op.and]: and }, order, limit: limit + 1 });
+        ? await withCrossTenantAccess(() =>
+            this.models.AuditEntry.findAll({ where: { [Op.and]: and }, order, limit: limit + 1 }),
+          )
+        : await this.models.AuditEntry.findAll({
+            where: { tenantId: requireTenantScope(input.tenantId), [Op.and]: and },
+            order,
+            limit: limit + 1,
+          });
     const more = rows.length > limit;
     const data = (more ? rows.slice(0, limit) : rows).map(toAudit);
     const last = data[data.length - 1];

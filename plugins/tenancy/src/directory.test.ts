@@ -5,10 +5,24 @@ import type { TenantContext } from '@aihub/core/plugin-api';
 import { CachedTenantDirectory } from './directory';
 
 const logger = createLogger({ level: 'error', format: 'json', silent: true });
-const tenant = (id: string, name: string): TenantContext => ({ id, slug: id, name, status: 'active', plan: 'free', settings: { limits: { requestsPerMinute: 1 } } });
+const tenant = (id: string, name: string): TenantContext => ({
+  id,
+  slug: id,
+  name,
+  status: 'active',
+  plan: 'free',
+  settings: { limits: { requestsPerMinute: 1 } },
+});
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
-function setup(options: { ttlMs?: number; maxEntries?: number; store?: ReturnType<typeof createMemoryStore>; now?: () => number } = {}) {
+function setup(
+  options: {
+    ttlMs?: number;
+    maxEntries?: number;
+    store?: ReturnType<typeof createMemoryStore>;
+    now?: () => number;
+  } = {},
+) {
   const db = new Map<string, TenantContext>([['ten_a', tenant('ten_a', 'A')]]);
   let loads = 0;
   const store = options.store ?? createMemoryStore({ prefix: 't:' });

@@ -95,7 +95,10 @@ export class CachedTenantDirectory implements TenantDirectory {
     this.drop(tenantId);
     this.options.store.publish(INVALIDATE_CHANNEL, tenantId).catch((err: unknown) => {
       // Other instances fall back to the TTL; the change itself is already stored.
-      this.options.logger.warn('could not publish a tenant invalidation; other instances see the change within the cache TTL', { err });
+      this.options.logger.warn(
+        'could not publish a tenant invalidation; other instances see the change within the cache TTL',
+        { err },
+      );
     });
   }
 
@@ -124,7 +127,10 @@ export class CachedTenantDirectory implements TenantDirectory {
     }
     // Re-insert so the entry moves to the back of the eviction order.
     this.entries.delete(tenantId);
-    this.entries.set(tenantId, { value: value === undefined ? undefined : deepFreeze(value), expiresAt: this.now() + this.options.ttlMs });
+    this.entries.set(tenantId, {
+      value: value === undefined ? undefined : deepFreeze(value),
+      expiresAt: this.now() + this.options.ttlMs,
+    });
   }
 }
 
@@ -139,7 +145,6 @@ function deepFreeze<T>(value: T): T {
 
 /** The pub/sub channel changes of a credential's owner (user, membership, tenant) are announced on. */
 export const OWNER_CHANNEL = 'tenancy:owner';
-
 
 /**
  * Announces owner changes: to this instance's listeners at once (awaited, after the commit) and to
@@ -177,10 +182,12 @@ export class OwnerEvents {
 
   /** Tells this instance's listeners (awaited) and every other instance (not awaited). */
   async emit(change: OwnerChange): Promise<void> {
-    this.store.publish(OWNER_CHANNEL, `${this.instance}|${change.kind}|${change.id}|${change.deleted ? 1 : 0}`).catch((err: unknown) => {
-      // Other instances fall back to their owner-cache TTL; this one is up to date already.
-      this.logger.warn('could not publish an owner change; other instances see it within their cache TTL', { err });
-    });
+    this.store
+      .publish(OWNER_CHANNEL, `${this.instance}|${change.kind}|${change.id}|${change.deleted ? 1 : 0}`)
+      .catch((err: unknown) => {
+        // Other instances fall back to their owner-cache TTL; this one is up to date already.
+        this.logger.warn('could not publish an owner change; other instances see it within their cache TTL', { err });
+      });
     await this.deliver(change, 'local');
   }
 

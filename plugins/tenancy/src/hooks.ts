@@ -1,5 +1,14 @@
 import { currentRequest } from '@aihub/core/plugin-api';
-import { GatewayError, PrincipalKey, TenantKey, errors, type GatewayContext, type HookDefinition, type Principal, type TenantContext } from '@aihub/core/plugin-api';
+import {
+  GatewayError,
+  PrincipalKey,
+  TenantKey,
+  errors,
+  type GatewayContext,
+  type HookDefinition,
+  type Principal,
+  type TenantContext,
+} from '@aihub/core/plugin-api';
 import type { CachedTenantDirectory } from './directory';
 import type { TenancyMetrics } from './metrics';
 import { runInTenant } from './scope';
@@ -10,7 +19,10 @@ function suspended(): GatewayError {
 }
 
 function unknownTenant(): GatewayError {
-  return errors.unauthorized('The credential belongs to a tenant that no longer exists; use a current key or token.', 'tenant_not_found');
+  return errors.unauthorized(
+    'The credential belongs to a tenant that no longer exists; use a current key or token.',
+    'tenant_not_found',
+  );
 }
 
 /**
@@ -22,7 +34,12 @@ function unknownTenant(): GatewayError {
 export function tenancyHooks(getDirectory: () => CachedTenantDirectory, metrics: TenancyMetrics): HookDefinition[] {
   // Resolved on first use: hooks are declared (and dry-read at boot) before register() runs.
   let directory: CachedTenantDirectory | undefined;
-  const enter = (ctx: GatewayContext, principal: Principal, tenant: TenantContext | undefined, next: () => Promise<unknown>): unknown => {
+  const enter = (
+    ctx: GatewayContext,
+    principal: Principal,
+    tenant: TenantContext | undefined,
+    next: () => Promise<unknown>,
+  ): unknown => {
     if (!tenant) {
       if (principal.superadmin === true) return next();
       metrics.unknownTenant.inc();

@@ -54,7 +54,14 @@ export function newId(prefix: string, now = Date.now()): string {
 }
 
 /** Id prefixes of the tenancy plugin's tables. */
-export const ID_PREFIX = { tenant: 'ten', user: 'usr', team: 'team', membership: 'mem', audit: 'aud', invitation: 'inv' } as const;
+export const ID_PREFIX = {
+  tenant: 'ten',
+  user: 'usr',
+  team: 'team',
+  membership: 'mem',
+  audit: 'aud',
+  invitation: 'inv',
+} as const;
 
 /** Cheap shape check before an id reaches a query (ids are at most 64 characters of [a-z0-9_]). */
 export function looksLikeId(value: string): boolean {

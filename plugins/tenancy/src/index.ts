@@ -1,4 +1,11 @@
-import { ACCESS_CONTROL, AUDIT_LOG, PLAN_BOUNDS, TENANT_DIRECTORY, TENANT_SUBJECTS, definePlugin } from '@aihub/core/plugin-api';
+import {
+  ACCESS_CONTROL,
+  AUDIT_LOG,
+  PLAN_BOUNDS,
+  TENANT_DIRECTORY,
+  TENANT_SUBJECTS,
+  definePlugin,
+} from '@aihub/core/plugin-api';
 import { tenancyConfig } from './config';
 import { tenancyHooks } from './hooks';
 import { tenancyMetrics } from './metrics';
@@ -26,9 +33,14 @@ export default definePlugin({
     const rt = createRuntime(ctx);
     const { directory } = rt;
     await directory.start();
-    ctx.meter.gauge('tenancy_directory_entries', 'Tenants held in the in-memory directory cache', [], function (this: { set(v: number): void }) {
-      this.set(directory.size);
-    });
+    ctx.meter.gauge(
+      'tenancy_directory_entries',
+      'Tenants held in the in-memory directory cache',
+      [],
+      function (this: { set(v: number): void }) {
+        this.set(directory.size);
+      },
+    );
     return rt;
   },
   // Factories: the plugins that consume these resolve them when they register, after tenancy started.
@@ -69,7 +81,15 @@ export {
   type TenantScope,
 } from './scope';
 export { dummyVerify, hashPassword, verifyPasswordHash, lockDurationMs } from './password';
-export { ROLE_PERMISSIONS, ALL_PERMISSIONS, PLATFORM_PERMISSIONS, TENANCY_PERMISSIONS, roleGrants, scopeFor, renderMatrix } from './permissions';
+export {
+  ROLE_PERMISSIONS,
+  ALL_PERMISSIONS,
+  PLATFORM_PERMISSIONS,
+  TENANCY_PERMISSIONS,
+  roleGrants,
+  scopeFor,
+  renderMatrix,
+} from './permissions';
 export { maskSecrets, isSecretKey } from './audit';
 export { INVALIDATE_CHANNEL } from './directory';
 export { newId } from './ids';

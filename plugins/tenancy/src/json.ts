@@ -40,7 +40,10 @@ export const teamJson = (t: TeamRecord): z.output<typeof teamOut> => ({
   updated_at: iso(t.updatedAt)!,
 });
 
-export const memberJson = (m: MembershipRecord & Partial<Pick<MemberRecord, 'email' | 'userStatus'>>, user?: UserRecord): z.output<typeof memberOut> => ({
+export const memberJson = (
+  m: MembershipRecord & Partial<Pick<MemberRecord, 'email' | 'userStatus'>>,
+  user?: UserRecord,
+): z.output<typeof memberOut> => ({
   user_id: m.userId,
   tenant_id: m.tenantId,
   email: user?.email ?? m.email ?? '',

@@ -1,4 +1,11 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
 import type { TenantRole, TenantSettings } from '@aihub/core/plugin-api';
 import { guardTenantModel } from './scope';
 import type { TenantStatus, UserStatus } from './types';

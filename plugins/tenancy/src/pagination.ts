@@ -1,4 +1,4 @@
-import { CoreErrors,  } from '@aihub/core/plugin-api';
+import { CoreErrors } from '@aihub/core/plugin-api';
 import { looksLikeId } from './ids';
 import { TenancyErrors } from './errors';
 
@@ -7,12 +7,19 @@ export const MAX_PAGE_SIZE = 200;
 
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw TenancyErrors.create('invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, { param: 'limit' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+    throw TenancyErrors.create('invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, {
+      param: 'limit',
+    });
   return limit;
 }
 
 function invalidCursor() {
-  return CoreErrors.create('invalid_cursor', 'The cursor is not one this API returned; pass next_cursor from the previous page unchanged.', { param: 'cursor' });
+  return CoreErrors.create(
+    'invalid_cursor',
+    'The cursor is not one this API returned; pass next_cursor from the previous page unchanged.',
+    { param: 'cursor' },
+  );
 }
 
 /** Cursor of an id-ordered list: the last id of the page, opaque to clients. */

@@ -17,7 +17,11 @@ describe('password hashing', () => {
     assert.equal(await verifyPasswordHash(h, 'correct horse battery stapl'), false);
     assert.equal(await verifyPasswordHash(h, ''), false);
     assert.equal(await verifyPasswordHash(null, 'x'), false);
-    assert.equal(await verifyPasswordHash('scrypt$99999999$8$1$AAAA$BBBB', 'x'), false, 'corrupt parameters are refused, not run');
+    assert.equal(
+      await verifyPasswordHash('scrypt$99999999$8$1$AAAA$BBBB', 'x'),
+      false,
+      'corrupt parameters are refused, not run',
+    );
     assert.equal(await verifyPasswordHash('bcrypt$whatever', 'x'), false);
     assert.equal(await verifyPasswordHash(h, 'x'.repeat(100_000)), false);
   });
@@ -54,8 +58,14 @@ describe('password hashing', () => {
 describe('lockout backoff', () => {
   const policy = { threshold: 5, baseMs: 60_000, maxMs: 3_600_000 };
   it('locks from the threshold on, doubling up to the maximum', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => lockDurationMs(n, policy)), [0, 0, 0, 0]);
-    assert.deepEqual([5, 6, 7, 8].map((n) => lockDurationMs(n, policy)), [60_000, 120_000, 240_000, 480_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => lockDurationMs(n, policy)),
+      [0, 0, 0, 0],
+    );
+    assert.deepEqual(
+      [5, 6, 7, 8].map((n) => lockDurationMs(n, policy)),
+      [60_000, 120_000, 240_000, 480_000],
+    );
     assert.equal(lockDurationMs(11, policy), 3_600_000);
     assert.equal(lockDurationMs(1000, policy), 3_600_000);
   });

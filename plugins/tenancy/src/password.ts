@@ -70,7 +70,8 @@ export async function dummyVerify(password = 'dummy-password'): Promise<false> {
 /** True when `password` matches the stored hash; false for a wrong password, no hash or a corrupt one. */
 export async function verifyPasswordHash(stored: string | null | undefined, password: string): Promise<boolean> {
   const parsed = stored ? parseHash(stored) : undefined;
-  if (!parsed || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) return dummyVerify(typeof password === 'string' ? password : undefined);
+  if (!parsed || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH)
+    return dummyVerify(typeof password === 'string' ? password : undefined);
   const key = await derive(password, parsed.salt, parsed.N, parsed.r, parsed.p, parsed.key.length);
   return timingSafeEqual(key, parsed.key);
 }
@@ -82,7 +83,10 @@ export function needsRehash(stored: string): boolean {
 }
 
 /** The lock duration after `failedLogins` consecutive failures: none below the threshold, then base·2^k, capped. */
-export function lockDurationMs(failedLogins: number, policy: { threshold: number; baseMs: number; maxMs: number }): number {
+export function lockDurationMs(
+  failedLogins: number,
+  policy: { threshold: number; baseMs: number; maxMs: number },
+): number {
   if (failedLogins < policy.threshold) return 0;
   const doublings = Math.min(failedLogins - policy.threshold, 40);
   return Math.min(policy.maxMs, policy.baseMs * 2 ** doublings);

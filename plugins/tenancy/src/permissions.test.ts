@@ -10,7 +10,13 @@ const DOC = path.resolve(__dirname, '../../../docs/rbac.md');
 const START = '<!-- rbac-matrix:start (generated from plugins/tenancy/src/permissions.ts) -->';
 const END = '<!-- rbac-matrix:end -->';
 
-const p = (extra: Partial<Principal>): Principal => ({ kind: 'api_key', subject: 'key_1', tenantId: 'ten_a', scopes: ['admin:read', 'admin:write'], ...extra });
+const p = (extra: Partial<Principal>): Principal => ({
+  kind: 'api_key',
+  subject: 'key_1',
+  tenantId: 'ten_a',
+  scopes: ['admin:read', 'admin:write'],
+  ...extra,
+});
 
 describe('permission matrix', () => {
   it("covers every permission of core's PERMISSIONS", () => {
@@ -26,12 +32,18 @@ describe('permission matrix', () => {
       'admin: everything but deleting the tenant and the owner role',
     );
     for (const role of ['developer', 'viewer'] as const) {
-      for (const perm of ROLE_PERMISSIONS[role]) assert.ok(isReadPermission(perm), `${role} may only read, not ${perm}`);
+      for (const perm of ROLE_PERMISSIONS[role])
+        assert.ok(isReadPermission(perm), `${role} may only read, not ${perm}`);
     }
-    for (const perm of ['keys:read', 'usage:read', 'events:read', 'experiments:read', 'limits:read']) assert.ok(ROLE_PERMISSIONS.developer.has(perm), perm);
+    for (const perm of ['keys:read', 'usage:read', 'events:read', 'experiments:read', 'limits:read'])
+      assert.ok(ROLE_PERMISSIONS.developer.has(perm), perm);
     assert.deepEqual([...ROLE_PERMISSIONS.viewer].sort(), ['events:read', 'teams:read', 'tenants:read', 'usage:read']);
-    assert.ok(!ROLE_PERMISSIONS.viewer.has('events:delete'), "a viewer reads analytics but may not erase a user's events");
-    for (const role of ['owner', 'admin', 'developer', 'viewer'] as const) assert.ok(!ROLE_PERMISSIONS[role].has('tenants:create'));
+    assert.ok(
+      !ROLE_PERMISSIONS.viewer.has('events:delete'),
+      "a viewer reads analytics but may not erase a user's events",
+    );
+    for (const role of ['owner', 'admin', 'developer', 'viewer'] as const)
+      assert.ok(!ROLE_PERMISSIONS[role].has('tenants:create'));
   });
 
   it('decides 401, scope 403, 404 for other tenants, role 403, and lets superadmins through', () => {
@@ -62,6 +74,10 @@ describe('permission matrix', () => {
       await writeFile(DOC, `${doc.slice(0, start + START.length)}\n${expected}\n${doc.slice(end)}`);
       return;
     }
-    assert.equal(current, expected, 'docs/rbac.md is out of date: run the test with AIHUB_UPDATE_DOCS=1 and commit the result');
+    assert.equal(
+      current,
+      expected,
+      'docs/rbac.md is out of date: run the test with AIHUB_UPDATE_DOCS=1 and commit the result',
+    );
   });
 });

@@ -22,7 +22,15 @@ export const ALL_PERMISSIONS: readonly string[] = [...PERMISSIONS, ...TENANCY_PE
 /** Never granted by a tenant role: they act on the platform, not on a tenant. */
 export const PLATFORM_PERMISSIONS: ReadonlySet<string> = new Set(['tenants:create', 'users:read', 'users:write']);
 
-const READ_ONLY_DEVELOPER = ['tenants:read', 'teams:read', 'keys:read', 'usage:read', 'events:read', 'experiments:read', 'limits:read'];
+const READ_ONLY_DEVELOPER = [
+  'tenants:read',
+  'teams:read',
+  'keys:read',
+  'usage:read',
+  'events:read',
+  'experiments:read',
+  'limits:read',
+];
 const READ_ONLY_VIEWER = ['tenants:read', 'teams:read', 'usage:read', 'events:read'];
 
 function tenantScoped(except: string[] = []): string[] {

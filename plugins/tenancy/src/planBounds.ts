@@ -1,4 +1,12 @@
-import { combineBounds, type PlanBounds, type PlanBoundsService, type PlanBoundsSource, type TenantContext, type TenantSubjectKind, type TenantSubjects } from '@aihub/core/plugin-api';
+import {
+  combineBounds,
+  type PlanBounds,
+  type PlanBoundsService,
+  type PlanBoundsSource,
+  type TenantContext,
+  type TenantSubjectKind,
+  type TenantSubjects,
+} from '@aihub/core/plugin-api';
 import type { TenancyConfig } from './config';
 import type { TenancyStore } from './TenancyStore';
 

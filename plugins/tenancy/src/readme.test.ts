@@ -13,7 +13,8 @@ function fields(schema: z.ZodObject, prefix = ''): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(schema.shape)) {
     let inner: unknown = value;
-    while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault || inner instanceof z.ZodOptional) inner = (inner as z.ZodDefault).unwrap();
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault || inner instanceof z.ZodOptional)
+      inner = (inner as z.ZodDefault).unwrap();
     if (inner instanceof z.ZodObject) out.push(...fields(inner, `${prefix}${key}.`));
     else out.push(`${prefix}${key}`);
   }

@@ -42,7 +42,11 @@ export function createRuntime(ctx: PluginContext<TenancyConfig>): TenancyRuntime
   });
   const store = new TenancyStore(ctx.database, models, ctx.config, directory, ctx.clock);
   holder.store = store;
-  const runtime: TenancyRuntime = { models, store, audit: new TenancyAuditLog(models, tenancyMetrics(ctx.meter).auditEntries), access: new TenancyAccessControl(),
+  const runtime: TenancyRuntime = {
+    models,
+    store,
+    audit: new TenancyAuditLog(models, tenancyMetrics(ctx.meter).auditEntries),
+    access: new TenancyAccessControl(),
     directory,
     planBounds: new TenancyPlanBounds(ctx.config.plans),
     subjects: new TenancySubjects(() => store),

@@ -10,7 +10,18 @@
  */
 import { GatewayError, ambientValue, defineAmbientKey, runWithAmbient } from '@aihub/core/plugin-api';
 import { TenancyErrors } from './errors';
-import type { Attributes, CountOptions, CreateOptions, CreationAttributes, DestroyOptions, FindOptions, Model, ModelStatic, UpdateOptions, WhereOptions } from 'sequelize';
+import type {
+  Attributes,
+  CountOptions,
+  CreateOptions,
+  CreationAttributes,
+  DestroyOptions,
+  FindOptions,
+  Model,
+  ModelStatic,
+  UpdateOptions,
+  WhereOptions,
+} from 'sequelize';
 
 interface ScopeState {
   tenantId?: string;
@@ -22,9 +33,13 @@ const SCOPE = defineAmbientKey<ScopeState>('tenancy.scope');
 
 /** Thrown (500: a programming error, never a client's fault) when tenant-owned data is reached without a tenant. */
 export function tenantScopeMissing(what: string): GatewayError {
-  return TenancyErrors.create('tenant_scope_missing', `${what} needs a tenant scope: pass a tenant id or run inside runInTenant(); refusing an unscoped query on tenant-owned data.`, {
-    expose: false,
-  });
+  return TenancyErrors.create(
+    'tenant_scope_missing',
+    `${what} needs a tenant scope: pass a tenant id or run inside runInTenant(); refusing an unscoped query on tenant-owned data.`,
+    {
+      expose: false,
+    },
+  );
 }
 
 /** Runs `fn` (and everything it awaits) with `tenantId` as the tenant scope. */
@@ -91,7 +106,8 @@ function scopeWhere(options: { where?: unknown }, keys: readonly string[], injec
   const current = currentTenantId();
   if (!current) throw tenantScopeMissing(`A query on ${model}`);
   const where = options.where;
-  if (where !== undefined && (where === null || typeof where !== 'object' || Array.isArray(where))) throw tenantScopeMissing(`A query on ${model}`);
+  if (where !== undefined && (where === null || typeof where !== 'object' || Array.isArray(where)))
+    throw tenantScopeMissing(`A query on ${model}`);
   // A where that names the tenant with a non-string (null, an operator) is ambiguous: refuse it.
   if (where && keys.some((k) => k in (where as object))) throw tenantScopeMissing(`A query on ${model}`);
   options.where = { ...((where as object) ?? {}), [inject]: current };
@@ -134,7 +150,9 @@ export function guardTenantModel(model: AnyModel, field = 'tenantId'): void {
     if (!current && !isCrossTenant()) throw tenantScopeMissing(`Creating a row of ${name}`);
     if (current) instance.set(field as never, current as never);
   };
-  model.addHook('beforeValidate', (instance: Model, options: unknown) => scopeInstance(instance, options as { skip?: string[] }));
+  model.addHook('beforeValidate', (instance: Model, options: unknown) =>
+    scopeInstance(instance, options as { skip?: string[] }),
+  );
   model.addHook('beforeCreate', (instance: Model) => scopeInstance(instance));
   model.addHook('beforeBulkCreate', (instances: Model[]) => {
     for (const instance of instances) {
@@ -161,9 +179,22 @@ export interface TenantScope<M extends Model> {
   findOne(tenantId: string | null | undefined, options?: FindOptions<Attributes<M>>): Promise<M | null>;
   findById(tenantId: string | null | undefined, id: string, options?: FindOptions<Attributes<M>>): Promise<M | null>;
   count(tenantId: string | null | undefined, options?: CountOptions<Attributes<M>>): Promise<number>;
-  create(tenantId: string | null | undefined, values: Omit<CreationAttributes<M>, 'tenantId'>, options?: CreateOptions<Attributes<M>>): Promise<M>;
-  update(tenantId: string | null | undefined, where: WhereOptions<Attributes<M>>, values: Partial<Attributes<M>>, options?: Omit<UpdateOptions<Attributes<M>>, 'where'>): Promise<number>;
-  destroy(tenantId: string | null | undefined, where: WhereOptions<Attributes<M>>, options?: Omit<DestroyOptions<Attributes<M>>, 'where'>): Promise<number>;
+  create(
+    tenantId: string | null | undefined,
+    values: Omit<CreationAttributes<M>, 'tenantId'>,
+    options?: CreateOptions<Attributes<M>>,
+  ): Promise<M>;
+  update(
+    tenantId: string | null | undefined,
+    where: WhereOptions<Attributes<M>>,
+    values: Partial<Attributes<M>>,
+    options?: Omit<UpdateOptions<Attributes<M>>, 'where'>,
+  ): Promise<number>;
+  destroy(
+    tenantId: string | null | undefined,
+    where: WhereOptions<Attributes<M>>,
+    options?: Omit<DestroyOptions<Attributes<M>>, 'where'>,
+  ): Promise<number>;
 }
 
 /**
@@ -177,12 +208,15 @@ export interface TenantScope<M extends Model> {
 export function scopedRepository<M extends Model>(model: ModelStatic<M>, field = 'tenantId'): TenantScope<M> {
   guardTenantModel(model as unknown as AnyModel, field);
   const where = (tenantId: string | null | undefined, extra?: unknown): WhereOptions<Attributes<M>> =>
-    ({ ...((extra as object | undefined) ?? {}), [field]: requireTenantScope(tenantId) }) as WhereOptions<Attributes<M>>;
+    ({ ...((extra as object | undefined) ?? {}), [field]: requireTenantScope(tenantId) }) as WhereOptions<
+      Attributes<M>
+    >;
   // Every method is async, so a missing scope is always a rejected promise, never a synchronous throw.
   return {
     findAll: async (tenantId, options = {}) => model.findAll({ ...options, where: where(tenantId, options.where) }),
     findOne: async (tenantId, options = {}) => model.findOne({ ...options, where: where(tenantId, options.where) }),
-    findById: async (tenantId, id, options = {}) => model.findOne({ ...options, where: where(tenantId, { ...((options.where as object | undefined) ?? {}), id }) }),
+    findById: async (tenantId, id, options = {}) =>
+      model.findOne({ ...options, where: where(tenantId, { ...((options.where as object | undefined) ?? {}), id }) }),
     count: async (tenantId, options = {}) => model.count({ ...options, where: where(tenantId, options.where) }),
     create: async (tenantId, values, options) =>
       model.create({ ...(values as object), [field]: requireTenantScope(tenantId) } as CreationAttributes<M>, options),
@@ -190,6 +224,7 @@ export function scopedRepository<M extends Model>(model: ModelStatic<M>, field =
       const [n] = await model.update(values, { ...options, where: where(tenantId, w) } as UpdateOptions<Attributes<M>>);
       return n;
     },
-    destroy: async (tenantId, w, options = {}) => model.destroy({ ...options, where: where(tenantId, w) } as DestroyOptions<Attributes<M>>),
+    destroy: async (tenantId, w, options = {}) =>
+      model.destroy({ ...options, where: where(tenantId, w) } as DestroyOptions<Attributes<M>>),
   };
 }

@@ -101,7 +101,11 @@ export interface TenancyService {
   createTeam(tenantId: string, input: { name: string; description?: string | null }): Promise<TeamRecord>;
   getTeam(tenantId: string, teamId: string): Promise<TeamRecord | undefined>;
   listTeams(tenantId: string, page?: PageRequest & { q?: string }): Promise<Page<TeamRecord>>;
-  updateTeam(tenantId: string, teamId: string, patch: { name?: string; description?: string | null }): Promise<TeamRecord>;
+  updateTeam(
+    tenantId: string,
+    teamId: string,
+    patch: { name?: string; description?: string | null },
+  ): Promise<TeamRecord>;
   /** Deletes the team; memberships in it keep their tenant and lose the team. */
   deleteTeam(tenantId: string, teamId: string): Promise<boolean>;
 }

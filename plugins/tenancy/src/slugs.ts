@@ -1,4 +1,4 @@
-import { GatewayError,  } from '@aihub/core/plugin-api';
+import { GatewayError } from '@aihub/core/plugin-api';
 import { TenancyErrors } from './errors';
 
 /**
@@ -7,8 +7,27 @@ import { TenancyErrors } from './errors';
  * be reserved rather than in use.
  */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
-  'admin', 'administrator', 'aihub', 'api', 'app', 'auth', 'billing', 'console', 'default', 'docs', 'help',
-  'internal', 'login', 'oauth', 'platform', 'root', 'security', 'status', 'support', 'system', 'www',
+  'admin',
+  'administrator',
+  'aihub',
+  'api',
+  'app',
+  'auth',
+  'billing',
+  'console',
+  'default',
+  'docs',
+  'help',
+  'internal',
+  'login',
+  'oauth',
+  'platform',
+  'root',
+  'security',
+  'status',
+  'support',
+  'system',
+  'www',
 ]);
 
 /** The one answer a tenant admin gets for a slug that is taken or reserved: it names no other tenant. */
@@ -21,7 +40,11 @@ export function slugUnavailable(): GatewayError {
  * answer the same neutral 409 (`slug_unavailable`). A superadmin (who sees every tenant) keeps the
  * precise `slug_taken`.
  */
-export async function withNeutralSlugConflict<T>(slug: string | undefined, superadmin: boolean, change: () => Promise<T>): Promise<T> {
+export async function withNeutralSlugConflict<T>(
+  slug: string | undefined,
+  superadmin: boolean,
+  change: () => Promise<T>,
+): Promise<T> {
   if (superadmin || slug === undefined) return change();
   if (RESERVED_SLUGS.has(slug)) throw slugUnavailable();
   try {

@@ -209,7 +209,8 @@ export interface OwnerState {
  * A change that may take powers away from credentials: a user changed (status, superadmin flag) or
  * was deleted, a membership of the user changed (role, added, removed), or a tenant was deleted.
  */
-export type OwnerChange = { kind: 'user'; id: string; deleted: boolean } | { kind: 'tenant'; id: string; deleted: boolean };
+export type OwnerChange =
+  { kind: 'user'; id: string; deleted: boolean } | { kind: 'tenant'; id: string; deleted: boolean };
 
 /**
  * `origin` is `local` on the instance that made the change (awaited after its commit: the place for

@@ -8,7 +8,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PluginDefinition } from '@aihub/core/plugin-api';
-import { createBackend, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  createBackend,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import aiPlugin from '@aihub/plugin-ai';
 import authPlugin, { generateApiKey } from '@aihub/plugin-auth';
 import rateLimitPlugin from '@aihub/plugin-rate-limit';
@@ -22,7 +29,13 @@ const RPM_BOUND = 60;
 const DAILY_BOUND = 5_000_000;
 const TPM_BOUND = 100_000;
 
-type Body = Record<string, unknown> & { code?: string; exceeded?: unknown; detail?: string; effective?: Record<string, number | null>; source?: string };
+type Body = Record<string, unknown> & {
+  code?: string;
+  exceeded?: unknown;
+  detail?: string;
+  effective?: Record<string, number | null>;
+  source?: string;
+};
 
 for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
   describe(`plan bounds on every path (${kind})`, () => {
@@ -33,11 +46,24 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     const ids: Record<string, string> = {};
     const keys: Record<string, string> = {};
     const call = async (method: string, path: string, key: string, body?: unknown) => {
-      const res = await gw.fetch(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await gw.fetch(path, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
-      return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, body: (text ? JSON.parse(text) : null) as Body };
+      return {
+        status: res.status,
+        type: res.headers.get('content-type') ?? '',
+        headers: res.headers,
+        body: (text ? JSON.parse(text) : null) as Body,
+      };
     };
-    const chat = (key: string) => call('POST', '/v1/chat/completions', key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'bounds' }] });
+    const chat = (key: string) =>
+      call('POST', '/v1/chat/completions', key, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'bounds' }],
+      });
     const tenantPath = (name: string, rest = '') => `/admin/v1/tenants/${ids[name]}${rest}`;
 
     before(async () => {
@@ -46,9 +72,19 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       gw = await startTestGateway({
         plugins: [tenancyPlugin, authPlugin, aiPlugin, rateLimitPlugin, usagePlugin] as PluginDefinition[],
         pluginConfig: {
-          tenancy: { password: { scryptN: 1024 }, defaultPlan: 'free', plans: { free: { limits: { requestsPerMinute: RPM_BOUND }, budgets: { dailyHardMicros: DAILY_BOUND } } } },
-          auth: { keySecret: 'bounds-test-key-secret-0123456789abcdefghijklmnop', bootstrap: { adminKey: superKey, print: false } },
-          ai: { providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY } }, models: { 'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] } } },
+          tenancy: {
+            password: { scryptN: 1024 },
+            defaultPlan: 'free',
+            plans: { free: { limits: { requestsPerMinute: RPM_BOUND }, budgets: { dailyHardMicros: DAILY_BOUND } } },
+          },
+          auth: {
+            keySecret: 'bounds-test-key-secret-0123456789abcdefghijklmnop',
+            bootstrap: { adminKey: superKey, print: false },
+          },
+          ai: {
+            providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY } },
+            models: { 'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] } },
+          },
           'rate-limit': { windowSeconds: 3600, plans: { free: { tokensPerMinute: TPM_BOUND } } },
           usage: { consumer: { blockMs: 50, lingerMs: 20 }, budgets: { counterCheckMs: 100 } },
         },
@@ -96,7 +132,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         return true;
       });
       // Emptying it again, or with explicit nulls, changes nothing.
-      assert.equal((await call('PUT', tenantPath('acme', '/budgets'), keys.admin, { daily_hard_micros: null })).status, 200);
+      assert.equal(
+        (await call('PUT', tenantPath('acme', '/budgets'), keys.admin, { daily_hard_micros: null })).status,
+        200,
+      );
       assert.equal((await chat(keys.app)).status, 429, 'still enforced after {} and null');
       assert.equal((await chat(keys.otherApp)).status, 200, 'another tenant is unaffected');
     });
@@ -118,36 +157,75 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.deepEqual(r.body.exceeded, [{ field: 'daily_hard_micros', value: 999_999_999, bound: DAILY_BOUND }]);
         assert.match(r.body.detail!, /daily_hard_micros is 999999999, above the bound of 5000000 in plan "free"/);
       }
-      const patch = await call('PATCH', tenantPath('acme', '/settings'), keys.admin, { budgets: { dailyHardMicros: 999_999_999 } });
+      const patch = await call('PATCH', tenantPath('acme', '/settings'), keys.admin, {
+        budgets: { dailyHardMicros: 999_999_999 },
+      });
       assert.equal(patch.status, 400);
       assert.equal(patch.body.code, 'exceeds_plan');
-      assert.deepEqual(patch.body.exceeded, [{ field: 'settings.budgets.dailyHardMicros', value: 999_999_999, bound: DAILY_BOUND }]);
-      assert.equal((await call('PUT', tenantPath('acme', `/teams/${ids.acmeTeam}/budgets`), keys.admin, { daily_hard_micros: DAILY_BOUND })).status, 200, 'at the bound is fine');
-      assert.equal((await call('PUT', tenantPath('acme', `/teams/${ids.acmeTeam}/budgets`), superKey, over)).status, 200, 'a superadmin may exceed the plan');
+      assert.deepEqual(patch.body.exceeded, [
+        { field: 'settings.budgets.dailyHardMicros', value: 999_999_999, bound: DAILY_BOUND },
+      ]);
+      assert.equal(
+        (
+          await call('PUT', tenantPath('acme', `/teams/${ids.acmeTeam}/budgets`), keys.admin, {
+            daily_hard_micros: DAILY_BOUND,
+          })
+        ).status,
+        200,
+        'at the bound is fine',
+      );
+      assert.equal(
+        (await call('PUT', tenantPath('acme', `/teams/${ids.acmeTeam}/budgets`), superKey, over)).status,
+        200,
+        'a superadmin may exceed the plan',
+      );
     });
 
     it('a superadmin’s per-tenant bounds hold on every path: a tenant admin can neither lift nor remove them', async () => {
       const t = await call('POST', '/admin/v1/tenants', superKey, { name: 'capped', slug: 'capped-bounds' });
       ids.capped = String(t.body.id);
-      const app = String((await call('POST', tenantPath('capped', '/api-keys'), superKey, { name: 'app', scopes: ['ai:invoke'] })).body.key);
-      const admin = String((await call('POST', tenantPath('capped', '/api-keys'), superKey, { name: 'admin', scopes: ['admin:read', 'admin:write'], role: 'admin' })).body.key);
-      const set = await call('PATCH', tenantPath('capped', '/settings'), superKey, { bounds: { budgets: { dailyHardMicros: 1 }, limits: { requestsPerMinute: 7 } } });
+      const app = String(
+        (await call('POST', tenantPath('capped', '/api-keys'), superKey, { name: 'app', scopes: ['ai:invoke'] })).body
+          .key,
+      );
+      const admin = String(
+        (
+          await call('POST', tenantPath('capped', '/api-keys'), superKey, {
+            name: 'admin',
+            scopes: ['admin:read', 'admin:write'],
+            role: 'admin',
+          })
+        ).body.key,
+      );
+      const set = await call('PATCH', tenantPath('capped', '/settings'), superKey, {
+        bounds: { budgets: { dailyHardMicros: 1 }, limits: { requestsPerMinute: 7 } },
+      });
       assert.equal(set.status, 200, JSON.stringify(set.body));
       const lift = await call('PATCH', tenantPath('capped', '/settings'), admin, { bounds: null });
       assert.equal(lift.status, 403, 'bounds are the operator’s, like the plan');
       const over = await call('PUT', tenantPath('capped', '/budgets'), admin, { daily_hard_micros: 5 });
       assert.equal(over.status, 400);
       assert.deepEqual(over.body.exceeded, [{ field: 'daily_hard_micros', value: 5, bound: 1 }]);
-      assert.equal((await call('PATCH', tenantPath('capped', '/settings'), admin, { limits: { requestsPerMinute: 8 } })).status, 400);
+      assert.equal(
+        (await call('PATCH', tenantPath('capped', '/settings'), admin, { limits: { requestsPerMinute: 8 } })).status,
+        400,
+      );
       // Every way of leaving the budget out inherits the bound.
       assert.equal((await call('PUT', tenantPath('capped', '/budgets'), admin, {})).status, 200);
       assert.equal((await call('DELETE', tenantPath('capped', '/budgets'), admin)).status, 200);
-      assert.equal((await call('PATCH', tenantPath('capped', '/settings'), admin, { budgets: null, limits: null })).status, 200);
+      assert.equal(
+        (await call('PATCH', tenantPath('capped', '/settings'), admin, { budgets: null, limits: null })).status,
+        200,
+      );
       const report = await call('GET', tenantPath('capped', '/budgets'), admin);
       assert.deepEqual([report.body.source, report.body.effective!.daily_hard_micros], ['plan', 1]);
       const first = await chat(app);
       assert.equal(first.status, 200);
-      assert.equal(first.headers.get('x-ratelimit-limit-requests'), '7', 'the tenant’s bound is its limit where none is set');
+      assert.equal(
+        first.headers.get('x-ratelimit-limit-requests'),
+        '7',
+        'the tenant’s bound is its limit where none is set',
+      );
       await waitFor('the bound refuses', async () => (await chat(app)).status === 429);
     });
 
@@ -168,27 +246,49 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.equal(patch.body.code, 'exceeds_plan', 'settings PATCH agrees with the limit routes');
       }
       // A key's own limits and budgets, at creation and on change, go through the same check.
-      const newKey = await call('POST', tenantPath('acme', '/api-keys'), keys.admin, { name: 'greedy', scopes: ['admin:read'], role: 'viewer', limits: { requestsPerMinute: 100_000 } });
+      const newKey = await call('POST', tenantPath('acme', '/api-keys'), keys.admin, {
+        name: 'greedy',
+        scopes: ['admin:read'],
+        role: 'viewer',
+        limits: { requestsPerMinute: 100_000 },
+      });
       assert.equal(newKey.status, 400, JSON.stringify(newKey.body));
       assert.equal(newKey.body.code, 'exceeds_plan');
-      const patchKey = await call('PATCH', tenantPath('acme', `/api-keys/${ids.app}`), keys.admin, { budgets: { dailyHardMicros: 999_999_999 } });
+      const patchKey = await call('PATCH', tenantPath('acme', `/api-keys/${ids.app}`), keys.admin, {
+        budgets: { dailyHardMicros: 999_999_999 },
+      });
       assert.equal(patchKey.status, 400, JSON.stringify(patchKey.body));
       assert.equal(patchKey.body.code, 'exceeds_plan');
       const overview = await call('GET', tenantPath('acme', '/limits'), keys.admin);
       assert.deepEqual(overview.body.planBounds, { requestsPerMinute: RPM_BOUND, tokensPerMinute: TPM_BOUND });
-      assert.equal((await call('PUT', tenantPath('other', '/limits'), superKey, { requestsPerMinute: 100_000 })).status, 200, 'a superadmin may exceed the plan');
+      assert.equal(
+        (await call('PUT', tenantPath('other', '/limits'), superKey, { requestsPerMinute: 100_000 })).status,
+        200,
+        'a superadmin may exceed the plan',
+      );
     });
 
     it('finding 5: with no limit set, or an empty policy, the plan bound applies', async () => {
       const fresh = await call('POST', '/admin/v1/tenants', superKey, { name: 'fresh', slug: 'fresh-bounds' });
       ids.fresh = String(fresh.body.id);
-      const key = await call('POST', tenantPath('fresh', '/api-keys'), superKey, { name: 'app', scopes: ['ai:invoke'] });
-      const admin = await call('POST', tenantPath('fresh', '/api-keys'), superKey, { name: 'admin', scopes: ['admin:read', 'admin:write'], role: 'admin' });
+      const key = await call('POST', tenantPath('fresh', '/api-keys'), superKey, {
+        name: 'app',
+        scopes: ['ai:invoke'],
+      });
+      const admin = await call('POST', tenantPath('fresh', '/api-keys'), superKey, {
+        name: 'admin',
+        scopes: ['admin:read', 'admin:write'],
+        role: 'admin',
+      });
       const first = await chat(String(key.body.key));
       assert.equal(first.status, 200);
       assert.equal(first.headers.get('x-ratelimit-limit-requests'), String(RPM_BOUND));
       assert.equal((await call('PUT', tenantPath('fresh', '/limits'), String(admin.body.key), {})).status, 200);
-      assert.equal((await chat(String(key.body.key))).headers.get('x-ratelimit-limit-requests'), String(RPM_BOUND), 'an empty policy inherits the plan');
+      assert.equal(
+        (await chat(String(key.body.key))).headers.get('x-ratelimit-limit-requests'),
+        String(RPM_BOUND),
+        'an empty policy inherits the plan',
+      );
     });
 
     it('finding 14b: limits and budgets for subjects that are not the tenant’s are 404 with a stable code', async () => {
@@ -223,8 +323,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.equal((await call('DELETE', tenantPath('acme', path), keys.admin)).status, 404, `DELETE ${path}`);
       }
       assert.equal((await call('GET', tenantPath('acme', `/teams/${ids.acmeTeam}/budgets`), keys.admin)).status, 200);
-      assert.equal((await call('PUT', tenantPath('acme', `/keys/${ids.app}/limits`), keys.admin, { requestsPerMinute: 5 })).status, 200, 'the tenant’s own key');
-      assert.equal((await call('PUT', tenantPath('acme', `/api-keys/${ids.app}/budgets`), keys.admin, { daily_hard_micros: 5 })).status, 200);
+      assert.equal(
+        (await call('PUT', tenantPath('acme', `/keys/${ids.app}/limits`), keys.admin, { requestsPerMinute: 5 })).status,
+        200,
+        'the tenant’s own key',
+      );
+      assert.equal(
+        (await call('PUT', tenantPath('acme', `/api-keys/${ids.app}/budgets`), keys.admin, { daily_hard_micros: 5 }))
+          .status,
+        200,
+      );
     });
 
     it('finding 7a: malformed usage queries are 400 problem+json, never 5xx', async () => {

@@ -20,7 +20,7 @@ const INJECTIONS = [
   "' OR '1'='1",
   "'; DROP TABLE tenancy_tenants; --",
   '" OR 1=1 --',
-  "1); DELETE FROM tenancy_users WHERE (1=1",
+  '1); DELETE FROM tenancy_users WHERE (1=1',
   '%',
   '_',
   '\\',
@@ -55,13 +55,20 @@ for (const kind of DIALECTS) {
 
     before(async () => {
       h = await startHarness(kind);
-      const mk = async (slug: string) => (await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: `Secret ${slug}`, slug })).body.id as string;
+      const mk = async (slug: string) =>
+        (await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: `Secret ${slug}`, slug })).body.id as string;
       const a = await mk('tenant-a');
       const b = await mk('tenant-b');
-      const teamA = (await call(h.gw, 'POST', `/admin/v1/tenants/${a}/teams`, su, { name: 'Team A' })).body.id as string;
-      const teamB = (await call(h.gw, 'POST', `/admin/v1/tenants/${b}/teams`, su, { name: 'Secret Team B' })).body.id as string;
-      const userA = (await call(h.gw, 'POST', `/admin/v1/tenants/${a}/members`, su, { email: 'owner@a.test', role: 'owner' })).body.user_id as string;
-      const userB = (await call(h.gw, 'POST', `/admin/v1/tenants/${b}/members`, su, { email: 'owner@b.test', role: 'owner' })).body.user_id as string;
+      const teamA = (await call(h.gw, 'POST', `/admin/v1/tenants/${a}/teams`, su, { name: 'Team A' })).body
+        .id as string;
+      const teamB = (await call(h.gw, 'POST', `/admin/v1/tenants/${b}/teams`, su, { name: 'Secret Team B' })).body
+        .id as string;
+      const userA = (
+        await call(h.gw, 'POST', `/admin/v1/tenants/${a}/members`, su, { email: 'owner@a.test', role: 'owner' })
+      ).body.user_id as string;
+      const userB = (
+        await call(h.gw, 'POST', `/admin/v1/tenants/${b}/members`, su, { email: 'owner@b.test', role: 'owner' })
+      ).body.user_id as string;
       f = { a, b, teamA, teamB, userA, userB };
     });
     after(async () => {
@@ -111,7 +118,10 @@ for (const kind of DIALECTS) {
           assert.equal(r.status, 404, `${method} ${path} → ${r.status}`);
         }
         const list = await call(h.gw, 'GET', '/admin/v1/tenants', as);
-        assert.deepEqual((list.body.data as { id: string }[]).map((t) => t.id), [f.a]);
+        assert.deepEqual(
+          (list.body.data as { id: string }[]).map((t) => t.id),
+          [f.a],
+        );
       }
       // Another tenant and a tenant that does not exist are indistinguishable.
       const admin = member(f.a, 'admin');
@@ -124,7 +134,12 @@ for (const kind of DIALECTS) {
       assert.equal(b.body.name, 'Secret tenant-b');
       assert.equal(b.body.status, 'active');
       assert.equal(((await call(h.gw, 'GET', `/admin/v1/tenants/${f.b}/teams`, su)).body.data as unknown[]).length, 1);
-      assert.deepEqual(((await call(h.gw, 'GET', `/admin/v1/tenants/${f.b}/members`, su)).body.data as { email: string }[]).map((m) => m.email), ['owner@b.test']);
+      assert.deepEqual(
+        ((await call(h.gw, 'GET', `/admin/v1/tenants/${f.b}/members`, su)).body.data as { email: string }[]).map(
+          (m) => m.email,
+        ),
+        ['owner@b.test'],
+      );
       const afterAudit = await call(h.gw, 'GET', `/admin/v1/audit?tenant_id=${f.b}`, su);
       assert.deepEqual(afterAudit.body.data, before.body.data);
     });
@@ -157,7 +172,10 @@ for (const kind of DIALECTS) {
       assert.equal((await call(h.gw, 'PATCH', `/admin/v1/tenants/${f.a}`, admin, { plan: 'enterprise' })).status, 403);
       assert.equal((await call(h.gw, 'PATCH', `/admin/v1/tenants/${f.a}`, admin, { status: 'suspended' })).status, 403);
       for (const as of [admin, member(f.a, 'owner')]) {
-        assert.equal((await call(h.gw, 'POST', '/admin/v1/tenants', as, { name: 'Mine', slug: 'mine-now' })).status, 403);
+        assert.equal(
+          (await call(h.gw, 'POST', '/admin/v1/tenants', as, { name: 'Mine', slug: 'mine-now' })).status,
+          403,
+        );
         assert.equal((await call(h.gw, 'GET', '/admin/v1/users', as)).status, 403);
         assert.equal((await call(h.gw, 'POST', '/admin/v1/users', as, { email: 'x@y.test' })).status, 403);
         assert.equal((await call(h.gw, 'GET', `/admin/v1/users/${f.userA}`, as)).status, 403);
@@ -207,16 +225,52 @@ for (const kind of DIALECTS) {
         const slug = `inj-${kind}-${n}`;
         expectSafe(await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: v, slug }), 'tenant name');
         expectSafe(await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: 'ok', slug: v }), 'tenant slug');
-        expectSafe(await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: 'ok', slug: `${slug}-p`, plan: v }), 'tenant plan');
-        expectSafe(await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: 'ok', slug: `${slug}-s`, settings: { systemPrompt: v, allowedModels: [v], promptTemplates: { t: v }, x: v } }), 'settings');
+        expectSafe(
+          await call(h.gw, 'POST', '/admin/v1/tenants', su, { name: 'ok', slug: `${slug}-p`, plan: v }),
+          'tenant plan',
+        );
+        expectSafe(
+          await call(h.gw, 'POST', '/admin/v1/tenants', su, {
+            name: 'ok',
+            slug: `${slug}-s`,
+            settings: { systemPrompt: v, allowedModels: [v], promptTemplates: { t: v }, x: v },
+          }),
+          'settings',
+        );
         expectSafe(await call(h.gw, 'PATCH', `/admin/v1/tenants/${f.a}`, owner, { name: v }), 'patch name');
-        expectSafe(await call(h.gw, 'PATCH', `/admin/v1/tenants/${f.a}/settings`, owner, { systemPrompt: v, pii: { hashFields: [v] }, [v]: 1 }), 'patch settings');
-        expectSafe(await call(h.gw, 'POST', '/admin/v1/users', su, { email: `${v}@x.test`, password: v }), 'user email/password');
+        expectSafe(
+          await call(h.gw, 'PATCH', `/admin/v1/tenants/${f.a}/settings`, owner, {
+            systemPrompt: v,
+            pii: { hashFields: [v] },
+            [v]: 1,
+          }),
+          'patch settings',
+        );
+        expectSafe(
+          await call(h.gw, 'POST', '/admin/v1/users', su, { email: `${v}@x.test`, password: v }),
+          'user email/password',
+        );
         expectSafe(await call(h.gw, 'PATCH', `/admin/v1/users/${f.userA}`, su, { email: v }), 'user patch email');
-        expectSafe(await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/members`, owner, { email: v, role: 'viewer' }), 'member email');
-        expectSafe(await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/members`, owner, { email: `m${n}@x.test`, role: v }), 'member role');
-        expectSafe(await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/members`, owner, { email: `t${n}@x.test`, role: 'viewer', team_id: v }), 'member team');
-        expectSafe(await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/teams`, owner, { name: `${v}-${n}`, description: v }), 'team');
+        expectSafe(
+          await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/members`, owner, { email: v, role: 'viewer' }),
+          'member email',
+        );
+        expectSafe(
+          await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/members`, owner, { email: `m${n}@x.test`, role: v }),
+          'member role',
+        );
+        expectSafe(
+          await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/members`, owner, {
+            email: `t${n}@x.test`,
+            role: 'viewer',
+            team_id: v,
+          }),
+          'member team',
+        );
+        expectSafe(
+          await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/teams`, owner, { name: `${v}-${n}`, description: v }),
+          'team',
+        );
         const q = urlEncode(v);
         for (const path of [
           `/admin/v1/tenants?q=${q}`,
@@ -234,7 +288,10 @@ for (const kind of DIALECTS) {
           `/admin/v1/tenants/${f.a}/teams/${q}`,
           `/admin/v1/tenants/${f.a}/members/${q}`,
         ]) {
-          expectSafe(await call(h.gw, 'GET', path, path.startsWith('/admin/v1/tenants/') ? owner : su), `GET ${path.slice(0, 80)}`);
+          expectSafe(
+            await call(h.gw, 'GET', path, path.startsWith('/admin/v1/tenants/') ? owner : su),
+            `GET ${path.slice(0, 80)}`,
+          );
         }
       }
       // Oversized strings are refused with a clear 400.
@@ -243,7 +300,12 @@ for (const kind of DIALECTS) {
       assert.equal(big.body.code, 'validation_failed');
       // Dates a database cannot store are refused, not passed on.
       for (const when of ['-200000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '0000-01-01', '1e400']) {
-        const r = await call(h.gw, 'GET', `/admin/v1/tenants/${f.a}/audit?since=${encodeURIComponent(when)}&until=${encodeURIComponent(when)}`, owner);
+        const r = await call(
+          h.gw,
+          'GET',
+          `/admin/v1/tenants/${f.a}/audit?since=${encodeURIComponent(when)}&until=${encodeURIComponent(when)}`,
+          owner,
+        );
         assert.equal(r.status, 400, `since=${when} → ${r.status}`);
       }
       // Deeply nested plugin settings are refused, not pushed into the database's JSON parser.
@@ -254,17 +316,30 @@ for (const kind of DIALECTS) {
       assert.equal((await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/teams`, owner, '["x"]')).status, 400);
       // Injection strings that fit are stored and read back verbatim.
       const evil = "Robert'); DROP TABLE tenancy_teams;--";
-      const team = await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/teams`, owner, { name: evil, description: '%_\\' });
+      const team = await call(h.gw, 'POST', `/admin/v1/tenants/${f.a}/teams`, owner, {
+        name: evil,
+        description: '%_\\',
+      });
       assert.equal(team.status, 201);
       const read = await call(h.gw, 'GET', `/admin/v1/tenants/${f.a}/teams/${team.body.id}`, owner);
       assert.equal(read.body.name, evil);
       assert.equal(read.body.description, '%_\\');
-      const search = await call(h.gw, 'GET', `/admin/v1/tenants/${f.a}/teams?q=${encodeURIComponent("'); drop")}`, owner);
-      assert.deepEqual((search.body.data as { id: string }[]).map((t) => t.id), [team.body.id]);
+      const search = await call(
+        h.gw,
+        'GET',
+        `/admin/v1/tenants/${f.a}/teams?q=${encodeURIComponent("'); drop")}`,
+        owner,
+      );
+      assert.deepEqual(
+        (search.body.data as { id: string }[]).map((t) => t.id),
+        [team.body.id],
+      );
       // LIKE wildcards in a search are literal characters.
       const pct = await call(h.gw, 'GET', `/admin/v1/tenants?q=${encodeURIComponent('%')}`, su);
       assert.equal(pct.status, 200);
-      assert.ok((pct.body.data as { name: string; slug: string }[]).every((t) => t.name.includes('%') || t.slug.includes('%')));
+      assert.ok(
+        (pct.body.data as { name: string; slug: string }[]).every((t) => t.name.includes('%') || t.slug.includes('%')),
+      );
       // And every table is still there.
       assert.equal((await call(h.gw, 'GET', `/admin/v1/tenants/${f.b}/teams`, su)).status, 200);
       assert.equal((await call(h.gw, 'GET', '/admin/v1/users', su)).status, 200);

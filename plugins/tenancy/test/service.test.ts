@@ -20,7 +20,10 @@ for (const kind of DIALECTS) {
     let svc: TenancyService;
     let dir: TenantDirectory;
     before(async () => {
-      h = await startHarness(kind, { password: { scryptN: 1024 }, lockout: { threshold: 3, baseMs: 1000, maxMs: 4000 } });
+      h = await startHarness(kind, {
+        password: { scryptN: 1024 },
+        lockout: { threshold: 3, baseMs: 1000, maxMs: 4000 },
+      });
       svc = get<TenancyService>(h.gw, TENANCY);
       dir = get<TenantDirectory>(h.gw, TENANT_DIRECTORY);
     });
@@ -29,7 +32,8 @@ for (const kind of DIALECTS) {
     });
 
     it('provides TENANCY, ACCESS_CONTROL, AUDIT_LOG and TENANT_DIRECTORY to other plugins', () => {
-      for (const token of [TENANCY, ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY]) assert.ok(get<object>(h.gw, token), String(token));
+      for (const token of [TENANCY, ACCESS_CONTROL, AUDIT_LOG, TENANT_DIRECTORY])
+        assert.ok(get<object>(h.gw, token), String(token));
     });
 
     it('creates users with hashed passwords and finds them case-insensitively', async () => {
@@ -46,7 +50,10 @@ for (const kind of DIALECTS) {
       assert.equal(noPassword.passwordHash, null);
       assert.equal(await svc.verifyPassword(noPassword, ''), false);
       assert.equal(await svc.countUsers(), 2);
-      await assert.rejects(() => svc.createUser({ email: 'CAROL@example.com' }), (e: { code?: string }) => e.code === 'email_taken');
+      await assert.rejects(
+        () => svc.createUser({ email: 'CAROL@example.com' }),
+        (e: { code?: string }) => e.code === 'email_taken',
+      );
     });
 
     it('locks accounts with exponential backoff after repeated failures', async () => {
@@ -70,7 +77,10 @@ for (const kind of DIALECTS) {
       assert.equal(ok.lockedUntil, null);
       assert.equal(svc.isLocked(ok), false);
       assert.ok(ok.lastLoginAt && Date.now() - ok.lastLoginAt.getTime() < 60_000);
-      assert.deepEqual(await svc.recordLoginFailure('usr_doesnotexist0000000000000'), { failedLogins: 0, lockedUntil: null });
+      assert.deepEqual(await svc.recordLoginFailure('usr_doesnotexist0000000000000'), {
+        failedLogins: 0,
+        lockedUntil: null,
+      });
     });
 
     it('manages tenants and memberships for the auth plugin', async () => {
@@ -85,10 +95,22 @@ for (const kind of DIALECTS) {
       assert.equal(await svc.roleOf(u.id, other.id), undefined);
       await svc.addMembership({ tenantId: other.id, userId: u.id, role: 'viewer' });
       const ms = await svc.membershipsOf(u.id);
-      assert.deepEqual(ms.map((m) => [m.tenant.slug, m.role, m.teamId]), [['svc-one', 'admin', team.id], ['svc-two', 'viewer', null]]);
-      await assert.rejects(() => svc.addMembership({ tenantId: other.id, userId: u.id, role: 'owner' }), (e: { code?: string }) => e.code === 'membership_exists');
+      assert.deepEqual(
+        ms.map((m) => [m.tenant.slug, m.role, m.teamId]),
+        [
+          ['svc-one', 'admin', team.id],
+          ['svc-two', 'viewer', null],
+        ],
+      );
+      await assert.rejects(
+        () => svc.addMembership({ tenantId: other.id, userId: u.id, role: 'owner' }),
+        (e: { code?: string }) => e.code === 'membership_exists',
+      );
       const nopass = (await svc.findUserByEmail('nopass@example.com'))!;
-      await assert.rejects(() => svc.addMembership({ tenantId: other.id, userId: nopass.id, role: 'viewer', teamId: team.id }), (e: { code?: string }) => e.code === 'team_not_found');
+      await assert.rejects(
+        () => svc.addMembership({ tenantId: other.id, userId: nopass.id, role: 'viewer', teamId: team.id }),
+        (e: { code?: string }) => e.code === 'team_not_found',
+      );
       assert.equal(await svc.getTeam(other.id, team.id), undefined, "another tenant's team is invisible");
       assert.equal(svc.getPlan('free')?.limits !== undefined, true);
       assert.equal(svc.getPlan('toString'), undefined);
@@ -99,7 +121,9 @@ for (const kind of DIALECTS) {
       assert.equal((await dir.get(t.id))?.name, 'Cached');
       // A change behind the service's back (raw SQL) is not seen: lookups do not query per call.
       const db = get<Database>(h.gw, CoreTokens.Database);
-      await db.sequelize.query('UPDATE tenancy_tenants SET name = :name WHERE id = :id', { replacements: { name: 'Raw', id: t.id } });
+      await db.sequelize.query('UPDATE tenancy_tenants SET name = :name WHERE id = :id', {
+        replacements: { name: 'Raw', id: t.id },
+      });
       assert.equal((await dir.get(t.id))?.name, 'Cached');
       // A change through the service invalidates the cached copy.
       await svc.updateTenant(t.id, { name: 'Updated' });

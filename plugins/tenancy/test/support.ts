@@ -39,7 +39,11 @@ export const testAuth = definePlugin({
     router.get(
       '/v1/ping',
       (c) => {
-        c.body = { tenant: TenantKey.get(c)?.id ?? null, scope: currentTenantId() ?? null, log_tenant: currentRequest()?.tenantId ?? null };
+        c.body = {
+          tenant: TenantKey.get(c)?.id ?? null,
+          scope: currentTenantId() ?? null,
+          log_tenant: currentRequest()?.tenantId ?? null,
+        };
       },
       { auth: 'required', scopes: ['ai:invoke'], tags: ['ai'] },
     );
@@ -63,12 +67,19 @@ export interface Harness {
 /** Fast password hashing in tests (the cost is a config value; the default is 32768). */
 export const TENANCY_TEST_CONFIG = { password: { scryptN: 1024, minLength: 12 } };
 
-export async function startHarness(kind: DialectKind, pluginConfig: Record<string, unknown> = TENANCY_TEST_CONFIG): Promise<Harness> {
+export async function startHarness(
+  kind: DialectKind,
+  pluginConfig: Record<string, unknown> = TENANCY_TEST_CONFIG,
+): Promise<Harness> {
   const db = await createTestDatabase(kind);
   const redisUrl = kind === 'postgres' ? process.env.AIHUB_TEST_REDIS_URL || 'redis://127.0.0.1:6379' : undefined;
   const redisPrefix = redisUrl ? `aihub-test-${randomBytes(6).toString('hex')}:` : undefined;
-  const config = { database: { url: db.url }, ...(redisUrl ? { redis: { url: redisUrl, keyPrefix: redisPrefix } } : {}) };
-  const start = () => startTestGateway({ plugins: [tenancy, testAuth], pluginConfig: { tenancy: pluginConfig }, config });
+  const config = {
+    database: { url: db.url },
+    ...(redisUrl ? { redis: { url: redisUrl, keyPrefix: redisPrefix } } : {}),
+  };
+  const start = () =>
+    startTestGateway({ plugins: [tenancy, testAuth], pluginConfig: { tenancy: pluginConfig }, config });
   const peers: TestGateway[] = [];
   let gw: TestGateway;
   try {
@@ -106,20 +117,42 @@ export interface As {
 }
 
 export function principal(p: Partial<Principal> & { tenantId: string | null }): As {
-  const full: Principal = { kind: 'api_key', subject: p.keyId ?? `key_${randomBytes(4).toString('hex')}`, scopes: ['admin:read', 'admin:write'], ...p };
+  const full: Principal = {
+    kind: 'api_key',
+    subject: p.keyId ?? `key_${randomBytes(4).toString('hex')}`,
+    scopes: ['admin:read', 'admin:write'],
+    ...p,
+  };
   return { principal: full, headers: { 'x-test-principal': JSON.stringify(full), 'content-type': 'application/json' } };
 }
 
 export const superadmin = (): As =>
-  principal({ kind: 'session', subject: 'usr_root0000000000000000000', userId: 'usr_root0000000000000000000', tenantId: null, superadmin: true });
+  principal({
+    kind: 'session',
+    subject: 'usr_root0000000000000000000',
+    userId: 'usr_root0000000000000000000',
+    tenantId: null,
+    superadmin: true,
+  });
 
-export const member = (tenantId: string, role: TenantRole, extra: Partial<Principal> = {}): As => principal({ tenantId, role, ...extra });
+export const member = (tenantId: string, role: TenantRole, extra: Partial<Principal> = {}): As =>
+  principal({ tenantId, role, ...extra });
 
 /** JSON request helper: returns status and parsed body. */
-export async function call(gw: TestGateway, method: string, path: string, as?: As, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function call(
+  gw: TestGateway,
+  method: string,
+  path: string,
+  as?: As,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const headers: Record<string, string> = { ...(as?.headers ?? {}) };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await gw.fetch(path, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await gw.fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
   try {

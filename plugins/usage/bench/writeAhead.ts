@@ -19,16 +19,34 @@ const { values } = parseArgs({ options: { requests: { type: 'string', default: '
 const N = Number(values.requests);
 const KEY = 'sk-bench-0123456789abcdef';
 
-async function run(label: string, plugins: PluginDefinition[], usage: Record<string, unknown> | undefined, budget = false) {
+async function run(
+  label: string,
+  plugins: PluginDefinition[],
+  usage: Record<string, unknown> | undefined,
+  budget = false,
+) {
   const backend = await createBackend('postgres');
   const mock = await startMockUpstream({ apiKey: KEY, record: 0 });
   const gw = await startTestGateway({
     plugins: [identityPlugin(), aiPlugin as PluginDefinition, ...plugins],
-    pluginConfig: { ai: { providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: KEY } }, models: { 'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] } } }, ...(usage ? { usage } : {}) },
+    pluginConfig: {
+      ai: {
+        providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: KEY } },
+        models: { 'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] } },
+      },
+      ...(usage ? { usage } : {}),
+    },
     config: { ...backend.config, telemetry: { metrics: { processMetrics: false } } },
   });
   const agent = new Agent({ connections: 64 });
-  const headers = { 'content-type': 'application/json', ...asCaller({ tenant: 'bench', key: 'k1', ...(budget ? { tenantBudgets: { monthlyHardMicros: 1_000_000_000_000 } } : {}) }) };
+  const headers = {
+    'content-type': 'application/json',
+    ...asCaller({
+      tenant: 'bench',
+      key: 'k1',
+      ...(budget ? { tenantBudgets: { monthlyHardMicros: 1_000_000_000_000 } } : {}),
+    }),
+  };
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
   const once = async () => {
     const res = await request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body, dispatcher: agent });
@@ -45,18 +63,25 @@ async function run(label: string, plugins: PluginDefinition[], usage: Record<str
   lat.sort((a, b) => a - b);
   const t0 = performance.now();
   let done = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (done < N) {
-      done++;
-      await once();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (done < N) {
+        done++;
+        await once();
+      }
+    }),
+  );
   const rps = N / ((performance.now() - t0) / 1000);
   await gw.stop();
   await agent.close();
   await mock.close();
   await backend.cleanup();
-  return { label, p50_ms: lat[Math.floor(lat.length / 2)].toFixed(3), p99_ms: lat[Math.floor(lat.length * 0.99)].toFixed(3), rps_32: Math.round(rps) };
+  return {
+    label,
+    p50_ms: lat[Math.floor(lat.length / 2)].toFixed(3),
+    p99_ms: lat[Math.floor(lat.length * 0.99)].toFixed(3),
+    rps_32: Math.round(rps),
+  };
 }
 
 async function main() {
@@ -64,7 +89,12 @@ async function main() {
   const off = { consumer: { enabled: false } };
   results.push(await run('ai only (warm-up run)', [], undefined));
   results.push(await run('ai only', [], undefined));
-  results.push(await run('ai + usage: no budget, no write-ahead, consumer off', [usagePlugin], { ...off, writeAhead: { enabled: false } }));
+  results.push(
+    await run('ai + usage: no budget, no write-ahead, consumer off', [usagePlugin], {
+      ...off,
+      writeAhead: { enabled: false },
+    }),
+  );
   results.push(await run('ai + usage: write-ahead, consumer off', [usagePlugin], off));
   results.push(await run('ai + usage: write-ahead + tenant budget, consumer off', [usagePlugin], off, true));
   results.push(await run('ai + usage: write-ahead + budget + consumer in-process', [usagePlugin], {}, true));

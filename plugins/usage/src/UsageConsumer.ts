@@ -1,7 +1,21 @@
-import { USAGE_TOPIC, type DeadLetterInput, type PluginContext, type QueueMessage, type RetryTransientOptions } from '@aihub/core/plugin-api';
+import {
+  USAGE_TOPIC,
+  type DeadLetterInput,
+  type PluginContext,
+  type QueueMessage,
+  type RetryTransientOptions,
+} from '@aihub/core/plugin-api';
 import { randomUUID } from 'node:crypto';
 import type { UsageConfig } from './config';
-import { DeadLetterStore, InterruptibleSleep, deadLetterCounter, deadLetterReason, isStorableUsageTime, retryTransientDb, writeIsolatingPoison } from '@aihub/core/plugin-api';
+import {
+  DeadLetterStore,
+  InterruptibleSleep,
+  deadLetterCounter,
+  deadLetterReason,
+  isStorableUsageTime,
+  retryTransientDb,
+  writeIsolatingPoison,
+} from '@aihub/core/plugin-api';
 import type { UsageMetrics } from './metrics';
 import type { Mutex } from './mutex';
 import { interruptedRow, parseRecord, type UsageRow } from './records';
@@ -53,7 +67,13 @@ export class UsageConsumer {
     const c = this.ctx.config.consumer;
     this.subscription = this.ctx.queue.consume<unknown>(
       USAGE_TOPIC,
-      { group: GROUP, consumer: `${process.pid}-${randomUUID().slice(0, 8)}`, batchSize: c.batchSize, blockMs: c.blockMs, claimIdleMs: c.claimIdleMs },
+      {
+        group: GROUP,
+        consumer: `${process.pid}-${randomUUID().slice(0, 8)}`,
+        batchSize: c.batchSize,
+        blockMs: c.blockMs,
+        claimIdleMs: c.claimIdleMs,
+      },
       (messages) => this.handle(messages),
     );
     const pending = this.ctx.config.pending;
@@ -86,24 +106,33 @@ export class UsageConsumer {
         parsed.row.createdAt = new Date(this.ctx.clock.now()).toISOString();
       }
       if (parsed.kind === 'invalid') dead.push(this.deadLetter(m, 'malformed', parsed.reason));
-      else if (parsed.kind === 'pending') pendings.set(parsed.row.requestId, { kind: 'pending', row: parsed.row, message: m });
+      else if (parsed.kind === 'pending')
+        pendings.set(parsed.row.requestId, { kind: 'pending', row: parsed.row, message: m });
       else if (finals.has(parsed.row.requestId)) inBatchDuplicates++;
       else finals.set(parsed.row.requestId, { kind: 'final', row: parsed.row, message: m });
     }
     for (const id of finals.keys()) pendings.delete(id);
     if (redated.length) {
       this.metrics.redated.inc(redated.length);
-      this.ctx.logger.warn('usage records with a time the database cannot store were billed at the time they were read', { records: redated.slice(0, 20) });
+      this.ctx.logger.warn(
+        'usage records with a time the database cannot store were billed at the time they were read',
+        { records: redated.slice(0, 20) },
+      );
     }
     const end = this.metrics.batchDuration.startTimer();
     const retry = this.retryOptions();
     try {
       const r = await writeIsolatingPoison(
         [...finals.values(), ...pendings.values()],
-        (part) => this.writeRows(part.filter((i) => i.kind === 'final').map((i) => i.row), part.filter((i) => i.kind === 'pending').map((i) => i.row)),
+        (part) =>
+          this.writeRows(
+            part.filter((i) => i.kind === 'final').map((i) => i.row),
+            part.filter((i) => i.kind === 'pending').map((i) => i.row),
+          ),
         { tenantOf: (i) => i.row.tenantId, deliveriesOf: (i) => i.message.deliveries, retry },
       );
-      for (const p of r.poisoned) dead.push(this.deadLetter(p.item.message, deadLetterReason(p.error), errorText(p.error), p.item.row.tenantId));
+      for (const p of r.poisoned)
+        dead.push(this.deadLetter(p.item.message, deadLetterReason(p.error), errorText(p.error), p.item.row.tenantId));
       if (dead.length) await retryTransientDb(() => this.deadLetters.add(dead), retry);
     } catch (err) {
       this.metrics.batches.inc({ outcome: 'error' });
@@ -112,16 +141,27 @@ export class UsageConsumer {
     end();
     if (dead.length) {
       this.metrics.rejected.inc(dead.length);
-      this.ctx.logger.error('usage records kept as dead letters', { count: dead.length, reasons: [...new Set(dead.map((d) => d.reason))], reason: dead[0].error });
+      this.ctx.logger.error('usage records kept as dead letters', {
+        count: dead.length,
+        reasons: [...new Set(dead.map((d) => d.reason))],
+        reason: dead[0].error,
+      });
     }
     if (inBatchDuplicates) this.metrics.duplicates.inc(inBatchDuplicates);
     this.metrics.batches.inc({ outcome: 'ok' });
     if (!this.backlog) await this.linger();
   }
 
-  private deadLetter(m: QueueMessage<unknown>, reason: string, error: string, tenantId?: string | null): DeadLetterInput {
+  private deadLetter(
+    m: QueueMessage<unknown>,
+    reason: string,
+    error: string,
+    tenantId?: string | null,
+  ): DeadLetterInput {
     const payload = m.payload as { tenantId?: unknown } | null;
-    const tenant = tenantId ?? (payload && typeof payload === 'object' && typeof payload.tenantId === 'string' ? payload.tenantId : null);
+    const tenant =
+      tenantId ??
+      (payload && typeof payload === 'object' && typeof payload.tenantId === 'string' ? payload.tenantId : null);
     return { topic: USAGE_TOPIC, group: GROUP, messageId: m.id, tenantId: tenant, reason, error, payload: m.payload };
   }
 
@@ -143,7 +183,9 @@ export class UsageConsumer {
       if (result.pendingStored) this.metrics.pending.inc(result.pendingStored);
       if (result.sanitized.length) {
         this.metrics.sanitized.inc(result.sanitized.length);
-        this.ctx.logger.warn('usage records stored with characters the database refuses replaced by U+FFFD', { records: result.sanitized.slice(0, 20) });
+        this.ctx.logger.warn('usage records stored with characters the database refuses replaced by U+FFFD', {
+          records: result.sanitized.slice(0, 20),
+        });
       }
       return result;
     });
@@ -162,7 +204,8 @@ export class UsageConsumer {
       stopping: () => this.stopping,
       onRetry: (err, first) => {
         this.metrics.batches.inc({ outcome: 'retry' });
-        if (first) this.ctx.logger.warn('usage database unavailable; records wait in the queue and are retried', { err });
+        if (first)
+          this.ctx.logger.warn('usage database unavailable; records wait in the queue and are retried', { err });
       },
       onGiveUp: () => {},
       onResumed: () => this.ctx.logger.info('usage writes resumed'),
@@ -183,7 +226,10 @@ export class UsageConsumer {
         const result = await this.writeRows(expired.map(interruptedRow), []);
         this.metrics.interrupted.inc(result.inserted.length);
         total += expired.length;
-        if (result.inserted.length) this.ctx.logger.warn('billed interrupted requests from their write-ahead records', { count: result.inserted.length });
+        if (result.inserted.length)
+          this.ctx.logger.warn('billed interrupted requests from their write-ahead records', {
+            count: result.inserted.length,
+          });
         if (expired.length < 500) break;
       }
     } catch (err) {

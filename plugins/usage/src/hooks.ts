@@ -1,4 +1,11 @@
-import { PLAN_BOUNDS, PrincipalKey, TenantKey, type HookDefinition, type PlanBoundsService, type PluginContext } from '@aihub/core/plugin-api';
+import {
+  PLAN_BOUNDS,
+  PrincipalKey,
+  TenantKey,
+  type HookDefinition,
+  type PlanBoundsService,
+  type PluginContext,
+} from '@aihub/core/plugin-api';
 import { budgetExceeded } from './budgets/BudgetExceeded';
 import type { BudgetAlerts } from './budgets/BudgetAlerts';
 import type { BudgetResolver } from './budgets/BudgetResolver';
@@ -16,7 +23,13 @@ import { UsageErrors } from './errors';
  * (tenant, team or key; daily or monthly) is spent. Budgets come from memory; current spend from
  * one MGET of the counters in the store — and no store access at all when no budget applies.
  */
-export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetResolver, counters: SpendCounters, alerts: BudgetAlerts, metrics: UsageMetrics): HookDefinition[] {
+export function usageHooks(
+  ctx: PluginContext<UsageConfig>,
+  resolver: BudgetResolver,
+  counters: SpendCounters,
+  alerts: BudgetAlerts,
+  metrics: UsageMetrics,
+): HookDefinition[] {
   const cfg = ctx.config.budgets;
   // PLAN_BOUNDS (tenancy), looked up once on first use: the budget where none is set.
   let bounds: PlanBoundsService | null | undefined;
@@ -31,7 +44,9 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
         ctx.logger.warn('spend counters unreadable; budgets not enforced for this request (failOpen)', { err });
         return next();
       }
-      throw UsageErrors.create('budget_unavailable', 'Budgets cannot be checked right now; retry shortly.', { cause: err });
+      throw UsageErrors.create('budget_unavailable', 'Budgets cannot be checked right now; retry shortly.', {
+        cause: err,
+      });
     }
     for (let i = 0; i < checks.length; i++) {
       const { target, period } = checks[i];
@@ -60,15 +75,41 @@ export function usageHooks(ctx: PluginContext<UsageConfig>, resolver: BudgetReso
         if (!tenantId) return next();
         const tenantBudgets = tenant?.settings.budgets;
         const planBound = tenant ? planBounds()?.forTenant(tenant).budgets : undefined;
-        if (tenantBudgets || principal?.budgets || tenant) resolver.remember(tenantId, tenantBudgets, principal?.keyId, principal?.budgets, tenant !== undefined, planBound);
-        const targets = resolver.resolve(tenantId, principal?.teamId, principal?.keyId, tenantBudgets, principal?.budgets, planBound);
+        if (tenantBudgets || principal?.budgets || tenant)
+          resolver.remember(
+            tenantId,
+            tenantBudgets,
+            principal?.keyId,
+            principal?.budgets,
+            tenant !== undefined,
+            planBound,
+          );
+        const targets = resolver.resolve(
+          tenantId,
+          principal?.teamId,
+          principal?.keyId,
+          tenantBudgets,
+          principal?.budgets,
+          planBound,
+        );
         if (!targets.length) return next();
         const now = ctx.clock.now();
         const checks: Check[] = [];
         for (const target of targets) {
           for (const period of PERIODS) {
-            if (hardLimit(target.budget, period) === undefined && softLimit(target.budget, period) === undefined) continue;
-            checks.push({ target, period, key: SpendCounters.key({ level: target.level, tenantId, targetId: target.targetId, period, periodKey: periodOf(period, now).key }) });
+            if (hardLimit(target.budget, period) === undefined && softLimit(target.budget, period) === undefined)
+              continue;
+            checks.push({
+              target,
+              period,
+              key: SpendCounters.key({
+                level: target.level,
+                tenantId,
+                targetId: target.targetId,
+                period,
+                periodKey: periodOf(period, now).key,
+              }),
+            });
           }
         }
         if (!checks.length) return next();

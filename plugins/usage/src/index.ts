@@ -42,7 +42,9 @@ export default definePlugin({
     const rt = ctx.runtime;
     await rt.overrides.start(ctx.config.budgets.overridesRefreshMs);
     // Counters first: a restart or a flushed Redis must not forget the spend so far.
-    await rt.reconciler.run('start', false).catch((err) => ctx.logger.warn('initial spend reconciliation failed; retrying on the next check', { err }));
+    await rt.reconciler
+      .run('start', false)
+      .catch((err) => ctx.logger.warn('initial spend reconciliation failed; retrying on the next check', { err }));
     rt.reconciler.start(ctx.config.budgets.reconcileIntervalMs, ctx.config.budgets.counterCheckMs);
     if (ctx.config.consumer.enabled) rt.consumer.start();
     if (ctx.config.budgets.webhook.url && !ctx.config.budgets.webhook.secret) {

@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import { interruptedRow, parseRecord, INTERRUPTED_CODE } from './records';
 
 describe('parseRecord', () => {
-  const base = { requestId: 'r1', timestamp: '2025-01-01T00:00:00Z', model: 'm', promptTokens: 10, completionTokens: 5, costMicros: 70, status: 'success' };
+  const base = {
+    requestId: 'r1',
+    timestamp: '2025-01-01T00:00:00Z',
+    model: 'm',
+    promptTokens: 10,
+    completionTokens: 5,
+    costMicros: 70,
+    status: 'success',
+  };
 
   it('accepts a usage record and normalizes it', () => {
     const p = parseRecord(base);
@@ -21,7 +29,14 @@ describe('parseRecord', () => {
   });
 
   it('never bills a record without a cost as priced, and clamps bad numbers', () => {
-    const p = parseRecord({ ...base, costMicros: null, priced: true, promptTokens: -3, completionTokens: 'x', cachedTokens: 99 });
+    const p = parseRecord({
+      ...base,
+      costMicros: null,
+      priced: true,
+      promptTokens: -3,
+      completionTokens: 'x',
+      cachedTokens: 99,
+    });
     assert.equal(p.kind, 'final');
     if (p.kind !== 'final') return;
     assert.equal(p.row.priced, false);
@@ -42,11 +57,46 @@ describe('parseRecord', () => {
 
   it('reads a field the write-ahead record leaves out as null, zero or false', () => {
     const full = {
-      requestId: 'r2', timestamp: '2025-01-01T00:00:00.000Z', tenantId: 't1', keyId: 'k1', userId: null, teamId: null, endpoint: 'chat.completions', model: 'm',
-      resolvedModel: null, provider: null, deployment: null, experiment: null, variant: null, promptTokens: 12, completionTokens: 0, cachedTokens: 0, totalTokens: 12,
-      estimated: true, costMicros: null, priced: false, latencyMs: 0, ttftMs: null, status: 'pending', httpStatus: 0, errorCode: null, cacheHit: false, stream: false,
+      requestId: 'r2',
+      timestamp: '2025-01-01T00:00:00.000Z',
+      tenantId: 't1',
+      keyId: 'k1',
+      userId: null,
+      teamId: null,
+      endpoint: 'chat.completions',
+      model: 'm',
+      resolvedModel: null,
+      provider: null,
+      deployment: null,
+      experiment: null,
+      variant: null,
+      promptTokens: 12,
+      completionTokens: 0,
+      cachedTokens: 0,
+      totalTokens: 12,
+      estimated: true,
+      costMicros: null,
+      priced: false,
+      latencyMs: 0,
+      ttftMs: null,
+      status: 'pending',
+      httpStatus: 0,
+      errorCode: null,
+      cacheHit: false,
+      stream: false,
     };
-    const compact = { requestId: 'r2', timestamp: '2025-01-01T00:00:00.000Z', tenantId: 't1', keyId: 'k1', endpoint: 'chat.completions', model: 'm', promptTokens: 12, totalTokens: 12, estimated: true, status: 'pending' };
+    const compact = {
+      requestId: 'r2',
+      timestamp: '2025-01-01T00:00:00.000Z',
+      tenantId: 't1',
+      keyId: 'k1',
+      endpoint: 'chat.completions',
+      model: 'm',
+      promptTokens: 12,
+      totalTokens: 12,
+      estimated: true,
+      status: 'pending',
+    };
     const a = parseRecord(full);
     const b = parseRecord(JSON.parse(JSON.stringify(compact)));
     assert.equal(b.kind, 'pending');

@@ -52,7 +52,8 @@ export interface UsageRow {
   attemptCount: number;
 }
 
-export type ParsedRecord = { kind: 'final'; row: UsageRow } | { kind: 'pending'; row: UsageRow } | { kind: 'invalid'; reason: string };
+export type ParsedRecord =
+  { kind: 'final'; row: UsageRow } | { kind: 'pending'; row: UsageRow } | { kind: 'invalid'; reason: string };
 
 /**
  * The error code of rows made from a write-ahead record whose final record never came: the gateway
@@ -126,9 +127,16 @@ export function parseRecord(payload: unknown): ParsedRecord {
   const r = payload as Omit<Partial<UsageRecord>, 'status'> & CostBreakdown & { status?: string };
   const requestId = str(r.requestId, 128);
   if (!requestId) return { kind: 'invalid', reason: 'requestId is missing' };
-  const createdMs = typeof r.timestamp === 'string' || typeof r.timestamp === 'number' ? new Date(r.timestamp).getTime() : NaN;
-  if (!Number.isFinite(createdMs)) return { kind: 'invalid', reason: `timestamp ${JSON.stringify(r.timestamp)} is not a date` };
-  const status = r.status === 'error' || r.status === 'cancelled' || r.status === 'success' ? r.status : r.status === 'pending' ? 'success' : 'error';
+  const createdMs =
+    typeof r.timestamp === 'string' || typeof r.timestamp === 'number' ? new Date(r.timestamp).getTime() : NaN;
+  if (!Number.isFinite(createdMs))
+    return { kind: 'invalid', reason: `timestamp ${JSON.stringify(r.timestamp)} is not a date` };
+  const status =
+    r.status === 'error' || r.status === 'cancelled' || r.status === 'success'
+      ? r.status
+      : r.status === 'pending'
+        ? 'success'
+        : 'error';
   const promptTokens = count(r.promptTokens);
   const completionTokens = count(r.completionTokens);
   const costMicros = micros(r.costMicros);
@@ -179,7 +187,16 @@ export function parseRecord(payload: unknown): ParsedRecord {
 
 /** The row billed for a write-ahead record whose request never finished (see INTERRUPTED_CODE). */
 export function interruptedRow(pending: UsageRow): UsageRow {
-  return { ...pending, status: 'error', errorCode: INTERRUPTED_CODE, httpStatus: 0, completionTokens: 0, totalTokens: pending.promptTokens, estimated: true, ttftMs: null };
+  return {
+    ...pending,
+    status: 'error',
+    errorCode: INTERRUPTED_CODE,
+    httpStatus: 0,
+    completionTokens: 0,
+    totalTokens: pending.promptTokens,
+    estimated: true,
+    ttftMs: null,
+  };
 }
 
 /**
@@ -187,6 +204,15 @@ export function interruptedRow(pending: UsageRow): UsageRow {
  * attempt, no tokens and nothing spent. It counts as a request (and an error) but is never billed, so
  * invoices leave it out.
  */
-export function isRefusal(row: Pick<UsageRow, 'status' | 'provider' | 'attemptCount' | 'totalTokens' | 'costMicros' | 'cacheHit'>): boolean {
-  return row.status === 'error' && row.provider === null && row.attemptCount === 0 && row.totalTokens === 0 && row.costMicros === 0 && !row.cacheHit;
+export function isRefusal(
+  row: Pick<UsageRow, 'status' | 'provider' | 'attemptCount' | 'totalTokens' | 'costMicros' | 'cacheHit'>,
+): boolean {
+  return (
+    row.status === 'error' &&
+    row.provider === null &&
+    row.attemptCount === 0 &&
+    row.totalTokens === 0 &&
+    row.costMicros === 0 &&
+    !row.cacheHit
+  );
 }

@@ -1,4 +1,17 @@
-import { AiCallKey, ApiVersionKey, PrincipalKey, TenantKey, USAGE_TOPIC, gatewayOverheadMs, requestMeta, usageTimestamp, type GatewayContext, type HookDefinition, type PluginContext, type UsageRecord } from '@aihub/core/plugin-api';
+import {
+  AiCallKey,
+  ApiVersionKey,
+  PrincipalKey,
+  TenantKey,
+  USAGE_TOPIC,
+  gatewayOverheadMs,
+  requestMeta,
+  usageTimestamp,
+  type GatewayContext,
+  type HookDefinition,
+  type PluginContext,
+  type UsageRecord,
+} from '@aihub/core/plugin-api';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
 import { isInvokeRoute } from './writeAhead';
@@ -97,7 +110,10 @@ export function refusalHook(ctx: PluginContext<UsageConfig>, metrics: UsageMetri
         ctx.queue.publish(USAGE_TOPIC, record);
       } catch (err) {
         // A full publish buffer (queue backend down for long) must not fail anything: log it.
-        ctx.logger.error('could not enqueue the usage record of a refused request', { err, request_id: record.requestId });
+        ctx.logger.error('could not enqueue the usage record of a refused request', {
+          err,
+          request_id: record.requestId,
+        });
       }
     },
   };

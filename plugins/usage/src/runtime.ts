@@ -38,9 +38,26 @@ export function createRuntime(ctx: PluginContext<UsageConfig>) {
   const spend = new SpendService(ctx, counters, resolver, alerts);
   const writer = new UsageWriter(sql, tables);
   const consumer = new UsageConsumer(ctx, writer, spend, mutex, metrics);
-  const reconciler = new Reconciler(sql, tables.daily, ctx.store, counters, mutex, ctx.logger, metrics, () => ctx.clock.now());
+  const reconciler = new Reconciler(sql, tables.daily, ctx.store, counters, mutex, ctx.logger, metrics, () =>
+    ctx.clock.now(),
+  );
   const reader = new UsageReader(sql, tables);
-  return { sql, tables, metrics, mutex, counters, overrides, resolver, webhook, alerts, spend, writer, consumer, reconciler, reader };
+  return {
+    sql,
+    tables,
+    metrics,
+    mutex,
+    counters,
+    overrides,
+    resolver,
+    webhook,
+    alerts,
+    spend,
+    writer,
+    consumer,
+    reconciler,
+    reader,
+  };
 }
 
 export type UsageRuntime = ReturnType<typeof createRuntime>;

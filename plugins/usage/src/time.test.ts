@@ -7,10 +7,23 @@ import { microsToDisplay, microsToUsd } from './money';
 describe('time and money', () => {
   it('finds UTC periods and their ends', () => {
     const t = Date.parse('2024-02-29T23:59:59.999Z');
-    assert.deepEqual(periodOf('daily', t), { key: '2024-02-29', start: Date.parse('2024-02-29T00:00:00Z'), end: Date.parse('2024-03-01T00:00:00Z') });
-    assert.deepEqual(periodOf('monthly', t), { key: '2024-02', start: Date.parse('2024-02-01T00:00:00Z'), end: Date.parse('2024-03-01T00:00:00Z') });
+    assert.deepEqual(periodOf('daily', t), {
+      key: '2024-02-29',
+      start: Date.parse('2024-02-29T00:00:00Z'),
+      end: Date.parse('2024-03-01T00:00:00Z'),
+    });
+    assert.deepEqual(periodOf('monthly', t), {
+      key: '2024-02',
+      start: Date.parse('2024-02-01T00:00:00Z'),
+      end: Date.parse('2024-03-01T00:00:00Z'),
+    });
     assert.equal(periodOf('monthly', Date.parse('2024-12-31T12:00:00Z')).end, Date.parse('2025-01-01T00:00:00Z'));
-    assert.deepEqual(monthDays('2023-02'), { first: '2023-02-01', last: '2023-02-28', start: Date.parse('2023-02-01T00:00:00Z'), end: Date.parse('2023-03-01T00:00:00Z') });
+    assert.deepEqual(monthDays('2023-02'), {
+      first: '2023-02-01',
+      last: '2023-02-28',
+      start: Date.parse('2023-02-01T00:00:00Z'),
+      end: Date.parse('2023-03-01T00:00:00Z'),
+    });
   });
 
   it('validates calendar days', () => {
@@ -35,7 +48,15 @@ describe('time and money', () => {
     assert.equal(microsToDisplay(500_000), '$0.50');
     assert.equal(microsToDisplay(0), '$0.00');
     assert.equal(microsToDisplay(-5_000), '-$0.005');
-    const refusal = budgetExceeded('key', 'k1', 'daily', 5_000, 5_120, Date.parse('2025-06-02T00:00:00Z'), Date.parse('2025-06-01T12:00:00Z'));
+    const refusal = budgetExceeded(
+      'key',
+      'k1',
+      'daily',
+      5_000,
+      5_120,
+      Date.parse('2025-06-02T00:00:00Z'),
+      Date.parse('2025-06-01T12:00:00Z'),
+    );
     assert.match(refusal.message, /budget of \$0\.005 is spent \(\$0\.00512 used\)/);
   });
 });

@@ -44,7 +44,8 @@ export function isDay(value: string): boolean {
 /** Days from `from` to `to`, inclusive. */
 export function daysBetween(from: string, to: string): string[] {
   const out: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += 86_400_000) out.push(utcDay(t));
+  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += 86_400_000)
+    out.push(utcDay(t));
   return out;
 }
 

@@ -1,4 +1,13 @@
-import { AiCallKey, PrincipalKey, TenantKey, USAGE_TOPIC, type AiCallInfo, type GatewayContext, type HookDefinition, type PluginContext } from '@aihub/core/plugin-api';
+import {
+  AiCallKey,
+  PrincipalKey,
+  TenantKey,
+  USAGE_TOPIC,
+  type AiCallInfo,
+  type GatewayContext,
+  type HookDefinition,
+  type PluginContext,
+} from '@aihub/core/plugin-api';
 import { requestMeta } from '@aihub/core/plugin-api';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
@@ -6,7 +15,12 @@ import { UsageErrors } from './errors';
 
 /** AI routes that call an upstream (not /v1/models or /v1/feedback). */
 export function isInvokeRoute(route: { method: string; path: string; tags: string[]; pipeline: boolean }): boolean {
-  return route.pipeline && route.tags.includes('ai') && route.method === 'POST' && /(completions|embeddings|responses|messages)$/.test(route.path);
+  return (
+    route.pipeline &&
+    route.tags.includes('ai') &&
+    route.method === 'POST' &&
+    /(completions|embeddings|responses|messages)$/.test(route.path)
+  );
 }
 
 /** A rough prompt size for the pending record (characters / 4 + framing): it is marked estimated. */
@@ -148,14 +162,22 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
       const failed = (err: unknown): unknown => {
         metrics.writeAheadFailures.inc();
         if (cfg.onFailure === 'reject') {
-          throw UsageErrors.create('metering_unavailable', 'Usage metering is unavailable right now; retry shortly.', { cause: err, headers: { 'retry-after': '1' } });
+          throw UsageErrors.create('metering_unavailable', 'Usage metering is unavailable right now; retry shortly.', {
+            cause: err,
+            headers: { 'retry-after': '1' },
+          });
         }
-        ctx.logger.warn('could not write the pending usage record; serving anyway (writeAhead.onFailure: continue)', { err });
+        ctx.logger.warn('could not write the pending usage record; serving anyway (writeAhead.onFailure: continue)', {
+          err,
+        });
         return next();
       };
       batcher ??= new Batcher(ctx, (err) => {
         metrics.writeAheadFailures.inc();
-        ctx.logger.warn('a pending usage record the queue had taken was refused; the final record still bills the request', { err });
+        ctx.logger.warn(
+          'a pending usage record the queue had taken was refused; the final record still bills the request',
+          { err },
+        );
       });
       let written: Promise<void>;
       try {

@@ -9,17 +9,40 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSql, num, USAGE_TOPIC, type Sql, type UsageRecord } from '@aihub/core/plugin-api';
-import { createBackend, identityPlugin, probePlugin, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  createBackend,
+  identityPlugin,
+  probePlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import usagePlugin from '../src/index';
 import { buildInvoice } from '../src/api/invoice';
 import { interruptedRow, parseRecord, type UsageRow } from '../src/records';
 import { rebuildAnswered } from '../src/writer/answered';
 import { UsageWriter } from '../src/writer/UsageWriter';
 
-const tables = { records: 'usage_records', daily: 'usage_daily', pending: 'usage_pending', latency: 'usage_latency', answered: 'usage_answered' };
+const tables = {
+  records: 'usage_records',
+  daily: 'usage_daily',
+  pending: 'usage_pending',
+  latency: 'usage_latency',
+  answered: 'usage_answered',
+};
 const MONTHS = ['2025-01', '2025-02', '2025-03'];
 // Instants on and around the month edges (UTC), and inside the months.
-const INSTANTS = ['2025-01-01T00:00:00.000Z', '2025-01-15T12:00:00.000Z', '2025-01-31T23:59:59.999Z', '2025-02-01T00:00:00.000Z', '2025-02-28T23:59:59.999Z', '2025-03-01T00:00:00.000Z', '2025-03-20T08:30:00.000Z'];
+const INSTANTS = [
+  '2025-01-01T00:00:00.000Z',
+  '2025-01-15T12:00:00.000Z',
+  '2025-01-31T23:59:59.999Z',
+  '2025-02-01T00:00:00.000Z',
+  '2025-02-28T23:59:59.999Z',
+  '2025-03-01T00:00:00.000Z',
+  '2025-03-20T08:30:00.000Z',
+];
 const SHAPES: { model: string; resolvedModel: string | null; provider: string | null }[] = [
   { model: 'assistant', resolvedModel: 'exp-a', provider: 'openai' },
   { model: 'assistant', resolvedModel: 'exp-b', provider: 'anthropic' },
@@ -95,7 +118,9 @@ async function fromRecords(sql: Sql, tenantId: string, month: string) {
     const cc = num(r.cc);
     const oc = num(r.oc);
     const cost = num(r.cost);
-    const lines = breakdown ? [ic, ...(cached > 0 || cc > 0 ? [cc] : []), oc, ...(cost - ic - cc - oc !== 0 ? [cost - ic - cc - oc] : [])] : [cost];
+    const lines = breakdown
+      ? [ic, ...(cached > 0 || cc > 0 ? [cc] : []), oc, ...(cost - ic - cc - oc !== 0 ? [cost - ic - cc - oc] : [])]
+      : [cost];
     return {
       model: String(r.model),
       answered_by: String(r.answered_by),
@@ -123,13 +148,22 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     before(async () => {
       backend = await createBackend(kind);
-      gw = await startTestGateway({ plugins: [identityPlugin(), usagePlugin, probe.plugin], pluginConfig: { usage: { consumer: { blockMs: 50 } } }, config: backend.config });
+      gw = await startTestGateway({
+        plugins: [identityPlugin(), usagePlugin, probe.plugin],
+        pluginConfig: { usage: { consumer: { blockMs: 50 } } },
+        config: backend.config,
+      });
       sql = createSql(probe.ctx().database);
       for (let i = 0; i < 140; i++) records.push(record(i, 'ta'));
       for (let i = 0; i < 30; i++) records.push(record(i, 'tb'), record(1000 + i, null));
       // Through the real consumer, in several batches.
-      for (let i = 0; i < records.length; i += 45) await probe.ctx().queue.publishNow(USAGE_TOPIC, records.slice(i, i + 45));
-      await waitFor('records written', async () => num((await sql.rows<{ n: unknown }>('SELECT COUNT(*) AS n FROM usage_records'))[0].n) === records.length);
+      for (let i = 0; i < records.length; i += 45)
+        await probe.ctx().queue.publishNow(USAGE_TOPIC, records.slice(i, i + 45));
+      await waitFor(
+        'records written',
+        async () =>
+          num((await sql.rows<{ n: unknown }>('SELECT COUNT(*) AS n FROM usage_records'))[0].n) === records.length,
+      );
     });
 
     after(async () => {
@@ -139,11 +173,26 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     it('a replaced interrupted row leaves the rollup as if only its final record had come', async () => {
       const writer = new UsageWriter(sql, tables);
-      const final = row({ ...record(7, 'ta'), requestId: 'ans-late', model: 'assistant', resolvedModel: 'exp-b', provider: 'anthropic' });
+      const final = row({
+        ...record(7, 'ta'),
+        requestId: 'ans-late',
+        model: 'assistant',
+        resolvedModel: 'exp-b',
+        provider: 'anthropic',
+      });
       // The provisional row was billed under another answering model and provider, in another month.
-      const interrupted = interruptedRow({ ...final, resolvedModel: 'exp-a', provider: 'openai', createdMs: Date.parse('2025-01-31T23:59:59.999Z'), createdAt: '2025-01-31T23:59:59.999Z' });
+      const interrupted = interruptedRow({
+        ...final,
+        resolvedModel: 'exp-a',
+        provider: 'openai',
+        createdMs: Date.parse('2025-01-31T23:59:59.999Z'),
+        createdAt: '2025-01-31T23:59:59.999Z',
+      });
       assert.equal((await writer.write([interrupted], [])).inserted.length, 1);
-      const result = await writer.write([{ ...final, createdMs: interrupted.createdMs, createdAt: interrupted.createdAt }], []);
+      const result = await writer.write(
+        [{ ...final, createdMs: interrupted.createdMs, createdAt: interrupted.createdAt }],
+        [],
+      );
       assert.equal(result.replaced.length, 1);
     });
 
@@ -152,9 +201,15 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         for (const month of [...MONTHS, '2024-12']) {
           const invoice = await buildInvoice(sql, tables.answered, tenant, month, Date.parse('2025-06-01T00:00:00Z'));
           const want = await fromRecords(sql, tenant, month);
-          const got = invoice.line_items.map(({ amount_usd: _usd, lines, ...rest }) => ({ ...rest, lines: lines.map((l) => l.amount_micros) }));
+          const got = invoice.line_items.map(({ amount_usd: _usd, lines, ...rest }) => ({
+            ...rest,
+            lines: lines.map((l) => l.amount_micros),
+          }));
           assert.deepEqual(got, want, `${tenant} ${month}`);
-          assert.equal(invoice.totals.requests, want.reduce((a, w) => a + w.requests, 0));
+          assert.equal(
+            invoice.totals.requests,
+            want.reduce((a, w) => a + w.requests, 0),
+          );
           if (tenant === 'ta' && month !== '2024-12') assert.ok(want.length >= 4, `${month}: ${want.length} items`);
         }
       }
@@ -171,7 +226,14 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     it('the writer’s rollup equals the one the migration backfills in SQL', async () => {
       const read = () => sql.rows('SELECT * FROM usage_answered ORDER BY tenant_id, day, model, answered_by, provider');
-      const norm = (rows: Record<string, unknown>[]) => rows.filter((r) => num(r.requests) !== 0).map((r) => Object.entries(r).map(([k, v]) => `${k}=${typeof v === 'string' ? v : num(v)}`).join(' '));
+      const norm = (rows: Record<string, unknown>[]) =>
+        rows
+          .filter((r) => num(r.requests) !== 0)
+          .map((r) =>
+            Object.entries(r)
+              .map(([k, v]) => `${k}=${typeof v === 'string' ? v : num(v)}`)
+              .join(' '),
+          );
       const kept = norm(await read());
       assert.ok(kept.length > 30, `rollup rows: ${kept.length}`);
       assert.ok(!kept.some((r) => r.includes('tenant_id= ')), 'records without a tenant are not kept');

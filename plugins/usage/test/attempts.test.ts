@@ -7,7 +7,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PluginDefinition } from '@aihub/core/plugin-api';
-import { asCaller, createBackend, identityPlugin, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import aiPlugin from '@aihub/plugin-ai';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
 import usagePlugin from '../src/index';
@@ -88,7 +97,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(d1.status, 'success');
       assert.ok(d1.attempts.every((a: Json) => a.latency_ms >= 0 && a.latency_ms <= d1.latency_ms));
       assert.equal(d1.overhead_ms, Number(first.headers.get('x-aihub-overhead-ms')));
-      assert.ok(d1.overhead_ms > 0 && d1.overhead_ms < d1.latency_ms, `overhead ${d1.overhead_ms} of ${d1.latency_ms} ms`);
+      assert.ok(
+        d1.overhead_ms > 0 && d1.overhead_ms < d1.latency_ms,
+        `overhead ${d1.overhead_ms} of ${d1.latency_ms} ms`,
+      );
       assert.equal(d1.trace_id, null, 'tracing is off: no trace id');
       assert.ok(d1.cost_micros > 0);
 
@@ -105,8 +117,13 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       );
 
       // The list shows both, newest first, with the same figures.
-      const list = (await (await gw.fetch('/admin/v1/tenants/ta/requests?key_id=k-att', { headers: caller })).json()) as Json;
-      assert.deepEqual(list.data.map((r: Json) => r.request_id), [d2.request_id, d1.request_id]);
+      const list = (await (
+        await gw.fetch('/admin/v1/tenants/ta/requests?key_id=k-att', { headers: caller })
+      ).json()) as Json;
+      assert.deepEqual(
+        list.data.map((r: Json) => r.request_id),
+        [d2.request_id, d1.request_id],
+      );
       assert.equal(list.data[1].overhead_ms, d1.overhead_ms);
       assert.equal(list.data[1].cost_usd, d1.cost_usd);
     });

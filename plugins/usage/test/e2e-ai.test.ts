@@ -31,7 +31,10 @@ const aiConfig = (mock: MockUpstream) => ({
 async function rowsOf(backend: Backend, where: string) {
   const db = createDatabase({ url: backend.databaseUrl });
   try {
-    return (await db.sequelize.query(`SELECT * FROM usage_records WHERE ${where}`, { type: 'SELECT' })) as Record<string, unknown>[];
+    return (await db.sequelize.query(`SELECT * FROM usage_records WHERE ${where}`, { type: 'SELECT' })) as Record<
+      string,
+      unknown
+    >[];
   } finally {
     await db.close();
   }
@@ -47,7 +50,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         method: 'POST',
         ...init,
         headers: { 'content-type': 'application/json', ...caller },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Meter me exactly' }], ...body }),
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'Meter me exactly' }],
+          ...body,
+        }),
       });
 
     before(async () => {
@@ -72,7 +79,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const n = 30;
       await Promise.all(
         Array.from({ length: n }, async (_, i) => {
-          const res = await chat(caller, { stream: i % 3 === 0, messages: [{ role: 'user', content: `request ${i} ${'lorem '.repeat(i)}` }] }, { headers: { 'x-aihub-cache': 'bypass' } });
+          const res = await chat(
+            caller,
+            { stream: i % 3 === 0, messages: [{ role: 'user', content: `request ${i} ${'lorem '.repeat(i)}` }] },
+            { headers: { 'x-aihub-cache': 'bypass' } },
+          );
           assert.equal(res.status, 200, await res.clone().text());
           await res.arrayBuffer();
         }),
@@ -83,9 +94,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(rows.filter((r) => r.status === 'success').length, mock.stats.requests);
       assert.equal(sum('prompt_tokens'), mock.stats.promptTokens);
       assert.equal(sum('completion_tokens'), mock.stats.completionTokens);
-      assert.ok(rows.every((r) => r.priced === true || r.priced === 1), 'gpt-4o-mini is priced');
+      assert.ok(
+        rows.every((r) => r.priced === true || r.priced === 1),
+        'gpt-4o-mini is priced',
+      );
       assert.ok(sum('cost_micros') > 0);
-      const api = (await (await gw.fetch('/admin/v1/tenants/te/usage?group_by=model', { headers: asCaller({ tenant: 'te', role: 'viewer' }) })).json()) as { totals: Record<string, number> };
+      const api = (await (
+        await gw.fetch('/admin/v1/tenants/te/usage?group_by=model', {
+          headers: asCaller({ tenant: 'te', role: 'viewer' }),
+        })
+      ).json()) as { totals: Record<string, number> };
       assert.equal(api.totals.prompt_tokens, mock.stats.promptTokens);
       assert.equal(api.totals.completion_tokens, mock.stats.completionTokens);
       assert.equal(api.totals.cost_micros, sum('cost_micros'));
@@ -95,7 +113,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     it('meters a cancelled stream and a cache hit as the ai plugin records them', async () => {
       mock.setFailure({ chunkDelayMs: 100, times: 1 });
       const ac = new AbortController();
-      const res = await chat(asCaller({ tenant: 'te', key: 'k-cancel' }), { stream: true }, { signal: ac.signal, headers: { 'x-aihub-cache': 'bypass' } });
+      const res = await chat(
+        asCaller({ tenant: 'te', key: 'k-cancel' }),
+        { stream: true },
+        { signal: ac.signal, headers: { 'x-aihub-cache': 'bypass' } },
+      );
       const reader = res.body!.getReader();
       await reader.read();
       ac.abort();
@@ -123,7 +145,13 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const pendingLeft = await (async () => {
         const db = createDatabase({ url: backend.databaseUrl });
         try {
-          return Number(((await db.sequelize.query('SELECT COUNT(*) AS n FROM usage_pending', { type: 'SELECT' })) as { n: unknown }[])[0].n);
+          return Number(
+            (
+              (await db.sequelize.query('SELECT COUNT(*) AS n FROM usage_pending', { type: 'SELECT' })) as {
+                n: unknown;
+              }[]
+            )[0].n,
+          );
         } finally {
           await db.close();
         }
@@ -133,7 +161,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     it('stops requests over budget before the upstream call', async () => {
       const owner = asCaller({ tenant: 'tbud', role: 'owner' });
-      const put = await gw.fetch('/admin/v1/tenants/tbud/budgets', { method: 'PUT', headers: { ...owner, 'content-type': 'application/json' }, body: JSON.stringify({ daily_hard_micros: 1 }) });
+      const put = await gw.fetch('/admin/v1/tenants/tbud/budgets', {
+        method: 'PUT',
+        headers: { ...owner, 'content-type': 'application/json' },
+        body: JSON.stringify({ daily_hard_micros: 1 }),
+      });
       assert.equal(put.status, 200);
       const caller = asCaller({ tenant: 'tbud', key: 'k-bud' });
       const ok = await chat(caller, {}, { headers: { 'x-aihub-cache': 'bypass' } });
@@ -155,14 +187,22 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         return Number(/aihub_budget_rejections_total\{level="tenant",period="daily"\} (\d+)/.exec(text)?.[1] ?? 0);
       };
       const before = await rejections();
-      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused-by-the-test-identity', defaultHeaders: caller, maxRetries: 2 });
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), (err: unknown) => {
-        assert.ok(err instanceof OpenAI.RateLimitError);
-        assert.equal(err.code, 'budget_exceeded');
-        assert.equal(err.type, 'insufficient_quota');
-        assert.match(err.message, /daily budget/);
-        return true;
+      const client = new OpenAI({
+        baseURL: `${gw.url}/v1`,
+        apiKey: 'unused-by-the-test-identity',
+        defaultHeaders: caller,
+        maxRetries: 2,
       });
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof OpenAI.RateLimitError);
+          assert.equal(err.code, 'budget_exceeded');
+          assert.equal(err.type, 'insufficient_quota');
+          assert.match(err.message, /daily budget/);
+          return true;
+        },
+      );
       assert.equal((await rejections()) - before, 1, 'x-should-retry: false stops the SDK from retrying');
     });
   });
@@ -183,18 +223,29 @@ describe('SIGKILL with the real ai plugin (PostgreSQL + Redis)', () => {
   });
 
   const start = (settings: unknown): Promise<{ child: ChildProcess; url: string }> => {
-    const child = spawn(process.execPath, ['--conditions=aihub-source', '--import', 'tsx', path.join(__dirname, 'helpers', 'gatewayChild.ts')], {
-      env: { ...process.env, AIHUB_TEST_CHILD: JSON.stringify(settings) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=aihub-source', '--import', 'tsx', path.join(__dirname, 'helpers', 'gatewayChild.ts')],
+      {
+        env: { ...process.env, AIHUB_TEST_CHILD: JSON.stringify(settings) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     return new Promise((resolve, reject) => {
-      readline.createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
+      readline
+        .createInterface({ input: child.stdout! })
+        .once('line', (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
       child.once('exit', (code) => reject(new Error(`child gateway exited with ${code}`)));
     });
   };
 
   it('every request that reached the upstream is metered once', async () => {
-    const settings = { config: backend.config, upstreamUrl: mock.url, ai: aiConfig(mock), usage: { consumer: { blockMs: 100, claimIdleMs: 1000 }, pending: { timeoutMs: 1500, sweepIntervalMs: 250 } } };
+    const settings = {
+      config: backend.config,
+      upstreamUrl: mock.url,
+      ai: aiConfig(mock),
+      usage: { consumer: { blockMs: 100, claimIdleMs: 1000 }, pending: { timeoutMs: 1500, sweepIntervalMs: 250 } },
+    };
     const first = await start(settings);
     const concurrency = 24;
     let stop = false;
@@ -202,7 +253,15 @@ describe('SIGKILL with the real ai plugin (PostgreSQL + Redis)', () => {
     const loops = Array.from({ length: concurrency }, async (_, w) => {
       for (let i = 0; !stop; i++) {
         try {
-          const res = await fetch(`${first.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...caller }, body: JSON.stringify({ model: 'gpt-4o-mini', stream: (w + i) % 3 === 0, messages: [{ role: 'user', content: 'kill me' }] }) });
+          const res = await fetch(`${first.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...caller },
+            body: JSON.stringify({
+              model: 'gpt-4o-mini',
+              stream: (w + i) % 3 === 0,
+              messages: [{ role: 'user', content: 'kill me' }],
+            }),
+          });
           await res.arrayBuffer();
         } catch {
           await new Promise((r) => setTimeout(r, 20));
@@ -222,20 +281,33 @@ describe('SIGKILL with the real ai plugin (PostgreSQL + Redis)', () => {
         const q = async <T>(sql: string) => (await db.sequelize.query(sql, { type: 'SELECT' })) as T[];
         await waitFor(
           'write-ahead records settled',
-          async () => Number((await q<{ n: string }>('SELECT COUNT(*) AS n FROM usage_pending'))[0].n) === 0 && Number((await q<{ n: string }>("SELECT COUNT(*) AS n FROM usage_records WHERE tenant_id = 'tk'"))[0].n) >= mock.stats.received,
+          async () =>
+            Number((await q<{ n: string }>('SELECT COUNT(*) AS n FROM usage_pending'))[0].n) === 0 &&
+            Number((await q<{ n: string }>("SELECT COUNT(*) AS n FROM usage_records WHERE tenant_id = 'tk'"))[0].n) >=
+              mock.stats.received,
           30_000,
           200,
         );
         await new Promise((r) => setTimeout(r, 500));
-        const rows = await q<{ request_id: string; status: string; error_code: string | null }>("SELECT request_id, status, error_code FROM usage_records WHERE tenant_id = 'tk'");
+        const rows = await q<{ request_id: string; status: string; error_code: string | null }>(
+          "SELECT request_id, status, error_code FROM usage_records WHERE tenant_id = 'tk'",
+        );
         assert.equal(new Set(rows.map((r) => r.request_id)).size, rows.length, 'no duplicates');
         const success = rows.filter((r) => r.status === 'success').length;
         const interrupted = rows.filter((r) => r.error_code === INTERRUPTED_CODE).length;
-        assert.ok(rows.length >= mock.stats.received, `every request the upstream received has a row (${rows.length} rows, ${mock.stats.received} received)`);
-        assert.ok(rows.length - mock.stats.received <= concurrency, 'extra rows only for requests in flight at the kill');
+        assert.ok(
+          rows.length >= mock.stats.received,
+          `every request the upstream received has a row (${rows.length} rows, ${mock.stats.received} received)`,
+        );
+        assert.ok(
+          rows.length - mock.stats.received <= concurrency,
+          'extra rows only for requests in flight at the kill',
+        );
         assert.ok(success <= mock.stats.requests, 'no more successes than the upstream served');
         assert.ok(interrupted >= 1);
-        console.log(`ai kill test: upstream received ${mock.stats.received}, served ${mock.stats.requests}; rows ${rows.length} (success ${success}, interrupted ${interrupted}, other ${rows.length - success - interrupted})`);
+        console.log(
+          `ai kill test: upstream received ${mock.stats.received}, served ${mock.stats.requests}; rows ${rows.length} (success ${success}, interrupted ${interrupted}, other ${rows.length - success - interrupted})`,
+        );
       } finally {
         await db.close();
       }

@@ -26,14 +26,24 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     const rows = async (where = '1=1'): Promise<Record<string, unknown>[]> => {
       const db = probe.ctx().database;
-      return db.sequelize.query(`SELECT * FROM usage_records WHERE ${where} ORDER BY created_at`, { type: 'SELECT' }) as Promise<Record<string, unknown>[]>;
+      return db.sequelize.query(`SELECT * FROM usage_records WHERE ${where} ORDER BY created_at`, {
+        type: 'SELECT',
+      }) as Promise<Record<string, unknown>[]>;
     };
     const count = async (where = '1=1') => (await rows(where)).length;
-    const chat = (caller: Record<string, string>, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+    const chat = (
+      caller: Record<string, string>,
+      body: Record<string, unknown> = {},
+      headers: Record<string, string> = {},
+    ) =>
       gw.fetch('/v1/chat/completions', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...caller, ...headers },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the usage plugin' }], ...body }),
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'Say hello to the usage plugin' }],
+          ...body,
+        }),
       });
     const usage = async (query: string, caller = ADMIN) => {
       const res = await gw.fetch(`/admin/v1/tenants/t1/usage?${query}`, { headers: caller });
@@ -46,7 +56,9 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       mock = await startMockUpstream({ completionTokens: 12, record: 0 });
       gw = await startTestGateway({
         plugins: [identityPlugin(), tenancy.plugin, fakeAiPlugin({ upstreamUrl: mock.url }), usagePlugin, probe.plugin],
-        pluginConfig: { usage: { consumer: { blockMs: 50, claimIdleMs: 1000 }, pending: { sweepIntervalMs: 200, timeoutMs: 60_000 } } },
+        pluginConfig: {
+          usage: { consumer: { blockMs: 50, claimIdleMs: 1000 }, pending: { sweepIntervalMs: 200, timeoutMs: 60_000 } },
+        },
         config: backend.config,
       });
     });
@@ -58,11 +70,17 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     });
 
     it('writes one row per request, and the totals equal the mock upstream’s own token counts', async () => {
-      const callers = [asCaller({ tenant: 't1', key: 'k1', team: 'red', user: 'alice' }), asCaller({ tenant: 't1', key: 'k2', team: 'blue' })];
+      const callers = [
+        asCaller({ tenant: 't1', key: 'k1', team: 'red', user: 'alice' }),
+        asCaller({ tenant: 't1', key: 'k2', team: 'blue' }),
+      ];
       const n = 40;
       await Promise.all(
         Array.from({ length: n }, async (_, i) => {
-          const res = await chat(callers[i % 2], { model: i % 4 === 0 ? 'gpt-4o' : 'gpt-4o-mini', messages: [{ role: 'user', content: `question number ${i} ${'x'.repeat(i)}` }] });
+          const res = await chat(callers[i % 2], {
+            model: i % 4 === 0 ? 'gpt-4o' : 'gpt-4o-mini',
+            messages: [{ role: 'user', content: `question number ${i} ${'x'.repeat(i)}` }],
+          });
           assert.equal(res.status, 200);
           await res.arrayBuffer();
         }),
@@ -74,7 +92,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(sum('prompt_tokens'), mock.stats.promptTokens);
       assert.equal(sum('completion_tokens'), mock.stats.completionTokens);
       assert.equal(mock.stats.requests, n);
-      assert.equal(sum('cost_micros'), mock.stats.promptTokens * PRICE.inputPerToken + mock.stats.completionTokens * PRICE.outputPerToken);
+      assert.equal(
+        sum('cost_micros'),
+        mock.stats.promptTokens * PRICE.inputPerToken + mock.stats.completionTokens * PRICE.outputPerToken,
+      );
 
       // The API's totals come from the daily rollups: they must equal the rows exactly.
       const u = await usage('group_by=model');
@@ -102,7 +123,9 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(filtered.data.length, 30, 'a 30-day series, zero-filled');
       assert.equal(filtered.data.at(-1)!.requests, 20);
       // All 40 pending (write-ahead) records were matched by their final record.
-      const pend = (await probe.ctx().database.sequelize.query('SELECT COUNT(*) AS n FROM usage_pending', { type: 'SELECT' })) as { n: unknown }[];
+      const pend = (await probe
+        .ctx()
+        .database.sequelize.query('SELECT COUNT(*) AS n FROM usage_pending', { type: 'SELECT' })) as { n: unknown }[];
       assert.equal(Number(pend[0].n), 0);
     });
 
@@ -129,7 +152,12 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         status: 'success',
       }));
       await probe.ctx().queue.publishNow(USAGE_TOPIC, [...again, again[0]]);
-      await waitFor('duplicates counted', async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_duplicates_dropped_total') >= dupBefore + 6);
+      await waitFor(
+        'duplicates counted',
+        async () =>
+          metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_duplicates_dropped_total') >=
+          dupBefore + 6,
+      );
       assert.equal(await count(), before.length);
       const u = await usage('');
       assert.equal(u.totals.prompt_tokens, mock.stats.promptTokens, 'rollups unchanged by duplicates');
@@ -154,8 +182,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const cres = await gw.fetch('/v1/chat/completions', {
         method: 'POST',
         signal: ac.signal,
-        headers: { 'content-type': 'application/json', ...asCaller({ tenant: 't1', key: 'k-cancel' }), 'x-mock-chunk-delay-ms': '100' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'long story' }] }),
+        headers: {
+          'content-type': 'application/json',
+          ...asCaller({ tenant: 't1', key: 'k-cancel' }),
+          'x-mock-chunk-delay-ms': '100',
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          stream: true,
+          messages: [{ role: 'user', content: 'long story' }],
+        }),
       });
       const reader = cres.body!.getReader();
       await reader.read();
@@ -186,14 +222,24 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.ok(metricValue(text, 'aihub_usage_batches_total', { outcome: 'ok' }) >= 1);
       assert.match(text, /aihub_usage_batch_duration_seconds_bucket/);
       assert.match(text, /aihub_usage_queue_lag \d+/);
-      await waitFor('queue drained', async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_queue_lag') === 0);
+      await waitFor(
+        'queue drained',
+        async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_queue_lag') === 0,
+      );
     });
 
     it('keeps malformed records as dead letters instead of blocking the queue', async () => {
       const n = await count();
-      await probe.ctx().queue.publishNow(USAGE_TOPIC, [{ nope: true }, { requestId: 'bad-ts', timestamp: 'yesterday-ish' }]);
+      await probe
+        .ctx()
+        .queue.publishNow(USAGE_TOPIC, [{ nope: true }, { requestId: 'bad-ts', timestamp: 'yesterday-ish' }]);
       await waitFor('dead letters', async () => {
-        const r = (await probe.ctx().database.sequelize.query("SELECT COUNT(*) AS n FROM aihub_dead_letters WHERE topic = 'usage' AND reason = 'malformed'", { type: 'SELECT' })) as { n: unknown }[];
+        const r = (await probe
+          .ctx()
+          .database.sequelize.query(
+            "SELECT COUNT(*) AS n FROM aihub_dead_letters WHERE topic = 'usage' AND reason = 'malformed'",
+            { type: 'SELECT' },
+          )) as { n: unknown }[];
         return Number(r[0].n) === 2;
       });
       assert.equal(await count(), n);

@@ -23,14 +23,21 @@ import { asCaller, identityPlugin } from '@aihub/core/testing';
 import { metricValue } from '@aihub/core/testing';
 import { startTcpProxy } from './helpers/tcpProxy';
 
-const USAGE = { consumer: { blockMs: 100, claimIdleMs: 1000, retryInitialMs: 100, retryMaxMs: 500 }, pending: { timeoutMs: 1500, sweepIntervalMs: 250 } };
+const USAGE = {
+  consumer: { blockMs: 100, claimIdleMs: 1000, retryInitialMs: 100, retryMaxMs: 500 },
+  pending: { timeoutMs: 1500, sweepIntervalMs: 250 },
+};
 const CALLER = asCaller({ tenant: 'tn', key: 'k-load', team: 'team-a' });
 
 function startChild(settings: unknown): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--conditions=aihub-source', '--import', 'tsx', path.join(__dirname, 'helpers', 'gatewayChild.ts')], {
-    env: { ...process.env, AIHUB_TEST_CHILD: JSON.stringify(settings) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=aihub-source', '--import', 'tsx', path.join(__dirname, 'helpers', 'gatewayChild.ts')],
+    {
+      env: { ...process.env, AIHUB_TEST_CHILD: JSON.stringify(settings) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout! });
     rl.once('line', (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
@@ -48,7 +55,11 @@ function load(url: string, concurrency: number, body: (i: number) => Record<stri
     while (!stopped) {
       const i = n++;
       try {
-        const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...caller }, body: JSON.stringify(body(i)) });
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...caller },
+          body: JSON.stringify(body(i)),
+        });
         await res.arrayBuffer();
         if (res.status === 200) ok++;
         else failed++;
@@ -86,7 +97,11 @@ describe('no-loss metering (PostgreSQL + Redis)', () => {
     const settings = { config: backend.config, upstreamUrl: mock.url, usage: USAGE };
     const first = await startChild(settings);
     const concurrency = 24;
-    const body = (i: number) => ({ model: 'gpt-4o-mini', stream: i % 3 === 0, messages: [{ role: 'user', content: 'kill me softly' }] });
+    const body = (i: number) => ({
+      model: 'gpt-4o-mini',
+      stream: i % 3 === 0,
+      messages: [{ role: 'user', content: 'kill me softly' }],
+    });
     const gen = load(first.url, concurrency, body);
     await waitFor('load under way', () => mock.stats.requests >= 150, 20_000);
     first.child.kill('SIGKILL');
@@ -112,33 +127,56 @@ describe('no-loss metering (PostgreSQL + Redis)', () => {
           'every received request metered and no write-ahead record left',
           async () => {
             const [{ pending }] = await q<{ pending: string }>('SELECT COUNT(*) AS pending FROM usage_pending');
-            const ids = new Set((await q<{ request_id: string }>('SELECT request_id FROM usage_records')).map((r) => r.request_id));
+            const ids = new Set(
+              (await q<{ request_id: string }>('SELECT request_id FROM usage_records')).map((r) => r.request_id),
+            );
             return Number(pending) === 0 && [...receivedIds].every((id) => ids.has(id));
           },
           30_000,
           200,
         );
-        const rows = await q<{ request_id: string; status: string; error_code: string | null; prompt_tokens: number; completion_tokens: number }>('SELECT request_id, status, error_code, prompt_tokens, completion_tokens FROM usage_records');
-        const [{ distinct }] = await q<{ distinct: string }>('SELECT COUNT(DISTINCT request_id) AS distinct FROM usage_records');
+        const rows = await q<{
+          request_id: string;
+          status: string;
+          error_code: string | null;
+          prompt_tokens: number;
+          completion_tokens: number;
+        }>('SELECT request_id, status, error_code, prompt_tokens, completion_tokens FROM usage_records');
+        const [{ distinct }] = await q<{ distinct: string }>(
+          'SELECT COUNT(DISTINCT request_id) AS distinct FROM usage_records',
+        );
         assert.equal(Number(distinct), rows.length, 'no duplicates');
         const ids = new Set(rows.map((r) => r.request_id));
         for (const id of receivedIds) assert.ok(ids.has(id), `request ${id} reached the upstream but has no usage row`);
         const notReceived = rows.filter((r) => !receivedIds.has(r.request_id));
-        for (const r of notReceived) assert.equal(r.error_code, INTERRUPTED_CODE, 'only write-ahead rows of requests in flight at the kill lack an upstream call');
+        for (const r of notReceived)
+          assert.equal(
+            r.error_code,
+            INTERRUPTED_CODE,
+            'only write-ahead rows of requests in flight at the kill lack an upstream call',
+          );
         assert.ok(notReceived.length <= concurrency, `${notReceived.length} rows for requests the upstream never saw`);
         const success = rows.filter((r) => r.status === 'success');
         for (const r of success) assert.ok(receivedIds.has(r.request_id));
         assert.ok(success.length <= mock.stats.requests, 'no more successes than the upstream served');
         const interrupted = rows.filter((r) => r.error_code === INTERRUPTED_CODE);
         assert.ok(interrupted.length >= 1, 'the kill interrupted requests in flight');
-        assert.equal(success.length + interrupted.length + rows.filter((r) => r.status === 'cancelled').length, rows.length);
+        assert.equal(
+          success.length + interrupted.length + rows.filter((r) => r.status === 'cancelled').length,
+          rows.length,
+        );
         // Successful rows carry the upstream's exact usage (every request here has the same prompt).
         const perRequestPrompt = mock.stats.promptTokens / mock.stats.requests;
         for (const r of success) assert.equal(Number(r.prompt_tokens), perRequestPrompt);
         // The rollups equal the rows.
-        const [roll] = await q<{ n: string; p: string }>("SELECT SUM(requests) AS n, SUM(prompt_tokens) AS p FROM usage_daily WHERE tenant_id = 'tn'");
+        const [roll] = await q<{ n: string; p: string }>(
+          "SELECT SUM(requests) AS n, SUM(prompt_tokens) AS p FROM usage_daily WHERE tenant_id = 'tn'",
+        );
         assert.equal(Number(roll.n), rows.length);
-        assert.equal(Number(roll.p), rows.reduce((a, r) => a + Number(r.prompt_tokens), 0));
+        assert.equal(
+          Number(roll.p),
+          rows.reduce((a, r) => a + Number(r.prompt_tokens), 0),
+        );
         console.log(
           `kill test: client ok before kill ${before.ok}, upstream received ${mock.stats.received}, served ${mock.stats.requests}, aborted ${mock.stats.aborted}; rows ${rows.length} (success ${success.length}, interrupted ${interrupted.length}, never reached upstream ${notReceived.length})`,
         );
@@ -163,14 +201,21 @@ describe('no-loss metering (PostgreSQL + Redis)', () => {
       config: { ...backend.config, database: { url: proxied.toString(), poolMax: 5 } },
     });
     try {
-      const gen = load(gw.url, 16, (i) => ({ model: 'gpt-4o-mini', stream: i % 4 === 0, messages: [{ role: 'user', content: 'outage' }] }), asCaller({ tenant: 'to', key: 'k-outage' }));
+      const gen = load(
+        gw.url,
+        16,
+        (i) => ({ model: 'gpt-4o-mini', stream: i % 4 === 0, messages: [{ role: 'user', content: 'outage' }] }),
+        asCaller({ tenant: 'to', key: 'k-outage' }),
+      );
       await waitFor('load under way', () => mock.stats.requests >= 100, 20_000);
       proxy.cut();
       const servedAtCut = mock.stats.requests;
       await new Promise((r) => setTimeout(r, 3000));
       const servedDuringOutage = mock.stats.requests - servedAtCut;
       const lag = metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_queue_lag');
-      const retries = metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_batches_total', { outcome: 'retry' });
+      const retries = metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_batches_total', {
+        outcome: 'retry',
+      });
       proxy.restore();
       await new Promise((r) => setTimeout(r, 500));
       const { ok, failed } = await gen.stop();
@@ -181,22 +226,40 @@ describe('no-loss metering (PostgreSQL + Redis)', () => {
       await waitFor(
         'all records landed',
         async () => {
-          const r = (await db.sequelize.query("SELECT COUNT(*) AS n FROM usage_records WHERE tenant_id = 'to'", { type: 'SELECT' })) as { n: string }[];
+          const r = (await db.sequelize.query("SELECT COUNT(*) AS n FROM usage_records WHERE tenant_id = 'to'", {
+            type: 'SELECT',
+          })) as { n: string }[];
           return Number(r[0].n) === ok;
         },
         30_000,
         100,
       );
       assert.equal(ok, mock.stats.requests, 'every served request answered the client');
-      const rows = (await db.sequelize.query("SELECT request_id, prompt_tokens, completion_tokens, status FROM usage_records WHERE tenant_id = 'to'", { type: 'SELECT' })) as { request_id: string; prompt_tokens: number; completion_tokens: number; status: string }[];
+      const rows = (await db.sequelize.query(
+        "SELECT request_id, prompt_tokens, completion_tokens, status FROM usage_records WHERE tenant_id = 'to'",
+        { type: 'SELECT' },
+      )) as { request_id: string; prompt_tokens: number; completion_tokens: number; status: string }[];
       assert.equal(new Set(rows.map((r) => r.request_id)).size, ok, 'no duplicates');
-      const [roll] = (await db.sequelize.query("SELECT SUM(requests) AS n, SUM(completion_tokens) AS c FROM usage_daily WHERE tenant_id = 'to'", { type: 'SELECT' })) as { n: string; c: string }[];
+      const [roll] = (await db.sequelize.query(
+        "SELECT SUM(requests) AS n, SUM(completion_tokens) AS c FROM usage_daily WHERE tenant_id = 'to'",
+        { type: 'SELECT' },
+      )) as { n: string; c: string }[];
       assert.equal(Number(roll.n), ok, 'rollups count each request once');
       assert.equal(Number(roll.c), mock.stats.completionTokens);
       assert.ok(rows.every((r) => r.status === 'success'));
-      assert.equal(rows.reduce((a, r) => a + Number(r.prompt_tokens), 0), mock.stats.promptTokens, 'prompt tokens equal the upstream’s count');
-      assert.equal(rows.reduce((a, r) => a + Number(r.completion_tokens), 0), mock.stats.completionTokens, 'completion tokens equal the upstream’s count');
-      console.log(`outage test: served ${mock.stats.requests} (${servedDuringOutage} while PostgreSQL was unreachable), peak lag ${lag}, retried batches ${retries}`);
+      assert.equal(
+        rows.reduce((a, r) => a + Number(r.prompt_tokens), 0),
+        mock.stats.promptTokens,
+        'prompt tokens equal the upstream’s count',
+      );
+      assert.equal(
+        rows.reduce((a, r) => a + Number(r.completion_tokens), 0),
+        mock.stats.completionTokens,
+        'completion tokens equal the upstream’s count',
+      );
+      console.log(
+        `outage test: served ${mock.stats.requests} (${servedDuringOutage} while PostgreSQL was unreachable), peak lag ${lag}, retried batches ${retries}`,
+      );
     } finally {
       await gw.stop();
       await proxy.close();

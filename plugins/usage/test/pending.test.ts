@@ -38,9 +38,20 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       ...extra,
     });
     const q = async <T>(sql: string) => (await probe.ctx().database.sequelize.query(sql, { type: 'SELECT' })) as T[];
-    const row = async (id: string) => (await q<{ status: string; error_code: string | null; cost_micros: unknown }>(`SELECT status, error_code, cost_micros FROM usage_records WHERE request_id = '${id}'`))[0];
-    const rollup = async () => (await q<{ n: unknown; c: unknown }>("SELECT SUM(requests) AS n, SUM(cost_micros) AS c FROM usage_daily WHERE tenant_id = 'tp'"))[0];
-    const spend = async () => Number(await probe.ctx().sharedStore.get(`usage:spend:tenant:tp:tp:d:${now().slice(0, 10)}`));
+    const row = async (id: string) =>
+      (
+        await q<{ status: string; error_code: string | null; cost_micros: unknown }>(
+          `SELECT status, error_code, cost_micros FROM usage_records WHERE request_id = '${id}'`,
+        )
+      )[0];
+    const rollup = async () =>
+      (
+        await q<{ n: unknown; c: unknown }>(
+          "SELECT SUM(requests) AS n, SUM(cost_micros) AS c FROM usage_daily WHERE tenant_id = 'tp'",
+        )
+      )[0];
+    const spend = async () =>
+      Number(await probe.ctx().sharedStore.get(`usage:spend:tenant:tp:tp:d:${now().slice(0, 10)}`));
 
     before(async () => {
       backend = await createBackend(kind);
@@ -81,14 +92,20 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(metricValue(metrics, 'aihub_usage_interrupted_replaced_total'), 1);
       // A second copy of the final record is a plain duplicate now.
       await probe.ctx().queue.publishNow(USAGE_TOPIC, [rec('p1', 'success', 500)]);
-      await waitFor('duplicate', async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_duplicates_dropped_total') === 1);
+      await waitFor(
+        'duplicate',
+        async () =>
+          metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_duplicates_dropped_total') === 1,
+      );
       assert.equal(Number((await rollup()).c), 500);
     });
 
     it('ignores a write-ahead record that arrives after its final record, or with it', async () => {
       await probe.ctx().queue.publishNow(USAGE_TOPIC, [rec('p2', 'success', 300)]);
       await waitFor('final row', async () => (await row('p2'))?.status === 'success');
-      await probe.ctx().queue.publishNow(USAGE_TOPIC, [rec('p2', 'pending', 50), rec('p3', 'pending', 50), rec('p3', 'success', 70)]);
+      await probe
+        .ctx()
+        .queue.publishNow(USAGE_TOPIC, [rec('p2', 'pending', 50), rec('p3', 'pending', 50), rec('p3', 'success', 70)]);
       await waitFor('p3 row', async () => (await row('p3'))?.status === 'success');
       await new Promise((r) => setTimeout(r, 600)); // longer than the pending timeout + a sweep
       assert.equal((await row('p2')).status, 'success');

@@ -8,7 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSql, USAGE_TOPIC, type Sql, type UsageRecord } from '@aihub/core/plugin-api';
-import { createBackend, identityPlugin, probePlugin, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  createBackend,
+  identityPlugin,
+  probePlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import usagePlugin from '../src/index';
 import { percentiles } from '../src/api/percentile';
 import { bucketOf, rebuildHistograms } from '../src/writer/histogram';
@@ -16,10 +25,37 @@ import { bucketOf, rebuildHistograms } from '../src/writer/histogram';
 const tables = { records: 'usage_records', latency: 'usage_latency' };
 const DAYS = ['2025-05-01', '2025-05-02', '2025-05-03'];
 // Edges of the buckets (99/100, 999/1000 …), zero, and a spread; overheads with two decimals and more.
-const LATENCIES = [0, 1, 2, 99, 100, 101, 109, 110, 999, 1000, 1001, 1099, 1100, 9999, 10000, 10100, 99999, 100000, 123456];
-const OVERHEADS = [0, 0.001, 0.009, 0.01, 0.29, 0.3, 0.999, 1, 1.005, 1.1, 9.99, 9.995, 10, 10.01, 99.99, 100, 123.456, 0.1 + 0.2];
+const LATENCIES = [
+  0, 1, 2, 99, 100, 101, 109, 110, 999, 1000, 1001, 1099, 1100, 9999, 10000, 10100, 99999, 100000, 123456,
+];
+const OVERHEADS = [
+  0,
+  0.001,
+  0.009,
+  0.01,
+  0.29,
+  0.3,
+  0.999,
+  1,
+  1.005,
+  1.1,
+  9.99,
+  9.995,
+  10,
+  10.01,
+  99.99,
+  100,
+  123.456,
+  0.1 + 0.2,
+];
 
-function record(i: number, latencyMs: number, overheadMs: number | undefined, day: string, tenantId = 'tp'): UsageRecord {
+function record(
+  i: number,
+  latencyMs: number,
+  overheadMs: number | undefined,
+  day: string,
+  tenantId = 'tp',
+): UsageRecord {
   return {
     requestId: `pct-${tenantId}-${i}`,
     timestamp: `${day}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00.000Z`,
@@ -59,7 +95,10 @@ const nearestRank = (values: number[], p: number): number | null => {
 };
 
 it('buckets keep two leading digits: own bucket under 100, then widths 10, 100, …', () => {
-  assert.deepEqual([0, 7, 99, 100, 109, 110, 999, 1000, 1099, 12345, 99999, 100000].map(bucketOf), [0, 7, 99, 100, 100, 110, 990, 1000, 1000, 12000, 99000, 100000]);
+  assert.deepEqual(
+    [0, 7, 99, 100, 109, 110, 999, 1000, 1099, 12345, 99999, 100000].map(bucketOf),
+    [0, 7, 99, 100, 100, 110, 990, 1000, 1000, 12000, 99000, 100000],
+  );
 });
 
 for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
@@ -72,7 +111,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     before(async () => {
       backend = await createBackend(kind);
-      gw = await startTestGateway({ plugins: [identityPlugin(), usagePlugin, probe.plugin], pluginConfig: { usage: { consumer: { blockMs: 50 } } }, config: backend.config });
+      gw = await startTestGateway({
+        plugins: [identityPlugin(), usagePlugin, probe.plugin],
+        pluginConfig: { usage: { consumer: { blockMs: 50 } } },
+        config: backend.config,
+      });
       sql = createSql(probe.ctx().database);
       const records: UsageRecord[] = [];
       let i = 0;
@@ -112,17 +155,34 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         const inRange = published.filter((x) => x.day >= from && x.day <= to);
         const lat = await percentiles(sql, tables, 'tp', from, to, 'latency', ps);
         assert.equal(lat.n, inRange.length);
-        assert.deepEqual(lat.values, ps.map((p) => nearestRank(inRange.map((x) => x.latency), p)), `latency ${from}..${to}`);
+        assert.deepEqual(
+          lat.values,
+          ps.map((p) =>
+            nearestRank(
+              inRange.map((x) => x.latency),
+              p,
+            ),
+          ),
+          `latency ${from}..${to}`,
+        );
         const measured = inRange.filter((x) => x.overhead !== undefined).map((x) => x.overhead!);
         const over = await percentiles(sql, tables, 'tp', from, to, 'overhead', ps);
         assert.equal(over.n, measured.length);
-        assert.deepEqual(over.values, ps.map((p) => nearestRank(measured, p)), `overhead ${from}..${to}`);
+        assert.deepEqual(
+          over.values,
+          ps.map((p) => nearestRank(measured, p)),
+          `overhead ${from}..${to}`,
+        );
       }
     });
 
     it('the writer’s histogram equals the one the migration backfills in SQL', async () => {
-      const read = () => sql.rows<{ tenant_id: string; metric: string; day: string; bucket: unknown; requests: unknown }>('SELECT * FROM usage_latency ORDER BY tenant_id, metric, day, bucket');
-      const norm = (rows: Awaited<ReturnType<typeof read>>) => rows.map((r) => `${r.tenant_id} ${r.metric} ${r.day} ${Number(r.bucket)} ${Number(r.requests)}`);
+      const read = () =>
+        sql.rows<{ tenant_id: string; metric: string; day: string; bucket: unknown; requests: unknown }>(
+          'SELECT * FROM usage_latency ORDER BY tenant_id, metric, day, bucket',
+        );
+      const norm = (rows: Awaited<ReturnType<typeof read>>) =>
+        rows.map((r) => `${r.tenant_id} ${r.metric} ${r.day} ${Number(r.bucket)} ${Number(r.requests)}`);
       const kept = norm(await read());
       assert.ok(kept.length > 40, `histogram rows: ${kept.length}`);
       await sql.rows('DELETE FROM usage_latency RETURNING day');

@@ -20,10 +20,34 @@ const USAGE = { consumer: { blockMs: 50, batchSize: 100, claimIdleMs: 600_000, r
 
 function record(tenantId: string, requestId: string, over: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    requestId, timestamp: new Date().toISOString(), tenantId, keyId: `k-${tenantId}`, userId: null, teamId: null, endpoint: 'chat.completions',
-    model: 'gpt-4o-mini', resolvedModel: null, provider: 'openai', deployment: null, experiment: null, variant: null,
-    promptTokens: 10, completionTokens: 5, cachedTokens: 0, totalTokens: 15, estimated: false, costMicros: 100, priced: true,
-    latencyMs: 20, ttftMs: null, status: 'success', httpStatus: 200, errorCode: null, cacheHit: false, stream: false, ...over,
+    requestId,
+    timestamp: new Date().toISOString(),
+    tenantId,
+    keyId: `k-${tenantId}`,
+    userId: null,
+    teamId: null,
+    endpoint: 'chat.completions',
+    model: 'gpt-4o-mini',
+    resolvedModel: null,
+    provider: 'openai',
+    deployment: null,
+    experiment: null,
+    variant: null,
+    promptTokens: 10,
+    completionTokens: 5,
+    cachedTokens: 0,
+    totalTokens: 15,
+    estimated: false,
+    costMicros: 100,
+    priced: true,
+    latencyMs: 20,
+    ttftMs: null,
+    status: 'success',
+    httpStatus: 200,
+    errorCode: null,
+    cacheHit: false,
+    stream: false,
+    ...over,
   };
 }
 
@@ -37,7 +61,8 @@ for (const queue of ['redis', 'database'] as const) {
     let gw: TestGateway;
     const probe = probePlugin();
     const q = (sql: string) => rows(probe.ctx().database, sql);
-    const count = async (where: string) => Number((await q(`SELECT COUNT(*) AS n FROM usage_records WHERE ${where}`))[0].n);
+    const count = async (where: string) =>
+      Number((await q(`SELECT COUNT(*) AS n FROM usage_records WHERE ${where}`))[0].n);
 
     before(async () => {
       backend = await createBackend('postgres');
@@ -54,7 +79,11 @@ for (const queue of ['redis', 'database'] as const) {
     });
 
     it("stores unstorable characters replaced, dead-letters what the database still refuses, and lands every other tenant's records", async () => {
-      await probe.ctx().database.sequelize.query("ALTER TABLE usage_records ADD CONSTRAINT poison_test_refuses CHECK (model <> 'refused-by-the-database')");
+      await probe
+        .ctx()
+        .database.sequelize.query(
+          "ALTER TABLE usage_records ADD CONSTRAINT poison_test_refuses CHECK (model <> 'refused-by-the-database')",
+        );
       const mixed: UsageRecord[] = [];
       for (let i = 0; i < 150; i++) {
         mixed.push(record('tu-b', `b-${i}`));
@@ -70,21 +99,37 @@ for (const queue of ['redis', 'database'] as const) {
       await waitFor("tenant A's storable records", async () => (await count("tenant_id = 'tu-a'")) === 2);
       await waitFor('lag back to 0', async () => (await probe.ctx().queue.lag(USAGE_TOPIC, 'usage')) === 0);
       const [sanitized] = await q("SELECT model, key_id FROM usage_records WHERE request_id = 'a-nul'");
-      assert.deepEqual(sanitized, { model: 'gpt\uFFFDevil', key_id: 'k\uFFFD' }, 'billed, with the bad characters replaced');
+      assert.deepEqual(
+        sanitized,
+        { model: 'gpt\uFFFDevil', key_id: 'k\uFFFD' },
+        'billed, with the bad characters replaced',
+      );
       const dead = await q(`SELECT * FROM aihub_dead_letters WHERE topic = '${USAGE_TOPIC}'`);
       assert.equal(dead.length, 1);
       assert.equal(dead[0].tenant_id, 'tu-a');
       assert.equal(dead[0].reason, 'constraint');
-      assert.equal((JSON.parse(String(dead[0].payload)) as UsageRecord).requestId, 'a-refused', 'the whole record is kept for a replay');
+      assert.equal(
+        (JSON.parse(String(dead[0].payload)) as UsageRecord).requestId,
+        'a-refused',
+        'the whole record is kept for a replay',
+      );
       // Rollups stay equal to the rows: nothing of the refused record was half-written.
       const [sum] = await q("SELECT COALESCE(SUM(requests), 0) AS n FROM usage_daily WHERE tenant_id = 'tu-b'");
       assert.equal(Number(sum.n), 150);
       const metrics = await (await gw.fetch('/metrics')).text();
       assert.equal(metricValue(metrics, 'aihub_usage_records_sanitized_total'), 1);
-      assert.equal(metricValue(metrics, 'aihub_queue_dead_letters_total', { stream: USAGE_TOPIC, reason: 'constraint' }), 1);
-      const listed = await gw.fetch(`/admin/v1/queues/${USAGE_TOPIC}/dead-letters`, { headers: asCaller({ superadmin: true, key: 'k-root' }) });
+      assert.equal(
+        metricValue(metrics, 'aihub_queue_dead_letters_total', { stream: USAGE_TOPIC, reason: 'constraint' }),
+        1,
+      );
+      const listed = await gw.fetch(`/admin/v1/queues/${USAGE_TOPIC}/dead-letters`, {
+        headers: asCaller({ superadmin: true, key: 'k-root' }),
+      });
       assert.equal(listed.status, 200);
-      assert.deepEqual(((await listed.json()) as { data: { tenant_id: string }[] }).data.map((d) => d.tenant_id), ['tu-a']);
+      assert.deepEqual(
+        ((await listed.json()) as { data: { tenant_id: string }[] }).data.map((d) => d.tenant_id),
+        ['tu-a'],
+      );
     });
   });
 }
@@ -115,13 +160,32 @@ describe('usage consumer while PostgreSQL is unreachable (Redis queue)', () => {
       proxy.cut();
       const records = Array.from({ length: 60 }, (_, i) => record(i % 2 ? 'tx-a' : 'tx-b', `x-${i}`));
       await probe.ctx().queue.publishNow(USAGE_TOPIC, records);
-      await waitFor('retries while the database is away', async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_batches_total', { outcome: 'retry' }) >= 3, 10_000);
+      await waitFor(
+        'retries while the database is away',
+        async () =>
+          metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_usage_batches_total', { outcome: 'retry' }) >=
+          3,
+        10_000,
+      );
       const during = await gw.fetch('/metrics').then((r) => r.text());
-      assert.equal(metricValue(during, 'aihub_queue_dead_letters_total', { stream: USAGE_TOPIC, reason: 'write_failed' }), 0);
+      assert.equal(
+        metricValue(during, 'aihub_queue_dead_letters_total', { stream: USAGE_TOPIC, reason: 'write_failed' }),
+        0,
+      );
       proxy.restore();
-      await waitFor('all records land', async () => Number((await rows(direct, "SELECT COUNT(*) AS n FROM usage_records WHERE request_id LIKE 'x-%'"))[0].n) === 60, 20_000);
+      await waitFor(
+        'all records land',
+        async () =>
+          Number((await rows(direct, "SELECT COUNT(*) AS n FROM usage_records WHERE request_id LIKE 'x-%'"))[0].n) ===
+          60,
+        20_000,
+      );
       await waitFor('lag back to 0', async () => (await probe.ctx().queue.lag(USAGE_TOPIC, 'usage')) === 0);
-      assert.equal(Number((await rows(direct, 'SELECT COUNT(*) AS n FROM aihub_dead_letters'))[0].n), 0, 'an outage is never a reason to dead-letter');
+      assert.equal(
+        Number((await rows(direct, 'SELECT COUNT(*) AS n FROM aihub_dead_letters'))[0].n),
+        0,
+        'an outage is never a reason to dead-letter',
+      );
     } finally {
       proxy.restore();
       await gw.stop();

@@ -8,7 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PluginDefinition } from '@aihub/core/plugin-api';
-import { asCaller, createBackend, identityPlugin, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import aiPlugin from '@aihub/plugin-ai';
 import rateLimitPlugin from '@aihub/plugin-rate-limit';
 import { startMockUpstream, type MockUpstream } from '../../../bench/src/mock-upstream/server';
@@ -26,11 +35,21 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     let mock: MockUpstream;
     let gw: TestGateway;
     const tenant = `tref-${kind}`;
-    const caller = (extra: Parameters<typeof asCaller>[0] = {}) => asCaller({ tenant, key: 'k-ref', team: 'blue', ...extra });
+    const caller = (extra: Parameters<typeof asCaller>[0] = {}) =>
+      asCaller({ tenant, key: 'k-ref', team: 'blue', ...extra });
     const admin = asCaller({ tenant, role: 'viewer' });
     const post = (path: string, headers: Record<string, string>, body: unknown) =>
-      gw.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-    const chat = (headers: Record<string, string>, body: Json = {}) => post('/v1/chat/completions', headers, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body });
+      gw.fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const chat = (headers: Record<string, string>, body: Json = {}) =>
+      post('/v1/chat/completions', headers, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        ...body,
+      });
     const api = async (path: string): Promise<Json> => {
       const res = await gw.fetch(path, { headers: admin });
       assert.equal(res.status, 200, await res.clone().text());
@@ -46,7 +65,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         pluginConfig: {
           ai: {
             providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: KEY } },
-            models: { 'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] }, 'gpt-limited': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] } },
+            models: {
+              'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+              'gpt-limited': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+            },
             retry: { maxAttempts: 1 },
           },
           'rate-limit': { windowSeconds: 3600, models: { 'gpt-limited': { requestsPerMinute: 1 } } },
@@ -81,13 +103,24 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       await expect(chat(caller(), { model: 'no-such-model' }), 'no-such-model', 404, 'model_not_found');
       await expect(chat(caller(), { messages: 'not a list' }), 'gpt-4o-mini', 400, 'invalid_type');
       await expect(chat(caller({ scopes: ['events:write'] })), 'gpt-4o-mini', 403, 'insufficient_scope');
-      await expect(chat(caller({ tenantSettings: { allowedModels: ['gpt-limited'] } })), 'gpt-4o-mini', 404, 'model_not_found');
+      await expect(
+        chat(caller({ tenantSettings: { allowedModels: ['gpt-limited'] } })),
+        'gpt-4o-mini',
+        404,
+        'model_not_found',
+      );
       const limited = await chat(caller(), { model: 'gpt-limited' });
       assert.equal(limited.status, 200);
       await limited.arrayBuffer();
       await expect(chat(caller(), { model: 'gpt-limited' }), 'gpt-limited', 429, 'rate_limit_exceeded');
       await expect(chat(caller({ tenantBudgets: { dailyHardMicros: 1 } })), 'gpt-4o-mini', 429, 'budget_exceeded');
-      await expect(post('/v1/embeddings', caller(), { model: 'nope-embed', input: 'x' }), 'nope-embed', 404, 'model_not_found', 'embeddings');
+      await expect(
+        post('/v1/embeddings', caller(), { model: 'nope-embed', input: 'x' }),
+        'nope-embed',
+        404,
+        'model_not_found',
+        'embeddings',
+      );
       await expect(post('/v1/chat/completions', caller(), '{"model": broken'), 'unknown', 400, 'invalid_json');
       // No tenant: nothing to record it under.
       const anonymous = await chat({});
@@ -115,7 +148,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         assert.equal(row.priced, true);
         assert.equal(row.attempt_count, 0);
         assert.ok(row.latency_ms >= 0 && row.overhead_ms !== null);
-        assert.ok(isRefusal({ status: row.status, provider: row.provider, attemptCount: row.attempt_count, totalTokens: row.total_tokens, costMicros: row.cost_micros, cacheHit: row.cache_hit }));
+        assert.ok(
+          isRefusal({
+            status: row.status,
+            provider: row.provider,
+            attemptCount: row.attempt_count,
+            totalTokens: row.total_tokens,
+            costMicros: row.cost_micros,
+            cacheHit: row.cache_hit,
+          }),
+        );
       }
       // Filterable like any other request: by status and by the model as asked.
       const errors = (await requests('&status=error')).data as Json[];
@@ -125,8 +167,14 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         [404],
       );
       // And by the error code: every refusal of one kind, e.g. the two unknown models.
-      assert.deepEqual(((await requests('&error_code=model_not_found')).data as Json[]).map((x) => x.model).sort(), ['gpt-4o-mini', 'nope-embed', 'no-such-model'].sort());
-      assert.deepEqual(((await requests('&error_code=budget_exceeded')).data as Json[]).map((x) => x.http_status), [429]);
+      assert.deepEqual(
+        ((await requests('&error_code=model_not_found')).data as Json[]).map((x) => x.model).sort(),
+        ['gpt-4o-mini', 'nope-embed', 'no-such-model'].sort(),
+      );
+      assert.deepEqual(
+        ((await requests('&error_code=budget_exceeded')).data as Json[]).map((x) => x.http_status),
+        [429],
+      );
       const detail = await api(`/admin/v1/tenants/${tenant}/requests/${refusals[0].res.headers.get('x-request-id')}`);
       assert.equal(detail.error_code, 'model_not_found');
       assert.deepEqual(detail.attempts, []);
@@ -137,16 +185,28 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(summary.requests, total);
       assert.equal(summary.error_requests, refusals.length);
       assert.equal(summary.error_rate, refusals.length / total);
-      assert.equal(summary.cost_micros, spentBefore.cost_micros + list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.cost_micros);
+      assert.equal(
+        summary.cost_micros,
+        spentBefore.cost_micros + list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.cost_micros,
+      );
       const spent = (await api(`/admin/v1/tenants/${tenant}/usage`)).totals as Json;
       assert.equal(spent.requests, total);
       assert.equal(spent.error_requests, refusals.length);
-      assert.equal(spent.total_tokens - spentBefore.total_tokens, list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.total_tokens);
-      assert.equal(spent.cost_micros - spentBefore.cost_micros, list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.cost_micros);
+      assert.equal(
+        spent.total_tokens - spentBefore.total_tokens,
+        list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.total_tokens,
+      );
+      assert.equal(
+        spent.cost_micros - spentBefore.cost_micros,
+        list.find((x) => x.model === 'gpt-limited' && x.status === 'success')!.cost_micros,
+      );
 
       // Never invoiced: the month's invoice has the two answered requests and no item for a refused model.
       const invoice = await api(`/admin/v1/tenants/${tenant}/invoices/${new Date().toISOString().slice(0, 7)}`);
-      assert.deepEqual((invoice.line_items as Json[]).map((i) => [i.model, i.requests]).sort(), [['gpt-4o-mini', 1], ['gpt-limited', 1]]);
+      assert.deepEqual((invoice.line_items as Json[]).map((i) => [i.model, i.requests]).sort(), [
+        ['gpt-4o-mini', 1],
+        ['gpt-limited', 1],
+      ]);
       assert.equal(invoice.totals.requests, 2);
       assert.equal(invoice.totals.amount_micros, spent.cost_micros);
     });

@@ -7,7 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { USAGE_TOPIC, type AttemptRecord, type UsageRecord } from '@aihub/core/plugin-api';
-import { asCaller, createBackend, identityPlugin, probePlugin, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  probePlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import usagePlugin from '../src/index';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers read field by field
@@ -51,10 +61,46 @@ function record(i: number, over: Partial<UsageRecord> = {}): UsageRecord {
 }
 
 const attempts: AttemptRecord[] = [
-  { deployment: 'primary', provider: 'openai', model: 'gpt-4o', outcome: 'breaker_open', status: null, code: 'breaker_open', next: 'fallback', latencyMs: 0 },
-  { deployment: 'second', provider: 'openai', model: 'gpt-4o', outcome: 'error', status: 503, code: 'status', next: 'retry', latencyMs: 12.5 },
-  { deployment: 'second', provider: 'openai', model: 'gpt-4o', outcome: 'timeout', status: null, code: 'timeout', next: 'fallback', latencyMs: 30 },
-  { deployment: 'backup', provider: 'anthropic', model: 'claude', outcome: 'success', status: null, code: null, next: null, latencyMs: 40.25 },
+  {
+    deployment: 'primary',
+    provider: 'openai',
+    model: 'gpt-4o',
+    outcome: 'breaker_open',
+    status: null,
+    code: 'breaker_open',
+    next: 'fallback',
+    latencyMs: 0,
+  },
+  {
+    deployment: 'second',
+    provider: 'openai',
+    model: 'gpt-4o',
+    outcome: 'error',
+    status: 503,
+    code: 'status',
+    next: 'retry',
+    latencyMs: 12.5,
+  },
+  {
+    deployment: 'second',
+    provider: 'openai',
+    model: 'gpt-4o',
+    outcome: 'timeout',
+    status: null,
+    code: 'timeout',
+    next: 'fallback',
+    latencyMs: 30,
+  },
+  {
+    deployment: 'backup',
+    provider: 'anthropic',
+    model: 'claude',
+    outcome: 'success',
+    status: null,
+    code: null,
+    next: null,
+    latencyMs: 40.25,
+  },
 ];
 
 for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
@@ -72,16 +118,34 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     before(async () => {
       backend = await createBackend(kind);
-      gw = await startTestGateway({ plugins: [identityPlugin(), usagePlugin, probe.plugin], pluginConfig: { usage: { consumer: { blockMs: 50 } } }, config: backend.config });
+      gw = await startTestGateway({
+        plugins: [identityPlugin(), usagePlugin, probe.plugin],
+        pluginConfig: { usage: { consumer: { blockMs: 50 } } },
+        config: backend.config,
+      });
       const records: UsageRecord[] = [];
       for (let i = 1; i <= 30; i++) records.push(record(i));
       // Two requests in the same millisecond: the id breaks the tie, so paging never skips one.
       records.push(record(31, { requestId: 'req-tie-a', timestamp: records[29].timestamp }));
-      records.push(record(32, { requestId: 'req-fallback', timestamp: '2025-03-10T12:00:00.000Z', attempts, attemptCount: 4, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', overheadMs: 2.125, costMicros: 4321, cacheWriteTokens: 6, reasoningTokens: 20 }));
+      records.push(
+        record(32, {
+          requestId: 'req-fallback',
+          timestamp: '2025-03-10T12:00:00.000Z',
+          attempts,
+          attemptCount: 4,
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+          overheadMs: 2.125,
+          costMicros: 4321,
+          cacheWriteTokens: 6,
+          reasoningTokens: 20,
+        }),
+      );
       records.push(record(33, { requestId: 'req-other-tenant', tenantId: 'other' }));
       await probe.ctx().queue.publishNow(USAGE_TOPIC, records);
       await waitFor('records written', async () => {
-        const r = (await probe.ctx().database.sequelize.query('SELECT COUNT(*) AS n FROM usage_records', { type: 'SELECT' })) as { n: unknown }[];
+        const r = (await probe
+          .ctx()
+          .database.sequelize.query('SELECT COUNT(*) AS n FROM usage_records', { type: 'SELECT' })) as { n: unknown }[];
         return Number(r[0].n) === records.length;
       });
     });
@@ -115,13 +179,34 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     it('filters by status, model, key, provider, latency, cost, cache hit and a UTC time range', async () => {
       const ids = async (q: string) => ((await list(q)).data as Json[]).map((r) => r.request_id).sort();
-      assert.deepEqual(await ids('?status=error&limit=200'), ['req-005', 'req-010', 'req-015', 'req-020', 'req-025', 'req-030']);
-      assert.deepEqual(await ids('?key_id=k-three&model=mini&limit=200'), ['req-006', 'req-012', 'req-018', 'req-024', 'req-030']);
-      assert.deepEqual(await ids('?provider=anthropic&min_latency_ms=200&max_latency_ms=240'), ['req-020', 'req-022', 'req-024']);
+      assert.deepEqual(await ids('?status=error&limit=200'), [
+        'req-005',
+        'req-010',
+        'req-015',
+        'req-020',
+        'req-025',
+        'req-030',
+      ]);
+      assert.deepEqual(await ids('?key_id=k-three&model=mini&limit=200'), [
+        'req-006',
+        'req-012',
+        'req-018',
+        'req-024',
+        'req-030',
+      ]);
+      assert.deepEqual(await ids('?provider=anthropic&min_latency_ms=200&max_latency_ms=240'), [
+        'req-020',
+        'req-022',
+        'req-024',
+      ]);
       assert.deepEqual(await ids('?min_cost_micros=2800&max_cost_micros=3000'), ['req-028', 'req-029', 'req-030']);
       assert.deepEqual(await ids('?cache_hit=true'), ['req-007', 'req-014', 'req-021', 'req-028']);
       // [00:03, 00:06) in explicit UTC: from inclusive, to exclusive.
-      assert.deepEqual(await ids('?from=2025-03-10T00:03:00Z&to=2025-03-10T00:06:00.000%2B00:00'), ['req-003', 'req-004', 'req-005']);
+      assert.deepEqual(await ids('?from=2025-03-10T00:03:00Z&to=2025-03-10T00:06:00.000%2B00:00'), [
+        'req-003',
+        'req-004',
+        'req-005',
+      ]);
       const item = (await list('?status=success&limit=1&from=2025-03-10T11:00:00Z')).data[0] as Json;
       assert.equal(item.request_id, 'req-fallback');
       assert.equal(item.cost_usd, '0.004321');
@@ -140,7 +225,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(d.object, 'request');
       assert.equal(d.cost_micros, 4321);
       assert.equal(d.overhead_ms, 2.125);
-      assert.deepEqual([d.cached_tokens, d.cache_write_tokens, d.reasoning_tokens, d.completion_tokens], [0, 6, 20, 32]);
+      assert.deepEqual(
+        [d.cached_tokens, d.cache_write_tokens, d.reasoning_tokens, d.completion_tokens],
+        [0, 6, 20, 32],
+      );
       assert.deepEqual(
         d.attempts.map((a: Json) => [a.deployment, a.outcome, a.status, a.next, a.latency_ms]),
         [
@@ -155,9 +243,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.match(other.headers.get('content-type') ?? '', /problem\+json/);
       assert.equal(((await other.json()) as Json).code, 'request_not_found');
       // The other tenant's own admin sees it; this tenant's admin may not list the other tenant.
-      assert.equal((await get('/admin/v1/tenants/other/requests/req-other-tenant', asCaller({ tenant: 'other', role: 'owner' }))).status, 200);
+      assert.equal(
+        (await get('/admin/v1/tenants/other/requests/req-other-tenant', asCaller({ tenant: 'other', role: 'owner' })))
+          .status,
+        200,
+      );
       assert.equal((await get('/admin/v1/tenants/other/requests')).status, 404);
-      assert.equal((await get('/admin/v1/tenants/tr/requests', asCaller({ tenant: 'tr', role: 'viewer' }))).status, 200);
+      assert.equal(
+        (await get('/admin/v1/tenants/tr/requests', asCaller({ tenant: 'tr', role: 'viewer' }))).status,
+        200,
+      );
     });
 
     it('refuses bad parameters as problem+json naming the parameter', async () => {

@@ -28,13 +28,28 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     const superKey = generateApiKey().key;
     const ids: Record<string, string> = {};
     const keys: Record<string, string> = {};
-    const auth = (key: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra });
+    const auth = (key: string, extra: Record<string, string> = {}) => ({
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      ...extra,
+    });
     const call = async (method: string, path: string, key: string, body?: unknown) => {
-      const res = await gw.fetch(path, { method, headers: auth(key), body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await gw.fetch(path, {
+        method,
+        headers: auth(key),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> & { data?: Record<string, unknown>[] } };
+      return {
+        status: res.status,
+        body: (text ? JSON.parse(text) : null) as Record<string, unknown> & { data?: Record<string, unknown>[] },
+      };
     };
-    const chat = (key: string) => call('POST', '/v1/chat/completions', key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'full stack' }] });
+    const chat = (key: string) =>
+      call('POST', '/v1/chat/completions', key, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'full stack' }],
+      });
 
     before(async () => {
       backend = await createBackend(kind);
@@ -42,14 +57,24 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       gw = await startTestGateway({
         plugins: [tenancyPlugin, authPlugin, aiPlugin, usagePlugin, behaviorPlugin] as PluginDefinition[],
         pluginConfig: {
-          auth: { keySecret: 'stack-test-key-secret-0123456789abcdefghijklmnop', bootstrap: { adminKey: superKey, print: false } },
-          ai: { providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY } }, models: { 'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] } } },
+          auth: {
+            keySecret: 'stack-test-key-secret-0123456789abcdefghijklmnop',
+            bootstrap: { adminKey: superKey, print: false },
+          },
+          ai: {
+            providers: { up: { type: 'openai', baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY } },
+            models: { 'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] } },
+          },
           usage: { consumer: { blockMs: 50, lingerMs: 20 } },
           behavior: { consumer: { blockMs: 50, lingerMs: 20 } },
         },
         config: backend.config,
       });
-      const acme = await call('POST', '/admin/v1/tenants', superKey, { name: 'Acme', slug: 'acme', settings: { budgets: { monthlySoftMicros: 1 } } });
+      const acme = await call('POST', '/admin/v1/tenants', superKey, {
+        name: 'Acme',
+        slug: 'acme',
+        settings: { budgets: { monthlySoftMicros: 1 } },
+      });
       assert.equal(acme.status, 201, JSON.stringify(acme.body));
       ids.acme = String(acme.body.id);
       const other = await call('POST', '/admin/v1/tenants', superKey, { name: 'Other', slug: 'other' });
@@ -78,13 +103,24 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     it('attributes usage to the key, team and tenant auth resolved, and serves it to the tenant only', async () => {
       for (let i = 0; i < 3; i++) assert.equal((await chat(keys.app)).status, 200);
-      const usageOf = (key: string, tenant = ids.acme) => call('GET', `/admin/v1/tenants/${tenant}/usage?group_by=key,team`, key);
-      await waitFor('usage rows', async () => ((await usageOf(keys.admin)).body.totals as { requests: number }).requests === 3);
+      const usageOf = (key: string, tenant = ids.acme) =>
+        call('GET', `/admin/v1/tenants/${tenant}/usage?group_by=key,team`, key);
+      await waitFor(
+        'usage rows',
+        async () => ((await usageOf(keys.admin)).body.totals as { requests: number }).requests === 3,
+      );
       const u = await usageOf(keys.viewer);
       assert.equal(u.status, 200);
-      assert.deepEqual(u.body.data!.map((d) => [d.key_id, d.team_id, d.requests]), [[ids.app, ids.team, 3]]);
+      assert.deepEqual(
+        u.body.data!.map((d) => [d.key_id, d.team_id, d.requests]),
+        [[ids.app, ids.team, 3]],
+      );
       assert.equal((u.body.totals as { completion_tokens: number }).completion_tokens, mock.stats.completionTokens);
-      assert.equal((await usageOf(keys.otherAdmin)).status, 404, 'another tenant’s usage does not exist for this caller');
+      assert.equal(
+        (await usageOf(keys.otherAdmin)).status,
+        404,
+        'another tenant’s usage does not exist for this caller',
+      );
       assert.equal((await usageOf(keys.app)).status, 403, 'an application key has no admin scope');
       assert.equal((await usageOf(superKey)).status, 200, 'the platform superadmin reads any tenant');
     });
@@ -102,7 +138,15 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
         return true;
       });
       assert.equal((await chat(keys.app)).status, 200, 'other keys of the tenant go on');
-      await waitFor('soft tenant alert', async () => metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_budget_alerts_total', { level: 'tenant', period: 'monthly', kind: 'soft' }) === 1);
+      await waitFor(
+        'soft tenant alert',
+        async () =>
+          metricValue(await (await gw.fetch('/metrics')).text(), 'aihub_budget_alerts_total', {
+            level: 'tenant',
+            period: 'monthly',
+            kind: 'soft',
+          }) === 1,
+      );
     });
 
     it('authorizes and audits budget changes through the tenancy plugin', async () => {
@@ -121,15 +165,31 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     });
 
     it('takes behavior events from keys with events:write only, and serves and deletes them per tenant', async () => {
-      const track = (key: string) => call('POST', '/v1/track', key, { userId: 'person', event: 'Stack Test', messageId: `st-${key.slice(-6)}` });
+      const track = (key: string) =>
+        call('POST', '/v1/track', key, { userId: 'person', event: 'Stack Test', messageId: `st-${key.slice(-6)}` });
       assert.equal((await track(keys.app)).status, 200);
       assert.equal((await track(keys.small)).status, 403, 'no events:write scope');
       assert.equal((await track(keys.admin)).status, 403);
-      await waitFor('event stored', async () => (await call('GET', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.admin)).status === 200);
+      await waitFor(
+        'event stored',
+        async () =>
+          (await call('GET', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.admin)).status === 200,
+      );
       // Viewers read analytics (end-user ids are stored hashed) but may not erase a user's events.
-      assert.equal((await call('GET', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.viewer)).status, 200, 'viewers read events');
-      assert.equal((await call('DELETE', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.viewer)).status, 403, 'viewers do not delete events');
-      assert.equal((await call('GET', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.otherAdmin)).status, 404);
+      assert.equal(
+        (await call('GET', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.viewer)).status,
+        200,
+        'viewers read events',
+      );
+      assert.equal(
+        (await call('DELETE', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.viewer)).status,
+        403,
+        'viewers do not delete events',
+      );
+      assert.equal(
+        (await call('GET', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.otherAdmin)).status,
+        404,
+      );
       const del = await call('DELETE', `/admin/v1/tenants/${ids.acme}/analytics/users/person`, keys.admin);
       assert.equal(del.status, 200);
       assert.equal(del.body.deleted_events, 1);
@@ -142,10 +202,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const byKey = await call('GET', `${base}/usage?group_by=key`, keys.viewer);
       assert.equal(byKey.status, 200);
       const named = (pairs: unknown[][]) => pairs.sort((a, b) => String(a[1]).localeCompare(String(b[1])));
-      assert.deepEqual(named(byKey.body.data!.map((d) => [d.key_id, d.key_name])), [[ids.app, 'app'], [ids.small, 'small']]);
+      assert.deepEqual(named(byKey.body.data!.map((d) => [d.key_id, d.key_name])), [
+        [ids.app, 'app'],
+        [ids.small, 'small'],
+      ]);
       const summary = await call('GET', `${base}/usage/summary`, keys.viewer);
       const top = (summary.body.top as { keys: { id: string; name: string | null }[] }).keys;
-      assert.deepEqual(named(top.map((k) => [k.id, k.name])), [[ids.app, 'app'], [ids.small, 'small']]);
+      assert.deepEqual(named(top.map((k) => [k.id, k.name])), [
+        [ids.app, 'app'],
+        [ids.small, 'small'],
+      ]);
       const list = await call('GET', `${base}/requests?key_id=${ids.app}`, keys.viewer);
       assert.ok(list.body.data!.length > 0);
       assert.ok(list.body.data!.every((r) => r.key_id === ids.app && r.key_name === 'app'));

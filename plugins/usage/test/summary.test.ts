@@ -6,7 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { USAGE_TOPIC, type UsageRecord } from '@aihub/core/plugin-api';
-import { asCaller, createBackend, identityPlugin, probePlugin, startTestGateway, waitFor, type Backend, type BackendKind, type TestGateway } from '@aihub/core/testing';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  probePlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
 import usagePlugin from '../src/index';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers read field by field
@@ -56,7 +66,11 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
 
     before(async () => {
       backend = await createBackend(kind);
-      gw = await startTestGateway({ plugins: [identityPlugin(), usagePlugin, probe.plugin], pluginConfig: { usage: { consumer: { blockMs: 50 } } }, config: backend.config });
+      gw = await startTestGateway({
+        plugins: [identityPlugin(), usagePlugin, probe.plugin],
+        pluginConfig: { usage: { consumer: { blockMs: 50 } } },
+        config: backend.config,
+      });
       const records: UsageRecord[] = [];
       // 20 requests on 2025-03-10 with latencies 10, 20, …, 200 ms: p50 = 100 (rank 10), p95 = 190 (rank 19).
       for (let i = 1; i <= 20; i++) {
@@ -82,7 +96,9 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       count = records.length;
       await probe.ctx().queue.publishNow(USAGE_TOPIC, records);
       await waitFor('records written', async () => {
-        const r = (await probe.ctx().database.sequelize.query('SELECT COUNT(*) AS n FROM usage_records', { type: 'SELECT' })) as { n: unknown }[];
+        const r = (await probe
+          .ctx()
+          .database.sequelize.query('SELECT COUNT(*) AS n FROM usage_records', { type: 'SELECT' })) as { n: unknown }[];
         return Number(r[0].n) === count;
       });
     });
@@ -96,7 +112,9 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       const res = await get('/admin/v1/tenants/ts/usage/summary?from=2025-03-09&to=2025-03-11');
       assert.equal(res.status, 200, await res.clone().text());
       const s = (await res.json()) as Json;
-      const usage = (await (await get('/admin/v1/tenants/ts/usage?from=2025-03-09&to=2025-03-11')).json()) as { totals: Json };
+      const usage = (await (await get('/admin/v1/tenants/ts/usage?from=2025-03-09&to=2025-03-11')).json()) as {
+        totals: Json;
+      };
       assert.equal(s.requests, usage.totals.requests);
       assert.equal(s.requests, 20);
       assert.equal(s.cost_micros, usage.totals.cost_micros);
@@ -107,10 +125,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.deepEqual(s.latency, { p50_ms: 100, p95_ms: 190, avg_ms: 105 });
       // Nearest rank over the 19 measured: rank 10 → 5.5, rank ceil(18.05) = 19 → 10.
       assert.deepEqual(s.overhead, { p50_ms: 5.5, p95_ms: 10, measured_requests: 19 });
-      assert.deepEqual(s.top.keys.map((k: { id: string }) => k.id), ['k-big', 'k-small']);
+      assert.deepEqual(
+        s.top.keys.map((k: { id: string }) => k.id),
+        ['k-big', 'k-small'],
+      );
       assert.equal(s.top.keys[0].cost_micros, 12000);
       // No team (7 × 1000 + 8 × 10) spent more than team-a (5 × 1000): null is listed as such.
-      assert.deepEqual(s.top.teams.map((k: { id: string | null }) => k.id), [null, 'team-a']);
+      assert.deepEqual(
+        s.top.teams.map((k: { id: string | null }) => k.id),
+        [null, 'team-a'],
+      );
       assert.equal(s.budget.object, 'budget');
       assert.equal(s.budget.level, 'tenant');
     });
@@ -133,7 +157,10 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal((await get('/admin/v1/tenants/ts/usage/summary?form=2025-03-11')).status, 400);
       // Another tenant's summary is not found (its existence is not confirmed either).
       assert.equal((await get('/admin/v1/tenants/other/usage/summary')).status, 404);
-      assert.equal((await get('/admin/v1/tenants/ts/usage/summary', asCaller({ tenant: 'ts', role: 'viewer' }))).status, 200);
+      assert.equal(
+        (await get('/admin/v1/tenants/ts/usage/summary', asCaller({ tenant: 'ts', role: 'viewer' }))).status,
+        200,
+      );
     });
   });
 }

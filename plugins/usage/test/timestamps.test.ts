@@ -6,17 +6,49 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { USAGE_TOPIC, type Database, type UsageRecord } from '@aihub/core/plugin-api';
-import { createBackend, identityPlugin, metricValue, probePlugin, startTestGateway, waitFor, type Backend, type TestGateway } from '@aihub/core/testing';
+import {
+  createBackend,
+  identityPlugin,
+  metricValue,
+  probePlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type TestGateway,
+} from '@aihub/core/testing';
 import usagePlugin from '../src/index';
 
 const USAGE = { consumer: { blockMs: 50, batchSize: 100, claimIdleMs: 600_000, retryInitialMs: 100, retryMaxMs: 400 } };
 
 function record(requestId: string, timestamp: string): UsageRecord {
   return {
-    requestId, timestamp, tenantId: 'tt', keyId: 'k-tt', userId: null, teamId: null, endpoint: 'chat.completions',
-    model: 'gpt-4o-mini', resolvedModel: null, provider: 'openai', deployment: null, experiment: null, variant: null,
-    promptTokens: 10, completionTokens: 5, cachedTokens: 0, totalTokens: 15, estimated: false, costMicros: 100, priced: true,
-    latencyMs: 20, ttftMs: null, status: 'success', httpStatus: 200, errorCode: null, cacheHit: false, stream: false,
+    requestId,
+    timestamp,
+    tenantId: 'tt',
+    keyId: 'k-tt',
+    userId: null,
+    teamId: null,
+    endpoint: 'chat.completions',
+    model: 'gpt-4o-mini',
+    resolvedModel: null,
+    provider: 'openai',
+    deployment: null,
+    experiment: null,
+    variant: null,
+    promptTokens: 10,
+    completionTokens: 5,
+    cachedTokens: 0,
+    totalTokens: 15,
+    estimated: false,
+    costMicros: 100,
+    priced: true,
+    latencyMs: 20,
+    ttftMs: null,
+    status: 'success',
+    httpStatus: 200,
+    errorCode: null,
+    cacheHit: false,
+    stream: false,
   };
 }
 
@@ -33,7 +65,11 @@ for (const kind of ['postgres', 'embedded'] as const) {
 
     before(async () => {
       backend = await createBackend(kind);
-      gw = await startTestGateway({ plugins: [identityPlugin(), usagePlugin, probe.plugin], pluginConfig: { usage: USAGE }, config: { ...backend.config, queue: { flushIntervalMs: 5 } } });
+      gw = await startTestGateway({
+        plugins: [identityPlugin(), usagePlugin, probe.plugin],
+        pluginConfig: { usage: USAGE },
+        config: { ...backend.config, queue: { flushIntervalMs: 5 } },
+      });
     });
     after(async () => {
       await gw?.stop();
@@ -49,16 +85,31 @@ for (const kind of ['postgres', 'embedded'] as const) {
         record('t-max', '9999-12-31T23:59:59.000Z'),
       ];
       await probe.ctx().queue.publishNow(USAGE_TOPIC, batch);
-      await waitFor('all four records', async () => Number((await q("SELECT COUNT(*) AS n FROM usage_records WHERE tenant_id = 'tt'"))[0].n) === 4, 20_000);
+      await waitFor(
+        'all four records',
+        async () => Number((await q("SELECT COUNT(*) AS n FROM usage_records WHERE tenant_id = 'tt'"))[0].n) === 4,
+        20_000,
+      );
       await waitFor('lag back to 0', async () => (await probe.ctx().queue.lag(USAGE_TOPIC, 'usage')) === 0);
-      const at = new Map((await q("SELECT request_id, created_at FROM usage_records WHERE tenant_id = 'tt'")).map((r) => [String(r.request_id), new Date(r.created_at as string).getTime()]));
+      const at = new Map(
+        (await q("SELECT request_id, created_at FROM usage_records WHERE tenant_id = 'tt'")).map((r) => [
+          String(r.request_id),
+          new Date(r.created_at as string).getTime(),
+        ]),
+      );
       assert.equal(at.get('t-ok'), Date.parse('2026-01-02T03:04:05.000Z'), 'a storable time is kept');
       assert.equal(at.get('t-max'), Date.parse('9999-12-31T23:59:59.000Z'), 'the last storable year is kept');
       for (const id of ['t-10000', 't-ancient']) {
         const ms = at.get(id)!;
-        assert.ok(ms >= t0 - 1000 && ms <= Date.now() + 1000, `${id} billed at the time it was read (${new Date(ms).toISOString()})`);
+        assert.ok(
+          ms >= t0 - 1000 && ms <= Date.now() + 1000,
+          `${id} billed at the time it was read (${new Date(ms).toISOString()})`,
+        );
       }
-      assert.equal((await q(`SELECT COUNT(*) AS n FROM aihub_dead_letters WHERE topic = '${USAGE_TOPIC}'`))[0].n, kind === 'postgres' ? '0' : 0);
+      assert.equal(
+        (await q(`SELECT COUNT(*) AS n FROM aihub_dead_letters WHERE topic = '${USAGE_TOPIC}'`))[0].n,
+        kind === 'postgres' ? '0' : 0,
+      );
       const metrics = await (await gw.fetch('/metrics')).text();
       assert.equal(metricValue(metrics, 'aihub_usage_records_redated_total'), 2);
       assert.equal(metricValue(metrics, 'aihub_usage_records_rejected_total') ?? 0, 0);

@@ -58,7 +58,11 @@ describe('console: API keys', () => {
 
   test('at 1280×800 the list names owners by e-mail (one request per page view) and every column, Revoke included, is in view', async () => {
     const owner = await env.createUser('key.owner@example.com', { tenantId: env.tenantId, role: 'developer' });
-    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'Owned by a developer', user_id: owner.id, expires_in_days: 30 });
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+      name: 'Owned by a developer',
+      user_id: owner.id,
+      expires_in_days: 30,
+    });
     const page = await env.newPage();
     const calls: string[] = [];
     page.on('request', (r) => {
@@ -78,19 +82,30 @@ describe('console: API keys', () => {
     const viewport = page.viewportSize()!;
     assert.equal(viewport.width, 1280);
     const revoke = await row.locator('[data-testid=key-revoke]').boundingBox();
-    assert.ok(revoke && revoke.x >= 0 && revoke.x + revoke.width <= viewport.width, `Revoke at ${JSON.stringify(revoke)} is inside 1280 px`);
+    assert.ok(
+      revoke && revoke.x >= 0 && revoke.x + revoke.width <= viewport.width,
+      `Revoke at ${JSON.stringify(revoke)} is inside 1280 px`,
+    );
     for (const th of await page.locator('[data-testid=key-table] th').all()) {
       const box = await th.boundingBox();
-      assert.ok(box && box.x + box.width <= viewport.width, `column "${await th.innerText()}" is cut off at ${JSON.stringify(box)}`);
+      assert.ok(
+        box && box.x + box.width <= viewport.width,
+        `column "${await th.innerText()}" is cut off at ${JSON.stringify(box)}`,
+      );
     }
     await env.checkA11y(page, 'API keys list with owners');
     await row.locator('a').click();
     await page.waitForSelector('[data-testid=key-details]');
-    assert.equal((await page.locator('[data-testid=key-details] [data-testid=key-owner]').innerText()).trim(), 'key.owner@example.com');
+    assert.equal(
+      (await page.locator('[data-testid=key-details] [data-testid=key-owner]').innerText()).trim(),
+      'key.owner@example.com',
+    );
   });
 
   test('rotate from the detail page: a new key shown once; the old one stops', async () => {
-    const created = await env.api<{ id: string; key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'Rotate me' });
+    const created = await env.api<{ id: string; key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+      name: 'Rotate me',
+    });
     const page = await env.newPage();
     await env.signIn(page, env.admin, `/api-keys/${created.id}`);
     await page.click('[data-testid=key-rotate]');

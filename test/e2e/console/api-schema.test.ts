@@ -10,6 +10,8 @@ test('admin-ui/src/app/api/schema.d.ts matches the admin API (run `npm run conso
     const a = committed.split('\n');
     const b = current.split('\n');
     const i = a.findIndex((line, n) => line !== b[n]);
-    assert.fail(`schema.d.ts is stale: first difference at line ${i + 1}:\n  committed: ${a[i]}\n  current:   ${b[i]}\nRun \`npm run console:api\` and commit the file.`);
+    assert.fail(
+      `schema.d.ts is stale: first difference at line ${i + 1}:\n  committed: ${a[i]}\n  current:   ${b[i]}\nRun \`npm run console:api\` and commit the file.`,
+    );
   }
 });

@@ -22,7 +22,13 @@ const FROM = day(D0);
 const TO = day(D0 + 6 * DAY);
 
 let seq = 0;
-const track = (userId: string, event: string, timestamp: string) => ({ type: 'track', userId, event, timestamp, messageId: `b-${seq++}` });
+const track = (userId: string, event: string, timestamp: string) => ({
+  type: 'track',
+  userId,
+  event,
+  timestamp,
+  messageId: `b-${seq++}`,
+});
 /** Five users: signup → activate → purchase with drop-offs and a late step; logins on later days (retention). */
 const EVENTS = [
   track('u1', 'signup', at(0, 9)),
@@ -48,16 +54,30 @@ describe('console: behavior analytics', () => {
   let developer: Account;
   let page: Page;
   const base = () => `/admin/v1/tenants/${env.tenantId}/analytics`;
-  const dataValue = async (p: Page, selector: string) => Number(await p.locator(selector).first().getAttribute('data-value'));
+  const dataValue = async (p: Page, selector: string) =>
+    Number(await p.locator(selector).first().getAttribute('data-value'));
   /** The funnel table's users per step, as "4,3,1" ('' before it shows). */
   const shownUsers = async (p: Page) =>
-    (await p.locator('[data-testid=funnel-table] tr[data-step] [data-col=users]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))).join(',');
+    (
+      await p
+        .locator('[data-testid=funnel-table] tr[data-step] [data-col=users]')
+        .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))
+    ).join(',');
 
   before(async () => {
     env = await startConsoleEnv({ plugins: [behavior], pluginConfig: { behavior: { consumer: { blockMs: 50 } } } });
     await env.api('PATCH', `/admin/v1/tenants/${env.tenantId}/settings`, { pii: { hashFields: ['userId'] } });
-    key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'events', scopes: ['events:write'] })).key;
-    const res = await fetch(`${env.url}/v1/batch`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch: EVENTS }) });
+    key = (
+      await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+        name: 'events',
+        scopes: ['events:write'],
+      })
+    ).key;
+    const res = await fetch(`${env.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: EVENTS }),
+    });
     const ingested = (await res.json()) as { success: boolean };
     assert.equal(res.status, 200, JSON.stringify(ingested));
     assert.equal(ingested.success, true);
@@ -87,7 +107,11 @@ describe('console: behavior analytics', () => {
     let cells = 0;
     for (const e of api.events) {
       for (const s of e.series) {
-        assert.equal(await dataValue(page, `[data-testid=trends-table] tr[data-bucket="${s.bucket}"] td[data-event="${e.event}"]`), s.count, `${e.event} on ${s.bucket}`);
+        assert.equal(
+          await dataValue(page, `[data-testid=trends-table] tr[data-bucket="${s.bucket}"] td[data-event="${e.event}"]`),
+          s.count,
+          `${e.event} on ${s.bucket}`,
+        );
         cells++;
       }
     }
@@ -96,9 +120,15 @@ describe('console: behavior analytics', () => {
     // Hourly granularity through the URL; the choice is kept in the address.
     await env.navigate(page, `/behavior/trends?from=${FROM}&to=${FROM}&interval=hour&events=signup`);
     await page.waitForSelector('[data-testid=trends-table] tr[data-bucket$="T09:00:00Z"]');
-    const hours = await env.api<Counts>('GET', `${base()}/events?from=${FROM}&to=${FROM}&interval=hour&group_by=event&event=signup`);
+    const hours = await env.api<Counts>(
+      'GET',
+      `${base()}/events?from=${FROM}&to=${FROM}&interval=hour&group_by=event&event=signup`,
+    );
     assert.equal(await page.locator('[data-testid=trends-table] tbody tr').count(), hours.events[0].series.length);
-    assert.equal(await dataValue(page, `[data-testid=trends-table] tr[data-bucket="${FROM}T09:00:00Z"] td[data-event="signup"]`), 1);
+    assert.equal(
+      await dataValue(page, `[data-testid=trends-table] tr[data-bucket="${FROM}T09:00:00Z"] td[data-event="signup"]`),
+      1,
+    );
     await env.checkA11y(page, 'behavior trends');
   });
 
@@ -115,9 +145,24 @@ describe('console: behavior analytics', () => {
     await page.click('[data-testid=funnel-add]');
     await choose('[data-testid=funnel-step-2]', 'purchase');
     await choose('[data-testid=funnel-window]', '7 days');
-    type F = { steps: { step: number; users: number; conversion_from_previous: number; conversion_from_start: number; drop_off: number }[] };
-    const api = await env.api<F>('GET', `${base()}/funnels?from=${FROM}&to=${TO}&steps=signup,activate,purchase&window=7d`);
-    assert.deepEqual(api.steps.map((s) => s.users), [4, 3, 1], 'u3 purchased after the window, u4 never activated');
+    type F = {
+      steps: {
+        step: number;
+        users: number;
+        conversion_from_previous: number;
+        conversion_from_start: number;
+        drop_off: number;
+      }[];
+    };
+    const api = await env.api<F>(
+      'GET',
+      `${base()}/funnels?from=${FROM}&to=${TO}&steps=signup,activate,purchase&window=7d`,
+    );
+    assert.deepEqual(
+      api.steps.map((s) => s.users),
+      [4, 3, 1],
+      'u3 purchased after the window, u4 never activated',
+    );
     // The table may first show an answer for the steps or window chosen so far: wait for this one's.
     await waitUntil(() => shownUsers(page), api.steps.map((s) => s.users).join(','), 'the 7-day funnel on screen');
     for (const s of api.steps) {
@@ -127,20 +172,32 @@ describe('console: behavior analytics', () => {
       assert.equal(await dataValue(page, `${row} [data-col=from-start]`), s.conversion_from_start);
       assert.equal(await dataValue(page, `${row} [data-col=drop-off]`), s.drop_off);
     }
-    assert.equal((await page.locator('[data-testid=funnel-table] tr[data-step="2"] [data-col=from-previous]').innerText()).trim(), '75.0%');
+    assert.equal(
+      (await page.locator('[data-testid=funnel-table] tr[data-step="2"] [data-col=from-previous]').innerText()).trim(),
+      '75.0%',
+    );
     // Shareable: the same URL opened afresh shows the same funnel.
     const url = new URL(page.url());
     assert.equal(url.searchParams.get('steps'), 'signup,activate,purchase');
-    const oneDay = await env.api<F>('GET', `${base()}/funnels?from=${FROM}&to=${TO}&steps=signup,activate,purchase&window=1d`);
+    const oneDay = await env.api<F>(
+      'GET',
+      `${base()}/funnels?from=${FROM}&to=${TO}&steps=signup,activate,purchase&window=1d`,
+    );
     await env.navigate(page, `/behavior/funnels?from=${FROM}&to=${TO}&steps=signup,activate,purchase&window=1d`);
     // In-app navigation keeps the 7-day table until the 1-day answer replaces it.
     await waitUntil(() => shownUsers(page), oneDay.steps.map((s) => s.users).join(','), 'the 1-day funnel on screen');
-    for (const s of oneDay.steps) assert.equal(await dataValue(page, `[data-testid=funnel-table] tr[data-step="${s.step}"] [data-col=users]`), s.users);
+    for (const s of oneDay.steps)
+      assert.equal(
+        await dataValue(page, `[data-testid=funnel-table] tr[data-step="${s.step}"] [data-col=users]`),
+        s.users,
+      );
     await env.checkA11y(page, 'behavior funnels');
   });
 
   test('retention heat map: every cell equals the retention route', async () => {
-    type R = { cohorts: { cohort: string; users: number; retention: { period: number; users: number; rate: number }[] }[] };
+    type R = {
+      cohorts: { cohort: string; users: number; retention: { period: number; users: number; rate: number }[] }[];
+    };
     const api = await env.api<R>('GET', `${base()}/retention?from=${FROM}&to=${TO}&interval=day&periods=7`);
     assert.ok(api.cohorts.length >= 3);
     await env.navigate(page, `/behavior/retention?from=${FROM}&to=${TO}&interval=day&periods=7`);
@@ -159,7 +216,13 @@ describe('console: behavior analytics', () => {
   });
 
   test('user timeline: found by the raw id, shown as stored (hashed), paged; a developer cannot delete, the admin can', async () => {
-    type P = { user_id: string; event_count: number; first_seen: string; last_seen: string; recent_events: { message_id: string }[] };
+    type P = {
+      user_id: string;
+      event_count: number;
+      first_seen: string;
+      last_seen: string;
+      recent_events: { message_id: string }[];
+    };
     const api = await env.api<P>('GET', `${base()}/users/u1?limit=1000`);
     assert.match(api.user_id, /^[0-9a-f]{64}$/, 'stored hashed');
     assert.equal(api.recent_events.length, 12);
@@ -175,14 +238,23 @@ describe('console: behavior analytics', () => {
     await env.navigate(page, '/behavior/users?id=u1&limit=10');
     // In-app navigation keeps the 12-row table until the 10-row answer replaces it: wait for the count.
     await waitUntil(() => page.locator('[data-testid=user-timeline] tbody tr').count(), 10, 'first page of 10');
-    const shown = await page.locator('[data-testid=user-timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')));
+    const shown = await page
+      .locator('[data-testid=user-timeline] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')));
     assert.equal(shown.length, 10);
     await page.click('button:has-text("Next")');
     // The second page has the last 2 events (no third row; no in-page function: the console's CSP forbids eval).
     await page.locator('[data-testid=user-timeline] tbody tr').nth(2).waitFor({ state: 'detached' });
     await page.locator('[data-testid=user-timeline] tbody tr').nth(1).waitFor();
-    shown.push(...(await page.locator('[data-testid=user-timeline] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')))));
-    assert.deepEqual(shown, api.recent_events.map((e) => e.message_id));
+    shown.push(
+      ...(await page
+        .locator('[data-testid=user-timeline] tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')))),
+    );
+    assert.deepEqual(
+      shown,
+      api.recent_events.map((e) => e.message_id),
+    );
     await env.checkA11y(page, 'behavior user timeline');
 
     // A developer reads but has no delete action (and the server refuses it).
@@ -190,13 +262,21 @@ describe('console: behavior analytics', () => {
     await env.signIn(devPage, developer, '/behavior/users?id=u1');
     await devPage.waitForSelector('[data-testid=user-timeline] tbody tr');
     assert.equal(await devPage.locator('[data-testid=user-delete]').count(), 0);
-    assert.equal(await devPage.locator('[data-testid=nav] a[data-nav=behavior]').count(), 1, 'a developer has the nav entry');
+    assert.equal(
+      await devPage.locator('[data-testid=nav] a[data-nav=behavior]').count(),
+      1,
+      'a developer has the nav entry',
+    );
     // A viewer reads analytics too (events:read; ids as stored) but, like a developer, may not erase a user.
     const viewer = await env.createUser('behavior-viewer@example.com', { tenantId: env.tenantId, role: 'viewer' });
     const viewerPage = await env.newPage();
     await env.signIn(viewerPage, viewer, '/behavior/users?id=u1');
     await viewerPage.waitForSelector('[data-testid=user-timeline] tbody tr');
-    assert.equal(await viewerPage.locator('[data-testid=nav] a[data-nav=behavior]').count(), 1, 'a viewer has the nav entry');
+    assert.equal(
+      await viewerPage.locator('[data-testid=nav] a[data-nav=behavior]').count(),
+      1,
+      'a viewer has the nav entry',
+    );
     assert.equal(await viewerPage.locator('[data-testid=user-delete]').count(), 0);
 
     // The admin erases the user after confirming; the API no longer knows them.
@@ -207,7 +287,10 @@ describe('console: behavior analytics', () => {
     assert.match(await page.locator('[data-testid=user-deleted]').innerText(), /12/);
     const gone = await fetch(`${env.url}${base()}/users/u1`, { headers: { authorization: `Bearer ${env.adminKey}` } });
     assert.equal(gone.status, 404);
-    const audit = await env.api<{ data: { action: string; target_id: string }[] }>('GET', `/admin/v1/tenants/${env.tenantId}/audit?action=analytics.user.delete`);
+    const audit = await env.api<{ data: { action: string; target_id: string }[] }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/audit?action=analytics.user.delete`,
+    );
     assert.equal(audit.data[0]?.target_id, api.user_id, 'audited under the stored id');
   });
 });

@@ -71,7 +71,10 @@ export interface ConsoleEnv {
   /** Admin API call as the superadmin key; throws with the problem body on an error status. */
   api<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T>;
   /** A platform user with a password, optionally a member of `tenantId` with `role`. */
-  createUser(email: string, membership?: { tenantId: string; role: 'owner' | 'admin' | 'developer' | 'viewer' }): Promise<Account>;
+  createUser(
+    email: string,
+    membership?: { tenantId: string; role: 'owner' | 'admin' | 'developer' | 'viewer' },
+  ): Promise<Account>;
   /** Signs `page` in through the login page; lands on `path` (default the overview). */
   signIn(page: Page, account: { email: string; password: string }, p?: string): Promise<void>;
   /**
@@ -97,7 +100,8 @@ export async function waitUntil<T>(poll: () => Promise<T>, want: T, what: string
   const deadline = Date.now() + timeoutMs;
   let last: T = await poll();
   while (last !== want) {
-    if (Date.now() > deadline) assert.fail(`${what}: waited ${timeoutMs} ms for ${String(want)}, last saw ${String(last)}`);
+    if (Date.now() > deadline)
+      assert.fail(`${what}: waited ${timeoutMs} ms for ${String(want)}, last saw ${String(last)}`);
     await new Promise((r) => setTimeout(r, 50));
     last = await poll();
   }
@@ -122,11 +126,22 @@ async function freePort(): Promise<number> {
 
 /** Debian's chromium with the flags CI needs; playwright-core gives it a fresh temporary profile. */
 export function launchChromium(): Promise<Browser> {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (never let a tool download a browser)`);
+  assert.ok(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: apt-get install -y chromium (never let a tool download a browser)`,
+  );
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -147,7 +162,10 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
         // Config of the extra plugins as given; the harness's own plugins merge theirs below.
         ...extra,
         // Invitation links as production makes them: <publicUrl>/admin/invite?token=… on the gateway's own origin.
-        tenancy: { ...extra.tenancy, invitations: { publicUrl: url, ...(extra.tenancy?.invitations as object | undefined) } },
+        tenancy: {
+          ...extra.tenancy,
+          invitations: { publicUrl: url, ...(extra.tenancy?.invitations as object | undefined) },
+        },
         auth: {
           keySecret: 'console-e2e-secret-0123456789abcdefghijklmnopqrstuv',
           issuer: url,
@@ -172,7 +190,10 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
   const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${url}${p}`, {
       method,
-      headers: { authorization: `Bearer ${adminKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
@@ -198,11 +219,16 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
     pageErrors,
     consoleUrl: (p = '/') => `${url}/admin${p.startsWith('/') ? p : `/${p}`}`,
     async newPage(o = {}) {
-      const context = await browser.newContext({ colorScheme: o.colorScheme ?? options.colorScheme ?? 'light', locale: o.locale ?? options.locale ?? 'en-US', viewport: { width: 1280, height: 800 } });
+      const context = await browser.newContext({
+        colorScheme: o.colorScheme ?? options.colorScheme ?? 'light',
+        locale: o.locale ?? options.locale ?? 'en-US',
+        viewport: { width: 1280, height: 800 },
+      });
       contexts.push(context);
       const page = await context.newPage();
       page.on('console', (msg) => {
-        if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) pageErrors.push(`CSP: ${msg.text()}`);
+        if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text()))
+          pageErrors.push(`CSP: ${msg.text()}`);
       });
       page.on('pageerror', (err) => pageErrors.push(`page error: ${err.message}`));
       return page;
@@ -210,7 +236,8 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
     api,
     async createUser(email, membership) {
       const user = await api<{ id: string }>('POST', '/admin/v1/users', { email, password: PASSWORD });
-      if (membership) await api('POST', `/admin/v1/tenants/${membership.tenantId}/members`, { email, role: membership.role });
+      if (membership)
+        await api('POST', `/admin/v1/tenants/${membership.tenantId}/members`, { email, role: membership.role });
       return { email, password: PASSWORD, id: user.id };
     },
     async signIn(page, account, p = '/') {
@@ -219,12 +246,19 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
       await page.waitForURL(/\/oauth\/interaction\//, { timeout: 20_000 });
       await page.fill('#email', account.email);
       await page.fill('#password', account.password);
-      await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/admin/') && !u.pathname.startsWith('/admin/callback'), { timeout: 20_000 }), page.click('button[type=submit]')]);
+      await Promise.all([
+        page.waitForURL((u) => u.pathname.startsWith('/admin/') && !u.pathname.startsWith('/admin/callback'), {
+          timeout: 20_000,
+        }),
+        page.click('button[type=submit]'),
+      ]);
       await page.waitForSelector('[data-testid=nav]', { timeout: 20_000 });
     },
     async navigate(page, p) {
       const target = JSON.stringify(new URL(env.consoleUrl(p)).pathname + new URL(env.consoleUrl(p)).search);
-      await page.evaluate(`history.pushState(null, '', ${target}); dispatchEvent(new PopStateEvent('popstate', { state: null }))`);
+      await page.evaluate(
+        `history.pushState(null, '', ${target}); dispatchEvent(new PopStateEvent('popstate', { state: null }))`,
+      );
       await page.waitForURL((u) => u.pathname + u.search === JSON.parse(target));
     },
     async checkA11y(page, what = page.url()) {

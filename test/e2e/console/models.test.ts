@@ -39,11 +39,26 @@ describe('console: models, experiments, requests', () => {
             'exp-a': { deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }] },
             'exp-b': { deployments: [{ provider: 'mock', model: 'gpt-4o' }] },
           },
-          experiments: [{ name: 'tone', alias: 'assistant', stickyBy: 'user', variants: [{ name: 'control', model: 'exp-a' }, { name: 'treatment', model: 'exp-b' }] }],
+          experiments: [
+            {
+              name: 'tone',
+              alias: 'assistant',
+              stickyBy: 'user',
+              variants: [
+                { name: 'control', model: 'exp-a' },
+                { name: 'treatment', model: 'exp-b' },
+              ],
+            },
+          ],
         },
       },
     });
-    key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'models', scopes: ['ai:invoke'] })).key;
+    key = (
+      await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+        name: 'models',
+        scopes: ['ai:invoke'],
+      })
+    ).key;
     // A developer (experiments:read), not a superadmin: the screens work with a tenant role.
     developer = await env.createUser('models-dev@example.com', { tenantId: env.tenantId, role: 'developer' });
     page = await env.newPage();
@@ -55,7 +70,10 @@ describe('console: models, experiments, requests', () => {
 
   test('the models screen shows every alias with its price and the price’s source, filter in the URL', async () => {
     type Dep = { id: string; price: { input: number; source: string } | null; breaker: string };
-    const api = await env.api<{ aliases: { alias: string; deployments: Dep[] }[] }>('GET', `/admin/v1/tenants/${env.tenantId}/models`);
+    const api = await env.api<{ aliases: { alias: string; deployments: Dep[] }[] }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/models`,
+    );
     const mini = api.aliases.find((a) => a.alias === 'gpt-4o-mini')!.deployments[0]!;
     assert.equal(mini.price?.source, 'genai-prices', 'the mock is priced as the model it imitates');
     await env.navigate(page, '/models');
@@ -64,7 +82,10 @@ describe('console: models, experiments, requests', () => {
     assert.equal(Number(await cell.getAttribute('data-input')), mini.price!.input);
     assert.equal(await cell.getAttribute('data-source'), 'genai-prices');
     assert.match(await cell.innerText(), /built-in price table/);
-    assert.equal((await page.locator('[data-testid=model-gpt-4o-mini] [data-testid=model-breaker]').innerText()).trim(), 'Closed');
+    assert.equal(
+      (await page.locator('[data-testid=model-gpt-4o-mini] [data-testid=model-breaker]').innerText()).trim(),
+      'Closed',
+    );
     // Where the alias comes from: the config file here (the catalog admin API's entries say so too).
     const origin = page.locator('[data-testid=model-gpt-4o-mini] [data-testid=model-origin]');
     assert.equal(await origin.getAttribute('data-origin'), 'file');
@@ -86,21 +107,39 @@ describe('console: models, experiments, requests', () => {
       const res = await chat('assistant', `hello ${i}`, `user-${i}`);
       assert.equal(res.status, 200, await res.text());
     }
-    const api = await env.api<{ experiments: { name: string; variants: VariantView[] }[] }>('GET', `/admin/v1/tenants/${env.tenantId}/experiments`);
+    const api = await env.api<{ experiments: { name: string; variants: VariantView[] }[] }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/experiments`,
+    );
     const tone = api.experiments.find((e) => e.name === 'tone')!;
-    assert.equal(tone.variants.reduce((n, v) => n + v.requests, 0), 12);
+    assert.equal(
+      tone.variants.reduce((n, v) => n + v.requests, 0),
+      12,
+    );
     assert.equal(tone.variants[0]!.significance, null);
     assert.equal(tone.variants[1]!.significance?.test, 'two_proportion_z');
 
     await env.navigate(page, '/experiments?days=7');
     await page.waitForSelector('[data-testid=exp-tone] [data-testid=variant-control]');
     for (const v of tone.variants) {
-      const shown = await page.locator(`[data-testid=exp-tone] [data-testid=variant-${v.name}] [data-testid=variant-requests]`).getAttribute('data-value');
+      const shown = await page
+        .locator(`[data-testid=exp-tone] [data-testid=variant-${v.name}] [data-testid=variant-requests]`)
+        .getAttribute('data-value');
       assert.equal(Number(shown), v.requests, v.name);
     }
-    assert.equal(await page.locator('[data-testid=variant-control] [data-testid=variant-significance]').getAttribute('data-verdict'), 'baseline');
+    assert.equal(
+      await page
+        .locator('[data-testid=variant-control] [data-testid=variant-significance]')
+        .getAttribute('data-verdict'),
+      'baseline',
+    );
     // No errors on either side: no variance, so the server gives no p-value and the screen says so.
-    assert.equal(await page.locator('[data-testid=variant-treatment] [data-testid=variant-significance]').getAttribute('data-verdict'), 'insufficient');
+    assert.equal(
+      await page
+        .locator('[data-testid=variant-treatment] [data-testid=variant-significance]')
+        .getAttribute('data-verdict'),
+      'insufficient',
+    );
     assert.match(await page.locator('section.page').innerText(), /two-proportion z-test/);
     assert.match(page.url(), /days=7/);
     await env.checkA11y(page, 'experiments');

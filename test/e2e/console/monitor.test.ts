@@ -50,7 +50,10 @@ describe('console: live monitoring wall', () => {
     providers: { up: { type: 'openai', baseUrl: `${mockUrl}/v1`, apiKey: KEY } },
     models: {
       'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini', name: 'steady' }] },
-      flaky: { deployments: [{ provider: 'up', model: 'broken-model', name: 'flaky-primary' }], fallbacks: ['gpt-4o-mini'] },
+      flaky: {
+        deployments: [{ provider: 'up', model: 'broken-model', name: 'flaky-primary' }],
+        fallbacks: ['gpt-4o-mini'],
+      },
     },
     pricing: { 'gpt-4o-mini': { input: 150, output: 600 } },
     retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
@@ -77,7 +80,10 @@ describe('console: live monitoring wall', () => {
 
   before(async () => {
     mock = await startMockUpstream({ apiKey: KEY, completionTokens: 7, record: 0 });
-    env = await startConsoleEnv({ plugins: [usage], pluginConfig: { usage: { consumer: { blockMs: 50 } }, ai: aiConfig(mock.url) } });
+    env = await startConsoleEnv({
+      plugins: [usage],
+      pluginConfig: { usage: { consumer: { blockMs: 50 } }, ai: aiConfig(mock.url) },
+    });
     mock.setFailure({ status: 503, times: 0, match: { model: 'broken-model' } });
     // A second instance of the same deployment: same database, same Redis prefix, same key secret.
     second = await startTestGateway({
@@ -89,7 +95,12 @@ describe('console: live monitoring wall', () => {
       },
       config: env.backend.config,
     });
-    key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'wall', scopes: ['ai:invoke'] })).key;
+    key = (
+      await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+        name: 'wall',
+        scopes: ['ai:invoke'],
+      })
+    ).key;
     page = await env.newPage();
     await env.signIn(page, env.admin, '/home');
   });
@@ -168,7 +179,10 @@ describe('console: live monitoring wall', () => {
     assert.match(await open.innerText(), /open on 1, half-open on 0 of 2 instance/);
     assert.equal(await open.locator('.glyph').innerText(), '✕');
     // Open breakers come first.
-    assert.equal(await page.locator('[data-testid=monitor-breakers] li').first().getAttribute('data-deployment'), 'flaky-primary');
+    assert.equal(
+      await page.locator('[data-testid=monitor-breakers] li').first().getAttribute('data-deployment'),
+      'flaky-primary',
+    );
     const m = await monitor();
     assert.deepEqual(
       m.cluster.breakers.find((b) => b.deployment === 'flaky-primary'),
@@ -178,7 +192,10 @@ describe('console: live monitoring wall', () => {
 
   test('full screen: a kiosk layout entered and left with the keyboard, accessible', async () => {
     // A string expression: it runs in the page (this file is type-checked without the DOM library).
-    const figureSize = async () => (await page.evaluate(`parseFloat(getComputedStyle(document.querySelector('[data-testid=mon-rps]')).fontSize)`)) as number;
+    const figureSize = async () =>
+      (await page.evaluate(
+        `parseFloat(getComputedStyle(document.querySelector('[data-testid=mon-rps]')).fontSize)`,
+      )) as number;
     const normal = await figureSize();
     const button = page.locator('[data-testid=monitor-fullscreen]');
     await button.focus();

@@ -29,13 +29,20 @@ describe('console: OAuth clients', () => {
     const clientId = (await page.locator('tr[data-client="Batch job"] td.mono').first().innerText()).trim();
     const token = await fetch(`${env.url}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
     });
     assert.equal(token.status, 200, await token.clone().text());
 
     // A web client: edit its redirect URIs; an invalid one shows next to the field.
-    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/oauth-clients`, { name: 'Web', grant_types: ['authorization_code'], redirect_uris: ['https://web.example/cb'] });
+    await env.api('POST', `/admin/v1/tenants/${env.tenantId}/oauth-clients`, {
+      name: 'Web',
+      grant_types: ['authorization_code'],
+      redirect_uris: ['https://web.example/cb'],
+    });
     await page.reload();
     await page.click('tr[data-client="Web"] button:has-text("Edit")');
     await page.fill('[data-testid=client-redirects]', 'http://not-local.example/cb');

@@ -24,7 +24,12 @@ describe('console: dashboard, playground, health & plugins', () => {
       plugins: [usage, health],
       pluginConfig: { usage: { consumer: { blockMs: 50 } }, health: { details: { access: 'admin' } } },
     });
-    key = (await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'overview', scopes: ['ai:invoke'] })).key;
+    key = (
+      await env.api<{ key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+        name: 'overview',
+        scopes: ['ai:invoke'],
+      })
+    ).key;
     page = await env.newPage();
     await env.signIn(page, env.admin, '/home');
   });
@@ -41,7 +46,11 @@ describe('console: dashboard, playground, health & plugins', () => {
       });
       assert.equal(res.status, 200, await res.text());
     }
-    const usageApi = () => env.api<{ totals: { requests: number; cost_micros: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/usage?from=${today()}&to=${today()}`);
+    const usageApi = () =>
+      env.api<{ totals: { requests: number; cost_micros: number } }>(
+        'GET',
+        `/admin/v1/tenants/${env.tenantId}/usage?from=${today()}&to=${today()}`,
+      );
     const deadline = Date.now() + 20_000;
     while ((await usageApi()).totals.requests < 4) {
       assert.ok(Date.now() < deadline, 'usage records did not arrive');
@@ -58,7 +67,10 @@ describe('console: dashboard, playground, health & plugins', () => {
     assert.equal(Number(await page.locator('[data-testid=ov-requests]').getAttribute('data-value')), api.requests);
     assert.equal(Number(await page.locator('[data-testid=ov-spend]').getAttribute('data-value')), api.cost_micros);
     // Spent today (the tenant budget card) is the same figure: the range is today.
-    assert.equal(Number(await page.locator('[data-testid=ov-budget-daily] dd').getAttribute('data-value')), api.cost_micros);
+    assert.equal(
+      Number(await page.locator('[data-testid=ov-budget-daily] dd').getAttribute('data-value')),
+      api.cost_micros,
+    );
     assert.match(await page.locator('[data-testid=overview-range]').innerText(), new RegExp(`${today()} 00:00 UTC`));
     assert.ok(Number(await page.locator('[data-testid=ov-p95]').getAttribute('data-value')) >= 0);
     assert.match(await page.locator('[data-testid=ov-top-keys]').innerText(), /\d/);
@@ -79,7 +91,10 @@ describe('console: dashboard, playground, health & plugins', () => {
     await page.click('[data-testid=pg-send]');
     await page.waitForSelector('[data-testid=pg-facts]', { timeout: 20_000 });
     assert.equal(await page.locator('[data-testid=pg-error]').count(), 0, 'no error');
-    assert.ok((await page.locator('[data-testid=pg-output]').innerText()).trim().length > 0, 'the streamed text is shown');
+    assert.ok(
+      (await page.locator('[data-testid=pg-output]').innerText()).trim().length > 0,
+      'the streamed text is shown',
+    );
     assert.ok(Number(await page.locator('[data-testid=pg-usage]').getAttribute('data-total')) > 0, 'usage is shown');
     assert.match(await page.locator('[data-testid=pg-request-id]').innerText(), /\w{6,}/);
     assert.match(await page.locator('[data-testid=pg-overhead]').innerText(), /\d+(\.\d+)? ms/);
@@ -89,17 +104,28 @@ describe('console: dashboard, playground, health & plugins', () => {
   });
 
   test('health & plugins lists checks with latency, installed plugins and the pipeline in run order', async () => {
-    const expected = await env.api<{ plugins: { name: string }[]; pipeline: { phase: string; hooks: { id: string }[] }[] }>('GET', '/admin/v1/plugins');
+    const expected = await env.api<{
+      plugins: { name: string }[];
+      pipeline: { phase: string; hooks: { id: string }[] }[];
+    }>('GET', '/admin/v1/plugins');
     await env.navigate(page, '/health');
     await page.waitForSelector('[data-testid=health-checks] tbody tr');
     await page.waitForSelector('[data-testid=health-plugin-list] tbody tr');
     assert.ok((await page.locator('[data-testid=health-checks] tbody tr').count()) > 0);
     assert.match(await page.locator('[data-testid=health-checks]').innerText(), /\d+ ms/);
-    const shown = await page.locator('[data-testid=health-plugin-list] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-plugin')));
-    assert.deepEqual(shown, expected.plugins.map((p) => p.name));
+    const shown = await page
+      .locator('[data-testid=health-plugin-list] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-plugin')));
+    assert.deepEqual(
+      shown,
+      expected.plugins.map((p) => p.name),
+    );
     const auth = expected.pipeline.find((p) => p.phase === 'request.authenticate')!;
     const authHooks = await page.locator('[data-phase="request.authenticate"] li').allInnerTexts();
-    assert.deepEqual(authHooks, auth.hooks.map((h) => h.id));
+    assert.deepEqual(
+      authHooks,
+      auth.hooks.map((h) => h.id),
+    );
     await env.checkA11y(page, 'health & plugins');
   });
 });

@@ -73,7 +73,14 @@ describe('console: request explorer', () => {
     env = await startConsoleEnv({
       plugins: [usage, probe.plugin],
       // Tracing on, new traces never sampled: only a caller's sampled trace is recorded.
-      config: { telemetry: { tracing: { endpoint: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`, sampleRatio: 0 } } },
+      config: {
+        telemetry: {
+          tracing: {
+            endpoint: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`,
+            sampleRatio: 0,
+          },
+        },
+      },
       pluginConfig: {
         console: { traceUrl: TRACE_URL },
         usage: { consumer: { blockMs: 50 } },
@@ -82,7 +89,10 @@ describe('console: request explorer', () => {
           models: {
             'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini', name: 'steady' }] },
             // A deployment that always fails; its alias falls back to gpt-4o-mini's.
-            flaky: { deployments: [{ provider: 'up', model: 'broken-model', name: 'flaky-primary' }], fallbacks: ['gpt-4o-mini'] },
+            flaky: {
+              deployments: [{ provider: 'up', model: 'broken-model', name: 'flaky-primary' }],
+              fallbacks: ['gpt-4o-mini'],
+            },
           },
           pricing: { 'gpt-4o-mini': { input: 150, output: 600 } },
           retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
@@ -91,11 +101,18 @@ describe('console: request explorer', () => {
       },
     });
     mock.setFailure({ status: 503, times: 0, match: { model: 'broken-model' } });
-    key = (await env.api<{ key: string; id: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'explorer', scopes: ['ai:invoke'] })).key;
+    key = (
+      await env.api<{ key: string; id: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+        name: 'explorer',
+        scopes: ['ai:invoke'],
+      })
+    ).key;
     for (const q of ['one', 'two', 'three', 'four', 'five']) await chat('gpt-4o-mini', `explorer ${q}`);
     // The first retries and falls back (opening the breaker); the second skips the open breaker.
     for (const q of ['first', 'second']) flaky.push((await chat('flaky', `flaky ${q}`)).headers.get('x-request-id')!);
-    traced = (await chat('gpt-4o-mini', 'traced', { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` })).headers.get('x-request-id')!;
+    traced = (await chat('gpt-4o-mini', 'traced', { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` })).headers.get(
+      'x-request-id',
+    )!;
     const deadline = Date.now() + 20_000;
     while ((await usageTotals()).requests < 8) {
       assert.ok(Date.now() < deadline, 'usage records did not arrive');
@@ -110,23 +127,41 @@ describe('console: request explorer', () => {
     sink?.close();
   });
 
-  const usageTotals = async () => (await env.api<{ totals: { requests: number; cost_micros: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/usage?from=${day()}&to=${day()}`)).totals;
+  const usageTotals = async () =>
+    (
+      await env.api<{ totals: { requests: number; cost_micros: number } }>(
+        'GET',
+        `/admin/v1/tenants/${env.tenantId}/usage?from=${day()}&to=${day()}`,
+      )
+    ).totals;
 
   test('lists the usage API’s requests and cost for the same UTC range', async () => {
     const totals = await usageTotals();
-    const api = await env.api<ListPage>('GET', `/admin/v1/tenants/${env.tenantId}/requests?from=${from}&to=${to}&limit=100`);
+    const api = await env.api<ListPage>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/requests?from=${from}&to=${to}&limit=100`,
+    );
     await env.navigate(page, `/requests?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=50`);
     await page.waitForSelector('[data-testid=rq-table] tbody tr');
     const shown = await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id')));
-    assert.deepEqual(shown, api.data.map((r) => r.request_id), 'the same requests, newest first');
+    assert.deepEqual(
+      shown,
+      api.data.map((r) => r.request_id),
+      'the same requests, newest first',
+    );
     assert.equal(shown.length, totals.requests);
-    const micros = await page.locator('[data-testid=rq-table] td[data-micros]').evaluateAll((tds) => tds.reduce((s, td) => s + Number(td.getAttribute('data-micros')), 0));
+    const micros = await page
+      .locator('[data-testid=rq-table] td[data-micros]')
+      .evaluateAll((tds) => tds.reduce((s, td) => s + Number(td.getAttribute('data-micros')), 0));
     assert.equal(micros, totals.cost_micros, 'the listed costs add up to the usage total');
     assert.ok(totals.cost_micros > 0);
     // The key column names the key (the API's key_name), with its id beside it.
     const keyCells = await page.locator('[data-testid=rq-key-cell]').allInnerTexts();
     assert.equal(keyCells.length, api.data.length);
-    assert.ok(keyCells.every((text) => text.includes('explorer')), `key names shown: ${keyCells.join(' | ')}`);
+    assert.ok(
+      keyCells.every((text) => text.includes('explorer')),
+      `key names shown: ${keyCells.join(' | ')}`,
+    );
     // One precision rule for the cost column: no "$0.00" beside "$0.000006" (a zero is "$0").
     const costTexts = await page.locator('[data-testid=rq-table] td[data-micros]').allInnerTexts();
     assert.ok(!costTexts.some((text) => text.trim() === '$0.00'), `costs shown: ${costTexts.join(' | ')}`);
@@ -146,7 +181,10 @@ describe('console: request explorer', () => {
     await page.reload();
     await page.waitForSelector('[data-testid=rq-table] tbody tr');
     assert.equal(await page.inputValue('[data-testid=rq-model]'), 'flaky');
-    assert.deepEqual(await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id'))), [...flaky].reverse());
+    assert.deepEqual(
+      await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id'))),
+      [...flaky].reverse(),
+    );
   });
 
   test('a request refused before routing is listed, found by its error code, and counted in the error rate', async () => {
@@ -162,7 +200,11 @@ describe('console: request explorer', () => {
     await waitUntil(async () => (await usageTotals()).requests, before + 1, 'the refusal recorded');
     // Filtered by status and error code in the URL: only the refusal, with its code beside the status.
     await env.navigate(page, '/requests?status=error&error_code=model_not_found');
-    await waitUntil(() => rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id')).join()), id, 'the refused request alone');
+    await waitUntil(
+      () => rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-request-id')).join()),
+      id,
+      'the refused request alone',
+    );
     assert.equal(await page.inputValue('[data-testid=rq-error-code]'), 'model_not_found');
     assert.match(await rows().first().innerText(), /no-such-model/);
     assert.equal(await page.locator('[data-testid=rq-error]').innerText(), 'model_not_found');
@@ -170,18 +212,31 @@ describe('console: request explorer', () => {
     await page.click(`[data-testid=rq-table] tr[data-request-id="${id}"] td:nth-child(3)`);
     await page.waitForSelector(`[data-testid=rq-detail-id]:text("${id}")`);
     assert.match(await page.locator('[data-testid=rq-drawer]').innerText(), /HTTP 404 · model_not_found/);
-    assert.match(await page.locator('[data-testid=rq-drawer]').innerText(), /No upstream attempt \(stopped before routing\)/);
+    assert.match(
+      await page.locator('[data-testid=rq-drawer]').innerText(),
+      /No upstream attempt \(stopped before routing\)/,
+    );
     assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), 0);
     await env.checkA11y(page, 'refused request drawer');
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => !u.search.includes('request='));
     // The overview's error rate is the summary's, and the summary counts the refusal.
-    const summary = await env.api<{ requests: number; error_requests: number; error_rate: number }>('GET', `/admin/v1/tenants/${env.tenantId}/usage/summary?from=${day()}&to=${day()}`);
+    const summary = await env.api<{ requests: number; error_requests: number; error_rate: number }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/usage/summary?from=${day()}&to=${day()}`,
+    );
     assert.ok(summary.error_requests >= 1);
     assert.equal(summary.requests, before + 1);
     await env.navigate(page, `/overview?from=${day()}&to=${day()}`);
-    await waitUntil(async () => Number(await page.locator('[data-testid=ov-requests]').getAttribute('data-value')), summary.requests, 'overview requests');
-    assert.equal(Number(await page.locator('[data-testid=ov-error-rate]').getAttribute('data-value')), summary.error_rate);
+    await waitUntil(
+      async () => Number(await page.locator('[data-testid=ov-requests]').getAttribute('data-value')),
+      summary.requests,
+      'overview requests',
+    );
+    assert.equal(
+      Number(await page.locator('[data-testid=ov-error-rate]').getAttribute('data-value')),
+      summary.error_rate,
+    );
   });
 
   test('the drawer shows the retry and fallback, then the breaker skip; Esc closes it', async () => {
@@ -190,18 +245,45 @@ describe('console: request explorer', () => {
     await page.click(`[data-testid=rq-table] tr[data-request-id="${flaky[0]}"] td:nth-child(3)`);
     await page.waitForSelector('[data-testid=rq-attempts] tbody tr');
     assert.match(page.url(), new RegExp(`request=${flaky[0]}`));
-    const attempts = () => page.locator('[data-testid=rq-attempts] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-deployment'), tr.getAttribute('data-outcome'), tr.getAttribute('data-next')]));
+    const attempts = () =>
+      page
+        .locator('[data-testid=rq-attempts] tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => [
+            tr.getAttribute('data-deployment'),
+            tr.getAttribute('data-outcome'),
+            tr.getAttribute('data-next'),
+          ]),
+        );
     assert.deepEqual(await attempts(), [
       ['flaky-primary', 'error', 'retry'],
       ['flaky-primary', 'error', 'fallback'],
       ['steady', 'success', ''],
     ]);
-    const detail = await env.api<{ cost_micros: number; overhead_ms: number; total_tokens: number; cache_write_tokens: number; reasoning_tokens: number }>('GET', `/admin/v1/tenants/${env.tenantId}/requests/${flaky[0]}`);
-    assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), detail.cost_micros);
-    assert.equal(Number(await page.locator('[data-testid=rq-detail-overhead]').getAttribute('data-value')), detail.overhead_ms);
-    assert.equal(Number(await page.locator('[data-testid=rq-detail-tokens]').getAttribute('data-value')), detail.total_tokens);
+    const detail = await env.api<{
+      cost_micros: number;
+      overhead_ms: number;
+      total_tokens: number;
+      cache_write_tokens: number;
+      reasoning_tokens: number;
+    }>('GET', `/admin/v1/tenants/${env.tenantId}/requests/${flaky[0]}`);
+    assert.equal(
+      Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')),
+      detail.cost_micros,
+    );
+    assert.equal(
+      Number(await page.locator('[data-testid=rq-detail-overhead]').getAttribute('data-value')),
+      detail.overhead_ms,
+    );
+    assert.equal(
+      Number(await page.locator('[data-testid=rq-detail-tokens]').getAttribute('data-value')),
+      detail.total_tokens,
+    );
     // Cache-write and reasoning tokens are shown only when the request had some.
-    assert.equal(await page.locator('[data-testid=rq-detail-cache-write]').count(), detail.cache_write_tokens > 0 ? 1 : 0);
+    assert.equal(
+      await page.locator('[data-testid=rq-detail-cache-write]').count(),
+      detail.cache_write_tokens > 0 ? 1 : 0,
+    );
     assert.equal(await page.locator('[data-testid=rq-detail-reasoning]').count(), detail.reasoning_tokens > 0 ? 1 : 0);
     assert.match(await page.locator('[data-testid=rq-trace]').innerText(), /Not traced/);
     // Focus is inside the drawer (a modal dialog), and axe finds nothing serious with it open.
@@ -228,7 +310,10 @@ describe('console: request explorer', () => {
   test('a traced request links to its trace with console.traceUrl; an untraced one says so', async () => {
     await env.navigate(page, `/requests?request=${traced}`);
     await page.waitForSelector('[data-testid=rq-trace-link]');
-    assert.equal(await page.locator('[data-testid=rq-trace-link]').getAttribute('href'), TRACE_URL.replace('{traceId}', TRACE_ID));
+    assert.equal(
+      await page.locator('[data-testid=rq-trace-link]').getAttribute('href'),
+      TRACE_URL.replace('{traceId}', TRACE_ID),
+    );
     assert.equal(await page.locator('[data-testid=rq-trace-link]').getAttribute('rel'), 'noopener noreferrer');
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => !u.search.includes('request='));
@@ -239,12 +324,21 @@ describe('console: request explorer', () => {
   });
 
   test('the dashboard shows the summary’s gateway overhead percentiles', async () => {
-    const summary = await env.api<{ overhead: { p50_ms: number; p95_ms: number; measured_requests: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/usage/summary?from=${day()}&to=${day()}`);
+    const summary = await env.api<{ overhead: { p50_ms: number; p95_ms: number; measured_requests: number } }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/usage/summary?from=${day()}&to=${day()}`,
+    );
     assert.ok(summary.overhead.measured_requests >= 8);
     await env.navigate(page, `/overview?from=${day()}&to=${day()}`);
     await page.waitForSelector('[data-testid=ov-overhead]');
-    assert.equal(Number(await page.locator('[data-testid=ov-overhead]').getAttribute('data-p50')), summary.overhead.p50_ms);
-    assert.equal(Number(await page.locator('[data-testid=ov-overhead]').getAttribute('data-p95')), summary.overhead.p95_ms);
+    assert.equal(
+      Number(await page.locator('[data-testid=ov-overhead]').getAttribute('data-p50')),
+      summary.overhead.p50_ms,
+    );
+    assert.equal(
+      Number(await page.locator('[data-testid=ov-overhead]').getAttribute('data-p95')),
+      summary.overhead.p95_ms,
+    );
   });
 
   test('the playground shows a chat’s metered cost and opens it in the explorer', async () => {
@@ -264,7 +358,10 @@ describe('console: request explorer', () => {
     await page.click('[data-testid=pg-explorer-link]');
     await page.waitForSelector('[data-testid=rq-detail-id]');
     assert.equal(await page.locator('[data-testid=rq-detail-id]').innerText(), id);
-    assert.equal(Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')), detail.cost_micros);
+    assert.equal(
+      Number(await page.locator('[data-testid=rq-detail-cost]').getAttribute('data-micros')),
+      detail.cost_micros,
+    );
     assert.deepEqual(env.pageErrors, []);
   });
 
@@ -305,7 +402,13 @@ describe('console: request explorer', () => {
     };
     await probe.ctx().queue.publishNow(USAGE_TOPIC, [record]);
     await waitUntil(
-      async () => (await env.api<{ data: { request_id: string }[] }>('GET', `/admin/v1/tenants/${env.tenantId}/requests?model=claude-sonnet`)).data.length,
+      async () =>
+        (
+          await env.api<{ data: { request_id: string }[] }>(
+            'GET',
+            `/admin/v1/tenants/${env.tenantId}/requests?model=claude-sonnet`,
+          )
+        ).data.length,
       1,
       'the published record is stored',
     );
@@ -314,7 +417,10 @@ describe('console: request explorer', () => {
     await page.waitForSelector('[data-testid=rq-detail-reasoning]');
     assert.equal(Number(await page.locator('[data-testid=rq-detail-cache-write]').getAttribute('data-value')), 1024);
     assert.equal(Number(await page.locator('[data-testid=rq-detail-reasoning]').getAttribute('data-value')), 512);
-    assert.match(await page.locator('[data-testid=rq-detail-tokens]').innerText(), /1,024 of the input written to the prompt cache[\s\S]*512 of the output spent on reasoning/);
+    assert.match(
+      await page.locator('[data-testid=rq-detail-tokens]').innerText(),
+      /1,024 of the input written to the prompt cache[\s\S]*512 of the output spent on reasoning/,
+    );
     await page.keyboard.press('Escape');
   });
 });

@@ -26,7 +26,11 @@ describe('console: session expiry', () => {
     await other.waitForSelector('text=Saved.');
     await other.reload();
     await other.waitForSelector('[data-testid=display-name]');
-    await waitUntil(() => other.locator('[data-testid=display-name]').inputValue(), 'Expiry Tester', 'display name after reload');
+    await waitUntil(
+      () => other.locator('[data-testid=display-name]').inputValue(),
+      'Expiry Tester',
+      'display name after reload',
+    );
     await other.fill('input[formcontrolname=current_password]', user.password);
     await other.fill('input[formcontrolname=new_password]', 'a-new-password-for-expiry');
     await other.fill('input[formcontrolname=confirm]', 'a-new-password-for-expiry');

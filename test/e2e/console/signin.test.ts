@@ -17,8 +17,11 @@ describe('console: sign-in, navigation, sign-out', () => {
     assert.equal(new URL(page.url()).pathname, '/admin/tenants');
     assert.equal(new URL(page.url()).searchParams.get('q'), 'def');
     await page.waitForSelector('[data-testid=tenant-table] [data-tenant=default]');
-    const nav = await page.locator('[data-testid=nav] a').evaluateAll((as) => as.map((a) => a.getAttribute('data-nav')));
-    for (const entry of ['home', 'audit', 'tenants', 'users', 'members']) assert.ok(nav.includes(entry), `${entry} in ${nav}`);
+    const nav = await page
+      .locator('[data-testid=nav] a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('data-nav')));
+    for (const entry of ['home', 'audit', 'tenants', 'users', 'members'])
+      assert.ok(nav.includes(entry), `${entry} in ${nav}`);
     await env.checkA11y(page, 'tenants');
     assert.deepEqual(env.pageErrors, [], 'no CSP violation or page error');
     await page.close();
@@ -27,7 +30,9 @@ describe('console: sign-in, navigation, sign-out', () => {
   test('tokens stay in memory: nothing in localStorage or sessionStorage holds a token', async () => {
     const page = await env.newPage();
     await env.signIn(page, env.admin);
-    const stored = String(await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })'));
+    const stored = String(
+      await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })'),
+    );
     assert.doesNotMatch(stored, /eyJ|access_token|refresh_token/);
     await page.close();
   });
@@ -39,7 +44,8 @@ describe('console: sign-in, navigation, sign-out', () => {
     await page.click('[data-testid=sign-out]');
     // The authorization server asks to confirm ending its session, then returns to /signed-out.
     await page.waitForURL(/\/oauth\/logout|\/admin\/signed-out/);
-    if (/\/oauth\/logout/.test(page.url())) await Promise.all([page.waitForURL(/\/admin\/signed-out/), page.click('button[value=yes]')]);
+    if (/\/oauth\/logout/.test(page.url()))
+      await Promise.all([page.waitForURL(/\/admin\/signed-out/), page.click('button[value=yes]')]);
     await page.waitForSelector('text=You are signed out');
     await page.goto(env.consoleUrl('/home'));
     await page.waitForURL(/\/oauth\/interaction\//);

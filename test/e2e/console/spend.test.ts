@@ -40,11 +40,13 @@ describe('console: usage, budgets, limits, cache', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content }] }),
     });
-  const usageApi = (from: string, to: string) => env.api<{ totals: Totals }>('GET', `/admin/v1/tenants/${env.tenantId}/usage?from=${from}&to=${to}`);
+  const usageApi = (from: string, to: string) =>
+    env.api<{ totals: Totals }>('GET', `/admin/v1/tenants/${env.tenantId}/usage?from=${from}&to=${to}`);
   /** The over-plan refusal must land under its field, not in the form-level message. */
   const noFormError = async () => {
     const formError = page.locator('[data-testid=form-error]');
-    if ((await formError.count()) > 0) assert.fail(`shown for the whole form, not under the field: ${await formError.innerText()}`);
+    if ((await formError.count()) > 0)
+      assert.fail(`shown for the whole form, not under the field: ${await formError.innerText()}`);
   };
   /** A number the page shows in a data-value attribute. */
   const domValue = async (selector: string) => Number(await page.locator(selector).getAttribute('data-value'));
@@ -59,7 +61,10 @@ describe('console: usage, budgets, limits, cache', () => {
         cache: { statsFlushMs: 200 },
       },
     });
-    const created = await env.api<{ key: string; id: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, { name: 'spend', scopes: ['ai:invoke'] });
+    const created = await env.api<{ key: string; id: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+      name: 'spend',
+      scopes: ['ai:invoke'],
+    });
     key = created.key;
     keyId = created.id;
     // A tenant admin (not a superadmin): the plan's bounds apply to them.
@@ -103,10 +108,15 @@ describe('console: usage, budgets, limits, cache', () => {
     // The CSV export of the same range: a header and one line per request.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=usage-export]')]);
     assert.equal(download.suggestedFilename(), `usage-${today()}-${today()}.csv`);
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(csv.length - 1, api.requests, csv.join('\n'));
     // This month's invoice total is the invoice API's.
-    const invoice = await env.api<{ totals: { amount_micros: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/invoices/${today().slice(0, 7)}`);
+    const invoice = await env.api<{ totals: { amount_micros: number } }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/invoices/${today().slice(0, 7)}`,
+    );
     await page.waitForSelector('[data-testid=invoice-total]');
     assert.equal(await domValue('[data-testid=invoice-total]'), invoice.totals.amount_micros);
 
@@ -114,7 +124,15 @@ describe('console: usage, budgets, limits, cache', () => {
     await page.click('[data-testid=usage-by-model]');
     await page.waitForURL(/by=model/);
     await page.waitForSelector('[data-testid=usage-table] tr[data-row="gpt-4o-mini"]');
-    assert.equal(Number(await page.locator('[data-testid=usage-table] tr[data-row="gpt-4o-mini"] td[data-value]').first().getAttribute('data-value')), api.requests);
+    assert.equal(
+      Number(
+        await page
+          .locator('[data-testid=usage-table] tr[data-row="gpt-4o-mini"] td[data-value]')
+          .first()
+          .getAttribute('data-value'),
+      ),
+      api.requests,
+    );
 
     // Group by key: the row shows the key's name (the API's key_name), its id as secondary text.
     await page.click('[data-testid=usage-by-key]');
@@ -126,7 +144,9 @@ describe('console: usage, budgets, limits, cache', () => {
     // At 1280 px the range presets stay on one line: "Last month" does not wrap away from the others.
     const viewport = page.viewportSize();
     await page.setViewportSize({ width: 1280, height: 800 });
-    const tops = await page.locator('[data-testid=usage-presets] button').evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().top)));
+    const tops = await page
+      .locator('[data-testid=usage-presets] button')
+      .evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().top)));
     assert.equal(tops.length, 5);
     assert.equal(new Set(tops).size, 1, `preset rows: ${tops.join(', ')}`);
     if (viewport) await page.setViewportSize(viewport);
@@ -151,7 +171,9 @@ describe('console: usage, budgets, limits, cache', () => {
     await env.checkA11y(page, 'budgets');
     await page.fill('[data-testid=budget-daily_hard_micros]', '999');
     await page.click('[data-testid=budget-save]');
-    await page.waitForSelector('[data-testid=budget-error-daily_hard_micros], [data-testid=form-error], [data-testid=budget-daily] [data-hard="999000000"]');
+    await page.waitForSelector(
+      '[data-testid=budget-error-daily_hard_micros], [data-testid=form-error], [data-testid=budget-daily] [data-hard="999000000"]',
+    );
     await noFormError();
     assert.match(await page.locator('[data-testid=budget-error-daily_hard_micros]').innerText(), /plan|bound/i);
 
@@ -159,7 +181,10 @@ describe('console: usage, budgets, limits, cache', () => {
     await page.click('[data-testid=budget-save]');
     await page.waitForSelector('[data-testid=budget-daily] [data-hard="400"]');
     assert.match(await page.locator('[data-testid=budget-daily]').innerText(), /\$0\.0004/);
-    const b = await env.api<{ source: string; effective: { daily_hard_micros: number } }>('GET', `/admin/v1/tenants/${env.tenantId}/budgets`);
+    const b = await env.api<{ source: string; effective: { daily_hard_micros: number } }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/budgets`,
+    );
     assert.deepEqual([b.source, b.effective.daily_hard_micros], ['override', 400]);
   });
 
@@ -173,14 +198,19 @@ describe('console: usage, budgets, limits, cache', () => {
     assert.match(await tenantRow.locator('td.mat-column-tokensPerMinute').innerText(), /of no bound/);
     await page.fill('[data-testid=limit-requestsPerMinute]', '1000');
     await page.click('[data-testid=limit-save]');
-    await page.waitForSelector('[data-testid=limit-error-requestsPerMinute], [data-testid=form-error], td[data-limit="1000"]');
+    await page.waitForSelector(
+      '[data-testid=limit-error-requestsPerMinute], [data-testid=form-error], td[data-limit="1000"]',
+    );
     await noFormError();
     assert.match(await page.locator('[data-testid=limit-error-requestsPerMinute]').innerText(), /100/);
 
     await page.fill('[data-testid=limit-requestsPerMinute]', '50');
     await page.click('[data-testid=limit-save]');
     await page.waitForSelector(`[data-row="tenant:${env.tenantId}"] td[data-limit="50"]`);
-    const o = await env.api<{ policies: { scope: string; limits: { requestsPerMinute?: number } }[] }>('GET', `/admin/v1/tenants/${env.tenantId}/limits`);
+    const o = await env.api<{ policies: { scope: string; limits: { requestsPerMinute?: number } }[] }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/limits`,
+    );
     assert.deepEqual(o.policies.find((p) => p.scope === 'tenant')?.limits, { requestsPerMinute: 50 });
     assert.deepEqual(env.pageErrors, []);
   });

@@ -30,13 +30,19 @@ describe('console: teams', () => {
     await page.click('[data-testid=team-add-member]');
     await page.click(`mat-option:has-text("${dev.email}")`);
     await page.waitForSelector(`[data-testid=team-members] tr[data-member="${dev.email}"]`);
-    const member = await env.api<{ team_id: string | null }>('GET', `/admin/v1/tenants/${env.tenantId}/members/${dev.id}`);
+    const member = await env.api<{ team_id: string | null }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/members/${dev.id}`,
+    );
     assert.ok(member.team_id, 'the member is in the team on the server');
     await env.checkA11y(page, 'team detail');
     await page.click(`tr[data-member="${dev.email}"] button:has-text("Remove")`);
     await page.click('[data-testid=confirm-button]');
     await page.waitForSelector(`tr[data-member="${dev.email}"]`, { state: 'detached' });
-    const after = await env.api<{ team_id: string | null }>('GET', `/admin/v1/tenants/${env.tenantId}/members/${dev.id}`);
+    const after = await env.api<{ team_id: string | null }>(
+      'GET',
+      `/admin/v1/tenants/${env.tenantId}/members/${dev.id}`,
+    );
     assert.equal(after.team_id, null);
     assert.deepEqual(env.pageErrors, []);
   });

@@ -30,7 +30,11 @@ describe('console: tenants, audit, roles', () => {
     await page.fill('[data-testid=tenant-search]', 'acme');
     await page.press('[data-testid=tenant-search]', 'Enter');
     await page.waitForURL(/q=acme/);
-    await waitUntil(() => page.locator('[data-testid=tenant-table] tr[data-tenant]').count(), 1, 'tenant rows matching acme');
+    await waitUntil(
+      () => page.locator('[data-testid=tenant-table] tr[data-tenant]').count(),
+      1,
+      'tenant rows matching acme',
+    );
 
     // The new tenant's own log holds its creation: the platform-wide log shows it to a superadmin.
     await page.goto(env.consoleUrl('/audit?scope=platform&action=tenant.create'));
@@ -42,7 +46,11 @@ describe('console: tenants, audit, roles', () => {
     // Filtering by target id, from the URL: only the entries about that tenant.
     const acme = (await env.api<{ data: { id: string }[] }>('GET', '/admin/v1/tenants?q=acme')).data[0];
     await env.navigate(page, `/audit?scope=platform&target_id=${acme.id}`);
-    await waitUntil(() => page.locator('[data-testid=audit-table] tr[data-action]').count(), 1, 'audit rows for the tenant');
+    await waitUntil(
+      () => page.locator('[data-testid=audit-table] tr[data-action]').count(),
+      1,
+      'audit rows for the tenant',
+    );
     assert.equal(await page.locator('[data-testid=audit-target-id]').inputValue(), acme.id);
   });
 
@@ -55,7 +63,11 @@ describe('console: tenants, audit, roles', () => {
     await page.click('[data-testid=confirm-button]');
     await page.waitForSelector('[data-tenant=doomed] >> text=Suspended');
     await row.locator('button:has-text("Delete")').click();
-    assert.equal(await page.locator('[data-testid=confirm-button]').isDisabled(), true, 'disabled until the name is typed');
+    assert.equal(
+      await page.locator('[data-testid=confirm-button]').isDisabled(),
+      true,
+      'disabled until the name is typed',
+    );
     await page.fill('[data-testid=confirm-input]', 'Doomed');
     await page.click('[data-testid=confirm-button]');
     await page.waitForSelector('[data-tenant=doomed]', { state: 'detached' });

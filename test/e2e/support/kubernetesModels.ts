@@ -45,6 +45,8 @@ export function fullSchemaErrors(o: { apiVersion: string; kind: string; [field: 
     new Model(copy as never).validate();
     return [];
   } catch (err) {
-    return String((err as Error).message ?? err).split('\n').filter(Boolean);
+    return String((err as Error).message ?? err)
+      .split('\n')
+      .filter(Boolean);
   }
 }

@@ -16,7 +16,10 @@ const strMap: Schema = { type: 'object', additionalProperties: { type: 'string' 
 /** A port by number or by name (IntOrString). */
 const intOrString: Schema = { type: ['integer', 'string'] };
 /** A Kubernetes quantity: a number or a string such as `500m`, `1Gi`. */
-const quantity: Schema = { type: ['string', 'number'], pattern: '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|[numkKMGTPE]i?)?$' };
+const quantity: Schema = {
+  type: ['string', 'number'],
+  pattern: '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|[numkKMGTPE]i?)?$',
+};
 const dnsLabel: Schema = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 };
 const dnsSubdomain: Schema = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 };
 
@@ -30,11 +33,24 @@ const metadata = obj({ name: dnsSubdomain, namespace: dnsLabel, labels: strMap, 
 const templateMetadata = obj({ labels: strMap, annotations: strMap });
 const labelSelector = obj({
   matchLabels: strMap,
-  matchExpressions: arr(obj({ key: str, operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: arr({ type: 'string' }) }, ['key', 'operator'])),
+  matchExpressions: arr(
+    obj({ key: str, operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: arr({ type: 'string' }) }, [
+      'key',
+      'operator',
+    ]),
+  ),
 });
 
 const probe = obj({
-  httpGet: obj({ path: str, port: intOrString, scheme: { enum: ['HTTP', 'HTTPS'] }, httpHeaders: arr(obj({ name: str, value: { type: 'string' } }, ['name', 'value'])) }, ['port']),
+  httpGet: obj(
+    {
+      path: str,
+      port: intOrString,
+      scheme: { enum: ['HTTP', 'HTTPS'] },
+      httpHeaders: arr(obj({ name: str, value: { type: 'string' } }, ['name', 'value'])),
+    },
+    ['port'],
+  ),
   tcpSocket: obj({ port: intOrString }, ['port']),
   exec: obj({ command: arr({ type: 'string' }, 1) }, ['command']),
   initialDelaySeconds: int,
@@ -45,7 +61,10 @@ const probe = obj({
   terminationGracePeriodSeconds: int,
 });
 
-const resources = obj({ requests: { type: 'object', additionalProperties: quantity }, limits: { type: 'object', additionalProperties: quantity } });
+const resources = obj({
+  requests: { type: 'object', additionalProperties: quantity },
+  limits: { type: 'object', additionalProperties: quantity },
+});
 
 const envVar = obj(
   {
@@ -68,10 +87,16 @@ const containerSecurityContext = obj({
   runAsGroup: int,
   privileged: bool,
   capabilities: obj({ add: arr({ type: 'string' }), drop: arr({ type: 'string' }) }),
-  seccompProfile: obj({ type: { enum: ['RuntimeDefault', 'Localhost', 'Unconfined'] }, localhostProfile: str }, ['type']),
+  seccompProfile: obj({ type: { enum: ['RuntimeDefault', 'Localhost', 'Unconfined'] }, localhostProfile: str }, [
+    'type',
+  ]),
 });
 
-const lifecycleHandler = obj({ exec: obj({ command: arr({ type: 'string' }, 1) }, ['command']), sleep: obj({ seconds: int }, ['seconds']), httpGet: obj({ path: str, port: intOrString }, ['port']) });
+const lifecycleHandler = obj({
+  exec: obj({ command: arr({ type: 'string' }, 1) }, ['command']),
+  sleep: obj({ seconds: int }, ['seconds']),
+  httpGet: obj({ path: str, port: intOrString }, ['port']),
+});
 
 const container = obj(
   {
@@ -81,16 +106,36 @@ const container = obj(
     command: arr({ type: 'string' }),
     args: arr({ type: 'string' }),
     workingDir: str,
-    ports: arr(obj({ name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 15 }, containerPort: { type: 'integer', minimum: 1, maximum: 65535 }, protocol: { enum: ['TCP', 'UDP', 'SCTP'] } }, ['containerPort'])),
+    ports: arr(
+      obj(
+        {
+          name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 15 },
+          containerPort: { type: 'integer', minimum: 1, maximum: 65535 },
+          protocol: { enum: ['TCP', 'UDP', 'SCTP'] },
+        },
+        ['containerPort'],
+      ),
+    ),
     env: arr(envVar),
-    envFrom: arr(obj({ configMapRef: obj({ name: str, optional: bool }, ['name']), secretRef: obj({ name: str, optional: bool }, ['name']), prefix: { type: 'string' } })),
+    envFrom: arr(
+      obj({
+        configMapRef: obj({ name: str, optional: bool }, ['name']),
+        secretRef: obj({ name: str, optional: bool }, ['name']),
+        prefix: { type: 'string' },
+      }),
+    ),
     resources,
     livenessProbe: probe,
     readinessProbe: probe,
     startupProbe: probe,
     lifecycle: obj({ preStop: lifecycleHandler, postStart: lifecycleHandler }),
     securityContext: containerSecurityContext,
-    volumeMounts: arr(obj({ name: str, mountPath: { type: 'string', pattern: '^/' }, readOnly: bool, subPath: str }, ['name', 'mountPath'])),
+    volumeMounts: arr(
+      obj({ name: str, mountPath: { type: 'string', pattern: '^/' }, readOnly: bool, subPath: str }, [
+        'name',
+        'mountPath',
+      ]),
+    ),
   },
   ['name', 'image'],
 );
@@ -98,7 +143,12 @@ const container = obj(
 const volume = obj(
   {
     name: dnsLabel,
-    configMap: obj({ name: str, optional: bool, defaultMode: int, items: arr(obj({ key: str, path: str }, ['key', 'path'])) }),
+    configMap: obj({
+      name: str,
+      optional: bool,
+      defaultMode: int,
+      items: arr(obj({ key: str, path: str }, ['key', 'path'])),
+    }),
     secret: obj({ secretName: str, optional: bool, defaultMode: int }),
     emptyDir: obj({ medium: { enum: ['', 'Memory'] }, sizeLimit: quantity }),
   },
@@ -119,10 +169,20 @@ const podSpec = obj(
       runAsUser: int,
       runAsGroup: int,
       fsGroup: int,
-      seccompProfile: obj({ type: { enum: ['RuntimeDefault', 'Localhost', 'Unconfined'] }, localhostProfile: str }, ['type']),
+      seccompProfile: obj({ type: { enum: ['RuntimeDefault', 'Localhost', 'Unconfined'] }, localhostProfile: str }, [
+        'type',
+      ]),
     }),
     topologySpreadConstraints: arr(
-      obj({ maxSkew: { type: 'integer', minimum: 1 }, topologyKey: str, whenUnsatisfiable: { enum: ['DoNotSchedule', 'ScheduleAnyway'] }, labelSelector }, ['maxSkew', 'topologyKey', 'whenUnsatisfiable']),
+      obj(
+        {
+          maxSkew: { type: 'integer', minimum: 1 },
+          topologyKey: str,
+          whenUnsatisfiable: { enum: ['DoNotSchedule', 'ScheduleAnyway'] },
+          labelSelector,
+        },
+        ['maxSkew', 'topologyKey', 'whenUnsatisfiable'],
+      ),
     ),
     nodeSelector: strMap,
   },
@@ -133,16 +193,31 @@ const podTemplate = obj({ metadata: templateMetadata, spec: podSpec }, ['spec'])
 
 /** Top-level object: apiVersion, kind, metadata and the kind's own fields. */
 function kind(apiVersion: string, k: string, fields: Record<string, Schema>, required: string[] = []): Schema {
-  return obj({ apiVersion: { const: apiVersion }, kind: { const: k }, metadata, ...fields }, ['apiVersion', 'kind', 'metadata', ...required]);
+  return obj({ apiVersion: { const: apiVersion }, kind: { const: k }, metadata, ...fields }, [
+    'apiVersion',
+    'kind',
+    'metadata',
+    ...required,
+  ]);
 }
 
-const percentOrInt: Schema = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+%$' }] };
+const percentOrInt: Schema = {
+  anyOf: [
+    { type: 'integer', minimum: 0 },
+    { type: 'string', pattern: '^[0-9]+%$' },
+  ],
+};
 
 export const K8S_SCHEMAS: Record<string, Schema> = {
   'v1/Namespace': kind('v1', 'Namespace', {}),
   'v1/ServiceAccount': kind('v1', 'ServiceAccount', { automountServiceAccountToken: bool }),
   'v1/ConfigMap': kind('v1', 'ConfigMap', { data: strMap, immutable: bool }),
-  'v1/Secret': kind('v1', 'Secret', { data: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9+/\\n]*={0,2}\\n?$' } }, stringData: strMap, type: str, immutable: bool }),
+  'v1/Secret': kind('v1', 'Secret', {
+    data: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9+/\\n]*={0,2}\\n?$' } },
+    stringData: strMap,
+    type: str,
+    immutable: bool,
+  }),
   'v1/Service': kind(
     'v1',
     'Service',
@@ -151,7 +226,18 @@ export const K8S_SCHEMAS: Record<string, Schema> = {
         {
           type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] },
           selector: strMap,
-          ports: arr(obj({ name: dnsLabel, port: { type: 'integer', minimum: 1, maximum: 65535 }, targetPort: intOrString, protocol: { enum: ['TCP', 'UDP', 'SCTP'] } }, ['port']), 1),
+          ports: arr(
+            obj(
+              {
+                name: dnsLabel,
+                port: { type: 'integer', minimum: 1, maximum: 65535 },
+                targetPort: intOrString,
+                protocol: { enum: ['TCP', 'UDP', 'SCTP'] },
+              },
+              ['port'],
+            ),
+            1,
+          ),
         },
         ['ports'],
       ),
@@ -167,7 +253,10 @@ export const K8S_SCHEMAS: Record<string, Schema> = {
           replicas: { type: 'integer', minimum: 0 },
           revisionHistoryLimit: int,
           selector: labelSelector,
-          strategy: obj({ type: { enum: ['RollingUpdate', 'Recreate'] }, rollingUpdate: obj({ maxSurge: percentOrInt, maxUnavailable: percentOrInt }) }),
+          strategy: obj({
+            type: { enum: ['RollingUpdate', 'Recreate'] },
+            rollingUpdate: obj({ maxSurge: percentOrInt, maxUnavailable: percentOrInt }),
+          }),
           template: podTemplate,
           minReadySeconds: int,
         },
@@ -180,7 +269,15 @@ export const K8S_SCHEMAS: Record<string, Schema> = {
     'batch/v1',
     'Job',
     {
-      spec: obj({ backoffLimit: int, activeDeadlineSeconds: { type: 'integer', minimum: 1 }, ttlSecondsAfterFinished: int, template: podTemplate }, ['template']),
+      spec: obj(
+        {
+          backoffLimit: int,
+          activeDeadlineSeconds: { type: 'integer', minimum: 1 },
+          ttlSecondsAfterFinished: int,
+          template: podTemplate,
+        },
+        ['template'],
+      ),
     },
     ['spec'],
   ),
@@ -210,7 +307,18 @@ export const K8S_SCHEMAS: Record<string, Schema> = {
               {
                 type: { enum: ['Resource', 'Pods', 'Object', 'External', 'ContainerResource'] },
                 resource: obj(
-                  { name: str, target: obj({ type: { enum: ['Utilization', 'AverageValue', 'Value'] }, averageUtilization: { type: 'integer', minimum: 1 }, averageValue: quantity, value: quantity }, ['type']) },
+                  {
+                    name: str,
+                    target: obj(
+                      {
+                        type: { enum: ['Utilization', 'AverageValue', 'Value'] },
+                        averageUtilization: { type: 'integer', minimum: 1 },
+                        averageValue: quantity,
+                        value: quantity,
+                      },
+                      ['type'],
+                    ),
+                  },
                   ['name', 'target'],
                 ),
               },
@@ -221,7 +329,16 @@ export const K8S_SCHEMAS: Record<string, Schema> = {
             scaleDown: obj({
               stabilizationWindowSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
               selectPolicy: { enum: ['Max', 'Min', 'Disabled'] },
-              policies: arr(obj({ type: { enum: ['Pods', 'Percent'] }, value: { type: 'integer', minimum: 1 }, periodSeconds: { type: 'integer', minimum: 1, maximum: 1800 } }, ['type', 'value', 'periodSeconds'])),
+              policies: arr(
+                obj(
+                  {
+                    type: { enum: ['Pods', 'Percent'] },
+                    value: { type: 'integer', minimum: 1 },
+                    periodSeconds: { type: 'integer', minimum: 1, maximum: 1800 },
+                  },
+                  ['type', 'value', 'periodSeconds'],
+                ),
+              ),
             }),
           }),
         },
@@ -245,14 +362,28 @@ export const K8S_SCHEMAS: Record<string, Schema> = {
               targetPort: intOrString,
               path: { type: 'string', pattern: '^/' },
               scheme: { enum: ['http', 'https'] },
-              interval: { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' },
-              scrapeTimeout: { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' },
+              interval: {
+                type: 'string',
+                pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$',
+              },
+              scrapeTimeout: {
+                type: 'string',
+                pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$',
+              },
               honorLabels: bool,
               bearerTokenSecret: obj({ name: str, key: str, optional: bool }, ['key']),
             }),
             1,
           ),
-          scrapeProtocols: arr({ enum: ['PrometheusProto', 'OpenMetricsText0.0.1', 'OpenMetricsText1.0.0', 'PrometheusText0.0.4', 'PrometheusText1.0.0'] }),
+          scrapeProtocols: arr({
+            enum: [
+              'PrometheusProto',
+              'OpenMetricsText0.0.1',
+              'OpenMetricsText1.0.0',
+              'PrometheusText0.0.4',
+              'PrometheusText1.0.0',
+            ],
+          }),
         },
         ['selector', 'endpoints'],
       ),

@@ -40,7 +40,11 @@ export const probePlugin = definePlugin({
     router.get('/boom', ok, { auth: 'none', summary: 'probe whose hook throws' });
     router.get('/limited', ok, { auth: 'none', tags: [PROBE_TAG], summary: 'probe limited by rate-limit' });
     router.get('/marker', ok, { auth: 'none', summary: 'last request of a traffic run' });
-    router.post('/echo', ok, { auth: 'none', body: 'json', summary: 'probe with a body (the example plugin limits its size)' });
+    router.post('/echo', ok, {
+      auth: 'none',
+      body: 'json',
+      summary: 'probe with a body (the example plugin limits its size)',
+    });
   },
 });
 
@@ -75,10 +79,20 @@ export const aiStandInPlugin = definePlugin({
           object: 'chat.completion',
           created: Math.floor(Date.now() / 1000),
           model,
-          choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop', logprobs: null }],
+          choices: [
+            { index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop', logprobs: null },
+          ],
           usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
         };
-        AiCallKey.set(c, { endpoint: 'chat.completions', model, stream: false, provider: 'stand-in', resolvedModel: model, usage, costMicros: STANDIN_COST_MICROS });
+        AiCallKey.set(c, {
+          endpoint: 'chat.completions',
+          model,
+          stream: false,
+          provider: 'stand-in',
+          resolvedModel: model,
+          usage,
+          costMicros: STANDIN_COST_MICROS,
+        });
         const record: UsageRecord = {
           requestId: (c.state as { requestId: string }).requestId,
           timestamp: new Date().toISOString(),
@@ -138,16 +152,31 @@ export const PLUGIN_CONFIG: Record<string, unknown> = {
   health: { details: { access: 'public' } },
   // A known bootstrap key for AI requests, no first-start credentials banner on stdout, and a server
   // secret so nothing is written under ./data.
-  auth: { keySecret: 'observability-dashboards-check-secret-0123456789', bootstrap: { print: false, adminKey: ADMIN_KEY } },
+  auth: {
+    keySecret: 'observability-dashboards-check-secret-0123456789',
+    bootstrap: { print: false, adminKey: ADMIN_KEY },
+  },
   ai: {
     providers: { mock: { type: 'mock' }, 'mock-flaky': { type: 'mock', mock: { failureRate: 1 } } },
     models: {
       [AI_MODELS.priced]: { deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }] },
       'text-embedding-3-small': { deployments: [{ provider: 'mock', model: 'text-embedding-3-small' }] },
       [AI_MODELS.unpriced]: { deployments: [{ provider: 'mock', model: 'obs-unpriced-model' }] },
-      [AI_MODELS.flaky]: { deployments: [{ name: FLAKY_DEPLOYMENT, provider: 'mock-flaky', model: 'gpt-4o-mini' }], fallbacks: [AI_MODELS.priced] },
+      [AI_MODELS.flaky]: {
+        deployments: [{ name: FLAKY_DEPLOYMENT, provider: 'mock-flaky', model: 'gpt-4o-mini' }],
+        fallbacks: [AI_MODELS.priced],
+      },
     },
-    experiments: [{ name: 'obs-experiment', alias: AI_MODELS.experiment, variants: [{ name: 'a', model: AI_MODELS.priced }, { name: 'b', model: AI_MODELS.priced }] }],
+    experiments: [
+      {
+        name: 'obs-experiment',
+        alias: AI_MODELS.experiment,
+        variants: [
+          { name: 'a', model: AI_MODELS.priced },
+          { name: 'b', model: AI_MODELS.priced },
+        ],
+      },
+    ],
     pricing: { 'gpt-4o-mini': { input: 1000, output: 1000 } },
     retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
     // Opens after two failed calls and stays open for the whole run.
@@ -162,7 +191,15 @@ export const PLUGIN_CONFIG: Record<string, unknown> = {
   ops: {
     evaluateIntervalMs: 300,
     sampleIntervalMs: 500,
-    rules: [{ name: 'obs-dry-run', when: { signal: 'health_failing', above: -1 }, action: { type: 'restore', target: 'none' }, dryRun: true, cooldownSeconds: 3600 }],
+    rules: [
+      {
+        name: 'obs-dry-run',
+        when: { signal: 'health_failing', above: -1 },
+        action: { type: 'restore', target: 'none' },
+        dryRun: true,
+        cooldownSeconds: 3600,
+      },
+    ],
   },
 };
 
@@ -187,7 +224,12 @@ export async function availablePlugins(): Promise<AvailablePlugins> {
   const dir = path.join(REPO_ROOT, 'plugins');
   const definitions: PluginDefinition[] = [];
   const absent: string[] = [];
-  const excludedByEnv = new Set((process.env.AIHUB_OBS_EXCLUDE_PLUGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const excludedByEnv = new Set(
+    (process.env.AIHUB_OBS_EXCLUDE_PLUGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const excluded: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!existsSync(path.join(dir, name, 'package.json'))) continue;
@@ -199,8 +241,14 @@ export async function availablePlugins(): Promise<AvailablePlugins> {
       absent.push(name);
       continue;
     }
-    const mod = (await import(`@aihub/plugin-${name}`)) as { default?: PluginDefinition | { default?: PluginDefinition } };
-    const def = (mod.default && 'apiVersion' in mod.default ? mod.default : (mod.default as { default?: PluginDefinition } | undefined)?.default) as PluginDefinition | undefined;
+    const mod = (await import(`@aihub/plugin-${name}`)) as {
+      default?: PluginDefinition | { default?: PluginDefinition };
+    };
+    const def = (
+      mod.default && 'apiVersion' in mod.default
+        ? mod.default
+        : (mod.default as { default?: PluginDefinition } | undefined)?.default
+    ) as PluginDefinition | undefined;
     if (!def || typeof def.name !== 'string' || def.apiVersion !== 'aihub.plugin/v1') {
       throw new Error(`plugins/${name}/src/index.ts does not export a plugin definition as default`);
     }

@@ -25,7 +25,9 @@ export async function waitFor(fn: () => Promise<boolean>, timeoutMs: number, wha
     }
     await sleep(100);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+  );
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -34,7 +36,11 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * Spawns a binary the test needs. A missing binary fails with the apt line that installs it instead
  * of a bare ENOENT (CI installs these in .ci/run; nothing is skipped when they are missing).
  */
-export async function spawnTool(command: string, args: string[], install: string): Promise<{ child: ChildProcess; output: () => string }> {
+export async function spawnTool(
+  command: string,
+  args: string[],
+  install: string,
+): Promise<{ child: ChildProcess; output: () => string }> {
   let output = '';
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));

@@ -37,12 +37,21 @@ export interface Prometheus {
  * Starts Debian's `prometheus` on a random 127.0.0.1 port with a generated config scraping the given
  * targets every second, the given rule files, TSDB storage in a temp dir and exemplar storage on.
  */
-export async function startPrometheus(options: { job: string; targets: ScrapeTarget[]; ruleFiles: string[] }): Promise<Prometheus> {
+export async function startPrometheus(options: {
+  job: string;
+  targets: ScrapeTarget[];
+  ruleFiles: string[];
+}): Promise<Prometheus> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aihub-prometheus-'));
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' },
     rule_files: options.ruleFiles,
-    scrape_configs: [{ job_name: options.job, static_configs: options.targets.map((t) => ({ targets: [t.address], labels: t.labels })) }],
+    scrape_configs: [
+      {
+        job_name: options.job,
+        static_configs: options.targets.map((t) => ({ targets: [t.address], labels: t.labels })),
+      },
+    ],
   };
   // JSON is YAML: no YAML writer needed for a generated file.
   const configFile = path.join(dir, 'prometheus.yml');
@@ -90,7 +99,8 @@ export async function startPrometheus(options: { job: string; targets: ScrapeTar
   const api = async <T>(pathAndQuery: string): Promise<T> => {
     const res = await fetch(`${url}/api/v1/${pathAndQuery}`);
     const body = (await res.json()) as { status: string; data?: T; error?: string; errorType?: string };
-    if (body.status !== 'success') throw new Error(`Prometheus ${body.errorType ?? res.status}: ${body.error ?? 'unknown error'}`);
+    if (body.status !== 'success')
+      throw new Error(`Prometheus ${body.errorType ?? res.status}: ${body.error ?? 'unknown error'}`);
     return body.data as T;
   };
   const query = (expr: string) => api<QueryResult>(`query?query=${encodeURIComponent(expr)}`);

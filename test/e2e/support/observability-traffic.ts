@@ -31,23 +31,36 @@ async function drain(res: Response): Promise<number> {
 
 async function expectStatus(gw: TestGateway, path: string, want: number, init?: RequestInit): Promise<void> {
   const status = await drain(await gw.fetch(path, init));
-  if (status !== want) throw new Error(`traffic: ${init?.method ?? 'GET'} ${path} answered ${status}, expected ${want}`);
+  if (status !== want)
+    throw new Error(`traffic: ${init?.method ?? 'GET'} ${path} answered ${status}, expected ${want}`);
 }
 
 /**
  * POST to the OpenAI-compatible API: the ai plugin when loaded (with the bootstrap key when auth is
  * loaded), else the stand-in of observability-plugins.ts. Returns the response, body read.
  */
-async function openai(ctx: TrafficContext, gw: TestGateway, path: string, body: Record<string, unknown>): Promise<{ status: number; headers: Headers; text: string }> {
+async function openai(
+  ctx: TrafficContext,
+  gw: TestGateway,
+  path: string,
+  body: Record<string, unknown>,
+): Promise<{ status: number; headers: Headers; text: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (ctx.plugins.has('auth')) headers.authorization = `Bearer ${ADMIN_KEY}`;
   const res = await gw.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`traffic: POST ${path} ${JSON.stringify(body.model)} answered ${res.status}: ${text.slice(0, 300)}`);
+  if (res.status !== 200)
+    throw new Error(
+      `traffic: POST ${path} ${JSON.stringify(body.model)} answered ${res.status}: ${text.slice(0, 300)}`,
+    );
   return { status: res.status, headers: res.headers, text };
 }
 
-const chat = (model: string, content: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content }], ...extra });
+const chat = (model: string, content: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
 
 /**
  * Every kind of traffic the dashboards check knows how to produce. A metric that appears only after a
@@ -65,8 +78,16 @@ export const GENERATORS: TrafficGenerator[] = [
         await expectStatus(gw, '/plugins/example/info', 200);
         await expectStatus(gw, '/no/such/route', 404);
         // The example plugin's size limit (64 KiB under /plugins) answers 413.
-        await expectStatus(gw, '/plugins/obs-probe/echo', 413, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'x'.repeat(70_000) }) });
-        await expectStatus(gw, '/plugins/obs-probe/echo', 200, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' });
+        await expectStatus(gw, '/plugins/obs-probe/echo', 413, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ x: 'x'.repeat(70_000) }),
+        });
+        await expectStatus(gw, '/plugins/obs-probe/echo', 200, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"x":1}',
+        });
       }
     },
   },
@@ -84,7 +105,8 @@ export const GENERATORS: TrafficGenerator[] = [
     needs: ['ops'],
     async run({ gateways }) {
       const counted = async () => {
-        for (const { gw } of gateways) if ((await (await gw.fetch('/metrics')).text()).includes('aihub_ops_decisions_total{')) return true;
+        for (const { gw } of gateways)
+          if ((await (await gw.fetch('/metrics')).text()).includes('aihub_ops_decisions_total{')) return true;
         return false;
       };
       await waitFor(counted, 15_000, 'an ops decision counted in aihub_ops_decisions_total');
@@ -109,7 +131,13 @@ export const GENERATORS: TrafficGenerator[] = [
     needs: ['ai'],
     async run(ctx) {
       for (const { gw } of ctx.gateways) {
-        for (let i = 0; i < 3; i++) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, `observability probe ${i}`, { temperature: 1 }));
+        for (let i = 0; i < 3; i++)
+          await openai(
+            ctx,
+            gw,
+            '/v1/chat/completions',
+            chat(AI_MODELS.priced, `observability probe ${i}`, { temperature: 1 }),
+          );
         await openai(ctx, gw, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'observability probe' });
       }
     },
@@ -119,8 +147,14 @@ export const GENERATORS: TrafficGenerator[] = [
     needs: ['ai'],
     async run(ctx) {
       for (const { gw } of ctx.gateways) {
-        const r = await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, 'observability stream probe', { stream: true, temperature: 1 }));
-        if (!r.headers.get('content-type')?.startsWith('text/event-stream') || !r.text.includes('data: [DONE]')) throw new Error(`traffic: the stream was not SSE: ${r.text.slice(0, 200)}`);
+        const r = await openai(
+          ctx,
+          gw,
+          '/v1/chat/completions',
+          chat(AI_MODELS.priced, 'observability stream probe', { stream: true, temperature: 1 }),
+        );
+        if (!r.headers.get('content-type')?.startsWith('text/event-stream') || !r.text.includes('data: [DONE]'))
+          throw new Error(`traffic: the stream was not SSE: ${r.text.slice(0, 200)}`);
       }
     },
   },
@@ -130,21 +164,26 @@ export const GENERATORS: TrafficGenerator[] = [
     kinds: ['ai-retry', 'ai-fallback', 'ai-breaker'],
     needs: ['ai'],
     async run(ctx) {
-      for (const { gw } of ctx.gateways) for (let i = 0; i < 2; i++) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.flaky, `flaky probe ${i}`, { temperature: 1 }));
+      for (const { gw } of ctx.gateways)
+        for (let i = 0; i < 2; i++)
+          await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.flaky, `flaky probe ${i}`, { temperature: 1 }));
     },
   },
   {
     kinds: ['ai-experiment'],
     needs: ['ai'],
     async run(ctx) {
-      for (const { gw } of ctx.gateways) for (const user of ['alice', 'bob']) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.experiment, 'experiment probe', { user }));
+      for (const { gw } of ctx.gateways)
+        for (const user of ['alice', 'bob'])
+          await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.experiment, 'experiment probe', { user }));
     },
   },
   {
     kinds: ['ai-unpriced'],
     needs: ['ai'],
     async run(ctx) {
-      for (const { gw } of ctx.gateways) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.unpriced, 'unpriced probe'));
+      for (const { gw } of ctx.gateways)
+        await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.unpriced, 'unpriced probe'));
     },
   },
   {
@@ -156,7 +195,12 @@ export const GENERATORS: TrafficGenerator[] = [
       for (const { gw } of ctx.gateways) {
         const seen: string[] = [];
         for (let i = 0; i < 3; i++) {
-          const r = await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, 'observability cache probe', { temperature: 0 }));
+          const r = await openai(
+            ctx,
+            gw,
+            '/v1/chat/completions',
+            chat(AI_MODELS.priced, 'observability cache probe', { temperature: 0 }),
+          );
           seen.push(r.headers.get('x-aihub-cache') ?? 'miss');
         }
         // A miss stores the entry once the response is sent; a later identical request hits.
@@ -170,7 +214,13 @@ export const GENERATORS: TrafficGenerator[] = [
     kinds: ['usage-record', 'budget-alert'],
     needs: ['usage'],
     async run(ctx) {
-      for (const { gw } of ctx.gateways) await openai(ctx, gw, '/v1/chat/completions', chat(AI_MODELS.priced, `usage probe ${Date.now()}`, { temperature: 1 }));
+      for (const { gw } of ctx.gateways)
+        await openai(
+          ctx,
+          gw,
+          '/v1/chat/completions',
+          chat(AI_MODELS.priced, `usage probe ${Date.now()}`, { temperature: 1 }),
+        );
     },
   },
   {
@@ -179,7 +229,8 @@ export const GENERATORS: TrafficGenerator[] = [
     async run({ gateways }) {
       for (const { gw } of gateways) {
         const statuses: number[] = [];
-        for (let i = 0; i < PROBE_RPM + 3; i++) statuses.push(await drain(await gw.fetch('/plugins/obs-probe/limited')));
+        for (let i = 0; i < PROBE_RPM + 3; i++)
+          statuses.push(await drain(await gw.fetch('/plugins/obs-probe/limited')));
         // 200s until the window's budget is spent (first run), then 429s.
         if (!statuses.includes(429) || statuses.some((s) => s !== 200 && s !== 429)) {
           throw new Error(`traffic: rate-limited probe answered ${statuses.join(',')}; expected 200s then 429s`);
@@ -192,7 +243,8 @@ export const GENERATORS: TrafficGenerator[] = [
     needs: ['rate-limit'],
     async run({ gateways }) {
       const withRedis = gateways.filter((g) => g.redis);
-      if (!withRedis.length) throw new Error('traffic: ratelimit-store-error needs a gateway on a Redis of the test’s own');
+      if (!withRedis.length)
+        throw new Error('traffic: ratelimit-store-error needs a gateway on a Redis of the test’s own');
       for (const { gw, redis } of withRedis) {
         await redis!.down();
         try {
@@ -201,7 +253,11 @@ export const GENERATORS: TrafficGenerator[] = [
         } finally {
           await redis!.up();
         }
-        await waitFor(async () => (await gw.fetch('/health/ready')).status === 200, 15_000, `${gw.url} ready again after Redis returned`);
+        await waitFor(
+          async () => (await gw.fetch('/health/ready')).status === 200,
+          15_000,
+          `${gw.url} ready again after Redis returned`,
+        );
       }
     },
   },

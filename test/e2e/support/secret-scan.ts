@@ -32,7 +32,8 @@ export async function startRawOtlpReceiver(): Promise<RawOtlpReceiver> {
       } catch {
         // Kept raw all the same: the scan reads the bytes.
       }
-      if (type.startsWith('application/x-protobuf')) res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      if (type.startsWith('application/x-protobuf'))
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -65,10 +66,20 @@ export async function startLeakyUpstream(): Promise<LeakyUpstream> {
       const auth = String(req.headers.authorization ?? req.headers['api-key'] ?? '');
       seen.push(auth);
       const key = auth.replace(/^Bearer\s+/i, '');
-      res.writeHead(401, { 'content-type': 'application/json', 'x-echo-key': key, 'www-authenticate': `Bearer realm="upstream", error="invalid_token", key="${key}"` });
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'x-echo-key': key,
+        'www-authenticate': `Bearer realm="upstream", error="invalid_token", key="${key}"`,
+      });
       // OpenAI's wording for its own keys; a bare echo for the others (no marker a pattern could use).
-      const message = key.startsWith('sk-') ? `Incorrect API key provided: ${key}. You can find your API key at https://platform.example/account/api-keys.` : `The key ${key} was refused for this resource.`;
-      res.end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key', key } }));
+      const message = key.startsWith('sk-')
+        ? `Incorrect API key provided: ${key}. You can find your API key at https://platform.example/account/api-keys.`
+        : `The key ${key} was refused for this resource.`;
+      res.end(
+        JSON.stringify({
+          error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key', key },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -134,7 +145,10 @@ export function scan(channel: string, texts: string[], secrets: Secret[]): Leak[
       for (const f of fragmentsOf(s.value)) {
         const at = text.indexOf(f);
         if (at === -1) continue;
-        const context = text.slice(Math.max(0, at - 80), at + f.length + 80).split(f).join(`<${s.name}>`);
+        const context = text
+          .slice(Math.max(0, at - 80), at + f.length + 80)
+          .split(f)
+          .join(`<${s.name}>`);
         leaks.push({ channel, secret: s.name, context });
         break;
       }

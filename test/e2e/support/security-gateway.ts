@@ -29,7 +29,10 @@ function productionPluginNames(): string[] {
 }
 
 /** Plugin config as config/aihub.yaml has it, with test-friendly secrets and no first-start banner. */
-export function productionPluginConfig(adminKey: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function productionPluginConfig(
+  adminKey: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     health: { details: { access: 'admin' } },
     auth: { keySecret: SECURITY_KEY_SECRET, bootstrap: { print: false, adminKey } },
@@ -67,7 +70,10 @@ export interface StartSecurityGatewayOptions {
 }
 
 /** Starts the production chain on a fresh backend (database and Redis prefix of its own). */
-export async function startSecurityGateway(kind: BackendKind, options: StartSecurityGatewayOptions = {}): Promise<SecurityGateway> {
+export async function startSecurityGateway(
+  kind: BackendKind,
+  options: StartSecurityGatewayOptions = {},
+): Promise<SecurityGateway> {
   const backend = await createBackend(kind);
   const adminKey = generateApiKey().key;
   const names = options.plugins ?? PRODUCTION_PLUGINS;
@@ -102,7 +108,12 @@ export interface Answer {
 }
 
 /** One request; the body is read whole and parsed when it is JSON. */
-export async function send(gw: TestGateway, method: string, path: string, init: { key?: string; headers?: Record<string, string>; body?: unknown; raw?: string | Uint8Array } = {}): Promise<Answer> {
+export async function send(
+  gw: TestGateway,
+  method: string,
+  path: string,
+  init: { key?: string; headers?: Record<string, string>; body?: unknown; raw?: string | Uint8Array } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.key) headers.authorization = `Bearer ${init.key}`;
   let body: string | Uint8Array | undefined;
@@ -146,17 +157,36 @@ function must<T>(a: Answer, what: string): T {
 /** Creates a tenant with a team, an owner member, an admin API key and an OAuth client (as the superadmin). */
 export async function createTenantFixture(sg: SecurityGateway, slug: string): Promise<TenantFixture> {
   const su = sg.adminKey;
-  const tenant = must<{ id: string }>(await send(sg.gw, 'POST', '/admin/v1/tenants', { key: su, body: { name: `Tenant ${slug}`, slug } }), 'create tenant');
+  const tenant = must<{ id: string }>(
+    await send(sg.gw, 'POST', '/admin/v1/tenants', { key: su, body: { name: `Tenant ${slug}`, slug } }),
+    'create tenant',
+  );
   const base = `/admin/v1/tenants/${tenant.id}`;
-  const team = must<{ id: string }>(await send(sg.gw, 'POST', `${base}/teams`, { key: su, body: { name: `team-${slug}` } }), 'create team');
+  const team = must<{ id: string }>(
+    await send(sg.gw, 'POST', `${base}/teams`, { key: su, body: { name: `team-${slug}` } }),
+    'create team',
+  );
   const email = `owner-${slug}@${slug}.test`;
-  const member = must<{ user_id: string }>(await send(sg.gw, 'POST', `${base}/members`, { key: su, body: { email, role: 'owner' } }), 'add member');
+  const member = must<{ user_id: string }>(
+    await send(sg.gw, 'POST', `${base}/members`, { key: su, body: { email, role: 'owner' } }),
+    'add member',
+  );
   const key = must<{ id: string; key: string }>(
-    await send(sg.gw, 'POST', `${base}/api-keys`, { key: su, body: { name: `admin-${slug}`, scopes: ['ai:invoke', 'events:write', 'admin:read', 'admin:write'], role: 'admin' } }),
+    await send(sg.gw, 'POST', `${base}/api-keys`, {
+      key: su,
+      body: {
+        name: `admin-${slug}`,
+        scopes: ['ai:invoke', 'events:write', 'admin:read', 'admin:write'],
+        role: 'admin',
+      },
+    }),
     'create key',
   );
   const client = must<{ client_id: string; client_secret: string }>(
-    await send(sg.gw, 'POST', `${base}/oauth-clients`, { key: su, body: { name: `client-${slug}`, grant_types: ['client_credentials'], scopes: ['ai:invoke'] } }),
+    await send(sg.gw, 'POST', `${base}/oauth-clients`, {
+      key: su,
+      body: { name: `client-${slug}`, grant_types: ['client_credentials'], scopes: ['ai:invoke'] },
+    }),
     'create oauth client',
   );
   return {

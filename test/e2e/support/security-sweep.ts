@@ -25,13 +25,38 @@ type JsonSchema = Record<string, any>;
  * document, so they are listed here; the sweep test checks that each still answers (not 404).
  */
 export const V1_OPERATIONS: Operation[] = [
-  v1('POST', '/v1/chat/completions', { model: { type: 'string' }, messages: { type: 'array' }, stream: { type: 'boolean' }, max_tokens: { type: 'integer' }, temperature: { type: 'number' }, n: { type: 'integer' }, user: { type: 'string' } }),
-  v1('POST', '/v1/embeddings', { model: { type: 'string' }, input: { type: 'string' }, dimensions: { type: 'integer' } }),
+  v1('POST', '/v1/chat/completions', {
+    model: { type: 'string' },
+    messages: { type: 'array' },
+    stream: { type: 'boolean' },
+    max_tokens: { type: 'integer' },
+    temperature: { type: 'number' },
+    n: { type: 'integer' },
+    user: { type: 'string' },
+  }),
+  v1('POST', '/v1/embeddings', {
+    model: { type: 'string' },
+    input: { type: 'string' },
+    dimensions: { type: 'integer' },
+  }),
   v1('GET', '/v1/models'),
   { ...v1('GET', '/v1/models/{model}'), pathParams: ['model'] },
-  v1('POST', '/v1/feedback', { request_id: { type: 'string' }, score: { type: 'number' }, comment: { type: 'string' } }),
+  v1('POST', '/v1/feedback', {
+    request_id: { type: 'string' },
+    score: { type: 'number' },
+    comment: { type: 'string' },
+  }),
   ...['track', 'identify', 'page', 'screen', 'group', 'alias'].map((t) =>
-    v1('POST', `/v1/${t}`, { userId: { type: 'string' }, anonymousId: { type: 'string' }, event: { type: 'string' }, properties: { type: 'object' }, traits: { type: 'object' }, timestamp: { type: 'string' }, previousId: { type: 'string' }, groupId: { type: 'string' } }),
+    v1('POST', `/v1/${t}`, {
+      userId: { type: 'string' },
+      anonymousId: { type: 'string' },
+      event: { type: 'string' },
+      properties: { type: 'object' },
+      traits: { type: 'object' },
+      timestamp: { type: 'string' },
+      previousId: { type: 'string' },
+      groupId: { type: 'string' },
+    }),
   ),
   v1('POST', '/v1/batch', { batch: { type: 'array' } }),
 ];
@@ -61,7 +86,26 @@ export function operationsOf(doc: { paths: Record<string, Record<string, JsonSch
 }
 
 /** Methods a client may send; several are WebDAV/proxy methods the gateway has no route for. */
-export const ODD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'SEARCH', 'PURGE', 'LINK', 'UNLINK', 'COPY', 'MOVE', 'REPORT'];
+export const ODD_METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+  'PROPFIND',
+  'MKCOL',
+  'LOCK',
+  'SEARCH',
+  'PURGE',
+  'LINK',
+  'UNLINK',
+  'COPY',
+  'MOVE',
+  'REPORT',
+];
 
 const NASTY_STRINGS = [
   '',
@@ -111,10 +155,24 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('a', '0', '-', '_', '.', ',', ' ', '%', '/'), maxLength: 20 }) },
+  {
+    weight: 1,
+    arbitrary: fc.string({ unit: fc.constantFrom('a', '0', '-', '_', '.', ',', ' ', '%', '/'), maxLength: 20 }),
+  },
 );
 
-const hugeNumber = fc.constantFrom(1e308, -1e308, 2 ** 53 + 1, -(2 ** 63), 1e21, 0.1, -1, 0, Number.MAX_SAFE_INTEGER, 5e-324);
+const hugeNumber = fc.constantFrom(
+  1e308,
+  -1e308,
+  2 ** 53 + 1,
+  -(2 ** 63),
+  1e21,
+  0.1,
+  -1,
+  0,
+  Number.MAX_SAFE_INTEGER,
+  5e-324,
+);
 
 /** A JSON value of the wrong kind or an extreme one, including deep nesting. */
 export const nastyJson: fc.Arbitrary<unknown> = fc.oneof(
@@ -137,20 +195,41 @@ function valueFor(schema: JsonSchema): fc.Arbitrary<unknown> {
   const types = ([] as unknown[]).concat(schema?.type ?? []);
   if (Array.isArray(schema?.enum) && schema.enum.length) plausible.push(fc.constantFrom(...(schema.enum as unknown[])));
   if (types.includes('string')) plausible.push(fc.constantFrom('x', 'gpt-4o-mini', 'admin', 'ai:invoke'));
-  if (types.includes('number') || types.includes('integer')) plausible.push(fc.integer({ min: -5, max: 1_000_000_000 }));
+  if (types.includes('number') || types.includes('integer'))
+    plausible.push(fc.integer({ min: -5, max: 1_000_000_000 }));
   if (types.includes('boolean')) plausible.push(fc.boolean());
   if (types.includes('array')) plausible.push(fc.array(nastyJson, { maxLength: 3 }));
   if (types.includes('object')) plausible.push(fc.dictionary(nastyString, nastyJson, { maxKeys: 3 }));
-  return plausible.length ? fc.oneof({ weight: 1, arbitrary: fc.oneof(...plausible) }, { weight: 2, arbitrary: nastyJson }) : nastyJson;
+  return plausible.length
+    ? fc.oneof({ weight: 1, arbitrary: fc.oneof(...plausible) }, { weight: 2, arbitrary: nastyJson })
+    : nastyJson;
 }
 
 /** A body for the operation: the declared shape with wrong or extreme values, or not JSON at all. */
 export function bodyFor(op: Operation): fc.Arbitrary<{ raw: string | undefined; contentType: string | undefined }> {
   const props = Object.entries(op.bodyProps);
   const shaped = props.length
-    ? fc.record(Object.fromEntries(props.map(([k, s]) => [k, valueFor(s)])), { requiredKeys: [] }).map((o) => JSON.stringify(o))
+    ? fc
+        .record(Object.fromEntries(props.map(([k, s]) => [k, valueFor(s)])), { requiredKeys: [] })
+        .map((o) => JSON.stringify(o))
     : fc.constant('{}');
-  const notJson = fc.constantFrom('{', '{"a":', 'not json', '\u0000', '[1,2', '{"a":1}{"b":2}', '\ufeff{}', '1e400', '123456789012345678901234567890', '"str"', 'null', '[]', '', '{"__proto__":{"admin":true}}', '['.repeat(5000) + ']'.repeat(5000));
+  const notJson = fc.constantFrom(
+    '{',
+    '{"a":',
+    'not json',
+    '\u0000',
+    '[1,2',
+    '{"a":1}{"b":2}',
+    '\ufeff{}',
+    '1e400',
+    '123456789012345678901234567890',
+    '"str"',
+    'null',
+    '[]',
+    '',
+    '{"__proto__":{"admin":true}}',
+    '['.repeat(5000) + ']'.repeat(5000),
+  );
   const raw = fc.oneof(
     { weight: 4, arbitrary: shaped },
     { weight: 2, arbitrary: notJson },
@@ -160,7 +239,22 @@ export function bodyFor(op: Operation): fc.Arbitrary<{ raw: string | undefined; 
   );
   const contentType = fc.oneof(
     { weight: 5, arbitrary: fc.constant('application/json') },
-    { weight: 1, arbitrary: fc.constantFrom(undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/json; charset=nope', 'application/xml', 'garbage', 'application/*', 'application/json, text/plain') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        undefined,
+        '',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=utf-16',
+        'application/json; charset=nope',
+        'application/xml',
+        'garbage',
+        'application/*',
+        'application/json, text/plain',
+      ),
+    },
   );
   return fc.record({ raw, contentType });
 }
@@ -185,8 +279,14 @@ export function encode(value: string): string {
 
 /** A query string: declared and unknown keys, malformed values, duplicates, bracket syntax, bad escapes. */
 export function queryFor(op: Operation): fc.Arbitrary<string> {
-  const keys = op.queryParams.length ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...op.queryParams) }, { weight: 1, arbitrary: nastyString }) : nastyString;
-  const pair = fc.record({ key: keys, value: nastyString, form: fc.constantFrom('plain', 'plain', 'plain', 'dup', 'bracket', 'bare', 'badEscape') });
+  const keys = op.queryParams.length
+    ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...op.queryParams) }, { weight: 1, arbitrary: nastyString })
+    : nastyString;
+  const pair = fc.record({
+    key: keys,
+    value: nastyString,
+    form: fc.constantFrom('plain', 'plain', 'plain', 'dup', 'bracket', 'bare', 'badEscape'),
+  });
   return fc.array(pair, { maxLength: 5 }).map((pairs) => {
     const parts: string[] = [];
     for (const { key, value, form } of pairs) {
@@ -209,10 +309,24 @@ export interface RawAnswer {
   text: string;
 }
 
-export function rawRequest(base: string, method: string, path: string, headers: Record<string, string>, body?: string, timeoutMs = 15_000): Promise<RawAnswer> {
+export function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+  timeoutMs = 15_000,
+): Promise<RawAnswer> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, agent: false });
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      method,
+      path,
+      headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      agent: false,
+    });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -239,10 +353,16 @@ export function rawRequest(base: string, method: string, path: string, headers: 
  * What is wrong with an answer, or undefined: a 5xx, an error body in the wrong format for the
  * route family, or a secret of another tenant that the request itself did not carry.
  */
-export function problemWith(answer: RawAnswer, req: { method: string; path: string; sent: string }, forbidden: string[], options: { headerLimit?: 'skip' | 'check' } = {}): string | undefined {
+export function problemWith(
+  answer: RawAnswer,
+  req: { method: string; path: string; sent: string },
+  forbidden: string[],
+  options: { headerLimit?: 'skip' | 'check' } = {},
+): string | undefined {
   if (answer.status >= 500) return `status ${answer.status}: ${answer.text.slice(0, 300)}`;
   for (const secret of forbidden) {
-    if (!req.sent.includes(secret) && answer.text.includes(secret)) return `answer carries another tenant's value ${secret.slice(0, 12)}…`;
+    if (!req.sent.includes(secret) && answer.text.includes(secret))
+      return `answer carries another tenant's value ${secret.slice(0, 12)}…`;
   }
   if (answer.status < 400 || req.method === 'HEAD' || answer.status === 304) return undefined;
   // 431 comes from Node's HTTP parser (a request line over the header limit) before any route; the
@@ -257,16 +377,26 @@ export function problemWith(answer: RawAnswer, req: { method: string; path: stri
     body = undefined;
   }
   if (pathname.startsWith('/admin/')) {
-    if (!type.startsWith('application/problem+json')) return `admin error ${answer.status} with content-type "${type}" (want application/problem+json): ${answer.text.slice(0, 200)}`;
-    if (!body || typeof body.type !== 'string' || typeof body.title !== 'string' || body.status !== answer.status || typeof body.code !== 'string' || typeof body.detail !== 'string') {
+    if (!type.startsWith('application/problem+json'))
+      return `admin error ${answer.status} with content-type "${type}" (want application/problem+json): ${answer.text.slice(0, 200)}`;
+    if (
+      !body ||
+      typeof body.type !== 'string' ||
+      typeof body.title !== 'string' ||
+      body.status !== answer.status ||
+      typeof body.code !== 'string' ||
+      typeof body.detail !== 'string'
+    ) {
       return `admin error ${answer.status} is not RFC 9457 problem+json with a code: ${answer.text.slice(0, 200)}`;
     }
     return undefined;
   }
   if (pathname.startsWith('/v1/')) {
     const e = body?.error as Record<string, unknown> | undefined;
-    if (!type.startsWith('application/json')) return `/v1 error ${answer.status} with content-type "${type}": ${answer.text.slice(0, 200)}`;
-    if (!e || typeof e.message !== 'string' || !e.message || typeof e.type !== 'string' || !('code' in e)) return `/v1 error ${answer.status} is not OpenAI-shaped {error:{message,type,code}}: ${answer.text.slice(0, 200)}`;
+    if (!type.startsWith('application/json'))
+      return `/v1 error ${answer.status} with content-type "${type}": ${answer.text.slice(0, 200)}`;
+    if (!e || typeof e.message !== 'string' || !e.message || typeof e.type !== 'string' || !('code' in e))
+      return `/v1 error ${answer.status} is not OpenAI-shaped {error:{message,type,code}}: ${answer.text.slice(0, 200)}`;
   }
   return undefined;
 }

@@ -23,7 +23,19 @@ export const NARROW = '(max-width: 767.98px)';
  */
 @Component({
   selector: 'app-shell',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, TranslocoDirective, MatButtonModule, MatFormFieldModule, MatListModule, MatMenuModule, MatSelectModule, MatSidenavModule, MatToolbarModule],
+  imports: [
+    RouterOutlet,
+    RouterLink,
+    RouterLinkActive,
+    TranslocoDirective,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatListModule,
+    MatMenuModule,
+    MatSelectModule,
+    MatSidenavModule,
+    MatToolbarModule,
+  ],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -43,7 +55,9 @@ export class Shell {
   /** The drawer's state on a narrow screen (the side column is always open on a wide one). */
   readonly navOpen = signal(false);
 
-  readonly nav = computed(() => visibleNav(NAV_ITEMS, { superadmin: this.session.superadmin(), permissions: this.session.permissions() }));
+  readonly nav = computed(() =>
+    visibleNav(NAV_ITEMS, { superadmin: this.session.superadmin(), permissions: this.session.permissions() }),
+  );
   readonly tenantNav = computed(() => this.nav().filter((i) => i.group === 'tenant'));
   readonly platformNav = computed(() => this.nav().filter((i) => i.group === 'platform'));
   readonly showSwitcher = computed(() => this.session.superadmin() || this.session.tenants().length > 1);

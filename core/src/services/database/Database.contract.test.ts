@@ -32,7 +32,9 @@ const widgets: MigrationSet = {
           name: { type: DataTypes.STRING(200), allowNull: false },
           created_at: { type: DataTypes.DATE, allowNull: false },
         });
-        await queryInterface.addIndex(table('widgets'), ['tenant_id', 'created_at'], { name: `${table('widgets')}_tenant_time` });
+        await queryInterface.addIndex(table('widgets'), ['tenant_id', 'created_at'], {
+          name: `${table('widgets')}_tenant_time`,
+        });
       },
       down: async ({ queryInterface, table }) => {
         await queryInterface.dropTable(table('widgets'));
@@ -63,7 +65,9 @@ async function tableExists(db: Database, name: string): Promise<boolean> {
 }
 
 async function count(db: Database, table: string): Promise<number> {
-  const [row] = await db.sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`, { type: QueryTypes.SELECT });
+  const [row] = await db.sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`, {
+    type: QueryTypes.SELECT,
+  });
   return Number(row.n);
 }
 
@@ -99,10 +103,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.ok(await tableExists(db, 'other_gadgets'));
       assert.ok(await tableExists(db, 'aihub_migrations'));
       const indexes = (await db.sequelize.getQueryInterface().showIndex('sample_widgets')) as { name: string }[];
-      assert.ok(indexes.some((i) => i.name === 'sample_widgets_tenant_time'), `indexes: ${indexes.map((i) => i.name).join(', ')}`);
-      await db.sequelize.query(`INSERT INTO sample_widgets (tenant_id, name, created_at, color) VALUES ('t1', 'w', $1, 'red')`, {
-        bind: [new Date().toISOString()],
-      });
+      assert.ok(
+        indexes.some((i) => i.name === 'sample_widgets_tenant_time'),
+        `indexes: ${indexes.map((i) => i.name).join(', ')}`,
+      );
+      await db.sequelize.query(
+        `INSERT INTO sample_widgets (tenant_id, name, created_at, color) VALUES ('t1', 'w', $1, 'red')`,
+        {
+          bind: [new Date().toISOString()],
+        },
+      );
       assert.deepEqual(await db.migrationStatus([widgets, gadgets]), [
         { owner: 'sample', name: '0001_create_widgets', applied: true },
         { owner: 'sample', name: '0002_add_color', applied: true },
@@ -113,7 +123,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     it('reverts the most recently applied migrations first', async () => {
       assert.deepEqual(await db.migrateDown([widgets, gadgets]), ['other:0001_create_gadgets']);
       assert.equal(await tableExists(db, 'other_gadgets'), false);
-      assert.deepEqual(await db.migrateDown([widgets, gadgets], 2), ['sample:0002_add_color', 'sample:0001_create_widgets']);
+      assert.deepEqual(await db.migrateDown([widgets, gadgets], 2), [
+        'sample:0002_add_color',
+        'sample:0001_create_widgets',
+      ]);
       assert.equal(await tableExists(db, 'sample_widgets'), false);
       assert.deepEqual(
         (await db.migrationStatus([widgets, gadgets])).map((s) => s.applied),
@@ -168,10 +181,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const before = await count(db, 'sample_widgets');
       await assert.rejects(
         db.transaction(async (transaction) => {
-          await db.sequelize.query(`INSERT INTO sample_widgets (tenant_id, name, created_at) VALUES ('t1', 'rolled back', $1)`, {
-            bind: [new Date().toISOString()],
-            transaction,
-          });
+          await db.sequelize.query(
+            `INSERT INTO sample_widgets (tenant_id, name, created_at) VALUES ('t1', 'rolled back', $1)`,
+            {
+              bind: [new Date().toISOString()],
+              transaction,
+            },
+          );
           assert.equal(await count(db, 'sample_widgets'), before, 'not visible outside the transaction');
           throw new Error('abort');
         }),
@@ -196,12 +212,20 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           db.transaction(async (transaction) => {
             // PostgreSQL needs the row lock; SQLite transactions already run one at a time.
             const lock = db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-            const [row] = await db.sequelize.query<{ id: number }>(`SELECT id FROM other_gadgets${lock}`, { type: QueryTypes.SELECT, transaction });
-            await db.sequelize.query('UPDATE other_gadgets SET id = $1 WHERE id = $2', { bind: [Number(row.id) + 1, row.id], transaction });
+            const [row] = await db.sequelize.query<{ id: number }>(`SELECT id FROM other_gadgets${lock}`, {
+              type: QueryTypes.SELECT,
+              transaction,
+            });
+            await db.sequelize.query('UPDATE other_gadgets SET id = $1 WHERE id = $2', {
+              bind: [Number(row.id) + 1, row.id],
+              transaction,
+            });
           }),
         ),
       );
-      const [row] = await db.sequelize.query<{ id: number }>('SELECT id FROM other_gadgets', { type: QueryTypes.SELECT });
+      const [row] = await db.sequelize.query<{ id: number }>('SELECT id FROM other_gadgets', {
+        type: QueryTypes.SELECT,
+      });
       assert.equal(Number(row.id), 10);
     });
   });
@@ -238,7 +262,9 @@ describe('Database specifics', () => {
     try {
       await db.ping();
       await stat(file);
-      const [mode] = await db.sequelize.query<{ journal_mode: string }>('PRAGMA journal_mode', { type: QueryTypes.SELECT });
+      const [mode] = await db.sequelize.query<{ journal_mode: string }>('PRAGMA journal_mode', {
+        type: QueryTypes.SELECT,
+      });
       assert.equal(mode.journal_mode, 'wal');
     } finally {
       await db.close();
@@ -281,6 +307,9 @@ describe('Database specifics', () => {
   });
 
   it('rejects an unsupported URL with a hint', () => {
-    assert.throws(() => createDatabase({ url: 'mysql://localhost/db' }), /Unsupported database URL scheme mysql:.*postgres:\/\//);
+    assert.throws(
+      () => createDatabase({ url: 'mysql://localhost/db' }),
+      /Unsupported database URL scheme mysql:.*postgres:\/\//,
+    );
   });
 });

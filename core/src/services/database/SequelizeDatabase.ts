@@ -53,7 +53,9 @@ class Mutex {
  * first switches the file to WAL (persistent: readers no longer block the writer and vice versa).
  */
 function configureSqlite(sequelize: Sequelize, storage: string, busyTimeoutMs: number): void {
-  const manager = sequelize.connectionManager as unknown as { getConnection(options?: object): Promise<SqliteConnection> };
+  const manager = sequelize.connectionManager as unknown as {
+    getConnection(options?: object): Promise<SqliteConnection>;
+  };
   const original = manager.getConnection.bind(manager);
   const configured = new WeakSet<SqliteConnection>();
   const inMemory = storage === ':memory:';
@@ -66,7 +68,9 @@ function configureSqlite(sequelize: Sequelize, storage: string, busyTimeoutMs: n
       configured.add(connection);
       connection.configure('busyTimeout', busyTimeoutMs);
       if (!inMemory) {
-        wal ??= new Promise<void>((resolve, reject) => connection.run('PRAGMA journal_mode=WAL', (err) => (err ? reject(err) : resolve())));
+        wal ??= new Promise<void>((resolve, reject) =>
+          connection.run('PRAGMA journal_mode=WAL', (err) => (err ? reject(err) : resolve())),
+        );
         await wal;
       }
     }
@@ -97,7 +101,11 @@ class SequelizeDatabase implements Database {
       const pending = this.sqliteTransactions.pending;
       return { max: 1, inUse: pending > 0 ? 1 : 0, idle: pending > 0 ? 0 : 1, waiting: Math.max(0, pending - 1) };
     }
-    const pool = (this.sequelize.connectionManager as unknown as { pool?: { using: number; available: number; waiting: number; maxSize: number } }).pool;
+    const pool = (
+      this.sequelize.connectionManager as unknown as {
+        pool?: { using: number; available: number; waiting: number; maxSize: number };
+      }
+    ).pool;
     if (!pool || typeof pool.using !== 'number') return { max: this.poolMax, inUse: 0, idle: 0, waiting: 0 };
     return { max: pool.maxSize, inUse: pool.using, idle: pool.available, waiting: pool.waiting };
   }
@@ -116,7 +124,8 @@ class SequelizeDatabase implements Database {
   }
 
   async migrateDown(sets: MigrationSet[], steps = 1): Promise<string[]> {
-    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${String(steps)}`);
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new RangeError(`steps must be a positive integer, got ${String(steps)}`);
     const plan = planMigrations(sets);
     const known = new Map(plan.map((p) => [p.id, p]));
     return this.withMigrationLock(async () => {
@@ -145,10 +154,16 @@ class SequelizeDatabase implements Database {
       // never deadlock upgrading read locks (which no busy timeout resolves); the in-process queue
       // avoids spinning on the lock and keeps `:memory:` (one shared connection) from nesting BEGINs.
       if (this.inSqliteTransaction.getStore()) {
-        return Promise.reject(new Error('transaction() was called inside another transaction on SQLite, which would wait for itself forever; pass the outer transaction to your queries instead'));
+        return Promise.reject(
+          new Error(
+            'transaction() was called inside another transaction on SQLite, which would wait for itself forever; pass the outer transaction to your queries instead',
+          ),
+        );
       }
       return this.sqliteTransactions.run(() =>
-        this.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, (t) => this.inSqliteTransaction.run(true, () => fn(t))),
+        this.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, (t) =>
+          this.inSqliteTransaction.run(true, () => fn(t)),
+        ),
       );
     }
     return this.sequelize.transaction(fn);
@@ -158,7 +173,10 @@ class SequelizeDatabase implements Database {
     if (this.closed) throw new Error('The database is closed');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Database ping timed out after ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`Database ping timed out after ${this.pingTimeoutMs} ms`)),
+        this.pingTimeoutMs,
+      );
     });
     try {
       await Promise.race([this.sequelize.query('SELECT 1', { type: QueryTypes.SELECT }), timeout]);
@@ -181,7 +199,10 @@ class SequelizeDatabase implements Database {
   private async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
     if (this.dialect !== 'postgres' || this.poolMax < 2) return fn();
     return this.sequelize.transaction(async (t) => {
-      await this.sequelize.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`, { transaction: t, type: QueryTypes.SELECT });
+      await this.sequelize.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`, {
+        transaction: t,
+        type: QueryTypes.SELECT,
+      });
       return fn();
     });
   }

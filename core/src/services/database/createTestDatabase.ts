@@ -62,7 +62,10 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<T
         } catch (err) {
           // Older servers reject the syntax (42601); anything else is a real failure.
           if ((err as { parent?: { code?: string } }).parent?.code !== '42601') throw err;
-          await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', { bind: [name] });
+          await admin.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            { bind: [name] },
+          );
           await admin.query(`DROP DATABASE IF EXISTS ${name}`);
         }
       });

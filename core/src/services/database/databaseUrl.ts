@@ -17,12 +17,15 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
     if (rest.startsWith('//')) rest = rest.slice(2);
     const query = rest.indexOf('?');
     if (query >= 0) rest = rest.slice(0, query);
-    if (rest === '') throw new Error('The SQLite database URL has no file path: use sqlite:./data/aihub.sqlite or sqlite::memory:');
+    if (rest === '')
+      throw new Error('The SQLite database URL has no file path: use sqlite:./data/aihub.sqlite or sqlite::memory:');
     return { dialect: 'sqlite', storage: path.resolve(decodeURIComponent(rest)) };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { dialect: 'postgres', url };
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
-  throw new Error(`Unsupported database URL scheme ${scheme}: use sqlite:<file>, sqlite::memory: or postgres://user:pass@host:5432/db`);
+  throw new Error(
+    `Unsupported database URL scheme ${scheme}: use sqlite:<file>, sqlite::memory: or postgres://user:pass@host:5432/db`,
+  );
 }
 
 export function dialectOf(url: string): Dialect {

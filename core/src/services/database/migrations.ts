@@ -25,13 +25,16 @@ export function planMigrations(sets: MigrationSet[]): PlannedMigration[] {
   const owners = new Set<string>();
   const plan: PlannedMigration[] = [];
   for (const set of sets) {
-    if (!set.owner || set.owner.includes(':')) throw new Error(`Invalid migration owner "${set.owner}": it must be non-empty and contain no ":"`);
-    if (owners.has(set.owner)) throw new Error(`Migrations of "${set.owner}" were given twice; pass one MigrationSet per owner`);
+    if (!set.owner || set.owner.includes(':'))
+      throw new Error(`Invalid migration owner "${set.owner}": it must be non-empty and contain no ":"`);
+    if (owners.has(set.owner))
+      throw new Error(`Migrations of "${set.owner}" were given twice; pass one MigrationSet per owner`);
     owners.add(set.owner);
     const names = new Set<string>();
     for (const migration of [...set.migrations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (!migration.name) throw new Error(`A migration of "${set.owner}" has no name`);
-      if (names.has(migration.name)) throw new Error(`Migration "${migration.name}" of "${set.owner}" is defined twice`);
+      if (names.has(migration.name))
+        throw new Error(`Migration "${migration.name}" of "${set.owner}" is defined twice`);
       names.add(migration.name);
       plan.push({ id: `${set.owner}:${migration.name}`, set, migration });
     }
@@ -63,7 +66,12 @@ export function migrationModel(sequelize: Sequelize): ModelStatic<MigrationRow> 
  * requires lib/cli itself). A `database.migrate: manual` gateway, or an `auto` one that finds nothing
  * pending (see `pendingIn`), never loads it.
  */
-export function createUmzug(sequelize: Sequelize, dialect: Dialect, plan: PlannedMigration[], model: ModelStatic<MigrationRow>): Umzug {
+export function createUmzug(
+  sequelize: Sequelize,
+  dialect: Dialect,
+  plan: PlannedMigration[],
+  model: ModelStatic<MigrationRow>,
+): Umzug {
   // Lazy on purpose (see above).
   const { SequelizeStorage, Umzug } = require('umzug') as typeof import('umzug');
   return new Umzug({

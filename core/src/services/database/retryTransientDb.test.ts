@@ -34,7 +34,10 @@ describe('retryTransientDb', () => {
 
   it('throws a failure that is not transient at once', async () => {
     const { seen, opts } = options();
-    await assert.rejects(retryTransientDb(() => Promise.reject(new Error('syntax error at or near')), opts), /syntax error/);
+    await assert.rejects(
+      retryTransientDb(() => Promise.reject(new Error('syntax error at or near')), opts),
+      /syntax error/,
+    );
     assert.deepEqual(seen, ['give-up']);
   });
 

@@ -6,11 +6,30 @@ import { createTestDatabase, type TestDatabase } from './createTestDatabase';
 import { isTransientDbError } from './transientErrors';
 
 /** The SQLSTATE a failure carries, as Sequelize wraps it (`parent.code`). */
-const withCode = (code: string) => Object.assign(new Error(`pg error ${code}`), { name: 'SequelizeDatabaseError', parent: { code, message: 'x' } });
+const withCode = (code: string) =>
+  Object.assign(new Error(`pg error ${code}`), { name: 'SequelizeDatabaseError', parent: { code, message: 'x' } });
 
 describe('isTransientDbError (PostgreSQL error classes)', () => {
   it('retries the classes that pass on their own and nothing else', () => {
-    const transient = ['08000', '08003', '08006', '08001', '08004', '08P01', '40001', '40P01', '57P01', '57P02', '57P03', '57P05', '53000', '53100', '53200', '53300', '25006'];
+    const transient = [
+      '08000',
+      '08003',
+      '08006',
+      '08001',
+      '08004',
+      '08P01',
+      '40001',
+      '40P01',
+      '57P01',
+      '57P02',
+      '57P03',
+      '57P05',
+      '53000',
+      '53100',
+      '53200',
+      '53300',
+      '25006',
+    ];
     for (const code of transient) assert.equal(isTransientDbError(withCode(code)), true, `${code} is transient`);
     // 57P04 database_dropped and 53400 configuration_limit_exceeded do not pass by waiting; 25001 and
     // 25P02 are our own transaction misuse; 23505/22008/22P02 are data the server will refuse forever.
@@ -37,7 +56,10 @@ describe('isTransientDbError (PostgreSQL error classes)', () => {
           await db.sequelize.query('SET TRANSACTION READ ONLY', { transaction });
           await db.sequelize.query('INSERT INTO t (id) VALUES (1)', { transaction });
         })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(err, 'the insert was refused');
       assert.equal((err as { parent?: { code?: string } }).parent?.code, '25006');
       assert.equal(isTransientDbError(err), true);
@@ -48,18 +70,27 @@ describe('isTransientDbError (PostgreSQL error classes)', () => {
         .transaction(async (transaction) => {
           await db.sequelize.query('SELECT pg_terminate_backend(pg_backend_pid())', { transaction });
         })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(err, 'the session was ended');
       assert.equal(isTransientDbError(err), true, `transient: ${String((err as Error).message)}`);
 
       await db.sequelize.query('INSERT INTO t (id) VALUES (2)');
-      const dup = await db.sequelize.query('INSERT INTO t (id) VALUES (2)').then(() => undefined, (e: unknown) => e);
+      const dup = await db.sequelize.query('INSERT INTO t (id) VALUES (2)').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.equal((dup as { parent?: { code?: string } }).parent?.code, '23505');
       assert.equal(isTransientDbError(dup), false);
     });
 
     it('a date PostgreSQL cannot store (22008) is not transient: retrying it would stall the queue forever', async () => {
-      const err = await db.sequelize.query("INSERT INTO t (id, at) VALUES (3, '294277-01-01T00:00:00Z')").then(() => undefined, (e: unknown) => e);
+      const err = await db.sequelize.query("INSERT INTO t (id, at) VALUES (3, '294277-01-01T00:00:00Z')").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err);
       assert.match(String((err as { parent?: { code?: string } }).parent?.code), /^22/);
       assert.equal(isTransientDbError(err), false);

@@ -19,14 +19,35 @@ const TRANSIENT_SQLSTATE = /^(08[0-9A-Z]{3}|40001|40P01|57P0[1235]|53[0-3]00|250
  */
 export function isTransientDbError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
-  const e = err as { name?: string; message?: string; parent?: { code?: string; message?: string }; original?: { code?: string }; code?: string };
+  const e = err as {
+    name?: string;
+    message?: string;
+    parent?: { code?: string; message?: string };
+    original?: { code?: string };
+    code?: string;
+  };
   const name = e.name ?? '';
-  if (/^Sequelize(Connection|HostNotReachable|HostNotFound|InvalidConnection|AccessDenied|Timeout)/.test(name)) return true;
+  if (/^Sequelize(Connection|HostNotReachable|HostNotFound|InvalidConnection|AccessDenied|Timeout)/.test(name))
+    return true;
   const code = e.parent?.code ?? e.original?.code ?? e.code ?? '';
   if (TRANSIENT_SQLSTATE.test(code)) return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code)) return true;
+  if (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'EHOSTUNREACH',
+      'ENOTFOUND',
+      'SQLITE_BUSY',
+      'SQLITE_LOCKED',
+    ].includes(code)
+  )
+    return true;
   const msg = `${e.message ?? ''} ${e.parent?.message ?? ''}`;
-  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|SQLITE_BUSY|database is locked|The database is closed/i.test(msg);
+  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|SQLITE_BUSY|database is locked|The database is closed/i.test(
+    msg,
+  );
 }
 
 /** Waits that a stopping consumer can cut short (linger between batches, backoff between retries). */

@@ -175,7 +175,10 @@ class RedisKeyValueStore implements KeyValueStore {
     const ttl = options?.ttlMs === undefined ? undefined : checkTtl(options.ttlMs);
     let reply: 'OK' | null;
     if (options?.nx === true) {
-      reply = ttl === undefined ? await this.client.set(full, value, 'NX') : await this.client.set(full, value, 'PX', ttl, 'NX');
+      reply =
+        ttl === undefined
+          ? await this.client.set(full, value, 'NX')
+          : await this.client.set(full, value, 'PX', ttl, 'NX');
     } else {
       reply = ttl === undefined ? await this.client.set(full, value) : await this.client.set(full, value, 'PX', ttl);
     }
@@ -192,7 +195,13 @@ class RedisKeyValueStore implements KeyValueStore {
   async incr(key: string, by = 1, ttlMs?: number): Promise<number> {
     checkIncrement(by);
     if (ttlMs === undefined) return this.client.incrby(this.prefix + key, by);
-    const reply = await this.root.evalScript(INCR_WITH_TTL, [INCR_WITH_TTL_SHA, 1, this.prefix + key, by, checkTtl(ttlMs)]);
+    const reply = await this.root.evalScript(INCR_WITH_TTL, [
+      INCR_WITH_TTL_SHA,
+      1,
+      this.prefix + key,
+      by,
+      checkTtl(ttlMs),
+    ]);
     return reply as number;
   }
 

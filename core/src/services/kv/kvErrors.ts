@@ -20,7 +20,9 @@ export function checkIncrement(by: number): number {
 }
 
 export function notAnInteger(key?: string): Error {
-  return new Error(`${key === undefined ? 'The value' : `The value of key "${key}"`} is not an integer or out of range`);
+  return new Error(
+    `${key === undefined ? 'The value' : `The value of key "${key}"`} is not an integer or out of range`,
+  );
 }
 
 export function storeClosed(kind: 'memory' | 'redis'): Error {

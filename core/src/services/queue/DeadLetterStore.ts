@@ -67,7 +67,11 @@ export function deadLetterReason(err: unknown): string {
 
 /** The dead-letter counter both consumers share: `aihub_queue_dead_letters_total{stream,reason}`. */
 export function deadLetterCounter(meter: PluginMeter): Counter<'stream' | 'reason'> {
-  return meter.counter('queue_dead_letters_total', 'Queue messages set aside as dead letters because the database refused them, by stream (topic) and reason', ['stream', 'reason'] as const);
+  return meter.counter(
+    'queue_dead_letters_total',
+    'Queue messages set aside as dead letters because the database refused them, by stream (topic) and reason',
+    ['stream', 'reason'] as const,
+  );
 }
 
 /** Cut to the column's size, then made storable (cutting may split a surrogate pair). */
@@ -117,7 +121,8 @@ export class DeadLetterStore {
     // Several statements share a transaction, so a retried add() never stores a chunk twice.
     const insertAll = async (transaction?: Transaction) => {
       const ids: string[] = [];
-      for (let start = 0; start < entries.length; start += ADD_CHUNK) ids.push(...(await this.insert(entries.slice(start, start + ADD_CHUNK), transaction)));
+      for (let start = 0; start < entries.length; start += ADD_CHUNK)
+        ids.push(...(await this.insert(entries.slice(start, start + ADD_CHUNK), transaction)));
       return ids;
     };
     const ids = entries.length > ADD_CHUNK ? await this.db.transaction(insertAll) : await insertAll();
@@ -168,12 +173,18 @@ export class DeadLetterStore {
       where.push(`created_at < $${bind.length}`);
     }
     const limit = Math.min(Math.max(Math.floor(query.limit ?? 50), 1), 500);
-    const rows = await this.db.sequelize.query<Row>(`SELECT * FROM ${TABLE} WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`, { bind, type: QueryTypes.SELECT });
+    const rows = await this.db.sequelize.query<Row>(
+      `SELECT * FROM ${TABLE} WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT ${limit}`,
+      { bind, type: QueryTypes.SELECT },
+    );
     return rows.map(toDeadLetter);
   }
 
   async get(topic: string, id: string): Promise<DeadLetter | undefined> {
-    const rows = await this.db.sequelize.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1 AND topic = $2`, { bind: [id, topic], type: QueryTypes.SELECT });
+    const rows = await this.db.sequelize.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1 AND topic = $2`, {
+      bind: [id, topic],
+      type: QueryTypes.SELECT,
+    });
     return rows[0] ? toDeadLetter(rows[0]) : undefined;
   }
 
@@ -182,14 +193,27 @@ export class DeadLetterStore {
    * `sanitize`, NUL, lone surrogates and non-finite numbers are replaced first (U+FFFD, null), for
    * a payload that would be refused again as it is. Undefined when there is no such dead letter.
    */
-  async replay(queue: EventQueue, topic: string, id: string, options: { sanitize?: boolean } = {}): Promise<{ deadLetter: DeadLetter; messageId: string; replaced: string[] } | undefined> {
+  async replay(
+    queue: EventQueue,
+    topic: string,
+    id: string,
+    options: { sanitize?: boolean } = {},
+  ): Promise<{ deadLetter: DeadLetter; messageId: string; replaced: string[] } | undefined> {
     const found = await this.get(topic, id);
     if (!found) return undefined;
-    const { value, replaced } = options.sanitize ? sanitizeStorable(found.payload) : { value: found.payload, replaced: [] };
+    const { value, replaced } = options.sanitize
+      ? sanitizeStorable(found.payload)
+      : { value: found.payload, replaced: [] };
     const [messageId] = await queue.publishNow(found.topic, [value]);
     const at = this.now();
-    await this.db.sequelize.query(`UPDATE ${TABLE} SET replayed_at = $1, replays = replays + 1 WHERE id = $2`, { bind: [at, id] });
-    return { deadLetter: { ...found, replayedAt: new Date(at).toISOString(), replays: found.replays + 1 }, messageId, replaced };
+    await this.db.sequelize.query(`UPDATE ${TABLE} SET replayed_at = $1, replays = replays + 1 WHERE id = $2`, {
+      bind: [at, id],
+    });
+    return {
+      deadLetter: { ...found, replayedAt: new Date(at).toISOString(), replays: found.replays + 1 },
+      messageId,
+      replaced,
+    };
   }
 }
 

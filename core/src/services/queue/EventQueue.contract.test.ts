@@ -79,7 +79,11 @@ function newTopic(): string {
   return `topic-${topicCounter}-${randomBytes(3).toString('hex')}`;
 }
 
-async function readAll<T>(queue: EventQueue, topic: string, options: Parameters<EventQueue['read']>[1]): Promise<QueueMessage<T>[]> {
+async function readAll<T>(
+  queue: EventQueue,
+  topic: string,
+  options: Parameters<EventQueue['read']>[1],
+): Promise<QueueMessage<T>[]> {
   const out: QueueMessage<T>[] = [];
   for (;;) {
     const batch = await queue.read<T>(topic, options);
@@ -223,11 +227,18 @@ for (const backend of [outboxBackend('sqlite'), outboxBackend('postgres'), redis
         redelivered.map((m) => m.payload),
         ['a', 'b', 'c'],
       );
-      assert.ok(redelivered.every((m) => m.deliveries >= 1), `deliveries: ${redelivered.map((m) => m.deliveries)}`);
+      assert.ok(
+        redelivered.every((m) => m.deliveries >= 1),
+        `deliveries: ${redelivered.map((m) => m.deliveries)}`,
+      );
       await survivor.ack(topic, 'g', ids);
       assert.equal(await survivor.lag(topic, 'g'), 0);
       await sleep(400);
-      assert.deepEqual(await survivor.read(topic, { ...options, consumer: 'survivor' }), [], 'acked messages are not redelivered');
+      assert.deepEqual(
+        await survivor.read(topic, { ...options, consumer: 'survivor' }),
+        [],
+        'acked messages are not redelivered',
+      );
     });
 
     it('counts un-acked messages as lag until they are acked', async () => {
@@ -267,16 +278,23 @@ for (const backend of [outboxBackend('sqlite'), outboxBackend('postgres'), redis
       await queue.publishNow(topic, ['x', 'y', 'z']);
       let calls = 0;
       const handled: QueueMessage<string>[] = [];
-      const subscription = queue.consume<string>(topic, { group: 'loop', batchSize: 10, blockMs: 50, claimIdleMs: 150 }, async (messages) => {
-        calls += 1;
-        if (calls === 1) throw new Error('transient failure');
-        handled.push(...messages);
-      });
+      const subscription = queue.consume<string>(
+        topic,
+        { group: 'loop', batchSize: 10, blockMs: 50, claimIdleMs: 150 },
+        async (messages) => {
+          calls += 1;
+          if (calls === 1) throw new Error('transient failure');
+          handled.push(...messages);
+        },
+      );
       await waitFor(() => handled.length >= 3, 5000, 'the redelivered batch');
       await subscription.stop();
       await subscription.stop(); // idempotent
       assert.deepEqual(handled.map((m) => m.payload).sort(), ['x', 'y', 'z']);
-      assert.ok(handled.every((m) => m.deliveries >= 1), 'the second delivery says so');
+      assert.ok(
+        handled.every((m) => m.deliveries >= 1),
+        'the second delivery says so',
+      );
       assert.equal(await queue.lag(topic, 'loop'), 0, 'the handled batch was acked');
       // New messages after a stop stay for the next consumer.
       await queue.publishNow(topic, ['after stop']);
@@ -337,7 +355,12 @@ describe('OutboxQueue specifics', () => {
     const db = createDatabase({ url: testDb.url });
     const errors: unknown[] = [];
     // No migrations yet: every write fails.
-    const queue = createOutboxQueue({ database: db, cleanupIntervalMs: 0, bufferLimit: 20, onError: (err) => errors.push(err) });
+    const queue = createOutboxQueue({
+      database: db,
+      cleanupIntervalMs: 0,
+      bufferLimit: 20,
+      onError: (err) => errors.push(err),
+    });
     try {
       for (let i = 0; i < 20; i++) queue.publish('t', i);
       assert.throws(() => queue.publish('t', 20), QueueBufferFullError);
@@ -385,7 +408,9 @@ describe('OutboxQueue specifics', () => {
 });
 
 /** A TCP proxy in front of the real Redis that the test can cut and restore (an outage, for real). */
-async function startProxy(port = 0): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+async function startProxy(
+  port = 0,
+): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
   const target = new URL(REDIS_URL);
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
@@ -425,12 +450,20 @@ describe('RedisStreamQueue specifics', () => {
     const proxy = await startProxy();
     const prefix = `aihub-test:${randomBytes(6).toString('hex')}:`;
     const errors: unknown[] = [];
-    const queue = createRedisStreamQueue({ redis: `redis://127.0.0.1:${proxy.port}`, prefix, bufferLimit: 50, onError: (err) => errors.push(err) });
+    const queue = createRedisStreamQueue({
+      redis: `redis://127.0.0.1:${proxy.port}`,
+      prefix,
+      bufferLimit: 50,
+      onError: (err) => errors.push(err),
+    });
     try {
       await queue.publishNow('t', ['before']);
       await proxy.cut();
       for (let i = 0; i < 50; i++) queue.publish('t', i);
-      assert.throws(() => queue.publish('t', 50), (err: unknown) => err instanceof QueueBufferFullError && /buffer is full/.test(err.message));
+      assert.throws(
+        () => queue.publish('t', 50),
+        (err: unknown) => err instanceof QueueBufferFullError && /buffer is full/.test(err.message),
+      );
       const failedAt = Date.now();
       await assert.rejects(queue.flush());
       assert.ok(Date.now() - failedAt < 2500, `a flush against a down Redis took ${Date.now() - failedAt} ms`);
@@ -455,7 +488,12 @@ describe('RedisStreamQueue specifics', () => {
     client.on('error', () => {});
     const prefix = `aihub-test:${randomBytes(6).toString('hex')}:`;
     const errors: unknown[] = [];
-    const queue = createRedisStreamQueue({ redis: client, prefix, flushIntervalMs: 5, onError: (err) => errors.push(err) });
+    const queue = createRedisStreamQueue({
+      redis: client,
+      prefix,
+      flushIntervalMs: 5,
+      onError: (err) => errors.push(err),
+    });
     try {
       // A key of another type where the `bad` topic's stream would be: every XADD to it is refused.
       await client.set(`${prefix}stream:bad`, 'not a stream');
@@ -463,12 +501,18 @@ describe('RedisStreamQueue specifics', () => {
       await waitFor(() => errors.length >= 1, 2000, 'the refused write');
       assert.match(String((errors[0] as Error).message), /WRONGTYPE/);
       assert.equal(queue.buffered(), 3, 'the refused entries stay buffered, the others are written');
-      assert.deepEqual((await client.xrange(`${prefix}stream:good`, '-', '+')).map(([, f]) => JSON.parse(f[1])), [0, 2, 4]);
+      assert.deepEqual(
+        (await client.xrange(`${prefix}stream:good`, '-', '+')).map(([, f]) => JSON.parse(f[1])),
+        [0, 2, 4],
+      );
       const hand = queue.publishHandedOff('bad', [7]);
       await assert.rejects(hand.durable, /XADD to .*stream:bad failed: WRONGTYPE/);
       await client.del(`${prefix}stream:bad`);
       await waitFor(() => queue.buffered() === 0, 5000, 'the retried write');
-      assert.deepEqual((await client.xrange(`${prefix}stream:bad`, '-', '+')).map(([, f]) => JSON.parse(f[1])), [1, 3, 5]);
+      assert.deepEqual(
+        (await client.xrange(`${prefix}stream:bad`, '-', '+')).map(([, f]) => JSON.parse(f[1])),
+        [1, 3, 5],
+      );
     } finally {
       await queue.close();
       await deleteRedisPrefix(prefix);
@@ -503,14 +547,25 @@ describe('RedisStreamQueue specifics', () => {
     const queue = createRedisStreamQueue({ redis: client, prefix, trimIntervalMs: 0 });
     const key = `${prefix}stream:t`;
     try {
-      await queue.publishNow('t', Array.from({ length: 20 }, (_, i) => i));
+      await queue.publishNow(
+        't',
+        Array.from({ length: 20 }, (_, i) => i),
+      );
       await queue.publishNow('lonely', [1, 2, 3]);
       assert.equal(await queue.trimAcknowledged(), 0, 'no group has read anything yet');
       // Group a reads and acks 15; group b reads 10 and acks only the first 5.
       const a = await queue.read<number>('t', { group: 'a', consumer: 'c', batchSize: 15 });
-      await queue.ack('t', 'a', a.map((m) => m.id));
+      await queue.ack(
+        't',
+        'a',
+        a.map((m) => m.id),
+      );
       const b = await queue.read<number>('t', { group: 'b', consumer: 'c', batchSize: 10 });
-      await queue.ack('t', 'b', b.slice(0, 5).map((m) => m.id));
+      await queue.ack(
+        't',
+        'b',
+        b.slice(0, 5).map((m) => m.id),
+      );
       await queue.trimAcknowledged();
       // Entries from b's oldest pending one (index 5) on must all survive.
       const left = (await client.xrange(key, '-', '+')) as [string, string[]][];
@@ -519,9 +574,15 @@ describe('RedisStreamQueue specifics', () => {
       assert.equal(await client.xlen(`${prefix}stream:lonely`), 3);
       // The rest is still delivered to both groups.
       const restA = await queue.read<number>('t', { group: 'a', consumer: 'c', batchSize: 100 });
-      assert.deepEqual(restA.map((m) => m.payload), [15, 16, 17, 18, 19]);
+      assert.deepEqual(
+        restA.map((m) => m.payload),
+        [15, 16, 17, 18, 19],
+      );
       const restB = await queue.read<number>('t', { group: 'b', consumer: 'c', batchSize: 100 });
-      assert.deepEqual(restB.map((m) => m.payload), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+      assert.deepEqual(
+        restB.map((m) => m.payload),
+        [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+      );
     } finally {
       await queue.close();
       await deleteRedisPrefix(prefix);

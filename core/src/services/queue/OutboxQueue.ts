@@ -5,7 +5,14 @@ import type { Database } from '../database/Database';
 import type { BatchHandler, ConsumeOptions, EventQueue, HandOff, QueueMessage, Subscription } from './EventQueue';
 import { startConsumerLoop } from './consumeLoop';
 import { PublishBuffer, type WriteOutcome } from './PublishBuffer';
-import { defaultConsumerName, parsePayload, readSettings, serializePayload, validateTopic, type ReadSettings } from './queueMessages';
+import {
+  defaultConsumerName,
+  parsePayload,
+  readSettings,
+  serializePayload,
+  validateTopic,
+  type ReadSettings,
+} from './queueMessages';
 
 export { coreQueueMigrations } from './outboxMigrations';
 
@@ -132,7 +139,9 @@ class OutboxQueue implements EventQueue {
       const ids: string[] = [];
       for (let start = 0; start < texts.length; start += INSERT_CHUNK) {
         const end = Math.min(start + INSERT_CHUNK, texts.length);
-        ids.push(...(await this.insert(new Array<string>(end - start).fill(topic), texts.slice(start, end), transaction)));
+        ids.push(
+          ...(await this.insert(new Array<string>(end - start).fill(topic), texts.slice(start, end), transaction)),
+        );
       }
       return ids;
     };
@@ -153,7 +162,11 @@ class OutboxQueue implements EventQueue {
   async read<T>(topic: string, options: ConsumeOptions): Promise<QueueMessage<T>[]> {
     if (this.lifetime.signal.aborted) throw new Error('The event queue is closed');
     validateTopic(topic);
-    return this.readBlocking<T>(topic, readSettings(options, { consumer: this.consumer, blockMs: 0 }), this.lifetime.signal);
+    return this.readBlocking<T>(
+      topic,
+      readSettings(options, { consumer: this.consumer, blockMs: 0 }),
+      this.lifetime.signal,
+    );
   }
 
   async ack(topic: string, group: string, ids: string[]): Promise<void> {
@@ -251,11 +264,18 @@ class OutboxQueue implements EventQueue {
       { bind, type: QueryTypes.SELECT, transaction },
     );
     // One statement takes consecutive ids in VALUES order; RETURNING order is not guaranteed on SQLite.
-    return inserted.map((r) => Number(r.id)).sort((a, b) => a - b).map(String);
+    return inserted
+      .map((r) => Number(r.id))
+      .sort((a, b) => a - b)
+      .map(String);
   }
 
   /** Claims a batch; when there is none, polls (woken early by local writes) until blockMs passes. */
-  private async readBlocking<T>(topic: string, settings: ReadSettings, signal: AbortSignal): Promise<QueueMessage<T>[]> {
+  private async readBlocking<T>(
+    topic: string,
+    settings: ReadSettings,
+    signal: AbortSignal,
+  ): Promise<QueueMessage<T>[]> {
     const deadline = this.clock.monotonic() + settings.blockMs;
     let delay = MIN_POLL_MS;
     for (;;) {
@@ -300,7 +320,10 @@ class OutboxQueue implements EventQueue {
       }
       const now = this.clock.now();
       const reclaimed = await this.reclaimIdle(topic, group, consumer, now, now - claimIdleMs, limit, transaction);
-      const fresh = reclaimed.length < limit ? await this.claimFresh(topic, group, consumer, now, limit - reclaimed.length, transaction) : [];
+      const fresh =
+        reclaimed.length < limit
+          ? await this.claimFresh(topic, group, consumer, now, limit - reclaimed.length, transaction)
+          : [];
       return { reclaimed, fresh };
     });
     const ids = [...claimed.reclaimed.map((r) => r.id), ...claimed.fresh];
@@ -309,11 +332,13 @@ class OutboxQueue implements EventQueue {
     const messages: QueueMessage<T>[] = [];
     for (const { id, deliveries } of claimed.reclaimed) {
       const payload = payloads.get(id);
-      if (payload !== undefined) messages.push({ id: String(id), topic, payload: parsePayload<T>(payload), deliveries: deliveries - 1 });
+      if (payload !== undefined)
+        messages.push({ id: String(id), topic, payload: parsePayload<T>(payload), deliveries: deliveries - 1 });
     }
     for (const id of claimed.fresh) {
       const payload = payloads.get(id);
-      if (payload !== undefined) messages.push({ id: String(id), topic, payload: parsePayload<T>(payload), deliveries: 0 });
+      if (payload !== undefined)
+        messages.push({ id: String(id), topic, payload: parsePayload<T>(payload), deliveries: 0 });
     }
     return messages;
   }
@@ -335,11 +360,20 @@ class OutboxQueue implements EventQueue {
         `RETURNING message_id, deliveries`,
       { bind: [consumer, now, group, topic, idleBefore, limit], type: QueryTypes.SELECT, transaction },
     );
-    return rows.map((r) => ({ id: Number(r.message_id), deliveries: Number(r.deliveries) })).sort((a, b) => a.id - b.id);
+    return rows
+      .map((r) => ({ id: Number(r.message_id), deliveries: Number(r.deliveries) }))
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Claims the oldest messages of the topic this group has never been handed. */
-  private async claimFresh(topic: string, group: string, consumer: string, now: number, limit: number, transaction: Transaction): Promise<number[]> {
+  private async claimFresh(
+    topic: string,
+    group: string,
+    consumer: string,
+    now: number,
+    limit: number,
+    transaction: Transaction,
+  ): Promise<number[]> {
     // CASTs: PostgreSQL types untyped parameters in a SELECT list as text, which a BIGINT column rejects.
     const rows = await this.db.sequelize.query<{ message_id: number | string }>(
       `${RETURNS_ROWS}INSERT INTO ${DELIVERIES} (group_name, message_id, topic, consumer, claimed_at, deliveries, acked) ` +
@@ -365,9 +399,12 @@ class OutboxQueue implements EventQueue {
   private async ensureGroup(topic: string, group: string): Promise<void> {
     const key = `${topic}\u0000${group}`;
     if (this.knownGroups.has(key)) return;
-    await this.db.sequelize.query(`INSERT INTO ${GROUPS} (topic, group_name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, {
-      bind: [topic, group, this.clock.now()],
-    });
+    await this.db.sequelize.query(
+      `INSERT INTO ${GROUPS} (topic, group_name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      {
+        bind: [topic, group, this.clock.now()],
+      },
+    );
     this.knownGroups.add(key);
   }
 
@@ -383,7 +420,10 @@ class OutboxQueue implements EventQueue {
       const ids = rows.map((r) => Number(r.message_id));
       await this.db.transaction(async (transaction) => {
         const list = placeholders(1, ids.length);
-        await this.db.sequelize.query(`DELETE FROM ${DELIVERIES} WHERE message_id IN (${list})`, { bind: ids, transaction });
+        await this.db.sequelize.query(`DELETE FROM ${DELIVERIES} WHERE message_id IN (${list})`, {
+          bind: ids,
+          transaction,
+        });
         await this.db.sequelize.query(`DELETE FROM ${OUTBOX} WHERE id IN (${list})`, { bind: ids, transaction });
       });
       deleted += ids.length;

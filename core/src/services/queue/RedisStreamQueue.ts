@@ -1,9 +1,21 @@
 import type { Redis } from 'ioredis';
-import { blockingRedisOptions, closeConnection, createRedisConnection, duplicateConnection } from '../kv/createRedisConnection';
+import {
+  blockingRedisOptions,
+  closeConnection,
+  createRedisConnection,
+  duplicateConnection,
+} from '../kv/createRedisConnection';
 import type { BatchHandler, ConsumeOptions, EventQueue, HandOff, QueueMessage, Subscription } from './EventQueue';
 import { startConsumerLoop } from './consumeLoop';
 import { PublishBuffer, type WriteOutcome } from './PublishBuffer';
-import { defaultConsumerName, parsePayload, readSettings, serializePayload, validateTopic, type ReadSettings } from './queueMessages';
+import {
+  defaultConsumerName,
+  parsePayload,
+  readSettings,
+  serializePayload,
+  validateTopic,
+  type ReadSettings,
+} from './queueMessages';
 
 export interface RedisStreamQueueOptions {
   /** A connected ioredis client (shared, not closed by the queue) or a URL (own client, closed on close()). */
@@ -145,7 +157,12 @@ class RedisStreamQueue implements EventQueue {
       for (const raw of groups.map(fieldsToObject)) {
         let bound = String(raw['last-delivered-id']);
         if (Number(raw.pending) > 0) {
-          const summary = (await this.client.xpending(key, String(raw.name))) as [number, string | null, string | null, unknown];
+          const summary = (await this.client.xpending(key, String(raw.name))) as [
+            number,
+            string | null,
+            string | null,
+            unknown,
+          ];
           if (summary[1] && compareIds(summary[1], bound) < 0) bound = summary[1];
         }
         if (minId === undefined || compareIds(bound, minId) < 0) minId = bound;
@@ -222,7 +239,8 @@ class RedisStreamQueue implements EventQueue {
           signal.addEventListener('abort', () => connection?.disconnect(), { once: true });
         }
         if (signal.aborted) return Promise.resolve([]);
-        if (settings.blockMs > 0) connection ??= duplicateConnection(this.client, blockingRedisOptions, this.options.onError);
+        if (settings.blockMs > 0)
+          connection ??= duplicateConnection(this.client, blockingRedisOptions, this.options.onError);
         return this.readWith<T>(topic, settings, connection ?? this.client);
       },
       ack: (ids) => this.ack(topic, settings.group, ids),
@@ -282,10 +300,13 @@ class RedisStreamQueue implements EventQueue {
   /** One EVAL of XADD_BATCH: per entry, its id or '!' and the error Redis gave for it. */
   private xaddBatch(key: string, payloads: string[]): Promise<string[]> {
     // Not async: the command must be on the socket when this returns (see publishHandedOff).
-    return this.client.eval(XADD_BATCH, 1, key, this.options.maxLen === undefined ? '' : String(this.options.maxLen), ...payloads).then((results: unknown) => {
-      if (!Array.isArray(results) || results.length !== payloads.length) throw new Error(`Redis answered the XADD batch to ${key} with ${JSON.stringify(results)?.slice(0, 200)}`);
-      return results.map(String);
-    });
+    return this.client
+      .eval(XADD_BATCH, 1, key, this.options.maxLen === undefined ? '' : String(this.options.maxLen), ...payloads)
+      .then((results: unknown) => {
+        if (!Array.isArray(results) || results.length !== payloads.length)
+          throw new Error(`Redis answered the XADD batch to ${key} with ${JSON.stringify(results)?.slice(0, 200)}`);
+        return results.map(String);
+      });
   }
 
   /** One XADD batch per topic (usually one topic); entries Redis rejected go back to the buffer. */
@@ -326,7 +347,11 @@ class RedisStreamQueue implements EventQueue {
     return this.blocking;
   }
 
-  private async readWith<T>(topic: string, settings: ReadSettings, blockingConnection: Redis): Promise<QueueMessage<T>[]> {
+  private async readWith<T>(
+    topic: string,
+    settings: ReadSettings,
+    blockingConnection: Redis,
+  ): Promise<QueueMessage<T>[]> {
     const key = this.streamKey(topic);
     try {
       return await this.readOnce<T>(topic, key, settings, blockingConnection);
@@ -338,7 +363,12 @@ class RedisStreamQueue implements EventQueue {
     }
   }
 
-  private async readOnce<T>(topic: string, key: string, settings: ReadSettings, blockingConnection: Redis): Promise<QueueMessage<T>[]> {
+  private async readOnce<T>(
+    topic: string,
+    key: string,
+    settings: ReadSettings,
+    blockingConnection: Redis,
+  ): Promise<QueueMessage<T>[]> {
     const { group, consumer, batchSize } = settings;
     await this.ensureGroup(key, group);
     const messages = await this.reclaimIdle<T>(topic, key, group, consumer, batchSize, settings.claimIdleMs);
@@ -360,14 +390,33 @@ class RedisStreamQueue implements EventQueue {
   }
 
   /** XAUTOCLAIM: take over entries another consumer (or a crashed one) has held for claimIdleMs. */
-  private async reclaimIdle<T>(topic: string, key: string, group: string, consumer: string, count: number, claimIdleMs: number): Promise<QueueMessage<T>[]> {
+  private async reclaimIdle<T>(
+    topic: string,
+    key: string,
+    group: string,
+    consumer: string,
+    count: number,
+    claimIdleMs: number,
+  ): Promise<QueueMessage<T>[]> {
     const cursorKey = `${key}\u0000${group}`;
     const start = this.claimCursors.get(cursorKey) ?? '0-0';
-    const reply = (await this.client.call('xautoclaim', [key, group, consumer, claimIdleMs, start, 'COUNT', count])) as [string, StreamEntry[], string[]?];
+    const reply = (await this.client.call('xautoclaim', [
+      key,
+      group,
+      consumer,
+      claimIdleMs,
+      start,
+      'COUNT',
+      count,
+    ])) as [string, StreamEntry[], string[]?];
     this.claimCursors.set(cursorKey, reply[0]);
     const entries = reply[1].filter((entry): entry is [string, string[]] => entry !== null && entry[1] !== null);
     if (entries.length === 0) return [];
-    const counts = await this.deliveryCounts(key, group, entries.map(([id]) => id));
+    const counts = await this.deliveryCounts(
+      key,
+      group,
+      entries.map(([id]) => id),
+    );
     return entries.map(([id, fields]) => ({
       id,
       topic,
@@ -416,7 +465,9 @@ class RedisStreamQueue implements EventQueue {
 }
 
 /** Creates the Redis Streams EventQueue. */
-export function createRedisStreamQueue(options: RedisStreamQueueOptions): EventQueue & { trimAcknowledged(): Promise<number> } {
+export function createRedisStreamQueue(
+  options: RedisStreamQueueOptions,
+): EventQueue & { trimAcknowledged(): Promise<number> } {
   if (typeof options.redis === 'string') {
     const client = createRedisConnection(options.redis, undefined, options.onError);
     return new RedisStreamQueue(client, true, options);

@@ -33,7 +33,16 @@ export interface EventQueueOptions {
 /** Redis Streams when a Redis client or URL is given, the database outbox otherwise. */
 export function createEventQueue(options: EventQueueOptions): EventQueue {
   const { redis, prefix, maxLen, database, clock, flushIntervalMs, maxBuffer, bufferLimit, onError } = options;
-  if (redis) return createRedisStreamQueue({ redis, prefix: prefix ?? '', maxLen, flushIntervalMs, maxBuffer, bufferLimit, onError });
+  if (redis)
+    return createRedisStreamQueue({
+      redis,
+      prefix: prefix ?? '',
+      maxLen,
+      flushIntervalMs,
+      maxBuffer,
+      bufferLimit,
+      onError,
+    });
   if (!database) throw new Error('createEventQueue needs either a Redis client/URL (redis) or a database (database)');
   return createOutboxQueue({ database, clock, flushIntervalMs, maxBuffer, bufferLimit, onError });
 }

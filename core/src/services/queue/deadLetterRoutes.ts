@@ -13,7 +13,9 @@ const deadLetterOut = z.object({
   group: z.string(),
   message_id: z.string().nullable(),
   tenant_id: z.string().nullable(),
-  reason: z.string().describe('invalid_text, out_of_range, too_long, constraint, invalid_value, malformed or write_failed'),
+  reason: z
+    .string()
+    .describe('invalid_text, out_of_range, too_long, constraint, invalid_value, malformed or write_failed'),
   error: z.string(),
   payload: z.unknown().describe('The message payload as it was queued'),
   created_at: z.string(),
@@ -26,12 +28,20 @@ const listQuery = z
     tenant_id: z.string().min(1).max(200).optional(),
     include_replayed: z.enum(['true', 'false']).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
-    before: z.string().datetime({ offset: true }).optional().describe('Only entries created before this instant (the last created_at of the previous page)'),
+    before: z
+      .string()
+      .datetime({ offset: true })
+      .optional()
+      .describe('Only entries created before this instant (the last created_at of the previous page)'),
   })
   .strict();
 
 const idParams = z.object({ id: z.string().uuid() }).strict();
-const replayBody = z.object({ sanitize: z.boolean().optional().describe('Replace NUL, lone surrogates and non-finite numbers before publishing') }).strict();
+const replayBody = z
+  .object({
+    sanitize: z.boolean().optional().describe('Replace NUL, lone surrogates and non-finite numbers before publishing'),
+  })
+  .strict();
 
 function json(d: DeadLetter) {
   return {
@@ -54,7 +64,8 @@ function json(d: DeadLetter) {
 function requirePlatformAdmin(c: Context): void {
   const principal = PrincipalKey.get(c);
   if (!principal) throw errors.unauthorized();
-  if (principal.superadmin !== true) throw errors.forbidden('Dead letters are visible to platform superadmins only.', 'superadmin_required');
+  if (principal.superadmin !== true)
+    throw errors.forbidden('Dead letters are visible to platform superadmins only.', 'superadmin_required');
 }
 
 /**
@@ -63,7 +74,11 @@ function requirePlatformAdmin(c: Context): void {
  * `POST /admin/v1/queues/{topic}/dead-letters/{id}/replay` publishes one again after the cause is
  * fixed. The plugin that consumes the topic mounts them; `operation` names them in the OpenAPI document.
  */
-export function mountDeadLetterRoutes(router: PluginRouter, ctx: PluginContext, options: { topic: string; store: DeadLetterStore; operation: string }): void {
+export function mountDeadLetterRoutes(
+  router: PluginRouter,
+  ctx: PluginContext,
+  options: { topic: string; store: DeadLetterStore; operation: string },
+): void {
   const { topic, store, operation } = options;
   const base = `/admin/v1/queues/${topic}/dead-letters`;
   router.get(
@@ -71,14 +86,25 @@ export function mountDeadLetterRoutes(router: PluginRouter, ctx: PluginContext, 
     async (c) => {
       requirePlatformAdmin(c);
       const q = validated<z.output<typeof listQuery>>(c).query;
-      const data = await store.list({ topic, tenantId: q.tenant_id, includeReplayed: q.include_replayed === 'true', limit: q.limit, before: q.before });
+      const data = await store.list({
+        topic,
+        tenantId: q.tenant_id,
+        includeReplayed: q.include_replayed === 'true',
+        limit: q.limit,
+        before: q.before,
+      });
       c.body = { object: 'list', data: data.map(json) };
     },
     {
       scopes: ['admin:read'],
       tags: ['admin', 'queues'],
       summary: `List dead letters of ${topic} (platform superadmin, newest first)`,
-      schema: { query: listQuery, tag: 'queues', responses: { 200: z.object({ object: z.literal('list'), data: z.array(deadLetterOut) }) }, operationId: `list${operation}DeadLetters` },
+      schema: {
+        query: listQuery,
+        tag: 'queues',
+        responses: { 200: z.object({ object: z.literal('list'), data: z.array(deadLetterOut) }) },
+        operationId: `list${operation}DeadLetters`,
+      },
     },
   );
   router.post(
@@ -89,7 +115,14 @@ export function mountDeadLetterRoutes(router: PluginRouter, ctx: PluginContext, 
       const body = c.request.body as z.output<typeof replayBody>;
       const r = await store.replay(ctx.queue, topic, id, { sanitize: body.sanitize });
       if (!r) throw errors.notFound(`No dead letter ${id} on ${topic}.`, 'dead_letter_not_found');
-      const entry = { tenantId: r.deadLetter.tenantId, action: 'dead_letter.replay', targetType: 'dead_letter', targetId: id, before: null, after: { topic, queue_message_id: r.messageId, replaced_paths: r.replaced } };
+      const entry = {
+        tenantId: r.deadLetter.tenantId,
+        action: 'dead_letter.replay',
+        targetType: 'dead_letter',
+        targetId: id,
+        before: null,
+        after: { topic, queue_message_id: r.messageId, replaced_paths: r.replaced },
+      };
       const audit = ctx.tryGet(AUDIT_LOG);
       if (audit) await audit.record(c, entry);
       else ctx.logger.info('audit: dead_letter.replay', { audit: entry });

@@ -16,7 +16,15 @@ function pgError(code: string, message = 'refused'): Error {
 }
 
 function retryOptions(counts = { retries: 0 }, stopping = () => false): RetryTransientOptions {
-  return { initialMs: 1, maxMs: 2, sleeper: new InterruptibleSleep(), stopping, onRetry: () => counts.retries++, onGiveUp: () => {}, onResumed: () => {} };
+  return {
+    initialMs: 1,
+    maxMs: 2,
+    sleeper: new InterruptibleSleep(),
+    stopping,
+    onRetry: () => counts.retries++,
+    onGiveUp: () => {},
+    onResumed: () => {},
+  };
 }
 
 /** A write that refuses, as PostgreSQL does, any batch holding a bad item (22P05: NUL in jsonb). */
@@ -32,7 +40,12 @@ function database() {
   return { calls, stored, write };
 }
 
-const options = (extra: Partial<Parameters<typeof writeIsolatingPoison<Item, number>>[2]> = {}) => ({ tenantOf: (i: Item) => i.tenant, deliveriesOf: (i: Item) => i.deliveries ?? 0, retry: retryOptions(), ...extra });
+const options = (extra: Partial<Parameters<typeof writeIsolatingPoison<Item, number>>[2]> = {}) => ({
+  tenantOf: (i: Item) => i.tenant,
+  deliveriesOf: (i: Item) => i.deliveries ?? 0,
+  retry: retryOptions(),
+  ...extra,
+});
 
 describe('writeIsolatingPoison', () => {
   it('writes a clean batch in one call', async () => {
@@ -48,7 +61,10 @@ describe('writeIsolatingPoison', () => {
     const items: Item[] = [];
     for (let id = 0; id < 64; id++) items.push({ tenant: id % 4 === 0 ? 'a' : 'b', id, bad: id === 12 || id === 40 });
     const r = await writeIsolatingPoison(items, db.write, options());
-    assert.deepEqual(r.poisoned.map((p) => p.item.id).sort((x, y) => x - y), [12, 40]);
+    assert.deepEqual(
+      r.poisoned.map((p) => p.item.id).sort((x, y) => x - y),
+      [12, 40],
+    );
     assert.ok(r.poisoned.every((p) => isDataError(p.error)));
     assert.equal(db.stored.size, 62, 'everything else is written');
     // Call 1: the whole batch; call 2 or 3: tenant b's 48 items at once.
@@ -62,10 +78,16 @@ describe('writeIsolatingPoison', () => {
     let failures = 3;
     const calls: number[] = [];
     const r = await writeIsolatingPoison(
-      [{ tenant: 'a', id: 1 }, { tenant: 'b', id: 2 }],
+      [
+        { tenant: 'a', id: 1 },
+        { tenant: 'b', id: 2 },
+      ],
       async (items) => {
         calls.push(items.length);
-        if (failures-- > 0) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { name: 'SequelizeConnectionRefusedError' });
+        if (failures-- > 0)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+            name: 'SequelizeConnectionRefusedError',
+          });
         return items.length;
       },
       options({ retry: retryOptions(counts) }),
@@ -78,15 +100,26 @@ describe('writeIsolatingPoison', () => {
   it('throws a transient failure that outlasts the retry (the consumer stops): the batch stays unacked', async () => {
     const down = Object.assign(new Error('Connection terminated unexpectedly'), { name: 'SequelizeConnectionError' });
     await assert.rejects(
-      writeIsolatingPoison([{ tenant: 'a', id: 1 }], () => Promise.reject(down), options({ retry: retryOptions(undefined, () => true) })),
+      writeIsolatingPoison(
+        [{ tenant: 'a', id: 1 }],
+        () => Promise.reject(down),
+        options({ retry: retryOptions(undefined, () => true) }),
+      ),
       /Connection terminated/,
     );
   });
 
   it('throws, rather than dead-letter everything, when every item fails alike with an error that is not about data', async () => {
     const missingTable = pgError('42P01', 'relation "behavior_events" does not exist');
-    const items = [{ tenant: 'a', id: 1 }, { tenant: 'b', id: 2 }, { tenant: 'b', id: 3 }];
-    await assert.rejects(writeIsolatingPoison(items, () => Promise.reject(missingTable), options()), /does not exist/);
+    const items = [
+      { tenant: 'a', id: 1 },
+      { tenant: 'b', id: 2 },
+      { tenant: 'b', id: 3 },
+    ];
+    await assert.rejects(
+      writeIsolatingPoison(items, () => Promise.reject(missingTable), options()),
+      /does not exist/,
+    );
     // …until the messages have come back maxDeliveries times: then they are set aside after all.
     const tired = items.map((i) => ({ ...i, deliveries: 4 }));
     const r = await writeIsolatingPoison(tired, () => Promise.reject(missingTable), options({ maxDeliveries: 5 }));
@@ -95,20 +128,28 @@ describe('writeIsolatingPoison', () => {
 
   it('dead-letters an item failing with any error once other items of the batch were written', async () => {
     const r = await writeIsolatingPoison(
-      [{ tenant: 'a', id: 1 }, { tenant: 'a', id: 2, bad: true }],
+      [
+        { tenant: 'a', id: 1 },
+        { tenant: 'a', id: 2, bad: true },
+      ],
       async (items) => {
         if (items.some((i) => i.bad)) throw new TypeError('Do not know how to serialize a BigInt');
         return items.length;
       },
       options(),
     );
-    assert.deepEqual(r.poisoned.map((p) => p.item.id), [2]);
+    assert.deepEqual(
+      r.poisoned.map((p) => p.item.id),
+      [2],
+    );
     assert.deepEqual(r.results, [1]);
   });
 
   it('classifies data errors of both databases', () => {
-    for (const code of ['22021', '22P05', '22003', '22008', '23502', '54000', 'SQLITE_CONSTRAINT', 'SQLITE_TOOBIG']) assert.ok(isDataError({ parent: { code } }), code);
-    for (const code of ['42P01', '08006', '57P01', 'ECONNREFUSED', 'SQLITE_BUSY', '']) assert.ok(!isDataError({ parent: { code } }), code);
+    for (const code of ['22021', '22P05', '22003', '22008', '23502', '54000', 'SQLITE_CONSTRAINT', 'SQLITE_TOOBIG'])
+      assert.ok(isDataError({ parent: { code } }), code);
+    for (const code of ['42P01', '08006', '57P01', 'ECONNREFUSED', 'SQLITE_BUSY', ''])
+      assert.ok(!isDataError({ parent: { code } }), code);
     assert.ok(!isDataError(undefined));
   });
 });

@@ -79,7 +79,11 @@ function byTenant<T>(items: T[], tenantOf: (item: T) => string | null | undefine
  * `write` must be idempotent and atomic per call (one transaction, ON CONFLICT DO NOTHING), since
  * parts of the batch may be written more than once.
  */
-export async function writeIsolatingPoison<T, R>(items: T[], write: (items: T[]) => Promise<R>, options: IsolatePoisonOptions<T>): Promise<IsolatedWrite<T, R>> {
+export async function writeIsolatingPoison<T, R>(
+  items: T[],
+  write: (items: T[]) => Promise<R>,
+  options: IsolatePoisonOptions<T>,
+): Promise<IsolatedWrite<T, R>> {
   const results: R[] = [];
   const refused: PoisonedItem<T>[] = [];
   let written = 0;

@@ -30,7 +30,8 @@ async function up({ sequelize, dialect, table }: MigrationContext): Promise<void
 }
 
 async function down({ sequelize, table }: MigrationContext): Promise<void> {
-  for (const name of ['outbox_deliveries', 'outbox_groups', 'outbox']) await sequelize.query(`DROP TABLE IF EXISTS ${table(name)}`);
+  for (const name of ['outbox_deliveries', 'outbox_groups', 'outbox'])
+    await sequelize.query(`DROP TABLE IF EXISTS ${table(name)}`);
 }
 
 /**

@@ -6,7 +6,9 @@ import os from 'node:os';
 /** Topics become table values and Redis key parts: keep them short, non-empty strings. */
 export function validateTopic(topic: string): void {
   if (typeof topic !== 'string' || topic.length === 0 || topic.length > 200) {
-    throw new TypeError(`Invalid queue topic ${JSON.stringify(topic)}: use a non-empty string of at most 200 characters`);
+    throw new TypeError(
+      `Invalid queue topic ${JSON.stringify(topic)}: use a non-empty string of at most 200 characters`,
+    );
   }
 }
 
@@ -64,7 +66,9 @@ export function readSettings(
   defaults: { consumer: string; blockMs: number },
 ): ReadSettings {
   if (typeof options.group !== 'string' || options.group.length === 0 || options.group.length > 200) {
-    throw new TypeError(`Invalid consumer group ${JSON.stringify(options.group)}: use a non-empty string of at most 200 characters`);
+    throw new TypeError(
+      `Invalid consumer group ${JSON.stringify(options.group)}: use a non-empty string of at most 200 characters`,
+    );
   }
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {

@@ -38,7 +38,8 @@ function stringCode(s: string): Code | undefined {
 const MESSAGES: Record<Code, (where: string, maxDepth: number) => string> = {
   nul_character: (w) => `${w} contains a NUL character (\\u0000), which the database cannot store; remove it.`,
   lone_surrogate: (w) => `${w} contains a lone UTF-16 surrogate (invalid Unicode); send well-formed UTF-8 text.`,
-  non_finite_number: (w) => `${w} is not a finite number (too large, NaN or Infinity); send a number the database can store.`,
+  non_finite_number: (w) =>
+    `${w} is not a finite number (too large, NaN or Infinity); send a number the database can store.`,
   too_deep: (w, max) => `${w} is nested more than ${max} levels deep; flatten it.`,
 };
 
@@ -61,7 +62,8 @@ export function findUnstorable(value: unknown, path = '', maxDepth = MAX_DEPTH):
       const code = stringCode(v);
       return code ? { code, inKey: false, keys: [] } : undefined;
     }
-    if (typeof v === 'number') return Number.isFinite(v) ? undefined : { code: 'non_finite_number', inKey: false, keys: [] };
+    if (typeof v === 'number')
+      return Number.isFinite(v) ? undefined : { code: 'non_finite_number', inKey: false, keys: [] };
     if (v === null || typeof v !== 'object') return undefined;
     if (depth >= maxDepth) return { code: 'too_deep', inKey: false, keys: [] };
     if (Array.isArray(v)) {
@@ -91,7 +93,11 @@ export function findUnstorable(value: unknown, path = '', maxDepth = MAX_DEPTH):
   let at = path;
   for (let i = found.keys.length - 1; i >= 0; i--) at = jsonPath(at, found.keys[i]);
   const where = at ? `"${at}"` : 'The value';
-  return { path: at, code: found.code, message: MESSAGES[found.code](found.inKey ? `The key of ${where}` : where, maxDepth) };
+  return {
+    path: at,
+    code: found.code,
+    message: MESSAGES[found.code](found.inKey ? `The key of ${where}` : where, maxDepth),
+  };
 }
 
 /** `s` with NUL and lone surrogates replaced by U+FFFD (the replacement character). */

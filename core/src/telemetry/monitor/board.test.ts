@@ -9,8 +9,19 @@ import type { InstanceSnapshot } from './snapshot';
 
 const snapshot = (id: string, now: number): InstanceSnapshot => {
   const buckets = [];
-  for (let t = now - 300_000; t < now; t += 2000) buckets.push({ t, req: 1, e4: 0, e429: 0, e5: 0, cost: 0, hit: 0, miss: 0, limited: 0 });
-  return { id, startedAt: now - 400_000, publishedAt: now, intervalMs: 2000, latencyBounds: [1], ttftBounds: [], buckets, breakers: { d: 2 }, queueLag: 3 };
+  for (let t = now - 300_000; t < now; t += 2000)
+    buckets.push({ t, req: 1, e4: 0, e429: 0, e5: 0, cost: 0, hit: 0, miss: 0, limited: 0 });
+  return {
+    id,
+    startedAt: now - 400_000,
+    publishedAt: now,
+    intervalMs: 2000,
+    latencyBounds: [1],
+    ttftBounds: [],
+    buckets,
+    breakers: { d: 2 },
+    queueLag: 3,
+  };
 };
 
 describe('monitor boards', () => {
@@ -41,7 +52,10 @@ describe('monitor boards', () => {
       assert.ok(s.buckets.every((b, i) => i === 0 || b.t > s.buckets[i - 1].t));
     }
     await board.withdraw('a');
-    assert.deepEqual((await board.read(now, 6000, now - 300_000)).map((s) => s.id), ['b']);
+    assert.deepEqual(
+      (await board.read(now, 6000, now - 300_000)).map((s) => s.id),
+      ['b'],
+    );
   });
 
   it('Redis: an instance older than the TTL is not listed even if its key lingers', async () => {

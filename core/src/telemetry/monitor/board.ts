@@ -84,7 +84,8 @@ export class RedisBoard implements MonitorBoard {
       try {
         const snapshot = JSON.parse(text) as InstanceSnapshot;
         const olderText = older ? raw[ids.length + i] : null;
-        if (olderText) snapshot.buckets = [...(JSON.parse(olderText) as InstanceSnapshot['buckets']), ...snapshot.buckets];
+        if (olderText)
+          snapshot.buckets = [...(JSON.parse(olderText) as InstanceSnapshot['buckets']), ...snapshot.buckets];
         out.push(snapshot);
       } catch {
         // A foreign or truncated value: leave it out rather than fail the wall.

@@ -1,7 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { definePlugin, type PluginDefinition } from '../../plugin-api';
-import { asCaller, createBackend, identityPlugin, startTestGateway, waitFor, type Backend, type TestGateway } from '../../testing';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  startTestGateway,
+  waitFor,
+  type Backend,
+  type TestGateway,
+} from '../../testing';
 import { createLogger } from '../../services/createLogger';
 import { createRedisStore } from '../../services/storage';
 import { createMetrics } from '../createMetrics';
@@ -22,7 +30,12 @@ function trafficPlugin(): PluginDefinition {
     routePrefix: '',
     routes(router, ctx) {
       const cost = ctx.meter.counter('ai_cost_usd_total', 'cost', ['model', 'provider']);
-      const ttft = ctx.meter.histogram('ai_time_to_first_token_seconds', 'ttft', ['model', 'provider'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120]);
+      const ttft = ctx.meter.histogram(
+        'ai_time_to_first_token_seconds',
+        'ttft',
+        ['model', 'provider'],
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120],
+      );
       const breaker = ctx.meter.gauge('circuit_breaker_state', 'breaker', ['deployment']);
       const cache = ctx.meter.counter('cache_requests_total', 'cache', ['layer', 'result']);
       const limits = ctx.meter.counter('ratelimit_decisions_total', 'rl', ['outcome', 'level', 'dimension']);
@@ -31,7 +44,11 @@ function trafficPlugin(): PluginDefinition {
         (c) => {
           const q = c.query as Record<string, string | undefined>;
           if (q.cost) cost.inc({ model: 'm', provider: 'p' }, Number(q.cost));
-          if (q.ttft) (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({ labels: { model: 'm', provider: 'p' }, value: Number(q.ttft) });
+          if (q.ttft)
+            (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({
+              labels: { model: 'm', provider: 'p' },
+              value: Number(q.ttft),
+            });
           if (q.breaker) breaker.set({ deployment: q.breaker }, Number(q.state ?? 2));
           if (q.cache) cache.inc({ layer: 'l1', result: q.cache });
           if (q.limited) limits.inc({ outcome: 'limited', level: 'tenant', dimension: 'requests' });
@@ -65,8 +82,14 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
   before(async () => {
     backend = await createBackend('postgres');
     const config = { ...backend.config, ...monitorConfig };
-    a = await startTestGateway({ plugins: [identityPlugin(), trafficPlugin()], config: { ...config, telemetry: { monitor: { ...monitorConfig.telemetry.monitor, instanceId: 'gw-a' } } } });
-    b = await startTestGateway({ plugins: [identityPlugin(), trafficPlugin()], config: { ...config, telemetry: { monitor: { ...monitorConfig.telemetry.monitor, instanceId: 'gw-b' } } } });
+    a = await startTestGateway({
+      plugins: [identityPlugin(), trafficPlugin()],
+      config: { ...config, telemetry: { monitor: { ...monitorConfig.telemetry.monitor, instanceId: 'gw-a' } } },
+    });
+    b = await startTestGateway({
+      plugins: [identityPlugin(), trafficPlugin()],
+      config: { ...config, telemetry: { monitor: { ...monitorConfig.telemetry.monitor, instanceId: 'gw-b' } } },
+    });
   });
   after(async () => {
     await a?.stop();
@@ -81,7 +104,12 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
     await send(b, 'status=429&limited=1', 1);
     await send(b, 'status=404', 1);
     await send(b, 'breaker=azure-east&state=2');
-    await waitFor('both instances published their traffic', async () => (await view(a)).cluster.requests === 14, 15_000, 200);
+    await waitFor(
+      'both instances published their traffic',
+      async () => (await view(a)).cluster.requests === 14,
+      15_000,
+      200,
+    );
     for (const gw of [a, b]) {
       const v = await view(gw);
       assert.equal(v.source, 'redis');
@@ -96,7 +124,9 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
       assert.ok(v.cluster.ttft_ms.p50! > 25 && v.cluster.ttft_ms.p50! <= 50, String(v.cluster.ttft_ms.p50));
       assert.ok(v.cluster.ttft_ms.p95! > 250 && v.cluster.ttft_ms.p95! <= 500, String(v.cluster.ttft_ms.p95));
       assert.ok(v.cluster.latency_ms.p95! > 0);
-      assert.deepEqual(v.cluster.breakers, [{ deployment: 'azure-east', state: 'open', open_instances: 1, half_open_instances: 0 }]);
+      assert.deepEqual(v.cluster.breakers, [
+        { deployment: 'azure-east', state: 'open', open_instances: 1, half_open_instances: 0 },
+      ]);
       assert.deepEqual(
         v.instances.map((i) => [i.instance_id, i.requests, i.spend_usd]),
         [
@@ -104,7 +134,10 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
           ['gw-b', 6, 1.5],
         ],
       );
-      assert.equal(v.cluster.series.reduce((n, p) => n + p.requests, 0), 14);
+      assert.equal(
+        v.cluster.series.reduce((n, p) => n + p.requests, 0),
+        14,
+      );
     }
     // The wall's own polls (admin routes) are not traffic.
     assert.equal((await view(b)).cluster.requests, 14);
@@ -113,14 +146,31 @@ describe('GET /admin/v1/monitor on PostgreSQL + Redis, two instances', () => {
   it('drops an instance that stops publishing once its TTL runs out; a clean stop leaves at once', async () => {
     // A third instance that "crashes": it publishes once and never withdraws.
     const store = createRedisStore({ url: backend.redisUrl!, prefix: backend.keyPrefix });
-    const crashed = new LiveMonitor({ metrics: createMetrics({ processMetrics: false }), store, logger: createLogger({ level: 'error', format: 'json', silent: true }), intervalMs: 500, windowSeconds: 120, instanceId: 'gw-crashed' });
+    const crashed = new LiveMonitor({
+      metrics: createMetrics({ processMetrics: false }),
+      store,
+      logger: createLogger({ level: 'error', format: 'json', silent: true }),
+      intervalMs: 500,
+      windowSeconds: 120,
+      instanceId: 'gw-crashed',
+    });
     try {
       await crashed.start();
       await crashed.stop(false);
       // Views are shared for half an interval, so the new instance shows on the next one.
-      await waitFor('the third instance to show', async () => (await view(a)).instances.some((i) => i.instance_id === 'gw-crashed'), 5000, 100);
+      await waitFor(
+        'the third instance to show',
+        async () => (await view(a)).instances.some((i) => i.instance_id === 'gw-crashed'),
+        5000,
+        100,
+      );
       const since = Date.now();
-      await waitFor('the crashed instance to drop out', async () => !(await view(a)).instances.some((i) => i.instance_id === 'gw-crashed'), 15_000, 250);
+      await waitFor(
+        'the crashed instance to drop out',
+        async () => !(await view(a)).instances.some((i) => i.instance_id === 'gw-crashed'),
+        15_000,
+        250,
+      );
       const gone = Date.now() - since;
       assert.ok(gone >= crashed.ttlMs - 1000, `dropped after ${gone} ms, TTL ${crashed.ttlMs} ms`);
     } finally {
@@ -164,7 +214,12 @@ describe('GET /admin/v1/monitor on the embedded default', () => {
   it('answers this process’s figures from memory', async () => {
     await send(gw, 'status=200&cost=0.1', 4);
     await send(gw, 'status=502');
-    await waitFor('the snapshot to include the traffic', async () => (await view(gw)).cluster.requests === 5, 15_000, 200);
+    await waitFor(
+      'the snapshot to include the traffic',
+      async () => (await view(gw)).cluster.requests === 5,
+      15_000,
+      200,
+    );
     const v = await view(gw);
     assert.equal(v.source, 'memory');
     assert.equal(v.instances.length, 1);

@@ -33,7 +33,14 @@ const monitorResponse = z.object({
   source: z.enum(['redis', 'memory']),
   cluster: z.object({
     ...figures,
-    breakers: z.array(z.object({ deployment: z.string(), state: breakerState, open_instances: z.number(), half_open_instances: z.number() })),
+    breakers: z.array(
+      z.object({
+        deployment: z.string(),
+        state: breakerState,
+        open_instances: z.number(),
+        half_open_instances: z.number(),
+      }),
+    ),
     series: z.array(
       z.object({
         t: z.string(),
@@ -47,7 +54,15 @@ const monitorResponse = z.object({
       }),
     ),
   }),
-  instances: z.array(z.object({ instance_id: z.string(), started_at: z.string(), last_seen: z.string(), ...figures, breakers: z.array(z.object({ deployment: z.string(), state: breakerState })) })),
+  instances: z.array(
+    z.object({
+      instance_id: z.string(),
+      started_at: z.string(),
+      last_seen: z.string(),
+      ...figures,
+      breakers: z.array(z.object({ deployment: z.string(), state: breakerState })),
+    }),
+  ),
 });
 
 /**
@@ -65,21 +80,31 @@ export function monitorRoute(monitor: LiveMonitor): CollectedRoute {
         .number()
         .int(`window must be a whole number of seconds from ${minimum} to ${max}`)
         .min(minimum, `window must be a whole number of seconds from ${minimum} to ${max}`)
-        .max(max, `window must be a whole number of seconds from ${minimum} to ${max} (telemetry.monitor.windowSeconds)`)
+        .max(
+          max,
+          `window must be a whole number of seconds from ${minimum} to ${max} (telemetry.monitor.windowSeconds)`,
+        )
         .default(Math.min(60, max))
         .describe('Seconds of history to sum over (rates divide by it)'),
     })
     .strict();
   return {
     handler: async (c) => {
-      if (PrincipalKey.get(c)?.superadmin !== true) throw errors.forbidden('The monitoring wall is for platform admins: use a superadmin key or token.', 'platform_admin_required');
+      if (PrincipalKey.get(c)?.superadmin !== true)
+        throw errors.forbidden(
+          'The monitoring wall is for platform admins: use a superadmin key or token.',
+          'platform_admin_required',
+        );
       const { window } = validated<{ window: number }>(c).query;
       c.set('cache-control', 'no-store');
       try {
         c.body = await monitor.view(window);
       } catch {
         // The board is Redis here (memory never fails): say what is missing rather than a bare 500.
-        throw errors.unavailable('The monitoring wall cannot read the instances’ snapshots: Redis (redis.url) is unreachable. It answers again once Redis is back.', 'monitor_unavailable');
+        throw errors.unavailable(
+          'The monitoring wall cannot read the instances’ snapshots: Redis (redis.url) is unreachable. It answers again once Redis is back.',
+          'monitor_unavailable',
+        );
       }
     },
     info: {

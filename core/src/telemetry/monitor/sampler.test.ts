@@ -32,13 +32,22 @@ describe('live monitor sampler', () => {
       this.set(12);
     });
     const ttft = meter.histogram('ai_time_to_first_token_seconds', 'ttft', ['model', 'provider'], [0.1, 1]);
-    (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({ labels: { model: 'a', provider: 'p' }, value: 0.5 });
-    (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({ labels: { model: 'b', provider: 'p' }, value: 0.05 });
+    (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({
+      labels: { model: 'a', provider: 'p' },
+      value: 0.5,
+    });
+    (ttft as unknown as { observe(v: { labels: object; value: number }): void }).observe({
+      labels: { model: 'b', provider: 'p' },
+      value: 0.05,
+    });
 
     const r = await readTotals(metrics);
     assert.equal(r.totals.req, 4);
     assert.deepEqual([r.totals.e4, r.totals.e429, r.totals.e5], [1, 1, 1]);
-    assert.equal(r.totals.lat.reduce((a, b) => a + b, 0), 4);
+    assert.equal(
+      r.totals.lat.reduce((a, b) => a + b, 0),
+      4,
+    );
     assert.equal(r.totals.cost, 0.25);
     // Hits in either layer; misses are lookups that missed every layer: L1 misses minus L2 hits.
     assert.deepEqual([r.totals.hit, r.totals.miss], [6, 3]);

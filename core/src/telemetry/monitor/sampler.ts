@@ -55,7 +55,18 @@ const isApiRoute = (route: string | number) => typeof route === 'string' && rout
 
 export async function readTotals(metrics: GatewayMetrics): Promise<Reading> {
   const registry = metrics.registry;
-  const totals: Totals = { req: 0, e4: 0, e429: 0, e5: 0, cost: 0, hit: 0, miss: 0, limited: 0, lat: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), ttft: [] };
+  const totals: Totals = {
+    req: 0,
+    e4: 0,
+    e429: 0,
+    e5: 0,
+    cost: 0,
+    hit: 0,
+    miss: 0,
+    limited: 0,
+    lat: new Array<number>(DURATION_BUCKETS.length + 1).fill(0),
+    ttft: [],
+  };
   for (const s of metrics.requests.durationSeries()) {
     if (!isApiRoute(s.labels.route)) continue;
     const status = Number(s.labels.status);
@@ -76,7 +87,8 @@ export async function readTotals(metrics: GatewayMetrics): Promise<Reading> {
     if (v.labels.result === 'miss' && v.labels.layer === 'l1') l1Miss += v.value;
   }
   totals.miss = Math.max(0, l1Miss - l2Hit);
-  for (const v of await values(registry, MONITOR_METRICS.rateLimit)) if (v.labels.outcome === 'limited') totals.limited += v.value;
+  for (const v of await values(registry, MONITOR_METRICS.rateLimit))
+    if (v.labels.outcome === 'limited') totals.limited += v.value;
 
   // Histogram values come cumulative per `le`, one run per label set: sum per bound, then de-cumulate.
   const cumulative = new Map<string, number>();
@@ -134,5 +146,16 @@ export function bucketBetween(t: number, prev: Totals | undefined, cur: Totals):
 
 /** True when nothing happened in the bucket (such buckets are not published). */
 export function isEmptyBucket(b: MonitorBucket): boolean {
-  return b.req === 0 && b.e4 === 0 && b.e429 === 0 && b.e5 === 0 && b.cost === 0 && b.hit === 0 && b.miss === 0 && b.limited === 0 && !b.lat && !b.ttft;
+  return (
+    b.req === 0 &&
+    b.e4 === 0 &&
+    b.e429 === 0 &&
+    b.e5 === 0 &&
+    b.cost === 0 &&
+    b.hit === 0 &&
+    b.miss === 0 &&
+    b.limited === 0 &&
+    !b.lat &&
+    !b.ttft
+  );
 }

@@ -4,8 +4,24 @@ import { mergeSnapshots, quantileMs, type InstanceSnapshot, type MonitorBucket }
 import { bucketBetween } from './sampler';
 
 const bounds = [0.01, 0.1, 1];
-const bucket = (t: number, over: Partial<MonitorBucket>): MonitorBucket => ({ t, req: 0, e4: 0, e429: 0, e5: 0, cost: 0, hit: 0, miss: 0, limited: 0, ...over });
-const snap = (id: string, buckets: MonitorBucket[], breakers: InstanceSnapshot['breakers'] = {}, queueLag: number | null = null): InstanceSnapshot => ({
+const bucket = (t: number, over: Partial<MonitorBucket>): MonitorBucket => ({
+  t,
+  req: 0,
+  e4: 0,
+  e429: 0,
+  e5: 0,
+  cost: 0,
+  hit: 0,
+  miss: 0,
+  limited: 0,
+  ...over,
+});
+const snap = (
+  id: string,
+  buckets: MonitorBucket[],
+  breakers: InstanceSnapshot['breakers'] = {},
+  queueLag: number | null = null,
+): InstanceSnapshot => ({
   id,
   startedAt: 0,
   publishedAt: 100_000,
@@ -28,8 +44,18 @@ describe('live monitor snapshots', () => {
 
   it('sums counters and merges histograms before taking percentiles (not an average of percentiles)', () => {
     // Instance a: 90 fast requests (≤ 10 ms). Instance b: 10 slow ones (100 ms – 1 s).
-    const a = snap('a', [bucket(96_000, { req: 90, e5: 3, cost: 0.25, hit: 4, miss: 6, lat: [90, 0, 0, 0] })], { 'dep-1': 0, 'dep-2': 2 }, 7);
-    const b = snap('b', [bucket(96_000, { req: 10, e4: 1, e429: 2, cost: 0.5, limited: 2, lat: [0, 0, 10, 0] })], { 'dep-1': 1, 'dep-2': 2 }, 5);
+    const a = snap(
+      'a',
+      [bucket(96_000, { req: 90, e5: 3, cost: 0.25, hit: 4, miss: 6, lat: [90, 0, 0, 0] })],
+      { 'dep-1': 0, 'dep-2': 2 },
+      7,
+    );
+    const b = snap(
+      'b',
+      [bucket(96_000, { req: 10, e4: 1, e429: 2, cost: 0.5, limited: 2, lat: [0, 0, 10, 0] })],
+      { 'dep-1': 1, 'dep-2': 2 },
+      5,
+    );
     const view = mergeSnapshots([b, a], 60, 100_000);
     assert.equal(view.cluster.requests, 100);
     assert.deepEqual(view.cluster.errors, { client: 1, rate_limited: 2, server: 3, total: 6 });
@@ -53,7 +79,10 @@ describe('live monitor snapshots', () => {
         ['b', 10, 100 + 900 * 0.95],
       ],
     );
-    assert.deepEqual(view.cluster.series.map((p) => [p.t, p.requests, p.errors]), [[new Date(96_000).toISOString(), 100, 6]]);
+    assert.deepEqual(
+      view.cluster.series.map((p) => [p.t, p.requests, p.errors]),
+      [[new Date(96_000).toISOString(), 100, 6]],
+    );
   });
 
   it('counts only buckets inside the window', () => {
@@ -72,10 +101,25 @@ describe('live monitor snapshots', () => {
   });
 
   it('makes a bucket from two cumulative readings; a counter that went down counts from zero', () => {
-    const zero = { req: 0, e4: 0, e429: 0, e5: 0, cost: 0, hit: 0, miss: 0, limited: 0, lat: [0, 0], ttft: [] as number[] };
+    const zero = {
+      req: 0,
+      e4: 0,
+      e429: 0,
+      e5: 0,
+      cost: 0,
+      hit: 0,
+      miss: 0,
+      limited: 0,
+      lat: [0, 0],
+      ttft: [] as number[],
+    };
     const prev = { ...zero, req: 10, lat: [6, 4] };
     const cur = { ...zero, req: 13, cost: 0.5, lat: [8, 5], ttft: [1, 0] };
-    assert.deepEqual(bucketBetween(2000, prev, cur), { ...bucket(2000, { req: 3, cost: 0.5 }), lat: [2, 1], ttft: [1, 0] });
+    assert.deepEqual(bucketBetween(2000, prev, cur), {
+      ...bucket(2000, { req: 3, cost: 0.5 }),
+      lat: [2, 1],
+      ttft: [1, 0],
+    });
     assert.equal(bucketBetween(2000, { ...zero, req: 50 }, { ...zero, req: 4 }).req, 4);
   });
 });

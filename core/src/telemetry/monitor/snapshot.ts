@@ -251,7 +251,12 @@ export function mergeSnapshots(snapshots: InstanceSnapshot[], windowSeconds: num
       ...figures(cluster, windowSeconds, latencyBounds, ttftBounds),
       breakers: [...breakers.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([deployment, a]) => ({ deployment, state: BREAKER_STATES[a.worst], open_instances: a.open, half_open_instances: a.half })),
+        .map(([deployment, a]) => ({
+          deployment,
+          state: BREAKER_STATES[a.worst],
+          open_instances: a.open,
+          half_open_instances: a.half,
+        })),
       queue_lag: queueLag,
       series,
     },

@@ -36,18 +36,27 @@ export class CatalogStore {
 
   /** The overlay as of `revision` (default: the newest). */
   async overlayAt(revision?: number): Promise<{ revision: number; overlay: Overlay } | undefined> {
-    const sql = revision === undefined ? `SELECT revision, overlay FROM ${this.table} ORDER BY revision DESC LIMIT 1` : `SELECT revision, overlay FROM ${this.table} WHERE revision = $1`;
+    const sql =
+      revision === undefined
+        ? `SELECT revision, overlay FROM ${this.table} ORDER BY revision DESC LIMIT 1`
+        : `SELECT revision, overlay FROM ${this.table} WHERE revision = $1`;
     const [rows] = await this.db.sequelize.query(sql, { bind: revision === undefined ? [] : [revision] });
     const row = (rows as { revision: unknown; overlay: string }[])[0];
     if (!row) return revision === undefined || revision === 0 ? { revision: 0, overlay: emptyOverlay() } : undefined;
-    return { revision: Number(row.revision), overlay: { ...emptyOverlay(), ...(JSON.parse(row.overlay) as Partial<Overlay>) } };
+    return {
+      revision: Number(row.revision),
+      overlay: { ...emptyOverlay(), ...(JSON.parse(row.overlay) as Partial<Overlay>) },
+    };
   }
 
   /** Revisions newest first. */
   async list(limit: number, before?: number): Promise<RevisionRow[]> {
     const bind: unknown[] = [limit];
     const where = before !== undefined ? `WHERE revision < $${bind.push(before)}` : '';
-    const [rows] = await this.db.sequelize.query(`SELECT revision, author, action, target, created_at FROM ${this.table} ${where} ORDER BY revision DESC LIMIT $1`, { bind });
+    const [rows] = await this.db.sequelize.query(
+      `SELECT revision, author, action, target, created_at FROM ${this.table} ${where} ORDER BY revision DESC LIMIT $1`,
+      { bind },
+    );
     return (rows as Record<string, unknown>[]).map((r) => ({
       revision: Number(r.revision),
       author: (r.author as string | null) ?? null,
@@ -58,14 +67,21 @@ export class CatalogStore {
   }
 
   /** Stores the overlay as revision `expected + 1`; RevisionConflict when another change got there first. */
-  async append(expected: number, change: { author: string | null; action: string; target: string | null; overlay: Overlay }): Promise<number> {
+  async append(
+    expected: number,
+    change: { author: string | null; action: string; target: string | null; overlay: Overlay },
+  ): Promise<number> {
     const revision = expected + 1;
     try {
-      await this.db.sequelize.query(`INSERT INTO ${this.table} (revision, author, action, target, overlay, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, {
-        bind: [revision, change.author, change.action, change.target, JSON.stringify(change.overlay), Date.now()],
-      });
+      await this.db.sequelize.query(
+        `INSERT INTO ${this.table} (revision, author, action, target, overlay, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        {
+          bind: [revision, change.author, change.action, change.target, JSON.stringify(change.overlay), Date.now()],
+        },
+      );
     } catch (err) {
-      if ((err as Error).name === 'SequelizeUniqueConstraintError') throw new RevisionConflict(await this.currentRevision());
+      if ((err as Error).name === 'SequelizeUniqueConstraintError')
+        throw new RevisionConflict(await this.currentRevision());
       throw err;
     }
     return revision;

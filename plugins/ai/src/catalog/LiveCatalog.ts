@@ -53,8 +53,15 @@ export class LiveCatalog {
     private readonly build: (config: AiConfig, previous?: Catalog) => Catalog,
   ) {
     this.file = ctx.config;
-    this.revisionGauge = ctx.meter.gauge('ai_catalog_revision', 'Revision of the live model catalog this instance serves (0: the config file alone)');
-    this.reloads = ctx.meter.counter('ai_catalog_reloads_total', 'Catalog rebuilds, by trigger (api, notify, poll, file, start) and outcome (applied, invalid)', ['trigger', 'outcome'] as const);
+    this.revisionGauge = ctx.meter.gauge(
+      'ai_catalog_revision',
+      'Revision of the live model catalog this instance serves (0: the config file alone)',
+    );
+    this.reloads = ctx.meter.counter(
+      'ai_catalog_reloads_total',
+      'Catalog rebuilds, by trigger (api, notify, poll, file, start) and outcome (applied, invalid)',
+      ['trigger', 'outcome'] as const,
+    );
   }
 
   /**
@@ -72,7 +79,13 @@ export class LiveCatalog {
 
   /** The first snapshot: the file's catalog, then the stored overlay over it when it still fits. */
   async init(): Promise<void> {
-    this.current = this.snapshot(0, this.file, emptyOverlay(), mergeOverlay(this.file, emptyOverlay(), this.sealer) as Extract<ReturnType<typeof mergeOverlay>, { ok: true }>, undefined);
+    this.current = this.snapshot(
+      0,
+      this.file,
+      emptyOverlay(),
+      mergeOverlay(this.file, emptyOverlay(), this.sealer) as Extract<ReturnType<typeof mergeOverlay>, { ok: true }>,
+      undefined,
+    );
     const latest = await this.store.overlayAt();
     if (latest && latest.revision > 0) this.apply(latest.revision, latest.overlay, 'start');
   }
@@ -87,7 +100,12 @@ export class LiveCatalog {
 
   /** Tells the other instances about a revision stored here. */
   async announce(revision: number): Promise<void> {
-    await this.ctx.store.publish(CHANNEL, String(revision)).catch((err: unknown) => this.ctx.logger.warn('could not announce the catalog revision (the others find it by polling)', { err, revision }));
+    await this.ctx.store.publish(CHANNEL, String(revision)).catch((err: unknown) =>
+      this.ctx.logger.warn('could not announce the catalog revision (the others find it by polling)', {
+        err,
+        revision,
+      }),
+    );
   }
 
   /** Loads the newest revision when it is newer than the one served. */
@@ -116,7 +134,10 @@ export class LiveCatalog {
     const merged = mergeOverlay(this.file, overlay, this.sealer);
     if (!merged.ok) {
       this.reloads.inc({ trigger, outcome: 'invalid' });
-      this.ctx.logger.error(`catalog revision ${revision} does not fit the config file; still serving revision ${this.current.revision}`, { revision, issues: merged.issues });
+      this.ctx.logger.error(
+        `catalog revision ${revision} does not fit the config file; still serving revision ${this.current.revision}`,
+        { revision, issues: merged.issues },
+      );
       // Remember it was seen, so the poll does not retry it every interval.
       this.current = { ...this.current, revision };
       return false;
@@ -133,12 +154,29 @@ export class LiveCatalog {
       return merged;
     }
     this.file = file;
-    this.swap(this.snapshot(this.current.revision, merged.config, this.current.overlay, merged, this.current.catalog), 'file');
+    this.swap(
+      this.snapshot(this.current.revision, merged.config, this.current.overlay, merged, this.current.catalog),
+      'file',
+    );
     return { ok: true };
   }
 
-  private snapshot(revision: number, config: AiConfig, overlay: Overlay, merged: { sources: Sources; unreadable: string[] }, previous: Catalog | undefined): CatalogSnapshot {
-    return { revision, config, catalog: this.build(config, previous), overlay, sources: merged.sources, unreadable: merged.unreadable, createdAt: Math.floor(Date.now() / 1000) };
+  private snapshot(
+    revision: number,
+    config: AiConfig,
+    overlay: Overlay,
+    merged: { sources: Sources; unreadable: string[] },
+    previous: Catalog | undefined,
+  ): CatalogSnapshot {
+    return {
+      revision,
+      config,
+      catalog: this.build(config, previous),
+      overlay,
+      sources: merged.sources,
+      unreadable: merged.unreadable,
+      createdAt: Math.floor(Date.now() / 1000),
+    };
   }
 
   private swap(next: CatalogSnapshot, trigger: ReloadTrigger): void {
@@ -153,8 +191,16 @@ export class LiveCatalog {
         this.ctx.logger.error('a catalog swap listener failed', { err });
       }
     }
-    for (const name of next.unreadable) this.ctx.logger.error(`the stored credential of provider ${name} opens with no configured key (ai.catalog.encryptionKey / previousKeys); it runs without one`, { provider: name });
-    this.ctx.logger.info(`catalog revision ${next.revision} in effect`, { revision: next.revision, trigger, models: next.catalog.aliases.length });
+    for (const name of next.unreadable)
+      this.ctx.logger.error(
+        `the stored credential of provider ${name} opens with no configured key (ai.catalog.encryptionKey / previousKeys); it runs without one`,
+        { provider: name },
+      );
+    this.ctx.logger.info(`catalog revision ${next.revision} in effect`, {
+      revision: next.revision,
+      trigger,
+      models: next.catalog.aliases.length,
+    });
     // Requests still running on the old snapshot keep its providers; close what the new one did not
     // take over once the longest upstream call of the old config could have ended.
     const grace = Math.max(1000, ...Object.values(old.config.providers).map((p) => p.timeouts.totalMs)) + 1000;

@@ -13,10 +13,16 @@ describe('catalog credentials', () => {
     const sealed = before.seal('sk-live-abcdefghijklmnop');
     assert.equal(sealed.kid, 'k1');
     assert.ok(!JSON.stringify(sealed).includes('abcdefghijklmnop'));
-    const rotated = new CredentialSealer(catalog({ encryptionKey: key(2), encryptionKeyId: 'k2', previousKeys: { k1: key(1) } }));
+    const rotated = new CredentialSealer(
+      catalog({ encryptionKey: key(2), encryptionKeyId: 'k2', previousKeys: { k1: key(1) } }),
+    );
     assert.equal(rotated.open(sealed), 'sk-live-abcdefghijklmnop');
     assert.equal(rotated.seal('x').kid, 'k2');
-    assert.equal(new CredentialSealer(catalog({ encryptionKey: key(2), encryptionKeyId: 'k2' })).open(sealed), undefined, 'an unknown key id opens nothing');
+    assert.equal(
+      new CredentialSealer(catalog({ encryptionKey: key(2), encryptionKeyId: 'k2' })).open(sealed),
+      undefined,
+      'an unknown key id opens nothing',
+    );
     const data = Buffer.from(sealed.data, 'base64');
     data[0] ^= 1;
     assert.equal(rotated.open({ ...sealed, data: data.toString('base64') }), undefined, 'GCM refuses a changed value');
@@ -37,7 +43,10 @@ describe('catalog credentials', () => {
 describe('catalog overlay over the file', () => {
   const file = aiConfig.parse({
     providers: { mock: { type: 'mock' } },
-    models: { a: { deployments: [{ provider: 'mock', model: 'a' }] }, b: { deployments: [{ provider: 'mock', model: 'b' }], fallbacks: ['a'] } },
+    models: {
+      a: { deployments: [{ provider: 'mock', model: 'a' }] },
+      b: { deployments: [{ provider: 'mock', model: 'b' }], fallbacks: ['a'] },
+    },
     experiments: [{ name: 'e1', alias: 'x', variants: [{ name: 'v1', model: 'a' }] }],
   });
   const sealer = new CredentialSealer(catalog({ encryptionKey: key(3) }));
@@ -63,12 +72,20 @@ describe('catalog overlay over the file', () => {
     overlay.models.a = { disabled: true };
     const merged = mergeOverlay(file, overlay, sealer);
     assert.equal(merged.ok, false);
-    assert.ok(!merged.ok && merged.issues.some((i) => i.path === 'models.b.fallbacks.0'), JSON.stringify(!merged.ok && merged.issues));
+    assert.ok(
+      !merged.ok && merged.issues.some((i) => i.path === 'models.b.fallbacks.0'),
+      JSON.stringify(!merged.ok && merged.issues),
+    );
   });
 
   it('opens a sealed provider credential into the effective config', () => {
     const overlay = emptyOverlay();
-    overlay.providers.up = { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKeySealed: sealer.seal('sk-secret-0123456789'), apiKeyMask: 'sk-…6789' };
+    overlay.providers.up = {
+      type: 'openai',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      apiKeySealed: sealer.seal('sk-secret-0123456789'),
+      apiKeyMask: 'sk-…6789',
+    };
     const merged = mergeOverlay(file, overlay, sealer);
     assert.ok(merged.ok);
     assert.equal(merged.config.providers.up.apiKey, 'sk-secret-0123456789');

@@ -31,7 +31,12 @@ export class CredentialSealer {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return { kid: this.active.id, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return {
+      kid: this.active.id,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
   }
 
   /** The plain credential, or undefined when its key is not configured or the value was tampered with. */

@@ -35,7 +35,9 @@ export interface EntrySource {
 
 export type Sources = Record<Section, Record<string, EntrySource>>;
 
-export type MergeResult = { ok: true; config: AiConfig; sources: Sources; unreadable: string[] } | { ok: false; issues: { path: string; message: string }[] };
+export type MergeResult =
+  | { ok: true; config: AiConfig; sources: Sources; unreadable: string[] }
+  | { ok: false; issues: { path: string; message: string }[] };
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -50,7 +52,8 @@ export function mergeOverlay(file: AiConfig, overlay: Overlay, sealer: Credentia
   const unreadable: string[] = [];
   for (const section of ['providers', 'models', 'pricing'] as const) {
     const target = raw[section] as Record<string, unknown>;
-    for (const name of Object.keys(target)) sources[section][name] = { source: 'file', overridesFile: false, disabled: false };
+    for (const name of Object.keys(target))
+      sources[section][name] = { source: 'file', overridesFile: false, disabled: false };
     for (const [name, entry] of Object.entries(overlay[section])) {
       const inFile = name in target;
       sources[section][name] = { source: 'api', overridesFile: inFile, disabled: entry.disabled === true };
@@ -76,12 +79,16 @@ export function mergeOverlay(file: AiConfig, overlay: Overlay, sealer: Credentia
     if (!entry.disabled) experiments.push({ ...entry, name } as { name: string });
   }
   const parsed = aiConfig.safeParse(raw);
-  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+  if (!parsed.success)
+    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   return { ok: true, config: parsed.data, sources, unreadable };
 }
 
 /** Paths that differ between two overlays (`models.gpt-x`), with before and after (secrets stay sealed, shown masked). */
-export function diffOverlays(before: Overlay, after: Overlay): { section: Section; name: string; op: 'add' | 'remove' | 'change'; before: unknown; after: unknown }[] {
+export function diffOverlays(
+  before: Overlay,
+  after: Overlay,
+): { section: Section; name: string; op: 'add' | 'remove' | 'change'; before: unknown; after: unknown }[] {
   const out: ReturnType<typeof diffOverlays> = [];
   for (const section of SECTIONS) {
     const names = [...new Set([...Object.keys(before[section]), ...Object.keys(after[section])])].sort();
@@ -90,7 +97,8 @@ export function diffOverlays(before: Overlay, after: Overlay): { section: Sectio
       const b = after[section][name];
       if (a && !b) out.push({ section, name, op: 'remove', before: publicEntry(a), after: null });
       else if (!a && b) out.push({ section, name, op: 'add', before: null, after: publicEntry(b) });
-      else if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ section, name, op: 'change', before: publicEntry(a), after: publicEntry(b) });
+      else if (JSON.stringify(a) !== JSON.stringify(b))
+        out.push({ section, name, op: 'change', before: publicEntry(a), after: publicEntry(b) });
     }
   }
   return out;
@@ -110,4 +118,3 @@ export function publicFileEntry(value: unknown): unknown {
   }
   return value;
 }
-

@@ -1,11 +1,27 @@
-import { AUDIT_LOG, PrincipalKey, actorOf, errors, validated, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
+import {
+  AUDIT_LOG,
+  PrincipalKey,
+  actorOf,
+  errors,
+  validated,
+  type GatewayContext,
+  type PluginRouter,
+} from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { AiConfig } from '../config';
 import { AiErrors } from '../errors';
 import { RevisionConflict } from './CatalogStore';
 import type { CatalogSnapshot } from './LiveCatalog';
 import { maskSecret } from './crypto';
-import { diffOverlays, publicEntry, publicFileEntry, SECTIONS, type Overlay, type Section, type StoredEntry } from './overlay';
+import {
+  diffOverlays,
+  publicEntry,
+  publicFileEntry,
+  SECTIONS,
+  type Overlay,
+  type Section,
+  type StoredEntry,
+} from './overlay';
 import type { AiContext } from '../runtime';
 
 const BASE = '/admin/v1/ai/catalog';
@@ -16,36 +32,64 @@ const revisionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.coerce.number().int().min(1).optional().describe('Revisions older than this number (paging)'),
 });
-const entryBody = z.record(z.string(), z.unknown()).describe('The entry as in the config file (a provider, a model alias, an experiment or a price), or {"disabled": true} to hide a file entry');
+const entryBody = z
+  .record(z.string(), z.unknown())
+  .describe(
+    'The entry as in the config file (a provider, a model alias, an experiment or a price), or {"disabled": true} to hide a file entry',
+  );
 
 const entryView = z.object({
   name: z.string(),
-  source: z.enum(['file', 'api']).describe('file: from the config file; api: set through this API (wins over the file)'),
+  source: z
+    .enum(['file', 'api'])
+    .describe('file: from the config file; api: set through this API (wins over the file)'),
   overrides_file: z.boolean().describe('An API entry replacing (or disabling) a file entry of the same name'),
   disabled: z.boolean(),
-  credential_readable: z.boolean().describe('Providers: false when no configured key opens the stored credential (it runs without one)'),
+  credential_readable: z
+    .boolean()
+    .describe('Providers: false when no configured key opens the stored credential (it runs without one)'),
   config: z.unknown().describe('The entry in effect (credentials masked); null when disabled'),
 });
 const catalogAnswer = z.object({
-  revision: z.number().describe('The revision this instance serves (0: the file alone). Send it as If-Match to change the catalog'),
+  revision: z
+    .number()
+    .describe('The revision this instance serves (0: the file alone). Send it as If-Match to change the catalog'),
   precedence: z.literal('api-over-file'),
   providers: z.array(entryView),
   models: z.array(entryView),
   experiments: z.array(entryView),
   pricing: z.array(entryView),
 });
-const revisionView = z.object({ revision: z.number(), author: z.string().nullable(), action: z.string(), target: z.string().nullable(), created_at: z.string() });
+const revisionView = z.object({
+  revision: z.number(),
+  author: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  created_at: z.string(),
+});
 const revisionsAnswer = z.object({ revisions: z.array(revisionView) });
 const diffAnswer = z.object({
   revision: z.number(),
-  changes: z.array(z.object({ section: z.enum(SECTIONS), name: z.string(), op: z.enum(['add', 'remove', 'change']), before: z.unknown(), after: z.unknown() })),
+  changes: z.array(
+    z.object({
+      section: z.enum(SECTIONS),
+      name: z.string(),
+      op: z.enum(['add', 'remove', 'change']),
+      before: z.unknown(),
+      after: z.unknown(),
+    }),
+  ),
 });
 
 /** The live catalog is the platform's: superadmins only (tenants see it through GET /v1/models and their plan). */
 function platformAdmin(c: GatewayContext): void {
   const p = PrincipalKey.get(c);
   if (!p) throw errors.unauthorized();
-  if (p.superadmin !== true) throw errors.forbidden('The model catalog is for platform admins: use a superadmin key or token.', 'platform_admin_required');
+  if (p.superadmin !== true)
+    throw errors.forbidden(
+      'The model catalog is for platform admins: use a superadmin key or token.',
+      'platform_admin_required',
+    );
 }
 
 /** If-Match: `"7"`, `W/"7"` or `7`; undefined when absent or `*`. */
@@ -53,7 +97,11 @@ function ifMatch(c: GatewayContext): number | undefined {
   const raw = c.get('if-match').trim();
   if (!raw || raw === '*') return undefined;
   const n = Number(raw.replace(/^W\//, '').replace(/"/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw AiErrors.create('catalog_revision_mismatch', `If-Match ${raw} is not a catalog revision; send the ETag of GET ${BASE} (a quoted number).`);
+  if (!Number.isInteger(n) || n < 0)
+    throw AiErrors.create(
+      'catalog_revision_mismatch',
+      `If-Match ${raw} is not a catalog revision; send the ETag of GET ${BASE} (a quoted number).`,
+    );
   return n;
 }
 
@@ -68,82 +116,180 @@ function entryName(c: GatewayContext): { section: Section; name: string } {
  * 412 / 409), audited, applied here and announced to the other instances.
  */
 export function catalogRoutes(router: PluginRouter, ctx: AiContext): void {
-  const admin = (scope: 'admin:read' | 'admin:write') => ({ auth: 'required' as const, scopes: [scope], tags: ['admin', 'platform'] });
+  const admin = (scope: 'admin:read' | 'admin:write') => ({
+    auth: 'required' as const,
+    scopes: [scope],
+    tags: ['admin', 'platform'],
+  });
 
-  router.get(BASE, (c) => {
-    platformAdmin(c);
-    const snap = ctx.runtime.live.current;
-    c.set('etag', `"${snap.revision}"`);
-    c.set('cache-control', 'no-store');
-    c.body = describeCatalog(snap);
-  }, { ...admin('admin:read'), summary: 'The live model catalog: providers, model aliases, experiments and prices, each with its source (file or api)', schema: { responses: { 200: catalogAnswer }, tag: 'catalog', operationId: 'getAiCatalog' } });
+  router.get(
+    BASE,
+    (c) => {
+      platformAdmin(c);
+      const snap = ctx.runtime.live.current;
+      c.set('etag', `"${snap.revision}"`);
+      c.set('cache-control', 'no-store');
+      c.body = describeCatalog(snap);
+    },
+    {
+      ...admin('admin:read'),
+      summary:
+        'The live model catalog: providers, model aliases, experiments and prices, each with its source (file or api)',
+      schema: { responses: { 200: catalogAnswer }, tag: 'catalog', operationId: 'getAiCatalog' },
+    },
+  );
 
-  router.put(`${BASE}/:section/:name`, async (c) => {
-    platformAdmin(c);
-    const { section, name } = entryName(c);
-    const body = c.request.body as Record<string, unknown>;
-    await change(ctx, c, `${section}.update`, `${section}/${name}`, (overlay, file) => {
-      const rt = ctx.runtime;
-      if (body.disabled === true && Object.keys(body).length === 1) {
-        if (!inFile(file, section, name)) throw AiErrors.create('catalog_invalid', `"${name}" is not a ${section} entry of the config file; delete the API entry instead of disabling it.`, { details: { issues: [{ path: `${section}.${name}`, message: 'only file entries are disabled' }] } });
-        overlay[section][name] = { disabled: true };
-        return;
-      }
-      const entry: StoredEntry = { ...body };
-      if (section === 'experiments') entry.name = name;
-      if (section === 'providers') {
-        const previous = overlay.providers[name];
-        delete entry.apiKeySealed;
-        delete entry.apiKeyMask;
-        if (typeof body.apiKey === 'string' && body.apiKey) {
-          if (!rt.live.sealer.canSeal) throw AiErrors.create('catalog_key_missing');
-          entry.apiKeySealed = rt.live.sealer.seal(body.apiKey);
-          entry.apiKeyMask = maskSecret(body.apiKey);
-        } else if (body.apiKey === undefined && previous?.apiKeySealed) {
-          // The credential is never shown, so a change that leaves it out keeps it; `apiKey: null` removes it.
-          entry.apiKeySealed = previous.apiKeySealed;
-          entry.apiKeyMask = previous.apiKeyMask;
+  router.put(
+    `${BASE}/:section/:name`,
+    async (c) => {
+      platformAdmin(c);
+      const { section, name } = entryName(c);
+      const body = c.request.body as Record<string, unknown>;
+      await change(ctx, c, `${section}.update`, `${section}/${name}`, (overlay, file) => {
+        const rt = ctx.runtime;
+        if (body.disabled === true && Object.keys(body).length === 1) {
+          if (!inFile(file, section, name))
+            throw AiErrors.create(
+              'catalog_invalid',
+              `"${name}" is not a ${section} entry of the config file; delete the API entry instead of disabling it.`,
+              { details: { issues: [{ path: `${section}.${name}`, message: 'only file entries are disabled' }] } },
+            );
+          overlay[section][name] = { disabled: true };
+          return;
         }
-        delete entry.apiKey;
-      }
-      overlay[section][name] = entry;
-    });
-  }, { ...admin('admin:write'), summary: 'Create or replace an API entry of the catalog (wins over a file entry of the same name); {"disabled": true} hides a file entry', schema: { params: entryParams, body: entryBody, responses: { 200: catalogAnswer }, tag: 'catalog', operationId: 'putAiCatalogEntry' } });
+        const entry: StoredEntry = { ...body };
+        if (section === 'experiments') entry.name = name;
+        if (section === 'providers') {
+          const previous = overlay.providers[name];
+          delete entry.apiKeySealed;
+          delete entry.apiKeyMask;
+          if (typeof body.apiKey === 'string' && body.apiKey) {
+            if (!rt.live.sealer.canSeal) throw AiErrors.create('catalog_key_missing');
+            entry.apiKeySealed = rt.live.sealer.seal(body.apiKey);
+            entry.apiKeyMask = maskSecret(body.apiKey);
+          } else if (body.apiKey === undefined && previous?.apiKeySealed) {
+            // The credential is never shown, so a change that leaves it out keeps it; `apiKey: null` removes it.
+            entry.apiKeySealed = previous.apiKeySealed;
+            entry.apiKeyMask = previous.apiKeyMask;
+          }
+          delete entry.apiKey;
+        }
+        overlay[section][name] = entry;
+      });
+    },
+    {
+      ...admin('admin:write'),
+      summary:
+        'Create or replace an API entry of the catalog (wins over a file entry of the same name); {"disabled": true} hides a file entry',
+      schema: {
+        params: entryParams,
+        body: entryBody,
+        responses: { 200: catalogAnswer },
+        tag: 'catalog',
+        operationId: 'putAiCatalogEntry',
+      },
+    },
+  );
 
-  router.delete(`${BASE}/:section/:name`, async (c) => {
-    platformAdmin(c);
-    const { section, name } = entryName(c);
-    await change(ctx, c, `${section}.delete`, `${section}/${name}`, (overlay) => {
-      if (!overlay[section][name]) throw AiErrors.create('catalog_entry_not_found', `The catalog has no API entry ${section}/${name}${inFile(ctx.runtime.live.fileConfig, section, name) ? ' (it is a file entry: disable it with PUT {"disabled": true})' : ''}.`);
-      delete overlay[section][name];
-    });
-  }, { ...admin('admin:write'), summary: 'Remove an API entry of the catalog (a file entry of the same name comes back)', schema: { params: entryParams, responses: { 200: catalogAnswer }, tag: 'catalog', operationId: 'deleteAiCatalogEntry' } });
+  router.delete(
+    `${BASE}/:section/:name`,
+    async (c) => {
+      platformAdmin(c);
+      const { section, name } = entryName(c);
+      await change(ctx, c, `${section}.delete`, `${section}/${name}`, (overlay) => {
+        if (!overlay[section][name])
+          throw AiErrors.create(
+            'catalog_entry_not_found',
+            `The catalog has no API entry ${section}/${name}${inFile(ctx.runtime.live.fileConfig, section, name) ? ' (it is a file entry: disable it with PUT {"disabled": true})' : ''}.`,
+          );
+        delete overlay[section][name];
+      });
+    },
+    {
+      ...admin('admin:write'),
+      summary: 'Remove an API entry of the catalog (a file entry of the same name comes back)',
+      schema: {
+        params: entryParams,
+        responses: { 200: catalogAnswer },
+        tag: 'catalog',
+        operationId: 'deleteAiCatalogEntry',
+      },
+    },
+  );
 
-  router.get(`${BASE}/revisions`, async (c) => {
-    platformAdmin(c);
-    const q = validated<z.output<typeof revisionsQuery>>(c).query;
-    const rows = await ctx.runtime.live.store.list(q.limit, q.before);
-    c.body = { revisions: rows.map((r) => ({ revision: r.revision, author: r.author, action: r.action, target: r.target, created_at: new Date(r.createdAt).toISOString() })) };
-  }, { ...admin('admin:read'), summary: 'Revisions of the catalog, newest first', schema: { query: revisionsQuery, responses: { 200: revisionsAnswer }, tag: 'catalog', operationId: 'listAiCatalogRevisions' } });
+  router.get(
+    `${BASE}/revisions`,
+    async (c) => {
+      platformAdmin(c);
+      const q = validated<z.output<typeof revisionsQuery>>(c).query;
+      const rows = await ctx.runtime.live.store.list(q.limit, q.before);
+      c.body = {
+        revisions: rows.map((r) => ({
+          revision: r.revision,
+          author: r.author,
+          action: r.action,
+          target: r.target,
+          created_at: new Date(r.createdAt).toISOString(),
+        })),
+      };
+    },
+    {
+      ...admin('admin:read'),
+      summary: 'Revisions of the catalog, newest first',
+      schema: {
+        query: revisionsQuery,
+        responses: { 200: revisionsAnswer },
+        tag: 'catalog',
+        operationId: 'listAiCatalogRevisions',
+      },
+    },
+  );
 
-  router.get(`${BASE}/revisions/:revision/diff`, async (c) => {
-    platformAdmin(c);
-    const n = validated<unknown, z.output<typeof revisionParams>>(c).params.revision;
-    const store = ctx.runtime.live.store;
-    const [after, before] = await Promise.all([store.overlayAt(n), store.overlayAt(n - 1)]);
-    if (!after || !before) throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${n}.`);
-    c.body = { revision: n, changes: diffOverlays(before.overlay, after.overlay) };
-  }, { ...admin('admin:read'), summary: 'What a revision changed against the one before it (credentials masked)', schema: { params: revisionParams, responses: { 200: diffAnswer }, tag: 'catalog', operationId: 'diffAiCatalogRevision' } });
+  router.get(
+    `${BASE}/revisions/:revision/diff`,
+    async (c) => {
+      platformAdmin(c);
+      const n = validated<unknown, z.output<typeof revisionParams>>(c).params.revision;
+      const store = ctx.runtime.live.store;
+      const [after, before] = await Promise.all([store.overlayAt(n), store.overlayAt(n - 1)]);
+      if (!after || !before) throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${n}.`);
+      c.body = { revision: n, changes: diffOverlays(before.overlay, after.overlay) };
+    },
+    {
+      ...admin('admin:read'),
+      summary: 'What a revision changed against the one before it (credentials masked)',
+      schema: {
+        params: revisionParams,
+        responses: { 200: diffAnswer },
+        tag: 'catalog',
+        operationId: 'diffAiCatalogRevision',
+      },
+    },
+  );
 
-  router.post(`${BASE}/revisions/:revision/rollback`, async (c) => {
-    platformAdmin(c);
-    const n = validated<unknown, z.output<typeof revisionParams>>(c).params.revision;
-    const target = await ctx.runtime.live.store.overlayAt(n);
-    if (!target) throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${n}.`);
-    await change(ctx, c, 'rollback', `revision/${n}`, (overlay) => {
-      for (const s of SECTIONS) overlay[s] = structuredClone(target.overlay[s]);
-    });
-  }, { ...admin('admin:write'), body: 'none', summary: 'Make the catalog as it was at a revision again (stored as a new revision)', schema: { params: revisionParams, responses: { 200: catalogAnswer }, tag: 'catalog', operationId: 'rollbackAiCatalog' } });
+  router.post(
+    `${BASE}/revisions/:revision/rollback`,
+    async (c) => {
+      platformAdmin(c);
+      const n = validated<unknown, z.output<typeof revisionParams>>(c).params.revision;
+      const target = await ctx.runtime.live.store.overlayAt(n);
+      if (!target) throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${n}.`);
+      await change(ctx, c, 'rollback', `revision/${n}`, (overlay) => {
+        for (const s of SECTIONS) overlay[s] = structuredClone(target.overlay[s]);
+      });
+    },
+    {
+      ...admin('admin:write'),
+      body: 'none',
+      summary: 'Make the catalog as it was at a revision again (stored as a new revision)',
+      schema: {
+        params: revisionParams,
+        responses: { 200: catalogAnswer },
+        tag: 'catalog',
+        operationId: 'rollbackAiCatalog',
+      },
+    },
+  );
 }
 
 function inFile(file: AiConfig, section: Section, name: string): boolean {
@@ -155,33 +301,68 @@ function inFile(file: AiConfig, section: Section, name: string): boolean {
  * whole catalog, store it as the next revision (409 when another writer got there), audit, apply
  * here, tell the other instances, answer the catalog. Serialized with this instance's rebuilds.
  */
-async function change(ctx: AiContext, c: GatewayContext, action: string, target: string, edit: (overlay: Overlay, file: AiConfig) => void): Promise<void> {
+async function change(
+  ctx: AiContext,
+  c: GatewayContext,
+  action: string,
+  target: string,
+  edit: (overlay: Overlay, file: AiConfig) => void,
+): Promise<void> {
   const live = ctx.runtime.live;
   const expected = ifMatch(c);
   const audit = await live.exclusive(async () => {
     const latest = (await live.store.overlayAt())!;
     if (expected !== undefined && expected !== latest.revision) {
-      throw AiErrors.create('catalog_revision_mismatch', `If-Match names revision ${expected}, but the catalog is at revision ${latest.revision}; read it again and redo the change.`, { headers: { etag: `"${latest.revision}"` } });
+      throw AiErrors.create(
+        'catalog_revision_mismatch',
+        `If-Match names revision ${expected}, but the catalog is at revision ${latest.revision}; read it again and redo the change.`,
+        { headers: { etag: `"${latest.revision}"` } },
+      );
     }
     const overlay = structuredClone(latest.overlay);
     edit(overlay, live.fileConfig);
     const merged = live.tryOverlay(overlay);
     if (!merged.ok) {
-      throw AiErrors.create('catalog_invalid', `The change makes the catalog invalid: ${merged.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`, { details: { issues: merged.issues } });
+      throw AiErrors.create(
+        'catalog_invalid',
+        `The change makes the catalog invalid: ${merged.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`,
+        { details: { issues: merged.issues } },
+      );
     }
     let revision: number;
     try {
-      revision = await live.store.append(latest.revision, { author: actorOf(c), action: `ai_catalog.${action}`, target, overlay });
+      revision = await live.store.append(latest.revision, {
+        author: actorOf(c),
+        action: `ai_catalog.${action}`,
+        target,
+        overlay,
+      });
     } catch (err) {
-      if (err instanceof RevisionConflict) throw AiErrors.create('catalog_conflict', `Another change was stored at the same time (the catalog is at revision ${err.current}); read it again and redo the change.`);
+      if (err instanceof RevisionConflict)
+        throw AiErrors.create(
+          'catalog_conflict',
+          `Another change was stored at the same time (the catalog is at revision ${err.current}); read it again and redo the change.`,
+        );
       throw err;
     }
     live.apply(revision, overlay, 'api');
     void live.announce(revision);
     return { revision, changes: diffOverlays(latest.overlay, overlay) };
   });
-  await ctx.tryGet(AUDIT_LOG)?.record(c, { tenantId: null, action: `ai_catalog.${action}`, targetType: 'ai_catalog', targetId: target, before: audit.changes.map((x) => ({ section: x.section, name: x.name, value: x.before })), after: audit.changes.map((x) => ({ section: x.section, name: x.name, value: x.after, revision: audit.revision })) });
-  ctx.logger.info(`catalog changed: ${action} ${target} (revision ${audit.revision})`, { revision: audit.revision, action, target, actor: actorOf(c) });
+  await ctx.tryGet(AUDIT_LOG)?.record(c, {
+    tenantId: null,
+    action: `ai_catalog.${action}`,
+    targetType: 'ai_catalog',
+    targetId: target,
+    before: audit.changes.map((x) => ({ section: x.section, name: x.name, value: x.before })),
+    after: audit.changes.map((x) => ({ section: x.section, name: x.name, value: x.after, revision: audit.revision })),
+  });
+  ctx.logger.info(`catalog changed: ${action} ${target} (revision ${audit.revision})`, {
+    revision: audit.revision,
+    action,
+    target,
+    actor: actorOf(c),
+  });
   // Answer like GET: the catalog as it is now, with its new ETag.
   const snap = live.current;
   c.set('etag', `"${snap.revision}"`);
@@ -192,15 +373,36 @@ async function change(ctx: AiContext, c: GatewayContext, action: string, target:
 /** The catalog answer: every entry of every section with its source, credentials masked. */
 function describeCatalog(snap: CatalogSnapshot): z.output<typeof catalogAnswer> {
   const view = (section: Section) => {
-    const effective = section === 'experiments' ? Object.fromEntries(snap.config.experiments.map((e) => [e.name, e])) : (snap.config[section] as Record<string, unknown>);
+    const effective =
+      section === 'experiments'
+        ? Object.fromEntries(snap.config.experiments.map((e) => [e.name, e]))
+        : (snap.config[section] as Record<string, unknown>);
     return Object.entries(snap.sources[section])
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, s]) => {
         const stored = snap.overlay[section][name];
         // An API provider's credential is shown as the mask stored beside it (the plain key is only in memory).
-        const config = s.disabled ? null : stored?.apiKeySealed ? { ...(publicFileEntry(effective[name]) as object), apiKey: publicEntry(stored).apiKey } : publicFileEntry(effective[name]);
-        return { name, source: s.source, overrides_file: s.overridesFile, disabled: s.disabled, config: config ?? null, credential_readable: !snap.unreadable.includes(name) };
+        const config = s.disabled
+          ? null
+          : stored?.apiKeySealed
+            ? { ...(publicFileEntry(effective[name]) as object), apiKey: publicEntry(stored).apiKey }
+            : publicFileEntry(effective[name]);
+        return {
+          name,
+          source: s.source,
+          overrides_file: s.overridesFile,
+          disabled: s.disabled,
+          config: config ?? null,
+          credential_readable: !snap.unreadable.includes(name),
+        };
       });
   };
-  return { revision: snap.revision, precedence: 'api-over-file', providers: view('providers'), models: view('models'), experiments: view('experiments'), pricing: view('pricing') };
+  return {
+    revision: snap.revision,
+    precedence: 'api-over-file',
+    providers: view('providers'),
+    models: view('models'),
+    experiments: view('experiments'),
+    pricing: view('pricing'),
+  };
 }

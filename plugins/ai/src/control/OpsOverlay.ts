@@ -1,4 +1,11 @@
-import type { AiAliasState, AiControl, AiDeploymentState, KeyValueStore, Logger, ProbeResult } from '@aihub/core/plugin-api';
+import type {
+  AiAliasState,
+  AiControl,
+  AiDeploymentState,
+  KeyValueStore,
+  Logger,
+  ProbeResult,
+} from '@aihub/core/plugin-api';
 import { AttemptSignal } from '../engine/AttemptSignal';
 import type { AiMetrics } from '../metrics';
 import { BREAKER_STATE_VALUE } from '../routing/breaker';
@@ -54,7 +61,10 @@ export class OpsOverlay implements AiControl {
       this.watch(key.breaker(dep.id), (v) => this.applyBreaker(dep, v === 'open' || v === 'closed' ? v : null));
     }
     for (const route of catalog.routes.values()) {
-      this.configured.set(route, route.entries.map((e) => e.weight));
+      this.configured.set(
+        route,
+        route.entries.map((e) => e.weight),
+      );
       if (route.fallbacks.length) this.watch(key.fallback(route.alias), (v) => (route.fallbackFirst = v === '1'));
       route.entries.forEach((e, i) =>
         this.watch(key.weight(route.alias, e.dep.id), (v) => {
@@ -108,7 +118,8 @@ export class OpsOverlay implements AiControl {
 
   deployments(): AiDeploymentState[] {
     const aliases = new Map<string, string[]>();
-    for (const r of this.catalog.routes.values()) for (const e of r.entries) (aliases.get(e.dep.id) ?? aliases.set(e.dep.id, []).get(e.dep.id)!).push(r.alias);
+    for (const r of this.catalog.routes.values())
+      for (const e of r.entries) (aliases.get(e.dep.id) ?? aliases.set(e.dep.id, []).get(e.dep.id)!).push(r.alias);
     return [...this.catalog.deployments.values()].map((d) => ({
       id: d.id,
       provider: d.provider.name,
@@ -131,7 +142,10 @@ export class OpsOverlay implements AiControl {
 
   async drain(deployment: string, reason: string): Promise<void> {
     this.dep(deployment);
-    await this.change(key.drain(deployment), JSON.stringify({ reason: reason.slice(0, 500), at: new Date().toISOString() }));
+    await this.change(
+      key.drain(deployment),
+      JSON.stringify({ reason: reason.slice(0, 500), at: new Date().toISOString() }),
+    );
   }
 
   async restore(deployment: string): Promise<void> {
@@ -142,8 +156,10 @@ export class OpsOverlay implements AiControl {
   async setWeight(alias: string, deployment: string, weight: number | null): Promise<void> {
     const route = this.catalog.routes.get(alias);
     if (!route) throw new RangeError(`unknown model alias "${alias}"`);
-    if (!route.entries.some((e) => e.dep.id === deployment)) throw new RangeError(`deployment "${deployment}" is not one of "${alias}"`);
-    if (weight !== null && !(Number.isFinite(weight) && weight >= 0)) throw new RangeError('weight must be a number ≥ 0');
+    if (!route.entries.some((e) => e.dep.id === deployment))
+      throw new RangeError(`deployment "${deployment}" is not one of "${alias}"`);
+    if (weight !== null && !(Number.isFinite(weight) && weight >= 0))
+      throw new RangeError('weight must be a number ≥ 0');
     await this.change(key.weight(alias, deployment), weight === null ? null : String(weight));
   }
 
@@ -165,7 +181,9 @@ export class OpsOverlay implements AiControl {
     const chat = provider.supports('chat');
     const call: CallInput = {
       op: chat ? 'chat' : 'embeddings',
-      body: chat ? { model: dep.model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 } : { model: dep.model, input: 'ping' },
+      body: chat
+        ? { model: dep.model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }
+        : { model: dep.model, input: 'ping' },
       raw: undefined,
       stream: false,
       clientWantsUsage: false,
@@ -174,11 +192,21 @@ export class OpsOverlay implements AiControl {
     const timer = setTimeout(() => signal.abort(), timeoutMs);
     const began = performance.now();
     try {
-      const res = await provider.sendBuffered(call, dep.model, signal, undefined, { answer: 1024 * 1024, error: 64 * 1024 });
+      const res = await provider.sendBuffered(call, dep.model, signal, undefined, {
+        answer: 1024 * 1024,
+        error: 64 * 1024,
+      });
       const latencyMs = performance.now() - began;
-      return res.statusCode < 300 ? { ok: true, status: res.statusCode, latencyMs, error: null } : { ok: false, status: res.statusCode, latencyMs, error: 'status' };
+      return res.statusCode < 300
+        ? { ok: true, status: res.statusCode, latencyMs, error: null }
+        : { ok: false, status: res.statusCode, latencyMs, error: 'status' };
     } catch {
-      return { ok: false, status: null, latencyMs: performance.now() - began, error: signal.aborted ? 'timeout' : 'connection' };
+      return {
+        ok: false,
+        status: null,
+        latencyMs: performance.now() - began,
+        error: signal.aborted ? 'timeout' : 'connection',
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -194,7 +222,12 @@ export class OpsOverlay implements AiControl {
     if (dep.breaker.forced === forced) return;
     dep.breaker.forced = forced;
     this.metrics.breakerState.set({ deployment: dep.id }, BREAKER_STATE_VALUE[dep.breaker.state]);
-    this.logger.warn(forced ? `circuit breaker of deployment ${dep.id} forced ${forced} by operational control` : `circuit breaker of deployment ${dep.id} released by operational control`, { deployment: dep.id, forced });
+    this.logger.warn(
+      forced
+        ? `circuit breaker of deployment ${dep.id} forced ${forced} by operational control`
+        : `circuit breaker of deployment ${dep.id} released by operational control`,
+      { deployment: dep.id, forced },
+    );
   }
 
   /** Writes one item, applies it here at once and announces it to the other instances. */

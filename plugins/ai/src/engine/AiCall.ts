@@ -1,4 +1,10 @@
-import { MAX_RECORDED_ATTEMPTS, type AiCallInfo, type AiUsage, type AttemptRecord, type Principal } from '@aihub/core/plugin-api';
+import {
+  MAX_RECORDED_ATTEMPTS,
+  type AiCallInfo,
+  type AiUsage,
+  type AttemptRecord,
+  type Principal,
+} from '@aihub/core/plugin-api';
 import type { Span } from '@opentelemetry/api';
 import type { ModelRoute, RouteEntry } from '../routing/catalog';
 import type { CallInput } from '../types';

@@ -1,4 +1,11 @@
-import { GatewayError, recordUpstreamTime, redactAddresses, redactProviderText, type AttemptRecord, type GatewayContext } from '@aihub/core/plugin-api';
+import {
+  GatewayError,
+  recordUpstreamTime,
+  redactAddresses,
+  redactProviderText,
+  type AttemptRecord,
+  type GatewayContext,
+} from '@aihub/core/plugin-api';
 import type { Logger } from '@aihub/core/plugin-api';
 import type { Tracer } from '@opentelemetry/api';
 import type { AiConfig } from '../config';
@@ -14,7 +21,8 @@ import { AttemptSignal } from './AttemptSignal';
 import { StreamRelay, type RelayEnd } from './StreamRelay';
 import { AiErrors } from '../errors';
 
-export type Outcome = { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } | { kind: 'stream'; relay: StreamRelay; entry: RouteEntry };
+export type Outcome =
+  { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } | { kind: 'stream'; relay: StreamRelay; entry: RouteEntry };
 
 /** Called once per stream when it ends (the usage of a stream is known only then). */
 export type StreamSettled = (call: AiCall, end: RelayEnd) => void;
@@ -32,12 +40,29 @@ function errorCodeOf(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
-function attemptOf(entry: RouteEntry, outcome: AttemptRecord['outcome'], status: number | null, code: string | null, next: AttemptRecord['next'], ms: number): AttemptRecord {
-  return { deployment: entry.dep.id, provider: entry.dep.provider.name, model: entry.dep.model, outcome, status, code, next, latencyMs: Math.round(ms * 1000) / 1000 };
+function attemptOf(
+  entry: RouteEntry,
+  outcome: AttemptRecord['outcome'],
+  status: number | null,
+  code: string | null,
+  next: AttemptRecord['next'],
+  ms: number,
+): AttemptRecord {
+  return {
+    deployment: entry.dep.id,
+    provider: entry.dep.provider.name,
+    model: entry.dep.model,
+    outcome,
+    status,
+    code,
+    next,
+    latencyMs: Math.round(ms * 1000) / 1000,
+  };
 }
 
 function failedAttempt(entry: RouteEntry, err: UpstreamError, next: AttemptRecord['next'], ms: number): AttemptRecord {
-  const outcome = err.kind === 'timeout' || err.kind === 'breaker_open' || err.kind === 'cancelled' ? err.kind : 'error';
+  const outcome =
+    err.kind === 'timeout' || err.kind === 'breaker_open' || err.kind === 'cancelled' ? err.kind : 'error';
   // The provider's own error code when it sent one (bounded: it is stored), else what failed.
   const code = (typeof err.body?.code === 'string' && err.body.code ? err.body.code : err.kind).slice(0, 64);
   return attemptOf(entry, outcome, err.status ?? null, code, next, ms);
@@ -63,7 +88,12 @@ export class Engine {
     const entries = plan(call.route);
     this.logSkips(call);
     if (entries.length === 0) {
-      throw toClientError(new UpstreamError('breaker_open', 'every deployment has an open circuit breaker', call.alias, { retryAfterMs: soonestRetryMs(call.route) }), call.alias);
+      throw toClientError(
+        new UpstreamError('breaker_open', 'every deployment has an open circuit breaker', call.alias, {
+          retryAfterMs: soonestRetryMs(call.route),
+        }),
+        call.alias,
+      );
     }
     const { maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.config.retry;
     let last: UpstreamError | undefined;
@@ -79,7 +109,8 @@ export class Engine {
       if (prev) this.metrics.fallbacks.inc({ from: prev.dep.id, to: entry.dep.id });
       prev = entry;
       for (let attempt = 1; ; attempt++) {
-        if (call.cancelled) throw toClientError(new UpstreamError('cancelled', 'client closed the request', entry.dep.id), call.alias);
+        if (call.cancelled)
+          throw toClientError(new UpstreamError('cancelled', 'client closed the request', entry.dep.id), call.alias);
         const began = performance.now();
         try {
           const out = await entry.dep.breaker.fire(() => this.attempt(ctx, call, entry, attempt));
@@ -88,7 +119,9 @@ export class Engine {
         } catch (thrown) {
           const err = entry.dep.breaker.rejection(thrown);
           if (!(err instanceof UpstreamError)) {
-            call.logAttempt(attemptOf(entry, 'error', null, errorCodeOf(err) ?? 'internal_error', null, performance.now() - began));
+            call.logAttempt(
+              attemptOf(entry, 'error', null, errorCodeOf(err) ?? 'internal_error', null, performance.now() - began),
+            );
             throw err;
           }
           if (err.kind !== 'breaker_open' || !last) last = err;
@@ -98,7 +131,12 @@ export class Engine {
             call.logAttempt(failedAttempt(entry, err, null, spent));
             throw toClientError(err, call.alias);
           }
-          if (err.kind === 'breaker_open' || !err.retryable || attempt >= maxAttempts || (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs)) {
+          if (
+            err.kind === 'breaker_open' ||
+            !err.retryable ||
+            attempt >= maxAttempts ||
+            (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs)
+          ) {
             call.logAttempt(failedAttempt(entry, err, fallback, err.kind === 'breaker_open' ? 0 : spent));
             break;
           }
@@ -112,7 +150,11 @@ export class Engine {
       }
     }
     if (!supported) {
-      throw AiErrors.create('unsupported_operation', `Model "${call.alias}" does not support ${call.input.op === 'chat' ? 'chat completions' : 'embeddings'}.`, { param: 'model' });
+      throw AiErrors.create(
+        'unsupported_operation',
+        `Model "${call.alias}" does not support ${call.input.op === 'chat' ? 'chat completions' : 'embeddings'}.`,
+        { param: 'model' },
+      );
     }
     throw toClientError(last!, call.alias);
   }
@@ -125,7 +167,8 @@ export class Engine {
     const route = call.route;
     for (const r of route.fallbacks.length ? [route, ...route.fallbacks] : [route]) {
       for (const e of r.entries) {
-        if (!e.dep.breaker.available()) call.logAttempt(attemptOf(e, 'breaker_open', null, 'breaker_open', 'fallback', 0));
+        if (!e.dep.breaker.available())
+          call.logAttempt(attemptOf(e, 'breaker_open', null, 'breaker_open', 'fallback', 0));
       }
     }
   }
@@ -163,7 +206,10 @@ export class Engine {
     // per attempt here, for the total.
     const total = setTimeout(() => {
       timedOut = true;
-      if (relay) relay.timeout(`The upstream provider did not finish within ${provider.totalMs} ms; the response is incomplete.`);
+      if (relay)
+        relay.timeout(
+          `The upstream provider did not finish within ${provider.totalMs} ms; the response is incomplete.`,
+        );
       else ac.abort();
     }, provider.totalMs);
     let res: UpstreamResponse | undefined;
@@ -171,21 +217,39 @@ export class Engine {
       const headers = span ? traceHeaders(span) : undefined;
       if (!call.input.stream) {
         const whole = await provider.sendBuffered(call.input, dep.model, ac, headers, BODY_LIMITS);
-        if (whole.statusCode >= 300) throw this.statusError(provider, dep.id, whole.statusCode, whole.headers, whole.body);
+        if (whole.statusCode >= 300)
+          throw this.statusError(provider, dep.id, whole.statusCode, whole.headers, whole.body);
         clearTimeout(total);
         const answer = provider.parseAnswer(call.input, whole.body);
         this.succeeded(ctx, entry, started, whole.statusCode);
-        endProviderSpan(span, { usage: answer.usage, responseModel: answer.responseModel, responseId: answer.responseId, finishReasons: answer.finishReasons, status: whole.statusCode });
+        endProviderSpan(span, {
+          usage: answer.usage,
+          responseModel: answer.responseModel,
+          responseId: answer.responseId,
+          finishReasons: answer.finishReasons,
+          status: whole.statusCode,
+        });
         return { kind: 'json', answer, entry };
       }
       res = await provider.send(call.input, dep.model, ac, headers);
-      if (res.statusCode >= 300) throw this.statusError(provider, dep.id, res.statusCode, res.headers, (await readWhole(res, BODY_LIMITS)).body);
-      relay = new StreamRelay(res.body, provider.streamTranslator(call.input), () => ac.abort(), (end) => {
-        clearTimeout(total);
-        const t = relay!.translator;
-        endProviderSpan(span, { usage: t.usage, responseModel: t.responseModel, finishReasons: t.finishReason ? [t.finishReason] : undefined, error: end.outcome === 'success' ? undefined : (end.code ?? end.outcome) });
-        this.onStreamSettled(call, end);
-      });
+      if (res.statusCode >= 300)
+        throw this.statusError(provider, dep.id, res.statusCode, res.headers, (await readWhole(res, BODY_LIMITS)).body);
+      relay = new StreamRelay(
+        res.body,
+        provider.streamTranslator(call.input),
+        () => ac.abort(),
+        (end) => {
+          clearTimeout(total);
+          const t = relay!.translator;
+          endProviderSpan(span, {
+            usage: t.usage,
+            responseModel: t.responseModel,
+            finishReasons: t.finishReason ? [t.finishReason] : undefined,
+            error: end.outcome === 'success' ? undefined : (end.code ?? end.outcome),
+          });
+          this.onStreamSettled(call, end);
+        },
+      );
       call.relay = relay;
       call.span = span;
       await relay.firstOutput;
@@ -202,26 +266,54 @@ export class Engine {
       if (failure instanceof GatewayError) throw failure;
       const elapsed = performance.now() - started;
       recordUpstreamTime(ctx, elapsed);
-      this.metrics.upstream.observe({ labels: { provider: provider.name, deployment: dep.id, status: failure.kind === 'status' ? String(failure.status) : failure.kind }, value: elapsed / 1000 });
-      endProviderSpan(span, { error: failure.kind === 'status' ? String(failure.status) : failure.kind, status: failure.status });
+      this.metrics.upstream.observe({
+        labels: {
+          provider: provider.name,
+          deployment: dep.id,
+          status: failure.kind === 'status' ? String(failure.status) : failure.kind,
+        },
+        value: elapsed / 1000,
+      });
+      endProviderSpan(span, {
+        error: failure.kind === 'status' ? String(failure.status) : failure.kind,
+        status: failure.status,
+      });
       if (failure.kind !== 'cancelled') {
         // The provider's own text only redacted and cut short: auth failures echo key fragments,
         // connection errors name internal hosts.
-        this.logger.warn('upstream attempt failed', { deployment: dep.id, provider: provider.name, attempt: n, kind: failure.kind, status: failure.status, reason: redactProviderText(failure.message) });
+        this.logger.warn('upstream attempt failed', {
+          deployment: dep.id,
+          provider: provider.name,
+          attempt: n,
+          kind: failure.kind,
+          status: failure.status,
+          reason: redactProviderText(failure.message),
+        });
       }
       throw failure;
     }
   }
 
   /** An upstream error status as a retryable UpstreamError (its message scrubbed of the provider's secrets). */
-  private statusError(provider: ProviderAdapter, deployment: string, status: number, headers: UpstreamResponse['headers'], raw: Buffer): UpstreamError {
+  private statusError(
+    provider: ProviderAdapter,
+    deployment: string,
+    status: number,
+    headers: UpstreamResponse['headers'],
+    raw: Buffer,
+  ): UpstreamError {
     const body = provider.parseError(status, raw);
     if (body.message) body.message = scrub(body.message, provider.secrets);
-    return new UpstreamError('status', `${deployment} answered HTTP ${status}${body.message ? `: ${body.message}` : ''}`, deployment, {
-      status,
-      body,
-      retryAfterMs: retryAfterMs(headers),
-    });
+    return new UpstreamError(
+      'status',
+      `${deployment} answered HTTP ${status}${body.message ? `: ${body.message}` : ''}`,
+      deployment,
+      {
+        status,
+        body,
+        retryAfterMs: retryAfterMs(headers),
+      },
+    );
   }
 
   private succeeded(ctx: GatewayContext, entry: RouteEntry, started: number, status: number): void {
@@ -229,22 +321,45 @@ export class Engine {
     recordUpstreamTime(ctx, elapsed);
     const dep = entry.dep;
     dep.latencyMs = dep.latencyMs === 0 ? elapsed : dep.latencyMs * 0.8 + elapsed * 0.2;
-    this.metrics.upstream.observe({ labels: { provider: dep.provider.name, deployment: dep.id, status: String(status) }, value: elapsed / 1000 });
+    this.metrics.upstream.observe({
+      labels: { provider: dep.provider.name, deployment: dep.id, status: String(status) },
+      value: elapsed / 1000,
+    });
   }
 
-  private classify(err: unknown, deployment: string, timedOut: boolean, cancelled: boolean, secrets: readonly string[]): UpstreamError | GatewayError {
+  private classify(
+    err: unknown,
+    deployment: string,
+    timedOut: boolean,
+    cancelled: boolean,
+    secrets: readonly string[],
+  ): UpstreamError | GatewayError {
     if (err instanceof UpstreamError || err instanceof GatewayError) return err;
     if (cancelled) return new UpstreamError('cancelled', 'client closed the request', deployment);
     if (err instanceof StreamEventError) {
       const body = { ...err.body, message: err.body.message ? scrub(err.body.message, secrets) : undefined };
-      return new UpstreamError('stream_error', `${deployment} sent an error event: ${body.message ?? 'unknown'}`, deployment, { body });
+      return new UpstreamError(
+        'stream_error',
+        `${deployment} sent an error event: ${body.message ?? 'unknown'}`,
+        deployment,
+        { body },
+      );
     }
     const code = errorCodeOf(err);
-    if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    if (
+      timedOut ||
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+    ) {
       return new UpstreamError('timeout', `${deployment} timed out${code ? ` (${code})` : ''}`, deployment);
     }
     // Without the upstream's address: the error travels on as a client error's cause and into logs.
     const message = redactAddresses(scrub(String((err as Error)?.message ?? err), secrets));
-    return new UpstreamError('connection', `${deployment} connection failed${code ? ` (${code})` : ''}: ${message}`, deployment);
+    return new UpstreamError(
+      'connection',
+      `${deployment} connection failed${code ? ` (${code})` : ''}: ${message}`,
+      deployment,
+    );
   }
 }

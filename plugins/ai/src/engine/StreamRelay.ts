@@ -172,7 +172,8 @@ export class StreamRelay {
     }
     const t = this.translator;
     if (t.done) this.settle({ outcome: 'success' });
-    else if (t.streamError) this.settle({ outcome: 'error', code: 'upstream_stream_error', message: t.streamError.message });
+    else if (t.streamError)
+      this.settle({ outcome: 'error', code: 'upstream_stream_error', message: t.streamError.message });
     else {
       const message = 'The upstream provider ended the stream before it was complete.';
       this.write(errorEvent(message, 'upstream_stream_truncated'));
@@ -193,8 +194,14 @@ export class StreamRelay {
     const reason =
       this.stopReason ??
       (stalled
-        ? { code: 'upstream_timeout', message: 'The upstream provider stopped sending in the middle of the answer; the response is incomplete.' }
-        : { code: 'upstream_stream_error', message: 'The upstream provider failed in the middle of the answer; the response is incomplete.' });
+        ? {
+            code: 'upstream_timeout',
+            message: 'The upstream provider stopped sending in the middle of the answer; the response is incomplete.',
+          }
+        : {
+            code: 'upstream_stream_error',
+            message: 'The upstream provider failed in the middle of the answer; the response is incomplete.',
+          });
     if (!this.translator.streamError) this.write(errorEvent(reason.message, reason.code));
     this.settle({ outcome: 'error', code: reason.code, message: reason.message });
     this.upstream.destroy();

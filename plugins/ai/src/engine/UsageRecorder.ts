@@ -69,14 +69,26 @@ export class UsageRecorder {
     let usage: AiUsage | undefined;
     if (facts.usage) {
       const u = facts.usage;
-      usage = { promptTokens: u.promptTokens, completionTokens: u.completionTokens, cachedTokens: u.cachedTokens, totalTokens: u.promptTokens + u.completionTokens, estimated: false };
+      usage = {
+        promptTokens: u.promptTokens,
+        completionTokens: u.completionTokens,
+        cachedTokens: u.cachedTokens,
+        totalTokens: u.promptTokens + u.completionTokens,
+        estimated: false,
+      };
       if (u.cacheWriteTokens) usage.cacheWriteTokens = u.cacheWriteTokens;
       if (u.reasoningTokens) usage.reasoningTokens = u.reasoningTokens;
     } else if (facts.upstreamCalled && (status !== 'error' || facts.completionText)) {
       // The provider spent tokens but did not say how many: count them ourselves, and say so.
       const prompt = estimatePromptTokens(call.input.body);
       const completion = facts.completionText ? countTokens(facts.completionText()) : 0;
-      usage = { promptTokens: prompt, completionTokens: completion, cachedTokens: 0, totalTokens: prompt + completion, estimated: true };
+      usage = {
+        promptTokens: prompt,
+        completionTokens: completion,
+        cachedTokens: 0,
+        totalTokens: prompt + completion,
+        estimated: true,
+      };
     }
     call.usage = usage;
     call.info.usage = usage;
@@ -117,7 +129,10 @@ export class UsageRecorder {
     this.metrics.unpriced.inc({ model: call.alias });
     if (this.warnedUnpriced.has(model)) return;
     this.warnedUnpriced.add(model);
-    this.logger.warn(`model "${model}" has no price: its cost is recorded as unknown (null), not zero; add it under pricing`, { model, alias: call.alias });
+    this.logger.warn(
+      `model "${model}" has no price: its cost is recorded as unknown (null), not zero; add it under pricing`,
+      { model, alias: call.alias },
+    );
   }
 
   private count(call: AiCall): void {
@@ -132,7 +147,8 @@ export class UsageRecorder {
       if (u.cachedTokens) m.tokens.inc({ model, provider, type: 'cached' }, u.cachedTokens);
     }
     if (call.costMicros) m.cost.inc({ model, provider }, call.costMicros / 1e6);
-    if (call.firstTokenAt !== undefined) m.ttft.observe({ labels: { model, provider }, value: (call.firstTokenAt - call.startedAt) / 1000 });
+    if (call.firstTokenAt !== undefined)
+      m.ttft.observe({ labels: { model, provider }, value: (call.firstTokenAt - call.startedAt) / 1000 });
     if (call.experiment !== undefined) {
       const labels = { experiment: call.experiment, variant: call.variant! };
       m.experimentRequests.inc({ ...labels, status: call.status });
@@ -155,7 +171,13 @@ export class UsageRecorder {
       const clientGone = !ctx.res.writableFinished;
       if (call.executed && clientGone) {
         call.cancel();
-        if (!call.finished) this.finish(call, 'cancelled', { httpStatus: 499, errorCode: 'client_closed_request', upstreamCalled: call.attempts > 0, completionText: call.relay ? () => call.relay!.translator.completionText() : undefined });
+        if (!call.finished)
+          this.finish(call, 'cancelled', {
+            httpStatus: 499,
+            errorCode: 'client_closed_request',
+            upstreamCalled: call.attempts > 0,
+            completionText: call.relay ? () => call.relay!.translator.completionText() : undefined,
+          });
       } else if (!call.executed && AiCallKey.get(ctx)?.cacheHit) {
         call.finished = true;
         call.endedAt = performance.now();
@@ -164,7 +186,10 @@ export class UsageRecorder {
         call.httpStatus = ctx.status;
         this.count(call);
       } else {
-        this.finish(call, clientGone ? 'cancelled' : ctx.status >= 400 ? 'error' : 'success', { httpStatus: clientGone ? 499 : ctx.status, upstreamCalled: call.attempts > 0 });
+        this.finish(call, clientGone ? 'cancelled' : ctx.status >= 400 ? 'error' : 'success', {
+          httpStatus: clientGone ? 499 : ctx.status,
+          upstreamCalled: call.attempts > 0,
+        });
       }
     }
     call.published = true;

@@ -15,7 +15,12 @@ export class UpstreamError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly deployment: string;
 
-  constructor(kind: UpstreamFailureKind, message: string, deployment: string, extra: { status?: number; body?: UpstreamErrorBody; retryAfterMs?: number } = {}) {
+  constructor(
+    kind: UpstreamFailureKind,
+    message: string,
+    deployment: string,
+    extra: { status?: number; body?: UpstreamErrorBody; retryAfterMs?: number } = {},
+  ) {
     super(message);
     this.name = 'UpstreamError';
     this.kind = kind;
@@ -31,13 +36,25 @@ export class UpstreamError extends Error {
    */
   get isClientError(): boolean {
     const s = this.status;
-    return this.kind === 'status' && s !== undefined && s >= 400 && s < 500 && s !== 408 && s !== 429 && !DEPLOYMENT_STATUSES.has(s);
+    return (
+      this.kind === 'status' &&
+      s !== undefined &&
+      s >= 400 &&
+      s < 500 &&
+      s !== 408 &&
+      s !== 429 &&
+      !DEPLOYMENT_STATUSES.has(s)
+    );
   }
 
   /** Worth trying the same deployment again after a pause. */
   get retryable(): boolean {
     if (this.kind === 'timeout' || this.kind === 'connection' || this.kind === 'stream_error') return true;
-    return this.kind === 'status' && this.status !== undefined && (this.status === 408 || this.status === 429 || this.status >= 500);
+    return (
+      this.kind === 'status' &&
+      this.status !== undefined &&
+      (this.status === 408 || this.status === 429 || this.status >= 500)
+    );
   }
 
   /** Worth trying another deployment. */
@@ -79,7 +96,10 @@ export function scrub(text: string, secrets: readonly string[]): string {
 }
 
 /** Retry-After (seconds or HTTP date) or OpenAI's retry-after-ms, in ms. */
-export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): number | undefined {
   const ms = headers['retry-after-ms'];
   if (typeof ms === 'string' && ms !== '') {
     const n = Number(ms);
@@ -102,13 +122,35 @@ export function toClientError(err: UpstreamError, model: string): GatewayError {
   const cause = err;
   switch (err.kind) {
     case 'timeout':
-      return AiErrors.create('upstream_timeout', `The upstream provider did not answer in time for model "${model}"; retry, or ask for fewer tokens.`, { cause });
+      return AiErrors.create(
+        'upstream_timeout',
+        `The upstream provider did not answer in time for model "${model}"; retry, or ask for fewer tokens.`,
+        { cause },
+      );
     case 'connection':
-      return AiErrors.create('upstream_unreachable', `The upstream provider for model "${model}" could not be reached; retry later.`, { cause });
+      return AiErrors.create(
+        'upstream_unreachable',
+        `The upstream provider for model "${model}" could not be reached; retry later.`,
+        { cause },
+      );
     case 'breaker_open':
-      return AiErrors.create('no_healthy_deployment', `Every deployment of model "${model}" is failing and temporarily disabled; retry later.`, { cause, headers: err.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : undefined });
+      return AiErrors.create(
+        'no_healthy_deployment',
+        `Every deployment of model "${model}" is failing and temporarily disabled; retry later.`,
+        {
+          cause,
+          headers:
+            err.retryAfterMs !== undefined
+              ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) }
+              : undefined,
+        },
+      );
     case 'stream_error':
-      return AiErrors.create('upstream_error', `The upstream provider failed while answering for model "${model}": ${redactAddresses(err.body?.message ?? 'stream error')}`, { cause });
+      return AiErrors.create(
+        'upstream_error',
+        `The upstream provider failed while answering for model "${model}": ${redactAddresses(err.body?.message ?? 'stream error')}`,
+        { cause },
+      );
     case 'cancelled':
       return AiErrors.create('client_closed_request', 'The client closed the request.', { cause });
     case 'status':
@@ -116,24 +158,46 @@ export function toClientError(err: UpstreamError, model: string): GatewayError {
   }
   const status = err.status!;
   if (status === 429) {
-    const headers = err.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : undefined;
-    return CoreErrors.create('rate_limit_exceeded', `The upstream provider is rate limiting model "${model}"; retry after a pause.`, { headers, cause });
+    const headers =
+      err.retryAfterMs !== undefined
+        ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) }
+        : undefined;
+    return CoreErrors.create(
+      'rate_limit_exceeded',
+      `The upstream provider is rate limiting model "${model}"; retry after a pause.`,
+      { headers, cause },
+    );
   }
   if (status === 401 || status === 403) {
-    return AiErrors.create('upstream_auth_failed', `The provider rejected the gateway's credentials for model "${model}"; an operator must fix the provider's apiKey.`, { cause, expose: true });
+    return AiErrors.create(
+      'upstream_auth_failed',
+      `The provider rejected the gateway's credentials for model "${model}"; an operator must fix the provider's apiKey.`,
+      { cause, expose: true },
+    );
   }
   if (status === 404) {
-    return AiErrors.create('upstream_model_not_found', `The provider does not know the model configured for "${model}"; an operator must fix the deployment.`, { cause, expose: true });
+    return AiErrors.create(
+      'upstream_model_not_found',
+      `The provider does not know the model configured for "${model}"; an operator must fix the deployment.`,
+      { cause, expose: true },
+    );
   }
   if (status >= 400 && status < 500) {
     const b = err.body;
     // The provider's explanation helps the client fix the request; addresses of upstreams are no part of it.
-    return new GatewayError(b?.message ? redactAddresses(b.message) : `The provider rejected the request (HTTP ${status}).`, {
-      code: typeof b?.code === 'string' && b.code ? b.code : 'upstream_invalid_request',
-      status,
-      param: b?.param ?? null,
-      cause,
-    });
+    return new GatewayError(
+      b?.message ? redactAddresses(b.message) : `The provider rejected the request (HTTP ${status}).`,
+      {
+        code: typeof b?.code === 'string' && b.code ? b.code : 'upstream_invalid_request',
+        status,
+        param: b?.param ?? null,
+        cause,
+      },
+    );
   }
-  return AiErrors.create('upstream_error', `The upstream provider failed (HTTP ${status}) for model "${model}"; retry later.`, { cause, expose: true });
+  return AiErrors.create(
+    'upstream_error',
+    `The upstream provider failed (HTTP ${status}) for model "${model}"; retry later.`,
+    { cause, expose: true },
+  );
 }

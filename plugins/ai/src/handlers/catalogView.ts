@@ -19,12 +19,25 @@ const deploymentView = z.object({
       input: z.number().describe('USD per million prompt tokens'),
       output: z.number().describe('USD per million completion tokens'),
       cached_input: z.number().describe('USD per million prompt tokens read from the provider’s cache'),
-      cache_write: z.number().describe('USD per million prompt tokens written to the provider’s cache (Anthropic 5-minute, Bedrock)'),
+      cache_write: z
+        .number()
+        .describe('USD per million prompt tokens written to the provider’s cache (Anthropic 5-minute, Bedrock)'),
       cache_write_1h: z.number().describe('USD per million prompt tokens written to Anthropic’s 1-hour cache'),
       tiers: z
-        .array(z.object({ above: z.number().describe('Applies to the whole request when the prompt has more tokens than this'), input: z.number(), output: z.number(), cached_input: z.number(), cache_write: z.number(), cache_write_1h: z.number() }))
+        .array(
+          z.object({
+            above: z.number().describe('Applies to the whole request when the prompt has more tokens than this'),
+            input: z.number(),
+            output: z.number(),
+            cached_input: z.number(),
+            cache_write: z.number(),
+            cache_write_1h: z.number(),
+          }),
+        )
         .describe('Rates for long prompts (e.g. over 200k tokens); empty when the model has one rate'),
-      source: z.enum(['deployment', 'config', 'genai-prices']).describe('deployment: its priceOverride; config: pricing[model or alias]; genai-prices: the built-in table'),
+      source: z
+        .enum(['deployment', 'config', 'genai-prices'])
+        .describe('deployment: its priceOverride; config: pricing[model or alias]; genai-prices: the built-in table'),
     })
     .nullable()
     .describe('Null: unpriced (requests recorded with an unknown cost)'),
@@ -34,23 +47,45 @@ const deploymentView = z.object({
 const aliasView = z.object({
   alias: z.string(),
   kind: z.enum(['model', 'experiment']),
-  source: z.enum(['file', 'api']).describe('file: from the config file; api: set through the catalog admin API (/admin/v1/ai/catalog), which wins over the file'),
+  source: z
+    .enum(['file', 'api'])
+    .describe(
+      'file: from the config file; api: set through the catalog admin API (/admin/v1/ai/catalog), which wins over the file',
+    ),
   strategy: z.string().nullable(),
   fallbacks: z.array(z.string()),
   deployments: z.array(deploymentView),
-  variants: z.array(z.object({ name: z.string(), weight: z.number(), deployments: z.array(deploymentView) })).describe('Experiment aliases: the arms'),
+  variants: z
+    .array(z.object({ name: z.string(), weight: z.number(), deployments: z.array(deploymentView) }))
+    .describe('Experiment aliases: the arms'),
 });
 export const catalogView = z.object({
   tenant_id: z.string(),
-  scope: z.enum(['instance']).describe('Breaker and latency figures are this instance’s (the ai plugin keeps no shared stats)'),
-  editable: z.boolean().describe('True when the caller may change the catalog through /admin/v1/ai/catalog (platform superadmins)'),
+  scope: z
+    .enum(['instance'])
+    .describe('Breaker and latency figures are this instance’s (the ai plugin keeps no shared stats)'),
+  editable: z
+    .boolean()
+    .describe('True when the caller may change the catalog through /admin/v1/ai/catalog (platform superadmins)'),
   aliases: z.array(aliasView),
 });
 
 /** A price's rates in the view's names, cache-write rates defaulted as they are charged. */
-function rates(r: Rates): { input: number; output: number; cached_input: number; cache_write: number; cache_write_1h: number } {
+function rates(r: Rates): {
+  input: number;
+  output: number;
+  cached_input: number;
+  cache_write: number;
+  cache_write_1h: number;
+} {
   const write = r.cacheWrite ?? r.input;
-  return { input: r.input, output: r.output, cached_input: r.cachedInput, cache_write: write, cache_write_1h: r.cacheWrite1h ?? write };
+  return {
+    input: r.input,
+    output: r.output,
+    cached_input: r.cachedInput,
+    cache_write: write,
+    cache_write_1h: r.cacheWrite1h ?? write,
+  };
 }
 
 function deployments(route: ModelRoute): z.output<typeof deploymentView>[] {
@@ -60,7 +95,13 @@ function deployments(route: ModelRoute): z.output<typeof deploymentView>[] {
     provider_type: e.dep.provider.type,
     model: e.dep.model,
     weight: e.weight,
-    price: e.price ? { ...rates(e.price), tiers: (e.price.tiers ?? []).map((t) => ({ above: t.above, ...rates(t.rates) })), source: e.price.source } : null,
+    price: e.price
+      ? {
+          ...rates(e.price),
+          tiers: (e.price.tiers ?? []).map((t) => ({ above: t.above, ...rates(t.rates) })),
+          source: e.price.source,
+        }
+      : null,
     breaker: e.dep.breaker.state,
     latency_ms: e.dep.latencyMs > 0 ? Math.round(e.dep.latencyMs) : null,
   }));
@@ -83,10 +124,26 @@ export function catalogSummary(ctx: AiContext): GatewayMiddleware {
     const aliases = visible.map((alias) => {
       const exp = snap.catalog.experiments.get(alias);
       if (exp) {
-        return { alias, kind: 'experiment' as const, source: snap.sources.experiments[exp.name]?.source ?? 'file', strategy: null, fallbacks: [], deployments: [], variants: exp.variants.map((v) => ({ name: v.name, weight: v.weight, deployments: deployments(v.route) })) };
+        return {
+          alias,
+          kind: 'experiment' as const,
+          source: snap.sources.experiments[exp.name]?.source ?? 'file',
+          strategy: null,
+          fallbacks: [],
+          deployments: [],
+          variants: exp.variants.map((v) => ({ name: v.name, weight: v.weight, deployments: deployments(v.route) })),
+        };
       }
       const r = snap.catalog.routes.get(alias)!;
-      return { alias, kind: 'model' as const, source: snap.sources.models[alias]?.source ?? 'file', strategy: r.strategy ?? null, fallbacks: r.fallbacks.map((f) => f.alias), deployments: deployments(r), variants: [] };
+      return {
+        alias,
+        kind: 'model' as const,
+        source: snap.sources.models[alias]?.source ?? 'file',
+        strategy: r.strategy ?? null,
+        fallbacks: r.fallbacks.map((f) => f.alias),
+        deployments: deployments(r),
+        variants: [],
+      };
     });
     c.body = { tenant_id: tenantId, scope: 'instance', editable: superadmin, aliases };
   };

@@ -21,7 +21,10 @@ export function countTokensHandler(ctx: AiContext): GatewayMiddleware {
     const route = rt.catalog.routes.get(String((raw as { model?: unknown } | undefined)?.model));
     const native = servedOnlyBy(route, 'anthropic');
     // count_tokens takes no max_tokens; the rest is validated as /v1/messages validates it.
-    const body = messagesToChat(raw && typeof raw === 'object' && !Array.isArray(raw) ? { max_tokens: 1, ...raw } : raw, { topK: native, native });
+    const body = messagesToChat(
+      raw && typeof raw === 'object' && !Array.isArray(raw) ? { max_tokens: 1, ...raw } : raw,
+      { topK: native, native },
+    );
     const alias = body.model as string;
     if (!rt.catalog.has(alias) || !modelAllowed(TenantKey.get(c), alias)) throw modelNotFound(alias);
     if (!principalMayUse(PrincipalKey.get(c), alias)) throw modelNotAllowed(alias);
@@ -35,7 +38,10 @@ export function countTokensHandler(ctx: AiContext): GatewayMiddleware {
         return;
       } catch (err) {
         // The estimate below still answers; the operator learns why Anthropic was not asked.
-        ctx.logger.warn('Anthropic count_tokens failed; answering with the estimate', { err, deployment: entry.dep.id });
+        ctx.logger.warn('Anthropic count_tokens failed; answering with the estimate', {
+          err,
+          deployment: entry.dep.id,
+        });
       }
     }
     await loadTokenizer(); // loaded at its first use, not at start (tokenCount.ts)

@@ -1,4 +1,12 @@
-import { ACCESS_CONTROL, PrincipalKey, errors, validated, type GatewayContext, type GatewayMiddleware, CoreErrors } from '@aihub/core/plugin-api';
+import {
+  ACCESS_CONTROL,
+  PrincipalKey,
+  errors,
+  validated,
+  type GatewayContext,
+  type GatewayMiddleware,
+  CoreErrors,
+} from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { twoProportionZ } from '../stats/significance';
 import type { AiContext } from '../runtime';
@@ -35,7 +43,15 @@ const variantView = z.object({
 export const experimentsView = z.object({
   tenant_id: z.string(),
   since: z.string(),
-  experiments: z.array(z.object({ name: z.string(), alias: z.string().nullable(), sticky_by: z.string().nullable(), enabled: z.boolean(), variants: z.array(variantView) })),
+  experiments: z.array(
+    z.object({
+      name: z.string(),
+      alias: z.string().nullable(),
+      sticky_by: z.string().nullable(),
+      enabled: z.boolean(),
+      variants: z.array(variantView),
+    }),
+  ),
 });
 
 /**
@@ -54,7 +70,10 @@ export function authorize(ctx: AiContext, c: GatewayContext, tenantId: string): 
   if (p.superadmin) return;
   if (p.tenantId !== tenantId) throw errors.notFound(`Tenant ${tenantId} was not found.`, 'tenant_not_found');
   if (!p.role && !p.scopes.includes('admin:read') && !p.scopes.includes('admin:write')) {
-    throw CoreErrors.create('permission_denied', 'This credential may not read experiments in this tenant; it needs a tenant role or the admin:read scope.');
+    throw CoreErrors.create(
+      'permission_denied',
+      'This credential may not read experiments in this tenant; it needs a tenant role or the admin:read scope.',
+    );
   }
 }
 
@@ -74,7 +93,12 @@ export function experimentSummary(ctx: AiContext): GatewayMiddleware {
     const names = [...new Set([...configured.keys(), ...rows.map((r) => r.experiment)])].sort();
     const experiments = names.map((name) => {
       const cfg = configured.get(name);
-      const variantNames = [...new Set([...(cfg?.variants.map((x) => x.name) ?? []), ...rows.filter((r) => r.experiment === name).map((r) => r.variant)])];
+      const variantNames = [
+        ...new Set([
+          ...(cfg?.variants.map((x) => x.name) ?? []),
+          ...rows.filter((r) => r.experiment === name).map((r) => r.variant),
+        ]),
+      ];
       const rowOf = (vn: string) => rows.find((x) => x.experiment === name && x.variant === vn);
       const baseline = variantNames[0];
       const base = baseline === undefined ? undefined : rowOf(baseline);
@@ -93,13 +117,19 @@ export function experimentSummary(ctx: AiContext): GatewayMiddleware {
             configured: vc !== undefined,
             requests,
             errors: r?.errors ?? 0,
-            error_rate: requests ? (r!.errors / requests) : null,
+            error_rate: requests ? r!.errors / requests : null,
             avg_latency_ms: requests ? Math.round(r!.latencyMsSum / requests) : null,
             prompt_tokens: r?.promptTokens ?? 0,
             completion_tokens: r?.completionTokens ?? 0,
             cost_micros: r?.costMicros ?? 0,
-            feedback: { count: r?.feedbackCount ?? 0, avg_score: r?.feedbackCount ? r.feedbackScoreSum / r.feedbackCount : null },
-            significance: vn === baseline ? null : twoProportionZ(baseline!, base?.errors ?? 0, base?.requests ?? 0, r?.errors ?? 0, requests),
+            feedback: {
+              count: r?.feedbackCount ?? 0,
+              avg_score: r?.feedbackCount ? r.feedbackScoreSum / r.feedbackCount : null,
+            },
+            significance:
+              vn === baseline
+                ? null
+                : twoProportionZ(baseline!, base?.errors ?? 0, base?.requests ?? 0, r?.errors ?? 0, requests),
           };
         }),
       };

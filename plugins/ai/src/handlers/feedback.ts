@@ -5,7 +5,12 @@ import type { AiContext } from '../runtime';
 export const feedbackBody = z
   .object({
     request_id: z.string().min(1).max(128).describe('The x-request-id of the answer the feedback is about'),
-    score: z.number().finite().min(-1000).max(1000).describe('A number: 1/-1 for thumbs up/down, 1-5 stars, 0-1 quality …'),
+    score: z
+      .number()
+      .finite()
+      .min(-1000)
+      .max(1000)
+      .describe('A number: 1/-1 for thumbs up/down, 1-5 stars, 0-1 quality …'),
     comment: z.string().max(4000).optional().describe('Free text'),
   })
   .strict();
@@ -32,7 +37,11 @@ export function postFeedback(ctx: AiContext): GatewayMiddleware {
     const body = c.request.body as z.output<typeof feedbackBody>;
     const tenantId = TenantKey.get(c)?.id ?? PrincipalKey.get(c)?.tenantId ?? null;
     const notFound = () =>
-      CoreErrors.create('request_not_found', `No request ${body.request_id} was found for your tenant${ctx.config.feedback.trackRequests === 'all' ? '' : ' (this gateway records only some requests for feedback: feedback.trackRequests)'}.`, { param: 'request_id' });
+      CoreErrors.create(
+        'request_not_found',
+        `No request ${body.request_id} was found for your tenant${ctx.config.feedback.trackRequests === 'all' ? '' : ' (this gateway records only some requests for feedback: feedback.trackRequests)'}.`,
+        { param: 'request_id' },
+      );
     if (!rt.requestLog) throw notFound();
     const owner = await rt.feedback.findRequest(body.request_id, tenantId);
     if (!owner) throw notFound();
@@ -43,6 +52,15 @@ export function postFeedback(ctx: AiContext): GatewayMiddleware {
       rt.metrics.feedbackScore.inc(labels, body.score);
     }
     c.status = 201;
-    c.body = { object: 'feedback', id: row.id, request_id: row.request_id, score: row.score, comment: row.comment, experiment: row.experiment, variant: row.variant, created_at: Math.floor(row.created_at / 1000) };
+    c.body = {
+      object: 'feedback',
+      id: row.id,
+      request_id: row.request_id,
+      score: row.score,
+      comment: row.comment,
+      experiment: row.experiment,
+      variant: row.variant,
+      created_at: Math.floor(row.created_at / 1000),
+    };
   };
 }

@@ -6,11 +6,14 @@ import type { AiContext } from '../runtime';
 /** Completion text of a complete answer (only needed for an estimate when usage is missing). */
 function answerText(body: Buffer | string): string {
   try {
-    const j = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { choices?: { message?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] };
+    const j = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as {
+      choices?: { message?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[];
+    };
     let text = '';
     for (const c of j.choices ?? []) {
       if (typeof c.message?.content === 'string') text += c.message.content;
-      for (const t of c.message?.tool_calls ?? []) if (typeof t.function?.arguments === 'string') text += t.function.arguments;
+      for (const t of c.message?.tool_calls ?? [])
+        if (typeof t.function?.arguments === 'string') text += t.function.arguments;
     }
     return text;
   } catch {
@@ -32,13 +35,28 @@ export function invokeHandler(ctx: AiContext, op: Operation): GatewayMiddleware 
       out = await rt.engine.run(c, call);
     } catch (err) {
       const ge = GatewayError.from(err);
-      if (call.cancelled) rt.recorder.finish(call, 'cancelled', { httpStatus: 499, errorCode: 'client_closed_request', upstreamCalled: call.attempts > 0 });
-      else rt.recorder.finish(call, 'error', { httpStatus: ge.status, errorCode: ge.code, upstreamCalled: call.attempts > 0 });
+      if (call.cancelled)
+        rt.recorder.finish(call, 'cancelled', {
+          httpStatus: 499,
+          errorCode: 'client_closed_request',
+          upstreamCalled: call.attempts > 0,
+        });
+      else
+        rt.recorder.finish(call, 'error', {
+          httpStatus: ge.status,
+          errorCode: ge.code,
+          upstreamCalled: call.attempts > 0,
+        });
       throw ge;
     }
     if (out.kind === 'json') {
       const a = out.answer;
-      rt.recorder.finish(call, 'success', { httpStatus: 200, usage: a.usage, upstreamCalled: true, completionText: a.usage ? undefined : () => answerText(a.body) });
+      rt.recorder.finish(call, 'success', {
+        httpStatus: 200,
+        usage: a.usage,
+        upstreamCalled: true,
+        completionText: a.usage ? undefined : () => answerText(a.body),
+      });
       c.status = 200;
       c.type = 'application/json';
       c.body = a.body;

@@ -24,8 +24,18 @@ export function messagesHandler(ctx: AiContext): GatewayMiddleware {
       out = await rt.engine.run(c, call);
     } catch (err) {
       const ge = GatewayError.from(err);
-      if (call.cancelled) rt.recorder.finish(call, 'cancelled', { httpStatus: 499, errorCode: 'client_closed_request', upstreamCalled: call.attempts > 0 });
-      else rt.recorder.finish(call, 'error', { httpStatus: ge.status, errorCode: ge.code, upstreamCalled: call.attempts > 0 });
+      if (call.cancelled)
+        rt.recorder.finish(call, 'cancelled', {
+          httpStatus: 499,
+          errorCode: 'client_closed_request',
+          upstreamCalled: call.attempts > 0,
+        });
+      else
+        rt.recorder.finish(call, 'error', {
+          httpStatus: ge.status,
+          errorCode: ge.code,
+          upstreamCalled: call.attempts > 0,
+        });
       throw ge;
     }
     if (out.kind === 'json') {
@@ -43,7 +53,9 @@ export function messagesHandler(ctx: AiContext): GatewayMiddleware {
         httpStatus: 200,
         usage: a.usage,
         upstreamCalled: true,
-        completionText: a.usage ? undefined : () => content.map((b) => (b.type === 'text' ? b.text : JSON.stringify(b.input))).join(''),
+        completionText: a.usage
+          ? undefined
+          : () => content.map((b) => (b.type === 'text' ? b.text : JSON.stringify(b.input))).join(''),
       });
       c.status = 200;
       c.body = message;

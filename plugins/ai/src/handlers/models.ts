@@ -7,7 +7,13 @@ import type { AiContext } from '../runtime';
 function pricing(rt: AiContext['runtime'], alias: string) {
   const price = rt.catalog.routes.get(alias)?.entries.find((e) => e.price)?.price;
   if (!price) return null;
-  return { currency: 'USD', unit: 'per_million_tokens', input: price.input, output: price.output, cached_input: price.cachedInput };
+  return {
+    currency: 'USD',
+    unit: 'per_million_tokens',
+    input: price.input,
+    output: price.output,
+    cached_input: price.cachedInput,
+  };
 }
 
 /** A model object (OpenAI's shape) with its `pricing` (API version 2026-12-01; older versions drop it, see versionChanges.ts). */
@@ -21,7 +27,12 @@ export function listModels(ctx: AiContext): GatewayMiddleware {
     const rt = ctx.runtime;
     const tenant = TenantKey.get(c);
     const principal = PrincipalKey.get(c);
-    c.body = { object: 'list', data: rt.catalog.aliases.filter((a) => modelAllowed(tenant, a) && principalMayUse(principal, a)).map((a) => modelObject(rt, a)) };
+    c.body = {
+      object: 'list',
+      data: rt.catalog.aliases
+        .filter((a) => modelAllowed(tenant, a) && principalMayUse(principal, a))
+        .map((a) => modelObject(rt, a)),
+    };
   };
 }
 
@@ -30,7 +41,8 @@ export function getModel(ctx: AiContext): GatewayMiddleware {
   return (c) => {
     const rt = ctx.runtime;
     const id = validated<Record<string, unknown>, { model: string }>(c).params.model;
-    if (!rt.catalog.has(id) || !modelAllowed(TenantKey.get(c), id) || !principalMayUse(PrincipalKey.get(c), id)) throw modelNotFound(id);
+    if (!rt.catalog.has(id) || !modelAllowed(TenantKey.get(c), id) || !principalMayUse(PrincipalKey.get(c), id))
+      throw modelNotFound(id);
     c.body = modelObject(rt, id);
   };
 }

@@ -4,7 +4,14 @@ import { z } from 'zod';
 import type { AiCall } from '../engine/AiCall';
 import type { RawUsage } from '../types';
 import { CallKey } from '../hooks';
-import { assistantTurn, chatOutput, responseObject, responseUsage, statusOf, type ResponseTokens } from '../responses/fromChat';
+import {
+  assistantTurn,
+  chatOutput,
+  responseObject,
+  responseUsage,
+  statusOf,
+  type ResponseTokens,
+} from '../responses/fromChat';
 import { prepareResponses, responseTenant, ResponsesKey, type ResponsesTurn } from '../responses/prepare';
 import { ResponsesSseTransform } from '../responses/stream';
 import { type AiRuntime } from '../runtime';
@@ -20,13 +27,29 @@ export const inputItemsQuery = z.object({
   after: z.string().max(128).optional(),
 });
 
-const notFound = (id: string) => AiErrors.create('response_not_found', `Response with id '${id}' not found.`, { param: null });
+const notFound = (id: string) =>
+  AiErrors.create('response_not_found', `Response with id '${id}' not found.`, { param: null });
 
 /** Token counts of the call: the provider's (`raw`), else as settled (the gateway's estimate). */
 function tokensOf(call: AiCall, raw: RawUsage | undefined, reasoningTokens = 0): ResponseTokens | undefined {
-  if (raw) return { promptTokens: raw.promptTokens, completionTokens: raw.completionTokens, cachedTokens: raw.cachedTokens, cacheWriteTokens: raw.cacheWriteTokens ?? 0, reasoningTokens: raw.reasoningTokens ?? reasoningTokens };
+  if (raw)
+    return {
+      promptTokens: raw.promptTokens,
+      completionTokens: raw.completionTokens,
+      cachedTokens: raw.cachedTokens,
+      cacheWriteTokens: raw.cacheWriteTokens ?? 0,
+      reasoningTokens: raw.reasoningTokens ?? reasoningTokens,
+    };
   const u = call.usage;
-  return u ? { promptTokens: u.promptTokens, completionTokens: u.completionTokens, cachedTokens: u.cachedTokens, cacheWriteTokens: 0, reasoningTokens } : undefined;
+  return u
+    ? {
+        promptTokens: u.promptTokens,
+        completionTokens: u.completionTokens,
+        cachedTokens: u.cachedTokens,
+        cacheWriteTokens: 0,
+        reasoningTokens,
+      }
+    : undefined;
 }
 
 /**
@@ -34,7 +57,14 @@ function tokensOf(call: AiCall, raw: RawUsage | undefined, reasoningTokens = 0):
  * earlier turns, this input and this output. A failed write is logged, not failed: the client
  * has its answer, only continuing from it will say "not found".
  */
-async function storeResponse(ctx: AiContext, rt: AiRuntime, call: AiCall, turn: ResponsesTurn, response: Json, output: Json[]): Promise<void> {
+async function storeResponse(
+  ctx: AiContext,
+  rt: AiRuntime,
+  call: AiCall,
+  turn: ResponsesTurn,
+  response: Json,
+  output: Json[],
+): Promise<void> {
   if (!turn.req.store) return;
   const assistant = assistantTurn(output);
   const now = Date.now();
@@ -52,7 +82,10 @@ async function storeResponse(ctx: AiContext, rt: AiRuntime, call: AiCall, turn: 
       expiresAt: now + rt.responses.retentionDays * 86_400_000,
     });
   } catch (err) {
-    ctx.logger.error('could not store a response; previous_response_id with its id will answer 400', { err, responseId: turn.id });
+    ctx.logger.error('could not store a response; previous_response_id with its id will answer 400', {
+      err,
+      responseId: turn.id,
+    });
   }
 }
 
@@ -73,8 +106,18 @@ export function createResponse(ctx: AiContext): GatewayMiddleware {
       out = await rt.engine.run(c, call);
     } catch (err) {
       const ge = GatewayError.from(err);
-      if (call.cancelled) rt.recorder.finish(call, 'cancelled', { httpStatus: 499, errorCode: 'client_closed_request', upstreamCalled: call.attempts > 0 });
-      else rt.recorder.finish(call, 'error', { httpStatus: ge.status, errorCode: ge.code, upstreamCalled: call.attempts > 0 });
+      if (call.cancelled)
+        rt.recorder.finish(call, 'cancelled', {
+          httpStatus: 499,
+          errorCode: 'client_closed_request',
+          upstreamCalled: call.attempts > 0,
+        });
+      else
+        rt.recorder.finish(call, 'error', {
+          httpStatus: ge.status,
+          errorCode: ge.code,
+          upstreamCalled: call.attempts > 0,
+        });
       throw ge;
     }
     if (out.kind === 'json') {
@@ -84,10 +127,20 @@ export function createResponse(ctx: AiContext): GatewayMiddleware {
         httpStatus: 200,
         usage: a.usage,
         upstreamCalled: true,
-        completionText: a.usage ? undefined : () => output.map((o) => (o.type === 'message' ? ((o.content as Json[])[0].text as string) : String(o.arguments))).join(''),
+        completionText: a.usage
+          ? undefined
+          : () =>
+              output
+                .map((o) => (o.type === 'message' ? ((o.content as Json[])[0].text as string) : String(o.arguments)))
+                .join(''),
       });
       const { status, incomplete_details } = statusOf(finish);
-      const response = responseObject(turn.id, turn.createdAt, turn.req, model ?? call.alias, { status, output, usage: responseUsage(tokensOf(call, a.usage, reasoningTokens)), incomplete_details });
+      const response = responseObject(turn.id, turn.createdAt, turn.req, model ?? call.alias, {
+        status,
+        output,
+        usage: responseUsage(tokensOf(call, a.usage, reasoningTokens)),
+        incomplete_details,
+      });
       await storeResponse(ctx, rt, call, turn, response, output);
       c.status = 200;
       c.body = response;
@@ -143,6 +196,12 @@ export function listInputItems(ctx: AiContext): GatewayMiddleware {
       items = at >= 0 ? items.slice(at + 1) : [];
     }
     const data = items.slice(0, v.query.limit);
-    c.body = { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: items.length > data.length };
+    c.body = {
+      object: 'list',
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: items.length > data.length,
+    };
   };
 }

@@ -38,7 +38,9 @@ export function anthropicUsage(u: RawUsage | undefined): Json {
 }
 
 export function messageId(upstreamId: unknown): string {
-  return typeof upstreamId === 'string' && upstreamId.startsWith('msg_') ? upstreamId : `msg_${randomBytes(12).toString('hex')}`;
+  return typeof upstreamId === 'string' && upstreamId.startsWith('msg_')
+    ? upstreamId
+    : `msg_${randomBytes(12).toString('hex')}`;
 }
 
 function parseInput(args: unknown): unknown {
@@ -55,10 +57,19 @@ function parseInput(args: unknown): unknown {
 export function chatToMessage(body: Buffer | string, usage: RawUsage | undefined, alias: string): Json {
   const j = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as Json;
   const choice = ((j.choices as Json[] | undefined) ?? [])[0] ?? {};
-  const msg = (choice.message ?? {}) as { content?: unknown; tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] };
+  const msg = (choice.message ?? {}) as {
+    content?: unknown;
+    tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[];
+  };
   const content: Json[] = [];
   if (typeof msg.content === 'string' && msg.content !== '') content.push({ type: 'text', text: msg.content });
-  for (const tc of msg.tool_calls ?? []) content.push({ type: 'tool_use', id: tc.id ?? `toolu_${randomBytes(12).toString('hex')}`, name: tc.function?.name ?? '', input: parseInput(tc.function?.arguments) });
+  for (const tc of msg.tool_calls ?? [])
+    content.push({
+      type: 'tool_use',
+      id: tc.id ?? `toolu_${randomBytes(12).toString('hex')}`,
+      name: tc.function?.name ?? '',
+      input: parseInput(tc.function?.arguments),
+    });
   return {
     id: messageId(j.id),
     type: 'message',

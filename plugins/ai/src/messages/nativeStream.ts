@@ -18,7 +18,13 @@ export class NativeAnthropicStream extends Transform {
     if (last === -1) return cb();
     const whole = this.pending.slice(0, last + 2);
     this.pending = this.pending.slice(last + 2);
-    cb(null, whole.split('\n\n').map((e) => (e ? `${rewrite(e)}\n\n` : '')).join(''));
+    cb(
+      null,
+      whole
+        .split('\n\n')
+        .map((e) => (e ? `${rewrite(e)}\n\n` : ''))
+        .join(''),
+    );
   }
 
   override _flush(cb: TransformCallback): void {

@@ -18,7 +18,11 @@ interface Chunk {
   id?: string;
   model?: string;
   choices?: { delta?: { content?: string | null; tool_calls?: ChunkToolCall[] }; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } } | null;
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number };
+  } | null;
   error?: { message?: string; type?: string };
 }
 
@@ -75,7 +79,12 @@ export class AnthropicSseTransform extends Transform {
     }
     if (j.error) {
       this.ended = true;
-      const type = j.error.type === 'rate_limit_error' ? 'rate_limit_error' : j.error.type === 'invalid_request_error' ? 'invalid_request_error' : 'api_error';
+      const type =
+        j.error.type === 'rate_limit_error'
+          ? 'rate_limit_error'
+          : j.error.type === 'invalid_request_error'
+            ? 'invalid_request_error'
+            : 'api_error';
       return event('error', { error: { type, message: j.error.message ?? 'The upstream stream failed.' } });
     }
     let out = this.start(j);
@@ -90,13 +99,19 @@ export class AnthropicSseTransform extends Transform {
         const key = tc.index ?? 0;
         let idx = this.toolBlocks.get(key);
         if (idx === undefined) {
-          out += this.openBlock('tool', { type: 'tool_use', id: tc.id ?? `toolu_${key}`, name: tc.function?.name ?? '', input: {} });
+          out += this.openBlock('tool', {
+            type: 'tool_use',
+            id: tc.id ?? `toolu_${key}`,
+            name: tc.function?.name ?? '',
+            input: {},
+          });
           idx = this.open;
           this.toolBlocks.set(key, idx);
         }
         const args = tc.function?.arguments;
         // Anthropic blocks never interleave: a late fragment of an earlier call is dropped only if its block closed (not produced by OpenAI-style streams in practice).
-        if (args && idx === this.open) out += event('content_block_delta', { index: idx, delta: { type: 'input_json_delta', partial_json: args } });
+        if (args && idx === this.open)
+          out += event('content_block_delta', { index: idx, delta: { type: 'input_json_delta', partial_json: args } });
       }
       if (c.finish_reason) this.finish = c.finish_reason;
     }
@@ -106,7 +121,16 @@ export class AnthropicSseTransform extends Transform {
   private start(j: Chunk): string {
     if (this.started) return '';
     this.started = true;
-    const message = { id: messageId(j.id), type: 'message', role: 'assistant', model: j.model ?? this.alias, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
+    const message = {
+      id: messageId(j.id),
+      type: 'message',
+      role: 'assistant',
+      model: j.model ?? this.alias,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+    };
     return event('message_start', { message }) + event('ping', {});
   }
 
@@ -130,8 +154,19 @@ export class AnthropicSseTransform extends Transform {
     this.ended = true;
     let out = this.start({}) + this.closeBlock();
     const u = this.usage;
-    const usage = anthropicUsage(u ? { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0, cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0 } : undefined);
-    out += event('message_delta', { delta: { stop_reason: stopReason(this.finish) ?? 'end_turn', stop_sequence: null }, usage });
+    const usage = anthropicUsage(
+      u
+        ? {
+            promptTokens: u.prompt_tokens ?? 0,
+            completionTokens: u.completion_tokens ?? 0,
+            cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+          }
+        : undefined,
+    );
+    out += event('message_delta', {
+      delta: { stop_reason: stopReason(this.finish) ?? 'end_turn', stop_sequence: null },
+      usage,
+    });
     out += event('message_stop', {});
     return out;
   }

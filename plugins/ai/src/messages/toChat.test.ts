@@ -40,11 +40,28 @@ describe('messagesToChat', () => {
   it('tool results (text blocks, is_error) become tool messages; thinking blocks are not sent; cache_control is ignored', () => {
     const out = messagesToChat({
       ...base,
-      system: [{ type: 'text', text: 'A', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'B' }],
+      system: [
+        { type: 'text', text: 'A', cache_control: { type: 'ephemeral' } },
+        { type: 'text', text: 'B' },
+      ],
       messages: [
         { role: 'user', content: 'go' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'text', text: 'Calling.' }, { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } }, { type: 'tool_use', id: 't2', name: 'g', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'one' }] }, { type: 'tool_result', tool_use_id: 't2', content: 'boom', is_error: true }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hmm', signature: 's' },
+            { type: 'text', text: 'Calling.' },
+            { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } },
+            { type: 'tool_use', id: 't2', name: 'g', input: {} },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'one' }] },
+            { type: 'tool_result', tool_use_id: 't2', content: 'boom', is_error: true },
+          ],
+        },
       ],
       tool_choice: { type: 'any', disable_parallel_tool_use: true },
     });
@@ -67,7 +84,10 @@ describe('messagesToChat', () => {
   });
 
   it('keeps top_k only when told every deployment takes it', () => {
-    assert.equal(messagesToChat({ ...base, top_k: 4, messages: [{ role: 'user', content: 'x' }] }, { topK: true }).top_k, 4);
+    assert.equal(
+      messagesToChat({ ...base, top_k: 4, messages: [{ role: 'user', content: 'x' }] }, { topK: true }).top_k,
+      4,
+    );
     refused({ ...base, top_k: 4, messages: [{ role: 'user', content: 'x' }] }, /^top_k$/);
   });
 
@@ -83,9 +103,33 @@ describe('messagesToChat', () => {
     refused({ ...base, messages: [] }, /^messages$/);
     refused({ ...base, temperature: 1.5, messages: [{ role: 'user', content: 'x' }] }, /^temperature$/);
     refused({ ...base, top_k: 3, messages: [{ role: 'user', content: 'x' }] }, /^top_k$/);
-    refused({ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, /^messages\.0\.content\.0\.type$/);
-    refused({ ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'x' }] }, /^tools\.0\.type$/);
-    refused({ ...base, tool_choice: { type: 'tool' }, messages: [{ role: 'user', content: 'x' }] }, /^tool_choice\.name$/);
-    refused({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: {} }] }] }] }, /^messages\.0\.content\.0\.content\.0\.type$/);
+    refused(
+      { ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] },
+      /^messages\.0\.content\.0\.type$/,
+    );
+    refused(
+      {
+        ...base,
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+        messages: [{ role: 'user', content: 'x' }],
+      },
+      /^tools\.0\.type$/,
+    );
+    refused(
+      { ...base, tool_choice: { type: 'tool' }, messages: [{ role: 'user', content: 'x' }] },
+      /^tool_choice\.name$/,
+    );
+    refused(
+      {
+        ...base,
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: {} }] }],
+          },
+        ],
+      },
+      /^messages\.0\.content\.0\.content\.0\.type$/,
+    );
   });
 });

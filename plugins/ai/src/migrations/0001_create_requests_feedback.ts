@@ -18,7 +18,9 @@ export const migration: Migration = {
       created_at: { type: DataTypes.BIGINT, allowNull: false },
     });
     await qi.addIndex(table('requests'), ['tenant_id', 'created_at'], { name: `${table('requests')}_tenant_time` });
-    await qi.addIndex(table('requests'), ['tenant_id', 'experiment', 'variant'], { name: `${table('requests')}_tenant_experiment` });
+    await qi.addIndex(table('requests'), ['tenant_id', 'experiment', 'variant'], {
+      name: `${table('requests')}_tenant_experiment`,
+    });
     await qi.createTable(table('feedback'), {
       id: { type: DataTypes.STRING(40), primaryKey: true, allowNull: false },
       request_id: { type: DataTypes.STRING(128), allowNull: false },
@@ -30,7 +32,9 @@ export const migration: Migration = {
       created_at: { type: DataTypes.BIGINT, allowNull: false },
     });
     await qi.addIndex(table('feedback'), ['tenant_id', 'request_id'], { name: `${table('feedback')}_tenant_request` });
-    await qi.addIndex(table('feedback'), ['tenant_id', 'experiment', 'variant'], { name: `${table('feedback')}_tenant_experiment` });
+    await qi.addIndex(table('feedback'), ['tenant_id', 'experiment', 'variant'], {
+      name: `${table('feedback')}_tenant_experiment`,
+    });
   },
   async down({ queryInterface: qi, table }) {
     await qi.dropTable(table('feedback'));

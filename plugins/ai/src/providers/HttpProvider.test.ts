@@ -7,7 +7,13 @@ import { AttemptSignal } from '../engine/AttemptSignal';
 import type { CallInput } from '../types';
 import { createProvider } from './createProvider';
 
-const call: CallInput = { op: 'chat', body: { model: 'm', messages: [] }, raw: Buffer.from('{"model":"m","messages":[]}'), stream: false, clientWantsUsage: false };
+const call: CallInput = {
+  op: 'chat',
+  body: { model: 'm', messages: [] },
+  raw: Buffer.from('{"model":"m","messages":[]}'),
+  stream: false,
+  clientWantsUsage: false,
+};
 
 /** A local upstream for one suite: started before it, closed (with its connections) after it. */
 function localUpstream(handler: http.RequestListener) {
@@ -31,19 +37,30 @@ describe('HttpProvider request target (origin and path without per-call URL pars
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      seen.push({ url: req.url ?? '', auth: req.headers.authorization, apiKey: req.headers['api-key'] as string | undefined, body });
+      seen.push({
+        url: req.url ?? '',
+        auth: req.headers.authorization,
+        apiKey: req.headers['api-key'] as string | undefined,
+        body,
+      });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
 
   const send = async (type: string, baseUrl: string, model = 'm') => {
     const provider = createProvider('p', providerSchema.parse({ type, baseUrl, apiKey: 'sk-test' }), up.client);
-    const res = await (provider as unknown as { send: (c: CallInput, m: string, s: AttemptSignal, h?: Record<string, string>) => Promise<{ statusCode: number; body: { text(): Promise<string> } }> }).send(
-      call,
-      model,
-      new AttemptSignal(),
-      { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
-    );
+    const res = await (
+      provider as unknown as {
+        send: (
+          c: CallInput,
+          m: string,
+          s: AttemptSignal,
+          h?: Record<string, string>,
+        ) => Promise<{ statusCode: number; body: { text(): Promise<string> } }>;
+      }
+    ).send(call, model, new AttemptSignal(), {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
     assert.equal(res.statusCode, 200);
     assert.equal(await res.body.text(), '{"ok":true}');
     return seen.at(-1)!;
@@ -81,7 +98,9 @@ describe('HttpProvider.sendBuffered (a whole response without a body stream)', (
         res.write('{"id":"a",');
         setTimeout(() => res.end('"object":"chat.completion"}'), 5);
       } else if (req.headers['x-case'] === 'big-error') {
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'x'.repeat(5000) } }));
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'x'.repeat(5000) } }));
       } else if (req.headers['x-case'] === 'slow-body') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"partial":');
@@ -93,7 +112,17 @@ describe('HttpProvider.sendBuffered (a whole response without a body stream)', (
     });
   });
   const limits = { answer: 1024, error: 1024 };
-  const provider = (firstByteMs = 10_000) => createProvider('p', providerSchema.parse({ type: 'openai', baseUrl: `${up.origin}/v1`, apiKey: 'sk-test', timeouts: { firstByteMs } }), up.client);
+  const provider = (firstByteMs = 10_000) =>
+    createProvider(
+      'p',
+      providerSchema.parse({
+        type: 'openai',
+        baseUrl: `${up.origin}/v1`,
+        apiKey: 'sk-test',
+        timeouts: { firstByteMs },
+      }),
+      up.client,
+    );
 
   it('resolves with status, headers and every chunk of the body', async () => {
     const res = await provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'ok' }, limits);
@@ -103,8 +132,17 @@ describe('HttpProvider.sendBuffered (a whole response without a body stream)', (
   });
 
   it('refuses a body over the limit for its status', async () => {
-    await assert.rejects(provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'big-error' }, limits), /larger than 1024 bytes/);
-    const res = await provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'big-error' }, { answer: 1024, error: 10_000 });
+    await assert.rejects(
+      provider().sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'big-error' }, limits),
+      /larger than 1024 bytes/,
+    );
+    const res = await provider().sendBuffered(
+      call,
+      'm',
+      new AttemptSignal(),
+      { 'x-case': 'big-error' },
+      { answer: 1024, error: 10_000 },
+    );
     assert.equal(res.statusCode, 500);
   });
 
@@ -115,13 +153,19 @@ describe('HttpProvider.sendBuffered (a whole response without a body stream)', (
     await assert.rejects(pending, (err: Error & { code?: string }) => err.code === 'UND_ERR_ABORTED');
     const early = new AttemptSignal();
     early.abort();
-    await assert.rejects(provider().sendBuffered(call, 'm', early, { 'x-case': 'ok' }, limits), (err: Error & { code?: string }) => err.code === 'UND_ERR_ABORTED');
+    await assert.rejects(
+      provider().sendBuffered(call, 'm', early, { 'x-case': 'ok' }, limits),
+      (err: Error & { code?: string }) => err.code === 'UND_ERR_ABORTED',
+    );
     await new Promise((r) => setTimeout(r, 50));
     assert.ok(closed.includes('slow-body'), 'the upstream saw the connection close');
   });
 
   it('times out on a missing response head (headersTimeout)', async () => {
-    await assert.rejects(provider(100).sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'no-head' }, limits), (err: Error & { code?: string }) => err.code === 'UND_ERR_HEADERS_TIMEOUT');
+    await assert.rejects(
+      provider(100).sendBuffered(call, 'm', new AttemptSignal(), { 'x-case': 'no-head' }, limits),
+      (err: Error & { code?: string }) => err.code === 'UND_ERR_HEADERS_TIMEOUT',
+    );
   });
 });
 
@@ -131,7 +175,8 @@ describe('HttpProvider connection pool follows demand (issue 14 item 17)', () =>
   // a fixed pool of 128 let 128 through and queued the rest (300 calls at 500 ms took 1.5 s+).
   const state = { gate: 0, peak: 0, waiting: [] as http.ServerResponse[] };
   const release = () => {
-    for (const r of state.waiting.splice(0)) r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    for (const r of state.waiting.splice(0))
+      r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   };
   const up = localUpstream((req, res) => {
     req.resume();
@@ -145,11 +190,24 @@ describe('HttpProvider connection pool follows demand (issue 14 item 17)', () =>
   const burst = async (n: number, gate: number, extra: Record<string, unknown>) => {
     Object.assign(state, { gate, peak: 0 });
     const timer = setInterval(release, 4_000);
-    const provider = createProvider('p', providerSchema.parse({ type: 'openai', baseUrl: `${up.origin}/v1`, apiKey: 'k', ...extra }), up.client);
+    const provider = createProvider(
+      'p',
+      providerSchema.parse({ type: 'openai', baseUrl: `${up.origin}/v1`, apiKey: 'k', ...extra }),
+      up.client,
+    );
     try {
       const codes = await Promise.all(
         Array.from({ length: n }, async () => {
-          const res = await (provider as unknown as { send: (c: CallInput, m: string, s: AttemptSignal, h?: Record<string, string>) => Promise<{ statusCode: number; body: { text(): Promise<string> } }> }).send(call, 'm', new AttemptSignal(), undefined);
+          const res = await (
+            provider as unknown as {
+              send: (
+                c: CallInput,
+                m: string,
+                s: AttemptSignal,
+                h?: Record<string, string>,
+              ) => Promise<{ statusCode: number; body: { text(): Promise<string> } }>;
+            }
+          ).send(call, 'm', new AttemptSignal(), undefined);
           await res.body.text();
           return res.statusCode;
         }),

@@ -2,7 +2,17 @@ import type { HttpClient } from '@aihub/core/plugin-api';
 import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig, ProviderType } from '../config';
 import type { AttemptSignal } from '../engine/AttemptSignal';
-import type { BodyLimits, BufferedResponse, CallInput, Operation, ParsedAnswer, ProviderAdapter, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../types';
+import type {
+  BodyLimits,
+  BufferedResponse,
+  CallInput,
+  Operation,
+  ParsedAnswer,
+  ProviderAdapter,
+  StreamTranslator,
+  UpstreamErrorBody,
+  UpstreamResponse,
+} from '../types';
 import { dispatchBuffered } from './buffered';
 
 /**
@@ -38,7 +48,9 @@ export abstract class HttpProvider implements ProviderAdapter {
     this.basePath = u.search || u.hash ? undefined : u.pathname.replace(/\/+$/, '');
     this.serverAddress = u.hostname;
     this.serverPort = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-    this.secrets = [config.apiKey, u.password || undefined].filter((s): s is string => typeof s === 'string' && s.length > 0);
+    this.secrets = [config.apiKey, u.password || undefined].filter(
+      (s): s is string => typeof s === 'string' && s.length > 0,
+    );
     this.firstByteMs = config.timeouts.firstByteMs;
     this.totalMs = config.timeouts.totalMs;
     this.staticHeaders = { 'content-type': 'application/json', ...this.authHeaders(), ...config.headers };
@@ -46,7 +58,11 @@ export abstract class HttpProvider implements ProviderAdapter {
     // was 128) queued calls long before the CPU was busy (600 clients, 1 s upstream: 119 req/s).
     this.ownDispatcher =
       config.timeouts.connectMs !== undefined || config.maxConnections !== undefined
-        ? new Agent({ connect: { timeout: config.timeouts.connectMs ?? 10_000 }, keepAliveTimeout: 30_000, connections: config.maxConnections ?? null })
+        ? new Agent({
+            connect: { timeout: config.timeouts.connectMs ?? 10_000 },
+            keepAliveTimeout: 30_000,
+            connections: config.maxConnections ?? null,
+          })
         : undefined;
     this.dispatcher = this.ownDispatcher ?? http.dispatcher;
   }
@@ -69,13 +85,27 @@ export abstract class HttpProvider implements ProviderAdapter {
    */
   protected sign?(options: Dispatcher.DispatchOptions): Promise<Dispatcher.DispatchOptions>;
 
-  send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
+  send(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<UpstreamResponse> {
     const options = this.requestOptions(call, model, extraHeaders);
-    if (this.sign) return this.sign(options).then((o) => this.dispatcher.request({ ...o, signal }) as unknown as Promise<UpstreamResponse>);
+    if (this.sign)
+      return this.sign(options).then(
+        (o) => this.dispatcher.request({ ...o, signal }) as unknown as Promise<UpstreamResponse>,
+      );
     return this.dispatcher.request({ ...options, signal }) as unknown as Promise<UpstreamResponse>;
   }
 
-  sendBuffered(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse> {
+  sendBuffered(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+    limits: BodyLimits,
+  ): Promise<BufferedResponse> {
     const options = this.requestOptions(call, model, extraHeaders);
     if (this.sign) return this.sign(options).then((o) => dispatchBuffered(this.dispatcher, o, signal, limits));
     return dispatchBuffered(this.dispatcher, options, signal, limits);
@@ -85,12 +115,35 @@ export abstract class HttpProvider implements ProviderAdapter {
    * POSTs a JSON body to another endpoint of the provider (not a completion: no streaming, no
    * retries, no breaker), with its credentials; resolves once the whole answer is read.
    */
-  protected postJson(url: string, body: string, signal: AttemptSignal, limits: BodyLimits, extraHeaders?: Record<string, string>): Promise<BufferedResponse> {
+  protected postJson(
+    url: string,
+    body: string,
+    signal: AttemptSignal,
+    limits: BodyLimits,
+    extraHeaders?: Record<string, string>,
+  ): Promise<BufferedResponse> {
     const u = new URL(url);
-    return dispatchBuffered(this.dispatcher, { origin: u.origin, path: u.pathname + u.search, method: 'POST', headers: extraHeaders ? { ...this.staticHeaders, ...extraHeaders } : this.staticHeaders, body, headersTimeout: this.firstByteMs, bodyTimeout: this.firstByteMs }, signal, limits);
+    return dispatchBuffered(
+      this.dispatcher,
+      {
+        origin: u.origin,
+        path: u.pathname + u.search,
+        method: 'POST',
+        headers: extraHeaders ? { ...this.staticHeaders, ...extraHeaders } : this.staticHeaders,
+        body,
+        headersTimeout: this.firstByteMs,
+        bodyTimeout: this.firstByteMs,
+      },
+      signal,
+      limits,
+    );
   }
 
-  private requestOptions(call: CallInput, model: string, extraHeaders: Record<string, string> | undefined): Dispatcher.DispatchOptions {
+  private requestOptions(
+    call: CallInput,
+    model: string,
+    extraHeaders: Record<string, string> | undefined,
+  ): Dispatcher.DispatchOptions {
     const url = this.url(call.op, model, call.stream);
     // origin and path: undici's top-level request(url) parses the URL and copies the options on
     // every call.
@@ -124,7 +177,12 @@ export function parseOpenAiError(body: Buffer): UpstreamErrorBody {
     const j = JSON.parse(body.toString('utf8')) as { error?: UpstreamErrorBody | string; message?: string };
     if (typeof j.error === 'string') return { message: j.error };
     if (j.error && typeof j.error === 'object') {
-      return { message: j.error.message, type: j.error.type, code: j.error.code == null ? null : String(j.error.code), param: j.error.param ?? null };
+      return {
+        message: j.error.message,
+        type: j.error.type,
+        code: j.error.code == null ? null : String(j.error.code),
+        param: j.error.param ?? null,
+      };
     }
     if (typeof j.message === 'string') return { message: j.message };
   } catch {}

@@ -43,7 +43,11 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     if (this.settled) controller.abort(new errors.RequestAbortedError());
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.statusCode = statusCode;
     this.headers = headers;
     this.limit = statusCode >= 300 ? this.limits.error : this.limits.answer;
@@ -66,7 +70,11 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     this.settled = true;
     this.signal.removeListener('abort', this.onAbort);
     const c = this.chunks;
-    this.resolve({ statusCode: this.statusCode, headers: this.headers, body: c.length === 1 ? c[0] : Buffer.concat(c, this.size) });
+    this.resolve({
+      statusCode: this.statusCode,
+      headers: this.headers,
+      body: c.length === 1 ? c[0] : Buffer.concat(c, this.size),
+    });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
@@ -82,7 +90,12 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
 }
 
 /** Dispatches `options` and resolves with the whole response (see BufferingHandler). */
-export function dispatchBuffered(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AttemptSignal, limits: BodyLimits): Promise<BufferedResponse> {
+export function dispatchBuffered(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  signal: AttemptSignal,
+  limits: BodyLimits,
+): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     const handler = new BufferingHandler(limits, signal, resolve, reject);
     if (signal.aborted) {
@@ -112,7 +125,13 @@ export function readWhole(res: UpstreamResponse, limits: BodyLimits): Promise<Bu
       }
       chunks.push(c);
     });
-    res.body.once('end', () => resolve({ statusCode: res.statusCode, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
+    res.body.once('end', () =>
+      resolve({
+        statusCode: res.statusCode,
+        headers: res.headers,
+        body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+      }),
+    );
     res.body.once('error', reject);
   });
 }

@@ -30,19 +30,29 @@ export function responseUsage(u: ResponseTokens | undefined): Json {
 
 /** Reasoning tokens of a chat usage object (completion_tokens_details.reasoning_tokens), 0 when absent. */
 export function reasoningTokensOf(usage: unknown): number {
-  const n = (usage as { completion_tokens_details?: { reasoning_tokens?: unknown } } | null | undefined)?.completion_tokens_details?.reasoning_tokens;
+  const n = (usage as { completion_tokens_details?: { reasoning_tokens?: unknown } } | null | undefined)
+    ?.completion_tokens_details?.reasoning_tokens;
   return typeof n === 'number' && n >= 0 ? n : 0;
 }
 
 /** status and incomplete_details for a finish_reason: a cut answer is `incomplete`, as OpenAI says it. */
-export function statusOf(finish: string | null | undefined): { status: 'completed' | 'incomplete'; incomplete_details: Json | null } {
+export function statusOf(finish: string | null | undefined): {
+  status: 'completed' | 'incomplete';
+  incomplete_details: Json | null;
+} {
   if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
   if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
   return { status: 'completed', incomplete_details: null };
 }
 
 export function messageItem(id: string, text: string, status: string): Json {
-  return { id, type: 'message', status, role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] };
+  return {
+    id,
+    type: 'message',
+    status,
+    role: 'assistant',
+    content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+  };
 }
 
 export function functionCallItem(id: string, callId: string, name: string, args: string, status: string): Json {
@@ -50,7 +60,13 @@ export function functionCallItem(id: string, callId: string, name: string, args:
 }
 
 /** The Response object around output items (in_progress ones while streaming). */
-export function responseObject(id: string, createdAt: number, req: ResponsesRequest, model: string, fields: { status: string; output: Json[]; usage: Json | null; incomplete_details?: Json | null; error?: Json | null }): Json {
+export function responseObject(
+  id: string,
+  createdAt: number,
+  req: ResponsesRequest,
+  model: string,
+  fields: { status: string; output: Json[]; usage: Json | null; incomplete_details?: Json | null; error?: Json | null },
+): Json {
   return {
     id,
     object: 'response',
@@ -78,8 +94,10 @@ export function assistantTurn(output: Json[]): Json | undefined {
   let text = '';
   const calls: Json[] = [];
   for (const item of output) {
-    if (item.type === 'message') for (const p of item.content as Json[]) text += typeof p.text === 'string' ? p.text : '';
-    else if (item.type === 'function_call') calls.push({ id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } });
+    if (item.type === 'message')
+      for (const p of item.content as Json[]) text += typeof p.text === 'string' ? p.text : '';
+    else if (item.type === 'function_call')
+      calls.push({ id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } });
   }
   if (!text && calls.length === 0) return undefined;
   const m: Json = { role: 'assistant', content: text || null };
@@ -88,13 +106,36 @@ export function assistantTurn(output: Json[]): Json | undefined {
 }
 
 /** Output items of a chat completion body (the first choice: Responses has no `n`). */
-export function chatOutput(body: Buffer | string): { output: Json[]; finish: string | null; model: string | undefined; reasoningTokens: number } {
+export function chatOutput(body: Buffer | string): {
+  output: Json[];
+  finish: string | null;
+  model: string | undefined;
+  reasoningTokens: number;
+} {
   const j = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as Json;
   const choice = ((j.choices as Json[] | undefined) ?? [])[0] ?? {};
-  const msg = (choice.message ?? {}) as { content?: unknown; refusal?: unknown; tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] };
+  const msg = (choice.message ?? {}) as {
+    content?: unknown;
+    refusal?: unknown;
+    tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[];
+  };
   const output: Json[] = [];
   const text = typeof msg.content === 'string' ? msg.content : typeof msg.refusal === 'string' ? msg.refusal : '';
   if (text !== '' || !msg.tool_calls?.length) output.push(messageItem(newId('msg'), text, 'completed'));
-  for (const tc of msg.tool_calls ?? []) output.push(functionCallItem(newId('fc'), tc.id ?? newId('call'), tc.function?.name ?? '', tc.function?.arguments ?? '', 'completed'));
-  return { output, finish: (choice.finish_reason as string | null | undefined) ?? null, model: typeof j.model === 'string' ? j.model : undefined, reasoningTokens: reasoningTokensOf(j.usage) };
+  for (const tc of msg.tool_calls ?? [])
+    output.push(
+      functionCallItem(
+        newId('fc'),
+        tc.id ?? newId('call'),
+        tc.function?.name ?? '',
+        tc.function?.arguments ?? '',
+        'completed',
+      ),
+    );
+  return {
+    output,
+    finish: (choice.finish_reason as string | null | undefined) ?? null,
+    model: typeof j.model === 'string' ? j.model : undefined,
+    reasoningTokens: reasoningTokensOf(j.usage),
+  };
 }

@@ -34,7 +34,11 @@ export async function prepareResponses(ctx: AiContext, c: GatewayContext): Promi
   if (req.previousResponseId) {
     const found = await ctx.runtime.responses.get(responseTenant(c), req.previousResponseId);
     if (!found) {
-      throw AiErrors.create('previous_response_not_found', `Previous response with id '${req.previousResponseId}' not found.`, { param: 'previous_response_id' });
+      throw AiErrors.create(
+        'previous_response_not_found',
+        `Previous response with id '${req.previousResponseId}' not found.`,
+        { param: 'previous_response_id' },
+      );
     }
     previous = found.conversation;
   }

@@ -61,7 +61,18 @@ export class ResponseStore {
     await this.db.sequelize.query(
       `INSERT INTO ${this.table} (tenant_id, id, key_id, model, status, response, input_items, conversation, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
       {
-        bind: [r.tenantId ?? NO_TENANT, r.id, r.keyId, r.model, r.status, JSON.stringify(r.response), JSON.stringify(r.inputItems), JSON.stringify(r.conversation), r.createdAt, r.expiresAt],
+        bind: [
+          r.tenantId ?? NO_TENANT,
+          r.id,
+          r.keyId,
+          r.model,
+          r.status,
+          JSON.stringify(r.response),
+          JSON.stringify(r.inputItems),
+          JSON.stringify(r.conversation),
+          r.createdAt,
+          r.expiresAt,
+        ],
       },
     );
   }
@@ -93,7 +104,9 @@ export class ResponseStore {
     // Counting first keeps the answer the same on both dialects (their DELETE results differ).
     const found = await this.get(tenantId, id, now);
     if (!found) return false;
-    await this.db.sequelize.query(`DELETE FROM ${this.table} WHERE tenant_id = $1 AND id = $2`, { bind: [tenantId ?? NO_TENANT, id] });
+    await this.db.sequelize.query(`DELETE FROM ${this.table} WHERE tenant_id = $1 AND id = $2`, {
+      bind: [tenantId ?? NO_TENANT, id],
+    });
     return true;
   }
 

@@ -8,7 +8,15 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { functionCallItem, messageItem, reasoningTokensOf, responseObject, responseUsage, statusOf, type ResponseTokens } from './fromChat';
+import {
+  functionCallItem,
+  messageItem,
+  reasoningTokensOf,
+  responseObject,
+  responseUsage,
+  statusOf,
+  type ResponseTokens,
+} from './fromChat';
 import { newId, type ResponsesRequest } from './toChat';
 
 type Json = Record<string, unknown>;
@@ -20,8 +28,16 @@ interface ChunkToolCall {
 }
 interface Chunk {
   model?: string;
-  choices?: { delta?: { content?: string | null; refusal?: string | null; tool_calls?: ChunkToolCall[] }; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number }; completion_tokens_details?: { reasoning_tokens?: number } } | null;
+  choices?: {
+    delta?: { content?: string | null; refusal?: string | null; tool_calls?: ChunkToolCall[] };
+    finish_reason?: string | null;
+  }[];
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number };
+    completion_tokens_details?: { reasoning_tokens?: number };
+  } | null;
   error?: { message?: string; type?: string; code?: string | null };
 }
 
@@ -100,8 +116,17 @@ export class ResponsesSseTransform extends Transform {
     return `event: ${type}\ndata: ${JSON.stringify({ type, ...data, sequence_number: this.seq++ })}\n\n`;
   }
 
-  private snapshot(status: string, extra: { usage?: Json | null; incomplete_details?: Json | null; error?: Json | null } = {}): Json {
-    return responseObject(this.id, this.createdAt, this.request, this.model, { status, output: this.output.slice(), usage: extra.usage ?? null, incomplete_details: extra.incomplete_details, error: extra.error });
+  private snapshot(
+    status: string,
+    extra: { usage?: Json | null; incomplete_details?: Json | null; error?: Json | null } = {},
+  ): Json {
+    return responseObject(this.id, this.createdAt, this.request, this.model, {
+      status,
+      output: this.output.slice(),
+      usage: extra.usage ?? null,
+      incomplete_details: extra.incomplete_details,
+      error: extra.error,
+    });
   }
 
   private start(): string {
@@ -127,18 +152,35 @@ export class ResponsesSseTransform extends Transform {
     let out = this.start();
     if (j.usage) {
       const u = j.usage;
-      this.tokens = { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0, cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0, cacheWriteTokens: 0, reasoningTokens: reasoningTokensOf(u) };
+      this.tokens = {
+        promptTokens: u.prompt_tokens ?? 0,
+        completionTokens: u.completion_tokens ?? 0,
+        cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+        cacheWriteTokens: 0,
+        reasoningTokens: reasoningTokensOf(u),
+      };
     }
     // Responses has no `n`: the first choice is the answer.
     const c = j.choices?.[0];
     if (!c) return out;
     const d = c.delta ?? {};
-    const text = typeof d.content === 'string' && d.content !== '' ? d.content : typeof d.refusal === 'string' && d.refusal !== '' ? d.refusal : '';
+    const text =
+      typeof d.content === 'string' && d.content !== ''
+        ? d.content
+        : typeof d.refusal === 'string' && d.refusal !== ''
+          ? d.refusal
+          : '';
     if (text) {
       if (this.open?.kind !== 'message') out += this.openMessage();
       const item = this.open!;
       item.text += text;
-      out += this.event('response.output_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: text, logprobs: [] });
+      out += this.event('response.output_text.delta', {
+        item_id: item.id,
+        output_index: item.index,
+        content_index: 0,
+        delta: text,
+        logprobs: [],
+      });
     }
     for (const tc of d.tool_calls ?? []) {
       const key = tc.index ?? 0;
@@ -152,7 +194,11 @@ export class ResponsesSseTransform extends Transform {
       // Chat streams one call after the other; a late fragment of a call already closed cannot be placed.
       if (args && this.open?.index === idx) {
         this.open.text += args;
-        out += this.event('response.function_call_arguments.delta', { item_id: this.open.id, output_index: idx, delta: args });
+        out += this.event('response.function_call_arguments.delta', {
+          item_id: this.open.id,
+          output_index: idx,
+          delta: args,
+        });
       }
     }
     if (c.finish_reason) this.finish = c.finish_reason;
@@ -161,20 +207,39 @@ export class ResponsesSseTransform extends Transform {
 
   private openMessage(): string {
     const out = this.closeItem();
-    const item: OpenItem = { index: this.output.length, id: newId('msg'), kind: 'message', text: '', callId: '', name: '' };
+    const item: OpenItem = {
+      index: this.output.length,
+      id: newId('msg'),
+      kind: 'message',
+      text: '',
+      callId: '',
+      name: '',
+    };
     this.open = item;
     const added = { id: item.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] };
     this.output.push(added);
     return (
       out +
       this.event('response.output_item.added', { output_index: item.index, item: added }) +
-      this.event('response.content_part.added', { item_id: item.id, output_index: item.index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } })
+      this.event('response.content_part.added', {
+        item_id: item.id,
+        output_index: item.index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      })
     );
   }
 
   private openCall(callId: string, name: string): string {
     const out = this.closeItem();
-    const item: OpenItem = { index: this.output.length, id: newId('fc'), kind: 'function_call', text: '', callId, name };
+    const item: OpenItem = {
+      index: this.output.length,
+      id: newId('fc'),
+      kind: 'function_call',
+      text: '',
+      callId,
+      name,
+    };
     this.open = item;
     const added = functionCallItem(item.id, callId, name, '', 'in_progress');
     this.output.push(added);
@@ -190,16 +255,31 @@ export class ResponsesSseTransform extends Transform {
       this.output[item.index] = done;
       const part = (done.content as Json[])[0];
       return (
-        this.event('response.output_text.done', { item_id: item.id, output_index: item.index, content_index: 0, text: item.text, logprobs: [] }) +
-        this.event('response.content_part.done', { item_id: item.id, output_index: item.index, content_index: 0, part }) +
+        this.event('response.output_text.done', {
+          item_id: item.id,
+          output_index: item.index,
+          content_index: 0,
+          text: item.text,
+          logprobs: [],
+        }) +
+        this.event('response.content_part.done', {
+          item_id: item.id,
+          output_index: item.index,
+          content_index: 0,
+          part,
+        }) +
         this.event('response.output_item.done', { output_index: item.index, item: done })
       );
     }
     const done = functionCallItem(item.id, item.callId, item.name, item.text, 'completed');
     this.output[item.index] = done;
     return (
-      this.event('response.function_call_arguments.done', { item_id: item.id, output_index: item.index, name: item.name, arguments: item.text }) +
-      this.event('response.output_item.done', { output_index: item.index, item: done })
+      this.event('response.function_call_arguments.done', {
+        item_id: item.id,
+        output_index: item.index,
+        name: item.name,
+        arguments: item.text,
+      }) + this.event('response.output_item.done', { output_index: item.index, item: done })
     );
   }
 
@@ -216,7 +296,10 @@ export class ResponsesSseTransform extends Transform {
   /** The last events: the open item closed, then response.completed / incomplete / failed (after `settle`). */
   private async end_(): Promise<string> {
     if (this.failed) {
-      const response = this.snapshot('failed', { error: this.failed, usage: this.tokens ? responseUsage(this.tokens) : null });
+      const response = this.snapshot('failed', {
+        error: this.failed,
+        usage: this.tokens ? responseUsage(this.tokens) : null,
+      });
       await this.settle({ response, output: this.output });
       return this.event('response.failed', { response });
     }
@@ -228,7 +311,10 @@ export class ResponsesSseTransform extends Transform {
     out += this.closeItem();
     const { status, incomplete_details } = statusOf(this.finish);
     const settled = this.settledTokens();
-    const tokens = settled && this.tokens ? { ...settled, reasoningTokens: settled.reasoningTokens || this.tokens.reasoningTokens } : (settled ?? this.tokens);
+    const tokens =
+      settled && this.tokens
+        ? { ...settled, reasoningTokens: settled.reasoningTokens || this.tokens.reasoningTokens }
+        : (settled ?? this.tokens);
     const response = this.snapshot(status, { usage: responseUsage(tokens), incomplete_details });
     await this.settle({ response, output: this.output });
     return out + this.event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response });

@@ -56,7 +56,10 @@ describe('Responses request → chat request', () => {
       stream: true,
       previous_response_id: 'resp_1',
     });
-    const chat = withConversation(req, [{ role: 'user', content: 'First' }, { role: 'assistant', content: 'Ok' }]);
+    const chat = withConversation(req, [
+      { role: 'user', content: 'First' },
+      { role: 'assistant', content: 'Ok' },
+    ]);
     assert.deepEqual(chat, {
       model: 'm',
       messages: [
@@ -81,13 +84,46 @@ describe('Responses request → chat request', () => {
   });
 
   it('refuses what chat cannot carry, naming the field', () => {
-    refused(() => parseResponsesRequest({ model: 'm', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }), 'tools[0].type', /built-in tool 'code_interpreter'/);
-    refused(() => parseResponsesRequest({ model: 'm', input: 'x', tool_choice: { type: 'web_search_preview' } }), 'tool_choice.type', /not supported/);
-    refused(() => parseResponsesRequest({ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }), 'input[0].type', /item references/);
-    refused(() => parseResponsesRequest({ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }] }), 'input[0].content[0].image_url', /file_id/);
-    refused(() => parseResponsesRequest({ model: 'm', input: 'x', conversation: 'conv_1' }), 'conversation', /previous_response_id/);
+    refused(
+      () =>
+        parseResponsesRequest({
+          model: 'm',
+          input: 'x',
+          tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
+        }),
+      'tools[0].type',
+      /built-in tool 'code_interpreter'/,
+    );
+    refused(
+      () => parseResponsesRequest({ model: 'm', input: 'x', tool_choice: { type: 'web_search_preview' } }),
+      'tool_choice.type',
+      /not supported/,
+    );
+    refused(
+      () => parseResponsesRequest({ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }),
+      'input[0].type',
+      /item references/,
+    );
+    refused(
+      () =>
+        parseResponsesRequest({
+          model: 'm',
+          input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }],
+        }),
+      'input[0].content[0].image_url',
+      /file_id/,
+    );
+    refused(
+      () => parseResponsesRequest({ model: 'm', input: 'x', conversation: 'conv_1' }),
+      'conversation',
+      /previous_response_id/,
+    );
     refused(() => parseResponsesRequest({ model: 'm', input: 'x', metadata: { n: 1 } }), 'metadata.n', /string/);
-    refused(() => parseResponsesRequest({ model: 'm', input: 'x', max_output_tokens: 5 }), 'max_output_tokens', /between 16/);
+    refused(
+      () => parseResponsesRequest({ model: 'm', input: 'x', max_output_tokens: 5 }),
+      'max_output_tokens',
+      /between 16/,
+    );
     refused(() => parseResponsesRequest({ model: 'm', input: [] }), 'input', /at least one message/);
     refused(() => parseResponsesRequest({ input: 'x' }), 'model', /Missing required parameter/);
   });

@@ -11,9 +11,12 @@ import { AiErrors } from '../errors';
 
 type Json = Record<string, unknown>;
 
-const missing = (param: string) => AiErrors.create('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
-const invalidType = (param: string, expected: string) => CoreErrors.create('invalid_type', `Invalid type for '${param}': expected ${expected}.`, { param });
-const invalidValue = (param: string, message: string) => AiErrors.create('invalid_value', `Invalid value for '${param}': ${message}`, { param });
+const missing = (param: string) =>
+  AiErrors.create('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
+const invalidType = (param: string, expected: string) =>
+  CoreErrors.create('invalid_type', `Invalid type for '${param}': expected ${expected}.`, { param });
+const invalidValue = (param: string, message: string) =>
+  AiErrors.create('invalid_value', `Invalid value for '${param}': ${message}`, { param });
 
 /** Built-in (hosted) tools run by OpenAI itself: nothing the gateway can route to another provider. */
 const BUILT_IN_TOOLS = new Set([
@@ -51,7 +54,8 @@ function isObject(v: unknown): v is Json {
 function optionalNumber(body: Json, key: string, min: number, max: number, integer = false): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || Number.isNaN(v) || (integer && !Number.isInteger(v))) throw invalidType(key, integer ? 'an integer' : 'a number');
+  if (typeof v !== 'number' || Number.isNaN(v) || (integer && !Number.isInteger(v)))
+    throw invalidType(key, integer ? 'an integer' : 'a number');
   if (v < min || v > max) throw invalidValue(key, `expected a value between ${min} and ${max}, got ${v}.`);
   return v;
 }
@@ -68,12 +72,20 @@ function inputContent(content: unknown, param: string): string | Json[] {
       return { type: 'text', text: p.text };
     }
     if (p.type === 'input_image') {
-      if (typeof p.image_url !== 'string') throw invalidValue(`${pp}.image_url`, 'an image URL or data URL is required (file_id images are not supported by this gateway).');
+      if (typeof p.image_url !== 'string')
+        throw invalidValue(
+          `${pp}.image_url`,
+          'an image URL or data URL is required (file_id images are not supported by this gateway).',
+        );
       const image: Json = { url: p.image_url };
       if (typeof p.detail === 'string') image.detail = p.detail;
       return { type: 'image_url', image_url: image };
     }
-    if (p.type === 'input_file') throw invalidValue(`${pp}.type`, "'input_file' parts are not supported by this gateway; send the file's text as input_text.");
+    if (p.type === 'input_file')
+      throw invalidValue(
+        `${pp}.type`,
+        "'input_file' parts are not supported by this gateway; send the file's text as input_text.",
+      );
     throw invalidValue(`${pp}.type`, `'${String(p.type)}' is not one of input_text, input_image.`);
   });
   // One text part is a plain string for chat: every provider adapter accepts that.
@@ -87,7 +99,8 @@ function assistantText(content: unknown, param: string): string {
   return content
     .map((p: unknown, i) => {
       if (!isObject(p)) throw invalidType(`${param}[${i}]`, 'an object');
-      if ((p.type === 'output_text' || p.type === 'input_text' || p.type === 'text') && typeof p.text === 'string') return p.text;
+      if ((p.type === 'output_text' || p.type === 'input_text' || p.type === 'text') && typeof p.text === 'string')
+        return p.text;
       if (p.type === 'refusal' && typeof p.refusal === 'string') return p.refusal;
       throw invalidValue(`${param}[${i}].type`, `'${String(p.type)}' is not one of output_text, refusal.`);
     })
@@ -116,7 +129,18 @@ function outputText(output: unknown, param: string): string {
 export function inputToMessages(input: unknown): { messages: Json[]; items: Json[] } {
   if (input === undefined || input === null) throw missing('input');
   if (typeof input === 'string') {
-    return { messages: [{ role: 'user', content: input }], items: [{ id: newId('msg'), type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: input }] }] };
+    return {
+      messages: [{ role: 'user', content: input }],
+      items: [
+        {
+          id: newId('msg'),
+          type: 'message',
+          role: 'user',
+          status: 'completed',
+          content: [{ type: 'input_text', text: input }],
+        },
+      ],
+    };
   }
   if (!Array.isArray(input)) throw invalidType('input', 'a string or an array of input items');
   const messages: Json[] = [];
@@ -133,11 +157,24 @@ export function inputToMessages(input: unknown): { messages: Json[]; items: Json
         // Developer instructions are system messages for every other provider.
         messages.push({ role: role === 'user' ? 'user' : 'system', content: inputContent(it.content, `${p}.content`) });
         open = undefined;
-        items.push({ id: typeof it.id === 'string' ? it.id : newId('msg'), type: 'message', role, status: 'completed', content: typeof it.content === 'string' ? [{ type: 'input_text', text: it.content }] : it.content });
+        items.push({
+          id: typeof it.id === 'string' ? it.id : newId('msg'),
+          type: 'message',
+          role,
+          status: 'completed',
+          content: typeof it.content === 'string' ? [{ type: 'input_text', text: it.content }] : it.content,
+        });
       } else if (role === 'assistant') {
         open = { role: 'assistant', content: assistantText(it.content, `${p}.content`) };
         messages.push(open);
-        items.push({ id: typeof it.id === 'string' ? it.id : newId('msg'), type: 'message', role, status: 'completed', content: typeof it.content === 'string' ? [{ type: 'output_text', text: it.content, annotations: [] }] : it.content });
+        items.push({
+          id: typeof it.id === 'string' ? it.id : newId('msg'),
+          type: 'message',
+          role,
+          status: 'completed',
+          content:
+            typeof it.content === 'string' ? [{ type: 'output_text', text: it.content, annotations: [] }] : it.content,
+        });
       } else if (role === undefined) throw missing(`${p}.role`);
       else throw invalidValue(`${p}.role`, `'${String(role)}' is not one of user, assistant, system, developer.`);
     } else if (type === 'function_call') {
@@ -148,21 +185,46 @@ export function inputToMessages(input: unknown): { messages: Json[]; items: Json
         open = { role: 'assistant', content: null };
         messages.push(open);
       }
-      ((open.tool_calls ??= []) as Json[]).push({ id: it.call_id, type: 'function', function: { name: it.name, arguments: it.arguments } });
-      items.push({ id: typeof it.id === 'string' ? it.id : newId('fc'), type: 'function_call', status: 'completed', call_id: it.call_id, name: it.name, arguments: it.arguments });
+      ((open.tool_calls ??= []) as Json[]).push({
+        id: it.call_id,
+        type: 'function',
+        function: { name: it.name, arguments: it.arguments },
+      });
+      items.push({
+        id: typeof it.id === 'string' ? it.id : newId('fc'),
+        type: 'function_call',
+        status: 'completed',
+        call_id: it.call_id,
+        name: it.name,
+        arguments: it.arguments,
+      });
     } else if (type === 'function_call_output') {
       if (typeof it.call_id !== 'string' || it.call_id === '') throw missing(`${p}.call_id`);
       if (it.output === undefined || it.output === null) throw missing(`${p}.output`);
       messages.push({ role: 'tool', tool_call_id: it.call_id, content: outputText(it.output, `${p}.output`) });
       open = undefined;
-      items.push({ id: typeof it.id === 'string' ? it.id : newId('fco'), type: 'function_call_output', status: 'completed', call_id: it.call_id, output: it.output });
+      items.push({
+        id: typeof it.id === 'string' ? it.id : newId('fco'),
+        type: 'function_call_output',
+        status: 'completed',
+        call_id: it.call_id,
+        output: it.output,
+      });
     } else if (type === 'reasoning') {
       // Earlier reasoning is the model's own scratchpad, encrypted for OpenAI: not part of a chat conversation.
     } else if (type === 'item_reference') {
-      throw invalidValue(`${p}.type`, "item references are not supported; send the item itself, or continue with previous_response_id.");
-    } else throw invalidValue(`${p}.type`, `'${String(type)}' input items are not supported (message, function_call, function_call_output are).`);
+      throw invalidValue(
+        `${p}.type`,
+        'item references are not supported; send the item itself, or continue with previous_response_id.',
+      );
+    } else
+      throw invalidValue(
+        `${p}.type`,
+        `'${String(type)}' input items are not supported (message, function_call, function_call_output are).`,
+      );
   });
-  if (messages.length === 0) throw invalidValue('input', 'no message to answer: the input needs at least one message or function call output.');
+  if (messages.length === 0)
+    throw invalidValue('input', 'no message to answer: the input needs at least one message or function call output.');
   return { messages, items };
 }
 
@@ -174,11 +236,18 @@ function chatTools(tools: unknown): Json[] | undefined {
     const p = `tools[${i}]`;
     if (!isObject(t)) throw invalidType(p, 'an object');
     if (t.type !== 'function') {
-      if (typeof t.type === 'string' && BUILT_IN_TOOLS.has(t.type)) throw invalidValue(`${p}.type`, `the built-in tool '${t.type}' is not available through this gateway: only function tools are (define it as a function tool your code runs).`);
+      if (typeof t.type === 'string' && BUILT_IN_TOOLS.has(t.type))
+        throw invalidValue(
+          `${p}.type`,
+          `the built-in tool '${t.type}' is not available through this gateway: only function tools are (define it as a function tool your code runs).`,
+        );
       throw invalidValue(`${p}.type`, `'${String(t.type)}' is not a supported tool type (only 'function' is).`);
     }
     if (typeof t.name !== 'string' || t.name === '') throw missing(`${p}.name`);
-    const fn: Json = { name: t.name, parameters: isObject(t.parameters) ? t.parameters : { type: 'object', properties: {} } };
+    const fn: Json = {
+      name: t.name,
+      parameters: isObject(t.parameters) ? t.parameters : { type: 'object', properties: {} },
+    };
     if (typeof t.description === 'string') fn.description = t.description;
     if (typeof t.strict === 'boolean') fn.strict = t.strict;
     return { type: 'function', function: fn };
@@ -192,7 +261,11 @@ function chatToolChoice(tc: unknown): unknown {
     if (typeof tc.name !== 'string' || tc.name === '') throw missing('tool_choice.name');
     return { type: 'function', function: { name: tc.name } };
   }
-  if (isObject(tc)) throw invalidValue('tool_choice.type', `'${String(tc.type)}' is not supported (auto, none, required or a function are).`);
+  if (isObject(tc))
+    throw invalidValue(
+      'tool_choice.type',
+      `'${String(tc.type)}' is not supported (auto, none, required or a function are).`,
+    );
   throw invalidValue('tool_choice', `'${String(tc)}' is not one of auto, none, required or {type: 'function', name}.`);
 }
 
@@ -253,31 +326,54 @@ export interface ResponsesRequest {
  * conversation: `withConversation` adds it once the previous response is loaded).
  */
 export function parseResponsesRequest(body: unknown): ResponsesRequest {
-  if (!isObject(body)) throw CoreErrors.create('invalid_request', 'The request body must be a JSON object.', { param: null });
+  if (!isObject(body))
+    throw CoreErrors.create('invalid_request', 'The request body must be a JSON object.', { param: null });
   if (body.model === undefined || body.model === null || body.model === '') throw missing('model');
   if (typeof body.model !== 'string') throw invalidType('model', 'a string');
   for (const [field, why] of Object.entries(REFUSED_FIELDS)) {
-    if (body[field] !== undefined && body[field] !== null && body[field] !== false) throw invalidValue(field, `${why}.`);
+    if (body[field] !== undefined && body[field] !== null && body[field] !== false)
+      throw invalidValue(field, `${why}.`);
   }
-  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalidType('stream', 'a boolean');
-  if (body.store !== undefined && body.store !== null && typeof body.store !== 'boolean') throw invalidType('store', 'a boolean');
-  if (body.instructions !== undefined && body.instructions !== null && typeof body.instructions !== 'string') throw invalidType('instructions', 'a string');
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean')
+    throw invalidType('stream', 'a boolean');
+  if (body.store !== undefined && body.store !== null && typeof body.store !== 'boolean')
+    throw invalidType('store', 'a boolean');
+  if (body.instructions !== undefined && body.instructions !== null && typeof body.instructions !== 'string')
+    throw invalidType('instructions', 'a string');
   const prev = body.previous_response_id;
-  if (prev !== undefined && prev !== null && (typeof prev !== 'string' || prev === '')) throw invalidType('previous_response_id', 'a response id');
+  if (prev !== undefined && prev !== null && (typeof prev !== 'string' || prev === ''))
+    throw invalidType('previous_response_id', 'a response id');
   const temperature = optionalNumber(body, 'temperature', 0, 2);
   const topP = optionalNumber(body, 'top_p', 0, 1);
   const maxOutput = optionalNumber(body, 'max_output_tokens', 16, Number.MAX_SAFE_INTEGER, true);
-  if (body.parallel_tool_calls !== undefined && body.parallel_tool_calls !== null && typeof body.parallel_tool_calls !== 'boolean') throw invalidType('parallel_tool_calls', 'a boolean');
-  if (body.truncation !== undefined && body.truncation !== null && body.truncation !== 'auto' && body.truncation !== 'disabled') throw invalidValue('truncation', `'${String(body.truncation)}' is not one of auto, disabled.`);
+  if (
+    body.parallel_tool_calls !== undefined &&
+    body.parallel_tool_calls !== null &&
+    typeof body.parallel_tool_calls !== 'boolean'
+  )
+    throw invalidType('parallel_tool_calls', 'a boolean');
+  if (
+    body.truncation !== undefined &&
+    body.truncation !== null &&
+    body.truncation !== 'auto' &&
+    body.truncation !== 'disabled'
+  )
+    throw invalidValue('truncation', `'${String(body.truncation)}' is not one of auto, disabled.`);
   const reasoning = body.reasoning;
-  if (reasoning !== undefined && reasoning !== null && !isObject(reasoning)) throw invalidType('reasoning', 'an object');
+  if (reasoning !== undefined && reasoning !== null && !isObject(reasoning))
+    throw invalidType('reasoning', 'an object');
 
   const { messages, items } = inputToMessages(body.input);
   const tools = chatTools(body.tools);
   const toolChoice = chatToolChoice(body.tool_choice);
   const format = responseFormat(body.text);
   const metadata = metadataOf(body.metadata);
-  const user = typeof body.safety_identifier === 'string' ? body.safety_identifier : typeof body.user === 'string' ? body.user : undefined;
+  const user =
+    typeof body.safety_identifier === 'string'
+      ? body.safety_identifier
+      : typeof body.user === 'string'
+        ? body.user
+        : undefined;
 
   const chat: Json = { model: body.model, messages };
   if (temperature !== undefined) chat.temperature = temperature;
@@ -285,7 +381,8 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
   if (maxOutput !== undefined) chat.max_completion_tokens = maxOutput;
   if (tools?.length) chat.tools = tools;
   if (toolChoice !== undefined) chat.tool_choice = toolChoice;
-  if (typeof body.parallel_tool_calls === 'boolean' && tools?.length) chat.parallel_tool_calls = body.parallel_tool_calls;
+  if (typeof body.parallel_tool_calls === 'boolean' && tools?.length)
+    chat.parallel_tool_calls = body.parallel_tool_calls;
   if (format) chat.response_format = format;
   if (isObject(reasoning) && typeof reasoning.effort === 'string') chat.reasoning_effort = reasoning.effort;
   if (user !== undefined) chat.user = user;
@@ -299,11 +396,16 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
   const echo: Json = {
     max_output_tokens: maxOutput ?? null,
     parallel_tool_calls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : true,
-    reasoning: { effort: isObject(reasoning) && typeof reasoning.effort === 'string' ? reasoning.effort : null, summary: null },
+    reasoning: {
+      effort: isObject(reasoning) && typeof reasoning.effort === 'string' ? reasoning.effort : null,
+      summary: null,
+    },
     temperature: temperature ?? 1,
     text: { format: isObject(body.text) && isObject(body.text.format) ? body.text.format : { type: 'text' } },
     tool_choice: body.tool_choice ?? 'auto',
-    tools: Array.isArray(body.tools) ? body.tools.map((t: Json) => ({ strict: true, parameters: null, description: null, ...t })) : [],
+    tools: Array.isArray(body.tools)
+      ? body.tools.map((t: Json) => ({ strict: true, parameters: null, description: null, ...t }))
+      : [],
     top_p: topP ?? 1,
     truncation: body.truncation ?? 'disabled',
     user: typeof body.user === 'string' ? body.user : null,

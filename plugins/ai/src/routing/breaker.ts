@@ -78,7 +78,9 @@ export class DeploymentBreaker {
   /** The breaker's own rejections (open, half-open trial in flight) as UpstreamError('breaker_open'); others unchanged. */
   rejection(err: unknown): unknown {
     if (!CircuitBreaker.isOurError(err)) return err;
-    return new UpstreamError('breaker_open', `circuit breaker of ${this.deployment} is open`, this.deployment, { retryAfterMs: this.retryAfterMs() });
+    return new UpstreamError('breaker_open', `circuit breaker of ${this.deployment} is open`, this.deployment, {
+      retryAfterMs: this.retryAfterMs(),
+    });
   }
 
   shutdown(): void {

@@ -71,7 +71,12 @@ export class Catalog {
    * and deployments on them with the same id and model are taken over as they are, so breakers,
    * latency figures and connection pools survive the swap; `retire` then closes what was not.
    */
-  constructor(config: AiConfig, http: HttpClient, onBreakerState: (deployment: string, state: BreakerState) => void, previous?: Catalog) {
+  constructor(
+    config: AiConfig,
+    http: HttpClient,
+    onBreakerState: (deployment: string, state: BreakerState) => void,
+    previous?: Catalog,
+  ) {
     this.breakerConfig = JSON.stringify(config.breaker);
     for (const [name, p] of Object.entries(config.providers)) {
       const json = JSON.stringify(p);
@@ -86,7 +91,16 @@ export class Catalog {
       if (!dep) {
         const provider = this.providers.get(d.provider)!;
         const old = reuse?.deployments.get(id);
-        dep = old && old.provider === provider && old.model === d.model ? old : { id, provider, model: d.model, breaker: new DeploymentBreaker(id, config.breaker, (s) => onBreakerState(id, s)), latencyMs: 0 };
+        dep =
+          old && old.provider === provider && old.model === d.model
+            ? old
+            : {
+                id,
+                provider,
+                model: d.model,
+                breaker: new DeploymentBreaker(id, config.breaker, (s) => onBreakerState(id, s)),
+                latencyMs: 0,
+              };
         this.deployments.set(id, dep);
       }
       return dep;
@@ -94,20 +108,46 @@ export class Catalog {
     const route = (alias: string, m: Pick<ModelConfig, 'strategy' | 'deployments'>): ModelRoute => {
       const entries = m.deployments.map((d) => {
         const dep = deployment(d);
-        const price = resolvePrice({ providerType: dep.provider.type as ProviderType, model: d.model, alias, override: d.priceOverride, priceProvider: dep.provider.priceProvider }, config.pricing);
+        const price = resolvePrice(
+          {
+            providerType: dep.provider.type as ProviderType,
+            model: d.model,
+            alias,
+            override: d.priceOverride,
+            priceProvider: dep.provider.priceProvider,
+          },
+          config.pricing,
+        );
         return { dep, weight: d.weight, price };
       });
-      return { alias, strategy: m.strategy, entries, totalWeight: entries.reduce((s, e) => s + e.weight, 0), fallbacks: [] };
+      return {
+        alias,
+        strategy: m.strategy,
+        entries,
+        totalWeight: entries.reduce((s, e) => s + e.weight, 0),
+        fallbacks: [],
+      };
     };
     for (const [alias, m] of Object.entries(config.models)) this.routes.set(alias, route(alias, m));
-    for (const [alias, m] of Object.entries(config.models)) this.routes.get(alias)!.fallbacks = m.fallbacks.map((f) => this.routes.get(f)!);
+    for (const [alias, m] of Object.entries(config.models))
+      this.routes.get(alias)!.fallbacks = m.fallbacks.map((f) => this.routes.get(f)!);
     for (const e of config.experiments) {
       const variants = e.variants.map((v) => ({
         name: v.name,
         weight: v.weight,
-        route: v.model !== undefined ? this.routes.get(v.model)! : route(e.alias, { strategy: 'weighted', deployments: v.deployments! }),
+        route:
+          v.model !== undefined
+            ? this.routes.get(v.model)!
+            : route(e.alias, { strategy: 'weighted', deployments: v.deployments! }),
       }));
-      this.experiments.set(e.alias, { name: e.name, alias: e.alias, enabled: e.enabled, stickyBy: e.stickyBy, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0) });
+      this.experiments.set(e.alias, {
+        name: e.name,
+        alias: e.alias,
+        enabled: e.enabled,
+        stickyBy: e.stickyBy,
+        variants,
+        totalWeight: variants.reduce((s, v) => s + v.weight, 0),
+      });
     }
     this.aliases = [...new Set([...this.routes.keys(), ...this.experiments.keys()])].sort();
   }
@@ -144,7 +184,9 @@ export class Catalog {
     const keptDeps = new Set(next.deployments.values());
     const keptProviders = new Set(next.providers.values());
     for (const d of this.deployments.values()) if (!keptDeps.has(d)) d.breaker.shutdown();
-    await Promise.all([...this.providers.values()].filter((p) => !keptProviders.has(p)).map((p) => p.close().catch(() => {})));
+    await Promise.all(
+      [...this.providers.values()].filter((p) => !keptProviders.has(p)).map((p) => p.close().catch(() => {})),
+    );
   }
 
   async close(): Promise<void> {

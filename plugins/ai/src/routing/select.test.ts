@@ -9,12 +9,24 @@ import { assignVariant, plan } from './select';
 const breakerOff = aiConfig.parse({}).breaker;
 function entry(id: string, weight: number, price: number | null = null, latencyMs = 0): RouteEntry {
   return {
-    dep: { id, provider: {} as never, model: id, breaker: new DeploymentBreaker(id, { ...breakerOff, enabled: false }, () => {}), latencyMs },
+    dep: {
+      id,
+      provider: {} as never,
+      model: id,
+      breaker: new DeploymentBreaker(id, { ...breakerOff, enabled: false }, () => {}),
+      latencyMs,
+    },
     weight,
     price: price === null ? null : { input: price, output: price, cachedInput: price, source: 'config' },
   };
 }
-const route = (strategy: ModelRoute['strategy'], entries: RouteEntry[], fallbacks: ModelRoute[] = []): ModelRoute => ({ alias: 'a', strategy, entries, totalWeight: entries.reduce((s, e) => s + e.weight, 0), fallbacks });
+const route = (strategy: ModelRoute['strategy'], entries: RouteEntry[], fallbacks: ModelRoute[] = []): ModelRoute => ({
+  alias: 'a',
+  strategy,
+  entries,
+  totalWeight: entries.reduce((s, e) => s + e.weight, 0),
+  fallbacks,
+});
 
 describe('routing plans', () => {
   it('weighted: first pick by weight, the rest by weight as fallbacks', () => {
@@ -30,8 +42,16 @@ describe('routing plans', () => {
   });
 
   it('cheapest and least-latency orders; unpriced last; fallbacks appended once', () => {
-    assert.deepEqual(plan(route('cheapest', [entry('x', 1, null), entry('y', 1, 5), entry('z', 1, 1)])).map((e) => e.dep.id), ['z', 'y', 'x']);
-    assert.deepEqual(plan(route('least-latency', [entry('s', 1, null, 50), entry('f', 1, null, 5), entry('n', 1, null, 0)])).map((e) => e.dep.id), ['n', 'f', 's']);
+    assert.deepEqual(
+      plan(route('cheapest', [entry('x', 1, null), entry('y', 1, 5), entry('z', 1, 1)])).map((e) => e.dep.id),
+      ['z', 'y', 'x'],
+    );
+    assert.deepEqual(
+      plan(route('least-latency', [entry('s', 1, null, 50), entry('f', 1, null, 5), entry('n', 1, null, 0)])).map(
+        (e) => e.dep.id,
+      ),
+      ['n', 'f', 's'],
+    );
     const shared = entry('shared', 1);
     const fb = route('weighted', [shared, entry('other', 1)]);
     const ids = plan(route('weighted', [shared], [fb])).map((e) => e.dep.id);
@@ -45,7 +65,10 @@ describe('sticky experiment assignment', () => {
     alias: 'a',
     enabled: true,
     stickyBy: 'user',
-    variants: [{ name: 'one', weight: 1, route: route('weighted', [entry('1', 1)]) }, { name: 'two', weight: 3, route: route('weighted', [entry('2', 1)]) }],
+    variants: [
+      { name: 'one', weight: 1, route: route('weighted', [entry('1', 1)]) },
+      { name: 'two', weight: 3, route: route('weighted', [entry('2', 1)]) },
+    ],
     totalWeight: 4,
   };
 

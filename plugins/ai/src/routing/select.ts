@@ -61,7 +61,8 @@ export function plan(route: ModelRoute): RouteEntry[] {
 /** Shortest wait until some deployment of the route (or its fallbacks) accepts a trial call. */
 export function soonestRetryMs(route: ModelRoute): number {
   let min = Number.POSITIVE_INFINITY;
-  for (const r of [route, ...route.fallbacks]) for (const e of r.entries) min = Math.min(min, e.dep.breaker.retryAfterMs());
+  for (const r of [route, ...route.fallbacks])
+    for (const e of r.entries) min = Math.min(min, e.dep.breaker.retryAfterMs());
   return Number.isFinite(min) ? min : 0;
 }
 

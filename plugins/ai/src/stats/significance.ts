@@ -28,8 +28,22 @@ export function normalCdf(x: number): number {
  * Two-sided pooled two-proportion z-test of errors2/n2 against errors1/n1. Null z and p when either
  * group has no requests or the pooled rate is 0 or 1 (no variance: nothing to test).
  */
-export function twoProportionZ(baseline: string, errors1: number, n1: number, errors2: number, n2: number, alpha = 0.05): ProportionTest {
-  const none: ProportionTest = { test: 'two_proportion_z', metric: 'error_rate', baseline, z: null, p_value: null, significant: false };
+export function twoProportionZ(
+  baseline: string,
+  errors1: number,
+  n1: number,
+  errors2: number,
+  n2: number,
+  alpha = 0.05,
+): ProportionTest {
+  const none: ProportionTest = {
+    test: 'two_proportion_z',
+    metric: 'error_rate',
+    baseline,
+    z: null,
+    p_value: null,
+    significant: false,
+  };
   if (n1 <= 0 || n2 <= 0) return none;
   const pooled = (errors1 + errors2) / (n1 + n2);
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));

@@ -71,11 +71,37 @@ export class FeedbackStore {
     return r ? { tenantId, experiment: r.experiment, variant: r.variant } : undefined;
   }
 
-  async add(requestId: string, owner: RequestOwner, score: number, comment: string | null, now: number): Promise<FeedbackRow> {
-    const row: FeedbackRow = { id: `fb_${randomUUID().replace(/-/g, '')}`, request_id: requestId, tenant_id: owner.tenantId, experiment: owner.experiment, variant: owner.variant, score, comment, created_at: now };
+  async add(
+    requestId: string,
+    owner: RequestOwner,
+    score: number,
+    comment: string | null,
+    now: number,
+  ): Promise<FeedbackRow> {
+    const row: FeedbackRow = {
+      id: `fb_${randomUUID().replace(/-/g, '')}`,
+      request_id: requestId,
+      tenant_id: owner.tenantId,
+      experiment: owner.experiment,
+      variant: owner.variant,
+      score,
+      comment,
+      created_at: now,
+    };
     await this.db.sequelize.query(
       `INSERT INTO ${this.tables.feedback} (id, request_id, tenant_id, experiment, variant, score, comment, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-      { bind: [row.id, row.request_id, row.tenant_id, row.experiment, row.variant, row.score, row.comment, row.created_at] },
+      {
+        bind: [
+          row.id,
+          row.request_id,
+          row.tenant_id,
+          row.experiment,
+          row.variant,
+          row.score,
+          row.comment,
+          row.created_at,
+        ],
+      },
     );
     return row;
   }
@@ -98,7 +124,18 @@ export class FeedbackStore {
       const k = `${experiment}\u0000${variant}`;
       let s = out.get(k);
       if (!s) {
-        s = { experiment, variant, requests: 0, errors: 0, latencyMsSum: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, feedbackCount: 0, feedbackScoreSum: 0 };
+        s = {
+          experiment,
+          variant,
+          requests: 0,
+          errors: 0,
+          latencyMsSum: 0,
+          promptTokens: 0,
+          completionTokens: 0,
+          costMicros: 0,
+          feedbackCount: 0,
+          feedbackScoreSum: 0,
+        };
         out.set(k, s);
       }
       return s;

@@ -28,7 +28,12 @@ describe('request log and feedback store (SQLite)', () => {
   before(async () => {
     db = await createDatabase({ url: 'sqlite::memory:' });
     await db.migrateUp([{ owner: 'ai', tablePrefix: 'ai', migrations }]);
-    log = new RequestLog(db, 'ai_requests', { flushIntervalMs: 10_000, maxBatch: 3, retentionDays: 30 }, createLogger({ level: 'error', format: 'json', silent: true }));
+    log = new RequestLog(
+      db,
+      'ai_requests',
+      { flushIntervalMs: 10_000, maxBatch: 3, retentionDays: 30 },
+      createLogger({ level: 'error', format: 'json', silent: true }),
+    );
     store = new FeedbackStore(db, { requests: 'ai_requests', feedback: 'ai_feedback' }, log);
   });
   after(async () => {
@@ -44,16 +49,24 @@ describe('request log and feedback store (SQLite)', () => {
   });
 
   it('writes in batches (awkward strings escaped, a duplicate id kept once per tenant) and reads back from the database', async () => {
-    for (let i = 0; i < 7; i++) log.add(row(`b${i}`, i % 2 ? 't1' : null, { model: i === 3 ? "it's \"quoted\" \\ x" : 'm' }));
+    for (let i = 0; i < 7; i++)
+      log.add(row(`b${i}`, i % 2 ? 't1' : null, { model: i === 3 ? 'it\'s "quoted" \\ x' : 'm' }));
     log.add(row('b1', 't9', { variant: 'nine' }));
     log.add(row('b1', 't1', { variant: 'again' }));
     await log.flush();
     assert.equal(log.pending('b1', 't1'), undefined);
     const [rows] = await db.sequelize.query('SELECT request_id, tenant_id, model FROM ai_requests ORDER BY request_id');
     assert.equal((rows as unknown[]).length, 9);
-    assert.equal((rows as { request_id: string; model: string }[]).find((r) => r.request_id === 'b3')!.model, "it's \"quoted\" \\ x");
+    assert.equal(
+      (rows as { request_id: string; model: string }[]).find((r) => r.request_id === 'b3')!.model,
+      'it\'s "quoted" \\ x',
+    );
     assert.equal((await store.findRequest('b1', 't1'))?.variant, 'a', 'the first row of an id wins within a tenant');
-    assert.equal((await store.findRequest('b1', 't9'))?.variant, 'nine', 'another tenant using the same id keeps its own row');
+    assert.equal(
+      (await store.findRequest('b1', 't9'))?.variant,
+      'nine',
+      'another tenant using the same id keeps its own row',
+    );
     assert.ok(await store.findRequest('b0', null));
     assert.equal(await store.findRequest('b0', 't1'), undefined);
   });
@@ -75,7 +88,10 @@ describe('request log and feedback store (SQLite)', () => {
     await store.add('b1', owner, -2, null, Date.now());
     const s = await store.summary('t1', 0);
     assert.equal(s.length, 1);
-    assert.deepEqual([s[0].requests, s[0].feedbackCount, s[0].feedbackScoreSum, s[0].promptTokens, s[0].costMicros], [4, 2, 2, 20, 12]);
+    assert.deepEqual(
+      [s[0].requests, s[0].feedbackCount, s[0].feedbackScoreSum, s[0].promptTokens, s[0].costMicros],
+      [4, 2, 2, 20, 12],
+    );
     assert.deepEqual(await store.summary('t-none', 0), []);
   });
 

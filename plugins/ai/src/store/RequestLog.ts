@@ -27,7 +27,19 @@ export function requestKey(tenantId: string | null, requestId: string): string {
   return `${tenantId ?? NO_TENANT}\u0000${requestId}`;
 }
 
-const COLUMNS = ['request_id', 'tenant_id', 'experiment', 'variant', 'model', 'status', 'latency_ms', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'created_at'] as const;
+const COLUMNS = [
+  'request_id',
+  'tenant_id',
+  'experiment',
+  'variant',
+  'model',
+  'status',
+  'latency_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'cost_micros',
+  'created_at',
+] as const;
 
 /**
  * Writes ai_requests rows in the background: `add()` only buffers (never awaited on the request
@@ -92,10 +104,12 @@ export class RequestLog {
 
   private async write(rows: RequestRow[], mayRetry: boolean): Promise<void> {
     try {
-      for (let i = 0; i < rows.length; i += this.options.maxBatch) await this.insert(rows.slice(i, i + this.options.maxBatch));
+      for (let i = 0; i < rows.length; i += this.options.maxBatch)
+        await this.insert(rows.slice(i, i + this.options.maxBatch));
     } catch (err) {
       if (mayRetry && !this.closed) this.retry = rows;
-      else this.logger.error('could not record ai requests; feedback on them will answer 404', { err, rows: rows.length });
+      else
+        this.logger.error('could not record ai requests; feedback on them will answer 404', { err, rows: rows.length });
     } finally {
       if (this.retry !== rows) {
         for (const r of rows) {
@@ -113,14 +127,17 @@ export class RequestLog {
    */
   private async insert(rows: RequestRow[]): Promise<void> {
     const seq = this.db.sequelize;
-    const lit = (v: string | number | null) => (v === null ? 'NULL' : typeof v === 'number' ? String(Math.trunc(v)) : PLAIN.test(v) ? `'${v}'` : seq.escape(v));
+    const lit = (v: string | number | null) =>
+      v === null ? 'NULL' : typeof v === 'number' ? String(Math.trunc(v)) : PLAIN.test(v) ? `'${v}'` : seq.escape(v);
     let values = '';
     for (const r of rows) {
       values += `${values ? ',' : ''}(${lit(r.request_id)},${lit(r.tenant_id ?? NO_TENANT)},${lit(r.experiment)},${lit(r.variant)},${lit(r.model)},${lit(r.status)},${lit(r.latency_ms)},${lit(r.prompt_tokens)},${lit(r.completion_tokens)},${lit(r.cost_micros)},${lit(r.created_at)})`;
     }
     // ON CONFLICT DO NOTHING: a request id sent twice by a client (x-request-id) keeps its first row
     // within the tenant; another tenant's use of the same id is another row (the key is per tenant).
-    await seq.query(`INSERT INTO ${this.table} (${COLUMNS.join(',')}) VALUES ${values} ON CONFLICT (tenant_id, request_id) DO NOTHING`);
+    await seq.query(
+      `INSERT INTO ${this.table} (${COLUMNS.join(',')}) VALUES ${values} ON CONFLICT (tenant_id, request_id) DO NOTHING`,
+    );
   }
 
   /** Writes what is buffered (shutdown, tests). */

@@ -14,9 +14,20 @@ describe('provider conformance: bedrock signing', () => {
   it('every Bedrock call carried a valid SigV4 signature (the suite above would have seen 403s)', async () => {
     // Checked here by the upstream: a request signed with another secret is refused.
     const up = await startConformanceUpstream(undefined, { ...AWS, secretAccessKey: 'another-secret' });
-    const stack = await startStack({ ai: { requireAuth: false, retry: { maxAttempts: 1 }, providers: { br: { type: 'bedrock', baseUrl: up.url, ...AWS } }, models: { br: { deployments: [{ provider: 'br', model: 'm' }] } } } });
+    const stack = await startStack({
+      ai: {
+        requireAuth: false,
+        retry: { maxAttempts: 1 },
+        providers: { br: { type: 'bedrock', baseUrl: up.url, ...AWS } },
+        models: { br: { deployments: [{ provider: 'br', model: 'm' }] } },
+      },
+    });
     try {
-      const res = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'br', messages: hi }) });
+      const res = await stack.fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'br', messages: hi }),
+      });
       assert.equal(res.status, 502);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'upstream_auth_failed');
       assert.equal(up.badSignatures, 1);
@@ -30,9 +41,20 @@ describe('provider conformance: bedrock signing', () => {
 describe('provider conformance: missing credentials', () => {
   it('a vertex-ai provider without a service account starts, and its calls fail as an authentication error', async () => {
     const up = await startConformanceUpstream();
-    const stack = await startStack({ ai: { requireAuth: false, retry: { maxAttempts: 1 }, providers: { vx: { type: 'vertex-ai', baseUrl: `${up.url}/v1`, project: 'p' } }, models: { vx: { deployments: [{ provider: 'vx', model: 'gemini-2.5-flash' }] } } } });
+    const stack = await startStack({
+      ai: {
+        requireAuth: false,
+        retry: { maxAttempts: 1 },
+        providers: { vx: { type: 'vertex-ai', baseUrl: `${up.url}/v1`, project: 'p' } },
+        models: { vx: { deployments: [{ provider: 'vx', model: 'gemini-2.5-flash' }] } },
+      },
+    });
     try {
-      const res = await stack.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'vx', messages: hi }) });
+      const res = await stack.fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'vx', messages: hi }),
+      });
       assert.equal(res.status, 502);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'upstream_auth_failed');
       assert.equal(up.requests.length, 0, 'nothing was sent without a token');
@@ -51,20 +73,48 @@ describe('the models catalog shows every rate of a price and where it came from'
         providers: { gem: { type: 'gemini', apiKey: 'k' }, claude: { type: 'anthropic', apiKey: 'k' } },
         models: {
           pro: { deployments: [{ provider: 'gem', model: 'gemini-2.5-pro' }] },
-          claude: { deployments: [{ provider: 'claude', model: 'claude-x', priceOverride: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 } }] },
+          claude: {
+            deployments: [
+              {
+                provider: 'claude',
+                model: 'claude-x',
+                priceOverride: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
+              },
+            ],
+          },
         },
       },
     });
     try {
-      const res = await stack.fetch('/admin/v1/tenants/t1/models', { headers: { 'x-test-tenant': 't1', 'x-test-user': 'u1', 'x-test-role': 'admin' } });
+      const res = await stack.fetch('/admin/v1/tenants/t1/models', {
+        headers: { 'x-test-tenant': 't1', 'x-test-user': 'u1', 'x-test-role': 'admin' },
+      });
       assert.equal(res.status, 200);
-      type Price = { input: number; cached_input: number; cache_write: number; cache_write_1h: number; tiers: { above: number; input: number; output: number }[]; source: string };
+      type Price = {
+        input: number;
+        cached_input: number;
+        cache_write: number;
+        cache_write_1h: number;
+        tiers: { above: number; input: number; output: number }[];
+        source: string;
+      };
       const body = (await res.json()) as { aliases: { alias: string; deployments: { price: Price | null }[] }[] };
       const price = (alias: string) => body.aliases.find((a) => a.alias === alias)!.deployments[0].price!;
       assert.equal(price('pro').source, 'genai-prices');
       assert.deepEqual([price('pro').input, price('pro').cached_input], [1.25, 0.125]);
-      assert.deepEqual(price('pro').tiers.map((t) => [t.above, t.input, t.output]), [[200_000, 2.5, 15]]);
-      assert.deepEqual(price('claude'), { input: 3, output: 15, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 3.75, tiers: [], source: 'deployment' });
+      assert.deepEqual(
+        price('pro').tiers.map((t) => [t.above, t.input, t.output]),
+        [[200_000, 2.5, 15]],
+      );
+      assert.deepEqual(price('claude'), {
+        input: 3,
+        output: 15,
+        cached_input: 0.3,
+        cache_write: 3.75,
+        cache_write_1h: 3.75,
+        tiers: [],
+        source: 'deployment',
+      });
     } finally {
       await stack.stop();
     }

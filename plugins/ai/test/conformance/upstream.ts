@@ -15,7 +15,8 @@ import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 const jose = require('jose') as typeof Jose;
 
 export type Dialect = 'openai' | 'mistral' | 'anthropic' | 'gemini' | 'bedrock';
-export type Scenario = 'text' | 'cache_write' | 'tool' | 'length' | 'bad_request' | 'rate_limited' | 'server_error' | 'malformed_stream';
+export type Scenario =
+  'text' | 'cache_write' | 'tool' | 'length' | 'bad_request' | 'rate_limited' | 'server_error' | 'malformed_stream';
 
 export interface Recorded {
   method: string;
@@ -63,7 +64,10 @@ function dialectOf(url: string): Dialect | 'token' | undefined {
 }
 
 /** Starts the server on 127.0.0.1; `publicKey` verifies the service-account assertions at /token. */
-export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint8Array | Jose.KeyObject, aws?: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Promise<ConformanceUpstream> {
+export async function startConformanceUpstream(
+  publicKey?: Jose.CryptoKey | Uint8Array | Jose.KeyObject,
+  aws?: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+): Promise<ConformanceUpstream> {
   const state = { next: 'text' as Scenario, requests: [] as Recorded[], tokenGrants: 0, badSignatures: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -83,7 +87,15 @@ export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint
         return void verifySigV4(req, raw, aws).then((ok) => {
           if (!ok) {
             state.badSignatures++;
-            return json(res, 403, { message: 'The request signature we calculated does not match the signature you provided.' }, { 'x-amzn-errortype': 'InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/' });
+            return json(
+              res,
+              403,
+              { message: 'The request signature we calculated does not match the signature you provided.' },
+              {
+                'x-amzn-errortype':
+                  'InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/',
+              },
+            );
           }
           answer('bedrock', state.next, url.endsWith('/converse-stream'), body as Record<string, unknown>, res);
         });
@@ -96,9 +108,12 @@ export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint
 
   async function token(raw: string, res: http.ServerResponse): Promise<void> {
     const form = new URLSearchParams(raw);
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !publicKey) return json(res, 400, { error: 'unsupported_grant_type' });
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !publicKey)
+      return json(res, 400, { error: 'unsupported_grant_type' });
     try {
-      const { payload } = await jose.jwtVerify(form.get('assertion') ?? '', publicKey, { audience: `${upstream.url}/token` });
+      const { payload } = await jose.jwtVerify(form.get('assertion') ?? '', publicKey, {
+        audience: `${upstream.url}/token`,
+      });
       if (payload.scope !== 'https://www.googleapis.com/auth/cloud-platform') throw new Error('scope');
       state.tokenGrants++;
       json(res, 200, { access_token: 'ya29.test-access-token', expires_in: 3599, token_type: 'Bearer' });
@@ -132,7 +147,13 @@ export async function startConformanceUpstream(publicKey?: Jose.CryptoKey | Uint
   return upstream;
 }
 
-function answer(dialect: Dialect, scenario: Scenario, stream: boolean, body: Record<string, unknown>, res: http.ServerResponse): void {
+function answer(
+  dialect: Dialect,
+  scenario: Scenario,
+  stream: boolean,
+  body: Record<string, unknown>,
+  res: http.ServerResponse,
+): void {
   switch (scenario) {
     case 'bad_request':
       return errorAnswer(dialect, 400, res);
@@ -164,50 +185,159 @@ function answer(dialect: Dialect, scenario: Scenario, stream: boolean, body: Rec
 }
 
 function firstEvent(dialect: Dialect): string {
-  if (dialect === 'anthropic') return `event: message_start\n${data({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], usage: { input_tokens: 7, output_tokens: 1 } } })}event: content_block_start\n${data({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })}event: content_block_delta\n${data({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } })}`;
-  if (dialect === 'gemini') return data({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }], modelVersion: 'gemini-x' });
-  return data({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] });
+  if (dialect === 'anthropic')
+    return `event: message_start\n${data({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], usage: { input_tokens: 7, output_tokens: 1 } } })}event: content_block_start\n${data({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })}event: content_block_delta\n${data({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } })}`;
+  if (dialect === 'gemini')
+    return data({
+      candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }],
+      modelVersion: 'gemini-x',
+    });
+  return data({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }],
+  });
 }
 
 function errorAnswer(dialect: Dialect, status: number, res: http.ServerResponse): void {
   if (dialect === 'bedrock') {
     // Bedrock names the error in a header and sends no Retry-After.
-    const type = status === 400 ? 'ValidationException' : status === 429 ? 'ThrottlingException' : 'InternalServerException';
-    return json(res, status, { message: status === 400 ? 'Bad thing' : 'Too many requests, please wait before trying again.' }, { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`, 'x-amzn-requestid': 'req-1' });
+    const type =
+      status === 400 ? 'ValidationException' : status === 429 ? 'ThrottlingException' : 'InternalServerException';
+    return json(
+      res,
+      status,
+      { message: status === 400 ? 'Bad thing' : 'Too many requests, please wait before trying again.' },
+      {
+        'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+        'x-amzn-requestid': 'req-1',
+      },
+    );
   }
   const rateHeaders: Record<string, string> = status === 429 && dialect !== 'gemini' ? { 'retry-after': '7' } : {};
   if (dialect === 'anthropic') {
     const type = status === 400 ? 'invalid_request_error' : status === 429 ? 'rate_limit_error' : 'api_error';
-    return json(res, status, { type: 'error', error: { type, message: status === 400 ? 'messages: Bad thing' : 'Try later' } }, { ...rateHeaders, 'anthropic-ratelimit-requests-remaining': '0', 'request-id': 'req_1' });
+    return json(
+      res,
+      status,
+      { type: 'error', error: { type, message: status === 400 ? 'messages: Bad thing' : 'Try later' } },
+      { ...rateHeaders, 'anthropic-ratelimit-requests-remaining': '0', 'request-id': 'req_1' },
+    );
   }
   if (dialect === 'gemini') {
     const statusName = status === 400 ? 'INVALID_ARGUMENT' : status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL';
-    const details = status === 429 ? [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests' }] }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }] : [];
-    return json(res, status, { error: { code: status, message: status === 400 ? 'Bad thing' : 'Resource has been exhausted (e.g. check quota).', status: statusName, details } });
+    const details =
+      status === 429
+        ? [
+            {
+              '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+              violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests' }],
+            },
+            { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' },
+          ]
+        : [];
+    return json(res, status, {
+      error: {
+        code: status,
+        message: status === 400 ? 'Bad thing' : 'Resource has been exhausted (e.g. check quota).',
+        status: statusName,
+        details,
+      },
+    });
   }
   if (dialect === 'mistral' && status === 400) {
-    return json(res, 400, { object: 'error', message: 'Bad thing', type: 'invalid_request_error', param: null, code: null });
+    return json(res, 400, {
+      object: 'error',
+      message: 'Bad thing',
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    });
   }
   const type = status === 400 ? 'invalid_request_error' : status === 429 ? 'rate_limit_exceeded' : 'server_error';
-  json(res, status, { error: { message: status === 400 ? 'Bad thing' : 'Rate limit reached', type, param: status === 400 ? 'messages' : null, code: status === 429 ? 'rate_limit_exceeded' : null } }, { ...rateHeaders, 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '7s' });
+  json(
+    res,
+    status,
+    {
+      error: {
+        message: status === 400 ? 'Bad thing' : 'Rate limit reached',
+        type,
+        param: status === 400 ? 'messages' : null,
+        code: status === 429 ? 'rate_limit_exceeded' : null,
+      },
+    },
+    { ...rateHeaders, 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '7s' },
+  );
 }
 
-function openAi(dialect: 'openai' | 'mistral', scenario: Scenario, stream: boolean, body: Record<string, unknown>, res: http.ServerResponse): void {
-  const usage = { prompt_tokens: USAGE.prompt, completion_tokens: USAGE.completion, total_tokens: USAGE.prompt + USAGE.completion, prompt_tokens_details: { cached_tokens: USAGE.cached } };
-  const finish = scenario === 'tool' ? 'tool_calls' : scenario === 'length' ? (dialect === 'mistral' ? 'model_length' : 'length') : 'stop';
+function openAi(
+  dialect: 'openai' | 'mistral',
+  scenario: Scenario,
+  stream: boolean,
+  body: Record<string, unknown>,
+  res: http.ServerResponse,
+): void {
+  const usage = {
+    prompt_tokens: USAGE.prompt,
+    completion_tokens: USAGE.completion,
+    total_tokens: USAGE.prompt + USAGE.completion,
+    prompt_tokens_details: { cached_tokens: USAGE.cached },
+  };
+  const finish =
+    scenario === 'tool'
+      ? 'tool_calls'
+      : scenario === 'length'
+        ? dialect === 'mistral'
+          ? 'model_length'
+          : 'length'
+        : 'stop';
   const callId = dialect === 'mistral' ? 'Ab3dE6gH9' : 'call_1';
   const base = { id: 'chatcmpl-1', created: 1, model: String(body.model) };
   if (!stream) {
-    const message = scenario === 'tool' ? { role: 'assistant', content: null, tool_calls: [{ id: callId, type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] } : { role: 'assistant', content: 'Hello there' };
-    return json(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage });
+    const message =
+      scenario === 'tool'
+        ? {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: callId, type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }],
+          }
+        : { role: 'assistant', content: 'Hello there' };
+    return json(res, 200, {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+      usage,
+    });
   }
-  const chunk = (delta: unknown, finishReason: string | null, extra: Record<string, unknown> = {}) => data({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra });
+  const chunk = (delta: unknown, finishReason: string | null, extra: Record<string, unknown> = {}) =>
+    data({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, finish_reason: finishReason }],
+      ...extra,
+    });
   const askedUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   const events = [chunk({ role: 'assistant', content: '' }, null)];
   if (scenario === 'tool') {
     // Mistral sends a call whole and (in older versions) without index; OpenAI in fragments.
-    if (dialect === 'mistral') events.push(chunk({ tool_calls: [{ id: callId, type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] }, null));
-    else events.push(chunk({ tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: 'lookup', arguments: '' } }] }, null), chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }, null), chunk({ tool_calls: [{ index: 0, function: { arguments: '"x"}' } }] }, null));
+    if (dialect === 'mistral')
+      events.push(
+        chunk(
+          { tool_calls: [{ id: callId, type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] },
+          null,
+        ),
+      );
+    else
+      events.push(
+        chunk(
+          { tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: 'lookup', arguments: '' } }] },
+          null,
+        ),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }, null),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '"x"}' } }] }, null),
+      );
   } else events.push(chunk({ content: 'Hel' }, null), chunk({ content: 'lo' }, null));
   // Servers that report stream usage unasked put it on the finish chunk (Mistral, OpenRouter).
   events.push(askedUsage ? chunk({}, finish) : chunk({}, finish, { usage }));
@@ -220,39 +350,114 @@ function anthropic(scenario: Scenario, stream: boolean, res: http.ServerResponse
   const stop = scenario === 'tool' ? 'tool_use' : scenario === 'length' ? 'max_tokens' : 'end_turn';
   // Anthropic lists cache reads and writes apart from input: 7 + 4 = 11 prompt tokens (5 + 2 + 4 with writes).
   const writes = scenario === 'cache_write' ? USAGE.cacheWrites : 0;
-  const usage = { input_tokens: USAGE.prompt - USAGE.cached - writes, cache_read_input_tokens: USAGE.cached, cache_creation_input_tokens: writes, output_tokens: USAGE.completion };
+  const usage = {
+    input_tokens: USAGE.prompt - USAGE.cached - writes,
+    cache_read_input_tokens: USAGE.cached,
+    cache_creation_input_tokens: writes,
+    output_tokens: USAGE.completion,
+  };
   if (!stream) {
-    const content = scenario === 'tool' ? [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 'x' } }] : [{ type: 'text', text: 'Hello there' }];
-    return json(res, 200, { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content, stop_reason: stop, stop_sequence: null, usage });
+    const content =
+      scenario === 'tool'
+        ? [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 'x' } }]
+        : [{ type: 'text', text: 'Hello there' }];
+    return json(res, 200, {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-x',
+      content,
+      stop_reason: stop,
+      stop_sequence: null,
+      usage,
+    });
   }
   const ev = (type: string, o: Record<string, unknown>) => `event: ${type}\n${data({ type, ...o })}`;
-  const events = [ev('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }), ev('ping', {})];
+  const events = [
+    ev('message_start', {
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-x',
+        content: [],
+        stop_reason: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
+    }),
+    ev('ping', {}),
+  ];
   if (scenario === 'tool') {
-    events.push(ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: {} } }), ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"q":' } }), ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '"x"}' } }));
+    events.push(
+      ev('content_block_start', {
+        index: 0,
+        content_block: { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: {} },
+      }),
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"q":' } }),
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '"x"}' } }),
+    );
   } else {
-    events.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }), ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hel' } }), ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'lo' } }));
+    events.push(
+      ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+      ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hel' } }),
+      ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'lo' } }),
+    );
   }
-  events.push(ev('content_block_stop', { index: 0 }), ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: USAGE.completion } }), ev('message_stop', {}));
+  events.push(
+    ev('content_block_stop', { index: 0 }),
+    ev('message_delta', {
+      delta: { stop_reason: stop, stop_sequence: null },
+      usage: { output_tokens: USAGE.completion },
+    }),
+    ev('message_stop', {}),
+  );
   sse(res, events);
 }
 
 function gemini(scenario: Scenario, stream: boolean, res: http.ServerResponse): void {
   const finishReason = scenario === 'length' ? 'MAX_TOKENS' : 'STOP';
-  const usageMetadata = { promptTokenCount: USAGE.prompt, candidatesTokenCount: USAGE.completion, cachedContentTokenCount: USAGE.cached, totalTokenCount: USAGE.prompt + USAGE.completion };
+  const usageMetadata = {
+    promptTokenCount: USAGE.prompt,
+    candidatesTokenCount: USAGE.completion,
+    cachedContentTokenCount: USAGE.cached,
+    totalTokenCount: USAGE.prompt + USAGE.completion,
+  };
   const call = { functionCall: { name: 'lookup', args: { q: 'x' } } };
   if (!stream) {
     const parts = scenario === 'tool' ? [call] : [{ text: 'Hello there' }];
-    return json(res, 200, { candidates: [{ content: { role: 'model', parts }, finishReason, index: 0 }], usageMetadata, modelVersion: 'gemini-x', responseId: 'resp1' });
+    return json(res, 200, {
+      candidates: [{ content: { role: 'model', parts }, finishReason, index: 0 }],
+      usageMetadata,
+      modelVersion: 'gemini-x',
+      responseId: 'resp1',
+    });
   }
   const events =
     scenario === 'tool'
-      ? [data({ candidates: [{ content: { role: 'model', parts: [call] }, finishReason, index: 0 }], usageMetadata, modelVersion: 'gemini-x' })]
+      ? [
+          data({
+            candidates: [{ content: { role: 'model', parts: [call] }, finishReason, index: 0 }],
+            usageMetadata,
+            modelVersion: 'gemini-x',
+          }),
+        ]
       : [
-          data({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }], usageMetadata: { promptTokenCount: USAGE.prompt, totalTokenCount: USAGE.prompt }, modelVersion: 'gemini-x' }),
-          data({ candidates: [{ content: { role: 'model', parts: [{ text: 'lo' }] }, finishReason, index: 0 }], usageMetadata, modelVersion: 'gemini-x' }),
+          data({
+            candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }],
+            usageMetadata: { promptTokenCount: USAGE.prompt, totalTokenCount: USAGE.prompt },
+            modelVersion: 'gemini-x',
+          }),
+          data({
+            candidates: [{ content: { role: 'model', parts: [{ text: 'lo' }] }, finishReason, index: 0 }],
+            usageMetadata,
+            modelVersion: 'gemini-x',
+          }),
         ];
   // Google ends SSE events with CRLF pairs.
-  sse(res, events.map((e) => e.replace(/\n\n$/, '\r\n\r\n')));
+  sse(
+    res,
+    events.map((e) => e.replace(/\n\n$/, '\r\n\r\n')),
+  );
 }
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -260,7 +465,11 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8);
 /** One ConverseStream event as an event-stream frame. */
 function frame(type: string, payload: unknown): Uint8Array {
   return codec.encode({
-    headers: { ':event-type': { type: 'string', value: type }, ':content-type': { type: 'string', value: 'application/json' }, ':message-type': { type: 'string', value: 'event' } },
+    headers: {
+      ':event-type': { type: 'string', value: type },
+      ':content-type': { type: 'string', value: 'application/json' },
+      ':message-type': { type: 'string', value: 'event' },
+    },
     body: fromUtf8(JSON.stringify({ ...(payload as object), p: 'abcdefghij' })),
   });
 }
@@ -269,15 +478,34 @@ function bedrock(scenario: Scenario, stream: boolean, res: http.ServerResponse):
   const stopReason = scenario === 'tool' ? 'tool_use' : scenario === 'length' ? 'max_tokens' : 'end_turn';
   // Like Anthropic, Bedrock lists cache reads and writes apart from inputTokens.
   const writes = scenario === 'cache_write' ? USAGE.cacheWrites : 0;
-  const usage = { inputTokens: USAGE.prompt - USAGE.cached - writes, outputTokens: USAGE.completion, totalTokens: USAGE.prompt + USAGE.completion, cacheReadInputTokens: USAGE.cached, cacheWriteInputTokens: writes };
+  const usage = {
+    inputTokens: USAGE.prompt - USAGE.cached - writes,
+    outputTokens: USAGE.completion,
+    totalTokens: USAGE.prompt + USAGE.completion,
+    cacheReadInputTokens: USAGE.cached,
+    cacheWriteInputTokens: writes,
+  };
   if (!stream) {
-    const content = scenario === 'tool' ? [{ toolUse: { toolUseId: 'tooluse_1', name: 'lookup', input: { q: 'x' } } }] : [{ text: 'Hello there' }];
-    return json(res, 200, { output: { message: { role: 'assistant', content } }, stopReason, usage, metrics: { latencyMs: 12 } });
+    const content =
+      scenario === 'tool'
+        ? [{ toolUse: { toolUseId: 'tooluse_1', name: 'lookup', input: { q: 'x' } } }]
+        : [{ text: 'Hello there' }];
+    return json(res, 200, {
+      output: { message: { role: 'assistant', content } },
+      stopReason,
+      usage,
+      metrics: { latencyMs: 12 },
+    });
   }
   res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
   res.write(frame('messageStart', { role: 'assistant' }));
   if (scenario === 'tool') {
-    res.write(frame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_1', name: 'lookup' } } }));
+    res.write(
+      frame('contentBlockStart', {
+        contentBlockIndex: 0,
+        start: { toolUse: { toolUseId: 'tooluse_1', name: 'lookup' } },
+      }),
+    );
     res.write(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{"q":' } } }));
     res.write(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '"x"}' } } }));
   } else {
@@ -290,13 +518,30 @@ function bedrock(scenario: Scenario, stream: boolean, res: http.ServerResponse):
 }
 
 /** Recomputes the request's SigV4 signature with the known credentials and compares it. */
-async function verifySigV4(req: http.IncomingMessage, body: string, aws: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined): Promise<boolean> {
+async function verifySigV4(
+  req: http.IncomingMessage,
+  body: string,
+  aws: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined,
+): Promise<boolean> {
   const auth = req.headers.authorization;
   const date = req.headers['x-amz-date'];
   if (!aws || typeof auth !== 'string' || typeof date !== 'string') return false;
   if (aws.sessionToken && req.headers['x-amz-security-token'] !== aws.sessionToken) return false;
   const signer = new SignatureV4({ service: 'bedrock', region: aws.region, credentials: aws, sha256: Sha256 });
-  const signingDate = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
-  const signed = await signer.sign({ method: req.method ?? 'POST', protocol: 'http:', hostname: '127.0.0.1', path: req.url ?? '/', query: {}, headers: { host: String(req.headers.host), 'content-type': String(req.headers['content-type']) }, body }, { signingDate });
+  const signingDate = new Date(
+    `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+  );
+  const signed = await signer.sign(
+    {
+      method: req.method ?? 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      path: req.url ?? '/',
+      query: {},
+      headers: { host: String(req.headers.host), 'content-type': String(req.headers['content-type']) },
+      body,
+    },
+    { signingDate },
+  );
   return signed.headers.authorization === auth;
 }

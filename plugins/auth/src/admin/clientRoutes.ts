@@ -1,10 +1,18 @@
-import { CoreErrors,  validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors, validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
 import type { z } from 'zod';
 import type { ClientRecord } from '../oauth/ClientStore';
 import type { AuthRuntime } from '../runtime';
 import { clientUpdateRoute } from './clientUpdateRoute';
 import { actorId, audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, checkTargetRank } from './common';
-import { clientParams, clientView, createClientBody, createdClientView, listClientsQuery, listView, tenantParams } from './schemas';
+import {
+  clientParams,
+  clientView,
+  createClientBody,
+  createdClientView,
+  listClientsQuery,
+  listView,
+  tenantParams,
+} from './schemas';
 import { AuthErrors } from '../errors';
 
 type ClientView = z.output<typeof clientView>;
@@ -45,7 +53,8 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       const scopes = body.scopes ?? ['ai:invoke'];
       const role = (body.role ?? 'developer') as TenantRole;
       checkDelegation(caller, { role, scopes, what: 'OAuth client' });
-      if (body.first_party && caller.superadmin !== true) throw CoreErrors.create('permission_denied', 'Only a platform superadmin may create a first-party client.');
+      if (body.first_party && caller.superadmin !== true)
+        throw CoreErrors.create('permission_denied', 'Only a platform superadmin may create a first-party client.');
       await checkModelsWithinTenant(r, tenantId, body.allowed_models);
       const { record, secret } = await r.clients.create({
         tenantId,
@@ -61,7 +70,13 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
         createdBy: actorId(caller),
       });
       const view = toClientView(record);
-      await audit(r, ctx, { tenantId, action: 'oauth_client.create', targetType: 'oauth_client', targetId: record.clientId, after: view });
+      await audit(r, ctx, {
+        tenantId,
+        action: 'oauth_client.create',
+        targetType: 'oauth_client',
+        targetId: record.clientId,
+        after: view,
+      });
       ctx.status = 201;
       ctx.set('cache-control', 'no-store');
       ctx.body = { ...view, client_secret: secret };
@@ -70,7 +85,13 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       scopes: ['admin:write'],
       tags: ['admin'],
       summary: 'Register an OAuth client (the secret is in this response only)',
-      schema: { params: tenantParams, body: createClientBody, responses: { 201: createdClientView }, tag, operationId: 'createOAuthClient' },
+      schema: {
+        params: tenantParams,
+        body: createClientBody,
+        responses: { 201: createdClientView },
+        tag,
+        operationId: 'createOAuthClient',
+      },
     },
   );
 
@@ -80,14 +101,24 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       const r = rt();
       const { query, params } = validated<z.output<typeof listClientsQuery>, z.output<typeof tenantParams>>(ctx);
       await authorizeTenant(r, ctx, 'oauth-clients:read', params.tenantId);
-      const page = await r.clients.list(params.tenantId, { cursor: query.cursor, limit: query.limit ?? 50, q: query.q });
+      const page = await r.clients.list(params.tenantId, {
+        cursor: query.cursor,
+        limit: query.limit ?? 50,
+        q: query.q,
+      });
       ctx.body = { data: page.data.map(toClientView), next_cursor: page.nextCursor };
     },
     {
       scopes: ['admin:read'],
       tags: ['admin'],
       summary: 'List OAuth clients (never their secrets)',
-      schema: { params: tenantParams, query: listClientsQuery, responses: { 200: listView(clientView) }, tag, operationId: 'listOAuthClients' },
+      schema: {
+        params: tenantParams,
+        query: listClientsQuery,
+        responses: { 200: listView(clientView) },
+        tag,
+        operationId: 'listOAuthClients',
+      },
     },
   );
 
@@ -101,7 +132,12 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       if (!record) throw notFound();
       ctx.body = toClientView(record);
     },
-    { scopes: ['admin:read'], tags: ['admin'], summary: 'Get an OAuth client', schema: { params: clientParams, responses: { 200: clientView }, tag, operationId: 'getOAuthClient' } },
+    {
+      scopes: ['admin:read'],
+      tags: ['admin'],
+      summary: 'Get an OAuth client',
+      schema: { params: clientParams, responses: { 200: clientView }, tag, operationId: 'getOAuthClient' },
+    },
   );
 
   clientUpdateRoute(router, rt, base, tag);
@@ -120,7 +156,13 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       // Its refresh tokens and grants are gone with it; its JWT access tokens are denied everywhere.
       await r.oauth?.denyClient(clientId);
       const view = toClientView(record);
-      await audit(r, ctx, { tenantId, action: 'oauth_client.delete', targetType: 'oauth_client', targetId: clientId, before: view });
+      await audit(r, ctx, {
+        tenantId,
+        action: 'oauth_client.delete',
+        targetType: 'oauth_client',
+        targetId: clientId,
+        before: view,
+      });
       ctx.body = view;
     },
     {

@@ -6,7 +6,8 @@ import { audit, authorizeTenant, checkDelegation, checkModelsWithinTenant, check
 import { clientParams, clientShapeIssues, clientView, updateClientBody } from './schemas';
 import { AuthErrors } from '../errors';
 
-const removed = (before: readonly string[], after: readonly string[] | undefined) => after !== undefined && before.some((x) => !after.includes(x));
+const removed = (before: readonly string[], after: readonly string[] | undefined) =>
+  after !== undefined && before.some((x) => !after.includes(x));
 
 /**
  * `PATCH …/oauth-clients/:clientId`: name, grant types, redirect URIs and scopes. What would change
@@ -29,9 +30,18 @@ export function clientUpdateRoute(router: PluginRouter, rt: () => AuthRuntime, b
       checkTargetRank(caller, { role: current.role, superadmin: current.firstParty }, 'OAuth client');
       checkDelegation(caller, { scopes: body.scopes, what: 'OAuth client' });
       const grantTypes = body.grant_types ? [...new Set(body.grant_types)] : undefined;
-      const merged = { grant_types: grantTypes ?? current.grantTypes, redirect_uris: body.redirect_uris ?? current.redirectUris, token_endpoint_auth_method: current.tokenEndpointAuthMethod };
+      const merged = {
+        grant_types: grantTypes ?? current.grantTypes,
+        redirect_uris: body.redirect_uris ?? current.redirectUris,
+        token_endpoint_auth_method: current.tokenEndpointAuthMethod,
+      };
       const [issue] = clientShapeIssues(merged);
-      if (issue) throw errors.badRequest(`${issue.message}; send the fields that go together in one PATCH.`, 'invalid_client_settings', issue.path.join('.'));
+      if (issue)
+        throw errors.badRequest(
+          `${issue.message}; send the fields that go together in one PATCH.`,
+          'invalid_client_settings',
+          issue.path.join('.'),
+        );
       await checkModelsWithinTenant(r, tenantId, body.allowed_models);
       // Narrowing the models revokes grants too: refresh tokens minted under the wider list would
       // otherwise mint access tokens carrying it.
@@ -39,23 +49,51 @@ export function clientUpdateRoute(router: PluginRouter, rt: () => AuthRuntime, b
         removed(current.scopes, body.scopes) ||
         removed(current.grantTypes, grantTypes) ||
         removed(current.redirectUris, body.redirect_uris) ||
-        (body.allowed_models !== undefined && body.allowed_models !== null && (current.allowedModels === null || removed(current.allowedModels, body.allowed_models)));
+        (body.allowed_models !== undefined &&
+          body.allowed_models !== null &&
+          (current.allowedModels === null || removed(current.allowedModels, body.allowed_models)));
       const changed = await r.clients.update(
         tenantId,
         clientId,
-        { name: body.name, grantTypes, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, scopes: body.scopes ? [...new Set(body.scopes)] : undefined, allowedModels: body.allowed_models === undefined ? undefined : body.allowed_models === null ? null : [...new Set(body.allowed_models)] },
+        {
+          name: body.name,
+          grantTypes,
+          redirectUris: body.redirect_uris,
+          postLogoutRedirectUris: body.post_logout_redirect_uris,
+          scopes: body.scopes ? [...new Set(body.scopes)] : undefined,
+          allowedModels:
+            body.allowed_models === undefined
+              ? undefined
+              : body.allowed_models === null
+                ? null
+                : [...new Set(body.allowed_models)],
+        },
         narrowing,
       );
       if (!changed) throw AuthErrors.create('oauth_client_not_found', 'No such OAuth client in this tenant.');
       const after = toClientView(changed.after);
-      await audit(r, ctx, { tenantId, action: 'oauth_client.update', targetType: 'oauth_client', targetId: clientId, before: toClientView(changed.before), after: { ...after, grants_revoked: narrowing } });
+      await audit(r, ctx, {
+        tenantId,
+        action: 'oauth_client.update',
+        targetType: 'oauth_client',
+        targetId: clientId,
+        before: toClientView(changed.before),
+        after: { ...after, grants_revoked: narrowing },
+      });
       ctx.body = after;
     },
     {
       scopes: ['admin:write'],
       tags: ['admin'],
-      summary: "Change an OAuth client's name, grant types, redirect URIs or scopes (taking any away revokes its grants and refresh tokens)",
-      schema: { params: clientParams, body: updateClientBody, responses: { 200: clientView }, tag, operationId: 'updateOAuthClient' },
+      summary:
+        "Change an OAuth client's name, grant types, redirect URIs or scopes (taking any away revokes its grants and refresh tokens)",
+      schema: {
+        params: clientParams,
+        body: updateClientBody,
+        responses: { 200: clientView },
+        tag,
+        operationId: 'updateOAuthClient',
+      },
     },
   );
 }

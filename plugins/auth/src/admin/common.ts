@@ -1,4 +1,12 @@
-import { CoreErrors, PrincipalKey, TENANT_ROLES, errors, type GatewayContext, type Principal, type TenantRole } from '@aihub/core/plugin-api';
+import {
+  CoreErrors,
+  PrincipalKey,
+  TENANT_ROLES,
+  errors,
+  type GatewayContext,
+  type Principal,
+  type TenantRole,
+} from '@aihub/core/plugin-api';
 import type { AuthRuntime } from '../runtime';
 import { AuthErrors } from '../errors';
 
@@ -23,7 +31,12 @@ export function actorId(p: Principal): string {
  * not allow it) and checks the tenant exists, so a superadmin gets 404 for a tenant id that is
  * not there instead of writing rows for it.
  */
-export async function authorizeTenant(rt: AuthRuntime, ctx: GatewayContext, permission: string, tenantId: string): Promise<Principal> {
+export async function authorizeTenant(
+  rt: AuthRuntime,
+  ctx: GatewayContext,
+  permission: string,
+  tenantId: string,
+): Promise<Principal> {
   rt.access().authorize(ctx, permission, tenantId);
   const tenant = await rt.tenancy().getTenant(tenantId);
   if (!tenant) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
@@ -36,13 +49,21 @@ export async function authorizeTenant(rt: AuthRuntime, ctx: GatewayContext, perm
  * list is checked first on every call, so a credential can never widen it). `*` means "whatever the
  * tenant may use" and is always accepted.
  */
-export async function checkModelsWithinTenant(rt: AuthRuntime, tenantId: string, models: readonly string[] | null | undefined): Promise<void> {
+export async function checkModelsWithinTenant(
+  rt: AuthRuntime,
+  tenantId: string,
+  models: readonly string[] | null | undefined,
+): Promise<void> {
   if (!models?.length) return;
   const allowed = (await rt.tenancy().getTenant(tenantId))?.settings.allowedModels;
   if (!allowed || allowed.includes('*')) return;
   const outside = models.filter((m) => m !== '*' && !allowed.includes(m));
   if (outside.length) {
-    throw AuthErrors.create('model_not_in_tenant', `allowed_models may only name models the tenant may use; ${outside.map((m) => `\`${m}\``).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among them (the tenant's: ${allowed.join(', ')}). Remove ${outside.length === 1 ? 'it' : 'them'}, or widen the tenant's allowedModels first.`, { param: 'allowed_models' });
+    throw AuthErrors.create(
+      'model_not_in_tenant',
+      `allowed_models may only name models the tenant may use; ${outside.map((m) => `\`${m}\``).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among them (the tenant's: ${allowed.join(', ')}). Remove ${outside.length === 1 ? 'it' : 'them'}, or widen the tenant's allowedModels first.`,
+      { param: 'allowed_models' },
+    );
   }
 }
 
@@ -50,34 +71,67 @@ export async function checkModelsWithinTenant(rt: AuthRuntime, tenantId: string,
  * A caller may hand out at most what it holds: no role above its own, no scope it lacks, and only
  * a superadmin may create superadmin credentials or first-party clients.
  */
-export function checkDelegation(caller: Principal, wanted: { role?: TenantRole; scopes?: string[]; superadmin?: boolean; what: string }): void {
+export function checkDelegation(
+  caller: Principal,
+  wanted: { role?: TenantRole; scopes?: string[]; superadmin?: boolean; what: string },
+): void {
   if (caller.superadmin === true) return;
-  if (wanted.superadmin) throw CoreErrors.create('permission_denied', `Only a platform superadmin may create a superadmin ${wanted.what}.`);
+  if (wanted.superadmin)
+    throw CoreErrors.create('permission_denied', `Only a platform superadmin may create a superadmin ${wanted.what}.`);
   if (wanted.role && roleRank(wanted.role) > roleRank(caller.role)) {
-    throw CoreErrors.create('permission_denied', `You cannot give a ${wanted.what} the ${wanted.role} role: it is above your own (${caller.role ?? 'none'}).`);
+    throw CoreErrors.create(
+      'permission_denied',
+      `You cannot give a ${wanted.what} the ${wanted.role} role: it is above your own (${caller.role ?? 'none'}).`,
+    );
   }
   for (const scope of wanted.scopes ?? []) {
-    if (!caller.scopes.includes(scope)) throw CoreErrors.create('permission_denied', `You cannot give a ${wanted.what} the \`${scope}\` scope: your credential does not have it.`);
+    if (!caller.scopes.includes(scope))
+      throw CoreErrors.create(
+        'permission_denied',
+        `You cannot give a ${wanted.what} the \`${scope}\` scope: your credential does not have it.`,
+      );
   }
 }
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 /** The created/updated JSON for audit entries: the view, never secrets (the audit log masks too). */
-export async function audit(rt: AuthRuntime, ctx: GatewayContext, entry: { tenantId: string | null; action: string; targetType: string; targetId: string; before?: unknown; after?: unknown }): Promise<void> {
+export async function audit(
+  rt: AuthRuntime,
+  ctx: GatewayContext,
+  entry: {
+    tenantId: string | null;
+    action: string;
+    targetType: string;
+    targetId: string;
+    before?: unknown;
+    after?: unknown;
+  },
+): Promise<void> {
   const log = rt.audit();
   if (!log) {
-    rt.ctx.logger.warn('no AUDIT_LOG provider: admin change not audited', { action: entry.action, target_id: entry.targetId });
+    rt.ctx.logger.warn('no AUDIT_LOG provider: admin change not audited', {
+      action: entry.action,
+      target_id: entry.targetId,
+    });
     return;
   }
   await log.record(ctx, entry);
 }
 
 /** Keys or clients above the caller (a higher role, or a superadmin credential) are not theirs to change. */
-export function checkTargetRank(caller: Principal, target: { role: TenantRole; superadmin?: boolean }, what: string): void {
+export function checkTargetRank(
+  caller: Principal,
+  target: { role: TenantRole; superadmin?: boolean },
+  what: string,
+): void {
   if (caller.superadmin === true) return;
-  if (target.superadmin) throw CoreErrors.create('permission_denied', `Only a platform superadmin may change a superadmin ${what}.`);
+  if (target.superadmin)
+    throw CoreErrors.create('permission_denied', `Only a platform superadmin may change a superadmin ${what}.`);
   if (roleRank(target.role) > roleRank(caller.role)) {
-    throw CoreErrors.create('permission_denied', `This ${what} has the ${target.role} role, above yours (${caller.role ?? 'none'}); ask an owner.`);
+    throw CoreErrors.create(
+      'permission_denied',
+      `This ${what} has the ${target.role} role, above yours (${caller.role ?? 'none'}); ask an owner.`,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import {  } from '@aihub/core/plugin-api';
+import {} from '@aihub/core/plugin-api';
 import type { ApiKeyRecord } from '../keys/ApiKeyStore';
 import { iso } from './common';
 import type { apiKeyView } from './schemas';

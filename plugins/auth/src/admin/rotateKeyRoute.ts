@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import {  validated, type PluginRouter } from '@aihub/core/plugin-api';
+import { validated, type PluginRouter } from '@aihub/core/plugin-api';
 import type { AuthRuntime } from '../runtime';
 import { audit, authorizeTenant, checkTargetRank } from './common';
 import { keyNotFound, keyView } from './keyView';
@@ -27,13 +27,23 @@ export function rotateKeyRoute(router: PluginRouter, rt: () => AuthRuntime, base
       const out = await r.keys.rotate(tenantId, id, grace * 1000);
       if (out === undefined) throw keyNotFound();
       if (out === 'conflict') {
-        throw AuthErrors.create('api_key_not_rotatable', 'Only an active key that has not been rotated yet can be rotated; create a new key instead.');
+        throw AuthErrors.create(
+          'api_key_not_rotatable',
+          'Only an active key that has not been rotated yet can be rotated; create a new key instead.',
+        );
       }
       // The old key's revocation or shortened expiry applies on every instance now, not when caches expire.
       await r.apiKeys.announce(id);
       const now = r.ctx.clock.now();
       const view = keyView(out.record, now);
-      await audit(r, ctx, { tenantId, action: 'api_key.rotate', targetType: 'api_key', targetId: id, before: keyView(current, now), after: { ...keyView(out.old, now), grace_seconds: grace, new_key_id: out.record.id } });
+      await audit(r, ctx, {
+        tenantId,
+        action: 'api_key.rotate',
+        targetType: 'api_key',
+        targetId: id,
+        before: keyView(current, now),
+        after: { ...keyView(out.old, now), grace_seconds: grace, new_key_id: out.record.id },
+      });
       ctx.status = 201;
       ctx.set('cache-control', 'no-store');
       ctx.body = { ...view, key: out.key };
@@ -41,8 +51,15 @@ export function rotateKeyRoute(router: PluginRouter, rt: () => AuthRuntime, base
     {
       scopes: ['admin:write'],
       tags: ['admin'],
-      summary: 'Rotate an API key: a new key (shown once) with the same settings; the old one stops working now or after grace_seconds',
-      schema: { params: keyParams, body: rotateKeyBody, responses: { 201: createdKeyView }, tag, operationId: 'rotateApiKey' },
+      summary:
+        'Rotate an API key: a new key (shown once) with the same settings; the old one stops working now or after grace_seconds',
+      schema: {
+        params: keyParams,
+        body: rotateKeyBody,
+        responses: { 201: createdKeyView },
+        tag,
+        operationId: 'rotateApiKey',
+      },
     },
   );
 }

@@ -16,8 +16,24 @@ const meter = () => createMetrics({ processMetrics: false }).meterFor('auth');
 function row(id: string, secret: string, extra: Partial<ApiKeyRow> = {}): ApiKeyRow {
   const at = new Date();
   return {
-    id, tenant_id: 'ten_1', name: 'k', user_id: null, team_id: null, secret_hash: secrets.hmac(secret).toString('hex'), scopes: '["ai:invoke"]', role: 'developer',
-    superadmin: false, expires_at: null, revoked_at: null, last_used_at: null, limits: null, budgets: null, created_by: null, created_at: at, updated_at: at, ...extra,
+    id,
+    tenant_id: 'ten_1',
+    name: 'k',
+    user_id: null,
+    team_id: null,
+    secret_hash: secrets.hmac(secret).toString('hex'),
+    scopes: '["ai:invoke"]',
+    role: 'developer',
+    superadmin: false,
+    expires_at: null,
+    revoked_at: null,
+    last_used_at: null,
+    limits: null,
+    budgets: null,
+    created_by: null,
+    created_at: at,
+    updated_at: at,
+    ...extra,
   };
 }
 
@@ -38,8 +54,17 @@ function setup(rows: Map<string, ApiKeyRow>, delayMs = 0) {
     },
   } as unknown as ApiKeyStore;
   const published: string[] = [];
-  const kv = { publish: async (_c: string, m: string) => void published.push(m), subscribe: async () => async () => {} } as never;
-  const auth = new ApiKeyAuthenticator(store, secrets, kv, createAuthMetrics(meter()), { cacheMax: 100, cacheTtlMs: 30_000, negativeCacheTtlMs: 10_000, lastUsedIntervalMs: 60_000, lastUsedFlushMs: 1000 });
+  const kv = {
+    publish: async (_c: string, m: string) => void published.push(m),
+    subscribe: async () => async () => {},
+  } as never;
+  const auth = new ApiKeyAuthenticator(store, secrets, kv, createAuthMetrics(meter()), {
+    cacheMax: 100,
+    cacheTtlMs: 30_000,
+    negativeCacheTtlMs: 10_000,
+    lastUsedIntervalMs: 60_000,
+    lastUsedFlushMs: 1000,
+  });
   return { auth, calls, published };
 }
 
@@ -61,7 +86,11 @@ test('cache hit is synchronous and shares one frozen Principal', async () => {
   assert.equal(second, first);
   assert.ok(Object.isFrozen(first) && Object.isFrozen(first.scopes));
   assert.equal(calls.find, 1);
-  assert.equal(code(() => auth.authenticate(`ahk_${k.id}_${'x'.repeat(43)}`)), 'invalid_api_key', 'wrong secret on a cached key');
+  assert.equal(
+    code(() => auth.authenticate(`ahk_${k.id}_${'x'.repeat(43)}`)),
+    'invalid_api_key',
+    'wrong secret on a cached key',
+  );
 });
 
 test('concurrent misses share one read; unknown ids are cached negatively', async () => {
@@ -70,7 +99,11 @@ test('concurrent misses share one read; unknown ids are cached negatively', asyn
   await Promise.all([auth.authenticate(k.key), auth.authenticate(k.key), auth.authenticate(k.key)]);
   assert.equal(calls.find, 1);
   const unknown = generateApiKey().key;
-  for (let i = 0; i < 3; i++) await assert.rejects(async () => auth.authenticate(unknown), (e: GatewayError) => e.code === 'invalid_api_key');
+  for (let i = 0; i < 3; i++)
+    await assert.rejects(
+      async () => auth.authenticate(unknown),
+      (e: GatewayError) => e.code === 'invalid_api_key',
+    );
   assert.equal(calls.find, 2, 'one read for the unknown id, then the negative cache');
 });
 
@@ -82,7 +115,10 @@ test('a revocation during a read is not overwritten by the stale row', async () 
   rows.set(k.id, row(k.id, k.secret, { revoked_at: new Date() }));
   auth.evict(k.id);
   await pending; // the in-flight read saw the old row and answers it, but must not cache it
-  await assert.rejects(async () => auth.authenticate(k.key), (e: GatewayError) => e.code === 'api_key_revoked');
+  await assert.rejects(
+    async () => auth.authenticate(k.key),
+    (e: GatewayError) => e.code === 'api_key_revoked',
+  );
   assert.equal(calls.find, 2);
 });
 
@@ -97,9 +133,18 @@ test('expired and revoked keys are told apart only with the right secret; last_u
       [used.id, row(used.id, used.secret)],
     ]),
   );
-  await assert.rejects(async () => auth.authenticate(expired.key), (e: GatewayError) => e.code === 'api_key_expired');
-  await assert.rejects(async () => auth.authenticate(revoked.key), (e: GatewayError) => e.code === 'api_key_revoked');
-  await assert.rejects(async () => auth.authenticate(`ahk_${revoked.id}_${'y'.repeat(43)}`), (e: GatewayError) => e.code === 'invalid_api_key');
+  await assert.rejects(
+    async () => auth.authenticate(expired.key),
+    (e: GatewayError) => e.code === 'api_key_expired',
+  );
+  await assert.rejects(
+    async () => auth.authenticate(revoked.key),
+    (e: GatewayError) => e.code === 'api_key_revoked',
+  );
+  await assert.rejects(
+    async () => auth.authenticate(`ahk_${revoked.id}_${'y'.repeat(43)}`),
+    (e: GatewayError) => e.code === 'invalid_api_key',
+  );
   for (let i = 0; i < 5; i++) await auth.authenticate(used.key);
   await auth.flushLastUsed();
   assert.equal(calls.touched.length, 1);
@@ -116,7 +161,12 @@ test('a remembered secret never lets another secret for the same key id in', asy
   // memo of the verified secret must not match them, and the HMAC must still reject them.
   const flipped = k.key.slice(0, -1) + (k.key.endsWith('a') ? 'b' : 'a');
   const other = k.key.slice(0, k.key.length - k.secret.length) + generateApiKey().secret;
-  for (const wrong of [flipped, other]) assert.equal(code(() => auth.authenticate(wrong)), 'invalid_api_key', wrong);
+  for (const wrong of [flipped, other])
+    assert.equal(
+      code(() => auth.authenticate(wrong)),
+      'invalid_api_key',
+      wrong,
+    );
   // The right secret still passes afterwards, synchronously from the cache.
   const again = auth.authenticate(k.key);
   assert.ok(!(again instanceof Promise));

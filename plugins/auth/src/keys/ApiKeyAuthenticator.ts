@@ -1,6 +1,12 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { CoreErrors, type BudgetSettings, type LimitSettings, type PluginContext, type Principal } from '@aihub/core/plugin-api';
+import {
+  CoreErrors,
+  type BudgetSettings,
+  type LimitSettings,
+  type PluginContext,
+  type Principal,
+} from '@aihub/core/plugin-api';
 import { AuthErrors } from '../errors';
 import { parseApiKey } from '../keyFormat';
 import { parseJson, type ApiKeyRow } from '../models';
@@ -43,15 +49,23 @@ export interface ApiKeyAuthOptions {
 }
 
 const invalidKey = () =>
-  CoreErrors.create('invalid_api_key', 'Incorrect API key provided. Check the key, or create a new one in the admin API or console.', {
-    headers: { 'www-authenticate': 'Bearer' },
-  });
+  CoreErrors.create(
+    'invalid_api_key',
+    'Incorrect API key provided. Check the key, or create a new one in the admin API or console.',
+    {
+      headers: { 'www-authenticate': 'Bearer' },
+    },
+  );
 
 const expiredKey = () =>
-  AuthErrors.create('api_key_expired', 'This API key has expired; create a new key.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  AuthErrors.create('api_key_expired', 'This API key has expired; create a new key.', {
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
 
 const revokedKey = () =>
-  AuthErrors.create('api_key_revoked', 'This API key has been revoked; create a new key.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  AuthErrors.create('api_key_revoked', 'This API key has been revoked; create a new key.', {
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
 
 function freezePrincipal(row: ApiKeyRow): Principal {
   const scopes = Object.freeze(parseJson<string[]>(row.scopes, [])) as string[];
@@ -113,8 +127,18 @@ export class ApiKeyAuthenticator {
     private readonly now: () => number = Date.now,
     private readonly onError: (err: unknown, what: string) => void = () => {},
   ) {
-    this.cache = new LRUCache<string, CachedKey>({ max: options.cacheMax, ttl: options.cacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
-    this.unknown = new LRUCache<string, typeof UNKNOWN>({ max: options.cacheMax, ttl: options.negativeCacheTtlMs, ttlAutopurge: false, updateAgeOnGet: false });
+    this.cache = new LRUCache<string, CachedKey>({
+      max: options.cacheMax,
+      ttl: options.cacheTtlMs,
+      ttlAutopurge: false,
+      updateAgeOnGet: false,
+    });
+    this.unknown = new LRUCache<string, typeof UNKNOWN>({
+      max: options.cacheMax,
+      ttl: options.negativeCacheTtlMs,
+      ttlAutopurge: false,
+      updateAgeOnGet: false,
+    });
     this.lastPoll = new Date(now());
   }
 

@@ -166,7 +166,10 @@ export class ApiKeyStore {
   }
 
   async get(tenantId: string, id: string): Promise<ApiKeyRecord | undefined> {
-    const row = (await this.models.ApiKey.findOne({ where: { tenant_id: tenantId, id }, raw: true })) as ApiKeyRow | null;
+    const row = (await this.models.ApiKey.findOne({
+      where: { tenant_id: tenantId, id },
+      raw: true,
+    })) as ApiKeyRow | null;
     return row ? toRecord(row) : undefined;
   }
 
@@ -181,21 +184,31 @@ export class ApiKeyStore {
     const sort = input.sort ?? '-created_at';
     const and: WhereOptions<ApiKeyRow>[] = [{ tenant_id: tenantId }];
     if (input.status === 'revoked') and.push({ revoked_at: { [Op.ne]: null } });
-    if (input.status === 'active') and.push({ revoked_at: null, [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: now } }] });
+    if (input.status === 'active')
+      and.push({ revoked_at: null, [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: now } }] });
     if (input.status === 'expired') and.push({ revoked_at: null, expires_at: { [Op.lte]: now } });
     if (input.userId) and.push({ user_id: input.userId });
     if (input.teamId) and.push({ team_id: input.teamId });
     if (input.q) and.push(searchKeys(this.models.ApiKey.sequelize!, input.q));
     const after = decodeSortCursor(input.cursor, sort);
     if (after) and.push(afterCursor(sort, after));
-    const rows = (await this.models.ApiKey.findAll({ where: { [Op.and]: and }, order: orderOf(sort, input.status === 'revoked' && this.models.ApiKey.sequelize!.getDialect() === 'postgres'), limit: input.limit + 1, raw: true })) as unknown as ApiKeyRow[];
+    const rows = (await this.models.ApiKey.findAll({
+      where: { [Op.and]: and },
+      order: orderOf(sort, input.status === 'revoked' && this.models.ApiKey.sequelize!.getDialect() === 'postgres'),
+      limit: input.limit + 1,
+      raw: true,
+    })) as unknown as ApiKeyRow[];
     const more = rows.length > input.limit;
     const page = more ? rows.slice(0, input.limit) : rows;
     const last = page[page.length - 1];
     return { data: page.map(toRecord), nextCursor: more && last ? encodeSortCursor(sort, last) : null };
   }
 
-  async update(tenantId: string, id: string, patch: UpdateApiKeyInput): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord } | undefined> {
+  async update(
+    tenantId: string,
+    id: string,
+    patch: UpdateApiKeyInput,
+  ): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord } | undefined> {
     const before = await this.get(tenantId, id);
     if (!before) return undefined;
     const values: Partial<ApiKeyRow> = { updated_at: new Date(this.now()) };
@@ -219,40 +232,58 @@ export class ApiKeyStore {
    * it expires sooner. Undefined when the key is missing; `conflict` when it is revoked, expired or
    * already rotated (two concurrent rotations: one wins).
    */
-  async rotate(tenantId: string, id: string, graceMs: number): Promise<{ old: ApiKeyRecord; record: ApiKeyRecord; key: string } | undefined | 'conflict'> {
+  async rotate(
+    tenantId: string,
+    id: string,
+    graceMs: number,
+  ): Promise<{ old: ApiKeyRecord; record: ApiKeyRecord; key: string } | undefined | 'conflict'> {
     const sequelize = this.models.ApiKey.sequelize!;
-    return sequelize.transaction(async (transaction) => {
-      const row = (await this.models.ApiKey.findOne({ where: { tenant_id: tenantId, id }, raw: true, transaction })) as ApiKeyRow | null;
-      if (!row) return undefined;
-      const nowMs = this.now();
-      const at = new Date(nowMs);
-      if (row.revoked_at || row.replaced_by || (row.expires_at && new Date(row.expires_at).getTime() <= nowMs)) return 'conflict';
-      const generated = generateApiKey();
-      const fresh: ApiKeyRow = {
-        ...row,
-        id: generated.id,
-        secret_hash: this.secrets.hmac(generated.secret).toString('hex'),
-        last_used_at: null,
-        rotated_from: row.id,
-        replaced_by: null,
-        created_at: at,
-        updated_at: at,
-      };
-      await this.models.ApiKey.create(fresh, { transaction });
-      const retire: Partial<ApiKeyRow> = { replaced_by: fresh.id, updated_at: at };
-      if (graceMs <= 0) retire.revoked_at = at;
-      else {
-        const graceEnd = nowMs + graceMs;
-        if (!row.expires_at || new Date(row.expires_at).getTime() > graceEnd) retire.expires_at = new Date(graceEnd);
-      }
-      const [changed] = await this.models.ApiKey.update(retire, { where: { tenant_id: tenantId, id, revoked_at: null, replaced_by: null }, transaction });
-      if (changed !== 1) throw new RotationRace();
-      const old = (await this.models.ApiKey.findOne({ where: { tenant_id: tenantId, id }, raw: true, transaction })) as unknown as ApiKeyRow;
-      return { old: toRecord(old), record: toRecord(fresh), key: generated.key };
-    }).catch((err: unknown) => {
-      if (err instanceof RotationRace) return 'conflict' as const;
-      throw err;
-    });
+    return sequelize
+      .transaction(async (transaction) => {
+        const row = (await this.models.ApiKey.findOne({
+          where: { tenant_id: tenantId, id },
+          raw: true,
+          transaction,
+        })) as ApiKeyRow | null;
+        if (!row) return undefined;
+        const nowMs = this.now();
+        const at = new Date(nowMs);
+        if (row.revoked_at || row.replaced_by || (row.expires_at && new Date(row.expires_at).getTime() <= nowMs))
+          return 'conflict';
+        const generated = generateApiKey();
+        const fresh: ApiKeyRow = {
+          ...row,
+          id: generated.id,
+          secret_hash: this.secrets.hmac(generated.secret).toString('hex'),
+          last_used_at: null,
+          rotated_from: row.id,
+          replaced_by: null,
+          created_at: at,
+          updated_at: at,
+        };
+        await this.models.ApiKey.create(fresh, { transaction });
+        const retire: Partial<ApiKeyRow> = { replaced_by: fresh.id, updated_at: at };
+        if (graceMs <= 0) retire.revoked_at = at;
+        else {
+          const graceEnd = nowMs + graceMs;
+          if (!row.expires_at || new Date(row.expires_at).getTime() > graceEnd) retire.expires_at = new Date(graceEnd);
+        }
+        const [changed] = await this.models.ApiKey.update(retire, {
+          where: { tenant_id: tenantId, id, revoked_at: null, replaced_by: null },
+          transaction,
+        });
+        if (changed !== 1) throw new RotationRace();
+        const old = (await this.models.ApiKey.findOne({
+          where: { tenant_id: tenantId, id },
+          raw: true,
+          transaction,
+        })) as unknown as ApiKeyRow;
+        return { old: toRecord(old), record: toRecord(fresh), key: generated.key };
+      })
+      .catch((err: unknown) => {
+        if (err instanceof RotationRace) return 'conflict' as const;
+        throw err;
+      });
   }
 
   /** Marks the key revoked (idempotent: an already revoked key keeps its first revocation time). */
@@ -261,7 +292,10 @@ export class ApiKeyStore {
     if (!before) return undefined;
     if (!before.revokedAt) {
       const at = new Date(this.now());
-      await this.models.ApiKey.update({ revoked_at: at, updated_at: at }, { where: { tenant_id: tenantId, id, revoked_at: null } });
+      await this.models.ApiKey.update(
+        { revoked_at: at, updated_at: at },
+        { where: { tenant_id: tenantId, id, revoked_at: null } },
+      );
     }
     const after = (await this.get(tenantId, id))!;
     return { before, after };
@@ -271,19 +305,32 @@ export class ApiKeyStore {
   async touchLastUsed(entries: Map<string, number>): Promise<void> {
     for (const [id, at] of entries) {
       const when = new Date(at);
-      await this.models.ApiKey.update({ last_used_at: when }, { where: { id, [Op.or]: [{ last_used_at: null }, { last_used_at: { [Op.lt]: when } }] }, silent: true });
+      await this.models.ApiKey.update(
+        { last_used_at: when },
+        { where: { id, [Op.or]: [{ last_used_at: null }, { last_used_at: { [Op.lt]: when } }] }, silent: true },
+      );
     }
   }
 
   /** Keys changed since `since` (the poll that backs up lost revocation messages). */
   async changedSince(since: Date): Promise<string[]> {
-    const rows = (await this.models.ApiKey.findAll({ attributes: ['id'], where: { updated_at: { [Op.gte]: since } }, raw: true })) as unknown as { id: string }[];
+    const rows = (await this.models.ApiKey.findAll({
+      attributes: ['id'],
+      where: { updated_at: { [Op.gte]: since } },
+      raw: true,
+    })) as unknown as { id: string }[];
     return rows.map((r) => r.id);
   }
 
   /** Ids of unrevoked keys, newest first (what the authenticator may look up for a throttled address). */
   async unrevokedIds(limit: number): Promise<string[]> {
-    const rows = (await this.models.ApiKey.findAll({ attributes: ['id'], where: { revoked_at: null }, order: [['created_at', 'DESC']], limit, raw: true })) as unknown as { id: string }[];
+    const rows = (await this.models.ApiKey.findAll({
+      attributes: ['id'],
+      where: { revoked_at: null },
+      order: [['created_at', 'DESC']],
+      limit,
+      raw: true,
+    })) as unknown as { id: string }[];
     return rows.map((r) => r.id);
   }
 }
@@ -294,5 +341,9 @@ export class ApiKeyStore {
  */
 export function containsInsensitive(sequelize: Sequelize, column: string, needle: string): WhereOptions {
   const fn = sequelize.getDialect() === 'postgres' ? 'strpos' : 'instr';
-  return sequelize.where(sequelize.fn(fn, sequelize.fn('lower', sequelize.col(column)), needle.toLowerCase()), Op.gt, 0);
+  return sequelize.where(
+    sequelize.fn(fn, sequelize.fn('lower', sequelize.col(column)), needle.toLowerCase()),
+    Op.gt,
+    0,
+  );
 }

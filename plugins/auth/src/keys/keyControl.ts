@@ -15,7 +15,14 @@ export function keyControl(ctx: AuthContext): KeyControl {
       await rt.apiKeys.announce(keyId);
       if (!changed.before.revokedAt) {
         const now = rt.ctx.clock.now();
-        await rt.audit()?.record(null, { tenantId, action: 'api_key.revoke', targetType: 'api_key', targetId: keyId, before: keyView(changed.before, now), after: { ...keyView(changed.after, now), reason } });
+        await rt.audit()?.record(null, {
+          tenantId,
+          action: 'api_key.revoke',
+          targetType: 'api_key',
+          targetId: keyId,
+          before: keyView(changed.before, now),
+          after: { ...keyView(changed.after, now), reason },
+        });
       }
       return true;
     },

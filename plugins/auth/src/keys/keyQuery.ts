@@ -1,5 +1,5 @@
 import { Op, literal, type OrderItem, type Sequelize, type WhereOptions } from 'sequelize';
-import { CoreErrors,  } from '@aihub/core/plugin-api';
+import { CoreErrors } from '@aihub/core/plugin-api';
 import type { ApiKeyRow } from '../models';
 
 /** Columns the key list sorts by. */
@@ -14,7 +14,12 @@ export const KEY_SORTS = KEY_SORT_COLUMNS.flatMap((c) => [c, `-${c}`]) as KeySor
  * (`low`); a key without expiry expires last (`high`). Each matches its index in the migration, so
  * PostgreSQL walks the index in either direction.
  */
-const NULLS: Record<KeySortColumn, 'low' | 'high' | undefined> = { created_at: undefined, name: undefined, last_used_at: 'low', expires_at: 'high' };
+const NULLS: Record<KeySortColumn, 'low' | 'high' | undefined> = {
+  created_at: undefined,
+  name: undefined,
+  last_used_at: 'low',
+  expires_at: 'high',
+};
 
 interface SortSpec {
   column: KeySortColumn;
@@ -44,9 +49,15 @@ export function orderOf(sort: KeySort, viaFilter = false): OrderItem[] {
   const nulls = s.nullable ? ` NULLS ${s.nullsFirst ? 'FIRST' : 'LAST'}` : '';
   if (viaFilter) {
     const expr = s.column === 'name' ? `("name" || '')` : `("${s.column}" + interval '0 seconds')`;
-    return [[literal(expr), `${dir}${nulls}`], ['id', dir]];
+    return [
+      [literal(expr), `${dir}${nulls}`],
+      ['id', dir],
+    ];
   }
-  return [[s.column, `${dir}${nulls}`], ['id', dir]];
+  return [
+    [s.column, `${dir}${nulls}`],
+    ['id', dir],
+  ];
 }
 
 /** The last row of a page: its sort value (null, a date or a name) and id. */
@@ -72,20 +83,28 @@ export function afterCursor(sort: KeySort, pos: SortPosition): WhereOptions<ApiK
     return (s.nullsFirst ? { [Op.or]: [inNulls, { [col]: { [Op.ne]: null } }] } : inNulls) as WhereOptions<ApiKeyRow>;
   }
   const valuesAfter = { [Op.or]: [{ [col]: { [cmp]: pos.value } }, sameThenId] };
-  if (s.nullable && !s.nullsFirst) return { [Op.or]: [{ [col]: { [bound]: pos.value }, ...valuesAfter }, { [col]: null }] } as WhereOptions<ApiKeyRow>;
+  if (s.nullable && !s.nullsFirst)
+    return { [Op.or]: [{ [col]: { [bound]: pos.value }, ...valuesAfter }, { [col]: null }] } as WhereOptions<ApiKeyRow>;
   return { [col]: { [bound]: pos.value }, ...valuesAfter } as WhereOptions<ApiKeyRow>;
 }
 
 const CURSOR = /^k1:([a-z_-]{1,20}):([0-9A-Za-z]{1,64}):(n|d\d{1,15}|s[\s\S]*)$/;
 
 function invalidCursor(why = 'pass next_cursor from the previous page unchanged') {
-  return CoreErrors.create('invalid_cursor', `The cursor is not one this API returned for this list; ${why}.`, { param: 'cursor' });
+  return CoreErrors.create('invalid_cursor', `The cursor is not one this API returned for this list; ${why}.`, {
+    param: 'cursor',
+  });
 }
 
 /** Opaque cursor: the sort it belongs to, the last id, and the last sort value. */
 export function encodeSortCursor(sort: KeySort, row: ApiKeyRow): string {
   const v = row[specOf(sort).column] as Date | string | null;
-  const value = v === null || v === undefined ? 'n' : typeof v === 'string' && specOf(sort).column === 'name' ? `s${v}` : `d${new Date(v).getTime()}`;
+  const value =
+    v === null || v === undefined
+      ? 'n'
+      : typeof v === 'string' && specOf(sort).column === 'name'
+        ? `s${v}`
+        : `d${new Date(v).getTime()}`;
   return Buffer.from(`k1:${sort}:${row.id}:${value}`).toString('base64url');
 }
 
@@ -94,7 +113,8 @@ export function decodeSortCursor(cursor: string | undefined, sort: KeySort): Sor
   if (cursor.length > 600) throw invalidCursor();
   const m = CURSOR.exec(Buffer.from(cursor, 'base64url').toString());
   if (!m) throw invalidCursor();
-  if (m[1] !== sort) throw invalidCursor(`it was made for sort=${m[1]}: start again without a cursor when the sort changes`);
+  if (m[1] !== sort)
+    throw invalidCursor(`it was made for sort=${m[1]}: start again without a cursor when the sort changes`);
   const raw = m[3];
   const isName = specOf(sort).column === 'name';
   if (raw === 'n') {
@@ -111,7 +131,11 @@ export function decodeSortCursor(cursor: string | undefined, sort: KeySort): Sor
  */
 export function searchKeys(sequelize: Sequelize, q: string): WhereOptions<ApiKeyRow> {
   const fn = sequelize.getDialect() === 'postgres' ? 'strpos' : 'instr';
-  const byName = sequelize.where(sequelize.fn(fn, sequelize.fn('lower', sequelize.col('name')), q.toLowerCase()), Op.gt, 0);
+  const byName = sequelize.where(
+    sequelize.fn(fn, sequelize.fn('lower', sequelize.col('name')), q.toLowerCase()),
+    Op.gt,
+    0,
+  );
   const idPart = q.startsWith('ahk_') ? q.slice(4, 16) : q;
   // Key ids are base62: a prefix of that alphabet has no LIKE wildcards to escape.
   if (!/^[0-9A-Za-z]{1,12}$/.test(idPart)) return byName as WhereOptions<ApiKeyRow>;

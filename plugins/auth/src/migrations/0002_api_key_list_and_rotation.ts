@@ -19,12 +19,16 @@ export const migration: Migration = {
     await qi.addIndex(t, ['tenant_id', 'team_id', 'created_at'], { name: `${t}_tenant_team` });
     // Never-used keys sort as the oldest: NULLS FIRST ascending (so NULLS LAST when scanned backwards,
     // for "-last_used_at"). SQLite always sorts NULL lowest, which is the same order.
-    if (dialect === 'postgres') await sequelize.query(`CREATE INDEX "${t}_tenant_last_used" ON "${t}" (tenant_id, last_used_at ASC NULLS FIRST, id)`);
+    if (dialect === 'postgres')
+      await sequelize.query(
+        `CREATE INDEX "${t}_tenant_last_used" ON "${t}" (tenant_id, last_used_at ASC NULLS FIRST, id)`,
+      );
     else await qi.addIndex(t, ['tenant_id', 'last_used_at', 'id'], { name: `${t}_tenant_last_used` });
   },
   async down({ queryInterface: qi, table }) {
     const t = table('api_keys');
-    for (const name of ['created', 'name', 'expires', 'user', 'team', 'last_used']) await qi.removeIndex(t, `${t}_tenant_${name}`);
+    for (const name of ['created', 'name', 'expires', 'user', 'team', 'last_used'])
+      await qi.removeIndex(t, `${t}_tenant_${name}`);
     for (const column of ['replaced_by', 'rotated_from', 'allowed_models']) await qi.removeColumn(t, column);
   },
 };

@@ -8,7 +8,9 @@ export const migration: Migration = {
   async up({ sequelize, table }) {
     const t = table('api_keys');
     // Raw SQL: the same partial-index statement works on SQLite and PostgreSQL.
-    await sequelize.query(`CREATE INDEX "${t}_tenant_revoked" ON "${t}" (tenant_id, revoked_at) WHERE revoked_at IS NOT NULL`);
+    await sequelize.query(
+      `CREATE INDEX "${t}_tenant_revoked" ON "${t}" (tenant_id, revoked_at) WHERE revoked_at IS NOT NULL`,
+    );
   },
   async down({ queryInterface: qi, table }) {
     await qi.removeIndex(table('api_keys'), `${table('api_keys')}_tenant_revoked`);

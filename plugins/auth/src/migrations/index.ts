@@ -12,4 +12,10 @@ import { migration as apiKeyApiVersion } from './0005_api_key_api_version';
  *
  * One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename.
  */
-export const migrations: Migration[] = [createAuth, apiKeyListAndRotation, apiKeyRevokedIndex, oauthClientAllowedModels, apiKeyApiVersion];
+export const migrations: Migration[] = [
+  createAuth,
+  apiKeyListAndRotation,
+  apiKeyRevokedIndex,
+  oauthClientAllowedModels,
+  apiKeyApiVersion,
+];

@@ -114,7 +114,10 @@ export class ClientStore {
   }
 
   async get(tenantId: string, clientId: string): Promise<ClientRecord | undefined> {
-    const row = (await this.models.OAuthClient.findOne({ where: { tenant_id: tenantId, client_id: clientId }, raw: true })) as OAuthClientRow | null;
+    const row = (await this.models.OAuthClient.findOne({
+      where: { tenant_id: tenantId, client_id: clientId },
+      raw: true,
+    })) as OAuthClientRow | null;
     return row ? toClient(row) : undefined;
   }
 
@@ -126,9 +129,15 @@ export class ClientStore {
 
   async list(tenantId: string, input: { cursor?: string; limit: number; q?: string }): Promise<Page<ClientRecord>> {
     const and: WhereOptions<OAuthClientRow>[] = [{ tenant_id: tenantId }];
-    if (input.q) and.push(containsInsensitive(this.models.OAuthClient.sequelize!, 'name', input.q) as WhereOptions<OAuthClientRow>);
+    if (input.q)
+      and.push(
+        containsInsensitive(this.models.OAuthClient.sequelize!, 'name', input.q) as WhereOptions<OAuthClientRow>,
+      );
     const cursor = decodeCursor(input.cursor);
-    if (cursor) and.push({ [Op.or]: [{ created_at: { [Op.lt]: cursor.at } }, { created_at: cursor.at, client_id: { [Op.lt]: cursor.id } }] });
+    if (cursor)
+      and.push({
+        [Op.or]: [{ created_at: { [Op.lt]: cursor.at } }, { created_at: cursor.at, client_id: { [Op.lt]: cursor.id } }],
+      });
     const rows = (await this.models.OAuthClient.findAll({
       where: { [Op.and]: and },
       order: [
@@ -141,7 +150,10 @@ export class ClientStore {
     const more = rows.length > input.limit;
     const page = more ? rows.slice(0, input.limit) : rows;
     const last = page[page.length - 1];
-    return { data: page.map(toClient), nextCursor: more && last ? encodeCursor(new Date(last.created_at), last.client_id) : null };
+    return {
+      data: page.map(toClient),
+      nextCursor: more && last ? encodeCursor(new Date(last.created_at), last.client_id) : null,
+    };
   }
 
   /**
@@ -161,11 +173,16 @@ export class ClientStore {
     if (patch.name !== undefined) values.name = patch.name;
     if (patch.grantTypes !== undefined) values.grant_types = JSON.stringify(patch.grantTypes);
     if (patch.redirectUris !== undefined) values.redirect_uris = JSON.stringify(patch.redirectUris);
-    if (patch.postLogoutRedirectUris !== undefined) values.post_logout_redirect_uris = JSON.stringify(patch.postLogoutRedirectUris);
+    if (patch.postLogoutRedirectUris !== undefined)
+      values.post_logout_redirect_uris = JSON.stringify(patch.postLogoutRedirectUris);
     if (patch.scopes !== undefined) values.scopes = JSON.stringify(patch.scopes);
-    if (patch.allowedModels !== undefined) values.allowed_models = patch.allowedModels === null ? null : JSON.stringify(patch.allowedModels);
+    if (patch.allowedModels !== undefined)
+      values.allowed_models = patch.allowedModels === null ? null : JSON.stringify(patch.allowedModels);
     await this.db.transaction(async (t) => {
-      await this.models.OAuthClient.update(values, { where: { tenant_id: tenantId, client_id: clientId }, transaction: t });
+      await this.models.OAuthClient.update(values, {
+        where: { tenant_id: tenantId, client_id: clientId },
+        transaction: t,
+      });
       if (revokeGrants) await this.models.OidcPayload.destroy({ where: { client_id: clientId }, transaction: t });
     });
     const after = await this.get(tenantId, clientId);

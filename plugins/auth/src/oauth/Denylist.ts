@@ -33,7 +33,10 @@ export class Denylist {
   }
 
   async start(): Promise<void> {
-    const rows = (await this.models.OidcPayload.findAll({ where: { kind: DENYLIST, expires_at: { [Op.gt]: new Date(this.now()) } }, raw: true })) as unknown as OidcPayloadRow[];
+    const rows = (await this.models.OidcPayload.findAll({
+      where: { kind: DENYLIST, expires_at: { [Op.gt]: new Date(this.now()) } },
+      raw: true,
+    })) as unknown as OidcPayloadRow[];
     for (const row of rows) this.entries.set(row.id, new Date(row.expires_at!).getTime());
     this.unsubscribe = await this.store.subscribe(TOKEN_REVOKED_CHANNEL, (message) => {
       const sep = message.lastIndexOf('|');
@@ -56,7 +59,17 @@ export class Denylist {
   async add(key: string, until: number): Promise<void> {
     this.apply(key, until);
     try {
-      await this.models.OidcPayload.upsert({ kind: DENYLIST, id: key, payload: '{}', grant_id: null, client_id: null, uid: null, user_code: null, expires_at: new Date(until), consumed_at: null });
+      await this.models.OidcPayload.upsert({
+        kind: DENYLIST,
+        id: key,
+        payload: '{}',
+        grant_id: null,
+        client_id: null,
+        uid: null,
+        user_code: null,
+        expires_at: new Date(until),
+        consumed_at: null,
+      });
       await this.store.publish(TOKEN_REVOKED_CHANNEL, `${key}|${until}`);
     } catch (err) {
       this.onError(err);

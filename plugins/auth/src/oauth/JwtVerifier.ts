@@ -43,9 +43,13 @@ const invalidToken = (why: string) =>
   });
 
 const expiredToken = () =>
-  AuthErrors.create('token_expired', 'The access token has expired; get a new one from /oauth/token (or use your refresh token).', {
-    headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"' },
-  });
+  AuthErrors.create(
+    'token_expired',
+    'The access token has expired; get a new one from /oauth/token (or use your refresh token).',
+    {
+      headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"' },
+    },
+  );
 
 const revokedToken = () =>
   AuthErrors.create('token_revoked', 'The access token has been revoked; get a new one from /oauth/token.', {
@@ -71,7 +75,8 @@ export function principalFromClaims(payload: Jose.JWTPayload): Principal {
     superadmin: payload.superadmin === true ? true : undefined,
   };
   const models = payload.allowed_models;
-  if (Array.isArray(models) && models.every((m) => typeof m === 'string')) principal.allowedModels = Object.freeze([...models]);
+  if (Array.isArray(models) && models.every((m) => typeof m === 'string'))
+    principal.allowedModels = Object.freeze([...models]);
   return Object.freeze(principal);
 }
 
@@ -110,7 +115,11 @@ export class JwtVerifier implements TokenVerifier {
   async setKeys(keys: SigningKey[]): Promise<void> {
     const next = new Map<string, VerifierKey>();
     for (const k of keys) {
-      next.set(k.kid, { alg: k.alg, key: (await jose.importJWK(k.publicJwk, k.alg)) as Jose.CryptoKey, retireAt: k.retireAt });
+      next.set(k.kid, {
+        alg: k.alg,
+        key: (await jose.importJWK(k.publicJwk, k.alg)) as Jose.CryptoKey,
+        retireAt: k.retireAt,
+      });
     }
     this.algorithms = [...new Set([...this.options.algorithms, ...keys.map((k) => k.alg)])];
     this.keys = next;
@@ -240,7 +249,12 @@ export class JwtVerifier implements TokenVerifier {
     const kind = key.slice(0, colon);
     const id = key.slice(colon + 1);
     for (const [token, entry] of this.cache.entries()) {
-      if ((kind === 'jti' && entry.jti === id) || (kind === 'gid' && entry.gid === id) || (kind === 'cid' && entry.cid === id) || (kind === 'tid' && entry.tid === id)) {
+      if (
+        (kind === 'jti' && entry.jti === id) ||
+        (kind === 'gid' && entry.gid === id) ||
+        (kind === 'cid' && entry.cid === id) ||
+        (kind === 'tid' && entry.tid === id)
+      ) {
         this.cache.delete(token);
       }
     }

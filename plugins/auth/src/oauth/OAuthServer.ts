@@ -46,8 +46,12 @@ export class OAuthServer {
     this.issuer = issuerOf(cfg, ctx.coreConfig.server.port);
     this.audience = cfg.audience ?? this.issuer;
     this.resource = this.issuer;
-    this.keyStore = new SigningKeyStore(rt.models, rt.secrets, ctx.database, now, cfg.oauth.signingAlg, (m, meta) => ctx.logger.warn(m, meta));
-    this.denylist = new Denylist(rt.models, ctx.sharedStore, now, (err) => ctx.logger.warn('auth: could not share a token revocation', { err }));
+    this.keyStore = new SigningKeyStore(rt.models, rt.secrets, ctx.database, now, cfg.oauth.signingAlg, (m, meta) =>
+      ctx.logger.warn(m, meta),
+    );
+    this.denylist = new Denylist(rt.models, ctx.sharedStore, now, (err) =>
+      ctx.logger.warn('auth: could not share a token revocation', { err }),
+    );
     const algorithms = [...new Set([cfg.oauth.signingAlg, ...cfg.oauth.extraAlgorithms])];
     this.verifier = new JwtVerifier(
       {
@@ -86,7 +90,9 @@ export class OAuthServer {
     await this.apply(keys);
     this.unsubscribe = await this.rt.ctx.sharedStore.subscribe(SIGNING_KEYS_CHANNEL, () => void this.reload());
     this.purgeTimer = setInterval(() => {
-      purgeExpired(this.rt.models, this.rt.ctx.clock.now()).catch((err) => this.rt.ctx.logger.warn('auth: could not purge expired OAuth rows', { err }));
+      purgeExpired(this.rt.models, this.rt.ctx.clock.now()).catch((err) =>
+        this.rt.ctx.logger.warn('auth: could not purge expired OAuth rows', { err }),
+      );
     }, 10 * 60_000);
     this.purgeTimer.unref();
   }
@@ -129,7 +135,10 @@ export class OAuthServer {
     clearTimeout(this.retireTimer);
     const next = Math.min(...keys.filter((k) => k.status === 'retiring').map((k) => k.retireAt));
     if (Number.isFinite(next)) {
-      this.retireTimer = setTimeout(() => void this.reload().catch(() => {}), Math.min(Math.max(next - this.rt.ctx.clock.now(), 0) + 50, 2 ** 31 - 1));
+      this.retireTimer = setTimeout(
+        () => void this.reload().catch(() => {}),
+        Math.min(Math.max(next - this.rt.ctx.clock.now(), 0) + 50, 2 ** 31 - 1),
+      );
       this.retireTimer.unref();
     }
   }
@@ -179,9 +188,15 @@ export class OAuthServer {
     const oidc = ctx.oidc;
     if (!oidc) return;
     const body = ctx.body as Record<string, unknown> | undefined;
-    if ((oidc.route === 'introspection' || oidc.route === 'revocation') && ctx.status === 400 && body?.error === 'unsupported_token_type' && oidc.client) {
+    if (
+      (oidc.route === 'introspection' || oidc.route === 'revocation') &&
+      ctx.status === 400 &&
+      body?.error === 'unsupported_token_type' &&
+      oidc.client
+    ) {
       const token = oidc.params?.token;
-      if (typeof token === 'string') await (oidc.route === 'introspection' ? this.introspectJwt(ctx, token) : this.revokeJwt(ctx, token));
+      if (typeof token === 'string')
+        await (oidc.route === 'introspection' ? this.introspectJwt(ctx, token) : this.revokeJwt(ctx, token));
       return;
     }
     if (oidc.route === 'token' && ctx.status === 200 && body && typeof body.access_token === 'string') {
@@ -190,7 +205,11 @@ export class OAuthServer {
         const scopes = oidc.client?.[CLIENT_SCOPES];
         if (typeof scopes === 'string' && scopes) body.scope = scopes;
       }
-      this.rt.metrics.tokens.inc({ grant_type: ['client_credentials', 'authorization_code', 'refresh_token'].includes(grantType) ? grantType : 'other' });
+      this.rt.metrics.tokens.inc({
+        grant_type: ['client_credentials', 'authorization_code', 'refresh_token'].includes(grantType)
+          ? grantType
+          : 'other',
+      });
     }
   }
 
@@ -209,7 +228,15 @@ export class OAuthServer {
     const sameClient = tokenClient === client.clientId;
     const sameTenant = client.clientAuthMethod !== 'none' && payload.tenant_id === client[CLIENT_TENANT];
     if (!sameClient && !sameTenant) return;
-    if (this.denylist.denies(payload.jti as string, payload.gid as string | undefined, tokenClient as string, payload.tenant_id as string | undefined)) return;
+    if (
+      this.denylist.denies(
+        payload.jti as string,
+        payload.gid as string | undefined,
+        tokenClient as string,
+        payload.tenant_id as string | undefined,
+      )
+    )
+      return;
     ctx.body = {
       active: true,
       token_type: 'Bearer',
@@ -242,7 +269,10 @@ export class OAuthServer {
     if (payload.client_id !== client.clientId) {
       if (client.clientAuthMethod === 'none') return;
       ctx.status = 400;
-      ctx.body = { error: 'invalid_request', error_description: 'client is not authorized to revoke the presented token' };
+      ctx.body = {
+        error: 'invalid_request',
+        error_description: 'client is not authorized to revoke the presented token',
+      };
       return;
     }
     await this.denylist.add(`jti:${payload.jti as string}`, (payload.exp as number) * 1000);
@@ -251,19 +281,28 @@ export class OAuthServer {
   /** A revoked grant: its unexpired access tokens stop working everywhere. */
   async denyGrant(grantId: string): Promise<void> {
     const oauth = this.rt.ctx.config.oauth;
-    await this.denylist.add(`gid:${grantId}`, this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000);
+    await this.denylist.add(
+      `gid:${grantId}`,
+      this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000,
+    );
   }
 
   /** A deleted tenant: every unexpired access token issued for it stops working everywhere. */
   async denyTenant(tenantId: string): Promise<void> {
     const oauth = this.rt.ctx.config.oauth;
-    await this.denylist.add(`tid:${tenantId}`, this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000);
+    await this.denylist.add(
+      `tid:${tenantId}`,
+      this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000,
+    );
   }
 
   /** A deleted client: its unexpired access tokens stop working everywhere. */
   async denyClient(clientId: string): Promise<void> {
     const oauth = this.rt.ctx.config.oauth;
-    await this.denylist.add(`cid:${clientId}`, this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000);
+    await this.denylist.add(
+      `cid:${clientId}`,
+      this.rt.ctx.clock.now() + (oauth.accessTokenTtlSeconds + oauth.clockToleranceSeconds + 5) * 1000,
+    );
   }
 
   /** Records the tenant a user signed in to for a grant (read when tokens are issued). */

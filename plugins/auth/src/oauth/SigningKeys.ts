@@ -64,7 +64,10 @@ export class SigningKeyStore {
   /** The active key first, then retiring keys newest first. Marks keys past their grace as retired. */
   async load(): Promise<SigningKey[]> {
     const now = new Date(this.now());
-    await this.models.SigningKey.update({ status: 'retired' }, { where: { status: 'retiring', retire_after: { [Op.lte]: now } } });
+    await this.models.SigningKey.update(
+      { status: 'retired' },
+      { where: { status: 'retiring', retire_after: { [Op.lte]: now } } },
+    );
     const rows = (await this.models.SigningKey.findAll({
       where: { status: { [Op.in]: ['active', 'retiring'] } },
       order: [['created_at', 'DESC']],
@@ -96,7 +99,9 @@ export class SigningKeyStore {
         seenActive = true;
       }
     }
-    return keys.sort((a, b) => (a.status === b.status ? b.createdAt.getTime() - a.createdAt.getTime() : a.status === 'active' ? -1 : 1));
+    return keys.sort((a, b) =>
+      a.status === b.status ? b.createdAt.getTime() - a.createdAt.getTime() : a.status === 'active' ? -1 : 1,
+    );
   }
 
   /**
@@ -117,7 +122,8 @@ export class SigningKeyStore {
         }
         continue;
       }
-      if (this.now() > deadline) throw new Error('timed out waiting for another instance to create the first signing key');
+      if (this.now() > deadline)
+        throw new Error('timed out waiting for another instance to create the first signing key');
       await sleep(100);
     }
   }
@@ -156,8 +162,19 @@ export class SigningKeyStore {
   }
 
   /** Every key with its status, for the admin API (public parts only). */
-  async list(): Promise<{ kid: string; alg: string; status: string; created_at: string; retire_after: string | null }[]> {
-    const rows = (await this.models.SigningKey.findAll({ order: [['created_at', 'DESC']], raw: true })) as unknown as SigningKeyRow[];
-    return rows.map((r) => ({ kid: r.kid, alg: r.alg, status: r.status, created_at: new Date(r.created_at).toISOString(), retire_after: r.retire_after ? new Date(r.retire_after).toISOString() : null }));
+  async list(): Promise<
+    { kid: string; alg: string; status: string; created_at: string; retire_after: string | null }[]
+  > {
+    const rows = (await this.models.SigningKey.findAll({
+      order: [['created_at', 'DESC']],
+      raw: true,
+    })) as unknown as SigningKeyRow[];
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      status: r.status,
+      created_at: new Date(r.created_at).toISOString(),
+      retire_after: r.retire_after ? new Date(r.retire_after).toISOString() : null,
+    }));
   }
 }

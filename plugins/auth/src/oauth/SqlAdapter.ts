@@ -64,21 +64,33 @@ export class SqlAdapter implements OidcAdapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) return undefined;
     if (this.name === 'Client') return this.findClient(id);
-    return this.toPayload((await this.model.findOne({ where: { kind: this.name, id }, raw: true })) as OidcPayloadRow | null);
+    return this.toPayload(
+      (await this.model.findOne({ where: { kind: this.name, id }, raw: true })) as OidcPayloadRow | null,
+    );
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     if (typeof uid !== 'string' || uid.length > MAX_ID) return undefined;
-    return this.toPayload((await this.model.findOne({ where: { kind: this.name, uid }, raw: true })) as OidcPayloadRow | null);
+    return this.toPayload(
+      (await this.model.findOne({ where: { kind: this.name, uid }, raw: true })) as OidcPayloadRow | null,
+    );
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
     if (typeof userCode !== 'string' || userCode.length > MAX_ID) return undefined;
-    return this.toPayload((await this.model.findOne({ where: { kind: this.name, user_code: userCode }, raw: true })) as OidcPayloadRow | null);
+    return this.toPayload(
+      (await this.model.findOne({
+        where: { kind: this.name, user_code: userCode },
+        raw: true,
+      })) as OidcPayloadRow | null,
+    );
   }
 
   async consume(id: string): Promise<void> {
-    const [changed] = await this.model.update({ consumed_at: new Date(this.deps.now()) }, { where: { kind: this.name, id, consumed_at: null } });
+    const [changed] = await this.model.update(
+      { consumed_at: new Date(this.deps.now()) },
+      { where: { kind: this.name, id, consumed_at: null } },
+    );
     if (changed === 0 && this.name === 'RefreshToken') {
       const row = (await this.model.findOne({ where: { kind: this.name, id }, raw: true })) as OidcPayloadRow | null;
       if (row?.grant_id) await revokeGrantRows(this.deps, row.grant_id);
@@ -129,7 +141,9 @@ export const DENYLIST = 'AihubDenylist';
 
 /** Deletes every stored artefact of a grant (codes, refresh tokens, the grant) and reports it. */
 export async function revokeGrantRows(deps: AdapterDeps, grantId: string): Promise<void> {
-  await deps.models.OidcPayload.destroy({ where: { [Op.or]: [{ grant_id: grantId }, { kind: 'Grant', id: grantId }] } });
+  await deps.models.OidcPayload.destroy({
+    where: { [Op.or]: [{ grant_id: grantId }, { kind: 'Grant', id: grantId }] },
+  });
   deps.onGrantRevoked(grantId);
 }
 

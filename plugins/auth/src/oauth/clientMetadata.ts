@@ -18,7 +18,10 @@ export function clientMetadata(row: OAuthClientRow, secret: string | undefined):
   const grantTypes = parseJson<string[]>(row.grant_types, []);
   const apiScopes = parseJson<string[]>(row.scopes, []);
   const code = grantTypes.includes('authorization_code');
-  const scope = [...(code ? ['openid', 'email'] : []), ...(grantTypes.includes('refresh_token') ? ['offline_access'] : [])];
+  const scope = [
+    ...(code ? ['openid', 'email'] : []),
+    ...(grantTypes.includes('refresh_token') ? ['offline_access'] : []),
+  ];
   const metadata: Record<string, unknown> = {
     client_id: row.client_id,
     client_name: row.name,

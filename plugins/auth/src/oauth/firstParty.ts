@@ -42,8 +42,14 @@ export function firstPartyClients(ctx: AuthContext): FirstPartyClients {
     },
     async ensureFirstPartyClient(spec) {
       const rt = ctx.runtime;
-      if (!rt.oauth) throw new Error('auth.oauth.enabled is false: the console needs the OAuth server of the auth plugin to sign users in');
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(spec.clientId)) throw new Error(`first-party client id ${JSON.stringify(spec.clientId)} must be 1–64 letters, digits, '.', '_' or '-'`);
+      if (!rt.oauth)
+        throw new Error(
+          'auth.oauth.enabled is false: the console needs the OAuth server of the auth plugin to sign users in',
+        );
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(spec.clientId))
+        throw new Error(
+          `first-party client id ${JSON.stringify(spec.clientId)} must be 1–64 letters, digits, '.', '_' or '-'`,
+        );
       const at = new Date(ctx.clock.now());
       const wanted = {
         tenant_id: PLATFORM_CLIENT_TENANT,
@@ -61,14 +67,22 @@ export function firstPartyClients(ctx: AuthContext): FirstPartyClients {
       const existing = (await OAuthClient.findByPk(spec.clientId, { raw: true })) as OAuthClientRow | null;
       if (!existing) {
         try {
-          await OAuthClient.create({ client_id: spec.clientId, ...wanted, created_by: 'console', created_at: at, updated_at: at });
+          await OAuthClient.create({
+            client_id: spec.clientId,
+            ...wanted,
+            created_by: 'console',
+            created_at: at,
+            updated_at: at,
+          });
           return;
         } catch (err) {
           // Another instance created it first: fall through to the update.
           if (!(await OAuthClient.findByPk(spec.clientId))) throw err;
         }
       }
-      const same = existing && (Object.keys(wanted) as (keyof typeof wanted)[]).every((k) => String(existing[k]) === String(wanted[k]));
+      const same =
+        existing &&
+        (Object.keys(wanted) as (keyof typeof wanted)[]).every((k) => String(existing[k]) === String(wanted[k]));
       if (!same) await OAuthClient.update({ ...wanted, updated_at: at }, { where: { client_id: spec.clientId } });
     },
   };

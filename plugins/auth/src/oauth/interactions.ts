@@ -51,7 +51,14 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       if (d.uid !== (ctx as unknown as { params: { uid: string } }).params.uid) throw new Error('uid mismatch');
       return d;
     } catch {
-      html(ctx, 400, layout('Sign-in expired · AI Hub', '<h1>This sign-in has expired</h1><p>Go back to the application and start again.</p>'));
+      html(
+        ctx,
+        400,
+        layout(
+          'Sign-in expired · AI Hub',
+          '<h1>This sign-in has expired</h1><p>Go back to the application and start again.</p>',
+        ),
+      );
       return undefined;
     }
   }
@@ -61,7 +68,11 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
   }
 
   /** The tenant the user signs in to: the `tenant` parameter, the client's tenant, or the user's own. */
-  async function resolveTenant(userId: string, client: OidcClient, requested: unknown): Promise<{ id: string; name: string } | { error: string }> {
+  async function resolveTenant(
+    userId: string,
+    client: OidcClient,
+    requested: unknown,
+  ): Promise<{ id: string; name: string } | { error: string }> {
     const tenancy = rt().tenancy();
     const user = await tenancy.getUser(userId);
     if (!user) return { error: 'The account no longer exists.' };
@@ -73,15 +84,20 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       const t = (await tenancy.getTenant(requested)) ?? (await tenancy.getTenantBySlug(requested));
       tenantId = t?.id;
       if (!tenantId) return { error: 'You are not a member of that tenant.' };
-      if (!firstParty && tenantId !== clientTenant) return { error: 'This application can only be used in its own tenant.' };
+      if (!firstParty && tenantId !== clientTenant)
+        return { error: 'This application can only be used in its own tenant.' };
     } else if (!firstParty) {
       tenantId = clientTenant;
     } else {
       const memberships = await tenancy.membershipsOf(userId);
-      tenantId = memberships.find((m) => m.tenantId === clientTenant)?.tenantId ?? memberships[0]?.tenantId ?? (user.superadmin ? clientTenant : undefined);
+      tenantId =
+        memberships.find((m) => m.tenantId === clientTenant)?.tenantId ??
+        memberships[0]?.tenantId ??
+        (user.superadmin ? clientTenant : undefined);
       if (!tenantId) return { error: 'Your account is not a member of any tenant yet.' };
     }
-    if (!user.superadmin && !(await tenancy.roleOf(userId, tenantId))) return { error: 'You are not a member of that tenant.' };
+    if (!user.superadmin && !(await tenancy.roleOf(userId, tenantId)))
+      return { error: 'You are not a member of that tenant.' };
     const tenant = await tenancy.getTenant(tenantId);
     if (!tenant) return { error: 'You are not a member of that tenant.' };
     if (tenant.status !== 'active' && !user.superadmin) return { error: 'That tenant is suspended.' };
@@ -99,17 +115,28 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
     if (Array.isArray(missing.missingOIDCScope)) grant.addOIDCScope((missing.missingOIDCScope as string[]).join(' '));
     if (Array.isArray(missing.missingOIDCClaims)) grant.addOIDCClaims(missing.missingOIDCClaims as string[]);
     if (missing.missingResourceScopes && typeof missing.missingResourceScopes === 'object') {
-      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes as Record<string, string[]>)) grant.addResourceScope(indicator, scopes.join(' '));
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes as Record<string, string[]>))
+        grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
     await server().setTenantOfGrant(grantId, tenantId);
     ctx.respond = false;
-    await provider.interactionFinished(ctx.req, ctx.res, { consent: d.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+    await provider.interactionFinished(
+      ctx.req,
+      ctx.res,
+      { consent: d.grantId ? {} : { grantId } },
+      { mergeWithLastSubmission: true },
+    );
   }
 
   async function deny(ctx: GatewayContext, description: string): Promise<void> {
     ctx.respond = false;
-    await server().current.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: description }, { mergeWithLastSubmission: false });
+    await server().current.interactionFinished(
+      ctx.req,
+      ctx.res,
+      { error: 'access_denied', error_description: description },
+      { mergeWithLastSubmission: false },
+    );
   }
 
   const options = { auth: 'none' as const, pipeline: false, summary: 'OAuth sign-in page' };
@@ -124,12 +151,30 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       if (!client) return html(ctx, 400, layout('Error · AI Hub', '<h1>Unknown application</h1>'));
       const name = String(client.clientName ?? client.clientId);
       const base = `/oauth/interaction/${encodeURIComponent(d.uid)}`;
-      if (d.prompt.name === 'login') return html(ctx, 200, loginPage({ action: `${base}/login`, clientName: name, email: typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined }));
+      if (d.prompt.name === 'login')
+        return html(
+          ctx,
+          200,
+          loginPage({
+            action: `${base}/login`,
+            clientName: name,
+            email: typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined,
+          }),
+        );
       if (d.prompt.name === 'consent') {
         const tenant = await resolveTenant(d.session?.accountId ?? '', client, d.params.tenant);
         if ('error' in tenant) return deny(ctx, tenant.error);
         if (client[CLIENT_FIRST_PARTY] === true) return grantAndFinish(ctx, d, tenant.id);
-        return html(ctx, 200, consentPage({ action: `${base}/confirm`, clientName: name, scopes: OAuthServer.apiScopes(String(d.params.scope ?? '')), tenant: tenant.name }));
+        return html(
+          ctx,
+          200,
+          consentPage({
+            action: `${base}/confirm`,
+            clientName: name,
+            scopes: OAuthServer.apiScopes(String(d.params.scope ?? '')),
+            tenant: tenant.name,
+          }),
+        );
       }
       return deny(ctx, 'unsupported interaction');
     },
@@ -137,9 +182,24 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
   );
 
   /** The login page again, with what the user typed as e-mail and why the attempt was refused. */
-  async function loginAgain(ctx: GatewayContext, d: InteractionDetails, status: number, email: string, error: string): Promise<void> {
+  async function loginAgain(
+    ctx: GatewayContext,
+    d: InteractionDetails,
+    status: number,
+    email: string,
+    error: string,
+  ): Promise<void> {
     const client = await clientOf(d);
-    html(ctx, status, loginPage({ action: `/oauth/interaction/${encodeURIComponent(d.uid)}/login`, clientName: String(client?.clientName ?? client?.clientId ?? ''), email: email.slice(0, 254), error }));
+    html(
+      ctx,
+      status,
+      loginPage({
+        action: `/oauth/interaction/${encodeURIComponent(d.uid)}/login`,
+        clientName: String(client?.clientName ?? client?.clientId ?? ''),
+        email: email.slice(0, 254),
+        error,
+      }),
+    );
   }
 
   router.post(
@@ -148,7 +208,12 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       const started = performance.now();
       const d = await details(ctx);
       if (!d) return;
-      if (d.prompt.name !== 'login') return html(ctx, 400, layout('Error · AI Hub', '<h1>Nothing to sign in to</h1><p>Go back to the application and start again.</p>'));
+      if (d.prompt.name !== 'login')
+        return html(
+          ctx,
+          400,
+          layout('Error · AI Hub', '<h1>Nothing to sign in to</h1><p>Go back to the application and start again.</p>'),
+        );
       const r = rt();
       const tenancy = r.tenancy();
       const fields = form(ctx);
@@ -159,12 +224,19 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
         r.metrics.login.inc({ result: 'throttled' });
         const seconds = Math.ceil(waitMs / 1000);
         ctx.set('retry-after', String(seconds));
-        return loginAgain(ctx, d, 429, email, `Too many failed sign-ins from your network. Try again in ${seconds} seconds.`);
+        return loginAgain(
+          ctx,
+          d,
+          429,
+          email,
+          `Too many failed sign-ins from your network. Try again in ${seconds} seconds.`,
+        );
       }
       let user: UserRecord | undefined;
       let ok = false;
       let result: 'success' | 'failure' | 'locked' = 'failure';
-      if (EMAIL.test(email) && email.length <= 254 && password.length > 0 && password.length <= 1024) user = await tenancy.findUserByEmail(email);
+      if (EMAIL.test(email) && email.length <= 254 && password.length > 0 && password.length <= 1024)
+        user = await tenancy.findUserByEmail(email);
       // Paused for this account from this address only (backoff): the real user elsewhere is unaffected.
       const paused = (await r.loginThrottle.accountPausedFor(email, ctx.ip)) > 0;
       if (paused) {
@@ -188,7 +260,12 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       await r.loginThrottle.accountSucceeded(email, ctx.ip);
       await tenancy.recordLoginSuccess(user.id);
       ctx.respond = false;
-      await server().current.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id, amr: ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
+      await server().current.interactionFinished(
+        ctx.req,
+        ctx.res,
+        { login: { accountId: user.id, amr: ['pwd'], remember: false } },
+        { mergeWithLastSubmission: false },
+      );
     },
     postOptions,
   );

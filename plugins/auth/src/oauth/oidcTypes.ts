@@ -94,9 +94,17 @@ export interface OidcProvider {
   use(fn: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void> | void): void;
   on(event: string, listener: (...args: unknown[]) => void): void;
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
-  interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+  interactionFinished(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Record<string, unknown>,
+    options?: { mergeWithLastSubmission?: boolean },
+  ): Promise<void>;
   Client: { find(id: string): Promise<OidcClient | undefined> };
-  Grant: { new (init: { accountId: string; clientId: string }): OidcGrant; find(id: string): Promise<OidcGrant | undefined> };
+  Grant: {
+    new (init: { accountId: string; clientId: string }): OidcGrant;
+    find(id: string): Promise<OidcGrant | undefined>;
+  };
 }
 
 export interface OidcErrorClass {
@@ -104,7 +112,10 @@ export interface OidcErrorClass {
 }
 
 export interface OidcModule {
-  Provider: { new (issuer: string, configuration: Record<string, unknown>): OidcProvider; readonly ctx: ProviderContext | undefined };
+  Provider: {
+    new (issuer: string, configuration: Record<string, unknown>): OidcProvider;
+    readonly ctx: ProviderContext | undefined;
+  };
   errors: {
     InvalidGrant: OidcErrorClass;
     InvalidTarget: OidcErrorClass;

@@ -59,7 +59,10 @@ export function pageHeaders(ctx: { set(field: string, value: string): void }): v
   ctx.set('x-frame-options', 'DENY');
   ctx.set('x-content-type-options', 'nosniff');
   ctx.set('referrer-policy', 'no-referrer');
-  ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  ctx.set(
+    'content-security-policy',
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  );
 }
 
 /** oidc-provider `renderError`: the error code and description, escaped; nothing else. */

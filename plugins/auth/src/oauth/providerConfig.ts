@@ -3,7 +3,14 @@ import { SCOPES, type TenantRole } from '@aihub/core/plugin-api';
 import type { TenancyService } from '@aihub/plugin-tenancy';
 import type { AuthConfig } from '../config';
 import type { ServerSecrets } from '../secrets';
-import { CLIENT_FIRST_PARTY, CLIENT_MODELS, CLIENT_ROLE, CLIENT_SCOPES, CLIENT_TENANT, EXTRA_CLIENT_METADATA } from './clientMetadata';
+import {
+  CLIENT_FIRST_PARTY,
+  CLIENT_MODELS,
+  CLIENT_ROLE,
+  CLIENT_SCOPES,
+  CLIENT_TENANT,
+  EXTRA_CLIENT_METADATA,
+} from './clientMetadata';
 import { parseJson } from '../models';
 import { renderErrorPage, renderLogoutPage, renderLogoutSuccessPage } from './pages';
 import type { OidcAccount, OidcClient, OidcModule, OidcToken, ProviderContext } from './oidcTypes';
@@ -66,7 +73,10 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
     };
   }
 
-  async function extraTokenClaims(ctx: ProviderContext, token: OidcToken): Promise<Record<string, unknown> | undefined> {
+  async function extraTokenClaims(
+    ctx: ProviderContext,
+    token: OidcToken,
+  ): Promise<Record<string, unknown> | undefined> {
     const client = token.client ?? ctx.oidc?.client;
     const clientTenant = clientString(client, CLIENT_TENANT);
     const clientRole = (clientString(client, CLIENT_ROLE) ?? 'viewer') as TenantRole;
@@ -77,7 +87,8 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
     if (!token.accountId || !token.grantId) return undefined;
     const tenantId = await deps.tenantOfGrant(token.grantId);
     const user = await tenancy().getUser(token.accountId);
-    if (!tenantId || !user) return { tenant_id: tenantId ?? clientTenant, role: 'viewer', gid: token.grantId, ...models };
+    if (!tenantId || !user)
+      return { tenant_id: tenantId ?? clientTenant, role: 'viewer', gid: token.grantId, ...models };
     const firstParty = client?.[CLIENT_FIRST_PARTY] === true;
     const superadmin = user.superadmin && firstParty;
     const userRole = superadmin ? 'owner' : ((await tenancy().roleOf(user.id, tenantId)) ?? 'viewer');
@@ -101,7 +112,12 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
     extraClientMetadata: { properties: EXTRA_CLIENT_METADATA },
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
-    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: alg },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: alg,
+    },
     enabledJWA: {
       idTokenSigningAlgValues: [alg],
       userinfoSigningAlgValues: [alg],
@@ -147,7 +163,9 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
       challenge: '/oauth/challenge',
       credential: '/oauth/credential',
     },
-    interactions: { url: (_ctx: ProviderContext, interaction: { uid: string }) => `/oauth/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx: ProviderContext, interaction: { uid: string }) => `/oauth/interaction/${interaction.uid}`,
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -174,13 +192,15 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
         defaultResource: async () => deps.resource,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx: ProviderContext, resourceIndicator: string, client: OidcClient) => {
-          if (resourceIndicator !== deps.resource && resourceIndicator !== deps.audience) throw new oidc.errors.InvalidTarget();
+          if (resourceIndicator !== deps.resource && resourceIndicator !== deps.audience)
+            throw new oidc.errors.InvalidTarget();
           // Unknown scope values are an error (RFC 6749 invalid_scope), not silently dropped; known
           // scopes the client may not have are narrowed away (the response says what was granted).
           const requested = ctx?.oidc?.params?.scope;
           if (typeof requested === 'string') {
             for (const scope of requested.split(' ')) {
-              if (scope && !KNOWN_SCOPES.has(scope)) throw new oidc.errors.InvalidScope('requested scope is not supported', scope.slice(0, 64));
+              if (scope && !KNOWN_SCOPES.has(scope))
+                throw new oidc.errors.InvalidScope('requested scope is not supported', scope.slice(0, 64));
             }
           }
           return {
@@ -192,7 +212,11 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
           };
         },
       },
-      rpInitiatedLogout: { enabled: true, logoutSource: renderLogoutPage, postLogoutSuccessSource: renderLogoutSuccessPage },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: renderLogoutPage,
+        postLogoutSuccessSource: renderLogoutSuccessPage,
+      },
       userinfo: { enabled: true },
     },
     formats: {

@@ -6,22 +6,48 @@ import type { AuthMetrics } from '../metrics';
 import { OwnerGuard, effective } from './OwnerGuard';
 
 const key = (over: Partial<Principal> = {}): Principal =>
-  Object.freeze({ kind: 'api_key', subject: 'k1', keyId: 'k1', tenantId: 'ten_a', userId: 'usr_1', scopes: ['admin:write'], role: 'admin', ...over }) as Principal;
-const state = (over: Partial<OwnerState> = {}): OwnerState => ({ status: 'active', superadmin: false, roles: { ten_a: 'admin' }, ...over });
+  Object.freeze({
+    kind: 'api_key',
+    subject: 'k1',
+    keyId: 'k1',
+    tenantId: 'ten_a',
+    userId: 'usr_1',
+    scopes: ['admin:write'],
+    role: 'admin',
+    ...over,
+  }) as Principal;
+const state = (over: Partial<OwnerState> = {}): OwnerState => ({
+  status: 'active',
+  superadmin: false,
+  roles: { ten_a: 'admin' },
+  ...over,
+});
 const metrics = { ownerRefused: { inc: () => {} } } as unknown as AuthMetrics;
 
 test('a credential never exceeds its owner', () => {
   const p = key();
   assert.equal(effective(state(), p), p, 'unchanged: the same frozen object, no allocation');
-  assert.equal((effective(state({ roles: { ten_a: 'viewer' } }), p) as Principal).role, 'viewer', 'capped at the demoted role');
-  assert.equal((effective(state({ roles: { ten_a: 'owner' } }), p) as Principal).role, 'admin', 'never raised above the key');
+  assert.equal(
+    (effective(state({ roles: { ten_a: 'viewer' } }), p) as Principal).role,
+    'viewer',
+    'capped at the demoted role',
+  );
+  assert.equal(
+    (effective(state({ roles: { ten_a: 'owner' } }), p) as Principal).role,
+    'admin',
+    'never raised above the key',
+  );
   assert.equal(effective(null, p), 'removed');
   assert.equal(effective(state({ status: 'disabled' }), p), 'disabled');
   assert.equal(effective(state({ roles: {} }), p), 'not_member');
   const root = key({ superadmin: true, role: 'owner' });
   assert.equal(effective(state({ superadmin: true, roles: {} }), root), root, 'a superadmin needs no membership');
   const demoted = effective(state({ superadmin: false, roles: { ten_a: 'developer' } }), root) as Principal;
-  assert.deepEqual([demoted.superadmin, demoted.role], [undefined, 'developer'], 'superadmin only while the flag holds');
+  assert.deepEqual(
+    [demoted.superadmin, demoted.role],
+    [undefined, 'developer'],
+    'superadmin only while the flag holds',
+  );
   assert.equal(effective(state({ superadmin: false, roles: {} }), root), 'not_member');
 });
 
@@ -46,7 +72,10 @@ test('owner state is cached, single-flighted, evicted on change, and a read raci
   assert.equal(guard.apply(p), p, 'a hit is synchronous');
   current = undefined;
   guard.evict('usr_1');
-  await assert.rejects(async () => guard.apply(p), (e: { code?: string }) => e.code === 'credential_owner_removed');
+  await assert.rejects(
+    async () => guard.apply(p),
+    (e: { code?: string }) => e.code === 'credential_owner_removed',
+  );
   // A read in flight when the change is announced must not be cached.
   current = state();
   guard.evict('usr_1');
@@ -57,6 +86,13 @@ test('owner state is cached, single-flighted, evicted on change, and a read raci
   release();
   assert.equal(await racing, p, 'the racing request itself got the state it read');
   gate = undefined;
-  await assert.rejects(async () => guard.apply(p), (e: { code?: string }) => e.code === 'credential_owner_disabled');
-  assert.equal((guard.apply(key({ userId: undefined })) as Principal).role, 'admin', 'keys without a user are not checked');
+  await assert.rejects(
+    async () => guard.apply(p),
+    (e: { code?: string }) => e.code === 'credential_owner_disabled',
+  );
+  assert.equal(
+    (guard.apply(key({ userId: undefined })) as Principal).role,
+    'admin',
+    'keys without a user are not checked',
+  );
 });

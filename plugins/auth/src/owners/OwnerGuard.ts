@@ -28,17 +28,29 @@ const header = { 'www-authenticate': 'Bearer error="invalid_token"' };
 export function ownerRefusal(why: Refusal): GatewayError {
   switch (why) {
     case 'removed':
-      return AuthErrors.create('credential_owner_removed', 'The user this credential belongs to no longer exists; it stopped working with them. Use a credential of a current user.', {
-        headers: header,
-      });
+      return AuthErrors.create(
+        'credential_owner_removed',
+        'The user this credential belongs to no longer exists; it stopped working with them. Use a credential of a current user.',
+        {
+          headers: header,
+        },
+      );
     case 'disabled':
-      return AuthErrors.create('credential_owner_disabled', 'The user this credential belongs to is disabled; it works again only if a platform admin re-enables them.', {
-        headers: header,
-      });
+      return AuthErrors.create(
+        'credential_owner_disabled',
+        'The user this credential belongs to is disabled; it works again only if a platform admin re-enables them.',
+        {
+          headers: header,
+        },
+      );
     case 'not_member':
-      return AuthErrors.create('credential_owner_not_member', "The user this credential belongs to is no longer a member of the credential's tenant; use a credential of a current member.", {
-        headers: header,
-      });
+      return AuthErrors.create(
+        'credential_owner_not_member',
+        "The user this credential belongs to is no longer a member of the credential's tenant; use a credential of a current member.",
+        {
+          headers: header,
+        },
+      );
   }
 }
 
@@ -65,7 +77,12 @@ export class OwnerGuard {
     private readonly metrics: AuthMetrics,
     options: OwnerGuardOptions,
   ) {
-    this.cache = new LRUCache<string, OwnerEntry>({ max: options.max, ttl: options.ttlMs, ttlAutopurge: false, updateAgeOnGet: false });
+    this.cache = new LRUCache<string, OwnerEntry>({
+      max: options.max,
+      ttl: options.ttlMs,
+      ttlAutopurge: false,
+      updateAgeOnGet: false,
+    });
   }
 
   /** The Principal the credential may act as now; throws a 401 when its owner may not act at all. */

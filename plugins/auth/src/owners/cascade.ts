@@ -25,7 +25,11 @@ export function ownerChangeListener(rt: AuthRuntime): OwnerListener {
 /** Marks matching unrevoked keys revoked and evicts them on every instance. */
 async function revokeKeys(rt: AuthRuntime, where: { user_id: string } | { tenant_id: string }): Promise<void> {
   const { ApiKey } = rt.models;
-  const rows = (await ApiKey.findAll({ attributes: ['id'], where: { ...where, revoked_at: null }, raw: true })) as unknown as { id: string }[];
+  const rows = (await ApiKey.findAll({
+    attributes: ['id'],
+    where: { ...where, revoked_at: null },
+    raw: true,
+  })) as unknown as { id: string }[];
   if (rows.length === 0) return;
   const at = new Date(rt.ctx.clock.now());
   await ApiKey.update({ revoked_at: at, updated_at: at }, { where: { ...where, revoked_at: null } });
@@ -37,7 +41,11 @@ async function cascadeTenant(rt: AuthRuntime, tenantId: string): Promise<void> {
   // First the deny-list entry: access tokens already out stop at once, whatever follows.
   await rt.oauth?.denyTenant(tenantId);
   await revokeKeys(rt, { tenant_id: tenantId });
-  const clients = (await rt.models.OAuthClient.findAll({ attributes: ['client_id'], where: { tenant_id: tenantId }, raw: true })) as unknown as Pick<OAuthClientRow, 'client_id'>[];
+  const clients = (await rt.models.OAuthClient.findAll({
+    attributes: ['client_id'],
+    where: { tenant_id: tenantId },
+    raw: true,
+  })) as unknown as Pick<OAuthClientRow, 'client_id'>[];
   for (const { client_id } of clients) {
     // Plain statements, no transaction of our own: this runs inside the tenant deletion's commit, and
     // on SQLite a second transaction would queue behind the one that is committing, forever.
@@ -54,7 +62,9 @@ async function cascadeTenant(rt: AuthRuntime, tenantId: string): Promise<void> {
   })) as unknown as { id: string }[];
   const grantIds = contexts.map((c) => c.id);
   if (grantIds.length > 0) {
-    await OidcPayload.destroy({ where: { [Op.or]: [{ grant_id: { [Op.in]: grantIds } }, { kind: 'Grant', id: { [Op.in]: grantIds } }] } });
+    await OidcPayload.destroy({
+      where: { [Op.or]: [{ grant_id: { [Op.in]: grantIds } }, { kind: 'Grant', id: { [Op.in]: grantIds } }] },
+    });
     for (const grantId of grantIds) await rt.oauth?.denyGrant(grantId);
   }
 }

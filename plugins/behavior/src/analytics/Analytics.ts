@@ -1,6 +1,17 @@
 import { errors } from '@aihub/core/plugin-api';
 import { iso, num, type Sql } from '@aihub/core/plugin-api';
-import { at, bucketOf, bucketSql, bucketsBetween, checkProperty, nextBucket, propertyParam, propertySql, TS, type Interval } from './dialect';
+import {
+  at,
+  bucketOf,
+  bucketSql,
+  bucketsBetween,
+  checkProperty,
+  nextBucket,
+  propertyParam,
+  propertySql,
+  TS,
+  type Interval,
+} from './dialect';
 import { Filters } from './Filters';
 import { addUser, funnelResult, newFunnel } from './funnel';
 import { scanByUser } from './scan';
@@ -47,18 +58,36 @@ export class Analytics {
   }
 
   /** Event counts (and distinct users) per time bucket, zero-filled; optionally split by event name. */
-  async counts(tenantId: string, range: { from: number; to: number }, interval: Interval, f: EventFilter, byEvent: boolean) {
+  async counts(
+    tenantId: string,
+    range: { from: number; to: number },
+    interval: Interval,
+    f: EventFilter,
+    byEvent: boolean,
+  ) {
     const first = bucketOf(range.from, interval);
     const last = bucketOf(range.to - 1, interval);
-    if (bucketsBetween(first, last, interval) > MAX_BUCKETS) throw errors.badRequest(`More than ${MAX_BUCKETS} ${interval} buckets: use a larger interval.`, 'invalid_interval', 'interval');
+    if (bucketsBetween(first, last, interval) > MAX_BUCKETS)
+      throw errors.badRequest(
+        `More than ${MAX_BUCKETS} ${interval} buckets: use a larger interval.`,
+        'invalid_interval',
+        'interval',
+      );
     const q = this.filters(tenantId, range, f);
     const b = bucketSql(this.sql.dialect, interval);
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
       q.bind,
     );
-    if (rows.length > MAX_SERIES_ROWS) throw BehaviorErrors.create('query_too_large', `More than ${MAX_SERIES_ROWS} series points; choose events (event=…), a larger interval or a shorter range.`);
-    const [total] = await this.sql.rows<Record<string, unknown>>(`SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`, q.bind);
+    if (rows.length > MAX_SERIES_ROWS)
+      throw BehaviorErrors.create(
+        'query_too_large',
+        `More than ${MAX_SERIES_ROWS} series points; choose events (event=…), a larger interval or a shorter range.`,
+      );
+    const [total] = await this.sql.rows<Record<string, unknown>>(
+      `SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`,
+      q.bind,
+    );
     const labels: string[] = [];
     for (let l = first; ; l = nextBucket(l, interval)) {
       labels.push(l);
@@ -77,7 +106,11 @@ export class Analytics {
         events: [...series.entries()].map(([event, m]) => ({
           event: event || null,
           total: [...m.values()].reduce((a, v) => a + v.count, 0),
-          series: labels.map((bucket) => ({ bucket, count: m.get(bucket)?.count ?? 0, users: m.get(bucket)?.users ?? 0 })),
+          series: labels.map((bucket) => ({
+            bucket,
+            count: m.get(bucket)?.count ?? 0,
+            users: m.get(bucket)?.users ?? 0,
+          })),
         })),
       };
     }
@@ -85,7 +118,11 @@ export class Analytics {
     return {
       total: num(total.n),
       users: num(total.users),
-      series: labels.map((bucket) => ({ bucket, count: num(byBucket.get(bucket)?.n), users: num(byBucket.get(bucket)?.users) })),
+      series: labels.map((bucket) => ({
+        bucket,
+        count: num(byBucket.get(bucket)?.n),
+        users: num(byBucket.get(bucket)?.users),
+      })),
     };
   }
 
@@ -99,7 +136,13 @@ export class Analytics {
   }
 
   /** Property names by how many events carry them, or (with `property`) that property's top values. */
-  async topProperties(tenantId: string, range: { from: number; to: number }, event: string | undefined, property: string | undefined, limit: number) {
+  async topProperties(
+    tenantId: string,
+    range: { from: number; to: number },
+    event: string | undefined,
+    property: string | undefined,
+    limit: number,
+  ) {
     const q = this.filters(tenantId, range).eq('event', event);
     if (property) {
       const path = q.param(propertyParam(this.sql.dialect, checkProperty(property)));
@@ -120,9 +163,13 @@ export class Analytics {
 
   async funnel(tenantId: string, range: { from: number; to: number }, steps: string[], windowMs: number) {
     // Later steps may happen up to one window after the range ends.
-    const q = this.filters(tenantId, { from: range.from, to: range.to + windowMs }).eq('type', 'track').in('event', [...new Set(steps)]);
+    const q = this.filters(tenantId, { from: range.from, to: range.to + windowMs })
+      .eq('type', 'track')
+      .in('event', [...new Set(steps)]);
     const acc = newFunnel(steps.length);
-    const scanned = await scanByUser(this.sql, this.t.events, q, this.maxScan, (_id, events) => addUser(acc, events, steps, windowMs, range.from, range.to));
+    const scanned = await scanByUser(this.sql, this.t.events, q, this.maxScan, (_id, events) =>
+      addUser(acc, events, steps, windowMs, range.from, range.to),
+    );
     return { steps: funnelResult(acc, steps), window_ms: windowMs, events_scanned: scanned };
   }
 
@@ -130,7 +177,14 @@ export class Analytics {
    * Retention cohorts: users grouped by the bucket of their first `startEvent` (any event when not
    * given) in the range; for each later period, the share who did `returnEvent` (any event) again.
    */
-  async retention(tenantId: string, range: { from: number; to: number }, interval: Exclude<Interval, 'hour'>, periods: number, startEvent: string | undefined, returnEvent: string | undefined) {
+  async retention(
+    tenantId: string,
+    range: { from: number; to: number },
+    interval: Exclude<Interval, 'hour'>,
+    periods: number,
+    startEvent: string | undefined,
+    returnEvent: string | undefined,
+  ) {
     const lastCohort = bucketOf(range.to - 1, interval);
     let end = lastCohort;
     for (let i = 0; i < periods; i++) end = nextBucket(end, interval);
@@ -167,16 +221,34 @@ export class Analytics {
         c.counts[p] += num(row.n);
       }
       const users = [...cohorts.values()].reduce((a, c) => a + c.users, 0);
-      if (users > this.maxScan) throw BehaviorErrors.create('query_too_large', `More than ${this.maxScan} users in the cohorts; narrow the range.`);
+      if (users > this.maxScan)
+        throw BehaviorErrors.create(
+          'query_too_large',
+          `More than ${this.maxScan} users in the cohorts; narrow the range.`,
+        );
     } else {
       const q = this.filters(tenantId, range).eq('event', startEvent);
       // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
-      const starts = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`, q.bind);
-      if (starts.length > this.maxScan) throw BehaviorErrors.create('query_too_large', `More than ${this.maxScan} users in the cohorts; narrow the range.`);
+      const starts = await this.sql.rows<Record<string, unknown>>(
+        `SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`,
+        q.bind,
+      );
+      if (starts.length > this.maxScan)
+        throw BehaviorErrors.create(
+          'query_too_large',
+          `More than ${this.maxScan} users in the cohorts; narrow the range.`,
+        );
       const cohortOf = new Map<string, string>();
       for (const row of starts) cohortOf.set(String(row.distinct_id), bucketOf(Date.parse(iso(row.first)), interval));
-      const activity = await this.sql.rows<Record<string, unknown>>(`SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`, r.bind);
-      if (activity.length > this.maxScan) throw BehaviorErrors.create('query_too_large', `More than ${this.maxScan} user-days to read; narrow the range.`);
+      const activity = await this.sql.rows<Record<string, unknown>>(
+        `SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`,
+        r.bind,
+      );
+      if (activity.length > this.maxScan)
+        throw BehaviorErrors.create(
+          'query_too_large',
+          `More than ${this.maxScan} user-days to read; narrow the range.`,
+        );
       const returned = new Map<string, Set<number>>();
       for (const a of activity) {
         const id = String(a.distinct_id);
@@ -207,7 +279,13 @@ export class Analytics {
       }));
   }
 
-  async sessions(tenantId: string, range: { from: number; to: number }, inactivityMs: number, userIds: string[] | undefined, limit: number) {
+  async sessions(
+    tenantId: string,
+    range: { from: number; to: number },
+    inactivityMs: number,
+    userIds: string[] | undefined,
+    limit: number,
+  ) {
     const q = this.filters(tenantId, range);
     if (userIds?.length) q.in('distinct_id', [...new Set(userIds)]);
     const userId = userIds?.length ? userIds[0] : undefined;
@@ -218,15 +296,29 @@ export class Analytics {
       stats.add(s);
       if (userId) list.push(...s);
     });
-    return { inactivity_ms: inactivityMs, ...stats.summary(), events_scanned: scanned, ...(userId ? { user_sessions: list.reverse().slice(0, limit) } : {}) };
+    return {
+      inactivity_ms: inactivityMs,
+      ...stats.summary(),
+      events_scanned: scanned,
+      ...(userId ? { user_sessions: list.reverse().slice(0, limit) } : {}),
+    };
   }
 
   /** The first of `ids` (forms of one user id, see storedIdsOf) that has a profile or events, and its profile. */
-  private async findUser(tenantId: string, ids: readonly string[]): Promise<{ userId: string; profile: Record<string, unknown> | undefined } | undefined> {
+  private async findUser(
+    tenantId: string,
+    ids: readonly string[],
+  ): Promise<{ userId: string; profile: Record<string, unknown> | undefined } | undefined> {
     for (const userId of [...new Set(ids)]) {
-      const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT * FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+      const [p] = await this.sql.rows<Record<string, unknown>>(
+        `SELECT * FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`,
+        [tenantId, userId],
+      );
       if (p) return { userId, profile: p };
-      const [e] = await this.sql.rows(`SELECT id FROM ${this.t.events} WHERE tenant_id = $1 AND user_id = $2 LIMIT 1`, [tenantId, userId]);
+      const [e] = await this.sql.rows(`SELECT id FROM ${this.t.events} WHERE tenant_id = $1 AND user_id = $2 LIMIT 1`, [
+        tenantId,
+        userId,
+      ]);
       if (e) return { userId, profile: undefined };
     }
     return undefined;
@@ -236,7 +328,9 @@ export class Analytics {
   private userEvents(tenantId: string, userId: string, anon: string[]): Filters {
     const q = new Filters(this.sql.dialect, tenantId);
     const ids = [q.param(userId), ...anon.map((a) => q.param(a))];
-    q.raw(`(user_id = ${ids[0]}${anon.length ? ` OR (user_id IS NULL AND anonymous_id IN (${ids.slice(1).join(', ')}))` : ''})`);
+    q.raw(
+      `(user_id = ${ids[0]}${anon.length ? ` OR (user_id IS NULL AND anonymous_id IN (${ids.slice(1).join(', ')}))` : ''})`,
+    );
     return q;
   }
 
@@ -263,7 +357,8 @@ export class Analytics {
     const more = events.length > limit;
     const page = more ? events.slice(0, limit) : events;
     const last = page[page.length - 1];
-    const parse = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+    const parse = (v: unknown) =>
+      v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
     return {
       object: 'user_profile',
       user_id: userId,
@@ -294,7 +389,11 @@ export class Analytics {
    * the forms the id may be stored under (see storedIdsOf): every form that has data is erased;
    * when none has, every form is tombstoned, since events may still be queued under any of them.
    */
-  async deleteUser(tenantId: string, ids: readonly string[], batchSize: number): Promise<{ userIds: string[]; events: number; profile: boolean }> {
+  async deleteUser(
+    tenantId: string,
+    ids: readonly string[],
+    batchSize: number,
+  ): Promise<{ userIds: string[]; events: number; profile: boolean }> {
     const forms = [...new Set(ids)];
     const present: string[] = [];
     for (const userId of forms) if (await this.findUser(tenantId, [userId])) present.push(userId);
@@ -308,15 +407,24 @@ export class Analytics {
     let events = 0;
     let profile = false;
     for (const userId of present) {
-      const [p] = await this.sql.rows<Record<string, unknown>>(`SELECT anonymous_ids FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+      const [p] = await this.sql.rows<Record<string, unknown>>(
+        `SELECT anonymous_ids FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`,
+        [tenantId, userId],
+      );
       const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
       for (;;) {
         const q = this.userEvents(tenantId, userId, anon);
-        const rows = await this.sql.rows(`DELETE FROM ${this.t.events} WHERE id IN (SELECT id FROM ${this.t.events} WHERE ${q.where} LIMIT ${batchSize}) RETURNING id`, q.bind);
+        const rows = await this.sql.rows(
+          `DELETE FROM ${this.t.events} WHERE id IN (SELECT id FROM ${this.t.events} WHERE ${q.where} LIMIT ${batchSize}) RETURNING id`,
+          q.bind,
+        );
         events += rows.length;
         if (rows.length < batchSize) break;
       }
-      const removed = await this.sql.rows(`DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2 RETURNING user_id`, [tenantId, userId]);
+      const removed = await this.sql.rows(
+        `DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2 RETURNING user_id`,
+        [tenantId, userId],
+      );
       profile ||= removed.length > 0;
     }
     return { userIds: present, events, profile };

@@ -89,7 +89,12 @@ const PROPERTY_RE = /^[A-Za-z0-9_$ -]{1,100}(\.[A-Za-z0-9_$ -]{1,100}){0,7}$/;
 
 /** Checks a property name (`plan`, or a nested path `address.city`) before it goes into a JSON path. */
 export function checkProperty(name: string, param = 'property'): string {
-  if (!PROPERTY_RE.test(name)) throw errors.badRequest(`"${name}" is not a property name: use letters, digits, _ $ - and spaces, with dots for nested objects.`, 'invalid_property', param);
+  if (!PROPERTY_RE.test(name))
+    throw errors.badRequest(
+      `"${name}" is not a property name: use letters, digits, _ $ - and spaces, with dots for nested objects.`,
+      'invalid_property',
+      param,
+    );
   return name;
 }
 
@@ -105,7 +110,10 @@ export function propertySql(dialect: Dialect, placeholder: string, column = 'pro
 /** The bound value for propertySql's placeholder: the dotted name (PostgreSQL) or a JSON path (SQLite). */
 export function propertyParam(dialect: Dialect, name: string): string {
   if (dialect === 'postgres') return name;
-  return `$${name.split('.').map((p) => `."${p}"`).join('')}`;
+  return `$${name
+    .split('.')
+    .map((p) => `."${p}"`)
+    .join('')}`;
 }
 
 /** Placeholder for an instant parameter. */

@@ -16,7 +16,14 @@ export function newFunnel(steps: number): FunnelAccumulator {
  * within `windowMs` of the step-0 event, where step 0 lies in [from, to). Each step-0 occurrence is
  * tried as a start and steps are matched greedily (earliest next step), which finds the deepest path.
  */
-export function addUser(acc: FunnelAccumulator, events: ScannedEvent[], steps: string[], windowMs: number, from: number, to: number): void {
+export function addUser(
+  acc: FunnelAccumulator,
+  events: ScannedEvent[],
+  steps: string[],
+  windowMs: number,
+  from: number,
+  to: number,
+): void {
   let best = -1;
   let bestTimes: number[] = [];
   for (let s = 0; s < events.length && best < steps.length - 1; s++) {
@@ -60,7 +67,8 @@ export function funnelResult(acc: FunnelAccumulator, steps: string[]) {
     conversion_from_start: start ? round(acc.users[k] / start) : 0,
     drop_off: k === 0 ? 0 : acc.users[k - 1] - acc.users[k],
     median_time_from_previous_ms: k === 0 ? null : median(acc.gaps[k]),
-    avg_time_from_previous_ms: k === 0 || !acc.gaps[k].length ? null : Math.round(acc.gaps[k].reduce((a, b) => a + b, 0) / acc.gaps[k].length),
+    avg_time_from_previous_ms:
+      k === 0 || !acc.gaps[k].length ? null : Math.round(acc.gaps[k].reduce((a, b) => a + b, 0) / acc.gaps[k].length),
   }));
 }
 

@@ -21,18 +21,35 @@ export function strictQuery<T extends z.ZodRawShape>(shape: T, opts: { propertie
         if (opts.properties && key.startsWith('property.')) {
           filters++;
           if (typeof value !== 'string' || value.length > 200) {
-            ctx.addIssue({ code: 'custom', path: [key], message: 'must be given once, as text of at most 200 characters' });
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'must be given once, as text of at most 200 characters',
+            });
             continue;
           }
           try {
             checkProperty(key.slice('property.'.length));
           } catch {
-            ctx.addIssue({ code: 'custom', path: [key], message: 'is not a property name: use letters, digits, _ $ - and spaces, with dots for nested objects' });
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'is not a property name: use letters, digits, _ $ - and spaces, with dots for nested objects',
+            });
           }
-          if (filters === MAX_PROPERTY_FILTERS + 1) ctx.addIssue({ code: 'custom', path: [key], message: `is one property filter too many (at most ${MAX_PROPERTY_FILTERS})` });
+          if (filters === MAX_PROPERTY_FILTERS + 1)
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `is one property filter too many (at most ${MAX_PROPERTY_FILTERS})`,
+            });
           continue;
         }
-        ctx.addIssue({ code: 'custom', path: [key], message: `is not a parameter of this route (known: ${Object.keys(shape).join(', ')}${opts.properties ? ', property.<name>' : ''})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is not a parameter of this route (known: ${Object.keys(shape).join(', ')}${opts.properties ? ', property.<name>' : ''})`,
+        });
       }
     });
 }

@@ -17,7 +17,13 @@ const PAGE = 10_000;
  * (index tenant_id, distinct_id, timestamp), calling `onUser` once per distinct id with its events in
  * time order. Stops with 422 past `maxEvents`, so one query cannot exhaust the gateway.
  */
-export async function scanByUser(sql: Sql, table: string, filters: Filters, maxEvents: number, onUser: (distinctId: string, events: ScannedEvent[]) => void): Promise<number> {
+export async function scanByUser(
+  sql: Sql,
+  table: string,
+  filters: Filters,
+  maxEvents: number,
+  onUser: (distinctId: string, events: ScannedEvent[]) => void,
+): Promise<number> {
   let cursor: { d: string; t: string; id: number } | undefined;
   let current: string | undefined;
   let buffer: ScannedEvent[] = [];
@@ -30,7 +36,10 @@ export async function scanByUser(sql: Sql, table: string, filters: Filters, maxE
       const n = bind.length;
       where += ` AND (distinct_id, ${TS}, id) > ($${n - 2}, ${at(sql.dialect, n - 1)}, $${n})`;
     }
-    const rows = await sql.rows<Record<string, unknown>>(`SELECT id, distinct_id, ${TS} AS ts, event, type FROM ${table} WHERE ${where} ORDER BY distinct_id, ${TS}, id LIMIT ${PAGE}`, bind);
+    const rows = await sql.rows<Record<string, unknown>>(
+      `SELECT id, distinct_id, ${TS} AS ts, event, type FROM ${table} WHERE ${where} ORDER BY distinct_id, ${TS}, id LIMIT ${PAGE}`,
+      bind,
+    );
     for (const r of rows) {
       const d = String(r.distinct_id);
       if (d !== current) {
@@ -38,11 +47,19 @@ export async function scanByUser(sql: Sql, table: string, filters: Filters, maxE
         current = d;
         buffer = [];
       }
-      buffer.push({ distinctId: d, ts: Date.parse(iso(r.ts)), event: (r.event as string | null) ?? null, type: String(r.type) });
+      buffer.push({
+        distinctId: d,
+        ts: Date.parse(iso(r.ts)),
+        event: (r.event as string | null) ?? null,
+        type: String(r.type),
+      });
     }
     total += rows.length;
     if (total > maxEvents) {
-      throw BehaviorErrors.create('query_too_large', `This query reads more than ${maxEvents} events; narrow the time range or the filters.`);
+      throw BehaviorErrors.create(
+        'query_too_large',
+        `This query reads more than ${maxEvents} events; narrow the time range or the filters.`,
+      );
     }
     if (rows.length < PAGE) break;
     const last = rows[rows.length - 1];

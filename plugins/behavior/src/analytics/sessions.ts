@@ -18,7 +18,15 @@ export function sessionsOf(distinctId: string, events: ScannedEvent[], inactivit
   let count = 0;
   const close = () => {
     if (!first || !last) return;
-    out.push({ distinct_id: distinctId, start: new Date(first.ts).toISOString(), end: new Date(last.ts).toISOString(), duration_ms: last.ts - first.ts, events: count, first_event: first.event, last_event: last.event });
+    out.push({
+      distinct_id: distinctId,
+      start: new Date(first.ts).toISOString(),
+      end: new Date(last.ts).toISOString(),
+      duration_ms: last.ts - first.ts,
+      events: count,
+      first_event: first.event,
+      last_event: last.event,
+    });
   };
   for (const e of events) {
     if (last && e.ts - last.ts > inactivityMs) {
@@ -65,7 +73,9 @@ export class SessionStats {
       median_duration_ms: d.length ? (d.length % 2 ? d[m] : Math.round((d[m - 1] + d[m]) / 2)) : null,
       avg_events_per_session: this.sessions ? Math.round((this.events / this.sessions) * 100) / 100 : null,
       bounce_rate: this.sessions ? Math.round((this.bounces / this.sessions) * 10_000) / 10_000 : null,
-      by_day: [...this.byDay.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([day, sessions]) => ({ day, sessions })),
+      by_day: [...this.byDay.entries()]
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map(([day, sessions]) => ({ day, sessions })),
     };
   }
 }

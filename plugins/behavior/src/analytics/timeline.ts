@@ -14,8 +14,19 @@ export function encodeCursor(c: TimelineCursor): string {
 export function decodeCursor(value: string, param: string): TimelineCursor {
   const [ts, id, ...rest] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const n = Number(id);
-  if (rest.length || !ts || !Number.isSafeInteger(n) || n < 0 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(ts) || !Number.isFinite(Date.parse(ts))) {
-    throw errors.badRequest(`${param} is not a page cursor: pass the next_before of the previous page unchanged.`, 'invalid_cursor', param);
+  if (
+    rest.length ||
+    !ts ||
+    !Number.isSafeInteger(n) ||
+    n < 0 ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(ts) ||
+    !Number.isFinite(Date.parse(ts))
+  ) {
+    throw errors.badRequest(
+      `${param} is not a page cursor: pass the next_before of the previous page unchanged.`,
+      'invalid_cursor',
+      param,
+    );
   }
   return { ts, id: n };
 }

@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { DeadLetterInput, PluginContext, QueueMessage, RetryTransientOptions, Subscription } from '@aihub/core/plugin-api';
+import type {
+  DeadLetterInput,
+  PluginContext,
+  QueueMessage,
+  RetryTransientOptions,
+  Subscription,
+} from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
-import { DeadLetterStore, InterruptibleSleep, deadLetterCounter, deadLetterReason, retryTransientDb, writeIsolatingPoison } from '@aihub/core/plugin-api';
+import {
+  DeadLetterStore,
+  InterruptibleSleep,
+  deadLetterCounter,
+  deadLetterReason,
+  retryTransientDb,
+  writeIsolatingPoison,
+} from '@aihub/core/plugin-api';
 import { EVENT_TYPES, type StoredEvent } from '../ingest/events';
 import { EVENTS_TOPIC, type BehaviorMetrics } from '../metrics';
 import type { EventWriter, WriteOutcome } from './EventWriter';
@@ -10,7 +23,14 @@ const GROUP = 'behavior';
 function isStoredEvent(p: unknown): p is StoredEvent {
   if (!p || typeof p !== 'object') return false;
   const e = p as Partial<StoredEvent>;
-  return typeof e.tenantId === 'string' && typeof e.messageId === 'string' && typeof e.timestamp === 'string' && typeof e.receivedAt === 'string' && EVENT_TYPES.includes(e.type as never) && !!(e.userId || e.anonymousId);
+  return (
+    typeof e.tenantId === 'string' &&
+    typeof e.messageId === 'string' &&
+    typeof e.timestamp === 'string' &&
+    typeof e.receivedAt === 'string' &&
+    EVENT_TYPES.includes(e.type as never) &&
+    !!(e.userId || e.anonymousId)
+  );
 }
 
 /**
@@ -39,7 +59,13 @@ export class EventConsumer {
     const c = this.ctx.config.consumer;
     this.subscription = this.ctx.queue.consume<unknown>(
       EVENTS_TOPIC,
-      { group: GROUP, consumer: `${process.pid}-${randomUUID().slice(0, 8)}`, batchSize: c.batchSize, blockMs: c.blockMs, claimIdleMs: c.claimIdleMs },
+      {
+        group: GROUP,
+        consumer: `${process.pid}-${randomUUID().slice(0, 8)}`,
+        batchSize: c.batchSize,
+        blockMs: c.blockMs,
+        claimIdleMs: c.claimIdleMs,
+      },
       (messages) => this.handle(messages),
     );
   }
@@ -64,7 +90,14 @@ export class EventConsumer {
     for (const m of messages) {
       if (isStoredEvent(m.payload)) entries.push({ message: m, event: m.payload });
       // Only this plugin publishes on the topic, after validation: anything else is kept for an operator, not written.
-      else dead.push(this.deadLetter(m, 'malformed', 'The message is not a behavior event (tenantId, messageId, type, timestamp, userId or anonymousId missing).'));
+      else
+        dead.push(
+          this.deadLetter(
+            m,
+            'malformed',
+            'The message is not a behavior event (tenantId, messageId, type, timestamp, userId or anonymousId missing).',
+          ),
+        );
     }
     const end = this.metrics.batchDuration.startTimer();
     const retry = this.retryOptions();
@@ -76,7 +109,10 @@ export class EventConsumer {
         retry,
       });
       outcomes = r.results;
-      for (const p of r.poisoned) dead.push(this.deadLetter(p.item.message, deadLetterReason(p.error), errorText(p.error), p.item.event.tenantId));
+      for (const p of r.poisoned)
+        dead.push(
+          this.deadLetter(p.item.message, deadLetterReason(p.error), errorText(p.error), p.item.event.tenantId),
+        );
       if (dead.length) await retryTransientDb(() => this.deadLetters.add(dead), retry);
     } catch (err) {
       this.metrics.batches.inc({ outcome: 'error' });
@@ -102,7 +138,9 @@ export class EventConsumer {
 
   private deadLetter(m: QueueMessage<unknown>, reason: string, error: string, tenantId?: string): DeadLetterInput {
     const payload = m.payload as { tenantId?: unknown } | null;
-    const tenant = tenantId ?? (payload && typeof payload === 'object' && typeof payload.tenantId === 'string' ? payload.tenantId : null);
+    const tenant =
+      tenantId ??
+      (payload && typeof payload === 'object' && typeof payload.tenantId === 'string' ? payload.tenantId : null);
     return { topic: EVENTS_TOPIC, group: GROUP, messageId: m.id, tenantId: tenant, reason, error, payload: m.payload };
   }
 
@@ -116,7 +154,8 @@ export class EventConsumer {
       stopping: () => this.stopping,
       onRetry: (err, first) => {
         this.metrics.batches.inc({ outcome: 'retry' });
-        if (first) this.ctx.logger.warn('behavior database unavailable; events wait in the queue and are retried', { err });
+        if (first)
+          this.ctx.logger.warn('behavior database unavailable; events wait in the queue and are retried', { err });
       },
       onGiveUp: () => {},
       onResumed: () => this.ctx.logger.info('behavior event writes resumed'),

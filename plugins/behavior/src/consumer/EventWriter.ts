@@ -81,7 +81,17 @@ export class EventWriter {
     const kept = await this.withoutDeletedUsers(unique);
     const droppedDeleted = unique.length - kept.length;
     if (!kept.length) return { inserted: 0, duplicates: inBatch, droppedDeleted };
-    kept.sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
+    kept.sort((a, b) =>
+      a.tenantId < b.tenantId
+        ? -1
+        : a.tenantId > b.tenantId
+          ? 1
+          : a.messageId < b.messageId
+            ? -1
+            : a.messageId > b.messageId
+              ? 1
+              : 0,
+    );
     const newTenants = [...new Set(kept.map((e) => e.tenantId))].filter((id) => !this.knownTenants.has(id));
     const inserted = await this.sql.transaction(async (tx) => {
       const insertedKeys = new Set<string>();
@@ -140,7 +150,8 @@ export class EventWriter {
   /** Events of users deleted after the event was received are dropped (they sat in the queue during the deletion). */
   private async withoutDeletedUsers(events: StoredEvent[]): Promise<StoredEvent[]> {
     const pairs = new Map<string, { tenant_id: string; user_id: string }>();
-    for (const e of events) if (e.userId) pairs.set(`${e.tenantId}\u0000${e.userId}`, { tenant_id: e.tenantId, user_id: e.userId });
+    for (const e of events)
+      if (e.userId) pairs.set(`${e.tenantId}\u0000${e.userId}`, { tenant_id: e.tenantId, user_id: e.userId });
     if (!pairs.size) return events;
     const deleted = new Map<string, string>();
     const list = [...pairs.values()];
@@ -151,10 +162,16 @@ export class EventWriter {
       if (this.sql.dialect === 'postgres') {
         const bind: unknown[] = [];
         const keys = bulkSource('postgres', KEY_COLUMNS, chunk, bind);
-        rows = await this.sql.rows(`SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE (tenant_id, user_id) IN (${keys})`, bind);
+        rows = await this.sql.rows(
+          `SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE (tenant_id, user_id) IN (${keys})`,
+          bind,
+        );
       } else {
         const cond = chunk.map((_, j) => `(tenant_id = $${2 * j + 1} AND user_id = $${2 * j + 2})`).join(' OR ');
-        rows = await this.sql.rows(`SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE ${cond}`, chunk.flatMap((p) => [p.tenant_id, p.user_id]));
+        rows = await this.sql.rows(
+          `SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE ${cond}`,
+          chunk.flatMap((p) => [p.tenant_id, p.user_id]),
+        );
       }
       for (const r of rows) deleted.set(`${r.tenant_id}\u0000${r.user_id}`, iso(r.deleted_at));
     }
@@ -167,24 +184,47 @@ export class EventWriter {
 
   private async updateProfiles(events: StoredEvent[], tx: Transaction): Promise<void> {
     const deltas = new Map<string, ProfileDelta>();
-    const ordered = events.filter((e) => e.userId).sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+    const ordered = events
+      .filter((e) => e.userId)
+      .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
     for (const e of ordered) {
       const id = `${e.tenantId}\u0000${e.userId}`;
       let d = deltas.get(id);
       if (!d) {
-        d = { tenantId: e.tenantId, userId: e.userId!, traits: {}, anonymousIds: new Set(), first: e.timestamp, last: e.timestamp, count: 0 };
+        d = {
+          tenantId: e.tenantId,
+          userId: e.userId!,
+          traits: {},
+          anonymousIds: new Set(),
+          first: e.timestamp,
+          last: e.timestamp,
+          count: 0,
+        };
         deltas.set(id, d);
       }
       d.count++;
       if (e.timestamp < d.first) d.first = e.timestamp;
       if (e.timestamp > d.last) d.last = e.timestamp;
       if (e.anonymousId) d.anonymousIds.add(e.anonymousId);
-      const ctxTraits = e.context && typeof e.context.traits === 'object' && e.context.traits && !Array.isArray(e.context.traits) ? (e.context.traits as Record<string, unknown>) : undefined;
+      const ctxTraits =
+        e.context && typeof e.context.traits === 'object' && e.context.traits && !Array.isArray(e.context.traits)
+          ? (e.context.traits as Record<string, unknown>)
+          : undefined;
       if (ctxTraits) Object.assign(d.traits, ctxTraits);
       if (e.traits) Object.assign(d.traits, e.traits);
     }
     if (!deltas.size) return;
-    const list = [...deltas.values()].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    const list = [...deltas.values()].sort((a, b) =>
+      a.tenantId < b.tenantId
+        ? -1
+        : a.tenantId > b.tenantId
+          ? 1
+          : a.userId < b.userId
+            ? -1
+            : a.userId > b.userId
+              ? 1
+              : 0,
+    );
     const now = new Date().toISOString();
     if (this.sql.dialect === 'postgres') {
       // One atomic upsert: the merge happens in SQL on the locked row (jsonb || is the same shallow
@@ -195,7 +235,16 @@ export class EventWriter {
         const source = bulkSource(
           'postgres',
           PROFILE_COLUMNS,
-          list.slice(i, i + 5000).map((d) => ({ tenant_id: d.tenantId, user_id: d.userId, traits: JSON.stringify(d.traits), anonymous_ids: JSON.stringify([...d.anonymousIds].slice(0, MAX_ANON_IDS)), first_seen: d.first, last_seen: d.last, event_count: d.count, updated_at: now })),
+          list.slice(i, i + 5000).map((d) => ({
+            tenant_id: d.tenantId,
+            user_id: d.userId,
+            traits: JSON.stringify(d.traits),
+            anonymous_ids: JSON.stringify([...d.anonymousIds].slice(0, MAX_ANON_IDS)),
+            first_seen: d.first,
+            last_seen: d.last,
+            event_count: d.count,
+            updated_at: now,
+          })),
           bind,
         );
         await this.sql.rows(
@@ -233,7 +282,16 @@ export class EventWriter {
         for (const a of d.anonymousIds) if (anon.size < MAX_ANON_IDS) anon.add(a);
         const first = cur && iso(cur.first_seen) < d.first ? iso(cur.first_seen) : d.first;
         const last = cur && iso(cur.last_seen) > d.last ? iso(cur.last_seen) : d.last;
-        return { tenant_id: d.tenantId, user_id: d.userId, traits: JSON.stringify(traits), anonymous_ids: JSON.stringify([...anon]), first_seen: first, last_seen: last, event_count: num(cur?.event_count) + d.count, updated_at: now };
+        return {
+          tenant_id: d.tenantId,
+          user_id: d.userId,
+          traits: JSON.stringify(traits),
+          anonymous_ids: JSON.stringify([...anon]),
+          first_seen: first,
+          last_seen: last,
+          event_count: num(cur?.event_count) + d.count,
+          updated_at: now,
+        };
       });
       const bind: unknown[] = [];
       const source = bulkSource('sqlite', PROFILE_COLUMNS, merged, bind);

@@ -66,21 +66,45 @@ function parseTime(v: unknown): number | null | undefined {
  * Checks one event against the Segment spec and normalizes it. Returns every problem found (not only
  * the first), each with the field it concerns, so a client can fix a batch in one go.
  */
-export function validateEvent(raw: unknown, index: number, impliedType: EventType | undefined, limits: Limits, receivedAtMs: number, batch?: { context?: Json; sentAt?: unknown }): { event?: Omit<StoredEvent, 'tenantId'>; errors: EventError[] } {
+export function validateEvent(
+  raw: unknown,
+  index: number,
+  impliedType: EventType | undefined,
+  limits: Limits,
+  receivedAtMs: number,
+  batch?: { context?: Json; sentAt?: unknown },
+): { event?: Omit<StoredEvent, 'tenantId'>; errors: EventError[] } {
   const errors: EventError[] = [];
-  if (!isObject(raw)) return { errors: [{ index, message_id: null, path: '', code: 'invalid_event', message: 'Each event must be a JSON object.' }] };
+  if (!isObject(raw))
+    return {
+      errors: [
+        { index, message_id: null, path: '', code: 'invalid_event', message: 'Each event must be a JSON object.' },
+      ],
+    };
   const messageIdRaw = raw.messageId;
-  const messageId = typeof messageIdRaw === 'string' && messageIdRaw.length > 0 && messageIdRaw.length <= 128 ? messageIdRaw : null;
-  const fail = (path: string, code: string, message: string) => errors.push({ index, message_id: messageId, path, code, message });
+  const messageId =
+    typeof messageIdRaw === 'string' && messageIdRaw.length > 0 && messageIdRaw.length <= 128 ? messageIdRaw : null;
+  const fail = (path: string, code: string, message: string) =>
+    errors.push({ index, message_id: messageId, path, code, message });
 
-  if (messageIdRaw !== undefined && messageId === null) fail('messageId', 'invalid_message_id', 'messageId must be a string of 1 to 128 characters (it de-duplicates retries).');
+  if (messageIdRaw !== undefined && messageId === null)
+    fail(
+      'messageId',
+      'invalid_message_id',
+      'messageId must be a string of 1 to 128 characters (it de-duplicates retries).',
+    );
   let size = 0;
   try {
     size = Buffer.byteLength(JSON.stringify(raw));
   } catch {
     fail('', 'invalid_event', 'The event cannot be encoded as JSON.');
   }
-  if (size > limits.maxEventBytes) fail('', 'event_too_large', `The event is ${size} bytes; at most ${limits.maxEventBytes} are accepted. Send fewer properties.`);
+  if (size > limits.maxEventBytes)
+    fail(
+      '',
+      'event_too_large',
+      `The event is ${size} bytes; at most ${limits.maxEventBytes} are accepted. Send fewer properties.`,
+    );
   else if (size > 0) {
     // What JSON carries but the database refuses (NUL, lone surrogates, 1e400 → Infinity) is refused
     // here, with its path, rather than accepted and then refused by the consumer.
@@ -90,35 +114,56 @@ export function validateEvent(raw: unknown, index: number, impliedType: EventTyp
 
   let type: EventType | undefined = impliedType;
   if (raw.type !== undefined) {
-    if (!EVENT_TYPES.includes(raw.type as EventType)) fail('type', 'invalid_type', `type must be one of ${EVENT_TYPES.join(', ')}.`);
-    else if (impliedType && raw.type !== impliedType) fail('type', 'invalid_type', `This endpoint takes ${impliedType} events; send "${raw.type}" events to /v1/${raw.type} or /v1/batch.`);
+    if (!EVENT_TYPES.includes(raw.type as EventType))
+      fail('type', 'invalid_type', `type must be one of ${EVENT_TYPES.join(', ')}.`);
+    else if (impliedType && raw.type !== impliedType)
+      fail(
+        'type',
+        'invalid_type',
+        `This endpoint takes ${impliedType} events; send "${raw.type}" events to /v1/${raw.type} or /v1/batch.`,
+      );
     else type = raw.type as EventType;
-  } else if (!impliedType) fail('type', 'missing_type', `Events in a batch need a type: one of ${EVENT_TYPES.join(', ')}.`);
+  } else if (!impliedType)
+    fail('type', 'missing_type', `Events in a batch need a type: one of ${EVENT_TYPES.join(', ')}.`);
 
   const userId = idOf(raw.userId);
   const anonymousId = idOf(raw.anonymousId);
-  if (userId === undefined || (userId && userId.length > ID_MAX)) fail('userId', 'invalid_user_id', `userId must be a string or number of at most ${ID_MAX} characters.`);
-  if (anonymousId === undefined || (anonymousId && anonymousId.length > ID_MAX)) fail('anonymousId', 'invalid_anonymous_id', `anonymousId must be a string or number of at most ${ID_MAX} characters.`);
-  if (!userId && !anonymousId && userId !== undefined && anonymousId !== undefined) fail('userId', 'missing_identity', 'Every event needs a userId or an anonymousId.');
+  if (userId === undefined || (userId && userId.length > ID_MAX))
+    fail('userId', 'invalid_user_id', `userId must be a string or number of at most ${ID_MAX} characters.`);
+  if (anonymousId === undefined || (anonymousId && anonymousId.length > ID_MAX))
+    fail(
+      'anonymousId',
+      'invalid_anonymous_id',
+      `anonymousId must be a string or number of at most ${ID_MAX} characters.`,
+    );
+  if (!userId && !anonymousId && userId !== undefined && anonymousId !== undefined)
+    fail('userId', 'missing_identity', 'Every event needs a userId or an anonymousId.');
 
   let name: string | null = null;
   if (type === 'track') {
-    if (typeof raw.event !== 'string' || raw.event.trim() === '') fail('event', 'missing_event', 'A track event needs an "event" name (a non-empty string).');
-    else if (raw.event.length > NAME_MAX) fail('event', 'invalid_event_name', `The event name is longer than ${NAME_MAX} characters.`);
+    if (typeof raw.event !== 'string' || raw.event.trim() === '')
+      fail('event', 'missing_event', 'A track event needs an "event" name (a non-empty string).');
+    else if (raw.event.length > NAME_MAX)
+      fail('event', 'invalid_event_name', `The event name is longer than ${NAME_MAX} characters.`);
     else name = raw.event;
   } else if (type === 'page' || type === 'screen') {
-    if (raw.name !== undefined && raw.name !== null && typeof raw.name !== 'string') fail('name', 'invalid_name', 'name must be a string.');
+    if (raw.name !== undefined && raw.name !== null && typeof raw.name !== 'string')
+      fail('name', 'invalid_name', 'name must be a string.');
     else if (typeof raw.name === 'string') name = raw.name.slice(0, NAME_MAX);
   }
   const groupId = idOf(raw.groupId);
-  if (groupId === undefined || (groupId && groupId.length > ID_MAX)) fail('groupId', 'invalid_group_id', `groupId must be a string or number of at most ${ID_MAX} characters.`);
+  if (groupId === undefined || (groupId && groupId.length > ID_MAX))
+    fail('groupId', 'invalid_group_id', `groupId must be a string or number of at most ${ID_MAX} characters.`);
   else if (type === 'group' && !groupId) fail('groupId', 'missing_group_id', 'A group event needs a groupId.');
   const previousId = idOf(raw.previousId);
-  if (previousId === undefined || (previousId && previousId.length > ID_MAX)) fail('previousId', 'invalid_previous_id', `previousId must be a string or number of at most ${ID_MAX} characters.`);
-  else if (type === 'alias' && !previousId) fail('previousId', 'missing_previous_id', 'An alias event needs a previousId.');
+  if (previousId === undefined || (previousId && previousId.length > ID_MAX))
+    fail('previousId', 'invalid_previous_id', `previousId must be a string or number of at most ${ID_MAX} characters.`);
+  else if (type === 'alias' && !previousId)
+    fail('previousId', 'missing_previous_id', 'An alias event needs a previousId.');
 
   for (const field of ['properties', 'traits', 'context'] as const) {
-    if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field])) fail(field, `invalid_${field}`, `${field} must be a JSON object.`);
+    if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field]))
+      fail(field, `invalid_${field}`, `${field} must be a JSON object.`);
   }
 
   const ts = parseTime(raw.timestamp ?? raw.originalTimestamp);
@@ -132,10 +177,14 @@ export function validateEvent(raw: unknown, index: number, impliedType: EventTyp
   if (typeof ts === 'number' && typeof sentAt === 'number') at = ts + (receivedAtMs - sentAt);
   if (at > receivedAtMs + limits.maxFutureSkewMs || at < Date.UTC(2000, 0, 1)) at = receivedAtMs;
 
-  const context = isObject(raw.context) || isObject(batch?.context) ? { ...(batch?.context ?? {}), ...((raw.context as Json | undefined) ?? {}) } : null;
+  const context =
+    isObject(raw.context) || isObject(batch?.context)
+      ? { ...(batch?.context ?? {}), ...((raw.context as Json | undefined) ?? {}) }
+      : null;
   const properties = isObject(raw.properties) ? raw.properties : null;
   // Page/screen: Segment puts name and category beside properties; keep both in properties.
-  if ((type === 'page' || type === 'screen') && name !== null && properties && properties.name === undefined) properties.name = name;
+  if ((type === 'page' || type === 'screen') && name !== null && properties && properties.name === undefined)
+    properties.name = name;
   return {
     errors,
     event: {

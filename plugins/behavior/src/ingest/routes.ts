@@ -1,4 +1,14 @@
-import { GatewayError, PrincipalKey, TenantKey, errors, findUnstorable, type GatewayContext, type PluginContext, type PluginRouter, CoreErrors } from '@aihub/core/plugin-api';
+import {
+  GatewayError,
+  PrincipalKey,
+  TenantKey,
+  errors,
+  findUnstorable,
+  type GatewayContext,
+  type PluginContext,
+  type PluginRouter,
+  CoreErrors,
+} from '@aihub/core/plugin-api';
 import type { BehaviorConfig } from '../config';
 import { EVENTS_TOPIC, type BehaviorMetrics } from '../metrics';
 import { applyPolicy, compilePolicy } from '../privacy/pii';
@@ -14,17 +24,25 @@ function tenantOf(c: GatewayContext): string {
   const principal = PrincipalKey.get(c);
   if (!principal) throw errors.unauthorized();
   if (!principal.superadmin && !principal.scopes.includes('events:write')) {
-    throw errors.forbidden('This key lacks the events:write scope; create a key with it to send events.', 'insufficient_scope');
+    throw errors.forbidden(
+      'This key lacks the events:write scope; create a key with it to send events.',
+      'insufficient_scope',
+    );
   }
   const tenantId = TenantKey.get(c)?.id ?? principal.tenantId;
-  if (!tenantId) throw errors.forbidden('Events belong to a tenant: use a key of the tenant the events are for.', 'tenant_required');
+  if (!tenantId)
+    throw errors.forbidden('Events belong to a tenant: use a key of the tenant the events are for.', 'tenant_required');
   return tenantId;
 }
 
 function rejected(errs: EventError[], single: boolean): GatewayError {
   const first = errs[0];
   const where = single ? '' : `event ${first.index}: `;
-  return CoreErrors.create('validation_failed', `${where}${first.path ? `${first.path}: ` : ''}${first.message}${errs.length > 1 ? ` (and ${errs.length - 1} more problems)` : ''}`, { param: first.path || null, details: { errors: errs } });
+  return CoreErrors.create(
+    'validation_failed',
+    `${where}${first.path ? `${first.path}: ` : ''}${first.message}${errs.length > 1 ? ` (and ${errs.length - 1} more problems)` : ''}`,
+    { param: first.path || null, details: { errors: errs } },
+  );
 }
 
 /**
@@ -36,11 +54,19 @@ function rejected(errs: EventError[], single: boolean): GatewayError {
  * invalid field, per event, with the field's JSON path; in the batch's shared `context` they refuse
  * the whole batch, since every event would carry them.
  */
-export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorConfig>, deps: { keys: TenantKeys; metrics: BehaviorMetrics; settings: TenantSettingsCache }): void {
+export function ingestRoutes(
+  router: PluginRouter,
+  ctx: PluginContext<BehaviorConfig>,
+  deps: { keys: TenantKeys; metrics: BehaviorMetrics; settings: TenantSettingsCache },
+): void {
   const limits = ctx.config.ingest;
   const { keys, metrics, settings } = deps;
 
-  const prepare = async (c: GatewayContext, tenantId: string, events: Omit<StoredEvent, 'tenantId'>[]): Promise<StoredEvent[]> => {
+  const prepare = async (
+    c: GatewayContext,
+    tenantId: string,
+    events: Omit<StoredEvent, 'tenantId'>[],
+  ): Promise<StoredEvent[]> => {
     const tenant = TenantKey.get(c);
     if (tenant) settings.remember(tenantId, tenant.settings);
     const policy = compilePolicy(tenant?.settings.pii ?? settings.get(tenantId)?.pii);
@@ -49,7 +75,11 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
     try {
       key = await keys.get(tenantId);
     } catch (err) {
-      throw BehaviorErrors.create('events_unavailable', 'Events cannot be stored right now; retry with the same messageId (duplicates are dropped).', { cause: err });
+      throw BehaviorErrors.create(
+        'events_unavailable',
+        'Events cannot be stored right now; retry with the same messageId (duplicates are dropped).',
+        { cause: err },
+      );
     }
     return events.map((e) => ({ ...applyPolicy(e, policy, key), tenantId }));
   };
@@ -59,7 +89,10 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
     try {
       await ctx.queue.publishNow(EVENTS_TOPIC, events);
     } catch (err) {
-      throw errors.unavailable('Events cannot be stored right now; retry with the same messageId (duplicates are dropped).', 'events_unavailable');
+      throw errors.unavailable(
+        'Events cannot be stored right now; retry with the same messageId (duplicates are dropped).',
+        'events_unavailable',
+      );
     }
   };
 
@@ -101,15 +134,28 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
       const batch = body.batch as unknown[];
       if (batch.length === 0) throw errors.badRequest('The batch is empty.', 'invalid_batch', 'batch');
       if (batch.length > limits.maxBatchEvents) {
-        throw BehaviorErrors.create('batch_too_large', `A batch may hold at most ${limits.maxBatchEvents} events; this one has ${batch.length}. Split it.`, { param: 'batch' });
+        throw BehaviorErrors.create(
+          'batch_too_large',
+          `A batch may hold at most ${limits.maxBatchEvents} events; this one has ${batch.length}. Split it.`,
+          { param: 'batch' },
+        );
       }
       const receivedAt = Date.now();
       // The shared context is merged into every event: a value the database refuses there refuses the whole batch.
       const sharedProblem = findUnstorable(body.context, 'context');
       if (sharedProblem) {
-        throw CoreErrors.create('validation_failed', `${sharedProblem.path}: ${sharedProblem.message}`, { param: sharedProblem.path, details: { errors: [{ index: null, message_id: null, ...sharedProblem }] } });
+        throw CoreErrors.create('validation_failed', `${sharedProblem.path}: ${sharedProblem.message}`, {
+          param: sharedProblem.path,
+          details: { errors: [{ index: null, message_id: null, ...sharedProblem }] },
+        });
       }
-      const shared = { context: body.context && typeof body.context === 'object' && !Array.isArray(body.context) ? (body.context as Json) : undefined, sentAt: body.sentAt };
+      const shared = {
+        context:
+          body.context && typeof body.context === 'object' && !Array.isArray(body.context)
+            ? (body.context as Json)
+            : undefined,
+        sentAt: body.sentAt,
+      };
       const valid: Omit<StoredEvent, 'tenantId'>[] = [];
       const errs: EventError[] = [];
       const seen = new Set<string>();
@@ -129,9 +175,16 @@ export function ingestRoutes(router: PluginRouter, ctx: PluginContext<BehaviorCo
       if (!valid.length) throw rejected(errs, false);
       await enqueue(await prepare(c, tenantId, valid));
       const rejectedCount = new Set(errs.map((e) => e.index)).size;
-      c.body = rejectedCount ? { success: false, accepted: batch.length - rejectedCount, rejected: rejectedCount, errors: errs } : { success: true, accepted: batch.length, rejected: 0 };
+      c.body = rejectedCount
+        ? { success: false, accepted: batch.length - rejectedCount, rejected: rejectedCount, errors: errs }
+        : { success: true, accepted: batch.length, rejected: 0 };
     },
-    { ...options('Send many events of any type at once (Segment batch); valid events are accepted even if others are not'), bodyLimit: limits.maxBatchBytes },
+    {
+      ...options(
+        'Send many events of any type at once (Segment batch); valid events are accepted even if others are not',
+      ),
+      bodyLimit: limits.maxBatchBytes,
+    },
   );
 }
 

@@ -6,7 +6,10 @@ export const migration: Migration = {
   async up({ queryInterface, dialect, table }) {
     const t = table('events');
     await queryInterface.createTable(t, {
-      id: dialect === 'postgres' ? { type: 'BIGSERIAL', primaryKey: true } : { type: 'INTEGER', primaryKey: true, autoIncrement: true },
+      id:
+        dialect === 'postgres'
+          ? { type: 'BIGSERIAL', primaryKey: true }
+          : { type: 'INTEGER', primaryKey: true, autoIncrement: true },
       tenant_id: { type: 'VARCHAR(64)', allowNull: false },
       message_id: { type: 'VARCHAR(128)', allowNull: false },
       type: { type: 'VARCHAR(16)', allowNull: false },

@@ -14,7 +14,9 @@ export const migration: Migration = {
       event_count: { type: 'BIGINT', allowNull: false, defaultValue: 0 },
       updated_at: { type: instant(dialect), allowNull: false },
     });
-    await queryInterface.addIndex(table('profiles'), ['tenant_id', 'last_seen'], { name: `${table('profiles')}_last_seen` });
+    await queryInterface.addIndex(table('profiles'), ['tenant_id', 'last_seen'], {
+      name: `${table('profiles')}_last_seen`,
+    });
   },
   async down({ queryInterface, table }) {
     await queryInterface.dropTable(table('profiles'));

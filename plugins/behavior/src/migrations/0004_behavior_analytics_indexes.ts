@@ -9,8 +9,12 @@ export const migration: Migration = {
     // query naming its events (funnels, chosen trends, retention by event) reads only those events'
     // entries in the second. The first also serves everything the (tenant_id, timestamp) index did
     // (retention deletes, time ranges), which it replaces.
-    await queryInterface.addIndex(t, ['tenant_id', 'timestamp', 'type', 'event', 'distinct_id'], { name: `${t}_tenant_time_cover` });
-    await queryInterface.addIndex(t, ['tenant_id', 'event', 'timestamp', 'distinct_id', 'type'], { name: `${t}_tenant_event_time` });
+    await queryInterface.addIndex(t, ['tenant_id', 'timestamp', 'type', 'event', 'distinct_id'], {
+      name: `${t}_tenant_time_cover`,
+    });
+    await queryInterface.addIndex(t, ['tenant_id', 'event', 'timestamp', 'distinct_id', 'type'], {
+      name: `${t}_tenant_event_time`,
+    });
     await queryInterface.removeIndex(t, `${t}_tenant_time`);
   },
   async down({ queryInterface, table }) {

@@ -3,6 +3,7 @@ import type { MigrationContext } from '@aihub/core/plugin-api';
 // Column types and helpers shared by this plugin's migrations (each migration is one file beside this).
 
 /** Instants: timestamptz on PostgreSQL, fixed-width ISO-8601 text on SQLite (sorts in time order). */
-export const instant = (d: MigrationContext['dialect']) => (d === 'postgres' ? 'TIMESTAMP WITH TIME ZONE' : 'VARCHAR(24)');
+export const instant = (d: MigrationContext['dialect']) =>
+  d === 'postgres' ? 'TIMESTAMP WITH TIME ZONE' : 'VARCHAR(24)';
 /** JSON documents: jsonb on PostgreSQL (queried with ->> and jsonb_object_keys), text on SQLite (json_extract, json_each). */
 export const json = (d: MigrationContext['dialect']) => (d === 'postgres' ? 'JSONB' : 'TEXT');

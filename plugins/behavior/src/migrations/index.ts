@@ -5,4 +5,9 @@ import { migration as behaviorPrivacy } from './0003_behavior_privacy';
 import { migration as behaviorAnalyticsIndexes } from './0004_behavior_analytics_indexes';
 
 /** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
-export const behaviorMigrations: Migration[] = [behaviorEvents, behaviorProfiles, behaviorPrivacy, behaviorAnalyticsIndexes];
+export const behaviorMigrations: Migration[] = [
+  behaviorEvents,
+  behaviorProfiles,
+  behaviorPrivacy,
+  behaviorAnalyticsIndexes,
+];

@@ -27,12 +27,13 @@ export class TenantKeys {
   }
 
   private async load(tenantId: string): Promise<Buffer> {
-    await this.sql.rows(`INSERT INTO ${this.table} (tenant_id, hmac_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id`, [
+    await this.sql.rows(
+      `INSERT INTO ${this.table} (tenant_id, hmac_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id`,
+      [tenantId, randomBytes(32).toString('hex'), new Date().toISOString()],
+    );
+    const rows = await this.sql.rows<{ hmac_key: string }>(`SELECT hmac_key FROM ${this.table} WHERE tenant_id = $1`, [
       tenantId,
-      randomBytes(32).toString('hex'),
-      new Date().toISOString(),
     ]);
-    const rows = await this.sql.rows<{ hmac_key: string }>(`SELECT hmac_key FROM ${this.table} WHERE tenant_id = $1`, [tenantId]);
     const key = Buffer.from(rows[0].hmac_key, 'hex');
     this.keys.set(tenantId, key);
     return key;

@@ -25,11 +25,17 @@ function event(extra: Partial<StoredEvent> = {}): Omit<StoredEvent, 'tenantId'> 
   };
 }
 
-const apply = (policy: Parameters<typeof compilePolicy>[0], e: Omit<StoredEvent, 'tenantId'>) => applyPolicy(e, compilePolicy(policy)!, key);
+const apply = (policy: Parameters<typeof compilePolicy>[0], e: Omit<StoredEvent, 'tenantId'>) =>
+  applyPolicy(e, compilePolicy(policy)!, key);
 
 describe('behavior PII policy', () => {
   it('matches names inside arrays, at any depth', () => {
-    const out = apply({ hashFields: ['email'], dropFields: ['ssn'] }, event({ properties: { list: [{ email: 'a@x.io', ssn: '1' }, { deep: [[{ email: 'b@x.io' }]] }], plain: ['a@x.io'] } }));
+    const out = apply(
+      { hashFields: ['email'], dropFields: ['ssn'] },
+      event({
+        properties: { list: [{ email: 'a@x.io', ssn: '1' }, { deep: [[{ email: 'b@x.io' }]] }], plain: ['a@x.io'] },
+      }),
+    );
     const list = out.properties!.list as Record<string, unknown>[];
     assert.match(String(list[0].email), HEX);
     assert.equal('ssn' in list[0], false);
@@ -38,7 +44,19 @@ describe('behavior PII policy', () => {
   });
 
   it('matches names and paths whatever their casing', () => {
-    const out = apply({ hashFields: ['email', 'Address.Street'], dropFields: ['SSN'] }, event({ properties: { Email: 'a@x.io', EMAIL: 'b@x.io', eMail: 'c@x.io', ssn: '1', Ssn: '2', address: { STREET: '1 Main', city: 'P' } } }));
+    const out = apply(
+      { hashFields: ['email', 'Address.Street'], dropFields: ['SSN'] },
+      event({
+        properties: {
+          Email: 'a@x.io',
+          EMAIL: 'b@x.io',
+          eMail: 'c@x.io',
+          ssn: '1',
+          Ssn: '2',
+          address: { STREET: '1 Main', city: 'P' },
+        },
+      }),
+    );
     const p = out.properties!;
     for (const k of ['Email', 'EMAIL', 'eMail']) assert.match(String(p[k]), HEX, k);
     assert.equal('ssn' in p || 'Ssn' in p, false);
@@ -47,7 +65,17 @@ describe('behavior PII policy', () => {
   });
 
   it('follows dotted paths across arrays and hashes a matched object whole', () => {
-    const out = apply({ hashFields: ['list.email', 'card'], dropFields: ['orders.items.note'] }, event({ properties: { list: [{ email: 'a@x.io', name: 'n' }], email: 'top', card: { number: '4111', exp: '12/30' }, orders: [{ items: [{ note: 'secret', sku: 's' }] }] } }));
+    const out = apply(
+      { hashFields: ['list.email', 'card'], dropFields: ['orders.items.note'] },
+      event({
+        properties: {
+          list: [{ email: 'a@x.io', name: 'n' }],
+          email: 'top',
+          card: { number: '4111', exp: '12/30' },
+          orders: [{ items: [{ note: 'secret', sku: 's' }] }],
+        },
+      }),
+    );
     const p = out.properties!;
     assert.match(String((p.list as Record<string, unknown>[])[0].email), HEX);
     assert.equal((p.list as Record<string, unknown>[])[0].name, 'n');

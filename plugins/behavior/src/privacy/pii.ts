@@ -125,8 +125,15 @@ function applyTo(obj: Json | null, p: CompiledPolicy, key: Buffer, start: Progre
  * their casing); identity fields (userId, anonymousId, groupId, previousId) are hashed when listed,
  * and previousId whenever userId or anonymousId is. Raw values never reach the queue or the database.
  */
-export function applyPolicy(event: Omit<StoredEvent, 'tenantId'>, p: CompiledPolicy, key: Buffer): Omit<StoredEvent, 'tenantId'> {
-  const start: Progress = [...p.dropPaths.map((path) => ({ path, at: 0, action: 'drop' as const })), ...p.hashPaths.map((path) => ({ path, at: 0, action: 'hash' as const }))];
+export function applyPolicy(
+  event: Omit<StoredEvent, 'tenantId'>,
+  p: CompiledPolicy,
+  key: Buffer,
+): Omit<StoredEvent, 'tenantId'> {
+  const start: Progress = [
+    ...p.dropPaths.map((path) => ({ path, at: 0, action: 'drop' as const })),
+    ...p.hashPaths.map((path) => ({ path, at: 0, action: 'hash' as const })),
+  ];
   const id = (field: IdentityField) => {
     const v = event[field];
     return p.hashIds[field] && v ? hashValue(key, v) : v;

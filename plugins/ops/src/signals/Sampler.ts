@@ -66,7 +66,13 @@ export class Sampler {
     if (this.timer) clearInterval(this.timer);
     await this.ticking;
     const redis = this.store.redisClient();
-    if (redis) await redis.multi().del(this.key(this.id)).zrem(this.index, this.id).exec().catch(() => {});
+    if (redis)
+      await redis
+        .multi()
+        .del(this.key(this.id))
+        .zrem(this.index, this.id)
+        .exec()
+        .catch(() => {});
   }
 
   private get index(): string {
@@ -85,12 +91,28 @@ export class Sampler {
         const m = registry.getSingleMetric(name);
         return m ? ((await m.get()) as { values: Value[] }).values : [];
       };
-      const [upstream, ttft, breakers, lag] = await Promise.all([read(UPSTREAM), read(TTFT), read(BREAKER), read(QUEUE_LAG)]);
-      const dep = totals(upstream, (l) => String(l.deployment ?? ''), (l) => failed(String(l.status ?? '')));
-      const byAlias = totals(ttft, (l) => String(l.model ?? ''), () => false);
+      const [upstream, ttft, breakers, lag] = await Promise.all([
+        read(UPSTREAM),
+        read(TTFT),
+        read(BREAKER),
+        read(QUEUE_LAG),
+      ]);
+      const dep = totals(
+        upstream,
+        (l) => String(l.deployment ?? ''),
+        (l) => failed(String(l.status ?? '')),
+      );
+      const byAlias = totals(
+        ttft,
+        (l) => String(l.model ?? ''),
+        () => false,
+      );
       const bucket: StatsBucket = { t: now, dep: {}, ttft: {} };
       let any = false;
-      for (const [which, cur] of [['dep', dep.series], ['ttft', byAlias.series]] as const) {
+      for (const [which, cur] of [
+        ['dep', dep.series],
+        ['ttft', byAlias.series],
+      ] as const) {
         for (const [k, s] of cur) {
           const d = subSeries(s, this.previous.get(`${which}\u0000${k}`));
           this.previous.set(`${which}\u0000${k}`, s);
@@ -165,10 +187,12 @@ export function compact(buckets: StatsBucket[], before: number): StatsBucket[] {
     const t = Math.ceil(b.t / COARSE_MS) * COARSE_MS;
     const last = out[out.length - 1];
     if (last && last.t === t) {
-      for (const which of ['dep', 'ttft'] as const) for (const [k, s] of Object.entries(b[which])) last[which][k] = addSeries(last[which][k], s);
+      for (const which of ['dep', 'ttft'] as const)
+        for (const [k, s] of Object.entries(b[which])) last[which][k] = addSeries(last[which][k], s);
     } else {
       // Copies: the series of a bucket may be shared with the last reading's totals.
-      const copy = (m: Record<string, Series>) => Object.fromEntries(Object.entries(m).map(([k, x]) => [k, addSeries(undefined, x)]));
+      const copy = (m: Record<string, Series>) =>
+        Object.fromEntries(Object.entries(m).map(([k, x]) => [k, addSeries(undefined, x)]));
       out.push({ t, dep: copy(b.dep), ttft: copy(b.ttft) });
     }
   }
@@ -176,9 +200,14 @@ export function compact(buckets: StatsBucket[], before: number): StatsBucket[] {
 }
 
 /** Cumulative series per subject from a histogram's `_bucket` and `_count` values. */
-function totals(values: Value[], subject: (l: Value['labels']) => string, isError: (l: Value['labels']) => boolean): { series: Map<string, Series>; bounds: number[] } {
+function totals(
+  values: Value[],
+  subject: (l: Value['labels']) => string,
+  isError: (l: Value['labels']) => boolean,
+): { series: Map<string, Series>; bounds: number[] } {
   const boundSet = new Set<number>();
-  for (const v of values) if (v.metricName?.endsWith('_bucket') && v.labels.le !== '+Inf') boundSet.add(Number(v.labels.le));
+  for (const v of values)
+    if (v.metricName?.endsWith('_bucket') && v.labels.le !== '+Inf') boundSet.add(Number(v.labels.le));
   const bounds = [...boundSet].sort((a, b) => a - b);
   const pos = new Map(bounds.map((b, i) => [b, i]));
   const series = new Map<string, Series>();

@@ -60,28 +60,50 @@ export class Signals {
       case 'latency_p95_ms':
       case 'ttft_p95_ms': {
         const snaps = await (this.snapshots ??= this.sampler.snapshots(this.now()));
-        const { figures } = merge(snaps, signal === 'ttft_p95_ms' ? 'ttft' : 'dep', windowSeconds * 1000, this.now(), since);
+        const { figures } = merge(
+          snaps,
+          signal === 'ttft_p95_ms' ? 'ttft' : 'dep',
+          windowSeconds * 1000,
+          this.now(),
+          since,
+        );
         const out: Observation[] = [];
         for (const [subject, f] of figures) {
           const value = signal === 'error_ratio' ? f.errorRatio : f.p95Ms;
           if (value === null) continue;
-          const shown = signal === 'error_ratio' ? `${(value * 100).toFixed(1)}% of ${f.requests} upstream attempts failed` : `p95 ${Math.round(value)} ms over ${f.requests} ${signal === 'ttft_p95_ms' ? 'streams' : 'attempts'}`;
-          out.push({ subject, value, samples: f.requests, detail: `${shown} in the last ${windowSeconds}s (${snaps.length} instance${snaps.length === 1 ? '' : 's'})` });
+          const shown =
+            signal === 'error_ratio'
+              ? `${(value * 100).toFixed(1)}% of ${f.requests} upstream attempts failed`
+              : `p95 ${Math.round(value)} ms over ${f.requests} ${signal === 'ttft_p95_ms' ? 'streams' : 'attempts'}`;
+          out.push({
+            subject,
+            value,
+            samples: f.requests,
+            detail: `${shown} in the last ${windowSeconds}s (${snaps.length} instance${snaps.length === 1 ? '' : 's'})`,
+          });
         }
         return out;
       }
       case 'breaker_open': {
         const snaps = await (this.snapshots ??= this.sampler.snapshots(this.now()));
         const open = new Map<string, number>();
-        for (const s of snaps) for (const [dep, v] of Object.entries(s.breakers)) open.set(dep, (open.get(dep) ?? 0) + (v === 2 ? 1 : 0));
-        return [...open].map(([subject, n]) => ({ subject, value: n, samples: null, detail: `circuit breaker open on ${n} of ${snaps.length} instance${snaps.length === 1 ? '' : 's'}` }));
+        for (const s of snaps)
+          for (const [dep, v] of Object.entries(s.breakers)) open.set(dep, (open.get(dep) ?? 0) + (v === 2 ? 1 : 0));
+        return [...open].map(([subject, n]) => ({
+          subject,
+          value: n,
+          samples: null,
+          detail: `circuit breaker open on ${n} of ${snaps.length} instance${snaps.length === 1 ? '' : 's'}`,
+        }));
       }
       case 'queue_lag': {
         const snaps = await (this.snapshots ??= this.sampler.snapshots(this.now()));
         const lags = snaps.map((s) => s.queueLag).filter((v): v is number => v !== null);
         if (!lags.length) return [];
         const lag = Math.max(...lags);
-        return [{ subject: 'usage', value: lag, samples: null, detail: `${lag} usage records published and not yet written` }];
+        return [
+          { subject: 'usage', value: lag, samples: null, detail: `${lag} usage records published and not yet written` },
+        ];
       }
       case 'health_failing':
         return (this.health ??= this.readHealth());
@@ -94,7 +116,14 @@ export class Signals {
 
   private async readHealth(): Promise<Observation[]> {
     const { checks } = await this.healthRegistry.run('readiness');
-    return checks.map((c) => ({ subject: c.name, value: c.ok ? 0 : 1, samples: null, detail: c.ok ? `health check ${c.name} passes` : `health check ${c.name} (${c.plugin}) fails: ${c.error ?? 'unhealthy'}` }));
+    return checks.map((c) => ({
+      subject: c.name,
+      value: c.ok ? 0 : 1,
+      samples: null,
+      detail: c.ok
+        ? `health check ${c.name} passes`
+        : `health check ${c.name} (${c.plugin}) fails: ${c.error ?? 'unhealthy'}`,
+    }));
   }
 
   /** Hourly spend per tenant over the history plus the last hour, in one grouped query. */
@@ -106,7 +135,9 @@ export class Signals {
     const since = now - (hours + 1) * 3_600_000;
     const pg = this.sql.dialect === 'postgres';
     // Hours counted back from now: 0 is the last hour, 1..hours the history.
-    const ago = pg ? `FLOOR(EXTRACT(EPOCH FROM ($2::timestamptz - created_at)) / 3600)` : `CAST((julianday($2) - julianday(created_at)) * 24 AS INTEGER)`;
+    const ago = pg
+      ? `FLOOR(EXTRACT(EPOCH FROM ($2::timestamptz - created_at)) / 3600)`
+      : `CAST((julianday($2) - julianday(created_at)) * 24 AS INTEGER)`;
     const rows = await this.sql.rows<{ tenant_id: string; ago: number | string; spent: number | string }>(
       `SELECT tenant_id, ${ago} AS ago, SUM(cost_micros) AS spent FROM ${t}
        WHERE created_at >= ${pg ? '$1::timestamptz' : '$1'} AND created_at <= ${pg ? '$2::timestamptz' : '$2'} AND tenant_id IS NOT NULL AND cost_micros IS NOT NULL AND status <> 'pending'
@@ -126,7 +157,12 @@ export class Signals {
       const last = arr[0];
       if (last < this.config.spendAnomaly.minSpendMicros) continue;
       const z = robustZ(last, arr.slice(1));
-      out.push({ subject: tenant, value: z, samples: hours, detail: `last hour's spend $${(last / 1e6).toFixed(2)} has a robust z-score of ${z.toFixed(1)} against its last ${hours} hours` });
+      out.push({
+        subject: tenant,
+        value: z,
+        samples: hours,
+        detail: `last hour's spend $${(last / 1e6).toFixed(2)} has a robust z-score of ${z.toFixed(1)} against its last ${hours} hours`,
+      });
     }
     return out;
   }
@@ -136,7 +172,16 @@ export class Signals {
     const t = this.tables.budgetAlerts;
     if (!t) return [];
     const pg = this.sql.dialect === 'postgres';
-    const rows = await this.sql.rows<{ tenant_id: string; level: string; target_id: string; kind: string; period: string; created_at: string | Date; limit_micros: number | string; spent_micros: number | string }>(
+    const rows = await this.sql.rows<{
+      tenant_id: string;
+      level: string;
+      target_id: string;
+      kind: string;
+      period: string;
+      created_at: string | Date;
+      limit_micros: number | string;
+      spent_micros: number | string;
+    }>(
       `SELECT tenant_id, level, target_id, kind, period, created_at, limit_micros, spent_micros FROM ${t} WHERE created_at > ${pg ? '$1::timestamptz' : '$1'} ORDER BY created_at LIMIT 1000`,
       [this.budgetSince],
     );

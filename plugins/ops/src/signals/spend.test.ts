@@ -26,12 +26,25 @@ describe('spend anomaly: robust z-score', () => {
 
 describe('deployment figures merged across instances', () => {
   const bounds = [0.1, 0.5, 1];
-  const snap = (id: string, t: number, n: number, err: number, h: number[]): StatsSnapshot => ({ id, at: t, bounds, ttftBounds: [], buckets: [{ t, dep: { d1: { n, err, h } }, ttft: {} }], breakers: {}, queueLag: null });
+  const snap = (id: string, t: number, n: number, err: number, h: number[]): StatsSnapshot => ({
+    id,
+    at: t,
+    bounds,
+    ttftBounds: [],
+    buckets: [{ t, dep: { d1: { n, err, h } }, ttft: {} }],
+    breakers: {},
+    queueLag: null,
+  });
 
   it('adds counts and histograms, never averages percentiles', () => {
     const now = 100_000;
     // Instance a: 90 fast calls; b: 10 slow failing ones. Cluster p95 falls in b's bucket.
-    const { figures } = merge([snap('a', now - 1000, 90, 0, [90, 90, 90, 90]), snap('b', now - 1000, 10, 10, [0, 0, 10, 10])], 'dep', 60_000, now);
+    const { figures } = merge(
+      [snap('a', now - 1000, 90, 0, [90, 90, 90, 90]), snap('b', now - 1000, 10, 10, [0, 0, 10, 10])],
+      'dep',
+      60_000,
+      now,
+    );
     const f = figures.get('d1')!;
     assert.equal(f.requests, 100);
     assert.equal(f.errorRatio, 0.1);

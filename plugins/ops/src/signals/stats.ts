@@ -71,7 +71,13 @@ export function quantileMs(h: number[], bounds: number[], q: number): number | n
  * subject with a `since` (Unix ms) counts only buckets closed after it (a restored deployment is not
  * judged on the failures that had it drained).
  */
-export function merge(snapshots: StatsSnapshot[], which: 'dep' | 'ttft', windowMs: number, now: number, since?: ReadonlyMap<string, number>): { figures: Map<string, Figures>; bounds: number[] } {
+export function merge(
+  snapshots: StatsSnapshot[],
+  which: 'dep' | 'ttft',
+  windowMs: number,
+  now: number,
+  since?: ReadonlyMap<string, number>,
+): { figures: Map<string, Figures>; bounds: number[] } {
   const bounds = snapshots[0] ? (which === 'dep' ? snapshots[0].bounds : snapshots[0].ttftBounds) : [];
   const sums = new Map<string, Series>();
   for (const snap of snapshots) {
@@ -85,6 +91,7 @@ export function merge(snapshots: StatsSnapshot[], which: 'dep' | 'ttft', windowM
     }
   }
   const figures = new Map<string, Figures>();
-  for (const [k, s] of sums) figures.set(k, { requests: s.n, errorRatio: s.n > 0 ? s.err / s.n : null, p95Ms: quantileMs(s.h, bounds, 0.95) });
+  for (const [k, s] of sums)
+    figures.set(k, { requests: s.n, errorRatio: s.n > 0 ? s.err / s.n : null, p95Ms: quantileMs(s.h, bounds, 0.95) });
   return { figures, bounds };
 }

@@ -16,7 +16,10 @@ export const migration: Migration = {
       created_at: { type: DataTypes.DATE, allowNull: false },
       updated_at: { type: DataTypes.DATE, allowNull: false },
     });
-    await qi.addIndex(table('policies'), ['tenant_id', 'scope', 'subject_id'], { unique: true, name: `${table('policies')}_subject` });
+    await qi.addIndex(table('policies'), ['tenant_id', 'scope', 'subject_id'], {
+      unique: true,
+      name: `${table('policies')}_subject`,
+    });
   },
   async down({ queryInterface: qi, table }) {
     await qi.dropTable(table('policies'));

@@ -43,7 +43,10 @@ export interface CreateInvitationInput {
 
 /** The one answer for unknown, expired, revoked and used tokens: a token holder learns nothing more. */
 export function invitationNotFound() {
-  return TenancyErrors.create('invitation_not_found', 'This invitation does not exist, has expired, was revoked or was already used; ask for a new one.');
+  return TenancyErrors.create(
+    'invitation_not_found',
+    'This invitation does not exist, has expired, was revoked or was already used; ask for a new one.',
+  );
 }
 
 function teamIdsOf(raw: string[] | string): string[] {
@@ -98,18 +101,22 @@ export class InvitationStore {
   async isMember(tenantId: string, email: string, t?: Transaction): Promise<boolean> {
     const m = this.tenancy.models.Membership.getTableName() as string;
     const u = this.tenancy.models.User.getTableName() as string;
-    const rows = await this.sequelize.query(`SELECT 1 AS one FROM "${m}" m JOIN "${u}" u ON u.id = m.user_id WHERE m.tenant_id = $1 AND u.email = $2`, {
-      bind: [tenantId, normalizeEmail(email)],
-      type: QueryTypes.SELECT,
-      transaction: t,
-    });
+    const rows = await this.sequelize.query(
+      `SELECT 1 AS one FROM "${m}" m JOIN "${u}" u ON u.id = m.user_id WHERE m.tenant_id = $1 AND u.email = $2`,
+      {
+        bind: [tenantId, normalizeEmail(email)],
+        type: QueryTypes.SELECT,
+        transaction: t,
+      },
+    );
     return rows.length > 0;
   }
 
   /** Checks that every team id is a team of the tenant (400 `team_not_found` otherwise). */
   async checkTeams(tenantId: string, teamIds: string[], t?: Transaction): Promise<void> {
     for (const teamId of teamIds) {
-      if (!(await this.tenancy.teams.get(tenantId, teamId, t))) throw errors.badRequest(`team_ids: ${teamId} is not a team of this tenant.`, 'team_not_found', 'team_ids');
+      if (!(await this.tenancy.teams.get(tenantId, teamId, t)))
+        throw errors.badRequest(`team_ids: ${teamId} is not a team of this tenant.`, 'team_not_found', 'team_ids');
     }
   }
 
@@ -117,13 +124,27 @@ export class InvitationStore {
    * Creates an invitation, replacing (revoking) a pending one for the same tenant and e-mail.
    * Returns the invitation, the token (shown once) and the invitation it replaced, if any.
    */
-  async create(input: CreateInvitationInput, ttlMs: number, t: Transaction): Promise<{ invitation: InvitationRecord; token: string; replaced: InvitationRecord[] }> {
+  async create(
+    input: CreateInvitationInput,
+    ttlMs: number,
+    t: Transaction,
+  ): Promise<{ invitation: InvitationRecord; token: string; replaced: InvitationRecord[] }> {
     const email = normalizeEmail(input.email);
-    if (email.length > 254 || !EMAIL.test(email)) throw TenancyErrors.create('invalid_email', 'email must be an e-mail address of at most 254 characters.', { param: 'email' });
+    if (email.length > 254 || !EMAIL.test(email))
+      throw TenancyErrors.create('invalid_email', 'email must be an e-mail address of at most 254 characters.', {
+        param: 'email',
+      });
     const teamIds = [...new Set(input.teamIds ?? [])];
     await this.checkTeams(input.tenantId, teamIds, t);
-    const previous = await this.model.findAll({ where: { tenantId: input.tenantId, email, status: 'pending' }, transaction: t });
-    if (previous.length) await this.model.update({ status: 'revoked' }, { where: { tenantId: input.tenantId, id: { [Op.in]: previous.map((p) => p.id) } }, transaction: t });
+    const previous = await this.model.findAll({
+      where: { tenantId: input.tenantId, email, status: 'pending' },
+      transaction: t,
+    });
+    if (previous.length)
+      await this.model.update(
+        { status: 'revoked' },
+        { where: { tenantId: input.tenantId, id: { [Op.in]: previous.map((p) => p.id) } }, transaction: t },
+      );
     const token = newInvitationToken();
     try {
       const row = await this.model.create(
@@ -142,9 +163,17 @@ export class InvitationStore {
         },
         { transaction: t },
       );
-      return { invitation: this.toRecord(row), token, replaced: previous.map((p) => ({ ...this.toRecord(p), status: 'revoked' as const })) };
+      return {
+        invitation: this.toRecord(row),
+        token,
+        replaced: previous.map((p) => ({ ...this.toRecord(p), status: 'revoked' as const })),
+      };
     } catch (err) {
-      if (err instanceof UniqueConstraintError) throw TenancyErrors.create('invitation_conflict', 'Another invitation for this address was created at the same moment; list the invitations and retry.');
+      if (err instanceof UniqueConstraintError)
+        throw TenancyErrors.create(
+          'invitation_conflict',
+          'Another invitation for this address was created at the same moment; list the invitations and retry.',
+        );
       throw err;
     }
   }
@@ -156,7 +185,10 @@ export class InvitationStore {
   }
 
   /** A tenant's invitations, oldest first, optionally by (effective) status. */
-  async list(tenantId: string, input: PageRequest & { status?: InvitationStatus } = {}): Promise<Page<InvitationRecord>> {
+  async list(
+    tenantId: string,
+    input: PageRequest & { status?: InvitationStatus } = {},
+  ): Promise<Page<InvitationRecord>> {
     const limit = pageSize(input.limit);
     const after = decodeIdCursor(input.cursor);
     const and: WhereOptions[] = [];
@@ -165,7 +197,11 @@ export class InvitationStore {
     if (input.status === 'pending') and.push({ status: 'pending', expiresAt: { [Op.gt]: now } });
     else if (input.status === 'expired') and.push({ status: 'pending', expiresAt: { [Op.lte]: now } });
     else if (input.status) and.push({ status: input.status });
-    const rows = await this.model.findAll({ where: { tenantId, [Op.and]: and }, order: [['id', 'ASC']], limit: limit + 1 });
+    const rows = await this.model.findAll({
+      where: { tenantId, [Op.and]: and },
+      order: [['id', 'ASC']],
+      limit: limit + 1,
+    });
     const more = rows.length > limit;
     const data = (more ? rows.slice(0, limit) : rows).map((r) => this.toRecord(r));
     return { data, nextCursor: more ? encodeIdCursor(data[data.length - 1].id) : null };
@@ -173,7 +209,10 @@ export class InvitationStore {
 
   /** Revokes a pending (or expired) invitation; false when it was already accepted or revoked. */
   async revoke(tenantId: string, id: string, t: Transaction): Promise<boolean> {
-    const [n] = await this.model.update({ status: 'revoked' }, { where: { tenantId, id, status: 'pending' }, transaction: t });
+    const [n] = await this.model.update(
+      { status: 'revoked' },
+      { where: { tenantId, id, status: 'pending' }, transaction: t },
+    );
     return n > 0;
   }
 
@@ -199,7 +238,10 @@ export class InvitationStore {
     const now = new Date(this.now());
     const [n] = await this.model.update(
       { status: 'accepted', acceptedBy: userId, acceptedAt: now },
-      { where: { tenantId: invitation.tenantId, id: invitation.id, status: 'pending', expiresAt: { [Op.gt]: now } }, transaction: t },
+      {
+        where: { tenantId: invitation.tenantId, id: invitation.id, status: 'pending', expiresAt: { [Op.gt]: now } },
+        transaction: t,
+      },
     );
     return n > 0;
   }

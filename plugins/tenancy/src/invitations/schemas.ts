@@ -13,22 +13,34 @@ export const tokenParams = z.object({ token: safeString(200) });
 export const invitationListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional().describe('Page size, 1–200 (default 50)'),
   cursor: safeString(200).optional().describe('`next_cursor` of the previous page'),
-  status: invitationStatus.optional().describe('Only invitations in this state (`expired`: pending but past `expires_at`)'),
+  status: invitationStatus
+    .optional()
+    .describe('Only invitations in this state (`expired`: pending but past `expires_at`)'),
 });
 
 export const invitationCreate = z
   .object({
     email,
     role,
-    team_ids: z.array(id).max(50).optional().describe('Teams of this tenant; the membership gets the first (a member belongs to one team)'),
+    team_ids: z
+      .array(id)
+      .max(50)
+      .optional()
+      .describe('Teams of this tenant; the membership gets the first (a member belongs to one team)'),
   })
   .strict();
 
 export const invitationAccept = z
   .object({
     token: safeString(200).describe('The token of the invitation (from the accept link)'),
-    password: password.optional().describe('Without a credential: the password of the new account created for the invited address (an address that has an account signs in instead)'),
-    name: safeString(200).optional().describe('Display name for a new account (accepted for the console form; accounts hold no name yet)'),
+    password: password
+      .optional()
+      .describe(
+        'Without a credential: the password of the new account created for the invited address (an address that has an account signs in instead)',
+      ),
+    name: safeString(200)
+      .optional()
+      .describe('Display name for a new account (accepted for the console form; accounts hold no name yet)'),
   })
   .strict();
 

@@ -27,7 +27,12 @@ export const migration: Migration = {
     });
     await qi.createTable(table('teams'), {
       id,
-      tenant_id: { type: DataTypes.STRING(64), allowNull: false, references: { model: table('tenants'), key: 'id' }, onDelete: 'CASCADE' },
+      tenant_id: {
+        type: DataTypes.STRING(64),
+        allowNull: false,
+        references: { model: table('tenants'), key: 'id' },
+        onDelete: 'CASCADE',
+      },
       name: { type: DataTypes.STRING(200), allowNull: false },
       description: { type: DataTypes.STRING(2000), allowNull: true },
       ...timestamps,
@@ -35,13 +40,31 @@ export const migration: Migration = {
     await qi.addIndex(table('teams'), ['tenant_id', 'name'], { unique: true, name: `${table('teams')}_tenant_name` });
     await qi.createTable(table('memberships'), {
       id,
-      tenant_id: { type: DataTypes.STRING(64), allowNull: false, references: { model: table('tenants'), key: 'id' }, onDelete: 'CASCADE' },
-      user_id: { type: DataTypes.STRING(64), allowNull: false, references: { model: table('users'), key: 'id' }, onDelete: 'CASCADE' },
+      tenant_id: {
+        type: DataTypes.STRING(64),
+        allowNull: false,
+        references: { model: table('tenants'), key: 'id' },
+        onDelete: 'CASCADE',
+      },
+      user_id: {
+        type: DataTypes.STRING(64),
+        allowNull: false,
+        references: { model: table('users'), key: 'id' },
+        onDelete: 'CASCADE',
+      },
       role: { type: DataTypes.STRING(16), allowNull: false },
-      team_id: { type: DataTypes.STRING(64), allowNull: true, references: { model: table('teams'), key: 'id' }, onDelete: 'SET NULL' },
+      team_id: {
+        type: DataTypes.STRING(64),
+        allowNull: true,
+        references: { model: table('teams'), key: 'id' },
+        onDelete: 'SET NULL',
+      },
       ...timestamps,
     });
-    await qi.addIndex(table('memberships'), ['tenant_id', 'user_id'], { unique: true, name: `${table('memberships')}_tenant_user` });
+    await qi.addIndex(table('memberships'), ['tenant_id', 'user_id'], {
+      unique: true,
+      name: `${table('memberships')}_tenant_user`,
+    });
     await qi.addIndex(table('memberships'), ['user_id'], { name: `${table('memberships')}_user` });
     await qi.createTable(table('audit_log'), {
       id,

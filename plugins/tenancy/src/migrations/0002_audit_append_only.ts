@@ -12,11 +12,19 @@ export const migration: Migration = {
         `CREATE FUNCTION "${t}_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN RAISE EXCEPTION '${t} is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege'; END $$`,
       );
-      await sequelize.query(`CREATE TRIGGER "${t}_no_rewrite" BEFORE UPDATE OR DELETE ON "${t}" FOR EACH ROW EXECUTE FUNCTION "${t}_append_only"()`);
-      await sequelize.query(`CREATE TRIGGER "${t}_no_truncate" BEFORE TRUNCATE ON "${t}" FOR EACH STATEMENT EXECUTE FUNCTION "${t}_append_only"()`);
+      await sequelize.query(
+        `CREATE TRIGGER "${t}_no_rewrite" BEFORE UPDATE OR DELETE ON "${t}" FOR EACH ROW EXECUTE FUNCTION "${t}_append_only"()`,
+      );
+      await sequelize.query(
+        `CREATE TRIGGER "${t}_no_truncate" BEFORE TRUNCATE ON "${t}" FOR EACH STATEMENT EXECUTE FUNCTION "${t}_append_only"()`,
+      );
     } else {
-      await sequelize.query(`CREATE TRIGGER "${t}_no_update" BEFORE UPDATE ON "${t}" BEGIN SELECT RAISE(ABORT, '${t} is append-only: UPDATE is not allowed'); END`);
-      await sequelize.query(`CREATE TRIGGER "${t}_no_delete" BEFORE DELETE ON "${t}" BEGIN SELECT RAISE(ABORT, '${t} is append-only: DELETE is not allowed'); END`);
+      await sequelize.query(
+        `CREATE TRIGGER "${t}_no_update" BEFORE UPDATE ON "${t}" BEGIN SELECT RAISE(ABORT, '${t} is append-only: UPDATE is not allowed'); END`,
+      );
+      await sequelize.query(
+        `CREATE TRIGGER "${t}_no_delete" BEFORE DELETE ON "${t}" BEGIN SELECT RAISE(ABORT, '${t} is append-only: DELETE is not allowed'); END`,
+      );
     }
   },
   async down({ sequelize, dialect, table }) {

@@ -11,7 +11,12 @@ export const migration: Migration = {
     const t = table('invitations');
     await qi.createTable(t, {
       id,
-      tenant_id: { type: DataTypes.STRING(64), allowNull: false, references: { model: table('tenants'), key: 'id' }, onDelete: 'CASCADE' },
+      tenant_id: {
+        type: DataTypes.STRING(64),
+        allowNull: false,
+        references: { model: table('tenants'), key: 'id' },
+        onDelete: 'CASCADE',
+      },
       email: { type: DataTypes.STRING(254), allowNull: false },
       role: { type: DataTypes.STRING(16), allowNull: false },
       team_ids: { type: DataTypes.JSON, allowNull: false },
@@ -25,7 +30,9 @@ export const migration: Migration = {
     });
     await qi.addIndex(t, ['tenant_id', 'id'], { name: `${t}_tenant` });
     // Raw SQL: the same partial-index statement works on SQLite and PostgreSQL.
-    await sequelize.query(`CREATE UNIQUE INDEX "${t}_one_pending" ON "${t}" (tenant_id, email) WHERE status = 'pending'`);
+    await sequelize.query(
+      `CREATE UNIQUE INDEX "${t}_one_pending" ON "${t}" (tenant_id, email) WHERE status = 'pending'`,
+    );
   },
   async down({ queryInterface: qi, table }) {
     await qi.dropTable(table('invitations'));

@@ -18,7 +18,11 @@ export function readRoute(summary: string, schema: RouteOptions['schema']): Rout
   return { ...base, scopes: ['admin:read'], summary, schema: { tag: 'tenancy', ...schema } };
 }
 
-export function writeRoute(summary: string, schema: RouteOptions['schema'], bodyLimit = ADMIN_BODY_LIMIT): RouteOptions {
+export function writeRoute(
+  summary: string,
+  schema: RouteOptions['schema'],
+  bodyLimit = ADMIN_BODY_LIMIT,
+): RouteOptions {
   return { ...base, scopes: ['admin:write'], summary, bodyLimit, schema: { tag: 'tenancy', ...schema } };
 }
 
@@ -50,7 +54,11 @@ export async function existingTenant(rt: TenancyRuntime, tenantId: string): Prom
  * Runs a change and writes its audit entry in one transaction: either both are stored or neither.
  * `work` returns the result and the entry to record.
  */
-export async function audited<T>(rt: TenancyRuntime, c: Context, work: (t: Transaction) => Promise<{ result: T; entry: AuditEntry }>): Promise<T> {
+export async function audited<T>(
+  rt: TenancyRuntime,
+  c: Context,
+  work: (t: Transaction) => Promise<{ result: T; entry: AuditEntry }>,
+): Promise<T> {
   const actor = actorOf(c);
   return rt.store.transaction(async (t) => {
     const { result, entry } = await work(t);

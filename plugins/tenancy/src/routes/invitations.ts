@@ -1,6 +1,15 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { CoreErrors, GatewayError, PrincipalKey, errors, type PluginContext, type PluginRouter, type Principal, type RouteOptions } from '@aihub/core/plugin-api';
+import {
+  CoreErrors,
+  GatewayError,
+  PrincipalKey,
+  errors,
+  type PluginContext,
+  type PluginRouter,
+  type Principal,
+  type RouteOptions,
+} from '@aihub/core/plugin-api';
 import { actorOf } from '../audit';
 import type { TenancyConfig } from '../config';
 import { InvitationStore, invitationNotFound, type InvitationRecord } from '../invitations/InvitationStore';
@@ -38,7 +47,10 @@ export interface Invitations {
 }
 
 function signInRequired(): GatewayError {
-  return errors.unauthorized('Sign in as the invited address, then accept the invitation while signed in.', 'sign_in_required');
+  return errors.unauthorized(
+    'Sign in as the invited address, then accept the invitation while signed in.',
+    'sign_in_required',
+  );
 }
 
 /** The user id a credential acts for (a user's key, a user's token or a console session), if any. */
@@ -64,7 +76,10 @@ function userIdOf(p: Principal): string | undefined {
  */
 export function invitationRoutes(router: PluginRouter, ctx: PluginContext<TenancyConfig>, rt: Runtime): Invitations {
   let store: InvitationStore | undefined;
-  const invitations = () => (store ??= new InvitationStore(ctx.database.sequelize, ctx.table('invitations'), rt().store, () => ctx.clock.now()));
+  const invitations = () =>
+    (store ??= new InvitationStore(ctx.database.sequelize, ctx.table('invitations'), rt().store, () =>
+      ctx.clock.now(),
+    ));
 
   const acceptUrl = (token: string) => {
     const cfg = ctx.config.invitations;
@@ -84,12 +99,35 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
     const cfg = ctx.config.invitations;
     return rt().store.transaction(async (t) => {
       if (await invitations().isMember(tenantId, body.email, t)) {
-        throw TenancyErrors.create('already_member', 'This address already belongs to a member of the tenant; change their role with PATCH on the member instead.');
+        throw TenancyErrors.create(
+          'already_member',
+          'This address already belongs to a member of the tenant; change their role with PATCH on the member instead.',
+        );
       }
-      const { invitation, token, replaced } = await invitations().create({ tenantId, email: body.email, role: body.role, teamIds: body.team_ids, invitedBy: actor.id }, cfg.ttlHours * 3_600_000, t);
+      const { invitation, token, replaced } = await invitations().create(
+        { tenantId, email: body.email, role: body.role, teamIds: body.team_ids, invitedBy: actor.id },
+        cfg.ttlHours * 3_600_000,
+        t,
+      );
       const json = invitationJson(invitation);
-      for (const r of replaced) await rt().audit.write({ tenantId, action: 'invitation.revoke', targetType: 'invitation', targetId: r.id, before: invitationJson({ ...r, status: 'pending' }), after: { ...invitationJson(r), reason: 'replaced', replaced_by: invitation.id } }, actor, t);
-      await rt().audit.write({ tenantId, action: 'invitation.create', targetType: 'invitation', targetId: invitation.id, after: json }, actor, t);
+      for (const r of replaced)
+        await rt().audit.write(
+          {
+            tenantId,
+            action: 'invitation.revoke',
+            targetType: 'invitation',
+            targetId: r.id,
+            before: invitationJson({ ...r, status: 'pending' }),
+            after: { ...invitationJson(r), reason: 'replaced', replaced_by: invitation.id },
+          },
+          actor,
+          t,
+        );
+      await rt().audit.write(
+        { tenantId, action: 'invitation.create', targetType: 'invitation', targetId: invitation.id, after: json },
+        actor,
+        t,
+      );
       return { ...json, token, accept_url: acceptUrl(token) };
     });
   };
@@ -103,12 +141,15 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
       c.set('location', `/admin/v1/tenants/${tenantId}/invitations/${out.id}`);
       c.body = out;
     },
-    writeRoute('Invite someone by e-mail (the token is shown once; the same answer whether the address has an account)', {
-      params: tenantParams,
-      body: s.invitationCreate,
-      responses: { 201: s.invitationCreated },
-      operationId: 'createInvitation',
-    }),
+    writeRoute(
+      'Invite someone by e-mail (the token is shown once; the same answer whether the address has an account)',
+      {
+        params: tenantParams,
+        body: s.invitationCreate,
+        responses: { 201: s.invitationCreated },
+        operationId: 'createInvitation',
+      },
+    ),
   );
 
   router.get(
@@ -141,13 +182,31 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
         if (!before) throw TenancyErrors.create('invitation_not_found', 'No such invitation in this tenant.');
         if (before.role === 'owner') rt().access.authorize(c, 'members:owner', tenantId);
         if (!(await invitations().revoke(tenantId, invitationId, t))) {
-          throw TenancyErrors.create('invitation_not_pending', `This invitation is already ${before.status}; only a pending invitation can be revoked.`);
+          throw TenancyErrors.create(
+            'invitation_not_pending',
+            `This invitation is already ${before.status}; only a pending invitation can be revoked.`,
+          );
         }
-        await rt().audit.write({ tenantId, action: 'invitation.revoke', targetType: 'invitation', targetId: invitationId, before: invitationJson(before), after: { ...invitationJson(before), status: 'revoked' } }, actor, t);
+        await rt().audit.write(
+          {
+            tenantId,
+            action: 'invitation.revoke',
+            targetType: 'invitation',
+            targetId: invitationId,
+            before: invitationJson(before),
+            after: { ...invitationJson(before), status: 'revoked' },
+          },
+          actor,
+          t,
+        );
       });
       c.status = 204;
     },
-    writeRoute('Revoke a pending invitation (its token stops working)', { params: s.invitationParams, responses: { 204: null }, operationId: 'revokeInvitation' }),
+    writeRoute('Revoke a pending invitation (its token stops working)', {
+      params: s.invitationParams,
+      responses: { 204: null },
+      operationId: 'revokeInvitation',
+    }),
   );
 
   const publicRoute = (summary: string, schema: RouteOptions['schema'], auth: 'none' | 'optional'): RouteOptions => ({
@@ -168,9 +227,18 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
       const tenant = inv ? await rt().store.tenants.get(inv.tenantId) : undefined;
       if (!inv || !tenant) throw invitationNotFound();
       c.set('cache-control', 'no-store');
-      c.body = { tenant: { id: tenant.id, name: tenant.name }, email: inv.email, role: inv.role, expires_at: inv.expiresAt.toISOString() };
+      c.body = {
+        tenant: { id: tenant.id, name: tenant.name },
+        email: inv.email,
+        role: inv.role,
+        expires_at: inv.expiresAt.toISOString(),
+      };
     },
-    publicRoute('What an invitation is for (the token is the credential; no other authentication)', { params: s.tokenParams, responses: { 200: s.invitationPublic }, operationId: 'getInvitationByToken' }, 'none'),
+    publicRoute(
+      'What an invitation is for (the token is the credential; no other authentication)',
+      { params: s.tokenParams, responses: { 200: s.invitationPublic }, operationId: 'getInvitationByToken' },
+      'none',
+    ),
   );
 
   router.post(
@@ -187,17 +255,31 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
       let password: string | undefined;
       if (principal) {
         const userId = userIdOf(principal);
-        if (!userId) throw TenancyErrors.create('user_credential_required', "Accept an invitation with a user's credential (sign in as the invited address), or without any credential and with a password.");
+        if (!userId)
+          throw TenancyErrors.create(
+            'user_credential_required',
+            "Accept an invitation with a user's credential (sign in as the invited address), or without any credential and with a password.",
+          );
         if (principal.superadmin !== true && !principal.scopes.includes('admin:write')) {
-          throw CoreErrors.create('insufficient_scope', 'This credential lacks the `admin:write` scope needed to accept an invitation; sign in to the console or use a key that has it.');
+          throw CoreErrors.create(
+            'insufficient_scope',
+            'This credential lacks the `admin:write` scope needed to accept an invitation; sign in to the console or use a key that has it.',
+          );
         }
         user = await store.users.get(userId);
         if (!user || user.status !== 'active' || user.email !== inv.email.toLowerCase()) {
-          throw TenancyErrors.create('invitation_email_mismatch', 'This invitation is for another e-mail address; sign in as the invited address to accept it.');
+          throw TenancyErrors.create(
+            'invitation_email_mismatch',
+            'This invitation is for another e-mail address; sign in as the invited address to accept it.',
+          );
         }
       } else {
         if (body.password === undefined) {
-          throw TenancyErrors.create('password_required', 'Sign in as the invited address and accept, or send `password`: the password of the account of the address, or the one for its new account.', { param: 'password' });
+          throw TenancyErrors.create(
+            'password_required',
+            'Sign in as the invited address and accept, or send `password`: the password of the account of the address, or the one for its new account.',
+            { param: 'password' },
+          );
         }
         // An existing account is never signed in here: checking its password would make this route
         // a password oracle (or, counting failures, a way to lock anyone out) for whoever holds a
@@ -212,13 +294,26 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
           // A concurrent creation of the same address answers 409 email_taken: retrying then signs in.
           account = await store.users.create({ email: inv.email, password }, t);
           // Platform entry (no tenant): the tenant's admins do not see which members were new accounts.
-          await rt().audit.write({ tenantId: null, action: 'user.create', targetType: 'user', targetId: account.id, after: { id: account.id, email: account.email, via: 'invitation', invitation_id: inv.id } }, actor, t);
+          await rt().audit.write(
+            {
+              tenantId: null,
+              action: 'user.create',
+              targetType: 'user',
+              targetId: account.id,
+              after: { id: account.id, email: account.email, via: 'invitation', invitation_id: inv.id },
+            },
+            actor,
+            t,
+          );
         }
         if (!(await invitations().claim(inv, account.id, t))) throw invitationNotFound();
         let membership = await store.memberships.get(inv.tenantId, account.id, t);
         if (!membership) {
           const team = inv.teamIds.length ? await store.teams.get(inv.tenantId, inv.teamIds[0], t) : undefined;
-          membership = await store.memberships.add({ tenantId: inv.tenantId, userId: account.id, role: inv.role, teamId: team?.id ?? null }, t);
+          membership = await store.memberships.add(
+            { tenantId: inv.tenantId, userId: account.id, role: inv.role, teamId: team?.id ?? null },
+            t,
+          );
         }
         await rt().audit.write(
           {
@@ -227,7 +322,13 @@ export function invitationRoutes(router: PluginRouter, ctx: PluginContext<Tenanc
             targetType: 'invitation',
             targetId: inv.id,
             before: invitationJson(inv),
-            after: { ...invitationJson(inv), status: 'accepted', accepted_by: account.id, member_role: membership.role, team_id: membership.teamId },
+            after: {
+              ...invitationJson(inv),
+              status: 'accepted',
+              accepted_by: account.id,
+              member_role: membership.role,
+              team_id: membership.teamId,
+            },
           },
           actor,
           t,

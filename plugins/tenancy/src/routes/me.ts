@@ -14,7 +14,11 @@ export function meRoutes(router: PluginRouter, rt: Runtime): void {
   router.get(
     '/admin/v1/me',
     async (c) => {
-      if (!PrincipalKey.get(c)) throw errors.unauthorized('Authentication required: send an API key or access token as `Authorization: Bearer <token>`.', 'unauthenticated');
+      if (!PrincipalKey.get(c))
+        throw errors.unauthorized(
+          'Authentication required: send an API key or access token as `Authorization: Bearer <token>`.',
+          'unauthenticated',
+        );
       const p = principalOf(c);
       const tenant = TenantKey.get(c) ?? (p.tenantId ? await rt().directory.get(p.tenantId) : undefined);
       const userId = p.userId ?? (p.kind === 'session' ? p.subject : undefined);
@@ -33,10 +37,19 @@ export function meRoutes(router: PluginRouter, rt: Runtime): void {
           client_id: p.clientId ?? null,
           team_id: p.teamId ?? null,
         },
-        tenant: tenant ? { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status, plan: tenant.plan } : null,
+        tenant: tenant
+          ? { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status, plan: tenant.plan }
+          : null,
         permissions: ALL_PERMISSIONS.filter((perm) => rt().access.can(c, perm)),
         user: user ? userJson(user) : null,
-        memberships: memberships.map((m) => ({ tenant_id: m.tenantId, slug: m.tenant.slug, name: m.tenant.name, status: m.tenant.status, role: m.role, team_id: m.teamId })),
+        memberships: memberships.map((m) => ({
+          tenant_id: m.tenantId,
+          slug: m.tenant.slug,
+          name: m.tenant.name,
+          status: m.tenant.status,
+          role: m.role,
+          team_id: m.teamId,
+        })),
       };
     },
     {
@@ -50,17 +63,39 @@ export function meRoutes(router: PluginRouter, rt: Runtime): void {
   router.patch(
     '/admin/v1/me',
     async (c) => {
-      if (!PrincipalKey.get(c)) throw errors.unauthorized('Authentication required: send an API key or access token as `Authorization: Bearer <token>`.', 'unauthenticated');
+      if (!PrincipalKey.get(c))
+        throw errors.unauthorized(
+          'Authentication required: send an API key or access token as `Authorization: Bearer <token>`.',
+          'unauthenticated',
+        );
       const p = principalOf(c);
       const userId = p.userId ?? (p.kind === 'session' ? p.subject : undefined);
-      if (!userId || p.kind === 'api_key') throw CoreErrors.create('user_session_required', 'Sign in as yourself (the console, or an OAuth access token of your user) to change your profile.');
+      if (!userId || p.kind === 'api_key')
+        throw CoreErrors.create(
+          'user_session_required',
+          'Sign in as yourself (the console, or an OAuth access token of your user) to change your profile.',
+        );
       const body = bodyOf<z.output<typeof meUpdate>>(c);
       const store = rt().store;
       const user = await audited(rt(), c, async (t) => {
         const before = await store.users.get(userId, t);
         if (!before) throw CoreErrors.create('user_not_found', 'Your user no longer exists.');
-        const after = await store.users.update(userId, { displayName: body.display_name, preferredLanguage: body.preferred_language }, t);
-        return { result: after, entry: { tenantId: null, action: 'user.profile_update', targetType: 'user', targetId: userId, before: userJson(before), after: userJson(after) } };
+        const after = await store.users.update(
+          userId,
+          { displayName: body.display_name, preferredLanguage: body.preferred_language },
+          t,
+        );
+        return {
+          result: after,
+          entry: {
+            tenantId: null,
+            action: 'user.profile_update',
+            targetType: 'user',
+            targetId: userId,
+            before: userJson(before),
+            after: userJson(after),
+          },
+        };
       });
       c.body = userJson(user);
     },

@@ -1,11 +1,21 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { CoreErrors,  type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import { CoreErrors, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
 import { memberJson } from '../json';
 import * as s from '../schemas';
 import type { MembershipRecord } from '../types';
 import { invitationCreated } from '../invitations/schemas';
-import { audited, bodyOf, existingTenant, paramsOf, principalOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
+import {
+  audited,
+  bodyOf,
+  existingTenant,
+  paramsOf,
+  principalOf,
+  queryOf,
+  readRoute,
+  writeRoute,
+  type Runtime,
+} from './common';
 import type { Invitations } from './invitations';
 import { TenancyErrors } from '../errors';
 
@@ -36,10 +46,19 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
       rt().access.authorize(c, 'members:read', tenantId);
       await existingTenant(rt(), tenantId);
       const q = queryOf<z.output<typeof s.memberListQuery>>(c);
-      const page = await rt().store.memberships.listMembers(tenantId, { limit: q.limit, cursor: q.cursor, role: q.role });
+      const page = await rt().store.memberships.listMembers(tenantId, {
+        limit: q.limit,
+        cursor: q.cursor,
+        role: q.role,
+      });
       c.body = { data: page.data.map((m) => memberJson(m)), next_cursor: page.nextCursor };
     },
-    readRoute("List a tenant's members", { params: s.tenantParams, query: s.memberListQuery, responses: { 200: s.listOf(s.memberOut) }, operationId: 'listMembers' }),
+    readRoute("List a tenant's members", {
+      params: s.tenantParams,
+      query: s.memberListQuery,
+      responses: { 200: s.listOf(s.memberOut) },
+      operationId: 'listMembers',
+    }),
   );
 
   router.post(
@@ -51,7 +70,11 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
       requireOwnerRights(c, tenantId, body.role);
       if (principalOf(c).superadmin !== true) {
         // A tenant admin invites: 202 with the invitation, whether or not the address has an account.
-        const invitation = await invitations.create(c, tenantId, { email: body.email, role: body.role, team_ids: body.team_id ? [body.team_id] : undefined });
+        const invitation = await invitations.create(c, tenantId, {
+          email: body.email,
+          role: body.role,
+          team_ids: body.team_id ? [body.team_id] : undefined,
+        });
         c.status = 202;
         c.set('location', `/admin/v1/tenants/${tenantId}/invitations/${invitation.id}`);
         c.body = invitation;
@@ -62,19 +85,28 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
       const out = await audited(rt(), c, async (t) => {
         // Superadmins see every user anyway (users:read): adding directly reveals nothing to them.
         const user = (await store.users.byEmail(body.email, t)) ?? (await store.users.create({ email: body.email }, t));
-        const membership = await store.memberships.add({ tenantId, userId: user.id, role: body.role, teamId: body.team_id ?? null }, t);
+        const membership = await store.memberships.add(
+          { tenantId, userId: user.id, role: body.role, teamId: body.team_id ?? null },
+          t,
+        );
         const json = memberJson(membership, user);
-        return { result: json, entry: { tenantId, action: 'member.add', targetType: 'user', targetId: user.id, after: json } };
+        return {
+          result: json,
+          entry: { tenantId, action: 'member.add', targetType: 'user', targetId: user.id, after: json },
+        };
       });
       c.status = 201;
       c.body = out;
     },
-    writeRoute('Add a member by e-mail: a superadmin adds directly (201, creating the user if needed); anyone else gets an invitation (202)', {
-      params: s.tenantParams,
-      body: s.memberAdd,
-      responses: { 201: s.memberOut, 202: invitationCreated },
-      operationId: 'addMember',
-    }),
+    writeRoute(
+      'Add a member by e-mail: a superadmin adds directly (201, creating the user if needed); anyone else gets an invitation (202)',
+      {
+        params: s.tenantParams,
+        body: s.memberAdd,
+        responses: { 201: s.memberOut, 202: invitationCreated },
+        operationId: 'addMember',
+      },
+    ),
   );
 
   router.get(
@@ -102,16 +134,39 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
         if (body.role !== undefined && body.role !== before.role) {
           requireOwnerRights(c, tenantId, before.role, body.role);
           if (before.role === 'owner' && (await store.memberships.countOwners(tenantId, t)) <= 1) {
-            throw TenancyErrors.create('last_owner', 'This is the last owner of the tenant; make another member owner first.');
+            throw TenancyErrors.create(
+              'last_owner',
+              'This is the last owner of the tenant; make another member owner first.',
+            );
           }
         }
-        const after: MembershipRecord = await store.memberships.update(tenantId, userId, { role: body.role, teamId: body.team_id }, t);
+        const after: MembershipRecord = await store.memberships.update(
+          tenantId,
+          userId,
+          { role: body.role, teamId: body.team_id },
+          t,
+        );
         const user = await store.users.get(userId, t);
-        return { result: memberJson(after, user), entry: { tenantId, action: 'member.update', targetType: 'user', targetId: userId, before: memberJson(before, user), after: memberJson(after, user) } };
+        return {
+          result: memberJson(after, user),
+          entry: {
+            tenantId,
+            action: 'member.update',
+            targetType: 'user',
+            targetId: userId,
+            before: memberJson(before, user),
+            after: memberJson(after, user),
+          },
+        };
       });
       c.body = out;
     },
-    writeRoute("Change a member's role or team", { params: s.memberParams, body: s.memberUpdate, responses: { 200: s.memberOut }, operationId: 'updateMember' }),
+    writeRoute("Change a member's role or team", {
+      params: s.memberParams,
+      body: s.memberUpdate,
+      responses: { 200: s.memberOut },
+      operationId: 'updateMember',
+    }),
   );
 
   router.delete(
@@ -125,14 +180,29 @@ export function memberRoutes(router: PluginRouter, rt: Runtime, invitations: Inv
         if (!before) throw memberNotFound();
         requireOwnerRights(c, tenantId, before.role);
         if (before.role === 'owner' && (await store.memberships.countOwners(tenantId, t)) <= 1) {
-          throw TenancyErrors.create('last_owner', 'This is the last owner of the tenant; make another member owner first.');
+          throw TenancyErrors.create(
+            'last_owner',
+            'This is the last owner of the tenant; make another member owner first.',
+          );
         }
         await store.memberships.remove(tenantId, userId, t);
-        return { result: undefined, entry: { tenantId, action: 'member.remove', targetType: 'user', targetId: userId, before: memberJson(before) } };
+        return {
+          result: undefined,
+          entry: {
+            tenantId,
+            action: 'member.remove',
+            targetType: 'user',
+            targetId: userId,
+            before: memberJson(before),
+          },
+        };
       });
       c.status = 204;
     },
-    writeRoute('Remove a member from the tenant (the user remains)', { params: s.memberParams, responses: { 204: null }, operationId: 'removeMember' }),
+    writeRoute('Remove a member from the tenant (the user remains)', {
+      params: s.memberParams,
+      responses: { 204: null },
+      operationId: 'removeMember',
+    }),
   );
-
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CoreErrors,  type PluginRouter } from '@aihub/core/plugin-api';
+import { CoreErrors, type PluginRouter } from '@aihub/core/plugin-api';
 import { teamJson } from '../json';
 import * as s from '../schemas';
 import { audited, bodyOf, existingTenant, paramsOf, queryOf, readRoute, writeRoute, type Runtime } from './common';
@@ -24,7 +24,12 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
       const page = await rt().store.teams.list(tenantId, { limit: q.limit, cursor: q.cursor, q: q.q });
       c.body = { data: page.data.map(teamJson), next_cursor: page.nextCursor };
     },
-    readRoute("List a tenant's teams", { params: s.tenantParams, query: s.teamListQuery, responses: { 200: s.listOf(s.teamOut) }, operationId: 'listTeams' }),
+    readRoute("List a tenant's teams", {
+      params: s.tenantParams,
+      query: s.teamListQuery,
+      responses: { 200: s.listOf(s.teamOut) },
+      operationId: 'listTeams',
+    }),
   );
 
   router.post(
@@ -35,14 +40,32 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
       await existingTenant(rt(), tenantId);
       const body = bodyOf<z.output<typeof s.teamCreate>>(c);
       const team = await audited(rt(), c, async (t) => {
-        const created = await rt().store.teams.create(tenantId, { name: body.name, description: body.description ?? null }, t);
-        return { result: created, entry: { tenantId, action: 'team.create', targetType: 'team', targetId: created.id, after: teamJson(created) } };
+        const created = await rt().store.teams.create(
+          tenantId,
+          { name: body.name, description: body.description ?? null },
+          t,
+        );
+        return {
+          result: created,
+          entry: {
+            tenantId,
+            action: 'team.create',
+            targetType: 'team',
+            targetId: created.id,
+            after: teamJson(created),
+          },
+        };
       });
       c.status = 201;
       c.set('location', `/admin/v1/tenants/${tenantId}/teams/${team.id}`);
       c.body = teamJson(team);
     },
-    writeRoute('Create a team', { params: s.tenantParams, body: s.teamCreate, responses: { 201: s.teamOut }, operationId: 'createTeam' }),
+    writeRoute('Create a team', {
+      params: s.tenantParams,
+      body: s.teamCreate,
+      responses: { 201: s.teamOut },
+      operationId: 'createTeam',
+    }),
   );
 
   router.get(
@@ -68,11 +91,26 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
         const before = await store.teams.get(tenantId, teamId, t);
         if (!before) throw teamNotFound();
         const after = await store.teams.update(tenantId, teamId, body, t);
-        return { result: after, entry: { tenantId, action: 'team.update', targetType: 'team', targetId: teamId, before: teamJson(before), after: teamJson(after) } };
+        return {
+          result: after,
+          entry: {
+            tenantId,
+            action: 'team.update',
+            targetType: 'team',
+            targetId: teamId,
+            before: teamJson(before),
+            after: teamJson(after),
+          },
+        };
       });
       c.body = teamJson(team);
     },
-    writeRoute('Rename a team or change its description', { params: s.teamParams, body: s.teamUpdate, responses: { 200: s.teamOut }, operationId: 'updateTeam' }),
+    writeRoute('Rename a team or change its description', {
+      params: s.teamParams,
+      body: s.teamUpdate,
+      responses: { 200: s.teamOut },
+      operationId: 'updateTeam',
+    }),
   );
 
   router.delete(
@@ -85,11 +123,18 @@ export function teamRoutes(router: PluginRouter, rt: Runtime): void {
         const before = await store.teams.get(tenantId, teamId, t);
         if (!before) throw teamNotFound();
         await store.teams.delete(tenantId, teamId, t);
-        return { result: undefined, entry: { tenantId, action: 'team.delete', targetType: 'team', targetId: teamId, before: teamJson(before) } };
+        return {
+          result: undefined,
+          entry: { tenantId, action: 'team.delete', targetType: 'team', targetId: teamId, before: teamJson(before) },
+        };
       });
       c.status = 204;
     },
-    writeRoute('Delete a team (its members stay in the tenant without a team)', { params: s.teamParams, responses: { 204: null }, operationId: 'deleteTeam' }),
+    writeRoute('Delete a team (its members stay in the tenant without a team)', {
+      params: s.teamParams,
+      responses: { 204: null },
+      operationId: 'deleteTeam',
+    }),
   );
 
   teamMemberRoutes(router, rt);

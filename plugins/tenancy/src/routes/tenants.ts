@@ -1,10 +1,28 @@
 import type { z } from 'zod';
-import { CoreErrors, assertWithinPlan,  type BudgetSettings, type LimitSettings, type PluginRouter, type TenantSettings } from '@aihub/core/plugin-api';
+import {
+  CoreErrors,
+  assertWithinPlan,
+  type BudgetSettings,
+  type LimitSettings,
+  type PluginRouter,
+  type TenantSettings,
+} from '@aihub/core/plugin-api';
 import { tenantJson } from '../json';
 import { withNeutralSlugConflict } from '../slugs';
 import * as s from '../schemas';
 import type { TenantRecord } from '../types';
-import { audited, bodyOf, existingTenant, paramsOf, principalOf, queryOf, readRoute, writeRoute, SETTINGS_BODY_LIMIT, type Runtime } from './common';
+import {
+  audited,
+  bodyOf,
+  existingTenant,
+  paramsOf,
+  principalOf,
+  queryOf,
+  readRoute,
+  writeRoute,
+  SETTINGS_BODY_LIMIT,
+  type Runtime,
+} from './common';
 
 type TenantParams = z.output<typeof s.tenantParams>;
 
@@ -34,7 +52,10 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       // Everyone else sees at most their own tenant.
       rt().access.authorize(c, 'tenants:read');
       const own = await rt().store.tenants.get(principal.tenantId!);
-      const matches = own && (!q.status || own.status === q.status) && (!q.q || `${own.name}\n${own.slug}`.toLowerCase().includes(q.q.toLowerCase()));
+      const matches =
+        own &&
+        (!q.status || own.status === q.status) &&
+        (!q.q || `${own.name}\n${own.slug}`.toLowerCase().includes(q.q.toLowerCase()));
       c.body = { data: matches && !q.cursor ? [tenantJson(own)] : [], next_cursor: null };
     },
     readRoute('List tenants (a superadmin sees all; others their own)', {
@@ -50,14 +71,36 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       rt().access.authorize(c, 'tenants:create', null);
       const body = bodyOf<z.output<typeof s.tenantCreate>>(c);
       const tenant = await audited(rt(), c, async (t) => {
-        const created = await rt().store.tenants.create({ name: body.name, slug: body.slug, plan: body.plan, settings: body.settings as TenantSettings | undefined, status: body.status }, t);
-        return { result: created, entry: { tenantId: created.id, action: 'tenant.create', targetType: 'tenant', targetId: created.id, after: tenantJson(created) } };
+        const created = await rt().store.tenants.create(
+          {
+            name: body.name,
+            slug: body.slug,
+            plan: body.plan,
+            settings: body.settings as TenantSettings | undefined,
+            status: body.status,
+          },
+          t,
+        );
+        return {
+          result: created,
+          entry: {
+            tenantId: created.id,
+            action: 'tenant.create',
+            targetType: 'tenant',
+            targetId: created.id,
+            after: tenantJson(created),
+          },
+        };
       });
       c.status = 201;
       c.set('location', `/admin/v1/tenants/${tenant.id}`);
       c.body = tenantJson(tenant);
     },
-    writeRoute('Create a tenant (superadmin)', { body: s.tenantCreate, responses: { 201: s.tenantOut }, operationId: 'createTenant' }, SETTINGS_BODY_LIMIT),
+    writeRoute(
+      'Create a tenant (superadmin)',
+      { body: s.tenantCreate, responses: { 201: s.tenantOut }, operationId: 'createTenant' },
+      SETTINGS_BODY_LIMIT,
+    ),
   );
 
   router.get(
@@ -82,16 +125,40 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
         const before = await store.tenants.get(tenantId, t);
         if (!before) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
         // Plan and status are the operator's: a tenant must not upgrade or reactivate itself.
-        if (principal.superadmin !== true && ((body.plan !== undefined && body.plan !== before.plan) || (body.status !== undefined && body.status !== before.status))) {
-          throw CoreErrors.create('permission_denied', "Only a platform superadmin may change a tenant's plan or status.");
+        if (
+          principal.superadmin !== true &&
+          ((body.plan !== undefined && body.plan !== before.plan) ||
+            (body.status !== undefined && body.status !== before.status))
+        ) {
+          throw CoreErrors.create(
+            'permission_denied',
+            "Only a platform superadmin may change a tenant's plan or status.",
+          );
         }
         const slug = body.slug !== undefined && body.slug !== before.slug ? body.slug : undefined;
-        const after = await withNeutralSlugConflict(slug, principal.superadmin === true, () => store.tenants.update(tenantId, body, t));
-        return { result: after, entry: { tenantId, action: 'tenant.update', targetType: 'tenant', targetId: tenantId, before: tenantJson(before), after: tenantJson(after) } };
+        const after = await withNeutralSlugConflict(slug, principal.superadmin === true, () =>
+          store.tenants.update(tenantId, body, t),
+        );
+        return {
+          result: after,
+          entry: {
+            tenantId,
+            action: 'tenant.update',
+            targetType: 'tenant',
+            targetId: tenantId,
+            before: tenantJson(before),
+            after: tenantJson(after),
+          },
+        };
       });
       c.body = tenantJson(tenant);
     },
-    writeRoute('Rename a tenant or change its slug; plan and status (superadmin)', { params: s.tenantParams, body: s.tenantUpdate, responses: { 200: s.tenantOut }, operationId: 'updateTenant' }),
+    writeRoute('Rename a tenant or change its slug; plan and status (superadmin)', {
+      params: s.tenantParams,
+      body: s.tenantUpdate,
+      responses: { 200: s.tenantOut },
+      operationId: 'updateTenant',
+    }),
   );
 
   router.delete(
@@ -104,11 +171,24 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
         const before = await store.tenants.get(tenantId, t);
         if (!before) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
         await store.tenants.delete(tenantId, t);
-        return { result: undefined, entry: { tenantId, action: 'tenant.delete', targetType: 'tenant', targetId: tenantId, before: tenantJson(before) } };
+        return {
+          result: undefined,
+          entry: {
+            tenantId,
+            action: 'tenant.delete',
+            targetType: 'tenant',
+            targetId: tenantId,
+            before: tenantJson(before),
+          },
+        };
       });
       c.status = 204;
     },
-    writeRoute('Delete a tenant with its teams and memberships (owner or superadmin; the audit log is kept)', { params: s.tenantParams, responses: { 204: null }, operationId: 'deleteTenant' }),
+    writeRoute('Delete a tenant with its teams and memberships (owner or superadmin; the audit log is kept)', {
+      params: s.tenantParams,
+      responses: { 204: null },
+      operationId: 'deleteTenant',
+    }),
   );
 
   router.get(
@@ -119,7 +199,11 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
       const tenant = await existingTenant(rt(), tenantId);
       c.body = { tenant_id: tenant.id, settings: tenant.settings };
     },
-    readRoute("Read a tenant's settings", { params: s.tenantParams, responses: { 200: s.settingsOut }, operationId: 'getTenantSettings' }),
+    readRoute("Read a tenant's settings", {
+      params: s.tenantParams,
+      responses: { 200: s.settingsOut },
+      operationId: 'getTenantSettings',
+    }),
   );
 
   router.patch(
@@ -141,17 +225,35 @@ export function tenantRoutes(router: PluginRouter, rt: Runtime): void {
         if (!before) throw CoreErrors.create('tenant_not_found', 'No such tenant (or it is not yours).');
         // The same bound check as the budget and limit routes, on what this patch sets (a key it leaves
         // alone keeps its value, even one a superadmin set above the plan).
-        const values = { limits: (patch.limits ?? undefined) as LimitSettings | undefined, budgets: (patch.budgets ?? undefined) as BudgetSettings | undefined };
+        const values = {
+          limits: (patch.limits ?? undefined) as LimitSettings | undefined,
+          budgets: (patch.budgets ?? undefined) as BudgetSettings | undefined,
+        };
         assertWithinPlan(c, values, rt().planBounds.forTenant(before), before.plan, (field) => `settings.${field}`);
         const settings = mergeSettings(before.settings, patch);
         const after = await store.tenants.update(tenantId, { settings }, t);
-        return { result: after, entry: { tenantId, action: 'tenant.settings.update', targetType: 'tenant', targetId: tenantId, before: before.settings, after: after.settings } };
+        return {
+          result: after,
+          entry: {
+            tenantId,
+            action: 'tenant.settings.update',
+            targetType: 'tenant',
+            targetId: tenantId,
+            before: before.settings,
+            after: after.settings,
+          },
+        };
       });
       c.body = { tenant_id: tenant.id, settings: tenant.settings };
     },
     writeRoute(
       "Change a tenant's settings (keys merge; null removes a key)",
-      { params: s.tenantParams, body: s.settingsPatch, responses: { 200: s.settingsOut }, operationId: 'updateTenantSettings' },
+      {
+        params: s.tenantParams,
+        body: s.settingsPatch,
+        responses: { 200: s.settingsOut },
+        operationId: 'updateTenantSettings',
+      },
       SETTINGS_BODY_LIMIT,
     ),
   );

@@ -17,11 +17,13 @@ export class LoginLockout {
   /** Counts a failed login; locks the user once the threshold is reached. */
   async recordFailure(userId: string): Promise<LoginFailure> {
     return this.db.transaction(async (t) => {
-      const row = looksLikeId(userId) ? await this.models.User.findByPk(userId, { transaction: t, lock: t.LOCK.UPDATE }) : null;
+      const row = looksLikeId(userId)
+        ? await this.models.User.findByPk(userId, { transaction: t, lock: t.LOCK.UPDATE })
+        : null;
       if (!row) return { failedLogins: 0, lockedUntil: null };
       const failedLogins = Number(row.failedLogins ?? 0) + 1;
       const lockMs = lockDurationMs(failedLogins, this.config.lockout);
-      const lockedUntil = lockMs > 0 ? new Date(this.clock.now() + lockMs) : row.lockedUntil ?? null;
+      const lockedUntil = lockMs > 0 ? new Date(this.clock.now() + lockMs) : (row.lockedUntil ?? null);
       await row.update({ failedLogins, lockedUntil }, { transaction: t });
       return { failedLogins, lockedUntil };
     });
@@ -30,7 +32,10 @@ export class LoginLockout {
   /** Resets the failure count and the lock, stamps last_login_at. */
   async recordSuccess(userId: string): Promise<void> {
     if (!looksLikeId(userId)) return;
-    await this.models.User.update({ failedLogins: 0, lockedUntil: null, lastLoginAt: new Date(this.clock.now()) }, { where: { id: userId } });
+    await this.models.User.update(
+      { failedLogins: 0, lockedUntil: null, lastLoginAt: new Date(this.clock.now()) },
+      { where: { id: userId } },
+    );
   }
 
   isLocked(user: UserRecord): boolean {

@@ -51,7 +51,11 @@ export class MembershipStore {
       await announce(this.directory, t, { kind: 'user', id: input.userId, deleted: false });
       return toMembership(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw TenancyErrors.create('membership_exists', 'This user is already a member of the tenant; change the role with PATCH instead.');
+      if (isUniqueViolation(err))
+        throw TenancyErrors.create(
+          'membership_exists',
+          'This user is already a member of the tenant; change the role with PATCH instead.',
+        );
       throw err;
     }
   }
@@ -62,8 +66,15 @@ export class MembershipStore {
     return row ? toMembership(row) : undefined;
   }
 
-  async update(tenantId: string, userId: string, patch: UpdateMembershipInput, t?: Transaction): Promise<MembershipRecord> {
-    const row = looksLikeId(userId) ? await this.memberships.findOne(tenantId, { where: { userId }, transaction: t }) : null;
+  async update(
+    tenantId: string,
+    userId: string,
+    patch: UpdateMembershipInput,
+    t?: Transaction,
+  ): Promise<MembershipRecord> {
+    const row = looksLikeId(userId)
+      ? await this.memberships.findOne(tenantId, { where: { userId }, transaction: t })
+      : null;
     if (!row) throw CoreErrors.create('member_not_found', 'This user is not a member of the tenant.');
     if (patch.teamId !== undefined) await this.checkTeam(tenantId, patch.teamId, t);
     const values: Partial<Pick<Membership, 'role' | 'teamId'>> = {};
@@ -90,14 +101,20 @@ export class MembershipStore {
   async of(userId: string): Promise<MembershipWithTenant[]> {
     if (!looksLikeId(userId)) return [];
     // Deliberately cross-tenant: the user's own memberships in every tenant.
-    const rows = await withCrossTenantAccess(() => this.models.Membership.findAll({ where: { userId }, order: [['id', 'ASC']] }));
+    const rows = await withCrossTenantAccess(() =>
+      this.models.Membership.findAll({ where: { userId }, order: [['id', 'ASC']] }),
+    );
     if (!rows.length) return [];
     const tenants = await this.models.Tenant.findAll({ where: { id: { [Op.in]: rows.map((r) => r.tenantId) } } });
     const byId = new Map(tenants.map((x) => [x.id, x]));
     const out: MembershipWithTenant[] = [];
     for (const r of rows) {
       const tenant = byId.get(r.tenantId);
-      if (tenant) out.push({ ...toMembership(r), tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status } });
+      if (tenant)
+        out.push({
+          ...toMembership(r),
+          tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status },
+        });
     }
     return out;
   }
@@ -108,13 +125,18 @@ export class MembershipStore {
     const user = await this.models.User.findByPk(userId, { attributes: ['id', 'status', 'superadmin'] });
     if (!user) return undefined;
     // Deliberately cross-tenant: the owner's role wherever its credentials may act.
-    const rows = await withCrossTenantAccess(() => this.models.Membership.findAll({ where: { userId }, attributes: ['tenantId', 'role'] }));
+    const rows = await withCrossTenantAccess(() =>
+      this.models.Membership.findAll({ where: { userId }, attributes: ['tenantId', 'role'] }),
+    );
     const roles: Record<string, TenantRole> = {};
     for (const r of rows) roles[r.tenantId] = r.role;
     return { status: user.status, superadmin: !!user.superadmin, roles: Object.freeze(roles) };
   }
 
-  async listMembers(tenantId: string, input: PageRequest & { role?: TenantRole; teamId?: string } = {}): Promise<Page<MemberRecord>> {
+  async listMembers(
+    tenantId: string,
+    input: PageRequest & { role?: TenantRole; teamId?: string } = {},
+  ): Promise<Page<MemberRecord>> {
     const limit = pageSize(input.limit);
     const after = decodeIdCursor(input.cursor);
     const filter: WhereOptions = {};
@@ -122,9 +144,15 @@ export class MembershipStore {
     if (input.role) Object.assign(filter, { role: input.role });
     if (input.teamId) Object.assign(filter, { teamId: input.teamId });
     const rows = await this.memberships.findAll(tenantId, { where: filter, order: [['id', 'ASC']], limit: limit + 1 });
-    const users = rows.length ? await this.models.User.findAll({ where: { id: { [Op.in]: rows.map((r) => r.userId) } } }) : [];
+    const users = rows.length
+      ? await this.models.User.findAll({ where: { id: { [Op.in]: rows.map((r) => r.userId) } } })
+      : [];
     const byId = new Map(users.map((u) => [u.id, u]));
-    const members = rows.map((r) => ({ ...toMembership(r), email: byId.get(r.userId)?.email ?? '', userStatus: byId.get(r.userId)?.status ?? 'disabled' }));
+    const members = rows.map((r) => ({
+      ...toMembership(r),
+      email: byId.get(r.userId)?.email ?? '',
+      userStatus: byId.get(r.userId)?.status ?? 'disabled',
+    }));
     return page(members, limit);
   }
 
@@ -133,9 +161,15 @@ export class MembershipStore {
     const ids = [...new Set(userIds)].filter(looksLikeId);
     const labels = new Map<string, MemberLabel>();
     if (!ids.length) return labels;
-    const rows = await this.memberships.findAll(tenantId, { where: { userId: { [Op.in]: ids } }, attributes: ['userId'] });
+    const rows = await this.memberships.findAll(tenantId, {
+      where: { userId: { [Op.in]: ids } },
+      attributes: ['userId'],
+    });
     if (!rows.length) return labels;
-    const users = await this.models.User.findAll({ where: { id: { [Op.in]: rows.map((r) => r.userId) } }, attributes: ['id', 'email', 'displayName'] });
+    const users = await this.models.User.findAll({
+      where: { id: { [Op.in]: rows.map((r) => r.userId) } },
+      attributes: ['id', 'email', 'displayName'],
+    });
     for (const u of users) labels.set(u.id, { email: u.email, displayName: u.displayName ?? null });
     return labels;
   }

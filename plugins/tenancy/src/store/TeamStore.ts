@@ -1,5 +1,5 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import { CoreErrors,  type Database } from '@aihub/core/plugin-api';
+import { CoreErrors, type Database } from '@aihub/core/plugin-api';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
 import type { Membership, Team } from '../models';
 import { decodeIdCursor, pageSize } from '../pagination';
@@ -17,12 +17,21 @@ export class TeamStore {
     private readonly memberships: TenantScope<Membership>,
   ) {}
 
-  async create(tenantId: string, input: { name: string; description?: string | null }, t?: Transaction): Promise<TeamRecord> {
+  async create(
+    tenantId: string,
+    input: { name: string; description?: string | null },
+    t?: Transaction,
+  ): Promise<TeamRecord> {
     try {
-      const row = await this.teams.create(tenantId, { id: newId(ID_PREFIX.team), name: input.name, description: input.description ?? null }, { transaction: t });
+      const row = await this.teams.create(
+        tenantId,
+        { id: newId(ID_PREFIX.team), name: input.name, description: input.description ?? null },
+        { transaction: t },
+      );
       return toTeam(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw TenancyErrors.create('team_name_taken', `A team named "${input.name}" already exists in this tenant.`);
+      if (isUniqueViolation(err))
+        throw TenancyErrors.create('team_name_taken', `A team named "${input.name}" already exists in this tenant.`);
       throw err;
     }
   }
@@ -39,11 +48,20 @@ export class TeamStore {
     const and: WhereOptions[] = [];
     if (after) and.push({ id: { [Op.gt]: after } });
     if (input.q) and.push(contains(this.db, 'name', input.q));
-    const rows = await this.teams.findAll(tenantId, { where: { [Op.and]: and }, order: [['id', 'ASC']], limit: limit + 1 });
+    const rows = await this.teams.findAll(tenantId, {
+      where: { [Op.and]: and },
+      order: [['id', 'ASC']],
+      limit: limit + 1,
+    });
     return page(rows.map(toTeam), limit);
   }
 
-  async update(tenantId: string, teamId: string, patch: { name?: string; description?: string | null }, t?: Transaction): Promise<TeamRecord> {
+  async update(
+    tenantId: string,
+    teamId: string,
+    patch: { name?: string; description?: string | null },
+    t?: Transaction,
+  ): Promise<TeamRecord> {
     const row = looksLikeId(teamId) ? await this.teams.findById(tenantId, teamId, { transaction: t }) : null;
     if (!row) throw CoreErrors.create('team_not_found', 'No such team in this tenant.');
     const values: Partial<Pick<Team, 'name' | 'description'>> = {};
@@ -52,7 +70,8 @@ export class TeamStore {
     try {
       await row.update(values, { transaction: t });
     } catch (err) {
-      if (isUniqueViolation(err)) throw TenancyErrors.create('team_name_taken', `A team named "${patch.name}" already exists in this tenant.`);
+      if (isUniqueViolation(err))
+        throw TenancyErrors.create('team_name_taken', `A team named "${patch.name}" already exists in this tenant.`);
       throw err;
     }
     return toTeam(row);

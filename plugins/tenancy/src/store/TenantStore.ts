@@ -8,7 +8,14 @@ import { decodeIdCursor, pageSize } from '../pagination';
 import { toTenant } from '../records';
 import type { TenantScope } from '../scope';
 import type { Membership, Team } from '../models';
-import type { CreateTenantInput, ListTenantsInput, Page, PlanDefinition, TenantRecord, UpdateTenantInput } from '../types';
+import type {
+  CreateTenantInput,
+  ListTenantsInput,
+  Page,
+  PlanDefinition,
+  TenantRecord,
+  UpdateTenantInput,
+} from '../types';
 import { afterCommit, announce, contains, inTransaction, isUniqueViolation, page, tenantNotFound } from './shared';
 import { TenancyErrors } from '../errors';
 
@@ -32,7 +39,11 @@ export class TenantStore {
 
   private checkPlan(plan: string): void {
     if (!this.plan(plan)) {
-      throw TenancyErrors.create('unknown_plan', `Unknown plan "${plan}"; use one of: ${Object.keys(this.config.plans).join(', ')}.`, { param: 'plan' });
+      throw TenancyErrors.create(
+        'unknown_plan',
+        `Unknown plan "${plan}"; use one of: ${Object.keys(this.config.plans).join(', ')}.`,
+        { param: 'plan' },
+      );
     }
   }
 
@@ -41,12 +52,23 @@ export class TenantStore {
     this.checkPlan(plan);
     try {
       const row = await this.models.Tenant.create(
-        { id: newId(ID_PREFIX.tenant), slug: input.slug, name: input.name, status: input.status ?? 'active', plan, settings: { apiVersion: CURRENT_API_VERSION, ...input.settings } },
+        {
+          id: newId(ID_PREFIX.tenant),
+          slug: input.slug,
+          name: input.name,
+          status: input.status ?? 'active',
+          plan,
+          settings: { apiVersion: CURRENT_API_VERSION, ...input.settings },
+        },
         { transaction: t },
       );
       return toTenant(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw TenancyErrors.create('slug_taken', `A tenant with slug "${input.slug}" already exists; choose another slug.`);
+      if (isUniqueViolation(err))
+        throw TenancyErrors.create(
+          'slug_taken',
+          `A tenant with slug "${input.slug}" already exists; choose another slug.`,
+        );
       throw err;
     }
   }
@@ -70,7 +92,11 @@ export class TenantStore {
     if (after) and.push({ id: { [Op.gt]: after } });
     if (input.status) and.push({ status: input.status });
     if (input.q) and.push({ [Op.or]: [contains(this.db, 'name', input.q), contains(this.db, 'slug', input.q)] });
-    const rows = await this.models.Tenant.findAll({ where: { [Op.and]: and }, order: [['id', 'ASC']], limit: limit + 1 });
+    const rows = await this.models.Tenant.findAll({
+      where: { [Op.and]: and },
+      order: [['id', 'ASC']],
+      limit: limit + 1,
+    });
     return page(rows.map(toTenant), limit);
   }
 
@@ -79,11 +105,16 @@ export class TenantStore {
     if (!row) throw tenantNotFound();
     if (patch.plan !== undefined) this.checkPlan(patch.plan);
     const values: Record<string, unknown> = {};
-    for (const k of ['name', 'slug', 'plan', 'status', 'settings'] as const) if (patch[k] !== undefined) values[k] = patch[k];
+    for (const k of ['name', 'slug', 'plan', 'status', 'settings'] as const)
+      if (patch[k] !== undefined) values[k] = patch[k];
     try {
       await row.update(values, { transaction: t });
     } catch (err) {
-      if (isUniqueViolation(err)) throw TenancyErrors.create('slug_taken', `A tenant with slug "${patch.slug}" already exists; choose another slug.`);
+      if (isUniqueViolation(err))
+        throw TenancyErrors.create(
+          'slug_taken',
+          `A tenant with slug "${patch.slug}" already exists; choose another slug.`,
+        );
       throw err;
     }
     afterCommit(t, () => this.directory.invalidate(id));

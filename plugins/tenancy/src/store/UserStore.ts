@@ -1,5 +1,5 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
-import { CoreErrors,  type Database } from '@aihub/core/plugin-api';
+import { CoreErrors, type Database } from '@aihub/core/plugin-api';
 import type { TenancyConfig } from '../config';
 import type { CachedTenantDirectory } from '../directory';
 import { ID_PREFIX, looksLikeId, newId } from '../ids';
@@ -23,17 +23,30 @@ export class UserStore {
 
   private checkNewPassword(password: string): void {
     if (password.length < this.config.password.minLength || password.length > MAX_PASSWORD_LENGTH) {
-      throw CoreErrors.create('invalid_password', `Passwords must be ${this.config.password.minLength} to ${MAX_PASSWORD_LENGTH} characters long.`, { param: 'password' });
+      throw CoreErrors.create(
+        'invalid_password',
+        `Passwords must be ${this.config.password.minLength} to ${MAX_PASSWORD_LENGTH} characters long.`,
+        { param: 'password' },
+      );
     }
   }
 
   async create(input: CreateUserInput, t?: Transaction): Promise<UserRecord> {
     const email = checkEmail(input.email);
     if (input.password !== undefined) this.checkNewPassword(input.password);
-    const passwordHash = input.password !== undefined ? await hashPassword(input.password, this.config.password.scryptN) : null;
+    const passwordHash =
+      input.password !== undefined ? await hashPassword(input.password, this.config.password.scryptN) : null;
     try {
       const row = await this.models.User.create(
-        { id: newId(ID_PREFIX.user), email, passwordHash, status: input.status ?? 'active', superadmin: input.superadmin ?? false, lockedUntil: null, lastLoginAt: null },
+        {
+          id: newId(ID_PREFIX.user),
+          email,
+          passwordHash,
+          status: input.status ?? 'active',
+          superadmin: input.superadmin ?? false,
+          lockedUntil: null,
+          lastLoginAt: null,
+        },
         { transaction: t },
       );
       return toUser(row);
@@ -91,7 +104,8 @@ export class UserStore {
       if (isUniqueViolation(err)) throw TenancyErrors.create('email_taken', 'A user with this e-mail already exists.');
       throw err;
     }
-    if (patch.status !== undefined || patch.superadmin !== undefined) await announce(this.directory, t, { kind: 'user', id, deleted: false });
+    if (patch.status !== undefined || patch.superadmin !== undefined)
+      await announce(this.directory, t, { kind: 'user', id, deleted: false });
     return toUser(row);
   }
 

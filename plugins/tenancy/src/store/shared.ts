@@ -1,5 +1,5 @@
 import { Op, UniqueConstraintError, col, fn, where as sqlWhere, type Transaction, type WhereOptions } from 'sequelize';
-import { CoreErrors,  type Database } from '@aihub/core/plugin-api';
+import { CoreErrors, type Database } from '@aihub/core/plugin-api';
 import type { CachedTenantDirectory } from '../directory';
 import { encodeIdCursor } from '../pagination';
 import type { OwnerChange, Page } from '../types';
@@ -17,7 +17,10 @@ export function normalizeEmail(email: string): string {
 /** A normalized e-mail, or a 400 `invalid_email`. */
 export function checkEmail(email: string): string {
   const normalized = normalizeEmail(email);
-  if (normalized.length > 254 || !EMAIL.test(normalized)) throw TenancyErrors.create('invalid_email', 'email must be an e-mail address of at most 254 characters.', { param: 'email' });
+  if (normalized.length > 254 || !EMAIL.test(normalized))
+    throw TenancyErrors.create('invalid_email', 'email must be an e-mail address of at most 254 characters.', {
+      param: 'email',
+    });
   return normalized;
 }
 
@@ -44,7 +47,11 @@ export function page<T extends { id: string }>(rows: T[], limit: number): Page<T
 }
 
 /** Runs `work` in the caller's transaction, or in a new one when there is none. */
-export function inTransaction<T>(db: Database, t: Transaction | undefined, work: (t: Transaction) => Promise<T>): Promise<T> {
+export function inTransaction<T>(
+  db: Database,
+  t: Transaction | undefined,
+  work: (t: Transaction) => Promise<T>,
+): Promise<T> {
   return t ? work(t) : db.transaction(work);
 }
 
@@ -59,7 +66,11 @@ export function afterCommit(t: Transaction | undefined, action: () => void): voi
  * hooks, so the route that made the change answers only when this instance's credentials (and the
  * cascades of its listeners) reflect it; other instances hear it over pub/sub.
  */
-export async function announce(directory: CachedTenantDirectory, t: Transaction | undefined, change: OwnerChange): Promise<void> {
+export async function announce(
+  directory: CachedTenantDirectory,
+  t: Transaction | undefined,
+  change: OwnerChange,
+): Promise<void> {
   if (t) t.afterCommit(() => directory.owners.emit(change));
   else await directory.owners.emit(change);
 }

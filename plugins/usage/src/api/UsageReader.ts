@@ -3,7 +3,13 @@ import { num, type Sql } from '@aihub/core/plugin-api';
 import type { GroupDimension } from './schemas';
 
 /** Rollup column per API dimension. */
-const DIM_COLUMN: Record<GroupDimension, string> = { day: 'day', model: 'model', provider: 'provider', key: 'key_id', team: 'team_id' };
+const DIM_COLUMN: Record<GroupDimension, string> = {
+  day: 'day',
+  model: 'model',
+  provider: 'provider',
+  key: 'key_id',
+  team: 'team_id',
+};
 
 export interface UsageFilter {
   tenantId: string;
@@ -93,18 +99,30 @@ export class UsageReader {
   async grouped(f: UsageFilter, groupBy: GroupDimension[]): Promise<Record<string, unknown>[]> {
     const w = this.where(f);
     const cols = groupBy.map((d) => DIM_COLUMN[d]);
-    return this.sql.rows(`SELECT ${cols.join(', ')}, ${SUMS} FROM ${this.tables.daily} WHERE ${w.clause} GROUP BY ${cols.join(', ')} ORDER BY ${cols.join(', ')}`, w.bind);
+    return this.sql.rows(
+      `SELECT ${cols.join(', ')}, ${SUMS} FROM ${this.tables.daily} WHERE ${w.clause} GROUP BY ${cols.join(', ')} ORDER BY ${cols.join(', ')}`,
+      w.bind,
+    );
   }
 
   /** Spend of one budget level over days [from, to]. */
-  async spend(tenantId: string, level: 'tenant' | 'team' | 'key', targetId: string, from: string, to: string): Promise<number> {
+  async spend(
+    tenantId: string,
+    level: 'tenant' | 'team' | 'key',
+    targetId: string,
+    from: string,
+    to: string,
+  ): Promise<number> {
     const bind: unknown[] = [tenantId, from, to];
     let extra = '';
     if (level !== 'tenant') {
       bind.push(targetId);
       extra = ` AND ${level === 'team' ? 'team_id' : 'key_id'} = $4`;
     }
-    const rows = await this.sql.rows<{ c: unknown }>(`SELECT SUM(cost_micros) AS c FROM ${this.tables.daily} WHERE tenant_id = $1 AND day >= $2 AND day <= $3${extra}`, bind);
+    const rows = await this.sql.rows<{ c: unknown }>(
+      `SELECT SUM(cost_micros) AS c FROM ${this.tables.daily} WHERE tenant_id = $1 AND day >= $2 AND day <= $3${extra}`,
+      bind,
+    );
     return num(rows[0]?.c);
   }
 }

@@ -1,4 +1,14 @@
-import { TENANT_DIRECTORY, authorizeTenant as authorize, errors, instantParam, iso, validated, type PluginContext, type PluginRouter, type Sql } from '@aihub/core/plugin-api';
+import {
+  TENANT_DIRECTORY,
+  authorizeTenant as authorize,
+  errors,
+  instantParam,
+  iso,
+  validated,
+  type PluginContext,
+  type PluginRouter,
+  type Sql,
+} from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { UsageConfig } from '../config';
 import { microsToUsd } from '../money';
@@ -31,7 +41,11 @@ export const alertsResponse = z.object({
   object: z.literal('list'),
   data: z.array(alertOut),
   next_cursor: z.string().nullable(),
-  webhook: z.object({ configured: z.boolean().describe('Whether budgets.webhook.url is set (operator config); the URL itself is not shown') }),
+  webhook: z.object({
+    configured: z
+      .boolean()
+      .describe('Whether budgets.webhook.url is set (operator config); the URL itself is not shown'),
+  }),
 });
 
 /** Keyset cursor over (created_at DESC, id DESC): `<ISO instant>|<id>`, base64url. */
@@ -43,7 +57,8 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
   const bar = raw.indexOf('|');
   const createdAt = raw.slice(0, bar);
-  if (bar < 1 || Number.isNaN(Date.parse(createdAt))) throw errors.badRequest('cursor is not one this API returned; start again without it.', 'invalid_cursor', 'cursor');
+  if (bar < 1 || Number.isNaN(Date.parse(createdAt)))
+    throw errors.badRequest('cursor is not one this API returned; start again without it.', 'invalid_cursor', 'cursor');
   return { createdAt, id: raw.slice(bar + 1) };
 }
 
@@ -58,7 +73,8 @@ export function alertRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
       const { params, query } = validated<z.output<typeof alertsQuery>, { tenantId: string }>(c);
       authorize(ctx, c, 'usage:read', params.tenantId);
       const directory = ctx.tryGet(TENANT_DIRECTORY);
-      if (directory && !(await directory.get(params.tenantId))) throw errors.notFound(`Tenant ${params.tenantId} does not exist.`, 'tenant_not_found');
+      if (directory && !(await directory.get(params.tenantId)))
+        throw errors.notFound(`Tenant ${params.tenantId} does not exist.`, 'tenant_not_found');
       const bind: unknown[] = [params.tenantId];
       let where = 'tenant_id = $1';
       if (query.cursor) {
@@ -101,7 +117,13 @@ export function alertRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
       scopes: ['admin:read'],
       tags: ['admin', 'budgets'],
       summary: "A tenant's budget alerts (soft and hard, newest first) and their webhook delivery state",
-      schema: { params: tenantParams, query: alertsQuery, responses: { 200: alertsResponse }, tag: 'budgets', operationId: 'listBudgetAlerts' },
+      schema: {
+        params: tenantParams,
+        query: alertsQuery,
+        responses: { 200: alertsResponse },
+        tag: 'budgets',
+        operationId: 'listBudgetAlerts',
+      },
     },
   );
 }

@@ -1,4 +1,16 @@
-import { AUDIT_LOG, PLAN_BOUNDS, TENANT_DIRECTORY, enforcePlanBounds, errors, requireSubject, validated, type BudgetSettings, type GatewayContext, type PluginContext, type PluginRouter } from '@aihub/core/plugin-api';
+import {
+  AUDIT_LOG,
+  PLAN_BOUNDS,
+  TENANT_DIRECTORY,
+  enforcePlanBounds,
+  errors,
+  requireSubject,
+  validated,
+  type BudgetSettings,
+  type GatewayContext,
+  type PluginContext,
+  type PluginRouter,
+} from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import type { BudgetOverrides } from '../budgets/BudgetOverrides';
 import type { BudgetResolver } from '../budgets/BudgetResolver';
@@ -10,7 +22,12 @@ import { actorOf, authorizeTenant as authorize } from '@aihub/core/plugin-api';
 import { budgetBody, budgetResponse, idParam, type BudgetBody } from './schemas';
 import type { UsageReader } from './UsageReader';
 
-type Snake = { daily_hard_micros: number | null; daily_soft_micros: number | null; monthly_hard_micros: number | null; monthly_soft_micros: number | null };
+type Snake = {
+  daily_hard_micros: number | null;
+  daily_soft_micros: number | null;
+  monthly_hard_micros: number | null;
+  monthly_soft_micros: number | null;
+};
 
 function toSnake(b: BudgetSettings | undefined): Snake | null {
   if (!b) return null;
@@ -43,10 +60,21 @@ const snakeField = (field: string) => field.slice('budgets.'.length).replace(/[A
  * above the plan's bound are refused (400 `exceeds_plan`) except for superadmins; a team or key must
  * exist in the tenant (404). DELETE removes the override.
  */
-export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, overrides: BudgetOverrides, resolver: BudgetResolver, reader: UsageReader): void {
+export function budgetRoutes(
+  router: PluginRouter,
+  ctx: PluginContext<UsageConfig>,
+  overrides: BudgetOverrides,
+  resolver: BudgetResolver,
+  reader: UsageReader,
+): void {
   const describe = budgetReport(ctx, overrides, resolver, reader);
 
-  const mount = (path: string, level: BudgetLevel, targetOf: (p: Record<string, string>) => string, params: z.ZodType) => {
+  const mount = (
+    path: string,
+    level: BudgetLevel,
+    targetOf: (p: Record<string, string>) => string,
+    params: z.ZodType,
+  ) => {
     const schemaBase = { params, tag: 'budgets' };
     router.get(
       path,
@@ -56,7 +84,12 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
         if (level !== 'tenant') await requireSubject(ctx, p.tenantId, level, targetOf(p));
         c.body = await describe(p.tenantId, level, targetOf(p));
       },
-      { scopes: ['admin:read'], tags: ['admin', 'budgets'], summary: `The ${level} budget, where it comes from, and current spend`, schema: { ...schemaBase, responses: { 200: budgetResponse }, operationId: `get${level}Budget` } },
+      {
+        scopes: ['admin:read'],
+        tags: ['admin', 'budgets'],
+        summary: `The ${level} budget, where it comes from, and current spend`,
+        schema: { ...schemaBase, responses: { 200: budgetResponse }, operationId: `get${level}Budget` },
+      },
     );
     router.put(
       path,
@@ -78,7 +111,12 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
         scopes: ['admin:write'],
         tags: ['admin', 'budgets'],
         summary: `Set the ${level} budget (replaces the override; null or missing fields inherit: settings, defaults, then the plan's bound)`,
-        schema: { ...schemaBase, body: budgetBody, responses: { 200: budgetResponse }, operationId: `put${level}Budget` },
+        schema: {
+          ...schemaBase,
+          body: budgetBody,
+          responses: { 200: budgetResponse },
+          operationId: `put${level}Budget`,
+        },
       },
     );
     router.delete(
@@ -88,27 +126,48 @@ export function budgetRoutes(router: PluginRouter, ctx: PluginContext<UsageConfi
         authorize(ctx, c, 'budgets:write', p.tenantId);
         const targetId = targetOf(p);
         // An override of a team or key deleted since stays removable (a stale row must not be stuck).
-        if (level !== 'tenant' && !overrides.get(p.tenantId, level, targetId)) await requireSubject(ctx, p.tenantId, level, targetId);
+        if (level !== 'tenant' && !overrides.get(p.tenantId, level, targetId))
+          await requireSubject(ctx, p.tenantId, level, targetId);
         const before = overrides.get(p.tenantId, level, targetId);
         await overrides.put(p.tenantId, level, targetId, null, actorOf(c));
         await audit(ctx, c, p.tenantId, 'budget.delete', level, targetId, toSnake(before?.budget), null);
         c.body = await describe(p.tenantId, level, targetId);
       },
-      { scopes: ['admin:write'], tags: ['admin', 'budgets'], summary: `Remove the ${level} budget override (settings apply again)`, schema: { ...schemaBase, responses: { 200: budgetResponse }, operationId: `delete${level}Budget` } },
+      {
+        scopes: ['admin:write'],
+        tags: ['admin', 'budgets'],
+        summary: `Remove the ${level} budget override (settings apply again)`,
+        schema: { ...schemaBase, responses: { 200: budgetResponse }, operationId: `delete${level}Budget` },
+      },
     );
   };
 
   const base = '/admin/v1/tenants/:tenantId';
   mount(`${base}/budgets`, 'tenant', (p) => p.tenantId, z.object({ tenantId: idParam }).strict());
-  mount(`${base}/teams/:teamId/budgets`, 'team', (p) => p.teamId, z.object({ tenantId: idParam, teamId: idParam }).strict());
-  mount(`${base}/api-keys/:keyId/budgets`, 'key', (p) => p.keyId, z.object({ tenantId: idParam, keyId: idParam }).strict());
+  mount(
+    `${base}/teams/:teamId/budgets`,
+    'team',
+    (p) => p.teamId,
+    z.object({ tenantId: idParam, teamId: idParam }).strict(),
+  );
+  mount(
+    `${base}/api-keys/:keyId/budgets`,
+    'key',
+    (p) => p.keyId,
+    z.object({ tenantId: idParam, keyId: idParam }).strict(),
+  );
 }
 
 /**
  * The budget report of one level (effective limits, where they come from, spend today and this month):
  * shared by the budget routes and the overview summary, so both show the same numbers.
  */
-export function budgetReport(ctx: PluginContext<UsageConfig>, overrides: BudgetOverrides, resolver: BudgetResolver, reader: UsageReader) {
+export function budgetReport(
+  ctx: PluginContext<UsageConfig>,
+  overrides: BudgetOverrides,
+  resolver: BudgetResolver,
+  reader: UsageReader,
+) {
   return async (tenantId: string, level: BudgetLevel, targetId: string) => {
     const override = overrides.get(tenantId, level, targetId);
     // The tenant's own settings and plan when the tenancy plugin is loaded; else what requests showed.
@@ -116,12 +175,24 @@ export function budgetReport(ctx: PluginContext<UsageConfig>, overrides: BudgetO
     const tenant = directory ? await directory.get(tenantId) : undefined;
     if (directory && !tenant) throw errors.notFound(`Tenant ${tenantId} does not exist.`, 'tenant_not_found');
     const settings = tenant ? tenant.settings.budgets : resolver.seenSettings(tenantId, level, targetId);
-    const effective = resolver.effective(tenantId, level, targetId, settings, tenant ? ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets : undefined);
+    const effective = resolver.effective(
+      tenantId,
+      level,
+      targetId,
+      settings,
+      tenant ? ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets : undefined,
+    );
     const now = ctx.clock.now();
     const spend: Record<string, unknown> = {};
     for (const period of PERIODS) {
       const p = periodOf(period, now);
-      const spent = await reader.spend(tenantId, level, targetId, period === 'daily' ? p.key : utcDay(p.start), utcDay(now));
+      const spent = await reader.spend(
+        tenantId,
+        level,
+        targetId,
+        period === 'daily' ? p.key : utcDay(p.start),
+        utcDay(now),
+      );
       const hard = effective ? hardLimit(effective.budget, period) : undefined;
       const soft = effective ? softLimit(effective.budget, period) : undefined;
       spend[period] = {
@@ -148,7 +219,16 @@ export function budgetReport(ctx: PluginContext<UsageConfig>, overrides: BudgetO
   };
 }
 
-async function audit(ctx: PluginContext, c: GatewayContext, tenantId: string, action: string, level: BudgetLevel, targetId: string, before: unknown, after: unknown): Promise<void> {
+async function audit(
+  ctx: PluginContext,
+  c: GatewayContext,
+  tenantId: string,
+  action: string,
+  level: BudgetLevel,
+  targetId: string,
+  before: unknown,
+  after: unknown,
+): Promise<void> {
   const log = ctx.tryGet(AUDIT_LOG);
   const entry = { tenantId, action, targetType: `${AUDIT_TARGET[level]}_budget`, targetId, before, after };
   if (log) await log.record(c, entry);

@@ -30,7 +30,8 @@ export interface InvoiceItem {
   lines: InvoiceLine[];
 }
 
-const perMillion = (amount: number, tokens: number): number | null => (tokens > 0 ? Math.round((amount * 1_000_000) / tokens) : null);
+const perMillion = (amount: number, tokens: number): number | null =>
+  tokens > 0 ? Math.round((amount * 1_000_000) / tokens) : null;
 
 function line(description: string, kind: InvoiceLine['kind'], tokens: number, amount: number): InvoiceLine {
   const unit = kind === 'rounding' ? null : perMillion(amount, tokens);
@@ -58,7 +59,20 @@ function line(description: string, kind: InvoiceLine['kind'], tokens: number, am
  */
 export async function buildInvoice(sql: Sql, answeredTable: string, tenantId: string, period: string, now: number) {
   const { start, end, first, last } = monthDays(period);
-  const sums = ['requests', 'cache_hits', 'unpriced_requests', 'breakdown_requests', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'total_tokens', 'cost_micros', 'input_cost_micros', 'cached_cost_micros', 'output_cost_micros']
+  const sums = [
+    'requests',
+    'cache_hits',
+    'unpriced_requests',
+    'breakdown_requests',
+    'prompt_tokens',
+    'cached_tokens',
+    'completion_tokens',
+    'total_tokens',
+    'cost_micros',
+    'input_cost_micros',
+    'cached_cost_micros',
+    'output_cost_micros',
+  ]
     .map((m) => `SUM(${m}) AS ${m}`)
     .join(', ');
   const rows = await sql.rows(
@@ -131,7 +145,11 @@ export async function buildInvoice(sql: Sql, answeredTable: string, tenantId: st
       amount_micros: total,
       amount_usd: microsToUsd(total),
     },
-    notes: unpriced ? [`${unpriced} request(s) used models without a price and are not included in the amount; add prices to the ai plugin's pricing table.`] : [],
+    notes: unpriced
+      ? [
+          `${unpriced} request(s) used models without a price and are not included in the amount; add prices to the ai plugin's pricing table.`,
+        ]
+      : [],
     generated_at: new Date(now).toISOString(),
   };
 }

@@ -5,7 +5,11 @@ import { CREDENTIAL_SUBJECTS, type PluginContext } from '@aihub/core/plugin-api'
  * tenant-scoped read per answer. Usage stores key ids only; the console shows names. Without the
  * auth plugin, or for a deleted key, an id has no name and the console shows the id.
  */
-export async function keyNames(ctx: PluginContext<unknown>, tenantId: string, ids: readonly (string | null)[]): Promise<Map<string, string>> {
+export async function keyNames(
+  ctx: PluginContext<unknown>,
+  tenantId: string,
+  ids: readonly (string | null)[],
+): Promise<Map<string, string>> {
   const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
   const names = ctx.tryGet(CREDENTIAL_SUBJECTS)?.names;
   if (!wanted.length || !names) return new Map();

@@ -22,7 +22,15 @@ export interface Percentiles {
  * index, gives the value at the remaining offset. The bucket bound is on the same integer units the
  * histogram was built with, so both count exactly the same rows; PostgreSQL and SQLite agree.
  */
-export async function percentiles(sql: Sql, tables: PercentileTables, tenantId: string, from: string, to: string, metric: HistogramMetric, ps: number[]): Promise<Percentiles> {
+export async function percentiles(
+  sql: Sql,
+  tables: PercentileTables,
+  tenantId: string,
+  from: string,
+  to: string,
+  metric: HistogramMetric,
+  ps: number[],
+): Promise<Percentiles> {
   const hist = await sql.rows<{ bucket: unknown; n: unknown }>(
     `SELECT bucket, SUM(requests) AS n FROM ${tables.latency} WHERE tenant_id = $1 AND metric = $2 AND day >= $3 AND day <= $4 GROUP BY bucket ORDER BY bucket`,
     [tenantId, metric, from, to],

@@ -1,16 +1,33 @@
-import { authorizeTenant as authorize, errors, validated, type PluginContext, type PluginRouter, type Sql } from '@aihub/core/plugin-api';
+import {
+  authorizeTenant as authorize,
+  errors,
+  validated,
+  type PluginContext,
+  type PluginRouter,
+  type Sql,
+} from '@aihub/core/plugin-api';
 import type { z } from 'zod';
 import type { UsageConfig } from '../config';
 import { microsToUsd } from '../money';
 import type { UsageRow } from '../records';
 import { rowFromDb } from '../writer/UsageWriter';
 import { keyNames } from './keyNames';
-import { requestDetailView, requestListQuery, requestListView, requestParams, type RequestListQuery } from './requestSchemas';
+import {
+  requestDetailView,
+  requestListQuery,
+  requestListView,
+  requestParams,
+  type RequestListQuery,
+} from './requestSchemas';
 
 const DEFAULT_LIMIT = 50;
 
 function invalidCursor() {
-  return errors.badRequest('The cursor is not one this API returned; pass next_cursor from the previous page unchanged (with the same filters).', 'invalid_cursor', 'cursor');
+  return errors.badRequest(
+    'The cursor is not one this API returned; pass next_cursor from the previous page unchanged (with the same filters).',
+    'invalid_cursor',
+    'cursor',
+  );
 }
 
 /** Cursor of the newest-first list: the last row's (created_at, request_id), opaque to clients. */
@@ -19,7 +36,9 @@ export function encodeRequestCursor(createdAt: string, requestId: string): strin
 }
 
 export function decodeRequestCursor(cursor: string): { createdAt: string; requestId: string } {
-  const m = /^r:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|(.{1,128})$/s.exec(Buffer.from(cursor, 'base64url').toString());
+  const m = /^r:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|(.{1,128})$/s.exec(
+    Buffer.from(cursor, 'base64url').toString(),
+  );
   if (!m || !Number.isFinite(Date.parse(m[1]))) throw invalidCursor();
   return { createdAt: m[1], requestId: m[2] };
 }
@@ -99,7 +118,12 @@ function whereOf(sql: Sql, tenantId: string, q: RequestListQuery): { clause: str
  * and one request with its attempts. Both read usage_records through its (tenant_id, created_at)
  * index (or the key / model ones); a request of another tenant is a 404, as one that does not exist.
  */
-export function requestRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, sql: Sql, tables: { records: string }): void {
+export function requestRoutes(
+  router: PluginRouter,
+  ctx: PluginContext<UsageConfig>,
+  sql: Sql,
+  tables: { records: string },
+): void {
   const base = '/admin/v1/tenants/:tenantId/requests';
 
   router.get(
@@ -107,24 +131,47 @@ export function requestRoutes(router: PluginRouter, ctx: PluginContext<UsageConf
     async (c) => {
       const { params, query } = validated<RequestListQuery, { tenantId: string }>(c);
       authorize(ctx, c, 'usage:read', params.tenantId);
-      if (query.from && query.to && query.from >= query.to) throw errors.badRequest(`from (${query.from}) is not before to (${query.to}); swap them.`, 'invalid_range', 'from');
+      if (query.from && query.to && query.from >= query.to)
+        throw errors.badRequest(
+          `from (${query.from}) is not before to (${query.to}); swap them.`,
+          'invalid_range',
+          'from',
+        );
       const limit = query.limit ?? DEFAULT_LIMIT;
       const w = whereOf(sql, params.tenantId, query);
       // One row more than the page says whether another page follows, without counting.
-      const rows = await sql.rows(`SELECT * FROM ${tables.records} WHERE ${w.clause} ORDER BY created_at DESC, request_id DESC LIMIT ${limit + 1}`, w.bind);
+      const rows = await sql.rows(
+        `SELECT * FROM ${tables.records} WHERE ${w.clause} ORDER BY created_at DESC, request_id DESC LIMIT ${limit + 1}`,
+        w.bind,
+      );
       const page = rows.slice(0, limit).map(rowFromDb);
       const last = page[page.length - 1];
       const hasMore = rows.length > limit;
       c.set('cache-control', 'no-store');
       // The page's key names in one batched, tenant-scoped lookup (usage records carry ids only).
-      const names = await keyNames(ctx, params.tenantId, page.map((r) => r.keyId));
-      c.body = { object: 'list', data: page.map((r) => requestView(r, (r.keyId && names.get(r.keyId)) ?? null)), next_cursor: hasMore && last ? encodeRequestCursor(last.createdAt, last.requestId) : null, has_more: hasMore };
+      const names = await keyNames(
+        ctx,
+        params.tenantId,
+        page.map((r) => r.keyId),
+      );
+      c.body = {
+        object: 'list',
+        data: page.map((r) => requestView(r, (r.keyId && names.get(r.keyId)) ?? null)),
+        next_cursor: hasMore && last ? encodeRequestCursor(last.createdAt, last.requestId) : null,
+        has_more: hasMore,
+      };
     },
     {
       scopes: ['admin:read'],
       tags: ['admin', 'usage'],
       summary: "A tenant's requests, newest first, with filters and cursor paging (the request explorer)",
-      schema: { params: requestParams.pick({ tenantId: true }), query: requestListQuery, responses: { 200: requestListView }, tag: 'usage', operationId: 'listRequests' },
+      schema: {
+        params: requestParams.pick({ tenantId: true }),
+        query: requestListQuery,
+        responses: { 200: requestListView },
+        tag: 'usage',
+        operationId: 'listRequests',
+      },
     },
   );
 
@@ -133,8 +180,15 @@ export function requestRoutes(router: PluginRouter, ctx: PluginContext<UsageConf
     async (c) => {
       const { params } = validated<unknown, z.output<typeof requestParams>>(c);
       authorize(ctx, c, 'usage:read', params.tenantId);
-      const rows = await sql.rows(`SELECT * FROM ${tables.records} WHERE request_id = $1 AND tenant_id = $2`, [params.requestId, params.tenantId]);
-      if (!rows[0]) throw errors.notFound(`No request ${params.requestId} in tenant ${params.tenantId}; its usage record may not be written yet (records are stored within seconds).`, 'request_not_found');
+      const rows = await sql.rows(`SELECT * FROM ${tables.records} WHERE request_id = $1 AND tenant_id = $2`, [
+        params.requestId,
+        params.tenantId,
+      ]);
+      if (!rows[0])
+        throw errors.notFound(
+          `No request ${params.requestId} in tenant ${params.tenantId}; its usage record may not be written yet (records are stored within seconds).`,
+          'request_not_found',
+        );
       const row = rowFromDb(rows[0]);
       const names = await keyNames(ctx, params.tenantId, [row.keyId]);
       c.set('cache-control', 'no-store');
@@ -144,13 +198,23 @@ export function requestRoutes(router: PluginRouter, ctx: PluginContext<UsageConf
         input_cost_micros: row.inputCostMicros,
         cached_cost_micros: row.cachedCostMicros,
         output_cost_micros: row.outputCostMicros,
-        attempts: row.attempts.map((a) => ({ deployment: a.deployment, provider: a.provider, model: a.model, outcome: a.outcome, status: a.status, code: a.code, next: a.next, latency_ms: a.latencyMs })),
+        attempts: row.attempts.map((a) => ({
+          deployment: a.deployment,
+          provider: a.provider,
+          model: a.model,
+          outcome: a.outcome,
+          status: a.status,
+          code: a.code,
+          next: a.next,
+          latency_ms: a.latencyMs,
+        })),
       };
     },
     {
       scopes: ['admin:read'],
       tags: ['admin', 'usage'],
-      summary: 'One request with its attempts (retries, fallbacks, breaker skips), usage, cost, gateway overhead and trace id',
+      summary:
+        'One request with its attempts (retries, fallbacks, breaker skips), usage, cost, gateway overhead and trace id',
       schema: { params: requestParams, responses: { 200: requestDetailView }, tag: 'usage', operationId: 'getRequest' },
     },
   );

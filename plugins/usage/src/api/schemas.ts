@@ -47,11 +47,19 @@ export const usageFilters = {
 /** Unknown parameters are refused (strict): a misspelled filter must not silently widen the answer. */
 export const usageQuery = z.object({ ...usageFilters, group_by: groupBy.optional() }).strict();
 
-export const exportQuery = z.object({
-  ...usageFilters,
-  granularity: z.enum(['request', 'day']).default('request').describe('request: one line per request; day: daily rollups'),
-  status: z.enum(['success', 'error', 'cancelled']).optional().describe('Only requests with this status (granularity=request)'),
-}).strict();
+export const exportQuery = z
+  .object({
+    ...usageFilters,
+    granularity: z
+      .enum(['request', 'day'])
+      .default('request')
+      .describe('request: one line per request; day: daily rollups'),
+    status: z
+      .enum(['success', 'error', 'cancelled'])
+      .optional()
+      .describe('Only requests with this status (granularity=request)'),
+  })
+  .strict();
 
 const metrics = z.object({
   requests: z.number(),
@@ -78,7 +86,16 @@ export const usageResponse = z.object({
   to: z.string(),
   group_by: z.array(z.string()),
   totals: metrics,
-  data: z.array(metrics.extend({ day: z.string().optional(), model: z.string().nullable().optional(), provider: z.string().nullable().optional(), key_id: z.string().nullable().optional(), key_name: z.string().nullable().optional().describe("With group_by key: the key's name (null when deleted)"), team_id: z.string().nullable().optional() })),
+  data: z.array(
+    metrics.extend({
+      day: z.string().optional(),
+      model: z.string().nullable().optional(),
+      provider: z.string().nullable().optional(),
+      key_id: z.string().nullable().optional(),
+      key_name: z.string().nullable().optional().describe("With group_by key: the key's name (null when deleted)"),
+      team_id: z.string().nullable().optional(),
+    }),
+  ),
 });
 
 const budgetField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional();
@@ -92,18 +109,30 @@ export const budgetBody = z
     monthly_soft_micros: budgetField,
   })
   .strict()
-  .refine((b) => b.daily_soft_micros == null || b.daily_hard_micros == null || b.daily_soft_micros <= b.daily_hard_micros, {
-    message: 'daily_soft_micros must not exceed daily_hard_micros',
-    path: ['daily_soft_micros'],
-  })
-  .refine((b) => b.monthly_soft_micros == null || b.monthly_hard_micros == null || b.monthly_soft_micros <= b.monthly_hard_micros, {
-    message: 'monthly_soft_micros must not exceed monthly_hard_micros',
-    path: ['monthly_soft_micros'],
-  });
+  .refine(
+    (b) => b.daily_soft_micros == null || b.daily_hard_micros == null || b.daily_soft_micros <= b.daily_hard_micros,
+    {
+      message: 'daily_soft_micros must not exceed daily_hard_micros',
+      path: ['daily_soft_micros'],
+    },
+  )
+  .refine(
+    (b) =>
+      b.monthly_soft_micros == null || b.monthly_hard_micros == null || b.monthly_soft_micros <= b.monthly_hard_micros,
+    {
+      message: 'monthly_soft_micros must not exceed monthly_hard_micros',
+      path: ['monthly_soft_micros'],
+    },
+  );
 export type BudgetBody = z.output<typeof budgetBody>;
 
 const budgetShape = z
-  .object({ daily_hard_micros: z.number().nullable(), daily_soft_micros: z.number().nullable(), monthly_hard_micros: z.number().nullable(), monthly_soft_micros: z.number().nullable() })
+  .object({
+    daily_hard_micros: z.number().nullable(),
+    daily_soft_micros: z.number().nullable(),
+    monthly_hard_micros: z.number().nullable(),
+    monthly_soft_micros: z.number().nullable(),
+  })
   .nullable();
 
 const spendShape = z.object({

@@ -18,7 +18,12 @@ function range(q: { from?: string; to?: string }, now: number, maxDays: number):
   const to = q.to ?? utcDay(now);
   const from = q.from ?? addDays(to, -29);
   if (from > to) throw errors.badRequest(`from (${from}) is after to (${to}); swap them.`, 'invalid_range', 'from');
-  if (daysBetween(from, to).length > maxDays) throw errors.badRequest(`The range ${from}..${to} is longer than ${maxDays} days; ask for a shorter one.`, 'invalid_range', 'from');
+  if (daysBetween(from, to).length > maxDays)
+    throw errors.badRequest(
+      `The range ${from}..${to} is longer than ${maxDays} days; ask for a shorter one.`,
+      'invalid_range',
+      'from',
+    );
   return { from, to };
 }
 
@@ -27,7 +32,13 @@ function filterOf(tenantId: string, q: Omit<UsageQuery, 'group_by'>, r: { from: 
 }
 
 /** Usage totals and series, the CSV export and invoices under /admin/v1/tenants/:tenantId. */
-export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig>, reader: UsageReader, sql: Sql, tables: { records: string; daily: string; answered: string }): void {
+export function usageRoutes(
+  router: PluginRouter,
+  ctx: PluginContext<UsageConfig>,
+  reader: UsageReader,
+  sql: Sql,
+  tables: { records: string; daily: string; answered: string },
+): void {
   const base = '/admin/v1/tenants/:tenantId';
   const api = ctx.config.api;
 
@@ -44,12 +55,17 @@ export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
         const out: Record<string, unknown> = {};
         for (const d of groupBy) {
           const v = row[DIMENSION_COLUMN[d]];
-          out[d === 'key' ? 'key_id' : d === 'team' ? 'team_id' : d] = v === '' || v === null || v === undefined ? (d === 'day' ? '' : null) : String(v);
+          out[d === 'key' ? 'key_id' : d === 'team' ? 'team_id' : d] =
+            v === '' || v === null || v === undefined ? (d === 'day' ? '' : null) : String(v);
         }
         return { ...out, ...metricsOf(row) };
       });
       if (groupBy.includes('key')) {
-        const names = await keyNames(ctx, params.tenantId, data.map((d) => d.key_id as string | null));
+        const names = await keyNames(
+          ctx,
+          params.tenantId,
+          data.map((d) => d.key_id as string | null),
+        );
         data = data.map((d) => ({ ...d, key_name: (d.key_id && names.get(d.key_id as string)) ?? null }));
       }
       if (groupBy.length === 1 && groupBy[0] === 'day') {
@@ -57,13 +73,27 @@ export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
         const byDay = new Map(data.map((d) => [d.day as string, d]));
         data = daysBetween(r.from, r.to).map((day) => byDay.get(day) ?? { day, ...metricsOf({}) });
       }
-      c.body = { object: 'usage', tenant_id: params.tenantId, from: r.from, to: r.to, group_by: groupBy, totals: metricsOf(totals), data };
+      c.body = {
+        object: 'usage',
+        tenant_id: params.tenantId,
+        from: r.from,
+        to: r.to,
+        group_by: groupBy,
+        totals: metricsOf(totals),
+        data,
+      };
     },
     {
       scopes: ['admin:read'],
       tags: ['admin', 'usage'],
       summary: 'Usage totals and series for a tenant, grouped by day, model, provider, key or team',
-      schema: { params: tenantParams, query: usageQuery, responses: { 200: usageResponse }, tag: 'usage', operationId: 'getUsage' },
+      schema: {
+        params: tenantParams,
+        query: usageQuery,
+        responses: { 200: usageResponse },
+        tag: 'usage',
+        operationId: 'getUsage',
+      },
     },
   );
 
@@ -74,7 +104,10 @@ export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
       authorize(ctx, c, 'usage:read', params.tenantId);
       const r = range(query, ctx.clock.now(), api.maxRangeDays);
       const f = filterOf(params.tenantId, query, r);
-      const lines = query.granularity === 'day' ? exportDays(sql, tables.daily, f, api.exportPageSize) : exportRequests(sql, tables.records, { ...f, status: query.status }, api.exportPageSize);
+      const lines =
+        query.granularity === 'day'
+          ? exportDays(sql, tables.daily, f, api.exportPageSize)
+          : exportRequests(sql, tables.records, { ...f, status: query.status }, api.exportPageSize);
       // Read the first page before answering, so a database error is a clean 5xx, not a cut download.
       const first = await lines.next();
       const stream = Readable.from(
@@ -89,7 +122,10 @@ export function usageRoutes(router: PluginRouter, ctx: PluginContext<UsageConfig
         })(),
       );
       c.set('content-type', 'text/csv; charset=utf-8');
-      c.set('content-disposition', `attachment; filename="usage-${params.tenantId.replace(/[^A-Za-z0-9_-]/g, '_')}-${r.from}-${r.to}${query.granularity === 'day' ? '-daily' : ''}.csv"`);
+      c.set(
+        'content-disposition',
+        `attachment; filename="usage-${params.tenantId.replace(/[^A-Za-z0-9_-]/g, '_')}-${r.from}-${r.to}${query.granularity === 'day' ? '-daily' : ''}.csv"`,
+      );
       c.set('cache-control', 'no-store');
       c.body = stream;
     },

@@ -38,7 +38,15 @@ export class BudgetAlerts {
     }
   }
 
-  private async fire(id: string, target: BudgetTarget, period: Period, p: { key: string; end: number }, kind: 'soft' | 'hard', limit: number, spent: number): Promise<void> {
+  private async fire(
+    id: string,
+    target: BudgetTarget,
+    period: Period,
+    p: { key: string; end: number },
+    kind: 'soft' | 'hard',
+    limit: number,
+    spent: number,
+  ): Promise<void> {
     const event: BudgetAlertEvent = {
       id: newAlertId(),
       type: 'budget.alert',
@@ -58,7 +66,19 @@ export class BudgetAlerts {
         `INSERT INTO ${this.table} (id, tenant_id, level, target_id, period, period_key, kind, limit_micros, spent_micros, created_at, webhook_state, attempts)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)
          ON CONFLICT (tenant_id, level, target_id, period, period_key, kind) DO NOTHING RETURNING id`,
-        [event.id, event.tenant_id, event.level, event.target_id, period, p.key, kind, limit, spent, event.created_at, this.webhook.enabled ? 'pending' : 'none'],
+        [
+          event.id,
+          event.tenant_id,
+          event.level,
+          event.target_id,
+          period,
+          p.key,
+          kind,
+          limit,
+          spent,
+          event.created_at,
+          this.webhook.enabled ? 'pending' : 'none',
+        ],
       );
       if (!rows.length) return; // Another instance (or an earlier run) fired it already.
     } catch (err) {
@@ -68,16 +88,19 @@ export class BudgetAlerts {
       return;
     }
     this.metrics.alerts.inc({ level: target.level, period, kind });
-    this.logger.warn(`budget ${kind} limit reached: ${target.level} ${target.targetId} spent ${microsToDisplay(spent)} of its ${period} ${kind} limit ${microsToDisplay(limit)}`, {
-      tenant_id: target.tenantId,
-      budget_level: target.level,
-      budget_target: target.targetId,
-      budget_period: period,
-      budget_kind: kind,
-      limit_micros: limit,
-      spent_micros: spent,
-      alert_id: event.id,
-    });
+    this.logger.warn(
+      `budget ${kind} limit reached: ${target.level} ${target.targetId} spent ${microsToDisplay(spent)} of its ${period} ${kind} limit ${microsToDisplay(limit)}`,
+      {
+        tenant_id: target.tenantId,
+        budget_level: target.level,
+        budget_target: target.targetId,
+        budget_period: period,
+        budget_kind: kind,
+        limit_micros: limit,
+        spent_micros: spent,
+        alert_id: event.id,
+      },
+    );
     this.webhook.send(event);
   }
 }

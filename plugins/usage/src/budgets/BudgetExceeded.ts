@@ -12,7 +12,15 @@ const LEVEL_NAMES: Record<BudgetLevel, string> = { tenant: 'tenant', team: 'team
  * message), `code: budget_exceeded`, and `x-should-retry: false` so the official SDKs do not retry a
  * request that cannot succeed before the reset. `Retry-After` says when the period resets.
  */
-export function budgetExceeded(level: BudgetLevel, targetId: string, period: Period, limitMicros: number, spentMicros: number, resetsAtMs: number, nowMs: number): GatewayError {
+export function budgetExceeded(
+  level: BudgetLevel,
+  targetId: string,
+  period: Period,
+  limitMicros: number,
+  spentMicros: number,
+  resetsAtMs: number,
+  nowMs: number,
+): GatewayError {
   const resetsAt = new Date(resetsAtMs).toISOString();
   const retryAfter = Math.max(1, Math.ceil((resetsAtMs - nowMs) / 1000));
   return UsageErrors.create(
@@ -28,7 +36,15 @@ export function budgetExceeded(level: BudgetLevel, targetId: string, period: Per
         'x-aihub-budget-reset': resetsAt,
       },
       details: {
-        budget: { level, id: targetId, period, limit_micros: limitMicros, limit_usd: microsToUsd(limitMicros), spent_micros: spentMicros, resets_at: resetsAt },
+        budget: {
+          level,
+          id: targetId,
+          period,
+          limit_micros: limitMicros,
+          limit_usd: microsToUsd(limitMicros),
+          spent_micros: spentMicros,
+          resets_at: resetsAt,
+        },
       },
     },
   );

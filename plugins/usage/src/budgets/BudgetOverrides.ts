@@ -51,7 +51,10 @@ export class BudgetOverrides {
 
   async start(refreshMs: number): Promise<void> {
     await this.reload();
-    this.timer = setInterval(() => void this.reload().catch((err) => this.logger.warn('could not reload budget overrides', { err })), refreshMs);
+    this.timer = setInterval(
+      () => void this.reload().catch((err) => this.logger.warn('could not reload budget overrides', { err })),
+      refreshMs,
+    );
     this.timer.unref();
     try {
       this.unsubscribe = await this.store.subscribe(CHANNEL, () => void this.reload().catch(() => {}));
@@ -99,15 +102,35 @@ export class BudgetOverrides {
   }
 
   /** Replaces (PUT) or removes (null) an override, then tells every instance. */
-  async put(tenantId: string, level: BudgetLevel, targetId: string, budget: BudgetSettings | null, updatedBy: string | null): Promise<BudgetOverride | undefined> {
+  async put(
+    tenantId: string,
+    level: BudgetLevel,
+    targetId: string,
+    budget: BudgetSettings | null,
+    updatedBy: string | null,
+  ): Promise<BudgetOverride | undefined> {
     const now = new Date().toISOString();
     await this.sql.transaction(async (t) => {
-      await this.sql.rows(`DELETE FROM ${this.table} WHERE tenant_id = $1 AND level = $2 AND target_id = $3 RETURNING tenant_id`, [tenantId, level, targetId], t);
+      await this.sql.rows(
+        `DELETE FROM ${this.table} WHERE tenant_id = $1 AND level = $2 AND target_id = $3 RETURNING tenant_id`,
+        [tenantId, level, targetId],
+        t,
+      );
       if (budget) {
         await this.sql.rows(
           `INSERT INTO ${this.table} (tenant_id, level, target_id, daily_hard_micros, daily_soft_micros, monthly_hard_micros, monthly_soft_micros, updated_at, updated_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING tenant_id`,
-          [tenantId, level, targetId, budget.dailyHardMicros ?? null, budget.dailySoftMicros ?? null, budget.monthlyHardMicros ?? null, budget.monthlySoftMicros ?? null, now, updatedBy],
+          [
+            tenantId,
+            level,
+            targetId,
+            budget.dailyHardMicros ?? null,
+            budget.dailySoftMicros ?? null,
+            budget.monthlyHardMicros ?? null,
+            budget.monthlySoftMicros ?? null,
+            now,
+            updatedBy,
+          ],
           t,
         );
       }
@@ -115,7 +138,11 @@ export class BudgetOverrides {
     const key = id(tenantId, level, targetId);
     if (budget) this.map.set(key, { tenantId, level, targetId, budget, updatedAt: now, updatedBy });
     else this.map.delete(key);
-    await this.store.publish(CHANNEL, key).catch((err) => this.logger.warn('could not announce a budget change; other instances pick it up on their next refresh', { err }));
+    await this.store.publish(CHANNEL, key).catch((err) =>
+      this.logger.warn('could not announce a budget change; other instances pick it up on their next refresh', {
+        err,
+      }),
+    );
     return this.map.get(key);
   }
 }

@@ -39,31 +39,70 @@ export class BudgetResolver {
   ): BudgetTarget[] {
     const out: BudgetTarget[] = [];
     planBound ??= this.bounds.get(tenantId);
-    const tenant = this.pick(tenantId, 'tenant', tenantId, tenantSettings ?? this.seen.get(`tenant\u0000${tenantId}`), this.defaults, planBound);
+    const tenant = this.pick(
+      tenantId,
+      'tenant',
+      tenantId,
+      tenantSettings ?? this.seen.get(`tenant\u0000${tenantId}`),
+      this.defaults,
+      planBound,
+    );
     if (tenant) out.push(tenant);
     if (teamId) {
       const team = this.pick(tenantId, 'team', teamId, undefined, undefined, undefined);
       if (team) out.push(team);
     }
     if (keyId) {
-      const key = this.pick(tenantId, 'key', keyId, keySettings ?? this.seen.get(`key\u0000${tenantId}\u0000${keyId}`), undefined, undefined);
+      const key = this.pick(
+        tenantId,
+        'key',
+        keyId,
+        keySettings ?? this.seen.get(`key\u0000${tenantId}\u0000${keyId}`),
+        undefined,
+        undefined,
+      );
       if (key) out.push(key);
     }
     return out;
   }
 
   /** One level's effective budget, or undefined when it sets no limit. */
-  effective(tenantId: string, level: BudgetLevel, targetId: string, settings?: BudgetSettings, planBound?: BudgetSettings): BudgetTarget | undefined {
-    const fromSeen = level === 'tenant' ? this.seen.get(`tenant\u0000${tenantId}`) : level === 'key' ? this.seen.get(`key\u0000${tenantId}\u0000${targetId}`) : undefined;
+  effective(
+    tenantId: string,
+    level: BudgetLevel,
+    targetId: string,
+    settings?: BudgetSettings,
+    planBound?: BudgetSettings,
+  ): BudgetTarget | undefined {
+    const fromSeen =
+      level === 'tenant'
+        ? this.seen.get(`tenant\u0000${tenantId}`)
+        : level === 'key'
+          ? this.seen.get(`key\u0000${tenantId}\u0000${targetId}`)
+          : undefined;
     if (level !== 'tenant') return this.pick(tenantId, level, targetId, settings ?? fromSeen, undefined, undefined);
-    return this.pick(tenantId, level, targetId, settings ?? fromSeen, this.defaults, planBound ?? this.bounds.get(tenantId));
+    return this.pick(
+      tenantId,
+      level,
+      targetId,
+      settings ?? fromSeen,
+      this.defaults,
+      planBound ?? this.bounds.get(tenantId),
+    );
   }
 
   /**
    * Remembers settings budgets (cheap: only when they exist) and the tenant's budget bounds from a
    * request; `known` says the tenant context came with it (its settings are then the whole truth).
    */
-  remember(tenantId: string, tenantSettings: BudgetSettings | undefined, keyId: string | undefined, keySettings: BudgetSettings | undefined, known = false, planBound?: BudgetSettings): void {
+  remember(
+    tenantId: string,
+    tenantSettings: BudgetSettings | undefined,
+    keyId: string | undefined,
+    keySettings: BudgetSettings | undefined,
+    known = false,
+    planBound?: BudgetSettings,
+  ): void {
     if (this.seen.size > SEEN_CAP) this.seen.clear();
     if (tenantSettings) this.seen.set(`tenant\u0000${tenantId}`, tenantSettings);
     // A known tenant (its plan came with it) without settings budgets has none: forget older ones.
@@ -89,7 +128,10 @@ export class BudgetResolver {
    * more for it (a superadmin may); a config default is no one's choice for this tenant. Cached per
    * bound object (PLAN_BOUNDS returns one per plan), so the request path allocates nothing.
    */
-  private cappedDefaults(defaults: BudgetSettings | undefined, planBound: BudgetSettings | undefined): BudgetSettings | undefined {
+  private cappedDefaults(
+    defaults: BudgetSettings | undefined,
+    planBound: BudgetSettings | undefined,
+  ): BudgetSettings | undefined {
     if (defaults === undefined || planBound === undefined) return defaults;
     let capped = this.capped.get(planBound);
     if (capped === undefined) {
@@ -116,7 +158,8 @@ export class BudgetResolver {
     let source: BudgetSource | undefined;
     let merged = false;
     for (let i = 0; i < SOURCES.length; i++) {
-      const layer = i === 0 ? override : i === 1 ? settings : i === 2 ? this.cappedDefaults(defaults, planBound) : planBound;
+      const layer =
+        i === 0 ? override : i === 1 ? settings : i === 2 ? this.cappedDefaults(defaults, planBound) : planBound;
       if (!hasAnyLimit(layer)) continue;
       if (budget === undefined) {
         // The common case (one source) shares the source's object: nothing allocated per request.

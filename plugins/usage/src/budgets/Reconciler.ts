@@ -33,7 +33,10 @@ export class Reconciler {
   start(intervalMs: number, checkMs: number): void {
     this.lockTtlMs = Math.max(100, Math.min(5000, Math.floor(intervalMs / 2)));
     const every = (ms: number, fn: () => Promise<void>) => {
-      const t = setInterval(() => void fn().catch((err) => this.logger.warn('spend reconciliation failed', { err })), ms);
+      const t = setInterval(
+        () => void fn().catch((err) => this.logger.warn('spend reconciliation failed', { err })),
+        ms,
+      );
       t.unref();
       this.timers.push(t);
     };

@@ -47,13 +47,20 @@ export class SpendCounters {
    * Adds cost deltas and returns each counter's new value. Increments go out together (one pipeline
    * on Redis), and only for non-zero deltas.
    */
-  async add(deltas: Map<string, { key: SpendKey; micros: number; atMs: number }>, now: number): Promise<{ key: SpendKey; value: number; delta: number }[]> {
+  async add(
+    deltas: Map<string, { key: SpendKey; micros: number; atMs: number }>,
+    now: number,
+  ): Promise<{ key: SpendKey; value: number; delta: number }[]> {
     const work = [...deltas.values()].filter((d) => d.micros !== 0);
     return Promise.all(
       work.map(async (d) => ({
         key: d.key,
         delta: d.micros,
-        value: await this.store.incr(SpendCounters.key(d.key), d.micros, SpendCounters.ttlMs(d.key.period, d.atMs, now)),
+        value: await this.store.incr(
+          SpendCounters.key(d.key),
+          d.micros,
+          SpendCounters.ttlMs(d.key.period, d.atMs, now),
+        ),
       })),
     );
   }
@@ -70,7 +77,9 @@ export class SpendCounters {
 }
 
 /** Sums the cost of rows per spend key (negative for removed rows). */
-export function spendDeltas(entries: { row: UsageRow; sign: 1 | -1 }[]): Map<string, { key: SpendKey; micros: number; atMs: number }> {
+export function spendDeltas(
+  entries: { row: UsageRow; sign: 1 | -1 }[],
+): Map<string, { key: SpendKey; micros: number; atMs: number }> {
   const out = new Map<string, { key: SpendKey; micros: number; atMs: number }>();
   for (const { row, sign } of entries) {
     const cost = row.costMicros ?? 0;

@@ -50,7 +50,15 @@ export class SpendService {
       [...tenantIds].map(async (id) => {
         try {
           const tenant = await directory.get(id);
-          if (tenant) this.resolver.remember(id, tenant.settings.budgets, undefined, undefined, true, this.ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets);
+          if (tenant)
+            this.resolver.remember(
+              id,
+              tenant.settings.budgets,
+              undefined,
+              undefined,
+              true,
+              this.ctx.tryGet(PLAN_BOUNDS)?.forTenant(tenant).budgets,
+            );
         } catch {
           // Alerts for this tenant wait for the next batch; metering is unaffected.
         }

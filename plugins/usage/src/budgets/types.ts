@@ -29,7 +29,13 @@ export function softLimit(budget: BudgetSettings, period: Period): number | unde
 }
 
 export function hasAnyLimit(budget: BudgetSettings | undefined): budget is BudgetSettings {
-  return !!budget && (budget.dailyHardMicros !== undefined || budget.dailySoftMicros !== undefined || budget.monthlyHardMicros !== undefined || budget.monthlySoftMicros !== undefined);
+  return (
+    !!budget &&
+    (budget.dailyHardMicros !== undefined ||
+      budget.dailySoftMicros !== undefined ||
+      budget.monthlyHardMicros !== undefined ||
+      budget.monthlySoftMicros !== undefined)
+  );
 }
 
 /** Keeps only the four known fields, as non-negative integers. */

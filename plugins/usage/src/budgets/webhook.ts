@@ -53,7 +53,10 @@ export class WebhookSender {
     if (!this.enabled) return;
     const since = new Date(Date.now() - 2 * 86_400_000).toISOString();
     const param = this.sql.dialect === 'postgres' ? '$1::timestamptz' : '$1';
-    const rows = await this.sql.rows(`SELECT * FROM ${this.table} WHERE webhook_state = 'pending' AND created_at > ${param} ORDER BY created_at LIMIT 1000`, [since]);
+    const rows = await this.sql.rows(
+      `SELECT * FROM ${this.table} WHERE webhook_state = 'pending' AND created_at > ${param} ORDER BY created_at LIMIT 1000`,
+      [since],
+    );
     for (const r of rows) {
       this.send(
         {
@@ -100,8 +103,15 @@ export class WebhookSender {
         'x-aihub-delivery-id': event.id,
         'x-aihub-delivery-attempt': String(attempt),
       };
-      if (this.config.secret) headers['x-aihub-signature'] = signBody(this.config.secret, body, Math.floor(Date.now() / 1000));
-      const res = await fetch(this.config.url!, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.config.timeoutMs), redirect: 'manual' });
+      if (this.config.secret)
+        headers['x-aihub-signature'] = signBody(this.config.secret, body, Math.floor(Date.now() / 1000));
+      const res = await fetch(this.config.url!, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.config.timeoutMs),
+        redirect: 'manual',
+      });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) {
         this.metrics.webhook.inc({ outcome: 'delivered' });
@@ -134,7 +144,10 @@ export class WebhookSender {
 
   private async mark(id: string, state: string, attempts: number, error: string | null): Promise<void> {
     try {
-      await this.sql.rows(`UPDATE ${this.table} SET webhook_state = $2, attempts = $3, last_error = $4 WHERE id = $1 RETURNING id`, [id, state, attempts, error?.slice(0, 500) ?? null]);
+      await this.sql.rows(
+        `UPDATE ${this.table} SET webhook_state = $2, attempts = $3, last_error = $4 WHERE id = $1 RETURNING id`,
+        [id, state, attempts, error?.slice(0, 500) ?? null],
+      );
     } catch (err) {
       this.logger.warn('could not record a webhook delivery state', { err, alert_id: id });
     }

@@ -32,7 +32,10 @@ export const migration: Migration = {
       next_attempt_at: { type: instantType(dialect), allowNull: true },
       last_error: { type: 'VARCHAR(500)', allowNull: true },
     });
-    await queryInterface.addIndex(a, ['tenant_id', 'level', 'target_id', 'period', 'period_key', 'kind'], { name: `${a}_once`, unique: true });
+    await queryInterface.addIndex(a, ['tenant_id', 'level', 'target_id', 'period', 'period_key', 'kind'], {
+      name: `${a}_once`,
+      unique: true,
+    });
     await queryInterface.addIndex(a, ['webhook_state', 'next_attempt_at'], { name: `${a}_webhook` });
   },
   async down({ queryInterface, table }) {

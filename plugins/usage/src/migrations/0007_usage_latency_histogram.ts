@@ -19,7 +19,10 @@ export const migration: Migration = {
     const r = table('records');
     await queryInterface.addIndex(r, ['tenant_id', 'latency_ms', 'created_at'], { name: `${r}_tenant_latency` });
     await queryInterface.addIndex(r, ['tenant_id', 'overhead_ms', 'created_at'], { name: `${r}_tenant_overhead` });
-    await rebuildHistograms(dialect, (statement, bind) => sequelize.query(statement, { bind }), { records: r, latency: h });
+    await rebuildHistograms(dialect, (statement, bind) => sequelize.query(statement, { bind }), {
+      records: r,
+      latency: h,
+    });
   },
   async down({ queryInterface, table }) {
     const r = table('records');

@@ -27,7 +27,10 @@ export const migration: Migration = {
       cached_cost_micros: counter(),
       output_cost_micros: counter(),
     });
-    await rebuildAnswered(dialect, (statement, bind) => sequelize.query(statement, { bind }), { records: table('records'), answered: a });
+    await rebuildAnswered(dialect, (statement, bind) => sequelize.query(statement, { bind }), {
+      records: table('records'),
+      answered: a,
+    });
   },
   async down({ queryInterface, table }) {
     await queryInterface.dropTable(table('answered'));

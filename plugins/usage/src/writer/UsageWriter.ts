@@ -8,21 +8,86 @@ import { storableRows, type SanitizedRecord } from './sanitize';
 
 /** Columns of usage_records in insert order, and how a row fills them. */
 const RECORD_COLUMNS = [
-  'request_id', 'created_at', 'recorded_at', 'tenant_id', 'key_id', 'user_id', 'team_id', 'api_version', 'endpoint', 'model', 'resolved_model',
-  'provider', 'deployment', 'experiment', 'variant', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'total_tokens', 'estimated',
-  'cost_micros', 'input_cost_micros', 'cached_cost_micros', 'output_cost_micros', 'priced', 'latency_ms', 'ttft_ms', 'status',
-  'http_status', 'error_code', 'cache_hit', 'stream', 'overhead_ms', 'trace_id', 'attempts', 'attempt_count',
-  'cache_write_tokens', 'reasoning_tokens',
+  'request_id',
+  'created_at',
+  'recorded_at',
+  'tenant_id',
+  'key_id',
+  'user_id',
+  'team_id',
+  'api_version',
+  'endpoint',
+  'model',
+  'resolved_model',
+  'provider',
+  'deployment',
+  'experiment',
+  'variant',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'total_tokens',
+  'estimated',
+  'cost_micros',
+  'input_cost_micros',
+  'cached_cost_micros',
+  'output_cost_micros',
+  'priced',
+  'latency_ms',
+  'ttft_ms',
+  'status',
+  'http_status',
+  'error_code',
+  'cache_hit',
+  'stream',
+  'overhead_ms',
+  'trace_id',
+  'attempts',
+  'attempt_count',
+  'cache_write_tokens',
+  'reasoning_tokens',
 ] as const;
 
 function recordValues(r: UsageRow, recordedAt: string): unknown[] {
   return [
-    r.requestId, r.createdAt, recordedAt, r.tenantId, r.keyId, r.userId, r.teamId, r.apiVersion ?? null, r.endpoint, r.model, r.resolvedModel,
-    r.provider, r.deployment, r.experiment, r.variant, r.promptTokens, r.completionTokens, r.cachedTokens, r.totalTokens, r.estimated,
-    r.costMicros, r.inputCostMicros, r.cachedCostMicros, r.outputCostMicros, r.priced, r.latencyMs, r.ttftMs, r.status,
-    r.httpStatus, r.errorCode, r.cacheHit, r.stream, // Parked write-ahead rows from before these fields existed lack them.
-    r.overheadMs ?? null, r.traceId ?? null, r.attempts?.length ? JSON.stringify(r.attempts) : null, r.attemptCount ?? 0,
-    r.cacheWriteTokens ?? 0, r.reasoningTokens ?? 0,
+    r.requestId,
+    r.createdAt,
+    recordedAt,
+    r.tenantId,
+    r.keyId,
+    r.userId,
+    r.teamId,
+    r.apiVersion ?? null,
+    r.endpoint,
+    r.model,
+    r.resolvedModel,
+    r.provider,
+    r.deployment,
+    r.experiment,
+    r.variant,
+    r.promptTokens,
+    r.completionTokens,
+    r.cachedTokens,
+    r.totalTokens,
+    r.estimated,
+    r.costMicros,
+    r.inputCostMicros,
+    r.cachedCostMicros,
+    r.outputCostMicros,
+    r.priced,
+    r.latencyMs,
+    r.ttftMs,
+    r.status,
+    r.httpStatus,
+    r.errorCode,
+    r.cacheHit,
+    r.stream, // Parked write-ahead rows from before these fields existed lack them.
+    r.overheadMs ?? null,
+    r.traceId ?? null,
+    r.attempts?.length ? JSON.stringify(r.attempts) : null,
+    r.attemptCount ?? 0,
+    r.cacheWriteTokens ?? 0,
+    r.reasoningTokens ?? 0,
   ];
 }
 
@@ -114,7 +179,9 @@ export class UsageWriter {
     const { rows: finals, sanitized } = storableRows(finalRecords);
     const { rows: pendings, sanitized: sanitizedPending } = storableRows(pendingRecords);
     sanitized.push(...sanitizedPending);
-    const sortedFinals = [...finals].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
+    const sortedFinals = [...finals].sort((a, b) =>
+      a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
+    );
     return this.sql.transaction(async (t) => {
       const recordedAt = new Date().toISOString();
       const insertedIds = new Set<string>();
@@ -157,7 +224,11 @@ export class UsageWriter {
       if (sortedFinals.length) {
         // The final record came: its write-ahead record is no longer needed.
         for (const chunk of chunks(sortedFinals, 1000)) {
-          await this.sql.rows(`DELETE FROM ${this.tables.pending} WHERE request_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING request_id`, chunk.map((r) => r.requestId), t);
+          await this.sql.rows(
+            `DELETE FROM ${this.tables.pending} WHERE request_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING request_id`,
+            chunk.map((r) => r.requestId),
+            t,
+          );
         }
       }
       return { inserted, replaced, duplicates: conflicts.length - replaced.length, pendingStored, sanitized };
@@ -165,7 +236,11 @@ export class UsageWriter {
   }
 
   /** A late final record replaces the provisional row billed for its interrupted request. */
-  private async replaceInterrupted(conflicts: UsageRow[], recordedAt: string, t: Transaction): Promise<[UsageRow, UsageRow][]> {
+  private async replaceInterrupted(
+    conflicts: UsageRow[],
+    recordedAt: string,
+    t: Transaction,
+  ): Promise<[UsageRow, UsageRow][]> {
     const out: [UsageRow, UsageRow][] = [];
     // An interrupted row never replaces another (two sweepers raced): only a real final record does.
     const candidates = conflicts.filter((r) => r.errorCode !== INTERRUPTED_CODE);
@@ -200,7 +275,8 @@ export class UsageWriter {
     const set = MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
     for (const chunk of chunks(cube.sorted(), 300)) {
       const bind: unknown[] = [];
-      for (const d of chunk) bind.push(d.key.day, d.key.tenantId, d.key.teamId, d.key.keyId, d.key.model, d.key.provider, ...d.values);
+      for (const d of chunk)
+        bind.push(d.key.day, d.key.tenantId, d.key.teamId, d.key.keyId, d.key.model, d.key.provider, ...d.values);
       await this.sql.rows(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
          ON CONFLICT (${DIMENSIONS.join(', ')}) DO UPDATE SET ${set} RETURNING day`,
@@ -218,7 +294,8 @@ export class UsageWriter {
     const set = ANSWERED_MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
     for (const chunk of chunks(answered.sorted(), 300)) {
       const bind: unknown[] = [];
-      for (const d of chunk) bind.push(d.key.tenantId, d.key.day, d.key.model, d.key.answeredBy, d.key.provider, ...d.values);
+      for (const d of chunk)
+        bind.push(d.key.tenantId, d.key.day, d.key.model, d.key.answeredBy, d.key.provider, ...d.values);
       await this.sql.rows(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
          ON CONFLICT (${ANSWERED_DIMENSIONS.join(', ')}) DO UPDATE SET ${set} RETURNING day`,

@@ -67,7 +67,13 @@ export class AnsweredAccumulator {
   add(row: UsageRow, sign: 1 | -1 = 1): void {
     // A request refused before routing is counted (explorer, error rates) but never invoiced.
     if (row.tenantId === null || isRefusal(row)) return;
-    const key: AnsweredKey = { tenantId: row.tenantId, day: utcDay(row.createdMs), model: row.model, answeredBy: row.resolvedModel ?? row.model, provider: row.provider ?? '' };
+    const key: AnsweredKey = {
+      tenantId: row.tenantId,
+      day: utcDay(row.createdMs),
+      model: row.model,
+      answeredBy: row.resolvedModel ?? row.model,
+      provider: row.provider ?? '',
+    };
     const id = `${key.tenantId}\u0000${key.day}\u0000${key.model}\u0000${key.answeredBy}\u0000${key.provider}`;
     let delta = this.map.get(id);
     if (!delta) {

@@ -36,7 +36,10 @@ export function unitsOf(metric: HistogramMetric, row: Pick<UsageRow, 'latencyMs'
 }
 
 /** The record column of a metric. */
-export const METRIC_COLUMN: Record<HistogramMetric, 'latency_ms' | 'overhead_ms'> = { latency: 'latency_ms', overhead: 'overhead_ms' };
+export const METRIC_COLUMN: Record<HistogramMetric, 'latency_ms' | 'overhead_ms'> = {
+  latency: 'latency_ms',
+  overhead: 'overhead_ms',
+};
 
 /**
  * SQL for unitsOf over a records row: the same IEEE double product as JavaScript, truncated (SQLite's
@@ -61,7 +64,10 @@ export function daySql(dialect: Dialect): string {
 
 /** Counts per (tenant, metric, day, bucket); a -1 removes a replaced row. */
 export class HistogramAccumulator {
-  private readonly map = new Map<string, { tenantId: string; metric: HistogramMetric; day: string; bucket: number; n: number }>();
+  private readonly map = new Map<
+    string,
+    { tenantId: string; metric: HistogramMetric; day: string; bucket: number; n: number }
+  >();
 
   add(row: UsageRow, sign: 1 | -1 = 1): void {
     if (row.tenantId === null) return;

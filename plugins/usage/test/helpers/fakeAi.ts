@@ -6,7 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { PrincipalKey, TenantKey, USAGE_TOPIC, definePlugin, type GatewayContext, type PluginContext, type PluginDefinition, type UsageRecord } from '@aihub/core/plugin-api';
+import {
+  PrincipalKey,
+  TenantKey,
+  USAGE_TOPIC,
+  definePlugin,
+  type GatewayContext,
+  type PluginContext,
+  type PluginDefinition,
+  type UsageRecord,
+} from '@aihub/core/plugin-api';
 
 export const PRICE = { inputPerToken: 2, cachedPerToken: 1, outputPerToken: 8 };
 
@@ -24,10 +33,35 @@ function cost(prompt: number, cached: number, completion: number) {
   const inputCostMicros = (prompt - cached) * PRICE.inputPerToken;
   const cachedCostMicros = cached * PRICE.cachedPerToken;
   const outputCostMicros = completion * PRICE.outputPerToken;
-  return { inputCostMicros, cachedCostMicros, outputCostMicros, costMicros: inputCostMicros + cachedCostMicros + outputCostMicros };
+  return {
+    inputCostMicros,
+    cachedCostMicros,
+    outputCostMicros,
+    costMicros: inputCostMicros + cachedCostMicros + outputCostMicros,
+  };
 }
 
-function baseRecord(c: GatewayContext, model: string, stream: boolean, started: number): Omit<UsageRecord, 'status' | 'promptTokens' | 'completionTokens' | 'cachedTokens' | 'totalTokens' | 'estimated' | 'costMicros' | 'priced' | 'latencyMs' | 'ttftMs' | 'httpStatus' | 'errorCode' | 'cacheHit'> {
+function baseRecord(
+  c: GatewayContext,
+  model: string,
+  stream: boolean,
+  started: number,
+): Omit<
+  UsageRecord,
+  | 'status'
+  | 'promptTokens'
+  | 'completionTokens'
+  | 'cachedTokens'
+  | 'totalTokens'
+  | 'estimated'
+  | 'costMicros'
+  | 'priced'
+  | 'latencyMs'
+  | 'ttftMs'
+  | 'httpStatus'
+  | 'errorCode'
+  | 'cacheHit'
+> {
   const p = PrincipalKey.get(c);
   const t = TenantKey.get(c);
   return {
@@ -74,7 +108,11 @@ export function fakeAiPlugin(options: FakeAiOptions): PluginDefinition & { publi
       router.post(
         '/v1/chat/completions',
         async (c) => {
-          const body = c.request.body as { model: string; messages: { role: string; content: string }[]; stream?: boolean };
+          const body = c.request.body as {
+            model: string;
+            messages: { role: string; content: string }[];
+            stream?: boolean;
+          };
           const started = Date.now();
           const stream = body.stream === true;
           const base = baseRecord(c, body.model, stream, started);
@@ -82,7 +120,9 @@ export function fakeAiPlugin(options: FakeAiOptions): PluginDefinition & { publi
             const prompt = r.promptTokens ?? 0;
             const completion = r.completionTokens ?? 0;
             const cached = r.cachedTokens ?? 0;
-            const money = r.cacheHit ? { costMicros: 0, inputCostMicros: 0, cachedCostMicros: 0, outputCostMicros: 0 } : cost(prompt, cached, completion);
+            const money = r.cacheHit
+              ? { costMicros: 0, inputCostMicros: 0, cachedCostMicros: 0, outputCostMicros: 0 }
+              : cost(prompt, cached, completion);
             const record = {
               ...base,
               promptTokens: prompt,
@@ -105,7 +145,13 @@ export function fakeAiPlugin(options: FakeAiOptions): PluginDefinition & { publi
 
           if (c.get('x-test-cache-hit') === '1') {
             // A cache hit: no upstream call, so no write-ahead record; metered with zero cost.
-            c.body = { id: 'chatcmpl-cached', object: 'chat.completion', model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: 'cached' }, finish_reason: 'stop' }], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } };
+            c.body = {
+              id: 'chatcmpl-cached',
+              object: 'chat.completion',
+              model: body.model,
+              choices: [{ index: 0, message: { role: 'assistant', content: 'cached' }, finish_reason: 'stop' }],
+              usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 },
+            };
             final({ promptTokens: 7, completionTokens: 3, cacheHit: true });
             return;
           }
@@ -137,16 +183,32 @@ export function fakeAiPlugin(options: FakeAiOptions): PluginDefinition & { publi
           try {
             res = await fetch(`${options.upstreamUrl}/v1/chat/completions`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', ...mockHeaders(c), ...(options.forwardRequestId ? { 'x-request-id': base.requestId } : {}) },
+              headers: {
+                'content-type': 'application/json',
+                ...mockHeaders(c),
+                ...(options.forwardRequestId ? { 'x-request-id': base.requestId } : {}),
+              },
               body: JSON.stringify(upstreamBody),
               signal: abort.signal,
             });
           } catch (err) {
-            final({ status: 'error', httpStatus: 502, errorCode: 'upstream_unreachable', promptTokens: estimatePrompt(body), estimated: true });
+            final({
+              status: 'error',
+              httpStatus: 502,
+              errorCode: 'upstream_unreachable',
+              promptTokens: estimatePrompt(body),
+              estimated: true,
+            });
             throw err;
           }
           if (!stream || !res.ok || !res.body) {
-            const json = (await res.json()) as { usage?: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } };
+            const json = (await res.json()) as {
+              usage?: {
+                prompt_tokens: number;
+                completion_tokens: number;
+                prompt_tokens_details?: { cached_tokens?: number };
+              };
+            };
             c.status = res.status;
             c.body = json;
             final({
@@ -193,7 +255,10 @@ export function fakeAiPlugin(options: FakeAiOptions): PluginDefinition & { publi
                   buf = buf.slice(nl + 2);
                   const data = event.startsWith('data: ') ? event.slice(6) : '';
                   if (data && data !== '[DONE]') {
-                    const chunk = JSON.parse(data) as { choices?: { delta?: { content?: string } }[]; usage?: { prompt_tokens: number; completion_tokens: number } };
+                    const chunk = JSON.parse(data) as {
+                      choices?: { delta?: { content?: string } }[];
+                      usage?: { prompt_tokens: number; completion_tokens: number };
+                    };
                     if (chunk.choices?.[0]?.delta?.content) {
                       streamedTokens++;
                       ttft ??= Date.now() - started;
@@ -208,9 +273,22 @@ export function fakeAiPlugin(options: FakeAiOptions): PluginDefinition & { publi
               // aborted
             }
             if (cancelled || !usage) {
-              final({ status: 'cancelled', httpStatus: 200, errorCode: 'client_closed', promptTokens: usage?.prompt_tokens ?? estimatePrompt(body), completionTokens: streamedTokens, estimated: true, ttftMs: ttft });
+              final({
+                status: 'cancelled',
+                httpStatus: 200,
+                errorCode: 'client_closed',
+                promptTokens: usage?.prompt_tokens ?? estimatePrompt(body),
+                completionTokens: streamedTokens,
+                estimated: true,
+                ttftMs: ttft,
+              });
             } else {
-              final({ status: 'success', promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, ttftMs: ttft });
+              final({
+                status: 'success',
+                promptTokens: usage.prompt_tokens,
+                completionTokens: usage.completion_tokens,
+                ttftMs: ttft,
+              });
             }
           })();
         },

@@ -20,7 +20,9 @@ interface ChildSettings {
 
 async function main(): Promise<void> {
   const settings = JSON.parse(process.env.AIHUB_TEST_CHILD ?? '{}') as ChildSettings;
-  const ai = settings.ai ? (aiPlugin as PluginDefinition) : fakeAiPlugin({ upstreamUrl: settings.upstreamUrl, forwardRequestId: true });
+  const ai = settings.ai
+    ? (aiPlugin as PluginDefinition)
+    : fakeAiPlugin({ upstreamUrl: settings.upstreamUrl, forwardRequestId: true });
   const gw = await startTestGateway({
     plugins: [identityPlugin(), ai, usagePlugin],
     pluginConfig: { usage: settings.usage, ...(settings.ai ? { ai: settings.ai } : {}) },

@@ -19,7 +19,15 @@ describe('ApiClient', () => {
     TestBed.configureTestingModule({
       providers: [
         { provide: CONSOLE_CONFIG, useValue: { clientId: 'c', apiBase: '', basePath: '/admin/' } },
-        { provide: AuthService, useValue: { get token() { return token; }, refresh } },
+        {
+          provide: AuthService,
+          useValue: {
+            get token() {
+              return token;
+            },
+            refresh,
+          },
+        },
       ],
     });
     api = TestBed.inject(ApiClient);
@@ -32,7 +40,10 @@ describe('ApiClient', () => {
   it('sends the access token, refreshes once on a 401 and retries with the new one', async () => {
     fetchMock.mockImplementation(async (req: Request) =>
       req.headers.get('authorization') === 'Bearer new'
-        ? new Response(JSON.stringify({ data: [], next_cursor: null }), { status: 200, headers: { 'content-type': 'application/json' } })
+        ? new Response(JSON.stringify({ data: [], next_cursor: null }), {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+          })
         : new Response('{}', { status: 401 }),
     );
     const page = await api.call(api.client.GET('/admin/v1/tenants', { params: { query: { limit: 5 } } }));
@@ -43,9 +54,18 @@ describe('ApiClient', () => {
   });
 
   it('turns a problem+json answer into an ApiError with its code and field errors', async () => {
-    const problem = { status: 409, code: 'slug_taken', detail: 'The slug is taken.', errors: [{ path: 'body.slug', message: 'taken' }] };
-    fetchMock.mockResolvedValue(new Response(JSON.stringify(problem), { status: 409, headers: { 'content-type': 'application/problem+json' } }));
-    const err = await api.call(api.client.POST('/admin/v1/tenants', { body: { name: 'a', slug: 'default' } })).catch((e: unknown) => e);
+    const problem = {
+      status: 409,
+      code: 'slug_taken',
+      detail: 'The slug is taken.',
+      errors: [{ path: 'body.slug', message: 'taken' }],
+    };
+    fetchMock.mockResolvedValue(
+      new Response(JSON.stringify(problem), { status: 409, headers: { 'content-type': 'application/problem+json' } }),
+    );
+    const err = await api
+      .call(api.client.POST('/admin/v1/tenants', { body: { name: 'a', slug: 'default' } }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe('slug_taken');
     expect((err as ApiError).problem.errors?.[0].path).toBe('body.slug');

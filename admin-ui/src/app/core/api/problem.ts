@@ -33,9 +33,15 @@ export class ApiError extends Error {
 export function toProblem(status: number, body: unknown): Problem {
   if (body && typeof body === 'object') {
     const b = body as Partial<Problem> & { error?: { message?: string; code?: string } };
-    if (typeof b.detail === 'string' && typeof b.code === 'string') return { ...b, status: b.status ?? status } as Problem;
+    if (typeof b.detail === 'string' && typeof b.code === 'string')
+      return { ...b, status: b.status ?? status } as Problem;
     if (b.error?.message) return { status, detail: b.error.message, code: b.error.code ?? 'error' };
   }
-  if (status === 0) return { status, detail: 'The gateway could not be reached. Check your connection and try again.', code: 'network_error' };
+  if (status === 0)
+    return {
+      status,
+      detail: 'The gateway could not be reached. Check your connection and try again.',
+      code: 'network_error',
+    };
   return { status, detail: `The gateway answered ${status}.`, code: 'http_error' };
 }

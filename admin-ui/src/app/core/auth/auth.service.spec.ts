@@ -8,7 +8,16 @@ function jwt(claims: Record<string, unknown>): string {
 }
 
 function tokenResponse(access: string, refresh: string, expiresIn = 900): Response {
-  return new Response(JSON.stringify({ access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: expiresIn, id_token: 'idt' }), { status: 200, headers: { 'content-type': 'application/json' } });
+  return new Response(
+    JSON.stringify({
+      access_token: access,
+      refresh_token: refresh,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      id_token: 'idt',
+    }),
+    { status: 200, headers: { 'content-type': 'application/json' } },
+  );
 }
 
 describe('AuthService', () => {
@@ -18,7 +27,11 @@ describe('AuthService', () => {
 
   beforeEach(() => {
     sessionStorage.clear();
-    TestBed.configureTestingModule({ providers: [{ provide: CONSOLE_CONFIG, useValue: { clientId: 'aihub-console', apiBase: '', basePath: '/admin/' } }] });
+    TestBed.configureTestingModule({
+      providers: [
+        { provide: CONSOLE_CONFIG, useValue: { clientId: 'aihub-console', apiBase: '', basePath: '/admin/' } },
+      ],
+    });
     auth = TestBed.inject(AuthService);
     navigated = [];
     vi.spyOn(auth, 'navigate').mockImplementation((url: string) => void navigated.push(url));
@@ -60,7 +73,9 @@ describe('AuthService', () => {
 
   it('refuses a callback whose state is not the one it sent', async () => {
     await auth.signIn('/');
-    await expect(auth.completeSignIn(new URLSearchParams({ code: 'c', state: 'forged' }))).rejects.toThrow(/does not match/);
+    await expect(auth.completeSignIn(new URLSearchParams({ code: 'c', state: 'forged' }))).rejects.toThrow(
+      /does not match/,
+    );
     expect(fetchMock).not.toHaveBeenCalled();
   });
 
@@ -88,7 +103,9 @@ describe('AuthService', () => {
     await signedIn();
     fetchMock.mockResolvedValue(new Response('', { status: 200 }));
     await auth.signOut();
-    const revoked = fetchMock.mock.calls.slice(1).map((c) => new URLSearchParams(c[1].body as URLSearchParams).get('token_type_hint'));
+    const revoked = fetchMock.mock.calls
+      .slice(1)
+      .map((c) => new URLSearchParams(c[1].body as URLSearchParams).get('token_type_hint'));
     expect(revoked.sort()).toEqual(['access_token', 'refresh_token']);
     expect(auth.token).toBeNull();
     expect(new URL(navigated.at(-1)!).pathname).toBe('/oauth/logout');

@@ -56,7 +56,12 @@ export class AuthService {
 
   /** Redirects to the authorization server; comes back to `returnUrl` (an app URL, e.g. '/tenants?q=x'). */
   async signIn(returnUrl: string, options: { tenant?: string; loginHint?: string } = {}): Promise<void> {
-    const pending: PendingSignIn = { state: randomToken(16), verifier: randomToken(32), returnUrl: safeReturnUrl(returnUrl), tenant: options.tenant };
+    const pending: PendingSignIn = {
+      state: randomToken(16),
+      verifier: randomToken(32),
+      returnUrl: safeReturnUrl(returnUrl),
+      tenant: options.tenant,
+    };
     sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
     const params = new URLSearchParams({
       response_type: 'code',
@@ -82,7 +87,8 @@ export class AuthService {
     const pending = raw ? (JSON.parse(raw) as PendingSignIn) : null;
     const error = query.get('error');
     if (error) throw new Error(query.get('error_description') ?? error);
-    if (!pending || pending.state !== query.get('state')) throw new Error('The sign-in response does not match a sign-in started here. Sign in again.');
+    if (!pending || pending.state !== query.get('state'))
+      throw new Error('The sign-in response does not match a sign-in started here. Sign in again.');
     const code = query.get('code');
     if (!code) throw new Error('The authorization server sent no code. Sign in again.');
     await this.tokenRequest({
@@ -104,7 +110,11 @@ export class AuthService {
       if (this.status() === 'signed-in') this.expire();
       return Promise.resolve(false);
     }
-    this.refreshing ??= this.tokenRequest({ grant_type: 'refresh_token', refresh_token: this.refreshToken, client_id: this.config.clientId })
+    this.refreshing ??= this.tokenRequest({
+      grant_type: 'refresh_token',
+      refresh_token: this.refreshToken,
+      client_id: this.config.clientId,
+    })
       .then(() => true)
       .catch(() => {
         this.expire();
@@ -134,7 +144,10 @@ export class AuthService {
           }).catch(() => undefined),
         ),
     );
-    const params = new URLSearchParams({ client_id: this.config.clientId, post_logout_redirect_uri: this.appUrl('signed-out') });
+    const params = new URLSearchParams({
+      client_id: this.config.clientId,
+      post_logout_redirect_uri: this.appUrl('signed-out'),
+    });
     if (idToken) params.set('id_token_hint', idToken);
     this.navigate(this.gatewayUrl(`/oauth/logout?${params}`));
   }
@@ -162,8 +175,12 @@ export class AuthService {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(body),
     });
-    const json = (await res.json().catch(() => ({}))) as Partial<TokenResponse> & { error?: string; error_description?: string };
-    if (!res.ok || !json.access_token) throw new Error(json.error_description ?? json.error ?? `The token endpoint answered ${res.status}.`);
+    const json = (await res.json().catch(() => ({}))) as Partial<TokenResponse> & {
+      error?: string;
+      error_description?: string;
+    };
+    if (!res.ok || !json.access_token)
+      throw new Error(json.error_description ?? json.error ?? `The token endpoint answered ${res.status}.`);
     this.accessToken = json.access_token;
     // Rotation: every refresh answers with a new refresh token; the old one is now spent.
     if (json.refresh_token) this.refreshToken = json.refresh_token;

@@ -2,7 +2,9 @@ import { base64Url, pkceChallenge, randomToken } from './pkce';
 
 describe('PKCE', () => {
   it('derives BASE64URL(SHA-256(verifier)) (reference from Node: createHash("sha256").digest("base64url"))', async () => {
-    expect(await pkceChallenge('dBjftJeZ4CVP-mJ92IgqNgaJsjRACgHTNNmsQdAmvs8')).toBe('2qyPDbjcHhNATCkMxwDJosZy7Tth5OUz6rTCb2hyBgE');
+    expect(await pkceChallenge('dBjftJeZ4CVP-mJ92IgqNgaJsjRACgHTNNmsQdAmvs8')).toBe(
+      '2qyPDbjcHhNATCkMxwDJosZy7Tth5OUz6rTCb2hyBgE',
+    );
   });
 
   it('makes 43-character base64url verifiers that differ', () => {

@@ -15,7 +15,9 @@ export function preferredLanguage(stored: string | null, browser: readonly strin
 @Injectable({ providedIn: 'root' })
 export class LanguageService {
   private readonly transloco = inject(TranslocoService);
-  readonly current = signal<Language>(preferredLanguage(localStorage.getItem(KEY), navigator.languages ?? [navigator.language]));
+  readonly current = signal<Language>(
+    preferredLanguage(localStorage.getItem(KEY), navigator.languages ?? [navigator.language]),
+  );
 
   /** Applies the remembered (or browser) language; called once at start-up. */
   init(): void {

@@ -10,7 +10,11 @@ import { LanguageService } from './language.service';
 export class LocalDatePipe implements PipeTransform {
   private readonly lang = inject(LanguageService);
 
-  transform(value: string | number | Date | null | undefined, zone: 'local' | 'utc' = 'local', style: 'datetime' | 'date' = 'datetime'): string {
+  transform(
+    value: string | number | Date | null | undefined,
+    zone: 'local' | 'utc' = 'local',
+    style: 'datetime' | 'date' = 'datetime',
+  ): string {
     if (value === null || value === undefined || value === '') return '—';
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) return '—';
@@ -28,5 +32,8 @@ export function formatDate(date: Date, locale: string, zone: 'local' | 'utc'): s
 
 /** The day only, e.g. `Dec 7, 2026` / `2026年12月7日`. */
 export function formatDay(date: Date, locale: string, zone: 'local' | 'utc'): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', ...(zone === 'utc' ? { timeZone: 'UTC' } : {}) }).format(date);
+  return new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    ...(zone === 'utc' ? { timeZone: 'UTC' } : {}),
+  }).format(date);
 }

@@ -1,15 +1,18 @@
 import { NAV_ITEMS, visibleNav } from './nav-items';
 
-const paths = (superadmin: boolean, permissions: string[]) => visibleNav(NAV_ITEMS, { superadmin, permissions: new Set(permissions) }).map((i) => i.path);
+const paths = (superadmin: boolean, permissions: string[]) =>
+  visibleNav(NAV_ITEMS, { superadmin, permissions: new Set(permissions) }).map((i) => i.path);
 
 describe('visibleNav', () => {
   it('a viewer sees only entries their read permissions allow', () => {
     const viewer = ['tenants:read', 'teams:read', 'usage:read'];
     const seen = paths(false, viewer);
     expect(seen).toEqual(expect.arrayContaining(['home', 'teams', 'account']));
-    for (const hidden of ['members', 'invitations', 'api-keys', 'oauth-clients', 'audit', 'tenants', 'users']) expect(seen).not.toContain(hidden);
+    for (const hidden of ['members', 'invitations', 'api-keys', 'oauth-clients', 'audit', 'tenants', 'users'])
+      expect(seen).not.toContain(hidden);
     // Every entry shown is one without a permission, or one whose permission the viewer holds.
-    for (const item of NAV_ITEMS.filter((i) => seen.includes(i.path))) expect(!item.platform && (!item.permission || viewer.includes(item.permission))).toBe(true);
+    for (const item of NAV_ITEMS.filter((i) => seen.includes(i.path)))
+      expect(!item.platform && (!item.permission || viewer.includes(item.permission))).toBe(true);
   });
 
   it('an admin sees the tenant screens but not the platform ones', () => {

@@ -41,7 +41,10 @@ export const NAV_ITEMS: NavItem[] = [
 ];
 
 /** The entries a caller may use, in order. */
-export function visibleNav(items: NavItem[], caller: { superadmin: boolean; permissions: ReadonlySet<string> }): NavItem[] {
+export function visibleNav(
+  items: NavItem[],
+  caller: { superadmin: boolean; permissions: ReadonlySet<string> },
+): NavItem[] {
   return items.filter((item) => {
     if (item.platform) return caller.superadmin;
     if (!item.permission) return true;

@@ -5,7 +5,15 @@ import { SessionService } from './session.service';
 
 function me(superadmin: boolean) {
   return {
-    principal: { kind: 'session', subject: 'usr_1', tenant_id: 'ten_a', role: superadmin ? 'owner' : 'admin', superadmin, scopes: ['admin:read'], user_id: 'usr_1' },
+    principal: {
+      kind: 'session',
+      subject: 'usr_1',
+      tenant_id: 'ten_a',
+      role: superadmin ? 'owner' : 'admin',
+      superadmin,
+      scopes: ['admin:read'],
+      user_id: 'usr_1',
+    },
     tenant: { id: 'ten_a', slug: 'a', name: 'A', status: 'active', plan: 'free' },
     permissions: ['audit:read'],
     user: { id: 'usr_1', email: 'u@example.test', superadmin, last_login_at: null, created_at: '2026-01-01T00:00:00Z' },
@@ -27,7 +35,9 @@ describe('SessionService', () => {
     const client = {
       GET: (path: string) => {
         calls.push(path);
-        return path === '/admin/v1/me' ? me(superadmin) : { data: [{ id: 'ten_c', slug: 'c', name: 'C' }], next_cursor: null };
+        return path === '/admin/v1/me'
+          ? me(superadmin)
+          : { data: [{ id: 'ten_c', slug: 'c', name: 'C' }], next_cursor: null };
       },
     };
     TestBed.configureTestingModule({

@@ -23,14 +23,22 @@ export class SessionService {
   readonly superadmin = computed(() => this.me()?.principal.superadmin === true);
   readonly permissions = computed(() => new Set(this.me()?.permissions ?? []));
   readonly role = computed(() => (this.superadmin() ? 'superadmin' : (this.me()?.principal.role ?? null)));
-  readonly tenantId = computed(() => (this.superadmin() ? this.chosen() : null) ?? this.me()?.principal.tenant_id ?? null);
+  readonly tenantId = computed(
+    () => (this.superadmin() ? this.chosen() : null) ?? this.me()?.principal.tenant_id ?? null,
+  );
   /** A superadmin may work in any tenant: the first page of all tenants, loaded with /me. */
   private readonly platformTenants = signal<TenantChoice[]>([]);
   readonly tenants = computed<TenantChoice[]>(() => {
     const me = this.me();
     if (!me) return [];
-    const list: TenantChoice[] = me.memberships.map((m) => ({ id: m.tenant_id, name: m.name, slug: m.slug, role: m.role }));
-    if (me.tenant && !list.some((t) => t.id === me.tenant!.id)) list.unshift({ id: me.tenant.id, name: me.tenant.name, slug: me.tenant.slug, role: me.principal.role });
+    const list: TenantChoice[] = me.memberships.map((m) => ({
+      id: m.tenant_id,
+      name: m.name,
+      slug: m.slug,
+      role: m.role,
+    }));
+    if (me.tenant && !list.some((t) => t.id === me.tenant!.id))
+      list.unshift({ id: me.tenant.id, name: me.tenant.name, slug: me.tenant.slug, role: me.principal.role });
     for (const t of this.platformTenants()) if (!list.some((x) => x.id === t.id)) list.push(t);
     return list;
   });
@@ -49,8 +57,11 @@ export class SessionService {
       if (me.principal.superadmin) {
         // The switcher's choices beyond the superadmin's own memberships (best effort: the
         // switcher still works with the memberships when this fails).
-        const page = await this.api.call(this.api.client.GET('/admin/v1/tenants', { params: { query: { limit: 100 } } })).catch(() => null);
-        if (page) this.platformTenants.set(page.data.map((t) => ({ id: t.id, name: t.name, slug: t.slug, role: null })));
+        const page = await this.api
+          .call(this.api.client.GET('/admin/v1/tenants', { params: { query: { limit: 100 } } }))
+          .catch(() => null);
+        if (page)
+          this.platformTenants.set(page.data.map((t) => ({ id: t.id, name: t.name, slug: t.slug, role: null })));
       }
       return me as unknown as Me;
     });

@@ -16,15 +16,41 @@ import { applyProblem } from '../../shared/form-errors/apply-problem';
 /** `/account`: profile and memberships, password change, language and theme. */
 @Component({
   selector: 'app-account',
-  imports: [ReactiveFormsModule, MatButtonModule, MatButtonToggleModule, MatCardModule, MatFormFieldModule, MatInputModule, TranslocoDirective, LocalDatePipe],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatCardModule,
+    MatFormFieldModule,
+    MatInputModule,
+    TranslocoDirective,
+    LocalDatePipe,
+  ],
   templateUrl: './account.html',
   styles: `
-    .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; }
-    dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
-    dt { color: var(--mat-sys-on-surface-variant); }
-    dd { margin: 0; }
-    mat-card-content { padding-top: 8px; }
-    h2 { font: var(--mat-sys-title-medium); margin: 0; }
+    .cards {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(340px, 1fr));
+      gap: 16px;
+    }
+    dl {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 4px 16px;
+    }
+    dt {
+      color: var(--mat-sys-on-surface-variant);
+    }
+    dd {
+      margin: 0;
+    }
+    mat-card-content {
+      padding-top: 8px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+      margin: 0;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -55,7 +81,10 @@ export class Account {
   setLanguage(lang: Language): void {
     this.language.use(lang);
     // Remembered on the account too, so another browser starts in it; an API key session has no user.
-    if (this.session.me()?.user) void this.api.call(this.api.client.PATCH('/admin/v1/me', { body: { preferred_language: lang } })).catch(() => undefined);
+    if (this.session.me()?.user)
+      void this.api
+        .call(this.api.client.PATCH('/admin/v1/me', { body: { preferred_language: lang } }))
+        .catch(() => undefined);
   }
 
   async saveProfile(): Promise<void> {
@@ -84,11 +113,16 @@ export class Account {
     this.formError.set(null);
     this.password.markAllAsTouched();
     const v = this.password.getRawValue();
-    if (v.new_password && v.confirm && v.new_password !== v.confirm) this.password.controls.confirm.setErrors({ mismatch: true });
+    if (v.new_password && v.confirm && v.new_password !== v.confirm)
+      this.password.controls.confirm.setErrors({ mismatch: true });
     if (this.password.invalid) return;
     this.saving.set(true);
     try {
-      await this.api.call(this.api.client.POST('/admin/v1/me/password', { body: { current_password: v.current_password, new_password: v.new_password } }));
+      await this.api.call(
+        this.api.client.POST('/admin/v1/me/password', {
+          body: { current_password: v.current_password, new_password: v.new_password },
+        }),
+      );
       this.password.reset();
       this.changed.set(true);
     } catch (err) {

@@ -25,7 +25,13 @@ export class ApiKeyActions {
       destructive: true,
     });
     if (!ok) return false;
-    return this.run(() => this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/api-keys/{id}', { params: { path: { tenantId, id: key.id } } })));
+    return this.run(() =>
+      this.api.call(
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/api-keys/{id}', {
+          params: { path: { tenantId, id: key.id } },
+        }),
+      ),
+    );
   }
 
   /** Rotates (the old key stops at once, or after an hour when the user chose the grace period). */
@@ -39,9 +45,16 @@ export class ApiKeyActions {
     if (!ok) return null;
     try {
       const created = await this.api.call(
-        this.api.client.POST('/admin/v1/tenants/{tenantId}/api-keys/{id}/rotate', { params: { path: { tenantId, id: key.id } }, body: { grace_seconds: graceSeconds } }),
+        this.api.client.POST('/admin/v1/tenants/{tenantId}/api-keys/{id}/rotate', {
+          params: { path: { tenantId, id: key.id } },
+          body: { grace_seconds: graceSeconds },
+        }),
       );
-      await showSecretOnce(this.dialog, { title: this.i18n.translate('apiKeys.secretTitle', { name: created.name }), secret: created.key, note: this.i18n.translate('apiKeys.secretNote') });
+      await showSecretOnce(this.dialog, {
+        title: this.i18n.translate('apiKeys.secretTitle', { name: created.name }),
+        secret: created.key,
+        note: this.i18n.translate('apiKeys.secretNote'),
+      });
       const { key: _secret, ...view } = created;
       return view;
     } catch (err) {
@@ -61,6 +74,9 @@ export class ApiKeyActions {
   }
 
   private toast(err: unknown): void {
-    this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, { duration: 6000, politeness: 'assertive' });
+    this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, {
+      duration: 6000,
+      politeness: 'assertive',
+    });
   }
 }

@@ -15,11 +15,21 @@ import { ApiKeyActions } from './api-key-actions';
 /** `/api-keys/:id`: one key's settings (never its secret), rotate (optionally with a grace period) and revoke. */
 @Component({
   selector: 'app-api-key-detail',
-  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, RouterLink, TranslocoDirective, LocalDatePipe, PageState],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatSelectModule,
+    RouterLink,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+  ],
   providers: [ApiKeyActions],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="key-title">
-      <p><a routerLink="..">← {{ t('apiKeys.title') }}</a></p>
+      <p>
+        <a routerLink="..">← {{ t('apiKeys.title') }}</a>
+      </p>
       <app-page-state [loading]="loading()" [error]="error()" [empty]="false" (retry)="load()" />
       @if (key(); as k) {
         <div class="page-header">
@@ -34,32 +44,78 @@ import { ApiKeyActions } from './api-key-actions';
                   <mat-option [value]="86400">{{ t('apiKeys.graceDay') }}</mat-option>
                 </mat-select>
               </mat-form-field>
-              <button mat-stroked-button type="button" (click)="rotate(k)" data-testid="key-rotate">{{ t('apiKeys.rotate') }}</button>
-              <button mat-flat-button type="button" class="error-button" (click)="revoke(k)" data-testid="key-revoke">{{ t('apiKeys.revoke') }}</button>
+              <button mat-stroked-button type="button" (click)="rotate(k)" data-testid="key-rotate">
+                {{ t('apiKeys.rotate') }}
+              </button>
+              <button mat-flat-button type="button" class="error-button" (click)="revoke(k)" data-testid="key-revoke">
+                {{ t('apiKeys.revoke') }}
+              </button>
             </div>
           }
         </div>
         <dl class="details" data-testid="key-details">
-          <dt>{{ t('apiKeys.keyId') }}</dt><dd class="mono">{{ k.key_prefix }}…</dd>
-          <dt>{{ t('apiKeys.status') }}</dt><dd data-testid="key-status">{{ t(statusKey(k.status)) }}</dd>
-          <dt>{{ t('apiKeys.owner') }}</dt><dd data-testid="key-owner" [attr.title]="k.user_id">{{ ownerLabel(k) }}</dd>
-          <dt>{{ t('apiKeys.team') }}</dt><dd class="mono">{{ k.team_id ?? '—' }}</dd>
-          <dt>{{ t('apiKeys.role') }}</dt><dd>{{ k.role }}</dd>
-          <dt>{{ t('apiKeys.scopes') }}</dt><dd>{{ k.scopes.join(', ') }}</dd>
-          <dt>{{ t('apiKeys.allowedModels') }}</dt><dd>{{ k.allowed_models?.join(', ') ?? t('apiKeys.allModels') }}</dd>
-          <dt>{{ t('apiKeys.limits') }}</dt><dd>{{ limits(k) }}</dd>
-          <dt>{{ t('apiKeys.monthlyBudget') }}</dt><dd>{{ budget(k) }}</dd>
-          <dt>{{ t('apiKeys.expires') }}</dt><dd>{{ k.expires_at ? (k.expires_at | localDate: 'utc') : t('apiKeys.noExpiry') }}</dd>
-          <dt>{{ t('apiKeys.lastUsed') }}</dt><dd>{{ k.last_used_at ? (k.last_used_at | localDate) : t('apiKeys.never') }}</dd>
-          <dt>{{ t('apiKeys.created') }}</dt><dd>{{ k.created_at | localDate }} ({{ k.created_by }})</dd>
-          @if (k.revoked_at) { <dt>{{ t('apiKeys.revokedAt') }}</dt><dd>{{ k.revoked_at | localDate }}</dd> }
-          @if (k.rotated_from) { <dt>{{ t('apiKeys.rotatedFrom') }}</dt><dd><a [routerLink]="['..', k.rotated_from]" class="mono">ahk_{{ k.rotated_from }}</a></dd> }
-          @if (k.replaced_by) { <dt>{{ t('apiKeys.replacedBy') }}</dt><dd><a [routerLink]="['..', k.replaced_by]" class="mono">ahk_{{ k.replaced_by }}</a></dd> }
+          <dt>{{ t('apiKeys.keyId') }}</dt>
+          <dd class="mono">{{ k.key_prefix }}…</dd>
+          <dt>{{ t('apiKeys.status') }}</dt>
+          <dd data-testid="key-status">{{ t(statusKey(k.status)) }}</dd>
+          <dt>{{ t('apiKeys.owner') }}</dt>
+          <dd data-testid="key-owner" [attr.title]="k.user_id">{{ ownerLabel(k) }}</dd>
+          <dt>{{ t('apiKeys.team') }}</dt>
+          <dd class="mono">{{ k.team_id ?? '—' }}</dd>
+          <dt>{{ t('apiKeys.role') }}</dt>
+          <dd>{{ k.role }}</dd>
+          <dt>{{ t('apiKeys.scopes') }}</dt>
+          <dd>{{ k.scopes.join(', ') }}</dd>
+          <dt>{{ t('apiKeys.allowedModels') }}</dt>
+          <dd>{{ k.allowed_models?.join(', ') ?? t('apiKeys.allModels') }}</dd>
+          <dt>{{ t('apiKeys.limits') }}</dt>
+          <dd>{{ limits(k) }}</dd>
+          <dt>{{ t('apiKeys.monthlyBudget') }}</dt>
+          <dd>{{ budget(k) }}</dd>
+          <dt>{{ t('apiKeys.expires') }}</dt>
+          <dd>{{ k.expires_at ? (k.expires_at | localDate: 'utc') : t('apiKeys.noExpiry') }}</dd>
+          <dt>{{ t('apiKeys.lastUsed') }}</dt>
+          <dd>{{ k.last_used_at ? (k.last_used_at | localDate) : t('apiKeys.never') }}</dd>
+          <dt>{{ t('apiKeys.created') }}</dt>
+          <dd>{{ k.created_at | localDate }} ({{ k.created_by }})</dd>
+          @if (k.revoked_at) {
+            <dt>{{ t('apiKeys.revokedAt') }}</dt>
+            <dd>{{ k.revoked_at | localDate }}</dd>
+          }
+          @if (k.rotated_from) {
+            <dt>{{ t('apiKeys.rotatedFrom') }}</dt>
+            <dd>
+              <a [routerLink]="['..', k.rotated_from]" class="mono">ahk_{{ k.rotated_from }}</a>
+            </dd>
+          }
+          @if (k.replaced_by) {
+            <dt>{{ t('apiKeys.replacedBy') }}</dt>
+            <dd>
+              <a [routerLink]="['..', k.replaced_by]" class="mono">ahk_{{ k.replaced_by }}</a>
+            </dd>
+          }
         </dl>
       }
     </section>
   `,
-  styles: `.details { display: grid; grid-template-columns: max-content 1fr; gap: 8px 24px; } .details dt { font-weight: 500; } .details dd { margin: 0; } .actions { display: flex; gap: 8px; align-items: center; }`,
+  styles: `
+    .details {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 8px 24px;
+    }
+    .details dt {
+      font-weight: 500;
+    }
+    .details dd {
+      margin: 0;
+    }
+    .actions {
+      display: flex;
+      gap: 8px;
+      align-items: center;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ApiKeyDetail {
@@ -92,7 +148,11 @@ export class ApiKeyDetail {
   limits(k: ApiKey): string {
     const l = k.limits;
     if (!l) return '—';
-    return [l.requestsPerMinute ? `${l.requestsPerMinute} req/min` : '', l.tokensPerMinute ? `${l.tokensPerMinute} tok/min` : '', l.concurrentRequests ? `${l.concurrentRequests} concurrent` : '']
+    return [
+      l.requestsPerMinute ? `${l.requestsPerMinute} req/min` : '',
+      l.tokensPerMinute ? `${l.tokensPerMinute} tok/min` : '',
+      l.concurrentRequests ? `${l.concurrentRequests} concurrent` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
   }
@@ -108,7 +168,13 @@ export class ApiKeyDetail {
     this.loading.set(true);
     this.error.set(null);
     try {
-      this.key.set(await this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/api-keys/{id}', { params: { path: { tenantId, id: this.id() } } })));
+      this.key.set(
+        await this.api.call(
+          this.api.client.GET('/admin/v1/tenants/{tenantId}/api-keys/{id}', {
+            params: { path: { tenantId, id: this.id() } },
+          }),
+        ),
+      );
     } catch (err) {
       this.key.set(null);
       this.error.set(err instanceof ApiError ? err.problem : toProblem(0, undefined));

@@ -19,7 +19,15 @@ import { KeyFilterOptions } from './key-filter-options';
  */
 @Component({
   selector: 'app-api-key-form-dialog',
-  imports: [ReactiveFormsModule, MatButtonModule, MatDialogModule, MatFormFieldModule, MatInputModule, MatSelectModule, TranslocoDirective],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatDialogModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    TranslocoDirective,
+  ],
   providers: [KeyFilterOptions],
   template: `
     <form [formGroup]="form" (ngSubmit)="submit()" *transloco="let t" novalidate>
@@ -28,46 +36,67 @@ import { KeyFilterOptions } from './key-filter-options';
         <mat-form-field>
           <mat-label>{{ t('apiKeys.name') }}</mat-label>
           <input matInput formControlName="name" required data-testid="key-name" autocomplete="off" />
-          @if (form.controls.name.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
-          @else if (form.controls.name.errors?.['required']) { <mat-error>{{ t('common.required') }}</mat-error> }
+          @if (form.controls.name.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          } @else if (form.controls.name.errors?.['required']) {
+            <mat-error>{{ t('common.required') }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('apiKeys.owner') }}</mat-label>
           <mat-select formControlName="user_id">
             <mat-option value="">{{ t('apiKeys.ownerMe') }}</mat-option>
-            @for (m of options.members() ?? []; track m.id) { <mat-option [value]="m.id">{{ m.label }}</mat-option> }
+            @for (m of options.members() ?? []; track m.id) {
+              <mat-option [value]="m.id">{{ m.label }}</mat-option>
+            }
           </mat-select>
-          @if (form.controls.user_id.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.user_id.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('apiKeys.team') }}</mat-label>
           <mat-select formControlName="team_id">
             <mat-option value="">{{ t('apiKeys.noTeam') }}</mat-option>
-            @for (team of options.teams() ?? []; track team.id) { <mat-option [value]="team.id">{{ team.label }}</mat-option> }
+            @for (team of options.teams() ?? []; track team.id) {
+              <mat-option [value]="team.id">{{ team.label }}</mat-option>
+            }
           </mat-select>
-          @if (form.controls.team_id.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.team_id.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('apiKeys.role') }}</mat-label>
           <mat-select formControlName="role">
             <mat-option value="">{{ t('apiKeys.roleDefault') }}</mat-option>
-            @for (r of roles; track r) { <mat-option [value]="r">{{ r }}</mat-option> }
+            @for (r of roles; track r) {
+              <mat-option [value]="r">{{ r }}</mat-option>
+            }
           </mat-select>
-          @if (form.controls.role.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.role.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('apiKeys.scopes') }}</mat-label>
           <mat-select formControlName="scopes" multiple data-testid="key-scopes">
-            @for (s of scopes; track s) { <mat-option [value]="s">{{ s }}</mat-option> }
+            @for (s of scopes; track s) {
+              <mat-option [value]="s">{{ s }}</mat-option>
+            }
           </mat-select>
           <mat-hint>{{ t('apiKeys.scopesHint') }}</mat-hint>
-          @if (form.controls.scopes.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.scopes.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('apiKeys.allowedModels') }}</mat-label>
           <input matInput formControlName="allowed_models" autocomplete="off" data-testid="key-models" />
           <mat-hint>{{ t('apiKeys.allowedModelsHint') }}</mat-hint>
-          @if (form.controls.allowed_models.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.allowed_models.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('apiKeys.rpm') }}</mat-label>
@@ -81,13 +110,17 @@ import { KeyFilterOptions } from './key-filter-options';
           <mat-label>{{ t('apiKeys.monthlyBudget') }}</mat-label>
           <input matInput formControlName="monthly_budget_usd" inputmode="decimal" autocomplete="off" />
           <mat-hint>{{ t('apiKeys.monthlyBudgetHint') }}</mat-hint>
-          @if (form.controls.monthly_budget_usd.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.monthly_budget_usd.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('apiKeys.expiresInDays') }}</mat-label>
           <input matInput formControlName="expires_in_days" inputmode="numeric" autocomplete="off" />
           <mat-hint>{{ t('apiKeys.expiresHint') }}</mat-hint>
-          @if (form.controls.expires_in_days.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.expires_in_days.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         @if (formError(); as e) {
           <p class="error-text" role="alert" data-testid="form-error">{{ e }}</p>
@@ -95,7 +128,9 @@ import { KeyFilterOptions } from './key-filter-options';
       </mat-dialog-content>
       <mat-dialog-actions align="end">
         <button mat-button type="button" mat-dialog-close>{{ t('common.cancel') }}</button>
-        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="key-save">{{ t('common.create') }}</button>
+        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="key-save">
+          {{ t('common.create') }}
+        </button>
       </mat-dialog-actions>
     </form>
   `,
@@ -138,10 +173,17 @@ export class ApiKeyFormDialog {
     this.formError.set(null);
     try {
       const created = await this.api.call(
-        this.api.client.POST('/admin/v1/tenants/{tenantId}/api-keys', { params: { path: { tenantId: this.data.tenantId } }, body: toCreateBody(this.form.getRawValue()) }),
+        this.api.client.POST('/admin/v1/tenants/{tenantId}/api-keys', {
+          params: { path: { tenantId: this.data.tenantId } },
+          body: toCreateBody(this.form.getRawValue()),
+        }),
       );
       const { key, ...view } = created;
-      await showSecretOnce(this.dialog, { title: this.i18n.translate('apiKeys.secretTitle', { name: created.name }), secret: key, note: this.i18n.translate('apiKeys.secretNote') });
+      await showSecretOnce(this.dialog, {
+        title: this.i18n.translate('apiKeys.secretTitle', { name: created.name }),
+        secret: key,
+        note: this.i18n.translate('apiKeys.secretNote'),
+      });
       this.ref.close(view);
     } catch (err) {
       this.formError.set(applyProblem(this.form, err));

@@ -18,7 +18,15 @@ import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { StackedTable } from '../../shared/stacked-table/stacked-table';
-import { KEY_LIST_DEFAULTS, sortDirection, toKeyQuery, ownerLabel, toggleSort, type ApiKey, type SortColumn } from './api-key';
+import {
+  KEY_LIST_DEFAULTS,
+  sortDirection,
+  toKeyQuery,
+  ownerLabel,
+  toggleSort,
+  type ApiKey,
+  type SortColumn,
+} from './api-key';
 import { ApiKeyActions } from './api-key-actions';
 import { ApiKeyFormDialog } from './api-key-form-dialog';
 import { KeyFilterOptions } from './key-filter-options';
@@ -30,17 +38,46 @@ import { KeyFilterOptions } from './key-filter-options';
  */
 @Component({
   selector: 'app-api-key-list',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator, StackedTable],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatTableModule,
+    RouterLink,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+    CursorPaginator,
+    StackedTable,
+  ],
   providers: [ApiKeyActions, KeyFilterOptions],
   templateUrl: './api-key-list.html',
   styles: `
-    .table-scroll { overflow-x: auto; }
-    .key-id { display: block; font-size: 12px; }
-    td.owner { max-width: 220px; overflow-wrap: anywhere; }
-    td.day { white-space: nowrap; }
-    td.actions button { min-width: 0; padding: 0 8px; }
+    .table-scroll {
+      overflow-x: auto;
+    }
+    .key-id {
+      display: block;
+      font-size: 12px;
+    }
+    td.owner {
+      max-width: 220px;
+      overflow-wrap: anywhere;
+    }
+    td.day {
+      white-space: nowrap;
+    }
+    td.actions button {
+      min-width: 0;
+      padding: 0 8px;
+    }
     /* A stacked card on a phone (appStackedTable): the owner's line is the card's full width. */
-    @media (max-width: 599.98px) { td.owner { max-width: none; } }
+    @media (max-width: 599.98px) {
+      td.owner {
+        max-width: none;
+      }
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -60,7 +97,11 @@ export class ApiKeyList {
     return tenantId ? { tenantId, state: this.url.state() } : null;
   });
   readonly list = listResource(this.query, ({ tenantId, state }) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/api-keys', { params: { path: { tenantId }, query: toKeyQuery(state) } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/api-keys', {
+        params: { path: { tenantId }, query: toKeyQuery(state) },
+      }),
+    ),
   );
   /** The key id sits under the name: eight columns did not fit beside a 1280 px window's navigation. */
   readonly columns = ['name', 'status', 'owner', 'last_used_at', 'expires_at', 'created_at', 'actions'];
@@ -105,7 +146,10 @@ export class ApiKeyList {
     const ref = this.dialog.open(ApiKeyFormDialog, { data: { tenantId }, width: '560px' });
     const created = await firstValueFrom(ref.afterClosed());
     if (created) {
-      this.snack.open(this.i18n.translate('apiKeys.createdToast', { name: created.name }), undefined, { duration: 5000, politeness: 'polite' });
+      this.snack.open(this.i18n.translate('apiKeys.createdToast', { name: created.name }), undefined, {
+        duration: 5000,
+        politeness: 'polite',
+      });
       await this.list.reload();
     }
   }

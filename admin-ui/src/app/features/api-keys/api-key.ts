@@ -3,7 +3,8 @@ import type { paths } from '../../api/schema';
 type KeysPath = paths['/admin/v1/tenants/{tenantId}/api-keys'];
 
 /** An API key as the admin API shows it (never its secret), from the generated OpenAPI types. */
-export type ApiKey = paths['/admin/v1/tenants/{tenantId}/api-keys/{id}']['patch']['responses'][200]['content']['application/json'];
+export type ApiKey =
+  paths['/admin/v1/tenants/{tenantId}/api-keys/{id}']['patch']['responses'][200]['content']['application/json'];
 /** A key as the list and its own page show it: with its owner named (e-mail, display name) by the same answer. */
 export type ApiKeyListItem = KeysPath['get']['responses'][200]['content']['application/json']['data'][number];
 
@@ -35,11 +36,21 @@ export interface KeyListState {
   limit: number;
 }
 
-export const KEY_LIST_DEFAULTS: KeyListState = { q: '', owner: '', team_id: '', status: '', sort: '-created_at', cursor: '', limit: 25 };
+export const KEY_LIST_DEFAULTS: KeyListState = {
+  q: '',
+  owner: '',
+  team_id: '',
+  status: '',
+  sort: '-created_at',
+  cursor: '',
+  limit: 25,
+};
 
 /** The API query for a URL state: empty filters left out, an unknown sort or status ignored. */
 export function toKeyQuery(s: KeyListState): ApiKeyQuery {
-  const sort = (SORT_COLUMNS as readonly string[]).includes(s.sort.replace(/^-/, '')) ? (s.sort as ApiKeySort) : undefined;
+  const sort = (SORT_COLUMNS as readonly string[]).includes(s.sort.replace(/^-/, ''))
+    ? (s.sort as ApiKeySort)
+    : undefined;
   const status = ['active', 'revoked', 'expired'].includes(s.status) ? (s.status as ApiKeyStatus) : undefined;
   return {
     q: s.q || undefined,
@@ -96,7 +107,10 @@ export function toCreateBody(v: KeyFormValue): CreateApiKeyBody {
   const rpm = positiveInt(v.requests_per_minute);
   const tpm = positiveInt(v.tokens_per_minute);
   const dollars = Number(v.monthly_budget_usd.trim());
-  const budget = v.monthly_budget_usd.trim() !== '' && Number.isFinite(dollars) && dollars >= 0 ? Math.round(dollars * 1_000_000) : undefined;
+  const budget =
+    v.monthly_budget_usd.trim() !== '' && Number.isFinite(dollars) && dollars >= 0
+      ? Math.round(dollars * 1_000_000)
+      : undefined;
   const days = positiveInt(v.expires_in_days);
   return {
     name: v.name.trim(),
@@ -105,7 +119,9 @@ export function toCreateBody(v: KeyFormValue): CreateApiKeyBody {
     ...(v.role ? { role: v.role as CreateApiKeyBody['role'] } : {}),
     ...(v.scopes.length ? { scopes: v.scopes as CreateApiKeyBody['scopes'] } : {}),
     ...(models.length ? { allowed_models: models } : {}),
-    ...(rpm || tpm ? { limits: { ...(rpm ? { requestsPerMinute: rpm } : {}), ...(tpm ? { tokensPerMinute: tpm } : {}) } } : {}),
+    ...(rpm || tpm
+      ? { limits: { ...(rpm ? { requestsPerMinute: rpm } : {}), ...(tpm ? { tokensPerMinute: tpm } : {}) } }
+      : {}),
     ...(budget !== undefined ? { budgets: { monthlyHardMicros: budget } } : {}),
     ...(days ? { expires_in_days: days } : {}),
   };

@@ -18,13 +18,21 @@ export class KeyFilterOptions {
 
   async loadMembers(tenantId: string): Promise<void> {
     if (this.members()) return;
-    const page = await this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/members', { params: { path: { tenantId }, query: { limit: 200 } } }));
+    const page = await this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/members', {
+        params: { path: { tenantId }, query: { limit: 200 } },
+      }),
+    );
     this.members.set(page.data.map((m) => ({ id: m.user_id, label: m.email })));
   }
 
   async loadTeams(tenantId: string): Promise<void> {
     if (this.teams()) return;
-    const page = await this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', { params: { path: { tenantId }, query: { limit: 200 } } }));
+    const page = await this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', {
+        params: { path: { tenantId }, query: { limit: 200 } },
+      }),
+    );
     this.teams.set(page.data.map((t) => ({ id: t.id, label: t.name })));
   }
 }

@@ -1,7 +1,8 @@
 import type { paths } from '../../api/schema';
 
 /** An audit log entry (generated type). */
-export type AuditEntry = paths['/admin/v1/tenants/{tenantId}/audit']['get']['responses'][200]['content']['application/json']['data'][number];
+export type AuditEntry =
+  paths['/admin/v1/tenants/{tenantId}/audit']['get']['responses'][200]['content']['application/json']['data'][number];
 
 /** `datetime-local` input value (read as UTC) → ISO-8601, or undefined when empty/invalid. */
 export function utcInputToIso(value: string): string | undefined {

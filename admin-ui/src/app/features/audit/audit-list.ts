@@ -24,16 +24,50 @@ import { isoToUtcInput, utcInputToIso, type AuditEntry } from './audit-entry';
  */
 @Component({
   selector: 'app-audit-list',
-  imports: [JsonPipe, MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatSidenavModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  imports: [
+    JsonPipe,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatSidenavModule,
+    MatTableModule,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+    CursorPaginator,
+  ],
   templateUrl: './audit-list.html',
   styles: `
-    .drawer-container { min-height: 70vh; background: transparent; }
-    .drawer { width: min(560px, 90vw); padding: 16px 24px; }
-    pre { white-space: pre-wrap; word-break: break-word; background: var(--mat-sys-surface-container); padding: 8px; border-radius: 8px; }
-    dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
-    dt { color: var(--mat-sys-on-surface-variant); }
-    dd { margin: 0; }
-    tr.mat-mdc-row { cursor: pointer; }
+    .drawer-container {
+      min-height: 70vh;
+      background: transparent;
+    }
+    .drawer {
+      width: min(560px, 90vw);
+      padding: 16px 24px;
+    }
+    pre {
+      white-space: pre-wrap;
+      word-break: break-word;
+      background: var(--mat-sys-surface-container);
+      padding: 8px;
+      border-radius: 8px;
+    }
+    dl {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 4px 16px;
+    }
+    dt {
+      color: var(--mat-sys-on-surface-variant);
+    }
+    dd {
+      margin: 0;
+    }
+    tr.mat-mdc-row {
+      cursor: pointer;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -41,7 +75,18 @@ export class AuditList {
   private readonly api = inject(ApiClient);
   readonly session = inject(SessionService);
 
-  readonly url = urlState({ scope: 'tenant', actor: '', action: '', target_type: '', target_id: '', since: '', until: '', cursor: '', limit: 25, entry: '' });
+  readonly url = urlState({
+    scope: 'tenant',
+    actor: '',
+    action: '',
+    target_type: '',
+    target_id: '',
+    since: '',
+    until: '',
+    cursor: '',
+    limit: 25,
+    entry: '',
+  });
   /** The list query: everything but the open entry, so opening an entry does not reload the page. */
   private readonly query = computed(
     () => {
@@ -61,16 +106,30 @@ export class AuditList {
       cursor: s.cursor || undefined,
       limit: s.limit,
     };
-    if (s.scope === 'platform' && this.session.superadmin()) return this.api.call(this.api.client.GET('/admin/v1/audit', { params: { query } }));
-    return this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/audit', { params: { path: { tenantId: s.tenantId ?? '' }, query } }));
+    if (s.scope === 'platform' && this.session.superadmin())
+      return this.api.call(this.api.client.GET('/admin/v1/audit', { params: { query } }));
+    return this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/audit', {
+        params: { path: { tenantId: s.tenantId ?? '' }, query },
+      }),
+    );
   });
-  readonly selected = computed<AuditEntry | null>(() => this.list.items().find((e) => e.id === this.url.state().entry) ?? null);
+  readonly selected = computed<AuditEntry | null>(
+    () => this.list.items().find((e) => e.id === this.url.state().entry) ?? null,
+  );
   readonly columns = ['created_at', 'action', 'actor', 'target'];
   readonly sinceInput = computed(() => isoToUtcInput(this.url.state().since));
   readonly untilInput = computed(() => isoToUtcInput(this.url.state().until));
   readonly paging = cursorPaging(this.url, this.list, { entry: '' });
 
-  apply(f: { actor: string; action: string; target_type: string; target_id: string; since: string; until: string }): void {
+  apply(f: {
+    actor: string;
+    action: string;
+    target_type: string;
+    target_id: string;
+    since: string;
+    until: string;
+  }): void {
     const change = {
       actor: f.actor.trim(),
       action: f.action.trim(),

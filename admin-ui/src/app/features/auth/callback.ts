@@ -21,7 +21,16 @@ import { AuthService } from '../../core/auth/auth.service';
       }
     </main>
   `,
-  styles: `.centered { display: flex; flex-direction: column; align-items: center; justify-content: center; min-height: 100vh; gap: 16px; }`,
+  styles: `
+    .centered {
+      display: flex;
+      flex-direction: column;
+      align-items: center;
+      justify-content: center;
+      min-height: 100vh;
+      gap: 16px;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Callback implements OnInit {

@@ -14,7 +14,16 @@ import { AuthService } from '../../core/auth/auth.service';
       <button mat-flat-button type="button" (click)="signIn()">{{ t('auth.signIn') }}</button>
     </main>
   `,
-  styles: `.centered { display: flex; flex-direction: column; align-items: center; justify-content: center; min-height: 100vh; gap: 8px; }`,
+  styles: `
+    .centered {
+      display: flex;
+      flex-direction: column;
+      align-items: center;
+      justify-content: center;
+      min-height: 100vh;
+      gap: 8px;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class SignedOut {

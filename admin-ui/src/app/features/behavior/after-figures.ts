@@ -7,7 +7,11 @@ import { computed, type Signal } from '@angular/core';
  * together, a scan of the range for names would run before the figures the screen is opened for.
  * Once released for a range it stays released for it (no second call when the figures change).
  */
-export function afterFigures<R>(range: Signal<R | null>, main: Signal<unknown>, figures: { value: Signal<unknown>; error: Signal<unknown> }): Signal<R | null> {
+export function afterFigures<R>(
+  range: Signal<R | null>,
+  main: Signal<unknown>,
+  figures: { value: Signal<unknown>; error: Signal<unknown> },
+): Signal<R | null> {
   let released: R | null = null;
   return computed(() => {
     const r = range();

@@ -80,35 +80,75 @@ export interface RangeQuery {
 export class BehaviorApi {
   private readonly api = inject(ApiClient);
 
-  async counts(tenantId: string, q: RangeQuery & { interval: 'hour' | 'day' | 'week' | 'month'; events: string[] }): Promise<EventCounts> {
-    const query = { from: q.from, to: q.to, interval: q.interval, group_by: 'event' as const, ...(q.events.length ? { event: q.events } : {}) };
-    return (await this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/events', { params: { path: { tenantId }, query } }))) as unknown as EventCounts;
+  async counts(
+    tenantId: string,
+    q: RangeQuery & { interval: 'hour' | 'day' | 'week' | 'month'; events: string[] },
+  ): Promise<EventCounts> {
+    const query = {
+      from: q.from,
+      to: q.to,
+      interval: q.interval,
+      group_by: 'event' as const,
+      ...(q.events.length ? { event: q.events } : {}),
+    };
+    return (await this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/events', { params: { path: { tenantId }, query } }),
+    )) as unknown as EventCounts;
   }
 
   async topEvents(tenantId: string, q: RangeQuery, limit = 100): Promise<TopEvents> {
     return (await this.api.call(
-      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/top/events', { params: { path: { tenantId }, query: { from: q.from, to: q.to, type: 'track', limit } } }),
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/top/events', {
+        params: { path: { tenantId }, query: { from: q.from, to: q.to, type: 'track', limit } },
+      }),
     )) as unknown as TopEvents;
   }
 
   async funnel(tenantId: string, q: RangeQuery & { steps: string[]; window: string }): Promise<Funnel> {
     return (await this.api.call(
-      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/funnels', { params: { path: { tenantId }, query: { from: q.from, to: q.to, step: q.steps, window: q.window } } }),
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/funnels', {
+        params: { path: { tenantId }, query: { from: q.from, to: q.to, step: q.steps, window: q.window } },
+      }),
     )) as unknown as Funnel;
   }
 
-  async retention(tenantId: string, q: RangeQuery & { interval: 'day' | 'week' | 'month'; periods: number; start_event?: string; return_event?: string }): Promise<Retention> {
-    const query = { from: q.from, to: q.to, interval: q.interval, periods: q.periods, ...(q.start_event ? { start_event: q.start_event } : {}), ...(q.return_event ? { return_event: q.return_event } : {}) };
-    return (await this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/retention', { params: { path: { tenantId }, query } }))) as unknown as Retention;
+  async retention(
+    tenantId: string,
+    q: RangeQuery & {
+      interval: 'day' | 'week' | 'month';
+      periods: number;
+      start_event?: string;
+      return_event?: string;
+    },
+  ): Promise<Retention> {
+    const query = {
+      from: q.from,
+      to: q.to,
+      interval: q.interval,
+      periods: q.periods,
+      ...(q.start_event ? { start_event: q.start_event } : {}),
+      ...(q.return_event ? { return_event: q.return_event } : {}),
+    };
+    return (await this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/retention', {
+        params: { path: { tenantId }, query },
+      }),
+    )) as unknown as Retention;
   }
 
   async profile(tenantId: string, userId: string, limit: number, before?: string): Promise<UserProfile> {
     return (await this.api.call(
-      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/users/{userId}', { params: { path: { tenantId, userId }, query: { limit, ...(before ? { before } : {}) } } }),
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/users/{userId}', {
+        params: { path: { tenantId, userId }, query: { limit, ...(before ? { before } : {}) } },
+      }),
     )) as unknown as UserProfile;
   }
 
   async deleteUser(tenantId: string, userId: string): Promise<UserDeletion> {
-    return (await this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/analytics/users/{userId}', { params: { path: { tenantId, userId } } }))) as unknown as UserDeletion;
+    return (await this.api.call(
+      this.api.client.DELETE('/admin/v1/tenants/{tenantId}/analytics/users/{userId}', {
+        params: { path: { tenantId, userId } },
+      }),
+    )) as unknown as UserDeletion;
   }
 }

@@ -10,7 +10,13 @@ const en = {
   behavior: {
     title: 'Behavior',
     tabs: { label: 'Behavior screens', trends: 'Trends', funnels: 'Funnels', retention: 'Retention', users: 'Users' },
-    range: { form: 'Date range', from: 'From', to: 'To', utc: '{{ from }} to {{ to }} (UTC)', problem: { reversed: 'From is after to.' } },
+    range: {
+      form: 'Date range',
+      from: 'From',
+      to: 'To',
+      utc: '{{ from }} to {{ to }} (UTC)',
+      problem: { reversed: 'From is after to.' },
+    },
     interval: { day: 'Day', week: 'Week', month: 'Month' },
   },
 };
@@ -43,7 +49,14 @@ class Host {
 
 async function render() {
   TestBed.configureTestingModule({
-    imports: [Host, TranslocoTestingModule.forRoot({ langs: { en }, translocoConfig: { availableLangs: ['en'], defaultLang: 'en' }, preloadLangs: true })],
+    imports: [
+      Host,
+      TranslocoTestingModule.forRoot({
+        langs: { en },
+        translocoConfig: { availableLangs: ['en'], defaultLang: 'en' },
+        preloadLangs: true,
+      }),
+    ],
     providers: [provideRouter([])],
   });
   const fixture = TestBed.createComponent(Host);
@@ -58,7 +71,12 @@ describe('BehaviorPageHeader', () => {
     expect(h1.id).toBe('x-title');
     expect(h1.textContent?.trim()).toBe('Behavior');
     expect(el.querySelector('[data-testid=behavior-subtitle]')?.textContent?.trim()).toBe('Retention');
-    expect([...el.querySelectorAll('[data-testid^=behavior-tab-]')].map((a) => a.textContent?.trim())).toEqual(['Trends', 'Funnels', 'Retention', 'Users']);
+    expect([...el.querySelectorAll('[data-testid^=behavior-tab-]')].map((a) => a.textContent?.trim())).toEqual([
+      'Trends',
+      'Funnels',
+      'Retention',
+      'Users',
+    ]);
     expect((el.querySelector('[data-testid=behavior-from]') as HTMLInputElement).value).toBe('2026-01-01');
     expect(el.querySelector('[data-testid=behavior-range]')?.textContent).toContain('2026-01-01 to 2026-01-31 (UTC)');
     expect(el.querySelector('[role=alert]')).toBeNull();
@@ -87,7 +105,9 @@ describe('BehaviorPageHeader', () => {
     expect(select.textContent?.trim()).toBe('Week');
     select.click();
     await fixture.whenStable();
-    const month = [...document.querySelectorAll('mat-option')].find((o) => o.textContent?.trim() === 'Month') as HTMLElement;
+    const month = [...document.querySelectorAll('mat-option')].find(
+      (o) => o.textContent?.trim() === 'Month',
+    ) as HTMLElement;
     month.click();
     await fixture.whenStable();
     expect(host.interval()).toBe('month');

@@ -17,14 +17,20 @@ import { BehaviorRangeForm } from './range-form';
   imports: [MatFormFieldModule, MatSelectModule, TranslocoDirective, BehaviorTabs, BehaviorRangeForm],
   template: `
     <ng-container *transloco="let t">
-      <div class="page-header"><h1 [id]="titleId()">{{ t('behavior.title') }}</h1></div>
+      <div class="page-header">
+        <h1 [id]="titleId()">{{ t('behavior.title') }}</h1>
+      </div>
       <app-behavior-tabs />
       <h2 data-testid="behavior-subtitle">{{ subtitle() }}</h2>
       <app-behavior-range [range]="range()" [problem]="problem()" (apply)="apply.emit($event)" />
       <div class="toolbar-row">
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ intervalLabel() }}</mat-label>
-          <mat-select [value]="interval()" (selectionChange)="intervalChange.emit($event.value)" [attr.data-testid]="intervalTestId()">
+          <mat-select
+            [value]="interval()"
+            (selectionChange)="intervalChange.emit($event.value)"
+            [attr.data-testid]="intervalTestId()"
+          >
             @for (i of intervals(); track i) {
               <mat-option [value]="i">{{ t('behavior.interval.' + i) }}</mat-option>
             }
@@ -35,8 +41,12 @@ import { BehaviorRangeForm } from './range-form';
     </ng-container>
   `,
   styles: `
-    :host { display: block; }
-    h2 { font: var(--mat-sys-title-medium); }
+    :host {
+      display: block;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -11,9 +11,16 @@ import { TranslocoDirective } from '@jsverse/transloco';
     <ng-container *transloco="let t">
       <nav mat-tab-nav-bar [tabPanel]="panel" [attr.aria-label]="t('behavior.tabs.label')">
         @for (tab of tabs; track tab) {
-          <a mat-tab-link [routerLink]="['/behavior', tab]" queryParamsHandling="preserve" routerLinkActive #rla="routerLinkActive" [active]="rla.isActive" [attr.data-testid]="'behavior-tab-' + tab">{{
-            t('behavior.tabs.' + tab)
-          }}</a>
+          <a
+            mat-tab-link
+            [routerLink]="['/behavior', tab]"
+            queryParamsHandling="preserve"
+            routerLinkActive
+            #rla="routerLinkActive"
+            [active]="rla.isActive"
+            [attr.data-testid]="'behavior-tab-' + tab"
+            >{{ t('behavior.tabs.' + tab) }}</a
+          >
         }
       </nav>
       <mat-tab-nav-panel #panel />

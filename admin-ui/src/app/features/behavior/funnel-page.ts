@@ -25,10 +25,20 @@ const MAX_STEPS = 10;
  */
 @Component({
   selector: 'app-funnel-page',
-  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, TranslocoDirective, PageState, BehaviorTabs, BehaviorRangeForm],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatSelectModule,
+    TranslocoDirective,
+    PageState,
+    BehaviorTabs,
+    BehaviorRangeForm,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="funnel-title">
-      <div class="page-header"><h1 id="funnel-title">{{ t('behavior.title') }}</h1></div>
+      <div class="page-header">
+        <h1 id="funnel-title">{{ t('behavior.title') }}</h1>
+      </div>
       <app-behavior-tabs />
       <h2>{{ t('behavior.funnel.title') }}</h2>
       <app-behavior-range [range]="resolved().range" [problem]="resolved().problem" (apply)="url.patch($event)" />
@@ -40,23 +50,45 @@ const MAX_STEPS = 10;
             <li class="toolbar-row">
               <mat-form-field subscriptSizing="dynamic">
                 <mat-label>{{ t('behavior.funnel.step', { n: i + 1 }) }}</mat-label>
-                <mat-select [value]="s" (selectionChange)="setStep(i, $event.value)" [attr.data-testid]="'funnel-step-' + i">
+                <mat-select
+                  [value]="s"
+                  (selectionChange)="setStep(i, $event.value)"
+                  [attr.data-testid]="'funnel-step-' + i"
+                >
                   @for (e of known(); track e) {
                     <mat-option [value]="e">{{ e }}</mat-option>
                   }
                 </mat-select>
               </mat-form-field>
-              <button mat-button type="button" (click)="removeStep(i)" [disabled]="steps().length <= 2" [attr.aria-label]="t('behavior.funnel.remove', { n: i + 1 })">
+              <button
+                mat-button
+                type="button"
+                (click)="removeStep(i)"
+                [disabled]="steps().length <= 2"
+                [attr.aria-label]="t('behavior.funnel.remove', { n: i + 1 })"
+              >
                 {{ t('behavior.funnel.removeShort') }}
               </button>
             </li>
           }
         </ol>
         <div class="toolbar-row">
-          <button mat-stroked-button type="button" (click)="addStep()" [disabled]="steps().length >= maxSteps" data-testid="funnel-add">{{ t('behavior.funnel.add') }}</button>
+          <button
+            mat-stroked-button
+            type="button"
+            (click)="addStep()"
+            [disabled]="steps().length >= maxSteps"
+            data-testid="funnel-add"
+          >
+            {{ t('behavior.funnel.add') }}
+          </button>
           <mat-form-field subscriptSizing="dynamic">
             <mat-label>{{ t('behavior.funnel.window') }}</mat-label>
-            <mat-select [value]="window()" (selectionChange)="url.patch({ window: $event.value })" data-testid="funnel-window">
+            <mat-select
+              [value]="window()"
+              (selectionChange)="url.patch({ window: $event.value })"
+              data-testid="funnel-window"
+            >
               @for (w of windows; track w) {
                 <mat-option [value]="w">{{ t('behavior.funnel.windows.' + w) }}</mat-option>
               }
@@ -71,7 +103,15 @@ const MAX_STEPS = 10;
         <app-page-state [loading]="funnel.loading()" [error]="funnel.error()" (retry)="funnel.reload()" />
         @if (funnel.value(); as f) {
           <table class="data-table" data-testid="funnel-table">
-            <caption>{{ t('behavior.funnel.caption', { window: formatDuration(f.window_ms), from: resolved().range.from, to: resolved().range.to }) }}</caption>
+            <caption>
+              {{
+                t('behavior.funnel.caption', {
+                  window: formatDuration(f.window_ms),
+                  from: resolved().range.from,
+                  to: resolved().range.to,
+                })
+              }}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">#</th>
@@ -81,7 +121,9 @@ const MAX_STEPS = 10;
                 <th scope="col" class="num">{{ t('behavior.funnel.fromStart') }}</th>
                 <th scope="col" class="num">{{ t('behavior.funnel.dropOff') }}</th>
                 <th scope="col" class="num">{{ t('behavior.funnel.medianTime') }}</th>
-                <th scope="col"><span class="visually-hidden">{{ t('behavior.funnel.bar') }}</span></th>
+                <th scope="col">
+                  <span class="visually-hidden">{{ t('behavior.funnel.bar') }}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -90,11 +132,17 @@ const MAX_STEPS = 10;
                   <td class="num">{{ s.step }}</td>
                   <th scope="row" class="mono">{{ s.event }}</th>
                   <td class="num" data-col="users" [attr.data-value]="s.users">{{ count(s.users) }}</td>
-                  <td class="num" data-col="from-previous" [attr.data-value]="s.conversion_from_previous">{{ pct(s.conversion_from_previous) }}</td>
-                  <td class="num" data-col="from-start" [attr.data-value]="s.conversion_from_start">{{ pct(s.conversion_from_start) }}</td>
+                  <td class="num" data-col="from-previous" [attr.data-value]="s.conversion_from_previous">
+                    {{ pct(s.conversion_from_previous) }}
+                  </td>
+                  <td class="num" data-col="from-start" [attr.data-value]="s.conversion_from_start">
+                    {{ pct(s.conversion_from_start) }}
+                  </td>
                   <td class="num" data-col="drop-off" [attr.data-value]="s.drop_off">{{ count(s.drop_off) }}</td>
                   <td class="num">{{ formatDuration(s.median_time_from_previous_ms) }}</td>
-                  <td class="bar-cell" aria-hidden="true"><span class="bar" [style.width.%]="s.conversion_from_start * 100"></span></td>
+                  <td class="bar-cell" aria-hidden="true">
+                    <span class="bar" [style.width.%]="s.conversion_from_start * 100"></span>
+                  </td>
                 </tr>
               }
             </tbody>
@@ -107,13 +155,33 @@ const MAX_STEPS = 10;
   styles: [
     TABLE_STYLES,
     `
-    h2 { font: var(--mat-sys-title-medium); }
-    .builder { border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; padding: 8px 16px 16px; margin: 16px 0; }
-    .builder ol { padding-inline-start: 20px; margin: 8px 0; }
-    .builder li { margin-bottom: 8px; }
-    .bar-cell { width: 30%; }
-    .bar { display: block; height: 14px; background: var(--mat-sys-primary); border-radius: 4px; min-width: 2px; }
-  `,
+      h2 {
+        font: var(--mat-sys-title-medium);
+      }
+      .builder {
+        border: 1px solid var(--mat-sys-outline-variant);
+        border-radius: 12px;
+        padding: 8px 16px 16px;
+        margin: 16px 0;
+      }
+      .builder ol {
+        padding-inline-start: 20px;
+        margin: 8px 0;
+      }
+      .builder li {
+        margin-bottom: 8px;
+      }
+      .bar-cell {
+        width: 30%;
+      }
+      .bar {
+        display: block;
+        height: 14px;
+        background: var(--mat-sys-primary);
+        border-radius: 4px;
+        min-width: 2px;
+      }
+    `,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -133,21 +201,30 @@ export class FunnelPage {
     while (s.length < 2) s.push('');
     return s;
   });
-  readonly window = computed(() => ((FUNNEL_WINDOWS as readonly string[]).includes(this.url.state().window) ? this.url.state().window : '7d'));
+  readonly window = computed(() =>
+    (FUNNEL_WINDOWS as readonly string[]).includes(this.url.state().window) ? this.url.state().window : '7d',
+  );
   readonly ready = computed(() => this.steps().every(Boolean));
 
   private readonly rangeQuery = computed(() => {
     const tenantId = this.session.tenantId();
     return tenantId ? { tenantId, ...this.resolved().range } : null;
   });
-  readonly known = computed(() => [...new Set([...(this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean), ...this.steps().filter(Boolean)])]);
+  readonly known = computed(() => [
+    ...new Set([
+      ...(this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean),
+      ...this.steps().filter(Boolean),
+    ]),
+  ]);
 
   private readonly query = computed(() => {
     const r = this.rangeQuery();
     return r && this.ready() ? { ...r, steps: this.steps(), window: this.window() } : null;
   });
   readonly funnel = dataResource(this.query, (q) => this.api.funnel(q.tenantId, q));
-  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.funnel), (q) => this.api.topEvents(q.tenantId, q));
+  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.funnel), (q) =>
+    this.api.topEvents(q.tenantId, q),
+  );
 
   setStep(i: number, event: string): void {
     const s = [...this.steps()];

@@ -11,7 +11,11 @@ import type { DayRange } from '../usage/range';
   imports: [MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective],
   template: `
     <ng-container *transloco="let t">
-      <form class="toolbar-row" (submit)="$event.preventDefault(); apply.emit({ from: from.value, to: to.value })" [attr.aria-label]="t('behavior.range.form')">
+      <form
+        class="toolbar-row"
+        (submit)="$event.preventDefault(); apply.emit({ from: from.value, to: to.value })"
+        [attr.aria-label]="t('behavior.range.form')"
+      >
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('behavior.range.from') }}</mat-label>
           <input matInput #from type="date" name="from" [value]="range().from" data-testid="behavior-from" />
@@ -22,7 +26,9 @@ import type { DayRange } from '../usage/range';
         </mat-form-field>
         <button mat-stroked-button type="submit" data-testid="behavior-apply">{{ t('common.apply') }}</button>
       </form>
-      <p class="muted" data-testid="behavior-range">{{ t('behavior.range.utc', { from: range().from, to: range().to }) }}</p>
+      <p class="muted" data-testid="behavior-range">
+        {{ t('behavior.range.utc', { from: range().from, to: range().to }) }}
+      </p>
       @if (problem(); as p) {
         <p class="error-text" role="alert">{{ t('behavior.range.problem.' + p) }}</p>
       }

@@ -41,11 +41,23 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
       >
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('behavior.retention.periods') }}</mat-label>
-          <input matInput type="number" min="1" max="60" [value]="periods()" (change)="setPeriods($any($event.target).value)" data-testid="retention-periods" />
+          <input
+            matInput
+            type="number"
+            min="1"
+            max="60"
+            [value]="periods()"
+            (change)="setPeriods($any($event.target).value)"
+            data-testid="retention-periods"
+          />
         </mat-form-field>
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('behavior.retention.startEvent') }}</mat-label>
-          <mat-select [value]="url.state().start" (selectionChange)="url.patch({ start: $event.value })" data-testid="retention-start">
+          <mat-select
+            [value]="url.state().start"
+            (selectionChange)="url.patch({ start: $event.value })"
+            data-testid="retention-start"
+          >
             <mat-option value="">{{ t('behavior.retention.anyEvent') }}</mat-option>
             @for (e of known(); track e) {
               <mat-option [value]="e">{{ e }}</mat-option>
@@ -54,7 +66,11 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
         </mat-form-field>
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('behavior.retention.returnEvent') }}</mat-label>
-          <mat-select [value]="url.state().ret" (selectionChange)="url.patch({ ret: $event.value })" data-testid="retention-return">
+          <mat-select
+            [value]="url.state().ret"
+            (selectionChange)="url.patch({ ret: $event.value })"
+            data-testid="retention-return"
+          >
             <mat-option value="">{{ t('behavior.retention.anyEvent') }}</mat-option>
             @for (e of known(); track e) {
               <mat-option [value]="e">{{ e }}</mat-option>
@@ -62,17 +78,33 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
           </mat-select>
         </mat-form-field>
       </app-behavior-page-header>
-      <app-page-state [loading]="retention.loading()" [error]="retention.error()" [empty]="empty()" [emptyText]="t('behavior.retention.empty')" (retry)="retention.reload()" />
+      <app-page-state
+        [loading]="retention.loading()"
+        [error]="retention.error()"
+        [empty]="empty()"
+        [emptyText]="t('behavior.retention.empty')"
+        (retry)="retention.reload()"
+      />
       @if (retention.value(); as r) {
         @if (!empty()) {
           <div class="table-scroll">
             <table class="data-table heat" data-testid="retention-table">
-              <caption>{{ t('behavior.retention.caption', { interval: t('behavior.intervalNoun.' + r.interval), from: resolved().range.from, to: resolved().range.to }) }}</caption>
+              <caption>
+                {{
+                  t('behavior.retention.caption', {
+                    interval: t('behavior.intervalNoun.' + r.interval),
+                    from: resolved().range.from,
+                    to: resolved().range.to,
+                  })
+                }}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">{{ t('behavior.retention.cohort') }}</th>
                   <th scope="col" class="num">{{ t('behavior.retention.users') }}</th>
-                  @for (p of periodList(); track p) { <th scope="col" class="num">{{ t('behavior.retention.period', { n: p }) }}</th> }
+                  @for (p of periodList(); track p) {
+                    <th scope="col" class="num">{{ t('behavior.retention.period', { n: p }) }}</th>
+                  }
                 </tr>
               </thead>
               <tbody>
@@ -82,11 +114,21 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
                     <td class="num" data-col="users" [attr.data-value]="c.users">{{ count(c.users) }}</td>
                     @for (p of periodList(); track p) {
                       @if (cell(c.retention, p); as x) {
-                        <td class="num cell" [style.background]="color(x.rate)" [attr.data-period]="p" [attr.data-users]="x.users" [attr.data-rate]="x.rate">
-                          {{ pct(x.rate) }}<br /><span class="small">{{ t('behavior.retention.nUsers', { n: count(x.users) }) }}</span>
+                        <td
+                          class="num cell"
+                          [style.background]="color(x.rate)"
+                          [attr.data-period]="p"
+                          [attr.data-users]="x.users"
+                          [attr.data-rate]="x.rate"
+                        >
+                          {{ pct(x.rate) }}<br /><span class="small">{{
+                            t('behavior.retention.nUsers', { n: count(x.users) })
+                          }}</span>
                         </td>
                       } @else {
-                        <td class="num" [attr.data-period]="p"><span class="visually-hidden">{{ t('behavior.retention.future') }}</span></td>
+                        <td class="num" [attr.data-period]="p">
+                          <span class="visually-hidden">{{ t('behavior.retention.future') }}</span>
+                        </td>
                       }
                     }
                   </tr>
@@ -101,10 +143,17 @@ type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
   styles: [
     TABLE_STYLES,
     `
-    .table-scroll { overflow-x: auto; margin-top: 16px; }
-    table.heat td.cell { color: #000; }
-    .small { font-size: 12px; }
-  `,
+      .table-scroll {
+        overflow-x: auto;
+        margin-top: 16px;
+      }
+      table.heat td.cell {
+        color: #000;
+      }
+      .small {
+        font-size: 12px;
+      }
+    `,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -118,7 +167,9 @@ export class RetentionPage {
   readonly url = urlState({ from: '', to: '', interval: 'week', periods: 8, start: '', ret: '' });
   readonly resolved = rangeOf(this.url.state);
   readonly interval = computed<RetentionInterval>(() =>
-    (RETENTION_INTERVALS as readonly string[]).includes(this.url.state().interval) ? (this.url.state().interval as RetentionInterval) : 'week',
+    (RETENTION_INTERVALS as readonly string[]).includes(this.url.state().interval)
+      ? (this.url.state().interval as RetentionInterval)
+      : 'week',
   );
   readonly periods = computed(() => Math.min(60, Math.max(1, Math.floor(this.url.state().periods) || 8)));
   readonly periodList = computed(() => Array.from({ length: this.periods() }, (_, i) => i));
@@ -132,11 +183,23 @@ export class RetentionPage {
   private readonly query = computed(() => {
     const r = this.rangeQuery();
     const s = this.url.state();
-    return r ? { ...r, interval: this.interval(), periods: this.periods(), start_event: s.start || undefined, return_event: s.ret || undefined } : null;
+    return r
+      ? {
+          ...r,
+          interval: this.interval(),
+          periods: this.periods(),
+          start_event: s.start || undefined,
+          return_event: s.ret || undefined,
+        }
+      : null;
   });
   readonly retention = dataResource(this.query, (q) => this.api.retention(q.tenantId, q));
-  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.retention), (q) => this.api.topEvents(q.tenantId, q));
-  readonly empty = computed(() => !this.retention.loading() && !this.retention.error() && (this.retention.value()?.cohorts.length ?? 0) === 0);
+  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.retention), (q) =>
+    this.api.topEvents(q.tenantId, q),
+  );
+  readonly empty = computed(
+    () => !this.retention.loading() && !this.retention.error() && (this.retention.value()?.cohorts.length ?? 0) === 0,
+  );
 
   cell(list: { period: number; users: number; rate: number }[], period: number) {
     return list.find((x) => x.period === period);

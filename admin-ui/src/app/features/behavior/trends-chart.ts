@@ -20,8 +20,20 @@ export interface TrendSeries {
   selector: 'app-trends-chart',
   imports: [NgxEchartsDirective],
   providers: [provideEchartsCore({ echarts })],
-  template: `<div echarts [options]="options()" class="chart" role="img" [attr.aria-label]="label()" data-testid="trends-chart"></div>`,
-  styles: `.chart { height: 300px; width: 100%; }`,
+  template: `<div
+    echarts
+    [options]="options()"
+    class="chart"
+    role="img"
+    [attr.aria-label]="label()"
+    data-testid="trends-chart"
+  ></div>`,
+  styles: `
+    .chart {
+      height: 300px;
+      width: 100%;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class TrendsChart {
@@ -37,6 +49,11 @@ export class TrendsChart {
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: this.buckets() },
     yAxis: { type: 'value', minInterval: 1 },
-    series: this.series().map((s) => ({ name: s.name, type: 'line', data: s.counts, showSymbol: this.buckets().length < 60 })),
+    series: this.series().map((s) => ({
+      name: s.name,
+      type: 'line',
+      data: s.counts,
+      showSymbol: this.buckets().length < 60,
+    })),
   }));
 }

@@ -42,7 +42,12 @@ const MAX_HOURLY_DAYS = 31;
       >
         <mat-form-field subscriptSizing="dynamic" class="wide">
           <mat-label>{{ t('behavior.trends.events') }}</mat-label>
-          <mat-select multiple [value]="events()" (selectionChange)="url.patch({ events: encode($event.value) })" data-testid="trends-events">
+          <mat-select
+            multiple
+            [value]="events()"
+            (selectionChange)="url.patch({ events: encode($event.value) })"
+            data-testid="trends-events"
+          >
             @for (e of known(); track e) {
               <mat-option [value]="e">{{ e }}</mat-option>
             }
@@ -53,30 +58,52 @@ const MAX_HOURLY_DAYS = 31;
       @if (hourlyTooLong()) {
         <p class="error-text" role="alert">{{ t('behavior.trends.hourlyTooLong') }}</p>
       }
-      <app-page-state [loading]="counts.loading()" [error]="counts.error()" [empty]="empty()" [emptyText]="t('behavior.trends.empty')" (retry)="counts.reload()" />
+      <app-page-state
+        [loading]="counts.loading()"
+        [error]="counts.error()"
+        [empty]="empty()"
+        [emptyText]="t('behavior.trends.empty')"
+        (retry)="counts.reload()"
+      />
       @if (counts.value(); as c) {
         @if (!empty()) {
-          <p data-testid="trends-total" [attr.data-value]="c.total">{{ t('behavior.trends.total', { events: count(c.total), users: count(c.users) }) }}</p>
+          <p data-testid="trends-total" [attr.data-value]="c.total">
+            {{ t('behavior.trends.total', { events: count(c.total), users: count(c.users) }) }}
+          </p>
           <!-- ECharts is its own chunk, loaded once the page has rendered: the total and table never wait for it. -->
           @defer (on immediate) {
-            <app-trends-chart [buckets]="buckets()" [series]="series()" [label]="t('behavior.trends.chartLabel', { from: c.from, to: c.to })" />
+            <app-trends-chart
+              [buckets]="buckets()"
+              [series]="series()"
+              [label]="t('behavior.trends.chartLabel', { from: c.from, to: c.to })"
+            />
           } @placeholder {
             <div class="chart-pending"></div>
           }
           <div class="table-scroll">
             <table class="data-table" data-testid="trends-table">
-              <caption>{{ t('behavior.trends.tableCaption', { interval: t('behavior.intervalNoun.' + interval()) }) }}</caption>
+              <caption>
+                {{
+                  t('behavior.trends.tableCaption', { interval: t('behavior.intervalNoun.' + interval()) })
+                }}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">{{ t('behavior.trends.bucket') }}</th>
-                  @for (s of series(); track s.name) { <th scope="col" class="num">{{ s.name }}</th> }
+                  @for (s of series(); track s.name) {
+                    <th scope="col" class="num">{{ s.name }}</th>
+                  }
                 </tr>
               </thead>
               <tbody>
                 @for (b of buckets(); track b; let i = $index) {
                   <tr [attr.data-bucket]="b">
                     <th scope="row" class="mono">{{ b }}</th>
-                    @for (s of series(); track s.name) { <td class="num" [attr.data-event]="s.name" [attr.data-value]="s.counts[i]">{{ count(s.counts[i]) }}</td> }
+                    @for (s of series(); track s.name) {
+                      <td class="num" [attr.data-event]="s.name" [attr.data-value]="s.counts[i]">
+                        {{ count(s.counts[i]) }}
+                      </td>
+                    }
                   </tr>
                 }
               </tbody>
@@ -89,10 +116,17 @@ const MAX_HOURLY_DAYS = 31;
   styles: [
     TABLE_STYLES,
     `
-    .wide { min-width: 320px; }
-    .table-scroll { overflow-x: auto; margin-top: 16px; }
-    .chart-pending { height: 300px; }
-  `,
+      .wide {
+        min-width: 320px;
+      }
+      .table-scroll {
+        overflow-x: auto;
+        margin-top: 16px;
+      }
+      .chart-pending {
+        height: 300px;
+      }
+    `,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -104,29 +138,43 @@ export class TrendsPage {
 
   readonly url = urlState({ from: '', to: '', interval: 'day', events: '' });
   readonly resolved = rangeOf(this.url.state);
-  private readonly asked = computed<TrendInterval>(() => ((TREND_INTERVALS as readonly string[]).includes(this.url.state().interval) ? (this.url.state().interval as TrendInterval) : 'day'));
+  private readonly asked = computed<TrendInterval>(() =>
+    (TREND_INTERVALS as readonly string[]).includes(this.url.state().interval)
+      ? (this.url.state().interval as TrendInterval)
+      : 'day',
+  );
   /** Hourly only up to 31 days (744 rows): longer ranges are shown by day, and the page says so. */
   readonly hourlyTooLong = computed(() => this.asked() === 'hour' && dayCount(this.resolved().range) > MAX_HOURLY_DAYS);
   readonly interval = computed<TrendInterval>(() => (this.hourlyTooLong() ? 'day' : this.asked()));
-  readonly events = computed(() => (this.url.state().events ? decodeSteps(this.url.state().events).filter(Boolean).slice(0, 20) : []));
+  readonly events = computed(() =>
+    this.url.state().events ? decodeSteps(this.url.state().events).filter(Boolean).slice(0, 20) : [],
+  );
 
   private readonly rangeQuery = computed(() => {
     const tenantId = this.session.tenantId();
     return tenantId ? { tenantId, ...this.resolved().range } : null;
   });
   /** Event names to choose from: the range's tracked events, plus any chosen in the URL. */
-  readonly known = computed(() => [...new Set([...(this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean), ...this.events()])]);
+  readonly known = computed(() => [
+    ...new Set([...(this.top.value()?.data ?? []).map((d) => d.event ?? '').filter(Boolean), ...this.events()]),
+  ]);
 
   private readonly query = computed(() => {
     const r = this.rangeQuery();
     return r ? { ...r, interval: this.interval(), events: this.events() } : null;
   });
   readonly counts = dataResource(this.query, (q) => this.api.counts(q.tenantId, q));
-  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.counts), (q) => this.api.topEvents(q.tenantId, q));
-  readonly empty = computed(() => !this.counts.loading() && !this.counts.error() && (this.counts.value()?.total ?? 0) === 0);
+  private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.counts), (q) =>
+    this.api.topEvents(q.tenantId, q),
+  );
+  readonly empty = computed(
+    () => !this.counts.loading() && !this.counts.error() && (this.counts.value()?.total ?? 0) === 0,
+  );
   readonly buckets = computed(() => this.counts.value()?.events[0]?.series.map((s) => s.bucket) ?? []);
   readonly series = computed(() =>
-    [...(this.counts.value()?.events ?? [])].sort((a, b) => b.total - a.total).map((e) => ({ name: e.event ?? '—', counts: e.series.map((s) => s.count) })),
+    [...(this.counts.value()?.events ?? [])]
+      .sort((a, b) => b.total - a.total)
+      .map((e) => ({ name: e.event ?? '—', counts: e.series.map((s) => s.count) })),
   );
 
   encode(events: string[]): string {

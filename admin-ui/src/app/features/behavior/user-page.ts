@@ -24,13 +24,28 @@ import { BehaviorTabs } from './behavior-tabs';
  */
 @Component({
   selector: 'app-user-page',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective, PageState, BehaviorTabs, CursorPaginator],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    TranslocoDirective,
+    PageState,
+    BehaviorTabs,
+    CursorPaginator,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="user-title">
-      <div class="page-header"><h1 id="user-title">{{ t('behavior.title') }}</h1></div>
+      <div class="page-header">
+        <h1 id="user-title">{{ t('behavior.title') }}</h1>
+      </div>
       <app-behavior-tabs />
       <h2>{{ t('behavior.user.title') }}</h2>
-      <form class="toolbar-row" role="search" (submit)="$event.preventDefault(); search(idInput.value)" [attr.aria-label]="t('behavior.user.search')">
+      <form
+        class="toolbar-row"
+        role="search"
+        (submit)="$event.preventDefault(); search(idInput.value)"
+        [attr.aria-label]="t('behavior.user.search')"
+      >
         <mat-form-field subscriptSizing="dynamic" class="wide">
           <mat-label>{{ t('behavior.user.id') }}</mat-label>
           <input matInput #idInput name="id" [value]="userId()" autocomplete="off" data-testid="user-search" />
@@ -39,7 +54,9 @@ import { BehaviorTabs } from './behavior-tabs';
         <button mat-flat-button type="submit" data-testid="user-search-submit">{{ t('behavior.user.find') }}</button>
       </form>
       @if (deleted(); as d) {
-        <p role="status" data-testid="user-deleted">{{ t('behavior.user.deleted', { events: count(d.deleted_events) }) }}</p>
+        <p role="status" data-testid="user-deleted">
+          {{ t('behavior.user.deleted', { events: count(d.deleted_events) }) }}
+        </p>
       }
       @if (deleteError(); as e) {
         <p class="error-text" role="alert">{{ e }}</p>
@@ -52,15 +69,41 @@ import { BehaviorTabs } from './behavior-tabs';
               <h3 id="profile-title">{{ t('behavior.user.profile') }}</h3>
               <span class="spacer"></span>
               @if (canDelete()) {
-                <button mat-stroked-button type="button" class="danger" (click)="erase(p.user_id)" [disabled]="deleting()" data-testid="user-delete">{{ t('behavior.user.delete') }}</button>
+                <button
+                  mat-stroked-button
+                  type="button"
+                  class="danger"
+                  (click)="erase(p.user_id)"
+                  [disabled]="deleting()"
+                  data-testid="user-delete"
+                >
+                  {{ t('behavior.user.delete') }}
+                </button>
               }
             </div>
             <dl class="facts" data-testid="user-profile">
-              <div><dt>{{ t('behavior.user.storedId') }}</dt><dd class="mono" data-testid="user-id">{{ p.user_id }}</dd></div>
-              <div><dt>{{ t('behavior.user.firstSeen') }}</dt><dd data-testid="user-first-seen">{{ p.first_seen ?? '—' }}</dd></div>
-              <div><dt>{{ t('behavior.user.lastSeen') }}</dt><dd data-testid="user-last-seen">{{ p.last_seen ?? '—' }}</dd></div>
-              <div><dt>{{ t('behavior.user.events') }}</dt><dd data-testid="user-event-count" [attr.data-value]="p.event_count">{{ p.event_count === null ? '—' : count(p.event_count) }}</dd></div>
-              <div><dt>{{ t('behavior.user.anonymousIds') }}</dt><dd class="mono">{{ p.anonymous_ids.length ? p.anonymous_ids.join(', ') : '—' }}</dd></div>
+              <div>
+                <dt>{{ t('behavior.user.storedId') }}</dt>
+                <dd class="mono" data-testid="user-id">{{ p.user_id }}</dd>
+              </div>
+              <div>
+                <dt>{{ t('behavior.user.firstSeen') }}</dt>
+                <dd data-testid="user-first-seen">{{ p.first_seen ?? '—' }}</dd>
+              </div>
+              <div>
+                <dt>{{ t('behavior.user.lastSeen') }}</dt>
+                <dd data-testid="user-last-seen">{{ p.last_seen ?? '—' }}</dd>
+              </div>
+              <div>
+                <dt>{{ t('behavior.user.events') }}</dt>
+                <dd data-testid="user-event-count" [attr.data-value]="p.event_count">
+                  {{ p.event_count === null ? '—' : count(p.event_count) }}
+                </dd>
+              </div>
+              <div>
+                <dt>{{ t('behavior.user.anonymousIds') }}</dt>
+                <dd class="mono">{{ p.anonymous_ids.length ? p.anonymous_ids.join(', ') : '—' }}</dd>
+              </div>
             </dl>
             <h3>{{ t('behavior.user.traits') }}</h3>
             <pre class="mono traits" data-testid="user-traits">{{ json(p.traits) }}</pre>
@@ -68,7 +111,11 @@ import { BehaviorTabs } from './behavior-tabs';
           <section class="block" aria-labelledby="timeline-title">
             <h3 id="timeline-title">{{ t('behavior.user.timeline') }}</h3>
             <table class="data-table" data-testid="user-timeline">
-              <caption class="visually-hidden">{{ t('behavior.user.timelineCaption') }}</caption>
+              <caption class="visually-hidden">
+                {{
+                  t('behavior.user.timelineCaption')
+                }}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">{{ t('behavior.user.time') }}</th>
@@ -107,17 +154,47 @@ import { BehaviorTabs } from './behavior-tabs';
   styles: [
     TABLE_STYLES,
     `
-    h2 { font: var(--mat-sys-title-medium); }
-    h3 { font: var(--mat-sys-title-small); }
-    .wide { min-width: 360px; flex: 1; }
-    .block { margin-top: 16px; }
-    .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 8px 16px; }
-    .facts dt { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
-    .facts dd { margin: 2px 0 0; overflow-wrap: anywhere; }
-    .traits { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--mat-sys-surface-container); padding: 8px; border-radius: 8px; }
-    .props { max-width: 480px; overflow-wrap: anywhere; }
-    .danger { color: var(--mat-sys-error); }
-  `,
+      h2 {
+        font: var(--mat-sys-title-medium);
+      }
+      h3 {
+        font: var(--mat-sys-title-small);
+      }
+      .wide {
+        min-width: 360px;
+        flex: 1;
+      }
+      .block {
+        margin-top: 16px;
+      }
+      .facts {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(220px, 1fr));
+        gap: 8px 16px;
+      }
+      .facts dt {
+        font: var(--mat-sys-label-medium);
+        color: var(--mat-sys-on-surface-variant);
+      }
+      .facts dd {
+        margin: 2px 0 0;
+        overflow-wrap: anywhere;
+      }
+      .traits {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        background: var(--mat-sys-surface-container);
+        padding: 8px;
+        border-radius: 8px;
+      }
+      .props {
+        max-width: 480px;
+        overflow-wrap: anywhere;
+      }
+      .danger {
+        color: var(--mat-sys-error);
+      }
+    `,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -142,7 +219,9 @@ export class UserPage {
     const id = this.userId();
     return tenantId && id ? { tenantId, id, limit: this.limit(), before: this.url.state().before } : null;
   });
-  readonly profile = dataResource(this.query, (q) => this.api.profile(q.tenantId, q.id, q.limit, q.before || undefined));
+  readonly profile = dataResource(this.query, (q) =>
+    this.api.profile(q.tenantId, q.id, q.limit, q.before || undefined),
+  );
 
   search(id: string): void {
     this.history.clear();
@@ -170,8 +249,14 @@ export class UserPage {
   async erase(storedId: string): Promise<void> {
     const tenantId = this.session.tenantId();
     if (!tenantId) return;
-    const t = (key: string, params?: Record<string, unknown>) => this.transloco.translate(`behavior.user.${key}`, params);
-    const ok = await this.confirm.ask({ title: t('deleteTitle'), message: t('deleteMessage', { id: storedId }), confirmLabel: t('delete'), destructive: true });
+    const t = (key: string, params?: Record<string, unknown>) =>
+      this.transloco.translate(`behavior.user.${key}`, params);
+    const ok = await this.confirm.ask({
+      title: t('deleteTitle'),
+      message: t('deleteMessage', { id: storedId }),
+      confirmLabel: t('delete'),
+      destructive: true,
+    });
     if (!ok) return;
     this.deleting.set(true);
     this.deleteError.set(null);

@@ -1,7 +1,12 @@
 import { parseUsd, microsToInput } from '../usage/money';
 
 /** The four budget fields, as the usage API names them (integer micro-dollars). */
-export const BUDGET_FIELDS = ['daily_hard_micros', 'daily_soft_micros', 'monthly_hard_micros', 'monthly_soft_micros'] as const;
+export const BUDGET_FIELDS = [
+  'daily_hard_micros',
+  'daily_soft_micros',
+  'monthly_hard_micros',
+  'monthly_soft_micros',
+] as const;
 export type BudgetField = (typeof BUDGET_FIELDS)[number];
 export type BudgetValues = Record<BudgetField, number | null>;
 
@@ -17,7 +22,9 @@ export function budgetToText(b: Partial<BudgetValues> | null | undefined): Recor
  * that are not amounts, and a soft limit above its hard limit (the server would too), naming the
  * fields so the form marks them.
  */
-export function textToBudget(text: Record<BudgetField, string>): { body: BudgetValues } | { invalid: { field: BudgetField; reason: 'amount' | 'softAboveHard' }[] } {
+export function textToBudget(
+  text: Record<BudgetField, string>,
+): { body: BudgetValues } | { invalid: { field: BudgetField; reason: 'amount' | 'softAboveHard' }[] } {
   const body = {} as BudgetValues;
   const invalid: { field: BudgetField; reason: 'amount' | 'softAboveHard' }[] = [];
   for (const f of BUDGET_FIELDS) {
@@ -29,7 +36,8 @@ export function textToBudget(text: Record<BudgetField, string>): { body: BudgetV
     for (const p of ['daily', 'monthly'] as const) {
       const soft = body[`${p}_soft_micros`];
       const hard = body[`${p}_hard_micros`];
-      if (soft !== null && hard !== null && soft > hard) invalid.push({ field: `${p}_soft_micros`, reason: 'softAboveHard' });
+      if (soft !== null && hard !== null && soft > hard)
+        invalid.push({ field: `${p}_soft_micros`, reason: 'softAboveHard' });
     }
   }
   return invalid.length ? { invalid } : { body };

@@ -37,16 +37,47 @@ const LEVELS: Level[] = ['tenant', 'team', 'key'];
  */
 @Component({
   selector: 'app-budgets-page',
-  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    MatTableModule,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+    CursorPaginator,
+  ],
   providers: [SubjectOptions],
   templateUrl: './budgets-page.html',
   styles: `
-    .periods { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 16px; margin: 16px 0; }
-    .card { border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; padding: 12px 16px; }
-    .card h3 { font: var(--mat-sys-title-small); margin: 0 0 8px; }
-    .num { text-align: end; font-variant-numeric: tabular-nums; }
-    section.block { margin-top: 24px; }
-    h2 { font: var(--mat-sys-title-medium); }
+    .periods {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+      gap: 16px;
+      margin: 16px 0;
+    }
+    .card {
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+      padding: 12px 16px;
+    }
+    .card h3 {
+      font: var(--mat-sys-title-small);
+      margin: 0 0 8px;
+    }
+    .num {
+      text-align: end;
+      font-variant-numeric: tabular-nums;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -63,7 +94,9 @@ export class BudgetsPage {
   readonly periods = ['daily', 'monthly'] as const;
 
   readonly url = urlState({ level: 'tenant', target: '', cursor: '', limit: 25 });
-  readonly level = computed<Level>(() => ((LEVELS as string[]).includes(this.url.state().level) ? (this.url.state().level as Level) : 'tenant'));
+  readonly level = computed<Level>(() =>
+    (LEVELS as string[]).includes(this.url.state().level) ? (this.url.state().level as Level) : 'tenant',
+  );
   private readonly budgetQuery = computed(() => {
     const tenantId = this.session.tenantId();
     const level = this.level();
@@ -73,8 +106,18 @@ export class BudgetsPage {
   });
   readonly budget = dataResource(this.budgetQuery, (q) => {
     const c = this.api.client;
-    if (q.level === 'team') return this.api.call(c.GET('/admin/v1/tenants/{tenantId}/teams/{teamId}/budgets', { params: { path: { tenantId: q.tenantId, teamId: q.target } } }));
-    if (q.level === 'key') return this.api.call(c.GET('/admin/v1/tenants/{tenantId}/api-keys/{keyId}/budgets', { params: { path: { tenantId: q.tenantId, keyId: q.target } } }));
+    if (q.level === 'team')
+      return this.api.call(
+        c.GET('/admin/v1/tenants/{tenantId}/teams/{teamId}/budgets', {
+          params: { path: { tenantId: q.tenantId, teamId: q.target } },
+        }),
+      );
+    if (q.level === 'key')
+      return this.api.call(
+        c.GET('/admin/v1/tenants/{tenantId}/api-keys/{keyId}/budgets', {
+          params: { path: { tenantId: q.tenantId, keyId: q.target } },
+        }),
+      );
     return this.api.call(c.GET('/admin/v1/tenants/{tenantId}/budgets', { params: { path: { tenantId: q.tenantId } } }));
   });
 
@@ -83,7 +126,11 @@ export class BudgetsPage {
     return tenantId ? { tenantId, cursor: this.url.state().cursor, limit: this.url.state().limit } : null;
   });
   readonly alerts = listResource(this.alertQuery, (q) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/budget-alerts', { params: { path: { tenantId: q.tenantId }, query: { cursor: q.cursor || undefined, limit: q.limit } } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/budget-alerts', {
+        params: { path: { tenantId: q.tenantId }, query: { cursor: q.cursor || undefined, limit: q.limit } },
+      }),
+    ),
   );
   /** Whether a webhook is configured: from the first alert page (the URL itself is never shown). */
   readonly webhook = signal<boolean | null>(null);
@@ -92,7 +139,12 @@ export class BudgetsPage {
   readonly canWrite = computed(() => this.session.superadmin() || this.session.permissions().has('budgets:write'));
   readonly saving = signal(false);
   readonly formError = signal<string | null>(null);
-  readonly form = inject(NonNullableFormBuilder).group({ daily_hard_micros: [''], daily_soft_micros: [''], monthly_hard_micros: [''], monthly_soft_micros: [''] });
+  readonly form = inject(NonNullableFormBuilder).group({
+    daily_hard_micros: [''],
+    daily_soft_micros: [''],
+    monthly_hard_micros: [''],
+    monthly_soft_micros: [''],
+  });
 
   constructor() {
     // The form shows the current override (what a save replaces) whenever another budget loads.
@@ -105,7 +157,11 @@ export class BudgetsPage {
       void this.options.load(tenantId);
       // One small extra read for the webhook flag, independent of the alert page shown.
       void this.api
-        .call(this.api.client.GET('/admin/v1/tenants/{tenantId}/budget-alerts', { params: { path: { tenantId }, query: { limit: 1 } } }))
+        .call(
+          this.api.client.GET('/admin/v1/tenants/{tenantId}/budget-alerts', {
+            params: { path: { tenantId }, query: { limit: 1 } },
+          }),
+        )
         .then((r) => this.webhook.set(r.webhook.configured))
         .catch(() => this.webhook.set(null));
     }
@@ -137,7 +193,9 @@ export class BudgetsPage {
     const parsed = textToBudget(this.form.getRawValue());
     if ('invalid' in parsed) {
       for (const i of parsed.invalid) {
-        this.form.controls[i.field].setErrors({ server: this.i18n.translate(i.reason === 'amount' ? 'budgets.invalidAmount' : 'budgets.softAboveHard') });
+        this.form.controls[i.field].setErrors({
+          server: this.i18n.translate(i.reason === 'amount' ? 'budgets.invalidAmount' : 'budgets.softAboveHard'),
+        });
         this.form.controls[i.field].markAsTouched();
       }
       return;
@@ -146,9 +204,24 @@ export class BudgetsPage {
     try {
       const c = this.api.client;
       const body = parsed.body;
-      if (q.level === 'team') await this.api.call(c.PUT('/admin/v1/tenants/{tenantId}/teams/{teamId}/budgets', { params: { path: { tenantId: q.tenantId, teamId: q.target } }, body }));
-      else if (q.level === 'key') await this.api.call(c.PUT('/admin/v1/tenants/{tenantId}/api-keys/{keyId}/budgets', { params: { path: { tenantId: q.tenantId, keyId: q.target } }, body }));
-      else await this.api.call(c.PUT('/admin/v1/tenants/{tenantId}/budgets', { params: { path: { tenantId: q.tenantId } }, body }));
+      if (q.level === 'team')
+        await this.api.call(
+          c.PUT('/admin/v1/tenants/{tenantId}/teams/{teamId}/budgets', {
+            params: { path: { tenantId: q.tenantId, teamId: q.target } },
+            body,
+          }),
+        );
+      else if (q.level === 'key')
+        await this.api.call(
+          c.PUT('/admin/v1/tenants/{tenantId}/api-keys/{keyId}/budgets', {
+            params: { path: { tenantId: q.tenantId, keyId: q.target } },
+            body,
+          }),
+        );
+      else
+        await this.api.call(
+          c.PUT('/admin/v1/tenants/{tenantId}/budgets', { params: { path: { tenantId: q.tenantId } }, body }),
+        );
       this.snack.open(this.i18n.translate('budgets.saved'), undefined, { duration: 4000, politeness: 'polite' });
       await this.budget.reload();
     } catch (err) {
@@ -171,9 +244,22 @@ export class BudgetsPage {
     if (!ok) return;
     try {
       const c = this.api.client;
-      if (q.level === 'team') await this.api.call(c.DELETE('/admin/v1/tenants/{tenantId}/teams/{teamId}/budgets', { params: { path: { tenantId: q.tenantId, teamId: q.target } } }));
-      else if (q.level === 'key') await this.api.call(c.DELETE('/admin/v1/tenants/{tenantId}/api-keys/{keyId}/budgets', { params: { path: { tenantId: q.tenantId, keyId: q.target } } }));
-      else await this.api.call(c.DELETE('/admin/v1/tenants/{tenantId}/budgets', { params: { path: { tenantId: q.tenantId } } }));
+      if (q.level === 'team')
+        await this.api.call(
+          c.DELETE('/admin/v1/tenants/{tenantId}/teams/{teamId}/budgets', {
+            params: { path: { tenantId: q.tenantId, teamId: q.target } },
+          }),
+        );
+      else if (q.level === 'key')
+        await this.api.call(
+          c.DELETE('/admin/v1/tenants/{tenantId}/api-keys/{keyId}/budgets', {
+            params: { path: { tenantId: q.tenantId, keyId: q.target } },
+          }),
+        );
+      else
+        await this.api.call(
+          c.DELETE('/admin/v1/tenants/{tenantId}/budgets', { params: { path: { tenantId: q.tenantId } } }),
+        );
       this.form.reset();
       await this.budget.reload();
     } catch (err) {

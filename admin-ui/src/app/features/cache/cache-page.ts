@@ -25,15 +25,44 @@ import { formatBytes } from './bytes';
   imports: [FormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective, PageState],
   templateUrl: './cache-page.html',
   styles: `
-    .layers { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 16px; margin: 16px 0; }
-    .card { border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; padding: 12px 16px; }
-    .card h2 { font: var(--mat-sys-title-medium); margin: 0 0 8px; }
-    dl { display: grid; grid-template-columns: auto auto; gap: 4px 16px; margin: 0; }
-    dt { color: var(--mat-sys-on-surface-variant); }
-    dd { margin: 0; text-align: end; font-variant-numeric: tabular-nums; }
-    section.block { margin-top: 24px; }
-    section.block h2 { font: var(--mat-sys-title-medium); }
-    .model-field { min-width: 280px; }
+    .layers {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(260px, 1fr));
+      gap: 16px;
+      margin: 16px 0;
+    }
+    .card {
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+      padding: 12px 16px;
+    }
+    .card h2 {
+      font: var(--mat-sys-title-medium);
+      margin: 0 0 8px;
+    }
+    dl {
+      display: grid;
+      grid-template-columns: auto auto;
+      gap: 4px 16px;
+      margin: 0;
+    }
+    dt {
+      color: var(--mat-sys-on-surface-variant);
+    }
+    dd {
+      margin: 0;
+      text-align: end;
+      font-variant-numeric: tabular-nums;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    section.block h2 {
+      font: var(--mat-sys-title-medium);
+    }
+    .model-field {
+      min-width: 280px;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -46,7 +75,9 @@ export class CachePage {
   private readonly lang = inject(LanguageService);
 
   private readonly query = computed(() => this.session.tenantId());
-  readonly stats = dataResource(this.query, (tenantId) => this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/cache', { params: { path: { tenantId } } })));
+  readonly stats = dataResource(this.query, (tenantId) =>
+    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/cache', { params: { path: { tenantId } } })),
+  );
   readonly canPurge = computed(() => this.session.superadmin() || this.session.permissions().has('cache:purge'));
   readonly model = signal('');
   readonly purging = signal(false);
@@ -79,8 +110,15 @@ export class CachePage {
     this.purging.set(true);
     this.purgeError.set(null);
     try {
-      const res = await this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/cache', { params: { path: { tenantId }, query: { model: m } } }));
-      this.snack.open(this.i18n.translate('cache.purged', { removed: res.removed }), undefined, { duration: 5000, politeness: 'polite' });
+      const res = await this.api.call(
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/cache', {
+          params: { path: { tenantId }, query: { model: m } },
+        }),
+      );
+      this.snack.open(this.i18n.translate('cache.purged', { removed: res.removed }), undefined, {
+        duration: 5000,
+        politeness: 'polite',
+      });
       if (m) this.model.set('');
       await this.stats.reload();
     } catch (err) {

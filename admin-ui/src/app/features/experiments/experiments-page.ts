@@ -24,29 +24,49 @@ const DAY = 86_400_000;
   imports: [MatButtonToggleModule, TranslocoDirective, PageState],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="exp-title">
-      <div class="page-header"><h1 id="exp-title">{{ t('experiments.title') }}</h1></div>
+      <div class="page-header">
+        <h1 id="exp-title">{{ t('experiments.title') }}</h1>
+      </div>
       <p class="muted">{{ t('experiments.readOnly') }}</p>
-      <mat-button-toggle-group [value]="days()" (change)="setDays($event.value)" [attr.aria-label]="t('experiments.window')" data-testid="exp-window">
+      <mat-button-toggle-group
+        [value]="days()"
+        (change)="setDays($event.value)"
+        [attr.aria-label]="t('experiments.window')"
+        data-testid="exp-window"
+      >
         @for (d of windows; track d) {
           <mat-button-toggle [value]="d">{{ t('experiments.days', { n: d }) }}</mat-button-toggle>
         }
       </mat-button-toggle-group>
 
-      <app-page-state [loading]="data.loading()" [error]="data.error()" [empty]="empty()" [emptyText]="t('experiments.empty')" (retry)="data.reload()" />
+      <app-page-state
+        [loading]="data.loading()"
+        [error]="data.error()"
+        [empty]="empty()"
+        [emptyText]="t('experiments.empty')"
+        (retry)="data.reload()"
+      />
 
       @if (data.value(); as d) {
         <p class="muted">{{ t('experiments.since', { since: d.since }) }}</p>
         @for (e of d.experiments; track e.name) {
           <section class="block" [attr.aria-labelledby]="'exp-' + $index" [attr.data-testid]="'exp-' + e.name">
-            <h2 [id]="'exp-' + $index">{{ e.name }}
+            <h2 [id]="'exp-' + $index">
+              {{ e.name }}
               <span class="muted small">
                 {{ t('experiments.alias') }}: <span class="mono">{{ e.alias ?? '—' }}</span> ·
                 {{ e.enabled ? t('experiments.enabled') : t('experiments.disabled') }}
-                @if (e.sticky_by) { · {{ t('experiments.stickyBy', { by: e.sticky_by }) }} }
+                @if (e.sticky_by) {
+                  · {{ t('experiments.stickyBy', { by: e.sticky_by }) }}
+                }
               </span>
             </h2>
             <table class="simple">
-              <caption class="visually-hidden">{{ t('experiments.caption', { name: e.name }) }}</caption>
+              <caption class="visually-hidden">
+                {{
+                  t('experiments.caption', { name: e.name })
+                }}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">{{ t('experiments.variant') }}</th>
@@ -62,17 +82,29 @@ const DAY = 86_400_000;
               <tbody>
                 @for (v of e.variants; track v.name) {
                   <tr [attr.data-testid]="'variant-' + v.name">
-                    <th scope="row" class="mono">{{ v.name }} @if (!v.configured) { <span class="muted">({{ t('experiments.removed') }})</span> }</th>
+                    <th scope="row" class="mono">
+                      {{ v.name }}
+                      @if (!v.configured) {
+                        <span class="muted">({{ t('experiments.removed') }})</span>
+                      }
+                    </th>
                     <td class="num">{{ v.weight }}</td>
-                    <td class="num" data-testid="variant-requests" [attr.data-value]="v.requests">{{ count(v.requests) }}</td>
+                    <td class="num" data-testid="variant-requests" [attr.data-value]="v.requests">
+                      {{ count(v.requests) }}
+                    </td>
                     <td class="num">{{ ratio(v.error_rate) }}</td>
                     <td class="num">{{ ms(v.avg_latency_ms) }}</td>
                     <td class="num">{{ money(v.cost_micros) }}</td>
-                    <td class="num">{{ v.feedback.avg_score === null ? '—' : v.feedback.avg_score.toFixed(2) }} <span class="muted">(n={{ v.feedback.count }})</span></td>
+                    <td class="num">
+                      {{ v.feedback.avg_score === null ? '—' : v.feedback.avg_score.toFixed(2) }}
+                      <span class="muted">(n={{ v.feedback.count }})</span>
+                    </td>
                     <td data-testid="variant-significance" [attr.data-verdict]="verdict(v.significance)">
                       {{ t('experiments.verdict.' + verdict(v.significance)) }}
                       @if (v.significance; as s) {
-                        @if (s.p_value !== null) { <span class="muted">(p = {{ p(s.p_value) }})</span> }
+                        @if (s.p_value !== null) {
+                          <span class="muted">(p = {{ p(s.p_value) }})</span>
+                        }
                       }
                     </td>
                   </tr>
@@ -86,12 +118,29 @@ const DAY = 86_400_000;
     </section>
   `,
   styles: `
-    table.simple { width: 100%; border-collapse: collapse; }
-    table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; }
-    .num { text-align: end !important; font-variant-numeric: tabular-nums; }
-    section.block { margin-top: 24px; }
-    h2 { font: var(--mat-sys-title-medium); }
-    .small { font: var(--mat-sys-body-small); }
+    table.simple {
+      width: 100%;
+      border-collapse: collapse;
+    }
+    table.simple th,
+    table.simple td {
+      padding: 6px 8px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+      text-align: start;
+    }
+    .num {
+      text-align: end !important;
+      font-variant-numeric: tabular-nums;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
+    .small {
+      font: var(--mat-sys-body-small);
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -102,7 +151,9 @@ export class ExperimentsPage {
   readonly windows = [7, 30, 90];
 
   readonly url = urlState({ days: 30 });
-  readonly days = computed(() => (this.windows.includes(Number(this.url.state().days)) ? Number(this.url.state().days) : 30));
+  readonly days = computed(() =>
+    this.windows.includes(Number(this.url.state().days)) ? Number(this.url.state().days) : 30,
+  );
   private readonly query = computed(() => {
     const tenantId = this.session.tenantId();
     // Whole minutes, so the same view asks the same question (and re-renders do not re-fetch).
@@ -110,9 +161,15 @@ export class ExperimentsPage {
     return tenantId ? { tenantId, since } : null;
   });
   readonly data = dataResource(this.query, (q) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/experiments', { params: { path: { tenantId: q.tenantId }, query: { since: q.since } } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/experiments', {
+        params: { path: { tenantId: q.tenantId }, query: { since: q.since } },
+      }),
+    ),
   );
-  readonly empty = computed(() => !this.data.loading() && !this.data.error() && (this.data.value()?.experiments.length ?? 0) === 0);
+  readonly empty = computed(
+    () => !this.data.loading() && !this.data.error() && (this.data.value()?.experiments.length ?? 0) === 0,
+  );
 
   setDays(d: number): void {
     void this.url.patch({ days: d });

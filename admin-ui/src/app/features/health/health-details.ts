@@ -20,10 +20,17 @@ export interface HealthDetails {
 
 /** Whether a body is a /health/details answer (a 503 carries one too: the failing checks are the point). */
 export function isHealthDetails(body: unknown): body is HealthDetails {
-  return !!body && typeof body === 'object' && typeof (body as HealthDetails).status === 'string' && Array.isArray((body as HealthDetails).checks);
+  return (
+    !!body &&
+    typeof body === 'object' &&
+    typeof (body as HealthDetails).status === 'string' &&
+    Array.isArray((body as HealthDetails).checks)
+  );
 }
 
 /** Checks in display order: failing first, then by plugin and name. */
 export function sortChecks(checks: HealthCheck[]): HealthCheck[] {
-  return [...checks].sort((a, b) => Number(a.ok) - Number(b.ok) || a.plugin.localeCompare(b.plugin) || a.name.localeCompare(b.name));
+  return [...checks].sort(
+    (a, b) => Number(a.ok) - Number(b.ok) || a.plugin.localeCompare(b.plugin) || a.name.localeCompare(b.name),
+  );
 }

@@ -21,28 +21,58 @@ import { isHealthDetails, sortChecks, type HealthDetails } from './health-detail
     <section class="page" *transloco="let t" aria-labelledby="health-title">
       <div class="page-header">
         <h1 id="health-title">{{ t('health.title') }}</h1>
-        <button mat-stroked-button type="button" (click)="refresh()" data-testid="health-refresh">{{ t('health.refresh') }}</button>
+        <button mat-stroked-button type="button" (click)="refresh()" data-testid="health-refresh">
+          {{ t('health.refresh') }}
+        </button>
       </div>
 
       <section class="block" aria-labelledby="health-checks">
         <h2 id="health-checks">{{ t('health.checks') }}</h2>
         <p class="muted">{{ t('health.instanceNote') }}</p>
-        <app-page-state [loading]="health.loading()" [error]="health.error()" [empty]="!health.loading() && !health.error() && (health.value()?.checks?.length ?? 0) === 0" (retry)="health.reload()" />
+        <app-page-state
+          [loading]="health.loading()"
+          [error]="health.error()"
+          [empty]="!health.loading() && !health.error() && (health.value()?.checks?.length ?? 0) === 0"
+          (retry)="health.reload()"
+        />
         @if (health.value(); as h) {
-          <p data-testid="health-status" [attr.data-value]="h.status" role="status">{{ t('health.status.' + h.status) }}</p>
+          <p data-testid="health-status" [attr.data-value]="h.status" role="status">
+            {{ t('health.status.' + h.status) }}
+          </p>
           <table class="simple" data-testid="health-checks">
-            <caption class="visually-hidden">{{ t('health.checks') }}</caption>
+            <caption class="visually-hidden">
+              {{
+                t('health.checks')
+              }}
+            </caption>
             <thead>
-              <tr><th scope="col">{{ t('health.check') }}</th><th scope="col">{{ t('health.kind') }}</th><th scope="col">{{ t('health.state') }}</th><th scope="col" class="num">{{ t('health.latency') }}</th><th scope="col">{{ t('health.lastError') }}</th></tr>
+              <tr>
+                <th scope="col">{{ t('health.check') }}</th>
+                <th scope="col">{{ t('health.kind') }}</th>
+                <th scope="col">{{ t('health.state') }}</th>
+                <th scope="col" class="num">{{ t('health.latency') }}</th>
+                <th scope="col">{{ t('health.lastError') }}</th>
+              </tr>
             </thead>
             <tbody>
               @for (c of sorted(h); track c.plugin + ':' + c.name) {
                 <tr [attr.data-check]="c.plugin + ':' + c.name">
                   <td class="mono">{{ c.plugin }}:{{ c.name }}</td>
                   <td>{{ t('health.kinds.' + c.kind) }}</td>
-                  <td [class.bad]="!c.ok">{{ c.ok ? t('health.ok') : t('health.failing') }}@if (c.error) { — {{ c.error }} }</td>
+                  <td [class.bad]="!c.ok">
+                    {{ c.ok ? t('health.ok') : t('health.failing') }}
+                    @if (c.error) {
+                      — {{ c.error }}
+                    }
+                  </td>
                   <td class="num">{{ c.latencyMs }} ms</td>
-                  <td>@if (c.lastError; as e) { {{ e.at | localDate }}: {{ e.message }} } @else { — }</td>
+                  <td>
+                    @if (c.lastError; as e) {
+                      {{ e.at | localDate }}: {{ e.message }}
+                    } @else {
+                      —
+                    }
+                  </td>
                 </tr>
               }
             </tbody>
@@ -56,11 +86,27 @@ import { isHealthDetails, sortChecks, type HealthDetails } from './health-detail
         @if (plugins.value(); as p) {
           <p class="muted">{{ t('health.coreVersion', { version: p.core_version }) }}</p>
           <table class="simple" data-testid="health-plugin-list">
-            <caption class="visually-hidden">{{ t('health.plugins') }}</caption>
-            <thead><tr><th scope="col">{{ t('health.plugin') }}</th><th scope="col">{{ t('health.version') }}</th><th scope="col">{{ t('health.dependsOn') }}</th><th scope="col">{{ t('health.description') }}</th></tr></thead>
+            <caption class="visually-hidden">
+              {{
+                t('health.plugins')
+              }}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">{{ t('health.plugin') }}</th>
+                <th scope="col">{{ t('health.version') }}</th>
+                <th scope="col">{{ t('health.dependsOn') }}</th>
+                <th scope="col">{{ t('health.description') }}</th>
+              </tr>
+            </thead>
             <tbody>
               @for (pl of p.plugins; track pl.name) {
-                <tr [attr.data-plugin]="pl.name"><td class="mono">{{ pl.name }}</td><td class="mono">{{ pl.version }}</td><td>{{ deps(pl) || '—' }}</td><td>{{ pl.description }}</td></tr>
+                <tr [attr.data-plugin]="pl.name">
+                  <td class="mono">{{ pl.name }}</td>
+                  <td class="mono">{{ pl.version }}</td>
+                  <td>{{ deps(pl) || '—' }}</td>
+                  <td>{{ pl.description }}</td>
+                </tr>
               }
             </tbody>
           </table>
@@ -74,7 +120,9 @@ import { isHealthDetails, sortChecks, type HealthDetails } from './health-detail
                 <dd>
                   @if (phase.hooks.length) {
                     <ol>
-                      @for (hook of phase.hooks; track hook.id) { <li class="mono">{{ hook.id }}</li> }
+                      @for (hook of phase.hooks; track hook.id) {
+                        <li class="mono">{{ hook.id }}</li>
+                      }
                     </ol>
                   } @else {
                     <span class="muted">{{ t('health.noHooks') }}</span>
@@ -88,15 +136,46 @@ import { isHealthDetails, sortChecks, type HealthDetails } from './health-detail
     </section>
   `,
   styles: `
-    table.simple { width: 100%; border-collapse: collapse; margin-bottom: 16px; }
-    table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; vertical-align: top; }
-    .num { text-align: end !important; font-variant-numeric: tabular-nums; }
-    .bad { color: var(--mat-sys-error); font-weight: 600; }
-    section.block { margin-top: 24px; }
-    h2 { font: var(--mat-sys-title-medium); }
-    .pipeline > div { display: grid; grid-template-columns: 200px 1fr; gap: 8px; padding: 4px 0; border-bottom: 1px solid var(--mat-sys-outline-variant); }
-    .pipeline dd { margin: 0; }
-    .pipeline ol { margin: 0; padding-inline-start: 20px; }
+    table.simple {
+      width: 100%;
+      border-collapse: collapse;
+      margin-bottom: 16px;
+    }
+    table.simple th,
+    table.simple td {
+      padding: 6px 8px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+      text-align: start;
+      vertical-align: top;
+    }
+    .num {
+      text-align: end !important;
+      font-variant-numeric: tabular-nums;
+    }
+    .bad {
+      color: var(--mat-sys-error);
+      font-weight: 600;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
+    .pipeline > div {
+      display: grid;
+      grid-template-columns: 200px 1fr;
+      gap: 8px;
+      padding: 4px 0;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+    }
+    .pipeline dd {
+      margin: 0;
+    }
+    .pipeline ol {
+      margin: 0;
+      padding-inline-start: 20px;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -109,7 +188,11 @@ export class HealthPage {
     // carries the checks (that is when they matter), so it is shown, not turned into an error.
     let result: { data?: unknown; error?: unknown; response: Response };
     try {
-      result = await (this.api.client.GET as unknown as (path: string) => Promise<{ data?: unknown; error?: unknown; response: Response }>)('/health/details');
+      result = await (
+        this.api.client.GET as unknown as (
+          path: string,
+        ) => Promise<{ data?: unknown; error?: unknown; response: Response }>
+      )('/health/details');
     } catch {
       throw new ApiError(toProblem(0, undefined));
     }

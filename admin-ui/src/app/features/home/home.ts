@@ -10,9 +10,13 @@ import { SessionService } from '../../core/session/session.service';
   imports: [TranslocoDirective],
   template: `
     <section class="page" *transloco="let t">
-      <div class="page-header"><h1>{{ t('home.title') }}</h1></div>
+      <div class="page-header">
+        <h1>{{ t('home.title') }}</h1>
+      </div>
       @if (denied(); as path) {
-        <p class="denied" role="alert" data-testid="home-denied">{{ t('home.denied', { path, role: session.role() ?? '—' }) }}</p>
+        <p class="denied" role="alert" data-testid="home-denied">
+          {{ t('home.denied', { path, role: session.role() ?? '—' }) }}
+        </p>
       }
       @if (session.me(); as me) {
         <p>{{ t('home.signedInAs', { email: me.user?.email ?? me.principal.subject }) }}</p>
@@ -24,7 +28,13 @@ import { SessionService } from '../../core/session/session.service';
     </section>
   `,
   styles: `
-    .denied { padding: 12px 16px; border-radius: 8px; background: var(--mat-sys-error-container); color: var(--mat-sys-on-error-container); max-width: 720px; }
+    .denied {
+      padding: 12px 16px;
+      border-radius: 8px;
+      background: var(--mat-sys-error-container);
+      color: var(--mat-sys-on-error-container);
+      max-width: 720px;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

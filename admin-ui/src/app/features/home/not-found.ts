@@ -9,7 +9,9 @@ import { TranslocoDirective } from '@jsverse/transloco';
   template: `
     <section class="page" *transloco="let t">
       <h1>{{ t('notFound.title') }}</h1>
-      <p><a routerLink="/home">{{ t('notFound.home') }}</a></p>
+      <p>
+        <a routerLink="/home">{{ t('notFound.home') }}</a>
+      </p>
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

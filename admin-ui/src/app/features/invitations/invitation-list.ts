@@ -20,7 +20,17 @@ import { INVITATION_STATUSES, toStatusFilter, type Invitation } from './invitati
 /** `/invitations?status=pending`: the tenant's invitations by status, paging in the URL; revoke a pending one (confirmed). */
 @Component({
   selector: 'app-invitation-list',
-  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, PageState, CursorPaginator, LocalDatePipe],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatSelectModule,
+    MatTableModule,
+    RouterLink,
+    TranslocoDirective,
+    PageState,
+    CursorPaginator,
+    LocalDatePipe,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="invitations-title">
       <div class="page-header">
@@ -30,16 +40,35 @@ import { INVITATION_STATUSES, toStatusFilter, type Invitation } from './invitati
       <div class="toolbar-row">
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('invitations.status') }}</mat-label>
-          <mat-select [value]="url.state().status" (selectionChange)="filterStatus($event.value)" data-testid="invitation-status">
+          <mat-select
+            [value]="url.state().status"
+            (selectionChange)="filterStatus($event.value)"
+            data-testid="invitation-status"
+          >
             <mat-option value="all">{{ t('invitations.statuses.all') }}</mat-option>
-            @for (s of statuses; track s) { <mat-option [value]="s">{{ t('invitations.statuses.' + s) }}</mat-option> }
+            @for (s of statuses; track s) {
+              <mat-option [value]="s">{{ t('invitations.statuses.' + s) }}</mat-option>
+            }
           </mat-select>
         </mat-form-field>
       </div>
-      @if (actionError(); as e) { <p class="error-text" role="alert" data-testid="invitation-error">{{ e }}</p> }
-      <app-page-state [loading]="list.loading()" [error]="list.error()" [empty]="list.empty()" [emptyText]="t('invitations.empty')" (retry)="list.reload()" />
+      @if (actionError(); as e) {
+        <p class="error-text" role="alert" data-testid="invitation-error">{{ e }}</p>
+      }
+      <app-page-state
+        [loading]="list.loading()"
+        [error]="list.error()"
+        [empty]="list.empty()"
+        [emptyText]="t('invitations.empty')"
+        (retry)="list.reload()"
+      />
       @if (list.items().length) {
-        <table mat-table [dataSource]="list.items()" [attr.aria-label]="t('invitations.title')" data-testid="invitation-table">
+        <table
+          mat-table
+          [dataSource]="list.items()"
+          [attr.aria-label]="t('invitations.title')"
+          data-testid="invitation-table"
+        >
           <ng-container matColumnDef="email">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('invitations.email') }}</th>
             <td mat-cell *matCellDef="let row">{{ row.email }}</td>
@@ -64,7 +93,15 @@ import { INVITATION_STATUSES, toStatusFilter, type Invitation } from './invitati
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('common.actions') }}</th>
             <td mat-cell *matCellDef="let row" class="actions">
               @if (canWrite() && row.status === 'pending') {
-                <button mat-button type="button" class="error-text" (click)="revoke(row)" [attr.aria-label]="t('invitations.revokeAria', { email: row.email })">{{ t('invitations.revoke') }}</button>
+                <button
+                  mat-button
+                  type="button"
+                  class="error-text"
+                  (click)="revoke(row)"
+                  [attr.aria-label]="t('invitations.revokeAria', { email: row.email })"
+                >
+                  {{ t('invitations.revoke') }}
+                </button>
               }
             </td>
           </ng-container>
@@ -72,7 +109,15 @@ import { INVITATION_STATUSES, toStatusFilter, type Invitation } from './invitati
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-invitation]="row.email"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
+      <app-cursor-paginator
+        [limit]="url.state().limit"
+        [hasNext]="!!list.nextCursor()"
+        [hasPrevious]="!!url.state().cursor"
+        (next)="paging.next()"
+        (previous)="paging.previous()"
+        (first)="paging.first()"
+        (limitChange)="paging.pageSize($event)"
+      />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -93,7 +138,10 @@ export class InvitationList {
   readonly list = listResource(this.query, ({ tenantId, state }) =>
     this.api.call(
       this.api.client.GET('/admin/v1/tenants/{tenantId}/invitations', {
-        params: { path: { tenantId }, query: { status: toStatusFilter(state.status), cursor: state.cursor || undefined, limit: state.limit } },
+        params: {
+          path: { tenantId },
+          query: { status: toStatusFilter(state.status), cursor: state.cursor || undefined, limit: state.limit },
+        },
       }),
     ),
   );
@@ -117,7 +165,11 @@ export class InvitationList {
     });
     if (!ok) return;
     try {
-      await this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/invitations/{invitationId}', { params: { path: { tenantId, invitationId: invitation.id } } }));
+      await this.api.call(
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/invitations/{invitationId}', {
+          params: { path: { tenantId, invitationId: invitation.id } },
+        }),
+      );
       await this.list.reload();
     } catch (err) {
       this.actionError.set(err instanceof ApiError ? err.message : String(err));

@@ -1,7 +1,8 @@
 import type { paths } from '../../api/schema';
 
 /** An invitation as listed (never its token), from the generated OpenAPI types. */
-export type Invitation = paths['/admin/v1/tenants/{tenantId}/invitations']['get']['responses'][200]['content']['application/json']['data'][number];
+export type Invitation =
+  paths['/admin/v1/tenants/{tenantId}/invitations']['get']['responses'][200]['content']['application/json']['data'][number];
 export type InvitationStatus = Invitation['status'];
 
 /** The status filter's choices; '' lists every status. */

@@ -24,7 +24,16 @@ type InvitationView = paths['/admin/v1/invitations/{token}']['get']['responses']
  */
 @Component({
   selector: 'app-invite-accept',
-  imports: [ReactiveFormsModule, MatButtonModule, MatCardModule, MatFormFieldModule, MatInputModule, MatProgressSpinnerModule, TranslocoDirective, LocalDatePipe],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatCardModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressSpinnerModule,
+    TranslocoDirective,
+    LocalDatePipe,
+  ],
   template: `
     <main class="invite" *transloco="let t">
       @if (!token) {
@@ -35,14 +44,26 @@ type InvitationView = paths['/admin/v1/invitations/{token}']['get']['responses']
         <p role="alert" class="error-text" data-testid="invite-error">{{ e }}</p>
       } @else if (invitation(); as inv) {
         <h1 data-testid="invite-title">{{ t('invite.title', { tenant: inv.tenant.name }) }}</h1>
-        <p data-testid="invite-intro">{{ t('invite.intro', { email: inv.email, tenant: inv.tenant.name, role: t('invite.roles.' + inv.role) }) }}</p>
+        <p data-testid="invite-intro">
+          {{ t('invite.intro', { email: inv.email, tenant: inv.tenant.name, role: t('invite.roles.' + inv.role) }) }}
+        </p>
         <p class="muted">{{ t('invite.expires', { date: (inv.expires_at | localDate: 'utc') }) }}</p>
-        @if (acceptError(); as e) { <p role="alert" class="error-text" data-testid="accept-error">{{ e }}</p> }
+        @if (acceptError(); as e) {
+          <p role="alert" class="error-text" data-testid="accept-error">{{ e }}</p>
+        }
         @if (signedIn()) {
           <mat-card appearance="outlined">
             <mat-card-content>
               <p>{{ t('invite.signedInAs') }}</p>
-              <button mat-flat-button type="button" (click)="acceptSignedIn()" [disabled]="busy()" data-testid="invite-accept">{{ busy() ? t('invite.accepting') : t('invite.accept') }}</button>
+              <button
+                mat-flat-button
+                type="button"
+                (click)="acceptSignedIn()"
+                [disabled]="busy()"
+                data-testid="invite-accept"
+              >
+                {{ busy() ? t('invite.accepting') : t('invite.accept') }}
+              </button>
             </mat-card-content>
           </mat-card>
         } @else {
@@ -53,24 +74,42 @@ type InvitationView = paths['/admin/v1/invitations/{token}']['get']['responses']
                 <mat-form-field>
                   <mat-label>{{ t('invite.name') }}</mat-label>
                   <input matInput formControlName="name" autocomplete="name" data-testid="invite-name" />
-                  @if (form.controls.name.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+                  @if (form.controls.name.errors?.['server']; as e) {
+                    <mat-error>{{ e }}</mat-error>
+                  }
                 </mat-form-field>
                 <mat-form-field>
                   <mat-label>{{ t('invite.password') }}</mat-label>
-                  <input matInput type="password" formControlName="password" required autocomplete="new-password" data-testid="invite-password" />
+                  <input
+                    matInput
+                    type="password"
+                    formControlName="password"
+                    required
+                    autocomplete="new-password"
+                    data-testid="invite-password"
+                  />
                   <mat-hint>{{ t('invite.passwordHint') }}</mat-hint>
-                  @if (form.controls.password.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
-                  @else if (form.controls.password.errors?.['required']) { <mat-error>{{ t('common.required') }}</mat-error> }
+                  @if (form.controls.password.errors?.['server']; as e) {
+                    <mat-error>{{ e }}</mat-error>
+                  } @else if (form.controls.password.errors?.['required']) {
+                    <mat-error>{{ t('common.required') }}</mat-error>
+                  }
                 </mat-form-field>
-                <button mat-flat-button type="submit" [disabled]="busy()" data-testid="invite-create">{{ busy() ? t('invite.accepting') : t('invite.create') }}</button>
+                <button mat-flat-button type="submit" [disabled]="busy()" data-testid="invite-create">
+                  {{ busy() ? t('invite.accepting') : t('invite.create') }}
+                </button>
               </form>
             </mat-card-content>
           </mat-card>
           <mat-card appearance="outlined">
             <mat-card-content>
               <h2>{{ t('invite.signInTitle') }}</h2>
-              @if (needsSignIn()) { <p role="alert" data-testid="invite-exists">{{ t('invite.exists') }}</p> }
-              <button mat-stroked-button type="button" (click)="signInToAccept()" data-testid="invite-signin">{{ t('invite.signIn') }}</button>
+              @if (needsSignIn()) {
+                <p role="alert" data-testid="invite-exists">{{ t('invite.exists') }}</p>
+              }
+              <button mat-stroked-button type="button" (click)="signInToAccept()" data-testid="invite-signin">
+                {{ t('invite.signIn') }}
+              </button>
             </mat-card-content>
           </mat-card>
         }
@@ -81,10 +120,26 @@ type InvitationView = paths['/admin/v1/invitations/{token}']['get']['responses']
     </main>
   `,
   styles: `
-    .invite { max-width: 520px; margin: 48px auto; padding: 0 16px; display: flex; flex-direction: column; gap: 16px; }
-    form { display: flex; flex-direction: column; gap: 8px; }
-    h2 { font-size: 1.1rem; margin: 0 0 8px; }
-    .muted { color: var(--mat-sys-on-surface-variant); }
+    .invite {
+      max-width: 520px;
+      margin: 48px auto;
+      padding: 0 16px;
+      display: flex;
+      flex-direction: column;
+      gap: 16px;
+    }
+    form {
+      display: flex;
+      flex-direction: column;
+      gap: 8px;
+    }
+    h2 {
+      font-size: 1.1rem;
+      margin: 0 0 8px;
+    }
+    .muted {
+      color: var(--mat-sys-on-surface-variant);
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -104,7 +159,11 @@ export class InviteAccept implements OnInit {
   async ngOnInit(): Promise<void> {
     if (!this.token) return;
     try {
-      this.invitation.set(await this.api.call(this.api.client.GET('/admin/v1/invitations/{token}', { params: { path: { token: this.token } } })));
+      this.invitation.set(
+        await this.api.call(
+          this.api.client.GET('/admin/v1/invitations/{token}', { params: { path: { token: this.token } } }),
+        ),
+      );
     } catch (err) {
       this.loadError.set(messageOf(err));
       return;
@@ -123,7 +182,11 @@ export class InviteAccept implements OnInit {
     this.acceptError.set(null);
     const { name, password } = this.form.getRawValue();
     try {
-      const joined = await this.api.call(this.api.client.POST('/admin/v1/invitations/accept', { body: { token: this.token, password, name: name.trim() || undefined } }));
+      const joined = await this.api.call(
+        this.api.client.POST('/admin/v1/invitations/accept', {
+          body: { token: this.token, password, name: name.trim() || undefined },
+        }),
+      );
       await this.auth.signIn('/home', { tenant: joined.tenant_id, loginHint: inv.email });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'sign_in_required') this.needsSignIn.set(true);
@@ -137,7 +200,9 @@ export class InviteAccept implements OnInit {
     this.busy.set(true);
     this.acceptError.set(null);
     try {
-      const joined = await this.api.call(this.api.client.POST('/admin/v1/invitations/accept', { body: { token: this.token } }));
+      const joined = await this.api.call(
+        this.api.client.POST('/admin/v1/invitations/accept', { body: { token: this.token } }),
+      );
       await this.auth.signIn('/home', { tenant: joined.tenant_id });
     } catch (err) {
       this.acceptError.set(messageOf(err));

@@ -23,11 +23,18 @@ describe('usageShare', () => {
 
 describe('effectiveLimit', () => {
   it('shows the plan bound on the tenant row that sets none, not "inherited"', () => {
-    expect(effectiveLimit('tenant', {}, { requestsPerMinute: 100 }, 'requestsPerMinute')).toEqual({ value: 100, source: 'plan' });
-    expect(effectiveLimit('tenant', {}, { requestsPerMinute: 100 }, 'tokensPerMinute')).toEqual({ source: 'unbounded' });
+    expect(effectiveLimit('tenant', {}, { requestsPerMinute: 100 }, 'requestsPerMinute')).toEqual({
+      value: 100,
+      source: 'plan',
+    });
+    expect(effectiveLimit('tenant', {}, { requestsPerMinute: 100 }, 'tokensPerMinute')).toEqual({
+      source: 'unbounded',
+    });
   });
-  it('prefers the row\'s own value; other levels without one inherit', () => {
-    expect(effectiveLimit('tenant', { requestsPerMinute: 50 }, { requestsPerMinute: 100 }, 'requestsPerMinute')).toEqual({ value: 50, source: 'own' });
+  it("prefers the row's own value; other levels without one inherit", () => {
+    expect(
+      effectiveLimit('tenant', { requestsPerMinute: 50 }, { requestsPerMinute: 100 }, 'requestsPerMinute'),
+    ).toEqual({ value: 50, source: 'own' });
     expect(effectiveLimit('key', {}, { requestsPerMinute: 100 }, 'requestsPerMinute')).toEqual({ source: 'inherit' });
   });
 });

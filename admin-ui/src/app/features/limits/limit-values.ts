@@ -7,7 +7,9 @@ export type LimitValues = Partial<Record<LimitField, number>>;
  * The PUT body from the form's text fields: empty → null (inherit), a positive whole number → that
  * number. Returns the fields that are not valid numbers instead, so the form can mark them.
  */
-export function toLimitBody(form: Record<LimitField, string>): { body: Record<LimitField, number | null> } | { invalid: LimitField[] } {
+export function toLimitBody(
+  form: Record<LimitField, string>,
+): { body: Record<LimitField, number | null> } | { invalid: LimitField[] } {
   const body = {} as Record<LimitField, number | null>;
   const invalid: LimitField[] = [];
   for (const f of LIMIT_FIELDS) {
@@ -30,7 +32,12 @@ export function usageShare(used: number, limit: number | undefined): number | nu
  * so "inherited" would hide the figure that actually applies; for a team, key or user with none,
  * the next level's (shown on the tenant row).
  */
-export function effectiveLimit(scope: string, own: LimitValues, planBounds: LimitValues, f: LimitField): { value: number; source: 'own' | 'plan' } | { source: 'unbounded' | 'inherit' } {
+export function effectiveLimit(
+  scope: string,
+  own: LimitValues,
+  planBounds: LimitValues,
+  f: LimitField,
+): { value: number; source: 'own' | 'plan' } | { source: 'unbounded' | 'inherit' } {
   if (own[f] !== undefined) return { value: own[f], source: 'own' };
   if (scope !== 'tenant') return { source: 'inherit' };
   return planBounds[f] !== undefined ? { value: planBounds[f], source: 'plan' } : { source: 'unbounded' };

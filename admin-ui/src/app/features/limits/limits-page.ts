@@ -39,14 +39,35 @@ export interface LimitRow {
  */
 @Component({
   selector: 'app-limits-page',
-  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, TranslocoDirective, PageState],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatTableModule,
+    TranslocoDirective,
+    PageState,
+  ],
   providers: [SubjectOptions],
   templateUrl: './limits-page.html',
   styles: `
-    .num { text-align: end; font-variant-numeric: tabular-nums; }
-    section.block { margin-top: 24px; }
-    h2 { font: var(--mat-sys-title-medium); }
-    .edit { border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; padding: 16px; max-width: 560px; }
+    .num {
+      text-align: end;
+      font-variant-numeric: tabular-nums;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
+    .edit {
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+      padding: 16px;
+      max-width: 560px;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -63,24 +84,49 @@ export class LimitsPage {
 
   readonly url = urlState({ scope: 'tenant', subject: '' });
   private readonly tenant = computed(() => this.session.tenantId());
-  readonly overview = dataResource(this.tenant, (tenantId) => this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/limits', { params: { path: { tenantId } } })));
-  readonly usage = dataResource(this.tenant, (tenantId) => this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/limits/usage', { params: { path: { tenantId } } })));
+  readonly overview = dataResource(this.tenant, (tenantId) =>
+    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/limits', { params: { path: { tenantId } } })),
+  );
+  readonly usage = dataResource(this.tenant, (tenantId) =>
+    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/limits/usage', { params: { path: { tenantId } } })),
+  );
   readonly canWrite = computed(() => this.session.superadmin() || this.session.permissions().has('limits:write'));
 
   readonly rows = computed<LimitRow[]>(() => {
     const o = this.overview.value();
     if (!o) return [];
     const used = new Map((this.usage.value()?.counters ?? []).map((c) => [`${c.scope}:${c.subjectId}`, c]));
-    const rows: LimitRow[] = o.policies.map((p) => ({ scope: p.scope, subjectId: p.subjectId, limits: p.limits, used: used.get(`${p.scope}:${p.subjectId}`) ?? null, stored: true }));
-    if (!rows.some((r) => r.scope === 'tenant')) rows.unshift({ scope: 'tenant', subjectId: o.tenantId, limits: {}, used: used.get(`tenant:${o.tenantId}`) ?? null, stored: false });
-    for (const c of this.usage.value()?.counters ?? []) if (c.scope === 'model') rows.push({ scope: 'model', subjectId: c.subjectId, limits: {}, used: c, stored: false });
+    const rows: LimitRow[] = o.policies.map((p) => ({
+      scope: p.scope,
+      subjectId: p.subjectId,
+      limits: p.limits,
+      used: used.get(`${p.scope}:${p.subjectId}`) ?? null,
+      stored: true,
+    }));
+    if (!rows.some((r) => r.scope === 'tenant'))
+      rows.unshift({
+        scope: 'tenant',
+        subjectId: o.tenantId,
+        limits: {},
+        used: used.get(`tenant:${o.tenantId}`) ?? null,
+        stored: false,
+      });
+    for (const c of this.usage.value()?.counters ?? [])
+      if (c.scope === 'model')
+        rows.push({ scope: 'model', subjectId: c.subjectId, limits: {}, used: c, stored: false });
     return rows;
   });
   readonly columns = ['scope', 'subject', 'requestsPerMinute', 'tokensPerMinute', 'concurrentRequests', 'actions'];
 
   readonly saving = signal(false);
   readonly formError = signal<string | null>(null);
-  readonly form = inject(NonNullableFormBuilder).group({ scope: ['tenant' as Scope], subject: [''], requestsPerMinute: [''], tokensPerMinute: [''], concurrentRequests: [''] });
+  readonly form = inject(NonNullableFormBuilder).group({
+    scope: ['tenant' as Scope],
+    subject: [''],
+    requestsPerMinute: [''],
+    tokensPerMinute: [''],
+    concurrentRequests: [''],
+  });
 
   constructor() {
     const tenantId = this.session.tenantId();
@@ -100,7 +146,11 @@ export class LimitsPage {
   /** The used value of a row for one dimension. */
   used(row: LimitRow, f: LimitField): number | null {
     if (!row.used) return null;
-    return f === 'requestsPerMinute' ? row.used.requests : f === 'tokensPerMinute' ? row.used.tokens : row.used.concurrent;
+    return f === 'requestsPerMinute'
+      ? row.used.requests
+      : f === 'tokensPerMinute'
+        ? row.used.tokens
+        : row.used.concurrent;
   }
 
   /** The limit that applies to a row in one dimension (the tenant row falls back to the plan's bound). */
@@ -109,14 +159,20 @@ export class LimitsPage {
   }
 
   subjectLabel(row: LimitRow): string {
-    return row.scope === 'tenant' ? this.i18n.translate('limits.thisTenant') : this.options.labelOf(row.scope, row.subjectId);
+    return row.scope === 'tenant'
+      ? this.i18n.translate('limits.thisTenant')
+      : this.options.labelOf(row.scope, row.subjectId);
   }
 
   /** Loads a row into the form (and its subject into the URL). */
   edit(row: LimitRow): void {
     if (row.scope === 'model') return;
     this.formError.set(null);
-    this.form.reset({ scope: row.scope, subject: row.scope === 'tenant' ? '' : row.subjectId, ...this.asText(row.limits) });
+    this.form.reset({
+      scope: row.scope,
+      subject: row.scope === 'tenant' ? '' : row.subjectId,
+      ...this.asText(row.limits),
+    });
     void this.url.patch({ scope: row.scope, subject: row.scope === 'tenant' ? '' : row.subjectId });
     document.getElementById('limits-edit')?.focus();
   }
@@ -147,7 +203,14 @@ export class LimitsPage {
       await Promise.all([this.overview.reload(), this.usage.reload()]);
     } catch (err) {
       // exceeds_plan names the field (param requestsPerMinute …); not_found codes concern the subject.
-      this.formError.set(applyProblem(this.form, planProblemOnFields(err), {}, { team_not_found: 'subject', key_not_found: 'subject', member_not_found: 'subject' }));
+      this.formError.set(
+        applyProblem(
+          this.form,
+          planProblemOnFields(err),
+          {},
+          { team_not_found: 'subject', key_not_found: 'subject', member_not_found: 'subject' },
+        ),
+      );
     } finally {
       this.saving.set(false);
     }
@@ -167,12 +230,19 @@ export class LimitsPage {
       await this.del(tenantId, row.scope, row.subjectId);
       await Promise.all([this.overview.reload(), this.usage.reload()]);
     } catch (err) {
-      this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, { duration: 6000, politeness: 'assertive' });
+      this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, {
+        duration: 6000,
+        politeness: 'assertive',
+      });
     }
   }
 
   private asText(limits: LimitValues): Record<LimitField, string> {
-    return { requestsPerMinute: String(limits.requestsPerMinute ?? ''), tokensPerMinute: String(limits.tokensPerMinute ?? ''), concurrentRequests: String(limits.concurrentRequests ?? '') };
+    return {
+      requestsPerMinute: String(limits.requestsPerMinute ?? ''),
+      tokensPerMinute: String(limits.tokensPerMinute ?? ''),
+      concurrentRequests: String(limits.concurrentRequests ?? ''),
+    };
   }
 
   private put(tenantId: string, scope: Scope, subjectId: string, body: Record<LimitField, number | null>) {
@@ -181,11 +251,26 @@ export class LimitsPage {
       case 'tenant':
         return this.api.call(c.PUT('/admin/v1/tenants/{tenantId}/limits', { params: { path: { tenantId } }, body }));
       case 'team':
-        return this.api.call(c.PUT('/admin/v1/tenants/{tenantId}/teams/{subjectId}/limits', { params: { path: { tenantId, subjectId } }, body }));
+        return this.api.call(
+          c.PUT('/admin/v1/tenants/{tenantId}/teams/{subjectId}/limits', {
+            params: { path: { tenantId, subjectId } },
+            body,
+          }),
+        );
       case 'key':
-        return this.api.call(c.PUT('/admin/v1/tenants/{tenantId}/keys/{subjectId}/limits', { params: { path: { tenantId, subjectId } }, body }));
+        return this.api.call(
+          c.PUT('/admin/v1/tenants/{tenantId}/keys/{subjectId}/limits', {
+            params: { path: { tenantId, subjectId } },
+            body,
+          }),
+        );
       case 'user':
-        return this.api.call(c.PUT('/admin/v1/tenants/{tenantId}/users/{subjectId}/limits', { params: { path: { tenantId, subjectId } }, body }));
+        return this.api.call(
+          c.PUT('/admin/v1/tenants/{tenantId}/users/{subjectId}/limits', {
+            params: { path: { tenantId, subjectId } },
+            body,
+          }),
+        );
     }
   }
 
@@ -195,11 +280,23 @@ export class LimitsPage {
       case 'tenant':
         return this.api.call(c.DELETE('/admin/v1/tenants/{tenantId}/limits', { params: { path: { tenantId } } }));
       case 'team':
-        return this.api.call(c.DELETE('/admin/v1/tenants/{tenantId}/teams/{subjectId}/limits', { params: { path: { tenantId, subjectId } } }));
+        return this.api.call(
+          c.DELETE('/admin/v1/tenants/{tenantId}/teams/{subjectId}/limits', {
+            params: { path: { tenantId, subjectId } },
+          }),
+        );
       case 'key':
-        return this.api.call(c.DELETE('/admin/v1/tenants/{tenantId}/keys/{subjectId}/limits', { params: { path: { tenantId, subjectId } } }));
+        return this.api.call(
+          c.DELETE('/admin/v1/tenants/{tenantId}/keys/{subjectId}/limits', {
+            params: { path: { tenantId, subjectId } },
+          }),
+        );
       case 'user':
-        return this.api.call(c.DELETE('/admin/v1/tenants/{tenantId}/users/{subjectId}/limits', { params: { path: { tenantId, subjectId } } }));
+        return this.api.call(
+          c.DELETE('/admin/v1/tenants/{tenantId}/users/{subjectId}/limits', {
+            params: { path: { tenantId, subjectId } },
+          }),
+        );
     }
   }
 }

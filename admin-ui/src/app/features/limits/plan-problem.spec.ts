@@ -3,7 +3,12 @@ import { planProblemOnFields } from './plan-problem';
 
 describe('planProblemOnFields', () => {
   it('turns every exceeded field into a field issue', () => {
-    const err = new ApiError({ status: 400, code: 'exceeds_plan', detail: 'too high', exceeded: [{ field: 'requestsPerMinute' }, { field: 'tokensPerMinute' }] } as never);
+    const err = new ApiError({
+      status: 400,
+      code: 'exceeds_plan',
+      detail: 'too high',
+      exceeded: [{ field: 'requestsPerMinute' }, { field: 'tokensPerMinute' }],
+    } as never);
     const out = planProblemOnFields(err) as ApiError;
     expect(out.problem.errors?.map((e) => e.path)).toEqual(['body.requestsPerMinute', 'body.tokensPerMinute']);
     expect(out.problem.errors?.[0].message).toBe('too high');

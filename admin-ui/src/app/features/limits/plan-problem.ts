@@ -9,6 +9,8 @@ export function planProblemOnFields(err: unknown): unknown {
   if (!(err instanceof ApiError) || err.problem.code !== 'exceeds_plan') return err;
   const exceeded = (err.problem as { exceeded?: { field?: unknown }[] }).exceeded;
   if (!Array.isArray(exceeded) || exceeded.length === 0) return err;
-  const errors = exceeded.filter((e) => typeof e.field === 'string').map((e) => ({ path: `body.${String(e.field)}`, message: err.problem.detail }));
+  const errors = exceeded
+    .filter((e) => typeof e.field === 'string')
+    .map((e) => ({ path: `body.${String(e.field)}`, message: err.problem.detail }));
   return new ApiError({ ...err.problem, errors });
 }

@@ -20,11 +20,22 @@ export class SubjectOptions {
   /** Loads the teams and (unless `keys` is false: a screen whose answers name keys itself) the keys. */
   async load(tenantId: string, { keys: withKeys = true }: { keys?: boolean } = {}): Promise<void> {
     const [teams, keys] = await Promise.allSettled([
-      this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', { params: { path: { tenantId }, query: { limit: 200 } } })),
-      withKeys ? this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/api-keys', { params: { path: { tenantId }, query: { limit: 200 } } })) : Promise.resolve(null),
+      this.api.call(
+        this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', {
+          params: { path: { tenantId }, query: { limit: 200 } },
+        }),
+      ),
+      withKeys
+        ? this.api.call(
+            this.api.client.GET('/admin/v1/tenants/{tenantId}/api-keys', {
+              params: { path: { tenantId }, query: { limit: 200 } },
+            }),
+          )
+        : Promise.resolve(null),
     ]);
     if (teams.status === 'fulfilled') this.teams.set(teams.value.data.map((t) => ({ id: t.id, label: t.name })));
-    if (keys.status === 'fulfilled' && keys.value) this.keys.set(keys.value.data.map((k) => ({ id: k.id, label: `${k.name} (${k.id})` })));
+    if (keys.status === 'fulfilled' && keys.value)
+      this.keys.set(keys.value.data.map((k) => ({ id: k.id, label: `${k.name} (${k.id})` })));
   }
 
   /** A readable name for an id of this scope, or the id itself. */

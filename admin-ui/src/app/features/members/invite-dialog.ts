@@ -17,7 +17,15 @@ import { MEMBER_ROLES, type MemberRole } from './member';
  */
 @Component({
   selector: 'app-invite-dialog',
-  imports: [ReactiveFormsModule, MatButtonModule, MatDialogModule, MatFormFieldModule, MatInputModule, MatSelectModule, TranslocoDirective],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatDialogModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    TranslocoDirective,
+  ],
   template: `
     <form [formGroup]="form" (ngSubmit)="submit()" *transloco="let t" novalidate>
       <h2 mat-dialog-title>{{ t('members.inviteTitle') }}</h2>
@@ -25,30 +33,46 @@ import { MEMBER_ROLES, type MemberRole } from './member';
         <mat-form-field>
           <mat-label>{{ t('members.email') }}</mat-label>
           <input matInput type="email" formControlName="email" required autocomplete="off" data-testid="invite-email" />
-          @if (form.controls.email.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
-          @else if (form.controls.email.errors?.['required']) { <mat-error>{{ t('common.required') }}</mat-error> }
-          @else if (form.controls.email.errors?.['email']) { <mat-error>{{ t('members.emailInvalid') }}</mat-error> }
+          @if (form.controls.email.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          } @else if (form.controls.email.errors?.['required']) {
+            <mat-error>{{ t('common.required') }}</mat-error>
+          } @else if (form.controls.email.errors?.['email']) {
+            <mat-error>{{ t('members.emailInvalid') }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('members.role') }}</mat-label>
           <mat-select formControlName="role" data-testid="invite-role">
-            @for (r of roles; track r) { <mat-option [value]="r">{{ t('members.roles.' + r) }}</mat-option> }
+            @for (r of roles; track r) {
+              <mat-option [value]="r">{{ t('members.roles.' + r) }}</mat-option>
+            }
           </mat-select>
-          @if (form.controls.role.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.role.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         <mat-form-field>
           <mat-label>{{ t('members.team') }}</mat-label>
           <mat-select formControlName="team_id">
             <mat-option value="">{{ t('members.noTeam') }}</mat-option>
-            @for (team of teams(); track team.id) { <mat-option [value]="team.id">{{ team.name }}</mat-option> }
+            @for (team of teams(); track team.id) {
+              <mat-option [value]="team.id">{{ team.name }}</mat-option>
+            }
           </mat-select>
-          @if (form.controls.team_id.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.team_id.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
-        @if (formError(); as e) { <p class="error-text" role="alert" data-testid="form-error">{{ e }}</p> }
+        @if (formError(); as e) {
+          <p class="error-text" role="alert" data-testid="form-error">{{ e }}</p>
+        }
       </mat-dialog-content>
       <mat-dialog-actions align="end">
         <button mat-button type="button" mat-dialog-close>{{ t('common.cancel') }}</button>
-        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="invite-send">{{ t('members.send') }}</button>
+        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="invite-send">
+          {{ t('members.send') }}
+        </button>
       </mat-dialog-actions>
     </form>
   `,
@@ -73,7 +97,11 @@ export class InviteDialog {
   constructor() {
     // The team picker's choices (first page); a failure leaves it empty — the invitation still works.
     void this.api
-      .call(this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', { params: { path: { tenantId: this.data.tenantId }, query: { limit: 100 } } }))
+      .call(
+        this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', {
+          params: { path: { tenantId: this.data.tenantId }, query: { limit: 100 } },
+        }),
+      )
       .then((page) => this.teams.set(page.data.map((t) => ({ id: t.id, name: t.name }))))
       .catch(() => this.teams.set([]));
   }

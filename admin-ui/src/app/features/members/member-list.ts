@@ -28,31 +28,67 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
  */
 @Component({
   selector: 'app-member-list',
-  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, PageState, CursorPaginator, LocalDatePipe, StackedTable],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatSelectModule,
+    MatTableModule,
+    RouterLink,
+    TranslocoDirective,
+    PageState,
+    CursorPaginator,
+    LocalDatePipe,
+    StackedTable,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="members-title">
       <div class="page-header">
         <h1 id="members-title">{{ t('members.title') }}</h1>
         @if (canWrite()) {
-          <button mat-flat-button type="button" (click)="invite()" data-testid="member-invite">{{ t('members.invite') }}</button>
+          <button mat-flat-button type="button" (click)="invite()" data-testid="member-invite">
+            {{ t('members.invite') }}
+          </button>
           <a mat-button routerLink="/invitations">{{ t('members.pending') }}</a>
         }
       </div>
       <div class="toolbar-row">
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('members.filterRole') }}</mat-label>
-          <mat-select [value]="url.state().role" (selectionChange)="filterRole($event.value)" data-testid="member-role-filter">
+          <mat-select
+            [value]="url.state().role"
+            (selectionChange)="filterRole($event.value)"
+            data-testid="member-role-filter"
+          >
             <mat-option value="">{{ t('members.allRoles') }}</mat-option>
-            @for (r of roles; track r) { <mat-option [value]="r">{{ t('members.roles.' + r) }}</mat-option> }
+            @for (r of roles; track r) {
+              <mat-option [value]="r">{{ t('members.roles.' + r) }}</mat-option>
+            }
           </mat-select>
         </mat-form-field>
       </div>
-      <app-page-state [loading]="list.loading()" [error]="list.error()" [empty]="list.empty()" [emptyText]="t('members.empty')" (retry)="list.reload()" />
+      <app-page-state
+        [loading]="list.loading()"
+        [error]="list.error()"
+        [empty]="list.empty()"
+        [emptyText]="t('members.empty')"
+        (retry)="list.reload()"
+      />
       @if (list.items().length) {
-        <table mat-table [dataSource]="list.items()" [attr.aria-label]="t('members.title')" data-testid="member-table" appStackedTable>
+        <table
+          mat-table
+          [dataSource]="list.items()"
+          [attr.aria-label]="t('members.title')"
+          data-testid="member-table"
+          appStackedTable
+        >
           <ng-container matColumnDef="email">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('members.email') }}</th>
-            <td mat-cell *matCellDef="let row">{{ row.email }}@if (row.user_status === 'disabled') { <span class="muted"> ({{ t('members.disabled') }})</span> }</td>
+            <td mat-cell *matCellDef="let row">
+              {{ row.email }}
+              @if (row.user_status === 'disabled') {
+                <span class="muted"> ({{ t('members.disabled') }})</span>
+              }
+            </td>
           </ng-container>
           <ng-container matColumnDef="role">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('members.role') }}</th>
@@ -60,14 +96,22 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
               @if (canWrite()) {
                 <mat-form-field subscriptSizing="dynamic" class="inline-select">
                   <mat-label>{{ t('members.roleOf', { email: row.email }) }}</mat-label>
-                  <mat-select [value]="row.role" (selectionChange)="changeRole(row, $event.value)" [attr.data-testid]="'role-' + row.email">
-                    @for (r of roles; track r) { <mat-option [value]="r">{{ t('members.roles.' + r) }}</mat-option> }
+                  <mat-select
+                    [value]="row.role"
+                    (selectionChange)="changeRole(row, $event.value)"
+                    [attr.data-testid]="'role-' + row.email"
+                  >
+                    @for (r of roles; track r) {
+                      <mat-option [value]="r">{{ t('members.roles.' + r) }}</mat-option>
+                    }
                   </mat-select>
                 </mat-form-field>
               } @else {
                 {{ t('members.roles.' + row.role) }}
               }
-              @if (rowError()[row.user_id]; as e) { <p class="error-text" role="alert" [attr.data-testid]="'member-error-' + row.email">{{ e }}</p> }
+              @if (rowError()[row.user_id]; as e) {
+                <p class="error-text" role="alert" [attr.data-testid]="'member-error-' + row.email">{{ e }}</p>
+              }
             </td>
           </ng-container>
           <ng-container matColumnDef="created">
@@ -78,7 +122,15 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('common.actions') }}</th>
             <td mat-cell *matCellDef="let row" class="actions">
               @if (canWrite()) {
-                <button mat-button type="button" class="error-text" (click)="remove(row)" [attr.aria-label]="t('members.removeAria', { email: row.email })">{{ t('members.remove') }}</button>
+                <button
+                  mat-button
+                  type="button"
+                  class="error-text"
+                  (click)="remove(row)"
+                  [attr.aria-label]="t('members.removeAria', { email: row.email })"
+                >
+                  {{ t('members.remove') }}
+                </button>
               }
             </td>
           </ng-container>
@@ -86,10 +138,25 @@ import { MEMBER_ROLES, touchesOwner, type Member, type MemberRole } from './memb
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-member]="row.email"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
+      <app-cursor-paginator
+        [limit]="url.state().limit"
+        [hasNext]="!!list.nextCursor()"
+        [hasPrevious]="!!url.state().cursor"
+        (next)="paging.next()"
+        (previous)="paging.previous()"
+        (first)="paging.first()"
+        (limitChange)="paging.pageSize($event)"
+      />
     </section>
   `,
-  styles: `.inline-select { width: 160px; } .muted { color: var(--mat-sys-on-surface-variant); }`,
+  styles: `
+    .inline-select {
+      width: 160px;
+    }
+    .muted {
+      color: var(--mat-sys-on-surface-variant);
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class MemberList {
@@ -110,7 +177,14 @@ export class MemberList {
   readonly list = listResource(this.query, ({ tenantId, state }) =>
     this.api.call(
       this.api.client.GET('/admin/v1/tenants/{tenantId}/members', {
-        params: { path: { tenantId }, query: { role: (state.role || undefined) as MemberRole | undefined, cursor: state.cursor || undefined, limit: state.limit } },
+        params: {
+          path: { tenantId },
+          query: {
+            role: (state.role || undefined) as MemberRole | undefined,
+            cursor: state.cursor || undefined,
+            limit: state.limit,
+          },
+        },
       }),
     ),
   );
@@ -125,7 +199,10 @@ export class MemberList {
   async invite(): Promise<void> {
     const tenantId = this.session.tenantId();
     if (!tenantId) return;
-    const ref = this.dialog.open<InviteDialog, { tenantId: string }, boolean>(InviteDialog, { data: { tenantId }, width: '520px' });
+    const ref = this.dialog.open<InviteDialog, { tenantId: string }, boolean>(InviteDialog, {
+      data: { tenantId },
+      width: '520px',
+    });
     await firstValueFrom(ref.afterClosed());
   }
 
@@ -144,7 +221,12 @@ export class MemberList {
       if (!ok) return void this.list.reload();
     }
     try {
-      await this.api.call(this.api.client.PATCH('/admin/v1/tenants/{tenantId}/members/{userId}', { params: { path: { tenantId, userId: member.user_id } }, body: { role } }));
+      await this.api.call(
+        this.api.client.PATCH('/admin/v1/tenants/{tenantId}/members/{userId}', {
+          params: { path: { tenantId, userId: member.user_id } },
+          body: { role },
+        }),
+      );
     } catch (err) {
       this.setRowError(member.user_id, message(err));
     }
@@ -163,7 +245,11 @@ export class MemberList {
     });
     if (!ok) return;
     try {
-      await this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/members/{userId}', { params: { path: { tenantId, userId: member.user_id } } }));
+      await this.api.call(
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/members/{userId}', {
+          params: { path: { tenantId, userId: member.user_id } },
+        }),
+      );
       await this.list.reload();
     } catch (err) {
       this.setRowError(member.user_id, message(err));

@@ -29,7 +29,12 @@ describe('livePoll', () => {
       calls++;
       inFlight++;
       most = Math.max(most, inFlight);
-      return new Promise<void>((resolve) => setTimeout(() => { inFlight--; resolve(); }, 2500));
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          inFlight--;
+          resolve();
+        }, 2500),
+      );
     };
     const { injector } = start(slow, new FakeDocument());
     await vi.advanceTimersByTimeAsync(10_000);

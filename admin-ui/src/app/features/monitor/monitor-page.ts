@@ -1,4 +1,13 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, inject, signal, viewChild } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  computed,
+  inject,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { TranslocoDirective } from '@jsverse/transloco';
 import { ApiClient } from '../../core/api/api-client';
@@ -26,23 +35,42 @@ const WINDOWS = [60, 300] as const;
   host: { '(document:keydown.escape)': 'leaveKiosk()' },
   imports: [MatButtonModule, TranslocoDirective, PageState, Sparkline],
   template: `
-    <section class="page wall" [class.kiosk]="kiosk()" #wall *transloco="let t" aria-labelledby="monitor-title" data-testid="monitor-wall" [attr.data-kiosk]="kiosk()">
+    <section
+      class="page wall"
+      [class.kiosk]="kiosk()"
+      #wall
+      *transloco="let t"
+      aria-labelledby="monitor-title"
+      data-testid="monitor-wall"
+      [attr.data-kiosk]="kiosk()"
+    >
       <div class="page-header">
         <h1 id="monitor-title">{{ t('monitor.title') }}</h1>
         <label class="window">
           <span>{{ t('monitor.window') }}</span>
           <select [value]="window()" (change)="setWindow($any($event.target).value)" data-testid="monitor-window">
-            @for (w of windows; track w) { <option [value]="w">{{ t('monitor.windows.' + w) }}</option> }
+            @for (w of windows; track w) {
+              <option [value]="w">{{ t('monitor.windows.' + w) }}</option>
+            }
           </select>
         </label>
-        <button mat-stroked-button type="button" (click)="toggleKiosk()" [attr.aria-pressed]="kiosk()" data-testid="monitor-fullscreen">
+        <button
+          mat-stroked-button
+          type="button"
+          (click)="toggleKiosk()"
+          [attr.aria-pressed]="kiosk()"
+          data-testid="monitor-fullscreen"
+        >
           {{ kiosk() ? t('monitor.exitFullscreen') : t('monitor.fullscreen') }}
         </button>
       </div>
       @if (view(); as v) {
         <p class="muted" data-testid="monitor-status">
-          @if (poll.paused()) { {{ t('monitor.paused') }} · }
-          {{ t('monitor.updated', { time: time(v.generated_at) }) }} · {{ t('monitor.instances', { n: v.instances.length }) }} · {{ t('monitor.source.' + v.source) }}
+          @if (poll.paused()) {
+            {{ t('monitor.paused') }} ·
+          }
+          {{ t('monitor.updated', { time: time(v.generated_at) }) }} ·
+          {{ t('monitor.instances', { n: v.instances.length }) }} · {{ t('monitor.source.' + v.source) }}
         </p>
       }
       <app-page-state [loading]="!view() && !problem()" [error]="problem()" (retry)="poll.refresh()" />
@@ -54,39 +82,64 @@ const WINDOWS = [60, 300] as const;
           <div class="tile">
             <dt>{{ t('monitor.requestsPerSecond') }}</dt>
             <dd data-testid="mon-rps" [attr.data-value]="c.requests_per_second">{{ rate(c.requests_per_second) }}</dd>
-            <dd class="sub" data-testid="mon-requests" [attr.data-value]="c.requests">{{ t('monitor.inWindow', { n: count(c.requests) }) }}</dd>
+            <dd class="sub" data-testid="mon-requests" [attr.data-value]="c.requests">
+              {{ t('monitor.inWindow', { n: count(c.requests) }) }}
+            </dd>
             <dd class="line"><app-sparkline [values]="pick(pts, 'requests')" /></dd>
           </div>
           <div class="tile" [class.alarm]="c.errors.total > 0">
             <dt>{{ t('monitor.errorsPerSecond') }}</dt>
             <dd data-testid="mon-eps" [attr.data-value]="c.errors_per_second">{{ rate(c.errors_per_second) }}</dd>
-            <dd class="sub" data-testid="mon-errors" [attr.data-value]="c.errors.total" [attr.data-client]="c.errors.client" [attr.data-rate-limited]="c.errors.rate_limited" [attr.data-server]="c.errors.server">
-              {{ t('monitor.errorClasses', { client: count(c.errors.client), limited: count(c.errors.rate_limited), server: count(c.errors.server) }) }}
+            <dd
+              class="sub"
+              data-testid="mon-errors"
+              [attr.data-value]="c.errors.total"
+              [attr.data-client]="c.errors.client"
+              [attr.data-rate-limited]="c.errors.rate_limited"
+              [attr.data-server]="c.errors.server"
+            >
+              {{
+                t('monitor.errorClasses', {
+                  client: count(c.errors.client),
+                  limited: count(c.errors.rate_limited),
+                  server: count(c.errors.server),
+                })
+              }}
             </dd>
             <dd class="line"><app-sparkline [values]="pick(pts, 'errors')" /></dd>
           </div>
           <div class="tile">
             <dt>{{ t('monitor.latencyP95') }}</dt>
             <dd data-testid="mon-p95" [attr.data-value]="c.latency_ms.p95">{{ ms(c.latency_ms.p95) }}</dd>
-            <dd class="sub" data-testid="mon-p50" [attr.data-value]="c.latency_ms.p50">{{ t('monitor.p50', { v: ms(c.latency_ms.p50) }) }}</dd>
+            <dd class="sub" data-testid="mon-p50" [attr.data-value]="c.latency_ms.p50">
+              {{ t('monitor.p50', { v: ms(c.latency_ms.p50) }) }}
+            </dd>
             <dd class="line"><app-sparkline [values]="pick(pts, 'latency_p95_ms')" /></dd>
           </div>
           <div class="tile">
             <dt>{{ t('monitor.ttftP95') }}</dt>
             <dd data-testid="mon-ttft-p95" [attr.data-value]="c.ttft_ms.p95">{{ ms(c.ttft_ms.p95) }}</dd>
-            <dd class="sub" data-testid="mon-ttft-p50" [attr.data-value]="c.ttft_ms.p50">{{ t('monitor.p50', { v: ms(c.ttft_ms.p50) }) }}</dd>
+            <dd class="sub" data-testid="mon-ttft-p50" [attr.data-value]="c.ttft_ms.p50">
+              {{ t('monitor.p50', { v: ms(c.ttft_ms.p50) }) }}
+            </dd>
             <dd class="line"><app-sparkline [values]="pick(pts, 'ttft_p95_ms')" /></dd>
           </div>
           <div class="tile">
             <dt>{{ t('monitor.spendPerMinute') }}</dt>
-            <dd data-testid="mon-spend-per-minute" [attr.data-value]="c.spend_per_minute_usd">{{ usd(c.spend_per_minute_usd) }}</dd>
-            <dd class="sub" data-testid="mon-spend" [attr.data-value]="c.spend_usd">{{ t('monitor.inWindow', { n: usd(c.spend_usd) }) }}</dd>
+            <dd data-testid="mon-spend-per-minute" [attr.data-value]="c.spend_per_minute_usd">
+              {{ usd(c.spend_per_minute_usd) }}
+            </dd>
+            <dd class="sub" data-testid="mon-spend" [attr.data-value]="c.spend_usd">
+              {{ t('monitor.inWindow', { n: usd(c.spend_usd) }) }}
+            </dd>
             <dd class="line"><app-sparkline [values]="pick(pts, 'spend_usd')" /></dd>
           </div>
           <div class="tile">
             <dt>{{ t('monitor.cacheHitRatio') }}</dt>
             <dd data-testid="mon-cache-ratio" [attr.data-value]="c.cache.hit_ratio">{{ ratio(c.cache.hit_ratio) }}</dd>
-            <dd class="sub" data-testid="mon-cache" [attr.data-hits]="c.cache.hits" [attr.data-misses]="c.cache.misses">{{ t('monitor.cacheDetail', { hits: count(c.cache.hits), misses: count(c.cache.misses) }) }}</dd>
+            <dd class="sub" data-testid="mon-cache" [attr.data-hits]="c.cache.hits" [attr.data-misses]="c.cache.misses">
+              {{ t('monitor.cacheDetail', { hits: count(c.cache.hits), misses: count(c.cache.misses) }) }}
+            </dd>
             <dd class="line"><app-sparkline [values]="pick(pts, 'cache_hits')" /></dd>
           </div>
           <div class="tile">
@@ -97,7 +150,9 @@ const WINDOWS = [60, 300] as const;
           </div>
           <div class="tile">
             <dt>{{ t('monitor.queueLag') }}</dt>
-            <dd data-testid="mon-queue-lag" [attr.data-value]="c.queue_lag">{{ c.queue_lag === null ? '—' : count(c.queue_lag) }}</dd>
+            <dd data-testid="mon-queue-lag" [attr.data-value]="c.queue_lag">
+              {{ c.queue_lag === null ? '—' : count(c.queue_lag) }}
+            </dd>
             <dd class="sub">{{ t('monitor.queueLagDetail') }}</dd>
           </div>
         </dl>
@@ -112,7 +167,13 @@ const WINDOWS = [60, 300] as const;
                   <span class="mono name">{{ b.deployment }}</span>
                   <span class="state">{{ t('monitor.states.' + b.state) }}</span>
                   @if (b.open_instances || b.half_open_instances) {
-                    <span class="muted where">{{ t('monitor.breakerWhere', { open: b.open_instances, half: b.half_open_instances, total: v.instances.length }) }}</span>
+                    <span class="muted where">{{
+                      t('monitor.breakerWhere', {
+                        open: b.open_instances,
+                        half: b.half_open_instances,
+                        total: v.instances.length,
+                      })
+                    }}</span>
                   }
                 </li>
               }
@@ -125,7 +186,11 @@ const WINDOWS = [60, 300] as const;
         <section class="block instances" aria-labelledby="mon-instances">
           <h2 id="mon-instances">{{ t('monitor.instanceRows') }}</h2>
           <table class="simple" data-testid="monitor-instances">
-            <caption class="visually-hidden">{{ t('monitor.instanceRows') }}</caption>
+            <caption class="visually-hidden">
+              {{
+                t('monitor.instanceRows')
+              }}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">{{ t('monitor.instance') }}</th>
@@ -156,41 +221,166 @@ const WINDOWS = [60, 300] as const;
     </section>
   `,
   styles: `
-    .wall { --tile-value: var(--mat-sys-headline-medium); }
-    .page-header { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
-    .window { display: inline-flex; gap: 6px; align-items: center; }
-    .window select { font: inherit; padding: 6px 8px; border-radius: 8px; border: 1px solid var(--mat-sys-outline); background: var(--mat-sys-surface); color: var(--mat-sys-on-surface); }
-    .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; margin: 16px 0; }
-    .tile { border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; padding: 12px 16px; display: flex; flex-direction: column; }
-    .tile.alarm { border-color: var(--mat-sys-error); }
-    .tile dt { font: var(--mat-sys-label-large); color: var(--mat-sys-on-surface-variant); }
-    .tile dd { margin: 0; }
-    .tile dd:nth-of-type(1) { font: var(--tile-value); font-variant-numeric: tabular-nums; margin: 4px 0; }
-    .tile .sub { font: var(--mat-sys-body-small); color: var(--mat-sys-on-surface-variant); }
-    .tile .line { margin-top: auto; padding-top: 8px; }
-    .breakers { list-style: none; padding: 0; margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 8px; }
-    .breaker { display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap; border: 1px solid var(--mat-sys-outline-variant); border-radius: 8px; padding: 8px 12px; }
-    .breaker .glyph { font-weight: 700; width: 1.2em; text-align: center; }
-    .breaker .state { font-weight: 600; }
-    .breaker.open { border-color: var(--mat-sys-error); border-width: 2px; }
-    .breaker.open .state, .breaker.open .glyph { color: var(--mat-sys-error); }
-    .breaker .where { flex-basis: 100%; font: var(--mat-sys-body-small); }
-    table.simple { width: 100%; border-collapse: collapse; }
-    table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; }
-    .num { text-align: end !important; font-variant-numeric: tabular-nums; }
-    section.block { margin-top: 24px; }
-    h2 { font: var(--mat-sys-title-medium); }
+    .wall {
+      --tile-value: var(--mat-sys-headline-medium);
+    }
+    .page-header {
+      display: flex;
+      gap: 12px;
+      align-items: center;
+      flex-wrap: wrap;
+    }
+    .window {
+      display: inline-flex;
+      gap: 6px;
+      align-items: center;
+    }
+    .window select {
+      font: inherit;
+      padding: 6px 8px;
+      border-radius: 8px;
+      border: 1px solid var(--mat-sys-outline);
+      background: var(--mat-sys-surface);
+      color: var(--mat-sys-on-surface);
+    }
+    .tiles {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
+      gap: 12px;
+      margin: 16px 0;
+    }
+    .tile {
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+      padding: 12px 16px;
+      display: flex;
+      flex-direction: column;
+    }
+    .tile.alarm {
+      border-color: var(--mat-sys-error);
+    }
+    .tile dt {
+      font: var(--mat-sys-label-large);
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .tile dd {
+      margin: 0;
+    }
+    .tile dd:nth-of-type(1) {
+      font: var(--tile-value);
+      font-variant-numeric: tabular-nums;
+      margin: 4px 0;
+    }
+    .tile .sub {
+      font: var(--mat-sys-body-small);
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .tile .line {
+      margin-top: auto;
+      padding-top: 8px;
+    }
+    .breakers {
+      list-style: none;
+      padding: 0;
+      margin: 0;
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(260px, 1fr));
+      gap: 8px;
+    }
+    .breaker {
+      display: flex;
+      gap: 8px;
+      align-items: baseline;
+      flex-wrap: wrap;
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 8px;
+      padding: 8px 12px;
+    }
+    .breaker .glyph {
+      font-weight: 700;
+      width: 1.2em;
+      text-align: center;
+    }
+    .breaker .state {
+      font-weight: 600;
+    }
+    .breaker.open {
+      border-color: var(--mat-sys-error);
+      border-width: 2px;
+    }
+    .breaker.open .state,
+    .breaker.open .glyph {
+      color: var(--mat-sys-error);
+    }
+    .breaker .where {
+      flex-basis: 100%;
+      font: var(--mat-sys-body-small);
+    }
+    table.simple {
+      width: 100%;
+      border-collapse: collapse;
+    }
+    table.simple th,
+    table.simple td {
+      padding: 6px 8px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+      text-align: start;
+    }
+    .num {
+      text-align: end !important;
+      font-variant-numeric: tabular-nums;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
     /* The wall display: the whole screen, large type, same content. */
-    .tile dd:nth-of-type(1) { overflow-wrap: anywhere; }
-    .kiosk { position: fixed; inset: 0; z-index: 1000; overflow: auto; margin: 0; max-width: none; padding: 24px 32px; background: var(--mat-sys-surface); color: var(--mat-sys-on-surface); font-size: 1.25rem; --tile-value: 600 clamp(2.25rem, 3.2vw, 3.5rem)/1.15 var(--mat-sys-body-large-font, sans-serif); --spark-height: 64px; }
-    .kiosk .page-header button { font-size: 1.1rem; }
-    .kiosk h1 { font-size: 2.25rem; }
-    .kiosk h2 { font-size: 1.6rem; }
-    .kiosk .tiles { grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 16px; }
-    .kiosk .tile dt { font-size: 1.25rem; }
-    .kiosk .tile .sub, .kiosk .breaker .where { font-size: 1.05rem; line-height: 1.35; }
-    .kiosk .breaker { font-size: 1.4rem; }
-    .kiosk .mono { font-size: 1.2rem; }
+    .tile dd:nth-of-type(1) {
+      overflow-wrap: anywhere;
+    }
+    .kiosk {
+      position: fixed;
+      inset: 0;
+      z-index: 1000;
+      overflow: auto;
+      margin: 0;
+      max-width: none;
+      padding: 24px 32px;
+      background: var(--mat-sys-surface);
+      color: var(--mat-sys-on-surface);
+      font-size: 1.25rem;
+      --tile-value: 600 clamp(2.25rem, 3.2vw, 3.5rem)/1.15 var(--mat-sys-body-large-font, sans-serif);
+      --spark-height: 64px;
+    }
+    .kiosk .page-header button {
+      font-size: 1.1rem;
+    }
+    .kiosk h1 {
+      font-size: 2.25rem;
+    }
+    .kiosk h2 {
+      font-size: 1.6rem;
+    }
+    .kiosk .tiles {
+      grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+      gap: 16px;
+    }
+    .kiosk .tile dt {
+      font-size: 1.25rem;
+    }
+    .kiosk .tile .sub,
+    .kiosk .breaker .where {
+      font-size: 1.05rem;
+      line-height: 1.35;
+    }
+    .kiosk .breaker {
+      font-size: 1.4rem;
+    }
+    .kiosk .mono {
+      font-size: 1.2rem;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -248,7 +438,9 @@ export class MonitorPage {
     if (this.kiosk()) return this.leaveKiosk();
     this.kiosk.set(true);
     // The kiosk layout covers the window even where the Fullscreen API is refused (an iframe, a policy).
-    await this.wall()?.nativeElement.requestFullscreen?.().catch(() => {});
+    await this.wall()
+      ?.nativeElement.requestFullscreen?.()
+      .catch(() => {});
   }
 
   async leaveKiosk(): Promise<void> {
@@ -257,7 +449,10 @@ export class MonitorPage {
     if (document.fullscreenElement) await document.exitFullscreen().catch(() => {});
   }
 
-  pick(points: MonitorView['cluster']['series'], key: 'requests' | 'errors' | 'spend_usd' | 'latency_p95_ms' | 'ttft_p95_ms' | 'cache_hits' | 'rate_limited'): (number | null)[] {
+  pick(
+    points: MonitorView['cluster']['series'],
+    key: 'requests' | 'errors' | 'spend_usd' | 'latency_p95_ms' | 'ttft_p95_ms' | 'cache_hits' | 'rate_limited',
+  ): (number | null)[] {
     return points.map((p) => p[key]);
   }
   openOn(breakers: { deployment: string; state: string }[]): string {

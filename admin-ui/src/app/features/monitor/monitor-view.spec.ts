@@ -1,6 +1,15 @@
 import { fillSeries, formatRate, formatUsd, sortBreakers, type SeriesPoint } from './monitor-view';
 
-const point = (t: number, requests: number): SeriesPoint => ({ t: new Date(t).toISOString(), requests, errors: 0, spend_usd: 0, latency_p95_ms: 5, ttft_p95_ms: null, cache_hits: 0, rate_limited: 0 });
+const point = (t: number, requests: number): SeriesPoint => ({
+  t: new Date(t).toISOString(),
+  requests,
+  errors: 0,
+  spend_usd: 0,
+  latency_p95_ms: 5,
+  ttft_p95_ms: null,
+  cache_hits: 0,
+  rate_limited: 0,
+});
 
 describe('monitoring wall helpers', () => {
   it('fills the quiet buckets of the window with zeros and keeps the busy ones', () => {

@@ -21,13 +21,29 @@ export function sortBreakers<T extends { deployment: string; state: BreakerState
  * The route lists only buckets in which something happened; a sparkline needs every bucket of the
  * window, so the quiet ones are filled in with zero (latency: no value, a gap).
  */
-export function fillSeries(series: readonly SeriesPoint[], windowSeconds: number, intervalMs: number, generatedAt: string): SeriesPoint[] {
+export function fillSeries(
+  series: readonly SeriesPoint[],
+  windowSeconds: number,
+  intervalMs: number,
+  generatedAt: string,
+): SeriesPoint[] {
   const end = Math.floor(Date.parse(generatedAt) / intervalMs) * intervalMs;
   const start = end - windowSeconds * 1000;
   const byTime = new Map(series.map((p) => [Date.parse(p.t), p]));
   const out: SeriesPoint[] = [];
   for (let t = Math.ceil(start / intervalMs) * intervalMs; t < end; t += intervalMs) {
-    out.push(byTime.get(t) ?? { t: new Date(t).toISOString(), requests: 0, errors: 0, spend_usd: 0, latency_p95_ms: null, ttft_p95_ms: null, cache_hits: 0, rate_limited: 0 });
+    out.push(
+      byTime.get(t) ?? {
+        t: new Date(t).toISOString(),
+        requests: 0,
+        errors: 0,
+        spend_usd: 0,
+        latency_p95_ms: null,
+        ttft_p95_ms: null,
+        cache_hits: 0,
+        rate_limited: 0,
+      },
+    );
   }
   return out;
 }
@@ -40,5 +56,10 @@ export function formatRate(n: number, locale = 'en'): string {
 /** Dollars with enough digits that a cent-fraction spend per minute never reads $0.00. */
 export function formatUsd(n: number, locale = 'en'): string {
   const digits = n === 0 ? 2 : n < 0.01 ? 6 : n < 1 ? 4 : 2;
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: digits }).format(n);
+  return new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: digits,
+  }).format(n);
 }

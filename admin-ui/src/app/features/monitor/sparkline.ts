@@ -18,7 +18,12 @@ echarts.use([LineChart, GridComponent, CanvasRenderer]);
   imports: [NgxEchartsDirective],
   providers: [provideEchartsCore({ echarts })],
   template: `<div echarts [options]="options()" class="spark" aria-hidden="true"></div>`,
-  styles: `.spark { height: var(--spark-height, 40px); width: 100%; }`,
+  styles: `
+    .spark {
+      height: var(--spark-height, 40px);
+      width: 100%;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Sparkline {
@@ -27,7 +32,8 @@ export class Sparkline {
   readonly options = computed<EChartsCoreOption>(() => {
     const values = this.values();
     // A point with gaps on both sides (latency in one busy bucket) draws no line: mark it with a dot.
-    const lone = (i: number) => values[i] !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null;
+    const lone = (i: number) =>
+      values[i] !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null;
     return {
       animation: false,
       grid: { left: 0, right: 0, top: 2, bottom: 2 },

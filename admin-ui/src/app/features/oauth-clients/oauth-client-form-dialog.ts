@@ -17,16 +17,29 @@ import { CLIENT_SCOPES, parseUris, toCreateClientBody, type ClientFormValue, typ
  */
 @Component({
   selector: 'app-oauth-client-form-dialog',
-  imports: [ReactiveFormsModule, MatButtonModule, MatDialogModule, MatFormFieldModule, MatInputModule, MatSelectModule, TranslocoDirective],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatDialogModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    TranslocoDirective,
+  ],
   template: `
     <form [formGroup]="form" (ngSubmit)="submit()" *transloco="let t" novalidate>
-      <h2 mat-dialog-title>{{ data.client ? t('oauthClients.editTitle', { name: data.client.name }) : t('oauthClients.createTitle') }}</h2>
+      <h2 mat-dialog-title>
+        {{ data.client ? t('oauthClients.editTitle', { name: data.client.name }) : t('oauthClients.createTitle') }}
+      </h2>
       <mat-dialog-content class="form-grid">
         <mat-form-field>
           <mat-label>{{ t('oauthClients.name') }}</mat-label>
           <input matInput formControlName="name" required data-testid="client-name" autocomplete="off" />
-          @if (form.controls.name.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
-          @else if (form.controls.name.errors?.['required']) { <mat-error>{{ t('common.required') }}</mat-error> }
+          @if (form.controls.name.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          } @else if (form.controls.name.errors?.['required']) {
+            <mat-error>{{ t('common.required') }}</mat-error>
+          }
         </mat-form-field>
         @if (!data.client) {
           <mat-form-field>
@@ -38,20 +51,28 @@ import { CLIENT_SCOPES, parseUris, toCreateClientBody, type ClientFormValue, typ
             </mat-select>
           </mat-form-field>
         }
-        @if (data.client ? data.client.grant_types.includes('authorization_code') : form.controls.kind.value !== 'machine') {
+        @if (
+          data.client ? data.client.grant_types.includes('authorization_code') : form.controls.kind.value !== 'machine'
+        ) {
           <mat-form-field>
             <mat-label>{{ t('oauthClients.redirectUris') }}</mat-label>
             <textarea matInput formControlName="redirect_uris" rows="3" data-testid="client-redirects"></textarea>
             <mat-hint>{{ t('oauthClients.redirectHint') }}</mat-hint>
-            @if (form.controls.redirect_uris.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+            @if (form.controls.redirect_uris.errors?.['server']; as e) {
+              <mat-error>{{ e }}</mat-error>
+            }
           </mat-form-field>
         }
         <mat-form-field>
           <mat-label>{{ t('oauthClients.scopes') }}</mat-label>
           <mat-select formControlName="scopes" multiple>
-            @for (s of scopes; track s) { <mat-option [value]="s">{{ s }}</mat-option> }
+            @for (s of scopes; track s) {
+              <mat-option [value]="s">{{ s }}</mat-option>
+            }
           </mat-select>
-          @if (form.controls.scopes.errors?.['server']; as e) { <mat-error>{{ e }}</mat-error> }
+          @if (form.controls.scopes.errors?.['server']; as e) {
+            <mat-error>{{ e }}</mat-error>
+          }
         </mat-form-field>
         @if (formError(); as e) {
           <p class="error-text" role="alert" data-testid="form-error">{{ e }}</p>
@@ -59,7 +80,9 @@ import { CLIENT_SCOPES, parseUris, toCreateClientBody, type ClientFormValue, typ
       </mat-dialog-content>
       <mat-dialog-actions align="end">
         <button mat-button type="button" mat-dialog-close>{{ t('common.cancel') }}</button>
-        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="client-save">{{ data.client ? t('common.save') : t('common.create') }}</button>
+        <button mat-flat-button type="submit" [disabled]="saving()" data-testid="client-save">
+          {{ data.client ? t('common.save') : t('common.create') }}
+        </button>
       </mat-dialog-actions>
     </form>
   `,
@@ -96,7 +119,9 @@ export class OAuthClientFormDialog {
             params: { path: { tenantId, clientId: client.client_id } },
             body: {
               name: v.name.trim(),
-              ...(client.grant_types.includes('authorization_code') ? { redirect_uris: parseUris(v.redirect_uris) } : {}),
+              ...(client.grant_types.includes('authorization_code')
+                ? { redirect_uris: parseUris(v.redirect_uris) }
+                : {}),
               ...(v.scopes.length ? { scopes: v.scopes as (typeof CLIENT_SCOPES)[number][] } : {}),
             },
           }),
@@ -104,10 +129,19 @@ export class OAuthClientFormDialog {
         this.ref.close(updated);
         return;
       }
-      const created = await this.api.call(this.api.client.POST('/admin/v1/tenants/{tenantId}/oauth-clients', { params: { path: { tenantId } }, body: toCreateClientBody(v) }));
+      const created = await this.api.call(
+        this.api.client.POST('/admin/v1/tenants/{tenantId}/oauth-clients', {
+          params: { path: { tenantId } },
+          body: toCreateClientBody(v),
+        }),
+      );
       const { client_secret, ...view } = created;
       if (client_secret) {
-        await showSecretOnce(this.dialog, { title: this.i18n.translate('oauthClients.secretTitle', { name: created.name }), secret: client_secret, note: this.i18n.translate('oauthClients.secretNote', { id: created.client_id }) });
+        await showSecretOnce(this.dialog, {
+          title: this.i18n.translate('oauthClients.secretTitle', { name: created.name }),
+          secret: client_secret,
+          note: this.i18n.translate('oauthClients.secretNote', { id: created.client_id }),
+        });
       }
       this.ref.close(view);
     } catch (err) {

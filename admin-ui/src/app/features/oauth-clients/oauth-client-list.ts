@@ -23,13 +23,24 @@ import { OAuthClientFormDialog } from './oauth-client-form-dialog';
 /** `/oauth-clients`: search and paging in the URL; register (secret shown once), edit, delete (confirmed by name). */
 @Component({
   selector: 'app-oauth-client-list',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatTableModule,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+    CursorPaginator,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="clients-title">
       <div class="page-header">
         <h1 id="clients-title">{{ t('oauthClients.title') }}</h1>
         @if (canWrite()) {
-          <button mat-flat-button type="button" (click)="create()" data-testid="client-create">{{ t('oauthClients.create') }}</button>
+          <button mat-flat-button type="button" (click)="create()" data-testid="client-create">
+            {{ t('oauthClients.create') }}
+          </button>
         }
       </div>
       <form class="toolbar-row" role="search" (submit)="$event.preventDefault(); search(q.value)">
@@ -39,9 +50,20 @@ import { OAuthClientFormDialog } from './oauth-client-form-dialog';
         </mat-form-field>
         <button mat-stroked-button type="submit">{{ t('common.search') }}</button>
       </form>
-      <app-page-state [loading]="list.loading()" [error]="list.error()" [empty]="list.empty()" [emptyText]="url.state().q ? t('oauthClients.noMatch') : t('oauthClients.empty')" (retry)="list.reload()" />
+      <app-page-state
+        [loading]="list.loading()"
+        [error]="list.error()"
+        [empty]="list.empty()"
+        [emptyText]="url.state().q ? t('oauthClients.noMatch') : t('oauthClients.empty')"
+        (retry)="list.reload()"
+      />
       @if (list.items().length) {
-        <table mat-table [dataSource]="list.items()" [attr.aria-label]="t('oauthClients.title')" data-testid="client-table">
+        <table
+          mat-table
+          [dataSource]="list.items()"
+          [attr.aria-label]="t('oauthClients.title')"
+          data-testid="client-table"
+        >
           <ng-container matColumnDef="name">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('oauthClients.name') }}</th>
             <td mat-cell *matCellDef="let row">{{ row.name }}</td>
@@ -70,8 +92,23 @@ import { OAuthClientFormDialog } from './oauth-client-form-dialog';
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('common.actions') }}</th>
             <td mat-cell *matCellDef="let row" class="actions">
               @if (canWrite() && !row.first_party) {
-                <button mat-button type="button" (click)="edit(row)" [attr.aria-label]="t('oauthClients.editAria', { name: row.name })">{{ t('oauthClients.edit') }}</button>
-                <button mat-button type="button" class="error-text" (click)="remove(row)" [attr.aria-label]="t('oauthClients.deleteAria', { name: row.name })">{{ t('common.delete') }}</button>
+                <button
+                  mat-button
+                  type="button"
+                  (click)="edit(row)"
+                  [attr.aria-label]="t('oauthClients.editAria', { name: row.name })"
+                >
+                  {{ t('oauthClients.edit') }}
+                </button>
+                <button
+                  mat-button
+                  type="button"
+                  class="error-text"
+                  (click)="remove(row)"
+                  [attr.aria-label]="t('oauthClients.deleteAria', { name: row.name })"
+                >
+                  {{ t('common.delete') }}
+                </button>
               }
             </td>
           </ng-container>
@@ -79,7 +116,15 @@ import { OAuthClientFormDialog } from './oauth-client-form-dialog';
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-client]="row.name"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
+      <app-cursor-paginator
+        [limit]="url.state().limit"
+        [hasNext]="!!list.nextCursor()"
+        [hasPrevious]="!!url.state().cursor"
+        (next)="paging.next()"
+        (previous)="paging.previous()"
+        (first)="paging.first()"
+        (limitChange)="paging.pageSize($event)"
+      />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -99,7 +144,12 @@ export class OAuthClientList {
   });
   readonly list = listResource(this.query, ({ tenantId, state }) =>
     this.api.call(
-      this.api.client.GET('/admin/v1/tenants/{tenantId}/oauth-clients', { params: { path: { tenantId }, query: { q: state.q || undefined, cursor: state.cursor || undefined, limit: state.limit } } }),
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/oauth-clients', {
+        params: {
+          path: { tenantId },
+          query: { q: state.q || undefined, cursor: state.cursor || undefined, limit: state.limit },
+        },
+      }),
     ),
   );
   readonly columns = ['name', 'client_id', 'grant_types', 'redirect_uris', 'scopes', 'created_at', 'actions'];
@@ -130,10 +180,17 @@ export class OAuthClientList {
     });
     if (!ok) return;
     try {
-      await this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/oauth-clients/{clientId}', { params: { path: { tenantId, clientId: client.client_id } } }));
+      await this.api.call(
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/oauth-clients/{clientId}', {
+          params: { path: { tenantId, clientId: client.client_id } },
+        }),
+      );
       await this.list.reload();
     } catch (err) {
-      this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, { duration: 6000, politeness: 'assertive' });
+      this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, {
+        duration: 6000,
+        politeness: 'assertive',
+      });
     }
   }
 

@@ -11,7 +11,14 @@ export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh
 
 /** Redirect URIs typed one per line (or comma-separated): trimmed, blanks dropped, duplicates removed. */
 export function parseUris(text: string): string[] {
-  return [...new Set(text.split(/[\n,]+/).map((u) => u.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[\n,]+/)
+        .map((u) => u.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** What the create form collects. */

@@ -5,7 +5,8 @@
  */
 export function formatRatio(ratio: number | null | undefined, locale = 'en'): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
-  if (ratio > 0 && ratio < 0.0005) return `<${new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(0.001)}`;
+  if (ratio > 0 && ratio < 0.0005)
+    return `<${new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(0.001)}`;
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(ratio);
 }
 

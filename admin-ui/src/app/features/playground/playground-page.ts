@@ -34,26 +34,46 @@ async function errorMessage(res: Response): Promise<string> {
  */
 @Component({
   selector: 'app-playground-page',
-  imports: [FormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, TranslocoDirective],
+  imports: [
+    FormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    RouterLink,
+    TranslocoDirective,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="pg-title">
-      <div class="page-header"><h1 id="pg-title">{{ t('playground.title') }}</h1></div>
+      <div class="page-header">
+        <h1 id="pg-title">{{ t('playground.title') }}</h1>
+      </div>
       <p class="muted">{{ t('playground.intro') }}</p>
 
-      <form class="toolbar-row" (submit)="$event.preventDefault(); loadModels()" [attr.aria-label]="t('playground.keyForm')">
+      <form
+        class="toolbar-row"
+        (submit)="$event.preventDefault(); loadModels()"
+        [attr.aria-label]="t('playground.keyForm')"
+      >
         <mat-form-field subscriptSizing="dynamic" class="grow">
           <mat-label>{{ t('playground.apiKey') }}</mat-label>
           <input matInput type="password" name="key" autocomplete="off" [(ngModel)]="key" data-testid="pg-key" />
         </mat-form-field>
-        <button mat-stroked-button type="submit" [disabled]="!key || loadingModels()" data-testid="pg-load-models">{{ t('playground.loadModels') }}</button>
+        <button mat-stroked-button type="submit" [disabled]="!key || loadingModels()" data-testid="pg-load-models">
+          {{ t('playground.loadModels') }}
+        </button>
       </form>
-      @if (modelsError(); as e) { <p class="error-text" role="alert" data-testid="pg-models-error">{{ e }}</p> }
+      @if (modelsError(); as e) {
+        <p class="error-text" role="alert" data-testid="pg-models-error">{{ e }}</p>
+      }
 
       <form (submit)="$event.preventDefault(); send()" [attr.aria-label]="t('playground.chatForm')">
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('playground.model') }}</mat-label>
           <mat-select [value]="model()" (selectionChange)="pickModel($event.value)" data-testid="pg-model">
-            @for (m of models(); track m) { <mat-option [value]="m">{{ m }}</mat-option> }
+            @for (m of models(); track m) {
+              <mat-option [value]="m">{{ m }}</mat-option>
+            }
           </mat-select>
         </mat-form-field>
         <mat-form-field class="full" subscriptSizing="dynamic">
@@ -61,34 +81,70 @@ async function errorMessage(res: Response): Promise<string> {
           <textarea matInput rows="4" name="message" [(ngModel)]="message" data-testid="pg-message"></textarea>
         </mat-form-field>
         <div class="toolbar-row">
-          <button mat-flat-button type="submit" [disabled]="!canSend()" data-testid="pg-send">{{ t('playground.send') }}</button>
-          @if (streaming()) { <button mat-stroked-button type="button" (click)="stop()">{{ t('playground.stop') }}</button> }
+          <button mat-flat-button type="submit" [disabled]="!canSend()" data-testid="pg-send">
+            {{ t('playground.send') }}
+          </button>
+          @if (streaming()) {
+            <button mat-stroked-button type="button" (click)="stop()">{{ t('playground.stop') }}</button>
+          }
         </div>
       </form>
 
       <section class="block" aria-labelledby="pg-answer">
         <h2 id="pg-answer">{{ t('playground.answer') }}</h2>
-        <div class="answer" aria-live="polite" [attr.aria-busy]="streaming()" data-testid="pg-output">{{ output() }}</div>
-        @if (error(); as e) { <p class="error-text" role="alert" data-testid="pg-error">{{ e }}</p> }
+        <div class="answer" aria-live="polite" [attr.aria-busy]="streaming()" data-testid="pg-output">
+          {{ output() }}
+        </div>
+        @if (error(); as e) {
+          <p class="error-text" role="alert" data-testid="pg-error">{{ e }}</p>
+        }
         @if (done()) {
           <dl class="facts" data-testid="pg-facts">
-            <div><dt>{{ t('playground.requestId') }}</dt><dd class="mono" data-testid="pg-request-id">{{ requestId() ?? '—' }}</dd></div>
-            <div><dt>{{ t('playground.overhead') }}</dt><dd data-testid="pg-overhead">{{ overhead() !== null ? overhead() + ' ms' : '—' }}</dd></div>
-            <div><dt>{{ t('playground.tokens') }}</dt>
+            <div>
+              <dt>{{ t('playground.requestId') }}</dt>
+              <dd class="mono" data-testid="pg-request-id">{{ requestId() ?? '—' }}</dd>
+            </div>
+            <div>
+              <dt>{{ t('playground.overhead') }}</dt>
+              <dd data-testid="pg-overhead">{{ overhead() !== null ? overhead() + ' ms' : '—' }}</dd>
+            </div>
+            <div>
+              <dt>{{ t('playground.tokens') }}</dt>
               <dd data-testid="pg-usage" [attr.data-total]="usage()?.total_tokens">
-                @if (usage(); as u) { {{ t('playground.usage', { prompt: u.prompt_tokens, completion: u.completion_tokens, total: u.total_tokens }) }} } @else { — }
+                @if (usage(); as u) {
+                  {{
+                    t('playground.usage', {
+                      prompt: u.prompt_tokens,
+                      completion: u.completion_tokens,
+                      total: u.total_tokens,
+                    })
+                  }}
+                } @else {
+                  —
+                }
               </dd>
             </div>
             @if (canExplore()) {
-              <div><dt>{{ t('playground.cost') }}</dt>
+              <div>
+                <dt>{{ t('playground.cost') }}</dt>
                 <dd data-testid="pg-cost" [attr.data-micros]="recorded()?.cost_micros" [attr.aria-busy]="recording()">
-                  @if (recorded(); as r) { {{ r.priced ? money(r.cost_micros) : t('playground.unpriced') }} } @else if (recording()) { {{ t('playground.metering') }} } @else { — }
+                  @if (recorded(); as r) {
+                    {{ r.priced ? money(r.cost_micros) : t('playground.unpriced') }}
+                  } @else if (recording()) {
+                    {{ t('playground.metering') }}
+                  } @else {
+                    —
+                  }
                 </dd>
               </div>
             }
           </dl>
           @if (canExplore() && requestId()) {
-            <p><a [routerLink]="['/requests']" [queryParams]="{ request: requestId() }" data-testid="pg-explorer-link">{{ t('playground.openInExplorer') }}</a></p>
+            <p>
+              <a [routerLink]="['/requests']" [queryParams]="{ request: requestId() }" data-testid="pg-explorer-link">{{
+                t('playground.openInExplorer')
+              }}</a>
+            </p>
           } @else {
             <p class="muted">{{ t('playground.costNote') }}</p>
           }
@@ -97,14 +153,38 @@ async function errorMessage(res: Response): Promise<string> {
     </section>
   `,
   styles: `
-    .grow { flex: 1 1 320px; }
-    .full { width: 100%; margin-top: 8px; }
-    .answer { white-space: pre-wrap; min-height: 4em; padding: 12px; border: 1px solid var(--mat-sys-outline-variant); border-radius: 8px; }
-    .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; }
-    .facts dt { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
-    .facts dd { margin: 4px 0 0; }
-    section.block { margin-top: 24px; }
-    h2 { font: var(--mat-sys-title-medium); }
+    .grow {
+      flex: 1 1 320px;
+    }
+    .full {
+      width: 100%;
+      margin-top: 8px;
+    }
+    .answer {
+      white-space: pre-wrap;
+      min-height: 4em;
+      padding: 12px;
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 8px;
+    }
+    .facts {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
+      gap: 12px;
+    }
+    .facts dt {
+      font: var(--mat-sys-label-medium);
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .facts dd {
+      margin: 4px 0 0;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -181,7 +261,12 @@ export class PlaygroundPage implements OnDestroy {
         method: 'POST',
         signal: this.abort.signal,
         headers: { authorization: `Bearer ${this.key.trim()}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: this.model(), messages: [{ role: 'user', content: this.message }], stream: true, stream_options: { include_usage: true } }),
+        body: JSON.stringify({
+          model: this.model(),
+          messages: [{ role: 'user', content: this.message }],
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
       });
       this.requestId.set(res.headers.get('x-request-id'));
       const overhead = res.headers.get('x-aihub-overhead-ms');
@@ -219,9 +304,12 @@ export class PlaygroundPage implements OnDestroy {
     this.recording.set(true);
     try {
       for (let i = 0; i < 20 && this.requestId() === requestId; i++) {
-        const res = await this.api.client.GET('/admin/v1/tenants/{tenantId}/requests/{requestId}', { params: { path: { tenantId, requestId } } });
+        const res = await this.api.client.GET('/admin/v1/tenants/{tenantId}/requests/{requestId}', {
+          params: { path: { tenantId, requestId } },
+        });
         if (res.data) {
-          if (this.requestId() === requestId) this.recorded.set({ cost_micros: res.data.cost_micros, priced: res.data.priced });
+          if (this.requestId() === requestId)
+            this.recorded.set({ cost_micros: res.data.cost_micros, priced: res.data.priced });
           return;
         }
         if (res.response.status !== 404) return;

@@ -14,7 +14,8 @@ describe('SSE parsing of the playground stream', () => {
     expect(p.feed('\n\r\n')).toEqual(['x\ny']);
   });
   it('gives every split of a stream the same events', () => {
-    const stream = 'data: {"choices":[{"delta":{"content":"Hel"}}]}\n\ndata: {"choices":[{"delta":{"content":"lo"}}]}\r\n\r\ndata: [DONE]\n\n';
+    const stream =
+      'data: {"choices":[{"delta":{"content":"Hel"}}]}\n\ndata: {"choices":[{"delta":{"content":"lo"}}]}\r\n\r\ndata: [DONE]\n\n';
     const whole = new SseParser().feed(stream);
     for (let cut = 0; cut <= stream.length; cut++) {
       const p = new SseParser();
@@ -28,7 +29,9 @@ describe('SSE parsing of the playground stream', () => {
     expect(p.end()).toEqual(['last']);
   });
   it('reads text, usage and errors of chunks', () => {
-    expect(readChunk('{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}').usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+    expect(
+      readChunk('{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}').usage,
+    ).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     expect(readChunk('{"error":{"message":"upstream failed"}}').error).toBe('upstream failed');
     expect(readChunk('[DONE]')).toEqual({ text: '', usage: null, error: null });
     expect(readChunk('not json').text).toBe('');

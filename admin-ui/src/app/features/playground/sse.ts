@@ -61,13 +61,21 @@ export interface ChunkView {
 export function readChunk(data: string): ChunkView {
   const none: ChunkView = { text: '', usage: null, error: null };
   if (data === '[DONE]') return none;
-  let body: { choices?: { delta?: { content?: unknown } }[]; usage?: ChunkView['usage']; error?: { message?: unknown } };
+  let body: {
+    choices?: { delta?: { content?: unknown } }[];
+    usage?: ChunkView['usage'];
+    error?: { message?: unknown };
+  };
   try {
     body = JSON.parse(data);
   } catch {
     return none;
   }
-  if (body.error) return { ...none, error: typeof body.error.message === 'string' ? body.error.message : 'The stream reported an error.' };
+  if (body.error)
+    return {
+      ...none,
+      error: typeof body.error.message === 'string' ? body.error.message : 'The stream reported an error.',
+    };
   const text = (body.choices ?? []).map((c) => (typeof c.delta?.content === 'string' ? c.delta.content : '')).join('');
   return { text, usage: body.usage ?? null, error: null };
 }

@@ -2,10 +2,14 @@ import type { paths } from '../../api/schema';
 import { parseUsd } from '../usage/money';
 
 /** The list route's query (generated type). */
-export type RequestListQuery = NonNullable<paths['/admin/v1/tenants/{tenantId}/requests']['get']['parameters']['query']>;
+export type RequestListQuery = NonNullable<
+  paths['/admin/v1/tenants/{tenantId}/requests']['get']['parameters']['query']
+>;
 /** One request of the list, and one with its attempts (generated types). */
-export type RequestItem = paths['/admin/v1/tenants/{tenantId}/requests']['get']['responses'][200]['content']['application/json']['data'][number];
-export type RequestDetail = paths['/admin/v1/tenants/{tenantId}/requests/{requestId}']['get']['responses'][200]['content']['application/json'];
+export type RequestItem =
+  paths['/admin/v1/tenants/{tenantId}/requests']['get']['responses'][200]['content']['application/json']['data'][number];
+export type RequestDetail =
+  paths['/admin/v1/tenants/{tenantId}/requests/{requestId}']['get']['responses'][200]['content']['application/json'];
 export type Attempt = RequestDetail['attempts'][number];
 
 /**
@@ -32,10 +36,24 @@ export const REQUEST_URL_DEFAULTS = {
 export type RequestUrlState = typeof REQUEST_URL_DEFAULTS;
 
 /** The filter fields of the URL state (what the filter form edits). */
-export const FILTER_KEYS = ['status', 'model', 'key_id', 'provider', 'error_code', 'cache_hit', 'min_latency_ms', 'max_latency_ms', 'min_cost', 'max_cost', 'from', 'to'] as const;
+export const FILTER_KEYS = [
+  'status',
+  'model',
+  'key_id',
+  'provider',
+  'error_code',
+  'cache_hit',
+  'min_latency_ms',
+  'max_latency_ms',
+  'min_cost',
+  'max_cost',
+  'from',
+  'to',
+] as const;
 export type RequestFilters = Pick<RequestUrlState, (typeof FILTER_KEYS)[number]>;
 
-const number = (s: string): number | undefined => (s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
+const number = (s: string): number | undefined =>
+  s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s);
 const micros = (s: string): number | undefined => {
   const v = parseUsd(s);
   return v === null || Number.isNaN(v) ? undefined : v;

@@ -20,7 +20,15 @@ import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { isoToUtcInput, utcInputToIso } from '../audit/audit-entry';
 import { dataResource } from '../usage/data-resource';
 import { formatMicros } from '../usage/money';
-import { FILTER_KEYS, formatDuration, REQUEST_URL_DEFAULTS, toApiQuery, traceLink, type RequestFilters, type RequestItem } from './request-filters';
+import {
+  FILTER_KEYS,
+  formatDuration,
+  REQUEST_URL_DEFAULTS,
+  toApiQuery,
+  traceLink,
+  type RequestFilters,
+  type RequestItem,
+} from './request-filters';
 
 /**
  * `/requests`: the request explorer. The tenant's requests newest first, filtered by status, model,
@@ -32,29 +40,94 @@ import { FILTER_KEYS, formatDuration, REQUEST_URL_DEFAULTS, toApiQuery, traceLin
  */
 @Component({
   selector: 'app-requests-page',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatSidenavModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator, StackedTable],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatSidenavModule,
+    MatTableModule,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+    CursorPaginator,
+    StackedTable,
+  ],
   templateUrl: './requests-page.html',
   styles: `
-    .drawer-container { min-height: 70vh; background: transparent; }
-    .drawer { width: min(640px, 95vw); padding: 16px 24px; }
-    .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
-    .filters mat-form-field { width: 170px; }
-    dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
-    dl.facts dt { color: var(--mat-sys-on-surface-variant); }
-    dl.facts dd { margin: 0; }
-    table.simple { width: 100%; border-collapse: collapse; }
-    table.simple th, table.simple td { padding: 6px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); text-align: start; }
-    .num { text-align: end !important; font-variant-numeric: tabular-nums; }
-    .status-error, .outcome-error, .outcome-timeout { color: var(--mat-sys-error); }
-    tr.mat-mdc-row { cursor: pointer; }
-    .nowrap { white-space: nowrap; }
+    .drawer-container {
+      min-height: 70vh;
+      background: transparent;
+    }
+    .drawer {
+      width: min(640px, 95vw);
+      padding: 16px 24px;
+    }
+    .filters {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 8px;
+      align-items: center;
+    }
+    .filters mat-form-field {
+      width: 170px;
+    }
+    dl.facts {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 4px 16px;
+    }
+    dl.facts dt {
+      color: var(--mat-sys-on-surface-variant);
+    }
+    dl.facts dd {
+      margin: 0;
+    }
+    table.simple {
+      width: 100%;
+      border-collapse: collapse;
+    }
+    table.simple th,
+    table.simple td {
+      padding: 6px 8px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+      text-align: start;
+    }
+    .num {
+      text-align: end !important;
+      font-variant-numeric: tabular-nums;
+    }
+    .status-error,
+    .outcome-error,
+    .outcome-timeout {
+      color: var(--mat-sys-error);
+    }
+    tr.mat-mdc-row {
+      cursor: pointer;
+    }
+    .nowrap {
+      white-space: nowrap;
+    }
     /* The key's id under its name: the name is what people recognise, the id what they search for. */
-    .id-sub { display: block; font-size: 12px; }
-    .table-scroll { overflow-x: auto; }
+    .id-sub {
+      display: block;
+      font-size: 12px;
+    }
+    .table-scroll {
+      overflow-x: auto;
+    }
     /* Nine columns beside the navigation: tighter cells than Material's 16 px. */
-    .table-scroll .mat-mdc-cell, .table-scroll .mat-mdc-header-cell { padding: 0 6px; }
-    .table-scroll .mat-mdc-button { padding: 0 4px; }
-    h3 { font: var(--mat-sys-title-small); margin-top: 16px; }
+    .table-scroll .mat-mdc-cell,
+    .table-scroll .mat-mdc-header-cell {
+      padding: 0 6px;
+    }
+    .table-scroll .mat-mdc-button {
+      padding: 0 4px;
+    }
+    h3 {
+      font: var(--mat-sys-title-small);
+      margin-top: 16px;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -75,7 +148,11 @@ export class RequestsPage {
     { equal: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
   );
   readonly list = listResource(this.query, (s) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/requests', { params: { path: { tenantId: s.tenantId }, query: toApiQuery({ ...s, request: '' }) } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/requests', {
+        params: { path: { tenantId: s.tenantId }, query: toApiQuery({ ...s, request: '' }) },
+      }),
+    ),
   );
   private readonly detailQuery = computed(() => {
     const tenantId = this.session.tenantId();
@@ -83,7 +160,11 @@ export class RequestsPage {
     return tenantId && requestId ? { tenantId, requestId } : null;
   });
   readonly detail = dataResource(this.detailQuery, (q) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/requests/{requestId}', { params: { path: { tenantId: q.tenantId, requestId: q.requestId } } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/requests/{requestId}', {
+        params: { path: { tenantId: q.tenantId, requestId: q.requestId } },
+      }),
+    ),
   );
   /** The open request's detail, once it is the one in the URL (not the previous one still loading). */
   readonly selected = computed(() => {

@@ -15,23 +15,43 @@ import type { Team, TeamMember } from './team';
 /** `/teams/:id`: the team's members; add a member of the tenant (moving them from their team), remove (confirmed). */
 @Component({
   selector: 'app-team-detail',
-  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, MatTableModule, RouterLink, TranslocoDirective, PageState],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatSelectModule,
+    MatTableModule,
+    RouterLink,
+    TranslocoDirective,
+    PageState,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="team-title">
-      <p><a routerLink="..">← {{ t('teams.title') }}</a></p>
+      <p>
+        <a routerLink="..">← {{ t('teams.title') }}</a>
+      </p>
       <h1 id="team-title">{{ team()?.name ?? t('teams.title') }}</h1>
       @if (canWrite()) {
         <div class="toolbar-row">
           <mat-form-field subscriptSizing="dynamic">
             <mat-label>{{ t('teams.addMember') }}</mat-label>
             <mat-select (selectionChange)="add($event.value)" data-testid="team-add-member">
-              @for (c of candidates(); track c.user_id) { <mat-option [value]="c.user_id">{{ c.email }}</mat-option> }
+              @for (c of candidates(); track c.user_id) {
+                <mat-option [value]="c.user_id">{{ c.email }}</mat-option>
+              }
             </mat-select>
           </mat-form-field>
-          @if (actionError(); as e) { <p class="error-text" role="alert">{{ e }}</p> }
+          @if (actionError(); as e) {
+            <p class="error-text" role="alert">{{ e }}</p>
+          }
         </div>
       }
-      <app-page-state [loading]="loading()" [error]="error()" [empty]="!loading() && !error() && members().length === 0" [emptyText]="t('teams.noMembers')" (retry)="load()" />
+      <app-page-state
+        [loading]="loading()"
+        [error]="error()"
+        [empty]="!loading() && !error() && members().length === 0"
+        [emptyText]="t('teams.noMembers')"
+        (retry)="load()"
+      />
       @if (members().length) {
         <table mat-table [dataSource]="members()" [attr.aria-label]="t('teams.members')" data-testid="team-members">
           <ng-container matColumnDef="email">
@@ -46,7 +66,15 @@ import type { Team, TeamMember } from './team';
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('common.actions') }}</th>
             <td mat-cell *matCellDef="let row">
               @if (canWrite()) {
-                <button mat-button type="button" class="error-text" (click)="remove(row)" [attr.aria-label]="t('teams.removeAria', { email: row.email })">{{ t('teams.remove') }}</button>
+                <button
+                  mat-button
+                  type="button"
+                  class="error-text"
+                  (click)="remove(row)"
+                  [attr.aria-label]="t('teams.removeAria', { email: row.email })"
+                >
+                  {{ t('teams.remove') }}
+                </button>
               }
             </td>
           </ng-container>
@@ -88,7 +116,11 @@ export class TeamDetail {
       const path = { tenantId, teamId: this.id() };
       const [team, page] = await Promise.all([
         this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/teams/{teamId}', { params: { path } })),
-        this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/teams/{teamId}/members', { params: { path, query: { limit: 200 } } })),
+        this.api.call(
+          this.api.client.GET('/admin/v1/tenants/{tenantId}/teams/{teamId}/members', {
+            params: { path, query: { limit: 200 } },
+          }),
+        ),
       ]);
       this.team.set(team);
       this.members.set(page.data);
@@ -105,14 +137,22 @@ export class TeamDetail {
   async loadCandidates(): Promise<void> {
     const tenantId = this.session.tenantId();
     if (!tenantId) return;
-    const page = await this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/members', { params: { path: { tenantId }, query: { limit: 200 } } }));
+    const page = await this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/members', {
+        params: { path: { tenantId }, query: { limit: 200 } },
+      }),
+    );
     const inTeam = new Set(this.members().map((m) => m.user_id));
     this.candidates.set(page.data.filter((m) => !inTeam.has(m.user_id)));
   }
 
   async add(userId: string): Promise<void> {
     await this.change(() =>
-      this.api.call(this.api.client.PUT('/admin/v1/tenants/{tenantId}/teams/{teamId}/members/{userId}', { params: { path: { tenantId: this.session.tenantId()!, teamId: this.id(), userId } } })),
+      this.api.call(
+        this.api.client.PUT('/admin/v1/tenants/{tenantId}/teams/{teamId}/members/{userId}', {
+          params: { path: { tenantId: this.session.tenantId()!, teamId: this.id(), userId } },
+        }),
+      ),
     );
   }
 
@@ -126,7 +166,9 @@ export class TeamDetail {
     if (!ok) return;
     await this.change(() =>
       this.api.call(
-        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/teams/{teamId}/members/{userId}', { params: { path: { tenantId: this.session.tenantId()!, teamId: this.id(), userId: member.user_id } } }),
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/teams/{teamId}/members/{userId}', {
+          params: { path: { tenantId: this.session.tenantId()!, teamId: this.id(), userId: member.user_id } },
+        }),
       ),
     );
   }

@@ -21,16 +21,30 @@ import type { Team } from './team';
 /** `/teams`: search and paging in the URL; create by name; delete (confirmed; members stay in the tenant). */
 @Component({
   selector: 'app-team-list',
-  imports: [FormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatTableModule, RouterLink, TranslocoDirective, PageState, CursorPaginator],
+  imports: [
+    FormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatTableModule,
+    RouterLink,
+    TranslocoDirective,
+    PageState,
+    CursorPaginator,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="teams-title">
-      <div class="page-header"><h1 id="teams-title">{{ t('teams.title') }}</h1></div>
+      <div class="page-header">
+        <h1 id="teams-title">{{ t('teams.title') }}</h1>
+      </div>
       @if (canWrite()) {
         <form class="toolbar-row" (submit)="$event.preventDefault(); create()">
           <mat-form-field subscriptSizing="dynamic">
             <mat-label>{{ t('teams.newName') }}</mat-label>
             <input matInput name="name" [(ngModel)]="newName" data-testid="team-name" autocomplete="off" />
-            @if (createError(); as e) { <mat-hint class="error-text" role="alert">{{ e }}</mat-hint> }
+            @if (createError(); as e) {
+              <mat-hint class="error-text" role="alert">{{ e }}</mat-hint>
+            }
           </mat-form-field>
           <button mat-flat-button type="submit" data-testid="team-create">{{ t('teams.create') }}</button>
         </form>
@@ -42,12 +56,20 @@ import type { Team } from './team';
         </mat-form-field>
         <button mat-stroked-button type="submit">{{ t('common.search') }}</button>
       </form>
-      <app-page-state [loading]="list.loading()" [error]="list.error()" [empty]="list.empty()" [emptyText]="t('teams.empty')" (retry)="list.reload()" />
+      <app-page-state
+        [loading]="list.loading()"
+        [error]="list.error()"
+        [empty]="list.empty()"
+        [emptyText]="t('teams.empty')"
+        (retry)="list.reload()"
+      />
       @if (list.items().length) {
         <table mat-table [dataSource]="list.items()" [attr.aria-label]="t('teams.title')" data-testid="team-table">
           <ng-container matColumnDef="name">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('teams.name') }}</th>
-            <td mat-cell *matCellDef="let row"><a [routerLink]="[row.id]">{{ row.name }}</a></td>
+            <td mat-cell *matCellDef="let row">
+              <a [routerLink]="[row.id]">{{ row.name }}</a>
+            </td>
           </ng-container>
           <ng-container matColumnDef="description">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('teams.description') }}</th>
@@ -57,7 +79,15 @@ import type { Team } from './team';
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('common.actions') }}</th>
             <td mat-cell *matCellDef="let row" class="actions">
               @if (canWrite()) {
-                <button mat-button type="button" class="error-text" (click)="remove(row)" [attr.aria-label]="t('teams.deleteAria', { name: row.name })">{{ t('common.delete') }}</button>
+                <button
+                  mat-button
+                  type="button"
+                  class="error-text"
+                  (click)="remove(row)"
+                  [attr.aria-label]="t('teams.deleteAria', { name: row.name })"
+                >
+                  {{ t('common.delete') }}
+                </button>
               }
             </td>
           </ng-container>
@@ -65,7 +95,15 @@ import type { Team } from './team';
           <tr mat-row *matRowDef="let row; columns: columns" [attr.data-team]="row.name"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
+      <app-cursor-paginator
+        [limit]="url.state().limit"
+        [hasNext]="!!list.nextCursor()"
+        [hasPrevious]="!!url.state().cursor"
+        (next)="paging.next()"
+        (previous)="paging.previous()"
+        (first)="paging.first()"
+        (limitChange)="paging.pageSize($event)"
+      />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -85,7 +123,14 @@ export class TeamList {
     return tenantId ? { tenantId, state: this.url.state() } : null;
   });
   readonly list = listResource(this.query, ({ tenantId, state }) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', { params: { path: { tenantId }, query: { q: state.q || undefined, cursor: state.cursor || undefined, limit: state.limit } } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/teams', {
+        params: {
+          path: { tenantId },
+          query: { q: state.q || undefined, cursor: state.cursor || undefined, limit: state.limit },
+        },
+      }),
+    ),
   );
   readonly columns = ['name', 'description', 'actions'];
   readonly canWrite = computed(() => this.session.can('teams:write'));
@@ -101,7 +146,9 @@ export class TeamList {
     if (!tenantId || !name) return;
     this.createError.set(null);
     try {
-      await this.api.call(this.api.client.POST('/admin/v1/tenants/{tenantId}/teams', { params: { path: { tenantId } }, body: { name } }));
+      await this.api.call(
+        this.api.client.POST('/admin/v1/tenants/{tenantId}/teams', { params: { path: { tenantId } }, body: { name } }),
+      );
       this.newName = '';
       await this.list.reload();
     } catch (err) {
@@ -120,10 +167,17 @@ export class TeamList {
     });
     if (!ok) return;
     try {
-      await this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}/teams/{teamId}', { params: { path: { tenantId, teamId: team.id } } }));
+      await this.api.call(
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}/teams/{teamId}', {
+          params: { path: { tenantId, teamId: team.id } },
+        }),
+      );
       await this.list.reload();
     } catch (err) {
-      this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, { duration: 6000, politeness: 'assertive' });
+      this.snack.open(err instanceof ApiError ? err.message : String(err), undefined, {
+        duration: 6000,
+        politeness: 'assertive',
+      });
     }
   }
 }

@@ -27,7 +27,18 @@ import type { Tenant } from './tenant';
  */
 @Component({
   selector: 'app-tenant-list',
-  imports: [FormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  imports: [
+    FormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatTableModule,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+    CursorPaginator,
+  ],
   templateUrl: './tenant-list.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -42,7 +53,14 @@ export class TenantList {
   readonly list = listResource(this.url.state, (s) =>
     this.api.call(
       this.api.client.GET('/admin/v1/tenants', {
-        params: { query: { q: s.q || undefined, status: (s.status || undefined) as Tenant['status'] | undefined, cursor: s.cursor || undefined, limit: s.limit } },
+        params: {
+          query: {
+            q: s.q || undefined,
+            status: (s.status || undefined) as Tenant['status'] | undefined,
+            cursor: s.cursor || undefined,
+            limit: s.limit,
+          },
+        },
       }),
     ),
   );
@@ -59,7 +77,10 @@ export class TenantList {
   }
 
   async create(): Promise<void> {
-    const ref = this.dialog.open<TenantFormDialog, { tenant?: Tenant }, TenantFormResult>(TenantFormDialog, { data: {}, width: '480px' });
+    const ref = this.dialog.open<TenantFormDialog, { tenant?: Tenant }, TenantFormResult>(TenantFormDialog, {
+      data: {},
+      width: '480px',
+    });
     const result = await firstValueFrom(ref.afterClosed());
     if (result) {
       this.toast(this.i18n.translate('tenants.createdToast', { name: result.tenant.name }));
@@ -68,7 +89,10 @@ export class TenantList {
   }
 
   async editPlan(tenant: Tenant): Promise<void> {
-    const ref = this.dialog.open<TenantFormDialog, { tenant?: Tenant }, TenantFormResult>(TenantFormDialog, { data: { tenant }, width: '480px' });
+    const ref = this.dialog.open<TenantFormDialog, { tenant?: Tenant }, TenantFormResult>(TenantFormDialog, {
+      data: { tenant },
+      width: '480px',
+    });
     if (await firstValueFrom(ref.afterClosed())) await this.list.reload();
   }
 
@@ -82,7 +106,12 @@ export class TenantList {
     });
     if (!ok) return;
     await this.run(() =>
-      this.api.call(this.api.client.PATCH('/admin/v1/tenants/{tenantId}', { params: { path: { tenantId: tenant.id } }, body: { status: suspend ? 'suspended' : 'active' } })),
+      this.api.call(
+        this.api.client.PATCH('/admin/v1/tenants/{tenantId}', {
+          params: { path: { tenantId: tenant.id } },
+          body: { status: suspend ? 'suspended' : 'active' },
+        }),
+      ),
     );
   }
 
@@ -95,7 +124,11 @@ export class TenantList {
       typeToConfirm: tenant.name,
     });
     if (!ok) return;
-    await this.run(() => this.api.call(this.api.client.DELETE('/admin/v1/tenants/{tenantId}', { params: { path: { tenantId: tenant.id } } })));
+    await this.run(() =>
+      this.api.call(
+        this.api.client.DELETE('/admin/v1/tenants/{tenantId}', { params: { path: { tenantId: tenant.id } } }),
+      ),
+    );
   }
 
   private async run(action: () => Promise<unknown>): Promise<void> {

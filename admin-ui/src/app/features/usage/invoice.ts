@@ -16,7 +16,14 @@ export interface Invoice {
     output_tokens: number;
     amount_micros: number;
   }[];
-  totals: { requests: number; input_tokens: number; cached_input_tokens: number; output_tokens: number; amount_micros: number; unpriced_requests: number };
+  totals: {
+    requests: number;
+    input_tokens: number;
+    cached_input_tokens: number;
+    output_tokens: number;
+    amount_micros: number;
+    unpriced_requests: number;
+  };
   notes: string[];
 }
 

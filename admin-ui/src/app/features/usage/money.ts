@@ -9,8 +9,14 @@ export const MICROS_PER_USD = 1_000_000;
 export function formatMicros(micros: number | null | undefined, locale = 'en'): string {
   if (micros === null || micros === undefined || !Number.isFinite(micros)) return '—';
   // A zero is "$0": "$0.00" beside "$0.000006" in one column reads as a rounded-away amount.
-  if (micros === 0) return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(0);
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(micros / MICROS_PER_USD);
+  if (micros === 0)
+    return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(0);
+  return new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 6,
+  }).format(micros / MICROS_PER_USD);
 }
 
 /**
@@ -21,7 +27,11 @@ export function formatMicrosShort(micros: number, locale = 'en'): string {
   const usd = micros / MICROS_PER_USD;
   const abs = Math.abs(usd);
   const options: Intl.NumberFormatOptions =
-    abs === 0 ? { maximumFractionDigits: 0 } : abs < 1 ? { maximumSignificantDigits: 3 } : { maximumFractionDigits: 2, notation: abs >= 10_000 ? 'compact' : 'standard' };
+    abs === 0
+      ? { maximumFractionDigits: 0 }
+      : abs < 1
+        ? { maximumSignificantDigits: 3 }
+        : { maximumFractionDigits: 2, notation: abs >= 10_000 ? 'compact' : 'standard' };
   return new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', ...options }).format(usd);
 }
 
@@ -43,12 +53,16 @@ export function parseUsd(text: string): number | null {
 export function microsToInput(micros: number | null | undefined): string {
   if (micros === null || micros === undefined) return '';
   const whole = Math.floor(micros / MICROS_PER_USD);
-  const frac = String(micros % MICROS_PER_USD).padStart(6, '0').replace(/0+$/, '');
+  const frac = String(micros % MICROS_PER_USD)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   return frac ? `${whole}.${frac}` : String(whole);
 }
 
 /** A share as a percentage with one decimal, or '—' when there is nothing to divide. */
 export function formatRatio(ratio: number | null | undefined, locale = 'en'): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
-  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(ratio);
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+    ratio,
+  );
 }

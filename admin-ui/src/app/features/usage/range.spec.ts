@@ -25,7 +25,10 @@ describe('day ranges (UTC)', () => {
   });
   it('takes the URL range when valid, else the default and why', () => {
     expect(resolveRange('', '', NOW)).toEqual({ range: { from: '2026-02-14', to: '2026-03-15' }, problem: null });
-    expect(resolveRange('2026-01-01', '2026-01-31', NOW)).toEqual({ range: { from: '2026-01-01', to: '2026-01-31' }, problem: null });
+    expect(resolveRange('2026-01-01', '2026-01-31', NOW)).toEqual({
+      range: { from: '2026-01-01', to: '2026-01-31' },
+      problem: null,
+    });
     expect(resolveRange('2026-01-31', '2026-01-01', NOW).problem).toBe('reversed');
     expect(resolveRange('2026-01-01', 'nope', NOW).problem).toBe('invalid');
     expect(resolveRange('2020-01-01', '2026-01-01', NOW).problem).toBe('tooLong');

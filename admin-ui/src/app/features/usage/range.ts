@@ -54,7 +54,12 @@ export function presetRange(preset: RangePreset, now: number): DayRange {
  * long; otherwise the default (the 30 days up to today) and the reason, so the page can say why it
  * did not use what was typed.
  */
-export function resolveRange(from: string, to: string, now: number, maxDays = 366): { range: DayRange; problem: 'invalid' | 'reversed' | 'tooLong' | null } {
+export function resolveRange(
+  from: string,
+  to: string,
+  now: number,
+  maxDays = 366,
+): { range: DayRange; problem: 'invalid' | 'reversed' | 'tooLong' | null } {
   const fallback = presetRange('30d', now);
   if (!from && !to) return { range: fallback, problem: null };
   if (!isDay(from) || !isDay(to)) return { range: fallback, problem: 'invalid' };

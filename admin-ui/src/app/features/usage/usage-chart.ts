@@ -26,8 +26,20 @@ export interface UsagePoint {
   selector: 'app-usage-chart',
   imports: [NgxEchartsDirective],
   providers: [provideEchartsCore({ echarts })],
-  template: `<div echarts [options]="options()" class="chart" role="img" [attr.aria-label]="label()" data-testid="usage-chart"></div>`,
-  styles: `.chart { height: 280px; width: 100%; }`,
+  template: `<div
+    echarts
+    [options]="options()"
+    class="chart"
+    role="img"
+    [attr.aria-label]="label()"
+    data-testid="usage-chart"
+  ></div>`,
+  styles: `
+    .chart {
+      height: 280px;
+      width: 100%;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class UsageChart {
@@ -56,7 +68,11 @@ export class UsageChart {
       },
       xAxis: { type: 'category', data: pts.map((p) => p.day) },
       yAxis: [
-        { type: 'value', name: this.costLabel(), axisLabel: { formatter: (v: number) => formatMicrosShort(v, locale) } },
+        {
+          type: 'value',
+          name: this.costLabel(),
+          axisLabel: { formatter: (v: number) => formatMicrosShort(v, locale) },
+        },
         { type: 'value', name: this.tokensLabel(), splitLine: { show: false } },
       ],
       series: [

@@ -30,23 +30,69 @@ export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
  */
 @Component({
   selector: 'app-usage-page',
-  imports: [MatButtonModule, MatButtonToggleModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, TranslocoDirective, PageState, UsageChart, StackedTable],
+  imports: [
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatTableModule,
+    TranslocoDirective,
+    PageState,
+    UsageChart,
+    StackedTable,
+  ],
   providers: [SubjectOptions],
   templateUrl: './usage-page.html',
   styles: `
-    .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 12px; margin: 16px 0; }
-    .card { border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; padding: 12px 16px; }
-    .card dt { font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
-    .card dd { margin: 4px 0 0; font: var(--mat-sys-title-large); }
-    .num { text-align: end; font-variant-numeric: tabular-nums; }
-    .id-sub { display: block; font-size: 12px; }
+    .cards {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(160px, 1fr));
+      gap: 12px;
+      margin: 16px 0;
+    }
+    .card {
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+      padding: 12px 16px;
+    }
+    .card dt {
+      font: var(--mat-sys-label-medium);
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .card dd {
+      margin: 4px 0 0;
+      font: var(--mat-sys-title-large);
+    }
+    .num {
+      text-align: end;
+      font-variant-numeric: tabular-nums;
+    }
+    .id-sub {
+      display: block;
+      font-size: 12px;
+    }
     /* Its buttons wrap too when the group alone is wider than the screen (390 px phones). */
-    .presets { display: flex; flex-wrap: wrap; gap: 4px; max-width: 100%; min-width: 0; }
-    .presets button { white-space: nowrap; }
-    section.block { margin-top: 24px; }
-    h2 { font: var(--mat-sys-title-medium); }
+    .presets {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px;
+      max-width: 100%;
+      min-width: 0;
+    }
+    .presets button {
+      white-space: nowrap;
+    }
+    section.block {
+      margin-top: 24px;
+    }
+    h2 {
+      font: var(--mat-sys-title-medium);
+    }
     /* The chart's height, kept while its chunk loads so nothing below it moves when it arrives. */
-    .chart-pending { height: 280px; }
+    .chart-pending {
+      height: 280px;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -61,7 +107,11 @@ export class UsagePage {
   readonly url = urlState({ from: '', to: '', by: 'day', month: '' });
   /** The range actually asked for (the URL's when valid, else the last 30 days) and why not. */
   readonly resolved = computed(() => resolveRange(this.url.state().from, this.url.state().to, Date.now()));
-  readonly by = computed<UsageDimension>(() => ((USAGE_DIMENSIONS as readonly string[]).includes(this.url.state().by) ? (this.url.state().by as UsageDimension) : 'day'));
+  readonly by = computed<UsageDimension>(() =>
+    (USAGE_DIMENSIONS as readonly string[]).includes(this.url.state().by)
+      ? (this.url.state().by as UsageDimension)
+      : 'day',
+  );
   readonly month = computed(() => (isMonth(this.url.state().month) ? this.url.state().month : utcMonth(Date.now())));
 
   private readonly query = computed(() => {
@@ -69,7 +119,11 @@ export class UsagePage {
     return tenantId ? { tenantId, ...this.resolved().range, by: this.by() } : null;
   });
   readonly usage = dataResource(this.query, (q) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/usage', { params: { path: { tenantId: q.tenantId }, query: { from: q.from, to: q.to, group_by: q.by } } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/usage', {
+        params: { path: { tenantId: q.tenantId }, query: { from: q.from, to: q.to, group_by: q.by } },
+      }),
+    ),
   );
   /** The daily series for the chart: the main query when it is by day, else a second day query. */
   private readonly dayQuery = computed(() => {
@@ -77,22 +131,39 @@ export class UsagePage {
     return q && q.by !== 'day' ? q : null;
   });
   private readonly days = dataResource(this.dayQuery, (q) =>
-    this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/usage', { params: { path: { tenantId: q.tenantId }, query: { from: q.from, to: q.to, group_by: 'day' } } })),
+    this.api.call(
+      this.api.client.GET('/admin/v1/tenants/{tenantId}/usage', {
+        params: { path: { tenantId: q.tenantId }, query: { from: q.from, to: q.to, group_by: 'day' } },
+      }),
+    ),
   );
   readonly series = computed(() => {
     const source = this.by() === 'day' ? this.usage.value() : this.days.value();
-    return (source?.data ?? []).map((d) => ({ day: d.day ?? '', cost_micros: d.cost_micros, total_tokens: d.total_tokens, requests: d.requests }));
+    return (source?.data ?? []).map((d) => ({
+      day: d.day ?? '',
+      cost_micros: d.cost_micros,
+      total_tokens: d.total_tokens,
+      requests: d.requests,
+    }));
   });
   readonly rows = computed(() => this.usage.value()?.data ?? []);
-  readonly empty = computed(() => !this.usage.loading() && !this.usage.error() && (this.usage.value()?.totals.requests ?? 0) === 0);
+  readonly empty = computed(
+    () => !this.usage.loading() && !this.usage.error() && (this.usage.value()?.totals.requests ?? 0) === 0,
+  );
   readonly columns = ['label', 'requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost'];
 
   private readonly invoiceQuery = computed(() => {
     const tenantId = this.session.tenantId();
     return tenantId ? { tenantId, period: this.month() } : null;
   });
-  readonly invoice = dataResource(this.invoiceQuery, async (q) =>
-    (await this.api.call(this.api.client.GET('/admin/v1/tenants/{tenantId}/invoices/{period}', { params: { path: { tenantId: q.tenantId, period: q.period } } }))) as unknown as Invoice,
+  readonly invoice = dataResource(
+    this.invoiceQuery,
+    async (q) =>
+      (await this.api.call(
+        this.api.client.GET('/admin/v1/tenants/{tenantId}/invoices/{period}', {
+          params: { path: { tenantId: q.tenantId, period: q.period } },
+        }),
+      )) as unknown as Invoice,
   );
   readonly invoiceColumns = ['model', 'requests', 'input_tokens', 'cached_input_tokens', 'output_tokens', 'amount'];
 
@@ -156,7 +227,10 @@ export class UsagePage {
     this.exportError.set(null);
     try {
       const blob = await this.api.call(
-        this.api.client.GET('/admin/v1/tenants/{tenantId}/usage/export.csv', { params: { path: { tenantId }, query: { from, to, granularity } }, parseAs: 'blob' }),
+        this.api.client.GET('/admin/v1/tenants/{tenantId}/usage/export.csv', {
+          params: { path: { tenantId }, query: { from, to, granularity } },
+          parseAs: 'blob',
+        }),
       );
       saveBlob(blob as Blob, `usage-${from}-${to}${granularity === 'day' ? '-daily' : ''}.csv`);
     } catch (err) {

@@ -18,10 +18,22 @@ type UserStatus = 'active' | 'disabled';
 /** `/users` (superadmin): the platform's users, searched by e-mail, filtered by status, server-paged. */
 @Component({
   selector: 'app-user-list',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatTableModule, TranslocoDirective, LocalDatePipe, PageState, CursorPaginator],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatTableModule,
+    TranslocoDirective,
+    LocalDatePipe,
+    PageState,
+    CursorPaginator,
+  ],
   template: `
     <section class="page" *transloco="let t" aria-labelledby="users-title">
-      <div class="page-header"><h1 id="users-title">{{ t('users.title') }}</h1></div>
+      <div class="page-header">
+        <h1 id="users-title">{{ t('users.title') }}</h1>
+      </div>
       <form class="toolbar-row" role="search" (submit)="$event.preventDefault(); search(q.value)">
         <mat-form-field subscriptSizing="dynamic">
           <mat-label>{{ t('users.search') }}</mat-label>
@@ -37,7 +49,13 @@ type UserStatus = 'active' | 'disabled';
         </mat-form-field>
         <button mat-stroked-button type="submit">{{ t('common.search') }}</button>
       </form>
-      <app-page-state [loading]="list.loading()" [error]="list.error()" [empty]="list.empty()" [emptyText]="t('users.empty')" (retry)="list.reload()" />
+      <app-page-state
+        [loading]="list.loading()"
+        [error]="list.error()"
+        [empty]="list.empty()"
+        [emptyText]="t('users.empty')"
+        (retry)="list.reload()"
+      />
       @if (list.items().length) {
         <table mat-table [dataSource]="list.items()" [attr.aria-label]="t('users.title')" data-testid="user-table">
           <ng-container matColumnDef="email">
@@ -46,7 +64,10 @@ type UserStatus = 'active' | 'disabled';
           </ng-container>
           <ng-container matColumnDef="status">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('users.status') }}</th>
-            <td mat-cell *matCellDef="let row">{{ row.status === 'active' ? t('users.active') : t('users.disabled') }}{{ row.locked_until ? ' · ' + t('users.locked') : '' }}</td>
+            <td mat-cell *matCellDef="let row">
+              {{ row.status === 'active' ? t('users.active') : t('users.disabled')
+              }}{{ row.locked_until ? ' · ' + t('users.locked') : '' }}
+            </td>
           </ng-container>
           <ng-container matColumnDef="superadmin">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('users.superadmin') }}</th>
@@ -64,7 +85,15 @@ type UserStatus = 'active' | 'disabled';
           <tr mat-row *matRowDef="let row; columns: columns"></tr>
         </table>
       }
-      <app-cursor-paginator [limit]="url.state().limit" [hasNext]="!!list.nextCursor()" [hasPrevious]="!!url.state().cursor" (next)="paging.next()" (previous)="paging.previous()" (first)="paging.first()" (limitChange)="paging.pageSize($event)" />
+      <app-cursor-paginator
+        [limit]="url.state().limit"
+        [hasNext]="!!list.nextCursor()"
+        [hasPrevious]="!!url.state().cursor"
+        (next)="paging.next()"
+        (previous)="paging.previous()"
+        (first)="paging.first()"
+        (limitChange)="paging.pageSize($event)"
+      />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -74,7 +103,16 @@ export class UserList {
   readonly url = urlState({ q: '', status: '', cursor: '', limit: 25 });
   readonly list = listResource(this.url.state, (s) =>
     this.api.call(
-      this.api.client.GET('/admin/v1/users', { params: { query: { q: s.q || undefined, status: (s.status || undefined) as UserStatus | undefined, cursor: s.cursor || undefined, limit: s.limit } } }),
+      this.api.client.GET('/admin/v1/users', {
+        params: {
+          query: {
+            q: s.q || undefined,
+            status: (s.status || undefined) as UserStatus | undefined,
+            cursor: s.cursor || undefined,
+            limit: s.limit,
+          },
+        },
+      }),
     ),
   );
   readonly columns = ['email', 'status', 'superadmin', 'last_login_at', 'created_at'];

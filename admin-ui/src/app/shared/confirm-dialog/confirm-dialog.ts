@@ -28,19 +28,37 @@ export interface ConfirmOptions {
         @if (data.typeToConfirm) {
           <mat-form-field class="full-width">
             <mat-label>{{ t('confirm.typeToConfirm', { value: data.typeToConfirm }) }}</mat-label>
-            <input matInput [value]="typed()" (input)="typed.set($any($event.target).value)" autocomplete="off" data-testid="confirm-input" />
+            <input
+              matInput
+              [value]="typed()"
+              (input)="typed.set($any($event.target).value)"
+              autocomplete="off"
+              data-testid="confirm-input"
+            />
           </mat-form-field>
         }
       </mat-dialog-content>
       <mat-dialog-actions align="end">
         <button mat-button type="button" [mat-dialog-close]="false">{{ t('common.cancel') }}</button>
-        <button mat-flat-button type="button" [class.destructive]="data.destructive" [disabled]="!ready()" [mat-dialog-close]="true" data-testid="confirm-button">
+        <button
+          mat-flat-button
+          type="button"
+          [class.destructive]="data.destructive"
+          [disabled]="!ready()"
+          [mat-dialog-close]="true"
+          data-testid="confirm-button"
+        >
           {{ data.confirmLabel }}
         </button>
       </mat-dialog-actions>
     </ng-container>
   `,
-  styles: `.destructive:not([disabled]) { background: var(--mat-sys-error); color: var(--mat-sys-on-error); }`,
+  styles: `
+    .destructive:not([disabled]) {
+      background: var(--mat-sys-error);
+      color: var(--mat-sys-on-error);
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ConfirmDialog {

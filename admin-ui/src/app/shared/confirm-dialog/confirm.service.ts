@@ -9,7 +9,11 @@ export class ConfirmService {
   private readonly dialog = inject(MatDialog);
 
   async ask(options: ConfirmOptions): Promise<boolean> {
-    const ref = this.dialog.open<ConfirmDialog, ConfirmOptions, boolean>(ConfirmDialog, { data: options, width: '440px', autoFocus: options.typeToConfirm ? 'input' : 'first-tabbable' });
+    const ref = this.dialog.open<ConfirmDialog, ConfirmOptions, boolean>(ConfirmDialog, {
+      data: options,
+      width: '440px',
+      autoFocus: options.typeToConfirm ? 'input' : 'first-tabbable',
+    });
     return (await firstValueFrom(ref.afterClosed())) === true;
   }
 }

@@ -10,11 +10,23 @@ import { ApiError, type Problem } from '../../core/api/problem';
  * `byCode` names the control a problem code concerns when the API names no field (e.g.
  * `{ slug_taken: 'slug' }`).
  */
-export function applyProblem(form: FormGroup, error: unknown, fields: Record<string, string> = {}, byCode: Record<string, string> = {}): string | null {
-  const problem: Problem = error instanceof ApiError ? error.problem : { status: 0, code: 'error', detail: error instanceof Error ? error.message : String(error) };
+export function applyProblem(
+  form: FormGroup,
+  error: unknown,
+  fields: Record<string, string> = {},
+  byCode: Record<string, string> = {},
+): string | null {
+  const problem: Problem =
+    error instanceof ApiError
+      ? error.problem
+      : { status: 0, code: 'error', detail: error instanceof Error ? error.message : String(error) };
   let unplaced = false;
   const param = problem.param ?? byCode[problem.code];
-  const issues = problem.errors?.length ? problem.errors : param ? [{ path: `body.${param}`, message: problem.detail }] : [];
+  const issues = problem.errors?.length
+    ? problem.errors
+    : param
+      ? [{ path: `body.${param}`, message: problem.detail }]
+      : [];
   for (const issue of issues) {
     const control = controlFor(form, issue.path, fields);
     if (control) {
@@ -26,7 +38,10 @@ export function applyProblem(form: FormGroup, error: unknown, fields: Record<str
 }
 
 function controlFor(form: FormGroup, path: string, fields: Record<string, string>): AbstractControl | null {
-  const parts = path.replace(/^(body|query|params)\.?/, '').split(/[.[\]]/).filter(Boolean);
+  const parts = path
+    .replace(/^(body|query|params)\.?/, '')
+    .split(/[.[\]]/)
+    .filter(Boolean);
   if (!parts.length) return null;
   const name = fields[parts[0]] ?? parts[0];
   return form.get([name, ...parts.slice(1)]) ?? form.get(name);

@@ -23,11 +23,24 @@ import { MatSelectModule } from '@angular/material/select';
         </mat-select>
       </mat-form-field>
       <button mat-button type="button" [disabled]="!hasPrevious()" (click)="first.emit()">{{ t('list.first') }}</button>
-      <button mat-button type="button" [disabled]="!hasPrevious()" (click)="previous.emit()">{{ t('list.previous') }}</button>
+      <button mat-button type="button" [disabled]="!hasPrevious()" (click)="previous.emit()">
+        {{ t('list.previous') }}
+      </button>
       <button mat-button type="button" [disabled]="!hasNext()" (click)="next.emit()">{{ t('list.next') }}</button>
     </nav>
   `,
-  styles: `.pager { display: flex; align-items: center; justify-content: flex-end; gap: 8px; padding: 8px 0; } .size { width: 120px; }`,
+  styles: `
+    .pager {
+      display: flex;
+      align-items: center;
+      justify-content: flex-end;
+      gap: 8px;
+      padding: 8px 0;
+    }
+    .size {
+      width: 120px;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class CursorPaginator {

@@ -19,7 +19,11 @@ export interface PagingUrl<T extends { cursor: string; limit: number }> {
  * // <app-cursor-paginator ... (next)="paging.next()" (limitChange)="paging.pageSize($event)" />
  * ```
  */
-export function cursorPaging<T extends { cursor: string; limit: number }>(url: PagingUrl<T>, list: { nextCursor: Signal<string | null> }, also: Partial<T> = {}) {
+export function cursorPaging<T extends { cursor: string; limit: number }>(
+  url: PagingUrl<T>,
+  list: { nextCursor: Signal<string | null> },
+  also: Partial<T> = {},
+) {
   const history = new CursorHistory();
   const go = (change: Partial<T>) => void url.patch({ ...change, ...also });
   return {

@@ -13,6 +13,10 @@ describe('urlState helpers', () => {
   });
 
   it('drops defaults and empty values from the URL', () => {
-    expect(toQueryParams(defaults, { q: '', limit: 25, cursor: 'abc' })).toEqual({ q: null, limit: null, cursor: 'abc' });
+    expect(toQueryParams(defaults, { q: '', limit: 25, cursor: 'abc' })).toEqual({
+      q: null,
+      limit: null,
+      cursor: 'abc',
+    });
   });
 });

@@ -14,7 +14,9 @@ export type UrlStateShape = Record<string, string | number>;
  * // read: this.url.state().q     write: this.url.patch({ q: 'acme', cursor: '' })
  * ```
  */
-export function urlState<T extends UrlStateShape>(defaults: T): { state: Signal<T>; patch(change: Partial<T>): Promise<boolean> } {
+export function urlState<T extends UrlStateShape>(
+  defaults: T,
+): { state: Signal<T>; patch(change: Partial<T>): Promise<boolean> } {
   const route = inject(ActivatedRoute);
   const router = inject(Router);
   const params = toSignal(route.queryParamMap, { initialValue: route.snapshot.queryParamMap });
@@ -22,7 +24,11 @@ export function urlState<T extends UrlStateShape>(defaults: T): { state: Signal<
   return {
     state,
     patch: (change) =>
-      router.navigate([], { relativeTo: route, queryParams: toQueryParams(defaults, change), queryParamsHandling: 'merge' }),
+      router.navigate([], {
+        relativeTo: route,
+        queryParams: toQueryParams(defaults, change),
+        queryParamsHandling: 'merge',
+      }),
   };
 }
 
@@ -41,9 +47,13 @@ export function parseState<T extends UrlStateShape>(defaults: T, get: (key: stri
 }
 
 /** Query params for a change: a default value (or '') removes the parameter. */
-export function toQueryParams<T extends UrlStateShape>(defaults: T, change: Partial<T>): Record<string, string | number | null> {
+export function toQueryParams<T extends UrlStateShape>(
+  defaults: T,
+  change: Partial<T>,
+): Record<string, string | number | null> {
   const out: Record<string, string | number | null> = {};
-  for (const [key, value] of Object.entries(change)) out[key] = value === undefined || value === '' || value === defaults[key] ? null : (value as string | number);
+  for (const [key, value] of Object.entries(change))
+    out[key] = value === undefined || value === '' || value === defaults[key] ? null : (value as string | number);
   return out;
 }
 

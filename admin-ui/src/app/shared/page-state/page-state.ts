@@ -19,7 +19,9 @@ import type { Problem } from '../../core/api/problem';
       }
       @if (error(); as problem) {
         <div class="state error" role="alert">
-          <p><strong>{{ t('state.error') }}</strong> {{ problem.detail }}</p>
+          <p>
+            <strong>{{ t('state.error') }}</strong> {{ problem.detail }}
+          </p>
           <button mat-stroked-button type="button" (click)="retry.emit()">{{ t('state.retry') }}</button>
         </div>
       } @else if (empty()) {
@@ -30,7 +32,15 @@ import type { Problem } from '../../core/api/problem';
       }
     </ng-container>
   `,
-  styles: `.state { padding: 32px 16px; text-align: center; } .error { color: var(--mat-sys-error); }`,
+  styles: `
+    .state {
+      padding: 32px 16px;
+      text-align: center;
+    }
+    .error {
+      color: var(--mat-sys-error);
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class PageState {

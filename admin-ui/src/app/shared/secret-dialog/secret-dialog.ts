@@ -25,7 +25,9 @@ export interface SecretDialogData {
         @if (data.note) {
           <p>{{ data.note }}</p>
         }
-        <code class="secret mono" data-testid="secret-value" tabindex="0" [attr.aria-label]="t('secret.value')">{{ data.secret }}</code>
+        <code class="secret mono" data-testid="secret-value" tabindex="0" [attr.aria-label]="t('secret.value')">{{
+          data.secret
+        }}</code>
         <p class="copied" role="status" aria-live="polite">{{ copied() ? t('secret.copied') : '' }}</p>
       </mat-dialog-content>
       <mat-dialog-actions align="end">
@@ -34,7 +36,16 @@ export interface SecretDialogData {
       </mat-dialog-actions>
     </ng-container>
   `,
-  styles: `.secret { display: block; padding: 12px; border-radius: 8px; background: var(--mat-sys-surface-container-high); word-break: break-all; user-select: all; }`,
+  styles: `
+    .secret {
+      display: block;
+      padding: 12px;
+      border-radius: 8px;
+      background: var(--mat-sys-surface-container-high);
+      word-break: break-all;
+      user-select: all;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class SecretDialog {

@@ -7,11 +7,19 @@ import { StackedTable } from './stacked-table';
   template: `
     <table appStackedTable>
       <thead>
-        <tr><th scope="col">Name</th><th scope="col" class="mat-column-role">Role <span>(tenant)</span></th><th scope="col"></th></tr>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col" class="mat-column-role">Role <span>(tenant)</span></th>
+          <th scope="col"></th>
+        </tr>
       </thead>
       <tbody>
         @for (r of rows(); track r) {
-          <tr><th scope="row">{{ r }}</th><td class="mat-column-role">viewer</td><td class="actions"><button type="button">Remove</button></td></tr>
+          <tr>
+            <th scope="row">{{ r }}</th>
+            <td class="mat-column-role">viewer</td>
+            <td class="actions"><button type="button">Remove</button></td>
+          </tr>
         }
       </tbody>
     </table>
@@ -27,7 +35,8 @@ async function render() {
   return { fixture, table: fixture.nativeElement.querySelector('table') as HTMLTableElement };
 }
 
-const labels = (table: HTMLTableElement) => [...table.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.getAttribute('data-label')));
+const labels = (table: HTMLTableElement) =>
+  [...table.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.getAttribute('data-label')));
 
 describe('StackedTable', () => {
   it("labels each body cell with its column's header text and states the table roles", async () => {
@@ -39,7 +48,11 @@ describe('StackedTable', () => {
     const row = table.tBodies[0].rows[0];
     expect(row.getAttribute('role')).toBe('row');
     expect([...row.cells].map((c) => c.getAttribute('role'))).toEqual(['rowheader', 'cell', 'cell']);
-    expect([...table.tHead!.rows[0].cells].map((c) => c.getAttribute('role'))).toEqual(['columnheader', 'columnheader', 'columnheader']);
+    expect([...table.tHead!.rows[0].cells].map((c) => c.getAttribute('role'))).toEqual([
+      'columnheader',
+      'columnheader',
+      'columnheader',
+    ]);
   });
 
   it('labels rows added later', async () => {

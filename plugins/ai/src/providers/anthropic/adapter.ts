@@ -1,7 +1,16 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
 import type { ProviderConfig } from '../../config';
 import { AttemptSignal } from '../../engine/AttemptSignal';
-import type { BodyLimits, BufferedResponse, CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../../types';
+import type {
+  BodyLimits,
+  BufferedResponse,
+  CallInput,
+  Operation,
+  ParsedAnswer,
+  StreamTranslator,
+  UpstreamErrorBody,
+  UpstreamResponse,
+} from '../../types';
 import { HttpProvider } from '../HttpProvider';
 import { AnthropicStreamTranslator } from './stream';
 import { fromAnthropicAnswer, toAnthropicRequest } from './translate';
@@ -31,23 +40,42 @@ export class AnthropicProvider extends HttpProvider {
     return `${this.base}/v1/messages`;
   }
 
-  override send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
+  override send(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<UpstreamResponse> {
     return super.send(call, model, signal, withBeta(call.native?.beta, extraHeaders));
   }
 
-  override sendBuffered(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse> {
+  override sendBuffered(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+    limits: BodyLimits,
+  ): Promise<BufferedResponse> {
     return super.sendBuffered(call, model, signal, withBeta(call.native?.beta, extraHeaders), limits);
   }
 
   protected requestBody(call: CallInput, model: string): string {
     // A Messages request from the /v1/messages ingress goes as the client wrote it.
-    if (call.native?.format === 'anthropic') return JSON.stringify({ ...call.native.body, model, stream: call.stream || undefined });
+    if (call.native?.format === 'anthropic')
+      return JSON.stringify({ ...call.native.body, model, stream: call.stream || undefined });
     return JSON.stringify(toAnthropicRequest(call.body, model, this.config.maxTokensDefault, call.stream));
   }
 
   parseAnswer(call: CallInput, body: Buffer): ParsedAnswer {
     const { json, usage, finish } = fromAnthropicAnswer(JSON.parse(body.toString('utf8')));
-    return { body: JSON.stringify(json), usage, responseModel: json.model as string | undefined, responseId: json.id as string | undefined, finishReasons: [finish], native: call.native?.format === 'anthropic' ? body : undefined };
+    return {
+      body: JSON.stringify(json),
+      usage,
+      responseModel: json.model as string | undefined,
+      responseId: json.id as string | undefined,
+      finishReasons: [finish],
+      native: call.native?.format === 'anthropic' ? body : undefined,
+    };
   }
 
   streamTranslator(call: CallInput): StreamTranslator {
@@ -62,8 +90,18 @@ export class AnthropicProvider extends HttpProvider {
     const signal = new AttemptSignal();
     const timer = setTimeout(() => signal.abort(), this.totalMs);
     try {
-      const res = await this.postJson(`${this.base}/v1/messages/count_tokens`, JSON.stringify({ ...body, model }), signal, { answer: 65_536, error: 65_536 }, withBeta(beta, undefined));
-      if (res.statusCode !== 200) throw Object.assign(new Error(this.parseError(res.statusCode, res.body).message ?? `count_tokens answered ${res.statusCode}`), { status: res.statusCode });
+      const res = await this.postJson(
+        `${this.base}/v1/messages/count_tokens`,
+        JSON.stringify({ ...body, model }),
+        signal,
+        { answer: 65_536, error: 65_536 },
+        withBeta(beta, undefined),
+      );
+      if (res.statusCode !== 200)
+        throw Object.assign(
+          new Error(this.parseError(res.statusCode, res.body).message ?? `count_tokens answered ${res.statusCode}`),
+          { status: res.statusCode },
+        );
       const n = (JSON.parse(res.body.toString('utf8')) as { input_tokens?: unknown }).input_tokens;
       if (typeof n !== 'number') throw new Error('count_tokens answered without input_tokens');
       return n;
@@ -83,6 +121,9 @@ export class AnthropicProvider extends HttpProvider {
 }
 
 /** The client's `anthropic-beta` header beside the gateway's own (trace) headers, for a request sent natively. */
-function withBeta(beta: string | undefined, headers: Record<string, string> | undefined): Record<string, string> | undefined {
+function withBeta(
+  beta: string | undefined,
+  headers: Record<string, string> | undefined,
+): Record<string, string> | undefined {
   return beta ? { ...headers, 'anthropic-beta': beta } : headers;
 }

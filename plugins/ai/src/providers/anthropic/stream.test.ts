@@ -4,16 +4,35 @@ import { StreamEventError } from '../../engine/errors';
 import { AnthropicStreamTranslator } from './stream';
 
 const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-const start = ev('message_start', { message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 12, cache_read_input_tokens: 2, output_tokens: 1 } } });
+const start = ev('message_start', {
+  message: {
+    id: 'msg_1',
+    model: 'claude-x',
+    usage: { input_tokens: 12, cache_read_input_tokens: 2, output_tokens: 1 },
+  },
+});
 
-function parse(out: string): { choices: { delta: Record<string, unknown>; finish_reason: string | null }[]; usage?: Record<string, number> }[] {
-  return out.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)));
+function parse(
+  out: string,
+): { choices: { delta: Record<string, unknown>; finish_reason: string | null }[]; usage?: Record<string, number> }[] {
+  return out
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: {'))
+    .map((e) => JSON.parse(e.slice(6)));
 }
 
 describe('Anthropic stream → OpenAI chunks', () => {
   it('translates text deltas, stop reason and usage, across arbitrary chunk boundaries', () => {
     const t = new AnthropicStreamTranslator(true);
-    const all = start + ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) + ev('ping', {}) + ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hé' } }) + ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'llo' } }) + ev('content_block_stop', { index: 0 }) + ev('message_delta', { delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 2 } }) + ev('message_stop', {});
+    const all =
+      start +
+      ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+      ev('ping', {}) +
+      ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hé' } }) +
+      ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'llo' } }) +
+      ev('content_block_stop', { index: 0 }) +
+      ev('message_delta', { delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 2 } }) +
+      ev('message_stop', {});
     const bytes = Buffer.from(all);
     let out = '';
     for (let i = 0; i < bytes.length; i += 7) out += t.push(bytes.subarray(i, i + 7)) ?? '';
@@ -34,10 +53,28 @@ describe('Anthropic stream → OpenAI chunks', () => {
   it('translates tool_use blocks into tool_calls deltas with their own index', () => {
     const t = new AnthropicStreamTranslator(false);
     const out =
-      (t.push(Buffer.from(start + ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) + ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'ok' } }))) ?? '') +
-      (t.push(Buffer.from(ev('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'tu_1', name: 'f' } }) + ev('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } }) + ev('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '1}' } }) + ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } }) + ev('message_stop', {}))) ?? '');
+      (t.push(
+        Buffer.from(
+          start +
+            ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+            ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'ok' } }),
+        ),
+      ) ?? '') +
+      (t.push(
+        Buffer.from(
+          ev('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'tu_1', name: 'f' } }) +
+            ev('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } }) +
+            ev('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '1}' } }) +
+            ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } }) +
+            ev('message_stop', {}),
+        ),
+      ) ?? '');
     const chunks = parse(out);
-    const calls = chunks.flatMap((c) => (c.choices[0]?.delta.tool_calls as { index: number; id?: string; function: { name?: string; arguments: string } }[] | undefined) ?? []);
+    const calls = chunks.flatMap(
+      (c) =>
+        (c.choices[0]?.delta.tool_calls as
+          { index: number; id?: string; function: { name?: string; arguments: string } }[] | undefined) ?? [],
+    );
     assert.equal(calls[0].id, 'tu_1');
     assert.equal(calls[0].function.name, 'f');
     assert.ok(calls.every((c) => c.index === 0));
@@ -48,7 +85,10 @@ describe('Anthropic stream → OpenAI chunks', () => {
 
   it('raises an error event before output, and forwards one after it', () => {
     const t = new AnthropicStreamTranslator(false);
-    assert.throws(() => t.push(Buffer.from(ev('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }))), StreamEventError);
+    assert.throws(
+      () => t.push(Buffer.from(ev('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }))),
+      StreamEventError,
+    );
     const u = new AnthropicStreamTranslator(false);
     u.push(Buffer.from(start));
     const out = u.push(Buffer.from(ev('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })))!;

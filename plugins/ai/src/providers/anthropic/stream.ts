@@ -122,7 +122,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
           const idx = this.toolIndex.size;
           this.toolIndex.set(e.index ?? 0, idx);
           this.token();
-          return this.chunk(`{"tool_calls":[{"index":${idx},"id":${JSON.stringify(b.id)},"type":"function","function":{"name":${JSON.stringify(b.name)},"arguments":""}}]}`, null);
+          return this.chunk(
+            `{"tool_calls":[{"index":${idx},"id":${JSON.stringify(b.id)},"type":"function","function":{"name":${JSON.stringify(b.name)},"arguments":""}}]}`,
+            null,
+          );
         }
         if (b?.type === 'text' && b.text) {
           this.token();
@@ -140,14 +143,18 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         }
         if (d?.type === 'input_json_delta' && typeof d.partial_json === 'string') {
           this.text += d.partial_json;
-          return this.chunk(`{"tool_calls":[{"index":${this.toolIndex.get(e.index ?? 0) ?? 0},"function":{"arguments":${JSON.stringify(d.partial_json)}}}]}`, null);
+          return this.chunk(
+            `{"tool_calls":[{"index":${this.toolIndex.get(e.index ?? 0) ?? 0},"function":{"arguments":${JSON.stringify(d.partial_json)}}}]}`,
+            null,
+          );
         }
         return '';
       }
       case 'message_delta': {
         this.finishReason = finishReason(e.delta?.stop_reason);
         const merged = e.usage ? { ...this.inputUsage, ...stripNull(e.usage) } : undefined;
-        if (merged && typeof e.usage?.output_tokens === 'number') this.usage = usageFromAnthropic(merged, e.usage.output_tokens);
+        if (merged && typeof e.usage?.output_tokens === 'number')
+          this.usage = usageFromAnthropic(merged, e.usage.output_tokens);
         return this.chunk('{}', this.finishReason);
       }
       case 'message_stop': {
@@ -159,7 +166,12 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         return `${out}data: [DONE]\n\n`;
       }
       case 'error': {
-        const body: UpstreamErrorBody = { message: e.error?.message ?? 'the provider failed mid-stream', type: e.error?.type, code: e.error?.type ?? null, param: null };
+        const body: UpstreamErrorBody = {
+          message: e.error?.message ?? 'the provider failed mid-stream',
+          type: e.error?.type,
+          code: e.error?.type ?? null,
+          param: null,
+        };
         if (!this.forwarded) throw new StreamEventError(body);
         this.streamError = body;
         return `data: ${JSON.stringify({ error: { message: body.message, type: 'server_error', param: null, code: body.code } })}\n\n`;

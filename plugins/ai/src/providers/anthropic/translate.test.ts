@@ -11,7 +11,14 @@ describe('OpenAI → Anthropic requests', () => {
           { role: 'system', content: 'A' },
           { role: 'user', content: 'one' },
           { role: 'developer', content: [{ type: 'text', text: 'B' }] },
-          { role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }, { type: 'image_url', image_url: { url: 'https://x.test/a.png' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'two' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+              { type: 'image_url', image_url: { url: 'https://x.test/a.png' } },
+            ],
+          },
         ],
         max_completion_tokens: 99,
         top_p: 0.5,
@@ -44,7 +51,14 @@ describe('OpenAI → Anthropic requests', () => {
       {
         messages: [
           { role: 'user', content: 'q' },
-          { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 't1', type: 'function', function: { name: 'a', arguments: '{"x":1}' } }, { id: 't2', type: 'function', function: { name: 'b', arguments: 'not json' } }] },
+          {
+            role: 'assistant',
+            content: 'Let me look.',
+            tool_calls: [
+              { id: 't1', type: 'function', function: { name: 'a', arguments: '{"x":1}' } },
+              { id: 't2', type: 'function', function: { name: 'b', arguments: 'not json' } },
+            ],
+          },
           { role: 'tool', tool_call_id: 't1', content: 'r1' },
           { role: 'tool', tool_call_id: 't2', content: [{ type: 'text', text: 'r2' }] },
         ],
@@ -59,15 +73,44 @@ describe('OpenAI → Anthropic requests', () => {
     assert.deepEqual(out.tool_choice, { type: 'auto' });
     assert.deepEqual(out.tools, [{ name: 'a', description: undefined, input_schema: { type: 'object' } }]);
     assert.deepEqual((out.messages as unknown[]).slice(1), [
-      { role: 'assistant', content: [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: 't1', name: 'a', input: { x: 1 } }, { type: 'tool_use', id: 't2', name: 'b', input: {} }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'r1' }, { type: 'tool_result', tool_use_id: 't2', content: 'r2' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Let me look.' },
+          { type: 'tool_use', id: 't1', name: 'a', input: { x: 1 } },
+          { type: 'tool_use', id: 't2', name: 'b', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: 'r1' },
+          { type: 'tool_result', tool_use_id: 't2', content: 'r2' },
+        ],
+      },
     ]);
   });
 
   it('maps tool_choice none and rejects what Anthropic cannot do', () => {
-    assert.deepEqual(toAnthropicRequest({ messages: [{ role: 'user', content: 'q' }], tool_choice: 'none' }, 'm', 1, false).tool_choice, { type: 'none' });
-    assert.throws(() => toAnthropicRequest({ messages: [{ role: 'user', content: 'q' }], n: 2 }, 'm', 1, false), (e: unknown) => e instanceof GatewayError && e.param === 'n');
-    assert.throws(() => toAnthropicRequest({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x' } }] }] }, 'm', 1, false), GatewayError);
+    assert.deepEqual(
+      toAnthropicRequest({ messages: [{ role: 'user', content: 'q' }], tool_choice: 'none' }, 'm', 1, false)
+        .tool_choice,
+      { type: 'none' },
+    );
+    assert.throws(
+      () => toAnthropicRequest({ messages: [{ role: 'user', content: 'q' }], n: 2 }, 'm', 1, false),
+      (e: unknown) => e instanceof GatewayError && e.param === 'n',
+    );
+    assert.throws(
+      () =>
+        toAnthropicRequest(
+          { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x' } }] }] },
+          'm',
+          1,
+          false,
+        ),
+      GatewayError,
+    );
   });
 });
 
@@ -76,7 +119,11 @@ describe('Anthropic → OpenAI answers', () => {
     const { json, usage, finish } = fromAnthropicAnswer({
       id: 'msg_1',
       model: 'claude-x',
-      content: [{ type: 'text', text: 'Hi ' }, { type: 'text', text: 'there' }, { type: 'tool_use', id: 'tu', name: 'f', input: { a: 1 } }],
+      content: [
+        { type: 'text', text: 'Hi ' },
+        { type: 'text', text: 'there' },
+        { type: 'tool_use', id: 'tu', name: 'f', input: { a: 1 } },
+      ],
       stop_reason: 'tool_use',
       usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 },
     });
@@ -84,12 +131,26 @@ describe('Anthropic → OpenAI answers', () => {
     assert.deepEqual(usage, { promptTokens: 130, completionTokens: 5, cachedTokens: 100, cacheWriteTokens: 20 });
     const choice = (json.choices as { message: { content: string; tool_calls: unknown[] } }[])[0];
     assert.equal(choice.message.content, 'Hi there');
-    assert.deepEqual(choice.message.tool_calls, [{ id: 'tu', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }]);
-    assert.deepEqual(json.usage, { prompt_tokens: 130, completion_tokens: 5, total_tokens: 135, prompt_tokens_details: { cached_tokens: 100 } });
+    assert.deepEqual(choice.message.tool_calls, [
+      { id: 'tu', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+    ]);
+    assert.deepEqual(json.usage, {
+      prompt_tokens: 130,
+      completion_tokens: 5,
+      total_tokens: 135,
+      prompt_tokens_details: { cached_tokens: 100 },
+    });
   });
 
   it('stop reasons', () => {
-    assert.deepEqual(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', null].map(finishReason), ['stop', 'stop', 'length', 'tool_calls', 'content_filter', 'stop']);
+    assert.deepEqual(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', null].map(finishReason), [
+      'stop',
+      'stop',
+      'length',
+      'tool_calls',
+      'content_filter',
+      'stop',
+    ]);
     assert.equal(usageFromAnthropic(undefined), undefined);
   });
 });

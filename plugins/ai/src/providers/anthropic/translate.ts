@@ -34,7 +34,11 @@ function textOf(content: unknown, param: string): string {
   let s = '';
   content.forEach((p: { type?: string; text?: unknown }, i) => {
     if (p?.type === 'text' && typeof p.text === 'string') s += (s ? '\n' : '') + p.text;
-    else throw bad(`Only text parts are supported here for this model's provider (got ${String(p?.type)}).`, `${param}[${i}].type`);
+    else
+      throw bad(
+        `Only text parts are supported here for this model's provider (got ${String(p?.type)}).`,
+        `${param}[${i}].type`,
+      );
   });
   return s;
 }
@@ -58,7 +62,10 @@ function userBlocks(content: unknown, param: string): Block[] {
       if (typeof url !== 'string') throw bad('image_url.url is required.', `${param}[${i}].image_url.url`);
       out.push(imageBlock(url, `${param}[${i}].image_url.url`));
     } else {
-      throw bad(`Content part type ${String(p?.type)} is not supported for this model's provider.`, `${param}[${i}].type`);
+      throw bad(
+        `Content part type ${String(p?.type)} is not supported for this model's provider.`,
+        `${param}[${i}].type`,
+      );
     }
   });
   return out;
@@ -91,8 +98,17 @@ function toolChoice(choice: unknown, parallel: unknown): Block | undefined {
 }
 
 /** The Anthropic Messages request for an OpenAI chat request. */
-export function toAnthropicRequest(body: Record<string, unknown>, model: string, maxTokensDefault: number, stream: boolean): Record<string, unknown> {
-  if (typeof body.n === 'number' && body.n > 1) throw bad('n > 1 is not supported by Anthropic models (the Messages API answers with one choice); send one request per choice, or use a model of an OpenAI-compatible provider.', 'n');
+export function toAnthropicRequest(
+  body: Record<string, unknown>,
+  model: string,
+  maxTokensDefault: number,
+  stream: boolean,
+): Record<string, unknown> {
+  if (typeof body.n === 'number' && body.n > 1)
+    throw bad(
+      'n > 1 is not supported by Anthropic models (the Messages API answers with one choice); send one request per choice, or use a model of an OpenAI-compatible provider.',
+      'n',
+    );
   const system: string[] = [];
   const messages: AnthropicMessage[] = [];
   const push = (role: 'user' | 'assistant', blocks: Block[]) => {
@@ -118,7 +134,12 @@ export function toAnthropicRequest(body: Record<string, unknown>, model: string,
         const t = textOf(m.content, param);
         if (t) blocks.push({ type: 'text', text: t });
         for (const tc of m.tool_calls ?? []) {
-          blocks.push({ type: 'tool_use', id: tc.id, name: tc.function?.name, input: parseArguments(tc.function?.arguments) });
+          blocks.push({
+            type: 'tool_use',
+            id: tc.id,
+            name: tc.function?.name,
+            input: parseArguments(tc.function?.arguments),
+          });
         }
         push('assistant', blocks);
         break;
@@ -144,14 +165,20 @@ export function toAnthropicRequest(body: Record<string, unknown>, model: string,
   if (typeof body.top_p === 'number') out.top_p = body.top_p;
   // Not an OpenAI field: set only by the /v1/messages ingress when every deployment is Anthropic.
   if (typeof body.top_k === 'number') out.top_k = body.top_k;
-  if (body.stop !== undefined && body.stop !== null) out.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (body.stop !== undefined && body.stop !== null)
+    out.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (stream) out.stream = true;
   if (typeof body.user === 'string') out.metadata = { user_id: body.user };
   const tools = body.tools as OpenAiTool[] | undefined;
   if (Array.isArray(tools) && tools.length) {
     out.tools = tools.map((t, i) => {
-      if (t.type !== 'function' || typeof t.function?.name !== 'string') throw bad('Only function tools are supported for this model.', `tools[${i}]`);
-      return { name: t.function.name, description: t.function.description, input_schema: t.function.parameters ?? { type: 'object', properties: {} } };
+      if (t.type !== 'function' || typeof t.function?.name !== 'string')
+        throw bad('Only function tools are supported for this model.', `tools[${i}]`);
+      return {
+        name: t.function.name,
+        description: t.function.description,
+        input_schema: t.function.parameters ?? { type: 'object', properties: {} },
+      };
     });
   }
   const tc = toolChoice(body.tool_choice, body.parallel_tool_calls);
@@ -190,7 +217,11 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined, outputTokens?:
   const output = outputTokens ?? u.output_tokens;
   if (typeof output !== 'number') return undefined;
   const writes = u.cache_creation_input_tokens ?? 0;
-  const usage: RawUsage = { promptTokens: u.input_tokens + cached + writes, completionTokens: output, cachedTokens: cached };
+  const usage: RawUsage = {
+    promptTokens: u.input_tokens + cached + writes,
+    completionTokens: output,
+    cachedTokens: cached,
+  };
   if (writes) usage.cacheWriteTokens = writes;
   const writes1h = u.cache_creation?.ephemeral_1h_input_tokens ?? 0;
   if (writes1h) usage.cacheWrite1hTokens = Math.min(writes1h, writes);
@@ -215,16 +246,29 @@ interface AnthropicAnswer {
 }
 
 /** An Anthropic message → an OpenAI chat.completion. */
-export function fromAnthropicAnswer(a: AnthropicAnswer): { json: Record<string, unknown>; usage: RawUsage | undefined; finish: string } {
+export function fromAnthropicAnswer(a: AnthropicAnswer): {
+  json: Record<string, unknown>;
+  usage: RawUsage | undefined;
+  finish: string;
+} {
   let text = '';
   const toolCalls: Record<string, unknown>[] = [];
   for (const b of a.content ?? []) {
     if (b.type === 'text' && typeof b.text === 'string') text += b.text;
-    else if (b.type === 'tool_use') toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
+    else if (b.type === 'tool_use')
+      toolCalls.push({
+        id: b.id,
+        type: 'function',
+        function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
+      });
   }
   const usage = usageFromAnthropic(a.usage);
   const finish = finishReason(a.stop_reason);
-  const message: Record<string, unknown> = { role: 'assistant', content: text || (toolCalls.length ? null : ''), refusal: null };
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: text || (toolCalls.length ? null : ''),
+    refusal: null,
+  };
   if (toolCalls.length) message.tool_calls = toolCalls;
   const json: Record<string, unknown> = {
     id: a.id,

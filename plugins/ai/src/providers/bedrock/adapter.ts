@@ -6,7 +6,16 @@ import type { Dispatcher } from 'undici';
 import type { ProviderConfig } from '../../config';
 import type { AttemptSignal } from '../../engine/AttemptSignal';
 import { UpstreamError } from '../../engine/errors';
-import type { BodyLimits, BufferedResponse, CallInput, Operation, ParsedAnswer, StreamTranslator, UpstreamErrorBody, UpstreamResponse } from '../../types';
+import type {
+  BodyLimits,
+  BufferedResponse,
+  CallInput,
+  Operation,
+  ParsedAnswer,
+  StreamTranslator,
+  UpstreamErrorBody,
+  UpstreamResponse,
+} from '../../types';
 import { readWhole } from '../buffered';
 import { HttpProvider } from '../HttpProvider';
 import { ConverseStreamTranslator } from './stream';
@@ -43,7 +52,9 @@ export class BedrockProvider extends HttpProvider {
     const aws = awsSettings(name, config);
     super(name, config, http, `https://bedrock-runtime.${aws.region}.amazonaws.com`);
     const c = aws.credentials;
-    this.signer = c ? new SignatureV4({ service: 'bedrock', region: aws.region, credentials: c, sha256: Sha256 }) : undefined;
+    this.signer = c
+      ? new SignatureV4({ service: 'bedrock', region: aws.region, credentials: c, sha256: Sha256 })
+      : undefined;
     if (c) (this.secrets as string[]).push(c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : []));
   }
 
@@ -65,7 +76,13 @@ export class BedrockProvider extends HttpProvider {
 
   /** SigV4 over method, path, host, content type and body; other headers (trace context) go unsigned. */
   protected override async sign(options: Dispatcher.DispatchOptions): Promise<Dispatcher.DispatchOptions> {
-    if (!this.signer) throw new UpstreamError('status', `${this.name}: no AWS credentials configured (accessKeyId and secretAccessKey, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`, this.name, { status: 401 });
+    if (!this.signer)
+      throw new UpstreamError(
+        'status',
+        `${this.name}: no AWS credentials configured (accessKeyId and secretAccessKey, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`,
+        this.name,
+        { status: 401 },
+      );
     const origin = new URL(String(options.origin));
     const headers = options.headers as Record<string, string>;
     const signed = await this.signer.sign({
@@ -81,14 +98,25 @@ export class BedrockProvider extends HttpProvider {
     return { ...options, headers: { ...headers, ...signed.headers } };
   }
 
-  override async send(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined): Promise<UpstreamResponse> {
+  override async send(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<UpstreamResponse> {
     const res = await super.send(call, model, signal, extraHeaders);
     if (res.statusCode < 400) return res;
     const whole = await readWhole(res, ERROR_LIMITS);
     return { statusCode: whole.statusCode, headers: whole.headers, body: Readable.from([withErrorType(whole)]) };
   }
 
-  override async sendBuffered(call: CallInput, model: string, signal: AttemptSignal, extraHeaders: Record<string, string> | undefined, limits: BodyLimits): Promise<BufferedResponse> {
+  override async sendBuffered(
+    call: CallInput,
+    model: string,
+    signal: AttemptSignal,
+    extraHeaders: Record<string, string> | undefined,
+    limits: BodyLimits,
+  ): Promise<BufferedResponse> {
     const res = await super.sendBuffered(call, model, signal, extraHeaders, limits);
     return res.statusCode < 400 ? res : { ...res, body: withErrorType(res) };
   }
@@ -96,7 +124,13 @@ export class BedrockProvider extends HttpProvider {
   parseAnswer(call: CallInput, body: Buffer): ParsedAnswer {
     const model = String(call.body.model ?? '');
     const { json, usage, finish } = fromConverseAnswer(JSON.parse(body.toString('utf8')), model);
-    return { body: JSON.stringify(json), usage, responseModel: model, responseId: json.id as string, finishReasons: [finish] };
+    return {
+      body: JSON.stringify(json),
+      usage,
+      responseModel: model,
+      responseId: json.id as string,
+      finishReasons: [finish],
+    };
   }
 
   streamTranslator(call: CallInput): StreamTranslator {

@@ -83,7 +83,8 @@ export class ConverseStreamTranslator implements StreamTranslator {
     if (!this.stopped || this.broken || this.streamError) return null;
     this.done = true;
     let out = '';
-    if (this.includeUsage && this.usage) out += `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(this.usage) })}\n\n`;
+    if (this.includeUsage && this.usage)
+      out += `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(this.usage) })}\n\n`;
     return `${out}data: [DONE]\n\n`;
   }
 
@@ -92,7 +93,13 @@ export class ConverseStreamTranslator implements StreamTranslator {
   }
 
   private chunk(delta: Record<string, unknown>, finish: string | null): string {
-    const c: Record<string, unknown> = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+    const c: Record<string, unknown> = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    };
     if (this.includeUsage) c.usage = null;
     return `data: ${JSON.stringify(c)}\n\n`;
   }
@@ -109,7 +116,13 @@ export class ConverseStreamTranslator implements StreamTranslator {
     } catch {}
     if (header(':message-type') === 'exception' || header(':message-type') === 'error') {
       const type = header(':exception-type') ?? header(':error-code') ?? 'serviceException';
-      const body: UpstreamErrorBody = { message: typeof e.message === 'string' ? e.message : (header(':error-message') ?? 'the provider failed mid-stream'), type, code: type, param: null };
+      const body: UpstreamErrorBody = {
+        message:
+          typeof e.message === 'string' ? e.message : (header(':error-message') ?? 'the provider failed mid-stream'),
+        type,
+        code: type,
+        param: null,
+      };
       if (!this.forwarded) throw new StreamEventError(body);
       this.streamError = body;
       return `data: ${JSON.stringify({ error: { message: body.message, type: 'server_error', param: null, code: body.code } })}\n\n`;
@@ -123,7 +136,14 @@ export class ConverseStreamTranslator implements StreamTranslator {
         const idx = this.toolIndex.size;
         this.toolIndex.set(e.contentBlockIndex ?? 0, idx);
         this.firstTokenAt ??= performance.now();
-        return this.chunk({ tool_calls: [{ index: idx, id: tool.toolUseId, type: 'function', function: { name: tool.name, arguments: '' } }] }, null);
+        return this.chunk(
+          {
+            tool_calls: [
+              { index: idx, id: tool.toolUseId, type: 'function', function: { name: tool.name, arguments: '' } },
+            ],
+          },
+          null,
+        );
       }
       case 'contentBlockDelta': {
         const d = e.delta;
@@ -134,7 +154,14 @@ export class ConverseStreamTranslator implements StreamTranslator {
         }
         if (typeof d?.toolUse?.input === 'string') {
           this.text += d.toolUse.input;
-          return this.chunk({ tool_calls: [{ index: this.toolIndex.get(e.contentBlockIndex ?? 0) ?? 0, function: { arguments: d.toolUse.input } }] }, null);
+          return this.chunk(
+            {
+              tool_calls: [
+                { index: this.toolIndex.get(e.contentBlockIndex ?? 0) ?? 0, function: { arguments: d.toolUse.input } },
+              ],
+            },
+            null,
+          );
         }
         return '';
       }

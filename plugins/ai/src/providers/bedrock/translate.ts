@@ -30,12 +30,21 @@ function textOf(content: unknown, param: string): string {
   return content
     .map((p: { type?: string; text?: unknown }, i) => {
       if (p?.type === 'text' && typeof p.text === 'string') return p.text;
-      throw bad(`Only text parts are supported here for this model's provider (got ${String(p?.type)}).`, `${param}[${i}].type`);
+      throw bad(
+        `Only text parts are supported here for this model's provider (got ${String(p?.type)}).`,
+        `${param}[${i}].type`,
+      );
     })
     .join('\n');
 }
 
-const IMAGE_FORMATS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/jpg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' };
+const IMAGE_FORMATS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
 
 function userBlocks(content: unknown, param: string): Block[] {
   if (typeof content === 'string') return content ? [{ text: content }] : [];
@@ -47,10 +56,17 @@ function userBlocks(content: unknown, param: string): Block[] {
       const m = typeof url === 'string' ? /^data:([^;,]+);base64,(.*)$/s.exec(url) : null;
       const format = m ? IMAGE_FORMATS[m[1].toLowerCase()] : undefined;
       // Converse takes image bytes (or S3 locations), not URLs the gateway would have to fetch.
-      if (!m || !format) throw bad('Bedrock takes images as base64 data URLs of PNG, JPEG, GIF or WebP.', `${param}[${i}].image_url.url`);
+      if (!m || !format)
+        throw bad(
+          'Bedrock takes images as base64 data URLs of PNG, JPEG, GIF or WebP.',
+          `${param}[${i}].image_url.url`,
+        );
       return { image: { format, source: { bytes: m[2] } } };
     }
-    throw bad(`Content part type ${String(p?.type)} is not supported for this model's provider.`, `${param}[${i}].type`);
+    throw bad(
+      `Content part type ${String(p?.type)} is not supported for this model's provider.`,
+      `${param}[${i}].type`,
+    );
   });
 }
 
@@ -99,18 +115,33 @@ export function toConverseRequest(body: Obj): Obj {
         const blocks: Block[] = [];
         const t = textOf(m.content, param);
         if (t) blocks.push({ text: t });
-        for (const tc of m.tool_calls ?? []) blocks.push({ toolUse: { toolUseId: tc.id, name: tc.function?.name, input: parseArgs(tc.function?.arguments) } });
+        for (const tc of m.tool_calls ?? [])
+          blocks.push({
+            toolUse: { toolUseId: tc.id, name: tc.function?.name, input: parseArgs(tc.function?.arguments) },
+          });
         push('assistant', blocks);
         break;
       }
       case 'tool':
-        push('user', [{ toolResult: { toolUseId: m.tool_call_id, content: resultContent(textOf(m.content, param)), status: 'success' } }]);
+        push('user', [
+          {
+            toolResult: {
+              toolUseId: m.tool_call_id,
+              content: resultContent(textOf(m.content, param)),
+              status: 'success',
+            },
+          },
+        ]);
         break;
       default:
         throw bad(`Unknown role ${String(m.role)}.`, `messages[${i}].role`);
     }
   });
-  if (typeof body.n === 'number' && body.n > 1) throw bad('n > 1 is not supported by Bedrock (Converse answers with one choice); send one request per choice.', 'n');
+  if (typeof body.n === 'number' && body.n > 1)
+    throw bad(
+      'n > 1 is not supported by Bedrock (Converse answers with one choice); send one request per choice.',
+      'n',
+    );
 
   const out: Obj = { messages };
   if (system.length) out.system = system;
@@ -119,14 +150,20 @@ export function toConverseRequest(body: Obj): Obj {
   if (typeof max === 'number') inference.maxTokens = max;
   if (typeof body.temperature === 'number') inference.temperature = body.temperature;
   if (typeof body.top_p === 'number') inference.topP = body.top_p;
-  if (body.stop !== undefined && body.stop !== null) inference.stopSequences = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (body.stop !== undefined && body.stop !== null)
+    inference.stopSequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (Object.keys(inference).length) out.inferenceConfig = inference;
-  const tools = body.tools as { type?: string; function?: { name?: string; description?: string; parameters?: unknown } }[] | undefined;
+  const tools = body.tools as
+    { type?: string; function?: { name?: string; description?: string; parameters?: unknown } }[] | undefined;
   if (Array.isArray(tools) && tools.length) {
     const toolConfig: Obj = {
       tools: tools.map((t, i) => {
-        if (t.type !== 'function' || typeof t.function?.name !== 'string') throw bad('Only function tools are supported for this model.', `tools[${i}]`);
-        const spec: Obj = { name: t.function.name, inputSchema: { json: t.function.parameters ?? { type: 'object', properties: {} } } };
+        if (t.type !== 'function' || typeof t.function?.name !== 'string')
+          throw bad('Only function tools are supported for this model.', `tools[${i}]`);
+        const spec: Obj = {
+          name: t.function.name,
+          inputSchema: { json: t.function.parameters ?? { type: 'object', properties: {} } },
+        };
         if (t.function.description) spec.description = t.function.description;
         return { toolSpec: spec };
       }),
@@ -137,7 +174,8 @@ export function toConverseRequest(body: Obj): Obj {
     else if (choice === 'auto') toolConfig.toolChoice = { auto: {} };
     else if (choice && typeof choice === 'object') {
       const name = (choice as { function?: { name?: unknown } }).function?.name;
-      if (typeof name !== 'string') throw bad('tool_choice must be none, auto, required or {type:"function", function:{name}}.', 'tool_choice');
+      if (typeof name !== 'string')
+        throw bad('tool_choice must be none, auto, required or {type:"function", function:{name}}.', 'tool_choice');
       toolConfig.toolChoice = { tool: { name } };
     }
     out.toolConfig = toolConfig;
@@ -174,30 +212,52 @@ export function usageFromConverse(u: ConverseUsage | undefined): RawUsage | unde
   if (!u || typeof u !== 'object' || typeof u.inputTokens !== 'number') return undefined;
   const read = count(u.cacheReadInputTokens);
   const write = count(u.cacheWriteInputTokens);
-  const usage: RawUsage = { promptTokens: count(u.inputTokens) + read + write, completionTokens: count(u.outputTokens), cachedTokens: read };
+  const usage: RawUsage = {
+    promptTokens: count(u.inputTokens) + read + write,
+    completionTokens: count(u.outputTokens),
+    cachedTokens: read,
+  };
   if (write) usage.cacheWriteTokens = write;
   return usage;
 }
 
 interface ConverseAnswer {
-  output?: { message?: { content?: { text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }[] } };
+  output?: {
+    message?: { content?: { text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }[] };
+  };
   stopReason?: string;
   usage?: ConverseUsage;
 }
 
 /** A Converse answer → an OpenAI chat.completion. */
-export function fromConverseAnswer(a: ConverseAnswer, model: string): { json: Obj; usage: RawUsage | undefined; finish: string } {
+export function fromConverseAnswer(
+  a: ConverseAnswer,
+  model: string,
+): { json: Obj; usage: RawUsage | undefined; finish: string } {
   let text = '';
   const toolCalls: Obj[] = [];
-  for (const b of objects<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }>(a.output?.message?.content)) {
+  for (const b of objects<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }>(
+    a.output?.message?.content,
+  )) {
     if (typeof b.text === 'string') text += b.text;
-    else if (b.toolUse && typeof b.toolUse === 'object') toolCalls.push({ id: b.toolUse.toolUseId, type: 'function', function: { name: b.toolUse.name, arguments: JSON.stringify(b.toolUse.input ?? {}) } });
+    else if (b.toolUse && typeof b.toolUse === 'object')
+      toolCalls.push({
+        id: b.toolUse.toolUseId,
+        type: 'function',
+        function: { name: b.toolUse.name, arguments: JSON.stringify(b.toolUse.input ?? {}) },
+      });
   }
   const usage = usageFromConverse(a.usage);
   const finish = finishReason(typeof a.stopReason === 'string' ? a.stopReason : undefined);
   const message: Obj = { role: 'assistant', content: text || (toolCalls.length ? null : ''), refusal: null };
   if (toolCalls.length) message.tool_calls = toolCalls;
-  const json: Obj = { id: `chatcmpl-${randomBytes(12).toString('base64url')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, message, logprobs: null, finish_reason: finish }] };
+  const json: Obj = {
+    id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+  };
   if (usage) json.usage = openAiUsage(usage);
   return { json, usage, finish };
 }
@@ -213,5 +273,15 @@ export function parseBedrockError(body: Buffer, errorType?: string): UpstreamErr
   } catch {}
   // `x-amzn-errortype` (or `__type`) looks like "ThrottlingException:http://internal.amazon.com/…" or "com.amazon…#ThrottlingException".
   const type = (errorType ?? bodyType)?.split(':')[0].split('#').pop() || undefined;
-  return { message, type, code: type ? type.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase() : null, param: null };
+  return {
+    message,
+    type,
+    code: type
+      ? type
+          .replace(/Exception$/, '')
+          .replace(/([a-z])([A-Z])/g, '$1_$2')
+          .toLowerCase()
+      : null,
+    param: null,
+  };
 }

@@ -27,7 +27,10 @@ export function loadServiceAccount(value: string): ServiceAccount {
   } catch {
     throw new Error('serviceAccount is neither service-account JSON nor the path of a JSON file');
   }
-  if (typeof sa.client_email !== 'string' || typeof sa.private_key !== 'string') throw new Error('serviceAccount lacks client_email or private_key: use the key file of a service account (IAM → Service accounts → Keys → JSON)');
+  if (typeof sa.client_email !== 'string' || typeof sa.private_key !== 'string')
+    throw new Error(
+      'serviceAccount lacks client_email or private_key: use the key file of a service account (IAM → Service accounts → Keys → JSON)',
+    );
   return sa as ServiceAccount;
 }
 
@@ -62,7 +65,11 @@ export class GoogleTokenSource {
     this.key ??= jose.importPKCS8(this.sa.private_key, 'RS256');
     const now = Math.floor(Date.now() / 1000);
     const assertion = await new jose.SignJWT({ scope: SCOPE })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(this.sa.private_key_id ? { kid: this.sa.private_key_id } : {}) })
+      .setProtectedHeader({
+        alg: 'RS256',
+        typ: 'JWT',
+        ...(this.sa.private_key_id ? { kid: this.sa.private_key_id } : {}),
+      })
       .setIssuer(this.sa.client_email)
       .setAudience(this.tokenUri)
       .setIssuedAt(now)
@@ -83,7 +90,10 @@ export class GoogleTokenSource {
     } catch {}
     if (res.statusCode !== 200 || typeof j.access_token !== 'string') {
       // The token endpoint's error (RFC 6749 §5.2) says what is wrong with the account, never the key.
-      throw new TokenError(res.statusCode, `the service account's token request failed (HTTP ${res.statusCode}${j.error ? `: ${j.error}${j.error_description ? ` — ${j.error_description}` : ''}` : ''})`);
+      throw new TokenError(
+        res.statusCode,
+        `the service account's token request failed (HTTP ${res.statusCode}${j.error ? `: ${j.error}${j.error_description ? ` — ${j.error_description}` : ''}` : ''})`,
+      );
     }
     const ttlMs = (typeof j.expires_in === 'number' ? j.expires_in : 3600) * 1000;
     this.token = { value: j.access_token, renewAt: Date.now() + Math.max(ttlMs - RENEW_BEFORE_MS, ttlMs / 2) };

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { StreamEventError } from '../../engine/errors';
 import type { RawUsage, StreamTranslator, UpstreamErrorBody } from '../../types';
 import { SseEvents } from '../sse';
-import { finishReason, newCallId, objects, openAiUsage, usageFromGemini, type GeminiCandidate, type GeminiPart, type GeminiResponse } from './translate';
+import {
+  finishReason,
+  newCallId,
+  objects,
+  openAiUsage,
+  usageFromGemini,
+  type GeminiCandidate,
+  type GeminiPart,
+  type GeminiResponse,
+} from './translate';
 
 /**
  * `streamGenerateContent?alt=sse` → OpenAI chat.completion.chunk events. Each Gemini event is a
@@ -44,7 +53,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
     let out = '';
     for (const data of this.events.end()) out += this.event(data);
     if (this.finishReason !== undefined && !this.streamError) {
-      if (this.includeUsage && this.usage) out += `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.responseModel ?? this.model, choices: [], usage: openAiUsage(this.usage) })}\n\n`;
+      if (this.includeUsage && this.usage)
+        out += `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.responseModel ?? this.model, choices: [], usage: openAiUsage(this.usage) })}\n\n`;
       out += 'data: [DONE]\n\n';
       this.done = true;
     }
@@ -56,7 +66,13 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   private chunk(index: number, delta: Record<string, unknown>, finish: string | null): string {
-    const c: Record<string, unknown> = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.responseModel ?? this.model, choices: [{ index, delta, logprobs: null, finish_reason: finish }] };
+    const c: Record<string, unknown> = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.responseModel ?? this.model,
+      choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+    };
     if (this.includeUsage) c.usage = null;
     return `data: ${JSON.stringify(c)}\n\n`;
   }
@@ -71,7 +87,12 @@ export class GeminiStreamTranslator implements StreamTranslator {
     if (!e || typeof e !== 'object' || Array.isArray(e)) return '';
     if (e.error) {
       const status = typeof e.error.status === 'string' ? e.error.status.toLowerCase() : undefined;
-      const body: UpstreamErrorBody = { message: typeof e.error.message === 'string' ? e.error.message : 'the provider failed mid-stream', type: status, code: status ?? null, param: null };
+      const body: UpstreamErrorBody = {
+        message: typeof e.error.message === 'string' ? e.error.message : 'the provider failed mid-stream',
+        type: status,
+        code: status ?? null,
+        param: null,
+      };
       if (!this.forwarded) throw new StreamEventError(body);
       this.streamError = body;
       return `data: ${JSON.stringify({ error: { message: body.message, type: 'server_error', param: null, code: body.code } })}\n\n`;
@@ -102,10 +123,26 @@ export class GeminiStreamTranslator implements StreamTranslator {
           const args = JSON.stringify(p.functionCall.args ?? {});
           this.text += args;
           const id = typeof p.functionCall.id === 'string' && p.functionCall.id ? p.functionCall.id : newCallId();
-          out += this.chunk(index, { tool_calls: [{ index: n, id, type: 'function', function: { name: String(p.functionCall.name ?? ''), arguments: args } }] }, null);
+          out += this.chunk(
+            index,
+            {
+              tool_calls: [
+                {
+                  index: n,
+                  id,
+                  type: 'function',
+                  function: { name: String(p.functionCall.name ?? ''), arguments: args },
+                },
+              ],
+            },
+            null,
+          );
         }
       }
-      const finish = finishReason(typeof c.finishReason === 'string' ? c.finishReason : undefined, (this.toolCount.get(index) ?? 0) > 0);
+      const finish = finishReason(
+        typeof c.finishReason === 'string' ? c.finishReason : undefined,
+        (this.toolCount.get(index) ?? 0) > 0,
+      );
       if (finish) {
         this.finishReason = finish;
         out += this.chunk(index, {}, finish);

@@ -30,12 +30,23 @@ function textOf(content: unknown, param: string): string {
   return content
     .map((p: { type?: string; text?: unknown }, i) => {
       if (p?.type === 'text' && typeof p.text === 'string') return p.text;
-      throw bad(`Only text parts are supported here for this model's provider (got ${String(p?.type)}).`, `${param}[${i}].type`);
+      throw bad(
+        `Only text parts are supported here for this model's provider (got ${String(p?.type)}).`,
+        `${param}[${i}].type`,
+      );
     })
     .join('\n');
 }
 
-const MIME_BY_EXT: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', pdf: 'application/pdf' };
+const MIME_BY_EXT: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  pdf: 'application/pdf',
+};
 
 function userParts(content: unknown, param: string): Part[] {
   if (typeof content === 'string') return content ? [{ text: content }] : [];
@@ -53,7 +64,10 @@ function userParts(content: unknown, param: string): Part[] {
       }
       throw bad('image_url.url must be an http(s) or gs:// URL or a base64 data URL.', `${param}[${i}].image_url.url`);
     }
-    throw bad(`Content part type ${String(p?.type)} is not supported for this model's provider.`, `${param}[${i}].type`);
+    throw bad(
+      `Content part type ${String(p?.type)} is not supported for this model's provider.`,
+      `${param}[${i}].type`,
+    );
   });
 }
 
@@ -79,7 +93,30 @@ function toolResponse(text: string): Obj {
 }
 
 /** Keys of Gemini's Schema object (an OpenAPI 3.0 subset); other JSON Schema keywords are refused. */
-const SCHEMA_KEYS = new Set(['type', 'format', 'title', 'description', 'nullable', 'enum', 'maxItems', 'minItems', 'properties', 'required', 'minProperties', 'maxProperties', 'minLength', 'maxLength', 'pattern', 'example', 'anyOf', 'propertyOrdering', 'default', 'items', 'minimum', 'maximum']);
+const SCHEMA_KEYS = new Set([
+  'type',
+  'format',
+  'title',
+  'description',
+  'nullable',
+  'enum',
+  'maxItems',
+  'minItems',
+  'properties',
+  'required',
+  'minProperties',
+  'maxProperties',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'example',
+  'anyOf',
+  'propertyOrdering',
+  'default',
+  'items',
+  'minimum',
+  'maximum',
+]);
 
 /** A JSON Schema (tool parameters, json_schema response format) as Gemini's Schema. */
 export function toGeminiSchema(schema: unknown): unknown {
@@ -149,7 +186,11 @@ export function toGeminiRequest(body: Obj): Obj {
       }
       case 'tool': {
         const name = (m.tool_call_id && callNames.get(m.tool_call_id)) || '';
-        if (!name) throw bad(`messages[${i}] answers tool call "${String(m.tool_call_id)}", which no earlier assistant message made.`, `messages[${i}].tool_call_id`);
+        if (!name)
+          throw bad(
+            `messages[${i}] answers tool call "${String(m.tool_call_id)}", which no earlier assistant message made.`,
+            `messages[${i}].tool_call_id`,
+          );
         push('user', [{ functionResponse: { name, response: toolResponse(textOf(m.content, param)) } }]);
         break;
       }
@@ -166,7 +207,8 @@ export function toGeminiRequest(body: Obj): Obj {
   if (typeof body.top_k === 'number') gen.topK = body.top_k;
   const max = body.max_completion_tokens ?? body.max_tokens;
   if (typeof max === 'number') gen.maxOutputTokens = max;
-  if (body.stop !== undefined && body.stop !== null) gen.stopSequences = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (body.stop !== undefined && body.stop !== null)
+    gen.stopSequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (typeof body.n === 'number' && body.n > 1) gen.candidateCount = body.n;
   if (typeof body.presence_penalty === 'number') gen.presencePenalty = body.presence_penalty;
   if (typeof body.frequency_penalty === 'number') gen.frequencyPenalty = body.frequency_penalty;
@@ -178,17 +220,20 @@ export function toGeminiRequest(body: Obj): Obj {
     if (rf.json_schema?.schema) gen.responseSchema = toGeminiSchema(rf.json_schema.schema);
   }
   if (Object.keys(gen).length) out.generationConfig = gen;
-  const tools = body.tools as { type?: string; function?: { name?: string; description?: string; parameters?: unknown } }[] | undefined;
+  const tools = body.tools as
+    { type?: string; function?: { name?: string; description?: string; parameters?: unknown } }[] | undefined;
   if (Array.isArray(tools) && tools.length) {
     out.tools = [
       {
         functionDeclarations: tools.map((t, i) => {
-          if (t.type !== 'function' || typeof t.function?.name !== 'string') throw bad('Only function tools are supported for this model.', `tools[${i}]`);
+          if (t.type !== 'function' || typeof t.function?.name !== 'string')
+            throw bad('Only function tools are supported for this model.', `tools[${i}]`);
           const decl: Obj = { name: t.function.name };
           if (t.function.description) decl.description = t.function.description;
           // An empty object schema is refused: a function without parameters declares none.
           const params = t.function.parameters as { properties?: Obj } | undefined;
-          if (params && params.properties && Object.keys(params.properties).length) decl.parameters = toGeminiSchema(params);
+          if (params && params.properties && Object.keys(params.properties).length)
+            decl.parameters = toGeminiSchema(params);
           return decl;
         }),
       },
@@ -253,7 +298,8 @@ export function usageFromGemini(u: GeminiUsage | undefined): RawUsage | undefine
 export const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0);
 
 /** The objects of what should be an array of objects (a provider's JSON is not trusted to have its shape). */
-export const objects = <T>(v: unknown): T[] => (Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) as T[]) : []);
+export const objects = <T>(v: unknown): T[] =>
+  Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) as T[]) : [];
 
 /** OpenAI's usage object, with the details OpenAI reports (cached prompt, reasoning). */
 export function openAiUsage(u: RawUsage): Obj {
@@ -288,35 +334,66 @@ export interface GeminiResponse {
 export const newCallId = (): string => `call_${randomBytes(12).toString('base64url')}`;
 
 /** Text (thought summaries left out) and function calls of a candidate's parts. */
-export function candidateParts(c: GeminiCandidate): { text: string; calls: { id: string; name: string; args: string }[] } {
+export function candidateParts(c: GeminiCandidate): {
+  text: string;
+  calls: { id: string; name: string; args: string }[];
+} {
   let text = '';
   const calls: { id: string; name: string; args: string }[] = [];
   for (const p of objects<GeminiPart>(c.content?.parts)) {
     if (typeof p.text === 'string' && !p.thought) text += p.text;
-    else if (p.functionCall && typeof p.functionCall === 'object') calls.push({ id: typeof p.functionCall.id === 'string' && p.functionCall.id ? p.functionCall.id : newCallId(), name: String(p.functionCall.name ?? ''), args: JSON.stringify(p.functionCall.args ?? {}) });
+    else if (p.functionCall && typeof p.functionCall === 'object')
+      calls.push({
+        id: typeof p.functionCall.id === 'string' && p.functionCall.id ? p.functionCall.id : newCallId(),
+        name: String(p.functionCall.name ?? ''),
+        args: JSON.stringify(p.functionCall.args ?? {}),
+      });
   }
   return { text, calls };
 }
 
 /** A generateContent answer → an OpenAI chat.completion. */
-export function fromGeminiAnswer(a: GeminiResponse, model: string): { json: Obj; usage: RawUsage | undefined; finishReasons: string[] } {
+export function fromGeminiAnswer(
+  a: GeminiResponse,
+  model: string,
+): { json: Obj; usage: RawUsage | undefined; finishReasons: string[] } {
   const candidates = objects<GeminiCandidate>(a.candidates);
   const finishReasons: string[] = [];
   const choices = candidates.map((c, i) => {
     const { text, calls } = candidateParts(c);
-    const finish = finishReason(typeof c.finishReason === 'string' ? c.finishReason : undefined, calls.length > 0) ?? 'stop';
+    const finish =
+      finishReason(typeof c.finishReason === 'string' ? c.finishReason : undefined, calls.length > 0) ?? 'stop';
     finishReasons.push(finish);
     const message: Obj = { role: 'assistant', content: text || (calls.length ? null : ''), refusal: null };
-    if (calls.length) message.tool_calls = calls.map((k) => ({ id: k.id, type: 'function', function: { name: k.name, arguments: k.args } }));
+    if (calls.length)
+      message.tool_calls = calls.map((k) => ({
+        id: k.id,
+        type: 'function',
+        function: { name: k.name, arguments: k.args },
+      }));
     return { index: typeof c.index === 'number' ? c.index : i, message, logprobs: null, finish_reason: finish };
   });
   // A blocked prompt has no candidates, only promptFeedback.blockReason.
   if (choices.length === 0) {
     finishReasons.push('content_filter');
-    choices.push({ index: 0, message: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: 'content_filter' });
+    choices.push({
+      index: 0,
+      message: { role: 'assistant', content: '', refusal: null },
+      logprobs: null,
+      finish_reason: 'content_filter',
+    });
   }
   const usage = usageFromGemini(a.usageMetadata);
-  const json: Obj = { id: typeof a.responseId === 'string' ? `chatcmpl-${a.responseId}` : `chatcmpl-${randomBytes(12).toString('base64url')}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: typeof a.modelVersion === 'string' ? a.modelVersion : model, choices };
+  const json: Obj = {
+    id:
+      typeof a.responseId === 'string'
+        ? `chatcmpl-${a.responseId}`
+        : `chatcmpl-${randomBytes(12).toString('base64url')}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: typeof a.modelVersion === 'string' ? a.modelVersion : model,
+    choices,
+  };
   if (usage) json.usage = openAiUsage(usage);
   return { json, usage, finishReasons };
 }
@@ -340,7 +417,12 @@ export function parseRpcError(body: Buffer): UpstreamErrorBody {
   }
   if (!e || typeof e !== 'object') return {};
   const violation = e.details?.find((d) => d.fieldViolations)?.fieldViolations?.[0];
-  return { message: e.message, type: e.status === 'INVALID_ARGUMENT' ? 'invalid_request_error' : e.status?.toLowerCase(), code: e.status ? e.status.toLowerCase() : null, param: violation?.field ?? null };
+  return {
+    message: e.message,
+    type: e.status === 'INVALID_ARGUMENT' ? 'invalid_request_error' : e.status?.toLowerCase(),
+    code: e.status ? e.status.toLowerCase() : null,
+    param: violation?.field ?? null,
+  };
 }
 
 /** google.rpc.RetryInfo's retryDelay ("30s", "1.5s") in ms, when the error carries one. */

@@ -20,7 +20,16 @@ export class OpenAiCompatibleProvider extends HttpProvider {
   private readonly spec: Preset;
 
   constructor(name: string, config: ProviderConfig, http: HttpClient) {
-    const spec: Preset = config.preset ? PRESETS[config.preset] : { baseUrl: 'http://localhost:8000/v1', keyRequired: false, genAiSystem: 'openai', priceProvider: undefined, streamUsage: 'stream_options', embeddings: true };
+    const spec: Preset = config.preset
+      ? PRESETS[config.preset]
+      : {
+          baseUrl: 'http://localhost:8000/v1',
+          keyRequired: false,
+          genAiSystem: 'openai',
+          priceProvider: undefined,
+          streamUsage: 'stream_options',
+          embeddings: true,
+        };
     super(name, { ...config, headers: { ...spec.headers, ...config.headers } }, http, spec.baseUrl);
     this.spec = spec;
     this.preset = config.preset;
@@ -53,13 +62,19 @@ export class OpenAiCompatibleProvider extends HttpProvider {
     const answer = scanOpenAiAnswer(body);
     if (this.preset === 'mistral' && answer.finishReasons?.includes('model_length')) {
       const fixed = fixChunkJson(body.toString('utf8'));
-      return { ...answer, body: fixed, finishReasons: answer.finishReasons.map((f) => (f === 'model_length' ? 'length' : f)) };
+      return {
+        ...answer,
+        body: fixed,
+        finishReasons: answer.finishReasons.map((f) => (f === 'model_length' ? 'length' : f)),
+      };
     }
     return answer;
   }
 
   streamTranslator(call: CallInput): StreamTranslator {
-    return this.preset === 'mistral' ? new MistralStreamTranslator(!call.clientWantsUsage) : new OpenAiStreamTranslator(!call.clientWantsUsage);
+    return this.preset === 'mistral'
+      ? new MistralStreamTranslator(!call.clientWantsUsage)
+      : new OpenAiStreamTranslator(!call.clientWantsUsage);
   }
 
   parseError(_status: number, body: Buffer): UpstreamErrorBody {
@@ -95,12 +110,30 @@ export function parseCompatibleError(body: Buffer): UpstreamErrorBody {
     };
   }
   const details = (j.message as { detail?: unknown } | undefined)?.detail ?? j.detail;
-  const message = typeof j.message === 'string' ? j.message : typeof j.detail === 'string' ? j.detail : Array.isArray(details) ? validationMessage(details as ValidationDetail[]) : undefined;
+  const message =
+    typeof j.message === 'string'
+      ? j.message
+      : typeof j.detail === 'string'
+        ? j.detail
+        : Array.isArray(details)
+          ? validationMessage(details as ValidationDetail[])
+          : undefined;
   const first = Array.isArray(details) ? (details as ValidationDetail[])[0] : undefined;
-  const param = first?.loc ? first.loc.filter((p) => p !== 'body').join('.') : typeof j.param === 'string' ? j.param : null;
-  return { message, type: typeof j.type === 'string' ? j.type : undefined, code: typeof j.code === 'string' ? j.code : null, param: param || null };
+  const param = first?.loc
+    ? first.loc.filter((p) => p !== 'body').join('.')
+    : typeof j.param === 'string'
+      ? j.param
+      : null;
+  return {
+    message,
+    type: typeof j.type === 'string' ? j.type : undefined,
+    code: typeof j.code === 'string' ? j.code : null,
+    param: param || null,
+  };
 }
 
 function validationMessage(details: ValidationDetail[]): string {
-  return details.map((d) => `${(d.loc ?? []).filter((p) => p !== 'body').join('.') || 'body'}: ${d.msg ?? 'invalid'}`).join('; ');
+  return details
+    .map((d) => `${(d.loc ?? []).filter((p) => p !== 'body').join('.') || 'body'}: ${d.msg ?? 'invalid'}`)
+    .join('; ');
 }

@@ -30,17 +30,67 @@ export interface Preset {
 
 export const PRESETS: Record<PresetName, Preset> = {
   // vLLM's OpenAI-compatible server (`vllm serve`): key only when started with --api-key.
-  vllm: { baseUrl: 'http://localhost:8000/v1', keyRequired: false, genAiSystem: 'vllm', priceProvider: undefined, streamUsage: 'stream_options', embeddings: true },
+  vllm: {
+    baseUrl: 'http://localhost:8000/v1',
+    keyRequired: false,
+    genAiSystem: 'vllm',
+    priceProvider: undefined,
+    streamUsage: 'stream_options',
+    embeddings: true,
+  },
   // Groq: also puts usage under x_groq.usage in the last chunk; refuses messages[].name.
-  groq: { baseUrl: 'https://api.groq.com/openai/v1', keyRequired: true, genAiSystem: 'groq', priceProvider: 'groq', streamUsage: 'stream_options', embeddings: false },
-  together: { baseUrl: 'https://api.together.xyz/v1', keyRequired: true, genAiSystem: 'together_ai', priceProvider: 'together', streamUsage: 'stream_options', embeddings: true },
+  groq: {
+    baseUrl: 'https://api.groq.com/openai/v1',
+    keyRequired: true,
+    genAiSystem: 'groq',
+    priceProvider: 'groq',
+    streamUsage: 'stream_options',
+    embeddings: false,
+  },
+  together: {
+    baseUrl: 'https://api.together.xyz/v1',
+    keyRequired: true,
+    genAiSystem: 'together_ai',
+    priceProvider: 'together',
+    streamUsage: 'stream_options',
+    embeddings: true,
+  },
   // DeepSeek: reasoning models answer with `reasoning_content` beside `content`, and refuse it when
   // a client sends it back in the conversation; cache hits as prompt_cache_hit_tokens.
-  deepseek: { baseUrl: 'https://api.deepseek.com/v1', keyRequired: true, genAiSystem: 'deepseek', priceProvider: 'deepseek', streamUsage: 'stream_options', embeddings: false },
+  deepseek: {
+    baseUrl: 'https://api.deepseek.com/v1',
+    keyRequired: true,
+    genAiSystem: 'deepseek',
+    priceProvider: 'deepseek',
+    streamUsage: 'stream_options',
+    embeddings: false,
+  },
   // OpenRouter: usage always with the last chunk (stream_options is accepted and ignored); SSE
   // comments while it waits; X-Title / HTTP-Referer attribute the calls to an app.
-  openrouter: { baseUrl: 'https://openrouter.ai/api/v1', keyRequired: true, genAiSystem: 'openrouter', priceProvider: 'openrouter', streamUsage: 'always', embeddings: false, headers: { 'x-title': 'AI Hub' } },
-  lmstudio: { baseUrl: 'http://localhost:1234/v1', keyRequired: false, genAiSystem: 'lmstudio', priceProvider: undefined, streamUsage: 'stream_options', embeddings: true },
+  openrouter: {
+    baseUrl: 'https://openrouter.ai/api/v1',
+    keyRequired: true,
+    genAiSystem: 'openrouter',
+    priceProvider: 'openrouter',
+    streamUsage: 'always',
+    embeddings: false,
+    headers: { 'x-title': 'AI Hub' },
+  },
+  lmstudio: {
+    baseUrl: 'http://localhost:1234/v1',
+    keyRequired: false,
+    genAiSystem: 'lmstudio',
+    priceProvider: undefined,
+    streamUsage: 'stream_options',
+    embeddings: true,
+  },
   // Mistral: see translate.ts (random_seed, max_tokens, 9-character tool call ids, no `user`).
-  mistral: { baseUrl: 'https://api.mistral.ai/v1', keyRequired: true, genAiSystem: 'mistral_ai', priceProvider: 'mistral', streamUsage: 'always', embeddings: true },
+  mistral: {
+    baseUrl: 'https://api.mistral.ai/v1',
+    keyRequired: true,
+    genAiSystem: 'mistral_ai',
+    priceProvider: 'mistral',
+    streamUsage: 'always',
+    embeddings: true,
+  },
 };

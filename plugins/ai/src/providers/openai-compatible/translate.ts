@@ -6,7 +6,19 @@ import type { Preset, PresetName } from './presets';
 type Msg = Record<string, unknown> & { role?: string; tool_calls?: Record<string, unknown>[]; tool_call_id?: unknown };
 
 /** Fields Mistral's chat API does not define; it answers an unknown field with a 422. */
-const MISTRAL_UNKNOWN = ['user', 'stream_options', 'store', 'metadata', 'service_tier', 'logit_bias', 'logprobs', 'top_logprobs', 'modalities', 'audio', 'prediction_type'];
+const MISTRAL_UNKNOWN = [
+  'user',
+  'stream_options',
+  'store',
+  'metadata',
+  'service_tier',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'modalities',
+  'audio',
+  'prediction_type',
+];
 const MISTRAL_ID = /^[A-Za-z0-9]{9}$/;
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -37,9 +49,15 @@ function mistralBody(body: Record<string, unknown>, model: string): Record<strin
   if (Array.isArray(body.messages)) {
     out.messages = (body.messages as Msg[]).map((m) => {
       if (m.role === 'assistant' && Array.isArray(m.tool_calls)) {
-        return { ...m, tool_calls: m.tool_calls.map((tc) => (typeof tc.id === 'string' ? { ...tc, id: mistralToolCallId(tc.id) } : tc)) };
+        return {
+          ...m,
+          tool_calls: m.tool_calls.map((tc) =>
+            typeof tc.id === 'string' ? { ...tc, id: mistralToolCallId(tc.id) } : tc,
+          ),
+        };
       }
-      if (m.role === 'tool' && typeof m.tool_call_id === 'string') return { ...m, tool_call_id: mistralToolCallId(m.tool_call_id) };
+      if (m.role === 'tool' && typeof m.tool_call_id === 'string')
+        return { ...m, tool_call_id: mistralToolCallId(m.tool_call_id) };
       return m;
     });
   }

@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { StreamEventError } from '../../engine/errors';
 import { OpenAiStreamTranslator } from './stream';
 
-const chunk = (delta: string, extra = '') => `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":${delta},"finish_reason":null}]${extra}}\n\n`;
-const usage = 'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9,"prompt_tokens_details":{"cached_tokens":3}}}\n\n';
+const chunk = (delta: string, extra = '') =>
+  `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":${delta},"finish_reason":null}]${extra}}\n\n`;
+const usage =
+  'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9,"prompt_tokens_details":{"cached_tokens":3}}}\n\n';
 
 describe('OpenAI stream pass-through', () => {
   it('forwards complete chunks as the same buffer and reads usage, model, first token and [DONE]', () => {
@@ -14,7 +16,11 @@ describe('OpenAI stream pass-through', () => {
     assert.equal(t.firstTokenAt, undefined, 'the role chunk is not a token');
     t.push(Buffer.from(chunk('{"content":"Hi"}')));
     assert.ok(t.firstTokenAt !== undefined);
-    t.push(Buffer.from(chunk('{}', '').replace('"finish_reason":null', '"finish_reason":"stop"') + usage + 'data: [DONE]\n\n'));
+    t.push(
+      Buffer.from(
+        chunk('{}', '').replace('"finish_reason":null', '"finish_reason":"stop"') + usage + 'data: [DONE]\n\n',
+      ),
+    );
     assert.deepEqual(t.usage, { promptTokens: 7, completionTokens: 2, cachedTokens: 3 });
     assert.equal(t.responseModel, 'gpt-x');
     assert.equal(t.finishReason, 'stop');
@@ -48,7 +54,10 @@ describe('OpenAI stream pass-through', () => {
 
   it('throws on an error event before anything was forwarded, and records one after', () => {
     const t = new OpenAiStreamTranslator(false);
-    assert.throws(() => t.push(Buffer.from('data: {"error":{"message":"overloaded","type":"server_error"}}\n\n')), StreamEventError);
+    assert.throws(
+      () => t.push(Buffer.from('data: {"error":{"message":"overloaded","type":"server_error"}}\n\n')),
+      StreamEventError,
+    );
     const u = new OpenAiStreamTranslator(false);
     u.push(Buffer.from(chunk('{"content":"x"}')));
     const out = u.push(Buffer.from('data: {"error":{"message":"boom","type":"server_error","code":"x"}}\n\n'));

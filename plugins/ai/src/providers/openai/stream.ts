@@ -121,7 +121,12 @@ export class OpenAiStreamTranslator implements StreamTranslator {
     const c = evt.charCodeAt(p);
     // Fast path for the bulk of a stream: a content chunk without finish reason or usage, once the
     // model and the first token are known. Recognised by how OpenAI ends such chunks.
-    if (c === 123 /* { */ && this.firstTokenAt !== undefined && (evt.endsWith(PLAIN_CHUNK_END) || evt.endsWith(PLAIN_CHUNK_END_WITH_USAGE))) return true;
+    if (
+      c === 123 /* { */ &&
+      this.firstTokenAt !== undefined &&
+      (evt.endsWith(PLAIN_CHUNK_END) || evt.endsWith(PLAIN_CHUNK_END_WITH_USAGE))
+    )
+      return true;
     if (c === 91 /* [ */) {
       if (evt.startsWith('[DONE]', p)) this.done = true;
       return true;
@@ -154,10 +159,13 @@ export class OpenAiStreamTranslator implements StreamTranslator {
       const data = dataOf(evt.trim());
       if (!data || data.charCodeAt(0) !== 123) continue;
       try {
-        const j = JSON.parse(data) as { choices?: { delta?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] };
+        const j = JSON.parse(data) as {
+          choices?: { delta?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[];
+        };
         for (const c of j.choices ?? []) {
           if (typeof c.delta?.content === 'string') text += c.delta.content;
-          for (const t of c.delta?.tool_calls ?? []) if (typeof t.function?.arguments === 'string') text += t.function.arguments;
+          for (const t of c.delta?.tool_calls ?? [])
+            if (typeof t.function?.arguments === 'string') text += t.function.arguments;
         }
       } catch {}
     }
@@ -209,7 +217,12 @@ export function usageFrom(u: UsageJson | null | undefined): RawUsage | undefined
   if (!u || typeof u !== 'object') return undefined;
   const prompt = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
   const completion = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
-  const cached = typeof u.prompt_tokens_details?.cached_tokens === 'number' ? u.prompt_tokens_details.cached_tokens : typeof u.prompt_cache_hit_tokens === 'number' ? u.prompt_cache_hit_tokens : 0;
+  const cached =
+    typeof u.prompt_tokens_details?.cached_tokens === 'number'
+      ? u.prompt_tokens_details.cached_tokens
+      : typeof u.prompt_cache_hit_tokens === 'number'
+        ? u.prompt_cache_hit_tokens
+        : 0;
   const usage: RawUsage = { promptTokens: prompt, completionTokens: completion, cachedTokens: cached };
   const reasoning = u.completion_tokens_details?.reasoning_tokens;
   if (typeof reasoning === 'number' && reasoning > 0) usage.reasoningTokens = reasoning;
@@ -236,7 +249,11 @@ function readUsage(s: string, u: number): RawUsage | undefined {
   const prompt = intAt(s, '"prompt_tokens":', u);
   const completion = intAt(s, '"completion_tokens":', u);
   if (prompt === undefined && completion === undefined) return undefined;
-  return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0, cachedTokens: intAt(s, '"cached_tokens":', u) ?? intAt(s, '"prompt_cache_hit_tokens":', u) ?? 0 };
+  return {
+    promptTokens: prompt ?? 0,
+    completionTokens: completion ?? 0,
+    cachedTokens: intAt(s, '"cached_tokens":', u) ?? intAt(s, '"prompt_cache_hit_tokens":', u) ?? 0,
+  };
 }
 
 function parseError(data: string): UpstreamErrorBody {
