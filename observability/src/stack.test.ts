@@ -216,8 +216,8 @@ describe('docker compose stack', () => {
 });
 
 describe('Dockerfile and nginx', () => {
-  it('builds on node:20-bookworm-slim in stages, installs with npm ci, builds, prunes dev dependencies', () => {
-    assert.match(dockerfile, /^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+  it('builds on node:24-bookworm-slim (Node 24 LTS, the primary runtime) in stages, installs with npm ci, builds, prunes dev dependencies', () => {
+    assert.match(dockerfile, /^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
     const froms = dockerfile.match(/^FROM .+$/gm) ?? [];
     assert.ok(froms.length >= 3 && froms.every((f) => f.startsWith('FROM ${NODE_IMAGE} AS ')), froms.join('\n'));
     assert.match(dockerfile, /RUN npm ci /);
