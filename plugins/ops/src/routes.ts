@@ -7,6 +7,7 @@ import {
   type PluginRouter,
 } from '@aihub/core/plugin-api';
 import { z } from 'zod';
+import { RULE_DRAIN } from './Engine';
 import { OpsErrors } from './errors';
 import { ACTIONS, ruleSchema, type Rule } from './rules';
 import type { OpsRuntime } from './runtime';
@@ -36,6 +37,40 @@ const eventOut = z.object({
   value: z.number().nullable(),
   instance: z.string(),
   error: z.string().nullable(),
+});
+
+const depOut = z.object({
+  id: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  aliases: z.array(z.string()),
+  breaker: z.enum(['closed', 'half-open', 'open']),
+  forcedBreaker: z.enum(['open', 'closed']).nullable().describe('Held open or closed by hand or by a rule'),
+  drained: z
+    .object({ reason: z.string(), at: z.string().describe('When it was drained') })
+    .nullable()
+    .describe('Routing skips it on every instance until restored'),
+});
+const stateDepOut = depOut.extend({
+  probing: z
+    .boolean()
+    .describe('Drained by a rule and probed: restored on its own after probe.successes healthy probes in a row'),
+});
+const aliasOut = z.object({
+  alias: z.string(),
+  fallbacks: z.array(z.string()),
+  switchedToFallback: z.boolean().describe('Traffic goes to the fallbacks first'),
+  weights: z.record(z.string(), z.number()).describe('Effective weight per deployment (configured unless overridden)'),
+});
+const stateOut = z.object({
+  object: z.literal('ops.state'),
+  enabled: z.boolean(),
+  dry_run: z.boolean(),
+  leader: z.string().nullable().describe('The instance that evaluates rules and probes'),
+  instance: z.string().describe('The instance that answered'),
+  probe: z.object({ enabled: z.boolean(), intervalMs: z.number(), successes: z.number() }),
+  deployments: z.array(stateDepOut),
+  aliases: z.array(aliasOut),
 });
 
 /** Platform setting: superadmins only, `admin:read` to read and `admin:write` to change. */
@@ -242,6 +277,7 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
         {
           params: depParams,
           ...(verb === 'drain' ? { body: drainBody } : {}),
+          responses: { 200: depOut },
           operationId: verb === 'drain' ? 'drainDeployment' : 'restoreDeployment',
         },
       ),
@@ -254,18 +290,154 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
       superadmin(c, false);
       const r = rt();
       const ai = r.ai();
+      const probe = r.ctx.config.probe;
       c.body = {
         object: 'ops.state',
         enabled: r.ctx.config.enabled,
         dry_run: r.ctx.config.dryRun,
         leader: (await r.ctx.store.get('leader')) ?? null,
         instance: r.id,
-        deployments: ai?.deployments() ?? [],
+        probe: { enabled: probe.enabled, intervalMs: probe.intervalMs, successes: probe.successes },
+        // The same test the engine's probe loop makes: drains by rules are probed, drains by hand never.
+        deployments: (ai?.deployments() ?? []).map((d) => ({
+          ...d,
+          probing:
+            probe.enabled && !!d.drained?.reason.startsWith(RULE_DRAIN) && !d.drained.reason.includes(' (no probe)'),
+        })),
         aliases: ai?.aliases() ?? [],
       };
     },
     opts('Drained deployments, weights, forced breakers and fallback switches now, and which instance leads', false, {
+      responses: { 200: stateOut },
       operationId: 'getOpsState',
+    }),
+  );
+
+  manualControlRoutes(router, rt, opts);
+}
+
+type RouteOpts = (summary: string, write: boolean, schema: Record<string, unknown>) => Record<string, unknown>;
+
+/** Records a change made by hand as an event (rule `manual`) and in the audit log. */
+async function recordManual(
+  r: OpsRuntime,
+  c: GatewayContext,
+  action: string,
+  target: string,
+  reason: string,
+  after: unknown,
+): Promise<void> {
+  await r.events.record({
+    rule: 'manual',
+    action,
+    target,
+    outcome: 'acted',
+    reason,
+    signal: null,
+    value: null,
+    instance: r.id,
+    error: null,
+  });
+  await r.audit(c, `ops_${action === 'force_breaker' ? 'deployment' : 'alias'}.${action}`, target, undefined, after);
+}
+
+/**
+ * The console's undo buttons for what rules (or people) changed: release or force a breaker, switch
+ * an alias to its fallbacks or back, and return an alias' weights to their configured values.
+ */
+function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: RouteOpts): void {
+  const depParams = z.object({ id: z.string().min(1).max(200) }).strict();
+  const aliasParams = z.object({ alias: z.string().min(1).max(200) }).strict();
+  const breakerBody = z
+    .object({ state: z.enum(['open', 'closed', 'auto']).describe('Hold open, hold closed, or let it decide (auto)') })
+    .strict();
+  const fallbackBody = z
+    .object({ on: z.boolean().describe('true: traffic to the fallbacks first; false: back to its own deployments') })
+    .strict();
+
+  const needAlias = (r: OpsRuntime, alias: string) => {
+    const ai = r.ai();
+    const found = ai?.aliases().find((a) => a.alias === alias);
+    if (!ai || !found)
+      throw OpsErrors.create('invalid_rule_target', `Model alias "${alias}" is not one of the ai plugin's.`, {
+        param: 'alias',
+      });
+    return { ai, found };
+  };
+
+  router.post(
+    '/admin/v1/ops/deployments/:id/breaker',
+    async (c) => {
+      superadmin(c, true);
+      const r = rt();
+      const { params } = validated<unknown, z.output<typeof depParams>>(c);
+      const body = c.request.body as z.output<typeof breakerBody>;
+      const ai = r.ai();
+      if (!ai || !ai.deployments().some((d) => d.id === params.id))
+        throw OpsErrors.create('invalid_rule_target', `Deployment "${params.id}" is not one of the ai plugin's.`, {
+          param: 'id',
+        });
+      await ai.forceBreaker(params.id, body.state === 'auto' ? null : body.state);
+      const reason = body.state === 'auto' ? 'breaker released by hand' : `breaker held ${body.state} by hand`;
+      await recordManual(r, c, 'force_breaker', params.id, reason, body);
+      c.body = ai.deployments().find((d) => d.id === params.id);
+    },
+    opts("Hold a deployment's circuit breaker open or closed on every instance, or release it (auto)", true, {
+      params: depParams,
+      body: breakerBody,
+      responses: { 200: depOut },
+      operationId: 'forceDeploymentBreaker',
+    }),
+  );
+
+  router.post(
+    '/admin/v1/ops/aliases/:alias/fallback',
+    async (c) => {
+      superadmin(c, true);
+      const r = rt();
+      const { params } = validated<unknown, z.output<typeof aliasParams>>(c);
+      const body = c.request.body as z.output<typeof fallbackBody>;
+      const { ai, found } = needAlias(r, params.alias);
+      if (body.on && found.fallbacks.length === 0)
+        throw errors.badRequest(
+          `Model alias "${params.alias}" has no fallbacks to switch to.`,
+          'validation_failed',
+          'on',
+        );
+      await ai.switchToFallback(params.alias, body.on);
+      const reason = body.on ? 'switched to its fallbacks by hand' : 'switched back to its own deployments by hand';
+      await recordManual(r, c, 'switch_fallback', params.alias, reason, body);
+      c.body = ai.aliases().find((a) => a.alias === params.alias);
+    },
+    opts(
+      "Send an alias' traffic to its fallbacks first (on) or back to its own deployments (off), on every instance",
+      true,
+      {
+        params: aliasParams,
+        body: fallbackBody,
+        responses: { 200: aliasOut },
+        operationId: 'switchAliasFallback',
+      },
+    ),
+  );
+
+  router.post(
+    '/admin/v1/ops/aliases/:alias/weights/reset',
+    async (c) => {
+      superadmin(c, true);
+      const r = rt();
+      const { params } = validated<unknown, z.output<typeof aliasParams>>(c);
+      const { ai, found } = needAlias(r, params.alias);
+      for (const dep of Object.keys(found.weights)) await ai.setWeight(params.alias, dep, null);
+      await recordManual(r, c, 'set_weight', params.alias, 'weights reset to the configured ones by hand', {
+        weights: 'configured',
+      });
+      c.body = ai.aliases().find((a) => a.alias === params.alias);
+    },
+    opts('Return every weight of an alias to its configured value, on every instance', true, {
+      params: aliasParams,
+      responses: { 200: aliasOut },
+      operationId: 'resetAliasWeights',
     }),
   );
 }

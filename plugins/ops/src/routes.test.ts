@@ -1,0 +1,195 @@
+/**
+ * The operator routes behind the console's Operations screen: the control state (with which drains
+ * the probe will restore), and the manual undo actions — release or force a breaker, switch an alias
+ * to its fallbacks and back, reset weights — each recorded as a `manual` event (the audit entries are
+ * checked in test/e2e/console/ops.test.ts, which has the audit log), refused
+ * to anyone but a superadmin with the right scope. On the embedded default (SQLite, in-process store)
+ * and on PostgreSQL + Redis. The engine is off: every change here is made by hand.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  asCaller,
+  createBackend,
+  identityPlugin,
+  startTestGateway,
+  type Backend,
+  type BackendKind,
+  type TestGateway,
+} from '@aihub/core/testing';
+import opsPlugin from './index';
+
+const ADMIN = { ...asCaller({ superadmin: true, user: 'usr_ops_admin' }), 'content-type': 'application/json' };
+const READER = {
+  ...asCaller({ superadmin: true, user: 'usr_ops_reader', scopes: ['admin:read'] }),
+  'content-type': 'application/json',
+};
+const TENANT_ADMIN = {
+  ...asCaller({ tenant: 'ten_a', user: 'usr_owner', role: 'owner' }),
+  'content-type': 'application/json',
+};
+
+interface State {
+  probe: { enabled: boolean; successes: number };
+  deployments: {
+    id: string;
+    drained: { reason: string; at: string } | null;
+    probing: boolean;
+    forcedBreaker: string | null;
+  }[];
+  aliases: { alias: string; switchedToFallback: boolean; weights: Record<string, number> }[];
+}
+
+for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
+  describe(`ops manual control routes (${kind})`, () => {
+    let backend: Backend;
+    let gw: TestGateway;
+    before(async () => {
+      backend = await createBackend(kind);
+      gw = await startTestGateway({
+        plugins: [identityPlugin(), opsPlugin],
+        config: {
+          ...backend.config,
+          plugins: [
+            { name: 'test-identity' },
+            {
+              name: 'ai',
+              config: {
+                requireAuth: false,
+                providers: { m: { type: 'mock', mock: { latencyMs: 0 } } },
+                models: {
+                  chat: {
+                    deployments: [
+                      { provider: 'm', model: 'a', name: 'primary', weight: 3 },
+                      { provider: 'm', model: 'b', name: 'second', weight: 1 },
+                    ],
+                    fallbacks: ['backup'],
+                  },
+                  backup: { deployments: [{ provider: 'm', model: 'c', name: 'backup' }] },
+                },
+              },
+            },
+            { name: 'ops', config: { enabled: false } },
+          ],
+        },
+      });
+    });
+    after(async () => {
+      await gw?.stop();
+      await backend?.cleanup();
+    });
+
+    const call = async (method: string, path: string, body?: unknown, headers = ADMIN) => {
+      const res = await gw.fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    };
+    const state = async () => (await call('GET', '/admin/v1/ops/state')).body as unknown as State;
+    const manualEvents = async (action: string) =>
+      (
+        (await call('GET', `/admin/v1/ops/events?rule=manual&action=${action}`)).body as {
+          data: { target: string; reason: string; outcome: string }[];
+        }
+      ).data;
+
+    it('state says which drains the probe restores: a rule’s yes, one by hand no', async () => {
+      const ai = gw.runtime(opsPlugin).ai()!;
+      await ai.drain('primary', 'ops rule drain-failing: error_ratio of primary is 1 (above 0.5)');
+      const drained = await call('POST', '/admin/v1/ops/deployments/second/drain', { reason: 'maintenance' });
+      assert.equal(drained.status, 200, JSON.stringify(drained.body));
+      const s = await state();
+      assert.equal(s.probe.enabled, true);
+      assert.equal(s.probe.successes, 3);
+      const by = (id: string) => s.deployments.find((d) => d.id === id)!;
+      assert.equal(by('primary').probing, true);
+      assert.equal(by('second').probing, false);
+      assert.equal(by('second').drained?.reason, 'by hand: maintenance');
+      assert.ok(Date.parse(by('second').drained!.at) > Date.now() - 60_000);
+      assert.equal(by('backup').probing, false);
+      for (const id of ['primary', 'second'])
+        assert.equal((await call('POST', `/admin/v1/ops/deployments/${id}/restore`)).status, 200);
+      assert.ok((await state()).deployments.every((d) => !d.drained && !d.probing));
+    });
+
+    it('holds a breaker open and releases it, each a manual event', async () => {
+      const held = await call('POST', '/admin/v1/ops/deployments/primary/breaker', { state: 'open' });
+      assert.equal(held.status, 200, JSON.stringify(held.body));
+      assert.equal(held.body.forcedBreaker, 'open');
+      assert.equal((await state()).deployments.find((d) => d.id === 'primary')!.forcedBreaker, 'open');
+      const released = await call('POST', '/admin/v1/ops/deployments/primary/breaker', { state: 'auto' });
+      assert.equal(released.body.forcedBreaker, null);
+      assert.equal((await state()).deployments.find((d) => d.id === 'primary')!.forcedBreaker, null);
+      const ev = await manualEvents('force_breaker');
+      assert.deepEqual(
+        ev.map((e) => [e.target, e.reason, e.outcome]),
+        [
+          ['primary', 'breaker released by hand', 'acted'],
+          ['primary', 'breaker held open by hand', 'acted'],
+        ],
+      );
+    });
+
+    it('switches an alias to its fallbacks and back; one without fallbacks is refused', async () => {
+      const on = await call('POST', '/admin/v1/ops/aliases/chat/fallback', { on: true });
+      assert.equal(on.status, 200, JSON.stringify(on.body));
+      assert.equal(on.body.switchedToFallback, true);
+      assert.equal((await state()).aliases.find((a) => a.alias === 'chat')!.switchedToFallback, true);
+      const back = await call('POST', '/admin/v1/ops/aliases/chat/fallback', { on: false });
+      assert.equal(back.body.switchedToFallback, false);
+      assert.deepEqual(
+        (await manualEvents('switch_fallback')).map((e) => e.reason),
+        ['switched back to its own deployments by hand', 'switched to its fallbacks by hand'],
+      );
+      const none = await call('POST', '/admin/v1/ops/aliases/backup/fallback', { on: true });
+      assert.equal(none.status, 400);
+      assert.equal(none.body.param, 'on');
+      const unknown = await call('POST', '/admin/v1/ops/aliases/nope/fallback', { on: true });
+      assert.equal(unknown.status, 422);
+      assert.equal(unknown.body.code, 'invalid_rule_target');
+      const bad = await call('POST', '/admin/v1/ops/aliases/chat/fallback', { on: 'yes' });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.code, 'validation_failed');
+    });
+
+    it('resets an alias’ weights to the configured ones', async () => {
+      const ai = gw.runtime(opsPlugin).ai()!;
+      await ai.setWeight('chat', 'primary', 0);
+      assert.deepEqual((await state()).aliases.find((a) => a.alias === 'chat')!.weights, { primary: 0, second: 1 });
+      const reset = await call('POST', '/admin/v1/ops/aliases/chat/weights/reset');
+      assert.equal(reset.status, 200, JSON.stringify(reset.body));
+      assert.deepEqual(reset.body.weights, { primary: 3, second: 1 });
+      assert.deepEqual((await state()).aliases.find((a) => a.alias === 'chat')!.weights, { primary: 3, second: 1 });
+      assert.equal((await manualEvents('set_weight'))[0].target, 'chat');
+    });
+
+    it('refuses an unknown deployment, a bad state, a read-only superadmin and a tenant admin', async () => {
+      const unknown = await call('POST', '/admin/v1/ops/deployments/nope/breaker', { state: 'open' });
+      assert.equal(unknown.status, 422);
+      assert.equal(unknown.body.param, 'id');
+      const bad = await call('POST', '/admin/v1/ops/deployments/primary/breaker', { state: 'half-open' });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.code, 'validation_failed');
+      for (const [headers, path, body] of [
+        [READER, '/admin/v1/ops/deployments/primary/breaker', { state: 'open' }],
+        [READER, '/admin/v1/ops/aliases/chat/fallback', { on: true }],
+        [READER, '/admin/v1/ops/aliases/chat/weights/reset', undefined],
+        [TENANT_ADMIN, '/admin/v1/ops/aliases/chat/fallback', { on: true }],
+      ] as const) {
+        const res = await call('POST', path, body, headers);
+        assert.equal(res.status, 403, `${path}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.code, 'ops_superadmin_only');
+      }
+      const read = await call('GET', '/admin/v1/ops/state', undefined, TENANT_ADMIN);
+      assert.equal(read.status, 403);
+      assert.equal((await call('GET', '/admin/v1/ops/state', undefined, READER)).status, 200);
+      // Nothing changed by the refused calls.
+      const s = await state();
+      assert.equal(s.deployments.find((d) => d.id === 'primary')!.forcedBreaker, null);
+      assert.equal(s.aliases.find((a) => a.alias === 'chat')!.switchedToFallback, false);
+    });
+  });
+}
