@@ -243,6 +243,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/ops/aliases/{alias}/fallback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send an alias' traffic to its fallbacks first (on) or back to its own deployments (off), on every instance */
+        post: operations["switchAliasFallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/aliases/{alias}/weights/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return every weight of an alias to its configured value, on every instance */
+        post: operations["resetAliasWeights"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/ops/deployments/{id}/breaker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hold a deployment's circuit breaker open or closed on every instance, or release it (auto) */
+        post: operations["forceDeploymentBreaker"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/ops/deployments/{id}/drain": {
         parameters: {
             query?: never;
@@ -2730,6 +2781,230 @@ export interface operations {
             };
         };
     };
+    switchAliasFallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description true: traffic to the fallbacks first; false: back to its own deployments */
+                    on: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alias: string;
+                        fallbacks: string[];
+                        /** @description Traffic goes to the fallbacks first */
+                        switchedToFallback: boolean;
+                        /** @description Effective weight per deployment (configured unless overridden) */
+                        weights: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetAliasWeights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alias: string;
+                        fallbacks: string[];
+                        /** @description Traffic goes to the fallbacks first */
+                        switchedToFallback: boolean;
+                        /** @description Effective weight per deployment (configured unless overridden) */
+                        weights: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forceDeploymentBreaker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Hold open, hold closed, or let it decide (auto)
+                     * @enum {string}
+                     */
+                    state: "open" | "closed" | "auto";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        aliases: string[];
+                        /** @enum {string} */
+                        breaker: "closed" | "half-open" | "open";
+                        /** @description Routing skips it on every instance until restored */
+                        drained: {
+                            /** @description When it was drained */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        /** @description Held open or closed by hand or by a rule */
+                        forcedBreaker: ("open" | "closed") | null;
+                        id: string;
+                        model: string;
+                        provider: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     drainDeployment: {
         parameters: {
             query?: never;
@@ -2753,7 +3028,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        aliases: string[];
+                        /** @enum {string} */
+                        breaker: "closed" | "half-open" | "open";
+                        /** @description Routing skips it on every instance until restored */
+                        drained: {
+                            /** @description When it was drained */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        /** @description Held open or closed by hand or by a rule */
+                        forcedBreaker: ("open" | "closed") | null;
+                        id: string;
+                        model: string;
+                        provider: string;
+                    };
+                };
             };
             /** @description Problem */
             400: {
@@ -2809,7 +3101,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        aliases: string[];
+                        /** @enum {string} */
+                        breaker: "closed" | "half-open" | "open";
+                        /** @description Routing skips it on every instance until restored */
+                        drained: {
+                            /** @description When it was drained */
+                            at: string;
+                            reason: string;
+                        } | null;
+                        /** @description Held open or closed by hand or by a rule */
+                        forcedBreaker: ("open" | "closed") | null;
+                        id: string;
+                        model: string;
+                        provider: string;
+                    };
+                };
             };
             /** @description Problem */
             400: {
@@ -3433,7 +3742,51 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        aliases: {
+                            alias: string;
+                            fallbacks: string[];
+                            /** @description Traffic goes to the fallbacks first */
+                            switchedToFallback: boolean;
+                            /** @description Effective weight per deployment (configured unless overridden) */
+                            weights: {
+                                [key: string]: number;
+                            };
+                        }[];
+                        deployments: {
+                            aliases: string[];
+                            /** @enum {string} */
+                            breaker: "closed" | "half-open" | "open";
+                            /** @description Routing skips it on every instance until restored */
+                            drained: {
+                                /** @description When it was drained */
+                                at: string;
+                                reason: string;
+                            } | null;
+                            /** @description Held open or closed by hand or by a rule */
+                            forcedBreaker: ("open" | "closed") | null;
+                            id: string;
+                            model: string;
+                            /** @description Drained by a rule and probed: restored on its own after probe.successes healthy probes in a row */
+                            probing: boolean;
+                            provider: string;
+                        }[];
+                        dry_run: boolean;
+                        enabled: boolean;
+                        /** @description The instance that answered */
+                        instance: string;
+                        /** @description The instance that evaluates rules and probes */
+                        leader: string | null;
+                        /** @constant */
+                        object: "ops.state";
+                        probe: {
+                            enabled: boolean;
+                            intervalMs: number;
+                            successes: number;
+                        };
+                    };
+                };
             };
             /** @description Problem */
             400: {
