@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       profiles: 'behavior_profiles',
       deleted: 'behavior_deleted_users',
       tenants: 'behavior_tenants',
+      daily: 'behavior_daily_users',
     });
     const end = Date.UTC(2026, 0, 31);
     const t0 = performance.now();

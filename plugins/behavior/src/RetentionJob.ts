@@ -4,6 +4,7 @@ import type { BehaviorMetrics } from './metrics';
 import { at, TS } from './analytics/dialect';
 import type { Sql } from '@aihub/core/plugin-api';
 import type { TenantSettingsCache } from './TenantSettingsCache';
+import { purgeDaily } from './analytics/daily';
 
 /** Tombstones of deleted users are kept this long: longer than any event can wait in the queue. */
 const TOMBSTONE_DAYS = 30;
@@ -20,7 +21,7 @@ export class RetentionJob {
   constructor(
     private readonly ctx: PluginContext<BehaviorConfig>,
     private readonly sql: Sql,
-    private readonly t: { events: string; profiles: string; deleted: string; tenants: string },
+    private readonly t: { events: string; profiles: string; deleted: string; tenants: string; daily: string },
     private readonly settings: TenantSettingsCache,
     private readonly metrics: BehaviorMetrics,
   ) {}
@@ -92,6 +93,11 @@ export class RetentionJob {
       // Yield between batches so the request path and the consumer get the database too.
       await new Promise((r) => setImmediate(r));
     }
+    // The daily user sets follow: days before the cutoff's go, the cutoff's own day is rebuilt from
+    // the events left (plus any event a writer added before the cutoff meanwhile).
+    const late = await purgeDaily(this.sql, this.t, tenantId, cutoff, size);
+    total += late;
+    this.metrics.retentionDeleted.inc(late);
     // Profiles of users not seen within the retention period go too.
     await this.sql.rows(
       `DELETE FROM ${this.t.profiles} WHERE tenant_id = $1 AND last_seen < ${at(this.sql.dialect, 2)} RETURNING user_id`,

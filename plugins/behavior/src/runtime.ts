@@ -18,6 +18,7 @@ export function createRuntime(ctx: PluginContext<BehaviorConfig>) {
     deleted: ctx.table('deleted_users'),
     tenants: ctx.table('tenants'),
     keys: ctx.table('tenant_keys'),
+    daily: ctx.table('daily_users'),
   };
   const metrics = createBehaviorMetrics(ctx);
   const settings = new TenantSettingsCache(ctx);

@@ -31,6 +31,7 @@ describe('profiles with concurrent writers (postgres)', () => {
       profiles: 'behavior_profiles',
       deleted: 'behavior_deleted_users',
       tenants: 'behavior_tenants',
+      daily: 'behavior_daily_users',
     };
     const writers = dbs.map((d) => new EventWriter(createSql(d), tables));
     const ev = (w: number, round: number, user: number): StoredEvent => ({

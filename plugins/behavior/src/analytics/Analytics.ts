@@ -18,11 +18,14 @@ import { scanByUser } from './scan';
 import { SessionStats, sessionsOf, type Session } from './sessions';
 import { encodeCursor, type TimelineCursor } from './timeline';
 import { BehaviorErrors } from '../errors';
+import { dailySource, dayBucketSql, rebuildUsers, type DailyFilter } from './daily';
 
 export interface Tables {
   events: string;
   profiles: string;
   deleted: string;
+  /** Daily user sets (analytics/daily.ts). */
+  daily: string;
 }
 
 export interface EventFilter {
@@ -44,7 +47,14 @@ export class Analytics {
     private readonly sql: Sql,
     private readonly t: Tables,
     private readonly maxScan: number,
+    /** Read counts and distinct users from the daily user sets where they can answer (false: always the raw events). */
+    private readonly useDaily = true,
   ) {}
+
+  /** The daily sets' source for [from, to) (see dailySource), its placeholders numbered from $1. */
+  private daily(tenantId: string, range: { from: number; to: number }, f: DailyFilter) {
+    return dailySource(this.sql.dialect, this.t, tenantId, range, f);
+  }
 
   private filters(tenantId: string, range: { from: number; to: number } | undefined, f?: EventFilter): Filters {
     const q = new Filters(this.sql.dialect, tenantId, range);
@@ -73,21 +83,41 @@ export class Analytics {
         'invalid_interval',
         'interval',
       );
-    const q = this.filters(tenantId, range, f);
-    const b = bucketSql(this.sql.dialect, interval);
-    const rows = await this.sql.rows<Record<string, unknown>>(
-      `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
-      q.bind,
-    );
+    let rows: Record<string, unknown>[];
+    let total: Record<string, unknown> = {};
+    // The daily sets hold per-day users of each event name and type: they answer day, week and month
+    // buckets filtered by event and type. Hours, property filters (the sets keep no properties) and
+    // user_id (a user id, where the sets key the distinct id) read the raw events.
+    if (this.useDaily && interval !== 'hour' && !f.userIds?.length && !Object.keys(f.properties).length) {
+      const src = this.daily(tenantId, range, { events: f.events, type: f.type });
+      const b = dayBucketSql(this.sql.dialect, interval);
+      rows = await this.sql.rows<Record<string, unknown>>(
+        `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
+        src.bind,
+      );
+      if (rows.length <= MAX_SERIES_ROWS)
+        [total] = await this.sql.rows<Record<string, unknown>>(
+          `SELECT SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s`,
+          src.bind,
+        );
+    } else {
+      const q = this.filters(tenantId, range, f);
+      const b = bucketSql(this.sql.dialect, interval);
+      rows = await this.sql.rows<Record<string, unknown>>(
+        `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
+        q.bind,
+      );
+      if (rows.length <= MAX_SERIES_ROWS)
+        [total] = await this.sql.rows<Record<string, unknown>>(
+          `SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`,
+          q.bind,
+        );
+    }
     if (rows.length > MAX_SERIES_ROWS)
       throw BehaviorErrors.create(
         'query_too_large',
         `More than ${MAX_SERIES_ROWS} series points; choose events (event=…), a larger interval or a shorter range.`,
       );
-    const [total] = await this.sql.rows<Record<string, unknown>>(
-      `SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`,
-      q.bind,
-    );
     const labels: string[] = [];
     for (let l = first; ; l = nextBucket(l, interval)) {
       labels.push(l);
@@ -96,6 +126,7 @@ export class Analytics {
     if (byEvent) {
       const series = new Map<string, Map<string, { count: number; users: number }>>();
       for (const r of rows) {
+        // NULL (raw events) and '' (daily sets) are both an event without a name.
         const name = (r.event as string | null) ?? '';
         if (!series.has(name)) series.set(name, new Map());
         series.get(name)!.set(String(r.bucket), { count: num(r.n), users: num(r.users) });
@@ -127,6 +158,14 @@ export class Analytics {
   }
 
   async topEvents(tenantId: string, range: { from: number; to: number }, type: string, limit: number) {
+    if (this.useDaily) {
+      const src = this.daily(tenantId, range, { type });
+      const rows = await this.sql.rows<Record<string, unknown>>(
+        `SELECT event, SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,
+        src.bind,
+      );
+      return rows.map((r) => ({ event: (r.event as string) || null, count: num(r.n), users: num(r.users) }));
+    }
     const q = this.filters(tenantId, range).eq('type', type);
     const rows = await this.sql.rows<Record<string, unknown>>(
       `SELECT event, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,
@@ -203,10 +242,21 @@ export class Analytics {
       // before the range's end, and cohorts (whole days, weeks, months) only need that day. Per user
       // and bucket, the bucket's first active day; per user, the first of those before the end; then
       // users per (first day, bucket): a few thousand rows, however many events the range holds.
-      const b = bucketSql(this.sql.dialect, interval);
-      const bind = [...r.bind, bucketOf(range.to, 'day')];
+      // The daily sets hold exactly those active days (a row per user, day and event name).
+      let a: string;
+      let bind: unknown[];
+      if (this.useDaily) {
+        const src = this.daily(tenantId, { from: range.from, to: endMs }, { events: returnEvent ? [returnEvent] : [] });
+        const b = dayBucketSql(this.sql.dialect, interval);
+        a = `SELECT user_key AS distinct_id, ${b} AS b, MIN(day) AS d FROM ${src.sql} s GROUP BY user_key, ${b}`;
+        bind = [...src.bind, bucketOf(range.to, 'day')];
+      } else {
+        const b = bucketSql(this.sql.dialect, interval);
+        a = `SELECT distinct_id, ${b} AS b, MIN(${day}) AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${b}`;
+        bind = [...r.bind, bucketOf(range.to, 'day')];
+      }
       const rows = await this.sql.rows<Record<string, unknown>>(
-        `WITH a AS (SELECT distinct_id, ${b} AS b, MIN(${day}) AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${b}),
+        `WITH a AS (${a}),
          f AS (SELECT distinct_id, MIN(d) AS first FROM a WHERE d < $${bind.length} GROUP BY distinct_id)
          SELECT f.first AS first, a.b AS b, COUNT(*) AS n FROM a JOIN f ON f.distinct_id = a.distinct_id GROUP BY f.first, a.b`,
         bind,
@@ -229,21 +279,41 @@ export class Analytics {
     } else {
       const q = this.filters(tenantId, range).eq('event', startEvent);
       // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
-      const starts = await this.sql.rows<Record<string, unknown>>(
-        `SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`,
-        q.bind,
-      );
+      // From the daily sets, a user's first day: its bucket is the bucket of their first start event.
+      const startSrc = this.useDaily
+        ? this.daily(tenantId, range, { events: startEvent ? [startEvent] : [] })
+        : undefined;
+      const starts = startSrc
+        ? await this.sql.rows<Record<string, unknown>>(
+            `SELECT user_key AS distinct_id, MIN(day) AS first FROM ${startSrc.sql} s GROUP BY user_key LIMIT ${this.maxScan + 1}`,
+            startSrc.bind,
+          )
+        : await this.sql.rows<Record<string, unknown>>(
+            `SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`,
+            q.bind,
+          );
       if (starts.length > this.maxScan)
         throw BehaviorErrors.create(
           'query_too_large',
           `More than ${this.maxScan} users in the cohorts; narrow the range.`,
         );
       const cohortOf = new Map<string, string>();
-      for (const row of starts) cohortOf.set(String(row.distinct_id), bucketOf(Date.parse(iso(row.first)), interval));
-      const activity = await this.sql.rows<Record<string, unknown>>(
-        `SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`,
-        r.bind,
-      );
+      for (const row of starts) {
+        const first = startSrc ? Date.parse(`${String(row.first)}T00:00:00Z`) : Date.parse(iso(row.first));
+        cohortOf.set(String(row.distinct_id), bucketOf(first, interval));
+      }
+      const returnSrc = this.useDaily
+        ? this.daily(tenantId, { from: range.from, to: endMs }, { events: returnEvent ? [returnEvent] : [] })
+        : undefined;
+      const activity = returnSrc
+        ? await this.sql.rows<Record<string, unknown>>(
+            `SELECT user_key AS distinct_id, day AS d FROM ${returnSrc.sql} s GROUP BY user_key, day LIMIT ${this.maxScan + 1}`,
+            returnSrc.bind,
+          )
+        : await this.sql.rows<Record<string, unknown>>(
+            `SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`,
+            r.bind,
+          );
       if (activity.length > this.maxScan)
         throw BehaviorErrors.create(
           'query_too_large',
@@ -406,12 +476,14 @@ export class Analytics {
     }
     let events = 0;
     let profile = false;
+    const erased: string[] = [];
     for (const userId of present) {
       const [p] = await this.sql.rows<Record<string, unknown>>(
         `SELECT anonymous_ids FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`,
         [tenantId, userId],
       );
       const anon = p ? (JSON.parse(String(p.anonymous_ids)) as string[]) : [];
+      erased.push(userId, ...anon);
       for (;;) {
         const q = this.userEvents(tenantId, userId, anon);
         const rows = await this.sql.rows(
@@ -427,6 +499,9 @@ export class Analytics {
       );
       profile ||= removed.length > 0;
     }
+    // The erased ids leave the daily sets too: their rows are rebuilt from the events left (none,
+    // unless an unrelated anonymous event carries the same id).
+    await rebuildUsers(this.sql, this.t, tenantId, erased);
     return { userIds: present, events, profile };
   }
 }

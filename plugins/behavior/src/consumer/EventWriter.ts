@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { StoredEvent } from '../ingest/events';
 import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
+import { addToDaily, lockTenant } from '../analytics/daily';
 
 const EVENT_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
@@ -41,6 +42,8 @@ export interface Tables {
   profiles: string;
   deleted: string;
   tenants: string;
+  /** Daily user sets (analytics/daily.ts), kept in the events' transaction. */
+  daily: string;
 }
 
 export interface WriteOutcome {
@@ -94,6 +97,9 @@ export class EventWriter {
     );
     const newTenants = [...new Set(kept.map((e) => e.tenantId))].filter((id) => !this.knownTenants.has(id));
     const inserted = await this.sql.transaction(async (tx) => {
+      // Shared: batches write side by side; an erasure or retention rebuild of the tenant's daily
+      // sets waits for them (and they for it), so no event lands between its delete and its rebuild.
+      for (const id of [...new Set(kept.map((e) => e.tenantId))]) await lockTenant(this.sql, tx, id, false);
       const insertedKeys = new Set<string>();
       const perInsert = this.sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
       const pg = this.sql.dialect === 'postgres';
@@ -133,6 +139,7 @@ export class EventWriter {
         for (const r of rows) insertedKeys.add(`${r.tenant_id}\u0000${r.message_id}`);
       }
       const fresh = kept.filter((e) => insertedKeys.has(`${e.tenantId}\u0000${e.messageId}`));
+      await addToDaily(this.sql, this.t.daily, fresh, tx);
       await this.updateProfiles(fresh, tx);
       if (newTenants.length) {
         await this.sql.rows(

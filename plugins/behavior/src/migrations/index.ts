@@ -3,6 +3,7 @@ import { migration as behaviorEvents } from './0001_behavior_events';
 import { migration as behaviorProfiles } from './0002_behavior_profiles';
 import { migration as behaviorPrivacy } from './0003_behavior_privacy';
 import { migration as behaviorAnalyticsIndexes } from './0004_behavior_analytics_indexes';
+import { migration as behaviorDailyUsers } from './0005_behavior_daily_users';
 
 /** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
 export const behaviorMigrations: Migration[] = [
@@ -10,4 +11,5 @@ export const behaviorMigrations: Migration[] = [
   behaviorProfiles,
   behaviorPrivacy,
   behaviorAnalyticsIndexes,
+  behaviorDailyUsers,
 ];

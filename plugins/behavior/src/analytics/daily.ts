@@ -1,0 +1,238 @@
+import type { Transaction } from 'sequelize';
+import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
+import type { StoredEvent } from '../ingest/events';
+import type { Dialect } from '../types';
+import { at, bucketOf, bucketSql, TS, type Interval } from './dialect';
+
+/*
+ * Daily user sets: one row per (tenant, UTC day, event name, type, user) with the number of events,
+ * kept by the EventWriter in the transaction of the events themselves, from the events actually
+ * inserted (so a redelivered batch changes nothing). Distinct users of a day and event are then a
+ * count over a few rows per user instead of a distinct count over every raw event; distinct users over
+ * several days are still exact: COUNT(DISTINCT user_key) over the days' rows. The event name NULL
+ * (identify, group, alias, a page without a name) is stored as '' (a key column cannot be NULL in a
+ * unique key on both databases); an empty page name is thus "no name" here, as the trends already show it.
+ *
+ * Whatever deletes events (user erasure, the retention job) rebuilds the rows it touched from the
+ * events left, under an exclusive per-tenant lock that every writer holds shared (PostgreSQL; SQLite
+ * serializes transactions anyway), so no batch in flight can slip a row past the rebuild.
+ */
+
+const DAY_MS = 86_400_000;
+/** First key of pg_advisory_xact_lock(int, int): this table's locks ('bhvd'), the tenant's hash the second. */
+const LOCK_CLASS = 0x62687664;
+
+const DAILY_COLUMNS: readonly BulkColumn[] = [
+  ['tenant_id', 'text'],
+  ['day', 'text'],
+  ['event', 'text'],
+  ['type', 'text'],
+  ['user_key', 'text'],
+  ['events', 'bigint'],
+];
+const KEY = 'tenant_id, day, event, type, user_key';
+/** SQLite binds every value: 6 per row. */
+const ROWS_PER_INSERT = 1000;
+
+export interface DailyTables {
+  events: string;
+  daily: string;
+}
+
+/** Takes the tenant's daily-set lock for the rest of the transaction: shared for writers, exclusive for rebuilds. */
+export async function lockTenant(sql: Sql, tx: Transaction, tenantId: string, exclusive: boolean): Promise<void> {
+  if (sql.dialect !== 'postgres') return;
+  await sql.rows(
+    `SELECT 1 AS ok FROM (SELECT ${exclusive ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared'}(${LOCK_CLASS}, hashtext($1))) l`,
+    [tenantId],
+    tx,
+  );
+}
+
+/** Adds freshly inserted events to the daily sets (in the events' transaction, after lockTenant shared). */
+export async function addToDaily(sql: Sql, table: string, fresh: StoredEvent[], tx: Transaction): Promise<void> {
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const e of fresh) {
+    const userKey = e.userId ?? e.anonymousId;
+    const day = e.timestamp.slice(0, 10);
+    const event = e.event ?? '';
+    const k = [e.tenantId, day, event, e.type, userKey].join('\u0000');
+    const r = rows.get(k);
+    if (r) (r.events as number)++;
+    else rows.set(k, { tenant_id: e.tenantId, day, event, type: e.type, user_key: userKey, events: 1 });
+  }
+  // A fixed order: concurrent writers lock the rows they update in the same order (no deadlock).
+  const list = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
+  const per = sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
+  for (let i = 0; i < list.length; i += per) {
+    const bind: unknown[] = [];
+    const source = bulkSource(sql.dialect, DAILY_COLUMNS, list.slice(i, i + per), bind);
+    await sql.sequelize.query(
+      `INSERT INTO ${table} (${bulkColumns(DAILY_COLUMNS)}) ${source}
+       ON CONFLICT (${KEY}) DO UPDATE SET events = ${table}.events + excluded.events`,
+      { bind, transaction: tx },
+    );
+  }
+}
+
+/** The UTC day label (`2025-01-02`) of the events table's time column. */
+const eventDay = (dialect: Dialect) => bucketSql(dialect, 'day');
+
+/**
+ * INSERT of the daily rows of the events matching `where` (over the events table, its placeholders
+ * in `bind`), grouped from the raw events: the migration's backfill and every rebuild.
+ */
+export function rebuildSql(dialect: Dialect, t: DailyTables, where: string): string {
+  const day = eventDay(dialect);
+  return `INSERT INTO ${t.daily} (${KEY}, events)
+    SELECT tenant_id, ${day}, COALESCE(event, ''), type, distinct_id, COUNT(*) FROM ${t.events}
+    WHERE ${where} GROUP BY tenant_id, ${day}, COALESCE(event, ''), type, distinct_id`;
+}
+
+/**
+ * Rebuilds the daily rows of some users of a tenant from the events they have left (after an
+ * erasure). `users` are distinct ids (user ids or anonymous ids).
+ */
+export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, users: string[]): Promise<void> {
+  const keys = [...new Set(users)];
+  if (!keys.length) return;
+  await sql.transaction(async (tx) => {
+    await lockTenant(sql, tx, tenantId, true);
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const list = chunk.map((_, j) => `$${j + 2}`).join(', ');
+      const bind = [tenantId, ...chunk];
+      await sql.sequelize.query(`DELETE FROM ${t.daily} WHERE tenant_id = $1 AND user_key IN (${list})`, {
+        bind,
+        transaction: tx,
+      });
+      await sql.sequelize.query(rebuildSql(sql.dialect, t, `tenant_id = $1 AND distinct_id IN (${list})`), {
+        bind,
+        transaction: tx,
+      });
+    }
+  });
+}
+
+/**
+ * After the retention job deleted a tenant's events before `cutoff`: removes the daily rows of the
+ * days before the cutoff's day, `batchSize` per statement, then, under the exclusive lock, the
+ * stragglers (events and rows a writer added meanwhile) and rebuilds the cutoff's own day, part of
+ * which was deleted, from the events left. Returns the events deleted under the lock.
+ */
+export async function purgeDaily(
+  sql: Sql,
+  t: DailyTables,
+  tenantId: string,
+  cutoff: string,
+  batchSize: number,
+): Promise<number> {
+  const day = cutoff.slice(0, 10);
+  const rowId = sql.dialect === 'postgres' ? 'ctid' : 'rowid';
+  for (;;) {
+    const rows = await sql.rows(
+      `DELETE FROM ${t.daily} WHERE ${rowId} IN (SELECT ${rowId} FROM ${t.daily} WHERE tenant_id = $1 AND day < $2 LIMIT ${Math.floor(batchSize)}) RETURNING tenant_id`,
+      [tenantId, day],
+    );
+    if (rows.length < batchSize) break;
+    await new Promise((r) => setImmediate(r));
+  }
+  return sql.transaction(async (tx) => {
+    await lockTenant(sql, tx, tenantId, true);
+    const late = await sql.rows(
+      `DELETE FROM ${t.events} WHERE tenant_id = $1 AND ${TS} < ${at(sql.dialect, 2)} RETURNING id`,
+      [tenantId, cutoff],
+      tx,
+    );
+    await sql.sequelize.query(`DELETE FROM ${t.daily} WHERE tenant_id = $1 AND day <= $2`, {
+      bind: [tenantId, day],
+      transaction: tx,
+    });
+    const start = new Date(Date.parse(`${day}T00:00:00Z`)).toISOString();
+    const end = new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString();
+    await sql.sequelize.query(
+      rebuildSql(sql.dialect, t, `tenant_id = $1 AND ${TS} >= ${at(sql.dialect, 2)} AND ${TS} < ${at(sql.dialect, 3)}`),
+      { bind: [tenantId, start, end], transaction: tx },
+    );
+    return late.length;
+  });
+}
+
+/** Rebuilds every daily row (of one tenant, or all) from the raw events: the migration's backfill, and seeds. */
+export async function rebuildDaily(sql: Sql, t: DailyTables, tenantId?: string): Promise<void> {
+  await sql.transaction(async (tx) => {
+    if (tenantId) await lockTenant(sql, tx, tenantId, true);
+    await sql.sequelize.query(`DELETE FROM ${t.daily}${tenantId ? ' WHERE tenant_id = $1' : ''}`, {
+      bind: tenantId ? [tenantId] : [],
+      transaction: tx,
+    });
+    await sql.sequelize.query(rebuildSql(sql.dialect, t, tenantId ? 'tenant_id = $1' : '1 = 1'), {
+      bind: tenantId ? [tenantId] : [],
+      transaction: tx,
+    });
+  });
+}
+
+/** SQL for the bucket label of a daily row's `day` (text `YYYY-MM-DD`), the same labels as bucketSql. */
+export function dayBucketSql(dialect: Dialect, interval: Exclude<Interval, 'hour'>, column = 'day'): string {
+  switch (interval) {
+    case 'day':
+      return column;
+    case 'month':
+      return `substr(${column}, 1, 7)`;
+    case 'week':
+      return dialect === 'postgres'
+        ? `to_char(date_trunc('week', CAST(${column} AS timestamp)), 'YYYY-MM-DD')`
+        : `date(${column}, 'weekday 0', '-6 days')`;
+  }
+}
+
+export interface DailyFilter {
+  /** Any of these event names. */
+  events?: string[];
+  type?: string;
+}
+
+/**
+ * A FROM-clause source of rows (day, type, event, user_key, n) covering exactly [from, to): the whole
+ * UTC days from the daily table, and the partial days at either end (a range given as date-times) from
+ * the raw events, one row per event. Grouped over it, SUM(n) is the event count and
+ * COUNT(DISTINCT user_key) the distinct users, equal to the raw events' answers. Tenant-scoped.
+ */
+export function dailySource(
+  dialect: Dialect,
+  t: DailyTables,
+  tenantId: string,
+  range: { from: number; to: number },
+  f: DailyFilter,
+): { sql: string; bind: unknown[] } {
+  const bind: unknown[] = [tenantId];
+  const p = (v: unknown) => {
+    bind.push(v);
+    return `$${bind.length}`;
+  };
+  const filters = () =>
+    (f.type !== undefined ? ` AND type = ${p(f.type)}` : '') +
+    (f.events?.length ? ` AND event IN (${[...new Set(f.events)].map(p).join(', ')})` : '');
+  const parts: string[] = [];
+  const raw = (from: number, to: number) => {
+    if (from >= to) return;
+    const a = p(new Date(from).toISOString());
+    const b = p(new Date(to).toISOString());
+    parts.push(
+      `SELECT ${eventDay(dialect)} AS day, type, COALESCE(event, '') AS event, distinct_id AS user_key, 1 AS n FROM ${t.events}
+       WHERE tenant_id = $1 AND ${TS} >= ${dialect === 'postgres' ? `${a}::timestamptz` : a} AND ${TS} < ${dialect === 'postgres' ? `${b}::timestamptz` : b}${filters()}`,
+    );
+  };
+  const firstDay = Math.ceil(range.from / DAY_MS) * DAY_MS;
+  const endDay = Math.floor(range.to / DAY_MS) * DAY_MS;
+  if (firstDay >= endDay) raw(range.from, range.to);
+  else {
+    raw(range.from, firstDay);
+    parts.push(
+      `SELECT day, type, event, user_key, events AS n FROM ${t.daily} WHERE tenant_id = $1 AND day >= ${p(bucketOf(firstDay, 'day'))} AND day < ${p(bucketOf(endDay, 'day'))}${filters()}`,
+    );
+    raw(endDay, range.to);
+  }
+  return { sql: `(${parts.join(' UNION ALL ')})`, bind };
+}
