@@ -95,6 +95,8 @@ export { gatewayOverheadMs, recordUpstreamTime } from './kernel/buildRouteChain'
 export { requestMeta, type RequestMeta } from './kernel/requestMeta';
 export type { CheckResult } from './health/HealthRegistry';
 export { byteSize } from './config/coreSchema';
+// Plugins' own cross-reference checks suggest near names the way the core's config problems do.
+export { didYouMean } from './config/didYouMean';
 export type { RouteSchema } from './kernel/types';
 export * from './contracts';
 export { authorizeTenant, actorOf } from './contracts/authorize';

@@ -37,7 +37,11 @@ export function zodProblems(
     problems.push({
       code: ProblemCode.CONFIG_INVALID,
       path: formatPath(path),
-      message: `invalid value: ${issue.message}; fix it (allowed values: ${docs})`,
+      // A refinement's message (a cross-reference, a combination of keys) already says what to do.
+      message:
+        issue.code === 'custom'
+          ? `${issue.message} (see ${docs})`
+          : `invalid value: ${issue.message}; fix it (allowed values: ${docs})`,
     });
   }
   return problems;

@@ -49,6 +49,66 @@ describe('ai config', () => {
     }
   });
 
+  it('suggests the near name of a misspelt reference, and none when nothing is near', () => {
+    const got = issues({
+      providers: { openai: { apiKey: 'k' }, opnai2: { apiKey: 'k' } },
+      models: {
+        fast: { deployments: [{ provider: 'opneai', model: 'm' }], fallbacks: ['slwo', 'zzzzzzzz'] },
+        slow: { deployments: [{ provider: 'anthropic-eu', model: 'm' }] },
+      },
+    });
+    assert.ok(
+      got.includes(
+        'models.fast.deployments.0.provider: unknown provider "opneai"; define it under providers (have: openai, opnai2); did you mean "openai"?',
+      ),
+      got.join('\n'),
+    );
+    assert.ok(
+      got.includes('models.fast.fallbacks.0: "slwo" is not another alias under models; did you mean "slow"?'),
+      got.join('\n'),
+    );
+    assert.ok(got.includes('models.fast.fallbacks.1: "zzzzzzzz" is not another alias under models'), got.join('\n'));
+    assert.ok(
+      got.some(
+        (g) =>
+          g.startsWith(
+            'models.slow.deployments.0.provider: unknown provider "anthropic-eu"; define it under providers (have: openai, opnai2)',
+          ) && !g.includes('did you mean'),
+      ),
+      got.join('\n'),
+    );
+    assert.ok(
+      got.some((g) => /^providers\.opnai2\.type: set type to one of .*; did you mean "openai"\?$/.test(g)),
+      got.join('\n'),
+    );
+  });
+
+  it('checks the references of what parsed while other entries have schema problems', () => {
+    const got = issues({
+      providers: { openai: { apiKey: 'k', timeouts: { totalMs: -1 } } },
+      models: {
+        broken: { deployments: [{ model: 'no provider' }], strategy: 'fastest' },
+        fast: { deployments: [{ provider: 'opneai', model: 'm' }], fallbacks: ['brokn'] },
+      },
+    });
+    for (const expected of [
+      'providers.openai.timeouts.totalMs',
+      'models.broken.deployments.0.provider',
+      'models.broken.strategy',
+      'models.fast.deployments.0.provider',
+    ])
+      assert.ok(
+        got.some((g) => g.startsWith(`${expected}:`)),
+        `${expected} in ${JSON.stringify(got)}`,
+      );
+    // "broken" is an alias even though its own entry is invalid: a fallback to its near name points at it.
+    assert.ok(
+      got.includes('models.fast.fallbacks.0: "brokn" is not another alias under models; did you mean "broken"?'),
+      got.join('\n'),
+    );
+    assert.equal(got.length, 5, got.join('\n'));
+  });
+
   it('rejects unknown keys', () => {
     assert.ok(issues({ retries: {} }).length > 0);
     assert.ok(issues({ providers: { openai: { apikey: 'x' } } }).length > 0);

@@ -6,8 +6,9 @@
  * refinement is registered with `when: () => true`), so one `config validate` or start reports a bad
  * reference together with every other problem instead of in a second fix-and-retry round. The input
  * is therefore untrusted: anything not of the expected shape is skipped (its schema problem is
- * already reported).
+ * already reported). A reference near an existing name says which one it probably meant.
  */
+import { didYouMean } from '@aihub/core/plugin-api';
 
 export interface ReferenceIssue {
   path: (string | number)[];
@@ -34,7 +35,7 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
       if (!providerNames.has(d.provider)) {
         issues.push({
           path: [...path, i, 'provider'],
-          message: `unknown provider "${d.provider}"; define it under providers (have: ${[...providerNames].join(', ') || 'none'})`,
+          message: `unknown provider "${d.provider}"; define it under providers (have: ${[...providerNames].join(', ') || 'none'})${didYouMean(d.provider, providerNames)}`,
         });
       }
     });
@@ -46,7 +47,10 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
     if (!providerTypes.includes(type)) {
       // An explicit unknown type is the enum's problem; only the implied one (the name) is ours.
       if (p.type === undefined)
-        issues.push({ path: ['providers', name, 'type'], message: `set type to one of ${providerTypes.join(', ')}` });
+        issues.push({
+          path: ['providers', name, 'type'],
+          message: `set type to one of ${providerTypes.join(', ')}${didYouMean(name, providerTypes)}`,
+        });
     } else if (type === 'azure-openai' && !p.baseUrl) {
       issues.push({
         path: ['providers', name, 'baseUrl'],
@@ -55,13 +59,20 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
     }
   }
 
+  const aliasNames = Object.keys(models ?? {});
   for (const [alias, m] of Object.entries(models ?? {})) {
     if (!isObj(m)) continue;
     checkDeployments(m.deployments, ['models', alias, 'deployments']);
     list(m.fallbacks).forEach((f, i) => {
       if (typeof f !== 'string') return;
-      if (!models![f] || f === alias)
-        issues.push({ path: ['models', alias, 'fallbacks', i], message: `"${f}" is not another alias under models` });
+      if (!Object.hasOwn(models!, f) || f === alias)
+        issues.push({
+          path: ['models', alias, 'fallbacks', i],
+          message: `"${f}" is not another alias under models${didYouMean(
+            f,
+            aliasNames.filter((a) => a !== alias),
+          )}`,
+        });
     });
   }
 
@@ -82,10 +93,10 @@ export function referenceIssues(cfg: unknown, providerTypes: readonly string[]):
     const variants = list(e.variants);
     variants.forEach((v, j) => {
       if (!isObj(v)) return;
-      if (typeof v.model === 'string' && models && !models[v.model])
+      if (typeof v.model === 'string' && models && !Object.hasOwn(models, v.model))
         issues.push({
           path: ['experiments', i, 'variants', j, 'model'],
-          message: `"${v.model}" is not an alias under models`,
+          message: `"${v.model}" is not an alias under models${didYouMean(v.model, aliasNames)}`,
         });
       if (v.deployments !== undefined)
         checkDeployments(v.deployments, ['experiments', i, 'variants', j, 'deployments']);
