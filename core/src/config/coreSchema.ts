@@ -72,6 +72,15 @@ export const coreConfigSchema = z
           .positive()
           .default(65_000)
           .describe('HTTP keep-alive timeout; keep it above your load balancer idle timeout'),
+        idleTrimIntervalMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(600_000)
+          .default(5000)
+          .describe(
+            'When the event loop was idle this long, run a full GC so V8 gives back the young generation grown at boot or under load (about 40 MB); 0: never',
+          ),
         trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a load balancer)'),
         requestTimeoutMs: z
           .number()
@@ -320,6 +329,24 @@ export const coreConfigSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    versioning: z
+      .object({
+        serveAfterSunset: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Keep answering requests at API versions past their sunset date (otherwise 410 api_version_sunset)',
+          ),
+        sunsetGraceDays: z
+          .number()
+          .int()
+          .min(0)
+          .max(3650)
+          .default(0)
+          .describe('Days an API version is still served after its sunset date before requests get 410'),
       })
       .strict()
       .prefault({}),

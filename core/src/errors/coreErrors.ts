@@ -77,6 +77,12 @@ export const CoreErrors = defineErrors('core', {
       'The AIHub-Version header (or a pinned version) names no version of this API; the message lists the known ones.',
     fix: 'Send a version listed at GET /admin/v1/versions, or leave the header out for the current one.',
   },
+  api_version_sunset: {
+    status: 410,
+    message:
+      'The API version asked for (AIHub-Version) or pinned on the key, OAuth client or tenant is past its sunset date and no longer served.',
+    fix: 'Send the current version (named in the message; see GET /admin/v1/versions for what changed) or upgrade the pin; an operator can keep serving it with versioning.sunsetGraceDays or versioning.serveAfterSunset.',
+  },
   invalid_request: {
     status: 400,
     message: 'The request is malformed (for example a body that is not a JSON object).',

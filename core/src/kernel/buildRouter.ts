@@ -11,7 +11,7 @@ import type { CollectedRoute } from './collectPlugin';
 import type { BoundHook } from './orderHooks';
 import { PHASES, type Phase } from './phases';
 import type { GatewayMiddleware } from './types';
-import type { ApiVersions } from '../versioning/ApiVersions';
+import { DOWNGRADE_ORDER, type ApiVersions } from '../versioning/ApiVersions';
 import { versionsRoute } from '../versioning/versionsRoute';
 
 export interface BuiltRouter {
@@ -32,13 +32,19 @@ export function buildRouter(
 ): BuiltRouter {
   // API versions: the changelog route, and every /v1 and /admin/v1 handler behind its version step.
   if (opts.versions) {
-    routes = [...routes, versionsRoute(opts.versions, Date)];
-    // Last in request.authorize; the map keeps phase order (chains are built in its iteration order).
+    routes = [...routes, versionsRoute(opts.versions)];
+    // Resolve last in request.authorize; downgrade in response.transform at its order (see
+    // DOWNGRADE_ORDER). The map keeps phase order (chains are built in its iteration order).
     const withVersion = new Map<Phase, BoundHook[]>();
     for (const phase of PHASES) {
       const list = byPhase.get(phase);
       if (phase === 'request.authorize') withVersion.set(phase, [...(list ?? []), opts.versions.resolveHook()]);
-      else if (list) withVersion.set(phase, list);
+      else if (phase === 'response.transform') {
+        const all = [...(list ?? [])];
+        const at = all.findIndex((b) => (b.hook.order ?? 0) > DOWNGRADE_ORDER);
+        all.splice(at === -1 ? all.length : at, 0, opts.versions.downgradeHook());
+        withVersion.set(phase, all);
+      } else if (list) withVersion.set(phase, list);
     }
     byPhase = withVersion;
   }

@@ -1,5 +1,6 @@
 import { Kernel } from '../kernel/Kernel';
 import type { PluginDefinition } from '../kernel/types';
+import type { Clock } from '../services/Clock';
 import { createLogger } from '../services/createLogger';
 
 export interface TestGatewayOptions {
@@ -9,6 +10,8 @@ export interface TestGatewayOptions {
   pluginConfig?: Record<string, unknown>;
   /** Core config (server, database, redis, telemetry, …); `plugins` entries are merged with `plugins` above. */
   config?: Record<string, unknown>;
+  /** The gateway's clock (default: the system clock), for tests that move time (API version sunsets). */
+  clock?: Clock;
   /** Show gateway logs (default: silent unless AIHUB_TEST_LOGS=1). */
   logs?: boolean;
 }
@@ -59,6 +62,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     inline: { ...config, server, database, telemetry, plugins: entries },
     definitions: options.plugins,
     env: {},
+    clock: options.clock,
     logger: createLogger({ level: logs ? 'debug' : 'error', format: 'json', silent: !logs }),
   });
   const url = kernel.url;

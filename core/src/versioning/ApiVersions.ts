@@ -1,11 +1,15 @@
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { PrincipalKey, TenantKey } from '../contracts';
 import { CoreErrors } from '../errors/coreErrors';
 import { validateRequest } from '../http/validate';
 import type { BoundHook } from '../kernel/orderHooks';
+import type { KernelState } from '../kernel/buildRouteChain';
 import type { GatewayContext, GatewayMiddleware, RouteInfo } from '../kernel/types';
-import { API_VERSIONS, VERSION_HEADER, isVersionDate } from './catalog';
-import { sunsetOf, versionHeaders, versionTime } from './headers';
+import { API_VERSIONS, CHANGELOG_PATH, VERSION_HEADER, isVersionDate } from './catalog';
+import { DAY_MS, sunsetOf, versionHeaders, versionTime } from './headers';
+import { downgradeSse } from './sse';
 import { ApiVersionKey } from './state';
 import type { ApiVersionInfo, VersionChange } from './types';
 
@@ -25,20 +29,74 @@ function isJsonBody(body: unknown): body is object {
   return true;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
-
 function applyHeaders(res: ServerResponse, headers: [string, string][]): void {
   for (const [k, v] of headers) {
     // A route's own Link (paging) stays; the deprecation links are added to it.
     if (k === 'link') res.appendHeader(k, v);
     else res.setHeader(k, v);
   }
+}
+
+/** Options of the catalog: the clock (tests control it) and the operator's sunset settings. */
+export interface ApiVersionsOptions {
+  /** Milliseconds since the epoch; decides when a version is past its sunset. */
+  now?: () => number;
+  /** Keep serving versions past their sunset (`versioning.serveAfterSunset`). */
+  serveAfterSunset?: boolean;
+  /** Days a version is still served after its sunset (`versioning.sunsetGraceDays`). */
+  sunsetGraceDays?: number;
+}
+
+/** Per version index, the changes that downgrade a route's answers at that version. */
+interface DowngradePlan {
+  json: RegisteredChange[][];
+  events: RegisteredChange[][];
+}
+
+/**
+ * The downgrade hook's place in `response.transform`: after every plugin hook that reads or
+ * replaces the current version's answer (the cache's capture, at 1000), before the ai plugin's
+ * stream hook (1_000_000), which writes its own stream straight to the socket.
+ */
+export const DOWNGRADE_ORDER = 999_000;
+
+function isJsonType(ctx: GatewayContext): boolean {
+  const type = ctx.response.get('content-type');
+  return typeof type === 'string' && /^application\/(?:[\w.+-]*\+)?json\b/.test(type);
+}
+
+function isEventStream(ctx: GatewayContext): boolean {
+  const type = ctx.response.get('content-type');
+  return typeof type === 'string' && type.startsWith('text/event-stream');
+}
+
+/** The answer as the older version gave it: a JSON body (parsed, or a cache hit's bytes), or an SSE body's events. */
+function downgradeAnswer(ctx: GatewayContext, json: RegisteredChange[], events: RegisteredChange[]): void {
+  const body: unknown = ctx.body;
+  if (events.length > 0 && isEventStream(ctx)) {
+    if (!(Buffer.isBuffer(body) || body instanceof Readable || body instanceof WebReadableStream)) return;
+    ctx.body = downgradeSse(body, (event) => {
+      let e = event;
+      for (const c of events) {
+        e = c.downgradeEvent!(e, ctx);
+        if (e === null) return null;
+      }
+      return e;
+    });
+    return;
+  }
+  if (json.length === 0) return;
+  let value: unknown;
+  if (isJsonBody(body)) value = body;
+  else if (Buffer.isBuffer(body) && isJsonType(ctx)) {
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch {
+      return;
+    }
+  } else return;
+  for (const c of json) value = c.downgradeResponse!(value, ctx);
+  ctx.body = value;
 }
 
 /**
@@ -53,10 +111,16 @@ export class ApiVersions {
   readonly current: string;
   private readonly index = new Map<string, number>();
   private readonly headers: [string, string][][];
+  /** Per version: from when (ms) a request at it is refused (410); Infinity while it is served. */
+  private readonly refuseFrom: number[];
+  private readonly now: () => number;
+  /** Per route (as the chain was built with it): the response downgrades per version, when any. */
+  private readonly plans = new WeakMap<RouteInfo, DowngradePlan>();
 
   constructor(
     readonly changes: readonly RegisteredChange[],
     versions: readonly string[] = API_VERSIONS,
+    options: ApiVersionsOptions = {},
   ) {
     if (versions.length === 0) throw new Error('AIHUB_E_API_VERSIONS: the version catalog is empty');
     for (let i = 0; i < versions.length; i++) {
@@ -83,10 +147,26 @@ export class ApiVersions {
         );
     }
     this.headers = versions.map((v, i) => versionHeaders(v, versions[i + 1]));
+    this.now = options.now ?? Date.now;
+    const grace = (options.sunsetGraceDays ?? 0) * DAY_MS;
+    this.refuseFrom = versions.map((_, i) =>
+      i === versions.length - 1 || options.serveAfterSunset ? Infinity : sunsetOf(versions[i + 1]) + grace,
+    );
   }
 
-  /** The version index a request is served at; an unknown `AIHub-Version` header is a 400 naming the known versions. */
+  /**
+   * The version index a request is served at. An unknown `AIHub-Version` header is a 400 naming the
+   * known versions; a version past its sunset (asked for or pinned) is a 410 naming the current one,
+   * unless the operator serves sunset versions (`versioning.serveAfterSunset`, `sunsetGraceDays`).
+   */
   resolve(ctx: Parameters<GatewayMiddleware>[0]): number {
+    const i = this.pick(ctx);
+    // The current version is never sunset: the clock is read for older versions only.
+    if (i !== this.versions.length - 1 && this.now() >= this.refuseFrom[i]) throw this.sunsetError(i);
+    return i;
+  }
+
+  private pick(ctx: Parameters<GatewayMiddleware>[0]): number {
     const asked = ctx.req.headers[VERSION_HEADER];
     if (asked !== undefined) {
       const i = typeof asked === 'string' ? this.index.get(asked.trim()) : undefined;
@@ -110,6 +190,20 @@ export class ApiVersions {
       if (i !== undefined) return i;
     }
     return this.versions.length - 1;
+  }
+
+  private sunsetError(i: number) {
+    const version = this.versions[i];
+    const sunset = new Date(sunsetOf(this.versions[i + 1])).toISOString().slice(0, 10);
+    return CoreErrors.create(
+      'api_version_sunset',
+      `API version ${version} reached its sunset on ${sunset} and is no longer served; send AIHub-Version: ${this.current} (the current version) or upgrade the key's or tenant's pin. What changed: ${CHANGELOG_PATH}`,
+      {
+        param: 'AIHub-Version',
+        headers: { link: `<${CHANGELOG_PATH}>; rel="sunset"; type="application/json"` },
+        details: { version, sunset, current: this.current, changelog: CHANGELOG_PATH },
+      },
+    );
   }
 
   /**
@@ -153,22 +247,18 @@ export class ApiVersions {
   /**
    * The handler (and the schema the kernel validates before it) for a route. Routes outside `/v1` and
    * `/admin/v1` are returned as they are. When a change upgrades this route's requests, the
-   * schema is validated here, after the upgrade, instead of before the handler.
+   * schema is validated here, after the upgrade, instead of before the handler. Answers are
+   * downgraded by `downgradeHook`, which also sees answers given before the handler.
    */
   wrap(route: RouteInfo, handler: GatewayMiddleware): { route: RouteInfo; handler: GatewayMiddleware } {
     if (!isVersionedPath(route.path)) return { route, handler };
     const latest = this.versions.length - 1;
     const mine = this.changes.filter((c) => c.appliesTo(route));
-    // Per version: the request upgrades (oldest change first) and response downgrades (newest first).
+    // Per version: the request upgrades, oldest change first.
     const upgrades = this.versions.map((_, i) =>
       mine
         .filter((c) => this.index.get(c.version)! > i && c.upgradeRequest)
         .sort((a, b) => (a.version < b.version ? -1 : 1)),
-    );
-    const downgrades = this.versions.map((_, i) =>
-      mine
-        .filter((c) => this.index.get(c.version)! > i && c.downgradeResponse)
-        .sort((a, b) => (a.version < b.version ? 1 : -1)),
     );
     const schema = route.schema;
     const validateHere = schema !== undefined && upgrades.some((u) => u.length > 0);
@@ -177,39 +267,75 @@ export class ApiVersions {
       // Resolved by the hook (resolveHook) on pipeline routes; routes without the pipeline resolve here.
       const known = ApiVersionKey.get(ctx);
       const i = known === undefined ? this.enter(ctx) : index.get(known)!;
-      if (i === latest || (upgrades[i].length === 0 && downgrades[i].length === 0)) {
-        if (validateHere) validateRequest(ctx, schema);
-        return handler(ctx, next);
-      }
-      for (const c of upgrades[i]) ctx.request.body = c.upgradeRequest!(ctx.request.body, ctx);
+      if (i !== latest) for (const c of upgrades[i]) ctx.request.body = c.upgradeRequest!(ctx.request.body, ctx);
       if (validateHere) validateRequest(ctx, schema);
-      const down = downgrades[i];
-      const after = (): void => {
-        let body: unknown = ctx.body;
-        if (!isJsonBody(body)) return;
-        for (const c of down) body = c.downgradeResponse!(body, ctx);
-        ctx.body = body;
-      };
-      const result = handler(ctx, next);
-      if (isThenable(result)) return Promise.resolve(result).then(after);
-      after();
-      return result;
+      return handler(ctx, next);
     };
     return { route: validateHere ? { ...route, schema: undefined } : route, handler: versioned };
   }
 
+  /** The response downgrades of a route per version (newest change first), or undefined when none. */
+  private planFor(route: RouteInfo): DowngradePlan | undefined {
+    if (!isVersionedPath(route.path)) return undefined;
+    const mine = this.changes.filter((c) => c.appliesTo(route) && (c.downgradeResponse || c.downgradeEvent));
+    if (mine.length === 0) return undefined;
+    const newer = (i: number) =>
+      mine.filter((c) => this.index.get(c.version)! > i).sort((a, b) => (a.version < b.version ? 1 : -1));
+    return {
+      json: this.versions.map((_, i) => newer(i).filter((c) => c.downgradeResponse)),
+      events: this.versions.map((_, i) => newer(i).filter((c) => c.downgradeEvent)),
+    };
+  }
+
+  /**
+   * Core's `response.transform` hook on the routes some change downgrades (decided at boot: other
+   * routes don't run it). It runs after the handler and after an answer given in its place (a
+   * cache hit: the kernel runs response transforms on those too), after the cache has captured the
+   * current version's answer, and before the ai plugin hands its stream to the socket. An older
+   * version's JSON answer goes through `downgradeResponse`, its SSE events through `downgradeEvent`;
+   * the current version returns at once.
+   */
+  downgradeHook(): BoundHook {
+    const latest = this.versions.length - 1;
+    const index = this.index;
+    const plans = this.plans;
+    return {
+      plugin: 'core',
+      id: 'core:api-version-downgrade',
+      hook: {
+        name: 'api-version-downgrade',
+        phase: 'response.transform',
+        order: DOWNGRADE_ORDER,
+        appliesTo: (route) => {
+          const plan = this.planFor(route);
+          if (plan) plans.set(route, plan);
+          return plan !== undefined;
+        },
+        handle: (ctx) => {
+          const known = ApiVersionKey.get(ctx);
+          if (known === undefined) return;
+          const i = index.get(known)!;
+          if (i === latest) return;
+          const route = (ctx.state as KernelState).route;
+          const plan = route && plans.get(route);
+          if (plan) downgradeAnswer(ctx, plan.json[i], plan.events[i]);
+        },
+      },
+    };
+  }
   /** Every version, newest first, with its status, dates and changes (`GET /admin/v1/versions`). */
-  list(now: number): ApiVersionInfo[] {
+  list(now: number = this.now()): ApiVersionInfo[] {
     const out: ApiVersionInfo[] = this.versions.map((id, i) => {
       const next = this.versions[i + 1];
       const changes = this.changes
         .filter((c) => c.version === id)
         .map((c) => ({ plugin: c.plugin, description: c.description }));
-      if (next === undefined) return { id, status: 'current', released: id, changes };
+      if (next === undefined) return { id, status: 'current', released: id, served: true, changes };
       const sunset = sunsetOf(next);
       return {
         id,
         status: now >= sunset ? 'sunset' : 'deprecated',
+        served: now < this.refuseFrom[i],
         released: id,
         deprecated: next,
         sunset: new Date(sunset).toISOString().slice(0, 10),

@@ -1,6 +1,6 @@
 import { CHANGELOG_PATH, SUNSET_AFTER_DAYS, VERSION_HEADER } from './catalog';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** Midnight UTC of a `YYYY-MM-DD` version date. */
 export function versionTime(version: string): number {

@@ -23,6 +23,13 @@ export interface VersionChange {
    * bodies (objects and arrays) are passed; streams and raw bodies are left alone.
    */
   downgradeResponse?: (body: unknown, ctx: GatewayContext) => unknown;
+  /**
+   * One event of a streamed answer (`text/event-stream`, the handler's stream or a cache hit's
+   * replay) as this version sends it → as the previous version sent it: the parsed JSON of the
+   * event's `data:`. Return the event, or `null` to drop it. Events whose data is not JSON
+   * (`[DONE]`) are passed on untouched. Applied to older versions only, newest change first.
+   */
+  downgradeEvent?: (event: unknown, ctx: GatewayContext) => unknown;
 }
 
 /** A version of the API as `GET /admin/v1/versions` lists it. */
@@ -34,5 +41,10 @@ export interface ApiVersionInfo {
   deprecated?: string;
   /** When it stops being served (RFC 8594), absent for the current one. */
   sunset?: string;
+  /**
+   * Whether a request at this version is answered: false past the sunset (a 410 `api_version_sunset`)
+   * unless the operator keeps serving it (`versioning.serveAfterSunset`, `versioning.sunsetGraceDays`).
+   */
+  served: boolean;
   changes: { plugin: string; description: string }[];
 }

@@ -1,9 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ApiVersionKey, API_VERSIONS, definePlugin, type VersionChange } from '../plugin-api';
 import { asCaller, identityPlugin, startTestGateway, type TestGateway } from '../testing';
+import type { Clock } from '../services/Clock';
 import { ApiVersions } from './ApiVersions';
+import { sunsetOf } from './headers';
 
 const [OLD, CURRENT] = API_VERSIONS;
 
@@ -29,8 +32,28 @@ const widgetChanges: VersionChange[] = [
       if (typeof b.size_cm === 'number') return { size: b.size_cm / 2.54 };
       return body;
     },
+    // Streams: a widget event carries `size_cm` now, `size` before; `ping` events are new.
+    downgradeEvent: (event) => {
+      const e = event as { type?: string; size_cm?: number };
+      if (e.type === 'ping') return null;
+      if (typeof e.size_cm === 'number') return { size: e.size_cm / 2.54 };
+      return event;
+    },
   },
 ];
+
+/** The widget stream as the current version sends it, cut mid-event as a socket may deliver it. */
+const STREAM_TEXT =
+  'data: {"size_cm":2.54}\n\nevent: ping\ndata: {"type":"ping"}\n\n: keep-alive\n\nid: 3\r\ndata: {"size_cm":5.08}\r\n\r\ndata: [DONE]\n\n';
+const OLD_STREAM_TEXT = 'data: {"size":1}\n\n: keep-alive\n\nid: 3\ndata: {"size":2}\r\n\r\ndata: [DONE]\n\n';
+
+/** The events (data lines) of an SSE text. */
+function sseData(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6));
+}
 
 const widgets = definePlugin({
   apiVersion: 'aihub.plugin/v1',
@@ -41,6 +64,21 @@ const widgets = definePlugin({
   versionChanges: widgetChanges,
   hooks: [
     {
+      // A cache hit as the cache plugin serves one: the stored bytes (JSON, or an SSE replay).
+      phase: 'cache.lookup',
+      appliesTo: (r) => r.path === '/v1/widgets/hit',
+      handle: (c) => {
+        c.status = 200;
+        if (c.query.stream === '1') {
+          c.set('content-type', 'text/event-stream; charset=utf-8');
+          c.body = Buffer.from(STREAM_TEXT);
+        } else {
+          c.set('content-type', 'application/json; charset=utf-8');
+          c.body = Buffer.from(JSON.stringify({ data: [{ id: 'w9' }], has_more: false }));
+        }
+      },
+    },
+    {
       // Answers in the handler's place, as a cache hit does.
       phase: 'cache.lookup',
       appliesTo: (r) => r.path === '/v1/widgets/cached',
@@ -50,6 +88,14 @@ const widgets = definePlugin({
     },
   ],
   routes(router) {
+    router.get('/v1/widgets/stream', (c) => {
+      c.type = 'text/event-stream';
+      const cut = [9, 30, 31, 77, STREAM_TEXT.length];
+      c.body = Readable.from(cut.map((end, i) => Buffer.from(STREAM_TEXT.slice(i === 0 ? 0 : cut[i - 1], end))));
+    });
+    router.get('/v1/widgets/hit', () => {
+      throw new Error('the hook answers first');
+    });
     router.get('/v1/widgets/cached', () => {
       throw new Error('the hook answers first');
     });
@@ -179,6 +225,27 @@ describe('API versions (AIHub-Version)', () => {
     assert.deepEqual(await res.json(), { hit: true, served_at: OLD });
   });
 
+  it('downgrades each event of a streamed answer at an older version, and leaves the current stream as sent', async () => {
+    const old = await gw.fetch('/v1/widgets/stream', { headers: { ...caller, 'AIHub-Version': OLD } });
+    assert.equal(old.status, 200);
+    assert.equal(old.headers.get('aihub-version'), OLD);
+    assert.equal(await old.text(), OLD_STREAM_TEXT);
+    const now = await gw.fetch('/v1/widgets/stream', { headers: caller });
+    assert.equal(await now.text(), STREAM_TEXT);
+  });
+
+  it('downgrades an early answer (a cache hit’s stored JSON and SSE bytes) at an older version', async () => {
+    const json = await gw.fetch('/v1/widgets/hit', { headers: { ...caller, 'AIHub-Version': OLD } });
+    assert.equal(json.status, 200);
+    assert.deepEqual(await json.json(), { items: [{ id: 'w9' }] });
+    const stream = await gw.fetch('/v1/widgets/hit?stream=1', { headers: { ...caller, 'AIHub-Version': OLD } });
+    assert.deepEqual(sseData(await stream.text()), ['{"size":1}', '{"size":2}', '[DONE]']);
+    const current = await gw.fetch('/v1/widgets/hit', { headers: caller });
+    assert.deepEqual(await current.json(), { data: [{ id: 'w9' }], has_more: false });
+    const currentStream = await gw.fetch('/v1/widgets/hit?stream=1', { headers: caller });
+    assert.equal(await currentStream.text(), STREAM_TEXT);
+  });
+
   it('leaves routes outside /v1 and /admin/v1 unversioned', async () => {
     const res = await gw.fetch('/plugins/widgets/raw', { headers: { ...caller, 'AIHub-Version': 'nonsense' } });
     assert.equal(res.status, 200);
@@ -212,6 +279,98 @@ describe('API versions (AIHub-Version)', () => {
     assert.equal(old.deprecated, CURRENT);
     assert.equal(old.status, 'deprecated');
     assert.ok(old.sunset! > CURRENT);
+  });
+});
+
+describe('API versions past their sunset', () => {
+  const caller = asCaller({ tenant: 't1', key: 'k1' });
+  const sunset = sunsetOf(CURRENT);
+  const DAY = 86_400_000;
+  let nowMs = sunset - 1;
+  const clock: Clock = { now: () => nowMs, monotonic: () => performance.now() };
+  const gateways: TestGateway[] = [];
+  const start = async (versioning?: Record<string, unknown>) => {
+    const gw = await startTestGateway({
+      plugins: [identityPlugin(), widgets],
+      clock,
+      config: versioning ? { versioning } : {},
+    });
+    gateways.push(gw);
+    return gw;
+  };
+  after(async () => {
+    for (const gw of gateways) await gw.stop();
+  });
+
+  it('serves the older version until its sunset, then answers 410 api_version_sunset naming the current version', async () => {
+    const gw = await start();
+    nowMs = sunset - 1;
+    const before = await gw.fetch('/v1/widgets', { headers: { ...caller, 'AIHub-Version': OLD } });
+    assert.equal(before.status, 200);
+    assert.deepEqual(await before.json(), { items: [{ id: 'w1' }] });
+    let listed = (await (await gw.fetch('/admin/v1/versions')).json()) as {
+      data: { id: string; status: string; served: boolean }[];
+    };
+    assert.deepEqual(
+      listed.data.map((v) => [v.id, v.status, v.served]),
+      [
+        [CURRENT, 'current', true],
+        [OLD, 'deprecated', true],
+      ],
+    );
+
+    nowMs = sunset;
+    const v1 = await gw.fetch('/v1/widgets', { headers: { ...caller, 'AIHub-Version': OLD } });
+    assert.equal(v1.status, 410);
+    const err = ((await v1.json()) as { error: { code: string; message: string; param: string } }).error;
+    assert.equal(err.code, 'api_version_sunset');
+    assert.equal(err.param, 'AIHub-Version');
+    assert.ok(err.message.includes(`AIHub-Version: ${CURRENT}`), err.message);
+    assert.ok(err.message.includes('/admin/v1/versions'), err.message);
+    assert.match(v1.headers.get('link') ?? '', /<\/admin\/v1\/versions>; rel="sunset"/);
+
+    // A pin past its sunset is refused the same way; the admin API answers a problem.
+    const pinned = asCaller({ tenant: 't1', key: 'k1', tenantSettings: { apiVersion: OLD } });
+    const admin = await gw.fetch('/admin/v1/widgets', { headers: pinned });
+    assert.equal(admin.status, 410);
+    assert.match(admin.headers.get('content-type') ?? '', /application\/problem\+json/);
+    const problem = (await admin.json()) as { code: string; detail: string; current: string };
+    assert.equal(problem.code, 'api_version_sunset');
+    assert.equal(problem.current, CURRENT);
+    assert.ok(problem.detail.includes(CURRENT));
+
+    // The current version is unaffected; the header overrides a sunset pin.
+    const current = await gw.fetch('/v1/widgets', { headers: { ...pinned, 'AIHub-Version': CURRENT } });
+    assert.equal(current.status, 200);
+    await current.body?.cancel();
+    listed = (await (await gw.fetch('/admin/v1/versions')).json()) as typeof listed;
+    const old = listed.data.find((v) => v.id === OLD)!;
+    assert.equal(old.status, 'sunset');
+    assert.equal(old.served, false);
+  });
+
+  it('keeps serving for versioning.sunsetGraceDays, or always with versioning.serveAfterSunset', async () => {
+    const grace = await start({ sunsetGraceDays: 30 });
+    const always = await start({ serveAfterSunset: true });
+    const ask = (gw: TestGateway) => gw.fetch('/v1/widgets', { headers: { ...caller, 'AIHub-Version': OLD } });
+    nowMs = sunset + 29 * DAY;
+    let res = await ask(grace);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('aihub-version'), OLD);
+    await res.body?.cancel();
+    nowMs = sunset + 30 * DAY;
+    res = await ask(grace);
+    assert.equal(res.status, 410);
+    await res.body?.cancel();
+    nowMs = sunset + 3650 * DAY;
+    res = await ask(always);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { items: [{ id: 'w1' }] });
+    const listed = (await (await always.fetch('/admin/v1/versions')).json()) as {
+      data: { id: string; status: string; served: boolean }[];
+    };
+    const old = listed.data.find((v) => v.id === OLD)!;
+    assert.deepEqual([old.status, old.served], ['sunset', true]);
   });
 });
 

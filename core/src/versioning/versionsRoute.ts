@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { CollectedRoute } from '../kernel/collectPlugin';
-import type { Clock } from '../services/Clock';
 import type { ApiVersions } from './ApiVersions';
 import { CHANGELOG_PATH } from './catalog';
 
@@ -14,6 +13,7 @@ const versionsResponse = z.object({
       released: z.string(),
       deprecated: z.string().optional(),
       sunset: z.string().optional(),
+      served: z.boolean(),
       changes: z.array(z.object({ plugin: z.string(), description: z.string() })),
     }),
   ),
@@ -24,11 +24,11 @@ const versionsResponse = z.object({
  * it introduced — the changelog the `Link` of a deprecated answer points to. Public, like any
  * changelog: it names no tenant and no deployment detail.
  */
-export function versionsRoute(versions: ApiVersions, clock: Pick<Clock, 'now'>): CollectedRoute {
+export function versionsRoute(versions: ApiVersions): CollectedRoute {
   return {
     handler: (c) => {
       c.set('cache-control', 'public, max-age=300');
-      c.body = { object: 'list', current: versions.current, data: versions.list(clock.now()) };
+      c.body = { object: 'list', current: versions.current, data: versions.list() };
     },
     info: {
       method: 'GET',
