@@ -140,6 +140,12 @@ export const routes: Routes = [
         loadChildren: () => import('./features/monitor/monitor.routes').then((m) => m.MONITOR_ROUTES),
         providers: [provideTranslocoScope('monitor')],
       },
+      {
+        path: 'ops',
+        canMatch: [requireSuperadmin],
+        loadChildren: () => import('./features/ops/ops.routes').then((m) => m.OPS_ROUTES),
+        providers: [provideTranslocoScope('ops')],
+      },
       // M: models & providers, routing & experiments, request explorer.
       {
         path: 'models',

@@ -37,6 +37,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: 'users', label: 'nav.users', platform: true, group: 'platform' },
   { path: 'health', label: 'nav.health', platform: true, group: 'platform' },
   { path: 'monitor', label: 'nav.monitor', platform: true, group: 'platform' },
+  { path: 'ops', label: 'nav.ops', platform: true, group: 'platform' },
   { path: 'account', label: 'nav.account', group: 'me' },
 ];
 
