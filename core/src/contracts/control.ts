@@ -57,10 +57,24 @@ export interface ProbeResult {
 
 export const AI_CONTROL = createToken<AiControl>('ai-control');
 
-/** Suspension of an API key by automation (provided by the auth plugin): it stops working on every instance. */
+/**
+ * Reversible suspension of API keys by automation (provided by the auth plugin). A suspended key is
+ * refused (403 `api_key_suspended`) on every instance within a second but keeps its id, secret and
+ * settings; resuming it makes it work again. Revocation stays an admin's act.
+ */
 export interface KeyControl {
-  /** Revokes the key (audited with the reason); false when the key does not exist in the tenant. */
-  suspendKey(tenantId: string, keyId: string, reason: string): Promise<boolean>;
+  /**
+   * Suspends the key, audited as `api_key.suspend` with the reason (also told to the key's callers).
+   * Idempotent: an already suspended key keeps its first suspension. False when the key does not
+   * exist in the tenant; throws for a revoked key.
+   * @param by Who suspends it, kept on the key (`suspended_by`), e.g. `ops:<rule>`; default `automation`.
+   */
+  suspendKey(tenantId: string, keyId: string, reason: string, by?: string): Promise<boolean>;
+  /**
+   * Lifts a suspension, audited as `api_key.resume`. Idempotent: a key that is not suspended is left
+   * as it is. False when the key does not exist in the tenant; throws for a revoked key.
+   */
+  resumeKey(tenantId: string, keyId: string): Promise<boolean>;
 }
 
 export const KEY_CONTROL = createToken<KeyControl>('key-control');

@@ -9,6 +9,12 @@ export const AuthErrors = defineErrors('auth', {
     message: 'The API key is revoked (401 when it is used; 409 when an admin tries to change it).',
     fix: 'Create a new key; revoked keys cannot be changed.',
   },
+  api_key_suspended: {
+    status: 403,
+    message:
+      'The API key is suspended (by an admin of its tenant or an automation rule): it is refused until resumed, and keeps its settings.',
+    fix: "Ask an admin of the key's tenant to resume it (the message names the reason), or use another key.",
+  },
   api_key_not_found: {
     status: 404,
     message: 'No API key with this id in this tenant.',

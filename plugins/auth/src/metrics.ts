@@ -13,6 +13,7 @@ export interface AuthMetrics {
   apiKeyInvalid: Child;
   apiKeyExpired: Child;
   apiKeyRevoked: Child;
+  apiKeySuspended: Child;
   apiKeyCacheHit: Child;
   apiKeyCacheMiss: Child;
   jwtOk: Child;
@@ -44,6 +45,7 @@ export function createAuthMetrics(meter: PluginMeter): AuthMetrics {
     apiKeyInvalid: decisions.labels('api_key', 'invalid'),
     apiKeyExpired: decisions.labels('api_key', 'expired'),
     apiKeyRevoked: decisions.labels('api_key', 'revoked'),
+    apiKeySuspended: decisions.labels('api_key', 'suspended'),
     apiKeyCacheHit: cache.labels('api_key', 'hit'),
     apiKeyCacheMiss: cache.labels('api_key', 'miss'),
     jwtOk: decisions.labels('jwt', 'ok'),

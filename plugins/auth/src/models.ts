@@ -28,6 +28,11 @@ export interface ApiKeyRow {
   replaced_by?: string | null;
   /** The API version (AIHub-Version) the key's requests default to; null: the tenant's pin. */
   api_version?: string | null;
+  /** Set while the key is suspended (reversibly refused); null otherwise, with its reason and actor. */
+  suspended_at?: Date | null;
+  suspended_reason?: string | null;
+  /** Who suspended it: a user id, `<kind>:<subject>` of a credential, or `ops:<rule>`. */
+  suspended_by?: string | null;
 }
 
 export interface OAuthClientRow {
@@ -116,6 +121,9 @@ export function defineModels(sequelize: Sequelize, table: (name: string) => stri
       rotated_from: str(16, true),
       replaced_by: str(16, true),
       api_version: str(10, true),
+      suspended_at: date(true),
+      suspended_reason: str(500, true),
+      suspended_by: str(128, true),
     },
     { ...common, tableName: table('api_keys') },
   );

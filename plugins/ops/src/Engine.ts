@@ -252,13 +252,18 @@ export class Engine {
         return void (await needAi().forceBreaker(target, a.state === 'auto' ? null : a.state!));
       case 'switch_fallback':
         return void (await needAi().switchToFallback(target, a.on ?? true));
-      case 'suspend_key': {
+      case 'suspend_key':
+      case 'resume_key': {
+        // Reversible (auth's KeyControl suspends, never revokes): resume_key or an admin lifts it.
         const keys = this.d.keys();
         if (!keys) throw new Error('the auth plugin is not loaded');
         if (!o.tenantId)
-          throw new Error(`signal ${rule.when.signal} names no key's tenant; suspend_key needs a key budget alert`);
-        if (!(await keys.suspendKey(o.tenantId, target, `${RULE_DRAIN}${rule.name}: ${reason}`)))
-          throw new Error(`key ${target} does not exist in tenant ${o.tenantId}`);
+          throw new Error(`signal ${rule.when.signal} names no key's tenant; ${a.type} needs a key budget alert`);
+        const found =
+          a.type === 'suspend_key'
+            ? await keys.suspendKey(o.tenantId, target, `${RULE_DRAIN}${rule.name}: ${reason}`, `ops:${rule.name}`)
+            : await keys.resumeKey(o.tenantId, target);
+        if (!found) throw new Error(`key ${target} does not exist in tenant ${o.tenantId}`);
         return;
       }
       case 'webhook': {

@@ -29,6 +29,7 @@ export const ACTIONS = [
   'force_breaker',
   'switch_fallback',
   'suspend_key',
+  'resume_key',
   'webhook',
 ] as const;
 export type ActionType = (typeof ACTIONS)[number];
@@ -57,7 +58,10 @@ export const conditionSchema = z
 export const actionSchema = z
   .object({
     type: z.enum(ACTIONS),
-    /** The deployment / alias / key acted on; absent = the signal's subject. */
+    /**
+     * The deployment / alias / key acted on; absent = the signal's subject (suspend_key and
+     * resume_key: the key of a key budget alert, whose tenant the signal names).
+     */
     target: z.string().min(1).max(200).optional(),
     /** set_weight: the alias whose weight changes (the target is then the deployment). */
     alias: z.string().min(1).max(200).optional(),

@@ -22,6 +22,7 @@ import {
 } from './common';
 import { keyNotFound, keyView } from './keyView';
 import { rotateKeyRoute } from './rotateKeyRoute';
+import { suspendKeyRoutes } from './suspendKeyRoutes';
 import {
   apiKeyListItem,
   apiKeyView,
@@ -51,7 +52,7 @@ async function withOwners(r: AuthRuntime, tenantId: string, records: ApiKeyRecor
   });
 }
 
-/** /admin/v1/tenants/:tenantId/api-keys — create (key shown once), list, get, update, rotate, revoke. */
+/** /admin/v1/tenants/:tenantId/api-keys — create (key shown once), list, get, update, rotate, suspend, resume, revoke. */
 export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
   const base = '/admin/v1/tenants/:tenantId/api-keys';
   const tag = 'API keys';
@@ -255,6 +256,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
   );
 
   rotateKeyRoute(router, rt, base, tag);
+  suspendKeyRoutes(router, rt, base, tag);
 
   router.delete(
     `${base}/:id`,

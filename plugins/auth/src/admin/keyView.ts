@@ -9,7 +9,14 @@ export type KeyView = z.output<typeof apiKeyView>;
 
 /** The admin API's view of a key: never its secret or hash. */
 export function keyView(r: ApiKeyRecord, now: number): KeyView {
-  const status = r.revokedAt ? 'revoked' : r.expiresAt && r.expiresAt.getTime() <= now ? 'expired' : 'active';
+  // One status per key, the most final first: revoked, expired, suspended (reversible), active.
+  const status = r.revokedAt
+    ? 'revoked'
+    : r.expiresAt && r.expiresAt.getTime() <= now
+      ? 'expired'
+      : r.suspendedAt
+        ? 'suspended'
+        : 'active';
   return {
     id: r.id,
     tenant_id: r.tenantId,
@@ -30,6 +37,9 @@ export function keyView(r: ApiKeyRecord, now: number): KeyView {
     rotated_from: r.rotatedFrom,
     replaced_by: r.replacedBy,
     api_version: r.apiVersion,
+    suspended_at: iso(r.suspendedAt),
+    suspended_reason: r.suspendedReason,
+    suspended_by: r.suspendedBy,
     created_by: r.createdBy,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),

@@ -137,7 +137,10 @@ export const listKeysQuery = z
       .max(600)
       .optional()
       .describe('next_cursor of the previous page (with the same sort and filters)'),
-    status: z.enum(['active', 'revoked', 'expired']).optional(),
+    status: z
+      .enum(['active', 'suspended', 'revoked', 'expired'])
+      .optional()
+      .describe('One status per key: revoked, else expired, else suspended, else active'),
     owner: idString('owner').optional().describe('Only keys owned by this user id'),
     user_id: idString('user_id').optional().describe('Same as owner (kept for older clients)'),
     team_id: idString('team_id').optional(),
@@ -162,7 +165,9 @@ export const apiKeyView = z.object({
   tenant_id: z.string(),
   name: z.string(),
   key_prefix: z.string().describe('`ahk_<id>`: identifies the key in logs without revealing it'),
-  status: z.enum(['active', 'revoked', 'expired']),
+  status: z
+    .enum(['active', 'suspended', 'revoked', 'expired'])
+    .describe('revoked, else expired, else suspended (refused until resumed), else active'),
   scopes: z.array(z.string()),
   role: z.string(),
   superadmin: z.boolean(),
@@ -180,6 +185,17 @@ export const apiKeyView = z.object({
     .string()
     .nullable()
     .describe("API version (AIHub-Version) the key's requests default to; null: the tenant's pin"),
+  suspended_at: z.string().nullable().describe('When the key was suspended; null when it is not suspended'),
+  suspended_reason: z
+    .string()
+    .nullable()
+    .describe("Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`)"),
+  suspended_by: z
+    .string()
+    .nullable()
+    .describe(
+      'Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule',
+    ),
   created_by: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -219,6 +235,14 @@ export const rotateKeyBody = z
       .describe(
         'How long the old key keeps working, so deployments can switch over (default 0: it stops now; at most 7 days)',
       ),
+  })
+  .strict();
+
+export const suspendKeyBody = z
+  .object({
+    reason: text(500)
+      .optional()
+      .describe("Why (kept on the key, audited, and told to the key's callers in the 403 `api_key_suspended`)"),
   })
   .strict();
 

@@ -26,6 +26,8 @@ interface CachedKey {
   /** Epoch ms; Infinity when the key never expires. */
   readonly expiresAt: number;
   readonly revoked: boolean;
+  /** Null unless the key is suspended; then the reason ('' when none was given). */
+  readonly suspended: string | null;
   readonly principal: Principal;
   /** When last_used_at was last queued for this key (epoch ms). */
   lastUsedMark: number;
@@ -67,6 +69,17 @@ const revokedKey = () =>
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
   });
 
+/**
+ * 403 rather than 401: the key is right and known, it is held back — a caller should not retry with
+ * it or treat it as a bad credential (OpenAI's SDKs raise PermissionDeniedError, not
+ * AuthenticationError), and only the key's admins can lift it. Only told to a caller holding the secret.
+ */
+const suspendedKey = (id: string, tenantId: string, reason: string) =>
+  AuthErrors.create(
+    'api_key_suspended',
+    `This API key (ahk_${id}) is suspended${reason ? `: ${reason}` : ''}. Ask an admin of your tenant to resume it (console: API keys; or POST /admin/v1/tenants/${tenantId}/api-keys/${id}/resume), or use another key.`,
+  );
+
 function freezePrincipal(row: ApiKeyRow): Principal {
   const scopes = Object.freeze(parseJson<string[]>(row.scopes, [])) as string[];
   const limits = parseJson<LimitSettings | null>(row.limits, null);
@@ -97,8 +110,9 @@ function freezePrincipal(row: ApiKeyRow): Principal {
  * API-key authentication on the hot path. A cache hit costs one LRU lookup, one HMAC-SHA-256 and a
  * constant-time compare, and returns a shared frozen Principal (no allocation beyond the HMAC).
  * Misses are single-flighted to one database read; unknown ids are cached negatively. Revocations
- * are published on the shared store and evict the entry on every instance; entries also expire after
- * `cacheTtlMs` (≤ 30 s), and a periodic poll of changed keys covers a lost message.
+ * and every other change (suspension, resumption, PATCH) are published on the shared store and
+ * evict the entry on every instance; entries also expire after `cacheTtlMs` (≤ 30 s), and a
+ * periodic poll of changed keys covers a lost message.
  */
 export class ApiKeyAuthenticator {
   private readonly cache: LRUCache<string, CachedKey>;
@@ -179,7 +193,7 @@ export class ApiKeyAuthenticator {
       this.metrics.apiKeyInvalid.inc();
       throw invalidKey();
     }
-    // Only a caller holding the secret learns that the key is revoked or expired.
+    // Only a caller holding the secret learns that the key is revoked, expired or suspended.
     if (key.revoked) {
       this.metrics.apiKeyRevoked.inc();
       throw revokedKey();
@@ -188,6 +202,10 @@ export class ApiKeyAuthenticator {
     if (key.expiresAt <= now) {
       this.metrics.apiKeyExpired.inc();
       throw expiredKey();
+    }
+    if (key.suspended !== null) {
+      this.metrics.apiKeySuspended.inc();
+      throw suspendedKey(key.id, key.principal.tenantId!, key.suspended);
     }
     if (now - key.lastUsedMark >= this.options.lastUsedIntervalMs) {
       key.lastUsedMark = now;
@@ -245,6 +263,7 @@ export class ApiKeyAuthenticator {
       hash: Buffer.from(row.secret_hash, 'hex'),
       expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : Infinity,
       revoked: row.revoked_at !== null && row.revoked_at !== undefined,
+      suspended: row.suspended_at ? (row.suspended_reason ?? '') : null,
       principal: freezePrincipal(row),
       lastUsedMark: lastUsed,
     };

@@ -32,7 +32,15 @@ export interface ApiKeyRecord {
   replacedBy: string | null;
   /** The API version the key's requests default to (pinned at creation); null: the tenant's pin. */
   apiVersion: string | null;
+  /** Set while the key is suspended: refused (403 `api_key_suspended`) until resumed, settings kept. */
+  suspendedAt: Date | null;
+  suspendedReason: string | null;
+  /** Who suspended it (see ApiKeyRow.suspended_by). */
+  suspendedBy: string | null;
 }
+
+/** The longest suspension reason kept (longer ones, e.g. an ops rule's, are cut with an ellipsis). */
+export const SUSPEND_REASON_MAX = 500;
 
 export interface CreateApiKeyInput {
   tenantId: string;
@@ -69,7 +77,7 @@ export interface UpdateApiKeyInput {
 export interface ListApiKeysInput {
   cursor?: string;
   limit: number;
-  status?: 'active' | 'revoked' | 'expired';
+  status?: 'active' | 'suspended' | 'revoked' | 'expired';
   userId?: string;
   teamId?: string;
   /** Case-insensitive substring of the name, or a prefix of the key id (`ahk_` optional). */
@@ -100,11 +108,18 @@ export function toRecord(row: ApiKeyRow): ApiKeyRecord {
     rotatedFrom: row.rotated_from ?? null,
     replacedBy: row.replaced_by ?? null,
     apiVersion: row.api_version ?? null,
+    suspendedAt: row.suspended_at ? new Date(row.suspended_at) : null,
+    suspendedReason: row.suspended_reason ?? null,
+    suspendedBy: row.suspended_by ?? null,
   };
 }
 
 /** Another rotation of the same key committed first: this one rolls back. */
 class RotationRace extends Error {}
+
+/** A reason within the column's width (an ops rule's reason can be long). */
+const clip = (reason: string | null): string | null =>
+  reason === null || reason.length <= SUSPEND_REASON_MAX ? reason : `${reason.slice(0, SUSPEND_REASON_MAX - 1)}…`;
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -153,6 +168,9 @@ export class ApiKeyStore {
       rotated_from: input.rotatedFrom ?? null,
       replaced_by: null,
       api_version: input.apiVersion === undefined ? API_VERSIONS[API_VERSIONS.length - 1] : input.apiVersion,
+      suspended_at: null,
+      suspended_reason: null,
+      suspended_by: null,
     };
     await this.models.ApiKey.create(row);
     this.onCreated?.(row.id);
@@ -183,9 +201,11 @@ export class ApiKeyStore {
     const now = new Date(this.now());
     const sort = input.sort ?? '-created_at';
     const and: WhereOptions<ApiKeyRow>[] = [{ tenant_id: tenantId }];
+    // Each key is in one status, in keyView's order: revoked, then expired, then suspended, else active.
+    const unexpired = { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: now } }] };
     if (input.status === 'revoked') and.push({ revoked_at: { [Op.ne]: null } });
-    if (input.status === 'active')
-      and.push({ revoked_at: null, [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: now } }] });
+    if (input.status === 'active') and.push({ revoked_at: null, suspended_at: null, ...unexpired });
+    if (input.status === 'suspended') and.push({ revoked_at: null, suspended_at: { [Op.ne]: null }, ...unexpired });
     if (input.status === 'expired') and.push({ revoked_at: null, expires_at: { [Op.lte]: now } });
     if (input.userId) and.push({ user_id: input.userId });
     if (input.teamId) and.push({ team_id: input.teamId });
@@ -194,7 +214,12 @@ export class ApiKeyStore {
     if (after) and.push(afterCursor(sort, after));
     const rows = (await this.models.ApiKey.findAll({
       where: { [Op.and]: and },
-      order: orderOf(sort, input.status === 'revoked' && this.models.ApiKey.sequelize!.getDialect() === 'postgres'),
+      // Revoked and suspended keys are a small share: read through their partial index, not the sort's.
+      order: orderOf(
+        sort,
+        (input.status === 'revoked' || input.status === 'suspended') &&
+          this.models.ApiKey.sequelize!.getDialect() === 'postgres',
+      ),
       limit: input.limit + 1,
       raw: true,
     })) as unknown as ApiKeyRow[];
@@ -248,7 +273,13 @@ export class ApiKeyStore {
         if (!row) return undefined;
         const nowMs = this.now();
         const at = new Date(nowMs);
-        if (row.revoked_at || row.replaced_by || (row.expires_at && new Date(row.expires_at).getTime() <= nowMs))
+        // A suspended key is not rotated: the new key would either inherit the hold or escape it.
+        if (
+          row.revoked_at ||
+          row.replaced_by ||
+          row.suspended_at ||
+          (row.expires_at && new Date(row.expires_at).getTime() <= nowMs)
+        )
           return 'conflict';
         const generated = generateApiKey();
         const fresh: ApiKeyRow = {
@@ -269,7 +300,7 @@ export class ApiKeyStore {
           if (!row.expires_at || new Date(row.expires_at).getTime() > graceEnd) retire.expires_at = new Date(graceEnd);
         }
         const [changed] = await this.models.ApiKey.update(retire, {
-          where: { tenant_id: tenantId, id, revoked_at: null, replaced_by: null },
+          where: { tenant_id: tenantId, id, revoked_at: null, replaced_by: null, suspended_at: null },
           transaction,
         });
         if (changed !== 1) throw new RotationRace();
@@ -299,6 +330,60 @@ export class ApiKeyStore {
     }
     const after = (await this.get(tenantId, id))!;
     return { before, after };
+  }
+
+  /**
+   * Suspends the key (reversible: id, secret and settings stay). Idempotent: an already suspended key
+   * keeps its first suspension (time, reason, actor) and `changed` is false. `revoked` when the key is
+   * revoked (nothing to hold); undefined when it is not in the tenant. The conditional UPDATE makes a
+   * concurrent revocation or suspension win cleanly.
+   */
+  async suspend(
+    tenantId: string,
+    id: string,
+    reason: string | null,
+    by: string | null,
+  ): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord; changed: boolean } | undefined | 'revoked'> {
+    const before = await this.get(tenantId, id);
+    if (!before) return undefined;
+    if (before.revokedAt) return 'revoked';
+    let changed = false;
+    if (!before.suspendedAt) {
+      const at = new Date(this.now());
+      const [count] = await this.models.ApiKey.update(
+        { suspended_at: at, suspended_reason: clip(reason), suspended_by: by, updated_at: at },
+        { where: { tenant_id: tenantId, id, revoked_at: null, suspended_at: null } },
+      );
+      changed = count === 1;
+    }
+    const after = (await this.get(tenantId, id))!;
+    if (!changed && after.revokedAt) return 'revoked';
+    return { before, after, changed };
+  }
+
+  /**
+   * Lifts a suspension. Idempotent: a key that is not suspended is left as it is (`changed` false).
+   * `revoked` for a revoked key (revocation is final); undefined when the key is not in the tenant.
+   */
+  async resume(
+    tenantId: string,
+    id: string,
+  ): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord; changed: boolean } | undefined | 'revoked'> {
+    const before = await this.get(tenantId, id);
+    if (!before) return undefined;
+    if (before.revokedAt) return 'revoked';
+    let changed = false;
+    if (before.suspendedAt) {
+      const at = new Date(this.now());
+      const [count] = await this.models.ApiKey.update(
+        { suspended_at: null, suspended_reason: null, suspended_by: null, updated_at: at },
+        { where: { tenant_id: tenantId, id, revoked_at: null, suspended_at: { [Op.ne]: null } } },
+      );
+      changed = count === 1;
+    }
+    const after = (await this.get(tenantId, id))!;
+    if (!changed && after.revokedAt) return 'revoked';
+    return { before, after, changed };
   }
 
   /** Background bookkeeping: one UPDATE per key, never moving last_used_at backwards. */

@@ -1,30 +1,23 @@
 import type { KeyControl } from '@aihub/core/plugin-api';
-import { keyView } from '../admin/keyView';
 import type { AuthContext } from '../runtime';
+import { resumeKey, suspendKey } from './suspension';
 
 /**
- * KEY_CONTROL for automation (the ops plugin): suspending a key revokes it as `DELETE …/api-keys/:id`
- * does — on every instance within a second — and audits `api_key.revoke` with the reason.
+ * KEY_CONTROL for automation (the ops plugin): suspend and resume as the admin routes
+ * `POST …/api-keys/:id/suspend|resume` do — reversible, on every instance within a second, audited
+ * as `api_key.suspend` / `api_key.resume` (with the reason) — without a request behind them.
  */
 export function keyControl(ctx: AuthContext): KeyControl {
   return {
-    async suspendKey(tenantId, keyId, reason) {
-      const rt = ctx.runtime;
-      const changed = await rt.keys.revoke(tenantId, keyId);
-      if (!changed) return false;
-      await rt.apiKeys.announce(keyId);
-      if (!changed.before.revokedAt) {
-        const now = rt.ctx.clock.now();
-        await rt.audit()?.record(null, {
-          tenantId,
-          action: 'api_key.revoke',
-          targetType: 'api_key',
-          targetId: keyId,
-          before: keyView(changed.before, now),
-          after: { ...keyView(changed.after, now), reason },
-        });
-      }
-      return true;
+    async suspendKey(tenantId, keyId, reason, by) {
+      const out = await suspendKey(ctx.runtime, null, tenantId, keyId, reason, by ?? 'automation');
+      if (out === 'revoked') throw new Error(`key ${keyId} is revoked; a revoked key cannot be suspended`);
+      return out !== undefined;
+    },
+    async resumeKey(tenantId, keyId) {
+      const out = await resumeKey(ctx.runtime, null, tenantId, keyId);
+      if (out === 'revoked') throw new Error(`key ${keyId} is revoked; a revoked key cannot be resumed`);
+      return out !== undefined;
     },
   };
 }

@@ -4,6 +4,7 @@ import { migration as apiKeyListAndRotation } from './0002_api_key_list_and_rota
 import { migration as apiKeyRevokedIndex } from './0003_api_key_revoked_index';
 import { migration as oauthClientAllowedModels } from './0004_oauth_client_allowed_models';
 import { migration as apiKeyApiVersion } from './0005_api_key_api_version';
+import { migration as apiKeySuspension } from './0006_api_key_suspension';
 
 /**
  * Auth schema, identical on SQLite and PostgreSQL. JSON columns are TEXT parsed by the plugin (read
@@ -18,4 +19,5 @@ export const migrations: Migration[] = [
   apiKeyRevokedIndex,
   oauthClientAllowedModels,
   apiKeyApiVersion,
+  apiKeySuspension,
 ];
