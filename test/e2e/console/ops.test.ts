@@ -45,11 +45,6 @@ describe('console: operations (automation rules, events, control state)', () => 
   const primary = async () => (await state()).deployments.find((d) => d.id === 'primary')!;
   const text = (selector: string) => page.locator(selector).first().innerText();
   const count = (selector: string) => page.locator(selector).count();
-  const pick = async (select: string, option: string) => {
-    await page.click(select);
-    await page.locator('mat-option', { hasText: option }).first().click();
-  };
-
   before(async () => {
     mock = await startMockUpstream({ apiKey: KEY, completionTokens: 5, record: 0 });
     env = await startConsoleEnv({
