@@ -20,7 +20,9 @@
  *
  * Env: BENCH_BACKEND=embedded|postgres (default embedded; postgres = PostgreSQL + Redis, same seed),
  * BENCH_ROWS (default 1000000), BENCH_EVENTS, BENCH_USERS, BENCH_RUNS (default 5), BENCH_BUDGET_MS (default 1000),
- * BENCH_SCREENS=overview,usage… (a subset). Exits non-zero when a screen misses the budget.
+ * BENCH_SCREENS=overview,usage… (a subset; `behavior` for the behavior screens — BENCH_ROWS=1000 then skips most
+ * of the usage seed), BENCH_BEHAVIOR_DAILY=0 (behavior analytics from the raw events, as before the daily user
+ * sets, for a before/after comparison). Exits non-zero when a screen misses the budget.
  * Writes bench/results/console-first-paint-<backend>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
     plugins: [usage, rateLimit, cache, health, behavior],
     pluginConfig: {
       usage: { consumer: { blockMs: 50 } },
-      behavior: { consumer: { blockMs: 50 } },
+      behavior: { consumer: { blockMs: 50 }, analytics: { dailyUserSets: process.env.BENCH_BEHAVIOR_DAILY !== '0' } },
       health: { details: { access: 'admin' } },
       ai: {
         providers: { mock: { type: 'mock', mock: { latencyMs: 0, completionTokens: 8 } } },

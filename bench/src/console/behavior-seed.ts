@@ -11,6 +11,7 @@
  * apart (so funnels and retention have real drop-offs).
  */
 import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
+import { rebuildDaily } from '@aihub/plugin-behavior';
 
 export interface BehaviorSeedPlan {
   tenantId: string;
@@ -182,4 +183,6 @@ export async function seedBehavior(sql: Sql, plan: BehaviorSeedPlan, progress: (
      WHERE tenant_id = $1 AND user_id IS NOT NULL GROUP BY tenant_id, user_id`,
     [plan.tenantId],
   );
+  // The daily user sets as the EventWriter keeps them (built by the same SQL as the migration's backfill).
+  await rebuildDaily(sql, { events: 'behavior_events', daily: 'behavior_daily_users' }, plan.tenantId);
 }

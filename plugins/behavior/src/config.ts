@@ -106,6 +106,12 @@ export const behaviorConfig = z
           .positive()
           .default(2_000_000)
           .describe('Funnels, sessions and retention stop with 422 when a query would read more events than this'),
+        dailyUserSets: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Count distinct users of trends, top events and retention from the per-day user sets (false: from the raw events, as before; the sets are kept either way)',
+          ),
       })
       .strict()
       .prefault({})

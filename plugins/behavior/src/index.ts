@@ -46,3 +46,4 @@ export default definePlugin({
 export { behaviorConfig, type BehaviorConfig };
 export { EVENTS_TOPIC } from './metrics';
 export type { StoredEvent } from './ingest/events';
+export { rebuildDaily } from './analytics/daily';

@@ -25,7 +25,7 @@ export function createRuntime(ctx: PluginContext<BehaviorConfig>) {
   const keys = new TenantKeys(sql, tables.keys);
   const writer = new EventWriter(sql, tables);
   const consumer = new EventConsumer(ctx, writer, metrics);
-  const analytics = new Analytics(sql, tables, ctx.config.analytics.maxScanEvents);
+  const analytics = new Analytics(sql, tables, ctx.config.analytics.maxScanEvents, ctx.config.analytics.dailyUserSets);
   const retention = new RetentionJob(ctx, sql, tables, settings, metrics);
   return { sql, tables, metrics, settings, keys, writer, consumer, analytics, retention };
 }
