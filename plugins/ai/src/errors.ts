@@ -99,6 +99,12 @@ export const AiErrors = defineErrors('ai', {
     message: 'Every deployment of the model is failing and temporarily disabled (circuit breakers open).',
     fix: "Retry after the Retry-After header's seconds.",
   },
+  provider_not_configured: {
+    status: 503,
+    message:
+      'Every deployment that could serve the model is on a provider without a credential (an empty apiKey, e.g. from an unset environment variable); nothing was sent upstream.',
+    fix: "The gateway operator sets the variable the message names (or the provider's apiKey) and restarts or reloads the config.",
+  },
   mock_failure: {
     status: 500,
     message: 'The mock provider failed the request on purpose (its failureRate setting); for tests only.',

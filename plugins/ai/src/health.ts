@@ -7,7 +7,8 @@ import type { AiContext } from './runtime';
  * an API key (`missingApiKeys`, `modelsWithoutKey`). A missing key does not fail readiness: it
  * is the same on every instance (from the shared config), so failing would take the whole fleet out
  * of the load balancer, and with it the admin API and console an operator fixes things through; the
- * models of other providers still answer. It is a warning at start and a detail here.
+ * models of other providers still answer, and those of the keyless ones answer 503
+ * `provider_not_configured` (nothing is sent upstream). It is a warning at start and a detail here.
  *
  * An open breaker does not fail readiness by default either: every gateway instance calls the same upstreams, so taking instances
  * out of the load balancer would turn one provider's outage into a gateway outage for every model.
@@ -35,6 +36,8 @@ export function aiHealth(ctx: AiContext): HealthCheck[] {
           servedByFallback: rt.catalog.servedByFallback(),
           ...(missing.length
             ? {
+                // The machine-readable state of each: present, but unable to serve until a key is set.
+                unconfiguredProviders: missing.map((m) => m.provider),
                 missingApiKeys: missing.map((m) => m.message),
                 modelsWithoutKey: modelsWithoutKey(rt.catalogConfig, missing),
               }

@@ -44,10 +44,11 @@ export default definePlugin({
       models: Object.keys(ctx.config.models),
       experiments: ctx.config.experiments.length,
     });
-    const missing = missingApiKeys(ctx.config);
+    // The effective catalog: a key stored through the admin API counts, as it does for routing.
+    const missing = missingApiKeys(rt.catalogConfig);
     for (const m of missing) ctx.logger.warn(m.message, { provider: m.provider, type: m.type });
     if (missing.length) {
-      const models = modelsWithoutKey(ctx.config, missing);
+      const models = modelsWithoutKey(rt.catalogConfig, missing);
       if (models.length)
         ctx.logger.warn(`models that cannot be served until a key is set: ${models.join(', ')}`, { models });
     }

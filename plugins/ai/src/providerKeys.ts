@@ -24,8 +24,10 @@ const AUTH_HEADERS = new Set(['authorization', 'api-key', 'x-api-key', 'x-goog-a
 export interface MissingKey {
   provider: string;
   type: string;
-  /** What to do, in one sentence. */
+  /** What to do, in one sentence (the start-up warning and the readiness detail). */
   message: string;
+  /** The same for a client's error answer: which provider lacks what, and what the operator sets. */
+  fix: string;
 }
 
 /**
@@ -39,10 +41,13 @@ export function missingApiKeys(config: AiConfig): MissingKey[] {
     const type = p.type ?? name;
     if (!needsKey(type, p) || hasCredential(type, p)) continue;
     const env = KEY_ENV[type === 'openai-compatible' ? (p.preset ?? type) : type];
+    const field = `providers.${name}.${KEY_FIELD[type] ?? 'apiKey'}`;
+    const set = env ? `set ${env} (or ${field})` : `set ${field}`;
     out.push({
       provider: name,
       type,
-      message: `no API key configured for provider "${name}" (${type}): its calls will be refused upstream; set ${env} (or providers.${name}.${KEY_FIELD[type] ?? 'apiKey'})`,
+      message: `no API key configured for provider "${name}" (${type}): its deployments are skipped and models served only by it answer 503 provider_not_configured; ${set}`,
+      fix: `provider "${name}" has no API key configured; the gateway operator must ${set}`,
     });
   }
   return out;

@@ -20,6 +20,7 @@ import { StreamEventError, UpstreamError, retryAfterMs, scrub, toClientError } f
 import { AttemptSignal } from './AttemptSignal';
 import { StreamRelay, type RelayEnd } from './StreamRelay';
 import { AiErrors } from '../errors';
+import type { MissingKey } from '../providerKeys';
 
 export type Outcome =
   { kind: 'json'; answer: ParsedAnswer; entry: RouteEntry } | { kind: 'stream'; relay: StreamRelay; entry: RouteEntry };
@@ -68,6 +69,15 @@ function failedAttempt(entry: RouteEntry, err: UpstreamError, next: AttemptRecor
   return attemptOf(entry, outcome, err.status ?? null, code, next, ms);
 }
 
+/** 503 naming what to set; the variable's name is config, never its value. */
+function notConfigured(alias: string, keyless: readonly MissingKey[]) {
+  const providers = [...new Map(keyless.map((m) => [m.provider, m])).values()];
+  return AiErrors.create(
+    'provider_not_configured',
+    `Model "${alias}" cannot be served: ${providers.map((m) => m.fix).join('; ')}.`,
+  );
+}
+
 /**
  * Routing, retries, fallbacks and breakers for one request. Tries the planned deployments in order;
  * on each, retries 429/5xx/timeouts/connection errors with exponential backoff and jitter (or the
@@ -102,9 +112,19 @@ export class Engine {
     // counted: 6 requests served by the fallback, 2 counted).
     let prev: RouteEntry | undefined = call.route.entries.includes(entries[0]) ? undefined : call.route.entries[0];
     let supported = false;
+    // Deployments on a provider without a credential: skipped, not sent an empty key to fail with a
+    // confusing upstream 401; when they are all there is, the answer says which key to set.
+    const keyless: MissingKey[] = [];
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       if (!entry.dep.provider.supports(call.input.op)) continue;
+      if (entry.dep.missingKey) {
+        keyless.push(entry.dep.missingKey);
+        call.logAttempt(
+          attemptOf(entry, 'error', null, 'provider_not_configured', i < entries.length - 1 ? 'fallback' : null, 0),
+        );
+        continue;
+      }
       supported = true;
       if (prev) this.metrics.fallbacks.inc({ from: prev.dep.id, to: entry.dep.id });
       prev = entry;
@@ -149,6 +169,7 @@ export class Engine {
         }
       }
     }
+    if (!supported && keyless.length) throw notConfigured(call.alias, keyless);
     if (!supported) {
       throw AiErrors.create(
         'unsupported_operation',

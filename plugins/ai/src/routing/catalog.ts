@@ -1,6 +1,7 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
 import type { AiConfig, DeploymentConfig, ModelConfig, ProviderType } from '../config';
 import { resolvePrice, type Price } from '../pricing';
+import { missingApiKeys, type MissingKey } from '../providerKeys';
 import { createProvider } from '../providers/createProvider';
 import type { ProviderAdapter } from '../types';
 import { DeploymentBreaker, type BreakerState } from './breaker';
@@ -15,6 +16,12 @@ export interface Deployment {
   latencyMs: number;
   /** Set by operational control (`AiControl.drain`): routing skips the deployment until restored. */
   drained?: { reason: string; at: string };
+  /**
+   * Set when its provider has no credential (an empty `apiKey`, e.g. from an unset variable): the
+   * engine skips it instead of sending an empty key upstream, and answers `provider_not_configured`
+   * when nothing else can serve the request.
+   */
+  missingKey?: MissingKey;
 }
 
 /** A deployment as one alias uses it: its weight and price there. */
@@ -85,6 +92,7 @@ export class Catalog {
       this.providerConfigs.set(name, json);
     }
     const reuse = previous?.breakerConfig === this.breakerConfig ? previous : undefined;
+    const keyless = new Map(missingApiKeys(config).map((m) => [m.provider, m]));
     const deployment = (d: DeploymentConfig): Deployment => {
       const id = d.name ?? `${d.provider}/${d.model}`;
       let dep = this.deployments.get(id);
@@ -100,6 +108,7 @@ export class Catalog {
                 model: d.model,
                 breaker: new DeploymentBreaker(id, config.breaker, (s) => onBreakerState(id, s)),
                 latencyMs: 0,
+                missingKey: keyless.get(d.provider),
               };
         this.deployments.set(id, dep);
       }

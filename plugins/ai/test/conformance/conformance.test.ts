@@ -39,7 +39,7 @@ describe('provider conformance: bedrock signing', () => {
 });
 
 describe('provider conformance: missing credentials', () => {
-  it('a vertex-ai provider without a service account starts, and its calls fail as an authentication error', async () => {
+  it('a vertex-ai provider without a service account starts, and its calls answer 503 provider_not_configured', async () => {
     const up = await startConformanceUpstream();
     const stack = await startStack({
       ai: {
@@ -55,8 +55,10 @@ describe('provider conformance: missing credentials', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'vx', messages: hi }),
       });
-      assert.equal(res.status, 502);
-      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'upstream_auth_failed');
+      assert.equal(res.status, 503);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(error.code, 'provider_not_configured');
+      assert.match(error.message, /set GOOGLE_SERVICE_ACCOUNT_JSON \(or providers\.vx\.serviceAccount\)/);
       assert.equal(up.requests.length, 0, 'nothing was sent without a token');
     } finally {
       await stack.stop();
