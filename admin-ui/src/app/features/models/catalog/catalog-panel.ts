@@ -8,15 +8,14 @@ import {
   effect,
   inject,
   output,
-  signal,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
-import { ApiError } from '../../../core/api/problem';
 import { ConfirmService } from '../../../shared/confirm-dialog/confirm.service';
 import { AliasEditor } from './alias-editor';
-import { changeFailure, type AliasEntry, type ChangeFailure } from './alias-form';
+import { type AliasEntry } from './alias-form';
+import { catalogSection } from './catalog-section';
 import { CatalogState, type CatalogEntry } from './catalog-state';
 import { ProvidersPanel } from './providers-panel';
 import { RevisionsPanel } from './revisions-panel';
@@ -47,14 +46,14 @@ import { RevisionsPanel } from './revisions-panel';
       </div>
       <p class="muted">{{ t('models.catalog.intro') }}</p>
       <div role="alert" data-testid="catalog-message">
-        @if (failure() === 'stale') {
+        @if (aliases.failure() === 'stale') {
           <p class="issue">
             {{ t('models.catalog.stale') }}
             <button mat-button type="button" (click)="reload()" data-testid="catalog-reload">
               {{ t('models.catalog.reload') }}
             </button>
           </p>
-        } @else if (message(); as m) {
+        } @else if (aliases.message(); as m) {
           <p class="issue">{{ m }}</p>
         }
       </div>
@@ -138,7 +137,7 @@ import { RevisionsPanel } from './revisions-panel';
                     <button
                       mat-button
                       type="button"
-                      (click)="remove(m)"
+                      (click)="aliases.remove(m)"
                       data-testid="revert"
                       [attr.aria-label]="t('models.catalog.revertNamed', { name: m.name })"
                     >
@@ -149,7 +148,7 @@ import { RevisionsPanel } from './revisions-panel';
                       mat-button
                       type="button"
                       class="danger"
-                      (click)="remove(m)"
+                      (click)="aliases.remove(m)"
                       data-testid="delete"
                       [attr.aria-label]="t('models.catalog.deleteNamed', { name: m.name })"
                     >
@@ -161,11 +160,12 @@ import { RevisionsPanel } from './revisions-panel';
             }
           </tbody>
         </table>
-        <app-providers-panel (failed)="failed($event)" />
-        <app-revisions-panel (failed)="failed($event)" />
+        <app-providers-panel (failed)="aliases.failed($event)" />
+        <app-revisions-panel (failed)="aliases.failed($event)" />
       }
     </section>
   `,
+  styleUrl: './catalog-table.scss',
   styles: `
     .catalog {
       margin-top: 24px;
@@ -188,24 +188,8 @@ import { RevisionsPanel } from './revisions-panel';
     .small {
       font: var(--mat-sys-body-small);
     }
-    table.simple {
-      width: 100%;
-      border-collapse: collapse;
+    .catalog > table.simple {
       margin-top: 12px;
-    }
-    @media (max-width: 599.98px) {
-      table.simple th,
-      table.simple td {
-        text-align: end !important;
-        padding-inline: 0;
-      }
-    }
-    table.simple th,
-    table.simple td {
-      padding: 6px 8px;
-      border-bottom: 1px solid var(--mat-sys-outline-variant);
-      text-align: start;
-      vertical-align: middle;
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -218,13 +202,15 @@ export class CatalogPanel {
   private readonly injector = inject(Injector);
   /** Emitted after every stored change so the models table above reloads. */
   readonly changed = output<void>();
-  readonly editing = signal<{ name: string; entry: AliasEntry | null } | null>(null);
+  /** The aliases; its failure is the banner of the whole catalog (providers' and revisions' failures land there too). */
+  readonly aliases = catalogSection<{ name: string; entry: AliasEntry | null }>('models', {
+    deleteBody: 'models.catalog.deleteBody',
+    revertBody: 'models.catalog.revertBody',
+  });
   readonly editors = computed(() => {
-    const e = this.editing();
+    const e = this.aliases.editing();
     return e ? [e] : [];
   });
-  readonly failure = signal<ChangeFailure | null>(null);
-  readonly message = signal<string | null>(null);
   readonly providerNames = computed(() =>
     (this.state.catalog()?.providers ?? []).filter((p) => !p.disabled).map((p) => p.name),
   );
@@ -238,25 +224,17 @@ export class CatalogPanel {
   }
 
   async reload(): Promise<void> {
-    this.failure.set(null);
-    this.message.set(null);
-    try {
-      await this.state.load();
-    } catch (err) {
-      this.failed(err);
-    }
+    await this.aliases.run(() => this.state.load());
   }
 
   open(name: string, m?: CatalogEntry): void {
-    this.failure.set(null);
-    this.message.set(null);
-    this.editing.set({ name, entry: (m?.config as AliasEntry | null) ?? null });
+    this.aliases.open({ name, entry: (m?.config as AliasEntry | null) ?? null });
   }
 
   /** Closes the editor and puts focus back where it was opened from (the alias' Edit button, or Add alias). */
   closeEditor(): void {
-    const name = this.editing()?.name;
-    this.editing.set(null);
+    const name = this.aliases.editing()?.name;
+    this.aliases.close();
     afterNextRender(
       () => {
         const host = this.host.nativeElement;
@@ -276,47 +254,15 @@ export class CatalogPanel {
 
   async disable(m: CatalogEntry): Promise<void> {
     const ok = await this.confirm.ask({
-      title: this.t('models.catalog.disableTitle', { name: m.name }),
-      message: this.t('models.catalog.disableBody'),
-      confirmLabel: this.t('models.catalog.disable'),
+      title: this.i18n.translate('models.catalog.disableTitle', { name: m.name }),
+      message: this.i18n.translate('models.catalog.disableBody'),
+      confirmLabel: this.i18n.translate('models.catalog.disable'),
       destructive: true,
     });
-    if (ok) await this.run(() => this.state.put('models', m.name, { disabled: true }));
+    if (ok) await this.aliases.run(() => this.state.put('models', m.name, { disabled: true }));
   }
 
   async enable(m: CatalogEntry): Promise<void> {
-    await this.run(() => this.state.remove('models', m.name));
-  }
-
-  async remove(m: CatalogEntry): Promise<void> {
-    const revert = m.overrides_file;
-    const ok = await this.confirm.ask({
-      title: this.t(revert ? 'models.catalog.revertTitle' : 'models.catalog.deleteTitle', { name: m.name }),
-      message: this.t(revert ? 'models.catalog.revertBody' : 'models.catalog.deleteBody'),
-      confirmLabel: this.t(revert ? 'models.catalog.revert' : 'models.catalog.delete'),
-      destructive: true,
-    });
-    if (ok) await this.run(() => this.state.remove('models', m.name));
-  }
-
-  failed(err: unknown): void {
-    if (!(err instanceof ApiError)) throw err;
-    const kind = changeFailure(err);
-    this.failure.set(kind);
-    this.message.set(kind === 'stale' ? null : err.problem.detail);
-  }
-
-  private async run(change: () => Promise<void>): Promise<void> {
-    this.failure.set(null);
-    this.message.set(null);
-    try {
-      await change();
-    } catch (err) {
-      this.failed(err);
-    }
-  }
-
-  private t(key: string, params?: Record<string, unknown>): string {
-    return this.i18n.translate(key, params);
+    await this.aliases.run(() => this.state.remove('models', m.name));
   }
 }

@@ -1,12 +1,12 @@
-import { ChangeDetectionStrategy, Component, inject, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, output } from '@angular/core';
 import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { StackedTable } from '../../../shared/stacked-table/stacked-table';
-import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
-import { ConfirmService } from '../../../shared/confirm-dialog/confirm.service';
+import { TranslocoDirective } from '@jsverse/transloco';
 import { providerEntry, priceEntry, type PriceValue, type ProviderConfig } from './provider-form';
+import { catalogSection } from './catalog-section';
 import { CatalogState, type CatalogEntry } from './catalog-state';
 
 /**
@@ -70,7 +70,7 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                     <button
                       mat-button
                       type="button"
-                      (click)="removeEntry('providers', p)"
+                      (click)="providers.remove(p)"
                       data-testid="provider-remove"
                       [attr.aria-label]="
                         t(p.overrides_file ? 'models.catalog.revertNamed' : 'models.catalog.deleteNamed', {
@@ -86,7 +86,7 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
             }
           </tbody>
         </table>
-        @if (provider(); as p) {
+        @if (providers.editing(); as p) {
           <form
             class="editor"
             [formGroup]="providerForm"
@@ -117,9 +117,9 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                 <mat-error>{{ t('models.catalog.credentialFileHint') }}</mat-error>
               }
             </mat-form-field>
-            <p role="alert" class="issue">{{ providerError() }}</p>
+            <p role="alert" class="issue">{{ providers.message() }}</p>
             <div class="actions">
-              <button mat-button type="button" (click)="provider.set(null)">{{ t('common.cancel') }}</button>
+              <button mat-button type="button" (click)="providers.close()">{{ t('common.cancel') }}</button>
               <button mat-flat-button type="submit" data-testid="provider-save">{{ t('models.catalog.save') }}</button>
             </div>
           </form>
@@ -174,7 +174,7 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                     <button
                       mat-button
                       type="button"
-                      (click)="removeEntry('pricing', p)"
+                      (click)="prices.remove(p)"
                       data-testid="price-remove"
                       [attr.aria-label]="
                         t(p.overrides_file ? 'models.catalog.revertNamed' : 'models.catalog.deleteNamed', {
@@ -197,7 +197,7 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
         <button mat-button type="button" (click)="editPrice('', null)" data-testid="add-price">
           {{ t('models.catalog.addPrice') }}
         </button>
-        @if (pricing() !== null) {
+        @if (prices.editing() !== null) {
           <form
             class="editor"
             [formGroup]="priceForm"
@@ -206,14 +206,18 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
             aria-labelledby="price-editor-title"
           >
             <h4 id="price-editor-title">
-              {{ pricing() ? t('models.catalog.editPrice', { name: pricing() }) : t('models.catalog.addPrice') }}
+              {{
+                prices.editing()
+                  ? t('models.catalog.editPrice', { name: prices.editing() })
+                  : t('models.catalog.addPrice')
+              }}
             </h4>
             <mat-form-field>
               <mat-label>{{ t('models.catalog.priceModel') }}</mat-label>
               <input
                 matInput
                 formControlName="name"
-                [readonly]="!!pricing()"
+                [readonly]="!!prices.editing()"
                 autocomplete="off"
                 data-testid="price-name"
               />
@@ -236,9 +240,9 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                 formControlName="cachedInput"
                 data-testid="price-cached"
             /></mat-form-field>
-            <p role="alert" class="issue">{{ priceError() }}</p>
+            <p role="alert" class="issue">{{ prices.message() }}</p>
             <div class="actions">
-              <button mat-button type="button" (click)="pricing.set(null)">{{ t('common.cancel') }}</button>
+              <button mat-button type="button" (click)="prices.close()">{{ t('common.cancel') }}</button>
               <button mat-flat-button type="submit" data-testid="price-save">{{ t('models.catalog.save') }}</button>
             </div>
           </form>
@@ -246,30 +250,8 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
       </section>
     </ng-container>
   `,
+  styleUrl: './catalog-table.scss',
   styles: `
-    table.simple {
-      width: 100%;
-      border-collapse: collapse;
-      margin-top: 8px;
-    }
-    @media (max-width: 599.98px) {
-      table.simple th,
-      table.simple td {
-        text-align: end !important;
-        padding-inline: 0;
-      }
-    }
-    table.simple th,
-    table.simple td {
-      padding: 6px 8px;
-      border-bottom: 1px solid var(--mat-sys-outline-variant);
-      text-align: start;
-      vertical-align: middle;
-    }
-    .num {
-      text-align: end !important;
-      font-variant-numeric: tabular-nums;
-    }
     .editor {
       border: 1px solid var(--mat-sys-outline-variant);
       border-radius: 8px;
@@ -307,14 +289,12 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
 })
 export class ProvidersPanel {
   readonly state = inject(CatalogState);
-  private readonly confirm = inject(ConfirmService);
-  private readonly i18n = inject(TranslocoService);
+  /** Every failed change, for the catalog's banner. */
   readonly failed = output<unknown>();
-  readonly provider = signal<CatalogEntry | null>(null);
-  readonly providerError = signal('');
-  /** The price being edited: its name, '' for a new one, null when closed. */
-  readonly pricing = signal<string | null>(null);
-  readonly priceError = signal('');
+  /** The provider open in its editor. */
+  readonly providers = catalogSection('providers', { failed: (err) => this.failed.emit(err) });
+  /** The price open in its editor: its name, '' for a new one. */
+  readonly prices = catalogSection<string>('pricing', { failed: (err) => this.failed.emit(err) });
   private priceOriginal: Record<string, unknown> | null = null;
 
   readonly providerForm = new FormGroup({
@@ -336,49 +316,22 @@ export class ProvidersPanel {
   }
 
   editProvider(p: CatalogEntry): void {
-    this.providerError.set('');
     this.providerForm.reset({ baseUrl: this.cfg(p).baseUrl ?? '', apiKey: '' });
     // Overriding a file provider replaces it whole: its credential must be given again.
     this.providerForm.controls.apiKey.setValidators(
       p.source === 'file' && this.cfg(p).apiKey ? [Validators.required] : [],
     );
     this.providerForm.controls.apiKey.updateValueAndValidity();
-    this.provider.set(p);
+    this.providers.open(p);
   }
 
   async saveProvider(p: CatalogEntry): Promise<void> {
     this.providerForm.markAllAsTouched();
     if (this.providerForm.invalid) return;
-    try {
-      await this.state.put('providers', p.name, providerEntry(this.cfg(p), this.providerForm.getRawValue()));
-      this.provider.set(null);
-    } catch (err) {
-      this.providerError.set(err instanceof Error ? err.message : String(err));
-      this.failed.emit(err);
-    }
-  }
-
-  /** Removes an API provider or price after confirmation (the file's entry of the same name comes back). */
-  async removeEntry(section: 'providers' | 'pricing', p: CatalogEntry): Promise<void> {
-    const revert = p.overrides_file;
-    const ok = await this.confirm.ask({
-      title: this.i18n.translate(revert ? 'models.catalog.revertTitle' : 'models.catalog.deleteTitle', {
-        name: p.name,
-      }),
-      message: this.i18n.translate(revert ? 'models.catalog.revertEntryBody' : `models.catalog.deleteEntry.${section}`),
-      confirmLabel: this.i18n.translate(revert ? 'models.catalog.revert' : 'models.catalog.delete'),
-      destructive: true,
-    });
-    if (!ok) return;
-    try {
-      await this.state.remove(section, p.name);
-    } catch (err) {
-      this.failed.emit(err);
-    }
+    await this.providers.save(p.name, providerEntry(this.cfg(p), this.providerForm.getRawValue()));
   }
 
   editPrice(name: string, p: CatalogEntry | null): void {
-    this.priceError.set('');
     const v = p ? this.price(p) : {};
     this.priceOriginal = (p?.config as Record<string, unknown> | null) ?? null;
     this.priceForm.reset({
@@ -387,23 +340,16 @@ export class ProvidersPanel {
       output: v.output ?? null,
       cachedInput: v.cachedInput ?? null,
     });
-    this.pricing.set(name);
+    this.prices.open(name);
   }
 
   async savePrice(): Promise<void> {
     this.priceForm.markAllAsTouched();
     if (this.priceForm.invalid) return;
     const v = this.priceForm.getRawValue();
-    try {
-      await this.state.put(
-        'pricing',
-        v.name.trim(),
-        priceEntry(this.priceOriginal, { input: v.input ?? 0, output: v.output ?? 0, cachedInput: v.cachedInput }),
-      );
-      this.pricing.set(null);
-    } catch (err) {
-      this.priceError.set(err instanceof Error ? err.message : String(err));
-      this.failed.emit(err);
-    }
+    await this.prices.save(
+      v.name.trim(),
+      priceEntry(this.priceOriginal, { input: v.input ?? 0, output: v.output ?? 0, cachedInput: v.cachedInput }),
+    );
   }
 }

@@ -96,30 +96,8 @@ import { CatalogState, type Revision, type RevisionDiff } from './catalog-state'
       }
     </section>
   `,
+  styleUrl: './catalog-table.scss',
   styles: `
-    table.simple {
-      width: 100%;
-      border-collapse: collapse;
-      margin-top: 8px;
-    }
-    @media (max-width: 599.98px) {
-      table.simple th,
-      table.simple td {
-        text-align: end !important;
-        padding-inline: 0;
-      }
-    }
-    table.simple th,
-    table.simple td {
-      padding: 6px 8px;
-      border-bottom: 1px solid var(--mat-sys-outline-variant);
-      text-align: start;
-      vertical-align: middle;
-    }
-    .num {
-      text-align: end !important;
-      font-variant-numeric: tabular-nums;
-    }
     .diff {
       margin-top: 12px;
     }
