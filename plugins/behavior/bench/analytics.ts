@@ -2,7 +2,9 @@
  * Behavior analytics read benchmark (bounded): N events of U users over 30 days written through the
  * consumer's EventWriter (events + profiles, as ingestion would), then each query the console's
  * behavior screens make, timed through the real admin routes (median of R runs): trends by event
- * per day, top events, a 3-step funnel (7-day window), daily retention (8 periods), a profile page.
+ * per day, top events, a 3-step funnel (7-day window), daily retention (8 periods), a profile page —
+ * first from the daily user sets, then (a second gateway on the same database with
+ * analytics.dailyUserSets false) from the raw events, as before the sets existed.
  *
  *   node --conditions=aihub-source --import tsx plugins/behavior/bench/analytics.ts [--backend embedded|postgres] [--events 200000] [--users 20000] [--runs 5]
  *
@@ -39,11 +41,13 @@ const DAY = 86_400_000;
 async function main(): Promise<void> {
   const backend = await createBackend(values.backend as BackendKind);
   const probe = probePlugin();
-  const gw = await startTestGateway({
-    plugins: [identityPlugin(), behaviorPlugin, probe.plugin],
-    pluginConfig: { behavior: { consumer: { enabled: false } } },
-    config: backend.config,
-  });
+  const start = (dailyUserSets: boolean) =>
+    startTestGateway({
+      plugins: [identityPlugin(), behaviorPlugin, probe.plugin],
+      pluginConfig: { behavior: { consumer: { enabled: false }, analytics: { dailyUserSets } } },
+      config: backend.config,
+    });
+  let gw = await start(true);
   try {
     const writer = new EventWriter(createSql(probe.ctx().database), {
       events: 'behavior_events',
@@ -91,19 +95,26 @@ async function main(): Promise<void> {
       ['retention (day, 8 periods)', `retention?${range}&interval=day&periods=8`],
       ['profile page (25)', 'users/user-42?limit=25'],
     ];
-    for (const [name, q] of queries) {
-      const times: number[] = [];
-      for (let r = 0; r < runs; r++) {
-        const s = performance.now();
-        const res = await gw.fetch(`/admin/v1/tenants/bench/analytics/${q}`, { headers });
-        const body = await res.text();
-        if (res.status !== 200) throw new Error(`${name}: ${res.status} ${body}`);
-        times.push(performance.now() - s);
+    for (const daily of [true, false]) {
+      if (!daily) {
+        await gw.stop();
+        gw = await start(false);
       }
-      times.sort((a, b) => a - b);
-      console.log(
-        `${name.padEnd(28)} median ${times[times.length >> 1].toFixed(0).padStart(6)} ms  (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)})`,
-      );
+      console.log(daily ? 'from the daily user sets:' : 'from the raw events (analytics.dailyUserSets: false):');
+      for (const [name, q] of queries) {
+        const times: number[] = [];
+        for (let r = 0; r < runs; r++) {
+          const s = performance.now();
+          const res = await gw.fetch(`/admin/v1/tenants/bench/analytics/${q}`, { headers });
+          const body = await res.text();
+          if (res.status !== 200) throw new Error(`${name}: ${res.status} ${body}`);
+          times.push(performance.now() - s);
+        }
+        times.sort((a, b) => a - b);
+        console.log(
+          `${name.padEnd(28)} median ${times[times.length >> 1].toFixed(0).padStart(6)} ms  (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)})`,
+        );
+      }
     }
   } finally {
     await gw.stop();
