@@ -54,6 +54,33 @@ describe('console: tenants, audit, roles', () => {
     assert.equal(await page.locator('[data-testid=audit-target-id]').inputValue(), acme.id);
   });
 
+  test('a tenant pinned to an older API version shows its pin and is upgraded to the current one in one action', async () => {
+    const versions = await env.api<{ current: string; data: { id: string }[] }>('GET', '/admin/v1/versions');
+    const older = versions.data.find((v) => v.id < versions.current)!.id;
+    const t = await env.api<{ id: string }>('POST', '/admin/v1/tenants', { name: 'Legacy', slug: 'legacy' });
+    await env.api('PATCH', `/admin/v1/tenants/${t.id}/settings`, { apiVersion: older });
+    await env.api('POST', '/admin/v1/tenants', { name: 'Modern', slug: 'modern' });
+    const page = await env.newPage();
+    await env.signIn(page, env.admin, '/tenants');
+    const legacy = page.locator('[data-tenant=legacy]');
+    await legacy.locator(`[data-testid=tenant-api-version]:has-text("${older}")`).waitFor();
+    const upgrade = legacy.locator('[data-testid=tenant-upgrade-version]');
+    await upgrade.waitFor();
+    assert.equal((await upgrade.innerText()).trim(), `Upgrade to ${versions.current}`);
+    // A tenant already at the current version is offered no upgrade.
+    const modern = page.locator('[data-tenant=modern]');
+    await modern.locator(`[data-testid=tenant-api-version]:has-text("${versions.current}")`).waitFor();
+    assert.equal(await modern.locator('[data-testid=tenant-upgrade-version]').count(), 0);
+    await env.checkA11y(page, 'tenants with an API version upgrade');
+
+    await upgrade.click();
+    await page.click('[data-testid=confirm-button]');
+    await legacy.locator(`[data-testid=tenant-api-version]:has-text("${versions.current}")`).waitFor();
+    await waitUntil(() => legacy.locator('[data-testid=tenant-upgrade-version]').count(), 0, 'no upgrade left');
+    const stored = await env.api<{ settings: { apiVersion?: string } }>('GET', `/admin/v1/tenants/${t.id}/settings`);
+    assert.equal(stored.settings.apiVersion, versions.current);
+  });
+
   test('suspend and delete a tenant: both confirm, delete only after typing its name', async () => {
     const t = await env.api<{ id: string }>('POST', '/admin/v1/tenants', { name: 'Doomed', slug: 'doomed' });
     const page = await env.newPage();

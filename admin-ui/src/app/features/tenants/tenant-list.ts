@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
@@ -19,11 +19,12 @@ import { listResource } from '../../shared/list-page/list-resource';
 import { urlState } from '../../shared/list-page/url-state';
 import { PageState } from '../../shared/page-state/page-state';
 import { TenantFormDialog, type TenantFormResult } from './tenant-form-dialog';
-import type { Tenant } from './tenant';
+import type { ApiVersion, Tenant } from './tenant';
 
 /**
  * `/tenants` (superadmin): search, status filter and server paging in the URL; create, change the
- * plan, suspend / resume, delete (confirmed by typing the tenant's name).
+ * plan, suspend / resume, delete (confirmed by typing the tenant's name); each tenant's API
+ * version pin, with "Upgrade to <current>" when it is pinned to an older version.
  */
 @Component({
   selector: 'app-tenant-list',
@@ -64,9 +65,58 @@ export class TenantList {
       }),
     ),
   );
-  readonly columns = ['name', 'slug', 'plan', 'status', 'created_at', 'actions'];
+  readonly columns = ['name', 'slug', 'plan', 'status', 'api_version', 'created_at', 'actions'];
+  /** The current API version (GET /admin/v1/versions); null until known, then no upgrade is offered. */
+  readonly currentVersion = signal<string | null>(null);
   readonly filtered = computed(() => !!this.url.state().q || !!this.url.state().status);
   readonly paging = cursorPaging(this.url, this.list);
+
+  constructor() {
+    void this.loadVersions();
+  }
+
+  /** The tenant's API version pin (settings.apiVersion); null when it has none (it follows the current one). */
+  pinOf(tenant: Tenant): string | null {
+    const pin = tenant.settings['apiVersion'];
+    return typeof pin === 'string' ? pin : null;
+  }
+
+  /** Whether the tenant is pinned to a version older than the current one. */
+  behind(tenant: Tenant): boolean {
+    const pin = this.pinOf(tenant);
+    const current = this.currentVersion();
+    return pin !== null && current !== null && pin < current;
+  }
+
+  /** Moves the tenant's pin to the current version: the one admin call (PATCH its settings). */
+  async upgradeVersion(tenant: Tenant): Promise<void> {
+    const version = this.currentVersion();
+    if (!version) return;
+    const ok = await this.confirm.ask({
+      title: this.i18n.translate('tenants.upgradeTitle', { name: tenant.name, version }),
+      message: this.i18n.translate('tenants.upgradeText', { from: this.pinOf(tenant) ?? '', version }),
+      confirmLabel: this.i18n.translate('tenants.upgrade', { version }),
+    });
+    if (!ok) return;
+    await this.run(async () => {
+      await this.api.call(
+        this.api.client.PATCH('/admin/v1/tenants/{tenantId}/settings', {
+          params: { path: { tenantId: tenant.id } },
+          body: { apiVersion: version as ApiVersion },
+        }),
+      );
+      this.toast(this.i18n.translate('tenants.upgradedToast', { name: tenant.name, version }));
+    });
+  }
+
+  private async loadVersions(): Promise<void> {
+    try {
+      const versions = await this.api.call(this.api.client.GET('/admin/v1/versions'));
+      this.currentVersion.set(versions.current);
+    } catch {
+      // Without the catalog the pins are still shown; only the upgrade action is withheld.
+    }
+  }
 
   search(q: string): void {
     this.paging.reset({ q: q.trim() });
