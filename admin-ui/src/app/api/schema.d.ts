@@ -678,6 +678,23 @@ export interface paths {
         patch: operations["updateApiKey"];
         trace?: never;
     };
+    "/admin/v1/tenants/{tenantId}/api-keys/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a suspended API key (idempotent): it works again on every instance within a second */
+        post: operations["resumeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenantId}/api-keys/{id}/rotate": {
         parameters: {
             query?: never;
@@ -689,6 +706,23 @@ export interface paths {
         put?: never;
         /** Rotate an API key: a new key (shown once) with the same settings; the old one stops working now or after grace_seconds */
         post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenantId}/api-keys/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend an API key (reversible; idempotent): it is refused with 403 api_key_suspended on every instance within a second, until resumed */
+        post: operations["suspendApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3161,7 +3195,7 @@ export interface operations {
     listOpsEvents: {
         parameters: {
             query?: {
-                action?: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                action?: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "resume_key" | "webhook";
                 cursor?: string;
                 limit?: number;
                 outcome?: "acted" | "dry_run" | "capped" | "failed";
@@ -3263,7 +3297,7 @@ export interface operations {
                                 state?: "open" | "closed" | "auto";
                                 target?: string;
                                 /** @enum {string} */
-                                type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                                type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "resume_key" | "webhook";
                                 webhook?: string;
                                 weight?: number;
                             };
@@ -3349,7 +3383,7 @@ export interface operations {
                         state?: "open" | "closed" | "auto";
                         target?: string;
                         /** @enum {string} */
-                        type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                        type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "resume_key" | "webhook";
                         webhook?: string;
                         weight?: number;
                     };
@@ -3390,7 +3424,7 @@ export interface operations {
                             state?: "open" | "closed" | "auto";
                             target?: string;
                             /** @enum {string} */
-                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "resume_key" | "webhook";
                             webhook?: string;
                             weight?: number;
                         };
@@ -3481,7 +3515,7 @@ export interface operations {
                             state?: "open" | "closed" | "auto";
                             target?: string;
                             /** @enum {string} */
-                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "resume_key" | "webhook";
                             webhook?: string;
                             weight?: number;
                         };
@@ -3566,7 +3600,7 @@ export interface operations {
                         state?: "open" | "closed" | "auto";
                         target?: string;
                         /** @enum {string} */
-                        type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                        type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "resume_key" | "webhook";
                         webhook?: string;
                         weight?: number;
                     };
@@ -3607,7 +3641,7 @@ export interface operations {
                             state?: "open" | "closed" | "auto";
                             target?: string;
                             /** @enum {string} */
-                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "webhook";
+                            type: "drain" | "restore" | "set_weight" | "force_breaker" | "switch_fallback" | "suspend_key" | "resume_key" | "webhook";
                             webhook?: string;
                             weight?: number;
                         };
@@ -5158,7 +5192,7 @@ export interface operations {
                 owner?: string;
                 q?: string;
                 sort?: "created_at" | "-created_at" | "last_used_at" | "-last_used_at" | "name" | "-name" | "expires_at" | "-expires_at";
-                status?: "active" | "revoked" | "expired";
+                status?: "active" | "suspended" | "revoked" | "expired";
                 team_id?: string;
                 user_id?: string;
             };
@@ -5213,9 +5247,18 @@ export interface operations {
                             /** @description The key this one replaced by rotation */
                             rotated_from: string | null;
                             scopes: string[];
-                            /** @enum {string} */
-                            status: "active" | "revoked" | "expired";
+                            /**
+                             * @description revoked, else expired, else suspended (refused until resumed), else active
+                             * @enum {string}
+                             */
+                            status: "active" | "suspended" | "revoked" | "expired";
                             superadmin: boolean;
+                            /** @description When the key was suspended; null when it is not suspended */
+                            suspended_at: string | null;
+                            /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                            suspended_by: string | null;
+                            /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                            suspended_reason: string | null;
                             team_id: string | null;
                             tenant_id: string;
                             updated_at: string;
@@ -5361,9 +5404,18 @@ export interface operations {
                         /** @description The key this one replaced by rotation */
                         rotated_from: string | null;
                         scopes: string[];
-                        /** @enum {string} */
-                        status: "active" | "revoked" | "expired";
+                        /**
+                         * @description revoked, else expired, else suspended (refused until resumed), else active
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended" | "revoked" | "expired";
                         superadmin: boolean;
+                        /** @description When the key was suspended; null when it is not suspended */
+                        suspended_at: string | null;
+                        /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                        suspended_by: string | null;
+                        /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                        suspended_reason: string | null;
                         team_id: string | null;
                         tenant_id: string;
                         updated_at: string;
@@ -5463,9 +5515,18 @@ export interface operations {
                         /** @description The key this one replaced by rotation */
                         rotated_from: string | null;
                         scopes: string[];
-                        /** @enum {string} */
-                        status: "active" | "revoked" | "expired";
+                        /**
+                         * @description revoked, else expired, else suspended (refused until resumed), else active
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended" | "revoked" | "expired";
                         superadmin: boolean;
+                        /** @description When the key was suspended; null when it is not suspended */
+                        suspended_at: string | null;
+                        /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                        suspended_by: string | null;
+                        /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                        suspended_reason: string | null;
                         team_id: string | null;
                         tenant_id: string;
                         updated_at: string;
@@ -5560,9 +5621,18 @@ export interface operations {
                         /** @description The key this one replaced by rotation */
                         rotated_from: string | null;
                         scopes: string[];
-                        /** @enum {string} */
-                        status: "active" | "revoked" | "expired";
+                        /**
+                         * @description revoked, else expired, else suspended (refused until resumed), else active
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended" | "revoked" | "expired";
                         superadmin: boolean;
+                        /** @description When the key was suspended; null when it is not suspended */
+                        suspended_at: string | null;
+                        /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                        suspended_by: string | null;
+                        /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                        suspended_reason: string | null;
                         team_id: string | null;
                         tenant_id: string;
                         updated_at: string;
@@ -5685,9 +5755,124 @@ export interface operations {
                         /** @description The key this one replaced by rotation */
                         rotated_from: string | null;
                         scopes: string[];
-                        /** @enum {string} */
-                        status: "active" | "revoked" | "expired";
+                        /**
+                         * @description revoked, else expired, else suspended (refused until resumed), else active
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended" | "revoked" | "expired";
                         superadmin: boolean;
+                        /** @description When the key was suspended; null when it is not suspended */
+                        suspended_at: string | null;
+                        /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                        suspended_by: string | null;
+                        /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                        suspended_reason: string | null;
+                        team_id: string | null;
+                        tenant_id: string;
+                        updated_at: string;
+                        user_id: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description null: every model the tenant may use */
+                        allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                        api_version: string | null;
+                        budgets: {
+                            dailyHardMicros?: number;
+                            dailySoftMicros?: number;
+                            monthlyHardMicros?: number;
+                            monthlySoftMicros?: number;
+                        } | null;
+                        created_at: string;
+                        created_by: string | null;
+                        expires_at: string | null;
+                        id: string;
+                        /** @description `ahk_<id>`: identifies the key in logs without revealing it */
+                        key_prefix: string;
+                        last_used_at: string | null;
+                        limits: {
+                            concurrentRequests?: number;
+                            requestsPerMinute?: number;
+                            tokensPerMinute?: number;
+                        } | null;
+                        name: string;
+                        /** @description The key that replaced this one by rotation */
+                        replaced_by: string | null;
+                        revoked_at: string | null;
+                        role: string;
+                        /** @description The key this one replaced by rotation */
+                        rotated_from: string | null;
+                        scopes: string[];
+                        /**
+                         * @description revoked, else expired, else suspended (refused until resumed), else active
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended" | "revoked" | "expired";
+                        superadmin: boolean;
+                        /** @description When the key was suspended; null when it is not suspended */
+                        suspended_at: string | null;
+                        /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                        suspended_by: string | null;
+                        /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                        suspended_reason: string | null;
                         team_id: string | null;
                         tenant_id: string;
                         updated_at: string;
@@ -5791,9 +5976,131 @@ export interface operations {
                         /** @description The key this one replaced by rotation */
                         rotated_from: string | null;
                         scopes: string[];
-                        /** @enum {string} */
-                        status: "active" | "revoked" | "expired";
+                        /**
+                         * @description revoked, else expired, else suspended (refused until resumed), else active
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended" | "revoked" | "expired";
                         superadmin: boolean;
+                        /** @description When the key was suspended; null when it is not suspended */
+                        suspended_at: string | null;
+                        /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                        suspended_by: string | null;
+                        /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                        suspended_reason: string | null;
+                        team_id: string | null;
+                        tenant_id: string;
+                        updated_at: string;
+                        user_id: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suspendApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why (kept on the key, audited, and told to the key's callers in the 403 `api_key_suspended`) */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description null: every model the tenant may use */
+                        allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the key's requests default to; null: the tenant's pin */
+                        api_version: string | null;
+                        budgets: {
+                            dailyHardMicros?: number;
+                            dailySoftMicros?: number;
+                            monthlyHardMicros?: number;
+                            monthlySoftMicros?: number;
+                        } | null;
+                        created_at: string;
+                        created_by: string | null;
+                        expires_at: string | null;
+                        id: string;
+                        /** @description `ahk_<id>`: identifies the key in logs without revealing it */
+                        key_prefix: string;
+                        last_used_at: string | null;
+                        limits: {
+                            concurrentRequests?: number;
+                            requestsPerMinute?: number;
+                            tokensPerMinute?: number;
+                        } | null;
+                        name: string;
+                        /** @description The key that replaced this one by rotation */
+                        replaced_by: string | null;
+                        revoked_at: string | null;
+                        role: string;
+                        /** @description The key this one replaced by rotation */
+                        rotated_from: string | null;
+                        scopes: string[];
+                        /**
+                         * @description revoked, else expired, else suspended (refused until resumed), else active
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended" | "revoked" | "expired";
+                        superadmin: boolean;
+                        /** @description When the key was suspended; null when it is not suspended */
+                        suspended_at: string | null;
+                        /** @description Who suspended it: the user behind the credential (user id), else `<kind>:<subject>` of the credential; `ops:<rule>` for an automation rule */
+                        suspended_by: string | null;
+                        /** @description Why it was suspended (also told to the key's callers in the 403 `api_key_suspended`) */
+                        suspended_reason: string | null;
                         team_id: string | null;
                         tenant_id: string;
                         updated_at: string;
@@ -11178,6 +11485,7 @@ export interface operations {
                             deprecated?: string;
                             id: string;
                             released: string;
+                            served: boolean;
                             /** @enum {string} */
                             status: "current" | "deprecated" | "sunset";
                             sunset?: string;
