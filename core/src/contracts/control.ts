@@ -2,8 +2,9 @@ import { createToken } from '../kernel/serviceTokens';
 
 /**
  * Operational control of the ai plugin's routing, for automation (the ops plugin) and operators.
- * Every change is cluster-wide: it is kept in the shared store and every gateway instance applies it
- * within `sync` of the change (at once on the instance that made it). Provided by the ai plugin.
+ * Every change is a revision of the ai plugin's model catalog (one history with the admin API's
+ * edits: listed, diffed and rolled back with them), stored in the database and applied by every
+ * gateway instance within seconds (at once on the instance that made it). Provided by the ai plugin.
  */
 export interface AiControl {
   /** Deployments with their configured and effective state. */
@@ -11,19 +12,37 @@ export interface AiControl {
   /** Model aliases with their fallbacks and whether traffic is switched to them. */
   aliases(): AiAliasState[];
   /** Routing skips the deployment (on every instance) until restored. `reason` is kept for operators. */
-  drain(deployment: string, reason: string): Promise<void>;
-  restore(deployment: string): Promise<void>;
+  drain(deployment: string, reason: string, origin?: ControlOrigin): Promise<ControlChange>;
+  restore(deployment: string, origin?: ControlOrigin): Promise<ControlChange>;
   /** Weight of a deployment within an alias (weighted strategy); null returns to the configured weight. */
-  setWeight(alias: string, deployment: string, weight: number | null): Promise<void>;
+  setWeight(alias: string, deployment: string, weight: number | null, origin?: ControlOrigin): Promise<ControlChange>;
   /** Holds the deployment's circuit breaker open or closed whatever its error rate; null lets it decide again. */
-  forceBreaker(deployment: string, state: 'open' | 'closed' | null): Promise<void>;
+  forceBreaker(deployment: string, state: 'open' | 'closed' | null, origin?: ControlOrigin): Promise<ControlChange>;
   /** Sends the alias' traffic to its fallback aliases first (true) or back to its own deployments (false). */
-  switchToFallback(alias: string, on: boolean): Promise<void>;
+  switchToFallback(alias: string, on: boolean, origin?: ControlOrigin): Promise<ControlChange>;
   /**
    * One synthetic request straight to the deployment (past routing, breaker and drain): a one-token
    * chat completion, or a one-word embedding for embedding-only providers.
    */
   probe(deployment: string, timeoutMs: number): Promise<ProbeResult>;
+}
+
+/**
+ * Who asked for a control change and why, recorded on the catalog revision it makes. Optional: without
+ * it the author is read from a drain's reason (`ops rule <name>: …` → `ops:<name>`) or is `ops`.
+ */
+export interface ControlOrigin {
+  /** e.g. `ops:<rule>`, `probe`, or the operator's principal id. */
+  author?: string;
+  reason?: string;
+}
+
+/** The outcome of a control change. */
+export interface ControlChange {
+  /** The catalog revision recording the change, or the newest one when the state already was so. */
+  revision: number;
+  /** False when nothing changed (no revision was stored). */
+  changed: boolean;
 }
 
 export interface AiDeploymentState {

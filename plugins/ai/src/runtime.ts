@@ -8,9 +8,10 @@ import { createAiMetrics, type AiMetrics } from './metrics';
 import { CatalogStore } from './catalog/CatalogStore';
 import { CredentialSealer } from './catalog/crypto';
 import { LiveCatalog } from './catalog/LiveCatalog';
+import { applyControl, type ControlState } from './catalog/controlState';
 import { BREAKER_STATE_VALUE, type BreakerState } from './routing/breaker';
 import { Catalog } from './routing/catalog';
-import type { OpsOverlay } from './control/OpsOverlay';
+import type { CatalogControl } from './control/CatalogControl';
 import { FeedbackStore } from './store/FeedbackStore';
 import { RequestLog } from './store/RequestLog';
 import { ResponseStore } from './responses/store';
@@ -27,7 +28,7 @@ export class AiRuntime {
   /** The live catalog: the current snapshot, swapped whole on a change (see catalog/LiveCatalog). */
   readonly live: LiveCatalog;
   /** Automation's control state over the catalog (AI_CONTROL): set by startControl, cleared on stop. */
-  control: OpsOverlay | undefined;
+  control: CatalogControl | undefined;
 
   /** The current catalog. Read it once per request: the route a request resolved keeps its snapshot. */
   get catalog(): Catalog {
@@ -57,8 +58,19 @@ export class AiRuntime {
         );
       else ctx.logger.info(`circuit breaker of deployment ${deployment} is ${state}`, { deployment, state });
     };
-    const build = (cfg: AiConfig, previous?: Catalog) => {
+    const onForced = (dep: { id: string; breaker: { state: BreakerState } }, forced: 'open' | 'closed' | null) => {
+      gauge.set({ deployment: dep.id }, BREAKER_STATE_VALUE[dep.breaker.state]);
+      ctx.logger.warn(
+        forced
+          ? `circuit breaker of deployment ${dep.id} forced ${forced} by operational control`
+          : `circuit breaker of deployment ${dep.id} released by operational control`,
+        { deployment: dep.id, forced },
+      );
+    };
+    const build = (cfg: AiConfig, control: ControlState, previous?: Catalog) => {
       const catalog = new Catalog(cfg, ctx.http, onBreaker, previous);
+      // Drains, weights, forced breakers and fallback switches of the revision, before it serves.
+      applyControl(catalog, control, onForced);
       for (const [id, d] of catalog.deployments)
         if (!previous?.deployments.has(id)) gauge.set({ deployment: id }, BREAKER_STATE_VALUE[d.breaker.state]);
       for (const [alias, entry] of catalog.entries()) {

@@ -1,4 +1,5 @@
 import type { Database } from '@aihub/core/plugin-api';
+import { emptyControl } from './controlState';
 import { emptyOverlay, type Overlay } from './overlay';
 
 export interface RevisionRow {
@@ -6,6 +7,8 @@ export interface RevisionRow {
   author: string | null;
   action: string;
   target: string | null;
+  /** Why (control changes carry the rule's or operator's reason); null for most admin edits. */
+  reason: string | null;
   createdAt: number;
 }
 
@@ -43,9 +46,11 @@ export class CatalogStore {
     const [rows] = await this.db.sequelize.query(sql, { bind: revision === undefined ? [] : [revision] });
     const row = (rows as { revision: unknown; overlay: string }[])[0];
     if (!row) return revision === undefined || revision === 0 ? { revision: 0, overlay: emptyOverlay() } : undefined;
+    const stored = JSON.parse(row.overlay) as Partial<Overlay>;
+    // Revisions stored before control was part of the catalog have none: no drains, no overrides.
     return {
       revision: Number(row.revision),
-      overlay: { ...emptyOverlay(), ...(JSON.parse(row.overlay) as Partial<Overlay>) },
+      overlay: { ...emptyOverlay(), ...stored, control: { ...emptyControl(), ...stored.control } },
     };
   }
 
@@ -54,7 +59,7 @@ export class CatalogStore {
     const bind: unknown[] = [limit];
     const where = before !== undefined ? `WHERE revision < $${bind.push(before)}` : '';
     const [rows] = await this.db.sequelize.query(
-      `SELECT revision, author, action, target, created_at FROM ${this.table} ${where} ORDER BY revision DESC LIMIT $1`,
+      `SELECT revision, author, action, target, reason, created_at FROM ${this.table} ${where} ORDER BY revision DESC LIMIT $1`,
       { bind },
     );
     return (rows as Record<string, unknown>[]).map((r) => ({
@@ -62,6 +67,7 @@ export class CatalogStore {
       author: (r.author as string | null) ?? null,
       action: String(r.action),
       target: (r.target as string | null) ?? null,
+      reason: (r.reason as string | null) ?? null,
       createdAt: Number(r.created_at),
     }));
   }
@@ -69,14 +75,22 @@ export class CatalogStore {
   /** Stores the overlay as revision `expected + 1`; RevisionConflict when another change got there first. */
   async append(
     expected: number,
-    change: { author: string | null; action: string; target: string | null; overlay: Overlay },
+    change: { author: string | null; action: string; target: string | null; reason?: string | null; overlay: Overlay },
   ): Promise<number> {
     const revision = expected + 1;
     try {
       await this.db.sequelize.query(
-        `INSERT INTO ${this.table} (revision, author, action, target, overlay, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO ${this.table} (revision, author, action, target, reason, overlay, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         {
-          bind: [revision, change.author, change.action, change.target, JSON.stringify(change.overlay), Date.now()],
+          bind: [
+            revision,
+            change.author?.slice(0, 256) ?? null,
+            change.action,
+            change.target?.slice(0, 512) ?? null,
+            change.reason?.slice(0, 1000) ?? null,
+            JSON.stringify(change.overlay),
+            Date.now(),
+          ],
         },
       );
     } catch (err) {

@@ -1,7 +1,8 @@
 import type { PluginContext } from '@aihub/core/plugin-api';
 import type { AiConfig } from '../config';
 import type { Catalog } from '../routing/catalog';
-import type { CatalogStore } from './CatalogStore';
+import { RevisionConflict, type CatalogStore } from './CatalogStore';
+import type { ControlState } from './controlState';
 import type { CredentialSealer } from './crypto';
 import { emptyOverlay, mergeOverlay, type Overlay, type Sources } from './overlay';
 
@@ -23,7 +24,33 @@ export interface CatalogSnapshot {
   createdAt: number;
 }
 
-export type ReloadTrigger = 'api' | 'notify' | 'poll' | 'file' | 'start';
+export type ReloadTrigger = 'api' | 'control' | 'notify' | 'poll' | 'file' | 'start';
+
+/** The change made the catalog invalid (the schema's issues); nothing was stored. */
+export class CatalogInvalid extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(`the change makes the catalog invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** What a change is recorded as (the revision row). */
+export interface ChangeMeta {
+  author: string | null;
+  action: string;
+  target: string | null;
+  reason?: string | null;
+}
+
+export interface CommitResult {
+  /** The revision now in effect: the new one, or the newest when nothing changed. */
+  revision: number;
+  changed: boolean;
+  before: Overlay;
+  after: Overlay;
+}
+
+/** How many times a concurrency-safe change re-reads and redoes its edit after another writer took its revision. */
+const MAX_ATTEMPTS = 20;
 
 /** Redis channel (plugin-prefixed) announcing a new revision to the other instances. */
 const CHANNEL = 'catalog';
@@ -42,7 +69,6 @@ export class LiveCatalog {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
   private readonly retiring = new Set<{ catalog: Catalog; timer: NodeJS.Timeout }>();
-  private readonly listeners: ((snap: CatalogSnapshot) => void)[] = [];
   private readonly revisionGauge;
   private readonly reloads;
 
@@ -50,7 +76,8 @@ export class LiveCatalog {
     private readonly ctx: PluginContext<AiConfig>,
     readonly store: CatalogStore,
     readonly sealer: CredentialSealer,
-    private readonly build: (config: AiConfig, previous?: Catalog) => Catalog,
+    /** Builds the routing catalog of a config, with the control state applied before it serves. */
+    private readonly build: (config: AiConfig, control: ControlState, previous?: Catalog) => Catalog,
   ) {
     this.file = ctx.config;
     this.revisionGauge = ctx.meter.gauge(
@@ -59,17 +86,9 @@ export class LiveCatalog {
     );
     this.reloads = ctx.meter.counter(
       'ai_catalog_reloads_total',
-      'Catalog rebuilds, by trigger (api, notify, poll, file, start) and outcome (applied, invalid)',
+      'Catalog rebuilds, by trigger (api, control, notify, poll, file, start) and outcome (applied, invalid)',
       ['trigger', 'outcome'] as const,
     );
-  }
-
-  /**
-   * Runs after each swap, with the new snapshot: state kept beside the catalog (the operational
-   * control overlay's drains and weights) is applied to it at once instead of at its next poll.
-   */
-  onSwap(listener: (snap: CatalogSnapshot) => void): void {
-    this.listeners.push(listener);
   }
 
   /** The file's config (the baseline the overlay applies to). */
@@ -171,7 +190,7 @@ export class LiveCatalog {
     return {
       revision,
       config,
-      catalog: this.build(config, previous),
+      catalog: this.build(config, overlay.control, previous),
       overlay,
       sources: merged.sources,
       unreadable: merged.unreadable,
@@ -184,13 +203,6 @@ export class LiveCatalog {
     this.current = next;
     this.revisionGauge.set(next.revision);
     this.reloads.inc({ trigger, outcome: 'applied' });
-    for (const listener of this.listeners) {
-      try {
-        listener(next);
-      } catch (err) {
-        this.ctx.logger.error('a catalog swap listener failed', { err });
-      }
-    }
     for (const name of next.unreadable)
       this.ctx.logger.error(
         `the stored credential of provider ${name} opens with no configured key (ai.catalog.encryptionKey / previousKeys); it runs without one`,
@@ -219,6 +231,46 @@ export class LiveCatalog {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * The one write path of the catalog (admin edits, rollbacks and operational control alike): reads
+   * the newest revision, edits a copy of its overlay (`edit` may throw to refuse, e.g. on If-Match),
+   * validates the whole catalog, stores it as the next revision, applies it here and announces it to
+   * the other instances. Serialized with this instance's rebuilds. Another instance storing the same
+   * revision first gives RevisionConflict, or with `retry` a fresh read and the edit redone on it, so
+   * concurrent automation never loses a change. `skipUnchanged`: an edit that changes nothing stores
+   * no revision. Throws CatalogInvalid when the result does not validate.
+   */
+  commit(
+    edit: (overlay: Overlay, file: AiConfig, revision: number) => void,
+    meta: ChangeMeta,
+    opts: { trigger: ReloadTrigger; retry?: boolean; skipUnchanged?: boolean },
+  ): Promise<CommitResult> {
+    return this.serial(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const latest = (await this.store.overlayAt())!;
+        const overlay = structuredClone(latest.overlay);
+        edit(overlay, this.file, latest.revision);
+        if (opts.skipUnchanged && JSON.stringify(overlay) === JSON.stringify(latest.overlay)) {
+          // Serve what is stored, in case this instance has not seen it yet.
+          if (latest.revision > this.current.revision) this.apply(latest.revision, latest.overlay, opts.trigger);
+          return { revision: latest.revision, changed: false, before: latest.overlay, after: overlay };
+        }
+        const merged = this.tryOverlay(overlay);
+        if (!merged.ok) throw new CatalogInvalid(merged.issues);
+        let revision: number;
+        try {
+          revision = await this.store.append(latest.revision, { ...meta, overlay });
+        } catch (err) {
+          if (err instanceof RevisionConflict && opts.retry && attempt < MAX_ATTEMPTS) continue;
+          throw err;
+        }
+        this.apply(revision, overlay, opts.trigger);
+        void this.announce(revision);
+        return { revision, changed: true, before: latest.overlay, after: overlay };
+      }
+    });
   }
 
   /** Runs `fn` after any build in progress (writes through the API go through here too). */

@@ -1,4 +1,5 @@
 import { aiConfig, type AiConfig } from '../config';
+import { controlSchema, emptyControl, flattenControl, type ControlState } from './controlState';
 import { maskSecret, type CredentialSealer, type Sealed } from './crypto';
 
 /**
@@ -16,6 +17,8 @@ export interface Overlay {
   /** By experiment name (the file's list is matched by `name`). */
   experiments: Record<string, StoredEntry>;
   pricing: Record<string, StoredEntry>;
+  /** Drains, weight overrides, forced breakers, fallback switches (see controlState.ts): routing state in the same history. */
+  control: ControlState;
 }
 
 export const SECTIONS = ['providers', 'models', 'experiments', 'pricing'] as const;
@@ -24,7 +27,17 @@ export type Section = (typeof SECTIONS)[number];
 /** An entry as stored: the config input, with a provider's apiKey sealed (`apiKeySealed`, `apiKeyMask`). */
 export type StoredEntry = Record<string, unknown> & { disabled?: true; apiKeySealed?: Sealed; apiKeyMask?: string };
 
-export const emptyOverlay = (): Overlay => ({ providers: {}, models: {}, experiments: {}, pricing: {} });
+export const emptyOverlay = (): Overlay => ({
+  providers: {},
+  models: {},
+  experiments: {},
+  pricing: {},
+  control: emptyControl(),
+});
+
+/** Sections a diff names: the entry sections and `control`. */
+export const DIFF_SECTIONS = [...SECTIONS, 'control'] as const;
+export type DiffSection = (typeof DIFF_SECTIONS)[number];
 
 export interface EntrySource {
   source: 'file' | 'api';
@@ -79,16 +92,24 @@ export function mergeOverlay(file: AiConfig, overlay: Overlay, sealer: Credentia
     if (!entry.disabled) experiments.push({ ...entry, name } as { name: string });
   }
   const parsed = aiConfig.safeParse(raw);
-  if (!parsed.success)
-    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+  const control = controlSchema.safeParse(overlay.control);
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues),
+    ...(control.success ? [] : control.error.issues.map((i) => ({ ...i, path: ['control', ...i.path] }))),
+  ];
+  if (!parsed.success || issues.length)
+    return { ok: false, issues: issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   return { ok: true, config: parsed.data, sources, unreadable };
 }
 
-/** Paths that differ between two overlays (`models.gpt-x`), with before and after (secrets stay sealed, shown masked). */
+/**
+ * Paths that differ between two overlays (`models.gpt-x`, `control.drain/<deployment>`), with before
+ * and after (secrets stay sealed, shown masked).
+ */
 export function diffOverlays(
   before: Overlay,
   after: Overlay,
-): { section: Section; name: string; op: 'add' | 'remove' | 'change'; before: unknown; after: unknown }[] {
+): { section: DiffSection; name: string; op: 'add' | 'remove' | 'change'; before: unknown; after: unknown }[] {
   const out: ReturnType<typeof diffOverlays> = [];
   for (const section of SECTIONS) {
     const names = [...new Set([...Object.keys(before[section]), ...Object.keys(after[section])])].sort();
@@ -100,6 +121,14 @@ export function diffOverlays(
       else if (JSON.stringify(a) !== JSON.stringify(b))
         out.push({ section, name, op: 'change', before: publicEntry(a), after: publicEntry(b) });
     }
+  }
+  const [a, b] = [flattenControl(before.control), flattenControl(after.control)];
+  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const [x, y] = [a.get(name), b.get(name)];
+    if (x === undefined) out.push({ section: 'control', name, op: 'add', before: null, after: y });
+    else if (y === undefined) out.push({ section: 'control', name, op: 'remove', before: x, after: null });
+    else if (JSON.stringify(x) !== JSON.stringify(y))
+      out.push({ section: 'control', name, op: 'change', before: x, after: y });
   }
   return out;
 }

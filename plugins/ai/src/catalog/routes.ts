@@ -11,9 +11,10 @@ import { z } from 'zod';
 import type { AiConfig } from '../config';
 import { AiErrors } from '../errors';
 import { RevisionConflict } from './CatalogStore';
-import type { CatalogSnapshot } from './LiveCatalog';
+import { CatalogInvalid, type CatalogSnapshot } from './LiveCatalog';
 import { maskSecret } from './crypto';
 import {
+  DIFF_SECTIONS,
   diffOverlays,
   publicEntry,
   publicFileEntry,
@@ -28,6 +29,8 @@ const BASE = '/admin/v1/ai/catalog';
 
 const entryParams = z.object({ section: z.enum(SECTIONS), name: z.string().min(1).max(256) });
 const revisionParams = z.object({ revision: z.coerce.number().int().min(1) });
+/** Rollback also takes revision 0: the config file alone, with no API entries and no control state. */
+const rollbackParams = z.object({ revision: z.coerce.number().int().min(0) });
 const revisionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.coerce.number().int().min(1).optional().describe('Revisions older than this number (paging)'),
@@ -65,6 +68,7 @@ const revisionView = z.object({
   author: z.string().nullable(),
   action: z.string(),
   target: z.string().nullable(),
+  reason: z.string().nullable().describe('Why: the rule, probe or operator reason of an operational control change'),
   created_at: z.string(),
 });
 const revisionsAnswer = z.object({ revisions: z.array(revisionView) });
@@ -72,8 +76,14 @@ const diffAnswer = z.object({
   revision: z.number(),
   changes: z.array(
     z.object({
-      section: z.enum(SECTIONS),
-      name: z.string(),
+      section: z
+        .enum(DIFF_SECTIONS)
+        .describe('control: drains, weight overrides, forced breakers and fallback switches (operational control)'),
+      name: z
+        .string()
+        .describe(
+          'The entry, or for control the item: drain/<deployment>, breaker/<deployment>, fallback/<alias>, weight/<alias>/<deployment>',
+        ),
       op: z.enum(['add', 'remove', 'change']),
       before: z.unknown(),
       after: z.unknown(),
@@ -229,13 +239,15 @@ export function catalogRoutes(router: PluginRouter, ctx: AiContext): void {
           author: r.author,
           action: r.action,
           target: r.target,
+          reason: r.reason,
           created_at: new Date(r.createdAt).toISOString(),
         })),
       };
     },
     {
       ...admin('admin:read'),
-      summary: 'Revisions of the catalog, newest first',
+      summary:
+        'Revisions of the catalog, newest first: admin edits, rollbacks and operational control changes (drains, weights, breakers, fallback switches)',
       schema: {
         query: revisionsQuery,
         responses: { 200: revisionsAnswer },
@@ -271,19 +283,22 @@ export function catalogRoutes(router: PluginRouter, ctx: AiContext): void {
     `${BASE}/revisions/:revision/rollback`,
     async (c) => {
       platformAdmin(c);
-      const n = validated<unknown, z.output<typeof revisionParams>>(c).params.revision;
+      const n = validated<unknown, z.output<typeof rollbackParams>>(c).params.revision;
       const target = await ctx.runtime.live.store.overlayAt(n);
       if (!target) throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${n}.`);
+      // The whole state of that revision, operational control (drains, weights …) included.
       await change(ctx, c, 'rollback', `revision/${n}`, (overlay) => {
         for (const s of SECTIONS) overlay[s] = structuredClone(target.overlay[s]);
+        overlay.control = structuredClone(target.overlay.control);
       });
     },
     {
       ...admin('admin:write'),
       body: 'none',
-      summary: 'Make the catalog as it was at a revision again (stored as a new revision)',
+      summary:
+        'Make the catalog as it was at a revision again, its operational control state (drains, weights, breakers, fallback switches) included (stored as a new revision)',
       schema: {
-        params: revisionParams,
+        params: rollbackParams,
         responses: { 200: catalogAnswer },
         tag: 'catalog',
         operationId: 'rollbackAiCatalog',
@@ -297,9 +312,10 @@ function inFile(file: AiConfig, section: Section, name: string): boolean {
 }
 
 /**
- * One change: read the newest revision, check If-Match, edit a copy of its overlay, validate the
- * whole catalog, store it as the next revision (409 when another writer got there), audit, apply
- * here, tell the other instances, answer the catalog. Serialized with this instance's rebuilds.
+ * One admin change through the catalog's one write path (LiveCatalog.commit, shared with operational
+ * control): check If-Match against the newest revision, edit a copy of its overlay, validate the
+ * whole catalog, store it as the next revision (409 when another writer got there), apply here, tell
+ * the other instances; then audit and answer the catalog.
  */
 async function change(
   ctx: AiContext,
@@ -310,52 +326,43 @@ async function change(
 ): Promise<void> {
   const live = ctx.runtime.live;
   const expected = ifMatch(c);
-  const audit = await live.exclusive(async () => {
-    const latest = (await live.store.overlayAt())!;
-    if (expected !== undefined && expected !== latest.revision) {
-      throw AiErrors.create(
-        'catalog_revision_mismatch',
-        `If-Match names revision ${expected}, but the catalog is at revision ${latest.revision}; read it again and redo the change.`,
-        { headers: { etag: `"${latest.revision}"` } },
-      );
-    }
-    const overlay = structuredClone(latest.overlay);
-    edit(overlay, live.fileConfig);
-    const merged = live.tryOverlay(overlay);
-    if (!merged.ok) {
+  let audit;
+  try {
+    audit = await live.commit(
+      (overlay, file, latest) => {
+        if (expected !== undefined && expected !== latest)
+          throw AiErrors.create(
+            'catalog_revision_mismatch',
+            `If-Match names revision ${expected}, but the catalog is at revision ${latest}; read it again and redo the change.`,
+            { headers: { etag: `"${latest}"` } },
+          );
+        edit(overlay, file);
+      },
+      { author: actorOf(c), action: `ai_catalog.${action}`, target },
+      { trigger: 'api' },
+    );
+  } catch (err) {
+    if (err instanceof CatalogInvalid)
       throw AiErrors.create(
         'catalog_invalid',
-        `The change makes the catalog invalid: ${merged.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`,
-        { details: { issues: merged.issues } },
+        `The change makes the catalog invalid: ${err.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`,
+        { details: { issues: err.issues } },
       );
-    }
-    let revision: number;
-    try {
-      revision = await live.store.append(latest.revision, {
-        author: actorOf(c),
-        action: `ai_catalog.${action}`,
-        target,
-        overlay,
-      });
-    } catch (err) {
-      if (err instanceof RevisionConflict)
-        throw AiErrors.create(
-          'catalog_conflict',
-          `Another change was stored at the same time (the catalog is at revision ${err.current}); read it again and redo the change.`,
-        );
-      throw err;
-    }
-    live.apply(revision, overlay, 'api');
-    void live.announce(revision);
-    return { revision, changes: diffOverlays(latest.overlay, overlay) };
-  });
+    if (err instanceof RevisionConflict)
+      throw AiErrors.create(
+        'catalog_conflict',
+        `Another change was stored at the same time (the catalog is at revision ${err.current}); read it again and redo the change.`,
+      );
+    throw err;
+  }
+  const changes = diffOverlays(audit.before, audit.after);
   await ctx.tryGet(AUDIT_LOG)?.record(c, {
     tenantId: null,
     action: `ai_catalog.${action}`,
     targetType: 'ai_catalog',
     targetId: target,
-    before: audit.changes.map((x) => ({ section: x.section, name: x.name, value: x.before })),
-    after: audit.changes.map((x) => ({ section: x.section, name: x.name, value: x.after, revision: audit.revision })),
+    before: changes.map((x) => ({ section: x.section, name: x.name, value: x.before })),
+    after: changes.map((x) => ({ section: x.section, name: x.name, value: x.after, revision: audit.revision })),
   });
   ctx.logger.info(`catalog changed: ${action} ${target} (revision ${audit.revision})`, {
     revision: audit.revision,
