@@ -52,6 +52,8 @@ export interface OAuthClientRow {
   updated_at: Date;
   /** JSON array of model aliases its tokens may call; null: every model the tenant may use. */
   allowed_models?: string | null;
+  /** The API version (AIHub-Version) its tokens' requests default to; null: the tenant's pin. */
+  api_version?: string | null;
 }
 
 export interface OidcPayloadRow {
@@ -145,6 +147,7 @@ export function defineModels(sequelize: Sequelize, table: (name: string) => stri
       created_at: date(),
       updated_at: date(),
       allowed_models: text(true),
+      api_version: str(10, true),
     },
     { ...common, tableName: table('oauth_clients') },
   );

@@ -1,4 +1,4 @@
-import { CoreErrors, validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
+import { API_VERSIONS, CoreErrors, validated, type PluginRouter, type TenantRole } from '@aihub/core/plugin-api';
 import type { z } from 'zod';
 import type { ClientRecord } from '../oauth/ClientStore';
 import type { AuthRuntime } from '../runtime';
@@ -30,10 +30,17 @@ export function toClientView(c: ClientRecord): ClientView {
     token_endpoint_auth_method: c.tokenEndpointAuthMethod,
     first_party: c.firstParty,
     allowed_models: c.allowedModels,
+    api_version: c.apiVersion,
     created_by: c.createdBy,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
   };
+}
+
+/** A new client's default pin: the tenant's (when it names a released version), else the current version. */
+async function tenantApiVersion(r: AuthRuntime, tenantId: string): Promise<string> {
+  const pin = (await r.tenancy().getTenant(tenantId))?.settings?.apiVersion;
+  return typeof pin === 'string' && API_VERSIONS.includes(pin) ? pin : API_VERSIONS[API_VERSIONS.length - 1];
 }
 
 const notFound = () => AuthErrors.create('oauth_client_not_found', 'No such OAuth client in this tenant.');
@@ -56,6 +63,7 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
       if (body.first_party && caller.superadmin !== true)
         throw CoreErrors.create('permission_denied', 'Only a platform superadmin may create a first-party client.');
       await checkModelsWithinTenant(r, tenantId, body.allowed_models);
+      const apiVersion = body.api_version ?? (await tenantApiVersion(r, tenantId));
       const { record, secret } = await r.clients.create({
         tenantId,
         name: body.name,
@@ -67,6 +75,7 @@ export function clientRoutes(router: PluginRouter, rt: () => AuthRuntime): void 
         tokenEndpointAuthMethod: body.token_endpoint_auth_method ?? 'client_secret_basic',
         firstParty: body.first_party === true,
         allowedModels: body.allowed_models ? [...new Set(body.allowed_models)] : null,
+        apiVersion,
         createdBy: actorId(caller),
       });
       const view = toClientView(record);

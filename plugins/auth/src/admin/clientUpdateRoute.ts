@@ -67,6 +67,8 @@ export function clientUpdateRoute(router: PluginRouter, rt: () => AuthRuntime, b
               : body.allowed_models === null
                 ? null
                 : [...new Set(body.allowed_models)],
+          // Tokens issued from now on carry the new pin; those already issued keep theirs until they expire.
+          apiVersion: body.api_version,
         },
         narrowing,
       );
@@ -86,7 +88,7 @@ export function clientUpdateRoute(router: PluginRouter, rt: () => AuthRuntime, b
       scopes: ['admin:write'],
       tags: ['admin'],
       summary:
-        "Change an OAuth client's name, grant types, redirect URIs or scopes (taking any away revokes its grants and refresh tokens)",
+        "Change an OAuth client's name, grant types, redirect URIs, scopes, allowed models or API version pin (taking any away revokes its grants and refresh tokens)",
       schema: {
         params: clientParams,
         body: updateClientBody,

@@ -305,6 +305,11 @@ export const createClientBody = z
       .describe(
         "Model aliases the client's tokens may call, within the tenant's (default: every model the tenant may use)",
       ),
+    api_version: apiVersionSchema
+      .optional()
+      .describe(
+        "API version (AIHub-Version) the client's tokens' requests default to; default: the tenant's pin, else the current version",
+      ),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -350,6 +355,10 @@ export const updateClientBody = z
       .describe(
         "Model aliases the client's tokens may call, within the tenant's; null: every model the tenant may use",
       ),
+    api_version: apiVersionSchema
+      .nullable()
+      .optional()
+      .describe("API version the client's tokens default to (tokens issued from now on); null: the tenant's pin"),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'send at least one field to change' })
@@ -371,6 +380,10 @@ export const clientView = z.object({
   token_endpoint_auth_method: z.string(),
   first_party: z.boolean(),
   allowed_models: z.array(z.string()).nullable().describe('null: every model the tenant may use'),
+  api_version: z
+    .string()
+    .nullable()
+    .describe("API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin"),
   created_by: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),

@@ -5,6 +5,7 @@ import { migration as apiKeyRevokedIndex } from './0003_api_key_revoked_index';
 import { migration as oauthClientAllowedModels } from './0004_oauth_client_allowed_models';
 import { migration as apiKeyApiVersion } from './0005_api_key_api_version';
 import { migration as apiKeySuspension } from './0006_api_key_suspension';
+import { migration as oauthClientApiVersion } from './0007_oauth_client_api_version';
 
 /**
  * Auth schema, identical on SQLite and PostgreSQL. JSON columns are TEXT parsed by the plugin (read
@@ -20,4 +21,5 @@ export const migrations: Migration[] = [
   oauthClientAllowedModels,
   apiKeyApiVersion,
   apiKeySuspension,
+  oauthClientApiVersion,
 ];

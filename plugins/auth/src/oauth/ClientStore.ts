@@ -23,6 +23,8 @@ export interface ClientRecord {
   firstParty: boolean;
   /** Model aliases its tokens may call; null: every model the tenant may use. */
   allowedModels: string[] | null;
+  /** The API version its tokens' requests default to (after the AIHub-Version header); null: the tenant's pin. */
+  apiVersion: string | null;
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -39,6 +41,8 @@ export interface CreateClientInput {
   tokenEndpointAuthMethod: ClientAuthMethod;
   firstParty: boolean;
   allowedModels?: string[] | null;
+  /** Pinned at creation (the route defaults it to the tenant's pin, else the current version). */
+  apiVersion: string | null;
   createdBy: string | null;
 }
 
@@ -49,6 +53,7 @@ export interface UpdateClientInput {
   postLogoutRedirectUris?: string[];
   scopes?: string[];
   allowedModels?: string[] | null;
+  apiVersion?: string | null;
 }
 
 export function toClient(row: OAuthClientRow): ClientRecord {
@@ -65,6 +70,7 @@ export function toClient(row: OAuthClientRow): ClientRecord {
     role: row.role,
     firstParty: !!row.first_party,
     allowedModels: row.allowed_models ? parseJson<string[]>(row.allowed_models, []) : null,
+    apiVersion: row.api_version ?? null,
     createdBy: row.created_by,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
@@ -99,6 +105,7 @@ export class ClientStore {
       role: input.role,
       first_party: input.firstParty,
       allowed_models: input.allowedModels ? JSON.stringify(input.allowedModels) : null,
+      api_version: input.apiVersion,
       created_by: input.createdBy,
       created_at: at,
       updated_at: at,
@@ -178,6 +185,7 @@ export class ClientStore {
     if (patch.scopes !== undefined) values.scopes = JSON.stringify(patch.scopes);
     if (patch.allowedModels !== undefined)
       values.allowed_models = patch.allowedModels === null ? null : JSON.stringify(patch.allowedModels);
+    if (patch.apiVersion !== undefined) values.api_version = patch.apiVersion;
     await this.db.transaction(async (t) => {
       await this.models.OAuthClient.update(values, {
         where: { tenant_id: tenantId, client_id: clientId },

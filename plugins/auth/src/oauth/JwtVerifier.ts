@@ -77,6 +77,8 @@ export function principalFromClaims(payload: Jose.JWTPayload): Principal {
   const models = payload.allowed_models;
   if (Array.isArray(models) && models.every((m) => typeof m === 'string'))
     principal.allowedModels = Object.freeze([...models]);
+  // The client's API version pin (its `api_version` when the token was issued).
+  if (typeof payload.api_version === 'string') principal.apiVersion = payload.api_version;
   return Object.freeze(principal);
 }
 

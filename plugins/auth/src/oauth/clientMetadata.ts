@@ -7,7 +7,16 @@ export const CLIENT_FIRST_PARTY = 'urn:aihub:first_party';
 export const CLIENT_SCOPES = 'urn:aihub:scopes';
 /** JSON array of the model aliases the client's tokens may call (absent: the tenant's models). */
 export const CLIENT_MODELS = 'urn:aihub:allowed_models';
-export const EXTRA_CLIENT_METADATA = [CLIENT_TENANT, CLIENT_ROLE, CLIENT_FIRST_PARTY, CLIENT_SCOPES, CLIENT_MODELS];
+/** The API version the client's tokens default to (absent: the tenant's pin). */
+export const CLIENT_API_VERSION = 'urn:aihub:api_version';
+export const EXTRA_CLIENT_METADATA = [
+  CLIENT_TENANT,
+  CLIENT_ROLE,
+  CLIENT_FIRST_PARTY,
+  CLIENT_SCOPES,
+  CLIENT_MODELS,
+  CLIENT_API_VERSION,
+];
 
 /**
  * oidc-provider client metadata for a row of auth_oauth_clients. `scope` is the allow list of the
@@ -36,6 +45,7 @@ export function clientMetadata(row: OAuthClientRow, secret: string | undefined):
     [CLIENT_FIRST_PARTY]: !!row.first_party,
     [CLIENT_SCOPES]: apiScopes.join(' '),
     ...(row.allowed_models ? { [CLIENT_MODELS]: row.allowed_models } : {}),
+    ...(row.api_version ? { [CLIENT_API_VERSION]: row.api_version } : {}),
   };
   if (row.token_endpoint_auth_method !== 'none') metadata.client_secret = secret;
   return metadata;

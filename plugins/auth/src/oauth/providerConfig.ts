@@ -6,6 +6,7 @@ import type { ServerSecrets } from '../secrets';
 import {
   CLIENT_FIRST_PARTY,
   CLIENT_MODELS,
+  CLIENT_API_VERSION,
   CLIENT_ROLE,
   CLIENT_SCOPES,
   CLIENT_TENANT,
@@ -82,7 +83,12 @@ export function buildProviderConfig(deps: ProviderDeps): Record<string, unknown>
     const clientRole = (clientString(client, CLIENT_ROLE) ?? 'viewer') as TenantRole;
     // The client's allowed models travel in its tokens (user tokens too: the client limits them).
     const modelsJson = clientString(client, CLIENT_MODELS);
-    const models = modelsJson ? { allowed_models: parseJson<string[]>(modelsJson, []) } : {};
+    // So does its API version pin (the request's version: header > this pin > tenant pin > current).
+    const pin = clientString(client, CLIENT_API_VERSION);
+    const models = {
+      ...(modelsJson ? { allowed_models: parseJson<string[]>(modelsJson, []) } : {}),
+      ...(pin ? { api_version: pin } : {}),
+    };
     if (token.kind === 'ClientCredentials') return { tenant_id: clientTenant, role: clientRole, ...models };
     if (!token.accountId || !token.grantId) return undefined;
     const tenantId = await deps.tenantOfGrant(token.grantId);
