@@ -2,24 +2,24 @@ import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signa
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { TranslocoDirective } from '@jsverse/transloco';
-import { MatButtonModule } from '@angular/material/button';
-import { MatFormFieldModule } from '@angular/material/form-field';
-import { MatListModule } from '@angular/material/list';
-import { MatMenuModule } from '@angular/material/menu';
-import { MatSelectModule } from '@angular/material/select';
-import { MatSidenavModule } from '@angular/material/sidenav';
-import { MatToolbarModule } from '@angular/material/toolbar';
+// The standalone pieces, not their modules: MatListModule would bring the selection list and with it
+// @angular/forms (~47 kB) into the first download for a nav list.
+import { MatButton, MatIconButton } from '@angular/material/button';
+import { MatListItem, MatNavList } from '@angular/material/list';
+import { MatSidenav, MatSidenavContainer, MatSidenavContent } from '@angular/material/sidenav';
+import { MatToolbar } from '@angular/material/toolbar';
 import { AuthService } from '../core/auth/auth.service';
-import { LANGUAGES, LanguageService, type Language } from '../core/i18n/language.service';
 import { NAV_ITEMS, visibleNav } from '../core/nav/nav-items';
 import { SessionService } from '../core/session/session.service';
+import { TopbarMenus } from './topbar-menus';
 
 /** Narrower than this, the navigation becomes a drawer (Material's "small" breakpoint ends at 959.98 px; phones and portrait tablets). */
 export const NARROW = '(max-width: 767.98px)';
 
 /**
- * The signed-in frame: top bar (tenant switcher, language, user menu), the navigation the caller's
- * role allows, the session-expired prompt, and the routed screen in <main>.
+ * The signed-in frame: top bar (its tenant switcher, language and user menus are TopbarMenus, loaded
+ * just after the first paint), the navigation the caller's role allows, the session-expired prompt,
+ * and the routed screen in <main>.
  */
 @Component({
   selector: 'app-shell',
@@ -28,13 +28,15 @@ export const NARROW = '(max-width: 767.98px)';
     RouterLink,
     RouterLinkActive,
     TranslocoDirective,
-    MatButtonModule,
-    MatFormFieldModule,
-    MatListModule,
-    MatMenuModule,
-    MatSelectModule,
-    MatSidenavModule,
-    MatToolbarModule,
+    MatButton,
+    MatIconButton,
+    MatListItem,
+    MatNavList,
+    MatSidenav,
+    MatSidenavContainer,
+    MatSidenavContent,
+    MatToolbar,
+    TopbarMenus,
   ],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
@@ -43,9 +45,7 @@ export const NARROW = '(max-width: 767.98px)';
 export class Shell {
   readonly auth = inject(AuthService);
   readonly session = inject(SessionService);
-  readonly language = inject(LanguageService);
   private readonly router = inject(Router);
-  readonly languages = LANGUAGES;
 
   /**
    * Below a tablet's width the navigation is a drawer over the screen, opened from the top bar: a
@@ -60,7 +60,6 @@ export class Shell {
   );
   readonly tenantNav = computed(() => this.nav().filter((i) => i.group === 'tenant'));
   readonly platformNav = computed(() => this.nav().filter((i) => i.group === 'platform'));
-  readonly showSwitcher = computed(() => this.session.superadmin() || this.session.tenants().length > 1);
 
   constructor() {
     // matchMedia directly: the CDK's BreakpointObserver would add its module to the initial bundle for one query.
@@ -75,21 +74,7 @@ export class Shell {
     });
   }
 
-  async switchTenant(id: string): Promise<void> {
-    await this.session.switchTenant(id, '/home');
-    await this.router.navigateByUrl('/home');
-  }
-
-  setLanguage(lang: Language): void {
-    this.language.use(lang);
-  }
-
   signInAgain(): void {
     void this.auth.signIn(this.router.url);
-  }
-
-  signOut(): void {
-    this.session.clear();
-    void this.auth.signOut();
   }
 }
