@@ -12,6 +12,7 @@ import rateLimit from '@aihub/plugin-rate-limit';
 import health from '@aihub/plugin-health';
 import usage from '@aihub/plugin-usage';
 import behavior from '@aihub/plugin-behavior';
+import ops from '@aihub/plugin-ops';
 import { startConsoleEnv } from '../test/e2e/console/harness';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'console');
@@ -106,6 +107,9 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
     ready: '[data-testid=retention-table] tbody tr',
   },
   { name: 'behavior-user', path: '/behavior/users?id=user-1', ready: '[data-testid=user-timeline] tbody tr' },
+  { name: 'ops-rules', path: '/ops/rules', ready: '[data-testid=ops-rules-table] tr[data-rule]' },
+  { name: 'ops-events', path: '/ops/events', ready: '[data-testid=ops-events-table] tr[data-event]' },
+  { name: 'ops-state', path: '/ops/state', ready: '[data-testid=ops-drained-table] tr[data-deployment]' },
 ];
 
 /** Screens also shot at 390 px (name in SCREENS, extra query). */
@@ -155,12 +159,46 @@ async function seedBehavior(url: string, key: string): Promise<void> {
   if (!res.ok) throw new Error(`seeding behavior events: ${res.status} ${await res.text()}`);
 }
 
+/** An API rule and a drain by hand (an event and a drained deployment) for the Operations screens, after the traffic. */
+async function seedOps(api: <T>(method: string, p: string, body?: unknown) => Promise<T>): Promise<void> {
+  await api('POST', '/admin/v1/ops/rules', {
+    name: 'drain-failing',
+    description: 'Drain a deployment failing half its requests; the probe restores it',
+    when: { signal: 'error_ratio', above: 0.5, windowSeconds: 60, minSamples: 20 },
+    action: { type: 'drain' },
+    cooldownSeconds: 300,
+  });
+  await api('POST', '/admin/v1/ops/rules', {
+    name: 'spend-spike',
+    when: { signal: 'spend_anomaly', above: 4, windowSeconds: 60, minSamples: 20 },
+    action: { type: 'suspend_key' },
+    dryRun: true,
+  });
+  const state = await api<{ deployments: { id: string }[] }>('GET', '/admin/v1/ops/state');
+  await api('POST', `/admin/v1/ops/deployments/${encodeURIComponent(state.deployments[0].id)}/drain`, {
+    reason: 'provider maintenance window',
+  });
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const env = await startConsoleEnv({
-    plugins: [usage, rateLimit, cache, health, behavior],
+    plugins: [usage, rateLimit, cache, health, behavior, ops],
     pluginConfig: {
       usage: { consumer: { blockMs: 50 } },
+      // A rule from config (read-only on the Operations screen); probes rare, so the seeded drain stays.
+      ops: {
+        probe: { intervalMs: 3_600_000 },
+        rules: [
+          {
+            name: 'slow-upstream',
+            description: 'Hold the breaker open while p95 latency is above 5 s',
+            when: { signal: 'latency_p95_ms', above: 5000, windowSeconds: 120, minSamples: 50 },
+            action: { type: 'force_breaker', state: 'open' },
+            cooldownSeconds: 600,
+          },
+        ],
+      },
       behavior: { consumer: { blockMs: 50 } },
       health: { details: { access: 'admin' } },
     },
@@ -236,6 +274,7 @@ async function main(): Promise<void> {
         })
       ).key,
     );
+    await seedOps(env.api);
     await new Promise((r) => setTimeout(r, 1500));
     const shots: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {

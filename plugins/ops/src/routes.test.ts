@@ -66,6 +66,8 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
                     fallbacks: ['backup'],
                   },
                   backup: { deployments: [{ provider: 'm', model: 'c', name: 'backup' }] },
+                  // Unnamed: its id is `<provider>/<model>`, with a slash (the console encodes it in the path).
+                  plain: { deployments: [{ provider: 'm', model: 'x' }] },
                 },
               },
             },
@@ -164,6 +166,16 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.deepEqual(reset.body.weights, { primary: 3, second: 1 });
       assert.deepEqual((await state()).aliases.find((a) => a.alias === 'chat')!.weights, { primary: 3, second: 1 });
       assert.equal((await manualEvents('set_weight'))[0].target, 'chat');
+    });
+
+    it('acts on a deployment whose id has a slash, encoded in the path', async () => {
+      const id = (await state()).deployments.find((d) => d.id.includes('/'))!.id;
+      const path = `/admin/v1/ops/deployments/${encodeURIComponent(id)}`;
+      const drained = await call('POST', `${path}/drain`, { reason: 'slash test' });
+      assert.equal(drained.status, 200, JSON.stringify(drained.body));
+      assert.equal((await state()).deployments.find((d) => d.id === id)!.drained?.reason, 'by hand: slash test');
+      assert.equal((await call('POST', `${path}/restore`)).status, 200);
+      assert.equal((await state()).deployments.find((d) => d.id === id)!.drained, null);
     });
 
     it('refuses an unknown deployment, a bad state, a read-only superadmin and a tenant admin', async () => {
