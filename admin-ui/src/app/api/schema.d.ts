@@ -1030,7 +1030,7 @@ export interface paths {
         delete: operations["deleteOAuthClient"];
         options?: never;
         head?: never;
-        /** Change an OAuth client's name, grant types, redirect URIs or scopes (taking any away revokes its grants and refresh tokens) */
+        /** Change an OAuth client's name, grant types, redirect URIs, scopes, allowed models or API version pin (taking any away revokes its grants and refresh tokens) */
         patch: operations["updateOAuthClient"];
         trace?: never;
     };
@@ -8614,6 +8614,8 @@ export interface operations {
                             first_party: boolean;
                             grant_types: string[];
                             name: string;
+                            /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                            api_version: string | null;
                             post_logout_redirect_uris: string[];
                             redirect_uris: string[];
                             role: string;
@@ -8685,6 +8687,11 @@ export interface operations {
                     grant_types: ("client_credentials" | "authorization_code" | "refresh_token")[];
                     name: string;
                     post_logout_redirect_uris?: string[];
+                    /**
+                     * @description API version (AIHub-Version) the client's tokens' requests default to; default: the tenant's pin, else the current version
+                     * @enum {string}
+                     */
+                    api_version?: "2026-06-01" | "2026-12-01";
                     /** @description Required for authorization_code; exact match */
                     redirect_uris?: string[];
                     /**
@@ -8718,6 +8725,8 @@ export interface operations {
                         created_at: string;
                         created_by: string | null;
                         first_party: boolean;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         grant_types: string[];
                         name: string;
                         post_logout_redirect_uris: string[];
@@ -8795,6 +8804,8 @@ export interface operations {
                         first_party: boolean;
                         grant_types: string[];
                         name: string;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         post_logout_redirect_uris: string[];
                         redirect_uris: string[];
                         role: string;
@@ -8870,6 +8881,8 @@ export interface operations {
                         first_party: boolean;
                         grant_types: string[];
                         name: string;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         post_logout_redirect_uris: string[];
                         redirect_uris: string[];
                         role: string;
@@ -8939,6 +8952,8 @@ export interface operations {
                     redirect_uris?: string[];
                     scopes?: ("ai:invoke" | "events:write" | "admin:read" | "admin:write")[];
                 };
+                    /** @description API version the client's tokens default to (tokens issued from now on); null: the tenant's pin */
+                    api_version?: ("2026-06-01" | "2026-12-01") | null;
             };
         };
         responses: {
@@ -8957,6 +8972,8 @@ export interface operations {
                         first_party: boolean;
                         grant_types: string[];
                         name: string;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         post_logout_redirect_uris: string[];
                         redirect_uris: string[];
                         role: string;
