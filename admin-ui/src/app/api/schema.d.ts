@@ -8608,14 +8608,14 @@ export interface operations {
                         data: {
                             /** @description null: every model the tenant may use */
                             allowed_models: string[] | null;
+                            /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                            api_version: string | null;
                             client_id: string;
                             created_at: string;
                             created_by: string | null;
                             first_party: boolean;
                             grant_types: string[];
                             name: string;
-                            /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
-                            api_version: string | null;
                             post_logout_redirect_uris: string[];
                             redirect_uris: string[];
                             role: string;
@@ -8681,17 +8681,17 @@ export interface operations {
                 "application/json": {
                     /** @description Model aliases the client's tokens may call, within the tenant's (default: every model the tenant may use) */
                     allowed_models?: string[];
+                    /**
+                     * @description API version (AIHub-Version) the client's tokens' requests default to; default: the tenant's pin, else the current version
+                     * @enum {string}
+                     */
+                    api_version?: "2026-06-01" | "2026-12-01";
                     /** @description Platform application (the console): consent is implied and users of any tenant may sign in. Superadmin only */
                     first_party?: boolean;
                     /** @description client_credentials for machines; authorization_code (+ refresh_token) for apps that log users in */
                     grant_types: ("client_credentials" | "authorization_code" | "refresh_token")[];
                     name: string;
                     post_logout_redirect_uris?: string[];
-                    /**
-                     * @description API version (AIHub-Version) the client's tokens' requests default to; default: the tenant's pin, else the current version
-                     * @enum {string}
-                     */
-                    api_version?: "2026-06-01" | "2026-12-01";
                     /** @description Required for authorization_code; exact match */
                     redirect_uris?: string[];
                     /**
@@ -8719,14 +8719,14 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         client_id: string;
                         /** @description Shown once (null for public clients) */
                         client_secret: string | null;
                         created_at: string;
                         created_by: string | null;
                         first_party: boolean;
-                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
-                        api_version: string | null;
                         grant_types: string[];
                         name: string;
                         post_logout_redirect_uris: string[];
@@ -8798,14 +8798,14 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         client_id: string;
                         created_at: string;
                         created_by: string | null;
                         first_party: boolean;
                         grant_types: string[];
                         name: string;
-                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
-                        api_version: string | null;
                         post_logout_redirect_uris: string[];
                         redirect_uris: string[];
                         role: string;
@@ -8875,14 +8875,14 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         client_id: string;
                         created_at: string;
                         created_by: string | null;
                         first_party: boolean;
                         grant_types: string[];
                         name: string;
-                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
-                        api_version: string | null;
                         post_logout_redirect_uris: string[];
                         redirect_uris: string[];
                         role: string;
@@ -8946,14 +8946,14 @@ export interface operations {
                 "application/json": {
                     /** @description Model aliases the client's tokens may call, within the tenant's; null: every model the tenant may use */
                     allowed_models?: string[] | null;
+                    /** @description API version the client's tokens default to (tokens issued from now on); null: the tenant's pin */
+                    api_version?: ("2026-06-01" | "2026-12-01") | null;
                     grant_types?: ("client_credentials" | "authorization_code" | "refresh_token")[];
                     name?: string;
                     post_logout_redirect_uris?: string[];
                     redirect_uris?: string[];
                     scopes?: ("ai:invoke" | "events:write" | "admin:read" | "admin:write")[];
                 };
-                    /** @description API version the client's tokens default to (tokens issued from now on); null: the tenant's pin */
-                    api_version?: ("2026-06-01" | "2026-12-01") | null;
             };
         };
         responses: {
@@ -8966,14 +8966,14 @@ export interface operations {
                     "application/json": {
                         /** @description null: every model the tenant may use */
                         allowed_models: string[] | null;
+                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
+                        api_version: string | null;
                         client_id: string;
                         created_at: string;
                         created_by: string | null;
                         first_party: boolean;
                         grant_types: string[];
                         name: string;
-                        /** @description API version (AIHub-Version) the client's tokens' requests default to; null: the tenant's pin */
-                        api_version: string | null;
                         post_logout_redirect_uris: string[];
                         redirect_uris: string[];
                         role: string;
