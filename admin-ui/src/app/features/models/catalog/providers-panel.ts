@@ -7,6 +7,7 @@ import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective } from '@jsverse/transloco';
 import { providerEntry, priceEntry, type PriceValue, type ProviderConfig } from './provider-form';
 import { catalogSection } from './catalog-section';
+import { EntryActions } from './entry-actions';
 import { CatalogState, type CatalogEntry } from './catalog-state';
 
 /**
@@ -15,7 +16,15 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
  */
 @Component({
   selector: 'app-providers-panel',
-  imports: [StackedTable, ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, TranslocoDirective],
+  imports: [
+    StackedTable,
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    TranslocoDirective,
+    EntryActions,
+  ],
   template: `
     <ng-container *transloco="let t">
       <section aria-labelledby="providers-title" data-testid="catalog-providers">
@@ -55,32 +64,13 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                   }
                 </td>
                 <td>
-                  @if (!p.disabled) {
-                    <button
-                      mat-button
-                      type="button"
-                      (click)="editProvider(p)"
-                      data-testid="provider-edit"
-                      [attr.aria-label]="t('models.catalog.editProvider', { name: p.name })"
-                    >
-                      {{ t('models.catalog.edit') }}
-                    </button>
-                  }
-                  @if (p.source === 'api') {
-                    <button
-                      mat-button
-                      type="button"
-                      (click)="providers.remove(p)"
-                      data-testid="provider-remove"
-                      [attr.aria-label]="
-                        t(p.overrides_file ? 'models.catalog.revertNamed' : 'models.catalog.deleteNamed', {
-                          name: p.name,
-                        })
-                      "
-                    >
-                      {{ t(p.overrides_file ? 'models.catalog.revert' : 'models.catalog.delete') }}
-                    </button>
-                  }
+                  <app-entry-actions
+                    [entry]="p"
+                    kind="provider"
+                    editLabel="models.catalog.editProvider"
+                    (edit)="editProvider(p)"
+                    (remove)="providers.remove(p)"
+                  />
                 </td>
               </tr>
             }
@@ -159,32 +149,13 @@ import { CatalogState, type CatalogEntry } from './catalog-state';
                   }
                 </td>
                 <td>
-                  @if (!p.disabled) {
-                    <button
-                      mat-button
-                      type="button"
-                      (click)="editPrice(p.name, p)"
-                      data-testid="price-edit"
-                      [attr.aria-label]="t('models.catalog.editPrice', { name: p.name })"
-                    >
-                      {{ t('models.catalog.edit') }}
-                    </button>
-                  }
-                  @if (p.source === 'api') {
-                    <button
-                      mat-button
-                      type="button"
-                      (click)="prices.remove(p)"
-                      data-testid="price-remove"
-                      [attr.aria-label]="
-                        t(p.overrides_file ? 'models.catalog.revertNamed' : 'models.catalog.deleteNamed', {
-                          name: p.name,
-                        })
-                      "
-                    >
-                      {{ t(p.overrides_file ? 'models.catalog.revert' : 'models.catalog.delete') }}
-                    </button>
-                  }
+                  <app-entry-actions
+                    [entry]="p"
+                    kind="price"
+                    editLabel="models.catalog.editPrice"
+                    (edit)="editPrice(p.name, p)"
+                    (remove)="prices.remove(p)"
+                  />
                 </td>
               </tr>
             } @empty {
