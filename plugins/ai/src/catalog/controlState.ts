@@ -56,7 +56,9 @@ export function applyControl(
   onForced: (dep: Deployment, forced: 'open' | 'closed' | null) => void,
 ): void {
   for (const dep of catalog.deployments.values()) {
-    dep.drained = control.drained[dep.id];
+    // Only when it differs: a deployment never drained keeps the shape it was built with.
+    const drained = control.drained[dep.id];
+    if (dep.drained !== drained) dep.drained = drained;
     const forced = control.breakers[dep.id] ?? null;
     if (dep.breaker.forced !== forced) {
       dep.breaker.forced = forced;
