@@ -88,7 +88,12 @@ function memoryReport(): Record<string, number> {
 async function main() {
   const kernel = await Kernel.start({
     inline: {
-      server: { host: '127.0.0.1', port },
+      // BENCH_IDLE_TRIM_MS: server.idleTrimIntervalMs (0: off) for the memory A/B (bench:memory).
+      server: {
+        host: '127.0.0.1',
+        port,
+        ...(env.BENCH_IDLE_TRIM_MS ? { idleTrimIntervalMs: Number(env.BENCH_IDLE_TRIM_MS) } : {}),
+      },
       database: { url: env.BENCH_DB_URL },
       redis: { url: env.BENCH_REDIS_URL, keyPrefix: env.BENCH_REDIS_PREFIX ?? 'aihub-bench:' },
       logging: { level: 'warn' },

@@ -51,7 +51,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   for (const e of entries) {
     if (options.pluginConfig?.[e.name] !== undefined) e.config = options.pluginConfig[e.name];
   }
-  const server = { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000, ...((config.server as object) ?? {}) };
+  const server = {
+    host: '127.0.0.1',
+    port: 0,
+    shutdownTimeoutMs: 2000,
+    idleTrimIntervalMs: 0,
+    ...((config.server as object) ?? {}),
+  };
   const database = { url: 'sqlite::memory:', ...((config.database as object) ?? {}) };
   const telemetry = {
     ...((config.telemetry as object) ?? {}),

@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:memory` (issue 20): AI Hub's RSS as ONE process doing what a small deployment does
+ * (bench/src/aihub/gateway.ts, `BENCH_ROLE=single`: PostgreSQL + Redis, key auth, tenancy, ai, usage
+ * consumed in-process, tracing at 10 %, metrics), A/B across variants, interleaved so the machine's
+ * drift falls on every variant alike. Per run: RSS 10 s after start (idle), the `memory {json}`
+ * report (heap spaces, loaded modules), then — unless BENCH_MEMORY_LOAD_SECONDS=0 — 50 connections
+ * for that many seconds (default 15): req/s and the median / peak RSS sampled every 250 ms, then
+ * RSS and heap after a full GC (per-request retention shows as heap growth).
+ *
+ * Variants: BENCH_MEMORY_VARIANTS, `;`-separated `name=space-separated node flags` (default: one
+ * variant with the production flags, `prod=`). BENCH_MEMORY_ROUNDS (default 3). Prints medians.
+ */
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase } from '@aihub/core';
+import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
+import { endServersOnExit, load, NODE_TUNING, pinSelf, rssMb, rssSampler, startServer, stopServer } from './lib/load';
+
+const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 3);
+const LOAD_SECONDS = Number(process.env.BENCH_MEMORY_LOAD_SECONDS ?? 15);
+const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_MS ?? 10_000);
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const CHAT = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
+  max_tokens: 16,
+});
+
+interface Variant {
+  name: string;
+  /** Extra node flags (after the production ones). */
+  flags: string;
+  /** Extra environment. */
+  env: Record<string, string>;
+}
+
+/** `name=flags` or `name=flags|ENV=v,ENV2=w` entries, `;`-separated. */
+function variants(): Variant[] {
+  const spec = process.env.BENCH_MEMORY_VARIANTS ?? 'prod=';
+  return spec.split(';').map((entry) => {
+    const at = entry.indexOf('=');
+    const [name, rest] = at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+    const [flags, envSpec = ''] = rest.split('|');
+    const env = Object.fromEntries(
+      envSpec
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    return { name, flags, env };
+  });
+}
+
+/** The gateway's `memory {json}` line (BENCH_MEMORY_REPORT=1, on SIGUSR2). */
+function memoryReport(child: import('node:child_process').ChildProcess): Promise<Record<string, number> | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 5000);
+    const onData = (d: Buffer) => {
+      const m = /memory (\{.*\})/.exec(String(d));
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve(JSON.parse(m[1]) as Record<string, number>);
+    };
+    child.stdout!.on('data', onData);
+    child.kill('SIGUSR2');
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+async function main() {
+  pinSelf(1);
+  endServersOnExit();
+  const sink = await otlpSink();
+  const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
+  const db = await createTestDatabase('postgres');
+  const vs = variants();
+  const results = new Map<string, Record<string, number>[]>(vs.map((v) => [v.name, []]));
+  process.stdout.write(`production flags: ${NODE_TUNING.join(' ')}; node ${process.version}\n`);
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of vs) {
+        const prefix = `aihub-bench-mem-${randomBytes(4).toString('hex')}:`;
+        const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
+        const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], {
+          BENCH_PROFILE: 'full',
+          BENCH_ROLE: 'single',
+          BENCH_UPSTREAM: `http://127.0.0.1:${upstream.port}`,
+          BENCH_DB_URL: db.url,
+          BENCH_REDIS_URL: REDIS_URL,
+          BENCH_REDIS_PREFIX: prefix,
+          BENCH_OTLP: sink.url,
+          AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+          BENCH_MEMORY_REPORT: '1',
+          BENCH_NODE_EXTRA: `--expose-gc ${v.flags}`,
+          ...v.env,
+        });
+        try {
+          const pid = gw.child.pid!;
+          await new Promise((r) => setTimeout(r, IDLE_MS));
+          const row: Record<string, number> = { idle: rssMb(pid) };
+          const idleReport = await memoryReport(gw.child);
+          row.idleHeapGc = idleReport?.heapUsed ?? NaN;
+          row.idleAfterGc = idleReport?.rss ?? NaN;
+          row.modules = idleReport?.modules ?? NaN;
+          if (LOAD_SECONDS > 0) {
+            const url = `http://127.0.0.1:${gw.port}`;
+            const { key } = await credentials(url, adminKey);
+            const sampler = rssSampler(pid);
+            const r = await load(`${url}/v1/chat/completions`, {
+              connections: 50,
+              seconds: LOAD_SECONDS,
+              method: 'POST',
+              body: CHAT,
+              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            });
+            const { samples, peak } = sampler.stop();
+            Object.assign(row, { rps: Math.round(r.rps), errors: r.errors + r.non2xx, steady: median(samples), peak });
+            const after = await memoryReport(gw.child);
+            row.heapGcAfterLoad = after?.heapUsed ?? NaN;
+            row.rssGcAfterLoad = after?.rss ?? NaN;
+          }
+          results.get(v.name)!.push(row);
+          process.stdout.write(`round ${round + 1} ${v.name.padEnd(16)} ${JSON.stringify(row)}\n`);
+        } finally {
+          await stopServer(gw.child);
+          await dropRedisPrefix(REDIS_URL, prefix);
+        }
+      }
+    }
+  } finally {
+    await stopServer(upstream.child);
+    sink.close();
+    await db.drop();
+  }
+  process.stdout.write('\nmedians\n');
+  for (const [name, rows] of results) {
+    const keys = Object.keys(rows[0] ?? {});
+    const med = Object.fromEntries(keys.map((k) => [k, median(rows.map((r) => r[k]))]));
+    process.stdout.write(`${name.padEnd(16)} ${JSON.stringify(med)}\n`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
