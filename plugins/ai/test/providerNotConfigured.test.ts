@@ -28,7 +28,10 @@ describe('a provider without a credential', () => {
           claude: { type: 'anthropic', baseUrl: mock.url, apiKey: '' },
           // At its public endpoint: a request sent would leave the machine.
           oa: { type: 'openai', apiKey: '  ' },
+          // Keyless by nature: no warning, never unconfigured.
           local: { type: 'ollama', baseUrl: `${mock.url}/v1` },
+          vllm: { type: 'openai-compatible', preset: 'vllm', baseUrl: `${mock.url}/v1` },
+          lms: { type: 'openai-compatible', preset: 'lmstudio' },
           demo: { type: 'mock' },
         },
         models: {
@@ -47,7 +50,10 @@ describe('a provider without a credential', () => {
               { provider: 'up', model: 'gpt-4o-mini' },
             ],
           },
-          'with-fallback': { deployments: [{ provider: 'oa', model: 'gpt-4o' }], fallbacks: ['gpt-4o-mini'] },
+          'with-fallback': {
+            deployments: [{ provider: 'claude', model: 'claude-3-5-haiku-latest' }],
+            fallbacks: ['gpt-4o-mini'],
+          },
           'gpt-4o-mini': { deployments: [{ provider: 'up', model: 'gpt-4o-mini' }] },
           llama: { deployments: [{ provider: 'local', model: 'llama3.2' }] },
           demo: { deployments: [{ provider: 'demo', model: 'gpt-4o-mini' }] },
@@ -57,7 +63,7 @@ describe('a provider without a credential', () => {
   });
   after(() => stack?.stop());
 
-  it('warns once per keyless provider at start, naming it and the variable, and nothing for ollama or mock', () => {
+  it('warns once per keyless provider at start, naming it and the variable, and nothing for ollama, vLLM, LM Studio or mock', () => {
     const warnings = stack.logs
       .map((l) => JSON.parse(l) as { level: string; message: string; provider?: string })
       .filter((l) => l.level === 'warn');
