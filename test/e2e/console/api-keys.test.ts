@@ -117,4 +117,67 @@ describe('console: API keys', () => {
     assert.equal((await chat(created.key)).status, 401);
     assert.equal((await chat(secret)).status, 200);
   });
+
+  test('suspend with a reason on the detail page (the key is refused, the API agrees), resume from the list (it works again)', async () => {
+    const created = await env.api<{ id: string; key: string }>('POST', `/admin/v1/tenants/${env.tenantId}/api-keys`, {
+      name: 'Hold me',
+    });
+    assert.equal((await chat(created.key)).status, 200);
+    const keyView = () =>
+      env.api<{ status: string; suspended_reason: string | null; suspended_at: string | null }>(
+        'GET',
+        `/admin/v1/tenants/${env.tenantId}/api-keys/${created.id}`,
+      );
+    const page = await env.newPage();
+    await env.signIn(page, env.admin, `/api-keys/${created.id}`);
+    await page.waitForSelector('[data-testid=key-status-chip][data-status=active]');
+
+    // Cancelling the dialog changes nothing.
+    await page.click('[data-testid=key-suspend]');
+    await page.fill('[data-testid=suspend-reason]', 'not yet');
+    await page.click('mat-dialog-actions button:has-text("Cancel")');
+    await page.locator('[data-testid=suspend-reason]').waitFor({ state: 'detached' });
+    assert.equal((await keyView()).status, 'active');
+
+    await page.click('[data-testid=key-suspend]');
+    await page.fill('[data-testid=suspend-reason]', 'Spend spike under investigation');
+    await env.checkA11y(page, 'suspend dialog');
+    await page.click('[data-testid=confirm-button]');
+    await page.waitForSelector('[data-testid=key-status-chip][data-status=suspended]');
+    assert.equal(
+      (await page.locator('[data-testid=key-details] [data-testid=key-suspended-reason]').innerText()).trim(),
+      'Spend spike under investigation',
+    );
+    await page.waitForSelector('[data-testid=key-resume]');
+    assert.equal(await page.locator('[data-testid=key-rotate]').count(), 0, 'a suspended key is not rotated');
+    await env.checkA11y(page, 'suspended API key detail');
+    const held = await keyView();
+    assert.equal(held.status, 'suspended');
+    assert.equal(held.suspended_reason, 'Spend spike under investigation');
+    const denied = await chat(created.key);
+    assert.equal(denied.status, 403);
+    const body = (await denied.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'api_key_suspended');
+    assert.match(body.error.message, /Spend spike under investigation/);
+
+    // The list: the status filter finds it, with its chip and reason; Resume there (confirmed).
+    await page.click('a:has-text("API keys")');
+    await page.waitForSelector('h1#api-keys-title');
+    await page.click('[data-testid=key-status-filter]');
+    await page.click('mat-option:has-text("Suspended")');
+    await page.waitForURL((u) => u.searchParams.get('status') === 'suspended');
+    const row = page.locator('[data-testid=key-table] tr[data-key]', { hasText: 'Hold me' });
+    await row.waitFor();
+    assert.equal((await row.locator('[data-testid=key-status-chip]').innerText()).trim(), 'Suspended');
+    assert.match(await row.locator('[data-testid=key-suspended-reason]').innerText(), /Spend spike/);
+    await env.checkA11y(page, 'API keys list with a suspended key');
+    await row.locator('[data-testid=key-resume]').click();
+    await page.click('[data-testid=confirm-button]');
+    await page.locator('[data-testid=key-table] tr[data-key]', { hasText: 'Hold me' }).waitFor({ state: 'detached' });
+    const resumed = await keyView();
+    assert.equal(resumed.status, 'active');
+    assert.equal(resumed.suspended_at, null);
+    assert.equal((await chat(created.key)).status, 200, 'the same key works again');
+    assert.deepEqual(env.pageErrors, []);
+  });
 });

@@ -2,13 +2,18 @@ import { Injectable, inject } from '@angular/core';
 import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { TranslocoService } from '@jsverse/transloco';
+import { firstValueFrom } from 'rxjs';
 import { ApiClient } from '../../core/api/api-client';
 import { ApiError } from '../../core/api/problem';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
 import { showSecretOnce } from '../../shared/secret-dialog/secret-dialog';
-import type { ApiKey } from './api-key';
+import { toSuspendBody, type ApiKey } from './api-key';
+import { SuspendKeyDialog, type SuspendKeyData } from './suspend-key-dialog';
 
-/** Revoke and rotate, confirmed, shared by the list and the detail page. Resolve true when something changed. */
+/**
+ * Revoke, rotate, suspend (with a reason) and resume, confirmed, shared by the list and the detail
+ * page. Resolve true (or the new key) when something changed.
+ */
 @Injectable()
 export class ApiKeyActions {
   private readonly api = inject(ApiClient);
@@ -28,6 +33,40 @@ export class ApiKeyActions {
     return this.run(() =>
       this.api.call(
         this.api.client.DELETE('/admin/v1/tenants/{tenantId}/api-keys/{id}', {
+          params: { path: { tenantId, id: key.id } },
+        }),
+      ),
+    );
+  }
+
+  /** Suspends after asking why (the reason is optional); reversible, so not a typed confirmation. */
+  async suspend(tenantId: string, key: ApiKey): Promise<boolean> {
+    const ref = this.dialog.open<SuspendKeyDialog, SuspendKeyData, string | undefined>(SuspendKeyDialog, {
+      data: { name: key.name },
+      width: '480px',
+    });
+    const reason = await firstValueFrom(ref.afterClosed());
+    if (reason === undefined) return false;
+    return this.run(() =>
+      this.api.call(
+        this.api.client.POST('/admin/v1/tenants/{tenantId}/api-keys/{id}/suspend', {
+          params: { path: { tenantId, id: key.id } },
+          body: toSuspendBody(reason),
+        }),
+      ),
+    );
+  }
+
+  async resume(tenantId: string, key: ApiKey): Promise<boolean> {
+    const ok = await this.confirm.ask({
+      title: this.i18n.translate('apiKeys.resumeTitle', { name: key.name }),
+      message: this.i18n.translate('apiKeys.resumeText'),
+      confirmLabel: this.i18n.translate('apiKeys.resume'),
+    });
+    if (!ok) return false;
+    return this.run(() =>
+      this.api.call(
+        this.api.client.POST('/admin/v1/tenants/{tenantId}/api-keys/{id}/resume', {
           params: { path: { tenantId, id: key.id } },
         }),
       ),

@@ -11,8 +11,12 @@ import { SessionService } from '../../core/session/session.service';
 import { PageState } from '../../shared/page-state/page-state';
 import { ownerLabel, type ApiKey, type ApiKeyListItem } from './api-key';
 import { ApiKeyActions } from './api-key-actions';
+import { KeyStatusChip } from './key-status-chip';
 
-/** `/api-keys/:id`: one key's settings (never its secret), rotate (optionally with a grace period) and revoke. */
+/**
+ * `/api-keys/:id`: one key's settings (never its secret), rotate (optionally with a grace period),
+ * suspend (with a reason) or resume, and revoke.
+ */
 @Component({
   selector: 'app-api-key-detail',
   imports: [
@@ -23,6 +27,7 @@ import { ApiKeyActions } from './api-key-actions';
     TranslocoDirective,
     LocalDatePipe,
     PageState,
+    KeyStatusChip,
   ],
   providers: [ApiKeyActions],
   template: `
@@ -47,7 +52,19 @@ import { ApiKeyActions } from './api-key-actions';
               <button mat-stroked-button type="button" (click)="rotate(k)" data-testid="key-rotate">
                 {{ t('apiKeys.rotate') }}
               </button>
+              <button mat-stroked-button type="button" (click)="suspend(k)" data-testid="key-suspend">
+                {{ t('apiKeys.suspend') }}
+              </button>
               <button mat-flat-button type="button" class="error-button" (click)="revoke(k)" data-testid="key-revoke">
+                {{ t('apiKeys.revoke') }}
+              </button>
+            </div>
+          } @else if (canWrite() && k.status === 'suspended') {
+            <div class="actions">
+              <button mat-flat-button type="button" (click)="resume(k)" data-testid="key-resume">
+                {{ t('apiKeys.resume') }}
+              </button>
+              <button mat-stroked-button type="button" class="error-text" (click)="revoke(k)" data-testid="key-revoke">
                 {{ t('apiKeys.revoke') }}
               </button>
             </div>
@@ -57,7 +74,16 @@ import { ApiKeyActions } from './api-key-actions';
           <dt>{{ t('apiKeys.keyId') }}</dt>
           <dd class="mono">{{ k.key_prefix }}…</dd>
           <dt>{{ t('apiKeys.status') }}</dt>
-          <dd data-testid="key-status">{{ t(statusKey(k.status)) }}</dd>
+          <dd data-testid="key-status"><app-key-status-chip [key]="k" /></dd>
+          @if (k.suspended_at) {
+            <dt>{{ t('apiKeys.suspendedAt') }}</dt>
+            <dd data-testid="key-suspended">
+              {{ k.suspended_at | localDate }}
+              @if (k.suspended_by) {
+                ({{ k.suspended_by }})
+              }
+            </dd>
+          }
           <dt>{{ t('apiKeys.owner') }}</dt>
           <dd data-testid="key-owner" [attr.title]="k.user_id">{{ ownerLabel(k) }}</dd>
           <dt>{{ t('apiKeys.team') }}</dt>
@@ -141,10 +167,6 @@ export class ApiKeyDetail {
     });
   }
 
-  statusKey(status: string): string {
-    return `apiKeys.status${status.charAt(0).toUpperCase()}${status.slice(1)}`;
-  }
-
   limits(k: ApiKey): string {
     const l = k.limits;
     if (!l) return '—';
@@ -186,6 +208,16 @@ export class ApiKeyDetail {
   async revoke(k: ApiKey): Promise<void> {
     const tenantId = this.session.tenantId();
     if (tenantId && (await this.actions.revoke(tenantId, k))) await this.load();
+  }
+
+  async suspend(k: ApiKey): Promise<void> {
+    const tenantId = this.session.tenantId();
+    if (tenantId && (await this.actions.suspend(tenantId, k))) await this.load();
+  }
+
+  async resume(k: ApiKey): Promise<void> {
+    const tenantId = this.session.tenantId();
+    if (tenantId && (await this.actions.resume(tenantId, k))) await this.load();
   }
 
   async rotate(k: ApiKey): Promise<void> {

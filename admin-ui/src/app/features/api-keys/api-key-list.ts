@@ -30,11 +30,12 @@ import {
 import { ApiKeyActions } from './api-key-actions';
 import { ApiKeyFormDialog } from './api-key-form-dialog';
 import { KeyFilterOptions } from './key-filter-options';
+import { KeyStatusChip } from './key-status-chip';
 
 /**
  * `/api-keys`: search (name or key id), owner / team / status filters, sortable columns and cursor
  * paging, all in the URL; one list request per page view. Create (the secret shown once), rotate,
- * revoke.
+ * revoke, resume a suspended key (suspending, with its reason, is on the key's page).
  */
 @Component({
   selector: 'app-api-key-list',
@@ -50,6 +51,7 @@ import { KeyFilterOptions } from './key-filter-options';
     PageState,
     CursorPaginator,
     StackedTable,
+    KeyStatusChip,
   ],
   providers: [ApiKeyActions, KeyFilterOptions],
   templateUrl: './api-key-list.html',
@@ -112,10 +114,6 @@ export class ApiKeyList {
   readonly canWrite = computed(() => this.session.can('keys:write'));
   readonly paging = cursorPaging(this.url, this.list);
 
-  statusKey(status: string): string {
-    return `apiKeys.status${status.charAt(0).toUpperCase()}${status.slice(1)}`;
-  }
-
   sortDir(column: SortColumn): 'ascending' | 'descending' | 'none' {
     return sortDirection(this.url.state().sort, column);
   }
@@ -162,5 +160,10 @@ export class ApiKeyList {
   async rotate(key: ApiKey): Promise<void> {
     const tenantId = this.session.tenantId();
     if (tenantId && (await this.actions.rotate(tenantId, key, 0))) await this.list.reload();
+  }
+
+  async resume(key: ApiKey): Promise<void> {
+    const tenantId = this.session.tenantId();
+    if (tenantId && (await this.actions.resume(tenantId, key))) await this.list.reload();
   }
 }

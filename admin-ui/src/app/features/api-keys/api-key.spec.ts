@@ -4,6 +4,7 @@ import {
   sortDirection,
   toCreateBody,
   toKeyQuery,
+  toSuspendBody,
   toggleSort,
   type KeyFormValue,
 } from './api-key';
@@ -60,6 +61,7 @@ describe('api-key helpers', () => {
       cursor: 'abc',
       limit: 50,
     });
+    expect(toKeyQuery({ ...KEY_LIST_DEFAULTS, status: 'suspended' }).status).toBe('suspended');
     expect(toKeyQuery({ ...KEY_LIST_DEFAULTS, sort: 'secret_hash', status: 'deleted' })).toMatchObject({
       sort: undefined,
       status: undefined,
@@ -103,5 +105,11 @@ describe('api-key helpers', () => {
     expect(
       toCreateBody(form({ requests_per_minute: '-3', expires_in_days: '1.5', monthly_budget_usd: 'lots' })),
     ).toEqual({ name: 'ci' });
+  });
+
+  it('sends a suspension reason trimmed, and none when it is blank', () => {
+    expect(toSuspendBody('  over budget  ')).toEqual({ reason: 'over budget' });
+    expect(toSuspendBody('   ')).toEqual({});
+    expect(toSuspendBody('')).toEqual({});
   });
 });

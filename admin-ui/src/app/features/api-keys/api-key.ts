@@ -20,6 +20,15 @@ export type CreateApiKeyBody = KeysPath['post']['requestBody']['content']['appli
 export type ApiKeySort = NonNullable<ApiKeyQuery['sort']>;
 export type ApiKeyStatus = NonNullable<ApiKeyQuery['status']>;
 
+/** Every status a key can be in (the list's status filter offers each). */
+export const KEY_STATUSES = ['active', 'suspended', 'revoked', 'expired'] as const satisfies readonly ApiKeyStatus[];
+
+/** The suspension reason as the API takes it: trimmed, left out when empty. */
+export function toSuspendBody(reason: string): { reason?: string } {
+  const r = reason.trim();
+  return r ? { reason: r } : {};
+}
+
 export const KEY_SCOPES = ['ai:invoke', 'events:write', 'admin:read', 'admin:write'] as const;
 export const KEY_ROLES = ['viewer', 'developer', 'admin', 'owner'] as const;
 export const SORT_COLUMNS = ['created_at', 'name', 'last_used_at', 'expires_at'] as const;
@@ -51,7 +60,7 @@ export function toKeyQuery(s: KeyListState): ApiKeyQuery {
   const sort = (SORT_COLUMNS as readonly string[]).includes(s.sort.replace(/^-/, ''))
     ? (s.sort as ApiKeySort)
     : undefined;
-  const status = ['active', 'revoked', 'expired'].includes(s.status) ? (s.status as ApiKeyStatus) : undefined;
+  const status = (KEY_STATUSES as readonly string[]).includes(s.status) ? (s.status as ApiKeyStatus) : undefined;
   return {
     q: s.q || undefined,
     owner: s.owner || undefined,
