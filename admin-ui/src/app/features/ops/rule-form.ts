@@ -8,7 +8,7 @@ export type OpsRule =
 export type SignalName = RuleBody['when']['signal'];
 export type ActionType = RuleBody['action']['type'];
 
-export const SIGNALS: readonly SignalName[] = [
+export const SIGNALS = [
   'error_ratio',
   'latency_p95_ms',
   'ttft_p95_ms',
@@ -17,16 +17,22 @@ export const SIGNALS: readonly SignalName[] = [
   'spend_anomaly',
   'queue_lag',
   'health_failing',
-];
-export const ACTIONS: readonly ActionType[] = [
+] as const satisfies readonly SignalName[];
+export const ACTIONS = [
   'drain',
   'restore',
   'set_weight',
   'force_breaker',
   'switch_fallback',
   'suspend_key',
+  'resume_key',
   'webhook',
-];
+] as const satisfies readonly ActionType[];
+// The lists above must name every signal and action the API knows: a new one fails this typecheck.
+type AllListed<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : false;
+export const ALL_LISTED: AllListed<SignalName, (typeof SIGNALS)[number]> &
+  AllListed<ActionType, (typeof ACTIONS)[number]> = true;
+
 export const OUTCOMES = ['acted', 'dry_run', 'capped', 'failed'] as const;
 
 /** The form's values: text fields as typed (numbers parsed on submit), nested like the API body. */
