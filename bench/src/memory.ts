@@ -8,12 +8,25 @@
  * RSS and heap after a full GC (per-request retention shows as heap growth).
  *
  * Variants: BENCH_MEMORY_VARIANTS, `;`-separated `name=space-separated node flags` (default: one
- * variant with the production flags, `prod=`). BENCH_MEMORY_ROUNDS (default 3). Prints medians.
+ * variant with the production flags, `prod=`). BENCH_MEMORY_ROUNDS (default 3). BENCH_MEMORY_RUNTIME: the
+ * gateway's Node major (default this process's; others from the npm registry's `node` package). Prints medians.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
-import { endServersOnExit, load, NODE_TUNING, pinSelf, rssMb, rssSampler, startServer, stopServer } from './lib/load';
+import {
+  endServersOnExit,
+  load,
+  NODE_TUNING,
+  pinSelf,
+  repoRoot,
+  rssMb,
+  rssSampler,
+  startServer,
+  stopServer,
+  useRuntime,
+} from './lib/load';
 
 const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 3);
 const LOAD_SECONDS = Number(process.env.BENCH_MEMORY_LOAD_SECONDS ?? 15);
@@ -74,17 +87,26 @@ const median = (xs: number[]) => {
 async function main() {
   pinSelf(1);
   endServersOnExit();
+  const major = process.env.BENCH_MEMORY_RUNTIME;
+  if (major && major !== process.versions.node.split('.')[0])
+    useRuntime(
+      execFileSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], {
+        encoding: 'utf8',
+        cwd: repoRoot,
+      }).trim(),
+    );
   const sink = await otlpSink();
   const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
   const db = await createTestDatabase('postgres');
   const vs = variants();
+  // One bootstrap admin for every gateway: the first creates it, the later ones find it in the database.
+  const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
   const results = new Map<string, Record<string, number>[]>(vs.map((v) => [v.name, []]));
-  process.stdout.write(`production flags: ${NODE_TUNING.join(' ')}; node ${process.version}\n`);
+  process.stdout.write(`production flags: ${NODE_TUNING.join(' ')}; gateway on node ${major ?? process.version}\n`);
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const v of vs) {
         const prefix = `aihub-bench-mem-${randomBytes(4).toString('hex')}:`;
-        const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
         const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], {
           BENCH_PROFILE: 'full',
           BENCH_ROLE: 'single',

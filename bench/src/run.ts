@@ -314,7 +314,8 @@ function nodeBinary(major: string): string {
  * and the mock upstream stay on this one): req/s at 50 connections, p50 at one connection, stream
  * first byte, RSS idle and steady — for the bare proxy, AI Hub as ONE process (key auth, tenancy,
  * ai, usage enqueued AND consumed in-process, tracing at 10%, metrics; PostgreSQL and Redis) and
- * the peer. AI Hub's idle RSS is read 2 s after start, before any request.
+ * the peer. AI Hub's idle RSS is read 10 s after start, before any request
+ * (after the idle trim's first chance to give back what boot grew: server.idleTrimIntervalMs).
  */
 async function runtimeTable(
   major: string,
@@ -346,7 +347,7 @@ async function runtimeTable(
       const env = base.env('full');
       const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'single' });
       try {
-        await new Promise((r) => setTimeout(r, 2000));
+        await new Promise((r) => setTimeout(r, 10_000));
         const idle = rssMb(gw.child.pid!);
         const rowsBefore = await usageRows(base.meterDb);
         const url = `http://127.0.0.1:${gw.port}`;

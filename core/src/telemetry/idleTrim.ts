@@ -96,7 +96,8 @@ export function startIdleTrim(options: IdleTrimOptions): IdleTrim {
       attempts = MAX_ATTEMPTS;
       return;
     }
-    if (attempts > 0) collect();
+    // Nothing to give back unless the young generation grew again (light traffic rarely grows it).
+    if (attempts > 0 && youngGenerationBytes() > YOUNG_FLOOR) collect();
   }, options.intervalMs);
   timer.unref();
   return {
