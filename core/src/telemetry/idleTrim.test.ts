@@ -36,7 +36,7 @@ describe('idle trim', () => {
     const real = fullGc();
     let calls = 0;
     // V8 shrinks only after ≥ 5 s of low allocation between GCs: an interval just above that.
-    const trim = startIdleTrim({ intervalMs: 5200, gc: () => (calls++, real()) });
+    const trim = startIdleTrim({ intervalMs: 5200, gc: (options) => (calls++, real(options)) });
     try {
       assert.equal(calls, 1, 'one GC at start (the boot garbage)');
       await until('the trim', () => trim.trims === 1);

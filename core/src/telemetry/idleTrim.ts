@@ -8,7 +8,8 @@ import { runInNewContext } from 'node:vm';
  * Why: V8 grows the young generation (up to 2 × `--max-semi-space-size`, 64 MB with the production
  * flag) while allocation survives — during boot, and under load — and only shrinks it in a full GC
  * that sees a low allocation rate (< 1 MB/s over the last 5 s). An idle gateway runs no full GC,
- * so the grown and empty young generation stayed resident (~40 MB of the ~167 MB idle RSS).
+ * so the grown and empty young generation stayed resident (~40 MB of the ~167 MB idle RSS); on
+ * Node 24 even a shrunk one's pages stay pooled, resident, until a memory-reducing GC.
  *
  * How: one full GC at start (the boot's garbage), then an unref'd timer reads the event-loop
  * utilisation every `intervalMs`; when the loop was idle (below `idleUtilization`) it runs one full
@@ -22,7 +23,7 @@ export interface IdleTrimOptions {
   /** Event-loop utilisation (0–1) below which an interval counts as idle. Default 0.05. */
   idleUtilization?: number;
   /** The full-GC function (tests); default: V8's, obtained without `--expose-gc` on the command line. */
-  gc?: () => void;
+  gc?: GcFunction;
 }
 
 export interface IdleTrim {
@@ -35,6 +36,7 @@ export interface IdleTrim {
 
 /** Young-generation committed size (bytes) at or below which there is nothing left to trim. */
 const YOUNG_FLOOR = 4 * 1024 * 1024;
+const LAST_RESORT = { type: 'major', execution: 'sync', flavor: 'last-resort' } as const;
 /** Idle GCs tried after a busy spell before giving up until the next one. */
 const MAX_ATTEMPTS = 3;
 
@@ -43,17 +45,24 @@ export function youngGenerationBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }
 
+/** V8's `gc()` (the `--expose-gc` extension); the options are read by V8 12+ (Node 22+), ignored before. */
+export type GcFunction = (options?: {
+  type?: 'major' | 'minor';
+  execution?: 'sync' | 'async';
+  flavor?: 'regular' | 'last-resort';
+}) => void;
+
 /**
  * V8's full-GC function. `--expose-gc` given on the command line puts it on globalThis; otherwise
  * the flag is set for a moment so a fresh vm context is created with it, then unset again (it only
  * affects contexts created while it is on; the main context never sees `gc`).
  */
-export function fullGc(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
+export function fullGc(): GcFunction {
+  const existing = (globalThis as { gc?: GcFunction }).gc;
   if (existing) return existing;
   setFlagsFromString('--expose-gc');
   try {
-    return runInNewContext('gc') as () => void;
+    return runInNewContext('gc') as GcFunction;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
@@ -74,7 +83,10 @@ export function startIdleTrim(options: IdleTrimOptions): IdleTrim {
   let ownMs = 0;
   const collect = () => {
     const t0 = performance.now();
-    gc();
+    // Last resort (V8 12+, Node 24): shrinks the young generation whatever the allocation rate and
+    // releases the pooled pages to the OS; without it Node 24's RSS stays put after the shrink.
+    // Node 20's V8 ignores the flavor: a full GC, which shrinks once the rate was low for 5 s.
+    gc(LAST_RESORT);
     ownMs += performance.now() - t0;
     collections++;
     attempts--;
