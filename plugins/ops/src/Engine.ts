@@ -1,5 +1,6 @@
 import type {
   AiControl,
+  ControlOrigin,
   KeyControl,
   KeyValueStore,
   Logger,
@@ -58,6 +59,12 @@ export class Engine {
   private probeTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private probing?: Promise<void>;
+  /**
+   * Evaluation and probing take turns: an evaluation reads when each deployment was last restored
+   * before it judges, so a probe restoring a deployment in the middle of it would let the failures
+   * that drained it drain it again at once.
+   */
+  private turn: Promise<void> = Promise.resolve();
   private leading = false;
   private lastPurge = 0;
   /** Consecutive successful probes per drained deployment (reset by a failure). */
@@ -95,6 +102,13 @@ export class Engine {
     }
   }
 
+  /** Runs `fn` after the evaluation or probe in progress (see `turn`). */
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = this.turn.then(fn);
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
   /** Takes or renews the lease; true while this instance leads. */
   async lead(): Promise<boolean> {
     const ttl = Math.max(3 * this.d.config.evaluateIntervalMs, 2_000);
@@ -115,7 +129,7 @@ export class Engine {
 
   /** One evaluation (never two at once on an instance). Exposed for tests. */
   evaluate(): Promise<void> {
-    this.running ??= this.evaluateOnce()
+    this.running ??= this.exclusive(() => this.evaluateOnce())
       .catch((err: unknown) => void this.d.logger.warn('ops: rule evaluation failed (will retry)', { err }))
       .finally(() => (this.running = undefined));
     return this.running!;
@@ -171,10 +185,13 @@ export class Engine {
     return out;
   }
 
-  /** Restores a deployment and marks when (see restoredSince). */
-  async restore(ai: AiControl, deployment: string): Promise<void> {
-    await ai.restore(deployment);
+  /**
+   * Restores a deployment and marks when (see restoredSince). The mark goes first: an evaluation that
+   * sees the deployment restored must also see since when.
+   */
+  async restore(ai: AiControl, deployment: string, origin?: ControlOrigin): Promise<void> {
     await this.d.store.set(`restored:${deployment}`, String(this.now()), { ttlMs: 3_600_000 });
+    await ai.restore(deployment, origin);
   }
 
   private async decide(rule: StoredRule, o: Observation): Promise<void> {
@@ -238,20 +255,23 @@ export class Engine {
       if (!ai) throw new Error('the ai plugin is not loaded');
       return ai;
     };
+    // The catalog revision each change makes names the rule and carries the reason.
+    const origin: ControlOrigin = { author: `ops:${rule.name}`, reason };
     switch (a.type) {
       case 'drain':
         return void (await needAi().drain(
           target,
           `${RULE_DRAIN}${rule.name}${a.probe === false ? ' (no probe)' : ''}: ${reason}`,
+          origin,
         ));
       case 'restore':
-        return void (await this.restore(needAi(), target));
+        return void (await this.restore(needAi(), target, origin));
       case 'set_weight':
-        return void (await needAi().setWeight(a.alias!, target, a.weight!));
+        return void (await needAi().setWeight(a.alias!, target, a.weight!, origin));
       case 'force_breaker':
-        return void (await needAi().forceBreaker(target, a.state === 'auto' ? null : a.state!));
+        return void (await needAi().forceBreaker(target, a.state === 'auto' ? null : a.state!, origin));
       case 'switch_fallback':
-        return void (await needAi().switchToFallback(target, a.on ?? true));
+        return void (await needAi().switchToFallback(target, a.on ?? true, origin));
       case 'suspend_key':
       case 'resume_key': {
         // Reversible (auth's KeyControl suspends, never revokes): resume_key or an admin lifts it.
@@ -314,7 +334,7 @@ export class Engine {
    * deployment stays drained. Leader only. Exposed for tests.
    */
   probe(): Promise<void> {
-    this.probing ??= this.probeOnce()
+    this.probing ??= this.exclusive(() => this.probeOnce())
       .catch((err: unknown) => void this.d.logger.warn('ops: probing failed (will retry)', { err }))
       .finally(() => (this.probing = undefined));
     return this.probing!;
@@ -346,7 +366,7 @@ export class Engine {
         instance: this.d.id,
       };
       try {
-        await this.restore(ai, dep.id);
+        await this.restore(ai, dep.id, { author: 'probe', reason: base.reason });
         await this.record({ ...base, outcome: 'acted', error: null });
       } catch (err) {
         await this.record({ ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) });

@@ -201,6 +201,18 @@ describe('ops on the embedded default (SQLite, in-process store)', () => {
     assert.equal(restored.length, 1);
     assert.match(restored[0].reason, /3 consecutive probes succeeded/);
     assert.equal(restored[0].rule, 'drain-failing');
+    // One routing history: the drain and the restore are catalog revisions naming the rule and the probe.
+    const revisions = (
+      (await (await gw.fetch('/admin/v1/ai/catalog/revisions', { headers: ADMIN })).json()) as {
+        revisions: { author: string | null; reason: string | null }[];
+      }
+    ).revisions;
+    const drainRev = revisions.find((r) => r.author === 'ops:drain-failing');
+    assert.ok(drainRev, `a revision by ops:drain-failing in ${JSON.stringify(revisions)}`);
+    assert.match(drainRev.reason ?? '', /error_ratio of primary/);
+    const probeRev = revisions.find((r) => r.author === 'probe');
+    assert.ok(probeRev, `a revision by the probe in ${JSON.stringify(revisions)}`);
+    assert.match(probeRev.reason ?? '', /3 consecutive probes succeeded/);
     assert.equal(await answeredBy(gw), 'primary');
     const metrics = await (await gw.fetch('/metrics')).text();
     assert.equal(
@@ -298,6 +310,16 @@ describe('ops on the embedded default (SQLite, in-process store)', () => {
       200,
     );
     assert.equal((await state(gw)).deployments.find((d) => d.id === 'backup')?.drained, null);
+    const byHand = (
+      (await (await gw.fetch('/admin/v1/ai/catalog/revisions', { headers: ADMIN })).json()) as {
+        revisions: { author: string | null; reason: string | null }[];
+      }
+    ).revisions.filter((r) => r.author === 'usr_ops_admin');
+    assert.deepEqual(
+      byHand.map((r) => r.reason).sort(),
+      ['provider maintenance', 'restored by hand'],
+      'the drain and restore by hand are revisions naming the operator',
+    );
     assert.deepEqual(
       (await events(gw, '?rule=manual')).map((e) => e.action),
       ['restore', 'drain'],

@@ -253,8 +253,10 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
             param: 'id',
           });
         const reason = verb === 'drain' ? (c.request.body as z.output<typeof drainBody>).reason : 'restored by hand';
-        if (verb === 'drain') await ai.drain(id, `by hand: ${reason}`);
-        else await r.engine.restore(ai, id);
+        // The catalog revision names the operator who asked.
+        const origin = { author: actorOf(c) ?? undefined, reason };
+        if (verb === 'drain') await ai.drain(id, `by hand: ${reason}`, origin);
+        else await r.engine.restore(ai, id, origin);
         await r.events.record({
           rule: 'manual',
           action: verb,
@@ -377,7 +379,7 @@ function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: R
         throw OpsErrors.create('invalid_rule_target', `Deployment "${params.id}" is not one of the ai plugin's.`, {
           param: 'id',
         });
-      await ai.forceBreaker(params.id, body.state === 'auto' ? null : body.state);
+      await ai.forceBreaker(params.id, body.state === 'auto' ? null : body.state, { author: actorOf(c) ?? undefined });
       const reason = body.state === 'auto' ? 'breaker released by hand' : `breaker held ${body.state} by hand`;
       await recordManual(r, c, 'force_breaker', params.id, reason, body);
       c.body = ai.deployments().find((d) => d.id === params.id);
@@ -404,7 +406,7 @@ function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: R
           'validation_failed',
           'on',
         );
-      await ai.switchToFallback(params.alias, body.on);
+      await ai.switchToFallback(params.alias, body.on, { author: actorOf(c) ?? undefined });
       const reason = body.on ? 'switched to its fallbacks by hand' : 'switched back to its own deployments by hand';
       await recordManual(r, c, 'switch_fallback', params.alias, reason, body);
       c.body = ai.aliases().find((a) => a.alias === params.alias);
@@ -428,7 +430,11 @@ function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: R
       const r = rt();
       const { params } = validated<unknown, z.output<typeof aliasParams>>(c);
       const { ai, found } = needAlias(r, params.alias);
-      for (const dep of Object.keys(found.weights)) await ai.setWeight(params.alias, dep, null);
+      for (const dep of Object.keys(found.weights))
+        await ai.setWeight(params.alias, dep, null, {
+          author: actorOf(c) ?? undefined,
+          reason: 'weights reset by hand',
+        });
       await recordManual(r, c, 'set_weight', params.alias, 'weights reset to the configured ones by hand', {
         weights: 'configured',
       });
