@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Revisions of the catalog, newest first */
+        /** Revisions of the catalog, newest first: admin edits, rollbacks and operational control changes (drains, weights, breakers, fallback switches) */
         get: operations["listAiCatalogRevisions"];
         put?: never;
         post?: never;
@@ -81,7 +81,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make the catalog as it was at a revision again (stored as a new revision) */
+        /** Make the catalog as it was at a revision again, its operational control state (drains, weights, breakers, fallback switches) included (stored as a new revision) */
         post: operations["rollbackAiCatalog"];
         delete?: never;
         options?: never;
@@ -1744,6 +1744,8 @@ export interface operations {
                             action: string;
                             author: string | null;
                             created_at: string;
+                            /** @description Why: the rule, probe or operator reason of an operational control change */
+                            reason: string | null;
                             revision: number;
                             target: string | null;
                         }[];
@@ -1809,11 +1811,15 @@ export interface operations {
                         changes: {
                             after: unknown;
                             before: unknown;
+                            /** @description The entry, or for control the item: drain/<deployment>, breaker/<deployment>, fallback/<alias>, weight/<alias>/<deployment> */
                             name: string;
                             /** @enum {string} */
                             op: "add" | "remove" | "change";
-                            /** @enum {string} */
-                            section: "providers" | "models" | "experiments" | "pricing";
+                            /**
+                             * @description control: drains, weight overrides, forced breakers and fallback switches (operational control)
+                             * @enum {string}
+                             */
+                            section: "providers" | "models" | "experiments" | "pricing" | "control";
                         }[];
                         revision: number;
                     };
