@@ -42,7 +42,12 @@ import { CatalogState, type Revision, type RevisionDiff } from './catalog-state'
                 <td>
                   <time [attr.datetime]="r.created_at">{{ r.created_at | date: 'medium' }}</time>
                 </td>
-                <td>{{ summary(r) }}</td>
+                <td>
+                  {{ summary(r) }}
+                  @if (r.reason) {
+                    <div class="muted" data-testid="revision-reason">{{ r.reason }}</div>
+                  }
+                </td>
                 <td>
                   <button
                     mat-button
@@ -148,7 +153,8 @@ export class RevisionsPanel {
 
   /** "models.update models/team-model" → the action in words and its target. */
   summary(r: Revision): string {
-    const action = r.action.replace(/^ai_catalog\./, '');
+    // Admin edits are ai_catalog.*; drains, weights, breakers and fallback switches are ai_control.*.
+    const action = r.action.replace(/^ai_(catalog|control)\./, '');
     const key = `models.catalog.action.${action.split('.').pop()}`;
     const said = this.i18n.translate(key);
     return `${said === key ? action : said} ${r.target ?? ''}`.trim();
