@@ -172,6 +172,32 @@ for (const backend of BACKENDS) {
       assert.deepEqual({ ...resumed }, { suspended_at: null, suspended_reason: null, suspended_by: null });
     });
 
+    test('suspending a rotated key holds its predecessors still in their grace too, and resuming lifts them', async () => {
+      const first = await createKey(tenantA, { name: 'rotated' });
+      const rotate = async (id: string) => {
+        const res = await call('POST', `${keyPath(tenantA, id)}/rotate`, { grace_seconds: 3600 });
+        assert.equal(res.status, 201);
+        return (await json(res)) as unknown as KeyBody;
+      };
+      const second = await rotate(first.id);
+      const third = await rotate(second.id);
+      for (const k of [first, second, third]) assert.equal((await whoami(k.key!)).status, 200, 'all in grace');
+      const held = await call('POST', `${keyPath(tenantA, third.id)}/suspend`, { reason: 'leaked secret' });
+      assert.equal(held.status, 200);
+      // The old secrets (perhaps the leaked one) must not keep working for the rest of their grace.
+      for (const k of [first, second, third]) {
+        const res = await whoami(k.key!);
+        const body = (await json(res)) as { error: { code: string } };
+        assert.equal(res.status, 403, `${k.id} is refused: ${JSON.stringify(body)}`);
+        assert.equal(body.error.code, 'api_key_suspended');
+        const view = (await json(await call('GET', keyPath(tenantA, k.id)))) as unknown as KeyBody;
+        assert.equal(view.status, 'suspended');
+        assert.equal(view.suspended_reason, 'leaked secret');
+      }
+      assert.equal((await call('POST', `${keyPath(tenantA, third.id)}/resume`)).status, 200);
+      for (const k of [first, second, third]) assert.equal((await whoami(k.key!)).status, 200, `${k.id} works again`);
+    });
+
     test('a revoked key cannot be suspended or resumed (409 problem); unknown keys are 404', async () => {
       const created = await createKey(tenantA, { name: 'gone' });
       assert.equal((await call('DELETE', keyPath(tenantA, created.id))).status, 200);

@@ -1,6 +1,7 @@
 import { API_VERSIONS, SCOPES, TENANT_ROLES } from '@aihub/core/plugin-api';
 import { z } from 'zod';
 import { KEY_SORTS } from '../keys/keyQuery';
+import { ROTATION_GRACE_MAX_SECONDS } from '../keys/ApiKeyStore';
 
 /**
  * zod schemas of the admin API: the kernel validates requests with them (400 `validation_failed`)
@@ -230,7 +231,7 @@ export const rotateKeyBody = z
       .number()
       .int()
       .min(0)
-      .max(7 * 86_400)
+      .max(ROTATION_GRACE_MAX_SECONDS)
       .optional()
       .describe(
         'How long the old key keeps working, so deployments can switch over (default 0: it stops now; at most 7 days)',

@@ -42,6 +42,17 @@ export interface ApiKeyRecord {
 /** The longest suspension reason kept (longer ones, e.g. an ops rule's, are cut with an ellipsis). */
 export const SUSPEND_REASON_MAX = 500;
 
+/** The longest a rotated key keeps working after its rotation (`grace_seconds`). */
+export const ROTATION_GRACE_MAX_SECONDS = 7 * 86_400;
+
+/** What a suspension or resumption did; `also` names the rotated predecessors held or lifted with the key. */
+export interface HoldChange {
+  before: ApiKeyRecord;
+  after: ApiKeyRecord;
+  changed: boolean;
+  also: string[];
+}
+
 export interface CreateApiKeyInput {
   tenantId: string;
   name: string;
@@ -343,47 +354,80 @@ export class ApiKeyStore {
     id: string,
     reason: string | null,
     by: string | null,
-  ): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord; changed: boolean } | undefined | 'revoked'> {
+  ): Promise<HoldChange | undefined | 'revoked'> {
     const before = await this.get(tenantId, id);
     if (!before) return undefined;
     if (before.revokedAt) return 'revoked';
     let changed = false;
+    let also: string[] = [];
     if (!before.suspendedAt) {
       const at = new Date(this.now());
-      const [count] = await this.models.ApiKey.update(
-        { suspended_at: at, suspended_reason: clip(reason), suspended_by: by, updated_at: at },
-        { where: { tenant_id: tenantId, id, revoked_at: null, suspended_at: null } },
-      );
+      const hold = { suspended_at: at, suspended_reason: clip(reason), suspended_by: by, updated_at: at };
+      const [count] = await this.models.ApiKey.update(hold, {
+        where: { tenant_id: tenantId, id, revoked_at: null, suspended_at: null },
+      });
       changed = count === 1;
+      // The old secret of a rotation in its grace would otherwise keep working: held with it, at the
+      // same instant, so that resuming this key lifts exactly these holds.
+      if (changed) also = await this.holdPredecessors(before, hold, null);
     }
     const after = (await this.get(tenantId, id))!;
     if (!changed && after.revokedAt) return 'revoked';
-    return { before, after, changed };
+    return { before, after, changed, also };
   }
 
   /**
    * Lifts a suspension. Idempotent: a key that is not suspended is left as it is (`changed` false).
    * `revoked` for a revoked key (revocation is final); undefined when the key is not in the tenant.
    */
-  async resume(
-    tenantId: string,
-    id: string,
-  ): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord; changed: boolean } | undefined | 'revoked'> {
+  async resume(tenantId: string, id: string): Promise<HoldChange | undefined | 'revoked'> {
     const before = await this.get(tenantId, id);
     if (!before) return undefined;
     if (before.revokedAt) return 'revoked';
     let changed = false;
+    let also: string[] = [];
     if (before.suspendedAt) {
       const at = new Date(this.now());
-      const [count] = await this.models.ApiKey.update(
-        { suspended_at: null, suspended_reason: null, suspended_by: null, updated_at: at },
-        { where: { tenant_id: tenantId, id, revoked_at: null, suspended_at: { [Op.ne]: null } } },
-      );
+      const lift = { suspended_at: null, suspended_reason: null, suspended_by: null, updated_at: at };
+      const [count] = await this.models.ApiKey.update(lift, {
+        where: { tenant_id: tenantId, id, revoked_at: null, suspended_at: { [Op.ne]: null } },
+      });
       changed = count === 1;
+      // Only the predecessors held together with this key (same instant), not ones held on their own.
+      if (changed) also = await this.holdPredecessors(before, lift, before.suspendedAt);
     }
     const after = (await this.get(tenantId, id))!;
     if (!changed && after.revokedAt) return 'revoked';
-    return { before, after, changed };
+    return { before, after, changed, also };
+  }
+
+  /**
+   * Applies a hold (or its lifting) to the keys `key` replaced by rotation that still work (their
+   * grace), walking `rotated_from` by primary key. Every predecessor of a key expires at the latest
+   * `ROTATION_GRACE_MAX_SECONDS` after that key was created, so the walk stops there. The ids changed.
+   */
+  private async holdPredecessors(
+    key: ApiKeyRecord,
+    values: Partial<ApiKeyRow>,
+    heldAt: Date | null,
+  ): Promise<string[]> {
+    const nowMs = this.now();
+    const ids: string[] = [];
+    let current = key;
+    for (let depth = 0; current.rotatedFrom && depth < 64; depth++) {
+      if (nowMs - current.createdAt.getTime() > ROTATION_GRACE_MAX_SECONDS * 1000) break;
+      const prev = await this.get(key.tenantId, current.rotatedFrom);
+      if (!prev) break;
+      if (!prev.revokedAt && (!prev.expiresAt || prev.expiresAt.getTime() > nowMs)) ids.push(prev.id);
+      current = prev;
+    }
+    // A predecessor revoked or held on its own meanwhile is left as it is (the condition); naming it
+    // anyway costs only an eviction.
+    if (ids.length > 0)
+      await this.models.ApiKey.update(values, {
+        where: { tenant_id: key.tenantId, id: ids, revoked_at: null, suspended_at: heldAt },
+      });
+    return ids;
   }
 
   /** Background bookkeeping: one UPDATE per key, never moving last_used_at backwards. */

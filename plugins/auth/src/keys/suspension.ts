@@ -1,10 +1,10 @@
 import type { GatewayContext } from '@aihub/core/plugin-api';
 import { keyView } from '../admin/keyView';
 import type { AuthRuntime } from '../runtime';
-import type { ApiKeyRecord } from './ApiKeyStore';
+import type { HoldChange } from './ApiKeyStore';
 
-/** What a suspension or resumption did: the key before and after, and whether it changed. */
-export type HoldOutcome = { before: ApiKeyRecord; after: ApiKeyRecord; changed: boolean } | undefined | 'revoked';
+/** What a suspension or resumption did: the key before and after, whether it changed, its predecessors held too. */
+export type HoldOutcome = HoldChange | undefined | 'revoked';
 
 /**
  * Suspends a key and makes it stick everywhere before returning: the row is updated, the key evicted
@@ -42,10 +42,10 @@ async function settle(
   ctx: GatewayContext | null,
   tenantId: string,
   action: string,
-  out: { before: ApiKeyRecord; after: ApiKeyRecord },
+  out: HoldChange,
 ): Promise<void> {
   // Evict here and publish before answering: every instance refuses (or serves) the key within a second.
-  await rt.apiKeys.announce(out.after.id);
+  for (const id of [out.after.id, ...out.also]) await rt.apiKeys.announce(id);
   const now = rt.ctx.clock.now();
   const entry = {
     tenantId,
@@ -53,7 +53,9 @@ async function settle(
     targetType: 'api_key',
     targetId: out.after.id,
     before: keyView(out.before, now),
-    after: keyView(out.after, now),
+    // The rotated predecessors still in their grace, held or lifted with the key, are named in it.
+    after:
+      out.also.length > 0 ? { ...keyView(out.after, now), rotated_predecessors: out.also } : keyView(out.after, now),
   };
   const log = rt.audit();
   if (log) await log.record(ctx, entry);
