@@ -10,6 +10,7 @@ import { PLUGIN_API_VERSION, type PluginDefinition } from './kernel/types';
 export { PLUGIN_API_VERSION } from './kernel/types';
 export type {
   Binder,
+  ConfigWarning,
   GatewayContext,
   GatewayMiddleware,
   HealthCheck,
@@ -81,6 +82,7 @@ export type { Logger } from './services/createLogger';
 export type { HttpClient } from './services/createHttpClient';
 export type { Clock } from './services/Clock';
 export type { CoreConfig } from './config/coreSchema';
+export type { ConfigPath, EnvOrigin } from './config/origins';
 export {
   currentRequest,
   defineAmbientKey,

@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { coreConfigSchema, pluginEntrySchema, type CoreConfig, type PluginEntry } from './coreSchema';
 import { interpolate, typeScalar } from './interpolate';
+import { ConfigOrigins } from './origins';
 import { ProblemCode, type Problem } from './problems';
 import { zodProblems } from './zodProblems';
 
@@ -13,6 +14,8 @@ export interface LoadedConfig {
   file?: string;
   /** Directory relative plugin paths resolve from. */
   baseDir: string;
+  /** Which values the environment produced (`${VAR}`, overrides), by path: names only, never values. */
+  origins: ConfigOrigins;
 }
 
 /** What is still usable of a config whose core part is invalid: its plugin entries. */
@@ -77,8 +80,9 @@ export async function loadConfig(
     });
     return { problems };
   }
-  const interpolated = interpolate(raw, env, problems) as Record<string, unknown>;
-  applyEnvOverrides(interpolated, env, options.port);
+  const origins = new ConfigOrigins();
+  const interpolated = interpolate(raw, env, problems, [], origins) as Record<string, unknown>;
+  applyEnvOverrides(interpolated, env, options.port, origins);
   const parsed = coreConfigSchema.safeParse(interpolated);
   const baseDir = options.baseDir ?? (file ? path.dirname(file) : process.cwd());
   if (!parsed.success) {
@@ -89,7 +93,7 @@ export async function loadConfig(
     const plugins = z.array(pluginEntrySchema).safeParse(interpolated.plugins ?? []);
     return { problems, partial: plugins.success ? { plugins: plugins.data, file, baseDir } : undefined };
   }
-  return { loaded: { config: parsed.data, file, baseDir }, problems };
+  return { loaded: { config: parsed.data, file, baseDir, origins }, problems };
 }
 
 /** `${VAR}` and `${VAR:-default}` on one line, as written in the file (see parseYaml). */
@@ -165,7 +169,17 @@ function setPath(target: Record<string, unknown>, keys: string[], value: unknown
  * - any core key as `AIHUB__SECTION__KEY` (double underscores; e.g. AIHUB__SERVER__BODY_LIMIT=2mb),
  *   snake case mapped to camelCase.
  */
-function applyEnvOverrides(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv, port?: number): void {
+function applyEnvOverrides(
+  cfg: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  port: number | undefined,
+  origins: ConfigOrigins,
+): void {
+  // Each override is the value's origin now, in place of a reference the file may have had there.
+  const setFrom = (name: string, keys: string[], value: unknown) => {
+    setPath(cfg, keys, value);
+    origins.record(keys, { vars: [name], empty: [] });
+  };
   const direct: [string, string[]][] = [
     ['AIHUB_HOST', ['server', 'host']],
     ['AIHUB_PORT', ['server', 'port']],
@@ -179,14 +193,24 @@ function applyEnvOverrides(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv,
   ];
   for (const [name, keys] of direct) {
     const v = env[name];
-    if (v !== undefined && v !== '') setPath(cfg, keys, typeScalar(v));
+    if (v !== undefined && v !== '') setFrom(name, keys, typeScalar(v));
   }
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL;
-  if (protocol) setPath(cfg, ['telemetry', 'tracing', 'protocol'], protocol);
-  if (traces) setPath(cfg, ['telemetry', 'tracing', 'endpoint'], traces);
-  else if (base) setPath(cfg, ['telemetry', 'tracing', 'endpoint'], `${base.replace(/\/$/, '')}/v1/traces`);
+  if (protocol)
+    setFrom(
+      env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL',
+      ['telemetry', 'tracing', 'protocol'],
+      protocol,
+    );
+  if (traces) setFrom('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['telemetry', 'tracing', 'endpoint'], traces);
+  else if (base)
+    setFrom(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      ['telemetry', 'tracing', 'endpoint'],
+      `${base.replace(/\/$/, '')}/v1/traces`,
+    );
   for (const [name, v] of Object.entries(env)) {
     if (!name.startsWith('AIHUB__') || v === undefined) continue;
     const keys = name
@@ -194,9 +218,12 @@ function applyEnvOverrides(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv,
       .split('__')
       .map((k) => k.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
     if (keys[0] === 'plugins') continue; // plugin config lives in an array; set it in the file
-    setPath(cfg, keys, typeScalar(v));
+    setFrom(name, keys, typeScalar(v));
   }
-  if (port !== undefined) setPath(cfg, ['server', 'port'], port);
+  if (port !== undefined) {
+    setPath(cfg, ['server', 'port'], port);
+    origins.forget(['server', 'port']);
+  }
 }
 
 /** The database URL the embedded default uses when none is configured. */

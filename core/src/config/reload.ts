@@ -128,6 +128,8 @@ export async function reloadConfig(input: {
       );
     }
   }
+  // The running plugins' contexts read the boot origins: they now answer for the file in effect.
+  if (!problems.length) boot.origins.replaceWith(next.origins);
   const outcome = problems.length ? 'invalid' : applied.length ? 'applied' : 'unchanged';
   const report: ReloadReport = { outcome, file, applied, restartRequired, problems };
   if (problems.length)

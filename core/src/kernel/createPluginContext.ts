@@ -1,6 +1,7 @@
 import { Container } from 'inversify';
 import type { Tracer } from '@opentelemetry/api';
 import type { CoreConfig } from '../config/coreSchema';
+import { noConfigOrigin, type ConfigOriginLookup } from '../config/origins';
 import type { HealthRegistry } from '../health/HealthRegistry';
 import type { Clock } from '../services/Clock';
 import type { Logger } from '../services/createLogger';
@@ -50,7 +51,12 @@ export function runtimeNotStarted(plugin: string): Error {
  * (key prefix `<plugin>:`). Tokens a plugin `provides` are re-bound in the root container so plugins
  * that start after it can resolve them.
  */
-export function createPluginContext(def: PluginDefinition, config: unknown, core: CoreServices): KernelPluginContext {
+export function createPluginContext(
+  def: PluginDefinition,
+  config: unknown,
+  core: CoreServices,
+  configOrigin: ConfigOriginLookup = noConfigOrigin,
+): KernelPluginContext {
   const container = new Container({ parent: core.root });
   const prefix = pluginTablePrefix(def.name);
   const provided = new Set(def.provides ?? []);
@@ -77,6 +83,7 @@ export function createPluginContext(def: PluginDefinition, config: unknown, core
     version: def.version,
     config,
     coreConfig: core.config,
+    configOrigin,
     logger: core.logger.child({ plugin: def.name }),
     meter: core.metrics.meterFor(def.name),
     tracer: core.tracer(`@aihub/plugin-${def.name}`),

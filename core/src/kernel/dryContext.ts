@@ -1,6 +1,7 @@
 import { Container } from 'inversify';
 import { trace } from '@opentelemetry/api';
 import type { CoreConfig } from '../config/coreSchema';
+import { noConfigOrigin, type ConfigOriginLookup } from '../config/origins';
 import { createLogger } from '../services/createLogger';
 import { createMetrics } from '../telemetry/createMetrics';
 import { runtimeNotStarted } from './createPluginContext';
@@ -11,7 +12,12 @@ import type { PluginContext, PluginDefinition } from './types';
  * `plugins list`). Config is real, logger and meter are throwaway; touching an I/O service throws, because hook and route factories must
  * only build closures, not do I/O.
  */
-export function dryContext(def: PluginDefinition, config: unknown, coreConfig: CoreConfig): PluginContext {
+export function dryContext(
+  def: PluginDefinition,
+  config: unknown,
+  coreConfig: CoreConfig,
+  configOrigin: ConfigOriginLookup = noConfigOrigin,
+): PluginContext {
   const unavailable = (what: string) =>
     new Proxy(
       {},
@@ -30,6 +36,7 @@ export function dryContext(def: PluginDefinition, config: unknown, coreConfig: C
     version: def.version,
     config,
     coreConfig,
+    configOrigin,
     logger: createLogger({ level: 'error', format: 'json', silent: true }),
     meter: createMetrics({ processMetrics: false }).meterFor(def.name),
     tracer: trace.getTracer('dry'),

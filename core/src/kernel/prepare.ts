@@ -1,5 +1,6 @@
 import type { CoreConfig } from '../config/coreSchema';
 import { loadConfig, type LoadConfigOptions } from '../config/loadConfig';
+import type { ConfigOrigins } from '../config/origins';
 import { StartupError, type Problem } from '../config/problems';
 import { collectHooks, collectRoutes, coreRoutes, routeConflicts } from './collectPlugin';
 import { dryContext } from './dryContext';
@@ -20,6 +21,11 @@ export interface Prepared {
   plugins: ResolvedPlugin[];
   /** Hook order per phase, as it will run (from a dry read of every plugin's hooks). */
   pipeline: Map<Phase, BoundHook[]>;
+  /**
+   * Which values the environment produced. The plugin contexts built from this Prepared read it live:
+   * an applied reload replaces its contents (see reloadConfig).
+   */
+  origins: ConfigOrigins;
 }
 
 /**
@@ -45,7 +51,7 @@ export async function prepare(options: PrepareOptions): Promise<Prepared> {
   const hooks: BoundHook[] = [];
   const routes = [];
   for (const p of plugins) {
-    const ctx = dryContext(p.definition, p.config, loaded.config);
+    const ctx = dryContext(p.definition, p.config, loaded.config, loaded.origins.under(['plugins', p.index, 'config']));
     try {
       hooks.push(...collectHooks(p.definition, ctx));
       routes.push(...collectRoutes(p.definition, ctx));
@@ -60,5 +66,12 @@ export async function prepare(options: PrepareOptions): Promise<Prepared> {
   const { byPhase, problems: orderProblems } = orderHooks(hooks, loaded.config.pipeline.order);
   all.push(...orderProblems, ...routeConflicts(routes, coreRoutes(loaded.config)));
   if (all.length) throw new StartupError(all);
-  return { config: loaded.config, file: loaded.file, baseDir: loaded.baseDir, plugins, pipeline: byPhase };
+  return {
+    config: loaded.config,
+    file: loaded.file,
+    baseDir: loaded.baseDir,
+    plugins,
+    pipeline: byPhase,
+    origins: loaded.origins,
+  };
 }

@@ -33,7 +33,7 @@ export async function startPlugins(
   const routes: CollectedRoute[] = [];
   for (const p of prepared.plugins) {
     const def = p.definition;
-    const ctx = createPluginContext(def, p.config, core);
+    const ctx = createPluginContext(def, p.config, core, prepared.origins.under(['plugins', p.index, 'config']));
     try {
       await def.register?.(ctx.binder, ctx);
       if (def.runtime) ctx.setRuntime(def.runtime(ctx));

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { CoreConfig } from '../config/coreSchema';
+import type { ConfigPath, EnvOrigin } from '../config/origins';
 import type { Clock } from '../services/Clock';
 import type { Logger } from '../services/createLogger';
 import type { HttpClient } from '../services/createHttpClient';
@@ -169,6 +170,14 @@ export interface PluginContext<C = unknown, R = unknown> {
   readonly version: string;
   readonly config: C;
   readonly coreConfig: CoreConfig;
+  /**
+   * Which environment variables produced the value at `path` of this plugin's config (relative to it:
+   * `providers.openai.apiKey`), and which of them were unset or empty: `apiKey: ${MY_KEY:-}` gives
+   * `{ vars: ['MY_KEY'], empty: ['MY_KEY'] }` while MY_KEY is unset. Undefined for a value written as
+   * is. Names only, never values, so a message can say which variable to set. After an applied config
+   * reload it answers for the reloaded file.
+   */
+  configOrigin(path: ConfigPath): EnvOrigin | undefined;
   readonly logger: Logger;
   readonly meter: PluginMeter;
   readonly tracer: Tracer;
@@ -197,6 +206,13 @@ export interface PluginContext<C = unknown, R = unknown> {
    * error naming the plugin. It stays readable after `stop`. A property read, no lookup per request.
    */
   readonly runtime: R;
+}
+
+/** A config warning of a plugin (`configWarnings`): not a problem, validation still passes. */
+export interface ConfigWarning {
+  /** Relative to the plugin's config (`providers.openai.apiKey`); `''` for the config as a whole. */
+  path: string;
+  message: string;
 }
 
 export interface Binder {
@@ -295,6 +311,13 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType, R = any> {
    */
   reload?: (ctx: PluginContext<z.output<S>, R>, next: z.output<S>, changed: string[]) => void | Promise<void>;
   health?: HealthCheck[] | ((ctx: PluginContext<z.output<S>, R>) => HealthCheck[]);
+  /**
+   * What is legal but will not work as the operator likely meant (a provider without its key): each a
+   * path relative to the plugin's config and a sentence. `aihub config validate` prints them and still
+   * exits 0. Runs in the dry context (no I/O, `ctx.runtime` only from `runtime()`); a plugin logs its
+   * own warnings at start, where it may know more (e.g. state stored through the admin API).
+   */
+  configWarnings?: (ctx: PluginContext<z.output<S>>) => ConfigWarning[];
   migrations?: Migration[];
   /**
    * Changes this plugin made to its `/v1` or `/admin/v1` routes, each at an API version of the
