@@ -5,7 +5,8 @@
  * drift falls on every variant alike. Per run: RSS 10 s after start (idle), the `memory {json}`
  * report (heap spaces, loaded modules), then — unless BENCH_MEMORY_LOAD_SECONDS=0 — 50 connections
  * for that many seconds (default 15): req/s and the median / peak RSS sampled every 250 ms, then
- * RSS and heap after a full GC (per-request retention shows as heap growth).
+ * RSS once idle again (BENCH_MEMORY_IDLE_MS later, as the idle reading), then RSS and heap after a
+ * full GC (per-request retention shows as heap growth).
  *
  * Variants: BENCH_MEMORY_VARIANTS, `;`-separated `name=space-separated node flags` (default: one
  * variant with the production flags, `prod=`). BENCH_MEMORY_ROUNDS (default 3). BENCH_MEMORY_RUNTIME: the
@@ -141,6 +142,9 @@ async function main() {
             });
             const { samples, peak } = sampler.stop();
             Object.assign(row, { rps: Math.round(r.rps), errors: r.errors + r.non2xx, steady: median(samples), peak });
+            // Idle again: what the process keeps once the load has stopped (the idle trim's second case).
+            await new Promise((res) => setTimeout(res, IDLE_MS));
+            row.idleAfterLoad = rssMb(pid);
             const after = await memoryReport(gw.child);
             row.heapGcAfterLoad = after?.heapUsed ?? NaN;
             row.rssGcAfterLoad = after?.rss ?? NaN;
