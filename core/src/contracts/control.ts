@@ -63,6 +63,13 @@ export interface AiAliasState {
   switchedToFallback: boolean;
   /** Effective weights per deployment of the alias (configured unless overridden). */
   weights: Record<string, number>;
+  /**
+   * The configured weight per deployment (the catalog's, without control overrides): a deployment
+   * whose `weights` entry differs from it, or is overridden to the same value, is listed in `overridden`.
+   */
+  configuredWeights: Record<string, number>;
+  /** Deployments whose weight is overridden by control (`setWeight`), whatever the value. */
+  overridden: string[];
 }
 
 export interface ProbeResult {

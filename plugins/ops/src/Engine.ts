@@ -1,5 +1,6 @@
 import type {
   AiControl,
+  ControlChange,
   ControlOrigin,
   KeyControl,
   KeyValueStore,
@@ -12,6 +13,7 @@ import type { EventLog, OpsEvent } from './EventLog';
 import type { OpsMetrics } from './metrics';
 import type { RuleStore, StoredRule } from './RuleStore';
 import type { Observation, Signals } from './signals/Signals';
+import { readProbeProgress, writeProbeProgress } from './probeProgress';
 import { sendWebhook } from './webhook';
 
 /** Renews the leader lease only while this instance still holds it (compare and extend, atomically). */
@@ -67,8 +69,6 @@ export class Engine {
   private turn: Promise<void> = Promise.resolve();
   private leading = false;
   private lastPurge = 0;
-  /** Consecutive successful probes per drained deployment (reset by a failure). */
-  private readonly streaks = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly d: EngineDeps) {
@@ -189,9 +189,12 @@ export class Engine {
    * Restores a deployment and marks when (see restoredSince). The mark goes first: an evaluation that
    * sees the deployment restored must also see since when.
    */
-  async restore(ai: AiControl, deployment: string, origin?: ControlOrigin): Promise<void> {
+  async restore(ai: AiControl, deployment: string, origin?: ControlOrigin): Promise<ControlChange> {
     await this.d.store.set(`restored:${deployment}`, String(this.now()), { ttlMs: 3_600_000 });
-    await ai.restore(deployment, origin);
+    const change = await ai.restore(deployment, origin);
+    // The next drain starts a new count.
+    await this.d.store.del(`probe:${deployment}`);
+    return change;
   }
 
   private async decide(rule: StoredRule, o: Observation): Promise<void> {
@@ -225,8 +228,8 @@ export class Engine {
       }));
     }
     try {
-      await this.act(rule, target, o, reason);
-      await this.record({ ...base, outcome: 'acted', error: null });
+      const revision = await this.act(rule, target, o, reason);
+      await this.record({ ...base, outcome: 'acted', error: null, revision });
     } catch (err) {
       await this.record({ ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
     }
@@ -248,7 +251,8 @@ export class Engine {
     return false;
   }
 
-  private async act(rule: StoredRule, target: string, o: Observation, reason: string): Promise<void> {
+  /** Does the rule's action; returns the catalog revision of a routing change, null for other actions. */
+  private async act(rule: StoredRule, target: string, o: Observation, reason: string): Promise<number | null> {
     const a = rule.action;
     const needAi = () => {
       const ai = this.d.ai();
@@ -259,19 +263,21 @@ export class Engine {
     const origin: ControlOrigin = { author: `ops:${rule.name}`, reason };
     switch (a.type) {
       case 'drain':
-        return void (await needAi().drain(
-          target,
-          `${RULE_DRAIN}${rule.name}${a.probe === false ? ' (no probe)' : ''}: ${reason}`,
-          origin,
-        ));
+        return (
+          await needAi().drain(
+            target,
+            `${RULE_DRAIN}${rule.name}${a.probe === false ? ' (no probe)' : ''}: ${reason}`,
+            origin,
+          )
+        ).revision;
       case 'restore':
-        return void (await this.restore(needAi(), target, origin));
+        return (await this.restore(needAi(), target, origin)).revision;
       case 'set_weight':
-        return void (await needAi().setWeight(a.alias!, target, a.weight!, origin));
+        return (await needAi().setWeight(a.alias!, target, a.weight!, origin)).revision;
       case 'force_breaker':
-        return void (await needAi().forceBreaker(target, a.state === 'auto' ? null : a.state!, origin));
+        return (await needAi().forceBreaker(target, a.state === 'auto' ? null : a.state!, origin)).revision;
       case 'switch_fallback':
-        return void (await needAi().switchToFallback(target, a.on ?? true, origin));
+        return (await needAi().switchToFallback(target, a.on ?? true, origin)).revision;
       case 'suspend_key':
       case 'resume_key': {
         // Reversible (auth's KeyControl suspends, never revokes): resume_key or an admin lifts it.
@@ -284,7 +290,7 @@ export class Engine {
             ? await keys.suspendKey(o.tenantId, target, `${RULE_DRAIN}${rule.name}: ${reason}`, `ops:${rule.name}`)
             : await keys.resumeKey(o.tenantId, target);
         if (!found) throw new Error(`key ${target} does not exist in tenant ${o.tenantId}`);
-        return;
+        return null;
       }
       case 'webhook': {
         const hook = this.d.config.webhooks[a.webhook!];
@@ -303,7 +309,7 @@ export class Engine {
           error: null,
         };
         await sendWebhook(this.d.http, hook, event);
-        return;
+        return null;
       }
     }
   }
@@ -347,14 +353,24 @@ export class Engine {
     const drained = ai
       .deployments()
       .filter((x) => x.drained?.reason.startsWith(RULE_DRAIN) && !x.drained.reason.includes(' (no probe)'));
-    for (const id of this.streaks.keys()) if (!drained.some((x) => x.id === id)) this.streaks.delete(id);
+    if (!drained.length) return;
+    const progress = await readProbeProgress(
+      this.d.store,
+      drained.map((x) => ({ id: x.id, drainedAt: x.drained!.at })),
+    );
     for (const dep of drained) {
       const r = await ai.probe(dep.id, p.timeoutMs);
       this.d.metrics.probes.inc({ deployment: dep.id, result: r.ok ? 'ok' : 'failed' });
-      const streak = r.ok ? (this.streaks.get(dep.id) ?? 0) + 1 : 0;
-      this.streaks.set(dep.id, streak);
+      const streak = r.ok ? (progress.get(dep.id)?.streak ?? 0) + 1 : 0;
+      await writeProbeProgress(this.d.store, dep.id, {
+        drainedAt: dep.drained!.at,
+        streak,
+        lastResult: r.ok ? 'ok' : 'failed',
+        lastStatus: r.status,
+        lastError: r.error,
+        lastAt: new Date(this.now()).toISOString(),
+      });
       if (streak < p.successes) continue;
-      this.streaks.delete(dep.id);
       const rule = /^ops rule ([^:]+):/.exec(dep.drained!.reason)?.[1] ?? 'probe';
       const base = {
         rule,
@@ -366,8 +382,8 @@ export class Engine {
         instance: this.d.id,
       };
       try {
-        await this.restore(ai, dep.id, { author: 'probe', reason: base.reason });
-        await this.record({ ...base, outcome: 'acted', error: null });
+        const { revision } = await this.restore(ai, dep.id, { author: 'probe', reason: base.reason });
+        await this.record({ ...base, outcome: 'acted', error: null, revision });
       } catch (err) {
         await this.record({ ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
       }

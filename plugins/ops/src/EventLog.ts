@@ -15,6 +15,12 @@ export interface OpsEvent {
   value: number | null;
   instance: string;
   error: string | null;
+  /**
+   * The ai plugin's catalog revision recording the action's control change (drain, restore, weight,
+   * breaker, fallback switch) — or, when the state already was so, the newest revision, which had it
+   * so. Null for actions that change no routing, dry runs, capped and failed decisions.
+   */
+  revision?: number | null;
 }
 
 export interface EventQuery {
@@ -44,9 +50,10 @@ export class EventLog {
       ...e,
       reason: e.reason.slice(0, 2000),
       error: e.error?.slice(0, 2000) ?? null,
+      revision: e.revision ?? null,
     };
     await this.sql.rows(
-      `INSERT INTO ${this.table} (id, created_at, rule, action, target, outcome, reason, signal, value, instance, error) VALUES ($1, ${instantParam(this.sql.dialect, 2)}, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `INSERT INTO ${this.table} (id, created_at, rule, action, target, outcome, reason, signal, value, instance, error, revision) VALUES ($1, ${instantParam(this.sql.dialect, 2)}, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         row.id,
         row.created_at,
@@ -59,6 +66,7 @@ export class EventLog {
         row.value,
         row.instance,
         row.error,
+        row.revision,
       ],
     );
     return row;
@@ -102,6 +110,7 @@ export class EventLog {
       value: r.value === null || r.value === undefined ? null : Number(r.value),
       instance: String(r.instance),
       error: (r.error as string | null) ?? null,
+      revision: r.revision === null || r.revision === undefined ? null : Number(r.revision),
     }));
     return {
       data,

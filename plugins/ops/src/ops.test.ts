@@ -129,7 +129,17 @@ async function answeredBy(gw: TestGateway): Promise<string> {
 async function events(
   gw: TestGateway,
   query = '',
-): Promise<{ rule: string; action: string; target: string; outcome: string; reason: string; instance: string }[]> {
+): Promise<
+  {
+    rule: string;
+    action: string;
+    target: string;
+    outcome: string;
+    reason: string;
+    instance: string;
+    revision: number | null;
+  }[]
+> {
   const res = await gw.fetch(`/admin/v1/ops/events${query}`, { headers: ADMIN });
   assert.equal(res.status, 200, await res.clone().text());
   return ((await res.json()) as { data: never[] }).data;
@@ -138,7 +148,11 @@ async function events(
 async function state(gw: TestGateway): Promise<{
   leader: string | null;
   instance: string;
-  deployments: { id: string; drained: { reason: string } | null }[];
+  deployments: {
+    id: string;
+    drained: { reason: string } | null;
+    probe: { streak: number; required: number; lastResult: string | null; lastError: string | null } | null;
+  }[];
 }> {
   return (await (await gw.fetch('/admin/v1/ops/state', { headers: ADMIN })).json()) as never;
 }
@@ -190,7 +204,11 @@ describe('ops on the embedded default (SQLite, in-process store)', () => {
           result: 'failed',
         }) > probesBefore,
     );
-    assert.ok((await state(gw)).deployments.find((d) => d.id === 'primary')?.drained);
+    const failing = (await state(gw)).deployments.find((d) => d.id === 'primary')!;
+    assert.ok(failing.drained);
+    assert.equal(failing.probe?.lastResult, 'failed');
+    assert.equal(failing.probe?.streak, 0);
+    assert.equal(failing.probe?.required, 3);
     // Healthy again: restored after three successful probes in a row.
     up.mode.primary = 'ok';
     await waitFor(
@@ -204,7 +222,7 @@ describe('ops on the embedded default (SQLite, in-process store)', () => {
     // One routing history: the drain and the restore are catalog revisions naming the rule and the probe.
     const revisions = (
       (await (await gw.fetch('/admin/v1/ai/catalog/revisions', { headers: ADMIN })).json()) as {
-        revisions: { author: string | null; reason: string | null }[];
+        revisions: { revision: number; author: string | null; reason: string | null }[];
       }
     ).revisions;
     const drainRev = revisions.find((r) => r.author === 'ops:drain-failing');
@@ -213,6 +231,10 @@ describe('ops on the embedded default (SQLite, in-process store)', () => {
     const probeRev = revisions.find((r) => r.author === 'probe');
     assert.ok(probeRev, `a revision by the probe in ${JSON.stringify(revisions)}`);
     assert.match(probeRev.reason ?? '', /3 consecutive probes succeeded/);
+    // Each event names the revision its change made.
+    assert.equal(acted[0].revision, drainRev.revision);
+    assert.equal(restored[0].revision, probeRev.revision);
+    assert.equal((await state(gw)).deployments.find((d) => d.id === 'primary')!.probe, null);
     assert.equal(await answeredBy(gw), 'primary');
     const metrics = await (await gw.fetch('/metrics')).text();
     assert.equal(
@@ -312,7 +334,7 @@ describe('ops on the embedded default (SQLite, in-process store)', () => {
     assert.equal((await state(gw)).deployments.find((d) => d.id === 'backup')?.drained, null);
     const byHand = (
       (await (await gw.fetch('/admin/v1/ai/catalog/revisions', { headers: ADMIN })).json()) as {
-        revisions: { author: string | null; reason: string | null }[];
+        revisions: { revision: number; author: string | null; reason: string | null }[];
       }
     ).revisions.filter((r) => r.author === 'usr_ops_admin');
     assert.deepEqual(
@@ -486,6 +508,12 @@ describe('two gateways on PostgreSQL + Redis', () => {
     assert.equal(await answeredBy(b), 'backup');
     assert.equal(await answeredBy(a), 'backup');
     assert.ok(up.hits.primary - before <= 2);
+    // The leader's failing probes, as the other instance reads them (shared store, not the leader's memory).
+    const follower = (await state(a)).instance === leader ? b : a;
+    await waitFor('a failed probe seen by the follower', async () => {
+      const p = (await state(follower)).deployments.find((d) => d.id === 'primary')?.probe;
+      return p?.lastResult === 'failed' && p.streak === 0 && p.lastError !== null;
+    });
     up.mode.primary = 'ok';
     await waitFor(
       'primary restored on both',

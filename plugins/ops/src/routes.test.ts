@@ -35,9 +35,16 @@ interface State {
     id: string;
     drained: { reason: string; at: string } | null;
     probing: boolean;
+    probe: { streak: number; required: number; lastResult: string | null; lastAt: string | null } | null;
     forcedBreaker: string | null;
   }[];
-  aliases: { alias: string; switchedToFallback: boolean; weights: Record<string, number> }[];
+  aliases: {
+    alias: string;
+    switchedToFallback: boolean;
+    weights: Record<string, number>;
+    configuredWeights: Record<string, number>;
+    overridden: string[];
+  }[];
 }
 
 for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
@@ -94,7 +101,7 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     const manualEvents = async (action: string) =>
       (
         (await call('GET', `/admin/v1/ops/events?rule=manual&action=${action}`)).body as {
-          data: { target: string; reason: string; outcome: string }[];
+          data: { target: string; reason: string; outcome: string; revision: number | null }[];
         }
       ).data;
 
@@ -115,6 +122,70 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       for (const id of ['primary', 'second'])
         assert.equal((await call('POST', `/admin/v1/ops/deployments/${id}/restore`)).status, 200);
       assert.ok((await state()).deployments.every((d) => !d.drained && !d.probing));
+      // Each manual event names the catalog revision its change made (the restore's is the newest).
+      const revs = (
+        (await call('GET', '/admin/v1/ai/catalog/revisions')).body as unknown as {
+          revisions: { revision: number; action: string | null; target: string | null }[];
+        }
+      ).revisions;
+      const [restored] = await manualEvents('restore');
+      assert.equal(restored.revision, revs[0].revision);
+      assert.equal(revs[0].action, 'ai_control.restore');
+      const [drainEv] = await manualEvents('drain');
+      const drainRev = revs.find((x) => x.revision === drainEv.revision);
+      assert.equal(drainRev?.action, 'ai_control.drain');
+      assert.equal(drainRev?.target, 'deployment/second');
+    });
+
+    it('probe progress is read from the shared store by any instance, and only for the current drain', async () => {
+      const r = gw.runtime(opsPlugin);
+      const ai = r.ai()!;
+      await ai.drain('primary', 'ops rule drain-failing: error_ratio of primary is 1 (above 0.5)');
+      const at = ai.deployments().find((d) => d.id === 'primary')!.drained!.at;
+      // No probe yet: 0 of 3.
+      assert.deepEqual((await state()).deployments.find((d) => d.id === 'primary')!.probe, {
+        streak: 0,
+        required: 3,
+        lastResult: null,
+        lastStatus: null,
+        lastError: null,
+        lastAt: null,
+      });
+      // What the leader's probe loop writes (this gateway's engine is off: it is no leader).
+      await r.ctx.store.set(
+        'probe:primary',
+        JSON.stringify({
+          drainedAt: at,
+          streak: 2,
+          lastResult: 'ok',
+          lastStatus: 200,
+          lastError: null,
+          lastAt: '2026-01-01T00:00:00.000Z',
+        }),
+      );
+      const p = (await state()).deployments.find((d) => d.id === 'primary')!;
+      assert.deepEqual(p.probe, {
+        streak: 2,
+        required: 3,
+        lastResult: 'ok',
+        lastStatus: 200,
+        lastError: null,
+        lastAt: '2026-01-01T00:00:00.000Z',
+      });
+      // A count from an earlier drain of the same deployment is not this drain's.
+      await r.ctx.store.set(
+        'probe:primary',
+        JSON.stringify({ drainedAt: '2020-01-01T00:00:00.000Z', streak: 2, lastResult: 'ok', lastAt: at }),
+      );
+      assert.equal((await state()).deployments.find((d) => d.id === 'primary')!.probe!.streak, 0);
+      // A drain by hand is not probed: no progress.
+      await call('POST', '/admin/v1/ops/deployments/second/drain', { reason: 'maintenance' });
+      assert.equal((await state()).deployments.find((d) => d.id === 'second')!.probe, null);
+      // Restoring ends the count (the next drain starts at 0).
+      for (const id of ['primary', 'second'])
+        assert.equal((await call('POST', `/admin/v1/ops/deployments/${id}/restore`)).status, 200);
+      assert.equal(await r.ctx.store.get('probe:primary'), null);
+      assert.ok((await state()).deployments.every((d) => d.probe === null));
     });
 
     it('holds a breaker open and releases it, each a manual event', async () => {
@@ -160,12 +231,22 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     it('resets an alias’ weights to the configured ones', async () => {
       const ai = gw.runtime(opsPlugin).ai()!;
       await ai.setWeight('chat', 'primary', 0);
-      assert.deepEqual((await state()).aliases.find((a) => a.alias === 'chat')!.weights, { primary: 0, second: 1 });
+      const overridden = (await state()).aliases.find((a) => a.alias === 'chat')!;
+      assert.deepEqual(overridden.weights, { primary: 0, second: 1 });
+      assert.deepEqual(overridden.configuredWeights, { primary: 3, second: 1 });
+      assert.deepEqual(overridden.overridden, ['primary']);
+      // Overridden to its configured value: still an override (a reset would remove it).
+      await ai.setWeight('chat', 'second', 1);
+      assert.deepEqual((await state()).aliases.find((a) => a.alias === 'chat')!.overridden, ['primary', 'second']);
       const reset = await call('POST', '/admin/v1/ops/aliases/chat/weights/reset');
       assert.equal(reset.status, 200, JSON.stringify(reset.body));
       assert.deepEqual(reset.body.weights, { primary: 3, second: 1 });
-      assert.deepEqual((await state()).aliases.find((a) => a.alias === 'chat')!.weights, { primary: 3, second: 1 });
-      assert.equal((await manualEvents('set_weight'))[0].target, 'chat');
+      const after = (await state()).aliases.find((a) => a.alias === 'chat')!;
+      assert.deepEqual(after.weights, { primary: 3, second: 1 });
+      assert.deepEqual(after.overridden, []);
+      const [ev] = await manualEvents('set_weight');
+      assert.equal(ev.target, 'chat');
+      assert.equal(typeof ev.revision, 'number');
     });
 
     it('acts on a deployment whose id has a slash, encoded in the path', async () => {

@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import { RULE_DRAIN } from './Engine';
 import { OpsErrors } from './errors';
+import { readProbeProgress } from './probeProgress';
 import { ACTIONS, ruleSchema, type Rule } from './rules';
 import type { OpsRuntime } from './runtime';
 
@@ -37,6 +38,13 @@ const eventOut = z.object({
   value: z.number().nullable(),
   instance: z.string(),
   error: z.string().nullable(),
+  revision: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "The ai plugin's catalog revision recording the routing change (its diff: GET /admin/v1/ai/catalog/revisions/{revision}/diff); null for other actions, dry runs, capped and failed decisions",
+    ),
 });
 
 const depOut = z.object({
@@ -51,16 +59,31 @@ const depOut = z.object({
     .nullable()
     .describe('Routing skips it on every instance until restored'),
 });
+const probeProgressOut = z
+  .object({
+    streak: z.number().int().describe('Healthy probes in a row so far (a failure starts again from 0)'),
+    required: z.number().int().describe('Healthy probes in a row that restore it (probe.successes)'),
+    lastResult: z.enum(['ok', 'failed']).nullable().describe('The last probe; null before the first'),
+    lastStatus: z.number().int().nullable().describe("The upstream's HTTP status on the last probe"),
+    lastError: z.string().nullable().describe('What failed on the last probe (status, timeout, connection)'),
+    lastAt: z.string().nullable().describe('When the last probe ran'),
+  })
+  .describe('Progress of the probe towards restoring it, the same on every instance');
 const stateDepOut = depOut.extend({
   probing: z
     .boolean()
     .describe('Drained by a rule and probed: restored on its own after probe.successes healthy probes in a row'),
+  probe: probeProgressOut.nullable().describe('Set while probing'),
 });
 const aliasOut = z.object({
   alias: z.string(),
   fallbacks: z.array(z.string()),
   switchedToFallback: z.boolean().describe('Traffic goes to the fallbacks first'),
   weights: z.record(z.string(), z.number()).describe('Effective weight per deployment (configured unless overridden)'),
+  configuredWeights: z
+    .record(z.string(), z.number())
+    .describe('Configured weight per deployment (the catalog’s, without control overrides)'),
+  overridden: z.array(z.string()).describe('Deployments whose weight a rule or an operator overrode'),
 });
 const stateOut = z.object({
   object: z.literal('ops.state'),
@@ -255,8 +278,8 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
         const reason = verb === 'drain' ? (c.request.body as z.output<typeof drainBody>).reason : 'restored by hand';
         // The catalog revision names the operator who asked.
         const origin = { author: actorOf(c) ?? undefined, reason };
-        if (verb === 'drain') await ai.drain(id, `by hand: ${reason}`, origin);
-        else await r.engine.restore(ai, id, origin);
+        const { revision } =
+          verb === 'drain' ? await ai.drain(id, `by hand: ${reason}`, origin) : await r.engine.restore(ai, id, origin);
         await r.events.record({
           rule: 'manual',
           action: verb,
@@ -267,6 +290,7 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
           value: null,
           instance: r.id,
           error: null,
+          revision,
         });
         await r.audit(c, `ops_deployment.${verb}`, id, undefined, { reason });
         c.body = ai.deployments().find((d) => d.id === id);
@@ -293,6 +317,14 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
       const r = rt();
       const ai = r.ai();
       const probe = r.ctx.config.probe;
+      const deployments = (ai?.deployments() ?? []).map((d) => ({
+        ...d,
+        // The same test the engine's probe loop makes: drains by rules are probed, drains by hand never.
+        probing:
+          probe.enabled && !!d.drained?.reason.startsWith(RULE_DRAIN) && !d.drained.reason.includes(' (no probe)'),
+      }));
+      const probed = deployments.filter((d) => d.probing).map((d) => ({ id: d.id, drainedAt: d.drained!.at }));
+      const progress = await readProbeProgress(r.ctx.store, probed);
       c.body = {
         object: 'ops.state',
         enabled: r.ctx.config.enabled,
@@ -300,12 +332,21 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
         leader: (await r.ctx.store.get('leader')) ?? null,
         instance: r.id,
         probe: { enabled: probe.enabled, intervalMs: probe.intervalMs, successes: probe.successes },
-        // The same test the engine's probe loop makes: drains by rules are probed, drains by hand never.
-        deployments: (ai?.deployments() ?? []).map((d) => ({
-          ...d,
-          probing:
-            probe.enabled && !!d.drained?.reason.startsWith(RULE_DRAIN) && !d.drained.reason.includes(' (no probe)'),
-        })),
+        deployments: deployments.map((d) => {
+          if (!d.probing) return { ...d, probe: null };
+          const p = progress.get(d.id);
+          return {
+            ...d,
+            probe: {
+              streak: p?.streak ?? 0,
+              required: probe.successes,
+              lastResult: p?.lastResult ?? null,
+              lastStatus: p?.lastStatus ?? null,
+              lastError: p?.lastError ?? null,
+              lastAt: p?.lastAt ?? null,
+            },
+          };
+        }),
         aliases: ai?.aliases() ?? [],
       };
     },
@@ -328,6 +369,7 @@ async function recordManual(
   target: string,
   reason: string,
   after: unknown,
+  revision: number | null,
 ): Promise<void> {
   await r.events.record({
     rule: 'manual',
@@ -339,6 +381,7 @@ async function recordManual(
     value: null,
     instance: r.id,
     error: null,
+    revision,
   });
   await r.audit(c, `ops_${action === 'force_breaker' ? 'deployment' : 'alias'}.${action}`, target, undefined, after);
 }
@@ -379,9 +422,11 @@ function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: R
         throw OpsErrors.create('invalid_rule_target', `Deployment "${params.id}" is not one of the ai plugin's.`, {
           param: 'id',
         });
-      await ai.forceBreaker(params.id, body.state === 'auto' ? null : body.state, { author: actorOf(c) ?? undefined });
+      const { revision } = await ai.forceBreaker(params.id, body.state === 'auto' ? null : body.state, {
+        author: actorOf(c) ?? undefined,
+      });
       const reason = body.state === 'auto' ? 'breaker released by hand' : `breaker held ${body.state} by hand`;
-      await recordManual(r, c, 'force_breaker', params.id, reason, body);
+      await recordManual(r, c, 'force_breaker', params.id, reason, body, revision);
       c.body = ai.deployments().find((d) => d.id === params.id);
     },
     opts("Hold a deployment's circuit breaker open or closed on every instance, or release it (auto)", true, {
@@ -406,9 +451,9 @@ function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: R
           'validation_failed',
           'on',
         );
-      await ai.switchToFallback(params.alias, body.on, { author: actorOf(c) ?? undefined });
+      const { revision } = await ai.switchToFallback(params.alias, body.on, { author: actorOf(c) ?? undefined });
       const reason = body.on ? 'switched to its fallbacks by hand' : 'switched back to its own deployments by hand';
-      await recordManual(r, c, 'switch_fallback', params.alias, reason, body);
+      await recordManual(r, c, 'switch_fallback', params.alias, reason, body, revision);
       c.body = ai.aliases().find((a) => a.alias === params.alias);
     },
     opts(
@@ -430,14 +475,22 @@ function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: R
       const r = rt();
       const { params } = validated<unknown, z.output<typeof aliasParams>>(c);
       const { ai, found } = needAlias(r, params.alias);
+      let revision: number | null = null;
       for (const dep of Object.keys(found.weights))
-        await ai.setWeight(params.alias, dep, null, {
+        ({ revision } = await ai.setWeight(params.alias, dep, null, {
           author: actorOf(c) ?? undefined,
           reason: 'weights reset by hand',
-        });
-      await recordManual(r, c, 'set_weight', params.alias, 'weights reset to the configured ones by hand', {
-        weights: 'configured',
-      });
+        }));
+      // The last revision: the one where every weight is the configured one again.
+      await recordManual(
+        r,
+        c,
+        'set_weight',
+        params.alias,
+        'weights reset to the configured ones by hand',
+        { weights: 'configured' },
+        revision,
+      );
       c.body = ai.aliases().find((a) => a.alias === params.alias);
     },
     opts('Return every weight of an alias to its configured value, on every instance', true, {

@@ -48,12 +48,23 @@ export class CatalogControl implements AiControl {
   }
 
   aliases(): AiAliasState[] {
-    return [...this.catalog.routes.values()].map((r) => ({
-      alias: r.alias,
-      fallbacks: r.fallbacks.map((f) => f.alias),
-      switchedToFallback: !!r.fallbackFirst,
-      weights: Object.fromEntries(r.entries.map((e) => [e.dep.id, e.weight])),
-    }));
+    const { config, overlay } = this.live.current;
+    return [...this.catalog.routes.values()].map((r) => {
+      // The entries carry the effective weight (applyControl overwrote overridden ones): the configured
+      // weight is read from the effective config, by the same id the catalog gives a deployment.
+      const configured = new Map(
+        (config.models[r.alias]?.deployments ?? []).map((d) => [d.name ?? `${d.provider}/${d.model}`, d.weight]),
+      );
+      const overrides = overlay.control.weights[r.alias] ?? {};
+      return {
+        alias: r.alias,
+        fallbacks: r.fallbacks.map((f) => f.alias),
+        switchedToFallback: !!r.fallbackFirst,
+        weights: Object.fromEntries(r.entries.map((e) => [e.dep.id, e.weight])),
+        configuredWeights: Object.fromEntries(r.entries.map((e) => [e.dep.id, configured.get(e.dep.id) ?? e.weight])),
+        overridden: r.entries.filter((e) => overrides[e.dep.id] !== undefined).map((e) => e.dep.id),
+      };
+    });
   }
 
   drain(deployment: string, reason: string, origin?: ControlOrigin): Promise<ControlChange> {
