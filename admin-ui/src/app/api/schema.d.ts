@@ -2847,7 +2847,13 @@ export interface operations {
                 content: {
                     "application/json": {
                         alias: string;
+                        /** @description Configured weight per deployment (the catalog’s, without control overrides) */
+                        configuredWeights: {
+                            [key: string]: number;
+                        };
                         fallbacks: string[];
+                        /** @description Deployments whose weight a rule or an operator overrode */
+                        overridden: string[];
                         /** @description Traffic goes to the fallbacks first */
                         switchedToFallback: boolean;
                         /** @description Effective weight per deployment (configured unless overridden) */
@@ -2914,7 +2920,13 @@ export interface operations {
                 content: {
                     "application/json": {
                         alias: string;
+                        /** @description Configured weight per deployment (the catalog’s, without control overrides) */
+                        configuredWeights: {
+                            [key: string]: number;
+                        };
                         fallbacks: string[];
+                        /** @description Deployments whose weight a rule or an operator overrode */
+                        overridden: string[];
                         /** @description Traffic goes to the fallbacks first */
                         switchedToFallback: boolean;
                         /** @description Effective weight per deployment (configured unless overridden) */
@@ -3229,6 +3241,8 @@ export interface operations {
                             /** @enum {string} */
                             outcome: "acted" | "dry_run" | "capped" | "failed";
                             reason: string;
+                            /** @description The ai plugin's catalog revision recording the routing change (its diff: GET /admin/v1/ai/catalog/revisions/{revision}/diff); null for other actions, dry runs, capped and failed decisions */
+                            revision: number | null;
                             rule: string;
                             signal: string | null;
                             target: string | null;
@@ -3786,7 +3800,13 @@ export interface operations {
                     "application/json": {
                         aliases: {
                             alias: string;
+                            /** @description Configured weight per deployment (the catalog’s, without control overrides) */
+                            configuredWeights: {
+                                [key: string]: number;
+                            };
                             fallbacks: string[];
+                            /** @description Deployments whose weight a rule or an operator overrode */
+                            overridden: string[];
                             /** @description Traffic goes to the fallbacks first */
                             switchedToFallback: boolean;
                             /** @description Effective weight per deployment (configured unless overridden) */
@@ -3808,6 +3828,21 @@ export interface operations {
                             forcedBreaker: ("open" | "closed") | null;
                             id: string;
                             model: string;
+                            /** @description Set while probing */
+                            probe: {
+                                /** @description When the last probe ran */
+                                lastAt: string | null;
+                                /** @description What failed on the last probe (status, timeout, connection) */
+                                lastError: string | null;
+                                /** @description The last probe; null before the first */
+                                lastResult: ("ok" | "failed") | null;
+                                /** @description The upstream's HTTP status on the last probe */
+                                lastStatus: number | null;
+                                /** @description Healthy probes in a row that restore it (probe.successes) */
+                                required: number;
+                                /** @description Healthy probes in a row so far (a failure starts again from 0) */
+                                streak: number;
+                            } | null;
                             /** @description Drained by a rule and probed: restored on its own after probe.successes healthy probes in a row */
                             probing: boolean;
                             provider: string;
@@ -4709,6 +4744,7 @@ export interface operations {
                 to?: string;
                 type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
                 user_id?: string;
+                users?: "true" | "false";
             };
             header?: never;
             path: {
