@@ -23,6 +23,7 @@ import {
 import { keyNotFound, keyView } from './keyView';
 import { rotateKeyRoute } from './rotateKeyRoute';
 import { suspendKeyRoutes } from './suspendKeyRoutes';
+import { targetKey } from './targetKey';
 import {
   apiKeyListItem,
   apiKeyView,
@@ -263,10 +264,7 @@ export function keyRoutes(router: PluginRouter, rt: () => AuthRuntime): void {
     async (ctx) => {
       const r = rt();
       const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
-      const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
-      const current = await r.keys.get(tenantId, id);
-      if (!current) throw keyNotFound();
-      checkTargetRank(caller, current, 'key');
+      await targetKey(r, ctx, tenantId, id);
       const changed = await r.keys.revoke(tenantId, id);
       if (!changed) throw keyNotFound();
       // Evict here and on every other instance (pub/sub) before answering.

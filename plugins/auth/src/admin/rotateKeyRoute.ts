@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { validated, type PluginRouter } from '@aihub/core/plugin-api';
 import type { AuthRuntime } from '../runtime';
-import { audit, authorizeTenant, checkTargetRank } from './common';
+import { audit } from './common';
 import { keyNotFound, keyView } from './keyView';
 import { createdKeyView, keyParams, rotateKeyBody } from './schemas';
+import { targetKey } from './targetKey';
 import { AuthErrors } from '../errors';
 
 /**
@@ -19,10 +20,7 @@ export function rotateKeyRoute(router: PluginRouter, rt: () => AuthRuntime, base
       const r = rt();
       const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
       const body = (ctx.request.body ?? {}) as z.output<typeof rotateKeyBody>;
-      const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
-      const current = await r.keys.get(tenantId, id);
-      if (!current) throw keyNotFound();
-      checkTargetRank(caller, current, 'key');
+      const { current } = await targetKey(r, ctx, tenantId, id);
       const grace = body.grace_seconds ?? 0;
       const out = await r.keys.rotate(tenantId, id, grace * 1000);
       if (out === undefined) throw keyNotFound();

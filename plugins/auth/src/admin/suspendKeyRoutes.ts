@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import { errors, validated, type PluginRouter } from '@aihub/core/plugin-api';
 import { resumeKey, suspendKey, type HoldOutcome } from '../keys/suspension';
 import type { AuthRuntime } from '../runtime';
-import { actorId, authorizeTenant, checkTargetRank } from './common';
+import { actorId } from './common';
 import { keyNotFound, keyView } from './keyView';
 import { apiKeyView, keyParams, suspendKeyBody } from './schemas';
+import { targetKey } from './targetKey';
 
 /** 409 for a revoked key, 404 for a missing one, else the key's view. */
 function answer(r: AuthRuntime, out: HoldOutcome, verb: string) {
@@ -31,10 +32,7 @@ export function suspendKeyRoutes(router: PluginRouter, rt: () => AuthRuntime, ba
       const r = rt();
       const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
       const body = (ctx.request.body ?? {}) as z.output<typeof suspendKeyBody>;
-      const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
-      const current = await r.keys.get(tenantId, id);
-      if (!current) throw keyNotFound();
-      checkTargetRank(caller, current, 'key');
+      const { caller } = await targetKey(r, ctx, tenantId, id);
       const out = await suspendKey(r, ctx, tenantId, id, body.reason ?? null, actorId(caller));
       ctx.body = answer(r, out, 'suspended');
     },
@@ -58,10 +56,7 @@ export function suspendKeyRoutes(router: PluginRouter, rt: () => AuthRuntime, ba
     async (ctx) => {
       const r = rt();
       const { tenantId, id } = validated<unknown, z.output<typeof keyParams>>(ctx).params;
-      const caller = await authorizeTenant(r, ctx, 'keys:write', tenantId);
-      const current = await r.keys.get(tenantId, id);
-      if (!current) throw keyNotFound();
-      checkTargetRank(caller, current, 'key');
+      await targetKey(r, ctx, tenantId, id);
       ctx.body = answer(r, await resumeKey(r, ctx, tenantId, id), 'resumed');
     },
     {
