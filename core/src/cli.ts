@@ -8,6 +8,7 @@ import { resolveDatabaseUrl } from './config/loadConfig';
 import { createDatabase } from './services/storage';
 import { registerPluginCommands } from './cli/pluginCommands';
 import { registerConfigReload } from './cli/configReload';
+import { registerConfigValidate } from './cli/configValidate';
 import { registerVersionsCommands } from './cli/versionsReport';
 import { registerStart } from './cli/start';
 import { CORE_VERSION } from './version';
@@ -42,19 +43,7 @@ function fail(err: unknown): never {
 registerStart(program, fail);
 
 const config = program.command('config').description('configuration commands');
-config
-  .command('validate [file]')
-  .description('check a config file with the same checks as start, without side effects')
-  .action(async (file?: string) => {
-    try {
-      const prepared = await prepare({ file });
-      process.stdout.write(
-        `OK: ${prepared.file ?? 'config'} is valid (${prepared.plugins.length} plugins: ${prepared.plugins.map((p) => p.definition.name).join(', ')})\n`,
-      );
-    } catch (err) {
-      fail(err);
-    }
-  });
+registerConfigValidate(config, fail);
 
 registerConfigReload(config, fail, (message) => fail(new UsageError(message)));
 

@@ -27,6 +27,10 @@ export default definePlugin({
   hooks: aiHooks,
   routes: aiRoutes,
   health: aiHealth,
+  // `aihub config validate` prints the start warning of a keyless provider too (from the file alone: a
+  // key stored through the admin API is only known to a started gateway).
+  configWarnings: (ctx) =>
+    missingApiKeys(ctx.config, ctx.configOrigin).map((m) => ({ path: `providers.${m.provider}`, message: m.message })),
   migrations,
   // API version changes of /v1 answers (callers pinned to an older version are served through them).
   versionChanges: aiVersionChanges,
@@ -44,8 +48,9 @@ export default definePlugin({
       models: Object.keys(ctx.config.models),
       experiments: ctx.config.experiments.length,
     });
-    // The effective catalog: a key stored through the admin API counts, as it does for routing.
-    const missing = missingApiKeys(rt.catalogConfig);
+    // The effective catalog: a key stored through the admin API counts, as it does for routing. A key
+    // the file reads from a variable is named by it (ctx.configOrigin), else by the usual one.
+    const missing = missingApiKeys(rt.catalogConfig, ctx.configOrigin);
     for (const m of missing) ctx.logger.warn(m.message, { provider: m.provider, type: m.type });
     if (missing.length) {
       const models = modelsWithoutKey(rt.catalogConfig, missing);

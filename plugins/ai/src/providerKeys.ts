@@ -1,3 +1,4 @@
+import type { ConfigPath, EnvOrigin } from '@aihub/core/plugin-api';
 import type { AiConfig, ProviderConfig } from './config';
 import { PRESETS } from './providers/openai-compatible/presets';
 
@@ -15,8 +16,14 @@ const KEY_ENV: Record<string, string> = {
   openrouter: 'OPENROUTER_API_KEY',
   mistral: 'MISTRAL_API_KEY',
 };
-/** Where each credential-holding type keeps it, for the message. */
-const KEY_FIELD: Record<string, string> = { 'vertex-ai': 'serviceAccount', bedrock: 'accessKeyId / secretAccessKey' };
+/** Where each credential-holding type keeps it (apiKey for the rest), for the message and the origin lookup. */
+const KEY_FIELDS: Record<string, string[]> = {
+  'vertex-ai': ['serviceAccount'],
+  bedrock: ['accessKeyId', 'secretAccessKey'],
+};
+
+/** `ctx.configOrigin`: which variables the file read a value from (see missingApiKeys). */
+export type OriginLookup = (path: ConfigPath) => EnvOrigin | undefined;
 /** Headers that carry a credential when an operator sets it by hand instead of `apiKey`. */
 const AUTH_HEADERS = new Set(['authorization', 'api-key', 'x-api-key', 'x-goog-api-key']);
 
@@ -34,15 +41,24 @@ export interface MissingKey {
  * Providers of a type that needs a key (openai at its public endpoint, azure-openai, anthropic) with
  * neither `apiKey` nor a credential header. An openai-type provider with its own `baseUrl` (vLLM,
  * LiteLLM, a local server) may need none, so it is not listed; ollama and mock never need one.
+ *
+ * With `origin` (`ctx.configOrigin`), a key the file reads from a variable (`apiKey: ${MY_KEY:-}`) is
+ * named by that variable; otherwise by the usual one of its type (OPENAI_API_KEY …).
  */
-export function missingApiKeys(config: AiConfig): MissingKey[] {
+export function missingApiKeys(config: AiConfig, origin?: OriginLookup): MissingKey[] {
   const out: MissingKey[] = [];
   for (const [name, p] of Object.entries(config.providers)) {
     const type = p.type ?? name;
     if (!needsKey(type, p) || hasCredential(type, p)) continue;
+    const fields = KEY_FIELDS[type] ?? ['apiKey'];
+    const field = `providers.${name}.${fields.join(' / ')}`;
+    const read = origin ? readFrom(name, fields, origin) : undefined;
     const env = KEY_ENV[type === 'openai-compatible' ? (p.preset ?? type) : type];
-    const field = `providers.${name}.${KEY_FIELD[type] ?? 'apiKey'}`;
-    const set = env ? `set ${env} (or ${field})` : `set ${field}`;
+    const set = read
+      ? `set ${read.names.join(' and ')} (which ${field} reads; ${read.names.length > 1 ? 'they are' : 'it is'} ${read.empty ? 'unset or empty' : 'blank'})`
+      : env
+        ? `set ${env} (or ${field})`
+        : `set ${field}`;
     out.push({
       provider: name,
       type,
@@ -51,6 +67,26 @@ export function missingApiKeys(config: AiConfig): MissingKey[] {
     });
   }
   return out;
+}
+
+/**
+ * The variables the file reads the provider's key fields from: the unset or empty ones when some are
+ * (those are what to set), else all of them (set, but to blanks).
+ */
+function readFrom(
+  provider: string,
+  fields: readonly string[],
+  origin: OriginLookup,
+): { names: string[]; empty: boolean } | undefined {
+  const vars = new Set<string>();
+  const empty = new Set<string>();
+  for (const f of fields) {
+    const o = origin(['providers', provider, f]);
+    o?.vars.forEach((v) => vars.add(v));
+    o?.empty.forEach((v) => empty.add(v));
+  }
+  const names = [...(empty.size ? empty : vars)];
+  return names.length ? { names, empty: empty.size > 0 } : undefined;
 }
 
 /** Aliases whose every deployment, and every fallback alias's, is on a provider without a key. */

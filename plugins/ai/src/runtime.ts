@@ -68,7 +68,7 @@ export class AiRuntime {
       );
     };
     const build = (cfg: AiConfig, control: ControlState, previous?: Catalog) => {
-      const catalog = new Catalog(cfg, ctx.http, onBreaker, previous);
+      const catalog = new Catalog(cfg, ctx.http, onBreaker, previous, ctx.configOrigin);
       // Drains, weights, forced breakers and fallback switches of the revision, before it serves.
       applyControl(catalog, control, onForced);
       for (const [id, d] of catalog.deployments)

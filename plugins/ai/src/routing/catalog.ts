@@ -1,7 +1,7 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
 import type { AiConfig, DeploymentConfig, ModelConfig, ProviderType } from '../config';
 import { resolvePrice, type Price } from '../pricing';
-import { missingApiKeys, type MissingKey } from '../providerKeys';
+import { missingApiKeys, type MissingKey, type OriginLookup } from '../providerKeys';
 import { createProvider } from '../providers/createProvider';
 import type { ProviderAdapter } from '../types';
 import { DeploymentBreaker, type BreakerState } from './breaker';
@@ -83,6 +83,8 @@ export class Catalog {
     http: HttpClient,
     onBreakerState: (deployment: string, state: BreakerState) => void,
     previous?: Catalog,
+    /** `ctx.configOrigin`, so a keyless provider's 503 names the variable the file reads its key from. */
+    origin?: OriginLookup,
   ) {
     this.breakerConfig = JSON.stringify(config.breaker);
     for (const [name, p] of Object.entries(config.providers)) {
@@ -92,7 +94,7 @@ export class Catalog {
       this.providerConfigs.set(name, json);
     }
     const reuse = previous?.breakerConfig === this.breakerConfig ? previous : undefined;
-    const keyless = new Map(missingApiKeys(config).map((m) => [m.provider, m]));
+    const keyless = new Map(missingApiKeys(config, origin).map((m) => [m.provider, m]));
     const deployment = (d: DeploymentConfig): Deployment => {
       const id = d.name ?? `${d.provider}/${d.model}`;
       let dep = this.deployments.get(id);
