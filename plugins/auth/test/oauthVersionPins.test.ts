@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { API_VERSIONS } from '@aihub/core/plugin-api';
 import type { TestGateway } from '@aihub/core/testing';
+import { CLIENT_API_VERSION, clientMetadata } from '../src/oauth/clientMetadata';
+import { FIRST_PARTY_CLIENTS, type FirstPartyClients } from '../src/oauth/firstParty';
+import type { OAuthClientRow } from '../src/models';
 import {
   basic,
   bearer,
@@ -10,6 +13,7 @@ import {
   form,
   json,
   newAdminKey,
+  rows,
   startAuthGateway,
   type Backend,
   type Env,
@@ -95,6 +99,32 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const explicit = await createClient({ api_version: CURRENT });
       assert.equal(explicit.api_version, CURRENT);
       assert.equal(await servedAt(await tokenOf(explicit)), CURRENT);
+      await pinTenant(CURRENT);
+    });
+
+    test('the console (a first-party client) is pinned to the current version at every start, never a tenant’s', async () => {
+      // The console is built for this gateway's current admin API: a tenant's older pin would hand it
+      // downgraded answers, and past that version's sunset a 410 on every call (the upgrade button too).
+      const firstParty = gw.kernel.root.get(FIRST_PARTY_CLIENTS as never) as FirstPartyClients;
+      const spec = {
+        clientId: 'pins-console',
+        name: 'Console',
+        redirectUris: ['http://127.0.0.1/console/callback'],
+        postLogoutRedirectUris: ['http://127.0.0.1/console/'],
+        scopes: ['admin:read', 'admin:write'],
+      };
+      await pinTenant(OLD);
+      await firstParty.ensureFirstPartyClient(spec);
+      const read = async () =>
+        (
+          await rows(env, `SELECT * FROM auth_oauth_clients WHERE client_id = 'pins-console'`)
+        )[0] as unknown as OAuthClientRow;
+      assert.equal((await read()).api_version, CURRENT);
+      assert.equal(clientMetadata(await read(), undefined)[CLIENT_API_VERSION], CURRENT, 'its tokens carry the pin');
+      // Created by an older gateway (whose current version was older): the next start moves it on.
+      await rows(env, `UPDATE auth_oauth_clients SET api_version = '${OLD}' WHERE client_id = 'pins-console'`);
+      await firstParty.ensureFirstPartyClient(spec);
+      assert.equal((await read()).api_version, CURRENT);
       await pinTenant(CURRENT);
     });
 

@@ -1,4 +1,4 @@
-import { createToken } from '@aihub/core/plugin-api';
+import { API_VERSIONS, createToken } from '@aihub/core/plugin-api';
 import type { OAuthClientRow } from '../models';
 import type { AuthContext } from '../runtime';
 import { issuerOf } from './OAuthServer';
@@ -62,6 +62,9 @@ export function firstPartyClients(ctx: AuthContext): FirstPartyClients {
         scopes: JSON.stringify(spec.scopes),
         role: 'owner' as const,
         first_party: true,
+        // The app is built for this gateway's current admin API: pinned to it (and moved on by every
+        // upgrade), so a tenant's older pin never downgrades its answers or, past a sunset, refuses them.
+        api_version: API_VERSIONS[API_VERSIONS.length - 1],
       };
       const { OAuthClient } = rt.models;
       const existing = (await OAuthClient.findByPk(spec.clientId, { raw: true })) as OAuthClientRow | null;
