@@ -23,7 +23,8 @@ const REFRESH_MS = 5000;
 
 /**
  * `/ops/events` (platform admins): the engine's decision log — every decision and manual change with
- * its outcome (acted, dry run, capped, failed) and reason, newest first. The filters the API supports
+ * its outcome (acted, dry run, capped, failed), reason and the catalog revision its routing change made
+ * (listed on the Models screen), newest first. The filters the API supports
  * (rule, action, outcome) and the page live in the URL; the page refreshes every few seconds while the
  * tab is visible, in place (no loading flash over rows already shown).
  */
@@ -138,6 +139,19 @@ const REFRESH_MS = 5000;
               }
             </td>
           </ng-container>
+          <ng-container matColumnDef="revision">
+            <th mat-header-cell *matHeaderCellDef scope="col">{{ t('ops.events.revision') }}</th>
+            <!-- The number only: the Models screen's revisions have no deep link to one revision's diff. -->
+            <td
+              mat-cell
+              *matCellDef="let e"
+              class="num"
+              data-testid="ops-event-revision"
+              [attr.title]="e.revision !== null ? t('ops.events.revisionHint', { n: e.revision }) : null"
+            >
+              {{ e.revision !== null ? '#' + e.revision : '—' }}
+            </td>
+          </ng-container>
           <ng-container matColumnDef="instance">
             <th mat-header-cell *matHeaderCellDef scope="col">{{ t('ops.events.instance') }}</th>
             <td mat-cell *matCellDef="let e" class="mono">{{ e.instance }}</td>
@@ -179,7 +193,7 @@ export class OpsEvents {
   readonly actions = ACTIONS;
   readonly outcomes = OUTCOMES;
   readonly refreshSeconds = REFRESH_MS / 1000;
-  readonly columns = ['created_at', 'rule', 'action', 'target', 'outcome', 'reason', 'instance'];
+  readonly columns = ['created_at', 'rule', 'action', 'target', 'outcome', 'reason', 'revision', 'instance'];
 
   readonly url = urlState({ rule: '', action: '', outcome: '', cursor: '', limit: 25 });
   private readonly query = computed(() => eventsQuery(this.url.state()), {

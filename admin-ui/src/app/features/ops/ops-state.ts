@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
 import { ApiClient } from '../../core/api/api-client';
@@ -9,16 +10,20 @@ import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
 import { PageState } from '../../shared/page-state/page-state';
 import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { livePoll } from '../monitor/live-poll';
+import { firstValueFrom } from 'rxjs';
+import { DrainDialog, type DrainData } from './drain-dialog';
 import { OpsTabs } from './ops-tabs';
-import { controlView, formatWeights, type OpsAlias, type OpsDeployment, type OpsState } from './ops-view';
+import { controlView, weightRows, type OpsAlias, type OpsDeployment, type OpsState } from './ops-view';
 
 const REFRESH_MS = 5000;
 
 /**
  * `/ops/state` (platform admins): the routing control in effect on every instance now — drained
- * deployments (with why, since when, and whether the probe will restore them), breakers held open or
- * closed, aliases switched to their fallbacks, and weights — each with its undo (restore, release,
- * switch back, reset), confirmed first. Refreshed every few seconds while the tab is visible.
+ * deployments (with why, since when, and whether the probe will restore them and how far it is),
+ * breakers held open or closed, aliases switched to their fallbacks, and weights (overridden ones
+ * marked, with the configured value) — each with its undo (restore, release, switch back, reset),
+ * confirmed first; and every deployment with a drain by hand (a reason required). Refreshed every
+ * few seconds while the tab is visible.
  */
 @Component({
   selector: 'app-ops-state',
@@ -51,12 +56,26 @@ const REFRESH_MS = 5000;
       overflow-wrap: anywhere;
       max-width: 420px;
     }
+    ul.weights {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+    }
+    .overridden {
+      margin-inline-start: 8px;
+      font-weight: 500;
+    }
+    progress {
+      vertical-align: middle;
+      width: 64px;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class OpsStatePage {
   private readonly api = inject(ApiClient);
   private readonly confirm = inject(ConfirmService);
+  private readonly dialog = inject(MatDialog);
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
 
@@ -66,7 +85,7 @@ export class OpsStatePage {
     const s = this.state();
     return s ? controlView(s) : null;
   });
-  readonly weights = formatWeights;
+  readonly weightRows = weightRows;
   readonly refreshSeconds = REFRESH_MS / 1000;
   /** The control being changed (one at a time: its button is disabled meanwhile). */
   readonly busy = signal<string | null>(null);
@@ -88,6 +107,24 @@ export class OpsStatePage {
   restore(d: OpsDeployment): Promise<void> {
     return this.act(`restore:${d.id}`, 'restore', { id: d.id }, () =>
       this.api.call(this.api.client.POST('/admin/v1/ops/deployments/{id}/restore', { params: { path: { id: d.id } } })),
+    );
+  }
+
+  /** Asks why (required) in a dialog that is also the confirmation, then drains on every instance. */
+  async drain(d: OpsDeployment): Promise<void> {
+    const ref = this.dialog.open<DrainDialog, DrainData, string | undefined>(DrainDialog, {
+      data: { id: d.id },
+      width: '480px',
+    });
+    const reason = await firstValueFrom(ref.afterClosed());
+    if (!reason) return;
+    await this.run(`drain:${d.id}`, 'drain', { id: d.id }, () =>
+      this.api.call(
+        this.api.client.POST('/admin/v1/ops/deployments/{id}/drain', {
+          params: { path: { id: d.id } },
+          body: { reason },
+        }),
+      ),
     );
   }
 
@@ -134,6 +171,16 @@ export class OpsStatePage {
       confirmLabel: this.i18n.translate(`ops.state.${kind}`),
     });
     if (!ok) return;
+    await this.run(busy, kind, params, call);
+  }
+
+  /** Calls, reports, reloads; `busy` disables the control's button meanwhile. */
+  private async run(
+    busy: string,
+    kind: 'drain' | 'restore' | 'release' | 'switchBack' | 'resetWeights',
+    params: { id: string },
+    call: () => Promise<unknown>,
+  ): Promise<void> {
     this.busy.set(busy);
     try {
       await call();

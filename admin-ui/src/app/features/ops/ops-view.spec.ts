@@ -1,4 +1,4 @@
-import { controlView, eventsQuery, formatWeights, type OpsState } from './ops-view';
+import { controlView, eventsQuery, formatWeights, weightRows, type OpsState } from './ops-view';
 
 describe('eventsQuery', () => {
   it('sends the filters the API supports and drops values it would refuse', () => {
@@ -35,6 +35,7 @@ describe('controlView', () => {
         forcedBreaker: 'open',
         drained: null,
         probing: false,
+        probe: null,
       },
       {
         id: 's',
@@ -45,11 +46,33 @@ describe('controlView', () => {
         forcedBreaker: null,
         drained: { reason: 'ops rule x: failing', at: '2026-01-01T00:00:00Z' },
         probing: true,
+        probe: {
+          streak: 1,
+          required: 3,
+          lastResult: 'ok',
+          lastStatus: 200,
+          lastError: null,
+          lastAt: '2026-01-01T00:01:00Z',
+        },
       },
     ],
     aliases: [
-      { alias: 'chat', fallbacks: ['backup'], switchedToFallback: true, weights: { p: 3, s: 0 } },
-      { alias: 'backup', fallbacks: [], switchedToFallback: false, weights: { b: 1 } },
+      {
+        alias: 'chat',
+        fallbacks: ['backup'],
+        switchedToFallback: true,
+        weights: { p: 3, s: 0 },
+        configuredWeights: { p: 3, s: 1 },
+        overridden: ['s'],
+      },
+      {
+        alias: 'backup',
+        fallbacks: [],
+        switchedToFallback: false,
+        weights: { b: 1 },
+        configuredWeights: { b: 1 },
+        overridden: [],
+      },
     ],
   };
   it('lists drained deployments, forced breakers, switched aliases and weighted aliases', () => {
@@ -59,5 +82,11 @@ describe('controlView', () => {
     expect(v.switched.map((a) => a.alias)).toEqual(['chat']);
     expect(v.weighted.map((a) => a.alias)).toEqual(['chat']);
     expect(formatWeights(v.weighted[0].weights)).toBe('p 3 · s 0');
+  });
+  it('tells an overridden weight from a configured one', () => {
+    expect(weightRows(state.aliases[0])).toEqual([
+      { deployment: 'p', weight: 3, configured: 3, overridden: false },
+      { deployment: 's', weight: 0, configured: 1, overridden: true },
+    ]);
   });
 });

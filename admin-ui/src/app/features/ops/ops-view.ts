@@ -53,6 +53,24 @@ export function controlView(state: OpsState): ControlView {
   };
 }
 
+/** One deployment's weight in an alias, and whether control overrides the configured one. */
+export interface WeightRow {
+  deployment: string;
+  weight: number;
+  configured: number;
+  overridden: boolean;
+}
+
+/** The alias' weights, each with its configured value and whether a rule or an operator overrode it. */
+export function weightRows(a: OpsAlias): WeightRow[] {
+  return Object.entries(a.weights).map(([deployment, weight]) => ({
+    deployment,
+    weight,
+    configured: a.configuredWeights[deployment] ?? weight,
+    overridden: a.overridden.includes(deployment),
+  }));
+}
+
 /** `primary 3 · second 1` */
 export function formatWeights(weights: Record<string, number>): string {
   return Object.entries(weights)
