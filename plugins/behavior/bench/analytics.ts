@@ -2,7 +2,7 @@
  * Behavior analytics read benchmark (bounded): N events of U users over 30 days written through the
  * consumer's EventWriter (events + profiles, as ingestion would), then each query the console's
  * behavior screens make, timed through the real admin routes (median of R runs): trends by event
- * per day, top events, a 3-step funnel (7-day window), daily retention (8 periods), a profile page —
+ * per day (with distinct users, and the counts alone: users=false), top events, a 3-step funnel (7-day window), daily retention (8 periods), a profile page —
  * first from the daily user sets, then (a second gateway on the same database with
  * analytics.dailyUserSets false) from the raw events, as before the sets existed.
  *
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
     const range = 'from=2026-01-01&to=2026-01-30';
     const queries: [string, string][] = [
       ['trends (by event, day)', `events?${range}&interval=day&group_by=event`],
+      // The console's first paint: the counts alone (per-day totals), users asked for after it.
+      ['trends, no users (1st paint)', `events?${range}&interval=day&group_by=event&users=false`],
+      ['trends (week)', `events?${range}&interval=week&group_by=event&users=false`],
       ['top events', `top/events?${range}&limit=100`],
       ['funnel (3 steps, 7d)', `funnels?${range}&steps=Signed%20Up,Activated,Order%20Completed&window=7d`],
       ['retention (day, 8 periods)', `retention?${range}&interval=day&periods=8`],

@@ -21,7 +21,14 @@ export class RetentionJob {
   constructor(
     private readonly ctx: PluginContext<BehaviorConfig>,
     private readonly sql: Sql,
-    private readonly t: { events: string; profiles: string; deleted: string; tenants: string; daily: string },
+    private readonly t: {
+      events: string;
+      profiles: string;
+      deleted: string;
+      tenants: string;
+      daily: string;
+      totals?: string;
+    },
     private readonly settings: TenantSettingsCache,
     private readonly metrics: BehaviorMetrics,
   ) {}

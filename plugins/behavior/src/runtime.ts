@@ -19,6 +19,7 @@ export function createRuntime(ctx: PluginContext<BehaviorConfig>) {
     tenants: ctx.table('tenants'),
     keys: ctx.table('tenant_keys'),
     daily: ctx.table('daily_users'),
+    totals: ctx.table('daily_totals'),
   };
   const metrics = createBehaviorMetrics(ctx);
   const settings = new TenantSettingsCache(ctx);

@@ -121,6 +121,41 @@ async function expectedRows(sql: Sql) {
   return rows.map(row);
 }
 
+const TOTALS = 'behavior_daily_totals';
+const TOTAL_KEY = 'tenant_id, day, event, type';
+const totalRow = (r: Record<string, unknown>) => ({
+  tenant_id: String(r.tenant_id),
+  day: String(r.day),
+  event: String(r.event),
+  type: String(r.type),
+  events: num(r.events),
+  users: num(r.users),
+});
+async function totalRows(sql: Sql) {
+  const rows = await sql.rows(`SELECT ${TOTAL_KEY}, events, users FROM ${TOTALS} ORDER BY ${TOTAL_KEY}`);
+  return rows.map(totalRow);
+}
+/** The per-day totals counted straight from the raw events: events and distinct users per tenant, day, event and type. */
+async function expectedTotals(sql: Sql) {
+  const day =
+    sql.dialect === 'postgres' ? `to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : 'substr("timestamp", 1, 10)';
+  const rows = await sql.rows(
+    `SELECT tenant_id, ${day} AS day, COALESCE(event, '') AS event, type, COUNT(*) AS events, COUNT(DISTINCT distinct_id) AS users
+     FROM ${tables.events} GROUP BY tenant_id, ${day}, COALESCE(event, ''), type ORDER BY 1, 2, 3, 4`,
+  );
+  return rows.map(totalRow);
+}
+/** The totals equal the raw events' item by item (and are not trivially empty). */
+async function assertTotals(sql: Sql, label: string) {
+  const rows = await totalRows(sql);
+  assert.ok(rows.length > 50, `${label}: ${rows.length} totals rows`);
+  assert.ok(
+    rows.some((r) => r.users > 1),
+    `${label}: some totals count several users`,
+  );
+  assert.deepEqual(rows, await expectedTotals(sql), `${label}: totals`);
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Whole UTC days, date-times cutting days at both ends, a range inside one day, one from the middle of a day to a midnight. */
 const RANGES = [
@@ -141,8 +176,20 @@ const FILTERS: { events?: string[]; type?: string }[] = [
 ];
 
 /** Series in name order (the API lists them in the order rows arrive, which is the database's choice within a bucket). */
-const bySeries = <T extends { events?: { event: string | null }[] }>(x: T): T =>
-  x.events ? { ...x, events: [...x.events].sort((p, q) => (p.event ?? '').localeCompare(q.event ?? '')) } : x;
+const bySeries = <T extends object>(x: T): T => {
+  const events = (x as { events?: { event: string | null }[] }).events;
+  return events ? { ...x, events: [...events].sort((p, q) => (p.event ?? '').localeCompare(q.event ?? '')) } : x;
+};
+
+/** A counts answer with every `users` field left out (what counts(…, withUsers false) answers). */
+function withoutUsers(x: object): object {
+  if (Array.isArray(x)) return x.map((v: unknown) => (v && typeof v === 'object' ? withoutUsers(v) : v));
+  return Object.fromEntries(
+    Object.entries(x)
+      .filter(([k]) => k !== 'users')
+      .map(([k, v]) => [k, v && typeof v === 'object' ? withoutUsers(v as object) : v]),
+  );
+}
 
 /** Every answer of the fast and the raw analytics on the current data, compared item by item. */
 async function assertSameAnswers(fast: Analytics, raw: Analytics, label: string, filters = FILTERS) {
@@ -157,6 +204,13 @@ async function assertSameAnswers(fast: Analytics, raw: Analytics, label: string,
             const a = bySeries(await fast.counts(tenantId, range, interval, filter, byEvent));
             const b = bySeries(await raw.counts(tenantId, range, interval, filter, byEvent));
             assert.deepEqual(a, b, `${label}: counts ${r} ${interval} ${JSON.stringify(f)} byEvent=${byEvent}`);
+            // Without users: the counts from the per-day totals alone, equal to the raw events' counts.
+            const c = bySeries(await fast.counts(tenantId, range, interval, filter, byEvent, false));
+            assert.deepEqual(
+              c,
+              withoutUsers(b),
+              `${label}: counts without users ${r} ${interval} ${JSON.stringify(f)}`,
+            );
             compared++;
           }
       for (const type of ['track', 'page']) {
@@ -220,6 +274,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const rows = await dailyRows(sql);
       assert.ok(rows.length > 300 && rows.length < events.length, `${rows.length} rows for ${events.length} events`);
       assert.deepEqual(rows, await expectedRows(sql));
+      await assertTotals(sql, 'written');
       // An event at 23:59:59.999 and one at 00:00:00.000 fall on their own UTC days.
       const u = await sql.rows(
         `SELECT day FROM ${tables.daily} WHERE tenant_id = 'ta' AND day IN ('2025-02-28', '2025-03-01') GROUP BY day`,
@@ -272,8 +327,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
             bind,
           );
         }
-        assert.deepEqual(await odb.migrateUp(set()), ['behavior:0005_behavior_daily_users']);
+        assert.deepEqual(await odb.migrateUp(set()), [
+          'behavior:0005_behavior_daily_users',
+          'behavior:0006_behavior_daily_totals',
+        ]);
         assert.deepEqual(await dailyRows(osql), await dailyRows(sql));
+        assert.deepEqual(await totalRows(osql), await totalRows(sql));
       } finally {
         await odb.close();
       }
@@ -281,6 +340,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('forgets an erased user (and their linked anonymous id) and stays exact', async () => {
       const before = await dailyRows(sql);
+      const totalsBefore = await totalRows(sql);
       const out = await fast.deleteUser('ta', ['u3'], 7);
       assert.ok(out.events > 0 && out.profile);
       const rows = await dailyRows(sql);
@@ -292,6 +352,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         before.filter((r) => !(r.tenant_id === 'ta' && ['u3', 'a-of-u3'].includes(r.user_key))).length,
       );
       assert.deepEqual(rows, await expectedRows(sql));
+      // The erased user's days decrement: fewer users (and events) on the rows they were in, the rest untouched.
+      const totals = await totalRows(sql);
+      const was = new Map(totalsBefore.map((r) => [`${r.tenant_id} ${r.day} ${r.event} ${r.type}`, r]));
+      assert.ok(
+        totals.some((r) => r.tenant_id === 'ta' && r.users < was.get(`ta ${r.day} ${r.event} ${r.type}`)!.users),
+      );
+      assert.deepEqual(
+        totals.filter((r) => r.tenant_id === 'tb'),
+        totalsBefore.filter((r) => r.tenant_id === 'tb'),
+      );
+      await assertTotals(sql, 'after erasure');
       await assertSameAnswers(fast, raw, 'after erasure', FILTERS.slice(0, 2));
     });
 
@@ -317,6 +388,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.ok(rows.some((r) => r.tenant_id === 'ta' && r.day === cutDay));
       assert.ok(rows.some((r) => r.tenant_id === 'tb' && r.day < cutDay));
       assert.deepEqual(rows, await expectedRows(sql));
+      const totals = await totalRows(sql);
+      assert.equal(totals.filter((r) => r.tenant_id === 'ta' && r.day < cutDay).length, 0);
+      assert.ok(totals.some((r) => r.tenant_id === 'tb' && r.day < cutDay));
+      await assertTotals(sql, 'after retention');
       await assertSameAnswers(fast, raw, 'after retention', FILTERS.slice(0, 2));
     });
   });

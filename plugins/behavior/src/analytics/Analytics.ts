@@ -18,7 +18,7 @@ import { scanByUser } from './scan';
 import { SessionStats, sessionsOf, type Session } from './sessions';
 import { encodeCursor, type TimelineCursor } from './timeline';
 import { BehaviorErrors } from '../errors';
-import { dailySource, dayBucketSql, rebuildUsers, type DailyFilter } from './daily';
+import { dailySource, dayBucketSql, rebuildUsers, totalsSource, type DailyFilter } from './daily';
 
 export interface Tables {
   events: string;
@@ -26,6 +26,8 @@ export interface Tables {
   deleted: string;
   /** Daily user sets (analytics/daily.ts). */
   daily: string;
+  /** Per-day totals (analytics/daily.ts totalsOf: derived from `daily` when not given). */
+  totals?: string;
 }
 
 export interface EventFilter {
@@ -67,13 +69,18 @@ export class Analytics {
     return q;
   }
 
-  /** Event counts (and distinct users) per time bucket, zero-filled; optionally split by event name. */
+  /**
+   * Event counts (and distinct users) per time bucket, zero-filled; optionally split by event name.
+   * Without `withUsers` the distinct users (series and total) are left out: the counts then come from
+   * the per-day totals alone, the cheap first answer a screen can paint before asking for users.
+   */
   async counts(
     tenantId: string,
     range: { from: number; to: number },
     interval: Interval,
     f: EventFilter,
     byEvent: boolean,
+    withUsers = true,
   ) {
     const first = bucketOf(range.from, interval);
     const last = bucketOf(range.to - 1, interval);
@@ -85,31 +92,48 @@ export class Analytics {
       );
     let rows: Record<string, unknown>[];
     let total: Record<string, unknown> = {};
-    // The daily sets hold per-day users of each event name and type: they answer day, week and month
-    // buckets filtered by event and type. Hours, property filters (the sets keep no properties) and
-    // user_id (a user id, where the sets key the distinct id) read the raw events.
+    // The daily sets hold per-day users of each event name and type, the totals per-day events and
+    // users of each: they answer day, week and month buckets filtered by event and type. Hours,
+    // property filters (neither keeps properties) and user_id (a user id, where the sets key the
+    // distinct id) read the raw events.
     if (this.useDaily && interval !== 'hour' && !f.userIds?.length && !Object.keys(f.properties).length) {
-      const src = this.daily(tenantId, range, { events: f.events, type: f.type });
       const b = dayBucketSql(this.sql.dialect, interval);
-      rows = await this.sql.rows<Record<string, unknown>>(
-        `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
-        src.bind,
-      );
-      if (rows.length <= MAX_SERIES_ROWS)
+      const daily = { events: f.events, type: f.type };
+      // Users of a (day, event) are the totals row's when one type is asked for (one row per day and
+      // event); across types or events a user may be in several rows, so those count the user sets.
+      const usersFromTotals = withUsers && interval === 'day' && byEvent && f.type !== undefined;
+      if (!withUsers || usersFromTotals) {
+        const src = totalsSource(this.sql.dialect, this.t, tenantId, range, daily);
+        rows = await this.sql.rows<Record<string, unknown>>(
+          `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n${usersFromTotals ? ', SUM(users) AS users' : ''} FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
+          src.bind,
+        );
+        total = { n: rows.reduce((a, r) => a + num(r.n), 0) };
+      } else {
+        const src = this.daily(tenantId, range, daily);
+        rows = await this.sql.rows<Record<string, unknown>>(
+          `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
+          src.bind,
+        );
+      }
+      if (withUsers && rows.length <= MAX_SERIES_ROWS) {
+        const src = this.daily(tenantId, range, daily);
         [total] = await this.sql.rows<Record<string, unknown>>(
           `SELECT SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s`,
           src.bind,
         );
+      }
     } else {
       const q = this.filters(tenantId, range, f);
       const b = bucketSql(this.sql.dialect, interval);
+      const users = withUsers ? ', COUNT(DISTINCT distinct_id) AS users' : '';
       rows = await this.sql.rows<Record<string, unknown>>(
-        `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
+        `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n${users} FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
         q.bind,
       );
       if (rows.length <= MAX_SERIES_ROWS)
         [total] = await this.sql.rows<Record<string, unknown>>(
-          `SELECT COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where}`,
+          `SELECT COUNT(*) AS n${users} FROM ${this.t.events} WHERE ${q.where}`,
           q.bind,
         );
     }
@@ -123,38 +147,37 @@ export class Analytics {
       labels.push(l);
       if (l >= last) break;
     }
+    // Without users, every `users` field is left out of the answer (not zero: they were not counted).
+    const u = <T extends object>(x: T, users: unknown): T & { users?: number } =>
+      withUsers ? { ...x, users: num(users) } : x;
     if (byEvent) {
-      const series = new Map<string, Map<string, { count: number; users: number }>>();
+      const series = new Map<string, Map<string, { count: number; users: unknown }>>();
       for (const r of rows) {
         // NULL (raw events) and '' (daily sets) are both an event without a name.
         const name = (r.event as string | null) ?? '';
         if (!series.has(name)) series.set(name, new Map());
-        series.get(name)!.set(String(r.bucket), { count: num(r.n), users: num(r.users) });
+        series.get(name)!.set(String(r.bucket), { count: num(r.n), users: r.users });
       }
-      return {
-        total: num(total.n),
-        users: num(total.users),
-        events: [...series.entries()].map(([event, m]) => ({
-          event: event || null,
-          total: [...m.values()].reduce((a, v) => a + v.count, 0),
-          series: labels.map((bucket) => ({
-            bucket,
-            count: m.get(bucket)?.count ?? 0,
-            users: m.get(bucket)?.users ?? 0,
+      return u(
+        {
+          total: num(total.n),
+          events: [...series.entries()].map(([event, m]) => ({
+            event: event || null,
+            total: [...m.values()].reduce((a, v) => a + v.count, 0),
+            series: labels.map((bucket) => u({ bucket, count: m.get(bucket)?.count ?? 0 }, m.get(bucket)?.users)),
           })),
-        })),
-      };
+        },
+        total.users,
+      );
     }
     const byBucket = new Map(rows.map((r) => [String(r.bucket), r]));
-    return {
-      total: num(total.n),
-      users: num(total.users),
-      series: labels.map((bucket) => ({
-        bucket,
-        count: num(byBucket.get(bucket)?.n),
-        users: num(byBucket.get(bucket)?.users),
-      })),
-    };
+    return u(
+      {
+        total: num(total.n),
+        series: labels.map((bucket) => u({ bucket, count: num(byBucket.get(bucket)?.n) }, byBucket.get(bucket)?.users)),
+      },
+      total.users,
+    );
   }
 
   async topEvents(tenantId: string, range: { from: number; to: number }, type: string, limit: number) {

@@ -37,6 +37,82 @@ const ROWS_PER_INSERT = 1000;
 export interface DailyTables {
   events: string;
   daily: string;
+  /** Per-day totals (behavior_daily_totals); by default the daily table's name with `_totals` for `_users`. */
+  totals?: string | null;
+}
+
+/**
+ * The per-day totals table of `t`: one row per (tenant, UTC day, event name, type) with its events
+ * and distinct users, kept with the daily sets (same writer, same locks), so a daily trend series
+ * reads a few hundred rows. Derived from the daily table's name so every caller that already names
+ * the daily sets (seeds, tests, benches) reaches the totals with it.
+ */
+export const totalsOf = (t: DailyTables): string => t.totals ?? t.daily.replace(/_users$/, '_totals');
+
+const TOTAL_COLUMNS: readonly BulkColumn[] = [
+  ['tenant_id', 'text'],
+  ['day', 'text'],
+  ['event', 'text'],
+  ['type', 'text'],
+  ['events', 'bigint'],
+  ['users', 'bigint'],
+];
+const TOTAL_KEY = 'tenant_id, day, event, type';
+
+/** Changes to totals rows, by tenant, day, event and type (events and users may be negative: an erasure). */
+export type TotalDeltas = Map<
+  string,
+  { tenant_id: string; day: string; event: string; type: string; events: number; users: number }
+>;
+
+function addDelta(d: TotalDeltas, r: Record<string, unknown>, events: number, users: number): void {
+  const k = [r.tenant_id, r.day, r.event, r.type].join('\u0000');
+  const cur = d.get(k);
+  if (cur) {
+    cur.events += events;
+    cur.users += users;
+  } else
+    d.set(k, {
+      tenant_id: String(r.tenant_id),
+      day: String(r.day),
+      event: String(r.event),
+      type: String(r.type),
+      events,
+      users,
+    });
+}
+
+/** Applies total deltas (upserts in key order: concurrent writers lock rows in the same order); rows left empty go. */
+async function applyTotals(sql: Sql, table: string, deltas: TotalDeltas, tx: Transaction): Promise<void> {
+  const list = [...deltas.entries()]
+    .filter(([, v]) => v.events !== 0 || v.users !== 0)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([, r]) => r);
+  let emptied = false;
+  for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
+    const chunk = list.slice(i, i + ROWS_PER_INSERT);
+    if (chunk.some((r) => r.users < 0)) emptied = true;
+    const bind: unknown[] = [];
+    const source = bulkSource(sql.dialect, TOTAL_COLUMNS, chunk, bind);
+    await sql.sequelize.query(
+      `INSERT INTO ${table} (${bulkColumns(TOTAL_COLUMNS)}) ${source}
+       ON CONFLICT (${TOTAL_KEY}) DO UPDATE SET events = ${table}.events + excluded.events, users = ${table}.users + excluded.users`,
+      { bind, transaction: tx },
+    );
+  }
+  // Only an erasure decrements; a row whose last user went is removed (as if never written).
+  if (emptied)
+    for (const tenant of new Set(list.filter((r) => r.users < 0).map((r) => r.tenant_id)))
+      await sql.sequelize.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND users <= 0`, {
+        bind: [tenant],
+        transaction: tx,
+      });
+}
+
+/** SQL inserting the totals of the daily rows matching `where` (over the daily table): backfill and rebuilds. */
+export function rebuildTotalsSql(t: DailyTables, where: string): string {
+  return `INSERT INTO ${totalsOf(t)} (${TOTAL_KEY}, events, users)
+    SELECT tenant_id, day, event, type, SUM(events), COUNT(*) FROM ${t.daily} WHERE ${where} GROUP BY tenant_id, day, event, type`;
 }
 
 /** Takes the tenant's daily-set lock for the rest of the transaction: shared for writers, exclusive for rebuilds. */
@@ -49,8 +125,19 @@ export async function lockTenant(sql: Sql, tx: Transaction, tenantId: string, ex
   );
 }
 
-/** Adds freshly inserted events to the daily sets (in the events' transaction, after lockTenant shared). */
-export async function addToDaily(sql: Sql, table: string, fresh: StoredEvent[], tx: Transaction): Promise<void> {
+/**
+ * Adds freshly inserted events to the daily sets and the per-day totals (in the events' transaction,
+ * after lockTenant shared). A daily row that is new (its insert-or-ignore returns it) is a user not
+ * yet counted that day for that event and type: the totals' users go up by one; rows already there
+ * only add their events.
+ */
+export async function addToDaily(
+  sql: Sql,
+  table: string,
+  fresh: StoredEvent[],
+  tx: Transaction,
+  totals: string | null = totalsOf({ events: '', daily: table }),
+): Promise<void> {
   const rows = new Map<string, Record<string, unknown>>();
   for (const e of fresh) {
     const userKey = e.userId ?? e.anonymousId;
@@ -62,17 +149,55 @@ export async function addToDaily(sql: Sql, table: string, fresh: StoredEvent[], 
     else rows.set(k, { tenant_id: e.tenantId, day, event, type: e.type, user_key: userKey, events: 1 });
   }
   // A fixed order: concurrent writers lock the rows they update in the same order (no deadlock).
-  const list = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
+  const sorted = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const deltas: TotalDeltas = new Map();
   const per = sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
-  for (let i = 0; i < list.length; i += per) {
+  if (totals === null) {
+    // Without totals (the write-cost bench's baseline only): one upsert, as before the totals existed.
+    for (let i = 0; i < sorted.length; i += per) {
+      const bind: unknown[] = [];
+      const source = bulkSource(
+        sql.dialect,
+        DAILY_COLUMNS,
+        sorted.slice(i, i + per).map(([, r]) => r),
+        bind,
+      );
+      await sql.sequelize.query(
+        `INSERT INTO ${table} (${bulkColumns(DAILY_COLUMNS)}) ${source}
+         ON CONFLICT (${KEY}) DO UPDATE SET events = ${table}.events + excluded.events`,
+        { bind, transaction: tx },
+      );
+    }
+    return;
+  }
+  for (let i = 0; i < sorted.length; i += per) {
+    const chunk = sorted.slice(i, i + per);
     const bind: unknown[] = [];
-    const source = bulkSource(sql.dialect, DAILY_COLUMNS, list.slice(i, i + per), bind);
-    await sql.sequelize.query(
+    const source = bulkSource(
+      sql.dialect,
+      DAILY_COLUMNS,
+      chunk.map(([, r]) => r),
+      bind,
+    );
+    // New rows first: exactly one writer inserts a given row (a concurrent one waits for it, then skips it).
+    const inserted = await sql.rows<Record<string, unknown>>(
       `INSERT INTO ${table} (${bulkColumns(DAILY_COLUMNS)}) ${source}
+       ON CONFLICT (${KEY}) DO NOTHING RETURNING ${KEY}`,
+      bind,
+      tx,
+    );
+    const isNew = new Set(inserted.map((r) => [r.tenant_id, r.day, r.event, r.type, r.user_key].join('\u0000')));
+    const existing = chunk.filter(([k]) => !isNew.has(k)).map(([, r]) => r);
+    for (const [k, r] of chunk) addDelta(deltas, r, r.events as number, isNew.has(k) ? 1 : 0);
+    if (!existing.length) continue;
+    const bind2: unknown[] = [];
+    await sql.sequelize.query(
+      `INSERT INTO ${table} (${bulkColumns(DAILY_COLUMNS)}) ${bulkSource(sql.dialect, DAILY_COLUMNS, existing, bind2)}
        ON CONFLICT (${KEY}) DO UPDATE SET events = ${table}.events + excluded.events`,
-      { bind, transaction: tx },
+      { bind: bind2, transaction: tx },
     );
   }
+  await applyTotals(sql, totals, deltas, tx);
 }
 
 /** The UTC day label (`2025-01-02`) of the events table's time column. */
@@ -102,6 +227,16 @@ export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, u
       const chunk = keys.slice(i, i + 500);
       const list = chunk.map((_, j) => `$${j + 2}`).join(', ');
       const bind = [tenantId, ...chunk];
+      // The totals change by what these users' rows were before and are after: an erased user decrements.
+      const grouped = () =>
+        sql.rows<Record<string, unknown>>(
+          `SELECT tenant_id, day, event, type, SUM(events) AS events, COUNT(*) AS users FROM ${t.daily}
+           WHERE tenant_id = $1 AND user_key IN (${list}) GROUP BY tenant_id, day, event, type`,
+          bind,
+          tx,
+        );
+      const deltas: TotalDeltas = new Map();
+      for (const r of await grouped()) addDelta(deltas, r, -Number(r.events), -Number(r.users));
       await sql.sequelize.query(`DELETE FROM ${t.daily} WHERE tenant_id = $1 AND user_key IN (${list})`, {
         bind,
         transaction: tx,
@@ -110,6 +245,8 @@ export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, u
         bind,
         transaction: tx,
       });
+      for (const r of await grouped()) addDelta(deltas, r, Number(r.events), Number(r.users));
+      await applyTotals(sql, totalsOf(t), deltas, tx);
     }
   });
 }
@@ -148,17 +285,25 @@ export async function purgeDaily(
       bind: [tenantId, day],
       transaction: tx,
     });
+    await sql.sequelize.query(`DELETE FROM ${totalsOf(t)} WHERE tenant_id = $1 AND day <= $2`, {
+      bind: [tenantId, day],
+      transaction: tx,
+    });
     const start = new Date(Date.parse(`${day}T00:00:00Z`)).toISOString();
     const end = new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString();
     await sql.sequelize.query(
       rebuildSql(sql.dialect, t, `tenant_id = $1 AND ${TS} >= ${at(sql.dialect, 2)} AND ${TS} < ${at(sql.dialect, 3)}`),
       { bind: [tenantId, start, end], transaction: tx },
     );
+    await sql.sequelize.query(rebuildTotalsSql(t, 'tenant_id = $1 AND day = $2'), {
+      bind: [tenantId, day],
+      transaction: tx,
+    });
     return late.length;
   });
 }
 
-/** Rebuilds every daily row (of one tenant, or all) from the raw events: the migration's backfill, and seeds. */
+/** Rebuilds every daily row and total (of one tenant, or all) from the raw events: the migration's backfill, and seeds. */
 export async function rebuildDaily(sql: Sql, t: DailyTables, tenantId?: string): Promise<void> {
   await sql.transaction(async (tx) => {
     if (tenantId) await lockTenant(sql, tx, tenantId, true);
@@ -167,6 +312,14 @@ export async function rebuildDaily(sql: Sql, t: DailyTables, tenantId?: string):
       transaction: tx,
     });
     await sql.sequelize.query(rebuildSql(sql.dialect, t, tenantId ? 'tenant_id = $1' : '1 = 1'), {
+      bind: tenantId ? [tenantId] : [],
+      transaction: tx,
+    });
+    await sql.sequelize.query(`DELETE FROM ${totalsOf(t)}${tenantId ? ' WHERE tenant_id = $1' : ''}`, {
+      bind: tenantId ? [tenantId] : [],
+      transaction: tx,
+    });
+    await sql.sequelize.query(rebuildTotalsSql(t, tenantId ? 'tenant_id = $1' : '1 = 1'), {
       bind: tenantId ? [tenantId] : [],
       transaction: tx,
     });
@@ -231,6 +384,53 @@ export function dailySource(
     raw(range.from, firstDay);
     parts.push(
       `SELECT day, type, event, user_key, events AS n FROM ${t.daily} WHERE tenant_id = $1 AND day >= ${p(bucketOf(firstDay, 'day'))} AND day < ${p(bucketOf(endDay, 'day'))}${filters()}`,
+    );
+    raw(endDay, range.to);
+  }
+  return { sql: `(${parts.join(' UNION ALL ')})`, bind };
+}
+
+/**
+ * A FROM-clause source of rows (day, type, event, n, users) covering exactly [from, to): the whole UTC
+ * days from the per-day totals, the partial days at either end grouped from the raw events. One row
+ * per day, type and event name: SUM(n) over any grouping is the event count; `users` is that day's,
+ * event's and type's distinct users, additive only over rows that are different days' or different
+ * events' of one type (a user counts once per row). Tenant-scoped.
+ */
+export function totalsSource(
+  dialect: Dialect,
+  t: DailyTables,
+  tenantId: string,
+  range: { from: number; to: number },
+  f: DailyFilter,
+): { sql: string; bind: unknown[] } {
+  const bind: unknown[] = [tenantId];
+  const p = (v: unknown) => {
+    bind.push(v);
+    return `$${bind.length}`;
+  };
+  const filters = () =>
+    (f.type !== undefined ? ` AND type = ${p(f.type)}` : '') +
+    (f.events?.length ? ` AND event IN (${[...new Set(f.events)].map(p).join(', ')})` : '');
+  const parts: string[] = [];
+  const raw = (from: number, to: number) => {
+    if (from >= to) return;
+    const a = p(new Date(from).toISOString());
+    const b = p(new Date(to).toISOString());
+    const day = eventDay(dialect);
+    parts.push(
+      `SELECT ${day} AS day, type, COALESCE(event, '') AS event, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${t.events}
+       WHERE tenant_id = $1 AND ${TS} >= ${dialect === 'postgres' ? `${a}::timestamptz` : a} AND ${TS} < ${dialect === 'postgres' ? `${b}::timestamptz` : b}${filters()}
+       GROUP BY ${day}, type, COALESCE(event, '')`,
+    );
+  };
+  const firstDay = Math.ceil(range.from / DAY_MS) * DAY_MS;
+  const endDay = Math.floor(range.to / DAY_MS) * DAY_MS;
+  if (firstDay >= endDay) raw(range.from, range.to);
+  else {
+    raw(range.from, firstDay);
+    parts.push(
+      `SELECT day, type, event, events AS n, users FROM ${totalsOf(t)} WHERE tenant_id = $1 AND day >= ${p(bucketOf(firstDay, 'day'))} AND day < ${p(bucketOf(endDay, 'day'))}${filters()}`,
     );
     raw(endDay, range.to);
   }

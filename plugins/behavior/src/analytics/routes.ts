@@ -41,6 +41,10 @@ const countsQuery = strictQuery(
     type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
     user_id: z.string().min(1).max(200).optional().describe('Only this user: the raw id or the stored (hashed) one'),
     group_by: z.enum(['event']).optional().describe('event: one series per event name'),
+    users: z
+      .enum(['true', 'false'], { error: 'users must be true or false' })
+      .default('true')
+      .describe('false: leave out distinct users (the counts alone, from the per-day totals: the fast first answer)'),
   },
   { properties: true },
 );
@@ -121,6 +125,7 @@ export function analyticsRoutes(
         query.interval,
         { events, type: query.type, userIds, properties: propertyFilters(c.query) },
         query.group_by === 'event',
+        query.users === 'true',
       );
       c.body = { object: 'event_counts', tenant_id: params.tenantId, ...iso(r), interval: query.interval, ...result };
     },

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { StoredEvent } from '../ingest/events';
 import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
-import { addToDaily, lockTenant } from '../analytics/daily';
+import { addToDaily, lockTenant, totalsOf } from '../analytics/daily';
 
 const EVENT_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
@@ -44,6 +44,8 @@ export interface Tables {
   tenants: string;
   /** Daily user sets (analytics/daily.ts), kept in the events' transaction. */
   daily: string;
+  /** Per-day totals, kept with the daily sets (derived from `daily` when not given; null: not kept, for the write-cost bench's baseline only). */
+  totals?: string | null;
 }
 
 export interface WriteOutcome {
@@ -139,7 +141,7 @@ export class EventWriter {
         for (const r of rows) insertedKeys.add(`${r.tenant_id}\u0000${r.message_id}`);
       }
       const fresh = kept.filter((e) => insertedKeys.has(`${e.tenantId}\u0000${e.messageId}`));
-      await addToDaily(this.sql, this.t.daily, fresh, tx);
+      await addToDaily(this.sql, this.t.daily, fresh, tx, this.t.totals === null ? null : totalsOf(this.t));
       await this.updateProfiles(fresh, tx);
       if (newTenants.length) {
         await this.sql.rows(

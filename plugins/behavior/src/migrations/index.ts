@@ -4,6 +4,7 @@ import { migration as behaviorProfiles } from './0002_behavior_profiles';
 import { migration as behaviorPrivacy } from './0003_behavior_privacy';
 import { migration as behaviorAnalyticsIndexes } from './0004_behavior_analytics_indexes';
 import { migration as behaviorDailyUsers } from './0005_behavior_daily_users';
+import { migration as behaviorDailyTotals } from './0006_behavior_daily_totals';
 
 /** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
 export const behaviorMigrations: Migration[] = [
@@ -12,4 +13,5 @@ export const behaviorMigrations: Migration[] = [
   behaviorPrivacy,
   behaviorAnalyticsIndexes,
   behaviorDailyUsers,
+  behaviorDailyTotals,
 ];
