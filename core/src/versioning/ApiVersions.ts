@@ -161,8 +161,14 @@ export class ApiVersions {
    */
   resolve(ctx: Parameters<GatewayMiddleware>[0]): number {
     const i = this.pick(ctx);
-    // The current version is never sunset: the clock is read for older versions only.
-    if (i !== this.versions.length - 1 && this.now() >= this.refuseFrom[i]) throw this.sunsetError(i);
+    // The current version is never sunset: the clock is read for older versions only. The changelog
+    // (which no change alters) is served at every version: the 410 links to it.
+    if (
+      i !== this.versions.length - 1 &&
+      this.now() >= this.refuseFrom[i] &&
+      (ctx.state as KernelState).route?.path !== CHANGELOG_PATH
+    )
+      throw this.sunsetError(i);
     return i;
   }
 

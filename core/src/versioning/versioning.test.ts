@@ -347,6 +347,13 @@ describe('API versions past their sunset', () => {
     const old = listed.data.find((v) => v.id === OLD)!;
     assert.equal(old.status, 'sunset');
     assert.equal(old.served, false);
+
+    // The changelog the 410 links to stays readable by the client that got it (same header, same pin).
+    for (const headers of [{ 'AIHub-Version': OLD }, pinned]) {
+      const changelog = await gw.fetch('/admin/v1/versions', { headers });
+      assert.equal(changelog.status, 200, JSON.stringify(headers));
+      assert.equal(((await changelog.json()) as { current: string }).current, CURRENT);
+    }
   });
 
   it('keeps serving for versioning.sunsetGraceDays, or always with versioning.serveAfterSunset', async () => {
