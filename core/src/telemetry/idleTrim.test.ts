@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { startTestGateway } from '../testing/startTestGateway';
 import { fullGc, startIdleTrim, youngGenerationBytes } from './idleTrim';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,6 +54,20 @@ describe('idle trim', () => {
       assert.equal(calls, trim.collections);
     } finally {
       trim.stop();
+    }
+  });
+
+  it('runs in a started gateway (server.idleTrimIntervalMs) and the gateway still serves', async () => {
+    growYoungGeneration();
+    assert.ok(youngGenerationBytes() > 8 * 1024 * 1024, `young generation grew (${youngGenerationBytes()} bytes)`);
+    const gw = await startTestGateway({ config: { server: { idleTrimIntervalMs: 5200 } } });
+    try {
+      await until('the gateway to give the young generation back', () => youngGenerationBytes() <= 4 * 1024 * 1024);
+      // Still answering after the GCs (no route here: the gateway's own 404).
+      const res = await gw.fetch('/v1/no-such-route');
+      assert.equal(res.status, 404);
+    } finally {
+      await gw.stop();
     }
   });
 });
