@@ -13,6 +13,8 @@ import { Kernel } from '../kernel/Kernel';
 import { createLogger } from '../services/createLogger';
 
 let seen: PluginContext | undefined;
+/** What ctx.configOrigin said while the plugin's reload ran (a catalog built there names variables). */
+let duringReload: unknown;
 const keyed = definePlugin({
   apiVersion: 'aihub.plugin/v1',
   name: 'keyed',
@@ -20,7 +22,10 @@ const keyed = definePlugin({
   core: '^0.1.0',
   config: z.object({ upstream: z.object({ key: z.string() }).strict(), extra: z.string().default('') }).strict(),
   reloadable: ['upstream'],
-  reload() {},
+  reload(ctx, next) {
+    duringReload = ctx.configOrigin('upstream.key');
+    if (next.upstream.key === 'refuse') throw new Error('refused');
+  },
   start(ctx) {
     seen = ctx;
   },
@@ -62,6 +67,7 @@ describe('ctx.configOrigin on a started kernel', () => {
     const changed = await kernel.reload();
     assert.equal(changed.outcome, 'applied');
     assert.deepEqual(seen!.configOrigin('upstream.key'), { vars: ['SECOND_KEY'], empty: [] });
+    assert.deepEqual(duringReload, { vars: ['SECOND_KEY'], empty: [] }, 'the plugin reload already sees the new file');
     writeFileSync(file, yaml('${THIRD_KEY:-}'));
     assert.equal((await kernel.reload()).outcome, 'applied');
     // THIRD_KEY and FOURTH_KEY both unset: the config is equal (nothing to apply), the variable named is the file's.
@@ -75,6 +81,11 @@ describe('ctx.configOrigin on a started kernel', () => {
     writeFileSync(file, yaml('${FIFTH_KEY:-}', '      unknownKey: 1\n'));
     const refused = await kernel.reload();
     assert.equal(refused.outcome, 'invalid');
+    assert.deepEqual(seen!.configOrigin('upstream.key')?.vars, ['FOURTH_KEY']);
+    // Refused by the plugin itself: the file passed, the plugin keeps its config, and the origins too.
+    writeFileSync(file, yaml('${REFUSING:-refuse}'));
+    assert.equal((await kernel.reload()).outcome, 'invalid');
+    assert.deepEqual(duringReload, { vars: ['REFUSING'], empty: ['REFUSING'] });
     assert.deepEqual(seen!.configOrigin('upstream.key')?.vars, ['FOURTH_KEY']);
   });
 });

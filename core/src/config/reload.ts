@@ -2,6 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../services/createLogger';
 import { prepare, type Prepared, type PrepareOptions } from '../kernel/prepare';
 import type { PluginContext, PluginDefinition } from '../kernel/types';
+import { ConfigOrigins } from './origins';
 import { ProblemCode, StartupError, formatPath, type Problem } from './problems';
 
 /**
@@ -91,6 +92,11 @@ export async function reloadConfig(input: {
   const applied: string[] = [];
   const restartRequired: string[] = [];
   const problems: Problem[] = [];
+  // The running plugins' contexts read the boot origins (ctx.configOrigin): they answer for the new file
+  // from here on, so what a plugin's `reload` builds names the new file's variables.
+  const previousOrigins = new ConfigOrigins();
+  previousOrigins.replaceWith(boot.origins);
+  boot.origins.replaceWith(next.origins);
 
   const { plugins: bootPlugins, ...bootCore } = boot.config;
   const { plugins: nextPlugins, ...nextCore } = next.config;
@@ -128,8 +134,8 @@ export async function reloadConfig(input: {
       );
     }
   }
-  // The running plugins' contexts read the boot origins: they now answer for the file in effect.
-  if (!problems.length) boot.origins.replaceWith(next.origins);
+  // A refusal puts back the origins of the config that stays in effect.
+  if (problems.length) boot.origins.replaceWith(previousOrigins);
   const outcome = problems.length ? 'invalid' : applied.length ? 'applied' : 'unchanged';
   const report: ReloadReport = { outcome, file, applied, restartRequired, problems };
   if (problems.length)
