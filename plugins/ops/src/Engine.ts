@@ -360,8 +360,8 @@ export class Engine {
     );
     for (const dep of drained) {
       const r = await ai.probe(dep.id, p.timeoutMs);
-      this.d.metrics.probes.inc({ deployment: dep.id, result: r.ok ? 'ok' : 'failed' });
       const streak = r.ok ? (progress.get(dep.id)?.streak ?? 0) + 1 : 0;
+      // Stored before it is counted: whoever sees the metric move sees the progress too.
       await writeProbeProgress(this.d.store, dep.id, {
         drainedAt: dep.drained!.at,
         streak,
@@ -370,6 +370,7 @@ export class Engine {
         lastError: r.error,
         lastAt: new Date(this.now()).toISOString(),
       });
+      this.d.metrics.probes.inc({ deployment: dep.id, result: r.ok ? 'ok' : 'failed' });
       if (streak < p.successes) continue;
       const rule = /^ops rule ([^:]+):/.exec(dep.drained!.reason)?.[1] ?? 'probe';
       const base = {

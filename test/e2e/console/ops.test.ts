@@ -4,8 +4,11 @@
  * (client checks and a server problem shown next to their fields first), listed, and triggered by
  * the mock upstream failing every request of one deployment — the error-ratio rule drains it; the
  * event shows with its reason, the drained deployment shows in State (probed), and it is restored
- * from the UI after a confirmation. An alias switched to its fallback is switched back the same
- * way. The API is asked at each step and must agree. axe-core on each tab; a tenant owner sees no
+ * from the UI after a confirmation; meanwhile State shows the probe's progress (its failures, then
+ * healthy probes in a row counting up once the upstream heals), and the event links the catalog
+ * revision it made. A deployment is drained by hand from State (a reason required), and an overridden
+ * weight is marked beside its configured value. An alias switched to its fallback is switched back the
+ * same way. The API is asked at each step and must agree. axe-core on each tab; a tenant owner sees no
  * nav entry, cannot open the screen, and the server answers 403 to a non-superadmin key.
  */
 import assert from 'node:assert/strict';
@@ -18,11 +21,29 @@ import { startConsoleEnv, waitUntil, type ConsoleEnv } from './harness';
 const KEY = 'sk-mock-upstream-0123456789abcdef';
 
 interface State {
-  deployments: { id: string; drained: { reason: string } | null; probing: boolean }[];
-  aliases: { alias: string; switchedToFallback: boolean }[];
+  deployments: {
+    id: string;
+    drained: { reason: string } | null;
+    probing: boolean;
+    probe: { streak: number; required: number; lastResult: string | null } | null;
+  }[];
+  aliases: {
+    alias: string;
+    switchedToFallback: boolean;
+    weights: Record<string, number>;
+    configuredWeights: Record<string, number>;
+    overridden: string[];
+  }[];
 }
 interface Events {
-  data: { rule: string; action: string; target: string | null; outcome: string; reason: string }[];
+  data: {
+    rule: string;
+    action: string;
+    target: string | null;
+    outcome: string;
+    reason: string;
+    revision: number | null;
+  }[];
 }
 
 describe('console: operations (automation rules, events, control state)', () => {
@@ -58,12 +79,18 @@ describe('console: operations (automation rules, events, control state)', () => 
               fallbacks: ['backup'],
             },
             backup: { deployments: [{ provider: 'up', model: 'gpt-4o-mini', name: 'backup' }] },
+            spare: {
+              deployments: [
+                { provider: 'up', model: 'gpt-4o-mini', name: 'spare-a', weight: 3 },
+                { provider: 'up', model: 'gpt-4o', name: 'spare-b', weight: 1 },
+              ],
+            },
           },
           retry: { maxAttempts: 1 },
           breaker: { enabled: false },
         },
-        // Fast evaluation; probes rare, so the drain stays until the UI restores it.
-        ops: { evaluateIntervalMs: 200, sampleIntervalMs: 100, probe: { intervalMs: 3_600_000 } },
+        // Fast evaluation; probes often but 50 healthy ones needed, so the drain stays until the UI restores it.
+        ops: { evaluateIntervalMs: 200, sampleIntervalMs: 100, probe: { intervalMs: 300, successes: 50 } },
       },
     });
     key = (
@@ -155,6 +182,20 @@ describe('console: operations (automation rules, events, control state)', () => 
     assert.match(ev, /✓\s*Acted/);
     assert.ok(ev.includes(acted.data[0].reason), ev);
     assert.equal(await page.locator('[data-testid=ops-events-rule]').inputValue(), 'drain-broken');
+    // The catalog revision the drain made, as the API has it.
+    const revision = acted.data[0].revision;
+    assert.equal(typeof revision, 'number');
+    const revs = await env.api<{ revisions: { revision: number; action: string; author: string | null }[] }>(
+      'GET',
+      '/admin/v1/ai/catalog/revisions',
+    );
+    const rev = revs.revisions.find((r) => r.revision === revision);
+    assert.equal(rev?.action, 'ai_control.drain');
+    assert.equal(rev?.author, 'ops:drain-broken');
+    assert.equal(
+      (await text('[data-testid=ops-events-table] tr[data-action=drain] [data-testid=ops-event-revision]')).trim(),
+      `#${revision}`,
+    );
     await env.checkA11y(page, 'ops events');
 
     // State: the drained deployment, why, and that the probe would restore it.
@@ -162,9 +203,33 @@ describe('console: operations (automation rules, events, control state)', () => 
     await page.waitForSelector('[data-testid=ops-drained-table] tr[data-deployment=primary]');
     const drained = await text('[data-testid=ops-drained-table] tr[data-deployment=primary]');
     assert.match(drained, /ops rule drain-broken/);
-    assert.match(drained, /Probed: restored after 3 healthy probes/);
+    assert.match(drained, /Probed: restored after 50 healthy probes/);
     assert.equal((await primary()).probing, true);
+    // Probe progress: failing probes keep the count at 0 …
+    const row = '[data-testid=ops-drained-table] tr[data-deployment=primary]';
+    await waitUntil(
+      async () => /Last probe failed \(HTTP 503\)/.test(await text(`${row} [data-testid=ops-probe-last]`)),
+      true,
+      'a failed probe shown',
+      15_000,
+    );
+    assert.match(await text(`${row} [data-testid=ops-probe-progress]`), /0 of 50 healthy probes in a row/);
     await env.checkA11y(page, 'ops state (drained)');
+    // … and healthy ones count up (the page refreshes on its own), as the API says.
+    mock.clearFailures();
+    await waitUntil(
+      async () => Number(await page.locator(`${row} [data-testid=ops-probe-progress]`).getAttribute('data-streak')) > 0,
+      true,
+      'healthy probes counted',
+      15_000,
+    );
+    const shown = await text(`${row} [data-testid=ops-probe-progress]`);
+    const streak = Number(/(\d+) of 50 healthy probes in a row/.exec(shown)?.[1]);
+    assert.ok(streak >= 1 && streak < 50, shown);
+    const api = (await primary()).probe!;
+    assert.equal(api.required, 50);
+    assert.ok(api.streak >= streak, `API streak ${api.streak} ≥ shown ${streak}`);
+    assert.match(await text(`${row} [data-testid=ops-probe-last]`), /Last probe healthy/);
 
     // Restore from the UI: cancel first (nothing changes), then confirm.
     await page.click('[data-testid=ops-restore]');
@@ -189,7 +254,86 @@ describe('console: operations (automation rules, events, control state)', () => 
       audit.data.map((a) => a.target_id),
       ['primary'],
     );
-    mock.clearFailures();
+  });
+
+  test('a deployment is drained by hand from State, with a reason (required), never probed', async () => {
+    const spareB = async () => (await state()).deployments.find((d) => d.id === 'spare-b')!;
+    const row = '[data-testid=ops-deployments-table] tr[data-deployment=spare-b]';
+    await page.waitForSelector(row);
+    assert.match(await text(row), /Serving/);
+    // Every deployment has the action, not only drained ones.
+    assert.equal(await count('[data-testid=ops-deployments-table] [data-testid=ops-drain]'), 4);
+    await page.click(`${row} [data-testid=ops-drain]`);
+    await page.waitForSelector('[data-testid=drain-reason]');
+    assert.equal(await page.locator('[data-testid=confirm-button]').isDisabled(), true, 'no reason: disabled');
+    await page.fill('[data-testid=drain-reason]', '   ');
+    assert.equal(await page.locator('[data-testid=confirm-button]').isDisabled(), true, 'blank reason: disabled');
+    await env.checkA11y(page, 'ops drain dialog');
+    await page.fill('[data-testid=drain-reason]', 'provider maintenance window');
+    await page.click('[data-testid=confirm-button]');
+    await page.waitForSelector('[data-testid=ops-drained-table] tr[data-deployment=spare-b]');
+    const drained = await text('[data-testid=ops-drained-table] tr[data-deployment=spare-b]');
+    assert.match(drained, /by hand: provider maintenance window/);
+    assert.match(drained, /Restored by hand only/);
+    assert.equal(await count(`${row} [data-testid=ops-drain]`), 0);
+    const b = await spareB();
+    assert.equal(b.drained?.reason, 'by hand: provider maintenance window');
+    assert.equal(b.probing, false);
+    assert.equal(b.probe, null);
+    const manual = await env.api<Events>('GET', '/admin/v1/ops/events?rule=manual&action=drain');
+    assert.deepEqual(
+      manual.data.map((e) => [e.target, e.reason]),
+      [['spare-b', 'provider maintenance window']],
+    );
+    const audit = await env.api<{ data: { target_id: string }[] }>(
+      'GET',
+      '/admin/v1/audit?action=ops_deployment.drain',
+    );
+    assert.deepEqual(
+      audit.data.map((a) => a.target_id),
+      ['spare-b'],
+    );
+    // The manual event shows the revision it made.
+    await env.navigate(page, '/ops/events?rule=manual&action=drain');
+    await page.waitForSelector('[data-testid=ops-events-table] tr[data-action=drain]');
+    assert.equal(
+      (await text('[data-testid=ops-events-table] tr[data-action=drain] [data-testid=ops-event-revision]')).trim(),
+      `#${manual.data[0].revision}`,
+    );
+    await env.navigate(page, '/ops/state');
+    await page.waitForSelector('[data-testid=ops-drained-table] tr[data-deployment=spare-b]');
+    await page.click('[data-testid=ops-drained-table] tr[data-deployment=spare-b] [data-testid=ops-restore]');
+    await page.click('[data-testid=confirm-button]');
+    await waitUntil(async () => (await spareB()).drained, null, 'spare-b restored');
+  });
+
+  test('an overridden weight is marked beside its configured value; reset clears it', async () => {
+    // What a set_weight rule does (through the ai plugin's control service).
+    await env.gw.runtime(ops).ai()!.setWeight('spare', 'spare-a', 0, { author: 'test' });
+    const row = '[data-testid=ops-weights-table] tr[data-alias=spare]';
+    await waitUntil(
+      () => count(`${row} li[data-deployment=spare-a][data-overridden=true]`),
+      1,
+      'the override shown',
+      15_000,
+    );
+    assert.match(await text(`${row} li[data-deployment=spare-a]`), /spare-a 0\s*✎ overridden/);
+    assert.equal(await count(`${row} [data-testid=ops-weight-overridden]`), 1);
+    const configured = await page.locator(`${row} [data-testid=ops-weight-configured]`).allInnerTexts();
+    assert.deepEqual(
+      configured.map((c) => c.trim()),
+      ['spare-a 3', 'spare-b 1'],
+    );
+    const api = (await state()).aliases.find((a) => a.alias === 'spare')!;
+    assert.deepEqual(
+      [api.weights, api.configuredWeights, api.overridden],
+      [{ 'spare-a': 0, 'spare-b': 1 }, { 'spare-a': 3, 'spare-b': 1 }, ['spare-a']],
+    );
+    await env.checkA11y(page, 'ops state (weights overridden)');
+    await page.click(`${row} button`);
+    await page.click('[data-testid=confirm-button]');
+    await waitUntil(() => count(`${row} [data-testid=ops-weight-overridden]`), 0, 'the override cleared');
+    assert.deepEqual((await state()).aliases.find((a) => a.alias === 'spare')!.overridden, []);
   });
 
   test('an alias switched to its fallback is switched back from State', async () => {
