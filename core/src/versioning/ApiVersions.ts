@@ -37,6 +37,11 @@ function applyHeaders(res: ServerResponse, headers: [string, string][]): void {
   }
 }
 
+/** An older request in the current shape: its version's upgrades, oldest change first (none at the current version). */
+function upgrade(ctx: GatewayContext, changes: readonly RegisteredChange[]): void {
+  for (const c of changes) ctx.request.body = c.upgradeRequest!(ctx.request.body, ctx);
+}
+
 /** Options of the catalog: the clock (tests control it) and the operator's sunset settings. */
 export interface ApiVersionsOptions {
   /** Milliseconds since the epoch; decides when a version is past its sunset. */
@@ -116,6 +121,8 @@ export class ApiVersions {
   private readonly now: () => number;
   /** Per route (as the chain was built with it): the response downgrades per version, when any. */
   private readonly plans = new WeakMap<RouteInfo, DowngradePlan>();
+  /** Per route (as wrap returned it): the request upgrades per version, when a change has any. */
+  private readonly upgradesOf = new WeakMap<RouteInfo, RegisteredChange[][]>();
 
   constructor(
     readonly changes: readonly RegisteredChange[],
@@ -239,7 +246,12 @@ export class ApiVersions {
         order: 1_000_000,
         appliesTo: (r) => r.pipeline && isVersionedPath(r.path),
         handle: (ctx, next) => {
-          this.enter(ctx);
+          const i = this.enter(ctx);
+          // Upgraded here, before request.transform and cache.lookup: the hooks that read the body
+          // before the handler (a cache key, the ai plugin's prepare) read it in the current shape.
+          const route = (ctx.state as KernelState).route;
+          const upgrades = route && this.upgradesOf.get(route);
+          if (upgrades) upgrade(ctx, upgrades[i]);
           return next();
         },
       },
@@ -258,7 +270,6 @@ export class ApiVersions {
    */
   wrap(route: RouteInfo, handler: GatewayMiddleware): { route: RouteInfo; handler: GatewayMiddleware } {
     if (!isVersionedPath(route.path)) return { route, handler };
-    const latest = this.versions.length - 1;
     const mine = this.changes.filter((c) => c.appliesTo(route));
     // Per version: the request upgrades, oldest change first.
     const upgrades = this.versions.map((_, i) =>
@@ -267,17 +278,18 @@ export class ApiVersions {
         .sort((a, b) => (a.version < b.version ? -1 : 1)),
     );
     const schema = route.schema;
-    const validateHere = schema !== undefined && upgrades.some((u) => u.length > 0);
-    const index = this.index;
+    const upgrading = upgrades.some((u) => u.length > 0);
+    const validateHere = schema !== undefined && upgrading;
     const versioned: GatewayMiddleware = (ctx, next) => {
-      // Resolved by the hook (resolveHook) on pipeline routes; routes without the pipeline resolve here.
-      const known = ApiVersionKey.get(ctx);
-      const i = known === undefined ? this.enter(ctx) : index.get(known)!;
-      if (i !== latest) for (const c of upgrades[i]) ctx.request.body = c.upgradeRequest!(ctx.request.body, ctx);
+      // Resolved and upgraded by the hook (resolveHook) on pipeline routes; routes without the
+      // pipeline do both here.
+      if (ApiVersionKey.get(ctx) === undefined) upgrade(ctx, upgrades[this.enter(ctx)]);
       if (validateHere) validateRequest(ctx, schema);
       return handler(ctx, next);
     };
-    return { route: validateHere ? { ...route, schema: undefined } : route, handler: versioned };
+    const out = validateHere ? { ...route, schema: undefined } : route;
+    if (upgrading) this.upgradesOf.set(out, upgrades);
+    return { route: out, handler: versioned };
   }
 
   /** The response downgrades of a route per version (newest change first), or undefined when none. */

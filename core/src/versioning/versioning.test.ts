@@ -79,6 +79,15 @@ const widgets = definePlugin({
       },
     },
     {
+      // What a cache's key or the ai plugin's request preparation reads: the body before the handler.
+      phase: 'cache.lookup',
+      appliesTo: (r) => r.method === 'POST' && r.path === '/v1/widgets',
+      handle: (c, next) => {
+        c.set('x-seen-body', JSON.stringify(c.request.body));
+        return next();
+      },
+    },
+    {
       // Answers in the handler's place, as a cache hit does.
       phase: 'cache.lookup',
       appliesTo: (r) => r.path === '/v1/widgets/cached',
@@ -162,6 +171,9 @@ describe('API versions (AIHub-Version)', () => {
     });
     assert.equal(old.status, 201);
     assert.deepEqual(await old.json(), { size: 10 });
+    // Hooks before the handler (a cache key, the ai plugin's prepare) see the upgraded request too:
+    // else an older caller's body would be keyed and parsed in a shape the current version does not have.
+    assert.deepEqual(JSON.parse(old.headers.get('x-seen-body') ?? 'null'), { size_cm: 25.4 });
     const now = await gw.fetch('/v1/widgets', {
       method: 'POST',
       headers: { ...caller, 'content-type': 'application/json' },
