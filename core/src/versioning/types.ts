@@ -15,7 +15,9 @@ export interface VersionChange {
   appliesTo: (route: Readonly<RouteInfo>) => boolean;
   /**
    * The request body as a caller at the previous version sends it → as this version's handler
-   * expects it. Runs before the route's schema validation. Return the new body (or mutate and return it).
+   * expects it. Runs once the version is resolved (last in `request.authorize`), so the hooks after it
+   * (request transforms, the cache's key) and the route's schema validation all see the upgraded body.
+   * Return the new body (or mutate and return it).
    */
   upgradeRequest?: (body: unknown, ctx: GatewayContext) => unknown;
   /**
