@@ -28,12 +28,17 @@ import type { AiContext } from '../runtime';
 const BASE = '/admin/v1/ai/catalog';
 
 const entryParams = z.object({ section: z.enum(SECTIONS), name: z.string().min(1).max(256) });
-const revisionParams = z.object({ revision: z.coerce.number().int().min(1) });
+/**
+ * A revision number as the column stores it (a 32-bit INTEGER): a larger one is a 400 here rather
+ * than a database error (PostgreSQL refuses to compare it) answered as 500.
+ */
+const revisionNumber = (min: number) => z.coerce.number().int().min(min).max(2_147_483_647);
+const revisionParams = z.object({ revision: revisionNumber(1) });
 /** Rollback also takes revision 0: the config file alone, with no API entries and no control state. */
-const rollbackParams = z.object({ revision: z.coerce.number().int().min(0) });
+const rollbackParams = z.object({ revision: revisionNumber(0) });
 const revisionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.coerce.number().int().min(1).optional().describe('Revisions older than this number (paging)'),
+  before: revisionNumber(1).optional().describe('Revisions older than this number (paging)'),
 });
 const entryBody = z
   .record(z.string(), z.unknown())
