@@ -28,7 +28,7 @@ export function aiHealth(ctx: AiContext): HealthCheck[] {
         if (unavailable.length && ctx.config.health.failReadinessWhenModelUnavailable) {
           throw new Error(`no available deployment (all circuit breakers open) for: ${unavailable.join(', ')}`);
         }
-        const missing = missingApiKeys(rt.catalogConfig, ctx.configOrigin);
+        const missing = missingApiKeys(rt.catalogConfig, rt.keyOrigin());
         return {
           breakers,
           open: Object.keys(breakers).filter((k) => breakers[k] !== 'closed'),

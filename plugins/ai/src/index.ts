@@ -50,7 +50,7 @@ export default definePlugin({
     });
     // The effective catalog: a key stored through the admin API counts, as it does for routing. A key
     // the file reads from a variable is named by it (ctx.configOrigin), else by the usual one.
-    const missing = missingApiKeys(rt.catalogConfig, ctx.configOrigin);
+    const missing = missingApiKeys(rt.catalogConfig, rt.keyOrigin());
     for (const m of missing) ctx.logger.warn(m.message, { provider: m.provider, type: m.type });
     if (missing.length) {
       const models = modelsWithoutKey(rt.catalogConfig, missing);

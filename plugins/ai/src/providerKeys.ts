@@ -70,6 +70,21 @@ export function missingApiKeys(config: AiConfig, origin?: OriginLookup): Missing
 }
 
 /**
+ * `origin` narrowed to providers the effective catalog takes from the file as written: one the admin
+ * API replaced (stored whole, with or without its own key) has no file origin, so its message names
+ * the usual variable rather than one the file reads for a provider no longer in effect.
+ */
+export function fileKeyOrigin(origin: OriginLookup, file: AiConfig, effective: AiConfig): OriginLookup {
+  return (path) => {
+    const name = typeof path === 'string' ? undefined : path[1];
+    if (typeof name !== 'string') return undefined;
+    const written = file.providers[name];
+    const used = effective.providers[name];
+    return written && used && JSON.stringify(written) === JSON.stringify(used) ? origin(path) : undefined;
+  };
+}
+
+/**
  * The variables the file reads the provider's key fields from: the unset or empty ones when some are
  * (those are what to set), else all of them (set, but to blanks).
  */

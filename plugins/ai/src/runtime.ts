@@ -1,5 +1,6 @@
 import type { PluginContext } from '@aihub/core/plugin-api';
 import type { AiConfig } from './config';
+import { fileKeyOrigin, type OriginLookup } from './providerKeys';
 import { Engine } from './engine/Engine';
 import type { AiCall } from './engine/AiCall';
 import type { RelayEnd } from './engine/StreamRelay';
@@ -40,6 +41,14 @@ export class AiRuntime {
     return this.live.current.config;
   }
 
+  /**
+   * `ctx.configOrigin` for the key fields of `effective`'s providers that come from the file, so a
+   * keyless one is named by the variable the file reads its key from (see fileKeyOrigin).
+   */
+  keyOrigin(effective: AiConfig = this.catalogConfig): OriginLookup {
+    return fileKeyOrigin(this.ctx.configOrigin, this.live.fileConfig, effective);
+  }
+
   /** Unix seconds the current catalog was built (the `created` of /v1/models entries). */
   get createdAt(): number {
     return this.live.current.createdAt;
@@ -68,7 +77,7 @@ export class AiRuntime {
       );
     };
     const build = (cfg: AiConfig, control: ControlState, previous?: Catalog) => {
-      const catalog = new Catalog(cfg, ctx.http, onBreaker, previous, ctx.configOrigin);
+      const catalog = new Catalog(cfg, ctx.http, onBreaker, previous, this.keyOrigin(cfg));
       // Drains, weights, forced breakers and fallback switches of the revision, before it serves.
       applyControl(catalog, control, onForced);
       for (const [id, d] of catalog.deployments)

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '@aihub/core/testing';
 import { aiConfig } from '../src/config';
 import { missingApiKeys } from '../src/providerKeys';
+import { auditSink, CATALOG_KEY, superadminIdentity } from './catalogAdmin';
 import { postJson, startStack, type Stack } from './harness';
 
 /** The ai config and its origin lookup as the loader gives them for this env. */
@@ -76,7 +77,9 @@ describe('on a started gateway: apiKey: ${SOME_CUSTOM_VAR:-} with SOME_CUSTOM_VA
 
   before(async () => {
     stack = await startStack({
+      plugins: [superadminIdentity, auditSink().def],
       ai: {
+        catalog: { encryptionKey: CATALOG_KEY },
         requireAuth: false,
         retry: { maxAttempts: 1 },
         providers: { custom: { type: 'openai', apiKey: '${SOME_CUSTOM_VAR:-}' } },
@@ -98,12 +101,12 @@ describe('on a started gateway: apiKey: ${SOME_CUSTOM_VAR:-} with SOME_CUSTOM_VA
     assert.doesNotMatch(warning.message, /OPENAI_API_KEY/);
   });
 
+  const chatOnly = () =>
+    postJson(stack, '/v1/chat/completions', { model: 'only', messages: [{ role: 'user', content: 'Hi' }] });
+
   it('the 503 provider_not_configured names SOME_CUSTOM_VAR, and nothing is sent upstream', async () => {
     const received = stack.mock.stats.received;
-    const res = await postJson(stack, '/v1/chat/completions', {
-      model: 'only',
-      messages: [{ role: 'user', content: 'Hi' }],
-    });
+    const res = await chatOnly();
     assert.equal(res.status, 503);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(error.code, 'provider_not_configured');
@@ -124,5 +127,24 @@ describe('on a started gateway: apiKey: ${SOME_CUSTOM_VAR:-} with SOME_CUSTOM_VA
     assert.deepEqual(details.unconfiguredProviders, ['custom']);
     assert.equal(details.missingApiKeys.length, 1);
     assert.match(details.missingApiKeys[0], /set SOME_CUSTOM_VAR \(which providers\.custom\.apiKey reads/);
+  });
+
+  it('once the admin API replaces the provider (still keyless), the file variable no longer applies: the usual one is named', async () => {
+    const put = await fetch(`${stack.url}/admin/v1/ai/catalog/providers/custom`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-test-superadmin': '1' },
+      body: JSON.stringify({ type: 'openai', timeouts: { totalMs: 30000 } }),
+    });
+    assert.equal(put.status, 200, await put.clone().text());
+    const res = await chatOnly();
+    assert.equal(res.status, 503);
+    const { error } = (await res.json()) as { error: { message: string } };
+    assert.match(error.message, /must set OPENAI_API_KEY \(or providers\.custom\.apiKey\)\./);
+    assert.doesNotMatch(error.message, /SOME_CUSTOM_VAR/);
+    const ready = await stack.kernel.health.run('readiness');
+    const details = ready.checks.find((c) => c.plugin === 'ai' && c.name === 'providers')!.details as {
+      missingApiKeys: string[];
+    };
+    assert.match(details.missingApiKeys[0], /set OPENAI_API_KEY \(or providers\.custom\.apiKey\)$/);
   });
 });
