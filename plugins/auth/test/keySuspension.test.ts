@@ -196,6 +196,15 @@ for (const backend of BACKENDS) {
       }
       assert.equal((await call('POST', `${keyPath(tenantA, third.id)}/resume`)).status, 200);
       for (const k of [first, second, third]) assert.equal((await whoami(k.key!)).status, 200, `${k.id} works again`);
+
+      // A predecessor held on its own keeps its own hold: resuming the newest key lifts only what it held.
+      assert.equal((await call('POST', `${keyPath(tenantA, first.id)}/suspend`, { reason: 'own hold' })).status, 200);
+      assert.equal((await call('POST', `${keyPath(tenantA, third.id)}/suspend`, {})).status, 200);
+      assert.equal((await call('POST', `${keyPath(tenantA, third.id)}/resume`)).status, 200);
+      assert.equal((await whoami(second.key!)).status, 200);
+      assert.equal((await whoami(first.key!)).status, 403, 'still held on its own');
+      const own = (await json(await call('GET', keyPath(tenantA, first.id)))) as unknown as KeyBody;
+      assert.equal(own.suspended_reason, 'own hold');
     });
 
     test('a revoked key cannot be suspended or resumed (409 problem); unknown keys are 404', async () => {
