@@ -106,7 +106,10 @@ describe('a provider without a credential', () => {
     assert.equal(res.status, 503);
     const { error } = (await res.json()) as ErrorBody;
     assert.equal(error.code, 'provider_not_configured');
-    assert.match(error.message, /provider "claude" .*ANTHROPIC_API_KEY.*; provider "oa" .*OPENAI_API_KEY/);
+    // In the order routing planned them (weighted: either first), each once.
+    assert.match(error.message, /provider "claude" has no API key configured; [^;]*ANTHROPIC_API_KEY/);
+    assert.match(error.message, /provider "oa" has no API key configured; [^;]*OPENAI_API_KEY/);
+    assert.equal(error.message.match(/has no API key configured/g)?.length, 2);
   });
 
   it('a keyed deployment or a fallback alias still serves, even when routing prefers the keyless one', async () => {
