@@ -81,6 +81,9 @@ function downgradeAnswer(ctx: GatewayContext, json: RegisteredChange[], events: 
   if (events.length > 0 && isEventStream(ctx)) {
     if (!(Buffer.isBuffer(body) || body instanceof Readable || body instanceof WebReadableStream)) return;
     ctx.body = downgradeSse(body, (event) => {
+      // An error event mid-stream is passed as it is: a change written for normal chunks must not
+      // throw on it and cut the stream, losing the error the client needs to see.
+      if (event !== null && typeof event === 'object' && 'error' in event) return event;
       let e = event;
       for (const c of events) {
         e = c.downgradeEvent!(e, ctx);

@@ -5,8 +5,15 @@ import { StringDecoder } from 'node:string_decoder';
 /** The parsed `data:` JSON of one event → the event to send, or null to drop it. */
 export type EventDowngrade = (event: unknown) => unknown;
 
-/** An event ends with a blank line (`\n\n`, or `\r\n\r\n` from some upstreams). */
-const EVENT_END = /\r?\n\r?\n/;
+/**
+ * An event ends with a blank line: two line ends in a row, each `\r\n`, `\n` or a lone `\r` (the SSE
+ * spec allows all three). A `\r` at the very end of a chunk may be the first half of `\r\n`: it is
+ * only taken as a line end once the next character is known.
+ */
+const EVENT_END = /(?:\r\n|\n|\r(?=[^\n]))(?:\r\n|\n|\r(?=[^\n]))/;
+/** The same at the end of the body, where a trailing `\r` is a line end. */
+const EVENT_END_FINAL = /(?:\r\n|\n|\r(?!\n))(?:\r\n|\n|\r(?!\n))/;
+const LINE_END = /\r\n|\n|\r/;
 
 /**
  * One complete event (its terminator included) rewritten: the `data:` lines are parsed as one JSON
@@ -14,7 +21,7 @@ const EVENT_END = /\r?\n\r?\n/;
  * `id:` and comment lines stay. Data that is not JSON (`[DONE]`) passes untouched.
  */
 export function downgradeEventText(text: string, terminator: string, downgrade: EventDowngrade): string {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(LINE_END);
   let data: string | undefined;
   let first = -1;
   for (let i = 0; i < lines.length; i++) {
@@ -42,10 +49,11 @@ export function downgradeEventText(text: string, terminator: string, downgrade: 
 }
 
 /** Every complete event of `text` rewritten; what follows the last blank line is returned as `rest`. */
-function downgradeEvents(text: string, downgrade: EventDowngrade): { out: string; rest: string } {
+function downgradeEvents(text: string, downgrade: EventDowngrade, final = false): { out: string; rest: string } {
+  const end = final ? EVENT_END_FINAL : EVENT_END;
   let out = '';
   let rest = text;
-  for (let m = EVENT_END.exec(rest); m !== null; m = EVENT_END.exec(rest)) {
+  for (let m = end.exec(rest); m !== null; m = end.exec(rest)) {
     out += downgradeEventText(rest.slice(0, m.index), m[0], downgrade);
     rest = rest.slice(m.index + m[0].length);
   }
@@ -76,8 +84,13 @@ class EventDowngradeStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     // An unterminated last event is passed on as the upstream sent it.
-    const tail = this.pending + this.decoder.end();
-    cb(null, tail.length > 0 ? tail : undefined);
+    try {
+      const { out, rest } = downgradeEvents(this.pending + this.decoder.end(), this.downgrade, true);
+      const tail = out + rest;
+      cb(null, tail.length > 0 ? tail : undefined);
+    } catch (err) {
+      cb(err as Error);
+    }
   }
 }
 
@@ -90,7 +103,7 @@ export function downgradeSse(
   downgrade: EventDowngrade,
 ): Buffer | Readable {
   if (Buffer.isBuffer(body)) {
-    const { out, rest } = downgradeEvents(body.toString('utf8'), downgrade);
+    const { out, rest } = downgradeEvents(body.toString('utf8'), downgrade, true);
     return Buffer.from(out + rest);
   }
   const source = body instanceof WebReadableStream ? Readable.fromWeb(body) : body;

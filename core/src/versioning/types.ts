@@ -29,7 +29,8 @@ export interface VersionChange {
    * One event of a streamed answer (`text/event-stream`, the handler's stream or a cache hit's
    * replay) as this version sends it → as the previous version sent it: the parsed JSON of the
    * event's `data:`. Return the event, or `null` to drop it. Events whose data is not JSON
-   * (`[DONE]`) are passed on untouched. Applied to older versions only, newest change first.
+   * (`[DONE]`) and error events (an object with an `error` member) are passed on untouched.
+   * Applied to older versions only, newest change first.
    */
   downgradeEvent?: (event: unknown, ctx: GatewayContext) => unknown;
 }

@@ -36,16 +36,19 @@ const widgetChanges: VersionChange[] = [
     downgradeEvent: (event) => {
       const e = event as { type?: string; size_cm?: number };
       if (e.type === 'ping') return null;
-      if (typeof e.size_cm === 'number') return { size: e.size_cm / 2.54 };
-      return event;
+      // Written for widget chunks only, as a change may well be: an error event would make it throw.
+      if (typeof e.size_cm !== 'number') throw new Error('not a widget chunk');
+      return { size: e.size_cm / 2.54 };
     },
   },
 ];
 
 /** The widget stream as the current version sends it, cut mid-event as a socket may deliver it. */
 const STREAM_TEXT =
-  'data: {"size_cm":2.54}\n\nevent: ping\ndata: {"type":"ping"}\n\n: keep-alive\n\nid: 3\r\ndata: {"size_cm":5.08}\r\n\r\ndata: [DONE]\n\n';
-const OLD_STREAM_TEXT = 'data: {"size":1}\n\n: keep-alive\n\nid: 3\ndata: {"size":2}\r\n\r\ndata: [DONE]\n\n';
+  'data: {"size_cm":2.54}\n\nevent: ping\ndata: {"type":"ping"}\n\n: keep-alive\n\nid: 3\r\ndata: {"size_cm":5.08}\r\n\r\ndata: {"error":{"message":"upstream failed"}}\n\ndata: [DONE]\n\n';
+/** Error events pass through every change untouched. */
+const OLD_STREAM_TEXT =
+  'data: {"size":1}\n\n: keep-alive\n\nid: 3\ndata: {"size":2}\r\n\r\ndata: {"error":{"message":"upstream failed"}}\n\ndata: [DONE]\n\n';
 
 /** The events (data lines) of an SSE text. */
 function sseData(text: string): string[] {
@@ -251,7 +254,7 @@ describe('API versions (AIHub-Version)', () => {
     assert.equal(json.status, 200);
     assert.deepEqual(await json.json(), { items: [{ id: 'w9' }] });
     const stream = await gw.fetch('/v1/widgets/hit?stream=1', { headers: { ...caller, 'AIHub-Version': OLD } });
-    assert.deepEqual(sseData(await stream.text()), ['{"size":1}', '{"size":2}', '[DONE]']);
+    assert.deepEqual(sseData(await stream.text()), sseData(OLD_STREAM_TEXT));
     const current = await gw.fetch('/v1/widgets/hit', { headers: caller });
     assert.deepEqual(await current.json(), { data: [{ id: 'w9' }], has_more: false });
     const currentStream = await gw.fetch('/v1/widgets/hit?stream=1', { headers: caller });
