@@ -99,11 +99,26 @@ describe('console: behavior analytics', () => {
   });
 
   test('event trends: the table equals the counts route per event and UTC day', async () => {
-    type Counts = { total: number; events: { event: string; series: { bucket: string; count: number }[] }[] };
+    type Counts = {
+      total: number;
+      users: number;
+      events: { event: string; series: { bucket: string; count: number }[] }[];
+    };
     const api = await env.api<Counts>('GET', `${base()}/events?from=${FROM}&to=${TO}&interval=day&group_by=event`);
     await env.navigate(page, `/behavior/trends?from=${FROM}&to=${TO}`);
     await page.waitForSelector('[data-testid=trends-table] tbody tr');
     assert.equal(await dataValue(page, '[data-testid=trends-total]'), api.total);
+    // The counts paint from the per-day totals; the range's distinct users follow in a second request.
+    assert.ok(api.users > 1);
+    await waitUntil(
+      () => page.locator('[data-testid=trends-total]').getAttribute('data-users'),
+      String(api.users),
+      "the range's distinct users on screen",
+    );
+    assert.match(
+      (await page.locator('[data-testid=trends-total]').textContent()) ?? '',
+      new RegExp(`\\b${api.users}\\b`),
+    );
     let cells = 0;
     for (const e of api.events) {
       for (const s of e.series) {

@@ -7,8 +7,9 @@ export interface EventCounts {
   to: string;
   interval: string;
   total: number;
-  users: number;
-  events: { event: string | null; total: number; series: { bucket: string; count: number; users: number }[] }[];
+  /** Absent when asked without users (`users: false`). */
+  users?: number;
+  events: { event: string | null; total: number; series: { bucket: string; count: number; users?: number }[] }[];
 }
 
 export interface TopEvents {
@@ -83,6 +84,8 @@ export class BehaviorApi {
   async counts(
     tenantId: string,
     q: RangeQuery & { interval: 'hour' | 'day' | 'week' | 'month'; events: string[] },
+    /** false: the counts alone (from the per-day totals, fast); the distinct users take a second call. */
+    users = true,
   ): Promise<EventCounts> {
     const query = {
       from: q.from,
@@ -90,6 +93,7 @@ export class BehaviorApi {
       interval: q.interval,
       group_by: 'event' as const,
       ...(q.events.length ? { event: q.events } : {}),
+      ...(users ? {} : { users: 'false' as const }),
     };
     return (await this.api.call(
       this.api.client.GET('/admin/v1/tenants/{tenantId}/analytics/events', { params: { path: { tenantId }, query } }),

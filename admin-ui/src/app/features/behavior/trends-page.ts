@@ -67,8 +67,8 @@ const MAX_HOURLY_DAYS = 31;
       />
       @if (counts.value(); as c) {
         @if (!empty()) {
-          <p data-testid="trends-total" [attr.data-value]="c.total">
-            {{ t('behavior.trends.total', { events: count(c.total), users: count(c.users) }) }}
+          <p data-testid="trends-total" [attr.data-value]="c.total" [attr.data-users]="users.value()?.users">
+            {{ t('behavior.trends.total', { events: count(c.total), users: usersText() }) }}
           </p>
           <!-- ECharts is its own chunk, loaded once the page has rendered: the total and table never wait for it. -->
           @defer (on immediate) {
@@ -163,10 +163,21 @@ export class TrendsPage {
     const r = this.rangeQuery();
     return r ? { ...r, interval: this.interval(), events: this.events() } : null;
   });
-  readonly counts = dataResource(this.query, (q) => this.api.counts(q.tenantId, q));
+  /** The counts alone: the per-day totals answer them at once, so the table and chart paint first. */
+  readonly counts = dataResource(this.query, (q) => this.api.counts(q.tenantId, q, false));
+  /** The distinct users (a count over every user's days, the slow part), asked once the counts are shown. */
+  readonly users = dataResource(
+    computed(() => (this.counts.loading() || !this.counts.value() ? null : this.query())),
+    (q) => this.api.counts(q.tenantId, q, true),
+  );
   private readonly top = dataResource(afterFigures(this.rangeQuery, this.query, this.counts), (q) =>
     this.api.topEvents(q.tenantId, q),
   );
+  /** The range's distinct users once counted ('…' meanwhile). */
+  readonly usersText = computed(() => {
+    const n = this.users.value()?.users;
+    return n === undefined || this.users.loading() ? '…' : this.count(n);
+  });
   readonly empty = computed(
     () => !this.counts.loading() && !this.counts.error() && (this.counts.value()?.total ?? 0) === 0,
   );
