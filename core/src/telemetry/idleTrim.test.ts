@@ -57,6 +57,24 @@ describe('idle trim', () => {
     }
   });
 
+  it('runs no idle GC while the used heap is over maxHeapBytes (a long pause would hit the next request)', async () => {
+    growYoungGeneration();
+    let calls = 0;
+    const trim = startIdleTrim({ intervalMs: 100, maxHeapBytes: 1, gc: () => void calls++ });
+    try {
+      await sleep(600);
+      assert.equal(calls, 1, 'only the GC at start');
+    } finally {
+      trim.stop();
+    }
+    const trimming = startIdleTrim({ intervalMs: 100, gc: () => void calls++ });
+    try {
+      await until('an idle GC under the default limit', () => calls > 2, 5000);
+    } finally {
+      trimming.stop();
+    }
+  });
+
   it('runs in a started gateway (server.idleTrimIntervalMs) and the gateway still serves', async () => {
     growYoungGeneration();
     assert.ok(youngGenerationBytes() > 8 * 1024 * 1024, `young generation grew (${youngGenerationBytes()} bytes)`);
