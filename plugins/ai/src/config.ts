@@ -428,6 +428,15 @@ export const aiConfig = z
           .min(100)
           .default(1000)
           .describe('How often each instance checks the catalog revision (a safety net beside the Redis notification)'),
+        keepRevisions: z
+          .number()
+          .int()
+          .min(2)
+          .max(1_000_000)
+          .default(1000)
+          .describe(
+            'How many catalog revisions to keep (admin edits and operational control changes alike); older ones are pruned as new ones are stored, so they can no longer be diffed or rolled back to',
+          ),
       })
       .strict()
       .prefault({})

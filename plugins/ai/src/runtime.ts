@@ -93,7 +93,7 @@ export class AiRuntime {
     };
     this.live = new LiveCatalog(
       ctx,
-      new CatalogStore(ctx.database, ctx.table('catalog_revisions')),
+      new CatalogStore(ctx.database, ctx.table('catalog_revisions'), config.catalog.keepRevisions),
       new CredentialSealer(config.catalog),
       build,
     );

@@ -150,23 +150,85 @@ export function controlSuite(kind: BackendKind): void {
       assert.equal((await revisions(a))[0].revision, change.revision);
     });
 
-    it('rolling back restores the control state of the revision, on both instances', async () => {
+    /** POSTs a rollback through B; `control` as the body says it (undefined: no body, the default). */
+    const roll = async (n: number, control?: 'keep' | 'restore') => {
+      const res = await fetch(`${kernels[1].url}/admin/v1/ai/catalog/revisions/${n}/rollback`, {
+        method: 'POST',
+        headers: control ? { 'content-type': 'application/json', ...ROOT } : ROOT,
+        ...(control ? { body: JSON.stringify({ control }) } : {}),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+    };
+    const pricing = async (k: Kernel) =>
+      (
+        (await (await fetch(`${k.url}/admin/v1/ai/catalog`, { headers: ROOT })).json()) as {
+          pricing: { name: string; source: string }[];
+        }
+      ).pricing.filter((p) => p.source === 'api');
+
+    it('a rollback keeps by default the control state of now: a drain made after the target revision stays', async () => {
       const [a, b] = kernels;
-      const drainedAt = (await revisions(a))[0].revision;
-      const roll = async (n: number) => {
-        const res = await fetch(`${b.url}/admin/v1/ai/catalog/revisions/${n}/rollback`, {
-          method: 'POST',
-          headers: ROOT,
-        });
-        assert.equal(res.status, 200, await res.clone().text());
-      };
-      await roll(drainedAt - 1);
+      const put = await fetch(`${a.url}/admin/v1/ai/catalog/pricing/one`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...ROOT },
+        body: JSON.stringify({ input: 1, output: 2 }),
+      });
+      assert.equal(put.status, 200, await put.clone().text());
+      const priceEdit = (await revisions(a))[0].revision;
+      await control(a).drain(TWO, 'ops rule failing-two: error_ratio of mock/two is 0.8 (above 0.5)');
+      await within(2000, 'B sees the drain of two', () => !!drained(b, TWO));
+
+      await roll(priceEdit - 1);
+      assert.deepEqual(await pricing(b), [], 'the price edit is undone');
+      assert.ok(drained(b, TWO), 'the drain made after the target revision stays');
+      assert.ok(drained(b, ONE), 'the drain of the target revision stays too');
+      const [top] = await revisions(a);
+      assert.equal(top.action, 'ai_catalog.rollback');
+      const diff = (await (
+        await fetch(`${a.url}/admin/v1/ai/catalog/revisions/${top.revision}/diff`, { headers: ROOT })
+      ).json()) as { changes: { section: string; name: string }[] };
+      assert.deepEqual(
+        diff.changes.map((x) => `${x.section}/${x.name}`),
+        ['pricing/one'],
+        'the rollback changed the entries only',
+      );
+      // "keep" spelled out is the same; A, which did not roll back, serves it too.
+      await roll(priceEdit, 'keep');
+      assert.deepEqual(
+        (await pricing(b)).map((p) => p.name),
+        ['one'],
+      );
+      await within(2000, 'A sees the price back', () => rt(a).live.current.revision === rt(b).live.current.revision);
+      assert.ok(drained(a, TWO));
+      await control(a).restore(TWO);
+      await within(2000, 'B sees two restored', () => drained(b, TWO) === null);
+    });
+
+    it('a body other than {"control": "keep" | "restore"} is a 400 problem, and nothing is stored', async () => {
+      const [a] = kernels;
+      const latest = (await revisions(a))[0].revision;
+      const res = await fetch(`${a.url}/admin/v1/ai/catalog/revisions/${latest - 1}/rollback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...ROOT },
+        body: JSON.stringify({ control: 'all' }),
+      });
+      assert.equal(res.status, 400, await res.clone().text());
+      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.equal((await revisions(a))[0].revision, latest);
+    });
+
+    it('with control "restore" a rollback restores the control state of the revision, on both instances', async () => {
+      const [a, b] = kernels;
+      const drainedAt = (await revisions(a)).find(
+        (r) => r.action === 'ai_control.drain' && r.target === `deployment/${ONE}`,
+      )!.revision;
+      await roll(drainedAt - 1, 'restore');
       assert.equal(drained(b, ONE), null, 'the rollback applies on B at once');
       await within(2000, 'A sees the rollback', () => drained(a, ONE) === null);
       const [top] = await revisions(a);
       assert.equal(top.action, 'ai_catalog.rollback');
       assert.equal(top.author, 'usr_root');
-      await roll(drainedAt);
+      await roll(drainedAt, 'restore');
       assert.equal(drained(b, ONE)?.reason.startsWith('ops rule failing-one'), true, 'rolled forward: drained again');
       await within(2000, 'A sees it drained again', () => !!drained(a, ONE));
     });

@@ -1,4 +1,5 @@
 import type { Database } from '@aihub/core/plugin-api';
+import type { Transaction } from 'sequelize';
 import { emptyControl } from './controlState';
 import { emptyOverlay, type Overlay } from './overlay';
 
@@ -26,9 +27,14 @@ export class RevisionConflict extends Error {
  * insert, which is the optimistic lock.
  */
 export class CatalogStore {
+  /**
+   * @param keep how many revisions to keep (`catalog.keepRevisions`): each append prunes the older
+   * ones, so drains and probe restores (each a full copy) cannot grow the table without bound.
+   */
   constructor(
     private readonly db: Database,
     private readonly table: string,
+    private readonly keep = 1000,
   ) {}
 
   /** The newest revision number (0: never changed through the API). */
@@ -72,32 +78,52 @@ export class CatalogStore {
     }));
   }
 
-  /** Stores the overlay as revision `expected + 1`; RevisionConflict when another change got there first. */
+  /**
+   * Stores the overlay as revision `expected + 1`; RevisionConflict when another change got there first.
+   * In the same transaction, revisions `keep` or more behind the new one go (one DELETE on the primary
+   * key; the new revision, the current one, always stays). A concurrent writer's prune of the same
+   * bound is harmless: both delete below their own new revision, which only the winner stores.
+   */
   async append(
     expected: number,
     change: { author: string | null; action: string; target: string | null; reason?: string | null; overlay: Overlay },
   ): Promise<number> {
     const revision = expected + 1;
     try {
-      await this.db.sequelize.query(
-        `INSERT INTO ${this.table} (revision, author, action, target, reason, overlay, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        {
-          bind: [
-            revision,
-            change.author?.slice(0, 256) ?? null,
-            change.action,
-            change.target?.slice(0, 512) ?? null,
-            change.reason?.slice(0, 1000) ?? null,
-            JSON.stringify(change.overlay),
-            Date.now(),
-          ],
-        },
-      );
+      await this.db.transaction(async (transaction) => {
+        await this.insert(revision, change, transaction);
+        await this.db.sequelize.query(`DELETE FROM ${this.table} WHERE revision <= $1`, {
+          bind: [revision - this.keep],
+          transaction,
+        });
+      });
     } catch (err) {
       if ((err as Error).name === 'SequelizeUniqueConstraintError')
         throw new RevisionConflict(await this.currentRevision());
       throw err;
     }
     return revision;
+  }
+
+  private async insert(
+    revision: number,
+    change: { author: string | null; action: string; target: string | null; reason?: string | null; overlay: Overlay },
+    transaction: Transaction,
+  ): Promise<void> {
+    await this.db.sequelize.query(
+      `INSERT INTO ${this.table} (revision, author, action, target, reason, overlay, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      {
+        bind: [
+          revision,
+          change.author?.slice(0, 256) ?? null,
+          change.action,
+          change.target?.slice(0, 512) ?? null,
+          change.reason?.slice(0, 1000) ?? null,
+          JSON.stringify(change.overlay),
+          Date.now(),
+        ],
+        transaction,
+      },
+    );
   }
 }

@@ -36,6 +36,19 @@ const revisionNumber = (min: number) => z.coerce.number().int().min(min).max(2_1
 const revisionParams = z.object({ revision: revisionNumber(1) });
 /** Rollback also takes revision 0: the config file alone, with no API entries and no control state. */
 const rollbackParams = z.object({ revision: revisionNumber(0) });
+const rollbackBody = z
+  .object({
+    control: z
+      .enum(['keep', 'restore'])
+      .default('keep')
+      .describe(
+        'keep (default): only the catalog entries go back; the operational control state (drains, weights, breakers, fallback switches) stays as it is now, so a rollback never un-drains what automation drained since. restore: the control state goes back to that revision too (to undo a control change)',
+      ),
+  })
+  .strict()
+  .describe(
+    'Optional (no body: keep). GET …/revisions/{revision}/diff lists control changes under section `control`; a rollback of an entry edit keeps drains automation made since, "restore" undoes a control change',
+  );
 const revisionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: revisionNumber(1).optional().describe('Revisions older than this number (paging)'),
@@ -289,21 +302,23 @@ export function catalogRoutes(router: PluginRouter, ctx: AiContext): void {
     async (c) => {
       platformAdmin(c);
       const n = validated<unknown, z.output<typeof rollbackParams>>(c).params.revision;
+      const { control } = c.request.body as z.output<typeof rollbackBody>;
       const target = await ctx.runtime.live.store.overlayAt(n);
       if (!target) throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${n}.`);
-      // The whole state of that revision, operational control (drains, weights …) included.
+      // The entries of that revision; its control state only when asked, since drains and breakers
+      // made since are about the upstreams now, not about the edit being undone.
       await change(ctx, c, 'rollback', `revision/${n}`, (overlay) => {
         for (const s of SECTIONS) overlay[s] = structuredClone(target.overlay[s]);
-        overlay.control = structuredClone(target.overlay.control);
+        if (control === 'restore') overlay.control = structuredClone(target.overlay.control);
       });
     },
     {
       ...admin('admin:write'),
-      body: 'none',
       summary:
-        'Make the catalog as it was at a revision again, its operational control state (drains, weights, breakers, fallback switches) included (stored as a new revision)',
+        'Make the catalog entries as they were at a revision again (stored as a new revision); the operational control state stays unless the body says {"control": "restore"}',
       schema: {
         params: rollbackParams,
+        body: rollbackBody,
         responses: { 200: catalogAnswer },
         tag: 'catalog',
         operationId: 'rollbackAiCatalog',
