@@ -97,8 +97,10 @@ export interface KeyControl {
    */
   suspendKey(tenantId: string, keyId: string, reason: string, by?: string): Promise<boolean>;
   /**
-   * Lifts a suspension, audited as `api_key.resume`. Idempotent: a key that is not suspended is left
-   * as it is. False when the key does not exist in the tenant; throws for a revoked key.
+   * Lifts a suspension automation made (`suspended_by` `ops:<rule>` or the default `automation`),
+   * audited as `api_key.resume`. Idempotent: a key that is not suspended is left as it is. False when
+   * the key does not exist in the tenant; throws for a revoked key, and for a key an admin (anyone
+   * else) suspended — that hold is lifted only through the admin API, the error says by whom.
    */
   resumeKey(tenantId: string, keyId: string): Promise<boolean>;
 }

@@ -280,7 +280,9 @@ export class Engine {
         return (await needAi().switchToFallback(target, a.on ?? true, origin)).revision;
       case 'suspend_key':
       case 'resume_key': {
-        // Reversible (auth's KeyControl suspends, never revokes): resume_key or an admin lifts it.
+        // Reversible (auth's KeyControl suspends, never revokes): resume_key or an admin lifts it. KeyControl
+        // lifts only a hold automation made: on an admin's hold it throws, and the decision is recorded as
+        // failed with that reason (below in evaluate), the key staying held.
         const keys = this.d.keys();
         if (!keys) throw new Error('the auth plugin is not loaded');
         if (!o.tenantId)

@@ -131,5 +131,44 @@ for (const kind of ['embedded', 'postgres'] as const) {
       assert.ok(failed.some((e) => /names no key's tenant; resume_key needs a key budget alert/.test(e.error ?? '')));
       assert.equal((await whoami(key.key)).status, 200);
     });
+
+    it('a resume_key rule never lifts an admin’s hold: the decision fails with the reason, the key stays held', async () => {
+      const res = await gw.fetch(`/admin/v1/tenants/${tenant}/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'held-by-admin', scopes: ['admin:read'], role: 'viewer' }),
+      });
+      const key = (await res.json()) as { id: string; key: string };
+      assert.equal(res.status, 201);
+      const path = `/admin/v1/tenants/${tenant}/api-keys/${key.id}`;
+      const suspend = await gw.fetch(`${path}/suspend`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'leaked in a public repository' }),
+      });
+      assert.equal(suspend.status, 200, await suspend.clone().text());
+      const heldBy = ((await (await call('GET', path)).json()) as { suspended_by: string }).suspended_by;
+      assert.ok(heldBy && !heldBy.startsWith('ops:'), heldBy);
+
+      const alert: Observation = { subject: key.id, tenantId: tenant, value: 1, samples: null, detail: 'budget' };
+      await engine('resume_key', [alert]).evaluate();
+      const held = await whoami(key.key);
+      assert.equal(held.status, 403, 'the admin’s hold stays');
+      assert.equal(held.body.code ?? held.body.error?.code, 'api_key_suspended');
+      const [decision] = (await gw.runtime(ops).events.list({ limit: 10 })).data.filter((e) => e.target === key.id);
+      assert.equal(decision.outcome, 'failed');
+      assert.match(decision.error ?? '', new RegExp(`suspended by ${heldBy}, not by automation`));
+      const audit = (await (await call('GET', `/admin/v1/tenants/${tenant}/audit?target_id=${key.id}`)).json()) as {
+        data: { action: string }[];
+      };
+      assert.deepEqual(audit.data.map((e) => e.action).sort(), ['api_key.create', 'api_key.suspend'], 'no resume');
+
+      // The admin lifts it; a later rule's suspension is automation's, and its resume_key lifts that.
+      assert.equal((await call('POST', `${path}/resume`)).status, 200);
+      await engine('suspend_key', [alert]).evaluate();
+      assert.equal((await whoami(key.key)).status, 403);
+      await engine('resume_key', [alert]).evaluate();
+      assert.equal((await whoami(key.key)).status, 200);
+    });
   });
 }

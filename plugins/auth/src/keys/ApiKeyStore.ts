@@ -379,18 +379,30 @@ export class ApiKeyStore {
   /**
    * Lifts a suspension. Idempotent: a key that is not suspended is left as it is (`changed` false).
    * `revoked` for a revoked key (revocation is final); undefined when the key is not in the tenant.
+   * @param liftable when given, only a hold whose `suspended_by` it accepts is lifted (automation
+   *   lifts its own holds, never an admin's); another is left as it is (`changed` false, `after`
+   *   still suspended). The UPDATE then names the exact hold checked, so a hold placed meanwhile stays.
    */
-  async resume(tenantId: string, id: string): Promise<HoldChange | undefined | 'revoked'> {
+  async resume(
+    tenantId: string,
+    id: string,
+    liftable?: (by: string | null) => boolean,
+  ): Promise<HoldChange | undefined | 'revoked'> {
     const before = await this.get(tenantId, id);
     if (!before) return undefined;
     if (before.revokedAt) return 'revoked';
     let changed = false;
     let also: string[] = [];
-    if (before.suspendedAt) {
+    if (before.suspendedAt && (!liftable || liftable(before.suspendedBy))) {
       const at = new Date(this.now());
       const lift = { suspended_at: null, suspended_reason: null, suspended_by: null, updated_at: at };
       const [count] = await this.models.ApiKey.update(lift, {
-        where: { tenant_id: tenantId, id, revoked_at: null, suspended_at: { [Op.ne]: null } },
+        where: {
+          tenant_id: tenantId,
+          id,
+          revoked_at: null,
+          suspended_at: liftable ? before.suspendedAt : { [Op.ne]: null },
+        },
       });
       changed = count === 1;
       // Only the predecessors held together with this key (same instant), not ones held on their own.

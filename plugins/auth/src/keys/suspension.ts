@@ -25,14 +25,18 @@ export async function suspendKey(
   return out;
 }
 
-/** Lifts a suspension (see suspendKey): evicted everywhere and audited as `api_key.resume`. */
+/**
+ * Lifts a suspension (see suspendKey): evicted everywhere and audited as `api_key.resume`. `liftable`:
+ * see ApiKeyStore.resume.
+ */
 export async function resumeKey(
   rt: AuthRuntime,
   ctx: GatewayContext | null,
   tenantId: string,
   id: string,
+  liftable?: (by: string | null) => boolean,
 ): Promise<HoldOutcome> {
-  const out = await rt.keys.resume(tenantId, id);
+  const out = await rt.keys.resume(tenantId, id, liftable);
   if (out && out !== 'revoked' && out.changed) await settle(rt, ctx, tenantId, 'api_key.resume', out);
   return out;
 }
