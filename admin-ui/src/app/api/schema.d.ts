@@ -81,7 +81,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make the catalog as it was at a revision again, its operational control state (drains, weights, breakers, fallback switches) included (stored as a new revision) */
+        /** Make the catalog entries as they were at a revision again (stored as a new revision); the operational control state stays unless the body says {"control": "restore"} */
         post: operations["rollbackAiCatalog"];
         delete?: never;
         options?: never;
@@ -1872,7 +1872,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description keep (default): only the catalog entries go back; the operational control state (drains, weights, breakers, fallback switches) stays as it is now, so a rollback never un-drains what automation drained since. restore: the control state goes back to that revision too (to undo a control change)
+                     * @default keep
+                     * @enum {string}
+                     */
+                    control?: "keep" | "restore";
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {

@@ -5,7 +5,8 @@ import type { Catalog, Deployment } from '../routing/catalog';
  * The operational control section of the catalog overlay: drains, weight overrides, forced breakers
  * and fallback switches (set through `AiControl` by automation, the probe or an operator). It is part
  * of every revision like the admin API's entries, so there is one history of routing state: each
- * change is a revision, the revisions diff shows it, and a rollback restores it with the rest.
+ * change is a revision, the revisions diff shows it, and a rollback with `control: "restore"` restores it
+ * (by default a rollback keeps the control state of now).
  * Entries naming a deployment or alias the catalog no longer has are kept and ignored (they apply
  * again if it comes back), so removing a model never fails on a drain of it.
  */
