@@ -103,7 +103,7 @@ export const AiErrors = defineErrors('ai', {
     status: 503,
     message:
       'Every deployment that could serve the model is on a provider without a credential (an empty apiKey, e.g. from an unset environment variable); nothing was sent upstream.',
-    fix: "The gateway operator sets the variable the message names (or the provider's apiKey) and restarts or reloads the config.",
+    fix: "The gateway operator sets the provider's key (the start log, readiness detail and aihub config validate name the variable) and restarts or reloads the config.",
   },
   mock_failure: {
     status: 500,

@@ -69,12 +69,16 @@ function failedAttempt(entry: RouteEntry, err: UpstreamError, next: AttemptRecor
   return attemptOf(entry, outcome, err.status ?? null, code, next, ms);
 }
 
-/** 503 naming what to set; the variable's name is config, never its value. */
+/**
+ * 503 naming the keyless providers. Not the variable to set: the caller may be any tenant's
+ * application, and the operator's environment is not theirs to read; the start log, readiness
+ * detail and `aihub config validate` name it for the operator.
+ */
 function notConfigured(alias: string, keyless: readonly MissingKey[]) {
-  const providers = [...new Map(keyless.map((m) => [m.provider, m])).values()];
+  const providers = [...new Set(keyless.map((m) => `"${m.provider}"`))];
   return AiErrors.create(
     'provider_not_configured',
-    `Model "${alias}" cannot be served: ${providers.map((m) => m.fix).join('; ')}.`,
+    `Model "${alias}" cannot be served: provider ${providers.join(', ')} ${providers.length > 1 ? 'have' : 'has'} no API key configured on this gateway; its operator must set one (the gateway's start log and readiness detail name the setting).`,
   );
 }
 

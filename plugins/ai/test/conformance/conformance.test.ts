@@ -58,7 +58,7 @@ describe('provider conformance: missing credentials', () => {
       assert.equal(res.status, 503);
       const { error } = (await res.json()) as { error: { code: string; message: string } };
       assert.equal(error.code, 'provider_not_configured');
-      assert.match(error.message, /set GOOGLE_SERVICE_ACCOUNT_JSON \(or providers\.vx\.serviceAccount\)/);
+      assert.match(error.message, /provider "vx" has no API key configured/);
       assert.equal(up.requests.length, 0, 'nothing was sent without a token');
     } finally {
       await stack.stop();
