@@ -192,6 +192,20 @@ export function controlSuite(kind: BackendKind): void {
         ['pricing/one'],
         'the rollback changed the entries only',
       );
+      // What a rollback with "restore" would change back: the current revision diffed from the target.
+      const ahead = (await (
+        await fetch(`${a.url}/admin/v1/ai/catalog/revisions/${top.revision}/diff?from=${priceEdit - 1}`, {
+          headers: ROOT,
+        })
+      ).json()) as { changes: { section: string; name: string; op: string }[] };
+      assert.deepEqual(
+        ahead.changes.map((x) => `${x.op} ${x.section}/${x.name}`),
+        [`add control/drain/${TWO}`],
+      );
+      const gone = await fetch(`${a.url}/admin/v1/ai/catalog/revisions/${top.revision}/diff?from=${top.revision + 5}`, {
+        headers: ROOT,
+      });
+      assert.equal(gone.status, 404);
       // "keep" spelled out is the same; A, which did not roll back, serves it too.
       await roll(priceEdit, 'keep');
       assert.deepEqual(

@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What a revision changed against the one before it (credentials masked) */
+        /** What a revision changed against the one before it, or against revision `from` (credentials masked) */
         get: operations["diffAiCatalogRevision"];
         put?: never;
         post?: never;
@@ -1792,7 +1792,9 @@ export interface operations {
     };
     diffAiCatalogRevision: {
         parameters: {
-            query?: never;
+            query?: {
+                from?: number;
+            };
             header?: never;
             path: {
                 revision: string;

@@ -49,6 +49,13 @@ const rollbackBody = z
   .describe(
     'Optional (no body: keep). GET …/revisions/{revision}/diff lists control changes under section `control`; a rollback of an entry edit keeps drains automation made since, "restore" undoes a control change',
   );
+const diffQuery = z.object({
+  from: revisionNumber(0)
+    .optional()
+    .describe(
+      'Diff against this revision instead of the one before (e.g. the current revision against a rollback target: what a rollback would change back)',
+    ),
+});
 const revisionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: revisionNumber(1).optional().describe('Revisions older than this number (paging)'),
@@ -279,17 +286,21 @@ export function catalogRoutes(router: PluginRouter, ctx: AiContext): void {
     `${BASE}/revisions/:revision/diff`,
     async (c) => {
       platformAdmin(c);
-      const n = validated<unknown, z.output<typeof revisionParams>>(c).params.revision;
+      const { query, params } = validated<z.output<typeof diffQuery>, z.output<typeof revisionParams>>(c);
+      const n = params.revision;
+      const from = query.from ?? n - 1;
       const store = ctx.runtime.live.store;
-      const [after, before] = await Promise.all([store.overlayAt(n), store.overlayAt(n - 1)]);
-      if (!after || !before) throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${n}.`);
+      const [after, before] = await Promise.all([store.overlayAt(n), store.overlayAt(from)]);
+      if (!after || !before)
+        throw AiErrors.create('catalog_revision_not_found', `The catalog has no revision ${after ? from : n}.`);
       c.body = { revision: n, changes: diffOverlays(before.overlay, after.overlay) };
     },
     {
       ...admin('admin:read'),
-      summary: 'What a revision changed against the one before it (credentials masked)',
+      summary: 'What a revision changed against the one before it, or against revision `from` (credentials masked)',
       schema: {
         params: revisionParams,
+        query: diffQuery,
         responses: { 200: diffAnswer },
         tag: 'catalog',
         operationId: 'diffAiCatalogRevision',
