@@ -4,12 +4,14 @@
  * `/v1/models` and chat at once; edits its weight; a change made through the API behind the
  * screen's back makes the next save say "changed by someone else"; an invalid change puts the
  * server's problem next to the field; a file alias is disabled and enabled again; a revision's diff
- * is shown and the catalog rolled back to it; the API alias is deleted. A tenant admin sees no edit
- * controls. axe-core on each state.
+ * is shown and the catalog rolled back to it; a rollback past a drain keeps the drain unless the
+ * "also restore operational control state" box is ticked (the dialog lists what it would change);
+ * the API alias is deleted. A tenant admin sees no edit controls. axe-core on each state.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { AiControl } from '@aihub/core/plugin-api';
 import { startConsoleEnv, waitUntil, type ConsoleEnv } from './harness';
 
 interface CatalogView {
@@ -241,6 +243,54 @@ describe('console: live catalog editor', () => {
     );
     await page.waitForSelector(`[data-testid=revision-${rows + 1}]`);
     assert.equal(await revisionShown(), rows + 1);
+  });
+
+  test('rollback past a drain: the drain stays unless "also restore operational control state" is ticked', async () => {
+    const control = () => (env.gw.runtime('ai') as { control: AiControl }).control;
+    const dep = control().deployments()[0].id;
+    const drained = () =>
+      !!control()
+        .deployments()
+        .find((d) => d.id === dep)!.drained;
+    const target = (await catalog()).revision;
+    await control().drain(dep, 'ops rule failing: error_ratio 0.9 (above 0.5)');
+    // The drain was made behind the screen's back: open the screen again to read it.
+    await env.navigate(page, '/');
+    await page.locator('[data-testid=catalog-revisions]').waitFor({ state: 'detached' });
+    await env.navigate(page, '/models');
+    await page.waitForSelector(`[data-testid=revision-${target + 1}]`);
+    const box = page.locator('[data-testid=rollback-restore-control] input[type=checkbox]');
+    const changes = page.locator('[data-testid=rollback-control-changes] li');
+
+    // Unchecked by default; the dialog lists what restoring would change: the drain lifted.
+    await page.click(`[data-testid=revision-${target}] [data-testid=revision-rollback]`);
+    await page.waitForSelector('[data-testid=rollback-control-changes]');
+    assert.equal(await box.isChecked(), false);
+    assert.equal(await changes.count(), 1);
+    assert.equal(await changes.first().getAttribute('data-op'), 'add');
+    assert.match(await changes.first().innerText(), new RegExp(`Lifted\\s+drain/${dep.replace('/', '\\/')}`));
+    await env.checkA11y(page, 'catalog: rollback dialog');
+    await confirm();
+    await waitUntil(async () => (await catalog()).revision, target + 2, 'the rollback stored');
+    assert.equal(drained(), true, 'the default keeps the drain made after the target revision');
+
+    // Ticked: the control state of the target comes back, the drain is lifted.
+    await page.waitForSelector(`[data-testid=revision-${target + 2}]`);
+    await page.click(`[data-testid=revision-${target}] [data-testid=revision-rollback]`);
+    await page.waitForSelector('[data-testid=rollback-control-changes]');
+    await box.check();
+    assert.equal(await box.isChecked(), true);
+    await confirm();
+    await waitUntil(async () => (await catalog()).revision, target + 3, 'the rollback with control stored');
+    assert.equal(drained(), false, 'restored: the drain is lifted');
+
+    // Now nothing differs: the dialog says so, and cancelling stores nothing.
+    await page.waitForSelector(`[data-testid=revision-${target + 3}]`);
+    await page.click(`[data-testid=revision-${target}] [data-testid=revision-rollback]`);
+    await page.waitForSelector('[data-testid=rollback-control-same]');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid=rollback-control-same]').waitFor({ state: 'detached' });
+    assert.equal((await catalog()).revision, target + 3);
   });
 
   test('deletes the API alias after confirmation', async () => {

@@ -57,11 +57,13 @@ export class CatalogState {
     );
   }
 
-  async rollback(revision: number): Promise<void> {
+  /** `control`: keep the operational control state of now, or restore the revision's too. */
+  async rollback(revision: number, control: 'keep' | 'restore'): Promise<void> {
     this.stored(
       await this.api.call(
         this.api.client.POST('/admin/v1/ai/catalog/revisions/{revision}/rollback', {
           params: { path: { revision: String(revision) } },
+          body: { control },
           headers: { 'if-match': this.revision },
         }),
       ),
@@ -72,10 +74,11 @@ export class CatalogState {
     return this.api.call(this.api.client.GET('/admin/v1/ai/catalog/revisions', { params: { query: { limit: 50 } } }));
   }
 
-  diff(revision: number): Promise<RevisionDiff> {
+  /** What `revision` changed against the one before it, or against revision `from`. */
+  diff(revision: number, from?: number): Promise<RevisionDiff> {
     return this.api.call(
       this.api.client.GET('/admin/v1/ai/catalog/revisions/{revision}/diff', {
-        params: { path: { revision: String(revision) } },
+        params: { path: { revision: String(revision) }, query: from === undefined ? {} : { from } },
       }),
     );
   }

@@ -3,12 +3,15 @@ import { DatePipe, JsonPipe } from '@angular/common';
 import { MatButtonModule } from '@angular/material/button';
 import { StackedTable } from '../../../shared/stacked-table/stacked-table';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
-import { ConfirmService } from '../../../shared/confirm-dialog/confirm.service';
+import { MatDialog } from '@angular/material/dialog';
+import { firstValueFrom } from 'rxjs';
 import { CatalogState, type Revision, type RevisionDiff } from './catalog-state';
+import { RollbackDialog, type RollbackChoice, type RollbackDialogData } from './rollback-dialog';
 
 /**
  * The catalog's revisions, newest first (number, author, time, what changed), a revision's diff
- * against the one before it, and a rollback to it after confirmation (stored as a new revision).
+ * against the one before it, and a rollback to it after confirmation (stored as a new revision):
+ * the entries only, or with the operational control state of that revision when the operator ticks it.
  */
 @Component({
   selector: 'app-revisions-panel',
@@ -129,7 +132,7 @@ import { CatalogState, type Revision, type RevisionDiff } from './catalog-state'
 })
 export class RevisionsPanel {
   private readonly state = inject(CatalogState);
-  private readonly confirm = inject(ConfirmService);
+  private readonly dialog = inject(MatDialog);
   private readonly i18n = inject(TranslocoService);
   readonly failed = output<unknown>();
   readonly rows = signal<Revision[]>([]);
@@ -170,18 +173,36 @@ export class RevisionsPanel {
   }
 
   async rollback(n: number): Promise<void> {
-    const ok = await this.confirm.ask({
-      title: this.i18n.translate('models.catalog.rollbackTitle', { n }),
-      message: this.i18n.translate('models.catalog.rollbackBody', { n }),
-      confirmLabel: this.i18n.translate('models.catalog.rollback'),
-      destructive: true,
-    });
-    if (!ok) return;
+    let controlChanges: RevisionDiff['changes'];
     try {
-      await this.state.rollback(n);
+      controlChanges = await this.controlSince(n);
+    } catch (err) {
+      return this.failed.emit(err);
+    }
+    const ref = this.dialog.open<RollbackDialog, RollbackDialogData, RollbackChoice>(RollbackDialog, {
+      data: { revision: n, controlChanges },
+      width: '520px',
+      autoFocus: 'first-tabbable',
+    });
+    const choice = await firstValueFrom(ref.afterClosed());
+    if (!choice) return;
+    try {
+      await this.state.rollback(n, choice.control);
       this.diff.set(null);
     } catch (err) {
       this.failed.emit(err);
     }
+  }
+
+  /**
+   * The control items that differ between now (the newest revision, read again: automation may have
+   * drained something since the list was read) and revision `n`.
+   */
+  private async controlSince(n: number): Promise<RevisionDiff['changes']> {
+    const rows = (await this.state.revisions()).revisions;
+    this.rows.set(rows);
+    const now = rows[0]?.revision ?? 0;
+    if (now === 0 || now === n) return [];
+    return (await this.state.diff(now, n)).changes.filter((c) => c.section === 'control');
   }
 }
