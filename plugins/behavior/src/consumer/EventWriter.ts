@@ -101,7 +101,9 @@ export class EventWriter {
     const inserted = await this.sql.transaction(async (tx) => {
       // Shared: batches write side by side; an erasure or retention rebuild of the tenant's daily
       // sets waits for them (and they for it), so no event lands between its delete and its rebuild.
-      for (const id of [...new Set(kept.map((e) => e.tenantId))]) await lockTenant(this.sql, tx, id, false);
+      // In one order across batches: two batches taking shared locks in opposite orders, each queued
+      // behind a waiting erasure's exclusive one, would deadlock.
+      for (const id of [...new Set(kept.map((e) => e.tenantId))].sort()) await lockTenant(this.sql, tx, id, false);
       const insertedKeys = new Set<string>();
       const perInsert = this.sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
       const pg = this.sql.dialect === 'postgres';
