@@ -38,7 +38,7 @@ export interface DailyTables {
   events: string;
   daily: string;
   /** Per-day totals (behavior_daily_totals); by default the daily table's name with `_totals` for `_users`. */
-  totals?: string | null;
+  totals?: string;
 }
 
 /**
@@ -136,7 +136,7 @@ export async function addToDaily(
   table: string,
   fresh: StoredEvent[],
   tx: Transaction,
-  totals: string | null = totalsOf({ events: '', daily: table }),
+  totals: string = totalsOf({ events: '', daily: table }),
 ): Promise<void> {
   const rows = new Map<string, Record<string, unknown>>();
   for (const e of fresh) {
@@ -152,24 +152,6 @@ export async function addToDaily(
   const sorted = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const deltas: TotalDeltas = new Map();
   const per = sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
-  if (totals === null) {
-    // Without totals (the write-cost bench's baseline only): one upsert, as before the totals existed.
-    for (let i = 0; i < sorted.length; i += per) {
-      const bind: unknown[] = [];
-      const source = bulkSource(
-        sql.dialect,
-        DAILY_COLUMNS,
-        sorted.slice(i, i + per).map(([, r]) => r),
-        bind,
-      );
-      await sql.sequelize.query(
-        `INSERT INTO ${table} (${bulkColumns(DAILY_COLUMNS)}) ${source}
-         ON CONFLICT (${KEY}) DO UPDATE SET events = ${table}.events + excluded.events`,
-        { bind, transaction: tx },
-      );
-    }
-    return;
-  }
   for (let i = 0; i < sorted.length; i += per) {
     const chunk = sorted.slice(i, i + per);
     const bind: unknown[] = [];
@@ -346,18 +328,27 @@ export interface DailyFilter {
   type?: string;
 }
 
+/** What a range source reads: rows of a stored per-day table for whole days, the raw events for partial ones. */
+interface RangeShape {
+  /** The stored table (whole UTC days) and its select list. */
+  table: string;
+  stored: string;
+  /** The select list over the raw events (`day`: their UTC day label), and its GROUP BY when it groups. */
+  raw: (day: string) => { select: string; groupBy?: string };
+}
+
 /**
- * A FROM-clause source of rows (day, type, event, user_key, n) covering exactly [from, to): the whole
- * UTC days from the daily table, and the partial days at either end (a range given as date-times) from
- * the raw events, one row per event. Grouped over it, SUM(n) is the event count and
- * COUNT(DISTINCT user_key) the distinct users, equal to the raw events' answers. Tenant-scoped.
+ * A FROM-clause source of `shape`'s rows covering exactly [from, to): the whole UTC days from the
+ * stored table, and the partial days at either end (a range given as date-times) from the raw events.
+ * Tenant-scoped; both sides filtered alike.
  */
-export function dailySource(
+function rangeSource(
   dialect: Dialect,
-  t: DailyTables,
+  events: string,
   tenantId: string,
   range: { from: number; to: number },
   f: DailyFilter,
+  shape: RangeShape,
 ): { sql: string; bind: unknown[] } {
   const bind: unknown[] = [tenantId];
   const p = (v: unknown) => {
@@ -372,9 +363,11 @@ export function dailySource(
     if (from >= to) return;
     const a = p(new Date(from).toISOString());
     const b = p(new Date(to).toISOString());
+    const { select, groupBy } = shape.raw(eventDay(dialect));
     parts.push(
-      `SELECT ${eventDay(dialect)} AS day, type, COALESCE(event, '') AS event, distinct_id AS user_key, 1 AS n FROM ${t.events}
-       WHERE tenant_id = $1 AND ${TS} >= ${dialect === 'postgres' ? `${a}::timestamptz` : a} AND ${TS} < ${dialect === 'postgres' ? `${b}::timestamptz` : b}${filters()}`,
+      `SELECT ${select} FROM ${events}
+       WHERE tenant_id = $1 AND ${TS} >= ${dialect === 'postgres' ? `${a}::timestamptz` : a} AND ${TS} < ${dialect === 'postgres' ? `${b}::timestamptz` : b}${filters()}` +
+        (groupBy ? `\n       GROUP BY ${groupBy}` : ''),
     );
   };
   const firstDay = Math.ceil(range.from / DAY_MS) * DAY_MS;
@@ -383,11 +376,31 @@ export function dailySource(
   else {
     raw(range.from, firstDay);
     parts.push(
-      `SELECT day, type, event, user_key, events AS n FROM ${t.daily} WHERE tenant_id = $1 AND day >= ${p(bucketOf(firstDay, 'day'))} AND day < ${p(bucketOf(endDay, 'day'))}${filters()}`,
+      `SELECT ${shape.stored} FROM ${shape.table} WHERE tenant_id = $1 AND day >= ${p(bucketOf(firstDay, 'day'))} AND day < ${p(bucketOf(endDay, 'day'))}${filters()}`,
     );
     raw(endDay, range.to);
   }
   return { sql: `(${parts.join(' UNION ALL ')})`, bind };
+}
+
+/**
+ * A FROM-clause source of rows (day, type, event, user_key, n) covering exactly [from, to): the whole
+ * UTC days from the daily table, and the partial days at either end (a range given as date-times) from
+ * the raw events, one row per event. Grouped over it, SUM(n) is the event count and
+ * COUNT(DISTINCT user_key) the distinct users, equal to the raw events' answers. Tenant-scoped.
+ */
+export function dailySource(
+  dialect: Dialect,
+  t: DailyTables,
+  tenantId: string,
+  range: { from: number; to: number },
+  f: DailyFilter,
+): { sql: string; bind: unknown[] } {
+  return rangeSource(dialect, t.events, tenantId, range, f, {
+    table: t.daily,
+    stored: 'day, type, event, user_key, events AS n',
+    raw: (day) => ({ select: `${day} AS day, type, COALESCE(event, '') AS event, distinct_id AS user_key, 1 AS n` }),
+  });
 }
 
 /**
@@ -404,35 +417,12 @@ export function totalsSource(
   range: { from: number; to: number },
   f: DailyFilter,
 ): { sql: string; bind: unknown[] } {
-  const bind: unknown[] = [tenantId];
-  const p = (v: unknown) => {
-    bind.push(v);
-    return `$${bind.length}`;
-  };
-  const filters = () =>
-    (f.type !== undefined ? ` AND type = ${p(f.type)}` : '') +
-    (f.events?.length ? ` AND event IN (${[...new Set(f.events)].map(p).join(', ')})` : '');
-  const parts: string[] = [];
-  const raw = (from: number, to: number) => {
-    if (from >= to) return;
-    const a = p(new Date(from).toISOString());
-    const b = p(new Date(to).toISOString());
-    const day = eventDay(dialect);
-    parts.push(
-      `SELECT ${day} AS day, type, COALESCE(event, '') AS event, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${t.events}
-       WHERE tenant_id = $1 AND ${TS} >= ${dialect === 'postgres' ? `${a}::timestamptz` : a} AND ${TS} < ${dialect === 'postgres' ? `${b}::timestamptz` : b}${filters()}
-       GROUP BY ${day}, type, COALESCE(event, '')`,
-    );
-  };
-  const firstDay = Math.ceil(range.from / DAY_MS) * DAY_MS;
-  const endDay = Math.floor(range.to / DAY_MS) * DAY_MS;
-  if (firstDay >= endDay) raw(range.from, range.to);
-  else {
-    raw(range.from, firstDay);
-    parts.push(
-      `SELECT day, type, event, events AS n, users FROM ${totalsOf(t)} WHERE tenant_id = $1 AND day >= ${p(bucketOf(firstDay, 'day'))} AND day < ${p(bucketOf(endDay, 'day'))}${filters()}`,
-    );
-    raw(endDay, range.to);
-  }
-  return { sql: `(${parts.join(' UNION ALL ')})`, bind };
+  return rangeSource(dialect, t.events, tenantId, range, f, {
+    table: totalsOf(t),
+    stored: 'day, type, event, events AS n, users',
+    raw: (day) => ({
+      select: `${day} AS day, type, COALESCE(event, '') AS event, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users`,
+      groupBy: `${day}, type, COALESCE(event, '')`,
+    }),
+  });
 }

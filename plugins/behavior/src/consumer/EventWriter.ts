@@ -44,8 +44,8 @@ export interface Tables {
   tenants: string;
   /** Daily user sets (analytics/daily.ts), kept in the events' transaction. */
   daily: string;
-  /** Per-day totals, kept with the daily sets (derived from `daily` when not given; null: not kept, for the write-cost bench's baseline only). */
-  totals?: string | null;
+  /** Per-day totals, kept with the daily sets (derived from `daily` when not given). */
+  totals?: string;
 }
 
 export interface WriteOutcome {
@@ -143,7 +143,7 @@ export class EventWriter {
         for (const r of rows) insertedKeys.add(`${r.tenant_id}\u0000${r.message_id}`);
       }
       const fresh = kept.filter((e) => insertedKeys.has(`${e.tenantId}\u0000${e.messageId}`));
-      await addToDaily(this.sql, this.t.daily, fresh, tx, this.t.totals === null ? null : totalsOf(this.t));
+      await addToDaily(this.sql, this.t.daily, fresh, tx, totalsOf(this.t));
       await this.updateProfiles(fresh, tx);
       if (newTenants.length) {
         await this.sql.rows(
