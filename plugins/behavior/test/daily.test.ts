@@ -4,8 +4,9 @@
  * item by item, over events with several per user and day, several tenants, event names and types,
  * unnamed events, anonymous users and instants on UTC day, week and month edges, for whole-day
  * ranges and date-time ranges that cut days; a redelivered batch changes nothing; the rows the writer
- * keeps are row for row the ones migration 0005 backfills from existing events; and a user erased, or
- * events past a tenant's retention, leave the sets (which stay equal to the events left).
+ * keeps are row for row the ones migrations 0005/0006 backfill from existing events (a tenant's day
+ * per statement, equal to one statement over all); and a user erased, or events past a tenant's
+ * retention, leave the sets (which stay equal to the events left).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -327,10 +328,25 @@ for (const kind of ['sqlite', 'postgres'] as const) {
             bind,
           );
         }
+        // The backfills run one statement per tenant and day, never one over the whole table.
+        const inserts = { daily: 0, totals: 0 };
+        const query = odb.sequelize.query.bind(odb.sequelize);
+        odb.sequelize.query = ((text: string, options?: object) => {
+          if (/^\s*INSERT INTO behavior_daily_users\b/.test(text)) inserts.daily++;
+          if (/^\s*INSERT INTO behavior_daily_totals\b/.test(text)) inserts.totals++;
+          return query(text, options);
+        }) as typeof odb.sequelize.query;
         assert.deepEqual(await odb.migrateUp(set()), [
           'behavior:0005_behavior_daily_users',
           'behavior:0006_behavior_daily_totals',
         ]);
+        odb.sequelize.query = query;
+        const tenantDays = new Set((await expectedRows(osql)).map((r) => `${r.tenant_id} ${r.day}`)).size;
+        assert.ok(tenantDays > DAYS, `${tenantDays} tenant-days`);
+        assert.deepEqual(inserts, { daily: tenantDays, totals: tenantDays });
+        // Equal to the one-statement backfill (a GROUP BY over every event), and to what the writer keeps.
+        assert.deepEqual(await dailyRows(osql), await expectedRows(osql));
+        assert.deepEqual(await totalRows(osql), await expectedTotals(osql));
         assert.deepEqual(await dailyRows(osql), await dailyRows(sql));
         assert.deepEqual(await totalRows(osql), await totalRows(sql));
       } finally {

@@ -1,5 +1,6 @@
 import type { Migration } from '@aihub/core/plugin-api';
 import { rebuildTotalsSql } from '../analytics/daily';
+import { forEachTenantDay } from './backfill';
 
 export const migration: Migration = {
   name: '0006_behavior_daily_totals',
@@ -16,9 +17,16 @@ export const migration: Migration = {
       events: { type: 'BIGINT', allowNull: false },
       users: { type: 'BIGINT', allowNull: false },
     });
-    // Backfill from the daily sets (migration 0005 filled them from the events already stored).
-    await sequelize.query(
-      rebuildTotalsSql({ events: table('events'), daily: table('daily_users'), totals: t }, '1 = 1'),
+    // Backfill from the daily sets (migration 0005 filled them from the events already stored): one
+    // statement per tenant and day, read through the sets' key (tenant_id, day, …).
+    const daily = table('daily_users');
+    const fill = rebuildTotalsSql({ events: table('events'), daily, totals: t }, 'tenant_id = $1 AND day = $2');
+    await forEachTenantDay(
+      sequelize,
+      { table: daily, nextDay: `SELECT MIN(day) AS v FROM ${daily} WHERE tenant_id = $1 AND day >= $2` },
+      async (tenant, day) => {
+        await sequelize.query(fill, { bind: [tenant, day] });
+      },
     );
   },
   async down({ queryInterface, table }) {
