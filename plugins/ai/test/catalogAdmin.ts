@@ -1,8 +1,12 @@
 /**
  * Test helpers of the live catalog: a superadmin stand-in (`x-test-superadmin: 1`) and an audit log
- * that keeps its entries, as the auth and tenancy plugins would provide them.
+ * that keeps its entries, as the auth and tenancy plugins would provide them, and a gateway serving
+ * an ai config with both on a shared backend.
  */
 import { AUDIT_LOG, PrincipalKey, definePlugin, type AuditEntry, type PluginDefinition } from '@aihub/core/plugin-api';
+import { Kernel, type Backend } from '@aihub/core/testing';
+import aiPlugin from '../src/index';
+import { captureLogger, fakeIdentity } from './harness';
 
 export const CATALOG_KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -55,4 +59,23 @@ export function auditSink(): { def: PluginDefinition; entries: AuditEntry[] } {
     },
   });
   return { def, entries };
+}
+
+/**
+ * Starts a gateway on `backend` (on a free local port) with the ai plugin configured by `ai`, the fake
+ * identity and the superadmin stand-in; call it twice on one backend for two instances of one install.
+ */
+export function startCatalogGateway(backend: Backend, ai: Record<string, unknown>): Promise<Kernel> {
+  const defs = [aiPlugin as PluginDefinition, fakeIdentity, superadminIdentity];
+  return Kernel.start({
+    inline: {
+      ...backend.config,
+      server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
+      telemetry: { metrics: { processMetrics: false } },
+      plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: ai } : { name: d.name })),
+    },
+    definitions: defs,
+    env: {},
+    logger: captureLogger().logger,
+  });
 }

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kernel, createBackend, type Backend, type BackendKind } from '@aihub/core/testing';
-import type { PluginDefinition } from '@aihub/core/plugin-api';
-import { captureLogger, fakeIdentity } from './harness';
-import aiPlugin from '../src/index';
-import { CATALOG_KEY, superadminIdentity } from './catalogAdmin';
+import { CATALOG_KEY, startCatalogGateway } from './catalogAdmin';
 
 const ROOT = { 'x-test-superadmin': '1' };
 const TOKENS = 40;
@@ -24,18 +21,7 @@ export function propagationSuite(kind: BackendKind): void {
       catalog: { encryptionKey: CATALOG_KEY, pollIntervalMs: kind === 'postgres' ? 60_000 : 1000 },
     };
     const start = async () => {
-      const defs = [aiPlugin as PluginDefinition, fakeIdentity, superadminIdentity];
-      const k = await Kernel.start({
-        inline: {
-          ...backend.config,
-          server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
-          telemetry: { metrics: { processMetrics: false } },
-          plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: ai } : { name: d.name })),
-        },
-        definitions: defs,
-        env: {},
-        logger: captureLogger().logger,
-      });
+      const k = await startCatalogGateway(backend, ai);
       kernels.push(k);
       return k;
     };

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kernel, createBackend, type Backend, type BackendKind } from '@aihub/core/testing';
-import type { PluginDefinition } from '@aihub/core/plugin-api';
-import { captureLogger, fakeIdentity } from './harness';
-import aiPlugin from '../src/index';
-import { CATALOG_KEY, superadminIdentity } from './catalogAdmin';
+import { CATALOG_KEY, startCatalogGateway } from './catalogAdmin';
 
 const ROOT = { 'x-test-superadmin': '1' };
 
@@ -19,23 +16,12 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
     let k: Kernel;
     before(async () => {
       backend = await createBackend(kind);
-      const defs = [aiPlugin as PluginDefinition, fakeIdentity, superadminIdentity];
       const ai = {
         providers: { mock: { type: 'mock' } },
         models: { solo: { deployments: [{ provider: 'mock', model: 'one' }] } },
         catalog: { encryptionKey: CATALOG_KEY },
       };
-      k = await Kernel.start({
-        inline: {
-          ...backend.config,
-          server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 2000 },
-          telemetry: { metrics: { processMetrics: false } },
-          plugins: defs.map((d) => (d.name === 'ai' ? { name: 'ai', config: ai } : { name: d.name })),
-        },
-        definitions: defs,
-        env: {},
-        logger: captureLogger().logger,
-      });
+      k = await startCatalogGateway(backend, ai);
     });
     after(async () => {
       await k?.stop('test');
