@@ -6,7 +6,7 @@
  * report (heap spaces, loaded modules), then — unless BENCH_MEMORY_LOAD_SECONDS=0 — 50 connections
  * for that many seconds (default 15): req/s and the median / peak RSS sampled every 250 ms, then
  * RSS once idle again (BENCH_MEMORY_IDLE_MS later, as the idle reading), then RSS and heap after a
- * full GC (per-request retention shows as heap growth).
+ * full GC (per-request retention shows as heap growth). Also CPU ms per request of the gateway (/proc).
  *
  * Variants: BENCH_MEMORY_VARIANTS, `;`-separated `name=space-separated node flags` (default: one
  * variant with the production flags, `prod=`). BENCH_MEMORY_ROUNDS (default 3). BENCH_MEMORY_RUNTIME: the
@@ -14,9 +14,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { createTestDatabase } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
 import {
+  cpuMs,
   endServersOnExit,
   load,
   NODE_TUNING,
@@ -67,7 +69,8 @@ function variants(): Variant[] {
 /** The gateway's `memory {json}` line (BENCH_MEMORY_REPORT=1, on SIGUSR2). */
 function memoryReport(child: import('node:child_process').ChildProcess): Promise<Record<string, number> | undefined> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 5000);
+    // Long enough for a heap snapshot first (BENCH_HEAP_SNAPSHOT).
+    const timer = setTimeout(() => resolve(undefined), 60_000);
     const onData = (d: Buffer) => {
       const m = /memory (\{.*\})/.exec(String(d));
       if (!m) return;
@@ -133,6 +136,7 @@ async function main() {
             const url = `http://127.0.0.1:${gw.port}`;
             const { key } = await credentials(url, adminKey);
             const sampler = rssSampler(pid);
+            const cpu0 = cpuMs(pid);
             const r = await load(`${url}/v1/chat/completions`, {
               connections: 50,
               seconds: LOAD_SECONDS,
@@ -141,7 +145,16 @@ async function main() {
               headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
             });
             const { samples, peak } = sampler.stop();
-            Object.assign(row, { rps: Math.round(r.rps), errors: r.errors + r.non2xx, steady: median(samples), peak });
+            // CPU ms per request of the gateway: the throughput proxy least moved by the machine's other load.
+            const cpuPerReq = Math.round(((cpuMs(pid) - cpu0) / Math.max(1, r.total)) * 1000) / 1000;
+            Object.assign(row, {
+              rps: Math.round(r.rps),
+              cpuPerReq,
+              errors: r.errors + r.non2xx,
+              steady: median(samples),
+              peak,
+              loadavg: Math.round(loadavg()[0] * 10) / 10,
+            });
             // Idle again: what the process keeps once the load has stopped (the idle trim's second case).
             await new Promise((res) => setTimeout(res, IDLE_MS));
             row.idleAfterLoad = rssMb(pid);

@@ -17,9 +17,12 @@
  *
  * BENCH_MEMORY_REPORT=1: on SIGUSR2 the process prints one `memory {json}` line on stdout (heap,
  * external, array buffers, code space, loaded modules; after a full GC when --expose-gc is on).
+ * BENCH_HEAP_SNAPSHOT=<dir> with it: each report first writes a heap snapshot there (`<pid>-<n>.heapsnapshot`),
+ * for the before/after-load diff (bench/src/heapDiff.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { getHeapSpaceStatistics } from 'node:v8';
+import path from 'node:path';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { Kernel } from '@aihub/core';
 
 const port = Number(process.argv[2] ?? 0);
@@ -122,8 +125,13 @@ async function main() {
         .join('\n')}\n`,
     );
   }
+  let snapshots = 0;
   if (env.BENCH_MEMORY_REPORT === '1')
-    process.on('SIGUSR2', () => process.stdout.write(`memory ${JSON.stringify(memoryReport())}\n`));
+    process.on('SIGUSR2', () => {
+      if (env.BENCH_HEAP_SNAPSHOT)
+        writeHeapSnapshot(path.join(env.BENCH_HEAP_SNAPSHOT, `${process.pid}-${++snapshots}.heapsnapshot`));
+      process.stdout.write(`memory ${JSON.stringify(memoryReport())}\n`);
+    });
   process.stdout.write(`listening ${kernel.port}\n`);
   process.on('SIGTERM', () => void kernel.stop('bench').then(() => process.exit(0)));
 }
