@@ -17,9 +17,6 @@ export function errorEvent(message: string, code: string, type = 'server_error')
   return `data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`;
 }
 
-/** Events held while nobody reads yet (before the response starts) before the upstream is paused. */
-const HOLD_LIMIT = 64;
-
 /**
  * Relays an upstream SSE body to the client as it arrives, through a translator. `firstOutput`
  * resolves when the first complete event is ready (until then the attempt may still be retried or
@@ -30,7 +27,8 @@ const HOLD_LIMIT = 64;
  * Output goes one of two ways. `attach(res)` writes straight to the response with backpressure
  * (the plugin's last response.transform hook does this: no stream pipeline per request, whose
  * AbortController and DOMException cost ~8 µs). Otherwise `out` is a Readable Koa pipes as the body,
- * e.g. when another plugin wrapped it. Events are held until one of them starts.
+ * e.g. when another plugin wrapped it. Until one of them starts, the first output is held and the
+ * upstream paused.
  */
 export class StreamRelay {
   readonly firstOutput: Promise<void>;
@@ -123,8 +121,11 @@ export class StreamRelay {
         if (!this.outStream!.push(bytes)) this.pause();
         return;
       default:
+        // Nobody reads yet (the first event resolved firstOutput; the response starts next): hold
+        // this and stop reading. An upstream that sent the whole stream at once would otherwise be
+        // translated, ended and settled (usage, span, metrics) before the first byte is written.
         this.held.push(bytes);
-        if (this.held.length >= HOLD_LIMIT) this.pause();
+        this.pause();
     }
   }
 
