@@ -3,6 +3,9 @@ import {
   errors,
   PrincipalKey,
   validated,
+  type AiAliasState,
+  type AiControl,
+  type AiDeploymentState,
   type GatewayContext,
   type PluginRouter,
 } from '@aihub/core/plugin-api';
@@ -259,56 +262,32 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
     }),
   );
 
-  const depParams = z.object({ id: z.string().min(1).max(200) }).strict();
   const drainBody = z
     .object({ reason: z.string().min(1).max(500).describe('Why (kept with the drain and in the events)') })
     .strict();
-  for (const verb of ['drain', 'restore'] as const) {
-    router.post(
-      `/admin/v1/ops/deployments/:id/${verb}`,
-      async (c) => {
-        superadmin(c, true);
-        const r = rt();
-        const { id } = validated<unknown, z.output<typeof depParams>>(c).params;
-        const ai = r.ai();
-        if (!ai || !ai.deployments().some((d) => d.id === id))
-          throw OpsErrors.create('invalid_rule_target', `Deployment "${id}" is not one of the ai plugin's.`, {
-            param: 'id',
-          });
-        const reason = verb === 'drain' ? (c.request.body as z.output<typeof drainBody>).reason : 'restored by hand';
-        // The catalog revision names the operator who asked.
-        const origin = { author: actorOf(c) ?? undefined, reason };
-        const { revision } =
-          verb === 'drain' ? await ai.drain(id, `by hand: ${reason}`, origin) : await r.engine.restore(ai, id, origin);
-        await r.events.record({
-          rule: 'manual',
-          action: verb,
-          target: id,
-          outcome: 'acted',
-          reason,
-          signal: null,
-          value: null,
-          instance: r.id,
-          error: null,
-          revision,
-        });
-        await r.audit(c, `ops_deployment.${verb}`, id, undefined, { reason });
-        c.body = ai.deployments().find((d) => d.id === id);
-      },
-      opts(
-        verb === 'drain'
-          ? 'Drain a deployment on every instance (never restored by probes)'
-          : 'Restore a drained deployment on every instance',
-        true,
-        {
-          params: depParams,
-          ...(verb === 'drain' ? { body: drainBody } : {}),
-          responses: { 200: depOut },
-          operationId: verb === 'drain' ? 'drainDeployment' : 'restoreDeployment',
-        },
-      ),
-    );
-  }
+  controlRoute(router, rt, opts, DEPLOYMENT, {
+    verb: 'drain',
+    action: 'drain',
+    body: drainBody,
+    summary: 'Drain a deployment on every instance (never restored by probes)',
+    operationId: 'drainDeployment',
+    async act({ ai, id, body, author }) {
+      const { reason } = body;
+      const { revision } = await ai.drain(id, `by hand: ${reason}`, { author, reason });
+      return { reason, after: { reason }, revision };
+    },
+  });
+  controlRoute(router, rt, opts, DEPLOYMENT, {
+    verb: 'restore',
+    action: 'restore',
+    summary: 'Restore a drained deployment on every instance',
+    operationId: 'restoreDeployment',
+    async act({ r, ai, id, author }) {
+      const reason = 'restored by hand';
+      const { revision } = await r.engine.restore(ai, id, { author, reason });
+      return { reason, after: { reason }, revision };
+    },
+  });
 
   router.get(
     '/admin/v1/ops/state',
@@ -361,29 +340,113 @@ export function opsRoutes(router: PluginRouter, rt: () => OpsRuntime): void {
 
 type RouteOpts = (summary: string, write: boolean, schema: Record<string, unknown>) => Record<string, unknown>;
 
-/** Records a change made by hand as an event (rule `manual`) and in the audit log. */
-async function recordManual(
-  r: OpsRuntime,
-  c: GatewayContext,
-  action: string,
-  target: string,
-  reason: string,
-  after: unknown,
-  revision: number | null,
-): Promise<void> {
-  await r.events.record({
-    rule: 'manual',
-    action,
-    target,
-    outcome: 'acted',
-    reason,
-    signal: null,
-    value: null,
-    instance: r.id,
-    error: null,
-    revision,
-  });
-  await r.audit(c, `ops_${action === 'force_breaker' ? 'deployment' : 'alias'}.${action}`, target, undefined, after);
+/** What a control route acts on: its path segment, path parameter and the ai plugin's view of it. */
+interface ControlTarget<V> {
+  /** Audit subject: `ops_<name>.<action>`. */
+  name: 'deployment' | 'alias';
+  /** `/admin/v1/ops/<segment>/:<param>/…` */
+  segment: string;
+  param: string;
+  params: z.ZodType;
+  /** The answer: the target's state after the change. */
+  out: z.ZodType;
+  find(ai: AiControl, id: string): V | undefined;
+  missing(id: string): string;
+}
+
+const DEPLOYMENT: ControlTarget<AiDeploymentState> = {
+  name: 'deployment',
+  segment: 'deployments',
+  param: 'id',
+  params: z.object({ id: z.string().min(1).max(200) }).strict(),
+  out: depOut,
+  find: (ai, id) => ai.deployments().find((d) => d.id === id),
+  missing: (id) => `Deployment "${id}" is not one of the ai plugin's.`,
+};
+
+const ALIAS: ControlTarget<AiAliasState> = {
+  name: 'alias',
+  segment: 'aliases',
+  param: 'alias',
+  params: z.object({ alias: z.string().min(1).max(200) }).strict(),
+  out: aliasOut,
+  find: (ai, alias) => ai.aliases().find((a) => a.alias === alias),
+  missing: (alias) => `Model alias "${alias}" is not one of the ai plugin's.`,
+};
+
+/** One operator control: the change it makes, recorded as a manual event and audited. */
+interface ControlSpec<V, B> {
+  /** The path's last segment(s): `/admin/v1/ops/<segment>/:<param>/<verb>`. */
+  verb: string;
+  /** The event's action (and the audit's `ops_<target>.<action>`). */
+  action: string;
+  body?: z.ZodType<B>;
+  summary: string;
+  operationId: string;
+  /** Makes the change; answers the reason recorded, what the audit shows after it, and the catalog revision. */
+  act(a: {
+    r: OpsRuntime;
+    ai: AiControl;
+    id: string;
+    found: V;
+    body: B;
+    author: string | undefined;
+  }): Promise<{ reason: string; after: unknown; revision: number | null }>;
+}
+
+/**
+ * Registers a control route: superadmins with `admin:write`; the target must be one of the ai
+ * plugin's (`invalid_rule_target` naming the path parameter otherwise); the change is recorded as
+ * an event of rule `manual` with its catalog revision and in the audit log; the answer is the
+ * target's state after the change.
+ */
+function controlRoute<V, B>(
+  router: PluginRouter,
+  rt: () => OpsRuntime,
+  opts: RouteOpts,
+  target: ControlTarget<V>,
+  spec: ControlSpec<V, B>,
+): void {
+  router.post(
+    `/admin/v1/ops/${target.segment}/:${target.param}/${spec.verb}`,
+    async (c) => {
+      superadmin(c, true);
+      const r = rt();
+      const id = validated<unknown, Record<string, string>>(c).params[target.param];
+      const ai = r.ai();
+      const found = ai && target.find(ai, id);
+      if (!ai || !found) throw OpsErrors.create('invalid_rule_target', target.missing(id), { param: target.param });
+      const { reason, after, revision } = await spec.act({
+        r,
+        ai,
+        id,
+        found,
+        body: c.request.body as B,
+        // The catalog revision names the operator who asked.
+        author: actorOf(c) ?? undefined,
+      });
+      await r.events.record({
+        rule: 'manual',
+        action: spec.action,
+        target: id,
+        outcome: 'acted',
+        reason,
+        signal: null,
+        value: null,
+        instance: r.id,
+        error: null,
+        revision,
+      });
+      await r.audit(c, `ops_${target.name}.${spec.action}`, id, undefined, after);
+      c.body = target.find(ai, id);
+    },
+    opts(spec.summary, true, {
+      params: target.params,
+      ...(spec.body ? { body: spec.body } : {}),
+      responses: { 200: target.out },
+      operationId: spec.operationId,
+    }),
+  );
 }
 
 /**
@@ -391,8 +454,6 @@ async function recordManual(
  * an alias to its fallbacks or back, and return an alias' weights to their configured values.
  */
 function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: RouteOpts): void {
-  const depParams = z.object({ id: z.string().min(1).max(200) }).strict();
-  const aliasParams = z.object({ alias: z.string().min(1).max(200) }).strict();
   const breakerBody = z
     .object({ state: z.enum(['open', 'closed', 'auto']).describe('Hold open, hold closed, or let it decide (auto)') })
     .strict();
@@ -400,103 +461,46 @@ function manualControlRoutes(router: PluginRouter, rt: () => OpsRuntime, opts: R
     .object({ on: z.boolean().describe('true: traffic to the fallbacks first; false: back to its own deployments') })
     .strict();
 
-  const needAlias = (r: OpsRuntime, alias: string) => {
-    const ai = r.ai();
-    const found = ai?.aliases().find((a) => a.alias === alias);
-    if (!ai || !found)
-      throw OpsErrors.create('invalid_rule_target', `Model alias "${alias}" is not one of the ai plugin's.`, {
-        param: 'alias',
-      });
-    return { ai, found };
-  };
-
-  router.post(
-    '/admin/v1/ops/deployments/:id/breaker',
-    async (c) => {
-      superadmin(c, true);
-      const r = rt();
-      const { params } = validated<unknown, z.output<typeof depParams>>(c);
-      const body = c.request.body as z.output<typeof breakerBody>;
-      const ai = r.ai();
-      if (!ai || !ai.deployments().some((d) => d.id === params.id))
-        throw OpsErrors.create('invalid_rule_target', `Deployment "${params.id}" is not one of the ai plugin's.`, {
-          param: 'id',
-        });
-      const { revision } = await ai.forceBreaker(params.id, body.state === 'auto' ? null : body.state, {
-        author: actorOf(c) ?? undefined,
-      });
+  controlRoute(router, rt, opts, DEPLOYMENT, {
+    verb: 'breaker',
+    action: 'force_breaker',
+    body: breakerBody,
+    summary: "Hold a deployment's circuit breaker open or closed on every instance, or release it (auto)",
+    operationId: 'forceDeploymentBreaker',
+    async act({ ai, id, body, author }) {
+      const { revision } = await ai.forceBreaker(id, body.state === 'auto' ? null : body.state, { author });
       const reason = body.state === 'auto' ? 'breaker released by hand' : `breaker held ${body.state} by hand`;
-      await recordManual(r, c, 'force_breaker', params.id, reason, body, revision);
-      c.body = ai.deployments().find((d) => d.id === params.id);
+      return { reason, after: body, revision };
     },
-    opts("Hold a deployment's circuit breaker open or closed on every instance, or release it (auto)", true, {
-      params: depParams,
-      body: breakerBody,
-      responses: { 200: depOut },
-      operationId: 'forceDeploymentBreaker',
-    }),
-  );
+  });
 
-  router.post(
-    '/admin/v1/ops/aliases/:alias/fallback',
-    async (c) => {
-      superadmin(c, true);
-      const r = rt();
-      const { params } = validated<unknown, z.output<typeof aliasParams>>(c);
-      const body = c.request.body as z.output<typeof fallbackBody>;
-      const { ai, found } = needAlias(r, params.alias);
-      if (body.on && found.fallbacks.length === 0)
-        throw errors.badRequest(
-          `Model alias "${params.alias}" has no fallbacks to switch to.`,
-          'validation_failed',
-          'on',
-        );
-      const { revision } = await ai.switchToFallback(params.alias, body.on, { author: actorOf(c) ?? undefined });
-      const reason = body.on ? 'switched to its fallbacks by hand' : 'switched back to its own deployments by hand';
-      await recordManual(r, c, 'switch_fallback', params.alias, reason, body, revision);
-      c.body = ai.aliases().find((a) => a.alias === params.alias);
-    },
-    opts(
+  controlRoute(router, rt, opts, ALIAS, {
+    verb: 'fallback',
+    action: 'switch_fallback',
+    body: fallbackBody,
+    summary:
       "Send an alias' traffic to its fallbacks first (on) or back to its own deployments (off), on every instance",
-      true,
-      {
-        params: aliasParams,
-        body: fallbackBody,
-        responses: { 200: aliasOut },
-        operationId: 'switchAliasFallback',
-      },
-    ),
-  );
+    operationId: 'switchAliasFallback',
+    async act({ ai, id, found, body, author }) {
+      if (body.on && found.fallbacks.length === 0)
+        throw errors.badRequest(`Model alias "${id}" has no fallbacks to switch to.`, 'validation_failed', 'on');
+      const { revision } = await ai.switchToFallback(id, body.on, { author });
+      const reason = body.on ? 'switched to its fallbacks by hand' : 'switched back to its own deployments by hand';
+      return { reason, after: body, revision };
+    },
+  });
 
-  router.post(
-    '/admin/v1/ops/aliases/:alias/weights/reset',
-    async (c) => {
-      superadmin(c, true);
-      const r = rt();
-      const { params } = validated<unknown, z.output<typeof aliasParams>>(c);
-      const { ai, found } = needAlias(r, params.alias);
+  controlRoute(router, rt, opts, ALIAS, {
+    verb: 'weights/reset',
+    action: 'set_weight',
+    summary: 'Return every weight of an alias to its configured value, on every instance',
+    operationId: 'resetAliasWeights',
+    async act({ ai, id, found, author }) {
       let revision: number | null = null;
       for (const dep of Object.keys(found.weights))
-        ({ revision } = await ai.setWeight(params.alias, dep, null, {
-          author: actorOf(c) ?? undefined,
-          reason: 'weights reset by hand',
-        }));
+        ({ revision } = await ai.setWeight(id, dep, null, { author, reason: 'weights reset by hand' }));
       // The last revision: the one where every weight is the configured one again.
-      await recordManual(
-        r,
-        c,
-        'set_weight',
-        params.alias,
-        'weights reset to the configured ones by hand',
-        { weights: 'configured' },
-        revision,
-      );
-      c.body = ai.aliases().find((a) => a.alias === params.alias);
+      return { reason: 'weights reset to the configured ones by hand', after: { weights: 'configured' }, revision };
     },
-    opts('Return every weight of an alias to its configured value, on every instance', true, {
-      params: aliasParams,
-      responses: { 200: aliasOut },
-      operationId: 'resetAliasWeights',
-    }),
-  );
+  });
 }
