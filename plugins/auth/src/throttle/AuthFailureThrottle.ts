@@ -31,7 +31,12 @@ export interface AuthFailureThrottleOptions {
  * and keys known to exist are served, so a valid caller behind the same address is never throttled.
  */
 export class AuthFailureThrottle {
-  private readonly clients: LRUCache<string, Window>;
+  /**
+   * Created at the first failure, not at start: lru-cache preallocates its index arrays for `max`
+   * entries (with a TTL ~44 bytes each: 4.4 MB of heap at the default 100,000), which an instance
+   * that never sees a failed authentication would keep for nothing (issue 20, idle RSS).
+   */
+  private clientsLru?: LRUCache<string, Window>;
   /** Addresses currently blocked here: lets the hook skip resolving the client address entirely when 0. */
   private blocked = 0;
 
@@ -40,15 +45,17 @@ export class AuthFailureThrottle {
     private readonly store: KeyValueStore,
     private readonly now: () => number,
     private readonly onError: (err: unknown) => void = () => {},
-  ) {
-    this.clients = new LRUCache<string, Window>({
-      max: Math.max(options.maxClients, 1),
+  ) {}
+
+  private get clients(): LRUCache<string, Window> {
+    return (this.clientsLru ??= new LRUCache<string, Window>({
+      max: Math.max(this.options.maxClients, 1),
       ttl: WINDOW_MS,
       ttlAutopurge: false,
       updateAgeOnGet: false,
       // An evicted or expired address stops counting as blocked.
       dispose: (w) => this.unblock(w),
-    });
+    }));
   }
 
   get enabled(): boolean {
@@ -62,7 +69,7 @@ export class AuthFailureThrottle {
 
   /** Milliseconds until `ip` may authenticate freely again; 0 when it may now. */
   blockedFor(ip: string): number {
-    const w = this.clients.get(ip);
+    const w = this.clientsLru?.get(ip);
     if (w === undefined || w.blockedUntil === 0) return 0;
     const left = w.blockedUntil - this.now();
     if (left > 0) return left;
