@@ -1,7 +1,8 @@
 import type { Transaction } from 'sequelize';
 import type { StoredEvent } from '../ingest/events';
-import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
+import { bulkColumns, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 import { addToDaily, lockTenant, totalsOf } from '../analytics/daily';
+import { rowsSource } from '../bulk';
 
 const EVENT_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
@@ -33,8 +34,8 @@ const KEY_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
   ['user_id', 'text'],
 ];
-/** SQLite binds every value: keep statements under its parameter limit. PostgreSQL sends one jsonb. */
-const ROWS_PER_INSERT = 500;
+/** Rows per statement: each statement's rows go as one parameter (bulk.ts), so this only bounds its size. */
+const ROWS_PER_STATEMENT = 5000;
 const MAX_ANON_IDS = 50;
 
 export interface Tables {
@@ -105,15 +106,14 @@ export class EventWriter {
       // behind a waiting erasure's exclusive one, would deadlock.
       for (const id of [...new Set(kept.map((e) => e.tenantId))].sort()) await lockTenant(this.sql, tx, id, false);
       const insertedKeys = new Set<string>();
-      const perInsert = this.sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
       const pg = this.sql.dialect === 'postgres';
-      for (let i = 0; i < kept.length; i += perInsert) {
-        const chunk = kept.slice(i, i + perInsert);
+      for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT) {
+        const chunk = kept.slice(i, i + ROWS_PER_STATEMENT);
         const bind: unknown[] = [];
         // jsonb columns take objects as they are on PostgreSQL (a missing key is SQL NULL; a JSON null
         // would be stored as jsonb 'null'); SQLite stores their JSON text.
         const doc = (v: Record<string, unknown> | null) => (pg ? (v ?? undefined) : json(v));
-        const source = bulkSource(
+        const source = rowsSource(
           this.sql.dialect,
           EVENT_COLUMNS,
           chunk.map((e) => ({
@@ -166,24 +166,13 @@ export class EventWriter {
     if (!pairs.size) return events;
     const deleted = new Map<string, string>();
     const list = [...pairs.values()];
-    const per = this.sql.dialect === 'postgres' ? 10_000 : 400;
-    for (let i = 0; i < list.length; i += per) {
-      const chunk = list.slice(i, i + per);
-      let rows: { tenant_id: string; user_id: string; deleted_at: unknown }[];
-      if (this.sql.dialect === 'postgres') {
-        const bind: unknown[] = [];
-        const keys = bulkSource('postgres', KEY_COLUMNS, chunk, bind);
-        rows = await this.sql.rows(
-          `SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE (tenant_id, user_id) IN (${keys})`,
-          bind,
-        );
-      } else {
-        const cond = chunk.map((_, j) => `(tenant_id = $${2 * j + 1} AND user_id = $${2 * j + 2})`).join(' OR ');
-        rows = await this.sql.rows(
-          `SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE ${cond}`,
-          chunk.flatMap((p) => [p.tenant_id, p.user_id]),
-        );
-      }
+    for (let i = 0; i < list.length; i += 10_000) {
+      const bind: unknown[] = [];
+      const keys = rowsSource(this.sql.dialect, KEY_COLUMNS, list.slice(i, i + 10_000), bind);
+      const rows = await this.sql.rows<{ tenant_id: string; user_id: string; deleted_at: unknown }>(
+        `SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE (tenant_id, user_id) IN (${keys})`,
+        bind,
+      );
       for (const r of rows) deleted.set(`${r.tenant_id}\u0000${r.user_id}`, iso(r.deleted_at));
     }
     if (!deleted.size) return events;
@@ -241,12 +230,12 @@ export class EventWriter {
       // One atomic upsert: the merge happens in SQL on the locked row (jsonb || is the same shallow
       // merge as Object.assign), so concurrent consumers never lose each other's traits.
       const p = this.t.profiles;
-      for (let i = 0; i < list.length; i += 5000) {
+      for (let i = 0; i < list.length; i += ROWS_PER_STATEMENT) {
         const bind: unknown[] = [];
-        const source = bulkSource(
+        const source = rowsSource(
           'postgres',
           PROFILE_COLUMNS,
-          list.slice(i, i + 5000).map((d) => ({
+          list.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({
             tenant_id: d.tenantId,
             user_id: d.userId,
             traits: JSON.stringify(d.traits),
@@ -277,12 +266,18 @@ export class EventWriter {
       return;
     }
     // SQLite: one writer at a time (transactions are serialized), so read-merge-write is safe.
-    for (let i = 0; i < list.length; i += 300) {
-      const chunk = list.slice(i, i + 300);
-      const cond = chunk.map((_, j) => `(tenant_id = $${2 * j + 1} AND user_id = $${2 * j + 2})`).join(' OR ');
+    for (let i = 0; i < list.length; i += ROWS_PER_STATEMENT) {
+      const chunk = list.slice(i, i + ROWS_PER_STATEMENT);
+      const keyBind: unknown[] = [];
+      const keys = rowsSource(
+        'sqlite',
+        KEY_COLUMNS,
+        chunk.map((d) => ({ tenant_id: d.tenantId, user_id: d.userId })),
+        keyBind,
+      );
       const current = await this.sql.rows<Record<string, unknown>>(
-        `SELECT tenant_id, user_id, traits, anonymous_ids, first_seen, last_seen, event_count FROM ${this.t.profiles} WHERE ${cond}`,
-        chunk.flatMap((d) => [d.tenantId, d.userId]),
+        `SELECT tenant_id, user_id, traits, anonymous_ids, first_seen, last_seen, event_count FROM ${this.t.profiles} WHERE (tenant_id, user_id) IN (${keys})`,
+        keyBind,
         tx,
       );
       const byId = new Map(current.map((r) => [`${r.tenant_id}\u0000${r.user_id}`, r]));
@@ -305,7 +300,7 @@ export class EventWriter {
         };
       });
       const bind: unknown[] = [];
-      const source = bulkSource('sqlite', PROFILE_COLUMNS, merged, bind);
+      const source = rowsSource('sqlite', PROFILE_COLUMNS, merged, bind);
       await this.sql.rows(
         `INSERT INTO ${this.t.profiles} (${bulkColumns(PROFILE_COLUMNS)}) ${source}
          ON CONFLICT (tenant_id, user_id) DO UPDATE SET traits = excluded.traits, anonymous_ids = excluded.anonymous_ids,
