@@ -134,13 +134,13 @@ describe('console: API keys', () => {
 
     // Cancelling the dialog changes nothing.
     await page.click('[data-testid=key-suspend]');
-    await page.fill('[data-testid=suspend-reason]', 'not yet');
+    await page.fill('[data-testid=action-reason]', 'not yet');
     await page.click('mat-dialog-actions button:has-text("Cancel")');
-    await page.locator('[data-testid=suspend-reason]').waitFor({ state: 'detached' });
+    await page.locator('[data-testid=action-reason]').waitFor({ state: 'detached' });
     assert.equal((await keyView()).status, 'active');
 
     await page.click('[data-testid=key-suspend]');
-    await page.fill('[data-testid=suspend-reason]', 'Spend spike under investigation');
+    await page.fill('[data-testid=action-reason]', 'Spend spike under investigation');
     await env.checkA11y(page, 'suspend dialog');
     await page.click('[data-testid=confirm-button]');
     await page.waitForSelector('[data-testid=key-status-chip][data-status=suspended]');

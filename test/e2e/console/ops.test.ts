@@ -264,12 +264,21 @@ describe('console: operations (automation rules, events, control state)', () => 
     // Every deployment has the action, not only drained ones.
     assert.equal(await count('[data-testid=ops-deployments-table] [data-testid=ops-drain]'), 4);
     await page.click(`${row} [data-testid=ops-drain]`);
-    await page.waitForSelector('[data-testid=drain-reason]');
+    await page.waitForSelector('[data-testid=action-reason]');
+    await waitUntil(
+      () => page.evaluate<string | null>("document.activeElement?.getAttribute('data-testid') ?? null"),
+      'action-reason',
+      'the reason field takes the focus',
+    );
     assert.equal(await page.locator('[data-testid=confirm-button]').isDisabled(), true, 'no reason: disabled');
-    await page.fill('[data-testid=drain-reason]', '   ');
+    await page.fill('[data-testid=action-reason]', '   ');
     assert.equal(await page.locator('[data-testid=confirm-button]').isDisabled(), true, 'blank reason: disabled');
+    // Left blank, the field says why (announced: the textarea is aria-invalid and described by the error).
+    await page.locator('[data-testid=action-reason]').blur();
+    await page.waitForSelector('[data-testid=action-reason-error]');
+    assert.equal(await page.locator('[data-testid=action-reason]').getAttribute('aria-invalid'), 'true');
     await env.checkA11y(page, 'ops drain dialog');
-    await page.fill('[data-testid=drain-reason]', 'provider maintenance window');
+    await page.fill('[data-testid=action-reason]', 'provider maintenance window');
     await page.click('[data-testid=confirm-button]');
     await page.waitForSelector('[data-testid=ops-drained-table] tr[data-deployment=spare-b]');
     const drained = await text('[data-testid=ops-drained-table] tr[data-deployment=spare-b]');

@@ -2,13 +2,12 @@ import { Injectable, inject } from '@angular/core';
 import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { TranslocoService } from '@jsverse/transloco';
-import { firstValueFrom } from 'rxjs';
 import { ApiClient } from '../../core/api/api-client';
 import { ApiError } from '../../core/api/problem';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
+import { ReasonDialogService } from '../../shared/reason-dialog/reason-dialog.service';
 import { showSecretOnce } from '../../shared/secret-dialog/secret-dialog';
-import { toSuspendBody, type ApiKey } from './api-key';
-import { SuspendKeyDialog, type SuspendKeyData } from './suspend-key-dialog';
+import { SUSPEND_REASON_MAX, toSuspendBody, type ApiKey } from './api-key';
 
 /**
  * Revoke, rotate, suspend (with a reason) and resume, confirmed, shared by the list and the detail
@@ -19,6 +18,7 @@ export class ApiKeyActions {
   private readonly api = inject(ApiClient);
   private readonly confirm = inject(ConfirmService);
   private readonly dialog = inject(MatDialog);
+  private readonly reasons = inject(ReasonDialogService);
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
 
@@ -41,11 +41,14 @@ export class ApiKeyActions {
 
   /** Suspends after asking why (the reason is optional); reversible, so not a typed confirmation. */
   async suspend(tenantId: string, key: ApiKey): Promise<boolean> {
-    const ref = this.dialog.open<SuspendKeyDialog, SuspendKeyData, string | undefined>(SuspendKeyDialog, {
-      data: { name: key.name },
-      width: '480px',
+    const reason = await this.reasons.ask({
+      title: this.i18n.translate('apiKeys.suspendTitle', { name: key.name }),
+      message: this.i18n.translate('apiKeys.suspendText'),
+      reasonLabel: this.i18n.translate('apiKeys.suspendReason'),
+      reasonHint: this.i18n.translate('apiKeys.suspendReasonHint'),
+      confirmLabel: this.i18n.translate('apiKeys.suspend'),
+      max: SUSPEND_REASON_MAX,
     });
-    const reason = await firstValueFrom(ref.afterClosed());
     if (reason === undefined) return false;
     return this.run(() =>
       this.api.call(

@@ -24,6 +24,9 @@ export type ApiKeyStatus = NonNullable<ApiKeyQuery['status']>;
 export const KEY_STATUSES = ['active', 'suspended', 'revoked', 'expired'] as const satisfies readonly ApiKeyStatus[];
 
 /** The suspension reason as the API takes it: trimmed, left out when empty. */
+/** The most characters of a suspension's reason the API keeps (its `reason` field). */
+export const SUSPEND_REASON_MAX = 500;
+
 export function toSuspendBody(reason: string): { reason?: string } {
   const r = reason.trim();
   return r ? { reason: r } : {};

@@ -1,6 +1,6 @@
+import { NgTemplateOutlet } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { TranslocoDirective, TranslocoService } from '@jsverse/transloco';
 import { ApiClient } from '../../core/api/api-client';
@@ -8,14 +8,40 @@ import { ApiError, toProblem, type Problem } from '../../core/api/problem';
 import { LocalDatePipe } from '../../core/i18n/local-date.pipe';
 import { ConfirmService } from '../../shared/confirm-dialog/confirm.service';
 import { PageState } from '../../shared/page-state/page-state';
+import { ReasonDialogService } from '../../shared/reason-dialog/reason-dialog.service';
 import { StackedTable } from '../../shared/stacked-table/stacked-table';
 import { livePoll } from '../monitor/live-poll';
-import { firstValueFrom } from 'rxjs';
-import { DrainDialog, type DrainData } from './drain-dialog';
 import { OpsTabs } from './ops-tabs';
 import { controlView, weightRows, type OpsAlias, type OpsDeployment, type OpsState } from './ops-view';
 
 const REFRESH_MS = 5000;
+
+/**
+ * One control table of the State tab (ops-state.html's `controlTable` template): its heading, column
+ * headers (translation keys), the row's key and the one button each row has. Texts are `ops.state.*`
+ * keys; the button's aria label is `ops.state.<action>Aria`.
+ */
+interface ControlTable<R> {
+  id: string;
+  title: string;
+  hint?: string;
+  empty: string;
+  emptyTestId?: string;
+  testId: string;
+  columns: string[];
+  keyAttr: 'deployment' | 'alias';
+  key: (r: R) => string;
+  action: string;
+  label: string;
+  /** `busy()` while this row's change runs: `<busy>:<key>`. */
+  busy: string;
+  buttonTestId: string | null;
+  /** Rows without the button (a deployment drained already). */
+  show?: (r: R) => boolean;
+  run: (r: R) => void;
+}
+/** The most characters of a drain's reason the API keeps (the drain route's `reason`). */
+const DRAIN_REASON_MAX = 500;
 
 /**
  * `/ops/state` (platform admins): the routing control in effect on every instance now — drained
@@ -27,7 +53,7 @@ const REFRESH_MS = 5000;
  */
 @Component({
   selector: 'app-ops-state',
-  imports: [MatButtonModule, TranslocoDirective, LocalDatePipe, PageState, StackedTable, OpsTabs],
+  imports: [MatButtonModule, NgTemplateOutlet, TranslocoDirective, LocalDatePipe, PageState, StackedTable, OpsTabs],
   templateUrl: './ops-state.html',
   styles: `
     section.block {
@@ -75,7 +101,7 @@ const REFRESH_MS = 5000;
 export class OpsStatePage {
   private readonly api = inject(ApiClient);
   private readonly confirm = inject(ConfirmService);
-  private readonly dialog = inject(MatDialog);
+  private readonly reasons = inject(ReasonDialogService);
   private readonly snack = inject(MatSnackBar);
   private readonly i18n = inject(TranslocoService);
 
@@ -89,6 +115,94 @@ export class OpsStatePage {
   readonly refreshSeconds = REFRESH_MS / 1000;
   /** The control being changed (one at a time: its button is disabled meanwhile). */
   readonly busy = signal<string | null>(null);
+
+  readonly tables: {
+    drained: ControlTable<OpsDeployment>;
+    deployments: ControlTable<OpsDeployment>;
+    forced: ControlTable<OpsDeployment>;
+    switched: ControlTable<OpsAlias>;
+    weights: ControlTable<OpsAlias>;
+  } = {
+    drained: {
+      id: 'ops-drained',
+      title: 'ops.state.drained',
+      empty: 'ops.state.noneDrained',
+      emptyTestId: 'ops-none-drained',
+      testId: 'ops-drained-table',
+      columns: ['ops.state.deployment', 'ops.events.reason', 'ops.state.since', 'ops.state.recovery'],
+      keyAttr: 'deployment',
+      key: (d) => d.id,
+      action: 'restore',
+      label: 'ops.state.restore',
+      busy: 'restore',
+      buttonTestId: 'ops-restore',
+      run: (d) => void this.restore(d),
+    },
+    deployments: {
+      id: 'ops-deployments',
+      title: 'ops.state.deployments',
+      hint: 'ops.state.deploymentsHint',
+      empty: 'ops.state.noDeployments',
+      testId: 'ops-deployments-table',
+      columns: ['ops.state.deployment', 'ops.state.aliases', 'ops.state.routing'],
+      keyAttr: 'deployment',
+      key: (d) => d.id,
+      action: 'drain',
+      label: 'ops.state.drainAction',
+      busy: 'drain',
+      buttonTestId: 'ops-drain',
+      show: (d) => !d.drained,
+      run: (d) => void this.drain(d),
+    },
+    forced: {
+      id: 'ops-forced',
+      title: 'ops.state.forced',
+      empty: 'ops.state.noneForced',
+      testId: 'ops-forced-table',
+      columns: ['ops.state.deployment', 'ops.state.heldAs', 'ops.state.breakerNow'],
+      keyAttr: 'deployment',
+      key: (d) => d.id,
+      action: 'release',
+      label: 'ops.state.release',
+      busy: 'breaker',
+      buttonTestId: 'ops-release',
+      run: (d) => void this.release(d),
+    },
+    switched: {
+      id: 'ops-switched',
+      title: 'ops.state.switched',
+      empty: 'ops.state.noneSwitched',
+      testId: 'ops-switched-table',
+      columns: ['ops.state.alias', 'ops.state.fallbacks'],
+      keyAttr: 'alias',
+      key: (a) => a.alias,
+      action: 'switchBack',
+      label: 'ops.state.switchBack',
+      busy: 'fallback',
+      buttonTestId: 'ops-switch-back',
+      run: (a) => void this.switchBack(a),
+    },
+    weights: {
+      id: 'ops-weights',
+      title: 'ops.state.weights',
+      hint: 'ops.state.weightsHint',
+      empty: 'ops.state.noneWeighted',
+      testId: 'ops-weights-table',
+      columns: ['ops.state.alias', 'ops.state.effectiveWeights', 'ops.state.configuredWeights'],
+      keyAttr: 'alias',
+      key: (a) => a.alias,
+      action: 'resetWeights',
+      label: 'ops.state.resetWeights',
+      busy: 'weights',
+      buttonTestId: 'ops-reset-weights',
+      run: (a) => void this.resetWeights(a),
+    },
+  };
+
+  /** A control table row's identity (`@for` tracks it): a deployment's id or an alias' name. */
+  rowKey(r: OpsDeployment | OpsAlias): string {
+    return 'id' in r ? r.id : r.alias;
+  }
 
   readonly poll = livePoll(
     () => this.load(),
@@ -112,11 +226,15 @@ export class OpsStatePage {
 
   /** Asks why (required) in a dialog that is also the confirmation, then drains on every instance. */
   async drain(d: OpsDeployment): Promise<void> {
-    const ref = this.dialog.open<DrainDialog, DrainData, string | undefined>(DrainDialog, {
-      data: { id: d.id },
-      width: '480px',
+    const reason = await this.reasons.ask({
+      title: this.i18n.translate('ops.state.drainTitle', { id: d.id }),
+      message: this.i18n.translate('ops.state.drainText', { id: d.id }),
+      reasonLabel: this.i18n.translate('ops.state.drainReason'),
+      reasonHint: this.i18n.translate('ops.state.drainReasonHint'),
+      confirmLabel: this.i18n.translate('ops.state.drain'),
+      required: true,
+      max: DRAIN_REASON_MAX,
     });
-    const reason = await firstValueFrom(ref.afterClosed());
     if (!reason) return;
     await this.run(`drain:${d.id}`, 'drain', { id: d.id }, () =>
       this.api.call(
