@@ -62,15 +62,22 @@ export function buildRouter(
   if (metricsCfg.enabled && metricsCfg.port === undefined)
     router.get(metricsCfg.path, metricsRoute(opts.metrics, metricsCfg.bearerToken));
   if (routes.some((r) => r.info.path.startsWith('/admin/v1'))) {
-    const doc = buildOpenApi(routes.map((r) => r.info));
-    const html = renderOpenApiHtml(doc);
+    // Built at the first request for it, not at start: the document (every admin route's JSON
+    // schemas) and its HTML page are read rarely, and an idle gateway would hold them for nothing
+    // (issue 20, idle RSS).
+    let built: { doc: Record<string, unknown>; html: string } | undefined;
+    const openApi = () => {
+      if (built) return built;
+      const doc = buildOpenApi(routes.map((r) => r.info));
+      return (built = { doc, html: renderOpenApiHtml(doc) });
+    };
     router.get('/admin/v1/openapi.json', (ctx) => {
-      ctx.body = doc;
+      ctx.body = openApi().doc;
     });
     router.get('/admin/v1/docs', (ctx) => {
       ctx.set('content-security-policy', PAGE_CSP);
       ctx.type = 'text/html';
-      ctx.body = html;
+      ctx.body = openApi().html;
     });
   }
   const chains: BuiltRouter['chains'] = [];

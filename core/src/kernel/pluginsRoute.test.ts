@@ -74,4 +74,11 @@ describe('GET /admin/v1/plugins', () => {
       'listPlugins',
     );
   });
+
+  it('is on the docs page (built at its first request, like the document)', async () => {
+    const page = await gw.fetch('/admin/v1/docs');
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /<code>\/admin\/v1\/plugins<\/code>/);
+  });
 });
