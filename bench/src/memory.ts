@@ -34,6 +34,8 @@ import {
 const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 3);
 const LOAD_SECONDS = Number(process.env.BENCH_MEMORY_LOAD_SECONDS ?? 15);
 const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_MS ?? 10_000);
+/** BENCH_MEMORY_RATE: requests per second over the 50 connections (default: as fast as served). A fixed rate gives every variant the same work per second, so CPU per request compares on a busy machine. */
+const RATE = Number(process.env.BENCH_MEMORY_RATE ?? 0);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHAT = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -140,6 +142,7 @@ async function main() {
             const r = await load(`${url}/v1/chat/completions`, {
               connections: 50,
               seconds: LOAD_SECONDS,
+              rate: RATE || undefined,
               method: 'POST',
               body: CHAT,
               headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -161,6 +164,15 @@ async function main() {
             const after = await memoryReport(gw.child);
             row.heapGcAfterLoad = after?.heapUsed ?? NaN;
             row.rssGcAfterLoad = after?.rss ?? NaN;
+            // GC work per 1,000 requests (young = scavenges; old includes the idle report's and the idle trim's few).
+            const per1k = (k: string) =>
+              Math.round(((after?.[k] ?? NaN) - (idleReport?.[k] ?? NaN)) * (1000 / r.total) * 10) / 10;
+            Object.assign(row, {
+              youngPer1k: per1k('gcYoung'),
+              youngMsPer1k: per1k('gcYoungMs'),
+              old: (after?.gcOld ?? NaN) - (idleReport?.gcOld ?? NaN),
+              oldMsPer1k: per1k('gcOldMs'),
+            });
           }
           results.get(v.name)!.push(row);
           process.stdout.write(`round ${round + 1} ${v.name.padEnd(16)} ${JSON.stringify(row)}\n`);

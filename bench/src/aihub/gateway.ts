@@ -19,9 +19,14 @@
  * external, array buffers, code space, loaded modules; after a full GC when --expose-gc is on).
  * BENCH_HEAP_SNAPSHOT=<dir> with it: each report first writes a heap snapshot there (`<pid>-<n>.heapsnapshot`),
  * for the before/after-load diff (bench/src/heapDiff.ts).
+ * BENCH_ALLOC_PROFILE=<file>: V8's sampling heap profiler runs from start, counting objects young GCs
+ * collect too (what allocates, not what stays); on SIGTERM the profile is written there (a
+ * `.heapprofile`, for DevTools or bench/src/allocProfile.ts).
  */
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import path from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { Kernel } from '@aihub/core';
 
@@ -70,8 +75,22 @@ if (!ablate.has('usage'))
     },
   });
 
+/** GC pauses so far (counts and ms, young = scavenges, old = mark-compacts): per request, the semi-space A/B's cost. */
+const gcs = { young: 0, youngMs: 0, old: 0, oldMs: 0 };
+if (env.BENCH_MEMORY_REPORT === '1')
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const young = (e.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR;
+      gcs[young ? 'young' : 'old']++;
+      gcs[young ? 'youngMs' : 'oldMs'] += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+
 /** What the process's memory is made of, in MB (after a full GC when the process runs with --expose-gc). */
 function memoryReport(): Record<string, number> {
+  // GC entries arrive asynchronously: the counts are those before this report's own GC (an earlier
+  // report's GC, and the idle trim's, do show in a later one).
+  const g = { ...gcs };
   (globalThis as { gc?: () => void }).gc?.();
   const mb = (n: number) => Math.round(n / 1e5) / 10;
   const m = process.memoryUsage();
@@ -85,10 +104,34 @@ function memoryReport(): Record<string, number> {
     arrayBuffers: mb(m.arrayBuffers),
     ...spaces,
     modules,
+    gcYoung: g.young,
+    gcYoungMs: Math.round(g.youngMs),
+    gcOld: g.old,
+    gcOldMs: Math.round(g.oldMs),
+  };
+}
+
+/** Starts the sampling heap profiler (BENCH_ALLOC_PROFILE); the returned function writes its profile. */
+function allocationProfile(file: string): () => Promise<void> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  void post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
   };
 }
 
 async function main() {
+  const writeProfile = env.BENCH_ALLOC_PROFILE ? allocationProfile(env.BENCH_ALLOC_PROFILE) : undefined;
   const kernel = await Kernel.start({
     inline: {
       // BENCH_IDLE_TRIM_MS: server.idleTrimIntervalMs (0: off) for the memory A/B (bench:memory).
@@ -133,7 +176,10 @@ async function main() {
       process.stdout.write(`memory ${JSON.stringify(memoryReport())}\n`);
     });
   process.stdout.write(`listening ${kernel.port}\n`);
-  process.on('SIGTERM', () => void kernel.stop('bench').then(() => process.exit(0)));
+  process.on(
+    'SIGTERM',
+    () => void (writeProfile?.() ?? Promise.resolve()).then(() => kernel.stop('bench')).then(() => process.exit(0)),
+  );
 }
 main().catch((err) => {
   process.stderr.write(`${(err as Error).stack}\n`);

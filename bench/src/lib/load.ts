@@ -25,6 +25,8 @@ export async function load(
     connections: number;
     seconds: number;
     amount?: number;
+    /** Requests per second over all connections (autocannon's overallRate); unset: as fast as served. */
+    rate?: number;
     method?: string;
     body?: string;
     headers?: Record<string, string>;
@@ -36,6 +38,7 @@ export async function load(
     duration: opts.seconds,
     // A number of requests instead of a duration (the soak).
     ...(opts.amount ? { amount: opts.amount } : {}),
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
     method: (opts.method ?? 'GET') as 'GET',
     body: opts.body,
     headers: opts.headers,
