@@ -339,6 +339,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(await odb.migrateUp(set()), [
           'behavior:0005_behavior_daily_users',
           'behavior:0006_behavior_daily_totals',
+          'behavior:0007_behavior_daily_users_cover',
         ]);
         odb.sequelize.query = query;
         const tenantDays = new Set((await expectedRows(osql)).map((r) => `${r.tenant_id} ${r.day}`)).size;

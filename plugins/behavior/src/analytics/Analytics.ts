@@ -90,7 +90,7 @@ export class Analytics {
         'invalid_interval',
         'interval',
       );
-    let rows: Record<string, unknown>[];
+    let rows: Record<string, unknown>[] | undefined;
     let total: Record<string, unknown> = {};
     // The daily sets hold per-day users of each event name and type, the totals per-day events and
     // users of each: they answer day, week and month buckets filtered by event and type. Hours,
@@ -99,17 +99,23 @@ export class Analytics {
     if (this.useDaily && interval !== 'hour' && !f.userIds?.length && !Object.keys(f.properties).length) {
       const b = dayBucketSql(this.sql.dialect, interval);
       const daily = { events: f.events, type: f.type };
-      // Users of a (day, event) are the totals row's when one type is asked for (one row per day and
-      // event); across types or events a user may be in several rows, so those count the user sets.
-      const usersFromTotals = withUsers && interval === 'day' && byEvent && f.type !== undefined;
-      if (!withUsers || usersFromTotals) {
+      // Users of a (day, event) are its totals row's when that row is the day's only one for the
+      // event: one type asked for, or only one type present (checked on the answer: `types`, the rows
+      // summed). Otherwise a user may be in several rows (across types, events, days), and those
+      // count the user sets: a distinct count over every user's rows, the slow part.
+      const perDay = withUsers && interval === 'day' && byEvent;
+      if (!withUsers || perDay) {
         const src = totalsSource(this.sql.dialect, this.t, tenantId, range, daily);
-        rows = await this.sql.rows<Record<string, unknown>>(
-          `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n${usersFromTotals ? ', SUM(users) AS users' : ''} FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
+        const found = await this.sql.rows<Record<string, unknown>>(
+          `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n${perDay ? ', SUM(users) AS users, COUNT(*) AS types' : ''} FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
           src.bind,
         );
-        total = { n: rows.reduce((a, r) => a + num(r.n), 0) };
-      } else {
+        if (!perDay || found.every((r) => num(r.types) === 1)) {
+          rows = found;
+          total = { n: rows.reduce((a, r) => a + num(r.n), 0) };
+        }
+      }
+      if (!rows) {
         const src = this.daily(tenantId, range, daily);
         rows = await this.sql.rows<Record<string, unknown>>(
           `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,

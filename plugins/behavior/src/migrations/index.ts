@@ -5,6 +5,7 @@ import { migration as behaviorPrivacy } from './0003_behavior_privacy';
 import { migration as behaviorAnalyticsIndexes } from './0004_behavior_analytics_indexes';
 import { migration as behaviorDailyUsers } from './0005_behavior_daily_users';
 import { migration as behaviorDailyTotals } from './0006_behavior_daily_totals';
+import { migration as behaviorDailyUsersCover } from './0007_behavior_daily_users_cover';
 
 /** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
 export const behaviorMigrations: Migration[] = [
@@ -14,4 +15,5 @@ export const behaviorMigrations: Migration[] = [
   behaviorAnalyticsIndexes,
   behaviorDailyUsers,
   behaviorDailyTotals,
+  behaviorDailyUsersCover,
 ];
