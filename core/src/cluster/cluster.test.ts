@@ -92,8 +92,38 @@ function getFresh(url: string): Promise<{ status: number; body: string }> {
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       })
-      .on('error', reject);
+      .on('error', reject)
+      // A connection lost between the primary and a worker would otherwise hang the test.
+      .setTimeout(10_000, function (this: http.ClientRequest) {
+        this.destroy(new Error('no answer within 10 s'));
+      });
   });
+}
+
+/** One chat completion (mock provider) over `agent`'s connections. */
+function chat(base: string, agent: http.Agent): Promise<{ status: number }> {
+  const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}/v1/chat/completions`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+    req.end(body);
+  });
+}
+
+/** Chat completions counted by `aihub_http_requests_total`, over every status. */
+function chatCount(text: string): number {
+  return series(text, 'aihub_http_requests_total')
+    .filter((s) => s.labels.route === '/v1/chat/completions')
+    .reduce((a, s) => a + s.value, 0);
 }
 
 /** Series of one metric family from Prometheus text: labels → value. */
@@ -192,6 +222,78 @@ describe('aihub start --workers 2', () => {
     const restarts = series(await metrics(), 'aihub_cluster_worker_restarts_total');
     assert.equal(restarts[0]?.value, 1);
     assert.equal((await getFresh(`${base()}/v1/models`)).status, 200);
+  });
+
+  it('under load, /metrics counts every request of both workers exactly', async () => {
+    const before = await metrics();
+    const connections = (text: string) =>
+      Object.fromEntries(series(text, 'aihub_cluster_worker_connections_total').map((s) => [s.labels.worker, s.value]));
+    // 16 keep-alive connections, each sending requests back to back: both workers busy at once.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const perLoop = 25;
+    const loops = Array.from({ length: 16 }, async () => {
+      for (let i = 0; i < perLoop; i++) assert.equal((await chat(base(), agent)).status, 200);
+    });
+    await Promise.all(loops);
+    agent.destroy();
+    const after = await metrics();
+    assert.equal(chatCount(after) - chatCount(before), 16 * perLoop, 'every request counted once, none lost');
+    const c0 = connections(before);
+    const c1 = connections(after);
+    for (const w of ['1', '2']) assert.ok(c1[w] - c0[w] > 0, `worker ${w} took connections (${JSON.stringify(c1)})`);
+  });
+
+  it('a worker killed under load: only requests on its connections fail, the rest go on, it is replaced', async (t) => {
+    const pids = await workerPids();
+    const connectionsOf2 = async () =>
+      series(await metrics(), 'aihub_cluster_worker_connections_total').find((s) => s.labels.worker === '2')!.value;
+    const before2 = await connectionsOf2();
+    let stop = false;
+    let ok = 0;
+    const failures: string[] = [];
+    let okAfterKill = 0;
+    let killed = false;
+    // 8 loops on connections of their own; a loop whose connection breaks opens a new one.
+    const loops = Array.from({ length: 8 }, async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      while (!stop) {
+        const r = await chat(base(), agent).catch((err: Error) => ({ status: 0, error: err.message }));
+        if (r.status === 200) {
+          ok++;
+          if (killed) okAfterKill++;
+        } else failures.push('error' in r ? r.error : `status ${r.status}`);
+      }
+      agent.destroy();
+    });
+    await waitFor(() => ok >= 100, 30_000, 'requests to flow');
+    const open2 = (await connectionsOf2()) - before2;
+    process.kill(pids['2'], 'SIGKILL');
+    killed = true;
+    await waitFor(() => okAfterKill >= 100, 30_000, 'requests to go on after the kill');
+    await waitFor(
+      async () => {
+        const now = await workerPids();
+        const ready = series(await metrics(), 'aihub_cluster_workers').find((s) => s.labels.state === 'ready');
+        return now['2'] !== undefined && now['2'] !== pids['2'] && ready?.value === 2;
+      },
+      60_000,
+      () => `worker 2 to be replaced (log: ${cli.log().slice(-2000)})`,
+    );
+    stop = true;
+    await Promise.all(loops);
+    t.diagnostic(
+      `${ok} answered, ${failures.length} failed (${failures.join('; ')}), worker 2 held ${open2} connections`,
+    );
+    // A connection carries one request at a time: at most one failure per connection worker 2 held.
+    assert.ok(open2 > 0, 'worker 2 held some of the connections');
+    assert.ok(
+      failures.length <= open2,
+      `${failures.length} failures, worker 2 held ${open2} connections: ${failures.join('; ')}`,
+    );
+    assert.ok(
+      failures.every((f) => !f.startsWith('status')),
+      `no error answers, only broken connections: ${failures.join('; ')}`,
+    );
   });
 
   it('drains on SIGTERM: readiness goes 503, the request in flight completes, then exit 0', async () => {
