@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { AiControl } from '@aihub/core/plugin-api';
 import cache from '@aihub/plugin-cache';
 import rateLimit from '@aihub/plugin-rate-limit';
 import health from '@aihub/plugin-health';
@@ -24,7 +25,14 @@ const B_FROM = new Date(Date.now() - 13 * 86_400_000).toISOString().slice(0, 10)
 const B_RANGE = `from=${B_FROM}&to=${B_TO}`;
 
 /** Screen name → console path and what to wait for before the shot. */
-const SCREENS: { name: string; path: string; ready: string; after?: (page: Page) => Promise<void> }[] = [
+const SCREENS: {
+  name: string;
+  path: string;
+  ready: string;
+  after?: (page: Page) => Promise<void>;
+  /** A taller window (px) for a long screen, so the shot holds every table (the content scrolls inside the layout). */
+  height?: number;
+}[] = [
   { name: 'overview', path: '/home', ready: '[data-testid=home-role]' },
   { name: 'tenants', path: '/tenants', ready: '[data-testid=tenant-table]' },
   {
@@ -109,7 +117,12 @@ const SCREENS: { name: string; path: string; ready: string; after?: (page: Page)
   { name: 'behavior-user', path: '/behavior/users?id=user-1', ready: '[data-testid=user-timeline] tbody tr' },
   { name: 'ops-rules', path: '/ops/rules', ready: '[data-testid=ops-rules-table] tr[data-rule]' },
   { name: 'ops-events', path: '/ops/events', ready: '[data-testid=ops-events-table] tr[data-event]' },
-  { name: 'ops-state', path: '/ops/state', ready: '[data-testid=ops-drained-table] tr[data-deployment]' },
+  {
+    name: 'ops-state',
+    path: '/ops/state',
+    ready: '[data-testid=ops-weights-table] [data-testid=ops-weight-overridden]',
+    height: 1200,
+  },
 ];
 
 /** Screens also shot at 390 px (name in SCREENS, extra query). */
@@ -160,7 +173,10 @@ async function seedBehavior(url: string, key: string): Promise<void> {
 }
 
 /** An API rule and a drain by hand (an event and a drained deployment) for the Operations screens, after the traffic. */
-async function seedOps(api: <T>(method: string, p: string, body?: unknown) => Promise<T>): Promise<void> {
+async function seedOps(
+  api: <T>(method: string, p: string, body?: unknown) => Promise<T>,
+  ai: AiControl,
+): Promise<void> {
   await api('POST', '/admin/v1/ops/rules', {
     name: 'drain-failing',
     description: 'Drain a deployment failing half its requests; the probe restores it',
@@ -178,6 +194,13 @@ async function seedOps(api: <T>(method: string, p: string, body?: unknown) => Pr
   await api('POST', `/admin/v1/ops/deployments/${encodeURIComponent(state.deployments[0].id)}/drain`, {
     reason: 'provider maintenance window',
   });
+  // What rules do, straight through the ai plugin's control: a drain the probe will restore (a rule's
+  // drain reason starts "ops rule "; its progress shows) and a weight override (marked beside the
+  // configured weight).
+  await ai.drain('chat-b', 'ops rule drain-failing: error ratio 0.62 > 0.5 over 60 s', {
+    author: 'ops:drain-failing',
+  });
+  await ai.setWeight('chat', 'chat-a', 1, { author: 'ops:rebalance', reason: 'ops rule rebalance: latency' });
 }
 
 async function main(): Promise<void> {
@@ -201,6 +224,18 @@ async function main(): Promise<void> {
       },
       behavior: { consumer: { blockMs: 50 } },
       health: { details: { access: 'admin' } },
+      // A weighted alias of two deployments for the Operations screen's weights and probed drain.
+      ai: {
+        models: {
+          'gpt-4o-mini': { deployments: [{ provider: 'mock', model: 'gpt-4o-mini' }] },
+          chat: {
+            deployments: [
+              { provider: 'mock', model: 'gpt-4o-mini', name: 'chat-a', weight: 3 },
+              { provider: 'mock', model: 'gpt-4o', name: 'chat-b', weight: 1 },
+            ],
+          },
+        },
+      },
     },
   });
   try {
@@ -274,19 +309,22 @@ async function main(): Promise<void> {
         })
       ).key,
     );
-    await seedOps(env.api);
+    await seedOps(env.api, env.gw.runtime(ops).ai()!);
     await new Promise((r) => setTimeout(r, 1500));
     const shots: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
       const page = await env.newPage({ colorScheme: scheme });
       await env.signIn(page, env.admin);
       for (const screen of SCREENS.filter((s) => !ONLY || ONLY.has(s.name))) {
+        const size = page.viewportSize();
+        if (screen.height && size) await page.setViewportSize({ width: size.width, height: screen.height });
         await env.navigate(page, screen.path);
         await page.waitForSelector(screen.ready, { timeout: 45_000 });
         await screen.after?.(page);
         await page.waitForTimeout(300);
         const file = path.join(OUT, `${screen.name}-${scheme}.png`);
         await page.screenshot({ path: file });
+        if (screen.height && size) await page.setViewportSize(size);
         shots.push(file);
       }
     }
