@@ -1,5 +1,5 @@
 import type { HttpClient } from '@aihub/core/plugin-api';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ProviderConfig, ProviderType } from '../config';
 import type { AttemptSignal } from '../engine/AttemptSignal';
 import type {
@@ -14,6 +14,7 @@ import type {
   UpstreamResponse,
 } from '../types';
 import { dispatchBuffered } from './buffered';
+import { Agent } from './undici';
 
 /**
  * Base of the HTTP adapters: one undici request per attempt on the gateway's keep-alive pool (or the

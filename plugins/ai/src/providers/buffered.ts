@@ -1,6 +1,7 @@
-import { errors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AttemptSignal } from '../engine/AttemptSignal';
 import type { BodyLimits, BufferedResponse, UpstreamResponse } from '../types';
+import { errors } from './undici';
 
 function tooLarge(limit: number): Error {
   return new Error(`the answer is larger than ${limit} bytes`);

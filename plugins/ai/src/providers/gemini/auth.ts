@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../undici';
 
 // jose is ESM-only; Node 20.19+ loads it with require.
 const jose = require('jose') as typeof Jose;
