@@ -80,7 +80,7 @@ const gcs = { young: 0, youngMs: 0, old: 0, oldMs: 0 };
 if (env.BENCH_MEMORY_REPORT === '1')
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      const young = (e.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR;
+      const young = (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR;
       gcs[young ? 'young' : 'old']++;
       gcs[young ? 'youngMs' : 'oldMs'] += e.duration;
     }
