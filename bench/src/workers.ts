@@ -183,12 +183,17 @@ interface Row {
   /** CPU of the serving processes together per request (ms), and of the primary. */
   cpuPerReq: number;
   primaryCpuPerReq: number;
+  /** Of the workers' CPU per request, milliseconds in V8's garbage collector (`/metrics`). */
+  gcPerReq: number;
   /** Per worker: cores used over the run, % of CFS periods throttled, connections accepted. */
   perWorker: { cores: number; throttled: number; connections: number }[];
   /** Cores the load generator and mock upstream used (their group's quota is LOAD_CPU). */
   loadCores: number;
   load: string;
 }
+
+const gcSeconds = (text: string) =>
+  series(text, 'aihub_nodejs_gc_duration_seconds_sum').reduce((a, s) => a + s.value, 0);
 
 const countRequests = (text: string) =>
   series(text, 'aihub_http_requests_total')
@@ -235,6 +240,7 @@ async function measure(g: Gateway, roundNo: number, loadPids: number[]): Promise
     counted,
     cpuPerReq: round(workerCpu / counted, 3),
     primaryCpuPerReq: round((primary1 - primary0) / counted, 4),
+    gcPerReq: round(((gcSeconds(after) - gcSeconds(before)) * 1000) / counted, 3),
     perWorker: g.serving.map((w, i) => ({
       cores: round((cpu1[i] - cpu0[i]) / wallMs, 2),
       throttled: throttled(stat0[i], stat1[i]),
@@ -319,25 +325,25 @@ function report(rows: Row[], budgeted: boolean): void {
     `\naihub start --workers N: POST ${ROUTE} (mock upstream over HTTP), ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s, ${budget}; 1 worker = the single process \`--workers 1\` runs`,
   );
   console.log(
-    '| round | workers | req/s | ×1 worker | p50 ms | p99 ms | errors | answered / counted by /metrics | CPU ms/req (workers) | primary CPU ms/req | cores used per worker | throttled % per worker | connections per worker | load gen. cores | load average |',
+    '| round | workers | req/s | ×1 worker | p50 ms | p99 ms | errors | answered / counted by /metrics | CPU ms/req (workers) | of which GC | primary CPU ms/req | cores used per worker | throttled % per worker | connections per worker | load gen. cores | load average |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const ratios = new Map<number, number[]>();
   for (const r of rows) {
     const one = rows.find((x) => x.round === r.round && x.workers === WORKERS[0])!;
     const ratio = round(r.rps / one.rps);
     if (r.workers !== WORKERS[0]) ratios.set(r.workers, [...(ratios.get(r.workers) ?? []), ratio]);
     console.log(
-      `| ${r.round} | ${r.workers} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.answered} / ${r.counted} | ${r.cpuPerReq} | ${r.workers === 1 ? '–' : r.primaryCpuPerReq} | ${r.perWorker.map((w) => w.cores).join(' / ')} | ${r.perWorker.map((w) => w.throttled).join(' / ')} | ${r.perWorker.map((w) => w.connections).join(' / ')} | ${r.loadCores} | ${r.load} |`,
+      `| ${r.round} | ${r.workers} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.answered} / ${r.counted} | ${r.cpuPerReq} | ${r.gcPerReq} | ${r.workers === 1 ? '–' : r.primaryCpuPerReq} | ${r.perWorker.map((w) => w.cores).join(' / ')} | ${r.perWorker.map((w) => w.throttled).join(' / ')} | ${r.perWorker.map((w) => w.connections).join(' / ')} | ${r.loadCores} | ${r.load} |`,
     );
   }
-  console.log('\n| workers | median req/s | median ×1 worker (per-round ratios) | median CPU ms/req |');
-  console.log('|---|---|---|---|');
+  console.log('\n| workers | median req/s | median ×1 worker (per-round ratios) | median CPU ms/req | of which GC |');
+  console.log('|---|---|---|---|---|');
   for (const n of WORKERS) {
     const mine = rows.filter((r) => r.workers === n);
     const rs = ratios.get(n);
     console.log(
-      `| ${n} | ${median(mine.map((r) => r.rps))} | ${rs ? `${round(median(rs))} (${rs.join(', ')})` : '1'} | ${round(median(mine.map((r) => r.cpuPerReq)), 3)} |`,
+      `| ${n} | ${median(mine.map((r) => r.rps))} | ${rs ? `${round(median(rs))} (${rs.join(', ')})` : '1'} | ${round(median(mine.map((r) => r.cpuPerReq)), 3)} | ${round(median(mine.map((r) => r.gcPerReq)), 3)} |`,
     );
   }
   const miscounted = rows.filter((r) => r.counted < r.answered || r.counted > r.answered + CONNECTIONS);
