@@ -1,7 +1,7 @@
 import type { Migration } from '@aihub/core/plugin-api';
 import { rebuildSql } from '../analytics/daily';
 import { at, TS } from '../analytics/dialect';
-import { forEachTenantDay, nextDayLabel } from './backfill';
+import { forEachTenantDays } from './backfill';
 
 export const migration: Migration = {
   name: '0005_behavior_daily_users',
@@ -21,8 +21,8 @@ export const migration: Migration = {
     // Erasure rebuilds one user's rows.
     await queryInterface.addIndex(t, ['tenant_id', 'user_key'], { name: `${t}_user` });
     // Backfill from the events already stored, so an upgraded install answers from the sets at once:
-    // one statement per tenant and UTC day (whole days: a day's rows come from one statement), read
-    // through the (tenant_id, timestamp, …) index. SQLite compares the stored text with day labels
+    // one bounded statement per tenant and window of whole UTC days (backfill.ts; a day's rows come
+    // from one statement), read through the (tenant_id, timestamp, …) index. SQLite compares the stored text with day labels
     // (true of any stored time format); PostgreSQL compares instants.
     const events = table('events');
     const bound = (day: string) => (dialect === 'postgres' ? `${day}T00:00:00.000Z` : day);
@@ -31,15 +31,15 @@ export const migration: Migration = {
       { events, daily: t },
       `tenant_id = $1 AND ${TS} >= ${at(dialect, 2)} AND ${TS} < ${at(dialect, 3)}`,
     );
-    await forEachTenantDay(
+    await forEachTenantDays(
       sequelize,
       {
         table: events,
         nextDay: `SELECT MIN(${TS}) AS v FROM ${events} WHERE tenant_id = $1 AND ${TS} >= ${at(dialect, 2)}`,
         bindDay: bound,
       },
-      async (tenant, day) => {
-        await sequelize.query(fill, { bind: [tenant, bound(day), bound(nextDayLabel(day))] });
+      async (tenant, from, to) => {
+        await sequelize.query(fill, { bind: [tenant, bound(from), bound(to)] });
       },
     );
   },

@@ -1,6 +1,6 @@
 import type { Migration } from '@aihub/core/plugin-api';
 import { rebuildTotalsSql } from '../analytics/daily';
-import { forEachTenantDay } from './backfill';
+import { forEachTenantDays } from './backfill';
 
 export const migration: Migration = {
   name: '0006_behavior_daily_totals',
@@ -18,14 +18,17 @@ export const migration: Migration = {
       users: { type: 'BIGINT', allowNull: false },
     });
     // Backfill from the daily sets (migration 0005 filled them from the events already stored): one
-    // statement per tenant and day, read through the sets' key (tenant_id, day, …).
+    // bounded statement per tenant and window of days (backfill.ts), read through the sets' key.
     const daily = table('daily_users');
-    const fill = rebuildTotalsSql({ events: table('events'), daily, totals: t }, 'tenant_id = $1 AND day = $2');
-    await forEachTenantDay(
+    const fill = rebuildTotalsSql(
+      { events: table('events'), daily, totals: t },
+      'tenant_id = $1 AND day >= $2 AND day < $3',
+    );
+    await forEachTenantDays(
       sequelize,
       { table: daily, nextDay: `SELECT MIN(day) AS v FROM ${daily} WHERE tenant_id = $1 AND day >= $2` },
-      async (tenant, day) => {
-        await sequelize.query(fill, { bind: [tenant, day] });
+      async (tenant, from, to) => {
+        await sequelize.query(fill, { bind: [tenant, from, to] });
       },
     );
   },

@@ -17,22 +17,39 @@ function dayLabel(v: unknown): string {
   return v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10);
 }
 
-/** The day after `day` (`YYYY-MM-DD`). */
-export function nextDayLabel(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+/** The day `n` days after `day` (`YYYY-MM-DD`). */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Statements aim at about this long: short enough to hold no lock for long, long enough to keep the round trips few. */
+export const TARGET_MS = 200;
+/** The widest window of days one statement covers. */
+export const MAX_DAYS = 64;
+
+/**
+ * The next statement's window (days) after one of `days` days took `tookMs`: doubled while well
+ * under the target, halved when well over it, within 1 and MAX_DAYS.
+ */
+export function nextWindow(days: number, tookMs: number, targetMs = TARGET_MS): number {
+  if (tookMs < targetMs / 2) return Math.min(MAX_DAYS, days * 2);
+  if (tookMs > targetMs * 2) return Math.max(1, Math.floor(days / 2));
+  return days;
 }
 
 /**
- * Runs `fill(tenant, day)` once per tenant and UTC day holding rows in the source, in key order, each
- * its own statement (migrations run outside a transaction): a large install's backfill is many short
- * statements, each bounded by one tenant's day, not one statement over every row that holds its locks
- * and its sort for the whole upgrade. Tenants and days are found by index probes (the next tenant
- * after the last, the next day with rows), never a scan of the whole table.
+ * Runs `fill(tenant, from, to)` over every tenant's rows in the source, a window of whole UTC days
+ * `[from, to)` per call, in key order, each its own statement (migrations run outside a
+ * transaction): a large install's backfill is many short statements, not one over every row that
+ * holds its locks and its sort for the whole upgrade. A tenant starts at one day per statement; the
+ * window follows how long statements take (nextWindow), so a small install needs few round trips
+ * and a large tenant's day stays one bounded statement. Tenants and days are found by index probes
+ * (the next tenant after the last, the next day with rows: empty spans cost nothing), never a scan.
  */
-export async function forEachTenantDay(
+export async function forEachTenantDays(
   sequelize: Sequelize,
   source: TenantDaySource,
-  fill: (tenant: string, day: string) => Promise<void>,
+  fill: (tenant: string, from: string, to: string) => Promise<void>,
 ): Promise<void> {
   const one = async (sql: string, bind: unknown[]): Promise<unknown> => {
     const rows = (await sequelize.query(sql, { bind, type: 'SELECT', raw: true })) as { v: unknown }[];
@@ -42,12 +59,16 @@ export async function forEachTenantDay(
   while (tenant !== null) {
     const t = String(tenant);
     let from = '0001-01-01';
+    let days = 1;
     for (;;) {
       const next = await one(source.nextDay, [t, source.bindDay ? source.bindDay(from) : from]);
       if (next === null) break;
       const day = dayLabel(next);
-      await fill(t, day);
-      from = nextDayLabel(day);
+      const to = addDays(day, days);
+      const began = performance.now();
+      await fill(t, day, to);
+      days = nextWindow(days, performance.now() - began);
+      from = to;
     }
     tenant = await one(`SELECT MIN(tenant_id) AS v FROM ${source.table} WHERE tenant_id > $1`, [t]);
   }
