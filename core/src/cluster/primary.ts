@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../services/createLogger';
 import type { WorkerMetrics } from './aggregate';
+import { guardHandoffs } from './handoffGuard';
 import { isClusterMessage, WORKER_SLOT_ENV, type ClusterMessage } from './messages';
 
 export interface PrimaryOptions {
@@ -102,6 +103,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
     const fork = (slot: number): Worker => {
       const w = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
+      guardHandoffs(w);
       slots.set(slot, w);
       w.on('message', (m: unknown) => {
         if (!isClusterMessage(m)) return;
