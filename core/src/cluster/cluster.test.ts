@@ -284,10 +284,12 @@ describe('aihub start --workers 2', () => {
     t.diagnostic(
       `${ok} answered, ${failures.length} failed (${failures.join('; ')}), worker 2 held ${open2} connections`,
     );
-    // A connection carries one request at a time: at most one failure per connection worker 2 held.
+    // A connection carries one request at a time: one failure per connection worker 2 held, plus at
+    // most one more for each: a loop reconnects at once, and the primary may hand that connection to
+    // worker 2 in the moment before it sees the exit (the hand-off guard then closes it).
     assert.ok(open2 > 0, 'worker 2 held some of the connections');
     assert.ok(
-      failures.length <= open2,
+      failures.length <= 2 * open2,
       `${failures.length} failures, worker 2 held ${open2} connections: ${failures.join('; ')}`,
     );
     assert.ok(
