@@ -80,6 +80,7 @@ export {
 } from './services/queue/storable';
 export type { Logger } from './services/createLogger';
 export type { HttpClient } from './services/createHttpClient';
+export { UndiciAgent, undiciErrors, undiciIndex } from './services/undici';
 export type { Clock } from './services/Clock';
 export type { CoreConfig } from './config/coreSchema';
 export type { ConfigPath, EnvOrigin } from './config/origins';

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher, request } from 'undici';
+import { UndiciAgent, undiciIndex } from './undici';
 
 /**
  * Outbound HTTP with keep-alive connection pools (undici). One Agent for the process: it keeps a pool
@@ -22,7 +23,7 @@ export interface HttpClientOptions {
 }
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const dispatcher = new Agent({
+  const dispatcher = new UndiciAgent({
     connections: options.connections ?? null,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     connect: { timeout: options.connectTimeoutMs ?? 10_000 },
@@ -31,7 +32,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   return {
     dispatcher,
     request: ((url: Parameters<typeof request>[0], opts?: Parameters<typeof request>[1]) =>
-      request(url, { dispatcher, ...(opts ?? {}) } as Parameters<typeof request>[1])) as typeof request,
+      // The whole of undici only here (its URL handling): few callers, none on the serving path.
+      undiciIndex().request(url, { dispatcher, ...(opts ?? {}) } as Parameters<typeof request>[1])) as typeof request,
     close: () => dispatcher.close(),
   };
 }
