@@ -358,6 +358,20 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(await totalRows(osql), await expectedTotals(osql));
         assert.deepEqual(await dailyRows(osql), await dailyRows(sql));
         assert.deepEqual(await totalRows(osql), await totalRows(sql));
+
+        // A process killed part-way through the backfill: some rows committed, the migrations not
+        // recorded. The next start runs them again from nothing and ends with the same rows.
+        await odb.sequelize.query(
+          `DELETE FROM aihub_migrations WHERE name IN ('behavior:0005_behavior_daily_users', 'behavior:0006_behavior_daily_totals', 'behavior:0007_behavior_daily_users_cover')`,
+        );
+        await odb.sequelize.query(`DELETE FROM ${tables.daily} WHERE day > (SELECT MIN(day) FROM ${tables.daily})`);
+        assert.deepEqual(await odb.migrateUp(set()), [
+          'behavior:0005_behavior_daily_users',
+          'behavior:0006_behavior_daily_totals',
+          'behavior:0007_behavior_daily_users_cover',
+        ]);
+        assert.deepEqual(await dailyRows(osql), await expectedRows(osql));
+        assert.deepEqual(await totalRows(osql), await expectedTotals(osql));
       } finally {
         await odb.close();
       }

@@ -10,6 +10,10 @@ export const migration: Migration = {
     // rows instead of every raw event. The key orders day before event so a time range reads one
     // contiguous slice, grouped by day and event in index order.
     const t = table('daily_users');
+    // The backfill below commits statement by statement (migrations run outside a transaction), so a
+    // process that died part-way left a partly filled table and no record of this migration: start
+    // again from nothing (the table is this migration's alone until it is recorded; indexes go with it).
+    await queryInterface.dropTable(t);
     await queryInterface.createTable(t, {
       tenant_id: { type: 'VARCHAR(64)', primaryKey: true },
       day: { type: 'VARCHAR(10)', primaryKey: true },

@@ -9,6 +9,10 @@ export const migration: Migration = {
     // type, so a daily trend series reads a few hundred rows instead of every user's daily row. The
     // key orders day before event: a time range is one contiguous slice of the index.
     const t = table('daily_totals');
+    // The backfill below commits statement by statement (migrations run outside a transaction), so a
+    // process that died part-way left a partly filled table and no record of this migration: start
+    // again from nothing (the table is this migration's alone until it is recorded; indexes go with it).
+    await queryInterface.dropTable(t);
     await queryInterface.createTable(t, {
       tenant_id: { type: 'VARCHAR(64)', primaryKey: true },
       day: { type: 'VARCHAR(10)', primaryKey: true },
