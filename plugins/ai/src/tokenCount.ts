@@ -5,10 +5,7 @@
  * usage (OpenAI, Anthropic, Bedrock, streams with include_usage) a process never needs them. The
  * estimate that triggers the load (and any made during its ~200 ms) counts four characters as a
  * token, as does every estimate should the tokenizer fail to load; the record says `estimated`
- * either way. count_tokens awaits the load (see handlers/countTokens.ts). Estimates with `load`
- * false (calls the client cancelled) use the tokenizer only if it is already loaded: every busy
- * gateway sees cancellations, and refining the estimate of an abandoned call is not worth keeping
- * the tables resident (the heap after load in `npm run bench:memory` was ~18 MB of them).
+ * either way. count_tokens awaits the load (see handlers/countTokens.ts).
  */
 type Counter = (text: string) => number;
 
@@ -26,11 +23,10 @@ export function loadTokenizer(): Promise<void> {
   return loading;
 }
 
-/** Tokens of `text`: exact once the tokenizer is loaded, else four characters a token (loading it unless `load` is false). */
-export function countTokens(text: string, load = true): number {
+export function countTokens(text: string): number {
   if (!text) return 0;
   if (counter) return counter(text);
-  if (load) void loadTokenizer();
+  void loadTokenizer();
   return Math.ceil(text.length / 4);
 }
 
@@ -39,34 +35,34 @@ const PER_MESSAGE = 4;
 const REPLY_PRIMING = 3;
 const IMAGE_TOKENS = 85;
 
-function contentTokens(content: unknown, load: boolean): number {
-  if (typeof content === 'string') return countTokens(content, load);
+function contentTokens(content: unknown): number {
+  if (typeof content === 'string') return countTokens(content);
   if (!Array.isArray(content)) return 0;
   let n = 0;
   for (const part of content) {
     const p = part as { type?: unknown; text?: unknown };
-    if (typeof p?.text === 'string') n += countTokens(p.text, load);
+    if (typeof p?.text === 'string') n += countTokens(p.text);
     else if (p?.type === 'image_url') n += IMAGE_TOKENS;
   }
   return n;
 }
 
-/** Prompt tokens of a chat or embeddings request body (`load`: as for countTokens). */
-export function estimatePromptTokens(body: Record<string, unknown>, load = true): number {
+/** Prompt tokens of a chat or embeddings request body. */
+export function estimatePromptTokens(body: Record<string, unknown>): number {
   if (Array.isArray(body.messages)) {
     let n = REPLY_PRIMING;
     for (const m of body.messages as { content?: unknown; tool_calls?: unknown; name?: unknown }[]) {
-      n += PER_MESSAGE + contentTokens(m?.content, load);
-      if (m?.tool_calls) n += countTokens(JSON.stringify(m.tool_calls), load);
+      n += PER_MESSAGE + contentTokens(m?.content);
+      if (m?.tool_calls) n += countTokens(JSON.stringify(m.tool_calls));
     }
-    if (body.tools) n += countTokens(JSON.stringify(body.tools), load);
+    if (body.tools) n += countTokens(JSON.stringify(body.tools));
     return n;
   }
   const input = body.input;
-  if (typeof input === 'string') return countTokens(input, load);
+  if (typeof input === 'string') return countTokens(input);
   if (Array.isArray(input)) {
     let n = 0;
-    for (const x of input) n += typeof x === 'string' ? countTokens(x, load) : Array.isArray(x) ? x.length : 1;
+    for (const x of input) n += typeof x === 'string' ? countTokens(x) : Array.isArray(x) ? x.length : 1;
     return n;
   }
   return 0;

@@ -79,11 +79,9 @@ export class UsageRecorder {
       if (u.cacheWriteTokens) usage.cacheWriteTokens = u.cacheWriteTokens;
       if (u.reasoningTokens) usage.reasoningTokens = u.reasoningTokens;
     } else if (facts.upstreamCalled && (status !== 'error' || facts.completionText)) {
-      // The provider spent tokens but did not say how many: count them ourselves, and say so. A
-      // cancelled call does not load the tokenizer (tokenCount.ts): cancellations alone would keep it resident.
-      const load = status !== 'cancelled';
-      const prompt = estimatePromptTokens(call.input.body, load);
-      const completion = facts.completionText ? countTokens(facts.completionText(), load) : 0;
+      // The provider spent tokens but did not say how many: count them ourselves, and say so.
+      const prompt = estimatePromptTokens(call.input.body);
+      const completion = facts.completionText ? countTokens(facts.completionText()) : 0;
       usage = {
         promptTokens: prompt,
         completionTokens: completion,
