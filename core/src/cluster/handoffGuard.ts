@@ -5,6 +5,9 @@ interface Handle {
   close(): void;
 }
 
+/** How long after a worker's exit its IPC channel may take to be read to its end before its handles are closed anyway. */
+const CHANNEL_EOF_WAIT_MS = 1_000;
+
 interface ClusterInternalMessage {
   cmd?: unknown;
   act?: unknown;
@@ -30,6 +33,7 @@ export function guardHandoffs(worker: Worker): void {
   const child = worker.process as unknown as {
     send: (message: unknown, handle?: unknown, ...rest: unknown[]) => boolean;
     on(event: 'internalMessage', listener: (message: unknown) => void): void;
+    readonly connected: boolean;
   };
   const send = child.send.bind(child);
   child.send = (message, handle, ...rest) => {
@@ -43,7 +47,7 @@ export function guardHandoffs(worker: Worker): void {
     const m = message as ClusterInternalMessage | undefined;
     if (m?.cmd === 'NODE_CLUSTER' && m.ack !== undefined) pending.delete(m.ack);
   });
-  worker.once('exit', () => {
+  const closeAll = () => {
     for (const handle of pending.values()) {
       try {
         handle.close();
@@ -52,5 +56,19 @@ export function guardHandoffs(worker: Worker): void {
       }
     }
     pending.clear();
+  };
+  // The exit (SIGCHLD) can be handled before the worker's last messages are read, and an answer read
+  // after it still counts: a refused handle is passed to another worker, and were it closed already,
+  // sending it would be an EBADF 'error' on that worker, which nothing handles (the primary would
+  // crash). So the handles are closed once the channel was read to its end: `connected` turns false
+  // at its EOF ('disconnect' itself never comes while a handle waits in node's send queue). The
+  // process is gone, so that is a poll or two; bounded all the same.
+  worker.once('exit', () => {
+    const until = Date.now() + CHANNEL_EOF_WAIT_MS;
+    const closeOnceRead = () => {
+      if (child.connected && Date.now() < until) setTimeout(closeOnceRead, 5).unref();
+      else closeAll();
+    };
+    closeOnceRead();
   });
 }
