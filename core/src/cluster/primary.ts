@@ -105,6 +105,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       const w = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
       guardHandoffs(w);
       slots.set(slot, w);
+      // A failed send to a worker (its channel closing as it dies, a handle closed in flight) is an
+      // 'error' on the worker object; without a listener it would take the primary, and every worker, down.
+      w.on('error', (err) => logger.warn('worker channel error', { worker: slot, pid: w.process.pid, err }));
       w.on('message', (m: unknown) => {
         if (!isClusterMessage(m)) return;
         if (m.aihub === 'ready') {
