@@ -54,6 +54,11 @@ function estimatePrompt(body: unknown): number {
  * (`publishHandedOff`): on Redis, as soon as the kernel holds it, with no round trip; on a database
  * queue, until it is committed. A write the backend refuses after the hand-off is counted and
  * logged (`onLateFailure`); the request's final record, published after the call, still bills it.
+ *
+ * When no other AI call is in flight (`idle`), the record is published at once instead of after a
+ * `setImmediate` turn: nothing else is likely to join the batch, and waiting would only add the
+ * turn (and everything else queued in it) to the request's latency. Under concurrency other calls
+ * are in flight and records keep being grouped per turn.
  */
 class Batcher {
   private batch: Record<string, unknown>[] = [];
@@ -65,14 +70,15 @@ class Batcher {
     private readonly onLateFailure: (err: unknown) => void,
   ) {}
 
-  add(record: Record<string, unknown>): Promise<void> {
+  /** Queues `record`; with `idle` (no other call in flight) and nothing queued, publishes it now. */
+  add(record: Record<string, unknown>, idle = false): Promise<void> {
     return new Promise((resolve, reject) => {
       this.batch.push(record);
       this.waiters.push({ resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.scheduled) return;
+      if (idle) return this.flush();
+      this.scheduled = true;
+      setImmediate(() => this.flush());
     });
   }
 
@@ -150,6 +156,11 @@ function pendingRecord(c: GatewayContext, info: AiCallInfo): Record<string, unkn
 export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMetrics): HookDefinition {
   const cfg = ctx.config.writeAhead;
   let batcher: Batcher | undefined;
+  // AI calls past this hook whose upstream call has not settled: 0 means this request is alone.
+  let inFlight = 0;
+  const done = (): void => {
+    inFlight--;
+  };
   return {
     name: 'write-ahead',
     phase: 'provider.invoke',
@@ -181,12 +192,15 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
       });
       let written: Promise<void>;
       try {
-        written = batcher.add(pendingRecord(c, info));
+        written = batcher.add(pendingRecord(c, info), inFlight === 0);
       } catch (err) {
         return Promise.resolve().then(() => failed(err));
       }
+      inFlight++;
       // next() runs outside the failure handler: a downstream error is not a metering failure.
-      return written.then(() => next(), failed);
+      const served = written.then(() => next(), failed);
+      served.then(done, done);
+      return served;
     },
   };
 }
