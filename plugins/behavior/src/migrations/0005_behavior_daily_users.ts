@@ -1,7 +1,7 @@
 import type { Migration } from '@aihub/core/plugin-api';
 import { rebuildSql } from '../analytics/daily';
 import { at, TS } from '../analytics/dialect';
-import { forEachTenantDays } from './backfill';
+import { forEachTenantDays } from '../analytics/backfill';
 
 export const migration: Migration = {
   name: '0005_behavior_daily_users',

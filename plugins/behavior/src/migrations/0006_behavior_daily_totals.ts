@@ -1,6 +1,6 @@
 import type { Migration } from '@aihub/core/plugin-api';
 import { rebuildTotalsSql } from '../analytics/daily';
-import { forEachTenantDays } from './backfill';
+import { forEachTenantDays } from '../analytics/backfill';
 
 export const migration: Migration = {
   name: '0006_behavior_daily_totals',
