@@ -72,7 +72,10 @@ function lookup(
   path: PropertyKey[],
   seen: Seen,
 ): string | undefined {
-  const v = env[name];
+  // Own string values only: `${__proto__}` or `${constructor}` must not read an object's prototype
+  // (the reference would become Object.prototype, and an override of a key under it pollute every object).
+  const own = Object.hasOwn(env, name) ? env[name] : undefined;
+  const v = typeof own === 'string' ? own : undefined;
   if (!seen.vars.includes(name)) seen.vars.push(name);
   if (v !== undefined && v !== '') return v;
   if (!seen.empty.includes(name)) seen.empty.push(name);

@@ -18,6 +18,8 @@ import { loadConfig } from './loadConfig';
 import { ProblemCode, StartupError, type Problem } from './problems';
 
 const RUNS = Number(process.env.AIHUB_FUZZ_RUNS ?? 150);
+/** AIHUB_FUZZ_SEED replays a failure's seed (fast-check prints it with the counterexample). */
+const SEED = process.env.AIHUB_FUZZ_SEED === undefined ? {} : { seed: Number(process.env.AIHUB_FUZZ_SEED) };
 const CODES = new Set<string>(Object.values(ProblemCode));
 const dir = mkdtempSync(path.join(tmpdir(), 'aihub-config-fuzz-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -239,7 +241,7 @@ describe('config loader fuzz', () => {
         if (!loaded) assert.ok(problems.length > 0, 'no config and no problem');
         assertNoPollution();
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...SEED },
     );
   });
 
@@ -251,7 +253,7 @@ describe('config loader fuzz', () => {
         if (!loaded) assert.ok(problems.length > 0, 'no config and no problem');
         assertNoPollution();
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...SEED },
     );
   });
 
@@ -273,7 +275,7 @@ describe('config loader fuzz', () => {
         }
         assertNoPollution();
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...SEED },
     );
   });
 
@@ -284,6 +286,21 @@ describe('config loader fuzz', () => {
       const { loaded, problems } = await loadConfig({ file, env: { AIHUB_PORT: '1', AIHUB__SERVER__HOST: 'x' } });
       assert.equal(loaded, undefined);
       assert.equal(problems[0]?.code, ProblemCode.CONFIG_INVALID, text);
+    }
+  });
+
+  it('${__proto__} and ${constructor} are unset variables, never the prototype (found by this fuzz, seed -445580613)', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const inline = { database: `\${${name}}`, redis: { url: `\${${name}:-redis://127.0.0.1:6379}` } };
+      const { loaded, problems } = await loadConfig({ inline, env: {} });
+      assert.equal(loaded, undefined, name);
+      assert.ok(
+        problems.some((p) => p.code === ProblemCode.CONFIG_ENV_MISSING && p.message.includes(name)),
+        JSON.stringify(problems),
+      );
+      // The overrides used to land on Object.prototype through the reference.
+      await loadConfig({ inline, env: { DATABASE_URL: 'polluted', REDIS_URL: 'polluted' } });
+      assertNoPollution();
     }
   });
 
