@@ -18,14 +18,10 @@ import { createTestDatabase } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
 import { cpuMs, endServersOnExit, latencyProbe, load, pinSelf, round, startServer, stopServer } from './lib/load';
 import { startPeer } from './peer/startPeer';
+import { CHAT } from './lib/bodies';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CHAT = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-  max_tokens: 16,
-});
 
 interface Variant {
   name: string;

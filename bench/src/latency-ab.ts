@@ -33,6 +33,7 @@ import {
   track,
   ttfbProbe,
 } from './lib/load';
+import { CHAT, STREAM } from './lib/bodies';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -40,17 +41,6 @@ const ONLY = process.env.BENCH_ONLY;
 const OTHER = process.env.BENCH_AB_ROOT ? path.resolve(process.env.BENCH_AB_ROOT) : undefined;
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const STAGES = path.join(__dirname, 'lib/stageTimes.cjs');
-const CHAT = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-  max_tokens: 16,
-});
-const STREAM = JSON.stringify({
-  model: 'gpt-4o-mini',
-  stream: true,
-  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-  max_tokens: 16,
-});
 
 interface Side {
   name: string;

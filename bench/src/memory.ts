@@ -30,6 +30,7 @@ import {
   stopServer,
   useRuntime,
 } from './lib/load';
+import { CHAT } from './lib/bodies';
 
 const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 3);
 const LOAD_SECONDS = Number(process.env.BENCH_MEMORY_LOAD_SECONDS ?? 15);
@@ -37,11 +38,6 @@ const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_MS ?? 10_000);
 /** BENCH_MEMORY_RATE: requests per second over the 50 connections (default: as fast as served). A fixed rate gives every variant the same work per second, so CPU per request compares on a busy machine. */
 const RATE = Number(process.env.BENCH_MEMORY_RATE ?? 0);
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const CHAT = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-  max_tokens: 16,
-});
 
 interface Variant {
   name: string;

@@ -49,6 +49,7 @@ import {
   useRuntime,
 } from './lib/load';
 import { startPeer } from './peer/startPeer';
+import { CHAT, STREAM } from './lib/bodies';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
@@ -57,21 +58,10 @@ const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
 /** Node majors the servers run on for the per-runtime tables (empty: none). */
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? '20,24').split(',').filter(Boolean);
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const CHAT = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-  max_tokens: 16,
-});
 const CHAT_T0 = JSON.stringify({
   model: 'gpt-4o-mini',
   temperature: 0,
   messages: [{ role: 'user', content: 'What is the capital of France?' }],
-  max_tokens: 16,
-});
-const STREAM = JSON.stringify({
-  model: 'gpt-4o-mini',
-  stream: true,
-  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
   max_tokens: 16,
 });
 

@@ -15,17 +15,13 @@ import { randomBytes } from 'node:crypto';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
 import { endServersOnExit, load, pinSelf, repoRoot, round, rssMb, startServer, stopServer } from './lib/load';
+import { CHAT } from './lib/bodies';
 
 const REQUESTS = Number(process.env.BENCH_SOAK_REQUESTS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const GC = process.env.BENCH_SOAK_GC === '1';
 const SLICES = 10;
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const CHAT = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'Hello! How are you today?' }],
-  max_tokens: 16,
-});
 
 /** Usage rows written so far, waiting (≤ 120 s) for the in-process consumer to reach `expected`. */
 async function usageRows(db: Database, expected: number): Promise<number> {
