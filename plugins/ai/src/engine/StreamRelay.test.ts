@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { StreamTranslator } from '../types';
@@ -88,4 +89,90 @@ describe('StreamRelay', () => {
     for await (const chunk of relay.out) got.push(String(chunk));
     assert.equal(got.join(''), EVENTS.join(''));
   });
+
+  /**
+   * A real response whose client is gone (or still there, with `leave` false), and a relay holding
+   * its first output over an upstream that never ends (a provider still sending).
+   */
+  async function goneClient(leave: boolean) {
+    let serverRes!: ServerResponse;
+    const server = createServer((_req, res) => {
+      serverRes = res;
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+    client.on('error', () => {});
+    client.end();
+    await new Promise((r) => server.once('request', () => setImmediate(r)));
+    if (leave) {
+      client.destroy();
+      await new Promise((r) => serverRes.once('close', r));
+    }
+    const clientDone = new Promise((r) => client.once('close', r));
+    const upstream = new Readable({ read() {} });
+    upstream.push(Buffer.from(EVENTS[0]));
+    let aborted = 0;
+    const ends: RelayEnd[] = [];
+    const relay = new StreamRelay(
+      upstream,
+      passThrough(),
+      () => aborted++,
+      (end) => ends.push(end),
+    );
+    await relay.firstOutput;
+    return { server, res: serverRes, upstream, relay, ends, aborted: () => aborted, clientDone };
+  }
+
+  it(
+    'attach() after cancel() destroys the response of a client already gone, and the upstream',
+    { timeout: 5000 },
+    async () => {
+      const s = await goneClient(true);
+      try {
+        s.relay.cancel();
+        s.relay.attach(s.res);
+        assert.equal(s.res.destroyed, true);
+        assert.equal(s.upstream.destroyed, true, 'upstream not left reading');
+        assert.equal(s.aborted(), 1, 'the upstream request aborted once');
+        assert.deepEqual(s.ends, [{ outcome: 'cancelled' }]);
+      } finally {
+        s.server.close();
+      }
+    },
+  );
+
+  it(
+    'attach() after cancel() ends a response whose client is still connected (no hang)',
+    { timeout: 5000 },
+    async () => {
+      const s = await goneClient(false);
+      try {
+        s.relay.cancel();
+        s.relay.attach(s.res);
+        // The client sees its connection end rather than wait for bytes that never come.
+        await s.clientDone;
+        assert.equal(s.res.destroyed, true);
+        assert.deepEqual(s.ends, [{ outcome: 'cancelled' }]);
+      } finally {
+        s.server.close();
+      }
+    },
+  );
+
+  it(
+    'attach() to a response whose client left before it cancels the relay (its close already passed)',
+    { timeout: 5000 },
+    async () => {
+      const s = await goneClient(true);
+      try {
+        s.relay.attach(s.res);
+        assert.equal(s.upstream.destroyed, true, 'upstream not leaked');
+        assert.equal(s.aborted(), 1);
+        assert.deepEqual(s.ends, [{ outcome: 'cancelled' }]);
+        assert.equal(s.res.destroyed, true);
+      } finally {
+        s.server.close();
+      }
+    },
+  );
 });

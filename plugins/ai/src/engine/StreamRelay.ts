@@ -36,6 +36,8 @@ export class StreamRelay {
   private rejectFirst!: (err: unknown) => void;
   private started = false;
   private settled = false;
+  /** The client left (cancel()): nothing more is written, and a response attached later is destroyed. */
+  private cancelled = false;
   private paused = false;
   private mode: 'hold' | 'readable' | 'direct' = 'hold';
   private held: (Buffer | string)[] = [];
@@ -81,8 +83,19 @@ export class StreamRelay {
     return this.outStream;
   }
 
-  /** Writes the stream straight to the response (its headers are set; status and headers go with the first write). */
+  /**
+   * Writes the stream straight to the response (its headers are set; status and headers go with the
+   * first write). After cancel() (the client left while the first output was held) nothing would ever
+   * be written or end the response, and a client gone before this call has had its 'close' already,
+   * so the listener below would never cancel: either way the response is destroyed here and the
+   * upstream aborted (once).
+   */
   attach(res: ServerResponse): void {
+    if (this.cancelled || res.destroyed) {
+      this.cancel();
+      res.destroy();
+      return;
+    }
     this.mode = 'direct';
     this.sink = res;
     res.once('close', () => {
@@ -221,6 +234,7 @@ export class StreamRelay {
   /** The client left: abort the upstream request and settle as cancelled. */
   cancel(): void {
     if (this.settled) return;
+    this.cancelled = true;
     this.settle({ outcome: 'cancelled' });
     this.abortUpstream();
     this.upstream.destroy();
