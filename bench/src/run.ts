@@ -11,22 +11,32 @@
  * timings. The serving instance still enqueues every record; the row check after each profile
  * proves none was lost. BENCH_METER_LIVE=1 keeps the worker running throughout.
  *
+ * The servers run on the primary runtime, the first of BENCH_RUNTIMES (Node 24, from the npm
+ * registry's `node` package as in .ci/run, unless this process is Node 24); the load generator and
+ * the mock upstream stay on this process's runtime, so runtimes differ only by the servers'.
+ *
  * The phases run one after the other, minutes apart, and this machine's speed drifts by up to 2×
  * over minutes: a comparison of two phases carries that drift. So the three headline figures (ratio
  * to the peer, added p50 and added stream first byte over the bare proxy) are also measured paired,
- * in alternating rounds at the end (see pairedRounds), and reported as medians of per-round figures.
+ * in alternating rounds at the end (see pairedRounds), on every runtime of BENCH_RUNTIMES at once
+ * (AI Hub, the peer and the bare proxy of each runtime live together, the runtimes interleaved
+ * within each round), and reported per runtime as medians of per-round figures, with each server's
+ * CPU per request (/proc) and its Node B ÷ Node A req/s and CPU per request: whether a server is
+ * itself slower on a runtime, free of the machine's drift.
  *
- * Last, one table per runtime (BENCH_RUNTIMES, default `20,24`: the servers on this Node 20 and on
- * Node 24 from the npm registry's `node` package, as .ci/run): req/s at 50 connections, p50 at one
- * connection, stream first byte and RSS idle / steady / peak of the bare proxy, AI Hub as ONE
+ * Last, one table per runtime (BENCH_RUNTIMES, default `24,20`): req/s at 50 connections, p50 at
+ * one connection, stream first byte and RSS idle / steady / peak of the bare proxy, AI Hub as ONE
  * process (usage consumed in-process) and the peer, with AI Hub's ratios to both (runtimeTable).
+ * These are one sequential measurement each (their ratios carry drift; the paired ones do not).
  * Every measured server's RSS is sampled (/proc) and printed on its line.
  *
- * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_PAIRED_ROUNDS (5; 0 skips the paired rounds),
- * BENCH_RUNTIMES (`20,24`; empty skips the tables), BENCH_ONLY (comma-separated target names:
- * upstream, bare, aihub-full, aihub-jwt, aihub-noauth, aihub-ratelimit, aihub-cache, aihub-single,
- * peer), BENCH_CPU_PROF (a directory: each server writes a V8 CPU profile there). About 12 minutes
- * with the defaults; `BENCH_SECONDS=3 BENCH_REPEATS=1 BENCH_PAIRED_ROUNDS=0` takes about 4.
+ * BENCH_SECONDS (default 8), BENCH_REPEATS (2), BENCH_PAIRED_ROUNDS (5; 0 skips the paired rounds;
+ * each round is 5 × BENCH_SECONDS / 2 s per runtime), BENCH_RUNTIMES (`24,20`; empty: servers on
+ * this runtime, no tables), BENCH_ONLY (comma-separated target names: upstream, bare, aihub-full,
+ * aihub-jwt, aihub-noauth, aihub-ratelimit, aihub-cache, aihub-single, peer), BENCH_CPU_PROF (a
+ * directory: each server writes a V8 CPU profile there). About 15 minutes with the defaults (the
+ * paired rounds on two runtimes take ~4 of them); `BENCH_SECONDS=3 BENCH_REPEATS=1
+ * BENCH_PAIRED_ROUNDS=0` takes about 5.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,10 +53,12 @@ import {
   round,
   rssMb,
   rssSampler,
+  serverRuntime,
   startServer,
   stopServer,
   ttfbProbe,
   useRuntime,
+  cpuMs,
 } from './lib/load';
 import { startPeer } from './peer/startPeer';
 import { CHAT, STREAM } from './lib/bodies';
@@ -55,8 +67,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
-/** Node majors the servers run on for the per-runtime tables (empty: none). */
-const RUNTIMES = (process.env.BENCH_RUNTIMES ?? '20,24').split(',').filter(Boolean);
+/** Node majors the servers run on for the per-runtime tables (empty: none); the first is the primary. */
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? '24,20').split(',').filter(Boolean);
+/**
+ * The runtime of the servers in the sequential phases (the first of BENCH_RUNTIMES: Node 24, what
+ * production runs); the paired rounds run on every runtime of BENCH_RUNTIMES, or on this one when it is empty.
+ */
+const PAIRED_RUNTIMES = RUNTIMES.length ? RUNTIMES : [process.versions.node.split('.')[0]];
+const PRIMARY = PAIRED_RUNTIMES[0];
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHAT_T0 = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -181,97 +199,207 @@ async function usageRows(db: Database, expected = 0, all = false): Promise<numbe
   return rows;
 }
 
+/** The servers of one runtime in the paired rounds. */
+interface PairedSide {
+  url: string;
+  headers: Record<string, string>;
+  pid: number;
+}
+
 interface PairedRound {
   aihubRps: number;
   peerRps: number;
+  bareRps: number;
   /** AI Hub ÷ peer, requests/s at 50 connections. */
   ratio: number;
   /** AI Hub's p50 at one connection minus the bare proxy's, ms. */
   addedP50Ms: number;
   /** AI Hub's streaming time to first byte minus the bare proxy's (p50), ms. */
   addedTtfbMs: number;
+  /** Each server's CPU time per request (user + system, /proc), µs: at 50 connections, and at one (`1`). */
+  cpuUs: { aihub: number; peer: number; bare: number; aihub1: number; bare1: number };
 }
 
 interface Paired {
+  /** `v24.x.y`: the servers' runtime (the load generator and the upstream stay on this process's). */
+  runtime: string;
   rounds: PairedRound[];
   /** Medians of the per-round figures. */
   ratio: number;
   addedP50Ms: number;
   addedTtfbMs: number;
+  cpuUs: PairedRound['cpuUs'];
+}
+
+/** Per server, the median over rounds of (this runtime ÷ the other) — the second runtime against the first. */
+interface RuntimeAB {
+  runtimes: [string, string];
+  rps: { aihub: number; peer: number; bare: number };
+  cpuPerRequest: PairedRound['cpuUs'];
 }
 
 /**
- * The three headline figures measured in alternating rounds instead of phases minutes apart: AI Hub
- * (full chain, key auth) against the peer at 50 connections, and against the bare proxy at one
- * connection (p50 and streaming first byte). Each round starts with the other server of each pair,
- * so the machine's drift hits both alike; the medians of the per-round figures are reported. The
- * serving instance runs without its metering worker here (records wait in the queue, dropped
- * afterwards); its own work per request is the one of the measured profile.
+ * The headline figures measured in alternating rounds instead of phases minutes apart, on every
+ * runtime of `majors` at once (the first is the primary): per runtime, AI Hub (full chain, key
+ * auth), the peer and the bare proxy are started on it and stay up for the whole run. Each round
+ * measures every runtime in turn (each round in the other order), and within one runtime AI Hub
+ * against the peer and the bare proxy at 50 connections, and against the bare proxy at one
+ * connection (p50 and streaming first byte), each pair in the other order every round, so the
+ * machine's drift hits both sides alike. Reported: per runtime the medians of the per-round
+ * figures, and per server the median of its per-round Node B ÷ Node A req/s and CPU per request
+ * (/proc): whether each server is itself faster or slower on the other runtime, measured minutes
+ * apart at most seconds. The serving instance runs without its metering worker (records wait in the
+ * queue, dropped afterwards); its own work per request is the one of the measured profile.
  */
 async function pairedRounds(
+  majors: string[],
   env: Record<string, string>,
   adminKey: string,
   upstreamUrl: string,
-  peer: { url: string; headers: Record<string, string> },
-): Promise<Paired> {
-  const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'api' });
-  const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
+): Promise<{ paired: Paired[]; ab?: RuntimeAB }> {
+  const stops: (() => Promise<void>)[] = [];
+  const sides: { runtime: string; aihub: PairedSide; peer: PairedSide; bare: PairedSide }[] = [];
   try {
-    const base = `http://127.0.0.1:${gw.port}`;
-    const aihub = {
-      url: `${base}/v1/chat/completions`,
-      headers: { authorization: `Bearer ${(await credentials(base, adminKey)).key}` },
-    };
-    const bareSide = { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {} };
+    for (const major of majors) {
+      const node = nodeBinary(major);
+      const previous = serverRuntime();
+      useRuntime(node);
+      try {
+        const runtime = execFileSync(node, ['-v'], { encoding: 'utf8' }).trim();
+        // One gateway per runtime, each with its own Redis prefix (its own queue), on the one database.
+        const gwEnv = { ...env, BENCH_ROLE: 'api', BENCH_REDIS_PREFIX: `${env.BENCH_REDIS_PREFIX}${major}:` };
+        const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], gwEnv);
+        stops.push(async () => {
+          await stopServer(gw.child);
+          await dropRedisPrefix(REDIS_URL, gwEnv.BENCH_REDIS_PREFIX);
+        });
+        const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
+        stops.push(() => stopServer(bare.child));
+        const peer = await startPeer(upstreamUrl);
+        stops.push(() => stopServer(peer.child));
+        const base = `http://127.0.0.1:${gw.port}`;
+        sides.push({
+          runtime,
+          aihub: {
+            url: `${base}/v1/chat/completions`,
+            headers: { authorization: `Bearer ${(await credentials(base, adminKey)).key}` },
+            pid: gw.child.pid!,
+          },
+          peer: { url: peer.url, headers: peer.headers, pid: peer.child.pid! },
+          bare: { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, headers: {}, pid: bare.child.pid! },
+        });
+      } finally {
+        useRuntime(previous);
+      }
+    }
     const opts = (h: Record<string, string>) => ({
       method: 'POST',
       body: CHAT,
       headers: { 'content-type': 'application/json', ...h },
     });
-    for (const side of [aihub, peer, bareSide])
-      await load(side.url, { connections: 10, seconds: 3, ...opts(side.headers) }); // warm-up
-    const inOrder = <T>(r: number, pair: [T, T]): [T, T] => (r % 2 ? [pair[1], pair[0]] : pair);
+    for (const rt of sides)
+      for (const side of [rt.aihub, rt.peer, rt.bare])
+        await load(side.url, { connections: 10, seconds: 3, ...opts(side.headers) }); // warm-up
+    const inOrder = <T>(r: number, list: T[]): T[] => (r % 2 ? [...list].reverse() : list);
     const seconds = Math.max(2, SECONDS / 2);
-    const rounds: PairedRound[] = [];
-    for (let r = 0; r < PAIRED_ROUNDS; r++) {
-      const rps = new Map<unknown, number>();
-      for (const side of inOrder(r, [aihub, peer])) {
-        const res = await load(side.url, { connections: 50, seconds, ...opts(side.headers) });
-        if (res.errors + res.non2xx > 0)
-          throw new Error(`paired rounds: ${side.url} had ${res.errors} errors and ${res.non2xx} non-2xx answers`);
-        rps.set(side, Math.round(res.rps));
-      }
-      const p50 = new Map<unknown, number>();
-      for (const side of inOrder(r, [aihub, bareSide]))
-        p50.set(side, (await latencyProbe(side.url, { seconds: seconds / 2, ...opts(side.headers) })).p50);
-      const ttfb = new Map<unknown, number>();
-      for (const side of inOrder(r, [aihub, bareSide]))
-        ttfb.set(side, (await ttfbProbe(side.url, { seconds: seconds / 2, body: STREAM, headers: side.headers })).p50);
-      rounds.push({
-        aihubRps: rps.get(aihub)!,
-        peerRps: rps.get(peer)!,
-        ratio: round(rps.get(aihub)! / rps.get(peer)!, 2),
-        addedP50Ms: round(p50.get(aihub)! - p50.get(bareSide)!, 3),
-        addedTtfbMs: round(ttfb.get(aihub)! - ttfb.get(bareSide)!, 3),
-      });
-    }
-    const out: Paired = {
-      rounds,
-      ratio: median(rounds.map((x) => x.ratio)),
-      addedP50Ms: median(rounds.map((x) => x.addedP50Ms)),
-      addedTtfbMs: median(rounds.map((x) => x.addedTtfbMs)),
+    const rounds = sides.map(() => [] as PairedRound[]);
+    /** CPU µs per request of `side` over `run` (which returns the requests it completed). */
+    const perRequest = async (side: PairedSide, run: () => Promise<number>) => {
+      const before = cpuMs(side.pid);
+      const count = await run();
+      return round(((cpuMs(side.pid) - before) * 1000) / count, 1);
     };
-    process.stdout.write(
-      `paired rounds (${PAIRED_ROUNDS} × ${seconds} s):\n` +
-        `  aihub (key auth) ÷ peer req/s @50: ${rounds.map((x) => `${x.ratio} (${x.aihubRps}/${x.peerRps})`).join(' · ')} → median ${out.ratio}\n` +
-        `  added p50 @1 over the bare proxy: ${rounds.map((x) => x.addedP50Ms).join(' · ')} ms → median ${out.addedP50Ms}\n` +
-        `  added stream TTFB over the bare proxy: ${rounds.map((x) => x.addedTtfbMs).join(' · ')} ms → median ${out.addedTtfbMs}\n`,
-    );
-    return out;
+    for (let r = 0; r < PAIRED_ROUNDS; r++) {
+      for (const rt of inOrder(r, sides)) {
+        const rps = new Map<PairedSide, number>();
+        const cpu = new Map<PairedSide, number>();
+        for (const side of inOrder(r, [rt.aihub, rt.peer, rt.bare])) {
+          cpu.set(
+            side,
+            await perRequest(side, async () => {
+              const res = await load(side.url, { connections: 50, seconds, ...opts(side.headers) });
+              if (res.errors + res.non2xx > 0)
+                throw new Error(
+                  `paired rounds: ${side.url} had ${res.errors} errors and ${res.non2xx} non-2xx answers`,
+                );
+              rps.set(side, Math.round(res.rps));
+              return res.total;
+            }),
+          );
+        }
+        const p50 = new Map<PairedSide, number>();
+        const cpu1 = new Map<PairedSide, number>();
+        for (const side of inOrder(r, [rt.aihub, rt.bare]))
+          cpu1.set(
+            side,
+            await perRequest(side, async () => {
+              const one = await latencyProbe(side.url, { seconds: seconds / 2, ...opts(side.headers) });
+              p50.set(side, one.p50);
+              return one.count;
+            }),
+          );
+        const ttfb = new Map<PairedSide, number>();
+        for (const side of inOrder(r, [rt.aihub, rt.bare]))
+          ttfb.set(
+            side,
+            (await ttfbProbe(side.url, { seconds: seconds / 2, body: STREAM, headers: side.headers })).p50,
+          );
+        rounds[sides.indexOf(rt)].push({
+          aihubRps: rps.get(rt.aihub)!,
+          peerRps: rps.get(rt.peer)!,
+          bareRps: rps.get(rt.bare)!,
+          ratio: round(rps.get(rt.aihub)! / rps.get(rt.peer)!, 2),
+          addedP50Ms: round(p50.get(rt.aihub)! - p50.get(rt.bare)!, 3),
+          addedTtfbMs: round(ttfb.get(rt.aihub)! - ttfb.get(rt.bare)!, 3),
+          cpuUs: {
+            aihub: cpu.get(rt.aihub)!,
+            peer: cpu.get(rt.peer)!,
+            bare: cpu.get(rt.bare)!,
+            aihub1: cpu1.get(rt.aihub)!,
+            bare1: cpu1.get(rt.bare)!,
+          },
+        });
+      }
+      process.stdout.write(`paired round ${r + 1}/${PAIRED_ROUNDS} (load average ${loadAverage()})\n`);
+    }
+    const cpuKeys = ['aihub', 'peer', 'bare', 'aihub1', 'bare1'] as const;
+    const paired = sides.map((rt, i): Paired => {
+      const rs = rounds[i];
+      return {
+        runtime: rt.runtime,
+        rounds: rs,
+        ratio: median(rs.map((x) => x.ratio)),
+        addedP50Ms: median(rs.map((x) => x.addedP50Ms)),
+        addedTtfbMs: median(rs.map((x) => x.addedTtfbMs)),
+        cpuUs: Object.fromEntries(cpuKeys.map((k) => [k, median(rs.map((x) => x.cpuUs[k]))])) as Paired['cpuUs'],
+      };
+    });
+    for (const p of paired)
+      process.stdout.write(
+        `paired rounds, servers on Node ${p.runtime} (${PAIRED_ROUNDS} × ${seconds} s):\n` +
+          `  aihub (key auth) ÷ peer req/s @50: ${p.rounds.map((x) => `${x.ratio} (${x.aihubRps}/${x.peerRps})`).join(' · ')} → median ${p.ratio}\n` +
+          `  added p50 @1 over the bare proxy: ${p.rounds.map((x) => x.addedP50Ms).join(' · ')} ms → median ${p.addedP50Ms}\n` +
+          `  added stream TTFB over the bare proxy: ${p.rounds.map((x) => x.addedTtfbMs).join(' · ')} ms → median ${p.addedTtfbMs}\n` +
+          `  bare proxy req/s @50: ${p.rounds.map((x) => x.bareRps).join(' · ')}\n` +
+          `  CPU µs/request (medians) @50: aihub ${p.cpuUs.aihub} · peer ${p.cpuUs.peer} · bare ${p.cpuUs.bare}; @1: aihub ${p.cpuUs.aihub1} · bare ${p.cpuUs.bare1}\n`,
+      );
+    let ab: RuntimeAB | undefined;
+    if (paired.length === 2) {
+      const [a, b] = paired;
+      const per = (f: (x: PairedRound) => number) => median(a.rounds.map((x, i) => round(f(b.rounds[i]) / f(x), 3)));
+      ab = {
+        runtimes: [a.runtime, b.runtime],
+        rps: { aihub: per((x) => x.aihubRps), peer: per((x) => x.peerRps), bare: per((x) => x.bareRps) },
+        cpuPerRequest: Object.fromEntries(cpuKeys.map((k) => [k, per((x) => x.cpuUs[k])])) as PairedRound['cpuUs'],
+      };
+      process.stdout.write(
+        `  Node ${b.runtime} ÷ Node ${a.runtime}, medians of per-round ratios: req/s @50 aihub ${ab.rps.aihub} · peer ${ab.rps.peer} · bare ${ab.rps.bare}; ` +
+          `CPU/request @50 aihub ${ab.cpuPerRequest.aihub} · peer ${ab.cpuPerRequest.peer} · bare ${ab.cpuPerRequest.bare}, @1 aihub ${ab.cpuPerRequest.aihub1} · bare ${ab.cpuPerRequest.bare1}\n`,
+      );
+    }
+    return { paired, ab };
   } finally {
-    await stopServer(gw.child);
-    await stopServer(bare.child);
-    await dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX);
+    for (const stop of stops.reverse()) await stop();
   }
 }
 
@@ -312,6 +440,7 @@ async function runtimeTable(
   base: { upstreamUrl: string; env: (profile: string) => Record<string, string>; adminKey: string; meterDb: Database },
 ): Promise<RuntimeTable> {
   const node = nodeBinary(major);
+  const previous = serverRuntime();
   useRuntime(node);
   const runtime = execFileSync(node, ['-v'], { encoding: 'utf8' }).trim();
   process.stdout.write(`\n== servers on Node ${runtime}\n`);
@@ -365,7 +494,7 @@ async function runtimeTable(
       }
     }
   } finally {
-    useRuntime(process.execPath);
+    useRuntime(previous);
   }
   const by = (n: string) => rows.find((r) => r.name === n);
   const [bare, aihub, peer] = [by('bare node proxy'), by('aihub single process'), by('peer (portkey)')];
@@ -419,11 +548,17 @@ async function main() {
   const sink = await otlpSink();
   const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  // The servers of the sequential phases run on the primary runtime (the upstream and the load stay on this one).
+  useRuntime(nodeBinary(PRIMARY));
+  process.stdout.write(
+    `servers on Node ${execFileSync(serverRuntime(), ['-v'], { encoding: 'utf8' }).trim()} (load generator and mock upstream on ${process.version})\n`,
+  );
   const db = await createTestDatabase('postgres');
   // One connection for the bench's own usage-row counts (the gateways create the table).
   const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
-  let paired: Paired | undefined;
+  let paired: Paired[] = [];
+  let runtimeAB: RuntimeAB | undefined;
   const tables: RuntimeTable[] = [];
   try {
     if (want('upstream'))
@@ -536,11 +671,11 @@ async function main() {
         results.push(
           await measure({ name: 'peer (portkey)', url: peer.url, headers: peer.headers, pid: peer.child.pid }),
         );
-        if (PAIRED_ROUNDS > 0 && want('aihub-full'))
-          paired = await pairedRounds(gatewayEnv('full'), adminKey, upstreamUrl, peer);
       } finally {
         await stopServer(peer.child);
       }
+      if (PAIRED_ROUNDS > 0 && want('aihub-full'))
+        ({ paired, ab: runtimeAB } = await pairedRounds(PAIRED_RUNTIMES, gatewayEnv('full'), adminKey, upstreamUrl));
     }
     for (const major of RUNTIMES)
       tables.push(await runtimeTable(major, { upstreamUrl, env: gatewayEnv, adminKey, meterDb }));
@@ -557,9 +692,21 @@ async function main() {
   const summary: Record<string, number | undefined> = {
     addedP50OverBareMs: bare && full ? round(full.p50ms1 - bare.p50ms1, 3) : undefined,
     rpsVsPeer: full && by('peer (portkey)') ? round(full.rps50 / by('peer (portkey)')!.rps50, 2) : undefined,
-    rpsVsPeerPaired: paired?.ratio,
-    addedP50OverBarePairedMs: paired?.addedP50Ms,
-    streamTtfbOverBarePairedMs: paired?.addedTtfbMs,
+    // The primary runtime's paired figures, then every runtime's under its own name.
+    rpsVsPeerPaired: paired[0]?.ratio,
+    addedP50OverBarePairedMs: paired[0]?.addedP50Ms,
+    streamTtfbOverBarePairedMs: paired[0]?.addedTtfbMs,
+    ...Object.fromEntries(
+      paired.flatMap((p) => {
+        const v = p.runtime.split('.')[0].replace('v', 'Node');
+        return [
+          [`rpsVsPeerPaired${v}`, p.ratio],
+          [`addedP50OverBarePairedMs${v}`, p.addedP50Ms],
+          [`streamTtfbOverBarePairedMs${v}`, p.addedTtfbMs],
+          [`aihubCpuUsPerRequestPaired${v}`, p.cpuUs.aihub],
+        ];
+      }),
+    ),
     streamTtfbOverBareMs:
       bare?.ttfbP50ms !== undefined && full?.ttfbP50ms !== undefined
         ? round(full.ttfbP50ms - bare.ttfbP50ms, 3)
@@ -583,8 +730,10 @@ async function main() {
     loadAverage: loadAverage(),
     seconds: SECONDS,
     repeats: REPEATS,
+    serverRuntime: paired[0]?.runtime,
     results,
     paired,
+    runtimeAB,
     runtimes: tables,
     summary,
     usageCheck,

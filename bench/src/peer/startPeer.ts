@@ -10,9 +10,10 @@ export interface Peer {
 
 /**
  * Starts the peer gateway (@portkey-ai/gateway) pinned to core 0 like every benchmarked gateway,
- * forced onto 127.0.0.1 (it binds every interface otherwise), and waits until it answers.
+ * forced onto 127.0.0.1 (it binds every interface otherwise), on the runtime of useRuntime(), and
+ * waits until it answers. Port 0 (the default) takes a free port, which force-loopback.cjs reports.
  */
-export async function startPeer(upstreamUrl: string, port = 18787): Promise<Peer> {
+export async function startPeer(upstreamUrl: string, port = 0): Promise<Peer> {
   const [cmd, args] = pinned(0, serverRuntime(), [
     ...NODE_TUNING,
     '--require',
@@ -23,11 +24,28 @@ export async function startPeer(upstreamUrl: string, port = 18787): Promise<Peer
   ]);
   const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
-  child.stdout!.resume();
   child.stderr!.resume();
+  const bound = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the peer gateway did not listen within 60 s')), 60_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      resolve(Number(m[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the peer gateway exited with ${code}`));
+    });
+  });
   for (let i = 0; i < 100; i++) {
     if (
-      await fetch(`http://127.0.0.1:${port}/`).then(
+      await fetch(`http://127.0.0.1:${bound}/`).then(
         () => true,
         () => false,
       )
@@ -38,7 +56,7 @@ export async function startPeer(upstreamUrl: string, port = 18787): Promise<Peer
   }
   return {
     child,
-    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    url: `http://127.0.0.1:${bound}/v1/chat/completions`,
     headers: {
       authorization: 'Bearer bench',
       'x-portkey-provider': 'openai',
