@@ -43,6 +43,7 @@ export {
   valuesList,
   instantParam,
   bulkSource,
+  bulkTuples,
   bulkColumns,
   type Sql,
   type BulkColumn,

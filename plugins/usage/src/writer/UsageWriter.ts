@@ -1,52 +1,56 @@
 import type { Transaction } from 'sequelize';
 import { INTERRUPTED_CODE, type UsageRow } from '../records';
-import { bool, iso, num, numOrNull, valuesList, type Sql } from '@aihub/core/plugin-api';
+import { bool, bulkTuples, iso, num, numOrNull, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 import { ANSWERED_DIMENSIONS, ANSWERED_MEASURES, AnsweredAccumulator } from './answered';
 import { HistogramAccumulator } from './histogram';
 import { CubeAccumulator, DIMENSIONS, MEASURES } from './rollups';
 import { storableRows, type SanitizedRecord } from './sanitize';
 
-/** Columns of usage_records in insert order, and how a row fills them. */
-const RECORD_COLUMNS = [
-  'request_id',
-  'created_at',
-  'recorded_at',
-  'tenant_id',
-  'key_id',
-  'user_id',
-  'team_id',
-  'api_version',
-  'endpoint',
-  'model',
-  'resolved_model',
-  'provider',
-  'deployment',
-  'experiment',
-  'variant',
-  'prompt_tokens',
-  'completion_tokens',
-  'cached_tokens',
-  'total_tokens',
-  'estimated',
-  'cost_micros',
-  'input_cost_micros',
-  'cached_cost_micros',
-  'output_cost_micros',
-  'priced',
-  'latency_ms',
-  'ttft_ms',
-  'status',
-  'http_status',
-  'error_code',
-  'cache_hit',
-  'stream',
-  'overhead_ms',
-  'trace_id',
-  'attempts',
-  'attempt_count',
-  'cache_write_tokens',
-  'reasoning_tokens',
-] as const;
+/**
+ * Columns of usage_records in insert order, and their PostgreSQL types (the rows go as one JSON
+ * parameter, see bulkTuples); recordValues fills them in this order.
+ */
+const RECORD_BULK: readonly BulkColumn[] = [
+  ['request_id', 'text'],
+  ['created_at', 'timestamptz'],
+  ['recorded_at', 'timestamptz'],
+  ['tenant_id', 'text'],
+  ['key_id', 'text'],
+  ['user_id', 'text'],
+  ['team_id', 'text'],
+  ['api_version', 'text'],
+  ['endpoint', 'text'],
+  ['model', 'text'],
+  ['resolved_model', 'text'],
+  ['provider', 'text'],
+  ['deployment', 'text'],
+  ['experiment', 'text'],
+  ['variant', 'text'],
+  ['prompt_tokens', 'integer'],
+  ['completion_tokens', 'integer'],
+  ['cached_tokens', 'integer'],
+  ['total_tokens', 'integer'],
+  ['estimated', 'boolean'],
+  ['cost_micros', 'bigint'],
+  ['input_cost_micros', 'bigint'],
+  ['cached_cost_micros', 'bigint'],
+  ['output_cost_micros', 'bigint'],
+  ['priced', 'boolean'],
+  ['latency_ms', 'integer'],
+  ['ttft_ms', 'integer'],
+  ['status', 'text'],
+  ['http_status', 'integer'],
+  ['error_code', 'text'],
+  ['cache_hit', 'boolean'],
+  ['stream', 'boolean'],
+  ['overhead_ms', 'double precision'],
+  ['trace_id', 'text'],
+  ['attempts', 'text'],
+  ['attempt_count', 'integer'],
+  ['cache_write_tokens', 'integer'],
+  ['reasoning_tokens', 'integer'],
+];
+const RECORD_COLUMNS = RECORD_BULK.map(([n]) => n);
 
 function recordValues(r: UsageRow, recordedAt: string): unknown[] {
   return [
@@ -150,8 +154,31 @@ export interface WriteResult {
   sanitized: SanitizedRecord[];
 }
 
-/** Rows per INSERT statement: 35 columns × 400 stays far below both drivers' bind-parameter limits. */
+/** Rows per INSERT statement (one JSON parameter each, so no bind-parameter limit applies). */
 const CHUNK = 400;
+
+/** Request ids as one JSON parameter: the body of an `IN (…)`. */
+const ID_COLUMN: readonly BulkColumn[] = [['request_id', 'text']];
+const CUBE_BULK: readonly BulkColumn[] = [
+  ...DIMENSIONS.map((d): BulkColumn => [d, 'text']),
+  ...MEASURES.map((m): BulkColumn => [m, 'bigint']),
+];
+const ANSWERED_BULK: readonly BulkColumn[] = [
+  ...ANSWERED_DIMENSIONS.map((d): BulkColumn => [d, 'text']),
+  ...ANSWERED_MEASURES.map((m): BulkColumn => [m, 'bigint']),
+];
+const HISTOGRAM_BULK: readonly BulkColumn[] = [
+  ['tenant_id', 'text'],
+  ['metric', 'text'],
+  ['day', 'text'],
+  ['bucket', 'bigint'],
+  ['requests', 'bigint'],
+];
+const PENDING_BULK: readonly BulkColumn[] = [
+  ['request_id', 'text'],
+  ['created_at', 'timestamptz'],
+  ['payload', 'text'],
+];
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -187,9 +214,14 @@ export class UsageWriter {
       const insertedIds = new Set<string>();
       for (const chunk of chunks(sortedFinals, CHUNK)) {
         const bind: unknown[] = [];
-        for (const r of chunk) bind.push(...recordValues(r, recordedAt));
+        const source = bulkTuples(
+          this.sql.dialect,
+          RECORD_BULK,
+          chunk.map((r) => recordValues(r, recordedAt)),
+          bind,
+        );
         const rows = await this.sql.rows<{ request_id: string }>(
-          `INSERT INTO ${this.tables.records} (${RECORD_COLUMNS.join(', ')}) VALUES ${valuesList(chunk.length, RECORD_COLUMNS.length)}
+          `INSERT INTO ${this.tables.records} (${RECORD_COLUMNS.join(', ')}) ${source}
            ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
           bind,
           t,
@@ -224,9 +256,11 @@ export class UsageWriter {
       if (sortedFinals.length) {
         // The final record came: its write-ahead record is no longer needed.
         for (const chunk of chunks(sortedFinals, 1000)) {
+          const bind: unknown[] = [];
+          const ids = this.ids(chunk, bind);
           await this.sql.rows(
-            `DELETE FROM ${this.tables.pending} WHERE request_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING request_id`,
-            chunk.map((r) => r.requestId),
+            `DELETE FROM ${this.tables.pending} WHERE request_id IN (${ids}) RETURNING request_id`,
+            bind,
             t,
           );
         }
@@ -275,10 +309,22 @@ export class UsageWriter {
     const set = MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
     for (const chunk of chunks(cube.sorted(), 300)) {
       const bind: unknown[] = [];
-      for (const d of chunk)
-        bind.push(d.key.day, d.key.tenantId, d.key.teamId, d.key.keyId, d.key.model, d.key.provider, ...d.values);
+      const source = bulkTuples(
+        this.sql.dialect,
+        CUBE_BULK,
+        chunk.map((d) => [
+          d.key.day,
+          d.key.tenantId,
+          d.key.teamId,
+          d.key.keyId,
+          d.key.model,
+          d.key.provider,
+          ...d.values,
+        ]),
+        bind,
+      );
       await this.sql.rows(
-        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
+        `INSERT INTO ${table} (${cols.join(', ')}) ${source}
          ON CONFLICT (${DIMENSIONS.join(', ')}) DO UPDATE SET ${set} RETURNING day`,
         bind,
         t,
@@ -294,10 +340,14 @@ export class UsageWriter {
     const set = ANSWERED_MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
     for (const chunk of chunks(answered.sorted(), 300)) {
       const bind: unknown[] = [];
-      for (const d of chunk)
-        bind.push(d.key.tenantId, d.key.day, d.key.model, d.key.answeredBy, d.key.provider, ...d.values);
+      const source = bulkTuples(
+        this.sql.dialect,
+        ANSWERED_BULK,
+        chunk.map((d) => [d.key.tenantId, d.key.day, d.key.model, d.key.answeredBy, d.key.provider, ...d.values]),
+        bind,
+      );
       await this.sql.rows(
-        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
+        `INSERT INTO ${table} (${cols.join(', ')}) ${source}
          ON CONFLICT (${ANSWERED_DIMENSIONS.join(', ')}) DO UPDATE SET ${set} RETURNING day`,
         bind,
         t,
@@ -311,9 +361,14 @@ export class UsageWriter {
     const table = this.tables.latency;
     for (const chunk of chunks(entries, 500)) {
       const bind: unknown[] = [];
-      for (const e of chunk) bind.push(e.tenantId, e.metric, e.day, e.bucket, e.n);
+      const source = bulkTuples(
+        this.sql.dialect,
+        HISTOGRAM_BULK,
+        chunk.map((e) => [e.tenantId, e.metric, e.day, e.bucket, e.n]),
+        bind,
+      );
       await this.sql.rows(
-        `INSERT INTO ${table} (tenant_id, metric, day, bucket, requests) VALUES ${valuesList(chunk.length, 5)}
+        `INSERT INTO ${table} (tenant_id, metric, day, bucket, requests) ${source}
          ON CONFLICT (tenant_id, metric, day, bucket) DO UPDATE SET requests = ${table}.requests + excluded.requests RETURNING day`,
         bind,
         t,
@@ -330,23 +385,39 @@ export class UsageWriter {
     let stored = 0;
     for (const chunk of chunks(pendings, 300)) {
       const bind: unknown[] = [];
-      for (const p of chunk) bind.push(p.requestId, p.createdAt, JSON.stringify(p));
+      const source = bulkTuples(
+        this.sql.dialect,
+        PENDING_BULK,
+        chunk.map((p) => [p.requestId, p.createdAt, JSON.stringify(p)]),
+        bind,
+      );
       const rows = await this.sql.rows(
-        `INSERT INTO ${this.tables.pending} (request_id, created_at, payload) VALUES ${valuesList(chunk.length, 3)}
+        `INSERT INTO ${this.tables.pending} (request_id, created_at, payload) ${source}
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
         bind,
         t,
       );
       stored += rows.length;
-      const ids = chunk.map((p) => p.requestId);
+      const idBind: unknown[] = [];
+      const ids = this.ids(chunk, idBind);
       const done = await this.sql.rows(
-        `DELETE FROM ${this.tables.pending} WHERE request_id IN (SELECT request_id FROM ${this.tables.records} WHERE request_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})) RETURNING request_id`,
-        ids,
+        `DELETE FROM ${this.tables.pending} WHERE request_id IN (SELECT request_id FROM ${this.tables.records} WHERE request_id IN (${ids})) RETURNING request_id`,
+        idBind,
         t,
       );
       stored -= done.length;
     }
     return Math.max(0, stored);
+  }
+
+  /** The request ids of `rows` as the body of an `IN (…)`, bound as one parameter. */
+  private ids(rows: readonly UsageRow[], bind: unknown[]): string {
+    return bulkTuples(
+      this.sql.dialect,
+      ID_COLUMN,
+      rows.map((r) => [r.requestId]),
+      bind,
+    );
   }
 
   /** Write-ahead records older than `cutoffIso` (their request can no longer be running). */
