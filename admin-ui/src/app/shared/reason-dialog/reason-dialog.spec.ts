@@ -45,6 +45,20 @@ describe('ReasonDialog', () => {
   afterEach(() => document.querySelectorAll('.cdk-overlay-container').forEach((e) => e.remove()));
 
   // The first focus (the reason field) needs layout: test/e2e/console/ops.test.ts checks it in Chromium.
+  it('is described by its message', async () => {
+    const service = setup();
+    for (const message of ['Routing skips primary.', 'Keys stop working.']) {
+      void service.ask({ ...options, message });
+      await settle();
+      // The dialog opened last (a second one stacks above the first): its own message, a unique id.
+      const dialogs = document.querySelectorAll('[role=dialog]');
+      const describedBy = dialogs[dialogs.length - 1].getAttribute('aria-describedby');
+      expect(describedBy).toBeTruthy();
+      expect(document.querySelectorAll(`[id="${describedBy}"]`)).toHaveLength(1);
+      expect(document.getElementById(describedBy!)?.textContent?.trim()).toBe(message);
+    }
+  });
+
   it('is labelled by its title and, when required, waits for a reason that is not blank', async () => {
     const answer = setup().ask({ ...options, required: true });
     await settle();

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/c
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule, type ValidatorFn } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
-import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
+import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { TranslocoDirective } from '@jsverse/transloco';
@@ -22,13 +22,21 @@ export interface ReasonDialogOptions {
   max: number;
 }
 
+/**
+ * The id of the message of the dialog whose id is `dialogId`: the dialog names it in
+ * `aria-describedby` (ReasonDialogService opens it so), which the container sets from its config
+ * before the content exists.
+ */
+export const reasonMessageId = (dialogId: string) => `${dialogId}-message`;
+
 /** Blank (spaces only) is no reason: `required` as the API sees it. */
 const notBlank: ValidatorFn = (c) => (String(c.value ?? '').trim() ? null : { required: true });
 
 /**
  * Confirms an action that takes a reason (suspend a key, drain a deployment): the dialog is the
- * confirmation, so it asks once. Labelled by its title; the reason field takes the focus; Escape or
- * Cancel closes it with undefined; a required reason shows its error once the field was left blank.
+ * confirmation, so it asks once. Labelled by its title, described by its message (opened through
+ * ReasonDialogService); the reason field takes the focus; Escape or Cancel closes it with undefined;
+ * a required reason shows its error once the field was left blank.
  * Closes with the trimmed reason ('' when optional and none was given).
  */
 @Component({
@@ -45,7 +53,7 @@ const notBlank: ValidatorFn = (c) => (String(c.value ?? '').trim() ? null : { re
     <ng-container *transloco="let t">
       <h2 mat-dialog-title>{{ data.title }}</h2>
       <mat-dialog-content>
-        <p>{{ data.message }}</p>
+        <p [id]="messageId">{{ data.message }}</p>
         <mat-form-field class="full-width">
           <mat-label>{{ data.reasonLabel }}</mat-label>
           <textarea
@@ -92,6 +100,7 @@ const notBlank: ValidatorFn = (c) => (String(c.value ?? '').trim() ? null : { re
 })
 export class ReasonDialog {
   readonly data = inject<ReasonDialogOptions>(MAT_DIALOG_DATA);
+  readonly messageId = reasonMessageId(inject(MatDialogRef).id);
   readonly reason = new FormControl('', { nonNullable: true, validators: this.data.required ? [notBlank] : [] });
   readonly value = toSignal(this.reason.valueChanges, { initialValue: '' });
   readonly trimmed = computed(() => this.value().trim());
