@@ -152,6 +152,44 @@ for (const kind of ['embedded', 'postgres'] as BackendKind[]) {
       assert.equal(bad.status, 400);
     });
 
+    it('stores well-formed text on both databases: a long page name is cut between characters, a lone surrogate refused', async () => {
+      // 199 units, then an emoji (a surrogate pair) across the 200-unit limit: cutting at 200 units
+      // would keep its high half alone, which SQLite stored as invalid UTF-8 and PostgreSQL refused
+      // (the event dead-lettered); the name is cut before the character instead.
+      const name = `${'a'.repeat(199)}\u{1F600} and more`;
+      const res = await post('/v1/page', { anonymousId: 'a-wf', name, properties: {}, messageId: 'wf-page' });
+      assert.equal(res.status, 200);
+      await waitFor('the page view', async () => (await count("message_id = 'wf-page'")) === 1);
+      const bytes = kind === 'postgres' ? "convert_to(event, 'UTF8')" : 'CAST(event AS BLOB)';
+      const [row] = await q<Record<string, unknown>>(
+        `SELECT event, properties, ${bytes} AS bytes FROM behavior_events WHERE message_id = 'wf-page'`,
+      );
+      assert.equal(row.event, 'a'.repeat(199));
+      assert.deepEqual(Buffer.from(row.bytes as Uint8Array), Buffer.from('a'.repeat(199)), 'valid UTF-8 as stored');
+      const props = (typeof row.properties === 'string' ? JSON.parse(row.properties) : row.properties) as {
+        name: string;
+      };
+      assert.equal(props.name, 'a'.repeat(199));
+      // Sent as such, a lone surrogate is refused with its path (event name, property key or value).
+      for (const [body, path] of [
+        ['{"userId":"u","event":"Signed \\ud800 Up"}', 'event'],
+        ['{"userId":"u","event":"x","properties":{"k\\udfff":1}}', 'properties["k\\udfff"]'],
+        ['{"userId":"u","event":"x","properties":{"k":"v\\ud83d"}}', 'properties.k'],
+      ]) {
+        const r = await gw.fetch('/v1/track', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...writer() },
+          body,
+        });
+        assert.equal(r.status, 400, body);
+        const err = ((await r.json()) as { error: { errors: { path: string; code: string }[] } }).error;
+        assert.deepEqual(
+          err.errors.map((e) => [e.path, e.code]),
+          [[path, 'lone_surrogate']],
+        );
+      }
+    });
+
     it('accepts the valid events of a batch and reports the others by index', async () => {
       const res = await post('/v1/batch', {
         batch: [

@@ -47,6 +47,18 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * `s` cut to at most `max` UTF-16 units, never between the halves of a surrogate pair: the event was
+ * checked well-formed before, and a lone half left by the cut was stored by SQLite as invalid UTF-8
+ * (its driver encodes it as is) and refused by PostgreSQL in the events' jsonb parameter (the event
+ * dead-lettered), so the two databases disagreed. The character that does not fit is dropped whole.
+ */
+function truncate(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const last = s.charCodeAt(max - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
 /** Segment ids may be strings or numbers; numbers become strings. */
 function idOf(v: unknown): string | null | undefined {
   if (v === undefined || v === null || v === '') return null;
@@ -149,7 +161,7 @@ export function validateEvent(
   } else if (type === 'page' || type === 'screen') {
     if (raw.name !== undefined && raw.name !== null && typeof raw.name !== 'string')
       fail('name', 'invalid_name', 'name must be a string.');
-    else if (typeof raw.name === 'string') name = raw.name.slice(0, NAME_MAX);
+    else if (typeof raw.name === 'string') name = truncate(raw.name, NAME_MAX);
   }
   const groupId = idOf(raw.groupId);
   if (groupId === undefined || (groupId && groupId.length > ID_MAX))
