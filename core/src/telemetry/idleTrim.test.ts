@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import { startTestGateway } from '../testing/startTestGateway';
 import { fullGc, startIdleTrim, youngGenerationBytes } from './idleTrim';
 
@@ -57,6 +58,23 @@ describe('idle trim', () => {
     }
   });
 
+  it('collects a window after the loop went quiet, not at the next multiple of the interval', async () => {
+    growYoungGeneration();
+    const calls: number[] = [];
+    const t0 = performance.now();
+    // A 6 s window read every second; the loop is held for the first 0.9 s (a boot's busy tail).
+    const trim = startIdleTrim({ intervalMs: 6000, gc: () => void calls.push(performance.now() - t0) });
+    try {
+      const end = Date.now() + 900;
+      while (Date.now() < end);
+      await until('an idle GC', () => calls.length > 1, 20_000);
+      // Quiet from ~1 s: the window [1 s, 7 s] is idle. Fixed 6 s intervals would wait for [6 s, 12 s].
+      assert.ok(calls[1] >= 6000 && calls[1] < 10_000, `idle GC at ${Math.round(calls[1])} ms`);
+    } finally {
+      trim.stop();
+    }
+  });
+
   it('runs no idle GC while the used heap is over maxHeapBytes (a long pause would hit the next request)', async () => {
     growYoungGeneration();
     let calls = 0;
@@ -69,7 +87,8 @@ describe('idle trim', () => {
     }
     const trimming = startIdleTrim({ intervalMs: 100, gc: () => void calls++ });
     try {
-      await until('an idle GC under the default limit', () => calls > 2, 5000);
+      // Node 20: ≥ 5.2 s after the last GC (V8's allocation-rate window).
+      await until('an idle GC under the default limit', () => calls > 2, 10_000);
     } finally {
       trimming.stop();
     }
