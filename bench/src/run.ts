@@ -21,8 +21,8 @@
  * in alternating rounds at the end (see pairedRounds), on every runtime of BENCH_RUNTIMES at once
  * (AI Hub, the peer and the bare proxy of each runtime live together, the runtimes interleaved
  * within each round), and reported per runtime as medians of per-round figures, with each server's
- * CPU per request (/proc) and its Node B ÷ Node A req/s and CPU per request: whether a server is
- * itself slower on a runtime, free of the machine's drift.
+ * CPU per request (/proc) and its primary ÷ other runtime req/s and CPU per request: whether a
+ * server is itself slower on a runtime, free of the machine's drift.
  *
  * Last, one table per runtime (BENCH_RUNTIMES, default `24,20`): req/s at 50 connections, p50 at
  * one connection, stream first byte and RSS idle / steady / peak of the bare proxy, AI Hub as ONE
@@ -231,7 +231,7 @@ interface Paired {
   cpuUs: PairedRound['cpuUs'];
 }
 
-/** Per server, the median over rounds of (this runtime ÷ the other) — the second runtime against the first. */
+/** Per server, the median over rounds of (primary runtime ÷ the other): CPU below 1, the primary costs less. */
 interface RuntimeAB {
   runtimes: [string, string];
   rps: { aihub: number; peer: number; bare: number };
@@ -246,10 +246,11 @@ interface RuntimeAB {
  * against the peer and the bare proxy at 50 connections, and against the bare proxy at one
  * connection (p50 and streaming first byte), each pair in the other order every round, so the
  * machine's drift hits both sides alike. Reported: per runtime the medians of the per-round
- * figures, and per server the median of its per-round Node B ÷ Node A req/s and CPU per request
- * (/proc): whether each server is itself faster or slower on the other runtime, measured minutes
- * apart at most seconds. The serving instance runs without its metering worker (records wait in the
- * queue, dropped afterwards); its own work per request is the one of the measured profile.
+ * figures, and per server the median of its per-round primary ÷ other runtime req/s and CPU per
+ * request (/proc): whether each server itself is faster or slower on the primary runtime, from
+ * measurements seconds apart instead of minutes. The serving instance runs without its metering
+ * worker (records wait in the queue, dropped afterwards); its own work per request is the one of
+ * the measured profile.
  */
 async function pairedRounds(
   majors: string[],
@@ -386,14 +387,14 @@ async function pairedRounds(
     let ab: RuntimeAB | undefined;
     if (paired.length === 2) {
       const [a, b] = paired;
-      const per = (f: (x: PairedRound) => number) => median(a.rounds.map((x, i) => round(f(b.rounds[i]) / f(x), 3)));
+      const per = (f: (x: PairedRound) => number) => median(a.rounds.map((x, i) => round(f(x) / f(b.rounds[i]), 3)));
       ab = {
         runtimes: [a.runtime, b.runtime],
         rps: { aihub: per((x) => x.aihubRps), peer: per((x) => x.peerRps), bare: per((x) => x.bareRps) },
         cpuPerRequest: Object.fromEntries(cpuKeys.map((k) => [k, per((x) => x.cpuUs[k])])) as PairedRound['cpuUs'],
       };
       process.stdout.write(
-        `  Node ${b.runtime} ÷ Node ${a.runtime}, medians of per-round ratios: req/s @50 aihub ${ab.rps.aihub} · peer ${ab.rps.peer} · bare ${ab.rps.bare}; ` +
+        `  Node ${a.runtime} ÷ Node ${b.runtime}, medians of per-round ratios: req/s @50 aihub ${ab.rps.aihub} · peer ${ab.rps.peer} · bare ${ab.rps.bare}; ` +
           `CPU/request @50 aihub ${ab.cpuPerRequest.aihub} · peer ${ab.cpuPerRequest.peer} · bare ${ab.cpuPerRequest.bare}, @1 aihub ${ab.cpuPerRequest.aihub1} · bare ${ab.cpuPerRequest.bare1}\n`,
       );
     }
