@@ -21,5 +21,28 @@ export function isStorableUsageTime(iso: string): boolean {
  */
 export function usageTimestamp(epochMs: number, now: () => number = Date.now): string {
   const ok = Number.isFinite(epochMs) && epochMs >= USAGE_TIME_MIN_MS && epochMs <= USAGE_TIME_MAX_MS;
-  return new Date(ok ? epochMs : now()).toISOString();
+  return isoInstant(ok ? epochMs : now());
+}
+
+/** The second {@link isoInstant} last formatted (epoch seconds) and its `YYYY-MM-DDTHH:MM:SS.` text. */
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()` for a storable instant, formatting the date and time only when the
+ * second changes: every usage record is stamped on the request path, and consecutive records fall in
+ * the same second, so most calls are a string concatenation instead of a Date and its formatting.
+ */
+function isoInstant(epochMs: number): string {
+  // Date truncates a fractional ms toward zero; the cache covers instants from 1970 on (all of them
+  // in practice), so flooring to the second below is exact.
+  const ms = Math.trunc(epochMs);
+  if (ms < 0) return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    cachedSecond = second;
+  }
+  const milli = ms - second * 1000;
+  return cachedPrefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + milli + 'Z';
 }
