@@ -22,6 +22,21 @@ describe('parseRecord', () => {
     assert.equal(p.row.priced, true);
   });
 
+  it('reads a write-ahead record as the hook writes it: epoch ms, estimated and total implied', () => {
+    const at = Date.parse('2026-12-07T15:00:00.123Z');
+    const p = parseRecord({ requestId: 'w1', timestamp: at, model: 'm', promptTokens: 12, status: 'pending' });
+    assert.equal(p.kind, 'pending');
+    if (p.kind !== 'pending') return;
+    assert.equal(p.row.createdAt, '2026-12-07T15:00:00.123Z');
+    assert.equal(p.row.createdMs, at);
+    assert.equal(p.row.estimated, true);
+    assert.equal(p.row.totalTokens, 12);
+    assert.equal(p.row.priced, false);
+    const billed = interruptedRow(p.row);
+    assert.equal(billed.totalTokens, 12);
+    assert.equal(billed.errorCode, INTERRUPTED_CODE);
+  });
+
   it('rejects what cannot be billed by id and time', () => {
     assert.equal(parseRecord(null).kind, 'invalid');
     assert.equal(parseRecord({ ...base, requestId: '' }).kind, 'invalid');

@@ -127,10 +127,13 @@ export function parseRecord(payload: unknown): ParsedRecord {
   const r = payload as Omit<Partial<UsageRecord>, 'status'> & CostBreakdown & { status?: string };
   const requestId = str(r.requestId, 128);
   if (!requestId) return { kind: 'invalid', reason: 'requestId is missing' };
-  const createdMs =
-    typeof r.timestamp === 'string' || typeof r.timestamp === 'number' ? new Date(r.timestamp).getTime() : NaN;
+  // One Date for both the instant and its ISO text (a write-ahead record carries epoch ms).
+  const created =
+    typeof r.timestamp === 'string' || typeof r.timestamp === 'number' ? new Date(r.timestamp) : undefined;
+  const createdMs = created === undefined ? NaN : created.getTime();
   if (!Number.isFinite(createdMs))
     return { kind: 'invalid', reason: `timestamp ${JSON.stringify(r.timestamp)} is not a date` };
+  const pending = r.status === 'pending';
   const status =
     r.status === 'error' || r.status === 'cancelled' || r.status === 'success'
       ? r.status
@@ -143,7 +146,7 @@ export function parseRecord(payload: unknown): ParsedRecord {
   const attempts = attemptsOf(r.attempts);
   const row: UsageRow = {
     requestId,
-    createdAt: new Date(createdMs).toISOString(),
+    createdAt: created!.toISOString(),
     createdMs,
     tenantId: str(r.tenantId, 64),
     keyId: str(r.keyId, 128),
@@ -163,7 +166,8 @@ export function parseRecord(payload: unknown): ParsedRecord {
     totalTokens: r.totalTokens === undefined ? promptTokens + completionTokens : count(r.totalTokens),
     cacheWriteTokens: Math.min(count(r.cacheWriteTokens), promptTokens),
     reasoningTokens: Math.min(count(r.reasoningTokens), completionTokens),
-    estimated: r.estimated === true,
+    // A write-ahead record's prompt is always an estimate (it leaves the flag out).
+    estimated: r.estimated === true || pending,
     costMicros,
     inputCostMicros: micros(r.inputCostMicros),
     cachedCostMicros: micros(r.cachedCostMicros),
@@ -182,7 +186,7 @@ export function parseRecord(payload: unknown): ParsedRecord {
     attempts,
     attemptCount: Math.max(count(r.attemptCount), attempts.length),
   };
-  return { kind: r.status === 'pending' ? 'pending' : 'final', row };
+  return { kind: pending ? 'pending' : 'final', row };
 }
 
 /** The row billed for a write-ahead record whose request never finished (see INTERRUPTED_CODE). */

@@ -23,28 +23,35 @@ export function isInvokeRoute(route: { method: string; path: string; tags: strin
   );
 }
 
-/** A rough prompt size for the pending record (characters / 4 + framing): it is marked estimated. */
+/** Characters of text in a message's content (a string, parts with `text`, or nested content). */
+function textLength(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  let chars = 0;
+  if (Array.isArray(v)) for (const x of v) chars += textLength(x);
+  else if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.text === 'string') chars += o.text.length;
+    else if (o.content !== undefined) chars += textLength(o.content);
+  }
+  return chars;
+}
+
+/**
+ * A rough prompt size for the pending record (characters / 4 + framing): it is marked estimated.
+ * Module-level helpers rather than a closure: this runs on every AI call.
+ */
 function estimatePrompt(body: unknown): number {
   if (!body || typeof body !== 'object') return 0;
   const b = body as { messages?: unknown; input?: unknown };
   let chars = 0;
   let framing = 0;
-  const visit = (v: unknown): void => {
-    if (typeof v === 'string') chars += v.length;
-    else if (Array.isArray(v)) for (const x of v) visit(x);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (typeof o.text === 'string') chars += o.text.length;
-      else if (o.content !== undefined) visit(o.content);
-    }
-  };
   if (Array.isArray(b.messages)) {
     for (const m of b.messages) {
       framing += 4;
-      visit((m as { content?: unknown })?.content);
+      chars += textLength((m as { content?: unknown })?.content);
     }
   }
-  if (b.input !== undefined) visit(b.input);
+  if (b.input !== undefined) chars += textLength(b.input);
   return Math.ceil(chars / 4) + framing;
 }
 
@@ -70,16 +77,42 @@ class Batcher {
     private readonly onLateFailure: (err: unknown) => void,
   ) {}
 
-  /** Queues `record`; with `idle` (no other call in flight) and nothing queued, publishes it now. */
-  add(record: Record<string, unknown>, idle = false): Promise<void> {
+  /** Queues `record` for this turn's write; the promise settles when that write is handed off. */
+  add(record: Record<string, unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
       this.batch.push(record);
       this.waiters.push({ resolve, reject });
       if (this.scheduled) return;
-      if (idle) return this.flush();
       this.scheduled = true;
       setImmediate(() => this.flush());
     });
+  }
+
+  /**
+   * Publishes `record` alone, now (no other call in flight, nothing queued), then runs `next` once
+   * it is handed off, or `failed` if it could not be. The batch path's promise, waiter and arrays are
+   * left out: this is every call at low concurrency. Throws synchronously as publishHandedOff does.
+   */
+  sendAlone(
+    record: Record<string, unknown>,
+    next: () => Promise<unknown>,
+    failed: (err: unknown) => unknown,
+  ): Promise<unknown> {
+    const hand = this.ctx.queue.publishHandedOff(USAGE_TOPIC, [record]);
+    let handedOff = false;
+    hand.durable.catch((err: unknown) => {
+      // Before the hand-off `failed` gets the error; after it, only this.
+      if (handedOff) this.onLateFailure(err);
+    });
+    return hand.handedOff.then(() => {
+      handedOff = true;
+      return next();
+    }, failed);
+  }
+
+  /** True while records wait for this turn's write (a call alone must not overtake them). */
+  get waiting(): boolean {
+    return this.scheduled;
   }
 
   private flush(): void {
@@ -125,7 +158,8 @@ function pendingRecord(c: GatewayContext, info: AiCallInfo): Record<string, unkn
     // The id the ai plugin's final record will carry: AiCallInfo.requestId when it provides one
     // (requested contract field, a gateway-generated unique id), else the kernel's request id.
     requestId: (info as AiCallInfo & { requestId?: string }).requestId ?? ks.requestId,
-    timestamp: new Date(Date.now() - (performance.now() - ks.startedAt)).toISOString(),
+    // Epoch ms, not an ISO string: no Date to build and format per call (parseRecord takes both).
+    timestamp: Math.trunc(Date.now() - (performance.now() - ks.startedAt)),
     tenantId: tenant?.id ?? principal?.tenantId ?? undefined,
     keyId: principal?.keyId ?? undefined,
     userId: principal?.userId ?? undefined,
@@ -137,9 +171,9 @@ function pendingRecord(c: GatewayContext, info: AiCallInfo): Record<string, unkn
     deployment: info.deployment ?? undefined,
     experiment: info.experiment ?? undefined,
     variant: info.variant ?? undefined,
+    // totalTokens (= promptTokens without completion tokens) and `estimated` (every pending record
+    // is) are implied: parseRecord fills them in.
     promptTokens: prompt,
-    totalTokens: prompt,
-    estimated: true,
     // Unpriced (no costMicros): the price is the ai plugin's to know, and a request billed from this
     // record stays flagged as unpriced, never silently priced at zero.
     status: 'pending',
@@ -190,15 +224,16 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
           { err },
         );
       });
-      let written: Promise<void>;
+      let served: Promise<unknown>;
       try {
-        written = batcher.add(pendingRecord(c, info), inFlight === 0);
+        const record = pendingRecord(c, info);
+        // next() runs outside the failure handler: a downstream error is not a metering failure.
+        if (inFlight === 0 && !batcher.waiting) served = batcher.sendAlone(record, next, failed);
+        else served = batcher.add(record).then(() => next(), failed);
       } catch (err) {
         return Promise.resolve().then(() => failed(err));
       }
       inFlight++;
-      // next() runs outside the failure handler: a downstream error is not a metering failure.
-      const served = written.then(() => next(), failed);
       served.then(done, done);
       return served;
     },
