@@ -67,6 +67,8 @@ for i = 2, #ARGV do
 end
 return out`;
 const noop = (): void => {};
+/** The hand-off of a write already in the kernel: one settled promise shared by every such publish. */
+const HANDED_OFF = Promise.resolve();
 const DEFAULT_CONSUME_BLOCK_MS = 1000;
 
 function errorMessage(err: unknown): string {
@@ -114,12 +116,15 @@ class RedisStreamQueue implements EventQueue {
   private blocking: Redis | undefined;
   private closed = false;
   private trimTimer: NodeJS.Timeout | undefined;
+  /** XADD_BATCH's MAXLEN argument ('' for none), formatted once. */
+  private readonly maxLenArg: string;
 
   constructor(
     private readonly client: Redis,
     private readonly ownsClient: boolean,
     private readonly options: RedisStreamQueueOptions,
   ) {
+    this.maxLenArg = options.maxLen === undefined ? '' : String(options.maxLen);
     this.buffer = new PublishBuffer({
       flushIntervalMs: options.flushIntervalMs ?? 5,
       maxBatch: options.maxBuffer ?? 1000,
@@ -182,21 +187,16 @@ class RedisStreamQueue implements EventQueue {
     validateTopic(topic);
     if (payloads.length === 0) return { durable: Promise.resolve([]), handedOff: Promise.resolve() };
     const key = this.streamKey(topic);
-    const serialized = payloads.map(serializePayload);
-    const sent = this.xaddBatch(key, serialized);
+    const serialized = payloads.length === 1 ? [serializePayload(payloads[0])] : payloads.map(serializePayload);
+    // One reaction checks the answer and every entry's result: durable is the command's promise plus one.
+    const durable = this.xaddBatch(key, serialized, true);
     // On a ready connection ioredis writes the command to the socket inside the call. An empty
     // userspace write buffer right after means the kernel holds all of it: the messages reach Redis
     // even if this process is killed now. Otherwise (connecting, offline queue, back-pressure) the
     // hand-off waits for Redis's reply.
     const socket = (this.client as unknown as { stream?: { writable?: boolean; writableLength?: number } }).stream;
     const inKernel = this.client.status === 'ready' && socket?.writable === true && socket.writableLength === 0;
-    const durable = sent.then((results) =>
-      results.map((r) => {
-        if (r.startsWith('!')) throw new Error(`XADD to ${key} failed: ${r.slice(1)}`);
-        return r;
-      }),
-    );
-    return { durable, handedOff: inKernel ? Promise.resolve() : durable.then(noop) };
+    return { durable, handedOff: inKernel ? HANDED_OFF : durable.then(noop) };
   }
 
   async publishNow<T>(topic: string, payloads: T[]): Promise<string[]> {
@@ -297,20 +297,27 @@ class RedisStreamQueue implements EventQueue {
     return key;
   }
 
-  /** One EVAL of XADD_BATCH: per entry, its id or '!' and the error Redis gave for it. */
-  private xaddBatch(key: string, payloads: string[]): Promise<string[]> {
+  /**
+   * One EVAL of XADD_BATCH: per entry, its id or '!' and the error Redis gave for it. With
+   * `allOrNothing`, an entry's error rejects the whole promise instead (publishHandedOff's contract).
+   */
+  private xaddBatch(key: string, payloads: string[], allOrNothing = false): Promise<string[]> {
     // Not async: the command must be on the socket when this returns (see publishHandedOff).
-    return this.client
-      .eval(XADD_BATCH, 1, key, this.options.maxLen === undefined ? '' : String(this.options.maxLen), ...payloads)
-      .then((results: unknown) => {
-        if (!Array.isArray(results) || results.length !== payloads.length)
-          throw new Error(`Redis answered the XADD batch to ${key} with ${JSON.stringify(results)?.slice(0, 200)}`);
-        return results.map(String);
-      });
+    return this.client.eval(XADD_BATCH, 1, key, this.maxLenArg, ...payloads).then((results: unknown) => {
+      if (!Array.isArray(results) || results.length !== payloads.length)
+        throw new Error(`Redis answered the XADD batch to ${key} with ${JSON.stringify(results)?.slice(0, 200)}`);
+      for (let i = 0; i < results.length; i++) {
+        const r = typeof results[i] === 'string' ? (results[i] as string) : String(results[i]);
+        if (allOrNothing && r.startsWith('!')) throw new Error(`XADD to ${key} failed: ${r.slice(1)}`);
+        results[i] = r;
+      }
+      return results as string[];
+    });
   }
 
   /** One XADD batch per topic (usually one topic); entries Redis rejected go back to the buffer. */
   private async writeBuffered(topics: string[], payloads: string[]): Promise<WriteOutcome | undefined> {
+    if (topics.every((t) => t === topics[0])) return this.writeOneTopic(topics[0], payloads);
     const byTopic = new Map<string, number[]>();
     for (let i = 0; i < topics.length; i++) {
       let at = byTopic.get(topics[i]);
@@ -339,6 +346,21 @@ class RedisStreamQueue implements EventQueue {
     if (failed === undefined) return undefined;
     failed.sort((x, y) => x - y);
     if (failed.length === topics.length) throw error;
+    return { failed, error };
+  }
+
+  /** writeBuffered when every message has the same topic (the usual case): no grouping, no copies. */
+  private async writeOneTopic(topic: string, payloads: string[]): Promise<WriteOutcome | undefined> {
+    const results = await this.xaddBatch(this.streamKey(topic), payloads);
+    let failed: number[] | undefined;
+    let error: unknown;
+    for (let i = 0; i < results.length; i++) {
+      if (!results[i].startsWith('!')) continue;
+      (failed ??= []).push(i);
+      error ??= new Error(`XADD failed: ${results[i].slice(1)}`);
+    }
+    if (failed === undefined) return undefined;
+    if (failed.length === payloads.length) throw error;
     return { failed, error };
   }
 
