@@ -5,6 +5,7 @@ import {
   bucketOf,
   bucketSql,
   bucketsBetween,
+  bytewise,
   checkProperty,
   nextBucket,
   propertyParam,
@@ -192,7 +193,7 @@ export class Analytics {
     if (this.useDaily) {
       const src = this.daily(tenantId, range, { type });
       const rows = await this.sql.rows<Record<string, unknown>>(
-        `SELECT event, SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,
+        `SELECT event, SUM(n) AS n, COUNT(DISTINCT ${bytewise(this.sql.dialect, 'user_key')}) AS users FROM ${src.sql} s GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,
         src.bind,
       );
       return rows.map((r) => ({ event: (r.event as string) || null, count: num(r.n), users: num(r.users) }));
@@ -279,11 +280,13 @@ export class Analytics {
       if (this.useDaily) {
         const src = this.daily(tenantId, { from: range.from, to: endMs }, { events: returnEvent ? [returnEvent] : [] });
         const b = dayBucketSql(this.sql.dialect, interval);
-        a = `SELECT user_key AS distinct_id, ${b} AS b, MIN(day) AS d FROM ${src.sql} s GROUP BY user_key, ${b}`;
+        const u = bytewise(this.sql.dialect, 'user_key');
+        a = `SELECT ${u} AS distinct_id, ${b} AS b, MIN(day) AS d FROM ${src.sql} s GROUP BY ${u}, ${b}`;
         bind = [...src.bind, bucketOf(range.to, 'day')];
       } else {
         const b = bucketSql(this.sql.dialect, interval);
-        a = `SELECT distinct_id, ${b} AS b, MIN(${day}) AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${b}`;
+        const u = bytewise(this.sql.dialect, 'distinct_id');
+        a = `SELECT ${u} AS distinct_id, ${b} AS b, MIN(${day}) AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY ${u}, ${b}`;
         bind = [...r.bind, bucketOf(range.to, 'day')];
       }
       // Each user's first day before the end as a window over their rows, not a join of `a` with
@@ -313,6 +316,7 @@ export class Analytics {
         );
     } else {
       const q = this.filters(tenantId, range).eq('event', startEvent);
+      const byUser = bytewise(this.sql.dialect, 'user_key');
       // LIMIT one past the cap: the answer is refused past it, so nothing beyond it is ever read into memory.
       // From the daily sets, a user's first day: its bucket is the bucket of their first start event.
       const startSrc = this.useDaily
@@ -320,7 +324,7 @@ export class Analytics {
         : undefined;
       const starts = startSrc
         ? await this.sql.rows<Record<string, unknown>>(
-            `SELECT user_key AS distinct_id, MIN(day) AS first FROM ${startSrc.sql} s GROUP BY user_key LIMIT ${this.maxScan + 1}`,
+            `SELECT ${byUser} AS distinct_id, MIN(day) AS first FROM ${startSrc.sql} s GROUP BY ${byUser} LIMIT ${this.maxScan + 1}`,
             startSrc.bind,
           )
         : await this.sql.rows<Record<string, unknown>>(
@@ -342,7 +346,7 @@ export class Analytics {
         : undefined;
       const activity = returnSrc
         ? await this.sql.rows<Record<string, unknown>>(
-            `SELECT user_key AS distinct_id, day AS d FROM ${returnSrc.sql} s GROUP BY user_key, day LIMIT ${this.maxScan + 1}`,
+            `SELECT ${byUser} AS distinct_id, day AS d FROM ${returnSrc.sql} s GROUP BY ${byUser}, day LIMIT ${this.maxScan + 1}`,
             returnSrc.bind,
           )
         : await this.sql.rows<Record<string, unknown>>(

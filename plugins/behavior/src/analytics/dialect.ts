@@ -120,3 +120,15 @@ export function propertyParam(dialect: Dialect, name: string): string {
 export function at(dialect: Dialect, index: number): string {
   return dialect === 'postgres' ? `$${index}::timestamptz` : `$${index}`;
 }
+
+/**
+ * `column` compared byte by byte, for grouping and distinct counts over ids: PostgreSQL compares text
+ * with the database's collation (strcoll for any libc locale but C, C.UTF-8 included), and sorting
+ * the daily sets' 483,263 rows of 30 days by user for retention cost 1.8–2.2 s of CPU against 0.9–1.2
+ * bytewise at 1M events. Groups are the same: a deterministic collation calls strings equal only when
+ * their bytes are. SQLite compares bytes already (BINARY). Not for an answer's ORDER BY: names keep
+ * the database's order there.
+ */
+export function bytewise(dialect: Dialect, column: string): string {
+  return dialect === 'postgres' ? `${column} COLLATE "C"` : column;
+}
