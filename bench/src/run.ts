@@ -48,6 +48,7 @@ import {
   endServersOnExit,
   latencyProbe,
   load,
+  nodeBinary,
   pinSelf,
   repoRoot,
   round,
@@ -417,15 +418,6 @@ interface RuntimeTable {
     peerAddedTtfbMs?: number;
   };
   usage?: { served: number; landed: number; ok: boolean };
-}
-
-/** The binary of Node `major`: this process's when it is that major, else the npm registry's `node` package (as .ci/run). */
-function nodeBinary(major: string): string {
-  if (process.versions.node.split('.')[0] === major) return process.execPath;
-  return execFileSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], {
-    encoding: 'utf8',
-    cwd: repoRoot,
-  }).trim();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,15 @@ let serverNode = process.execPath;
  */
 export function useRuntime(execPath: string): void {
   serverNode = execPath;
+}
+
+/** The binary of Node `major`: this process's when it is that major, else the npm registry's `node` package (as .ci/run). */
+export function nodeBinary(major: string): string {
+  if (process.versions.node.split('.')[0] === major) return process.execPath;
+  return execFileSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+  }).trim();
 }
 
 /** The Node binary benchmarked servers run on (see useRuntime). */
