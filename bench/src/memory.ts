@@ -6,7 +6,9 @@
  * report (heap spaces, loaded modules), then — unless BENCH_MEMORY_LOAD_SECONDS=0 — 50 connections
  * for that many seconds (default 15): req/s and the median / peak RSS sampled every 250 ms, then
  * RSS once idle again (BENCH_MEMORY_IDLE_MS later, as the idle reading), then RSS and heap after a
- * full GC (per-request retention shows as heap growth). Also CPU ms per request of the gateway (/proc).
+ * full GC (per-request retention shows as heap growth). Also CPU ms per request of the gateway (/proc),
+ * and at the load's midpoint the RSS split into anonymous memory (V8's heap, malloc) and file pages
+ * (the node binary's touched pages, shared libraries): `/proc/<pid>/smaps_rollup`, `midAnon` / `midFile`.
  *
  * Variants: BENCH_MEMORY_VARIANTS, `;`-separated `name=space-separated node flags` (default: one
  * variant with the production flags, `prod=`). BENCH_MEMORY_ROUNDS (default 3). BENCH_MEMORY_RUNTIME: the
@@ -14,6 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createTestDatabase } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
@@ -81,6 +84,18 @@ function memoryReport(child: import('node:child_process').ChildProcess): Promise
   });
 }
 
+/** Anonymous and file-backed resident MB of a process (`/proc/<pid>/smaps_rollup`; NaN once it has exited). */
+function rssSplit(pid: number): { anon: number; file: number } {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    const anon = kb('Anonymous');
+    return { anon: Math.round(anon / 102.4) / 10, file: Math.round((kb('Rss') - anon) / 102.4) / 10 };
+  } catch {
+    return { anon: NaN, file: NaN };
+  }
+}
+
 const median = (xs: number[]) => {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
@@ -135,6 +150,8 @@ async function main() {
             const { key } = await credentials(url, adminKey);
             const sampler = rssSampler(pid);
             const cpu0 = cpuMs(pid);
+            let mid = { anon: NaN, file: NaN };
+            const midTimer = setTimeout(() => (mid = rssSplit(pid)), (LOAD_SECONDS * 1000) / 2);
             const r = await load(`${url}/v1/chat/completions`, {
               connections: 50,
               seconds: LOAD_SECONDS,
@@ -143,6 +160,7 @@ async function main() {
               body: CHAT,
               headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
             });
+            clearTimeout(midTimer);
             const { samples, peak } = sampler.stop();
             // CPU ms per request of the gateway: the throughput proxy least moved by the machine's other load.
             const cpuPerReq = Math.round(((cpuMs(pid) - cpu0) / Math.max(1, r.total)) * 1000) / 1000;
@@ -152,6 +170,8 @@ async function main() {
               errors: r.errors + r.non2xx,
               steady: median(samples),
               peak,
+              midAnon: mid.anon,
+              midFile: mid.file,
               loadavg: Math.round(loadavg()[0] * 10) / 10,
             });
             // Idle again: what the process keeps once the load has stopped (the idle trim's second case).
