@@ -68,9 +68,16 @@ export function keyChecksum(id: string, secret: string): string {
   return base62Check(crc32(`${id}_${secret}`));
 }
 
-/** True when `value[from, from + 6)` equals `check` (no substring allocated). */
-function sameCheck(value: string, from: number, check: string): boolean {
-  for (let i = 0; i < KEY_CHECK_LENGTH; i++) if (value.charCodeAt(from + i) !== check.charCodeAt(i)) return false;
+/**
+ * True when `value[from, from + 6)` is the base62 form of `crc` (as base62Check writes it), read
+ * digit by digit from the last: neither the expected string nor a substring is built per request.
+ */
+function checkMatches(value: string, from: number, crc: number): boolean {
+  let n = crc;
+  for (let i = KEY_CHECK_LENGTH - 1; i >= 0; i--) {
+    if (value.charCodeAt(from + i) !== ALPHABET.charCodeAt(n % 62)) return false;
+    n = Math.floor(n / 62);
+  }
   return true;
 }
 
@@ -88,7 +95,7 @@ export function parseApiKey(value: string): ParsedKey | undefined {
   if (!isBase62(value, 4, sep) || !isBase62(value, sep + 1, len)) return undefined;
   const id = value.slice(4, oldSep);
   const secret = value.slice(sep + 1);
-  if (sep === newSep && !sameCheck(value, oldSep, keyChecksum(id, secret))) return undefined;
+  if (sep === newSep && !checkMatches(value, oldSep, crc32(`${id}_${secret}`))) return undefined;
   return { id, secret };
 }
 

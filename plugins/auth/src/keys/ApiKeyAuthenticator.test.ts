@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hash } from 'node:crypto';
 import { test } from 'node:test';
 import { GatewayError } from '@aihub/core/plugin-api';
 import { createMetrics } from '@aihub/core/testing';
@@ -6,7 +7,7 @@ import { generateApiKey } from '../keyFormat';
 import { createAuthMetrics } from '../metrics';
 import type { ApiKeyRow } from '../models';
 import { ServerSecrets } from '../secrets';
-import { ApiKeyAuthenticator } from './ApiKeyAuthenticator';
+import { ApiKeyAuthenticator, sameDigest } from './ApiKeyAuthenticator';
 import type { ApiKeyStore } from './ApiKeyStore';
 
 const secrets = new ServerSecrets('s'.repeat(40), 'config');
@@ -171,4 +172,20 @@ test('a remembered secret never lets another secret for the same key id in', asy
   const again = auth.authenticate(k.key);
   assert.ok(!(again instanceof Promise));
   assert.equal(again.keyId, k.id);
+});
+
+test('sameDigest: equal only for the same 32 bytes, wherever two digests differ', () => {
+  const d = (text: string) => hash('sha256', text, 'binary');
+  const a = d('one');
+  assert.equal(a.length, 32);
+  assert.equal(sameDigest(a, d('one')), true);
+  assert.equal(sameDigest(a, d('two')), false);
+  // One byte changed at the first, a middle and the last position (bytes ≥ 0x80 included).
+  for (const at of [0, 16, 31])
+    for (const delta of [1, 0x80]) {
+      const changed = a.slice(0, at) + String.fromCharCode(a.charCodeAt(at) ^ delta) + a.slice(at + 1);
+      assert.equal(sameDigest(a, changed), false, `byte ${at} ^ ${delta}`);
+    }
+  assert.equal(sameDigest(a, a.slice(0, 31)), false);
+  assert.equal(sameDigest('', ''), true);
 });
