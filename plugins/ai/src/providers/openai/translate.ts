@@ -1,6 +1,6 @@
 import type { CallInput, ParsedAnswer } from '../../types';
-import { allStrings, firstString, lastObject } from '../scan';
-import { usageFrom } from './stream';
+import { allStrings, firstString } from '../scan';
+import { answerUsage } from './answerUsage';
 
 const INCLUDE_USAGE = Buffer.from(',"stream_options":{"include_usage":true}}');
 
@@ -36,7 +36,7 @@ export function scanOpenAiAnswer(body: Buffer): ParsedAnswer {
   const text = body.toString('latin1');
   return {
     body,
-    usage: usageFrom(lastObject(text, 'usage')),
+    usage: answerUsage(text),
     responseModel: firstString(text, 'model'),
     responseId: firstString(text, 'id'),
     finishReasons: allStrings(text, 'finish_reason'),
