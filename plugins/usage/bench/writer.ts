@@ -6,7 +6,11 @@
  * writer against this one, interleaved round by round, each on its own database, so drift on a
  * shared machine falls on both alike. Bounded by --rounds × --batches.
  *
- *   node --conditions=aihub-source --import tsx plugins/usage/bench/writer.ts [--db postgres,sqlite]
+ * Run with --expose-gc and a large young generation, so the heap growth per batch approximates
+ * what it allocates (no scavenge inside a batch):
+ *
+ *   node --expose-gc --max-semi-space-size=128 --conditions=aihub-source --import tsx \
+ *     plugins/usage/bench/writer.ts [--db postgres,sqlite]
  *     [--rounds 5] [--batches 20] [--rows 400]
  */
 import { loadavg } from 'node:os';
@@ -101,7 +105,6 @@ async function database(kind: 'postgres' | 'sqlite') {
 async function round(writer: Writer): Promise<{ ms: number; cpuUs: number; bytes: number }> {
   const batches = Array.from({ length: BATCHES }, () => Array.from({ length: ROWS }, (_, i) => row(i)));
   global.gc?.();
-  const heap0 = process.memoryUsage().heapUsed;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let bytes = 0;
@@ -115,7 +118,6 @@ async function round(writer: Writer): Promise<{ ms: number; cpuUs: number; bytes
   }
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  void heap0;
   return { ms, cpuUs: cpu.user + cpu.system, bytes };
 }
 

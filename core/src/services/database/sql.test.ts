@@ -41,7 +41,7 @@ const BIGS = [0, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, -(2 ** 53), 1_000_000_007
 const DOUBLES = [0.1, 1 / 3, 1e-7, 123, -2.5, 12345.678901234, 5e-324, 1.7976931348623157e308];
 
 function rows(prefix: string): unknown[][] {
-  return TEXTS.map((s, j) => [
+  return TEXTS.map((s, j): unknown[] => [
     `${prefix}${String(j).padStart(2, '0')}`,
     s,
     BIGS[j % BIGS.length],
