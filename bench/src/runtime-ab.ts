@@ -140,13 +140,20 @@ async function main() {
           (first === s ? '\n' : ` · ÷ ${first.name}, per round: req/s ${ratio('rps')}, CPU/request ${ratio('cpu')}\n`),
       );
       if (s.kind.startsWith('aihub')) {
+        // Bounded (as memory.ts's): a gateway that died or never answers SIGUSR2 must not hang the
+        // run before its finally, which stops every server.
         const report = new Promise<string>((resolve) => {
           let out = '';
-          s.child.stdout!.on('data', (d: Buffer) => {
+          const timer = setTimeout(() => resolve('(none within 60 s)'), 60_000);
+          const onData = (d: Buffer) => {
             out += d;
             const m = /memory (\{.*\})/.exec(out);
-            if (m) resolve(m[1]);
-          });
+            if (!m) return;
+            clearTimeout(timer);
+            s.child.stdout!.off('data', onData);
+            resolve(m[1]);
+          };
+          s.child.stdout!.on('data', onData);
         });
         s.child.kill('SIGUSR2');
         process.stdout.write(`  memory ${await report}\n`);
