@@ -12,7 +12,7 @@
  * `bare`; `peer`), the Node major, and optionally `s<MB>` for another --max-semi-space-size (e.g.
  * `aihub24s64`). BENCH_ROUNDS (6), BENCH_SECONDS (4), BENCH_RATE (unset: as fast as served),
  * BENCH_IDLE_TRIM_MS (AI Hub's idle trim, default 0 here: an idle server's full GC would run on the
- * core the measured one uses), BENCH_CPU_PROF (a directory: a V8 CPU profile per server, in
+ * core the measured one uses), BENCH_CONNECTIONS (50; 1 compares the one-connection path), BENCH_CPU_PROF (a directory: a V8 CPU profile per server, in
  * `<dir>/<variant>/`). Build first (`npm run build`): the servers run from dist/.
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,7 @@ import { startPeer } from './peer/startPeer';
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'aihub20,aihub24,bare20,bare24,peer20,peer24').split(',');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const PROF = process.env.BENCH_CPU_PROF;
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -123,7 +124,7 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of r % 2 ? [...sides].reverse() : sides) {
         const before = cpuMs(s.child.pid!);
-        const res = await load(s.url, { connections: 50, seconds: SECONDS, ...opts(s) });
+        const res = await load(s.url, { connections: CONNECTIONS, seconds: SECONDS, ...opts(s) });
         if (res.errors + res.non2xx > 0) throw new Error(`${s.name}: ${res.errors} errors, ${res.non2xx} non-2xx`);
         s.rps.push(Math.round(res.rps));
         s.cpu.push(Math.round(((cpuMs(s.child.pid!) - before) * 1000) / res.total));
