@@ -128,6 +128,12 @@ describe('costs per provider (cached and uncached, hand-computed)', () => {
     const u = usageFrom({ prompt_tokens: 1000, prompt_cache_hit_tokens: 600, completion_tokens: 100 })!;
     assert.equal(u.cachedTokens, 600);
     assert.equal(costMicros(ds, u), Math.round(400 * 0.27) + Math.round(600 * 0.07) + Math.round(100 * 1.1)); // 260
+    // Looked up in DeepSeek's off-peak hours (16:30–00:30 UTC) it is still the standard rate: a
+    // price is looked up once and used all day (this failed whenever the suite ran in the evening).
+    for (const at of ['2026-12-07T17:00:00Z', '2026-12-07T23:59:00Z', '2026-12-07T00:10:00Z', '2026-12-07T09:00:00Z']) {
+      const p = builtInPrice('openai-compatible', 'deepseek-chat', 'deepseek', new Date(at))!;
+      assert.deepEqual([p.input, p.cachedInput, p.output], [0.27, 0.07, 1.1], at);
+    }
     const mistral = builtInPrice('openai-compatible', 'mistral-large-latest', 'mistral')!;
     assert.equal(costMicros(mistral, usageFrom({ prompt_tokens: 1000, completion_tokens: 100 })!), 1000 * 2 + 100 * 6);
   });

@@ -79,20 +79,37 @@ const atTier = (v: PriceValue, above: number): number | undefined => {
   return rate;
 };
 
+/** Noon UTC of `now`'s date: outside every time-of-day discount window the table has. */
+export function standardRateTime(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 12));
+}
+
 /**
  * The built-in price of a model from @pydantic/genai-prices (bundled data, no remote updates),
  * looked up once per deployment at start (a lookup costs ~15 µs: never on the request path), with
  * its cache read/write rates and its tiers by prompt length. `priceProvider` (a preset's provider)
  * narrows the lookup. The mock provider is priced as the model it imitates.
+ *
+ * The table has time-of-day prices (DeepSeek's off-peak half price, 16:30–00:30 UTC). A price is
+ * looked up once and used all day, so it is read at noon UTC of `now`'s date: the standard rate,
+ * whatever the hour the gateway started or the catalog was rebuilt (looked up with the current
+ * time, a gateway started in the evening billed every DeepSeek call at half price until restarted).
+ * Date-based price changes still follow the date.
  */
-export function builtInPrice(providerType: ProviderType, model: string, priceProvider?: string): Price | null {
+export function builtInPrice(
+  providerType: ProviderType,
+  model: string,
+  priceProvider?: string,
+  now: Date = new Date(),
+): Price | null {
   const providerId = priceProvider ?? PRICE_PROVIDER[providerType];
   if (providerType === 'ollama') return null;
   const probe = { input_tokens: 1_000_000, output_tokens: 1_000_000, cache_read_tokens: 0 };
-  let r = providerId ? calcPrice(probe, model, { providerId }) : null;
-  if (!r && providerType !== 'openai' && providerType !== 'anthropic') r = calcPrice(probe, model);
+  const timestamp = standardRateTime(now);
+  let r = providerId ? calcPrice(probe, model, { providerId, timestamp }) : null;
+  if (!r && providerType !== 'openai' && providerType !== 'anthropic') r = calcPrice(probe, model, { timestamp });
   // The mock imitates OpenAI's models by default (embeddings match no provider by name alone).
-  if (!r && providerType === 'mock') r = calcPrice(probe, model, { providerId: 'openai' });
+  if (!r && providerType === 'mock') r = calcPrice(probe, model, { providerId: 'openai', timestamp });
   if (!r) return null;
   const mp = r.model_price as Record<string, PriceValue>;
   const input = flat(mp.input_mtok);
