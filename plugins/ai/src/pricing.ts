@@ -79,7 +79,7 @@ const atTier = (v: PriceValue, above: number): number | undefined => {
   return rate;
 };
 
-/** Noon UTC of `now`'s date: outside every time-of-day discount window the table has. */
+/** Noon UTC of `now`'s date: the time built-in prices are read at (see builtInPrice). */
 export function standardRateTime(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 12));
 }
@@ -90,10 +90,12 @@ export function standardRateTime(now: Date): Date {
  * its cache read/write rates and its tiers by prompt length. `priceProvider` (a preset's provider)
  * narrows the lookup. The mock provider is priced as the model it imitates.
  *
- * The table has time-of-day prices (DeepSeek's off-peak half price, 16:30–00:30 UTC). A price is
- * looked up once and used all day, so it is read at noon UTC of `now`'s date: the standard rate,
- * whatever the hour the gateway started or the catalog was rebuilt (looked up with the current
- * time, a gateway started in the evening billed every DeepSeek call at half price until restarted).
+ * The table has time-of-day prices (DeepSeek V3's off-peak half price 16:30–00:30 UTC; V4's peak
+ * windows 01:00–04:00 and 06:00–10:00). A price is looked up once and used all day, so it is read at
+ * noon UTC of `now`'s date — inside the window that covers most of each day for both — whatever the
+ * hour the gateway started or the catalog was rebuilt (read at the current time, a gateway started
+ * in the evening billed every DeepSeek V3 call at half price until restarted). Per-request
+ * time-of-day prices would need the hour at billing time; not modelled.
  * Date-based price changes still follow the date.
  */
 export function builtInPrice(
