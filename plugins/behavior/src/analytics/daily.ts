@@ -1,6 +1,5 @@
 import type { Transaction } from 'sequelize';
-import { bulkColumns, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
-import { rowsSource } from '../bulk';
+import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 import type { StoredEvent } from '../ingest/events';
 import type { Dialect } from '../types';
 import { at, bucketOf, bucketSql, TS, type Interval } from './dialect';
@@ -32,7 +31,7 @@ const DAILY_COLUMNS: readonly BulkColumn[] = [
   ['events', 'bigint'],
 ];
 const KEY = 'tenant_id, day, event, type, user_key';
-/** Rows per statement: each statement's rows go as one parameter (bulk.ts), so this only bounds its size. */
+/** Rows per statement: each statement's rows go as one parameter (core's bulkSource), so this only bounds its size. */
 const ROWS_PER_INSERT = 5000;
 
 export interface DailyTables {
@@ -94,7 +93,7 @@ async function applyTotals(sql: Sql, table: string, deltas: TotalDeltas, tx: Tra
     const chunk = list.slice(i, i + ROWS_PER_INSERT);
     if (chunk.some((r) => r.users < 0)) emptied = true;
     const bind: unknown[] = [];
-    const source = rowsSource(sql.dialect, TOTAL_COLUMNS, chunk, bind);
+    const source = bulkSource(sql.dialect, TOTAL_COLUMNS, chunk, bind);
     await sql.sequelize.query(
       `INSERT INTO ${table} (${bulkColumns(TOTAL_COLUMNS)}) ${source}
        ON CONFLICT (${TOTAL_KEY}) DO UPDATE SET events = ${table}.events + excluded.events, users = ${table}.users + excluded.users`,
@@ -156,7 +155,7 @@ export async function addToDaily(
   for (let i = 0; i < sorted.length; i += per) {
     const chunk = sorted.slice(i, i + per);
     const bind: unknown[] = [];
-    const source = rowsSource(
+    const source = bulkSource(
       sql.dialect,
       DAILY_COLUMNS,
       chunk.map(([, r]) => r),
@@ -175,7 +174,7 @@ export async function addToDaily(
     if (!existing.length) continue;
     const bind2: unknown[] = [];
     await sql.sequelize.query(
-      `INSERT INTO ${table} (${bulkColumns(DAILY_COLUMNS)}) ${rowsSource(sql.dialect, DAILY_COLUMNS, existing, bind2)}
+      `INSERT INTO ${table} (${bulkColumns(DAILY_COLUMNS)}) ${bulkSource(sql.dialect, DAILY_COLUMNS, existing, bind2)}
        ON CONFLICT (${KEY}) DO UPDATE SET events = ${table}.events + excluded.events`,
       { bind: bind2, transaction: tx },
     );

@@ -1,8 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { StoredEvent } from '../ingest/events';
-import { bulkColumns, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
+import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 import { addToDaily, lockTenant, totalsOf } from '../analytics/daily';
-import { rowsSource } from '../bulk';
 
 const EVENT_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
@@ -34,7 +33,7 @@ const KEY_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
   ['user_id', 'text'],
 ];
-/** Rows per statement: each statement's rows go as one parameter (bulk.ts), so this only bounds its size. */
+/** Rows per statement: each statement's rows go as one parameter (core's bulkSource), so this only bounds its size. */
 const ROWS_PER_STATEMENT = 5000;
 const MAX_ANON_IDS = 50;
 
@@ -113,7 +112,7 @@ export class EventWriter {
         // jsonb columns take objects as they are on PostgreSQL (a missing key is SQL NULL; a JSON null
         // would be stored as jsonb 'null'); SQLite stores their JSON text.
         const doc = (v: Record<string, unknown> | null) => (pg ? (v ?? undefined) : json(v));
-        const source = rowsSource(
+        const source = bulkSource(
           this.sql.dialect,
           EVENT_COLUMNS,
           chunk.map((e) => ({
@@ -168,7 +167,7 @@ export class EventWriter {
     const list = [...pairs.values()];
     for (let i = 0; i < list.length; i += 10_000) {
       const bind: unknown[] = [];
-      const keys = rowsSource(this.sql.dialect, KEY_COLUMNS, list.slice(i, i + 10_000), bind);
+      const keys = bulkSource(this.sql.dialect, KEY_COLUMNS, list.slice(i, i + 10_000), bind);
       const rows = await this.sql.rows<{ tenant_id: string; user_id: string; deleted_at: unknown }>(
         `SELECT tenant_id, user_id, deleted_at FROM ${this.t.deleted} WHERE (tenant_id, user_id) IN (${keys})`,
         bind,
@@ -232,7 +231,7 @@ export class EventWriter {
       const p = this.t.profiles;
       for (let i = 0; i < list.length; i += ROWS_PER_STATEMENT) {
         const bind: unknown[] = [];
-        const source = rowsSource(
+        const source = bulkSource(
           'postgres',
           PROFILE_COLUMNS,
           list.slice(i, i + ROWS_PER_STATEMENT).map((d) => ({
@@ -269,7 +268,7 @@ export class EventWriter {
     for (let i = 0; i < list.length; i += ROWS_PER_STATEMENT) {
       const chunk = list.slice(i, i + ROWS_PER_STATEMENT);
       const keyBind: unknown[] = [];
-      const keys = rowsSource(
+      const keys = bulkSource(
         'sqlite',
         KEY_COLUMNS,
         chunk.map((d) => ({ tenant_id: d.tenantId, user_id: d.userId })),
@@ -300,7 +299,7 @@ export class EventWriter {
         };
       });
       const bind: unknown[] = [];
-      const source = rowsSource('sqlite', PROFILE_COLUMNS, merged, bind);
+      const source = bulkSource('sqlite', PROFILE_COLUMNS, merged, bind);
       await this.sql.rows(
         `INSERT INTO ${this.t.profiles} (${bulkColumns(PROFILE_COLUMNS)}) ${source}
          ON CONFLICT (tenant_id, user_id) DO UPDATE SET traits = excluded.traits, anonymous_ids = excluded.anonymous_ids,

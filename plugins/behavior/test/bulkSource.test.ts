@@ -1,14 +1,13 @@
 /**
- * rowsSource on SQLite and PostgreSQL: the values arrive as a VALUES list would have bound them
+ * bulkSource on SQLite and PostgreSQL: the values arrive as a VALUES list would have bound them
  * (quotes, backslashes, non-ASCII text, empty strings, NULLs, integers and decimals), in order, as
  * the source of an upsert with RETURNING and of a two-column IN; and a statement takes more rows
  * than SQLite's parameter limit allows values (32,766), which a VALUES list could not.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bulkColumns, createSql, num, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
+import { bulkColumns, bulkSource, createSql, num, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
-import { rowsSource } from './bulk';
 
 const COLUMNS: readonly BulkColumn[] = [
   ['k', 'text'],
@@ -19,7 +18,7 @@ const COLUMNS: readonly BulkColumn[] = [
 const TRICKY = ["it's", 'a "quoted" \\ back\\slash', 'ünïcødé — 日本 🎉', '', '$1 ?1 :a', '{"json":"text"}', '[1,2]'];
 
 for (const kind of ['sqlite', 'postgres'] as const) {
-  describe(`rowsSource (${kind})`, () => {
+  describe(`bulkSource (${kind})`, () => {
     let tdb: TestDatabase;
     let db: ReturnType<typeof createDatabase>;
     let sql: Sql;
@@ -47,7 +46,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         f: null as unknown as number,
       });
       const bind: unknown[] = [];
-      const source = rowsSource(sql.dialect, COLUMNS, rows, bind);
+      const source = bulkSource(sql.dialect, COLUMNS, rows, bind);
       assert.equal(bind.length, 1, 'the rows go as one parameter');
       const back = await sql.rows<{ k: string }>(
         `INSERT INTO bulk_t (${bulkColumns(COLUMNS)}) ${source} ON CONFLICT (k) DO NOTHING RETURNING k`,
@@ -72,14 +71,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const cols = COLUMNS.slice(0, 2);
       const bind: unknown[] = [];
       await sql.rows(
-        `INSERT INTO bulk_t (${bulkColumns(cols)}) ${rowsSource(sql.dialect, cols, many, bind)} RETURNING k`,
+        `INSERT INTO bulk_t (${bulkColumns(cols)}) ${bulkSource(sql.dialect, cols, many, bind)} RETURNING k`,
         bind,
       );
       const keys = [...many.slice(0, 3), { k: 'm5', s: 'other' }, { k: 'k0', s: "it's" }];
       // After a parameter already bound: the rows' parameter is numbered after it.
       const kb: unknown[] = ['m1'];
       const found = await sql.rows<{ k: string }>(
-        `SELECT k FROM bulk_t WHERE k <> $1 AND (k, s) IN (${rowsSource(sql.dialect, cols, keys, kb)}) ORDER BY k`,
+        `SELECT k FROM bulk_t WHERE k <> $1 AND (k, s) IN (${bulkSource(sql.dialect, cols, keys, kb)}) ORDER BY k`,
         kb,
       );
       assert.deepEqual(
