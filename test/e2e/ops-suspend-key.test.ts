@@ -87,9 +87,19 @@ for (const kind of ['embedded', 'postgres'] as const) {
       const refused = (await (await chat(created.key)).json()) as { error: { code: string; message: string } };
       assert.equal(refused.error.code, 'api_key_suspended');
       assert.match(refused.error.message, /suspended: ops rule suspend-overspending-key: budget_alert/);
-      const events = (await (await adminCall('GET', '/admin/v1/ops/events?action=suspend_key')).json()) as {
-        data: { target: string; outcome: string; reason: string }[];
-      };
+      // The key is refused as soon as it is evicted; the suspension's audit entry and the rule's event
+      // are written after that, so under load they can land a moment later than the first 403.
+      type Events = { data: { target: string; outcome: string; reason: string }[] };
+      let events: Events = { data: [] };
+      await waitFor(
+        'the rule event',
+        async () => {
+          events = (await (await adminCall('GET', '/admin/v1/ops/events?action=suspend_key')).json()) as Events;
+          return events.data.length > 0;
+        },
+        20_000,
+        100,
+      );
       assert.deepEqual(
         events.data.map((e) => [e.target, e.outcome]),
         [[created.id, 'acted']],
@@ -110,9 +120,18 @@ for (const kind of ['embedded', 'postgres'] as const) {
       type Audit = {
         data: { action: string; target_id: string; after: { status: string; suspended_reason?: string } }[];
       };
-      const audit = (await (
-        await adminCall('GET', `/admin/v1/tenants/${tenant}/audit?action=api_key.suspend`)
-      ).json()) as Audit;
+      let audit: Audit = { data: [] };
+      await waitFor(
+        'the suspension audited',
+        async () => {
+          audit = (await (
+            await adminCall('GET', `/admin/v1/tenants/${tenant}/audit?action=api_key.suspend`)
+          ).json()) as Audit;
+          return audit.data.some((e) => e.target_id === created.id);
+        },
+        20_000,
+        100,
+      );
       const entry = audit.data.find((e) => e.action === 'api_key.suspend' && e.target_id === created.id);
       assert.ok(entry, JSON.stringify(audit.data).slice(0, 500));
       assert.equal(entry.after.status, 'suspended');
