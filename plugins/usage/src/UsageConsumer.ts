@@ -23,6 +23,8 @@ import type { SpendService } from './budgets/SpendService';
 import type { UsageWriter, WriteResult } from './writer/UsageWriter';
 
 const GROUP = 'usage';
+/** The stable `code` of the warning logged for records stored with clamped figures (see parseRecord). */
+export const CLAMPED_WARNING = 'usage_record_clamped';
 
 /** One record of a batch with the message it came in (for its delivery count and its dead letter). */
 interface Item {
@@ -96,8 +98,13 @@ export class UsageConsumer {
     const dead: DeadLetterInput[] = [];
     let inBatchDuplicates = 0;
     const redated: string[] = [];
+    let clamped: { requestId: string; fields: string[] }[] | undefined;
     for (const m of messages) {
       const parsed = parseRecord(m.payload);
+      // Figures beyond their column (a cost over $9 billion, 2^31 tokens) are billed at the column's
+      // largest value rather than refused by the write and dead-lettered: counted and logged below.
+      if (parsed.kind !== 'invalid' && parsed.clamped !== undefined)
+        (clamped ??= []).push({ requestId: parsed.row.requestId, fields: parsed.clamped });
       // A time the database cannot store (year 10000, before year 1) would be refused by the write and
       // cost a bisection of the batch; the request still happened, so it is billed now rather than
       // dead-lettered (never lose a usage record), counted and logged with its original value.
@@ -117,6 +124,13 @@ export class UsageConsumer {
       this.ctx.logger.warn(
         'usage records with a time the database cannot store were billed at the time they were read',
         { records: redated.slice(0, 20) },
+      );
+    }
+    if (clamped !== undefined) {
+      this.metrics.clamped.inc(clamped.length);
+      this.ctx.logger.warn(
+        'usage records with figures beyond what the database stores were billed at the largest storable value',
+        { code: CLAMPED_WARNING, records: clamped.slice(0, 20) },
       );
     }
     const end = this.metrics.batchDuration.startTimer();

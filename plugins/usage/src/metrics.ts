@@ -46,6 +46,10 @@ export function createUsageMetrics(ctx: PluginContext, group: string) {
       'usage_records_redated_total',
       'Usage records whose time the database cannot store (e.g. year 10000) billed at the time the consumer read them',
     ),
+    clamped: meter.counter(
+      'usage_records_clamped_total',
+      "Usage records with a figure beyond what its column holds (tokens, cost, latency), billed with the column's largest value instead",
+    ),
     interrupted: meter.counter(
       'usage_interrupted_total',
       'Requests billed from their write-ahead record because no final record came (the gateway died mid-request)',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { interruptedRow, parseRecord, INTERRUPTED_CODE } from './records';
+import { interruptedRow, parseRecord, INTERRUPTED_CODE, MAX_INT, MAX_MICROS } from './records';
 
 describe('parseRecord', () => {
   const base = {
@@ -58,6 +58,29 @@ describe('parseRecord', () => {
     assert.equal(p.row.promptTokens, 0);
     assert.equal(p.row.completionTokens, 0);
     assert.equal(p.row.cachedTokens, 0, 'cached tokens never exceed prompt tokens');
+  });
+
+  it('clamps figures beyond their columns to the largest storable value and names them', () => {
+    const p = parseRecord({
+      ...base,
+      costMicros: 1e20,
+      cachedCostMicros: '9007199254740993',
+      promptTokens: 2e9,
+      completionTokens: 2e9,
+      ttftMs: 1e10,
+    });
+    assert.equal(p.kind, 'final');
+    if (p.kind !== 'final') return;
+    assert.equal(p.row.costMicros, MAX_MICROS);
+    assert.equal(p.row.cachedCostMicros, MAX_MICROS);
+    assert.equal(p.row.promptTokens, 2e9, 'a count that fits is kept');
+    assert.equal(p.row.totalTokens, MAX_INT, 'an implied total is clamped too');
+    assert.equal(p.row.ttftMs, MAX_INT);
+    assert.equal(p.row.estimated, true, 'a clamped billed figure is not the upstream figure');
+    assert.deepEqual(p.clamped, ['costMicros', 'cachedCostMicros', 'totalTokens', 'ttftMs']);
+    const ok = parseRecord({ ...base, costMicros: MAX_MICROS, promptTokens: MAX_INT, completionTokens: 0 });
+    assert.equal(ok.kind === 'final' && ok.clamped, undefined, 'the largest storable values are not clamps');
+    assert.equal(ok.kind === 'final' && ok.row.estimated, false);
   });
 
   it('recognizes write-ahead records and bills them as interrupted', () => {

@@ -52,8 +52,14 @@ export interface UsageRow {
   attemptCount: number;
 }
 
+/**
+ * A parsed record. `clamped` names the fields whose value was beyond what its column holds and was
+ * stored as the column's largest value instead (see MAX_INT, MAX_MICROS); absent when none was.
+ */
 export type ParsedRecord =
-  { kind: 'final'; row: UsageRow } | { kind: 'pending'; row: UsageRow } | { kind: 'invalid'; reason: string };
+  | { kind: 'final'; row: UsageRow; clamped?: string[] }
+  | { kind: 'pending'; row: UsageRow; clamped?: string[] }
+  | { kind: 'invalid'; reason: string };
 
 /**
  * The error code of rows made from a write-ahead record whose final record never came: the gateway
@@ -61,7 +67,14 @@ export type ParsedRecord =
  */
 export const INTERRUPTED_CODE = 'gateway_interrupted';
 
-const MAX_INT = 2_147_483_647;
+/** The largest value of an INTEGER column (token counts, latencies, HTTP status) on both databases. */
+export const MAX_INT = 2_147_483_647;
+/**
+ * The largest cost stored, in micros ($9 billion): the columns are BIGINT, but a JavaScript number is
+ * exact only up to 2^53, and the daily rollups and spend counters add costs up in 64-bit integers,
+ * which this bound keeps from overflowing for the first 1,024 such records of a day.
+ */
+export const MAX_MICROS = Number.MAX_SAFE_INTEGER;
 
 function str(v: unknown, max: number): string | null {
   if (v === null || v === undefined || v === '') return null;
@@ -75,11 +88,36 @@ function count(v: unknown): number {
   return Math.min(Math.round(n), MAX_INT);
 }
 
-function micros(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) return null;
-  return Math.max(0, Math.round(n));
+/**
+ * Collects the fields of one record that were clamped to their column's maximum. A usage record is
+ * billed whatever its figures (never dead-lettered because one is absurd): the consumer counts and
+ * logs the clamped ones so a stored row is never silently different from what the gateway reported.
+ */
+class Clamps {
+  fields: string[] | undefined;
+
+  /** A count stored in an INTEGER column: count(), noting when it was cut to MAX_INT. */
+  int(v: unknown, field: string): number {
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isFinite(n) || n < 0) return 0;
+    if (n > MAX_INT) {
+      (this.fields ??= []).push(field);
+      return MAX_INT;
+    }
+    return Math.round(n);
+  }
+
+  /** A cost in micros (BIGINT column), null when absent or not a number; cut to MAX_MICROS. */
+  micros(v: unknown, field: string): number | null {
+    if (v === null || v === undefined) return null;
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isFinite(n)) return null;
+    if (n > MAX_MICROS) {
+      (this.fields ??= []).push(field);
+      return MAX_MICROS;
+    }
+    return Math.max(0, Math.round(n));
+  }
 }
 
 const OUTCOMES = new Set<AttemptRecord['outcome']>(['success', 'error', 'timeout', 'breaker_open', 'cancelled']);
@@ -120,7 +158,9 @@ interface CostBreakdown {
 
 /**
  * Checks one queue payload. Anything without a request id or a valid timestamp is invalid (kept as
- * a dead letter); every other field is coerced to what the columns hold, never rejected for it.
+ * a dead letter); every other field is coerced to what the columns hold, never rejected for it. A
+ * token count or cost beyond its column is stored as the column's largest value, the row marked
+ * `estimated` (its figure is not the upstream's), and the field named in `clamped`.
  */
 export function parseRecord(payload: unknown): ParsedRecord {
   if (!payload || typeof payload !== 'object') return { kind: 'invalid', reason: 'payload is not an object' };
@@ -140,9 +180,19 @@ export function parseRecord(payload: unknown): ParsedRecord {
       : r.status === 'pending'
         ? 'success'
         : 'error';
-  const promptTokens = count(r.promptTokens);
-  const completionTokens = count(r.completionTokens);
-  const costMicros = micros(r.costMicros);
+  const clamps = new Clamps();
+  const promptTokens = clamps.int(r.promptTokens, 'promptTokens');
+  const completionTokens = clamps.int(r.completionTokens, 'completionTokens');
+  const costMicros = clamps.micros(r.costMicros, 'costMicros');
+  const inputCostMicros = clamps.micros(r.inputCostMicros, 'inputCostMicros');
+  const cachedCostMicros = clamps.micros(r.cachedCostMicros, 'cachedCostMicros');
+  const outputCostMicros = clamps.micros(r.outputCostMicros, 'outputCostMicros');
+  const totalTokens = clamps.int(
+    r.totalTokens === undefined ? promptTokens + completionTokens : r.totalTokens,
+    'totalTokens',
+  );
+  // Clamps so far are billed figures: the row is no longer exactly what the upstream reported.
+  const billedClamped = clamps.fields !== undefined;
   const attempts = attemptsOf(r.attempts);
   const row: UsageRow = {
     requestId,
@@ -162,31 +212,33 @@ export function parseRecord(payload: unknown): ParsedRecord {
     variant: str(r.variant, 128),
     promptTokens,
     completionTokens,
+    // Bounded by prompt / completion tokens, which are bounded already.
     cachedTokens: Math.min(count(r.cachedTokens), promptTokens),
-    totalTokens: r.totalTokens === undefined ? promptTokens + completionTokens : count(r.totalTokens),
+    totalTokens,
     cacheWriteTokens: Math.min(count(r.cacheWriteTokens), promptTokens),
     reasoningTokens: Math.min(count(r.reasoningTokens), completionTokens),
     // A write-ahead record's prompt is always an estimate (it leaves the flag out).
-    estimated: r.estimated === true || pending,
+    estimated: r.estimated === true || pending || billedClamped,
     costMicros,
-    inputCostMicros: micros(r.inputCostMicros),
-    cachedCostMicros: micros(r.cachedCostMicros),
-    outputCostMicros: micros(r.outputCostMicros),
+    inputCostMicros,
+    cachedCostMicros,
+    outputCostMicros,
     // A record without a cost is unpriced whatever it claims: it is never billed as zero silently.
     priced: r.priced !== false && costMicros !== null,
-    latencyMs: count(r.latencyMs),
-    ttftMs: r.ttftMs === null || r.ttftMs === undefined ? null : count(r.ttftMs),
+    latencyMs: clamps.int(r.latencyMs, 'latencyMs'),
+    ttftMs: r.ttftMs === null || r.ttftMs === undefined ? null : clamps.int(r.ttftMs, 'ttftMs'),
     status,
-    httpStatus: count(r.httpStatus),
+    httpStatus: clamps.int(r.httpStatus, 'httpStatus'),
     errorCode: str(r.errorCode, 64),
     cacheHit: r.cacheHit === true,
     stream: r.stream === true,
     overheadMs: ms(r.overheadMs),
     traceId: typeof r.traceId === 'string' && TRACE_ID.test(r.traceId) ? r.traceId : null,
     attempts,
-    attemptCount: Math.max(count(r.attemptCount), attempts.length),
+    attemptCount: Math.max(clamps.int(r.attemptCount, 'attemptCount'), attempts.length),
   };
-  return { kind: pending ? 'pending' : 'final', row };
+  const kind = pending ? 'pending' : 'final';
+  return clamps.fields === undefined ? { kind, row } : { kind, row, clamped: clamps.fields };
 }
 
 /** The row billed for a write-ahead record whose request never finished (see INTERRUPTED_CODE). */
