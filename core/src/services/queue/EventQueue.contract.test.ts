@@ -520,6 +520,39 @@ describe('RedisStreamQueue specifics', () => {
     }
   });
 
+  it('writes one entry alone as one XADD with the same results: ids, refusals, MAXLEN', async () => {
+    const client = new Redis(REDIS_URL);
+    client.on('error', () => {});
+    const prefix = `aihub-test:${randomBytes(6).toString('hex')}:`;
+    const errors: unknown[] = [];
+    const queue = createRedisStreamQueue({ redis: client, prefix, maxLen: 10, onError: (err) => errors.push(err) });
+    try {
+      const [id] = await queue.publishNow('t', [{ n: 0 }]);
+      assert.match(id, /^\d+-\d+$/);
+      for (let i = 1; i < 300; i++) await queue.publishNow('t', [{ n: i }]);
+      assert.ok((await client.xlen(`${prefix}stream:t`)) < 300, 'MAXLEN applies to a single XADD too');
+      const [[lastId, fields]] = await client.xrevrange(`${prefix}stream:t`, '+', '-', 'COUNT', 1);
+      assert.deepEqual(fields, ['p', '{"n":299}'], 'the entry has the one payload field the reader expects');
+      assert.ok(lastId > id);
+      await client.set(`${prefix}stream:bad`, 'not a stream');
+      await assert.rejects(queue.publishNow('bad', [1]), /XADD to .*stream:bad failed: WRONGTYPE/);
+      queue.publish('bad', 2);
+      await waitFor(() => errors.length >= 1, 2000, 'the refused buffered entry');
+      assert.match(String((errors[0] as Error).message), /WRONGTYPE/);
+      assert.equal(queue.buffered(), 1, 'a refused entry stays buffered');
+      await client.del(`${prefix}stream:bad`);
+      await waitFor(() => queue.buffered() === 0, 5000, 'the retried write');
+      assert.deepEqual(
+        (await client.xrange(`${prefix}stream:bad`, '-', '+')).map(([, f]) => JSON.parse(f[1])),
+        [2],
+      );
+    } finally {
+      await queue.close();
+      await deleteRedisPrefix(prefix);
+      await client.quit();
+    }
+  });
+
   it('trims streams when maxLen is set and leaves a shared client open on close', async () => {
     const client = new Redis(REDIS_URL);
     client.on('error', () => {});
