@@ -45,6 +45,7 @@ import { randomBytes } from 'node:crypto';
 import { createDatabase, createTestDatabase, type Database } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
 import {
+  cleanUp,
   endServersOnExit,
   latencyProbe,
   load,
@@ -270,11 +271,11 @@ async function pairedRounds(
         const runtime = execFileSync(node, ['-v'], { encoding: 'utf8' }).trim();
         // One gateway per runtime, each with its own Redis prefix (its own queue), on the one database.
         const gwEnv = { ...env, BENCH_ROLE: 'api', BENCH_REDIS_PREFIX: `${env.BENCH_REDIS_PREFIX}${major}:` };
+        // Registered before the start: the stops run in reverse, so the keys go after the gateway
+        // stopped, and also when its start fails after it wrote some.
+        stops.push(() => dropRedisPrefix(REDIS_URL, gwEnv.BENCH_REDIS_PREFIX));
         const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], gwEnv);
-        stops.push(async () => {
-          await stopServer(gw.child);
-          await dropRedisPrefix(REDIS_URL, gwEnv.BENCH_REDIS_PREFIX);
-        });
+        stops.push(() => stopServer(gw.child));
         const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
         stops.push(() => stopServer(bare.child));
         const peer = await startPeer(upstreamUrl);
@@ -401,7 +402,7 @@ async function pairedRounds(
     }
     return { paired, ab };
   } finally {
-    for (const stop of stops.reverse()) await stop();
+    await cleanUp('paired rounds', stops.reverse());
   }
 }
 
@@ -673,10 +674,12 @@ async function main() {
     for (const major of RUNTIMES)
       tables.push(await runtimeTable(major, { upstreamUrl, env: gatewayEnv, adminKey, meterDb }));
   } finally {
-    await stopServer(upstream.child);
-    sink.close();
-    await meterDb.close();
-    await db.drop();
+    await cleanUp('bench', [
+      () => stopServer(upstream.child),
+      () => sink.close(),
+      () => meterDb.close(),
+      () => db.drop(),
+    ]);
   }
 
   const by = (n: string) => results.find((r) => r.name === n);

@@ -13,15 +13,26 @@
  * `aihub24s64`). BENCH_ROUNDS (6), BENCH_SECONDS (4), BENCH_RATE (unset: as fast as served),
  * BENCH_IDLE_TRIM_MS (AI Hub's idle trim, default 0 here: an idle server's full GC would run on the
  * core the measured one uses), BENCH_CONNECTIONS (50; 1 compares the one-connection path), BENCH_CPU_PROF (a directory: a V8 CPU profile per server, in
- * `<dir>/<variant>/`). Build first (`npm run build`): the servers run from dist/.
+ * `<dir>/<variant>/`, the peer's too, with `windows.json`: when the measured rounds ran and the requests
+ * they served; `bench/src/cpuprofile-summary.ts` compares two profiles per request). Build first (`npm run build`): the servers run from dist/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createTestDatabase } from '@aihub/core';
 import { credentials, dropRedisPrefix, otlpSink } from './lib/aihub';
-import { cpuMs, endServersOnExit, load, nodeBinary, pinSelf, startServer, stopServer, useRuntime } from './lib/load';
+import {
+  cleanUp,
+  cpuMs,
+  endServersOnExit,
+  load,
+  nodeBinary,
+  pinSelf,
+  startServer,
+  stopServer,
+  useRuntime,
+} from './lib/load';
 import { CHAT } from './lib/bodies';
 import { startPeer } from './peer/startPeer';
 
@@ -39,10 +50,18 @@ interface Side {
   child: ChildProcess;
   url: string;
   headers: Record<string, string>;
-  prefix?: string;
   rps: number[];
   cpu: number[];
+  /** Requests served in all, warm-up included. */
+  served: number;
+  /** Requests served in the measured rounds, and when those ran (µs, CLOCK_MONOTONIC as a V8 profile's times). */
+  measured: number;
+  windows: [number, number][];
+  profDir?: string;
 }
+
+/** CLOCK_MONOTONIC in µs: the clock of a V8 CPU profile's startTime and samples (both are the OS's monotonic clock). */
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -57,6 +76,8 @@ async function main() {
   const db = await createTestDatabase('postgres');
   const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
   const sides: Side[] = [];
+  /** Every Redis prefix an AI Hub variant was given, whether or not its side got this far. */
+  const prefixes: string[] = [];
   try {
     for (const name of VARIANTS) {
       const m = /^(aihub-api|aihub|bare|peer)(\d+)(?:s(\d+))?$/.exec(name);
@@ -70,7 +91,16 @@ async function main() {
       ].join(' ');
       useRuntime(nodeBinary(major));
       try {
-        const side = { name, kind, rps: [] as number[], cpu: [] as number[] };
+        const side = {
+          name,
+          kind,
+          rps: [] as number[],
+          cpu: [] as number[],
+          served: 0,
+          measured: 0,
+          windows: [] as [number, number][],
+          profDir,
+        };
         if (kind === 'bare') {
           const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl], {
             BENCH_NODE_EXTRA: extra,
@@ -82,11 +112,13 @@ async function main() {
             headers: {},
           });
         } else if (kind === 'peer') {
-          if (extra) process.stdout.write(`(${name}: the peer runs without profile and semi-space flags)\n`);
-          const peer = await startPeer(upstreamUrl);
+          const peer = await startPeer(upstreamUrl, { nodeArgs: extra.split(' ').filter(Boolean) });
           sides.push({ ...side, child: peer.child, url: peer.url, headers: peer.headers });
         } else {
           const prefix = `aihub-runtime-ab-${randomBytes(4).toString('hex')}:`;
+          // Recorded before the gateway starts, so the finally drops its keys whichever later step
+          // fails (its start, the credentials): the gateway writes under the prefix from its boot.
+          prefixes.push(prefix);
           const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], {
             BENCH_PROFILE: 'full',
             BENCH_ROLE: kind === 'aihub' ? 'single' : 'api',
@@ -100,15 +132,15 @@ async function main() {
             BENCH_NODE_EXTRA: extra,
             AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
           });
-          const base = `http://127.0.0.1:${gw.port}`;
-          const key = (await credentials(base, adminKey)).key;
-          sides.push({
+          // A side from here on: if the credentials step fails, the finally still stops this gateway.
+          const s: Side = {
             ...side,
             child: gw.child,
-            url: `${base}/v1/chat/completions`,
-            headers: { authorization: `Bearer ${key}` },
-            prefix,
-          });
+            url: `http://127.0.0.1:${gw.port}/v1/chat/completions`,
+            headers: {},
+          };
+          sides.push(s);
+          s.headers = { authorization: `Bearer ${(await credentials(`http://127.0.0.1:${gw.port}`, adminKey)).key}` };
         }
       } finally {
         useRuntime(process.execPath);
@@ -120,12 +152,17 @@ async function main() {
       headers: { 'content-type': 'application/json', ...s.headers },
       ...(RATE ? { rate: RATE } : {}),
     });
-    for (const s of sides) await load(s.url, { connections: 10, seconds: 3, ...opts(s), rate: undefined }); // warm-up
+    for (const s of sides)
+      s.served += (await load(s.url, { connections: 10, seconds: 3, ...opts(s), rate: undefined })).total; // warm-up
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of r % 2 ? [...sides].reverse() : sides) {
         const before = cpuMs(s.child.pid!);
+        const from = nowUs();
         const res = await load(s.url, { connections: CONNECTIONS, seconds: SECONDS, ...opts(s) });
+        s.windows.push([from, nowUs()]);
+        s.measured += res.total;
         if (res.errors + res.non2xx > 0) throw new Error(`${s.name}: ${res.errors} errors, ${res.non2xx} non-2xx`);
+        s.served += res.total;
         s.rps.push(Math.round(res.rps));
         s.cpu.push(Math.round(((cpuMs(s.child.pid!) - before) * 1000) / res.total));
       }
@@ -138,7 +175,8 @@ async function main() {
       const ratio = (k: 'rps' | 'cpu') => median(s[k].map((x, i) => x / first[k][i])).toFixed(3);
       process.stdout.write(
         `${s.name.padEnd(12)} req/s ${median(s.rps)} · CPU ${median(s.cpu)} µs/request` +
-          (first === s ? '\n' : ` · ÷ ${first.name}, per round: req/s ${ratio('rps')}, CPU/request ${ratio('cpu')}\n`),
+          (first === s ? '' : ` · ÷ ${first.name}, per round: req/s ${ratio('rps')}, CPU/request ${ratio('cpu')}`) +
+          ` · ${s.served} requests in all\n`,
       );
       if (s.kind.startsWith('aihub')) {
         // Bounded (as memory.ts's): a gateway that died or never answers SIGUSR2 must not hang the
@@ -161,19 +199,27 @@ async function main() {
       }
     }
     process.stdout.write(`load average ${loadAverage()}\n`);
+    // Beside each profile: the measured rounds' windows and requests, so cpuprofile-summary.ts
+    // leaves out start-up and warm-up and divides by the requests of the same time.
+    for (const s of sides)
+      if (s.profDir)
+        writeFileSync(
+          path.join(s.profDir, 'windows.json'),
+          JSON.stringify({ requests: s.measured, windows: s.windows }),
+        );
   } finally {
-    for (const s of sides) {
-      await stopServer(s.child);
-      if (s.prefix) await dropRedisPrefix(REDIS_URL, s.prefix);
-    }
-    await stopServer(upstream.child);
-    sink.close();
-    await db.drop();
+    await cleanUp('runtime-ab', [
+      ...sides.map((s) => () => stopServer(s.child)),
+      () => stopServer(upstream.child),
+      ...prefixes.map((p) => () => dropRedisPrefix(REDIS_URL, p)),
+      () => sink.close(),
+      () => db.drop(),
+    ]);
   }
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(), // process.exitCode: 1 when a clean-up step failed
   (err) => {
     process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

@@ -122,6 +122,9 @@ function plainEntry(entry: string): string | undefined {
   return out;
 }
 
+/** How long a benchmarked server may take to start (BENCH_START_TIMEOUT_MS, default 60 s; startServer, startPeer). */
+export const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT_MS ?? 60_000);
+
 /**
  * Starts a server process that prints `listening <port>` and resolves with it. The @aihub packages
  * load from their builds (dist/), as `npm start` runs them, and the entry runs as plain JavaScript
@@ -150,7 +153,13 @@ export function startServer(
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`server ${args.join(' ')} did not start: ${err}`)), 60_000);
+    // A server that does not start in time is ended (by its PID), and the error comes once it has
+    // exited: nothing is left running for the exit handler to find.
+    let timedOut: Error | undefined;
+    const timer = setTimeout(() => {
+      timedOut = new Error(`server ${args.join(' ')} did not start within ${START_TIMEOUT_MS / 1000} s: ${err}`);
+      void stopServer(child);
+    }, START_TIMEOUT_MS);
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
@@ -162,7 +171,7 @@ export function startServer(
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server ${args.join(' ')} exited with ${code}: ${err}`));
+      reject(timedOut ?? new Error(`server ${args.join(' ')} exited with ${code}: ${err}`));
     });
   });
 }
@@ -187,6 +196,26 @@ export function endServersOnExit(): void {
     }
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}
+
+/**
+ * Runs every clean-up step in order, each whatever the ones before it did: one failed stop must not
+ * leave the next server to the exit handler, nor keys in Redis. Each failure is written to stderr
+ * (under `label`) and sets process.exitCode to 1; nothing is thrown, because in a `finally` a throw
+ * would replace the error that brought the run there. Returns the failures.
+ */
+export async function cleanUp(label: string, steps: (() => unknown)[]): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failures.push(err);
+      process.stderr.write(`${label}: clean-up step failed: ${(err as Error).stack ?? String(err)}\n`);
+    }
+  }
+  if (failures.length) process.exitCode = 1;
+  return failures;
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {

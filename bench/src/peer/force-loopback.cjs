@@ -3,6 +3,11 @@
 // also reports its port (`listening <port>` on stdout): the bench starts the peer on port 0, so two
 // of them (one per runtime) can run side by side without a fixed port that could be taken.
 const net = require('node:net');
+
+// The peer has no SIGTERM handler, so the default action would end it without running exit hooks,
+// and `--cpu-prof` writes its profile in one of them: exit normally instead (the bench stops every
+// server with SIGTERM).
+process.once('SIGTERM', () => process.exit(0));
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function patchedListen(...args) {
   if (typeof args[0] === 'object' && args[0] !== null && !Array.isArray(args[0])) {

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { startPeer } from '../peer/startPeer';
+import { cleanUp, stopServer } from './load';
+
+/** A real process that runs until it is ended. */
+function sleeper(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+}
+
+describe('bench clean-up', () => {
+  it('runs every step when one in the middle fails, and reports the failure', async () => {
+    const children = [sleeper(), sleeper(), sleeper()];
+    await Promise.all(children.map((c) => once(c, 'spawn')));
+    const exitCode = process.exitCode;
+    try {
+      const failures = await cleanUp('cleanUp.test', [
+        () => stopServer(children[0]),
+        () => {
+          throw new Error('induced');
+        },
+        () => stopServer(children[1]),
+        async () => Promise.reject(new Error('induced, async')),
+        () => stopServer(children[2]),
+      ]);
+      assert.deepEqual(
+        failures.map((f) => (f as Error).message),
+        ['induced', 'induced, async'],
+      );
+      assert.equal(process.exitCode, 1);
+      for (const c of children) assert.ok(c.exitCode !== null || c.signalCode !== null, `${c.pid} still runs`);
+    } finally {
+      process.exitCode = exitCode;
+      for (const c of children) c.kill('SIGKILL');
+    }
+  });
+
+  it('startPeer ends the peer it started when the start times out', async () => {
+    const before = new Set(children()); // tsx's own helper process, if any
+    await assert.rejects(startPeer('http://127.0.0.1:9', { startTimeoutMs: 1 }), /did not (listen|answer) within/);
+    assert.deepEqual(
+      children().filter((pid) => !before.has(pid)),
+      [],
+    );
+  });
+});
+
+/** This process's running children (from /proc): other engineers' processes are not counted. */
+function children(): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ppid = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1];
+      if (Number(ppid) === process.pid) pids.push(Number(d));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
