@@ -7,7 +7,11 @@
  * (user + system, SQLite's work included: node-sqlite3 runs it on the process's threads; not
  * PostgreSQL's, which runs in the server), the latter less sensitive to other load on the machine.
  *
- *   node --conditions=aihub-source --import tsx plugins/behavior/bench/writer.ts [--backend embedded|postgres] [--batches 20] [--batch 2000] [--users 5000] [--src <dir>]
+ *   node --conditions=aihub-source --import tsx plugins/behavior/bench/writer.ts [--backend embedded|postgres] [--batches 20] [--batch 2000] [--users 5000] [--src <dir>] [--day-per-batch]
+ *
+ * `--day-per-batch` puts each batch on the next UTC day, so every daily row it writes is new (in
+ * production, a day's first events of each user and event; the default's steady state is the update
+ * path), with earlier days of the same users behind it (the per-day gaps' work).
  *
  * `--src` loads the plugin (schema and writer) from another checkout's `plugins/behavior/src`, for an
  * A/B of two versions: `git archive <commit> plugins/behavior | tar -x -C /tmp/base`, symlink
@@ -28,6 +32,8 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '2000' },
     users: { type: 'string', default: '5000' },
     src: { type: 'string' },
+    // Each batch on the next UTC day: every daily row a batch writes is new (the per-day gaps' path).
+    'day-per-batch': { type: 'boolean', default: false },
   },
 });
 const EVENTS = ['Page Viewed', 'Product Viewed', 'Added To Cart', 'Checkout Started', 'Order Completed'];
@@ -58,7 +64,8 @@ async function main(): Promise<void> {
     });
     const size = Number(values.batch);
     const users = Number(values.users);
-    const day = Date.UTC(2026, 0, 15);
+    const first = Date.UTC(2026, 0, 15);
+    let day = first;
     let seq = 0;
     const batch = (): StoredEvent[] =>
       Array.from({ length: size }, () => {
@@ -84,6 +91,7 @@ async function main(): Promise<void> {
     const times: number[] = [];
     const cpu: number[] = [];
     for (let b = 0; b < Number(values.batches); b++) {
+      if (values['day-per-batch']) day = first + b * DAY;
       const events = batch();
       const c = process.cpuUsage();
       const s = performance.now();

@@ -28,6 +28,7 @@ export class RetentionJob {
       tenants: string;
       daily: string;
       totals?: string;
+      gaps?: string;
     },
     private readonly settings: TenantSettingsCache,
     private readonly metrics: BehaviorMetrics,

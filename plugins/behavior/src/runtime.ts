@@ -20,6 +20,7 @@ export function createRuntime(ctx: PluginContext<BehaviorConfig>) {
     keys: ctx.table('tenant_keys'),
     daily: ctx.table('daily_users'),
     totals: ctx.table('daily_totals'),
+    gaps: ctx.table('daily_gaps'),
   };
   const metrics = createBehaviorMetrics(ctx);
   const settings = new TenantSettingsCache(ctx);

@@ -6,7 +6,8 @@
  * ranges and date-time ranges that cut days; a redelivered batch changes nothing; the rows the writer
  * keeps are row for row the ones migrations 0005/0006 backfill from existing events (a tenant's day
  * per statement, equal to one statement over all); and a user erased, or events past a tenant's
- * retention, leave the sets (which stay equal to the events left).
+ * retention, leave the sets (which stay equal to the events left). The per-day gaps (0008) are
+ * checked the same way against each row's previous day computed here from the raw events.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -157,6 +158,59 @@ async function assertTotals(sql: Sql, label: string) {
   assert.deepEqual(rows, await expectedTotals(sql), `${label}: totals`);
 }
 
+const GAPS = 'behavior_daily_gaps';
+const gapKey = (r: { tenant_id: string; day: string; event: string; type: string; prev_day: string }) =>
+  [r.tenant_id, r.day, r.event, r.type, r.prev_day].join('|');
+const byGapKey = <T extends Parameters<typeof gapKey>[0]>(rows: T[]) =>
+  rows.sort((a, b) => (gapKey(a) < gapKey(b) ? -1 : gapKey(a) > gapKey(b) ? 1 : 0));
+/** The per-day gaps table, in key order (sorted here: the database's ORDER BY follows its collation). */
+async function gapRows(sql: Sql) {
+  const rows = await sql.rows(`SELECT tenant_id, day, event, type, prev_day, users FROM ${GAPS}`);
+  return byGapKey(
+    rows.map((r) => ({
+      tenant_id: String(r.tenant_id),
+      day: String(r.day),
+      event: String(r.event),
+      type: String(r.type),
+      prev_day: String(r.prev_day),
+      users: num(r.users),
+    })),
+  );
+}
+/**
+ * The gaps computed here from the raw events' daily rows: per row, the user's previous day with a
+ * row of the same event and type ('' when none), counted per tenant, day, event, type and that day.
+ */
+async function expectedGaps(sql: Sql) {
+  const rows = [...(await expectedRows(sql))].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  const last = new Map<string, string>();
+  const out = new Map<
+    string,
+    { tenant_id: string; day: string; event: string; type: string; prev_day: string; users: number }
+  >();
+  for (const r of rows) {
+    const chain = [r.tenant_id, r.event, r.type, r.user_key].join('|');
+    const g = {
+      tenant_id: r.tenant_id,
+      day: r.day,
+      event: r.event,
+      type: r.type,
+      prev_day: last.get(chain) ?? '',
+      users: 0,
+    };
+    last.set(chain, r.day);
+    const k = gapKey(g);
+    (out.get(k) ?? out.set(k, g).get(k)!).users++;
+  }
+  return byGapKey([...out.values()]);
+}
+/** The gaps equal the raw events' item by item (and are not trivially empty). */
+async function assertGaps(sql: Sql, label: string) {
+  const rows = await gapRows(sql);
+  assert.ok(rows.length > 50 && rows.some((r) => r.prev_day !== ''), `${label}: ${rows.length} gap rows`);
+  assert.deepEqual(rows, await expectedGaps(sql), `${label}: gaps`);
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Whole UTC days, date-times cutting days at both ends, a range inside one day, one from the middle of a day to a midnight. */
 const RANGES = [
@@ -276,6 +330,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.ok(rows.length > 300 && rows.length < events.length, `${rows.length} rows for ${events.length} events`);
       assert.deepEqual(rows, await expectedRows(sql));
       await assertTotals(sql, 'written');
+      await assertGaps(sql, 'written');
       // An event at 23:59:59.999 and one at 00:00:00.000 fall on their own UTC days.
       const u = await sql.rows(
         `SELECT day FROM ${tables.daily} WHERE tenant_id = 'ta' AND day IN ('2025-02-28', '2025-03-01') GROUP BY day`,
@@ -370,17 +425,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           );
         }
         // The backfills run one statement per tenant and day, never one over the whole table.
-        const inserts = { daily: 0, totals: 0 };
+        const inserts = { daily: 0, totals: 0, gaps: 0 };
         const query = odb.sequelize.query.bind(odb.sequelize);
         odb.sequelize.query = ((text: string, options?: object) => {
           if (/^\s*INSERT INTO behavior_daily_users\b/.test(text)) inserts.daily++;
           if (/^\s*INSERT INTO behavior_daily_totals\b/.test(text)) inserts.totals++;
+          if (/^\s*INSERT INTO behavior_daily_gaps\b/.test(text)) inserts.gaps++;
           return query(text, options);
         }) as typeof odb.sequelize.query;
         assert.deepEqual(await odb.migrateUp(set()), [
           'behavior:0005_behavior_daily_users',
           'behavior:0006_behavior_daily_totals',
           'behavior:0007_behavior_daily_users_cover',
+          'behavior:0008_behavior_daily_gaps',
         ]);
         odb.sequelize.query = query;
         // Windows of whole days per tenant (their width follows statement time): at least one statement
@@ -389,7 +446,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         const tenants = new Set(expected.map((r) => r.tenant_id)).size;
         const tenantDays = new Set(expected.map((r) => `${r.tenant_id} ${r.day}`)).size;
         assert.ok(tenantDays > DAYS, `${tenantDays} tenant-days`);
-        for (const n of [inserts.daily, inserts.totals])
+        for (const n of [inserts.daily, inserts.totals, inserts.gaps])
           assert.ok(
             n > tenants && n <= tenantDays,
             `${n} statements for ${tenants} tenants, ${tenantDays} tenant-days`,
@@ -399,20 +456,25 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(await totalRows(osql), await expectedTotals(osql));
         assert.deepEqual(await dailyRows(osql), await dailyRows(sql));
         assert.deepEqual(await totalRows(osql), await totalRows(sql));
+        assert.deepEqual(await gapRows(osql), await expectedGaps(osql));
+        assert.deepEqual(await gapRows(osql), await gapRows(sql));
 
         // A process killed part-way through the backfill: some rows committed, the migrations not
         // recorded. The next start runs them again from nothing and ends with the same rows.
         await odb.sequelize.query(
-          `DELETE FROM aihub_migrations WHERE name IN ('behavior:0005_behavior_daily_users', 'behavior:0006_behavior_daily_totals', 'behavior:0007_behavior_daily_users_cover')`,
+          `DELETE FROM aihub_migrations WHERE name IN ('behavior:0005_behavior_daily_users', 'behavior:0006_behavior_daily_totals', 'behavior:0007_behavior_daily_users_cover', 'behavior:0008_behavior_daily_gaps')`,
         );
         await odb.sequelize.query(`DELETE FROM ${tables.daily} WHERE day > (SELECT MIN(day) FROM ${tables.daily})`);
+        await odb.sequelize.query(`DELETE FROM ${GAPS} WHERE day > (SELECT MIN(day) FROM ${GAPS})`);
         assert.deepEqual(await odb.migrateUp(set()), [
           'behavior:0005_behavior_daily_users',
           'behavior:0006_behavior_daily_totals',
           'behavior:0007_behavior_daily_users_cover',
+          'behavior:0008_behavior_daily_gaps',
         ]);
         assert.deepEqual(await dailyRows(osql), await expectedRows(osql));
         assert.deepEqual(await totalRows(osql), await expectedTotals(osql));
+        assert.deepEqual(await gapRows(osql), await expectedGaps(osql));
       } finally {
         await odb.close();
       }
@@ -443,6 +505,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         totalsBefore.filter((r) => r.tenant_id === 'tb'),
       );
       await assertTotals(sql, 'after erasure');
+      await assertGaps(sql, 'after erasure');
       await assertSameAnswers(fast, raw, 'after erasure', FILTERS.slice(0, 2));
     });
 
@@ -472,6 +535,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(totals.filter((r) => r.tenant_id === 'ta' && r.day < cutDay).length, 0);
       assert.ok(totals.some((r) => r.tenant_id === 'tb' && r.day < cutDay));
       await assertTotals(sql, 'after retention');
+      // Later rows whose previous day was purged now have none ('').
+      await assertGaps(sql, 'after retention');
       await assertSameAnswers(fast, raw, 'after retention', FILTERS.slice(0, 2));
     });
   });

@@ -19,7 +19,8 @@ import { scanByUser } from './scan';
 import { SessionStats, sessionsOf, type Session } from './sessions';
 import { encodeCursor, type TimelineCursor } from './timeline';
 import { BehaviorErrors } from '../errors';
-import { dailySource, dayBucketSql, rebuildUsers, totalsSource, type DailyFilter } from './daily';
+import { dailySource, dayBucketSql, rebuildUsers, totalsOf, totalsSource, type DailyFilter } from './daily';
+import { gapsOf } from './gaps';
 
 export interface Tables {
   events: string;
@@ -29,6 +30,8 @@ export interface Tables {
   daily: string;
   /** Per-day totals (analytics/daily.ts totalsOf: derived from `daily` when not given). */
   totals?: string;
+  /** Per-day gaps (analytics/gaps.ts gapsOf: derived from `daily` when not given). */
+  gaps?: string;
 }
 
 export interface EventFilter {
@@ -40,6 +43,7 @@ export interface EventFilter {
   properties: Record<string, string>;
 }
 
+const DAY_MS = 86_400_000;
 const MAX_BUCKETS = 10_000;
 /** Most (bucket, event) rows one trends query returns: many distinct event names over many buckets. */
 const MAX_SERIES_ROWS = 100_000;
@@ -190,7 +194,24 @@ export class Analytics {
   }
 
   async topEvents(tenantId: string, range: { from: number; to: number }, type: string, limit: number) {
+    if (this.useDaily && range.from % DAY_MS === 0 && range.to % DAY_MS === 0) {
+      // Whole UTC days: events from the per-day totals, distinct users from the per-day gaps (the
+      // range's rows whose user did not do that event since before the range: one per user, their
+      // first day in it). Both are a few rows per day and event, however many users the range has.
+      const bind = [tenantId, bucketOf(range.from, 'day'), bucketOf(range.to, 'day'), type];
+      const where = 'tenant_id = $1 AND day >= $2 AND day < $3 AND type = $4';
+      const rows = await this.sql.rows<Record<string, unknown>>(
+        `SELECT t.event, t.n, g.users FROM
+           (SELECT event, SUM(events) AS n FROM ${totalsOf(this.t)} WHERE ${where} GROUP BY event) t
+           JOIN (SELECT event, SUM(users) AS users FROM ${gapsOf(this.t)} WHERE ${where} AND prev_day < $2 GROUP BY event) g
+           ON g.event = t.event
+         ORDER BY t.n DESC, t.event LIMIT ${Math.floor(limit)}`,
+        bind,
+      );
+      return rows.map((r) => ({ event: (r.event as string) || null, count: num(r.n), users: num(r.users) }));
+    }
     if (this.useDaily) {
+      // A range with partial days: their users come from the raw events, so a distinct count over the rows.
       const src = this.daily(tenantId, range, { type });
       const rows = await this.sql.rows<Record<string, unknown>>(
         `SELECT event, SUM(n) AS n, COUNT(DISTINCT ${bytewise(this.sql.dialect, 'user_key')}) AS users FROM ${src.sql} s GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,

@@ -3,6 +3,17 @@ import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/
 import type { StoredEvent } from '../ingest/events';
 import type { Dialect } from '../types';
 import { at, bucketOf, bucketSql, TS, type Interval } from './dialect';
+import {
+  addGap,
+  addToGaps,
+  applyGaps,
+  gapsOf,
+  purgeGaps,
+  rebuildGapsSql,
+  userGapsSql,
+  type DayRow,
+  type GapDeltas,
+} from './gaps';
 
 /*
  * Daily user sets: one row per (tenant, UTC day, event name, type, user) with the number of events,
@@ -39,6 +50,8 @@ export interface DailyTables {
   daily: string;
   /** Per-day totals (behavior_daily_totals); by default the daily table's name with `_totals` for `_users`. */
   totals?: string;
+  /** Per-day gaps (behavior_daily_gaps, analytics/gaps.ts); by default the daily table's name with `_gaps`. */
+  gaps?: string;
 }
 
 /**
@@ -137,6 +150,7 @@ export async function addToDaily(
   fresh: StoredEvent[],
   tx: Transaction,
   totals: string = totalsOf({ events: '', daily: table }),
+  gaps?: string,
 ): Promise<void> {
   const rows = new Map<string, Record<string, unknown>>();
   for (const e of fresh) {
@@ -151,6 +165,7 @@ export async function addToDaily(
   // A fixed order: concurrent writers lock the rows they update in the same order (no deadlock).
   const sorted = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const deltas: TotalDeltas = new Map();
+  const added: DayRow[] = [];
   const per = sql.dialect === 'postgres' ? 5000 : ROWS_PER_INSERT;
   for (let i = 0; i < sorted.length; i += per) {
     const chunk = sorted.slice(i, i + per);
@@ -169,6 +184,14 @@ export async function addToDaily(
       tx,
     );
     const isNew = new Set(inserted.map((r) => [r.tenant_id, r.day, r.event, r.type, r.user_key].join('\u0000')));
+    for (const r of inserted)
+      added.push({
+        tenant_id: String(r.tenant_id),
+        day: String(r.day),
+        event: String(r.event),
+        type: String(r.type),
+        user_key: String(r.user_key),
+      });
     const existing = chunk.filter(([k]) => !isNew.has(k)).map(([, r]) => r);
     for (const [k, r] of chunk) addDelta(deltas, r, r.events as number, isNew.has(k) ? 1 : 0);
     if (!existing.length) continue;
@@ -180,6 +203,7 @@ export async function addToDaily(
     );
   }
   await applyTotals(sql, totals, deltas, tx);
+  await addToGaps(sql, { events: '', daily: table, gaps: gaps ?? gapsOf({ events: '', daily: table }) }, added, tx);
 }
 
 /** The UTC day label (`2025-01-02`) of the events table's time column. */
@@ -218,7 +242,13 @@ export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, u
           tx,
         );
       const deltas: TotalDeltas = new Map();
+      const gapDeltas: GapDeltas = new Map();
+      const gapRows = () => sql.rows<Record<string, unknown>>(userGapsSql(t, list), bind, tx);
+      const addGaps = (rows: Record<string, unknown>[], sign: number) => {
+        for (const r of rows) addGap(gapDeltas, r as unknown as DayRow, String(r.prev_day), sign * Number(r.users));
+      };
       for (const r of await grouped()) addDelta(deltas, r, -Number(r.events), -Number(r.users));
+      addGaps(await gapRows(), -1);
       await sql.sequelize.query(`DELETE FROM ${t.daily} WHERE tenant_id = $1 AND user_key IN (${list})`, {
         bind,
         transaction: tx,
@@ -228,7 +258,9 @@ export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, u
         transaction: tx,
       });
       for (const r of await grouped()) addDelta(deltas, r, Number(r.events), Number(r.users));
+      addGaps(await gapRows(), 1);
       await applyTotals(sql, totalsOf(t), deltas, tx);
+      await applyGaps(sql, gapsOf(t), gapDeltas, tx);
     }
   });
 }
@@ -263,6 +295,11 @@ export async function purgeDaily(
       [tenantId, cutoff],
       tx,
     );
+    const before = await sql.rows<Omit<DayRow, 'tenant_id' | 'day'>>(
+      `SELECT event, type, user_key FROM ${t.daily} WHERE tenant_id = $1 AND day = $2`,
+      [tenantId, day],
+      tx,
+    );
     await sql.sequelize.query(`DELETE FROM ${t.daily} WHERE tenant_id = $1 AND day <= $2`, {
       bind: [tenantId, day],
       transaction: tx,
@@ -281,11 +318,12 @@ export async function purgeDaily(
       bind: [tenantId, day],
       transaction: tx,
     });
+    await purgeGaps(sql, t, tenantId, day, before, tx);
     return late.length;
   });
 }
 
-/** Rebuilds every daily row and total (of one tenant, or all) from the raw events: the migration's backfill, and seeds. */
+/** Rebuilds every daily row, total and gap (of one tenant, or all) from the raw events: the migration's backfill, and seeds. */
 export async function rebuildDaily(sql: Sql, t: DailyTables, tenantId?: string): Promise<void> {
   await sql.transaction(async (tx) => {
     if (tenantId) await lockTenant(sql, tx, tenantId, true);
@@ -302,6 +340,14 @@ export async function rebuildDaily(sql: Sql, t: DailyTables, tenantId?: string):
       transaction: tx,
     });
     await sql.sequelize.query(rebuildTotalsSql(t, tenantId ? 'tenant_id = $1' : '1 = 1'), {
+      bind: tenantId ? [tenantId] : [],
+      transaction: tx,
+    });
+    await sql.sequelize.query(`DELETE FROM ${gapsOf(t)}${tenantId ? ' WHERE tenant_id = $1' : ''}`, {
+      bind: tenantId ? [tenantId] : [],
+      transaction: tx,
+    });
+    await sql.sequelize.query(rebuildGapsSql(t, tenantId ? 'g.tenant_id = $1' : '1 = 1'), {
       bind: tenantId ? [tenantId] : [],
       transaction: tx,
     });

@@ -46,6 +46,8 @@ export interface Tables {
   daily: string;
   /** Per-day totals, kept with the daily sets (derived from `daily` when not given). */
   totals?: string;
+  /** Per-day gaps (analytics/gaps.ts), kept with the daily sets (derived from `daily` when not given). */
+  gaps?: string;
 }
 
 export interface WriteOutcome {
@@ -142,7 +144,7 @@ export class EventWriter {
         for (const r of rows) insertedKeys.add(`${r.tenant_id}\u0000${r.message_id}`);
       }
       const fresh = kept.filter((e) => insertedKeys.has(`${e.tenantId}\u0000${e.messageId}`));
-      await addToDaily(this.sql, this.t.daily, fresh, tx, totalsOf(this.t));
+      await addToDaily(this.sql, this.t.daily, fresh, tx, totalsOf(this.t), this.t.gaps);
       await this.updateProfiles(fresh, tx);
       if (newTenants.length) {
         await this.sql.rows(

@@ -6,6 +6,7 @@ import { migration as behaviorAnalyticsIndexes } from './0004_behavior_analytics
 import { migration as behaviorDailyUsers } from './0005_behavior_daily_users';
 import { migration as behaviorDailyTotals } from './0006_behavior_daily_totals';
 import { migration as behaviorDailyUsersCover } from './0007_behavior_daily_users_cover';
+import { migration as behaviorDailyGaps } from './0008_behavior_daily_gaps';
 
 /** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
 export const behaviorMigrations: Migration[] = [
@@ -16,4 +17,5 @@ export const behaviorMigrations: Migration[] = [
   behaviorDailyUsers,
   behaviorDailyTotals,
   behaviorDailyUsersCover,
+  behaviorDailyGaps,
 ];

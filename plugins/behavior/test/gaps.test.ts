@@ -1,0 +1,241 @@
+/**
+ * The per-day gaps (src/analytics/gaps.ts) on random events, on SQLite and PostgreSQL: events of
+ * random users, names and types over 45 days, written through the EventWriter shuffled (so most
+ * batches add days before and between days a user already has: late events) and, on PostgreSQL, by
+ * two writers at once; the table must equal each daily row's previous day computed here from the raw
+ * events, top events over random whole-day ranges must equal the raw-event answer (counts and
+ * distinct users), and so must they after a rebuild and after users are erased.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createSql, num, type Sql } from '@aihub/core/plugin-api';
+import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
+import { Analytics } from '../src/analytics/Analytics';
+import { addToDaily, rebuildDaily } from '../src/analytics/daily';
+import { EventWriter } from '../src/consumer/EventWriter';
+import type { StoredEvent } from '../src/ingest/events';
+import { behaviorMigrations } from '../src/migrations';
+
+const tables = {
+  events: 'behavior_events',
+  profiles: 'behavior_profiles',
+  deleted: 'behavior_deleted_users',
+  tenants: 'behavior_tenants',
+  daily: 'behavior_daily_users',
+};
+const DAY = 86_400_000;
+const FIRST = Date.UTC(2025, 4, 1);
+const DAYS = 45;
+const SEED = Number(process.env.GAPS_SEED ?? 20261207);
+
+/** mulberry32: deterministic, so a failure reproduces (GAPS_SEED picks another data set). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomEvents(rand: () => number, n: number): StoredEvent[] {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  const out: StoredEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const u = Math.floor(rand() ** 2 * 70); // a few heavy users, a long tail
+    const type = pick(['track', 'track', 'track', 'page', 'identify'] as const);
+    const ts = new Date(FIRST + Math.floor(rand() * DAYS * DAY)).toISOString();
+    out.push({
+      tenantId: pick(['ta', 'ta', 'tb']),
+      messageId: `m${i}`,
+      type,
+      event: type === 'identify' ? null : type === 'page' ? pick(['Home', 'Docs', null]) : pick(['a', 'b', 'c', 'd']),
+      userId: u % 9 === 0 ? null : `u${u}`,
+      anonymousId: u % 9 === 0 ? `anon${u}` : null,
+      groupId: null,
+      previousId: null,
+      timestamp: ts,
+      receivedAt: ts,
+      properties: {},
+      traits: null,
+      context: null,
+    });
+  }
+  return out;
+}
+
+type Gap = { tenant_id: string; day: string; event: string; type: string; prev_day: string; users: number };
+const key = (r: Gap) => [r.tenant_id, r.day, r.event, r.type, r.prev_day].join('|');
+const sorted = (rows: Gap[]) => rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+
+async function gapRows(sql: Sql): Promise<Gap[]> {
+  const rows = await sql.rows(`SELECT tenant_id, day, event, type, prev_day, users FROM behavior_daily_gaps`);
+  return sorted(
+    rows.map((r) => ({
+      tenant_id: String(r.tenant_id),
+      day: String(r.day),
+      event: String(r.event),
+      type: String(r.type),
+      prev_day: String(r.prev_day),
+      users: num(r.users),
+    })),
+  );
+}
+
+/** From the raw events: each (tenant, day, event, type, user) once, with the user's previous such day. */
+async function expectedGaps(sql: Sql): Promise<Gap[]> {
+  const day =
+    sql.dialect === 'postgres' ? `to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : 'substr("timestamp", 1, 10)';
+  const rows = await sql.rows(
+    `SELECT DISTINCT tenant_id, ${day} AS day, COALESCE(event, '') AS event, type, distinct_id FROM ${tables.events}`,
+  );
+  rows.sort((a, b) => (String(a.day) < String(b.day) ? -1 : String(a.day) > String(b.day) ? 1 : 0));
+  const last = new Map<string, string>();
+  const out = new Map<string, Gap>();
+  for (const r of rows) {
+    const chain = [r.tenant_id, r.event, r.type, r.distinct_id].join('|');
+    const g: Gap = {
+      tenant_id: String(r.tenant_id),
+      day: String(r.day),
+      event: String(r.event),
+      type: String(r.type),
+      prev_day: last.get(chain) ?? '',
+      users: 0,
+    };
+    last.set(chain, g.day);
+    (out.get(key(g)) ?? out.set(key(g), g).get(key(g))!).users++;
+  }
+  return sorted([...out.values()]);
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`per-day gaps on random events (${kind}, seed ${SEED})`, () => {
+    let tdb: TestDatabase;
+    let db: ReturnType<typeof createDatabase>;
+    let sql: Sql;
+    let fast: Analytics;
+    let raw: Analytics;
+    const rand = prng(SEED);
+    const events = randomEvents(rand, 4000);
+
+    /** Top events from the gaps and from the raw events over random whole-day ranges (and edge ones), compared. */
+    async function assertTopEvents(label: string, ranges = 40): Promise<number> {
+      let nonEmpty = 0;
+      const list: { from: number; to: number }[] = [
+        { from: FIRST, to: FIRST + DAYS * DAY },
+        { from: FIRST - 10 * DAY, to: FIRST + DAY },
+        { from: FIRST + (DAYS - 1) * DAY, to: FIRST + (DAYS + 5) * DAY },
+      ];
+      for (let i = 0; i < ranges; i++) {
+        const a = Math.floor(rand() * DAYS);
+        const b = a + 1 + Math.floor(rand() * (DAYS - a));
+        list.push({ from: FIRST + a * DAY, to: FIRST + b * DAY });
+      }
+      for (const tenant of ['ta', 'tb'])
+        for (const range of list)
+          for (const type of ['track', 'page']) {
+            const order = (x: { event: string | null; count: number }[]) =>
+              [...x].sort((p, q) => q.count - p.count || (p.event ?? '').localeCompare(q.event ?? ''));
+            const got = await fast.topEvents(tenant, range, type, 100);
+            const want = await raw.topEvents(tenant, range, type, 100);
+            const r = `${new Date(range.from).toISOString()}..${new Date(range.to).toISOString()}`;
+            assert.deepEqual(order(got), order(want), `${label}: top ${type} ${tenant} ${r}`);
+            if (got.length) nonEmpty++;
+          }
+      return nonEmpty;
+    }
+
+    before(async () => {
+      tdb = await createTestDatabase(kind);
+      db = createDatabase({ url: tdb.url });
+      await db.migrateUp([{ owner: 'behavior', tablePrefix: 'behavior', migrations: behaviorMigrations }]);
+      sql = createSql(db);
+      fast = new Analytics(sql, tables, 1_000_000, true);
+      raw = new Analytics(sql, tables, 1_000_000, false);
+      const writer = new EventWriter(sql, tables);
+      // Random batch sizes; on PostgreSQL two writers (two pool connections) at once.
+      const batches: StoredEvent[][] = [];
+      for (let i = 0; i < events.length;) {
+        const n = 1 + Math.floor(rand() * 300);
+        batches.push(events.slice(i, i + n));
+        i += n;
+      }
+      const lanes = kind === 'postgres' ? 2 : 1;
+      await Promise.all(
+        Array.from({ length: lanes }, async (_, lane) => {
+          const w = lane ? new EventWriter(sql, tables) : writer;
+          for (let i = lane; i < batches.length; i += lanes) await w.write(batches[i]);
+        }),
+      );
+    });
+
+    after(async () => {
+      await db?.close();
+      await tdb?.drop();
+    });
+
+    it('keeps the gaps equal to the raw events, whatever order the days arrive in', async () => {
+      const rows = await gapRows(sql);
+      assert.ok(rows.length > 500, `${rows.length} gap rows`);
+      assert.ok(rows.filter((r) => r.prev_day !== '').length > rows.length / 2, 'most rows have a previous day');
+      assert.deepEqual(rows, await expectedGaps(sql));
+    });
+
+    it('answers top events over random whole-day ranges as the raw events do', async () => {
+      const nonEmpty = await assertTopEvents('written');
+      assert.ok(nonEmpty > 100, `${nonEmpty} non-empty answers`);
+    });
+
+    // Two transactions adding days of one user and event: the second must read the first's row, so
+    // it waits for its commit (PostgreSQL; SQLite runs one write transaction at a time).
+    if (kind === 'postgres')
+      it('serializes two writers adding days of the same user (the later reads the earlier)', async () => {
+        const ev = (day: number): StoredEvent => ({
+          ...events[0],
+          tenantId: 'race',
+          type: 'track',
+          event: 'x',
+          userId: null,
+          anonymousId: 'anon-race',
+          timestamp: new Date(FIRST + day * DAY).toISOString(),
+        });
+        await sql.transaction((tx) => addToDaily(sql, tables.daily, [ev(1)], tx));
+        let first!: () => void;
+        const firstAdded = new Promise<void>((r) => (first = r));
+        const a = sql.transaction(async (tx) => {
+          await addToDaily(sql, tables.daily, [ev(5)], tx);
+          first();
+          // Still uncommitted while the other writer adds its day.
+          await new Promise((r) => setTimeout(r, 300));
+        });
+        await firstAdded;
+        const b = sql.transaction((tx) => addToDaily(sql, tables.daily, [ev(6)], tx));
+        await Promise.all([a, b]);
+        const day = (n: number) => new Date(FIRST + n * DAY).toISOString().slice(0, 10);
+        assert.deepEqual(
+          (await gapRows(sql)).filter((r) => r.tenant_id === 'race').map((r) => [r.day, r.prev_day, r.users]),
+          [
+            [day(1), '', 1],
+            [day(5), day(1), 1],
+            [day(6), day(5), 1],
+          ],
+        );
+        // These rows have no events behind them: gone before the rebuild below.
+        for (const t of [tables.daily, 'behavior_daily_totals', 'behavior_daily_gaps'])
+          await sql.rows(`DELETE FROM ${t} WHERE tenant_id = 'race' RETURNING tenant_id`);
+      });
+
+    it('rebuilds to the same rows, and stays exact after users are erased', async () => {
+      const written = await gapRows(sql);
+      await rebuildDaily(sql, tables);
+      assert.deepEqual(await gapRows(sql), written);
+      for (const u of ['u1', 'u4', 'anon9', 'u40']) await fast.deleteUser('ta', [u], 50);
+      const rows = await gapRows(sql);
+      assert.notDeepEqual(rows, written);
+      assert.deepEqual(rows, await expectedGaps(sql));
+      await assertTopEvents('after erasure', 15);
+    });
+  });
+}
