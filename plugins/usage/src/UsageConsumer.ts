@@ -12,13 +12,12 @@ import {
   InterruptibleSleep,
   deadLetterCounter,
   deadLetterReason,
-  isStorableUsageTime,
   retryTransientDb,
   writeIsolatingPoison,
 } from '@aihub/core/plugin-api';
 import type { UsageMetrics } from './metrics';
 import type { Mutex } from './mutex';
-import { interruptedRow, parseRecord, type UsageRow } from './records';
+import { hasStorableTime, interruptedRow, parseRecord, type UsageRow } from './records';
 import type { SpendService } from './budgets/SpendService';
 import type { UsageWriter, WriteResult } from './writer/UsageWriter';
 
@@ -108,9 +107,12 @@ export class UsageConsumer {
       // A time the database cannot store (year 10000, before year 1) would be refused by the write and
       // cost a bisection of the batch; the request still happened, so it is billed now rather than
       // dead-lettered (never lose a usage record), counted and logged with its original value.
-      if (parsed.kind !== 'invalid' && !isStorableUsageTime(parsed.row.createdAt)) {
+      if (parsed.kind !== 'invalid' && !hasStorableTime(parsed.row)) {
         redated.push(`${parsed.row.requestId}: ${parsed.row.createdAt}`);
-        parsed.row.createdAt = new Date(this.ctx.clock.now()).toISOString();
+        // Both forms: the rollups, histograms and spend counters file the row under createdMs's day.
+        const now = this.ctx.clock.now();
+        parsed.row.createdAt = new Date(now).toISOString();
+        parsed.row.createdMs = now;
       }
       if (parsed.kind === 'invalid') dead.push(this.deadLetter(m, 'malformed', parsed.reason));
       else if (parsed.kind === 'pending')

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { interruptedRow, parseRecord, INTERRUPTED_CODE, MAX_INT, MAX_MICROS } from './records';
+import { isStorableUsageTime } from '@aihub/core/plugin-api';
+import { hasStorableTime, interruptedRow, parseRecord, INTERRUPTED_CODE, MAX_INT, MAX_MICROS } from './records';
 
 describe('parseRecord', () => {
   const base = {
@@ -81,6 +82,26 @@ describe('parseRecord', () => {
     const ok = parseRecord({ ...base, costMicros: MAX_MICROS, promptTokens: MAX_INT, completionTokens: 0 });
     assert.equal(ok.kind === 'final' && ok.clamped, undefined, 'the largest storable values are not clamps');
     assert.equal(ok.kind === 'final' && ok.row.estimated, false);
+  });
+
+  it("decides a row's time on its createdMs as core's isStorableUsageTime does on the text", () => {
+    const times = [
+      '2026-12-07T15:00:00.123Z',
+      '0001-01-01T00:00:00.000Z',
+      '0000-12-31T23:59:59.999Z',
+      '0999-12-31T23:59:59.999Z',
+      '1000-01-01T00:00:00.000Z',
+      '8999-12-31T23:59:59.999Z',
+      '9000-01-01T00:00:00.000Z',
+      '9999-12-31T23:59:59.999Z',
+      new Date(Date.UTC(10000, 0, 1)).toISOString(),
+      new Date(-8.64e15).toISOString(),
+    ];
+    for (const t of times) {
+      const p = parseRecord({ ...base, timestamp: t });
+      assert.ok(p.kind === 'final', t);
+      assert.equal(hasStorableTime(p.row), isStorableUsageTime(t), t);
+    }
   });
 
   it('recognizes write-ahead records and bills them as interrupted', () => {

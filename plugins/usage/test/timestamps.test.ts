@@ -106,6 +106,25 @@ for (const kind of ['postgres', 'embedded'] as const) {
           `${id} billed at the time it was read (${new Date(ms).toISOString()})`,
         );
       }
+      // The rollups file them under the day they were billed at too, not a day of year 10000 or
+      // before year 1, which no invoice period covers.
+      const daily = await q("SELECT day, SUM(requests) AS n FROM usage_daily WHERE tenant_id = 'tt' GROUP BY day");
+      const billedDays = new Set([
+        '2026-01-02',
+        '9999-12-31',
+        new Date(t0).toISOString().slice(0, 10),
+        new Date().toISOString().slice(0, 10),
+      ]);
+      const days = daily.map((r) => `${String(r.day)} × ${Number(r.n)}`).join(', ');
+      assert.ok(
+        daily.every((r) => billedDays.has(String(r.day))),
+        `every daily row is on a billed day: ${days}`,
+      );
+      assert.equal(
+        daily.reduce((sum, r) => sum + Number(r.n), 0),
+        4,
+        days,
+      );
       assert.equal(
         (await q(`SELECT COUNT(*) AS n FROM aihub_dead_letters WHERE topic = '${USAGE_TOPIC}'`))[0].n,
         kind === 'postgres' ? '0' : 0,
