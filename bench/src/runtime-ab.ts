@@ -10,7 +10,8 @@
  * BENCH_VARIANTS (comma-separated; default `aihub20,aihub24,bare20,bare24,peer20,peer24`): a server
  * (`aihub`: one process doing everything, usage consumed in-process; `aihub-api`: the serving role;
  * `bare`; `peer`), the Node major, and optionally `s<MB>` for another --max-semi-space-size (e.g.
- * `aihub24s64`). BENCH_ROUNDS (6), BENCH_SECONDS (4), BENCH_RATE (unset: as fast as served),
+ * `aihub24s64`), and for the bare proxy optionally `u<major>` for the undici it uses (`bare24u7`: the
+ * 7.x AI Hub ships; without it, the 6.x bench/ resolves). BENCH_ROUNDS (6), BENCH_SECONDS (4), BENCH_RATE (unset: as fast as served),
  * BENCH_IDLE_TRIM_MS (AI Hub's idle trim, default 0 here: an idle server's full GC would run on the
  * core the measured one uses), BENCH_CONNECTIONS (50; 1 compares the one-connection path), BENCH_CPU_PROF (a directory: a V8 CPU profile per server, in
  * `<dir>/<variant>/`, the peer's too, with `windows.json`: when the measured rounds ran and the requests
@@ -29,6 +30,7 @@ import {
   load,
   nodeBinary,
   pinSelf,
+  repoRoot,
   startServer,
   stopServer,
   useRuntime,
@@ -60,6 +62,19 @@ interface Side {
   profDir?: string;
 }
 
+/**
+ * The entry of an undici of `major` installed in this repository: the one AI Hub's ai plugin ships,
+ * or else the root's (the bare proxy's default), for `bare<N>u<major>` variants.
+ */
+function undiciOfMajor(major: string): string {
+  for (const from of [path.join(repoRoot, 'plugins/ai'), repoRoot]) {
+    const entry = require.resolve('undici', { paths: [from] });
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as { version: string };
+    if (pkg.version.split('.')[0] === major) return entry;
+  }
+  throw new Error(`BENCH_VARIANTS: no undici ${major}.x installed (plugins/ai's or the root's)`);
+}
+
 /** CLOCK_MONOTONIC in µs: the clock of a V8 CPU profile's startTime and samples (both are the OS's monotonic clock). */
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -80,9 +95,12 @@ async function main() {
   const prefixes: string[] = [];
   try {
     for (const name of VARIANTS) {
-      const m = /^(aihub-api|aihub|bare|peer)(\d+)(?:s(\d+))?$/.exec(name);
-      if (!m) throw new Error(`BENCH_VARIANTS: ${name} is not <aihub|aihub-api|bare|peer><major>[s<MB>]`);
-      const [, kind, major, semi] = m;
+      const m = /^(aihub-api|aihub|bare|peer)(\d+)(?:s(\d+))?(?:u(\d+))?$/.exec(name);
+      if (!m || (m[4] && m[1] !== 'bare'))
+        throw new Error(
+          `BENCH_VARIANTS: ${name} is not <aihub|aihub-api|bare|peer><major>[s<MB>] or bare<major>[s<MB>]u<undici major>`,
+        );
+      const [, kind, major, semi, undiciMajor] = m;
       const profDir = PROF ? path.resolve(PROF, name) : undefined;
       if (profDir) mkdirSync(profDir, { recursive: true });
       const extra = [
@@ -104,6 +122,7 @@ async function main() {
         if (kind === 'bare') {
           const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl], {
             BENCH_NODE_EXTRA: extra,
+            ...(undiciMajor ? { BENCH_UNDICI: undiciOfMajor(undiciMajor) } : {}),
           });
           sides.push({
             ...side,

@@ -4,7 +4,11 @@
  * Usage: bare-proxy.ts <port> <upstream origin>
  */
 import http from 'node:http';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+
+// BENCH_UNDICI (a resolved module path; runtime-ab.ts's `u<major>` variants): another undici than
+// the one bench/ resolves (the root's, which npm hoisted for node-gyp), e.g. the version AI Hub ships.
+const { Pool } = createRequire(__filename)(process.env.BENCH_UNDICI ?? 'undici') as typeof import('undici');
 
 const port = Number(process.argv[2] ?? 0);
 const upstream = process.argv[3] ?? 'http://127.0.0.1:9999';
