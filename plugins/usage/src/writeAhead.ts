@@ -69,8 +69,14 @@ function estimatePrompt(body: unknown): number {
  */
 class Batcher {
   private batch: Record<string, unknown>[] = [];
-  private waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private scheduled = false;
+  /**
+   * This turn's hand-off, shared by every record in the batch (each caller chains its own next()
+   * on it): no Promise, executor closure or waiter object per request, which at 50 connections is
+   * every call. Undefined while no write is scheduled.
+   */
+  private handOff: Promise<void> | undefined;
+  private settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  private readonly onTurn = (): void => this.flush();
 
   constructor(
     private readonly ctx: PluginContext,
@@ -79,13 +85,14 @@ class Batcher {
 
   /** Queues `record` for this turn's write; the promise settles when that write is handed off. */
   add(record: Record<string, unknown>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.batch.push(record);
-      this.waiters.push({ resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    this.batch.push(record);
+    if (this.handOff !== undefined) return this.handOff;
+    const handOff = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
     });
+    this.handOff = handOff;
+    setImmediate(this.onTurn);
+    return handOff;
   }
 
   /**
@@ -112,33 +119,31 @@ class Batcher {
 
   /** True while records wait for this turn's write (a call alone must not overtake them). */
   get waiting(): boolean {
-    return this.scheduled;
+    return this.handOff !== undefined;
   }
 
   private flush(): void {
     const batch = this.batch;
-    const waiters = this.waiters;
+    const settle = this.settle!;
     this.batch = [];
-    this.waiters = [];
-    this.scheduled = false;
+    this.handOff = undefined;
+    this.settle = undefined;
     let handedOff = false;
     try {
       const hand = this.ctx.queue.publishHandedOff(USAGE_TOPIC, batch);
       hand.handedOff.then(
         () => {
           handedOff = true;
-          for (const w of waiters) w.resolve();
+          settle.resolve();
         },
-        (err: unknown) => {
-          for (const w of waiters) w.reject(err);
-        },
+        (err: unknown) => settle.reject(err),
       );
       hand.durable.catch((err: unknown) => {
-        // Before the hand-off the waiters get the error (handled above); after it, only this.
+        // Before the hand-off the callers get the error (through the shared promise); after it, only this.
         if (handedOff) this.onLateFailure(err);
       });
     } catch (err) {
-      for (const w of waiters) w.reject(err);
+      settle.reject(err);
     }
   }
 }
