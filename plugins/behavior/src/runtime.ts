@@ -1,5 +1,6 @@
 import type { PluginContext } from '@aihub/core/plugin-api';
 import { Analytics } from './analytics/Analytics';
+import { readSql } from './analytics/readSql';
 import type { BehaviorConfig } from './config';
 import { EventConsumer } from './consumer/EventConsumer';
 import { EventWriter } from './consumer/EventWriter';
@@ -27,7 +28,13 @@ export function createRuntime(ctx: PluginContext<BehaviorConfig>) {
   const keys = new TenantKeys(sql, tables.keys);
   const writer = new EventWriter(sql, tables);
   const consumer = new EventConsumer(ctx, writer, metrics);
-  const analytics = new Analytics(sql, tables, ctx.config.analytics.maxScanEvents, ctx.config.analytics.dailyUserSets);
+  const analytics = new Analytics(
+    sql,
+    tables,
+    ctx.config.analytics.maxScanEvents,
+    ctx.config.analytics.dailyUserSets,
+    readSql(sql),
+  );
   const retention = new RetentionJob(ctx, sql, tables, settings, metrics);
   return { sql, tables, metrics, settings, keys, writer, consumer, analytics, retention };
 }

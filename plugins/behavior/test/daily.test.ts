@@ -22,6 +22,7 @@ import {
 } from '@aihub/core/plugin-api';
 import { createDatabase, createMemoryStore, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import { Analytics } from '../src/analytics/Analytics';
+import { readSql } from '../src/analytics/readSql';
 import type { Interval } from '../src/analytics/dialect';
 import type { BehaviorConfig } from '../src/config';
 import { EventWriter } from '../src/consumer/EventWriter';
@@ -310,7 +311,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       db = createDatabase({ url: tdb.url });
       await db.migrateUp(set());
       sql = createSql(db);
-      fast = new Analytics(sql, tables, 1_000_000, true);
+      // The gateway's reads: on SQLite through their own connection (readSql), compared with the main one's.
+      fast = new Analytics(sql, tables, 1_000_000, true, readSql(sql));
       raw = new Analytics(sql, tables, 1_000_000, false);
       const writer = new EventWriter(sql, tables);
       // In batches, one of them delivered twice (a queue redelivery): it must change nothing.

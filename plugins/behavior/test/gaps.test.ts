@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createSql, num, type Sql } from '@aihub/core/plugin-api';
 import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import { Analytics } from '../src/analytics/Analytics';
+import { readSql } from '../src/analytics/readSql';
 import { addToDaily, rebuildDaily } from '../src/analytics/daily';
 import { EventWriter } from '../src/consumer/EventWriter';
 import type { StoredEvent } from '../src/ingest/events';
@@ -152,7 +153,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       db = createDatabase({ url: tdb.url });
       await db.migrateUp([{ owner: 'behavior', tablePrefix: 'behavior', migrations: behaviorMigrations }]);
       sql = createSql(db);
-      fast = new Analytics(sql, tables, 1_000_000, true);
+      fast = new Analytics(sql, tables, 1_000_000, true, readSql(sql));
       raw = new Analytics(sql, tables, 1_000_000, false);
       const writer = new EventWriter(sql, tables);
       // Random batch sizes; on PostgreSQL two writers (two pool connections) at once.
@@ -226,6 +227,38 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         for (const t of [tables.daily, 'behavior_daily_totals', 'behavior_daily_gaps'])
           await sql.rows(`DELETE FROM ${t} WHERE tenant_id = 'race' RETURNING tenant_id`);
       });
+
+    it('reads analytics on connections of their own on SQLite, so a slow one holds no other query', async () => {
+      const read = readSql(sql);
+      if (kind === 'postgres') {
+        const q = 'SELECT pg_backend_pid() AS pid';
+        assert.ok((await read.rows(q)).length === 1, 'PostgreSQL reads through its pool');
+        return;
+      }
+      const done: string[] = [];
+      // ~1 s of SQLite work on an analytics connection…
+      const slow = read
+        .rows(
+          'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $1) SELECT COUNT(*) AS n FROM c',
+          [3_000_000],
+        )
+        .then((r) => {
+          done.push('slow');
+          return r;
+        });
+      await new Promise((r) => setTimeout(r, 30));
+      // …while the gateway's plain statements (the outbox INSERT of ingestion, profile reads) go on.
+      await sql.rows('SELECT COUNT(*) AS n FROM behavior_daily_totals').then(() => done.push('main'));
+      // …and so do the other analytics reads (another connection of the analytics').
+      await read.rows('SELECT COUNT(*) AS n FROM behavior_daily_gaps').then(() => done.push('read'));
+      assert.equal(num((await slow)[0].n), 3_000_000);
+      assert.deepEqual(done, ['main', 'read', 'slow']);
+      // Bound parameters, results and errors as through sql.rows.
+      const q =
+        'SELECT tenant_id, COUNT(*) AS n FROM behavior_daily_users WHERE tenant_id = $1 AND day >= $2 GROUP BY tenant_id';
+      assert.deepEqual(await read.rows(q, ['ta', '2025-05-10']), await sql.rows(q, ['ta', '2025-05-10']));
+      await assert.rejects(read.rows('SELECT * FROM no_such_table'), /no such table/);
+    });
 
     it('rebuilds to the same rows, and stays exact after users are erased', async () => {
       const written = await gapRows(sql);

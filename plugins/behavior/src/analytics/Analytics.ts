@@ -56,6 +56,8 @@ export class Analytics {
     private readonly maxScan: number,
     /** Read counts and distinct users from the daily user sets where they can answer (false: always the raw events). */
     private readonly useDaily = true,
+    /** Where the queries read (readSql: on SQLite a connection of their own); writes go through `sql`. */
+    private readonly read: Sql = sql,
   ) {}
 
   /** The daily sets' source for [from, to) (see dailySource), its placeholders numbered from $1. */
@@ -111,7 +113,7 @@ export class Analytics {
       const perDay = withUsers && interval === 'day' && byEvent;
       if (!withUsers || perDay) {
         const src = totalsSource(this.sql.dialect, this.t, tenantId, range, daily);
-        const found = await this.sql.rows<Record<string, unknown>>(
+        const found = await this.read.rows<Record<string, unknown>>(
           `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n${perDay ? ', SUM(users) AS users, COUNT(*) AS types' : ''} FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
           src.bind,
         );
@@ -122,7 +124,7 @@ export class Analytics {
       }
       if (!rows) {
         const src = this.daily(tenantId, range, daily);
-        rows = await this.sql.rows<Record<string, unknown>>(
+        rows = await this.read.rows<Record<string, unknown>>(
           `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, SUM(n) AS n, COUNT(DISTINCT user_key) AS users FROM ${src.sql} s GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
           src.bind,
         );
@@ -131,7 +133,7 @@ export class Analytics {
         // Users grouped, then counted: PostgreSQL sorts for COUNT(DISTINCT …), past work_mem on disk
         // (1M events, 30 days: 1.6-2.5 s), where a hash of the range's users takes 1.0 s; SQLite alike.
         const src = this.daily(tenantId, range, daily);
-        [total] = await this.sql.rows<Record<string, unknown>>(
+        [total] = await this.read.rows<Record<string, unknown>>(
           `SELECT SUM(n) AS n, COUNT(*) AS users FROM (SELECT user_key, SUM(n) AS n FROM ${src.sql} s GROUP BY user_key) u`,
           src.bind,
         );
@@ -140,12 +142,12 @@ export class Analytics {
       const q = this.filters(tenantId, range, f);
       const b = bucketSql(this.sql.dialect, interval);
       const users = withUsers ? ', COUNT(DISTINCT distinct_id) AS users' : '';
-      rows = await this.sql.rows<Record<string, unknown>>(
+      rows = await this.read.rows<Record<string, unknown>>(
         `SELECT ${b} AS bucket${byEvent ? ', event' : ''}, COUNT(*) AS n${users} FROM ${this.t.events} WHERE ${q.where} GROUP BY ${b}${byEvent ? ', event' : ''} ORDER BY 1 LIMIT ${MAX_SERIES_ROWS + 1}`,
         q.bind,
       );
       if (rows.length <= MAX_SERIES_ROWS)
-        [total] = await this.sql.rows<Record<string, unknown>>(
+        [total] = await this.read.rows<Record<string, unknown>>(
           `SELECT COUNT(*) AS n${users} FROM ${this.t.events} WHERE ${q.where}`,
           q.bind,
         );
@@ -200,7 +202,7 @@ export class Analytics {
       // first day in it). Both are a few rows per day and event, however many users the range has.
       const bind = [tenantId, bucketOf(range.from, 'day'), bucketOf(range.to, 'day'), type];
       const where = 'tenant_id = $1 AND day >= $2 AND day < $3 AND type = $4';
-      const rows = await this.sql.rows<Record<string, unknown>>(
+      const rows = await this.read.rows<Record<string, unknown>>(
         `SELECT t.event, t.n, g.users FROM
            (SELECT event, SUM(events) AS n FROM ${totalsOf(this.t)} WHERE ${where} GROUP BY event) t
            JOIN (SELECT event, SUM(users) AS users FROM ${gapsOf(this.t)} WHERE ${where} AND prev_day < $2 GROUP BY event) g
@@ -213,14 +215,14 @@ export class Analytics {
     if (this.useDaily) {
       // A range with partial days: their users come from the raw events, so a distinct count over the rows.
       const src = this.daily(tenantId, range, { type });
-      const rows = await this.sql.rows<Record<string, unknown>>(
+      const rows = await this.read.rows<Record<string, unknown>>(
         `SELECT event, SUM(n) AS n, COUNT(DISTINCT ${bytewise(this.sql.dialect, 'user_key')}) AS users FROM ${src.sql} s GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,
         src.bind,
       );
       return rows.map((r) => ({ event: (r.event as string) || null, count: num(r.n), users: num(r.users) }));
     }
     const q = this.filters(tenantId, range).eq('type', type);
-    const rows = await this.sql.rows<Record<string, unknown>>(
+    const rows = await this.read.rows<Record<string, unknown>>(
       `SELECT event, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} GROUP BY event ORDER BY n DESC, event LIMIT ${Math.floor(limit)}`,
       q.bind,
     );
@@ -239,7 +241,7 @@ export class Analytics {
     if (property) {
       const path = q.param(propertyParam(this.sql.dialect, checkProperty(property)));
       const v = propertySql(this.sql.dialect, path);
-      const rows = await this.sql.rows<Record<string, unknown>>(
+      const rows = await this.read.rows<Record<string, unknown>>(
         `SELECT ${v} AS value, COUNT(*) AS n, COUNT(DISTINCT distinct_id) AS users FROM ${this.t.events} WHERE ${q.where} AND ${v} IS NOT NULL GROUP BY ${v} ORDER BY n DESC, value LIMIT ${Math.floor(limit)}`,
         q.bind,
       );
@@ -249,7 +251,7 @@ export class Analytics {
       this.sql.dialect === 'postgres'
         ? `SELECT k AS key, COUNT(*) AS n FROM ${this.t.events} e, jsonb_object_keys(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties ELSE '{}'::jsonb END) AS k WHERE ${q.where} GROUP BY k ORDER BY n DESC, k LIMIT ${Math.floor(limit)}`
         : `SELECT j.key AS key, COUNT(*) AS n FROM ${this.t.events} e, json_each(CASE WHEN json_valid(e.properties) THEN e.properties ELSE '{}' END) AS j WHERE ${q.where} GROUP BY j.key ORDER BY n DESC, j.key LIMIT ${Math.floor(limit)}`;
-    const rows = await this.sql.rows<Record<string, unknown>>(sql, q.bind);
+    const rows = await this.read.rows<Record<string, unknown>>(sql, q.bind);
     return { properties: rows.map((r) => ({ property: String(r.key), count: num(r.n) })) };
   }
 
@@ -259,7 +261,7 @@ export class Analytics {
       .eq('type', 'track')
       .in('event', [...new Set(steps)]);
     const acc = newFunnel(steps.length);
-    const scanned = await scanByUser(this.sql, this.t.events, q, this.maxScan, (_id, events) =>
+    const scanned = await scanByUser(this.read, this.t.events, q, this.maxScan, (_id, events) =>
       addUser(acc, events, steps, windowMs, range.from, range.to),
     );
     return { steps: funnelResult(acc, steps), window_ms: windowMs, events_scanned: scanned };
@@ -313,7 +315,7 @@ export class Analytics {
       // Each user's first day before the end as a window over their rows, not a join of `a` with
       // itself: PostgreSQL cannot estimate a CTE's rows and picked a nested loop over two scans of it
       // (minutes at 1M events). Users with no day before the end have no first and drop out, as the join did.
-      const rows = await this.sql.rows<Record<string, unknown>>(
+      const rows = await this.read.rows<Record<string, unknown>>(
         `WITH a AS (${a})
          SELECT first, b, COUNT(*) AS n FROM (
            SELECT b, MIN(CASE WHEN d < $${bind.length} THEN d END) OVER (PARTITION BY distinct_id) AS first FROM a
@@ -344,11 +346,11 @@ export class Analytics {
         ? this.daily(tenantId, range, { events: startEvent ? [startEvent] : [] })
         : undefined;
       const starts = startSrc
-        ? await this.sql.rows<Record<string, unknown>>(
+        ? await this.read.rows<Record<string, unknown>>(
             `SELECT ${byUser} AS distinct_id, MIN(day) AS first FROM ${startSrc.sql} s GROUP BY ${byUser} LIMIT ${this.maxScan + 1}`,
             startSrc.bind,
           )
-        : await this.sql.rows<Record<string, unknown>>(
+        : await this.read.rows<Record<string, unknown>>(
             `SELECT distinct_id, MIN(${TS}) AS first FROM ${this.t.events} WHERE ${q.where} GROUP BY distinct_id LIMIT ${this.maxScan + 1}`,
             q.bind,
           );
@@ -366,11 +368,11 @@ export class Analytics {
         ? this.daily(tenantId, { from: range.from, to: endMs }, { events: returnEvent ? [returnEvent] : [] })
         : undefined;
       const activity = returnSrc
-        ? await this.sql.rows<Record<string, unknown>>(
+        ? await this.read.rows<Record<string, unknown>>(
             `SELECT ${byUser} AS distinct_id, day AS d FROM ${returnSrc.sql} s GROUP BY ${byUser}, day LIMIT ${this.maxScan + 1}`,
             returnSrc.bind,
           )
-        : await this.sql.rows<Record<string, unknown>>(
+        : await this.read.rows<Record<string, unknown>>(
             `SELECT distinct_id, ${day} AS d FROM ${this.t.events} WHERE ${r.where} GROUP BY distinct_id, ${day} LIMIT ${this.maxScan + 1}`,
             r.bind,
           );
@@ -421,7 +423,7 @@ export class Analytics {
     const userId = userIds?.length ? userIds[0] : undefined;
     const stats = new SessionStats();
     const list: Session[] = [];
-    const scanned = await scanByUser(this.sql, this.t.events, q, this.maxScan, (id, events) => {
+    const scanned = await scanByUser(this.read, this.t.events, q, this.maxScan, (id, events) => {
       const s = sessionsOf(id, events, inactivityMs);
       stats.add(s);
       if (userId) list.push(...s);
@@ -440,15 +442,15 @@ export class Analytics {
     ids: readonly string[],
   ): Promise<{ userId: string; profile: Record<string, unknown> | undefined } | undefined> {
     for (const userId of [...new Set(ids)]) {
-      const [p] = await this.sql.rows<Record<string, unknown>>(
+      const [p] = await this.read.rows<Record<string, unknown>>(
         `SELECT * FROM ${this.t.profiles} WHERE tenant_id = $1 AND user_id = $2`,
         [tenantId, userId],
       );
       if (p) return { userId, profile: p };
-      const [e] = await this.sql.rows(`SELECT id FROM ${this.t.events} WHERE tenant_id = $1 AND user_id = $2 LIMIT 1`, [
-        tenantId,
-        userId,
-      ]);
+      const [e] = await this.read.rows(
+        `SELECT id FROM ${this.t.events} WHERE tenant_id = $1 AND user_id = $2 LIMIT 1`,
+        [tenantId, userId],
+      );
       if (e) return { userId, profile: undefined };
     }
     return undefined;
@@ -480,7 +482,7 @@ export class Analytics {
       const n = q.bind.length;
       q.raw(`(${TS}, id) < (${at(this.sql.dialect, n - 1)}, $${n})`);
     }
-    const events = await this.sql.rows<Record<string, unknown>>(
+    const events = await this.read.rows<Record<string, unknown>>(
       `SELECT id, message_id, type, event, user_id, anonymous_id, ${TS} AS ts, received_at, properties, traits, context FROM ${this.t.events} WHERE ${q.where} ORDER BY ${TS} DESC, id DESC LIMIT ${Math.floor(limit) + 1}`,
       q.bind,
     );
