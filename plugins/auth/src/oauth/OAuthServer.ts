@@ -19,20 +19,29 @@ export function issuerOf(config: AuthConfig, port: number): string {
 
 /**
  * The OAuth 2.0 / OIDC authorization server: an oidc-provider instance mounted into the gateway,
- * its signing keys, the JWT verifier of the hot path and the deny list. The provider is rebuilt
- * whenever the key set changes (rotation here or on another instance, a key passing its grace).
+ * its signing keys, the JWT verifier of the hot path and the deny list. The signing keys, verifier
+ * and deny list start with the plugin; oidc-provider is imported and the provider built at the
+ * first request that needs it (`provider()`; issue 20: ~9 MB of idle RSS, see loadOidcProvider), so
+ * verifying tokens never waits for it. A built provider is rebuilt whenever the key set changes
+ * (rotation here or on another instance, a key passing its grace); one not built yet is built with
+ * the key set current then.
  */
 export class OAuthServer {
   readonly issuer: string;
   readonly audience: string;
   readonly resource: string;
-  readonly oidc: OidcModule;
   readonly keyStore: SigningKeyStore;
   readonly denylist: Denylist;
   readonly verifier: JwtVerifier;
-  private provider?: OidcProvider;
+  /** oidc-provider's module, once imported (see provider()). */
+  private oidc?: OidcModule;
+  private built?: OidcProvider;
   private callback?: (req: GatewayContext['req'], res: GatewayContext['res']) => Promise<void>;
-  private readonly adapterDeps: AdapterDeps;
+  /** The first build, while oidc-provider is being imported (shared by concurrent requests). */
+  private building?: Promise<OidcProvider>;
+  /** The key set the provider is (or will be) built with: the verifier's. */
+  private keys: SigningKey[] = [];
+  private readonly adapterDeps: Omit<AdapterDeps, 'oidc'>;
   private unsubscribe?: () => Promise<void>;
   private retireTimer?: NodeJS.Timeout;
   private purgeTimer?: NodeJS.Timeout;
@@ -42,7 +51,6 @@ export class OAuthServer {
     const { ctx } = rt;
     const cfg = ctx.config;
     const now = () => ctx.clock.now();
-    this.oidc = loadOidcProvider();
     this.issuer = issuerOf(cfg, ctx.coreConfig.server.port);
     this.audience = cfg.audience ?? this.issuer;
     this.resource = this.issuer;
@@ -70,7 +78,6 @@ export class OAuthServer {
     this.adapterDeps = {
       models: rt.models,
       clients: rt.clients,
-      oidc: this.oidc,
       now,
       onGrantRevoked: (grantId) => void this.denyGrant(grantId),
     };
@@ -127,10 +134,14 @@ export class OAuthServer {
   }
 
   private async apply(keys: SigningKey[]): Promise<void> {
-    const provider = this.build(keys);
+    // A provider already built gets the new key set now (its JWKS and signing key); built first, so a
+    // bad key set leaves the previous provider and verifier in place.
+    let provider = this.built && this.build(this.oidc!, keys);
     await this.verifier.setKeys(keys);
-    this.provider = provider;
-    this.callback = provider.callback() as never;
+    this.keys = keys;
+    // The first request's build finished while the verifier took the keys: it has the previous set.
+    if (!provider && this.built) provider = this.build(this.oidc!, keys);
+    if (provider) this.install(provider);
     // Rebuild when the next retiring key leaves its grace period, so the JWKS stops listing it.
     clearTimeout(this.retireTimer);
     const next = Math.min(...keys.filter((k) => k.status === 'retiring').map((k) => k.retireAt));
@@ -143,21 +154,46 @@ export class OAuthServer {
     }
   }
 
-  private build(keys: SigningKey[]): OidcProvider {
+  /**
+   * The provider, built at the first call: oidc-provider is imported then, once, on the authorization
+   * server's first request after start (~170 ms for that request; Node 24's loader holds the event
+   * loop for ~140 ms of it, Node 20's ~20 ms). API requests with a JWT are verified without it. Later
+   * calls get the current provider at once.
+   */
+  provider(): Promise<OidcProvider> {
+    if (this.built) return Promise.resolve(this.built);
+    this.building ??= loadOidcProvider()
+      .then((oidc) => {
+        this.oidc = oidc;
+        // A rotation while importing updated this.keys: built with the current set.
+        this.built ??= this.install(this.build(oidc, this.keys));
+        return this.built;
+      })
+      .finally(() => (this.building = undefined));
+    return this.building;
+  }
+
+  private install(provider: OidcProvider): OidcProvider {
+    this.built = provider;
+    this.callback = provider.callback() as never;
+    return provider;
+  }
+
+  private build(oidc: OidcModule, keys: SigningKey[]): OidcProvider {
     const { ctx } = this.rt;
     const config = buildProviderConfig({
       config: ctx.config,
-      oidc: this.oidc,
+      oidc,
       issuer: this.issuer,
       audience: this.audience,
       resource: this.resource,
       secrets: this.rt.secrets,
       tenancy: () => this.rt.tenancy(),
-      adapter: adapterFactory(this.adapterDeps),
+      adapter: adapterFactory({ ...this.adapterDeps, oidc }),
       tenantOfGrant: (grantId) => this.tenantOfGrant(grantId),
       jwks: keys.map((k) => k.privateJwk),
     });
-    const provider = new this.oidc.Provider(this.issuer, config);
+    const provider = new oidc.Provider(this.issuer, config);
     provider.proxy = ctx.coreConfig.server.trustProxy;
     (provider as unknown as { silent: boolean }).silent = true;
     provider.use((c, next) => this.afterRoute(c, next));
@@ -165,17 +201,14 @@ export class OAuthServer {
     return provider;
   }
 
-  /** The current provider (for the login page). */
-  get current(): OidcProvider {
-    if (!this.provider) throw new Error('the OAuth server is not started');
-    return this.provider;
-  }
-
-  /** Koa handler for every /oauth/* and /.well-known/* route: the provider answers on the raw response. */
+  /**
+   * Koa handler for every /oauth/* and /.well-known/* route: the provider answers on the raw response
+   * (the request body is read by the provider, so it waits unread while the first request builds it).
+   */
   handle = async (ctx: GatewayContext): Promise<void> => {
-    if (!this.callback) throw new Error('the OAuth server is not started');
+    if (!this.callback) await this.provider();
     ctx.respond = false;
-    await this.callback(ctx.req, ctx.res);
+    await this.callback!(ctx.req, ctx.res);
   };
 
   /**

@@ -47,7 +47,7 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
 
   async function details(ctx: GatewayContext): Promise<InteractionDetails | undefined> {
     try {
-      const d = await server().current.interactionDetails(ctx.req, ctx.res);
+      const d = await (await server().provider()).interactionDetails(ctx.req, ctx.res);
       if (d.uid !== (ctx as unknown as { params: { uid: string } }).params.uid) throw new Error('uid mismatch');
       return d;
     } catch {
@@ -64,7 +64,7 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
   }
 
   async function clientOf(d: InteractionDetails): Promise<OidcClient | undefined> {
-    return server().current.Client.find(String(d.params.client_id ?? ''));
+    return (await server().provider()).Client.find(String(d.params.client_id ?? ''));
   }
 
   /** The tenant the user signs in to: the `tenant` parameter, the client's tenant, or the user's own. */
@@ -106,7 +106,7 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
 
   /** Grants what the consent prompt asks for, remembers the tenant, and resumes the authorization. */
   async function grantAndFinish(ctx: GatewayContext, d: InteractionDetails, tenantId: string): Promise<void> {
-    const provider = server().current;
+    const provider = await server().provider();
     const accountId = d.session?.accountId;
     if (!accountId) throw new Error('consent without a signed-in account');
     let grant: OidcGrant | undefined = d.grantId ? await provider.Grant.find(d.grantId) : undefined;
@@ -130,8 +130,9 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
   }
 
   async function deny(ctx: GatewayContext, description: string): Promise<void> {
+    const provider = await server().provider();
     ctx.respond = false;
-    await server().current.interactionFinished(
+    await provider.interactionFinished(
       ctx.req,
       ctx.res,
       { error: 'access_denied', error_description: description },
@@ -259,8 +260,9 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
       }
       await r.loginThrottle.accountSucceeded(email, ctx.ip);
       await tenancy.recordLoginSuccess(user.id);
+      const provider = await server().provider();
       ctx.respond = false;
-      await server().current.interactionFinished(
+      await provider.interactionFinished(
         ctx.req,
         ctx.res,
         { login: { accountId: user.id, amr: ['pwd'], remember: false } },

@@ -1,7 +1,7 @@
 /**
  * The slice of oidc-provider 9's API this plugin uses, typed here (the package ships no types and
- * @types/oidc-provider is not a dependency). oidc-provider is ESM-only; Node ≥ 20.19 loads it with
- * require(), which `loadOidcProvider` does once.
+ * @types/oidc-provider is not a dependency). oidc-provider is ESM-only; `loadOidcProvider` imports it
+ * once, when the authorization server first serves a request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
@@ -127,10 +127,20 @@ export interface OidcModule {
   };
 }
 
-let loaded: OidcModule | undefined;
+let loading: Promise<OidcModule> | undefined;
 
-/** Loads oidc-provider (ESM) once. Node prints an "unsupported runtime" notice on Node 20: harmless. */
-export function loadOidcProvider(): OidcModule {
-  loaded ??= require('oidc-provider') as OidcModule;
-  return loaded;
+/**
+ * Imports oidc-provider (ESM) once, asynchronously: at the authorization server's first request, not
+ * at start (issue 20: its ~180 modules, jose's key handling aside, and the ICU data its load touches
+ * were ~9 MB of an idle gateway's RSS, for a server most gateways serve rarely). A failed import is
+ * retried by the next caller. Node prints an "unsupported runtime" notice on Node 20: harmless.
+ */
+export function loadOidcProvider(): Promise<OidcModule> {
+  // Through a variable: the package ships no types (the interfaces above are the slice we use).
+  const specifier = 'oidc-provider';
+  loading ??= (import(specifier) as Promise<OidcModule>).catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
 }
