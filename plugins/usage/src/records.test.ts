@@ -84,6 +84,39 @@ describe('parseRecord', () => {
     assert.equal(ok.kind === 'final' && ok.row.estimated, false);
   });
 
+  it('clamps a figure too large for a double (1e999 in the JSON, "Infinity") like any other past its column', () => {
+    // JSON.parse reads 1e999 as Infinity: it was billed as 0 tokens and unpriced, unmarked.
+    const p = parseRecord(
+      JSON.parse(
+        '{"requestId":"r-inf","timestamp":"2025-01-01T00:00:00Z","model":"m","promptTokens":1e999,' +
+          '"completionTokens":"Infinity","cachedTokens":1e999,"costMicros":1e999,"status":"success"}',
+      ),
+    );
+    assert.equal(p.kind, 'final');
+    if (p.kind !== 'final') return;
+    assert.equal(p.row.promptTokens, MAX_INT);
+    assert.equal(p.row.completionTokens, MAX_INT);
+    assert.equal(p.row.cachedTokens, MAX_INT, 'bounded by the prompt tokens');
+    assert.equal(p.row.costMicros, MAX_MICROS);
+    assert.equal(p.row.priced, true);
+    assert.equal(p.row.estimated, true);
+    assert.deepEqual(p.clamped, ['promptTokens', 'completionTokens', 'costMicros', 'totalTokens']);
+    // Below zero and not a number stay what they were: nothing billed for them, and no clamp named.
+    const low = parseRecord({
+      ...base,
+      promptTokens: JSON.parse('-1e999') as number,
+      completionTokens: 'many',
+      costMicros: -Infinity,
+    });
+    assert.equal(low.kind === 'final' && low.row.promptTokens, 0);
+    assert.equal(low.kind === 'final' && low.row.completionTokens, 0);
+    assert.equal(low.kind === 'final' && low.row.costMicros, null);
+    assert.equal(low.kind === 'final' && low.clamped, undefined);
+    const neg = parseRecord({ ...base, costMicros: -5, promptTokens: Number.NaN });
+    assert.equal(neg.kind === 'final' && neg.row.costMicros, 0);
+    assert.equal(neg.kind === 'final' && neg.row.promptTokens, 0);
+  });
+
   it("decides a row's time on its createdMs as core's isStorableUsageTime does on the text", () => {
     const times = [
       '2026-12-07T15:00:00.123Z',

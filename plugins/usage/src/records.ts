@@ -87,10 +87,14 @@ function str(v: unknown, max: number): string | null {
   return s.length > max ? s.slice(0, max) : s;
 }
 
+/**
+ * A count for an INTEGER column: 0 when below zero or not a number; above MAX_INT (Infinity too: JSON.parse
+ * reads 1e999 as Infinity) it is MAX_INT, as for any other figure past its column.
+ */
 function count(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n) || n < 0) return 0;
-  return Math.min(Math.round(n), MAX_INT);
+  if (!(n >= 0)) return 0;
+  return n > MAX_INT ? MAX_INT : Math.round(n);
 }
 
 /**
@@ -104,7 +108,8 @@ class Clamps {
   /** A count stored in an INTEGER column: count(), noting when it was cut to MAX_INT. */
   int(v: unknown, field: string): number {
     const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isFinite(n) || n < 0) return 0;
+    // NaN and negatives bill nothing; Infinity is past the column like 1e20 (not 0, unmarked).
+    if (!(n >= 0)) return 0;
     if (n > MAX_INT) {
       (this.fields ??= []).push(field);
       return MAX_INT;
@@ -116,7 +121,8 @@ class Clamps {
   micros(v: unknown, field: string): number | null {
     if (v === null || v === undefined) return null;
     const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isFinite(n)) return null;
+    // Infinity (1e999 in the JSON) is past the column and clamped below, not read as unpriced.
+    if (Number.isNaN(n) || n === -Infinity) return null;
     if (n > MAX_MICROS) {
       (this.fields ??= []).push(field);
       return MAX_MICROS;
