@@ -38,6 +38,17 @@ describe('bench clean-up', () => {
     }
   });
 
+  it('stopServer returns at once for a server a signal already ended', async () => {
+    const child = sleeper();
+    await once(child, 'spawn');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    // exitCode stays null when a signal ended the process: it waited 5 s for an 'exit' that had come.
+    const started = performance.now();
+    await stopServer(child);
+    assert.ok(performance.now() - started < 1000, `${Math.round(performance.now() - started)} ms`);
+  });
+
   it('startPeer ends the peer it started when the start times out', async () => {
     const before = new Set(children()); // tsx's own helper process, if any
     await assert.rejects(startPeer('http://127.0.0.1:9', { startTimeoutMs: 1 }), /did not (listen|answer) within/);

@@ -219,7 +219,8 @@ export async function cleanUp(label: string, steps: (() => unknown)[]): Promise<
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // A process a signal ended has a signalCode and no exitCode: its 'exit' has come already.
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
