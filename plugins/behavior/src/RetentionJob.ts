@@ -29,6 +29,7 @@ export class RetentionJob {
       daily: string;
       totals?: string;
       gaps?: string;
+      months?: string;
     },
     private readonly settings: TenantSettingsCache,
     private readonly metrics: BehaviorMetrics,

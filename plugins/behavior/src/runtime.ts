@@ -22,6 +22,7 @@ export function createRuntime(ctx: PluginContext<BehaviorConfig>) {
     daily: ctx.table('daily_users'),
     totals: ctx.table('daily_totals'),
     gaps: ctx.table('daily_gaps'),
+    months: ctx.table('user_months'),
   };
   const metrics = createBehaviorMetrics(ctx);
   const settings = new TenantSettingsCache(ctx);

@@ -4,7 +4,9 @@
  * batches add days before and between days a user already has: late events) and, on PostgreSQL, by
  * two writers at once; the table must equal each daily row's previous day computed here from the raw
  * events, top events over random whole-day ranges must equal the raw-event answer (counts and
- * distinct users), and so must they after a rebuild and after users are erased.
+ * distinct users), and so must they after a rebuild and after users are erased. Likewise the
+ * per-user months (src/analytics/userMonths.ts): each user's active days equal to the raw events',
+ * and retention over random whole-day ranges, intervals, periods and event pairs equal to theirs.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -111,6 +113,36 @@ async function expectedGaps(sql: Sql): Promise<Gap[]> {
   return sorted([...out.values()]);
 }
 
+/** The per-user months table as `tenant kind event month user` → day bits. */
+async function monthRows(sql: Sql): Promise<Record<string, number>> {
+  const rows = await sql.rows(`SELECT tenant_id, kind, event, month, user_key, days FROM behavior_user_months`);
+  return Object.fromEntries(
+    rows.map((r) => [[r.tenant_id, r.kind, r.event, r.month, r.user_key].join(' '), num(r.days)] as const).sort(),
+  );
+}
+
+/** The same from the raw events: a bit per UTC day a user did anything ('any') or that event ('event'). */
+async function expectedMonths(sql: Sql): Promise<Record<string, number>> {
+  const day =
+    sql.dialect === 'postgres' ? `to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : 'substr("timestamp", 1, 10)';
+  const rows = await sql.rows(
+    `SELECT DISTINCT tenant_id, ${day} AS day, COALESCE(event, '') AS event, distinct_id FROM ${tables.events}`,
+  );
+  const out: Record<string, number> = {};
+  for (const r of rows) {
+    const d = String(r.day);
+    const bit = 1 << (Number(d.slice(8, 10)) - 1);
+    for (const [kind, event] of [
+      ['any', ''],
+      ['event', String(r.event)],
+    ]) {
+      const k = [r.tenant_id, kind, event, d.slice(0, 7), r.distinct_id].join(' ');
+      out[k] = (out[k] ?? 0) | bit;
+    }
+  }
+  return Object.fromEntries(Object.entries(out).sort());
+}
+
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`per-day gaps on random events (${kind}, seed ${SEED})`, () => {
     let tdb: TestDatabase;
@@ -148,6 +180,34 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       return nonEmpty;
     }
 
+    /** Retention from the per-user months and from the raw events over random whole-day ranges, compared. */
+    async function assertRetention(label: string, ranges = 12): Promise<number> {
+      let cohorts = 0;
+      for (let i = 0; i < ranges; i++) {
+        const a = Math.floor(rand() * DAYS);
+        const b = a + 1 + Math.floor(rand() * (DAYS - a));
+        const range = { from: FIRST + a * DAY, to: FIRST + b * DAY };
+        for (const interval of ['day', 'week', 'month'] as const)
+          for (const [start, ret] of [
+            [undefined, undefined],
+            ['a', 'a'],
+            ['a', 'b'],
+            [undefined, 'Home'],
+            // (No '' : the API takes event names of 1 to 200 characters.)
+            ['c', undefined],
+          ] as const) {
+            const periods = 1 + Math.floor(rand() * 8);
+            const tenant = rand() < 0.7 ? 'ta' : 'tb';
+            const got = await fast.retention(tenant, range, interval, periods, start, ret);
+            const want = await raw.retention(tenant, range, interval, periods, start, ret);
+            const r = `${new Date(range.from).toISOString()}..${new Date(range.to).toISOString()}`;
+            assert.deepEqual(got, want, `${label}: retention ${tenant} ${r} ${interval} ${periods} ${start}/${ret}`);
+            cohorts += got.length;
+          }
+      }
+      return cohorts;
+    }
+
     before(async () => {
       tdb = await createTestDatabase(kind);
       db = createDatabase({ url: tdb.url });
@@ -182,6 +242,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.ok(rows.length > 500, `${rows.length} gap rows`);
       assert.ok(rows.filter((r) => r.prev_day !== '').length > rows.length / 2, 'most rows have a previous day');
       assert.deepEqual(rows, await expectedGaps(sql));
+    });
+
+    it('keeps each user’s active days per month equal to the raw events, and answers retention as they do', async () => {
+      assert.deepEqual(await monthRows(sql), await expectedMonths(sql));
+      const cohorts = await assertRetention('written');
+      assert.ok(cohorts > 100, `${cohorts} cohorts compared`);
     });
 
     it('answers top events over random whole-day ranges as the raw events do', async () => {
@@ -224,7 +290,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           ],
         );
         // These rows have no events behind them: gone before the rebuild below.
-        for (const t of [tables.daily, 'behavior_daily_totals', 'behavior_daily_gaps'])
+        for (const t of [tables.daily, 'behavior_daily_totals', 'behavior_daily_gaps', 'behavior_user_months'])
           await sql.rows(`DELETE FROM ${t} WHERE tenant_id = 'race' RETURNING tenant_id`);
       });
 
@@ -262,13 +328,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('rebuilds to the same rows, and stays exact after users are erased', async () => {
       const written = await gapRows(sql);
+      const months = await monthRows(sql);
       await rebuildDaily(sql, tables);
       assert.deepEqual(await gapRows(sql), written);
+      assert.deepEqual(await monthRows(sql), months);
       for (const u of ['u1', 'u4', 'anon9', 'u40']) await fast.deleteUser('ta', [u], 50);
       const rows = await gapRows(sql);
       assert.notDeepEqual(rows, written);
       assert.deepEqual(rows, await expectedGaps(sql));
       await assertTopEvents('after erasure', 15);
+      assert.deepEqual(await monthRows(sql), await expectedMonths(sql));
+      await assertRetention('after erasure', 4);
     });
   });
 }

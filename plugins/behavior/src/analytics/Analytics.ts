@@ -21,6 +21,7 @@ import { encodeCursor, type TimelineCursor } from './timeline';
 import { BehaviorErrors } from '../errors';
 import { dailySource, dayBucketSql, rebuildUsers, totalsOf, totalsSource, type DailyFilter } from './daily';
 import { gapsOf } from './gaps';
+import { retentionFromMonths } from './userMonths';
 
 export interface Tables {
   events: string;
@@ -291,7 +292,28 @@ export class Analytics {
       if (!c) cohorts.set(label, (c = { users: 0, counts: new Array<number>(periods).fill(0) }));
       return c;
     };
-    if (startEvent === returnEvent && range.to % 86_400_000 === 0) {
+    if (this.useDaily && range.from % DAY_MS === 0 && range.to % DAY_MS === 0) {
+      // Whole UTC days: each user's days from the per-user months (one row per user and month, the
+      // days decoded here), not every user-day row of the range grouped by user in the database.
+      const found = await retentionFromMonths(
+        this.read,
+        this.t,
+        tenantId,
+        range,
+        endMs,
+        interval,
+        periods,
+        startEvent,
+        returnEvent,
+        this.maxScan,
+      );
+      if (!found)
+        throw BehaviorErrors.create(
+          'query_too_large',
+          `More than ${this.maxScan} users in the cohorts; narrow the range.`,
+        );
+      for (const [label, c] of found) cohorts.set(label, c);
+    } else if (startEvent === returnEvent && range.to % 86_400_000 === 0) {
       // One read, counted by the database: the cohort event is the return event and the range ends
       // at a UTC midnight, so a user's first event in the range falls on their first active day
       // before the range's end, and cohorts (whole days, weeks, months) only need that day. Per user

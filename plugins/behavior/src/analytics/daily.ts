@@ -3,6 +3,7 @@ import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/
 import type { StoredEvent } from '../ingest/events';
 import type { Dialect } from '../types';
 import { at, bucketOf, bucketSql, TS, type Interval } from './dialect';
+import { addToMonths, monthsOf, purgeMonths, rebuildMonthsSql, rebuildUserMonths } from './userMonths';
 import {
   addGap,
   addToGaps,
@@ -52,6 +53,8 @@ export interface DailyTables {
   totals?: string;
   /** Per-day gaps (behavior_daily_gaps, analytics/gaps.ts); by default the daily table's name with `_gaps`. */
   gaps?: string;
+  /** Per-user months (behavior_user_months, analytics/userMonths.ts); by default derived from the daily table's name. */
+  months?: string;
 }
 
 /**
@@ -151,6 +154,7 @@ export async function addToDaily(
   tx: Transaction,
   totals: string = totalsOf({ events: '', daily: table }),
   gaps?: string,
+  months?: string,
 ): Promise<void> {
   const rows = new Map<string, Record<string, unknown>>();
   for (const e of fresh) {
@@ -203,7 +207,9 @@ export async function addToDaily(
     );
   }
   await applyTotals(sql, totals, deltas, tx);
-  await addToGaps(sql, { events: '', daily: table, gaps: gaps ?? gapsOf({ events: '', daily: table }) }, added, tx);
+  const t: DailyTables = { events: '', daily: table, ...(gaps ? { gaps } : {}), ...(months ? { months } : {}) };
+  await addToGaps(sql, t, added, tx);
+  await addToMonths(sql, t, added, tx);
 }
 
 /** The UTC day label (`2025-01-02`) of the events table's time column. */
@@ -261,6 +267,7 @@ export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, u
       addGaps(await gapRows(), 1);
       await applyTotals(sql, totalsOf(t), deltas, tx);
       await applyGaps(sql, gapsOf(t), gapDeltas, tx);
+      await rebuildUserMonths(sql, t, list, bind, tx);
     }
   });
 }
@@ -319,11 +326,12 @@ export async function purgeDaily(
       transaction: tx,
     });
     await purgeGaps(sql, t, tenantId, day, before, tx);
+    await purgeMonths(sql, t, tenantId, day, tx);
     return late.length;
   });
 }
 
-/** Rebuilds every daily row, total and gap (of one tenant, or all) from the raw events: the migration's backfill, and seeds. */
+/** Rebuilds every daily row, total, gap and user month (of one tenant, or all) from the raw events: the migration's backfill, and seeds. */
 export async function rebuildDaily(sql: Sql, t: DailyTables, tenantId?: string): Promise<void> {
   await sql.transaction(async (tx) => {
     if (tenantId) await lockTenant(sql, tx, tenantId, true);
@@ -351,6 +359,12 @@ export async function rebuildDaily(sql: Sql, t: DailyTables, tenantId?: string):
       bind: tenantId ? [tenantId] : [],
       transaction: tx,
     });
+    await sql.sequelize.query(`DELETE FROM ${monthsOf(t)}${tenantId ? ' WHERE tenant_id = $1' : ''}`, {
+      bind: tenantId ? [tenantId] : [],
+      transaction: tx,
+    });
+    for (const text of rebuildMonthsSql(t, tenantId ? 'tenant_id = $1' : '1 = 1'))
+      await sql.sequelize.query(text, { bind: tenantId ? [tenantId] : [], transaction: tx });
   });
 }
 

@@ -48,6 +48,8 @@ export interface Tables {
   totals?: string;
   /** Per-day gaps (analytics/gaps.ts), kept with the daily sets (derived from `daily` when not given). */
   gaps?: string;
+  /** Per-user months (analytics/userMonths.ts), kept with the daily sets (derived from `daily` when not given). */
+  months?: string;
 }
 
 export interface WriteOutcome {
@@ -144,7 +146,7 @@ export class EventWriter {
         for (const r of rows) insertedKeys.add(`${r.tenant_id}\u0000${r.message_id}`);
       }
       const fresh = kept.filter((e) => insertedKeys.has(`${e.tenantId}\u0000${e.messageId}`));
-      await addToDaily(this.sql, this.t.daily, fresh, tx, totalsOf(this.t), this.t.gaps);
+      await addToDaily(this.sql, this.t.daily, fresh, tx, totalsOf(this.t), this.t.gaps, this.t.months);
       await this.updateProfiles(fresh, tx);
       if (newTenants.length) {
         await this.sql.rows(

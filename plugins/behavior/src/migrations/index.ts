@@ -7,6 +7,7 @@ import { migration as behaviorDailyUsers } from './0005_behavior_daily_users';
 import { migration as behaviorDailyTotals } from './0006_behavior_daily_totals';
 import { migration as behaviorDailyUsersCover } from './0007_behavior_daily_users_cover';
 import { migration as behaviorDailyGaps } from './0008_behavior_daily_gaps';
+import { migration as behaviorUserMonths } from './0009_behavior_user_months';
 
 /** One file per migration, named as recorded in `aihub_migrations`; append new ones, never rename. */
 export const behaviorMigrations: Migration[] = [
@@ -18,4 +19,5 @@ export const behaviorMigrations: Migration[] = [
   behaviorDailyTotals,
   behaviorDailyUsersCover,
   behaviorDailyGaps,
+  behaviorUserMonths,
 ];
