@@ -3,7 +3,7 @@ import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/
 import type { StoredEvent } from '../ingest/events';
 import type { Dialect } from '../types';
 import { at, bucketOf, bucketSql, TS, type Interval } from './dialect';
-import { addToMonths, monthsOf, purgeMonths, rebuildMonthsSql, rebuildUserMonths } from './userMonths';
+import { addToMonths, monthsOf, purgeMonths, rebuildMonthsSql, rebuildUserMonths, userMonthKeys } from './userMonths';
 import {
   addGap,
   addToGaps,
@@ -255,6 +255,7 @@ export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, u
       };
       for (const r of await grouped()) addDelta(deltas, r, -Number(r.events), -Number(r.users));
       addGaps(await gapRows(), -1);
+      const monthKeys = await userMonthKeys(sql, t, list, bind, tx);
       await sql.sequelize.query(`DELETE FROM ${t.daily} WHERE tenant_id = $1 AND user_key IN (${list})`, {
         bind,
         transaction: tx,
@@ -267,7 +268,7 @@ export async function rebuildUsers(sql: Sql, t: DailyTables, tenantId: string, u
       addGaps(await gapRows(), 1);
       await applyTotals(sql, totalsOf(t), deltas, tx);
       await applyGaps(sql, gapsOf(t), gapDeltas, tx);
-      await rebuildUserMonths(sql, t, list, bind, tx);
+      await rebuildUserMonths(sql, t, monthKeys, list, bind, tx);
     }
   });
 }

@@ -75,18 +75,58 @@ export async function addToMonths(sql: Sql, t: DailyTables, fresh: DayRow[], tx:
     const bind: unknown[] = [];
     const source = bulkSource(sql.dialect, COLUMNS, list.slice(i, i + ROWS_PER_STATEMENT), bind);
     await sql.sequelize.query(
-      `INSERT INTO ${m} (${bulkColumns(COLUMNS)}) ${source} ON CONFLICT (${KEY}) DO UPDATE SET days = ${m}.days | excluded.days`,
+      // A day already set (the user's earlier event that day) rewrites nothing.
+      `INSERT INTO ${m} (${bulkColumns(COLUMNS)}) ${source}
+       ON CONFLICT (${KEY}) DO UPDATE SET days = ${m}.days | excluded.days WHERE (${m}.days & excluded.days) <> excluded.days`,
       { bind, transaction: tx },
     );
   }
 }
 
-/** Rebuilds some users' months from their daily rows (after an erasure). `list` holds the users' placeholders ($2…), `$1` the tenant. */
-export async function rebuildUserMonths(sql: Sql, t: DailyTables, list: string, bind: unknown[], tx: Transaction) {
-  await sql.sequelize.query(`DELETE FROM ${monthsOf(t)} WHERE tenant_id = $1 AND user_key IN (${list})`, {
+/** A user's month row's key, as a daily row names it. */
+export type MonthKey = { tenant_id: string; event: string; month: string; user_key: string };
+
+/**
+ * The month rows some users have, read from their daily rows (through the daily sets' user index):
+ * an erasure reads them before it deletes those rows, then rebuildUserMonths deletes them by key.
+ * `list` holds the users' placeholders ($2…), `$1` the tenant.
+ */
+export function userMonthKeys(sql: Sql, t: DailyTables, list: string, bind: unknown[], tx: Transaction) {
+  return sql.rows<MonthKey>(
+    `SELECT DISTINCT tenant_id, event, substr(day, 1, 7) AS month, user_key FROM ${t.daily} WHERE tenant_id = $1 AND user_key IN (${list})`,
     bind,
-    transaction: tx,
-  });
+    tx,
+  );
+}
+
+/**
+ * Rebuilds some users' months from their daily rows (after an erasure rebuilt those): their old
+ * rows (`keys`, from userMonthKeys) go by primary key — the table has no index by user, which every
+ * write would pay for — and the rows of the daily rows left come back.
+ */
+export async function rebuildUserMonths(
+  sql: Sql,
+  t: DailyTables,
+  keys: MonthKey[],
+  list: string,
+  bind: unknown[],
+  tx: Transaction,
+) {
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const k of keys)
+    for (const [kind, event] of [
+      ['any', ''],
+      ['event', k.event],
+    ]) {
+      const r = { tenant_id: k.tenant_id, kind, event, month: k.month, user_key: k.user_key };
+      rows.set(Object.values(r).join('\u0000'), r);
+    }
+  const list2 = [...rows.values()];
+  for (let i = 0; i < list2.length; i += ROWS_PER_STATEMENT) {
+    const b: unknown[] = [];
+    const source = bulkSource(sql.dialect, COLUMNS.slice(0, 5), list2.slice(i, i + ROWS_PER_STATEMENT), b);
+    await sql.sequelize.query(`DELETE FROM ${monthsOf(t)} WHERE (${KEY}) IN (${source})`, { bind: b, transaction: tx });
+  }
   for (const text of rebuildMonthsSql(t, `tenant_id = $1 AND user_key IN (${list})`))
     await sql.sequelize.query(text, { bind, transaction: tx });
 }

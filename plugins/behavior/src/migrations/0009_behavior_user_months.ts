@@ -23,8 +23,8 @@ export const migration: Migration = {
       user_key: { type: 'VARCHAR(200)', primaryKey: true },
       days: { type: 'BIGINT', allowNull: false },
     });
-    // Erasure rebuilds one user's rows.
-    await queryInterface.addIndex(t, ['tenant_id', 'user_key'], { name: `${t}_user` });
+    // No index by user: every write would pay for it, and an erasure finds a user's rows' keys in
+    // their daily rows (userMonths.ts rebuildUserMonths).
     // Backfill from the daily sets in bounded statements (backfill.ts: one tenant and a window of
     // whole days each); a window that splits a month ORs its days into the rows the previous one wrote.
     const fill = rebuildMonthsSql(
