@@ -10,14 +10,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSql, num, type Sql } from '@aihub/core/plugin-api';
-import { createDatabase, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
+import { createSql, num, type PluginContext, type Sql } from '@aihub/core/plugin-api';
+import { createDatabase, createMemoryStore, createTestDatabase, type TestDatabase } from '@aihub/core/testing';
 import { Analytics } from '../src/analytics/Analytics';
 import { readSql } from '../src/analytics/readSql';
 import { addToDaily, rebuildDaily } from '../src/analytics/daily';
 import { EventWriter } from '../src/consumer/EventWriter';
 import type { StoredEvent } from '../src/ingest/events';
+import type { BehaviorConfig } from '../src/config';
+import type { BehaviorMetrics } from '../src/metrics';
 import { behaviorMigrations } from '../src/migrations';
+import { RetentionJob } from '../src/RetentionJob';
+import { TenantSettingsCache } from '../src/TenantSettingsCache';
 
 const tables = {
   events: 'behavior_events',
@@ -339,6 +343,32 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await assertTopEvents('after erasure', 15);
       assert.deepEqual(await monthRows(sql), await expectedMonths(sql));
       await assertRetention('after erasure', 4);
+    });
+
+    it('stays exact after the retention job purges a tenant past a cutoff inside a day', async () => {
+      // A cutoff at 13:00 on day 20 for tenant ta (tb keeps everything): users whose events that day
+      // were all before 13:00 lose the day, and their next day's previous day becomes none.
+      const cutoff = FIRST + 20 * DAY + 13 * 3_600_000;
+      const days = (Date.now() - cutoff) / DAY;
+      const ctx = {
+        config: { retention: { intervalMs: 60_000, batchSize: 50, defaultDays: undefined } },
+        store: createMemoryStore(),
+        clock: { now: () => Date.now() },
+        logger: { info() {}, warn() {} },
+        tryGet: () => undefined,
+      } as unknown as PluginContext<BehaviorConfig>;
+      const settings = new TenantSettingsCache(ctx);
+      settings.remember('ta', { retentionDays: days });
+      const metrics = { retentionDeleted: { inc() {} } } as unknown as BehaviorMetrics;
+      assert.ok((await new RetentionJob(ctx, sql, tables, settings, metrics).run()) > 0);
+      const cutDay = new Date(cutoff).toISOString().slice(0, 10);
+      const rows = await gapRows(sql);
+      assert.ok(!rows.some((r) => r.tenant_id === 'ta' && r.day < cutDay));
+      assert.ok(rows.some((r) => r.tenant_id === 'tb' && r.day < cutDay));
+      assert.deepEqual(rows, await expectedGaps(sql));
+      assert.deepEqual(await monthRows(sql), await expectedMonths(sql));
+      await assertTopEvents('after retention', 15);
+      await assertRetention('after retention', 4);
     });
   });
 }
