@@ -75,11 +75,15 @@ export const INTERRUPTED_CODE = 'gateway_interrupted';
 /** The largest value of an INTEGER column (token counts, latencies, HTTP status) on both databases. */
 export const MAX_INT = 2_147_483_647;
 /**
- * The largest cost stored, in micros ($9 billion): the columns are BIGINT, but a JavaScript number is
- * exact only up to 2^53, and the daily rollups and spend counters add costs up in 64-bit integers,
- * which this bound keeps from overflowing for the first 1,024 such records of a day.
+ * The largest cost of one record, in micros: 10^12 = $1,000,000 for a single call, which no real call
+ * reaches. It is far below what the BIGINT columns hold on purpose: every sum of record costs (the
+ * daily and invoice rollups, SUM() over records, the Redis spend counters) stays exact in a
+ * JavaScript number (2^53 − 1) for 9,007 such records of one rollup row, and in range of a 64-bit
+ * integer for 9.2 million; past that the rollups saturate (see ROLLUP_MAX) instead of overflowing.
+ * At 2^53 − 1 (the former cap) 1,024 clamped records of one key, model and day overflowed the daily
+ * row's BIGINT, and PostgreSQL then refused, and dead-lettered, every later record of that row.
  */
-export const MAX_MICROS = Number.MAX_SAFE_INTEGER;
+export const MAX_MICROS = 1_000_000_000_000;
 
 function str(v: unknown, max: number): string | null {
   if (v === null || v === undefined || v === '') return null;

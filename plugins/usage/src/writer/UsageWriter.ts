@@ -4,6 +4,7 @@ import { bool, bulkTuples, iso, num, numOrNull, type BulkColumn, type Sql } from
 import { ANSWERED_DIMENSIONS, ANSWERED_MEASURES, AnsweredAccumulator } from './answered';
 import { HistogramAccumulator } from './histogram';
 import { CubeAccumulator, DIMENSIONS, MEASURES } from './rollups';
+import { saturatingSet } from './saturate';
 import { storableRows, type SanitizedRecord } from './sanitize';
 
 /**
@@ -306,7 +307,8 @@ export class UsageWriter {
     if (!cube.size) return;
     const cols = [...DIMENSIONS, ...MEASURES];
     const table = this.tables.daily;
-    const set = MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
+    // Saturating (see saturate.ts): an overflow would refuse, and dead-letter, every later record of the row.
+    const set = saturatingSet(table, MEASURES);
     for (const chunk of chunks(cube.sorted(), 300)) {
       const bind: unknown[] = [];
       const source = bulkTuples(
@@ -337,7 +339,7 @@ export class UsageWriter {
     if (!answered.size) return;
     const cols = [...ANSWERED_DIMENSIONS, ...ANSWERED_MEASURES];
     const table = this.tables.answered;
-    const set = ANSWERED_MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
+    const set = saturatingSet(table, ANSWERED_MEASURES);
     for (const chunk of chunks(answered.sorted(), 300)) {
       const bind: unknown[] = [];
       const source = bulkTuples(

@@ -2,6 +2,7 @@ import type { Dialect } from '@aihub/core/plugin-api';
 import { isRefusal, type UsageRow } from '../records';
 import { utcDay } from '../time';
 import { daySql } from './histogram';
+import { saturatingAdd } from './saturate';
 
 /**
  * The invoice rollup (usage_answered): per tenant, UTC day, requested model, model that answered and
@@ -81,7 +82,8 @@ export class AnsweredAccumulator {
       this.map.set(id, delta);
     }
     const m = measures(row);
-    for (let i = 0; i < m.length; i++) delta.values[i] += sign * m[i];
+    // Saturating: a batch of capped records must not leave a delta past what the rollup holds.
+    for (let i = 0; i < m.length; i++) delta.values[i] = saturatingAdd(delta.values[i], sign * m[i]);
   }
 
   get size(): number {

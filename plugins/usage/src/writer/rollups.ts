@@ -1,5 +1,6 @@
 import type { UsageRow } from '../records';
 import { utcDay } from '../time';
+import { saturatingAdd } from './saturate';
 
 /** The dimensions of a usage_daily row; '' stands for "none" so the unique key can match. */
 export interface CubeKey {
@@ -93,7 +94,8 @@ export class CubeAccumulator {
       this.map.set(id, delta);
     }
     const m = measuresOf(row);
-    for (let i = 0; i < m.length; i++) delta.values[i] += sign * m[i];
+    // Saturating: a batch of capped records must not leave a delta past what the rollup holds.
+    for (let i = 0; i < m.length; i++) delta.values[i] = saturatingAdd(delta.values[i], sign * m[i]);
   }
 
   get size(): number {

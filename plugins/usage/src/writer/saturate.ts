@@ -1,0 +1,40 @@
+/**
+ * Saturating additions for the rollups (usage_daily, usage_answered). A rollup measure is a sum over
+ * records that must never make the write fail: an overflowing BIGINT makes PostgreSQL refuse the
+ * batch's upsert, so every later record of that rollup row would be dead-lettered, and SQLite turns
+ * the column into a REAL. Records are capped (MAX_MICROS, MAX_INT), so only an absurd day of capped
+ * records gets here; its rollup then stays at ROLLUP_MAX while ordinary records keep being stored.
+ */
+
+/**
+ * The largest value a rollup measure holds: 2^53 − 1, what a JavaScript number reads back exactly
+ * (readers and the accumulators work in numbers). It is far below BIGINT's 2^63 − 1, so the sums
+ * readers take over rollup rows (a month, a tenant's keys; PostgreSQL SUM is NUMERIC, SQLite's is a
+ * 64-bit integer) stay in range for up to 1,024 saturated rows, and `ROLLUP_MAX - delta` below cannot
+ * overflow for any delta of ±ROLLUP_MAX.
+ */
+export const ROLLUP_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * `a + b` bounded to ±ROLLUP_MAX, for the in-process accumulators (a batch's delta of one rollup
+ * row). Deltas are negative only when a replaced row is taken out.
+ */
+export function saturatingAdd(a: number, b: number): number {
+  const sum = a + b;
+  return sum > ROLLUP_MAX ? ROLLUP_MAX : sum < -ROLLUP_MAX ? -ROLLUP_MAX : sum;
+}
+
+/**
+ * The `SET` list of an upsert adding `excluded` to `table`'s measures without overflowing, the same
+ * on PostgreSQL and SQLite: the stored value is compared with ROLLUP_MAX − delta before anything is
+ * added (the addition itself never runs past the maximum; a row stored above it by an older version
+ * is brought back to it). Same statement count as the plain addition, only its text is longer.
+ */
+export function saturatingSet(table: string, measures: readonly string[]): string {
+  return measures
+    .map(
+      (m) =>
+        `${m} = CASE WHEN ${table}.${m} > ${ROLLUP_MAX} - excluded.${m} THEN ${ROLLUP_MAX} ELSE ${table}.${m} + excluded.${m} END`,
+    )
+    .join(', ');
+}
