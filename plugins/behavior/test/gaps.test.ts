@@ -157,7 +157,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     const rand = prng(SEED);
     const events = randomEvents(rand, 4000);
 
-    /** Top events from the gaps and from the raw events over random whole-day ranges (and edge ones), compared. */
+    /** Top events (gaps) and trends' users (per-user months) against the raw events over random whole-day ranges (and edge ones). */
     async function assertTopEvents(label: string, ranges = 40): Promise<number> {
       let nonEmpty = 0;
       const list: { from: number; to: number }[] = [
@@ -180,6 +180,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
             const r = `${new Date(range.from).toISOString()}..${new Date(range.to).toISOString()}`;
             assert.deepEqual(order(got), order(want), `${label}: top ${type} ${tenant} ${r}`);
             if (got.length) nonEmpty++;
+            // Trends' users over the range (from the per-user months), any event or some.
+            const f = { properties: {}, ...(type === 'page' ? { events: ['a', 'Home'] } : {}) };
+            const c = await fast.counts(tenant, range, 'week', f, false);
+            assert.deepEqual(c, await raw.counts(tenant, range, 'week', f, false), `${label}: trends ${tenant} ${r}`);
           }
       return nonEmpty;
     }

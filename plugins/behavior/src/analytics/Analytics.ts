@@ -21,7 +21,7 @@ import { encodeCursor, type TimelineCursor } from './timeline';
 import { BehaviorErrors } from '../errors';
 import { dailySource, dayBucketSql, rebuildUsers, totalsOf, totalsSource, type DailyFilter } from './daily';
 import { gapsOf } from './gaps';
-import { retentionFromMonths } from './userMonths';
+import { retentionFromMonths, usersFromMonths } from './userMonths';
 
 export interface Tables {
   events: string;
@@ -45,6 +45,8 @@ export interface EventFilter {
 }
 
 const DAY_MS = 86_400_000;
+/** A range of whole UTC days. */
+const whole = (r: { from: number; to: number }) => r.from % DAY_MS === 0 && r.to % DAY_MS === 0;
 const MAX_BUCKETS = 10_000;
 /** Most (bucket, event) rows one trends query returns: many distinct event names over many buckets. */
 const MAX_SERIES_ROWS = 100_000;
@@ -130,7 +132,14 @@ export class Analytics {
           src.bind,
         );
       }
-      if (withUsers && rows.length <= MAX_SERIES_ROWS) {
+      if (withUsers && rows.length <= MAX_SERIES_ROWS && f.type === undefined && whole(range)) {
+        // Whole days, any type: the range's users are those with a day of it in the per-user months
+        // (one row per user and month), the events the rows' sum (every bucket of the range).
+        total = {
+          n: rows.reduce((a, r) => a + num(r.n), 0),
+          users: await usersFromMonths(this.read, this.t, tenantId, range, f.events),
+        };
+      } else if (withUsers && rows.length <= MAX_SERIES_ROWS) {
         // Users grouped, then counted: PostgreSQL sorts for COUNT(DISTINCT …), past work_mem on disk
         // (1M events, 30 days: 1.6-2.5 s), where a hash of the range's users takes 1.0 s; SQLite alike.
         const src = this.daily(tenantId, range, daily);
@@ -197,7 +206,7 @@ export class Analytics {
   }
 
   async topEvents(tenantId: string, range: { from: number; to: number }, type: string, limit: number) {
-    if (this.useDaily && range.from % DAY_MS === 0 && range.to % DAY_MS === 0) {
+    if (this.useDaily && whole(range)) {
       // Whole UTC days: events from the per-day totals, distinct users from the per-day gaps (the
       // range's rows whose user did not do that event since before the range: one per user, their
       // first day in it). Both are a few rows per day and event, however many users the range has.
@@ -292,7 +301,7 @@ export class Analytics {
       if (!c) cohorts.set(label, (c = { users: 0, counts: new Array<number>(periods).fill(0) }));
       return c;
     };
-    if (this.useDaily && range.from % DAY_MS === 0 && range.to % DAY_MS === 0) {
+    if (this.useDaily && whole(range)) {
       // Whole UTC days: each user's days from the per-user months (one row per user and month, the
       // days decoded here), not every user-day row of the range grouped by user in the database.
       const found = await retentionFromMonths(

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { bulkColumns, bulkSource, num, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 import type { DailyTables } from './daily';
-import { bucketOf, bucketsBetween, type Interval } from './dialect';
+import { bucketOf, bucketsBetween, bytewise, type Interval } from './dialect';
 import type { DayRow } from './gaps';
 
 /*
@@ -140,6 +140,43 @@ export async function purgeMonths(sql: Sql, t: DailyTables, tenantId: string, da
   });
   for (const text of rebuildMonthsSql(t, `tenant_id = $1 AND day >= $2 AND day < $3`))
     await sql.sequelize.query(text, { bind: [tenantId, `${month}-01`, `${month}-32`], transaction: tx });
+}
+
+/**
+ * The distinct users of a range of whole UTC days (any type), of `events` (any event when none): the
+ * users with a day bit of the range in one of its months' rows — a distinct count over one row per
+ * user and month instead of over every user's daily rows. Each month of the range is tested with
+ * its own mask (the range's days in it).
+ */
+export async function usersFromMonths(
+  read: Sql,
+  t: DailyTables,
+  tenantId: string,
+  range: { from: number; to: number },
+  events: string[] | undefined,
+): Promise<number> {
+  const bind: unknown[] = [tenantId];
+  const p = (v: unknown) => {
+    bind.push(v);
+    return `$${bind.length}`;
+  };
+  const masks = new Map<string, number>();
+  for (let d = range.from; d < range.to; d += DAY_MS) {
+    const day = bucketOf(d, 'day');
+    masks.set(day.slice(0, 7), (masks.get(day.slice(0, 7)) ?? 0) | bit(day));
+  }
+  if (!masks.size) return 0;
+  const names = [...new Set(events ?? [])];
+  const scope = names.length
+    ? `kind = 'event' AND event IN (${names.map(p).join(', ')})`
+    : `kind = 'any' AND event = ''`;
+  const months = [...masks].map(([m, mask]) => `(month = ${p(m)} AND (days & ${p(mask)}) <> 0)`).join(' OR ');
+  const u = bytewise(read.dialect, 'user_key');
+  const [row] = await read.rows<{ users: unknown }>(
+    `SELECT COUNT(*) AS users FROM (SELECT ${u} AS u FROM ${monthsOf(t)} WHERE tenant_id = $1 AND ${scope} AND (${months}) GROUP BY ${u}) g`,
+    bind,
+  );
+  return num(row?.users);
 }
 
 export interface Cohort {
