@@ -24,7 +24,6 @@ import { HEAD_SAMPLED } from '../telemetry/KernelTracer';
 import { allowedMethods } from './allowedMethods';
 import { requestIdFrom } from './requestId';
 import type { EdgeHeaders } from './securityHeaders';
-import { answerWithoutFinishedListener } from './respond';
 import { callStatic, type StaticRoute } from './staticRoutes';
 import { redactedPath } from './spanPath';
 import { CoreErrors } from '../errors/coreErrors';
@@ -203,7 +202,6 @@ export function createApp(router: Router, deps: AppDeps): Koa {
   }
   app.silent = true;
   rememberContentTypes(app);
-  answerWithoutFinishedListener(app);
   app.on('error', (err: Error) => {
     // Errors after the response started (e.g. a stream that broke); the request is already answered.
     logger.warn('response stream error', { err });
@@ -272,12 +270,6 @@ export function createApp(router: Router, deps: AppDeps): Koa {
     // 'close' fires once per response; on() skips once()'s wrapper and listener removal.
     res.on('close', () => {
       metrics.inFlight.value--;
-      // What Koa's on-finished listener reported (see answerWithoutFinishedListener): the response
-      // could not be finished because its connection failed.
-      if (!res.writableFinished) {
-        const broken = req.socket.errored;
-        if (broken) app.emit('error', broken, ctx);
-      }
       const seconds = (performance.now() - startedAt) / 1000;
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       const status = res.writableFinished ? res.statusCode : 499;
