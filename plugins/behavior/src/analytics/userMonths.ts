@@ -224,8 +224,10 @@ export async function retentionFromMonths(
       [tenantId, kind, name, monthOf(first), monthOf(until - 1)],
     );
     const byUser = new Map<string, number[]>();
+    const starts = new Map<string, number>();
     for (const r of rows) {
-      const start = Date.parse(`${r.month}-01T00:00:00Z`) / DAY_MS;
+      let start = starts.get(r.month);
+      if (start === undefined) starts.set(r.month, (start = Date.parse(`${r.month}-01T00:00:00Z`) / DAY_MS));
       let list = byUser.get(r.user_key);
       if (!list) byUser.set(r.user_key, (list = []));
       for (let bits = num(r.days), b = 0; bits; bits >>>= 1, b++)
