@@ -78,6 +78,8 @@ const RUNTIMES = (process.env.BENCH_RUNTIMES ?? '24,20').split(',').filter(Boole
 const PAIRED_RUNTIMES = RUNTIMES.length ? RUNTIMES : [process.versions.node.split('.')[0]];
 const PRIMARY = PAIRED_RUNTIMES[0];
 const REDIS_URL = 'redis://127.0.0.1:6379';
+/** A server startServer started: its process and port. */
+type Started = Awaited<ReturnType<typeof startServer>>;
 const CHAT_T0 = JSON.stringify({
   model: 'gpt-4o-mini',
   temperature: 0,
@@ -458,8 +460,9 @@ async function runtimeTable(
     }
     if (want('aihub-single')) {
       const env = base.env('full');
-      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'single' });
+      let gw: Started | undefined;
       try {
+        gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'single' });
         await new Promise((r) => setTimeout(r, 10_000));
         const idle = rssMb(gw.child.pid!);
         const rowsBefore = await usageRows(base.meterDb);
@@ -475,8 +478,12 @@ async function runtimeTable(
         const landed = (await usageRows(base.meterDb, rowsBefore + m.served)) - rowsBefore;
         usage = { served: m.served, landed, ok: landed >= m.served && landed <= m.served + 60 * (1 + 2 * REPEATS) };
       } finally {
-        await stopServer(gw.child);
-        await dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX);
+        // The prefix is dropped also when the start failed after the gateway wrote keys.
+        const started = gw;
+        await cleanUp('aihub-single', [
+          () => started && stopServer(started.child),
+          () => dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX),
+        ]);
       }
     }
     if (want('peer')) {
@@ -539,37 +546,47 @@ async function main() {
   endServersOnExit();
   const usageCheck: Record<string, { served: number; landed: number; ok: boolean }> = {};
   const results: Measured[] = [];
-  const sink = await otlpSink();
-  const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
-  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
-  // The servers of the sequential phases run on the primary runtime (the upstream and the load stay on this one).
-  useRuntime(nodeBinary(PRIMARY));
-  process.stdout.write(
-    `servers on Node ${execFileSync(serverRuntime(), ['-v'], { encoding: 'utf8' }).trim()} (load generator and mock upstream on ${process.version})\n`,
-  );
-  const db = await createTestDatabase('postgres');
-  // One connection for the bench's own usage-row counts (the gateways create the table).
-  const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
-  const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
   let paired: Paired[] = [];
   let runtimeAB: RuntimeAB | undefined;
   const tables: RuntimeTable[] = [];
+  // Each thing started registers its clean-up at once, run in reverse: a failure anywhere (the
+  // database after the upstream started) still stops and closes everything started before it.
+  const stops: (() => unknown)[] = [];
   try {
+    const sink = await otlpSink();
+    stops.push(() => sink.close());
+    const upstream = await startServer(['bench/src/mock-upstream/cli.ts', '--port', '0'], {}, 1);
+    stops.push(() => stopServer(upstream.child));
+    const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+    // The servers of the sequential phases run on the primary runtime (the upstream and the load stay on this one).
+    useRuntime(nodeBinary(PRIMARY));
+    process.stdout.write(
+      `servers on Node ${execFileSync(serverRuntime(), ['-v'], { encoding: 'utf8' }).trim()} (load generator and mock upstream on ${process.version})\n`,
+    );
+    const db = await createTestDatabase('postgres');
+    stops.push(() => db.drop());
+    // One connection for the bench's own usage-row counts (the gateways create the table).
+    const meterDb = createDatabase({ url: db.url, pool: { max: 1 } });
+    stops.push(() => meterDb.close());
+    const adminKey = `ahk_benchadmin01_${randomBytes(24).toString('hex').slice(0, 40)}`;
     if (want('upstream'))
       results.push(
         await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }),
       );
     if (want('bare')) {
       const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
-      results.push(
-        await measure({
-          name: 'bare node proxy',
-          url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
-          headers: {},
-          pid: bare.child.pid,
-        }),
-      );
-      await stopServer(bare.child);
+      try {
+        results.push(
+          await measure({
+            name: 'bare node proxy',
+            url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
+            headers: {},
+            pid: bare.child.pid,
+          }),
+        );
+      } finally {
+        await stopServer(bare.child);
+      }
     }
     const gatewayEnv = (profile: string) => ({
       BENCH_PROFILE: profile,
@@ -583,22 +600,27 @@ async function main() {
     for (const profile of ['full', 'noauth', 'ratelimit', 'cache']) {
       if (!want(`aihub-${profile}`) && !(profile === 'full' && want('aihub-jwt'))) continue;
       const env = gatewayEnv(profile);
-      const gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'api' });
-      // The metering worker shares the load generator's core: its work is not the serving node's.
-      const worker = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'worker' }, 1);
-      const base = `http://127.0.0.1:${gw.port}`;
-      let servedBefore = results.reduce((n, r) => n + r.served, 0);
-      const rowsBefore = await usageRows(meterDb);
-      const live = process.env.BENCH_METER_LIVE === '1';
-      const hold = () => void (live || worker.child.kill('SIGSTOP'));
-      const release = () => void worker.child.kill('SIGCONT');
-      const settle = async () => {
-        release();
-        await usageSettled(meterDb);
-        hold();
-      };
-      hold();
+      // Set once started: the clean-up below stops what was started and drops the prefix in every
+      // path (the worker's start failing with the gateway up, or the gateway's after it wrote keys).
+      let gw: Started | undefined;
+      let worker: Started | undefined;
       try {
+        gw = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'api' });
+        // The metering worker shares the load generator's core: its work is not the serving node's.
+        worker = await startServer(['bench/src/aihub/gateway.ts', '0'], { ...env, BENCH_ROLE: 'worker' }, 1);
+        const workerChild = worker.child;
+        const base = `http://127.0.0.1:${gw.port}`;
+        let servedBefore = results.reduce((n, r) => n + r.served, 0);
+        const rowsBefore = await usageRows(meterDb);
+        const live = process.env.BENCH_METER_LIVE === '1';
+        const hold = () => void (live || workerChild.kill('SIGSTOP'));
+        const release = () => void workerChild.kill('SIGCONT');
+        const settle = async () => {
+          release();
+          await usageSettled(meterDb);
+          hold();
+        };
+        hold();
         const url = `${base}/v1/chat/completions`;
         if (profile === 'noauth') {
           results.push(await measure({ name: 'aihub no auth', url, headers: {}, settle, pid: gw.child.pid }));
@@ -653,10 +675,14 @@ async function main() {
         );
         usageCheck[profile] = { served, landed, ok };
       } finally {
-        release();
-        await stopServer(gw.child);
-        await stopServer(worker.child);
-        await dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX);
+        const [api, meter] = [gw, worker];
+        await cleanUp(`aihub-${profile}`, [
+          // A worker held with SIGSTOP would not act on SIGTERM: woken first.
+          () => meter?.child.kill('SIGCONT'),
+          () => api && stopServer(api.child),
+          () => meter && stopServer(meter.child),
+          () => dropRedisPrefix(REDIS_URL, env.BENCH_REDIS_PREFIX),
+        ]);
       }
     }
     if (want('peer')) {
@@ -674,12 +700,7 @@ async function main() {
     for (const major of RUNTIMES)
       tables.push(await runtimeTable(major, { upstreamUrl, env: gatewayEnv, adminKey, meterDb }));
   } finally {
-    await cleanUp('bench', [
-      () => stopServer(upstream.child),
-      () => sink.close(),
-      () => meterDb.close(),
-      () => db.drop(),
-    ]);
+    await cleanUp('bench', stops.reverse());
   }
 
   const by = (n: string) => results.find((r) => r.name === n);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startPeer } from '../peer/startPeer';
-import { cleanUp, stopServer } from './load';
+import { cleanUp, startServer, stopServer } from './load';
 
 /** A real process that runs until it is ended. */
 function sleeper(): ChildProcess {
@@ -47,6 +47,25 @@ describe('bench clean-up', () => {
     const started = performance.now();
     await stopServer(child);
     assert.ok(performance.now() - started < 1000, `${Math.round(performance.now() - started)} ms`);
+  });
+
+  it('startServer rejects a server whose "listening" comes after its timeout fired, and ends it', async () => {
+    // The server says "listening" only once it is told to stop (SIGTERM from the timeout), then exits:
+    // startServer resolved with it (a server being stopped) before; now it rejects on its exit.
+    const script =
+      "process.on('SIGTERM', () => { console.log('listening 1'); setTimeout(() => process.exit(0), 100); });" +
+      'setInterval(() => {}, 1000);';
+    const before = new Set(children());
+    const started = performance.now();
+    await assert.rejects(
+      startServer(['-e', script], {}, 0, process.cwd(), process.execPath, 2_000),
+      /did not start within 2 s/,
+    );
+    assert.ok(performance.now() - started < 6000, 'rejected on its exit, not after stopServer gave up');
+    assert.deepEqual(
+      children().filter((pid) => !before.has(pid)),
+      [],
+    );
   });
 
   it('startPeer ends the peer it started when the start times out', async () => {

@@ -137,6 +137,7 @@ export function startServer(
   core = 0,
   cwd = repoRoot,
   node = serverNode,
+  timeoutMs = START_TIMEOUT_MS,
 ): Promise<{ child: ChildProcess; port: number }> {
   // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it stops (open in DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -157,11 +158,14 @@ export function startServer(
     // exited: nothing is left running for the exit handler to find.
     let timedOut: Error | undefined;
     const timer = setTimeout(() => {
-      timedOut = new Error(`server ${args.join(' ')} did not start within ${START_TIMEOUT_MS / 1000} s: ${err}`);
+      timedOut = new Error(`server ${args.join(' ')} did not start within ${timeoutMs / 1000} s: ${err}`);
       void stopServer(child);
-    }, START_TIMEOUT_MS);
+    }, timeoutMs);
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
+      // "listening" after the timeout fired names a server being stopped: the start failed, and the
+      // caller (which never gets the child) must not go on with it. The rejection comes on its exit.
+      if (timedOut) return;
       out += d;
       const m = /listening (\d+)|"port":(\d+)/.exec(out);
       if (m) {
