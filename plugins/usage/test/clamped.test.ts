@@ -22,6 +22,7 @@ import {
 } from '@aihub/core/testing';
 import usagePlugin from '../src/index';
 import { MAX_INT, MAX_MICROS } from '../src/records';
+import { rebuildAnswered } from '../src/writer/answered';
 import { ROLLUP_MAX } from '../src/writer/saturate';
 
 const USAGE = { consumer: { blockMs: 50, batchSize: 100, claimIdleMs: 600_000, retryInitialMs: 100, retryMaxMs: 400 } };
@@ -181,6 +182,35 @@ for (const kind of ['postgres', 'embedded'] as const) {
       assert.equal(Number(fullAnswered.requests), 1_160);
       const metrics = await (await gw.fetch('/metrics')).text();
       assert.equal(metricValue(metrics, 'aihub_usage_records_rejected_total') ?? 0, 0);
+    });
+
+    it("rebuilds the invoice rollup from records whose costs sum past BIGINT, saturated like the writer's", async () => {
+      await probe.ctx().queue.publishNow(
+        USAGE_TOPIC,
+        [0, 1, 2].map((i) => record(`l-${i}`, { tenantId: 'tl', keyId: 'k-tl' })),
+      );
+      await waitFor(
+        'three records',
+        async () => Number((await q("SELECT COUNT(*) AS n FROM usage_records WHERE tenant_id = 'tl'"))[0].n) === 3,
+      );
+      await waitFor('lag back to 0', async () => (await probe.ctx().queue.lag(USAGE_TOPIC, 'usage')) === 0);
+      // Rows stored under the former cap (2^53 − 1) or by hand: three of 2^62 sum past 2^63 − 1, so the
+      // backfill's SUM did not fit the column (PostgreSQL) or raised "integer overflow" (SQLite).
+      await q("UPDATE usage_records SET cost_micros = 4611686018427387904 WHERE tenant_id = 'tl'");
+      await q("DELETE FROM usage_answered WHERE tenant_id = 'tl'");
+      const db = probe.ctx().database;
+      await rebuildAnswered(
+        kind === 'postgres' ? 'postgres' : 'sqlite',
+        (statement, bind) => db.sequelize.query(statement, { bind }),
+        { records: 'usage_records', answered: 'usage_answered' },
+        'tl',
+      );
+      const [rebuilt] = await q(
+        "SELECT cost_micros, prompt_tokens, requests FROM usage_answered WHERE tenant_id = 'tl'",
+      );
+      assert.equal(String(rebuilt.cost_micros), String(ROLLUP_MAX));
+      assert.equal(String(rebuilt.prompt_tokens), '30', 'an integer below the maximum, not a REAL');
+      assert.equal(Number(rebuilt.requests), 3);
     });
   });
 }

@@ -2,7 +2,7 @@ import type { Dialect } from '@aihub/core/plugin-api';
 import { isRefusal, type UsageRow } from '../records';
 import { utcDay } from '../time';
 import { daySql } from './histogram';
-import { saturatingAdd } from './saturate';
+import { ROLLUP_MAX, saturatingAdd } from './saturate';
 
 /**
  * The invoice rollup (usage_answered): per tenant, UTC day, requested model, model that answered and
@@ -96,22 +96,31 @@ export class AnsweredAccumulator {
   }
 }
 
-/** SQL for each measure over usage_records rows, in ANSWERED_MEASURES order (the same sums as `measures`). */
-function measureSql(): string[] {
+/**
+ * SQL for each measure over usage_records rows, in ANSWERED_MEASURES order (the same sums as
+ * `measures`), saturating at ROLLUP_MAX as the writer does: PostgreSQL's SUM of BIGINT is NUMERIC (it
+ * cannot overflow) and is bounded before it goes into the BIGINT column; SQLite's SUM would raise
+ * "integer overflow", so it takes TOTAL (a double: exact while below 2^53, where it is not bounded).
+ */
+function measureSql(dialect: Dialect): string[] {
   const flag = (cond: string) => `SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
+  const sum = (col: string) =>
+    dialect === 'postgres'
+      ? `LEAST(COALESCE(SUM(${col}), 0), ${ROLLUP_MAX})`
+      : `CAST(MIN(TOTAL(${col}), ${ROLLUP_MAX}) AS INTEGER)`;
   return [
     'COUNT(*)',
     flag('cache_hit'),
     flag('NOT priced'),
     flag('input_cost_micros IS NOT NULL OR cached_cost_micros IS NOT NULL OR output_cost_micros IS NOT NULL'),
-    'SUM(prompt_tokens)',
-    'SUM(cached_tokens)',
-    'SUM(completion_tokens)',
-    'SUM(total_tokens)',
-    'COALESCE(SUM(cost_micros), 0)',
-    'COALESCE(SUM(input_cost_micros), 0)',
-    'COALESCE(SUM(cached_cost_micros), 0)',
-    'COALESCE(SUM(output_cost_micros), 0)',
+    sum('prompt_tokens'),
+    sum('cached_tokens'),
+    sum('completion_tokens'),
+    sum('total_tokens'),
+    sum('cost_micros'),
+    sum('input_cost_micros'),
+    sum('cached_cost_micros'),
+    sum('output_cost_micros'),
   ];
 }
 
@@ -130,7 +139,7 @@ export async function rebuildAnswered(
   const dims = ['tenant_id', day, 'model', 'COALESCE(resolved_model, model)', "COALESCE(provider, '')"];
   await run(
     `INSERT INTO ${tables.answered} (${[...ANSWERED_DIMENSIONS, ...ANSWERED_MEASURES].join(', ')})
-     SELECT ${[...dims, ...measureSql()].join(', ')} FROM ${tables.records}
+     SELECT ${[...dims, ...measureSql(dialect)].join(', ')} FROM ${tables.records}
      WHERE tenant_id IS NOT NULL${tenantId === undefined ? '' : ' AND tenant_id = $1'}
      GROUP BY ${dims.join(', ')}`,
     tenantId === undefined ? [] : [tenantId],
