@@ -374,5 +374,52 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await assertTopEvents('after retention', 15);
       await assertRetention('after retention', 4);
     });
+
+    it('leaves no zero-user gap row when a writer lands between the purge’s unlocked deletes and its lock', async () => {
+      const ev = (day: number): StoredEvent => ({
+        ...events[0],
+        messageId: `zero-${day}`,
+        tenantId: 'zero',
+        type: 'track',
+        event: 'x',
+        userId: 'z',
+        anonymousId: null,
+        timestamp: new Date(FIRST + day * DAY + 12 * 3_600_000).toISOString(),
+      });
+      const writer = new EventWriter(sql, tables);
+      await writer.write([ev(5), ev(30)]);
+      const cutoff = FIRST + 20 * DAY + 13 * 3_600_000;
+      const cutDay = new Date(cutoff).toISOString().slice(0, 10);
+      // The retention job's first steps, outside the tenant's lock: the events before the cutoff,
+      // then (purgeDaily's batches) the daily rows of the days before the cutoff's…
+      await sql.rows(`DELETE FROM ${tables.events} WHERE tenant_id = 'zero' AND "timestamp" < $1 RETURNING id`, [
+        new Date(cutoff).toISOString(),
+      ]);
+      await sql.rows(`DELETE FROM ${tables.daily} WHERE tenant_id = 'zero' AND day < $1 RETURNING day`, [cutDay]);
+      // …a batch lands: day 25 finds no earlier row (day 5's is gone) and moves day 30's entry from ''
+      // (while the table holds it under day 5)…
+      await writer.write([ev(25)]);
+      // …and the job goes on to its locked part.
+      const ctx = {
+        config: { retention: { intervalMs: 60_000, batchSize: 50, defaultDays: undefined } },
+        store: createMemoryStore(),
+        clock: { now: () => Date.now() },
+        logger: { info() {}, warn() {} },
+        tryGet: () => undefined,
+      } as unknown as PluginContext<BehaviorConfig>;
+      const settings = new TenantSettingsCache(ctx);
+      settings.remember('zero', { retentionDays: (Date.now() - cutoff) / DAY });
+      const metrics = { retentionDeleted: { inc() {} } } as unknown as BehaviorMetrics;
+      await new RetentionJob(ctx, sql, tables, settings, metrics).run();
+      const day = (n: number) => new Date(FIRST + n * DAY).toISOString().slice(0, 10);
+      assert.deepEqual(
+        (await gapRows(sql)).filter((r) => r.tenant_id === 'zero').map((r) => [r.day, r.prev_day, r.users]),
+        [
+          [day(25), '', 1],
+          [day(30), day(25), 1],
+        ],
+      );
+      assert.deepEqual(await gapRows(sql), await expectedGaps(sql));
+    });
   });
 }

@@ -226,4 +226,8 @@ export async function purgeGaps(
     }
   }
   await applyGaps(sql, g, deltas, tx);
+  // The merge above can net a later day's '' entry to zero: a writer that ran between the unlocked
+  // deletes of purgeDaily and this lock, seeing a user's purged row gone, moved the next row's entry
+  // from '' (-1) while the table still held it under the purged day (+1, merged into '' here).
+  await q(`DELETE FROM ${g} WHERE tenant_id = $1 AND users = 0`, [tenantId]);
 }
