@@ -17,6 +17,7 @@ import { costSplit } from '../pricing';
 import type { RequestLog } from '../store/RequestLog';
 import { countTokens, estimatePromptTokens } from '../tokenCount';
 import type { RawUsage } from '../types';
+import { reportedUsage } from './reportedUsage';
 import type { AiCall, CallStatus } from './AiCall';
 
 /**
@@ -67,17 +68,22 @@ export class UsageRecorder {
     call.firstTokenAt = facts.firstTokenAt;
 
     let usage: AiUsage | undefined;
+    // What the provider reported, with any count that is not a number of tokens counted here instead.
+    let reported: RawUsage | undefined;
     if (facts.usage) {
-      const u = facts.usage;
+      const { prompt, completion, rest } = reportedUsage(facts.usage);
+      const promptTokens = prompt ?? estimatePromptTokens(call.input.body);
+      const completionTokens = completion ?? (facts.completionText ? countTokens(facts.completionText()) : 0);
+      reported = { ...rest, promptTokens, completionTokens };
       usage = {
-        promptTokens: u.promptTokens,
-        completionTokens: u.completionTokens,
-        cachedTokens: u.cachedTokens,
-        totalTokens: u.promptTokens + u.completionTokens,
-        estimated: false,
+        promptTokens,
+        completionTokens,
+        cachedTokens: rest.cachedTokens,
+        totalTokens: promptTokens + completionTokens,
+        estimated: prompt === undefined || completion === undefined,
       };
-      if (u.cacheWriteTokens) usage.cacheWriteTokens = u.cacheWriteTokens;
-      if (u.reasoningTokens) usage.reasoningTokens = u.reasoningTokens;
+      if (rest.cacheWriteTokens) usage.cacheWriteTokens = rest.cacheWriteTokens;
+      if (rest.reasoningTokens) usage.reasoningTokens = rest.reasoningTokens;
     } else if (facts.upstreamCalled && (status !== 'error' || facts.completionText)) {
       // The provider spent tokens but did not say how many: count them ourselves, and say so.
       const prompt = estimatePromptTokens(call.input.body);
@@ -96,7 +102,7 @@ export class UsageRecorder {
     const price = call.entry ? call.entry.price : (call.route.entries[0]?.price ?? null);
     if (price) {
       // The provider's own counts when it gave them: they also say how many prompt tokens were cache writes.
-      const split = usage ? costSplit(price, facts.usage ?? usage) : { input: 0, cached: 0, output: 0 };
+      const split = usage ? costSplit(price, reported ?? usage) : { input: 0, cached: 0, output: 0 };
       call.costSplit = split;
       call.costMicros = split.input + split.cached + split.output;
       call.priced = true;

@@ -55,7 +55,8 @@ export function invokeHandler(ctx: AiContext, op: Operation): GatewayMiddleware 
         httpStatus: 200,
         usage: a.usage,
         upstreamCalled: true,
-        completionText: a.usage ? undefined : () => answerText(a.body),
+        // Read only when the answer has no usable count (none, or one that is not a number of tokens).
+        completionText: () => answerText(a.body),
       });
       c.status = 200;
       c.type = 'application/json';

@@ -53,9 +53,8 @@ export function messagesHandler(ctx: AiContext): GatewayMiddleware {
         httpStatus: 200,
         usage: a.usage,
         upstreamCalled: true,
-        completionText: a.usage
-          ? undefined
-          : () => content.map((b) => (b.type === 'text' ? b.text : JSON.stringify(b.input))).join(''),
+        // Read only when the answer has no usable count (none, or one that is not a number of tokens).
+        completionText: () => content.map((b) => (b.type === 'text' ? b.text : JSON.stringify(b.input))).join(''),
       });
       c.status = 200;
       c.body = message;

@@ -127,12 +127,11 @@ export function createResponse(ctx: AiContext): GatewayMiddleware {
         httpStatus: 200,
         usage: a.usage,
         upstreamCalled: true,
-        completionText: a.usage
-          ? undefined
-          : () =>
-              output
-                .map((o) => (o.type === 'message' ? ((o.content as Json[])[0].text as string) : String(o.arguments)))
-                .join(''),
+        // Read only when the answer has no usable count (none, or one that is not a number of tokens).
+        completionText: () =>
+          output
+            .map((o) => (o.type === 'message' ? ((o.content as Json[])[0].text as string) : String(o.arguments)))
+            .join(''),
       });
       const { status, incomplete_details } = statusOf(finish);
       const response = responseObject(turn.id, turn.createdAt, turn.req, model ?? call.alias, {

@@ -212,11 +212,19 @@ interface UsageJson {
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
+/**
+ * A reported count: absent or null is 0 (the provider counted none); any other non-number is NaN,
+ * which the usage recorder counts itself instead of billing it as 0.
+ */
+function count(v: unknown): number {
+  return typeof v === 'number' ? v : v === undefined || v === null ? 0 : NaN;
+}
+
 /** Reads OpenAI usage fields (shared by streams and complete answers). */
 export function usageFrom(u: UsageJson | null | undefined): RawUsage | undefined {
   if (!u || typeof u !== 'object') return undefined;
-  const prompt = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
-  const completion = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
+  const prompt = count(u.prompt_tokens);
+  const completion = count(u.completion_tokens);
   const cached =
     typeof u.prompt_tokens_details?.cached_tokens === 'number'
       ? u.prompt_tokens_details.cached_tokens
@@ -229,7 +237,11 @@ export function usageFrom(u: UsageJson | null | undefined): RawUsage | undefined
   return usage;
 }
 
-/** An integer field after `from`, or undefined. */
+/**
+ * An integer field after `from`: undefined when absent, NaN when its value is not a plain
+ * non-negative integer (`-5`, `4.6`, `1e999`, `"12"`), which the usage recorder then counts itself
+ * rather than billing the leading digits.
+ */
 function intAt(s: string, key: string, from: number): number | undefined {
   const i = s.indexOf(key, from);
   if (i === -1) return undefined;
@@ -237,11 +249,13 @@ function intAt(s: string, key: string, from: number): number | undefined {
   while (s.charCodeAt(j) === 32) j++;
   let n = 0;
   let digits = 0;
-  for (let c = s.charCodeAt(j); c >= 48 && c <= 57; c = s.charCodeAt(++j)) {
+  let c = s.charCodeAt(j);
+  for (; c >= 48 && c <= 57; c = s.charCodeAt(++j)) {
     n = n * 10 + (c - 48);
     digits++;
   }
-  return digits ? n : undefined;
+  // What may follow a JSON number that ends here: a separator, the object's end, whitespace.
+  return digits && (c === 44 || c === 125 || c === 32 || c === 10 || c === 13 || c === 9) ? n : NaN;
 }
 
 /** The usage object starting at s[u] (`"usage":{`), read field by field without JSON.parse. */
