@@ -24,41 +24,12 @@ import usagePlugin from '../src/index';
 import { MAX_INT, MAX_MICROS } from '../src/records';
 import { rebuildAnswered } from '../src/writer/answered';
 import { ROLLUP_MAX } from '../src/writer/saturate';
+import { usageRecord } from './helpers/usageRecord';
 
 const USAGE = { consumer: { blockMs: 50, batchSize: 100, claimIdleMs: 600_000, retryInitialMs: 100, retryMaxMs: 400 } };
 
-function record(requestId: string, over: Partial<UsageRecord> & Record<string, unknown> = {}): UsageRecord {
-  return {
-    requestId,
-    timestamp: new Date().toISOString(),
-    tenantId: 'tc',
-    keyId: 'k-tc',
-    userId: null,
-    teamId: null,
-    endpoint: 'chat.completions',
-    model: 'gpt-4o-mini',
-    resolvedModel: null,
-    provider: 'openai',
-    deployment: null,
-    experiment: null,
-    variant: null,
-    promptTokens: 10,
-    completionTokens: 5,
-    cachedTokens: 0,
-    totalTokens: 15,
-    estimated: false,
-    costMicros: 100,
-    priced: true,
-    latencyMs: 20,
-    ttftMs: null,
-    status: 'success',
-    httpStatus: 200,
-    errorCode: null,
-    cacheHit: false,
-    stream: false,
-    ...over,
-  };
-}
+const record = (requestId: string, over: Partial<UsageRecord> & Record<string, unknown> = {}) =>
+  usageRecord('tc', requestId, over);
 
 async function rows(db: Database, sql: string): Promise<Record<string, unknown>[]> {
   return (await db.sequelize.query(sql, { type: 'SELECT' })) as Record<string, unknown>[];

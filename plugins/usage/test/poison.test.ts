@@ -15,41 +15,11 @@ import { asCaller, identityPlugin } from '@aihub/core/testing';
 import { metricValue, probePlugin } from '@aihub/core/testing';
 import usagePlugin from '../src/index';
 import { startTcpProxy } from './helpers/tcpProxy';
+import { usageRecord } from './helpers/usageRecord';
 
 const USAGE = { consumer: { blockMs: 50, batchSize: 100, claimIdleMs: 600_000, retryInitialMs: 100, retryMaxMs: 400 } };
 
-function record(tenantId: string, requestId: string, over: Partial<UsageRecord> = {}): UsageRecord {
-  return {
-    requestId,
-    timestamp: new Date().toISOString(),
-    tenantId,
-    keyId: `k-${tenantId}`,
-    userId: null,
-    teamId: null,
-    endpoint: 'chat.completions',
-    model: 'gpt-4o-mini',
-    resolvedModel: null,
-    provider: 'openai',
-    deployment: null,
-    experiment: null,
-    variant: null,
-    promptTokens: 10,
-    completionTokens: 5,
-    cachedTokens: 0,
-    totalTokens: 15,
-    estimated: false,
-    costMicros: 100,
-    priced: true,
-    latencyMs: 20,
-    ttftMs: null,
-    status: 'success',
-    httpStatus: 200,
-    errorCode: null,
-    cacheHit: false,
-    stream: false,
-    ...over,
-  };
-}
+const record = usageRecord;
 
 async function rows(db: Database, sql: string): Promise<Record<string, unknown>[]> {
   return (await db.sequelize.query(sql, { type: 'SELECT' })) as Record<string, unknown>[];

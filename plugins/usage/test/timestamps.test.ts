@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { USAGE_TOPIC, type Database, type UsageRecord } from '@aihub/core/plugin-api';
+import { USAGE_TOPIC, type Database } from '@aihub/core/plugin-api';
 import {
   createBackend,
   identityPlugin,
@@ -17,40 +17,11 @@ import {
   type TestGateway,
 } from '@aihub/core/testing';
 import usagePlugin from '../src/index';
+import { usageRecord } from './helpers/usageRecord';
 
 const USAGE = { consumer: { blockMs: 50, batchSize: 100, claimIdleMs: 600_000, retryInitialMs: 100, retryMaxMs: 400 } };
 
-function record(requestId: string, timestamp: string): UsageRecord {
-  return {
-    requestId,
-    timestamp,
-    tenantId: 'tt',
-    keyId: 'k-tt',
-    userId: null,
-    teamId: null,
-    endpoint: 'chat.completions',
-    model: 'gpt-4o-mini',
-    resolvedModel: null,
-    provider: 'openai',
-    deployment: null,
-    experiment: null,
-    variant: null,
-    promptTokens: 10,
-    completionTokens: 5,
-    cachedTokens: 0,
-    totalTokens: 15,
-    estimated: false,
-    costMicros: 100,
-    priced: true,
-    latencyMs: 20,
-    ttftMs: null,
-    status: 'success',
-    httpStatus: 200,
-    errorCode: null,
-    cacheHit: false,
-    stream: false,
-  };
-}
+const record = (requestId: string, timestamp: string) => usageRecord('tt', requestId, { timestamp });
 
 async function rows(db: Database, sql: string): Promise<Record<string, unknown>[]> {
   return (await db.sequelize.query(sql, { type: 'SELECT' })) as Record<string, unknown>[];
