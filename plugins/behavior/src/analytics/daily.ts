@@ -327,7 +327,7 @@ export async function purgeDaily(
       transaction: tx,
     });
     await purgeGaps(sql, t, tenantId, day, before, tx);
-    await purgeMonths(sql, t, tenantId, day, tx);
+    await purgeMonths(sql, t, tenantId, day, before, tx);
     return late.length;
   });
 }
