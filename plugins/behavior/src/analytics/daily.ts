@@ -32,7 +32,7 @@ import {
 
 const DAY_MS = 86_400_000;
 /** First key of pg_advisory_xact_lock(int, int): this table's locks ('bhvd'), the tenant's hash the second. */
-const LOCK_CLASS = 0x62687664;
+export const DAILY_LOCK_CLASS = 0x62687664;
 
 const DAILY_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
@@ -135,7 +135,7 @@ export function rebuildTotalsSql(t: DailyTables, where: string): string {
 export async function lockTenant(sql: Sql, tx: Transaction, tenantId: string, exclusive: boolean): Promise<void> {
   if (sql.dialect !== 'postgres') return;
   await sql.rows(
-    `SELECT 1 AS ok FROM (SELECT ${exclusive ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared'}(${LOCK_CLASS}, hashtext($1))) l`,
+    `SELECT 1 AS ok FROM (SELECT ${exclusive ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared'}(${DAILY_LOCK_CLASS}, hashtext($1))) l`,
     [tenantId],
     tx,
   );

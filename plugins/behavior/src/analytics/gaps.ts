@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { bulkColumns, bulkSource, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
 import type { DailyTables } from './daily';
+import { lockTenants } from './tenantLocks';
 
 /*
  * Per-day "gaps": for every daily-set row (tenant, day, event, type, user), the user's previous day
@@ -106,12 +107,6 @@ export function rebuildGapsSql(t: DailyTables, where: string): string {
     ) p GROUP BY tenant_id, day, event, type, prev_day`;
 }
 
-/** Takes the tenant's gaps lock (PostgreSQL) for the rest of the transaction: writers' neighbour reads one at a time. */
-async function lockGaps(sql: Sql, tx: Transaction, tenantId: string): Promise<void> {
-  if (sql.dialect !== 'postgres') return;
-  await sql.rows(`SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LOCK_CLASS}, hashtext($1))) l`, [tenantId], tx);
-}
-
 /**
  * Adds the gap entries of daily rows this transaction has just inserted (after they are in the
  * table). Each new row's previous and next day of its user, event and type are read (index probes);
@@ -126,7 +121,13 @@ async function lockGaps(sql: Sql, tx: Transaction, tenantId: string): Promise<vo
  */
 export async function addToGaps(sql: Sql, t: DailyTables, fresh: DayRow[], tx: Transaction): Promise<void> {
   if (!fresh.length) return;
-  for (const tenant of [...new Set(fresh.map((r) => r.tenant_id))].sort()) await lockGaps(sql, tx, tenant);
+  await lockTenants(
+    sql,
+    tx,
+    LOCK_CLASS,
+    fresh.map((r) => r.tenant_id),
+    'exclusive',
+  );
   const chain = (r: Omit<DayRow, 'day'>) => [r.tenant_id, r.event, r.type, r.user_key].join('\u0000');
   const isNew = new Set(fresh.map((r) => `${chain(r)}\u0000${r.day}`));
   const around: { r: DayRow; prev: string | null; next: string | null }[] = [];

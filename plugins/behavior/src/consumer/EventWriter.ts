@@ -1,7 +1,8 @@
 import type { Transaction } from 'sequelize';
 import type { StoredEvent } from '../ingest/events';
 import { bulkColumns, bulkSource, iso, num, valuesList, type BulkColumn, type Sql } from '@aihub/core/plugin-api';
-import { addToDaily, lockTenant, totalsOf } from '../analytics/daily';
+import { addToDaily, DAILY_LOCK_CLASS, totalsOf } from '../analytics/daily';
+import { lockTenants } from '../analytics/tenantLocks';
 
 const EVENT_COLUMNS: readonly BulkColumn[] = [
   ['tenant_id', 'text'],
@@ -105,9 +106,15 @@ export class EventWriter {
     const inserted = await this.sql.transaction(async (tx) => {
       // Shared: batches write side by side; an erasure or retention rebuild of the tenant's daily
       // sets waits for them (and they for it), so no event lands between its delete and its rebuild.
-      // In one order across batches: two batches taking shared locks in opposite orders, each queued
-      // behind a waiting erasure's exclusive one, would deadlock.
-      for (const id of [...new Set(kept.map((e) => e.tenantId))].sort()) await lockTenant(this.sql, tx, id, false);
+      // In key order across batches (lockTenants): two batches taking shared locks in opposite orders,
+      // each queued behind a waiting erasure's exclusive one, would deadlock.
+      await lockTenants(
+        this.sql,
+        tx,
+        DAILY_LOCK_CLASS,
+        kept.map((e) => e.tenantId),
+        'shared',
+      );
       const insertedKeys = new Set<string>();
       const pg = this.sql.dialect === 'postgres';
       for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT) {
