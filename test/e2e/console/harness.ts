@@ -265,11 +265,20 @@ export async function startConsoleEnv(options: ConsoleEnvOptions = {}): Promise<
       axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
       // Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) does not block it.
       await page.evaluate(axeSource);
-      // Let running CSS transitions end first (e.g. a button fading from disabled to enabled just after a
-      // click): axe would otherwise measure the contrast of a colour halfway through its transition.
-      await page.evaluate(
-        `Promise.race([Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))), new Promise((r) => setTimeout(r, 2000))])`,
-      );
+      // Let running CSS transitions and animations end first (e.g. a button fading from disabled to
+      // enabled just after a click, a form field's error message fading in): axe would otherwise
+      // measure the contrast of a colour halfway through. An animation can start a frame after the
+      // element it animates appears, so look again after two frames until none is left (endless ones,
+      // such as spinners, do not count), for 2 s at most.
+      await page.evaluate(`(async () => {
+        const until = Date.now() + 2000;
+        for (;;) {
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const left = document.getAnimations().filter((a) => a.playState !== 'finished' && a.playState !== 'idle' && a.effect?.getTiming().iterations !== Infinity);
+          if (!left.length || Date.now() > until) return;
+          await Promise.race([Promise.all(left.map((a) => a.finished.catch(() => {}))), new Promise((r) => setTimeout(r, until - Date.now()))]);
+        }
+      })()`);
       // A string expression: it runs in the page (this file is type-checked without the DOM library).
       const violations = (await page.evaluate(
         `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`,
