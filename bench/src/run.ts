@@ -176,6 +176,21 @@ async function measure(t: Target): Promise<Measured> {
   return out;
 }
 
+/** The bare Node proxy in front of `upstreamUrl`, measured and stopped (whatever the measurement does). */
+async function measureBare(upstreamUrl: string): Promise<Measured> {
+  const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
+  try {
+    return await measure({
+      name: 'bare node proxy',
+      url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
+      headers: {},
+      pid: bare.child.pid,
+    });
+  } finally {
+    await stopServer(bare.child);
+  }
+}
+
 /** Waits (≤ 60 s) until the metering worker has stopped adding usage rows (its backlog is written). */
 async function usageSettled(db: Database): Promise<void> {
   let last = -1;
@@ -443,21 +458,7 @@ async function runtimeTable(
   const rows: Measured[] = [];
   let usage: RuntimeTable['usage'];
   try {
-    if (want('bare')) {
-      const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', base.upstreamUrl]);
-      try {
-        rows.push(
-          await measure({
-            name: 'bare node proxy',
-            url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
-            headers: {},
-            pid: bare.child.pid,
-          }),
-        );
-      } finally {
-        await stopServer(bare.child);
-      }
-    }
+    if (want('bare')) rows.push(await measureBare(base.upstreamUrl));
     if (want('aihub-single')) {
       const env = base.env('full');
       let gw: Started | undefined;
@@ -573,21 +574,7 @@ async function main() {
       results.push(
         await measure({ name: 'upstream (direct)', url: `${upstreamUrl}/v1/chat/completions`, headers: {} }),
       );
-    if (want('bare')) {
-      const bare = await startServer(['bench/src/proxy/bare-proxy.ts', '0', upstreamUrl]);
-      try {
-        results.push(
-          await measure({
-            name: 'bare node proxy',
-            url: `http://127.0.0.1:${bare.port}/v1/chat/completions`,
-            headers: {},
-            pid: bare.child.pid,
-          }),
-        );
-      } finally {
-        await stopServer(bare.child);
-      }
-    }
+    if (want('bare')) results.push(await measureBare(upstreamUrl));
     const gatewayEnv = (profile: string) => ({
       BENCH_PROFILE: profile,
       BENCH_UPSTREAM: upstreamUrl,
