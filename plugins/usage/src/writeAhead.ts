@@ -1,5 +1,6 @@
 import {
   AiCallKey,
+  ApiVersionKey,
   PrincipalKey,
   TenantKey,
   USAGE_TOPIC,
@@ -12,6 +13,8 @@ import { requestMeta } from '@aihub/core/plugin-api';
 import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
 import { UsageErrors } from './errors';
+
+const noop = (): void => {};
 
 /** AI routes that call an upstream (not /v1/models or /v1/feedback). */
 export function isInvokeRoute(route: { method: string; path: string; tags: string[]; pipeline: boolean }): boolean {
@@ -59,8 +62,9 @@ function estimatePrompt(body: unknown): number {
  * Group commit: pending records of requests arriving in the same event-loop turn are written in one
  * pipelined queue write. Each request waits until that write has left the process
  * (`publishHandedOff`): on Redis, as soon as the kernel holds it, with no round trip; on a database
- * queue, until it is committed. A write the backend refuses after the hand-off is counted and
- * logged (`onLateFailure`); the request's final record, published after the call, still bills it.
+ * queue, until it is committed. A write the backend refuses after the hand-off is counted, once per
+ * record it held, and logged (`onLateFailure`); the request's final record, published after the
+ * call, still bills it.
  *
  * When no other AI call is in flight (`idle`), the record is published at once instead of after a
  * `setImmediate` turn: nothing else is likely to join the batch, and waiting would only add the
@@ -80,7 +84,8 @@ class Batcher {
 
   constructor(
     private readonly ctx: PluginContext,
-    private readonly onLateFailure: (err: unknown) => void,
+    /** `records`: how many pending records the refused write held (the metric counts records). */
+    private readonly onLateFailure: (err: unknown, records: number) => void,
   ) {}
 
   /** Queues `record` for this turn's write; the promise settles when that write is handed off. */
@@ -109,7 +114,7 @@ class Batcher {
     let handedOff = false;
     hand.durable.catch((err: unknown) => {
       // Before the hand-off `failed` gets the error; after it, only this.
-      if (handedOff) this.onLateFailure(err);
+      if (handedOff) this.onLateFailure(err, 1);
     });
     return hand.handedOff.then(() => {
       handedOff = true;
@@ -140,7 +145,7 @@ class Batcher {
       );
       hand.durable.catch((err: unknown) => {
         // Before the hand-off the callers get the error (through the shared promise); after it, only this.
-        if (handedOff) this.onLateFailure(err);
+        if (handedOff) this.onLateFailure(err, batch.length);
       });
     } catch (err) {
       settle.reject(err);
@@ -187,10 +192,98 @@ function pendingRecord(c: GatewayContext, info: AiCallInfo): Record<string, unkn
 }
 
 /**
+ * The final record of a request this hook refused (503 `metering_unavailable`, writeAhead.onFailure:
+ * reject): not served, nothing billed. Same request id and time as its pending record; the shape of a
+ * refusal (status error, no provider, no attempt, 0 tokens, a cost of 0, see records.isRefusal): it
+ * counts as a request and an error and stays out of invoices.
+ *
+ * Why it is needed: a pending write that failed the hand-off may still reach the queue afterwards. On
+ * Redis, ioredis' commandTimeout (1 s) only rejects the command's promise: the command stays in the
+ * socket buffer behind a stalled Redis, or in the offline queue (connecting, Redis loading its data),
+ * or in the queue of commands resent after a reconnect, and is still sent and run once the connection
+ * moves again (ioredis 5 Command.setTimeout, event_handler readyHandler). Reproduced with a TCP proxy
+ * that stalls Redis (test/writeAheadFailures.test.ts): the pending record lands after the 503. The
+ * ai plugin's final record of the refused call bills nothing too, but it goes through the buffered
+ * publish, written up to flushIntervalMs later or, while Redis is away, kept in memory: a gateway
+ * stopped in between loses it, and the request was billed as interrupted from the pending record.
+ */
+function refusedRecord(c: GatewayContext, pending: Record<string, unknown>): Record<string, unknown> {
+  const ks = requestMeta(c);
+  const elapsed = Math.round((performance.now() - ks.startedAt) * 1000) / 1000;
+  return {
+    requestId: pending.requestId,
+    timestamp: pending.timestamp,
+    tenantId: pending.tenantId,
+    keyId: pending.keyId,
+    userId: pending.userId,
+    teamId: pending.teamId,
+    apiVersion: ApiVersionKey.get(c) ?? undefined,
+    endpoint: pending.endpoint,
+    model: pending.model,
+    experiment: pending.experiment,
+    variant: pending.variant,
+    promptTokens: 0,
+    completionTokens: 0,
+    totalTokens: 0,
+    costMicros: 0,
+    priced: true,
+    latencyMs: elapsed,
+    status: 'error',
+    httpStatus: 503,
+    errorCode: 'metering_unavailable',
+    stream: pending.stream,
+    // No upstream was waited on: all of it was the gateway's own time.
+    overheadMs: elapsed,
+    traceId: ks.sampled && ks.span ? ks.span.spanContext().traceId : undefined,
+    attempts: [],
+    attemptCount: 0,
+  };
+}
+
+/**
+ * Publishes the final record of a refused request right behind its pending record, on the same
+ * connection (the pending write is already queued there, so Redis runs them in that order; a late
+ * pending record then finds its final and is dropped). Not awaited: the 503 does not wait for it.
+ * Written at once rather than through the buffered publish, so it is in the same socket buffer (or
+ * offline queue) as the pending record before the 503 is sent, not ~flushIntervalMs later; the ai
+ * plugin's own final record of the call comes through the buffer and is then a duplicate (dropped,
+ * counted in usage_duplicates_dropped_total). If this write is refused (e.g. ioredis flushed its
+ * queue while the pending record waited to be resent after a reconnect) it goes through the
+ * buffered publish, which retries until the queue takes it: a duplicate at worst.
+ */
+function publishRefused(ctx: PluginContext<UsageConfig>, c: GatewayContext, pending: Record<string, unknown>): void {
+  try {
+    const record = refusedRecord(c, pending);
+    const retry = (): void => {
+      try {
+        ctx.queue.publish(USAGE_TOPIC, record);
+      } catch (err) {
+        ctx.logger.error('could not enqueue the usage record of a request refused for metering', {
+          err,
+          request_id: record.requestId,
+        });
+      }
+    };
+    const hand = ctx.queue.publishHandedOff(USAGE_TOPIC, [record]);
+    // handedOff is derived from durable (which reports the failure): settle it so it is not unhandled.
+    hand.handedOff.catch(noop);
+    hand.durable.catch(retry);
+  } catch (err) {
+    ctx.logger.error('could not write the usage record of a request refused for metering', {
+      err,
+      request_id: pending.requestId,
+    });
+  }
+}
+
+/**
  * `provider.invoke` on AI routes (after the cache, right before the ai plugin's handler calls the
  * upstream): writes a pending usage record with the request's id and waits until it is durable.
  * The ai plugin's final record (same request id) replaces it; if the process dies first, the
  * consumer bills the request from it (INTERRUPTED_CODE). Skipped when no AI call was prepared.
+ * A request refused because the record could not be handed off (onFailure: reject) gets a final
+ * record that bills nothing (publishRefused); one served anyway (onFailure: continue) is billed by
+ * the ai plugin's final record, which replaces the pending record whenever that lands.
  */
 export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMetrics): HookDefinition {
   const cfg = ctx.config.writeAhead;
@@ -209,9 +302,12 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
     handle(c, next) {
       const info = AiCallKey.get(c);
       if (!info || info.cacheHit) return next();
+      let record: Record<string, unknown> | undefined;
       const failed = (err: unknown): unknown => {
         metrics.writeAheadFailures.inc();
         if (cfg.onFailure === 'reject') {
+          // The pending record may still land later: follow it with a final record that bills nothing.
+          if (record !== undefined) publishRefused(ctx, c, record);
           throw UsageErrors.create('metering_unavailable', 'Usage metering is unavailable right now; retry shortly.', {
             cause: err,
             headers: { 'retry-after': '1' },
@@ -222,16 +318,16 @@ export function writeAheadHook(ctx: PluginContext<UsageConfig>, metrics: UsageMe
         });
         return next();
       };
-      batcher ??= new Batcher(ctx, (err) => {
-        metrics.writeAheadFailures.inc();
+      batcher ??= new Batcher(ctx, (err, records) => {
+        metrics.writeAheadFailures.inc(records);
         ctx.logger.warn(
           'a pending usage record the queue had taken was refused; the final record still bills the request',
-          { err },
+          { err, records },
         );
       });
       let served: Promise<unknown>;
       try {
-        const record = pendingRecord(c, info);
+        record = pendingRecord(c, info);
         // next() runs outside the failure handler: a downstream error is not a metering failure.
         if (inFlight === 0 && !batcher.waiting) served = batcher.sendAlone(record, next, failed);
         else served = batcher.add(record).then(() => next(), failed);
