@@ -200,7 +200,11 @@ class RedisStreamQueue implements EventQueue {
   }
 
   async publishNow<T>(topic: string, payloads: T[]): Promise<string[]> {
-    return this.publishHandedOff(topic, payloads).durable;
+    // Not publishHandedOff(...).durable: its hand-off promise would reject unobserved beside it
+    // (an unhandled rejection) whenever the write fails while the connection is not ready.
+    validateTopic(topic);
+    if (payloads.length === 0) return [];
+    return this.xaddBatch(this.streamKey(topic), payloads.map(serializePayload), true);
   }
 
   flush(): Promise<void> {
