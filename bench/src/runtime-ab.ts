@@ -11,7 +11,11 @@
  * (`aihub`: one process doing everything, usage consumed in-process; `aihub-api`: the serving role;
  * `bare`; `peer`), the Node major, and optionally `s<MB>` for another --max-semi-space-size (e.g.
  * `aihub24s64`), and for the bare proxy optionally `u<major>` for the undici it uses (`bare24u7`: the
- * 7.x AI Hub ships; without it, the 6.x bench/ resolves). BENCH_ROUNDS (6), BENCH_SECONDS (4), BENCH_RATE (unset: as fast as served),
+ * 7.x AI Hub ships; without it, the 6.x bench/ resolves), and for AI Hub optionally `-<tag>` (`aihub24-a,aihub24-b`:
+ * two instances of the same build, the tag passed as AIHUB_BENCH_AB, for an A/B switch in the code under test).
+ * BENCH_WARMUP_SECONDS (3, per server, 10 connections as fast as served; AI Hub's CPU per request still
+ * falls for ~15 s of load after start, so rounds after a short warm-up are not steady state).
+ * BENCH_ROUNDS (6), BENCH_SECONDS (4), BENCH_RATE (unset: as fast as served),
  * BENCH_IDLE_TRIM_MS (AI Hub's idle trim, default 0 here: an idle server's full GC would run on the
  * core the measured one uses), BENCH_CONNECTIONS (50; 1 compares the one-connection path), BENCH_CPU_PROF (a directory: a V8 CPU profile per server, in
  * `<dir>/<variant>/`, the peer's too, with `windows.json`: when the measured rounds ran and the requests
@@ -43,6 +47,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const PROF = process.env.BENCH_CPU_PROF;
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -95,12 +100,12 @@ async function main() {
   const prefixes: string[] = [];
   try {
     for (const name of VARIANTS) {
-      const m = /^(aihub-api|aihub|bare|peer)(\d+)(?:s(\d+))?(?:u(\d+))?$/.exec(name);
-      if (!m || (m[4] && m[1] !== 'bare'))
+      const m = /^(aihub-api|aihub|bare|peer)(\d+)(?:s(\d+))?(?:u(\d+))?(?:-([a-z0-9]+))?$/.exec(name);
+      if (!m || (m[4] && m[1] !== 'bare') || (m[5] && !m[1].startsWith('aihub')))
         throw new Error(
-          `BENCH_VARIANTS: ${name} is not <aihub|aihub-api|bare|peer><major>[s<MB>] or bare<major>[s<MB>]u<undici major>`,
+          `BENCH_VARIANTS: ${name} is not <aihub|aihub-api|bare|peer><major>[s<MB>], bare<major>[s<MB>]u<undici major> or aihub<major>[s<MB>]-<tag>`,
         );
-      const [, kind, major, semi, undiciMajor] = m;
+      const [, kind, major, semi, undiciMajor, tag] = m;
       const profDir = PROF ? path.resolve(PROF, name) : undefined;
       if (profDir) mkdirSync(profDir, { recursive: true });
       const extra = [
@@ -150,6 +155,7 @@ async function main() {
             BENCH_IDLE_TRIM_MS: process.env.BENCH_IDLE_TRIM_MS ?? '0',
             BENCH_NODE_EXTRA: extra,
             AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+            AIHUB_BENCH_AB: tag ?? '',
           });
           // A side from here on: if the credentials step fails, the finally still stops this gateway.
           const s: Side = {
@@ -172,7 +178,11 @@ async function main() {
       ...(RATE ? { rate: RATE } : {}),
     });
     for (const s of sides)
-      s.served += (await load(s.url, { connections: 10, seconds: 3, ...opts(s), rate: undefined })).total; // warm-up
+      s.served += (await load(s.url, { connections: 10, seconds: WARMUP, ...opts(s), rate: undefined })).total; // warm-up
+    // The warm-up's end cancels the calls in flight, and a cancelled call's tokens are estimated: the
+    // first estimate loads the tokenizer (~300 ms of CPU, asynchronously), which a Node 24 profile
+    // caught at the start of the first measured round. Let it finish before measuring.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of r % 2 ? [...sides].reverse() : sides) {
         const before = cpuMs(s.child.pid!);
