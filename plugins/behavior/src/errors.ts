@@ -136,4 +136,34 @@ export const BehaviorErrors = defineErrors('behavior', {
     message: 'The query would read or return more than the gateway allows in one answer.',
     fix: 'Narrow the time range or the filters, or use a larger interval.',
   },
+  // Analytics: the database failed the read (src/analytics/readErrors.ts; the cause is in the gateway's log).
+  analytics_busy: {
+    status: 503,
+    message:
+      'The analytics could not read the SQLite database: another connection held it locked past the busy timeout.',
+    fix: 'Retry after the seconds in Retry-After; if it persists, look for a long write or another process holding the database file locked.',
+  },
+  analytics_unavailable: {
+    status: 503,
+    message:
+      'The analytics could not reach the database (the server is down, restarting or out of connections, or the database is closed).',
+    fix: 'Retry after the seconds in Retry-After; if it persists, check the database server and the gateway’s database pool.',
+  },
+  analytics_database_damaged: {
+    status: 500,
+    message:
+      'The analytics read a database file that is damaged or is not an SQLite database (SQLITE_CORRUPT, SQLITE_NOTADB).',
+    fix: 'Run PRAGMA integrity_check on the database file and restore it from a backup if it fails.',
+  },
+  analytics_storage_failed: {
+    status: 500,
+    message:
+      'The analytics could not read the database file: it cannot be opened, or the disk failed or is full (SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_FULL, SQLITE_PERM).',
+    fix: 'Check that the database file and its directory exist and are readable and writable by the gateway, and the disk’s space and health.',
+  },
+  analytics_read_failed: {
+    status: 500,
+    message: 'The database refused an analytics query.',
+    fix: 'Report it with the request id: the gateway’s log has the database’s error (`db_code` names its code).',
+  },
 });

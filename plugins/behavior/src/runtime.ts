@@ -34,7 +34,7 @@ export function createRuntime(ctx: PluginContext<BehaviorConfig>) {
     tables,
     ctx.config.analytics.maxScanEvents,
     ctx.config.analytics.dailyUserSets,
-    readSql(sql),
+    readSql(sql, { logger: ctx.logger }),
   );
   const retention = new RetentionJob(ctx, sql, tables, settings, metrics);
   return { sql, tables, metrics, settings, keys, writer, consumer, analytics, retention };

@@ -327,11 +327,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await read.rows('SELECT COUNT(*) AS n FROM behavior_daily_gaps').then(() => done.push('read'));
       assert.equal(num((await slow)[0].n), 3_000_000);
       assert.deepEqual(done, ['main', 'read', 'slow']);
-      // Bound parameters, results and errors as through sql.rows.
+      // Bound parameters and results as through sql.rows; errors as the plugin's (readErrors.ts), the
+      // database's as the cause.
       const q =
         'SELECT tenant_id, COUNT(*) AS n FROM behavior_daily_users WHERE tenant_id = $1 AND day >= $2 GROUP BY tenant_id';
       assert.deepEqual(await read.rows(q, ['ta', '2025-05-10']), await sql.rows(q, ['ta', '2025-05-10']));
-      await assert.rejects(read.rows('SELECT * FROM no_such_table'), /no such table/);
+      await assert.rejects(read.rows('SELECT * FROM no_such_table'), (err: Error) => {
+        assert.equal((err as Error & { code: string }).code, 'analytics_read_failed');
+        assert.match(String((err.cause as Error).message), /no such table/);
+        return true;
+      });
     });
 
     it('rebuilds to the same rows, and stays exact after users are erased', async () => {
