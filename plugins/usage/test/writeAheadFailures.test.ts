@@ -89,10 +89,10 @@ async function stalledGateway(backend: Backend, mock: MockUpstream, onFailure: s
       }
       assert.ok(socket.writableLength > 0, 'the connection is backed up');
     },
-    chat: (key: string) =>
+    chat: (key: string, headers: Record<string, string> = {}) =>
       gw.fetch('/v1/chat/completions', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...asCaller({ tenant: 'tw', key }) },
+        headers: { 'content-type': 'application/json', ...asCaller({ tenant: 'tw', key }), ...headers },
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'meter me' }] }),
       }),
     async stop() {
@@ -240,8 +240,10 @@ describe('a request refused by the write-ahead hook (Redis stalled)', () => {
     const g = await stalledGateway(b, mock, 'reject', 5);
     try {
       await g.stall();
-      const res = await g.chat('k-both');
+      // The caller names its request: its retry below carries the same x-request-id.
+      const res = await g.chat('k-both', { 'x-request-id': 'client-retry-1' });
       assert.equal(res.status, 503);
+      assert.equal(res.headers.get('x-request-id'), 'client-retry-1');
       await res.arrayBuffer();
       g.proxy.release();
       await waitFor('the ai plugin’s final record in the stream', async () =>
@@ -257,6 +259,26 @@ describe('a request refused by the write-ahead hook (Redis stalled)', () => {
       const metrics = await (await g.gw.fetch('/metrics')).text();
       assert.ok(metricValue(metrics, 'aihub_usage_duplicates_dropped_total') >= 1, 'the later one is a duplicate');
       assert.equal(metricValue(metrics, 'aihub_usage_interrupted_total'), 0);
+
+      // The client retries with the same x-request-id once Redis is back: served, and billed. The
+      // refusal is keyed by the gateway's own id of the refused request, not the caller's id, so the
+      // retry's records are not duplicates of it.
+      const retry = await g.chat('k-both', { 'x-request-id': 'client-retry-1' });
+      assert.equal(retry.status, 200);
+      const usage = ((await retry.json()) as { usage: { total_tokens: number } }).usage;
+      await waitFor(
+        'the retry’s usage row',
+        async () =>
+          (await rows(b, "SELECT 1 FROM usage_records WHERE key_id = 'k-both' AND status = 'success'")).length > 0,
+      );
+      const both = await rows(
+        b,
+        "SELECT error_code, total_tokens FROM usage_records WHERE key_id = 'k-both' ORDER BY created_at",
+      );
+      assert.deepEqual(both, [
+        { error_code: 'metering_unavailable', total_tokens: 0 },
+        { error_code: null, total_tokens: usage.total_tokens },
+      ]);
     } finally {
       await g.stop();
     }
@@ -273,10 +295,24 @@ describe('a pending write refused after its hand-off (Redis answers WRONGTYPE)',
       // Every XADD to the usage stream fails in Redis, after the command left this process.
       await real.sharedStore.redisClient()!.set(`${b.keyPrefix}stream:${USAGE_TOPIC}`, 'not a stream');
       const counted: number[] = [];
+      // Every record the hook writes, through the real queue. A served request must get no refusal
+      // record: written ahead of its final record, that would make the final a dropped duplicate and
+      // leave the request billed nothing, however late its write-ahead record failed.
+      const written: { status?: string }[] = [];
+      const queue = {
+        publish: (topic: string, payload: { status?: string }) => {
+          written.push(payload);
+          real.queue.publish(topic, payload);
+        },
+        publishHandedOff: (topic: string, payloads: { status?: string }[]) => {
+          written.push(...payloads);
+          return real.queue.publishHandedOff(topic, payloads);
+        },
+      };
       const ctx = {
         config: { writeAhead: { enabled: true, onFailure: 'reject' } },
         logger: { warn: () => {}, error: () => {} },
-        queue: real.queue,
+        queue,
       } as unknown as PluginContext<UsageConfig>;
       const metrics = { writeAheadFailures: { inc: (n = 1) => counted.push(n) } } as unknown as UsageMetrics;
       const hook = writeAheadHook(ctx, metrics);
@@ -299,6 +335,11 @@ describe('a pending write refused after its hand-off (Redis answers WRONGTYPE)',
       assert.equal(upstream.length, 5, 'all were handed off and served (the failure came after)');
       await waitFor('both writes refused', () => counted.length >= 2, 5000);
       await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        written.map((p) => p.status),
+        ['pending', 'pending', 'pending', 'pending', 'pending'],
+        'only write-ahead records: no refusal for requests that were served',
+      );
       assert.deepEqual(counted.sort(), [1, 4], 'one per record: the write alone and the batch of four');
     } finally {
       await gw.stop();
