@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DataTypes, QueryTypes } from 'sequelize';
@@ -262,6 +262,27 @@ describe('Database specifics', () => {
     try {
       await db.ping();
       await stat(file);
+      const [mode] = await db.sequelize.query<{ journal_mode: string }>('PRAGMA journal_mode', {
+        type: QueryTypes.SELECT,
+      });
+      assert.equal(mode.journal_mode, 'wal');
+    } finally {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('retries the SQLite directory setup after a failed first connect instead of keeping the failure', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aihub-db-'));
+    // A file where the database's directory should be: mkdir fails until it is gone.
+    const blocker = path.join(dir, 'data');
+    await writeFile(blocker, 'not a directory');
+    const file = path.join(blocker, 'aihub.sqlite');
+    const db = createDatabase({ url: `sqlite:${file}` });
+    try {
+      await assert.rejects(db.ping());
+      await rm(blocker);
+      await db.ping();
       const [mode] = await db.sequelize.query<{ journal_mode: string }>('PRAGMA journal_mode', {
         type: QueryTypes.SELECT,
       });

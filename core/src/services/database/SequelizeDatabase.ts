@@ -61,18 +61,27 @@ function configureSqlite(sequelize: Sequelize, storage: string, busyTimeoutMs: n
   const inMemory = storage === ':memory:';
   let directory: Promise<unknown> | undefined;
   let wal: Promise<void> | undefined;
+  // Both one-time steps are shared while they run and kept once done, but a failure is forgotten:
+  // the next connect tries again (a directory created, a disk remounted) instead of failing forever.
   manager.getConnection = async (options?: object) => {
-    if (!inMemory) await (directory ??= mkdir(path.dirname(storage), { recursive: true }));
+    if (!inMemory)
+      await (directory ??= mkdir(path.dirname(storage), { recursive: true }).catch((err: unknown) => {
+        directory = undefined;
+        throw err;
+      }));
     const connection = await original(options);
     if (!configured.has(connection)) {
-      configured.add(connection);
       connection.configure('busyTimeout', busyTimeoutMs);
       if (!inMemory) {
         wal ??= new Promise<void>((resolve, reject) =>
           connection.run('PRAGMA journal_mode=WAL', (err) => (err ? reject(err) : resolve())),
-        );
+        ).catch((err: unknown) => {
+          wal = undefined;
+          throw err;
+        });
         await wal;
       }
+      configured.add(connection);
     }
     return connection;
   };
