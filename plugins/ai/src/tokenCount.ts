@@ -1,25 +1,75 @@
 /**
  * Token estimates for when a provider reports no usage (some OpenAI-compatible servers, a stream cut
- * or cancelled before its usage chunk). gpt-tokenizer (o200k_base) is loaded at the first estimate,
- * not at start: its tables cost ~20 MB of heap and ~45 MB of RSS, and with providers that report
- * usage (OpenAI, Anthropic, Bedrock, streams with include_usage) a process never needs them. The
- * estimate that triggers the load (and any made during its ~200 ms) counts four characters as a
- * token, as does every estimate should the tokenizer fail to load; the record says `estimated`
- * either way. count_tokens awaits the load (see handlers/countTokens.ts).
+ * or cancelled before its usage chunk). gpt-tokenizer's o200k_base encoder is built at the first
+ * estimate, not at start: its tables cost ~20 MB of heap, and with providers that report usage
+ * (OpenAI, Anthropic, Bedrock, streams with include_usage) a process never needs them. The estimate
+ * that triggers the load (and any made during it) counts four characters as a token, as does every
+ * estimate should the load fail; the record says `estimated` either way. count_tokens awaits the
+ * load (see handlers/countTokens.ts).
+ *
+ * The ranks are read from the package's `data/o200k_base.tiktoken` (one `base64 rank` line per
+ * token), not imported as its generated module (`bpeRanks/o200k_base.js`, 2.2 MB of array
+ * literals). Compiling that module took ~37 MB of malloc at its peak (V8's parser zones for 200,000
+ * string literals, their AST hash map, a string table grown for 200,000 internalized strings, the
+ * source's UTF-8 decode), and glibc kept ~18 MB of it resident after it was freed: the gateway's RSS
+ * after a load with cancelled calls stayed that much higher (docs/design.md, Hot path: memory). The
+ * file is parsed a slice of lines per turn of the event loop, so requests are not held while it loads.
  */
+import { isUtf8 } from 'node:buffer';
+import { readFile } from 'node:fs/promises';
+
 type Counter = (text: string) => number;
+/** A rank's bytes: the string when they are UTF-8 (as gpt-tokenizer's generated tables hold them), else the bytes. */
+export type Ranks = (string | number[])[];
+
+/** Lines parsed per turn of the event loop (~10–20 ms of work each). */
+const LINES_PER_TURN = 20_000;
 
 let counter: Counter | undefined;
 let loading: Promise<void> | undefined;
 
+/**
+ * Parses a tiktoken ranks file into gpt-tokenizer's rank table: index = rank, the token's string
+ * when its bytes are UTF-8 that decodes back to the same bytes (no leading BOM, which a decoder
+ * strips), else its bytes; missing ranks are ''. The same rule as the package's generated tables.
+ */
+export async function loadRanks(file: string): Promise<Ranks> {
+  const text = await readFile(file, 'latin1'); // base64 and digits: ASCII
+  const ranks: Ranks = [];
+  let at = 0;
+  while (at < text.length) {
+    for (let n = 0; n < LINES_PER_TURN && at < text.length; n++) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      if (end === at) {
+        at++;
+        continue;
+      }
+      const space = text.indexOf(' ', at);
+      const rank = space > at && space < end ? Number(text.slice(space + 1, end)) : NaN;
+      if (!Number.isInteger(rank) || rank < ranks.length)
+        throw new Error(`tokenizer ranks: malformed line at offset ${at} of ${file}`);
+      const bytes = Buffer.from(text.slice(at, space), 'base64');
+      while (ranks.length < rank) ranks.push('');
+      const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+      ranks.push(isUtf8(bytes) && !bom ? bytes.toString('utf8') : Array.from(bytes));
+      at = end + 1;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return ranks;
+}
+
 /** Loads the tokenizer once (asynchronously, off the request path); resolves when it is ready or has failed. */
 export function loadTokenizer(): Promise<void> {
-  loading ??= import('gpt-tokenizer').then(
-    (m) => {
-      counter = m.countTokens as Counter;
-    },
-    () => {},
-  );
+  loading ??= (async () => {
+    const [{ GptEncoding }, ranks] = await Promise.all([
+      import('gpt-tokenizer/GptEncoding'),
+      loadRanks(require.resolve('gpt-tokenizer/data/o200k_base.tiktoken')),
+    ]);
+    const encoding = GptEncoding.getEncodingApi('o200k_base', () => ranks);
+    counter = (text) => encoding.countTokens(text);
+  })().catch(() => {});
   return loading;
 }
 
