@@ -22,8 +22,11 @@
  * BENCH_ALLOC_PROFILE=<file>: V8's sampling heap profiler runs from start, counting objects young GCs
  * collect too (what allocates, not what stays); on SIGTERM the profile is written there (a
  * `.heapprofile`, for DevTools or bench/src/allocProfile.ts).
+ * BENCH_HEAP_TRACE=<file>: every 500 ms one JSON line is appended there with the RSS and what V8 has
+ * committed and uses per heap space (no GC is forced), external and array buffer memory, in
+ * MB: where the RSS under load goes (new space, old space, or outside V8's heap).
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
@@ -130,7 +133,32 @@ function allocationProfile(file: string): () => Promise<void> {
   };
 }
 
+/** BENCH_HEAP_TRACE: committed sizes every 500 ms (sync append: a bench aid, off the measured path's CPU budget). */
+function traceHeap(file: string): void {
+  const mb = (n: number) => Math.round(n / 1e5) / 10;
+  const t0 = Date.now();
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const spaces: Record<string, number> = {};
+    for (const s of getHeapSpaceStatistics()) {
+      spaces[s.space_name] = mb(s.space_size);
+      spaces[`${s.space_name}_used`] = mb(s.space_used_size);
+    }
+    const line = {
+      t: Date.now() - t0,
+      rss: mb(m.rss),
+      heapTotal: mb(m.heapTotal),
+      heapUsed: mb(m.heapUsed),
+      external: mb(m.external),
+      arrayBuffers: mb(m.arrayBuffers),
+      ...spaces,
+    };
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
+  }, 500).unref();
+}
+
 async function main() {
+  if (env.BENCH_HEAP_TRACE) traceHeap(env.BENCH_HEAP_TRACE);
   const writeProfile = env.BENCH_ALLOC_PROFILE ? allocationProfile(env.BENCH_ALLOC_PROFILE) : undefined;
   const kernel = await Kernel.start({
     inline: {
@@ -139,6 +167,8 @@ async function main() {
         host: '127.0.0.1',
         port,
         ...(env.BENCH_IDLE_TRIM_MS ? { idleTrimIntervalMs: Number(env.BENCH_IDLE_TRIM_MS) } : {}),
+        // BENCH_HEAP_GROWTH: server.heapGrowthPercent (0: V8's own factor) for the memory A/B.
+        ...(env.BENCH_HEAP_GROWTH ? { heapGrowthPercent: Number(env.BENCH_HEAP_GROWTH) } : {}),
       },
       database: { url: env.BENCH_DB_URL },
       redis: { url: env.BENCH_REDIS_URL, keyPrefix: env.BENCH_REDIS_PREFIX ?? 'aihub-bench:' },

@@ -81,6 +81,15 @@ export const coreConfigSchema = z
           .describe(
             'When the event loop was idle this long, run a full GC so V8 gives back the young generation grown at boot or under load (about 40 MB); 0: never',
           ),
+        heapGrowthPercent: z
+          .number()
+          .int()
+          .min(0)
+          .max(400)
+          .default(50)
+          .describe(
+            "How far V8's old generation may grow past its live data before a full GC, in percent (V8's --heap-growing-percent; a command-line value wins). Under load it bounds old space, and so RSS, near live × (1 + percent / 100); 0: V8's own factor, which let a saturated gateway's old space reach about 4 × live",
+          ),
         trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a load balancer)'),
         requestTimeoutMs: z
           .number()

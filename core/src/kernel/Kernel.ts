@@ -16,6 +16,7 @@ import type { EventQueue } from '../services/queue/EventQueue';
 import { createMetrics, type GatewayMetrics } from '../telemetry/createMetrics';
 import { registerStoreMetrics } from '../telemetry/storeMetrics';
 import { createTracing, type Tracing } from '../telemetry/createTracing';
+import { applyHeapGrowth } from '../telemetry/heapGrowth';
 import { startIdleTrim, type IdleTrim } from '../telemetry/idleTrim';
 import { LiveMonitor } from '../telemetry/monitor/LiveMonitor';
 import { monitorRoute } from '../telemetry/monitor/monitorRoute';
@@ -150,6 +151,8 @@ export class Kernel {
    */
   private async boot(): Promise<void> {
     const cfg = this.prepared.config;
+    // Before anything is allocated under load: bounds old space (and RSS) at saturation.
+    applyHeapGrowth(cfg.server.heapGrowthPercent);
     // Telemetry first: every later step may log, count or trace.
     this.tracing = createTracing({
       serviceName: cfg.telemetry.serviceName,
