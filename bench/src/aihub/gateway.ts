@@ -89,24 +89,39 @@ if (env.BENCH_MEMORY_REPORT === '1')
     }
   }).observe({ entryTypes: ['gc'] });
 
+const mb = (n: number) => Math.round(n / 1e5) / 10;
+
+/**
+ * The process's memory in MB: RSS, V8's totals, and each heap space's used size (`<space>`), or with
+ * `committed` its committed size (`<space>`) beside the used one (`<space>_used`).
+ */
+function memoryFigures(committed: boolean): Record<string, number> {
+  const m = process.memoryUsage();
+  const figures: Record<string, number> = {
+    rss: mb(m.rss),
+    heapTotal: mb(m.heapTotal),
+    heapUsed: mb(m.heapUsed),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers),
+  };
+  for (const s of getHeapSpaceStatistics()) {
+    if (committed) {
+      figures[s.space_name] = mb(s.space_size);
+      figures[`${s.space_name}_used`] = mb(s.space_used_size);
+    } else figures[s.space_name] = mb(s.space_used_size);
+  }
+  return figures;
+}
+
 /** What the process's memory is made of, in MB (after a full GC when the process runs with --expose-gc). */
 function memoryReport(): Record<string, number> {
   // GC entries arrive asynchronously: the counts are those before this report's own GC (an earlier
   // report's GC, and the idle trim's, do show in a later one).
   const g = { ...gcs };
   (globalThis as { gc?: () => void }).gc?.();
-  const mb = (n: number) => Math.round(n / 1e5) / 10;
-  const m = process.memoryUsage();
-  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, mb(s.space_used_size)]));
-  const modules = Object.keys(require.cache).length;
   return {
-    rss: mb(m.rss),
-    heapTotal: mb(m.heapTotal),
-    heapUsed: mb(m.heapUsed),
-    external: mb(m.external),
-    arrayBuffers: mb(m.arrayBuffers),
-    ...spaces,
-    modules,
+    ...memoryFigures(false),
+    modules: Object.keys(require.cache).length,
     gcYoung: g.young,
     gcYoungMs: Math.round(g.youngMs),
     gcOld: g.old,
@@ -135,25 +150,9 @@ function allocationProfile(file: string): () => Promise<void> {
 
 /** BENCH_HEAP_TRACE: committed sizes every 500 ms (sync append: a bench aid, off the measured path's CPU budget). */
 function traceHeap(file: string): void {
-  const mb = (n: number) => Math.round(n / 1e5) / 10;
   const t0 = Date.now();
   setInterval(() => {
-    const m = process.memoryUsage();
-    const spaces: Record<string, number> = {};
-    for (const s of getHeapSpaceStatistics()) {
-      spaces[s.space_name] = mb(s.space_size);
-      spaces[`${s.space_name}_used`] = mb(s.space_used_size);
-    }
-    const line = {
-      t: Date.now() - t0,
-      rss: mb(m.rss),
-      heapTotal: mb(m.heapTotal),
-      heapUsed: mb(m.heapUsed),
-      external: mb(m.external),
-      arrayBuffers: mb(m.arrayBuffers),
-      ...spaces,
-    };
-    appendFileSync(file, `${JSON.stringify(line)}\n`);
+    appendFileSync(file, `${JSON.stringify({ t: Date.now() - t0, ...memoryFigures(true) })}\n`);
   }, 500).unref();
 }
 
