@@ -1,5 +1,6 @@
 import { microsToUsd } from '../money';
-import { num, type Sql } from '@aihub/core/plugin-api';
+import { num, type Dialect, type Sql } from '@aihub/core/plugin-api';
+import { saturatingSum } from '../writer/saturate';
 import type { GroupDimension } from './schemas';
 
 /** Rollup column per API dimension. */
@@ -39,12 +40,34 @@ export interface UsageMetricsRow {
   avg_latency_ms: number | null;
 }
 
-const SUMS = `SUM(requests) AS requests, SUM(success_requests) AS success_requests, SUM(error_requests) AS error_requests,
-  SUM(cancelled_requests) AS cancelled_requests, SUM(cache_hits) AS cache_hits, SUM(stream_requests) AS stream_requests,
-  SUM(estimated_requests) AS estimated_requests, SUM(unpriced_requests) AS unpriced_requests, SUM(breakdown_requests) AS breakdown_requests,
-  SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens,
-  SUM(total_tokens) AS total_tokens, SUM(cost_micros) AS cost_micros, SUM(input_cost_micros) AS input_cost_micros,
-  SUM(cached_cost_micros) AS cached_cost_micros, SUM(output_cost_micros) AS output_cost_micros, SUM(latency_ms_sum) AS latency_ms_sum`;
+/** The daily rollup's measures the API sums. */
+const MEASURES = [
+  'requests',
+  'success_requests',
+  'error_requests',
+  'cancelled_requests',
+  'cache_hits',
+  'stream_requests',
+  'estimated_requests',
+  'unpriced_requests',
+  'breakdown_requests',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'total_tokens',
+  'cost_micros',
+  'input_cost_micros',
+  'cached_cost_micros',
+  'output_cost_micros',
+  'latency_ms_sum',
+];
+
+/**
+ * The select list of every measure's sum, each saturating at ROLLUP_MAX like the rollup rows
+ * themselves (saturatingSum): a month of rows at the maximum reads as the maximum, where SQLite's SUM
+ * raised "integer overflow" (a 500) and PostgreSQL's came back rounded past 2^53.
+ */
+const sums = (dialect: Dialect) => MEASURES.map((m) => `${saturatingSum(dialect, m)} AS ${m}`).join(', ');
 
 export function metricsOf(r: Record<string, unknown>): UsageMetricsRow {
   const requests = num(r.requests);
@@ -92,7 +115,10 @@ export class UsageReader {
 
   async totals(f: UsageFilter): Promise<Record<string, unknown>> {
     const w = this.where(f);
-    const rows = await this.sql.rows(`SELECT ${SUMS} FROM ${this.tables.daily} WHERE ${w.clause}`, w.bind);
+    const rows = await this.sql.rows(
+      `SELECT ${sums(this.sql.dialect)} FROM ${this.tables.daily} WHERE ${w.clause}`,
+      w.bind,
+    );
     return rows[0] ?? {};
   }
 
@@ -100,12 +126,12 @@ export class UsageReader {
     const w = this.where(f);
     const cols = groupBy.map((d) => DIM_COLUMN[d]);
     return this.sql.rows(
-      `SELECT ${cols.join(', ')}, ${SUMS} FROM ${this.tables.daily} WHERE ${w.clause} GROUP BY ${cols.join(', ')} ORDER BY ${cols.join(', ')}`,
+      `SELECT ${cols.join(', ')}, ${sums(this.sql.dialect)} FROM ${this.tables.daily} WHERE ${w.clause} GROUP BY ${cols.join(', ')} ORDER BY ${cols.join(', ')}`,
       w.bind,
     );
   }
 
-  /** Spend of one budget level over days [from, to]. */
+  /** Spend of one budget level over days [from, to], saturating at ROLLUP_MAX. */
   async spend(
     tenantId: string,
     level: 'tenant' | 'team' | 'key',
@@ -120,7 +146,7 @@ export class UsageReader {
       extra = ` AND ${level === 'team' ? 'team_id' : 'key_id'} = $4`;
     }
     const rows = await this.sql.rows<{ c: unknown }>(
-      `SELECT SUM(cost_micros) AS c FROM ${this.tables.daily} WHERE tenant_id = $1 AND day >= $2 AND day <= $3${extra}`,
+      `SELECT ${saturatingSum(this.sql.dialect, 'cost_micros')} AS c FROM ${this.tables.daily} WHERE tenant_id = $1 AND day >= $2 AND day <= $3${extra}`,
       bind,
     );
     return num(rows[0]?.c);

@@ -1,5 +1,6 @@
 import { microsToUsd } from '../money';
 import { num, type Sql } from '@aihub/core/plugin-api';
+import { saturatingAdd, saturatingSum } from '../writer/saturate';
 import { monthDays } from '../time';
 
 export interface InvoiceLine {
@@ -55,7 +56,8 @@ function line(description: string, kind: InvoiceLine['kind'], tokens: number, am
  * however many records it has. Unit prices are the effective price per million tokens (amount ÷
  * tokens), exact while the price did not change in the month. When records carry no cost breakdown,
  * one blended line per model is shown instead. Each item's lines add up to its amount, which is the
- * sum of the billed records' costs.
+ * sum of the billed records' costs. Every sum (an item's, the totals) saturates at ROLLUP_MAX like
+ * the rollup rows (saturatingSum): an absurd month is billed at the maximum rather than failing.
  */
 export async function buildInvoice(sql: Sql, answeredTable: string, tenantId: string, period: string, now: number) {
   const { start, end, first, last } = monthDays(period);
@@ -73,12 +75,13 @@ export async function buildInvoice(sql: Sql, answeredTable: string, tenantId: st
     'cached_cost_micros',
     'output_cost_micros',
   ]
-    .map((m) => `SUM(${m}) AS ${m}`)
+    .map((m) => `${saturatingSum(sql.dialect, m)} AS ${m}`)
     .join(', ');
+  // HAVING on MAX, not SUM: requests are never negative, and a SUM could overflow on SQLite.
   const rows = await sql.rows(
     `SELECT model, answered_by, provider, ${sums} FROM ${answeredTable}
      WHERE tenant_id = $1 AND day >= $2 AND day <= $3
-     GROUP BY model, answered_by, provider HAVING SUM(requests) > 0 ORDER BY model, answered_by, provider`,
+     GROUP BY model, answered_by, provider HAVING MAX(requests) > 0 ORDER BY model, answered_by, provider`,
     [tenantId, first, last],
   );
   const items: InvoiceItem[] = rows.map((r) => {
@@ -121,7 +124,7 @@ export async function buildInvoice(sql: Sql, answeredTable: string, tenantId: st
       lines,
     };
   });
-  const sum = (f: (i: InvoiceItem) => number) => items.reduce((a, i) => a + f(i), 0);
+  const sum = (f: (i: InvoiceItem) => number) => items.reduce((a, i) => saturatingAdd(a, f(i)), 0);
   const total = sum((i) => i.amount_micros);
   const unpriced = sum((i) => i.unpriced_requests);
   return {

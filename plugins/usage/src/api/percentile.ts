@@ -1,6 +1,7 @@
 import { num, type Sql } from '@aihub/core/plugin-api';
 import { addDays } from '../time';
 import { bucketWidth, METRIC_COLUMN, unitsSql, type HistogramMetric } from '../writer/histogram';
+import { saturatingSum } from '../writer/saturate';
 
 export interface PercentileTables {
   records: string;
@@ -32,7 +33,7 @@ export async function percentiles(
   ps: number[],
 ): Promise<Percentiles> {
   const hist = await sql.rows<{ bucket: unknown; n: unknown }>(
-    `SELECT bucket, SUM(requests) AS n FROM ${tables.latency} WHERE tenant_id = $1 AND metric = $2 AND day >= $3 AND day <= $4 GROUP BY bucket ORDER BY bucket`,
+    `SELECT bucket, ${saturatingSum(sql.dialect, 'requests')} AS n FROM ${tables.latency} WHERE tenant_id = $1 AND metric = $2 AND day >= $3 AND day <= $4 GROUP BY bucket ORDER BY bucket`,
     [tenantId, metric, from, to],
   );
   const buckets = hist.map((h) => ({ lo: num(h.bucket), n: num(h.n) })).filter((b) => b.n > 0);

@@ -4,6 +4,7 @@ import type { Mutex } from '../mutex';
 import { num, type Sql } from '@aihub/core/plugin-api';
 import { periodOf, utcDay } from '../time';
 import { SpendCounters, type SpendKey } from './SpendCounters';
+import { saturatingAdd, saturatingSum } from '../writer/saturate';
 
 const MARKER = 'spend:reconciled';
 const LOCK = 'spend:reconcile-lock';
@@ -73,8 +74,11 @@ export class Reconciler {
     const now = this.now();
     const today = utcDay(now);
     const month = periodOf('monthly', now);
+    // Sums saturate at ROLLUP_MAX, per row and across a tenant's keys: a SUM past BIGINT failed the
+    // whole reconcile on SQLite, and a counter past 2^63 − 1 would make Redis refuse every INCRBY.
+    const d = this.sql.dialect;
     const rows = await this.sql.rows(
-      `SELECT tenant_id, team_id, key_id, SUM(CASE WHEN day = $1 THEN cost_micros ELSE 0 END) AS daily, SUM(cost_micros) AS monthly
+      `SELECT tenant_id, team_id, key_id, ${saturatingSum(d, 'CASE WHEN day = $1 THEN cost_micros ELSE 0 END')} AS daily, ${saturatingSum(d, 'cost_micros')} AS monthly
        FROM ${this.dailyTable} WHERE day >= $2 AND day <= $1 AND tenant_id <> '' GROUP BY tenant_id, team_id, key_id`,
       [today, utcDay(month.start)],
     );
@@ -82,7 +86,7 @@ export class Reconciler {
     const add = (key: SpendKey, micros: number) => {
       const id = SpendCounters.key(key);
       const cur = totals.get(id);
-      if (cur) cur.micros += micros;
+      if (cur) cur.micros = saturatingAdd(cur.micros, micros);
       else totals.set(id, { key, micros });
     };
     for (const r of rows) {

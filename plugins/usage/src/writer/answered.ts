@@ -2,7 +2,7 @@ import type { Dialect } from '@aihub/core/plugin-api';
 import { isRefusal, type UsageRow } from '../records';
 import { utcDay } from '../time';
 import { daySql } from './histogram';
-import { ROLLUP_MAX, saturatingAdd } from './saturate';
+import { saturatingAdd, saturatingSum } from './saturate';
 
 /**
  * The invoice rollup (usage_answered): per tenant, UTC day, requested model, model that answered and
@@ -98,16 +98,12 @@ export class AnsweredAccumulator {
 
 /**
  * SQL for each measure over usage_records rows, in ANSWERED_MEASURES order (the same sums as
- * `measures`), saturating at ROLLUP_MAX as the writer does: PostgreSQL's SUM of BIGINT is NUMERIC (it
- * cannot overflow) and is bounded before it goes into the BIGINT column; SQLite's SUM would raise
- * "integer overflow", so it takes TOTAL (a double: exact while below 2^53, where it is not bounded).
+ * `measures`), saturating at ROLLUP_MAX as the writer does (saturatingSum): PostgreSQL's NUMERIC sum
+ * is bounded before it goes into the BIGINT column; SQLite's SUM would raise "integer overflow".
  */
 function measureSql(dialect: Dialect): string[] {
   const flag = (cond: string) => `SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
-  const sum = (col: string) =>
-    dialect === 'postgres'
-      ? `LEAST(COALESCE(SUM(${col}), 0), ${ROLLUP_MAX})`
-      : `CAST(MIN(TOTAL(${col}), ${ROLLUP_MAX}) AS INTEGER)`;
+  const sum = (col: string) => saturatingSum(dialect, col);
   return [
     'COUNT(*)',
     flag('cache_hit'),

@@ -1,3 +1,5 @@
+import type { Dialect } from '@aihub/core/plugin-api';
+
 /**
  * Saturating additions for the rollups (usage_daily, usage_answered). A rollup measure is a sum over
  * records that must never make the write fail: an overflowing BIGINT makes PostgreSQL refuse the
@@ -8,10 +10,9 @@
 
 /**
  * The largest value a rollup measure holds: 2^53 − 1, what a JavaScript number reads back exactly
- * (readers and the accumulators work in numbers). It is far below BIGINT's 2^63 − 1, so the sums
- * readers take over rollup rows (a month, a tenant's keys; PostgreSQL SUM is NUMERIC, SQLite's is a
- * 64-bit integer) stay in range for up to 1,024 saturated rows, and `ROLLUP_MAX - delta` below cannot
- * overflow for any delta of ±ROLLUP_MAX.
+ * (readers and the accumulators work in numbers). `ROLLUP_MAX - delta` below cannot overflow for any
+ * delta of ±ROLLUP_MAX. Readers that sum rollup rows (a month, a tenant's keys) saturate at it too
+ * (saturatingSum): past ~1,024 rows at the maximum SQLite's SUM raised "integer overflow".
  */
 export const ROLLUP_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -37,4 +38,19 @@ export function saturatingSet(table: string, measures: readonly string[]): strin
         `${m} = CASE WHEN ${table}.${m} > ${ROLLUP_MAX} - excluded.${m} THEN ${ROLLUP_MAX} ELSE ${table}.${m} + excluded.${m} END`,
     )
     .join(', ');
+}
+
+/**
+ * SQL for the sum of a non-negative measure over rows, bounded to ROLLUP_MAX (0 without rows): what
+ * readers of the rollups (and the invoice rollup's rebuild) take instead of SUM, so a sum past the
+ * maximum reads as the maximum, like a saturated rollup row. PostgreSQL's SUM of BIGINT is NUMERIC (it
+ * cannot overflow, but past 2^53 a JavaScript number rounds it): LEAST bounds it. SQLite's SUM of
+ * integers raises "integer overflow" past 2^63 − 1, so this takes TOTAL, a REAL that is exact while
+ * the sum is below 2^53 (the addends are non-negative, so is every partial sum) and at least 2^53
+ * otherwise, which MIN brings to ROLLUP_MAX; the CAST gives back an INTEGER.
+ */
+export function saturatingSum(dialect: Dialect, expr: string): string {
+  return dialect === 'postgres'
+    ? `LEAST(COALESCE(SUM(${expr}), 0), ${ROLLUP_MAX})`
+    : `CAST(MIN(TOTAL(${expr}), ${ROLLUP_MAX}) AS INTEGER)`;
 }
