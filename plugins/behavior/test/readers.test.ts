@@ -151,6 +151,31 @@ describe('behavior analytics readers (SQLite file)', () => {
     manager.getConnection = getConnection;
   });
 
+  it('answers every waiting read when the readers fail to open while reads queue for them', async () => {
+    // Four reads at once on two readers that both fail to open (the second failure in a row: each
+    // waits out its backoff). The old queue handed a failed reader's release to the next read as
+    // "look again", which queued itself behind the others while nothing was running: two reads, and
+    // every later one, waited forever.
+    let clock = 5_000_000;
+    const read = readSql(sql, { uuid: 'queued-failing', now: () => clock });
+    await rename(file, `${file}.away`);
+    await mkdir(file);
+    try {
+      for (let i = 0; i < 2; i++) assert.deepEqual(await within(5000, read.rows(T)), expected);
+      clock += 1000;
+      const reads = Array.from({ length: 4 }, () => within(5000, read.rows(T)));
+      for (const rows of await Promise.all(reads)) assert.deepEqual(rows, expected);
+      clock += 5000;
+      assert.deepEqual(await within(5000, read.rows(T)), expected);
+    } finally {
+      await rmdir(file);
+      await rename(`${file}.away`, file);
+    }
+    clock += 60_000;
+    assert.deepEqual(await within(5000, read.rows(T)), expected);
+    assert.equal(connectionsOf(sql)['queued-failing-0']?.open, true, 'opened again once the file is back');
+  });
+
   it('opens a reader again when it was closed under it', async () => {
     const read = readSql(sql, { uuid: 'closed' });
     assert.deepEqual(await read.rows(T), expected);

@@ -89,8 +89,12 @@ export function readSql(sql: Sql, options: ReadSqlOptions = {}): Sql {
     failures: 0,
     retryAt: 0,
   }));
-  /** Reads waiting for a reader, first come first served: each is handed one, or undefined to look again. */
-  const waiting: ((reader: Reader | undefined) => void)[] = [];
+  /**
+   * Reads waiting for a reader, first come first served. Each is handed a free reader it has not
+   * tried yet, or undefined once none it has not tried can be opened (it then reads on the main
+   * connection); a read keeps waiting only while such a reader is busy, whose release hands it on.
+   */
+  const waiting: { tried: Set<Reader>; resolve: (reader: Reader | undefined) => void }[] = [];
   let own: boolean | undefined;
   let onMain = false;
 
@@ -140,18 +144,37 @@ export function readSql(sql: Sql, options: ReadSqlOptions = {}): Sql {
   /** Open, or closed and due to be opened again. */
   const usable = (reader: Reader, t: number) => !!reader.connection || t >= reader.retryAt;
 
+  /** Hands free readers to the waiting reads in order, and undefined to those left with none to try. */
+  const dispatch = () => {
+    const t = now();
+    for (let i = 0; i < waiting.length;) {
+      const { tried, resolve } = waiting[i];
+      const candidates = readers.filter((r) => !tried.has(r) && usable(r, t));
+      const free = candidates.find((r) => !r.busy);
+      if (free) free.busy = true;
+      else if (candidates.length) {
+        i++;
+        continue;
+      }
+      waiting.splice(i, 1);
+      resolve(free);
+    }
+  };
+  /** Frees the reader for the next waiting read. */
+  const release = (reader: Reader) => {
+    reader.busy = false;
+    dispatch();
+  };
+
   /** A reader, opened; undefined when none can be opened (the read then runs on the main connection). */
   const acquire = async (): Promise<{ reader: Reader; connection: SqliteConnection } | undefined> => {
     const tried = new Set<Reader>();
     for (;;) {
-      const t = now();
-      const candidates = readers.filter((r) => !tried.has(r) && usable(r, t));
-      if (!candidates.length) return undefined;
-      // Earlier reads that wait go first.
-      let reader = waiting.length ? undefined : candidates.find((r) => !r.busy);
-      if (reader) reader.busy = true;
-      else reader = await new Promise<Reader | undefined>((resolve) => waiting.push(resolve));
-      if (!reader) continue;
+      const reader = await new Promise<Reader | undefined>((resolve) => {
+        waiting.push({ tried, resolve });
+        dispatch();
+      });
+      if (!reader) return undefined;
       try {
         return { reader, connection: await open(reader) };
       } catch (err) {
@@ -160,13 +183,6 @@ export function readSql(sql: Sql, options: ReadSqlOptions = {}): Sql {
         release(reader);
       }
     }
-  };
-  /** Hands the reader to the first waiting read, or frees it (the waiting read then looks again). */
-  const release = (reader: Reader) => {
-    const next = waiting.shift();
-    if (next && usable(reader, now())) return next(reader);
-    reader.busy = false;
-    next?.(undefined);
   };
 
   const rows = async <T>(text: string, bind: unknown[] = [], transaction?: Parameters<Sql['rows']>[2]) => {
