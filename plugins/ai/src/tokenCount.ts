@@ -68,7 +68,11 @@ export function loadTokenizer(): Promise<void> {
       loadRanks(require.resolve('gpt-tokenizer/data/o200k_base.tiktoken')),
     ]);
     const encoding = GptEncoding.getEncodingApi('o200k_base', () => ranks);
-    counter = (text) => encoding.countTokens(text);
+    // A special token's spelling in a prompt or an answer (`<|endoftext|>`) is text to the
+    // upstream, and counted as text here: by default gpt-tokenizer throws on it, which failed the
+    // call (500) and its usage record when the upstream reported no usage.
+    const asText = { disallowedSpecial: new Set<string>() };
+    counter = (text) => encoding.countTokens(text, asText);
   })().catch(() => {});
   return loading;
 }
