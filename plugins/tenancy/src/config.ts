@@ -111,6 +111,24 @@ export const tenancyConfig = z
           .refine((n) => n >= 1024 && n <= 1_048_576 && (n & (n - 1)) === 0, 'a power of two between 1024 and 1048576')
           .default(32768)
           .describe('scrypt cost N for new hashes (stored in each hash, so it can be raised later)'),
+        maxConcurrentHashes: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(2)
+          .describe(
+            "scrypt derivations running at once in this process (each holds 128·N·r bytes and one of libuv's threadpool threads, 4 by default, which DNS lookups, fs, zlib and SQLite also need)",
+          ),
+        maxQueuedHashes: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(32)
+          .describe(
+            'Derivations waiting for a slot; past this, sign-ins and password changes answer 503 password_hashing_busy with Retry-After',
+          ),
       })
       .strict()
       .prefault({})

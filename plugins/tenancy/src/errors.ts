@@ -58,6 +58,12 @@ export const TenancyErrors = defineErrors('tenancy', {
     message: 'The change would leave the tenant without an owner.',
     fix: 'Make another member owner first.',
   },
+  password_hashing_busy: {
+    status: 503,
+    message:
+      'Too many password checks are running or waiting in this gateway process (password.maxConcurrentHashes and password.maxQueuedHashes).',
+    fix: 'Retry after the Retry-After seconds; operators can raise the bounds if the load is legitimate.',
+  },
   // Teams.
   team_name_taken: {
     status: 409,

@@ -3,8 +3,16 @@
  * stored string, `scrypt$N$r$p$<salt>$<hash>` (base64url), so the cost can be raised later without
  * invalidating existing hashes. Verification is constant-time, and `dummyVerify` spends the same
  * effort when there is no user, so login timing does not tell whether an e-mail is registered.
+ *
+ * Every derivation (hash, verify, dummy) goes through one process-wide limiter: at most
+ * `maxConcurrent` scrypt runs at once (each holds ~33.5 MB and a libuv threadpool thread for
+ * 50-100 ms at N=32768), the rest wait in a bounded FIFO queue, and past that the call fails fast
+ * with `password_hashing_busy` (503, Retry-After). Without the bound a distributed login flood fills
+ * all 4 threadpool threads with scrypt, and dns.lookup, fs, zlib and SQLite queue behind them.
+ * Known and unknown users share the limiter, so waiting in it does not tell them apart either.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { TenancyErrors } from './errors';
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
@@ -14,17 +22,83 @@ const P = 1;
 export const MAX_PASSWORD_LENGTH = 1024;
 
 let defaultN = 32768;
+let maxConcurrent = 2;
+let maxQueued = 32;
+let running = 0;
+const waiting: (() => void)[] = [];
+/** Test seam: told when a real scrypt call starts and when it ends (never set in production). */
+let observer: ((event: 'start' | 'end') => void) | undefined;
 
-/** Sets the scrypt cost used for new hashes and for `dummyVerify` (the plugin calls it at start). */
-export function configurePasswordHashing(options: { N: number }): void {
+/**
+ * Sets the scrypt cost used for new hashes and for `dummyVerify`, and the process-wide bound on
+ * concurrent derivations and waiting ones (the plugin calls it at start; the last call wins).
+ */
+export function configurePasswordHashing(options: { N: number; maxConcurrent?: number; maxQueued?: number }): void {
   defaultN = options.N;
+  if (options.maxConcurrent !== undefined) maxConcurrent = Math.max(1, Math.floor(options.maxConcurrent));
+  if (options.maxQueued !== undefined) maxQueued = Math.max(0, Math.floor(options.maxQueued));
+  // A raised bound lets waiting derivations start now.
+  while (running < maxConcurrent && waiting.length > 0) {
+    running++;
+    waiting.shift()!();
+  }
 }
 
-function derive(password: string, salt: Buffer, N: number, r: number, p: number, length: number): Promise<Buffer> {
+/** Derivations running and waiting now (for diagnostics and tests). */
+export function passwordHashingLoad(): { running: number; waiting: number } {
+  return { running, waiting: waiting.length };
+}
+
+/** Test seam: observes every real scrypt call (start and end); `undefined` removes the observer. */
+export function observeScryptForTest(fn: ((event: 'start' | 'end') => void) | undefined): void {
+  observer = fn;
+}
+
+/** Waits for a slot; throws `password_hashing_busy` at once when the queue is full. */
+function acquire(): Promise<void> | undefined {
+  if (running < maxConcurrent) {
+    running++;
+    return undefined;
+  }
+  if (waiting.length >= maxQueued)
+    throw TenancyErrors.create(
+      'password_hashing_busy',
+      'Too many passwords are being checked or set right now; try again in a few seconds.',
+      { headers: { 'retry-after': '1' }, expose: true },
+    );
+  // The slot is handed over by release() (running is not decremented in between).
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+/** Hands the slot to the next waiting derivation, or frees it (also when the bound was lowered). */
+function release(): void {
+  if (running <= maxConcurrent && waiting.length > 0) waiting.shift()!();
+  else running--;
+}
+
+async function derive(
+  password: string,
+  salt: Buffer,
+  N: number,
+  r: number,
+  p: number,
+  length: number,
+): Promise<Buffer> {
   const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, length, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  const normalized = password.normalize('NFKC');
+  await acquire();
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      observer?.('start');
+      scrypt(normalized, salt, length, options, (err, key) => {
+        observer?.('end');
+        if (err) reject(err);
+        else resolve(key);
+      });
+    });
+  } finally {
+    release();
+  }
 }
 
 /** Hashes a password for storage. */

@@ -25,7 +25,11 @@ export interface TenancyRuntime {
 
 /** Creates the runtime of one plugin context at start (the database is connected and migrated by now). */
 export function createRuntime(ctx: PluginContext<TenancyConfig>): TenancyRuntime {
-  configurePasswordHashing({ N: ctx.config.password.scryptN });
+  configurePasswordHashing({
+    N: ctx.config.password.scryptN,
+    maxConcurrent: ctx.config.password.maxConcurrentHashes,
+    maxQueued: ctx.config.password.maxQueuedHashes,
+  });
   const models = defineModels(ctx.database.sequelize, (name) => ctx.table(name));
   // The directory loads through the store and the store invalidates through the directory.
   const holder: { store?: TenancyStore } = {};

@@ -1,5 +1,5 @@
 import { parse as parseQuery } from 'node:querystring';
-import type { GatewayContext, PluginRouter } from '@aihub/core/plugin-api';
+import { GatewayError, type GatewayContext, type PluginRouter } from '@aihub/core/plugin-api';
 import type { UserRecord } from '@aihub/plugin-tenancy';
 import type { AuthRuntime } from '../runtime';
 import { CLIENT_FIRST_PARTY, CLIENT_TENANT } from './clientMetadata';
@@ -240,15 +240,24 @@ export function interactionRoutes(router: PluginRouter, rt: () => AuthRuntime): 
         user = await tenancy.findUserByEmail(email);
       // Paused for this account from this address only (backoff): the real user elsewhere is unaffected.
       const paused = (await r.loginThrottle.accountPausedFor(email, ctx.ip)) > 0;
-      if (paused) {
-        // Same work as a real check; the pause stands until it expires (no extension while paused).
-        await tenancy.dummyVerify();
-        result = 'locked';
-      } else if (!user || user.status !== 'active') {
-        await tenancy.dummyVerify();
-      } else {
-        ok = await tenancy.verifyPassword(user, password);
-        if (ok) result = 'success';
+      try {
+        if (paused) {
+          // Same work as a real check; the pause stands until it expires (no extension while paused).
+          await tenancy.dummyVerify();
+          result = 'locked';
+        } else if (!user || user.status !== 'active') {
+          await tenancy.dummyVerify();
+        } else {
+          ok = await tenancy.verifyPassword(user, password);
+          if (ok) result = 'success';
+        }
+      } catch (err) {
+        // The process-wide bound on password hashing is full (a flood): nothing was checked, so
+        // nothing is counted; the page says to retry (every path hits it alike, known user or not).
+        if (!GatewayError.is(err) || err.code !== 'password_hashing_busy') throw err;
+        r.metrics.login.inc({ result: 'busy' });
+        ctx.set('retry-after', err.headers?.['retry-after'] ?? '1');
+        return loginAgain(ctx, d, 503, email, 'Sign-in is busy right now. Try again shortly.');
       }
       r.metrics.login.inc({ result });
       if (!ok || !user) {
