@@ -1,5 +1,6 @@
 import { microsToUsd } from '../money';
 import { num, type Dialect, type Sql } from '@aihub/core/plugin-api';
+import { MEASURES } from '../writer/rollups';
 import { saturatingSum } from '../writer/saturate';
 import type { GroupDimension } from './schemas';
 
@@ -40,32 +41,11 @@ export interface UsageMetricsRow {
   avg_latency_ms: number | null;
 }
 
-/** The daily rollup's measures the API sums. */
-const MEASURES = [
-  'requests',
-  'success_requests',
-  'error_requests',
-  'cancelled_requests',
-  'cache_hits',
-  'stream_requests',
-  'estimated_requests',
-  'unpriced_requests',
-  'breakdown_requests',
-  'prompt_tokens',
-  'completion_tokens',
-  'cached_tokens',
-  'total_tokens',
-  'cost_micros',
-  'input_cost_micros',
-  'cached_cost_micros',
-  'output_cost_micros',
-  'latency_ms_sum',
-];
-
 /**
  * The select list of every measure's sum, each saturating at ROLLUP_MAX like the rollup rows
  * themselves (saturatingSum): a month of rows at the maximum reads as the maximum, where SQLite's SUM
- * raised "integer overflow" (a 500) and PostgreSQL's came back rounded past 2^53.
+ * raised "integer overflow" (a 500) and PostgreSQL's came back rounded past 2^53. The measures are
+ * the daily rollup's own list (rollups.ts), so a new column is summed where it is written.
  */
 const sums = (dialect: Dialect) => MEASURES.map((m) => `${saturatingSum(dialect, m)} AS ${m}`).join(', ');
 
