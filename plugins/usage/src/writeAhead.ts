@@ -14,8 +14,6 @@ import type { UsageConfig } from './config';
 import type { UsageMetrics } from './metrics';
 import { UsageErrors } from './errors';
 
-const noop = (): void => {};
-
 /** AI routes that call an upstream (not /v1/models or /v1/feedback). */
 export function isInvokeRoute(route: { method: string; path: string; tags: string[]; pipeline: boolean }): boolean {
   return (
@@ -264,10 +262,7 @@ function publishRefused(ctx: PluginContext<UsageConfig>, c: GatewayContext, pend
         });
       }
     };
-    const hand = ctx.queue.publishHandedOff(USAGE_TOPIC, [record]);
-    // handedOff is derived from durable (which reports the failure): settle it so it is not unhandled.
-    hand.handedOff.catch(noop);
-    hand.durable.catch(retry);
+    ctx.queue.publishNow(USAGE_TOPIC, [record]).catch(retry);
   } catch (err) {
     ctx.logger.error('could not write the usage record of a request refused for metering', {
       err,
